@@ -1,0 +1,4 @@
+"""Fonds Jumelages Jeunesse — the grant workflow engine."""
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

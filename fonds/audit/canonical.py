@@ -1,0 +1,60 @@
+"""Canonical encoding of audit payloads: the exact bytes that are hashed and stored.
+
+JSON, keys sorted, no spaces, UTF-8 (non-ASCII kept as is), amounts as decimal strings, times as
+UTC ISO-8601 with a ``Z``. Floats are refused: an amount must never be a binary approximation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+
+GENESIS_HASH = "0" * 64
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError("montant non fini refusé dans la piste d'audit")
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError("date-heure sans fuseau refusée dans la piste d'audit")
+        return utc_iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"type non canonique dans la piste d'audit : {type(value).__name__}")
+
+
+def _reject_floats(value):
+    if isinstance(value, float):
+        raise TypeError("nombre flottant refusé dans la piste d'audit : utilisez Decimal ou un entier")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError("les clés de la piste d'audit doivent être des chaînes")
+            _reject_floats(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _reject_floats(item)
+
+
+def utc_iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(value) -> str:
+    """The canonical JSON text of ``value`` (a str; hash its UTF-8 bytes)."""
+    _reject_floats(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False)
+
+
+def chain_hash(previous_hash: str, canonical_text: str) -> str:
+    """hash_n = SHA-256(hash_{n-1} ‖ canonical_bytes_n), hex."""
+    return hashlib.sha256(previous_hash.encode("ascii") + canonical_text.encode("utf-8")).hexdigest()

@@ -1,0 +1,56 @@
+"""The append-only audit trail.
+
+Each row stores the canonical text exactly as hashed. The indexed columns (action, object,
+actor, time) are copies of fields of that text, kept for queries; the verifier checks that they
+still match it, so every column is covered by the hash. The chain head (last sequence number and
+hash) lives outside the table, in the single `ChainHead` row that serializes appends: deleting the
+last event is detected too.
+"""
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    seq = models.BigIntegerField("n° de séquence", primary_key=True)
+    created_at = models.DateTimeField("horodatage (UTC)", db_index=True)
+    actor_id = models.BigIntegerField("acteur (id)", null=True, blank=True, db_index=True)
+    actor_role = models.CharField("rôle", max_length=20, blank=True)
+    action = models.CharField("action", max_length=60, db_index=True)
+    object_type = models.CharField("type d'objet", max_length=40, blank=True)
+    object_id = models.CharField("objet", max_length=40, blank=True)
+    canonical = models.TextField("contenu canonique (haché)")
+    prev_hash = models.CharField("empreinte précédente", max_length=64)
+    hash = models.CharField("empreinte", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "événement d'audit"
+        verbose_name_plural = "piste d'audit"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("La piste d'audit est en ajout seul : un événement ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("La piste d'audit est en ajout seul : un événement ne se supprime pas.")
+
+    @property
+    def data(self) -> dict:
+        import json
+
+        return json.loads(self.canonical)
+
+
+class ChainHead(models.Model):
+    """The single row locked by every append; holds the last sequence number and hash."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "tête de chaîne d'audit"

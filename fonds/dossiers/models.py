@@ -1,0 +1,265 @@
+"""The dossier: one youth-mobility application of a commune to a campaign, and its state machine.
+
+Every transition method below is called only by `fonds.dossiers.services.perform`, which locks
+the row, checks who may act, records the audit event and advances the viewflow process in the
+same transaction. The status field is protected: nothing else can write it.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from fonds.accounts.roles import Role
+
+from .states import SYSTEM_ROLE, Status
+
+S = Status
+WITHDRAWABLE = [S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED]
+
+
+def _meta(label: str, roles: tuple[str, ...], *, motivation: bool = False, confirm: str = "", **extra) -> dict:
+    """Transition metadata read by the service, the API and the UI (never hard-coded in templates)."""
+    return {"label": label, "roles": roles, "needs_motivation": motivation, "confirm": confirm, **extra}
+
+
+class TravelMode(models.TextChoices):
+    TRAIN = "train", "Train"
+    COACH = "coach", "Car (autocar)"
+    PLANE = "plane", "Avion"
+    CAR = "car", "Voiture"
+    MIXED = "mixed", "Mixte"
+
+
+class Dossier(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField("numéro de dossier", max_length=20, unique=True, editable=False)
+    campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="dossiers")
+    commune = models.ForeignKey("referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="dossiers")
+    jumelage = models.ForeignKey("referentiel.Jumelage", verbose_name="jumelage", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers")
+    status = FSMField("statut", default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
+
+    # project
+    title = models.CharField("intitulé du projet", max_length=200)
+    summary = models.TextField("résumé", blank=True, validators=[MaxLengthValidator(2000)])
+    objectives = models.TextField("objectifs", blank=True, validators=[MaxLengthValidator(4000)])
+    start_date = models.DateField("premier jour", null=True, blank=True)
+    end_date = models.DateField("dernier jour", null=True, blank=True)
+    activity_days = models.PositiveSmallIntegerField("jours d'activité (hors voyage)", null=True, blank=True)
+
+    # participants (counts and ages only: no names at this stage)
+    youth_ages = models.JSONField("âges des jeunes participants (au premier jour)", default=list, blank=True)
+    leader_ages = models.JSONField("âges des accompagnateurs", default=list, blank=True)
+    youth_fewer_opportunities = models.PositiveSmallIntegerField("jeunes ayant moins d'opportunités", default=0)
+    youth_first_travel = models.PositiveSmallIntegerField("jeunes voyageant pour la première fois à l'étranger", default=0)
+
+    # travel
+    travel_mode = models.CharField("mode de transport", max_length=10, choices=TravelMode.choices, blank=True)
+    low_carbon = models.BooleanField("voyage bas carbone (train ou car)", default=False)
+    distance_km = models.PositiveIntegerField("distance aller (km)", null=True, blank=True)
+    nights = models.PositiveSmallIntegerField("nuitées", default=0)
+    nights_hosted = models.PositiveSmallIntegerField("nuitées en familles d'accueil", default=0)
+
+    # money (Decimal, two decimals)
+    requested_amount = models.DecimalField("montant demandé (€)", max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
+    proposed_amount = models.DecimalField("montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    approved_amount = models.DecimalField("montant accordé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    opinion = models.CharField("avis de l'instructeur", max_length=15, blank=True, choices=[("favourable", "Favorable"), ("unfavourable", "Défavorable")])
+
+    # people and dates
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="créé par", on_delete=models.PROTECT, related_name="dossiers_created")
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="instructeur", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers_instructed")
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    corrections_due = models.DateTimeField("corrections attendues avant le", null=True, blank=True)
+    agreement_due = models.DateTimeField("convention à accepter avant le", null=True, blank=True)
+    report_due = models.DateField("rapport final attendu avant le", null=True, blank=True)
+    rules_version = models.PositiveIntegerField("version des règles appliquées", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "dossier"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["commune", "campaign"]),
+        ]
+        permissions = [("view_all_dossiers", "Voir les dossiers de toutes les communes")]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            year = self.campaign.year if self.campaign_id else timezone.now().year
+            super().save(*args, **kwargs)
+            self.reference = f"FJJ-{year}-{self.pk:06d}"
+            kwargs.pop("force_insert", None)
+            return super().save(update_fields=["reference"])
+        return super().save(*args, **kwargs)
+
+    # ---- derived figures -------------------------------------------------------------------
+    @property
+    def youth_count(self) -> int:
+        return len(self.youth_ages or [])
+
+    @property
+    def leader_count(self) -> int:
+        return len(self.leader_ages or [])
+
+    @property
+    def travellers(self) -> int:
+        return self.youth_count + self.leader_count
+
+    # ---- the state machine -------------------------------------------------------------------
+    # Each transition: source → target, who (roles in `custom`), whether a motivation is needed.
+    # Keyword data (`by`, `motivation`, ...) are passed by the service.
+
+    @transition(status, source=S.DRAFT, target=S.SUBMITTED, custom=_meta("Déposer le dossier", (Role.PORTEUR,), confirm="Après le dépôt, le dossier ne peut plus être modifié sauf demande de corrections."))
+    def submit(self, **data):
+        self.submitted_at = timezone.now()
+
+    @transition(status, source=WITHDRAWABLE, target=S.WITHDRAWN, custom=_meta("Retirer le dossier", (Role.PORTEUR,), confirm="Le retrait est définitif."))
+    def withdraw(self, **data):
+        pass
+
+    @transition(status, source=S.SUBMITTED, target=S.IN_INSTRUCTION, custom=_meta("Prendre en instruction", (Role.INSTRUCTEUR,)))
+    def start_instruction(self, by=None, **data):
+        if by is not None and by.is_authenticated:
+            self.instructor = by
+
+    @transition(status, source=S.IN_INSTRUCTION, target=S.CORRECTIONS_REQUESTED, custom=_meta("Demander des corrections", (Role.INSTRUCTEUR,), motivation=True))
+    def request_corrections(self, deadline=None, **data):
+        self.corrections_due = deadline
+
+    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.IN_INSTRUCTION, custom=_meta("Renvoyer le dossier corrigé", (Role.PORTEUR,)))
+    def resubmit(self, **data):
+        self.corrections_due = None
+
+    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.CLOSED_WITHOUT_FOLLOW_UP, custom=_meta("Classer sans suite (délai de corrections expiré)", (SYSTEM_ROLE,), motivation=True))
+    def expire_corrections(self, **data):
+        pass
+
+    @transition(status, source=[S.SUBMITTED, S.IN_INSTRUCTION], target=S.INELIGIBLE, custom=_meta("Déclarer irrecevable", (Role.INSTRUCTEUR,), motivation=True, confirm="La décision d'irrecevabilité est notifiée à la commune."))
+    def declare_ineligible(self, **data):
+        self.decided_at = timezone.now()
+
+    @transition(status, source=S.IN_INSTRUCTION, target=S.INSTRUCTED, custom=_meta("Terminer l'instruction", (Role.INSTRUCTEUR,)))
+    def complete_instruction(self, opinion="", proposed_amount=None, **data):
+        if opinion:
+            self.opinion = opinion
+        if proposed_amount is not None:
+            self.proposed_amount = proposed_amount
+
+    @transition(status, source=S.INSTRUCTED, target=S.IN_INSTRUCTION, custom=_meta("Rouvrir l'instruction", (Role.INSTRUCTEUR,), motivation=True))
+    def reopen_instruction(self, **data):
+        pass
+
+    @transition(status, source=S.INSTRUCTED, target=S.IN_COMMITTEE, custom=_meta("Inscrire à l'ordre du jour du comité", (Role.INSTRUCTEUR, Role.ADMIN)))
+    def schedule(self, **data):
+        pass
+
+    @transition(status, source=S.IN_COMMITTEE, target=S.APPROVED, custom=_meta("Accorder", (Role.COMITE,), confirm="La décision d'attribution sera notifiée au maire."))
+    def approve(self, amount=None, agreement_due=None, **data):
+        self.approved_amount = amount if amount is not None else self.proposed_amount
+        self.decided_at = timezone.now()
+        self.agreement_due = agreement_due
+
+    @transition(status, source=S.IN_COMMITTEE, target=S.REJECTED, custom=_meta("Refuser", (Role.COMITE,), motivation=True, confirm="Le refus sera notifié au maire."))
+    def reject(self, **data):
+        self.decided_at = timezone.now()
+
+    @transition(status, source=S.IN_COMMITTEE, target=S.WAITLISTED, custom=_meta("Inscrire en liste complémentaire", (Role.COMITE,)))
+    def waitlist(self, **data):
+        self.decided_at = timezone.now()
+
+    @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Ajourner (prochaine séance)", (Role.COMITE,)))
+    def defer(self, **data):
+        pass
+
+    @transition(status, source=S.WAITLISTED, target=S.APPROVED, custom=_meta("Promouvoir de la liste complémentaire", (Role.ADMIN,), confirm="Le montant sera pris sur l'enveloppe disponible."))
+    def promote(self, amount=None, agreement_due=None, **data):
+        self.approved_amount = amount if amount is not None else self.proposed_amount
+        self.agreement_due = agreement_due
+
+    @transition(status, source=S.APPROVED, target=S.AGREEMENT_SIGNED, custom=_meta("Accepter la convention", (Role.PORTEUR,), confirm="En acceptant, vous engagez la commune au nom du conseil municipal."))
+    def accept_agreement(self, **data):
+        self.agreement_due = None
+
+    @transition(status, source=S.APPROVED, target=S.LAPSED, custom=_meta("Constater la caducité (convention non acceptée)", (SYSTEM_ROLE,), motivation=True))
+    def lapse(self, **data):
+        pass
+
+    @transition(status, source=S.AGREEMENT_SIGNED, target=S.ADVANCE_PAID, custom=_meta("Constater le versement de l'avance", (Role.FINANCE,)))
+    def pay_advance(self, report_due=None, **data):
+        self.report_due = report_due
+
+    @transition(status, source=S.ADVANCE_PAID, target=S.REPORT_SUBMITTED, custom=_meta("Déposer le rapport final", (Role.PORTEUR,), confirm="Le rapport final ne pourra plus être modifié."))
+    def submit_report(self, **data):
+        pass
+
+    @transition(status, source=S.REPORT_SUBMITTED, target=RETURN_VALUE(S.CLOSED, S.RECOVERY_PENDING), custom=_meta("Solder", (Role.FINANCE,)))
+    def settle(self, balance=None, **data):
+        if balance is not None and Decimal(balance) < 0:
+            return S.RECOVERY_PENDING
+        return S.CLOSED
+
+    @transition(status, source=S.RECOVERY_PENDING, target=S.CLOSED, custom=_meta("Constater le reversement", (Role.FINANCE,)))
+    def recover(self, **data):
+        pass
+
+
+class BudgetLine(models.Model):
+    class Kind(models.TextChoices):
+        EXPENSE = "expense", "Dépense"
+        INCOME = "income", "Recette"
+
+    class Category(models.TextChoices):
+        TRAVEL = "travel", "Transport"
+        ACCOMMODATION = "accommodation", "Hébergement"
+        FOOD = "food", "Restauration"
+        ACTIVITIES = "activities", "Activités"
+        OTHER_EXPENSE = "other_expense", "Autres dépenses"
+        OWN_SHARE = "own_share", "Part de la commune"
+        OTHER_FUNDER = "other_funder", "Autres financeurs"
+        PARTICIPANTS = "participants", "Participation des familles"
+        OTHER_INCOME = "other_income", "Autres recettes"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="budget_lines")
+    kind = models.CharField("nature", max_length=8, choices=Kind.choices)
+    category = models.CharField("catégorie", max_length=20, choices=Category.choices)
+    label = models.CharField("libellé", max_length=200, blank=True)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    eligible = models.BooleanField("dépense éligible", default=True)
+
+    class Meta:
+        verbose_name = "ligne de budget"
+        ordering = ["dossier", "kind", "id"]
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        DELIBERATION = "deliberation", "Délibération du conseil municipal"
+        TWINNING_AGREEMENT = "twinning_agreement", "Convention de jumelage ou lettre d'intention"
+        PARTNER_COMMITMENT = "partner_commitment", "Lettre d'engagement du partenaire"
+        RIB = "rib", "RIB de la commune"
+        OTHER = "other", "Autre pièce"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField("pièce", max_length=20, choices=Kind.choices)
+    file = models.FileField("fichier", upload_to="dossiers/%Y/%m/")
+    original_name = models.CharField("nom d'origine", max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "pièce justificative"
+        ordering = ["dossier", "kind", "-uploaded_at"]

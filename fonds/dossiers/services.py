@@ -1,0 +1,268 @@
+"""The one path of every dossier change.
+
+``perform(dossier, "submit", by=user)`` runs, in one database transaction:
+1. lock the dossier row (``select_for_update``; the FSM's optimistic lock is the second guard);
+2. check the status, the actor's role and the transition's conditions (règlement rules);
+3. call the django-fsm-2 transition and save;
+4. append the audit event (canonical payload, chained hash);
+5. send ``dossier_transitioned`` (the viewflow process advances) and queue Celery work on commit.
+
+A refused transition changes nothing, writes no audit event and raises `TransitionRefused` with
+a French message; the API maps its ``kind`` to 409 (status), 403 (role), 400 (condition).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from fonds.accounts.roles import Role, roles_of
+from fonds.audit import chain as audit
+
+from .access import can_see
+from .models import Dossier
+from .signals import dossier_transitioned
+from .states import SYSTEM_ROLE, Status
+
+
+@dataclass
+class TransitionRefused(Exception):
+    kind: str  # status | role | condition | motivation | not_found | unknown | conflict
+    message: str
+    rules: list = field(default_factory=list)
+
+    HTTP = {"status": 409, "conflict": 409, "role": 403, "condition": 400, "motivation": 400, "unknown": 404, "not_found": 404}
+
+    def __str__(self):
+        return self.message
+
+    @property
+    def http_status(self) -> int:
+        return self.HTTP.get(self.kind, 400)
+
+
+# ---- the transition table, read from the model ----------------------------------------------
+
+def _collect():
+    table = {}
+    for t in Dossier._meta.get_field("status").get_all_transitions(Dossier):
+        entry = table.setdefault(t.name, {"name": t.name, "sources": set(), "custom": t.custom})
+        entry["sources"].add(t.source)
+    return table
+
+
+TRANSITIONS: dict[str, dict] = _collect()
+
+
+def transition_names() -> list[str]:
+    return list(TRANSITIONS)
+
+
+def transition_meta(name: str) -> dict:
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise TransitionRefused("unknown", f"Transition inconnue : « {name} ».")
+
+
+def status_label(value: str) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
+def acting_role(user, name: str, dossier: Dossier) -> str | None:
+    """The role under which ``user`` may fire ``name`` on ``dossier`` (None: may not)."""
+    allowed = transition_meta(name)["custom"]["roles"]
+    if user is None:
+        return SYSTEM_ROLE if SYSTEM_ROLE in allowed else None
+    held = roles_of(user)
+    for role in allowed:
+        if role not in held:
+            continue
+        if role == Role.PORTEUR and user.commune_id != dossier.commune_id:
+            continue
+        if role == Role.COMITE and dossier.instructor_id == user.pk:
+            continue  # never instruct and vote on the same dossier
+        return role
+    return None
+
+
+def available_transitions(dossier: Dossier, user) -> list[dict]:
+    """What this user may do now (status and role checked; conditions are checked on perform)."""
+    result = []
+    for name, entry in TRANSITIONS.items():
+        if dossier.status in entry["sources"] and acting_role(user, name, dossier):
+            custom = entry["custom"]
+            result.append({"name": name, "label": custom["label"], "needs_motivation": custom["needs_motivation"], "confirm": custom["confirm"]})
+    return result
+
+
+# ---- per-transition preparation: conditions and data the règlement adds ----------------------
+# A preparer receives (dossier, by, data) inside the transaction, may raise TransitionRefused,
+# and returns the keyword arguments for the transition method (also written to the audit payload).
+
+Preparer = Callable[[Dossier, object, dict], dict]
+PREPARERS: dict[str, Preparer] = {}
+
+
+def preparer(name: str):
+    def register(func: Preparer) -> Preparer:
+        PREPARERS[name] = func
+        return func
+
+    return register
+
+
+def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise TransitionRefused("condition", f"{field_name} : montant invalide.")
+    if not amount.is_finite() or amount.as_tuple().exponent < -2 or (amount < 0 and not allow_negative):
+        raise TransitionRefused("condition", f"{field_name} : montant {'positif ' if not allow_negative else ''}avec au plus deux décimales attendu.")
+    return amount
+
+
+@preparer("submit")
+def _prepare_submit(dossier, by, data):
+    from fonds.eligibilite.engine import run_checks
+
+    run = run_checks(dossier, moment="submission", by=by)
+    blocking = run.failures(blocking_only=True)
+    if blocking:
+        raise TransitionRefused(
+            "condition",
+            "Le dossier ne peut pas être déposé : " + " ; ".join(f"{v.code} — {v.explanation}" for v in blocking),
+            rules=[v.code for v in blocking],
+        )
+    return {"rules_version": run.rules_version, "eligibility_run": run.pk}
+
+
+@preparer("start_instruction")
+def _prepare_start_instruction(dossier, by, data):
+    from fonds.eligibilite.engine import run_checks
+
+    run = run_checks(dossier, moment="start_instruction", by=by)
+    return {"eligibility_run": run.pk}
+
+
+@preparer("request_corrections")
+def _prepare_corrections(dossier, by, data):
+    days = dossier.campaign.rules.params["deadlines"]["corrections_days"]
+    deadline = data.get("deadline")
+    if deadline:
+        if isinstance(deadline, str):
+            try:
+                deadline = dt.datetime.fromisoformat(deadline)
+            except ValueError:
+                raise TransitionRefused("condition", "deadline : date invalide (format AAAA-MM-JJ).")
+        if isinstance(deadline, dt.date) and not isinstance(deadline, dt.datetime):
+            deadline = dt.datetime.combine(deadline, dt.time(23, 59, 59))
+        if timezone.is_naive(deadline):
+            deadline = timezone.make_aware(deadline)
+        if deadline <= timezone.now():
+            raise TransitionRefused("condition", "deadline : l'échéance doit être dans le futur.")
+    else:
+        deadline = timezone.now() + dt.timedelta(days=days)
+    return {"deadline": deadline, "fields": list(data.get("fields") or []), "documents": list(data.get("documents") or [])}
+
+
+@preparer("complete_instruction")
+def _prepare_complete(dossier, by, data):
+    out = {}
+    if data.get("opinion"):
+        if data["opinion"] not in ("favourable", "unfavourable"):
+            raise TransitionRefused("condition", "opinion : « favourable » ou « unfavourable » attendu.")
+        out["opinion"] = data["opinion"]
+    if data.get("proposed_amount") is not None:
+        out["proposed_amount"] = _money(data["proposed_amount"], "proposed_amount")
+    return out
+
+
+def _agreement_due(dossier):
+    return timezone.now() + dt.timedelta(days=dossier.campaign.rules.params["deadlines"]["agreement_days"])
+
+
+@preparer("approve")
+@preparer("promote")
+def _prepare_approve(dossier, by, data):
+    amount = data.get("amount")
+    amount = _money(amount, "amount") if amount is not None else dossier.proposed_amount
+    if amount is None:
+        raise TransitionRefused("condition", "Aucun montant proposé : indiquez le montant accordé.")
+    return {"amount": amount, "agreement_due": _agreement_due(dossier)}
+
+
+@preparer("pay_advance")
+def _prepare_pay_advance(dossier, by, data):
+    end = dossier.end_date or timezone.localdate()
+    months = dossier.campaign.rules.params["deadlines"]["report_months_after_end"]
+    month = end.month - 1 + months
+    year, month = end.year + month // 12, month % 12 + 1
+    day = min(end.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return {"report_due": dt.date(year, month, day)}
+
+
+@preparer("settle")
+def _prepare_settle(dossier, by, data):
+    if data.get("balance") is None:
+        raise TransitionRefused("condition", "balance : le solde calculé est requis pour solder le dossier.")
+    return {"balance": _money(data["balance"], "balance", allow_negative=True)}
+
+
+# ---- perform ------------------------------------------------------------------------------
+
+def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "", data: dict | None = None) -> Dossier:
+    """Fire transition ``name`` on ``dossier`` as ``by`` (None = the system)."""
+    meta = transition_meta(name)
+    custom = meta["custom"]
+    motivation = (motivation or "").strip()
+    data = dict(data or {})
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    try:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+            if locked is None or (by is not None and not can_see(by, locked)):
+                raise TransitionRefused("not_found", "Dossier introuvable.")
+            source = locked.status
+            if source not in meta["sources"]:
+                raise TransitionRefused(
+                    "status",
+                    f"« {custom['label']} » n'est pas possible : le dossier est « {status_label(source)} ».",
+                )
+            role = acting_role(by, name, locked)
+            if role is None:
+                raise TransitionRefused("role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier.")
+            if custom["needs_motivation"] and not motivation:
+                raise TransitionRefused("motivation", f"« {custom['label']} » exige une motivation écrite.")
+            prepare = PREPARERS.get(name)
+            kwargs = prepare(locked, by, data) if prepare else {}
+            getattr(locked, name)(by=by, motivation=motivation, **kwargs)
+            locked.save()
+            audit.append(
+                name,
+                actor=by,
+                role=role,
+                obj=locked,
+                payload={
+                    "reference": locked.reference,
+                    "from": source,
+                    "to": locked.status,
+                    "motivation": motivation,
+                    "data": {k: v for k, v in kwargs.items()},
+                    "rules_version": locked.campaign.rules.version,
+                },
+            )
+            dossier_transitioned.send(sender=Dossier, dossier=locked, transition=name, by=by, role=role, source=source, target=locked.status)
+    except ConcurrentTransition:
+        raise TransitionRefused("conflict", "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.")
+    if isinstance(dossier, Dossier):
+        dossier.refresh_from_db()
+    return locked

@@ -1,0 +1,40 @@
+"""Run E1–E9 on a dossier, store the verdicts with the rules version, audit the run."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from fonds.audit import chain as audit
+
+from .models import EligibilityRun, Verdict
+from .rules import evaluate_all
+
+
+def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
+    """Evaluate every rule; store the run (and audit it) unless ``store`` is False (preview)."""
+    at = at or timezone.now()
+    ruleset = dossier.campaign.rules
+    outcomes = evaluate_all(dossier, ruleset, at=at)
+    blocking_flags = ruleset.params["eligibility"].get("blocking", {})
+    if not store:
+        run = EligibilityRun(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=by if getattr(by, "is_authenticated", False) else None)
+        run.preview_verdicts = [
+            Verdict(code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
+            for o in outcomes
+        ]
+        return run
+    with transaction.atomic():
+        run = EligibilityRun.objects.create(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=by if getattr(by, "is_authenticated", False) else None)
+        Verdict.objects.bulk_create(
+            Verdict(run=run, code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
+            for o in outcomes
+        )
+        audit.append(
+            "eligibility_checked",
+            actor=by,
+            role="" if by is None else getattr(by, "main_role", ""),
+            obj=dossier,
+            payload={"run": run.pk, "moment": moment, "rules_version": ruleset.version, "verdicts": {o.code: o.result for o in outcomes}},
+            at=at,
+        )
+    return run
