@@ -1,0 +1,42 @@
+"""Shared pytest configuration: the `postgres` and `services` markers skip with a reason when absent."""
+import os
+import socket
+
+import pytest
+from django.conf import settings
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    is_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    broker = settings.CELERY_BROKER_URL
+    skip_pg = pytest.mark.skip(reason="nécessite PostgreSQL : lancez `make test-services` (FJJ_DATABASE_URL=postgres://…)")
+    skip_services = pytest.mark.skip(reason="nécessite PostgreSQL et Redis/RabbitMQ avec un worker Celery : lancez `make test-services`")
+    services_ok = is_pg and not broker.startswith("sqla+") and not broker.startswith("filesystem")
+    for item in items:
+        if "postgres" in item.keywords and not is_pg:
+            item.add_marker(skip_pg)
+        if "services" in item.keywords and not services_ok:
+            item.add_marker(skip_services)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_side_effects(request, settings, tmp_path):
+    """Files in a temporary folder, emails in memory, Celery tasks run eagerly (but for `services` tests)."""
+    from fonds.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    eager = "services" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
