@@ -1,7 +1,11 @@
 """Canonical encoding of audit payloads: the exact bytes that are hashed and stored.
 
 JSON, keys sorted, no spaces, UTF-8 (non-ASCII kept as is), amounts as decimal strings, times as
-UTC ISO-8601 with a ``Z``. Floats are refused: an amount must never be a binary approximation.
+UTC ISO-8601 with microseconds and a ``Z``. Floats are refused: an amount must never be a binary
+approximation. Naive date-times are refused: an audit time is always an instant.
+
+``canonical(value)`` returns the text; ``chain_hash(prev, text)`` hashes ``prev`` (64 lowercase hex
+characters, ASCII) followed by the UTF-8 bytes of ``text``.
 """
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from decimal import Decimal
 
 GENESIS_HASH = "0" * 64
 
+_sha256 = hashlib.sha256
+
 
 def _default(value):
     if isinstance(value, Decimal):
@@ -20,7 +26,7 @@ def _default(value):
             raise TypeError("montant non fini refusé dans la piste d'audit")
         return format(value, "f")
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
+        if value.tzinfo is None or value.utcoffset() is None:
             raise TypeError("date-heure sans fuseau refusée dans la piste d'audit")
         return utc_iso(value)
     if isinstance(value, dt.date):
@@ -29,7 +35,19 @@ def _default(value):
         return str(value)
     if isinstance(value, (set, frozenset)):
         return sorted(value)
+    # Lazy translation strings (gettext_lazy) and other Django "promises" are text.
+    promise = _promise_class()
+    if promise is not None and isinstance(value, promise):
+        return str(value)
     raise TypeError(f"type non canonique dans la piste d'audit : {type(value).__name__}")
+
+
+def _promise_class():
+    try:
+        from django.utils.functional import Promise
+    except ImportError:  # pragma: no cover - Django is always installed in the project
+        return None
+    return Promise
 
 
 def _reject_floats(value):
@@ -40,12 +58,15 @@ def _reject_floats(value):
             if not isinstance(key, str):
                 raise TypeError("les clés de la piste d'audit doivent être des chaînes")
             _reject_floats(item)
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             _reject_floats(item)
 
 
 def utc_iso(value: dt.datetime) -> str:
+    """``2025-11-26T10:05:00.123456Z``: the one textual form of an instant in the trail."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("date-heure sans fuseau refusée dans la piste d'audit")
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -56,5 +77,5 @@ def canonical(value) -> str:
 
 
 def chain_hash(previous_hash: str, canonical_text: str) -> str:
-    """hash_n = SHA-256(hash_{n-1} ‖ canonical_bytes_n), hex."""
-    return hashlib.sha256(previous_hash.encode("ascii") + canonical_text.encode("utf-8")).hexdigest()
+    """hash_n = SHA-256(hash_{n-1} ‖ canonical_bytes_n), lowercase hex."""
+    return _sha256((previous_hash + canonical_text).encode("utf-8")).hexdigest()

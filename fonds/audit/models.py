@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = "piste d'audit"
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_positive")]
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
@@ -40,13 +41,19 @@ class AuditEvent(models.Model):
 
     @property
     def data(self) -> dict:
+        """The hashed content, decoded (amounts stay decimal strings)."""
         import json
 
         return json.loads(self.canonical)
 
 
 class ChainHead(models.Model):
-    """The single row locked by every append; holds the last sequence number and hash."""
+    """The single row locked by every append; holds the last sequence number and hash.
+
+    Created by migration ``0002_chain_head_row`` (id=1, last_seq=0, last_hash=GENESIS_HASH) and
+    re-created after a test ``flush`` by a ``post_migrate`` handler. On both backends triggers
+    refuse to delete it or to move it backwards (migration ``0004_append_only_triggers``).
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
@@ -54,3 +61,7 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = "tête de chaîne d'audit"
+        verbose_name_plural = "tête de chaîne d'audit"
+
+    def __str__(self):
+        return f"tête n° {self.last_seq} ({self.last_hash[:12]}…)"

@@ -1,0 +1,31 @@
+"""``python manage.py verify_audit``: check the whole audit chain.
+
+Exit status 0 and « Piste d'audit intègre : N événements. » when intact; otherwise the first bad
+sequence number and the reason on standard error, exit status 1.
+"""
+import time
+
+from django.core.management.base import BaseCommand
+
+from fonds.audit.chain import describe, verify
+
+
+class Command(BaseCommand):
+    help = "Vérifie la piste d'audit (chaînage des empreintes, colonnes, tête de chaîne)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="n'affiche rien si la piste est intègre")
+        parser.add_argument("--chunk-size", type=int, default=10000, help="événements lus par aller-retour (défaut 10000)")
+        parser.add_argument("--database", default="default", help="alias de la base (défaut « default »)")
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        result = verify(chunk_size=options["chunk_size"], using=options["database"])
+        elapsed = time.perf_counter() - started
+        if not result.ok:
+            self.stderr.write(describe(result))
+            raise SystemExit(1)
+        if not options["quiet"]:
+            self.stdout.write(describe(result))
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"Empreinte de tête : {result.last_hash} (vérifiée en {elapsed:.2f} s)")

@@ -1,0 +1,21 @@
+"""Read helpers over the audit trail (the trail itself is written only by fonds.audit.chain)."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .chain import describe_object
+from .models import AuditEvent
+
+
+def events_for(obj) -> QuerySet[AuditEvent]:
+    """The events about ``obj`` (a model instance or a ``(type, id)`` pair), in sequence order.
+
+    Uses the ``audit_object_idx`` index (object_type, object_id, seq).
+    """
+    object_type, object_id = describe_object(obj)
+    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+
+
+def events_by(actor) -> QuerySet[AuditEvent]:
+    """The events recorded for a user (by id), in sequence order."""
+    return AuditEvent.objects.filter(actor_id=getattr(actor, "pk", actor)).order_by("seq")

@@ -1,0 +1,151 @@
+"""Appending: inside a transaction, linear, stored exactly as hashed."""
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from fonds.audit import chain
+from fonds.audit.canonical import GENESIS_HASH, canonical, chain_hash
+from fonds.audit.models import AuditEvent, ChainHead
+from fonds.audit.queries import events_by, events_for
+
+from .conftest import T0, make_events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_append_outside_a_transaction_is_refused():
+    with pytest.raises(chain.AuditChainError, match="transaction"):
+        chain.append("submit")
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_head_row_exists_from_the_start():
+    head = ChainHead.objects.get(pk=1)
+    assert (head.last_seq, head.last_hash) == (0, GENESIS_HASH)
+
+
+@pytest.mark.django_db
+def test_append_stores_the_canonical_text_it_hashes(user):
+    with transaction.atomic():
+        event = chain.append(
+            "approve", actor=user, role="comite", obj=("dossiers.dossier", 7),
+            payload={"montant": Decimal("4500.00"), "motivation": "Projet « exemplaire »"}, at=T0,
+        )
+    stored = AuditEvent.objects.get(seq=1)
+    expected_body = {
+        "seq": 1,
+        "at": "2030-02-15T09:00:00.000000Z",
+        "actor": {"id": user.pk, "label": user.email, "role": "comite"},
+        "action": "approve",
+        "object": {"type": "dossiers.dossier", "id": "7"},
+        "payload": {"montant": "4500.00", "motivation": "Projet « exemplaire »"},
+    }
+    assert stored.canonical == canonical(expected_body) == event.canonical
+    assert stored.prev_hash == GENESIS_HASH
+    assert stored.hash == chain_hash(GENESIS_HASH, stored.canonical)
+    assert (stored.actor_id, stored.actor_role, stored.object_type, stored.object_id) == (user.pk, "comite", "dossiers.dossier", "7")
+    assert stored.created_at == T0
+    assert stored.data["payload"]["montant"] == "4500.00"
+    head = ChainHead.objects.get(pk=1)
+    assert (head.last_seq, head.last_hash) == (1, stored.hash)
+
+
+@pytest.mark.django_db
+def test_model_instance_and_system_actor():
+    user_model_instance = ChainHead.objects.get(pk=1)
+    with transaction.atomic():
+        e1 = chain.append("expire_corrections", obj=user_model_instance, at=T0)
+        e2 = chain.append_many([{"action": "batch", "actor_label": "celery-beat"}, {"action": "batch2", "actor": "import-communes"}])
+    assert (e1.object_type, e1.object_id) == ("audit.chainhead", "1")
+    assert json.loads(e1.canonical)["actor"] == {"id": None, "label": "system", "role": ""}
+    assert [json.loads(e.canonical)["actor"]["label"] for e in e2] == ["celery-beat", "import-communes"]
+
+
+@pytest.mark.django_db
+def test_many_appends_form_one_intact_chain(user):
+    make_events(60, actor=user)
+    with transaction.atomic():
+        chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(1200)])  # > one INSERT batch
+    result = chain.verify()
+    assert result.ok, result
+    assert result.count == 1260
+    rows = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_hash", "hash"))
+    assert [r[0] for r in rows] == list(range(1, 1261))
+    assert all(rows[i][1] == rows[i - 1][2] for i in range(1, len(rows)))
+    assert result.last_hash == rows[-1][2] == ChainHead.objects.get().last_hash
+
+
+@pytest.mark.django_db
+def test_verify_accepts_rows_from_iter_rows_and_explicit_head(events):
+    assert chain.verify(chain.iter_rows(chunk_size=3)).ok
+    last = events[-1]
+    assert chain.verify(chain.iter_rows(), head=(10, last.hash)).ok
+    assert chain.verify(chain.iter_rows(), head=None).ok
+    bad = chain.verify(chain.iter_rows(), head=(12, last.hash))
+    assert (bad.ok, bad.first_bad_seq) == (False, 11)
+
+
+@pytest.mark.django_db
+def test_a_failed_transaction_leaves_no_event_and_no_gap(user):
+    make_events(2)
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        chain.append("submit")
+        1 / 0
+    make_events(1, start=2)
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2, 3]
+    assert chain.verify().ok
+
+
+@pytest.mark.django_db
+def test_invalid_entries_are_refused_before_anything_is_written():
+    with transaction.atomic():
+        with pytest.raises(ValueError, match="sans fuseau"):
+            chain.append("submit", at=dt.datetime(2030, 1, 1))
+        with pytest.raises(TypeError, match="flottant"):
+            chain.append("submit", payload={"montant": 12.5})
+        with pytest.raises(ValueError, match="60 caractères"):
+            chain.append("x" * 61)
+        with pytest.raises(ValueError, match="obligatoire"):
+            chain.append("")
+        with pytest.raises(TypeError, match="dictionnaire"):
+            chain.append("submit", payload=["a"])
+    assert AuditEvent.objects.count() == 0
+    assert ChainHead.objects.get().last_seq == 0
+
+
+@pytest.mark.django_db
+def test_events_for_and_events_by(user):
+    make_events(8, actor=user)
+    assert list(events_for(("dossiers.dossier", 1001)).values_list("seq", flat=True)) == [3, 4]
+    assert list(events_by(user).values_list("seq", flat=True)) == [1, 4, 7]
+
+
+@pytest.mark.django_db
+def test_model_refuses_save_and_delete_of_an_event(events):
+    event = AuditEvent.objects.get(seq=3)
+    event.action = "other"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        events[0].save()  # instances returned by append are "saved" instances too
+
+
+@pytest.mark.django_db
+def test_head_recreated_only_on_an_empty_trail():
+    from fonds.audit.protection import protection_lifted
+    from django.db import connection
+
+    with protection_lifted(connection):
+        ChainHead.objects.all().delete()
+    with transaction.atomic():
+        chain.append("first")
+    assert ChainHead.objects.get().last_seq == 1
+    with protection_lifted(connection):
+        ChainHead.objects.all().delete()
+    with pytest.raises(chain.AuditChainError, match="tête de chaîne"), transaction.atomic():
+        chain.append("second")

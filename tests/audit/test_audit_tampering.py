@@ -1,0 +1,259 @@
+"""Every kind of tampering is detected and names the right first bad sequence number.
+
+Each test lifts the append-only triggers first, as an attacker with administrator rights on the
+database would (see fonds/audit/protection.py); the rollback of the test restores them.
+"""
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from fonds.audit import chain
+from fonds.audit.canonical import chain_hash
+from fonds.audit.models import AuditEvent
+
+from .conftest import is_postgres, make_events, tamper
+
+E = "audit_auditevent"
+H = "audit_chainhead"
+
+
+def assert_bad(seq: int, reason_part: str = ""):
+    result = chain.verify()
+    assert not result.ok, result
+    assert result.first_bad_seq == seq, result
+    assert reason_part in result.reason, result
+    # the command says the same and exits non-zero
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_audit", stdout=io.StringIO(), stderr=err)
+    assert exit_info.value.code == 1
+    assert f"n° {seq} " in err.getvalue()
+    return result
+
+
+@pytest.mark.django_db
+def test_intact_chain_and_command_output(events):
+    assert chain.verify().ok
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert out.getvalue().strip() == "Piste d'audit intègre : 10 événements."
+    quiet = io.StringIO()
+    call_command("verify_audit", "--quiet", stdout=quiet)
+    assert quiet.getvalue() == ""
+
+
+@pytest.mark.django_db
+def test_empty_chain_is_intact():
+    result = chain.verify()
+    assert (result.ok, result.count) == (True, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("canonical", None),  # replaced by a modified text below
+        ("prev_hash", "f" * 64),
+        ("hash", "e" * 64),
+        ("action", "reject"),
+        ("object_id", "9999"),
+        ("object_type", "paiements.paymentorder"),
+        ("actor_id", 424242),
+        ("actor_id", None),  # on event 4, which has an actor
+        ("actor_role", "admin"),
+        ("created_at", dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)),
+    ],
+)
+def test_update_of_any_column_is_detected(events, column, value):
+    if column == "canonical":
+        value = events[4].canonical.replace("1238.50", "9238.50")
+        assert value != events[4].canonical
+    if column == "created_at" and not is_postgres():
+        value = "2031-01-01 00:00:00"
+    seq = 4 if column == "actor_id" and value is None else 5
+    tamper(f"UPDATE {E} SET {column} = %s WHERE seq = %s", [value, seq])
+    assert_bad(seq)
+
+
+@pytest.mark.django_db
+def test_created_at_shifted_by_one_microsecond_is_detected(events):
+    if is_postgres():
+        tamper(f"UPDATE {E} SET created_at = created_at + interval '1 microsecond' WHERE seq = 6")
+    else:
+        tamper(f"UPDATE {E} SET created_at = '2030-02-15 09:05:00.000001' WHERE seq = 6")
+    assert_bad(6, "colonne")
+
+
+@pytest.mark.django_db
+def test_created_at_in_another_textual_form_is_detected_on_sqlite(events):
+    if is_postgres():
+        pytest.skip("SQLite only: PostgreSQL stores a timestamp, not text")
+    tamper(f"UPDATE {E} SET created_at = '2030-02-15T09:05:00' WHERE seq = 6")
+    assert_bad(6)
+
+
+@pytest.mark.django_db
+def test_canonical_rewritten_with_matching_hash_breaks_the_next_link(events):
+    """Forger rewrites event 4 and recomputes its hash: event 5 no longer follows it."""
+    forged = events[3].canonical.replace("Échange", "Echange")
+    tamper(f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 4", [forged, chain_hash(events[3].prev_hash, forged)])
+    assert_bad(4, "remplacé")
+
+
+@pytest.mark.django_db
+def test_last_event_rewritten_with_matching_hash_is_caught_by_the_head(events):
+    forged = events[9].canonical.replace("Échange", "Echange")
+    tamper(f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 10", [forged, chain_hash(events[9].prev_hash, forged)])
+    assert_bad(10, "tête")
+
+
+@pytest.mark.django_db
+def test_seq_moved_far_away(events):
+    tamper(f"UPDATE {E} SET seq = 1000000 WHERE seq = 5")
+    assert_bad(5, "absent")
+
+
+@pytest.mark.django_db
+def test_delete_in_the_middle(events):
+    tamper(f"DELETE FROM {E} WHERE seq = 7")
+    assert_bad(7, "absent")
+
+
+@pytest.mark.django_db
+def test_delete_several_in_the_middle(events):
+    tamper(f"DELETE FROM {E} WHERE seq IN (3, 4, 8)")
+    assert_bad(3)
+
+
+@pytest.mark.django_db
+def test_delete_of_the_last_event_is_detected_by_the_head(events):
+    tamper(f"DELETE FROM {E} WHERE seq = 10")
+    assert_bad(10, "supprimé")
+
+
+@pytest.mark.django_db
+def test_delete_of_the_last_three_events(events):
+    tamper(f"DELETE FROM {E} WHERE seq >= 8")
+    assert_bad(8, "supprimé")
+
+
+@pytest.mark.django_db
+def test_delete_of_everything_is_detected_by_the_head(events):
+    tamper(f"DELETE FROM {E}")
+    assert_bad(1, "supprimé")
+
+
+@pytest.mark.django_db
+def test_forged_event_inserted_after_the_last(events):
+    """A well-chained forged event 11 (the head was not moved) is beyond the head."""
+    with_seq = events[9].canonical.rsplit(',"seq":', 1)[0] + ',"seq":11}'
+    tamper(
+        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
+        f"SELECT 11, created_at, actor_id, actor_role, action, object_type, object_id, %s, %s, %s FROM {E} WHERE seq = 10",
+        [with_seq, events[9].hash, chain_hash(events[9].hash, with_seq)],
+    )
+    assert_bad(11, "au-delà")
+
+
+@pytest.mark.django_db
+def test_event_replaced_by_a_forged_one(events):
+    """Event 6 deleted, a self-consistent forgery inserted under the same number: 6 is named."""
+    forged = events[5].canonical.replace("1239.50", "1.00")
+    tamper(f"DELETE FROM {E} WHERE seq = 6")
+    tamper(
+        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
+        "VALUES (6, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            AuditEvent._meta.get_field("created_at").get_db_prep_value(events[5].created_at, connection=_conn()),
+            events[5].actor_id, events[5].actor_role, events[5].action, events[5].object_type, events[5].object_id,
+            forged, events[5].prev_hash, chain_hash(events[5].prev_hash, forged),
+        ],
+    )
+    assert_bad(6, "remplacé")
+
+
+@pytest.mark.django_db
+def test_forged_event_inserted_in_the_middle_with_renumbering(events):
+    """Events 5..10 renumbered 6..11, a forged event 5 chained after 4: 5 is named."""
+    tamper(f"UPDATE {E} SET seq = seq + 100 WHERE seq >= 5")
+    tamper(f"UPDATE {E} SET seq = seq - 99 WHERE seq >= 105")
+    forged = events[4].canonical.replace("1238.50", "1.00")
+    assert forged != events[4].canonical
+    tamper(
+        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
+        f"SELECT 5, created_at, actor_id, actor_role, action, object_type, object_id, %s, %s, %s FROM {E} WHERE seq = 6",
+        [forged, events[3].hash, chain_hash(events[3].hash, forged)],
+    )
+    tamper(f"UPDATE {H} SET last_seq = 11 WHERE id = 1")
+    assert_bad(5)
+
+
+@pytest.mark.django_db
+def test_delete_in_the_middle_with_renumbering(events):
+    tamper(f"DELETE FROM {E} WHERE seq = 4")
+    tamper(f"UPDATE {E} SET seq = seq + 100 WHERE seq > 4")
+    tamper(f"UPDATE {E} SET seq = seq - 101 WHERE seq > 104")
+    tamper(f"UPDATE {H} SET last_seq = 9 WHERE id = 1")
+    assert_bad(4)
+
+
+@pytest.mark.django_db
+def test_reorder_two_events(events):
+    """Swap the sequence numbers of events 3 and 7."""
+    tamper(f"UPDATE {E} SET seq = 1003 WHERE seq = 3")
+    tamper(f"UPDATE {E} SET seq = 3 WHERE seq = 7")
+    tamper(f"UPDATE {E} SET seq = 7 WHERE seq = 1003")
+    assert_bad(3)
+
+
+@pytest.mark.django_db
+def test_reorder_adjacent_events(events):
+    tamper(f"UPDATE {E} SET seq = 1005 WHERE seq = 5")
+    tamper(f"UPDATE {E} SET seq = 5 WHERE seq = 6")
+    tamper(f"UPDATE {E} SET seq = 6 WHERE seq = 1005")
+    assert_bad(5)
+
+
+@pytest.mark.django_db
+def test_head_hash_modified(events):
+    tamper(f"UPDATE {H} SET last_hash = %s WHERE id = 1", ["a" * 64])
+    assert_bad(10, "tête")
+
+
+@pytest.mark.django_db
+def test_head_moved_forward(events):
+    tamper(f"UPDATE {H} SET last_seq = 12 WHERE id = 1")
+    assert_bad(11)
+
+
+@pytest.mark.django_db
+def test_head_moved_back_consistently(events):
+    """Head set to event 8 with its hash: events 9 and 10 are beyond the head."""
+    tamper(f"UPDATE {H} SET last_seq = 8, last_hash = %s WHERE id = 1", [events[7].hash])
+    assert_bad(9, "au-delà")
+
+
+@pytest.mark.django_db
+def test_head_deleted(events):
+    tamper(f"DELETE FROM {H}")
+    assert_bad(10, "tête")
+
+
+@pytest.mark.django_db
+def test_null_in_a_not_null_column_is_reported_not_crashing(events):
+    """Even a DBA dropping NOT NULL constraints gets a report, not a traceback."""
+    if is_postgres():
+        tamper(f"ALTER TABLE {E} ALTER COLUMN actor_role DROP NOT NULL")
+        tamper(f"UPDATE {E} SET actor_role = NULL WHERE seq = 2")
+        assert_bad(2)
+    else:
+        tamper(f"UPDATE {E} SET actor_id = 'abc' WHERE seq = 2")
+        assert_bad(2)
+
+
+def _conn():
+    from django.db import connection
+
+    return connection

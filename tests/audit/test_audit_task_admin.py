@@ -1,0 +1,68 @@
+"""The daily Celery task and the read-only admin."""
+import logging
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+
+from fonds.audit.admin import AuditEventAdmin
+from fonds.audit.models import AuditEvent
+from fonds.audit.tasks import verify_chain
+
+from .conftest import make_events, tamper
+
+
+def test_task_is_scheduled_daily_under_its_name(settings):
+    from fonds.celery import app
+
+    assert verify_chain.name == "fonds.audit.tasks.verify_chain"
+    assert verify_chain.name in app.tasks
+    schedule = settings.CELERY_BEAT_SCHEDULE["verify-audit-chain-daily"]
+    assert schedule["task"] == "fonds.audit.tasks.verify_chain"
+
+
+@pytest.mark.django_db
+def test_task_logs_info_when_intact(caplog):
+    events = make_events(3)
+    with caplog.at_level(logging.INFO, logger="fonds.audit"):
+        result = verify_chain.delay().get()
+    assert result["ok"] is True and result["count"] == 3 and result["last_hash"] == events[-1].hash
+    records = [r for r in caplog.records if r.name == "fonds.audit"]
+    assert records and records[-1].levelno == logging.INFO
+    assert "Piste d'audit intègre : 3 événements." in records[-1].getMessage()
+    assert events[-1].hash in records[-1].getMessage()
+
+
+@pytest.mark.django_db
+def test_task_logs_error_naming_the_first_bad_seq(caplog):
+    make_events(3)
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
+    with caplog.at_level(logging.INFO, logger="fonds.audit"):
+        result = verify_chain()
+    assert result["ok"] is False and result["first_bad_seq"] == 2
+    errors = [r for r in caplog.records if r.name == "fonds.audit" and r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "n° 2 " in errors[0].getMessage()
+
+
+@pytest.mark.django_db
+def test_admin_is_read_only(admin_user):
+    make_events(2)
+    model_admin = admin.site._registry[AuditEvent]
+    assert isinstance(model_admin, AuditEventAdmin)
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    event = AuditEvent.objects.get(seq=1)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, event)
+    assert not model_admin.has_delete_permission(request, event)
+    assert model_admin.get_actions(request) == {}
+    assert "<pre>" in model_admin.pretty_canonical(event)
+
+
+@pytest.mark.django_db
+def test_admin_pages_render(admin_client):
+    make_events(2)
+    assert admin_client.get("/admin/audit/auditevent/").status_code == 200
+    assert admin_client.get("/admin/audit/auditevent/1/change/").status_code == 200
+    assert admin_client.get("/admin/audit/auditevent/add/").status_code == 403
+    assert admin_client.post("/admin/audit/auditevent/1/delete/").status_code == 403
