@@ -135,6 +135,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("FJJ_STATIC_ROOT", BASE_DIR / "staticfiles"))
+WHITENOISE_USE_FINDERS = DEBUG  # development: serve app static files without collectstatic
 MEDIA_ROOT = Path(os.environ.get("FJJ_MEDIA_ROOT", VAR_DIR / "media"))  # never served publicly
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -183,6 +184,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Dossiers, transitions, campagnes, communes et piste d'audit.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 # --- The fund ------------------------------------------------------------------------------

@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "fonds.accounts"
     label = "accounts"
     verbose_name = "Comptes et rôles"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,1 +1,16 @@
-urlpatterns = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("dossiers", views.DossierViewSet, basename="dossier")
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("communes", views.CommuneViewSet, basename="commune")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    *router.urls,
+]

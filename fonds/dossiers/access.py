@@ -30,3 +30,19 @@ def get_visible_or_404(user, pk, queryset=None) -> Dossier:
         return visible_dossiers(user, queryset).get(pk=pk)
     except (Dossier.DoesNotExist, ValueError, TypeError):
         raise Http404("Dossier introuvable.")
+
+
+def can_create(user) -> bool:
+    return Role.PORTEUR in roles_of(user) and user.commune_id is not None
+
+
+def can_edit(user, dossier) -> bool:
+    """Only the porteur of the dossier's commune, and only in draft or when corrections are requested."""
+    from .states import EDITABLE_STATUSES
+
+    return (
+        Role.PORTEUR in roles_of(user)
+        and user.commune_id is not None
+        and user.commune_id == dossier.commune_id
+        and dossier.status in EDITABLE_STATUSES
+    )

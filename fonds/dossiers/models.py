@@ -102,6 +102,29 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             return super().save(update_fields=["reference"])
         return super().save(*args, **kwargs)
 
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "Le dernier jour doit être postérieur ou égal au premier jour."
+        if self.nights_hosted is not None and self.nights is not None and self.nights_hosted > self.nights:
+            errors["nights_hosted"] = "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
+        for name in ("youth_ages", "leader_ages"):
+            ages = getattr(self, name)
+            if not isinstance(ages, list) or any(isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 120 for a in ages):
+                errors[name] = "Indiquez une liste d'âges en années (nombres entiers de 0 à 120)."
+            elif len(ages) > 500:
+                errors[name] = "500 participants au plus."
+        if self.jumelage_id and self.commune_id and self.jumelage.commune_id != self.commune_id:
+            errors["jumelage"] = "Ce jumelage n'appartient pas à votre commune."
+        youth = len(self.youth_ages) if isinstance(self.youth_ages, list) else 0
+        for name in ("youth_fewer_opportunities", "youth_first_travel"):
+            if (getattr(self, name) or 0) > youth:
+                errors[name] = "Ce nombre ne peut dépasser le nombre de jeunes participants."
+        if errors:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(errors)
+
     # ---- derived figures -------------------------------------------------------------------
     @property
     def youth_count(self) -> int:

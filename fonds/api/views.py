@@ -1,0 +1,161 @@
+"""Thin API views: parse, check access (fonds.dossiers.access), call one service."""
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers import editing, services
+from fonds.dossiers.access import can_create, get_visible_or_404, visible_dossiers
+from fonds.dossiers.states import Status
+from fonds.referentiel.models import Campaign, Commune
+
+from . import serializers as s
+from .permissions import ReadOnlyForAuditors
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TokenView(APIView):
+    """Exchange an email and a password for an API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
+    def post(self, request):
+        data = s.TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, email=data.validated_data["email"].lower(), password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            return Response({"detail": "Adresse électronique ou mot de passe incorrect.", "code": "invalid_credentials"}, status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+FILTERS = [
+    OpenApiParameter("status", str, enum=Status.values, description="statut"),
+    OpenApiParameter("campaign", int, description="identifiant de campagne"),
+    OpenApiParameter("commune", str, description="code INSEE"),
+]
+
+
+class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = viewsets.GenericViewSet.permission_classes + [ReadOnlyForAuditors]
+    pagination_class = Pagination
+    lookup_value_regex = r"\d+"
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.DossierListSerializer
+        if self.action in ("create", "partial_update"):
+            return s.DossierWriteSerializer
+        return s.DossierSerializer
+
+    def get_queryset(self):
+        qs = visible_dossiers(self.request.user).select_related("commune").order_by("-created_at", "-id")
+        if self.action == "list":
+            params = self.request.query_params
+            errors = {}
+            if params.get("status"):
+                if params["status"] not in Status.values:
+                    errors["status"] = [f"Statut inconnu. Valeurs possibles : {', '.join(Status.values)}."]
+                else:
+                    qs = qs.filter(status=params["status"])
+            if params.get("campaign"):
+                if not params["campaign"].isdigit():
+                    errors["campaign"] = ["Identifiant de campagne attendu (nombre entier)."]
+                else:
+                    qs = qs.filter(campaign_id=int(params["campaign"]))
+            if params.get("commune"):
+                if len(params["commune"]) > 5:
+                    errors["commune"] = ["Code INSEE sur 5 caractères attendu."]
+                else:
+                    qs = qs.filter(commune_id=params["commune"])
+            if errors:
+                raise ValidationError(errors)
+        else:
+            qs = qs.prefetch_related("budget_lines")
+        return qs
+
+    def get_object(self):
+        return get_visible_or_404(self.request.user, self.kwargs["pk"], self.get_queryset())
+
+    @extend_schema(parameters=FILTERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.DossierWriteSerializer, responses={201: s.DossierSerializer})
+    def create(self, request):
+        if not can_create(request.user):
+            raise PermissionDenied("Seul un porteur rattaché à une commune peut créer un dossier.")
+        data = s.DossierWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign, fields, lines = data.split()
+        dossier = editing.create_draft(by=request.user, campaign=campaign, fields=fields, budget_lines=lines)
+        return Response(s.DossierSerializer(dossier).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.DossierWriteSerializer, responses={200: s.DossierSerializer})
+    def partial_update(self, request, pk=None):
+        dossier = self.get_object()
+        data = s.DossierWriteSerializer(dossier, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        _, fields, lines = data.split()
+        dossier = editing.update_content(dossier, by=request.user, fields=fields, budget_lines=lines)
+        return Response(s.DossierSerializer(dossier).data)
+
+    @extend_schema(responses={200: s.TransitionSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        """What this user may do now on the dossier."""
+        return Response(services.available_transitions(self.get_object(), request.user))
+
+    @extend_schema(request=s.TransitionRequestSerializer, responses={200: s.DossierSerializer})
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, pk=None, name=None):
+        """Fire a transition: 409 wrong status, 403 wrong role, 400 failed condition (with rule codes)."""
+        dossier = self.get_object()
+        services.transition_meta(name)  # 404 for an unknown transition
+        body = s.TransitionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        motivation = data.pop("motivation", "")
+        dossier = services.perform(dossier, name, by=request.user, motivation=motivation, data=data)
+        return Response(s.DossierSerializer(dossier).data)
+
+    @extend_schema(responses={200: s.AuditEventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def audit(self, request, pk=None):
+        """The dossier's audit events, in chain order."""
+        dossier = self.get_object()
+        events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq")
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(s.AuditEventSerializer(page, many=True).data)
+
+
+class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.CampaignSerializer
+    queryset = Campaign.objects.prefetch_related("rulesets").order_by("-opens_at")
+    pagination_class = Pagination
+
+
+class CommuneViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.CommuneSerializer
+    queryset = Commune.objects.all()
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9AB]{5}"
+
+    def get_object(self):
+        return get_object_or_404(Commune, code=self.kwargs["code"])

@@ -1,0 +1,91 @@
+"""Creating and editing a dossier's content (not its status): one transaction, one audit event."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from fonds.audit import chain as audit
+
+from .access import can_create, can_edit
+from .models import BudgetLine, Dossier
+
+#: the content fields a porteur may write
+EDITABLE_FIELDS = (
+    "jumelage",
+    "title",
+    "summary",
+    "objectives",
+    "start_date",
+    "end_date",
+    "activity_days",
+    "youth_ages",
+    "leader_ages",
+    "youth_fewer_opportunities",
+    "youth_first_travel",
+    "travel_mode",
+    "low_carbon",
+    "distance_km",
+    "nights",
+    "nights_hosted",
+    "requested_amount",
+)
+
+
+def _audit_value(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return str(value)
+    return value
+
+
+def _write_budget(dossier, lines) -> list[dict]:
+    dossier.budget_lines.all().delete()
+    objs = [BudgetLine(dossier=dossier, **line) for line in lines]
+    BudgetLine.objects.bulk_create(objs)
+    return [{k: _audit_value(v) for k, v in line.items()} for line in lines]
+
+
+def create_draft(*, by, campaign, fields: dict, budget_lines: list[dict] | None = None) -> Dossier:
+    if not can_create(by):
+        raise PermissionDenied("Seul un porteur rattaché à une commune peut créer un dossier.")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"champs non modifiables : {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        dossier = Dossier(campaign=campaign, commune_id=by.commune_id, created_by=by, **fields)
+        dossier.full_clean(exclude=["reference", "status"])
+        dossier.save()
+        payload = {"reference": dossier.reference, "fields": {k: _audit_value(v) for k, v in fields.items()}}
+        if budget_lines is not None:
+            payload["budget_lines"] = _write_budget(dossier, budget_lines)
+        audit.append("create_draft", actor=by, role="porteur", obj=dossier, payload=payload)
+    return dossier
+
+
+def update_content(dossier: Dossier, *, by, fields: dict, budget_lines: list[dict] | None = None) -> Dossier:
+    """Apply ``fields`` (and replace the budget when given) if the porteur may edit it now."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"champs non modifiables : {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if not can_edit(by, locked):
+            raise PermissionDenied("Ce dossier n'est pas modifiable dans son état actuel.")
+        changed = {}
+        for name, value in fields.items():
+            if getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed[name] = _audit_value(value)
+        locked.full_clean(exclude=["reference", "status"])
+        payload = {"reference": locked.reference, "fields": changed}
+        if budget_lines is not None:
+            payload["budget_lines"] = _write_budget(locked, budget_lines)
+        if changed or budget_lines is not None:
+            locked.save()
+            audit.append("update_content", actor=by, role="porteur", obj=locked, payload=payload)
+    return locked
