@@ -1,0 +1,90 @@
+"""Thin DSFR pages: read through fonds.dossiers.access, act through fonds.dossiers.services."""
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers import services
+from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+
+from .forms import DossierFilterForm, LoginForm, TransitionForm
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+    extra_context = {"title": "Se connecter"}
+
+
+@login_required
+def home(request):
+    return redirect("dossier-list")
+
+
+@login_required
+def dossier_list(request):
+    form = DossierFilterForm(request.GET or None)
+    qs = visible_dossiers(request.user).select_related("commune", "campaign").order_by("-created_at", "-id")
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            qs = qs.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["q"]:
+            q = form.cleaned_data["q"]
+            qs = qs.filter(Q(title__icontains=q) | Q(commune__name__icontains=q) | Q(reference__icontains=q))
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "dossiers/list.html", {"title": "Dossiers", "nav": "dossiers", "form": form, "page_obj": page})
+
+
+@login_required
+def dossier_detail(request, pk):
+    dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor"))
+    events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq")
+    context = {
+        "title": dossier.reference,
+        "nav": "dossiers",
+        "dossier": dossier,
+        "actions": services.available_transitions(dossier, request.user),
+        "budget_lines": dossier.budget_lines.all(),
+        "documents": dossier.documents.filter(replaced_by__isnull=True),
+        "events": events,
+    }
+    return render(request, "dossiers/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_transition(request, pk, name):
+    dossier = get_visible_or_404(request.user, pk)
+    try:
+        meta = services.transition_meta(name)["custom"]
+    except services.TransitionRefused:
+        raise Http404("Action inconnue.")
+    allowed = {a["name"] for a in services.available_transitions(dossier, request.user)}
+    form = TransitionForm(request.POST or None, needs_motivation=meta["needs_motivation"])
+    if request.method == "POST" and name in allowed and form.is_valid():
+        try:
+            services.perform(dossier, name, by=request.user, motivation=form.cleaned_data["motivation"])
+        except services.TransitionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».")
+            return redirect("dossier-detail", pk=dossier.pk)
+    status = 200
+    if name not in allowed:
+        status = 409 if request.user.is_authenticated else 403
+        messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
+    return render(request, "dossiers/transition.html", {"title": meta["label"], "nav": "dossiers", "dossier": dossier, "meta": meta, "name": name, "form": form, "allowed": name in allowed}, status=status)
+
+
+@login_required
+def task_list(request):
+    from workflows import queues
+
+    tasks = list(queues.open_tasks_for(request.user)[:200])
+    rows = [{"task": t, "dossier": queues.dossier_of(t), "stage": queues.stage_of(t), "deadline": queues.deadline_of(t)} for t in tasks]
+    return render(request, "web/tasks.html", {"title": "Mes tâches", "nav": "tasks", "rows": rows})
