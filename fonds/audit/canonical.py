@@ -51,16 +51,23 @@ def _promise_class():
 
 
 def _reject_floats(value):
-    if isinstance(value, float):
-        raise TypeError("nombre flottant refusé dans la piste d'audit : utilisez Decimal ou un entier")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError("les clés de la piste d'audit doivent être des chaînes")
-            _reject_floats(item)
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            _reject_floats(item)
+    """Refuse floats (and non-string keys) anywhere in ``value``; iterative, cheap on plain data."""
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict or (kind is not float and isinstance(item, dict)):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise TypeError("les clés de la piste d'audit doivent être des chaînes")
+                push(child)
+        elif kind is list or kind is tuple or isinstance(item, (list, tuple, set, frozenset)):
+            extend(item)
+        elif isinstance(item, float):
+            raise TypeError("nombre flottant refusé dans la piste d'audit : utilisez Decimal ou un entier")
 
 
 def utc_iso(value: dt.datetime) -> str:

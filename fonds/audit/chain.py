@@ -31,8 +31,14 @@ Verifying
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
+import queue
+import threading
 from dataclasses import dataclass
 from json.decoder import scanstring
 from json.encoder import encode_basestring
@@ -176,13 +182,20 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
             prev = digest
         columns = ", ".join(INSERT_COLUMNS)
         one = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+        move_head = f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1"
+        # PostgreSQL (client-side binding): the last INSERT and the head update travel together,
+        # one round trip less while the head is locked. SQLite runs one statement per call.
+        together = conn.vendor == "postgresql"
         for start in range(0, len(rows), _INSERT_BATCH):
             batch = rows[start:start + _INSERT_BATCH]
-            cursor.execute(
-                f"INSERT INTO {EVENT_TABLE} ({columns}) VALUES " + ", ".join([one] * len(batch)),
-                [value for row in batch for value in row],
-            )
-        cursor.execute(f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1", [seq, prev])
+            sql = f"INSERT INTO {EVENT_TABLE} ({columns}) VALUES " + ", ".join([one] * len(batch))
+            params = [value for row in batch for value in row]
+            if together and start + _INSERT_BATCH >= len(rows):
+                cursor.execute(f"{sql}; {move_head}", params + [seq, prev])
+                break
+            cursor.execute(sql, params)
+        else:
+            cursor.execute(move_head, [seq, prev])
     return events
 
 
@@ -319,14 +332,24 @@ def _diagnose(position: int, row: tuple, prev: str) -> tuple[int, str]:
     return position, "événement refusé par la vérification"  # pragma: no cover - defensive
 
 
-def _walk(rows: Iterable[tuple]) -> tuple[int, str, tuple[int, str] | None]:
-    """Check rows in order from the genesis; return (count, last hash, failure or None)."""
+def _walk(rows: Iterable[tuple], start: int = 0, prev: str | None = GENESIS_HASH) -> tuple[int, str, tuple[int, str] | None]:
+    """Check rows in order from the genesis (or after event ``start``, whose hash is ``prev``).
+
+    ``prev=None`` (a segment checked by a worker): trust the first row's ``prev_hash`` for the link;
+    the caller checks it against the previous segment. Returns (count, last hash, failure or None).
+    """
     sha256 = hashlib.sha256
     enc = encode_basestring
     scan = scanstring
-    position = 0
-    prev = GENESIS_HASH
+    position = start
     row = None
+    rows = iter(rows)
+    if prev is None:
+        row = next(rows, None)
+        if row is None:
+            return 0, "", None
+        prev = row[8] if isinstance(row[8], str) else ""
+        rows = itertools.chain((row,), rows)
     try:
         for row in rows:
             position += 1
@@ -341,12 +364,12 @@ def _walk(rows: Iterable[tuple]) -> tuple[int, str, tuple[int, str] | None]:
                     ) and text.endswith(f',"seq":{seq}}}'):
                         prev = digest
                         continue
-            return position - 1, prev, _diagnose(position, row, prev)
+            return position - 1 - start, prev, _diagnose(position, row, prev)
     except (TypeError, ValueError, AttributeError, UnicodeError):
         if row is None:
             raise
-        return position - 1, prev, _diagnose(position, row, prev)
-    return position, prev, None
+        return position - 1 - start, prev, _diagnose(position, row, prev)
+    return position - start, prev, None
 
 
 def _head_problem(count: int, last_hash: str, head: tuple[int, str] | None) -> tuple[int, str] | None:
@@ -370,13 +393,25 @@ def _head_problem(count: int, last_hash: str, head: tuple[int, str] | None) -> t
 _DB_HEAD = object()
 
 
-def verify(rows: Iterable[tuple] | None = None, *, head=_DB_HEAD, chunk_size: int = 10000, using: str | None = None) -> VerifyResult:
+def verify(
+    rows: Iterable[tuple] | None = None,
+    *,
+    head=_DB_HEAD,
+    chunk_size: int = 10000,
+    using: str | None = None,
+    workers: int = 1,
+) -> VerifyResult:
     """Walk the chain in sequence order; report the first bad sequence number.
 
     Without ``rows``: the events and head of the database (streamed). With ``rows`` (tuples in
     ``VERIFY_COLUMNS`` order, ``created_at`` a datetime or its canonical text): those rows, checked
     against the database head, or against ``head=(last_seq, last_hash)``, or ``head=None`` for no
     head check (e.g. an export whose head is checked separately).
+
+    ``workers`` > 1 splits the chain into consecutive segments checked by forked processes, the
+    links between segments being checked afterwards — same result, several cores. It falls back to
+    one process inside a transaction, in a daemon process (a Celery prefork worker), on an
+    in-memory database or for short chains.
     """
     if rows is not None:
         count, last_hash, failure = _walk(_normalized(rows))
@@ -390,6 +425,8 @@ def verify(rows: Iterable[tuple] | None = None, *, head=_DB_HEAD, chunk_size: in
     from django.db import connections
 
     conn = connections[using] if using else default_connection
+    if workers > 1 and _can_fork(conn):
+        return _verify_db_parallel(conn, chunk_size, workers)
     if conn.vendor == "postgresql":
         # A named (server-side) cursor streams only inside a transaction; outside one it would be
         # declared WITH HOLD and materialized entirely on the server first.
@@ -398,30 +435,173 @@ def verify(rows: Iterable[tuple] | None = None, *, head=_DB_HEAD, chunk_size: in
     return _verify_db(conn, chunk_size)
 
 
-def _verify_db(conn, chunk_size: int) -> VerifyResult:
+def default_workers() -> int:
+    """Processes worth using for a large verification on this machine."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
+
+
+_PARALLEL_MIN_EVENTS = 200_000
+
+
+def _can_fork(conn) -> bool:
+    if conn.in_atomic_block or multiprocessing.current_process().daemon or not hasattr(os, "fork"):
+        return False
+    if conn.vendor == "sqlite" and conn.is_in_memory_db():
+        return False
+    return conn.vendor in ("postgresql", "sqlite")
+
+
+def _segment_worker(task: tuple) -> tuple:
+    """In a forked process: check events lo..hi; return (lo, count, first prev_hash, last hash, failure)."""
+    alias, lo, hi, chunk_size = task
+    from django.db import connections
+
+    conn = connections[alias]
+    try:
+        # PostgreSQL: the server-side cursor needs a transaction. SQLite: no BEGIN IMMEDIATE (it
+        # would serialize the workers); one SELECT keeps its read snapshot while it is stepped.
+        scope = transaction.atomic(using=alias) if conn.vendor == "postgresql" else contextlib.nullcontext()
+        with scope:
+            with conn.cursor() as cursor:
+                cursor.execute(f"SELECT prev_hash FROM {EVENT_TABLE} WHERE seq >= %s ORDER BY seq LIMIT 1", [lo])
+                first = cursor.fetchone()
+            cursor = conn.chunked_cursor()
+            try:
+                cursor.execute(_select_sql(conn.vendor, "seq >= %s AND seq <= %s"), [lo, hi])
+                rows = _prefetched(cursor.cursor, chunk_size)
+                try:
+                    with conn.wrap_database_errors:
+                        count, last_hash, failure = _walk(rows, start=lo - 1, prev=None if lo > 1 else GENESIS_HASH)
+                finally:
+                    rows.close()
+            finally:
+                cursor.close()
+        return lo, count, (first[0] if first else None), last_hash, failure
+    finally:
+        connections.close_all()
+
+
+def _verify_db_parallel(conn, chunk_size: int, workers: int) -> VerifyResult:
+    with conn.cursor() as cursor:
+        head = _read_head(cursor)
+    if head is None or head[0] < _PARALLEL_MIN_EVENTS:
+        if conn.vendor == "postgresql":
+            with transaction.atomic(using=conn.alias):
+                return _verify_db(conn, chunk_size)
+        return _verify_db(conn, chunk_size)
+    limit = head[0]
+    size = -(-limit // workers)
+    tasks = [(conn.alias, lo, min(lo + size - 1, limit), chunk_size) for lo in range(1, limit + 1, size)]
+    from django.db import connections
+
+    connections.close_all()  # a forked child must never share the parent's connection
+    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+        segments = pool.map(_segment_worker, tasks)
+    count, prev, failure = 0, GENESIS_HASH, None
+    for (lo, seg_count, first_prev, last_hash, seg_failure), (_, _, hi, _) in zip(segments, tasks):
+        if lo > 1 and seg_count and first_prev != prev:
+            # the first event of this segment does not follow the last one of the previous segment
+            with conn.cursor() as cursor:
+                cursor.execute(_select_sql(conn.vendor, "seq >= %s"), [lo])
+                row = cursor.fetchone()
+            failure = _diagnose(lo, row, prev)
+            break
+        if seg_failure is not None:
+            count += seg_count
+            prev = last_hash or prev
+            failure = seg_failure
+            break
+        expected = hi - lo + 1
+        count += seg_count
+        prev = last_hash or prev
+        if seg_count != expected:
+            missing = lo + seg_count
+            failure = (missing, f"événement n° {missing} absent : supprimé ou renuméroté")
+            break
+    if failure is None:
+        failure = _head_problem(count, prev, head)
+    if failure is None:
+        failure = _beyond_head(conn, limit)
+    return _result(count, prev, failure)
+
+
+def _beyond_head(conn, limit: int) -> tuple[int, str] | None:
+    """Events beyond the head read at the start: appended since (their transaction moved the head
+    too, so a second read of the head, *after* reading them, covers them) or forged."""
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT seq FROM {EVENT_TABLE} WHERE seq > %s ORDER BY seq", [limit])
+        beyond = [row[0] for row in cursor.fetchall()]
+        if beyond:
+            now = _read_head(cursor)
+            uncovered = [seq for seq in beyond if now is None or seq > now[0]]
+            if uncovered:
+                first = uncovered[0]
+                return first, f"l'événement n° {first} est au-delà de la tête de chaîne : inséré"
+    return None
+
+
+def _prefetched(raw_cursor, chunk_size: int) -> Iterator[tuple]:
+    """Rows of ``raw_cursor``, the next chunk being fetched by a thread while this one is checked.
+
+    The database (another process for PostgreSQL, C code releasing the GIL for SQLite) prepares
+    the next rows while Python hashes the current ones.
+    """
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            while not stop.is_set():
+                chunk = raw_cursor.fetchmany(chunk_size)
+                chunks.put(chunk)
+                if not chunk:
+                    return
+        except BaseException as exc:  # handed over to the consumer
+            chunks.put(exc)
+
+    producer = threading.Thread(target=produce, name="audit-verify-fetch", daemon=True)
+    producer.start()
+    try:
+        while True:
+            chunk = chunks.get()
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield from chunk
+    finally:
+        stop.set()
+        while producer.is_alive():
+            try:
+                chunks.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        producer.join()
+
+
+def _verify_db(conn, chunk_size: int, prefetch: bool = True) -> VerifyResult:
     with conn.cursor() as cursor:
         head = _read_head(cursor)
     limit = head[0] if head else 2**62  # no head: read everything, then report the missing head
+    vendor = conn.vendor
+
     cursor = conn.chunked_cursor()
     try:
-        cursor.execute(_select_sql(conn.vendor, "seq <= %s"), [limit])
-        count, last_hash, failure = _walk(_fetch(cursor, chunk_size))
+        cursor.execute(_select_sql(vendor, "seq <= %s"), [limit])
+        rows = _prefetched(cursor.cursor, chunk_size) if prefetch else _fetch(cursor, chunk_size)
+        try:
+            with conn.wrap_database_errors:
+                count, last_hash, failure = _walk(rows)
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
     finally:
         cursor.close()
     if failure is None:
         failure = _head_problem(count, last_hash, head)
     if failure is None:
-        # Events beyond the head read above: either appended since (their transaction moved the
-        # head too, so a second read of the head, *after* reading them, covers them) or forged.
-        with conn.cursor() as cursor:
-            cursor.execute(f"SELECT seq FROM {EVENT_TABLE} WHERE seq > %s ORDER BY seq", [limit])
-            beyond = [row[0] for row in cursor.fetchall()]
-            if beyond:
-                now = _read_head(cursor)
-                uncovered = [seq for seq in beyond if now is None or seq > now[0]]
-                if uncovered:
-                    first = uncovered[0]
-                    failure = (first, f"l'événement n° {first} est au-delà de la tête de chaîne : inséré")
+        failure = _beyond_head(conn, limit)
     return _result(count, last_hash, failure)
 
 

@@ -76,3 +76,64 @@ def test_verification_during_appends_raises_no_false_alarm():
     assert all(r.ok for r in results), results
     assert chain.verify().ok
     assert connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def parallel_threshold(monkeypatch):
+    monkeypatch.setattr(chain, "_PARALLEL_MIN_EVENTS", 10)
+
+
+def _seed(n):
+    with transaction.atomic():
+        return chain.append_many([{"action": "seed", "obj": ("dossiers.dossier", i), "payload": {"i": i}} for i in range(n)])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_of_an_intact_chain(parallel_threshold):
+    events = _seed(101)
+    for workers in (2, 3, 4):
+        result = chain.verify(workers=workers)
+        assert (result.ok, result.count, result.last_hash) == (True, 101, events[-1].hash)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "sql, expected",
+    [
+        ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 10", 10),  # inside the first segment
+        ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 51", 51),  # first event of segment 2
+        ("UPDATE audit_auditevent SET prev_hash = repeat('f', 64) WHERE seq = 51", 51),
+        ("UPDATE audit_auditevent SET hash = repeat('e', 64) WHERE seq = 50", 50),  # last of segment 1
+        ("DELETE FROM audit_auditevent WHERE seq = 50", 50),
+        ("DELETE FROM audit_auditevent WHERE seq = 51", 51),
+        ("DELETE FROM audit_auditevent WHERE seq = 75", 75),
+        ("DELETE FROM audit_auditevent WHERE seq = 100", 100),  # last event: the head tells
+        ("UPDATE audit_auditevent SET seq = 1000 WHERE seq = 60", 60),
+    ],
+)
+def test_parallel_verification_names_the_same_first_bad_seq(parallel_threshold, sql, expected):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute(sql)
+    single = chain.verify()
+    parallel = chain.verify(workers=2)
+    assert (single.ok, single.first_bad_seq) == (False, expected), single
+    assert (parallel.ok, parallel.first_bad_seq) == (False, expected), parallel
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_detects_a_replaced_last_event_of_a_segment(parallel_threshold):
+    from fonds.audit.canonical import chain_hash
+    from fonds.audit.protection import protection_lifted
+
+    events = _seed(100)
+    forged = events[49].canonical.replace('"i":49', '"i":4900')
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 50", [forged, chain_hash(events[49].prev_hash, forged)])
+    assert chain.verify(workers=2).first_bad_seq == 50
+    assert chain.verify().first_bad_seq == 50

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from fonds.audit.chain import describe, verify
+from fonds.audit.chain import default_workers, describe, verify
 
 
 class Command(BaseCommand):
@@ -17,10 +17,17 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="n'affiche rien si la piste est intègre")
         parser.add_argument("--chunk-size", type=int, default=10000, help="événements lus par aller-retour (défaut 10000)")
         parser.add_argument("--database", default="default", help="alias de la base (défaut « default »)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processus de vérification (défaut : un par cœur, au plus 4 ; 1 pour une piste courte)",
+        )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        result = verify(chunk_size=options["chunk_size"], using=options["database"])
+        workers = options["workers"] or default_workers()
+        result = verify(chunk_size=options["chunk_size"], using=options["database"], workers=workers)
         elapsed = time.perf_counter() - started
         if not result.ok:
             self.stderr.write(describe(result))
