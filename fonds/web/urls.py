@@ -10,5 +10,6 @@ urlpatterns = [
     path("dossiers/", views.dossier_list, name="dossier-list"),
     path("dossiers/<int:pk>/", views.dossier_detail, name="dossier-detail"),
     path("dossiers/<int:pk>/actions/<slug:name>/", views.dossier_transition, name="dossier-transition"),
+    path("dossiers/<int:pk>/pieces/<int:document_pk>/", views.dossier_document, name="dossier-document"),
     path("taches/", views.task_list, name="task-list"),
 ]

@@ -88,3 +88,18 @@ def task_list(request):
     tasks = list(queues.open_tasks_for(request.user)[:200])
     rows = [{"task": t, "dossier": queues.dossier_of(t), "stage": queues.stage_of(t), "deadline": queues.deadline_of(t)} for t in tasks]
     return render(request, "web/tasks.html", {"title": "Mes tâches", "nav": "tasks", "rows": rows})
+
+
+@login_required
+def dossier_document(request, pk, document_pk):
+    """Documents are never served from a public URL: only here, to whoever may see the dossier."""
+    from django.http import FileResponse
+
+    dossier = get_visible_or_404(request.user, pk)
+    document = dossier.documents.filter(pk=document_pk).first()
+    if document is None:
+        raise Http404("Pièce introuvable.")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=document.content_type != "application/pdf", filename=document.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response

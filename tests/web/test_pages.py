@@ -113,3 +113,17 @@ def test_tasks_page_lists_the_instructors_queue(client, world):
     client.force_login(make_user("instructeur"))
     html = client.get(reverse("task-list")).content.decode()
     assert world["mine"].reference in html
+
+
+def test_documents_are_served_only_to_who_may_see_the_dossier(client, world):
+    from django.urls import reverse
+
+    document = world["mine"].documents.first()
+    url = reverse("dossier-document", args=[world["mine"].pk, document.pk])
+    assert client.get(url).status_code == 302  # anonymous → login
+    client.force_login(make_user("porteur", commune=world["theirs"].commune))
+    assert client.get(url).status_code == 404
+    client.force_login(world["porteur"])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")

@@ -1,0 +1,135 @@
+"""Uploading a document (pièce justificative): checked by content, hashed, audited, versioned.
+
+Accepted: PDF, JPEG, PNG, decided by the first bytes (magic numbers), never by the file name.
+A PDF must open, have at least one page and not be encrypted. Sizes are campaign settings.
+Replacing a document keeps the old version (``replaced_by``) and both uploads are in the trail.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Sum
+
+from fonds.audit import chain as audit
+
+from .access import can_edit
+from .models import Document, Dossier
+
+MAGIC = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    content_type: str
+    extension: str
+
+
+def sniff(head: bytes) -> Sniffed | None:
+    for magic, content_type, extension in MAGIC:
+        if head.startswith(magic):
+            return Sniffed(content_type, extension)
+    return None
+
+
+def safe_name(name: str, extension: str) -> str:
+    """A file name safe for any file system and any header: ASCII letters, digits, - and _."""
+    stem = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", stem)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:80] or "document"
+    return f"{stem}.{extension}"
+
+
+def _check_pdf(data: bytes) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ValidationError("Ce PDF est protégé par un mot de passe : enregistrez-le sans protection puis déposez-le à nouveau.")
+        if len(reader.pages) == 0:
+            raise ValidationError("Ce PDF ne contient aucune page.")
+    except ValidationError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError):
+        raise ValidationError("Ce PDF est illisible ou endommagé : exportez-le à nouveau depuis votre logiciel.")
+
+
+def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> Document:
+    """Store one upload for ``dossier`` if ``by`` may edit it; raise ValidationError in French otherwise."""
+    if kind not in Document.Kind.values:
+        raise ValidationError("Type de pièce inconnu.")
+    limits = dossier.campaign.rules.params["uploads"]
+    max_file = int(limits["max_file_mb"]) * 1024 * 1024
+    max_dossier = int(limits["max_dossier_mb"]) * 1024 * 1024
+    if not data:
+        raise ValidationError("Le fichier est vide.")
+    if len(data) > max_file:
+        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
+    kind_of_file = sniff(data[:16])
+    if kind_of_file is None:
+        raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+    if kind_of_file.content_type == "application/pdf":
+        _check_pdf(data)
+    digest = hashlib.sha256(data).hexdigest()
+    stored = []
+    try:
+        return _store(dossier, by, kind, name, data, digest, kind_of_file, max_dossier, limits, stored)
+    except BaseException:
+        for path in stored:  # nothing half-stored: remove the file of a rolled-back upload
+            Document._meta.get_field("file").storage.delete(path)
+        raise
+
+
+def _store(dossier, by, kind, name, data, digest, kind_of_file, max_dossier, limits, stored):
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if not can_edit(by, locked):
+            raise PermissionDenied("Les pièces de ce dossier ne sont pas modifiables dans son état actuel.")
+        current = Document.objects.filter(dossier=locked, replaced_by__isnull=True)
+        used = current.aggregate(total=Sum("size"))["total"] or 0
+        previous = current.filter(kind=kind).exclude(kind=Document.Kind.OTHER).first()
+        if used - (previous.size if previous else 0) + len(data) > max_dossier:
+            raise ValidationError(f"Le total des pièces du dossier dépasserait {limits['max_dossier_mb']} Mo.")
+        document = Document(
+            dossier=locked,
+            kind=kind,
+            original_name=(name or "")[:200],
+            content_type=kind_of_file.content_type,
+            size=len(data),
+            sha256=digest,
+            uploaded_by=by,
+        )
+        document.file.save(safe_name(name, kind_of_file.extension), ContentFile(data), save=False)
+        stored.append(document.file.name)
+        document.save()
+        if previous is not None:
+            Document.objects.filter(pk=previous.pk).update(replaced_by=document)
+        audit.append(
+            "document_uploaded",
+            actor=by,
+            role="porteur",
+            obj=locked,
+            payload={
+                "reference": locked.reference,
+                "document": document.pk,
+                "kind": kind,
+                "name": document.original_name,
+                "content_type": document.content_type,
+                "size": document.size,
+                "sha256": digest,
+                "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
+            },
+        )
+    return document
