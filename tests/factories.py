@@ -46,7 +46,7 @@ def make_user(role: str | list[str] | None = None, *, commune: Commune | None = 
     email = email or f"{(roles[0] if roles else 'user')}{next(_seq)}@test.fjj.fr"
     user = User.objects.create_user(email, PASSWORD, commune=commune, **extra)
     for name in roles:
-        user.groups.add(Group.objects.get(name=name))
+        user.groups.add(Group.objects.get_or_create(name=name)[0])  # transaction=True tests flush data migrations
     return user
 
 
