@@ -33,6 +33,7 @@ def _isolated_side_effects(request, settings, tmp_path):
     from fonds.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     eager = "services" not in request.keywords
     previous = app.conf.task_always_eager
