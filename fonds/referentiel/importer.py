@@ -355,7 +355,8 @@ def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000,
     """Create new communes, update changed ones, leave the others alone — in one transaction.
 
     Communes present in the database but absent from the file are kept (dossiers and users may
-    reference them) and only counted in ``absent_from_file``.
+    reference them), counted in ``absent_from_file`` and flagged ``is_current=False`` (E1 refuses
+    them); a commune that reappears in a later file is current again.
     """
     from django.db import transaction
 
@@ -389,6 +390,14 @@ def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000,
                 Commune.objects.bulk_create(to_create, batch_size=batch_size)
             if to_update:
                 _update_in_batches(Commune, to_update, result.updated_fields, batch_size=batch_size)
+            present = {r.code for r in records}
+            absent = list(existing.keys() - present)
+            for start in range(0, len(absent), batch_size):
+                Commune.objects.filter(code__in=absent[start : start + batch_size], is_current=True).update(is_current=False)
+            revived = list(Commune.objects.filter(is_current=False).values_list("code", flat=True))
+            revived = [code for code in revived if code in present]
+            for start in range(0, len(revived), batch_size):
+                Commune.objects.filter(code__in=revived[start : start + batch_size]).update(is_current=True)
     return result
 
 

@@ -29,6 +29,9 @@ class Commune(models.Model):
     siren = models.CharField("SIREN", max_length=9, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    is_current = models.BooleanField(
+        "commune actuelle", default=True, help_text="Faux pour une commune absente du dernier COG importé (fusion, commune nouvelle)."
+    )
 
     class Meta:
         verbose_name = "commune"

@@ -178,3 +178,14 @@ def test_renamed_commune_with_new_coordinates_is_updated(write_communes):
     abymes = Commune.objects.get(code="97101")
     assert (abymes.latitude, abymes.longitude, abymes.population) == (Decimal("16.271000"), Decimal("-61.504000"), 53000)
     assert "0 créées, 0 mises à jour, 5 inchangées" in run_import(write_communes(rows))
+
+
+@pytest.mark.django_db
+def test_commune_absent_from_a_new_cog_is_no_longer_current(tmp_path):
+    from fonds.referentiel.importer import read_communes_file, upsert_communes
+
+    Commune.objects.create(code="01999", name="Ancienne commune fusionnée", departement="01", region="84", population=120)
+    sample = read_communes_file(default_fixture_path())
+    upsert_communes(sample.records[:50])
+    assert Commune.objects.get(code="01999").is_current is False
+    assert Commune.objects.get(code=sample.records[0].code).is_current is True
