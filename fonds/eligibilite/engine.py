@@ -10,9 +10,15 @@ from .models import EligibilityRun, Verdict
 from .rules import evaluate_all
 
 
+def _preview_failures(verdicts, blocking_only: bool = False):
+    return [v for v in verdicts if v.result == Verdict.Result.FAIL and (v.blocking or not blocking_only)]
+
+
 def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     """Evaluate every rule; store the run (and audit it) unless ``store`` is False (preview)."""
     at = at or timezone.now()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
     ruleset = dossier.campaign.rules
     outcomes = evaluate_all(dossier, ruleset, at=at)
     blocking_flags = ruleset.params["eligibility"].get("blocking", {})
@@ -22,6 +28,8 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
             Verdict(code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
             for o in outcomes
         ]
+        # an unsaved run has no related verdicts: answer failures() from the preview list
+        run.failures = lambda blocking_only=False: _preview_failures(run.preview_verdicts, blocking_only)
         return run
     with transaction.atomic():
         run = EligibilityRun.objects.create(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=by if getattr(by, "is_authenticated", False) else None)

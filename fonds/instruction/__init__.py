@@ -1,0 +1,1 @@
+"""Instruction of a dossier: the grant amount formula of the règlement (``amount``)."""

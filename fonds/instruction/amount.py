@@ -1,0 +1,237 @@
+"""The grant amount proposed by the formula of the règlement (amendable by the instructor).
+
+    grant = min(cap, max_pct_of_eligible % × eligible costs, requested amount, T + S + O),
+            rounded DOWN to the euro; not awarded below the floor.
+
+* T (travel) = travellers (young people + leaders) × band amount for the one-way great-circle
+  distance between the two town halls; the green amount of the band when low-carbon travel is
+  declared. Bands come from ``params["amount"]["travel_bands"]`` as
+  ``[min_km, max_km or None, standard €, green €]``, both ends inclusive, on the distance rounded
+  to the nearest km. A distance below the first band's minimum (10 km by default), or unknown,
+  gives T = 0.
+* S (stay) = (nights − nights hosted by families, never negative) × travellers × stay_per_night.
+* O (organisation) = the fixed amount per project.
+
+Every number comes from ``params`` (a rule set's ``params``, or its ``amount`` section).
+Money is Decimal only; the only rounding is the final one, down to the euro (``ROUND_DOWN``).
+The same function recomputes the balance on the final report's actual figures.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from fonds.eligibilite.rules import budget_figures, dec, euros, num, pct
+
+EURO = Decimal("1")
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass
+class GrantBreakdown:
+    # inputs
+    distance_km: int | None
+    low_carbon: bool
+    youth: int
+    leaders: int
+    travellers: int
+    nights: int
+    nights_hosted: int
+    nights_paid: int
+    eligible_costs: Decimal
+    requested: Decimal | None
+    # the formula
+    band: tuple | None  # (min_km, max_km or None) of the band used, None when no band applies
+    band_amount: Decimal
+    travel: Decimal  # T
+    stay: Decimal  # S
+    organisation: Decimal  # O
+    formula_total: Decimal  # T + S + O
+    # the limits
+    cap: Decimal
+    eligible_pct: Decimal
+    eligible_limit: Decimal  # eligible_pct % × eligible costs
+    limiting: str  # which term gave the minimum: formula | cap | eligible | requested
+    caps_applied: list[str]  # every limit below the formula total
+    before_rounding: Decimal
+    amount: Decimal  # rounded down to the euro
+    floor: Decimal
+    awarded: bool
+    reason: str  # why not awarded ("" when awarded)
+    lines: list[str] = field(default_factory=list)  # the explanation, in French
+
+    @property
+    def grant(self) -> Decimal:
+        """The amount to propose: ``amount`` when awarded, else 0."""
+        return self.amount if self.awarded else ZERO
+
+    def as_dict(self) -> dict:
+        """JSON-safe (Decimals as strings) — for the audit payload and the API."""
+        out = {}
+        for key, value in asdict(self).items():
+            if isinstance(value, Decimal):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[key] = value
+        out["grant"] = str(self.grant)
+        return out
+
+
+def great_circle_km(lat1, lon1, lat2, lon2) -> int:
+    """One-way great-circle (haversine) distance in km, R = 6371.0 km, rounded to the nearest km.
+
+    Accepts Decimals, strings, ints or floats (coordinates in decimal degrees).
+    """
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dphi = phi2 - phi1
+    dlambda = math.radians(float(lon2) - float(lon1))
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return int(Decimal(repr(km)).quantize(EURO, rounding=ROUND_HALF_UP))
+
+
+def _amount_params(params: dict) -> dict:
+    return params["amount"] if "amount" in params else params
+
+
+def travel_band(distance_km, bands) -> tuple[tuple | None, Decimal, Decimal]:
+    """``((min, max), standard, green)`` of the band holding ``distance_km``; ``(None, 0, 0)`` if none."""
+    if distance_km is None:
+        return None, ZERO, ZERO
+    d = int(dec(distance_km).quantize(EURO, rounding=ROUND_HALF_UP))
+    for low, high, standard, green in bands:
+        if d >= int(low) and (high is None or d <= int(high)):
+            return (int(low), None if high is None else int(high)), dec(standard), dec(green)
+    return None, ZERO, ZERO
+
+
+def _band_text(band) -> str:
+    low, high = band
+    return f"plus de {num(low)} km" if high is None else f"{num(low)} à {num(high)} km"
+
+
+def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, nights: int, nights_hosted: int, eligible_costs, requested, params: dict) -> GrantBreakdown:
+    """Apply the règlement's formula; every figure and a French explanation in the result."""
+    p = _amount_params(params)
+    youth, leaders = int(youth or 0), int(leaders or 0)
+    nights, nights_hosted = int(nights or 0), int(nights_hosted or 0)
+    travellers = youth + leaders
+    eligible_costs = dec(eligible_costs or 0)
+    requested = None if requested is None else dec(requested)
+    distance = None if distance_km is None else int(dec(distance_km).quantize(EURO, rounding=ROUND_HALF_UP))
+    lines: list[str] = []
+
+    # T — travel
+    band, standard, green = travel_band(distance, p["travel_bands"])
+    band_amount = green if low_carbon else standard
+    travel = travellers * band_amount
+    kind = "voyage bas carbone" if low_carbon else "tarif standard"
+    if distance is None:
+        lines.append("Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €.")
+    elif band is None:
+        lines.append(f"Voyage (T) : {num(distance)} km entre les deux mairies, en dessous de la première tranche de distance : 0 €.")
+    else:
+        lines.append(
+            f"Voyage (T) : {num(distance)} km entre les deux mairies (tranche {_band_text(band)}), "
+            f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} ({kind}) = {euros(travel)}."
+        )
+
+    # S — stay
+    stay_rate = dec(p["stay_per_night"])
+    nights_paid = max(0, nights - nights_hosted)
+    stay = nights_paid * travellers * stay_rate
+    lines.append(
+        f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − {min(nights_hosted, nights)}) "
+        f"× {travellers} voyageurs × {euros(stay_rate)} = {euros(stay)}."
+    )
+
+    # O — organisation
+    organisation = dec(p["organisation"])
+    lines.append(f"Organisation (O) : forfait de {euros(organisation)} par projet.")
+    formula_total = travel + stay + organisation
+    lines.append(f"Total de la formule T + S + O : {euros(formula_total)}.")
+
+    # limits
+    cap = dec(p["cap"])
+    eligible_pct = dec(p["max_pct_of_eligible"])
+    eligible_limit = eligible_costs * eligible_pct / HUNDRED
+    candidates = [("formula", formula_total), ("cap", cap), ("eligible", eligible_limit)]
+    if requested is not None:
+        candidates.append(("requested", requested))
+    limiting, before_rounding = min(candidates, key=lambda item: item[1])  # first wins on a tie: formula
+    caps_applied = [name for name, value in candidates[1:] if value < formula_total]
+    limit_texts = [
+        f"plafond du fonds {euros(cap)}",
+        f"{pct(eligible_pct)} des dépenses éligibles ({euros(eligible_costs)}) = {euros(eligible_limit)}",
+    ]
+    if requested is not None:
+        limit_texts.append(f"montant demandé {euros(requested)}")
+    lines.append("Limites : " + " ; ".join(limit_texts) + ".")
+    why = {
+        "formula": "le total de la formule",
+        "cap": "le plafond du fonds",
+        "eligible": f"{pct(eligible_pct)} des dépenses éligibles",
+        "requested": "le montant demandé",
+    }[limiting]
+    amount = before_rounding.quantize(EURO, rounding=ROUND_DOWN)
+    rounding = "" if amount == before_rounding else f" ({euros(before_rounding)} arrondi à l'euro inférieur)"
+    lines.append(f"Montant retenu : {euros(amount)}, soit le plus petit des montants ci-dessus ({why}){rounding}.")
+
+    floor = dec(p["floor"])
+    awarded = amount >= floor
+    reason = ""
+    if not awarded:
+        reason = f"Le montant calculé ({euros(amount)}) est inférieur au minimum de {euros(floor)} : la subvention n'est pas attribuée."
+        lines.append(reason)
+
+    return GrantBreakdown(
+        distance_km=distance, low_carbon=bool(low_carbon), youth=youth, leaders=leaders, travellers=travellers,
+        nights=nights, nights_hosted=nights_hosted, nights_paid=nights_paid, eligible_costs=eligible_costs, requested=requested,
+        band=band, band_amount=band_amount, travel=travel, stay=stay, organisation=organisation, formula_total=formula_total,
+        cap=cap, eligible_pct=eligible_pct, eligible_limit=eligible_limit, limiting=limiting, caps_applied=caps_applied,
+        before_rounding=before_rounding, amount=amount, floor=floor, awarded=awarded, reason=reason, lines=lines,
+    )
+
+
+def dossier_distance_km(dossier) -> tuple[int | None, str]:
+    """``(km, source)``: the great-circle distance between the commune's town hall and the
+    partner town when both have coordinates (``source="coordinates"``), else the distance the
+    commune declared (``"declared"``), else ``(None, "unknown")``. The computed distance takes
+    precedence because the règlement defines T on the great-circle distance.
+    """
+    commune = dossier.commune
+    partner = dossier.jumelage.partner if dossier.jumelage_id else None
+    coords = [commune.latitude, commune.longitude] + ([partner.latitude, partner.longitude] if partner else [None, None])
+    if all(c is not None for c in coords):
+        return great_circle_km(*coords), "coordinates"
+    if dossier.distance_km is not None:
+        return int(dossier.distance_km), "declared"
+    return None, "unknown"
+
+
+def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
+    """The formula applied to a dossier's fields, its budget lines (eligible expenses) and its
+    campaign's current rules (or ``params`` when given, e.g. the rule version of a decision).
+    """
+    params = params if params is not None else dossier.campaign.rules.params
+    distance, source = dossier_distance_km(dossier)
+    breakdown = compute_grant(
+        distance_km=distance,
+        low_carbon=dossier.low_carbon,
+        youth=dossier.youth_count,
+        leaders=dossier.leader_count,
+        nights=dossier.nights,
+        nights_hosted=dossier.nights_hosted,
+        eligible_costs=budget_figures(dossier).eligible,
+        requested=dossier.requested_amount,
+        params=params,
+    )
+    if source == "coordinates":
+        breakdown.lines.insert(0, f"Distance calculée à vol d'oiseau entre la mairie et la ville partenaire : {num(distance)} km.")
+    elif source == "declared":
+        breakdown.lines.insert(0, f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {num(distance)} km.")
+    return breakdown

@@ -1,0 +1,47 @@
+"""E2 — a twinning with a town abroad, with an agreement date or a letter of intent."""
+from fonds.dossiers.models import Dossier
+from fonds.referentiel.models import Jumelage, PartnerTown
+from tests.factories import make_commune, make_jumelage
+
+from .conftest import check
+
+
+def test_e2_twinning_with_agreement_passes(dossier):
+    outcome = check("E2", dossier)
+    assert outcome.result == "pass"
+    assert outcome.data["country"] == "DE"
+    assert outcome.data["agreement_date"]
+
+
+def test_e2_no_jumelage_fails(dossier):
+    Dossier.objects.filter(pk=dossier.pk).update(jumelage=None)
+    outcome = check("E2", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data == {"jumelage": None}
+
+
+def test_e2_partner_in_france_fails(dossier):
+    PartnerTown.objects.filter(pk=dossier.jumelage.partner_id).update(country="FR")
+    outcome = check("E2", dossier)
+    assert outcome.result == "fail"
+    assert "hors de France" in outcome.explanation
+
+
+def test_e2_letter_of_intent_without_agreement_date_passes(dossier):
+    Jumelage.objects.filter(pk=dossier.jumelage_id).update(agreement_date=None, letter_of_intent=True)
+    outcome = check("E2", dossier)
+    assert outcome.result == "pass"
+    assert outcome.data["letter_of_intent"] is True
+
+
+def test_e2_neither_agreement_nor_letter_of_intent_fails(dossier):
+    Jumelage.objects.filter(pk=dossier.jumelage_id).update(agreement_date=None, letter_of_intent=False)
+    outcome = check("E2", dossier)
+    assert outcome.result == "fail"
+    assert "lettre d'intention" in outcome.how_to_fix
+
+
+def test_e2_jumelage_of_another_commune_fails(dossier):
+    other = make_jumelage(make_commune())
+    Dossier.objects.filter(pk=dossier.pk).update(jumelage=other)
+    assert check("E2", dossier).result == "fail"

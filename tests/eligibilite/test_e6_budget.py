@@ -1,0 +1,104 @@
+"""E6 — own share ≥ 10 % of the budget; request ≤ 80 % of eligible costs, 1,000–15,000 €."""
+from .conftest import check, set_budget, with_params
+
+
+def test_e6_default_budget_passes(dossier):
+    outcome = check("E6", dossier)
+    assert outcome.result == "pass"
+    assert outcome.data["total_budget"] == "10000.00"
+    assert outcome.data["eligible_costs"] == "10000.00"
+    assert outcome.data["own_share"] == "2000.00"
+
+
+def test_e6_own_share_exactly_10pct_passes(dossier):
+    set_budget(dossier, expenses=[("10000", True)], own_share="1000", requested="5000")
+    assert check("E6", dossier).result == "pass"
+
+
+def test_e6_own_share_below_10pct(dossier):
+    set_budget(dossier, expenses=[("10000", True)], own_share="999.99", requested="5000")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert "part de la commune" in outcome.explanation.lower()
+    assert "1\u00a0000\u00a0€" in outcome.how_to_fix
+
+
+def test_e6_own_share_counts_against_total_including_ineligible_costs(dossier):
+    set_budget(dossier, expenses=[("9000", True), ("1000", False)], own_share="999", requested="5000")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["total_budget"] == "10000.00"
+
+
+def test_e6_request_at_exactly_80pct_passes(dossier):
+    set_budget(dossier, expenses=[("10000", True)], own_share="2000", requested="8000")
+    assert check("E6", dossier).result == "pass"
+
+
+def test_e6_request_above_80pct_fails(dossier):
+    set_budget(dossier, expenses=[("10000", True)], own_share="2000", requested="8000.01")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["max_request_from_eligible"] == "8000.00"
+
+
+def test_e6_ineligible_expenses_do_not_raise_the_80pct_limit(dossier):
+    set_budget(dossier, expenses=[("10000", True), ("5000", False)], own_share="2000", requested="8000.01")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["eligible_costs"] == "10000.00"
+    assert outcome.data["total_budget"] == "15000.00"
+
+
+def test_e6_request_1000_passes(dossier):
+    set_budget(dossier, expenses=[("5000", True)], own_share="1000", requested="1000")
+    assert check("E6", dossier).result == "pass"
+
+
+def test_e6_request_999_99_fails(dossier):
+    set_budget(dossier, expenses=[("5000", True)], own_share="1000", requested="999.99")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert "999,99" in outcome.explanation
+
+
+def test_e6_request_15000_passes(dossier):
+    set_budget(dossier, expenses=[("20000", True)], own_share="2000", requested="15000")
+    assert check("E6", dossier).result == "pass"
+
+
+def test_e6_request_15000_01_fails(dossier):
+    set_budget(dossier, expenses=[("20000", True)], own_share="2000", requested="15000.01")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert "15\u00a0000" in outcome.explanation
+
+
+def test_e6_no_expense_fails(dossier):
+    set_budget(dossier, expenses=[], own_share="0", requested="5000")
+    assert check("E6", dossier).result == "fail"
+
+
+def test_e6_missing_request_fails(dossier):
+    from fonds.dossiers.models import Dossier
+
+    Dossier.objects.filter(pk=dossier.pk).update(requested_amount=None)
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["requested_amount"] is None
+
+
+def test_e6_several_problems_all_reported(dossier):
+    set_budget(dossier, expenses=[("1000", True)], own_share="0", requested="900")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert "part de la commune" in outcome.explanation.lower()
+    assert "minimum" in outcome.explanation
+
+
+def test_e6_own_share_percentage_is_data(dossier):
+    set_budget(dossier, expenses=[("10000", True)], own_share="1000", requested="5000")
+    ruleset = with_params(dossier, min_own_share_pct="12.5")
+    outcome = check("E6", dossier, ruleset=ruleset)
+    assert outcome.result == "fail"
+    assert "12,5\u00a0%" in outcome.explanation

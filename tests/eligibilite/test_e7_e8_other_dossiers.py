@@ -1,0 +1,85 @@
+"""E7 — one live dossier per commune and campaign; E8 — no overdue final report elsewhere."""
+import datetime as dt
+
+import pytest
+
+from fonds.dossiers.states import Status
+from tests.factories import make_campaign, make_commune, make_dossier
+
+from .conftest import AT, check, set_status
+
+
+def _other(dossier, campaign=None, commune=None):
+    return make_dossier(campaign=campaign or dossier.campaign, commune=commune or dossier.commune, porteur=dossier.created_by, complete=False)
+
+
+def test_e7_alone_passes(dossier):
+    outcome = check("E7", dossier)
+    assert outcome.result == "pass"
+    assert outcome.data == {"other_live_dossiers": []}
+
+
+def test_e7_other_draft_does_not_block(dossier):
+    _other(dossier)  # a forgotten draft of the same commune
+    assert check("E7", dossier).result == "pass"
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.IN_INSTRUCTION, Status.CORRECTIONS_REQUESTED, Status.APPROVED, Status.ADVANCE_PAID, Status.INELIGIBLE])
+def test_e7_other_submitted_dossier_blocks(dossier, status):
+    other = set_status(_other(dossier), status)
+    outcome = check("E7", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["other_live_dossiers"] == [{"reference": other.reference, "status": status.value}]
+    assert other.reference in outcome.explanation
+
+
+@pytest.mark.parametrize("status", [Status.WITHDRAWN, Status.CLOSED_WITHOUT_FOLLOW_UP, Status.CLOSED])
+def test_e7_withdrawn_or_closed_dossier_does_not_block(dossier, status):
+    set_status(_other(dossier), status)
+    assert check("E7", dossier).result == "pass"
+
+
+def test_e7_other_commune_or_other_campaign_does_not_block(dossier):
+    set_status(_other(dossier, commune=make_commune()), Status.SUBMITTED)
+    set_status(_other(dossier, campaign=make_campaign()), Status.SUBMITTED)
+    assert check("E7", dossier).result == "pass"
+
+
+def test_e7_the_dossier_itself_is_not_counted(dossier):
+    set_status(dossier, Status.SUBMITTED)
+    assert check("E7", dossier).result == "pass"
+
+
+def test_e8_no_history_passes(dossier):
+    outcome = check("E8", dossier)
+    assert outcome.result == "pass"
+    assert outcome.data["date"] == "2030-02-15"
+
+
+def test_e8_overdue_report_of_earlier_campaign_fails(dossier):
+    earlier = make_campaign(year=2029)
+    old = set_status(_other(dossier, campaign=earlier), Status.ADVANCE_PAID, report_due=dt.date(2030, 2, 14))
+    outcome = check("E8", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["overdue_reports"] == [{"reference": old.reference, "report_due": "2030-02-14"}]
+    assert "14/02/2030" in outcome.explanation
+
+
+def test_e8_report_due_today_is_not_overdue(dossier):
+    set_status(_other(dossier, campaign=make_campaign(year=2029)), Status.ADVANCE_PAID, report_due=AT.date())
+    assert check("E8", dossier).result == "pass"
+
+
+def test_e8_report_filed_does_not_block(dossier):
+    set_status(_other(dossier, campaign=make_campaign(year=2029)), Status.REPORT_SUBMITTED, report_due=dt.date(2029, 12, 1))
+    assert check("E8", dossier).result == "pass"
+
+
+def test_e8_other_commune_overdue_does_not_block(dossier):
+    set_status(_other(dossier, campaign=make_campaign(year=2029), commune=make_commune()), Status.ADVANCE_PAID, report_due=dt.date(2029, 12, 1))
+    assert check("E8", dossier).result == "pass"
+
+
+def test_e8_same_campaign_is_not_an_earlier_campaign(dossier):
+    set_status(_other(dossier), Status.ADVANCE_PAID, report_due=dt.date(2029, 12, 1))
+    assert check("E8", dossier).result == "pass"  # E7's business, not E8's

@@ -1,0 +1,15 @@
+"""Helpers for the grant-amount tests."""
+import pytest
+
+from fonds.referentiel.rules import default_rules
+
+
+@pytest.fixture
+def params():
+    """A fresh copy of the règlement's default rule parameters."""
+    return default_rules()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
