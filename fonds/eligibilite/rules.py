@@ -153,8 +153,10 @@ def _outcome(code: str, problems: list[tuple[str, str]], data: dict, ok_text: st
 def e1_small_commune(dossier, ruleset, *, at) -> Outcome:
     """E1: the applicant is a commune of the referential whose population ≤ ``max_population``.
 
-    The referential holds only current communes (COG), so "current" means "present in the
-    referential". An unknown population is a failure: the fund cannot check the threshold.
+    "Current" means present in the referential with ``is_current`` true (a commune absent from
+    the latest imported COG — merged into a commune nouvelle — is kept for history but fails).
+    An unknown population is a failure: the fund cannot check the threshold. The population
+    used is the one stored in the referential (the import loads the INSEE figure in force).
     """
     limit = int(_params(ruleset)["max_population"])
     commune = dossier.commune if dossier.commune_id else None
@@ -167,7 +169,16 @@ def e1_small_commune(dossier, ruleset, *, at) -> Outcome:
             "Choisissez votre commune dans la liste : seules les communes existantes au code officiel géographique peuvent déposer.",
             data,
         )
-    data.update(commune_name=commune.name, population=commune.population)
+    is_current = bool(getattr(commune, "is_current", True))
+    data.update(commune_name=commune.name, population=commune.population, is_current=is_current)
+    if not is_current:
+        return Outcome(
+            "E1",
+            FAIL,
+            f"{commune.name} ({commune.code}) ne figure plus au code officiel géographique en vigueur (fusion ou commune nouvelle).",
+            "Déposez le dossier au nom de la commune actuelle (commune nouvelle issue de la fusion) ; en cas d'erreur, contactez le service du fonds.",
+            data,
+        )
     if commune.population is None:
         return Outcome(
             "E1",

@@ -89,9 +89,3 @@ def campaign(db):
 @pytest.fixture
 def dossier(campaign):
     return eligible_dossier(campaign)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Users are created for every dossier: a fast hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

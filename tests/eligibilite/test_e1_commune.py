@@ -38,3 +38,11 @@ def test_e1_dossier_without_commune_fails(dossier):
     outcome = check("E1", unsaved)
     assert outcome.result == "fail"
     assert outcome.data["commune"] is None
+
+
+def test_e1_commune_no_longer_current_fails(dossier):
+    Commune.objects.filter(pk=dossier.commune_id).update(is_current=False, population=300)
+    outcome = check("E1", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["is_current"] is False
+    assert "code officiel géographique" in outcome.explanation

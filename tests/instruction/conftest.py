@@ -8,8 +8,3 @@ from fonds.referentiel.rules import default_rules
 def params():
     """A fresh copy of the règlement's default rule parameters."""
     return default_rules()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
