@@ -1,0 +1,114 @@
+"""Builders for the workflow tests: a cast of users and a dossier walked along its process.
+
+Dossiers come from the shared ``tests.factories`` (an eligible dossier by default: commune of
+800 inhabitants, jumelage with a German town, the 4 required documents, 8 youths aged 14–19
+and 2 leaders, 7 activity days starting 45 days from now inside the campaign's activity period,
+own share 20 %, 6,000 € requested for 10,000 € of eligible costs, campaign window open).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fonds.dossiers.services import perform
+from fonds.dossiers.states import Status
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from viewflow.workflow.models import Task
+
+S = Status
+
+
+@dataclass
+class Cast:
+    campaign: object
+    commune: object
+    other_commune: object
+    porteur: object
+    other_porteur: object
+    instructeur: object
+    instructeur2: object
+    comite: object
+    finance: object
+    admin: object
+    auditeur: object
+
+    def all(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("campaign", "commune", "other_commune")}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 9 users per test
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    commune = make_commune(population=850)
+    other = make_commune(population=1200)
+    return Cast(
+        campaign=make_campaign(),
+        commune=commune,
+        other_commune=other,
+        porteur=make_user("porteur", commune=commune),
+        other_porteur=make_user("porteur", commune=other),
+        instructeur=make_user("instructeur"),
+        instructeur2=make_user("instructeur"),
+        comite=make_user("comite"),
+        finance=make_user("finance"),
+        admin=make_user("admin"),
+        auditeur=make_user("auditeur"),
+    )
+
+
+@pytest.fixture
+def new_dossier(cast):
+    """A factory of eligible draft dossiers of the cast's commune (one per campaign: E7)."""
+
+    def build(**extra):
+        campaign = extra.pop("campaign", None) or make_campaign()
+        return make_dossier(campaign=campaign, commune=cast.commune, porteur=cast.porteur, **extra)
+
+    return build
+
+
+# the main path: (transition, actor attribute of the cast, motivation, data)
+MAIN_PATH = [
+    ("submit", "porteur", "", {}),
+    ("start_instruction", "instructeur", "", {}),
+    ("request_corrections", "instructeur", "Merci de préciser le programme des activités.", {}),
+    ("resubmit", "porteur", "", {}),
+    ("complete_instruction", "instructeur", "", {"opinion": "favourable", "proposed_amount": "5000.00"}),
+    ("schedule", "admin", "", {}),
+    ("approve", "comite", "", {}),
+    ("accept_agreement", "porteur", "", {}),
+    ("pay_advance", "finance", "", {}),
+    ("submit_report", "porteur", "", {}),
+    ("settle", "finance", "", {"balance": "250.00"}),
+]
+
+
+def act(cast, dossier, transition, actor=None, motivation="", data=None):
+    """Fire ``transition`` as the cast member ``actor`` (a name, a user, or None for the system)."""
+    user = getattr(cast, actor) if isinstance(actor, str) else actor
+    return perform(dossier, transition, by=user, motivation=motivation, data=data or {})
+
+
+def walk(cast, dossier, until: str):
+    """Fire the main path's transitions up to and including ``until``."""
+    for transition, actor, motivation, data in MAIN_PATH:
+        act(cast, dossier, transition, actor, motivation, data)
+        if transition == until:
+            return dossier
+    raise AssertionError(f"{until} is not on the main path")
+
+
+def open_tasks_of(dossier):
+    return list(Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED", "STARTED"]))
+
+
+def history(dossier) -> list[str]:
+    """The names of the dossier's process tasks, oldest first."""
+    return [t.flow_task.name for t in Task.objects.filter(process__dossierprocess__dossier=dossier).order_by("pk")]
+
+

@@ -1,0 +1,84 @@
+"""Deadlines: the system transitions fired when a due date has passed (Celery beat, hourly).
+
+``expire_deadlines`` fires, through ``perform`` (so each expiry is checked, audited and moves the
+process like any human action):
+
+* ``expire_corrections`` for a dossier still waiting for corrections after ``corrections_due``
+  (règlement: "dossier closed without follow-up, motivated");
+* ``lapse`` for an approved dossier whose agreement was not accepted by ``agreement_due``
+  (règlement: "award lapses; money returns to the envelope").
+
+Each dossier is handled in its own transaction, with its row locked *before* the due date is
+re-read: a porteur who resubmits (or accepts) at the same moment wins or loses cleanly, and a
+dossier whose deadline was moved in the meantime is left alone. Running the task again changes
+nothing (the dossiers are no longer in the waiting status), so it is safe to retry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TransitionRefused, perform
+from fonds.dossiers.states import Status
+
+logger = logging.getLogger(__name__)
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+
+
+#: (transition, waiting status, due-date field, counter name, motivation template)
+DEADLINES = [
+    (
+        "expire_corrections",
+        Status.CORRECTIONS_REQUESTED,
+        "corrections_due",
+        "closed_without_follow_up",
+        "Délai de corrections expiré le {due} sans renvoi du dossier corrigé : dossier classé sans suite.",
+    ),
+    (
+        "lapse",
+        Status.APPROVED,
+        "agreement_due",
+        "lapsed",
+        "Convention non acceptée avant l'échéance du {due} : l'aide accordée est caduque.",
+    ),
+]
+
+
+def _expire_one(pk: int, transition: str, status: str, field: str, motivation: str, now) -> bool:
+    """Fire ``transition`` on dossier ``pk`` if, under its row lock, it is still overdue."""
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update().filter(pk=pk, status=status, **{f"{field}__lt": now}).first()
+        if dossier is None:
+            return False  # acted upon (or deadline moved) since the search
+        due = getattr(dossier, field)
+        perform(dossier, transition, by=None, motivation=motivation.format(due=_when(due)))
+        return True
+
+
+@shared_task(name="workflows.tasks.expire_deadlines")
+def expire_deadlines(now=None) -> dict[str, int]:
+    """Expire every overdue dossier; returns ``{"closed_without_follow_up": n, "lapsed": n, "errors": n}``."""
+    if isinstance(now, str):  # a datetime passed through Celery's JSON serializer
+        now = dt.datetime.fromisoformat(now)
+    now = now or timezone.now()
+    counts = {"closed_without_follow_up": 0, "lapsed": 0, "errors": 0}
+    for transition, status, field, counter, motivation in DEADLINES:
+        overdue = Dossier.objects.filter(status=status, **{f"{field}__lt": now}).order_by(field, "pk").values_list("pk", flat=True)
+        for pk in list(overdue):
+            try:
+                if _expire_one(pk, transition, status, field, motivation, now):
+                    counts[counter] += 1
+            except TransitionRefused as exc:
+                logger.info("Dossier %s : %s non appliqué (%s)", pk, transition, exc)
+            except Exception:
+                counts["errors"] += 1
+                logger.exception("Dossier %s : échec de %s", pk, transition)
+    return counts
