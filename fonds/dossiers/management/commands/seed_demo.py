@@ -1,0 +1,30 @@
+"""``python manage.py seed_demo``: demo accounts and dossiers (never in production).
+
+The logic lives in `fonds.demo`. Runs once: when the demo campaign exists, says so and exits 0
+(the audit trail is append-only, so the demo is never deleted nor rebuilt).
+"""
+from django.core.management.base import BaseCommand, CommandError
+
+from fonds.demo import DEFAULT_PASSWORD, PASSWORD_ENV, DemoError, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Crée la démonstration : une campagne ouverte, un compte par rôle (*@demo.fjj.fr, mot de passe "
+        f"${PASSWORD_ENV}, par défaut « {DEFAULT_PASSWORD} ») et une quarantaine de dossiers dans tous les statuts, "
+        "par les vraies transitions (piste d'audit authentique). Sans effet si la démo existe déjà. "
+        "Nécessite le référentiel des communes (manage.py import_communes)."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            result = seed_demo()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        lines = result.summary_lines()
+        if not result.created:
+            self.stdout.write(self.style.WARNING(lines[0]))
+            return
+        self.stdout.write(self.style.SUCCESS(lines[0]))
+        for line in lines[1:]:
+            self.stdout.write(line)
