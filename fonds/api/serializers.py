@@ -19,6 +19,15 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key outside the 64-bit range is "not found", not a database error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, (int, str)) and str(data).lstrip("-").isdigit() and not 0 < int(data) < 2**63):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
 class CommuneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commune
@@ -79,8 +88,8 @@ class DossierSerializer(DossierListSerializer):
 class DossierWriteSerializer(StrictSerializer):
     """What a porteur writes: content only, never a status or an amount decided by others."""
 
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
-    jumelage = serializers.PrimaryKeyRelatedField(queryset=Jumelage.objects.all(), required=False, allow_null=True)
+    campaign = SafePrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
+    jumelage = SafePrimaryKeyRelatedField(queryset=Jumelage.objects.all(), required=False, allow_null=True)
     title = serializers.CharField(max_length=200, required=False)
     summary = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     objectives = serializers.CharField(max_length=4000, required=False, allow_blank=True)

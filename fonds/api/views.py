@@ -55,7 +55,7 @@ FILTERS = [
 class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = viewsets.GenericViewSet.permission_classes + [ReadOnlyForAuditors]
     pagination_class = Pagination
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -75,7 +75,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 else:
                     qs = qs.filter(status=params["status"])
             if params.get("campaign"):
-                if not params["campaign"].isdigit():
+                if not params["campaign"].isdigit() or len(params["campaign"]) > 18:
                     errors["campaign"] = ["Identifiant de campagne attendu (nombre entier)."]
                 else:
                     qs = qs.filter(campaign_id=int(params["campaign"]))
@@ -146,6 +146,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d{1,18}"
     serializer_class = s.CampaignSerializer
     queryset = Campaign.objects.prefetch_related("rulesets").order_by("-opens_at")
     pagination_class = Pagination

@@ -27,8 +27,11 @@ def can_see(user, dossier) -> bool:
 def get_visible_or_404(user, pk, queryset=None) -> Dossier:
     """A dossier of another commune is "not found" (404), never "forbidden": its existence is not disclosed."""
     try:
+        pk = int(pk)
+        if not 0 < pk < 2**63:
+            raise ValueError(pk)
         return visible_dossiers(user, queryset).get(pk=pk)
-    except (Dossier.DoesNotExist, ValueError, TypeError):
+    except (Dossier.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("Dossier introuvable.")
 
 

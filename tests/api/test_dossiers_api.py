@@ -235,3 +235,19 @@ def test_openapi_schema_is_served(setup):
     response = client_for(setup["porteur"]).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert b"/api/v1/dossiers/{id}/transitions/{name}/" in response.content
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/dossiers/99999999999999999999999/",
+    "/api/v1/dossiers/99999999999999999999999/transitions/",
+    "/api/v1/dossiers/?campaign=99999999999999999999999",
+    "/api/v1/campaigns/99999999999999999999999/",
+])
+def test_huge_identifiers_are_not_a_500(setup, url):
+    response = client_for(setup["instructeur"]).get(url)
+    assert response.status_code in (400, 404)
+
+
+def test_huge_foreign_key_in_body_is_a_400(setup):
+    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": 99999999999999999999999, "title": "x"}, format="json")
+    assert response.status_code == 400 and "campaign" in response.json()
