@@ -1,0 +1,99 @@
+# Fonds Jumelages Jeunesse — commandes de développement.
+#   make run    : virtualenv + installation + migrations + démo, puis web + worker + beat (Ctrl-C arrête tout)
+#   make test   : la suite de tests (SQLite, broker embarqué)
+#   make help   : toutes les cibles
+#
+# Rien d'autre n'est requis que Python >= 3.11 et make : le virtualenv .venv est créé au besoin et
+# réinstallé quand pyproject.toml change (fichier témoin .venv/.installed-<empreinte de pyproject.toml>).
+
+PYTHON ?= python3
+VENV ?= .venv
+ADDR ?= 127.0.0.1:8000
+# options supplémentaires de pytest, p. ex. make test PYTEST_ARGS="-n 2 -x"
+PYTEST_ARGS ?=
+# chemins de tests : la suite (tests/, cf. pyproject) et les tests des scripts de ce dépôt
+TEST_PATHS ?= tests scripts
+
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+PYPROJECT_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
+STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
+
+# Profil « services » de make test-services (PostgreSQL + Redis, cf. README)
+SERVICES_ENV := FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+	FJJ_BROKER_URL=redis://127.0.0.1:6379/0 \
+	FJJ_RESULT_BACKEND=redis://127.0.0.1:6379/1 \
+	FJJ_TEST_DATABASE_NAME=test_fjj
+
+# Échoue clairement si une commande de gestion n'existe pas (encore).
+require_command = @$(MANAGE) help $(1) >/dev/null 2>&1 || { \
+	echo "ERREUR : la commande « python manage.py $(1) » n'existe pas (encore) dans ce dépôt." >&2; \
+	echo "         $(2)" >&2; exit 1; }
+
+.DEFAULT_GOAL := help
+.PHONY: help install venv system-deps check-pdf migrate demo run serve test test-services services \
+	bench docs clean clean-data
+
+help: ## affiche cette aide
+	@echo "Fonds Jumelages Jeunesse — cibles make :"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { echo "Création du virtualenv $(VENV) avec $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -q -e ".[test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP) ## crée .venv et installe le projet (pip install -e ".[test]") si besoin
+
+venv: install
+
+system-deps: ## bibliothèques système de WeasyPrint (apt-get, en root seulement)
+	@bash scripts/system_deps.sh
+
+check-pdf: install ## vérifie que WeasyPrint produit un PDF dans le virtualenv
+	@$(PY) -c "import weasyprint; pdf = weasyprint.HTML(string='<p>Fonds Jumelages Jeunesse</p>').write_pdf(); assert pdf.startswith(b'%PDF'); print('WeasyPrint OK :', len(pdf), 'octets')"
+
+migrate: install ## applique les migrations (base SQLite var/fonds.sqlite3 par défaut)
+	$(MANAGE) migrate --noinput
+
+demo: migrate ## charge les communes (fixtures/) et les comptes et dossiers de démonstration
+	$(call require_command,import_communes,Elle doit charger le référentiel des communes depuis fixtures/.)
+	$(MANAGE) import_communes
+	$(call require_command,seed_demo,Elle doit créer les comptes *@demo.fjj.fr et les dossiers de démonstration.)
+	$(MANAGE) seed_demo
+
+run: demo ## migrations + démo, puis web (http://127.0.0.1:8000/) + worker + beat ; Ctrl-C arrête tout
+	$(PY) scripts/run_dev.py --addr $(ADDR)
+
+serve: migrate ## comme run, sans recharger la démo
+	$(PY) scripts/run_dev.py --addr $(ADDR)
+
+test: install ## toute la suite de tests (SQLite, Celery en mode eager)
+	$(BIN)/pytest $(TEST_PATHS) $(PYTEST_ARGS)
+
+services: ## vérifie (et démarre au besoin) PostgreSQL et Redis
+	@bash scripts/ensure_services.sh
+
+test-services: install services ## la suite contre PostgreSQL + Redis, avec un vrai worker Celery
+	$(SERVICES_ENV) $(BIN)/pytest $(TEST_PATHS) $(PYTEST_ARGS)
+
+bench: install ## lance chaque bench/*.py (tailles par défaut réduites ; BENCH_ARGS="..." pour en changer)
+	@set -e; found=0; for f in bench/*.py; do \
+		[ -f "$$f" ] || continue; case "$$(basename $$f)" in _*) continue;; esac; found=1; \
+		echo "== $$f"; $(PY) "$$f" $(BENCH_ARGS); \
+	done; [ $$found = 1 ] || echo "aucun banc d'essai dans bench/"
+
+docs: install ## régénère les artefacts de docs/ (diagramme des états, schéma du flux)
+	$(call require_command,export_state_diagram,Elle doit régénérer docs/states.md.)
+	$(MANAGE) export_state_diagram
+	$(call require_command,export_flow_chart,Elle doit régénérer docs/flow.svg.)
+	$(MANAGE) export_flow_chart
+
+clean: ## supprime le virtualenv et les fichiers générés (garde var/, la base locale)
+	rm -rf $(VENV) build staticfiles *.egg-info .pytest_cache
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+clean-data: ## supprime var/ : base SQLite locale, broker embarqué, pièces jointes, courriels
+	rm -rf var
