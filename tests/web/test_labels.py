@@ -1,0 +1,12 @@
+from fonds.dossiers.services import transition_names
+from fonds.web.templatetags.fjj import TRANSITION_EVENTS, action_label, role_label
+
+
+def test_every_transition_has_a_french_past_tense_label():
+    assert set(TRANSITION_EVENTS) == set(transition_names())
+    assert action_label("submit") == "Dossier déposé"
+
+
+def test_unknown_action_is_shown_as_is_and_roles_in_french():
+    assert action_label("payment_exported") == "payment_exported"
+    assert role_label("comite") == "Membre du comité" and role_label("") == "Système"
