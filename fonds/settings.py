@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fonds.audit",
     "fonds.dossiers",
     "fonds.eligibilite",
+    "fonds.documents",
     "fonds.api",
     "fonds.web",
     "workflows",

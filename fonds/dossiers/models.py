@@ -286,3 +286,33 @@ class Document(models.Model):
     class Meta:
         verbose_name = "pièce justificative"
         ordering = ["dossier", "kind", "-uploaded_at"]
+
+
+class CorrectionRequest(models.Model):
+    """What the instructor asked the porteur to fix (created by the request_corrections transition)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="correction_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.TextField("message de l'instructeur")
+    fields = models.JSONField("champs à corriger", default=list, blank=True)
+    documents = models.JSONField("pièces à fournir", default=list, blank=True)
+    deadline = models.DateTimeField("échéance")
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField("réponse le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande de corrections"
+        ordering = ["dossier", "-created_at"]
+
+
+class Message(models.Model):
+    """The message thread between the porteur and the fund's staff about one dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("message", validators=[MaxLengthValidator(5000)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["dossier", "created_at", "id"]

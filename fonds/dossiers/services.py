@@ -120,6 +120,32 @@ def preparer(name: str):
     return register
 
 
+# After-hooks run once the transition is saved, in the same transaction, before the audit event.
+AFTER: dict[str, Callable] = {}
+
+
+def after(name: str):
+    def register(func):
+        AFTER[name] = func
+        return func
+
+    return register
+
+
+@after("request_corrections")
+def _record_correction_request(dossier, by, kwargs, motivation):
+    from .models import CorrectionRequest
+
+    CorrectionRequest.objects.create(
+        dossier=dossier, requested_by=by, message=motivation, fields=kwargs.get("fields", []), documents=kwargs.get("documents", []), deadline=kwargs["deadline"]
+    )
+
+
+@after("resubmit")
+def _answer_correction_request(dossier, by, kwargs, motivation):
+    dossier.correction_requests.filter(answered_at__isnull=True).update(answered_at=timezone.now())
+
+
 def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
     try:
         amount = Decimal(str(value))
@@ -246,6 +272,8 @@ def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "",
             kwargs = prepare(locked, by, data) if prepare else {}
             getattr(locked, name)(by=by, motivation=motivation, **kwargs)
             locked.save()
+            if name in AFTER:
+                AFTER[name](locked, by, kwargs, motivation)
             audit.append(
                 name,
                 actor=by,
