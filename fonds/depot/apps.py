@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DepotConfig(AppConfig):
+    name = "fonds.depot"
+    label = "depot"
+    verbose_name = "Dépôt des dossiers (porteurs)"
