@@ -1,0 +1,247 @@
+"""The instructors' dossier filters — one form, one function, shared by the list and bulk actions.
+
+``filter_dossiers(user, params) -> (queryset, form)`` is the *only* way to turn a querystring
+into a selection of dossiers: the list page uses it for what it shows, the bulk actions use it
+for "the whole filtered selection" (they re-run it on the posted querystring), so both always
+agree. Keep its signature stable.
+
+* ``params``: a ``QueryDict`` (``request.GET``, ``QueryDict(querystring)``) or a plain dict
+  (list values for ``status``). Unknown keys (``page``, ``cursor``…) are ignored.
+* The base is ``fonds.dossiers.access.visible_dossiers(user)``: nobody gets more than they may see.
+* An **invalid** form gives an **empty** queryset (never a silently broader selection: a bulk
+  action must not hit dossiers the instructor did not mean); the form carries the French errors.
+* The queryset is ordered by the chosen sort with ``pk`` as the last key (stable, so pages
+  and keyset cursors never skip nor repeat a dossier). It has no ``select_related``: the list
+  adds what it displays, a bulk action only needs the pks.
+"""
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from dsfr.forms import DsfrBaseForm
+
+from fonds.dossiers.access import visible_dossiers
+from fonds.dossiers.states import Status
+from fonds.referentiel.rules import default_rules
+
+#: INSEE region codes (COG) → names; overseas collectivités (COM) carry their own code
+REGIONS = [
+    ("84", "Auvergne-Rhône-Alpes"),
+    ("27", "Bourgogne-Franche-Comté"),
+    ("53", "Bretagne"),
+    ("24", "Centre-Val de Loire"),
+    ("94", "Corse"),
+    ("44", "Grand Est"),
+    ("32", "Hauts-de-France"),
+    ("11", "Île-de-France"),
+    ("28", "Normandie"),
+    ("75", "Nouvelle-Aquitaine"),
+    ("76", "Occitanie"),
+    ("52", "Pays de la Loire"),
+    ("93", "Provence-Alpes-Côte d'Azur"),
+    ("01", "Guadeloupe"),
+    ("02", "Martinique"),
+    ("03", "Guyane"),
+    ("04", "La Réunion"),
+    ("06", "Mayotte"),
+    ("975", "Saint-Pierre-et-Miquelon"),
+    ("977", "Saint-Barthélemy"),
+    ("978", "Saint-Martin"),
+    ("984", "Terres australes et antarctiques françaises"),
+    ("986", "Wallis-et-Futuna"),
+    ("987", "Polynésie française"),
+    ("988", "Nouvelle-Calédonie"),
+    ("989", "Île de Clipperton"),
+]
+REGION_NAMES = dict(REGIONS)
+
+#: sort key → ORDER BY (``pk`` always last: a total, stable order)
+SORTS = {
+    "-submitted": ("Dépôt, du plus récent", [F("submitted_at").desc(nulls_last=True), "-pk"]),
+    "submitted": ("Dépôt, du plus ancien", [F("submitted_at").asc(nulls_last=True), "pk"]),
+    "reference": ("Numéro de dossier", ["reference", "pk"]),
+    "commune": ("Commune (A → Z)", ["commune__name", "pk"]),
+    "population": ("Population, la plus petite d'abord", [F("commune__population").asc(nulls_last=True), "pk"]),
+    "-score": ("Note, la meilleure d'abord", [F("assessment__score_total").desc(nulls_last=True), F("commune__population").asc(nulls_last=True), "pk"]),
+    "score": ("Note, la plus basse d'abord", [F("assessment__score_total").asc(nulls_last=True), "pk"]),
+    "-amount": ("Montant demandé, le plus élevé d'abord", [F("requested_amount").desc(nulls_last=True), "-pk"]),
+    "amount": ("Montant demandé, le plus faible d'abord", [F("requested_amount").asc(nulls_last=True), "pk"]),
+    "deadline": ("Échéance de corrections, la plus proche d'abord", [F("corrections_due").asc(nulls_last=True), "pk"]),
+    "-created": ("Création, la plus récente", ["-created_at", "-pk"]),
+}
+DEFAULT_SORT = "-submitted"
+
+OVERSEAS_CHOICES = [("", "Indifférent"), ("yes", "Outre-mer uniquement"), ("no", "Métropole uniquement")]
+INSTRUCTOR_ME, INSTRUCTOR_NONE = "me", "none"
+DEPARTEMENT_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
+COMMUNE_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.IGNORECASE)
+
+
+def population_bands(params: dict | None = None) -> list[tuple[str, str, int | None, int | None]]:
+    """``[(key, label, min, max)]`` from the territorial bands of the scoring params (rules as
+    data), plus "above the eligibility ceiling". Both ends inclusive; ``None`` = open."""
+    params = params or default_rules()
+    bands, low = [], 0
+    for band in params["scoring"]["territorial_bands"]:
+        high = int(band["below"]) - 1
+        label = f"moins de {high + 1:,} habitants" if low == 0 else f"{low:,} à {high:,} habitants"
+        label = label.replace(",", "\u202f")
+        bands.append((f"{low}-{high}", label, low, high))
+        low = high + 1
+    bands.append((f"{low}-", f"{low:,} habitants et plus".replace(",", "\u202f"), low, None))
+    return bands
+
+
+class DossierFilterForm(DsfrBaseForm):
+    """Every field optional; an empty form selects every visible dossier."""
+
+    q = forms.CharField(label="Rechercher", help_text="Nom ou code INSEE de la commune, intitulé ou numéro du dossier", required=False, max_length=100)
+    campaign = forms.ModelChoiceField(label="Campagne", required=False, queryset=None, empty_label="Toutes les campagnes")
+    status = forms.MultipleChoiceField(label="Statuts", required=False, choices=Status.choices, widget=forms.CheckboxSelectMultiple)
+    region = forms.ChoiceField(label="Région", required=False, choices=[("", "Toutes les régions"), *REGIONS])
+    departement = forms.CharField(label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3)
+    population = forms.ChoiceField(label="Population de la commune", required=False)
+    overseas = forms.ChoiceField(label="Outre-mer", required=False, choices=OVERSEAS_CHOICES)
+    score_min = forms.IntegerField(label="Note minimale", required=False, min_value=0, max_value=1000)
+    score_max = forms.IntegerField(label="Note maximale", required=False, min_value=0, max_value=1000)
+    amount_min = forms.DecimalField(label="Montant demandé minimal (€)", required=False, min_value=0, max_digits=10, decimal_places=2)
+    amount_max = forms.DecimalField(label="Montant demandé maximal (€)", required=False, min_value=0, max_digits=10, decimal_places=2)
+    instructor = forms.ChoiceField(label="Instructeur", required=False)
+    deadline_passed = forms.BooleanField(label="Échéance dépassée (corrections, convention ou rapport final)", required=False)
+    sort = forms.ChoiceField(label="Trier par", required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fonds.accounts.models import User
+        from fonds.accounts.roles import Role
+        from fonds.referentiel.models import Campaign
+
+        self.user = user
+        self.fields["campaign"].queryset = Campaign.objects.order_by("-opens_at")
+        self.fields["population"].choices = [("", "Toutes les tailles")] + [(key, label) for key, label, _, _ in population_bands()]
+        # lazy: the instructors are only queried when the field is rendered or validated
+        self.fields["instructor"].choices = _LazyChoices(
+            lambda: [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué")]
+            + [(str(pk), email) for pk, email in User.objects.filter(groups__name=Role.INSTRUCTEUR).order_by("email").values_list("pk", "email")]
+        )
+
+    def clean_departement(self):
+        value = (self.cleaned_data.get("departement") or "").strip().upper()
+        if value and not DEPARTEMENT_RE.match(value):
+            raise forms.ValidationError("Indiquez un code de département (par exemple 01, 2A ou 974).")
+        return value
+
+    def clean_q(self):
+        return (self.cleaned_data.get("q") or "").strip()
+
+    def clean_instructor(self):
+        value = self.cleaned_data.get("instructor") or ""
+        if value in ("", INSTRUCTOR_ME, INSTRUCTOR_NONE):
+            return value
+        return int(value)
+
+    def clean(self):
+        data = super().clean()
+        for low, high, what in (("score_min", "score_max", "note"), ("amount_min", "amount_max", "montant")):
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, f"Le maximum doit être supérieur ou égal au minimum ({what}).")
+        return data
+
+
+class _LazyChoices:
+    """Choices computed on first iteration (ChoiceField accepts any iterable)."""
+
+    def __init__(self, build):
+        self.build, self.value = build, None
+
+    def __iter__(self):
+        if self.value is None:
+            self.value = list(self.build())
+        return iter(self.value)
+
+
+def _as_querydict(params) -> QueryDict:
+    if isinstance(params, QueryDict):
+        return params
+    qd = QueryDict(mutable=True)
+    for key, value in (params or {}).items():
+        if isinstance(value, (list, tuple)):
+            qd.setlist(key, [str(v) for v in value])
+        elif value is not None:
+            qd[key] = str(value)
+    return qd
+
+
+def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
+    """Apply a valid form's ``cleaned_data`` to ``qs`` (no ordering)."""
+    if data.get("campaign"):
+        qs = qs.filter(campaign=data["campaign"])
+    if data.get("status"):
+        qs = qs.filter(status__in=data["status"])
+    if data.get("region"):
+        qs = qs.filter(commune__region=data["region"])
+    if data.get("departement"):
+        qs = qs.filter(commune__departement=data["departement"])
+    if data.get("population"):
+        for key, _, low, high in population_bands():
+            if key == data["population"]:
+                qs = qs.filter(commune__population__gte=low)
+                if high is not None:
+                    qs = qs.filter(commune__population__lte=high)
+    if data.get("overseas") == "yes":
+        qs = qs.exclude(commune__zone="metro")
+    elif data.get("overseas") == "no":
+        qs = qs.filter(commune__zone="metro")
+    if data.get("score_min") is not None:
+        qs = qs.filter(assessment__score_total__gte=data["score_min"])
+    if data.get("score_max") is not None:
+        qs = qs.filter(assessment__score_total__lte=data["score_max"])
+    if data.get("amount_min") is not None:
+        qs = qs.filter(requested_amount__gte=data["amount_min"])
+    if data.get("amount_max") is not None:
+        qs = qs.filter(requested_amount__lte=data["amount_max"])
+    instructor = data.get("instructor")
+    if instructor == INSTRUCTOR_ME:
+        qs = qs.filter(instructor_id=getattr(user, "pk", None))
+    elif instructor == INSTRUCTOR_NONE:
+        qs = qs.filter(instructor__isnull=True)
+    elif instructor:
+        qs = qs.filter(instructor_id=instructor)
+    if data.get("deadline_passed"):
+        now = timezone.now()
+        qs = qs.filter(
+            Q(status=Status.CORRECTIONS_REQUESTED, corrections_due__lt=now)
+            | Q(status=Status.APPROVED, agreement_due__lt=now)
+            | Q(status=Status.ADVANCE_PAID, report_due__lt=timezone.localdate())
+        )
+    q = data.get("q")
+    if q:
+        if COMMUNE_CODE_RE.match(q):
+            qs = qs.filter(Q(commune_id=q.upper()) | Q(title__icontains=q))
+        elif q.upper().startswith("FJJ-"):
+            qs = qs.filter(reference__istartswith=q)
+        else:
+            qs = qs.filter(Q(commune__name__icontains=q) | Q(title__icontains=q) | Q(reference__icontains=q))
+    return qs
+
+
+def order_for(sort: str | None) -> list:
+    return list(SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])[1])
+
+
+def filter_dossiers(user, params) -> tuple[QuerySet, DossierFilterForm]:
+    """``(dossiers visible to user matching params, ordered; the bound form)``.
+
+    Invalid parameters → an empty queryset and the form with its errors. Stable signature: the
+    bulk actions call it with the querystring of the list page.
+    """
+    form = DossierFilterForm(_as_querydict(params), user=user)
+    base = visible_dossiers(user)
+    if not form.is_valid():
+        return base.none(), form
+    qs = apply_filters(base, form.cleaned_data, user=user)
+    return qs.order_by(*order_for(form.cleaned_data.get("sort"))), form
