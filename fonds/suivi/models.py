@@ -1,0 +1,77 @@
+"""The final report (rapport final) a commune files once the advance is paid.
+
+One report per dossier, editable as a draft while the dossier is ``advance_paid`` (through
+``fonds.suivi.services.save_report_draft``: one transaction, one audit event per save) and frozen
+by the ``submit_report`` transition (``submitted_at``). Its expense and income lines are
+``FinalReportLine`` rows. The signed participant list names minors: it is stored outside any
+public URL and served only to the roles that need it (``fonds.suivi.access``).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from fonds.dossiers.models import BudgetLine
+
+EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
+INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]
+
+
+class FinalReport(models.Model):
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="final_report")
+    start_date = models.DateField("premier jour effectif", null=True, blank=True)
+    end_date = models.DateField("dernier jour effectif", null=True, blank=True)
+    youth_ages = models.JSONField("âges des jeunes participants (au premier jour)", default=list, blank=True)
+    leader_ages = models.JSONField("âges des accompagnateurs", default=list, blank=True)
+    nights = models.PositiveSmallIntegerField("nuitées", default=0)
+    nights_hosted = models.PositiveSmallIntegerField("nuitées en familles d'accueil", default=0)
+    activity_report = models.TextField("compte rendu d'activité", blank=True, validators=[MaxLengthValidator(10000)])
+    participant_list = models.FileField("liste des participants signée", upload_to="rapports/%Y/%m/", blank=True)
+    participant_list_name = models.CharField("nom d'origine", max_length=200, blank=True)
+    participant_list_size = models.PositiveIntegerField(default=0)
+    participant_list_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField("enregistré le", default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "rapport final"
+        verbose_name_plural = "rapports finaux"
+
+    def __str__(self):
+        return f"Rapport final {self.dossier_id}"
+
+    @property
+    def youth_count(self) -> int:
+        return len(self.youth_ages or [])
+
+    @property
+    def leader_count(self) -> int:
+        return len(self.leader_ages or [])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class FinalReportLine(models.Model):
+    """One actual expense or income line of a final report (same categories as the budget)."""
+
+    Kind = BudgetLine.Kind
+    Category = BudgetLine.Category
+
+    report = models.ForeignKey(FinalReport, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField("nature", max_length=8, choices=Kind.choices)
+    category = models.CharField("catégorie", max_length=20, choices=Category.choices)
+    label = models.CharField("libellé", max_length=200, blank=True)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    eligible = models.BooleanField("dépense éligible", default=True)
+
+    class Meta:
+        verbose_name = "ligne du rapport final"
+        ordering = ["report", "kind", "id"]
