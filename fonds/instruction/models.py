@@ -1,0 +1,143 @@
+"""What the instruction adds to a dossier: overrides, scores, amount proposals, private notes,
+declared conflicts of interest, saved filters; and a one-row summary for fast lists.
+
+Every row is written by ``fonds.instruction.services`` (one transaction, one audit event),
+never directly by a view.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils import timezone
+
+
+class EligibilityOverride(models.Model):
+    """An instructor's motivated decision to set aside a failed eligibility verdict.
+
+    It is made on one stored verdict (of one run). A later run that fails the same rule *with the
+    same data* stays overridden (see ``services.override_for``); if the data changed, the
+    instructor has to decide again.
+    """
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="eligibility_overrides")
+    verdict = models.OneToOneField("eligibilite.Verdict", on_delete=models.PROTECT, related_name="override")
+    code = models.CharField("règle", max_length=4)
+    data = models.JSONField("données du verdict écarté", default=dict)
+    motivation = models.TextField("motivation", validators=[MaxLengthValidator(5000)])
+    rules_version = models.PositiveIntegerField("version des règles")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "dérogation d'éligibilité"
+        verbose_name_plural = "dérogations d'éligibilité"
+        ordering = ["dossier", "code", "-at"]
+        indexes = [models.Index(fields=["dossier", "code"])]
+
+    def __str__(self):
+        return f"{self.code} écarté le {self.at:%d/%m/%Y}"
+
+
+class Score(models.Model):
+    """Points of one criterion of the scoring grid (one row per dossier and criterion)."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="scores")
+    criterion = models.CharField("critère", max_length=30)
+    points = models.PositiveSmallIntegerField("points")
+    comment = models.TextField("commentaire", blank=True, validators=[MaxLengthValidator(4000)])
+    automatic = models.BooleanField("calculé automatiquement", default=False)
+    rules_version = models.PositiveIntegerField("version des règles")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "note"
+        ordering = ["dossier", "id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "criterion"], name="uniq_score_per_criterion")]
+
+    def __str__(self):
+        return f"{self.criterion} : {self.points}"
+
+
+class AmountProposal(models.Model):
+    """One proposal of the grant amount: the formula's result, and the instructor's amendment."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="amount_proposals")
+    formula_amount = models.DecimalField("montant de la formule (€)", max_digits=10, decimal_places=2)
+    amount = models.DecimalField("montant proposé (€)", max_digits=10, decimal_places=2)
+    amended = models.BooleanField("modifié par l'instructeur", default=False)
+    motivation = models.TextField("motivation", blank=True, validators=[MaxLengthValidator(5000)])
+    breakdown = models.JSONField("détail du calcul", default=dict)
+    rules_version = models.PositiveIntegerField("version des règles")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "proposition de montant"
+        ordering = ["dossier", "-at", "-id"]
+
+
+class Assessment(models.Model):
+    """Denormalised summary of a dossier's instruction, kept by the services, for the list's
+    score filter and sort (one indexed column instead of an aggregate over scores)."""
+
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="assessment")
+    score_total = models.PositiveSmallIntegerField("note totale", null=True, blank=True, db_index=True)
+    scored_criteria = models.PositiveSmallIntegerField("critères notés", default=0)
+    complete = models.BooleanField("grille complète", default=False)
+    suggestion = models.CharField("avis suggéré par la grille", max_length=15, blank=True)
+    amount_proposed = models.DecimalField("montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "synthèse d'instruction"
+
+
+class PrivateNote(models.Model):
+    """A note of the fund's staff on a dossier: never shown to the porteur, never in its exports."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="private_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("note", validators=[MaxLengthValidator(5000)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "note interne"
+        verbose_name_plural = "notes internes"
+        ordering = ["dossier", "created_at", "id"]
+
+
+class InstructorConflict(models.Model):
+    """A link an instructor declared with a commune: they may not instruct its dossiers."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declared_conflicts")
+    commune = models.ForeignKey("referentiel.Commune", on_delete=models.PROTECT, related_name="+")
+    motivation = models.TextField("nature du lien", validators=[MaxLengthValidator(2000)])
+    declared_at = models.DateTimeField("déclaré le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "lien déclaré avec une commune"
+        verbose_name_plural = "liens déclarés avec une commune"
+        ordering = ["user", "commune"]
+        constraints = [models.UniqueConstraint(fields=["user", "commune"], name="uniq_conflict_user_commune")]
+
+    def __str__(self):
+        return f"{self.user} ↔ {self.commune}"
+
+
+class SavedFilter(models.Model):
+    """A named querystring of the dossier list, per instructor (a preference: not audited)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField("nom", max_length=80)
+    querystring = models.CharField("filtres", max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "filtre enregistré"
+        ordering = ["user", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="uniq_saved_filter_name")]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,34 @@
+"""Bring a dossier in instruction to a state where ``complete_instruction`` is accepted — for
+seed data (``seed_demo``, ``seed_bench``) and tests of later stages, through the real services
+(audited like an instructor's work).
+
+    from fonds.instruction.testing import ready_for_completion
+    opinion = ready_for_completion(dossier, by=instructeur)            # grid → "favourable" (when the commune allows it)
+    perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
+"""
+from __future__ import annotations
+
+import math
+
+from . import grid
+from . import services
+
+
+def ready_for_completion(dossier, *, by, favourable: bool = True, comment: str = "Appréciation de l'instructeur.") -> str:
+    """Override every unsettled failed verdict, score every manual criterion (full marks when
+    ``favourable``, else just below the minimum share) and return the opinion the grid suggests."""
+    view = services.eligibility_view(dossier)
+    if view.run is None:
+        services.recheck_eligibility(dossier, by=by)
+        view = services.eligibility_view(dossier)
+    for row in view.unsettled:
+        services.override_verdict(dossier, row.verdict.pk, by=by, motivation=f"Dérogation pour les données de démonstration ({row.verdict.code}).")
+    params = dossier.campaign.rules.params
+    scores = {}
+    for crit in grid.criteria(params):
+        if crit.automatic:
+            continue
+        points = crit.max if favourable else max(0, math.ceil(grid.min_points(crit, params)) - 1)
+        scores[crit.code] = (points, comment)
+    result = services.record_scores(dossier, by=by, scores=scores)
+    return result.suggestion or grid.UNFAVOURABLE

@@ -1,0 +1,80 @@
+"""The scoring grid of the règlement (pure functions of the campaign's scoring params)."""
+import copy
+
+import pytest
+
+from fonds.instruction import grid
+from fonds.referentiel.rules import default_rules
+
+FULL = {"participation": 25, "inclusion": 20, "quality": 20, "territorial": 15, "low_carbon": 10, "budget": 10}
+
+
+@pytest.fixture
+def params():
+    return default_rules()
+
+
+def test_grid_is_read_from_the_campaign_params(params):
+    assert [c.code for c in grid.criteria(params)] == ["participation", "inclusion", "quality", "territorial", "low_carbon", "budget"]
+    assert grid.evaluate(FULL, params).max_total == 100
+    changed = copy.deepcopy(params)
+    changed["scoring"]["threshold_total"] = 70
+    assert grid.evaluate({**FULL, "participation": 13, "inclusion": 10, "quality": 10, "territorial": 10, "low_carbon": 5, "budget": 5}, changed).suggestion == "unfavourable"
+
+
+def test_grid_threshold_60_total_is_favourable_59_is_not(params):
+    sixty = {"participation": 15, "inclusion": 10, "quality": 10, "territorial": 10, "low_carbon": 5, "budget": 10}
+    assert grid.evaluate(sixty, params).total == 60
+    assert grid.evaluate(sixty, params).suggestion == "favourable"
+    fifty_nine = {**sixty, "participation": 14}
+    result = grid.evaluate(fifty_nine, params)
+    assert result.total == 59 and result.suggestion == "unfavourable"
+    assert "seuil de 60" in result.reasons[0]
+
+
+def test_grid_half_of_each_criterion_is_required_even_above_60(params):
+    # 25/2 = 12.5: 12 points of participation is below half, whatever the total
+    scores = {**FULL, "participation": 12}
+    result = grid.evaluate(scores, params)
+    assert result.total == 87 and result.below_minimum == ["participation"] and result.suggestion == "unfavourable"
+    assert grid.evaluate({**FULL, "participation": 13}, params).suggestion == "favourable"
+    # 10/2 = 5: exactly half passes, one less fails
+    assert grid.evaluate({**FULL, "budget": 5}, params).suggestion == "favourable"
+    assert grid.evaluate({**FULL, "budget": 4}, params).below_minimum == ["budget"]
+
+
+def test_grid_incomplete_gives_no_suggestion(params):
+    result = grid.evaluate({**FULL, "quality": None}, params)
+    assert result.missing == ["quality"] and result.suggestion is None and not result.complete
+    assert not grid.opinion_consistent("favourable", result)
+
+
+def test_grid_points_must_be_whole_and_within_the_criterion_max(params):
+    crit = grid.criterion(params, "budget")
+    assert grid.validate_points(crit, 10) == "" and grid.validate_points(crit, 0) == ""
+    assert "de 0 à 10" in grid.validate_points(crit, 11)
+    assert grid.validate_points(crit, -1) and grid.validate_points(crit, 2.5) and grid.validate_points(crit, True)
+
+
+@pytest.mark.parametrize(
+    "population, points",
+    [(0, 15), (999, 15), (1000, 10), (1999, 10), (2000, 5), (3500, 5), (3501, 0), (None, 0)],
+)
+def test_territorial_points_at_the_band_edges(params, population, points):
+    assert grid.territorial_points(population, False, params)[0] == points
+
+
+@pytest.mark.parametrize("population, points", [(999, 15), (1000, 15), (1999, 15), (2000, 10), (3500, 10), (3501, 5)])
+def test_territorial_overseas_bonus_capped_at_the_criterion_max(params, population, points):
+    value, text = grid.territorial_points(population, True, params)
+    assert value == points
+    assert "outre-mer" in text
+    assert ("Plafonné" in text) == (population < 1000)  # 15 + 5 capped at 15; 10 + 5 = 15 is not
+
+
+def test_territorial_bands_and_bonus_come_from_the_params(params):
+    params["scoring"]["overseas_bonus"] = 3
+    params["scoring"]["territorial_bands"] = [{"below": 500, "points": 12}]
+    assert grid.territorial_points(499, False, params)[0] == 12
+    assert grid.territorial_points(499, True, params)[0] == 15
+    assert grid.territorial_points(500, True, params)[0] == 3
