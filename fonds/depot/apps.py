@@ -5,3 +5,8 @@ class DepotConfig(AppConfig):
     name = "fonds.depot"
     label = "depot"
     verbose_name = "Dépôt des dossiers (porteurs)"
+
+    def ready(self):
+        from . import hooks
+
+        hooks.register()

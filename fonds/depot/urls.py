@@ -1,2 +1,22 @@
+"""The mayor's front office, mounted at /depot/ (namespace "depot")."""
+from django.urls import path
+
+from . import accounts_views, views
+
 app_name = "depot"
-urlpatterns = []
+urlpatterns = [
+    path("", views.my_dossiers, name="my-dossiers"),
+    path("nouveau/<int:campaign_pk>/", views.new_dossier, name="new"),
+    path("dossiers/<int:pk>/", views.resume, name="resume"),
+    path("dossiers/<int:pk>/etapes/<slug:step>/", views.step_view, name="step"),
+    path("dossiers/<int:pk>/verification/", views.check, name="check"),
+    path("dossiers/<int:pk>/deposer/", views.submit, name="submit"),
+    path("dossiers/<int:pk>/depose/", views.submitted, name="submitted"),
+    path("dossiers/<int:pk>/recepisse/", views.receipt, name="receipt"),
+    # accounts
+    path("compte/invitation/<uidb64>/<token>/", accounts_views.InvitationView.as_view(), name="invitation"),
+    path("compte/mot-de-passe-oublie/", accounts_views.PasswordResetView.as_view(), name="password-reset"),
+    path("compte/mot-de-passe-oublie/envoye/", accounts_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path("compte/reinitialiser/<uidb64>/<token>/", accounts_views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("compte/reinitialiser/termine/", accounts_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+]

@@ -1,0 +1,94 @@
+"""The *submitted content* of a dossier and its SHA-256, printed on the receipt (récépissé).
+
+Definition (scheme ``fjj-contenu-depose/1``) — the SHA-256, in lowercase hexadecimal, of the UTF-8
+bytes of the canonical JSON text (``fonds.audit.canonical.canonical``: keys sorted, no spaces,
+non-ASCII kept) of this object, computed at submission inside the ``submit`` transaction::
+
+    {
+      "scheme": "fjj-contenu-depose/1",
+      "reference": "FJJ-2026-000123", "campaign": <campaign id>, "commune": "<INSEE code>",
+      "fields": {<every field of fonds.dossiers.editing.EDITABLE_FIELDS but "jumelage">:
+                 dates "AAAA-MM-JJ", amounts "1234.50" (2 decimals), ages as lists of integers,
+                 empty values null},
+      "jumelage": null | {"kind", "partner", "country", "latitude", "longitude" ("48.137154",
+                  6 decimals, or null), "agreement_date", "letter_of_intent"},
+      "budget_lines": [{"kind", "category", "label", "amount" (2 decimals), "eligible"}, …]
+                      sorted by (kind, category, label, amount),
+      "documents": [{"kind", "sha256", "size"}, …] — current versions only (not replaced),
+                   sorted by (kind, sha256)
+    }
+
+Documents enter through the SHA-256 of their bytes (computed at upload, written in the audit
+trail): the hash covers the files without re-reading them. The hash and the scheme are stored
+in the audit event of the ``submit`` transition (``payload.data.submitted_content``), and the
+receipt prints that stored value. ``submitted_content_sha256`` recomputes it from the dossier as
+it is now: equal as long as nothing changed since the submission.
+"""
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from fonds.audit.canonical import canonical
+from fonds.dossiers.editing import EDITABLE_FIELDS
+
+SCHEME = "fjj-contenu-depose/1"
+CENT = Decimal("0.01")
+MICRO_DEGREE = Decimal("0.000001")
+
+
+def _money(value):
+    return None if value is None else format(Decimal(value).quantize(CENT), "f")
+
+
+def _coordinate(value):
+    return None if value is None else format(Decimal(value).quantize(MICRO_DEGREE), "f")
+
+
+def _field(dossier, name):
+    value = getattr(dossier, name)
+    if name == "requested_amount":
+        return _money(value)
+    if value == "":
+        return None
+    return value
+
+
+def submitted_content(dossier) -> dict:
+    """The object whose canonical JSON is hashed (see the module docstring)."""
+    jumelage = dossier.jumelage if dossier.jumelage_id else None
+    lines = [
+        {"kind": l.kind, "category": l.category, "label": l.label, "amount": _money(l.amount), "eligible": bool(l.eligible)}
+        for l in dossier.budget_lines.all()
+    ]
+    lines.sort(key=lambda l: (l["kind"], l["category"], l["label"], Decimal(l["amount"])))
+    documents = [{"kind": d.kind, "sha256": d.sha256, "size": d.size} for d in dossier.documents.all() if d.replaced_by_id is None]
+    documents.sort(key=lambda d: (d["kind"], d["sha256"]))
+    return {
+        "scheme": SCHEME,
+        "reference": dossier.reference,
+        "campaign": dossier.campaign_id,
+        "commune": dossier.commune_id,
+        "fields": {name: _field(dossier, name) for name in EDITABLE_FIELDS if name != "jumelage"},
+        "jumelage": None
+        if jumelage is None
+        else {
+            "kind": jumelage.kind,
+            "partner": jumelage.partner.name,
+            "country": jumelage.partner.country,
+            "latitude": _coordinate(jumelage.partner.latitude),
+            "longitude": _coordinate(jumelage.partner.longitude),
+            "agreement_date": jumelage.agreement_date,
+            "letter_of_intent": bool(jumelage.letter_of_intent),
+        },
+        "budget_lines": lines,
+        "documents": documents,
+    }
+
+
+def canonical_content(dossier) -> str:
+    return canonical(submitted_content(dossier))
+
+
+def submitted_content_sha256(dossier) -> str:
+    return hashlib.sha256(canonical_content(dossier).encode("utf-8")).hexdigest()

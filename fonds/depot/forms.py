@@ -1,0 +1,350 @@
+"""The forms of the front office: one per step of a dossier, plus the submission confirmation.
+
+Every form only checks what makes a value *storable* (types, ranges, consistency); what the
+règlement requires (E1–E9) is judged on the check page, so a porteur can save an unfinished draft.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from dsfr.forms import DsfrBaseForm
+
+from fonds.dossiers.models import BudgetLine, Document, TravelMode
+from fonds.referentiel.models import Jumelage
+
+from .countries import PARTNER_COUNTRIES
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+MAX_PARTICIPANTS = 500
+
+
+def date_field(label: str, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide (JJ/MM/AAAA)."},
+        **kwargs,
+    )
+
+
+class EuroField(forms.DecimalField):
+    """An amount in euros as a French person types it: ``1 500,50``, ``1500.50``, ``1 500 €``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f€]", "", value).replace(",", ".")
+        return super().to_python(value)
+
+
+class ProjectForm(DsfrBaseForm):
+    title = forms.CharField(
+        label="Intitulé du projet",
+        max_length=200,
+        error_messages={"required": "Donnez un intitulé au projet (200 caractères au plus).", "max_length": "L'intitulé ne peut dépasser 200 caractères (vous en avez saisi %(show_value)d)."},
+    )
+    summary = forms.CharField(
+        label="Résumé du projet",
+        required=False,
+        max_length=2000,
+        help_text="En quelques phrases : qui, quoi, où. 2 000 caractères au plus.",
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 2000}),
+        error_messages={"max_length": "Le résumé ne peut dépasser 2 000 caractères (vous en avez saisi %(show_value)d)."},
+    )
+    objectives = forms.CharField(
+        label="Objectifs",
+        required=False,
+        max_length=4000,
+        help_text="Ce que les jeunes apprendront ou découvriront. 4 000 caractères au plus.",
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
+        error_messages={"max_length": "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."},
+    )
+    start_date = date_field("Premier jour du projet", help_text="Au plus tôt 30 jours après le dépôt du dossier.")
+    end_date = date_field("Dernier jour du projet")
+    activity_days = forms.IntegerField(
+        label="Nombre de jours d'activité",
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="Jours de voyage non compris (entre 3 et 21 selon le règlement).",
+        error_messages={"invalid": "Indiquez un nombre entier de jours.", "min_value": "Indiquez au moins 1 jour.", "max_value": "Indiquez au plus 365 jours."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "Le dernier jour doit être le même jour que le premier ou après.")
+        return data
+
+
+class PartnershipForm(DsfrBaseForm):
+    partner_name = forms.CharField(
+        label="Nom de la ville (ou collectivité) partenaire",
+        max_length=200,
+        error_messages={"required": "Indiquez le nom de la ville partenaire.", "max_length": "Le nom ne peut dépasser 200 caractères."},
+    )
+    country = forms.ChoiceField(
+        label="Pays de la ville partenaire",
+        choices=[("", "Choisissez un pays"), *PARTNER_COUNTRIES],
+        help_text="La ville partenaire doit être située hors de France.",
+        error_messages={"required": "Choisissez le pays de la ville partenaire.", "invalid_choice": "Choisissez un pays de la liste (la France n'en fait pas partie)."},
+    )
+    kind = forms.ChoiceField(label="Nature du lien", choices=Jumelage.Kind.choices, initial=Jumelage.Kind.TWINNING, widget=forms.RadioSelect)
+    agreement_date = date_field("Date de signature de la convention de jumelage", help_text="Laissez vide si la convention est en cours de signature.")
+    letter_of_intent = forms.BooleanField(
+        label="La convention est en cours de signature : je joins une lettre d'intention",
+        required=False,
+    )
+    latitude = forms.DecimalField(
+        label="Latitude de la mairie partenaire (facultatif)",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+        help_text="En degrés décimaux, par exemple 48,137154. Sert à calculer la distance du voyage.",
+        localize=True,
+        error_messages={"invalid": "Indiquez une latitude en degrés décimaux (par exemple 48,137154).", "min_value": "La latitude est comprise entre -90 et 90.", "max_value": "La latitude est comprise entre -90 et 90.", "max_decimal_places": "6 décimales au plus."},
+    )
+    longitude = forms.DecimalField(
+        label="Longitude de la mairie partenaire (facultatif)",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+        help_text="En degrés décimaux, par exemple 11,576124 (négative à l'ouest de Greenwich).",
+        localize=True,
+        error_messages={"invalid": "Indiquez une longitude en degrés décimaux (par exemple 11,576124).", "min_value": "La longitude est comprise entre -180 et 180.", "max_value": "La longitude est comprise entre -180 et 180.", "max_decimal_places": "6 décimales au plus."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None) and "latitude" not in self.errors and "longitude" not in self.errors:
+            self.add_error("longitude" if lon is None else "latitude", "Indiquez la latitude et la longitude, ou aucune des deux.")
+        return data
+
+
+def parse_ages(text: str) -> list[int]:
+    """``"14, 15; 15 16"`` → ``[14, 15, 15, 16]``; a French ValidationError naming the bad entry."""
+    ages = []
+    for item in re.split(r"[\s,;]+", (text or "").strip()):
+        if not item:
+            continue
+        if not item.isdigit():
+            raise ValidationError(f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules (par exemple 14, 15, 16).")
+        age = int(item)
+        if not 0 <= age <= 120:
+            raise ValidationError(f"« {item} » n'est pas un âge plausible (de 0 à 120 ans).")
+        ages.append(age)
+    if len(ages) > MAX_PARTICIPANTS:
+        raise ValidationError(f"{MAX_PARTICIPANTS} personnes au plus.")
+    return ages
+
+
+def format_ages(ages) -> str:
+    return ", ".join(str(a) for a in (ages or []))
+
+
+class AgesField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2, "inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return format_ages(value)
+        return value
+
+    def to_python(self, value):
+        return parse_ages(super().to_python(value))
+
+
+class ParticipantsForm(DsfrBaseForm):
+    youth_ages = AgesField(
+        label="Âges des jeunes participants de la commune, au premier jour du projet",
+        help_text="Un âge par jeune, séparés par des virgules, par exemple : 14, 15, 15, 16. Aucun nom à ce stade.",
+    )
+    leader_ages = AgesField(
+        label="Âges des accompagnateurs",
+        help_text="Un âge par accompagnateur, par exemple : 34, 52. Au moins un adulte pour 10 jeunes.",
+    )
+    youth_fewer_opportunities = forms.IntegerField(
+        label="Parmi ces jeunes, combien ont moins d'opportunités ?",
+        min_value=0,
+        max_value=MAX_PARTICIPANTS,
+        initial=0,
+        help_text="Difficultés sociales, économiques, géographiques, handicap…",
+        error_messages={"required": "Indiquez un nombre (0 si aucun).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+    )
+    youth_first_travel = forms.IntegerField(
+        label="Parmi ces jeunes, combien voyagent à l'étranger pour la première fois ?",
+        min_value=0,
+        max_value=MAX_PARTICIPANTS,
+        initial=0,
+        error_messages={"required": "Indiquez un nombre (0 si aucun).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        youth = data.get("youth_ages")
+        if youth is not None:
+            for name in ("youth_fewer_opportunities", "youth_first_travel"):
+                if (data.get(name) or 0) > len(youth):
+                    self.add_error(name, f"Ce nombre ne peut dépasser le nombre de jeunes participants ({len(youth)}).")
+        return data
+
+
+class TravelForm(DsfrBaseForm):
+    travel_mode = forms.ChoiceField(
+        label="Mode de transport principal",
+        choices=TravelMode.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    low_carbon = forms.BooleanField(label="Voyage bas carbone (train ou car sur l'essentiel du trajet)", required=False)
+    distance_km = forms.IntegerField(
+        label="Distance aller entre les deux mairies, à vol d'oiseau (km)",
+        required=False,
+        min_value=0,
+        max_value=25000,
+        help_text="Les coordonnées d'une des deux mairies manquent : indiquez la distance vous-même.",
+        error_messages={"invalid": "Indiquez un nombre entier de kilomètres.", "min_value": "La distance ne peut pas être négative.", "max_value": "La distance ne peut dépasser 25 000 km."},
+    )
+    nights = forms.IntegerField(
+        label="Nombre de nuitées",
+        min_value=0,
+        max_value=365,
+        initial=0,
+        error_messages={"required": "Indiquez le nombre de nuitées (0 si aucune).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+    )
+    nights_hosted = forms.IntegerField(
+        label="Dont nuitées en familles d'accueil",
+        min_value=0,
+        max_value=365,
+        initial=0,
+        error_messages={"required": "Indiquez le nombre de nuitées en familles (0 si aucune).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+    )
+
+    def __init__(self, *args, computed_km=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.computed_km = computed_km
+        if computed_km is not None:
+            del self.fields["distance_km"]
+
+    def clean(self):
+        data = super().clean()
+        nights, hosted = data.get("nights"), data.get("nights_hosted")
+        if nights is not None and hosted is not None and hosted > nights:
+            self.add_error("nights_hosted", f"Les nuitées en familles ne peuvent dépasser le nombre total de nuitées ({nights}).")
+        if data.get("low_carbon") and data.get("travel_mode") in (TravelMode.PLANE, TravelMode.CAR):
+            self.add_error("low_carbon", "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou décochez cette case.")
+        return data
+
+
+EXPENSE_CATEGORIES = [(c.value, c.label) for c in (BudgetLine.Category.TRAVEL, BudgetLine.Category.ACCOMMODATION, BudgetLine.Category.FOOD, BudgetLine.Category.ACTIVITIES, BudgetLine.Category.OTHER_EXPENSE)]
+INCOME_CATEGORIES = [(c.value, c.label) for c in (BudgetLine.Category.OWN_SHARE, BudgetLine.Category.OTHER_FUNDER, BudgetLine.Category.PARTICIPANTS, BudgetLine.Category.OTHER_INCOME)]
+
+
+class _LineForm(DsfrBaseForm):
+    kind = ""
+    category = forms.ChoiceField(label="Catégorie", required=False)
+    label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200)
+    amount = EuroField(
+        label="Montant (€)",
+        error_messages={"invalid": "Indiquez un montant en euros (par exemple 1500 ou 1500,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not data.get("category") and data.get("amount") is None and not data.get("label"):
+            data["empty"] = True  # a blank line: ignored
+            return data
+        if not data.get("category"):
+            self.add_error("category", "Choisissez la catégorie de cette ligne.")
+        if data.get("amount") is None:
+            self.add_error("amount", "Indiquez le montant de cette ligne.")
+        return data
+
+    def line(self) -> dict | None:
+        data = self.cleaned_data
+        if data.get("empty") or (self.can_delete_line and data.get("DELETE")):
+            return None
+        return {"kind": self.kind, "category": data["category"], "label": data.get("label") or "", "amount": data["amount"], "eligible": bool(data.get("eligible", False))}
+
+    can_delete_line = True
+
+
+class ExpenseLineForm(_LineForm):
+    kind = BudgetLine.Kind.EXPENSE
+    category = forms.ChoiceField(label="Catégorie de dépense", required=False, choices=[("", "Choisissez"), *EXPENSE_CATEGORIES])
+    eligible = forms.BooleanField(label="Dépense éligible", required=False, initial=True, help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).")
+
+
+class IncomeLineForm(_LineForm):
+    kind = BudgetLine.Kind.INCOME
+    category = forms.ChoiceField(label="Origine de la recette", required=False, choices=[("", "Choisissez"), *INCOME_CATEGORIES])
+
+
+class _BaseLineFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Supprimer cette ligne"
+
+    def lines(self) -> list[dict]:
+        return [line for form in self.forms if (line := form.line()) is not None]
+
+
+ExpenseFormSet = formset_factory(ExpenseLineForm, formset=_BaseLineFormSet, extra=1, can_delete=True, max_num=60, absolute_max=60, validate_max=True)
+IncomeFormSet = formset_factory(IncomeLineForm, formset=_BaseLineFormSet, extra=1, can_delete=True, max_num=30, absolute_max=30, validate_max=True)
+
+
+class BudgetForm(DsfrBaseForm):
+    requested_amount = EuroField(
+        label="Montant demandé au fonds (€)",
+        help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
+        error_messages={"invalid": "Indiquez un montant en euros (par exemple 6000 ou 6000,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
+    )
+
+
+class DocumentsForm(DsfrBaseForm):
+    """One optional file field per required kind (and one for another document)."""
+
+    def __init__(self, *args, kinds: list[str], max_file_mb: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Document.Kind.choices)
+        for kind in [*kinds, Document.Kind.OTHER]:
+            self.fields[kind] = forms.FileField(
+                label=labels.get(kind, kind) + (" (facultatif)" if kind == Document.Kind.OTHER else ""),
+                required=False,
+                help_text=f"PDF, JPEG ou PNG, {max_file_mb} Mo au plus.",
+                widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+                error_messages={"invalid": "Le fichier n'a pas pu être reçu : réessayez.", "empty": "Le fichier est vide."},
+            )
+
+
+class SubmitForm(DsfrBaseForm):
+    confirm = forms.BooleanField(
+        label="Je certifie, au nom de la commune, l'exactitude des informations du dossier et je demande son dépôt. Après le dépôt, le dossier ne peut plus être modifié, sauf demande de corrections.",
+        error_messages={"required": "Cochez la case de confirmation pour déposer le dossier."},
+    )

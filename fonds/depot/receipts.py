@@ -1,0 +1,139 @@
+"""The receipt (récépissé de dépôt): made once per submitted dossier, as a WeasyPrint PDF.
+
+* ``submission_record(dossier)`` — what the audit trail says of the submission: the time, the
+  person and the SHA-256 of the submitted content stored by the ``submit`` hook
+  (``fonds.depot.hooks``) — the receipt prints *that* stored value.
+* ``render_receipt_pdf(context)`` — the PDF bytes (``templates/pdf/receipt.html``), no database.
+* ``ensure_receipt(dossier_id)`` — the ``GeneratedDocument(kind="receipt", key="receipt-<id>")``,
+  created once (a retried task finds it; a concurrent one loses on the unique constraint and
+  returns the winner's), with an audit event carrying the PDF's own SHA-256.
+* ``send_receipt_email(dossier_id)`` — the email with the download link, sent once.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from fonds.audit import chain as audit
+from fonds.audit.models import AuditEvent
+from fonds.documents.models import GeneratedDocument
+from fonds.dossiers.models import Dossier
+
+from .content import SCHEME
+
+
+def receipt_key(dossier_id: int) -> str:
+    return f"receipt-{dossier_id}"
+
+
+@dataclass
+class SubmissionRecord:
+    at: object  # aware datetime
+    actor_id: int | None
+    sha256: str
+    scheme: str
+    seq: int
+
+
+def submission_record(dossier) -> SubmissionRecord | None:
+    """The last ``submit`` event of the dossier in the audit trail (None if never submitted)."""
+    event = (
+        AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), action="submit")
+        .order_by("-seq")
+        .first()
+    )
+    if event is None:
+        return None
+    content = audit.event_payload(event).get("data", {}).get("submitted_content") or {}
+    return SubmissionRecord(at=event.created_at, actor_id=event.actor_id, sha256=content.get("sha256", ""), scheme=content.get("scheme", SCHEME), seq=event.seq)
+
+
+def receipt_context(dossier, record: SubmissionRecord) -> dict:
+    submitted = timezone.localtime(dossier.submitted_at or record.at)
+    return {
+        "fund_name": getattr(settings, "FJJ_FUND_NAME", "Fonds Jumelages Jeunesse"),
+        "reference": dossier.reference,
+        "title": dossier.title,
+        "commune_name": dossier.commune.name,
+        "commune_code": dossier.commune.code,
+        "campaign_name": dossier.campaign.name,
+        "submitted_at": submitted,
+        "requested_amount": dossier.requested_amount,
+        "sha256": record.sha256,
+        "scheme": record.scheme,
+        "audit_seq": record.seq,
+        "generated_at": timezone.localtime(),
+    }
+
+
+def render_receipt_pdf(context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("pdf/receipt.html", context)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def ensure_receipt(dossier_id: int) -> GeneratedDocument:
+    key = receipt_key(dossier_id)
+    existing = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT, key=key).first()
+    if existing is not None:
+        return existing
+    dossier = Dossier.objects.select_related("commune", "campaign").get(pk=dossier_id)
+    record = submission_record(dossier)
+    if record is None:
+        raise ValueError(f"Le dossier {dossier.reference} n'a pas été déposé : pas de récépissé.")
+    pdf = render_receipt_pdf(receipt_context(dossier, record))
+    digest = hashlib.sha256(pdf).hexdigest()
+    document = GeneratedDocument(kind=GeneratedDocument.Kind.RECEIPT, key=key, dossier=dossier, sha256=digest, size=len(pdf))
+    document.file.save(f"recepisse-{dossier.reference}.pdf", ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+            audit.append(
+                "receipt_generated",
+                actor=None,
+                role="system",
+                obj=dossier,
+                payload={"reference": dossier.reference, "document": document.pk, "kind": "receipt", "sha256": digest, "size": len(pdf), "submitted_content_sha256": record.sha256},
+            )
+    except IntegrityError:  # another worker made it first: keep theirs, drop our file
+        document.file.storage.delete(document.file.name)
+        return GeneratedDocument.objects.get(kind=GeneratedDocument.Kind.RECEIPT, key=key)
+    except BaseException:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+def receipt_url(dossier_id: int) -> str:
+    return settings.FJJ_SITE_URL.rstrip("/") + reverse("depot:receipt", args=[dossier_id])
+
+
+def send_receipt_email(dossier_id: int, document: GeneratedDocument) -> bool:
+    from fonds.accounts.models import User
+
+    from .notices import send_once
+
+    dossier = Dossier.objects.select_related("commune", "created_by").get(pk=dossier_id)
+    record = submission_record(dossier)
+    recipient = User.objects.filter(pk=record.actor_id).first() if record and record.actor_id else None
+    recipient = recipient or dossier.created_by
+    context = {**receipt_context(dossier, record), "url": receipt_url(dossier.pk), "document_sha256": document.sha256}
+    subject = f"Récépissé de dépôt du dossier {dossier.reference}"
+    body = render_to_string("depot/emails/receipt.txt", context)
+    return send_once(
+        f"receipt-email-{dossier.pk}",
+        to=recipient.email,
+        subject=subject,
+        body=body,
+        dossier=dossier,
+        audit_action="receipt_sent",
+        audit_payload={"reference": dossier.reference, "document": document.pk, "sha256": document.sha256},
+    )
