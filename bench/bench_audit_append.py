@@ -2,8 +2,9 @@
 """Benchmark: audit append throughput with concurrent writers (target: ≥ 2,000 events/s with 4
 writers on PostgreSQL, chain intact).
 
-    .venv/bin/python bench/bench_audit_append.py                                  # PostgreSQL, 4 writers
-    .venv/bin/python bench/bench_audit_append.py --writers 4 --seconds 10 --batches 1,10
+    .venv/bin/python bench/bench_audit_append.py --backend postgres               # 4 writers, 10 s per round
+    .venv/bin/python bench/bench_audit_append.py --backend postgres --batches 1,10,50 --baseline
+    .venv/bin/python bench/bench_audit_append.py --backend postgres --synchronous-commit off
     .venv/bin/python bench/bench_audit_append.py --backend sqlite                 # temp SQLite file
 
 Each writer is a separate process with its own connection (as gunicorn or Celery workers are).
@@ -32,6 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_audit_verify import machine, setup_database  # noqa: E402
 
+DEFAULT_PG_URL = (
+    os.environ["FJJ_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    else "postgres://postgres@127.0.0.1:5432/postgres"
+)
+DEFAULT_BACKEND = "postgres" if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://")) else "sqlite"
 DB_NAME = "fjj_bench_audit_append"
 
 
@@ -53,7 +60,7 @@ def writer(number: int, batch: int, start_at: float, seconds: float, results) ->
         entries = [
             {
                 "action": "approve",
-                "actor_label": f"instructeur{number}@fonds.example.fr",
+                "actor": f"instructeur{number}@fonds.example.fr",
                 "role": "instructeur",
                 "obj": ("dossiers.dossier", dossier),
                 "payload": {
@@ -109,12 +116,18 @@ def run_round(writers: int, batch: int, seconds: float) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres", help="server to create the bench database on")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default=DEFAULT_BACKEND, help="default: postgres when FJJ_DATABASE_URL is postgres://…, else sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="maintenance database of the server to create the bench database on")
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--batches", default="1,10", help="events per transaction, comma-separated (default 1,10)")
     parser.add_argument("--baseline", action="store_true", help="also run with a single writer")
+    parser.add_argument(
+        "--synchronous-commit",
+        choices=["on", "off"],
+        default="on",
+        help="PostgreSQL: synchronous_commit for the bench database only (default on, the server default)",
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -132,6 +145,9 @@ def main() -> int:
         print(f"machine  : {machine()}")
         print(f"database : {where} ({connection.vendor})")
         if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {DB_NAME} SET synchronous_commit = {args.synchronous_commit}")
+            connection.close()
             with connection.cursor() as cursor:
                 settings = {}
                 for name in ("synchronous_commit", "fsync", "wal_sync_method", "shared_buffers"):

@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_audit_verify.py --events 1000000                  # SQLite (temp file)
     .venv/bin/python bench/bench_audit_verify.py --events 1000000 --backend postgres
         [--pg-url postgres://postgres@127.0.0.1:5432/postgres]                   # database fjj_bench_audit_verify
+    options: --workers 1,2 (verify() processes to time), --runs 3, --reuse (keep the filled
+    database and reuse it next time: /tmp/fjj_bench_audit_verify/ or database fjj_bench_audit_verify)
 
 The script uses a dedicated database (a temporary SQLite file, or a PostgreSQL database it creates
 and drops), fills it with properly chained events built by the real code path
@@ -28,6 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+DEFAULT_PG_URL = (
+    os.environ["FJJ_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    else "postgres://postgres@127.0.0.1:5432/postgres"
+)
+DEFAULT_BACKEND = "postgres" if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://")) else "sqlite"
 DB_NAME = "fjj_bench_audit_verify"
 
 
@@ -56,7 +64,8 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
     os.environ["FJJ_DEBUG"] = "0"  # no query logging, as in production
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
     if args.backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="fjj-bench-audit-")
+        folder = tempfile.mkdtemp(prefix="fjj-bench-audit-") if not getattr(args, "reuse", False) else str(Path(tempfile.gettempdir()) / f"{db_name}")
+        Path(folder).mkdir(exist_ok=True)
         path = Path(folder) / "bench.sqlite3"
         os.environ["FJJ_DATABASE_URL"] = f"sqlite:///{path}"
         os.environ["FJJ_VAR_DIR"] = folder
@@ -68,8 +77,10 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
     parsed = urlparse(admin_url)
     bench_url = urlunparse(parsed._replace(path=f"/{db_name}"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
-        conn.execute(f"CREATE DATABASE {db_name}")
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone()
+        if not (exists and getattr(args, "reuse", False)):
+            conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
+            conn.execute(f"CREATE DATABASE {db_name}")
     os.environ["FJJ_DATABASE_URL"] = bench_url
     os.environ["FJJ_CONN_MAX_AGE"] = "0"
 
@@ -176,12 +187,14 @@ def load(n: int) -> tuple[int, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres", help="server to create the bench database on")
+    parser.add_argument("--events", type=int, default=100_000, help="default 100,000 (make bench); the target is for --events 1000000")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default=DEFAULT_BACKEND, help="default: postgres when FJJ_DATABASE_URL is postgres://…, else sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="maintenance database of the server to create the bench database on")
     parser.add_argument("--runs", type=int, default=3, help="timed verifications (default 3)")
     parser.add_argument("--chunk-size", type=int, default=10000)
+    parser.add_argument("--workers", default="1,2", help="verify() workers to time, comma-separated (default 1,2)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--reuse", action="store_true", help="keep the database and reuse it when it already holds --events events")
     args = parser.parse_args()
 
     where, cleanup = setup_database(args)
@@ -197,9 +210,18 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         print(f"machine     : {machine()}")
         print(f"database    : {where} ({connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version})")
-        started = time.perf_counter()
-        last_seq, last_hash = load(args.events)
-        print(f"fill        : {args.events} chained events built and loaded in {time.perf_counter() - started:.1f} s")
+        from fonds.audit.models import ChainHead
+
+        head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+        if args.reuse and head and head[0] == args.events:
+            last_seq, last_hash = head
+            print(f"fill        : reusing {args.events} events already loaded")
+        else:
+            if head and head[0]:
+                raise SystemExit("the bench database holds another chain: drop it or run without --reuse")
+            started = time.perf_counter()
+            last_seq, last_hash = load(args.events)
+            print(f"fill        : {args.events} chained events built and loaded in {time.perf_counter() - started:.1f} s")
         if connection.vendor == "sqlite":
             size = Path(connection.settings_dict["NAME"]).stat().st_size
         else:
@@ -207,22 +229,33 @@ def main() -> int:
                 cursor.execute("SELECT pg_total_relation_size('audit_auditevent')")
                 size = cursor.fetchone()[0]
         print(f"table size  : {size / 1024 / 1024:.0f} MiB")
-        timings = []
-        for run in range(1, args.runs + 1):
-            started = time.perf_counter()
-            result = verify(chunk_size=args.chunk_size)
-            elapsed = time.perf_counter() - started
-            timings.append(elapsed)
-            assert result.ok and result.count == args.events and result.last_hash == last_hash, result
-            print(f"verify #{run}   : {result.count} events in {elapsed:.2f} s ({result.count / elapsed:,.0f} events/s), intact")
-        best, median = min(timings), statistics.median(timings)
         target = 10.0 * args.events / 1_000_000
-        verdict = "MET" if median <= target else "MISSED"
-        print(f"result      : best {best:.2f} s, median {median:.2f} s for {args.events} events; target ≤ {target:.1f} s: {verdict}")
+        summary = []
+        for workers in [int(w) for w in args.workers.split(",") if w]:
+            timings = []
+            for run in range(1, args.runs + 1):
+                load_before = os.getloadavg()[0]
+                cpu_before = os.times()
+                started = time.perf_counter()
+                result = verify(chunk_size=args.chunk_size, workers=workers)
+                elapsed = time.perf_counter() - started
+                cpu_after = os.times()
+                cpu = sum(cpu_after[i] - cpu_before[i] for i in range(4))  # user+system, self+children
+                timings.append(elapsed)
+                assert result.ok and result.count == args.events and result.last_hash == last_hash, result
+                print(
+                    f"verify w={workers} #{run}: {result.count} events in {elapsed:.2f} s ({result.count / elapsed:,.0f} events/s), "
+                    f"verifier CPU {cpu:.2f} s, load avg {load_before:.1f}, intact",
+                    flush=True,
+                )
+            summary.append((workers, min(timings), statistics.median(timings)))
+        for workers, best, median in summary:
+            verdict = "MET" if median <= target else "MISSED"
+            print(f"result w={workers}  : best {best:.2f} s, median {median:.2f} s for {args.events} events; target ≤ {target:.1f} s: {verdict}")
         if args.keep:
             print(f"kept        : {os.environ['FJJ_DATABASE_URL']}")
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             cleanup()
     return 0
 
