@@ -1,0 +1,66 @@
+"""Journey 1: "Mes dossiers" — status, next action expected from the porteur, deadline; constant queries."""
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fonds.dossiers.services import perform
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def corrections_requested(commune, porteur, instructor):
+    dossier = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    perform(dossier, "submit", by=porteur)
+    perform(dossier, "start_instruction", by=instructor)
+    perform(dossier, "request_corrections", by=instructor, motivation="Joindre la délibération signée.")
+    return dossier
+
+
+def test_lists_status_next_action_and_deadline(porteur_client, campaign, commune, porteur):
+    instructor = make_user("instructeur")
+    draft = make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False, title="Mon brouillon")
+    waiting = corrections_requested(commune, porteur, instructor)
+    submitted = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    perform(submitted, "submit", by=porteur)
+    other = make_dossier(campaign=campaign, commune=make_commune(), title="Dossier d'une autre commune")
+    html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
+    assert "Mes dossiers" in html and other.reference not in html
+    # the draft: complete and submit before the campaign closes
+    assert reverse("depot:resume", args=[draft.pk]) in html and "Compléter puis déposer le dossier" in html
+    assert timezone.localtime(campaign.closes_at).strftime("%d/%m/%Y") in html
+    # corrections requested: answer before the deadline
+    waiting.refresh_from_db()
+    assert "Répondre à la demande de corrections" in html
+    assert timezone.localtime(waiting.corrections_due).strftime("%d/%m/%Y") in html
+    # submitted: nothing expected from the porteur
+    assert "Aucune : le dossier attend son instruction" in html
+    # the open campaign has its "Nouveau dossier" button
+    assert reverse("depot:new", args=[campaign.pk]) in html
+
+
+def test_new_dossier_button_only_for_open_campaigns(porteur_client, commune):
+    now = timezone.now()
+    closed = make_campaign(opens_at=now - dt.timedelta(days=90), closes_at=now - dt.timedelta(days=1))
+    html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
+    assert reverse("depot:new", args=[closed.pk]) not in html and "Aucun appel à projets n'est ouvert" in html
+    response = porteur_client.get(reverse("depot:new", args=[closed.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("depot:my-dossiers")
+
+
+def test_query_count_is_constant_in_the_number_of_dossiers(porteur_client, campaign, commune, porteur, django_assert_max_num_queries):
+    instructor = make_user("instructeur")
+    make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False)
+    corrections_requested(commune, porteur, instructor)
+    with django_assert_max_num_queries(10) as few:
+        porteur_client.get(reverse("depot:my-dossiers"))
+    for _ in range(40):
+        make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False)
+    for _ in range(3):
+        corrections_requested(commune, porteur, instructor)
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
+        response = porteur_client.get(reverse("depot:my-dossiers"))
+    assert response.content.decode().count("Répondre à la demande de corrections") == 4
+    assert len(many.captured_queries) == len(few.captured_queries)
