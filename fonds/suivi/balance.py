@@ -91,8 +91,8 @@ def compute_balance(
         distance_km=distance_km, low_carbon=low_carbon, youth=youth, leaders=leaders, nights=nights,
         nights_hosted=nights_hosted, eligible_costs=eligible_costs, requested=None, params=params,
     )
-    formula_amount = recomputed.amount
-    final_grant = min(formula_amount, approved)
+    formula_amount = recomputed.amount.quantize(CENT)
+    final_grant = min(formula_amount, approved).quantize(CENT)
     capped = approved < formula_amount
     advance_pct = dec(params["payment"]["advance_pct"])
     if not advance_paid:
@@ -101,7 +101,7 @@ def compute_balance(
         advance = advance_amount(approved, advance_pct)
     else:
         advance = dec(advance)
-    balance = final_grant - advance
+    balance = (final_grant - advance).quantize(CENT)
     answer_days = int(params["deadlines"]["recovery_answer_days"])
 
     lines = ["Subvention recalculée sur les chiffres réels (même formule qu'à l'attribution) :"]

@@ -12,6 +12,8 @@ EVENT_LABELS = {
     "document_uploaded": "Dépôt d'une pièce",
     "eligibility_checked": "Contrôle d'éligibilité",
     "login_failed": "Échec de connexion",
+    "convention_generated": "Convention établie",
+    "final_report_saved": "Rapport final enregistré (brouillon)",
 }
 # past-tense labels of the transitions, as the timeline tells what happened
 TRANSITION_EVENTS = {

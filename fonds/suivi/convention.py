@@ -1,0 +1,129 @@
+"""The grant agreement (convention attributive): a WeasyPrint PDF, generated once per amount.
+
+``ensure_convention(dossier)`` is idempotent: the document is a ``GeneratedDocument`` unique on
+``(kind="convention", key="convention-<pk>-<approved amount>")``; a second call (or a retried
+Celery task, or two requests racing) returns the stored one. Its creation and SHA-256 go in the
+audit trail ("convention_generated") in the same transaction. An amended amount gives a new key,
+hence a new convention (and the mayor must accept that one: the acceptance checks its hash).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from fonds.audit import chain as audit
+from fonds.documents.models import GeneratedDocument
+from fonds.eligibilite.rules import dec, euros, pct
+
+from .balance import advance_amount
+
+KIND = GeneratedDocument.Kind.CONVENTION
+FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères (MEAE)"
+
+
+def convention_key(dossier) -> str:
+    return f"convention-{dossier.pk}-{dossier.approved_amount}"
+
+
+def current_convention(dossier) -> GeneratedDocument | None:
+    """The convention for the dossier's current approved amount, if it was generated."""
+    if dossier.approved_amount is None:
+        return None
+    return GeneratedDocument.objects.filter(kind=KIND, key=convention_key(dossier)).first()
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def convention_context(dossier, *, at=None) -> dict:
+    rules = dossier.campaign.rules
+    params = rules.params
+    at = at or timezone.now()
+    approved = dec(dossier.approved_amount)
+    advance_pct = dec(params["payment"]["advance_pct"])
+    advance = advance_amount(approved, advance_pct)
+    deadlines = params["deadlines"]
+    report_months = int(deadlines["report_months_after_end"])
+    partner = dossier.jumelage.partner if dossier.jumelage_id else None
+    return {
+        "fund_name": settings.FJJ_FUND_NAME,
+        "authority": FUND_AUTHORITY,
+        "dossier": dossier,
+        "commune": dossier.commune,
+        "campaign": dossier.campaign,
+        "partner": partner,
+        "approved": euros(approved),
+        "advance_pct": pct(advance_pct),
+        "advance": euros(advance),
+        "balance_max": euros(approved - advance),
+        "agreement_days": int(deadlines["agreement_days"]),
+        "agreement_due": dossier.agreement_due,
+        "report_months": report_months,
+        "report_due": add_months(dossier.end_date, report_months) if dossier.end_date else None,
+        "recovery_answer_days": int(deadlines["recovery_answer_days"]),
+        "eligible_pct": pct(dec(params["amount"]["max_pct_of_eligible"])),
+        "rules_version": rules.version,
+        "generated_at": at,
+    }
+
+
+def render_convention_pdf(dossier, *, at=None) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("fr"):
+        html = render_to_string("pdf/convention.html", convention_context(dossier, at=at))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def ensure_convention(dossier) -> GeneratedDocument:
+    """The dossier's convention for its approved amount, generated and audited if missing."""
+    if dossier.approved_amount is None:
+        raise ValueError("Aucun montant accordé : pas de convention à établir.")
+    existing = current_convention(dossier)
+    if existing is not None:
+        return existing
+    key = convention_key(dossier)
+    data = render_convention_pdf(dossier)
+    digest = hashlib.sha256(data).hexdigest()
+    storage = GeneratedDocument._meta.get_field("file").storage
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            document = GeneratedDocument(kind=KIND, key=key, dossier=dossier, sha256=digest, size=len(data))
+            document.file.save(f"convention-{dossier.reference}.pdf", ContentFile(data), save=False)
+            stored.append(document.file.name)
+            document.save()
+            audit.append(
+                "convention_generated",
+                actor=None,
+                role="system",
+                obj=dossier,
+                payload={
+                    "reference": dossier.reference,
+                    "document": document.pk,
+                    "key": key,
+                    "approved_amount": dec(dossier.approved_amount),
+                    "sha256": digest,
+                    "size": len(data),
+                    "rules_version": dossier.campaign.rules.version,
+                },
+            )
+    except IntegrityError:
+        for path in stored:  # another request or task made it first: keep theirs
+            storage.delete(path)
+        return GeneratedDocument.objects.get(kind=KIND, key=key)
+    except BaseException:
+        for path in stored:
+            storage.delete(path)
+        raise
+    return document

@@ -1,0 +1,187 @@
+"""Changes of the front office after submission that are not transitions: the final report draft.
+
+``save_report_draft`` is the one path that writes a ``FinalReport``: in ONE transaction it locks
+the dossier row (``select_for_update``) and the report, checks that the porteur of the commune may
+file it now (dossier ``advance_paid``, report not yet submitted), applies the fields, replaces the
+lines, stores the signed participant list (checked by content like every upload) and appends one
+audit event ("final_report_saved") with what changed and the report's content hash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from fonds.accounts.roles import Role, roles_of
+from fonds.audit import chain as audit
+from fonds.audit.canonical import canonical
+from fonds.dossiers.documents import _check_pdf, safe_name, sniff
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+
+from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
+
+REPORT_FIELDS = ("start_date", "end_date", "youth_ages", "leader_ages", "nights", "nights_hosted", "activity_report")
+MAX_AGES = 500
+
+
+def can_file_report(user, dossier) -> bool:
+    """Only the porteur of the dossier's commune, and only while the advance is paid."""
+    return (
+        Role.PORTEUR in roles_of(user)
+        and user.commune_id is not None
+        and user.commune_id == dossier.commune_id
+        and dossier.status == Status.ADVANCE_PAID
+    )
+
+
+def _json(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def report_content(report: FinalReport, lines=None) -> dict:
+    """Everything the report states, JSON-safe (the text hashed as the report's content)."""
+    lines = list(report.lines.all()) if lines is None else lines
+    return {
+        "fields": {name: _json(getattr(report, name)) for name in REPORT_FIELDS},
+        "lines": [
+            {"kind": l.kind, "category": l.category, "label": l.label, "amount": format(Decimal(l.amount), "f"), "eligible": bool(l.eligible)}
+            for l in sorted(lines, key=lambda l: (l.kind, l.category, l.label, Decimal(l.amount), not l.eligible))
+        ],
+        "participant_list_sha256": report.participant_list_sha256,
+    }
+
+
+def report_sha256(report: FinalReport, lines=None) -> str:
+    return hashlib.sha256(canonical(report_content(report, lines)).encode("utf-8")).hexdigest()
+
+
+def report_missing(report: FinalReport | None) -> list[str]:
+    """What a report still lacks before it can be submitted (plain French), [] when complete."""
+    if report is None:
+        return ["le rapport final n'a pas encore été rempli"]
+    missing = []
+    if not report.start_date or not report.end_date:
+        missing.append("les dates effectives du projet (premier et dernier jour)")
+    if not report.youth_ages:
+        missing.append("les âges des jeunes participants")
+    if not report.leader_ages:
+        missing.append("les âges des accompagnateurs")
+    lines = list(report.lines.all())
+    if not any(l.kind == "expense" for l in lines):
+        missing.append("au moins une dépense réelle")
+    if not (report.activity_report or "").strip():
+        missing.append("le compte rendu d'activité")
+    if not report.participant_list_sha256:
+        missing.append("la liste des participants signée (PDF)")
+    return missing
+
+
+def _validate(report: FinalReport, lines: list[dict] | None) -> None:
+    errors = {}
+    if report.start_date and report.end_date and report.end_date < report.start_date:
+        errors["end_date"] = "Le dernier jour doit être postérieur ou égal au premier jour."
+    if report.nights_hosted > report.nights:
+        errors["nights_hosted"] = "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
+    for name in ("youth_ages", "leader_ages"):
+        ages = getattr(report, name)
+        if not isinstance(ages, list) or any(isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 120 for a in ages):
+            errors[name] = "Indiquez une liste d'âges en années (nombres entiers de 0 à 120)."
+        elif len(ages) > MAX_AGES:
+            errors[name] = f"{MAX_AGES} participants au plus."
+    if len(report.activity_report or "") > 10000:
+        errors["activity_report"] = "Le compte rendu est limité à 10 000 caractères."
+    for line in lines or []:
+        allowed = EXPENSE_CATEGORIES if line.get("kind") == "expense" else INCOME_CATEGORIES if line.get("kind") == "income" else []
+        if line.get("category") not in allowed:
+            errors["lines"] = "Catégorie de dépense ou de recette inconnue."
+        amount = line.get("amount")
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("100000000"):
+            errors["lines"] = "Chaque montant doit être un nombre positif avec au plus deux décimales."
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_participant_list(dossier, name: str, data: bytes) -> str:
+    """Refuse (French ValidationError) anything but a readable, unencrypted PDF within the size
+    limit of the campaign; return its SHA-256. Same checks as every upload (by content)."""
+    limits = dossier.campaign.rules.params["uploads"]
+    if not data:
+        raise ValidationError("Le fichier est vide.")
+    if len(data) > int(limits["max_file_mb"]) * 1024 * 1024:
+        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
+    kind = sniff(data[:16])
+    if kind is None or kind.content_type != "application/pdf":
+        raise ValidationError("La liste des participants signée doit être un fichier PDF (le contenu du fichier n'est pas un PDF).")
+    _check_pdf(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def save_report_draft(dossier: Dossier, *, by, fields: dict, lines: list[dict] | None = None, participant_list: tuple[str, bytes] | None = None) -> FinalReport:
+    """Save the final report draft of ``dossier`` as ``by``; one audit event per save.
+
+    ``fields``: a subset of ``REPORT_FIELDS``; ``lines``: the complete list of actual lines
+    (``kind``, ``category``, ``label``, ``amount`` as Decimal, ``eligible``) replacing the stored
+    ones, or None to keep them; ``participant_list``: ``(original name, bytes)`` of the signed
+    list, replacing the previous one, or None.
+    """
+    unknown = set(fields) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValueError(f"champs non modifiables : {', '.join(sorted(unknown))}")
+    digest = check_participant_list(dossier, participant_list[0], participant_list[1]) if participant_list else None
+    storage = FinalReport._meta.get_field("participant_list").storage
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update().select_related("campaign").get(pk=dossier.pk)
+            if not can_file_report(by, locked):
+                raise PermissionDenied("Le rapport final ne peut être rempli que par la commune, une fois l'avance versée.")
+            report, created = FinalReport.objects.select_for_update().get_or_create(dossier=locked)
+            if report.submitted_at is not None:
+                raise PermissionDenied("Le rapport final a déjà été déposé : il n'est plus modifiable.")
+            changed = {}
+            for name, value in fields.items():
+                if getattr(report, name) != value:
+                    setattr(report, name, value)
+                    changed[name] = _json(value)
+            _validate(report, lines)
+            payload = {"reference": locked.reference, "report": None, "created": created, "fields": changed}
+            new_lines = None
+            if lines is not None:
+                report.lines.all().delete()
+                new_lines = [FinalReportLine(report=report, **line) for line in lines]
+                payload["lines"] = [{k: _json(v) for k, v in line.items()} for line in lines]
+            old_path = None
+            if participant_list:
+                previous = {"sha256": report.participant_list_sha256} if report.participant_list_sha256 else None
+                old_path = report.participant_list.name or None
+                report.participant_list.save(safe_name(participant_list[0], "pdf"), ContentFile(participant_list[1]), save=False)
+                stored.append(report.participant_list.name)
+                report.participant_list_name = (participant_list[0] or "")[:200]
+                report.participant_list_size = len(participant_list[1])
+                report.participant_list_sha256 = digest
+                payload["participant_list"] = {"name": report.participant_list_name, "size": report.participant_list_size, "sha256": digest, "replaces": previous}
+            report.updated_at = timezone.now()
+            report.updated_by = by
+            report.save()
+            if new_lines is not None:
+                FinalReportLine.objects.bulk_create(new_lines)
+            payload["report"] = report.pk
+            payload["content_sha256"] = report_sha256(report)
+            audit.append("final_report_saved", actor=by, role=Role.PORTEUR, obj=locked, payload=payload)
+            if old_path:  # the replaced list (minors' names) is not kept; its hash stays in the trail
+                transaction.on_commit(lambda: storage.delete(old_path))
+    except BaseException:
+        for path in stored:  # nothing half-stored
+            storage.delete(path)
+        raise
+    return report
