@@ -13,6 +13,9 @@ ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 # chemins de tests : la suite (tests/, cf. pyproject) et les tests des scripts de ce dépôt
 TEST_PATHS ?= tests scripts
+# bancs d'essai lancés par make bench, et leurs options (p. ex. BENCH_ARGS="--backend sqlite")
+BENCH ?= $(wildcard bench/*.py)
+BENCH_ARGS ?=
 
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -79,11 +82,9 @@ services: ## vérifie (et démarre au besoin) PostgreSQL et Redis
 test-services: install services ## la suite contre PostgreSQL + Redis, avec un vrai worker Celery
 	$(SERVICES_ENV) $(BIN)/pytest $(TEST_PATHS) $(PYTEST_ARGS)
 
-bench: install ## lance chaque bench/*.py (tailles par défaut réduites ; BENCH_ARGS="..." pour en changer)
-	@set -e; found=0; for f in bench/*.py; do \
-		[ -f "$$f" ] || continue; case "$$(basename $$f)" in _*) continue;; esac; found=1; \
-		echo "== $$f"; $(PY) "$$f" $(BENCH_ARGS); \
-	done; [ $$found = 1 ] || echo "aucun banc d'essai dans bench/"
+bench: install ## lance les bancs d'essai bench/*.py (un seul : BENCH=bench/x.py BENCH_ARGS="--events 10000")
+	@set -e; [ -n "$(strip $(BENCH))" ] || { echo "aucun banc d'essai dans bench/"; exit 0; }; \
+	for f in $(BENCH); do echo "== $$f $(BENCH_ARGS)"; $(PY) "$$f" $(BENCH_ARGS); done
 
 docs: install ## régénère les artefacts de docs/ (diagramme des états, schéma du flux)
 	$(call require_command,export_state_diagram,Elle doit régénérer docs/states.md.)
