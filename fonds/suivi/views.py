@@ -23,6 +23,7 @@ from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
+from fonds.eligibilite.rules import euros
 
 from . import forms as f
 from .balance import actual_figures, balance_for_report
@@ -469,6 +470,13 @@ def participant_list(request, pk):
 
 # ---- 9. the timeline ------------------------------------------------------------------------------------
 
+def _euros(value) -> str:
+    try:
+        return euros(value)
+    except Exception:
+        return f"{value} €"
+
+
 def _event_details(action: str, payload: dict, documents: dict, generated: dict, dossier_pk: int) -> dict:
     """What a row of the timeline says beyond its label: a text, a link, a fingerprint."""
     data = payload.get("data") or {}
@@ -477,15 +485,16 @@ def _event_details(action: str, payload: dict, documents: dict, generated: dict,
     if action == "request_corrections":
         out["text"] = motivation
     elif action == "accept_agreement":
-        out["text"] = f"Acceptée au nom de la commune par {data.get('signatory_name', '?')}."
+        if data.get("signatory_name"):
+            out["text"] = f"Acceptée au nom de la commune par {data['signatory_name']}."
         out["sha256"] = data.get("document_sha256", "")
     elif action == "submit_report":
         if data.get("balance") is not None:
-            out["text"] = f"Solde calculé : {data['balance']} €."
+            out["text"] = f"Solde calculé : {_euros(data['balance'])}."
         out["sha256"] = data.get("report_sha256", "")
     elif action == "approve" or action == "promote":
         if data.get("amount") is not None:
-            out["text"] = f"Montant accordé : {data['amount']} €."
+            out["text"] = f"Montant accordé : {_euros(data['amount'])}."
         out["text"] = " ".join(x for x in (out["text"], motivation) if x)
     elif action in ("document_uploaded",):
         doc = documents.get(payload.get("document"))
