@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -27,6 +28,14 @@ from dsfr.forms import DsfrBaseForm
 from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.referentiel.rules import default_rules
+
+class DsfrCheckboxes(forms.CheckboxSelectMultiple):
+    option_template_name = "instruction/widgets/checkbox_option.html"
+
+
+class DsfrRadios(forms.RadioSelect):
+    option_template_name = "instruction/widgets/radio_option.html"
+
 
 #: INSEE region codes (COG) → names; overseas collectivités (COM) carry their own code
 REGIONS = [
@@ -101,7 +110,7 @@ class DossierFilterForm(DsfrBaseForm):
 
     q = forms.CharField(label="Rechercher", help_text="Nom ou code INSEE de la commune, intitulé ou numéro du dossier", required=False, max_length=100)
     campaign = forms.ModelChoiceField(label="Campagne", required=False, queryset=None, empty_label="Toutes les campagnes")
-    status = forms.MultipleChoiceField(label="Statuts", required=False, choices=Status.choices, widget=forms.CheckboxSelectMultiple)
+    status = forms.MultipleChoiceField(label="Statuts", required=False, choices=Status.choices, widget=DsfrCheckboxes)
     region = forms.ChoiceField(label="Région", required=False, choices=[("", "Toutes les régions"), *REGIONS])
     departement = forms.CharField(label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3)
     population = forms.ChoiceField(label="Population de la commune", required=False)
@@ -110,23 +119,21 @@ class DossierFilterForm(DsfrBaseForm):
     score_max = forms.IntegerField(label="Note maximale", required=False, min_value=0, max_value=1000)
     amount_min = forms.DecimalField(label="Montant demandé minimal (€)", required=False, min_value=0, max_digits=10, decimal_places=2)
     amount_max = forms.DecimalField(label="Montant demandé maximal (€)", required=False, min_value=0, max_digits=10, decimal_places=2)
-    instructor = forms.ChoiceField(label="Instructeur", required=False)
+    instructor = forms.CharField(label="Instructeur", required=False, max_length=20, widget=forms.Select)
     deadline_passed = forms.BooleanField(label="Échéance dépassée (corrections, convention ou rapport final)", required=False)
     sort = forms.ChoiceField(label="Trier par", required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.accounts.models import User
-        from fonds.accounts.roles import Role
         from fonds.referentiel.models import Campaign
 
         self.user = user
         self.fields["campaign"].queryset = Campaign.objects.order_by("-opens_at")
         self.fields["population"].choices = [("", "Toutes les tailles")] + [(key, label) for key, label, _, _ in population_bands()]
-        # lazy: the instructors are only queried when the field is rendered or validated
-        self.fields["instructor"].choices = _LazyChoices(
-            lambda: [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué")]
-            + [(str(pk), email) for pk, email in User.objects.filter(groups__name=Role.INSTRUCTEUR).order_by("email").values_list("pk", "email")]
+        # lazy and cached for a minute: the list of instructors is only for display (any user id
+        # validates), so the list page does not pay a query for it on every request
+        self.fields["instructor"].widget.choices = _LazyChoices(
+            lambda: [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué")] + instructor_choices()
         )
 
     def clean_departement(self):
@@ -139,9 +146,11 @@ class DossierFilterForm(DsfrBaseForm):
         return (self.cleaned_data.get("q") or "").strip()
 
     def clean_instructor(self):
-        value = self.cleaned_data.get("instructor") or ""
+        value = (self.cleaned_data.get("instructor") or "").strip()
         if value in ("", INSTRUCTOR_ME, INSTRUCTOR_NONE):
             return value
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise forms.ValidationError("Choisissez un instructeur dans la liste.")
         return int(value)
 
     def clean(self):
@@ -150,6 +159,20 @@ class DossierFilterForm(DsfrBaseForm):
             if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
                 self.add_error(high, f"Le maximum doit être supérieur ou égal au minimum ({what}).")
         return data
+
+
+INSTRUCTORS_CACHE_KEY = "fjj:instruction:instructors"
+
+
+def instructor_choices() -> list[tuple[str, str]]:
+    """``[(id, email)]`` of the users holding the instructor role (cached 60 s)."""
+    from fonds.accounts.models import User
+    from fonds.accounts.roles import Role
+
+    def build():
+        return [(str(pk), email) for pk, email in User.objects.filter(groups__name=Role.INSTRUCTEUR).order_by("email").values_list("pk", "email")]
+
+    return cache.get_or_set(INSTRUCTORS_CACHE_KEY, build, 60)
 
 
 class _LazyChoices:

@@ -1,0 +1,146 @@
+"""DSFR forms of the instruction pages (labels always visible; errors in plain French)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from dsfr.forms import DsfrBaseForm
+
+from fonds.dossiers.editing import EDITABLE_FIELDS
+from fonds.dossiers.models import Document, Dossier
+
+from . import grid
+from .filters import DsfrCheckboxes, DsfrRadios
+
+MOTIVATION_WIDGET = forms.Textarea(attrs={"rows": 3})
+
+
+def correctable_fields() -> list[tuple[str, str]]:
+    """``CorrectionRequest.fields`` codes: the porteur's editable fields, plus the budget."""
+    out = [(name, str(Dossier._meta.get_field(name).verbose_name).capitalize()) for name in EDITABLE_FIELDS]
+    out.append(("budget_lines", "Budget (dépenses et recettes)"))
+    return out
+
+
+class ScoreGridForm(DsfrBaseForm):
+    """One points field and one comment per criterion the instructor scores."""
+
+    def __init__(self, *args, params: dict, initial_scores: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = [c for c in grid.criteria(params) if not c.automatic]
+        initial_scores = initial_scores or {}
+        for crit in self.criteria:
+            current = initial_scores.get(crit.code)
+            self.fields[f"{crit.code}_points"] = forms.IntegerField(
+                label=f"{crit.label} — points (0 à {crit.max})", min_value=0, max_value=crit.max, required=False,
+                initial=None if current is None else current.points,
+                error_messages={"max_value": f"De 0 à {crit.max} points.", "min_value": f"De 0 à {crit.max} points.", "invalid": "Un nombre entier de points."},
+            )
+            self.fields[f"{crit.code}_comment"] = forms.CharField(
+                label=f"{crit.label} — commentaire", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+                initial="" if current is None else current.comment,
+            )
+
+    def clean(self):
+        data = super().clean()
+        for crit in self.criteria:
+            points, comment = data.get(f"{crit.code}_points"), (data.get(f"{crit.code}_comment") or "").strip()
+            if points is not None and not comment:
+                self.add_error(f"{crit.code}_comment", "Justifiez la note par un commentaire.")
+            if points is None and comment and f"{crit.code}_points" not in self.errors:
+                self.add_error(f"{crit.code}_points", "Indiquez les points de ce critère.")
+        return data
+
+    def rows(self):
+        return [(crit, self[f"{crit.code}_points"], self[f"{crit.code}_comment"]) for crit in self.criteria]
+
+    def scores(self) -> dict:
+        out = {}
+        for crit in self.criteria:
+            points = self.cleaned_data.get(f"{crit.code}_points")
+            if points is not None:
+                out[crit.code] = (points, self.cleaned_data.get(f"{crit.code}_comment", ""))
+        return out
+
+
+class AmountForm(DsfrBaseForm):
+    amount = forms.DecimalField(
+        label="Montant proposé (€)", help_text="Laissez vide pour retenir le montant de la formule.", required=False,
+        min_value=0, max_digits=10, decimal_places=2,
+    )
+    motivation = forms.CharField(label="Motivation (obligatoire si le montant diffère de la formule)", required=False, max_length=5000, widget=MOTIVATION_WIDGET)
+
+
+class OverrideForm(DsfrBaseForm):
+    motivation = forms.CharField(
+        label="Motivation de la dérogation (obligatoire)", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Elle est conservée dans la piste d'audit et affichée avec le verdict.",
+        error_messages={"required": "La dérogation exige une motivation écrite."},
+    )
+    confirm = forms.BooleanField(label="Je confirme écarter ce verdict", error_messages={"required": "Cochez la case pour confirmer."})
+
+
+class NoteForm(DsfrBaseForm):
+    body = forms.CharField(label="Nouvelle note interne", help_text="Visible des seuls agents du fonds, jamais de la commune.", max_length=5000, widget=MOTIVATION_WIDGET,
+                           error_messages={"required": "La note est vide."})
+
+
+class MessageForm(DsfrBaseForm):
+    body = forms.CharField(label="Message à la commune", help_text="Le porteur le lit dans son espace.", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+                           error_messages={"required": "Le message est vide."})
+
+
+class CorrectionsForm(DsfrBaseForm):
+    fields_to_fix = forms.MultipleChoiceField(label="Champs à corriger", required=False, widget=DsfrCheckboxes)
+    documents = forms.MultipleChoiceField(label="Pièces à fournir ou à remplacer", required=False, choices=Document.Kind.choices, widget=DsfrCheckboxes)
+    message = forms.CharField(label="Message au porteur (obligatoire)", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+                              error_messages={"required": "Expliquez à la commune ce qu'elle doit corriger."})
+    deadline = forms.DateField(label="Échéance", help_text="Au-delà, le dossier est classé sans suite.", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                               error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."})
+    confirm = forms.BooleanField(label="Je confirme la demande de corrections", error_messages={"required": "Cochez la case pour confirmer."})
+
+    def __init__(self, *args, days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields_to_fix"].choices = correctable_fields()
+        self.fields["deadline"].initial = timezone.localdate() + dt.timedelta(days=days)
+
+    def clean_deadline(self):
+        value = self.cleaned_data["deadline"]
+        if value <= timezone.localdate():
+            raise forms.ValidationError("L'échéance doit être postérieure à aujourd'hui.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("fields_to_fix") and not data.get("documents") and "message" in data:
+            self.add_error("fields_to_fix", "Cochez au moins un champ ou une pièce.")
+        return data
+
+
+class CompleteForm(DsfrBaseForm):
+    opinion = forms.ChoiceField(label="Avis de l'instructeur", choices=list(grid.OPINION_LABELS.items()), widget=DsfrRadios,
+                                error_messages={"required": "Choisissez un avis."})
+    motivation = forms.CharField(label="Motivation de l'avis", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="Obligatoire si l'avis diffère de celui que suggère la grille.")
+    confirm = forms.BooleanField(label="Je confirme terminer l'instruction", error_messages={"required": "Cochez la case pour confirmer."})
+
+
+class ConflictForm(DsfrBaseForm):
+    commune = forms.CharField(label="Code INSEE de la commune", max_length=5, help_text="Par exemple 01001.")
+    motivation = forms.CharField(label="Nature du lien", max_length=2000, widget=MOTIVATION_WIDGET,
+                                 help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent.")
+
+    def clean_commune(self):
+        from fonds.referentiel.models import Commune
+
+        code = self.cleaned_data["commune"].strip().upper()
+        commune = Commune.objects.filter(code=code).first()
+        if commune is None:
+            raise forms.ValidationError("Aucune commune n'a ce code INSEE.")
+        return commune
+
+
+class SaveFilterForm(DsfrBaseForm):
+    name = forms.CharField(label="Nom du filtre", max_length=80)
+    querystring = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

@@ -1,0 +1,561 @@
+"""Instruction back office (DSFR, French): thin views over ``services`` and ``filters``.
+
+Who may come here (``_staff``): instructors and administrators (read and write), auditors (read
+only: any POST is a 403). Everybody else — porteurs, committee members, finance staff — gets a
+403 page *before* any dossier is looked up, so the answer is the same for every dossier number
+and discloses nothing (porteurs read their dossiers in the front office).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fonds.accounts.roles import Role, roles_of
+from fonds.audit.models import AuditEvent
+from fonds.dossiers import services as dossier_services
+from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.dossiers.models import Document, Dossier, Message
+from fonds.dossiers.services import TransitionRefused
+from fonds.dossiers.states import Status
+
+from . import grid
+from . import services
+from .filters import REGION_NAMES, filter_dossiers
+from .forms import AmountForm, CompleteForm, ConflictForm, CorrectionsForm, MessageForm, NoteForm, OverrideForm, SaveFilterForm, ScoreGridForm, correctable_fields
+from .models import InstructorConflict, PrivateNote, SavedFilter, Score
+
+READ_ROLES = frozenset({Role.INSTRUCTEUR, Role.ADMIN, Role.AUDITEUR})
+WRITE_ROLES = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+#: the list counts matching dossiers up to this number, then says "more than"
+COUNT_CAP = 10_000
+MAX_PAGE = 100_000
+#: the bulk-action endpoint (another module); the list shows its form only once the URL exists
+BULK_URL = "instruction:bulk"
+S = Status
+
+QUEUES = {
+    "a-prendre": ("À prendre", "Dossiers déposés, en attente d'un instructeur"),
+    "mes-dossiers": ("Mes dossiers en instruction", "Dossiers que j'instruis"),
+    "attente-porteur": ("En attente de la commune", "Corrections demandées sur mes dossiers"),
+    "instruits": ("Instruits", "Mes dossiers instruits, avant le comité"),
+}
+
+
+def _staff(view):
+    """Instructors and administrators; auditors for GET/HEAD only; otherwise a 403 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        roles = roles_of(request.user)
+        if not roles & READ_ROLES:
+            return render(request, "instruction/forbidden.html", {"title": "Accès réservé"}, status=403)
+        if request.method not in ("GET", "HEAD") and not roles & WRITE_ROLES:
+            return render(request, "instruction/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
+        request.can_write = bool(roles & WRITE_ROLES)
+        request.can_instruct = Role.INSTRUCTEUR in roles
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# ---- pagination that stays fast: no unbounded COUNT(*) ---------------------------------------
+
+class Page:
+    """One page of a queryset: ``size + 1`` rows fetched (is there a next page?) and a count
+    capped at ``COUNT_CAP`` (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``), skipped on the last
+    page: one or two queries, whatever the page size and the page number."""
+
+    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE):
+        try:
+            size = int(params.get("taille") or default_size)
+        except ValueError:
+            size = default_size
+        self.size = size if size in PAGE_SIZES else default_size
+        try:
+            number = int(params.get("page") or 1)
+        except ValueError:
+            number = 1
+        self.number = min(max(1, number), MAX_PAGE)
+        offset = (self.number - 1) * self.size
+        rows = list(qs[offset : offset + self.size + 1])
+        self.has_next = len(rows) > self.size
+        self.rows = rows[: self.size]
+        self.has_previous = self.number > 1
+        self.start = offset + 1 if self.rows else 0
+        self.end = offset + len(self.rows)
+        if self.has_next or (not rows and offset):
+            counted = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+        else:
+            counted = offset + len(rows)  # the last page: no count query
+        self.capped = counted > COUNT_CAP
+        self.count = min(counted, COUNT_CAP)
+        self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def links(self, querystring: str) -> list[dict]:
+        """Page links around the current one (first, previous, next, last when known)."""
+        base = QueryDict(querystring, mutable=True)
+
+        def url(n):
+            base["page"] = str(n)
+            return "?" + base.urlencode()
+
+        numbers = {1, self.number}
+        numbers.update(n for n in range(self.number - 2, self.number + 3) if n >= 1 and (n <= self.number or self.has_next) and (self.num_pages is None or n <= self.num_pages))
+        if self.num_pages:
+            numbers.add(self.num_pages)
+        out, last = [], 0
+        for n in sorted(numbers):
+            if n - last > 1:
+                out.append({"gap": True})
+            out.append({"number": n, "url": url(n), "current": n == self.number})
+            last = n
+        return out
+
+    def neighbour_urls(self, querystring: str) -> dict:
+        base = QueryDict(querystring, mutable=True)
+        out = {}
+        if self.has_previous:
+            base["page"] = str(self.number - 1)
+            out["previous"] = "?" + base.urlencode()
+        if self.has_next:
+            base["page"] = str(self.number + 1)
+            out["next"] = "?" + base.urlencode()
+        return out
+
+
+def _list_rows(qs):
+    return qs.select_related("commune", "campaign", "instructor", "assessment")
+
+
+def _querystring(params, drop=("page",)) -> str:
+    qd = params.copy()
+    for key in drop:
+        qd.pop(key, None)
+    return qd.urlencode()
+
+
+# ---- queues ----------------------------------------------------------------------------------
+
+def queue_filters(user) -> dict[str, Q]:
+    """The four instruction queues as conditions on dossiers (a conflicted commune is not "to take")."""
+    conflicts = InstructorConflict.objects.filter(user=user).values("commune_id")
+    return {
+        "a-prendre": Q(status=S.SUBMITTED) & ~Q(commune_id__in=conflicts),
+        "mes-dossiers": Q(status=S.IN_INSTRUCTION, instructor=user),
+        "attente-porteur": Q(status=S.CORRECTIONS_REQUESTED, instructor=user),
+        "instruits": Q(status=S.INSTRUCTED, instructor=user),
+    }
+
+
+def queue_counts(user) -> dict[str, int]:
+    """The four counters in ONE aggregate query (the status index narrows the scan)."""
+    conditions = queue_filters(user)
+    qs = visible_dossiers(user).filter(status__in=[S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED])
+    return qs.aggregate(**{key.replace("-", "_"): Count("pk", filter=cond) for key, cond in conditions.items()})
+
+
+QUEUE_LIST_PARAMS = {
+    "a-prendre": {"status": "submitted", "sort": "submitted"},
+    "mes-dossiers": {"status": "in_instruction", "instructor": "me", "sort": "submitted"},
+    "attente-porteur": {"status": "corrections_requested", "instructor": "me", "sort": "deadline"},
+    "instruits": {"status": "instructed", "instructor": "me", "sort": "-score"},
+}
+
+
+@_staff
+def queues(request):
+    key = request.GET.get("file") or "a-prendre"
+    if key not in QUEUES:
+        key = "a-prendre"
+    counts = queue_counts(request.user)
+    qs = visible_dossiers(request.user).filter(queue_filters(request.user)[key])
+    order = {"attente-porteur": ["corrections_due", "pk"], "instruits": ["-assessment__score_total", "pk"]}.get(key, ["submitted_at", "pk"])
+    page = Page(_list_rows(qs.order_by(*order)), request.GET, default_size=25)
+    querystring = _querystring(request.GET)
+    tabs = [{"key": k, "label": label, "help": help_, "count": counts[k.replace("-", "_")], "current": k == key} for k, (label, help_) in QUEUES.items()]
+    return render(request, "instruction/queues.html", {
+        "title": "Files d'instruction", "nav": "instruction", "tabs": tabs, "queue": key, "queue_label": QUEUES[key][0],
+        "page": page, "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
+        "list_url": reverse("instruction:list") + "?" + urlencode(QUEUE_LIST_PARAMS[key]),
+    })
+
+
+# ---- the filtered list -----------------------------------------------------------------------
+
+@_staff
+def dossier_list(request):
+    qs, form = filter_dossiers(request.user, request.GET)
+    querystring = _querystring(request.GET)
+    page = Page(_list_rows(qs), request.GET)
+    try:
+        bulk_url = reverse(BULK_URL)
+    except NoReverseMatch:
+        bulk_url = None
+    context = {
+        "title": "Dossiers à instruire", "nav": "instruction", "form": form, "page": page,
+        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
+        "querystring": _querystring(request.GET, drop=("page", "taille")), "page_sizes": PAGE_SIZES,
+        "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
+        "save_form": SaveFilterForm(initial={"querystring": _querystring(request.GET, drop=("page",))}),
+        "bulk_url": bulk_url, "regions": REGION_NAMES,
+    }
+    return render(request, "instruction/list.html", context, status=200 if form.is_valid() else 400)
+
+
+@_staff
+@require_POST
+def save_filter(request):
+    form = SaveFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = services.save_filter(request.user, form.cleaned_data["name"], form.cleaned_data["querystring"])
+        except TransitionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, f"Filtre « {saved.name} » enregistré.")
+            return redirect(reverse("instruction:list") + ("?" + saved.querystring if saved.querystring else ""))
+    else:
+        messages.error(request, "Donnez un nom au filtre (80 caractères au plus).")
+    return redirect(reverse("instruction:list") + "?" + (request.POST.get("querystring") or ""))
+
+
+@_staff
+@require_POST
+def delete_filter(request, pk):
+    services.delete_filter(request.user, pk)
+    messages.success(request, "Filtre supprimé.")
+    return redirect("instruction:list")
+
+
+# ---- the instruction page -----------------------------------------------------------------
+
+def _dossier(request, pk) -> Dossier:
+    return get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor", "created_by"))
+
+
+def _page(request, dossier, *, status=200, **forms):
+    user = request.user
+    ruleset = dossier.campaign.rules
+    params = ruleset.params
+    conflicted = services.has_conflict(user, dossier.commune_id)
+    editable = request.can_instruct and not conflicted and dossier.status in services.INSTRUCTING
+    writes_mail = request.can_instruct and not conflicted and dossier.status in services.CORRESPONDENCE
+    scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier).select_related("by")}
+    result = grid.evaluate({code: s.points for code, s in scores.items()}, params)
+    auto_preview = {}
+    for crit in grid.criteria(params):
+        if crit.automatic and crit.code == grid.TERRITORIAL:
+            auto_preview[crit.code] = grid.territorial_points(dossier.commune.population, dossier.commune.is_overseas, params)
+    from .amount import grant_for_dossier
+
+    breakdown = grant_for_dossier(dossier, params)
+    documents = list(dossier.documents.filter(replaced_by__isnull=True).select_related("uploaded_by"))
+    context = {
+        "title": f"Instruction — {dossier.reference}", "nav": "instruction", "dossier": dossier, "ruleset": ruleset,
+        "region_name": REGION_NAMES.get(dossier.commune.region, dossier.commune.region),
+        "conflicted": conflicted, "editable": editable, "writes_mail": writes_mail,
+        "can_recheck": request.can_instruct and not conflicted and dossier.status in {S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED},
+        "actions": services.instruction_actions(dossier, user) if request.can_write else [],
+        "budget_lines": list(dossier.budget_lines.all()),
+        "documents": documents,
+        "eligibility": services.eligibility_view(dossier),
+        "grid": result, "scores": scores, "auto_preview": auto_preview,
+        "grid_rows": [(r, scores.get(r.criterion.code)) for r in result.results],
+        "grid_form": forms.get("grid_form") or ScoreGridForm(params=params, initial_scores=scores),
+        "breakdown": breakdown, "proposal": services.current_proposal(dossier),
+        "ceiling": services.amendment_ceiling(breakdown),
+        "amount_form": forms.get("amount_form") or AmountForm(),
+        "notes": [] if conflicted else list(PrivateNote.objects.filter(dossier=dossier).select_related("author")),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "thread": list(Message.objects.filter(dossier=dossier).select_related("author")),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "corrections": list(dossier.correction_requests.select_related("requested_by")[:5]),
+        "field_labels": dict(correctable_fields()), "document_labels": dict(Document.Kind.choices),
+        "events": AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq"),
+    }
+    return render(request, "instruction/dossier.html", context, status=status)
+
+
+@_staff
+def dossier_page(request, pk):
+    return _page(request, _dossier(request, pk))
+
+
+def _back(dossier, anchor=""):
+    return redirect(reverse("instruction:dossier", args=[dossier.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def _refusal(request, dossier, refused, **forms):
+    messages.error(request, refused.message)
+    return _page(request, dossier, status=403 if refused.kind == "role" else 409 if refused.kind == "status" else 400, **forms)
+
+
+@_staff
+@require_POST
+def record_scores(request, pk):
+    dossier = _dossier(request, pk)
+    form = ScoreGridForm(request.POST, params=dossier.campaign.rules.params)
+    if not form.is_valid():
+        messages.error(request, "La grille n'est pas enregistrée : corrigez les champs signalés.")
+        return _page(request, dossier, status=400, grid_form=form)
+    try:
+        result = services.record_scores(dossier, by=request.user, scores=form.scores())
+    except TransitionRefused as refused:
+        return _refusal(request, dossier, refused, grid_form=form)
+    suggestion = grid.OPINION_LABELS.get(result.suggestion, "")
+    messages.success(request, f"Grille enregistrée : {result.total} points." + (f" Avis suggéré : {suggestion.lower()}." if suggestion else " Des critères restent à noter."))
+    return _back(dossier, "grille")
+
+
+@_staff
+@require_POST
+def propose_amount(request, pk):
+    dossier = _dossier(request, pk)
+    form = AmountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Le montant n'est pas enregistré : corrigez les champs signalés.")
+        return _page(request, dossier, status=400, amount_form=form)
+    try:
+        proposal = services.propose_amount(dossier, by=request.user, amount=form.cleaned_data["amount"], motivation=form.cleaned_data["motivation"])
+    except TransitionRefused as refused:
+        return _refusal(request, dossier, refused, amount_form=form)
+    messages.success(request, f"Montant proposé : {proposal.amount} €" + (" (modifié, motivation enregistrée)." if proposal.amended else " (formule)."))
+    return _back(dossier, "montant")
+
+
+@_staff
+@require_POST
+def add_note(request, pk):
+    dossier = _dossier(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(dossier, by=request.user, body=form.cleaned_data["body"])
+        except TransitionRefused as refused:
+            return _refusal(request, dossier, refused, note_form=form)
+        messages.success(request, "Note interne enregistrée.")
+        return _back(dossier, "notes")
+    return _page(request, dossier, status=400, note_form=form)
+
+
+@_staff
+@require_POST
+def send_message(request, pk):
+    dossier = _dossier(request, pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.send_message(dossier, by=request.user, body=form.cleaned_data["body"])
+        except TransitionRefused as refused:
+            return _refusal(request, dossier, refused, message_form=form)
+        messages.success(request, "Message envoyé à la commune.")
+        return _back(dossier, "messages")
+    return _page(request, dossier, status=400, message_form=form)
+
+
+@_staff
+@require_POST
+def recheck(request, pk):
+    dossier = _dossier(request, pk)
+    try:
+        run = services.recheck_eligibility(dossier, by=request.user)
+    except TransitionRefused as refused:
+        return _refusal(request, dossier, refused)
+    failures = run.failures()
+    messages.success(request, "Contrôle d'éligibilité relancé : " + ("toutes les règles sont respectées." if not failures else f"{len(failures)} règle(s) non respectée(s)."))
+    return _back(dossier, "eligibilite")
+
+
+@_staff
+@require_http_methods(["GET", "POST"])
+def override(request, pk, verdict_pk):
+    dossier = _dossier(request, pk)
+    view = services.eligibility_view(dossier)
+    row = next((r for r in view.rows if r.verdict.pk == verdict_pk), None)
+    if row is None:
+        raise Http404("Verdict introuvable dans le dernier contrôle.")
+    form = OverrideForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.override_verdict(dossier, verdict_pk, by=request.user, motivation=form.cleaned_data["motivation"])
+            except TransitionRefused as refused:
+                messages.error(request, refused.message)
+                status = 403 if refused.kind == "role" else 400
+            else:
+                messages.success(request, f"Le verdict {row.verdict.code} est écarté ; la motivation est enregistrée.")
+                return _back(dossier, "eligibilite")
+        else:
+            status = 400
+    return render(request, "instruction/override.html", {"title": f"Dérogation {row.verdict.code}", "nav": "instruction", "dossier": dossier, "row": row, "run": view.run, "form": form}, status=status)
+
+
+# ---- transitions ---------------------------------------------------------------------------
+
+def _allowed(request, dossier, name) -> dict | None:
+    return next((a for a in services.instruction_actions(dossier, request.user) if a["name"] == name), None)
+
+
+@_staff
+@require_http_methods(["GET", "POST"])
+def request_corrections(request, pk):
+    dossier = _dossier(request, pk)
+    action = _allowed(request, dossier, "request_corrections")
+    days = dossier.campaign.rules.params["deadlines"]["corrections_days"]
+    form = CorrectionsForm(request.POST or None, days=days)
+    status = 200 if action else 409
+    if action is None:
+        messages.error(request, "Vous ne pouvez pas demander de corrections sur ce dossier dans son état actuel.")
+    elif request.method == "POST":
+        if form.is_valid():
+            data = {"fields": form.cleaned_data["fields_to_fix"], "documents": form.cleaned_data["documents"], "deadline": form.cleaned_data["deadline"]}
+            try:
+                dossier_services.perform(dossier, "request_corrections", by=request.user, motivation=form.cleaned_data["message"], data=data)
+            except TransitionRefused as refused:
+                messages.error(request, refused.message)
+                status = refused.http_status
+            else:
+                messages.success(request, f"Corrections demandées ; échéance le {form.cleaned_data['deadline']:%d/%m/%Y}.")
+                return _back(dossier)
+        else:
+            status = 400
+    return render(request, "instruction/corrections.html", {"title": "Demander des corrections", "nav": "instruction", "dossier": dossier, "form": form, "allowed": action is not None, "days": days}, status=status)
+
+
+@_staff
+@require_http_methods(["GET", "POST"])
+def complete(request, pk):
+    dossier = _dossier(request, pk)
+    action = _allowed(request, dossier, "complete_instruction")
+    params = dossier.campaign.rules.params
+    result = services.grid_for(dossier, params)
+    view = services.eligibility_view(dossier)
+    proposal = services.current_proposal(dossier)
+    form = CompleteForm(request.POST or None, initial={"opinion": result.suggestion})
+    status = 200 if action else 409
+    if action is None:
+        messages.error(request, "Vous ne pouvez pas terminer l'instruction de ce dossier dans son état actuel.")
+    elif request.method == "POST":
+        if form.is_valid():
+            motivation = form.cleaned_data["motivation"].strip()
+            data = {"opinion": form.cleaned_data["opinion"], "opinion_motivation": motivation}
+            try:
+                dossier_services.perform(dossier, "complete_instruction", by=request.user, motivation=motivation, data=data)
+            except TransitionRefused as refused:
+                messages.error(request, refused.message)
+                status = refused.http_status
+            else:
+                messages.success(request, "Instruction terminée : le dossier est prêt pour le comité.")
+                return _back(dossier)
+        else:
+            status = 400
+    from .amount import grant_for_dossier
+
+    amount = proposal.amount if proposal else grant_for_dossier(dossier, params).grant
+    return render(request, "instruction/complete.html", {
+        "title": "Terminer l'instruction", "nav": "instruction", "dossier": dossier, "form": form, "allowed": action is not None,
+        "grid": result, "eligibility": view, "proposal": proposal, "amount": amount,
+        "suggestion_label": grid.OPINION_LABELS.get(result.suggestion or "", ""),
+    }, status=status)
+
+
+SPECIFIC_PAGES = {"request_corrections": "instruction:corrections", "complete_instruction": "instruction:complete"}
+
+
+@_staff
+@require_http_methods(["GET", "POST"])
+def action(request, pk, name):
+    """Confirmation page of the other transitions (label, motivation and confirm text from the model)."""
+    from fonds.web.forms import TransitionForm
+
+    if name in SPECIFIC_PAGES:
+        return redirect(SPECIFIC_PAGES[name], pk=pk)
+    dossier = _dossier(request, pk)
+    try:
+        meta = dossier_services.transition_meta(name)["custom"]
+    except TransitionRefused:
+        raise Http404("Action inconnue.")
+    allowed = _allowed(request, dossier, name) is not None
+    form = TransitionForm(request.POST or None, needs_motivation=meta["needs_motivation"])
+    status = 200 if allowed else 409
+    if not allowed:
+        messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                dossier_services.perform(dossier, name, by=request.user, motivation=form.cleaned_data["motivation"])
+            except TransitionRefused as refused:
+                messages.error(request, refused.message)
+                status = refused.http_status
+            else:
+                dossier.refresh_from_db()
+                messages.success(request, f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».")
+                return _back(dossier)
+        else:
+            status = 400
+    return render(request, "instruction/action.html", {"title": meta["label"], "nav": "instruction", "dossier": dossier, "meta": meta, "name": name, "form": form, "allowed": allowed}, status=status)
+
+
+# ---- documents inline ------------------------------------------------------------------------
+
+INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+@_staff
+@xframe_options_sameorigin
+def document_inline(request, pk, document_pk):
+    """A PDF for the ``<object>`` of the instruction page: same access check as "dossier-document",
+    served inline and framable by this site only (the site default is X-Frame-Options: DENY)."""
+    dossier = get_visible_or_404(request.user, pk)
+    document = dossier.documents.filter(pk=document_pk).first()
+    if document is None or document.content_type not in INLINE_TYPES:
+        raise Http404("Pièce introuvable.")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "frame-ancestors 'self'; script-src 'none'; object-src 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- conflicts of interest -------------------------------------------------------------------
+
+@_staff
+@require_http_methods(["GET", "POST"])
+def conflicts(request):
+    form = ConflictForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not request.can_instruct:
+            messages.error(request, "Seuls les instructeurs déclarent des liens avec une commune.")
+            status = 403
+        elif form.is_valid():
+            try:
+                conflict = services.declare_conflict(request.user, form.cleaned_data["commune"], motivation=form.cleaned_data["motivation"])
+            except TransitionRefused as refused:
+                messages.error(request, refused.message)
+                status = 400
+            else:
+                messages.success(request, f"Lien déclaré avec {conflict.commune.name} : ses dossiers ne vous seront plus proposés.")
+                return redirect("instruction:conflicts")
+        else:
+            status = 400
+    declared = InstructorConflict.objects.filter(user=request.user).select_related("commune")
+    return render(request, "instruction/conflicts.html", {"title": "Mes liens déclarés", "nav": "instruction", "form": form, "declared": declared}, status=status)
