@@ -5,3 +5,9 @@ class InstructionConfig(AppConfig):
     name = "fonds.instruction"
     label = "instruction"
     verbose_name = "Instruction"
+
+    def ready(self):
+        # conflict-of-interest and completion conditions, chained before the dossier preparers
+        from . import hooks
+
+        hooks.install()

@@ -1,0 +1,99 @@
+"""The instruction's conditions on dossier transitions, as preparers chained in front of the
+ones ``fonds/dossiers/services.py`` already registers (installed by ``InstructionConfig.ready``).
+
+* Conflict of interest — for every transition an instructor fires on a dossier
+  (``services.CONFLICT_GUARDED``): an instructor who declared a link with the dossier's commune is
+  refused (``TransitionRefused("role")``, a 403 in the API). ``acting_role`` does not know about
+  conflicts, hence this preparer; the existing preparer (e.g. the eligibility re-check of
+  ``start_instruction``) runs after the check, unchanged.
+* ``complete_instruction`` — eligibility verdicts of the latest stored run all pass or are
+  overridden; every criterion of the grid scored (automatic ones computed now if missing); an
+  opinion (``data["opinion"]``) that is the grid's suggestion, or else a motivation
+  (``data["opinion_motivation"]``; preparers do not receive ``perform``'s motivation). The
+  proposed amount is ``data["proposed_amount"]`` when given, else the current proposal, else the
+  formula's. The grid, the overrides and the amount go to the audit payload.
+"""
+from __future__ import annotations
+
+from fonds.dossiers import services as dossier_services
+from fonds.dossiers.services import TransitionRefused
+
+from . import grid
+from . import services as instruction
+
+MARK = "_fjj_instruction_guard"
+
+
+def _completion(dossier, by, data) -> tuple[dict, dict]:
+    """Check the conditions of ``complete_instruction``: ``(data for the original preparer, extra kwargs)``."""
+    from .amount import grant_for_dossier
+
+    data = dict(data)
+    problems, rules = [], []
+    view = instruction.eligibility_view(dossier)
+    if view.run is None:
+        problems.append("aucun contrôle d'éligibilité n'est enregistré : lancez le contrôle")
+        rules.append("eligibility")
+    for row in view.unsettled:
+        problems.append(f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation motivée")
+        rules.append(row.verdict.code)
+    automatic = instruction.ensure_automatic_scores(dossier, by)
+    result = instruction.grid_for(dossier)
+    if result.missing:
+        labels = [r.criterion.label for r in result.results if not r.scored]
+        problems.append("critère(s) non noté(s) : " + ", ".join(f"« {label} »" for label in labels))
+        rules.append("scoring")
+    opinion = data.get("opinion") or ""
+    motivation = (data.pop("opinion_motivation", "") or data.pop("motivation", "") or "").strip()
+    if opinion not in (grid.FAVOURABLE, grid.UNFAVOURABLE):
+        problems.append("indiquez l'avis : favorable ou défavorable")
+        rules.append("opinion")
+    elif not result.missing and not grid.opinion_consistent(opinion, result) and not motivation:
+        suggested = grid.OPINION_LABELS[result.suggestion].lower()
+        problems.append(f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {grid.OPINION_LABELS[opinion].lower()}")
+        rules.append("opinion")
+    if problems:
+        raise TransitionRefused("condition", "L'instruction ne peut pas être terminée : " + " ; ".join(problems) + ".", rules=rules)
+    extra = {
+        "grid": result.as_dict(),
+        "eligibility_run": view.run.pk,
+        "overrides": {row.verdict.code: row.override.pk for row in view.rows if row.override is not None},
+    }
+    if motivation:
+        extra["opinion_motivation"] = motivation
+    if automatic:
+        extra["automatic_scores"] = automatic
+    if data.get("proposed_amount") is None:
+        proposal = instruction.current_proposal(dossier)
+        if proposal is not None:
+            data["proposed_amount"] = proposal.amount
+            extra["amount_proposal"] = proposal.pk
+        else:
+            data["proposed_amount"] = grant_for_dossier(dossier).grant
+            extra["amount_proposal"] = None
+    return data, extra
+
+
+def _guard(name: str, previous):
+    def guarded(dossier, by, data):
+        if by is not None:
+            instruction.check_no_conflict(by, dossier)
+        extra = {}
+        if name == "complete_instruction":
+            data, extra = _completion(dossier, by, data)
+        out = previous(dossier, by, data) if previous else {}
+        return {**extra, **out}
+
+    guarded.__name__ = f"instruction_guard_{name}"
+    guarded.previous = previous
+    setattr(guarded, MARK, True)
+    return guarded
+
+
+def install() -> None:
+    """Chain the guards in front of the registered preparers (idempotent)."""
+    for name in instruction.CONFLICT_GUARDED:
+        current = dossier_services.PREPARERS.get(name)
+        if getattr(current, MARK, False):
+            continue
+        dossier_services.PREPARERS[name] = _guard(name, current)
