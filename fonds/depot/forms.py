@@ -287,11 +287,9 @@ class _LineForm(DsfrBaseForm):
 
     def line(self) -> dict | None:
         data = self.cleaned_data
-        if data.get("empty") or (self.can_delete_line and data.get("DELETE")):
+        if not data.get("category") or data.get("empty") or data.get("DELETE"):  # blank, untouched or deleted
             return None
         return {"kind": self.kind, "category": data["category"], "label": data.get("label") or "", "amount": data["amount"], "eligible": bool(data.get("eligible", False))}
-
-    can_delete_line = True
 
 
 class ExpenseLineForm(_LineForm):

@@ -528,7 +528,7 @@ def submit(request, pk):
         dossier = get_visible_or_404(request.user, pk, st.dossier_for_steps(visible_dossiers(request.user)))
     context = _check_context(request, dossier)
     context["submit_form"] = form
-    context["error_summary"] = _errors_of([form])
+    context["error_summary"] = [{"id": form["confirm"].auto_id, "label": "Confirmation", "message": e} for e in form.errors.get("confirm", [])]
     return render(request, "depot/check.html", context, status=400 if form.errors else 409)
 
 

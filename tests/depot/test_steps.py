@@ -174,6 +174,19 @@ def test_budget_step_replaces_lines_and_audits(porteur_client, empty_draft):
     assert events(empty_draft, "update_content").count() == 1
 
 
+def test_budget_untouched_blank_line_is_ignored(porteur_client, empty_draft):
+    data = budget_post([("travel", "100", True), ("", "", True)], [("own_share", "50"), ("", "")])
+    response = porteur_client.post(step_url(empty_draft, "budget"), data)
+    assert response.status_code == 302
+    assert BudgetLine.objects.filter(dossier=empty_draft).count() == 2
+
+
+def test_budget_deleted_line_is_removed(porteur_client, empty_draft):
+    porteur_client.post(step_url(empty_draft, "budget"), budget_post([("travel", "100", True), ("food", "50", True)], []))
+    porteur_client.post(step_url(empty_draft, "budget"), budget_post([("travel", "100", True), ("food", "50", True)], [], **{"depenses-1-DELETE": "on"}))
+    assert list(BudgetLine.objects.filter(dossier=empty_draft).values_list("category", flat=True)) == ["travel"]
+
+
 def test_budget_line_without_amount_is_refused(porteur_client, empty_draft):
     html = porteur_client.post(step_url(empty_draft, "budget"), budget_post([("travel", "", True)], [("own_share", "-5")])).content.decode()
     assert "Indiquez le montant de cette ligne." in html and "Le montant ne peut pas être négatif." in html
