@@ -386,8 +386,8 @@ def send_message(dossier, *, by, body: str) -> Message:
 def declare_conflict(user, commune, *, motivation: str) -> InstructorConflict:
     """Declare a link with a commune (audited). From then on the user cannot instruct its dossiers."""
     motivation = _text(motivation, "La nature du lien", max_length=2000)
-    if not getattr(user, "is_authenticated", False):
-        raise TransitionRefused("role", "Connectez-vous pour déclarer un lien.")
+    if not has_role(user, Role.INSTRUCTEUR):
+        raise TransitionRefused("role", "Seuls les instructeurs déclarent ici un lien avec une commune.")
     try:
         with transaction.atomic():
             conflict = InstructorConflict.objects.create(user=user, commune=commune, motivation=motivation)

@@ -7,7 +7,6 @@ and discloses nothing (porteurs read their dossiers in the front office).
 """
 from __future__ import annotations
 
-import datetime as dt
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -17,7 +16,6 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 

@@ -78,3 +78,9 @@ def test_guards_are_installed_once_and_chain_the_existing_preparers():
     assert PREPARERS["complete_instruction"].previous.__name__ == "_prepare_complete"
     assert PREPARERS["request_corrections"].previous.__name__ == "_prepare_corrections"
     assert not getattr(guard.previous, hooks.MARK, False)
+
+
+def test_conflict_declaration_only_by_instructors(world):
+    with pytest.raises(TransitionRefused) as refused:
+        services.declare_conflict(make_user("comite"), world["commune"], motivation="Élu.")
+    assert refused.value.kind == "role"
