@@ -73,11 +73,27 @@ def receipt_context(dossier, record: SubmissionRecord) -> dict:
     }
 
 
+_font_config = None
+
+
+def _fonts():
+    """One WeasyPrint font configuration per process, reused by every receipt: building it for
+    each document (WeasyPrint's default) costs about a third of the generation time
+    (see docs/benchmarks.md). The receipt uses system fonts only, no @font-face."""
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
 def render_receipt_pdf(context: dict) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string("pdf/receipt.html", context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    fonts = _fonts()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=fonts)
 
 
 def ensure_receipt(dossier_id: int) -> GeneratedDocument:
