@@ -120,6 +120,8 @@ def test_travel_step_declared_distance_when_coordinates_unknown(porteur_client, 
     assert response.status_code == 302
     empty_draft.refresh_from_db()
     assert (empty_draft.travel_mode, empty_draft.low_carbon, empty_draft.distance_km, empty_draft.nights, empty_draft.nights_hosted) == ("train", True, 850, 8, 4)
+    fields = events(empty_draft, "update_content").get().data["payload"]["fields"]
+    assert fields == {"travel_mode": "train", "low_carbon": True, "distance_km": 850, "nights": 8, "nights_hosted": 4}
 
 
 def test_travel_step_computes_distance_from_both_towns(client, campaign):
@@ -284,3 +286,25 @@ def test_submitted_dossier_is_no_longer_editable(porteur_client, draft, porteur)
     assert response.status_code == 302 and response["Location"] == reverse("dossier-detail", args=[draft.pk])
     draft.refresh_from_db()
     assert draft.title != "changé"
+
+
+@pytest.mark.parametrize("step", ["projet", "partenariat", "participants", "voyage", "budget", "pieces"])
+def test_step_query_count_does_not_depend_on_the_number_of_dossiers(porteur_client, draft, campaign, commune, porteur, step, django_assert_max_num_queries):
+    url = step_url(draft, step)
+    with django_assert_max_num_queries(20) as few:
+        assert porteur_client.get(url).status_code == 200
+    for _ in range(15):
+        make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False)
+        make_dossier(campaign=campaign)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert porteur_client.get(url).status_code == 200
+
+
+def test_check_page_query_count_does_not_depend_on_the_number_of_dossiers(porteur_client, draft, campaign, commune, porteur, django_assert_max_num_queries):
+    url = reverse("depot:check", args=[draft.pk])
+    with django_assert_max_num_queries(25) as few:
+        porteur_client.get(url)
+    for _ in range(15):
+        make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        porteur_client.get(url)
