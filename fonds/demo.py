@@ -982,9 +982,16 @@ class _Seeder:
         if step == "withdraw":
             return perform(dossier, "withdraw", by=porteur, motivation=self._motivation("withdraw"))
         if step == "complete_instruction":
-            return perform(dossier, "complete_instruction", by=instructeur,
-                           data={"opinion": "favourable", "proposed_amount": str(self._proposed(dossier))})
+            from fonds.instruction.testing import ready_for_completion
+
+            data = {"opinion": "favourable", "proposed_amount": str(self._proposed(dossier))}
+            if ready_for_completion(dossier, by=instructeur) != "favourable":
+                data["opinion_motivation"] = "Priorité territoriale faible, mais projet exemplaire : avis favorable."
+            return perform(dossier, "complete_instruction", by=instructeur, data=data)
         if step == "complete_unfavourable":
+            from fonds.instruction.testing import ready_for_completion
+
+            ready_for_completion(dossier, by=instructeur, favourable=False)
             return perform(dossier, "complete_instruction", by=instructeur, data={"opinion": "unfavourable"},
                            motivation="Avis défavorable : programme d'échange trop peu développé au regard du coût du voyage.")
         if step == "reopen_instruction":

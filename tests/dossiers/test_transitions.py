@@ -84,7 +84,13 @@ def test_transition_matrix(world, status, name):
         expected, target = _expected(name, status, actor)
         motivation = "Motivation écrite de la décision."
         if expected == "ok":
-            result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=DATA.get(name))
+            if name == "complete_instruction":  # the grid scored and the verdicts settled (fonds.instruction)
+                from fonds.instruction.testing import ready_for_completion
+
+                data = {"opinion": ready_for_completion(dossier, by=actors[actor])}
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data)
+            else:
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=DATA.get(name))
             assert result.status == target, (name, status, actor)
             names = list(AuditEvent.objects.filter(seq__gt=before_events).values_list("action", flat=True))
             assert names[-1] == name and names.count(name) == 1

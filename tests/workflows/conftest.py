@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from fonds.accounts.roles import has_role
+from fonds.instruction.testing import ready_for_completion
+
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
@@ -91,6 +94,9 @@ MAIN_PATH = [
 def act(cast, dossier, transition, actor=None, motivation="", data=None):
     """Fire ``transition`` as the cast member ``actor`` (a name, a user, or None for the system)."""
     user = getattr(cast, actor) if isinstance(actor, str) else actor
+    if transition == "complete_instruction" and user is not None and has_role(user, "instructeur"):
+        ready_for_completion(dossier, by=user)  # the grid scored, verdicts settled (fonds.instruction)
+        data = {"opinion": "favourable", **(data or {})}
     return perform(dossier, transition, by=user, motivation=motivation, data=data or {})
 
 
