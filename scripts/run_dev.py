@@ -45,6 +45,27 @@ def default_children(addr: str, pool: str) -> list[tuple[str, list[str]]]:
     ]
 
 
+# Run once before the children start. With the embedded broker (kombu ``sqla+sqlite://``) the first
+# process to use a queue creates its row: a worker, beat and the web server doing so at the same
+# moment on a fresh var/ race, and the loser dies on ``UNIQUE constraint failed: kombu_queue.name``.
+# Declaring the queues (and touching a ``db+`` result backend, which creates its tables) here, alone,
+# removes the race. Harmless and idempotent on Redis or RabbitMQ.
+PREPARE_BROKER = """
+from fonds.celery import app
+with app.connection_for_write() as conn:
+    conn.ensure_connection(max_retries=5)
+    channel = conn.default_channel
+    for queue in app.amqp.queues.values():
+        queue(channel).declare()
+app.AsyncResult("run-dev-warm-up").state
+"""
+
+
+def prepare_broker() -> None:
+    subprocess.run([sys.executable, "-c", PREPARE_BROKER], cwd=ROOT, check=True, timeout=120,
+                   stdin=subprocess.DEVNULL)
+
+
 def _child_setup() -> None:  # runs in the child between fork and exec
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -148,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             children.append((name, shlex.split(command)))
     else:
         children = default_children(args.addr, args.pool)
+        try:
+            prepare_broker()
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            log(f"le broker Celery ne répond pas ({exc}) : rien n'est lancé")
+            return 1
         log(f"Fonds Jumelages Jeunesse : http://{args.addr}/ — worker et beat Celery lancés ; Ctrl-C pour tout arrêter")
     return Supervisor(children, args.grace).run()
 
