@@ -65,6 +65,22 @@ def report_sha256(report: FinalReport, lines=None) -> str:
     return hashlib.sha256(canonical(report_content(report, lines)).encode("utf-8")).hexdigest()
 
 
+def planned_report(dossier) -> tuple[dict, list[dict]]:
+    """``(fields, lines)`` of a report repeating the dossier's planned figures: the first draft
+    the mayor adjusts (and what scripts such as seed_demo file). No activity report."""
+    fields = {
+        "start_date": dossier.start_date, "end_date": dossier.end_date,
+        "youth_ages": list(dossier.youth_ages or []), "leader_ages": list(dossier.leader_ages or []),
+        "nights": dossier.nights or 0, "nights_hosted": dossier.nights_hosted or 0,
+    }
+    lines = [
+        {"kind": l.kind, "category": l.category, "label": l.label, "amount": Decimal(l.amount), "eligible": bool(l.eligible) if l.kind == "expense" else False}
+        for l in dossier.budget_lines.all()
+        if l.category in (EXPENSE_CATEGORIES if l.kind == "expense" else INCOME_CATEGORIES)
+    ]
+    return fields, lines
+
+
 def report_missing(report: FinalReport | None) -> list[str]:
     """What a report still lacks before it can be submitted (plain French), [] when complete."""
     if report is None:

@@ -28,8 +28,8 @@ from fonds.eligibilite.rules import euros
 from . import forms as f
 from .balance import actual_figures, balance_for_report
 from .convention import current_convention, ensure_convention
-from .models import EXPENSE_CATEGORIES, FinalReport
-from .services import can_file_report, report_missing, save_report_draft
+from .models import FinalReport
+from .services import REPORT_FIELDS, can_file_report, planned_report, report_missing, save_report_draft
 
 log = logging.getLogger(__name__)
 
@@ -322,19 +322,13 @@ def generated_document(request, pk, document_pk):
 
 def _report_initial(dossier, report):
     """The report's saved values, or — for a first draft — the planned figures to adjust."""
-    source = report or dossier
-    initial = {
-        "start_date": source.start_date, "end_date": source.end_date,
-        "youth_ages": source.youth_ages, "leader_ages": source.leader_ages,
-        "nights": source.nights, "nights_hosted": source.nights_hosted,
-    }
-    if report is not None:
-        initial["activity_report"] = report.activity_report
-        lines = list(report.lines.all())
+    if report is None:
+        initial, lines = planned_report(dossier)
     else:
-        lines = list(dossier.budget_lines.all())
-    expenses = [{"category": l.category, "label": l.label, "amount": l.amount, "eligible": l.eligible} for l in lines if l.kind == "expense" and l.category in EXPENSE_CATEGORIES]
-    incomes = [{"category": l.category, "label": l.label, "amount": l.amount} for l in lines if l.kind == "income" and l.category not in EXPENSE_CATEGORIES]
+        initial = {name: getattr(report, name) for name in REPORT_FIELDS}
+        lines = [{"kind": l.kind, "category": l.category, "label": l.label, "amount": l.amount, "eligible": l.eligible} for l in report.lines.all()]
+    expenses = [{k: l[k] for k in ("category", "label", "amount", "eligible")} for l in lines if l["kind"] == "expense"]
+    incomes = [{k: l[k] for k in ("category", "label", "amount")} for l in lines if l["kind"] == "income"]
     return initial, expenses, incomes
 
 

@@ -143,3 +143,15 @@ def test_convention_pdf_is_access_checked_and_frameable_by_the_page(client, cast
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     download = client.get(url + "?telecharger=1")
     assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_testing_helpers_walk_the_front_office_transitions(cast, approved):
+    from fonds.suivi.testing import acceptance_data, file_complete_report
+
+    perform(approved, "accept_agreement", by=cast.porteur, data=acceptance_data(approved))
+    assert approved.status == Status.AGREEMENT_SIGNED
+    at_status(approved, Status.ADVANCE_PAID)
+    assert file_complete_report(approved, by=cast.instructeur) is None  # only the porteur files it
+    file_complete_report(approved, by=cast.porteur)
+    perform(approved, "submit_report", by=cast.porteur)
+    assert approved.status == Status.REPORT_SUBMITTED

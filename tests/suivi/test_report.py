@@ -178,3 +178,13 @@ def test_report_not_editable_by_staff(client, cast, advance_paid):
     html = client.get(url).content.decode()
     assert "Chiffres déclarés" in html and "Enregistrer le brouillon" not in html
     assert client.post(url, {"nights": "1"}).status_code == 403
+
+
+def test_planned_report_with_text_and_list_can_be_submitted(cast, advance_paid):
+    from fonds.suivi.services import planned_report
+
+    fields, lines = planned_report(advance_paid)
+    assert fields["youth_ages"] == advance_paid.youth_ages and len(lines) == 6
+    save_report_draft(advance_paid, by=cast.porteur, fields={**fields, "activity_report": "Réalisé comme prévu."}, lines=lines, participant_list=("liste.pdf", PDF_BYTES))
+    perform(advance_paid, "submit_report", by=cast.porteur)
+    assert advance_paid.status == Status.REPORT_SUBMITTED
