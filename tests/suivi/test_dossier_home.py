@@ -46,3 +46,12 @@ def test_corrections_link_to_the_draft_builder_step_or_plain_text(client, cast, 
         assert f'href="{expected}"' in html and "Corriger dans l'étape « Les participants »" in html
     else:
         assert "Étape « Les participants » du dossier" in html
+
+
+def test_action_url_points_porteur_transitions_to_the_front_office_pages():
+    from fonds.suivi.links import action_url
+
+    assert action_url(7, "accept_agreement") == "/suivi/7/convention/"
+    assert action_url(7, "submit_report") == "/suivi/7/rapport/"
+    assert action_url(7, "resubmit") == "/suivi/7/corrections/" and action_url(7, "withdraw") == "/suivi/7/retrait/"
+    assert action_url(7, "approve") is None
