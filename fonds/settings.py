@@ -59,8 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "dsfr",  # before django.forms: its widget templates take precedence
     "django.forms",
-    "dsfr",
     "widget_tweaks",
     "rest_framework",
     "rest_framework.authtoken",

@@ -14,6 +14,12 @@ EVENT_LABELS = {
     "login_failed": "Échec de connexion",
     "convention_generated": "Convention établie",
     "final_report_saved": "Rapport final enregistré (brouillon)",
+    "eligibility_overridden": "Verdict d'éligibilité écarté (dérogation motivée)",
+    "scores_recorded": "Grille de notation enregistrée",
+    "amount_proposed": "Montant proposé",
+    "message_sent": "Message envoyé à la commune",
+    "private_note_added": "Note interne ajoutée",
+    "conflict_declared": "Lien déclaré avec une commune",
 }
 # past-tense labels of the transitions, as the timeline tells what happened
 TRANSITION_EVENTS = {
