@@ -10,13 +10,14 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
-from fonds.accounts.roles import Role, has_role
+from fonds.accounts.roles import Role, has_role, sees_all_dossiers
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
@@ -508,13 +509,21 @@ def _event_details(action: str, payload: dict, documents: dict, generated: dict,
     return out
 
 
+#: besides the transitions and the generated letters ("…_generated"), the events a porteur sees
+#: in its timeline; the fund's internal work (scores, notes, conflict declarations…) is for staff
+PORTEUR_EVENTS = frozenset({"create_draft", "update_content", "document_uploaded", "eligibility_checked", "final_report_saved", "message_sent"})
+
+
 @login_required
 def timeline(request, pk):
     dossier = _dossier(request, pk)
     documents = {d.pk: d for d in Document.objects.filter(dossier=dossier).order_by("uploaded_at", "pk")}
     generated = {d.pk: d for d in GeneratedDocument.objects.filter(dossier=dossier).order_by("created_at", "pk")}
+    events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk))
+    if not sees_all_dossiers(request.user):
+        events = events.filter(Q(action__in=PORTEUR_EVENTS | set(services.TRANSITIONS)) | Q(action__endswith="_generated"))
     rows = []
-    for event in AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq").only("seq", "created_at", "action", "actor_role", "canonical"):
+    for event in events.order_by("seq").only("seq", "created_at", "action", "actor_role", "canonical"):
         payload = json.loads(event.canonical).get("payload", {})
         rows.append({"event": event, **_event_details(event.action, payload, documents, generated, dossier.pk)})
     report_ = FinalReport.objects.filter(dossier=dossier).only("pk", "participant_list", "participant_list_sha256", "updated_at", "dossier_id").first()

@@ -77,3 +77,20 @@ def test_generated_document_download_is_access_checked(client, cast, dossier):
     other = at_status(__import__("tests.factories", fromlist=["make_dossier"]).make_dossier(commune=cast.other_porteur.commune), "approved", approved_amount="2000.00")
     other_document = ensure_convention(other)
     assert client.get(reverse("suivi:generated-document", args=[dossier.pk, other_document.pk])).status_code == 404
+
+
+def test_timeline_hides_the_funds_internal_events_from_the_porteur(client, cast, dossier):
+    from django.db import transaction
+
+    from fonds.audit import chain
+
+    with transaction.atomic():
+        chain.append("private_note_added", actor=cast.instructeur, role="instructeur", obj=dossier, payload={"note": "Commune à relancer"})
+        chain.append("receipt_generated", actor=None, role="system", obj=dossier, payload={})
+    client.force_login(cast.porteur)
+    html = client.get(reverse("suivi:timeline", args=[dossier.pk])).content.decode()
+    assert "private_note_added" not in html and "Note interne" not in html
+    assert ("receipt_generated" in html) or ("Récépissé" in html)  # letters of the fund: shown
+    client.force_login(cast.instructeur)
+    html = client.get(reverse("suivi:timeline", args=[dossier.pk])).content.decode()
+    assert ("Note interne ajoutée" in html) or ("private_note_added" in html)
