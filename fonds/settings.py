@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "fonds.instruction",
     "fonds.depot",
     "fonds.suivi",
+    "fonds.bulk",
     "fonds.api",
     "fonds.web",
     "workflows",

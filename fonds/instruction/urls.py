@@ -1,5 +1,7 @@
 from django.urls import path
 
+from fonds.bulk.urls import urlpatterns as bulk_urlpatterns
+
 from . import views
 
 app_name = "instruction"
@@ -20,4 +22,5 @@ urlpatterns = [
     path("dossiers/<int:pk>/terminer/", views.complete, name="complete"),
     path("dossiers/<int:pk>/actions/<slug:name>/", views.action, name="action"),
     path("dossiers/<int:pk>/pieces/<int:document_pk>/apercu/", views.document_inline, name="document-inline"),
+    *bulk_urlpatterns,
 ]

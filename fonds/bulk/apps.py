@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BulkConfig(AppConfig):
+    name = "fonds.bulk"
+    label = "bulk"
+    verbose_name = "Actions groupées"

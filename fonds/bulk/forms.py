@@ -1,0 +1,57 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from dsfr.forms import DsfrBaseForm
+
+from fonds.dossiers.models import Document
+from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
+from fonds.instruction.forms import correctable_fields
+
+from .models import BulkJob
+
+
+class BulkActionForm(DsfrBaseForm):
+    action = forms.ChoiceField(label="Action à appliquer", choices=BulkJob.Action.choices, widget=DsfrRadios,
+                               error_messages={"required": "Choisissez une action."})
+    instructor = forms.ModelChoiceField(label="Instructeur (attribution)", required=False, queryset=None, empty_label="Choisir un instructeur")
+    message = forms.CharField(label="Message au porteur (demande de corrections)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    fields_to_fix = forms.MultipleChoiceField(label="Champs à corriger", required=False, widget=DsfrCheckboxes)
+    documents = forms.MultipleChoiceField(label="Pièces à fournir ou à remplacer", required=False, choices=Document.Kind.choices, widget=DsfrCheckboxes)
+    deadline = forms.DateField(label="Échéance des corrections", required=False, help_text="Au-delà, le dossier est classé sans suite.",
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), error_messages={"invalid": "Date invalide (JJ/MM/AAAA)."})
+    confirm = forms.BooleanField(label="Je confirme l'action sur tous les dossiers de la sélection", error_messages={"required": "Cochez la case pour confirmer."})
+
+    def __init__(self, *args, days: int = 15, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fonds.accounts.models import User
+        from fonds.accounts.roles import Role
+
+        self.fields["instructor"].queryset = User.objects.filter(groups__name=Role.INSTRUCTEUR, is_active=True).order_by("email")
+        self.fields["fields_to_fix"].choices = correctable_fields()
+        self.fields["deadline"].initial = timezone.localdate() + dt.timedelta(days=days)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == BulkJob.Action.ASSIGN and not data.get("instructor"):
+            self.add_error("instructor", "Choisissez l'instructeur à qui attribuer les dossiers.")
+        if action == BulkJob.Action.REQUEST_CORRECTIONS:
+            if not (data.get("message") or "").strip():
+                self.add_error("message", "Expliquez aux communes ce qu'elles doivent corriger.")
+            if not data.get("fields_to_fix") and not data.get("documents"):
+                self.add_error("fields_to_fix", "Cochez au moins un champ ou une pièce.")
+            if not data.get("deadline"):
+                self.add_error("deadline", "Indiquez une échéance.")
+            elif data["deadline"] <= timezone.localdate():
+                self.add_error("deadline", "L'échéance doit être postérieure à aujourd'hui.")
+        return data
+
+    def job_params(self) -> dict:
+        data = self.cleaned_data
+        action = data["action"]
+        if action == BulkJob.Action.ASSIGN:
+            return {"instructor": data["instructor"].pk, "instructor_email": data["instructor"].email}
+        if action == BulkJob.Action.REQUEST_CORRECTIONS:
+            return {"motivation": data["message"].strip(), "fields": data["fields_to_fix"], "documents": data["documents"], "deadline": data["deadline"].isoformat()}
+        return {}

@@ -1,0 +1,71 @@
+"""Bulk actions of the instruction back office: one ``BulkJob`` per confirmed action, one
+``BulkFailure`` per dossier the action could not be applied to (with the French reason).
+
+The selection is **frozen at confirmation**: the view re-runs ``filter_dossiers`` on the posted
+querystring and stores the ordered list of dossier ids in ``dossier_ids`` (the count the
+instructor confirmed is the count processed, even if dossiers later enter or leave the filter).
+``done`` is the number of ids already processed, in order; it is advanced in the same
+transaction as the chunk it covers, so a retried task resumes exactly after the last committed
+chunk and never processes a dossier twice.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class BulkJob(models.Model):
+    class Action(models.TextChoices):
+        ASSIGN = "assign", "Attribuer à un instructeur"
+        START_INSTRUCTION = "start_instruction", "Prendre en instruction"
+        SCHEDULE = "schedule", "Inscrire à l'ordre du jour du comité"
+        REQUEST_CORRECTIONS = "request_corrections", "Demander les mêmes corrections"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        FINISHED = "finished", "Terminée"
+        FAILED = "failed", "Interrompue"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="lancée par", on_delete=models.PROTECT, related_name="bulk_jobs")
+    action = models.CharField("action", max_length=30, choices=Action.choices)
+    querystring = models.TextField("filtres de la sélection", blank=True)
+    params = models.JSONField("paramètres", default=dict, blank=True)
+    dossier_ids = models.JSONField("dossiers sélectionnés (figés à la confirmation)", default=list, blank=True)
+    total = models.PositiveIntegerField("dossiers sélectionnés", default=0)
+    done = models.PositiveIntegerField("dossiers traités", default=0)
+    succeeded = models.PositiveIntegerField("réussis", default=0)
+    failed = models.PositiveIntegerField("refusés", default=0)
+    status = models.CharField("état", max_length=10, choices=State.choices, default=State.QUEUED)
+    error = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "action groupée"
+        verbose_name_plural = "actions groupées"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} — {self.total} dossier(s)"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.State.FINISHED, self.State.FAILED)
+
+
+class BulkFailure(models.Model):
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="failures")
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("type de refus", max_length=20, blank=True)
+    reason = models.TextField("motif")
+
+    class Meta:
+        verbose_name = "dossier refusé"
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["job", "dossier"], name="bulk_failure_once_per_job")]

@@ -1,0 +1,145 @@
+"""Bulk actions: the one content change they add (assigning an instructor) and the job runner.
+
+``assign_instructor(dossier, by=, instructor=)`` — one transaction, the dossier row locked, one
+audit event ``assign_instructor`` per dossier. Only for dossiers *submitted* or *in instruction*;
+the assigned person must hold the instructor role and have declared no link with the commune.
+
+``run_job(job, chunk_size=)`` — processes the frozen selection of a ``BulkJob`` in chunks. Each
+chunk is ONE transaction; inside it every dossier goes through its own savepoint and its own
+``perform`` (or ``assign_instructor``): each keeps its own checks, transition, audit event and
+viewflow move, and a refused dossier rolls back its savepoint only and is recorded as a
+``BulkFailure`` with the French reason. The job's progress (``done``…) is saved in the same
+transaction, so a retried task resumes after the last committed chunk (never twice).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from fonds.accounts.roles import Role, has_role, roles_of
+from fonds.audit import chain as audit
+from fonds.dossiers import services as dossier_services
+from fonds.dossiers.access import can_see
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TransitionRefused
+from fonds.dossiers.states import Status
+
+from .models import BulkFailure, BulkJob
+
+logger = logging.getLogger(__name__)
+
+ASSIGNABLE = frozenset({Status.SUBMITTED, Status.IN_INSTRUCTION})
+WRITE_ROLES = (Role.INSTRUCTEUR, Role.ADMIN)
+DEFAULT_CHUNK = 200
+
+
+def _acting_role(user) -> str | None:
+    held = roles_of(user)
+    return next((role for role in WRITE_ROLES if role in held), None)
+
+
+def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> Dossier:
+    """Set ``dossier.instructor`` (audited). Raises ``TransitionRefused`` with a French message."""
+    from fonds.instruction.services import has_conflict
+
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().select_related("commune").filter(pk=pk).first()
+        if locked is None or not can_see(by, locked):
+            raise TransitionRefused("not_found", "Dossier introuvable.")
+        role = _acting_role(by)
+        if role is None:
+            raise TransitionRefused("role", "L'attribution d'un dossier est réservée aux instructeurs et aux administrateurs.")
+        if locked.status not in ASSIGNABLE:
+            raise TransitionRefused("status", f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).")
+        if instructor is None or not has_role(instructor, Role.INSTRUCTEUR):
+            raise TransitionRefused("condition", "La personne choisie n'est pas instructrice.")
+        if has_conflict(instructor, locked.commune_id):
+            raise TransitionRefused("role", f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne peut pas lui être attribué.")
+        if locked.instructor_id == instructor.pk:
+            raise TransitionRefused("status", f"Le dossier est déjà attribué à {instructor.email}.")
+        previous = locked.instructor_id
+        Dossier.objects.filter(pk=locked.pk).update(instructor=instructor, updated_at=timezone.now())
+        payload = {"reference": locked.reference, "status": locked.status, "from": previous, "to": instructor.pk, "to_email": instructor.email}
+        if job_id is not None:
+            payload["bulk_job"] = job_id
+        audit.append("assign_instructor", actor=by, role=role, obj=locked, payload=payload)
+    locked.instructor = instructor
+    return locked
+
+
+def _apply(job: BulkJob, dossier_id: int, user, instructor):
+    params = job.params or {}
+    if job.action == BulkJob.Action.ASSIGN:
+        return assign_instructor(dossier_id, by=user, instructor=instructor, job_id=job.pk)
+    if job.action == BulkJob.Action.REQUEST_CORRECTIONS:
+        data = {"fields": params.get("fields", []), "documents": params.get("documents", []), "deadline": params.get("deadline")}
+        return dossier_services.perform(dossier_id, "request_corrections", by=user, motivation=params.get("motivation", ""), data=data)
+    return dossier_services.perform(dossier_id, job.action, by=user, motivation=params.get("motivation", ""))
+
+
+def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> bool:
+    """Process the next chunk of the job in one transaction; False when there is nothing left."""
+    from fonds.accounts.models import User
+
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+        if job.is_over or job.done >= job.total:
+            return False
+        ids = job.dossier_ids[job.done : job.done + chunk_size]
+        instructor = None
+        if job.action == BulkJob.Action.ASSIGN:
+            instructor = User.objects.filter(pk=(job.params or {}).get("instructor")).first()
+        succeeded, failures = 0, []
+        for dossier_id in ids:
+            try:
+                with transaction.atomic():  # a savepoint: a refusal undoes this dossier only
+                    _apply(job, dossier_id, job.created_by, instructor)
+            except TransitionRefused as refused:
+                failures.append(BulkFailure(job=job, dossier_id=dossier_id, kind=refused.kind, reason=refused.message))
+            except Exception as exc:  # noqa: BLE001 — listed back, never silently skipped
+                logger.exception("action groupée %s : dossier %s", job.pk, dossier_id)
+                failures.append(BulkFailure(job=job, dossier_id=dossier_id, kind="error", reason=f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié."))
+            else:
+                succeeded += 1
+        existing = set(BulkFailure.objects.filter(job=job, dossier_id__in=[f.dossier_id for f in failures]).values_list("dossier_id", flat=True)) if failures else set()
+        BulkFailure.objects.bulk_create([f for f in failures if f.dossier_id not in existing])
+        job.done += len(ids)
+        job.succeeded += succeeded
+        job.failed += len(failures)
+        if job.done >= job.total:
+            job.status, job.finished_at = BulkJob.State.FINISHED, timezone.now()
+        job.save(update_fields=["done", "succeeded", "failed", "status", "finished_at"])
+        return job.done < job.total
+
+
+def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> BulkJob:
+    """Run a job to its end (idempotent: resumes after the last committed chunk)."""
+    updated = BulkJob.objects.filter(pk=job_id, status=BulkJob.State.QUEUED).update(status=BulkJob.State.RUNNING, started_at=timezone.now())
+    if not updated:
+        BulkJob.objects.filter(pk=job_id, status=BulkJob.State.RUNNING, started_at__isnull=True).update(started_at=timezone.now())
+    try:
+        while run_chunk(job_id, chunk_size):
+            pass
+    except Exception as exc:
+        BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.State.FINISHED).update(status=BulkJob.State.FAILED, error=f"{exc.__class__.__name__} : {exc}"[:2000], finished_at=timezone.now())
+        raise
+    return BulkJob.objects.get(pk=job_id)
+
+
+def create_job(*, user, action: str, querystring: str, params: dict, dossier_ids: list[int]) -> BulkJob:
+    """Record a confirmed job (the selection frozen) and queue its task after commit."""
+    from .tasks import run_bulk_job
+
+    if _acting_role(user) is None:
+        raise TransitionRefused("role", "Les actions groupées sont réservées aux instructeurs et aux administrateurs.")
+    with transaction.atomic():
+        job = BulkJob.objects.create(created_by=user, action=action, querystring=querystring, params=params, dossier_ids=list(dossier_ids), total=len(dossier_ids))
+        if not dossier_ids:
+            job.status, job.finished_at = BulkJob.State.FINISHED, timezone.now()
+            job.save(update_fields=["status", "finished_at"])
+        else:
+            transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
+    return job
