@@ -27,7 +27,7 @@ from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import can_create, can_edit, get_visible_or_404, visible_dossiers
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.editing import create_draft, update_content
-from fonds.dossiers.models import Document, Dossier
+from fonds.dossiers.models import Document
 from fonds.dossiers.states import Status
 from fonds.documents.models import GeneratedDocument
 from fonds.eligibilite.models import Verdict
