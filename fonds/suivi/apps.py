@@ -9,4 +9,5 @@ class SuiviConfig(AppConfig):
     def ready(self):
         from . import hooks
 
-        hooks.register(preparers=False)  # TEMP: preparers registered from tests/suivi until the final commit
+        # accept_agreement / submit_report preparers, convention task after approve / promote
+        hooks.register()

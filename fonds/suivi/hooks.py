@@ -117,7 +117,7 @@ def freeze_report(dossier, by, kwargs, motivation):
 _registered: set[tuple[str, str]] = set()
 
 
-def register(*, preparers: bool = True) -> None:
+def register() -> None:
     """Register the hooks of this module (idempotent)."""
     for kind, name, func in (
         ("preparer", "accept_agreement", prepare_accept_agreement),
@@ -126,7 +126,7 @@ def register(*, preparers: bool = True) -> None:
         ("after", "promote", queue_convention),
         ("after", "submit_report", freeze_report),
     ):
-        if (kind, name) in _registered or (kind == "preparer" and not preparers):
+        if (kind, name) in _registered:
             continue
         (_register_preparer if kind == "preparer" else _register_after)(name, func)
         _registered.add((kind, name))

@@ -10,15 +10,9 @@ from django.utils import timezone
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
-from fonds.suivi import hooks
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 S = Status
-
-
-@pytest.fixture(autouse=True)
-def _suivi_hooks():
-    hooks.register()  # idempotent (also done by SuiviConfig.ready)
 
 
 @dataclass
