@@ -70,6 +70,44 @@ def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> 
     return locked
 
 
+def assign_many(ids: list[int], *, by, instructor, job_id: int | None = None) -> tuple[int, list[tuple[int, str, str]]]:
+    """``assign_instructor`` for a chunk: same checks, same audit event per dossier, but one
+    locking read of the chunk, one UPDATE and ONE ``append_many`` (one chain-head lock) for all
+    the dossiers of the chunk. Returns ``(succeeded, [(dossier_id, kind, French reason)])``.
+    Must run inside a transaction (the chunk's)."""
+    from fonds.instruction.models import InstructorConflict
+
+    role = _acting_role(by)
+    rows = {d.pk: d for d in Dossier.objects.select_for_update().select_related("commune").filter(pk__in=ids).only("pk", "reference", "status", "instructor_id", "commune_id", "commune__name")}
+    failures: list[tuple[int, str, str]] = []
+    if role is None:
+        return 0, [(pk, "role", "L'attribution d'un dossier est réservée aux instructeurs et aux administrateurs.") for pk in ids]
+    if instructor is None or not has_role(instructor, Role.INSTRUCTEUR):
+        return 0, [(pk, "condition", "La personne choisie n'est pas instructrice.") for pk in ids]
+    conflicts = set(InstructorConflict.objects.filter(user=instructor, commune_id__in={d.commune_id for d in rows.values()}).values_list("commune_id", flat=True))
+    ok, entries = [], []
+    for pk in ids:
+        d = rows.get(pk)
+        if d is None or not can_see(by, d):
+            failures.append((pk, "not_found", "Dossier introuvable."))
+        elif d.status not in ASSIGNABLE:
+            failures.append((pk, "status", f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent)."))
+        elif d.commune_id in conflicts:
+            failures.append((pk, "role", f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne peut pas lui être attribué."))
+        elif d.instructor_id == instructor.pk:
+            failures.append((pk, "status", f"Le dossier est déjà attribué à {instructor.email}."))
+        else:
+            ok.append(pk)
+            payload = {"reference": d.reference, "status": d.status, "from": d.instructor_id, "to": instructor.pk, "to_email": instructor.email}
+            if job_id is not None:
+                payload["bulk_job"] = job_id
+            entries.append({"action": "assign_instructor", "actor": by, "role": role, "obj": ("dossiers.dossier", pk), "payload": payload})
+    if ok:
+        Dossier.objects.filter(pk__in=ok).update(instructor=instructor, updated_at=timezone.now())
+        audit.append_many(entries)  # one event per dossier, one head lock for the chunk
+    return len(ok), failures
+
+
 def _apply(job: BulkJob, dossier_id: int, user, instructor):
     params = job.params or {}
     if job.action == BulkJob.Action.ASSIGN:
@@ -93,7 +131,13 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> bool:
         if job.action == BulkJob.Action.ASSIGN:
             instructor = User.objects.filter(pk=(job.params or {}).get("instructor")).first()
         succeeded, failures = 0, []
-        for dossier_id in ids:
+        if job.action == BulkJob.Action.ASSIGN:
+            succeeded, refused = assign_many(ids, by=job.created_by, instructor=instructor, job_id=job.pk)
+            failures = [BulkFailure(job=job, dossier_id=pk, kind=kind, reason=reason) for pk, kind, reason in refused]
+            ids_to_perform = []
+        else:
+            ids_to_perform = ids
+        for dossier_id in ids_to_perform:
             try:
                 with transaction.atomic():  # a savepoint: a refusal undoes this dossier only
                     _apply(job, dossier_id, job.created_by, instructor)
