@@ -1013,11 +1013,18 @@ class _Seeder:
             return perform(dossier, "promote", by=admin, motivation=self._motivation("promote"))
         if step == "lapse":
             return perform(dossier, "lapse", by=None, motivation=self._motivation("lapse"))
-        if step == "accept_agreement":
-            return perform(dossier, "accept_agreement", by=porteur)
+        if step == "accept_agreement":  # the mayor reads the convention, accepts it under a typed name
+            from fonds.suivi.testing import acceptance_data
+
+            return perform(dossier, "accept_agreement", by=porteur, data=acceptance_data(dossier, porteur.get_full_name() or f"Maire {de(dossier.commune.name)}"))
         if step == "pay_advance":
             return perform(dossier, "pay_advance", by=finance)
-        if step == "submit_report":
+        if step == "submit_report":  # a complete final report first: the plan, a text, the signed list
+            from fonds.suivi.testing import file_complete_report
+
+            signed = simple_pdf(f"Liste des participants — {dossier.reference}", [f"Jeune participant n° {i + 1}" for i in range(len(dossier.youth_ages))])
+            file_complete_report(dossier, by=porteur, activity_report="Le projet s'est déroulé comme prévu. " + dossier.summary,
+                                 participant_list=("liste-participants-signee.pdf", signed))
             return perform(dossier, "submit_report", by=porteur)
         if step == "settle_positive":
             balance = _money(dossier.approved_amount * Decimal("0.25"))

@@ -89,6 +89,18 @@ def test_transition_matrix(world, status, name):
 
                 data = {"opinion": ready_for_completion(dossier, by=actors[actor])}
                 result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data)
+            elif name == "accept_agreement":  # the convention read and accepted under a name (fonds.suivi)
+                from fonds.suivi.testing import acceptance_data
+
+                Dossier.objects.filter(pk=dossier.pk).update(approved_amount=dossier.proposed_amount)
+                dossier.refresh_from_db()
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=acceptance_data(dossier))
+            elif name == "submit_report":  # a complete final report (fonds.suivi)
+                from fonds.suivi.testing import file_complete_report
+
+                dossier.refresh_from_db()
+                file_complete_report(dossier, by=actors[actor])
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation)
             else:
                 result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=DATA.get(name))
             assert result.status == target, (name, status, actor)

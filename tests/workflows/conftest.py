@@ -13,6 +13,7 @@ import pytest
 
 from fonds.accounts.roles import has_role
 from fonds.instruction.testing import ready_for_completion
+from fonds.suivi.testing import acceptance_data, file_complete_report
 
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
@@ -97,6 +98,10 @@ def act(cast, dossier, transition, actor=None, motivation="", data=None):
     if transition == "complete_instruction" and user is not None and has_role(user, "instructeur"):
         ready_for_completion(dossier, by=user)  # the grid scored, verdicts settled (fonds.instruction)
         data = {"opinion": "favourable", **(data or {})}
+    if transition == "accept_agreement" and not data and user is not None and has_role(user, "porteur") and user.commune_id == dossier.commune_id:
+        data = acceptance_data(dossier)  # the convention read and accepted under a name (fonds.suivi)
+    if transition == "submit_report":
+        file_complete_report(dossier, by=user)  # a complete final report (fonds.suivi); no-op for others
     return perform(dossier, transition, by=user, motivation=motivation, data=data or {})
 
 
