@@ -147,6 +147,8 @@ class TransitionRequestSerializer(StrictSerializer):
     proposed_amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, help_text="complete_instruction")
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, help_text="approve / promote : montant amendé")
     balance = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, help_text="settle : solde calculé")
+    signatory_name = serializers.CharField(max_length=150, required=False, help_text="accept_agreement : nom et prénom du signataire")
+    document_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, help_text="accept_agreement : SHA-256 de la convention acceptée")
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
