@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
 # --- The fund ------------------------------------------------------------------------------
 FJJ_FUND_NAME = "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes"
 FJJ_SITE_URL = os.environ.get("FJJ_SITE_URL", "http://127.0.0.1:8000")
+FJJ_INVITATION_DAYS = int(os.environ.get("FJJ_INVITATION_DAYS", "7"))
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
 

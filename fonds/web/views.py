@@ -23,6 +23,10 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
+    from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
+
+    if Role.PORTEUR in roles_of(request.user) and not sees_all_dossiers(request.user):
+        return redirect("depot:my-dossiers")
     return redirect("dossier-list")
 
 
@@ -44,11 +48,18 @@ def dossier_list(request):
 def dossier_detail(request, pk):
     dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor"))
     events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq")
+    from fonds.dossiers.access import can_edit
+    from fonds.suivi.links import action_url
+
+    actions = services.available_transitions(dossier, request.user)
+    for action in actions:
+        action["url"] = action_url(dossier.pk, action["name"])
     context = {
+        "can_edit": can_edit(request.user, dossier),
         "title": dossier.reference,
         "nav": "dossiers",
         "dossier": dossier,
-        "actions": services.available_transitions(dossier, request.user),
+        "actions": actions,
         "budget_lines": dossier.budget_lines.all(),
         "documents": dossier.documents.filter(replaced_by__isnull=True),
         "events": events,
@@ -65,6 +76,11 @@ def dossier_transition(request, pk, name):
     except services.TransitionRefused:
         raise Http404("Action inconnue.")
     allowed = {a["name"] for a in services.available_transitions(dossier, request.user)}
+    from fonds.suivi.links import action_url
+
+    dedicated = action_url(dossier.pk, name)
+    if dedicated and name in allowed:
+        return redirect(dedicated)  # these need more than a confirmation (name + hash, final report…)
     form = TransitionForm(request.POST or None, needs_motivation=meta["needs_motivation"])
     if request.method == "POST" and name in allowed and form.is_valid():
         try:

@@ -127,3 +127,17 @@ def test_documents_are_served_only_to_who_may_see_the_dossier(client, world):
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_porteur_lands_on_mes_dossiers_of_the_front_office(client, world):
+    client.force_login(world["porteur"])
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("depot:my-dossiers")
+
+
+def test_withdraw_from_the_dossier_page_goes_to_the_front_office_page(client, world):
+    client.force_login(world["porteur"])
+    html = client.get(reverse("dossier-detail", args=[world["mine"].pk])).content.decode()
+    assert reverse("suivi:withdraw", args=[world["mine"].pk]) in html
+    response = client.get(reverse("dossier-transition", args=[world["mine"].pk, "withdraw"]))
+    assert response.status_code == 302 and response["Location"] == reverse("suivi:withdraw", args=[world["mine"].pk])

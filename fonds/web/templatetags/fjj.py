@@ -20,6 +20,12 @@ EVENT_LABELS = {
     "message_sent": "Message envoyé à la commune",
     "private_note_added": "Note interne ajoutée",
     "conflict_declared": "Lien déclaré avec une commune",
+    "jumelage_saved": "Partenariat enregistré",
+    "receipt_generated": "Récépissé de dépôt établi",
+    "receipt_sent": "Récépissé envoyé par courriel",
+    "invitation_sent": "Invitation envoyée",
+    "invitation_accepted": "Invitation acceptée (mot de passe choisi)",
+    "password_reset": "Mot de passe réinitialisé",
 }
 # past-tense labels of the transitions, as the timeline tells what happened
 TRANSITION_EVENTS = {
