@@ -66,6 +66,7 @@ def main():
     parser.add_argument("--bulk-action", default="assign", choices=["assign", "start_instruction", "schedule"])
     parser.add_argument("--pages", default="1,500")
     parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--chunk-seconds", type=float, default=1.0)
     args = parser.parse_args()
 
     import django
@@ -127,7 +128,7 @@ def main():
         BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.State.RUNNING)
         began = time.perf_counter()
         last = began
-        while services.run_chunk(job.pk, args.chunk):
+        while services.run_chunk(job.pk, args.chunk, args.chunk_seconds):
             now = time.perf_counter()
             if now - last > 5:
                 job.refresh_from_db()

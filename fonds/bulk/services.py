@@ -14,6 +14,7 @@ transaction, so a retried task resumes after the last committed chunk (never twi
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +33,10 @@ logger = logging.getLogger(__name__)
 
 ASSIGNABLE = frozenset({Status.SUBMITTED, Status.IN_INSTRUCTION})
 WRITE_ROLES = (Role.INSTRUCTEUR, Role.ADMIN)
-DEFAULT_CHUNK = 200
+DEFAULT_CHUNK = 500
+#: a chunk's transaction holds the write lock (SQLite) / the chain head (PostgreSQL): other users'
+#: changes wait for it, so a chunk of ``perform`` calls stops after this many seconds
+CHUNK_SECONDS = 1.0
 
 
 def _acting_role(user) -> str | None:
@@ -118,10 +122,14 @@ def _apply(job: BulkJob, dossier_id: int, user, instructor):
     return dossier_services.perform(dossier_id, job.action, by=user, motivation=params.get("motivation", ""))
 
 
-def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> bool:
-    """Process the next chunk of the job in one transaction; False when there is nothing left."""
+def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float = CHUNK_SECONDS) -> bool:
+    """Process the next chunk of the job in one transaction; False when there is nothing left.
+
+    A chunk is at most ``chunk_size`` dossiers and, for ``perform``-based actions, stops after
+    ``max_seconds`` (the dossiers not reached stay for the next chunk)."""
     from fonds.accounts.models import User
 
+    began = time.monotonic()
     with transaction.atomic():
         job = BulkJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
         if job.is_over or job.done >= job.total:
@@ -137,7 +145,11 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> bool:
             ids_to_perform = []
         else:
             ids_to_perform = ids
+        processed = len(ids) - len(ids_to_perform)
         for dossier_id in ids_to_perform:
+            if processed and time.monotonic() - began > max_seconds:
+                break
+            processed += 1
             try:
                 with transaction.atomic():  # a savepoint: a refusal undoes this dossier only
                     _apply(job, dossier_id, job.created_by, instructor)
@@ -150,7 +162,7 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> bool:
                 succeeded += 1
         existing = set(BulkFailure.objects.filter(job=job, dossier_id__in=[f.dossier_id for f in failures]).values_list("dossier_id", flat=True)) if failures else set()
         BulkFailure.objects.bulk_create([f for f in failures if f.dossier_id not in existing])
-        job.done += len(ids)
+        job.done += processed
         job.succeeded += succeeded
         job.failed += len(failures)
         if job.done >= job.total:

@@ -92,7 +92,7 @@ def test_selection_is_frozen_at_confirmation(world):
 def test_idempotent_rerun_does_not_process_twice(world):
     ids = [d.pk for d in world["submitted"]]
     job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
-    services.run_chunk(job.pk, chunk_size=2)  # a worker died after the first chunk
+    services.run_chunk(job.pk, chunk_size=2, max_seconds=60)  # a worker died after the first chunk
     events = AuditEvent.objects.filter(action="start_instruction").count()
     assert events == 2
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.State.RUNNING)
@@ -102,6 +102,17 @@ def test_idempotent_rerun_does_not_process_twice(world):
     assert (job.done, job.succeeded, job.failed) == (4, 4, 0)
     assert AuditEvent.objects.filter(action="start_instruction").count() == 4
     assert not BulkFailure.objects.exists()
+
+
+def test_a_chunk_of_transitions_stops_after_its_time_budget(world):
+    ids = [d.pk for d in world["submitted"]]
+    job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
+    assert services.run_chunk(job.pk, chunk_size=100, max_seconds=0)  # one dossier, then the budget is spent
+    job.refresh_from_db()
+    assert job.done == 1 and AuditEvent.objects.filter(action="start_instruction").count() == 1
+    services.run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.done, job.succeeded) == (4, 4)
 
 
 def test_assign_writes_one_audit_event_per_dossier(client, world, django_capture_on_commit_callbacks):
