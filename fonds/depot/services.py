@@ -56,7 +56,7 @@ def save_partnership(dossier: Dossier, *, by, name: str, country: str, kind: str
     name = " ".join((name or "").split())
     country = (country or "").strip().upper()
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().select_related("jumelage__partner").get(pk=dossier.pk)
+        locked = Dossier.objects.select_for_update(of=("self",)).select_related("jumelage__partner").get(pk=dossier.pk)
         if not can_edit(by, locked):
             raise PermissionDenied("Ce dossier n'est pas modifiable dans son état actuel.")
         commune_id = locked.commune_id
