@@ -35,7 +35,23 @@ class TravelMode(models.TextChoices):
     MIXED = "mixed", "Mixte"
 
 
-class Dossier(ConcurrentTransitionMixin, models.Model):
+class ParticipantCounts:
+    """Counts derived from the ``youth_ages`` and ``leader_ages`` lists (dossier and final report)."""
+
+    @property
+    def youth_count(self) -> int:
+        return len(self.youth_ages or [])
+
+    @property
+    def leader_count(self) -> int:
+        return len(self.leader_ages or [])
+
+    @property
+    def travellers(self) -> int:
+        return self.youth_count + self.leader_count
+
+
+class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     reference = models.CharField("numéro de dossier", max_length=20, unique=True, editable=False)
     campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="dossiers")
     commune = models.ForeignKey("referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="dossiers")
@@ -124,19 +140,6 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             from django.core.exceptions import ValidationError
 
             raise ValidationError(errors)
-
-    # ---- derived figures -------------------------------------------------------------------
-    @property
-    def youth_count(self) -> int:
-        return len(self.youth_ages or [])
-
-    @property
-    def leader_count(self) -> int:
-        return len(self.leader_ages or [])
-
-    @property
-    def travellers(self) -> int:
-        return self.youth_count + self.leader_count
 
     # ---- the state machine -------------------------------------------------------------------
     # Each transition: source → target, who (roles in `custom`), whether a motivation is needed.

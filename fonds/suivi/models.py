@@ -15,13 +15,13 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from fonds.dossiers.models import BudgetLine
+from fonds.dossiers.models import BudgetLine, ParticipantCounts
 
 EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
 INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]
 
 
-class FinalReport(models.Model):
+class FinalReport(ParticipantCounts, models.Model):
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="final_report")
     start_date = models.DateField("premier jour effectif", null=True, blank=True)
     end_date = models.DateField("dernier jour effectif", null=True, blank=True)
@@ -45,14 +45,6 @@ class FinalReport(models.Model):
 
     def __str__(self):
         return f"Rapport final {self.dossier_id}"
-
-    @property
-    def youth_count(self) -> int:
-        return len(self.youth_ages or [])
-
-    @property
-    def leader_count(self) -> int:
-        return len(self.leader_ages or [])
 
     @property
     def is_submitted(self) -> bool:
