@@ -1,0 +1,71 @@
+"""Browser suite (issue 3): Playwright driving Debian's Chromium (never a downloaded browser) against
+pytest-django's live server, with axe-core injected in every front-office page visited.
+
+Skips with a reason when /usr/bin/chromium is absent (``make system-deps`` installs it)."""
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("FJJ_CHROMIUM", "/usr/bin/chromium"))
+AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Playwright's sync API runs an event loop in this thread: Django's ORM calls made by the test
+# itself (factories, services.perform) would otherwise be refused as "async unsafe".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip(f"navigateur absent : {CHROMIUM} (installez le paquet Debian chromium : make system-deps)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("le paquet Python playwright n'est pas installé (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class Axe:
+    """Runs axe-core on the current page; keeps every result so that one walk reports all pages."""
+
+    def __init__(self, page):
+        self.page = page
+        self.pages: list[str] = []
+        self.blocking: list[str] = []  # serious or critical
+        self.other: list[str] = []
+
+    def check(self, label: str = ""):
+        page = self.page
+        page.wait_for_load_state("load")
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("tags => axe.run(document, {runOnly: tags})", AXE_TAGS)
+        where = f"{label or page.title()} ({page.url})"
+        self.pages.append(where)
+        for v in result["violations"]:
+            targets = "; ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"]) for n in v["nodes"][:5])
+            line = f"[{v['impact']}] {v['id']} — {v['help']} — {where} — {len(v['nodes'])} nœud(s) : {targets}"
+            (self.blocking if v["impact"] in ("serious", "critical") else self.other).append(line)
+
+    def report(self) -> str:
+        return "\n".join([f"axe-core : {len(self.pages)} page(s) vérifiée(s)", *self.pages, "-- violations mineures/modérées :", *self.other, "-- violations graves/critiques :", *self.blocking])
+
+
+@pytest.fixture
+def axe(page):
+    return Axe(page)

@@ -1,0 +1,118 @@
+"""Issue 3, journeys 1–9 walked in a real browser (Debian's Chromium through Playwright) by a demo
+porteur, with axe-core run on every front-office page: zero serious or critical violations.
+
+Staff steps between the porteur's journeys (instruction, committee, payment) go through
+``services.perform`` like the back office would; everything the mayor does is done in the page."""
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import perform
+from fonds.instruction.testing import ready_for_completion
+from fonds.suivi.testing import SIGNED_LIST_PDF
+from tests.factories import PASSWORD, PDF_BYTES, make_campaign, make_commune, make_dossier, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def pdf(name):
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES}
+
+
+def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
+    base = live_server.url
+    campaign = make_campaign()
+    commune = make_commune(population=950, name="Saint-Exemple-sur-Loire")
+    porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Dupont", email="maire@demo.fjj.fr")
+    instructeur, comite, finance = make_user("instructeur"), make_user("comite"), make_user("finance")
+    # a second draft, for journey 6 (withdraw)
+    other = make_dossier(campaign=campaign, commune=commune, porteur=porteur, title="Séjour à retirer")
+
+    # 1. sign in → "Mes dossiers"
+    page.goto(base + reverse("login"))
+    axe.check("connexion")
+    page.fill("input[name=username]", porteur.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/depot/$"))
+    assert page.get_by_role("heading", name=re.compile("Mes dossiers")).first.is_visible()
+    assert "Séjour à retirer" in page.content()
+    axe.check("mes dossiers")
+
+    # 2. build a dossier in six steps
+    page.get_by_role("link", name=re.compile("Nouveau dossier")).click()
+    axe.check("étape projet")
+    start = timezone.localdate() + dt.timedelta(days=60)
+    page.fill("[name=title]", "Rencontre de jeunes à Mutlangen")
+    page.fill("[name=summary]", "Une semaine d'échanges sportifs et culturels entre les jeunes des deux villes.")
+    page.fill("[name=objectives]", "Découvrir la langue et la culture du partenaire.")
+    page.fill("[name=start_date]", start.isoformat())
+    page.fill("[name=end_date]", (start + dt.timedelta(days=8)).isoformat())
+    page.fill("[name=activity_days]", "7")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(re.compile(r"/etapes/partenariat/$"))
+    dossier = Dossier.objects.get(title="Rencontre de jeunes à Mutlangen")
+    axe.check("étape partenariat")
+    page.fill("[name=partner_name]", "Mutlangen")
+    page.select_option("[name=country]", "DE")
+    page.check("input[name=kind][value=twinning]", force=True)
+    page.fill("[name=agreement_date]", "2012-06-01")
+    page.fill("[name=latitude]", "48,8253")
+    page.fill("[name=longitude]", "9,7964")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(re.compile(r"/etapes/participants/$"))
+    axe.check("étape participants")
+    page.fill("[name=youth_ages]", "14, 15, 15, 16, 17, 17, 18, 19")
+    page.fill("[name=leader_ages]", "35, 42")
+    page.fill("[name=youth_fewer_opportunities]", "3")
+    page.fill("[name=youth_first_travel]", "5")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(re.compile(r"/etapes/voyage/$"))
+    axe.check("étape voyage")
+    page.check("input[name=travel_mode][value=train]", force=True)
+    page.check("[name=low_carbon]", force=True)
+    if page.locator("[name=distance_km]").count():
+        page.fill("[name=distance_km]", "850")
+    page.fill("[name=nights]", "8")
+    page.fill("[name=nights_hosted]", "4")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(re.compile(r"/etapes/budget/$"))
+    axe.check("étape budget")
+    page.select_option("[name=depenses-0-category]", "travel")
+    page.fill("[name=depenses-0-amount]", "8000")
+    page.select_option("[name=recettes-0-category]", "own_share")
+    page.fill("[name=recettes-0-amount]", "2000")
+    page.fill("[name=requested_amount]", "6000")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(re.compile(r"/etapes/pieces/$"))
+    axe.check("étape pièces")
+    for kind in ("deliberation", "twinning_agreement", "partner_commitment", "rib"):
+        page.set_input_files(f"input[name={kind}]", pdf(f"{kind}.pdf"))
+    page.get_by_role("button", name=re.compile("continuer|vérifi", re.I)).first.click()
+
+    # 3. check page: E1–E9 and the amount
+    page.wait_for_url(re.compile(r"/verification/$"))
+    html = page.content()
+    for code in [f"E{i}" for i in range(1, 10)]:
+        assert code in html, code
+    assert "€" in html
+    axe.check("vérification")
+
+    # 4. submit after confirmation → confirmation page with the receipt link
+    page.check("[name=confirm]", force=True)
+    page.get_by_role("button", name="Déposer le dossier").click()
+    page.wait_for_url(re.compile(r"/depose/$"))
+    dossier.refresh_from_db()
+    assert dossier.status == "submitted"
+    axe.check("dépôt confirmé")
+    receipt = page.get_by_role("link", name=re.compile("récépissé", re.I)).first
+    with page.expect_download() as download:
+        receipt.click()
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+
+    print(axe.report())
+    assert not axe.blocking, axe.report()
