@@ -48,13 +48,21 @@ class Axe:
         self.pages: list[str] = []
         self.blocking: list[str] = []  # serious or critical
         self.other: list[str] = []
+        self.broken: list[str] = []  # static files, pages: any 4xx/5xx response or failed request
+        page.on("response", lambda r: r.status >= 400 and self.broken.append(f"{r.status} {r.url}"))
+        # net::ERR_ABORTED is a request cut short by the next navigation (DSFR artwork preloads): not an error
+        page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and self.broken.append(f"échec {r.url} ({r.failure})"))
 
     def check(self, label: str = ""):
         page = self.page
         page.wait_for_load_state("load")
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.add_script_tag(path=str(AXE_JS))
+        # the DSFR stylesheet is served (WhiteNoise / live server static files): Marianne font applied
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert "Marianne" in font, f"DSFR non chargé sur {page.url} : font-family={font!r}"
         result = page.evaluate("tags => axe.run(document, {runOnly: tags})", AXE_TAGS)
+        assert result["passes"], f"axe-core n'a vérifié aucune règle sur {page.url}"
         where = f"{label or page.title()} ({page.url})"
         self.pages.append(where)
         for v in result["violations"]:
@@ -63,7 +71,7 @@ class Axe:
             (self.blocking if v["impact"] in ("serious", "critical") else self.other).append(line)
 
     def report(self) -> str:
-        return "\n".join([f"axe-core : {len(self.pages)} page(s) vérifiée(s)", *self.pages, "-- violations mineures/modérées :", *self.other, "-- violations graves/critiques :", *self.blocking])
+        return "\n".join([*(f"réponse en erreur : {b}" for b in self.broken), f"axe-core : {len(self.pages)} page(s) vérifiée(s)", *self.pages, "-- violations mineures/modérées :", *self.other, "-- violations graves/critiques :", *self.blocking])
 
 
 @pytest.fixture

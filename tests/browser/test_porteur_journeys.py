@@ -4,6 +4,7 @@ porteur, with axe-core run on every front-office page: zero serious or critical 
 Staff steps between the porteur's journeys (instruction, committee, payment) go through
 ``services.perform`` like the back office would; everything the mayor does is done in the page."""
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -13,14 +14,26 @@ from django.utils import timezone
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
-from fonds.suivi.testing import SIGNED_LIST_PDF
-from tests.factories import PASSWORD, PDF_BYTES, make_campaign, make_commune, make_dossier, make_user
+from pypdf import PdfWriter
+
+from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _one_page_pdf() -> bytes:
+    """A well-formed one-page PDF (pypdf reads it without a warning)."""
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _one_page_pdf()
+
+
 def pdf(name):
-    return {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
 def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
@@ -114,5 +127,114 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
         receipt.click()
     assert download.value.path().read_bytes().startswith(b"%PDF")
 
+    # 5. answer a correction request (the instructor's side through perform)
+    perform(dossier, "start_instruction", by=instructeur)
+    perform(dossier, "request_corrections", by=instructeur, motivation="Précisez l'âge des accompagnateurs et joignez un RIB lisible.",
+            data={"fields": ["leader_ages"], "documents": ["rib"]})
+    page.goto(base + reverse("depot:my-dossiers"))
+    axe.check("mes dossiers (corrections demandées)")
+    page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
+    axe.check("suivi du dossier (corrections demandées)")
+    page.get_by_role("link", name="Demande de corrections de l'instructeur").click()
+    page.wait_for_url(re.compile(r"/corrections/$"))
+    assert "Précisez l'âge des accompagnateurs" in page.content()
+    axe.check("corrections")
+    page.get_by_role("link", name=re.compile("Corriger dans l'étape")).first.click()
+    page.wait_for_url(re.compile(r"/etapes/participants/"))
+    axe.check("étape participants (correction)")
+    page.fill("[name=leader_ages]", "36, 42")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    page.wait_for_load_state("load")
+    page.goto(base + reverse("depot:step", args=[dossier.pk, "pieces"]))
+    page.set_input_files("input[name=rib]", pdf("rib-lisible.pdf"))
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    page.wait_for_load_state("load")
+    axe.check("étape pièces (correction)")
+    page.goto(base + reverse("suivi:corrections", args=[dossier.pk]))
+    if page.locator("[name=message]").count():
+        page.fill("[name=message]", "Âges corrigés et RIB remplacé.")
+    page.check("[name=confirm]", force=True)
+    page.get_by_role("button", name="Renvoyer le dossier corrigé").click()
+    page.wait_for_load_state("load")
+    dossier.refresh_from_db()
+    assert dossier.status == "in_instruction" and dossier.leader_ages == [36, 42]
+    axe.check("après renvoi des corrections")
+
+    # 6. withdraw the second dossier (confirmation, motivation optional)
+    page.goto(base + reverse("suivi:dossier", args=[other.pk]))
+    page.get_by_role("link", name="Retirer le dossier").click()
+    page.wait_for_url(re.compile(r"/retrait/$"))
+    axe.check("retrait")
+    page.check("[name=confirm]", force=True)
+    page.get_by_role("button", name="Retirer définitivement le dossier").click()
+    page.wait_for_load_state("load")
+    other.refresh_from_db()
+    assert other.status == "withdrawn"
+    axe.check("après retrait")
+
+    # 7. accept the convention (instruction, committee through perform)
+    opinion = ready_for_completion(dossier, by=instructeur)
+    perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
+    perform(dossier, "schedule", by=instructeur)
+    perform(dossier, "approve", by=comite, data={"amount": "5000.00"})
+    dossier.refresh_from_db()
+    assert dossier.status == "approved"
+    page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
+    axe.check("suivi du dossier (accordé)")
+    page.get_by_role("link", name=re.compile("Convention attributive")).click()
+    page.wait_for_url(re.compile(r"/convention/$"))
+    axe.check("convention")
+    page.fill("[name=signatory_name]", "Marie Dupont")
+    page.check("[name=accept]", force=True)
+    page.get_by_role("button", name="Accepter la convention").click()
+    page.wait_for_load_state("load")
+    dossier.refresh_from_db()
+    assert dossier.status == "agreement_signed"
+    axe.check("convention acceptée")
+
+    # 8. final report (advance paid by finance through perform)
+    perform(dossier, "pay_advance", by=finance)
+    page.goto(base + reverse("suivi:report", args=[dossier.pk]))
+    axe.check("rapport final (premier brouillon)")
+    page.fill("[name=activity_report]", "Huit jeunes ont passé une semaine à Mutlangen : sport, langue, visites.")
+    page.set_input_files("input[name=participant_list]", pdf("liste-signee.pdf"))
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("heading", name="Aperçu du solde").is_visible()
+    assert "Solde à verser à la commune" in page.content() or "Trop-perçu à reverser" in page.content()
+    axe.check("rapport final (solde)")
+    page.get_by_role("link", name="Déposer le rapport final").click()
+    page.wait_for_url(re.compile(r"/rapport/deposer/$"))
+    axe.check("dépôt du rapport")
+    page.check("[name=confirm]", force=True)
+    page.get_by_role("button", name="Déposer le rapport final").click()
+    page.wait_for_load_state("load")
+    dossier.refresh_from_db()
+    assert dossier.status == "report_submitted"
+    axe.check("rapport déposé")
+
+    # 9. timeline from the audit events; letters and PDFs downloadable
+    page.goto(base + reverse("suivi:timeline", args=[dossier.pk]))
+    html = page.content()
+    for label in ("Convention", "Rapport"):
+        assert label in html, label
+    axe.check("historique")
+    links = page.locator("main a[href*='/documents/'], main a[href*='/pieces/'], main a[href*='liste-participants']")
+    hrefs = sorted({links.nth(i).get_attribute("href") for i in range(links.count())})
+    assert len(hrefs) >= 6, hrefs  # receipt, convention, 4+ uploaded pieces, participant list
+    for href in hrefs:
+        response = page.request.get(base + href)
+        assert response.status == 200, href
+        assert response.body()[:4] == b"%PDF", href
+
     print(axe.report())
+    assert not axe.broken, axe.report()
     assert not axe.blocking, axe.report()
+
+
+def test_axe_flags_a_serious_violation(page, axe):
+    """The harness itself: an image without alternative text in an untitled page is reported as blocking."""
+    page.set_content('<html lang="fr"><head><title>t</title><style>body{font-family:Marianne}</style></head>'
+                     '<body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>')
+    axe.check("page de contrôle")
+    assert any("image-alt" in line for line in axe.blocking), axe.report()
