@@ -12,23 +12,31 @@ AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-# Playwright's sync API runs an event loop in this thread: Django's ORM calls made by the test
-# itself (factories, services.perform) would otherwise be refused as "async unsafe".
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser per module, closed before the rest of the suite runs: Playwright's sync API
+    keeps an event loop in this thread, during which Django refuses ORM calls as "async unsafe"
+    unless DJANGO_ALLOW_ASYNC_UNSAFE is set — set only while the browser is open."""
     if not CHROMIUM.exists():
         pytest.skip(f"navigateur absent : {CHROMIUM} (installez le paquet Debian chromium : make system-deps)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("le paquet Python playwright n'est pas installé (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -48,8 +56,9 @@ class Axe:
         self.pages: list[str] = []
         self.blocking: list[str] = []  # serious or critical
         self.other: list[str] = []
-        self.broken: list[str] = []  # static files, pages: any 4xx/5xx response or failed request
-        page.on("response", lambda r: r.status >= 400 and self.broken.append(f"{r.status} {r.url}"))
+        self.broken: list[str] = []  # pages and static files answering 4xx/5xx, failed requests
+        # (a form re-rendered with its errors may answer a POST with 400: only GETs count)
+        page.on("response", lambda r: r.status >= 400 and r.request.method == "GET" and self.broken.append(f"{r.status} {r.url}"))
         # net::ERR_ABORTED is a request cut short by the next navigation (DSFR artwork preloads): not an error
         page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and self.broken.append(f"échec {r.url} ({r.failure})"))
 

@@ -53,7 +53,9 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     page.locator("main button[type=submit]").click()
     page.wait_for_url(re.compile(r"/depot/$"))
     assert page.get_by_role("heading", name=re.compile("Mes dossiers")).first.is_visible()
-    assert "Séjour à retirer" in page.content()
+    html = page.content()
+    for text in ("Séjour à retirer", "Action attendue de votre part", "Échéance"):
+        assert text in html, text
     axe.check("mes dossiers")
 
     # 2. build a dossier in six steps
@@ -112,10 +114,17 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     html = page.content()
     for code in [f"E{i}" for i in range(1, 10)]:
         assert code in html, code
-    assert "€" in html
+    for text in ("Voyage (T)", "Séjour (S)", "Organisation (O)", "Total de la formule", "Plafond du fonds", "€"):
+        assert text in html, text
     axe.check("vérification")
 
     # 4. submit after confirmation → confirmation page with the receipt link
+    page.get_by_role("button", name="Déposer le dossier").click()  # not confirmed: refused in French
+    page.wait_for_load_state("load")
+    assert "Cochez la case de confirmation pour déposer le dossier." in page.content()
+    dossier.refresh_from_db()
+    assert dossier.status == "draft"
+    axe.check("vérification (confirmation manquante)")
     page.check("[name=confirm]", force=True)
     page.get_by_role("button", name="Déposer le dossier").click()
     page.wait_for_url(re.compile(r"/depose/$"))
@@ -216,7 +225,8 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     # 9. timeline from the audit events; letters and PDFs downloadable
     page.goto(base + reverse("suivi:timeline", args=[dossier.pk]))
     html = page.content()
-    for label in ("Convention", "Rapport"):
+    for label in ("Dossier déposé", "Corrections demandées", "Dossier corrigé renvoyé", "Subvention accordée",
+                  "Convention acceptée", "Avance versée", "Rapport final déposé"):
         assert label in html, label
     axe.check("historique")
     links = page.locator("main a[href*='/documents/'], main a[href*='/pieces/'], main a[href*='liste-participants']")
