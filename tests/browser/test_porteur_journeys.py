@@ -10,15 +10,14 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
-from pypdf import PdfWriter
-
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 
 def _one_page_pdf() -> bytes:
@@ -36,6 +35,7 @@ def pdf(name):
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
+@pytest.mark.django_db(transaction=True)  # the live server's thread sees the test's data
 def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     base = live_server.url
     campaign = make_campaign()
