@@ -16,6 +16,8 @@ from dsfr.forms import DsfrBaseForm
 from fonds.dossiers.models import BudgetLine, Document, TravelMode
 from fonds.referentiel.models import Jumelage
 
+from fonds.web.widgets import FastSelect
+
 from .countries import PARTNER_COUNTRIES
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -101,6 +103,7 @@ class PartnershipForm(DsfrBaseForm):
     country = forms.ChoiceField(
         label="Pays de la ville partenaire",
         choices=[("", "Choisissez un pays"), *PARTNER_COUNTRIES],
+        widget=FastSelect,
         help_text="La ville partenaire doit être située hors de France.",
         error_messages={"required": "Choisissez le pays de la ville partenaire.", "invalid_choice": "Choisissez un pays de la liste (la France n'en fait pas partie)."},
     )
@@ -265,7 +268,7 @@ INCOME_CATEGORIES = [(c.value, c.label) for c in (BudgetLine.Category.OWN_SHARE,
 
 class _LineForm(DsfrBaseForm):
     kind = ""
-    category = forms.ChoiceField(label="Catégorie", required=False)
+    category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
     label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200)
     amount = EuroField(
         label="Montant (€)",
@@ -294,13 +297,13 @@ class _LineForm(DsfrBaseForm):
 
 class ExpenseLineForm(_LineForm):
     kind = BudgetLine.Kind.EXPENSE
-    category = forms.ChoiceField(label="Catégorie de dépense", required=False, choices=[("", "Choisissez"), *EXPENSE_CATEGORIES])
+    category = forms.ChoiceField(label="Catégorie de dépense", required=False, choices=[("", "Choisissez"), *EXPENSE_CATEGORIES], widget=FastSelect)
     eligible = forms.BooleanField(label="Dépense éligible", required=False, initial=True, help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).")
 
 
 class IncomeLineForm(_LineForm):
     kind = BudgetLine.Kind.INCOME
-    category = forms.ChoiceField(label="Origine de la recette", required=False, choices=[("", "Choisissez"), *INCOME_CATEGORIES])
+    category = forms.ChoiceField(label="Origine de la recette", required=False, choices=[("", "Choisissez"), *INCOME_CATEGORIES], widget=FastSelect)
 
 
 class _BaseLineFormSet(forms.BaseFormSet):
