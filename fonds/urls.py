@@ -7,5 +7,9 @@ urlpatterns = [
     path("depot/", include("fonds.depot.urls")),
     path("suivi/", include("fonds.suivi.urls")),
     path("instruction/", include("fonds.instruction.urls")),
+    path("comite/", include("fonds.comite.urls")),
+    path("paiements/", include("fonds.payments.urls")),
+    path("controle/", include("fonds.reporting.urls")),
+    path("", include("fonds.ops.urls")),
     path("", include("fonds.web.urls")),
 ]

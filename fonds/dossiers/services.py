@@ -106,30 +106,51 @@ def available_transitions(dossier: Dossier, user) -> list[dict]:
 
 # ---- per-transition preparation: conditions and data the règlement adds ----------------------
 # A preparer receives (dossier, by, data) inside the transaction, may raise TransitionRefused,
-# and returns the keyword arguments for the transition method (also written to the audit payload).
+# and returns keyword arguments for the transition method (also written to the audit payload).
+# Several stages may register for the same transition: they run by ``order`` (lower first, then
+# registration order); ``data`` is shared, so an earlier preparer may complete it for a later one;
+# returned kwargs are merged, later ones winning. ``data["motivation"]`` holds perform's motivation.
+#
+# After-hooks run once the transition is saved, in the same transaction, before the audit event:
+# ``(dossier, by, kwargs, motivation)``; they may add to ``kwargs`` (written to the audit payload).
 
 Preparer = Callable[[Dossier, object, dict], dict]
-PREPARERS: dict[str, Preparer] = {}
+PREPARERS: dict[str, list[tuple[int, Preparer]]] = {}
+AFTER: dict[str, list[tuple[int, Callable]]] = {}
 
 
-def preparer(name: str):
+def _register(table: dict, name: str, func, order: int) -> None:
+    if name not in TRANSITIONS:
+        raise KeyError(f"unknown transition {name!r}")
+    hooks = table.setdefault(name, [])
+    if any(f is func for _, f in hooks):
+        return  # idempotent: AppConfig.ready() may run twice in tests
+    hooks.append((order, func))
+    hooks.sort(key=lambda pair: pair[0])  # stable: same order keeps registration order
+
+
+def preparer(name: str, *, order: int = 50):
     def register(func: Preparer) -> Preparer:
-        PREPARERS[name] = func
+        _register(PREPARERS, name, func, order)
         return func
 
     return register
 
 
-# After-hooks run once the transition is saved, in the same transaction, before the audit event.
-AFTER: dict[str, Callable] = {}
-
-
-def after(name: str):
+def after(name: str, *, order: int = 50):
     def register(func):
-        AFTER[name] = func
+        _register(AFTER, name, func, order)
         return func
 
     return register
+
+
+def preparers_for(name: str) -> list[Preparer]:
+    return [f for _, f in PREPARERS.get(name, [])]
+
+
+def after_hooks_for(name: str) -> list[Callable]:
+    return [f for _, f in AFTER.get(name, [])]
 
 
 @after("request_corrections")
@@ -268,12 +289,14 @@ def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "",
                 raise TransitionRefused("role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier.")
             if custom["needs_motivation"] and not motivation:
                 raise TransitionRefused("motivation", f"« {custom['label']} » exige une motivation écrite.")
-            prepare = PREPARERS.get(name)
-            kwargs = prepare(locked, by, data) if prepare else {}
+            data.setdefault("motivation", motivation)
+            kwargs = {}
+            for prepare in preparers_for(name):
+                kwargs.update(prepare(locked, by, data) or {})
             getattr(locked, name)(by=by, motivation=motivation, **kwargs)
             locked.save()
-            if name in AFTER:
-                AFTER[name](locked, by, kwargs, motivation)
+            for hook in after_hooks_for(name):
+                hook(locked, by, kwargs, motivation)
             audit.append(
                 name,
                 actor=by,

@@ -1,5 +1,6 @@
-"""The instruction's conditions on dossier transitions, as preparers chained in front of the
-ones ``fonds/dossiers/services.py`` already registers (installed by ``InstructionConfig.ready``).
+"""The instruction's conditions on dossier transitions, as preparers registered with ``order=10``
+so they run before the ones ``fonds/dossiers/services.py`` registers (installed by
+``InstructionConfig.ready``).
 
 * Conflict of interest — for every transition an instructor fires on a dossier
   (``services.CONFLICT_GUARDED``): an instructor who declared a link with the dossier's commune is
@@ -9,7 +10,7 @@ ones ``fonds/dossiers/services.py`` already registers (installed by ``Instructio
 * ``complete_instruction`` — eligibility verdicts of the latest stored run all pass or are
   overridden; every criterion of the grid scored (automatic ones computed now if missing); an
   opinion (``data["opinion"]``) that is the grid's suggestion, or else a motivation
-  (``data["opinion_motivation"]``; preparers do not receive ``perform``'s motivation). The
+  (``data["opinion_motivation"]``, else ``perform``'s motivation). The
   proposed amount is ``data["proposed_amount"]`` when given, else the current proposal, else the
   formula's. The grid, the overrides and the amount go to the audit payload.
 """
@@ -21,14 +22,11 @@ from fonds.dossiers.services import TransitionRefused
 from . import grid
 from . import services as instruction
 
-MARK = "_fjj_instruction_guard"
-
-
-def _completion(dossier, by, data) -> tuple[dict, dict]:
-    """Check the conditions of ``complete_instruction``: ``(data for the original preparer, extra kwargs)``."""
+def _completion(dossier, by, data) -> dict:
+    """Check the conditions of ``complete_instruction``; complete ``data`` for the core preparer
+    (the proposed amount) and return the extra kwargs for the audit payload."""
     from .amount import grant_for_dossier
 
-    data = dict(data)
     problems, rules = [], []
     view = instruction.eligibility_view(dossier)
     if view.run is None:
@@ -71,29 +69,21 @@ def _completion(dossier, by, data) -> tuple[dict, dict]:
         else:
             data["proposed_amount"] = grant_for_dossier(dossier).grant
             extra["amount_proposal"] = None
-    return data, extra
+    return extra
 
 
-def _guard(name: str, previous):
-    def guarded(dossier, by, data):
-        if by is not None:
-            instruction.check_no_conflict(by, dossier)
-        extra = {}
-        if name == "complete_instruction":
-            data, extra = _completion(dossier, by, data)
-        out = previous(dossier, by, data) if previous else {}
-        return {**extra, **out}
+def _conflict_guard(dossier, by, data):
+    if by is not None:
+        instruction.check_no_conflict(by, dossier)
+    return {}
 
-    guarded.__name__ = f"instruction_guard_{name}"
-    guarded.previous = previous
-    setattr(guarded, MARK, True)
-    return guarded
+
+def _completion_guard(dossier, by, data):
+    return _completion(dossier, by, data)
 
 
 def install() -> None:
-    """Chain the guards in front of the registered preparers (idempotent)."""
+    """Register the guards in front of the core preparers (idempotent)."""
     for name in instruction.CONFLICT_GUARDED:
-        current = dossier_services.PREPARERS.get(name)
-        if getattr(current, MARK, False):
-            continue
-        dossier_services.PREPARERS[name] = _guard(name, current)
+        dossier_services.preparer(name, order=10)(_conflict_guard)
+    dossier_services.preparer("complete_instruction", order=20)(_completion_guard)

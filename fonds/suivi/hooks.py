@@ -1,8 +1,7 @@
 """Preparers and after-hooks of the transitions the front office drives after submission.
 
-Imported once from ``SuiviConfig.ready()``. Registration *composes* with a hook another stage may
-already have registered for the same transition (``services.AFTER`` / ``PREPARERS`` are plain
-dicts holding one function per name): both run, the earlier one first.
+Registered from ``SuiviConfig.ready()`` with ``services.preparer`` / ``services.after``; other
+stages' hooks on the same transitions run beside them (each transition holds a list).
 
 * ``accept_agreement``: the mayor's name and the SHA-256 of the convention they read are required;
   the hash must be the one of the current convention, else the convention changed since it was
@@ -20,33 +19,6 @@ from fonds.dossiers import services
 from fonds.dossiers.services import TransitionRefused
 
 MAX_NAME = 150
-
-
-def _register_preparer(name: str, func) -> None:
-    previous = services.PREPARERS.get(name)
-    if previous is None or previous is func:
-        services.PREPARERS[name] = func
-        return
-
-    def both(dossier, by, data):
-        return {**previous(dossier, by, data), **func(dossier, by, data)}
-
-    both.__wrapped__ = func
-    services.PREPARERS[name] = both
-
-
-def _register_after(name: str, func) -> None:
-    previous = services.AFTER.get(name)
-    if previous is None or previous is func:
-        services.AFTER[name] = func
-        return
-
-    def both(dossier, by, kwargs, motivation):
-        previous(dossier, by, kwargs, motivation)
-        func(dossier, by, kwargs, motivation)
-
-    both.__wrapped__ = func
-    services.AFTER[name] = both
 
 
 # ---- the convention ----------------------------------------------------------------------------
@@ -114,19 +86,10 @@ def freeze_report(dossier, by, kwargs, motivation):
     FinalReport.objects.filter(dossier=dossier, submitted_at__isnull=True).update(submitted_at=timezone.now())
 
 
-_registered: set[tuple[str, str]] = set()
-
-
 def register() -> None:
     """Register the hooks of this module (idempotent)."""
-    for kind, name, func in (
-        ("preparer", "accept_agreement", prepare_accept_agreement),
-        ("preparer", "submit_report", prepare_submit_report),
-        ("after", "approve", queue_convention),
-        ("after", "promote", queue_convention),
-        ("after", "submit_report", freeze_report),
-    ):
-        if (kind, name) in _registered:
-            continue
-        (_register_preparer if kind == "preparer" else _register_after)(name, func)
-        _registered.add((kind, name))
+    services.preparer("accept_agreement")(prepare_accept_agreement)
+    services.preparer("submit_report")(prepare_submit_report)
+    services.after("approve")(queue_convention)
+    services.after("promote")(queue_convention)
+    services.after("submit_report")(freeze_report)

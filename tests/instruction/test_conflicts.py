@@ -2,7 +2,7 @@
 import pytest
 
 from fonds.audit.models import AuditEvent
-from fonds.dossiers.services import PREPARERS, TransitionRefused, perform
+from fonds.dossiers.services import TransitionRefused, perform, preparers_for
 from fonds.dossiers.states import Status
 from fonds.eligibilite.models import EligibilityRun
 from fonds.instruction import hooks, services
@@ -71,13 +71,15 @@ def test_conflict_of_interest_instructor_refused_reopen_and_services(world, link
     assert "reopen_instruction" in [a["name"] for a in services.instruction_actions(world["dossier"], world["instructeur"])]
 
 
-def test_guards_are_installed_once_and_chain_the_existing_preparers():
+def test_guards_are_installed_once_and_run_before_the_core_preparers():
     hooks.install()
-    guard = PREPARERS["start_instruction"]
-    assert getattr(guard, hooks.MARK) and guard.previous.__name__ == "_prepare_start_instruction"
-    assert PREPARERS["complete_instruction"].previous.__name__ == "_prepare_complete"
-    assert PREPARERS["request_corrections"].previous.__name__ == "_prepare_corrections"
-    assert not getattr(guard.previous, hooks.MARK, False)
+    hooks.install()
+    start = preparers_for("start_instruction")
+    assert start.count(hooks._conflict_guard) == 1 and start.index(hooks._conflict_guard) == 0
+    assert start[-1].__name__ == "_prepare_start_instruction"
+    complete = [f.__name__ for f in preparers_for("complete_instruction")]
+    assert complete == ["_conflict_guard", "_completion_guard", "_prepare_complete"]
+    assert [f.__name__ for f in preparers_for("request_corrections")] == ["_conflict_guard", "_prepare_corrections"]
 
 
 def test_conflict_declaration_only_by_instructors(world):

@@ -1,0 +1,2 @@
+"""Comité d'attribution — models."""
+from django.db import models  # noqa: F401

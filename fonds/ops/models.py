@@ -1,0 +1,2 @@
+"""Exploitation — models."""
+from django.db import models  # noqa: F401

@@ -1,0 +1,2 @@
+"""Paiements — models."""
+from django.db import models  # noqa: F401

@@ -1,0 +1,2 @@
+"""Contrôle et exports — models."""
+from django.db import models  # noqa: F401
