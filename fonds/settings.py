@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fonds.ops.logging.RequestLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -173,6 +174,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
+    "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
 }
 
 # --- API -------------------------------------------------------------------------------------
@@ -203,13 +205,26 @@ FJJ_INVITATION_DAYS = int(os.environ.get("FJJ_INVITATION_DAYS", "7"))
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
 
+# Structured logs: one JSON line per request and per task in production (FJJ_LOG_FORMAT=json, the
+# default when FJJ_DEBUG=0); IBANs and secrets masked by a filter on every handler (fonds/ops/logging.py).
+LOG_FORMAT = os.environ.get("FJJ_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "fonds.ops.logging.RedactFilter"}},
+    "formatters": {
+        "json": {"()": "fonds.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("FJJ_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"level": "WARNING"},  # fonds.request logs every request already
+        "fonds.request": {"level": os.environ.get("FJJ_REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
+FJJ_HEARTBEAT_MAX_AGE = int(os.environ.get("FJJ_HEARTBEAT_MAX_AGE", "180"))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

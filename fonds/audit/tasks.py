@@ -23,6 +23,11 @@ def verify_chain() -> dict:
         logger.info("%s Empreinte de tête : %s (%.2f s).", describe(result), result.last_hash, seconds)
     else:
         logger.error("%s", describe(result))
+    from fonds.ops.models import ChainCheck
+
+    ChainCheck.objects.create(
+        ok=result.ok, count=result.count, first_bad_seq=result.first_bad_seq, reason=result.reason or "", last_hash=result.last_hash or "", seconds=seconds
+    )
     return {
         "ok": result.ok,
         "count": result.count,

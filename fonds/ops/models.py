@@ -1,2 +1,38 @@
-"""Exploitation — models."""
-from django.db import models  # noqa: F401
+"""Operational records: worker heartbeats and audit-chain verification results.
+
+Neither is business data: they are not audited (a heartbeat a minute would drown the trail) and
+may be pruned; the health endpoint (``fonds.ops.health``) reads them.
+"""
+from django.db import models
+
+
+class Heartbeat(models.Model):
+    """The last time a Celery worker ran the heartbeat task (one row per worker host)."""
+
+    worker = models.CharField("worker", max_length=200, unique=True)
+    at = models.DateTimeField("dernier battement")
+
+    class Meta:
+        verbose_name = "battement de worker"
+        verbose_name_plural = "battements de workers"
+
+    def __str__(self):
+        return f"{self.worker} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ChainCheck(models.Model):
+    """One full verification of the audit chain (the daily beat task, or ``verify_audit``)."""
+
+    at = models.DateTimeField("vérifiée le", auto_now_add=True)
+    ok = models.BooleanField("chaîne intègre")
+    count = models.BigIntegerField("événements vérifiés")
+    first_bad_seq = models.BigIntegerField("première séquence fautive", null=True, blank=True)
+    reason = models.TextField("motif", blank=True)
+    last_hash = models.CharField("empreinte de tête", max_length=64, blank=True)
+    seconds = models.FloatField("durée (s)")
+
+    class Meta:
+        verbose_name = "vérification de la chaîne d'audit"
+        verbose_name_plural = "vérifications de la chaîne d'audit"
+        ordering = ["-at", "-id"]
+        get_latest_by = "at"

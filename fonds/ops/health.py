@@ -1,0 +1,95 @@
+"""What the health endpoint checks: database, broker, worker heartbeat, audit chain.
+
+Each check returns ``{"ok": bool, ...details}``; none raises. Cheap enough to be polled every few
+seconds by a load balancer: the audit-chain check compares the head row with the last event (two
+indexed reads) and reports the last *full* verification (the daily beat task) — it never walks
+the chain itself.
+"""
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+
+def _eager() -> bool:
+    from fonds.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def check_database() -> dict:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 — reported, not raised
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connection.vendor, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def check_broker(timeout: float = 2.0) -> dict:
+    from kombu import Connection
+
+    url = settings.CELERY_BROKER_URL
+    scheme = url.split("://", 1)[0]
+    if _eager():
+        return {"ok": True, "transport": scheme, "eager": True}
+    started = time.perf_counter()
+    try:
+        with Connection(url, connect_timeout=timeout, transport_options={"max_retries": 0}) as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "transport": scheme, "error": type(exc).__name__}
+    return {"ok": True, "transport": scheme, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def check_workers() -> dict:
+    from .models import Heartbeat
+
+    if _eager():
+        return {"ok": True, "eager": True}
+    max_age = settings.FJJ_HEARTBEAT_MAX_AGE
+    beats = list(Heartbeat.objects.order_by("-at").values_list("worker", "at")[:20])
+    now = timezone.now()
+    alive = [w for w, at in beats if (now - at).total_seconds() <= max_age]
+    last = beats[0][1] if beats else None
+    return {
+        "ok": bool(alive),
+        "alive": len(alive),
+        "last_heartbeat": last.isoformat() if last else None,
+        "max_age_seconds": max_age,
+    }
+
+
+def check_audit_chain() -> dict:
+    from fonds.audit.models import AuditEvent, ChainHead
+
+    from .models import ChainCheck
+
+    head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, None)
+    head_ok = head is not None and (head[0] == last[0]) and (last[1] is None or head[1] == last[1])
+    latest = ChainCheck.objects.order_by("-at", "-id").first()
+    result = {"ok": head_ok and (latest is None or latest.ok), "head_seq": head[0] if head else None, "head_matches_last_event": head_ok}
+    if latest is not None:
+        result["last_full_check"] = {"at": latest.at.isoformat(), "ok": latest.ok, "count": latest.count, "first_bad_seq": latest.first_bad_seq}
+    else:
+        result["last_full_check"] = None
+    return result
+
+
+CHECKS = {"database": check_database, "broker": check_broker, "workers": check_workers, "audit_chain": check_audit_chain}
+
+
+def report() -> dict:
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # noqa: BLE001 — a failing check is a red light, never a 500
+            results[name] = {"ok": False, "error": type(exc).__name__}
+    return {"ok": all(r["ok"] for r in results.values()), "checks": results, "at": timezone.now().isoformat()}

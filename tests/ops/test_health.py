@@ -1,0 +1,81 @@
+"""The health endpoint: database, broker, worker heartbeat, audit chain — 200 or 503, never a 500."""
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from fonds.audit import chain
+from fonds.ops import health
+from fonds.ops.models import ChainCheck, Heartbeat
+from fonds.ops.tasks import heartbeat
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def not_eager():
+    from fonds.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_health_ok_in_the_embedded_profile(client):
+    chain.append("test_event", payload={"n": 1})
+    response = client.get("/sante/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["ok"] is True
+    assert set(data["checks"]) == {"database", "broker", "workers", "audit_chain"}
+    assert data["checks"]["audit_chain"]["head_matches_last_event"] is True
+
+
+def test_health_is_public_and_shows_no_personal_data(client):
+    body = client.get("/sante/").content.decode()
+    assert "@" not in body and "iban" not in body.lower()
+
+
+def test_worker_without_heartbeat_is_reported_down(client, not_eager):
+    data = health.check_workers()
+    assert data["ok"] is False and data["alive"] == 0
+
+
+def test_worker_heartbeat_fresh_then_stale(settings, not_eager):
+    heartbeat.apply()
+    assert health.check_workers()["ok"] is True
+    Heartbeat.objects.update(at=timezone.now() - dt.timedelta(seconds=settings.FJJ_HEARTBEAT_MAX_AGE + 1))
+    assert health.check_workers()["ok"] is False
+
+
+def test_broker_down_gives_503_not_500(client, settings, not_eager):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    heartbeat.apply()
+    response = client.get("/sante/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_failed_full_verification_turns_the_chain_red(client):
+    ChainCheck.objects.create(ok=False, count=10, first_bad_seq=7, reason="empreinte", last_hash="", seconds=0.1)
+    data = client.get("/sante/").json()
+    assert data["checks"]["audit_chain"]["ok"] is False
+    assert data["checks"]["audit_chain"]["last_full_check"]["first_bad_seq"] == 7
+
+
+def test_daily_verification_is_recorded():
+    from fonds.audit.tasks import verify_chain
+
+    chain.append("test_event", payload={"n": 1})
+    verify_chain.apply()
+    check = ChainCheck.objects.latest()
+    assert check.ok and check.count >= 1
+
+
+def test_a_crashing_check_is_a_red_light(monkeypatch):
+    monkeypatch.setitem(health.CHECKS, "database", lambda: 1 / 0)
+    data = health.report()
+    assert data["ok"] is False and data["checks"]["database"] == {"ok": False, "error": "ZeroDivisionError"}
+    json.dumps(data)
