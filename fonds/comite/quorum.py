@@ -1,0 +1,140 @@
+"""Quorum and tally of the comité, as pure functions (no database, no Django model).
+
+Quorum (règlement "Committee", CRPA R133-10 and R133-12), computed per agenda item:
+
+* the *eligible* members are the session's members minus those recused on that dossier;
+* a member counts when present, or when *represented*: absent, having given a proxy to a holder
+  who is present and not recused on that dossier (the holder cannot vote for anyone on a dossier
+  whose deliberation they may not follow);
+* quorum reached ⇔ counted × 1 ≥ fraction × eligible (fraction ``0.5`` by default: "half the
+  members present or represented"), with at least one eligible member; a session that follows an
+  adjourned one (``needs_quorum=False``) always has it.
+
+Tally: adopted with a majority of votes cast (pour > contre; abstentions are not votes cast);
+on a tie (pour = contre > 0) the chair's own vote decides (pour → adopted, contre → not adopted,
+abstention or no vote → not adopted). All abstentions: not adopted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Hashable, Iterable, Mapping
+
+POUR, CONTRE, ABSTENTION = "pour", "contre", "abstention"
+CHOICES = (POUR, CONTRE, ABSTENTION)
+
+
+@dataclass(frozen=True)
+class QuorumResult:
+    members: int  # the session's members
+    recused: int  # of them, recused on this dossier
+    eligible: int  # members - recused
+    present: int  # eligible and present
+    represented: int  # eligible, absent, represented by a present, non-recused holder
+    required: Decimal  # fraction × eligible
+    needs_quorum: bool
+    reached: bool
+
+    @property
+    def counted(self) -> int:
+        return self.present + self.represented
+
+    def as_dict(self) -> dict:
+        return {
+            "members": self.members, "recused": self.recused, "eligible": self.eligible, "present": self.present,
+            "represented": self.represented, "required": str(self.required), "needs_quorum": self.needs_quorum, "reached": self.reached,
+        }
+
+    def explanation(self) -> str:
+        if not self.needs_quorum:
+            return "Séance faisant suite à une séance ajournée : aucun quorum n'est requis."
+        text = (
+            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) appelé(s) à délibérer"
+            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins {_fmt(self.required)}"
+        )
+        return text + (" : quorum atteint." if self.reached else " : quorum non atteint.")
+
+
+def _fmt(value: Decimal) -> str:
+    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value.normalize()).replace(".", ",")
+
+
+def quorum(
+    members: Iterable[Hashable],
+    present: Iterable[Hashable],
+    proxies: Mapping[Hashable, Hashable] | None = None,
+    recused: Iterable[Hashable] = (),
+    *,
+    fraction: Decimal | str = Decimal("0.5"),
+    needs_quorum: bool = True,
+) -> QuorumResult:
+    """The quorum of one agenda item. ``proxies`` maps giver → holder; ids of any hashable type."""
+    members = set(members)
+    recused = set(recused) & members
+    eligible = members - recused
+    present = set(present) & members
+    proxies = dict(proxies or {})
+    fraction = Decimal(str(fraction))
+    here = present & eligible
+    represented = {giver for giver, holder in proxies.items() if giver in eligible and giver not in present and holder in here}
+    required = fraction * len(eligible)
+    counted = len(here) + len(represented)
+    reached = (not needs_quorum) or (len(eligible) > 0 and Decimal(counted) >= required)
+    return QuorumResult(
+        members=len(members), recused=len(recused), eligible=len(eligible), present=len(here), represented=len(represented),
+        required=required, needs_quorum=needs_quorum, reached=reached,
+    )
+
+
+@dataclass(frozen=True)
+class TallyResult:
+    pour: int
+    contre: int
+    abstention: int
+    chair_choice: str | None
+    adopted: bool
+    casting_vote: bool  # the chair's vote broke a tie
+
+    @property
+    def cast(self) -> int:
+        """Votes cast (suffrages exprimés): abstentions excluded."""
+        return self.pour + self.contre
+
+    @property
+    def tie(self) -> bool:
+        return self.pour == self.contre and self.pour > 0
+
+    def as_dict(self) -> dict:
+        return {
+            "pour": self.pour, "contre": self.contre, "abstention": self.abstention, "cast": self.cast,
+            "chair_choice": self.chair_choice, "tie": self.tie, "casting_vote": self.casting_vote, "adopted": self.adopted,
+        }
+
+    def explanation(self) -> str:
+        text = f"{self.pour} pour, {self.contre} contre, {self.abstention} abstention(s)"
+        if self.tie:
+            if self.casting_vote:
+                return text + f" : partage des voix, la voix du président ({self.chair_choice}) est prépondérante : " + ("adopté." if self.adopted else "non adopté.")
+            return text + " : partage des voix sans voix prépondérante du président (abstention ou absence de vote) : non adopté."
+        return text + (" : adopté à la majorité des suffrages exprimés." if self.adopted else " : non adopté.")
+
+
+def tally(choices: Iterable[str], chair_choice: str | None = None) -> TallyResult:
+    """Count ``choices`` (pour / contre / abstention); ``chair_choice`` is the chair's own vote."""
+    counts = {POUR: 0, CONTRE: 0, ABSTENTION: 0}
+    for choice in choices:
+        if choice not in counts:
+            raise ValueError(f"vote inconnu : {choice!r}")
+        counts[choice] += 1
+    if chair_choice is not None and chair_choice not in counts:
+        raise ValueError(f"vote inconnu : {chair_choice!r}")
+    pour, contre = counts[POUR], counts[CONTRE]
+    casting = False
+    if pour > contre:
+        adopted = True
+    elif pour < contre or pour == 0:
+        adopted = False
+    else:  # tie with votes cast
+        casting = chair_choice in (POUR, CONTRE)
+        adopted = chair_choice == POUR
+    return TallyResult(pour=pour, contre=contre, abstention=counts[ABSTENTION], chair_choice=chair_choice, adopted=adopted, casting_vote=casting)
