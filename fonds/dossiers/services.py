@@ -265,31 +265,73 @@ def _prepare_settle(dossier, by, data):
 
 
 # ---- perform ------------------------------------------------------------------------------
+# ``perform`` and ``perform_many`` share every step below: the same lock, the same checks, the
+# same preparers and after-hooks, the same audit payload and the same signal.
+
+def _lock(pks):
+    """The dossiers ``pks``, locked (``SELECT … FOR UPDATE``), with their campaign and commune."""
+    return Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk__in=pks)
+
+
+def _check(locked: Dossier | None, name: str, meta: dict, by, motivation: str) -> str:
+    """Visibility, status, role and motivation of ``name`` on ``locked``; the acting role.
+    Raises ``TransitionRefused`` (not_found, status, role, motivation)."""
+    custom = meta["custom"]
+    if locked is None or (by is not None and not can_see(by, locked)):
+        raise TransitionRefused("not_found", "Dossier introuvable.")
+    source = locked.status
+    if source not in meta["sources"]:
+        raise TransitionRefused(
+            "status",
+            f"« {custom['label']} » n'est pas possible : le dossier est « {status_label(source)} ».",
+        )
+    role = acting_role(by, name, locked)
+    if role is None:
+        raise TransitionRefused("role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier.")
+    if custom["needs_motivation"] and not motivation:
+        raise TransitionRefused("motivation", f"« {custom['label']} » exige une motivation écrite.")
+    return role
+
+
+def _initial_data(data: dict | None, motivation: str) -> dict:
+    data = dict(data or {})
+    data.setdefault("motivation", motivation)
+    return data
+
+
+def _audit_entry(name: str, locked: Dossier, by, role: str, source: str, motivation: str, kwargs: dict) -> dict:
+    return dict(
+        action=name,
+        actor=by,
+        role=role,
+        obj=locked,
+        payload={
+            "reference": locked.reference,
+            "from": source,
+            "to": locked.status,
+            "motivation": motivation,
+            "data": {k: v for k, v in kwargs.items()},
+            "rules_version": locked.campaign.rules.version,
+        },
+    )
+
+
+def _signal(locked: Dossier, name: str, by, role: str, source: str, batch=None) -> None:
+    extra = {} if batch is None else {"batch": batch}
+    dossier_transitioned.send(sender=Dossier, dossier=locked, transition=name, by=by, role=role, source=source, target=locked.status, **extra)
+
 
 def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "", data: dict | None = None) -> Dossier:
     """Fire transition ``name`` on ``dossier`` as ``by`` (None = the system)."""
     meta = transition_meta(name)
-    custom = meta["custom"]
     motivation = (motivation or "").strip()
-    data = dict(data or {})
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
     try:
         with transaction.atomic():
-            locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
-            if locked is None or (by is not None and not can_see(by, locked)):
-                raise TransitionRefused("not_found", "Dossier introuvable.")
+            locked = _lock([pk]).first()
+            role = _check(locked, name, meta, by, motivation)
             source = locked.status
-            if source not in meta["sources"]:
-                raise TransitionRefused(
-                    "status",
-                    f"« {custom['label']} » n'est pas possible : le dossier est « {status_label(source)} ».",
-                )
-            role = acting_role(by, name, locked)
-            if role is None:
-                raise TransitionRefused("role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier.")
-            if custom["needs_motivation"] and not motivation:
-                raise TransitionRefused("motivation", f"« {custom['label']} » exige une motivation écrite.")
-            data.setdefault("motivation", motivation)
+            data = _initial_data(data, motivation)
             kwargs = {}
             for prepare in preparers_for(name):
                 kwargs.update(prepare(locked, by, data) or {})
@@ -297,21 +339,8 @@ def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "",
             locked.save()
             for hook in after_hooks_for(name):
                 hook(locked, by, kwargs, motivation)
-            audit.append(
-                name,
-                actor=by,
-                role=role,
-                obj=locked,
-                payload={
-                    "reference": locked.reference,
-                    "from": source,
-                    "to": locked.status,
-                    "motivation": motivation,
-                    "data": {k: v for k, v in kwargs.items()},
-                    "rules_version": locked.campaign.rules.version,
-                },
-            )
-            dossier_transitioned.send(sender=Dossier, dossier=locked, transition=name, by=by, role=role, source=source, target=locked.status)
+            audit.append(**_audit_entry(name, locked, by, role, source, motivation, kwargs))
+            _signal(locked, name, by, role, source)
     except ConcurrentTransition:
         raise TransitionRefused("conflict", "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.")
     if isinstance(dossier, Dossier):
