@@ -175,7 +175,10 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
     "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
+    "expire-recovery-answers-hourly": {"task": "fonds.payments.tasks.expire_recovery_answers", "schedule": 3600},
+    "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": 60},
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("FJJ_BROKER_CONNECTION_TIMEOUT", "4"))
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -202,6 +205,10 @@ SPECTACULAR_SETTINGS = {
 FJJ_FUND_NAME = "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes"
 FJJ_SITE_URL = os.environ.get("FJJ_SITE_URL", "http://127.0.0.1:8000")
 FJJ_INVITATION_DAYS = int(os.environ.get("FJJ_INVITATION_DAYS", "7"))
+# Payments (issue 6): the fund's account, debtor of every SEPA credit transfer (demo defaults)
+FJJ_DEBTOR_NAME = os.environ.get("FJJ_DEBTOR_NAME", "Fonds Jumelages Jeunesse")
+FJJ_DEBTOR_IBAN = os.environ.get("FJJ_DEBTOR_IBAN", "FR7630001007941234567890185")
+FJJ_DEBTOR_BIC = os.environ.get("FJJ_DEBTOR_BIC", "BDFEFRPPCCT")
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
 

@@ -5,3 +5,9 @@ class PaymentsConfig(AppConfig):
     name = "fonds.payments"
     label = "payments"
     verbose_name = "Paiements"
+
+    def ready(self):
+        from . import hooks
+
+        # the advance order after accept_agreement
+        hooks.register()

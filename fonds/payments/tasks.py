@@ -1,0 +1,42 @@
+"""Payments — Celery tasks (idempotent)."""
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def expire_recovery_answers() -> list[str]:
+    """Beat (hourly): recoveries whose 15-day answer period ended become final (règlement deadline table)."""
+    from .services import expire_recovery_answers as expire
+
+    return expire()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def notify_recovery(self, order_id: int) -> int:
+    """Email the recovery notice to the commune's porteurs (the mayor's account); once per recipient."""
+    from django.template.loader import render_to_string
+
+    from fonds.accounts.models import User
+    from fonds.accounts.roles import Role
+    from fonds.depot.notices import send_once
+
+    from .models import PaymentOrder
+
+    order = PaymentOrder.objects.select_related("dossier", "dossier__commune", "dossier__created_by").filter(pk=order_id).first()
+    if order is None:
+        return 0
+    dossier = order.dossier
+    recipients = {dossier.created_by.email} if dossier.created_by_id and dossier.created_by.email else set()
+    recipients |= set(User.objects.filter(commune_id=dossier.commune_id, groups__name=Role.PORTEUR, is_active=True).values_list("email", flat=True))
+    context = {"order": order, "dossier": dossier, "lines": order.breakdown}
+    subject = render_to_string("payments/emails/recovery_notice_subject.txt", context).strip()
+    body = render_to_string("payments/emails/recovery_notice.txt", context)
+    sent = 0
+    try:
+        for to in sorted(r for r in recipients if r):
+            sent += send_once(f"payments-recovery-{order.pk}-{to}", to=to, subject=subject, body=body, dossier=dossier,
+                              audit_action="recovery_notice_sent", audit_payload={"order": order.reference})
+    except Exception as exc:  # mail server down: retry later (send_once never sends twice)
+        raise self.retry(exc=exc)
+    return sent
