@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
 FJJ_FUND_NAME = "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes"
 FJJ_SITE_URL = os.environ.get("FJJ_SITE_URL", "http://127.0.0.1:8000")
 FJJ_INVITATION_DAYS = int(os.environ.get("FJJ_INVITATION_DAYS", "7"))
+# SIRET of the fund (attribuant of the SCDL open data export); no default: never publish a false one
+FJJ_SIRET = os.environ.get("FJJ_SIRET", "")
 # Payments (issue 6): the fund's account, debtor of every SEPA credit transfer (demo defaults)
 FJJ_DEBTOR_NAME = os.environ.get("FJJ_DEBTOR_NAME", "Fonds Jumelages Jeunesse")
 FJJ_DEBTOR_IBAN = os.environ.get("FJJ_DEBTOR_IBAN", "FR7630001007941234567890185")

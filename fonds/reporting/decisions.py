@@ -1,0 +1,210 @@
+"""One row per dossier for the decision exports (CSV, XLSX, ODS) — typed values, streamed.
+
+``columns(qs)`` gives the header (the scoring criteria are those of the campaigns in the
+selection); ``iter_rows(qs, cols)`` yields, in the selection's order, one list of typed values per
+dossier (``str``, ``int``, ``Decimal``, ``datetime.date`` or ``None``). Dossiers are read with a
+streaming cursor and completed chunk by chunk (eligibility, overrides, scores, stage dates from
+the audit events): a handful of queries per ``CHUNK`` dossiers, memory bounded by the chunk.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers.states import Status
+from fonds.eligibilite.models import EligibilityRun, Verdict
+from fonds.eligibilite.rules import REGISTRY
+from fonds.instruction import grid
+from fonds.instruction.filters import REGION_NAMES
+from fonds.instruction.models import EligibilityOverride, Score
+from fonds.referentiel.models import Campaign
+from fonds.referentiel.rules import default_rules
+
+from . import extra_columns
+
+CHUNK = 2000
+STATUS_LABELS = dict(Status.choices)
+RESULT_LABELS = dict(Verdict.Result.choices)
+
+#: stage column → the transitions whose (latest) audit event dates it
+STAGES = [
+    ("date_depot", "Date de dépôt", ("submit",)),
+    ("date_prise_en_instruction", "Date de prise en instruction", ("start_instruction",)),
+    ("date_demande_corrections", "Date de demande de corrections", ("request_corrections",)),
+    ("date_fin_instruction", "Date de fin d'instruction", ("complete_instruction",)),
+    ("date_inscription_comite", "Date d'inscription au comité", ("schedule",)),
+    ("date_decision", "Date de décision", ("approve", "reject", "waitlist", "promote", "declare_ineligible")),
+    ("date_convention", "Date d'acceptation de la convention", ("accept_agreement",)),
+    ("date_avance", "Date de versement de l'avance", ("pay_advance",)),
+    ("date_rapport_final", "Date de dépôt du rapport final", ("submit_report",)),
+    ("date_solde", "Date du solde", ("settle",)),
+    ("date_reversement", "Date du reversement", ("recover",)),
+    ("date_fin", "Date de fin (retrait, caducité, classement)", ("withdraw", "lapse", "expire_corrections")),
+]
+_STAGE_OF = {action: index for index, (_, _, actions) in enumerate(STAGES) for action in actions}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # "text", "int", "decimal", "date"
+
+
+def _eligibility_codes() -> list[str]:
+    return sorted(REGISTRY, key=lambda code: int(code[1:]) if code[1:].isdigit() else 999)
+
+
+def criteria_codes(qs: QuerySet) -> list[tuple[str, str]]:
+    """(code, label) of the scoring criteria of the campaigns in the selection, in grid order."""
+    campaign_ids = set(qs.order_by().values_list("campaign_id", flat=True).distinct())
+    seen: dict[str, str] = {}
+    campaigns = list(Campaign.objects.filter(pk__in=campaign_ids).order_by("pk"))
+    sources = [c.rules.params for c in campaigns] or [default_rules()]
+    for params in sources:
+        for crit in grid.criteria(params):
+            seen.setdefault(crit.code, crit.label)
+    return list(seen.items())
+
+
+def columns(qs: QuerySet) -> list[Column]:
+    cols = [
+        Column("reference", "Numéro de dossier", "text"),
+        Column("campagne", "Campagne", "text"),
+        Column("commune", "Commune", "text"),
+        Column("code_insee", "Code INSEE", "text"),
+        Column("population", "Population", "int"),
+        Column("departement", "Département", "text"),
+        Column("region", "Région", "text"),
+        Column("statut", "Statut", "text"),
+        Column("statut_code", "Code du statut", "text"),
+    ]
+    cols += [Column(f"eligibilite_{code}", f"Éligibilité {code}", "text") for code in _eligibility_codes()]
+    cols.append(Column("derogations", "Dérogations d'éligibilité", "text"))
+    cols += [Column(f"note_{code}", f"Note : {label}", "int") for code, label in criteria_codes(qs)]
+    cols += [
+        Column("note_totale", "Note totale", "int"),
+        Column("montant_demande", "Montant demandé (€)", "decimal"),
+        Column("montant_propose", "Montant proposé (€)", "decimal"),
+        Column("montant_accorde", "Montant accordé (€)", "decimal"),
+    ]
+    cols += [Column(key, label, kind) for key, label, kind in extra_columns.columns()]
+    cols += [Column(key, label, "date") for key, label, _ in STAGES]
+    return cols
+
+
+_DOSSIER_FIELDS = (
+    "id", "reference", "campaign__name", "commune__name", "commune_id", "commune__population",
+    "commune__departement", "commune__region", "status", "assessment__score_total",
+    "requested_amount", "proposed_amount", "approved_amount",
+)
+
+
+def _chunks(qs: QuerySet, size: int) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in qs.values_list(*_DOSSIER_FIELDS).iterator(chunk_size=size):
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
+    """The verdicts of each dossier's latest (non-preview) eligibility run."""
+    latest: dict[int, tuple] = {}
+    runs = (
+        EligibilityRun.objects.filter(dossier_id__in=ids)
+        .exclude(moment=EligibilityRun.Moment.PREVIEW)
+        .values_list("dossier_id", "ran_at", "id")
+    )
+    for dossier_id, ran_at, run_id in runs:
+        if dossier_id not in latest or (ran_at, run_id) > latest[dossier_id]:
+            latest[dossier_id] = (ran_at, run_id)
+    dossier_of = {run_id: dossier_id for dossier_id, (_, run_id) in latest.items()}
+    result: dict[int, dict[str, str]] = {}
+    if dossier_of:
+        for run_id, code, verdict in Verdict.objects.filter(run_id__in=list(dossier_of)).values_list("run_id", "code", "result"):
+            result.setdefault(dossier_of[run_id], {})[code] = RESULT_LABELS.get(verdict, verdict)
+    return result
+
+
+def _overrides(ids: list[int]) -> dict[int, str]:
+    found: dict[int, set] = {}
+    for dossier_id, code in EligibilityOverride.objects.filter(dossier_id__in=ids).values_list("dossier_id", "code"):
+        found.setdefault(dossier_id, set()).add(code)
+    return {k: " ".join(sorted(v)) for k, v in found.items()}
+
+
+def _scores(ids: list[int]) -> dict[int, dict[str, int]]:
+    found: dict[int, dict[str, int]] = {}
+    for dossier_id, criterion, points in Score.objects.filter(dossier_id__in=ids).values_list("dossier_id", "criterion", "points"):
+        found.setdefault(dossier_id, {})[criterion] = points
+    return found
+
+
+def _stage_dates(ids: list[int]) -> dict[int, list]:
+    """Latest date of each stage, from the dossiers' audit events (indexed columns, no decoding)."""
+    tz = timezone.get_default_timezone()
+    found: dict[int, list] = {}
+    events = (
+        AuditEvent.objects.filter(object_type="dossiers.dossier", object_id__in=[str(i) for i in ids], action__in=list(_STAGE_OF))
+        .values_list("object_id", "action")
+        .annotate(last=Max("created_at"))
+        .order_by()
+    )
+    for object_id, action, last in events:
+        dates = found.setdefault(int(object_id), [None] * len(STAGES))
+        index = _STAGE_OF[action]
+        if dates[index] is None or last > dates[index]:
+            dates[index] = last
+    for dates in found.values():
+        for index, value in enumerate(dates):
+            if value is not None:
+                dates[index] = timezone.localtime(value, tz).date() if isinstance(value, dt.datetime) else value
+    return found
+
+
+def iter_rows(qs: QuerySet, cols: list[Column] | None = None, *, chunk_size: int = CHUNK,
+              progress: Callable[[int], None] | None = None) -> Iterator[list]:
+    """Typed rows in the selection's order (no header)."""
+    cols = cols or columns(qs)
+    keys = [c.key for c in cols]
+    elig_codes = [k[len("eligibilite_"):] for k in keys if k.startswith("eligibilite_")]
+    crit_codes = [k[len("note_"):] for k in keys if k.startswith("note_") and k != "note_totale"]
+    extra_keys = [key for key, _, _ in extra_columns.columns()]
+    no_stages = [None] * len(STAGES)
+    done = 0
+    for batch in _chunks(qs, chunk_size):
+        ids = [row[0] for row in batch]
+        elig = _eligibility(ids)
+        overrides = _overrides(ids)
+        scores = _scores(ids)
+        stages = _stage_dates(ids)
+        extras = extra_columns.values(ids) if extra_keys else {}
+        for (pk, reference, campaign, commune, code, population, dep, region, status, total,
+             requested, proposed, approved) in batch:
+            verdicts = elig.get(pk, {})
+            points = scores.get(pk, {})
+            row = [
+                reference, campaign, commune, code, population, dep,
+                REGION_NAMES.get(region, region), STATUS_LABELS.get(status, status), status,
+            ]
+            row += [verdicts.get(c) for c in elig_codes]
+            row.append(overrides.get(pk))
+            row += [points.get(c) for c in crit_codes]
+            row += [total, requested, proposed, approved]
+            if extra_keys:
+                extra = extras.get(pk, {})
+                row += [extra.get(k) for k in extra_keys]
+            row += stages.get(pk, no_stages)
+            yield row
+        done += len(batch)
+        if progress is not None:
+            progress(done)

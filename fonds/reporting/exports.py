@@ -1,0 +1,307 @@
+"""Export services: selections, the files, and the audit event every export leaves.
+
+Every export — streamed CSV, XLSX/ODS built by a task, open data, audit trail, from the pages,
+the API or a management command — ends with one audit event (``export_decisions`` or
+``export_audit``) recording who, the selection, the row count, the size and the SHA-256 of the
+exact bytes handed out. The page's file and the command's file for the same data are the same
+bytes (same code, deterministic writers).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from typing import IO, Callable, Iterable, Iterator
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from fonds.audit import chain as audit
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+
+from . import audit_export, decisions, formats, scdl
+from .models import ExportJob
+
+FORMATS = ExportJob.Format
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "scdl": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+}
+EXTENSIONS = {"csv": "csv", "scdl": "csv", "xlsx": "xlsx", "ods": "ods"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Selections
+# ---------------------------------------------------------------------------------------------
+
+
+def selection(*, user=None, campaign=None, saved_filter=None, querystring: str | None = None, filter_owner=None):
+    """``(queryset, description)`` of the dossiers to export, in a stable order.
+
+    Drafts are never exported (not yet submitted: not a decision of the fund). A saved filter is
+    re-run with ``fonds.instruction.filters.filter_dossiers`` as its owner would see it (the
+    querystring is frozen on the job); ``user=None`` (a management command) sees every dossier.
+    """
+    from fonds.dossiers.access import visible_dossiers
+
+    base = Dossier.objects.all() if user is None else visible_dossiers(user)
+    description: dict = {}
+    if saved_filter is not None or querystring is not None:
+        from fonds.instruction.filters import filter_dossiers
+
+        qs_text = querystring if querystring is not None else saved_filter.querystring
+        owner = filter_owner or (saved_filter.user if saved_filter is not None else user)
+        qs, form = filter_dossiers(owner, QueryDict(qs_text))
+        if not form.is_valid():
+            raise ValidationError("Ce filtre enregistré n'est plus valide : " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
+        qs = qs.filter(pk__in=base.values("pk")) if user is not None and base.query.where else qs
+        description["saved_filter"] = {"id": getattr(saved_filter, "pk", None), "name": getattr(saved_filter, "name", ""), "querystring": qs_text}
+    else:
+        qs = base.order_by("pk")
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+        description["campaign"] = {"id": campaign.pk, "name": campaign.name}
+    if not description:
+        description["all"] = True
+    return qs.exclude(status=Status.DRAFT), description
+
+
+def job_selection(job: ExportJob):
+    if job.saved_filter_id is not None or job.querystring:
+        return selection(campaign=job.campaign, saved_filter=job.saved_filter, querystring=job.querystring, filter_owner=job.filter_owner or job.user)
+    return selection(campaign=job.campaign)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------
+
+
+class _Counter:
+    def __init__(self, rows: Iterable):
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+class HashingWriter:
+    """A binary file object that also computes the SHA-256 and size of what goes through it."""
+
+    def __init__(self, raw: IO[bytes] | None = None):
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        if self.raw is not None:
+            self.raw.write(data)
+        return len(data)
+
+    def flush(self):
+        if self.raw is not None:
+            self.raw.flush()
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+def csv_stream(qs, fmt: str, *, semicolon: bool = False, counter: _Counter | None = None) -> Iterator[bytes]:
+    """The CSV or SCDL bytes, chunk by chunk."""
+    if fmt == FORMATS.SCDL:
+        yield from scdl.csv_chunks(qs, counter=counter)
+        return
+    cols = decisions.columns(qs)
+    rows = decisions.iter_rows(qs, cols)
+    if counter is not None:
+        counter.rows = rows
+        rows = counter
+    yield from formats.csv_chunks(cols, rows, semicolon=semicolon)
+
+
+def write_decisions(out: IO[bytes], qs, fmt: str, *, semicolon: bool = False, progress: Callable[[int], None] | None = None) -> int:
+    """Write the export in ``fmt`` to ``out``; return the number of dossiers (rows)."""
+    if fmt in (FORMATS.CSV, FORMATS.SCDL):
+        counter = _Counter(())
+        for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter):
+            out.write(chunk)
+        return counter.count
+    cols = decisions.columns(qs)
+    counter = _Counter(decisions.iter_rows(qs, cols, progress=progress))
+    if fmt == FORMATS.XLSX:
+        formats.write_xlsx(out, cols, counter)
+    elif fmt == FORMATS.ODS:
+        formats.write_ods(out, cols, counter)
+    else:
+        raise ValueError(f"format inconnu : {fmt}")
+    return counter.count
+
+
+def filename(fmt: str, description: dict) -> str:
+    scope = "toutes-campagnes"
+    if "campaign" in description:
+        scope = f"campagne-{description['campaign']['id']}"
+    if "saved_filter" in description:
+        scope = f"filtre-{description['saved_filter']['id'] or 'fige'}"
+    kind = "subventions-scdl" if fmt == FORMATS.SCDL else "decisions"
+    return f"{kind}-{scope}.{EXTENSIONS[fmt]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit event of an export
+# ---------------------------------------------------------------------------------------------
+
+
+def _actor(user, label: str):
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user, getattr(user, "main_role", "")
+    return label, "system"
+
+
+def record_export(action: str, *, user=None, actor_label: str = "", obj=None, payload: dict) -> None:
+    actor, role = _actor(user, actor_label)
+    with transaction.atomic():
+        audit.append(action, actor=actor, role=role, obj=obj or ("reporting.export", "-"), payload=payload)
+
+
+def stream_decisions(user, qs, description: dict, fmt: str, *, semicolon: bool = False) -> Iterator[bytes]:
+    """The CSV/SCDL bytes for an HTTP response; the audit event is appended once all is sent."""
+    counter = _Counter(())
+    hasher = HashingWriter()
+    for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter):
+        hasher.write(chunk)
+        yield chunk
+    record_export(
+        "export_decisions",
+        user=user,
+        obj=("reporting.export", "flux"),
+        payload={"format": fmt, "semicolon": semicolon, "filter": description, "rows": counter.count, "size": hasher.size, "sha256": hasher.sha256, "channel": "web"},
+    )
+
+
+def export_to_file(path: str, fmt: str, *, campaign=None, semicolon: bool = False, actor_label: str = "manage.py export_decisions") -> dict:
+    """The command's export: write, hash, record. Returns ``{rows, size, sha256}``."""
+    qs, description = selection(campaign=campaign)
+    with open(path, "wb") as fh:
+        writer = HashingWriter(fh)
+        rows = write_decisions(writer, qs, fmt, semicolon=semicolon)
+    summary = {"rows": rows, "size": writer.size, "sha256": writer.sha256}
+    record_export(
+        "export_decisions",
+        actor_label=actor_label,
+        obj=("reporting.export", "commande"),
+        payload={"format": fmt, "semicolon": semicolon, "filter": description, "channel": "command", **summary},
+    )
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs (XLSX / ODS, and any format from the API)
+# ---------------------------------------------------------------------------------------------
+
+
+def create_job(user, fmt: str, *, campaign=None, saved_filter=None, semicolon: bool = False) -> ExportJob:
+    """Freeze the request (the saved filter's querystring) and queue the build after commit."""
+    from .tasks import build_export
+
+    if fmt not in FORMATS.values:
+        raise ValidationError("Format d'export inconnu.")
+    job = ExportJob(user=user, format=fmt, semicolon=bool(semicolon), campaign=campaign)
+    if saved_filter is not None:
+        job.saved_filter = saved_filter
+        job.querystring = saved_filter.querystring
+        job.filter_owner = saved_filter.user
+    job_selection(job)  # refuses an invalid saved filter now, with its French message
+    with transaction.atomic():
+        job.save()
+        transaction.on_commit(lambda: build_export.delay(job.pk))
+    return job
+
+
+def build_job(job_id: int) -> ExportJob:
+    """Build a job's file (idempotent: a finished job is left as it is)."""
+    job = ExportJob.objects.get(pk=job_id)
+    if job.finished:
+        return job
+    qs, description = job_selection(job)
+    total = qs.count()
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING, rows_total=total, rows_done=0)
+
+    def progress(done: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+    tmp = tempfile.NamedTemporaryFile(prefix="fjj-export-", delete=False)
+    try:
+        try:
+            with tmp:
+                writer = HashingWriter(tmp)
+                rows = write_decisions(writer, qs, job.format, semicolon=job.semicolon, progress=progress)
+        except Exception as exc:
+            ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+            raise
+        with transaction.atomic():
+            job = ExportJob.objects.select_for_update().get(pk=job.pk)
+            if job.finished:
+                return job
+            with open(tmp.name, "rb") as fh:
+                job.file.save(filename(job.format, description), File(fh), save=False)
+            job.size, job.sha256, job.rows_done = writer.size, writer.sha256, rows
+            job.state, job.finished_at = ExportJob.State.DONE, timezone.now()
+            job.save()
+            actor, role = _actor(job.user, "")
+            audit.append(
+                "export_decisions",
+                actor=actor,
+                role=role,
+                obj=job,
+                payload={"format": job.format, "semicolon": job.semicolon, "filter": description, "rows": rows, "size": writer.size, "sha256": writer.sha256, "channel": "job"},
+            )
+        return job
+    finally:
+        if os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit-trail export
+# ---------------------------------------------------------------------------------------------
+
+
+def _audit_payload(dossier_id, writer: HashingWriter, lines: int, channel: str) -> dict:
+    return {"scope": "dossier" if dossier_id else "all", "dossier": dossier_id, "rows": lines, "size": writer.size, "sha256": writer.sha256, "channel": channel}
+
+
+def write_audit_export(fh: IO[bytes], *, dossier_id: int | None = None, actor: str = "manage.py export_audit") -> dict:
+    writer = HashingWriter(fh)
+    lines = audit_export.write_export(writer, dossier_id=dossier_id)
+    payload = _audit_payload(dossier_id, writer, lines, "command")
+    record_export("export_audit", actor_label=actor, obj=("reporting.export", f"piste-dossier-{dossier_id}" if dossier_id else "piste"), payload=payload)
+    return payload
+
+
+def stream_audit_export(user, dossier_id: int | None = None) -> Iterator[bytes]:
+    writer = HashingWriter()
+    lines = -1
+    for chunk in audit_export.iter_export_bytes(dossier_id):
+        writer.write(chunk)
+        lines += chunk.count(b"\n")
+        yield chunk
+    record_export(
+        "export_audit",
+        user=user,
+        obj=("reporting.export", f"piste-dossier-{dossier_id}" if dossier_id else "piste"),
+        payload=_audit_payload(dossier_id, writer, lines, "web"),
+    )

@@ -1,0 +1,224 @@
+"""Writers of the decision exports: CSV (streamed), XLSX (openpyxl write-only), ODS (own XML in a zip).
+
+All three are deterministic (the same data gives the same bytes: fixed zip timestamps and document
+dates), so the page's download and ``manage.py export_decisions`` produce identical files.
+
+Formula injection: a *text* cell beginning with ``= + - @``, a tab or a carriage return is prefixed
+with ``'`` in every format (numbers and dates we format ourselves are never text).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+from decimal import Decimal
+from typing import IO, Iterable, Iterator
+from xml.sax.saxutils import escape, quoteattr
+
+from .decisions import Column
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_DOC_TIME = dt.datetime(1980, 1, 1)
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def neutralize(text: str) -> str:
+    """Prefix a text that a spreadsheet would read as a formula with ``'``."""
+    return "'" + text if text and text[0] in _DANGEROUS else text
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+
+
+def _csv_formatters(cols: list[Column], decimal_comma: bool):
+    def text(v):
+        return "" if v is None else (("'" + v) if v and v[0] in _DANGEROUS else v)
+
+    def integer(v):
+        return "" if v is None else str(v)
+
+    if decimal_comma:
+        def decimal(v):
+            return "" if v is None else format(v, "f").replace(".", ",")
+    else:
+        def decimal(v):
+            return "" if v is None else format(v, "f")
+
+    def date(v):
+        return "" if v is None else v.isoformat()
+
+    return [{"text": text, "int": integer, "decimal": decimal, "date": date}[c.kind] for c in cols]
+
+
+def csv_chunks(cols: list[Column], rows: Iterable[list], *, semicolon: bool = False, flush_every: int = 2000) -> Iterator[bytes]:
+    """UTF-8 CSV as byte chunks. ``semicolon``: ``;`` separator, decimal comma and a BOM (French
+    spreadsheet software); otherwise ``,`` and decimal point, no BOM. Lines end with CRLF (RFC 4180)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if semicolon else ",", lineterminator="\r\n")
+    writer.writerow([neutralize(c.label) for c in cols])
+    fmts = _csv_formatters(cols, decimal_comma=semicolon)
+    prefix = "\ufeff" if semicolon else ""
+    yield (prefix + buffer.getvalue()).encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    writerow = writer.writerow
+    pending = 0
+    for row in rows:
+        writerow([f(v) for f, v in zip(fmts, row)])
+        pending += 1
+        if pending >= flush_every:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue().encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX
+# ---------------------------------------------------------------------------------------------
+
+
+def write_xlsx(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title: str = "Décisions") -> None:
+    """openpyxl in write-only mode (rows go to a temporary file, not to memory), then the zip is
+    copied with fixed timestamps so that the same data gives the same bytes."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    wb.properties.created = FIXED_DOC_TIME
+    wb.properties.modified = FIXED_DOC_TIME
+    wb.properties.creator = "Fonds Jumelages Jeunesse"
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([c.label for c in cols])
+    kinds = [c.kind for c in cols]
+    date_cells = [i for i, k in enumerate(kinds) if k == "date"]
+    text_cells = [i for i, k in enumerate(kinds) if k == "text"]
+    for row in rows:
+        row = list(row)
+        for i in text_cells:
+            v = row[i]
+            if v and v[0] in _DANGEROUS:
+                row[i] = "'" + v
+        for i in date_cells:
+            if row[i] is not None:
+                cell = WriteOnlyCell(ws, value=row[i])
+                cell.number_format = "yyyy-mm-dd"
+                row[i] = cell
+        ws.append(row)
+    with tempfile.TemporaryFile() as raw:
+        wb.save(raw)
+        raw.seek(0)
+        _normalize_zip(raw, out)
+
+
+def _normalize_zip(source: IO[bytes], out: IO[bytes]) -> None:
+    """Copy a zip with every member's timestamp fixed (deterministic bytes)."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = 0o600 << 16
+            with zin.open(info) as src, zout.open(fixed, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+
+
+# ---------------------------------------------------------------------------------------------
+# ODS (OpenDocument spreadsheet), streamed into the zip
+# ---------------------------------------------------------------------------------------------
+
+_ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+ <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
+ <manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+)
+_ODS_STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-styles {_NS} office:version="1.2"><office:styles/></office:document-styles>
+"""
+_ODS_META = f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-meta {_NS} office:version="1.2"><office:meta><meta:generator>Fonds Jumelages Jeunesse</meta:generator></office:meta></office:document-meta>
+"""
+_ODS_HEAD = (
+    f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS} office:version="1.2">'
+    '<office:automatic-styles>'
+    '<number:date-style style:name="N1"><number:year number:style="long"/><number:text>-</number:text>'
+    '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/></number:date-style>'
+    '<style:style style:name="cdate" style:family="table-cell" style:data-style-name="N1"/>'
+    '</office:automatic-styles><office:body><office:spreadsheet>'
+)
+_ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>\n"
+_EMPTY = "<table:table-cell/>"
+
+
+def _ods_text(v) -> str:
+    if v is None:
+        return _EMPTY
+    if v[:1] in _DANGEROUS:
+        v = "'" + v
+    if _XML_INVALID.search(v):
+        v = _XML_INVALID.sub("", v)
+    return f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>'
+
+
+def _ods_number(v) -> str:
+    if v is None:
+        return _EMPTY
+    text = format(v, "f") if isinstance(v, Decimal) else str(v)
+    return f'<table:table-cell office:value-type="float" office:value="{text}"><text:p>{text}</text:p></table:table-cell>'
+
+
+def _ods_date(v) -> str:
+    if v is None:
+        return _EMPTY
+    iso = v.isoformat()
+    return f'<table:table-cell table:style-name="cdate" office:value-type="date" office:date-value="{iso}"><text:p>{iso}</text:p></table:table-cell>'
+
+
+def write_ods(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title: str = "Décisions", flush_every: int = 1000) -> None:
+    """The ODS package written row by row into ``content.xml`` (bounded memory)."""
+    fmts = [{"text": _ods_text, "int": _ods_number, "decimal": _ods_number, "date": _ods_date}[c.kind] for c in cols]
+    with zipfile.ZipFile(out, "w") as zf:
+        # the mimetype first and stored (not compressed): the OpenDocument signature
+        info = zipfile.ZipInfo("mimetype", date_time=FIXED_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_STORED
+        zf.writestr(info, "application/vnd.oasis.opendocument.spreadsheet")
+        for name, text in (("META-INF/manifest.xml", _ODS_MANIFEST), ("styles.xml", _ODS_STYLES), ("meta.xml", _ODS_META)):
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text)
+        info = zipfile.ZipInfo("content.xml", date_time=FIXED_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as content:
+            parts = [_ODS_HEAD, f"<table:table table:name={quoteattr(title[:31])}>"]
+            parts.append("<table:table-row>" + "".join(_ods_text(c.label) for c in cols) + "</table:table-row>")
+            pending = 0
+            for row in rows:
+                parts.append("<table:table-row>" + "".join([f(v) for f, v in zip(fmts, row)]) + "</table:table-row>")
+                pending += 1
+                if pending >= flush_every:
+                    content.write("".join(parts).encode("utf-8"))
+                    parts = []
+                    pending = 0
+            parts.append(_ODS_TAIL)
+            content.write("".join(parts).encode("utf-8"))
