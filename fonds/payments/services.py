@@ -348,7 +348,7 @@ def _create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdo
         with transaction.atomic():
             order = PaymentOrder.objects.create(
                 reference=_next_reference(dossier, kind), dossier=dossier, kind=kind, amount=amount, state=state,
-                created_by=by, rules_version=rules.version, breakdown=breakdown or {}, **fields,
+                created_by=by, rules_version=rules.version, breakdown=_json_safe(breakdown or {}), **fields,
             )
     except IntegrityError:
         raise PaymentRefused("conflict", f"Un ordre « {OrderKind(kind).label} » existe déjà pour le dossier {dossier.reference}.")
@@ -392,7 +392,7 @@ def advance_paid_amount(dossier) -> Decimal | None:
     orders = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
     if not orders.exists():
         return None
-    return orders.filter(state=O.PAID).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return (orders.filter(state=O.PAID).aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(CENT)
 
 
 def dossier_balance(dossier, report=None):

@@ -1,0 +1,108 @@
+"""Builders for the payment tests: a cast, dossiers walked to the payment steps, certified bank details."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from fonds.dossiers.models import Document, Dossier
+from fonds.dossiers.services import perform
+from fonds.dossiers.states import Status
+from fonds.payments import services as pay
+from fonds.suivi.services import planned_report, save_report_draft
+from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+S = Status
+D = Decimal
+IBAN_OK = "FR76 3000 6000 0112 3456 7890 189"
+BIC_OK = "AGRIFRPP"
+IBAN_OTHER = "FR7630004000031234567890143"
+BIC_OTHER = "BNPAFRPP"
+
+
+@dataclass
+class Cast:
+    campaign: object
+    commune: object
+    other_commune: object
+    porteur: object
+    other_porteur: object
+    instructeur: object
+    finance: object
+    finance2: object
+    auditeur: object
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    commune = make_commune(population=850, name="Saint-Exemple-sur-Loire")
+    other = make_commune(population=1200)
+    return Cast(
+        campaign=make_campaign(),
+        commune=commune,
+        other_commune=other,
+        porteur=make_user("porteur", commune=commune),
+        other_porteur=make_user("porteur", commune=other),
+        instructeur=make_user("instructeur"),
+        finance=make_user("finance"),
+        finance2=make_user("finance"),
+        auditeur=make_user("auditeur"),
+    )
+
+
+def at_status(dossier, status, **fields) -> Dossier:
+    """Put a dossier in ``status`` (test setup only: real changes go through perform)."""
+    Dossier.objects.filter(pk=dossier.pk).update(status=status, **fields)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def rib_of(dossier) -> Document:
+    return dossier.documents.get(kind="rib")
+
+
+def certified_bank(cast, commune=None, dossier=None, iban=IBAN_OK, bic=BIC_OK):
+    commune = commune or cast.commune
+    porteur = cast.porteur if commune == cast.commune else cast.other_porteur
+    dossier = dossier or Dossier.objects.filter(commune=commune).first()
+    pay.set_bank_details(commune, by=porteur, iban=iban, bic=bic, holder=f"Commune de {commune.name}", rib_document=rib_of(dossier))
+    return pay.certify_bank_details(commune, by=cast.finance)
+
+
+def signed(cast, *, commune=None, porteur=None, approved="5670.00", campaign=None):
+    """A dossier approved then accepted by the mayor through ``perform`` (the advance order is created)."""
+    commune = commune or cast.commune
+    porteur = porteur or (cast.porteur if commune == cast.commune else cast.other_porteur)
+    dossier = make_dossier(campaign=campaign or make_campaign(), commune=commune, porteur=porteur)
+    at_status(dossier, S.APPROVED, approved_amount=D(approved), proposed_amount=D(approved), agreement_due=timezone.now() + dt.timedelta(days=30))
+    perform(dossier, "accept_agreement", by=porteur, data=acceptance_data(dossier))
+    return dossier
+
+
+def report_submitted(cast, dossier, *, lines=None, youth_ages=None, leader_ages=None, porteur=None):
+    """File and submit the final report (actual figures: the plan unless ``lines`` / ages are given)."""
+    porteur = porteur or cast.porteur
+    fields, planned_lines = planned_report(dossier)
+    fields["activity_report"] = "Le projet s'est déroulé comme prévu."
+    if youth_ages is not None:
+        fields["youth_ages"] = youth_ages
+    if leader_ages is not None:
+        fields["leader_ages"] = leader_ages
+    save_report_draft(dossier, by=porteur, fields=fields, lines=lines if lines is not None else planned_lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
+    perform(dossier, "submit_report", by=porteur)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def pay_through_batch(cast, order, by=None):
+    """Build a batch with ``order``, send it, record its execution."""
+    by = by or cast.finance
+    result = pay.build_batch(by=by, order_ids=[order.pk])
+    pay.mark_batch_sent(result.batch, by=by)
+    pay.record_execution(result.batch, by=by)
+    order.refresh_from_db()
+    return result.batch

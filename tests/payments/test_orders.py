@@ -1,0 +1,191 @@
+"""Payment orders: creation by the agreement hook, amounts, references, each FSM transition, DB guards."""
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers.states import Status
+from fonds.payments import services as pay
+from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
+
+from .conftest import certified_bank, pay_through_batch, signed
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+O = OrderState
+
+
+def test_advance_order_75_pct_created_when_the_agreement_is_accepted(cast):
+    dossier = signed(cast, approved="5670.00")
+    order = PaymentOrder.objects.get(dossier=dossier)
+    assert order.kind == OrderKind.ADVANCE and order.amount == D("4252.50") and order.state == O.TO_CERTIFY
+    assert order.reference == f"{dossier.reference}-AV1"
+    assert order.rules_version == dossier.campaign.rules.version and order.breakdown["advance_pct"] == "75"
+    event = AuditEvent.objects.get(action="accept_agreement", object_id=str(dossier.pk))
+    assert event.data["payload"]["data"]["advance_order"] == order.reference
+    assert AuditEvent.objects.filter(action="payment_order_created", object_id=str(order.pk)).exists()
+
+
+def test_advance_pct_read_from_the_campaign_rules(cast):
+    from fonds.referentiel.models import RuleSet
+    from tests.factories import make_campaign
+
+    campaign = make_campaign()
+    rules = campaign.rules
+    params = {**rules.params, "payment": {**rules.params["payment"], "advance_pct": "50"}}
+    RuleSet.objects.create(campaign=campaign, version=rules.version + 1, params=params, note="test")
+    dossier = signed(cast, approved="1000.01", campaign=campaign)
+    assert PaymentOrder.objects.get(dossier=dossier).amount == D("500.00")  # rounded down to the cent
+
+
+def test_advance_order_created_once(cast):
+    dossier = signed(cast)
+    again = pay.create_advance_order(dossier)
+    assert PaymentOrder.objects.filter(dossier=dossier).count() == 1 and again.reference.endswith("AV1")
+
+
+@pytest.mark.parametrize("value,message", [
+    ("12.345", "plus de deux décimales"),
+    ("0", "strictement positif"),
+    ("0.00", "strictement positif"),
+    ("-5", "strictement positif"),
+    ("abc", "invalide"),
+    ("NaN", "invalide"),
+])
+def test_amount_more_than_2_decimals_zero_or_negative_refused(value, message):
+    with pytest.raises(pay.PaymentRefused, match=message):
+        pay.parse_amount(value)
+
+
+def test_amount_accepted_with_comma_and_trailing_zeros():
+    assert pay.parse_amount("1250,50") == D("1250.50") and pay.parse_amount("10.500") == D("10.50")
+
+
+def test_zero_or_negative_order_refused_by_the_database(cast):
+    dossier = signed(cast)
+    for amount in (D("0"), D("-1")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PaymentOrder.objects.create(reference=f"X{amount}", dossier=dossier, kind=OrderKind.BALANCE, amount=amount)
+
+
+def test_order_reference_unique_and_one_live_order_per_kind(cast):
+    dossier = signed(cast)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentOrder.objects.create(reference=f"{dossier.reference}-AV1", dossier=dossier, kind=OrderKind.BALANCE, amount=D("1"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentOrder.objects.create(reference="OTHER-1", dossier=dossier, kind=OrderKind.ADVANCE, amount=D("1"))
+
+
+def test_order_state_cannot_be_assigned_directly(cast):
+    order = PaymentOrder.objects.get(dossier=signed(cast))
+    with pytest.raises(AttributeError):
+        order.state = O.PAID
+
+
+def test_transitions_to_certify_ready_in_batch_sent_paid(cast):
+    dossier = signed(cast)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    certified_bank(cast, dossier=dossier)
+    order.refresh_from_db()
+    assert order.state == O.READY
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    order.refresh_from_db()
+    assert order.state == O.IN_BATCH
+    pay.mark_batch_sent(batch, by=cast.finance)
+    order.refresh_from_db()
+    assert order.state == O.SENT
+    pay.record_execution(batch, by=cast.finance)
+    order.refresh_from_db()
+    dossier.refresh_from_db()
+    assert order.state == O.PAID and order.paid_at is not None
+    assert dossier.status == Status.ADVANCE_PAID and dossier.report_due is not None  # pay_advance fired
+    assert AuditEvent.objects.filter(action="pay_advance", object_id=str(dossier.pk)).get().actor_id == cast.finance.pk
+
+
+def test_transition_in_batch_back_to_ready_when_the_batch_is_cancelled(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    pay.cancel_batch(batch, by=cast.finance)
+    order.refresh_from_db()
+    assert order.state == O.READY and batch.state == "cancelled"
+    assert BatchItem.objects.get(order=order).outcome == ItemOutcome.REMOVED
+    again = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch  # free for another batch
+    assert again.pk != batch.pk
+
+
+def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
+    from .conftest import BIC_OTHER, IBAN_OTHER, rib_of
+
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    pay.mark_batch_sent(batch, by=cast.finance)
+    pay.record_return(batch, order, by=cast.finance, reason_code="ac04")
+    order.refresh_from_db()
+    assert order.state == O.RETURNED and order.return_code == "AC04"
+    with pytest.raises(pay.PaymentRefused, match="n'ont pas changé"):
+        pay.reissue_order(order, by=cast.finance)
+    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    with pytest.raises(pay.PaymentRefused, match="certifiées"):
+        pay.reissue_order(order, by=cast.finance)
+    pay.certify_bank_details(cast.commune, by=cast.finance)
+    pay.reissue_order(order, by=cast.finance)
+    order.refresh_from_db()
+    assert order.state == O.READY
+    second = pay_through_batch(cast, order)
+    dossier.refresh_from_db()
+    assert order.state == O.PAID and dossier.status == Status.ADVANCE_PAID
+    assert second.items.get().creditor_iban == IBAN_OTHER and second.items.get().end_to_end_id == order.reference
+
+
+def test_transition_cancel_needs_motivation_and_is_final(cast):
+    order = PaymentOrder.objects.get(dossier=signed(cast))
+    with pytest.raises(pay.PaymentRefused, match="motivation"):
+        pay.cancel_order(order, by=cast.finance, motivation=" ")
+    with pytest.raises(pay.PaymentRefused):
+        pay.cancel_order(order, by=cast.porteur, motivation="non")
+    pay.cancel_order(order, by=cast.finance, motivation="Avance versée hors plateforme par erreur.")
+    order.refresh_from_db()
+    assert order.state == O.CANCELLED
+    with pytest.raises(pay.PaymentRefused, match="Annulé"):
+        pay.cancel_order(order, by=cast.finance, motivation="encore")
+
+
+def test_sent_or_paid_order_cannot_be_cancelled(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    pay.mark_batch_sent(batch, by=cast.finance)
+    with pytest.raises(pay.PaymentRefused, match="Virement envoyé"):
+        pay.cancel_order(order, by=cast.finance, motivation="trop tard")
+    pay.record_execution(batch, by=cast.finance)
+    with pytest.raises(pay.PaymentRefused, match="Payé"):
+        pay.cancel_order(order, by=cast.finance, motivation="trop tard")
+
+
+def test_paid_at_most_once_enforced_by_the_database(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = pay_through_batch(cast, order)
+    item = batch.items.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BatchItem.objects.create(batch=batch, order=order, position=2, live=False, outcome=ItemOutcome.PAID, amount=order.amount,
+                                 end_to_end_id=order.reference, creditor_name="x", creditor_iban=item.creditor_iban, creditor_bic="x",
+                                 bank_fingerprint="x", remittance="x")
+
+
+def test_in_one_live_batch_at_most_enforced_by_the_database(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    item = batch.items.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BatchItem.objects.create(batch=batch, order=order, position=2, amount=order.amount, end_to_end_id=order.reference,
+                                 creditor_name="x", creditor_iban=item.creditor_iban, creditor_bic="x", bank_fingerprint="x", remittance="x")
