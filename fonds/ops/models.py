@@ -36,3 +36,30 @@ class ChainCheck(models.Model):
         verbose_name_plural = "vérifications de la chaîne d'audit"
         ordering = ["-at", "-id"]
         get_latest_by = "at"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that needs it.
+
+    ``fonds.ops.outbox.enqueue`` creates it; once the transaction commits it is sent at once; if
+    the broker is down it stays here (``sent_at`` empty) and the ``flush_outbox`` beat task sends
+    it when the broker is back. The task id is the message's UUID, so a message sent twice (a
+    crash between sending and marking) is one task id, and every task is idempotent anyway.
+    """
+
+    id = models.UUIDField(primary_key=True)
+    task = models.CharField("tâche", max_length=200)
+    args = models.JSONField("arguments", default=list)
+    kwargs = models.JSONField("arguments nommés", default=dict)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    attempts = models.PositiveIntegerField("tentatives", default=0)
+    last_error = models.CharField("dernière erreur", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "message en attente d'envoi"
+        verbose_name_plural = "messages en attente d'envoi"
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="ops_outbox_pending")]
+
+    def __str__(self):
+        return f"{self.task} {self.args} ({'envoyé' if self.sent_at else 'en attente'})"

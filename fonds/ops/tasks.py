@@ -13,3 +13,11 @@ def heartbeat() -> str:
     worker = getattr(heartbeat.request, "hostname", None) or socket.gethostname()
     Heartbeat.objects.update_or_create(worker=worker, defaults={"at": timezone.now()})
     return worker
+
+
+@shared_task(name="fonds.ops.tasks.flush_outbox", ignore_result=True)
+def flush_outbox() -> dict:
+    """Send the follow-up tasks that could not leave when their transaction committed."""
+    from .outbox import flush
+
+    return flush()

@@ -12,7 +12,6 @@ stages' hooks on the same transitions run beside them (each transition holds a l
 """
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from fonds.dossiers import services
@@ -51,10 +50,9 @@ def prepare_accept_agreement(dossier, by, data):
 
 
 def queue_convention(dossier, by, kwargs, motivation):
-    from .tasks import generate_convention
+    from fonds.ops import outbox
 
-    pk = dossier.pk
-    transaction.on_commit(lambda: generate_convention.delay(pk), robust=True)
+    outbox.enqueue("fonds.suivi.tasks.generate_convention", dossier.pk)
 
 
 # ---- the final report ------------------------------------------------------------------------

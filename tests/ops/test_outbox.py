@@ -1,0 +1,78 @@
+"""Transactional outbox: a follow-up task is committed with its change and survives a broker outage."""
+import pytest
+from django.db import transaction
+from kombu import Connection
+
+from fonds.celery import app
+from fonds.ops import outbox
+from fonds.ops.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
+
+
+@pytest.fixture
+def real_broker(tmp_path):
+    """Tasks go through a real (embedded, SQLite-backed) broker instead of running eagerly."""
+    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    yield app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = previous
+
+
+def _queued_task_ids(url):
+    ids = []
+    with Connection(url) as conn:
+        queue = conn.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            ids.append(message.headers["id"])
+            message.ack()
+        queue.close()
+    return ids
+
+
+def test_outbox_message_rolls_back_with_its_transaction(real_broker):
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            outbox.enqueue("fonds.ops.tasks.heartbeat")
+            raise RuntimeError("the change fails")
+    assert OutboxMessage.objects.count() == 0
+    assert _queued_task_ids(real_broker) == []
+
+
+def test_outbox_message_sent_on_commit(real_broker):
+    with transaction.atomic():
+        message = outbox.enqueue("fonds.ops.tasks.heartbeat")
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.attempts == 1
+    assert _queued_task_ids(real_broker) == [str(message.pk)]
+
+
+def test_broker_down_the_change_commits_and_the_task_leaves_when_it_returns(real_broker):
+    working = app.conf.broker_url
+    app.conf.broker_url = DEAD_BROKER
+    with transaction.atomic():
+        message = outbox.enqueue("fonds.ops.tasks.heartbeat")  # the commit must not fail
+    message.refresh_from_db()
+    assert message.sent_at is None and message.attempts == 1 and "OperationalError" in message.last_error
+    assert outbox.flush() == {"sent": 0, "failed": True, "waiting": 1}  # still down
+    app.conf.broker_url = working  # the broker is back
+    assert outbox.flush() == {"sent": 1, "failed": False, "waiting": 0}
+    assert _queued_task_ids(working) == [str(message.pk)]
+    assert outbox.flush() == {"sent": 0, "failed": False, "waiting": 0}  # never twice
+
+
+def test_eager_mode_runs_the_task_after_commit():
+    from fonds.ops.models import Heartbeat
+
+    with transaction.atomic():
+        outbox.enqueue("fonds.ops.tasks.heartbeat")
+        assert Heartbeat.objects.count() == 0  # not before the commit
+    assert Heartbeat.objects.count() == 1
+    assert OutboxMessage.objects.get().sent_at is not None
