@@ -2,55 +2,234 @@
 
 * ``committed(campaign)`` — the sum of approved amounts of the campaign's dossiers that hold money
   (approved … closed), minus confirmed recoveries (``EnvelopeRelease``); lapsed dossiers stop
-  counting.
+  counting (their money is back).
 * ``left(campaign)`` — envelope − committed.
-* ``approve_or_waitlist(dossier, by=…, amount=…)`` — inside the caller's transaction, lock the
-  campaign row (``select_for_update``: concurrent approvals of a campaign are serialised on
-  PostgreSQL) and fire ``approve`` when the amount fits, else ``waitlist``.
-* preparer on ``approve`` / ``promote`` (order 30): locks the campaign row and refuses an amount
-  beyond what is left (whatever path fires the transition).
-* after-hooks on ``withdraw`` / ``lapse`` / ``recover`` (and ``settle`` to record a recovery
-  order): the first waitlisted dossier (ranking order) is proposed for promotion when it fits.
+* ``approve_or_waitlist(dossier, by=…, amount=…)`` — locks the dossier then the campaign row
+  (``select_for_update``: concurrent approvals of one campaign are serialised on PostgreSQL; on
+  SQLite every write transaction is ``BEGIN IMMEDIATE``) and fires ``approve`` when the amount fits,
+  else ``waitlist``.
+* preparer on ``approve`` / ``promote`` (order 30, before the core amount preparer): locks the
+  campaign row and refuses an amount beyond what is left, whatever path fires the transition.
+* after-hooks: ``withdraw`` / ``lapse`` / ``recover`` free money → the first waitlisted dossier
+  (ranking order: total score desc, then smaller population) is proposed for promotion when it
+  fits (``PromotionProposal`` + audit event + an email to the administrators); ``settle`` with a
+  negative balance records the amount the recovery order claims back (confirmed at ``recover``);
+  ``promote`` resolves the open proposal.
+
+Lock order everywhere: dossier → campaign → audit chain head.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from fonds.audit import chain as audit
+from fonds.dossiers import services as dossier_services
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TransitionRefused
+from fonds.dossiers.states import Status
+from fonds.eligibilite.rules import euros
+from fonds.referentiel.models import Campaign
+
+#: statuses whose approved amount is taken from the envelope
+COMMITTED_STATUSES = (
+    Status.APPROVED,
+    Status.AGREEMENT_SIGNED,
+    Status.ADVANCE_PAID,
+    Status.REPORT_SUBMITTED,
+    Status.RECOVERY_PENDING,
+    Status.CLOSED,
+)
+ZERO = Decimal("0.00")
+
+
+def _campaign_id(campaign) -> int:
+    return campaign if isinstance(campaign, int) else campaign.pk
 
 
 def committed(campaign) -> Decimal:
-    raise NotImplementedError
+    from .models import EnvelopeRelease
+
+    cid = _campaign_id(campaign)
+    approved = Dossier.objects.filter(campaign_id=cid, status__in=COMMITTED_STATUSES).aggregate(s=Sum("approved_amount"))["s"] or ZERO
+    released = EnvelopeRelease.objects.filter(campaign_id=cid, confirmed_at__isnull=False).aggregate(s=Sum("amount"))["s"] or ZERO
+    return approved - released
 
 
 def left(campaign) -> Decimal:
-    raise NotImplementedError
+    if isinstance(campaign, int):
+        campaign = Campaign.objects.get(pk=campaign)
+    return campaign.envelope - committed(campaign)
 
 
-def lock_campaign(campaign_id: int):
+def lock_campaign(campaign_id: int) -> Campaign:
     """Lock and return the campaign row (inside a transaction)."""
-    raise NotImplementedError
+    return Campaign.objects.select_for_update().get(pk=_campaign_id(campaign_id))
 
 
-def waiting_list(campaign) -> list:
-    """Waitlisted dossiers of the campaign in ranking order (score desc, smaller population, rank)."""
-    raise NotImplementedError
+def waiting_list(campaign) -> list[Dossier]:
+    """Waitlisted dossiers of the campaign in ranking order (score desc, smaller population, id)."""
+    return list(
+        Dossier.objects.filter(campaign_id=_campaign_id(campaign), status=Status.WAITLISTED)
+        .select_related("commune")
+        .order_by(F("assessment__score_total").desc(nulls_last=True), "commune__population", "pk")
+    )
 
 
 def waitlisted_amount(dossier) -> Decimal | None:
-    """The amount the committee decided for a waitlisted dossier (its last agenda item)."""
-    raise NotImplementedError
+    """The amount the committee decided for a waitlisted dossier (its last agenda item), else the
+    proposed amount."""
+    from .models import AgendaItem
+
+    item = (
+        AgendaItem.objects.filter(dossier=dossier, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    return item.decided_amount if item is not None else dossier.proposed_amount
+
+
+def _amount(value) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
 
 
 def approve_or_waitlist(dossier, *, by, amount: Decimal, motivation: str = "", data: dict | None = None) -> str:
     """Fire ``approve`` when ``amount`` fits in what is left, else ``waitlist``; returns the
-    transition fired. Must run inside a transaction."""
-    raise NotImplementedError
+    transition fired (``"approve"`` or ``"waitlist"``). Runs in its own transaction (nested in the
+    caller's when there is one)."""
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    amount = Decimal(amount)
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().filter(pk=pk).first()
+        if locked is None:
+            raise TransitionRefused("not_found", "Dossier introuvable.")
+        campaign = lock_campaign(locked.campaign_id)
+        available = campaign.envelope - committed(campaign)
+        payload = dict(data or {})
+        payload["amount"] = amount
+        if amount <= available:
+            name = "approve"
+        else:
+            name = "waitlist"
+            payload["envelope_left"] = available
+        dossier_services.perform(locked, name, by=by, motivation=motivation, data=payload)
+    return name
+
+
+# ---- hooks ---------------------------------------------------------------------------------
+
+def prepare_envelope(dossier, by, data):
+    """approve / promote: lock the campaign, refuse beyond what is left; completes data["amount"]."""
+    campaign = lock_campaign(dossier.campaign_id)
+    amount = _amount(data.get("amount"))
+    if data.get("amount") is not None and amount is None:
+        return {}  # the core preparer refuses the invalid amount with its message
+    if amount is None:
+        amount = waitlisted_amount(dossier) if dossier.status == Status.WAITLISTED else dossier.proposed_amount
+        if amount is None:
+            return {}  # the core preparer asks for an amount
+        data["amount"] = amount
+    available = campaign.envelope - committed(campaign)
+    if amount > available:
+        raise TransitionRefused(
+            "condition",
+            f"L'enveloppe de la campagne ne permet pas d'accorder {euros(amount)} : il reste {euros(available)} "
+            f"sur {euros(campaign.envelope)}. Le dossier peut être inscrit en liste complémentaire.",
+            rules=["envelope"],
+        )
+    return {"envelope": campaign.envelope, "envelope_left_before": available}
 
 
 def propose_promotion(campaign, *, trigger: str, trigger_dossier=None):
-    """Propose the first waitlisted dossier for promotion if it fits (returns the proposal or None)."""
-    raise NotImplementedError
+    """Propose the first waitlisted dossier for promotion when its amount fits in what is left
+    (returns the new ``PromotionProposal``, or None). Inside the caller's transaction."""
+    from .models import PromotionProposal
+
+    campaign = lock_campaign(_campaign_id(campaign))
+    queue = waiting_list(campaign)
+    if not queue:
+        return None
+    first = queue[0]
+    amount = waitlisted_amount(first)
+    available = campaign.envelope - committed(campaign)
+    if amount is None or amount > available:
+        return None  # the ranking order is kept: nobody jumps the queue
+    if PromotionProposal.objects.filter(dossier=first, resolved_at__isnull=True).exists():
+        return None
+    proposal = PromotionProposal.objects.create(
+        campaign=campaign, dossier=first, amount=amount, available=available, trigger=trigger, trigger_dossier=trigger_dossier
+    )
+    audit.append(
+        "comite_promotion_proposed",
+        actor=None,
+        role="system",
+        obj=first,
+        payload={
+            "reference": first.reference,
+            "proposal": proposal.pk,
+            "amount": amount,
+            "envelope_left": available,
+            "trigger": trigger,
+            "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None,
+        },
+    )
+    from .tasks import notify_promotion
+
+    pk = proposal.pk
+    transaction.on_commit(lambda: notify_promotion.delay(pk), robust=True)
+    return proposal
+
+
+def _money_freed(trigger: str):
+    def hook(dossier, by, kwargs, motivation):
+        propose_promotion(dossier.campaign_id, trigger=trigger, trigger_dossier=dossier)
+
+    hook.__name__ = f"propose_promotion_after_{trigger}"
+    return hook
+
+
+_after_withdraw = _money_freed("withdraw")
+_after_lapse = _money_freed("lapse")
+
+
+def _after_settle(dossier, by, kwargs, motivation):
+    from .models import EnvelopeRelease
+
+    balance = _amount(kwargs.get("balance"))
+    if balance is not None and balance < 0:
+        EnvelopeRelease.objects.update_or_create(dossier=dossier, defaults={"campaign_id": dossier.campaign_id, "amount": -balance, "confirmed_at": None})
+
+
+def _after_recover(dossier, by, kwargs, motivation):
+    from .models import EnvelopeRelease
+
+    released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    if released:
+        kwargs["envelope_released"] = EnvelopeRelease.objects.get(dossier=dossier).amount
+    propose_promotion(dossier.campaign_id, trigger="recover", trigger_dossier=dossier)
+
+
+def _after_promote(dossier, by, kwargs, motivation):
+    from .models import PromotionProposal
+
+    PromotionProposal.objects.filter(dossier=dossier, resolved_at__isnull=True).update(resolved_at=timezone.now())
 
 
 def register() -> None:
     """Register the preparers and after-hooks (idempotent; from ``ComiteConfig.ready``)."""
-    raise NotImplementedError
+    dossier_services.preparer("approve", order=30)(prepare_envelope)
+    dossier_services.preparer("promote", order=30)(prepare_envelope)
+    dossier_services.after("withdraw")(_after_withdraw)
+    dossier_services.after("lapse")(_after_lapse)
+    dossier_services.after("settle")(_after_settle)
+    dossier_services.after("recover")(_after_recover)
+    dossier_services.after("promote")(_after_promote)

@@ -12,11 +12,24 @@ outcome (the envelope decides between approve and waitlist: ``fonds.comite.envel
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Sum
+from django.utils import timezone
+
+from fonds.accounts.roles import Role, has_role, roles_of
+from fonds.audit import chain as audit
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TransitionRefused, perform
+from fonds.dossiers.states import Status
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
 from .quorum import QuorumResult, TallyResult
+from .quorum import quorum as quorum_fn
+from .quorum import tally as tally_fn
 
 
 @dataclass
@@ -43,53 +56,201 @@ class ConvocationResult:
     days_before: int
 
 
+# ---- internals -------------------------------------------------------------------------------
+
+_OPEN_STATUSES = (Session.Status.PLANNED, Session.Status.CONVENED, Session.Status.SITTING)
+
+
+def _pk(obj) -> int | None:
+    if obj is None:
+        return None
+    return obj if isinstance(obj, int) else obj.pk
+
+
+def _label(user) -> str:
+    if user is None:
+        return ""
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return full or user.email
+
+
+def _member_ids(session: Session) -> set[int]:
+    cached = getattr(session, "_member_ids", None)
+    if cached is None:
+        cached = set(session.members.values_list("pk", flat=True)) | {session.chair_id}
+        session._member_ids = cached
+    return cached
+
+
+def _params(session: Session) -> dict:
+    return session.campaign.rules.params["committee"]
+
+
+def _role(session: Session, user) -> str:
+    if user is None:
+        return "system"
+    if user.pk == session.chair_id:
+        return "president"
+    if user.pk in _member_ids(session):
+        return Role.COMITE
+    if has_role(user, Role.ADMIN):
+        return Role.ADMIN
+    return next(iter(sorted(roles_of(user))), "")
+
+
+def _lock_session(session) -> Session:
+    locked = Session.objects.select_for_update().filter(pk=_pk(session)).first()
+    if locked is None:
+        raise ComiteRefused("not_found", "Séance introuvable.")
+    return locked
+
+
+def _lock_item(item) -> AgendaItem:
+    locked = AgendaItem.objects.select_for_update().filter(pk=_pk(item)).first()
+    if locked is None:
+        raise ComiteRefused("not_found", "Point de l'ordre du jour introuvable.")
+    locked.session = Session.objects.select_related("campaign", "chair").get(pk=locked.session_id)
+    locked.dossier = Dossier.objects.select_related("commune", "campaign").get(pk=locked.dossier_id)
+    return locked
+
+
+def _require_admin(by, what: str) -> None:
+    if by is None or not has_role(by, Role.ADMIN):
+        raise ComiteRefused("role", f"Seul un administrateur du fonds peut {what}.")
+
+
+def _require_chair(session: Session, by, what: str) -> None:
+    if by is None or by.pk != session.chair_id:
+        raise ComiteRefused("role", f"Seul le président de séance peut {what}.")
+
+
+def _require_status(session: Session, allowed, what: str) -> None:
+    if session.status not in allowed:
+        raise ComiteRefused("status", f"Impossible de {what} : la séance est « {session.get_status_display().lower()} ».")
+
+
+def _text(value, name: str, *, max_length: int = 5000) -> str:
+    text = (value or "").strip()
+    if len(text) > max_length:
+        raise ComiteRefused("condition", f"{name} : {max_length} caractères au plus.")
+    return text
+
+
+def _money(value, name: str) -> Decimal:
+    try:
+        amount = Decimal(str(value).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+    except (InvalidOperation, ValueError):
+        raise ComiteRefused("condition", f"{name} : montant invalide.")
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+        raise ComiteRefused("condition", f"{name} : montant positif avec au plus deux décimales attendu.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _audit_refusal(action: str, *, by, session: Session, obj, payload: dict) -> None:
+    """Record a refused attempt in its own transaction (the refusal itself changes nothing)."""
+    with transaction.atomic():
+        audit.append(action, actor=by, role=_role(session, by), obj=obj, payload=payload)
+
+
+def _from_transition(exc: TransitionRefused) -> ComiteRefused:
+    return ComiteRefused(exc.kind if exc.kind in ComiteRefused.HTTP else "condition", exc.message, list(exc.rules))
+
+
 # ---- reading ---------------------------------------------------------------------------------
 
 def is_member(session: Session, user) -> bool:
     """The user is one of the session's members (the chair is always a member)."""
-    raise NotImplementedError
+    return user is not None and getattr(user, "is_authenticated", False) and user.pk in _member_ids(session)
 
 
 def recused_member_ids(item: AgendaItem) -> set[int]:
     """Ids of the members recused on this agenda item (declared conflicts, incl. automatic ones)."""
-    raise NotImplementedError
+    return set(ConflictDeclaration.objects.filter(item_id=item.pk).values_list("member_id", flat=True))
 
 
 def is_recused(item: AgendaItem, user) -> bool:
-    raise NotImplementedError
+    return user is not None and user.pk in recused_member_ids(item)
 
 
 def can_read_item(item: AgendaItem, user) -> bool:
     """May ``user`` read this item's deliberation and votes? No audit: for list filtering."""
-    raise NotImplementedError
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if is_recused(item, user):
+        return False
+    return is_member(item.session, user) or has_role(user, Role.ADMIN, Role.AUDITEUR)
 
 
 def read_item(item: AgendaItem | int, *, by) -> AgendaItem:
     """The item (dossier summary, grid, opinion, proposed amount, votes) for ``by``; a recused
-    member (or a non-member without the admin/auditor role) is refused (``ComiteRefused("recused")``)
-    and the refusal is audited (``comite_read_refused``)."""
-    raise NotImplementedError
+    member is refused (``ComiteRefused("recused")``) and the refusal is audited
+    (``comite_read_refused``); someone neither member, administrator nor auditor gets ``role``."""
+    loaded = AgendaItem.objects.select_related("session__campaign", "session__chair", "dossier__commune", "dossier__campaign", "dossier__instructor").filter(pk=_pk(item)).first()
+    if loaded is None:
+        raise ComiteRefused("not_found", "Point de l'ordre du jour introuvable.")
+    if by is not None and is_recused(loaded, by):
+        _audit_refusal(
+            "comite_read_refused", by=by, session=loaded.session, obj=loaded,
+            payload={"reference": loaded.dossier.reference, "session": loaded.session_id, "member": by.pk, "reason": "recused"},
+        )
+        raise ComiteRefused("recused", "Vous vous êtes déporté sur ce dossier (conflit d'intérêts déclaré) : vous ne pouvez pas consulter sa délibération ni ses votes.", ["recusal"])
+    if not can_read_item(loaded, by):
+        raise ComiteRefused("role", "Seuls les membres de cette séance, les administrateurs et les auditeurs consultent ce dossier.")
+    return loaded
 
 
 def member_agenda(session: Session, user) -> list[tuple[AgendaItem, bool]]:
     """The session's items in rank order with ``recused`` for ``user`` (the UI hides the
     deliberation of the recused ones)."""
-    raise NotImplementedError
+    items = list(session.items.select_related("dossier__commune").order_by("rank"))
+    recused = set()
+    if user is not None:
+        recused = set(ConflictDeclaration.objects.filter(item__session=session, member_id=user.pk).values_list("item_id", flat=True))
+    return [(item, item.pk in recused) for item in items]
+
+
+def _presence(session: Session) -> dict[int, str]:
+    return dict(Attendance.objects.filter(session_id=session.pk).values_list("member_id", "presence"))
+
+
+def _proxies(session: Session) -> dict[int, int]:
+    return dict(Proxy.objects.filter(session_id=session.pk).values_list("giver_id", "holder_id"))
+
+
+def _quorum_for(session: Session, recused: set[int], presence: dict | None = None, proxies: dict | None = None) -> QuorumResult:
+    presence = _presence(session) if presence is None else presence
+    proxies = _proxies(session) if proxies is None else proxies
+    return quorum_fn(
+        _member_ids(session),
+        [m for m, p in presence.items() if p == Attendance.Presence.PRESENT],
+        {g: h for g, h in proxies.items() if presence.get(g) != Attendance.Presence.ABSENT},
+        recused,
+        fraction=_params(session).get("quorum_fraction", "0.5"),
+        needs_quorum=session.needs_quorum,
+    )
 
 
 def item_quorum(item: AgendaItem) -> QuorumResult:
-    """Quorum of this item now (after recusals; attendance and proxies as recorded)."""
-    raise NotImplementedError
+    """Quorum of this item now (after recusals; attendance and proxies as recorded). A member
+    marked *absent* does not count even when a proxy was given (mark them *represented*)."""
+    return _quorum_for(item.session, recused_member_ids(item))
 
 
 def session_quorum(session: Session) -> QuorumResult:
     """Quorum of the session as a whole (no recusal): used to adjourn."""
-    raise NotImplementedError
+    return _quorum_for(session, set())
+
+
+def _chair_elector(item: AgendaItem) -> int | None:
+    return None if item.session.chair_id in recused_member_ids(item) else item.session.chair_id
 
 
 def current_tally(item: AgendaItem) -> TallyResult:
     """Tally of the item's votes as cast so far (the chair's own vote is the casting vote)."""
-    raise NotImplementedError
+    rows = list(Vote.objects.filter(item_id=item.pk).values_list("elector_id", "choice"))
+    chair = _chair_elector(item)
+    chair_choice = next((c for e, c in rows if e == chair), None)
+    return tally_fn([c for _, c in rows], chair_choice)
 
 
 # ---- preparing the session ---------------------------------------------------------------------
@@ -98,80 +259,426 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
     """An administrator creates a session (status ``planned``). ``members``: users holding the
     comité role (the chair is added if missing). Place or video link required. With ``follows``
     (an *adjourned* session of the same campaign) the new session takes over its undecided
-    agenda and needs no quorum. Audit ``comite_session_created``."""
-    raise NotImplementedError
+    agenda (ranks, recusals) and needs no quorum. Audit ``comite_session_created``."""
+    _require_admin(by, "créer une séance du comité")
+    place = _text(place, "Lieu", max_length=300)
+    video_link = _text(video_link, "Lien de visioconférence", max_length=500)
+    if not place and not video_link:
+        raise ComiteRefused("condition", "Indiquez le lieu de la séance ou le lien de visioconférence.", ["place"])
+    if starts_at is None or timezone.is_naive(starts_at):
+        raise ComiteRefused("condition", "Indiquez la date et l'heure de la séance.", ["starts_at"])
+    if chair is None:
+        raise ComiteRefused("condition", "Désignez le président de séance.", ["chair"])
+    people = {u.pk: u for u in members}
+    people[chair.pk] = chair
+    not_comite = [u for u in people.values() if not has_role(u, Role.COMITE)]
+    if not_comite:
+        raise ComiteRefused("condition", "Ces personnes ne sont pas membres du comité : " + ", ".join(_label(u) for u in not_comite) + ".", ["members"])
+    with transaction.atomic():
+        previous = None
+        if follows is not None:
+            previous = _lock_session(follows)
+            if previous.status != Session.Status.ADJOURNED:
+                raise ComiteRefused("status", "Seule une séance ajournée faute de quorum peut être reprise par une nouvelle séance.")
+            if previous.campaign_id != _pk(campaign):
+                raise ComiteRefused("condition", "La séance reprise appartient à une autre campagne.")
+            if Session.objects.filter(follows=previous).exists():
+                raise ComiteRefused("status", "Cette séance ajournée a déjà été reprise.")
+        session = Session.objects.create(
+            campaign_id=_pk(campaign), starts_at=starts_at, place=place, video_link=video_link, chair=chair, created_by=by,
+            needs_quorum=previous is None, follows=previous,
+        )
+        session.members.set(list(people.values()))
+        carried = []
+        if previous is not None:
+            old_items = list(previous.items.filter(outcome="").select_related("dossier").order_by("rank"))
+            for rank, old in enumerate((i for i in old_items if i.dossier.status == Status.IN_COMMITTEE), start=1):
+                new = AgendaItem.objects.create(
+                    session=session, dossier_id=old.dossier_id, rank=rank, score_total=old.score_total, population=old.population,
+                    proposed_amount=old.proposed_amount, amount=old.proposed_amount,
+                )
+                for conflict in old.conflicts.filter(member_id__in=people):
+                    ConflictDeclaration.objects.create(item=new, member_id=conflict.member_id, reason=conflict.reason, automatic=conflict.automatic)
+                carried.append(old.dossier.reference)
+        session.rules_version = session.campaign.rules.version
+        session.save(update_fields=["rules_version"])
+        audit.append(
+            "comite_session_created",
+            actor=by,
+            role=Role.ADMIN,
+            obj=session,
+            payload={
+                "campaign": session.campaign_id, "starts_at": starts_at, "place": place, "video_link": video_link,
+                "chair": chair.pk, "members": sorted(people), "needs_quorum": session.needs_quorum,
+                "follows": previous.pk if previous else None, "carried_over": carried, "rules_version": session.rules_version,
+            },
+        )
+    return session
 
 
 def build_agenda(session: Session, *, by) -> list[AgendaItem]:
     """Put every *instructed* dossier of the campaign on the agenda, ranked by total score
     (desc) then smaller population, and schedule each (``perform(d, "schedule", by=by)``).
-    Members who instructed a dossier are recused on it automatically. Only while ``planned``;
-    re-running adds the dossiers instructed since, after the existing ranks. Audit
-    ``comite_agenda_built``."""
-    raise NotImplementedError
+    Members who instructed a dossier are recused on it automatically. Only while ``planned``
+    and not on a session that takes over an adjourned one; re-running adds the dossiers
+    instructed since, after the existing ranks. Audit ``comite_agenda_built``."""
+    _require_admin(by, "établir l'ordre du jour")
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_status(session, (Session.Status.PLANNED,), "établir l'ordre du jour")
+        if session.follows_id:
+            raise ComiteRefused("condition", "Cette séance reprend l'ordre du jour de la séance ajournée : il ne peut pas être modifié.")
+        members = _member_ids(session)
+        dossiers = list(
+            Dossier.objects.filter(campaign_id=session.campaign_id, status=Status.INSTRUCTED)
+            .exclude(agenda_items__session=session)
+            .select_related("commune", "assessment")
+            .order_by(F("assessment__score_total").desc(nulls_last=True), "commune__population", "pk")
+        )
+        rank = (session.items.aggregate(m=Max("rank"))["m"] or 0)
+        created = []
+        for dossier in dossiers:
+            try:
+                perform(dossier, "schedule", by=by, data={"session": session.pk})
+            except TransitionRefused as exc:
+                raise _from_transition(exc)
+            rank += 1
+            assessment = getattr(dossier, "assessment", None)
+            item = AgendaItem.objects.create(
+                session=session, dossier=dossier, rank=rank,
+                score_total=assessment.score_total if assessment is not None else None,
+                population=dossier.commune.population, proposed_amount=dossier.proposed_amount, amount=dossier.proposed_amount,
+            )
+            if dossier.instructor_id in members:
+                ConflictDeclaration.objects.create(item=item, member_id=dossier.instructor_id, reason="Instructeur du dossier : déport d'office.", automatic=True)
+            created.append(item)
+        audit.append(
+            "comite_agenda_built",
+            actor=by,
+            role=Role.ADMIN,
+            obj=session,
+            payload={
+                "added": [{"reference": i.dossier.reference, "rank": i.rank, "score_total": i.score_total, "population": i.population} for i in created],
+                "items": rank,
+                "rules_version": session.campaign.rules.version,
+            },
+        )
+    return created
 
 
 def send_convocation(session: Session, *, by) -> ConvocationResult:
-    """Status ``planned`` → ``convened`` (or re-send while ``convened``): one email with the
-    agenda per member (Celery task on commit, sent once per member and session). The result holds
-    a warning when the sitting is fewer than ``committee.convocation_min_days`` days away.
-    Audit ``comite_convocation``."""
-    raise NotImplementedError
+    """Status ``planned`` → ``convened``: one email with the agenda per member (Celery task on
+    commit, sent once per member and session). The result holds a warning when the sitting is
+    fewer than ``committee.convocation_min_days`` days away. Audit ``comite_convocation``."""
+    from .tasks import send_convocation_email
+
+    _require_admin(by, "envoyer la convocation")
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_status(session, (Session.Status.PLANNED,), "envoyer la convocation")
+        items = list(session.items.select_related("dossier").order_by("rank"))
+        if not items:
+            raise ComiteRefused("condition", "L'ordre du jour est vide : établissez-le avant de convoquer le comité.", ["agenda"])
+        now = timezone.now()
+        min_days = int(_params(session)["convocation_min_days"])
+        delta = session.starts_at - now
+        if delta.total_seconds() <= 0:
+            raise ComiteRefused("condition", "La date de la séance est passée : modifiez-la avant de convoquer le comité.", ["starts_at"])
+        warnings = []
+        if delta < dt.timedelta(days=min_days):
+            warnings.append(
+                f"La convocation part moins de {min_days} jours avant la séance ({delta.days} jour(s)) : "
+                f"le règlement demande au moins {min_days} jours. La séance peut être contestée ; envisagez de la reporter."
+            )
+        members = list(session.members.order_by("last_name", "email"))
+        session.status = Session.Status.CONVENED
+        session.convened_at = now
+        session.save(update_fields=["status", "convened_at"])
+        audit.append(
+            "comite_convocation",
+            actor=by,
+            role=Role.ADMIN,
+            obj=session,
+            payload={
+                "starts_at": session.starts_at, "days_before": delta.days, "min_days": min_days, "late": bool(warnings),
+                "recipients": [m.pk for m in members], "agenda": [i.dossier.reference for i in items],
+                "rules_version": session.campaign.rules.version,
+            },
+        )
+        pk = session.pk
+        for member in members:
+            transaction.on_commit(lambda m=member.pk: send_convocation_email.delay(pk, m), robust=True)
+    return ConvocationResult(session=session, recipients=[m.email for m in members], warnings=warnings, days_before=delta.days)
 
 
 def give_proxy(session: Session, *, giver, holder, by=None) -> Proxy:
     """``giver`` gives a proxy to ``holder`` (both members; ``by`` defaults to the giver, an
     administrator or the chair may record it). A member gives at most one proxy and holds at most
-    one (``committee.max_proxies_per_member``); a holder cannot have given one. Before the session
-    is closed. Audit ``comite_proxy_given``."""
-    raise NotImplementedError
+    ``committee.max_proxies_per_member`` (1; the database holds it too); a holder cannot have given
+    one, nor a giver hold one. Before the session ends. Audit ``comite_proxy_given``."""
+    by = by or giver
+    with transaction.atomic():
+        session = _lock_session(session)
+        if by.pk != giver.pk and by.pk != session.chair_id and not has_role(by, Role.ADMIN):
+            raise ComiteRefused("role", "Seul le membre lui-même, le président ou un administrateur enregistre une procuration.")
+        _require_status(session, _OPEN_STATUSES, "donner procuration")
+        members = _member_ids(session)
+        if giver.pk not in members or holder.pk not in members:
+            raise ComiteRefused("condition", "La procuration se donne entre membres de la séance.", ["proxy_members"])
+        if giver.pk == holder.pk:
+            raise ComiteRefused("condition", "On ne peut pas se donner procuration à soi-même.", ["proxy_self"])
+        proxies = list(Proxy.objects.filter(session=session))
+        if any(p.giver_id == giver.pk for p in proxies):
+            raise ComiteRefused("condition", f"{_label(giver)} a déjà donné procuration pour cette séance : une seule procuration par membre.", ["proxy_given"])
+        held = sum(1 for p in proxies if p.holder_id == holder.pk)
+        limit = int(_params(session).get("max_proxies_per_member", 1))
+        if held >= limit:
+            raise ComiteRefused("condition", f"{_label(holder)} détient déjà {held} procuration(s) : le règlement en autorise {limit} au plus par membre.", ["proxy_held"])
+        if any(p.giver_id == holder.pk for p in proxies):
+            raise ComiteRefused("condition", f"{_label(holder)} a lui-même donné procuration : il ne peut pas en recevoir.", ["proxy_chain"])
+        if any(p.holder_id == giver.pk for p in proxies):
+            raise ComiteRefused("condition", f"{_label(giver)} détient une procuration : il ne peut pas en donner une à son tour.", ["proxy_chain"])
+        if _presence(session).get(giver.pk) == Attendance.Presence.PRESENT:
+            raise ComiteRefused("condition", f"{_label(giver)} est noté présent : modifiez l'émargement avant d'enregistrer sa procuration.", ["proxy_present"])
+        try:
+            with transaction.atomic():
+                proxy = Proxy.objects.create(session=session, giver=giver, holder=holder)
+        except IntegrityError:
+            raise ComiteRefused("condition", "Procuration refusée : une seule procuration donnée et une seule détenue par membre.", ["proxy_held"])
+        audit.append("comite_proxy_given", actor=by, role=_role(session, by), obj=session, payload={"proxy": proxy.pk, "giver": giver.pk, "holder": holder.pk})
+    return proxy
 
 
 def revoke_proxy(session: Session, *, giver, by=None) -> None:
-    """Withdraw the proxy ``giver`` gave (before the sitting). Audit ``comite_proxy_revoked``."""
-    raise NotImplementedError
+    """Withdraw the proxy ``giver`` gave (refused once a vote was cast with it). Audit
+    ``comite_proxy_revoked``."""
+    by = by or giver
+    with transaction.atomic():
+        session = _lock_session(session)
+        if by.pk != giver.pk and by.pk != session.chair_id and not has_role(by, Role.ADMIN):
+            raise ComiteRefused("role", "Seul le membre lui-même, le président ou un administrateur retire une procuration.")
+        _require_status(session, _OPEN_STATUSES, "retirer la procuration")
+        proxy = Proxy.objects.filter(session=session, giver=giver).first()
+        if proxy is None:
+            raise ComiteRefused("not_found", "Aucune procuration donnée par ce membre pour cette séance.")
+        if Vote.objects.filter(item__session=session, cast_for=giver).exists():
+            raise ComiteRefused("condition", "Un vote a déjà été exprimé avec cette procuration : elle ne peut plus être retirée.")
+        proxy.delete()
+        if _presence(session).get(giver.pk) == Attendance.Presence.REPRESENTED:
+            Attendance.objects.filter(session=session, member=giver).update(presence=Attendance.Presence.ABSENT, recorded_at=timezone.now())
+        audit.append("comite_proxy_revoked", actor=by, role=_role(session, by), obj=session, payload={"giver": giver.pk, "holder": proxy.holder_id})
 
 
 def declare_conflict(item: AgendaItem, *, member, reason: str, by=None) -> ConflictDeclaration:
     """``member`` declares a link with the item's dossier (``reason`` required): they are recused
-    on it. Refused once the item's vote is open. Audit ``comite_conflict_declared``."""
-    raise NotImplementedError
+    on it. Refused once the item's vote is open. Declaring twice returns the first declaration.
+    Audit ``comite_conflict_declared``."""
+    by = by or member
+    reason = _text(reason, "Lien déclaré", max_length=2000)
+    with transaction.atomic():
+        item = _lock_item(item)
+        session = item.session
+        if by.pk != member.pk and not has_role(by, Role.ADMIN):
+            raise ComiteRefused("role", "Chaque membre déclare lui-même ses liens d'intérêts (ou un administrateur pour lui).")
+        if member.pk not in _member_ids(session):
+            raise ComiteRefused("condition", "Seul un membre de la séance déclare un conflit d'intérêts.")
+        _require_status(session, _OPEN_STATUSES, "déclarer un conflit d'intérêts")
+        existing = ConflictDeclaration.objects.filter(item=item, member=member).first()
+        if existing is not None:
+            return existing
+        if not reason:
+            raise ComiteRefused("condition", "Décrivez le lien avec ce dossier (par exemple : élu de la commune ou de son intercommunalité).", ["reason"])
+        if item.vote_state != AgendaItem.VoteState.PENDING:
+            raise ComiteRefused("status", "Le vote sur ce dossier est déjà ouvert : la déclaration devait précéder le vote.")
+        declaration = ConflictDeclaration.objects.create(item=item, member=member, reason=reason)
+        audit.append(
+            "comite_conflict_declared", actor=by, role=_role(session, by), obj=item,
+            payload={"reference": item.dossier.reference, "session": session.pk, "member": member.pk, "reason": reason},
+        )
+    return declaration
 
 
 # ---- the sitting -----------------------------------------------------------------------------
 
 def open_sitting(session: Session, *, by) -> Session:
     """The chair opens the sitting: ``convened`` → ``sitting``. Audit ``comite_sitting_opened``."""
-    raise NotImplementedError
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_chair(session, by, "ouvrir la séance")
+        _require_status(session, (Session.Status.CONVENED,), "ouvrir la séance")
+        session.status = Session.Status.SITTING
+        session.opened_at = timezone.now()
+        session.save(update_fields=["status", "opened_at"])
+        audit.append("comite_sitting_opened", actor=by, role="president", obj=session, payload={"opened_at": session.opened_at, "needs_quorum": session.needs_quorum})
+    return session
 
 
 def record_attendance(session: Session, *, by, presence: dict) -> list[Attendance]:
     """The chair records attendance: ``{member (user or id): "present"|"represented"|"absent"}``
-    (members not named keep their row; every member needs one before a vote). ``represented``
-    needs a proxy given by that member to a member marked present. While ``convened`` or
-    ``sitting``. Audit ``comite_attendance``."""
-    raise NotImplementedError
+    (members not named keep their row). ``represented`` needs a proxy given by that member to a
+    member present. While ``convened`` or ``sitting``. Audit ``comite_attendance`` (with the
+    session's quorum)."""
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_chair(session, by, "tenir l'émargement")
+        _require_status(session, (Session.Status.CONVENED, Session.Status.SITTING), "tenir l'émargement")
+        members = _member_ids(session)
+        wanted = {}
+        for key, value in presence.items():
+            pk = _pk(key)
+            if pk not in members:
+                raise ComiteRefused("condition", "L'émargement ne concerne que les membres de la séance.", ["attendance"])
+            if value not in Attendance.Presence.values:
+                raise ComiteRefused("condition", "Présence : « present », « represented » ou « absent » attendu.", ["attendance"])
+            wanted[pk] = value
+        final = {**_presence(session), **wanted}
+        proxies = _proxies(session)
+        problems = []
+        for pk, value in wanted.items():
+            if value == Attendance.Presence.REPRESENTED:
+                holder = proxies.get(pk)
+                if holder is None:
+                    problems.append("un membre noté représenté n'a pas donné de procuration")
+                elif final.get(holder) != Attendance.Presence.PRESENT:
+                    problems.append("un membre noté représenté l'est par un mandataire qui n'est pas présent")
+        if problems:
+            raise ComiteRefused("condition", "Émargement refusé : " + " ; ".join(sorted(set(problems))) + ".", ["attendance"])
+        now = timezone.now()
+        rows = []
+        for pk, value in wanted.items():
+            row, _ = Attendance.objects.update_or_create(session=session, member_id=pk, defaults={"presence": value, "recorded_at": now})
+            rows.append(row)
+        result = _quorum_for(session, set(), final, proxies)
+        audit.append(
+            "comite_attendance", actor=by, role="president", obj=session,
+            payload={"presence": {str(k): v for k, v in sorted(wanted.items())}, "quorum": result.as_dict()},
+        )
+    return rows
 
 
 def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> AgendaItem:
     """The chair opens the vote on the item: the motion is to grant ``amount`` (default the
     proposed amount; a different amount is an amendment and needs ``motivation``). Refused without
-    quorum for this item (after recusals). Audit ``comite_vote_opened`` with the quorum."""
-    raise NotImplementedError
+    quorum for this item (after recusals) and when the chair is recused on it. Audit
+    ``comite_vote_opened`` with the quorum."""
+    motivation = _text(motivation, "Motivation de l'amendement")
+    with transaction.atomic():
+        item = _lock_item(item)
+        session = item.session
+        _require_chair(session, by, "ouvrir le vote")
+        _require_status(session, (Session.Status.SITTING,), "ouvrir le vote")
+        if item.vote_state != AgendaItem.VoteState.PENDING or item.outcome:
+            raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} a déjà été ouvert.")
+        if item.dossier.status != Status.IN_COMMITTEE:
+            raise ComiteRefused("status", f"Le dossier {item.dossier.reference} n'est plus « en comité ».")
+        if is_recused(item, by):
+            raise ComiteRefused("recused", "Le président est déporté sur ce dossier : il ne peut pas en diriger la délibération.", ["recusal"])
+        result = item_quorum(item)
+        if not result.reached:
+            raise ComiteRefused("condition", f"Quorum non atteint pour le dossier {item.dossier.reference} : {result.explanation()} Ajournez la séance ou reportez le dossier.", ["quorum"])
+        proposed = item.proposed_amount if item.proposed_amount is not None else item.dossier.proposed_amount
+        motion = _money(amount, "Montant") if amount not in (None, "") else proposed
+        if motion is None:
+            raise ComiteRefused("condition", "Aucun montant proposé : indiquez le montant soumis au vote.", ["amount"])
+        amended = proposed is None or motion != proposed
+        if amended and not motivation:
+            raise ComiteRefused("condition", "Un montant différent de la proposition de l'instructeur est un amendement : motivez-le.", ["amendment"])
+        item.amount = motion
+        item.amendment_motivation = motivation if amended else ""
+        item.vote_state = AgendaItem.VoteState.OPEN
+        item.vote_opened_at = timezone.now()
+        item.quorum = result.as_dict()
+        item.save(update_fields=["amount", "amendment_motivation", "vote_state", "vote_opened_at", "quorum"])
+        audit.append(
+            "comite_vote_opened", actor=by, role="president", obj=item,
+            payload={"reference": item.dossier.reference, "session": session.pk, "amount": motion, "proposed_amount": proposed,
+                     "amended": amended, "motivation": item.amendment_motivation, "quorum": result.as_dict()},
+        )
+    return item
+
+
+class _Refusal(Exception):
+    def __init__(self, action: str, session: Session, obj, payload: dict, error: ComiteRefused):
+        self.args_ = (action, session, obj, payload, error)
 
 
 def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
     """``by`` votes pour / contre / abstention on the open item, for themselves or, with
     ``for_member``, for the member whose proxy they hold. A vote may be changed until the vote is
-    closed. A recused member (or a holder voting for a recused giver, or a recused holder) is
-    refused and the attempt is audited (``comite_vote_refused``). Audit ``comite_vote_cast``."""
-    raise NotImplementedError
+    closed, never after. A recused member (or a holder voting for a recused giver) is refused and
+    the attempt is audited (``comite_vote_refused``). Audit ``comite_vote_cast``."""
+    if choice not in Vote.Choice.values:
+        raise ComiteRefused("condition", "Vote : « pour », « contre » ou « abstention » attendu.", ["choice"])
+    try:
+        with transaction.atomic():
+            item = _lock_item(item)
+            session = item.session
+            members = _member_ids(session)
+            if by is None or by.pk not in members:
+                raise ComiteRefused("role", "Seuls les membres de la séance votent.")
+            elector = for_member if for_member is not None else by
+            recused = recused_member_ids(item)
+            if by.pk in recused or elector.pk in recused:
+                who = "Vous êtes déporté" if by.pk in recused else f"{_label(elector)} est déporté"
+                raise _Refusal(
+                    "comite_vote_refused", session, item,
+                    {"reference": item.dossier.reference, "session": session.pk, "member": by.pk, "for_member": _pk(for_member), "choice": choice, "reason": "recused"},
+                    ComiteRefused("recused", f"{who} sur ce dossier (conflit d'intérêts déclaré) : le vote est refusé.", ["recusal"]),
+                )
+            if item.vote_state == AgendaItem.VoteState.CLOSED:
+                raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} est clos : il ne peut plus être exprimé ni modifié.")
+            if item.vote_state != AgendaItem.VoteState.OPEN or session.status != Session.Status.SITTING:
+                raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert.")
+            presence = _presence(session)
+            if presence.get(by.pk) != Attendance.Presence.PRESENT:
+                raise ComiteRefused("condition", "Seuls les membres présents votent (l'émargement vous note absent ou représenté).", ["attendance"])
+            if for_member is not None:
+                if for_member.pk == by.pk:
+                    for_member = None
+                    elector = by
+                elif not Proxy.objects.filter(session=session, giver=for_member, holder=by).exists():
+                    raise ComiteRefused("condition", f"Vous ne détenez pas la procuration de {_label(for_member)} pour cette séance.", ["proxy"])
+                elif presence.get(for_member.pk) == Attendance.Presence.PRESENT:
+                    raise ComiteRefused("condition", f"{_label(for_member)} est présent : il vote lui-même.", ["proxy_present"])
+            vote = Vote.objects.select_for_update().filter(item=item, elector=elector).first()
+            previous = vote.choice if vote is not None else None
+            now = timezone.now()
+            if vote is None:
+                vote = Vote.objects.create(item=item, member=by, cast_for=for_member, elector=elector, choice=choice, cast_at=now)
+            else:
+                vote.member, vote.cast_for, vote.choice, vote.cast_at = by, for_member, choice, now
+                vote.save(update_fields=["member", "cast_for", "choice", "cast_at"])
+            audit.append(
+                "comite_vote_cast", actor=by, role=_role(session, by), obj=item,
+                payload={"reference": item.dossier.reference, "session": session.pk, "elector": elector.pk,
+                         "proxy": for_member is not None, "choice": choice, "previous": previous},
+            )
+    except _Refusal as refusal:
+        action, session, obj, payload, error = refusal.args_
+        _audit_refusal(action, by=by, session=session, obj=obj, payload=payload)
+        raise error
+    return vote
 
 
 def close_vote(item: AgendaItem, *, by) -> TallyResult:
     """The chair closes the vote: the tally is stored and votes are frozen. Audit
     ``comite_vote_closed`` with the counts."""
-    raise NotImplementedError
+    with transaction.atomic():
+        item = _lock_item(item)
+        session = item.session
+        _require_chair(session, by, "clore le vote")
+        if item.vote_state != AgendaItem.VoteState.OPEN:
+            raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert.")
+        result = current_tally(item)
+        item.vote_state = AgendaItem.VoteState.CLOSED
+        item.vote_closed_at = timezone.now()
+        item.tally = result.as_dict()
+        item.save(update_fields=["vote_state", "vote_closed_at", "tally"])
+        audit.append("comite_vote_closed", actor=by, role="president", obj=item, payload={"reference": item.dossier.reference, "session": session.pk, "tally": result.as_dict()})
+    return result
+
+
+OUTCOMES = ("approve", "reject", "defer")
 
 
 def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str = "") -> AgendaItem:
@@ -181,18 +688,99 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
       may amend it again, with ``motivation``). Beyond what is left of the envelope the dossier is
       *waitlisted* instead (outcome ``waitlisted``): ``fonds.comite.envelope.approve_or_waitlist``.
     * ``"reject"`` — the vote is closed and not adopted; ``motivation`` required.
-    * ``"defer"`` — back to ``instructed`` for a later session (any time before an outcome).
+    * ``"defer"`` — back to ``instructed`` for a later session (any time the vote is not open).
 
     Audit: the dossier's transition event, plus ``comite_outcome`` on the item.
     """
-    raise NotImplementedError
+    from . import envelope
+
+    if outcome not in OUTCOMES:
+        raise ComiteRefused("condition", "Décision : « approve », « reject » ou « defer » attendu.", ["outcome"])
+    motivation = _text(motivation, "Motivation")
+    with transaction.atomic():
+        item = _lock_item(item)
+        session = item.session
+        dossier = item.dossier
+        _require_chair(session, by, "enregistrer la décision")
+        _require_status(session, (Session.Status.SITTING,), "enregistrer une décision")
+        if item.outcome:
+            raise ComiteRefused("status", f"La décision sur le dossier {dossier.reference} est déjà enregistrée.")
+        if is_recused(item, by):
+            raise ComiteRefused("recused", "Le président est déporté sur ce dossier.", ["recusal"])
+        data = {"session": session.pk, "item": item.pk}
+        decided_amount = None
+        try:
+            if outcome == "defer":
+                if item.vote_state == AgendaItem.VoteState.OPEN:
+                    raise ComiteRefused("status", "Clôturez d'abord le vote en cours.")
+                perform(dossier, "defer", by=by, motivation=motivation, data=data)
+                result = AgendaItem.Outcome.DEFERRED
+            else:
+                if item.vote_state != AgendaItem.VoteState.CLOSED:
+                    raise ComiteRefused("status", "Le vote sur ce dossier n'est pas clos : la décision suit le vote.", ["vote"])
+                adopted = bool(item.tally.get("adopted"))
+                data["tally"] = item.tally
+                if outcome == "approve":
+                    if not adopted:
+                        raise ComiteRefused("condition", "Le comité n'a pas adopté l'attribution : la décision ne peut pas être un accord.", ["vote"])
+                    decided_amount = item.amount
+                    if amount not in (None, ""):
+                        given = _money(amount, "Montant")
+                        if given != item.amount:
+                            if not motivation:
+                                raise ComiteRefused("condition", "Un montant différent de celui voté est un amendement : motivez-le.", ["amendment"])
+                            decided_amount = given
+                    if decided_amount is None:
+                        raise ComiteRefused("condition", "Aucun montant soumis au vote.", ["amount"])
+                    fired = envelope.approve_or_waitlist(dossier, by=by, amount=decided_amount, motivation=motivation or item.amendment_motivation, data=data)
+                    result = AgendaItem.Outcome.APPROVED if fired == "approve" else AgendaItem.Outcome.WAITLISTED
+                else:
+                    if adopted:
+                        raise ComiteRefused("condition", "Le comité a adopté l'attribution : la décision ne peut pas être un refus.", ["vote"])
+                    if not motivation:
+                        raise ComiteRefused("motivation", "Un refus exige une motivation écrite (notifiée au maire).", ["motivation"])
+                    perform(dossier, "reject", by=by, motivation=motivation, data=data)
+                    result = AgendaItem.Outcome.REJECTED
+        except TransitionRefused as exc:
+            raise _from_transition(exc)
+        item.outcome = result
+        item.decided_amount = decided_amount
+        item.motivation = motivation
+        item.decided_at = timezone.now()
+        item.decided_by = by
+        item.save(update_fields=["outcome", "decided_amount", "motivation", "decided_at", "decided_by"])
+        left = envelope.left(session.campaign)
+        audit.append(
+            "comite_outcome", actor=by, role="president", obj=item,
+            payload={"reference": dossier.reference, "session": session.pk, "outcome": result, "amount": decided_amount,
+                     "motivation": motivation, "tally": item.tally, "envelope_left": left, "rules_version": session.campaign.rules.version},
+        )
+    return item
 
 
 def adjourn(session: Session, *, by, motivation: str = "") -> Session:
     """The chair adjourns the sitting for want of quorum (refused when the session's quorum is
-    reached or when no quorum is needed): ``sitting``/``convened`` → ``adjourned``; undecided
-    dossiers stay ``in_committee`` for the next session. Audit ``comite_adjourned``."""
-    raise NotImplementedError
+    reached or when no quorum is needed): ``convened``/``sitting`` → ``adjourned``; undecided
+    dossiers stay ``in_committee`` for the next session (``create_session(follows=…)``, no
+    quorum needed). Audit ``comite_adjourned``."""
+    motivation = _text(motivation, "Motivation")
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_chair(session, by, "ajourner la séance")
+        _require_status(session, (Session.Status.CONVENED, Session.Status.SITTING), "ajourner la séance")
+        if not session.needs_quorum:
+            raise ComiteRefused("condition", "Cette séance fait suite à une séance ajournée : elle délibère sans condition de quorum.", ["quorum"])
+        result = session_quorum(session)
+        if result.reached:
+            raise ComiteRefused("condition", f"Le quorum est atteint ({result.explanation()}) : la séance ne peut pas être ajournée pour ce motif.", ["quorum"])
+        if session.items.filter(vote_state=AgendaItem.VoteState.OPEN).exists():
+            raise ComiteRefused("status", "Un vote est en cours : clôturez-le avant d'ajourner.")
+        session.status = Session.Status.ADJOURNED
+        session.ended_at = timezone.now()
+        session.save(update_fields=["status", "ended_at"])
+        pending = list(session.items.filter(outcome="").values_list("dossier__reference", flat=True))
+        audit.append("comite_adjourned", actor=by, role="president", obj=session, payload={"quorum": result.as_dict(), "motivation": motivation, "pending": pending})
+    return session
 
 
 def close_session(session: Session, *, by) -> Session:
@@ -200,4 +788,44 @@ def close_session(session: Session, *, by) -> Session:
     generated and stored (``GeneratedDocument`` kind ``minutes``), its SHA-256 goes in the audit
     event ``comite_session_closed``; on commit a Celery task per decided dossier makes its
     decision letter and emails the mayor(s)."""
-    raise NotImplementedError
+    stored = []
+    try:
+        return _close_session(session, by, stored)
+    except BaseException:
+        for document in stored:  # the transaction rolled back: no orphan file
+            document.file.storage.delete(document.file.name)
+        raise
+
+
+def _close_session(session, by, stored: list) -> Session:
+    from . import envelope
+    from .minutes import store_minutes
+    from .tasks import generate_decision_letter
+
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_chair(session, by, "clore la séance")
+        _require_status(session, (Session.Status.SITTING,), "clore la séance")
+        undecided = list(session.items.filter(outcome="").order_by("rank").values_list("dossier__reference", flat=True))
+        if undecided:
+            raise ComiteRefused("condition", "Chaque dossier inscrit doit recevoir une décision avant la clôture ; sans décision : " + ", ".join(undecided[:20]) + ("…" if len(undecided) > 20 else "") + ".", ["undecided"])
+        now = timezone.now()
+        session.status = Session.Status.CLOSED
+        session.ended_at = now
+        document, created = store_minutes(session, at=now)
+        if created:
+            stored.append(document)
+        session.minutes = document
+        session.minutes_sha256 = document.sha256
+        session.save(update_fields=["status", "ended_at", "minutes", "minutes_sha256"])
+        counts = dict(session.items.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
+        approved = session.items.filter(outcome=AgendaItem.Outcome.APPROVED).aggregate(s=Sum("decided_amount"))["s"] or Decimal("0.00")
+        audit.append(
+            "comite_session_closed", actor=by, role="president", obj=session,
+            payload={"minutes": document.pk, "sha256": document.sha256, "size": document.size, "outcomes": counts,
+                     "approved_total": approved, "envelope": session.campaign.envelope, "envelope_left": envelope.left(session.campaign),
+                     "rules_version": session.campaign.rules.version},
+        )
+        item_ids = list(session.items.order_by("rank").values_list("pk", flat=True))
+        transaction.on_commit(lambda: [generate_decision_letter.delay(pk) for pk in item_ids], robust=True)
+    return session

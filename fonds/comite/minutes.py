@@ -1,0 +1,122 @@
+"""The minutes (procès-verbal) of a closed session: a WeasyPrint PDF stored once.
+
+``minutes_context(session)`` gathers attendance, proxies, recusals, per-dossier votes and
+outcomes, amounts and the envelope; ``store_minutes(session)`` renders ``pdf/comite_minutes.html``
+and stores a ``GeneratedDocument`` (kind ``minutes``, key ``minutes-session-<pk>``) inside the
+caller's transaction (``close_session``, which writes its SHA-256 in the audit event). A file
+written for a transaction that rolls back is deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from fonds.documents.models import GeneratedDocument
+from fonds.eligibilite.rules import euros
+
+from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Vote
+
+KIND = GeneratedDocument.Kind.MINUTES
+
+
+def minutes_key(session) -> str:
+    return f"minutes-session-{session.pk}"
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.email) if user is not None else ""
+
+
+def minutes_context(session, *, at=None) -> dict:
+    from . import envelope
+
+    at = at or timezone.now()
+    campaign = session.campaign
+    members = sorted(session.members.all(), key=lambda u: (u.last_name.lower(), u.email))
+    names = {u.pk: _name(u) for u in members}
+    presence = dict(Attendance.objects.filter(session=session).values_list("member_id", "presence"))
+    labels = dict(Attendance.Presence.choices)
+    proxies = list(Proxy.objects.filter(session=session).order_by("id"))
+    items = list(session.items.select_related("dossier__commune").order_by("rank"))
+    recusals = defaultdict(list)
+    for c in ConflictDeclaration.objects.filter(item__session=session).order_by("item_id", "declared_at"):
+        recusals[c.item_id].append({"name": names.get(c.member_id, str(c.member_id)), "reason": c.reason, "automatic": c.automatic})
+    votes = defaultdict(lambda: {"pour": [], "contre": [], "abstention": []})
+    for v in Vote.objects.filter(item__session=session).order_by("item_id", "id"):
+        text = names.get(v.elector_id, str(v.elector_id))
+        if v.cast_for_id:
+            text += f" (par procuration à {names.get(v.member_id, v.member_id)})"
+        votes[v.item_id][v.choice].append(text)
+    outcome_labels = dict(AgendaItem.Outcome.choices)
+    rows = []
+    approved_total = Decimal("0.00")
+    waitlisted_total = Decimal("0.00")
+    for item in items:
+        if item.outcome == AgendaItem.Outcome.APPROVED and item.decided_amount is not None:
+            approved_total += item.decided_amount
+        if item.outcome == AgendaItem.Outcome.WAITLISTED and item.decided_amount is not None:
+            waitlisted_total += item.decided_amount
+        rows.append({
+            "item": item,
+            "dossier": item.dossier,
+            "recused": recusals.get(item.pk, []),
+            "votes": votes.get(item.pk, {"pour": [], "contre": [], "abstention": []}),
+            "tally": item.tally or {},
+            "quorum": item.quorum or {},
+            "outcome": outcome_labels.get(item.outcome, item.outcome),
+            "proposed": euros(item.proposed_amount) if item.proposed_amount is not None else "—",
+            "amount": euros(item.decided_amount) if item.decided_amount is not None else "—",
+            "amended": item.amount is not None and item.proposed_amount is not None and item.amount != item.proposed_amount,
+        })
+    committed = envelope.committed(campaign)
+    return {
+        "fund_name": settings.FJJ_FUND_NAME,
+        "session": session,
+        "campaign": campaign,
+        "chair": _name(session.chair),
+        "attendance": [{"name": names[u.pk], "presence": labels.get(presence.get(u.pk, "absent"), "Absent"), "chair": u.pk == session.chair_id} for u in members],
+        "present_count": sum(1 for u in members if presence.get(u.pk) == Attendance.Presence.PRESENT),
+        "represented_count": sum(1 for u in members if presence.get(u.pk) == Attendance.Presence.REPRESENTED),
+        "proxies": [{"giver": names.get(p.giver_id, p.giver_id), "holder": names.get(p.holder_id, p.holder_id)} for p in proxies],
+        "rows": rows,
+        "approved_total": euros(approved_total),
+        "waitlisted_total": euros(waitlisted_total),
+        "envelope": euros(campaign.envelope),
+        "committed": euros(committed),
+        "envelope_left": euros(campaign.envelope - committed),
+        "counts": {label: sum(1 for i in items if i.outcome == code) for code, label in AgendaItem.Outcome.choices if code},
+        "rules_version": campaign.rules.version,
+        "generated_at": at,
+    }
+
+
+def render_minutes_pdf(session, *, at=None) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("fr"):
+        html = render_to_string("pdf/comite_minutes.html", minutes_context(session, at=at))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def store_minutes(session, *, at=None) -> tuple[GeneratedDocument, bool]:
+    """Render and store the minutes inside the caller's transaction: ``(document, created)``."""
+    existing = GeneratedDocument.objects.filter(kind=KIND, key=minutes_key(session)).first()
+    if existing is not None:
+        return existing, False
+    data = render_minutes_pdf(session, at=at)
+    digest = hashlib.sha256(data).hexdigest()
+    document = GeneratedDocument(kind=KIND, key=minutes_key(session), sha256=digest, size=len(data))
+    document.file.save(f"proces-verbal-comite-{session.pk}.pdf", ContentFile(data), save=False)
+    try:
+        document.save()
+    except BaseException:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document, True

@@ -1,0 +1,69 @@
+"""Committee test data: a campaign, an admin, a chair and members, instructed dossiers.
+
+Dossiers are put in ``instructed`` with a score and a proposed amount by a queryset update (test
+setup only: the instruction stage has its own tests); everything after goes through the services.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+from fonds.instruction.models import Assessment
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+
+def instructed_dossier(campaign, *, score: int | None = 70, population: int = 800, proposed: str = "5000.00", instructor=None) -> Dossier:
+    commune = make_commune(population=population)
+    make_user("porteur", commune=commune, first_name="Maire", last_name=f"de {commune.name}")
+    dossier = make_dossier(campaign=campaign, commune=commune, complete=False)
+    Dossier.objects.filter(pk=dossier.pk).update(status=Status.INSTRUCTED, proposed_amount=Decimal(proposed), opinion="favourable", instructor=instructor)
+    if score is not None:
+        Assessment.objects.create(dossier=dossier, score_total=score, scored_criteria=6, complete=True, suggestion="favourable")
+    dossier.refresh_from_db()
+    return dossier
+
+
+@pytest.fixture
+def committee(db):
+    campaign = make_campaign(envelope=Decimal("20000.00"))
+    admin = make_user("admin", first_name="Alice", last_name="Admin")
+    chair = make_user("comite", first_name="Claire", last_name="Présidente")
+    others = [make_user("comite", first_name=name, last_name=f"Membre{i}") for i, name in enumerate(["Bruno", "Chloé", "David", "Emma"], start=1)]
+    return SimpleNamespace(campaign=campaign, admin=admin, chair=chair, members=[chair, *others], others=others)
+
+
+def new_session(c, *, days: int = 10, **extra):
+    from fonds.comite import services
+
+    return services.create_session(
+        c.campaign, by=c.admin, starts_at=timezone.now() + dt.timedelta(days=days), chair=c.chair, members=c.members, place="Salle du conseil, Paris", **extra
+    )
+
+
+def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, **kwargs):
+    """A session with its agenda built, convened, sitting, attendance recorded (all present by default)."""
+    from fonds.comite import services
+
+    if isinstance(dossiers_or_count, int):
+        for i in range(dossiers_or_count):
+            instructed_dossier(c.campaign, score=80 - i)
+    session = new_session(c, **kwargs)
+    services.build_agenda(session, by=c.admin)
+    services.send_convocation(session, by=c.admin)
+    services.open_sitting(session, by=c.chair)
+    services.record_attendance(session, by=c.chair, presence=presence or {m: "present" for m in c.members})
+    session.refresh_from_db()
+    return session
+
+
+def vote_all(item, c, choices: dict):
+    from fonds.comite import services
+
+    for member, choice in choices.items():
+        services.cast_vote(item, by=member, choice=choice)

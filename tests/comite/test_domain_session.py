@@ -1,0 +1,455 @@
+"""Committee sessions through the services: agenda, convocation, proxies, attendance, recusal,
+votes and outcomes (no HTTP)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fonds.audit.models import AuditEvent
+from fonds.comite import services
+from fonds.comite.models import AgendaItem, ConflictDeclaration, Proxy, Session, Vote
+from fonds.comite.services import ComiteRefused
+from fonds.dossiers.states import Status
+from tests.factories import make_user
+
+from .conftest import instructed_dossier, new_session, sitting, vote_all
+
+
+def actions(obj=None, since: int = 0) -> list[str]:
+    qs = AuditEvent.objects.filter(seq__gt=since).order_by("seq")
+    if obj is not None:
+        qs = qs.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return list(qs.values_list("action", flat=True))
+
+
+def last_seq() -> int:
+    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+# ---- preparing ---------------------------------------------------------------------------------
+
+def test_create_session_only_by_admin_with_comite_members(committee):
+    c = committee
+    with pytest.raises(ComiteRefused) as exc:
+        services.create_session(c.campaign, by=c.chair, starts_at=timezone.now(), chair=c.chair, members=c.members, place="Paris")
+    assert exc.value.kind == "role"
+    outsider = make_user("instructeur")
+    with pytest.raises(ComiteRefused, match="pas membres du comité"):
+        services.create_session(c.campaign, by=c.admin, starts_at=timezone.now(), chair=c.chair, members=[*c.members, outsider], place="Paris")
+    with pytest.raises(ComiteRefused, match="lieu"):
+        services.create_session(c.campaign, by=c.admin, starts_at=timezone.now(), chair=c.chair, members=c.members)
+    session = new_session(c)
+    assert session.status == Session.Status.PLANNED and session.needs_quorum
+    assert set(session.members.all()) == set(c.members)
+    assert actions(session) == ["comite_session_created"]
+
+
+def test_agenda_ranked_by_score_then_smaller_population_and_scheduled(committee):
+    c = committee
+    low = instructed_dossier(c.campaign, score=65, population=300)
+    big = instructed_dossier(c.campaign, score=90, population=3000)
+    small = instructed_dossier(c.campaign, score=90, population=500)
+    unscored = instructed_dossier(c.campaign, score=None, population=100)
+    session = new_session(c)
+    items = services.build_agenda(session, by=c.admin)
+    assert [i.dossier_id for i in items] == [small.pk, big.pk, low.pk, unscored.pk]
+    assert [i.rank for i in items] == [1, 2, 3, 4]
+    for d in (low, big, small, unscored):
+        d.refresh_from_db()
+        assert d.status == Status.IN_COMMITTEE
+        assert "schedule" in actions(d)
+    assert "comite_agenda_built" in actions(session)
+    # a second run adds only the dossiers instructed since, after the existing ranks
+    later = instructed_dossier(c.campaign, score=99)
+    added = services.build_agenda(session, by=c.admin)
+    assert [(i.dossier_id, i.rank) for i in added] == [(later.pk, 5)]
+
+
+def test_member_who_instructed_a_dossier_is_recused_automatically(committee):
+    c = committee
+    instructor_member = c.others[0]
+    d = instructed_dossier(c.campaign, instructor=instructor_member)
+    session = new_session(c)
+    [item] = services.build_agenda(session, by=c.admin)
+    declaration = ConflictDeclaration.objects.get(item=item)
+    assert declaration.member == instructor_member and declaration.automatic
+    assert services.is_recused(item, instructor_member)
+    assert d.pk == item.dossier_id
+
+
+def test_convocation_under_min_days_warns_and_emails_each_member_once(committee, django_capture_on_commit_callbacks):
+    c = committee
+    instructed_dossier(c.campaign)
+    session = new_session(c, days=3)
+    services.build_agenda(session, by=c.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.send_convocation(session, by=c.admin)
+    assert result.warnings and "moins de 5 jours" in result.warnings[0]
+    session.refresh_from_db()
+    assert session.status == Session.Status.CONVENED
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in c.members)
+    assert "Ordre du jour (1 dossier" in mail.outbox[0].body
+    event = AuditEvent.objects.filter(action="comite_convocation").get()
+    assert '"late":true' in event.canonical
+    # sending again is refused (the session is convened); the emails stay single
+    with pytest.raises(ComiteRefused):
+        services.send_convocation(session, by=c.admin)
+    from fonds.comite.tasks import send_convocation_email
+
+    assert send_convocation_email(session.pk, c.chair.pk) is False  # a retried task sends nothing
+    assert len(mail.outbox) == len(c.members)
+
+
+def test_convocation_in_time_has_no_warning(committee):
+    c = committee
+    instructed_dossier(c.campaign)
+    session = new_session(c, days=6)
+    services.build_agenda(session, by=c.admin)
+    assert services.send_convocation(session, by=c.admin).warnings == []
+
+
+def test_convocation_of_empty_agenda_refused(committee):
+    session = new_session(committee)
+    with pytest.raises(ComiteRefused, match="vide"):
+        services.send_convocation(session, by=committee.admin)
+
+
+# ---- proxies and attendance ---------------------------------------------------------------------
+
+def test_member_holding_two_proxies_refused(committee):
+    c = committee
+    session = new_session(c)
+    a, b, d, e = c.others
+    services.give_proxy(session, giver=a, holder=b)
+    with pytest.raises(ComiteRefused) as exc:
+        services.give_proxy(session, giver=d, holder=b)
+    assert exc.value.rules == ["proxy_held"] and "au plus" in exc.value.message
+    assert Proxy.objects.filter(session=session, holder=b).count() == 1
+    assert actions(session).count("comite_proxy_given") == 1
+
+
+def test_member_gives_at_most_one_proxy_and_no_chains(committee):
+    c = committee
+    session = new_session(c)
+    a, b, d, e = c.others
+    services.give_proxy(session, giver=a, holder=b)
+    with pytest.raises(ComiteRefused, match="déjà donné"):
+        services.give_proxy(session, giver=a, holder=d)
+    with pytest.raises(ComiteRefused, match="donné procuration"):
+        services.give_proxy(session, giver=d, holder=a)  # a gave one: cannot hold
+    with pytest.raises(ComiteRefused, match="détient une procuration"):
+        services.give_proxy(session, giver=b, holder=e)  # b holds one: cannot give
+
+
+def test_proxy_constraints_hold_in_the_database(committee):
+    c = committee
+    session = new_session(c)
+    a, b, d, e = c.others
+    Proxy.objects.create(session=session, giver=a, holder=b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proxy.objects.create(session=session, giver=d, holder=b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proxy.objects.create(session=session, giver=a, holder=e)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proxy.objects.create(session=session, giver=e, holder=e)
+
+
+def test_represented_requires_a_proxy_to_a_present_member(committee):
+    c = committee
+    instructed_dossier(c.campaign)
+    session = new_session(c)
+    services.build_agenda(session, by=c.admin)
+    services.send_convocation(session, by=c.admin)
+    a, b, d, e = c.others
+    with pytest.raises(ComiteRefused, match="pas donné de procuration"):
+        services.record_attendance(session, by=c.chair, presence={a: "represented"})
+    services.give_proxy(session, giver=a, holder=b)
+    with pytest.raises(ComiteRefused, match="pas présent"):
+        services.record_attendance(session, by=c.chair, presence={a: "represented", b: "absent"})
+    rows = services.record_attendance(session, by=c.chair, presence={a: "represented", b: "present"})
+    assert len(rows) == 2
+    with pytest.raises(ComiteRefused) as exc:
+        services.record_attendance(session, by=a, presence={a: "present"})
+    assert exc.value.kind == "role"
+
+
+# ---- quorum per item ---------------------------------------------------------------------------
+
+def test_quorum_per_item_at_boundary_with_proxy_and_recusal(committee):
+    c = committee
+    a, b, d, e = c.others
+    instructed_dossier(c.campaign)
+    session = new_session(c)
+    services.build_agenda(session, by=c.admin)
+    services.give_proxy(session, giver=a, holder=c.chair)
+    services.send_convocation(session, by=c.admin)
+    services.open_sitting(session, by=c.chair)
+    # 5 members: chair + b present, a represented → 3 ≥ 2.5
+    services.record_attendance(session, by=c.chair, presence={c.chair: "present", b: "present", a: "represented", d: "absent", e: "absent"})
+    item = session.items.get()
+    q = services.item_quorum(item)
+    assert q.reached and (q.present, q.represented, q.eligible) == (2, 1, 5)
+    # b declares a conflict → 4 eligible, 2 counted ≥ 2: still reached (boundary)
+    services.declare_conflict(item, member=b, reason="Élu de l'intercommunalité de la commune")
+    q = services.item_quorum(item)
+    assert q.reached and (q.present, q.represented, q.eligible) == (1, 1, 4)
+    # without the proxy (a marked absent): 1 of 4 < 2 → no vote
+    services.record_attendance(session, by=c.chair, presence={a: "absent"})
+    assert not services.item_quorum(item).reached
+    with pytest.raises(ComiteRefused) as exc:
+        services.open_vote(item, by=c.chair)
+    assert exc.value.rules == ["quorum"] and "Quorum non atteint" in exc.value.message
+
+
+def test_adjourn_without_quorum_then_next_session_needs_none(committee):
+    c = committee
+    a, b, d, e = c.others
+    dossier = instructed_dossier(c.campaign)
+    session = sitting(c, [dossier], presence={c.chair: "present", a: "present", b: "absent", d: "absent", e: "absent"})
+    item = session.items.get()
+    with pytest.raises(ComiteRefused):
+        services.open_vote(item, by=c.chair)
+    adjourned = services.adjourn(session, by=c.chair, motivation="2 présents sur 5")
+    assert adjourned.status == Session.Status.ADJOURNED
+    dossier.refresh_from_db()
+    assert dossier.status == Status.IN_COMMITTEE
+    nxt = services.create_session(c.campaign, by=c.admin, starts_at=timezone.now() + dt.timedelta(days=7), chair=c.chair, members=c.members, place="Paris", follows=adjourned)
+    assert not nxt.needs_quorum
+    [carried] = nxt.items.all()
+    assert carried.dossier_id == dossier.pk
+    services.send_convocation(nxt, by=c.admin)
+    services.open_sitting(nxt, by=c.chair)
+    services.record_attendance(nxt, by=c.chair, presence={c.chair: "present", a: "absent", b: "absent", d: "absent", e: "absent"})
+    assert services.item_quorum(carried).reached
+    services.open_vote(carried, by=c.chair)  # one member present suffices
+    with pytest.raises(ComiteRefused, match="sans condition de quorum"):
+        services.adjourn(nxt, by=c.chair)
+
+
+def test_adjourn_refused_when_quorum_reached(committee):
+    session = sitting(committee, 1)
+    with pytest.raises(ComiteRefused, match="quorum est atteint"):
+        services.adjourn(session, by=committee.chair)
+
+
+# ---- recusal -----------------------------------------------------------------------------------
+
+def test_recused_member_voting_is_refused_and_audited(committee):
+    c = committee
+    a = c.others[0]
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.declare_conflict(item, member=a, reason="Conseiller municipal de la commune")
+    services.open_vote(item, by=c.chair)
+    before = last_seq()
+    with pytest.raises(ComiteRefused) as exc:
+        services.cast_vote(item, by=a, choice="pour")
+    assert exc.value.kind == "recused"
+    assert not Vote.objects.filter(item=item).exists()
+    assert actions(item, since=before) == ["comite_vote_refused"]
+
+
+def test_recused_member_reading_is_refused_and_audited(committee):
+    c = committee
+    a, b = c.others[:2]
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.declare_conflict(item, member=a, reason="Adjoint au maire de la commune")
+    assert services.read_item(item, by=b).pk == item.pk
+    assert not services.can_read_item(item, a)
+    before = last_seq()
+    with pytest.raises(ComiteRefused) as exc:
+        services.read_item(item, by=a)
+    assert exc.value.kind == "recused"
+    assert actions(item, since=before) == ["comite_read_refused"]
+    assert dict((i.pk, r) for i, r in services.member_agenda(session, a)) == {item.pk: True}
+
+
+def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
+    c = committee
+    a, b, d, e = c.others
+    instructed_dossier(c.campaign)
+    session = new_session(c)
+    services.build_agenda(session, by=c.admin)
+    services.give_proxy(session, giver=a, holder=b)
+    services.send_convocation(session, by=c.admin)
+    services.open_sitting(session, by=c.chair)
+    services.record_attendance(session, by=c.chair, presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"})
+    item = session.items.get()
+    services.declare_conflict(item, member=a, reason="Élu de la commune")
+    services.open_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused) as exc:
+        services.cast_vote(item, by=b, choice="pour", for_member=a)
+    assert exc.value.kind == "recused"
+    assert "comite_vote_refused" in actions(item)
+
+
+def test_conflict_declared_after_vote_opened_refused(committee):
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.open_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused, match="précéder le vote"):
+        services.declare_conflict(item, member=c.others[0], reason="Élu de la commune")
+
+
+# ---- votes and outcomes -------------------------------------------------------------------------
+
+def test_vote_may_change_while_open_never_after_close(committee):
+    c = committee
+    a = c.others[0]
+    session = sitting(c, 1)
+    item = session.items.get()
+    with pytest.raises(ComiteRefused, match="pas ouvert"):
+        services.cast_vote(item, by=a, choice="pour")
+    services.open_vote(item, by=c.chair)
+    services.cast_vote(item, by=a, choice="contre")
+    services.cast_vote(item, by=a, choice="pour")
+    assert Vote.objects.get(item=item, elector=a).choice == "pour"
+    services.close_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused, match="clos"):
+        services.cast_vote(item, by=a, choice="contre")
+    assert Vote.objects.get(item=item, elector=a).choice == "pour"
+    assert actions(item).count("comite_vote_cast") == 2
+
+
+def test_proxy_holder_votes_once_for_the_giver(committee):
+    c = committee
+    a, b, d, e = c.others
+    instructed_dossier(c.campaign)
+    session = new_session(c)
+    services.build_agenda(session, by=c.admin)
+    services.give_proxy(session, giver=a, holder=b)
+    services.send_convocation(session, by=c.admin)
+    services.open_sitting(session, by=c.chair)
+    services.record_attendance(session, by=c.chair, presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"})
+    item = session.items.get()
+    services.open_vote(item, by=c.chair)
+    services.cast_vote(item, by=b, choice="pour")
+    services.cast_vote(item, by=b, choice="contre", for_member=a)
+    services.cast_vote(item, by=b, choice="pour", for_member=a)  # changes a's vote, no second one
+    assert Vote.objects.filter(item=item).count() == 2
+    assert Vote.objects.get(item=item, elector=a).cast_for == a
+    with pytest.raises(ComiteRefused, match="ne détenez pas"):
+        services.cast_vote(item, by=d, choice="pour", for_member=e)
+    with pytest.raises(ComiteRefused, match="présents"):
+        services.cast_vote(item, by=e, choice="pour")  # absent
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Vote.objects.create(item=item, member=b, cast_for=a, elector=a, choice="abstention")
+
+
+def test_tie_broken_by_chair_casting_vote_then_approved(committee):
+    c = committee
+    a, b, d, e = c.others
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.open_vote(item, by=c.chair)
+    vote_all(item, c, {c.chair: "pour", a: "pour", b: "contre", d: "contre", e: "abstention"})
+    result = services.close_vote(item, by=c.chair)
+    assert result.tie and result.casting_vote and result.adopted
+    services.decide(item, by=c.chair, outcome="approve")
+    item.refresh_from_db()
+    item.dossier.refresh_from_db()
+    assert item.outcome == AgendaItem.Outcome.APPROVED and item.decided_amount == Decimal("5000.00")
+    assert item.dossier.status == Status.APPROVED and item.dossier.approved_amount == Decimal("5000.00")
+
+
+def test_tie_with_chair_contre_cannot_be_approved_and_reject_needs_motivation(committee):
+    c = committee
+    a, b, d, e = c.others
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.open_vote(item, by=c.chair)
+    vote_all(item, c, {c.chair: "contre", a: "pour", b: "pour", d: "contre"})
+    assert not services.close_vote(item, by=c.chair).adopted
+    with pytest.raises(ComiteRefused, match="pas adopté"):
+        services.decide(item, by=c.chair, outcome="approve")
+    with pytest.raises(ComiteRefused) as exc:
+        services.decide(item, by=c.chair, outcome="reject")
+    assert exc.value.kind == "motivation"
+    services.decide(item, by=c.chair, outcome="reject", motivation="Programme insuffisamment construit avec le partenaire.")
+    item.dossier.refresh_from_db()
+    assert item.dossier.status == Status.REJECTED
+
+
+def test_amended_amount_needs_motivation(committee):
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    with pytest.raises(ComiteRefused, match="amendement"):
+        services.open_vote(item, by=c.chair, amount="4000")
+    services.open_vote(item, by=c.chair, amount="4000", motivation="Nuitées surestimées.")
+    vote_all(item, c, {m: "pour" for m in c.members})
+    services.close_vote(item, by=c.chair)
+    services.decide(item, by=c.chair, outcome="approve")
+    item.dossier.refresh_from_db()
+    assert item.dossier.approved_amount == Decimal("4000.00")
+
+
+def test_defer_returns_the_dossier_to_instructed(committee):
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.decide(item, by=c.chair, outcome="defer", motivation="Pièce à vérifier.")
+    item.dossier.refresh_from_db()
+    assert item.dossier.status == Status.INSTRUCTED
+    item.refresh_from_db()
+    assert item.outcome == AgendaItem.Outcome.DEFERRED
+
+
+def test_only_the_chair_drives_the_sitting(committee):
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    for call in (lambda: services.open_vote(item, by=c.others[0]), lambda: services.close_session(session, by=c.admin)):
+        with pytest.raises(ComiteRefused) as exc:
+            call()
+        assert exc.value.kind == "role"
+
+
+def test_every_step_is_audited(committee, django_capture_on_commit_callbacks):
+    c = committee
+    before = last_seq()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier, item = _every_step(committee)
+    got = actions(since=before)
+    for expected in [
+        "comite_session_created", "schedule", "comite_agenda_built", "comite_proxy_given", "comite_convocation", "comite_convocation_sent",
+        "comite_sitting_opened", "comite_attendance", "comite_conflict_declared", "comite_vote_opened", "comite_vote_cast", "comite_vote_closed",
+        "approve", "comite_outcome", "comite_session_closed", "decision_letter_generated", "decision_letter_sent",
+    ]:
+        assert expected in got, expected
+    assert got.count("comite_vote_cast") == 4
+    assert got.count("comite_convocation_sent") == len(c.members)
+    from fonds.audit.chain import verify
+
+    assert verify().ok
+    assert dossier.pk == item.dossier_id
+
+
+def _every_step(committee):
+    c = committee
+    a, b, d, e = c.others
+    dossier = instructed_dossier(c.campaign)
+    session = new_session(c)
+    services.build_agenda(session, by=c.admin)
+    services.give_proxy(session, giver=e, holder=d)
+    services.send_convocation(session, by=c.admin)
+    services.open_sitting(session, by=c.chair)
+    services.record_attendance(session, by=c.chair, presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"})
+    item = session.items.get()
+    services.declare_conflict(item, member=a, reason="Élu de la commune")
+    services.open_vote(item, by=c.chair)
+    vote_all(item, c, {c.chair: "pour", b: "pour", d: "contre"})
+    services.cast_vote(item, by=d, choice="pour", for_member=e)
+    services.close_vote(item, by=c.chair)
+    services.decide(item, by=c.chair, outcome="approve")
+    services.close_session(session, by=c.chair)
+    return dossier, item
+
+

@@ -1,0 +1,90 @@
+"""Quorum and tally as pure functions (règlement "Committee", CRPA R133-10 / R133-12)."""
+from decimal import Decimal
+
+import pytest
+
+from fonds.comite.quorum import quorum, tally
+
+M4 = ["a", "b", "c", "d"]
+M5 = ["a", "b", "c", "d", "e"]
+
+
+def test_quorum_half_members_present_or_represented_even_count():
+    assert quorum(M4, ["a", "b"]).reached  # 2 of 4 = half
+    assert not quorum(M4, ["a"]).reached
+
+
+def test_quorum_boundary_odd_count_needs_more_than_half_a_member():
+    assert not quorum(M5, ["a", "b"]).reached  # 2 < 2.5
+    result = quorum(M5, ["a", "b", "c"])
+    assert result.reached and result.required == Decimal("2.5")
+
+
+def test_quorum_proxy_brings_boundary_over():
+    assert not quorum(M5, ["a", "b"]).reached
+    result = quorum(M5, ["a", "b"], {"c": "a"})
+    assert result.reached and result.present == 2 and result.represented == 1
+
+
+def test_quorum_proxy_counts_only_when_holder_present():
+    result = quorum(M5, ["a", "b"], {"c": "d"})  # d absent
+    assert not result.reached and result.represented == 0
+
+
+def test_quorum_recused_members_do_not_count():
+    # 5 members, 2 recused → 3 eligible, half = 1.5: 2 present among the eligible is enough
+    assert quorum(M5, ["a", "b"], recused=["d", "e"]).reached
+    # a recused member present does not count
+    result = quorum(M5, ["a", "d"], recused=["d", "e"])
+    assert not result.reached and result.present == 1 and result.eligible == 3
+
+
+def test_quorum_holder_recused_does_not_represent_giver():
+    result = quorum(M4, ["a"], {"b": "a"}, recused=["a"])
+    assert result.represented == 0 and not result.reached
+
+
+def test_quorum_recused_giver_not_represented():
+    result = quorum(M4, ["a", "c"], {"b": "a"}, recused=["b"])
+    assert result.represented == 0 and result.eligible == 3 and result.reached  # 2 ≥ 1.5
+
+
+def test_quorum_not_needed_for_session_after_adjournment():
+    assert quorum(M5, [], needs_quorum=False).reached
+
+
+def test_quorum_nobody_eligible_is_not_reached():
+    assert not quorum(["a"], ["a"], recused=["a"]).reached
+
+
+def test_tally_majority_of_votes_cast_abstentions_excluded():
+    result = tally(["pour", "pour", "contre", "abstention", "abstention", "abstention"])
+    assert result.adopted and result.cast == 3 and result.abstention == 3
+
+
+def test_tally_more_contre_not_adopted():
+    assert not tally(["pour", "contre", "contre"], "pour").adopted
+
+
+def test_tally_tie_chair_pour_decides_adoption():
+    result = tally(["pour", "pour", "contre", "contre"], "pour")
+    assert result.tie and result.casting_vote and result.adopted
+
+
+def test_tally_tie_chair_contre_decides_rejection():
+    result = tally(["pour", "pour", "contre", "contre"], "contre")
+    assert result.tie and result.casting_vote and not result.adopted
+
+
+def test_tally_tie_chair_abstaining_gives_no_casting_vote():
+    result = tally(["pour", "contre", "abstention"], "abstention")
+    assert result.tie and not result.casting_vote and not result.adopted
+
+
+def test_tally_all_abstentions_not_adopted():
+    assert not tally(["abstention", "abstention"], "abstention").adopted
+
+
+def test_tally_unknown_choice_refused():
+    with pytest.raises(ValueError):
+        tally(["oui"])
