@@ -16,7 +16,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds.dossiers.models import BudgetLine, Document, TravelMode
 from fonds.referentiel.models import Jumelage
 
-from fonds.web.widgets import FastSelect
+from fonds.web.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
 from .countries import PARTNER_COUNTRIES
 
@@ -269,9 +269,10 @@ INCOME_CATEGORIES = [(c.value, c.label) for c in (BudgetLine.Category.OWN_SHARE,
 class _LineForm(DsfrBaseForm):
     kind = ""
     category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
-    label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200)
+    label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput)
     amount = EuroField(
         label="Montant (€)",
+        widget=FastTextInput,
         error_messages={"invalid": "Indiquez un montant en euros (par exemple 1500 ou 1500,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
     )
 
@@ -298,7 +299,7 @@ class _LineForm(DsfrBaseForm):
 class ExpenseLineForm(_LineForm):
     kind = BudgetLine.Kind.EXPENSE
     category = forms.ChoiceField(label="Catégorie de dépense", required=False, choices=[("", "Choisissez"), *EXPENSE_CATEGORIES], widget=FastSelect)
-    eligible = forms.BooleanField(label="Dépense éligible", required=False, initial=True, help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).")
+    eligible = forms.BooleanField(label="Dépense éligible", required=False, initial=True, widget=FastCheckboxInput, help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).")
 
 
 class IncomeLineForm(_LineForm):
@@ -311,6 +312,7 @@ class _BaseLineFormSet(forms.BaseFormSet):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Supprimer cette ligne"
+            form.fields["DELETE"].widget = FastCheckboxInput()
 
     def lines(self) -> list[dict]:
         return [line for form in self.forms if (line := form.line()) is not None]
