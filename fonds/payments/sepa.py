@@ -15,8 +15,6 @@ from decimal import Decimal
 
 from sepaxml import SepaTransfer
 
-from fonds.dossiers.services import TransitionRefused
-
 SCHEMA = "pain.001.001.03"
 XSD_PATH = os.path.join(os.path.dirname(__import__("sepaxml").__file__), "schemas", f"{SCHEMA}.xsd")
 XSD_SHA256 = "ed4be42522e3e35b108b3ad2ebbcc65da987cddbf6cfdc20828cd4fd0d69c51a"
@@ -39,10 +37,12 @@ def schema():
 
 
 def validate(data: bytes) -> None:
-    """Raise ``TransitionRefused`` (French) if ``data`` is not a valid pain.001.001.03 document."""
+    """Raise ``PaymentRefused`` (French) if ``data`` is not a valid pain.001.001.03 document."""
+    from .services import PaymentRefused
+
     errors = list(schema().iter_errors(data.decode("utf-8")))
     if errors:
-        raise TransitionRefused("condition", f"Le fichier SEPA n'est pas conforme au schéma {SCHEMA} : {errors[0].reason or errors[0]}", rules=["sepa_xsd"])
+        raise PaymentRefused("condition", f"Le fichier SEPA n'est pas conforme au schéma {SCHEMA} : {errors[0].reason or errors[0]}", rules=["sepa_xsd"])
 
 
 class _FixedTransfer(SepaTransfer):

@@ -1,0 +1,202 @@
+"""DSFR forms of the payment pages (labels always visible; errors in plain French).
+
+The forms only parse and check what a person typed; every rule that changes something lives in
+``fonds.payments.services`` (the bank-details form borrows its read-only ``validate_bank_details``
+so that schwifty's verdict is shown next to each field before anything is saved).
+"""
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from dsfr.forms import DsfrBaseForm
+
+from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
+
+from .models import OrderKind, OrderState
+
+DEPARTEMENT_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
+MONEY_ERRORS = {
+    "invalid": "Indiquez un montant en euros, par exemple 1250,50.",
+    "max_decimal_places": "Un montant s'exprime au centime près : deux décimales au plus.",
+    "max_digits": "Montant trop grand.",
+    "min_value": "Le montant ne peut pas être négatif.",
+}
+CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
+MOTIVATION_WIDGET = forms.Textarea(attrs={"rows": 4})
+
+SORT_CHOICES = [
+    ("-created", "Création, du plus récent"),
+    ("created", "Création, du plus ancien"),
+    ("-amount", "Montant, le plus élevé d'abord"),
+    ("amount", "Montant, le plus faible d'abord"),
+    ("reference", "Référence de l'ordre"),
+    ("commune", "Commune (A → Z)"),
+]
+
+
+class OrderFilterForm(DsfrBaseForm):
+    """Filters of the orders list; every field optional (an empty form selects every order)."""
+
+    q = forms.CharField(label="Rechercher", help_text="Référence de l'ordre ou du dossier, nom ou code INSEE de la commune", required=False, max_length=100)
+    state = forms.MultipleChoiceField(label="États", required=False, choices=OrderState.choices, widget=DsfrCheckboxes)
+    kind = forms.ChoiceField(label="Nature", required=False, choices=[("", "Toutes"), *OrderKind.choices])
+    campaign = forms.ModelChoiceField(label="Campagne", required=False, queryset=None, empty_label="Toutes les campagnes")
+    departement = forms.CharField(label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3)
+    amount_min = forms.DecimalField(label="Montant minimal (€)", required=False, min_value=0, max_digits=12, decimal_places=2, error_messages=MONEY_ERRORS)
+    amount_max = forms.DecimalField(label="Montant maximal (€)", required=False, min_value=0, max_digits=12, decimal_places=2, error_messages=MONEY_ERRORS)
+    sort = forms.ChoiceField(label="Trier par", required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fonds.referentiel.models import Campaign
+
+        self.fields["campaign"].queryset = Campaign.objects.order_by("-opens_at")
+        self.fields["campaign"].error_messages["invalid_choice"] = "Choisissez une campagne dans la liste."
+        self.fields["state"].error_messages["invalid_choice"] = "État inconnu : cochez les états dans la liste."
+        self.fields["kind"].error_messages["invalid_choice"] = "Nature inconnue : choisissez-la dans la liste."
+
+    def clean_departement(self):
+        value = (self.cleaned_data.get("departement") or "").strip().upper()
+        if value and not DEPARTEMENT_RE.match(value):
+            raise ValidationError("Indiquez un code de département (par exemple 01, 2A ou 974).")
+        return value
+
+    def clean_q(self):
+        return (self.cleaned_data.get("q") or "").strip()
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", "Le montant maximal doit être supérieur ou égal au montant minimal.")
+        return data
+
+
+class ConfirmForm(DsfrBaseForm):
+    """An explicit confirmation before an irreversible step (the label says what is confirmed)."""
+
+    confirm = forms.BooleanField(label="Je confirme", error_messages=CONFIRM_ERRORS)
+
+    def __init__(self, *args, label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["confirm"].label = label
+
+
+class MotivatedForm(ConfirmForm):
+    """Confirmation with a written motivation (kept in the audit trail)."""
+
+    motivation = forms.CharField(label="Motivation", required=False, max_length=5000, widget=MOTIVATION_WIDGET)
+
+    field_order = ["motivation", "confirm"]
+
+    def __init__(self, *args, needs_motivation: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["motivation"]
+        if needs_motivation:
+            field.required = True
+            field.label = "Motivation (obligatoire)"
+            field.error_messages["required"] = "Écrivez la motivation : elle est conservée dans la piste d'audit."
+        else:
+            field.label = "Motivation (facultative)"
+        field.help_text = "Elle est conservée dans la piste d'audit."
+
+    def clean_motivation(self):
+        return (self.cleaned_data.get("motivation") or "").strip()
+
+
+class BuildBatchForm(ConfirmForm):
+    """The batch confirmation: the count and total the person saw travel with the form, so a
+    selection that changed in between is shown again instead of being paid blind."""
+
+    execution_date = forms.DateField(
+        label="Date d'exécution demandée", help_text="Jour ouvré où la banque doit exécuter les virements.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), error_messages={"required": "Indiquez la date d'exécution.", "invalid": "Date invalide (JJ/MM/AAAA)."},
+    )
+    expected_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    expected_total = forms.DecimalField(widget=forms.HiddenInput, min_value=0, max_digits=16, decimal_places=2)
+
+    field_order = ["execution_date", "confirm", "expected_count", "expected_total"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", "Je confirme la constitution du lot avec ces ordres")
+        super().__init__(*args, **kwargs)
+
+
+class ReturnForm(DsfrBaseForm):
+    """A transfer the bank returned: which order, and the bank's ISO 20022 reason code."""
+
+    order = forms.TypedChoiceField(label="Virement rejeté", coerce=int, error_messages={"required": "Choisissez le virement rejeté.", "invalid_choice": "Ce virement ne fait pas partie des virements en attente du lot."})
+    reason_code = forms.ChoiceField(label="Motif du rejet (code transmis par la banque)", error_messages={"required": "Choisissez le code motif transmis par la banque.", "invalid_choice": "Code motif inconnu : choisissez-le dans la liste."})
+    confirm = forms.BooleanField(label="Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des coordonnées bancaires)", error_messages=CONFIRM_ERRORS)
+
+    def __init__(self, *args, items=(), reasons: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].choices = [("", "Choisir un virement")] + [
+            (item.order_id, f"{item.end_to_end_id} — {item.creditor_name} — {item.amount} €") for item in items
+        ]
+        self.fields["reason_code"].choices = [("", "Choisir un code motif")] + [(code, f"{code} — {label}") for code, label in (reasons or {}).items()]
+
+
+class BankDetailsForm(DsfrBaseForm):
+    """The commune's IBAN, BIC and holder, and the RIB they are read from (porteur)."""
+
+    iban = forms.CharField(
+        label="IBAN", max_length=50, help_text="Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont acceptés).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        error_messages={"required": "Indiquez l'IBAN du compte de la commune."},
+    )
+    bic = forms.CharField(
+        label="BIC", max_length=20, help_text="8 ou 11 caractères, par exemple BDFEFRPPCCT.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        error_messages={"required": "Indiquez le BIC de la banque."},
+    )
+    holder = forms.CharField(
+        label="Titulaire du compte", max_length=140, help_text="Tel qu'il figure sur le RIB, par exemple : Trésorerie de Saint-Exemple (commune de Saint-Exemple).",
+        error_messages={"required": "Indiquez le titulaire du compte."},
+    )
+    rib_document = forms.TypedChoiceField(
+        label="RIB sur lequel ces coordonnées sont lues", coerce=int, widget=DsfrRadios, required=False,
+        help_text="Le RIB (PDF) joint à un dossier de la commune ; le fonds vérifie les coordonnées sur cette pièce.",
+        error_messages={"invalid_choice": "Choisissez un RIB dans la liste."},
+    )
+    confirm_change = forms.BooleanField(
+        label="Je comprends que les paiements à la commune seront suspendus jusqu'à la nouvelle vérification de ces coordonnées par le fonds",
+        required=False,
+    )
+
+    def __init__(self, *args, ribs=(), certified: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.certified = certified
+        self.fields["rib_document"].choices = [
+            (doc.pk, f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le {doc.uploaded_at:%d/%m/%Y}") for doc in ribs
+        ]
+        if not certified:
+            del self.fields["confirm_change"]
+
+    def clean(self):
+        from .services import validate_bank_details
+
+        data = super().clean()
+        if {"iban", "bic", "holder"} <= set(data):
+            try:
+                data["iban"], data["bic"], data["holder"] = validate_bank_details(data["iban"], data["bic"], data["holder"])
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
+        if self.certified and not self.errors and not data.get("confirm_change"):
+            self.add_error("confirm_change", "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements jusqu'à la nouvelle vérification.")
+        return data
+
+
+class RecoveryAnswerForm(DsfrBaseForm):
+    """The mayor's observations on a recovery order (contradictory step)."""
+
+    text = forms.CharField(
+        label="Vos observations", max_length=5000, min_length=3, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Expliquez, le cas échéant, pourquoi le montant à reverser vous paraît inexact (5 000 caractères au plus). Le fonds les lit avant de décider.",
+        error_messages={"required": "Écrivez vos observations.", "min_length": "Écrivez vos observations.", "max_length": "5 000 caractères au plus."},
+    )
+    confirm = forms.BooleanField(label="J'envoie ces observations au nom de la commune (une seule réponse possible)", error_messages=CONFIRM_ERRORS)

@@ -1,0 +1,131 @@
+"""The balance when finance accepts the final report: under-spend, over-spend, fewer participants,
+no advance, nothing due, a recovery; the dossier follows (settle)."""
+from decimal import Decimal
+
+import pytest
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers.services import perform
+from fonds.dossiers.states import Status
+from fonds.payments import services as pay
+from fonds.payments.models import OrderKind, OrderState, PaymentOrder, Settlement
+
+from .conftest import certified_bank, pay_through_batch, report_submitted, signed
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+O = OrderState
+
+
+def lines(eligible_total: str, *, ineligible: str = "300.00"):
+    total = D(eligible_total)
+    return [
+        {"kind": "expense", "category": "travel", "label": "Train", "amount": (total * D("0.6")).quantize(D("0.01")), "eligible": True},
+        {"kind": "expense", "category": "accommodation", "label": "", "amount": total - (total * D("0.6")).quantize(D("0.01")), "eligible": True},
+        {"kind": "expense", "category": "other_expense", "label": "Cadeaux", "amount": D(ineligible), "eligible": False},
+        {"kind": "income", "category": "own_share", "label": "", "amount": D("2000.00"), "eligible": False},
+    ]
+
+
+def advance_paid(cast, approved="5670.00"):
+    dossier = signed(cast, approved=approved)
+    certified_bank(cast, dossier=dossier)
+    pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE))
+    dossier.refresh_from_db()
+    assert dossier.status == Status.ADVANCE_PAID
+    return dossier
+
+
+def test_balance_as_planned_is_paid_then_the_dossier_is_closed(cast):
+    dossier = report_submitted(cast, advance_paid(cast))
+    settlement = pay.accept_final_report(dossier, cast.finance)
+    assert (settlement.final_grant, settlement.advance, settlement.balance) == (D("5670.00"), D("4252.50"), D("1417.50"))
+    order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
+    assert order.amount == D("1417.50") and order.state == O.READY and order.reference.endswith("-SO1")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.REPORT_SUBMITTED  # settled when the balance is paid
+    pay_through_batch(cast, order)
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED
+    settle = AuditEvent.objects.get(action="settle", object_id=str(dossier.pk))
+    assert settle.data["payload"]["data"]["balance"] == "1417.50"
+
+
+def test_balance_under_spend_limited_to_80_pct_of_actual_eligible_costs(cast):
+    dossier = report_submitted(cast, advance_paid(cast), lines=lines("6000.00"))
+    settlement = pay.accept_final_report(dossier, cast.finance)
+    # 80 % × 6,000 = 4,800 < formula 5,670: final grant 4,800 − advance 4,252.50
+    assert settlement.final_grant == D("4800.00") and settlement.balance == D("547.50")
+    assert PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE).amount == D("547.50")
+
+
+def test_balance_over_spend_capped_by_the_approved_amount(cast):
+    dossier = report_submitted(cast, advance_paid(cast, approved="5000.00"), lines=lines("20000.00"))
+    settlement = pay.accept_final_report(dossier, cast.finance)
+    # formula on actual figures 5,670 (80 % of 20,000 = 16,000 does not bind) > approved 5,000
+    assert settlement.breakdown["formula_amount"] == "5670.00"
+    assert settlement.final_grant == D("5000.00") and settlement.advance == D("3750.00") and settlement.balance == D("1250.00")
+
+
+def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(cast, mailoutbox, django_capture_on_commit_callbacks):
+    dossier = report_submitted(cast, advance_paid(cast), youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
+    with django_capture_on_commit_callbacks(execute=True):
+        settlement = pay.accept_final_report(dossier, cast.finance)
+    # T = 6 travellers × 417 = 2,502 ; S = 4 nights × 6 × 25 = 600 ; O = 500 → 3,602 − 4,252.50
+    assert settlement.final_grant == D("3602.00") and settlement.balance == D("-650.50")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECOVERY_PENDING
+    order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
+    assert order.amount == D("650.50") and order.state == O.CONTRADICTORY and order.reference.endswith("-RV1")
+    days = dossier.campaign.rules.params["deadlines"]["recovery_answer_days"]
+    assert abs((order.answer_due - order.created_at).days - days) <= 1
+    assert [m.to for m in mailoutbox] == [[cast.porteur.email]]
+    assert "650,50 €" in mailoutbox[0].subject and order.reference in mailoutbox[0].body
+
+
+def test_balance_zero_settles_the_dossier_at_once(cast):
+    dossier = advance_paid(cast, approved="4000.00")  # advance 3,000
+    dossier = report_submitted(cast, dossier, lines=lines("3750.00"))  # 80 % × 3,750 = 3,000
+    settlement = pay.accept_final_report(dossier, cast.finance)
+    assert settlement.balance == D("0.00")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED
+    assert not PaymentOrder.objects.filter(dossier=dossier, kind__in=[OrderKind.BALANCE, OrderKind.RECOVERY]).exists()
+
+
+def test_balance_without_advance_pays_the_whole_final_grant(cast):
+    dossier = signed(cast)
+    advance = PaymentOrder.objects.get(dossier=dossier)
+    pay.cancel_order(advance, by=cast.finance, motivation="La commune renonce à l'avance.")
+    perform(dossier, "pay_advance", by=cast.finance)  # the dossier goes on without advance
+    dossier = report_submitted(cast, dossier)
+    settlement = pay.accept_final_report(dossier, cast.finance)
+    assert settlement.advance == D("0.00") and settlement.balance == D("5670.00")
+    assert "Aucune avance versée." in settlement.lines
+
+
+def test_final_report_accepted_once_by_finance_only(cast):
+    dossier = report_submitted(cast, advance_paid(cast))
+    for user in (cast.porteur, cast.instructeur, cast.auditeur):
+        with pytest.raises(pay.PaymentRefused):
+            pay.accept_final_report(dossier, user)
+    pay.accept_final_report(dossier, cast.finance)
+    with pytest.raises(pay.PaymentRefused, match="déjà validé"):
+        pay.accept_final_report(dossier, cast.finance)
+    assert Settlement.objects.count() == 1 and PaymentOrder.objects.filter(kind=OrderKind.BALANCE).count() == 1
+
+
+def test_final_report_refused_while_the_advance_is_being_paid(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    perform(dossier, "pay_advance", by=cast.finance)  # fired by hand while the order is still ready
+    dossier = report_submitted(cast, dossier)
+    with pytest.raises(pay.PaymentRefused, match="pas encore payée"):
+        pay.accept_final_report(dossier, cast.finance)
+    assert not Settlement.objects.exists()
+
+
+def test_final_report_refused_before_it_is_submitted(cast):
+    dossier = advance_paid(cast)
+    with pytest.raises(pay.PaymentRefused, match="Avance versée"):
+        pay.accept_final_report(dossier, cast.finance)

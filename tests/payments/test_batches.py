@@ -1,0 +1,169 @@
+"""Batches: only ready orders with certified bank details, empty refused, the SEPA file
+(pain.001.001.03, XSD-valid, deterministic, SHA-256 audited), returns and execution, the command."""
+import hashlib
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+import xmlschema
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers.states import Status
+from fonds.payments import sepa
+from fonds.payments import services as pay
+from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
+
+from .conftest import certified_bank, signed
+
+pytestmark = pytest.mark.django_db
+O = OrderState
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+
+
+@pytest.fixture
+def ready_orders(cast):
+    """Two ready advance orders (two dossiers of the commune, certified bank details)."""
+    first, second = signed(cast, approved="5670.00"), signed(cast, approved="3000.00")
+    certified_bank(cast, dossier=first)
+    return list(PaymentOrder.objects.filter(dossier__in=[first, second]).order_by("pk"))
+
+
+def test_batch_takes_only_ready_orders_with_certified_bank_details(cast, ready_orders):
+    other = signed(cast, commune=cast.other_commune)  # bank details never given
+    waiting = PaymentOrder.objects.get(dossier=other)
+    result = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders] + [waiting.pk])
+    assert [i.order_id for i in result.batch.items.order_by("position")] == [o.pk for o in ready_orders]
+    assert [pk for pk, _ in result.excluded] == [waiting.pk]
+    assert result.batch.count == 2 and result.batch.total == Decimal("6502.50")
+    waiting.refresh_from_db()
+    assert waiting.state == O.TO_CERTIFY
+
+
+def test_batch_by_filter_takes_the_whole_selection(cast, ready_orders):
+    result = pay.build_batch(by=cast.finance, filters={"commune": cast.commune.pk, "kind": "advance"})
+    assert result.batch.count == 2
+
+
+def test_empty_batch_refused_nothing_created(cast, ready_orders):
+    with pytest.raises(pay.PaymentRefused, match="vide"):
+        pay.build_batch(by=cast.finance, order_ids=[])
+    with pytest.raises(pay.PaymentRefused, match="Sélectionnez"):
+        pay.build_batch(by=cast.finance)
+    with pytest.raises(pay.PaymentRefused, match="vide"):
+        pay.build_batch(by=cast.finance, filters={"commune": cast.other_commune.pk})
+    assert not Batch.objects.exists() and not AuditEvent.objects.filter(action="batch_built").exists()
+
+
+def test_batch_built_by_finance_only(cast, ready_orders):
+    for user in (cast.porteur, cast.instructeur, cast.auditeur):
+        with pytest.raises(pay.PaymentRefused) as exc:
+            pay.build_batch(by=user, order_ids=[ready_orders[0].pk])
+        assert exc.value.kind == "role"
+
+
+def test_order_never_in_two_live_batches(cast, ready_orders):
+    first = pay.build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
+    with pytest.raises(pay.PaymentRefused, match="vide"):
+        pay.build_batch(by=cast.finance2, order_ids=[ready_orders[0].pk])
+    second = pay.build_batch(by=cast.finance2, order_ids=[o.pk for o in ready_orders]).batch
+    assert [i.order_id for i in second.items.all()] == [ready_orders[1].pk]
+    assert BatchItem.objects.filter(order=ready_orders[0], live=True).get().batch == first
+
+
+def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    data = pay.export_batch(batch, by=cast.finance)
+    xmlschema.XMLSchema(sepa.XSD_PATH).validate(data.decode())  # independent of the module's cache
+    root = ET.fromstring(data)
+    assert root.tag == "{urn:iso:std:iso:20022:tech:xsd:pain.001.001.03}Document"
+    header = root.find("p:CstmrCdtTrfInitn/p:GrpHdr", NS)
+    assert header.find("p:MsgId", NS).text == batch.message_id
+    assert header.find("p:NbOfTxs", NS).text == "2" and header.find("p:CtrlSum", NS).text == "6502.50"
+    info = root.find("p:CstmrCdtTrfInitn/p:PmtInf", NS)
+    assert info.find("p:Dbtr/p:Nm", NS).text == "Fonds Jumelages Jeunesse"
+    assert info.find("p:DbtrAcct/p:Id/p:IBAN", NS).text == "FR7630001007941234567890185"
+    assert info.find("p:ReqdExctnDt", NS).text == batch.execution_date.isoformat()
+    txs = info.findall("p:CdtTrfTxInf", NS)
+    assert [t.find("p:PmtId/p:EndToEndId", NS).text for t in txs] == [o.reference for o in ready_orders]
+    assert [t.find("p:Amt/p:InstdAmt", NS).text for t in txs] == ["4252.50", "2250.00"]
+    assert txs[0].find("p:CdtrAcct/p:Id/p:IBAN", NS).text == "FR7630006000011234567890189"
+    assert ready_orders[0].dossier.reference in txs[0].find("p:RmtInf/p:Ustrd", NS).text
+
+
+def test_invalid_file_refused_by_the_xsd_check():
+    with pytest.raises(pay.PaymentRefused, match="pas conforme"):
+        sepa.validate(b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>')
+
+
+def test_exporting_the_same_batch_twice_gives_the_same_bytes_and_its_hash_is_audited(cast, ready_orders):
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    first = pay.export_batch(batch, by=cast.finance)
+    second = pay.export_batch(batch.pk, by=cast.finance2)
+    assert first == second
+    digest = hashlib.sha256(first).hexdigest()
+    assert batch.file_sha256 == digest
+    assert AuditEvent.objects.get(action="batch_built").data["payload"]["file_sha256"] == digest
+    assert [e.data["payload"]["file_sha256"] for e in AuditEvent.objects.filter(action="batch_exported")] == [digest, digest]
+
+
+def test_export_batch_command_writes_the_same_validated_file(cast, ready_orders, tmp_path):
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    out = tmp_path / "lot.xml"
+    call_command("export_batch", str(batch.pk), "-o", str(out))
+    assert out.read_bytes() == pay.export_batch(batch)
+
+
+def test_export_batch_command_refuses_a_batch_that_is_not_ready(cast, ready_orders, tmp_path):
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    pay.cancel_batch(batch, by=cast.finance)
+    with pytest.raises(CommandError, match="n'est pas prêt"):
+        call_command("export_batch", str(batch.pk), "-o", str(tmp_path / "x.xml"))
+    assert not (tmp_path / "x.xml").exists()
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("export_batch", "999999", "-o", str(tmp_path / "x.xml"))
+
+
+def test_return_for_an_order_not_in_the_batch_refused(cast, ready_orders):
+    batch = pay.build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
+    pay.mark_batch_sent(batch, by=cast.finance)
+    with pytest.raises(pay.PaymentRefused, match="ne fait pas partie du lot"):
+        pay.record_return(batch, ready_orders[1], by=cast.finance, reason_code="AC04")
+    with pytest.raises(pay.PaymentRefused, match="Code motif"):
+        pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="ZZ99")
+    ready_orders[1].refresh_from_db()
+    ready_orders[0].refresh_from_db()
+    assert ready_orders[1].state == O.READY and ready_orders[0].state == O.SENT
+    assert not AuditEvent.objects.filter(action="payment_returned").exists()
+
+
+def test_return_then_execution_pays_only_the_others(cast, ready_orders):
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    with pytest.raises(pay.PaymentRefused, match="pas en attente"):
+        pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")  # not sent yet
+    pay.mark_batch_sent(batch, by=cast.finance)
+    returned = pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")
+    assert returned.state == O.RETURNED
+    event = AuditEvent.objects.get(action="payment_returned")
+    assert event.data["payload"]["reason_code"] == "AC04" and "FR7630006" not in event.canonical
+    pay.record_execution(batch, by=cast.finance)
+    batch.refresh_from_db()
+    states = dict(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("pk", "state"))
+    assert states == {ready_orders[0].pk: O.RETURNED, ready_orders[1].pk: O.PAID} and batch.state == "executed"
+    dossiers = {o.dossier.pk: o.dossier for o in ready_orders}
+    for d in dossiers.values():
+        d.refresh_from_db()
+    assert dossiers[ready_orders[0].dossier_id].status == Status.AGREEMENT_SIGNED
+    assert dossiers[ready_orders[1].dossier_id].status == Status.ADVANCE_PAID
+    with pytest.raises(pay.PaymentRefused):
+        pay.record_execution(batch, by=cast.finance)  # recorded once
+
+
+def test_sent_batch_cannot_be_cancelled_and_exported_batch_can_be_redownloaded(cast, ready_orders):
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    data = pay.export_batch(batch)
+    pay.mark_batch_sent(batch, by=cast.finance)
+    with pytest.raises(pay.PaymentRefused, match="ne peut plus être annulé"):
+        pay.cancel_batch(batch, by=cast.finance)
+    assert pay.export_batch(batch) == data
