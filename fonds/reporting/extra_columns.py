@@ -1,14 +1,67 @@
-"""Columns contributed by the committee and payment stages (amounts paid/recovered, session, votes).
+"""Columns contributed by the committee (fonds.comite) and payment (fonds.payments) stages.
 
-``columns()`` → ``[(key, label, kind)]``; ``values(dossier_ids)`` → ``{dossier_id: {key: value}}``.
-Filled from fonds.comite / fonds.payments models once they exist.
+``columns()`` → ``[(key, label, kind)]``; ``values(dossier_ids)`` → ``{dossier_id: {key: value}}``
+(three queries per chunk of dossiers).
+
+* paid = outgoing orders (advance, balance) in state *paid*; recovered = recovery orders in
+  state *paid* (money received back);
+* the committee session and the vote summary are those of the dossier's latest agenda item
+  (a deferred dossier comes back at a later session).
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+CENT = Decimal("0.01")
+COLUMNS = [
+    ("montant_verse", "Montant versé (€)", "decimal"),
+    ("montant_reverse", "Montant reversé (€)", "decimal"),
+    ("seance_comite", "Séance du comité", "date"),
+    ("decision_comite", "Décision du comité", "text"),
+    ("votes", "Votes (pour / contre / abstentions)", "text"),
+]
+
 
 def columns() -> list[tuple[str, str, str]]:
-    return []
+    return COLUMNS
+
+
+def _votes(tally: dict | None) -> str | None:
+    if not tally:
+        return None
+    text = f"{tally.get('pour', 0)} pour, {tally.get('contre', 0)} contre, {tally.get('abstention', 0)} abstention(s)"
+    if tally.get("casting_vote"):
+        text += ", voix prépondérante du président"
+    return text + (" : adopté" if tally.get("adopted") else " : non adopté")
 
 
 def values(ids: list[int]) -> dict[int, dict]:
-    return {}
+    from fonds.comite.models import AgendaItem
+    from fonds.payments.models import OrderKind, OrderState, PaymentOrder
+
+    found: dict[int, dict] = {}
+    paid = (
+        PaymentOrder.objects.filter(dossier_id__in=ids, state=OrderState.PAID)
+        .values_list("dossier_id", "kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for dossier_id, kind, total in paid:
+        key = "montant_reverse" if kind == OrderKind.RECOVERY else "montant_verse"
+        row = found.setdefault(dossier_id, {})
+        row[key] = ((row.get(key) or Decimal("0")) + total).quantize(CENT)
+    outcomes = dict(AgendaItem.Outcome.choices)
+    latest: dict[int, tuple] = {}
+    items = AgendaItem.objects.filter(dossier_id__in=ids).values_list("dossier_id", "session__starts_at", "id", "outcome", "tally")
+    for dossier_id, starts_at, item_id, outcome, tally in items:
+        if dossier_id not in latest or (starts_at, item_id) > latest[dossier_id][:2]:
+            latest[dossier_id] = (starts_at, item_id, outcome, tally)
+    for dossier_id, (starts_at, _, outcome, tally) in latest.items():
+        row = found.setdefault(dossier_id, {})
+        row["seance_comite"] = timezone.localtime(starts_at).date() if starts_at else None
+        row["decision_comite"] = outcomes.get(outcome) if outcome else None
+        row["votes"] = _votes(tally)
+    return found

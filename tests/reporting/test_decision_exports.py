@@ -1,0 +1,300 @@
+"""Decision exports: one row per dossier (CSV, XLSX, ODS), the SCDL open data, the audit event."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from decimal import Decimal
+from xml.etree import ElementTree as ET
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from fonds.audit import chain as audit
+from fonds.audit.models import AuditEvent
+from fonds.eligibilite.models import EligibilityRun, Verdict
+from fonds.instruction.models import Assessment, EligibilityOverride, SavedFilter, Score
+from fonds.reporting import exports, formats, scdl
+from fonds.reporting.models import ExportJob
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+from .helpers import dossier_in
+
+pytestmark = pytest.mark.django_db
+TEST_SIRET = "13002526500013"  # 14 digits, Luhn-valid (test value)
+
+
+def read_csv(data: bytes, delimiter=","):
+    text = data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def csv_bytes(qs, **kw):
+    return b"".join(exports.csv_stream(qs, "csv", **kw))
+
+
+@pytest.fixture
+def campaign_data():
+    campaign = make_campaign()
+    approved = dossier_in("closed", campaign=campaign, commune=make_commune(population=950, name="Saint-Jean-de-Luz-sur-Mer"))
+    rejected = dossier_in("rejected", campaign=campaign)
+    draft = make_dossier(campaign=campaign)
+    other = dossier_in("submitted")  # another campaign
+    user = make_user("instructeur")
+    run = EligibilityRun.objects.create(dossier=approved, moment="submission", rules_version=1)
+    Verdict.objects.create(run=run, code="E1", result="pass", explanation="ok")
+    failed = Verdict.objects.create(run=run, code="E5", result="fail", explanation="dates")
+    EligibilityOverride.objects.create(dossier=approved, verdict=failed, code="E5", motivation="force majeure", rules_version=1, by=user)
+    Score.objects.create(dossier=approved, criterion="participation", points=20, rules_version=1)
+    Score.objects.create(dossier=approved, criterion="territorial", points=15, automatic=True, rules_version=1)
+    Assessment.objects.create(dossier=approved, score_total=35, scored_criteria=2)
+    return campaign, approved, rejected, draft, other
+
+
+def test_one_row_per_dossier_of_the_campaign_drafts_excluded(campaign_data):
+    campaign, approved, rejected, draft, other = campaign_data
+    qs, description = exports.selection(campaign=campaign)
+    rows = read_csv(csv_bytes(qs))
+    refs = [r[0] for r in rows[1:]]
+    assert refs == [approved.reference, rejected.reference]
+    assert description == {"campaign": {"id": campaign.pk, "name": campaign.name}}
+
+
+def test_row_holds_commune_verdicts_overrides_scores_amounts_and_stage_dates(campaign_data):
+    campaign, approved, *_ = campaign_data
+    qs, _ = exports.selection(campaign=campaign)
+    header, first = read_csv(csv_bytes(qs))[:2]
+    row = dict(zip(header, first))
+    assert row["Commune"] == "Saint-Jean-de-Luz-sur-Mer"
+    assert row["Code INSEE"] == approved.commune_id and row["Population"] == "950"
+    assert row["Département"] == approved.commune.departement and row["Région"] == "Auvergne-Rhône-Alpes"
+    assert row["Statut"] == "Soldé" and row["Code du statut"] == "closed"
+    assert row["Éligibilité E1"] == "Conforme" and row["Éligibilité E5"] == "Non conforme" and row["Éligibilité E2"] == ""
+    assert row["Dérogations d'éligibilité"] == "E5"
+    assert row["Note : Participation des jeunes, co-construction, réciprocité"] == "20"
+    assert row["Note : Priorité territoriale"] == "15" and row["Note totale"] == "35"
+    assert row["Montant demandé (€)"] == "6000.00" and row["Montant accordé (€)"] == "5000.00"
+    start = timezone.localtime(approved.submitted_at).date()
+    assert row["Date de dépôt"] == start.isoformat()
+    assert row["Date de décision"] == (start + dt.timedelta(days=4)).isoformat()
+    assert row["Date du solde"] == (start + dt.timedelta(days=8)).isoformat()
+    assert row["Date du reversement"] == ""
+
+
+def test_semicolon_option_uses_decimal_comma_and_bom(campaign_data):
+    campaign, *_ = campaign_data
+    qs, _ = exports.selection(campaign=campaign)
+    data = csv_bytes(qs, semicolon=True)
+    assert data.startswith("\ufeff".encode())
+    header, first = read_csv(data, delimiter=";")[:2]
+    assert dict(zip(header, first))["Montant accordé (€)"] == "5000,00"
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+33 1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
+def test_formula_injection_neutralised_in_csv_xlsx_ods(name, tmp_path):
+    campaign = make_campaign()
+    dossier_in("submitted", campaign=campaign, commune=make_commune(name=name))
+    qs, _ = exports.selection(campaign=campaign)
+    row = dict(zip(*read_csv(csv_bytes(qs))[:2]))
+    assert row["Commune"] == "'" + name
+    out = io.BytesIO()
+    exports.write_decisions(out, qs, "xlsx")
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(out.getvalue())).active
+    cell = ws.cell(row=2, column=3)
+    assert cell.data_type == "s" and cell.value.replace("\n", "\r") == "'" + name  # XML reads \r as \n
+    out = io.BytesIO()
+    exports.write_decisions(out, qs, "ods")
+    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0"}
+    row = ET.fromstring(zipfile.ZipFile(out).read("content.xml")).findall(".//table:table-row", ns)[1]
+    text = "".join(row.findall("table:table-cell", ns)[2].itertext())
+    assert text.replace("\n", "\r") == "'" + name
+
+
+def test_xlsx_holds_the_same_rows_with_typed_cells(campaign_data):
+    campaign, approved, *_ = campaign_data
+    qs, _ = exports.selection(campaign=campaign)
+    out = io.BytesIO()
+    assert exports.write_decisions(out, qs, "xlsx") == 2
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(out.getvalue())).active.values)
+    header = rows[0]
+    first = dict(zip(header, rows[1]))
+    assert len(rows) == 3 and first["Numéro de dossier"] == approved.reference
+    assert first["Population"] == 950 and first["Montant accordé (€)"] == 5000
+    assert isinstance(first["Date de dépôt"], dt.datetime)
+
+
+def test_ods_is_an_opendocument_with_the_same_rows(campaign_data):
+    campaign, approved, *_ = campaign_data
+    qs, _ = exports.selection(campaign=campaign)
+    out = io.BytesIO()
+    assert exports.write_decisions(out, qs, "ods") == 2
+    zf = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    first = zf.infolist()[0]
+    assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+    assert zf.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+    root = ET.fromstring(zf.read("content.xml"))
+    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
+    rows = root.findall(".//table:table-row", ns)
+    assert len(rows) == 3
+    cells = rows[1].findall("table:table-cell", ns)
+    assert "".join(cells[0].itertext()) == approved.reference
+    population = cells[4]
+    assert population.get(f"{{{ns['office']}}}value-type") == "float" and population.get(f"{{{ns['office']}}}value") == "950"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
+def test_command_writes_the_same_bytes_as_the_job(fmt, campaign_data, tmp_path, django_capture_on_commit_callbacks):
+    campaign, *_ = campaign_data
+    user = make_user("auditeur")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = exports.create_job(user, fmt, campaign=campaign)
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.DONE and job.rows_done == 2 and job.percent == 100
+    path = tmp_path / f"out.{fmt}"
+    call_command("export_decisions", "--format", fmt, "--campaign", str(campaign.pk), "-o", str(path))
+    assert path.read_bytes() == job.file.read()
+
+
+def test_every_export_is_an_audit_event_with_sha256_and_row_count(campaign_data, tmp_path, django_capture_on_commit_callbacks):
+    campaign, *_ = campaign_data
+    user = make_user("auditeur")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = exports.create_job(user, "xlsx", campaign=campaign)
+    job.refresh_from_db()
+    event = AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first()
+    payload = audit.event_payload(event)
+    assert event.actor_id == user.pk and event.actor_role == "auditeur"
+    assert payload["rows"] == 2 and payload["format"] == "xlsx"
+    assert payload["sha256"] == hashlib.sha256(job.file.read()).hexdigest() == job.sha256
+    assert payload["filter"] == {"campaign": {"id": campaign.pk, "name": campaign.name}}
+    path = tmp_path / "d.csv"
+    call_command("export_decisions", "--format", "csv", "-o", str(path))
+    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    assert payload["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and payload["rows"] == 3
+    assert payload["filter"] == {"all": True}
+
+
+def test_streamed_csv_records_its_audit_event_once_sent(campaign_data):
+    campaign, *_ = campaign_data
+    user = make_user("admin")
+    qs, description = exports.selection(user=user, campaign=campaign)
+    before = AuditEvent.objects.filter(action="export_decisions").count()
+    stream = exports.stream_decisions(user, qs, description, "csv")
+    data = next(stream)
+    assert AuditEvent.objects.filter(action="export_decisions").count() == before
+    data += b"".join(stream)
+    event = AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first()
+    assert audit.event_payload(event)["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_saved_filter_selection_reruns_the_instruction_filter(campaign_data, django_capture_on_commit_callbacks):
+    campaign, approved, rejected, draft, other = campaign_data
+    owner = make_user("instructeur")
+    saved = SavedFilter.objects.create(user=owner, name="Refusés", querystring=f"campaign={campaign.pk}&status=rejected")
+    auditor = make_user("auditeur")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = exports.create_job(auditor, "csv", saved_filter=saved)
+    job.refresh_from_db()
+    rows = read_csv(job.file.read())
+    assert [r[0] for r in rows[1:]] == [rejected.reference]
+    assert job.querystring == saved.querystring
+
+
+def test_paid_recovered_amounts_committee_session_and_votes():
+    from fonds.comite.models import AgendaItem, Session
+    from fonds.payments.models import PaymentOrder
+
+    campaign = make_campaign()
+    dossier = dossier_in("closed", campaign=campaign)
+    chair = make_user("comite")
+    starts = timezone.now() - dt.timedelta(days=50)
+    session = Session.objects.create(campaign=campaign, starts_at=starts, chair=chair, created_by=chair)
+    AgendaItem.objects.create(session=session, dossier=dossier, rank=1, outcome="approved",
+                              tally={"pour": 4, "contre": 1, "abstention": 0, "adopted": True})
+    PaymentOrder.objects.create(reference="A-1", dossier=dossier, kind="advance", amount=Decimal("3750.00"), state="paid")
+    PaymentOrder.objects.create(reference="B-1", dossier=dossier, kind="balance", amount=Decimal("1000.00"), state="paid")
+    PaymentOrder.objects.create(reference="R-1", dossier=dossier, kind="recovery", amount=Decimal("250.00"), state="paid")
+    qs, _ = exports.selection(campaign=campaign)
+    row = dict(zip(*read_csv(csv_bytes(qs))[:2]))
+    assert row["Montant versé (€)"] == "4750.00" and row["Montant reversé (€)"] == "250.00"
+    assert row["Séance du comité"] == timezone.localtime(starts).date().isoformat()
+    assert row["Décision du comité"] == "Accordé"
+    assert row["Votes (pour / contre / abstentions)"] == "4 pour, 1 contre, 0 abstention(s) : adopté"
+
+
+# --- SCDL ------------------------------------------------------------------------------------
+
+
+def scdl_file(tmp_path, settings, campaign=None) -> tuple:
+    settings.FJJ_SIRET = TEST_SIRET
+    path = tmp_path / "subventions.csv"
+    args = ["--campaign", str(campaign.pk)] if campaign else []
+    call_command("export_decisions", "--format", "scdl", *args, "-o", str(path))
+    return path, read_csv(path.read_bytes())
+
+
+def test_scdl_export_valid_against_official_schema_2_1_1(tmp_path, settings):
+    from frictionless import Resource, Schema, validate
+
+    campaign = make_campaign()
+    dossier_in("agreement_signed", campaign=campaign, commune=make_commune(name="L'Hôpital, « test »"))
+    dossier_in("closed", campaign=campaign)
+    path, rows = scdl_file(tmp_path, settings, campaign)
+    assert len(rows) == 3
+    schema = Schema.from_descriptor(scdl.schema())
+    report = validate(Resource(path=path.name, basepath=str(tmp_path), schema=schema))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_scdl_rejects_invalid_data_through_the_same_validation(tmp_path, settings):
+    """The validation can fail: the same file with a montant that is not a number is refused."""
+    from frictionless import Resource, Schema, validate
+
+    campaign = make_campaign()
+    dossier_in("agreement_signed", campaign=campaign)
+    path, rows = scdl_file(tmp_path, settings, campaign)
+    header = rows[0]
+    rows[1][header.index("montant")] = "cinq mille"
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    report = validate(Resource(path=bad.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema())))
+    assert not report.valid
+
+
+def test_scdl_publishes_only_awards_with_accepted_convention(tmp_path, settings):
+    campaign = make_campaign()
+    signed = dossier_in("agreement_signed", campaign=campaign)
+    dossier_in("approved", campaign=campaign)
+    dossier_in("rejected", campaign=campaign)
+    _, rows = scdl_file(tmp_path, settings, campaign)
+    row = dict(zip(rows[0], rows[1]))
+    assert len(rows) == 2 and row["idSubvention"] == signed.reference
+    assert row["idAttribuant"] == TEST_SIRET and row["idServiceInstructeur"] == TEST_SIRET
+    assert row["nomBeneficiaire"] == f"Commune de {signed.commune.name}"
+    assert row["idBeneficiaire"] == signed.commune.siren
+    assert row["montant"] == "5000.00" and row["montantDemande"] == "6000.00"
+    convention = (timezone.localtime(signed.submitted_at) + dt.timedelta(days=5)).date()
+    assert row["dateConvention"] == convention.isoformat()
+    assert rows[0] == scdl.field_names()
+
+
+def test_scdl_beneficiary_uses_a_known_siret_never_an_invented_nic():
+    assert scdl.beneficiary_id("213501232", "21350123200015") == "21350123200015"
+    assert scdl.beneficiary_id("213501232", "") == "213501232"
+    assert scdl.beneficiary_id("213501232", "99999999900015") == "213501232"
+
+
+def test_scdl_refused_without_the_fund_siret(settings):
+    settings.FJJ_SIRET = ""
+    with pytest.raises(ImproperlyConfigured):
+        list(scdl.iter_records(exports.selection()[0]))
