@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "django_filters",
     "viewflow",
     "viewflow.workflow",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "fonds.accounts",
     "fonds.referentiel",
     "fonds.audit",
@@ -96,8 +99,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "fonds.accounts.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our 429 page
 ]
 
 ROOT_URLCONF = "fonds.urls"
@@ -126,6 +132,10 @@ DATABASES = {"default": database_from_url(os.environ.get("FJJ_DATABASE_URL", f"s
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out (email, IP) before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,6 +170,29 @@ EMAIL_BACKEND = os.environ.get("FJJ_EMAIL_BACKEND", "django.core.mail.backends.f
 EMAIL_FILE_PATH = VAR_DIR / "emails"
 DEFAULT_FROM_EMAIL = os.environ.get("FJJ_FROM_EMAIL", "Fonds Jumelages Jeunesse <ne-pas-repondre@jumelages-jeunesse.example.fr>")
 
+# --- Sign-in protection (fonds/accounts/security.py, twofactor.py) ---------------------------
+FJJ_REQUIRE_2FA = env_bool("FJJ_REQUIRE_2FA", True)  # TOTP for instructeur, comité, finance, admin, auditeur
+OTP_TOTP_ISSUER = "Fonds Jumelages Jeunesse"
+FJJ_LOCKOUT_FAILURES = int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5"))
+FJJ_LOCKOUT_MINUTES = int(os.environ.get("FJJ_LOCKOUT_MINUTES", "15"))
+FJJ_LOGIN_RATE = int(os.environ.get("FJJ_LOGIN_RATE", "20"))  # login POSTs per minute per IP address
+AXES_FAILURE_LIMIT = FJJ_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = FJJ_LOCKOUT_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "fonds.accounts.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "fonds.accounts.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("FJJ_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+
+# One cache shared by every process in production (rate limits, throttles, lockouts): Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["FJJ_CACHE_URL"]}
+    if os.environ.get("FJJ_CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fjj"}
+}
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("FJJ_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
 CELERY_RESULT_BACKEND = os.environ.get("FJJ_RESULT_BACKEND", f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}")
@@ -192,6 +225,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fonds.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("FJJ_API_ANON_RATE", "60/minute"),
+        "user": os.environ.get("FJJ_API_USER_RATE", "1200/minute"),
+        "token": os.environ.get("FJJ_API_TOKEN_RATE", "10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Fonds Jumelages Jeunesse",

@@ -35,6 +35,12 @@ def _isolated_side_effects(request, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Two-factor authentication is tested where it is the subject (tests/accounts/test_two_factor.py,
+    # the permission matrix): elsewhere `force_login` stands for a completed sign-in.
+    settings.FJJ_REQUIRE_2FA = "two_factor" in request.keywords
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit and throttle counters never leak from one test to the next
     eager = "services" not in request.keywords
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager

@@ -169,6 +169,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(max_length=8, required=False, allow_blank=True, help_text="code TOTP (agents du fonds : instructeur, comité, finance, admin, auditeur)")
 
 
 class TokenSerializer(serializers.Serializer):

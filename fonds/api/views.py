@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from fonds.audit.models import AuditEvent
@@ -33,14 +34,26 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_scope = "token"
+    throttle_classes = [ScopedRateThrottle]
 
     @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
     def post(self, request):
+        from fonds.accounts.twofactor import confirmed_device, needs_two_factor
+
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, email=data.validated_data["email"].lower(), password=data.validated_data["password"])
+        # the Django request, so that django-axes marks a lockout where AxesMiddleware sees it
+        user = authenticate(request._request, email=data.validated_data["email"].lower(), password=data.validated_data["password"])
         if user is None or not user.is_active:
             return Response({"detail": "Adresse électronique ou mot de passe incorrect.", "code": "invalid_credentials"}, status=status.HTTP_400_BAD_REQUEST)
+        if needs_two_factor(user):
+            device = confirmed_device(user)
+            code = (data.validated_data.get("otp") or "").strip()
+            if device is None:
+                return Response({"detail": "Activez d'abord la double authentification en vous connectant au site.", "code": "two_factor_not_enrolled"}, status=status.HTTP_403_FORBIDDEN)
+            if not code or not device.verify_token(code):
+                return Response({"detail": "Code de double authentification manquant ou incorrect (champ « otp »).", "code": "two_factor_required"}, status=status.HTTP_403_FORBIDDEN)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

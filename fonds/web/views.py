@@ -16,9 +16,21 @@ from .forms import DossierFilterForm, LoginForm, TransitionForm
 
 
 class LoginView(auth_views.LoginView):
+    """Email + password; then, for the fund's agents, the TOTP code (fonds/accounts/twofactor.py).
+
+    Failures lock the (email, IP) pair out (django-axes); POSTs are rate-limited per IP.
+    """
+
     form_class = LoginForm
     redirect_authenticated_user = True
     extra_context = {"title": "Se connecter"}
+
+    def post(self, request, *args, **kwargs):
+        from fonds.accounts.security import login_rate, rate_limited, too_many_requests
+
+        if rate_limited(request, "login", login_rate()):
+            return too_many_requests(request)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
