@@ -28,8 +28,9 @@ queues. Two checks keep them together:
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.timezone import now
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
@@ -56,8 +57,14 @@ def open_stage_tasks(process_pk: int):
     return Task.objects.filter(process_id=process_pk, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES).order_by("pk")
 
 
-def on_dossier_transitioned(sender, *, dossier, transition, by=None, role="", source="", target="", **kwargs):
-    """Receiver of ``fonds.dossiers.signals.dossier_transitioned``."""
+def on_dossier_transitioned(sender, *, dossier, transition, by=None, role="", source="", target="", batch=None, **kwargs):
+    """Receiver of ``fonds.dossiers.signals.dossier_transitioned``.
+
+    Sent by ``perform_many`` (``batch`` given), the move is deferred and done for the whole chunk
+    by `advance_many` before ``perform_many`` returns (same transaction)."""
+    if batch is not None and transition != "submit":
+        batch.defer("workflows.advance", advance_many, dict(dossier=dossier, transition=transition, by=by, role=role, source=source, target=target))
+        return
     if transition == "submit":
         start_process(dossier, by=by)
     else:
@@ -144,19 +151,210 @@ def check_in_sync(dossier, *, flow_class=None) -> None:
     """Raise ``WorkflowOutOfSync`` unless the process mirrors ``dossier.status``."""
     flow_class = flow_class or _flow()
     process = DossierProcess.objects.filter(dossier_id=dossier.pk).first()
+    tasks = list(open_stage_tasks(process.pk)) if process is not None else []
+    problem = _sync_problem(dossier, process, tasks, flow_class)
+    if problem:
+        raise WorkflowOutOfSync(problem)
+
+
+def _sync_problem(dossier, process, tasks, flow_class) -> str | None:
+    """Why the process (and its open stage tasks) does not mirror ``dossier.status``, or None."""
     status = dossier.status
     if process is None:
         if status == Status.DRAFT or (status == Status.WITHDRAWN and dossier.submitted_at is None):
-            return  # drafts, and drafts withdrawn before submission, have no process
-        raise WorkflowOutOfSync(f"Le dossier {dossier.reference} ({status}) n'a pas de processus.")
-    tasks = list(open_stage_tasks(process.pk))
+            return None  # drafts, and drafts withdrawn before submission, have no process
+        return f"Le dossier {dossier.reference} ({status}) n'a pas de processus."
     if status in FINAL_STATUSES:
         if tasks or process.status != PROCESS.DONE:
-            raise WorkflowOutOfSync(f"Le dossier {dossier.reference} est « {status} » mais son processus n'est pas terminé.")
-        return
+            return f"Le dossier {dossier.reference} est « {status} » mais son processus n'est pas terminé."
+        return None
     expected = flow_class.stage_for(status)
     if len(tasks) != 1 or tasks[0].flow_task is not expected:
         found = ", ".join(t.flow_task.name for t in tasks) or "aucune"
-        raise WorkflowOutOfSync(
-            f"Le dossier {dossier.reference} est « {status} » : étape attendue {expected.name if expected else '—'}, étapes ouvertes : {found}."
-        )
+        return f"Le dossier {dossier.reference} est « {status} » : étape attendue {expected.name if expected else '—'}, étapes ouvertes : {found}."
+    return None
+
+
+def check_in_sync_many(dossiers, *, flow_class=None) -> None:
+    """`check_in_sync` for many dossiers, with two queries."""
+    flow_class = flow_class or _flow()
+    processes = {p.dossier_id: p for p in DossierProcess.objects.filter(dossier_id__in=[d.pk for d in dossiers]).only("pk", "status", "dossier_id")}
+    tasks = _open_stage_tasks_of([p.pk for p in processes.values()])
+    for dossier in dossiers:
+        process = processes.get(dossier.pk)
+        problem = _sync_problem(dossier, process, tasks.get(process.pk, []) if process else [], flow_class)
+        if problem:
+            raise WorkflowOutOfSync(problem)
+
+
+def _open_stage_tasks_of(process_pks) -> dict:
+    found: dict = {}
+    for task in Task.objects.filter(process_id__in=process_pks, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES).order_by("pk"):
+        found.setdefault(task.process_id, []).append(task)
+    return found
+
+
+# ---- the same moves for a chunk of dossiers (perform_many) -----------------------------------
+
+def _as_activation(node, dossier):
+    """What a node's ``calc_owner`` / ``calc_owner_permission`` read of an activation."""
+    return SimpleNamespace(process=SimpleNamespace(dossier=dossier), task=None, flow_task=node)
+
+
+def advance_many(items: list[dict]) -> None:
+    """`advance_process` for a chunk of dossiers (the items deferred by `on_dossier_transitioned`).
+
+    Writes the same rows as the per-dossier path — for an adopted dossier the process, its done
+    start task (``{"adopted": true, …}``) and its stage; then the stage task completed as by
+    ``StageActivation.close`` (owner = the actor, ``data`` = the transition), the ``Route``'s done
+    task, and the next ``Stage`` task (owner from its ``assign``) or the ``Ending``'s done task
+    and the finished process — with a few bulk statements for the whole chunk instead of ~30
+    queries per dossier. Each viewflow step keeps its ``previous`` link. A dossier whose process
+    needs a realignment (open tasks not matching its status) goes through `advance_process`.
+    Afterwards `check_in_sync_many` checks every dossier (``WorkflowOutOfSync`` rolls back the
+    chunk). viewflow's ``task_started`` / ``task_finished`` signals are not sent (nothing in the
+    project listens to them; the flow has no ``Split`` / boundary node).
+    """
+    from django.conf import settings
+    from django.db.models import prefetch_related_objects
+    from viewflow.workflow.models import Process
+    from viewflow.workflow.token import Token
+
+    from .nodes import Ending, Stage, _actor
+
+    flow_class = _flow()
+    flow = flow_class.instance
+    dossiers = [item["dossier"] for item in items]
+    query = DossierProcess.objects.filter(dossier_id__in=[d.pk for d in dossiers])
+    if settings.IS_POSTGRES:
+        query = query.select_for_update()  # as the flow's lock (dossier rows are locked first)
+    processes = {p.dossier_id: p for p in query}
+    open_tasks = _open_stage_tasks_of([p.pk for p in processes.values()])
+    now_ = now()
+
+    adopting, closing, slow = [], [], []
+    for item in items:
+        dossier, source = item["dossier"], item["source"]
+        process = processes.get(dossier.pk)
+        if source == Status.DRAFT and process is None:
+            continue  # a draft withdrawn before submission never had a process
+        stage = flow_class.stage_for(source)
+        if stage is None:
+            slow.append(item)  # `align` raises the error
+        elif process is None:
+            adopting.append((item, stage))
+        else:
+            tasks = open_tasks.get(process.pk, [])
+            if len(tasks) == 1 and tasks[0].flow_task is stage:
+                closing.append((item, process, tasks[0]))
+            else:
+                slow.append(item)
+
+    def owner_permission(node, dossier):
+        activation = _as_activation(node, dossier)
+        return node.calc_owner_permission(activation), node.calc_owner_permission_obj(activation)
+
+    def closed_data(task_data, item):
+        actor = _actor(item["by"])
+        return actor, {
+            **(task_data or {}),
+            "transition": item["transition"],
+            "by": actor.pk if actor else None,
+            "role": item["role"],
+            "from": item["source"],
+            "to": item["target"],
+        }
+
+    # 1. adoption: process, done start task, stage task (completed at once below)
+    links = []  # (task, previous task)
+    if adopting:
+        new_processes = [
+            Process(flow_class=flow_class, status=PROCESS.NEW, created=now_, data={"adopted": True, "adopted_in_status": item["source"]})
+            for item, _ in adopting
+        ]
+        Process.objects.bulk_create(new_processes)
+        table, ptr, dossier_col = DossierProcess._meta.db_table, DossierProcess._meta.pk.column, DossierProcess._meta.get_field("dossier").column
+        pairs = [(p.pk, item["dossier"].pk) for p, (item, _) in zip(new_processes, adopting)]
+        with connection.cursor() as cursor:
+            for start in range(0, len(pairs), 500):
+                batch = pairs[start:start + 500]
+                cursor.execute(
+                    f"INSERT INTO {table} ({ptr}, {dossier_col}) VALUES " + ", ".join(["(%s, %s)"] * len(batch)),
+                    [value for pair in batch for value in pair],
+                )
+        starts = [
+            Task(process=p, flow_task=flow.start, flow_task_type=flow.start.task_type, status=STATUS.DONE, created=now_, started=now_, finished=now_,
+                 token=Token("start"), data={"adopted": True, "status": item["source"]})
+            for p, (item, _) in zip(new_processes, adopting)
+        ]
+        Task.objects.bulk_create(starts)
+        adopted_stages = []
+        for p, start, (item, stage) in zip(new_processes, starts, adopting):
+            logger.warning("Dossier %s (%s) sans processus : processus créé à l'étape %s.", item["dossier"].reference, item["source"], stage.name)
+            permission, permission_obj = owner_permission(stage, item["dossier"])
+            actor, data = closed_data({}, item)
+            task = Task(process=p, flow_task=stage, flow_task_type=stage.task_type, status=STATUS.DONE, created=now_, assigned=now_, started=now_,
+                        finished=now_, token=start.token, owner=actor, owner_permission=permission or None, data=data)
+            if permission_obj is not None:
+                task.owner_permission_obj = permission_obj
+            adopted_stages.append(task)
+            links.append((task, start))
+        Task.objects.bulk_create(adopted_stages)
+        closing_done = [(item, p, t) for p, t, (item, _) in zip(new_processes, adopted_stages, adopting)]
+    else:
+        closing_done = []
+
+    # 2. complete the open stage task (StageActivation.close)
+    updated = []
+    for item, process, task in closing:
+        if task.status == STATUS.NEW:
+            task.assigned = now_
+        task.owner, task.data = closed_data(task.data, item)
+        task.started = task.finished = now_
+        task.status = STATUS.DONE
+        updated.append(task)
+    if updated:
+        Task.objects.bulk_update(updated, ["status", "owner", "assigned", "started", "finished", "data"])
+
+    # 3. the Route's task, then the next stage or the ending
+    routed = closing_done + closing
+    switches, nexts, ended = [], [], []
+    for item, process, task in routed:
+        route = task.flow_task._next
+        switch = Task(process_id=process.pk, flow_task=route, flow_task_type=route.task_type, status=STATUS.DONE, created=now_, finished=now_, token=task.token, data={})
+        switches.append(switch)
+        links.append((switch, task))
+    Task.objects.bulk_create(switches)
+    # the next stage's ``assign`` reads the dossier's instructor: one query for the chunk
+    unloaded = [item["dossier"] for item, _, _ in routed if item["dossier"].instructor_id and "instructor" not in item["dossier"]._state.fields_cache]
+    if unloaded:
+        prefetch_related_objects(unloaded, "instructor")
+    for (item, process, task), switch in zip(routed, switches):
+        dossier = item["dossier"]
+        node = task.flow_task._next.targets().get(dossier.status)
+        if isinstance(node, Stage):
+            permission, permission_obj = owner_permission(node, dossier)
+            owner = node.calc_owner(_as_activation(node, dossier))
+            nxt = Task(process_id=process.pk, flow_task=node, flow_task_type=node.task_type, created=now_, token=switch.token, data={},
+                       owner_permission=permission or None, status=STATUS.NEW)
+            if permission_obj is not None:
+                nxt.owner_permission_obj = permission_obj
+            if owner:
+                nxt.owner, nxt.status, nxt.assigned = owner, STATUS.ASSIGNED, now_
+        elif isinstance(node, Ending):
+            nxt = Task(process_id=process.pk, flow_task=node, flow_task_type=node.task_type, status=STATUS.DONE, created=now_, started=now_, finished=now_, token=switch.token, data={})
+            ended.append(process.pk)
+        else:
+            raise WorkflowOutOfSync(f"Le dossier {dossier.reference} est « {dossier.status} » : aucune suite prévue après {task.flow_task.name}.")
+        nexts.append(nxt)
+        links.append((nxt, switch))
+    Task.objects.bulk_create(nexts)
+    if ended:
+        Process.objects.filter(pk__in=ended).update(status=PROCESS.DONE, finished=now_)
+    Through = Task.previous.through
+    Through.objects.bulk_create([Through(from_task_id=t.pk, to_task_id=prev.pk) for t, prev in links])
+
+    # 4. the dossiers the bulk path does not cover: one by one, as perform would
+    for item in slow:
+        advance_process(item["dossier"], transition=item["transition"], by=item["by"], role=item["role"], source=item["source"], target=item["target"])
+    check_in_sync_many(dossiers, flow_class=flow_class)

@@ -5,11 +5,14 @@ audit event ``assign_instructor`` per dossier. Only for dossiers *submitted* or 
 the assigned person must hold the instructor role and have declared no link with the commune.
 
 ``run_job(job, chunk_size=)`` — processes the frozen selection of a ``BulkJob`` in chunks. Each
-chunk is ONE transaction; inside it every dossier goes through its own savepoint and its own
-``perform`` (or ``assign_instructor``): each keeps its own checks, transition, audit event and
-viewflow move, and a refused dossier rolls back its savepoint only and is recorded as a
-``BulkFailure`` with the French reason. The job's progress (``done``…) is saved in the same
-transaction, so a retried task resumes after the last committed chunk (never twice).
+chunk is ONE transaction. Transitions go through ``fonds.dossiers.services.perform_many`` (the
+batched form of ``perform``: the same checks, preparers, after-hooks, audit event per dossier and
+viewflow move, for the whole chunk at once); assignments through ``assign_many``. A refused
+dossier changes nothing and is recorded as a ``BulkFailure`` with the French reason. If a batch
+fails as a whole (an unexpected error), the chunk is retried dossier by dossier, each through its
+own savepoint and its own ``perform``, so that the error is listed against the dossier that
+caused it. The job's progress (``done``…) is saved in the same transaction, so a retried task
+resumes after the last committed chunk (never twice).
 """
 from __future__ import annotations
 
@@ -112,20 +115,39 @@ def assign_many(ids: list[int], *, by, instructor, job_id: int | None = None) ->
     return len(ok), failures
 
 
-def _apply(job: BulkJob, dossier_id: int, user, instructor):
+def _transition_args(job: BulkJob) -> dict:
     params = job.params or {}
+    args = {"motivation": params.get("motivation", "")}
+    if job.action == BulkJob.Action.REQUEST_CORRECTIONS:
+        args["data"] = {"fields": params.get("fields", []), "documents": params.get("documents", []), "deadline": params.get("deadline")}
+    return args
+
+
+def _apply(job: BulkJob, dossier_id: int, user, instructor):
     if job.action == BulkJob.Action.ASSIGN:
         return assign_instructor(dossier_id, by=user, instructor=instructor, job_id=job.pk)
-    if job.action == BulkJob.Action.REQUEST_CORRECTIONS:
-        data = {"fields": params.get("fields", []), "documents": params.get("documents", []), "deadline": params.get("deadline")}
-        return dossier_services.perform(dossier_id, "request_corrections", by=user, motivation=params.get("motivation", ""), data=data)
-    return dossier_services.perform(dossier_id, job.action, by=user, motivation=params.get("motivation", ""))
+    return dossier_services.perform(dossier_id, job.action, by=user, **_transition_args(job))
 
 
-def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float = CHUNK_SECONDS) -> bool:
+def _perform_chunk(job: BulkJob, ids: list[int]) -> tuple[int, list[BulkFailure]] | None:
+    """The chunk through ``perform_many`` (one savepoint); None when it failed as a whole (an
+    unexpected error, a conflict): the caller then takes the dossiers one by one."""
+    try:
+        with transaction.atomic():
+            result = dossier_services.perform_many(ids, job.action, by=job.created_by, **_transition_args(job))
+    except Exception:  # noqa: BLE001 — retried dossier by dossier, where each error is listed
+        logger.warning("action groupée %s : lot de %s dossiers repris un par un", job.pk, len(ids), exc_info=True)
+        return None
+    return len(result.done), [BulkFailure(job=job, dossier_id=r.dossier_id, kind=r.kind, reason=r.message) for r in result.refused]
+
+
+def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float = CHUNK_SECONDS, batched: bool = True) -> bool:
     """Process the next chunk of the job in one transaction; False when there is nothing left.
 
-    A chunk is at most ``chunk_size`` dossiers and, for ``perform``-based actions, stops after
+    Transitions go through ``perform_many`` (``batched``): the chunk's dossiers are locked,
+    checked, transitioned, audited and their processes advanced together; refusals are listed.
+    If the batch fails as a whole (an unexpected error), or with ``batched=False``, the chunk is
+    taken dossier by dossier with ``perform`` (each in its own savepoint), stopping after
     ``max_seconds`` (the dossiers not reached stay for the next chunk)."""
     from fonds.accounts.models import User
 
@@ -142,6 +164,9 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float =
         if job.action == BulkJob.Action.ASSIGN:
             succeeded, refused = assign_many(ids, by=job.created_by, instructor=instructor, job_id=job.pk)
             failures = [BulkFailure(job=job, dossier_id=pk, kind=kind, reason=reason) for pk, kind, reason in refused]
+            ids_to_perform = []
+        elif batched and (outcome := _perform_chunk(job, ids)) is not None:
+            succeeded, failures = outcome
             ids_to_perform = []
         else:
             ids_to_perform = ids
@@ -171,13 +196,13 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float =
         return job.done < job.total
 
 
-def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK) -> BulkJob:
+def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK, batched: bool = True) -> BulkJob:
     """Run a job to its end (idempotent: resumes after the last committed chunk)."""
     updated = BulkJob.objects.filter(pk=job_id, status=BulkJob.State.QUEUED).update(status=BulkJob.State.RUNNING, started_at=timezone.now())
     if not updated:
         BulkJob.objects.filter(pk=job_id, status=BulkJob.State.RUNNING, started_at__isnull=True).update(started_at=timezone.now())
     try:
-        while run_chunk(job_id, chunk_size):
+        while run_chunk(job_id, chunk_size, batched=batched):
             pass
     except Exception as exc:
         BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.State.FINISHED).update(status=BulkJob.State.FAILED, error=f"{exc.__class__.__name__} : {exc}"[:2000], finished_at=timezone.now())

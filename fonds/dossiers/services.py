@@ -129,18 +129,46 @@ def _register(table: dict, name: str, func, order: int) -> None:
     hooks.sort(key=lambda pair: pair[0])  # stable: same order keeps registration order
 
 
-def preparer(name: str, *, order: int = 50):
+def preparer(name: str, *, order: int = 50, many=None):
+    """Register ``func(dossier, by, data) -> kwargs`` for ``name``; ``many`` is its optional batch
+    version for ``perform_many`` (see `batch_version`)."""
     def register(func: Preparer) -> Preparer:
         _register(PREPARERS, name, func, order)
+        if many is not None:
+            batch_version(func)(many)
         return func
 
     return register
 
 
-def after(name: str, *, order: int = 50):
+def after(name: str, *, order: int = 50, many=None):
     def register(func):
         _register(AFTER, name, func, order)
+        if many is not None:
+            batch_version(func)(many)
         return func
+
+    return register
+
+
+#: hook → its batch version (used by ``perform_many``; ``perform`` always calls the hook itself)
+BATCH_VERSIONS: dict[Callable, Callable] = {}
+
+
+def batch_version(func):
+    """Declare the batch version of a preparer or an after-hook, for ``perform_many``.
+
+    * preparer ``func(dossier, by, data) -> kwargs`` → ``many(dossiers, by, datas) -> {pk: kwargs
+      or TransitionRefused}`` (``datas``: ``{pk: data}``, the per-dossier ``data`` dicts); it must
+      give, for each dossier, exactly what ``func`` would (same checks, same kwargs, same writes);
+    * after-hook ``func(dossier, by, kwargs, motivation)`` → ``many([(dossier, kwargs), …], by,
+      motivation)``.
+
+    A hook without a batch version is called once per dossier by ``perform_many``.
+    """
+    def register(many):
+        BATCH_VERSIONS[func] = many
+        return many
 
     return register
 
@@ -159,6 +187,16 @@ def _record_correction_request(dossier, by, kwargs, motivation):
 
     CorrectionRequest.objects.create(
         dossier=dossier, requested_by=by, message=motivation, fields=kwargs.get("fields", []), documents=kwargs.get("documents", []), deadline=kwargs["deadline"]
+    )
+
+
+@batch_version(_record_correction_request)
+def _record_correction_requests(items, by, motivation):
+    from .models import CorrectionRequest
+
+    CorrectionRequest.objects.bulk_create(
+        CorrectionRequest(dossier=d, requested_by=by, message=motivation, fields=kwargs.get("fields", []), documents=kwargs.get("documents", []), deadline=kwargs["deadline"])
+        for d, kwargs in items
     )
 
 
@@ -198,6 +236,14 @@ def _prepare_start_instruction(dossier, by, data):
 
     run = run_checks(dossier, moment="start_instruction", by=by)
     return {"eligibility_run": run.pk}
+
+
+@batch_version(_prepare_start_instruction)
+def _prepare_start_instruction_many(dossiers, by, datas):
+    from fonds.eligibilite.engine import run_checks_many
+
+    runs = run_checks_many(dossiers, moment="start_instruction", by=by)
+    return {d.pk: {"eligibility_run": runs[d.pk].pk} for d in dossiers}
 
 
 @preparer("request_corrections")
@@ -346,3 +392,180 @@ def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "",
     if isinstance(dossier, Dossier):
         dossier.refresh_from_db()
     return locked
+
+
+# ---- perform_many: the same path for a chunk of dossiers ------------------------------------
+
+@dataclass
+class Refusal:
+    """A dossier ``perform_many`` did not change, with the French reason (as ``TransitionRefused``)."""
+
+    dossier_id: int
+    kind: str
+    message: str
+    rules: list = field(default_factory=list)
+
+
+@dataclass
+class ManyResult:
+    done: list  # the dossiers transitioned, in the order of the ids given
+    refused: list  # [Refusal], in the order of the ids given
+
+
+class Batch:
+    """Given to the receivers of ``dossier_transitioned`` by ``perform_many`` (keyword ``batch``).
+
+    The signal is still sent once per dossier, inside the transaction, after the audit events; a
+    receiver that can work on a whole chunk may ``defer(key, flush, item)`` instead of acting at
+    once: ``flush(items)`` is then called once, with every item deferred under ``key``, before
+    ``perform_many`` returns (same transaction; an exception rolls back the whole chunk). A
+    receiver that ignores ``batch`` acts per dossier, as with ``perform``.
+    """
+
+    def __init__(self):
+        self._pending: dict = {}
+
+    def defer(self, key, flush: Callable, item) -> None:
+        self._pending.setdefault(key, (flush, []))[1].append(item)
+
+    def flush(self) -> None:
+        while self._pending:
+            key = next(iter(self._pending))
+            flush, items = self._pending.pop(key)
+            flush(items)
+
+
+def _locked_rows(pks) -> dict:
+    rows = {d.pk: d for d in _lock(pks)}
+    campaigns: dict = {}
+    for d in rows.values():  # one Campaign object per campaign: its rules are read once per chunk
+        d.campaign = campaigns.setdefault(d.campaign_id, d.campaign)
+    return rows
+
+
+def _prepare_many(name: str, dossiers: list, by, data: dict | None, motivation: str) -> tuple[dict, dict]:
+    """Run the preparers of ``name`` in order over ``dossiers`` (batch versions when declared);
+    a dossier refused by one preparer is not given to the next ones. ``(kwargs, refusals)`` by pk."""
+    datas = {d.pk: _initial_data(data, motivation) for d in dossiers}
+    kwargs: dict = {d.pk: {} for d in dossiers}
+    refusals: dict = {}
+    alive = list(dossiers)
+    for prepare in preparers_for(name):
+        if not alive:
+            break
+        many = BATCH_VERSIONS.get(prepare)
+        if many is not None:
+            results = many(alive, by, datas)
+            for d in alive:
+                result = results.get(d.pk)
+                if isinstance(result, TransitionRefused):
+                    refusals[d.pk] = result
+                else:
+                    kwargs[d.pk].update(result or {})
+        else:
+            for d in alive:
+                try:
+                    kwargs[d.pk].update(prepare(d, by, datas[d.pk]) or {})
+                except TransitionRefused as refused:
+                    refusals[d.pk] = refused
+        alive = [d for d in alive if d.pk not in refusals]
+    return kwargs, refusals
+
+
+_FIELDS = None
+
+
+def _saved_fields():
+    global _FIELDS
+    if _FIELDS is None:
+        _FIELDS = [f for f in Dossier._meta.concrete_fields if not f.primary_key]
+    return _FIELDS
+
+
+def perform_many(ids, name: str, *, by=None, motivation: str = "", data: dict | None = None) -> ManyResult:
+    """``perform(dossier, name, by=…, motivation=…, data=…)`` for many dossiers, in ONE transaction.
+
+    Same guarantees as ``perform`` for each dossier — rows locked (``select_for_update``), same
+    visibility/status/role/motivation checks, same preparers (in order; their batch versions when
+    declared), same transition method, same after-hooks, the same audit event (payload built by
+    the same function, all appended with one ``append_many``), the same ``dossier_transitioned``
+    signal (plus ``batch``, see `Batch`: the viewflow process is advanced for the whole chunk).
+    The refused dossiers are returned (``ManyResult.refused``) and change nothing: a refusal by a
+    preparer rolls the preparers' pass back and replays it without the refused dossiers.
+
+    Differences with a loop of ``perform``: the dossiers are checked and prepared before any of
+    them is transitioned (as if they were all taken at the same instant), and the rows are
+    written with one ``UPDATE`` per source status (``bulk_update``; the FSM's optimistic guard
+    becomes ``WHERE status = source`` and a row count check). An unexpected error rolls the
+    whole call back.
+    """
+    meta = transition_meta(name)
+    motivation = (motivation or "").strip()
+    order = list(dict.fromkeys(ids))
+    try:
+        with transaction.atomic():
+            return _perform_many(order, name, meta, by, motivation, data)
+    except ConcurrentTransition:
+        raise TransitionRefused("conflict", "Des dossiers viennent d'être modifiés par quelqu'un d'autre : rien n'a été fait, recommencez.")
+
+
+def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data: dict | None) -> ManyResult:
+    rows = _locked_rows(order)
+    refused: dict = {}
+    roles: dict = {}
+    for pk in order:
+        try:
+            roles[pk] = _check(rows.get(pk), name, meta, by, motivation)
+        except TransitionRefused as refusal:
+            refused[pk] = refusal
+    ready = [pk for pk in order if pk in roles]
+    kwargs: dict = {}
+    while ready:
+        savepoint = transaction.savepoint()
+        kwargs, refusals = _prepare_many(name, [rows[pk] for pk in ready], by, data, motivation)
+        if not refusals:
+            transaction.savepoint_commit(savepoint)
+            break
+        # undo what the preparers wrote for every dossier, replay without the refused ones
+        transaction.savepoint_rollback(savepoint)
+        refused.update(refusals)
+        ready = [pk for pk in ready if pk not in refusals]
+        rows = _locked_rows(ready)  # fresh objects: a preparer may have changed them in memory
+    done: list = []
+    if ready:
+        fields = _saved_fields()
+        now = timezone.now()
+        changed = {"status", "updated_at"}
+        groups: dict = {}
+        for pk in ready:
+            d = rows[pk]
+            source = d.status
+            before = [getattr(d, f.attname) for f in fields]
+            getattr(d, name)(by=by, motivation=motivation, **kwargs[pk])
+            d.updated_at = now  # what save() does (auto_now)
+            changed.update(f.name for f, old in zip(fields, before) if getattr(d, f.attname) != old)
+            groups.setdefault(source, []).append(d)
+            done.append((d, roles[pk], source))
+        names = [f.name for f in fields if f.name in changed]
+        for source, objs in groups.items():
+            # rows are locked; ``status = source`` keeps the FSM's optimistic guard
+            if Dossier.objects.filter(status=source).bulk_update(objs, names) != len(objs):
+                raise ConcurrentTransition("perform_many: a dossier changed under the lock")
+            for d in objs:
+                d._update_initial_state()
+        for hook in after_hooks_for(name):
+            many = BATCH_VERSIONS.get(hook)
+            if many is not None:
+                many([(d, kwargs[d.pk]) for d, _, _ in done], by, motivation)
+            else:
+                for d, _, _ in done:
+                    hook(d, by, kwargs[d.pk], motivation)
+        audit.append_many([_audit_entry(name, d, by, role, source, motivation, kwargs[d.pk]) for d, role, source in done])
+        batch = Batch()
+        for d, role, source in done:
+            _signal(d, name, by, role, source, batch)
+        batch.flush()
+    return ManyResult(
+        done=[d for d, _, _ in done],
+        refused=[Refusal(pk, refused[pk].kind, refused[pk].message, list(refused[pk].rules or [])) for pk in order if pk in refused],
+    )

@@ -46,3 +46,47 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
             at=at,
         )
     return run
+
+
+def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
+    """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and
+    ``eligibility_checked`` audit events, with the data the rules read prefetched once (jumelage
+    and partner, documents, budget lines), the runs and verdicts written with ``bulk_create`` and
+    the events appended with one ``append_many``. Must run inside a transaction (the caller's).
+    Returns ``{dossier pk: run}``."""
+    from django.db.models import prefetch_related_objects
+
+    dossiers = list(dossiers)
+    if not dossiers:
+        return {}
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    prefetch_related_objects(dossiers, "jumelage__partner", "documents", "budget_lines")
+    ran_by = by if getattr(by, "is_authenticated", False) else None
+    runs, verdicts, outcomes_of = [], [], {}
+    for dossier in dossiers:
+        ruleset = dossier.campaign.rules
+        outcomes_of[dossier.pk] = (ruleset, evaluate_all(dossier, ruleset, at=at))
+        runs.append(EligibilityRun(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by))
+    with transaction.atomic():
+        EligibilityRun.objects.bulk_create(runs)
+        entries = []
+        for run in runs:
+            ruleset, outcomes = outcomes_of[run.dossier_id]
+            blocking_flags = ruleset.params["eligibility"].get("blocking", {})
+            verdicts.extend(
+                Verdict(run=run, code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
+                for o in outcomes
+            )
+            entries.append(dict(
+                action="eligibility_checked",
+                actor=by,
+                role="" if by is None else getattr(by, "main_role", ""),
+                obj=run.dossier,
+                payload={"run": run.pk, "moment": moment, "rules_version": ruleset.version, "verdicts": {o.code: o.result for o in outcomes}},
+                at=at,
+            ))
+        Verdict.objects.bulk_create(verdicts)
+        audit.append_many(entries)
+    return {run.dossier_id: run for run in runs}

@@ -104,10 +104,11 @@ def test_idempotent_rerun_does_not_process_twice(world):
     assert not BulkFailure.objects.exists()
 
 
-def test_a_chunk_of_transitions_stops_after_its_time_budget(world):
+def test_a_chunk_of_transitions_dossier_by_dossier_stops_after_its_time_budget(world):
     ids = [d.pk for d in world["submitted"]]
     job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
-    assert services.run_chunk(job.pk, chunk_size=100, max_seconds=0)  # one dossier, then the budget is spent
+    # the per-dossier path (the fallback of a failed batch): one dossier, then the budget is spent
+    assert services.run_chunk(job.pk, chunk_size=100, max_seconds=0, batched=False)
     job.refresh_from_db()
     assert job.done == 1 and AuditEvent.objects.filter(action="start_instruction").count() == 1
     services.run_job(job.pk)
