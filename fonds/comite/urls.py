@@ -1,5 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "comite"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.session_list, name="sessions"),
+    path("seances/nouvelle/", views.session_create, name="session-create"),
+    path("seances/<int:pk>/", views.session_detail, name="session"),
+    path("seances/<int:pk>/ordre-du-jour/", views.agenda, name="agenda"),
+    path("seances/<int:pk>/convocation/", views.convocation, name="convocation"),
+    path("seances/<int:pk>/procuration/", views.proxy, name="proxy"),
+    path("seances/<int:pk>/procuration/retirer/", views.proxy_revoke, name="proxy-revoke"),
+    path("seances/<int:pk>/seance/", views.sitting, name="sitting"),
+    path("seances/<int:pk>/seance/ouvrir/", views.open_sitting, name="open-sitting"),
+    path("seances/<int:pk>/seance/emargement/", views.attendance, name="attendance"),
+    path("seances/<int:pk>/seance/ajourner/", views.adjourn, name="adjourn"),
+    path("seances/<int:pk>/seance/clore/", views.close, name="close"),
+    path("seances/<int:pk>/proces-verbal.pdf", views.minutes, name="minutes"),
+    path("seances/<int:pk>/dossiers/<int:item_pk>/", views.item_detail, name="item"),
+    path("seances/<int:pk>/dossiers/<int:item_pk>/conflit/", views.conflict, name="conflict"),
+    path("seances/<int:pk>/dossiers/<int:item_pk>/vote/", views.vote, name="vote"),
+    path("seances/<int:pk>/dossiers/<int:item_pk>/ouvrir-le-vote/", views.open_vote, name="open-vote"),
+    path("seances/<int:pk>/dossiers/<int:item_pk>/clore-le-vote/", views.close_vote, name="close-vote"),
+    path("seances/<int:pk>/dossiers/<int:item_pk>/decision/", views.decide, name="decide"),
+]

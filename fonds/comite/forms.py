@@ -1,0 +1,165 @@
+"""DSFR forms of the comité pages (labels always visible, errors in plain French).
+
+The forms only parse input; every rule (quorum, proxies, recusal, envelope…) is checked by
+``fonds.comite.services``, whose French refusal is shown above the re-rendered form.
+"""
+from __future__ import annotations
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from fonds.accounts.roles import Role
+from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
+
+from .models import Attendance, Session, Vote
+
+CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
+
+
+def committee_users():
+    from fonds.accounts.models import User
+
+    return User.objects.filter(groups__name=Role.COMITE, is_active=True).distinct().order_by("last_name", "first_name", "email")
+
+
+class UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.email})" if name else user.email
+
+
+class UserMultipleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.email})" if name else user.email
+
+
+class SessionForm(DsfrBaseForm):
+    campaign = forms.ModelChoiceField(label="Campagne", queryset=None, empty_label="Choisir une campagne", error_messages={"required": "Choisissez la campagne.", "invalid_choice": "Campagne inconnue."})
+    starts_at = forms.DateTimeField(
+        label="Date et heure de la séance", help_text="Format : JJ/MM/AAAA HH:MM (heure de Paris).",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"required": "Indiquez la date et l'heure de la séance.", "invalid": "Date et heure invalides (JJ/MM/AAAA HH:MM)."},
+    )
+    place = forms.CharField(label="Lieu", required=False, max_length=300, help_text="Adresse de la salle ; laissez vide pour une séance en visioconférence.")
+    video_link = forms.URLField(label="Lien de visioconférence", required=False, max_length=500, assume_scheme="https", help_text="Adresse commençant par https://",
+                                error_messages={"invalid": "Lien invalide : une adresse commençant par https://"})
+    chair = UserChoice(label="Président de séance", queryset=None, empty_label="Choisir le président", error_messages={"required": "Désignez le président de séance.", "invalid_choice": "Cette personne n'est pas membre du comité."})
+    members = UserMultipleChoice(label="Membres convoqués", queryset=None, widget=DsfrCheckboxes, help_text="Le président est membre de droit.",
+                                 error_messages={"required": "Cochez au moins un membre.", "invalid_choice": "Une personne cochée n'est pas membre du comité."})
+    follows = forms.ModelChoiceField(label="Reprise d'une séance ajournée (facultatif)", required=False, queryset=None, empty_label="Non : nouvel ordre du jour",
+                                     help_text="La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère sans condition de quorum.")
+
+    def __init__(self, *args, **kwargs):
+        from fonds.referentiel.models import Campaign
+
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.order_by("-year", "-pk")
+        users = committee_users()
+        self.fields["chair"].queryset = users
+        self.fields["members"].queryset = users
+        self.fields["follows"].queryset = Session.objects.filter(status=Session.Status.ADJOURNED, followed_by__isnull=True).select_related("campaign")
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("place") or "").strip() and not data.get("video_link") and "video_link" not in self.errors:
+            self.add_error("place", "Indiquez le lieu de la séance ou le lien de visioconférence.")
+        follows, campaign = data.get("follows"), data.get("campaign")
+        if follows is not None and campaign is not None and follows.campaign_id != campaign.pk:
+            self.add_error("follows", "La séance reprise appartient à une autre campagne.")
+        return data
+
+
+class ConfirmForm(DsfrBaseForm):
+    confirm = forms.BooleanField(label="Je confirme", error_messages=CONFIRM_ERRORS)
+
+    def __init__(self, *args, label: str = "Je confirme", motivation: str | None = None, motivation_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = label
+        if motivation:
+            self.fields["motivation"] = forms.CharField(
+                label=motivation, required=motivation_required, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={"required": "La motivation est obligatoire."},
+            )
+            self.order_fields(["motivation", "confirm"])
+
+
+class ProxyForm(DsfrBaseForm):
+    holder = UserChoice(label="Membre à qui vous donnez procuration", queryset=None, empty_label="Choisir un membre",
+                        error_messages={"required": "Choisissez le membre qui votera pour vous.", "invalid_choice": "Ce membre ne siège pas à cette séance."})
+    confirm = forms.BooleanField(label="Je donne procuration à ce membre pour toute la séance", error_messages=CONFIRM_ERRORS)
+
+    def __init__(self, *args, members, giver, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fonds.accounts.models import User
+
+        self.fields["holder"].queryset = User.objects.filter(pk__in=[m.pk for m in members if m.pk != giver.pk]).order_by("last_name", "first_name", "email")
+
+
+class ConflictForm(DsfrBaseForm):
+    reason = forms.CharField(
+        label="Nature du lien avec ce dossier", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, salarié d'une association partenaire.",
+        error_messages={"required": "Décrivez le lien avec ce dossier."},
+    )
+    confirm = forms.BooleanField(label="Je me déporte : je ne lirai pas la délibération de ce dossier et je ne voterai pas", error_messages=CONFIRM_ERRORS)
+
+
+class VoteForm(DsfrBaseForm):
+    choice = forms.ChoiceField(label="Votre vote", choices=Vote.Choice.choices, widget=DsfrRadios, error_messages={"required": "Choisissez pour, contre ou abstention."})
+
+    def __init__(self, *args, label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["choice"].label = label
+
+
+class OpenVoteForm(DsfrBaseForm):
+    amount = forms.DecimalField(label="Montant soumis au vote (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
+                                help_text="Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
+                                error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
+    motivation = forms.CharField(label="Motivation de l'amendement (si le montant change)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(DsfrBaseForm):
+    OUTCOMES = [("approve", "Accorder la subvention"), ("reject", "Refuser"), ("defer", "Ajourner l'examen (retour en « instruit », prochaine séance)")]
+
+    outcome = forms.ChoiceField(label="Décision", choices=OUTCOMES, widget=DsfrRadios, error_messages={"required": "Choisissez la décision."})
+    amount = forms.DecimalField(label="Montant accordé (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
+                                help_text="Pour un accord : le montant voté, ou un autre montant (amendement motivé).",
+                                error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
+    motivation = forms.CharField(label="Motivation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="Obligatoire pour un refus et pour un montant amendé ; notifiée au maire.")
+    confirm = forms.BooleanField(label="Je confirme cette décision (elle sera notifiée au maire)", error_messages=CONFIRM_ERRORS)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "reject" and not (data.get("motivation") or "").strip():
+            self.add_error("motivation", "Un refus exige une motivation écrite.")
+        return data
+
+
+class AttendanceForm(DsfrBaseForm):
+    """One radio group per member: present / represented / absent."""
+
+    def __init__(self, *args, members, presence: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        for member in self.members:
+            name = member.get_full_name() or member.email
+            self.fields[f"m{member.pk}"] = forms.ChoiceField(
+                label=name, choices=Attendance.Presence.choices, widget=DsfrRadios, required=False, initial=presence.get(member.pk),
+            )
+
+    def presence(self) -> dict[int, str]:
+        return {m.pk: self.cleaned_data[f"m{m.pk}"] for m in self.members if self.cleaned_data.get(f"m{m.pk}")}
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"m{m.pk}") for m in self.members):
+            raise forms.ValidationError("Indiquez la présence d'au moins un membre.")
+        return data
+
+    def rows(self):
+        return [(m, self[f"m{m.pk}"]) for m in self.members]

@@ -1,0 +1,224 @@
+"""Read-only queries of the comité pages (no state change here: every change is a function of
+``fonds.comite.services``).
+
+Each helper runs a fixed number of SQL queries whatever the number of agenda items, so that a
+500-dossier session page stays a handful of queries:
+
+* ``sessions_for(user)`` — the sessions a user may open (administrators and auditors: all;
+  committee members: those they sit on), with counts, one query;
+* ``may_read_session(user, session)`` / ``session_for(user, pk)`` — who may open a session
+  (others get a 404: the session's existence is not disclosed);
+* ``agenda_rows(session, user)`` — the ranked agenda, each item with ``recused`` for ``user``;
+* ``sitting_rows(session, user)`` — the chair's table: each item with its quorum (after
+  recusals, computed by the services' own rule) and its tally;
+* ``agenda_candidates(session)`` — the instructed dossiers ``build_agenda`` would add, in the
+  same ranking (score desc, then smaller population);
+* ``item_summary(item)`` — what a member reads before voting: grid, opinion, proposal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.http import Http404
+
+from fonds.accounts.roles import Role, roles_of
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+
+from . import services
+from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
+from .quorum import QuorumResult, TallyResult
+
+#: roles that reach the comité pages at all (everybody else: a 403 page before any lookup)
+AREA_ROLES = frozenset({Role.COMITE, Role.ADMIN, Role.AUDITEUR})
+#: roles that read every session (members read the sessions they sit on)
+ALL_SESSIONS_ROLES = frozenset({Role.ADMIN, Role.AUDITEUR})
+
+
+def _count(model, field: str = "session"):
+    return Subquery(
+        model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def sessions_for(user):
+    """Sessions ``user`` may open, newest first, with ``n_items``, ``n_members``, ``n_decided``."""
+    qs = Session.objects.select_related("campaign", "chair")
+    if not roles_of(user) & ALL_SESSIONS_ROLES:
+        qs = qs.filter(Q(members=user) | Q(chair=user)).distinct()
+    members = Session.members.through
+    return qs.annotate(
+        n_items=_count(AgendaItem),
+        n_decided=Subquery(
+            AgendaItem.objects.filter(session=OuterRef("pk")).exclude(outcome="").order_by().values("session").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        n_members=Subquery(
+            members.objects.filter(session_id=OuterRef("pk")).order_by().values("session_id").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+    ).order_by("-starts_at", "-pk")
+
+
+def may_read_session(user, session: Session) -> bool:
+    if roles_of(user) & ALL_SESSIONS_ROLES:
+        return True
+    return Role.COMITE in roles_of(user) and services.is_member(session, user)
+
+
+def session_for(user, pk) -> Session:
+    """The session, or 404 when it does not exist or ``user`` may not open it."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("Séance introuvable.")
+    session = Session.objects.select_related("campaign", "chair", "follows").filter(pk=pk).first()
+    if session is None or not may_read_session(user, session):
+        raise Http404("Séance introuvable.")
+    return session
+
+
+def item_for(session: Session, item_pk) -> AgendaItem:
+    try:
+        item_pk = int(item_pk)
+    except (TypeError, ValueError):
+        raise Http404("Point de l'ordre du jour introuvable.")
+    item = AgendaItem.objects.select_related("dossier__commune", "dossier__campaign", "dossier__instructor").filter(session=session, pk=item_pk).first()
+    if item is None:
+        raise Http404("Point de l'ordre du jour introuvable.")
+    item.session = session
+    return item
+
+
+def members_of(session: Session) -> list:
+    """The session's members (the chair included), by name."""
+    from fonds.accounts.models import User
+
+    return list(User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id)).distinct().order_by("last_name", "first_name", "email"))
+
+
+def proxies_of(session: Session) -> list[Proxy]:
+    return list(Proxy.objects.filter(session=session).select_related("giver", "holder").order_by("pk"))
+
+
+def presence_of(session: Session) -> dict[int, str]:
+    return dict(Attendance.objects.filter(session=session).values_list("member_id", "presence"))
+
+
+# ---- the agenda --------------------------------------------------------------------------------
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    recused: bool  # the user who reads is recused on it
+
+
+def agenda_rows(session: Session, user) -> list[AgendaRow]:
+    """The agenda in rank order; two queries."""
+    items = list(session.items.select_related("dossier__commune").order_by("rank"))
+    mine = set(ConflictDeclaration.objects.filter(item__session=session, member_id=getattr(user, "pk", None)).values_list("item_id", flat=True))
+    return [AgendaRow(item, item.pk in mine) for item in items]
+
+
+def agenda_candidates(session: Session, limit: int | None = None):
+    """Instructed dossiers of the campaign not yet on this agenda, in the ranking ``build_agenda``
+    applies (total score desc, smaller population, then id)."""
+    qs = (
+        Dossier.objects.filter(campaign_id=session.campaign_id, status=Status.INSTRUCTED)
+        .exclude(agenda_items__session=session)
+        .select_related("commune", "assessment", "instructor")
+        .order_by(F("assessment__score_total").desc(nulls_last=True), "commune__population", "pk")
+    )
+    return qs[:limit] if limit else qs
+
+
+# ---- the sitting -------------------------------------------------------------------------------
+
+@dataclass
+class SittingRow:
+    item: AgendaItem
+    recused_ids: set
+    quorum: QuorumResult
+    tally: TallyResult | None  # stored when the vote is closed, live when open, None before
+    votes_cast: int
+    recused_for_user: bool
+
+
+def sitting_rows(session: Session, user) -> list[SittingRow]:
+    """Every item with its quorum and tally in a fixed number of queries (items, conflicts,
+    attendance, proxies, members, vote counts; one more per *open* vote for its live tally)."""
+    items = list(session.items.select_related("dossier__commune").order_by("rank"))
+    recused: dict[int, set] = {}
+    for item_id, member_id in ConflictDeclaration.objects.filter(item__session=session).values_list("item_id", "member_id"):
+        recused.setdefault(item_id, set()).add(member_id)
+    presence = presence_of(session)
+    proxies = dict(Proxy.objects.filter(session=session).values_list("giver_id", "holder_id"))
+    counts = dict(Vote.objects.filter(item__session=session).order_by().values("item_id").annotate(n=Count("pk")).values_list("item_id", "n"))
+    services._member_ids(session)  # cached on the session for the quorum below
+    rows = []
+    for item in items:
+        item.session = session
+        ids = recused.get(item.pk, set())
+        item._recused_ids = ids  # the services' own cache: current_tally reads it
+        # one rule for the quorum: the services' own computation, fed with the rows read above
+        quorum = services._quorum_for(session, ids, presence, proxies)
+        if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
+            tally = _stored_tally(item.tally)
+        elif item.vote_state == AgendaItem.VoteState.OPEN:
+            tally = services.current_tally(item)
+        else:
+            tally = None
+        rows.append(SittingRow(item, ids, quorum, tally, counts.get(item.pk, 0), getattr(user, "pk", None) in ids))
+    return rows
+
+
+def _stored_tally(data: dict) -> TallyResult:
+    return TallyResult(
+        pour=int(data.get("pour", 0)), contre=int(data.get("contre", 0)), abstention=int(data.get("abstention", 0)),
+        chair_choice=data.get("chair_choice"), adopted=bool(data.get("adopted")), casting_vote=bool(data.get("casting_vote")),
+    )
+
+
+def item_tally(item: AgendaItem) -> TallyResult | None:
+    if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
+        return _stored_tally(item.tally)
+    if item.vote_state == AgendaItem.VoteState.OPEN:
+        return services.current_tally(item)
+    return None
+
+
+def item_votes(item: AgendaItem) -> list[Vote]:
+    return list(Vote.objects.filter(item=item).select_related("member", "cast_for", "elector").order_by("pk"))
+
+
+# ---- what a member reads before voting ---------------------------------------------------------
+
+@dataclass
+class ItemSummary:
+    grid: object  # fonds.instruction.grid.GridResult
+    grid_rows: list  # (CriterionResult, Score | None)
+    opinion_label: str
+    proposal: object  # fonds.instruction.models.AmountProposal | None
+    budget_lines: list
+
+
+def item_summary(item: AgendaItem) -> ItemSummary:
+    """The instructor's grid (points and comments), opinion and proposal, through the
+    instruction's own read helpers."""
+    from fonds.instruction import grid
+    from fonds.instruction import services as instruction
+    from fonds.instruction.models import Score
+
+    dossier = item.dossier
+    params = dossier.campaign.rules.params
+    scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier)}
+    result = grid.evaluate({code: s.points for code, s in scores.items()}, params)
+    return ItemSummary(
+        grid=result,
+        grid_rows=[(r, scores.get(r.criterion.code)) for r in result.results],
+        opinion_label=grid.OPINION_LABELS.get(dossier.opinion, "Non renseigné"),
+        proposal=instruction.current_proposal(dossier),
+        budget_lines=list(dossier.budget_lines.all()),
+    )
