@@ -20,8 +20,8 @@ from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 def instructed_dossier(campaign, *, score: int | None = 70, population: int = 800, proposed: str = "5000.00", instructor=None) -> Dossier:
     commune = make_commune(population=population)
-    make_user("porteur", commune=commune, first_name="Maire", last_name=f"de {commune.name}")
-    dossier = make_dossier(campaign=campaign, commune=commune, complete=False)
+    mayor = make_user("porteur", commune=commune, first_name="Maire", last_name=f"de {commune.name}")
+    dossier = make_dossier(campaign=campaign, commune=commune, porteur=mayor, complete=False)
     Dossier.objects.filter(pk=dossier.pk).update(status=Status.INSTRUCTED, proposed_amount=Decimal(proposed), opinion="favourable", instructor=instructor)
     if score is not None:
         Assessment.objects.create(dossier=dossier, score_total=score, scored_criteria=6, complete=True, suggestion="favourable")

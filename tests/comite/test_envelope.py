@@ -1,0 +1,158 @@
+"""The envelope never overspends; beyond it the waiting list, promoted in ranking order."""
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from fonds.comite import envelope
+from fonds.comite.models import EnvelopeRelease, PromotionProposal
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TransitionRefused, perform
+from fonds.dossiers.states import Status
+from tests.factories import make_campaign, make_user
+
+from .conftest import instructed_dossier
+
+
+def in_committee(campaign, **kwargs) -> Dossier:
+    d = instructed_dossier(campaign, **kwargs)
+    Dossier.objects.filter(pk=d.pk).update(status=Status.IN_COMMITTEE)
+    d.refresh_from_db()
+    return d
+
+
+@pytest.fixture
+def small(db):
+    campaign = make_campaign(envelope=Decimal("10000.00"))
+    return campaign, make_user("comite"), make_user("admin")
+
+
+def test_envelope_at_the_boundary_exact_fit_approved_next_waitlisted(small):
+    campaign, member, _ = small
+    a, b, c = (in_committee(campaign, score=90 - i) for i in range(3))
+    assert envelope.approve_or_waitlist(a, by=member, amount=Decimal("5000.00")) == "approve"
+    assert envelope.approve_or_waitlist(b, by=member, amount=Decimal("5000.00")) == "approve"  # exactly what is left
+    assert envelope.left(campaign) == Decimal("0.00")
+    assert envelope.approve_or_waitlist(c, by=member, amount=Decimal("0.01")) == "waitlist"
+    c.refresh_from_db()
+    assert c.status == Status.WAITLISTED and c.approved_amount is None
+    assert envelope.committed(campaign) == Decimal("10000.00")
+
+
+def test_one_cent_over_the_envelope_goes_to_the_waiting_list(small):
+    campaign, member, _ = small
+    d = in_committee(campaign)
+    assert envelope.approve_or_waitlist(d, by=member, amount=Decimal("10000.01")) == "waitlist"
+    assert envelope.left(campaign) == Decimal("10000.00")
+
+
+def test_direct_approve_beyond_the_envelope_is_refused(small):
+    campaign, member, _ = small
+    a = in_committee(campaign, proposed="8000.00")
+    b = in_committee(campaign, proposed="3000.00")
+    perform(a, "approve", by=member)
+    with pytest.raises(TransitionRefused) as exc:
+        perform(b, "approve", by=member)
+    assert exc.value.rules == ["envelope"] and "il reste 2\u00a0000\u00a0€" in exc.value.message
+    b.refresh_from_db()
+    assert b.status == Status.IN_COMMITTEE
+
+
+def test_waiting_list_in_ranking_order(small):
+    campaign, member, _ = small
+    filler = in_committee(campaign)
+    envelope.approve_or_waitlist(filler, by=member, amount=Decimal("10000.00"))
+    low = in_committee(campaign, score=60, population=100)
+    big = in_committee(campaign, score=80, population=3000)
+    small_town = in_committee(campaign, score=80, population=400)
+    for d in (low, big, small_town):
+        assert envelope.approve_or_waitlist(d, by=member, amount=Decimal("1000.00")) == "waitlist"
+    assert [d.pk for d in envelope.waiting_list(campaign)] == [small_town.pk, big.pk, low.pk]
+
+
+def test_lapse_proposes_the_first_waitlisted_for_promotion(small, django_capture_on_commit_callbacks):
+    campaign, member, admin = small
+    a = in_committee(campaign, score=90)
+    envelope.approve_or_waitlist(a, by=member, amount=Decimal("6000.00"))
+    second = in_committee(campaign, score=70)
+    first = in_committee(campaign, score=80)
+    envelope.approve_or_waitlist(second, by=member, amount=Decimal("5000.00"))
+    envelope.approve_or_waitlist(first, by=member, amount=Decimal("5000.00"))
+    assert not PromotionProposal.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(a, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.")
+    proposal = PromotionProposal.objects.get()
+    assert proposal.dossier == first and proposal.amount == Decimal("5000.00") and proposal.trigger == "lapse"
+    assert [m.to for m in mail.outbox if "liste complémentaire" in m.subject.lower()] == [[admin.email]]
+    perform(first, "promote", by=admin)
+    first.refresh_from_db()
+    proposal.refresh_from_db()
+    assert first.status == Status.APPROVED and first.approved_amount == Decimal("5000.00")
+    assert proposal.resolved_at is not None
+
+
+def test_promotion_beyond_what_is_left_is_refused_and_not_proposed(small):
+    campaign, member, admin = small
+    a = in_committee(campaign)
+    envelope.approve_or_waitlist(a, by=member, amount=Decimal("9000.00"))
+    w = in_committee(campaign)
+    envelope.approve_or_waitlist(w, by=member, amount=Decimal("2000.00"))
+    with pytest.raises(TransitionRefused) as exc:
+        perform(w, "promote", by=admin)
+    assert exc.value.rules == ["envelope"]
+    assert envelope.propose_promotion(campaign, trigger="test") is None
+
+
+def test_recovery_returns_money_to_the_envelope(small):
+    campaign, member, admin = small
+    finance = make_user("finance")
+    a = in_committee(campaign)
+    envelope.approve_or_waitlist(a, by=member, amount=Decimal("10000.00"))
+    w = in_committee(campaign, proposed="1500.00")  # without an agenda item, the waitlisted amount is the proposal
+    envelope.approve_or_waitlist(w, by=member, amount=Decimal("1500.00"))
+    Dossier.objects.filter(pk=a.pk).update(status=Status.REPORT_SUBMITTED)  # test setup: convention, advance, report elsewhere
+    perform(a, "settle", by=finance, data={"balance": "-2000.00"})
+    assert envelope.left(campaign) == Decimal("0.00")  # not yet recovered
+    perform(a, "recover", by=finance)
+    assert EnvelopeRelease.objects.get(dossier=a).confirmed_at is not None
+    assert envelope.left(campaign) == Decimal("2000.00")
+    assert PromotionProposal.objects.get().dossier == w
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_approvals_never_overspend_the_envelope():
+    campaign = make_campaign(envelope=Decimal("10500.00"))
+    member = make_user("comite")
+    dossiers = [in_committee(campaign, score=99 - i, population=500 + i, proposed="1000.00") for i in range(50)]
+    barrier = threading.Barrier(50)
+    results, errors = {}, []
+
+    def approve(d):
+        try:
+            barrier.wait(timeout=30)
+            results[d.pk] = envelope.approve_or_waitlist(d.pk, by=member, amount=Decimal("1000.00"))
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(d,)) for d in dossiers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    approved = list(Dossier.objects.filter(campaign=campaign, status=Status.APPROVED))
+    waitlisted = envelope.waiting_list(campaign)
+    total = sum((d.approved_amount for d in approved), Decimal("0"))
+    assert total <= campaign.envelope
+    assert len(approved) == 10 and total == Decimal("10000.00")
+    assert len(waitlisted) == 40 and len(approved) + len(waitlisted) == 50
+    ranking = [d.pk for d in dossiers]  # score 99, 98, … : the ranking order
+    assert [d.pk for d in waitlisted] == [pk for pk in ranking if pk in {w.pk for w in waitlisted}]
+    assert sorted(v for v in results.values()) == ["approve"] * 10 + ["waitlist"] * 40
