@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -12,5 +12,6 @@ router.register("communes", views.CommuneViewSet, basename="commune")
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("payments/", include("fonds.payments.api")),  # issue 6: finance endpoints
     *router.urls,
 ]

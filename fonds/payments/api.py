@@ -1,0 +1,305 @@
+"""Payments API (``/api/v1/payments/``): thin views over ``fonds.payments.services``.
+
+Visibility: finance, admin, auditors and instructors see every order and batch; a porteur sees the
+orders and bank details of its own commune (another commune's are 404) and never a batch. Who may
+*act* is decided by the services (403 ``role``); auditors are read-only (``ReadOnlyForAuditors``).
+Refusals come back as ``{"detail": "<French>", "code": ...}`` (``fonds/api/errors.py``).
+
+    GET  bank-details/<commune>/            PUT  bank-details/<commune>/   {iban, bic, holder, rib_document}
+    POST bank-details/<commune>/certify/
+    GET  orders/?state=&kind=&dossier=      GET  orders/<id>/
+    POST orders/<id>/answer/ {text}   make-final/ {motivation}   received/   write-off/ {motivation}
+         cancel/ {motivation}   reissue/
+    POST final-reports/<dossier>/accept/
+    GET  batches/   POST batches/ {order_ids | filters, execution_date}   GET batches/<id>/
+    GET  batches/<id>/file/ (the XML)   POST batches/<id>/sent/   execution/   returns/ {order, reason_code}   cancel/
+"""
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.urls import path
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
+from fonds.api.permissions import ReadOnlyForAuditors
+from fonds.api.serializers import StrictSerializer
+from fonds.dossiers.access import get_visible_or_404
+
+from . import services
+from .models import Batch, BatchItem, BankDetails, PaymentOrder, Settlement, mask_iban
+
+
+# ---- serializers --------------------------------------------------------------------------------
+
+class OrderSerializer(serializers.ModelSerializer):
+    dossier_reference = serializers.CharField(source="dossier.reference", read_only=True)
+
+    class Meta:
+        model = PaymentOrder
+        fields = [
+            "id", "reference", "dossier", "dossier_reference", "kind", "amount", "state", "created_at", "paid_at",
+            "returned_at", "return_code", "cancelled_at", "motivation", "answer_due", "answer_text", "answered_at", "final_at", "breakdown",
+        ]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    creditor_iban = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BatchItem
+        fields = ["position", "order", "end_to_end_id", "amount", "creditor_name", "creditor_iban", "creditor_bic", "outcome", "return_code", "remittance"]
+
+    def get_creditor_iban(self, item) -> str:
+        return mask_iban(item.creditor_iban)
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    items = ItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = ["id", "reference", "message_id", "state", "created_at", "execution_date", "count", "total", "file_sha256", "sent_at", "executed_at", "items"]
+
+
+class BatchListSerializer(BatchSerializer):
+    class Meta(BatchSerializer.Meta):
+        fields = [f for f in BatchSerializer.Meta.fields if f != "items"]
+
+
+class BankDetailsSerializer(serializers.ModelSerializer):
+    iban = serializers.SerializerMethodField()
+    is_certified = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = BankDetails
+        fields = ["commune", "iban", "bic", "holder", "rib_document", "version", "is_certified", "certified_at", "updated_at"]
+
+    def get_iban(self, bank) -> str:
+        return bank.masked_iban
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Settlement
+        fields = ["dossier", "accepted_at", "final_grant", "advance", "balance", "breakdown", "lines", "rules_version"]
+
+
+class BankDetailsWrite(StrictSerializer):
+    iban = serializers.CharField(max_length=50)
+    bic = serializers.CharField(max_length=20)
+    holder = serializers.CharField(max_length=200)
+    rib_document = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
+class TextBody(StrictSerializer):
+    text = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class MotivationBody(StrictSerializer):
+    motivation = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class EmptyBody(StrictSerializer):
+    pass
+
+
+class BatchFilters(StrictSerializer):
+    kind = serializers.ChoiceField(choices=["advance", "balance"], required=False)
+    campaign = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    commune = serializers.CharField(max_length=5, required=False)
+
+
+class BuildBody(StrictSerializer):
+    order_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=20000, required=False)
+    filters = BatchFilters(required=False)
+    execution_date = serializers.DateField(required=False)
+
+
+class ReturnBody(StrictSerializer):
+    order = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason_code = serializers.CharField(max_length=10)
+
+
+def _body(serializer_class, request) -> dict:
+    body = serializer_class(data=request.data if request.data else {})
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+# ---- visibility ---------------------------------------------------------------------------------
+
+def visible_orders(user):
+    qs = PaymentOrder.objects.select_related("dossier")
+    if sees_all_dossiers(user):
+        return qs
+    if Role.PORTEUR in roles_of(user) and user.commune_id:
+        return qs.filter(dossier__commune_id=user.commune_id)
+    return qs.none()
+
+
+def _order(user, pk) -> PaymentOrder:
+    try:
+        return visible_orders(user).get(pk=int(pk))
+    except (PaymentOrder.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Ordre de paiement introuvable.")
+
+
+def _batch(user, pk) -> Batch:
+    if not sees_all_dossiers(user):
+        raise NotFound("Lot introuvable.")
+    try:
+        return Batch.objects.get(pk=int(pk))
+    except (Batch.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Lot introuvable.")
+
+
+def _commune_allowed(user, code: str) -> None:
+    if sees_all_dossiers(user):
+        return
+    if not (Role.PORTEUR in roles_of(user) and user.commune_id == code):
+        raise NotFound("Commune introuvable.")
+
+
+class _Base(APIView):
+    permission_classes = [IsAuthenticated, ReadOnlyForAuditors]
+
+
+# ---- views --------------------------------------------------------------------------------------
+
+class BankDetailsView(_Base):
+    def get(self, request, commune):
+        _commune_allowed(request.user, commune)
+        bank = services.bank_details_for(commune)
+        if bank is None:
+            raise NotFound("Aucune coordonnée bancaire enregistrée pour cette commune.")
+        return Response(BankDetailsSerializer(bank).data)
+
+    def put(self, request, commune):
+        _commune_allowed(request.user, commune)
+        data = _body(BankDetailsWrite, request)
+        bank = services.set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], rib_document=data.get("rib_document"))
+        return Response(BankDetailsSerializer(bank).data)
+
+
+class CertifyBankDetailsView(_Base):
+    def post(self, request, commune):
+        _commune_allowed(request.user, commune)
+        _body(EmptyBody, request)
+        return Response(BankDetailsSerializer(services.certify_bank_details(commune, by=request.user)).data)
+
+
+class OrderListView(_Base):
+    def get(self, request):
+        qs = visible_orders(request.user).order_by("-created_at", "-id")
+        for name in ("state", "kind"):
+            if request.query_params.get(name):
+                qs = qs.filter(**{name: request.query_params[name][:20]})
+        if request.query_params.get("dossier"):
+            try:
+                qs = qs.filter(dossier_id=int(request.query_params["dossier"]))
+            except (ValueError, OverflowError):
+                return Response({"dossier": ["Identifiant de dossier attendu."]}, status=400)
+        return Response(OrderSerializer(qs[:500], many=True).data)
+
+
+class OrderView(_Base):
+    def get(self, request, pk):
+        return Response(OrderSerializer(_order(request.user, pk)).data)
+
+
+ORDER_ACTIONS = {
+    "answer": (TextBody, lambda order, by, d: services.answer_recovery(order, by, d.get("text", ""))),
+    "make-final": (MotivationBody, lambda order, by, d: services.make_recovery_final(order, by=by, motivation=d.get("motivation", ""))),
+    "received": (EmptyBody, lambda order, by, d: services.record_recovery_received(order, by=by)),
+    "write-off": (MotivationBody, lambda order, by, d: services.write_off_recovery(order, by=by, motivation=d.get("motivation", ""))),
+    "cancel": (MotivationBody, lambda order, by, d: services.cancel_order(order, by=by, motivation=d.get("motivation", ""))),
+    "reissue": (EmptyBody, lambda order, by, d: services.reissue_order(order, by=by)),
+}
+
+
+class OrderActionView(_Base):
+    def post(self, request, pk, name):
+        if name not in ORDER_ACTIONS:
+            raise NotFound("Action inconnue.")
+        body_class, run = ORDER_ACTIONS[name]
+        order = _order(request.user, pk)
+        data = _body(body_class, request)
+        order = run(order, request.user, data)
+        return Response(OrderSerializer(PaymentOrder.objects.select_related("dossier").get(pk=order.pk)).data)
+
+
+class AcceptFinalReportView(_Base):
+    def post(self, request, dossier):
+        try:
+            found = get_visible_or_404(request.user, dossier)
+        except Http404:
+            raise NotFound("Dossier introuvable.")
+        _body(EmptyBody, request)
+        return Response(SettlementSerializer(services.accept_final_report(found, request.user)).data, status=201)
+
+
+class BatchListView(_Base):
+    def get(self, request):
+        if not sees_all_dossiers(request.user):
+            return Response([])
+        return Response(BatchListSerializer(Batch.objects.order_by("-created_at", "-id")[:200], many=True).data)
+
+    def post(self, request):
+        data = _body(BuildBody, request)
+        result = services.build_batch(by=request.user, order_ids=data.get("order_ids"), filters=data.get("filters"), execution_date=data.get("execution_date"))
+        body = BatchSerializer(result.batch).data
+        body["excluded"] = [{"order": pk, "reason": reason} for pk, reason in result.excluded]
+        return Response(body, status=201)
+
+
+class BatchView(_Base):
+    def get(self, request, pk):
+        return Response(BatchSerializer(_batch(request.user, pk)).data)
+
+
+class BatchFileView(_Base):
+    def get(self, request, pk):
+        batch = _batch(request.user, pk)
+        if Role.FINANCE not in roles_of(request.user) and Role.AUDITEUR not in roles_of(request.user):
+            raise NotFound("Lot introuvable.")
+        data = services.export_batch(batch, by=request.user)
+        response = HttpResponse(data, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{services.batch_file_name(batch)}"'
+        return response
+
+
+BATCH_ACTIONS = {
+    "sent": (EmptyBody, lambda batch, by, d: services.mark_batch_sent(batch, by=by)),
+    "execution": (EmptyBody, lambda batch, by, d: services.record_execution(batch, by=by)),
+    "returns": (ReturnBody, lambda batch, by, d: services.record_return(batch, d["order"], by=by, reason_code=d["reason_code"])),
+    "cancel": (EmptyBody, lambda batch, by, d: services.cancel_batch(batch, by=by)),
+}
+
+
+class BatchActionView(_Base):
+    def post(self, request, pk, name):
+        if name not in BATCH_ACTIONS:
+            raise NotFound("Action inconnue.")
+        body_class, run = BATCH_ACTIONS[name]
+        batch = _batch(request.user, pk)
+        data = _body(body_class, request)
+        run(batch, request.user, data)
+        return Response(BatchSerializer(Batch.objects.get(pk=batch.pk)).data)
+
+
+urlpatterns = [
+    path("bank-details/<str:commune>/", BankDetailsView.as_view(), name="api-payments-bank-details"),
+    path("bank-details/<str:commune>/certify/", CertifyBankDetailsView.as_view(), name="api-payments-bank-details-certify"),
+    path("orders/", OrderListView.as_view(), name="api-payments-orders"),
+    path("orders/<str:pk>/", OrderView.as_view(), name="api-payments-order"),
+    path("orders/<str:pk>/<str:name>/", OrderActionView.as_view(), name="api-payments-order-action"),
+    path("final-reports/<str:dossier>/accept/", AcceptFinalReportView.as_view(), name="api-payments-accept-report"),
+    path("batches/", BatchListView.as_view(), name="api-payments-batches"),
+    path("batches/<str:pk>/", BatchView.as_view(), name="api-payments-batch"),
+    path("batches/<str:pk>/file/", BatchFileView.as_view(), name="api-payments-batch-file"),
+    path("batches/<str:pk>/<str:name>/", BatchActionView.as_view(), name="api-payments-batch-action"),
+]
