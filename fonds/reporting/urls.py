@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("exports/csv/", views.download_csv, name="csv"),
+    path("exports/", views.launch, name="launch"),
+    path("exports/<int:pk>/", views.job_detail, name="job"),
+    path("exports/<int:pk>/etat/", views.job_status, name="job-status"),
+    path("exports/<int:pk>/fichier/", views.job_download, name="job-download"),
+    path("piste-audit.jsonl", views.audit_trail, name="audit"),
+    path("dossiers/<int:pk>/piste-audit.jsonl", views.dossier_audit, name="dossier-audit"),
+    path("dossiers/<int:pk>/historique.pdf", views.dossier_history_pdf, name="dossier-history"),
+]
