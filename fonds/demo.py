@@ -529,6 +529,26 @@ def _round_down(value: Decimal, step: int) -> Decimal:
     return (Decimal(value) / step).to_integral_value(rounding=ROUND_DOWN) * step
 
 
+def demo_totp_key(email: str) -> str:
+    """The TOTP secret of a demo agent: derived from the email, so the demo needs no phone.
+
+    Demo accounts only (``@demo.fjj.fr``): ``python manage.py demo_otp_code EMAIL`` prints the
+    current code; the command refuses any other account.
+    """
+    import hashlib
+
+    return hashlib.sha1(f"fjj-demo-totp:{email.lower()}".encode()).hexdigest()
+
+
+def demo_totp_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not user.email.lower().endswith("@" + DEMO_DOMAIN):
+        raise DemoError("Appareil TOTP de démonstration réservé aux comptes @" + DEMO_DOMAIN)
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="Démonstration", defaults={"key": demo_totp_key(user.email), "confirmed": True})
+    return device
+
+
 def existing_demo() -> Campaign | None:
     return Campaign.objects.filter(name=DEMO_CAMPAIGN_NAME).first()
 
@@ -682,7 +702,9 @@ class _Seeder:
         return user
 
     def _staff(self, local, role, first, last, is_admin) -> User:
-        return self._user(f"{local}@{DEMO_DOMAIN}", [role], first=first, last=last, staff=is_admin, superuser=is_admin)
+        user = self._user(f"{local}@{DEMO_DOMAIN}", [role], first=first, last=last, staff=is_admin, superuser=is_admin)
+        demo_totp_device(user)
+        return user
 
     def _porteur(self, commune: Commune, main: bool = False) -> User:
         return self._user(porteur_email(commune.code, main), [Role.PORTEUR], first="Mairie", last=commune.name[:150], commune=commune)
