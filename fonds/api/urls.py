@@ -13,5 +13,6 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("payments/", include("fonds.payments.api")),  # issue 6: finance endpoints
+    path("", include("fonds.reporting.api_urls")),  # issue 7: decisions, exports, audit trail (auditors, admins)
     *router.urls,
 ]
