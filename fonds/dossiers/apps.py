@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DossiersConfig(AppConfig):
     name = "fonds.dossiers"
     label = "dossiers"
     verbose_name = "Dossiers"
+
+    def ready(self):
+        from . import commune_copy
+
+        # SQLite drops a table's triggers when a migration rebuilds it: put them back
+        post_migrate.connect(commune_copy.post_migrate, sender=self, dispatch_uid="dossiers.commune_copy")

@@ -97,12 +97,35 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     report_due = models.DateField("rapport final attendu avant le", null=True, blank=True)
     rules_version = models.PositiveIntegerField("version des règles appliquées", null=True, blank=True)
 
+    # copies of the commune's name and population, sort keys of the instructors' list; kept equal
+    # to the commune's by database triggers on every write path (see commune_copy.py)
+    commune_name = models.CharField("nom de la commune (copie)", max_length=120, blank=True, default="", editable=False)
+    commune_population = models.PositiveIntegerField("population de la commune (copie)", null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = "dossier"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["commune", "campaign"]),
+            # the instructors' list (fonds/instruction/filters.py): a page of pks is read from an
+            # index alone — sort key, then pk (the total order), and the status (the usual
+            # filter) in front or behind. The first five were raw SQL of instruction 0002 (lost on
+            # SQLite when a migration rebuilds the table), adopted here by dossiers 0003.
+            models.Index(fields=["submitted_at", "id"], name="dossier_list_submitted"),
+            models.Index(fields=["status", "submitted_at", "id"], name="dossier_list_status_submitted"),
+            models.Index(fields=["requested_amount", "id"], name="dossier_list_amount"),
+            models.Index(fields=["status", "requested_amount", "id"], name="dossier_list_status_amount"),
+            models.Index(fields=["corrections_due", "id"], name="dossier_list_corrections_due"),
+            models.Index(fields=["status", "corrections_due", "id"], name="dossier_list_status_deadline"),
+            models.Index(fields=["instructor", "status"], name="dossier_list_instructor"),
+            models.Index(fields=["commune_name", "id", "status"], name="dossier_list_commune"),
+            models.Index(fields=["status", "commune_name", "id"], name="dossier_list_status_commune"),
+            models.Index(fields=["commune_population", "id", "status"], name="dossier_list_population"),
+            models.Index(fields=["status", "commune_population", "id"], name="dossier_list_status_population"),
+            models.Index(fields=["created_at", "id", "status"], name="dossier_list_created"),
+            models.Index(fields=["status", "created_at", "id"], name="dossier_list_status_created"),
+            models.Index(fields=["status", "reference"], name="dossier_list_status_reference"),
         ]
         permissions = [("view_all_dossiers", "Voir les dossiers de toutes les communes")]
 
@@ -110,6 +133,10 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
         return f"{self.reference} — {self.title}"
 
     def save(self, *args, **kwargs):
+        if self._state.adding and self.commune_id:
+            # the database sets the same values (trigger); this keeps the instance in step
+            commune = self.commune
+            self.commune_name, self.commune_population = commune.name, commune.population
         if not self.reference:
             year = self.campaign.year if self.campaign_id else timezone.now().year
             super().save(*args, **kwargs)

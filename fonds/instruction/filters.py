@@ -73,9 +73,11 @@ SORTS = {
     "-submitted": ("Dépôt, du plus récent", [F("submitted_at").desc(nulls_last=True), "-pk"]),
     "submitted": ("Dépôt, du plus ancien", [F("submitted_at").asc(nulls_last=True), "pk"]),
     "reference": ("Numéro de dossier", ["reference", "pk"]),
-    "commune": ("Commune (A → Z)", ["commune__name", "pk"]),
-    "population": ("Population, la plus petite d'abord", [F("commune__population").asc(nulls_last=True), "pk"]),
-    "-score": ("Note, la meilleure d'abord", [F("assessment__score_total").desc(nulls_last=True), F("commune__population").asc(nulls_last=True), "pk"]),
+    # commune_name / commune_population: the commune's, copied onto the dossier and kept equal by
+    # the database (fonds/dossiers/commune_copy.py), so that the sort reads an index of the dossier
+    "commune": ("Commune (A → Z)", ["commune_name", "pk"]),
+    "population": ("Population, la plus petite d'abord", [F("commune_population").asc(nulls_last=True), "pk"]),
+    "-score": ("Note, la meilleure d'abord", [F("assessment__score_total").desc(nulls_last=True), F("commune_population").asc(nulls_last=True), "pk"]),
     "score": ("Note, la plus basse d'abord", [F("assessment__score_total").asc(nulls_last=True), "pk"]),
     "-amount": ("Montant demandé, le plus élevé d'abord", [F("requested_amount").desc(nulls_last=True), "-pk"]),
     "amount": ("Montant demandé, le plus faible d'abord", [F("requested_amount").asc(nulls_last=True), "pk"]),
@@ -212,9 +214,9 @@ def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
     if data.get("population"):
         for key, _, low, high in population_bands():
             if key == data["population"]:
-                qs = qs.filter(commune__population__gte=low)
+                qs = qs.filter(commune_population__gte=low)
                 if high is not None:
-                    qs = qs.filter(commune__population__lte=high)
+                    qs = qs.filter(commune_population__lte=high)
     if data.get("overseas") == "yes":
         qs = qs.exclude(commune__zone="metro")
     elif data.get("overseas") == "no":

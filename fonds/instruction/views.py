@@ -73,11 +73,19 @@ def _staff(view):
 # ---- pagination that stays fast: no unbounded COUNT(*) ---------------------------------------
 
 class Page:
-    """One page of a queryset: ``size + 1`` rows fetched (is there a next page?) and a count
-    capped at ``COUNT_CAP`` (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``), skipped on the last
-    page: one or two queries, whatever the page size and the page number."""
+    """One page of a queryset, in a number of queries that depends neither on the page size nor
+    on the page number (one for the rows, at most one for the count):
 
-    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE):
+    * the rows: ``size + 1`` pks (is there a next page?) are picked by a sub-query that selects
+      the pk only — ``WHERE <filters> ORDER BY <sort>, pk LIMIT size + 1 OFFSET n`` — which the
+      database answers from an index (sort key, pk, status; see ``Dossier.Meta.indexes``) without
+      reading the table, even for page 500; the outer query then reads those rows only, with
+      what the table displays (``load``, e.g. ``select_related``), in the same order;
+    * the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``, ``cap`` = ``COUNT_CAP`` or
+      the end of this page if further), skipped on the last page.
+    """
+
+    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE, load=None):
         try:
             size = int(params.get("taille") or default_size)
         except ValueError:
@@ -89,18 +97,19 @@ class Page:
             number = 1
         self.number = min(max(1, number), MAX_PAGE)
         offset = (self.number - 1) * self.size
-        rows = list(qs[offset : offset + self.size + 1])
+        rows = list(page_rows(qs, offset, self.size + 1, load=load))
         self.has_next = len(rows) > self.size
         self.rows = rows[: self.size]
         self.has_previous = self.number > 1
         self.start = offset + 1 if self.rows else 0
         self.end = offset + len(self.rows)
+        cap = max(COUNT_CAP, offset + self.size)
         if self.has_next or (not rows and offset):
-            counted = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+            counted = qs.order_by().values("pk")[: cap + 1].count()
         else:
             counted = offset + len(rows)  # the last page: no count query
-        self.capped = counted > COUNT_CAP
-        self.count = min(counted, COUNT_CAP)
+        self.capped = counted > cap
+        self.count = min(counted, cap)
         self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
 
     def __iter__(self):
@@ -136,6 +145,18 @@ class Page:
             base["page"] = str(self.number + 1)
             out["next"] = "?" + base.urlencode()
         return out
+
+
+def page_rows(qs, offset: int, limit: int, *, load=None):
+    """``qs[offset:offset + limit]`` as ONE query whose page of pks is chosen by a pk-only
+    sub-query (an index-only scan), the outer query reading just those rows (``load(qs)`` adds
+    their joins) in the same order."""
+    order = list(qs.query.order_by or qs.model._meta.ordering)
+    pks = qs.order_by(*order).values("pk")[offset : offset + limit]
+    outer = qs.model._default_manager.filter(pk__in=pks)
+    if load is not None:
+        outer = load(outer)
+    return outer.order_by(*order)
 
 
 def _list_rows(qs):
@@ -185,7 +206,7 @@ def queues(request):
     counts = queue_counts(request.user)
     qs = visible_dossiers(request.user).filter(queue_filters(request.user)[key])
     order = {"attente-porteur": ["corrections_due", "pk"], "instruits": ["-assessment__score_total", "pk"]}.get(key, ["submitted_at", "pk"])
-    page = Page(_list_rows(qs.order_by(*order)), request.GET, default_size=25)
+    page = Page(qs.order_by(*order), request.GET, default_size=25, load=_list_rows)
     querystring = _querystring(request.GET)
     tabs = [{"key": k, "label": label, "help": help_, "count": counts[k.replace("-", "_")], "current": k == key} for k, (label, help_) in QUEUES.items()]
     return render(request, "instruction/queues.html", {
@@ -201,7 +222,7 @@ def queues(request):
 def dossier_list(request):
     qs, form = filter_dossiers(request.user, request.GET)
     querystring = _querystring(request.GET)
-    page = Page(_list_rows(qs), request.GET)
+    page = Page(qs, request.GET, load=_list_rows)
     try:
         bulk_url = reverse(BULK_URL)
     except NoReverseMatch:

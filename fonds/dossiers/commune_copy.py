@@ -1,0 +1,175 @@
+"""The commune's name and population copied onto each dossier — sort keys of the instructors' list.
+
+``Dossier.commune_name`` / ``Dossier.commune_population`` exist only so that the list can sort on
+them through an index of the dossier table (sorting 40,000 dossiers on a joined column costs
+hundreds of milliseconds at 100,000 dossiers). The invariant is kept by **the database**, so that
+no write path can break it (``perform``, ``editing``, ``bulk_create`` in ``seed_bench``, raw SQL,
+the COG importer's ``UPDATE``s):
+
+* a dossier inserted, or updated on ``commune_id`` / one of the copies, gets its copies from its
+  commune (whatever values were written);
+* a commune whose name or population changes (yearly INSEE import) passes them on to its dossiers.
+
+PostgreSQL: two PL/pgSQL triggers (``BEFORE INSERT OR UPDATE OF …`` on the dossier, ``AFTER UPDATE
+OF name, population`` on the commune). SQLite: three ``AFTER`` triggers doing the same with an
+``UPDATE`` guarded by a ``WHEN`` (``recursive_triggers`` is off: no loop).
+
+SQLite drops a table's triggers when Django rebuilds the table (``_remake_table``, used by many
+``AlterField``/``AddField`` operations): ``install`` is idempotent and is run again after every
+``migrate`` (``DossiersConfig.ready`` → ``post_migrate``), followed by ``resync``.
+Tests: ``tests/instruction/test_list_performance.py`` (the copies stay in sync on every path).
+"""
+from __future__ import annotations
+
+COPY_FIELDS = ("commune_name", "commune_population")
+
+PG_INSTALL = [
+    """
+    CREATE OR REPLACE FUNCTION dossiers_dossier_commune_copy() RETURNS trigger LANGUAGE plpgsql AS $body$
+    BEGIN
+        SELECT COALESCE(c.name, ''), c.population INTO NEW.commune_name, NEW.commune_population
+          FROM referentiel_commune c WHERE c.code = NEW.commune_id;
+        IF NOT FOUND THEN
+            NEW.commune_name := '';
+            NEW.commune_population := NULL;
+        END IF;
+        RETURN NEW;
+    END
+    $body$
+    """,
+    "DROP TRIGGER IF EXISTS dossiers_dossier_commune_copy ON dossiers_dossier",
+    """
+    CREATE TRIGGER dossiers_dossier_commune_copy
+        BEFORE INSERT OR UPDATE OF commune_id, commune_name, commune_population ON dossiers_dossier
+        FOR EACH ROW EXECUTE FUNCTION dossiers_dossier_commune_copy()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION referentiel_commune_copy_to_dossiers() RETURNS trigger LANGUAGE plpgsql AS $body$
+    BEGIN
+        UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population
+         WHERE commune_id = NEW.code;
+        RETURN NULL;
+    END
+    $body$
+    """,
+    "DROP TRIGGER IF EXISTS referentiel_commune_copy_to_dossiers ON referentiel_commune",
+    """
+    CREATE TRIGGER referentiel_commune_copy_to_dossiers
+        AFTER UPDATE OF name, population ON referentiel_commune
+        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.population IS DISTINCT FROM NEW.population)
+        EXECUTE FUNCTION referentiel_commune_copy_to_dossiers()
+    """,
+]
+PG_REMOVE = [
+    "DROP TRIGGER IF EXISTS dossiers_dossier_commune_copy ON dossiers_dossier",
+    "DROP TRIGGER IF EXISTS referentiel_commune_copy_to_dossiers ON referentiel_commune",
+    "DROP FUNCTION IF EXISTS dossiers_dossier_commune_copy()",
+    "DROP FUNCTION IF EXISTS referentiel_commune_copy_to_dossiers()",
+]
+
+_SQLITE_NAME = "COALESCE((SELECT name FROM referentiel_commune WHERE code = NEW.commune_id), '')"
+_SQLITE_POPULATION = "(SELECT population FROM referentiel_commune WHERE code = NEW.commune_id)"
+_SQLITE_DIFFERS = f"NEW.commune_name IS NOT {_SQLITE_NAME} OR NEW.commune_population IS NOT {_SQLITE_POPULATION}"
+_SQLITE_FIX = f"UPDATE dossiers_dossier SET commune_name = {_SQLITE_NAME}, commune_population = {_SQLITE_POPULATION} WHERE id = NEW.id;"
+
+SQLITE_INSTALL = [
+    f"""
+    CREATE TRIGGER IF NOT EXISTS dossiers_dossier_commune_copy_insert AFTER INSERT ON dossiers_dossier
+    WHEN {_SQLITE_DIFFERS}
+    BEGIN {_SQLITE_FIX} END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS dossiers_dossier_commune_copy_update
+    AFTER UPDATE OF commune_id, commune_name, commune_population ON dossiers_dossier
+    WHEN {_SQLITE_DIFFERS}
+    BEGIN {_SQLITE_FIX} END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS referentiel_commune_copy_to_dossiers AFTER UPDATE OF name, population ON referentiel_commune
+    WHEN OLD.name IS NOT NEW.name OR OLD.population IS NOT NEW.population
+    BEGIN
+        UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population WHERE commune_id = NEW.code;
+    END
+    """,
+]
+SQLITE_REMOVE = [
+    "DROP TRIGGER IF EXISTS dossiers_dossier_commune_copy_insert",
+    "DROP TRIGGER IF EXISTS dossiers_dossier_commune_copy_update",
+    "DROP TRIGGER IF EXISTS referentiel_commune_copy_to_dossiers",
+]
+
+RESYNC = """
+    UPDATE dossiers_dossier
+       SET commune_name = COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), ''),
+           commune_population = (SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)
+     WHERE commune_name IS DISTINCT FROM COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), '')
+        OR commune_population IS DISTINCT FROM (SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)
+"""
+
+
+def _statements(vendor: str, *, remove: bool = False) -> list[str]:
+    if vendor == "postgresql":
+        return PG_REMOVE if remove else PG_INSTALL
+    if vendor == "sqlite":
+        return SQLITE_REMOVE if remove else SQLITE_INSTALL
+    return []
+
+
+def install(connection) -> None:
+    """Create the triggers (idempotent)."""
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor):
+            cursor.execute(sql)
+
+
+def remove(connection) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, remove=True):
+            cursor.execute(sql)
+
+
+def resync(connection) -> int:
+    """Rewrite the copies that differ from their commune (one UPDATE); returns the rows fixed."""
+    sql = RESYNC if connection.vendor == "postgresql" else RESYNC.replace("IS DISTINCT FROM", "IS NOT")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.rowcount
+
+
+def installed(connection) -> bool:
+    """Whether the triggers are in place (used by the post-migrate hook and the tests)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname IN ('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') AND NOT tgisinternal"
+            )
+            return cursor.fetchone()[0] == 2
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', 'referentiel_commune_copy_to_dossiers')"
+            )
+            return cursor.fetchone()[0] == 3
+    return True
+
+
+def ensure(connection) -> bool:
+    """Re-install the triggers if a table rebuild dropped them, and fix the copies. Returns
+    whether anything had to be done."""
+    if connection.vendor not in ("postgresql", "sqlite") or installed(connection):
+        return False
+    install(connection)
+    resync(connection)
+    return True
+
+
+def post_migrate(sender, using="default", **kwargs):
+    from django.db import connections
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+    if "dossiers_dossier" in tables and "referentiel_commune" in tables:
+        columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(), "dossiers_dossier")}
+        if set(COPY_FIELDS) <= columns:
+            ensure(connection)

@@ -1,0 +1,144 @@
+"""The instructors' list at scale: the commune copies on the dossier stay equal to the commune's on
+every write path, the list gives the same dossiers in the same order as the join it replaces, and a
+page costs the same number of queries whatever its size and number."""
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.urls import reverse
+
+from fonds.dossiers import commune_copy
+from fonds.dossiers.models import Dossier
+from fonds.instruction.filters import SORTS, filter_dossiers
+from fonds.instruction.views import Page, page_rows
+from fonds.referentiel.models import Commune
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _copies(dossier):
+    return Dossier.objects.filter(pk=dossier.pk).values_list("commune_name", "commune_population").get()
+
+
+# ---- the copies --------------------------------------------------------------------------------
+
+def test_commune_copy_set_when_a_dossier_is_created():
+    commune = make_commune(population=1234, name="Saint-Jean")
+    dossier = make_dossier(commune=commune, complete=False)
+    assert (dossier.commune_name, dossier.commune_population) == ("Saint-Jean", 1234)
+    assert _copies(dossier) == ("Saint-Jean", 1234)
+
+
+def test_commune_copy_corrected_by_the_database_on_bulk_create_with_wrong_values():
+    base = make_dossier(complete=False)
+    commune = make_commune(population=640, name="Oust")
+    [row] = Dossier.objects.bulk_create([
+        Dossier(reference="FJJ-BULK-1", campaign=base.campaign, commune=commune, created_by=base.created_by, title="x",
+                commune_name="Faux nom", commune_population=999999),
+    ])
+    assert _copies(row) == ("Oust", 640)
+
+
+def test_commune_copy_cannot_be_written_by_an_update():
+    dossier = make_dossier(complete=False, commune=make_commune(population=321, name="Aas"))
+    Dossier.objects.filter(pk=dossier.pk).update(commune_name="Zzz", commune_population=1)
+    assert _copies(dossier) == ("Aas", 321)
+    dossier.commune_name, dossier.commune_population = "Zzz", 1
+    dossier.save()  # a full save of a stale instance
+    assert _copies(dossier) == ("Aas", 321)
+
+
+def test_commune_copy_follows_the_commune_renamed_or_recounted_by_an_import():
+    commune = make_commune(population=900, name="Ancien nom")
+    dossiers = [make_dossier(commune=commune, complete=False, campaign=make_campaign()) for _ in range(2)]
+    other = make_dossier(complete=False)
+    Commune.objects.filter(pk=commune.pk).update(name="Nouveau nom", population=3600)  # the importer's UPDATE
+    assert [_copies(d) for d in dossiers] == [("Nouveau nom", 3600)] * 2
+    commune.refresh_from_db()
+    commune.population = None
+    commune.save()
+    assert [_copies(d) for d in dossiers] == [("Nouveau nom", None)] * 2
+    assert _copies(other) == (other.commune.name, other.commune.population)
+
+
+def test_commune_copy_triggers_put_back_after_a_table_rebuild():
+    dossier = make_dossier(complete=False, commune=make_commune(population=77, name="Bez"))
+    commune_copy.remove(connection)  # what an SQLite table rebuild does to them
+    assert not commune_copy.installed(connection)
+    Dossier.objects.filter(pk=dossier.pk).update(commune_name="Perdu")
+    assert commune_copy.ensure(connection) is True  # the post-migrate hook
+    assert commune_copy.installed(connection) and _copies(dossier) == ("Bez", 77)
+    assert commune_copy.ensure(connection) is False
+
+
+# ---- same results as the join on the commune -------------------------------------------------------
+
+#: the list's sorts as they were written on the joined commune (the reference)
+JOINED = {
+    "commune": ["commune__name", "pk"],
+    "population": [F("commune__population").asc(nulls_last=True), "pk"],
+    "-score": [F("assessment__score_total").desc(nulls_last=True), F("commune__population").asc(nulls_last=True), "pk"],
+}
+
+
+@pytest.fixture
+def spread(db):
+    """Dossiers of communes with equal names, equal and unknown populations, in several statuses."""
+    campaign = make_campaign()
+    communes = [
+        make_commune(name="Mont", population=500), make_commune(name="Mont", population=500), make_commune(name="Arles", population=None),
+        make_commune(name="Été", population=3400), make_commune(name="ete", population=1500), make_commune(name="Zoza", population=80),
+    ]
+    made = []
+    for i in range(24):
+        made.append(make_dossier(campaign=campaign, commune=communes[i % len(communes)], complete=False, title=f"Projet {i:02d}"))
+    Dossier.objects.filter(pk__in=[d.pk for d in made[::3]]).update(status="submitted")
+    return make_user("instructeur")
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+@pytest.mark.parametrize("params", [{}, {"status": ["submitted"]}, {"population": "0-999"}, {"q": "Mont"}])
+def test_list_gives_the_dossiers_and_order_of_the_commune_join(spread, sort, params):
+    qs, form = filter_dossiers(spread, {**params, "sort": sort})
+    assert form.is_valid()
+    reference = qs.order_by(*JOINED[sort]) if sort in JOINED else qs
+    if params.get("population"):  # the band, on the joined commune
+        reference = Dossier.objects.filter(commune__population__gte=0, commune__population__lte=999).order_by(*(JOINED.get(sort) or qs.query.order_by))
+    assert list(qs.values_list("pk", flat=True)) == list(reference.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_page_rows_are_the_offset_slice_of_the_ordered_selection(spread, sort):
+    qs, _ = filter_dossiers(spread, {"sort": sort})
+    expected = list(qs.values_list("pk", flat=True))
+    for offset in (0, 5, 20, 23, 30):
+        assert [d.pk for d in page_rows(qs, offset, 7)] == expected[offset : offset + 7]
+
+
+def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch):
+    import fonds.instruction.views as views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 10)
+    qs, _ = filter_dossiers(spread, {"sort": "reference"})
+    first = Page(qs, {"taille": "25"})
+    assert (first.count, first.capped, first.has_next) == (24, False, False)
+    monkeypatch.setattr(views, "PAGE_SIZES", (5, 25))
+    deep = Page(qs, {"taille": "5", "page": "3"})  # rows 11–15 of 24: more than the cap of 10
+    assert (deep.start, deep.end, deep.has_next) == (11, 15, True)
+    assert deep.capped and deep.count == 15 and deep.num_pages is None
+    last = Page(qs, {"taille": "5", "page": "5"})
+    assert (last.count, last.capped, last.end) == (24, False, 24)
+
+
+# ---- query counts ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sort", ["commune", "population", "-submitted", "-score"])
+def test_list_query_count_same_for_any_page_size_and_page_number(client, spread, sort, django_assert_max_num_queries):
+    client.force_login(spread)
+    url = reverse("instruction:list")
+    for size, page in (("25", "1"), ("200", "1"), ("25", "2"), ("25", "500")):
+        with django_assert_max_num_queries(10):
+            response = client.get(url, {"status": ["submitted", "draft"], "sort": sort, "taille": size, "page": page})
+        assert response.status_code == 200
+        assert len(response.context["page"].rows) == {"1": min(int(size), 24), "2": 0, "500": 0}[page]
+
