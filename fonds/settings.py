@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "viewflow",
     "viewflow.workflow",
+    "csp",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "fonds.ops.logging.RequestLogMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,6 +209,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
+    "send-reminders-hourly": {"task": "workflows.tasks.send_reminders", "schedule": 3600},
     "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
     "expire-recovery-answers-hourly": {"task": "fonds.payments.tasks.expire_recovery_answers", "schedule": 3600},
     "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": 60},
@@ -282,6 +285,25 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("FJJ_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Content Security Policy (django-csp): no inline script or style anywhere — JS and CSS are static
+# files (tests/web/test_no_inline_code.py checks the templates; the browser suite reports violations).
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [SELF],  # PDFs shown inline (convention, documents under instruction)
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -43,6 +43,9 @@ def chromium():
 def page(chromium):
     context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(15_000)
+    # axe-core served from the site's own origin: the Content Security Policy (script-src 'self')
+    # refuses inline scripts, including an injected one
+    context.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript"))
     page = context.new_page()
     yield page
     context.close()
@@ -57,6 +60,8 @@ class Axe:
         self.blocking: list[str] = []  # serious or critical
         self.other: list[str] = []
         self.broken: list[str] = []  # pages and static files answering 4xx/5xx, failed requests
+        self.csp: list[str] = []  # Content Security Policy violations reported by the browser
+        page.on("console", lambda m: "Content Security Policy" in m.text and self.csp.append(f"{page.url} : {m.text[:200]}"))
         # (a form re-rendered with its errors may answer a POST with 400: only GETs count)
         page.on("response", lambda r: r.status >= 400 and r.request.method == "GET" and self.broken.append(f"{r.status} {r.url}"))
         # net::ERR_ABORTED is a request cut short by the next navigation (DSFR artwork preloads): not an error
@@ -66,7 +71,10 @@ class Axe:
         page = self.page
         page.wait_for_load_state("load")
         if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.add_script_tag(path=str(AXE_JS))
+            if page.url.startswith("http"):
+                page.add_script_tag(url="/__axe__/axe.min.js")
+            else:  # a page set by set_content (about:blank): no policy applies
+                page.add_script_tag(path=str(AXE_JS))
         # the DSFR stylesheet is served (WhiteNoise / live server static files): Marianne font applied
         font = page.evaluate("getComputedStyle(document.body).fontFamily")
         assert "Marianne" in font, f"DSFR non chargé sur {page.url} : font-family={font!r}"
@@ -80,7 +88,7 @@ class Axe:
             (self.blocking if v["impact"] in ("serious", "critical") else self.other).append(line)
 
     def report(self) -> str:
-        return "\n".join([*(f"réponse en erreur : {b}" for b in self.broken), f"axe-core : {len(self.pages)} page(s) vérifiée(s)", *self.pages, "-- violations mineures/modérées :", *self.other, "-- violations graves/critiques :", *self.blocking])
+        return "\n".join([*(f"réponse en erreur : {b}" for b in self.broken), *(f"CSP : {c}" for c in self.csp), f"axe-core : {len(self.pages)} page(s) vérifiée(s)", *self.pages, "-- violations mineures/modérées :", *self.other, "-- violations graves/critiques :", *self.blocking])
 
 
 @pytest.fixture
