@@ -79,7 +79,9 @@ def render_letter_pdf(item, *, at=None) -> bytes:
 
     with translation.override("fr"):
         html = render_to_string("pdf/decision_letter.html", letter_context(item, at=at))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    from fonds.depot.receipts import _fonts  # one font configuration per process (see docs/benchmarks.md)
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
 
 
 def _load(item_or_pk) -> AgendaItem:

@@ -102,7 +102,9 @@ def render_minutes_pdf(session, *, at=None) -> bytes:
 
     with translation.override("fr"):
         html = render_to_string("pdf/comite_minutes.html", minutes_context(session, at=at))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    from fonds.depot.receipts import _fonts  # one font configuration per process (see docs/benchmarks.md)
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
 
 
 def store_minutes(session, *, at=None) -> tuple[GeneratedDocument, bool]:

@@ -678,6 +678,39 @@ def close_vote(item: AgendaItem, *, by) -> TallyResult:
     return result
 
 
+def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
+    """The chair closes every open vote of the session at once (end of a sitting where the votes
+    ran in parallel): one transaction, the votes read in one query, one ``comite_vote_closed``
+    event per item (``append_many``). Returns ``{item pk: tally}``."""
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_chair(session, by, "clore les votes")
+        _require_status(session, (Session.Status.SITTING,), "clore les votes")
+        items = list(AgendaItem.objects.select_for_update().filter(session=session, vote_state=AgendaItem.VoteState.OPEN).order_by("rank"))
+        if not items:
+            return {}
+        references = dict(Dossier.objects.filter(agenda_items__in=items).values_list("pk", "reference"))
+        recused: dict[int, set[int]] = {}
+        for item_id, member_id in ConflictDeclaration.objects.filter(item__in=items).values_list("item_id", "member_id"):
+            recused.setdefault(item_id, set()).add(member_id)
+        votes: dict[int, list[tuple[int, str]]] = {}
+        for item_id, elector, choice in Vote.objects.filter(item__in=items).values_list("item_id", "elector_id", "choice"):
+            votes.setdefault(item_id, []).append((elector, choice))
+        now = timezone.now()
+        results, events = {}, []
+        for item in items:
+            rows = votes.get(item.pk, [])
+            chair = None if session.chair_id in recused.get(item.pk, set()) else session.chair_id
+            result = tally_fn([c for _, c in rows], next((c for e, c in rows if e == chair), None))
+            item.vote_state, item.vote_closed_at, item.tally = AgendaItem.VoteState.CLOSED, now, result.as_dict()
+            results[item.pk] = result
+            events.append({"action": "comite_vote_closed", "actor": by, "role": "president", "obj": item,
+                           "payload": {"reference": references[item.dossier_id], "session": session.pk, "tally": result.as_dict()}})
+        AgendaItem.objects.bulk_update(items, ["vote_state", "vote_closed_at", "tally"], batch_size=500)
+        audit.append_many(events)
+    return results
+
+
 OUTCOMES = ("approve", "reject", "defer")
 
 

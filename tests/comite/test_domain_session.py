@@ -453,3 +453,25 @@ def _every_step(committee):
     return dossier, item
 
 
+
+
+def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
+    c = committee
+    a, b, d, e = c.others
+    session = sitting(c, 3)
+    i1, i2, i3 = session.items.order_by("rank")
+    services.open_vote(i1, by=c.chair)
+    services.open_vote(i2, by=c.chair)
+    vote_all(i1, c, {c.chair: "pour", a: "contre", b: "contre", d: "pour"})  # tie, chair pour
+    vote_all(i2, c, {c.chair: "contre", a: "pour"})  # tie, chair contre
+    with pytest.raises(ComiteRefused):
+        services.close_all_votes(session, by=a)
+    results = services.close_all_votes(session, by=c.chair)
+    assert set(results) == {i1.pk, i2.pk}
+    assert results[i1.pk].adopted and results[i1.pk].casting_vote and not results[i2.pk].adopted
+    i1.refresh_from_db()
+    i3.refresh_from_db()
+    assert i1.vote_state == AgendaItem.VoteState.CLOSED and i1.tally["adopted"] and i3.vote_state == AgendaItem.VoteState.PENDING
+    assert actions(i2).count("comite_vote_closed") == 1
+    with pytest.raises(ComiteRefused, match="clos"):
+        services.cast_vote(i1, by=a, choice="pour")

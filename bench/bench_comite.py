@@ -1,0 +1,303 @@
+#!/usr/bin/env python
+"""Benchmark of the comité (issue 5): a 500-dossier session, then 500 decision letters by real
+Celery workers (1 and 2 worker processes).
+
+    .venv/bin/python bench/bench_comite.py                       # PostgreSQL bench_fjj_hd1, Redis db 5
+    .venv/bin/python bench/bench_comite.py --dossiers 500 --members 7 --workers 1,2
+
+It (re)creates its own PostgreSQL database (``--db``, default ``bench_fjj_hd1`` on
+postgres://postgres@127.0.0.1:5432) and migrates it, seeds ``--dossiers`` instructed dossiers
+(one commune and one mayor each, a score, a proposed amount) and ``--members`` committee members,
+then drives a session through ``fonds.comite.services`` exactly as the chair's pages do: agenda
+(``schedule`` × N), convocation, sitting, attendance, and per dossier: open the vote, every
+member votes, close the vote (the tally), decide (approve / waitlist through the envelope lock,
+or reject). It prints wall and CPU time for:
+
+* **tally** — ``close_all_votes``: the chair closes the open votes at once (votes read in one
+  query, tallies stored, one audit event per item, one transaction); for comparison, the first
+  min(20, N/10) items closed one by one with ``close_vote`` (one transaction each), and the N
+  tallies computed from one query by the pure ``quorum.tally``;
+* **close** — ``close_session``: the minutes PDF of N dossiers (WeasyPrint), its SHA-256, the
+  audit event (the decision-letter tasks are queued on commit, not run here);
+
+target: tally + close ≤ 2 s. Then, for each ``--workers`` value, it starts
+``celery -A fonds worker -c W`` (prefork) on ``--broker`` (Redis db 5 by default: nobody else's
+queue), waits until it answers a ping, queues the N ``generate_decision_letter`` tasks and waits
+until the N letters exist: docs/s (wall, from the first task queued to the last letter stored),
+the workers' CPU seconds, and the speed-up of W workers over 1. Between runs the letters and their
+email notices are deleted (the task is idempotent: it would otherwise find them); emails go to
+Django's dummy backend. It prints figures; it is not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"nproc={os.cpu_count()} · CPU {cpu} · Python {platform.python_version()}"
+
+
+def load() -> str:
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+class Timer:
+    def __init__(self, label: str):
+        self.label = label
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        print(f"  {self.label:<48} wall {self.wall:8.3f} s   CPU {self.cpu:8.3f} s   ({load()})", flush=True)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and all its descendants (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, stats = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    family, frontier = {pid}, [pid]
+    while frontier:
+        current = frontier.pop()
+        for child, parent in parents.items():
+            if parent == current and child not in family:
+                family.add(child)
+                frontier.append(child)
+    return sum(stats.get(p, 0.0) for p in family)
+
+
+def recreate_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(n: int, members: int):
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from fonds.accounts.models import User
+    from fonds.dossiers.models import Dossier
+    from fonds.dossiers.states import Status
+    from fonds.instruction.models import Assessment
+    from fonds.referentiel.models import Campaign, Commune
+
+    now = timezone.now()
+    campaign = Campaign.objects.create(
+        name="Banc d'essai comité", year=now.year, opens_at=now - dt.timedelta(days=60), closes_at=now - dt.timedelta(days=1),
+        activity_start=(now + dt.timedelta(days=30)).date(), activity_end=(now + dt.timedelta(days=400)).date(),
+        envelope=Decimal(n * 5000) * Decimal("0.8"),  # 80 % of the proposals fit: the rest is waitlisted
+    )
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("admin", "comite", "porteur")}
+    admin = User.objects.create_user("admin@bench.fjj.fr", None, first_name="Alice", last_name="Admin")
+    admin.groups.add(groups["admin"])
+    committee = []
+    for i in range(members):
+        user = User.objects.create_user(f"membre{i}@bench.fjj.fr", None, first_name=f"Membre{i}", last_name=f"Comité{i}")
+        user.groups.add(groups["comite"])
+        committee.append(user)
+    communes = Commune.objects.bulk_create(
+        [Commune(code=f"{10000 + i:05d}", name=f"Commune {i}", departement="10", region="44", population=200 + (i * 37) % 3300, siren=f"2{10000 + i:05d}000") for i in range(n)]
+    )
+    mayors = User.objects.bulk_create([User(email=f"maire{i}@bench.fjj.fr", username=f"maire{i}@bench.fjj.fr", first_name="Maire", last_name=f"de Commune {i}", commune=c, password="!") for i, c in enumerate(communes)])
+    groups["porteur"].user_set.add(*mayors)
+    dossiers = Dossier.objects.bulk_create(
+        [Dossier(reference=f"FJJ-B-{i:06d}", campaign=campaign, commune=c, title=f"Échange de jeunes n° {i}", created_by=m, created_at=now) for i, (c, m) in enumerate(zip(communes, mayors))]
+    )
+    Dossier.objects.filter(campaign=campaign).update(status=Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable")
+    Assessment.objects.bulk_create([Assessment(dossier=d, score_total=60 + (i * 7) % 40, scored_criteria=6, complete=True, suggestion="favourable") for i, d in enumerate(dossiers)])
+    return campaign, admin, committee
+
+
+def args_sample(n: int) -> int:
+    return min(20, n // 10)
+
+
+def bench_session(n: int, members: int):
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from fonds.comite import quorum, services
+    from fonds.comite.models import Vote
+
+    print(f"\n== Session of {n} dossiers, {members} members ==", flush=True)
+    with Timer(f"seed ({n} instructed dossiers)"):
+        campaign, admin, committee = seed(n, members)
+    chair = committee[0]
+    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, members=committee, place="Salle du conseil")
+    with Timer(f"build_agenda ({n} × perform schedule)"):
+        services.build_agenda(session, by=admin)
+    services.send_convocation(session, by=admin)
+    services.open_sitting(session, by=chair)
+    services.record_attendance(session, by=chair, presence={m: "present" for m in committee})
+    items = list(session.items.order_by("rank"))
+    with Timer(f"open_vote × {n}"):
+        for item in items:
+            services.open_vote(item, by=chair)
+    with Timer(f"cast_vote × {n * members}"):
+        for i, item in enumerate(items):
+            for j, member in enumerate(committee):
+                # mostly pour; one dossier in ten rejected (contre majority); some ties broken by the chair
+                choice = "contre" if i % 10 == 9 and j % 3 != 0 else ("abstention" if j == members - 1 else "pour")
+                services.cast_vote(item, by=member, choice=choice)
+    sample = items[: args_sample(n)]
+    with Timer(f"(close_vote one by one × {len(sample)}: per-item path)"):
+        singles = {item.pk: services.close_vote(item, by=chair) for item in sample}
+    with Timer(f"TALLY: close_all_votes ({n - len(sample)} open items)") as tally_timer:
+        batch = services.close_all_votes(session, by=chair)
+    by_pk = {**singles, **batch}
+    results = [by_pk[item.pk] for item in items]
+    with Timer(f"(tally of {n} items from one query, pure function)"):
+        rows = {}
+        for item_id, elector, choice in Vote.objects.filter(item__session=session).values_list("item_id", "elector_id", "choice"):
+            rows.setdefault(item_id, []).append((elector, choice))
+        pure = [quorum.tally([c for _, c in rows[i.pk]], next((c for e, c in rows[i.pk] if e == chair.pk), None)) for i in items]
+    assert [r.adopted for r in results] == [p.adopted for p in pure]
+    with Timer(f"decide × {n} (approve under the envelope lock / waitlist / reject)"):
+        for item, result in zip(items, results):
+            if result.adopted:
+                services.decide(item, by=chair, outcome="approve")
+            else:
+                services.decide(item, by=chair, outcome="reject", motivation="Projet insuffisamment construit avec le partenaire.")
+    outcomes = dict(session.items.values("outcome").annotate(c=Count("pk")).values_list("outcome", "c"))
+    print(f"  outcomes: {outcomes}", flush=True)
+    from weasyprint import HTML
+
+    from fonds.depot.receipts import _fonts
+
+    HTML(string="<p>warm-up</p>").write_pdf(font_config=_fonts())  # a warm server process
+    with Timer("CLOSE: close_session (minutes PDF + audit)") as close_timer:
+        session = services.close_session(session, by=chair)
+    print(f"  minutes: {session.minutes.size / 1024:.0f} KiB, sha256 {session.minutes_sha256[:16]}…", flush=True)
+    total = tally_timer.wall + close_timer.wall
+    print(f"  => tally + close: wall {total:.3f} s, CPU {tally_timer.cpu + close_timer.cpu:.3f} s (target ≤ 2 s: {'met' if total <= 2 else 'MISSED'})", flush=True)
+    return session, items
+
+
+def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float, float]:
+    from fonds.celery import app
+    from fonds.comite.tasks import generate_decision_letter
+    from fonds.depot.models import EmailNotice
+    from fonds.documents.models import GeneratedDocument
+
+    keys = [f"decision-letter-{item.pk}" for item in items]
+    GeneratedDocument.objects.filter(kind="decision_letter", key__in=keys).delete()
+    EmailNotice.objects.filter(key__startswith="decision-letter-").delete()
+    app.control.purge()
+    log = open(f"/tmp/bench_comite_worker_{workers}.log", "w")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "fonds", "worker", "-c", str(workers), "--pool", "prefork", "-l", "WARNING", "-n", f"bench-hd1-{workers}@%h", "--without-gossip", "--without-mingle"],
+        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while not app.control.ping(destination=[f"bench-hd1-{workers}@{platform.node()}"], timeout=1.0):
+            if time.time() > deadline or proc.poll() is not None:
+                raise SystemExit(f"worker did not start (see /tmp/bench_comite_worker_{workers}.log)")
+        cpu_before = tree_cpu_seconds(proc.pid)
+        began = time.perf_counter()
+        for item in items:
+            generate_decision_letter.delay(item.pk)
+        done = 0
+        while done < len(items):
+            time.sleep(0.25)
+            done = GeneratedDocument.objects.filter(kind="decision_letter", key__in=keys).count()
+            if time.perf_counter() - began > timeout:
+                raise SystemExit(f"timeout: {done}/{len(items)} letters")
+        wall = time.perf_counter() - began
+        cpu = tree_cpu_seconds(proc.pid) - cpu_before
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    rate = len(items) / wall
+    print(f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc)   ({load()})", flush=True)
+    return rate, wall
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dossiers", type=int, default=500)
+    parser.add_argument("--members", type=int, default=7)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default="bench_fjj_hd1")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+
+    url = f"{args.pg}/{args.db}"
+    var = Path("/tmp/fjj-bench-comite-var")
+    var.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "fonds.settings",
+        "FJJ_DATABASE_URL": url,
+        "FJJ_BROKER_URL": args.broker,
+        "FJJ_RESULT_BACKEND": args.broker,
+        "FJJ_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "FJJ_VAR_DIR": str(var),
+        "FJJ_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    print(f"Machine: {machine()}\nDatabase: {url} (recreated) · broker {args.broker} · {load()}", flush=True)
+    recreate_database(args.pg + "/postgres", args.db)
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    from django.core.management import call_command
+
+    with Timer("migrate"):
+        call_command("migrate", verbosity=0)
+    session, items = bench_session(args.dossiers, args.members)
+
+    print(f"\n== {len(items)} decision letters by Celery workers ==", flush=True)
+    rates = {}
+    for workers in [int(w) for w in args.workers.split(",") if w]:
+        rates[workers], _ = bench_letters(items, workers, env, args.timeout)
+    if 1 in rates:
+        for workers, rate in rates.items():
+            if workers != 1:
+                print(f"  speed-up {workers} vs 1 worker: {rate / rates[1]:.2f}× (target ≥ 1.8×)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
