@@ -196,6 +196,24 @@ def _open_stage_tasks_of(process_pks) -> dict:
 
 # ---- the same moves for a chunk of dossiers (perform_many) -----------------------------------
 
+_TASK_FIELDS = [
+    "process", "flow_task", "flow_task_type", "status", "created", "assigned", "started", "finished", "token", "owner",
+    "owner_permission", "owner_permission_content_type", "owner_permission_obj_pk", "data",
+]
+_PROCESS_FIELDS = ["flow_class", "status", "created", "finished", "data"]
+
+
+def _insert(model, objs: list, names: list[str]) -> None:
+    """Insert unsaved ``objs`` (multi-row INSERT, see ``fonds.bulk.sql``) and give them their pk."""
+    from fonds.bulk.sql import insert_rows
+
+    attnames = [model._meta.get_field(name).attname for name in names]
+    ids = insert_rows(model, names, [tuple(getattr(obj, attname) for attname in attnames) for obj in objs], returning=True)
+    for obj, pk in zip(objs, ids):
+        obj.pk = pk
+        obj._state.adding = False
+
+
 def _as_activation(node, dossier):
     """What a node's ``calc_owner`` / ``calc_owner_permission`` read of an activation."""
     return SimpleNamespace(process=SimpleNamespace(dossier=dossier), task=None, flow_task=node)
@@ -208,7 +226,7 @@ def advance_many(items: list[dict]) -> None:
     start task (``{"adopted": true, …}``) and its stage; then the stage task completed as by
     ``StageActivation.close`` (owner = the actor, ``data`` = the transition), the ``Route``'s done
     task, and the next ``Stage`` task (owner from its ``assign``) or the ``Ending``'s done task
-    and the finished process — with a few bulk statements for the whole chunk instead of ~30
+    and the finished process — with a few multi-row statements for the whole chunk instead of ~30
     queries per dossier. Each viewflow step keeps its ``previous`` link. A dossier whose process
     needs a realignment (open tasks not matching its status) goes through `advance_process`.
     Afterwards `check_in_sync_many` checks every dossier (``WorkflowOutOfSync`` rolls back the
@@ -217,6 +235,8 @@ def advance_many(items: list[dict]) -> None:
     """
     from django.conf import settings
     from django.db.models import prefetch_related_objects
+
+    from fonds.bulk.sql import insert_rows, update_rows
     from viewflow.workflow.models import Process
     from viewflow.workflow.token import Token
 
@@ -272,7 +292,7 @@ def advance_many(items: list[dict]) -> None:
             Process(flow_class=flow_class, status=PROCESS.NEW, created=now_, data={"adopted": True, "adopted_in_status": item["source"]})
             for item, _ in adopting
         ]
-        Process.objects.bulk_create(new_processes)
+        _insert(Process, new_processes, _PROCESS_FIELDS)
         table, ptr, dossier_col = DossierProcess._meta.db_table, DossierProcess._meta.pk.column, DossierProcess._meta.get_field("dossier").column
         pairs = [(p.pk, item["dossier"].pk) for p, (item, _) in zip(new_processes, adopting)]
         with connection.cursor() as cursor:
@@ -287,7 +307,7 @@ def advance_many(items: list[dict]) -> None:
                  token=Token("start"), data={"adopted": True, "status": item["source"]})
             for p, (item, _) in zip(new_processes, adopting)
         ]
-        Task.objects.bulk_create(starts)
+        _insert(Task, starts, _TASK_FIELDS)
         adopted_stages = []
         for p, start, (item, stage) in zip(new_processes, starts, adopting):
             logger.warning("Dossier %s (%s) sans processus : processus créé à l'étape %s.", item["dossier"].reference, item["source"], stage.name)
@@ -299,7 +319,7 @@ def advance_many(items: list[dict]) -> None:
                 task.owner_permission_obj = permission_obj
             adopted_stages.append(task)
             links.append((task, start))
-        Task.objects.bulk_create(adopted_stages)
+        _insert(Task, adopted_stages, _TASK_FIELDS)
         closing_done = [(item, p, t) for p, t, (item, _) in zip(new_processes, adopted_stages, adopting)]
     else:
         closing_done = []
@@ -314,7 +334,7 @@ def advance_many(items: list[dict]) -> None:
         task.status = STATUS.DONE
         updated.append(task)
     if updated:
-        Task.objects.bulk_update(updated, ["status", "owner", "assigned", "started", "finished", "data"])
+        update_rows(Task, {t.pk: {"status": t.status, "owner": t.owner_id, "assigned": t.assigned, "started": t.started, "finished": t.finished, "data": t.data} for t in updated})
 
     # 3. the Route's task, then the next stage or the ending
     routed = closing_done + closing
@@ -324,7 +344,7 @@ def advance_many(items: list[dict]) -> None:
         switch = Task(process_id=process.pk, flow_task=route, flow_task_type=route.task_type, status=STATUS.DONE, created=now_, finished=now_, token=task.token, data={})
         switches.append(switch)
         links.append((switch, task))
-    Task.objects.bulk_create(switches)
+    _insert(Task, switches, _TASK_FIELDS)
     # the next stage's ``assign`` reads the dossier's instructor: one query for the chunk
     unloaded = [item["dossier"] for item, _, _ in routed if item["dossier"].instructor_id and "instructor" not in item["dossier"]._state.fields_cache]
     if unloaded:
@@ -348,11 +368,11 @@ def advance_many(items: list[dict]) -> None:
             raise WorkflowOutOfSync(f"Le dossier {dossier.reference} est « {dossier.status} » : aucune suite prévue après {task.flow_task.name}.")
         nexts.append(nxt)
         links.append((nxt, switch))
-    Task.objects.bulk_create(nexts)
+    _insert(Task, nexts, _TASK_FIELDS)
     if ended:
         Process.objects.filter(pk__in=ended).update(status=PROCESS.DONE, finished=now_)
     Through = Task.previous.through
-    Through.objects.bulk_create([Through(from_task_id=t.pk, to_task_id=prev.pk) for t, prev in links])
+    insert_rows(Through, ["from_task", "to_task"], [(t.pk, prev.pk) for t, prev in links])
 
     # 4. the dossiers the bulk path does not cover: one by one, as perform would
     for item in slow:

@@ -5,3 +5,8 @@ class BulkConfig(AppConfig):
     name = "fonds.bulk"
     label = "bulk"
     verbose_name = "Actions groupées"
+
+    def ready(self):
+        from . import hooks
+
+        hooks.install()

@@ -546,10 +546,14 @@ def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data:
             changed.update(f.name for f, old in zip(fields, before) if getattr(d, f.attname) != old)
             groups.setdefault(source, []).append(d)
             done.append((d, roles[pk], source))
+        from fonds.bulk.sql import update_rows
+
         names = [f.name for f in fields if f.name in changed]
+        attnames = [f.attname for f in fields if f.name in changed]
         for source, objs in groups.items():
             # rows are locked; ``status = source`` keeps the FSM's optimistic guard
-            if Dossier.objects.filter(status=source).bulk_update(objs, names) != len(objs):
+            values = {d.pk: {name: getattr(d, attname) for name, attname in zip(names, attnames)} for d in objs}
+            if update_rows(Dossier, values, where={"status": source}) != len(objs):
                 raise ConcurrentTransition("perform_many: a dossier changed under the lock")
             for d in objs:
                 d._update_initial_state()

@@ -52,7 +52,8 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and
     ``eligibility_checked`` audit events, with the data the rules read prefetched once (jumelage
     and partner, documents, budget lines), the runs and verdicts written with ``bulk_create`` and
-    the events appended with one ``append_many``. Must run inside a transaction (the caller's).
+    the events appended with one ``append_many``.
+    The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside a transaction (the caller's).
     Returns ``{dossier pk: run}``."""
     from django.db.models import prefetch_related_objects
 
@@ -69,14 +70,20 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
         ruleset = dossier.campaign.rules
         outcomes_of[dossier.pk] = (ruleset, evaluate_all(dossier, ruleset, at=at))
         runs.append(EligibilityRun(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by))
+    from fonds.bulk.sql import insert_rows
+
     with transaction.atomic():
-        EligibilityRun.objects.bulk_create(runs)
+        run_fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]
+        ids = insert_rows(EligibilityRun, run_fields, [(r.dossier_id, r.moment, r.rules_version, r.ran_at, r.ran_by_id) for r in runs], returning=True)
+        for run, pk in zip(runs, ids):
+            run.pk = pk
+            run._state.adding = False
         entries = []
         for run in runs:
             ruleset, outcomes = outcomes_of[run.dossier_id]
             blocking_flags = ruleset.params["eligibility"].get("blocking", {})
             verdicts.extend(
-                Verdict(run=run, code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
+                (run.pk, o.code, o.result, blocking_flags.get(o.code, True), o.explanation, o.how_to_fix, o.data)
                 for o in outcomes
             )
             entries.append(dict(
@@ -87,6 +94,6 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
                 payload={"run": run.pk, "moment": moment, "rules_version": ruleset.version, "verdicts": {o.code: o.result for o in outcomes}},
                 at=at,
             ))
-        Verdict.objects.bulk_create(verdicts)
+        insert_rows(Verdict, ["run", "code", "result", "blocking", "explanation", "how_to_fix", "data"], verdicts)
         audit.append_many(entries)
     return {run.dossier_id: run for run in runs}

@@ -1,0 +1,27 @@
+"""Batch versions (for ``perform_many``) of preparers registered by other stages.
+
+``fonds.instruction.hooks`` guards instructor transitions against declared conflicts of interest
+with one query per dossier; its batch version below reads the instructor's conflicts for the
+whole chunk in one query and refuses exactly the same dossiers with exactly the same message
+(``fonds.instruction.services.conflict_message``). Installed by ``BulkConfig.ready()``.
+"""
+from __future__ import annotations
+
+from fonds.dossiers import services as dossier_services
+from fonds.dossiers.services import TransitionRefused
+
+
+def conflict_guard_many(dossiers, by, datas) -> dict:
+    from fonds.instruction.models import InstructorConflict
+    from fonds.instruction.services import conflict_message
+
+    if by is None or not getattr(by, "is_authenticated", False):
+        return {}
+    linked = set(InstructorConflict.objects.filter(user=by, commune_id__in={d.commune_id for d in dossiers}).values_list("commune_id", flat=True))
+    return {d.pk: TransitionRefused("role", conflict_message(d)) for d in dossiers if d.commune_id in linked}
+
+
+def install() -> None:
+    from fonds.instruction import hooks
+
+    dossier_services.batch_version(hooks._conflict_guard)(conflict_guard_many)
