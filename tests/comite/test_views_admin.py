@@ -1,0 +1,149 @@
+"""Administrator pages: create a session, build the ranked agenda, send the convocation (with the
+warning under 5 days), each through the comité services."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from fonds.audit.models import AuditEvent
+from fonds.comite.models import AgendaItem, Session
+from fonds.dossiers.states import Status
+
+from .conftest import instructed_dossier, new_session
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_data(c, **extra):
+    data = {
+        "campaign": c.campaign.pk,
+        "starts_at": (timezone.localtime() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "Salle du conseil, Paris",
+        "video_link": "",
+        "chair": c.chair.pk,
+        "members": [m.pk for m in c.others],
+        "follows": "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_admin_creates_a_session_through_the_form(client, committee):
+    c = committee
+    client.force_login(c.admin)
+    assert client.get(reverse("comite:session-create")).status_code == 200
+    response = client.post(reverse("comite:session-create"), _form_data(c))
+    session = Session.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("comite:session", args=[session.pk])
+    assert session.chair == c.chair and set(session.members.all()) == set(c.members)  # chair added as member
+    assert AuditEvent.objects.filter(action="comite_session_created", object_id=str(session.pk)).exists()
+
+
+def test_session_form_without_place_nor_link_is_refused_and_keeps_the_input(client, committee):
+    c = committee
+    client.force_login(c.admin)
+    response = client.post(reverse("comite:session-create"), _form_data(c, place="", video_link=""))
+    html = response.content.decode()
+    assert response.status_code == 400 and "Indiquez le lieu de la séance ou le lien de visioconférence." in html
+    import re
+
+    checked = {int(v) for v in re.findall(r'<input type="checkbox" name="members" value="(\d+)"[^>]*checked', html)}
+    assert checked == {m.pk for m in c.others}  # nothing lost: the members ticked stay ticked
+    assert not Session.objects.exists()
+
+
+def test_session_form_refuses_a_member_without_the_comite_role(client, committee):
+    from tests.factories import make_user
+
+    c = committee
+    outsider = make_user("instructeur")
+    client.force_login(c.admin)
+    response = client.post(reverse("comite:session-create"), _form_data(c, members=[outsider.pk]))
+    assert response.status_code == 400 and "pas membre du comité" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_session_creation_refused_to_a_committee_member(client, committee):
+    c = committee
+    client.force_login(c.chair)
+    response = client.post(reverse("comite:session-create"), _form_data(c))
+    assert response.status_code == 403 and not Session.objects.exists()
+
+
+def test_agenda_page_shows_the_ranking_then_builds_it_on_confirmation(client, committee):
+    c = committee
+    low = instructed_dossier(c.campaign, score=65, population=300)
+    big = instructed_dossier(c.campaign, score=90, population=3000)
+    small = instructed_dossier(c.campaign, score=90, population=500)
+    session = new_session(c)
+    client.force_login(c.admin)
+    response = client.get(reverse("comite:agenda", args=[session.pk]))
+    assert [d.pk for d in response.context["candidates"]] == [small.pk, big.pk, low.pk]
+    html = response.content.decode()
+    assert html.index(small.reference) < html.index(big.reference) < html.index(low.reference)
+    # without the confirmation box: nothing happens
+    assert client.post(reverse("comite:agenda", args=[session.pk]), {}).status_code == 400
+    assert not AgendaItem.objects.exists()
+    response = client.post(reverse("comite:agenda", args=[session.pk]), {"confirm": "on"})
+    assert response.status_code == 302
+    assert list(session.items.order_by("rank").values_list("dossier_id", flat=True)) == [small.pk, big.pk, low.pk]
+    small.refresh_from_db()
+    assert small.status == Status.IN_COMMITTEE
+    page = client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    assert page.index(small.reference) < page.index(big.reference) < page.index(low.reference)
+
+
+def test_agenda_build_refused_to_a_member(client, committee):
+    c = committee
+    instructed_dossier(c.campaign)
+    session = new_session(c)
+    client.force_login(c.chair)
+    assert client.post(reverse("comite:agenda", args=[session.pk]), {"confirm": "on"}).status_code == 403
+    assert not session.items.exists()
+
+
+def test_convocation_under_5_days_shows_the_warning_before_sending(client, committee, django_capture_on_commit_callbacks):
+    c = committee
+    instructed_dossier(c.campaign)
+    session = new_session(c, days=3)
+    from fonds.comite import services
+
+    services.build_agenda(session, by=c.admin)
+    client.force_login(c.admin)
+    response = client.get(reverse("comite:convocation", args=[session.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Délai de convocation non respecté" in html and "au moins 5 jours" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("comite:convocation", args=[session.pk]), {"confirm": "on"}, follow=True)
+    session.refresh_from_db()
+    assert session.status == Session.Status.CONVENED
+    assert "moins de 5 jours" in response.content.decode()  # the service's warning, shown after sending
+    assert len(mail.outbox) == len(c.members)
+
+
+def test_convocation_10_days_ahead_has_no_warning(client, committee):
+    c = committee
+    instructed_dossier(c.campaign)
+    session = new_session(c, days=10)
+    from fonds.comite import services
+
+    services.build_agenda(session, by=c.admin)
+    client.force_login(c.admin)
+    html = client.get(reverse("comite:convocation", args=[session.pk])).content.decode()
+    assert "Délai de convocation non respecté" not in html and "Envoyer la convocation" in html
+
+
+def test_convocation_of_an_empty_agenda_is_not_offered_and_refused(client, committee):
+    c = committee
+    session = new_session(c)
+    client.force_login(c.admin)
+    html = client.get(reverse("comite:convocation", args=[session.pk])).content.decode()
+    assert "L'ordre du jour est vide" in html or "L&#x27;ordre du jour est vide" in html
+    response = client.post(reverse("comite:convocation", args=[session.pk]), {"confirm": "on"})
+    assert response.status_code == 400
+    session.refresh_from_db()
+    assert session.status == Session.Status.PLANNED and not mail.outbox
