@@ -312,7 +312,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
     role = _require(by, Role.FINANCE)
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = BankDetails.objects.select_for_update().select_related("rib_document").filter(commune_id=commune_id).first()
+        bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
         if bank is None:
             raise PaymentRefused("condition", "La commune n'a pas encore donné ses coordonnées bancaires.", rules=["bank_details_missing"])
         if bank.rib_document_id is None:
