@@ -1,7 +1,9 @@
 """Uploading a document (pièce justificative): checked by content, hashed, audited, versioned.
 
 Accepted: PDF, JPEG, PNG, decided by the first bytes (magic numbers), never by the file name.
-A PDF must open, have at least one page and not be encrypted. Sizes are campaign settings.
+A PDF must open, have at least one page, not be encrypted and carry no active content
+(JavaScript, launch actions, embedded files). No file may be a polyglot: a PDF or an image that
+is also a ZIP archive, an HTML page or a script is refused. Sizes are campaign settings.
 Replacing a document keeps the old version (``replaced_by``) and both uploads are in the trail.
 """
 from __future__ import annotations
@@ -50,16 +52,71 @@ def safe_name(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+#: signatures of another format hidden in an upload (polyglot files): ZIP (also DOCX, JAR, APK),
+#: HTML/JS/PHP that a browser or a server could be tricked into running
+#: (markers of 5 bytes or more: a chance match in 10 MB of compressed data stays below 1 in 5,000)
+FOREIGN_MARKERS = (b"<script", b"<html", b"<?php", b"<!doctype html", b"<iframe", b"<svg ", b"<svg>")
+#: PDF names of active content; checked in the raw bytes and in the parsed document (object streams)
+PDF_ACTIVE = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA", "/SubmitForm", "/ImportData")
+POLYGLOT = "Ce fichier contient aussi un autre format (archive, page web ou script) : enregistrez-le à nouveau en PDF, JPEG ou PNG simple."
+ACTIVE = "Ce PDF contient du contenu actif (JavaScript, lancement d'application ou fichier joint) : imprimez-le en PDF simple puis déposez-le à nouveau."
+
+
+def _check_not_polyglot(data: bytes) -> None:
+    import zipfile
+
+    if zipfile.is_zipfile(io.BytesIO(data)):  # a valid end-of-archive record: also a ZIP (DOCX, JAR…)
+        raise ValidationError(POLYGLOT)
+    lowered = data.lower()
+    if any(marker in lowered for marker in FOREIGN_MARKERS):
+        raise ValidationError(POLYGLOT)
+
+
+def _pdf_has_active_content(data: bytes, reader) -> bool:
+    if any(re.search(re.escape(name.encode()) + rb"(?![A-Za-z0-9])", data) for name in PDF_ACTIVE):
+        return True
+    seen = set()
+
+    def walk(obj, depth=0) -> bool:
+        if depth > 40:
+            return False
+        try:
+            obj = obj.get_object()
+        except Exception:  # noqa: BLE001 — a broken reference is not active content
+            return False
+        key = id(obj)
+        if key in seen:
+            return False
+        seen.add(key)
+        if isinstance(obj, dict):
+            if obj.get("/S") in ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm") or any(k in obj for k in PDF_ACTIVE):
+                return True
+            return any(walk(v, depth + 1) for v in obj.values())
+        if isinstance(obj, list):
+            return any(walk(v, depth + 1) for v in obj)
+        return False
+
+    return walk(reader.trailer["/Root"])
+
+
+def _check_image(data: bytes, extension: str) -> None:
+    """An image may carry a maker's trailer (phones append some) but no archive, page or script."""
+    _check_not_polyglot(data)
+
+
 def _check_pdf(data: bytes) -> None:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    _check_not_polyglot(data)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise ValidationError("Ce PDF est protégé par un mot de passe : enregistrez-le sans protection puis déposez-le à nouveau.")
         if len(reader.pages) == 0:
             raise ValidationError("Ce PDF ne contient aucune page.")
+        if _pdf_has_active_content(data, reader):
+            raise ValidationError(ACTIVE)
     except ValidationError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError):
@@ -82,6 +139,8 @@ def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> 
         raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
     if kind_of_file.content_type == "application/pdf":
         _check_pdf(data)
+    else:
+        _check_image(data, kind_of_file.extension)
     digest = hashlib.sha256(data).hexdigest()
     stored = []
     try:
