@@ -82,3 +82,21 @@ def expire_deadlines(now=None) -> dict[str, int]:
                 counts["errors"] += 1
                 logger.exception("Dossier %s : échec de %s", pk, transition)
     return counts
+
+
+@shared_task(name="workflows.tasks.send_reminders")
+def send_reminders(now=None) -> dict[str, int]:
+    """The reminders before a deadline and the overdue final-report flag (hourly beat).
+
+    Corrections ``corrections_reminder_days`` before their deadline, the convention
+    ``agreement_reminder_days`` before ``agreement_due``, the final report
+    ``report_reminder_days`` before ``report_due`` (numbers from the campaign's rules), and the
+    report flagged overdue once ``report_due`` has passed — each once, audited, with a French
+    email (``fonds.suivi.reminders``). Returns
+    ``{"corrections": n, "agreement": n, "report": n, "report_overdue": n, "errors": n}``.
+    """
+    from fonds.suivi import reminders
+
+    if isinstance(now, str):  # a datetime passed through Celery's JSON serializer
+        now = dt.datetime.fromisoformat(now)
+    return reminders.run(now or timezone.now())

@@ -329,6 +329,8 @@ class CorrectionRequest(models.Model):
     deadline = models.DateTimeField("échéance")
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField("réponse le", null=True, blank=True)
+    # the reminder email N days before the deadline (fonds.suivi.reminders): sent once
+    reminder_sent_at = models.DateTimeField("rappel envoyé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "demande de corrections"

@@ -67,3 +67,33 @@ class FinalReportLine(models.Model):
     class Meta:
         verbose_name = "ligne du rapport final"
         ordering = ["report", "kind", "id"]
+
+
+class DeadlineNotice(models.Model):
+    """A reminder sent, or an overdue flag raised, for one deadline of one dossier.
+
+    Written by ``fonds.suivi.reminders`` (hourly beat) in the transaction that appends its audit
+    event; unique on ``(dossier, kind, due)``: a retried or re-run task finds it and does nothing,
+    while a new deadline (a dossier promoted again) gets its own reminder. The ``report_overdue``
+    rows are the queryable "final report overdue" flag (``reminders.overdue_reports()``).
+    """
+
+    class Kind(models.TextChoices):
+        AGREEMENT_REMINDER = "agreement_reminder", "Rappel : convention à accepter"
+        REPORT_REMINDER = "report_reminder", "Rappel : rapport final à déposer"
+        REPORT_OVERDUE = "report_overdue", "Rapport final en retard"
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="deadline_notices")
+    kind = models.CharField("nature", max_length=24, choices=Kind.choices)
+    due = models.DateField("échéance")
+    created_at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "rappel d'échéance"
+        verbose_name_plural = "rappels d'échéance"
+        ordering = ["dossier", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "kind", "due"], name="deadline_notice_once")]
+        indexes = [models.Index(fields=["kind", "dossier"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — dossier {self.dossier_id} (échéance {self.due:%d/%m/%Y})"

@@ -17,3 +17,60 @@ def generate_convention(dossier_pk: int) -> str | None:
     if dossier is None or dossier.status != Status.APPROVED or dossier.approved_amount is None:
         return None
     return ensure_convention(dossier).sha256
+
+
+#: kind → (subject, template) of the deadline emails (fonds.suivi.reminders)
+DEADLINE_EMAILS = {
+    "corrections": ("Rappel : corrections attendues avant le {due} — dossier {reference}", "suivi/emails/correction_reminder.txt"),
+    "agreement": ("Rappel : convention à accepter avant le {due} — dossier {reference}", "suivi/emails/agreement_reminder.txt"),
+    "report": ("Rappel : rapport final à déposer avant le {due} — dossier {reference}", "suivi/emails/report_reminder.txt"),
+    "report_overdue": ("Rapport final en retard — dossier {reference}", "suivi/emails/report_overdue.txt"),
+}
+DEADLINE_PAGES = {"corrections": "suivi:corrections", "agreement": "suivi:convention", "report": "suivi:report", "report_overdue": "suivi:report"}
+
+
+@shared_task(name="fonds.suivi.tasks.send_deadline_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> int:
+    """Email a deadline reminder (or the overdue notice) to the commune's porteurs, once each.
+
+    Queued on commit by ``fonds.suivi.reminders`` once the reminder is recorded and audited;
+    ``key`` + the recipient make the ``EmailNotice`` key, so a retried task sends nothing twice.
+    Returns the number of emails sent now.
+    """
+    import datetime as dt
+
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from fonds.accounts.models import User
+    from fonds.accounts.roles import Role
+    from fonds.depot.notices import send_once
+    from fonds.dossiers.models import Dossier
+
+    dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
+    due = dt.datetime.fromisoformat(deadline) if "T" in deadline else dt.date.fromisoformat(deadline)
+    due_text = timezone.localtime(due).strftime("%d/%m/%Y à %H:%M") if isinstance(due, dt.datetime) else due.strftime("%d/%m/%Y")
+    subject_template, template = DEADLINE_EMAILS[kind]
+    context = {
+        "dossier": dossier,
+        "reference": dossier.reference,
+        "title": dossier.title,
+        "commune_name": dossier.commune.name,
+        "due": due_text,
+        "url": settings.FJJ_SITE_URL.rstrip("/") + reverse(DEADLINE_PAGES[kind], args=[dossier.pk]),
+        "fund_name": getattr(settings, "FJJ_FUND_NAME", "Fonds Jumelages Jeunesse"),
+    }
+    if kind == "corrections":
+        request = dossier.correction_requests.filter(answered_at__isnull=True).order_by("-created_at").first()
+        context["message"] = request.message if request else ""
+    subject = subject_template.format(due=due_text, reference=dossier.reference)
+    body = render_to_string(template, context)
+    recipients = list(User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR).order_by("pk").distinct())
+    if not recipients and dossier.created_by.is_active:
+        recipients = [dossier.created_by]
+    sent = 0
+    for user in recipients:
+        sent += send_once(f"{key}-u{user.pk}", to=user.email, subject=subject, body=body, dossier=dossier, audit_payload={"reminder": kind})
+    return sent

@@ -1,0 +1,191 @@
+"""Deadline reminders and the overdue final report (règlement, "Deadlines and reminders").
+
+| deadline | reminder (rules key, ``deadlines``) | on expiry |
+|---|---|---|
+| corrections requested (``CorrectionRequest.deadline``) | ``corrections_reminder_days`` (3) | ``expire_corrections`` (workflows.tasks) |
+| convention to accept (``Dossier.agreement_due``) | ``agreement_reminder_days`` (7) | ``lapse`` (workflows.tasks) |
+| final report (``Dossier.report_due``) | ``report_reminder_days`` (14) | flagged overdue here; blocks E8 |
+
+Run by the hourly beat task ``workflows.tasks.send_reminders`` (``run(now)``). Each kind finds its
+candidates with one query per campaign (the number of days is the campaign's rules), then handles
+each dossier in its own transaction: the row is locked, the condition re-read, what is done is
+recorded (``CorrectionRequest.reminder_sent_at`` or a ``DeadlineNotice`` row, unique per
+deadline) with its audit event (``reminder_sent`` / ``report_overdue``) in that transaction, and
+the French email leaves after commit in an idempotent Celery task (one ``EmailNotice`` key per
+recipient). Running again, or retrying, sends nothing twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from fonds.audit import chain as audit
+from fonds.dossiers.models import CorrectionRequest, Dossier
+from fonds.dossiers.states import Status
+from fonds.referentiel.models import Campaign
+
+from .models import DeadlineNotice
+
+logger = logging.getLogger(__name__)
+
+CORRECTIONS, AGREEMENT, REPORT, REPORT_OVERDUE = "corrections", "agreement", "report", "report_overdue"
+
+
+def _days(campaign: Campaign, key: str) -> int:
+    return int(campaign.rules.params["deadlines"][key])
+
+
+def _campaigns(qs) -> list[Campaign]:
+    return list(Campaign.objects.filter(pk__in=qs.values("campaign_id").distinct()))
+
+
+def _local_date(moment) -> dt.date:
+    return timezone.localtime(moment).date() if isinstance(moment, dt.datetime) else moment
+
+
+def _queue_email(kind: str, dossier_pk: int, key: str, deadline: str) -> None:
+    from .tasks import send_deadline_email
+
+    transaction.on_commit(lambda: send_deadline_email.delay(kind, dossier_pk, key, deadline))
+
+
+# ---- corrections: reminder N days before the deadline ----------------------------------------
+
+def correction_reminders_due(now) -> list[int]:
+    """Pks of the unanswered, not yet reminded correction requests whose deadline is within the
+    campaign's ``corrections_reminder_days`` (and not passed) — the dossier still waiting."""
+    open_requests = CorrectionRequest.objects.filter(
+        answered_at__isnull=True, reminder_sent_at__isnull=True, deadline__gt=now, dossier__status=Status.CORRECTIONS_REQUESTED
+    )
+    pks: list[int] = []
+    for campaign in Campaign.objects.filter(pk__in=open_requests.values("dossier__campaign_id").distinct()):
+        horizon = now + dt.timedelta(days=_days(campaign, "corrections_reminder_days"))
+        pks += open_requests.filter(dossier__campaign=campaign, deadline__lte=horizon).order_by("deadline", "pk").values_list("pk", flat=True)
+    return pks
+
+
+def send_correction_reminder(pk: int, now) -> bool:
+    """Record and send the reminder of correction request ``pk`` if, under its lock, it is still due."""
+    with transaction.atomic():
+        request = CorrectionRequest.objects.select_for_update().filter(pk=pk).first()
+        if request is None or request.answered_at is not None or request.reminder_sent_at is not None or request.deadline <= now:
+            return False
+        dossier = Dossier.objects.select_related("campaign").get(pk=request.dossier_id)
+        days = _days(dossier.campaign, "corrections_reminder_days")
+        if dossier.status != Status.CORRECTIONS_REQUESTED or request.deadline > now + dt.timedelta(days=days):
+            return False
+        request.reminder_sent_at = now
+        request.save(update_fields=["reminder_sent_at"])
+        audit.append(
+            "reminder_sent", actor=None, role="system", obj=dossier,
+            payload={"kind": CORRECTIONS, "correction_request": request.pk, "deadline": request.deadline, "days_before": days, "rules_version": dossier.campaign.rules.version},
+            at=now,
+        )
+        _queue_email(CORRECTIONS, dossier.pk, f"correction-reminder-{request.pk}", request.deadline.isoformat())
+        return True
+
+
+# ---- convention and final report: one DeadlineNotice per deadline ------------------------------
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str  # CORRECTIONS / AGREEMENT / REPORT / REPORT_OVERDUE
+    notice: str  # DeadlineNotice.Kind
+    status: str  # the dossier waits in this status
+    field: str  # the due date / datetime on the dossier
+    days_key: str | None  # rules key of the reminder (None: the overdue flag)
+    action: str  # the audit action
+
+
+AGREEMENT_REMINDER = Deadline(AGREEMENT, DeadlineNotice.Kind.AGREEMENT_REMINDER, Status.APPROVED, "agreement_due", "agreement_reminder_days", "reminder_sent")
+REPORT_REMINDER = Deadline(REPORT, DeadlineNotice.Kind.REPORT_REMINDER, Status.ADVANCE_PAID, "report_due", "report_reminder_days", "reminder_sent")
+REPORT_LATE = Deadline(REPORT_OVERDUE, DeadlineNotice.Kind.REPORT_OVERDUE, Status.ADVANCE_PAID, "report_due", None, "report_overdue")
+
+
+def _is_due(deadline: Deadline, due, now, days: int) -> bool:
+    """Reminder: the deadline is within ``days`` and not passed. Overdue: the due date has passed
+    (a report due today is not late yet — the same reading as E8)."""
+    if isinstance(due, dt.datetime):
+        return now < due <= now + dt.timedelta(days=days)
+    today = timezone.localdate(now)
+    if deadline.days_key is None:
+        return due < today
+    return today <= due <= today + dt.timedelta(days=days)
+
+
+def notices_due(deadline: Deadline, now) -> list[int]:
+    """Pks of the dossiers for which ``deadline``'s reminder (or flag) is due and not yet recorded."""
+    waiting = Dossier.objects.filter(status=deadline.status, **{f"{deadline.field}__isnull": False})
+    pks: list[int] = []
+    for campaign in _campaigns(waiting):
+        days = _days(campaign, deadline.days_key) if deadline.days_key else 0
+        qs = waiting.filter(campaign=campaign)
+        if deadline.days_key is None:
+            qs = qs.filter(**{f"{deadline.field}__lt": timezone.localdate(now)})
+        elif deadline.field == "agreement_due":
+            qs = qs.filter(agreement_due__gt=now, agreement_due__lte=now + dt.timedelta(days=days))
+        else:
+            today = timezone.localdate(now)
+            qs = qs.filter(**{f"{deadline.field}__gte": today, f"{deadline.field}__lte": today + dt.timedelta(days=days)})
+        already = DeadlineNotice.objects.filter(kind=deadline.notice).values("dossier_id")
+        pks += qs.exclude(pk__in=already).order_by(deadline.field, "pk").values_list("pk", flat=True)
+    return pks
+
+
+def record_notice(deadline: Deadline, pk: int, now) -> bool:
+    """Record (once per due date) and announce ``deadline`` for dossier ``pk`` if, under its lock,
+    it is still due; True if done now."""
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update().filter(pk=pk).first()
+        if dossier is None or dossier.status != deadline.status:
+            return False
+        due = getattr(dossier, deadline.field)
+        if due is None:
+            return False
+        days = _days(dossier.campaign, deadline.days_key) if deadline.days_key else 0
+        if not _is_due(deadline, due, now, days):
+            return False
+        notice, created = DeadlineNotice.objects.get_or_create(dossier=dossier, kind=deadline.notice, due=_local_date(due), defaults={"created_at": now})
+        if not created:
+            return False
+        payload = {"kind": deadline.kind, "deadline": due, "rules_version": dossier.campaign.rules.version}
+        if deadline.days_key:
+            payload["days_before"] = days
+        audit.append(deadline.action, actor=None, role="system", obj=dossier, payload=payload, at=now)
+        _queue_email(deadline.kind, dossier.pk, f"{deadline.notice}-{dossier.pk}-{_local_date(due).isoformat()}", due.isoformat())
+        return True
+
+
+# ---- the overdue flag, queryable -----------------------------------------------------------------
+
+def overdue_reports(queryset=None):
+    """Dossiers flagged "final report overdue" and still without a filed report."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    return queryset.filter(status=Status.ADVANCE_PAID, deadline_notices__kind=DeadlineNotice.Kind.REPORT_OVERDUE).distinct()
+
+
+def is_report_overdue(dossier) -> bool:
+    return overdue_reports(Dossier.objects.filter(pk=dossier.pk)).exists()
+
+
+# ---- the beat task's body --------------------------------------------------------------------------
+
+def run(now=None) -> dict[str, int]:
+    """Send every reminder due and raise every overdue flag; returns the counts."""
+    now = now or timezone.now()
+    counts = {CORRECTIONS: 0, AGREEMENT: 0, REPORT: 0, REPORT_OVERDUE: 0, "errors": 0}
+    jobs = [(CORRECTIONS, pk, lambda pk: send_correction_reminder(pk, now)) for pk in correction_reminders_due(now)]
+    for deadline in (AGREEMENT_REMINDER, REPORT_REMINDER, REPORT_LATE):
+        jobs += [(deadline.kind, pk, lambda pk, d=deadline: record_notice(d, pk, now)) for pk in notices_due(deadline, now)]
+    for kind, pk, job in jobs:
+        try:
+            if job(pk):
+                counts[kind] += 1
+        except Exception:
+            counts["errors"] += 1
+            logger.exception("Rappel %s : échec pour %s", kind, pk)
+    return counts
