@@ -8,12 +8,10 @@ the audit events): a handful of queries per ``CHUNK`` dossiers, memory bounded b
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from django.db.models import Max, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
@@ -25,7 +23,7 @@ from fonds.instruction.models import EligibilityOverride, Score
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 
-from . import extra_columns
+from . import extra_columns, sql
 
 CHUNK = 2000
 STATUS_LABELS = dict(Status.choices)
@@ -105,70 +103,61 @@ _DOSSIER_FIELDS = (
 )
 
 
-def _chunks(qs: QuerySet, size: int) -> Iterator[list[tuple]]:
-    batch: list[tuple] = []
-    for row in qs.values_list(*_DOSSIER_FIELDS).iterator(chunk_size=size):
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+_STAGE_ACTIONS = sorted(_STAGE_OF)
 
 
 def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
     """The verdicts of each dossier's latest (non-preview) eligibility run."""
     latest: dict[int, tuple] = {}
-    runs = (
-        EligibilityRun.objects.filter(dossier_id__in=ids)
-        .exclude(moment=EligibilityRun.Moment.PREVIEW)
-        .values_list("dossier_id", "ran_at", "id")
+    runs = sql.select_in(
+        f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND dossier_id IN ({{ids}})",
+        ids, [EligibilityRun.Moment.PREVIEW],
     )
     for dossier_id, ran_at, run_id in runs:
         if dossier_id not in latest or (ran_at, run_id) > latest[dossier_id]:
             latest[dossier_id] = (ran_at, run_id)
     dossier_of = {run_id: dossier_id for dossier_id, (_, run_id) in latest.items()}
     result: dict[int, dict[str, str]] = {}
-    if dossier_of:
-        for run_id, code, verdict in Verdict.objects.filter(run_id__in=list(dossier_of)).values_list("run_id", "code", "result"):
-            result.setdefault(dossier_of[run_id], {})[code] = RESULT_LABELS.get(verdict, verdict)
+    verdicts = sql.select_in(f"SELECT run_id, code, result FROM {Verdict._meta.db_table} WHERE run_id IN ({{ids}})", list(dossier_of))
+    for run_id, code, verdict in verdicts:
+        result.setdefault(dossier_of[run_id], {})[code] = RESULT_LABELS.get(verdict, verdict)
     return result
 
 
 def _overrides(ids: list[int]) -> dict[int, str]:
     found: dict[int, set] = {}
-    for dossier_id, code in EligibilityOverride.objects.filter(dossier_id__in=ids).values_list("dossier_id", "code"):
+    for dossier_id, code in sql.select_in(f"SELECT dossier_id, code FROM {EligibilityOverride._meta.db_table} WHERE dossier_id IN ({{ids}})", ids):
         found.setdefault(dossier_id, set()).add(code)
     return {k: " ".join(sorted(v)) for k, v in found.items()}
 
 
 def _scores(ids: list[int]) -> dict[int, dict[str, int]]:
     found: dict[int, dict[str, int]] = {}
-    for dossier_id, criterion, points in Score.objects.filter(dossier_id__in=ids).values_list("dossier_id", "criterion", "points"):
+    for dossier_id, criterion, points in sql.select_in(f"SELECT dossier_id, criterion, points FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}})", ids):
         found.setdefault(dossier_id, {})[criterion] = points
     return found
 
 
 def _stage_dates(ids: list[int]) -> dict[int, list]:
     """Latest date of each stage, from the dossiers' audit events (indexed columns, no decoding)."""
-    tz = timezone.get_default_timezone()
     found: dict[int, list] = {}
-    events = (
-        AuditEvent.objects.filter(object_type="dossiers.dossier", object_id__in=[str(i) for i in ids], action__in=list(_STAGE_OF))
-        .values_list("object_id", "action")
-        .annotate(last=Max("created_at"))
-        .order_by()
+    actions = ", ".join(["%s"] * len(_STAGE_ACTIONS))
+    rows = sql.select_in(
+        f"SELECT object_id, action, MAX(created_at) FROM {AuditEvent._meta.db_table} "
+        f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, action",
+        [str(i) for i in ids], ["dossiers.dossier", *_STAGE_ACTIONS],
     )
-    for object_id, action, last in events:
-        dates = found.setdefault(int(object_id), [None] * len(STAGES))
+    local_date = sql.local_date
+    width = len(STAGES)
+    for object_id, action, last in rows:
+        dates = found.get(object_id)
+        if dates is None:
+            dates = found[object_id] = [None] * width
         index = _STAGE_OF[action]
-        if dates[index] is None or last > dates[index]:
-            dates[index] = last
-    for dates in found.values():
-        for index, value in enumerate(dates):
-            if value is not None:
-                dates[index] = timezone.localtime(value, tz).date() if isinstance(value, dt.datetime) else value
-    return found
+        day = local_date(last)
+        if dates[index] is None or day > dates[index]:
+            dates[index] = day
+    return {int(k): v for k, v in found.items()}
 
 
 def iter_rows(qs: QuerySet, cols: list[Column] | None = None, *, chunk_size: int = CHUNK,
@@ -181,7 +170,7 @@ def iter_rows(qs: QuerySet, cols: list[Column] | None = None, *, chunk_size: int
     extra_keys = [key for key, _, _ in extra_columns.columns()]
     no_stages = [None] * len(STAGES)
     done = 0
-    for batch in _chunks(qs, chunk_size):
+    for batch in sql.stream(qs, _DOSSIER_FIELDS, chunk_size):
         ids = [row[0] for row in batch]
         elig = _eligibility(ids)
         overrides = _overrides(ids)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.utils import timezone
 
 CENT = Decimal("0.01")
 COLUMNS = [
@@ -39,29 +37,37 @@ def _votes(tally: dict | None) -> str | None:
 
 
 def values(ids: list[int]) -> dict[int, dict]:
-    from fonds.comite.models import AgendaItem
+    import json
+
+    from fonds.comite.models import AgendaItem, Session
     from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 
+    from .sql import _decimal, local_date, select_in
+
     found: dict[int, dict] = {}
-    paid = (
-        PaymentOrder.objects.filter(dossier_id__in=ids, state=OrderState.PAID)
-        .values_list("dossier_id", "kind")
-        .annotate(total=Sum("amount"))
-        .order_by()
+    paid = select_in(
+        f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
+        ids, [OrderState.PAID],
     )
     for dossier_id, kind, total in paid:
         key = "montant_reverse" if kind == OrderKind.RECOVERY else "montant_verse"
         row = found.setdefault(dossier_id, {})
-        row[key] = ((row.get(key) or Decimal("0")) + total).quantize(CENT)
+        row[key] = ((row.get(key) or Decimal("0")) + _decimal(total)).quantize(CENT)
     outcomes = dict(AgendaItem.Outcome.choices)
     latest: dict[int, tuple] = {}
-    items = AgendaItem.objects.filter(dossier_id__in=ids).values_list("dossier_id", "session__starts_at", "id", "outcome", "tally")
+    items = select_in(
+        f"SELECT i.dossier_id, s.starts_at, i.id, i.outcome, i.tally FROM {AgendaItem._meta.db_table} i "
+        f"JOIN {Session._meta.db_table} s ON s.id = i.session_id WHERE i.dossier_id IN ({{ids}})",
+        ids,
+    )
     for dossier_id, starts_at, item_id, outcome, tally in items:
         if dossier_id not in latest or (starts_at, item_id) > latest[dossier_id][:2]:
             latest[dossier_id] = (starts_at, item_id, outcome, tally)
     for dossier_id, (starts_at, _, outcome, tally) in latest.items():
+        if isinstance(tally, str):
+            tally = json.loads(tally or "{}")
         row = found.setdefault(dossier_id, {})
-        row["seance_comite"] = timezone.localtime(starts_at).date() if starts_at else None
+        row["seance_comite"] = local_date(starts_at)
         row["decision_comite"] = outcomes.get(outcome) if outcome else None
         row["votes"] = _votes(tally)
     return found

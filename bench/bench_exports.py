@@ -1,0 +1,334 @@
+#!/usr/bin/env python
+"""Benchmark of the exports (issue 7). Prints figures; it is not a test.
+
+Decision export (target: CSV of 100,000 dossiers ≤ 5 s and ≤ 50 MB of extra peak RSS), side by
+side with django-import-export exporting the same rows and with PostgreSQL ``COPY`` (the floor):
+
+    # SQLite: a copy of the seed_bench database (never the shared one)
+    cp -r /tmp/fjj-bench-var /tmp/hf-bench-var
+    FJJ_VAR_DIR=/tmp/hf-bench-var .venv/bin/python manage.py migrate
+    FJJ_VAR_DIR=/tmp/hf-bench-var .venv/bin/python bench/bench_exports.py --part decisions
+    # PostgreSQL: a database seeded with `manage.py seed_bench --dossiers 100000`
+    FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench_hf .venv/bin/python bench/bench_exports.py --part decisions
+
+Audit trail (target: export and offline verification of 1,000,000 events ≤ 15 s each): a
+dedicated database filled with 1,000,000 chained events (bench_audit_verify's loader), exported
+with ``fonds.reporting.audit_export`` (what ``manage.py export_audit`` runs), then the file is
+checked by ``scripts/verify_audit_export.py`` in a separate process:
+
+    .venv/bin/python bench/bench_exports.py --part audit --events 1000000 [--backend postgres]
+
+Each measured case runs in its own process: wall time, CPU time of the process
+(``time.process_time``, plus the database server's for PostgreSQL is not counted), and peak RSS
+above the RSS at the start of the case (``/proc/self/clear_refs`` resets the high-water mark,
+then ``VmHWM`` − ``VmRSS``). The load average is printed: the machine is shared.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class Measure:
+    def __enter__(self):
+        import gc
+
+        gc.collect()
+        self.reset = _reset_peak()
+        self.rss0 = _status("VmRSS")
+        self.maxrss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+        peak = _status("VmHWM") if self.reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.extra = max(0, peak - self.rss0)
+        return False
+
+    def as_dict(self, **extra) -> dict:
+        return {"wall_s": round(self.wall, 3), "cpu_s": round(self.cpu, 3), "extra_rss_mb": round(self.extra / 2**20, 1), **extra}
+
+
+def django_setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
+    os.environ["FJJ_DEBUG"] = "0"
+    import django
+
+    django.setup()
+
+
+PLAIN_COLUMNS = (
+    "reference", "campaign__name", "commune__name", "commune__code", "commune__population", "commune__departement",
+    "commune__region", "status", "assessment__score_total", "requested_amount", "proposed_amount", "approved_amount",
+)
+
+
+def _selection():
+    from fonds.reporting import exports
+
+    return exports.selection()[0]
+
+
+# ---- cases (each in its own process) ---------------------------------------------------------
+
+
+def case_ours_csv(out: str) -> dict:
+    from fonds.reporting import exports
+
+    qs = _selection()
+    list(qs.values_list("pk")[:1])  # connection and first query outside the measure
+    with Measure() as m, open(out, "wb") as fh:
+        counter = exports._Counter(())
+        for chunk in exports.csv_stream(qs, "csv", counter=counter):
+            fh.write(chunk)
+    return m.as_dict(rows=counter.count, bytes=os.path.getsize(out), columns=len(__import__("fonds.reporting.decisions", fromlist=["x"]).columns(qs)))
+
+
+def case_ours_file(out: str, fmt: str) -> dict:
+    from fonds.reporting import exports
+
+    qs = _selection()
+    list(qs.values_list("pk")[:1])
+    with Measure() as m, open(out, "wb") as fh:
+        rows = exports.write_decisions(fh, qs, fmt)
+    return m.as_dict(rows=rows, bytes=os.path.getsize(out))
+
+
+def case_import_export(out: str) -> dict:
+    from import_export import resources
+
+    from fonds.dossiers.models import Dossier
+
+    class DossierResource(resources.ModelResource):
+        class Meta:
+            model = Dossier
+            fields = PLAIN_COLUMNS
+            export_order = PLAIN_COLUMNS
+
+    qs = _selection().select_related("campaign", "commune", "assessment")
+    list(qs.values_list("pk")[:1])
+    with Measure() as m:
+        dataset = DossierResource().export(queryset=qs)
+        data = dataset.csv
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(data)
+    return m.as_dict(rows=len(dataset), bytes=os.path.getsize(out), columns=len(PLAIN_COLUMNS))
+
+
+def case_ours_plain(out: str) -> dict:
+    """Our CSV writer on the same plain columns as import-export and COPY (for a like-for-like ratio)."""
+    from fonds.reporting import formats
+    from fonds.reporting.decisions import Column
+
+    qs = _selection()
+    kinds = ["text", "text", "text", "text", "int", "text", "text", "text", "int", "decimal", "decimal", "decimal"]
+    cols = [Column(k, k, kind) for k, kind in zip(PLAIN_COLUMNS, kinds)]
+    list(qs.values_list("pk")[:1])
+    with Measure() as m, open(out, "wb") as fh:
+        rows = 0
+        it = (list(r) for r in qs.values_list(*PLAIN_COLUMNS).iterator(chunk_size=2000))
+        for chunk in formats.csv_chunks(cols, it):
+            fh.write(chunk)
+    rows = sum(1 for _ in open(out, "rb")) - 1
+    return m.as_dict(rows=rows, bytes=os.path.getsize(out), columns=len(PLAIN_COLUMNS))
+
+
+def case_copy(out: str) -> dict:
+    from django.db import connection
+
+    from fonds.dossiers.models import Dossier
+    from fonds.instruction.models import Assessment
+    from fonds.referentiel.models import Campaign, Commune
+
+    if connection.vendor != "postgresql":
+        return {"skipped": "COPY: PostgreSQL seulement"}
+    d, c, cm, a = (model._meta.db_table for model in (Dossier, Campaign, Commune, Assessment))
+    sql = (
+        f"COPY (SELECT d.reference, c.name, cm.name, cm.code, cm.population, cm.departement, cm.region, d.status, "
+        f"a.score_total, d.requested_amount, d.proposed_amount, d.approved_amount FROM {d} d "
+        f"JOIN {c} c ON c.id = d.campaign_id JOIN {cm} cm ON cm.code = d.commune_id "
+        f"LEFT JOIN {a} a ON a.dossier_id = d.id WHERE d.status <> 'draft' ORDER BY d.id) TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
+    connection.ensure_connection()
+    with Measure() as m, open(out, "wb") as fh:
+        with connection.connection.cursor() as cursor:
+            with cursor.copy(sql) as copy:
+                for block in copy:
+                    fh.write(block)
+    rows = sum(1 for _ in open(out, "rb")) - 1
+    return m.as_dict(rows=rows, bytes=os.path.getsize(out), columns=len(PLAIN_COLUMNS))
+
+
+def case_audit_export(out: str) -> dict:
+    from fonds.reporting import audit_export
+
+    audit_export.head()
+    with Measure() as m, open(out, "wb") as fh:
+        lines = audit_export.write_export(fh)
+    return m.as_dict(rows=lines, bytes=os.path.getsize(out))
+
+
+CASES = {
+    "ours_csv": case_ours_csv,
+    "ours_plain": case_ours_plain,
+    "import_export": case_import_export,
+    "copy": case_copy,
+    "ours_xlsx": lambda out: case_ours_file(out, "xlsx"),
+    "ours_ods": lambda out: case_ours_file(out, "ods"),
+    "audit_export": case_audit_export,
+}
+
+
+def run_case(name: str, out: str, env: dict | None = None) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--case", name, "--out", out], capture_output=True, text=True, env=env or os.environ.copy(), timeout=1800
+    )
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def verify_file(path: str, quick: bool) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    cmd = [sys.executable, str(ROOT / "scripts" / "verify_audit_export.py"), path] + (["--quick"] if quick else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mb": round(after.ru_maxrss / 1024, 1), "exit": proc.returncode, "output": proc.stdout.strip()[:160]}
+
+
+def load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def fmt(name: str, r: dict) -> str:
+    if "error" in r or "skipped" in r:
+        return f"  {name:<16} {r.get('error') or r.get('skipped')}"
+    extra = f"  +{r['extra_rss_mb']} MB RSS" if "extra_rss_mb" in r else f"  pic {r.get('peak_rss_mb')} MB RSS"
+    rows = f"  {r['rows']} lignes" if "rows" in r else ""
+    size = f"  {r['bytes'] / 2**20:.1f} Mo" if "bytes" in r else ""
+    return f"  {name:<16} mur {r['wall_s']:>7.2f} s  CPU {r['cpu_s']:>7.2f} s{extra}{rows}{size}"
+
+
+def part_decisions(args) -> None:
+    django_setup()
+    from django.db import connection
+
+    print(f"Base : {connection.vendor} {connection.settings_dict['NAME']} — charge {load()}")
+    tmp = tempfile.mkdtemp(prefix="fjj-bench-exports-")
+    results = {}
+    for name in args.cases.split(","):
+        results[name] = run_case(name, os.path.join(tmp, f"{name}.out"))
+        print(fmt(name, results[name]) + f"   (charge {load()})", flush=True)
+    ours = results.get("ours_csv", {})
+    plain = results.get("ours_plain", {})
+    for other in ("import_export", "copy"):
+        r = results.get(other, {})
+        if "wall_s" in r and "wall_s" in plain:
+            print(f"  ratio {other} / notre CSV (mêmes {r.get('columns')} colonnes) : {r['wall_s'] / plain['wall_s']:.2f} (mur)")
+        if "wall_s" in r and "wall_s" in ours:
+            print(f"  ratio {other} / notre CSV complet ({ours.get('columns')} colonnes) : {r['wall_s'] / ours['wall_s']:.2f} (mur)")
+    for path in Path(tmp).iterdir():
+        path.unlink()
+    os.rmdir(tmp)
+
+
+def part_audit(args) -> None:
+    import bench_audit_verify as bav
+
+    ns = argparse.Namespace(backend=args.backend, pg_url=args.pg_url, reuse=True)
+    where, cleanup = bav.setup_database(ns, db_name="fjj_bench_hf_audit")
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from fonds.audit.models import ChainHead
+
+    call_command("migrate", verbosity=0)
+    head = ChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
+    if head != args.events:
+        if head:
+            print(f"{where} : {head} événements au lieu de {args.events} — base recréée")
+            connection.close()
+            cleanup()
+            bav.setup_database(argparse.Namespace(backend=args.backend, pg_url=args.pg_url, reuse=False), db_name="fjj_bench_hf_audit")
+            call_command("migrate", verbosity=0)
+        t0 = time.perf_counter()
+        bav.load(args.events)
+        print(f"{where} : {args.events} événements chargés en {time.perf_counter() - t0:.1f} s")
+    connection.close()
+    env = os.environ.copy()
+    out = os.path.join(tempfile.gettempdir(), "fjj-bench-hf-audit.jsonl")
+    print(f"Base : {where} — charge {load()}")
+    for run in range(args.runs):
+        r = run_case("audit_export", out, env)
+        print(fmt(f"export #{run + 1}", r) + f"   (charge {load()})", flush=True)
+    for quick in (False, True):
+        for run in range(args.runs):
+            r = verify_file(out, quick)
+            print(fmt(f"vérif{' --quick' if quick else ''} #{run + 1}", r) + f"  sortie {r['exit']}   (charge {load()})", flush=True)
+    print(f"  {r['output']}")
+    os.unlink(out)
+    if not args.keep:
+        cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Banc d'essai des exports (issue 7)")
+    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=["decisions", "audit"], default="decisions")
+    parser.add_argument("--cases", default="ours_csv,ours_plain,import_export,copy,ours_xlsx,ours_ods")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true", help="garder la base d'audit (fjj_bench_hf_audit) pour une autre mesure")
+    args = parser.parse_args()
+    if args.case:
+        django_setup()
+        print(json.dumps(CASES[args.case](args.out)))
+        return 0
+    print(f"Machine : {platform.node()} — {os.cpu_count()} cœurs — Python {platform.python_version()} — charge {load()}")
+    if args.part == "decisions":
+        part_decisions(args)
+    else:
+        part_audit(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Raw reads for the exports: the ORM's per-value conversions and IN-list preparation cost more
+than the queries themselves at 100,000 dossiers (profiled: see docs/benchmarks.md, issue 7).
+
+* ``stream(qs, fields)`` — the rows of ``qs.values_list(*fields)`` from a streaming cursor
+  (server-side on PostgreSQL), decimals converted cheaply;
+* ``select_in(sql, ids)`` — one query with ``IN (…)`` over a chunk of ids;
+* ``local_date(value)`` — a stored time stamp (SQLite text in UTC, or an aware datetime) → the
+  date in the project's time zone, memoised per (day, hour).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import DecimalField, QuerySet
+
+_TZ = ZoneInfo(settings.TIME_ZONE)
+_UTC = dt.timezone.utc
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _decimal(value):
+    if value is None or value.__class__ is Decimal:
+        return value
+    if value.__class__ is float:
+        return Decimal(f"{value:.2f}")
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def stream(qs: QuerySet, fields: tuple[str, ...], chunk_size: int = 2000) -> Iterator[list[tuple]]:
+    """Chunks of rows of ``qs.values_list(*fields)``; DecimalField columns as 2-place ``Decimal``."""
+    values = qs.values_list(*fields)
+    sql, params = values.query.sql_with_params()
+    decimal_at = []
+    for index, name in enumerate(fields):
+        model = qs.model
+        field = None
+        for part in name.split("__"):
+            field = model._meta.get_field(part)
+            model = field.related_model or model
+        if isinstance(field, DecimalField):
+            decimal_at.append(index)
+    scope = transaction.atomic() if connection.vendor == "postgresql" else _null()
+    with scope:
+        cursor = connection.chunked_cursor()
+        try:
+            cursor.execute(sql, params)
+            while True:
+                chunk = cursor.fetchmany(chunk_size)
+                if not chunk:
+                    return
+                if decimal_at and connection.vendor != "postgresql":
+                    fixed = []
+                    for row in chunk:
+                        row = list(row)
+                        for i in decimal_at:
+                            row[i] = _decimal(row[i])
+                        fixed.append(row)
+                    chunk = fixed
+                yield chunk
+        finally:
+            cursor.close()
+
+
+def select_in(sql: str, ids: list, extra_params: list | None = None) -> list[tuple]:
+    """Run ``sql`` where ``{ids}`` stands for the placeholders of ``ids``."""
+    if not ids:
+        return []
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=placeholders), [*(extra_params or []), *ids])
+        return cursor.fetchall()
+
+
+@lru_cache(maxsize=65536)
+def _local_date_of_hour(day: str, hour: int) -> dt.date:
+    moment = dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=_UTC)
+    return moment.astimezone(_TZ).date()
+
+
+def local_date(value) -> dt.date | None:
+    """A time stamp as read by a raw cursor → its date in the project's time zone."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
+        return _local_date_of_hour(value[:10], int(value[11:13]))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_UTC)
+        return value.astimezone(_TZ).date()
+    return value
