@@ -142,3 +142,26 @@ def test_list_query_count_same_for_any_page_size_and_page_number(client, spread,
         assert response.status_code == 200
         assert len(response.context["page"].rows) == {"1": min(int(size), 24), "2": 0, "500": 0}[page]
 
+
+
+# ---- queue counters ----------------------------------------------------------------------------------
+
+def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_assert_num_queries):
+    from fonds.instruction.models import InstructorConflict
+    from fonds.instruction.views import queue_counts, queue_filters
+    from fonds.dossiers.access import visible_dossiers
+
+    me, other = spread, make_user("instructeur")
+    pks = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
+    statuses = ["submitted", "in_instruction", "corrections_requested", "instructed", "submitted", "in_committee"]
+    for i, pk in enumerate(pks):
+        Dossier.objects.filter(pk=pk).update(status=statuses[i % len(statuses)], instructor=(me, other, None)[i % 3])
+    mont = Commune.objects.filter(name="Mont").order_by("pk")
+    InstructorConflict.objects.create(user=me, commune=mont[0], motivation="Élu.")
+    InstructorConflict.objects.create(user=me, commune=mont[1], motivation="Élu.")
+    InstructorConflict.objects.create(user=other, commune=Commune.objects.get(name="Zoza"), motivation="Élu.")
+    for user in (me, other, make_user("instructeur")):
+        expected = {key.replace("-", "_"): visible_dossiers(user).filter(cond).count() for key, cond in queue_filters(user).items()}
+        with django_assert_num_queries(1):
+            assert queue_counts(user) == expected
+    assert queue_counts(me)["a_prendre"] < Dossier.objects.filter(status="submitted").count()

@@ -1,0 +1,172 @@
+#!/usr/bin/env python
+"""Benchmark of the instructors' dossier list and queue counters at 100,000 dossiers (issue 4).
+
+    export FJJ_VAR_DIR=/tmp/fjj-bench-var                       # SQLite, or also
+    export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_bench --dossiers 100000
+    .venv/bin/python bench/bench_instruction_list.py --runs 30
+
+For each case (a filter and a sort) and page (1 and 500 by default, 50 rows a page), prints our
+list's server time p50/p95 (Django test client in-process, ``--runs`` requests after one
+warm-up), the CPU time of this process p95 (on PostgreSQL the database's own CPU is not in it),
+the number of queries, and the same for the Django admin changelist of the same model with the
+same filter and sort, with the ratio admin p95 / our p95 (> 1: ours is faster). Then the queue
+counters: ``fonds.instruction.views.queue_counts`` (the instructors' four tabs) and
+``workflows.queues.counts_for`` (open viewflow tasks per queue), and the queues page.
+
+Read-only on the data set except for the bench user (created once) and its sessions. It prints
+figures; it asserts nothing (the query-count rules are tests: tests/instruction).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
+# the bench signs its user in with force_login: no second factor to present (server time only)
+os.environ.setdefault("FJJ_REQUIRE_2FA", "0")
+
+#: (label, our querystring, admin querystring) — same filter and same sort on both sides
+CASES = {
+    "status+commune": (
+        "statuts déposé + en instruction, tri commune",
+        "status=submitted&status=in_instruction&sort=commune",
+        "status__in=submitted,in_instruction&o=3",  # list_display[2] = commune (admin sorts on commune_id)
+    ),
+    "status+submitted": (
+        "statuts déposé + en instruction, tri dépôt récent",
+        "status=submitted&status=in_instruction&sort=-submitted",
+        "status__in=submitted,in_instruction&o=-5",
+    ),
+    "campaign+amount": (
+        "une campagne, tri montant demandé",
+        "campaign={campaign}&sort=-amount",
+        "campaign__id__exact={campaign}&o=-6",
+    ),
+    "all+population": (
+        "sans filtre, tri population",
+        "sort=population",
+        "o=3",
+    ),
+}
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"nproc={os.cpu_count()} · CPU {cpu} · Python {platform.python_version()}"
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def p95(values):
+    values = sorted(values)
+    return values[max(0, int(round(0.95 * len(values))) - 1)]
+
+
+def timed(call, runs):
+    """(p50 wall, p95 wall, p95 cpu) in ms of ``call()`` over ``runs`` calls after a warm-up."""
+    call()
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()
+        cpus.append((time.process_time() - cpu) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
+    return statistics.median(walls), p95(walls), p95(cpus)
+
+
+def timed_get(client, url, runs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+        return response
+
+    p50, p95_, cpu = timed(get, runs)
+    with CaptureQueriesContext(connection) as queries:
+        response = get()
+    return p50, p95_, cpu, len(queries), response
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--pages", default="1,500")
+    parser.add_argument("--size", type=int, default=50, help="rows a page (ours: 25/50/100/200)")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"among {', '.join(CASES)}")
+    parser.add_argument("--no-admin", action="store_true")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from fonds.accounts.models import User
+    from fonds.accounts.roles import Role
+    from fonds.dossiers.models import Dossier
+    from fonds.instruction.views import queue_counts
+    from fonds.referentiel.models import Campaign
+    from workflows.queues import counts_for
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.DEBUG = False
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    total = Dossier.objects.count()
+    print(f"# bench_instruction_list — {total} dossiers — {vendor} — {machine()} — load {load()}")
+    user, _ = User.objects.get_or_create(email="bench-runner@bench.fjj.fr", defaults={"username": "bench-runner@bench.fjj.fr", "is_staff": True, "is_superuser": True})
+    user.groups.add(Group.objects.get_or_create(name=Role.INSTRUCTEUR)[0])
+    client = Client()
+    client.force_login(user)
+    campaign = Campaign.objects.annotate(n=django.db.models.Count("dossiers")).order_by("-n").first()
+
+    print(f"\n{args.size} rows a page, {args.runs} requests each (p95 wall; cpu = this process's CPU p95)\n")
+    print("| case | page | our list p50 / p95 (ms) | cpu p95 | queries | admin p50 / p95 (ms) | queries | admin p95 / ours |")
+    print("|---|---|---|---|---|---|---|---|")
+    for key in [k for k in args.cases.split(",") if k]:
+        label, ours_qs, admin_qs = CASES[key]
+        ours_qs, admin_qs = (q.format(campaign=campaign.pk) for q in (ours_qs, admin_qs))
+        for page in [int(p) for p in args.pages.split(",") if p]:
+            ours = timed_get(client, f"/instruction/dossiers/?{ours_qs}&taille={args.size}&page={page}", args.runs)
+            if "Aucun dossier." in ours[4].content.decode():
+                raise SystemExit(f"{key} page {page}: no dossier (too few for this page?)")
+            if args.no_admin:
+                admin_cells = "— | — | —"
+            else:
+                admin = timed_get(client, f"/admin/dossiers/dossier/?{admin_qs}&p={page}", args.runs)  # list_per_page = 50
+                admin_cells = f"{admin[0]:.1f} / {admin[1]:.1f} | {admin[3]} | {admin[1] / ours[1]:.1f}×"
+            print(f"| {label} | {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]:.1f} | {ours[3]} | {admin_cells} |", flush=True)
+
+    print(f"\nqueue counters ({args.runs} calls each, load {load()}):\n")
+    print("| counter | p50 (ms) | p95 (ms) | cpu p95 | value |")
+    print("|---|---|---|---|---|")
+    for name, call in (("queue_counts (instruction tabs)", lambda: queue_counts(user)), ("workflows.queues.counts_for", lambda: counts_for(user))):
+        p50, p95_, cpu = timed(call, args.runs)
+        print(f"| {name} | {p50:.1f} | **{p95_:.1f}** | {cpu:.1f} | {call()} |")
+    page = timed_get(client, "/instruction/", args.runs)
+    print(f"| queues page (/instruction/, tab « à prendre ») | {page[0]:.1f} | **{page[1]:.1f}** | {page[2]:.1f} | {page[3]} queries |")
+    print(f"\nload average at the end: {load()}")
+
+
+if __name__ == "__main__":
+    main()
