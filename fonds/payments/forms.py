@@ -74,6 +74,17 @@ class OrderFilterForm(DsfrBaseForm):
         return data
 
 
+def relabel(form, name: str, label: str | None = None, **attrs) -> None:
+    """Change a field's label (or other attributes) after ``DsfrBaseForm.__init__``, which has
+    already built — and cached — the bound fields with the class's label."""
+    field = form.fields[name]
+    if label is not None:
+        field.label = label
+    for key, value in attrs.items():
+        setattr(field, key, value)
+    form._bound_fields_cache.pop(name, None)
+
+
 class ConfirmForm(DsfrBaseForm):
     """An explicit confirmation before an irreversible step (the label says what is confirmed)."""
 
@@ -82,7 +93,7 @@ class ConfirmForm(DsfrBaseForm):
     def __init__(self, *args, label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if label:
-            self.fields["confirm"].label = label
+            relabel(self, "confirm", label)
 
 
 class MotivatedForm(ConfirmForm):
@@ -96,12 +107,10 @@ class MotivatedForm(ConfirmForm):
         super().__init__(*args, **kwargs)
         field = self.fields["motivation"]
         if needs_motivation:
-            field.required = True
-            field.label = "Motivation (obligatoire)"
             field.error_messages["required"] = "Écrivez la motivation : elle est conservée dans la piste d'audit."
+            relabel(self, "motivation", "Motivation (obligatoire)", required=True, help_text="Elle est conservée dans la piste d'audit.")
         else:
-            field.label = "Motivation (facultative)"
-        field.help_text = "Elle est conservée dans la piste d'audit."
+            relabel(self, "motivation", "Motivation (facultative)", help_text="Elle est conservée dans la piste d'audit.")
 
     def clean_motivation(self):
         return (self.cleaned_data.get("motivation") or "").strip()

@@ -155,16 +155,6 @@ def open_recoveries() -> QuerySet:
     )
 
 
-def porteur_payments(commune_id, dossier_id=None) -> dict:
-    """For the porteur's pages and links: the commune's bank details and the recovery orders
-    awaiting its answer (2 queries)."""
-    bank = BankDetails.objects.filter(commune_id=commune_id).first() if commune_id else None
-    recoveries = PaymentOrder.objects.filter(dossier__commune_id=commune_id, kind=OrderKind.RECOVERY, state=O.CONTRADICTORY).select_related("dossier")
-    if dossier_id is not None:
-        recoveries = recoveries.filter(dossier_id=dossier_id)
-    return {"bank": bank, "recoveries": list(recoveries.order_by("answer_due", "pk")) if commune_id else []}
-
-
 # ---- batches ------------------------------------------------------------------------------------
 
 def batch_list() -> QuerySet:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("rapports-finals/", views.reports, name="reports"),
     path("rapports-finals/<int:pk>/", views.report_accept, name="report"),
     # the porteur's pages (front office)
+    path("commune/coordonnees-bancaires/", views.porteur_bank, name="commune-bank"),
     path("dossier/<int:pk>/coordonnees-bancaires/", views.porteur_bank, name="porteur-bank"),
     path("dossier/<int:pk>/reversement/", views.porteur_recovery, name="porteur-recovery"),
 ]

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
-from fonds.instruction.views import PAGE_SIZES, Page
 
 from . import queries, services
 from .forms import BankDetailsForm, BuildBatchForm, ConfirmForm, MotivatedForm, RecoveryAnswerForm, ReturnForm
@@ -36,6 +35,74 @@ from .models import BankDetails, Batch, BatchState, ItemOutcome, OrderKind, Orde
 READ_ROLES = frozenset({Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
 WRITE_ROLES = frozenset({Role.FINANCE})
 O = OrderState
+
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+#: lists count their rows up to this number, then say "more than"
+COUNT_CAP = 10_000
+MAX_PAGE = 10_000
+
+
+class Page:
+    """One page of a queryset in one query for the rows (``size + 1``: is there a next page?) and
+    at most one for the count, capped at ``COUNT_CAP`` and skipped on the last page — whatever
+    the page size and number. The queryset carries what the rows display (``select_related``)."""
+
+    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE):
+        try:
+            size = int(params.get("taille") or default_size)
+        except ValueError:
+            size = default_size
+        self.size = size if size in PAGE_SIZES else default_size
+        try:
+            number = int(params.get("page") or 1)
+        except ValueError:
+            number = 1
+        self.number = min(max(1, number), MAX_PAGE)
+        offset = (self.number - 1) * self.size
+        rows = list(qs[offset : offset + self.size + 1])
+        self.has_next = len(rows) > self.size
+        self.rows = rows[: self.size]
+        self.has_previous = self.number > 1
+        self.start = offset + 1 if self.rows else 0
+        self.end = offset + len(self.rows)
+        if self.has_next or (not rows and offset):
+            counted = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+        else:
+            counted = offset + len(rows)
+        self.capped = counted > COUNT_CAP
+        self.count = min(counted, COUNT_CAP)
+        self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def _url(self, querystring: str, number: int) -> str:
+        base = QueryDict(querystring, mutable=True)
+        base["page"] = str(number)
+        return "?" + base.urlencode()
+
+    def links(self, querystring: str) -> list[dict]:
+        numbers = {1, self.number}
+        numbers.update(n for n in range(self.number - 2, self.number + 3) if n >= 1 and (n <= self.number or self.has_next) and (self.num_pages is None or n <= self.num_pages))
+        if self.num_pages:
+            numbers.add(self.num_pages)
+        out, last = [], 0
+        for n in sorted(numbers):
+            if n - last > 1:
+                out.append({"gap": True})
+            out.append({"number": n, "url": self._url(querystring, n), "current": n == self.number})
+            last = n
+        return out
+
+    def neighbour_urls(self, querystring: str) -> dict:
+        out = {}
+        if self.has_previous:
+            out["previous"] = self._url(querystring, self.number - 1)
+        if self.has_next:
+            out["next"] = self._url(querystring, self.number + 1)
+        return out
 
 
 def _status_of(refused) -> int:
@@ -57,6 +124,11 @@ def _finance(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _posted(request):
+    """The submitted data of a POST (even empty: an empty form must show its errors), else None."""
+    return request.POST if request.method == "POST" else None
 
 
 def _render(request, template, context, status=200):
@@ -156,7 +228,7 @@ def order_action(request, pk, name):
     spec = ORDER_ACTIONS[name]
     available = {a["name"]: a for a in _order_actions(order)}
     label = _action_label(name)
-    form = MotivatedForm(request.POST or None, needs_motivation=spec["motivation"], label=spec["confirm"])
+    form = MotivatedForm(_posted(request), needs_motivation=spec["motivation"], label=spec["confirm"])
     status = 200
     if name not in available:
         messages.error(request, f"« {label} » n'est pas possible : l'ordre {order.reference} est « {order.get_state_display()} ».")
@@ -297,7 +369,7 @@ def batch_action(request, pk, name):
     batch = _batch(pk)
     allowed = batch.state == spec["state"]
     pending = _pending_items(batch)
-    form = ConfirmForm(request.POST or None, label=spec["confirm"])
+    form = ConfirmForm(_posted(request), label=spec["confirm"])
     status = 200 if allowed else 409
     if not allowed:
         messages.error(request, f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».")
@@ -368,7 +440,7 @@ def _bank(code) -> BankDetails:
 @require_http_methods(["GET", "POST"])
 def bank_page(request, code):
     bank = _bank(code)
-    form = ConfirmForm(request.POST or None, label="J'ai comparé l'IBAN, le BIC et le titulaire au RIB affiché : ils sont identiques")
+    form = ConfirmForm(_posted(request), label="J'ai comparé l'IBAN, le BIC et le titulaire au RIB affiché : ils sont identiques")
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -436,7 +508,7 @@ def report_accept(request, pk):
         raise Http404("Aucun rapport final déposé pour ce dossier.")
     allowed = dossier.status == Status.REPORT_SUBMITTED and settlement is None
     balance = services.dossier_balance(dossier, report) if settlement is None else None
-    form = ConfirmForm(request.POST or None, label="J'ai vérifié le rapport final et le calcul du solde : je valide le rapport")
+    form = ConfirmForm(_posted(request), label="J'ai vérifié le rapport final et le calcul du solde : je valide le rapport")
     status = 200 if allowed else 409
     if request.method == "POST" and allowed:
         if form.is_valid():
@@ -460,7 +532,8 @@ def report_accept(request, pk):
 
     return _render(request, "payments/report.html", {
         "title": f"Rapport final — {dossier.reference}", "section": "reports", "dossier": dossier, "report": report,
-        "figures": actual_figures(report), "balance": balance, "settlement": settlement, "form": form, "allowed": allowed and request.can_pay,
+        "figures": actual_figures(report), "balance": balance, "settlement": settlement,
+        "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form, "allowed": allowed and request.can_pay,
         "orders": list(PaymentOrder.objects.filter(dossier=dossier).order_by("created_at", "pk")),
     }, status=status)
 
@@ -468,10 +541,13 @@ def report_accept(request, pk):
 # ---- the porteur's pages -------------------------------------------------------------------------
 
 def _porteur_dossier(request, pk):
-    """The dossier for a porteur of its commune; staff get a 403 page, another commune a 404."""
+    """The dossier for a porteur of its commune; staff get a 403 page, another commune a 404.
+    ``pk=None``: no dossier (the commune's own page), porteurs only."""
     roles = roles_of(request.user)
     if Role.PORTEUR not in roles or not request.user.commune_id:
         return None, render(request, "payments/forbidden.html", {"title": "Page réservée aux communes", "porteur_page": True}, status=403)
+    if pk is None:
+        return None, None
     return get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")), None
 
 
@@ -481,11 +557,13 @@ def _suivi_url(dossier) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def porteur_bank(request, pk):
+def porteur_bank(request, pk=None):
+    """The commune's IBAN, BIC and holder (per commune: reached from any of its dossiers, or
+    from "Mes dossiers" without one)."""
     dossier, refused = _porteur_dossier(request, pk)
     if refused:
         return refused
-    commune = dossier.commune
+    commune = dossier.commune if dossier is not None else request.user.commune
     bank = services.bank_details_for(commune.pk)
     ribs = queries.rib_choices(commune.pk)
     certified = bool(bank and bank.is_certified)
@@ -493,8 +571,8 @@ def porteur_bank(request, pk):
     if bank is not None:
         initial = {"iban": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)), "bic": bank.bic, "holder": bank.holder, "rib_document": bank.rib_document_id}
     elif ribs:
-        initial = {"rib_document": next((d.pk for d in ribs if d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
-    form = BankDetailsForm(request.POST or None, initial=initial, ribs=ribs, certified=certified)
+        initial = {"rib_document": next((d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
+    form = BankDetailsForm(_posted(request), initial=initial, ribs=ribs, certified=certified)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -513,12 +591,13 @@ def porteur_bank(request, pk):
                     messages.info(request, "Ces coordonnées bancaires sont déjà enregistrées : rien n'a changé.")
                 else:
                     messages.success(request, "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout paiement ; vous verrez ici quand elles seront certifiées.")
-                return redirect("payments:porteur-bank", pk=dossier.pk)
+                return redirect(request.path)
         else:
             status = 400
     return _render(request, "payments/porteur_bank.html", {
-        "title": "Coordonnées bancaires de la commune", "nav": "dossiers", "dossier": dossier, "bank": bank, "form": form, "ribs": ribs,
-        "certified": certified, "errors": _errors_summary(form) if form.is_bound else [], "back_url": _suivi_url(dossier),
+        "title": "Coordonnées bancaires de la commune", "nav": "dossiers", "dossier": dossier, "commune": commune, "bank": bank, "form": form, "ribs": ribs,
+        "certified": certified, "errors": _errors_summary(form) if form.is_bound else [],
+        "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
         "blocked": PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.TO_CERTIFY).count() if bank is not None and not certified else 0,
     }, status=status)
 
@@ -537,7 +616,7 @@ def porteur_recovery(request, pk):
         order = cancelled
     now = timezone.now()
     can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and (order.answer_due is None or now <= order.answer_due)
-    form = RecoveryAnswerForm(request.POST or None)
+    form = RecoveryAnswerForm(_posted(request))
     status = 200
     if request.method == "POST":
         if not can_answer:

@@ -25,27 +25,38 @@ def grouped(value: str) -> str:
     return " ".join(value[i:i + 4] for i in range(0, len(value), 4))
 
 
-@register.inclusion_tag("payments/_porteur_links.html", takes_context=True)
-def porteur_payment_links(context, dossier=None, commune=None):
-    """For a porteur: the commune's bank-details status and the recovery orders awaiting its
-    answer, with links to the pages where they act (two queries; nothing for other users)."""
-    from fonds.dossiers.states import Status
+#: statuses in which the commune's bank details matter (a grant is, or is about to be, paid)
+PAYING = frozenset({"approved", "agreement_signed", "advance_paid", "report_submitted", "recovery_pending"})
 
-    from ..queries import porteur_payments
+
+@register.inclusion_tag("payments/_porteur_links.html", takes_context=True)
+def porteur_payment_links(context, dossier=None, rows=None):
+    """For a porteur: the commune's bank-details status and the recovery orders awaiting its
+    answer, with links to the pages where they act — on one dossier's page (``dossier``) or on
+    "Mes dossiers" (``rows``: its rows, each with a ``dossier``). No query when no dossier is at a
+    payment stage; otherwise one (bank details), two when a recovery may await an answer."""
+    from django.urls import reverse
+
+    from ..models import BankDetails, OrderKind, OrderState, PaymentOrder
 
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or Role.PORTEUR not in roles_of(user) or not user.commune_id:
         return {"show": False}
-    if dossier is not None and dossier.commune_id != user.commune_id:
+    if dossier is not None:
+        dossiers = [dossier] if dossier.commune_id == user.commune_id else []
+    else:
+        dossiers = [row["dossier"] if isinstance(row, dict) else row for row in (rows or [])]
+    paying = [d for d in dossiers if d.status in PAYING]
+    if not paying:
         return {"show": False}
-    # the bank details matter once a grant is (or may soon be) paid
-    paying = {Status.APPROVED, Status.AGREEMENT_SIGNED, Status.ADVANCE_PAID, Status.REPORT_SUBMITTED, Status.RECOVERY_PENDING}
-    data = porteur_payments(user.commune_id, dossier.pk if dossier is not None else None)
-    link_dossier = dossier
-    if link_dossier is None:
-        link_dossier = data["recoveries"][0].dossier if data["recoveries"] else None
-    if link_dossier is None and commune is None:
-        return {"show": False}
-    show_bank = data["bank"] is not None or (dossier is not None and dossier.status in paying)
-    return {"show": bool(show_bank or data["recoveries"]), "show_bank": show_bank, "bank": data["bank"], "recoveries": data["recoveries"], "dossier": link_dossier, "list_mode": dossier is None}
+    bank = BankDetails.objects.filter(commune_id=user.commune_id).first()
+    recovering = [d.pk for d in paying if d.status == "recovery_pending"]
+    recoveries = []
+    if recovering:
+        recoveries = list(
+            PaymentOrder.objects.filter(dossier_id__in=recovering, kind=OrderKind.RECOVERY, state=OrderState.CONTRADICTORY)
+            .select_related("dossier").order_by("answer_due", "pk")
+        )
+    bank_url = reverse("payments:porteur-bank", args=[dossier.pk]) if dossier is not None else reverse("payments:commune-bank")
+    return {"show": True, "bank": bank, "bank_url": bank_url, "recoveries": recoveries, "list_mode": dossier is None}
