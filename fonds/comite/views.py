@@ -504,7 +504,7 @@ def close_vote(request, pk, item_pk):
                 status = refused.http_status
             else:
                 messages.success(request, f"Vote clos sur le dossier {item.dossier.reference} : {result.explanation()}")
-                return redirect(_item_url(item, "decision"))
+                return redirect("comite:decide", pk=session.pk, item_pk=item.pk)
         else:
             status = 400
     return _confirm_page(request, session=session, item=item, form=form, title="Clore le vote", submit="Clore le vote", cancel_url=_item_url(item, "vote"),
