@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "fonds.payments",
     "fonds.reporting",
     "fonds.ops",
+    "fonds.privacy",
     "fonds.api",
     "fonds.web",
     "workflows",
@@ -213,6 +214,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
     "expire-recovery-answers-hourly": {"task": "fonds.payments.tasks.expire_recovery_answers", "schedule": 3600},
     "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": 60},
+    "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("FJJ_BROKER_CONNECTION_TIMEOUT", "4"))
 

@@ -43,6 +43,13 @@ def _audit_value(value):
     return value
 
 
+def _trace(dossier, name, value):
+    """What the audit trail records for a field: minors' ages are sealed (fonds/privacy)."""
+    from fonds.privacy.services import MINORS_FIELDS, protect
+
+    return protect(dossier, value) if name in MINORS_FIELDS else _audit_value(value)
+
+
 def _write_budget(dossier, lines) -> list[dict]:
     dossier.budget_lines.all().delete()
     objs = [BudgetLine(dossier=dossier, **line) for line in lines]
@@ -60,7 +67,7 @@ def create_draft(*, by, campaign, fields: dict, budget_lines: list[dict] | None 
         dossier = Dossier(campaign=campaign, commune_id=by.commune_id, created_by=by, **fields)
         dossier.full_clean(exclude=["reference", "status"])
         dossier.save()
-        payload = {"reference": dossier.reference, "fields": {k: _audit_value(v) for k, v in fields.items()}}
+        payload = {"reference": dossier.reference, "fields": {k: _trace(dossier, k, v) for k, v in fields.items()}}
         if budget_lines is not None:
             payload["budget_lines"] = _write_budget(dossier, budget_lines)
         audit.append("create_draft", actor=by, role="porteur", obj=dossier, payload=payload)
@@ -80,7 +87,7 @@ def update_content(dossier: Dossier, *, by, fields: dict, budget_lines: list[dic
         for name, value in fields.items():
             if getattr(locked, name) != value:
                 setattr(locked, name, value)
-                changed[name] = _audit_value(value)
+                changed[name] = _trace(locked, name, value)
         locked.full_clean(exclude=["reference", "status"])
         payload = {"reference": locked.reference, "fields": changed}
         if budget_lines is not None:

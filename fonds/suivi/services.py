@@ -23,6 +23,7 @@ from fonds.audit.canonical import canonical
 from fonds.dossiers.documents import _check_pdf, safe_name, sniff
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.privacy.services import MINORS_FIELDS, protect  # minors' ages sealed in the trail
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
 
@@ -168,7 +169,7 @@ def save_report_draft(dossier: Dossier, *, by, fields: dict, lines: list[dict] |
             for name, value in fields.items():
                 if getattr(report, name) != value:
                     setattr(report, name, value)
-                    changed[name] = _json(value)
+                    changed[name] = protect(locked, value) if name in MINORS_FIELDS else _json(value)
             _validate(report, lines)
             payload = {"reference": locked.reference, "report": None, "created": created, "fields": changed}
             new_lines = None
