@@ -160,7 +160,11 @@ def page_rows(qs, offset: int, limit: int, *, load=None):
 
 
 def _list_rows(qs):
-    return qs.select_related("commune", "campaign", "instructor", "assessment")
+    """The rows of the dossiers table: its columns only (``instruction_tags.ROW_FIELDS``), not
+    the texts and JSON lists of the dossier."""
+    from .templatetags.instruction_tags import ROW_FIELDS
+
+    return qs.select_related("commune", "instructor", "assessment").only(*ROW_FIELDS, "commune_id", "instructor_id")
 
 
 def _querystring(params, drop=("page",)) -> str:

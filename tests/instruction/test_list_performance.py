@@ -165,3 +165,37 @@ def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_a
         with django_assert_num_queries(1):
             assert queue_counts(user) == expected
     assert queue_counts(me)["a_prendre"] < Dossier.objects.filter(status="submitted").count()
+
+
+# ---- the page rendered in Python ----------------------------------------------------------------------
+
+def test_list_rows_show_every_column_escaped(client, spread):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fonds.instruction.models import Assessment
+
+    commune = make_commune(name="Saint-<Denis>", population=1200, zone="drom", code="97411")
+    dossier = make_dossier(commune=commune, complete=False, title="Échange « jeunesse » " + "x" * 60, requested_amount=12500)
+    due = timezone.make_aware(dt.datetime(2027, 3, 4, 23, 30), dt.timezone.utc)  # 5 March in Paris
+    Dossier.objects.filter(pk=dossier.pk).update(status="corrections_requested", instructor=spread, corrections_due=due)
+    Assessment.objects.create(dossier=dossier, score_total=42, complete=False)
+    client.force_login(spread)
+    html = client.get(reverse("instruction:list"), {"q": "97411"}).content.decode()
+    row = html[html.index(f'href="{reverse("instruction:dossier", args=[dossier.pk])}"') :]
+    row = row[: row.index("</tr>")]
+    assert dossier.reference in row and "Saint-&lt;Denis&gt; <small>(97411, 1200 hab., outre-mer)</small>" in row
+    assert "Échange « jeunesse » xxx" in row and "…" in row and "En attente de corrections" in row
+    assert "12\u00a0500\u00a0€" in row and "42 <small>(partielle)</small>" in row
+    assert spread.email[:10] in row and "05/03/2027" in row
+    assert client.get(reverse("instruction:list"), {"q": "introuvable"}).content.decode().count("Aucun dossier.") == 1
+
+
+def test_list_status_filter_is_a_fieldset_with_a_legend_and_labelled_boxes(client, spread):
+    client.force_login(spread)
+    html = client.get(reverse("instruction:list"), {"status": ["submitted"]}).content.decode()
+    assert '<fieldset class="fr-fieldset" id="id_status-fieldset" aria-labelledby="id_status-legend">' in html
+    assert '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="id_status-legend">Statuts</legend>' in html
+    assert '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label class="fr-label" for="id_status_1">Déposé</label>' in html
+    assert 'style="' not in html[html.index("<main") :]  # strict CSP coming: no inline style in the page body

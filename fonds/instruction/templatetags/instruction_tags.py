@@ -17,6 +17,82 @@ def euros(value):
 
 
 @register.filter
+def field_group(bf):
+    """django-dsfr's field group (label, hint, widget, errors) built in Python: the markup of
+    ``as_field_group`` without its templates (``fonds.web.widgets.dsfr_field_group``)."""
+    from django.utils.safestring import mark_safe
+
+    from fonds.web.widgets import dsfr_field_group
+
+    return mark_safe(dsfr_field_group(bf))
+
+
+#: the columns of ``dossier_rows`` (the list's and the queues' table): what ``views._list_rows`` loads
+ROW_FIELDS = (
+    "reference", "title", "status", "submitted_at", "requested_amount", "corrections_due", "agreement_due",
+    "commune__code", "commune__name", "commune__population", "commune__zone",
+    "instructor__email", "assessment__score_total", "assessment__complete",
+)
+
+
+def _day(value) -> str:
+    from django.utils import timezone
+
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y")
+
+
+@register.simple_tag
+def dossier_rows(rows):
+    """The ``<tr>`` of the dossiers table, built in Python (one template per cell cost ≈ 10 ms a
+    page of 50). Same cells as before: number (link), commune (code, population, overseas), title
+    (50 characters), status badge, submission day, requested amount, score (partial or not),
+    instructor, next deadline (corrections, else agreement). Everything is escaped by
+    ``format_html``."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.urls import reverse
+    from django.utils.html import format_html, format_html_join
+    from django.utils.safestring import mark_safe
+    from django.utils.text import Truncator
+
+    link = reverse("instruction:dossier", args=[987654321])
+    out = []
+    for d in rows:
+        commune = d.commune
+        about = commune.code
+        if commune.population is not None:
+            about += f", {commune.population} hab."
+        if commune.zone != "metro":
+            about += ", outre-mer"
+        try:
+            assessment = d.assessment
+        except ObjectDoesNotExist:
+            assessment = None
+        if assessment is not None and assessment.score_total is not None:
+            score = format_html("{}{}", assessment.score_total, "" if assessment.complete else mark_safe(" <small>(partielle)</small>"))
+        else:
+            score = "—"
+        instructor = Truncator(d.instructor.email).chars(24) if d.instructor_id and d.instructor else "—"
+        out.append((
+            link.replace("987654321", str(d.pk)), d.reference, commune.name, about, Truncator(d.title).chars(50),
+            d.get_status_display(), _day(d.submitted_at) or "—", euros(d.requested_amount), score, instructor,
+            _day(d.corrections_due) or _day(d.agreement_due) or "—",
+        ))
+    if not out:
+        return mark_safe('<tr><td colspan="9">Aucun dossier.</td></tr>')
+    return format_html_join(
+        "\n",
+        '<tr><td class="fjj-nowrap"><a href="{}">{}</a></td><td>{} <small>({})</small></td><td>{}</td>'
+        '<td><p class="fr-badge fr-badge--sm fr-badge--no-icon fr-badge--info">{}</p></td>'
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        out,
+    )
+
+
+@register.filter
 def result_badge(result: str) -> str:
     return RESULT_BADGES.get(result, "info")
 
