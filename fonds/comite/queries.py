@@ -222,3 +222,18 @@ def item_summary(item: AgendaItem) -> ItemSummary:
         proposal=instruction.current_proposal(dossier),
         budget_lines=list(dossier.budget_lines.all()),
     )
+
+
+# ---- the session's audit trail -----------------------------------------------------------------
+
+def session_events(session: Session, rows: list[AgendaRow], limit: int = 300):
+    """Audit events of the session and of its agenda items (convocation, attendance, declarations,
+    votes, outcomes, closing), oldest first; the events of an item the reader is recused on are
+    left out. One query (the ``audit_object_idx`` index)."""
+    from fonds.audit.models import AuditEvent
+
+    readable = [str(r.item.pk) for r in rows if not r.recused]
+    condition = Q(object_type="comite.session", object_id=str(session.pk))
+    if readable:
+        condition |= Q(object_type="comite.agendaitem", object_id__in=readable)
+    return list(AuditEvent.objects.filter(condition).order_by("seq").only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[:limit])

@@ -147,3 +147,25 @@ def test_convocation_of_an_empty_agenda_is_not_offered_and_refused(client, commi
     assert response.status_code == 400
     session.refresh_from_db()
     assert session.status == Session.Status.PLANNED and not mail.outbox
+
+
+def test_session_following_an_adjourned_one_takes_its_agenda_and_needs_no_quorum(client, committee):
+    from fonds.comite import services
+
+    c = committee
+    instructed_dossier(c.campaign)
+    first = new_session(c)
+    services.build_agenda(first, by=c.admin)
+    services.send_convocation(first, by=c.admin)
+    services.open_sitting(first, by=c.chair)
+    services.record_attendance(first, by=c.chair, presence={m: ("present" if m == c.chair else "absent") for m in c.members})
+    services.adjourn(first, by=c.chair)
+    client.force_login(c.admin)
+    form_page = client.get(reverse("comite:session-create"))
+    assert first.pk in [s.pk for s in form_page.context["form"].fields["follows"].queryset]
+    assert client.post(reverse("comite:session-create"), _form_data(c, follows=first.pk)).status_code == 302
+    second = Session.objects.get(follows=first)
+    assert not second.needs_quorum
+    assert list(second.items.values_list("dossier_id", flat=True)) == list(first.items.values_list("dossier_id", flat=True))
+    html = client.get(reverse("comite:session", args=[second.pk])).content.decode()
+    assert "sans condition de quorum" in html and reverse("comite:agenda", args=[second.pk]) not in html

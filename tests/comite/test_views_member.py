@@ -146,3 +146,34 @@ def test_proxy_holder_votes_for_the_absent_giver(client, committee):
     assert _vote(client, item, "abstention", prefix=f"p{giver.pk}").status_code == 302
     vote = Vote.objects.get(item=item, elector=giver)
     assert vote.member == holder and vote.cast_for == giver and vote.choice == "abstention"
+
+
+def test_session_history_lists_each_step_but_hides_a_recused_members_dossier_events(client, committee):
+    c = committee
+    session = sitting(c, 2)
+    first, second = session.items.order_by("rank")
+    member = c.others[0]
+    services.declare_conflict(second, member=member, reason="Élu de la commune.")
+    services.open_vote(first, by=c.chair)
+    services.open_vote(second, by=c.chair)
+    services.cast_vote(first, by=c.others[1], choice="pour")
+    services.cast_vote(second, by=c.others[1], choice="contre")
+    client.force_login(c.chair)
+    html = client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    for label in ("Séance du comité créée", "Ordre du jour établi", "Convocation envoyée", "Émargement", "Conflit d&#x27;intérêts déclaré", "Vote ouvert", "Vote exprimé", "Président de séance"):
+        assert label in html, label
+    assert f"dossier {second.dossier.reference}" in html
+    client.force_login(member)
+    html = client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    assert f"dossier {first.dossier.reference}" in html and f"dossier {second.dossier.reference}" not in html
+
+
+def test_member_revokes_the_proxy_they_gave(client, committee):
+    c = committee
+    session = new_session(c)
+    services.give_proxy(session, giver=c.others[1], holder=c.others[0])
+    client.force_login(c.others[1])
+    page = client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    assert "Retirer ma procuration" in page
+    assert client.post(reverse("comite:proxy-revoke", args=[session.pk])).status_code == 302
+    assert not Proxy.objects.filter(session=session).exists()
