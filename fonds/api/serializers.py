@@ -84,6 +84,15 @@ class DossierSerializer(DossierListSerializer):
             "budget_lines",
         ]
 
+    def to_representation(self, instance):
+        from fonds.privacy.access import may_see_minors_data
+
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not may_see_minors_data(request.user, instance):
+            data["youth_ages"] = None  # minors' data: not for this role (the count stays in the budget of the grant)
+        return data
+
 
 class DossierWriteSerializer(StrictSerializer):
     """What a porteur writes: content only, never a status or an amount decided by others."""

@@ -35,7 +35,7 @@ from .services import REPORT_FIELDS, can_file_report, planned_report, report_mis
 log = logging.getLogger(__name__)
 
 #: roles that may read the signed participant list (minors' names) besides the commune's porteur
-PARTICIPANT_LIST_ROLES = (Role.INSTRUCTEUR, Role.FINANCE, Role.AUDITEUR, Role.ADMIN)
+from fonds.privacy.access import MINORS_DATA_ROLES as PARTICIPANT_LIST_ROLES  # noqa: E402,F401
 
 #: where each dossier field is edited in the draft builder (fonds/depot), by step
 FIELD_STEPS = {
@@ -442,9 +442,9 @@ def report_submit(request, pk):
 
 def _may_read_participant_list(user, dossier) -> bool:
     """The porteur of the commune (the dossier is visible to them) and the staff roles that need it."""
-    if has_role(user, *PARTICIPANT_LIST_ROLES):
-        return True
-    return has_role(user, Role.PORTEUR) and user.commune_id == dossier.commune_id
+    from fonds.privacy.access import may_see_minors_data
+
+    return may_see_minors_data(user, dossier)
 
 
 @login_required

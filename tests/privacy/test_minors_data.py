@@ -63,3 +63,18 @@ def test_purge_is_idempotent_and_only_for_finished_dossiers(dossier):
     _ended(dossier, years_ago=6)
     assert purge(dossier.pk) is True and purge(dossier.pk) is False
     assert AuditEvent.objects.filter(action="minors_data_purged").count() == 1
+
+
+def test_committee_member_does_not_get_the_ages_through_the_api(client, dossier):
+    from tests.factories import make_user
+
+    client.force_login(make_user("comite"))
+    data = client.get(f"/api/v1/dossiers/{dossier.pk}/").json()
+    assert data["youth_ages"] is None
+    client.force_login(make_user("instructeur"))
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}/").json()["youth_ages"] == dossier.youth_ages
+
+
+def test_porteur_of_the_commune_sees_the_ages_of_its_dossier(client, dossier):
+    client.force_login(dossier.created_by)
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}/").json()["youth_ages"] == dossier.youth_ages
