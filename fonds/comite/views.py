@@ -14,6 +14,7 @@ dossier is refused its deliberation and votes (403, and the services audit the a
 """
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -171,7 +172,7 @@ def _convocation_warning(session) -> str:
     """The same check as ``send_convocation``, shown *before* sending."""
     min_days = int(session.campaign.rules.params["committee"]["convocation_min_days"])
     delta = session.starts_at - timezone.now()
-    if delta.total_seconds() > 0 and delta < timezone.timedelta(days=min_days):
+    if delta.total_seconds() > 0 and delta < dt.timedelta(days=min_days):
         return (f"La séance a lieu dans {delta.days} jour(s) : le règlement demande une convocation au moins {min_days} jours avant. "
                 "La séance pourra être contestée ; envisagez de la reporter.")
     return ""

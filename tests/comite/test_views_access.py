@@ -6,10 +6,9 @@ import pytest
 from django.urls import reverse
 
 from fonds.comite import services
-from fonds.comite.models import Session
 from tests.factories import make_user
 
-from .conftest import instructed_dossier, new_session, sitting
+from .conftest import new_session, sitting
 
 pytestmark = pytest.mark.django_db
 
