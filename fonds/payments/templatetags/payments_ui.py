@@ -18,6 +18,55 @@ def state_badge(state: str) -> str:
     return BADGES.get(str(state), "")
 
 
+#: French labels of the payment stage's audit events (the shared ``action_label`` knows the others)
+PAYMENT_EVENTS = {
+    "bank_details_set": "Coordonnées bancaires données",
+    "bank_details_changed": "Coordonnées bancaires modifiées (certification levée)",
+    "bank_details_certified": "Coordonnées bancaires certifiées sur le RIB",
+    "payment_order_created": "Ordre de paiement créé",
+    "payment_order_certified": "Ordre rendu payable (coordonnées certifiées)",
+    "payment_order_suspended": "Ordre suspendu (coordonnées bancaires modifiées)",
+    "payment_order_paid": "Virement payé",
+    "payment_order_cancelled": "Ordre annulé",
+    "payment_order_reissued": "Virement réémis",
+    "payment_returned": "Virement rejeté par la banque",
+    "batch_built": "Lot constitué (fichier SEPA validé)",
+    "batch_exported": "Fichier SEPA téléchargé",
+    "batch_sent": "Lot transmis à la banque",
+    "batch_cancelled": "Lot annulé",
+    "batch_executed": "Exécution du lot enregistrée",
+    "final_report_accepted": "Rapport final validé (solde calculé)",
+    "recovery_notice_sent": "Avis de reversement envoyé au maire",
+    "recovery_answered": "Observations du maire reçues",
+    "recovery_made_final": "Reversement rendu exécutoire",
+    "recovery_received": "Reversement reçu",
+    "recovery_written_off": "Reversement admis en non-valeur",
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    """The French label of an audit event of the payment pages."""
+    if action in PAYMENT_EVENTS:
+        return PAYMENT_EVENTS[action]
+    from fonds.web.templatetags.fjj import action_label
+
+    return action_label(action)
+
+
+BREAKDOWN_LABELS = {
+    "approved": "Montant accordé par le comité", "advance_pct": "Taux de l'avance (%)", "advance": "Avance",
+    "formula_total": "Formule T + S + O sur les chiffres réels", "travel": "Voyage (T)", "stay": "Séjour (S)", "organisation": "Organisation (O)",
+    "eligible_costs": "Dépenses éligibles réelles", "eligible_limit": "Limite en % des dépenses éligibles", "formula_amount": "Montant donné par la formule",
+    "final_grant": "Subvention définitive", "balance": "Solde", "recovery": "Reversement",
+}
+
+
+@register.filter
+def breakdown_label(key: str) -> str:
+    return BREAKDOWN_LABELS.get(key, key)
+
+
 @register.filter
 def grouped(value: str) -> str:
     """``FR7630006000011234567890189`` → ``FR76 3000 6000 0112 3456 7890 189`` (IBAN as printed on a RIB)."""
