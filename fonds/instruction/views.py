@@ -210,6 +210,7 @@ def queue_counts(user) -> dict[str, int]:
         "instruits": base.filter(status=S.INSTRUCTED, instructor=user),
     }
     counts = _count_many(parts)
+    counts = {key: int(value) for key, value in counts.items()}  # PostgreSQL's SUM is a numeric
     return {
         "a_prendre": counts["submitted"] - counts["conflicted"],
         "mes_dossiers": counts["mes_dossiers"],

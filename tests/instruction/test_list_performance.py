@@ -163,7 +163,8 @@ def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_a
     for user in (me, other, make_user("instructeur")):
         expected = {key.replace("-", "_"): visible_dossiers(user).filter(cond).count() for key, cond in queue_filters(user).items()}
         with django_assert_num_queries(1):
-            assert queue_counts(user) == expected
+            counts = queue_counts(user)
+        assert counts == expected and all(type(value) is int for value in counts.values())
     assert queue_counts(me)["a_prendre"] < Dossier.objects.filter(status="submitted").count()
 
 
@@ -199,3 +200,15 @@ def test_list_status_filter_is_a_fieldset_with_a_legend_and_labelled_boxes(clien
     assert '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="id_status-legend">Statuts</legend>' in html
     assert '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label class="fr-label" for="id_status_1">Déposé</label>' in html
     assert 'style="' not in html[html.index("<main") :]  # strict CSP coming: no inline style in the page body
+
+
+def test_list_campaign_filter_reads_the_campaigns_once_and_refuses_an_unknown_one(client, spread, django_assert_max_num_queries):
+    campaign = Dossier.objects.first().campaign
+    make_dossier(complete=False)  # another campaign
+    client.force_login(spread)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("instruction:list"), {"campaign": campaign.pk, "sort": "-amount", "taille": "25"})
+    assert response.status_code == 200 and response.context["page"].count == 24
+    assert f'<option value="{campaign.pk}" selected>' in response.content.decode()
+    response = client.get(reverse("instruction:list"), {"campaign": "999999"})
+    assert response.status_code == 400 and response.context["page"].count == 0
