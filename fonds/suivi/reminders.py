@@ -10,9 +10,9 @@ Run by the hourly beat task ``workflows.tasks.send_reminders`` (``run(now)``). E
 candidates with one query per campaign (the number of days is the campaign's rules), then handles
 each dossier in its own transaction: the row is locked, the condition re-read, what is done is
 recorded (``CorrectionRequest.reminder_sent_at`` or a ``DeadlineNotice`` row, unique per
-deadline) with its audit event (``reminder_sent`` / ``report_overdue``) in that transaction, and
-the French email leaves after commit in an idempotent Celery task (one ``EmailNotice`` key per
-recipient). Running again, or retrying, sends nothing twice.
+deadline) with its audit event (``reminder_sent`` / ``report_overdue``) and the email task's
+outbox message (``fonds.ops.outbox``) in that transaction; the French email leaves after commit
+in an idempotent Celery task (one ``EmailNotice`` key per recipient). Running again, or retrying, sends nothing twice.
 """
 from __future__ import annotations
 
@@ -48,9 +48,11 @@ def _local_date(moment) -> dt.date:
 
 
 def _queue_email(kind: str, dossier_pk: int, key: str, deadline: str) -> None:
-    from .tasks import send_deadline_email
+    """The email task, through the transactional outbox: it leaves after commit, and waits for
+    ``flush_outbox`` if the broker is down (the reminder is recorded either way)."""
+    from fonds.ops import outbox
 
-    transaction.on_commit(lambda: send_deadline_email.delay(kind, dossier_pk, key, deadline))
+    outbox.enqueue("fonds.suivi.tasks.send_deadline_email", kind, dossier_pk, key, deadline)
 
 
 # ---- corrections: reminder N days before the deadline ----------------------------------------
