@@ -234,3 +234,28 @@ def test_perform_many_keeps_the_optimistic_guard_of_the_state_machine(world, mon
         perform_many([d.pk for d in dossiers], "start_instruction", by=by)
     assert refused.value.kind == "conflict"
     assert not AuditEvent.objects.filter(action="start_instruction").exists()
+
+
+def test_perform_many_sends_dossier_transitioned_once_per_dossier_like_perform(world):
+    from fonds.dossiers.signals import dossier_transitioned
+
+    by = world["instructeur"]
+    single, batch = _submitted(world, 1), _submitted(world, 2)
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(kwargs)
+
+    dossier_transitioned.connect(receiver, sender=Dossier, dispatch_uid="test-perform-many")
+    try:
+        perform(single[0], "start_instruction", by=by)
+        perform_many([d.pk for d in batch], "start_instruction", by=by)
+    finally:
+        dossier_transitioned.disconnect(dispatch_uid="test-perform-many", sender=Dossier)
+    assert [k["dossier"].pk for k in seen] == [single[0].pk] + [d.pk for d in batch]
+    keys = {key for key in seen[0] if key != "signal"}
+    for kwargs in seen[1:]:
+        assert {key for key in kwargs if key != "signal"} == keys | {"batch"}
+        assert (kwargs["transition"], kwargs["by"], kwargs["role"], kwargs["source"], kwargs["target"]) == (
+            "start_instruction", by, "instructeur", Status.SUBMITTED, Status.IN_INSTRUCTION)
+        assert kwargs["dossier"].status == Status.IN_INSTRUCTION  # already transitioned when sent
