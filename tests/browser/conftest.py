@@ -93,4 +93,6 @@ class Axe:
 
 @pytest.fixture
 def axe(page):
-    return Axe(page)
+    checker = Axe(page)
+    yield checker
+    assert not checker.csp, "violations de la politique de sécurité du contenu (CSP) :\n" + "\n".join(checker.csp)

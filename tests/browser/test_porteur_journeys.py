@@ -248,3 +248,15 @@ def test_axe_flags_a_serious_violation(page, axe):
                      '<body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>')
     axe.check("page de contrôle")
     assert any("image-alt" in line for line in axe.blocking), axe.report()
+
+
+def test_csp_violation_is_reported(page, live_server):
+    """The harness itself: a page of the site with an inline script is reported (and the script blocked)."""
+    from tests.browser.conftest import Axe
+
+    checker = Axe(page)
+    page.goto(live_server.url + "/connexion/")  # a real page: the site's CSP header applies
+    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.appendChild(s); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("typeof window.ran") == "undefined"  # the inline script did not run
+    assert checker.csp, "la violation de CSP n'a pas été signalée"
