@@ -36,6 +36,11 @@ os.environ.setdefault("FJJ_REQUIRE_2FA", "0")
 
 #: (label, our querystring, admin querystring) — same filter and same sort on both sides
 CASES = {
+    "default": (
+        "sans filtre, tri par défaut (dépôt récent)",
+        "",
+        "o=-5",
+    ),
     "status+commune": (
         "statuts déposé + en instruction, tri commune",
         "status=submitted&status=in_instruction&sort=commune",
