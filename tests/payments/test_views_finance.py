@@ -428,3 +428,28 @@ def test_order_page_lists_only_the_actions_its_state_allows(client, cast, recove
     assert reverse("payments:order-action", args=[recovery.pk, "reissue"]) not in html
     assert reverse("payments:order-action", args=[recovery.pk, "write_off"]) not in html
     assert client.get(reverse("payments:order-action", args=[recovery.pk, "unknown"])).status_code == 404
+
+
+def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(client, cast, django_assert_max_num_queries):
+    first = _ready(cast, approved="1000.00")
+    batch = pay.build_batch(by=cast.finance, order_ids=[first.pk]).batch
+    _login(client, cast.finance)
+    urls = [reverse("payments:batch", args=[batch.pk]), reverse("payments:bank-list"), reverse("payments:reports"), reverse("payments:batches")]
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(15) as few:
+            assert client.get(url).status_code == 200
+        counts[url] = len(few.captured_queries)
+    more = [_ready(cast, approved=f"{1000 + i}.00") for i in range(6)]
+    big = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in more]).batch
+    for i in range(4):
+        commune = make_commune()
+        d = make_dossier(commune=commune, complete=False)
+        BankDetails.objects.create(commune=commune, iban=IBAN_OK.replace(" ", ""), bic=BIC_OK, holder=f"Commune {i}")
+        _order(d, "advance", "10.00", O.TO_CERTIFY)
+    urls[0] = reverse("payments:batch", args=[big.pk])
+    counts[urls[0]] = counts.pop(reverse("payments:batch", args=[batch.pk]))
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
+    assert len(client.get(urls[0]).context["items"]) == 6

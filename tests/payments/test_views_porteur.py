@@ -183,3 +183,17 @@ def test_no_payment_links_before_the_grant_nor_for_staff(client, cast):
     signed_dossier = signed(cast)
     client.force_login(cast.finance)
     assert "Coordonnées bancaires de la commune" not in _html(client.get(reverse("dossier-detail", args=[signed_dossier.pk])))
+
+
+def test_my_dossiers_payment_section_costs_the_same_queries_for_one_or_many_dossiers(client, cast, dossier, django_assert_max_num_queries):
+    from fonds.dossiers.models import Dossier
+    from tests.factories import make_dossier
+
+    client.force_login(cast.porteur)
+    with django_assert_max_num_queries(20) as few:
+        assert "Coordonnées bancaires de la commune" in _html(client.get(reverse("depot:my-dossiers")))
+    for status in ("advance_paid", "report_submitted", "recovery_pending", "agreement_signed"):
+        extra = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur, complete=False)
+        Dossier.objects.filter(pk=extra.pk).update(status=status)
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):  # + the recovery look-up (a dossier is recovery_pending)
+        assert client.get(reverse("depot:my-dossiers")).status_code == 200
