@@ -81,8 +81,9 @@ class Page:
       database answers from an index (sort key, pk, status; see ``Dossier.Meta.indexes``) without
       reading the table, even for page 500; the outer query then reads those rows only, with
       what the table displays (``load``, e.g. ``select_related``), in the same order;
-    * the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``, ``cap`` = ``COUNT_CAP`` or
-      the end of this page if further), skipped on the last page.
+    * the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``, ``cap`` = ``COUNT_CAP``),
+      skipped on the last page (it is known) and beyond the cap (there are "more than" the end
+      of this page, since a next row was fetched).
     """
 
     def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE, load=None):
@@ -104,7 +105,9 @@ class Page:
         self.start = offset + 1 if self.rows else 0
         self.end = offset + len(self.rows)
         cap = max(COUNT_CAP, offset + self.size)
-        if self.has_next or (not rows and offset):
+        if self.has_next and offset + self.size >= COUNT_CAP:
+            counted = cap + 1  # a deep page with a next one: "more than" this page's end, no count query
+        elif self.has_next or (not rows and offset):
             counted = qs.order_by().values("pk")[: cap + 1].count()
         else:
             counted = offset + len(rows)  # the last page: no count query

@@ -115,7 +115,7 @@ def test_page_rows_are_the_offset_slice_of_the_ordered_selection(spread, sort):
         assert [d.pk for d in page_rows(qs, offset, 7)] == expected[offset : offset + 7]
 
 
-def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch):
+def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch, django_assert_num_queries):
     import fonds.instruction.views as views
 
     monkeypatch.setattr(views, "COUNT_CAP", 10)
@@ -123,7 +123,8 @@ def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch)
     first = Page(qs, {"taille": "25"})
     assert (first.count, first.capped, first.has_next) == (24, False, False)
     monkeypatch.setattr(views, "PAGE_SIZES", (5, 25))
-    deep = Page(qs, {"taille": "5", "page": "3"})  # rows 11–15 of 24: more than the cap of 10
+    with django_assert_num_queries(1):  # the rows; beyond the cap, no count
+        deep = Page(qs, {"taille": "5", "page": "3"})  # rows 11–15 of 24: more than the cap of 10
     assert (deep.start, deep.end, deep.has_next) == (11, 15, True)
     assert deep.capped and deep.count == 15 and deep.num_pages is None
     last = Page(qs, {"taille": "5", "page": "5"})
