@@ -135,18 +135,24 @@ class BuildBatchForm(ConfirmForm):
 
 
 class ReturnForm(DsfrBaseForm):
-    """A transfer the bank returned: which order, and the bank's ISO 20022 reason code."""
+    """A transfer the bank returned: its end-to-end id (the order's reference) and the bank's
+    ISO 20022 reason code."""
 
-    order = forms.TypedChoiceField(label="Virement rejeté", coerce=int, error_messages={"required": "Choisissez le virement rejeté.", "invalid_choice": "Ce virement ne fait pas partie des virements en attente du lot."})
+    end_to_end_id = forms.CharField(
+        label="Identifiant de bout en bout du virement rejeté", max_length=35,
+        help_text="Tel qu'il figure dans le retour de la banque, par exemple FJJ-2026-000123-AV1 (colonne « Identifiant de bout en bout » ci-dessous).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Indiquez l'identifiant de bout en bout du virement rejeté."},
+    )
     reason_code = forms.ChoiceField(label="Motif du rejet (code transmis par la banque)", error_messages={"required": "Choisissez le code motif transmis par la banque.", "invalid_choice": "Code motif inconnu : choisissez-le dans la liste."})
     confirm = forms.BooleanField(label="Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des coordonnées bancaires)", error_messages=CONFIRM_ERRORS)
 
-    def __init__(self, *args, items=(), reasons: dict | None = None, **kwargs):
+    def __init__(self, *args, reasons: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["order"].choices = [("", "Choisir un virement")] + [
-            (item.order_id, f"{item.end_to_end_id} — {item.creditor_name} — {item.amount} €") for item in items
-        ]
         self.fields["reason_code"].choices = [("", "Choisir un code motif")] + [(code, f"{code} — {label}") for code, label in (reasons or {}).items()]
+
+    def clean_end_to_end_id(self):
+        return (self.cleaned_data.get("end_to_end_id") or "").strip().upper()
 
 
 class BankDetailsForm(DsfrBaseForm):

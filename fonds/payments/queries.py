@@ -103,11 +103,6 @@ def selection_ids(qs: QuerySet) -> list[int]:
     return list(batchable(qs).order_by("pk").values_list("pk", flat=True))
 
 
-def state_counts() -> dict[str, int]:
-    """Orders per state in one aggregate query (the list's tabs)."""
-    return dict(PaymentOrder.objects.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-
-
 # ---- bank details -------------------------------------------------------------------------------
 
 def bank_details_to_certify() -> QuerySet:

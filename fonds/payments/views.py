@@ -17,6 +17,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -317,23 +318,37 @@ def _batch(pk) -> Batch:
     return get_object_or_404(Batch.objects.select_related("created_by", "sent_by"), pk=pk)
 
 
-def _pending_items(batch) -> list:
+#: the execution confirmation lists this many pending transfers, then "… and N more"
+PENDING_SHOWN = 100
+
+
+def _pending(batch) -> dict:
+    """Count and total of the batch's transfers still awaiting the bank (one aggregate query)."""
     if batch.state != BatchState.SENT:
-        return []
-    return list(batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position"))
+        return {"count": 0, "total": 0}
+    agg = batch.items.filter(outcome=ItemOutcome.PENDING).aggregate(count=Count("pk"), total=Sum("amount"))
+    return {"count": agg["count"] or 0, "total": agg["total"] or 0}
+
+
+def _batch_context(request, batch, *, return_form=None) -> dict:
+    """The batch page: its transfers a page at a time (a batch may hold thousands)."""
+    page = Page(queries.batch_items(batch), request.GET, default_size=100)
+    querystring = _querystring(request.GET)
+    pending = _pending(batch)
+    if return_form is None and pending["count"] and request.can_pay:
+        return_form = ReturnForm(reasons=services.RETURN_REASONS)
+    return {
+        "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": page, "page": page,
+        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
+        "pending_count": pending["count"], "return_form": return_form if pending["count"] or return_form is not None else None,
+        "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
+    }
 
 
 @_finance
 @require_GET
 def batch_page(request, pk):
-    batch = _batch(pk)
-    items = list(queries.batch_items(batch))
-    pending = [i for i in items if i.outcome == ItemOutcome.PENDING] if batch.state == BatchState.SENT else []
-    return _render(request, "payments/batch.html", {
-        "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": items,
-        "pending_count": len(pending), "return_form": ReturnForm(items=pending, reasons=services.RETURN_REASONS) if pending and request.can_pay else None,
-        "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
-    })
+    return _render(request, "payments/batch.html", _batch_context(request, _batch(pk)))
 
 
 @_finance
@@ -368,7 +383,7 @@ def batch_action(request, pk, name):
     spec = BATCH_ACTIONS[name]
     batch = _batch(pk)
     allowed = batch.state == spec["state"]
-    pending = _pending_items(batch)
+    pending = _pending(batch)
     form = ConfirmForm(_posted(request), label=spec["confirm"])
     status = 200 if allowed else 409
     if not allowed:
@@ -392,35 +407,35 @@ def batch_action(request, pk, name):
     return _render(request, "payments/batch_action.html", {
         "title": f"{spec['title']} — {batch.reference}", "section": "batches", "batch": batch, "name": name, "spec": spec,
         "form": form, "allowed": allowed and request.can_pay, "pending": pending,
-        "pending_total": sum((i.amount for i in pending), 0),
+        "pending_items": list(batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position")[:PENDING_SHOWN]) if pending["count"] else [],
+        "pending_more": max(0, pending["count"] - PENDING_SHOWN),
     }, status=status)
 
 
 @_finance
 @require_POST
 def batch_return(request, pk):
-    """One transfer returned by the bank, with its ISO reason code (the batch page's form)."""
+    """One transfer returned by the bank: its end-to-end id (the order's reference, as in the
+    bank's return) and the ISO reason code. The service refuses an order not in this batch."""
     batch = _batch(pk)
-    pending = _pending_items(batch)
-    form = ReturnForm(request.POST, items=pending, reasons=services.RETURN_REASONS)
+    form = ReturnForm(request.POST, reasons=services.RETURN_REASONS)
     status = 400
     if form.is_valid():
-        try:
-            order = services.record_return(batch, form.cleaned_data["order"], by=request.user, reason_code=form.cleaned_data["reason_code"])
-        except services.PaymentRefused as refused:
-            form.add_error(None, refused.message)
-            status = _status_of(refused)
+        reference = form.cleaned_data["end_to_end_id"]
+        item = batch.items.filter(end_to_end_id=reference).only("order_id").first()
+        order_id = item.order_id if item else PaymentOrder.objects.filter(reference=reference).values_list("pk", flat=True).first()
+        if order_id is None:
+            form.add_error("end_to_end_id", f"Aucun ordre de paiement ne porte la référence « {reference} » : recopiez l'identifiant de bout en bout indiqué par la banque.")
         else:
-            messages.success(request, f"Rejet enregistré pour l'ordre {order.reference} (motif {order.return_code}). Il pourra être réémis une fois les coordonnées bancaires de la commune corrigées et certifiées.")
-            return redirect(reverse("payments:batch", args=[batch.pk]) + "#virements")
-    elif not pending:
-        status = 409
-        form.add_error(None, f"Le lot {batch.reference} n'a aucun virement en attente d'exécution : aucun rejet ne peut être enregistré.")
-    items = list(queries.batch_items(batch))
-    return _render(request, "payments/batch.html", {
-        "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": items, "pending_count": len(pending),
-        "return_form": form, "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
-    }, status=status)
+            try:
+                order = services.record_return(batch, order_id, by=request.user, reason_code=form.cleaned_data["reason_code"])
+            except services.PaymentRefused as refused:
+                form.add_error(None, refused.message)
+                status = _status_of(refused)
+            else:
+                messages.success(request, f"Rejet enregistré pour l'ordre {order.reference} (motif {order.return_code}). Il pourra être réémis une fois les coordonnées bancaires de la commune corrigées et certifiées.")
+                return redirect(reverse("payments:batch", args=[batch.pk]) + "#virements")
+    return _render(request, "payments/batch.html", _batch_context(request, batch, return_form=form), status=status)
 
 
 # ---- bank details (finance) ---------------------------------------------------------------------

@@ -287,12 +287,12 @@ def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the
     page = _html(client.get(reverse("payments:batch", args=[batch.pk])))
     for code in ("AC01", "AC04", "AC06", "AG01", "MD07", "MS02", "MS03", "RC01", "RR01"):
         assert f'value="{code}"' in page, code
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"order": returned.pk, "reason_code": "AC04", "confirm": "on"})
+    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": returned.reference.lower(), "reason_code": "AC04", "confirm": "on"})
     assert response.status_code == 302
     returned.refresh_from_db()
     assert returned.state == O.RETURNED and returned.return_code == "AC04"
     execution = client.get(reverse("payments:batch-action", args=[batch.pk, "execution"]))
-    assert [i.order_id for i in execution.context["pending"]] == [kept.pk]
+    assert [i.order_id for i in execution.context["pending_items"]] == [kept.pk] and execution.context["pending"]["count"] == 1
     assert client.post(reverse("payments:batch-action", args=[batch.pk, "execution"]), {"confirm": "on"}).status_code == 302
     kept.refresh_from_db()
     batch.refresh_from_db()
@@ -305,9 +305,12 @@ def test_return_of_an_order_not_in_the_batch_is_refused_in_french_and_changes_no
     batch = pay.build_batch(by=cast.finance, order_ids=[in_batch.pk]).batch
     pay.mark_batch_sent(batch, by=cast.finance)
     _login(client, cast.finance)
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"order": other.pk, "reason_code": "AC04", "confirm": "on"})
-    assert response.status_code == 400 and "ne fait pas partie des virements en attente du lot" in _html(response)
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"order": in_batch.pk, "reason_code": "ZZ99", "confirm": "on"})
+    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": other.reference, "reason_code": "AC04", "confirm": "on"})
+    assert response.status_code == 400 and f"ne fait pas partie du lot {batch.reference}" in _html(response)
+    assert f'value="{other.reference}"' in _html(response)  # nothing lost
+    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": "FJJ-0000-000000-AV1", "reason_code": "AC04", "confirm": "on"})
+    assert response.status_code == 400 and "Aucun ordre de paiement ne porte la référence" in _html(response)
+    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": in_batch.reference, "reason_code": "ZZ99", "confirm": "on"})
     assert response.status_code == 400 and "Code motif inconnu" in _html(response)
     for order in (in_batch, other):
         order.refresh_from_db()
@@ -452,4 +455,4 @@ def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(clien
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
-    assert len(client.get(urls[0]).context["items"]) == 6
+    assert len(client.get(urls[0]).context["items"].rows) == 6
