@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "fonds.ops.logging.RequestLogMiddleware",
+    "fonds.ops.limits.MaxBodySizeMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -277,6 +278,7 @@ LOGGING = {
         "fonds.request": {"level": os.environ.get("FJJ_REQUEST_LOG_LEVEL", "INFO")},
     },
 }
+FJJ_MAX_REQUEST_MB = int(os.environ.get("FJJ_MAX_REQUEST_MB", "60"))  # larger bodies: 413 (fonds/ops/limits.py)
 FJJ_HEARTBEAT_MAX_AGE = int(os.environ.get("FJJ_HEARTBEAT_MAX_AGE", "180"))
 
 if not DEBUG:
