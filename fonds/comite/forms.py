@@ -9,7 +9,6 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from fonds.accounts.roles import Role
-from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 
 from .models import Attendance, Session, Vote
 
@@ -46,7 +45,7 @@ class SessionForm(DsfrBaseForm):
     video_link = forms.URLField(label="Lien de visioconférence", required=False, max_length=500, assume_scheme="https", help_text="Adresse commençant par https://",
                                 error_messages={"invalid": "Lien invalide : une adresse commençant par https://"})
     chair = UserChoice(label="Président de séance", queryset=None, empty_label="Choisir le président", error_messages={"required": "Désignez le président de séance.", "invalid_choice": "Cette personne n'est pas membre du comité."})
-    members = UserMultipleChoice(label="Membres convoqués", queryset=None, widget=DsfrCheckboxes, help_text="Le président est membre de droit.",
+    members = UserMultipleChoice(label="Membres convoqués", queryset=None, widget=forms.CheckboxSelectMultiple, help_text="Le président est membre de droit.",
                                  error_messages={"required": "Cochez au moins un membre.", "invalid_choice": "Une personne cochée n'est pas membre du comité."})
     follows = forms.ModelChoiceField(label="Reprise d'une séance ajournée (facultatif)", required=False, queryset=None, empty_label="Non : nouvel ordre du jour",
                                      help_text="La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère sans condition de quorum.")
@@ -107,7 +106,7 @@ class ConflictForm(DsfrBaseForm):
 
 
 class VoteForm(DsfrBaseForm):
-    choice = forms.ChoiceField(label="Votre vote", choices=Vote.Choice.choices, widget=DsfrRadios, error_messages={"required": "Choisissez pour, contre ou abstention."})
+    choice = forms.ChoiceField(label="Votre vote", choices=Vote.Choice.choices, widget=forms.RadioSelect, error_messages={"required": "Choisissez pour, contre ou abstention."})
 
     def __init__(self, *args, label: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +124,7 @@ class OpenVoteForm(DsfrBaseForm):
 class DecisionForm(DsfrBaseForm):
     OUTCOMES = [("approve", "Accorder la subvention"), ("reject", "Refuser"), ("defer", "Ajourner l'examen (retour en « instruit », prochaine séance)")]
 
-    outcome = forms.ChoiceField(label="Décision", choices=OUTCOMES, widget=DsfrRadios, error_messages={"required": "Choisissez la décision."})
+    outcome = forms.ChoiceField(label="Décision", choices=OUTCOMES, widget=forms.RadioSelect, error_messages={"required": "Choisissez la décision."})
     amount = forms.DecimalField(label="Montant accordé (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
                                 help_text="Pour un accord : le montant voté, ou un autre montant (amendement motivé).",
                                 error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
@@ -149,7 +148,7 @@ class AttendanceForm(DsfrBaseForm):
         for member in self.members:
             name = member.get_full_name() or member.email
             self.fields[f"m{member.pk}"] = forms.ChoiceField(
-                label=name, choices=Attendance.Presence.choices, widget=DsfrRadios, required=False, initial=presence.get(member.pk),
+                label=name, choices=Attendance.Presence.choices, widget=forms.RadioSelect, required=False, initial=presence.get(member.pk),
             )
 
     def presence(self) -> dict[int, str]:
