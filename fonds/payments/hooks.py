@@ -9,7 +9,7 @@ def create_advance(dossier, by, kwargs, motivation):
     from .services import create_advance_order
 
     order = create_advance_order(dossier, by=by)
-    kwargs["advance_order"] = order.reference
+    kwargs["advance_order"] = order.reference if order is not None else None
 
 
 def register() -> None:

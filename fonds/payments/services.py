@@ -357,12 +357,12 @@ def _create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdo
     return order
 
 
-def create_advance_order(dossier, *, by=None) -> PaymentOrder:
+def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
     """The advance order (``params["payment"]["advance_pct"]`` % of the approved amount, rounded down to the cent).
 
     Run by the after-hook of ``accept_agreement`` (inside that transition's transaction); idempotent:
     an existing live advance order is returned unchanged. State ``ready`` if the commune's bank
-    details are certified, else ``to_certify``.
+    details are certified, else ``to_certify``. None when no advance is due (amount 0).
     """
     from fonds.suivi.balance import advance_amount
 
@@ -372,6 +372,8 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder:
     params = dossier.campaign.rules.params
     pct = params["payment"]["advance_pct"]
     amount = advance_amount(dossier.approved_amount or 0, pct)
+    if amount <= 0:
+        return None  # no advance due (advance_pct 0 in the campaign's rules): the balance pays everything
     breakdown = {"approved": dossier.approved_amount, "advance_pct": str(pct), "advance": amount}
     with transaction.atomic():
         return _create_order(dossier, OrderKind.ADVANCE, amount, by=by, role=_role_of(by), breakdown=breakdown)
@@ -753,10 +755,27 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
     return BuildResult(batch=batch, excluded=excluded)
 
 
+def _check_bank_unchanged(batch: Batch) -> None:
+    """Refuse to offer or send a batch whose creditors' bank details changed since it was built."""
+    rows = list(batch.items.filter(live=True).values_list("order__dossier__commune_id", "bank_fingerprint", "end_to_end_id"))
+    banks = {b.commune_id: b for b in BankDetails.objects.filter(commune_id__in={c for c, _, _ in rows})}
+    changed = [ref for commune, fingerprint, ref in rows if commune not in banks or not banks[commune].is_certified or banks[commune].certified_fingerprint != fingerprint]
+    if changed:
+        shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        raise PaymentRefused(
+            "condition",
+            f"Les coordonnées bancaires ont changé depuis la constitution du lot pour {len(changed)} ordre(s) ({shown}) : "
+            "annulez le lot, faites certifier les nouvelles coordonnées, puis constituez un nouveau lot.",
+            rules=["bank_details_changed"],
+        )
+
+
 def export_batch(batch, *, by=None) -> bytes:
     """The batch's SEPA file (pain.001.001.03), validated against the XSD, byte-identical on every call.
 
-    Refused for a batch that is not ``ready`` or ``sent`` (cancelled, executed). The bytes are
+    Refused for a batch that is not ``ready`` or ``sent`` (cancelled, executed), and for a ready
+    batch whose creditors' bank details changed (or lost their certification) since it was built —
+    the file would pay the old account: cancel it and build a new one. The bytes are
     checked against the SHA-256 recorded when the batch was built; each export is audited
     (``batch_exported``, with the hash).
     """
@@ -767,6 +786,8 @@ def export_batch(batch, *, by=None) -> bytes:
         locked = _lock_batch(pk)
         if not locked.exportable:
             raise PaymentRefused("status", f"Le lot {locked.reference} n'est pas prêt : il est « {locked.get_state_display()} ».")
+        if locked.state == BatchState.READY:
+            _check_bank_unchanged(locked)
         items = list(locked.items.order_by("position"))
         data = batch_xml(locked, items)
         digest = hashlib.sha256(data).hexdigest()
@@ -781,12 +802,16 @@ def batch_file_name(batch) -> str:
 
 
 def mark_batch_sent(batch, *, by) -> Batch:
-    """Finance records that the file was transmitted to the bank: the batch and its orders are ``sent``."""
+    """Finance records that the file was transmitted to the bank: the batch and its orders are ``sent``.
+
+    Refused when a creditor's bank details changed since the batch was built (as ``export_batch``).
+    """
     role = _require(by, Role.FINANCE)
     with transaction.atomic():
         locked = _lock_batch(batch)
         if locked.state != BatchState.READY:
             raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être transmis.")
+        _check_bank_unchanged(locked)
         locked.mark_sent()
         locked.sent_by = by
         locked.save()

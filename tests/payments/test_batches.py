@@ -167,3 +167,22 @@ def test_sent_batch_cannot_be_cancelled_and_exported_batch_can_be_redownloaded(c
     with pytest.raises(pay.PaymentRefused, match="ne peut plus être annulé"):
         pay.cancel_batch(batch, by=cast.finance)
     assert pay.export_batch(batch) == data
+
+
+def test_batch_not_offered_nor_sent_after_a_creditor_changed_its_bank_details(cast, ready_orders):
+    from .conftest import BIC_OTHER, IBAN_OTHER, rib_of
+
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    dossier = ready_orders[0].dossier
+    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    with pytest.raises(pay.PaymentRefused, match="ont changé depuis la constitution du lot"):
+        pay.export_batch(batch)
+    pay.certify_bank_details(cast.commune, by=cast.finance)  # re-certified: still the old account in the file
+    with pytest.raises(pay.PaymentRefused, match="ont changé depuis la constitution du lot"):
+        pay.mark_batch_sent(batch, by=cast.finance)
+    batch.refresh_from_db()
+    assert batch.state == "ready"
+    pay.cancel_batch(batch, by=cast.finance)
+    rebuilt = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    assert set(rebuilt.items.values_list("creditor_iban", flat=True)) == {IBAN_OTHER}
+    assert pay.export_batch(rebuilt)

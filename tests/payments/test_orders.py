@@ -189,3 +189,15 @@ def test_in_one_live_batch_at_most_enforced_by_the_database(cast):
     with pytest.raises(IntegrityError), transaction.atomic():
         BatchItem.objects.create(batch=batch, order=order, position=2, amount=order.amount, end_to_end_id=order.reference,
                                  creditor_name="x", creditor_iban=item.creditor_iban, creditor_bic="x", bank_fingerprint="x", remittance="x")
+
+
+def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
+    from fonds.referentiel.models import RuleSet
+    from tests.factories import make_campaign
+
+    campaign = make_campaign()
+    rules = campaign.rules
+    RuleSet.objects.create(campaign=campaign, version=rules.version + 1, params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": "0"}}, note="test")
+    dossier = signed(cast, campaign=campaign)
+    dossier.refresh_from_db()
+    assert dossier.status == Status.AGREEMENT_SIGNED and not PaymentOrder.objects.filter(dossier=dossier).exists()
