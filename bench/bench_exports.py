@@ -219,10 +219,10 @@ def run_case(name: str, out: str, env: dict | None = None) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def verify_file(path: str, quick: bool) -> dict:
+def verify_file(path: str, strict: bool) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    cmd = [sys.executable, str(ROOT / "scripts" / "verify_audit_export.py"), path] + (["--quick"] if quick else [])
+    cmd = [sys.executable, str(ROOT / "scripts" / "verify_audit_export.py"), path] + (["--strict"] if strict else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -296,10 +296,10 @@ def part_audit(args) -> None:
     for run in range(args.runs):
         r = run_case("audit_export", out, env)
         print(fmt(f"export #{run + 1}", r) + f"   (charge {load()})", flush=True)
-    for quick in (False, True):
+    for strict in (False, True):
         for run in range(args.runs):
-            r = verify_file(out, quick)
-            print(fmt(f"vérif{' --quick' if quick else ''} #{run + 1}", r) + f"  sortie {r['exit']}   (charge {load()})", flush=True)
+            r = verify_file(out, strict)
+            print(fmt(f"vérif{' --strict' if strict else ''} #{run + 1}", r) + f"  sortie {r['exit']}   (charge {load()})", flush=True)
     print(f"  {r['output']}")
     os.unlink(out)
     if not args.keep:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Verify an audit-trail export of the Fonds Jumelages Jeunesse offline — standard library only.
 
-    python3 verify_audit_export.py FILE.jsonl [--expect-hash HASH] [--quick]
+    python3 verify_audit_export.py FILE.jsonl [--expect-hash HASH] [--strict]
 
 Exit code 0: the file is intact; 1: it is not (the first bad line is named); 2: unreadable file
 or bad arguments.
@@ -12,10 +12,13 @@ per event: the event's canonical text — the exact text the application hashed 
 script recomputes ``SHA-256(prev_hash ‖ canonical)`` from the bytes of the line, exactly as the
 application's chain does (``fonds/audit/canonical.py``, ``chain_hash``), and checks that:
 
-* the line is a JSON object with exactly the members action, actor, at, object, payload, seq,
-  prev_hash, hash, and (unless ``--quick``) that its text is in canonical form (keys sorted, no
-  spaces, UTF-8), i.e. that what a reader decodes is exactly what was hashed;
-* the recomputed hash equals the line's ``hash``.
+* the line ends with ``,"prev_hash":"<64 hex>","hash":"<64 hex>"}`` at fixed positions, so that
+  everything else on the line is the hashed text, byte for byte;
+* the recomputed hash equals the line's ``hash``;
+* with ``--strict``, also: the line decodes as a JSON object with exactly the members action,
+  actor, at, object, payload, seq, prev_hash, hash, and its text is in canonical form (keys
+  sorted, no spaces, UTF-8). The hash already covers every byte, so this adds no protection
+  against tampering; it checks that the file is well-formed for other readers (slower).
 
 Whole-trail export (``"scope":"all"``): sequence numbers are 1, 2, 3… with no gap, the first
 event starts from the genesis hash (64 zeros) and every ``prev_hash`` is the ``hash`` of the line
@@ -101,7 +104,14 @@ def _check_form(line_no: int, raw: bytes, canonical: bytes, seq: int, prev: byte
     return data
 
 
-def verify(path: str, expect_hash: str | None = None, quick: bool = False) -> tuple[int, int, str, str]:
+def _object_is(canonical: bytes, wanted: bytes) -> bool:
+    """The event's "object" member, found structurally: it follows the "at" member, whose value has
+    a fixed length; the bytes '},"at":"' cannot occur inside a JSON string (quotes are escaped)."""
+    at = canonical.find(b'},"at":"')
+    return at >= 0 and canonical.startswith(wanted, at + 8 + 27)
+
+
+def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> tuple[int, int, str, str]:
     """Return (events, last seq, last hash, scope); raise Bad on the first bad line."""
     sha256 = hashlib.sha256
     with open(path, "rb") as fh:
@@ -120,6 +130,7 @@ def verify(path: str, expect_hash: str | None = None, quick: bool = False) -> tu
             raise Bad(1, "en-tête absent ou illisible (première ligne « fjj-audit-export » attendue)")
         whole = scope == "all"
         expected_object = None if whole else {"type": "dossiers.dossier", "id": str(dossier)}
+        wanted = None if whole else b'","object":{"id":' + json.dumps(str(dossier)).encode() + b',"type":"dossiers.dossier"},"payload":' 
         last_seq, last_hash, count = 0, GENESIS, 0
         line_no = 1
         for raw in fh:
@@ -131,11 +142,11 @@ def verify(path: str, expect_hash: str | None = None, quick: bool = False) -> tu
             seq = _seq_of(line_no, canonical)
             if sha256(prev + canonical).digest().hex().encode() != digest:
                 raise Bad(line_no, f"empreinte recalculée différente de l'empreinte de la ligne (événement n° {seq} modifié)")
-            if not quick:
+            if strict:
                 data = _check_form(line_no, raw, canonical, seq, prev, digest)
                 if expected_object is not None and data["object"] != expected_object:
                     raise Bad(line_no, f"l'événement n° {seq} ne concerne pas le dossier {dossier}")
-            elif expected_object is not None and b'"object":{"id":%s,"type":"dossiers.dossier"}' % json.dumps(str(dossier)).encode() not in canonical:
+            if wanted is not None and not _object_is(canonical, wanted):
                 raise Bad(line_no, f"l'événement n° {seq} ne concerne pas le dossier {dossier}")
             if whole:
                 if seq != last_seq + 1:
@@ -168,20 +179,20 @@ def verify(path: str, expect_hash: str | None = None, quick: bool = False) -> tu
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
-    quick = "--quick" in argv
+    strict = "--strict" in argv
     expect = None
     if "--expect-hash" in argv:
         i = argv.index("--expect-hash")
         if i + 1 >= len(argv):
-            print("usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--quick]", file=sys.stderr)
+            print("usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--strict]", file=sys.stderr)
             return 2
         expect = argv[i + 1]
         args = [a for a in args if a != expect]
-    if len(args) != 1 or any(a.startswith("--") and a not in ("--quick", "--expect-hash") for a in argv):
-        print("usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--quick]", file=sys.stderr)
+    if len(args) != 1 or any(a.startswith("--") and a not in ("--strict", "--expect-hash") for a in argv):
+        print("usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--strict]", file=sys.stderr)
         return 2
     try:
-        count, last_seq, last_hash, scope = verify(args[0], expect, quick)
+        count, last_seq, last_hash, scope = verify(args[0], expect, strict)
     except OSError as exc:
         print(f"Fichier illisible : {exc}", file=sys.stderr)
         return 2

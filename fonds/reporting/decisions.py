@@ -143,7 +143,7 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     found: dict[int, list] = {}
     actions = ", ".join(["%s"] * len(_STAGE_ACTIONS))
     rows = sql.select_in(
-        f"SELECT object_id, action, MAX(created_at) FROM {AuditEvent._meta.db_table} "
+        f"SELECT object_id, action, {sql.max_local_date('created_at')} FROM {AuditEvent._meta.db_table} "
         f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, action",
         [str(i) for i in ids], ["dossiers.dossier", *_STAGE_ACTIONS],
     )

@@ -84,6 +84,15 @@ def select_in(sql: str, ids: list, extra_params: list | None = None) -> list[tup
         return cursor.fetchall()
 
 
+def max_local_date(column: str) -> str:
+    """SQL for the latest value of a time-stamp column: PostgreSQL gives the local date directly
+    (no per-row time-zone conversion in Python); SQLite gives the UTC text (see ``local_date``)."""
+    if connection.vendor == "postgresql":
+        tz = settings.TIME_ZONE.replace("'", "")
+        return f"(MAX({column}) AT TIME ZONE '{tz}')::date"
+    return f"MAX({column})"
+
+
 @lru_cache(maxsize=65536)
 def _local_date_of_hour(day: str, hour: int) -> dt.date:
     moment = dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=_UTC)

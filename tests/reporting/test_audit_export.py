@@ -88,13 +88,14 @@ def test_tampered_payload_rejected_at_its_line(trail, tmp_path):
     assert f"ligne {target} :" in out
 
 
-def test_tampered_payload_rejected_in_quick_mode_too(trail, tmp_path):
+def test_strict_mode_accepts_the_export_and_rejects_tampering(trail, tmp_path):
     _, _, path = trail
+    assert run_verifier(path, "--strict")[0] == 0
     lines = lines_of(path)
     lines[2] = lines[2].replace(b'"step":1', b'"step":7')
-    bad = tmp_path / "quick.jsonl"
+    bad = tmp_path / "strict.jsonl"
     write_lines(bad, lines)
-    code, out = run_verifier(bad, "--quick")
+    code, out = run_verifier(bad, "--strict")
     assert code == 1 and "ligne 3 :" in out
 
 
@@ -197,6 +198,7 @@ def test_dossier_export_with_foreign_event_rejected(trail, tmp_path):
     write_lines(bad, lines)
     code, out = run_verifier(bad)
     assert code == 1 and "ne concerne pas le dossier" in out
+    assert "ne concerne pas le dossier" in run_verifier(bad, "--strict")[1]
 
 
 def test_export_records_an_audit_event_with_sha256_of_file(trail):
