@@ -237,3 +237,49 @@ def session_events(session: Session, rows: list[AgendaRow], limit: int = 300):
     if readable:
         condition |= Q(object_type="comite.agendaitem", object_id__in=readable)
     return list(AuditEvent.objects.filter(condition).order_by("seq").only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[:limit])
+
+
+# ---- envelopes and waiting lists ---------------------------------------------------------------
+
+@dataclass
+class WaitingRow:
+    dossier: Dossier
+    amount: object  # Decimal | None: the amount the committee decided (else the proposal)
+    proposal: object  # PromotionProposal | None (open)
+
+
+@dataclass
+class EnvelopeView:
+    campaign: object
+    committed: object
+    left: object
+    waiting: list[WaitingRow]
+
+
+def envelopes(limit: int = 10) -> list[EnvelopeView]:
+    """Per campaign that has committee sessions (newest first): envelope, committed, left and the
+    waiting list in ranking order with each dossier's amount and open promotion proposal.
+    Five queries per campaign, whatever the length of the list."""
+    from fonds.referentiel.models import Campaign
+
+    from . import envelope
+    from .models import PromotionProposal
+
+    campaigns = list(Campaign.objects.filter(committee_sessions__isnull=False).distinct().order_by("-year", "-pk")[:limit])
+    out = []
+    for campaign in campaigns:
+        queue = envelope.waiting_list(campaign)
+        ids = [d.pk for d in queue]
+        decided = {}
+        for dossier_id, amount in (
+            AgendaItem.objects.filter(dossier_id__in=ids, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False)
+            .order_by("decided_at", "pk").values_list("dossier_id", "decided_amount")
+        ):
+            decided[dossier_id] = amount  # the latest decision wins (ordered oldest first)
+        proposals = {p.dossier_id: p for p in PromotionProposal.objects.filter(dossier_id__in=ids, resolved_at__isnull=True)}
+        committed = envelope.committed(campaign)
+        out.append(EnvelopeView(
+            campaign=campaign, committed=committed, left=campaign.envelope - committed,
+            waiting=[WaitingRow(d, decided.get(d.pk, d.proposed_amount), proposals.get(d.pk)) for d in queue],
+        ))
+    return out

@@ -6,6 +6,7 @@ app_name = "comite"
 
 urlpatterns = [
     path("", views.session_list, name="sessions"),
+    path("enveloppes/", views.envelope_list, name="envelopes"),
     path("seances/nouvelle/", views.session_create, name="session-create"),
     path("seances/<int:pk>/", views.session_detail, name="session"),
     path("seances/<int:pk>/ordre-du-jour/", views.agenda, name="agenda"),

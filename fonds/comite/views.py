@@ -91,6 +91,13 @@ def session_list(request):
 
 
 @_area
+def envelope_list(request):
+    """Envelopes and waiting lists (liste complémentaire) in ranking order; an administrator
+    promotes through the dossier's own "promote" transition page."""
+    return render(request, "comite/envelopes.html", {"title": "Enveloppes et liste complémentaire", "nav": "comite", "envelopes": queries.envelopes(), "is_admin": request.is_admin})
+
+
+@_area
 @require_http_methods(["GET", "POST"])
 def session_create(request):
     if not request.is_admin:

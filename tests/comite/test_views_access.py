@@ -28,7 +28,7 @@ def test_pages_refused_with_403_to_porteur_instructor_and_finance(client, commit
     item = session.items.get()
     user = make_user(role, commune=item.dossier.commune if role == "porteur" else None)
     client.force_login(user)
-    for url in [*_pages(session, item), reverse("comite:session-create"), reverse("comite:agenda", args=[session.pk])]:
+    for url in [*_pages(session, item), reverse("comite:session-create"), reverse("comite:agenda", args=[session.pk]), reverse("comite:envelopes")]:
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Accès réservé au comité" in response.content.decode()

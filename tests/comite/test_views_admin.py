@@ -169,3 +169,35 @@ def test_session_following_an_adjourned_one_takes_its_agenda_and_needs_no_quorum
     assert list(second.items.values_list("dossier_id", flat=True)) == list(first.items.values_list("dossier_id", flat=True))
     html = client.get(reverse("comite:session", args=[second.pk])).content.decode()
     assert "sans condition de quorum" in html and reverse("comite:agenda", args=[second.pk]) not in html
+
+
+def test_envelope_page_lists_the_waiting_list_in_ranking_order_with_amounts(client, committee, django_assert_max_num_queries):
+    from decimal import Decimal
+
+    from fonds.comite import services
+
+    from .conftest import vote_all
+
+    c = committee  # envelope 20,000 €
+    first = instructed_dossier(c.campaign, score=90, proposed="15000.00")
+    second = instructed_dossier(c.campaign, score=80, proposed="12000.00")
+    session = new_session(c)
+    services.build_agenda(session, by=c.admin)
+    services.send_convocation(session, by=c.admin)
+    services.open_sitting(session, by=c.chair)
+    services.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
+    for item in session.items.order_by("rank"):
+        services.open_vote(item, by=c.chair)
+        vote_all(item, c, {m: "pour" for m in c.members})
+        services.close_vote(item, by=c.chair)
+        services.decide(item, by=c.chair, outcome="approve")
+    second.refresh_from_db()
+    assert second.status == Status.WAITLISTED
+    client.force_login(c.admin)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("comite:envelopes"))
+    (env,) = response.context["envelopes"]
+    assert env.left == Decimal("5000.00") and [r.dossier.pk for r in env.waiting] == [second.pk]
+    assert env.waiting[0].amount == Decimal("12000.00")
+    html = response.content.decode()
+    assert second.reference in html and first.reference not in html and "En attente de crédits" in html
