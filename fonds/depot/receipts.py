@@ -73,27 +73,17 @@ def receipt_context(dossier, record: SubmissionRecord) -> dict:
     }
 
 
-_font_config = None
-
-
 def _fonts():
-    """One WeasyPrint font configuration per process, reused by every receipt: building it for
-    each document (WeasyPrint's default) costs about a third of the generation time
-    (see docs/benchmarks.md). The receipt uses system fonts only, no @font-face."""
-    global _font_config
-    if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
+    """The shared WeasyPrint font configuration (kept under this name for existing callers)."""
+    from fonds.documents.pdf import fonts
 
-        _font_config = FontConfiguration()
-    return _font_config
+    return fonts()
 
 
 def render_receipt_pdf(context: dict) -> bytes:
-    from weasyprint import HTML
+    from fonds.documents.pdf import write_pdf
 
-    html = render_to_string("pdf/receipt.html", context)
-    fonts = _fonts()
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=fonts)
+    return write_pdf(render_to_string("pdf/receipt.html", context))
 
 
 def ensure_receipt(dossier_id: int) -> GeneratedDocument:

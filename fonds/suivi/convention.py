@@ -78,11 +78,11 @@ def convention_context(dossier, *, at=None) -> dict:
 
 
 def render_convention_pdf(dossier, *, at=None) -> bytes:
-    from weasyprint import HTML
+    from fonds.documents.pdf import write_pdf
 
     with translation.override("fr"):
         html = render_to_string("pdf/convention.html", convention_context(dossier, at=at))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return write_pdf(html)
 
 
 def ensure_convention(dossier) -> GeneratedDocument:
