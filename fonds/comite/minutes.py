@@ -1,7 +1,9 @@
 """The minutes (procès-verbal) of a closed session: a WeasyPrint PDF stored once.
 
-``minutes_context(session)`` gathers attendance, proxies, recusals, per-dossier votes and
-outcomes, amounts and the envelope; ``store_minutes(session)`` renders ``pdf/comite_minutes.html``
+``minutes_context(session)`` gathers attendance, proxies, recusals, per-dossier quorum, vote
+counts (with the chair's casting vote) and outcomes, amounts and the envelope (nominative votes,
+proxies included, are in the audit trail, one event per vote: a 500-dossier session's minutes stay
+one paragraph per dossier, which keeps the closing within its time budget); ``store_minutes(session)`` renders ``pdf/comite_minutes.html``
 and stores a ``GeneratedDocument`` (kind ``minutes``, key ``minutes-session-<pk>``) inside the
 caller's transaction (``close_session``, which writes its SHA-256 in the audit event). A file
 written for a transaction that rolls back is deleted.
@@ -21,7 +23,7 @@ from django.utils import timezone, translation
 from fonds.documents.models import GeneratedDocument
 from fonds.eligibilite.rules import euros
 
-from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Vote
+from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
 
 KIND = GeneratedDocument.Kind.MINUTES
 
@@ -48,12 +50,6 @@ def minutes_context(session, *, at=None) -> dict:
     recusals = defaultdict(list)
     for c in ConflictDeclaration.objects.filter(item__session=session).order_by("item_id", "declared_at"):
         recusals[c.item_id].append({"name": names.get(c.member_id, str(c.member_id)), "reason": c.reason, "automatic": c.automatic})
-    votes = defaultdict(lambda: {"pour": [], "contre": [], "abstention": []})
-    for v in Vote.objects.filter(item__session=session).order_by("item_id", "id"):
-        text = names.get(v.elector_id, str(v.elector_id))
-        if v.cast_for_id:
-            text += f" (par procuration à {names.get(v.member_id, v.member_id)})"
-        votes[v.item_id][v.choice].append(text)
     outcome_labels = dict(AgendaItem.Outcome.choices)
     rows = []
     approved_total = Decimal("0.00")
@@ -67,7 +63,6 @@ def minutes_context(session, *, at=None) -> dict:
             "item": item,
             "dossier": item.dossier,
             "recused": recusals.get(item.pk, []),
-            "votes": votes.get(item.pk, {"pour": [], "contre": [], "abstention": []}),
             "tally": item.tally or {},
             "quorum": item.quorum or {},
             "outcome": outcome_labels.get(item.outcome, item.outcome),

@@ -75,15 +75,15 @@ def test_minutes_hash_is_in_the_close_audit_event(closed):
     assert payload["outcomes"] == {"approved": 1, "rejected": 1, "deferred": 1}
 
 
-def test_minutes_content_attendance_proxies_recusals_votes_outcomes_envelope(closed):
+def test_minutes_content_attendance_proxies_recusals_quorum_votes_outcomes_envelope(closed):
     c, session, (first, second, third), items = closed
     text = pdf_text(session.minutes)
     for expected in (
         "Procès-verbal", "Claire Présidente", "Emma Membre4", "Représenté", "David Membre3",  # attendance and proxy
         "Déport : Bruno Membre1 (Conseiller communautaire de l'intercommunalité)",
-        "(par procuration à David Membre3)", "voix prépondérante",
+        "vote 2 / 2 / 0 (voix prépondérante du président)", "quorum 3+1/4",  # the recused member does not count
         first.reference, second.reference, third.reference,
-        "Accordé", "Refusé", "Ajourné", "Budget irréaliste",
+        "ACCORDÉ 6 000 €", "REFUSÉ", "AJOURNÉ", "Budget irréaliste",
         "6 000 €", "20 000 €", "14 000 €",  # approved amount, envelope, left
     ):
         assert expected in text, expected
