@@ -282,8 +282,9 @@ FJJ_MAX_REQUEST_MB = int(os.environ.get("FJJ_MAX_REQUEST_MB", "60"))  # larger b
 FJJ_HEARTBEAT_MAX_AGE = int(os.environ.get("FJJ_HEARTBEAT_MAX_AGE", "180"))
 
 if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # FJJ_SECURE_COOKIES=0 only for a load test over plain HTTP on localhost (bench/bench_load.py)
+    SESSION_COOKIE_SECURE = env_bool("FJJ_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("FJJ_SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("FJJ_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("FJJ_HSTS_SECONDS", "31536000"))
