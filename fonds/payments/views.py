@@ -614,6 +614,10 @@ def porteur_bank(request, pk=None):
         "certified": certified, "errors": _errors_summary(form) if form.is_bound else [],
         "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
         "blocked": PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.TO_CERTIFY).count() if bank is not None and not certified else 0,
+        "returned": [
+            {"order": o, "reason": services.RETURN_REASONS.get(o.return_code, o.return_code)}
+            for o in PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.RETURNED).select_related("dossier").order_by("-returned_at")[:20]
+        ],
     }, status=status)
 
 

@@ -197,3 +197,14 @@ def test_my_dossiers_payment_section_costs_the_same_queries_for_one_or_many_doss
         Dossier.objects.filter(pk=extra.pk).update(status=status)
     with django_assert_max_num_queries(len(few.captured_queries) + 1):  # + the recovery look-up (a dossier is recovery_pending)
         assert client.get(reverse("depot:my-dossiers")).status_code == 200
+
+
+def test_porteur_is_told_a_transfer_was_returned_with_the_bank_reason(client, cast, dossier):
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    pay.mark_batch_sent(batch, by=cast.finance)
+    pay.record_return(batch, order, by=cast.finance, reason_code="AC04")
+    client.force_login(cast.porteur)
+    page = _html(client.get(_bank_url(dossier)))
+    assert "Un virement a été rejeté par la banque" in page and "Compte clôturé" in page and dossier.reference in page
