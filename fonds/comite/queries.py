@@ -174,6 +174,11 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
     return rows
 
 
+def item_quorum(item: AgendaItem, presence: dict, proxies: list[Proxy]) -> QuorumResult:
+    """``services.item_quorum`` from the attendance and proxies the page already read."""
+    return services._quorum_for(item.session, services.recused_member_ids(item), presence, {p.giver_id: p.holder_id for p in proxies})
+
+
 def _stored_tally(data: dict) -> TallyResult:
     return TallyResult(
         pour=int(data.get("pour", 0)), contre=int(data.get("contre", 0)), abstention=int(data.get("abstention", 0)),

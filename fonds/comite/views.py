@@ -275,7 +275,7 @@ def _read(request, session, item_pk):
     return item, None
 
 
-def _vote_forms(request, session, item, presence, proxies, data=None):
+def _vote_forms(request, session, item, presence, proxies, votes, data=None):
     """The vote forms this user may fill now: their own (prefix ``moi``), and one per member whose
     proxy they hold and who is absent (prefix ``p<id>``). ``data`` (a refused POST) is bound to
     the form it came from, so that nothing typed is lost."""
@@ -285,7 +285,7 @@ def _vote_forms(request, session, item, presence, proxies, data=None):
     if presence.get(user.pk) != Attendance.Presence.PRESENT:
         return []
     posted = data.get("prefixe") if data is not None else None
-    current = {v.elector_id: v.choice for v in item.votes.all()}
+    current = {v.elector_id: v.choice for v in votes}
     forms = [VoteForm(data if posted == "moi" else None, label="Votre vote", initial={"choice": current.get(user.pk)}, prefix="moi")]
     recused = services.recused_member_ids(item)
     for p in proxies:
@@ -309,9 +309,9 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
         "title": f"{item.dossier.reference} — comité", "nav": "comite", "session": session, "item": item, "dossier": item.dossier,
         "summary": queries.item_summary(item), "is_member": services.is_member(session, user), "is_chair": chair,
         "my_presence": presence.get(user.pk), "votes": votes, "my_votes": [v for v in votes if v.member_id == user.pk],
-        "tally": queries.item_tally(item), "quorum": services.item_quorum(item),
+        "tally": queries.item_tally(item), "quorum": queries.item_quorum(item, presence, proxies),
         "conflicts": list(item.conflicts.select_related("member")),
-        "vote_forms": _vote_forms(request, session, item, presence, proxies, vote_data),
+        "vote_forms": _vote_forms(request, session, item, presence, proxies, votes, vote_data),
         "can_declare": services.is_member(session, user) and item.vote_state == AgendaItem.VoteState.PENDING and session.status in (S.PLANNED, S.CONVENED, S.SITTING),
         "chair_can_open": chair and session.status == S.SITTING and item.vote_state == AgendaItem.VoteState.PENDING and not item.outcome,
         "chair_can_close": chair and item.vote_state == AgendaItem.VoteState.OPEN,

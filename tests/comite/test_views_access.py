@@ -120,3 +120,20 @@ def test_session_and_sitting_pages_query_count_does_not_grow_with_the_agenda(cli
     with django_assert_max_num_queries(22):
         response = client.get(reverse("comite:sitting", args=[big.pk]))
     assert len(response.context["rows"]) == 12 and all(r.quorum.reached for r in response.context["rows"])
+
+
+def test_deliberation_page_query_count_does_not_grow_with_votes(client, committee, django_assert_max_num_queries):
+    c = committee
+    session = sitting(c, 2)
+    item = session.items.order_by("rank").first()
+    services.open_vote(item, by=c.chair)
+    client.force_login(c.chair)
+    url = reverse("comite:item", args=[session.pk, item.pk])
+    with django_assert_max_num_queries(30):
+        assert client.get(url).status_code == 200
+    for member in c.members:
+        services.cast_vote(item, by=member, choice="pour")
+    services.close_vote(item, by=c.chair)
+    with django_assert_max_num_queries(30):
+        response = client.get(url)
+    assert len(response.context["votes"]) == len(c.members)

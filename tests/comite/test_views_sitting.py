@@ -87,6 +87,9 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
     rows = {r.item.pk: r for r in client.get(reverse("comite:sitting", args=[session.pk])).context["rows"]}
     assert rows[first.pk].quorum.reached and rows[first.pk].quorum.counted == 3
     assert not rows[second.pk].quorum.reached and rows[second.pk].quorum.eligible == 3 and rows[second.pk].quorum.counted == 1
+    for item in (first, second):  # the pages' quorum is the services' own
+        assert rows[item.pk].quorum == services.item_quorum(item)
+        assert client.get(reverse("comite:item", args=[session.pk, item.pk])).context["quorum"] == services.item_quorum(item)
     response = client.post(reverse("comite:open-vote", args=[session.pk, second.pk]), {"amount": "", "motivation": ""})
     assert response.status_code == 400 and "Quorum non atteint" in response.content.decode()
     second.refresh_from_db()
