@@ -222,12 +222,24 @@ def run_case(name: str, out: str, env: dict | None = None) -> dict:
 def verify_file(path: str, strict: bool) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    cmd = [sys.executable, str(ROOT / "scripts" / "verify_audit_export.py"), path] + (["--strict"] if strict else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    script = str(ROOT / "scripts" / "verify_audit_export.py")
+    argv = [script, path] + (["--strict"] if strict else [])
+    # the verifier's own peak RSS (RUSAGE_CHILDREN would report the largest child so far)
+    wrapper = (
+        "import resource, runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "code = 0\n"
+        "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mb": round(after.ru_maxrss / 1024, 1), "exit": proc.returncode, "output": proc.stdout.strip()[:160]}
+    rss = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("RSS ")), 0)
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mb": round(rss / 1024, 1), "exit": proc.returncode, "output": proc.stdout.strip()[:160]}
 
 
 def load() -> str:
