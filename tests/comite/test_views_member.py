@@ -177,3 +177,16 @@ def test_member_revokes_the_proxy_they_gave(client, committee):
     assert "Retirer ma procuration" in page
     assert client.post(reverse("comite:proxy-revoke", args=[session.pk])).status_code == 302
     assert not Proxy.objects.filter(session=session).exists()
+
+
+def test_vote_without_csrf_token_is_refused(committee):
+    from django.test import Client
+
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.open_vote(item, by=c.chair)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(c.others[0])
+    response = client.post(reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"})
+    assert response.status_code == 403 and not Vote.objects.exists()
