@@ -524,8 +524,11 @@ def report_accept(request, pk):
     allowed = dossier.status == Status.REPORT_SUBMITTED and settlement is None
     balance = services.dossier_balance(dossier, report) if settlement is None else None
     form = ConfirmForm(_posted(request), label="J'ai vérifié le rapport final et le calcul du solde : je valide le rapport")
-    status = 200 if allowed else 409
-    if request.method == "POST" and allowed:
+    status = 200
+    if request.method == "POST" and not allowed:
+        form.add_error(None, "Ce rapport final ne peut pas être validé : " + ("il est déjà validé." if settlement else f"le dossier est « {dossier.get_status_display()} »."))
+        status = 409
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 settlement = services.accept_final_report(dossier, request.user)

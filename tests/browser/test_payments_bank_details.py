@@ -84,3 +84,75 @@ def test_mayor_gives_the_iban_then_finance_certifies_it_against_the_rib(live_ser
     print(axe.report())
     assert not axe.broken, axe.report()
     assert not axe.blocking, axe.report()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mayor_answers_a_recovery_then_finance_decides(live_server, page, axe):
+    from types import SimpleNamespace
+
+    from tests.payments.conftest import certified_bank, pay_through_batch, report_submitted, signed
+
+    base = live_server.url
+    commune = make_commune(population=950, name="Saint-Exemple-sur-Loire")
+    cast = SimpleNamespace(commune=commune, porteur=make_user("porteur", commune=commune, email="maire.reversement@demo.fjj.fr"), finance=make_user("finance", email="finance.reversement@demo.fjj.fr"))
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier))
+    dossier.refresh_from_db()
+    report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
+
+    # finance accepts the final report: the balance is negative, a recovery order is issued
+    _sign_in(page, base, cast.finance)
+    page.goto(base + reverse("payments:reports"))
+    axe.check("rapports finals")
+    page.get_by_role("link", name=dossier.reference).click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("Trop-perçu à reverser par la commune").is_visible()
+    axe.check("validation du rapport final")
+    page.get_by_label(re.compile("J'ai vérifié le rapport final")).check(force=True)
+    page.get_by_role("button", name="Valider le rapport final").click()
+    page.wait_for_load_state("load")
+    order = PaymentOrder.objects.get(dossier=dossier, kind="recovery")
+    assert order.state == "contradictory"
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    page.wait_for_load_state("load")
+
+    # the mayor answers from "Mes dossiers"
+    _sign_in(page, base, cast.porteur)
+    page.wait_for_url(re.compile(r"/depot/$"))
+    page.get_by_role("link", name=re.compile("Répondre à la demande de reversement")).click()
+    page.wait_for_load_state("load")
+    axe.check("demande de reversement")
+    page.fill("[name=text]", "Deux jeunes malades ont renoncé la veille du départ ; les billets n'étaient pas remboursables.")
+    page.get_by_role("button", name="Envoyer mes observations").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#resume-erreurs").is_visible()  # the confirmation box was not ticked
+    assert "malades" in page.input_value("[name=text]")
+    axe.check("demande de reversement (erreur)")
+    page.get_by_label(re.compile("J'envoie ces observations")).check(force=True)
+    page.get_by_role("button", name="Envoyer mes observations").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text(re.compile("Vous avez répondu le")).is_visible()
+    axe.check("demande de reversement (répondue)")
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    page.wait_for_load_state("load")
+
+    # finance reads the answer and cancels the recovery (the mayor's observations are well founded)
+    _sign_in(page, base, cast.finance)
+    page.goto(base + reverse("payments:order", args=[order.pk]))
+    assert page.get_by_text(re.compile("billets n'étaient pas remboursables")).is_visible()
+    axe.check("ordre de reversement")
+    page.get_by_role("link", name="Annuler").first.click()
+    page.wait_for_load_state("load")
+    axe.check("annulation du reversement")
+    page.fill("[name=motivation]", "Les observations du maire sont fondées.")
+    page.get_by_label(re.compile("Je confirme l'annulation définitive")).check(force=True)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    order.refresh_from_db()
+    dossier.refresh_from_db()
+    assert order.state == "cancelled" and dossier.status == "closed"
+
+    print(axe.report())
+    assert not axe.broken, axe.report()
+    assert not axe.blocking, axe.report()

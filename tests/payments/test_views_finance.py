@@ -373,7 +373,10 @@ def test_accept_final_report_shows_the_balance_breakdown_then_creates_the_balanc
     assert settlement.balance == balance.balance and settlement.accepted_by == cast.finance
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
     assert order.amount == balance.balance and order.state == O.READY
-    assert client.post(url, {"confirm": "on"}).status_code == 409  # once only
+    after = client.get(url)
+    assert after.status_code == 200 and "Rapport validé" in _html(after)
+    again = client.post(url, {"confirm": "on"})  # once only
+    assert again.status_code == 409 and "déjà validé" in _html(again)
     assert PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).count() == 1
 
 
