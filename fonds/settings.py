@@ -164,7 +164,7 @@ MEDIA_ROOT = Path(os.environ.get("FJJ_MEDIA_ROOT", VAR_DIR / "media"))  # never 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "fonds.ops.storage.StaticStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -244,6 +244,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # two models have a `state` choice field: name their enums (spectacular --fail-on-warn)
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentOrderStateEnum": "fonds.payments.models.OrderState",
+        "BatchStateEnum": "fonds.payments.models.BatchState",
+    },
 }
 
 # --- The fund ------------------------------------------------------------------------------

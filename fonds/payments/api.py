@@ -23,6 +23,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 from fonds.api.permissions import ReadOnlyForAuditors
@@ -168,9 +170,22 @@ class _Base(APIView):
     permission_classes = [IsAuthenticated, ReadOnlyForAuditors]
 
 
+#: documented refusals (``fonds/api/errors.py`` shape: ``{"detail", "code"}``)
+_REFUSALS = {
+    400: OpenApiResponse(description="Données refusées (message en français, codes des règles)."),
+    403: OpenApiResponse(description="Rôle non autorisé (les auditeurs ne modifient rien)."),
+    404: OpenApiResponse(description="Introuvable ou non visible pour cet utilisateur."),
+    409: OpenApiResponse(description="État incompatible avec l'action."),
+}
+_READ_REFUSALS = {404: _REFUSALS[404]}
+_ORDER_ACTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=["answer", "make-final", "received", "write-off", "cancel", "reissue"], description="Action sur l'ordre.")
+_BATCH_ACTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=["sent", "execution", "returns", "cancel"], description="Action sur le lot.")
+
+
 # ---- views --------------------------------------------------------------------------------------
 
 class BankDetailsView(_Base):
+    @extend_schema(operation_id="payments_bank_details_retrieve", responses={200: BankDetailsSerializer, **_READ_REFUSALS})
     def get(self, request, commune):
         _commune_allowed(request.user, commune)
         bank = services.bank_details_for(commune)
@@ -178,6 +193,7 @@ class BankDetailsView(_Base):
             raise NotFound("Aucune coordonnée bancaire enregistrée pour cette commune.")
         return Response(BankDetailsSerializer(bank).data)
 
+    @extend_schema(operation_id="payments_bank_details_update", request=BankDetailsWrite, responses={200: BankDetailsSerializer, **_REFUSALS})
     def put(self, request, commune):
         _commune_allowed(request.user, commune)
         data = _body(BankDetailsWrite, request)
@@ -186,6 +202,7 @@ class BankDetailsView(_Base):
 
 
 class CertifyBankDetailsView(_Base):
+    @extend_schema(operation_id="payments_bank_details_certify", request=EmptyBody, responses={200: BankDetailsSerializer, **_REFUSALS})
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
         _body(EmptyBody, request)
@@ -193,6 +210,15 @@ class CertifyBankDetailsView(_Base):
 
 
 class OrderListView(_Base):
+    @extend_schema(
+        operation_id="payments_orders_list",
+        parameters=[
+            OpenApiParameter("state", str, description="État de l'ordre."),
+            OpenApiParameter("kind", str, description="Nature de l'ordre."),
+            OpenApiParameter("dossier", int, description="Identifiant du dossier."),
+        ],
+        responses={200: OrderSerializer(many=True), 400: _REFUSALS[400]},
+    )
     def get(self, request):
         qs = visible_orders(request.user).order_by("-created_at", "-id")
         for name in ("state", "kind"):
@@ -207,6 +233,7 @@ class OrderListView(_Base):
 
 
 class OrderView(_Base):
+    @extend_schema(operation_id="payments_orders_retrieve", responses={200: OrderSerializer, **_READ_REFUSALS})
     def get(self, request, pk):
         return Response(OrderSerializer(_order(request.user, pk)).data)
 
@@ -222,6 +249,8 @@ ORDER_ACTIONS = {
 
 
 class OrderActionView(_Base):
+    @extend_schema(operation_id="payments_orders_action", parameters=[_ORDER_ACTION], request=MotivationBody, responses={200: OrderSerializer, **_REFUSALS},
+                   description="Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, `received` / `reissue` {}.")
     def post(self, request, pk, name):
         if name not in ORDER_ACTIONS:
             raise NotFound("Action inconnue.")
@@ -233,6 +262,7 @@ class OrderActionView(_Base):
 
 
 class AcceptFinalReportView(_Base):
+    @extend_schema(operation_id="payments_final_report_accept", request=EmptyBody, responses={201: SettlementSerializer, **_REFUSALS})
     def post(self, request, dossier):
         try:
             found = get_visible_or_404(request.user, dossier)
@@ -243,11 +273,13 @@ class AcceptFinalReportView(_Base):
 
 
 class BatchListView(_Base):
+    @extend_schema(operation_id="payments_batches_list", responses={200: BatchListSerializer(many=True)})
     def get(self, request):
         if not sees_all_dossiers(request.user):
             return Response([])
         return Response(BatchListSerializer(Batch.objects.order_by("-created_at", "-id")[:200], many=True).data)
 
+    @extend_schema(operation_id="payments_batches_create", request=BuildBody, responses={201: BatchSerializer, **_REFUSALS})
     def post(self, request):
         data = _body(BuildBody, request)
         result = services.build_batch(by=request.user, order_ids=data.get("order_ids"), filters=data.get("filters"), execution_date=data.get("execution_date"))
@@ -257,11 +289,13 @@ class BatchListView(_Base):
 
 
 class BatchView(_Base):
+    @extend_schema(operation_id="payments_batches_retrieve", responses={200: BatchSerializer, **_READ_REFUSALS})
     def get(self, request, pk):
         return Response(BatchSerializer(_batch(request.user, pk)).data)
 
 
 class BatchFileView(_Base):
+    @extend_schema(operation_id="payments_batches_file", responses={(200, "application/xml"): OpenApiTypes.BINARY, **_READ_REFUSALS})
     def get(self, request, pk):
         batch = _batch(request.user, pk)
         if Role.FINANCE not in roles_of(request.user) and Role.AUDITEUR not in roles_of(request.user):
@@ -281,6 +315,8 @@ BATCH_ACTIONS = {
 
 
 class BatchActionView(_Base):
+    @extend_schema(operation_id="payments_batches_action", parameters=[_BATCH_ACTION], request=ReturnBody, responses={200: BatchSerializer, **_REFUSALS},
+                   description="Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}.")
     def post(self, request, pk, name):
         if name not in BATCH_ACTIONS:
             raise NotFound("Action inconnue.")
