@@ -169,7 +169,8 @@ def post_migrate(sender, using="default", **kwargs):
     connection = connections[using]
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
-    if "dossiers_dossier" in tables and "referentiel_commune" in tables:
-        columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(), "dossiers_dossier")}
-        if set(COPY_FIELDS) <= columns:
-            ensure(connection)
+        if "dossiers_dossier" not in tables or "referentiel_commune" not in tables:
+            return
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, "dossiers_dossier")}
+    if set(COPY_FIELDS) <= columns:
+        ensure(connection)
