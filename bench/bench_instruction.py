@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
+os.environ.setdefault("FJJ_REQUIRE_2FA", "0")  # force_login has no second factor (list and counters: see bench_instruction_list.py)
 
 
 def machine() -> str:
