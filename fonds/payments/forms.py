@@ -182,9 +182,10 @@ class BankDetailsForm(DsfrBaseForm):
         required=False,
     )
 
-    def __init__(self, *args, ribs=(), certified: bool = False, **kwargs):
+    def __init__(self, *args, ribs=(), certified: bool = False, current: tuple | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.certified = certified
+        self.current = current  # (iban, bic, holder, rib id) as recorded: saving them again changes nothing
         self.fields["rib_document"].choices = [
             (doc.pk, f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le {doc.uploaded_at:%d/%m/%Y}") for doc in ribs
         ]
@@ -201,7 +202,8 @@ class BankDetailsForm(DsfrBaseForm):
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     self.add_error(name if name in self.fields else None, messages)
-        if self.certified and not self.errors and not data.get("confirm_change"):
+        unchanged = self.current is not None and (data.get("iban"), data.get("bic"), data.get("holder"), data.get("rib_document") or self.current[3]) == self.current
+        if self.certified and not self.errors and not unchanged and not data.get("confirm_change"):
             self.add_error("confirm_change", "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements jusqu'à la nouvelle vérification.")
         return data
 

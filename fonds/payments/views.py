@@ -590,7 +590,8 @@ def porteur_bank(request, pk=None):
         initial = {"iban": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)), "bic": bank.bic, "holder": bank.holder, "rib_document": bank.rib_document_id}
     elif ribs:
         initial = {"rib_document": next((d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
-    form = BankDetailsForm(_posted(request), initial=initial, ribs=ribs, certified=certified)
+    current = (bank.iban, bank.bic, bank.holder, bank.rib_document_id) if bank is not None else None
+    form = BankDetailsForm(_posted(request), initial=initial, ribs=ribs, certified=certified, current=current)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -87,7 +87,7 @@ def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_u
 def test_saving_the_same_details_again_changes_nothing(client, cast, dossier):
     certified_bank(cast, dossier=dossier)
     client.force_login(cast.porteur)
-    response = client.post(_bank_url(dossier), _form(dossier, holder=BankDetails.objects.get().holder, confirm_change="on"), follow=True)
+    response = client.post(_bank_url(dossier), _form(dossier, holder=BankDetails.objects.get().holder), follow=True)  # no confirmation needed
     assert "rien n'a changé" in _html(response)
     assert BankDetails.objects.get().is_certified
 
