@@ -24,4 +24,6 @@ def conflict_guard_many(dossiers, by, datas) -> dict:
 def install() -> None:
     from fonds.instruction import hooks
 
-    dossier_services.batch_version(hooks._conflict_guard)(conflict_guard_many)
+    guard = getattr(hooks, "_conflict_guard", None)
+    if guard is not None:  # otherwise perform_many calls the guard once per dossier (still correct)
+        dossier_services.batch_version(guard)(conflict_guard_many)

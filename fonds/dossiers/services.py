@@ -9,6 +9,11 @@
 
 A refused transition changes nothing, writes no audit event and raises `TransitionRefused` with
 a French message; the API maps its ``kind`` to 409 (status), 403 (role), 400 (condition).
+
+``perform_many(ids, "start_instruction", by=user)`` is the same path for a chunk of dossiers (bulk
+actions): one transaction, the same steps shared with ``perform`` (checks, preparers — or their
+batch versions, see `batch_version` —, transition, after-hooks, audit payload, signal), written
+with a few multi-row statements; it returns the refused dossiers with their reasons.
 """
 from __future__ import annotations
 
