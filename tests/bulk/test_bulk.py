@@ -165,3 +165,20 @@ def test_permissions_auditor_reads_jobs_but_cannot_create(client, world):
     assert client.get(reverse("instruction:bulk-job", args=[job.pk])).status_code == 200
     assert client.get(reverse("instruction:bulk-job-status", args=[job.pk])).status_code == 200
     assert client.get(reverse("instruction:bulk-jobs")).status_code == 200
+
+
+def test_a_batch_failing_as_a_whole_is_retried_dossier_by_dossier(world, monkeypatch):
+    from fonds.dossiers import services as dossier_services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lot en échec")
+
+    monkeypatch.setattr(dossier_services, "perform_many", broken)
+    ids = [d.pk for d in world["submitted"]] + [world["draft"].pk]
+    job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
+    services.run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.done, job.succeeded, job.failed) == (5, 4, 1)
+    assert BulkFailure.objects.get(job=job).dossier_id == world["draft"].pk
+    assert Dossier.objects.filter(status=Status.IN_INSTRUCTION).count() == 4
+    assert verify().ok
