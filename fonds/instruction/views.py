@@ -83,10 +83,10 @@ class Page:
       what the table displays (``load``, e.g. ``select_related``), in the same order;
     * the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``, ``cap`` = ``COUNT_CAP``),
       skipped on the last page (it is known) and beyond the cap (there are "more than" the end
-      of this page, since a next row was fetched).
+      of this page, since a next row was fetched), or given by the caller (``count``).
     """
 
-    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE, load=None):
+    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE, load=None, count=None):
         try:
             size = int(params.get("taille") or default_size)
         except ValueError:
@@ -105,7 +105,9 @@ class Page:
         self.start = offset + 1 if self.rows else 0
         self.end = offset + len(self.rows)
         cap = max(COUNT_CAP, offset + self.size)
-        if self.has_next and offset + self.size >= COUNT_CAP:
+        if count is not None:  # already known (the queues' counters): exact, no query
+            cap, counted = max(cap, count), count
+        elif self.has_next and offset + self.size >= COUNT_CAP:
             counted = cap + 1  # a deep page with a next one: "more than" this page's end, no count query
         elif self.has_next or (not rows and offset):
             counted = qs.order_by().values("pk")[: cap + 1].count()
@@ -267,7 +269,7 @@ def queues(request):
     counts = queue_counts(request.user)
     qs = visible_dossiers(request.user).filter(queue_filters(request.user)[key])
     order = {"attente-porteur": ["corrections_due", "pk"], "instruits": ["-assessment__score_total", "pk"]}.get(key, ["submitted_at", "pk"])
-    page = Page(qs.order_by(*order), request.GET, default_size=25, load=_list_rows)
+    page = Page(qs.order_by(*order), request.GET, default_size=25, load=_list_rows, count=counts[key.replace("-", "_")])
     querystring = _querystring(request.GET)
     tabs = [{"key": k, "label": label, "help": help_, "count": counts[k.replace("-", "_")], "current": k == key} for k, (label, help_) in QUEUES.items()]
     return render(request, "instruction/queues.html", {

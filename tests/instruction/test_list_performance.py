@@ -213,3 +213,18 @@ def test_list_campaign_filter_reads_the_campaigns_once_and_refuses_an_unknown_on
     assert f'<option value="{campaign.pk}" selected>' in response.content.decode()
     response = client.get(reverse("instruction:list"), {"campaign": "999999"})
     assert response.status_code == 400 and response.context["page"].count == 0
+
+
+def test_queue_page_takes_its_count_from_the_counters(client, spread, django_assert_max_num_queries):
+    from fonds.instruction.views import queue_counts
+
+    campaign = Dossier.objects.first().campaign
+    for _ in range(6):
+        make_dossier(campaign=campaign, complete=False)
+    Dossier.objects.update(status="submitted")  # 30 dossiers: a page of 25 and a next one
+    client.force_login(spread)
+    with django_assert_max_num_queries(9) as captured:
+        response = client.get(reverse("instruction:queues"), {"file": "a-prendre", "taille": "25"})
+    page = response.context["page"]
+    assert page.count == queue_counts(spread)["a_prendre"] == 30 and len(page.rows) == 25 and page.has_next and not page.capped
+    assert not any("COUNT(*) FROM (SELECT" in q["sql"] and "LIMIT" in q["sql"] for q in captured.captured_queries)  # no capped count
