@@ -224,14 +224,15 @@ def verify_file(path: str, strict: bool) -> dict:
     t0 = time.perf_counter()
     script = str(ROOT / "scripts" / "verify_audit_export.py")
     argv = [script, path] + (["--strict"] if strict else [])
-    # the verifier's own peak RSS (RUSAGE_CHILDREN would report the largest child so far)
+    # the verifier's own peak RSS: VmHWM (ru_maxrss survives execve and would count the forked parent)
     wrapper = (
         "import resource, runpy, sys\n"
         f"sys.argv = {argv!r}\n"
         "code = 0\n"
         "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\n"
         "except SystemExit as exc:\n    code = exc.code\n"
-        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+        "print('RSS', hwm, file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=1800)
