@@ -109,21 +109,22 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["commune", "campaign"]),
             # the instructors' list (fonds/instruction/filters.py): a page of pks is read from an
-            # index alone — sort key, then pk (the total order), and the status (the usual
-            # filter) in front or behind. The first five were raw SQL of instruction 0002 (lost on
-            # SQLite when a migration rebuilds the table), adopted here by dossiers 0003.
-            models.Index(fields=["submitted_at", "id"], name="dossier_list_submitted"),
+            # index alone — sort key, then pk (the total order), and the usual filters (status,
+            # campaign) in front or behind. The first five were raw SQL of instruction 0002 (lost
+            # on SQLite when a migration rebuilds the table), adopted here by dossiers 0003;
+            # campaign added behind the sort keys by 0006 (PostgreSQL then scans them in order).
+            models.Index(fields=["submitted_at", "id", "status", "campaign"], name="dossier_list_submitted"),
             models.Index(fields=["status", "submitted_at", "id"], name="dossier_list_status_submitted"),
-            models.Index(fields=["requested_amount", "id"], name="dossier_list_amount"),
+            models.Index(fields=["requested_amount", "id", "status", "campaign"], name="dossier_list_amount"),
             models.Index(fields=["status", "requested_amount", "id"], name="dossier_list_status_amount"),
             models.Index(fields=["corrections_due", "id"], name="dossier_list_corrections_due"),
             models.Index(fields=["status", "corrections_due", "id"], name="dossier_list_status_deadline"),
             models.Index(fields=["instructor", "status"], name="dossier_list_instructor"),
-            models.Index(fields=["commune_name", "id", "status"], name="dossier_list_commune"),
+            models.Index(fields=["commune_name", "id", "status", "campaign"], name="dossier_list_commune"),
             models.Index(fields=["status", "commune_name", "id"], name="dossier_list_status_commune"),
-            models.Index(fields=["commune_population", "id", "status"], name="dossier_list_population"),
+            models.Index(fields=["commune_population", "id", "status", "campaign"], name="dossier_list_population"),
             models.Index(fields=["status", "commune_population", "id"], name="dossier_list_status_population"),
-            models.Index(fields=["created_at", "id", "status"], name="dossier_list_created"),
+            models.Index(fields=["created_at", "id", "status", "campaign"], name="dossier_list_created"),
             models.Index(fields=["status", "created_at", "id"], name="dossier_list_status_created"),
             models.Index(fields=["status", "reference"], name="dossier_list_status_reference"),
         ]
