@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "fonds.ops.staticfiles.FjjStaticFilesConfig",  # django.contrib.staticfiles, skipping what is never served
     "dsfr",  # before django.forms: its widget templates take precedence
     "django.forms",
     "widget_tweaks",
