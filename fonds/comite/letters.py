@@ -75,13 +75,11 @@ def letter_context(item, *, at=None) -> dict:
 
 
 def render_letter_pdf(item, *, at=None) -> bytes:
-    from weasyprint import HTML
+    from fonds.documents.pdf import write_pdf
 
     with translation.override("fr"):
         html = render_to_string("pdf/decision_letter.html", letter_context(item, at=at))
-    from fonds.depot.receipts import _fonts  # one font configuration per process (see docs/benchmarks.md)
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
+    return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts
 
 
 def _load(item_or_pk) -> AgendaItem:

@@ -92,13 +92,11 @@ def minutes_context(session, *, at=None) -> dict:
 
 
 def render_minutes_pdf(session, *, at=None) -> bytes:
-    from weasyprint import HTML
+    from fonds.documents.pdf import write_pdf
 
     with translation.override("fr"):
         html = render_to_string("pdf/comite_minutes.html", minutes_context(session, at=at))
-    from fonds.depot.receipts import _fonts  # one font configuration per process (see docs/benchmarks.md)
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
+    return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts
 
 
 def store_minutes(session, *, at=None) -> tuple[GeneratedDocument, bool]:

@@ -49,9 +49,7 @@ def history_context(dossier) -> dict:
 
 
 def render_history_pdf(dossier) -> bytes:
-    from weasyprint import HTML
-
-    from fonds.depot.receipts import _fonts
+    from fonds.documents.pdf import write_pdf
 
     html = render_to_string("pdf/history.html", history_context(dossier))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
+    return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts
