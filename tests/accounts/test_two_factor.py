@@ -84,3 +84,14 @@ def test_session_api_call_of_an_unverified_agent_is_refused(client):
     client.force_login(user)
     response = client.get("/api/v1/dossiers/")
     assert response.status_code == 403 and response.json()["code"] == "two_factor_required"
+
+
+def test_reset_two_factor_command_removes_the_device_and_is_audited():
+    from django.core.management import call_command
+
+    user = make_user("instructeur")
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    call_command("reset_two_factor", user.email, "--motif", "Téléphone perdu, ticket 42")
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    event = AuditEvent.objects.get(action="two_factor_reset")
+    assert event.data["payload"]["motivation"] == "Téléphone perdu, ticket 42" and event.data["payload"]["devices_removed"] == 1
