@@ -7,7 +7,7 @@ from django.utils import timezone
 from fonds.audit import chain as audit
 
 from .models import EligibilityRun, Verdict
-from .rules import evaluate_all
+from .rules import chunk_context, evaluate_all
 
 
 def _preview_failures(verdicts, blocking_only: bool = False):
@@ -51,7 +51,8 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
 def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and
     ``eligibility_checked`` audit events, with the data the rules read prefetched once (jumelage
-    and partner, documents, budget lines), the runs and verdicts written with ``bulk_create`` and
+    and partner, documents, budget lines; E7's other live dossiers and E8's overdue reports in
+    one query each: ``rules.chunk_context``), the runs and verdicts written with ``bulk_create`` and
     the events appended with one ``append_many``.
     The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside a transaction (the caller's).
     Returns ``{dossier pk: run}``."""
@@ -64,11 +65,12 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
     prefetch_related_objects(dossiers, "jumelage__partner", "documents", "budget_lines")
+    context = chunk_context(dossiers, at=at)
     ran_by = by if getattr(by, "is_authenticated", False) else None
     runs, verdicts, outcomes_of = [], [], {}
     for dossier in dossiers:
         ruleset = dossier.campaign.rules
-        outcomes_of[dossier.pk] = (ruleset, evaluate_all(dossier, ruleset, at=at))
+        outcomes_of[dossier.pk] = (ruleset, evaluate_all(dossier, ruleset, at=at, context=context))
         runs.append(EligibilityRun(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by))
     from fonds.bulk.sql import insert_rows
 

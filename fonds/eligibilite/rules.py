@@ -1,6 +1,6 @@
 """The eligibility rules E1–E9 of the règlement, as small pure functions.
 
-Each rule has the signature ``rule(dossier, ruleset, *, at) -> Outcome`` and:
+Each rule has the signature ``rule(dossier, ruleset, *, at, context=None) -> Outcome`` and:
 
 * reads every threshold from ``ruleset.params["eligibility"]`` (never a constant of this module),
   so that an administrator's new rule version changes the verdict;
@@ -9,7 +9,13 @@ Each rule has the signature ``rule(dossier, ruleset, *, at) -> Outcome`` and:
   ``how_to_fix`` are plain French for the mayor, and ``data`` holds the figures the rule used,
   JSON-safe (ints, strings, Decimals as strings, dates in ISO format) — stored with the verdict;
 * writes nothing to the database and makes at most one query (E3/E6 use prefetched
-  ``documents`` / ``budget_lines`` when present, E7/E8 one query each).
+  ``documents`` / ``budget_lines`` when present, E7/E8 one query each — none when ``context``
+  answers for the dossier).
+
+``context`` is an optional `ChunkContext` built by ``chunk_context(dossiers, at=…)`` for many
+dossiers checked together (``engine.run_checks_many``): the rows E7 and E8 read, fetched in one
+query each for the whole chunk. A rule given a context that does not cover its dossier (or
+another date, for E8) makes its own query, so the verdict never depends on whether it is given.
 
 ``at`` is the moment of the check (the engine passes "now" for a preview or at submission).
 *The submission moment* used by E5 and E9 is ``dossier.submitted_at`` once the dossier has been
@@ -150,7 +156,7 @@ def _outcome(code: str, problems: list[tuple[str, str]], data: dict, ok_text: st
 # ---- E1 — a current commune of 3,500 inhabitants at most --------------------------------------
 
 @rule("E1")
-def e1_small_commune(dossier, ruleset, *, at) -> Outcome:
+def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
     """E1: the applicant is a commune of the referential whose population ≤ ``max_population``.
 
     "Current" means present in the referential with ``is_current`` true (a commune absent from
@@ -201,7 +207,7 @@ def e1_small_commune(dossier, ruleset, *, at) -> Outcome:
 # ---- E2 — a twinning with a town abroad ---------------------------------------------------------
 
 @rule("E2")
-def e2_twinning_abroad(dossier, ruleset, *, at) -> Outcome:
+def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
     """E2: a jumelage of *this* commune with a partner town outside France, with an agreement
     date or a letter of intent (agreement being signed).
 
@@ -249,7 +255,7 @@ def e2_twinning_abroad(dossier, ruleset, *, at) -> Outcome:
 # ---- E3 — required documents --------------------------------------------------------------------
 
 @rule("E3")
-def e3_documents(dossier, ruleset, *, at) -> Outcome:
+def e3_documents(dossier, ruleset, *, at, context=None) -> Outcome:
     """E3: one current document of each kind listed in ``required_documents``.
 
     A document replaced by a newer upload (``replaced_by`` set) is ignored, so a replaced piece
@@ -280,7 +286,7 @@ def e3_documents(dossier, ruleset, *, at) -> Outcome:
 # ---- E4 — participants and leaders --------------------------------------------------------------
 
 @rule("E4")
-def e4_participants(dossier, ruleset, *, at) -> Outcome:
+def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
     """E4: at least ``min_youth`` young people, each aged ``youth_min_age``..``youth_max_age``
     (inclusive, age on the first day as declared), every leader aged ≥ ``leader_min_age``, and at
     least ceil(young people / ``youth_per_leader``) leaders (10 young → 1, 11 → 2).
@@ -345,7 +351,7 @@ def e4_participants(dossier, ruleset, *, at) -> Outcome:
 # ---- E5 — duration and dates --------------------------------------------------------------------
 
 @rule("E5")
-def e5_dates(dossier, ruleset, *, at) -> Outcome:
+def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
     """E5: ``min_activity_days``..``max_activity_days`` activity days (travel excluded, as
     declared); first day ≥ submission date + ``min_days_before_start`` days (exactly that many
     days passes); first and last day inside the campaign's activity period; last day ≥ first day.
@@ -428,7 +434,7 @@ def budget_figures(dossier) -> BudgetFigures:
 
 
 @rule("E6")
-def e6_budget(dossier, ruleset, *, at) -> Outcome:
+def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
     """E6: own share ≥ ``min_own_share_pct`` % of total expenses (exactly the percentage passes);
     requested amount ≤ ``max_grant_pct_of_eligible`` % of eligible expenses (exactly passes);
     ``min_request`` ≤ requested ≤ ``max_request``. Decimal arithmetic only, no rounding: the
@@ -481,8 +487,12 @@ def e6_budget(dossier, ruleset, *, at) -> Outcome:
 
 # ---- E7 — one live dossier per commune and campaign -----------------------------------------------
 
+E7_NOT_COUNTED = [*NOT_LIVE_STATUSES, Status.DRAFT]  # statuses that never block (see E7)
+E7_E8_LISTED = 10  # other dossiers named in an E7 / E8 verdict, at most
+
+
 @rule("E7")
-def e7_single_live_dossier(dossier, ruleset, *, at) -> Outcome:
+def e7_single_live_dossier(dossier, ruleset, *, at, context=None) -> Outcome:
     """E7: no *other* live dossier of the same commune in the same campaign.
 
     Not live: the statuses of ``NOT_LIVE_STATUSES`` (withdrawn, closed without follow-up,
@@ -494,12 +504,16 @@ def e7_single_live_dossier(dossier, ruleset, *, at) -> Outcome:
     """
     from fonds.dossiers.models import Dossier
 
-    qs = Dossier.objects.filter(commune_id=dossier.commune_id, campaign_id=dossier.campaign_id).exclude(
-        status__in=[*NOT_LIVE_STATUSES, Status.DRAFT]
-    )
-    if dossier.pk is not None:
-        qs = qs.exclude(pk=dossier.pk)
-    others = list(qs.order_by("id").values_list("reference", "status")[:10])
+    live = None if context is None else context.live_dossiers(dossier)
+    if live is not None:  # the chunk's rows (same filter, same order), this dossier left out
+        others = [(ref, st) for pk, ref, st in live if pk != dossier.pk][:E7_E8_LISTED]
+    else:
+        qs = Dossier.objects.filter(commune_id=dossier.commune_id, campaign_id=dossier.campaign_id).exclude(
+            status__in=E7_NOT_COUNTED
+        )
+        if dossier.pk is not None:
+            qs = qs.exclude(pk=dossier.pk)
+        others = list(qs.order_by("id").values_list("reference", "status")[:E7_E8_LISTED])
     data = {"other_live_dossiers": [{"reference": ref, "status": st} for ref, st in others]}
     if others:
         refs = ", ".join(f"{ref} ({Status(st).label.lower()})" for ref, st in others)
@@ -516,7 +530,7 @@ def e7_single_live_dossier(dossier, ruleset, *, at) -> Outcome:
 # ---- E8 — no overdue final report -----------------------------------------------------------------
 
 @rule("E8")
-def e8_no_overdue_report(dossier, ruleset, *, at) -> Outcome:
+def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
     """E8: no dossier of the same commune in *another* campaign of the fund whose final report
     is overdue, i.e. status ``advance_paid`` (report not yet filed) and ``report_due`` strictly
     before the date of ``at``. A report due today is not yet late; an ``advance_paid`` dossier
@@ -525,12 +539,16 @@ def e8_no_overdue_report(dossier, ruleset, *, at) -> Outcome:
     from fonds.dossiers.models import Dossier
 
     today = local_date(at)
-    late = list(
-        Dossier.objects.filter(commune_id=dossier.commune_id, status=Status.ADVANCE_PAID, report_due__lt=today)
-        .exclude(campaign_id=dossier.campaign_id)
-        .order_by("report_due", "id")
-        .values_list("reference", "report_due")[:10]
-    )
+    overdue = None if context is None else context.overdue_reports(dossier, today)
+    if overdue is not None:  # the chunk's rows (same filter, same order), this campaign left out
+        late = [(ref, due) for ref, due, campaign_id in overdue if campaign_id != dossier.campaign_id][:E7_E8_LISTED]
+    else:
+        late = list(
+            Dossier.objects.filter(commune_id=dossier.commune_id, status=Status.ADVANCE_PAID, report_due__lt=today)
+            .exclude(campaign_id=dossier.campaign_id)
+            .order_by("report_due", "id")
+            .values_list("reference", "report_due")[:E7_E8_LISTED]
+        )
     data = {"date": today.isoformat(), "overdue_reports": [{"reference": ref, "report_due": due.isoformat()} for ref, due in late]}
     if late:
         refs = ", ".join(f"{ref} (attendu le {fr_date(due)})" for ref, due in late)
@@ -547,7 +565,7 @@ def e8_no_overdue_report(dossier, ruleset, *, at) -> Outcome:
 # ---- E9 — inside the submission window --------------------------------------------------------------
 
 @rule("E9")
-def e9_submission_window(dossier, ruleset, *, at) -> Outcome:
+def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
     """E9: the submission moment lies inside ``campaign.opens_at``..``closes_at`` (both
     inclusive). The submission moment is ``dossier.submitted_at`` once submitted, else ``at``
     (now, for a draft being previewed or being submitted).
@@ -574,8 +592,77 @@ def e9_submission_window(dossier, ruleset, *, at) -> Outcome:
     return Outcome("E9", PASS, f"Dépôt dans les délais (clôture le {closes.strftime(fmt)}).", "", data)
 
 
+# ---- what E7 and E8 read, for many dossiers at once --------------------------------------------------
+
+@dataclass
+class ChunkContext:
+    """The rows E7 and E8 need for a set of dossiers, fetched in one query each.
+
+    ``live``: for each (commune, campaign) pair of the set, the dossiers E7 counts, as
+    ``(pk, reference, status)`` ordered by pk — the dossier itself included (E7 leaves it out).
+    ``overdue``: for each commune of the set, the ``advance_paid`` dossiers whose ``report_due``
+    is before ``today``, as ``(reference, report_due, campaign_id)`` ordered by (report_due, pk),
+    every campaign included (E8 leaves the dossier's own out).
+    """
+
+    today: dt.date
+    live: dict = field(default_factory=dict)
+    overdue: dict = field(default_factory=dict)
+
+    def live_dossiers(self, dossier):
+        """E7's rows for ``dossier``, or None when this context was not built for it."""
+        return self.live.get((dossier.commune_id, dossier.campaign_id))
+
+    def overdue_reports(self, dossier, today: dt.date):
+        """E8's rows for ``dossier`` at ``today``, or None when not built for it / that date."""
+        if today != self.today:
+            return None
+        return self.overdue.get(dossier.commune_id)
+
+
+def _slices(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def chunk_context(dossiers, *, at) -> ChunkContext:
+    """What E7 and E8 read for ``dossiers`` (saved ones), in one query each (per 500 communes):
+    the counted dossiers of their communes in their campaigns, and the overdue reports of their
+    communes. Same filters and orders as the rules' own queries."""
+    from fonds.dossiers.models import Dossier
+
+    dossiers = [d for d in dossiers if d.pk is not None]
+    context = ChunkContext(today=local_date(at))
+    pairs = {(d.commune_id, d.campaign_id) for d in dossiers}
+    communes = sorted({c for c, _ in pairs})
+    campaigns = sorted({c for _, c in pairs})
+    for commune_id, campaign_id in pairs:
+        context.live[(commune_id, campaign_id)] = []
+    for commune_id in communes:
+        context.overdue[commune_id] = []
+    for part in _slices(communes):
+        rows = (
+            Dossier.objects.filter(commune_id__in=part, campaign_id__in=campaigns)
+            .exclude(status__in=E7_NOT_COUNTED)
+            .order_by("id")
+            .values_list("commune_id", "campaign_id", "id", "reference", "status")
+        )
+        for commune_id, campaign_id, pk, ref, st in rows:
+            bucket = context.live.get((commune_id, campaign_id))
+            if bucket is not None:  # the IN × IN product also brings pairs nobody asked for
+                bucket.append((pk, ref, st))
+        rows = (
+            Dossier.objects.filter(commune_id__in=part, status=Status.ADVANCE_PAID, report_due__lt=context.today)
+            .order_by("report_due", "id")
+            .values_list("commune_id", "reference", "report_due", "campaign_id")
+        )
+        for commune_id, ref, due, campaign_id in rows:
+            context.overdue[commune_id].append((ref, due, campaign_id))
+    return context
+
+
 # ---- all rules ---------------------------------------------------------------------------------------
 
-def evaluate_all(dossier, ruleset, *, at) -> list[Outcome]:
-    """Every rule's outcome, in E1..E9 order."""
-    return [func(dossier, ruleset, at=at) for func in REGISTRY.values()]
+def evaluate_all(dossier, ruleset, *, at, context: ChunkContext | None = None) -> list[Outcome]:
+    """Every rule's outcome, in E1..E9 order (``context``: see `ChunkContext`)."""
+    return [func(dossier, ruleset, at=at, context=context) for func in REGISTRY.values()]
