@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, views
 
 app_name = "reporting"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("exports/<int:pk>/fichier/", views.job_download, name="job-download"),
     path("piste-audit.jsonl", views.audit_trail, name="audit"),
     path("dossiers/<int:pk>/piste-audit.jsonl", views.dossier_audit, name="dossier-audit"),
+    path("tableau-de-bord/", dashboard_views.dashboard_page, name="dashboard"),
+    path("tableau-de-bord/<slug:slug>/", dashboard_views.dashboard_block, name="dashboard-block"),
     path("dossiers/<int:pk>/historique.pdf", views.dossier_history_pdf, name="dossier-history"),
 ]
