@@ -45,6 +45,9 @@ class SessionForm(DsfrBaseForm):
     video_link = forms.URLField(label="Lien de visioconférence", required=False, max_length=500, assume_scheme="https", help_text="Adresse commençant par https://",
                                 error_messages={"invalid": "Lien invalide : une adresse commençant par https://"})
     chair = UserChoice(label="Président de séance", queryset=None, empty_label="Choisir le président", error_messages={"required": "Désignez le président de séance.", "invalid_choice": "Cette personne n'est pas membre du comité."})
+    deputy_chair = UserChoice(label="Président de séance suppléant (facultatif)", queryset=None, required=False, empty_label="Aucun suppléant",
+                              help_text="Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante. Il doit être coché parmi les membres convoqués.",
+                              error_messages={"invalid_choice": "Cette personne n'est pas membre du comité."})
     members = UserMultipleChoice(label="Membres convoqués", queryset=None, widget=forms.CheckboxSelectMultiple, help_text="Le président est membre de droit.",
                                  error_messages={"required": "Cochez au moins un membre.", "invalid_choice": "Une personne cochée n'est pas membre du comité."})
     follows = forms.ModelChoiceField(label="Reprise d'une séance ajournée (facultatif)", required=False, queryset=None, empty_label="Non : nouvel ordre du jour",
@@ -57,6 +60,7 @@ class SessionForm(DsfrBaseForm):
         self.fields["campaign"].queryset = Campaign.objects.order_by("-year", "-pk")
         users = committee_users()
         self.fields["chair"].queryset = users
+        self.fields["deputy_chair"].queryset = users
         self.fields["members"].queryset = users
         self.fields["follows"].queryset = Session.objects.filter(status=Session.Status.ADJOURNED, followed_by__isnull=True).select_related("campaign")
 
@@ -64,6 +68,12 @@ class SessionForm(DsfrBaseForm):
         data = super().clean()
         if not (data.get("place") or "").strip() and not data.get("video_link") and "video_link" not in self.errors:
             self.add_error("place", "Indiquez le lieu de la séance ou le lien de visioconférence.")
+        deputy, chair, members = data.get("deputy_chair"), data.get("chair"), data.get("members")
+        if deputy is not None:
+            if chair is not None and deputy.pk == chair.pk:
+                self.add_error("deputy_chair", "Le président de séance suppléant doit être un autre membre que le président.")
+            elif members is not None and deputy.pk not in {m.pk for m in members}:
+                self.add_error("deputy_chair", "Cochez aussi le président de séance suppléant parmi les membres convoqués.")
         follows, campaign = data.get("follows"), data.get("campaign")
         if follows is not None and campaign is not None and follows.campaign_id != campaign.pk:
             self.add_error("follows", "La séance reprise appartient à une autre campagne.")

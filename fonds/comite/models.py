@@ -37,6 +37,9 @@ class Session(models.Model):
     place = models.CharField("lieu", max_length=300, blank=True)
     video_link = models.URLField("lien de visioconférence", max_length=500, blank=True)
     chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="président de séance", on_delete=models.PROTECT, related_name="chaired_sessions")
+    # président de séance suppléant: presides over the items on which the chair is recused (and then
+    # holds the casting vote on them); a member of the session, not the chair
+    deputy_chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="président de séance suppléant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="membres", related_name="committee_sessions")
     status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
     needs_quorum = models.BooleanField("quorum requis", default=True, help_text="Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour.")
@@ -54,6 +57,7 @@ class Session(models.Model):
         verbose_name = "séance du comité"
         verbose_name_plural = "séances du comité"
         ordering = ["-starts_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(deputy_chair=F("chair")), name="comite_deputy_not_chair")]
 
     def __str__(self):
         return f"Comité du {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M} — {self.campaign}"

@@ -74,7 +74,7 @@ def session_for(user, pk) -> Session:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404("Séance introuvable.")
-    session = Session.objects.select_related("campaign", "chair", "follows").filter(pk=pk).first()
+    session = Session.objects.select_related("campaign", "chair", "deputy_chair", "follows").filter(pk=pk).first()
     if session is None or not may_read_session(user, session):
         raise Http404("Séance introuvable.")
     return session
@@ -144,6 +144,7 @@ class SittingRow:
     tally: TallyResult | None  # stored when the vote is closed, live when open, None before
     votes_cast: int
     recused_for_user: bool
+    presiding_id: int | None = None  # chair, deputy chair when the chair is recused, None: nobody (defer only)
 
 
 def sitting_rows(session: Session, user) -> list[SittingRow]:
@@ -156,27 +157,27 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
     presence = presence_of(session)
     proxies = dict(Proxy.objects.filter(session=session).values_list("giver_id", "holder_id"))
     counts = dict(Vote.objects.filter(item__session=session).order_by().values("item_id").annotate(n=Count("pk")).values_list("item_id", "n"))
-    services._member_ids(session)  # cached on the session for the quorum below
+    # one rule for the quorum: the services' own computation, fed with the conflicts read above
+    quorums = services.quorums_for(session, recused=recused, presence=presence, proxies=proxies, item_ids=[i.pk for i in items])
     rows = []
     for item in items:
         item.session = session
         ids = recused.get(item.pk, set())
-        item._recused_ids = ids  # the services' own cache: current_tally reads it
-        # one rule for the quorum: the services' own computation, fed with the rows read above
-        quorum = services._quorum_for(session, ids, presence, proxies)
+        item._recused_ids = ids  # the services' own cache: current_tally / presiding_member_id read it
+        quorum = quorums[item.pk]
         if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
             tally = _stored_tally(item.tally)
         elif item.vote_state == AgendaItem.VoteState.OPEN:
             tally = services.current_tally(item)
         else:
             tally = None
-        rows.append(SittingRow(item, ids, quorum, tally, counts.get(item.pk, 0), getattr(user, "pk", None) in ids))
+        rows.append(SittingRow(item, ids, quorum, tally, counts.get(item.pk, 0), getattr(user, "pk", None) in ids, services.presiding_for(session, ids)))
     return rows
 
 
 def item_quorum(item: AgendaItem, presence: dict, proxies: list[Proxy]) -> QuorumResult:
     """``services.item_quorum`` from the attendance and proxies the page already read."""
-    return services._quorum_for(item.session, services.recused_member_ids(item), presence, {p.giver_id: p.holder_id for p in proxies})
+    return services.item_quorum(item, presence=presence, proxies={p.giver_id: p.holder_id for p in proxies})
 
 
 def _stored_tally(data: dict) -> TallyResult:

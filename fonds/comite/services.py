@@ -91,6 +91,8 @@ def _role(session: Session, user) -> str:
         return "system"
     if user.pk == session.chair_id:
         return "president"
+    if user.pk == session.deputy_chair_id:
+        return "president_suppleant"
     if user.pk in _member_ids(session):
         return Role.COMITE
     if has_role(user, Role.ADMIN):
@@ -120,8 +122,34 @@ def _require_admin(by, what: str) -> None:
 
 
 def _require_chair(session: Session, by, what: str) -> None:
+    """Session-level steps (open the sitting, attendance, adjourn, close): the chair only."""
     if by is None or by.pk != session.chair_id:
         raise ComiteRefused("role", f"Seul le président de séance peut {what}.")
+
+
+def _require_presiding(item: AgendaItem, by, what: str) -> str:
+    """Item-level steps (open / close the vote, decide): the member presiding over the item (the
+    chair, or the deputy chair when the chair is recused on it). Returns the audit role."""
+    session = item.session
+    presiding = presiding_member_id(item)
+    if presiding is None:
+        raise ComiteRefused("recused", _no_presiding_message(item), ["recusal"])
+    if by is None or by.pk != presiding:
+        if by is not None and by.pk == session.chair_id:
+            raise ComiteRefused("recused", f"Le président est déporté sur le dossier {item.dossier.reference} : le président de séance suppléant préside ce point et peut seul {what}.", ["recusal"])
+        if presiding == session.deputy_chair_id:
+            raise ComiteRefused("role", f"Le président étant déporté sur ce dossier, seul le président de séance suppléant peut {what}.")
+        raise ComiteRefused("role", f"Seul le président de séance peut {what}.")
+    return "president" if presiding == session.chair_id else "president_suppleant"
+
+
+def _no_presiding_message(item: AgendaItem) -> str:
+    session = item.session
+    if session.deputy_chair_id is None:
+        who = "Le président est déporté sur ce dossier et la séance n'a pas de président de séance suppléant"
+    else:
+        who = "Le président et le président de séance suppléant sont tous deux déportés sur ce dossier"
+    return f"{who} : personne ne peut en présider la délibération. Ajournez l'examen du dossier (décision « ajourner ») : il reviendra à une prochaine séance."
 
 
 def _require_status(session: Session, allowed, what: str) -> None:
@@ -164,8 +192,39 @@ def is_member(session: Session, user) -> bool:
 
 
 def recused_member_ids(item: AgendaItem) -> set[int]:
-    """Ids of the members recused on this agenda item (declared conflicts, incl. automatic ones)."""
+    """Ids of the members recused on this agenda item (declared conflicts, incl. automatic ones).
+    A page that read the conflicts of a whole session in one query sets ``item._recused_ids``."""
+    cached = getattr(item, "_recused_ids", None)
+    if cached is not None:
+        return set(cached)
     return set(ConflictDeclaration.objects.filter(item_id=item.pk).values_list("member_id", flat=True))
+
+
+def presiding_for(session: Session, recused: set[int]) -> int | None:
+    """Who presides over an item given the ids recused on it: the chair, else the deputy chair
+    (président de séance suppléant), else nobody (the item can only be deferred)."""
+    if session.chair_id not in recused:
+        return session.chair_id
+    if session.deputy_chair_id is not None and session.deputy_chair_id not in recused:
+        return session.deputy_chair_id
+    return None
+
+
+def presiding_member_id(item: AgendaItem) -> int | None:
+    """The member presiding over this item: opens and closes its vote, records its outcome, and
+    holds the casting vote on a tie."""
+    return presiding_for(item.session, recused_member_ids(item))
+
+
+def presides(item: AgendaItem, user) -> bool:
+    return user is not None and user.pk is not None and user.pk == presiding_member_id(item)
+
+
+def may_defer_unpresided(item: AgendaItem, user) -> bool:
+    """Nobody may preside over the item (chair and deputy recused, or no deputy): the chair may
+    still defer it to a later session (a procedural decision, no deliberation), else the session
+    could never close."""
+    return user is not None and user.pk == item.session.chair_id and presiding_member_id(item) is None
 
 
 def is_recused(item: AgendaItem, user) -> bool:
@@ -230,10 +289,28 @@ def _quorum_for(session: Session, recused: set[int], presence: dict | None = Non
     )
 
 
-def item_quorum(item: AgendaItem) -> QuorumResult:
-    """Quorum of this item now (after recusals; attendance and proxies as recorded). A member
-    marked *absent* does not count even when a proxy was given (mark them *represented*)."""
-    return _quorum_for(item.session, recused_member_ids(item))
+def quorums_for(session: Session, *, recused: dict[int, set[int]] | None = None, presence: dict | None = None,
+                proxies: dict | None = None, item_ids=None) -> dict[int, QuorumResult]:
+    """``{item pk: quorum}`` for every item of the session (after each item's recusals) in at
+    most five queries, none for what the caller already read: ``recused`` ``{item pk: member
+    ids}``, ``presence`` ``{member id: presence}``, ``proxies`` ``{giver id: holder id}``,
+    ``item_ids``."""
+    if recused is None:
+        recused = {}
+        for item_id, member_id in ConflictDeclaration.objects.filter(item__session_id=session.pk).values_list("item_id", "member_id"):
+            recused.setdefault(item_id, set()).add(member_id)
+    presence = _presence(session) if presence is None else presence
+    proxies = _proxies(session) if proxies is None else proxies
+    if item_ids is None:
+        item_ids = list(session.items.values_list("pk", flat=True))
+    return {pk: _quorum_for(session, recused.get(pk, set()), presence, proxies) for pk in item_ids}
+
+
+def item_quorum(item: AgendaItem, *, presence: dict | None = None, proxies: dict | None = None) -> QuorumResult:
+    """Quorum of this item now (after recusals; attendance and proxies as recorded, or as the
+    caller already read them). A member marked *absent* does not count even when a proxy was
+    given (mark them *represented*)."""
+    return _quorum_for(item.session, recused_member_ids(item), presence, proxies)
 
 
 def session_quorum(session: Session) -> QuorumResult:
@@ -241,23 +318,22 @@ def session_quorum(session: Session) -> QuorumResult:
     return _quorum_for(session, set())
 
 
-def _chair_elector(item: AgendaItem) -> int | None:
-    return None if item.session.chair_id in recused_member_ids(item) else item.session.chair_id
-
-
 def current_tally(item: AgendaItem) -> TallyResult:
-    """Tally of the item's votes as cast so far (the chair's own vote is the casting vote)."""
+    """Tally of the item's votes as cast so far (the presiding member's own vote — the chair's,
+    or the deputy chair's when the chair is recused — is the casting vote)."""
     rows = list(Vote.objects.filter(item_id=item.pk).values_list("elector_id", "choice"))
-    chair = _chair_elector(item)
+    chair = presiding_member_id(item)
     chair_choice = next((c for e, c in rows if e == chair), None)
     return tally_fn([c for _, c in rows], chair_choice)
 
 
 # ---- preparing the session ---------------------------------------------------------------------
 
-def create_session(campaign, *, by, starts_at, chair, members, place: str = "", video_link: str = "", follows: Session | None = None) -> Session:
+def create_session(campaign, *, by, starts_at, chair, members, place: str = "", video_link: str = "", follows: Session | None = None, deputy_chair=None) -> Session:
     """An administrator creates a session (status ``planned``). ``members``: users holding the
-    comité role (the chair is added if missing). Place or video link required. With ``follows``
+    comité role (the chair is added if missing). ``deputy_chair`` (président de séance
+    suppléant, optional): one of ``members``, not the chair; presides over the items on which the
+    chair is recused. Place or video link required. With ``follows``
     (an *adjourned* session of the same campaign) the new session takes over its undecided
     agenda (ranks, recusals) and needs no quorum. Audit ``comite_session_created``."""
     _require_admin(by, "créer une séance du comité")
@@ -270,6 +346,11 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
     if chair is None:
         raise ComiteRefused("condition", "Désignez le président de séance.", ["chair"])
     people = {u.pk: u for u in members}
+    if deputy_chair is not None:
+        if deputy_chair.pk == chair.pk:
+            raise ComiteRefused("condition", "Le président de séance suppléant doit être un autre membre que le président.", ["deputy_chair"])
+        if deputy_chair.pk not in people:
+            raise ComiteRefused("condition", "Le président de séance suppléant doit être l'un des membres convoqués.", ["deputy_chair"])
     people[chair.pk] = chair
     not_comite = [u for u in people.values() if not has_role(u, Role.COMITE)]
     if not_comite:
@@ -285,7 +366,7 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
             if Session.objects.filter(follows=previous).exists():
                 raise ComiteRefused("status", "Cette séance ajournée a déjà été reprise.")
         session = Session.objects.create(
-            campaign_id=_pk(campaign), starts_at=starts_at, place=place, video_link=video_link, chair=chair, created_by=by,
+            campaign_id=_pk(campaign), starts_at=starts_at, place=place, video_link=video_link, chair=chair, deputy_chair=deputy_chair, created_by=by,
             needs_quorum=previous is None, follows=previous,
         )
         session.members.set(list(people.values()))
@@ -309,7 +390,7 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
             obj=session,
             payload={
                 "campaign": session.campaign_id, "starts_at": starts_at, "place": place, "video_link": video_link,
-                "chair": chair.pk, "members": sorted(people), "needs_quorum": session.needs_quorum,
+                "chair": chair.pk, "deputy_chair": _pk(deputy_chair), "members": sorted(people), "needs_quorum": session.needs_quorum,
                 "follows": previous.pk if previous else None, "carried_over": carried, "rules_version": session.rules_version,
             },
         )
@@ -559,20 +640,19 @@ def record_attendance(session: Session, *, by, presence: dict) -> list[Attendanc
 def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> AgendaItem:
     """The chair opens the vote on the item: the motion is to grant ``amount`` (default the
     proposed amount; a different amount is an amendment and needs ``motivation``). Refused without
-    quorum for this item (after recusals) and when the chair is recused on it. Audit
-    ``comite_vote_opened`` with the quorum."""
+    quorum for this item (after recusals). When the chair is recused on the item the deputy chair
+    presides over it (``presiding_member_id``); refused when both are recused. Audit
+    ``comite_vote_opened`` with the quorum and who presides."""
     motivation = _text(motivation, "Motivation de l'amendement")
     with transaction.atomic():
         item = _lock_item(item)
         session = item.session
-        _require_chair(session, by, "ouvrir le vote")
+        role = _require_presiding(item, by, "ouvrir le vote")
         _require_status(session, (Session.Status.SITTING,), "ouvrir le vote")
         if item.vote_state != AgendaItem.VoteState.PENDING or item.outcome:
             raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} a déjà été ouvert.")
         if item.dossier.status != Status.IN_COMMITTEE:
             raise ComiteRefused("status", f"Le dossier {item.dossier.reference} n'est plus « en comité ».")
-        if is_recused(item, by):
-            raise ComiteRefused("recused", "Le président est déporté sur ce dossier : il ne peut pas en diriger la délibération.", ["recusal"])
         result = item_quorum(item)
         if not result.reached:
             raise ComiteRefused("condition", f"Quorum non atteint pour le dossier {item.dossier.reference} : {result.explanation()} Ajournez la séance ou reportez le dossier.", ["quorum"])
@@ -590,8 +670,8 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         item.quorum = result.as_dict()
         item.save(update_fields=["amount", "amendment_motivation", "vote_state", "vote_opened_at", "quorum"])
         audit.append(
-            "comite_vote_opened", actor=by, role="president", obj=item,
-            payload={"reference": item.dossier.reference, "session": session.pk, "amount": motion, "proposed_amount": proposed,
+            "comite_vote_opened", actor=by, role=role, obj=item,
+            payload={"reference": item.dossier.reference, "session": session.pk, "presiding": by.pk, "amount": motion, "proposed_amount": proposed,
                      "amended": amended, "motivation": item.amendment_motivation, "quorum": result.as_dict()},
         )
     return item
@@ -661,12 +741,12 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
 
 
 def close_vote(item: AgendaItem, *, by) -> TallyResult:
-    """The chair closes the vote: the tally is stored and votes are frozen. Audit
-    ``comite_vote_closed`` with the counts."""
+    """The presiding member (chair, or deputy chair when the chair is recused) closes the vote: the
+    tally is stored and votes are frozen. Audit ``comite_vote_closed`` with the counts."""
     with transaction.atomic():
         item = _lock_item(item)
         session = item.session
-        _require_chair(session, by, "clore le vote")
+        role = _require_presiding(item, by, "clore le vote")
         if item.vote_state != AgendaItem.VoteState.OPEN:
             raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert.")
         result = current_tally(item)
@@ -674,25 +754,29 @@ def close_vote(item: AgendaItem, *, by) -> TallyResult:
         item.vote_closed_at = timezone.now()
         item.tally = result.as_dict()
         item.save(update_fields=["vote_state", "vote_closed_at", "tally"])
-        audit.append("comite_vote_closed", actor=by, role="president", obj=item, payload={"reference": item.dossier.reference, "session": session.pk, "tally": result.as_dict()})
+        audit.append("comite_vote_closed", actor=by, role=role, obj=item, payload={"reference": item.dossier.reference, "session": session.pk, "presiding": by.pk, "tally": result.as_dict()})
     return result
 
 
 def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
-    """The chair closes every open vote of the session at once (end of a sitting where the votes
-    ran in parallel): one transaction, the votes read in one query, one ``comite_vote_closed``
+    """The chair (or the deputy chair) closes at once every open vote of the session they preside
+    over (end of a sitting where the votes ran in parallel; the items on which the chair is recused
+    are the deputy's): one transaction, the votes read in one query, one ``comite_vote_closed``
     event per item (``append_many``). Returns ``{item pk: tally}``."""
     with transaction.atomic():
         session = _lock_session(session)
-        _require_chair(session, by, "clore les votes")
+        if by is None or by.pk not in (session.chair_id, session.deputy_chair_id):
+            raise ComiteRefused("role", "Seul le président de séance (ou son suppléant, pour les dossiers qu'il préside) peut clore les votes.")
         _require_status(session, (Session.Status.SITTING,), "clore les votes")
         items = list(AgendaItem.objects.select_for_update().filter(session=session, vote_state=AgendaItem.VoteState.OPEN).order_by("rank"))
-        if not items:
-            return {}
-        references = dict(Dossier.objects.filter(agenda_items__in=items).values_list("pk", "reference"))
         recused: dict[int, set[int]] = {}
         for item_id, member_id in ConflictDeclaration.objects.filter(item__in=items).values_list("item_id", "member_id"):
             recused.setdefault(item_id, set()).add(member_id)
+        items = [i for i in items if presiding_for(session, recused.get(i.pk, set())) == by.pk]
+        if not items:
+            return {}
+        role = _role(session, by)
+        references = dict(Dossier.objects.filter(agenda_items__in=items).values_list("pk", "reference"))
         votes: dict[int, list[tuple[int, str]]] = {}
         for item_id, elector, choice in Vote.objects.filter(item__in=items).values_list("item_id", "elector_id", "choice"):
             votes.setdefault(item_id, []).append((elector, choice))
@@ -700,12 +784,12 @@ def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
         results, events = {}, []
         for item in items:
             rows = votes.get(item.pk, [])
-            chair = None if session.chair_id in recused.get(item.pk, set()) else session.chair_id
+            chair = presiding_for(session, recused.get(item.pk, set()))
             result = tally_fn([c for _, c in rows], next((c for e, c in rows if e == chair), None))
             item.vote_state, item.vote_closed_at, item.tally = AgendaItem.VoteState.CLOSED, now, result.as_dict()
             results[item.pk] = result
-            events.append({"action": "comite_vote_closed", "actor": by, "role": "president", "obj": item,
-                           "payload": {"reference": references[item.dossier_id], "session": session.pk, "tally": result.as_dict()}})
+            events.append({"action": "comite_vote_closed", "actor": by, "role": role, "obj": item,
+                           "payload": {"reference": references[item.dossier_id], "session": session.pk, "presiding": by.pk, "tally": result.as_dict()}})
         AgendaItem.objects.bulk_update(items, ["vote_state", "vote_closed_at", "tally"], batch_size=500)
         audit.append_many(events)
     return results
@@ -715,13 +799,17 @@ OUTCOMES = ("approve", "reject", "defer")
 
 
 def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str = "") -> AgendaItem:
-    """The chair records the outcome of the item through ``perform``:
+    """The presiding member (the chair, or the deputy chair when the chair is recused) records
+    the outcome of the item through ``perform``:
 
     * ``"approve"`` — the vote is closed and adopted; amount = the motion's amount (``amount``
       may amend it again, with ``motivation``). Beyond what is left of the envelope the dossier is
       *waitlisted* instead (outcome ``waitlisted``): ``fonds.comite.envelope.approve_or_waitlist``.
     * ``"reject"`` — the vote is closed and not adopted; ``motivation`` required.
     * ``"defer"`` — back to ``instructed`` for a later session (any time the vote is not open).
+
+    When nobody may preside over the item (chair recused and no deputy, or both recused) the
+    chair may only *defer* it (``may_defer_unpresided``), so that the session can still close.
 
     Audit: the dossier's transition event, plus ``comite_outcome`` on the item.
     """
@@ -734,12 +822,13 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
         item = _lock_item(item)
         session = item.session
         dossier = item.dossier
-        _require_chair(session, by, "enregistrer la décision")
+        if outcome == "defer" and may_defer_unpresided(item, by):
+            role = "president"
+        else:
+            role = _require_presiding(item, by, "enregistrer la décision")
         _require_status(session, (Session.Status.SITTING,), "enregistrer une décision")
         if item.outcome:
             raise ComiteRefused("status", f"La décision sur le dossier {dossier.reference} est déjà enregistrée.")
-        if is_recused(item, by):
-            raise ComiteRefused("recused", "Le président est déporté sur ce dossier.", ["recusal"])
         data = {"session": session.pk, "item": item.pk}
         decided_amount = None
         try:
@@ -784,8 +873,8 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
         item.save(update_fields=["outcome", "decided_amount", "motivation", "decided_at", "decided_by"])
         left = envelope.left(session.campaign)
         audit.append(
-            "comite_outcome", actor=by, role="president", obj=item,
-            payload={"reference": dossier.reference, "session": session.pk, "outcome": result, "amount": decided_amount,
+            "comite_outcome", actor=by, role=role, obj=item,
+            payload={"reference": dossier.reference, "session": session.pk, "presiding": by.pk, "outcome": result, "amount": decided_amount,
                      "motivation": motivation, "tally": item.tally, "envelope_left": left, "rules_version": session.campaign.rules.version},
         )
     return item

@@ -61,6 +61,11 @@ def _is_chair(request, session) -> bool:
     return request.user.pk == session.chair_id
 
 
+def _presides(request, item) -> bool:
+    """The user presides over this item (the chair, or the deputy chair when the chair is recused)."""
+    return services.presides(item, request.user)
+
+
 def _session_url(session, anchor: str = "") -> str:
     return reverse("comite:session", args=[session.pk]) + (f"#{anchor}" if anchor else "")
 
@@ -110,7 +115,7 @@ def session_create(request):
             try:
                 session = services.create_session(
                     data["campaign"], by=request.user, starts_at=data["starts_at"], chair=data["chair"], members=list(data["members"]),
-                    place=data["place"], video_link=data["video_link"], follows=data["follows"],
+                    place=data["place"], video_link=data["video_link"], follows=data["follows"], deputy_chair=data.get("deputy_chair"),
                 )
             except ComiteRefused as refused:
                 messages.error(request, refused.message)
@@ -304,13 +309,17 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
     presence = queries.presence_of(session)
     proxies = queries.proxies_of(session)
     votes = queries.item_votes(item)
-    chair = _is_chair(request, session)
+    conflicts = list(item.conflicts.select_related("member"))
+    item._recused_ids = {c.member_id for c in conflicts}  # read once for the page
+    presiding = services.presiding_member_id(item)
+    chair = presiding is not None and presiding == user.pk
     context = {
+        "presiding": session.chair if presiding == session.chair_id else (session.deputy_chair if presiding is not None else None),
+        "deputy_presides": presiding is not None and presiding == session.deputy_chair_id, "conflicts": conflicts,
         "title": f"{item.dossier.reference} — comité", "nav": "comite", "session": session, "item": item, "dossier": item.dossier,
         "summary": queries.item_summary(item), "is_member": services.is_member(session, user), "is_chair": chair,
         "my_presence": presence.get(user.pk), "votes": votes, "my_votes": [v for v in votes if v.member_id == user.pk],
         "tally": queries.item_tally(item), "quorum": queries.item_quorum(item, presence, proxies),
-        "conflicts": list(item.conflicts.select_related("member")),
         "vote_forms": _vote_forms(request, session, item, presence, proxies, votes, vote_data),
         "can_declare": services.is_member(session, user) and item.vote_state == AgendaItem.VoteState.PENDING and session.status in (S.PLANNED, S.CONVENED, S.SITTING),
         "chair_can_open": chair and session.status == S.SITTING and item.vote_state == AgendaItem.VoteState.PENDING and not item.outcome,
@@ -408,7 +417,7 @@ def _sitting_page(request, session, *, status=200, attendance_form=None):
     rows = queries.sitting_rows(session, request.user)
     session_quorum = services.session_quorum(session) if session.status in (S.CONVENED, S.SITTING) else None
     return render(request, "comite/sitting.html", {
-        "title": "Conduite de la séance", "nav": "comite", "session": session, "rows": rows, "is_chair": chair,
+        "title": "Conduite de la séance", "nav": "comite", "session": session, "rows": rows, "is_chair": chair, "me": request.user.pk,
         "members": [(m, presence.get(m.pk)) for m in members], "proxies": queries.proxies_of(session),
         "attendance_form": attendance_form or (AttendanceForm(members=members, presence=presence) if chair and session.status in (S.CONVENED, S.SITTING) else None),
         "session_quorum": session_quorum, "envelope_left": envelope.left(session.campaign),
@@ -475,8 +484,8 @@ def attendance(request, pk):
 def open_vote(request, pk, item_pk):
     session = queries.session_for(request.user, pk)
     item = queries.item_for(session, item_pk)
-    if not _is_chair(request, session):
-        return _forbidden(request, "Seul le président de séance ouvre le vote.")
+    if not _presides(request, item):
+        return _forbidden(request, "Seul le membre qui préside ce point (le président de séance, ou son suppléant si le président est déporté) ouvre le vote.")
     form = OpenVoteForm(request.POST)
     if form.is_valid():
         try:
@@ -501,8 +510,8 @@ def close_vote(request, pk, item_pk):
     item, refusal = _read(request, session, item_pk)
     if refusal:
         return refusal
-    if not _is_chair(request, session):
-        return _forbidden(request, "Seul le président de séance clôt le vote.")
+    if not _presides(request, item):
+        return _forbidden(request, "Seul le membre qui préside ce point (le président de séance, ou son suppléant si le président est déporté) clôt le vote.")
     form = ConfirmForm(request.POST or None, label="Je clos le vote : les voix ne pourront plus être modifiées")
     status = 200
     if request.method == "POST":
@@ -526,11 +535,16 @@ def close_vote(request, pk, item_pk):
 @require_http_methods(["GET", "POST"])
 def decide(request, pk, item_pk):
     session = queries.session_for(request.user, pk)
-    item, refusal = _read(request, session, item_pk)
+    unpresided = queries.item_for(session, item_pk)
+    if services.may_defer_unpresided(unpresided, request.user):
+        # nobody may preside over this item: the (recused) chair may only defer it, without reading it
+        item, refusal = unpresided, None
+    else:
+        item, refusal = _read(request, session, item_pk)
     if refusal:
         return refusal
-    if not _is_chair(request, session):
-        return _forbidden(request, "Seul le président de séance enregistre la décision.")
+    if not (_presides(request, item) or services.may_defer_unpresided(item, request.user)):
+        return _forbidden(request, "Seul le membre qui préside ce point (le président de séance, ou son suppléant si le président est déporté) enregistre la décision.")
     tally = queries.item_tally(item)
     initial = {"amount": item.amount}
     if tally is not None and item.vote_state == AgendaItem.VoteState.CLOSED:
@@ -560,6 +574,7 @@ def decide(request, pk, item_pk):
 
     return render(request, "comite/decide.html", {
         "title": f"Décision — {item.dossier.reference}", "nav": "comite", "session": session, "item": item, "form": form, "tally": tally,
+        "defer_only": services.may_defer_unpresided(item, request.user),
         "allowed": session.status == S.SITTING and not item.outcome and item.vote_state != AgendaItem.VoteState.OPEN,
         "envelope_left": envelope.left(session.campaign),
     }, status=status)
