@@ -10,7 +10,9 @@ accounts only, `@bench.fjj.fr`), a committee session of 10 members sitting with 
 30 dossiers already `in_committee` (agenda items written directly: a bench fixture, not the
 product's path); (2) collectstatic, gunicorn in the production profile (FJJ_DEBUG=0, JSON logs
 off, cookies not Secure because the test speaks plain HTTP on localhost); (3) locust headless;
-(4) figures: requests/s, p50/p95/p99 and failures, overall and per request type.
+(4) figures: requests/s, p50/p95/p99 and failures, overall and per request type, for the
+steady state: users arrive at --spawn-rate per second (each signs in once: PBKDF2 password hash
+and TOTP), statistics are reset once all are in (locust --reset-stats), then --duration seconds.
 """
 from __future__ import annotations
 
@@ -121,8 +123,8 @@ def wait_for(url: str, timeout: float = 60) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--spawn-rate", type=float, default=10)
-    parser.add_argument("--duration", type=int, default=90, help="secondes de charge")
+    parser.add_argument("--spawn-rate", type=float, default=5, help="utilisateurs connectés par seconde pendant la montée en charge")
+    parser.add_argument("--duration", type=int, default=60, help="secondes de charge stable, une fois tous les utilisateurs connectés (statistiques remises à zéro à ce moment)")
     parser.add_argument("--workers", type=int, default=5, help="workers gunicorn")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=8077)
@@ -157,7 +159,7 @@ def main():
         print(f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads {args.threads} ; charge machine avant {load_before[0]:.1f}")
         cpu_before = time.process_time()
         subprocess.run([str(bindir / "locust"), "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
-                        "-t", f"{args.duration}s", "--host", base, "--csv", str(work / "stats"), "--only-summary", "--loglevel", "WARNING"], cwd=ROOT, env=env, check=False)
+                        "-t", f"{args.duration + int(args.users / args.spawn_rate)}s", "--reset-stats", "--host", base, "--csv", str(work / "stats"), "--only-summary", "--loglevel", "WARNING"], cwd=ROOT, env=env, check=False)
         load_after = os.getloadavg()
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -29,6 +29,12 @@ def _record(request_type, name, response_time, response_length, exception=None, 
             _errors["n"] += 1
 
 
+@events.spawning_complete.add_listener
+def _reset(user_count, **kwargs):
+    _working.clear()  # like --reset-stats: the steady state only, once every user has signed in
+    _errors["n"] = 0
+
+
 @events.quitting.add_listener
 def _write_working(environment, **kwargs):
     out = os.environ.get("FJJ_LOAD_WORKING")
