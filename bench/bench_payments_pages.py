@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_payments_pages.py                      # SQLite (temp file)
     .venv/bin/python bench/bench_payments_pages.py --backend postgres   # database fjj_bench_payments_pages (created, dropped)
     options: --orders 20000 --communes 2000 --batch 5000 --runs 15
+             --explain (PostgreSQL: the page-100 row query with and without the (created_at, id) index)
 
 It migrates a dedicated database, seeds ``--orders`` ready advance orders (``bench_payments.seed``:
 one dossier each, communes with certified bank details; bulk-inserted, not timed), builds one batch
@@ -71,6 +72,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="PostgreSQL: EXPLAIN ANALYZE of the page-100 row query with and without the (created_at, id) index")
     args = parser.parse_args()
 
     description, cleanup = setup_database(args, DB_NAME)
@@ -122,9 +124,48 @@ def main():
             r = measure(client, url, args.runs)
             print(f"{label:44} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu50']:8.1f} {r['cpu95']:8.1f} {r['queries']:8d} {r['kb']:7.0f}")
         print("load average now " + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
+        if args.explain:
+            explain_order_index(args.runs)
     finally:
         if not args.keep:
             cleanup()
+
+
+def explain_order_index(runs: int) -> None:
+    """The orders list's page-100 row query in the database, with the index ``payments_order_created_id``
+    and without it (dropped inside a transaction that is rolled back): execution time p50 and the plan's
+    scan/sort lines. PostgreSQL only."""
+    from django.db import connection
+    from django.http import QueryDict
+
+    from fonds.payments import queries
+
+    if connection.vendor != "postgresql":
+        print("--explain: PostgreSQL only")
+        return
+    qs, _ = queries.filter_orders(QueryDict(""))
+    sql, params = queries.order_rows(qs)[99 * 50:100 * 50 + 1].query.sql_with_params()
+
+    def run(label):
+        times, plan = [], []
+        with connection.cursor() as cursor:
+            for _ in range(max(3, runs)):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql, params)
+                plan = [row[0] for row in cursor.fetchall()]
+                times.append(float(plan[-1].split(":")[1].split()[0]))
+        shown = [line.strip() for line in plan if "payments_paymentorder" in line and ("Scan" in line or "Sort" in line) or "Sort Method" in line]
+        print(f"{label}: execution p50 {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}); load {os.getloadavg()[0]:.2f}")
+        for line in shown:
+            print(f"    {line[:140]}")
+
+    run("page-100 rows, with index payments_order_created_id")
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        try:
+            cursor.execute("DROP INDEX payments_order_created_id")
+            run("page-100 rows, without the index")
+        finally:
+            cursor.execute("ROLLBACK")
 
 
 if __name__ == "__main__":

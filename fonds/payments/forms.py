@@ -177,6 +177,11 @@ class BankDetailsForm(DsfrBaseForm):
         help_text="Le RIB (PDF) joint à un dossier de la commune ; le fonds vérifie les coordonnées sur cette pièce.",
         error_messages={"invalid_choice": "Choisissez un RIB dans la liste."},
     )
+    rib_file = forms.FileField(
+        label="Ou déposez un nouveau RIB", required=False,
+        help_text="PDF, JPEG ou PNG. Il remplace le RIB de référence de la commune ; le fonds vérifie les coordonnées sur ce nouveau document.",
+        error_messages={"invalid": "Le fichier envoyé est illisible : déposez-le à nouveau.", "empty": "Le fichier est vide."},
+    )
     confirm_change = forms.BooleanField(
         label="Je comprends que les paiements à la commune seront suspendus jusqu'à la nouvelle vérification de ces coordonnées par le fonds",
         required=False,
@@ -202,10 +207,19 @@ class BankDetailsForm(DsfrBaseForm):
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     self.add_error(name if name in self.fields else None, messages)
-        unchanged = self.current is not None and (data.get("iban"), data.get("bic"), data.get("holder"), data.get("rib_document") or self.current[3]) == self.current
+        unchanged = self.current is not None and not data.get("rib_file") and (data.get("iban"), data.get("bic"), data.get("holder"), data.get("rib_document") or self.current[3]) == self.current
+        if self.current is None and not data.get("rib_file") and not data.get("rib_document"):
+            self.add_error("rib_file", "Joignez le RIB de la commune : choisissez-le dans la liste ou déposez-le.")
         if self.certified and not self.errors and not unchanged and not data.get("confirm_change"):
             self.add_error("confirm_change", "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements jusqu'à la nouvelle vérification.")
         return data
+
+    def rib_upload(self):
+        """``(name, bytes)`` of the uploaded RIB, or None (the service checks the content)."""
+        upload = self.cleaned_data.get("rib_file")
+        if not upload:
+            return None
+        return upload.name, upload.read()
 
 
 class RecoveryAnswerForm(DsfrBaseForm):

@@ -66,6 +66,11 @@ class BankDetails(models.Model):
     certified_at = models.DateTimeField("certifié le", null=True, blank=True)
     certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     certified_fingerprint = models.CharField(max_length=64, blank=True)
+    # finance's refusal of these details (they do not match the RIB): shown to the porteur until
+    # the details or the RIB change (``version`` moves on) or they are certified
+    rejected_at = models.DateTimeField("rejeté le", null=True, blank=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rejection_reason = models.TextField("motif du rejet", blank=True)
 
     class Meta:
         verbose_name = "coordonnées bancaires"
@@ -84,6 +89,11 @@ class BankDetails(models.Model):
     @property
     def is_certified(self) -> bool:
         return self.certified_at is not None and self.certified_fingerprint == self.fingerprint()
+
+    @property
+    def is_rejected(self) -> bool:
+        """Finance refused these exact details (cleared by any change of IBAN, BIC, holder or RIB)."""
+        return self.rejected_at is not None and not self.is_certified
 
 
 class OrderKind(models.TextChoices):
@@ -118,7 +128,8 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     """One amount owed to (advance, balance) or by (recovery) a commune for one dossier.
 
     Outgoing orders: to_certify → ready → in_batch → sent → paid | returned (→ ready once the bank
-    details are corrected and re-certified) ; to_certify/ready/returned → cancelled.
+    details are corrected and re-certified) ; paid → returned (the bank's return arrives after the
+    batch was recorded as executed) ; to_certify/ready/returned → cancelled.
     Recovery orders: contradictory (the mayor has N days to answer) → final (by finance, or by the
     system at expiry) → paid (money received) | written_off ; contradictory/final → cancelled.
     """
@@ -152,7 +163,11 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_order_amount_positive"),
             models.UniqueConstraint(fields=["dossier", "kind"], condition=~Q(state="cancelled"), name="payments_one_live_order_per_kind"),
         ]
-        indexes = [models.Index(fields=["state", "kind"])]
+        indexes = [
+            models.Index(fields=["state", "kind"]),
+            # the orders list's sort (-created_at, -id), read backwards: no sort of the whole table
+            models.Index(fields=["created_at", "id"], name="payments_order_created_id"),
+        ]
 
     def __str__(self):
         return f"{self.reference} ({self.get_kind_display()}, {self.amount} €)"
@@ -190,6 +205,12 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     def bank_return(self, code: str = ""):
         self.returned_at = timezone.now()
         self.return_code = code
+
+    @transition(state, source=O.PAID, target=O.RETURNED, conditions=[lambda o: o.is_outgoing], custom=_meta("Enregistrer un rejet reçu après l'exécution"))
+    def bank_return_after_payment(self, code: str = ""):
+        self.returned_at = timezone.now()
+        self.return_code = code
+        self.paid_at = None
 
     @transition(state, source=O.RETURNED, target=O.READY, custom=_meta("Réémettre"))
     def reissue(self):

@@ -9,7 +9,10 @@ one message per field (``iban``, ``bic``, ``holder``, ``rib_document``) so a for
 The dossier follows through ``fonds.dossiers.services.perform``:
 ``pay_advance`` when the advance order is paid, ``settle`` (``data={"balance": ...}``) when the
 balance order is paid or nothing is due, ``recover`` when the recovery order is paid, written off
-or cancelled (nothing more to recover in each case).
+or cancelled (nothing more to recover in each case). A bank return recorded after the batch's
+execution sends the paid order back to ``returned`` without reverting the dossier (see
+``record_return``: the re-issued order's payment does not fire ``pay_advance``/``settle`` twice);
+a cancelled balance order is replaced with ``reissue_balance_order``.
 
 Audit payloads never carry an IBAN in clear: ``iban_masked`` (``FR76 **** 1234``) and
 ``iban_sha256`` (hash of the normalised IBAN) only.
@@ -52,21 +55,22 @@ O = OrderState
 
 #: ISO 20022 / EPC return reason codes the bank sends back for a credit transfer (French labels)
 RETURN_REASONS: dict[str, str] = {
-    "AC01": "Numéro de compte incorrect",
+    "AC01": "Numéro de compte (IBAN) incorrect",
     "AC04": "Compte clôturé",
     "AC06": "Compte bloqué",
     "AG01": "Opération interdite sur ce type de compte",
     "AG02": "Code opération invalide",
+    "AM04": "Provision insuffisante",
     "AM05": "Opération en double",
     "BE04": "Adresse du créancier manquante ou incorrecte",
     "FF01": "Format de fichier invalide",
     "MD07": "Titulaire du compte décédé",
-    "MS02": "Motif non communiqué (créancier)",
-    "MS03": "Motif non communiqué (banque)",
+    "MS02": "Motif non communiqué (à l'initiative du client)",
+    "MS03": "Motif non communiqué (à l'initiative de la banque)",
     "RC01": "BIC incorrect",
-    "RR01": "Identification du débiteur manquante",
-    "RR02": "Nom ou adresse du débiteur manquant",
-    "RR03": "Nom ou adresse du créancier manquant",
+    "RR01": "Compte ou identification du donneur d'ordre manquant",
+    "RR02": "Nom ou adresse du donneur d'ordre manquant",
+    "RR03": "Nom ou adresse du bénéficiaire manquant",
     "RR04": "Motif réglementaire",
 }
 
@@ -232,58 +236,242 @@ def bank_details_for(commune) -> BankDetails | None:
     return BankDetails.objects.select_related("rib_document").filter(commune_id=commune_id).first()
 
 
-def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, rib_document=None) -> BankDetails:
+def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, rib_document=None, rib_file: tuple[str, bytes] | None = None, dossier=None) -> BankDetails:
     """Record (or change) the commune's IBAN, BIC, holder name and the RIB they come from.
 
-    Who: a porteur of the commune, or finance. ``rib_document``: a ``Document`` (kind ``rib``) of one
-    of the commune's dossiers (required the first time). Invalid values: ``ValidationError`` per
-    field, nothing saved. A change of IBAN/BIC/holder after certification voids the certification
-    and moves the commune's ready orders back to ``to_certify`` (payments blocked until
-    re-certified); the event ``bank_details_changed`` records ``was_certified`` and the masked IBANs.
-    Saving the same values again changes nothing (no event).
+    Who: a porteur of the commune, or finance. The RIB is either ``rib_document``, a ``Document``
+    (kind ``rib``) of one of the commune's dossiers, or ``rib_file=(name, bytes)``: a NEW RIB,
+    uploaded here whatever the state of the dossiers (``add_document`` only accepts uploads on a
+    draft or a dossier under corrections; a commune's account changes after submission too) —
+    see ``upload_rib``. A RIB is required the first time. Invalid values: ``ValidationError`` per
+    field (``rib_file`` for the upload), nothing saved. A change of IBAN/BIC/holder **or of RIB**
+    after certification voids the certification and moves the commune's ready orders back to
+    ``to_certify`` (payments blocked until re-certified); the event ``bank_details_changed``
+    records ``was_certified``, the masked IBANs and the previous RIB (id and SHA-256). Any change
+    also clears a rejection by finance (``reject_bank_details``: it is kept in the trail). Saving
+    the same values again changes nothing (no event).
     """
     from fonds.dossiers.models import Document
 
     commune_id = getattr(commune, "pk", commune)
-    if not _is_commune_porteur(by, commune_id):
-        role = _require(by, Role.FINANCE)
-    else:
-        role = Role.PORTEUR
-    iban, bic, holder = validate_bank_details(iban, bic, holder)
+    role = _bank_role(by, commune_id)
+    errors = {}
+    try:
+        iban, bic, holder = validate_bank_details(iban, bic, holder)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    upload = None
+    if rib_file is not None:
+        try:
+            upload = _checked_rib_upload(commune_id, dossier, *rib_file)
+        except ValidationError as exc:
+            errors["rib_file"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     doc = None
-    if rib_document is not None:
+    if rib_document is not None and upload is None:
         doc_id = getattr(rib_document, "pk", rib_document)
         doc = Document.objects.filter(pk=doc_id, kind=Document.Kind.RIB, dossier__commune_id=commune_id).first()
         if doc is None:
             raise ValidationError({"rib_document": "Ce RIB n'est pas une pièce d'un dossier de la commune."})
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            if upload is not None:
+                doc = _store_rib(upload, by=by, role=role, stored=stored)
+            return _apply_bank_details(commune_id, by, role, iban=iban, bic=bic, holder=holder, doc=doc)
+    except BaseException:
+        _delete_stored(stored)
+        raise
+
+
+def upload_rib(commune, *, by, name: str, data: bytes, dossier=None) -> BankDetails:
+    """A new RIB for the commune's current bank details (same IBAN, BIC and holder), at any stage.
+
+    The file goes through the same content checks as every upload (``fonds.dossiers.documents``:
+    sniffed PDF/JPEG/PNG, ``_check_pdf`` / ``_check_image``, the campaign's size limits) and is
+    stored as a ``Document`` of kind ``rib`` on ``dossier`` (default: the dossier of the current
+    RIB, else the commune's latest dossier); the RIB it replaces on that dossier keeps its row
+    (``replaced_by``) and both SHA-256 are in the trail (``document_uploaded`` on the dossier,
+    ``bank_details_changed`` on the bank details). Like a change of IBAN, a new RIB after
+    certification voids it and suspends the commune's ready orders until finance re-certifies.
+    No bank details yet: ``ValidationError`` (give them with ``set_bank_details(rib_file=...)``).
+    """
+    commune_id = getattr(commune, "pk", commune)
+    bank = bank_details_for(commune_id)
+    if bank is None:
+        raise ValidationError({"iban": "Indiquez d'abord l'IBAN, le BIC et le titulaire du compte, avec le RIB."})
+    return set_bank_details(commune_id, by=by, iban=bank.iban, bic=bank.bic, holder=bank.holder, rib_file=(name, data), dossier=dossier)
+
+
+def _bank_role(by, commune_id) -> str:
+    if _is_commune_porteur(by, commune_id):
+        return Role.PORTEUR
+    return _require(by, Role.FINANCE)
+
+
+@dataclass
+class _RibUpload:
+    dossier: object
+    name: str
+    data: bytes
+    digest: str
+    sniffed: object
+    limits: dict
+
+
+def rib_dossier_for(commune_id, dossier=None):
+    """The dossier a new RIB is filed on: ``dossier`` (if it is the commune's), else the dossier of
+    the current RIB, else the commune's latest dossier; None when the commune has no dossier."""
+    from fonds.dossiers.models import Dossier
+
+    qs = Dossier.objects.filter(commune_id=commune_id).select_related("campaign")
+    if dossier is not None:
+        found = qs.filter(pk=getattr(dossier, "pk", dossier)).first()
+        if found is not None:
+            return found
+    bank = BankDetails.objects.filter(commune_id=commune_id).values_list("rib_document__dossier_id", flat=True).first()
+    if bank:
+        return qs.filter(pk=bank).first()
+    return qs.order_by("-created_at", "-pk").first()
+
+
+def _checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> _RibUpload:
+    """The content checks of every upload (``fonds.dossiers.documents``), before any lock is taken."""
+    from fonds.dossiers.documents import _check_image, _check_pdf, sniff
+
+    target = rib_dossier_for(commune_id, dossier)
+    if target is None:
+        raise ValidationError("La commune n'a aucun dossier auquel joindre ce RIB.")
+    limits = target.campaign.rules.params["uploads"]
+    data = data or b""
+    if not data:
+        raise ValidationError("Le fichier est vide.")
+    if len(data) > int(limits["max_file_mb"]) * 1024 * 1024:
+        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
+    sniffed = sniff(data[:16])
+    if sniffed is None:
+        raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+    if sniffed.content_type == "application/pdf":
+        _check_pdf(data)
+    else:
+        _check_image(data, sniffed.extension)
+    return _RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)
+
+
+def _store_rib(upload: _RibUpload, *, by, role: str, stored: list):
+    """Store the checked RIB on its dossier (locked), replacing its current RIB; audited (inside the caller's transaction)."""
+    from django.core.files.base import ContentFile
+
+    from fonds.dossiers.documents import safe_name
+    from fonds.dossiers.models import Document, Dossier
+
+    locked = Dossier.objects.select_for_update().get(pk=upload.dossier.pk)
+    current = Document.objects.filter(dossier=locked, replaced_by__isnull=True)
+    used = current.aggregate(total=Sum("size"))["total"] or 0
+    previous = current.filter(kind=Document.Kind.RIB).first()
+    if used - (previous.size if previous else 0) + len(upload.data) > int(upload.limits["max_dossier_mb"]) * 1024 * 1024:
+        raise ValidationError({"rib_file": f"Le total des pièces du dossier dépasserait {upload.limits['max_dossier_mb']} Mo."})
+    document = Document(
+        dossier=locked, kind=Document.Kind.RIB, original_name=upload.name[:200], content_type=upload.sniffed.content_type,
+        size=len(upload.data), sha256=upload.digest, uploaded_by=by,
+    )
+    document.file.save(safe_name(upload.name, upload.sniffed.extension), ContentFile(upload.data), save=False)
+    stored.append(document.file.name)
+    document.save()
+    if previous is not None:
+        Document.objects.filter(pk=previous.pk).update(replaced_by=document)
+    audit.append(
+        "document_uploaded", actor=by, role=role, obj=locked,
+        payload={
+            "reference": locked.reference, "document": document.pk, "kind": Document.Kind.RIB, "name": document.original_name,
+            "content_type": document.content_type, "size": document.size, "sha256": document.sha256, "via": "payments.bank_details",
+            "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
+        },
+    )
+    return document
+
+
+def _delete_stored(paths) -> None:
+    from fonds.dossiers.models import Document
+
+    for path in paths:  # nothing half-stored: remove the file of a rolled-back upload
+        Document._meta.get_field("file").storage.delete(path)
+
+
+def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, doc) -> BankDetails:
+    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit."""
+    bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
+    if bank is None:
+        if doc is None:
+            raise ValidationError({"rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."})
+        bank = BankDetails.objects.create(commune_id=commune_id, iban=iban, bic=bic, holder=holder, rib_document=doc, updated_by=by)
+        audit.append("bank_details_set", actor=by, role=role, obj=bank, payload=_bank_payload(bank))
+        return bank
+    before = {
+        "iban_masked": mask_iban(bank.iban), "iban_sha256": iban_sha256(bank.iban), "bic": bank.bic, "holder": bank.holder,
+        "rib_document": bank.rib_document_id, "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
+    }
+    if (bank.iban, bank.bic, bank.holder) == (iban, bic, holder) and (doc is None or doc.pk == bank.rib_document_id):
+        return bank
+    was_certified = bank.is_certified
+    was_rejected = bank.rejected_at is not None
+    bank.iban, bank.bic, bank.holder = iban, bic, holder
+    if doc is not None:
+        bank.rib_document = doc
+    bank.version += 1
+    bank.updated_at = timezone.now()
+    bank.updated_by = by
+    bank.certified_at = None
+    bank.certified_by = None
+    bank.certified_fingerprint = ""
+    bank.rejected_at = None
+    bank.rejected_by = None
+    bank.rejection_reason = ""
+    bank.save()
+    suspended = _suspend_orders(commune_id, by, role)
+    audit.append(
+        "bank_details_changed", actor=by, role=role, obj=bank,
+        payload={
+            **_bank_payload(bank), "before": before, "was_certified": was_certified, "was_rejected": was_rejected,
+            "rib_changed": before["rib_document"] != bank.rib_document_id, "suspended_orders": suspended,
+        },
+    )
+    return bank
+
+
+def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
+    """Finance rejects the commune's bank details: they do not match the RIB (motivation required).
+
+    Refused when the details are certified (nothing to reject: a wrong certification is undone by
+    the commune's change) or already rejected as they stand. Orders stay ``to_certify``. The
+    porteur sees the motivation on the bank-details page and is emailed (``notify_bank_rejected``,
+    queued through the outbox in this transaction). The next change of IBAN, BIC, holder or RIB
+    clears the rejection (the event stays in the trail).
+    """
+    from fonds.ops.outbox import enqueue
+
+    role = _require(by, Role.FINANCE)
+    motivation = (motivation or "").strip()
+    if not motivation:
+        raise PaymentRefused("motivation", "Le rejet des coordonnées bancaires exige une motivation : la commune la lira pour les corriger.")
+    if len(motivation) > 5000:
+        raise PaymentRefused("motivation", "La motivation ne peut dépasser 5 000 caractères.")
+    commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = BankDetails.objects.select_for_update().filter(commune_id=commune_id).first()
+        bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
         if bank is None:
-            if doc is None:
-                raise ValidationError({"rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."})
-            bank = BankDetails.objects.create(commune_id=commune_id, iban=iban, bic=bic, holder=holder, rib_document=doc, updated_by=by)
-            audit.append("bank_details_set", actor=by, role=role, obj=bank, payload=_bank_payload(bank))
-            return bank
-        before = {"iban_masked": mask_iban(bank.iban), "iban_sha256": iban_sha256(bank.iban), "bic": bank.bic, "holder": bank.holder, "rib_document": bank.rib_document_id}
-        if (bank.iban, bank.bic, bank.holder) == (iban, bic, holder) and (doc is None or doc.pk == bank.rib_document_id):
-            return bank
-        was_certified = bank.is_certified
-        bank.iban, bank.bic, bank.holder = iban, bic, holder
-        if doc is not None:
-            bank.rib_document = doc
-        bank.version += 1
-        bank.updated_at = timezone.now()
-        bank.updated_by = by
-        if bank.certified_at is not None:
-            bank.certified_at = None
-            bank.certified_by = None
-            bank.certified_fingerprint = ""
-        bank.save()
-        suspended = _suspend_orders(commune_id, by, role)
-        audit.append(
-            "bank_details_changed", actor=by, role=role, obj=bank,
-            payload={**_bank_payload(bank), "before": before, "was_certified": was_certified, "suspended_orders": suspended},
-        )
+            raise PaymentRefused("not_found", "La commune n'a pas encore donné ses coordonnées bancaires.")
+        if bank.is_certified:
+            raise PaymentRefused("status", "Ces coordonnées bancaires sont certifiées : elles ne peuvent plus être rejetées.")
+        if bank.rejected_at is not None:
+            raise PaymentRefused("status", "Ces coordonnées bancaires sont déjà rejetées : la commune doit les corriger.")
+        bank.rejected_at = timezone.now()
+        bank.rejected_by = by
+        bank.rejection_reason = motivation
+        bank.save(update_fields=["rejected_at", "rejected_by", "rejection_reason"])
+        audit.append("bank_details_rejected", actor=by, role=role, obj=bank, payload={**_bank_payload(bank), "motivation": motivation})
+        enqueue("fonds.payments.tasks.notify_bank_rejected", bank.pk, bank.version)
         return bank
 
 
@@ -322,7 +510,8 @@ def certify_bank_details(commune, *, by) -> BankDetails:
         bank.certified_at = timezone.now()
         bank.certified_by = by
         bank.certified_fingerprint = bank.fingerprint()
-        bank.save(update_fields=["certified_at", "certified_by", "certified_fingerprint"])
+        bank.rejected_at, bank.rejected_by, bank.rejection_reason = None, None, ""
+        bank.save(update_fields=["certified_at", "certified_by", "certified_fingerprint", "rejected_at", "rejected_by", "rejection_reason"])
         orders = list(
             PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier")
             .filter(dossier__commune_id=commune_id, state=O.TO_CERTIFY, kind__in=OUTGOING_KINDS).order_by("pk")
@@ -477,6 +666,57 @@ def accept_final_report(dossier, by) -> Settlement:
             order_pk = order.pk
             transaction.on_commit(lambda: notify_recovery.delay(order_pk), robust=True)
     return settlement
+
+
+def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
+    """A new balance order after the previous one was cancelled (the dossier would stay
+    ``report_submitted`` for ever: ``settle`` fires only when a balance order is paid).
+
+    The simplest correct path: the final report's acceptance (``Settlement``) stands — it is the
+    audited decision on the balance — and a new balance order is issued for the same amount
+    (``…-SO2``, ``-SO3``…; state ``ready`` or ``to_certify`` by the bank details, as at acceptance).
+    Refused unless the dossier is ``report_submitted`` with an accepted report whose balance is
+    positive and every balance order of it is cancelled. Motivation required (audited).
+    """
+    from fonds.dossiers.models import Dossier
+    from fonds.dossiers.states import Status
+
+    role = _require(by, Role.FINANCE)
+    motivation = (motivation or "").strip()
+    if not motivation:
+        raise PaymentRefused("motivation", "La réémission de l'ordre de solde exige une motivation écrite.")
+    pk = getattr(dossier, "pk", dossier)
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+        if locked is None:
+            raise PaymentRefused("not_found", "Dossier introuvable.")
+        settlement = Settlement.objects.filter(dossier=locked).first()
+        if locked.status != Status.REPORT_SUBMITTED or settlement is None:
+            raise PaymentRefused("status", f"Aucun solde à réémettre : le dossier est « {locked.get_status_display()} »" + ("" if settlement else " et son rapport final n'est pas validé") + ".")
+        if settlement.balance <= 0:
+            raise PaymentRefused("condition", "Le solde validé de ce dossier n'est pas positif : il n'y a pas d'ordre de solde à émettre.")
+        orders = list(PaymentOrder.objects.select_for_update(of=("self",)).filter(dossier=locked, kind=OrderKind.BALANCE))
+        live = next((o for o in orders if o.state != O.CANCELLED), None)
+        if live is not None:
+            raise PaymentRefused("status", f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : il n'y a rien à réémettre.")
+        order = _create_order(locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown)
+        audit.append(
+            "balance_order_reissued", actor=by, role=role, obj=locked,
+            payload={"reference": locked.reference, "order": order.reference, "amount": order.amount, "cancelled_orders": [o.reference for o in orders], "motivation": motivation, "settlement_rules_version": settlement.rules_version},
+        )
+        return order
+
+
+def can_reissue_balance(dossier, settlement=None) -> bool:
+    """Whether ``reissue_balance_order`` would take this dossier (for the UI's button)."""
+    from fonds.dossiers.states import Status
+
+    settlement = settlement if settlement is not None else Settlement.objects.filter(dossier=dossier).first()
+    return (
+        dossier.status == Status.REPORT_SUBMITTED and settlement is not None and settlement.balance > 0
+        and PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exists()
+        and not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exclude(state=O.CANCELLED).exists()
+    )
 
 
 def _json_safe(value):
@@ -843,9 +1083,27 @@ def cancel_batch(batch, *, by) -> Batch:
 def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
     """The bank returned one transfer of a transmitted batch (ISO reason code, e.g. ``AC04``).
 
-    Refused for an order that is not in this batch, or already paid/returned. The order becomes
-    ``returned`` and leaves the batch (it may be re-issued in a later batch once the bank details
-    are corrected and re-certified: ``reissue_order``).
+    Before execution is recorded (batch ``sent``, transfer pending): the order ``sent → returned``.
+
+    **After** execution was recorded (batch ``executed``, the transfer recorded ``paid``) — the
+    bank's return often arrives days later: the order ``paid → returned`` (``paid_at`` cleared,
+    the batch item's outcome becomes ``returned``, so the ``payments_order_paid_once`` index
+    lets the re-issued transfer be paid). The batch stays ``executed`` (its file was executed;
+    the item records the return). **The dossier's transition is NOT reverted**: ``pay_advance``
+    (→ ``advance_paid``, the final-report deadline set) and ``settle`` (→ ``closed``) have no
+    reverse transition, and undoing them would erase decisions the porteur has already acted on
+    (a report being written, a closure letter). The money owed is carried by the order instead:
+    it goes ``returned → ready`` once the bank details are corrected and re-certified
+    (``reissue_order``) and is paid in a later batch; ``record_execution`` fires the dossier's
+    transition only when the dossier is where the payment flow expects it (``agreement_signed``
+    for ``pay_advance``, ``report_submitted`` for ``settle``), so paying the re-issued order never
+    fires ``pay_advance`` or ``settle`` twice. While such an advance is ``returned``,
+    ``accept_final_report`` refuses (the advance is neither paid nor cancelled) and
+    ``advance_paid_amount`` does not count it. The ``payment_returned`` event records
+    ``after_execution`` and the dossier's status left as it was.
+
+    Refused for an order that is not in this batch, a transfer already returned, or a batch
+    neither sent nor executed.
     """
     role = _require(by, Role.FINANCE)
     code = (reason_code or "").strip().upper()
@@ -857,19 +1115,25 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
         item = BatchItem.objects.select_for_update().filter(batch=locked_batch, order_id=order_pk).first()
         if item is None:
             raise PaymentRefused("condition", f"Cet ordre ne fait pas partie du lot {locked_batch.reference} : rejet refusé.", rules=["order_not_in_batch"])
-        if locked_batch.state != BatchState.SENT or item.outcome != ItemOutcome.PENDING:
+        late = locked_batch.state == BatchState.EXECUTED and item.outcome == ItemOutcome.PAID
+        if not late and (locked_batch.state != BatchState.SENT or item.outcome != ItemOutcome.PENDING):
+            if item.outcome == ItemOutcome.RETURNED:
+                raise PaymentRefused("status", "Le rejet de ce virement est déjà enregistré.")
             raise PaymentRefused("status", "Ce virement n'est pas en attente d'exécution : rejet impossible.")
         locked = _lock_order(order_pk)
-        source = _transition(locked, "bank_return", code=code)
+        source = _transition(locked, "bank_return_after_payment" if late else "bank_return", code=code)
         locked.save()
         item.live = False
         item.outcome = ItemOutcome.RETURNED
         item.return_code = code
         item.save(update_fields=["live", "outcome", "return_code"])
-        audit.append(
-            "payment_returned", actor=by, role=role, obj=locked,
-            payload=_order_payload(locked, **{"from": source, "batch": locked_batch.reference, "reason_code": code, "reason": RETURN_REASONS[code], "iban_masked": mask_iban(item.creditor_iban)}),
-        )
+        extra = {"from": source, "batch": locked_batch.reference, "reason_code": code, "reason": RETURN_REASONS[code], "iban_masked": mask_iban(item.creditor_iban)}
+        if late:
+            from fonds.dossiers.models import Dossier
+
+            extra["after_execution"] = True
+            extra["dossier_status_kept"] = Dossier.objects.filter(pk=locked.dossier_id).values_list("status", flat=True).first()
+        audit.append("payment_returned", actor=by, role=role, obj=locked, payload=_order_payload(locked, **extra))
         return _refresh(order, locked)
 
 

@@ -40,3 +40,35 @@ def notify_recovery(self, order_id: int) -> int:
     except Exception as exc:  # mail server down: retry later (send_once never sends twice)
         raise self.retry(exc=exc)
     return sent
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def notify_bank_rejected(self, bank_id: int, version: int) -> int:
+    """Email the commune's porteurs that finance rejected its bank details (with the motivation).
+
+    Idempotent: one email per recipient and per version of the details (``send_once``); nothing is
+    sent when the details changed or were certified meanwhile (the rejection no longer stands).
+    """
+    from django.template.loader import render_to_string
+
+    from fonds.accounts.models import User
+    from fonds.accounts.roles import Role
+    from fonds.depot.notices import send_once
+
+    from .models import BankDetails
+
+    bank = BankDetails.objects.select_related("commune").filter(pk=bank_id).first()
+    if bank is None or bank.version != version or not bank.is_rejected:
+        return 0
+    recipients = set(User.objects.filter(commune_id=bank.commune_id, groups__name=Role.PORTEUR, is_active=True).values_list("email", flat=True))
+    context = {"bank": bank, "commune": bank.commune}
+    subject = render_to_string("payments/emails/bank_rejected_subject.txt", context).strip()
+    body = render_to_string("payments/emails/bank_rejected.txt", context)
+    sent = 0
+    try:
+        for to in sorted(r for r in recipients if r):
+            sent += send_once(f"payments-bank-rejected-{bank.pk}-v{version}-{to}", to=to, subject=subject, body=body,
+                              audit_action="bank_rejection_notice_sent", audit_payload={"commune": bank.commune_id, "version": version})
+    except Exception as exc:  # mail server down: retry later (send_once never sends twice)
+        raise self.retry(exc=exc)
+    return sent

@@ -18,8 +18,10 @@ urlpatterns = [
     path("coordonnees-bancaires/", views.bank_list, name="bank-list"),
     path("coordonnees-bancaires/<str:code>/", views.bank_page, name="bank"),
     path("coordonnees-bancaires/<str:code>/rib/", views.bank_rib, name="bank-rib"),
+    path("coordonnees-bancaires/<str:code>/rejeter/", views.bank_reject, name="bank-reject"),
     path("rapports-finals/", views.reports, name="reports"),
     path("rapports-finals/<int:pk>/", views.report_accept, name="report"),
+    path("rapports-finals/<int:pk>/reemettre-solde/", views.balance_reissue, name="balance-reissue"),
     # the porteur's pages (front office)
     path("commune/coordonnees-bancaires/", views.porteur_bank, name="commune-bank"),
     path("dossier/<int:pk>/coordonnees-bancaires/", views.porteur_bank, name="porteur-bank"),

@@ -335,12 +335,14 @@ def _batch_context(request, batch, *, return_form=None) -> dict:
     page = Page(queries.batch_items(batch), request.GET, default_size=100)
     querystring = _querystring(request.GET)
     pending = _pending(batch)
-    if return_form is None and pending["count"] and request.can_pay:
+    # a return may arrive after the execution was recorded (the paid transfer is then returned)
+    late_returns = batch.state == BatchState.EXECUTED
+    if return_form is None and (pending["count"] or late_returns) and request.can_pay:
         return_form = ReturnForm(reasons=services.RETURN_REASONS)
     return {
         "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": page, "page": page,
-        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
-        "pending_count": pending["count"], "return_form": return_form if pending["count"] or return_form is not None else None,
+        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "late_returns": late_returns,
+        "pending_count": pending["count"], "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
         "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
     }
 
@@ -476,6 +478,35 @@ def bank_page(request, code):
     }, status=status)
 
 
+@_finance
+@require_http_methods(["GET", "POST"])
+def bank_reject(request, code):
+    """Finance rejects the commune's bank details (they do not match the RIB): motivation required;
+    the porteur sees it on the bank-details page and is emailed."""
+    bank = _bank(code)
+    allowed = not bank.is_certified and bank.rejected_at is None
+    form = MotivatedForm(_posted(request), needs_motivation=True, label="Je confirme le rejet de ces coordonnées bancaires (la commune devra les corriger)")
+    status = 200 if allowed else 409
+    if not allowed:
+        messages.error(request, "Ces coordonnées bancaires ne peuvent pas être rejetées : " + ("elles sont certifiées." if bank.is_certified else "elles sont déjà rejetées, la commune doit les corriger."))
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                services.reject_bank_details(bank.commune_id, by=request.user, motivation=form.cleaned_data["motivation"])
+            except services.PaymentRefused as refused:
+                form.add_error(None, refused.message)
+                status = _status_of(refused)
+            else:
+                messages.success(request, f"Coordonnées bancaires de {bank.commune.name} rejetées. La commune est informée du motif par courriel et sur sa page.")
+                return redirect("payments:bank", code=bank.commune_id)
+        else:
+            status = 400
+    return _render(request, "payments/bank_reject.html", {
+        "title": f"Rejeter les coordonnées bancaires — {bank.commune.name}", "section": "bank", "bank": bank, "form": form,
+        "allowed": allowed and request.can_pay,
+    }, status=status)
+
+
 INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
@@ -553,6 +584,38 @@ def report_accept(request, pk):
         "figures": actual_figures(report), "balance": balance, "settlement": settlement,
         "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form, "allowed": allowed and request.can_pay,
         "orders": list(PaymentOrder.objects.filter(dossier=dossier).order_by("created_at", "pk")),
+        "can_reissue_balance": request.can_pay and settlement is not None and services.can_reissue_balance(dossier, settlement),
+    }, status=status)
+
+
+@_finance
+@require_http_methods(["GET", "POST"])
+def balance_reissue(request, pk):
+    """A new balance order for a dossier whose balance order was cancelled (confirmation page,
+    motivation required): the accepted report's balance, re-issued."""
+    dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign"))
+    settlement = Settlement.objects.filter(dossier=dossier).first()
+    allowed = services.can_reissue_balance(dossier, settlement)
+    form = MotivatedForm(_posted(request), needs_motivation=True, label="Je confirme l'émission d'un nouvel ordre de paiement du solde")
+    status = 200 if allowed else 409
+    if not allowed:
+        messages.error(request, f"Aucun ordre de solde à réémettre pour le dossier {dossier.reference} : il faut un rapport final validé avec un solde positif, un dossier « Rapport final déposé » et un ordre de solde annulé.")
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                order = services.reissue_balance_order(dossier, by=request.user, motivation=form.cleaned_data["motivation"])
+            except services.PaymentRefused as refused:
+                form.add_error(None, refused.message)
+                status = _status_of(refused)
+            else:
+                messages.success(request, f"Nouvel ordre de solde {order.reference} émis ({order.amount} €) : « {order.get_state_display()} ».")
+                return redirect("payments:order", pk=order.pk)
+        else:
+            status = 400
+    return _render(request, "payments/balance_reissue.html", {
+        "title": f"Réémettre l'ordre de solde — {dossier.reference}", "section": "reports", "dossier": dossier, "settlement": settlement,
+        "form": form, "allowed": allowed and request.can_pay,
+        "cancelled": list(PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE, state=O.CANCELLED).order_by("created_at", "pk")),
     }, status=status)
 
 
@@ -591,13 +654,16 @@ def porteur_bank(request, pk=None):
     elif ribs:
         initial = {"rib_document": next((d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
     current = (bank.iban, bank.bic, bank.holder, bank.rib_document_id) if bank is not None else None
-    form = BankDetailsForm(_posted(request), initial=initial, ribs=ribs, certified=certified, current=current)
+    form = BankDetailsForm(_posted(request), request.FILES if request.method == "POST" else None, initial=initial, ribs=ribs, certified=certified, current=current)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                saved = services.set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], rib_document=data.get("rib_document") or None)
+                saved = services.set_bank_details(
+                    commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"],
+                    rib_document=data.get("rib_document") or None, rib_file=form.rib_upload(), dossier=dossier,
+                )
             except ValidationError as exc:
                 for name, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
                     form.add_error(name if name in form.fields else None, errors)

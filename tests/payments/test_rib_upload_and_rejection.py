@@ -1,0 +1,165 @@
+"""A new RIB after submission (same content checks as every upload), and finance's rejection of
+bank details that do not match the RIB."""
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers.documents import add_document
+from fonds.dossiers.models import Document
+from fonds.payments import services as pay
+from fonds.payments.models import BankDetails, OrderState, PaymentOrder
+from fonds.suivi.testing import SIGNED_LIST_PDF
+
+from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed
+
+pytestmark = pytest.mark.django_db
+O = OrderState
+NEW_RIB = SIGNED_LIST_PDF.replace(b"612 792", b"595 842")  # another valid one-page PDF (A4)
+PNG_RIB = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_new_rib_uploaded_after_submission_stored_as_rib_document_and_audited_with_sha256(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    old = rib_of(dossier)
+    with pytest.raises(PermissionDenied):  # the dossiers' upload only takes drafts / corrections
+        add_document(dossier, by=cast.porteur, kind="rib", name="rib.pdf", data=NEW_RIB)
+    bank = pay.upload_rib(cast.commune, by=cast.porteur, name="nouveau RIB.pdf", data=NEW_RIB)
+    new = bank.rib_document
+    assert new.pk != old.pk and new.kind == Document.Kind.RIB and new.dossier_id == dossier.pk
+    assert new.content_type == "application/pdf" and new.file.read() == NEW_RIB
+    old.refresh_from_db()
+    assert old.replaced_by_id == new.pk  # the old RIB is kept (versioned), not deleted
+    uploaded = next(e for e in AuditEvent.objects.filter(action="document_uploaded", object_id=str(dossier.pk)) if e.data["payload"]["document"] == new.pk)
+    assert uploaded.data["payload"]["sha256"] == new.sha256 and uploaded.data["payload"]["replaces"] == {"document": old.pk, "sha256": old.sha256}
+    changed = AuditEvent.objects.get(action="bank_details_changed")
+    payload = changed.data["payload"]
+    assert payload["rib_sha256"] == new.sha256 and payload["before"]["rib_sha256"] == old.sha256 and payload["rib_changed"] is True
+
+
+def test_new_rib_after_certification_blocks_payments_until_recertified(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    assert order.state == O.READY
+    bank = pay.upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB)
+    order.refresh_from_db()
+    assert not bank.is_certified and (bank.iban, bank.version) == (IBAN_OK.replace(" ", ""), 2)
+    assert order.state == O.TO_CERTIFY
+    with pytest.raises(pay.PaymentRefused, match="vide"):
+        pay.build_batch(by=cast.finance, order_ids=[order.pk])
+    pay.certify_bank_details(cast.commune, by=cast.finance)
+    order.refresh_from_db()
+    assert order.state == O.READY
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "vide"),
+    (b"PK\x03\x04 not a pdf", "PDF, JPEG et PNG"),
+    (SIGNED_LIST_PDF + b"<script>alert(1)</script>", "autre format"),
+    (b"%PDF-1.4\n this is no pdf at all", "illisible"),
+    (SIGNED_LIST_PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"), "contenu actif"),
+])
+def test_new_rib_goes_through_the_upload_content_checks_nothing_changed(cast, data, message):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    before = (Document.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationError) as exc:
+        pay.upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=data)
+    assert message in " ".join(exc.value.message_dict["rib_file"])
+    assert (Document.objects.count(), AuditEvent.objects.count()) == before
+    assert BankDetails.objects.get().is_certified
+
+
+def test_new_rib_over_the_campaign_size_limit_refused(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    limit = dossier.campaign.rules.params["uploads"]["max_file_mb"]
+    big = SIGNED_LIST_PDF + b"%" + b"0" * (int(limit) * 1024 * 1024)
+    with pytest.raises(ValidationError, match=f"dépasse {limit} Mo"):
+        pay.upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=big)
+
+
+def test_new_rib_only_by_the_communes_porteur_or_finance(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    for user in (cast.other_porteur, cast.instructeur, cast.auditeur):
+        with pytest.raises(pay.PaymentRefused) as exc:
+            pay.upload_rib(cast.commune, by=user, name="rib.pdf", data=NEW_RIB)
+        assert exc.value.kind == "role"
+    assert BankDetails.objects.get().is_certified
+
+
+def test_first_bank_details_given_with_an_uploaded_rib(cast):
+    dossier = signed(cast)
+    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_file=("rib.png", PNG_RIB), dossier=dossier)
+    assert bank.rib_document.content_type == "image/png" and bank.rib_document.dossier_id == dossier.pk
+    assert AuditEvent.objects.get(action="bank_details_set").data["payload"]["rib_sha256"] == bank.rib_document.sha256
+
+
+def test_bad_iban_with_an_uploaded_rib_stores_nothing(cast):
+    dossier = signed(cast)
+    count = Document.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        pay.set_bank_details(cast.commune, by=cast.porteur, iban="FR76 0000", bic=BIC_OK, holder="Commune", rib_file=("rib.pdf", NEW_RIB), dossier=dossier)
+    assert "iban" in exc.value.message_dict
+    assert Document.objects.count() == count and not BankDetails.objects.exists()
+
+
+# ---- rejection by finance ---------------------------------------------------------------------
+
+def given_details(cast):
+    dossier = signed(cast)
+    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    return dossier
+
+
+def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_emailed(cast, mailoutbox, django_capture_on_commit_callbacks):
+    given_details(cast)
+    with pytest.raises(pay.PaymentRefused) as exc:
+        pay.reject_bank_details(cast.commune, by=cast.finance, motivation="  ")
+    assert exc.value.kind == "motivation" and not AuditEvent.objects.filter(action="bank_details_rejected").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        bank = pay.reject_bank_details(cast.commune, by=cast.finance, motivation="Le titulaire du RIB est la trésorerie, pas la mairie.")
+    assert bank.is_rejected and not bank.is_certified
+    event = AuditEvent.objects.get(action="bank_details_rejected")
+    assert event.data["payload"]["motivation"] == "Le titulaire du RIB est la trésorerie, pas la mairie."
+    assert IBAN_OK.replace(" ", "") not in event.canonical
+    assert [m.to for m in mailoutbox] == [[cast.porteur.email]]
+    assert "trésorerie, pas la mairie" in mailoutbox[0].body and "FR76 **** 0189" in mailoutbox[0].body
+    assert PaymentOrder.objects.get().state == O.TO_CERTIFY
+
+
+def test_rejection_only_by_finance_and_not_twice_nor_of_certified_details(cast):
+    given_details(cast)
+    for user in (cast.porteur, cast.instructeur, cast.auditeur):
+        with pytest.raises(pay.PaymentRefused) as exc:
+            pay.reject_bank_details(cast.commune, by=user, motivation="Non.")
+        assert exc.value.kind == "role"
+    pay.reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
+    with pytest.raises(pay.PaymentRefused, match="déjà rejetées"):
+        pay.reject_bank_details(cast.commune, by=cast.finance, motivation="Encore.")
+    pay.certify_bank_details(cast.commune, by=cast.finance)  # finance changes its mind after a call
+    bank = BankDetails.objects.get()
+    assert bank.is_certified and not bank.is_rejected and bank.rejection_reason == ""
+    with pytest.raises(pay.PaymentRefused, match="certifiées"):
+        pay.reject_bank_details(cast.commune, by=cast.finance, motivation="Trop tard.")
+
+
+def test_correction_by_the_commune_clears_the_rejection_kept_in_the_trail(cast):
+    dossier = given_details(cast)
+    pay.reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
+    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    assert not bank.is_rejected and bank.rejected_at is None and bank.version == 2
+    assert AuditEvent.objects.get(action="bank_details_changed").data["payload"]["was_rejected"] is True
+    assert AuditEvent.objects.filter(action="bank_details_rejected").count() == 1
+
+
+def test_rejection_email_not_sent_when_the_details_changed_meanwhile(cast, mailoutbox):
+    from fonds.payments.tasks import notify_bank_rejected
+
+    dossier = given_details(cast)
+    bank = pay.reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
+    mailoutbox.clear()
+    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    assert notify_bank_rejected(bank.pk, bank.version) == 0 and mailoutbox == []
