@@ -21,6 +21,9 @@ On the ``seed_bench`` data set, runs one ``BulkJob`` per action, in this order, 
 Prints, per action: wall time, CPU time of this process (``time.process_time()``), dossiers/s
 (wall and CPU), the progress read back from the job (every ~30 s), refusals, and the load
 average. ``--per-dossier`` runs the old path (``perform`` per dossier) for comparison.
+``settings.DEBUG`` is turned off for the run, as in a worker (``--debug`` keeps the development
+setting, under which Django formats and keeps every query's SQL: the figures recorded before
+26 November 2026 15:45 UTC were measured that way).
 Prints figures; not a test.
 """
 from __future__ import annotations
@@ -51,6 +54,7 @@ def main():
     parser.add_argument("--actions", default=",".join(ACTIONS))
     parser.add_argument("--chunk", type=int, default=500)
     parser.add_argument("--per-dossier", action="store_true", help="the per-dossier path (perform in a loop), for comparison")
+    parser.add_argument("--debug", action="store_true", help="keep settings.DEBUG as configured (development default: on, every query's SQL formatted and kept)")
     args = parser.parse_args()
 
     import django
@@ -71,8 +75,12 @@ def main():
     from fonds.dossiers.models import Dossier
     from fonds.instruction.models import InstructorConflict
 
+    if not args.debug:
+        # a Celery worker runs with DEBUG off (production profile): with it on, Django formats
+        # and keeps the SQL of every query (the multi-row INSERTs of a chunk included)
+        settings.DEBUG = False
     db = settings.DATABASES["default"]
-    print(f"database: {connection.vendor} {db['NAME']} · nproc={os.cpu_count()} · Python {platform.python_version()} · {timezone.now():%Y-%m-%d %H:%M} UTC · load {load()}")
+    print(f"database: {connection.vendor} {db['NAME']} · nproc={os.cpu_count()} · Python {platform.python_version()} · {timezone.now():%Y-%m-%d %H:%M} UTC · load {load()} · DEBUG {'on' if settings.DEBUG else 'off'} (queries logged: {connection.queries_logged})")
     conflicted = set(InstructorConflict.objects.values_list("user_id", flat=True))
     instructors = list(User.objects.filter(groups__name=Role.INSTRUCTEUR).exclude(pk__in=conflicted).order_by("pk")[:2])
     if len(instructors) < 2:
