@@ -71,6 +71,7 @@ def test_finance_rejects_bank_details_from_a_confirmation_page_and_the_porteur_s
         response = client.post(reject_url, {"motivation": "Le BIC du RIB est CCBPFRPP, pas AGRIFRPP.", "confirm": "on"})
     assert response.status_code == 302
     assert "Le BIC du RIB est CCBPFRPP" in _html(client.get(bank_url))
+    assert "en attente de correction" in _html(client.get(reverse("payments:bank-list")))
     assert client.post(reject_url, {"motivation": "Encore", "confirm": "on"}).status_code == 409
     assert len(mailoutbox) == 1 and "CCBPFRPP" in mailoutbox[0].body
     client.force_login(cast.porteur)
