@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("FJJ_BROKER_CONNECTION_TIMEOUT", "4"))
+# Redis: a task taken by a worker that died (acks_late, never acknowledged) is delivered again after
+# this many seconds (kombu's default: 1 hour). Set it above the longest task. (issue 5, comité faults)
+if os.environ.get("FJJ_BROKER_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": float(os.environ["FJJ_BROKER_VISIBILITY_TIMEOUT"])}
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
