@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fonds.accounts.twofactor.RequireTwoFactorMiddleware",
+    "fonds.accounts.read_only.ReadOnlyAuditorMiddleware",  # auditors change nothing, on every page (issue 7)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into our 429 page

@@ -1,0 +1,32 @@
+"""Auditors read everything and change nothing (issue 7): every state-changing request of a
+read-only user (``roles.is_read_only``: the auditor role and no other) is refused with 403, on
+every page — whatever each view does with the method. The API applies the same rule with
+``fonds.api.permissions.ReadOnlyForAuditors``.
+
+Allowed anyway: the user's own session (sign in and out, second factor, password pages) and
+launching a decision export (``/controle/exports/``), which changes no dossier and only records
+who exported what. Checked on every route by ``tests/security/test_permission_matrix.py``.
+"""
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from .roles import is_read_only
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+ALLOWED_PREFIXES = ("/connexion/", "/deconnexion/", "/compte/", "/depot/compte/", "/api/")
+ALLOWED_PATHS = frozenset({"/controle/exports/"})
+
+
+class ReadOnlyAuditorMiddleware:
+    """After the authentication and two-factor middlewares."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in SAFE_METHODS and not request.path.startswith(ALLOWED_PREFIXES) and request.path not in ALLOWED_PATHS:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and is_read_only(user):
+                return render(request, "accounts/read_only.html", {"title": "Lecture seule"}, status=403)
+        return self.get_response(request)

@@ -1,0 +1,173 @@
+"""One "world" for the permission matrix and the schemathesis run: a user per role and objects in
+the states the routes need, built through the packages' services (as their own tests do).
+
+Commune A holds every dossier; commune B's porteur is the "porteur of another commune". The
+committee chair plays the ``comite`` role; another member, who declared a conflict on the agenda
+item, plays ``comite_recused``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import perform
+from fonds.dossiers.states import Status
+from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+ROLES = ("anonymous", "porteur", "other_porteur", "instructeur", "comite", "comite_recused", "finance", "auditeur", "admin")
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+BIC = "AGRIFRPP"
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _at(dossier, status, **fields):
+    """Test setup only (as tests/payments/conftest.py ``at_status``): later steps go through services."""
+    Dossier.objects.filter(pk=dossier.pk).update(status=status, **fields)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def build_world() -> World:
+    from fonds.comite import services as comite
+    from fonds.instruction import services as instruction
+    from fonds.instruction.testing import ready_for_completion
+    from fonds.payments import services as pay
+    from fonds.reporting import exports
+    from fonds.suivi.services import planned_report, save_report_draft
+    from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
+    from fonds.bulk import services as bulk
+
+    w = World()
+    commune = make_commune(population=850, name="Saint-Exemple")
+    other = make_commune(population=1200, name="Autre-Commune")
+    u = w.users
+    u["porteur"] = make_user("porteur", commune=commune, first_name="Marie", last_name="Maire")
+    u["other_porteur"] = make_user("porteur", commune=other)
+    u["instructeur"] = make_user("instructeur")
+    u["comite"] = make_user("comite", first_name="Claire", last_name="Présidente")
+    u["comite_recused"] = make_user("comite", first_name="Rémi", last_name="Récusé")
+    member3 = make_user("comite")
+    u["finance"] = make_user("finance")
+    u["auditeur"] = make_user("auditeur")
+    u["admin"] = make_user("admin", is_staff=True)
+    porteur, instructeur, admin, finance = u["porteur"], u["instructeur"], u["admin"], u["finance"]
+    o = w.objects
+    o["commune"], o["other_commune"] = commune, other
+
+    # -- front office: a draft, a submitted dossier
+    campaign = make_campaign()
+    o["campaign"] = campaign
+    o["draft"] = make_dossier(campaign=campaign, commune=commune, porteur=porteur)
+    submitted = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    perform(submitted, "submit", by=porteur)
+    from fonds.depot.tasks import generate_receipt
+
+    generate_receipt(submitted.pk)  # queued on commit, which never comes in a test transaction
+    o["submitted"] = submitted
+
+    # -- instruction: a dossier in instruction with its eligibility run, a note, a saved filter
+    in_instr = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    perform(in_instr, "submit", by=porteur)
+    perform(in_instr, "start_instruction", by=instructeur)
+    run = instruction.recheck_eligibility(in_instr, by=instructeur)
+    o["in_instruction"] = in_instr
+    o["verdict"] = run.verdicts.order_by("pk").first()
+    o["document"] = in_instr.documents.order_by("pk").first()
+    instruction.add_note(in_instr, by=instructeur, body="Note privée de l'instructeur.")
+    o["saved_filter"] = instruction.save_filter(instructeur, "Déposés", "status=submitted")
+    o["bulk_job"] = bulk.create_job(user=instructeur, action="start_instruction", querystring="status=submitted", params={}, dossier_ids=[submitted.pk])
+
+    # -- committee: an instructed dossier on the agenda of a sitting session, one member recused
+    com_campaign = make_campaign(envelope=Decimal("20000.00"))
+    in_committee = make_dossier(campaign=com_campaign, commune=commune, porteur=porteur)
+    perform(in_committee, "submit", by=porteur)
+    perform(in_committee, "start_instruction", by=instructeur)
+    opinion = ready_for_completion(in_committee, by=instructeur)
+    perform(in_committee, "complete_instruction", by=instructeur, data={"opinion": opinion})
+    members = [u["comite"], u["comite_recused"], member3]
+    session = comite.create_session(com_campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=u["comite"], members=members, place="Salle du conseil")
+    comite.build_agenda(session, by=admin)
+    item = session.items.get(dossier=in_committee)
+    comite.declare_conflict(item, member=u["comite_recused"], reason="Élu de la commune voisine, partenaire du projet.")
+    comite.send_convocation(session, by=admin)
+    comite.open_sitting(session, by=u["comite"])
+    comite.record_attendance(session, by=u["comite"], presence={m: "present" for m in members})
+    session.refresh_from_db()
+    in_committee.refresh_from_db()
+    o["session"], o["item"], o["in_committee"] = session, item, in_committee
+
+    # -- approved (convention to accept) and signed dossiers; bank details certified; a ready batch
+    approved = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    _at(approved, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=timezone.now() + dt.timedelta(days=30))
+    acceptance_data(approved)  # generates the convention
+    o["approved"] = approved
+    o["generated_document"] = approved.generated_documents.order_by("pk").first()
+
+    pay.set_bank_details(commune, by=porteur, iban=IBAN, bic=BIC, holder="Commune de Saint-Exemple", rib_document=approved.documents.get(kind="rib"))
+    pay.certify_bank_details(commune, by=finance)
+
+    def signed():
+        d = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+        _at(d, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=timezone.now() + dt.timedelta(days=30))
+        perform(d, "accept_agreement", by=porteur, data=acceptance_data(d))
+        d.refresh_from_db()
+        return d
+
+    def paid_and_reported(**report_fields):
+        d = signed()
+        advance = d.payment_orders.get(kind="advance")
+        executed = pay.build_batch(by=finance, order_ids=[advance.pk]).batch
+        pay.mark_batch_sent(executed, by=finance)
+        pay.record_execution(executed, by=finance)
+        d.refresh_from_db()
+        fields, lines = planned_report(d)
+        fields["activity_report"] = "Le projet s'est déroulé comme prévu."
+        fields.update(report_fields)
+        save_report_draft(d, by=porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
+        perform(d, "submit_report", by=porteur)
+        d.refresh_from_db()
+        return d, advance, executed
+
+    # paid advance, final report submitted (to accept), through an executed batch
+    o["reported"], o["paid_order"], o["executed_batch"] = paid_and_reported()
+    # a report with fewer participants, accepted: a recovery order (contradictory step)
+    recovered, _, _ = paid_and_reported(youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
+    pay.accept_final_report(recovered, finance)
+    recovered.refresh_from_db()
+    o["recovery_dossier"] = recovered
+    o["recovery"] = recovered.payment_orders.get(kind="recovery")
+
+    # an order in a ready batch (not sent)
+    signed_dossier = signed()
+    o["signed"] = signed_dossier
+    o["order"] = signed_dossier.payment_orders.get(kind="advance")
+    o["batch"] = pay.build_batch(by=finance, order_ids=[o["order"].pk]).batch
+
+    # -- reporting: a finished export job
+    job = exports.create_job(u["auditeur"], "xlsx", campaign=campaign)
+    exports.build_job(job.pk)
+    job.refresh_from_db()
+    o["export_job"] = job
+
+    # -- account links for the porteur (invitation, password reset)
+    o["uidb64"] = urlsafe_base64_encode(force_bytes(porteur.pk))
+    o["token"] = default_token_generator.make_token(porteur)
+    return w
