@@ -93,7 +93,7 @@ def test_auditor_cannot_act_through_the_ui(client, world):
     client.force_login(make_user("auditeur"))
     url = reverse("dossier-transition", args=[world["mine"].pk, "withdraw"])
     response = client.post(url, {"confirm": "on"})
-    assert response.status_code == 409
+    assert response.status_code == 403  # issue 7: every state-changing request of an auditor is refused
     assert Dossier.objects.get(pk=world["mine"].pk).status == Status.DRAFT
 
 
