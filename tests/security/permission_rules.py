@@ -126,7 +126,7 @@ RULES: dict[str, Rule] = {
     "depot/dossiers/<int:pk>/recepisse/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     # ---- front office after submission -------------------------------------------------------
     "suivi/<int:pk>/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
-    "suivi/<int:pk>/corrections/": r(OWN, OWN, args={"pk": "submitted.pk"}, scoped=True, absent_ok=True, note="no dossier awaiting corrections in the world: 404"),
+    "suivi/<int:pk>/corrections/": r(OWN_AND_STAFF, OWN, args={"pk": "corrections.pk"}, scoped=True),
     "suivi/<int:pk>/retrait/": r(OWN_AND_STAFF, OWN, args={"pk": "submitted.pk"}, scoped=True, note="staff read, the state check answers first (409)"),
     "suivi/<int:pk>/convention/": r(OWN_AND_STAFF, OWN, args={"pk": "approved.pk"}, scoped=True),
     "suivi/<int:pk>/convention/convention.pdf": r(OWN_AND_STAFF, args={"pk": "approved.pk"}, scoped=True),

@@ -95,6 +95,13 @@ def build_world() -> World:
     o["saved_filter"] = instruction.save_filter(instructeur, "Déposés", "status=submitted")
     o["bulk_job"] = bulk.create_job(user=instructeur, action="start_instruction", querystring="status=submitted", params={}, dossier_ids=[submitted.pk])
 
+    # a dossier awaiting the porteur's corrections
+    corrections = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    perform(corrections, "submit", by=porteur)
+    perform(corrections, "start_instruction", by=instructeur)
+    perform(corrections, "request_corrections", by=instructeur, motivation="Merci de joindre la délibération signée.", data={"fields": ["youth_ages"], "documents": ["deliberation"]})
+    o["corrections"] = corrections
+
     # -- committee: an instructed dossier on the agenda of a sitting session, one member recused
     com_campaign = make_campaign(envelope=Decimal("20000.00"))
     in_committee = make_dossier(campaign=com_campaign, commune=commune, porteur=porteur)
