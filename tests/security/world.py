@@ -138,13 +138,17 @@ def build_world() -> World:
         d.refresh_from_db()
         return d
 
-    def paid_and_reported(**report_fields):
+    def paid():
         d = signed()
         advance = d.payment_orders.get(kind="advance")
         executed = pay.build_batch(by=finance, order_ids=[advance.pk]).batch
         pay.mark_batch_sent(executed, by=finance)
         pay.record_execution(executed, by=finance)
         d.refresh_from_db()
+        return d, advance, executed
+
+    def paid_and_reported(**report_fields):
+        d, advance, executed = paid()
         fields, lines = planned_report(d)
         fields["activity_report"] = "Le projet s'est déroulé comme prévu."
         fields.update(report_fields)
@@ -153,6 +157,8 @@ def build_world() -> World:
         d.refresh_from_db()
         return d, advance, executed
 
+    # advance paid, final report still to file
+    o["paid"] = paid()[0]
     # paid advance, final report submitted (to accept), through an executed batch
     o["reported"], o["paid_order"], o["executed_batch"] = paid_and_reported()
     # a report with fewer participants, accepted: a recovery order (contradictory step)
