@@ -168,3 +168,22 @@ def test_sitting_page_shows_who_presides_each_item_and_deputy_deliberates(client
     assert client.post(reverse("comite:open-vote", args=[session.pk, first.pk]), {"amount": str(first.proposed_amount), "motivation": ""}).status_code == 403
     page = client.get(reverse("comite:item", args=[session.pk, second.pk])).content.decode()
     assert "Préside ce point" in page and "président de séance suppléant" in page
+
+
+def test_minutes_name_the_deputy_chair_and_their_casting_vote(committee, django_capture_on_commit_callbacks):
+    from .test_minutes import pdf_text
+
+    c = committee
+    deputy = c.others[0]
+    session = sitting(c, 1, deputy_chair=deputy)
+    item = session.items.get()
+    _recuse(item, c.chair)
+    services.open_vote(item, by=deputy)
+    vote_all(item, c, {deputy: "pour", c.others[1]: "pour", c.others[2]: "contre", c.others[3]: "contre"})
+    services.close_vote(item, by=deputy)
+    services.decide(item, by=deputy, outcome="approve")
+    with django_capture_on_commit_callbacks(execute=True):
+        session = services.close_session(session, by=c.chair)
+    text = pdf_text(session.minutes)
+    assert "Président·e de séance suppléant·e (points sur lesquels la présidence est déportée) : Bruno Membre1" in text
+    assert "(voix prépondérante du président de séance suppléant, le président étant déporté)" in text
