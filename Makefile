@@ -9,8 +9,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 ADDR ?= 127.0.0.1:8000
-# options supplémentaires de pytest, p. ex. make test PYTEST_ARGS="-n 2 -x"
-PYTEST_ARGS ?=
+# options de pytest : deux processus (pytest-xdist ; les tests du vrai broker et ceux du navigateur
+# restent chacun dans un même processus, cf. tests/conftest.py) ; en série : make test PYTEST_ARGS=
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 # chemins de tests : la suite (tests/, cf. pyproject) et les tests des scripts de ce dépôt
 TEST_PATHS ?= tests scripts
 # bancs d'essai lancés par make bench, et leurs options (p. ex. BENCH_ARGS="--backend sqlite")

@@ -25,6 +25,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "services" in item.keywords and not services_ok:
             item.add_marker(skip_services)
+        if "services" in item.keywords or "browser" in item.keywords:
+            # with pytest-xdist (--dist loadgroup), tests talking to the real broker share one
+            # process (two in-process workers on one queue would take each other's tasks), and the
+            # browser tests another (one Chromium at a time on a 2-core machine)
+            item.add_marker(pytest.mark.xdist_group("services" if "services" in item.keywords else "browser"))
 
 
 @pytest.fixture(autouse=True)
