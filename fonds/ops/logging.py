@@ -78,6 +78,7 @@ class JsonFormatter(logging.Formatter):
 request_logger = logging.getLogger("fonds.request")
 task_logger = logging.getLogger("fonds.task")
 DOSSIER_KWARGS = ("dossier_id", "dossier_pk", "dossier")
+DOSSIER_PK_ROUTE = re.compile(r"dossiers?/(<int:pk>|\(\?P<pk>)")
 
 
 def _dossier_id(request) -> int | None:
@@ -87,8 +88,9 @@ def _dossier_id(request) -> int | None:
     for key in DOSSIER_KWARGS:
         if key in match.kwargs:
             return _as_int(match.kwargs[key])
-    route = (match.route or "") + " " + (match.view_name or "")
-    if "pk" in match.kwargs and "dossier" in route:
+    # routes whose ``pk`` is a dossier: ``…dossiers/<int:pk>/…`` (web, depot, instruction, contrôle,
+    # API), ``paiements/dossier/<int:pk>/…`` and every ``suivi`` page; never ``seances/<pk>/dossiers/<item_pk>``
+    if "pk" in match.kwargs and (DOSSIER_PK_ROUTE.search(match.route or "") or match.namespace == "suivi"):
         return _as_int(match.kwargs["pk"])
     return None
 

@@ -63,3 +63,18 @@ def test_one_json_line_per_task(caplog):
     lines = _json_lines(caplog, "fonds.task")
     assert [(line["task"], line["state"]) for line in lines] == [("fonds.ops.tasks.heartbeat", "SUCCESS")]
     assert lines[0]["duration_ms"] is not None
+
+
+def test_dossier_id_only_when_the_route_names_a_dossier():
+    from types import SimpleNamespace
+
+    from fonds.ops.logging import _dossier_id
+
+    def request(route, namespace="", **kwargs):
+        return SimpleNamespace(resolver_match=SimpleNamespace(route=route, namespace=namespace, view_name="", kwargs=kwargs))
+
+    assert _dossier_id(request("instruction/dossiers/<int:pk>/", "instruction", pk=7)) == 7
+    assert _dossier_id(request("suivi/<int:pk>/convention/", "suivi", pk=8)) == 8
+    assert _dossier_id(request("paiements/dossier/<int:pk>/reversement/", "payments", pk=9)) == 9
+    assert _dossier_id(request("comite/seances/<int:pk>/dossiers/<int:item_pk>/vote/", "comite", pk=3, item_pk=62)) is None
+    assert _dossier_id(request("paiements/ordres/<int:pk>/", "payments", pk=5)) is None
