@@ -159,6 +159,10 @@ class Command(BaseCommand):
             made += n
             events += len(entries)
             self.stdout.write(f"  {made} dossiers, {events} événements d'audit ({time.perf_counter() - started:.1f} s)")
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give a live database
+            cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"{made} dossiers et {events} événements d'audit créés en {time.perf_counter() - started:.1f} s."))
 
 
