@@ -125,6 +125,15 @@ def _normalize_zip(source: IO[bytes], out: IO[bytes]) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.compress_type = info.compress_type
             fixed.external_attr = 0o600 << 16
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the time of saving, whatever was set before
+                xml = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    zin.read(info),
+                )
+                zout.writestr(fixed, xml)
+                continue
             with zin.open(info) as src, zout.open(fixed, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
 

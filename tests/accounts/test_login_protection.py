@@ -48,20 +48,11 @@ def test_login_rate_limit_per_ip(client, settings):
     assert codes == [200, 200, 200, 429]
 
 
-def test_api_token_endpoint_is_throttled(client, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "token": "2/minute"}}
-    from rest_framework.settings import api_settings
+def test_api_token_endpoint_is_throttled(client, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
 
-    api_settings.reload()
-    from rest_framework.throttling import ScopedRateThrottle
-
-    ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        codes = [client.post("/api/v1/auth/token/", {"email": f"x{i}@example.fr", "password": "x"}, content_type="application/json").status_code for i in range(3)]
-    finally:
-        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
-        api_settings.reload()
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "token": "2/minute"})
+    codes = [client.post("/api/v1/auth/token/", {"email": f"x{i}@example.fr", "password": "x"}, content_type="application/json").status_code for i in range(3)]
     assert codes == [400, 400, 429]
 
 

@@ -298,3 +298,28 @@ def test_scdl_refused_without_the_fund_siret(settings):
     settings.FJJ_SIRET = ""
     with pytest.raises(ImproperlyConfigured):
         list(scdl.iter_records(exports.selection()[0]))
+
+
+def test_xlsx_bytes_do_not_depend_on_the_second_of_saving(monkeypatch):
+    """openpyxl stamps docProps/core.xml with the time of saving: normalised away."""
+    import datetime as real_dt
+    import io
+
+    from openpyxl.writer import excel
+
+    from fonds.reporting import formats
+    from fonds.reporting.decisions import Column
+
+    cols = [Column("a", "A", "text")]
+    outputs = []
+    for year in (2001, 2031):
+        class Fixed(real_dt.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return real_dt.datetime(year, 5, 4, 3, 2, 1, tzinfo=tz)
+
+        monkeypatch.setattr(excel.datetime, "datetime", Fixed)
+        out = io.BytesIO()
+        formats.write_xlsx(out, cols, [["x"]])
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
