@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -50,14 +51,17 @@ def two_factor(request):
         if rate_limited(request, f"otp:{request.user.pk}", 10):
             return too_many_requests(request)
         if form.is_valid():
-            if device.verify_token(form.cleaned_data["code"]):
-                if enrolling:
+            with transaction.atomic():  # the audit event in the transaction of what it records
+                verified = device.verify_token(form.cleaned_data["code"])
+                if verified and enrolling:
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
                     audit.append("two_factor_enrolled", actor=request.user, obj=request.user, payload={"device": device.pk})
+                elif not verified:
+                    audit.append("two_factor_failed", actor=request.user, obj=request.user, payload={"enrolling": enrolling})
+            if verified:
                 otp_login(request, device)
                 return redirect(_next(request))
-            audit.append("two_factor_failed", actor=request.user, obj=request.user, payload={"enrolling": enrolling})
             form.add_error("code", "Code incorrect ou expiré : saisissez le code affiché maintenant par votre application.")
     context = {"title": "Double authentification", "form": form, "enrolling": enrolling, "next": _next(request)}
     if enrolling:

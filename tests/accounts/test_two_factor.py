@@ -95,3 +95,19 @@ def test_reset_two_factor_command_removes_the_device_and_is_audited():
     assert not TOTPDevice.objects.filter(user=user).exists()
     event = AuditEvent.objects.get(action="two_factor_reset")
     assert event.data["payload"]["motivation"] == "Téléphone perdu, ticket 42" and event.data["payload"]["devices_removed"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_code_and_enrolment_outside_a_test_transaction(client):
+    """As under gunicorn (autocommit, no wrapping transaction): the audit events still land."""
+    user = make_user("finance")
+    _sign_in(client, user)
+    client.get("/compte/double-authentification/")
+    device = TOTPDevice.objects.get(user=user)
+    assert client.post("/compte/double-authentification/", {"code": _code(device)}).status_code == 302
+    other = make_user("instructeur")
+    TOTPDevice.objects.create(user=other, name="app", confirmed=True)
+    client.logout()
+    _sign_in(client, other)
+    assert client.post("/compte/double-authentification/", {"code": "000000"}).status_code == 200  # was a 500
+    assert AuditEvent.objects.filter(action__in=["two_factor_failed", "two_factor_enrolled"]).count() == 2
