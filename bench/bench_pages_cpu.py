@@ -1,0 +1,196 @@
+#!/usr/bin/env python
+"""Server CPU per request of the pages of the load test (issue 8), in the production profile.
+
+    createdb -h 127.0.0.1 -U postgres fjj_cpu -T fjj_bench_hb       # a copy of the seeded data set
+    export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_cpu FJJ_VAR_DIR=/tmp/fjj-cpu
+    .venv/bin/python bench/bench_pages_cpu.py --runs 30 2>/dev/null  # JSON request logs on stderr
+    .venv/bin/python bench/bench_pages_cpu.py --profile "GET agenda item" 2>/dev/null
+
+The pages and the sign-in of bench/load/locustfile.py, through the Django test Client in this
+process, with the settings gunicorn gets from bench/bench_load.py (FJJ_DEBUG=0: cached templates,
+hashed static files, JSON request logs at INFO) and its accounts (bench_load.setup, reused).
+Signing in goes through the real pages: password, then the TOTP code for agents. For each page:
+median CPU time of this process (time.process_time) per request over --runs requests after a
+warm-up, and the query count. A POST counts with the page it redirects to, as locust follows
+redirects. CPU time is the server's own work: the machine's load hardly changes it, unlike wall
+time. It prints figures; it is not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+VAR = Path(os.environ.get("FJJ_VAR_DIR", "/tmp/fjj-cpu"))
+# the production profile of bench_load.py's gunicorn (plain HTTP, generous rate limits)
+PROFILE_ENV = {
+    "FJJ_DEBUG": "0", "FJJ_SECRET_KEY": secrets.token_urlsafe(50), "FJJ_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    "FJJ_SSL_REDIRECT": "0", "FJJ_SECURE_COOKIES": "0", "FJJ_STATIC_ROOT": str(VAR / "static"), "FJJ_VAR_DIR": str(VAR),
+    "FJJ_LOG_LEVEL": "WARNING", "FJJ_LOGIN_RATE": "100000", "FJJ_API_USER_RATE": "100000/minute",
+}
+for _key, _value in PROFILE_ENV.items():
+    os.environ.setdefault(_key, _value)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf(response) -> str:
+    match = CSRF_RE.search(response.content.decode())
+    return match.group(1) if match else ""
+
+
+def measure(run, runs: int, profile: bool = False, sql: bool = False):
+    """Median CPU ms of ``run()`` over ``runs`` calls (after one warm-up) and the query count of one more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run()
+    cpu = []
+    profiler = cProfile.Profile(time.process_time) if profile else None  # CPU time, not waits on the database
+    for _ in range(runs):
+        began = time.process_time()
+        if profiler:
+            profiler.enable()
+        run()
+        if profiler:
+            profiler.disable()
+        cpu.append((time.process_time() - began) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    if sql:
+        for query in queries.captured_queries:
+            print(f"    {query['sql'][:300]}")
+    return statistics.median(cpu), min(cpu), len(queries), profiler
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", default="", help="mesurer seulement les pages dont le nom contient ce texte")
+    parser.add_argument("--profile", default="", help="nom (ou partie du nom) d'une page : top 20 cProfile (temps cumulé)")
+    parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--sql", action="store_true", help="afficher les requêtes SQL de chaque page mesurée")
+    args = parser.parse_args()
+
+    static = Path(os.environ["FJJ_STATIC_ROOT"])
+    if not (static / "staticfiles.json").exists():
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import Client
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    import bench_load
+    from bench_instruction import machine
+
+    assert not settings.DEBUG
+    plan = bench_load.setup(Path(tempfile.mkdtemp(prefix="fjj-cpu-")) / "plan.json", porteurs=2, instructors=2, members=2, items=5)
+    password = plan["password"]
+    porteur, instructor, member = plan["porteurs"][0], plan["instructors"][0], plan["members"][0]
+
+    def sign_in(client, email, key=None):
+        page = client.get("/connexion/")
+        response = client.post("/connexion/", {"username": email, "password": password, "csrfmiddlewaretoken": csrf(page)}, follow=True)
+        if key:
+            TOTPDevice.objects.filter(user__email=email).update(last_t=-1)  # a code may serve once per step
+            user_pk = response.wsgi_request.user.pk
+            cache.delete(f"fjj-rl:otp:{user_pk}:127.0.0.1:{int(time.time() // 60)}")  # 10 codes a minute per agent
+            response = client.post("/compte/double-authentification/", {"code": f"{totp(bytes.fromhex(key)):06d}", "csrfmiddlewaretoken": csrf(response)}, follow=True)
+        assert response.status_code == 200 and response.wsgi_request.user.is_authenticated, (email, response.status_code)
+        return response
+
+    clients = {}
+    for name, account in (("porteur", porteur), ("instructeur", instructor), ("comite", member)):
+        clients[name] = Client()
+        sign_in(clients[name], account["email"], account.get("totp_key"))
+
+    def get(who, url):
+        def run():
+            response = clients[who].get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        return run
+
+    def post(who, form_url, url, data):
+        """The POST and the page it redirects to (the CSRF token is read once, on the warm-up)."""
+        token = {}
+
+        def run():
+            if who not in token:
+                token[who] = csrf(clients[who].get(form_url))
+            response = clients[who].post(url, {**data, "csrfmiddlewaretoken": token[who]}, follow=True)
+            assert response.status_code == 200 and len(response.redirect_chain) == 1, (url, response.status_code, response.redirect_chain)
+        return run
+
+    dossier = porteur["dossier"]
+    step = f"/depot/dossiers/{dossier}/etapes/projet/"
+    pk = instructor["dossiers"][0]
+    session, item = plan["session"], plan["items"][0]
+    item_url = f"/comite/seances/{session}/dossiers/{item}/"
+    pages = [
+        ("GET /depot/ (Mes dossiers)", get("porteur", "/depot/")),
+        ("GET step projet", get("porteur", step)),
+        ("POST step projet (autosave) + redirect", post("porteur", step, step, {"title": "Échange de jeunes — version 7", "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay"})),
+        ("GET step budget", get("porteur", f"/depot/dossiers/{dossier}/etapes/budget/")),
+        ("GET check page", get("porteur", f"/depot/dossiers/{dossier}/verification/")),
+        ("GET /instruction/ (queues)", get("instructeur", "/instruction/")),
+        ("GET instruction list p.1", get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=1")),
+        ("GET instruction list p.500", get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=500")),
+        ("GET instruction dossier page", get("instructeur", f"/instruction/dossiers/{pk}/")),
+        ("POST private note + redirect", post("instructeur", f"/instruction/dossiers/{pk}/", f"/instruction/dossiers/{pk}/notes/", {"body": "Vérifier la délibération."})),
+        ("GET committee session", get("comite", f"/comite/seances/{session}/")),
+        ("GET agenda item", get("comite", item_url)),
+        ("POST vote + redirect", post("comite", item_url, item_url + "vote/", {"moi-choice": "pour", "prefixe": "moi"})),
+    ]
+
+    fresh = Client()  # one client (its handler loads the middleware once, like a gunicorn worker)
+
+    def sign_in_porteur():
+        fresh.cookies.clear()
+        sign_in(fresh, porteur["email"])
+
+    def sign_in_agent():
+        fresh.cookies.clear()
+        sign_in(fresh, instructor["email"], instructor["totp_key"])
+
+    pages += [("sign-in porteur (GET+POST /connexion/ + redirect)", sign_in_porteur), ("sign-in agent (+ TOTP page + redirect)", sign_in_agent)]
+
+    print(f"== CPU serveur par requête, profil de production (DEBUG={settings.DEBUG}, sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
+          f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}")
+    print(f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par page")
+    print(f"{'page':52} {'CPU méd.':>9} {'CPU min':>8} {'requêtes':>9}")
+    for name, run in pages:
+        if args.only and args.only.lower() not in name.lower():
+            continue
+        profile = bool(args.profile) and args.profile.lower() in name.lower()
+        median, low, queries, profiler = measure(run, args.runs, profile, args.sql)
+        print(f"{name:52} {median:7.1f} ms {low:6.1f} ms {queries:9d}", flush=True)
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+            print(out.getvalue())
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+            print(out.getvalue())
+    print(f"   charge machine après : {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
