@@ -5,7 +5,7 @@ orders and bank details of its own commune (another commune's are 404) and never
 *act* is decided by the services (403 ``role``); auditors are read-only (``ReadOnlyForAuditors``).
 Refusals come back as ``{"detail": "<French>", "code": ...}`` (``fonds/api/errors.py``).
 
-    GET  bank-details/<commune>/            PUT  bank-details/<commune>/   {iban, bic, holder, rib_document}
+    GET  bank-details/<commune>/            PUT  bank-details/<commune>/   {iban, bic, holder, siret, rib_document}
     POST bank-details/<commune>/certify/
     GET  orders/?state=&kind=&dossier=      GET  orders/<id>/
     POST orders/<id>/answer/ {text}   make-final/ {motivation}   received/   write-off/ {motivation}
@@ -78,7 +78,7 @@ class BankDetailsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BankDetails
-        fields = ["commune", "iban", "bic", "holder", "rib_document", "version", "is_certified", "certified_at", "updated_at"]
+        fields = ["commune", "iban", "bic", "holder", "siret", "rib_document", "version", "is_certified", "certified_at", "updated_at"]
 
     def get_iban(self, bank) -> str:
         return bank.masked_iban
@@ -94,6 +94,11 @@ class BankDetailsWrite(StrictSerializer):
     iban = serializers.CharField(max_length=50)
     bic = serializers.CharField(max_length=20)
     holder = serializers.CharField(max_length=200)
+    siret = serializers.CharField(
+        max_length=30, required=False,
+        help_text="SIRET de la mairie : 14 chiffres commençant par le SIREN de la commune, clé de Luhn valide (espaces acceptés). "
+                  "Absent : le SIRET enregistré est conservé. Toute modification fait tomber la certification.",
+    )
     rib_document = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
 
@@ -197,7 +202,7 @@ class BankDetailsView(_Base):
     def put(self, request, commune):
         _commune_allowed(request.user, commune)
         data = _body(BankDetailsWrite, request)
-        bank = services.set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], rib_document=data.get("rib_document"))
+        bank = services.set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data.get("siret"), rib_document=data.get("rib_document"))
         return Response(BankDetailsSerializer(bank).data)
 
 

@@ -156,7 +156,9 @@ class ReturnForm(DsfrBaseForm):
 
 
 class BankDetailsForm(DsfrBaseForm):
-    """The commune's IBAN, BIC and holder, and the RIB they are read from (porteur)."""
+    """The commune's IBAN, BIC and holder, the town hall's SIRET, and the RIB they are read from
+    (porteur). The SIRET is required here and checked against the commune's SIREN (shown in the
+    hint: the mayor may not know it) by ``fonds.referentiel.siret``."""
 
     iban = forms.CharField(
         label="IBAN", max_length=50, help_text="Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont acceptés).",
@@ -171,6 +173,12 @@ class BankDetailsForm(DsfrBaseForm):
     holder = forms.CharField(
         label="Titulaire du compte", max_length=140, help_text="Tel qu'il figure sur le RIB, par exemple : Trésorerie de Saint-Exemple (commune de Saint-Exemple).",
         error_messages={"required": "Indiquez le titulaire du compte."},
+    )
+    siret = forms.CharField(
+        label="SIRET de la mairie", max_length=30,
+        help_text="14 chiffres : le SIREN de la commune suivi des 5 chiffres du NIC de la mairie (les espaces sont acceptés).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "numeric"}),
+        error_messages={"required": "Indiquez le SIRET de la mairie (14 chiffres).", "max_length": "Le SIRET compte 14 chiffres."},
     )
     rib_document = forms.TypedChoiceField(
         label="RIB sur lequel ces coordonnées sont lues", coerce=int, widget=DsfrRadios, required=False,
@@ -187,10 +195,17 @@ class BankDetailsForm(DsfrBaseForm):
         required=False,
     )
 
-    def __init__(self, *args, ribs=(), certified: bool = False, current: tuple | None = None, **kwargs):
+    def __init__(self, *args, ribs=(), certified: bool = False, current: tuple | None = None, siren: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.certified = certified
-        self.current = current  # (iban, bic, holder, rib id) as recorded: saving them again changes nothing
+        self.current = current  # (iban, bic, holder, siret, rib id) as recorded: saving them again changes nothing
+        self.siren = (siren or "").strip()
+        if self.siren:
+            relabel(self, "siret", help_text=(
+                f"14 chiffres : le SIREN de la commune, {self.siren}, suivi des 5 chiffres du NIC de la mairie "
+                f"(par exemple {self.siren} 00017 ; les espaces sont acceptés). Vous le trouvez sur l'avis de situation "
+                "au répertoire SIRENE de l'Insee ou sur annuaire-entreprises.data.gouv.fr."
+            ))
         self.fields["rib_document"].choices = [
             (doc.pk, f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le {doc.uploaded_at:%d/%m/%Y}") for doc in ribs
         ]
@@ -200,14 +215,23 @@ class BankDetailsForm(DsfrBaseForm):
     def clean(self):
         from .services import validate_bank_details
 
+        from fonds.referentiel.siret import validate_siret
+
         data = super().clean()
+        if "siret" in data:
+            try:
+                data["siret"] = validate_siret(data["siret"], self.siren)
+            except ValidationError as exc:
+                self.add_error("siret", exc.messages)
         if {"iban", "bic", "holder"} <= set(data):
             try:
                 data["iban"], data["bic"], data["holder"] = validate_bank_details(data["iban"], data["bic"], data["holder"])
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     self.add_error(name if name in self.fields else None, messages)
-        unchanged = self.current is not None and not data.get("rib_file") and (data.get("iban"), data.get("bic"), data.get("holder"), data.get("rib_document") or self.current[3]) == self.current
+        unchanged = self.current is not None and not data.get("rib_file") and (
+            data.get("iban"), data.get("bic"), data.get("holder"), data.get("siret"), data.get("rib_document") or self.current[4]
+        ) == self.current
         if self.current is None and not data.get("rib_file") and not data.get("rib_document"):
             self.add_error("rib_file", "Joignez le RIB de la commune : choisissez-le dans la liste ou déposez-le.")
         if self.certified and not self.errors and not unchanged and not data.get("confirm_change"):

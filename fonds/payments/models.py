@@ -40,6 +40,12 @@ def mask_iban(iban: str) -> str:
     return f"{iban[:4]} **** {iban[-4:]}"
 
 
+def details_fingerprint(iban: str, bic: str, holder: str, siret: str = "") -> str:
+    """The fingerprint of bank details (see ``BankDetails.fingerprint``)."""
+    text = f"{iban}|{bic}|{holder}" + (f"|{siret}" if siret else "")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class BankDetails(models.Model):
     """The bank account of a commune (creditor of every payment to it), as given on its RIB.
 
@@ -51,14 +57,21 @@ class BankDetails(models.Model):
     ``Document`` (kind ``rib``) kept in ``rib_document`` (and its SHA-256 in the audit trail).
 
     Certification ("service fait" on the bank details) is valid only for the exact values certified:
-    ``certified_fingerprint`` is the SHA-256 of IBAN, BIC and holder at certification time, and
-    ``is_certified`` compares it with the current values, so any change voids it.
+    ``certified_fingerprint`` is the SHA-256 of IBAN, BIC, holder and SIRET at certification time,
+    and ``is_certified`` compares it with the current values, so any change voids it.
+
+    ``siret``: the SIRET of the town hall (SIREN of the commune + NIC; rules in
+    ``fonds.referentiel.siret``), typed by the mayor with the RIB and certified by finance with the
+    rest; published as ``idBeneficiaire`` in the SCDL open data. Blank on details recorded before
+    the field existed (and through the API when the client does not send it): the fingerprint then
+    leaves it out, so those details keep their certification (see ``fingerprint``).
     """
 
     commune = models.OneToOneField("referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="bank_details")
     iban = models.CharField("IBAN", max_length=34)
     bic = models.CharField("BIC", max_length=11)
     holder = models.CharField("titulaire du compte", max_length=140)
+    siret = models.CharField("SIRET de la mairie", max_length=14, blank=True, default="")
     rib_document = models.ForeignKey("dossiers.Document", verbose_name="RIB", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField("modifié le", default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -84,7 +97,11 @@ class BankDetails(models.Model):
         return mask_iban(self.iban)
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.iban}|{self.bic}|{self.holder}".encode()).hexdigest()
+        """SHA-256 of the certified values. The SIRET takes part only when it is set: details
+        certified before the field existed (blank SIRET) keep the fingerprint they were certified
+        with — and batches built with it stay sendable — while setting or changing the SIRET
+        voids the certification like any other change."""
+        return details_fingerprint(self.iban, self.bic, self.holder, self.siret)
 
     @property
     def is_certified(self) -> bool:
@@ -92,7 +109,7 @@ class BankDetails(models.Model):
 
     @property
     def is_rejected(self) -> bool:
-        """Finance refused these exact details (cleared by any change of IBAN, BIC, holder or RIB)."""
+        """Finance refused these exact details (cleared by any change of IBAN, BIC, holder, SIRET or RIB)."""
         return self.rejected_at is not None and not self.is_certified
 
 

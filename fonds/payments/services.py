@@ -4,7 +4,7 @@ Each function runs in ONE ``transaction.atomic()``, locks the rows it changes wi
 ``select_for_update`` and appends its audit event(s) in that transaction. Refusals raise
 ``PaymentRefused`` (a ``TransitionRefused``: the API maps it like the dossier transitions, the UI
 shows ``.message``) and change nothing; bad bank details raise Django's ``ValidationError`` with
-one message per field (``iban``, ``bic``, ``holder``, ``rib_document``) so a form can show them.
+one message per field (``iban``, ``bic``, ``holder``, ``siret``, ``rib_document``) so a form can show them.
 
 The dossier follows through ``fonds.dossiers.services.perform``:
 ``pay_advance`` when the advance order is paid, ``settle`` (``data={"balance": ...}``) when the
@@ -15,7 +15,8 @@ execution sends the paid order back to ``returned`` without reverting the dossie
 a cancelled balance order is replaced with ``reissue_balance_order``.
 
 Audit payloads never carry an IBAN in clear: ``iban_masked`` (``FR76 **** 1234``) and
-``iban_sha256`` (hash of the normalised IBAN) only.
+``iban_sha256`` (hash of the normalised IBAN) only. The town hall's SIRET is public data (the
+SIRENE register): bank-details payloads carry it in clear (``siret``; ``before.siret`` on a change).
 """
 from __future__ import annotations
 
@@ -123,6 +124,7 @@ def _bank_payload(bank: BankDetails) -> dict:
         "iban_sha256": iban_sha256(bank.iban),
         "bic": bank.bic,
         "holder": bank.holder,
+        "siret": bank.siret,
         "rib_document": bank.rib_document_id,
         "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
         "version": bank.version,
@@ -236,15 +238,22 @@ def bank_details_for(commune) -> BankDetails | None:
     return BankDetails.objects.select_related("rib_document").filter(commune_id=commune_id).first()
 
 
-def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, rib_document=None, rib_file: tuple[str, bytes] | None = None, dossier=None) -> BankDetails:
-    """Record (or change) the commune's IBAN, BIC, holder name and the RIB they come from.
+def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: str | None = None, rib_document=None, rib_file: tuple[str, bytes] | None = None, dossier=None) -> BankDetails:
+    """Record (or change) the commune's IBAN, BIC, holder name, town-hall SIRET and the RIB they come from.
+
+    ``siret``: checked by ``fonds.referentiel.siret.validate_siret`` against the commune's SIREN
+    (spaces stripped; ``ValidationError`` on ``siret``); ``None`` keeps the current SIRET (blank
+    for new details: the porteur's form requires it, the API lets a client leave it out). A
+    change of SIRET alone is a change like any other: it voids the certification and suspends
+    the ready orders until finance re-certifies (finance certifies the details as a whole, and
+    one rule is simpler to explain and to audit than two).
 
     Who: a porteur of the commune, or finance. The RIB is either ``rib_document``, a ``Document``
     (kind ``rib``) of one of the commune's dossiers, or ``rib_file=(name, bytes)``: a NEW RIB,
     uploaded here whatever the state of the dossiers (``add_document`` only accepts uploads on a
     draft or a dossier under corrections; a commune's account changes after submission too) —
     see ``upload_rib``. A RIB is required the first time. Invalid values: ``ValidationError`` per
-    field (``rib_file`` for the upload), nothing saved. A change of IBAN/BIC/holder **or of RIB**
+    field (``rib_file`` for the upload), nothing saved. A change of IBAN/BIC/holder/SIRET **or of RIB**
     after certification voids the certification and moves the commune's ready orders back to
     ``to_certify`` (payments blocked until re-certified); the event ``bank_details_changed``
     records ``was_certified``, the masked IBANs and the previous RIB (id and SHA-256). Any change
@@ -260,6 +269,15 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, rib_docum
         iban, bic, holder = validate_bank_details(iban, bic, holder)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if siret is not None:
+        from fonds.referentiel.models import Commune
+        from fonds.referentiel.siret import validate_siret
+
+        siren = Commune.objects.filter(pk=commune_id).values_list("siren", flat=True).first() or ""
+        try:
+            siret = validate_siret(siret, siren)
+        except ValidationError as exc:
+            errors["siret"] = exc.messages
     upload = None
     if rib_file is not None:
         try:
@@ -279,7 +297,7 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, rib_docum
         with transaction.atomic():
             if upload is not None:
                 doc = _store_rib(upload, by=by, role=role, stored=stored)
-            return _apply_bank_details(commune_id, by, role, iban=iban, bic=bic, holder=holder, doc=doc)
+            return _apply_bank_details(commune_id, by, role, iban=iban, bic=bic, holder=holder, siret=siret, doc=doc)
     except BaseException:
         _delete_stored(stored)
         raise
@@ -399,24 +417,27 @@ def _delete_stored(paths) -> None:
         Document._meta.get_field("file").storage.delete(path)
 
 
-def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, doc) -> BankDetails:
-    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit."""
+def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
+    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit.
+    ``siret`` None: keep the current one."""
     bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
     if bank is None:
         if doc is None:
             raise ValidationError({"rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."})
-        bank = BankDetails.objects.create(commune_id=commune_id, iban=iban, bic=bic, holder=holder, rib_document=doc, updated_by=by)
+        bank = BankDetails.objects.create(commune_id=commune_id, iban=iban, bic=bic, holder=holder, siret=siret or "", rib_document=doc, updated_by=by)
         audit.append("bank_details_set", actor=by, role=role, obj=bank, payload=_bank_payload(bank))
         return bank
     before = {
         "iban_masked": mask_iban(bank.iban), "iban_sha256": iban_sha256(bank.iban), "bic": bank.bic, "holder": bank.holder,
-        "rib_document": bank.rib_document_id, "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
+        "siret": bank.siret, "rib_document": bank.rib_document_id, "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
     }
-    if (bank.iban, bank.bic, bank.holder) == (iban, bic, holder) and (doc is None or doc.pk == bank.rib_document_id):
+    if siret is None:
+        siret = bank.siret
+    if (bank.iban, bank.bic, bank.holder, bank.siret) == (iban, bic, holder, siret) and (doc is None or doc.pk == bank.rib_document_id):
         return bank
     was_certified = bank.is_certified
     was_rejected = bank.rejected_at is not None
-    bank.iban, bank.bic, bank.holder = iban, bic, holder
+    bank.iban, bank.bic, bank.holder, bank.siret = iban, bic, holder, siret
     if doc is not None:
         bank.rib_document = doc
     bank.version += 1
@@ -434,7 +455,8 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, doc) -> Bank
         "bank_details_changed", actor=by, role=role, obj=bank,
         payload={
             **_bank_payload(bank), "before": before, "was_certified": was_certified, "was_rejected": was_rejected,
-            "rib_changed": before["rib_document"] != bank.rib_document_id, "suspended_orders": suspended,
+            "rib_changed": before["rib_document"] != bank.rib_document_id, "siret_changed": before["siret"] != bank.siret,
+            "suspended_orders": suspended,
         },
     )
     return bank
@@ -446,7 +468,7 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
     Refused when the details are certified (nothing to reject: a wrong certification is undone by
     the commune's change) or already rejected as they stand. Orders stay ``to_certify``. The
     porteur sees the motivation on the bank-details page and is emailed (``notify_bank_rejected``,
-    queued through the outbox in this transaction). The next change of IBAN, BIC, holder or RIB
+    queued through the outbox in this transaction). The next change of IBAN, BIC, holder, SIRET or RIB
     clears the rejection (the event stays in the trail).
     """
     from fonds.ops.outbox import enqueue
@@ -842,7 +864,8 @@ def expire_recovery_answers(now=None) -> list[str]:
 def reissue_order(order, *, by) -> PaymentOrder:
     """A returned transfer goes back to ``ready`` — only once the bank details were corrected and re-certified.
 
-    "Corrected": the certified details differ from those the returned transfer was sent to.
+    "Corrected": the certified account (IBAN, BIC or holder) differs from the one the returned
+    transfer was sent to — a change of the SIRET or of the RIB alone is not a correction.
     """
     role = _require(by, Role.FINANCE)
     with transaction.atomic():
@@ -853,7 +876,7 @@ def reissue_order(order, *, by) -> PaymentOrder:
         last = locked.batch_items.filter(outcome=ItemOutcome.RETURNED).order_by("-pk").first()
         if bank is None or not bank.is_certified:
             raise PaymentRefused("condition", "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant de réémettre le virement.", rules=["bank_details_not_certified"])
-        if last is not None and last.bank_fingerprint == bank.certified_fingerprint:
+        if last is not None and (last.bank_fingerprint == bank.certified_fingerprint or (last.creditor_iban, last.creditor_bic, last.creditor_name) == (bank.iban, bank.bic, bank.holder)):
             raise PaymentRefused("condition", "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par la commune puis certifiez-les.", rules=["bank_details_unchanged"])
         source = _transition(locked, "reissue")
         locked.save()

@@ -475,6 +475,7 @@ def bank_page(request, code):
     return _render(request, "payments/bank.html", {
         "title": f"Coordonnées bancaires — {bank.commune.name}", "section": "bank", "bank": bank, "form": form, "orders": orders_,
         "events": _events("payments.bankdetails", bank.pk), "iban_grouped": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)),
+        "siret_grouped": f"{bank.siret[:9]} {bank.siret[9:]}" if bank.siret else "",
     }, status=status)
 
 
@@ -650,18 +651,18 @@ def porteur_bank(request, pk=None):
     certified = bool(bank and bank.is_certified)
     initial = {}
     if bank is not None:
-        initial = {"iban": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)), "bic": bank.bic, "holder": bank.holder, "rib_document": bank.rib_document_id}
+        initial = {"iban": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)), "bic": bank.bic, "holder": bank.holder, "siret": bank.siret, "rib_document": bank.rib_document_id}
     elif ribs:
         initial = {"rib_document": next((d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
-    current = (bank.iban, bank.bic, bank.holder, bank.rib_document_id) if bank is not None else None
-    form = BankDetailsForm(_posted(request), request.FILES if request.method == "POST" else None, initial=initial, ribs=ribs, certified=certified, current=current)
+    current = (bank.iban, bank.bic, bank.holder, bank.siret, bank.rib_document_id) if bank is not None else None
+    form = BankDetailsForm(_posted(request), request.FILES if request.method == "POST" else None, initial=initial, ribs=ribs, certified=certified, current=current, siren=commune.siren)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
                 saved = services.set_bank_details(
-                    commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"],
+                    commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data["siret"],
                     rib_document=data.get("rib_document") or None, rib_file=form.rib_upload(), dossier=dossier,
                 )
             except ValidationError as exc:

@@ -12,6 +12,7 @@ from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from fonds.payments import services as pay
+from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
 from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
@@ -65,11 +66,17 @@ def rib_of(dossier) -> Document:
     return dossier.documents.get(kind="rib")
 
 
-def certified_bank(cast, commune=None, dossier=None, iban=IBAN_OK, bic=BIC_OK):
+def siret_of(commune) -> str:
+    """A valid SIRET of the commune (its SIREN + a NIC that passes Luhn; test value)."""
+    return demo_siret(commune.siren)
+
+
+def certified_bank(cast, commune=None, dossier=None, iban=IBAN_OK, bic=BIC_OK, siret=None):
     commune = commune or cast.commune
     porteur = cast.porteur if commune == cast.commune else cast.other_porteur
     dossier = dossier or Dossier.objects.filter(commune=commune).first()
-    pay.set_bank_details(commune, by=porteur, iban=iban, bic=bic, holder=f"Commune de {commune.name}", rib_document=rib_of(dossier))
+    siret = siret_of(commune) if siret is None else siret
+    pay.set_bank_details(commune, by=porteur, iban=iban, bic=bic, holder=f"Commune de {commune.name}", siret=siret or None, rib_document=rib_of(dossier))
     return pay.certify_bank_details(commune, by=cast.finance)
 
 

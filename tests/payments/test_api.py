@@ -127,3 +127,29 @@ def test_api_bad_input_french_4xx_nothing_changed(cast):
     assert Batch.objects.get(pk=batch).state == "sent" and PaymentOrder.objects.get(dossier=other).state == "ready"
     assert finance.get(f"{API}/payments/batches/999999999999999999999/").status_code == 404
     assert finance.post(f"{API}/payments/orders/1/explode/", {}, format="json").status_code == 404
+
+
+def test_api_bank_details_carry_the_siret_validated_like_the_form(cast):
+    from .conftest import siret_of
+
+    dossier = signed(cast)
+    porteur = client_for(cast.porteur)
+    url = f"{API}/payments/bank-details/{cast.commune.pk}/"
+    body = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple", "rib_document": rib_of(dossier).pk}
+    r = porteur.put(url, {**body, "siret": siret_of(cast.other_commune)}, format="json")
+    assert r.status_code == 400 and f"SIREN de la commune, {cast.commune.siren}" in str(r.json())
+    assert not BankDetails.objects.exists()
+    siret = siret_of(cast.commune)
+    r = porteur.put(url, {**body, "siret": f"{siret[:9]} {siret[9:]}"}, format="json")
+    assert r.status_code == 200 and r.json()["siret"] == siret
+    r = porteur.put(url, body, format="json")  # left out: kept
+    assert r.status_code == 200 and r.json()["siret"] == siret and r.json()["version"] == 1
+    assert porteur.get(url).json()["siret"] == siret
+
+
+def test_openapi_schema_documents_the_bank_details_siret(cast):
+    schema = client_for(cast.finance).get(f"{API}/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    assert "siret" in components["BankDetails"]["properties"]
+    assert "siret" in components["BankDetailsWrite"]["properties"]
+    assert "siret" not in components["BankDetailsWrite"].get("required", [])

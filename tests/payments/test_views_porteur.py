@@ -12,7 +12,7 @@ from fonds.payments import services as pay
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 from tests.factories import make_user
 
-from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed
+from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed, siret_of
 
 pytestmark = pytest.mark.django_db
 O = OrderState
@@ -32,7 +32,7 @@ def _bank_url(dossier):
 
 
 def _form(dossier, **over):
-    data = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple", "rib_document": rib_of(dossier).pk}
+    data = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple", "siret": siret_of(dossier.commune), "rib_document": rib_of(dossier).pk}
     data.update(over)
     return data
 

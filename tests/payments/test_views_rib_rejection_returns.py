@@ -11,7 +11,7 @@ from fonds.dossiers.models import Document
 from fonds.payments import services as pay
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 
-from .conftest import BIC_OK, IBAN_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed
+from .conftest import BIC_OK, IBAN_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed, siret_of
 from .test_rib_upload_and_rejection import NEW_RIB
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def _html(response) -> str:
 
 
 def _bank_form(dossier, **over):
-    data = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple-sur-Loire", "rib_document": rib_of(dossier).pk}
+    data = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple-sur-Loire", "siret": siret_of(dossier.commune), "rib_document": rib_of(dossier).pk}
     data.update(over)
     return data
 
