@@ -124,7 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
+                "fonds.web.context_processors.site_config",  # dsfr's, in one query
                 "fonds.web.context_processors.navigation",
             ],
         },
