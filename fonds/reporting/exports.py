@@ -119,10 +119,11 @@ class HashingWriter:
         return self.digest.hexdigest()
 
 
-def csv_stream(qs, fmt: str, *, semicolon: bool = False, counter: _Counter | None = None) -> Iterator[bytes]:
-    """The CSV or SCDL bytes, chunk by chunk."""
+def csv_stream(qs, fmt: str, *, semicolon: bool = False, counter: _Counter | None = None, stats: dict | None = None) -> Iterator[bytes]:
+    """The CSV or SCDL bytes, chunk by chunk (SCDL: ``stats`` gets the rows per source of
+    ``idBeneficiaire``, see ``scdl.csv_chunks``)."""
     if fmt == FORMATS.SCDL:
-        yield from scdl.csv_chunks(qs, counter=counter)
+        yield from scdl.csv_chunks(qs, counter=counter, stats=stats)
         return
     cols = decisions.columns(qs)
     rows = decisions.iter_rows(qs, cols)
@@ -132,11 +133,11 @@ def csv_stream(qs, fmt: str, *, semicolon: bool = False, counter: _Counter | Non
     yield from formats.csv_chunks(cols, rows, semicolon=semicolon)
 
 
-def write_decisions(out: IO[bytes], qs, fmt: str, *, semicolon: bool = False, progress: Callable[[int], None] | None = None) -> int:
+def write_decisions(out: IO[bytes], qs, fmt: str, *, semicolon: bool = False, progress: Callable[[int], None] | None = None, stats: dict | None = None) -> int:
     """Write the export in ``fmt`` to ``out``; return the number of dossiers (rows)."""
     if fmt in (FORMATS.CSV, FORMATS.SCDL):
         counter = _Counter(())
-        for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter):
+        for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter, stats=stats):
             out.write(chunk)
         return counter.count
     cols = decisions.columns(qs)
@@ -177,28 +178,39 @@ def record_export(action: str, *, user=None, actor_label: str = "", obj=None, pa
         audit.append(action, actor=actor, role=role, obj=obj or ("reporting.export", "-"), payload=payload)
 
 
+def _beneficiary_summary(fmt: str, stats: dict) -> dict:
+    """SCDL: the rows per source of ``idBeneficiaire`` (for the audit event and the command)."""
+    if fmt != FORMATS.SCDL:
+        return {}
+    return {"id_beneficiaire": {source: stats.get(source, 0) for source in (scdl.CERTIFIED, scdl.DECLARED, scdl.SIREN)}}
+
+
 def stream_decisions(user, qs, description: dict, fmt: str, *, semicolon: bool = False) -> Iterator[bytes]:
     """The CSV/SCDL bytes for an HTTP response; the audit event is appended once all is sent."""
     counter = _Counter(())
     hasher = HashingWriter()
-    for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter):
+    stats: dict = {}
+    for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter, stats=stats):
         hasher.write(chunk)
         yield chunk
     record_export(
         "export_decisions",
         user=user,
         obj=("reporting.export", "flux"),
-        payload={"format": fmt, "semicolon": semicolon, "filter": description, "rows": counter.count, "size": hasher.size, "sha256": hasher.sha256, "channel": "web"},
+        payload={"format": fmt, "semicolon": semicolon, "filter": description, "rows": counter.count, "size": hasher.size, "sha256": hasher.sha256, "channel": "web",
+                 **_beneficiary_summary(fmt, stats)},
     )
 
 
 def export_to_file(path: str, fmt: str, *, campaign=None, semicolon: bool = False, actor_label: str = "manage.py export_decisions") -> dict:
-    """The command's export: write, hash, record. Returns ``{rows, size, sha256}``."""
+    """The command's export: write, hash, record. Returns ``{rows, size, sha256}`` (SCDL: and
+    ``id_beneficiaire``, the rows per source of the beneficiary's identifier)."""
     qs, description = selection(campaign=campaign)
+    stats: dict = {}
     with open(path, "wb") as fh:
         writer = HashingWriter(fh)
-        rows = write_decisions(writer, qs, fmt, semicolon=semicolon)
-    summary = {"rows": rows, "size": writer.size, "sha256": writer.sha256}
+        rows = write_decisions(writer, qs, fmt, semicolon=semicolon, stats=stats)
+    summary = {"rows": rows, "size": writer.size, "sha256": writer.sha256, **_beneficiary_summary(fmt, stats)}
     record_export(
         "export_decisions",
         actor_label=actor_label,
@@ -244,11 +256,12 @@ def build_job(job_id: int) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
     tmp = tempfile.NamedTemporaryFile(prefix="fjj-export-", delete=False)
+    stats: dict = {}
     try:
         try:
             with tmp:
                 writer = HashingWriter(tmp)
-                rows = write_decisions(writer, qs, job.format, semicolon=job.semicolon, progress=progress)
+                rows = write_decisions(writer, qs, job.format, semicolon=job.semicolon, progress=progress, stats=stats)
         except Exception as exc:
             ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
             raise
@@ -267,7 +280,8 @@ def build_job(job_id: int) -> ExportJob:
                 actor=actor,
                 role=role,
                 obj=job,
-                payload={"format": job.format, "semicolon": job.semicolon, "filter": description, "rows": rows, "size": writer.size, "sha256": writer.sha256, "channel": "job"},
+                payload={"format": job.format, "semicolon": job.semicolon, "filter": description, "rows": rows, "size": writer.size, "sha256": writer.sha256, "channel": "job",
+                         **_beneficiary_summary(job.format, stats)},
             )
         return job
     finally:

@@ -50,11 +50,14 @@ def _selection_from(request, data):
 
 
 def _page(request, form, status=200):
+    from .scdl import siret_coverage
+
     jobs = ExportJob.objects.filter(user=request.user).select_related("campaign")[:20]
+    coverage = siret_coverage(exports.selection(user=request.user)[0])  # one aggregate query
     return render(
         request,
         "reporting/exports.html",
-        {"title": "Contrôle : exports", "form": form, "jobs": jobs, "nav": "controle", "head": audit_export.head()},
+        {"title": "Contrôle : exports", "form": form, "jobs": jobs, "nav": "controle", "head": audit_export.head(), "siret_coverage": coverage},
         status=status,
     )
 

@@ -289,9 +289,90 @@ def test_scdl_publishes_only_awards_with_accepted_convention(tmp_path, settings)
 
 
 def test_scdl_beneficiary_uses_a_known_siret_never_an_invented_nic():
-    assert scdl.beneficiary_id("213501232", "21350123200015") == "21350123200015"
+    assert scdl.beneficiary_id("213501232", "21350123200010") == "21350123200010"
     assert scdl.beneficiary_id("213501232", "") == "213501232"
-    assert scdl.beneficiary_id("213501232", "99999999900015") == "213501232"
+    assert scdl.beneficiary_id("213501232", "99999999900015") == "213501232"  # another SIREN
+    assert scdl.beneficiary_id("213501232", "21350123200015") == "213501232"  # checksum wrong
+    assert scdl.beneficiary("213501232", "", "21350123200010") == ("21350123200010", scdl.DECLARED)
+
+
+def _bank(commune, siret, *, certified):
+    """Bank details as recorded through fonds.payments.services (setup only: that path is tested there)."""
+    from fonds.payments.models import BankDetails
+
+    bank = BankDetails(commune=commune, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder=f"Commune de {commune.name}", siret=siret)
+    if certified:
+        bank.certified_at = timezone.now()
+        bank.certified_fingerprint = bank.fingerprint()
+    bank.save()
+    return bank
+
+
+def _by_reference(rows):
+    return {dict(zip(rows[0], row))["idSubvention"]: dict(zip(rows[0], row)) for row in rows[1:]}
+
+
+def test_scdl_publishes_the_certified_siret_of_the_commune(tmp_path, settings, capsys):
+    from fonds.referentiel.siret import demo_siret
+
+    campaign = make_campaign()
+    dossier = dossier_in("agreement_signed", campaign=campaign)
+    siret = demo_siret(dossier.commune.siren)
+    _bank(dossier.commune, siret, certified=True)
+    path, rows = scdl_file(tmp_path, settings, campaign)
+    assert _by_reference(rows)[dossier.reference]["idBeneficiaire"] == siret
+    assert "SIRET certifié pour toutes les lignes (1)" in capsys.readouterr().err
+    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    assert payload["id_beneficiaire"] == {scdl.CERTIFIED: 1, scdl.DECLARED: 0, scdl.SIREN: 0}
+
+
+def test_scdl_falls_back_to_the_declared_siret_then_the_siren_and_says_so_on_stderr(tmp_path, settings, capsys):
+    from frictionless import Resource, Schema, validate
+
+    from fonds.referentiel.siret import demo_siret
+
+    campaign = make_campaign()
+    certified, declared, legacy, none = (dossier_in("agreement_signed", campaign=campaign) for _ in range(4))
+    _bank(certified.commune, demo_siret(certified.commune.siren), certified=True)
+    _bank(declared.commune, demo_siret(declared.commune.siren), certified=False)
+    _bank(legacy.commune, "", certified=True)  # certified before the SIRET existed
+    path, rows = scdl_file(tmp_path, settings, campaign)
+    got = {ref: row["idBeneficiaire"] for ref, row in _by_reference(rows).items()}
+    assert got == {
+        certified.reference: demo_siret(certified.commune.siren),
+        declared.reference: demo_siret(declared.commune.siren),
+        legacy.reference: legacy.commune.siren,
+        none.reference: none.commune.siren,
+    }
+    err = capsys.readouterr().err
+    assert "3 ligne(s) sans SIRET certifié" in err and "1 avec le SIRET déclaré" in err and "2 avec le SIREN seul" in err
+    report = validate(Resource(path=path.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema())))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert scdl.siret_coverage(exports.selection(campaign=campaign)[0]) == {
+        "total": 4, "certified": 1, "declared": 1, "siren": 2, "without_certified": 3,
+    }
+
+
+def test_scdl_export_query_count_does_not_grow_with_the_rows(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fonds.referentiel.siret import demo_siret
+
+    settings.FJJ_SIRET = TEST_SIRET
+
+    def count(campaign):
+        with CaptureQueriesContext(connection) as ctx:
+            list(scdl.csv_chunks(exports.selection(campaign=campaign)[0]))
+        return len(ctx.captured_queries)
+
+    small, large = make_campaign(), make_campaign()
+    first = dossier_in("agreement_signed", campaign=small)
+    _bank(first.commune, demo_siret(first.commune.siren), certified=True)
+    for i in range(5):
+        d = dossier_in("agreement_signed", campaign=large)
+        _bank(d.commune, demo_siret(d.commune.siren), certified=bool(i % 2))
+    assert count(small) == count(large)
 
 
 def test_scdl_refused_without_the_fund_siret(settings):

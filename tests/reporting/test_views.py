@@ -48,6 +48,15 @@ def test_exports_page_lists_formats_and_nav_entry(client, data, django_assert_ma
     assert "Séparateur point-virgule" in html
 
 
+def test_exports_page_says_how_many_awards_have_no_certified_siret(client, data):
+    """The SCDL fallback made visible: the closed dossier's commune has no bank details, so its
+    idBeneficiaire is the SIREN (one aggregate query, counted in the bound above)."""
+    client.force_login(make_user("auditeur"))
+    html = client.get(reverse("reporting:home")).content.decode()
+    assert 'id="scdl-siret"' in html
+    assert "1 subvention attribuée sur 1 n'a pas encore de SIRET certifié" in html and "le SIREN de la commune (1)" in html
+
+
 def test_ui_csv_is_the_same_bytes_as_the_command(client, data, tmp_path):
     from django.core.management import call_command
 

@@ -1,7 +1,8 @@
 """``python manage.py export_decisions --format {csv,xlsx,ods,scdl} [--campaign ID] [--semicolon] -o FILE``.
 
 The same bytes as the « Contrôle » page for the same data; each run is recorded in the audit trail
-(format, selection, row count, SHA-256).
+(format, selection, row count, SHA-256). SCDL: stderr says how many rows carry no certified SIRET
+(``idBeneficiaire`` = the declared SIRET, else the SIREN; see ``fonds.reporting.scdl``).
 """
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
@@ -31,3 +32,20 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc))
         self.stdout.write(f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 {summary['sha256']}).")
+        sources = summary.get("id_beneficiaire")
+        if sources is not None:
+            self.stderr.write(beneficiary_notice(sources))
+
+
+def beneficiary_notice(sources: dict) -> str:
+    """The SCDL fallback made visible: rows whose idBeneficiaire is not a certified SIRET."""
+    from fonds.reporting.scdl import CERTIFIED, DECLARED, SIREN
+
+    missing = sources.get(DECLARED, 0) + sources.get(SIREN, 0)
+    if not missing:
+        return f"idBeneficiaire : SIRET certifié pour toutes les lignes ({sources.get(CERTIFIED, 0)})."
+    return (
+        f"idBeneficiaire : {missing} ligne(s) sans SIRET certifié — {sources.get(DECLARED, 0)} avec le SIRET déclaré par la "
+        f"commune (pas encore certifié par le fonds), {sources.get(SIREN, 0)} avec le SIREN seul (aucun SIRET saisi) ; "
+        f"{sources.get(CERTIFIED, 0)} ligne(s) avec un SIRET certifié."
+    )
