@@ -18,7 +18,8 @@ On the ``seed_bench`` data set, runs one ``BulkJob`` per action, in this order, 
   a dossier whose process waits in another stage would need the slow per-dossier realignment);
 * ``request_corrections`` — 20,000 dossiers in instruction (same message, fields, deadline).
 
-Prints, per action: wall time, CPU time of this process (``time.process_time()``), dossiers/s
+Prints, per action: wall time, CPU time of this process (``time.process_time()``), on PostgreSQL the
+CPU time of its server backend (``/proc/<pid>/stat``, server on this machine), dossiers/s
 (wall and CPU), the progress read back from the job (every ~30 s), refusals, and the load
 average. ``--per-dossier`` runs the old path (``perform`` per dossier) for comparison.
 ``settings.DEBUG`` is turned off for the run, as in a worker (``--debug`` keeps the development
@@ -46,6 +47,21 @@ SOURCE = {"assign": "submitted", "start_instruction": "submitted", "request_corr
 
 def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def server_cpu(connection) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (``/proc/<pid>/stat``,
+    readable when the server runs on this machine); None elsewhere (SQLite runs in-process)."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except OSError:
+        return None
 
 
 def main():
@@ -88,8 +104,8 @@ def main():
     user, other = instructors
     print(f"acting as {user.email} · {Dossier.objects.count()} dossiers · chunks of {args.chunk} · path: {'perform per dossier' if args.per_dossier else 'perform_many'}")
 
-    print("\n| action | dossiers | succeeded / refused | wall (s) | CPU (s) | dossiers/s wall | dossiers/s CPU | load before → after |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| action | dossiers | succeeded / refused | wall (s) | CPU (s) | server CPU (s) | dossiers/s wall | dossiers/s CPU | load before → after |")
+    print("|---|---|---|---|---|---|---|---|---|")
     results = []
     for action in [a for a in args.actions.split(",") if a]:
         status = SOURCE[action]
@@ -107,6 +123,7 @@ def main():
                       "deadline": (timezone.localdate() + dt.timedelta(days=15)).isoformat()}
         job = BulkJob.objects.create(created_by=user, action=action, params=params, dossier_ids=ids, total=len(ids), status=BulkJob.State.RUNNING)
         before = load()
+        server0 = server_cpu(connection)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         last = wall0
         progress = []
@@ -117,11 +134,13 @@ def main():
                 progress.append(f"{job.done}/{job.total} at {now - wall0:.0f} s")
                 last = now
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        server1 = server_cpu(connection)
+        server = f"{server1 - server0:.1f}" if server0 is not None and server1 is not None else "—"
         job.refresh_from_db()
         results.append((action, job, wall, cpu, before, load()))
-        print(f"| {action} | {job.done} | {job.succeeded} / {job.failed} | {wall:.1f} | {cpu:.1f} | **{job.done / wall:.0f}** | {job.done / cpu:.0f} | {before} → {load()} |", flush=True)
+        print(f"| {action} | {job.done} | {job.succeeded} / {job.failed} | {wall:.1f} | {cpu:.1f} | {server} | **{job.done / wall:.0f}** | {job.done / cpu:.0f} | {before} → {load()} |", flush=True)
         if progress:
-            print(f"|  | progress: {'; '.join(progress)} | | | | | | |", flush=True)
+            print(f"|  | progress: {'; '.join(progress)} | | | | | | | |", flush=True)
     began = time.perf_counter()
     result = verify()
     print(f"\naudit chain after the runs: {'intact' if result.ok else 'ALTERED'} ({result.count} events, verified in {time.perf_counter() - began:.0f} s)")

@@ -60,6 +60,7 @@ _FIELD_MAX = {name: AuditEvent._meta.get_field(name).max_length for name in ("ac
 VERIFY_COLUMNS = ("seq", "created_at", "actor_id", "actor_role", "action", "object_type", "object_id", "canonical", "prev_hash", "hash")
 INSERT_COLUMNS = VERIFY_COLUMNS
 _INSERT_BATCH = 500  # rows per INSERT statement (10 parameters each)
+_COPY_FROM = 20  # PostgreSQL: more events than this in one append go in with COPY
 
 
 class AuditChainError(RuntimeError):
@@ -183,6 +184,13 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
         columns = ", ".join(INSERT_COLUMNS)
         one = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
         move_head = f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1"
+        if conn.vendor == "postgresql" and len(rows) > _COPY_FROM:
+            # a chunk of a bulk action: COPY (no placeholder parsing, the cheapest way in)
+            with cursor.cursor.copy(f"COPY {EVENT_TABLE} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(move_head, [seq, prev])
+            return events
         # PostgreSQL (client-side binding): the last INSERT and the head update travel together,
         # one round trip less while the head is locked. SQLite runs one statement per call.
         together = conn.vendor == "postgresql"
