@@ -12,6 +12,7 @@ from django.utils import timezone
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.payments.models import BankDetails, PaymentOrder
+from fonds.referentiel.siret import demo_siret
 from fonds.suivi.testing import acceptance_data
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
 
@@ -48,12 +49,15 @@ def test_mayor_gives_the_iban_then_finance_certifies_it_against_the_rib(live_ser
     page.fill("[name=holder]", "Commune de Saint-Exemple-sur-Loire")
     page.fill("[name=iban]", "FR76 3000 6000 0112 3456 7890 188")  # wrong check digits
     page.fill("[name=bic]", "AGRIFRPP")
+    siret = demo_siret(commune.siren)
+    page.fill("[name=siret]", f"{siret[:9]} {siret[9:]}")  # the town hall's SIRET (spaces accepted)
     page.get_by_role("button", name="Enregistrer les coordonnées bancaires").click()
     page.wait_for_load_state("load")
     summary = page.locator("#resume-erreurs")
     assert summary.is_visible() and "IBAN invalide" in summary.inner_text()
     assert page.evaluate("document.activeElement && document.activeElement.id") == "resume-erreurs"  # errors announced first
     assert page.input_value("[name=bic]") == "AGRIFRPP" and page.input_value("[name=holder]") == "Commune de Saint-Exemple-sur-Loire"
+    assert page.input_value("[name=siret]") == f"{siret[:9]} {siret[9:]}"
     axe.check("coordonnées bancaires (erreurs)")
     assert not BankDetails.objects.exists()
     page.fill("[name=iban]", "FR76 3000 6000 0112 3456 7890 189")
