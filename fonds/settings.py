@@ -208,6 +208,10 @@ CACHES = {
     if os.environ.get("FJJ_CACHE_URL")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fjj"}
 }
+# Sessions: read from that shared cache, written through to the database (one query less on every
+# page, issue 8). Only with a cache every process shares: a per-process cache would keep serving a
+# session that another process changed or ended (sign-out, two-factor check).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if os.environ.get("FJJ_CACHE_URL") else "django.contrib.sessions.backends.db"
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("FJJ_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
