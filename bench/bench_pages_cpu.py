@@ -52,12 +52,29 @@ def csrf(response) -> str:
     return match.group(1) if match else ""
 
 
+def _backend_stat():
+    """CPU ticks (user + system) of this connection's PostgreSQL backend process, when it runs on
+    this machine (its /proc entry readable): the database's share of each request's CPU."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()") if connection.vendor == "postgresql" else None
+        row = cursor.fetchone() if connection.vendor == "postgresql" else None
+    try:
+        fields = open(f"/proc/{row[0]}/stat").read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
 def measure(run, runs: int, profile: bool = False, sql: bool = False):
     """Median CPU ms of ``run()`` over ``runs`` calls (after one warm-up) and the query count of one more."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     run()
+    backend = _backend_stat()
     cpu = []
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU time, not waits on the database
     for _ in range(runs):
@@ -68,12 +85,14 @@ def measure(run, runs: int, profile: bool = False, sql: bool = False):
         if profiler:
             profiler.disable()
         cpu.append((time.process_time() - began) * 1000)
+    pg_ms = (_backend_stat() - backend) * 1000 / os.sysconf("SC_CLK_TCK") / runs if backend is not None else float("nan")
     with CaptureQueriesContext(connection) as queries:
         run()
     if sql:
         for query in queries.captured_queries:
-            print(f"    {query['sql'][:300]}")
-    return statistics.median(cpu), min(cpu), len(queries), profiler
+            sql_text = query["sql"]
+            print("    " + (sql_text if os.environ.get("FJJ_BENCH_FULL_SQL") else sql_text[:300]))
+    return statistics.median(cpu), min(cpu), pg_ms, len(queries), profiler
 
 
 def main():
@@ -141,7 +160,14 @@ def main():
 
     dossier = porteur["dossier"]
     step = f"/depot/dossiers/{dossier}/etapes/projet/"
-    pk = instructor["dossiers"][0]
+    # the page read and the dossier noted: two dossiers under instruction without notes, so that
+    # every run renders the same amount (each note adds a note and an audit event to its page)
+    from fonds.dossiers.models import Dossier
+    from fonds.dossiers.states import Status
+    from fonds.instruction.models import PrivateNote
+
+    noted = PrivateNote.objects.values("dossier_id")
+    pk, noted_pk = Dossier.objects.filter(status=Status.IN_INSTRUCTION).exclude(pk__in=noted).order_by("pk").values_list("pk", flat=True)[:2]
     session, item = plan["session"], plan["items"][0]
     item_url = f"/comite/seances/{session}/dossiers/{item}/"
     pages = [
@@ -154,7 +180,7 @@ def main():
         ("GET instruction list p.1", get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=1")),
         ("GET instruction list p.500", get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=500")),
         ("GET instruction dossier page", get("instructeur", f"/instruction/dossiers/{pk}/")),
-        ("POST private note + redirect", post("instructeur", f"/instruction/dossiers/{pk}/", f"/instruction/dossiers/{pk}/notes/", {"body": "Vérifier la délibération."})),
+        ("POST private note + redirect", post("instructeur", f"/instruction/dossiers/{noted_pk}/", f"/instruction/dossiers/{noted_pk}/notes/", {"body": "Vérifier la délibération."})),
         ("GET committee session", get("comite", f"/comite/seances/{session}/")),
         ("GET agenda item", get("comite", item_url)),
         ("POST vote + redirect", post("comite", item_url, item_url + "vote/", {"moi-choice": "pour", "prefixe": "moi"})),
@@ -175,13 +201,13 @@ def main():
     print(f"== CPU serveur par requête, profil de production (DEBUG={settings.DEBUG}, sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
           f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}")
     print(f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par page")
-    print(f"{'page':52} {'CPU méd.':>9} {'CPU min':>8} {'requêtes':>9}")
+    print(f"{'page':52} {'CPU méd.':>9} {'CPU min':>8} {'CPU PG':>8} {'requêtes':>9}")
     for name, run in pages:
         if args.only and args.only.lower() not in name.lower():
             continue
         profile = bool(args.profile) and args.profile.lower() in name.lower()
-        median, low, queries, profiler = measure(run, args.runs, profile, args.sql)
-        print(f"{name:52} {median:7.1f} ms {low:6.1f} ms {queries:9d}", flush=True)
+        median, low, pg_ms, queries, profiler = measure(run, args.runs, profile, args.sql)
+        print(f"{name:52} {median:7.1f} ms {low:6.1f} ms {pg_ms:6.1f} ms {queries:9d}", flush=True)
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)

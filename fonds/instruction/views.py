@@ -328,8 +328,8 @@ def delete_filter(request, pk):
 
 # ---- the instruction page -----------------------------------------------------------------
 
-def _dossier(request, pk) -> Dossier:
-    return get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor", "created_by"))
+def _dossier(request, pk, *prefetch) -> Dossier:
+    return get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor", "created_by").prefetch_related(*prefetch))
 
 
 def _page(request, dossier, *, status=200, **forms):
@@ -377,7 +377,7 @@ def _page(request, dossier, *, status=200, **forms):
 
 @_staff
 def dossier_page(request, pk):
-    return _page(request, _dossier(request, pk))
+    return _page(request, _dossier(request, pk, "budget_lines"))  # lines read once: the formula and the table
 
 
 def _back(dossier, anchor=""):
