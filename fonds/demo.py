@@ -40,6 +40,7 @@ from fonds.dossiers import editing, services
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown, Zone
+from fonds.referentiel.siret import demo_siret
 
 DEMO_CAMPAIGN_NAME = "Appel à projets « Jumelages jeunesse » — démonstration"
 DEMO_DOMAIN = "demo.fjj.fr"
@@ -913,6 +914,7 @@ class _Seeder:
                     "Domiciliation : Direction départementale des finances publiques (Trésor public).",
                     f"IBAN (fictif, démonstration) : {iban_text}",
                     "BIC : BDFEFRPPCCT",
+                    f"SIRET de la mairie (fictif, démonstration) : {demo_siret(commune.siren) or 'non renseigné'}",
                 ],
             ),
         }
@@ -948,6 +950,8 @@ class _Seeder:
         for step in PATHS[variant]:
             try:
                 dossier = self._step(dossier, step, porteur, jumelage)
+                if step == "accept_agreement":  # the mayor gives the bank details; finance certifies them
+                    self._bank_details(dossier, porteur, certify=PATHS[variant][-1] != "accept_agreement")
             except services.TransitionRefused as exc:
                 raise DemoError(f"Démo : l'étape « {step} » du dossier {dossier.reference} ({variant}) a été refusée : {exc.message}") from exc
             except DemoError:
@@ -958,6 +962,23 @@ class _Seeder:
                     f"{type(exc).__module__}.{type(exc).__name__} : {exc}"
                 ) from exc
         return dossier
+
+    def _bank_details(self, dossier: Dossier, porteur: User, *, certify: bool) -> None:
+        """The commune's bank details (fictitious IBAN, demonstration SIRET: the SIREN + NIC 9999x,
+        see ``fonds.referentiel.siret.demo_siret``) read from the dossier's RIB, through the
+        payment services (audited); certified by finance unless the dossier stops at the signed
+        convention (its advance then waits for the certification, as in real life)."""
+        from fonds.payments import services as payments
+
+        commune = dossier.commune
+        iban, _ = demo_iban(commune.code)
+        rib = dossier.documents.filter(kind=Document.Kind.RIB, replaced_by__isnull=True).first()
+        bank = payments.set_bank_details(
+            commune, by=porteur, iban=iban, bic="BDFEFRPPCCT", holder=f"Commune {de(commune.name)}"[:70],
+            siret=demo_siret(commune.siren) or None, rib_document=rib,
+        )
+        if certify and not bank.is_certified:
+            payments.certify_bank_details(commune, by=self.staff["finance"])
 
     def _motivation(self, key: str) -> str:
         value = MOTIVATIONS[key]

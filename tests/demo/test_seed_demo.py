@@ -120,6 +120,15 @@ def test_seed_demo_covers_every_status_through_real_transitions(monkeypatch):
     assert AuditEvent.objects.filter(action="document_uploaded").count() == Document.objects.count()
     assert Document.objects.filter(replaced_by__isnull=False).exists()  # the corrected délibération
 
+    # communes past the convention have bank details with a demonstration SIRET (SIREN + NIC 9999x),
+    # certified by finance except where the dossier waits at the signed convention
+    from fonds.payments.models import BankDetails
+    from fonds.referentiel.siret import is_valid_siret
+
+    banks = list(BankDetails.objects.select_related("commune"))
+    assert banks and all(is_valid_siret(b.siret, b.commune.siren) and b.siret[9:13] == "9999" for b in banks if b.commune.siren)
+    assert any(b.is_certified for b in banks) and any(not b.is_certified for b in banks)
+
     # jumelages with real towns abroad
     assert not PartnerTown.objects.filter(country="FR").exists()
     assert PartnerTown.objects.values("country").distinct().count() >= 8
