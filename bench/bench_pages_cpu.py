@@ -20,8 +20,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import os
 import pstats
+import random
 import re
 import secrets
 import statistics
@@ -102,6 +104,7 @@ def main():
     parser.add_argument("--profile", default="", help="nom (ou partie du nom) d'une page : top 20 cProfile (temps cumulé)")
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--sql", action="store_true", help="afficher les requêtes SQL de chaque page mesurée")
+    parser.add_argument("--trace", default="", help="afficher d'où viennent (pile, code du projet) les requêtes SQL qui contiennent ce texte")
     args = parser.parse_args()
 
     static = Path(os.environ["FJJ_STATIC_ROOT"])
@@ -154,11 +157,12 @@ def main():
         def run():
             if who not in token:
                 token[who] = csrf(clients[who].get(form_url))
-            response = clients[who].post(url, {**data, "csrfmiddlewaretoken": token[who]}, follow=True)
+            response = clients[who].post(url, {**(data() if callable(data) else data), "csrfmiddlewaretoken": token[who]}, follow=True)
             assert response.status_code == 200 and len(response.redirect_chain) == 1, (url, response.status_code, response.redirect_chain)
         return run
 
     dossier = porteur["dossier"]
+    versions = itertools.count(random.randint(1, 10**6))  # a changed title each time, as in the locustfile
     step = f"/depot/dossiers/{dossier}/etapes/projet/"
     # the page read and the dossier noted: two dossiers under instruction without notes, so that
     # every run renders the same amount (each note adds a note and an audit event to its page)
@@ -173,7 +177,7 @@ def main():
     pages = [
         ("GET /depot/ (Mes dossiers)", get("porteur", "/depot/")),
         ("GET step projet", get("porteur", step)),
-        ("POST step projet (autosave) + redirect", post("porteur", step, step, {"title": "Échange de jeunes — version 7", "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay"})),
+        ("POST step projet (autosave) + redirect", post("porteur", step, step, lambda: {"title": f"Échange de jeunes — version {next(versions)}", "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay"})),
         ("GET step budget", get("porteur", f"/depot/dossiers/{dossier}/etapes/budget/")),
         ("GET check page", get("porteur", f"/depot/dossiers/{dossier}/verification/")),
         ("GET /instruction/ (queues)", get("instructeur", "/instruction/")),
@@ -202,6 +206,18 @@ def main():
           f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}")
     print(f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par page")
     print(f"{'page':52} {'CPU méd.':>9} {'CPU min':>8} {'CPU PG':>8} {'requêtes':>9}")
+    if args.trace:
+        import traceback
+
+        from django.db import connection
+
+        def tracer(execute, sql, params, many, context):
+            if args.trace in sql:
+                frames = [f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}" for f in traceback.extract_stack() if str(ROOT / "fonds") in f.filename or str(ROOT / "workflows") in f.filename]
+                print(f"    {sql[:80]}…\n      " + "\n      ".join(frames[-6:]))
+            return execute(sql, params, many, context)
+
+        connection.execute_wrappers.append(tracer)
     for name, run in pages:
         if args.only and args.only.lower() not in name.lower():
             continue

@@ -306,6 +306,8 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
     from . import envelope
 
     user = request.user
+    if item.dossier.campaign_id == session.campaign_id:
+        item.dossier.campaign = session.campaign  # one campaign object: its rule set is read once (summary and quorum)
     presence = queries.presence_of(session)
     proxies = queries.proxies_of(session)
     votes = queries.item_votes(item)
