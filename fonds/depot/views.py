@@ -107,10 +107,14 @@ def my_dossiers(request):
 
 # ---- the steps ---------------------------------------------------------------------------------
 
-def _guard_editable(request, pk):
-    """The dossier if the porteur may edit it, else a redirect to its page with an explanation."""
+def _guard_editable(request, pk, *, prefetch=True):
+    """The dossier if the porteur may edit it, else a redirect to its page with an explanation.
+    ``prefetch=False``: without its budget lines and documents (read when needed, if ever)."""
     _porteur_only(request)
-    dossier = get_visible_or_404(request.user, pk, st.dossier_for_steps(visible_dossiers(request.user)))
+    queryset = st.dossier_for_steps(visible_dossiers(request.user))
+    if not prefetch:
+        queryset = queryset.prefetch_related(None)
+    dossier = get_visible_or_404(request.user, pk, queryset)
     if not can_edit(request.user, dossier):
         messages.info(request, f"Le dossier {dossier.reference} est « {dossier.get_status_display()} » : il n'est plus modifiable.")
         return None, redirect("dossier-detail", pk=dossier.pk)
@@ -299,7 +303,9 @@ def _cat(line):
 def step_view(request, pk, step):
     if step not in st.BY_SLUG:
         raise Http404("Étape inconnue.")
-    dossier, refused = _guard_editable(request, pk)
+    # saving a step of plain fields (autosave: every few seconds while typing) reads neither the
+    # budget lines nor the documents, unless the form is refused and the page shown again
+    dossier, refused = _guard_editable(request, pk, prefetch=not (request.method == "POST" and step in PLAIN_FIELD_STEPS))
     if refused:
         if _is_autosave(request):
             return JsonResponse({"saved": False, "message": "Ce dossier n'est plus modifiable."}, status=409)
@@ -313,6 +319,10 @@ def step_view(request, pk, step):
         "pieces": _step_documents,
     }[step]
     return handler(request, dossier, st.BY_SLUG[step])
+
+
+#: steps saved by ``_simple_step`` (their fields only)
+PLAIN_FIELD_STEPS = frozenset({"projet", "participants", "voyage"})
 
 
 def _simple_step(request, dossier, step, form_class, initial, to_fields, *, form_kwargs=None, context=None, mapping=None):

@@ -309,3 +309,18 @@ def test_check_page_query_count_does_not_depend_on_the_number_of_dossiers(porteu
         make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False)
     with django_assert_max_num_queries(len(few.captured_queries)):
         porteur_client.get(url)
+
+
+def test_autosave_of_a_plain_step_reads_neither_budget_lines_nor_documents(porteur_client, draft, django_assert_max_num_queries):
+    """Issue 8: saving the project step (autosave: every few seconds while typing) does not read
+    what only the page shows; a refused form still shows the full page."""
+    with django_assert_max_num_queries(30) as saved:
+        response = porteur_client.post(step_url(draft, "projet"), {"title": "Titre modifié", "summary": draft.summary}, HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 200 and response.json()["saved"] is True
+    tables = " ".join(q["sql"] for q in saved.captured_queries)
+    assert "dossiers_budgetline" not in tables and "dossiers_document" not in tables
+    shown = porteur_client.get(step_url(draft, "projet")).content.decode()
+    refused = porteur_client.post(step_url(draft, "projet"), {"title": "", "summary": ""}).content.decode()
+    complete = 'fr-badge--success fr-ml-1w">Complète'
+    assert "Brouillon non enregistré" in refused or "error" in refused
+    assert refused.count(complete) == shown.count(complete) == 5  # the stepper, from the budget lines and documents too
