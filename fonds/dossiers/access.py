@@ -5,6 +5,19 @@ from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 
 from .models import Dossier
 
+#: roles that read every dossier whatever their committee recusals: the instructor of a dossier is
+#: recused by office on its agenda item, yet instructs it; finance pays it; auditors and
+#: administrators read everything
+_READ_DESPITE_RECUSAL = frozenset({Role.INSTRUCTEUR, Role.FINANCE, Role.AUDITEUR, Role.ADMIN})
+
+
+def _committee_only(user) -> bool:
+    """A committee member with no other back-office role: their declared conflicts (déport) hide
+    the dossiers concerned from every reading path (``visible_dossiers``: pages, history, PDF,
+    exports, API — issue 5: a recused member's reading is refused)."""
+    roles = roles_of(user)
+    return Role.COMITE in roles and not roles & _READ_DESPITE_RECUSAL
+
 
 def visible_dossiers(user, queryset=None):
     """Dossiers this user may read. A porteur sees only its commune's; others per role."""
@@ -12,6 +25,8 @@ def visible_dossiers(user, queryset=None):
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if sees_all_dossiers(user):
+        if _committee_only(user):
+            return qs.exclude(agenda_items__conflicts__member=user)
         return qs
     if Role.PORTEUR in roles_of(user) and user.commune_id:
         return qs.filter(commune_id=user.commune_id)
@@ -19,6 +34,8 @@ def visible_dossiers(user, queryset=None):
 
 
 def can_see(user, dossier) -> bool:
+    """May ``user`` act on ``dossier`` (the services' check)? Committee recusals are enforced by the
+    committee's own rules there (a recused chair may still defer an item nobody can preside)."""
     if sees_all_dossiers(user):
         return True
     return Role.PORTEUR in roles_of(user) and user.commune_id is not None and user.commune_id == dossier.commune_id
