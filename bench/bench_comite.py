@@ -196,9 +196,9 @@ def bench_session(n: int, members: int):
     print(f"  outcomes: {outcomes}", flush=True)
     from weasyprint import HTML
 
-    from fonds.depot.receipts import _fonts
+    from fonds.documents.pdf import fonts
 
-    HTML(string="<p>warm-up</p>").write_pdf(font_config=_fonts())  # a warm server process
+    HTML(string="<p>warm-up</p>").write_pdf(font_config=fonts())  # a warm server process
     with Timer("CLOSE: close_session (minutes PDF + audit)") as close_timer:
         session = services.close_session(session, by=chair)
     print(f"  minutes: {session.minutes.size / 1024:.0f} KiB, sha256 {session.minutes_sha256[:16]}…", flush=True)

@@ -112,15 +112,14 @@ def run_mode(mode: str, docs: int, warmup: int, cpu: int | None) -> dict:
     from weasyprint.text import ffi as wp_ffi
 
     from fonds.depot.receipts import render_receipt_pdf
-
-    from fonds.depot import receipts
+    from fonds.documents import pdf as pdf_module
 
     if mode == "without":
         wp_fonts.harfbuzz_subset = None
     if mode == "fresh-fonts":  # WeasyPrint's default: a new font configuration per document
         from weasyprint.text.fonts import FontConfiguration
 
-        receipts._fonts = FontConfiguration
+        pdf_module.fonts = FontConfiguration  # what write_pdf calls for each document
     subsetter = "HarfBuzz (libharfbuzz-subset)" if (wp_fonts.harfbuzz_subset and wp_ffi.harfbuzz.hb_version_atleast(4, 1, 0)) else "fontTools"
 
     for i in range(warmup):
@@ -143,7 +142,7 @@ def run_mode(mode: str, docs: int, warmup: int, cpu: int | None) -> dict:
         t0 = time.perf_counter()
         html = render_to_string("pdf/receipt.html", sample_context(i))
         t1 = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=receipts._fonts())
+        document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=pdf_module.fonts())
         t2 = time.perf_counter()
         document.write_pdf()
         t3 = time.perf_counter()

@@ -73,13 +73,6 @@ def receipt_context(dossier, record: SubmissionRecord) -> dict:
     }
 
 
-def _fonts():
-    """The shared WeasyPrint font configuration (kept under this name for existing callers)."""
-    from fonds.documents.pdf import fonts
-
-    return fonts()
-
-
 def render_receipt_pdf(context: dict) -> bytes:
     from fonds.documents.pdf import write_pdf
 
