@@ -5,6 +5,8 @@
     export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_cpu FJJ_VAR_DIR=/tmp/fjj-cpu
     .venv/bin/python bench/bench_pages_cpu.py --runs 30 2>/dev/null  # JSON request logs on stderr
     .venv/bin/python bench/bench_pages_cpu.py --profile "GET agenda item" 2>/dev/null
+    .venv/bin/python bench/bench_pages_cpu.py --only "agenda item" --sql       # FJJ_BENCH_FULL_SQL=1: untruncated
+    .venv/bin/python bench/bench_pages_cpu.py --only "agenda item" --trace referentiel_ruleset
 
 The pages and the sign-in of bench/load/locustfile.py, through the Django test Client in this
 process, with the settings gunicorn gets from bench/bench_load.py (FJJ_DEBUG=0: cached templates,
@@ -99,7 +101,7 @@ def measure(run, runs: int, profile: bool = False, sql: bool = False):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=lambda v: max(1, int(v)), default=30)
     parser.add_argument("--only", default="", help="mesurer seulement les pages dont le nom contient ce texte")
     parser.add_argument("--profile", default="", help="nom (ou partie du nom) d'une page : top 20 cProfile (temps cumulé)")
     parser.add_argument("--top", type=int, default=20)
