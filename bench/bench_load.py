@@ -8,11 +8,13 @@ voting — against gunicorn on this machine, with the 100,000-dossier data set o
 Steps: (1) setup in the database: passwords and TOTP devices for the accounts used (bench
 accounts only, `@bench.fjj.fr`), a committee session of 10 members sitting with votes open on
 30 dossiers already `in_committee` (agenda items written directly: a bench fixture, not the
-product's path); (2) collectstatic, gunicorn in the production profile (FJJ_DEBUG=0, JSON logs
-off, cookies not Secure because the test speaks plain HTTP on localhost); (3) locust headless;
-(4) figures: requests/s, p50/p95/p99 and failures, overall and per request type, for the
-steady state: users arrive at --spawn-rate per second (each signs in once: PBKDF2 password hash
-and TOTP), statistics are reset once all are in (locust --reset-stats), then --duration seconds.
+product's path); (2) collectstatic, gunicorn in the production profile (FJJ_DEBUG=0, one JSON
+log line per request as in production, sessions and cache in Redis (`--cache-url`, FJJ_CACHE_URL),
+cookies not Secure because the test speaks plain HTTP on localhost); (3) locust headless
+(FastHttpUser: the load generator shares the cores); (4) figures: requests/s, p50/p95/p99 and
+failures, overall and per request type, for the steady state: users arrive at --spawn-rate per
+second (each signs in once: Argon2id password hash and TOTP), statistics are reset once all are
+in (locust --reset-stats), then --duration seconds.
 """
 from __future__ import annotations
 
@@ -128,6 +130,8 @@ def main():
     parser.add_argument("--workers", type=int, default=5, help="workers gunicorn")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=8077)
+    parser.add_argument("--cache-url", default=os.environ.get("FJJ_CACHE_URL", "redis://127.0.0.1:6379/3"),
+                        help="cache et sessions partagés du profil production (FJJ_CACHE_URL) ; vide : sessions en base")
     parser.add_argument("--porteurs", type=int, default=60)
     parser.add_argument("--instructors", type=int, default=20)
     parser.add_argument("--members", type=int, default=10)
@@ -148,6 +152,7 @@ def main():
         "FJJ_DEBUG": "0", "FJJ_SECRET_KEY": secrets.token_urlsafe(50), "FJJ_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "FJJ_SSL_REDIRECT": "0", "FJJ_SECURE_COOKIES": "0", "FJJ_STATIC_ROOT": str(work / "static"),
         "FJJ_LOG_LEVEL": "WARNING", "FJJ_LOGIN_RATE": "100000", "FJJ_API_USER_RATE": "100000/minute", "FJJ_LOAD_PLAN": str(plan_path), "FJJ_LOAD_WORKING": str(work / "working.json"),
+        "FJJ_CACHE_URL": args.cache_url,
     }
     bindir = Path(sys.executable).parent
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -156,7 +161,7 @@ def main():
     try:
         wait_for(base + "/connexion/")
         load_before = os.getloadavg()
-        print(f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads {args.threads} ; charge machine avant {load_before[0]:.1f}")
+        print(f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads {args.threads}, cache {args.cache_url or 'aucun (sessions en base)'} ; charge machine avant {load_before[0]:.1f}")
         cpu_before = time.process_time()
         subprocess.run([str(bindir / "locust"), "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
                         "-t", f"{args.duration + int(args.users / args.spawn_rate)}s", "--reset-stats", "--host", base, "--csv", str(work / "stats"), "--only-summary", "--loglevel", "WARNING"], cwd=ROOT, env=env, check=False)

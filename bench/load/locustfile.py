@@ -54,10 +54,13 @@ def _csrf(response) -> str:
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+#: what the page's script (fonds/depot/static/depot/depot.js) sends for a background save: the
+#: server answers JSON, with no redirect and no page
+AUTOSAVE = {**FORM, "X-Autosave": "1", "Accept": "application/json"}
 
 
-def _post(client, url, fields: dict, name: str):
-    return client.post(url, data=urlencode(fields), headers=FORM, name=name)
+def _post(client, url, fields: dict, name: str, headers=FORM):
+    return client.post(url, data=urlencode(fields), headers=headers, name=name)
 
 
 class FundUser(FastHttpUser):
@@ -91,7 +94,7 @@ class Porteur(FundUser):
         url = f"/depot/dossiers/{self.account['dossier']}/etapes/projet/"
         page = self.client.get(url, name="GET step projet")
         title = f"Échange de jeunes — version {random.randint(1, 10**6)}"
-        _post(self.client, url, {"title": title, "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay", "csrfmiddlewaretoken": _csrf(page)}, name="POST step projet (autosave)")
+        _post(self.client, url, {"title": title, "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay", "csrfmiddlewaretoken": _csrf(page)}, name="POST step projet (autosave)", headers=AUTOSAVE)
 
     @task(2)
     def budget_step(self):
