@@ -417,9 +417,12 @@ def delete_filter(user, pk) -> None:
 
 # ---- what the page offers ------------------------------------------------------------------
 
-def instruction_actions(dossier, user) -> list[dict]:
-    """``services.available_transitions`` minus what a declared conflict forbids."""
+def instruction_actions(dossier, user, *, conflicted: bool | None = None) -> list[dict]:
+    """``services.available_transitions`` minus what a declared conflict forbids (``conflicted``:
+    the caller's ``has_conflict(user, dossier.commune_id)`` when it has it, to skip the query)."""
     actions = available_transitions(dossier, user)
-    if actions and has_conflict(user, dossier.commune_id):
+    if conflicted is None and actions:
+        conflicted = has_conflict(user, dossier.commune_id)
+    if actions and conflicted:
         actions = [a for a in actions if a["name"] not in CONFLICT_GUARDED]
     return actions

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -23,7 +23,7 @@ from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
-from fonds.dossiers.models import Document, Dossier, Message
+from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 
@@ -332,6 +332,18 @@ def _dossier(request, pk, *prefetch) -> Dossier:
     return get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor", "created_by").prefetch_related(*prefetch))
 
 
+def _visible_pk(request, pk) -> int:
+    """``pk`` as a dossier id, or 404 (``get_visible_or_404``'s parsing; the services check
+    visibility on the row they lock and answer ``not_found``, a 404 too)."""
+    try:
+        pk = int(pk)
+    except (ValueError, TypeError):
+        raise Http404("Dossier introuvable.")
+    if not 0 < pk < 2**63:
+        raise Http404("Dossier introuvable.")
+    return pk
+
+
 def _page(request, dossier, *, status=200, **forms):
     user = request.user
     ruleset = dossier.campaign.rules
@@ -354,7 +366,7 @@ def _page(request, dossier, *, status=200, **forms):
         "region_name": REGION_NAMES.get(dossier.commune.region, dossier.commune.region),
         "conflicted": conflicted, "editable": editable, "writes_mail": writes_mail,
         "can_recheck": request.can_instruct and not conflicted and dossier.status in {S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED},
-        "actions": services.instruction_actions(dossier, user) if request.can_write else [],
+        "actions": services.instruction_actions(dossier, user, conflicted=conflicted) if request.can_write else [],
         "budget_lines": list(dossier.budget_lines.all()),
         "documents": documents,
         "eligibility": services.eligibility_view(dossier),
@@ -375,9 +387,15 @@ def _page(request, dossier, *, status=200, **forms):
     return render(request, "instruction/dossier.html", context, status=status)
 
 
+#: the budget lines, read once for the formula and the table, in their order within a dossier
+#: (``BudgetLine.Meta.ordering`` starts with the dossier, whose own ordering would join the
+#: dossiers table — a second query on ``dossiers_dossier`` to plan)
+BUDGET_LINES = Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("kind", "id"))
+
+
 @_staff
 def dossier_page(request, pk):
-    return _page(request, _dossier(request, pk, "budget_lines"))  # lines read once: the formula and the table
+    return _page(request, _dossier(request, pk, BUDGET_LINES))
 
 
 def _back(dossier, anchor=""):
@@ -425,16 +443,20 @@ def propose_amount(request, pk):
 @_staff
 @require_POST
 def add_note(request, pk):
-    dossier = _dossier(request, pk)
+    """The note is written from the pk: ``services.add_note`` locks and checks the dossier itself
+    (visibility, role, conflict, status), so the page's dossier is read only to show a refusal."""
     form = NoteForm(request.POST)
     if form.is_valid():
+        target = _visible_pk(request, pk)
         try:
-            services.add_note(dossier, by=request.user, body=form.cleaned_data["body"])
+            services.add_note(target, by=request.user, body=form.cleaned_data["body"])
         except TransitionRefused as refused:
-            return _refusal(request, dossier, refused, note_form=form)
+            if refused.kind == "not_found":
+                raise Http404("Dossier introuvable.")
+            return _refusal(request, _dossier(request, pk), refused, note_form=form)
         messages.success(request, "Note interne enregistrée.")
-        return _back(dossier, "notes")
-    return _page(request, dossier, status=400, note_form=form)
+        return redirect(reverse("instruction:dossier", args=[target]) + "#notes")
+    return _page(request, _dossier(request, pk), status=400, note_form=form)
 
 
 @_staff

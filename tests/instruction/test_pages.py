@@ -209,6 +209,49 @@ def test_notes_and_messages_forms(client, world):
     assert "Appel du maire." in html and "Bonjour, une question." in html
 
 
+def test_note_on_an_unknown_dossier_is_not_found_and_writes_nothing(client, world):
+    _login(client, world["instructeur"])
+    for pk in (world["dossier"].pk + 1000, "0", 2**63):
+        assert client.post(f"/instruction/dossiers/{pk}/notes/", {"body": "Note."}).status_code == 404
+    assert client.post(reverse("instruction:note", args=[world["dossier"].pk + 1000]), {"body": ""}).status_code == 404
+    assert not PrivateNote.objects.exists() and not AuditEvent.objects.filter(action="private_note_added").exists()
+
+
+def test_note_post_writes_from_the_pk_in_few_queries(client, world, django_assert_max_num_queries):
+    """The POST does not read the page's dossier: the service locks and checks it (one read)."""
+    _login(client, world["instructeur"])
+    client.get(reverse("instruction:queues"))  # session and user loaded once, as in a signed-in browser
+    with django_assert_max_num_queries(11):
+        response = client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "Appel du maire."})
+    assert response.status_code == 302 and response["Location"].endswith(f"/{world['dossier'].pk}/#notes")
+    event = AuditEvent.objects.get(action="private_note_added")
+    assert event.object_type == "instruction.privatenote" and PrivateNote.objects.get().body == "Appel du maire."
+
+
+def test_instruction_page_field_groups_are_django_dsfr_markup():
+    """The dossier page renders its form fields in Python (``field_group``): the same markup as
+    django-dsfr's ``as_field_group``, blank and with errors."""
+    import re
+
+    from fonds.instruction.forms import AmountForm, MessageForm, NoteForm, SaveFilterForm, ScoreGridForm
+    from fonds.instruction.templatetags.instruction_tags import field_group
+    from fonds.referentiel.rules import default_rules
+
+    def norm(html):
+        return re.sub(r"\s*<", "<", re.sub(r">\s*", ">", re.sub(r"\s+", " ", str(html)))).strip()
+
+    params = default_rules()
+    forms = [
+        NoteForm(), NoteForm({"body": ""}), MessageForm(), MessageForm({"body": "x" * 5001}), AmountForm(), AmountForm({"amount": "abc"}),
+        ScoreGridForm(params=params), ScoreGridForm({"participation_points": "99", "inclusion_comment": "x"}, params=params),
+        SaveFilterForm(), SaveFilterForm({"name": ""}),
+    ]
+    for form in forms:
+        for bf in form:
+            if not bf.is_hidden:
+                assert norm(field_group(bf)) == norm(bf.as_field_group()), bf.name
+
+
 def test_private_notes_never_on_the_porteur_pages(client, world):
     services.add_note(world["dossier"], by=world["instructeur"], body="Secret de l'instruction.")
     _login(client, world["porteur"])
