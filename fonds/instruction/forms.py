@@ -5,6 +5,8 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.editing import EDITABLE_FIELDS
@@ -13,7 +15,36 @@ from fonds.dossiers.models import Document, Dossier
 from . import grid
 from .filters import DsfrCheckboxes, DsfrRadios
 
-MOTIVATION_WIDGET = forms.Textarea(attrs={"rows": 3})
+
+
+def _attrs(attrs: dict) -> str:
+    """``django/forms/widgets/attrs.html`` in Python: same order, ``True`` bare, ``False`` left out."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items() if value is not False
+    )
+
+
+class FastTextarea(forms.Textarea):
+    """``Textarea`` rendered in Python: the markup of ``django/forms/widgets/textarea.html``
+    (attributes from Django's ``get_context``). The instruction page shows up to 8 text areas
+    and 6 number inputs; two templates each were a tenth of its CPU."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], mark_safe(_attrs(widget["attrs"])), widget["value"] or "")
+
+
+class FastNumberInput(forms.NumberInput):
+    """``NumberInput`` rendered in Python: the markup of ``django/forms/widgets/input.html``."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_part = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_part, mark_safe(_attrs(widget["attrs"])))
+
+
+MOTIVATION_WIDGET = FastTextarea(attrs={"rows": 3})
 
 
 def correctable_fields() -> list[tuple[str, str]]:
@@ -33,12 +64,12 @@ class ScoreGridForm(DsfrBaseForm):
         for crit in self.criteria:
             current = initial_scores.get(crit.code)
             self.fields[f"{crit.code}_points"] = forms.IntegerField(
-                label=f"{crit.label} — points (0 à {crit.max})", min_value=0, max_value=crit.max, required=False,
+                label=f"{crit.label} — points (0 à {crit.max})", min_value=0, max_value=crit.max, required=False, widget=FastNumberInput,
                 initial=None if current is None else current.points,
                 error_messages={"max_value": f"De 0 à {crit.max} points.", "min_value": f"De 0 à {crit.max} points.", "invalid": "Un nombre entier de points."},
             )
             self.fields[f"{crit.code}_comment"] = forms.CharField(
-                label=f"{crit.label} — commentaire", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+                label=f"{crit.label} — commentaire", required=False, max_length=4000, widget=FastTextarea(attrs={"rows": 2}),
                 initial="" if current is None else current.comment,
             )
 
@@ -67,7 +98,7 @@ class ScoreGridForm(DsfrBaseForm):
 class AmountForm(DsfrBaseForm):
     amount = forms.DecimalField(
         label="Montant proposé (€)", help_text="Laissez vide pour retenir le montant de la formule.", required=False,
-        min_value=0, max_digits=10, decimal_places=2,
+        min_value=0, max_digits=10, decimal_places=2, widget=FastNumberInput,
     )
     motivation = forms.CharField(label="Motivation (obligatoire si le montant diffère de la formule)", required=False, max_length=5000, widget=MOTIVATION_WIDGET)
 
@@ -87,7 +118,7 @@ class NoteForm(DsfrBaseForm):
 
 
 class MessageForm(DsfrBaseForm):
-    body = forms.CharField(label="Message à la commune", help_text="Le porteur le lit dans son espace.", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+    body = forms.CharField(label="Message à la commune", help_text="Le porteur le lit dans son espace.", max_length=5000, widget=FastTextarea(attrs={"rows": 4}),
                            error_messages={"required": "Le message est vide."})
 
 

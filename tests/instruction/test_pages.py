@@ -252,6 +252,23 @@ def test_instruction_page_field_groups_are_django_dsfr_markup():
                 assert norm(field_group(bf)) == norm(bf.as_field_group()), bf.name
 
 
+def test_instruction_fast_widgets_render_django_markup():
+    """``FastTextarea`` / ``FastNumberInput`` (rendered in Python) give Django's templates' markup,
+    values escaped."""
+    from django import forms as django_forms
+
+    from fonds.instruction.forms import FastNumberInput, FastTextarea
+
+    cases = [
+        (FastTextarea(attrs={"rows": 3}), [None, "", "Ligne 1\nLigne 2", "<script>alert('x')</script> & \"guillemets\""]),
+        (FastNumberInput(attrs={"min": 0, "max": 25}), [None, "", 12, "abc\"><b>"]),
+    ]
+    for widget, values in cases:
+        for value in values:
+            for attrs in ({"id": "id_f"}, {"id": "id_f", "aria-invalid": "true", "required": True, "disabled": False, "class": "fr-input"}):
+                assert widget.render("f", value, attrs) == django_forms.Widget.render(widget, "f", value, attrs), (value, attrs)
+
+
 def test_private_notes_never_on_the_porteur_pages(client, world):
     services.add_note(world["dossier"], by=world["instructeur"], body="Secret de l'instruction.")
     _login(client, world["porteur"])
