@@ -90,6 +90,8 @@ def test_instruction_page_shows_the_porteur_entries_documents_verdicts_grid_amou
     assert "Voyage (T)" in html and "Séjour (S)" in html and "Organisation (O)" in html
     assert "Terminer l&#x27;instruction" in html or "Terminer l'instruction" in html  # from available_transitions
     assert "Enregistrer la grille" in html
+    dossier = world["dossier"]
+    assert f"instructeur : {world['instructeur'].email}" in html and f"par {dossier.created_by.email}" in html  # sub-queries, not joins
 
 
 def test_document_inline_is_framable_by_this_site_only_and_access_checked(client, world):
