@@ -194,6 +194,21 @@ def test_list_rows_show_every_column_escaped(client, spread):
     assert client.get(reverse("instruction:list"), {"q": "introuvable"}).content.decode().count("Aucun dossier.") == 1
 
 
+def test_list_rows_title_cut_as_truncator_does(spread):
+    """The rows skip ``Truncator`` when nothing is cut; a decomposed (NFD) title is still composed
+    and a long one cut, as ``Truncator(title).chars(50)``."""
+    import unicodedata
+
+    from django.utils.text import Truncator
+
+    from fonds.instruction.templatetags.instruction_tags import dossier_rows
+
+    for title in ("Court", unicodedata.normalize("NFD", "Échange été à Québec"), "é" * 50, "Échange " + "x" * 60):
+        dossier = make_dossier(title=title)
+        html = str(dossier_rows([Dossier.objects.select_related("commune", "instructor").get(pk=dossier.pk)]))
+        assert f"<td>{Truncator(title).chars(50)}</td>" in html and "Brouillon" in html
+
+
 def test_list_status_filter_is_a_fieldset_with_a_legend_and_labelled_boxes(client, spread):
     client.force_login(spread)
     html = client.get(reverse("instruction:list"), {"status": ["submitted"]}).content.decode()

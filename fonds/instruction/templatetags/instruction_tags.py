@@ -1,4 +1,6 @@
 """Display helpers of the instruction pages."""
+import unicodedata
+
 from django import template
 
 from fonds.eligibilite.rules import euros as _euros
@@ -58,7 +60,14 @@ def dossier_rows(rows):
     from django.utils.safestring import mark_safe
     from django.utils.text import Truncator
 
+    from fonds.dossiers.models import Dossier
+
     link = reverse("instruction:dossier", args=[987654321])
+    status_labels = {value: str(label) for value, label in Dossier._meta.get_field("status").flatchoices}  # get_status_display, once
+
+    def chars(text, length):  # Truncator(text).chars(length), without its cost when nothing is cut
+        return text if len(text) <= length and unicodedata.is_normalized("NFC", text) else Truncator(text).chars(length)
+
     out = []
     for d in rows:
         commune = d.commune
@@ -75,10 +84,10 @@ def dossier_rows(rows):
             score = format_html("{}{}", assessment.score_total, "" if assessment.complete else mark_safe(" <small>(partielle)</small>"))
         else:
             score = "—"
-        instructor = Truncator(d.instructor.email).chars(24) if d.instructor_id and d.instructor else "—"
+        instructor = chars(d.instructor.email, 24) if d.instructor_id and d.instructor else "—"
         out.append((
-            link.replace("987654321", str(d.pk)), d.reference, commune.name, about, Truncator(d.title).chars(50),
-            d.get_status_display(), _day(d.submitted_at) or "—", euros(d.requested_amount), score, instructor,
+            link.replace("987654321", str(d.pk)), d.reference, commune.name, about, chars(d.title, 50),
+            status_labels.get(d.status, d.status), _day(d.submitted_at) or "—", euros(d.requested_amount), score, instructor,
             _day(d.corrections_due) or _day(d.agreement_due) or "—",
         ))
     if not out:
