@@ -63,9 +63,13 @@ def sessions_for(user):
 
 
 def may_read_session(user, session: Session) -> bool:
-    if roles_of(user) & ALL_SESSIONS_ROLES:
+    roles = roles_of(user)
+    if roles & ALL_SESSIONS_ROLES:
         return True
-    return Role.COMITE in roles_of(user) and services.is_member(session, user)
+    if Role.COMITE not in roles:
+        return False
+    members_of(session)  # one query serves this check and the pages (member list, proxy and attendance forms)
+    return services.is_member(session, user)
 
 
 def session_for(user, pk) -> Session:
@@ -80,31 +84,52 @@ def session_for(user, pk) -> Session:
     return session
 
 
-def item_for(session: Session, item_pk) -> AgendaItem:
+def item_for(session: Session, item_pk, *, bare: bool = False) -> AgendaItem:
+    """The agenda item of ``session`` (404 otherwise) with its dossier, commune and instructor; its
+    ``session`` is ``session`` and, when they match, its dossier's campaign is the session's (one
+    campaign object: its rule set is read once). ``bare``: the item row alone, for a view that
+    only hands the item to a service (which locks and reads it itself)."""
     try:
         item_pk = int(item_pk)
     except (TypeError, ValueError):
         raise Http404("Point de l'ordre du jour introuvable.")
-    item = AgendaItem.objects.select_related("dossier__commune", "dossier__campaign", "dossier__instructor").filter(session=session, pk=item_pk).first()
+    qs = AgendaItem.objects.filter(session=session, pk=item_pk)
+    item = (qs if bare else qs.select_related("dossier__commune", "dossier__instructor")).first()
     if item is None:
         raise Http404("Point de l'ordre du jour introuvable.")
     item.session = session
+    if not bare and item.dossier.campaign_id == session.campaign_id:
+        item.dossier.campaign = session.campaign
     return item
 
 
+#: the user columns the comité pages show (``person``: full name, else email)
+PERSON_FIELDS = ("id", "first_name", "last_name", "email")
+
+
 def members_of(session: Session) -> list:
-    """The session's members (the chair included), by name."""
+    """The session's members (the chair included), by name, with the columns the pages show; read
+    once per ``session`` object (it also fills the member ids that ``services.is_member`` reads)."""
     from fonds.accounts.models import User
 
-    return list(User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id)).distinct().order_by("last_name", "first_name", "email"))
+    cached = getattr(session, "_members", None)
+    if cached is None:
+        by_name = ("last_name", "first_name", "email")
+        cached = list(User.objects.filter(committee_sessions=session.pk).only(*PERSON_FIELDS).order_by(*by_name))
+        if session.chair_id not in {m.pk for m in cached}:  # create_session makes the chair a member; should a row lack, add them
+            cached = list(User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id)).distinct().only(*PERSON_FIELDS).order_by(*by_name))
+        session._members = cached
+        session._member_ids = {m.pk for m in cached}
+    return list(cached)
 
 
 def proxies_of(session: Session) -> list[Proxy]:
-    return list(Proxy.objects.filter(session=session).select_related("giver", "holder").order_by("pk"))
+    people = [f"{who}__{name}" for who in ("giver", "holder") for name in PERSON_FIELDS]
+    return list(Proxy.objects.filter(session=session).select_related("giver", "holder").only("session_id", "giver", "holder", "created_at", *people).order_by("pk"))
 
 
 def presence_of(session: Session) -> dict[int, str]:
-    return dict(Attendance.objects.filter(session=session).values_list("member_id", "presence"))
+    return dict(Attendance.objects.filter(session=session).order_by().values_list("member_id", "presence"))
 
 
 # ---- the agenda --------------------------------------------------------------------------------
@@ -115,10 +140,18 @@ class AgendaRow:
     recused: bool  # the user who reads is recused on it
 
 
+#: what the agenda lists show of an item, its dossier and commune (the dossier's status too: the
+#: state machine reads it when the row is loaded)
+AGENDA_FIELDS = (
+    "session_id", "rank", "score_total", "population", "proposed_amount", "vote_state", "outcome", "decided_amount",
+    "dossier", "dossier__reference", "dossier__title", "dossier__status", "dossier__commune", "dossier__commune__name",
+)
+
+
 def agenda_rows(session: Session, user) -> list[AgendaRow]:
-    """The agenda in rank order; two queries."""
-    items = list(session.items.select_related("dossier__commune").order_by("rank"))
-    mine = set(ConflictDeclaration.objects.filter(item__session=session, member_id=getattr(user, "pk", None)).values_list("item_id", flat=True))
+    """The agenda in rank order (the columns the lists show); two queries."""
+    items = list(session.items.select_related("dossier__commune").only(*AGENDA_FIELDS).order_by("rank"))
+    mine = set(ConflictDeclaration.objects.filter(item__session=session, member_id=getattr(user, "pk", None)).order_by().values_list("item_id", flat=True))
     return [AgendaRow(item, item.pk in mine) for item in items]
 
 
@@ -152,10 +185,10 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
     attendance, proxies, members, vote counts; one more per *open* vote for its live tally)."""
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
     recused: dict[int, set] = {}
-    for item_id, member_id in ConflictDeclaration.objects.filter(item__session=session).values_list("item_id", "member_id"):
+    for item_id, member_id in ConflictDeclaration.objects.filter(item__session=session).order_by().values_list("item_id", "member_id"):
         recused.setdefault(item_id, set()).add(member_id)
     presence = presence_of(session)
-    proxies = dict(Proxy.objects.filter(session=session).values_list("giver_id", "holder_id"))
+    proxies = dict(Proxy.objects.filter(session=session).order_by().values_list("giver_id", "holder_id"))
     counts = dict(Vote.objects.filter(item__session=session).order_by().values("item_id").annotate(n=Count("pk")).values_list("item_id", "n"))
     # one rule for the quorum: the services' own computation, fed with the conflicts read above
     quorums = services.quorums_for(session, recused=recused, presence=presence, proxies=proxies, item_ids=[i.pk for i in items])
@@ -187,16 +220,19 @@ def _stored_tally(data: dict) -> TallyResult:
     )
 
 
-def item_tally(item: AgendaItem) -> TallyResult | None:
+def item_tally(item: AgendaItem, votes: list[Vote] | None = None) -> TallyResult | None:
+    """Stored when the vote is closed, live when it is open (from ``votes`` when the page already
+    read them), None before."""
     if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
         return _stored_tally(item.tally)
     if item.vote_state == AgendaItem.VoteState.OPEN:
-        return services.current_tally(item)
+        return services.current_tally(item, rows=None if votes is None else [(v.elector_id, v.choice) for v in votes])
     return None
 
 
 def item_votes(item: AgendaItem) -> list[Vote]:
-    return list(Vote.objects.filter(item=item).select_related("member", "cast_for", "elector").order_by("pk"))
+    people = [f"{who}__{name}" for who in ("member", "cast_for", "elector") for name in PERSON_FIELDS]
+    return list(Vote.objects.filter(item=item).select_related("member", "cast_for", "elector").only("item_id", "member", "cast_for", "elector", "choice", "cast_at", *people).order_by("pk"))
 
 
 # ---- what a member reads before voting ---------------------------------------------------------

@@ -311,7 +311,7 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
     presence = queries.presence_of(session)
     proxies = queries.proxies_of(session)
     votes = queries.item_votes(item)
-    conflicts = list(item.conflicts.select_related("member"))
+    conflicts = item.declarations  # read by services.read_item, with their members
     item._recused_ids = {c.member_id for c in conflicts}  # read once for the page
     presiding = services.presiding_member_id(item)
     chair = presiding is not None and presiding == user.pk
@@ -321,7 +321,7 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
         "title": f"{item.dossier.reference} — comité", "nav": "comite", "session": session, "item": item, "dossier": item.dossier,
         "summary": queries.item_summary(item), "is_member": services.is_member(session, user), "is_chair": chair,
         "my_presence": presence.get(user.pk), "votes": votes, "my_votes": [v for v in votes if v.member_id == user.pk],
-        "tally": queries.item_tally(item), "quorum": queries.item_quorum(item, presence, proxies),
+        "tally": queries.item_tally(item, votes), "quorum": queries.item_quorum(item, presence, proxies),
         "vote_forms": _vote_forms(request, session, item, presence, proxies, votes, vote_data),
         "can_declare": services.is_member(session, user) and item.vote_state == AgendaItem.VoteState.PENDING and session.status in (S.PLANNED, S.CONVENED, S.SITTING),
         "chair_can_open": chair and session.status == S.SITTING and item.vote_state == AgendaItem.VoteState.PENDING and not item.outcome,
@@ -378,7 +378,7 @@ def conflict(request, pk, item_pk):
 @require_POST
 def vote(request, pk, item_pk):
     session = queries.session_for(request.user, pk)
-    item = queries.item_for(session, item_pk)
+    item = queries.item_for(session, item_pk, bare=True)  # cast_vote locks and reads the item itself
     prefix = request.POST.get("prefixe") or "moi"
     if prefix != "moi" and not (prefix.startswith("p") and prefix[1:].isdigit()):
         prefix = "moi"

@@ -270,6 +270,21 @@ def test_recused_member_reading_is_refused_and_audited(committee):
     assert dict((i.pk, r) for i, r in services.member_agenda(session, a)) == {item.pk: True}
 
 
+def test_read_item_rereads_the_declarations_of_an_item_already_read(committee):
+    """``read_item`` uses the item it is given as it is, but never a recusal list read before:
+    a member who declares a conflict after reading the item is refused the next reading."""
+    c = committee
+    a = c.others[0]
+    session = sitting(c, 1)
+    item = session.items.get()
+    assert services.read_item(item, by=a).declarations == []
+    services.declare_conflict(item, member=a, reason="Conseiller municipal de la commune")
+    with pytest.raises(ComiteRefused) as exc:
+        services.read_item(item, by=a)
+    assert exc.value.kind == "recused"
+    assert [d.member_id for d in services.read_item(item, by=c.others[1]).declarations] == [a.pk]
+
+
 def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
     c = committee
     a, b, d, e = c.others

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from fonds.comite import envelope
 from fonds.comite.models import EnvelopeRelease, PromotionProposal
@@ -156,3 +157,37 @@ def test_fifty_concurrent_approvals_never_overspend_the_envelope():
     ranking = [d.pk for d in dossiers]  # score 99, 98, … : the ranking order
     assert [d.pk for d in waitlisted] == [pk for pk in ranking if pk in {w.pk for w in waitlisted}]
     assert sorted(v for v in results.values()) == ["approve"] * 10 + ["waitlist"] * 40
+
+
+def test_committed_is_one_query_approved_minus_confirmed_recoveries(small, django_assert_num_queries):
+    campaign, member, admin = small
+    a, b = in_committee(campaign), in_committee(campaign)
+    envelope.approve_or_waitlist(a, by=member, amount=Decimal("4000.00"))
+    envelope.approve_or_waitlist(b, by=member, amount=Decimal("2500.50"))
+    EnvelopeRelease.objects.create(campaign=campaign, dossier=a, amount=Decimal("1000.00"))  # not confirmed: still committed
+    with django_assert_num_queries(1):
+        assert envelope.committed(campaign) == Decimal("6500.50")
+    EnvelopeRelease.objects.filter(dossier=a).update(confirmed_at=timezone.now())
+    with django_assert_num_queries(1):
+        assert envelope.left(campaign) == Decimal("10000.00") - Decimal("5500.50")
+    assert envelope.committed(make_campaign()) == Decimal("0.00")  # nothing approved, nothing released
+
+
+def test_committed_index_predicate_lists_exactly_the_committed_statuses():
+    """Migration comite.0003's partial index serves ``committed`` only if its predicate is the
+    same status list: a status added to COMMITTED_STATUSES needs a new migration."""
+    from importlib import import_module
+
+    migration = import_module("fonds.comite.migrations.0003_envelope_committed_index")
+    assert set(migration.STATUSES) == {str(s) for s in envelope.COMMITTED_STATUSES}
+
+
+@pytest.mark.postgres
+def test_committed_sum_reads_the_partial_index_on_postgresql(small):
+    campaign, _, _ = small
+    statuses = ", ".join(f"'{s}'" for s in envelope.COMMITTED_STATUSES)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few test rows: make the planner show which index it would use
+        cursor.execute(f"EXPLAIN SELECT SUM(approved_amount) FROM dossiers_dossier WHERE campaign_id = {campaign.pk} AND status IN ({statuses})")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "comite_envelope_committed" in plan
