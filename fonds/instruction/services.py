@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from fonds.accounts.roles import Role, has_role
@@ -69,12 +70,17 @@ def check_no_conflict(user, dossier) -> None:
 def _lock(dossier, by, *, statuses=None, action: str = "Cette action") -> Dossier:
     """Lock the dossier row; check visibility, the instructor role, conflicts and the status."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+    qs = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk)
+    signed_in = getattr(by, "is_authenticated", False)
+    if signed_in:  # the conflict check in the same query (``has_conflict``'s condition)
+        qs = qs.annotate(by_conflicted=Exists(InstructorConflict.objects.filter(user=by, commune_id=OuterRef("commune_id"))))
+    locked = qs.first()
     if locked is None or not can_see(by, locked):
         raise TransitionRefused("not_found", "Dossier introuvable.")
     if not has_role(by, Role.INSTRUCTEUR):
         raise TransitionRefused("role", f"{action} est réservée aux instructeurs.")
-    check_no_conflict(by, locked)
+    if signed_in and locked.by_conflicted:
+        raise TransitionRefused("role", conflict_message(locked))
     if statuses is not None and locked.status not in statuses:
         raise TransitionRefused("status", f"{action} n'est pas possible : le dossier est « {locked.get_status_display()} ».")
     return locked

@@ -223,7 +223,7 @@ def test_note_post_writes_from_the_pk_in_few_queries(client, world, django_asser
     """The POST does not read the page's dossier: the service locks and checks it (one read)."""
     _login(client, world["instructeur"])
     client.get(reverse("instruction:queues"))  # session and user loaded once, as in a signed-in browser
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "Appel du maire."})
     assert response.status_code == 302 and response["Location"].endswith(f"/{world['dossier'].pk}/#notes")
     event = AuditEvent.objects.get(action="private_note_added")
