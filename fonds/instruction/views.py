@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -336,7 +336,9 @@ def _dossier(request, pk, *prefetch) -> Dossier:
     from fonds.accounts.models import User
 
     emails = {f"{name}_email": Subquery(User.objects.filter(pk=OuterRef(f"{name}_id")).values("email")[:1]) for name in ("instructor", "created_by")}
-    qs = visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner").annotate(**emails)
+    # the reader's declared link with the commune (``services.has_conflict``), in the same query
+    conflicted = Exists(InstructorConflict.objects.filter(user=request.user, commune_id=OuterRef("commune_id")))
+    qs = visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner").annotate(**emails, reader_conflicted=conflicted)
     return get_visible_or_404(request.user, pk, qs.prefetch_related(*prefetch))
 
 
@@ -352,11 +354,17 @@ def _visible_pk(request, pk) -> int:
     return pk
 
 
+def _conflicted(request, dossier) -> bool:
+    """``services.has_conflict(request.user, dossier.commune_id)``, read with the dossier by ``_dossier``."""
+    known = getattr(dossier, "reader_conflicted", None)
+    return services.has_conflict(request.user, dossier.commune_id) if known is None else known
+
+
 def _page(request, dossier, *, status=200, **forms):
     user = request.user
     ruleset = dossier.campaign.rules
     params = ruleset.params
-    conflicted = services.has_conflict(user, dossier.commune_id)
+    conflicted = _conflicted(request, dossier)
     editable = request.can_instruct and not conflicted and dossier.status in services.INSTRUCTING
     writes_mail = request.can_instruct and not conflicted and dossier.status in services.CORRESPONDENCE
     scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier).select_related("by")}
@@ -523,7 +531,7 @@ def override(request, pk, verdict_pk):
 # ---- transitions ---------------------------------------------------------------------------
 
 def _allowed(request, dossier, name) -> dict | None:
-    return next((a for a in services.instruction_actions(dossier, request.user) if a["name"] == name), None)
+    return next((a for a in services.instruction_actions(dossier, request.user, conflicted=_conflicted(request, dossier)) if a["name"] == name), None)
 
 
 @_staff
