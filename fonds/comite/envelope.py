@@ -66,7 +66,7 @@ def committed(campaign) -> Decimal:
         .values("campaign_id").annotate(s=Sum("amount")).values("s")
     )
     money = DecimalField(max_digits=14, decimal_places=2)
-    row = Campaign.objects.filter(pk=cid).values_list(Subquery(approved, output_field=money), Subquery(released, output_field=money)).first()
+    row = Campaign.objects.filter(pk=cid).order_by().values_list(Subquery(approved, output_field=money), Subquery(released, output_field=money)).first()
     if row is None:
         return ZERO
     return (row[0] or ZERO) - (row[1] or ZERO)

@@ -78,7 +78,7 @@ def session_for(user, pk) -> Session:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404("Séance introuvable.")
-    session = Session.objects.select_related("campaign", "chair", "deputy_chair", "follows").filter(pk=pk).first()
+    session = Session.objects.select_related("campaign", "chair", "deputy_chair", "follows").filter(pk=pk).order_by().first()
     if session is None or not may_read_session(user, session):
         raise Http404("Séance introuvable.")
     return session
@@ -93,7 +93,7 @@ def item_for(session: Session, item_pk, *, bare: bool = False) -> AgendaItem:
         item_pk = int(item_pk)
     except (TypeError, ValueError):
         raise Http404("Point de l'ordre du jour introuvable.")
-    qs = AgendaItem.objects.filter(session=session, pk=item_pk)
+    qs = AgendaItem.objects.filter(session=session, pk=item_pk).order_by()  # the default ordering joins comite_session
     item = (qs if bare else qs.select_related("dossier__commune", "dossier__instructor")).first()
     if item is None:
         raise Http404("Point de l'ordre du jour introuvable.")
@@ -255,14 +255,15 @@ def item_summary(item: AgendaItem) -> ItemSummary:
 
     dossier = item.dossier
     params = dossier.campaign.rules.params
-    scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier)}
+    # explicit orderings: the models' default ones ("dossier", ...) join dossiers_dossier to sort one dossier's rows
+    scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier).order_by()}
     result = grid.evaluate({code: s.points for code, s in scores.items()}, params)
     return ItemSummary(
         grid=result,
         grid_rows=[(r, scores.get(r.criterion.code)) for r in result.results],
         opinion_label=grid.OPINION_LABELS.get(dossier.opinion, "Non renseigné"),
         proposal=instruction.current_proposal(dossier),
-        budget_lines=list(dossier.budget_lines.all()),
+        budget_lines=list(dossier.budget_lines.order_by("kind", "id")),
     )
 
 

@@ -117,9 +117,13 @@ def _lock_item(item) -> AgendaItem:
 
 
 def _lock_item_for_vote(item) -> AgendaItem:
-    """Lock the item row (only it: ``of=self``) and read its session and dossier in the same
-    query: what ``cast_vote`` needs, in one query instead of ``_lock_item``'s three."""
-    locked = AgendaItem.objects.select_for_update(of=("self",)).select_related("session", "dossier").filter(pk=_pk(item)).first()
+    """Lock the item row and its session's (the rows ``_lock_item`` locks: its default ordering
+    joins the session) and read the session and the dossier in the same query: what
+    ``cast_vote`` needs, in one query instead of ``_lock_item``'s three."""
+    locked = (
+        AgendaItem.objects.select_for_update(of=("self", "session")).select_related("session", "dossier")
+        .filter(pk=_pk(item)).order_by().first()
+    )
     if locked is None:
         raise ComiteRefused("not_found", "Point de l'ordre du jour introuvable.")
     return locked
@@ -748,7 +752,7 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
                     raise ComiteRefused("condition", f"Vous ne détenez pas la procuration de {_label(for_member)} pour cette séance.", ["proxy"])
                 elif presence.get(for_member.pk) == Attendance.Presence.PRESENT:
                     raise ComiteRefused("condition", f"{_label(for_member)} est présent : il vote lui-même.", ["proxy_present"])
-            vote = Vote.objects.select_for_update().filter(item=item, elector=elector).first()
+            vote = Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()  # (item, elector) is unique: no ordering join
             previous = vote.choice if vote is not None else None
             now = timezone.now()
             if vote is None:
