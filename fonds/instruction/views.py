@@ -398,7 +398,8 @@ def _page(request, dossier, *, status=200, **forms):
         "message_form": forms.get("message_form") or MessageForm(),
         "corrections": list(dossier.correction_requests.select_related("requested_by")[:5]),
         "field_labels": dict(correctable_fields()), "document_labels": dict(Document.Kind.choices),
-        "events": AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq"),
+        # the timeline's columns only: not each event's canonical JSON and hashes
+        "events": AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq").only("seq", "created_at", "action", "actor_role"),
     }
     return render(request, "instruction/dossier.html", context, status=status)
 
