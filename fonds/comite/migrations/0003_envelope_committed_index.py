@@ -41,6 +41,6 @@ def _drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("comite", "0002_session_deputy_chair"), ("dossiers", "0007_drop_unused_like_indexes")]
+    dependencies = [("comite", "0002_session_deputy_chair")]  # the dossier table exists since comite.0001's dependencies
 
     operations = [migrations.RunPython(_create, _drop, elidable=False)]
