@@ -109,13 +109,13 @@ def test_session_and_sitting_pages_query_count_does_not_grow_with_the_agenda(cli
     c = committee
     session = sitting(c, 3)
     client.force_login(c.chair)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("comite:session", args=[session.pk])).status_code == 200
     with django_assert_max_num_queries(22):
         assert client.get(reverse("comite:sitting", args=[session.pk])).status_code == 200
     # twelve dossiers more: same bound
     big = sitting(c, 12)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("comite:session", args=[big.pk])).status_code == 200
     with django_assert_max_num_queries(22):
         response = client.get(reverse("comite:sitting", args=[big.pk]))
