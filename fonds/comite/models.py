@@ -99,7 +99,7 @@ class AgendaItem(models.Model):
 
     class Meta:
         verbose_name = "point de l'ordre du jour"
-        ordering = ["session", "rank"]
+        ordering = ["session_id", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["session", "dossier"], name="comite_item_once_per_session"),
             models.UniqueConstraint(fields=["session", "rank"], name="comite_item_rank_unique"),
@@ -123,7 +123,7 @@ class Proxy(models.Model):
 
     class Meta:
         verbose_name = "procuration"
-        ordering = ["session", "id"]
+        ordering = ["session_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["session", "giver"], name="comite_proxy_one_given"),
             models.UniqueConstraint(fields=["session", "holder"], name="comite_proxy_one_held"),
@@ -144,7 +144,7 @@ class Attendance(models.Model):
 
     class Meta:
         verbose_name = "émargement"
-        ordering = ["session", "member__last_name", "member__email"]
+        ordering = ["session_id", "member__last_name", "member__email"]
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="comite_attendance_once")]
 
 
@@ -159,7 +159,7 @@ class ConflictDeclaration(models.Model):
 
     class Meta:
         verbose_name = "déclaration de conflit d'intérêts"
-        ordering = ["item", "declared_at"]
+        ordering = ["item_id", "declared_at"]
         constraints = [models.UniqueConstraint(fields=["item", "member"], name="comite_conflict_once")]
 
 
@@ -178,7 +178,7 @@ class Vote(models.Model):
 
     class Meta:
         verbose_name = "vote"
-        ordering = ["item", "id"]
+        ordering = ["item_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "elector"], name="comite_vote_once_per_elector"),
             models.CheckConstraint(condition=Q(cast_for__isnull=True, elector=F("member")) | Q(cast_for__isnull=False, elector=F("cast_for")), name="comite_vote_elector_consistent"),

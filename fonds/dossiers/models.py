@@ -292,7 +292,7 @@ class BudgetLine(models.Model):
 
     class Meta:
         verbose_name = "ligne de budget"
-        ordering = ["dossier", "kind", "id"]
+        ordering = ["dossier_id", "kind", "id"]
 
 
 class Document(models.Model):
@@ -316,7 +316,7 @@ class Document(models.Model):
 
     class Meta:
         verbose_name = "pièce justificative"
-        ordering = ["dossier", "kind", "-uploaded_at"]
+        ordering = ["dossier_id", "kind", "-uploaded_at"]
 
 
 class CorrectionRequest(models.Model):
@@ -335,7 +335,7 @@ class CorrectionRequest(models.Model):
 
     class Meta:
         verbose_name = "demande de corrections"
-        ordering = ["dossier", "-created_at"]
+        ordering = ["dossier_id", "-created_at"]
 
 
 class Message(models.Model):
@@ -348,4 +348,4 @@ class Message(models.Model):
 
     class Meta:
         verbose_name = "message"
-        ordering = ["dossier", "created_at", "id"]
+        ordering = ["dossier_id", "created_at", "id"]

@@ -41,5 +41,5 @@ class Verdict(models.Model):
 
     class Meta:
         verbose_name = "verdict"
-        ordering = ["run", "code"]
+        ordering = ["run_id", "code"]
         constraints = [models.UniqueConstraint(fields=["run", "code"], name="uniq_verdict_per_run")]

@@ -32,7 +32,7 @@ class EligibilityOverride(models.Model):
     class Meta:
         verbose_name = "dérogation d'éligibilité"
         verbose_name_plural = "dérogations d'éligibilité"
-        ordering = ["dossier", "code", "-at"]
+        ordering = ["dossier_id", "code", "-at"]
         indexes = [models.Index(fields=["dossier", "code"])]
 
     def __str__(self):
@@ -53,7 +53,7 @@ class Score(models.Model):
 
     class Meta:
         verbose_name = "note"
-        ordering = ["dossier", "id"]
+        ordering = ["dossier_id", "id"]
         constraints = [models.UniqueConstraint(fields=["dossier", "criterion"], name="uniq_score_per_criterion")]
 
     def __str__(self):
@@ -75,7 +75,7 @@ class AmountProposal(models.Model):
 
     class Meta:
         verbose_name = "proposition de montant"
-        ordering = ["dossier", "-at", "-id"]
+        ordering = ["dossier_id", "-at", "-id"]
 
 
 class Assessment(models.Model):
@@ -105,7 +105,7 @@ class PrivateNote(models.Model):
     class Meta:
         verbose_name = "note interne"
         verbose_name_plural = "notes internes"
-        ordering = ["dossier", "created_at", "id"]
+        ordering = ["dossier_id", "created_at", "id"]
 
 
 class InstructorConflict(models.Model):

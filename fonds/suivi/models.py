@@ -91,7 +91,7 @@ class DeadlineNotice(models.Model):
     class Meta:
         verbose_name = "rappel d'échéance"
         verbose_name_plural = "rappels d'échéance"
-        ordering = ["dossier", "created_at"]
+        ordering = ["dossier_id", "created_at"]
         constraints = [models.UniqueConstraint(fields=["dossier", "kind", "due"], name="deadline_notice_once")]
         indexes = [models.Index(fields=["kind", "dossier"])]
 
