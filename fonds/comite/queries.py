@@ -270,17 +270,24 @@ def item_summary(item: AgendaItem) -> ItemSummary:
 
 # ---- the session's audit trail -----------------------------------------------------------------
 
-def session_events(session: Session, rows: list[AgendaRow], limit: int = 300):
-    """Audit events of the session and of its agenda items (convocation, attendance, declarations,
-    votes, outcomes, closing), oldest first; the events of an item the reader is recused on are
-    left out. One query (the ``audit_object_idx`` index)."""
+#: events shown on the session page: the most recent ones (a sitting of 30 items and 10 members
+#: writes several hundred); the whole trail is in the auditors' export and each dossier's history
+SESSION_EVENTS_SHOWN = 100
+
+
+def session_events(session: Session, rows: list[AgendaRow], limit: int = SESSION_EVENTS_SHOWN) -> tuple[list, bool]:
+    """The latest ``limit`` audit events of the session and of its agenda items (convocation,
+    attendance, declarations, votes, outcomes, closing), shown oldest first, and whether older
+    ones were left out; the events of an item the reader is recused on are left out. One query
+    (the ``audit_object_idx`` index)."""
     from fonds.audit.models import AuditEvent
 
     readable = [str(r.item.pk) for r in rows if not r.recused]
     condition = Q(object_type="comite.session", object_id=str(session.pk))
     if readable:
         condition |= Q(object_type="comite.agendaitem", object_id__in=readable)
-    return list(AuditEvent.objects.filter(condition).order_by("seq").only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[:limit])
+    latest = list(AuditEvent.objects.filter(condition).order_by("-seq").only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[:limit + 1])
+    return latest[:limit][::-1], len(latest) > limit
 
 
 # ---- envelopes and waiting lists ---------------------------------------------------------------

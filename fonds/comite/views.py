@@ -140,9 +140,10 @@ def session_detail(request, pk):
     given = next((p for p in proxies if p.giver_id == user.pk), None)
     held = next((p for p in proxies if p.holder_id == user.pk), None)
     rows = queries.agenda_rows(session, user)
+    events, older_events = queries.session_events(session, rows)
     return render(request, "comite/session.html", {
         "title": f"Séance du {timezone.localtime(session.starts_at):%d/%m/%Y}", "nav": "comite", "session": session,
-        "members": members, "proxies": proxies, "rows": rows, "events": queries.session_events(session, rows),
+        "members": members, "proxies": proxies, "rows": rows, "events": events, "older_events": older_events,
         "references": {str(r.item.pk): r.item.dossier.reference for r in rows},
         "is_member": is_member, "is_chair": _is_chair(request, session), "is_admin": request.is_admin,
         "given": given, "held": held, "envelope_left": envelope.left(session.campaign),

@@ -142,3 +142,26 @@ def test_deliberation_page_query_count_does_not_grow_with_votes(client, committe
     with django_assert_max_num_queries(18):
         response = client.get(url)
     assert len(response.context["votes"]) == len(c.members)
+
+
+def test_session_history_shows_the_latest_events_and_says_older_ones_are_left_out(client, committee, monkeypatch):
+    from fonds.comite import queries
+
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    services.open_vote(item, by=c.chair)
+    for choice in ("pour", "contre", "abstention", "pour"):  # a member changes their vote: 4 events
+        services.cast_vote(item, by=c.others[0], choice=choice)
+    client.force_login(c.chair)
+    url = reverse("comite:session", args=[session.pk])
+    response = client.get(url)
+    everything = response.context["events"]
+    assert not response.context["older_events"]
+    monkeypatch.setattr(queries, "SESSION_EVENTS_SHOWN", 3)
+    monkeypatch.setattr(queries.session_events, "__defaults__", (3,))
+    response = client.get(url)
+    shown = response.context["events"]
+    assert [e.seq for e in shown] == [e.seq for e in everything][-3:]  # the most recent, oldest first
+    assert response.context["older_events"]
+    assert "Les 3 derniers événements" in response.content.decode()
