@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -26,6 +26,7 @@ from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
+from fonds.web import pagination
 
 from . import grid
 from . import services
@@ -72,96 +73,13 @@ def _staff(view):
 
 # ---- pagination that stays fast: no unbounded COUNT(*) ---------------------------------------
 
-class Page:
-    """One page of a queryset, in a number of queries that depends neither on the page size nor
-    on the page number (one for the rows, at most one for the count):
+class Page(pagination.Page):
+    """The dossier list's pages (``fonds.web.pagination``): deep pages allowed (page 500 of 200)."""
 
-    * the rows: ``size + 1`` pks (is there a next page?) are picked by a sub-query that selects
-      the pk only — ``WHERE <filters> ORDER BY <sort>, pk LIMIT size + 1 OFFSET n`` — which the
-      database answers from an index (sort key, pk, status; see ``Dossier.Meta.indexes``) without
-      reading the table, even for page 500; the outer query then reads those rows only, with
-      what the table displays (``load``, e.g. ``select_related``), in the same order;
-    * the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``, ``cap`` = ``COUNT_CAP``),
-      skipped on the last page (it is known) and beyond the cap (there are "more than" the end
-      of this page, since a next row was fetched), or given by the caller (``count``).
-    """
-
-    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE, load=None, count=None):
-        try:
-            size = int(params.get("taille") or default_size)
-        except ValueError:
-            size = default_size
-        self.size = size if size in PAGE_SIZES else default_size
-        try:
-            number = int(params.get("page") or 1)
-        except ValueError:
-            number = 1
-        self.number = min(max(1, number), MAX_PAGE)
-        offset = (self.number - 1) * self.size
-        rows = list(page_rows(qs, offset, self.size + 1, load=load))
-        self.has_next = len(rows) > self.size
-        self.rows = rows[: self.size]
-        self.has_previous = self.number > 1
-        self.start = offset + 1 if self.rows else 0
-        self.end = offset + len(self.rows)
-        cap = max(COUNT_CAP, offset + self.size)
-        if count is not None:  # already known (the queues' counters): exact, no query
-            cap, counted = max(cap, count), count
-        elif self.has_next and offset + self.size >= COUNT_CAP:
-            counted = cap + 1  # a deep page with a next one: "more than" this page's end, no count query
-        elif self.has_next or (not rows and offset):
-            counted = qs.order_by().values("pk")[: cap + 1].count()
-        else:
-            counted = offset + len(rows)  # the last page: no count query
-        self.capped = counted > cap
-        self.count = min(counted, cap)
-        self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def links(self, querystring: str) -> list[dict]:
-        """Page links around the current one (first, previous, next, last when known)."""
-        base = QueryDict(querystring, mutable=True)
-
-        def url(n):
-            base["page"] = str(n)
-            return "?" + base.urlencode()
-
-        numbers = {1, self.number}
-        numbers.update(n for n in range(self.number - 2, self.number + 3) if n >= 1 and (n <= self.number or self.has_next) and (self.num_pages is None or n <= self.num_pages))
-        if self.num_pages:
-            numbers.add(self.num_pages)
-        out, last = [], 0
-        for n in sorted(numbers):
-            if n - last > 1:
-                out.append({"gap": True})
-            out.append({"number": n, "url": url(n), "current": n == self.number})
-            last = n
-        return out
-
-    def neighbour_urls(self, querystring: str) -> dict:
-        base = QueryDict(querystring, mutable=True)
-        out = {}
-        if self.has_previous:
-            base["page"] = str(self.number - 1)
-            out["previous"] = "?" + base.urlencode()
-        if self.has_next:
-            base["page"] = str(self.number + 1)
-            out["next"] = "?" + base.urlencode()
-        return out
-
-
-def page_rows(qs, offset: int, limit: int, *, load=None):
-    """``qs[offset:offset + limit]`` as ONE query whose page of pks is chosen by a pk-only
-    sub-query (an index-only scan), the outer query reading just those rows (``load(qs)`` adds
-    their joins) in the same order."""
-    order = list(qs.query.order_by or qs.model._meta.ordering)
-    pks = qs.order_by(*order).values("pk")[offset : offset + limit]
-    outer = qs.model._default_manager.filter(pk__in=pks)
-    if load is not None:
-        outer = load(outer)
-    return outer.order_by(*order)
+    sizes = PAGE_SIZES
+    default_size = DEFAULT_PAGE_SIZE
+    count_cap = COUNT_CAP
+    max_page = MAX_PAGE
 
 
 def _list_rows(qs):

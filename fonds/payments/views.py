@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.web import pagination
 
 from . import queries, services
 from .forms import BankDetailsForm, BuildBatchForm, ConfirmForm, MotivatedForm, RecoveryAnswerForm, ReturnForm
@@ -45,65 +46,14 @@ COUNT_CAP = 10_000
 MAX_PAGE = 10_000
 
 
-class Page:
-    """One page of a queryset in one query for the rows (``size + 1``: is there a next page?) and
-    at most one for the count, capped at ``COUNT_CAP`` and skipped on the last page — whatever
-    the page size and number. The queryset carries what the rows display (``select_related``)."""
+class Page(pagination.Page):
+    """The finance lists' pages (``fonds.web.pagination``); their querysets carry what the rows
+    display (``select_related``)."""
 
-    def __init__(self, qs, params, *, default_size=DEFAULT_PAGE_SIZE):
-        try:
-            size = int(params.get("taille") or default_size)
-        except ValueError:
-            size = default_size
-        self.size = size if size in PAGE_SIZES else default_size
-        try:
-            number = int(params.get("page") or 1)
-        except ValueError:
-            number = 1
-        self.number = min(max(1, number), MAX_PAGE)
-        offset = (self.number - 1) * self.size
-        rows = list(qs[offset : offset + self.size + 1])
-        self.has_next = len(rows) > self.size
-        self.rows = rows[: self.size]
-        self.has_previous = self.number > 1
-        self.start = offset + 1 if self.rows else 0
-        self.end = offset + len(self.rows)
-        if self.has_next or (not rows and offset):
-            counted = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-        else:
-            counted = offset + len(rows)
-        self.capped = counted > COUNT_CAP
-        self.count = min(counted, COUNT_CAP)
-        self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def _url(self, querystring: str, number: int) -> str:
-        base = QueryDict(querystring, mutable=True)
-        base["page"] = str(number)
-        return "?" + base.urlencode()
-
-    def links(self, querystring: str) -> list[dict]:
-        numbers = {1, self.number}
-        numbers.update(n for n in range(self.number - 2, self.number + 3) if n >= 1 and (n <= self.number or self.has_next) and (self.num_pages is None or n <= self.num_pages))
-        if self.num_pages:
-            numbers.add(self.num_pages)
-        out, last = [], 0
-        for n in sorted(numbers):
-            if n - last > 1:
-                out.append({"gap": True})
-            out.append({"number": n, "url": self._url(querystring, n), "current": n == self.number})
-            last = n
-        return out
-
-    def neighbour_urls(self, querystring: str) -> dict:
-        out = {}
-        if self.has_previous:
-            out["previous"] = self._url(querystring, self.number - 1)
-        if self.has_next:
-            out["next"] = self._url(querystring, self.number + 1)
-        return out
+    sizes = PAGE_SIZES
+    default_size = DEFAULT_PAGE_SIZE
+    count_cap = COUNT_CAP
+    max_page = MAX_PAGE
 
 
 def _status_of(refused) -> int:

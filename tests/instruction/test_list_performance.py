@@ -9,7 +9,8 @@ from django.urls import reverse
 from fonds.dossiers import commune_copy
 from fonds.dossiers.models import Dossier
 from fonds.instruction.filters import SORTS, filter_dossiers
-from fonds.instruction.views import Page, page_rows
+from fonds.instruction.views import Page
+from fonds.web.pagination import page_rows
 from fonds.referentiel.models import Commune
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
@@ -116,13 +117,11 @@ def test_page_rows_are_the_offset_slice_of_the_ordered_selection(spread, sort):
 
 
 def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch, django_assert_num_queries):
-    import fonds.instruction.views as views
-
-    monkeypatch.setattr(views, "COUNT_CAP", 10)
+    monkeypatch.setattr(Page, "count_cap", 10)
     qs, _ = filter_dossiers(spread, {"sort": "reference"})
     first = Page(qs, {"taille": "25"})
     assert (first.count, first.capped, first.has_next) == (24, False, False)
-    monkeypatch.setattr(views, "PAGE_SIZES", (5, 25))
+    monkeypatch.setattr(Page, "sizes", (5, 25))
     with django_assert_num_queries(1):  # the rows; beyond the cap, no count
         deep = Page(qs, {"taille": "5", "page": "3"})  # rows 11–15 of 24: more than the cap of 10
     assert (deep.start, deep.end, deep.has_next) == (11, 15, True)

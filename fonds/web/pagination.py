@@ -1,0 +1,111 @@
+"""Pagination that stays fast at 100,000 rows: no unbounded ``COUNT(*)``, and a number of queries
+that depends neither on the page size nor on the page number. Used by the back-office lists
+(instruction, payments) with ``templates/web/_pagination.html``.
+
+``Page(qs, request.GET)`` reads ``taille`` (one of ``sizes``) and ``page`` from the parameters
+and makes one query for the rows and at most one for the count:
+
+* the rows: ``size + 1`` of them (is there a next page?). With ``load`` (a function that adds
+  what the table displays, e.g. ``select_related``), the page's primary keys are first picked by
+  a pk-only sub-query (``page_rows``) — ``WHERE <filters> ORDER BY <sort>, pk LIMIT size + 1
+  OFFSET n``, answered from an index without reading the table even for page 500 — and the outer
+  query reads those rows only, in the same order. Without it, a plain slice of ``qs``;
+* the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``), skipped on the last page (it
+  is known) and beyond the cap (there are "more than" the end of this page), or given by the
+  caller (``count``, e.g. the queues' counters).
+
+A list with other limits subclasses it (``sizes``, ``default_size``, ``count_cap``,
+``max_page``).
+"""
+from __future__ import annotations
+
+from django.http import QueryDict
+
+
+def page_rows(qs, offset: int, limit: int, *, load=None):
+    """``qs[offset:offset + limit]`` as ONE query whose page of pks is chosen by a pk-only
+    sub-query (an index-only scan), the outer query reading just those rows (``load(qs)`` adds
+    their joins) in the same order."""
+    order = list(qs.query.order_by or qs.model._meta.ordering)
+    pks = qs.order_by(*order).values("pk")[offset : offset + limit]
+    outer = qs.model._default_manager.filter(pk__in=pks)
+    if load is not None:
+        outer = load(outer)
+    return outer.order_by(*order)
+
+
+class Page:
+    sizes: tuple[int, ...] = (25, 50, 100, 200)
+    default_size = 50
+    #: rows are counted up to this number, then the list says "more than"
+    count_cap = 10_000
+    max_page = 10_000
+
+    def __init__(self, qs, params, *, default_size: int | None = None, load=None, count: int | None = None):
+        default_size = default_size or self.default_size
+        self.size = _int(params.get("taille"), default_size)
+        if self.size not in self.sizes:
+            self.size = default_size
+        self.number = min(max(1, _int(params.get("page"), 1)), self.max_page)
+        offset = (self.number - 1) * self.size
+        window = page_rows(qs, offset, self.size + 1, load=load) if load is not None else qs[offset : offset + self.size + 1]
+        rows = list(window)
+        self.has_next = len(rows) > self.size
+        self.rows = rows[: self.size]
+        self.has_previous = self.number > 1
+        self.start = offset + 1 if self.rows else 0
+        self.end = offset + len(self.rows)
+        cap = max(self.count_cap, offset + self.size)
+        if count is not None:  # already known: exact, no query
+            cap, counted = max(cap, count), count
+        elif self.has_next and offset + self.size >= self.count_cap:
+            counted = cap + 1  # a deep page with a next one: "more than" this page's end, no count query
+        elif self.has_next or (not rows and offset):
+            counted = qs.order_by().values("pk")[: cap + 1].count()
+        else:
+            counted = offset + len(rows)  # the last page: no count query
+        self.capped = counted > cap
+        self.count = min(counted, cap)
+        self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    @staticmethod
+    def _url(querystring: str, number: int) -> str:
+        base = QueryDict(querystring, mutable=True)
+        base["page"] = str(number)
+        return "?" + base.urlencode()
+
+    def links(self, querystring: str) -> list[dict]:
+        """Page links around the current one (first, two on each side, last when known), with
+        ``{"gap": True}`` where numbers are skipped."""
+        numbers = {1, self.number}
+        numbers.update(
+            n for n in range(self.number - 2, self.number + 3)
+            if n >= 1 and (n <= self.number or self.has_next) and (self.num_pages is None or n <= self.num_pages)
+        )
+        if self.num_pages:
+            numbers.add(self.num_pages)
+        out, last = [], 0
+        for n in sorted(numbers):
+            if n - last > 1:
+                out.append({"gap": True})
+            out.append({"number": n, "url": self._url(querystring, n), "current": n == self.number})
+            last = n
+        return out
+
+    def neighbour_urls(self, querystring: str) -> dict:
+        out = {}
+        if self.has_previous:
+            out["previous"] = self._url(querystring, self.number - 1)
+        if self.has_next:
+            out["next"] = self._url(querystring, self.number + 1)
+        return out
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value or default)
+    except (TypeError, ValueError):
+        return default
