@@ -15,10 +15,8 @@ dossier is refused its deliberation and votes (403, and the services audit the a
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fonds.accounts.roles import Role, roles_of
+from fonds.web.areas import role_area
 
 from . import queries, services
 from .forms import AttendanceForm, ConfirmForm, ConflictForm, DecisionForm, OpenVoteForm, ProxyForm, SessionForm, VoteForm
@@ -36,25 +35,34 @@ S = Session.Status
 WRITE_ROLES = frozenset({Role.COMITE, Role.ADMIN})
 
 
-def _area(view):
-    """Committee members, administrators, auditors (GET/HEAD only); otherwise a 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        roles = roles_of(request.user)
-        if not roles & queries.AREA_ROLES:
-            return render(request, "comite/forbidden.html", {"title": "Accès réservé", "nav": "comite"}, status=403)
-        if request.method not in ("GET", "HEAD") and not roles & WRITE_ROLES:
-            return render(request, "comite/forbidden.html", {"title": "Lecture seule", "nav": "comite", "read_only": True}, status=403)
-        request.is_admin = Role.ADMIN in roles
-        return view(request, *args, **kwargs)
-
-    return wrapped
+#: committee members, administrators, auditors (GET/HEAD only); otherwise a 403 page
+_area = role_area(read=queries.AREA_ROLES, write=WRITE_ROLES, template="comite/forbidden.html", context={"nav": "comite"},
+                  flags={"is_admin": lambda roles: Role.ADMIN in roles})
 
 
 def _forbidden(request, message: str, *, status: int = 403):
     return render(request, "comite/forbidden.html", {"title": "Action réservée", "nav": "comite", "message": message}, status=status)
+
+
+def _submitted(request, form, act, *, then, success=None, warning=None):
+    """The POST of a confirmation form. When the form is valid, ``act()`` runs (a service call);
+    a refusal is shown on the page again (its message, its HTTP status); on success the message
+    ``success(result)`` (or ``warning(result)``) is shown and the answer is a redirect to
+    ``then(result)``. Returns ``(redirect or None, status of the page to show)``."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        result = act()
+    except ComiteRefused as refused:
+        messages.error(request, refused.message)
+        return None, refused.http_status
+    if success is not None:
+        messages.success(request, success(result))
+    if warning is not None:
+        messages.warning(request, warning(result))
+    return redirect(then(result)), 200
 
 
 def _is_chair(request, session) -> bool:
@@ -161,19 +169,10 @@ def agenda(request, pk):
     if not request.is_admin:
         return _forbidden(request, "Seul un administrateur du fonds établit l'ordre du jour.")
     form = ConfirmForm(request.POST or None, label="Je confirme inscrire ces dossiers à l'ordre du jour")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                created = services.build_agenda(session, by=request.user)
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(request, f"{len(created)} dossier(s) inscrit(s) à l'ordre du jour, classés par note puis population." if created else "Aucun nouveau dossier instruit à inscrire.")
-                return redirect(_session_url(session, "ordre-du-jour"))
-        else:
-            status = 400
+    done, status = _submitted(request, form, lambda: services.build_agenda(session, by=request.user),
+                              success=lambda created: f"{len(created)} dossier(s) inscrit(s) à l'ordre du jour, classés par note puis population." if created else "Aucun nouveau dossier instruit à inscrire.", then=lambda _: _session_url(session, "ordre-du-jour"))
+    if done:
+        return done
     candidates = list(queries.agenda_candidates(session))
     return render(request, "comite/agenda.html", {
         "title": "Établir l'ordre du jour", "nav": "comite", "session": session, "candidates": candidates, "form": form,
@@ -356,19 +355,10 @@ def conflict(request, pk, item_pk):
         messages.info(request, f"Vous êtes déjà déporté sur le dossier {item.dossier.reference}.")
         return redirect(_session_url(session, "ordre-du-jour"))
     form = ConflictForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.declare_conflict(item, member=request.user, reason=form.cleaned_data["reason"], by=request.user)
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(request, f"Conflit d'intérêts déclaré : vous êtes déporté sur le dossier {item.dossier.reference} (ni lecture de la délibération, ni vote).")
-                return redirect(_session_url(session, "ordre-du-jour"))
-        else:
-            status = 400
+    done, status = _submitted(request, form, lambda: services.declare_conflict(item, member=request.user, reason=form.cleaned_data["reason"], by=request.user),
+                              success=lambda _: f"Conflit d'intérêts déclaré : vous êtes déporté sur le dossier {item.dossier.reference} (ni lecture de la délibération, ni vote).", then=lambda _: _session_url(session, "ordre-du-jour"))
+    if done:
+        return done
     return render(request, "comite/conflict.html", {
         "title": "Déclarer un conflit d'intérêts", "nav": "comite", "session": session, "item": item, "form": form,
         "allowed": item.vote_state == AgendaItem.VoteState.PENDING and session.status in (S.PLANNED, S.CONVENED, S.SITTING),
@@ -443,19 +433,10 @@ def open_sitting(request, pk):
     if not _is_chair(request, session):
         return _forbidden(request, "Seul le président de séance ouvre la séance.")
     form = ConfirmForm(request.POST or None, label="J'ouvre la séance")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.open_sitting(session, by=request.user)
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(request, "Séance ouverte. Tenez l'émargement, puis ouvrez le vote dossier par dossier.")
-                return redirect(_sitting_url(session))
-        else:
-            status = 400
+    done, status = _submitted(request, form, lambda: services.open_sitting(session, by=request.user),
+                              success=lambda _: "Séance ouverte. Tenez l'émargement, puis ouvrez le vote dossier par dossier.", then=lambda _: _sitting_url(session))
+    if done:
+        return done
     return _confirm_page(request, session=session, form=form, title="Ouvrir la séance", submit="Ouvrir la séance", cancel_url=_sitting_url(session),
                          status=status, allowed=session.status == S.CONVENED,
                          intro="La séance passe « en séance » : l'émargement et les votes deviennent possibles.")
@@ -516,19 +497,10 @@ def close_vote(request, pk, item_pk):
     if not _presides(request, item):
         return _forbidden(request, "Seul le membre qui préside ce point (le président de séance, ou son suppléant si le président est déporté) clôt le vote.")
     form = ConfirmForm(request.POST or None, label="Je clos le vote : les voix ne pourront plus être modifiées")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                result = services.close_vote(item, by=request.user)
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(request, f"Vote clos sur le dossier {item.dossier.reference} : {result.explanation()}")
-                return redirect("comite:decide", pk=session.pk, item_pk=item.pk)
-        else:
-            status = 400
+    done, status = _submitted(request, form, lambda: services.close_vote(item, by=request.user),
+                              success=lambda result: f"Vote clos sur le dossier {item.dossier.reference} : {result.explanation()}", then=lambda result: reverse("comite:decide", kwargs={"pk": session.pk, "item_pk": item.pk}))
+    if done:
+        return done
     return _confirm_page(request, session=session, item=item, form=form, title="Clore le vote", submit="Clore le vote", cancel_url=_item_url(item, "vote"),
                          status=status, allowed=item.vote_state == AgendaItem.VoteState.OPEN, tally=queries.item_tally(item), quorum=services.item_quorum(item),
                          intro="Le dépouillement est enregistré ; aucun vote ne peut plus être exprimé ni modifié sur ce dossier.")
@@ -590,19 +562,10 @@ def adjourn(request, pk):
     if not _is_chair(request, session):
         return _forbidden(request, "Seul le président de séance ajourne la séance.")
     form = ConfirmForm(request.POST or None, label="J'ajourne la séance faute de quorum", motivation="Observations (facultatif)")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.adjourn(session, by=request.user, motivation=form.cleaned_data.get("motivation", ""))
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.warning(request, "Séance ajournée faute de quorum. Les dossiers non décidés restent « en comité » ; la séance suivante sur le même ordre du jour délibérera sans condition de quorum.")
-                return redirect(_session_url(session))
-        else:
-            status = 400
+    done, status = _submitted(request, form, lambda: services.adjourn(session, by=request.user, motivation=form.cleaned_data.get("motivation", "")),
+                              warning=lambda _: "Séance ajournée faute de quorum. Les dossiers non décidés restent « en comité » ; la séance suivante sur le même ordre du jour délibérera sans condition de quorum.", then=lambda _: _session_url(session))
+    if done:
+        return done
     quorum = services.session_quorum(session)
     return _confirm_page(request, session=session, form=form, title="Ajourner la séance (quorum non atteint)", submit="Ajourner la séance", cancel_url=_sitting_url(session),
                          status=status, allowed=session.status in (S.CONVENED, S.SITTING) and session.needs_quorum and not quorum.reached, quorum=quorum,
@@ -616,19 +579,10 @@ def close(request, pk):
     if not _is_chair(request, session):
         return _forbidden(request, "Seul le président de séance clôt la séance.")
     form = ConfirmForm(request.POST or None, label="Je clos la séance : le procès-verbal est établi et les décisions sont notifiées")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.close_session(session, by=request.user)
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(request, "Séance close : le procès-verbal est établi et son empreinte inscrite dans la piste d'audit ; les lettres de décision partent aux maires.")
-                return redirect(_session_url(session, "proces-verbal"))
-        else:
-            status = 400
+    done, status = _submitted(request, form, lambda: services.close_session(session, by=request.user),
+                              success=lambda _: "Séance close : le procès-verbal est établi et son empreinte inscrite dans la piste d'audit ; les lettres de décision partent aux maires.", then=lambda _: _session_url(session, "proces-verbal"))
+    if done:
+        return done
     rows = queries.agenda_rows(session, request.user)
     undecided = [r.item for r in rows if not r.item.outcome]
     return _confirm_page(request, session=session, form=form, title="Clore la séance", submit="Clore la séance", cancel_url=_sitting_url(session),

@@ -7,11 +7,9 @@ and discloses nothing (porteurs read their dossiers in the front office).
 """
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -19,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fonds.accounts.roles import Role, roles_of
+from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
@@ -27,6 +25,7 @@ from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 from fonds.web import pagination
+from fonds.web.areas import role_area
 
 from . import grid
 from . import services
@@ -53,22 +52,9 @@ QUEUES = {
 }
 
 
-def _staff(view):
-    """Instructors and administrators; auditors for GET/HEAD only; otherwise a 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        roles = roles_of(request.user)
-        if not roles & READ_ROLES:
-            return render(request, "instruction/forbidden.html", {"title": "Accès réservé"}, status=403)
-        if request.method not in ("GET", "HEAD") and not roles & WRITE_ROLES:
-            return render(request, "instruction/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
-        request.can_write = bool(roles & WRITE_ROLES)
-        request.can_instruct = Role.INSTRUCTEUR in roles
-        return view(request, *args, **kwargs)
-
-    return wrapped
+#: instructors and administrators; auditors for GET/HEAD only; otherwise a 403 page
+_staff = role_area(read=READ_ROLES, write=WRITE_ROLES, template="instruction/forbidden.html",
+                   flags={"can_write": lambda roles: bool(roles & WRITE_ROLES), "can_instruct": lambda roles: Role.INSTRUCTEUR in roles})
 
 
 # ---- pagination that stays fast: no unbounded COUNT(*) ---------------------------------------

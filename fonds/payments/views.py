@@ -12,7 +12,6 @@ message and re-renders the form with what was typed.
 """
 from __future__ import annotations
 
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +28,7 @@ from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.web import pagination
+from fonds.web.areas import role_area
 
 from . import queries, services
 from .forms import BankDetailsForm, BuildBatchForm, ConfirmForm, MotivatedForm, RecoveryAnswerForm, ReturnForm
@@ -60,21 +60,9 @@ def _status_of(refused) -> int:
     return {"role": 403, "status": 409, "conflict": 409, "not_found": 404}.get(getattr(refused, "kind", ""), 400)
 
 
-def _finance(view):
-    """Finance staff; administrators and auditors for GET/HEAD only; otherwise a 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        roles = roles_of(request.user)
-        if not roles & READ_ROLES:
-            return render(request, "payments/forbidden.html", {"title": "Accès réservé"}, status=403)
-        if request.method not in ("GET", "HEAD") and not roles & WRITE_ROLES:
-            return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
-        request.can_pay = bool(roles & WRITE_ROLES)
-        return view(request, *args, **kwargs)
-
-    return wrapped
+#: finance staff; administrators and auditors for GET/HEAD only; otherwise a 403 page
+_finance = role_area(read=READ_ROLES, write=WRITE_ROLES, template="payments/forbidden.html",
+                     flags={"can_pay": lambda roles: bool(roles & WRITE_ROLES)})
 
 
 def _posted(request):

@@ -2,7 +2,6 @@
 ``fonds.reporting.exports``; every download is recorded in the audit trail."""
 from __future__ import annotations
 
-from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fonds.accounts.roles import Role, roles_of
+from fonds.web.areas import role_area
 from fonds.dossiers.access import get_visible_or_404
 
 from . import audit_export, exports
@@ -22,17 +22,9 @@ from .models import ExportJob
 CONTROL_ROLES = frozenset({Role.AUDITEUR, Role.ADMIN})
 
 
-def controllers_only(view):
-    """Auditors and administrators; anyone else gets the French 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not roles_of(request.user) & CONTROL_ROLES:
-            return render(request, "reporting/forbidden.html", {"title": "Accès réservé"}, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
+#: auditors and administrators; anyone else gets the French 403 page (writes: the views' own forms,
+#: and the auditors' read-only middleware)
+controllers_only = role_area(read=CONTROL_ROLES, write=None, template="reporting/forbidden.html")
 
 
 def _selection_from(request, data):
