@@ -106,6 +106,18 @@ class ProxyForm(DsfrBaseForm):
         self.fields["holder"].queryset = User.objects.filter(pk__in=[m.pk for m in members if m.pk != giver.pk]).order_by("last_name", "first_name", "email")
 
 
+class DeputyChairForm(DsfrBaseForm):
+    deputy_chair = UserChoice(label="Président de séance suppléant", queryset=None, required=False, empty_label="Aucun suppléant",
+                              help_text="Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
+                              error_messages={"invalid_choice": "Cette personne ne siège pas à cette séance ou en est le président."})
+
+    def __init__(self, *args, members, chair_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fonds.accounts.models import User
+
+        self.fields["deputy_chair"].queryset = User.objects.filter(pk__in=[m.pk for m in members if m.pk != chair_id]).order_by("last_name", "first_name", "email")
+
+
 class ConflictForm(DsfrBaseForm):
     reason = forms.CharField(
         label="Nature du lien avec ce dossier", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),

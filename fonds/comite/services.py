@@ -170,6 +170,16 @@ def _require_status(session: Session, allowed, what: str) -> None:
         raise ComiteRefused("status", f"Impossible de {what} : la séance est « {session.get_status_display().lower()} ».")
 
 
+def _check_deputy_chair(deputy_chair, *, chair_id: int, member_ids) -> None:
+    """The deputy chair (optional) is one of the session's members and not the chair."""
+    if deputy_chair is None:
+        return
+    if deputy_chair.pk == chair_id:
+        raise ComiteRefused("condition", "Le président de séance suppléant doit être un autre membre que le président.", ["deputy_chair"])
+    if deputy_chair.pk not in member_ids:
+        raise ComiteRefused("condition", "Le président de séance suppléant doit être l'un des membres convoqués.", ["deputy_chair"])
+
+
 def _text(value, name: str, *, max_length: int = 5000) -> str:
     text = (value or "").strip()
     if len(text) > max_length:
@@ -375,11 +385,7 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
     if chair is None:
         raise ComiteRefused("condition", "Désignez le président de séance.", ["chair"])
     people = {u.pk: u for u in members}
-    if deputy_chair is not None:
-        if deputy_chair.pk == chair.pk:
-            raise ComiteRefused("condition", "Le président de séance suppléant doit être un autre membre que le président.", ["deputy_chair"])
-        if deputy_chair.pk not in people:
-            raise ComiteRefused("condition", "Le président de séance suppléant doit être l'un des membres convoqués.", ["deputy_chair"])
+    _check_deputy_chair(deputy_chair, chair_id=chair.pk, member_ids=people)
     people[chair.pk] = chair
     not_comite = [u for u in people.values() if not has_role(u, Role.COMITE)]
     if not_comite:
@@ -421,6 +427,38 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
                 "campaign": session.campaign_id, "starts_at": starts_at, "place": place, "video_link": video_link,
                 "chair": chair.pk, "deputy_chair": _pk(deputy_chair), "members": sorted(people), "needs_quorum": session.needs_quorum,
                 "follows": previous.pk if previous else None, "carried_over": carried, "rules_version": session.rules_version,
+            },
+        )
+    return session
+
+
+def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
+    """An administrator sets, changes or removes (``deputy_chair=None``) the deputy chair of a
+    session before it sits (``planned`` or ``convened``), with the rules of ``create_session``
+    (a member of the session, not the chair). One transaction, audit
+    ``comite_deputy_chair_changed`` (from / to: user id and email). A convened session's
+    convocation is not sent again: the payload notes it was already sent."""
+    _require_admin(by, "désigner le président de séance suppléant")
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_status(session, (Session.Status.PLANNED, Session.Status.CONVENED), "changer le président de séance suppléant")
+        _check_deputy_chair(deputy_chair, chair_id=session.chair_id, member_ids=_member_ids(session))
+        previous = session.deputy_chair
+        if _pk(previous) == _pk(deputy_chair):
+            raise ComiteRefused("condition", "Aucun changement : c'est déjà le président de séance suppléant de cette séance." if previous else "Aucun changement : la séance n'a pas de président de séance suppléant.", ["deputy_chair"])
+        session.deputy_chair = deputy_chair
+        session.save(update_fields=["deputy_chair"])
+        convened = session.status == Session.Status.CONVENED
+        audit.append(
+            "comite_deputy_chair_changed",
+            actor=by,
+            role=Role.ADMIN,
+            obj=session,
+            payload={
+                "from": _pk(previous), "from_email": previous.email if previous else None,
+                "to": _pk(deputy_chair), "to_email": deputy_chair.email if deputy_chair else None,
+                "status": session.status, "convocation_already_sent": convened,
+                "note": "Convocation déjà envoyée le {:%d/%m/%Y} : elle n'est pas renvoyée.".format(timezone.localtime(session.convened_at)) if convened and session.convened_at else "",
             },
         )
     return session

@@ -11,6 +11,7 @@ urlpatterns = [
     path("seances/<int:pk>/", views.session_detail, name="session"),
     path("seances/<int:pk>/ordre-du-jour/", views.agenda, name="agenda"),
     path("seances/<int:pk>/convocation/", views.convocation, name="convocation"),
+    path("seances/<int:pk>/suppleant/", views.deputy_chair, name="deputy-chair"),
     path("seances/<int:pk>/procuration/", views.proxy, name="proxy"),
     path("seances/<int:pk>/procuration/retirer/", views.proxy_revoke, name="proxy-revoke"),
     path("seances/<int:pk>/seance/", views.sitting, name="sitting"),

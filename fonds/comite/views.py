@@ -27,7 +27,7 @@ from fonds.accounts.roles import Role, roles_of
 from fonds.web.areas import role_area
 
 from . import queries, services
-from .forms import AttendanceForm, ConfirmForm, ConflictForm, DecisionForm, OpenVoteForm, ProxyForm, SessionForm, VoteForm
+from .forms import AttendanceForm, ConfirmForm, ConflictForm, DecisionForm, DeputyChairForm, OpenVoteForm, ProxyForm, SessionForm, VoteForm
 from .models import AgendaItem, Attendance, Session
 from .services import ComiteRefused
 
@@ -156,6 +156,7 @@ def session_detail(request, pk):
         "is_member": is_member, "is_chair": _is_chair(request, session), "is_admin": request.is_admin,
         "given": given, "held": held, "envelope_left": envelope.left(session.campaign),
         "can_prepare": request.is_admin and session.status == S.PLANNED,
+        "can_change_deputy": request.is_admin and session.status in (S.PLANNED, S.CONVENED),
         "open_session": session.status in (S.PLANNED, S.CONVENED, S.SITTING),
     })
 
@@ -221,6 +222,29 @@ def convocation(request, pk):
         members=queries.members_of(session),
         intro="Chaque membre reçoit par courriel la date, le lieu ou le lien de la séance et l'ordre du jour. L'ordre du jour ne peut plus être modifié ensuite.",
     )
+
+
+@_area
+@require_http_methods(["GET", "POST"])
+def deputy_chair(request, pk):
+    """An administrator sets, changes or removes the deputy chair before the session sits."""
+    session = queries.session_for(request.user, pk)
+    if not request.is_admin:
+        return _forbidden(request, "Seul un administrateur du fonds désigne le président de séance suppléant.")
+    members = queries.members_of(session)
+    form = DeputyChairForm(request.POST or None, members=members, chair_id=session.chair_id, initial={"deputy_chair": session.deputy_chair_id})
+    done, status = _submitted(
+        request, form, lambda: services.change_deputy_chair(session, by=request.user, deputy_chair=form.cleaned_data["deputy_chair"]),
+        success=lambda s: (f"Président de séance suppléant : {s.deputy_chair.get_full_name() or s.deputy_chair.email}." if s.deputy_chair else "La séance n'a plus de président de séance suppléant.")
+        + (" La convocation déjà envoyée n'est pas renvoyée." if s.status == S.CONVENED else ""),
+        then=lambda _: _session_url(session, "procurations"),
+    )
+    if done:
+        return done
+    return render(request, "comite/deputy_chair.html", {
+        "title": "Président de séance suppléant", "nav": "comite", "session": session, "form": form,
+        "allowed": session.status in (S.PLANNED, S.CONVENED),
+    }, status=status)
 
 
 # ---- members: proxy, agenda items, conflicts, votes --------------------------------------------

@@ -163,6 +163,7 @@ RULES: dict[str, Rule] = {
     "comite/seances/<int:pk>/": r(COMMITTEE_READ, args=S),
     "comite/seances/<int:pk>/ordre-du-jour/": r({ADMIN}, {ADMIN}, args=S),
     "comite/seances/<int:pk>/convocation/": r({ADMIN}, {ADMIN}, args=S),
+    "comite/seances/<int:pk>/suppleant/": r({ADMIN}, {ADMIN}, args=S),
     "comite/seances/<int:pk>/procuration/": r(COMMITTEE, COMMITTEE, args=S),
     "comite/seances/<int:pk>/procuration/retirer/": r(NOBODY, COMMITTEE | {ADMIN}, args=S),
     "comite/seances/<int:pk>/seance/": r(COMMITTEE_READ, args=S),

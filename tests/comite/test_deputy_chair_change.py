@@ -1,0 +1,96 @@
+"""An administrator sets, changes or removes the deputy chair (président de séance suppléant)
+before the session sits, with the rules of session creation; one audit event per change."""
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from fonds.audit.models import AuditEvent
+from fonds.comite import services
+from fonds.comite.models import Session
+from fonds.comite.services import ComiteRefused
+from tests.factories import make_user
+
+from .conftest import instructed_dossier, new_session, sitting
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deputy_chair_change_allowed_before_sitting(committee):
+    c = committee
+    session = new_session(c, deputy_chair=c.others[0])
+    services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[1])
+    session.refresh_from_db()
+    assert session.deputy_chair == c.others[1]
+    instructed_dossier(c.campaign)
+    services.build_agenda(session, by=c.admin)
+    services.send_convocation(session, by=c.admin)
+    services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[2])
+    session.refresh_from_db()
+    assert session.status == Session.Status.CONVENED and session.deputy_chair == c.others[2]
+    payload = AuditEvent.objects.filter(action="comite_deputy_chair_changed").order_by("-pk").first().data["payload"]
+    assert payload["convocation_already_sent"] is True and "pas renvoyée" in payload["note"]
+
+
+def test_deputy_chair_change_refused_when_sitting(committee):
+    c = committee
+    session = sitting(c, 1)
+    with pytest.raises(ComiteRefused, match="en séance") as refused:
+        services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0])
+    assert refused.value.kind == "status"
+    session.refresh_from_db()
+    assert session.deputy_chair_id is None
+
+
+def test_deputy_chair_change_refused_for_a_non_member(committee):
+    c = committee
+    session = new_session(c)
+    outsider = make_user("comite", first_name="Olivier", last_name="Externe")
+    with pytest.raises(ComiteRefused, match="l'un des membres convoqués"):
+        services.change_deputy_chair(session, by=c.admin, deputy_chair=outsider)
+
+
+def test_deputy_chair_change_refused_for_the_chair(committee):
+    c = committee
+    session = new_session(c)
+    with pytest.raises(ComiteRefused, match="autre membre que le président"):
+        services.change_deputy_chair(session, by=c.admin, deputy_chair=c.chair)
+
+
+def test_deputy_chair_change_writes_one_audit_event(committee):
+    c = committee
+    session = new_session(c, deputy_chair=c.others[0])
+    before = AuditEvent.objects.count()
+    services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[1])
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.get(action="comite_deputy_chair_changed")
+    payload = event.data["payload"]
+    assert (payload["from"], payload["from_email"]) == (c.others[0].pk, c.others[0].email)
+    assert (payload["to"], payload["to_email"]) == (c.others[1].pk, c.others[1].email)
+    assert payload["convocation_already_sent"] is False
+
+
+def test_deputy_chair_removal_allowed(committee, client):
+    c = committee
+    session = new_session(c, deputy_chair=c.others[0])
+    client.force_login(c.admin)
+    assert "Changer le président de séance suppléant" in client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    url = reverse("comite:deputy-chair", args=[session.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"deputy_chair": ""})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.deputy_chair_id is None
+    assert AuditEvent.objects.get(action="comite_deputy_chair_changed").data["payload"]["to"] is None
+
+
+def test_deputy_chair_change_refused_to_a_non_admin(committee, client):
+    c = committee
+    session = new_session(c)
+    client.force_login(c.chair)
+    assert client.post(reverse("comite:deputy-chair", args=[session.pk]), {"deputy_chair": c.others[0].pk}).status_code == 403
+    with pytest.raises(ComiteRefused) as refused:
+        services.change_deputy_chair(session, by=c.chair, deputy_chair=c.others[0])
+    assert refused.value.http_status == 403
+    session.refresh_from_db()
+    assert session.deputy_chair_id is None
