@@ -12,6 +12,7 @@ PRESENCE_LABELS = {"present": "Présent", "represented": "Représenté (procurat
 EVENT_LABELS = {
     "comite_session_created": "Séance du comité créée",
     "comite_agenda_built": "Ordre du jour établi",
+    "comite_deputy_chair_changed": "Président de séance suppléant désigné ou modifié",
     "comite_convocation": "Convocation envoyée",
     "comite_convocation_sent": "Convocation envoyée par courriel",
     "comite_proxy_given": "Procuration donnée",

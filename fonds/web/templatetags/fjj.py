@@ -38,6 +38,7 @@ EVENT_LABELS = {
     # committee
     "comite_session_created": "Séance du comité créée",
     "comite_agenda_built": "Ordre du jour établi",
+    "comite_deputy_chair_changed": "Président de séance suppléant désigné ou modifié",
     "comite_convocation": "Convocation envoyée",
     "comite_convocation_sent": "Convocation envoyée à un membre",
     "comite_proxy_given": "Procuration donnée",
