@@ -6,7 +6,7 @@ orders and bank details of its own commune (another commune's are 404) and never
 Refusals come back as ``{"detail": "<French>", "code": ...}`` (``fonds/api/errors.py``).
 
     GET  bank-details/<commune>/            PUT  bank-details/<commune>/   {iban, bic, holder, siret, rib_document}
-    POST bank-details/<commune>/certify/
+    POST bank-details/<commune>/certify/   reject/ {motivation} (the details do not match the RIB)
     GET  orders/?state=&kind=&dossier=      GET  orders/<id>/
     POST orders/<id>/answer/ {text}   make-final/ {motivation}   received/   write-off/ {motivation}
          cancel/ {motivation}   reissue/
@@ -75,10 +75,11 @@ class BatchListSerializer(BatchSerializer):
 class BankDetailsSerializer(serializers.ModelSerializer):
     iban = serializers.SerializerMethodField()
     is_certified = serializers.BooleanField(read_only=True)
+    is_rejected = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = BankDetails
-        fields = ["commune", "iban", "bic", "holder", "siret", "rib_document", "version", "is_certified", "certified_at", "updated_at"]
+        fields = ["commune", "iban", "bic", "holder", "siret", "rib_document", "version", "is_certified", "certified_at", "is_rejected", "rejected_at", "rejection_reason", "updated_at"]
 
     def get_iban(self, bank) -> str:
         return bank.masked_iban
@@ -214,6 +215,15 @@ class CertifyBankDetailsView(_Base):
         return Response(BankDetailsSerializer(services.certify_bank_details(commune, by=request.user)).data)
 
 
+class RejectBankDetailsView(_Base):
+    @extend_schema(operation_id="payments_bank_details_reject", request=MotivationBody, responses={200: BankDetailsSerializer, **_REFUSALS},
+                   description="Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit la motivation pour les corriger.")
+    def post(self, request, commune):
+        _commune_allowed(request.user, commune)
+        data = _body(MotivationBody, request)
+        return Response(BankDetailsSerializer(services.reject_bank_details(commune, by=request.user, motivation=data.get("motivation", ""))).data)
+
+
 class OrderListView(_Base):
     @extend_schema(
         operation_id="payments_orders_list",
@@ -335,6 +345,7 @@ class BatchActionView(_Base):
 urlpatterns = [
     path("bank-details/<str:commune>/", BankDetailsView.as_view(), name="api-payments-bank-details"),
     path("bank-details/<str:commune>/certify/", CertifyBankDetailsView.as_view(), name="api-payments-bank-details-certify"),
+    path("bank-details/<str:commune>/reject/", RejectBankDetailsView.as_view(), name="api-payments-bank-details-reject"),
     path("orders/", OrderListView.as_view(), name="api-payments-orders"),
     path("orders/<str:pk>/", OrderView.as_view(), name="api-payments-order"),
     path("orders/<str:pk>/<str:name>/", OrderActionView.as_view(), name="api-payments-order-action"),

@@ -83,6 +83,7 @@ RULES: dict[str, Rule] = {
     "api/v1/schema/": r(ANYONE),
     "api/v1/payments/bank-details/<str:commune>/": r(OWN_AND_STAFF, args={"commune": "commune.code"}, scoped=True, note="PUT by the porteur"),
     "api/v1/payments/bank-details/<str:commune>/certify/": r(NOBODY, {FINANCE}, args={"commune": "commune.code"}, scoped=True),
+    "api/v1/payments/bank-details/<str:commune>/reject/": r(NOBODY, {FINANCE}, args={"commune": "commune.code"}, scoped=True),
     "api/v1/payments/orders/": r(AUTH, note="a porteur sees its commune's orders only"),
     "api/v1/payments/orders/<str:pk>/": r(OWN_AND_STAFF, args={"pk": "order.pk"}, scoped=True),
     "api/v1/payments/orders/<str:pk>/<str:name>/": r(NOBODY, {FINANCE}, args={"pk": "order.pk", "name": "=cancel"}, scoped=True),
