@@ -93,7 +93,7 @@ def item_for(session: Session, item_pk, *, bare: bool = False) -> AgendaItem:
         item_pk = int(item_pk)
     except (TypeError, ValueError):
         raise Http404("Point de l'ordre du jour introuvable.")
-    qs = AgendaItem.objects.filter(session=session, pk=item_pk).order_by()  # the default ordering joins comite_session
+    qs = AgendaItem.objects.filter(session=session, pk=item_pk).order_by()
     item = (qs if bare else qs.select_related("dossier__commune", "dossier__instructor")).first()
     if item is None:
         raise Http404("Point de l'ordre du jour introuvable.")
@@ -256,7 +256,6 @@ def item_summary(item: AgendaItem) -> ItemSummary:
 
     dossier = item.dossier
     params = dossier.campaign.rules.params
-    # explicit orderings: the models' default ones ("dossier", ...) join dossiers_dossier to sort one dossier's rows
     scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier).order_by()}
     result = grid.evaluate({code: s.points for code, s in scores.items()}, params)
     return ItemSummary(

@@ -108,20 +108,12 @@ def _lock_session(session) -> Session:
 
 
 def _lock_item(item) -> AgendaItem:
-    locked = AgendaItem.objects.select_for_update().filter(pk=_pk(item)).first()
-    if locked is None:
-        raise ComiteRefused("not_found", "Point de l'ordre du jour introuvable.")
-    locked.session = Session.objects.select_related("campaign", "chair").get(pk=locked.session_id)
-    locked.dossier = Dossier.objects.select_related("commune", "campaign").get(pk=locked.dossier_id)
-    return locked
-
-
-def _lock_item_for_vote(item) -> AgendaItem:
-    """Lock the item row and its session's (the rows ``_lock_item`` locks: its default ordering
-    joins the session) and read the session and the dossier in the same query: what
-    ``cast_vote`` needs, in one query instead of ``_lock_item``'s three."""
+    """Lock the item row and its session's row (a change on an item is serialised with the
+    session's own changes: closing, adjourning, another item's decision), reading the session
+    (campaign, chair) and the dossier (commune, campaign) in the same query."""
     locked = (
-        AgendaItem.objects.select_for_update(of=("self", "session")).select_related("session", "dossier")
+        AgendaItem.objects.select_for_update(of=("self", "session"))
+        .select_related("session__campaign", "session__chair", "dossier__commune", "dossier__campaign")
         .filter(pk=_pk(item)).order_by().first()
     )
     if locked is None:
@@ -759,7 +751,7 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
     known = item.session if isinstance(item, AgendaItem) and AgendaItem.session.is_cached(item) else None
     try:
         with transaction.atomic():
-            item = _lock_item_for_vote(item)
+            item = _lock_item(item)
             session = item.session
             if known is not None and known.pk == session.pk and getattr(known, "_member_ids", None) is not None:
                 session._member_ids = known._member_ids  # members are set once, when the session is created
@@ -790,7 +782,7 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
                     raise ComiteRefused("condition", f"Vous ne détenez pas la procuration de {_label(for_member)} pour cette séance.", ["proxy"])
                 elif presence.get(for_member.pk) == Attendance.Presence.PRESENT:
                     raise ComiteRefused("condition", f"{_label(for_member)} est présent : il vote lui-même.", ["proxy_present"])
-            vote = Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()  # (item, elector) is unique: no ordering join
+            vote = Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()  # (item, elector) is unique
             previous = vote.choice if vote is not None else None
             now = timezone.now()
             if vote is None:

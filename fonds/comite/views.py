@@ -353,7 +353,7 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
         "chair_can_decide": chair and session.status == S.SITTING and not item.outcome and item.vote_state != AgendaItem.VoteState.OPEN,
         "open_form": open_form or OpenVoteForm(initial={"amount": item.proposed_amount}),
         "envelope_left": envelope.left(session.campaign),
-        "documents": list(item.dossier.documents.filter(replaced_by__isnull=True).order_by("kind", "-uploaded_at")),  # the default ordering joins dossiers_dossier
+        "documents": list(item.dossier.documents.filter(replaced_by__isnull=True).order_by("kind", "-uploaded_at")),
     }
     return render(request, "comite/item.html", context, status=status)
 

@@ -73,10 +73,14 @@ def correction_reminders_due(now) -> list[int]:
 def send_correction_reminder(pk: int, now) -> bool:
     """Record and send the reminder of correction request ``pk`` if, under its lock, it is still due."""
     with transaction.atomic():
-        request = CorrectionRequest.objects.select_for_update().filter(pk=pk).first()
+        # the request and its dossier locked: the dossier's status is checked below
+        request = (
+            CorrectionRequest.objects.select_for_update(of=("self", "dossier")).select_related("dossier__campaign")
+            .filter(pk=pk).order_by().first()
+        )
         if request is None or request.answered_at is not None or request.reminder_sent_at is not None or request.deadline <= now:
             return False
-        dossier = Dossier.objects.select_related("campaign").get(pk=request.dossier_id)
+        dossier = request.dossier
         days = _days(dossier.campaign, "corrections_reminder_days")
         if dossier.status != Status.CORRECTIONS_REQUESTED or request.deadline > now + dt.timedelta(days=days):
             return False
