@@ -186,9 +186,9 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
         move_head = f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1"
         if conn.vendor == "postgresql" and len(rows) > _COPY_FROM:
             # a chunk of a bulk action: COPY (no placeholder parsing, the cheapest way in)
-            with cursor.cursor.copy(f"COPY {EVENT_TABLE} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            from fonds.bulk.sql import copy_rows
+
+            copy_rows(conn, EVENT_TABLE, INSERT_COLUMNS, rows)
             cursor.execute(move_head, [seq, prev])
             return events
         # PostgreSQL (client-side binding): the last INSERT and the head update travel together,

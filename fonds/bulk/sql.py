@@ -34,7 +34,6 @@ def copy_rows(conn, table: str, columns: list[str], rows) -> None:
     database): the cheapest way in for rows whose ids are not needed back. Inside the caller's
     transaction; the table's triggers and constraints apply as for an INSERT."""
     qn = conn.ops.quote_name
-    conn.ensure_connection()
     with conn.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN") as copy:
             for row in rows:
@@ -55,18 +54,18 @@ def insert_rows(model, field_names: list[str], rows: list[tuple], *, returning: 
     qn = conn.ops.quote_name
     fields = [model._meta.get_field(name) for name in field_names]
     preps = [f.get_db_prep_save for f in fields]
-    if len(rows) > 1 and not returning and _unnest(conn, fields):
-        copy_rows(conn, model._meta.db_table, [f.column for f in fields],
-                  ([prep(value, conn) for prep, value in zip(preps, row)] for row in rows))
-        return []
     if len(rows) > 1 and _unnest(conn, fields):
+        if not returning:
+            copy_rows(conn, model._meta.db_table, [f.column for f in fields],
+                      ([prep(value, conn) for prep, value in zip(preps, row)] for row in rows))
+            return []
         arrays = ", ".join(f"(%s)::{_array_type(conn, f)}" for f in fields)
         sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-               f"SELECT * FROM UNNEST({arrays})" + (f" RETURNING {qn(model._meta.pk.column)}" if returning else ""))
+               f"SELECT * FROM UNNEST({arrays}) RETURNING {qn(model._meta.pk.column)}")
         params = [[prep(row[i], conn) for row in rows] for i, prep in enumerate(preps)]
         with conn.cursor() as cursor:
             cursor.execute(sql, params)
-            return [row[0] for row in cursor.fetchall()] if returning else []
+            return [row[0] for row in cursor.fetchall()]
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
     tail = f" RETURNING {qn(model._meta.pk.column)}" if returning else ""
@@ -101,7 +100,7 @@ def update_rows(model, changes: dict, *, where: dict | None = None) -> int:
     size = max(1, (_MAX_PARAMS - 2 * len(names)) // (2 * len(varying) + 1))
     where = where or {}
     if varying and len(pks) > 1 and _unnest(conn, [meta.pk, *(fields[n] for n in varying)]):
-        return _update_unnest(conn, model, changes, pks, names, constant, varying, where)
+        return _update_unnest(conn, model, changes, pks, fields, constant, varying, where)
     updated = 0
     with conn.cursor() as cursor:
         for start in range(0, len(pks), size):
@@ -131,14 +130,14 @@ def update_rows(model, changes: dict, *, where: dict | None = None) -> int:
     return updated
 
 
-def _update_unnest(conn, model, changes, pks, names, constant, varying, where) -> int:
-    """``update_rows`` on PostgreSQL: ``UPDATE … FROM UNNEST(pks, column arrays…)``."""
+def _update_unnest(conn, model, changes, pks, fields, constant, varying, where) -> int:
+    """``update_rows`` on PostgreSQL: ``UPDATE … FROM UNNEST(pks, column arrays…)``; ``fields``:
+    ``{name: field}`` of the columns set, each varying one read from the array aliased ``v_<column>``."""
     qn = conn.ops.quote_name
     meta = model._meta
     table = qn(meta.db_table)
     sets, params = [], []
-    for name in names:
-        field = meta.get_field(name)
+    for name, field in fields.items():
         if name in constant:
             sets.append(f"{qn(field.column)} = %s")
             params.append(field.get_db_prep_save(changes[pks[0]][name], conn))
@@ -147,10 +146,10 @@ def _update_unnest(conn, model, changes, pks, names, constant, varying, where) -
     arrays = [f"(%s)::{_array_type(conn, meta.pk)}"]
     params.append([meta.pk.get_db_prep_save(pk, conn) for pk in pks])
     for name in varying:
-        field = meta.get_field(name)
+        field = fields[name]
         arrays.append(f"(%s)::{_array_type(conn, field)}")
         params.append([field.get_db_prep_save(changes[pk][name], conn) for pk in pks])
-    aliases = ", ".join([qn("v_pk")] + [qn("v_" + meta.get_field(n).column) for n in varying])
+    aliases = ", ".join([qn("v_pk")] + [qn("v_" + fields[n].column) for n in varying])
     sql = (f"UPDATE {table} SET {', '.join(sets)} FROM UNNEST({', '.join(arrays)}) AS v({aliases}) "
            f"WHERE {table}.{qn(meta.pk.column)} = v.{qn('v_pk')}")
     for name, value in where.items():
