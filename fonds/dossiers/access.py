@@ -41,14 +41,22 @@ def can_see(user, dossier) -> bool:
     return Role.PORTEUR in roles_of(user) and user.commune_id is not None and user.commune_id == dossier.commune_id
 
 
+def dossier_pk_or_404(pk) -> int:
+    """``pk`` (from a URL or a form) as a dossier id, or 404."""
+    try:
+        pk = int(pk)
+    except (ValueError, TypeError, OverflowError):
+        raise Http404("Dossier introuvable.")
+    if not 0 < pk < 2**63:
+        raise Http404("Dossier introuvable.")
+    return pk
+
+
 def get_visible_or_404(user, pk, queryset=None) -> Dossier:
     """A dossier of another commune is "not found" (404), never "forbidden": its existence is not disclosed."""
     try:
-        pk = int(pk)
-        if not 0 < pk < 2**63:
-            raise ValueError(pk)
-        return visible_dossiers(user, queryset).get(pk=pk)
-    except (Dossier.DoesNotExist, ValueError, TypeError, OverflowError):
+        return visible_dossiers(user, queryset).get(pk=dossier_pk_or_404(pk))
+    except Dossier.DoesNotExist:
         raise Http404("Dossier introuvable.")
 
 

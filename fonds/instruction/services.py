@@ -55,6 +55,12 @@ def has_conflict(user, commune_id) -> bool:
     return InstructorConflict.objects.filter(user=user, commune_id=commune_id).exists()
 
 
+def conflict_exists(user):
+    """``has_conflict``'s condition as an ``EXISTS`` on the dossier rows of the query it annotates:
+    the check read with the dossier instead of by a query of its own."""
+    return Exists(InstructorConflict.objects.filter(user=user, commune_id=OuterRef("commune_id")))
+
+
 def conflict_message(dossier) -> str:
     return (
         f"Vous avez déclaré un lien avec la commune {dossier.commune.name} ({dossier.commune_id}) : "
@@ -73,7 +79,7 @@ def _lock(dossier, by, *, statuses=None, action: str = "Cette action") -> Dossie
     qs = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk)
     signed_in = getattr(by, "is_authenticated", False)
     if signed_in:  # the conflict check in the same query (``has_conflict``'s condition)
-        qs = qs.annotate(by_conflicted=Exists(InstructorConflict.objects.filter(user=by, commune_id=OuterRef("commune_id"))))
+        qs = qs.annotate(by_conflicted=conflict_exists(by))
     locked = qs.first()
     if locked is None or not can_see(by, locked):
         raise TransitionRefused("not_found", "Dossier introuvable.")

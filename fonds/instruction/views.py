@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services as dossier_services
-from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.dossiers.access import dossier_pk_or_404, get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
@@ -240,22 +240,8 @@ def _dossier(request, pk, *prefetch) -> Dossier:
     from fonds.accounts.models import User
 
     emails = {f"{name}_email": Subquery(User.objects.filter(pk=OuterRef(f"{name}_id")).values("email")[:1]) for name in ("instructor", "created_by")}
-    # the reader's declared link with the commune (``services.has_conflict``), in the same query
-    conflicted = Exists(InstructorConflict.objects.filter(user=request.user, commune_id=OuterRef("commune_id")))
-    qs = visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner").annotate(**emails, reader_conflicted=conflicted)
+    qs = visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner").annotate(**emails, reader_conflicted=services.conflict_exists(request.user))
     return get_visible_or_404(request.user, pk, qs.prefetch_related(*prefetch))
-
-
-def _visible_pk(request, pk) -> int:
-    """``pk`` as a dossier id, or 404 (``get_visible_or_404``'s parsing; the services check
-    visibility on the row they lock and answer ``not_found``, a 404 too)."""
-    try:
-        pk = int(pk)
-    except (ValueError, TypeError):
-        raise Http404("Dossier introuvable.")
-    if not 0 < pk < 2**63:
-        raise Http404("Dossier introuvable.")
-    return pk
 
 
 def _conflicted(request, dossier) -> bool:
@@ -368,7 +354,7 @@ def add_note(request, pk):
     (visibility, role, conflict, status), so the page's dossier is read only to show a refusal."""
     form = NoteForm(request.POST)
     if form.is_valid():
-        target = _visible_pk(request, pk)
+        target = dossier_pk_or_404(pk)  # the service checks visibility on the row it locks (not_found: a 404 too)
         try:
             services.add_note(target, by=request.user, body=form.cleaned_data["body"])
         except TransitionRefused as refused:
