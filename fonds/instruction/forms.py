@@ -5,45 +5,17 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
 
+from fonds.web.widgets import FastNumberInput, FastTextarea
+
 from . import grid
 from .filters import DsfrCheckboxes, DsfrRadios
 
-
-
-def _attrs(attrs: dict) -> str:
-    """``django/forms/widgets/attrs.html`` in Python: same order, ``True`` bare, ``False`` left out."""
-    return "".join(
-        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-        for name, value in attrs.items() if value is not False
-    )
-
-
-class FastTextarea(forms.Textarea):
-    """``Textarea`` rendered in Python: the markup of ``django/forms/widgets/textarea.html``
-    (attributes from Django's ``get_context``). The instruction page shows up to 8 text areas
-    and 6 number inputs; two templates each were a tenth of its CPU."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], mark_safe(_attrs(widget["attrs"])), widget["value"] or "")
-
-
-class FastNumberInput(forms.NumberInput):
-    """``NumberInput`` rendered in Python: the markup of ``django/forms/widgets/input.html``."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        value_part = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_part, mark_safe(_attrs(widget["attrs"])))
-
-
+# the instruction page shows up to 8 text areas and 6 number inputs: their templates were a tenth of its CPU
 MOTIVATION_WIDGET = FastTextarea(attrs={"rows": 3})
 
 

@@ -24,6 +24,15 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
+def template_attrs(attrs: dict) -> str:
+    """``django/forms/widgets/attrs.html`` in Python: the attributes in their order, ``True`` bare,
+    ``False`` left out (``flatatt`` sorts them and drops ``None``)."""
+    return mark_safe("".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items() if value is not False
+    ))
+
+
 class FastInputMixin:
     """An ``<input>`` rendered in Python: the markup of ``django/forms/widgets/input.html``.
 
@@ -36,7 +45,7 @@ class FastInputMixin:
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         value_part = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_part, flatatt(widget["attrs"]))
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_part, template_attrs(widget["attrs"]))
 
 
 class FastTextInput(FastInputMixin, forms.TextInput):
@@ -82,3 +91,16 @@ def dsfr_field_group(bf) -> str:
 
 class FastHiddenInput(FastInputMixin, forms.HiddenInput):
     """``HiddenInput`` rendered in Python (see ``FastInputMixin``)."""
+
+
+class FastNumberInput(FastInputMixin, forms.NumberInput):
+    """``NumberInput`` rendered in Python (see ``FastInputMixin``)."""
+
+
+class FastTextarea(forms.Textarea):
+    """``Textarea`` rendered in Python: the markup of ``django/forms/widgets/textarea.html``, with
+    Django's ``get_context`` attributes (see ``FastInputMixin``)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], template_attrs(widget["attrs"]), widget["value"] or "")

@@ -259,7 +259,7 @@ def test_instruction_fast_widgets_render_django_markup():
     values escaped."""
     from django import forms as django_forms
 
-    from fonds.instruction.forms import FastNumberInput, FastTextarea
+    from fonds.web.widgets import FastNumberInput, FastTextarea
 
     cases = [
         (FastTextarea(attrs={"rows": 3}), [None, "", "Ligne 1\nLigne 2", "<script>alert('x')</script> & \"guillemets\""]),
