@@ -86,11 +86,6 @@ def beneficiary(siren: str, certified_siret: str = "", declared_siret: str = "")
     return siren, SIREN
 
 
-def beneficiary_id(siren: str, siret: str = "", declared: str = "") -> str:
-    """The commune's identifier for ``idBeneficiaire`` (see ``beneficiary``)."""
-    return beneficiary(siren, siret, declared)[0]
-
-
 def siret_coverage(qs: QuerySet) -> dict[str, int]:
     """How many awards of ``qs`` would publish a certified SIRET, a declared one or the SIREN (one
     aggregate query; "certified" as in the export: bank details certified, SIRET set)."""

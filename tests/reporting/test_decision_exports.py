@@ -289,10 +289,10 @@ def test_scdl_publishes_only_awards_with_accepted_convention(tmp_path, settings)
 
 
 def test_scdl_beneficiary_uses_a_known_siret_never_an_invented_nic():
-    assert scdl.beneficiary_id("213501232", "21350123200010") == "21350123200010"
-    assert scdl.beneficiary_id("213501232", "") == "213501232"
-    assert scdl.beneficiary_id("213501232", "99999999900015") == "213501232"  # another SIREN
-    assert scdl.beneficiary_id("213501232", "21350123200015") == "213501232"  # checksum wrong
+    assert scdl.beneficiary("213501232", "21350123200010")[0] == "21350123200010"
+    assert scdl.beneficiary("213501232", "")[0] == "213501232"
+    assert scdl.beneficiary("213501232", "99999999900015")[0] == "213501232"  # another SIREN
+    assert scdl.beneficiary("213501232", "21350123200015")[0] == "213501232"  # checksum wrong
     assert scdl.beneficiary("213501232", "", "21350123200010") == ("21350123200010", scdl.DECLARED)
 
 
