@@ -2,7 +2,6 @@
 ``fonds.reporting.exports``; every download is recorded in the audit trail."""
 from __future__ import annotations
 
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
@@ -10,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fonds.accounts.roles import Role, roles_of
-from fonds.web.areas import role_area
+from fonds.accounts.roles import ALL_DOSSIERS_ROLES, Role, roles_of
 from fonds.dossiers.access import get_visible_or_404
+from fonds.web.areas import role_area
 
 from . import audit_export, exports
 from .forms import ExportForm
@@ -179,11 +178,10 @@ def dossier_audit(request, pk):
 
 @login_required
 @require_GET
+@role_area(read=ALL_DOSSIERS_ROLES, write=None, template="reporting/forbidden.html")
 def dossier_history_pdf(request, pk):
     """Staff who see the dossier (and its porteur? no: the trail holds internal events) — auditors,
     admins, instructors, committee and finance."""
-    if not roles_of(request.user) & {Role.AUDITEUR, Role.ADMIN, Role.INSTRUCTEUR, Role.COMITE, Role.FINANCE}:
-        return render(request, "reporting/forbidden.html", {"title": "Accès réservé"}, status=403)
     dossier = get_visible_or_404(request.user, pk)
     pdf = render_history_pdf(dossier)
     response = HttpResponse(pdf, content_type="application/pdf")
