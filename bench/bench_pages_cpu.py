@@ -56,29 +56,14 @@ def csrf(response) -> str:
     return match.group(1) if match else ""
 
 
-def _backend_stat():
-    """CPU ticks (user + system) of this connection's PostgreSQL backend process, when it runs on
-    this machine (its /proc entry readable): the database's share of each request's CPU."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()") if connection.vendor == "postgresql" else None
-        row = cursor.fetchone() if connection.vendor == "postgresql" else None
-    try:
-        fields = open(f"/proc/{row[0]}/stat").read().rsplit(")", 1)[1].split()
-    except (OSError, TypeError, IndexError):
-        return None
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
 def measure(run, runs: int, profile: bool = False, sql: bool = False):
     """Median CPU ms of ``run()`` over ``runs`` calls (after one warm-up) and the query count of one more."""
+    from bench_bulk import server_cpu  # the PostgreSQL backend's CPU: the database's share of each request
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     run()
-    backend = _backend_stat()
+    backend = server_cpu(connection)
     cpu = []
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU time, not waits on the database
     for _ in range(runs):
@@ -89,7 +74,8 @@ def measure(run, runs: int, profile: bool = False, sql: bool = False):
         if profiler:
             profiler.disable()
         cpu.append((time.process_time() - began) * 1000)
-    pg_ms = (_backend_stat() - backend) * 1000 / os.sysconf("SC_CLK_TCK") / runs if backend is not None else float("nan")
+    after = server_cpu(connection)
+    pg_ms = (after - backend) * 1000 / runs if backend is not None and after is not None else float("nan")
     with CaptureQueriesContext(connection) as queries:
         run()
     if sql:
