@@ -25,6 +25,7 @@ from django.utils import timezone
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Status
+from fonds.ops.retry import on_deadlock
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def expire_deadlines(now=None) -> dict[str, int]:
         overdue = Dossier.objects.filter(status=status, **{f"{field}__lt": now}).order_by(field, "pk").values_list("pk", flat=True)
         for pk in list(overdue):
             try:
-                if _expire_one(pk, transition, status, field, motivation, now):
+                # a deadlock victim (a concurrent task holding the chain head) is run again
+                if on_deadlock(lambda: _expire_one(pk, transition, status, field, motivation, now)):
                     counts[counter] += 1
             except TransitionRefused as exc:
                 logger.info("Dossier %s : %s non appliqué (%s)", pk, transition, exc)
