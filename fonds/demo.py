@@ -41,6 +41,7 @@ from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown, Zone
 from fonds.referentiel.siret import demo_siret
+from fonds import clock
 
 DEMO_CAMPAIGN_NAME = "Appel à projets « Jumelages jeunesse » — démonstration"
 DEMO_DOMAIN = "demo.fjj.fr"
@@ -577,7 +578,7 @@ class _Seeder:
         self.password_from_env = password is None and bool(os.environ.get(PASSWORD_ENV))
         self.password_hash = make_password(password or demo_password())
         self.rng = random.Random(SEED)
-        self.now = timezone.now()
+        self.now = clock.now()
         self.today = timezone.localdate(self.now)
         self.groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
         self.partner_cache: dict[tuple, PartnerTown] = {}

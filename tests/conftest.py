@@ -52,3 +52,16 @@ def _isolated_side_effects(request, settings, tmp_path):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = previous
+    from fonds import clock as fund_clock
+
+    fund_clock.reset()  # a test that moved time leaves the next one on the real clock
+
+
+@pytest.fixture
+def clock():
+    """The application's clock (``fonds.clock``): ``clock.travel_to(date)``, ``clock.advance(days=16)``,
+    ``clock.now()``; reset after the test."""
+    from fonds import clock as fund_clock
+
+    yield fund_clock
+    fund_clock.reset()

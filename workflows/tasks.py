@@ -26,6 +26,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Status
 from fonds.ops.retry import on_deadlock
+from fonds import clock
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def expire_deadlines(now=None) -> dict[str, int]:
     """Expire every overdue dossier; returns ``{"closed_without_follow_up": n, "lapsed": n, "errors": n}``."""
     if isinstance(now, str):  # a datetime passed through Celery's JSON serializer
         now = dt.datetime.fromisoformat(now)
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = {"closed_without_follow_up": 0, "lapsed": 0, "errors": 0}
     for transition, status, field, counter, motivation in DEADLINES:
         overdue = Dossier.objects.filter(status=status, **{f"{field}__lt": now}).order_by(field, "pk").values_list("pk", flat=True)
@@ -101,4 +102,4 @@ def send_reminders(now=None) -> dict[str, int]:
 
     if isinstance(now, str):  # a datetime passed through Celery's JSON serializer
         now = dt.datetime.fromisoformat(now)
-    return reminders.run(now or timezone.now())
+    return reminders.run(now or clock.now())

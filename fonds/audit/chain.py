@@ -46,10 +46,10 @@ from typing import Iterable, Iterator
 
 from django.db import connection as default_connection
 from django.db import transaction
-from django.utils import timezone
 
 from .canonical import GENESIS_HASH, canonical, utc_iso
 from .models import AuditEvent, ChainHead
+from fonds import clock
 
 SYSTEM = "system"
 
@@ -100,7 +100,7 @@ def _prepare(entry: dict) -> tuple:
     action = entry.get("action")
     if not isinstance(action, str) or not action:
         raise ValueError("piste d'audit : l'action est obligatoire")
-    at = entry.get("at") or timezone.now()
+    at = entry.get("at") or clock.now()
     at_text = utc_iso(at)  # refuses naive date-times
     actor_id, actor_label = _describe_actor(entry.get("actor"), entry.get("actor_label"))
     role = str(entry.get("role") or "")

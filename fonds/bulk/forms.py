@@ -1,7 +1,6 @@
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import Document
@@ -9,6 +8,7 @@ from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 from fonds.instruction.forms import correctable_fields
 
 from .models import BulkJob
+from fonds import clock
 
 
 class BulkActionForm(DsfrBaseForm):
@@ -29,7 +29,7 @@ class BulkActionForm(DsfrBaseForm):
 
         self.fields["instructor"].queryset = User.objects.filter(groups__name=Role.INSTRUCTEUR, is_active=True).order_by("email")
         self.fields["fields_to_fix"].choices = correctable_fields()
-        self.fields["deadline"].initial = timezone.localdate() + dt.timedelta(days=days)
+        self.fields["deadline"].initial = clock.today() + dt.timedelta(days=days)
 
     def clean(self):
         data = super().clean()
@@ -43,7 +43,7 @@ class BulkActionForm(DsfrBaseForm):
                 self.add_error("fields_to_fix", "Cochez au moins un champ ou une pièce.")
             if not data.get("deadline"):
                 self.add_error("deadline", "Indiquez une échéance.")
-            elif data["deadline"] <= timezone.localdate():
+            elif data["deadline"] <= clock.today():
                 self.add_error("deadline", "L'échéance doit être postérieure à aujourd'hui.")
         return data
 

@@ -20,7 +20,6 @@ import logging
 import time
 
 from django.db import transaction
-from django.utils import timezone
 
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
@@ -31,6 +30,7 @@ from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 
 from .models import BulkFailure, BulkJob
+from fonds import clock
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> 
         if locked.instructor_id == instructor.pk:
             raise TransitionRefused("status", f"Le dossier est déjà attribué à {instructor.email}.")
         previous = locked.instructor_id
-        Dossier.objects.filter(pk=locked.pk).update(instructor=instructor, updated_at=timezone.now())
+        Dossier.objects.filter(pk=locked.pk).update(instructor=instructor, updated_at=clock.now())
         payload = {"reference": locked.reference, "status": locked.status, "from": previous, "to": instructor.pk, "to_email": instructor.email}
         if job_id is not None:
             payload["bulk_job"] = job_id
@@ -110,7 +110,7 @@ def assign_many(ids: list[int], *, by, instructor, job_id: int | None = None) ->
                 payload["bulk_job"] = job_id
             entries.append({"action": "assign_instructor", "actor": by, "role": role, "obj": ("dossiers.dossier", pk), "payload": payload})
     if ok:
-        Dossier.objects.filter(pk__in=ok).update(instructor=instructor, updated_at=timezone.now())
+        Dossier.objects.filter(pk__in=ok).update(instructor=instructor, updated_at=clock.now())
         audit.append_many(entries)  # one event per dossier, one head lock for the chunk
     return len(ok), failures
 
@@ -191,21 +191,21 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float =
         job.succeeded += succeeded
         job.failed += len(failures)
         if job.done >= job.total:
-            job.status, job.finished_at = BulkJob.State.FINISHED, timezone.now()
+            job.status, job.finished_at = BulkJob.State.FINISHED, clock.now()
         job.save(update_fields=["done", "succeeded", "failed", "status", "finished_at"])
         return job.done < job.total
 
 
 def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK, batched: bool = True) -> BulkJob:
     """Run a job to its end (idempotent: resumes after the last committed chunk)."""
-    updated = BulkJob.objects.filter(pk=job_id, status=BulkJob.State.QUEUED).update(status=BulkJob.State.RUNNING, started_at=timezone.now())
+    updated = BulkJob.objects.filter(pk=job_id, status=BulkJob.State.QUEUED).update(status=BulkJob.State.RUNNING, started_at=clock.now())
     if not updated:
-        BulkJob.objects.filter(pk=job_id, status=BulkJob.State.RUNNING, started_at__isnull=True).update(started_at=timezone.now())
+        BulkJob.objects.filter(pk=job_id, status=BulkJob.State.RUNNING, started_at__isnull=True).update(started_at=clock.now())
     try:
         while run_chunk(job_id, chunk_size, batched=batched):
             pass
     except Exception as exc:
-        BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.State.FINISHED).update(status=BulkJob.State.FAILED, error=f"{exc.__class__.__name__} : {exc}"[:2000], finished_at=timezone.now())
+        BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.State.FINISHED).update(status=BulkJob.State.FAILED, error=f"{exc.__class__.__name__} : {exc}"[:2000], finished_at=clock.now())
         raise
     return BulkJob.objects.get(pk=job_id)
 
@@ -219,7 +219,7 @@ def create_job(*, user, action: str, querystring: str, params: dict, dossier_ids
     with transaction.atomic():
         job = BulkJob.objects.create(created_by=user, action=action, querystring=querystring, params=params, dossier_ids=list(dossier_ids), total=len(dossier_ids))
         if not dossier_ids:
-            job.status, job.finished_at = BulkJob.State.FINISHED, timezone.now()
+            job.status, job.finished_at = BulkJob.State.FINISHED, clock.now()
             job.save(update_fields=["status", "finished_at"])
         else:
             transaction.on_commit(lambda: run_bulk_job.delay(job.pk))

@@ -24,7 +24,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import DecimalField, F, Subquery, Sum
-from django.utils import timezone
 
 from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
@@ -33,6 +32,7 @@ from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 from fonds.eligibilite.rules import euros
 from fonds.referentiel.models import Campaign
+from fonds import clock
 
 #: statuses whose approved amount is taken from the envelope
 COMMITTED_STATUSES = (
@@ -225,7 +225,7 @@ def _after_settle(dossier, by, kwargs, motivation):
 def _after_recover(dossier, by, kwargs, motivation):
     from .models import EnvelopeRelease
 
-    released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(confirmed_at=clock.now())
     if released:
         kwargs["envelope_released"] = EnvelopeRelease.objects.get(dossier=dossier).amount
     propose_promotion(dossier.campaign_id, trigger="recover", trigger_dossier=dossier)
@@ -234,7 +234,7 @@ def _after_recover(dossier, by, kwargs, motivation):
 def _after_promote(dossier, by, kwargs, motivation):
     from .models import PromotionProposal
 
-    PromotionProposal.objects.filter(dossier=dossier, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    PromotionProposal.objects.filter(dossier=dossier, resolved_at__isnull=True).update(resolved_at=clock.now())
 
 
 def register() -> None:

@@ -27,6 +27,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.eligibilite.rules import euros
 
 from .models import AgendaItem
+from fonds import clock
 
 KIND = GeneratedDocument.Kind.DECISION_LETTER
 FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères (MEAE)"
@@ -70,7 +71,7 @@ def letter_context(item, *, at=None) -> dict:
         "advance_pct": params["payment"]["advance_pct"],
         "site_url": settings.FJJ_SITE_URL,
         "rules_version": dossier.campaign.rules.version,
-        "generated_at": at or timezone.now(),
+        "generated_at": at or clock.now(),
     }
 
 

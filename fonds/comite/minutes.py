@@ -23,6 +23,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.eligibilite.rules import euros
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
+from fonds import clock
 
 KIND = GeneratedDocument.Kind.MINUTES
 
@@ -38,7 +39,7 @@ def _name(user) -> str:
 def minutes_context(session, *, at=None) -> dict:
     from . import envelope
 
-    at = at or timezone.now()
+    at = at or clock.now()
     campaign = session.campaign
     members = sorted(session.members.all(), key=lambda u: (u.last_name.lower(), u.email))
     names = {u.pk: _name(u) for u in members}

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from fonds import clock
 
 
 class Session(models.Model):
@@ -45,7 +46,7 @@ class Session(models.Model):
     needs_quorum = models.BooleanField("quorum requis", default=True, help_text="Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour.")
     follows = models.OneToOneField("self", verbose_name="séance ajournée reprise", null=True, blank=True, on_delete=models.PROTECT, related_name="followed_by")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     convened_at = models.DateTimeField("convoquée le", null=True, blank=True)
     opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
     ended_at = models.DateTimeField("close ou ajournée le", null=True, blank=True)
@@ -119,7 +120,7 @@ class Proxy(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="proxies")
     giver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="mandant", on_delete=models.PROTECT, related_name="+")
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="mandataire", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "procuration"
@@ -140,7 +141,7 @@ class Attendance(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     presence = models.CharField("présence", max_length=12, choices=Presence.choices)
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "émargement"
@@ -155,7 +156,7 @@ class ConflictDeclaration(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("lien déclaré")
     automatic = models.BooleanField("déport d'office (instructeur du dossier)", default=False)
-    declared_at = models.DateTimeField(default=timezone.now)
+    declared_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "déclaration de conflit d'intérêts"
@@ -174,7 +175,7 @@ class Vote(models.Model):
     cast_for = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="pour le compte de (procuration)", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     elector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="voix de", on_delete=models.PROTECT, related_name="+")
     choice = models.CharField("vote", max_length=10, choices=Choice.choices)
-    cast_at = models.DateTimeField(default=timezone.now)
+    cast_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "vote"
@@ -193,7 +194,7 @@ class EnvelopeRelease(models.Model):
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="envelope_release")
     amount = models.DecimalField("montant restitué (€)", max_digits=10, decimal_places=2)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "restitution à l'enveloppe"
@@ -208,7 +209,7 @@ class PromotionProposal(models.Model):
     available = models.DecimalField("enveloppe disponible au moment de la proposition (€)", max_digits=12, decimal_places=2)
     trigger = models.CharField("événement", max_length=40)
     trigger_dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -30,6 +30,7 @@ from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session,
 from .quorum import QuorumResult, TallyResult
 from .quorum import quorum as quorum_fn
 from .quorum import tally as tally_fn
+from fonds import clock
 
 
 @dataclass
@@ -519,7 +520,7 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
         items = list(session.items.select_related("dossier").order_by("rank"))
         if not items:
             raise ComiteRefused("condition", "L'ordre du jour est vide : établissez-le avant de convoquer le comité.", ["agenda"])
-        now = timezone.now()
+        now = clock.now()
         min_days = int(_params(session)["convocation_min_days"])
         delta = session.starts_at - now
         if delta.total_seconds() <= 0:
@@ -605,7 +606,7 @@ def revoke_proxy(session: Session, *, giver, by=None) -> None:
             raise ComiteRefused("condition", "Un vote a déjà été exprimé avec cette procuration : elle ne peut plus être retirée.")
         proxy.delete()
         if _presence(session).get(giver.pk) == Attendance.Presence.REPRESENTED:
-            Attendance.objects.filter(session=session, member=giver).update(presence=Attendance.Presence.ABSENT, recorded_at=timezone.now())
+            Attendance.objects.filter(session=session, member=giver).update(presence=Attendance.Presence.ABSENT, recorded_at=clock.now())
         audit.append("comite_proxy_revoked", actor=by, role=_role(session, by), obj=session, payload={"giver": giver.pk, "holder": proxy.holder_id})
 
 
@@ -647,7 +648,7 @@ def open_sitting(session: Session, *, by) -> Session:
         _require_chair(session, by, "ouvrir la séance")
         _require_status(session, (Session.Status.CONVENED,), "ouvrir la séance")
         session.status = Session.Status.SITTING
-        session.opened_at = timezone.now()
+        session.opened_at = clock.now()
         session.save(update_fields=["status", "opened_at"])
         audit.append("comite_sitting_opened", actor=by, role="president", obj=session, payload={"opened_at": session.opened_at, "needs_quorum": session.needs_quorum})
     return session
@@ -683,7 +684,7 @@ def record_attendance(session: Session, *, by, presence: dict) -> list[Attendanc
                     problems.append("un membre noté représenté l'est par un mandataire qui n'est pas présent")
         if problems:
             raise ComiteRefused("condition", "Émargement refusé : " + " ; ".join(sorted(set(problems))) + ".", ["attendance"])
-        now = timezone.now()
+        now = clock.now()
         rows = []
         for pk, value in wanted.items():
             row, _ = Attendance.objects.update_or_create(session=session, member_id=pk, defaults={"presence": value, "recorded_at": now})
@@ -725,7 +726,7 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         item.amount = motion
         item.amendment_motivation = motivation if amended else ""
         item.vote_state = AgendaItem.VoteState.OPEN
-        item.vote_opened_at = timezone.now()
+        item.vote_opened_at = clock.now()
         item.quorum = result.as_dict()
         item.save(update_fields=["amount", "amendment_motivation", "vote_state", "vote_opened_at", "quorum"])
         audit.append(
@@ -784,7 +785,7 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
                     raise ComiteRefused("condition", f"{_label(for_member)} est présent : il vote lui-même.", ["proxy_present"])
             vote = Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()  # (item, elector) is unique
             previous = vote.choice if vote is not None else None
-            now = timezone.now()
+            now = clock.now()
             if vote is None:
                 vote = Vote.objects.create(item=item, member=by, cast_for=for_member, elector=elector, choice=choice, cast_at=now)
             else:
@@ -813,7 +814,7 @@ def close_vote(item: AgendaItem, *, by) -> TallyResult:
             raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert.")
         result = current_tally(item)
         item.vote_state = AgendaItem.VoteState.CLOSED
-        item.vote_closed_at = timezone.now()
+        item.vote_closed_at = clock.now()
         item.tally = result.as_dict()
         item.save(update_fields=["vote_state", "vote_closed_at", "tally"])
         audit.append("comite_vote_closed", actor=by, role=role, obj=item, payload={"reference": item.dossier.reference, "session": session.pk, "presiding": by.pk, "tally": result.as_dict()})
@@ -842,7 +843,7 @@ def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
         votes: dict[int, list[tuple[int, str]]] = {}
         for item_id, elector, choice in Vote.objects.filter(item__in=items).order_by().values_list("item_id", "elector_id", "choice"):
             votes.setdefault(item_id, []).append((elector, choice))
-        now = timezone.now()
+        now = clock.now()
         results, events = {}, []
         for item in items:
             rows = votes.get(item.pk, [])
@@ -930,7 +931,7 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
         item.outcome = result
         item.decided_amount = decided_amount
         item.motivation = motivation
-        item.decided_at = timezone.now()
+        item.decided_at = clock.now()
         item.decided_by = by
         item.save(update_fields=["outcome", "decided_amount", "motivation", "decided_at", "decided_by"])
         left = envelope.left(session.campaign)
@@ -960,7 +961,7 @@ def adjourn(session: Session, *, by, motivation: str = "") -> Session:
         if session.items.filter(vote_state=AgendaItem.VoteState.OPEN).exists():
             raise ComiteRefused("status", "Un vote est en cours : clôturez-le avant d'ajourner.")
         session.status = Session.Status.ADJOURNED
-        session.ended_at = timezone.now()
+        session.ended_at = clock.now()
         session.save(update_fields=["status", "ended_at"])
         pending = list(session.items.filter(outcome="").values_list("dossier__reference", flat=True))
         audit.append("comite_adjourned", actor=by, role="president", obj=session, payload={"quorum": result.as_dict(), "motivation": motivation, "pending": pending})
@@ -993,7 +994,7 @@ def _close_session(session, by, stored: list) -> Session:
         undecided = list(session.items.filter(outcome="").order_by("rank").values_list("dossier__reference", flat=True))
         if undecided:
             raise ComiteRefused("condition", "Chaque dossier inscrit doit recevoir une décision avant la clôture ; sans décision : " + ", ".join(undecided[:20]) + ("…" if len(undecided) > 20 else "") + ".", ["undecided"])
-        now = timezone.now()
+        now = clock.now()
         session.status = Session.Status.CLOSED
         session.ended_at = now
         document, created = store_minutes(session, at=now)

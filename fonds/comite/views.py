@@ -30,6 +30,7 @@ from . import queries, services
 from .forms import AttendanceForm, ConfirmForm, ConflictForm, DecisionForm, DeputyChairForm, OpenVoteForm, ProxyForm, SessionForm, VoteForm
 from .models import AgendaItem, Attendance, Session
 from .services import ComiteRefused
+from fonds import clock
 
 S = Session.Status
 WRITE_ROLES = frozenset({Role.COMITE, Role.ADMIN})
@@ -184,7 +185,7 @@ def agenda(request, pk):
 def _convocation_warning(session) -> str:
     """The same check as ``send_convocation``, shown *before* sending."""
     min_days = int(session.campaign.rules.params["committee"]["convocation_min_days"])
-    delta = session.starts_at - timezone.now()
+    delta = session.starts_at - clock.now()
     if delta.total_seconds() > 0 and delta < dt.timedelta(days=min_days):
         return (f"La séance a lieu dans {delta.days} jour(s) : le règlement demande une convocation au moins {min_days} jours avant. "
                 "La séance pourra être contestée ; envisagez de la reporter.")

@@ -21,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 
 from fonds.audit import chain as audit
+from fonds import clock
 
 DEFAULT_DAYS = 7
 
@@ -72,7 +73,7 @@ def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
 
     days = invitation_days()
     url = (site_url or settings.FJJ_SITE_URL).rstrip("/") + invitation_path(user)
-    expires = timezone.now() + dt.timedelta(days=days)
+    expires = clock.now() + dt.timedelta(days=days)
     context = {"user": user, "url": url, "days": days, "expires": timezone.localtime(expires), "commune": user.commune, "fund_name": settings.FJJ_FUND_NAME}
     subject = "Votre accès au Fonds Jumelages Jeunesse"
     body = render_to_string("depot/emails/invitation.txt", context)

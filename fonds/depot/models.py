@@ -1,6 +1,6 @@
 """What the front office records beyond the dossier: the emails it sent (each sent once)."""
 from django.db import models
-from django.utils import timezone
+from fonds import clock
 
 
 class EmailNotice(models.Model):
@@ -15,7 +15,7 @@ class EmailNotice(models.Model):
     dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="email_notices")
     to = models.EmailField("destinataire")
     subject = models.CharField("objet", max_length=200)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     claimed_at = models.DateTimeField("envoi commencé le", null=True, blank=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 

@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from fonds.audit import chain as audit
 
 from .models import EmailNotice
+from fonds import clock
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
@@ -30,7 +30,7 @@ def send_once(key: str, *, to: str, subject: str, body: str, dossier=None, audit
         notice = EmailNotice.objects.get(key=key)
     if notice.sent_at is not None:
         return False
-    now = timezone.now()
+    now = clock.now()
     claimed = (
         EmailNotice.objects.filter(pk=notice.pk, sent_at__isnull=True)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
@@ -44,7 +44,7 @@ def send_once(key: str, *, to: str, subject: str, body: str, dossier=None, audit
         EmailNotice.objects.filter(pk=notice.pk).update(claimed_at=None)
         raise
     with transaction.atomic():
-        sent_at = timezone.now()
+        sent_at = clock.now()
         EmailNotice.objects.filter(pk=notice.pk).update(sent_at=sent_at)
         audit.append(
             audit_action,

@@ -27,6 +27,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 
 from .content import SCHEME
+from fonds import clock
 
 
 def receipt_key(dossier_id: int) -> str:
@@ -69,7 +70,7 @@ def receipt_context(dossier, record: SubmissionRecord) -> dict:
         "sha256": record.sha256,
         "scheme": record.scheme,
         "audit_seq": record.seq,
-        "generated_at": timezone.localtime(),
+        "generated_at": clock.localnow(),
     }
 
 

@@ -37,6 +37,7 @@ from fonds.referentiel.models import Campaign
 from . import forms as f
 from . import steps as st
 from .services import save_partnership
+from fonds import clock
 
 AUTOSAVE_HEADER = "HTTP_X_AUTOSAVE"
 
@@ -81,7 +82,7 @@ def my_dossiers(request):
         return redirect("dossier-list")
     from workflows import queues
 
-    now = timezone.now()
+    now = clock.now()
     dossiers = list(
         visible_dossiers(request.user)
         .select_related("campaign")
@@ -161,7 +162,7 @@ def _model_errors_into(form, exc: ValidationError, mapping: dict | None = None):
 
 def _saved_answer(request, dossier, step, *, created=False):
     if _is_autosave(request):
-        payload = {"saved": True, "saved_at": timezone.localtime().strftime("%H:%M")}
+        payload = {"saved": True, "saved_at": clock.localnow().strftime("%H:%M")}
         if created:
             payload["url"] = reverse("depot:step", args=[dossier.pk, step.slug])
         return JsonResponse(payload)

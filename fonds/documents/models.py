@@ -4,7 +4,7 @@
 instead of making a second one (idempotent generation).
 """
 from django.db import models
-from django.utils import timezone
+from fonds import clock
 
 
 class GeneratedDocument(models.Model):
@@ -22,7 +22,7 @@ class GeneratedDocument(models.Model):
     file = models.FileField(upload_to="generated/%Y/%m/")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "document généré"

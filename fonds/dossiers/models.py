@@ -11,12 +11,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from fonds.accounts.roles import Role
 
 from .states import SYSTEM_ROLE, Status
+from fonds import clock
 
 S = Status
 WITHDRAWABLE = [S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED]
@@ -88,7 +88,7 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     # people and dates
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="créé par", on_delete=models.PROTECT, related_name="dossiers_created")
     instructor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="instructeur", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers_instructed")
-    created_at = models.DateTimeField("créé le", default=timezone.now)
+    created_at = models.DateTimeField("créé le", default=clock.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
     decided_at = models.DateTimeField("décidé le", null=True, blank=True)
@@ -139,7 +139,7 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
             commune = self.commune
             self.commune_name, self.commune_population = commune.name, commune.population
         if not self.reference:
-            year = self.campaign.year if self.campaign_id else timezone.now().year
+            year = self.campaign.year if self.campaign_id else clock.now().year
             super().save(*args, **kwargs)
             self.reference = f"FJJ-{year}-{self.pk:06d}"
             kwargs.pop("force_insert", None)
@@ -175,7 +175,7 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
 
     @transition(status, source=S.DRAFT, target=S.SUBMITTED, custom=_meta("Déposer le dossier", (Role.PORTEUR,), confirm="Après le dépôt, le dossier ne peut plus être modifié sauf demande de corrections."))
     def submit(self, **data):
-        self.submitted_at = timezone.now()
+        self.submitted_at = clock.now()
 
     @transition(status, source=WITHDRAWABLE, target=S.WITHDRAWN, custom=_meta("Retirer le dossier", (Role.PORTEUR,), confirm="Le retrait est définitif."))
     def withdraw(self, **data):
@@ -200,7 +200,7 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
 
     @transition(status, source=[S.SUBMITTED, S.IN_INSTRUCTION], target=S.INELIGIBLE, custom=_meta("Déclarer irrecevable", (Role.INSTRUCTEUR,), motivation=True, confirm="La décision d'irrecevabilité est notifiée à la commune."))
     def declare_ineligible(self, **data):
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
 
     @transition(status, source=S.IN_INSTRUCTION, target=S.INSTRUCTED, custom=_meta("Terminer l'instruction", (Role.INSTRUCTEUR,)))
     def complete_instruction(self, opinion="", proposed_amount=None, **data):
@@ -220,16 +220,16 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     @transition(status, source=S.IN_COMMITTEE, target=S.APPROVED, custom=_meta("Accorder", (Role.COMITE,), confirm="La décision d'attribution sera notifiée au maire."))
     def approve(self, amount=None, agreement_due=None, **data):
         self.approved_amount = amount if amount is not None else self.proposed_amount
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
         self.agreement_due = agreement_due
 
     @transition(status, source=S.IN_COMMITTEE, target=S.REJECTED, custom=_meta("Refuser", (Role.COMITE,), motivation=True, confirm="Le refus sera notifié au maire."))
     def reject(self, **data):
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
 
     @transition(status, source=S.IN_COMMITTEE, target=S.WAITLISTED, custom=_meta("Inscrire en liste complémentaire", (Role.COMITE,)))
     def waitlist(self, **data):
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
 
     @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Ajourner (prochaine séance)", (Role.COMITE,)))
     def defer(self, **data):
@@ -311,7 +311,7 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
     replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -328,7 +328,7 @@ class CorrectionRequest(models.Model):
     fields = models.JSONField("champs à corriger", default=list, blank=True)
     documents = models.JSONField("pièces à fournir", default=list, blank=True)
     deadline = models.DateTimeField("échéance")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     answered_at = models.DateTimeField("réponse le", null=True, blank=True)
     # the reminder email N days before the deadline (fonds.suivi.reminders): sent once
     reminder_sent_at = models.DateTimeField("rappel envoyé le", null=True, blank=True)
@@ -344,7 +344,7 @@ class Message(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField("message", validators=[MaxLengthValidator(5000)])
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "message"

@@ -33,6 +33,7 @@ from .access import can_see
 from .models import Dossier
 from .signals import dossier_transitioned
 from .states import SYSTEM_ROLE, Status
+from fonds import clock
 
 
 @dataclass
@@ -207,7 +208,7 @@ def _record_correction_requests(items, by, motivation):
 
 @after("resubmit")
 def _answer_correction_request(dossier, by, kwargs, motivation):
-    dossier.correction_requests.filter(answered_at__isnull=True).update(answered_at=timezone.now())
+    dossier.correction_requests.filter(answered_at__isnull=True).update(answered_at=clock.now())
 
 
 def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
@@ -265,10 +266,10 @@ def _prepare_corrections(dossier, by, data):
             deadline = dt.datetime.combine(deadline, dt.time(23, 59, 59))
         if timezone.is_naive(deadline):
             deadline = timezone.make_aware(deadline)
-        if deadline <= timezone.now():
+        if deadline <= clock.now():
             raise TransitionRefused("condition", "deadline : l'échéance doit être dans le futur.")
     else:
-        deadline = timezone.now() + dt.timedelta(days=days)
+        deadline = clock.now() + dt.timedelta(days=days)
     return {"deadline": deadline, "fields": list(data.get("fields") or []), "documents": list(data.get("documents") or [])}
 
 
@@ -285,7 +286,7 @@ def _prepare_complete(dossier, by, data):
 
 
 def _agreement_due(dossier):
-    return timezone.now() + dt.timedelta(days=dossier.campaign.rules.params["deadlines"]["agreement_days"])
+    return clock.now() + dt.timedelta(days=dossier.campaign.rules.params["deadlines"]["agreement_days"])
 
 
 @preparer("approve")
@@ -300,7 +301,7 @@ def _prepare_approve(dossier, by, data):
 
 @preparer("pay_advance")
 def _prepare_pay_advance(dossier, by, data):
-    end = dossier.end_date or timezone.localdate()
+    end = dossier.end_date or clock.today()
     months = dossier.campaign.rules.params["deadlines"]["report_months_after_end"]
     month = end.month - 1 + months
     year, month = end.year + month // 12, month % 12 + 1
@@ -539,7 +540,7 @@ def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data:
     done: list = []
     if ready:
         fields = _saved_fields()
-        now = timezone.now()
+        now = clock.now()
         changed = {"status", "updated_at"}
         groups: dict = {}
         for pk in ready:

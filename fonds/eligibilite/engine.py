@@ -8,6 +8,7 @@ from fonds.audit import chain as audit
 
 from .models import EligibilityRun, Verdict
 from .rules import chunk_context, evaluate_all
+from fonds import clock
 
 
 def _preview_failures(verdicts, blocking_only: bool = False):
@@ -16,7 +17,7 @@ def _preview_failures(verdicts, blocking_only: bool = False):
 
 def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     """Evaluate every rule; store the run (and audit it) unless ``store`` is False (preview)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
     ruleset = dossier.campaign.rules
@@ -61,7 +62,7 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     dossiers = list(dossiers)
     if not dossiers:
         return {}
-    at = at or timezone.now()
+    at = at or clock.now()
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
     prefetch_related_objects(dossiers, "jumelage__partner", "documents", "budget_lines")

@@ -1,7 +1,7 @@
 """Stored eligibility checks: each run keeps every verdict, the data it used and the rules version."""
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from fonds import clock
 
 
 class EligibilityRun(models.Model):
@@ -14,7 +14,7 @@ class EligibilityRun(models.Model):
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="eligibility_runs")
     moment = models.CharField(max_length=20, choices=Moment.choices)
     rules_version = models.PositiveIntegerField("version des règles")
-    ran_at = models.DateTimeField(default=timezone.now)
+    ran_at = models.DateTimeField(default=clock.now)
     ran_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:

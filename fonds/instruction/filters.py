@@ -22,7 +22,6 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
-from django.utils import timezone
 from django.forms.utils import flatatt
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -32,6 +31,7 @@ from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.referentiel.rules import default_rules
 from fonds.web.widgets import FastCheckboxInput, FastInputMixin, FastSelect, FastTextInput
+from fonds import clock
 
 class DsfrCheckboxes(forms.CheckboxSelectMultiple):
     option_template_name = "instruction/widgets/checkbox_option.html"
@@ -274,11 +274,11 @@ def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
     elif instructor:
         qs = qs.filter(instructor_id=instructor)
     if data.get("deadline_passed"):
-        now = timezone.now()
+        now = clock.now()
         qs = qs.filter(
             Q(status=Status.CORRECTIONS_REQUESTED, corrections_due__lt=now)
             | Q(status=Status.APPROVED, agreement_due__lt=now)
-            | Q(status=Status.ADVANCE_PAID, report_due__lt=timezone.localdate())
+            | Q(status=Status.ADVANCE_PAID, report_due__lt=clock.today())
         )
     q = data.get("q")
     if q:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.editing import EDITABLE_FIELDS
@@ -14,6 +13,7 @@ from fonds.web.widgets import FastNumberInput, FastTextarea
 
 from . import grid
 from .filters import DsfrCheckboxes, DsfrRadios
+from fonds import clock
 
 # the instruction page shows up to 8 text areas and 6 number inputs: their templates were a tenth of its CPU
 MOTIVATION_WIDGET = FastTextarea(attrs={"rows": 3})
@@ -106,11 +106,11 @@ class CorrectionsForm(DsfrBaseForm):
     def __init__(self, *args, days: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fields_to_fix"].choices = correctable_fields()
-        self.fields["deadline"].initial = timezone.localdate() + dt.timedelta(days=days)
+        self.fields["deadline"].initial = clock.today() + dt.timedelta(days=days)
 
     def clean_deadline(self):
         value = self.cleaned_data["deadline"]
-        if value <= timezone.localdate():
+        if value <= clock.today():
             raise forms.ValidationError("L'échéance doit être postérieure à aujourd'hui.")
         return value
 

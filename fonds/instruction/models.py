@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.utils import timezone
+from fonds import clock
 
 
 class EligibilityOverride(models.Model):
@@ -27,7 +27,7 @@ class EligibilityOverride(models.Model):
     motivation = models.TextField("motivation", validators=[MaxLengthValidator(5000)])
     rules_version = models.PositiveIntegerField("version des règles")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("le", default=timezone.now)
+    at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
         verbose_name = "dérogation d'éligibilité"
@@ -49,7 +49,7 @@ class Score(models.Model):
     automatic = models.BooleanField("calculé automatiquement", default=False)
     rules_version = models.PositiveIntegerField("version des règles")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("le", default=timezone.now)
+    at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
         verbose_name = "note"
@@ -71,7 +71,7 @@ class AmountProposal(models.Model):
     breakdown = models.JSONField("détail du calcul", default=dict)
     rules_version = models.PositiveIntegerField("version des règles")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("le", default=timezone.now)
+    at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
         verbose_name = "proposition de montant"
@@ -100,7 +100,7 @@ class PrivateNote(models.Model):
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="private_notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField("note", validators=[MaxLengthValidator(5000)])
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "note interne"
@@ -114,7 +114,7 @@ class InstructorConflict(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declared_conflicts")
     commune = models.ForeignKey("referentiel.Commune", on_delete=models.PROTECT, related_name="+")
     motivation = models.TextField("nature du lien", validators=[MaxLengthValidator(2000)])
-    declared_at = models.DateTimeField("déclaré le", default=timezone.now)
+    declared_at = models.DateTimeField("déclaré le", default=clock.now)
 
     class Meta:
         verbose_name = "lien déclaré avec une commune"
@@ -132,7 +132,7 @@ class SavedFilter(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
     name = models.CharField("nom", max_length=80)
     querystring = models.CharField("filtres", max_length=2000)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = "filtre enregistré"

@@ -25,7 +25,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from fonds.accounts.roles import Role, has_role
 from fonds.audit import chain as audit
@@ -37,6 +36,7 @@ from fonds.eligibilite.models import EligibilityRun, Verdict
 
 from . import grid
 from .models import AmountProposal, Assessment, EligibilityOverride, InstructorConflict, PrivateNote, SavedFilter, Score
+from fonds import clock
 
 S = Status
 #: statuses in which the instruction data (overrides, scores, amount) may change
@@ -223,7 +223,7 @@ def _automatic_scores(locked, by, ruleset) -> dict:
     if score is None or score.points != points or score.comment != text or score.rules_version != ruleset.version:
         Score.objects.update_or_create(
             dossier=locked, criterion=crit.code,
-            defaults={"points": points, "comment": text, "automatic": True, "rules_version": ruleset.version, "by": by, "at": timezone.now()},
+            defaults={"points": points, "comment": text, "automatic": True, "rules_version": ruleset.version, "by": by, "at": clock.now()},
         )
         changed[crit.code] = {"points": points, "comment": text, "previous": None if score is None else score.points, "automatic": True}
     return changed
@@ -274,7 +274,7 @@ def record_scores(dossier, *, by, scores: dict) -> grid.GridResult:
             raise TransitionRefused("condition", " ".join(errors))
         existing = {s.criterion: s for s in Score.objects.filter(dossier=locked)}
         changed = _automatic_scores(locked, by, ruleset)
-        now = timezone.now()
+        now = clock.now()
         for code, (points, comment) in clean.items():
             previous = existing.get(code)
             if previous is not None and previous.points == points and previous.comment == comment:

@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from fonds import clock
 
 
 def _eager() -> bool:
@@ -54,7 +54,7 @@ def check_workers() -> dict:
         return {"ok": True, "eager": True}
     max_age = settings.FJJ_HEARTBEAT_MAX_AGE
     beats = list(Heartbeat.objects.order_by("-at").values_list("worker", "at")[:20])
-    now = timezone.now()
+    now = clock.now()
     alive = [w for w, at in beats if (now - at).total_seconds() <= max_age]
     last = beats[0][1] if beats else None
     return {
@@ -92,4 +92,4 @@ def report() -> dict:
             results[name] = check()
         except Exception as exc:  # noqa: BLE001 — a failing check is a red light, never a 500
             results[name] = {"ok": False, "error": type(exc).__name__}
-    return {"ok": all(r["ok"] for r in results.values()), "checks": results, "at": timezone.now().isoformat()}
+    return {"ok": all(r["ok"] for r in results.values()), "checks": results, "at": clock.now().isoformat()}

@@ -18,7 +18,7 @@ import logging
 import uuid
 
 from django.db import transaction
-from django.utils import timezone
+from fonds import clock
 
 logger = logging.getLogger("fonds.outbox")
 
@@ -63,7 +63,7 @@ def send(pk) -> bool:
     if _eager():  # tests: the task runs here, in its own transactions, its errors raised
         message = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).first()
         if message is not None:
-            OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=message.attempts + 1)
+            OutboxMessage.objects.filter(pk=pk).update(sent_at=clock.now(), attempts=message.attempts + 1)
             _publish(message)
         return True
     with transaction.atomic():
@@ -76,7 +76,7 @@ def send(pk) -> bool:
             OutboxMessage.objects.filter(pk=pk).update(attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:300])
             logger.warning("outbox: %s non envoyée (%s), nouvel essai par flush_outbox", message.task, type(exc).__name__, extra={"outbox_id": str(pk), "task": message.task})
             return False
-        OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=message.attempts + 1, last_error="")
+        OutboxMessage.objects.filter(pk=pk).update(sent_at=clock.now(), attempts=message.attempts + 1, last_error="")
         return True
 
 

@@ -2,7 +2,7 @@
 import socket
 
 from celery import shared_task
-from django.utils import timezone
+from fonds import clock
 
 
 @shared_task(name="fonds.ops.tasks.heartbeat", ignore_result=True)
@@ -11,7 +11,7 @@ def heartbeat() -> str:
     from .models import Heartbeat
 
     worker = getattr(heartbeat.request, "hostname", None) or socket.gethostname()
-    Heartbeat.objects.update_or_create(worker=worker, defaults={"at": timezone.now()})
+    Heartbeat.objects.update_or_create(worker=worker, defaults={"at": clock.now()})
     return worker
 
 

@@ -24,8 +24,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from fonds import clock
 
 
 def iban_sha256(iban: str) -> str:
@@ -73,7 +73,7 @@ class BankDetails(models.Model):
     holder = models.CharField("titulaire du compte", max_length=140)
     siret = models.CharField("SIRET de la mairie", max_length=14, blank=True, default="")
     rib_document = models.ForeignKey("dossiers.Document", verbose_name="RIB", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    updated_at = models.DateTimeField("modifié le", default=timezone.now)
+    updated_at = models.DateTimeField("modifié le", default=clock.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField("version", default=1)
     certified_at = models.DateTimeField("certifié le", null=True, blank=True)
@@ -156,7 +156,7 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField("nature", max_length=10, choices=OrderKind.choices)
     amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
     state = FSMField("état", default=O.TO_CERTIFY, choices=O.choices, protected=True, db_index=True)
-    created_at = models.DateTimeField("créé le", default=timezone.now)
+    created_at = models.DateTimeField("créé le", default=clock.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rules_version = models.PositiveIntegerField("version des règles", null=True, blank=True)
     breakdown = models.JSONField("calcul", default=dict, blank=True)
@@ -216,16 +216,16 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=O.SENT, target=O.PAID, custom=_meta("Constater le paiement"))
     def pay(self):
-        self.paid_at = timezone.now()
+        self.paid_at = clock.now()
 
     @transition(state, source=O.SENT, target=O.RETURNED, custom=_meta("Enregistrer le rejet"))
     def bank_return(self, code: str = ""):
-        self.returned_at = timezone.now()
+        self.returned_at = clock.now()
         self.return_code = code
 
     @transition(state, source=O.PAID, target=O.RETURNED, conditions=[lambda o: o.is_outgoing], custom=_meta("Enregistrer un rejet reçu après l'exécution"))
     def bank_return_after_payment(self, code: str = ""):
-        self.returned_at = timezone.now()
+        self.returned_at = clock.now()
         self.return_code = code
         self.paid_at = None
 
@@ -235,17 +235,17 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=[O.TO_CERTIFY, O.READY, O.RETURNED, O.CONTRADICTORY, O.FINAL], target=O.CANCELLED, custom=_meta("Annuler", motivation=True, confirm="L'annulation est définitive."))
     def cancel(self, motivation: str = ""):
-        self.cancelled_at = timezone.now()
+        self.cancelled_at = clock.now()
         self.motivation = motivation
 
     # --- recovery orders ---
     @transition(state, source=O.CONTRADICTORY, target=O.FINAL, custom=_meta("Rendre le reversement exécutoire", confirm="Le reversement deviendra exigible."))
     def make_final(self):
-        self.final_at = timezone.now()
+        self.final_at = clock.now()
 
     @transition(state, source=O.FINAL, target=O.PAID, custom=_meta("Constater le reversement reçu"))
     def record_recovered(self):
-        self.paid_at = timezone.now()
+        self.paid_at = clock.now()
 
     @transition(state, source=O.FINAL, target=O.WRITTEN_OFF, custom=_meta("Admettre en non-valeur", motivation=True, confirm="La créance sera abandonnée."))
     def write_off(self, motivation: str = ""):
@@ -270,7 +270,7 @@ class Batch(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField("référence", max_length=35, unique=True)
     message_id = models.CharField("identifiant du message (MsgId)", max_length=35, unique=True)
     state = FSMField("état", default=BatchState.READY, choices=BatchState.choices, protected=True, db_index=True)
-    created_at = models.DateTimeField("constitué le", default=timezone.now)
+    created_at = models.DateTimeField("constitué le", default=clock.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     execution_date = models.DateField("date d'exécution demandée")
     debtor_name = models.CharField(max_length=70)
@@ -298,15 +298,15 @@ class Batch(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=BatchState.READY, target=BatchState.SENT)
     def mark_sent(self):
-        self.sent_at = timezone.now()
+        self.sent_at = clock.now()
 
     @transition(state, source=BatchState.SENT, target=BatchState.EXECUTED)
     def mark_executed(self):
-        self.executed_at = timezone.now()
+        self.executed_at = clock.now()
 
     @transition(state, source=BatchState.READY, target=BatchState.CANCELLED)
     def cancel(self):
-        self.cancelled_at = timezone.now()
+        self.cancelled_at = clock.now()
 
 
 class ItemOutcome(models.TextChoices):
@@ -348,7 +348,7 @@ class Settlement(models.Model):
     """Finance's acceptance of the final report: the balance computed once, with its breakdown."""
 
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="settlement")
-    accepted_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(default=clock.now)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     final_grant = models.DecimalField(max_digits=12, decimal_places=2)
     advance = models.DecimalField(max_digits=12, decimal_places=2)

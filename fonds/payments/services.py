@@ -30,7 +30,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
@@ -50,6 +49,7 @@ from .models import (
     iban_sha256,
     mask_iban,
 )
+from fonds import clock
 
 CENT = Decimal("0.01")
 O = OrderState
@@ -441,7 +441,7 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) 
     if doc is not None:
         bank.rib_document = doc
     bank.version += 1
-    bank.updated_at = timezone.now()
+    bank.updated_at = clock.now()
     bank.updated_by = by
     bank.certified_at = None
     bank.certified_by = None
@@ -488,7 +488,7 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
             raise PaymentRefused("status", "Ces coordonnées bancaires sont certifiées : elles ne peuvent plus être rejetées.")
         if bank.rejected_at is not None:
             raise PaymentRefused("status", "Ces coordonnées bancaires sont déjà rejetées : la commune doit les corriger.")
-        bank.rejected_at = timezone.now()
+        bank.rejected_at = clock.now()
         bank.rejected_by = by
         bank.rejection_reason = motivation
         bank.save(update_fields=["rejected_at", "rejected_by", "rejection_reason"])
@@ -529,7 +529,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
             raise PaymentRefused("condition", "Aucun RIB n'est joint : les coordonnées ne peuvent être certifiées que sur pièce.", rules=["rib_missing"])
         if bank.is_certified:
             raise PaymentRefused("status", "Ces coordonnées bancaires sont déjà certifiées.")
-        bank.certified_at = timezone.now()
+        bank.certified_at = clock.now()
         bank.certified_by = by
         bank.certified_fingerprint = bank.fingerprint()
         bank.rejected_at, bank.rejected_by, bank.rejection_reason = None, None, ""
@@ -681,7 +681,7 @@ def accept_final_report(dossier, by) -> Settlement:
             days = int(locked.campaign.rules.params["deadlines"]["recovery_answer_days"])
             order = _create_order(
                 locked, OrderKind.RECOVERY, -bd.balance, by=by, role=role, breakdown=_json_safe(bd.as_dict()),
-                state=O.CONTRADICTORY, answer_due=timezone.now() + dt.timedelta(days=days),
+                state=O.CONTRADICTORY, answer_due=clock.now() + dt.timedelta(days=days),
             )
             from .tasks import notify_recovery
 
@@ -764,12 +764,12 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
             raise PaymentRefused("status", "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.")
         if locked.answered_at is not None:
             raise PaymentRefused("status", "Vous avez déjà répondu à cette demande de reversement.")
-        if locked.answer_due and timezone.now() > locked.answer_due:
+        if locked.answer_due and clock.now() > locked.answer_due:
             raise PaymentRefused("condition", "Le délai de réponse est expiré.", rules=["recovery_answer_deadline"])
         if len(text) < 3 or len(text) > 5000:
             raise PaymentRefused("condition", "Écrivez votre réponse (5 000 caractères au plus).", rules=["answer_text"])
         locked.answer_text = text
-        locked.answered_at = timezone.now()
+        locked.answered_at = clock.now()
         locked.answered_by = by
         locked.save(update_fields=["answer_text", "answered_at", "answered_by"])
         audit.append("recovery_answered", actor=by, role=Role.PORTEUR, obj=locked, payload=_order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()))
@@ -783,7 +783,7 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
         locked = _lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Seul un ordre de reversement peut être rendu exécutoire.")
-        if by is None and (locked.answer_due is None or locked.answer_due > timezone.now()):
+        if by is None and (locked.answer_due is None or locked.answer_due > clock.now()):
             raise PaymentRefused("condition", "Le délai de réponse du maire n'est pas expiré.")
         source = _transition(locked, "make_final")
         locked.motivation = (motivation or "").strip()
@@ -849,7 +849,7 @@ def expire_recovery_answers(now=None) -> list[str]:
 
     Idempotent: each order is re-checked under its lock; returns the references made final.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     done = []
     for pk in PaymentOrder.objects.filter(kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answer_due__lt=now).values_list("pk", flat=True):
         try:
@@ -943,7 +943,7 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
             wanted = sorted({int(i) for i in order_ids})
         except (TypeError, ValueError):
             raise PaymentRefused("condition", "Sélection d'ordres invalide.")
-    today = timezone.localdate()
+    today = clock.today()
     execution_date = execution_date or next_business_day(today)
     if execution_date < today:
         raise PaymentRefused("condition", "La date d'exécution demandée ne peut pas être dans le passé.", rules=["execution_date"])
@@ -975,7 +975,7 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
             taken.append((order, bank))
         if not taken:
             raise PaymentRefused("condition", "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires certifiées dans la sélection.", rules=["empty_batch"])
-        now = timezone.now().replace(microsecond=0)
+        now = clock.now().replace(microsecond=0)
         token = secrets.token_hex(4).upper()
         d = debtor()
         batch = Batch.objects.create(
@@ -1173,7 +1173,7 @@ def record_execution(batch, *, by) -> Batch:
             raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.")
         items = list(locked.items.select_for_update().filter(outcome=ItemOutcome.PENDING).order_by("position"))
         orders = {o.pk: o for o in PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk__in=[i.order_id for i in items])}
-        now = timezone.now()
+        now = clock.now()
         paid = []
         for item in items:
             order = orders[item.order_id]

@@ -20,7 +20,6 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +32,7 @@ from fonds.web.areas import role_area
 from . import queries, services
 from .forms import BankDetailsForm, BuildBatchForm, ConfirmForm, MotivatedForm, RecoveryAnswerForm, ReturnForm
 from .models import BankDetails, Batch, BatchState, ItemOutcome, OrderKind, OrderState, PaymentOrder, Settlement
+from fonds import clock
 
 READ_ROLES = frozenset({Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
 WRITE_ROLES = frozenset({Role.FINANCE})
@@ -206,7 +206,7 @@ def build_batch(request):
     qs, filter_form = queries.filter_orders(QueryDict(querystring))
     summary = queries.selection_summary(qs)
     confirming = request.method == "POST"
-    initial = {"execution_date": services.next_business_day(timezone.localdate()), "expected_count": summary["ready_count"], "expected_total": summary["ready_total"]}
+    initial = {"execution_date": services.next_business_day(clock.today()), "expected_count": summary["ready_count"], "expected_total": summary["ready_total"]}
     form = BuildBatchForm(request.POST if confirming else None, initial=initial)
     status = 200
     changed = False
@@ -475,7 +475,7 @@ def reports(request):
     querystring = _querystring(request.GET)
     recoveries = list(queries.open_recoveries()[:200])
     return _render(request, "payments/reports.html", {
-        "title": "Rapports finals et reversements", "section": "reports", "page": page, "recoveries": recoveries, "now": timezone.now(),
+        "title": "Rapports finals et reversements", "section": "reports", "page": page, "recoveries": recoveries, "now": clock.now(),
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
     })
 
@@ -642,7 +642,7 @@ def porteur_recovery(request, pk):
         if cancelled is None:
             raise Http404("Aucune demande de reversement pour ce dossier.")
         order = cancelled
-    now = timezone.now()
+    now = clock.now()
     can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and (order.answer_due is None or now <= order.answer_due)
     form = RecoveryAnswerForm(_posted(request))
     status = 200

@@ -8,9 +8,9 @@ import json
 import secrets
 
 from django.db import transaction
-from django.utils import timezone
 
 from fonds.audit import chain as audit
+from fonds import clock
 
 MINORS_FIELDS = ("youth_ages",)
 
@@ -43,7 +43,7 @@ def due_for_purge(now=None):
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.states import FINAL_STATUSES
 
-    now = now or timezone.now()
+    now = now or clock.now()
     years_by_campaign: dict[int, int] = {}
     candidates = Dossier.objects.filter(status__in=FINAL_STATUSES, minors_purge__isnull=True).select_related("campaign")
     for dossier in candidates.only("pk", "updated_at", "campaign").iterator(chunk_size=500):

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 
 from .rules import default_rules
+from fonds import clock
 
 
 class Zone(models.TextChoices):
@@ -121,7 +121,7 @@ class Campaign(models.Model):
             raise ValidationError(errors)
 
     def is_open(self, at=None) -> bool:
-        at = at or timezone.now()
+        at = at or clock.now()
         return self.opens_at <= at <= self.closes_at
 
     @property
@@ -149,7 +149,7 @@ class RuleSet(models.Model):
     version = models.PositiveIntegerField()
     params = models.JSONField("paramètres")
     note = models.CharField("motif de la version", max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:

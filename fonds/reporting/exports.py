@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
-from django.utils import timezone
 
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
@@ -25,6 +24,7 @@ from fonds.dossiers.states import Status
 
 from . import audit_export, decisions, formats, scdl
 from .models import ExportJob
+from fonds import clock
 
 FORMATS = ExportJob.Format
 CONTENT_TYPES = {
@@ -263,7 +263,7 @@ def build_job(job_id: int) -> ExportJob:
                 writer = HashingWriter(tmp)
                 rows = write_decisions(writer, qs, job.format, semicolon=job.semicolon, progress=progress, stats=stats)
         except Exception as exc:
-            ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+            ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=clock.now())
             raise
         with transaction.atomic():
             job = ExportJob.objects.select_for_update().get(pk=job.pk)
@@ -272,7 +272,7 @@ def build_job(job_id: int) -> ExportJob:
             with open(tmp.name, "rb") as fh:
                 job.file.save(filename(job.format, description), File(fh), save=False)
             job.size, job.sha256, job.rows_done = writer.size, writer.sha256, rows
-            job.state, job.finished_at = ExportJob.State.DONE, timezone.now()
+            job.state, job.finished_at = ExportJob.State.DONE, clock.now()
             job.save()
             actor, role = _actor(job.user, "")
             audit.append(

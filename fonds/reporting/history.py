@@ -14,6 +14,7 @@ from django.utils import timezone
 from fonds.audit.queries import events_for
 
 from . import audit_export
+from fonds import clock
 
 PAYLOAD_PREVIEW = 400
 
@@ -44,7 +45,7 @@ def history_context(dossier) -> dict:
         "last": events[-1] if events else None,
         "head_seq": head_seq,
         "head_hash": head_hash,
-        "generated_at": timezone.localtime(),
+        "generated_at": clock.localnow(),
     }
 
 

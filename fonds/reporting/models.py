@@ -1,7 +1,7 @@
 """Contrôle et exports — the decision export jobs (XLSX/ODS built by a Celery task)."""
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from fonds import clock
 
 
 class ExportJob(models.Model):
@@ -31,7 +31,7 @@ class ExportJob(models.Model):
     size = models.PositiveBigIntegerField("taille (octets)", default=0)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     error = models.TextField("erreur", blank=True)
-    created_at = models.DateTimeField("demandé le", default=timezone.now)
+    created_at = models.DateTimeField("demandé le", default=clock.now)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:

@@ -22,6 +22,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.eligibilite.rules import dec, euros, pct
 
 from .balance import advance_amount
+from fonds import clock
 
 KIND = GeneratedDocument.Kind.CONVENTION
 FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères (MEAE)"
@@ -48,7 +49,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def convention_context(dossier, *, at=None) -> dict:
     rules = dossier.campaign.rules
     params = rules.params
-    at = at or timezone.now()
+    at = at or clock.now()
     approved = dec(dossier.approved_amount)
     advance_pct = dec(params["payment"]["advance_pct"])
     advance = advance_amount(approved, advance_pct)

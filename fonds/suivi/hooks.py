@@ -12,10 +12,10 @@ stages' hooks on the same transitions run beside them (each transition holds a l
 """
 from __future__ import annotations
 
-from django.utils import timezone
 
 from fonds.dossiers import services
 from fonds.dossiers.services import TransitionRefused
+from fonds import clock
 
 MAX_NAME = 150
 
@@ -29,7 +29,7 @@ def prepare_accept_agreement(dossier, by, data):
     given = str(data.get("document_sha256") or "").strip().lower()
     if len(name) < 3 or len(name) > MAX_NAME:
         raise TransitionRefused("condition", "Indiquez vos prénom et nom en toutes lettres pour accepter la convention au nom de la commune.", rules=["signatory_name"])
-    if dossier.agreement_due is not None and dossier.agreement_due < timezone.now():
+    if dossier.agreement_due is not None and dossier.agreement_due < clock.now():
         raise TransitionRefused("condition", "Le délai d'acceptation de la convention est expiré : l'attribution de la subvention est caduque.", rules=["agreement_deadline"])
     document = current_convention(dossier)
     if document is None:
@@ -45,7 +45,7 @@ def prepare_accept_agreement(dossier, by, data):
         "document_sha256": document.sha256,
         "convention": document.pk,
         "convention_key": document.key,
-        "accepted_at": timezone.now(),
+        "accepted_at": clock.now(),
     }
 
 
@@ -81,7 +81,7 @@ def prepare_submit_report(dossier, by, data):
 def freeze_report(dossier, by, kwargs, motivation):
     from .models import FinalReport
 
-    FinalReport.objects.filter(dossier=dossier, submitted_at__isnull=True).update(submitted_at=timezone.now())
+    FinalReport.objects.filter(dossier=dossier, submitted_at__isnull=True).update(submitted_at=clock.now())
 
 
 def register() -> None:

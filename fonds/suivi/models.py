@@ -13,9 +13,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 
 from fonds.dossiers.models import BudgetLine, ParticipantCounts
+from fonds import clock
 
 EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
 INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]
@@ -34,8 +34,8 @@ class FinalReport(ParticipantCounts, models.Model):
     participant_list_name = models.CharField("nom d'origine", max_length=200, blank=True)
     participant_list_size = models.PositiveIntegerField(default=0)
     participant_list_sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField("enregistré le", default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField("enregistré le", default=clock.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
 
@@ -86,7 +86,7 @@ class DeadlineNotice(models.Model):
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="deadline_notices")
     kind = models.CharField("nature", max_length=24, choices=Kind.choices)
     due = models.DateField("échéance")
-    created_at = models.DateTimeField("le", default=timezone.now)
+    created_at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
         verbose_name = "rappel d'échéance"

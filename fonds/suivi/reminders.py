@@ -29,6 +29,7 @@ from fonds.dossiers.states import Status
 from fonds.referentiel.models import Campaign
 
 from .models import DeadlineNotice
+from fonds import clock
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ def is_report_overdue(dossier) -> bool:
 
 def run(now=None) -> dict[str, int]:
     """Send every reminder due and raise every overdue flag; returns the counts."""
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = {CORRECTIONS: 0, AGREEMENT: 0, REPORT: 0, REPORT_OVERDUE: 0, "errors": 0}
     jobs = [(CORRECTIONS, pk, lambda pk: send_correction_reminder(pk, now)) for pk in correction_reminders_due(now)]
     for deadline in (AGREEMENT_REMINDER, REPORT_REMINDER, REPORT_LATE):

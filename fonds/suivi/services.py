@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
@@ -26,6 +25,7 @@ from fonds.dossiers.states import Status
 from fonds.privacy.services import MINORS_FIELDS, protect  # minors' ages sealed in the trail
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
+from fonds import clock
 
 REPORT_FIELDS = ("start_date", "end_date", "youth_ages", "leader_ages", "nights", "nights_hosted", "activity_report")
 MAX_AGES = 500
@@ -187,7 +187,7 @@ def save_report_draft(dossier: Dossier, *, by, fields: dict, lines: list[dict] |
                 report.participant_list_size = len(participant_list[1])
                 report.participant_list_sha256 = digest
                 payload["participant_list"] = {"name": report.participant_list_name, "size": report.participant_list_size, "sha256": digest, "replaces": previous}
-            report.updated_at = timezone.now()
+            report.updated_at = clock.now()
             report.updated_by = by
             report.save()
             if new_lines is not None:

@@ -194,7 +194,7 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     page.wait_for_url(re.compile(r"/convention/$"))
     axe.check("convention")
     page.fill("[name=signatory_name]", "Marie Dupont")
-    page.check("[name=accept]", force=True)
+    page.locator("label[for=id_accept]").click()  # the label, as a user does: it waits until nothing covers it
     page.get_by_role("button", name="Accepter la convention").click()
     page.wait_for_load_state("load")
     dossier.refresh_from_db()

@@ -10,7 +10,6 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
@@ -18,6 +17,7 @@ from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status as S
 from fonds.referentiel.models import Campaign, Commune
+from fonds import clock
 
 #: status → (weight, path of transitions from the draft: the audit events written for it)
 PATHS = {
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         small = [c for c, pop in communes if pop is not None and pop <= 3500] or [c for c, _ in communes]
         if not small:
             raise CommandError("Aucune commune dans le référentiel.")
-        now = timezone.now()
+        now = clock.now()
         per_campaign = len(small)  # E7: one live dossier per commune and campaign
         n_campaigns = -(-dossiers // per_campaign)
         campaigns = []

@@ -1,0 +1,22 @@
+# Python defaults now read fonds.clock: state only, nothing changes in the database
+# (SQLite would otherwise rebuild the tables, and their triggers with them).
+
+import fonds.clock
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('depot', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='emailnotice',
+                name='created_at',
+                field=models.DateTimeField(default=fonds.clock.now),
+            ),
+        ]),
+    ]

@@ -1,0 +1,22 @@
+# Python defaults now read fonds.clock: state only, nothing changes in the database
+# (SQLite would otherwise rebuild the tables, and their triggers with them).
+
+import fonds.clock
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('eligibilite', '0002_ordering_by_fk_column'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='eligibilityrun',
+                name='ran_at',
+                field=models.DateTimeField(default=fonds.clock.now),
+            ),
+        ]),
+    ]
