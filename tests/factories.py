@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from fonds.accounts.models import User
 from fonds.dossiers.models import BudgetLine, Document, Dossier
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown
+from fonds import clock
 
 _seq = itertools.count(1)
 PASSWORD = "mot-de-passe-solide-2026"
@@ -27,7 +27,7 @@ def make_commune(code: str | None = None, population: int = 800, zone: str = "me
 
 
 def make_campaign(**extra) -> Campaign:
-    now = timezone.now()
+    now = clock.now()
     defaults = dict(
         name=f"Appel à projets {now.year} n°{next(_seq)}",
         year=now.year,
@@ -62,7 +62,7 @@ def make_dossier(*, campaign: Campaign | None = None, commune: Commune | None = 
     porteur = porteur or make_user("porteur", commune=commune)
     fields = dict(campaign=campaign, commune=commune, created_by=porteur, title="Échange de jeunes avec notre ville jumelle")
     if complete:
-        start = max(campaign.activity_start, timezone.localdate() + dt.timedelta(days=45))
+        start = max(campaign.activity_start, clock.today() + dt.timedelta(days=45))
         fields.update(
             jumelage=make_jumelage(commune),
             summary="Une semaine d'échanges sportifs et culturels.",

@@ -37,13 +37,13 @@ correct                    porteur (commune)   resubmit → instruct
   [corrections_requested]  by corrections_due  expire_corrections (system) → end (classé sans suite) · withdraw → end (retiré)
 schedule                   instructeurs, admin schedule → committee · reopen_instruction → instruct
   [instructed]                                 withdraw (porteur) → end (retiré)
-committee                  comité              approve → sign_agreement · waitlist → waitlist · defer → schedule
-  [in_committee]                               reject → end (refusé)
-waitlist [waitlisted]      admin               promote → sign_agreement
-sign_agreement             porteur (commune)   accept_agreement → pay_advance
+committee                  comité, in a        approve → sign_agreement · waitlist → waitlist · defer → schedule
+  [in_committee]           sitting             reject → end (refusé) · unschedule (instructeur, admin) → schedule
+waitlist [waitlisted]      system              promote (money freed, ranking order) → sign_agreement
+sign_agreement             porteur (commune)   accept_agreement → pay_advance · renounce → end (renoncé)
   [approved]               by agreement_due    lapse (system) → end (caduc)
 pay_advance                finance             pay_advance → final_report
-  [agreement_signed]
+  [agreement_signed]                           renounce (porteur) → end (renoncé)
 final_report               porteur (commune)   submit_report → settle
   [advance_paid]           by report_due
 settle [report_submitted]  finance             settle → end (soldé), or recover when the balance is negative
@@ -160,8 +160,8 @@ class DossierFlow(flow.Flow):
     )
 
     waitlist = (
-        Stage(S.WAITLISTED, roles=(Role.ADMIN,))
-        .Annotation(title="Liste complémentaire", description="L'administrateur promeut le dossier quand l'enveloppe le permet.")
+        Stage(S.WAITLISTED, roles=())
+        .Annotation(title="Liste complémentaire", description="Promu automatiquement, dans l'ordre du classement, quand l'enveloppe le permet.")
         .Next(this.after_waitlist)
     )
     after_waitlist = Route("Promu ?").When(S.APPROVED, this.sign_agreement)
@@ -176,6 +176,7 @@ class DossierFlow(flow.Flow):
         Route("Convention acceptée ?")
         .When(S.AGREEMENT_SIGNED, this.pay_advance)
         .When(S.LAPSED, this.end_lapsed)
+        .When(S.RENOUNCED, this.end_renounced)
     )
 
     pay_advance = (
@@ -183,7 +184,7 @@ class DossierFlow(flow.Flow):
         .Annotation(title="Verser l'avance", description="La gestion financière constate le versement de l'avance (75 %).")
         .Next(this.after_pay_advance)
     )
-    after_pay_advance = Route("Avance versée").When(S.ADVANCE_PAID, this.final_report)
+    after_pay_advance = Route("Avance versée").When(S.ADVANCE_PAID, this.final_report).When(S.RENOUNCED, this.end_renounced)
 
     final_report = (
         Stage(S.ADVANCE_PAID, roles=(Role.PORTEUR,), deadline="report_due")
@@ -217,6 +218,7 @@ class DossierFlow(flow.Flow):
     end_rejected = Ending(S.REJECTED)
     end_lapsed = Ending(S.LAPSED)
     end_closed = Ending(S.CLOSED)
+    end_renounced = Ending(S.RENOUNCED)
 
     # ---- system steps -------------------------------------------------------------------------
     def start_process(self, activation, *, dossier, by=None):

@@ -24,7 +24,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from fonds.accounts.roles import Role, roles_of
-from fonds.dossiers.states import FINAL_STATUSES, Status
+from fonds.dossiers.states import FINAL_STATUSES, SYSTEM_ROLE, Status
 
 #: open (not yet completed) task statuses
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -112,13 +112,13 @@ class Stage(flow.View):
         self.deadline_field = deadline
         self._assign_to = assign
         # written on every task: never granted, so viewflow's native queue is not "open to all"
-        self.Permission(f"workflows.queue_{self.roles[0]}")
+        self.Permission(f"workflows.queue_{self.queue}")
 
     # ---- who ---------------------------------------------------------------------------------
     @property
     def queue(self) -> str:
-        """The main queue (role) of this stage."""
-        return self.roles[0]
+        """The main queue (role) of this stage; ``system`` when no person is expected to act."""
+        return self.roles[0] if self.roles else SYSTEM_ROLE
 
     def calc_owner(self, activation):
         if self._assign_to is None:

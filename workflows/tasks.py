@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
 from fonds.ops.retry import on_deadlock
 from fonds import clock
 
@@ -61,7 +61,7 @@ def _expire_one(pk: int, transition: str, status: str, field: str, motivation: s
         if dossier is None:
             return False  # acted upon (or deadline moved) since the search
         due = getattr(dossier, field)
-        perform(dossier, transition, by=None, motivation=motivation.format(due=_when(due)))
+        perform(dossier, transition, by=None, motivation=motivation.format(due=_when(due)), forum=Forum.SYSTEM)
         return True
 
 

@@ -15,7 +15,7 @@ from fonds.dossiers.services import TransitionRefused
 
 def exception_handler(exc, context):
     if isinstance(exc, TransitionRefused):
-        body = {"detail": exc.message, "code": exc.kind}
+        body = {"detail": exc.message, "code": exc.code or exc.kind}
         if exc.rules:
             body["rules"] = list(exc.rules)
         return Response(body, status=exc.http_status)

@@ -154,8 +154,7 @@ class TransitionRequestSerializer(StrictSerializer):
     documents = serializers.ListField(child=serializers.CharField(max_length=60), max_length=20, required=False, help_text="request_corrections : pièces à fournir")
     opinion = serializers.ChoiceField(choices=["favourable", "unfavourable"], required=False, help_text="complete_instruction")
     proposed_amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, help_text="complete_instruction")
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, help_text="approve / promote : montant amendé")
-    balance = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, help_text="settle : solde calculé")
+    session = serializers.IntegerField(min_value=1, max_value=2**53, required=False, help_text="schedule : séance du comité à l'ordre du jour de laquelle inscrire le dossier")
     signatory_name = serializers.CharField(max_length=150, required=False, help_text="accept_agreement : nom et prénom du signataire")
     document_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, help_text="accept_agreement : SHA-256 de la convention acceptée")
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import editing, services
 from fonds.dossiers.access import can_create, get_visible_or_404, visible_dossiers
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
 from fonds.referentiel.models import Campaign, Commune
 
 from . import serializers as s
@@ -138,9 +138,10 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=s.TransitionRequestSerializer, responses={200: s.DossierSerializer})
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
-        """Fire a transition: 409 wrong status, 403 wrong role, 400 failed condition (with rule codes)."""
+        """Fire a transition: 409 wrong status or forum (``forum_…``: decided elsewhere, e.g. in a
+        committee sitting), 403 wrong role, 400 failed condition (with rule codes)."""
         dossier = self.get_object()
-        services.transition_meta(name)  # 404 for an unknown transition
+        services.require_forum(name, Forum.DOSSIER)  # 404 for an unknown transition, 409 elsewhere
         body = s.TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)

@@ -120,6 +120,8 @@ def _transition_args(job: BulkJob) -> dict:
     args = {"motivation": params.get("motivation", "")}
     if job.action == BulkJob.Action.REQUEST_CORRECTIONS:
         args["data"] = {"fields": params.get("fields", []), "documents": params.get("documents", []), "deadline": params.get("deadline")}
+    if job.action == BulkJob.Action.SCHEDULE:
+        args["data"] = {"session": params.get("session")}
     return args
 
 

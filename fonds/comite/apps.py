@@ -7,7 +7,9 @@ class ComiteConfig(AppConfig):
     verbose_name = "Comité d'attribution"
 
     def ready(self):
-        from . import envelope
+        from . import agenda, envelope
 
-        # envelope: campaign lock + limit on approve/promote, promotion proposals when money frees
+        # agenda: in committee only on an agenda, decisions only in a sitting
+        agenda.register()
+        # envelope: campaign lock + limit on approve/promote, promotions when money frees
         envelope.register()

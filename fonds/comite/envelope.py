@@ -10,11 +10,10 @@
   else ``waitlist``.
 * preparer on ``approve`` / ``promote`` (order 30, before the core amount preparer): locks the
   campaign row and refuses an amount beyond what is left, whatever path fires the transition.
-* after-hooks: ``withdraw`` / ``lapse`` / ``recover`` free money → the first waitlisted dossier
-  (ranking order: total score desc, then smaller population) is proposed for promotion when it
-  fits (``PromotionProposal`` + audit event + an email to the administrators); ``settle`` with a
-  negative balance records the amount the recovery order claims back (confirmed at ``recover``);
-  ``promote`` resolves the open proposal.
+* money freed (``renounce``, ``lapse``, ``recover``): the waiting list is promoted by the system,
+  strictly in ranking order (total score desc, then smaller population): each waitlisted dossier
+  whose amount fits, in turn (``promote_waiting_list``); ``settle`` with a negative balance
+  records the amount the recovery order claims back (confirmed at ``recover``).
 
 Lock order everywhere: dossier → campaign → audit chain head.
 """
@@ -29,8 +28,10 @@ from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
-from fonds.dossiers.states import Status
+from fonds.dossiers.signals import dossier_transitioned
+from fonds.dossiers.states import Forum, Status
 from fonds.eligibilite.rules import euros
+from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
 from fonds import clock
 
@@ -134,7 +135,7 @@ def approve_or_waitlist(dossier, *, by, amount: Decimal, motivation: str = "", d
         else:
             name = "waitlist"
             payload["envelope_left"] = available
-        dossier_services.perform(locked, name, by=by, motivation=motivation, data=payload)
+        dossier_services.perform(locked, name, by=by, motivation=motivation, data=payload, forum=Forum.COMMITTEE_SITTING)
     return name
 
 
@@ -162,56 +163,48 @@ def prepare_envelope(dossier, by, data):
     return {"envelope": campaign.envelope, "envelope_left_before": available}
 
 
-def propose_promotion(campaign, *, trigger: str, trigger_dossier=None):
-    """Propose the first waitlisted dossier for promotion when its amount fits in what is left
-    (returns the new ``PromotionProposal``, or None). Inside the caller's transaction."""
+def promote_waiting_list(campaign, *, trigger: str, trigger_dossier=None) -> list[Dossier]:
+    """Money freed up (a renunciation, a lapse, a recovery): promote, strictly in ranking order,
+    each waitlisted dossier whose amount fits in what is left — the first that fits, then the next
+    that fits in what remains. Fired by the system (forum ``waiting_list``) inside the transaction
+    that freed the money; each promotion is recorded (``PromotionProposal``, resolved at once) and
+    notified through the outbox. Returns the promoted dossiers."""
     from .models import PromotionProposal
 
     campaign = lock_campaign(_campaign_id(campaign))
-    queue = waiting_list(campaign)
-    if not queue:
-        return None
-    first = queue[0]
-    amount = waitlisted_amount(first)
     available = campaign.envelope - committed(campaign)
-    if amount is None or amount > available:
-        return None  # the ranking order is kept: nobody jumps the queue
-    if PromotionProposal.objects.filter(dossier=first, resolved_at__isnull=True).exists():
-        return None
-    proposal = PromotionProposal.objects.create(
-        campaign=campaign, dossier=first, amount=amount, available=available, trigger=trigger, trigger_dossier=trigger_dossier
-    )
-    audit.append(
-        "comite_promotion_proposed",
-        actor=None,
-        role="system",
-        obj=first,
-        payload={
-            "reference": first.reference,
-            "proposal": proposal.pk,
-            "amount": amount,
-            "envelope_left": available,
-            "trigger": trigger,
-            "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None,
-        },
-    )
-    from .tasks import notify_promotion
-
-    pk = proposal.pk
-    transaction.on_commit(lambda: notify_promotion.delay(pk), robust=True)
-    return proposal
+    promoted = []
+    for dossier in waiting_list(campaign):
+        amount = waitlisted_amount(dossier)
+        if amount is None or amount > available:
+            continue
+        dossier_services.perform(
+            dossier,
+            "promote",
+            by=None,
+            forum=Forum.WAITING_LIST,
+            motivation=f"Enveloppe disponible : {euros(available)} ; promotion dans l'ordre du classement de la liste complémentaire.",
+            data={"amount": amount, "trigger": trigger, "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None},
+        )
+        record = PromotionProposal.objects.create(
+            campaign=campaign, dossier=dossier, amount=amount, available=available, trigger=trigger,
+            trigger_dossier=trigger_dossier, resolved_at=clock.now(),
+        )
+        outbox.enqueue("fonds.comite.tasks.notify_promotion", record.pk)
+        available -= amount
+        promoted.append(dossier)
+    return promoted
 
 
-def _money_freed(trigger: str):
-    def hook(dossier, by, kwargs, motivation):
-        propose_promotion(dossier.campaign_id, trigger=trigger, trigger_dossier=dossier)
+def _money_freed(dossier, transition: str, **kwargs) -> None:
+    """``dossier_transitioned`` receiver: after the event that frees money is in the trail, the
+    waiting list is promoted (its events follow in the trail, in the same transaction)."""
+    if transition in MONEY_FREEING:
+        promote_waiting_list(dossier.campaign_id, trigger=transition, trigger_dossier=dossier)
 
-    hook.__name__ = f"propose_promotion_after_{trigger}"
-    return hook
 
-
-_after_withdraw = _money_freed("withdraw")
-_after_lapse = _money_freed("lapse")
+#: the transitions after which money is back in the envelope
+MONEY_FREEING = ("renounce", "lapse", "recover")
 
 
 def _after_settle(dossier, by, kwargs, motivation):
@@ -228,21 +221,12 @@ def _after_recover(dossier, by, kwargs, motivation):
     released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(confirmed_at=clock.now())
     if released:
         kwargs["envelope_released"] = EnvelopeRelease.objects.get(dossier=dossier).amount
-    propose_promotion(dossier.campaign_id, trigger="recover", trigger_dossier=dossier)
-
-
-def _after_promote(dossier, by, kwargs, motivation):
-    from .models import PromotionProposal
-
-    PromotionProposal.objects.filter(dossier=dossier, resolved_at__isnull=True).update(resolved_at=clock.now())
 
 
 def register() -> None:
     """Register the preparers and after-hooks (idempotent; from ``ComiteConfig.ready``)."""
     dossier_services.preparer("approve", order=30)(prepare_envelope)
     dossier_services.preparer("promote", order=30)(prepare_envelope)
-    dossier_services.after("withdraw")(_after_withdraw)
-    dossier_services.after("lapse")(_after_lapse)
     dossier_services.after("settle")(_after_settle)
     dossier_services.after("recover")(_after_recover)
-    dossier_services.after("promote")(_after_promote)
+    dossier_transitioned.connect(_money_freed, dispatch_uid="comite.envelope.money_freed")

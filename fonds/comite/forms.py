@@ -6,6 +6,7 @@ The forms only parse input; every rule (quorum, proxies, recusal, envelope…) i
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from fonds.accounts.roles import Role
@@ -184,3 +185,27 @@ class AttendanceForm(DsfrBaseForm):
 
     def rows(self):
         return [(m, self[f"m{m.pk}"]) for m in self.members]
+
+
+class SessionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, session):
+        when = timezone.localtime(session.starts_at)
+        where = session.place or "visioconférence"
+        return f"Séance du {when:%d/%m/%Y à %H:%M} — {where} ({session.get_status_display().lower()})"
+
+
+class ScheduleForm(DsfrBaseForm):
+    """Put a dossier on the agenda of a planned or convened session of its campaign."""
+
+    session = SessionChoice(
+        label="Séance du comité",
+        queryset=Session.objects.none(),
+        empty_label="Choisir une séance",
+        error_messages={"required": "Choisissez la séance.", "invalid_choice": "Cette séance ne peut plus recevoir de dossier."},
+    )
+    motivation = forms.CharField(label="Commentaire (facultatif)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(label="Je confirme l'inscription du dossier à l'ordre du jour de cette séance", error_messages=CONFIRM_ERRORS)
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions

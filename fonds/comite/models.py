@@ -14,7 +14,9 @@ locks, one audit event); the dossier's status only moves through ``fonds.dossier
 * ``Vote``: pour / contre / abstention, one per (item, elector); ``cast_for`` names the member
   represented when a proxy holder votes for them (the elector is then that member).
 * ``EnvelopeRelease``: money returning to a campaign's envelope after a recovery order.
-* ``PromotionProposal``: the first waitlisted dossier proposed to the administrator for promotion.
+* ``PromotionProposal``: the record of a waitlisted dossier promoted when money freed up (by the
+  system, in ranking order; ``resolved_at`` is the promotion; older rows were proposals to the
+  administrator).
 """
 from __future__ import annotations
 
@@ -201,7 +203,7 @@ class EnvelopeRelease(models.Model):
 
 
 class PromotionProposal(models.Model):
-    """The first waitlisted dossier, proposed to the administrator when money freed up."""
+    """A waitlisted dossier promoted when money freed up (``fonds.comite.envelope``)."""
 
     campaign = models.ForeignKey("referentiel.Campaign", on_delete=models.PROTECT, related_name="+")
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="promotion_proposals")

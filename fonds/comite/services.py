@@ -23,8 +23,8 @@ from django.utils import timezone
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
-from fonds.dossiers.services import TransitionRefused, perform
-from fonds.dossiers.states import Status
+from fonds.dossiers.services import TransitionRefused, perform, perform_many
+from fonds.dossiers.states import Forum, Status
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
 from .quorum import QuorumResult, TallyResult
@@ -458,41 +458,28 @@ def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
 
 
 def build_agenda(session: Session, *, by) -> list[AgendaItem]:
-    """Put every *instructed* dossier of the campaign on the agenda, ranked by total score
-    (desc) then smaller population, and schedule each (``perform(d, "schedule", by=by)``).
-    Members who instructed a dossier are recused on it automatically. Only while ``planned``
-    and not on a session that takes over an adjourned one; re-running adds the dossiers
-    instructed since, after the existing ranks. Audit ``comite_agenda_built``."""
+    """Put every *instructed* dossier of the campaign on the agenda of a *planned* session
+    (``perform(d, "schedule", data={"session": …})``: ``fonds.comite.agenda`` places and ranks
+    it, by total score then smaller population, and recuses the member who instructed it). Not on
+    a session that takes over an adjourned one; re-running adds the dossiers instructed since.
+    Audit ``comite_agenda_built``."""
     _require_admin(by, "établir l'ordre du jour")
     with transaction.atomic():
         session = _lock_session(session)
         _require_status(session, (Session.Status.PLANNED,), "établir l'ordre du jour")
         if session.follows_id:
             raise ComiteRefused("condition", "Cette séance reprend l'ordre du jour de la séance ajournée : il ne peut pas être modifié.")
-        members = _member_ids(session)
-        dossiers = list(
+        ids = list(
             Dossier.objects.filter(campaign_id=session.campaign_id, status=Status.INSTRUCTED)
-            .exclude(agenda_items__session=session)
-            .select_related("commune", "assessment")
             .order_by(F("assessment__score_total").desc(nulls_last=True), "commune__population", "pk")
+            .values_list("pk", flat=True)
         )
-        rank = (session.items.aggregate(m=Max("rank"))["m"] or 0)
-        created = []
-        for dossier in dossiers:
-            try:
-                perform(dossier, "schedule", by=by, data={"session": session.pk})
-            except TransitionRefused as exc:
-                raise _from_transition(exc)
-            rank += 1
-            assessment = getattr(dossier, "assessment", None)
-            item = AgendaItem.objects.create(
-                session=session, dossier=dossier, rank=rank,
-                score_total=assessment.score_total if assessment is not None else None,
-                population=dossier.commune.population, proposed_amount=dossier.proposed_amount, amount=dossier.proposed_amount,
-            )
-            if dossier.instructor_id in members:
-                ConflictDeclaration.objects.create(item=item, member_id=dossier.instructor_id, reason="Instructeur du dossier : déport d'office.", automatic=True)
-            created.append(item)
+        if ids:
+            result = perform_many(ids, "schedule", by=by, data={"session": session.pk})
+            if result.refused:
+                first = result.refused[0]
+                raise ComiteRefused(first.kind if first.kind in ComiteRefused.HTTP else "condition", first.message, list(first.rules))
+        created = list(session.items.filter(dossier_id__in=ids).select_related("dossier").order_by("rank"))
         audit.append(
             "comite_agenda_built",
             actor=by,
@@ -500,7 +487,7 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
             obj=session,
             payload={
                 "added": [{"reference": i.dossier.reference, "rank": i.rank, "score_total": i.score_total, "population": i.population} for i in created],
-                "items": rank,
+                "items": session.items.count(),
                 "rules_version": session.campaign.rules.version,
             },
         )
@@ -898,7 +885,7 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
             if outcome == "defer":
                 if item.vote_state == AgendaItem.VoteState.OPEN:
                     raise ComiteRefused("status", "Clôturez d'abord le vote en cours.")
-                perform(dossier, "defer", by=by, motivation=motivation, data=data)
+                perform(dossier, "defer", by=by, motivation=motivation, data=data, forum=Forum.COMMITTEE_SITTING)
                 result = AgendaItem.Outcome.DEFERRED
             else:
                 if item.vote_state != AgendaItem.VoteState.CLOSED:
@@ -924,7 +911,7 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
                         raise ComiteRefused("condition", "Le comité a adopté l'attribution : la décision ne peut pas être un refus.", ["vote"])
                     if not motivation:
                         raise ComiteRefused("motivation", "Un refus exige une motivation écrite (notifiée au maire).", ["motivation"])
-                    perform(dossier, "reject", by=by, motivation=motivation, data=data)
+                    perform(dossier, "reject", by=by, motivation=motivation, data=data, forum=Forum.COMMITTEE_SITTING)
                     result = AgendaItem.Outcome.REJECTED
         except TransitionRefused as exc:
             raise _from_transition(exc)

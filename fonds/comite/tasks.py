@@ -49,33 +49,38 @@ def send_convocation_email(session_pk: int, member_pk: int) -> bool:
 
 @shared_task(name="fonds.comite.tasks.notify_promotion", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_promotion(proposal_pk: int) -> int:
-    """Tell the administrators that the first waitlisted dossier may be promoted (once each)."""
+    """Tell the mayor(s) of a promoted dossier and the administrators (once each)."""
     from django.conf import settings
     from django.template.loader import render_to_string
 
     from fonds.accounts.models import User
     from fonds.accounts.roles import Role
     from fonds.depot.notices import send_once
+    from fonds.dossiers.services import transition_meta
     from fonds.eligibilite.rules import euros
 
+    from .letters import mayors
     from .models import PromotionProposal
 
-    proposal = PromotionProposal.objects.select_related("dossier__commune", "campaign", "trigger_dossier").filter(pk=proposal_pk).first()
-    if proposal is None or proposal.resolved_at is not None:
+    record = PromotionProposal.objects.select_related("dossier__commune", "campaign", "trigger_dossier").filter(pk=proposal_pk).first()
+    if record is None:
         return 0
-    body = render_to_string(
-        "comite/emails/promotion_proposal.txt",
-        {"proposal": proposal, "amount": euros(proposal.amount), "available": euros(proposal.available), "site_url": settings.FJJ_SITE_URL},
-    )
+    context = {
+        "proposal": record, "amount": euros(record.amount), "available": euros(record.available), "site_url": settings.FJJ_SITE_URL,
+        "trigger": transition_meta(record.trigger)["custom"]["label"].lower() if record.trigger else "",
+    }
+    subject = f"Liste complémentaire : le dossier {record.dossier.reference} est retenu"
+    recipients = [(user, True) for user in mayors(record.dossier)]
+    recipients += [(admin, False) for admin in User.objects.filter(is_active=True, groups__name=Role.ADMIN).distinct().order_by("email")]
     sent = 0
-    for admin in User.objects.filter(is_active=True, groups__name=Role.ADMIN).distinct().order_by("email"):
+    for user, for_mayor in recipients:
         sent += send_once(
-            f"comite-promotion-{proposal.pk}-{admin.pk}",
-            to=admin.email,
-            subject=f"Liste complémentaire : le dossier {proposal.dossier.reference} peut être promu",
-            body=body,
-            dossier=proposal.dossier,
+            f"comite-promotion-{record.pk}-{user.pk}",
+            to=user.email,
+            subject=subject,
+            body=render_to_string("comite/emails/promotion.txt", {**context, "for_mayor": for_mayor}),
+            dossier=record.dossier,
             audit_action="comite_promotion_notified",
-            audit_payload={"proposal": proposal.pk, "reference": proposal.dossier.reference},
+            audit_payload={"proposal": record.pk, "reference": record.dossier.reference, "to": user.pk},
         )
     return sent

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import agenda_views, views
 
 app_name = "comite"
 
 urlpatterns = [
     path("", views.session_list, name="sessions"),
     path("enveloppes/", views.envelope_list, name="envelopes"),
+    path("dossiers/<int:pk>/inscrire/", agenda_views.schedule, name="schedule"),
     path("seances/nouvelle/", views.session_create, name="session-create"),
     path("seances/<int:pk>/", views.session_detail, name="session"),
     path("seances/<int:pk>/ordre-du-jour/", views.agenda, name="agenda"),

@@ -15,16 +15,29 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from fonds.accounts.roles import Role
 
-from .states import SYSTEM_ROLE, Status
+from .states import SYSTEM_ROLE, Forum, Status
 from fonds import clock
 
 S = Status
 WITHDRAWABLE = [S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED]
+#: an award may be renounced until the advance is paid (règlement, "Notification and payment")
+RENOUNCEABLE = [S.APPROVED, S.AGREEMENT_SIGNED]
+
+# where each transition is fired, and by whom there (see Forum)
+SCREENS_PORTEUR = {Forum.DOSSIER: (Role.PORTEUR,)}
+SCREENS_INSTRUCTEUR = {Forum.DOSSIER: (Role.INSTRUCTEUR,)}
+SITTING = {Forum.COMMITTEE_SITTING: (Role.COMITE,)}
+PAYMENTS = {Forum.PAYMENTS: (Role.FINANCE,)}
+DEADLINES = {Forum.SYSTEM: (SYSTEM_ROLE,)}
 
 
-def _meta(label: str, roles: tuple[str, ...], *, motivation: bool = False, confirm: str = "", **extra) -> dict:
-    """Transition metadata read by the service, the API and the UI (never hard-coded in templates)."""
-    return {"label": label, "roles": roles, "needs_motivation": motivation, "confirm": confirm, **extra}
+def _meta(label: str, forums: dict, *, motivation: bool = False, confirm: str = "", **extra) -> dict:
+    """Transition metadata read by the service, the API, the UI and docs/states.md.
+
+    ``forums``: where the transition may be fired, and by which roles there — ``{Forum: roles}``.
+    Nothing else fires it (``services.perform(..., forum=...)`` checks both)."""
+    roles = tuple(dict.fromkeys(role for group in forums.values() for role in group))
+    return {"label": label, "forums": forums, "roles": roles, "needs_motivation": motivation, "confirm": confirm, **extra}
 
 
 class TravelMode(models.TextChoices):
@@ -173,96 +186,104 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     # Each transition: source → target, who (roles in `custom`), whether a motivation is needed.
     # Keyword data (`by`, `motivation`, ...) are passed by the service.
 
-    @transition(status, source=S.DRAFT, target=S.SUBMITTED, custom=_meta("Déposer le dossier", (Role.PORTEUR,), confirm="Après le dépôt, le dossier ne peut plus être modifié sauf demande de corrections."))
+    @transition(status, source=S.DRAFT, target=S.SUBMITTED, custom=_meta("Déposer le dossier", SCREENS_PORTEUR, confirm="Après le dépôt, le dossier ne peut plus être modifié sauf demande de corrections."))
     def submit(self, **data):
         self.submitted_at = clock.now()
 
-    @transition(status, source=WITHDRAWABLE, target=S.WITHDRAWN, custom=_meta("Retirer le dossier", (Role.PORTEUR,), confirm="Le retrait est définitif."))
+    @transition(status, source=WITHDRAWABLE, target=S.WITHDRAWN, custom=_meta("Retirer le dossier", SCREENS_PORTEUR, confirm="Le retrait est définitif."))
     def withdraw(self, **data):
         pass
 
-    @transition(status, source=S.SUBMITTED, target=S.IN_INSTRUCTION, custom=_meta("Prendre en instruction", (Role.INSTRUCTEUR,)))
+    @transition(status, source=S.SUBMITTED, target=S.IN_INSTRUCTION, custom=_meta("Prendre en instruction", SCREENS_INSTRUCTEUR))
     def start_instruction(self, by=None, **data):
         if by is not None and by.is_authenticated:
             self.instructor = by
 
-    @transition(status, source=S.IN_INSTRUCTION, target=S.CORRECTIONS_REQUESTED, custom=_meta("Demander des corrections", (Role.INSTRUCTEUR,), motivation=True))
+    @transition(status, source=S.IN_INSTRUCTION, target=S.CORRECTIONS_REQUESTED, custom=_meta("Demander des corrections", SCREENS_INSTRUCTEUR, motivation=True))
     def request_corrections(self, deadline=None, **data):
         self.corrections_due = deadline
 
-    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.IN_INSTRUCTION, custom=_meta("Renvoyer le dossier corrigé", (Role.PORTEUR,)))
+    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.IN_INSTRUCTION, custom=_meta("Renvoyer le dossier corrigé", SCREENS_PORTEUR))
     def resubmit(self, **data):
         self.corrections_due = None
 
-    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.CLOSED_WITHOUT_FOLLOW_UP, custom=_meta("Classer sans suite (délai de corrections expiré)", (SYSTEM_ROLE,), motivation=True))
+    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.CLOSED_WITHOUT_FOLLOW_UP, custom=_meta("Classer sans suite (délai de corrections expiré)", DEADLINES, motivation=True))
     def expire_corrections(self, **data):
         pass
 
-    @transition(status, source=[S.SUBMITTED, S.IN_INSTRUCTION], target=S.INELIGIBLE, custom=_meta("Déclarer irrecevable", (Role.INSTRUCTEUR,), motivation=True, confirm="La décision d'irrecevabilité est notifiée à la commune."))
+    @transition(status, source=[S.SUBMITTED, S.IN_INSTRUCTION], target=S.INELIGIBLE, custom=_meta("Déclarer irrecevable", SCREENS_INSTRUCTEUR, motivation=True, confirm="La décision d'irrecevabilité est notifiée à la commune."))
     def declare_ineligible(self, **data):
         self.decided_at = clock.now()
 
-    @transition(status, source=S.IN_INSTRUCTION, target=S.INSTRUCTED, custom=_meta("Terminer l'instruction", (Role.INSTRUCTEUR,)))
+    @transition(status, source=S.IN_INSTRUCTION, target=S.INSTRUCTED, custom=_meta("Terminer l'instruction", SCREENS_INSTRUCTEUR))
     def complete_instruction(self, opinion="", proposed_amount=None, **data):
         if opinion:
             self.opinion = opinion
         if proposed_amount is not None:
             self.proposed_amount = proposed_amount
 
-    @transition(status, source=S.INSTRUCTED, target=S.IN_INSTRUCTION, custom=_meta("Rouvrir l'instruction", (Role.INSTRUCTEUR,), motivation=True))
+    @transition(status, source=S.INSTRUCTED, target=S.IN_INSTRUCTION, custom=_meta("Rouvrir l'instruction", SCREENS_INSTRUCTEUR, motivation=True))
     def reopen_instruction(self, **data):
         pass
 
-    @transition(status, source=S.INSTRUCTED, target=S.IN_COMMITTEE, custom=_meta("Inscrire à l'ordre du jour du comité", (Role.INSTRUCTEUR, Role.ADMIN)))
+    @transition(status, source=S.INSTRUCTED, target=S.IN_COMMITTEE, custom=_meta("Inscrire à l'ordre du jour du comité", {Forum.DOSSIER: (Role.INSTRUCTEUR, Role.ADMIN)}))
     def schedule(self, **data):
-        pass
+        """On the agenda of the session chosen in ``data["session"]`` (fonds.comite.agenda)."""
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.APPROVED, custom=_meta("Accorder", (Role.COMITE,), confirm="La décision d'attribution sera notifiée au maire."))
+    @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Retirer de l'ordre du jour du comité", {Forum.DOSSIER: (Role.INSTRUCTEUR, Role.ADMIN), Forum.SYSTEM: (SYSTEM_ROLE,)}, motivation=True))
+    def unschedule(self, **data):
+        """Off the agenda of a session that has not sat yet; the system repairs orphans with it."""
+
+    @transition(status, source=S.IN_COMMITTEE, target=S.APPROVED, custom=_meta("Accorder", SITTING, confirm="La décision d'attribution sera notifiée au maire."))
     def approve(self, amount=None, agreement_due=None, **data):
         self.approved_amount = amount if amount is not None else self.proposed_amount
         self.decided_at = clock.now()
         self.agreement_due = agreement_due
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.REJECTED, custom=_meta("Refuser", (Role.COMITE,), motivation=True, confirm="Le refus sera notifié au maire."))
+    @transition(status, source=S.IN_COMMITTEE, target=S.REJECTED, custom=_meta("Refuser", SITTING, motivation=True, confirm="Le refus sera notifié au maire."))
     def reject(self, **data):
         self.decided_at = clock.now()
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.WAITLISTED, custom=_meta("Inscrire en liste complémentaire", (Role.COMITE,)))
+    @transition(status, source=S.IN_COMMITTEE, target=S.WAITLISTED, custom=_meta("Inscrire en liste complémentaire", SITTING))
     def waitlist(self, **data):
         self.decided_at = clock.now()
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Ajourner (prochaine séance)", (Role.COMITE,)))
+    @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Ajourner (prochaine séance)", SITTING))
     def defer(self, **data):
         pass
 
-    @transition(status, source=S.WAITLISTED, target=S.APPROVED, custom=_meta("Promouvoir de la liste complémentaire", (Role.ADMIN,), confirm="Le montant sera pris sur l'enveloppe disponible."))
+    @transition(status, source=S.WAITLISTED, target=S.APPROVED, custom=_meta("Promouvoir de la liste complémentaire", {Forum.WAITING_LIST: (SYSTEM_ROLE,)}))
     def promote(self, amount=None, agreement_due=None, **data):
         self.approved_amount = amount if amount is not None else self.proposed_amount
         self.agreement_due = agreement_due
 
-    @transition(status, source=S.APPROVED, target=S.AGREEMENT_SIGNED, custom=_meta("Accepter la convention", (Role.PORTEUR,), confirm="En acceptant, vous engagez la commune au nom du conseil municipal."))
+    @transition(status, source=RENOUNCEABLE, target=S.RENOUNCED, custom=_meta("Renoncer à l'aide", SCREENS_PORTEUR, motivation=True, confirm="La renonciation est définitive : l'aide revient à l'enveloppe du fonds et bénéficie au dossier suivant de la liste complémentaire."))
+    def renounce(self, **data):
+        self.agreement_due = None
+
+    @transition(status, source=S.APPROVED, target=S.AGREEMENT_SIGNED, custom=_meta("Accepter la convention", SCREENS_PORTEUR, confirm="En acceptant, vous engagez la commune au nom du conseil municipal."))
     def accept_agreement(self, **data):
         self.agreement_due = None
 
-    @transition(status, source=S.APPROVED, target=S.LAPSED, custom=_meta("Constater la caducité (convention non acceptée)", (SYSTEM_ROLE,), motivation=True))
+    @transition(status, source=S.APPROVED, target=S.LAPSED, custom=_meta("Constater la caducité (convention non acceptée)", DEADLINES, motivation=True))
     def lapse(self, **data):
         pass
 
-    @transition(status, source=S.AGREEMENT_SIGNED, target=S.ADVANCE_PAID, custom=_meta("Constater le versement de l'avance", (Role.FINANCE,)))
+    @transition(status, source=S.AGREEMENT_SIGNED, target=S.ADVANCE_PAID, custom=_meta("Constater le versement de l'avance", PAYMENTS))
     def pay_advance(self, report_due=None, **data):
         self.report_due = report_due
 
-    @transition(status, source=S.ADVANCE_PAID, target=S.REPORT_SUBMITTED, custom=_meta("Déposer le rapport final", (Role.PORTEUR,), confirm="Le rapport final ne pourra plus être modifié."))
+    @transition(status, source=S.ADVANCE_PAID, target=S.REPORT_SUBMITTED, custom=_meta("Déposer le rapport final", SCREENS_PORTEUR, confirm="Le rapport final ne pourra plus être modifié."))
     def submit_report(self, **data):
         pass
 
-    @transition(status, source=S.REPORT_SUBMITTED, target=RETURN_VALUE(S.CLOSED, S.RECOVERY_PENDING), custom=_meta("Solder", (Role.FINANCE,)))
+    @transition(status, source=S.REPORT_SUBMITTED, target=RETURN_VALUE(S.CLOSED, S.RECOVERY_PENDING), custom=_meta("Solder", PAYMENTS))
     def settle(self, balance=None, **data):
         if balance is not None and Decimal(balance) < 0:
             return S.RECOVERY_PENDING
         return S.CLOSED
 
-    @transition(status, source=S.RECOVERY_PENDING, target=S.CLOSED, custom=_meta("Constater le reversement", (Role.FINANCE,)))
+    @transition(status, source=S.RECOVERY_PENDING, target=S.CLOSED, custom=_meta("Constater le reversement", PAYMENTS))
     def recover(self, **data):
         pass
 

@@ -32,17 +32,18 @@ from fonds.audit import chain as audit
 from .access import can_see
 from .models import Dossier
 from .signals import dossier_transitioned
-from .states import SYSTEM_ROLE, Status
+from .states import FORUM_WHERE, SYSTEM_ROLE, Forum, Status
 from fonds import clock
 
 
 @dataclass
 class TransitionRefused(Exception):
-    kind: str  # status | role | condition | motivation | not_found | unknown | conflict
+    kind: str  # status | forum | role | condition | motivation | not_found | unknown | conflict
     message: str
     rules: list = field(default_factory=list)
+    code: str = ""  # the API's error code when more precise than ``kind`` (e.g. forum_committee_sitting)
 
-    HTTP = {"status": 409, "conflict": 409, "role": 403, "condition": 400, "motivation": 400, "unknown": 404, "not_found": 404}
+    HTTP = {"status": 409, "forum": 409, "conflict": 409, "role": 403, "condition": 400, "motivation": 400, "unknown": 404, "not_found": 404}
 
     def __str__(self):
         return self.message
@@ -83,9 +84,14 @@ def status_label(value: str) -> str:
         return value
 
 
-def acting_role(user, name: str, dossier: Dossier) -> str | None:
-    """The role under which ``user`` may fire ``name`` on ``dossier`` (None: may not)."""
-    allowed = transition_meta(name)["custom"]["roles"]
+def forums_of(name: str) -> dict:
+    """``{forum: roles}``: where ``name`` may be fired, and by whom there."""
+    return transition_meta(name)["custom"]["forums"]
+
+
+def acting_role(user, name: str, dossier: Dossier, forum: str = Forum.DOSSIER) -> str | None:
+    """The role under which ``user`` may fire ``name`` on ``dossier`` from ``forum`` (None: may not)."""
+    allowed = forums_of(name).get(forum, ())
     if user is None:
         return SYSTEM_ROLE if SYSTEM_ROLE in allowed else None
     held = roles_of(user)
@@ -100,11 +106,12 @@ def acting_role(user, name: str, dossier: Dossier) -> str | None:
     return None
 
 
-def available_transitions(dossier: Dossier, user) -> list[dict]:
-    """What this user may do now (status and role checked; conditions are checked on perform)."""
+def available_transitions(dossier: Dossier, user, forum: str = Forum.DOSSIER) -> list[dict]:
+    """What this user may do now from ``forum`` (status, forum and role checked; conditions are
+    checked on perform). The dossier's page and API list these, and nothing else."""
     result = []
     for name, entry in TRANSITIONS.items():
-        if dossier.status in entry["sources"] and acting_role(user, name, dossier):
+        if dossier.status in entry["sources"] and acting_role(user, name, dossier, forum):
             custom = entry["custom"]
             result.append({"name": name, "label": custom["label"], "needs_motivation": custom["needs_motivation"], "confirm": custom["confirm"]})
     return result
@@ -325,9 +332,27 @@ def _lock(pks):
     return Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk__in=pks)
 
 
-def _check(locked: Dossier | None, name: str, meta: dict, by, motivation: str) -> str:
-    """Visibility, status, role and motivation of ``name`` on ``locked``; the acting role.
-    Raises ``TransitionRefused`` (not_found, status, role, motivation)."""
+def forum_refusal(name: str, forum: str) -> TransitionRefused:
+    """The refusal of ``name`` fired from ``forum`` when it belongs elsewhere: 409, with the code
+    ``forum_<its forum>`` and where it is done, in French."""
+    custom = transition_meta(name)["custom"]
+    home = next(iter(custom["forums"]))
+    return TransitionRefused(
+        "forum",
+        f"« {custom['label']} » ne se fait pas depuis {Forum(forum).label}. {FORUM_WHERE[home]}",
+        code=f"forum_{home}",
+    )
+
+
+def require_forum(name: str, forum: str) -> None:
+    """Refuse at once (before reading any input) a transition fired from a forum not its own."""
+    if forum not in transition_meta(name)["custom"]["forums"]:
+        raise forum_refusal(name, forum)
+
+
+def _check(locked: Dossier | None, name: str, meta: dict, by, motivation: str, forum: str) -> str:
+    """Visibility, status, forum, role and motivation of ``name`` on ``locked``; the acting role.
+    Raises ``TransitionRefused`` (not_found, status, forum, role, motivation)."""
     custom = meta["custom"]
     if locked is None or (by is not None and not can_see(by, locked)):
         raise TransitionRefused("not_found", "Dossier introuvable.")
@@ -337,7 +362,9 @@ def _check(locked: Dossier | None, name: str, meta: dict, by, motivation: str) -
             "status",
             f"« {custom['label']} » n'est pas possible : le dossier est « {status_label(source)} ».",
         )
-    role = acting_role(by, name, locked)
+    if forum not in custom["forums"]:
+        raise forum_refusal(name, forum)
+    role = acting_role(by, name, locked, forum)
     if role is None:
         raise TransitionRefused("role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier.")
     if custom["needs_motivation"] and not motivation:
@@ -351,7 +378,7 @@ def _initial_data(data: dict | None, motivation: str) -> dict:
     return data
 
 
-def _audit_entry(name: str, locked: Dossier, by, role: str, source: str, motivation: str, kwargs: dict) -> dict:
+def _audit_entry(name: str, locked: Dossier, by, role: str, source: str, motivation: str, kwargs: dict, forum: str) -> dict:
     return dict(
         action=name,
         actor=by,
@@ -361,6 +388,7 @@ def _audit_entry(name: str, locked: Dossier, by, role: str, source: str, motivat
             "reference": locked.reference,
             "from": source,
             "to": locked.status,
+            "forum": str(forum),
             "motivation": motivation,
             "data": {k: v for k, v in kwargs.items()},
             "rules_version": locked.campaign.rules.version,
@@ -373,15 +401,17 @@ def _signal(locked: Dossier, name: str, by, role: str, source: str, batch=None) 
     dossier_transitioned.send(sender=Dossier, dossier=locked, transition=name, by=by, role=role, source=source, target=locked.status, **extra)
 
 
-def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "", data: dict | None = None) -> Dossier:
-    """Fire transition ``name`` on ``dossier`` as ``by`` (None = the system)."""
+def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "", data: dict | None = None,
+            forum: str = Forum.DOSSIER) -> Dossier:
+    """Fire transition ``name`` on ``dossier`` as ``by`` (None = the system), from ``forum``: the
+    dossier's screens and API by default; the committee, payment and deadline services name theirs."""
     meta = transition_meta(name)
     motivation = (motivation or "").strip()
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
     try:
         with transaction.atomic():
             locked = _lock([pk]).first()
-            role = _check(locked, name, meta, by, motivation)
+            role = _check(locked, name, meta, by, motivation, forum)
             source = locked.status
             data = _initial_data(data, motivation)
             kwargs = {}
@@ -391,7 +421,7 @@ def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "",
             locked.save()
             for hook in after_hooks_for(name):
                 hook(locked, by, kwargs, motivation)
-            audit.append(**_audit_entry(name, locked, by, role, source, motivation, kwargs))
+            audit.append(**_audit_entry(name, locked, by, role, source, motivation, kwargs, forum))
             _signal(locked, name, by, role, source)
     except ConcurrentTransition:
         raise TransitionRefused("conflict", "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.")
@@ -488,7 +518,8 @@ def _saved_fields():
     return _FIELDS
 
 
-def perform_many(ids, name: str, *, by=None, motivation: str = "", data: dict | None = None) -> ManyResult:
+def perform_many(ids, name: str, *, by=None, motivation: str = "", data: dict | None = None,
+                 forum: str = Forum.DOSSIER) -> ManyResult:
     """``perform(dossier, name, by=…, motivation=…, data=…)`` for many dossiers, in ONE transaction.
 
     Same guarantees as ``perform`` for each dossier — rows locked (``select_for_update``), same
@@ -510,18 +541,18 @@ def perform_many(ids, name: str, *, by=None, motivation: str = "", data: dict | 
     order = list(dict.fromkeys(ids))
     try:
         with transaction.atomic():
-            return _perform_many(order, name, meta, by, motivation, data)
+            return _perform_many(order, name, meta, by, motivation, data, forum)
     except ConcurrentTransition:
         raise TransitionRefused("conflict", "Des dossiers viennent d'être modifiés par quelqu'un d'autre : rien n'a été fait, recommencez.")
 
 
-def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data: dict | None) -> ManyResult:
+def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data: dict | None, forum: str) -> ManyResult:
     rows = _locked_rows(order)
     refused: dict = {}
     roles: dict = {}
     for pk in order:
         try:
-            roles[pk] = _check(rows.get(pk), name, meta, by, motivation)
+            roles[pk] = _check(rows.get(pk), name, meta, by, motivation, forum)
         except TransitionRefused as refusal:
             refused[pk] = refusal
     ready = [pk for pk in order if pk in roles]
@@ -570,7 +601,7 @@ def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data:
             else:
                 for d, _, _ in done:
                     hook(d, by, kwargs[d.pk], motivation)
-        audit.append_many([_audit_entry(name, d, by, role, source, motivation, kwargs[d.pk]) for d, role, source in done])
+        audit.append_many([_audit_entry(name, d, by, role, source, motivation, kwargs[d.pk], forum) for d, role, source in done])
         batch = Batch()
         for d, role, source in done:
             _signal(d, name, by, role, source, batch)

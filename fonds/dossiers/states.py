@@ -24,6 +24,35 @@ class Status(models.TextChoices):
     REPORT_SUBMITTED = "report_submitted", "Rapport final déposé"
     RECOVERY_PENDING = "recovery_pending", "Reversement demandé"
     CLOSED = "closed", "Soldé"
+    RENOUNCED = "renounced", "Renoncé"
+
+
+class Forum(models.TextChoices):
+    """Where a transition may be fired. A role says who may act; the forum says where: nothing
+    else can fire the transition (``fonds.dossiers.services.perform(..., forum=...)``)."""
+
+    DOSSIER = "dossier", "les écrans et l'API du dossier"
+    COMMITTEE_SITTING = "committee_sitting", "une séance du comité, comme issue d'un vote"
+    WAITING_LIST = "waiting_list", "la liste complémentaire, dans l'ordre du classement"
+    PAYMENTS = "payments", "les services de paiement"
+    SYSTEM = "system", "le système (échéances et commandes d'exploitation)"
+
+
+#: where each forum's transitions are done, for the refusal a wrong entry point gets
+FORUM_WHERE = {
+    Forum.DOSSIER: "Cette action se fait depuis la page du dossier ou l'API du dossier.",
+    Forum.COMMITTEE_SITTING: (
+        "Cette décision ne se prend qu'en séance du comité, comme issue d'un vote sur le point de "
+        "l'ordre du jour : page « Comité » › la séance en cours › le dossier."
+    ),
+    Forum.WAITING_LIST: (
+        "La promotion depuis la liste complémentaire est automatique, strictement dans l'ordre du "
+        "classement, dès que l'enveloppe le permet (page « Comité » › « Enveloppes et liste "
+        "complémentaire »)."
+    ),
+    Forum.PAYMENTS: "Cela se constate dans l'espace « Paiements » (lots de virements, solde, reversements).",
+    Forum.SYSTEM: "Cela ne se fait que par le système : les échéances automatiques du fonds et ses commandes d'exploitation auditées.",
+}
 
 
 #: statuses in which a dossier is finished (the process ends there)
@@ -35,6 +64,7 @@ FINAL_STATUSES = frozenset(
         Status.REJECTED,
         Status.LAPSED,
         Status.CLOSED,
+        Status.RENOUNCED,
     }
 )
 

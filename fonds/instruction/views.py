@@ -23,7 +23,7 @@ from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import dossier_pk_or_404, get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
 from fonds.web import pagination
 from fonds.web.areas import role_area
 
@@ -488,7 +488,7 @@ def complete(request, pk):
     }, status=status)
 
 
-SPECIFIC_PAGES = {"request_corrections": "instruction:corrections", "complete_instruction": "instruction:complete"}
+SPECIFIC_PAGES = {"request_corrections": "instruction:corrections", "complete_instruction": "instruction:complete", "schedule": "comite:schedule"}
 
 
 @_staff
@@ -508,7 +508,10 @@ def action(request, pk, name):
     form = TransitionForm(request.POST or None, needs_motivation=meta["needs_motivation"])
     status = 200 if allowed else 409
     if not allowed:
-        messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
+        if Forum.DOSSIER not in meta["forums"]:
+            messages.error(request, dossier_services.forum_refusal(name, Forum.DOSSIER).message)
+        else:
+            messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
     elif request.method == "POST":
         if form.is_valid():
             try:

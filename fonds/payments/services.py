@@ -186,11 +186,12 @@ def _perform(dossier, name: str, by, *, motivation: str = "", data: dict | None 
     """Move the dossier along (only if it is where the payment flow expects it; returns the transition or None)."""
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.services import perform
+    from fonds.dossiers.states import Forum
 
     status = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first()
     if expected is not None and status != expected:
         return None
-    perform(dossier.pk, name, by=by, motivation=motivation, data=data)
+    perform(dossier.pk, name, by=by, motivation=motivation, data=data, forum=Forum.PAYMENTS)
     return name
 
 
@@ -827,8 +828,8 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
     """Finance cancels an order not yet in a batch (motivated, final).
 
     A cancelled recovery (finance accepts the mayor's answer) closes the dossier (``recover``):
-    nothing is left to recover. A cancelled advance lets the dossier go on without advance (the
-    balance then deducts nothing).
+    nothing is left to recover. A cancelled advance lets the dossier go on without advance
+    (``pay_advance`` with no money paid: the final report is then due, the balance deducts nothing).
     """
     role = _require(by, Role.FINANCE)
     motivation = (motivation or "").strip()
@@ -841,6 +842,8 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
         audit.append("payment_order_cancelled", actor=by, role=role, obj=locked, payload=_order_payload(locked, **{"from": source, "motivation": motivation}))
         if locked.kind == OrderKind.RECOVERY:
             _perform(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} annulé : {motivation}", expected="recovery_pending")
+        if locked.kind == OrderKind.ADVANCE:
+            _perform(locked.dossier, "pay_advance", by, motivation=f"Avance {locked.reference} annulée, sans versement : {motivation}", expected="agreement_signed")
         return _refresh(order, locked)
 
 

@@ -1,8 +1,8 @@
-"""Where the front office handles a porteur's transition: for the pages that list actions
-(the dossier page of fonds/web, "Mes dossiers" of fonds/depot) instead of the generic form.
+"""The page that handles a transition needing more than a confirmation, for the pages that list
+actions (the dossier page of fonds/web, "Mes dossiers" of fonds/depot) instead of the generic form.
 
 ``action_url(dossier_pk, "accept_agreement")`` → ``/suivi/<pk>/convention/``; None for the
-transitions the front office after submission does not handle.
+transitions the generic confirmation form handles.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ ACTION_PAGES = {
     "withdraw": "suivi:withdraw",
     "accept_agreement": "suivi:convention",
     "submit_report": "suivi:report",
+    "schedule": "comite:schedule",
 }
 
 

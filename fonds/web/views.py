@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.dossiers.states import Forum
 
 from .forms import DossierFilterForm, LoginForm, TransitionForm
 
@@ -79,6 +80,14 @@ def dossier_detail(request, pk):
     return render(request, "dossiers/detail.html", context)
 
 
+def _refusal_text(name: str, meta: dict) -> str:
+    """Why this page cannot fire ``name``: it belongs to another forum (where it is done), or not
+    for this user now."""
+    if Forum.DOSSIER not in meta["forums"]:
+        return services.forum_refusal(name, Forum.DOSSIER).message
+    return f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel."
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_transition(request, pk, name):
@@ -105,7 +114,7 @@ def dossier_transition(request, pk, name):
     status = 200
     if name not in allowed:
         status = 409 if request.user.is_authenticated else 403
-        messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
+        messages.error(request, _refusal_text(name, meta))
     return render(request, "dossiers/transition.html", {"title": meta["label"], "nav": "dossiers", "dossier": dossier, "meta": meta, "name": name, "form": form, "allowed": name in allowed}, status=status)
 
 

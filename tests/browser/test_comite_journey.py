@@ -6,12 +6,12 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.comite import services
 from fonds.comite.models import AgendaItem, Vote
 from tests.comite.conftest import instructed_dossier
 from tests.factories import PASSWORD, make_campaign, make_user
+from fonds import clock
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     member = make_user("comite", first_name="Bruno", last_name="Membre")
     others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Chloé", "David")]
     dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
-    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=chair, members=[chair, member, *others], place="Salle du conseil")
+    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=chair, members=[chair, member, *others], place="Salle du conseil")
     services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
     services.open_sitting(session, by=chair)

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
@@ -15,6 +14,7 @@ from fonds.payments.models import BankDetails, PaymentOrder
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.testing import acceptance_data
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_mayor_gives_the_iban_then_finance_certifies_it_against_the_rib(live_ser
     porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Dupont", email="maire.paiement@demo.fjj.fr")
     finance = make_user("finance", email="finance.paiement@demo.fjj.fr")
     dossier = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
-    Dossier.objects.filter(pk=dossier.pk).update(status="approved", approved_amount=Decimal("5670.00"), agreement_due=timezone.now() + dt.timedelta(days=30))
+    Dossier.objects.filter(pk=dossier.pk).update(status="approved", approved_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
     dossier.refresh_from_db()
     perform(dossier, "accept_agreement", by=porteur, data=acceptance_data(dossier))
 

@@ -9,13 +9,13 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from pypdf import PdfWriter
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     # 2. build a dossier in six steps
     page.get_by_role("link", name=re.compile("Nouveau dossier")).click()
     axe.check("étape projet")
-    start = timezone.localdate() + dt.timedelta(days=60)
+    start = clock.today() + dt.timedelta(days=60)
     page.fill("[name=title]", "Rencontre de jeunes à Mutlangen")
     page.fill("[name=summary]", "Une semaine d'échanges sportifs et culturels entre les jeunes des deux villes.")
     page.fill("[name=objectives]", "Découvrir la langue et la culture du partenaire.")

@@ -3,7 +3,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.audit.chain import verify
 from fonds.audit.models import AuditEvent
@@ -13,6 +12,7 @@ from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,7 @@ def test_assign_refuses_a_non_instructor(world):
 def test_request_the_same_correction(client, world, django_capture_on_commit_callbacks):
     for dossier in world["submitted"][:3]:
         perform(dossier, "start_instruction", by=world["instructeur"])
-    deadline = timezone.localdate() + dt.timedelta(days=20)
+    deadline = clock.today() + dt.timedelta(days=20)
     job = _run(client, world["instructeur"], f"campaign={world['campaign'].pk}&status=in_instruction", {
         "action": "request_corrections", "message": "Joignez la délibération signée.", "documents": ["deliberation"], "deadline": deadline.isoformat(),
     }, django_capture_on_commit_callbacks)

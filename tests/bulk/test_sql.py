@@ -3,13 +3,13 @@ write, on both backends (multi-row VALUES on SQLite; UNNEST arrays and COPY on P
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from fonds.bulk.sql import insert_rows, update_rows
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.eligibilite.models import EligibilityRun, Verdict
 from tests.factories import make_dossier
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", 'quote " and \'', "{b
 
 def _runs(n):
     dossier = make_dossier()
-    at = timezone.now()
+    at = clock.now()
     fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]
     rows = [(dossier.pk, EligibilityRun.Moment.ON_DEMAND, i + 1, at + dt.timedelta(seconds=i), None) for i in range(n)]
     return rows, insert_rows(EligibilityRun, fields, rows, returning=True)
@@ -47,7 +47,7 @@ def test_insert_rows_without_returning_stores_every_value_exactly():
 def test_update_rows_sets_varying_and_constant_values_under_the_where_guard():
     dossiers = [make_dossier() for _ in range(3)]
     Dossier.objects.filter(pk=dossiers[2].pk).update(status=Status.SUBMITTED)  # no longer matches the guard
-    now = timezone.now()
+    now = clock.now()
     changes = {d.pk: {"title": f"Titre\t{AWKWARD[i]}", "updated_at": now} for i, d in enumerate(dossiers)}
     updated = update_rows(Dossier, changes, where={"status": Status.DRAFT})
     assert updated == 2

@@ -10,12 +10,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.models import Assessment
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 
 def instructed_dossier(campaign, *, score: int | None = 70, population: int = 800, proposed: str = "5000.00", instructor=None) -> Dossier:
@@ -42,7 +42,7 @@ def new_session(c, *, days: int = 10, **extra):
     from fonds.comite import services
 
     return services.create_session(
-        c.campaign, by=c.admin, starts_at=timezone.now() + dt.timedelta(days=days), chair=c.chair, members=c.members, place="Salle du conseil, Paris", **extra
+        c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=c.chair, members=c.members, place="Salle du conseil, Paris", **extra
     )
 
 

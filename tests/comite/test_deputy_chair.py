@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.comite import services
@@ -16,6 +15,7 @@ from fonds.comite.services import ComiteRefused
 from fonds.dossiers.states import Status
 
 from .conftest import sitting, vote_all
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _recuse(item, member):
 def test_session_records_its_deputy_chair_who_must_be_another_member(committee):
     c = committee
     deputy = c.others[0]
-    starts = timezone.now() + dt.timedelta(days=10)
+    starts = clock.now() + dt.timedelta(days=10)
     session = services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, members=c.members, place="Paris", deputy_chair=deputy)
     assert session.deputy_chair == deputy
     assert AuditEvent.objects.get(action="comite_session_created").data["payload"]["deputy_chair"] == deputy.pk
@@ -138,7 +138,7 @@ def test_session_form_takes_a_deputy_chair_among_the_members(client, committee):
     c = committee
     client.force_login(c.admin)
     data = {
-        "campaign": c.campaign.pk, "starts_at": (timezone.localtime() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
+        "campaign": c.campaign.pk, "starts_at": (clock.localnow() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
         "place": "Salle du conseil", "video_link": "", "chair": c.chair.pk, "members": [m.pk for m in c.others[1:]], "follows": "",
         "deputy_chair": c.others[0].pk,
     }

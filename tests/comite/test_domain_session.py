@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.comite import services
@@ -18,6 +17,7 @@ from fonds.dossiers.states import Status
 from tests.factories import make_user
 
 from .conftest import instructed_dossier, new_session, sitting, vote_all
+from fonds import clock
 
 
 def actions(obj=None, since: int = 0) -> list[str]:
@@ -36,13 +36,13 @@ def last_seq() -> int:
 def test_create_session_only_by_admin_with_comite_members(committee):
     c = committee
     with pytest.raises(ComiteRefused) as exc:
-        services.create_session(c.campaign, by=c.chair, starts_at=timezone.now(), chair=c.chair, members=c.members, place="Paris")
+        services.create_session(c.campaign, by=c.chair, starts_at=clock.now(), chair=c.chair, members=c.members, place="Paris")
     assert exc.value.kind == "role"
     outsider = make_user("instructeur")
     with pytest.raises(ComiteRefused, match="pas membres du comité"):
-        services.create_session(c.campaign, by=c.admin, starts_at=timezone.now(), chair=c.chair, members=[*c.members, outsider], place="Paris")
+        services.create_session(c.campaign, by=c.admin, starts_at=clock.now(), chair=c.chair, members=[*c.members, outsider], place="Paris")
     with pytest.raises(ComiteRefused, match="lieu"):
-        services.create_session(c.campaign, by=c.admin, starts_at=timezone.now(), chair=c.chair, members=c.members)
+        services.create_session(c.campaign, by=c.admin, starts_at=clock.now(), chair=c.chair, members=c.members)
     session = new_session(c)
     assert session.status == Session.Status.PLANNED and session.needs_quorum
     assert set(session.members.all()) == set(c.members)
@@ -64,10 +64,12 @@ def test_agenda_ranked_by_score_then_smaller_population_and_scheduled(committee)
         assert d.status == Status.IN_COMMITTEE
         assert "schedule" in actions(d)
     assert "comite_agenda_built" in actions(session)
-    # a second run adds only the dossiers instructed since, after the existing ranks
+    # a second run adds only the dossiers instructed since; the agenda stays in ranking order
     later = instructed_dossier(c.campaign, score=99)
     added = services.build_agenda(session, by=c.admin)
-    assert [(i.dossier_id, i.rank) for i in added] == [(later.pk, 5)]
+    assert [i.dossier_id for i in added] == [later.pk]
+    ranked = list(session.items.order_by("rank").values_list("dossier_id", "rank"))
+    assert ranked == [(later.pk, 1), (small.pk, 2), (big.pk, 3), (low.pk, 4), (unscored.pk, 5)]
 
 
 def test_member_who_instructed_a_dossier_is_recused_automatically(committee):
@@ -218,7 +220,7 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     assert adjourned.status == Session.Status.ADJOURNED
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_COMMITTEE
-    nxt = services.create_session(c.campaign, by=c.admin, starts_at=timezone.now() + dt.timedelta(days=7), chair=c.chair, members=c.members, place="Paris", follows=adjourned)
+    nxt = services.create_session(c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=7), chair=c.chair, members=c.members, place="Paris", follows=adjourned)
     assert not nxt.needs_quorum
     [carried] = nxt.items.all()
     assert carried.dossier_id == dossier.pk

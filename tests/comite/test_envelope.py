@@ -6,24 +6,40 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.utils import timezone
+from django.db import connection, transaction
 
+from fonds.audit.models import AuditEvent
 from fonds.comite import envelope
-from fonds.comite.models import EnvelopeRelease, PromotionProposal
+from fonds.comite.models import AgendaItem, EnvelopeRelease, PromotionProposal, Session
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
+from fonds.referentiel.models import Campaign
 from tests.factories import make_campaign, make_user
 
 from .conftest import instructed_dossier
+from fonds import clock
 
 
 def in_committee(campaign, **kwargs) -> Dossier:
+    """An instructed dossier on the agenda of a sitting session, its vote closed and adopted (test
+    setup: the sitting itself has its own tests); ``d.item`` is its agenda item."""
     d = instructed_dossier(campaign, **kwargs)
     Dossier.objects.filter(pk=d.pk).update(status=Status.IN_COMMITTEE)
+    session = Session.objects.filter(campaign=campaign, status=Session.Status.SITTING).first()
+    if session is None:
+        chair = make_user("comite")
+        session = Session.objects.create(campaign=campaign, starts_at=clock.now(), chair=chair, created_by=chair, status=Session.Status.SITTING, place="Salle")
+    rank = session.items.count() + 1
+    item = AgendaItem.objects.create(session=session, dossier=d, rank=rank, vote_state=AgendaItem.VoteState.CLOSED, tally={"adopted": True})
     d.refresh_from_db()
+    d.item = item
     return d
+
+
+def decide(d, member, amount) -> str:
+    """The envelope's choice for ``d``'s closed vote, as ``fonds.comite.services.decide`` asks it."""
+    return envelope.approve_or_waitlist(d, by=member, amount=Decimal(amount), data={"item": d.item.pk})
 
 
 @pytest.fixture
@@ -35,10 +51,10 @@ def small(db):
 def test_envelope_at_the_boundary_exact_fit_approved_next_waitlisted(small):
     campaign, member, _ = small
     a, b, c = (in_committee(campaign, score=90 - i) for i in range(3))
-    assert envelope.approve_or_waitlist(a, by=member, amount=Decimal("5000.00")) == "approve"
-    assert envelope.approve_or_waitlist(b, by=member, amount=Decimal("5000.00")) == "approve"  # exactly what is left
+    assert decide(a, member, "5000.00") == "approve"
+    assert decide(b, member, "5000.00") == "approve"  # exactly what is left
     assert envelope.left(campaign) == Decimal("0.00")
-    assert envelope.approve_or_waitlist(c, by=member, amount=Decimal("0.01")) == "waitlist"
+    assert decide(c, member, "0.01") == "waitlist"
     c.refresh_from_db()
     assert c.status == Status.WAITLISTED and c.approved_amount is None
     assert envelope.committed(campaign) == Decimal("10000.00")
@@ -47,7 +63,7 @@ def test_envelope_at_the_boundary_exact_fit_approved_next_waitlisted(small):
 def test_one_cent_over_the_envelope_goes_to_the_waiting_list(small):
     campaign, member, _ = small
     d = in_committee(campaign)
-    assert envelope.approve_or_waitlist(d, by=member, amount=Decimal("10000.01")) == "waitlist"
+    assert decide(d, member, "10000.01") == "waitlist"
     assert envelope.left(campaign) == Decimal("10000.00")
 
 
@@ -55,9 +71,9 @@ def test_direct_approve_beyond_the_envelope_is_refused(small):
     campaign, member, _ = small
     a = in_committee(campaign, proposed="8000.00")
     b = in_committee(campaign, proposed="3000.00")
-    perform(a, "approve", by=member)
+    perform(a, "approve", by=member, forum=Forum.COMMITTEE_SITTING, data={"item": a.item.pk})
     with pytest.raises(TransitionRefused) as exc:
-        perform(b, "approve", by=member)
+        perform(b, "approve", by=member, forum=Forum.COMMITTEE_SITTING, data={"item": b.item.pk})
     assert exc.value.rules == ["envelope"] and "il reste 2\u00a0000\u00a0€" in exc.value.message
     b.refresh_from_db()
     assert b.status == Status.IN_COMMITTEE
@@ -66,61 +82,89 @@ def test_direct_approve_beyond_the_envelope_is_refused(small):
 def test_waiting_list_in_ranking_order(small):
     campaign, member, _ = small
     filler = in_committee(campaign)
-    envelope.approve_or_waitlist(filler, by=member, amount=Decimal("10000.00"))
+    decide(filler, member, "10000.00")
     low = in_committee(campaign, score=60, population=100)
     big = in_committee(campaign, score=80, population=3000)
     small_town = in_committee(campaign, score=80, population=400)
     for d in (low, big, small_town):
-        assert envelope.approve_or_waitlist(d, by=member, amount=Decimal("1000.00")) == "waitlist"
+        assert decide(d, member, "1000.00") == "waitlist"
     assert [d.pk for d in envelope.waiting_list(campaign)] == [small_town.pk, big.pk, low.pk]
 
 
-def test_lapse_proposes_the_first_waitlisted_for_promotion(small, django_capture_on_commit_callbacks):
+def test_lapse_promotes_the_first_waitlisted_that_fits(small, django_capture_on_commit_callbacks):
     campaign, member, admin = small
     a = in_committee(campaign, score=90)
-    envelope.approve_or_waitlist(a, by=member, amount=Decimal("6000.00"))
-    second = in_committee(campaign, score=70)
+    decide(a, member, "6000.00")
+    second = in_committee(campaign, score=70, proposed="6000.00")  # its waitlisted amount: the proposal (no decided amount here)
     first = in_committee(campaign, score=80)
-    envelope.approve_or_waitlist(second, by=member, amount=Decimal("5000.00"))
-    envelope.approve_or_waitlist(first, by=member, amount=Decimal("5000.00"))
-    assert not PromotionProposal.objects.exists()
+    decide(second, member, "6000.00")
+    decide(first, member, "5000.00")
     with django_capture_on_commit_callbacks(execute=True):
-        perform(a, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.")
-    proposal = PromotionProposal.objects.get()
-    assert proposal.dossier == first and proposal.amount == Decimal("5000.00") and proposal.trigger == "lapse"
-    assert [m.to for m in mail.outbox if "liste complémentaire" in m.subject.lower()] == [[admin.email]]
-    perform(first, "promote", by=admin)
+        perform(a, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.", forum=Forum.SYSTEM)
     first.refresh_from_db()
-    proposal.refresh_from_db()
+    second.refresh_from_db()
     assert first.status == Status.APPROVED and first.approved_amount == Decimal("5000.00")
-    assert proposal.resolved_at is not None
+    assert second.status == Status.WAITLISTED  # 5,000 € left after the first: the second (6,000 €) waits
+    record = PromotionProposal.objects.get()
+    assert record.dossier == first and record.trigger == "lapse" and record.resolved_at is not None
+    promote = AuditEvent.objects.get(action="promote", object_id=str(first.pk))
+    assert promote.data["payload"]["forum"] == "waiting_list" and promote.data["actor"]["role"] == "system"
+    assert promote.seq > AuditEvent.objects.get(action="lapse").seq  # the cause comes first in the trail
+    recipients = sorted(m.to[0] for m in mail.outbox if "liste complémentaire" in m.subject.lower())
+    assert admin.email in recipients and any(r != admin.email for r in recipients)  # the mayor too
 
 
-def test_promotion_beyond_what_is_left_is_refused_and_not_proposed(small):
+def test_promotion_strictly_in_ranking_order_takes_the_next_that_fits(small):
+    campaign, member, _ = small
+    filler = in_committee(campaign, score=99)
+    decide(filler, member, "10000.00")
+    big = in_committee(campaign, score=90, proposed="4000.00")
+    fits = in_committee(campaign, score=80, proposed="2000.00")
+    lower = in_committee(campaign, score=70, proposed="1000.00")
+    for d, amount in ((big, "4000.00"), (fits, "2000.00"), (lower, "1000.00")):
+        assert decide(d, member, amount) == "waitlist"
+    Campaign.objects.filter(pk=campaign.pk).update(envelope=Decimal("12500.00"))  # 2,500 € free
+    with transaction.atomic():
+        promoted = envelope.promote_waiting_list(campaign, trigger="test")
+    assert promoted == [fits]  # the first that fits: not the third, though it fits too
+    for d, status in ((big, Status.WAITLISTED), (fits, Status.APPROVED), (lower, Status.WAITLISTED)):
+        d.refresh_from_db()
+        assert d.status == status
+
+
+def test_nobody_promotes_by_hand_from_the_dossier_nor_beyond_what_is_left(small):
     campaign, member, admin = small
     a = in_committee(campaign)
-    envelope.approve_or_waitlist(a, by=member, amount=Decimal("9000.00"))
+    decide(a, member, "9000.00")
     w = in_committee(campaign)
-    envelope.approve_or_waitlist(w, by=member, amount=Decimal("2000.00"))
+    decide(w, member, "2000.00")
     with pytest.raises(TransitionRefused) as exc:
         perform(w, "promote", by=admin)
+    assert exc.value.kind == "forum" and exc.value.code == "forum_waiting_list"
+    with pytest.raises(TransitionRefused) as exc:
+        perform(w, "promote", by=admin, forum=Forum.WAITING_LIST)
+    assert exc.value.kind == "role"
+    with pytest.raises(TransitionRefused) as exc:
+        perform(w, "promote", by=None, forum=Forum.WAITING_LIST)
     assert exc.value.rules == ["envelope"]
-    assert envelope.propose_promotion(campaign, trigger="test") is None
+    assert envelope.promote_waiting_list(campaign, trigger="test") == []
 
 
-def test_recovery_returns_money_to_the_envelope(small):
+def test_recovery_returns_money_to_the_envelope_and_promotes(small):
     campaign, member, admin = small
     finance = make_user("finance")
     a = in_committee(campaign)
-    envelope.approve_or_waitlist(a, by=member, amount=Decimal("10000.00"))
-    w = in_committee(campaign, proposed="1500.00")  # without an agenda item, the waitlisted amount is the proposal
-    envelope.approve_or_waitlist(w, by=member, amount=Decimal("1500.00"))
+    decide(a, member, "10000.00")
+    w = in_committee(campaign, proposed="1500.00")  # without a decided amount, the waitlisted amount is the proposal
+    decide(w, member, "1500.00")
     Dossier.objects.filter(pk=a.pk).update(status=Status.REPORT_SUBMITTED)  # test setup: convention, advance, report elsewhere
-    perform(a, "settle", by=finance, data={"balance": "-2000.00"})
+    perform(a, "settle", by=finance, data={"balance": "-2000.00"}, forum=Forum.PAYMENTS)
     assert envelope.left(campaign) == Decimal("0.00")  # not yet recovered
-    perform(a, "recover", by=finance)
+    perform(a, "recover", by=finance, forum=Forum.PAYMENTS)
     assert EnvelopeRelease.objects.get(dossier=a).confirmed_at is not None
-    assert envelope.left(campaign) == Decimal("2000.00")
+    w.refresh_from_db()
+    assert w.status == Status.APPROVED
+    assert envelope.left(campaign) == Decimal("500.00")
     assert PromotionProposal.objects.get().dossier == w
 
 
@@ -136,7 +180,7 @@ def test_fifty_concurrent_approvals_never_overspend_the_envelope():
     def approve(d):
         try:
             barrier.wait(timeout=30)
-            results[d.pk] = envelope.approve_or_waitlist(d.pk, by=member, amount=Decimal("1000.00"))
+            results[d.pk] = envelope.approve_or_waitlist(d.pk, by=member, amount=Decimal("1000.00"), data={"item": d.item.pk})
         except Exception as exc:  # noqa: BLE001 — reported below
             errors.append(repr(exc))
         finally:
@@ -162,12 +206,12 @@ def test_fifty_concurrent_approvals_never_overspend_the_envelope():
 def test_committed_is_one_query_approved_minus_confirmed_recoveries(small, django_assert_num_queries):
     campaign, member, admin = small
     a, b = in_committee(campaign), in_committee(campaign)
-    envelope.approve_or_waitlist(a, by=member, amount=Decimal("4000.00"))
-    envelope.approve_or_waitlist(b, by=member, amount=Decimal("2500.50"))
+    decide(a, member, "4000.00")
+    decide(b, member, "2500.50")
     EnvelopeRelease.objects.create(campaign=campaign, dossier=a, amount=Decimal("1000.00"))  # not confirmed: still committed
     with django_assert_num_queries(1):
         assert envelope.committed(campaign) == Decimal("6500.50")
-    EnvelopeRelease.objects.filter(dossier=a).update(confirmed_at=timezone.now())
+    EnvelopeRelease.objects.filter(dossier=a).update(confirmed_at=clock.now())
     with django_assert_num_queries(1):
         assert envelope.left(campaign) == Decimal("10000.00") - Decimal("5500.50")
     assert envelope.committed(make_campaign()) == Decimal("0.00")  # nothing approved, nothing released

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers.states import Status
 
 from .conftest import instructed_dossier, new_session
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _form_data(c, **extra):
     data = {
         "campaign": c.campaign.pk,
-        "starts_at": (timezone.localtime() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
+        "starts_at": (clock.localnow() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
         "place": "Salle du conseil, Paris",
         "video_link": "",
         "chair": c.chair.pk,

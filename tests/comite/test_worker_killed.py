@@ -43,6 +43,7 @@ from fonds.depot.models import EmailNotice
 from fonds.documents.models import GeneratedDocument
 
 from .conftest import sitting
+from fonds import clock
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -137,15 +138,14 @@ def _instructed(campaign, n: int) -> None:
     """``n`` instructed dossiers, one commune and one mayor each (bulk: test setup only; the
     instruction stage has its own tests)."""
     from django.contrib.auth.models import Group
-    from django.utils import timezone
-
+    
     from fonds.accounts.models import User
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.states import Status
     from fonds.instruction.models import Assessment
     from fonds.referentiel.models import Commune
 
-    now = timezone.now()
+    now = clock.now()
     communes = Commune.objects.bulk_create([
         Commune(code=f"{70000 + i:05d}", name=f"Commune {i}", departement="70", region="27", population=200 + (i * 37) % 3300, siren=f"2{70000 + i:05d}000")
         for i in range(n)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from fonds.dossiers.services import perform
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_lists_status_next_action_and_deadline(porteur_client, campaign, commune
 
 
 def test_new_dossier_button_only_for_open_campaigns(porteur_client, commune):
-    now = timezone.now()
+    now = clock.now()
     closed = make_campaign(opens_at=now - dt.timedelta(days=90), closes_at=now - dt.timedelta(days=1))
     html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
     assert reverse("depot:new", args=[closed.pk]) not in html and "Aucun appel à projets n'est ouvert" in html

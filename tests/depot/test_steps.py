@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import BudgetLine, Document, Dossier
 from fonds.referentiel.models import Jumelage, PartnerTown
 from tests.factories import PDF_BYTES, make_commune, make_dossier, make_user
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def step_url(dossier, step):
 
 
 def test_new_dossier_first_step_creates_an_audited_draft(porteur_client, campaign, porteur):
-    start = timezone.localdate() + dt.timedelta(days=60)
+    start = clock.today() + dt.timedelta(days=60)
     response = porteur_client.post(reverse("depot:new", args=[campaign.pk]), {
         "title": "Rencontre sportive à Mutlangen", "summary": "Une semaine de sport.", "objectives": "Découvrir l'allemand.",
         "start_date": start.isoformat(), "end_date": (start + dt.timedelta(days=6)).isoformat(), "activity_days": "5", "action": "next",

@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from fonds.audit.chain import event_payload, verify
@@ -16,6 +15,7 @@ from fonds.eligibilite.models import EligibilityRun
 from fonds.instruction.models import InstructorConflict
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from workflows.models import DossierProcess
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def _submitted(world, n, *, with_process=True):
         if with_process:
             perform(dossier, "submit", by=porteur)
         else:
-            Dossier.objects.filter(pk=dossier.pk).update(status=Status.SUBMITTED, submitted_at=timezone.now())
+            Dossier.objects.filter(pk=dossier.pk).update(status=Status.SUBMITTED, submitted_at=clock.now())
         dossier.refresh_from_db()
         out.append(dossier)
     return out
@@ -133,7 +133,7 @@ def test_perform_many_request_corrections_same_events_tasks_and_correction_reque
     dossiers = _submitted(world, 4)
     for dossier in dossiers:
         perform(dossier, "start_instruction", by=by)
-    deadline = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
+    deadline = (clock.today() + dt.timedelta(days=20)).isoformat()
     data = {"fields": ["summary"], "documents": ["budget"], "deadline": deadline}
     since = _mark()
     perform(dossiers[0], "request_corrections", by=by, motivation="Précisez le budget.", data=data)
@@ -224,8 +224,8 @@ def test_perform_many_keeps_the_optimistic_guard_of_the_state_machine(world, mon
     dossiers = _submitted(world, 2)
     original = services._check
 
-    def check_then_race(locked, name, meta, by, motivation):
-        role = original(locked, name, meta, by, motivation)
+    def check_then_race(locked, name, meta, by, motivation, forum):
+        role = original(locked, name, meta, by, motivation, forum)
         Dossier.objects.filter(pk=locked.pk).update(status=Status.WITHDRAWN)
         return role
 

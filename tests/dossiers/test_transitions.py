@@ -7,50 +7,73 @@ import pytest
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import Dossier
-from fonds.dossiers.services import TransitionRefused, perform, transition_names
-from fonds.dossiers.states import Status
+from django.db import transaction
+
+from fonds.comite.models import AgendaItem, Session
+from fonds.comite.testing import Committee
+from fonds.dossiers.services import TransitionRefused, perform, transition_meta, transition_names
+from fonds.dossiers.states import Forum, Status
 from tests.factories import make_commune, make_dossier, make_user
 
 S = Status
-# transition: (sources, target, roles allowed) — the public contract
+F = Forum
+PORTEUR = {F.DOSSIER: {"porteur"}}
+INSTRUCTEUR = {F.DOSSIER: {"instructeur"}}
+SITTING = {F.COMMITTEE_SITTING: {"comite"}}
+PAYMENTS = {F.PAYMENTS: {"finance"}}
+DEADLINE = {F.SYSTEM: {"system"}}
+# transition: (sources, target, {forum: roles allowed there}) — the public contract (issue 13:
+# every transition has a forum, and only its forum fires it)
 CONTRACT = {
-    "submit": ({S.DRAFT}, S.SUBMITTED, {"porteur"}),
-    "withdraw": ({S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED}, S.WITHDRAWN, {"porteur"}),
-    "start_instruction": ({S.SUBMITTED}, S.IN_INSTRUCTION, {"instructeur"}),
-    "request_corrections": ({S.IN_INSTRUCTION}, S.CORRECTIONS_REQUESTED, {"instructeur"}),
-    "resubmit": ({S.CORRECTIONS_REQUESTED}, S.IN_INSTRUCTION, {"porteur"}),
-    "expire_corrections": ({S.CORRECTIONS_REQUESTED}, S.CLOSED_WITHOUT_FOLLOW_UP, {"system"}),
-    "declare_ineligible": ({S.SUBMITTED, S.IN_INSTRUCTION}, S.INELIGIBLE, {"instructeur"}),
-    "complete_instruction": ({S.IN_INSTRUCTION}, S.INSTRUCTED, {"instructeur"}),
-    "reopen_instruction": ({S.INSTRUCTED}, S.IN_INSTRUCTION, {"instructeur"}),
-    "schedule": ({S.INSTRUCTED}, S.IN_COMMITTEE, {"instructeur", "admin"}),
-    "approve": ({S.IN_COMMITTEE}, S.APPROVED, {"comite"}),
-    "reject": ({S.IN_COMMITTEE}, S.REJECTED, {"comite"}),
-    "waitlist": ({S.IN_COMMITTEE}, S.WAITLISTED, {"comite"}),
-    "defer": ({S.IN_COMMITTEE}, S.INSTRUCTED, {"comite"}),
-    "promote": ({S.WAITLISTED}, S.APPROVED, {"admin"}),
-    "accept_agreement": ({S.APPROVED}, S.AGREEMENT_SIGNED, {"porteur"}),
-    "lapse": ({S.APPROVED}, S.LAPSED, {"system"}),
-    "pay_advance": ({S.AGREEMENT_SIGNED}, S.ADVANCE_PAID, {"finance"}),
-    "submit_report": ({S.ADVANCE_PAID}, S.REPORT_SUBMITTED, {"porteur"}),
-    "settle": ({S.REPORT_SUBMITTED}, S.CLOSED, {"finance"}),
-    "recover": ({S.RECOVERY_PENDING}, S.CLOSED, {"finance"}),
+    "submit": ({S.DRAFT}, S.SUBMITTED, PORTEUR),
+    "withdraw": ({S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED}, S.WITHDRAWN, PORTEUR),
+    "start_instruction": ({S.SUBMITTED}, S.IN_INSTRUCTION, INSTRUCTEUR),
+    "request_corrections": ({S.IN_INSTRUCTION}, S.CORRECTIONS_REQUESTED, INSTRUCTEUR),
+    "resubmit": ({S.CORRECTIONS_REQUESTED}, S.IN_INSTRUCTION, PORTEUR),
+    "expire_corrections": ({S.CORRECTIONS_REQUESTED}, S.CLOSED_WITHOUT_FOLLOW_UP, DEADLINE),
+    "declare_ineligible": ({S.SUBMITTED, S.IN_INSTRUCTION}, S.INELIGIBLE, INSTRUCTEUR),
+    "complete_instruction": ({S.IN_INSTRUCTION}, S.INSTRUCTED, INSTRUCTEUR),
+    "reopen_instruction": ({S.INSTRUCTED}, S.IN_INSTRUCTION, INSTRUCTEUR),
+    "schedule": ({S.INSTRUCTED}, S.IN_COMMITTEE, {F.DOSSIER: {"instructeur", "admin"}}),
+    "unschedule": ({S.IN_COMMITTEE}, S.INSTRUCTED, {F.DOSSIER: {"instructeur", "admin"}, F.SYSTEM: {"system"}}),
+    "approve": ({S.IN_COMMITTEE}, S.APPROVED, SITTING),
+    "reject": ({S.IN_COMMITTEE}, S.REJECTED, SITTING),
+    "waitlist": ({S.IN_COMMITTEE}, S.WAITLISTED, SITTING),
+    "defer": ({S.IN_COMMITTEE}, S.INSTRUCTED, SITTING),
+    "promote": ({S.WAITLISTED}, S.APPROVED, {F.WAITING_LIST: {"system"}}),
+    "accept_agreement": ({S.APPROVED}, S.AGREEMENT_SIGNED, PORTEUR),
+    "renounce": ({S.APPROVED, S.AGREEMENT_SIGNED}, S.RENOUNCED, PORTEUR),
+    "lapse": ({S.APPROVED}, S.LAPSED, DEADLINE),
+    "pay_advance": ({S.AGREEMENT_SIGNED}, S.ADVANCE_PAID, PAYMENTS),
+    "submit_report": ({S.ADVANCE_PAID}, S.REPORT_SUBMITTED, PORTEUR),
+    "settle": ({S.REPORT_SUBMITTED}, S.CLOSED, PAYMENTS),
+    "recover": ({S.RECOVERY_PENDING}, S.CLOSED, PAYMENTS),
 }
 ACTORS = ["porteur", "porteur_other_commune", "instructeur", "comite", "finance", "auditeur", "admin", "system"]
 DATA = {"settle": {"balance": "150.00"}}
+#: decisions a bare ``perform`` cannot take even from their forum: they need a sitting's agenda item
+NEEDS_A_SITTING = {"approve", "reject", "waitlist", "defer"}
 
 
 def test_contract_lists_every_transition_of_the_model():
     assert set(CONTRACT) == set(transition_names())
 
 
-def _expected(name, status, actor):
-    sources, target, roles = CONTRACT[name]
+def test_contract_is_the_models_declaration():
+    for name, (sources, target, forums) in CONTRACT.items():
+        declared = transition_meta(name)["custom"]["forums"]
+        assert {f: set(roles) for f, roles in declared.items()} == forums, name
+
+
+def _expected(name, status, actor, forum):
+    sources, target, forums = CONTRACT[name]
     if actor == "porteur_other_commune":
         return "not_found", None
     if status not in sources:
         return "status", None
-    if actor not in roles:
+    if forum not in forums:
+        return "forum", None
+    if actor not in forums[forum]:
         return "role", None
     return "ok", target
 
@@ -73,46 +96,76 @@ def world(db):
     return dossier, actors
 
 
+def _data(name, dossier):
+    """What the transition needs besides the dossier: a planned session to schedule it on; for
+    unschedule, the dossier on that session's agenda (test setup)."""
+    if name in ("schedule", "unschedule"):
+        session = Session.objects.filter(campaign=dossier.campaign).first() or Committee(
+            admin=make_user("admin"), chair=make_user("comite")
+        ).session(dossier.campaign)
+        if name == "unschedule":
+            AgendaItem.objects.get_or_create(session=session, dossier=dossier, defaults={"rank": 1})
+            return None
+        return {"session": session.pk}
+    return DATA.get(name)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [s.value for s in Status])
 @pytest.mark.parametrize("name", sorted(CONTRACT))
 def test_transition_matrix(world, status, name):
+    """Every (status, transition, actor, forum): fired as declared, refused otherwise, by the
+    first rule that fails — visibility, status, forum, role."""
     dossier, actors = world
-    for actor in ACTORS:
-        Dossier.objects.filter(pk=dossier.pk).update(status=status)  # test setup only
-        before_events = AuditEvent.objects.count()
-        expected, target = _expected(name, status, actor)
-        motivation = "Motivation écrite de la décision."
-        if expected == "ok":
+    for forum in Forum:
+        for actor in ACTORS:
+            _attempt(dossier, actors, status, name, actor, forum)
+
+
+def _attempt(dossier, actors, status, name, actor, forum):
+    Dossier.objects.filter(pk=dossier.pk).update(status=status)  # test setup only
+    data = _data(name, dossier)
+    before_events = AuditEvent.objects.count()
+    expected, target = _expected(name, status, actor, forum)
+    motivation = "Motivation écrite de la décision."
+    if expected == "ok" and name in NEEDS_A_SITTING:
+        expected = "forum"  # from its forum, without an agenda item of a sitting session: still refused
+    if expected == "ok":
+        with transaction.atomic():
             if name == "complete_instruction":  # the grid scored and the verdicts settled (fonds.instruction)
                 from fonds.instruction.testing import ready_for_completion
 
                 data = {"opinion": ready_for_completion(dossier, by=actors[actor])}
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data)
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum)
             elif name == "accept_agreement":  # the convention read and accepted under a name (fonds.suivi)
                 from fonds.suivi.testing import acceptance_data
 
                 Dossier.objects.filter(pk=dossier.pk).update(approved_amount=dossier.proposed_amount)
                 dossier.refresh_from_db()
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=acceptance_data(dossier))
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=acceptance_data(dossier), forum=forum)
             elif name == "submit_report":  # a complete final report (fonds.suivi)
                 from fonds.suivi.testing import file_complete_report
 
                 dossier.refresh_from_db()
                 file_complete_report(dossier, by=actors[actor])
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation)
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, forum=forum)
             else:
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=DATA.get(name))
-            assert result.status == target, (name, status, actor)
+                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum)
+            assert result.status == target, (name, status, actor, forum)
             names = list(AuditEvent.objects.filter(seq__gt=before_events).values_list("action", flat=True))
-            assert names[-1] == name and names.count(name) == 1
-        else:
-            with pytest.raises(TransitionRefused) as refused:
-                perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=DATA.get(name))
-            assert refused.value.kind == expected, (name, status, actor, refused.value)
-            assert refused.value.message  # French, never empty
-            assert Dossier.objects.get(pk=dossier.pk).status == status
-            assert AuditEvent.objects.count() == before_events, "a refused transition writes no audit event"
+            assert name in names and names.count(name) == 1
+            assert AuditEvent.objects.get(seq__gt=before_events, action=name).data["payload"]["forum"] == forum
+            transaction.set_rollback(True)  # the next attempt starts from the same dossier
+    else:
+        with pytest.raises(TransitionRefused) as refused:
+            perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum)
+        assert refused.value.kind == expected, (name, status, actor, forum, refused.value)
+        assert refused.value.message  # French, never empty
+        if expected == "forum":
+            home = next(iter(CONTRACT[name][2]))
+            assert refused.value.code == f"forum_{home}" and refused.value.http_status == 409
+        assert Dossier.objects.get(pk=dossier.pk).status == status
+        assert AuditEvent.objects.count() == before_events, "a refused transition writes no audit event"
 
 
 @pytest.mark.django_db
@@ -128,9 +181,10 @@ def test_motivation_required_refuses_empty_one(world, name, status, actor):
     dossier, actors = world
     Dossier.objects.filter(pk=dossier.pk).update(status=status)
     before = AuditEvent.objects.count()
+    forum = next(iter(CONTRACT[name][2]))
     for empty in ("", "   \n"):
         with pytest.raises(TransitionRefused) as refused:
-            perform(dossier.pk, name, by=actors[actor], motivation=empty)
+            perform(dossier.pk, name, by=actors[actor], motivation=empty, forum=forum)
         assert refused.value.kind == "motivation" and refused.value.http_status == 400
     assert Dossier.objects.get(pk=dossier.pk).status == status
     assert AuditEvent.objects.count() == before
@@ -140,7 +194,7 @@ def test_motivation_required_refuses_empty_one(world, name, status, actor):
 def test_settle_with_negative_balance_goes_to_recovery_pending(world):
     dossier, actors = world
     Dossier.objects.filter(pk=dossier.pk).update(status=S.REPORT_SUBMITTED)
-    assert perform(dossier.pk, "settle", by=actors["finance"], data={"balance": "-320.50"}).status == S.RECOVERY_PENDING
+    assert perform(dossier.pk, "settle", by=actors["finance"], data={"balance": "-320.50"}, forum=F.PAYMENTS).status == S.RECOVERY_PENDING
 
 
 @pytest.mark.django_db
@@ -148,7 +202,7 @@ def test_settle_refuses_amount_with_three_decimals(world):
     dossier, actors = world
     Dossier.objects.filter(pk=dossier.pk).update(status=S.REPORT_SUBMITTED)
     with pytest.raises(TransitionRefused) as refused:
-        perform(dossier.pk, "settle", by=actors["finance"], data={"balance": "10.005"})
+        perform(dossier.pk, "settle", by=actors["finance"], data={"balance": "10.005"}, forum=F.PAYMENTS)
     assert refused.value.kind == "condition"
 
 
@@ -160,7 +214,7 @@ def test_committee_member_who_instructed_the_dossier_cannot_vote_on_it(world):
     perform(dossier.pk, "start_instruction", by=both)
     Dossier.objects.filter(pk=dossier.pk).update(status=S.IN_COMMITTEE)
     with pytest.raises(TransitionRefused) as refused:
-        perform(dossier.pk, "approve", by=both)
+        perform(dossier.pk, "approve", by=both, forum=F.COMMITTEE_SITTING)
     assert refused.value.kind == "role"
 
 

@@ -15,6 +15,7 @@ from fonds.instruction.models import PrivateNote, SavedFilter, Score
 from tests.factories import make_commune, make_dossier, make_user
 
 from .conftest import MANUAL_FULL
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -148,11 +149,11 @@ def test_request_corrections_form_picks_fields_documents_and_deadline(client, wo
     _login(client, world["instructeur"])
     url = reverse("instruction:corrections", args=[world["dossier"].pk])
     page = client.get(url).content.decode()
-    default = (timezone.localdate() + dt.timedelta(days=15)).isoformat()
+    default = (clock.today() + dt.timedelta(days=15)).isoformat()
     assert default in page and 'value="objectives"' in page and 'value="rib"' in page
     response = client.post(url, {"message": "Précisez.", "deadline": default, "confirm": "on"})
     assert response.status_code == 400 and "au moins un champ" in response.content.decode()
-    deadline = timezone.localdate() + dt.timedelta(days=10)
+    deadline = clock.today() + dt.timedelta(days=10)
     response = client.post(url, {"fields_to_fix": ["objectives", "budget_lines"], "documents": ["rib"], "message": "Programme et RIB à jour, svp.", "deadline": deadline.isoformat(), "confirm": "on"})
     assert response.status_code == 302
     world["dossier"].refresh_from_db()
@@ -180,7 +181,8 @@ def test_generic_action_page_for_other_transitions(client, world):
     assert client.post(url, {"motivation": "Commune hors critères.", "confirm": "on"}).status_code == 302
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.INELIGIBLE
-    assert client.get(reverse("instruction:action", args=[world["dossier"].pk, "schedule"])).status_code == 409
+    # scheduling has its own page (the session is chosen there), which refuses the ineligible dossier
+    assert client.get(reverse("instruction:action", args=[world["dossier"].pk, "schedule"]), follow=True).status_code == 409
 
 
 def test_conflict_of_interest_instructor_sees_no_action_and_cannot_post(client, world):

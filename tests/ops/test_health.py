@@ -3,12 +3,12 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from fonds.audit import chain
 from fonds.ops import health
 from fonds.ops.models import ChainCheck, Heartbeat
 from fonds.ops.tasks import heartbeat
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_worker_without_heartbeat_is_reported_down(client, not_eager):
 def test_worker_heartbeat_fresh_then_stale(settings, not_eager):
     heartbeat.apply()
     assert health.check_workers()["ok"] is True
-    Heartbeat.objects.update(at=timezone.now() - dt.timedelta(seconds=settings.FJJ_HEARTBEAT_MAX_AGE + 1))
+    Heartbeat.objects.update(at=clock.now() - dt.timedelta(seconds=settings.FJJ_HEARTBEAT_MAX_AGE + 1))
     assert health.check_workers()["ok"] is False
 
 

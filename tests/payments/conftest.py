@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
@@ -16,6 +15,7 @@ from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
 from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 S = Status
 D = Decimal
@@ -85,7 +85,7 @@ def signed(cast, *, commune=None, porteur=None, approved="5670.00", campaign=Non
     commune = commune or cast.commune
     porteur = porteur or (cast.porteur if commune == cast.commune else cast.other_porteur)
     dossier = make_dossier(campaign=campaign or make_campaign(), commune=commune, porteur=porteur)
-    at_status(dossier, S.APPROVED, approved_amount=D(approved), proposed_amount=D(approved), agreement_due=timezone.now() + dt.timedelta(days=30))
+    at_status(dossier, S.APPROVED, approved_amount=D(approved), proposed_amount=D(approved), agreement_due=clock.now() + dt.timedelta(days=30))
     perform(dossier, "accept_agreement", by=porteur, data=acceptance_data(dossier))
     return dossier
 

@@ -7,6 +7,7 @@ import xmlschema
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from fonds.comite.testing import Committee
 from fonds.dossiers.states import Status
 from fonds.payments import sepa
 from fonds.payments.models import BankDetails, Batch, PaymentOrder
@@ -44,11 +45,10 @@ def test_whole_dossier_from_approval_to_closed_through_the_api(cast):
     comite = make_user("comite")
     porteur, finance = client_for(cast.porteur), client_for(cast.finance)
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
-    at_status(dossier, Status.IN_COMMITTEE, proposed_amount=Decimal("5670.00"))
+    at_status(dossier, Status.INSTRUCTED, proposed_amount=Decimal("5670.00"))
 
-    r = client_for(comite).post(f"{API}/dossiers/{dossier.pk}/transitions/approve/", {}, format="json")
-    assert r.status_code == 200 and r.json()["status"] == "approved"
-    dossier.refresh_from_db()
+    Committee(admin=make_user("admin"), chair=comite).decide(dossier, "approve")  # in a sitting, not through the API
+    assert dossier.status == "approved"
     sha = ensure_convention(dossier).sha256  # the convention the mayor reads (PDF generated on commit)
     r = porteur.post(f"{API}/dossiers/{dossier.pk}/transitions/accept_agreement/", {"signatory_name": "Marie Dupont", "document_sha256": sha}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "agreement_signed"

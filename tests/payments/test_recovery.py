@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
@@ -13,6 +12,7 @@ from fonds.payments import tasks
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 
 from .conftest import certified_bank, pay_through_batch, report_submitted, signed
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 O = OrderState
@@ -44,7 +44,7 @@ def test_mayor_answers_once_within_the_period(cast, recovery):
 
 
 def test_answer_refused_after_the_deadline(cast, recovery):
-    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=timezone.now() - dt.timedelta(minutes=1))
+    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=clock.now() - dt.timedelta(minutes=1))
     with pytest.raises(pay.PaymentRefused, match="délai de réponse est expiré"):
         pay.answer_recovery(recovery, cast.porteur, "Trop tard ?")
     recovery.refresh_from_db()
@@ -90,7 +90,7 @@ def test_system_cannot_make_final_before_the_deadline(cast, recovery):
 
 
 def test_beat_task_makes_the_recovery_final_at_expiry_idempotently(cast, recovery):
-    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=timezone.now() - dt.timedelta(seconds=1))
+    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=clock.now() - dt.timedelta(seconds=1))
     assert tasks.expire_recovery_answers.delay().get() == [recovery.reference]
     assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()

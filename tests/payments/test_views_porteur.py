@@ -6,13 +6,13 @@ import html as htmllib
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.payments import services as pay
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 from tests.factories import make_user
 
 from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed, siret_of
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 O = OrderState
@@ -143,7 +143,7 @@ def test_mayor_answers_the_recovery_once_within_the_period(client, cast, recover
 
 
 def test_answer_after_the_period_is_refused(client, cast, recovery):
-    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=timezone.now() - dt.timedelta(minutes=1))
+    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=clock.now() - dt.timedelta(minutes=1))
     url = reverse("payments:porteur-recovery", args=[recovery.dossier_id])
     client.force_login(cast.porteur)
     assert "Le délai de réponse a expiré" in _html(client.get(url))

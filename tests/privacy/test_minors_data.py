@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from fonds.audit import chain
 from fonds.audit.models import AuditEvent
@@ -13,6 +12,7 @@ from fonds.privacy.models import MinorsKey, Purge
 from fonds.privacy.services import due_for_purge, matches, purge
 from fonds.privacy.tasks import purge_minors_data
 from tests.factories import make_dossier
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def dossier():
 
 def _ended(dossier, years_ago: float):
     perform(dossier, "withdraw", by=dossier.created_by)
-    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now() - dt.timedelta(days=365.25 * years_ago))
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=clock.now() - dt.timedelta(days=365.25 * years_ago))
 
 
 def test_ages_never_written_in_clear_in_the_audit_trail(dossier):

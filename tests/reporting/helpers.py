@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from tests.factories import make_dossier
+from fonds import clock
 
 PATH = {
     "submitted": ["submit"],
@@ -24,7 +24,7 @@ PATH = {
 
 def dossier_in(status: str, *, start: dt.datetime | None = None, approved=Decimal("5000.00"), **extra) -> Dossier:
     dossier = make_dossier(**extra)
-    start = start or timezone.now() - dt.timedelta(days=60)
+    start = start or clock.now() - dt.timedelta(days=60)
     fields = {"status": status, "submitted_at": start}
     if status in ("approved", "agreement_signed", "closed"):
         fields.update(approved_amount=approved, proposed_amount=approved, decided_at=start + dt.timedelta(days=4))

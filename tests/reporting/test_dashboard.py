@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -19,6 +18,7 @@ from fonds.reporting import dashboard
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 from .helpers import dossier_in
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -110,7 +110,7 @@ def _path(dossier, steps, start):
 
 def test_median_time_per_stage_from_the_audit_events():
     campaign = make_campaign()
-    start = timezone.now() - dt.timedelta(days=100)
+    start = clock.now() - dt.timedelta(days=100)
     # submit → start_instruction: 1, 2 and 10 days → median 2 days
     for days in (1, 2, 10):
         _path(make_dossier(campaign=campaign), [("submit", 0), ("start_instruction", 24 * days)], start)
@@ -145,7 +145,7 @@ def test_median_time_per_stage_from_the_audit_events():
 
 def test_envelope_consumption_per_campaign_is_the_envelope_modules(world):
     # the closed dossier's recovery gave 250 € back to campaign A's envelope
-    EnvelopeRelease.objects.create(campaign=world["a"], dossier=world["closed"], amount=D("250.00"), confirmed_at=timezone.now())
+    EnvelopeRelease.objects.create(campaign=world["a"], dossier=world["closed"], amount=D("250.00"), confirmed_at=clock.now())
     rows = {r["campaign"]: r for r in dashboard.envelopes()["rows"]}
     a, b = rows[world["a"].pk], rows[world["b"].pk]
     assert a["committed"] == envelope.committed(world["a"]) == D("11750.00")

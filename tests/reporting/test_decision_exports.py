@@ -24,6 +24,7 @@ from fonds.reporting.models import ExportJob
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 from .helpers import dossier_in
+from fonds import clock
 
 pytestmark = pytest.mark.django_db
 TEST_SIRET = "13002526500013"  # 14 digits, Luhn-valid (test value)
@@ -216,7 +217,7 @@ def test_paid_recovered_amounts_committee_session_and_votes():
     campaign = make_campaign()
     dossier = dossier_in("closed", campaign=campaign)
     chair = make_user("comite")
-    starts = timezone.now() - dt.timedelta(days=50)
+    starts = clock.now() - dt.timedelta(days=50)
     session = Session.objects.create(campaign=campaign, starts_at=starts, chair=chair, created_by=chair)
     AgendaItem.objects.create(session=session, dossier=dossier, rank=1, outcome="approved",
                               tally={"pour": 4, "contre": 1, "abstention": 0, "adopted": True})
@@ -302,7 +303,7 @@ def _bank(commune, siret, *, certified):
 
     bank = BankDetails(commune=commune, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder=f"Commune de {commune.name}", siret=siret)
     if certified:
-        bank.certified_at = timezone.now()
+        bank.certified_at = clock.now()
         bank.certified_fingerprint = bank.fingerprint()
     bank.save()
     return bank

@@ -160,6 +160,7 @@ RULES: dict[str, Rule] = {
     # ---- committee (``comite`` is the chair) -------------------------------------------------
     "comite/": r(COMMITTEE_READ),
     "comite/enveloppes/": r(COMMITTEE_READ),
+    "comite/dossiers/<int:pk>/inscrire/": r({INSTR, ADMIN}, {INSTR, ADMIN}, args={"pk": f"{D}.pk"}),
     "comite/seances/nouvelle/": r({ADMIN}, {ADMIN}),
     "comite/seances/<int:pk>/": r(COMMITTEE_READ, args=S),
     "comite/seances/<int:pk>/ordre-du-jour/": r({ADMIN}, {ADMIN}, args=S),

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.tokens import default_token_generator
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -20,6 +19,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 ROLES = ("anonymous", "porteur", "other_porteur", "instructeur", "comite", "comite_recused", "finance", "auditeur", "admin")
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
@@ -110,7 +110,7 @@ def build_world() -> World:
     opinion = ready_for_completion(in_committee, by=instructeur)
     perform(in_committee, "complete_instruction", by=instructeur, data={"opinion": opinion})
     members = [u["comite"], u["comite_recused"], member3]
-    session = comite.create_session(com_campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=u["comite"], members=members, place="Salle du conseil")
+    session = comite.create_session(com_campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=u["comite"], members=members, place="Salle du conseil")
     comite.build_agenda(session, by=admin)
     item = session.items.get(dossier=in_committee)
     comite.declare_conflict(item, member=u["comite_recused"], reason="Élu de la commune voisine, partenaire du projet.")
@@ -123,7 +123,7 @@ def build_world() -> World:
 
     # -- approved (convention to accept) and signed dossiers; bank details certified; a ready batch
     approved = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
-    _at(approved, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=timezone.now() + dt.timedelta(days=30))
+    _at(approved, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
     acceptance_data(approved)  # generates the convention
     o["approved"] = approved
     o["generated_document"] = approved.generated_documents.order_by("pk").first()
@@ -133,7 +133,7 @@ def build_world() -> World:
 
     def signed():
         d = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
-        _at(d, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=timezone.now() + dt.timedelta(days=30))
+        _at(d, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
         perform(d, "accept_agreement", by=porteur, data=acceptance_data(d))
         d.refresh_from_db()
         return d

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.utils import timezone
 
 from fonds.celery import app
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_dossier, make_user
+from fonds import clock
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def test_deadline_expiry_runs_on_a_real_worker(worker):
     instructor = make_user("instructeur")
     perform(dossier, "start_instruction", by=instructor)
     perform(dossier, "request_corrections", by=instructor, motivation="Pièce manquante : délibération signée.")
-    Dossier.objects.filter(pk=dossier.pk).update(corrections_due=timezone.now() - dt.timedelta(minutes=1))  # the deadline passes
+    Dossier.objects.filter(pk=dossier.pk).update(corrections_due=clock.now() - dt.timedelta(minutes=1))  # the deadline passes
     counts = app.send_task("workflows.tasks.expire_deadlines").get(timeout=60)
     assert counts["closed_without_follow_up"] == 1
     assert Dossier.objects.get(pk=dossier.pk).status == Status.CLOSED_WITHOUT_FOLLOW_UP

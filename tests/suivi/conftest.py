@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from fonds import clock
 
 S = Status
 
@@ -59,7 +59,7 @@ def dossier(cast):
 
 @pytest.fixture
 def approved(dossier):
-    return at_status(dossier, S.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=timezone.now() + dt.timedelta(days=30))
+    return at_status(dossier, S.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from fonds.comite.testing import Committee
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.services import TransitionRefused, perform
@@ -55,9 +56,9 @@ def test_convention_generation_is_idempotent_and_audited(approved):
 
 
 def test_convention_generated_by_task_on_approval(cast, dossier, django_capture_on_commit_callbacks):
-    at_status(dossier, Status.IN_COMMITTEE, proposed_amount="5670.00")
+    at_status(dossier, Status.INSTRUCTED, proposed_amount="5670.00")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        perform(dossier, "approve", by=cast.comite)
+        Committee(admin=cast.admin, chair=cast.comite).decide(dossier, "approve")
     assert len(callbacks) >= 1
     assert GeneratedDocument.objects.filter(kind="convention", key=f"convention-{dossier.pk}-5670.00", dossier=dossier).exists()
 

@@ -15,8 +15,9 @@ from fonds.accounts.roles import has_role
 from fonds.instruction.testing import ready_for_completion
 from fonds.suivi.testing import acceptance_data, file_complete_report
 
+from fonds.comite.testing import Committee
 from fonds.dossiers.services import perform
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from viewflow.workflow.models import Task
 
@@ -92,9 +93,22 @@ MAIN_PATH = [
 ]
 
 
+SITTING = ("approve", "reject", "waitlist", "defer")
+
+
 def act(cast, dossier, transition, actor=None, motivation="", data=None):
-    """Fire ``transition`` as the cast member ``actor`` (a name, a user, or None for the system)."""
+    """Fire ``transition`` as the cast member ``actor`` (a name, a user, or None for the system),
+    from its forum: ``schedule`` on a new session's agenda, the committee's decisions in a sitting
+    chaired by ``actor`` (``fonds.comite.testing``), the payment transitions from the payment
+    services' forum, the deadlines from the system's."""
     user = getattr(cast, actor) if isinstance(actor, str) else actor
+    if transition in SITTING:
+        Committee(admin=cast.admin, chair=user, members=[user]).decide(dossier, transition, motivation=motivation, close=False)
+        return dossier
+    if transition == "schedule":
+        session = Committee(admin=cast.admin, chair=cast.comite, members=[cast.comite]).session(dossier.campaign)
+        data = {"session": session.pk, **(data or {})}
+    forum = FORUMS.get(transition, Forum.DOSSIER)
     if transition == "complete_instruction" and user is not None and has_role(user, "instructeur"):
         ready_for_completion(dossier, by=user)  # the grid scored, verdicts settled (fonds.instruction)
         data = {"opinion": "favourable", **(data or {})}
@@ -102,7 +116,11 @@ def act(cast, dossier, transition, actor=None, motivation="", data=None):
         data = acceptance_data(dossier)  # the convention read and accepted under a name (fonds.suivi)
     if transition == "submit_report":
         file_complete_report(dossier, by=user)  # a complete final report (fonds.suivi); no-op for others
-    return perform(dossier, transition, by=user, motivation=motivation, data=data or {})
+    return perform(dossier, transition, by=user, motivation=motivation, data=data or {}, forum=forum)
+
+
+FORUMS = {"pay_advance": Forum.PAYMENTS, "settle": Forum.PAYMENTS, "recover": Forum.PAYMENTS,
+          "expire_corrections": Forum.SYSTEM, "lapse": Forum.SYSTEM}
 
 
 def walk(cast, dossier, until: str):

@@ -47,11 +47,13 @@ def test_every_transition_except_submit_leaves_a_stage():
         assert any(isinstance(n, Ending) and n.outcome == status for n in DossierFlow.instance.nodes())
 
 
-def test_system_transitions_are_the_deadlines():
+def test_system_forum_transitions_are_the_deadlines_and_the_agenda_repair():
+    from fonds.dossiers.states import Forum
     from workflows.tasks import DEADLINES
 
-    system = {name for name, entry in TRANSITIONS.items() if SYSTEM_ROLE in entry["custom"]["roles"]}
-    assert system == {transition for transition, *_ in DEADLINES}
+    system = {name for name, entry in TRANSITIONS.items() if Forum.SYSTEM in entry["custom"]["forums"]}
+    assert system == {transition for transition, *_ in DEADLINES} | {"unschedule"}
+    assert TRANSITIONS["unschedule"]["custom"]["forums"][Forum.SYSTEM] == (SYSTEM_ROLE,)
     for transition, status, field, *_ in DEADLINES:
         assert DossierFlow.stage_for(status).deadline_field == field
 

@@ -1,7 +1,6 @@
 """workflows.tasks.expire_deadlines: overdue corrections close the dossier, an unaccepted agreement lapses."""
 import datetime as dt
 
-from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS
 
@@ -12,12 +11,13 @@ from workflows.models import DossierProcess
 from workflows.tasks import expire_deadlines
 
 from .conftest import history, open_tasks_of, walk
+from fonds import clock
 
 S = Status
 
 
 def _overdue(dossier, field, days=1):
-    Dossier.objects.filter(pk=dossier.pk).update(**{field: timezone.now() - dt.timedelta(days=days)})
+    Dossier.objects.filter(pk=dossier.pk).update(**{field: clock.now() - dt.timedelta(days=days)})
 
 
 def test_expire_deadlines_closes_and_lapses_overdue_dossiers_once(cast, new_dossier):
@@ -60,7 +60,7 @@ def test_a_deadline_moved_meanwhile_is_left_alone(cast, new_dossier):
     from workflows import tasks
 
     dossier = walk(cast, new_dossier(), "request_corrections")
-    now = timezone.now()
+    now = clock.now()
     assert tasks._expire_one(dossier.pk, "expire_corrections", S.CORRECTIONS_REQUESTED, "corrections_due", "{due}", now) is False
     dossier.refresh_from_db()
     assert dossier.status == S.CORRECTIONS_REQUESTED

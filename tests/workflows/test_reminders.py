@@ -18,6 +18,7 @@ from fonds.suivi.models import DeadlineNotice
 from workflows.tasks import expire_deadlines, send_reminders
 
 from .conftest import act, walk
+from fonds import clock
 
 S = Status
 ZERO = {"corrections": 0, "agreement": 0, "report": 0, "report_overdue": 0, "errors": 0}
@@ -147,7 +148,7 @@ def test_reminder_email_is_sent_once_even_if_its_task_is_retried(cast, new_dossi
 def test_agreement_reminder_sent_once_seven_days_before_the_deadline(cast, new_dossier, run):
     dossier = walk(cast, new_dossier(), "approve")
     due = dossier.agreement_due
-    assert due is not None and abs((due - timezone.now()) - dt.timedelta(days=30)) < dt.timedelta(minutes=5)  # agreement_days
+    assert due is not None and abs((due - clock.now()) - dt.timedelta(days=30)) < dt.timedelta(minutes=5)  # agreement_days
 
     assert run(due - dt.timedelta(days=7, minutes=1)) == ZERO
     at = due - dt.timedelta(days=7) + dt.timedelta(minutes=1)

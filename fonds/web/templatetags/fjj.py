@@ -94,6 +94,8 @@ TRANSITION_EVENTS = {
     "complete_instruction": "Instruction terminée",
     "reopen_instruction": "Instruction rouverte",
     "schedule": "Inscrit à l'ordre du jour du comité",
+    "unschedule": "Retiré de l'ordre du jour du comité",
+    "renounce": "Renonciation de la commune à l'aide",
     "approve": "Subvention accordée",
     "reject": "Demande refusée",
     "waitlist": "Inscrit en liste complémentaire",
