@@ -115,14 +115,18 @@ def in_queue(user, task) -> bool:
     dossier = dossier_of(task)
     if not task.flow_task.in_queue(user, dossier, owner_id=task.owner_id):
         return False
-    return not (_through_committee_only(user, task.flow_task) and recused_dossiers(user).filter(pk=dossier.pk).exists())
+    if not _through_committee_only(user, task.flow_task):
+        return True
+    return not recused_dossiers(user).filter(pk=dossier.pk).exists()
 
 
 def _through_committee_only(user, stage) -> bool:
     """``user`` finds this stage's tasks in their list as a committee member and through no other
     of their roles: the recusal rule applies to them."""
     held = roles_of(user)
-    return Role.COMITE in held and Role.COMITE in stage.roles and not held & (set(stage.roles) - {Role.COMITE})
+    if Role.COMITE not in held or Role.COMITE not in stage.roles:
+        return False
+    return not held & (set(stage.roles) - {Role.COMITE})
 
 
 def counts_for(user) -> dict[str, int]:

@@ -84,7 +84,8 @@ class DossierSerializer(DossierListSerializer):
     class Meta(DossierListSerializer.Meta):
         fields = DossierListSerializer.Meta.fields + [
             "jumelage", "summary", "objectives", "start_date", "end_date", "activity_days",
-            "youth_count", "leader_count", "youth_ages", "leader_ages", "youth_fewer_opportunities", "youth_first_travel",
+            "youth_count", "leader_count", "youth_ages", "leader_ages",
+            "youth_fewer_opportunities", "youth_first_travel",
             "travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted",
             "opinion", "instructor", "decided_at", "corrections_due", "agreement_due", "report_due", "rules_version",
             "budget_lines",

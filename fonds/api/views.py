@@ -118,7 +118,8 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         campaign, fields, lines = data.split()
         dossier = editing.create_draft(by=request.user, campaign=campaign, fields=fields, budget_lines=lines)
-        return Response(s.DossierSerializer(dossier, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+        data = s.DossierSerializer(dossier, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.DossierWriteSerializer, responses={200: s.DossierSerializer})
     def partial_update(self, request, pk=None):

@@ -61,7 +61,8 @@ def read_only(admin_class):
     """``admin_class`` (a ModelAdmin or an inline) with the read-only mixin in front."""
     if issubclass(admin_class, ReadOnlyAdminMixin):
         return admin_class
-    mixin = ReadOnlyAdminMixin if issubclass(admin_class, admin.options.InlineModelAdmin) else ReadOnlyModelAdminMixin
+    inline = issubclass(admin_class, admin.options.InlineModelAdmin)
+    mixin = ReadOnlyAdminMixin if inline else ReadOnlyModelAdminMixin
     attrs = {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__}
     return type(f"ReadOnly{admin_class.__name__}", (mixin, admin_class), attrs)
 

@@ -17,7 +17,7 @@ class DossierAdmin(ReadOnlyAdmin):
     list_select_related = ("commune",)
     ordering = ("-submitted_at", "-pk")
     list_per_page = 50
-    exclude = ("youth_ages", "leader_ages")  # minors' data: on the pages of the roles that need it (fonds.privacy)
+    exclude = ("youth_ages", "leader_ages")  # minors' data: only on the pages of the roles of fonds.privacy
 
 
 @admin.register(BulkJob)

@@ -118,7 +118,9 @@ def envelope_list(request):
         for rank, row in enumerate(env.waiting, start=1):
             row.rank = rank
         env.waiting = [row for row in env.waiting if row.dossier.pk in visible]
-    return render(request, "comite/envelopes.html", {"title": "Enveloppes et liste complémentaire", "nav": "comite", "envelopes": envelopes, "is_admin": request.is_admin})
+    context = {"title": "Enveloppes et liste complémentaire", "nav": "comite", "envelopes": envelopes,
+               "is_admin": request.is_admin}
+    return render(request, "comite/envelopes.html", context)
 
 
 @_area

@@ -26,7 +26,8 @@ def may_see_minors_data(user, dossier) -> bool:
     """May ``user`` see the participants' ages and the signed participant list of ``dossier``?"""
     if has_role(user, *MINORS_DATA_ROLES):
         return True
-    return has_role(user, Role.PORTEUR) and user.commune_id is not None and user.commune_id == dossier.commune_id
+    commune_id = getattr(user, "commune_id", None)
+    return has_role(user, Role.PORTEUR) and commune_id is not None and commune_id == dossier.commune_id
 
 
 def redact_ages(user, dossier, data: dict) -> dict:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
-
+from fonds import clock
 from fonds.dossiers.editing import update_content
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
@@ -21,7 +20,10 @@ from tests.factories import make_campaign, make_commune, make_dossier, make_user
 YOUTH = [13, 29, 17, 23, 19, 27, 16, 21]
 LEADERS = [37, 58]
 #: every role of the règlement, and whether ``fonds.privacy.access`` lets it see minors' data
-ROLES = {"porteur": True, "instructeur": True, "finance": True, "auditeur": True, "admin": True, "comite": False}
+ROLES = {
+    "porteur": True, "instructeur": True, "finance": True, "auditeur": True, "admin": True,
+    "comite": False,
+}
 
 
 def lists_ages(text: str, ages: list[int]) -> bool:
@@ -83,7 +85,8 @@ def with_report(cast, dossier):
     """The final report filed by the mayor (the planned ages repeated, the signed list joined)."""
     from fonds.suivi.testing import file_complete_report
 
-    at_status(dossier, Status.ADVANCE_PAID, approved_amount=Decimal("5670.00"), report_due=dossier.end_date + dt.timedelta(days=60))
+    due = dossier.end_date + dt.timedelta(days=60)
+    at_status(dossier, Status.ADVANCE_PAID, approved_amount=Decimal("5670.00"), report_due=due)
     report = file_complete_report(dossier, by=cast.porteur)
     assert report.youth_ages == YOUTH and report.leader_ages == LEADERS
     return dossier
@@ -94,9 +97,11 @@ def on_agenda(cast, dossier):
     """The dossier instructed and on the agenda of a committee session (the committee member sits on it)."""
     from fonds.comite import services
 
-    at_status(dossier, Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable", instructor=cast.instructeur)
-    Assessment.objects.create(dossier=dossier, score_total=72, scored_criteria=6, complete=True, suggestion="favourable")
-    session = services.create_session(cast.campaign, by=cast.admin, starts_at=timezone.now() + dt.timedelta(days=10),
+    at_status(dossier, Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable",
+              instructor=cast.instructeur)
+    Assessment.objects.create(dossier=dossier, score_total=72, scored_criteria=6, complete=True,
+                              suggestion="favourable")
+    session = services.create_session(cast.campaign, by=cast.admin, starts_at=clock.now() + dt.timedelta(days=10),
                                       chair=cast.comite, members=[cast.comite], place="Salle du conseil")
     services.build_agenda(session, by=cast.admin)
     return session.items.get(dossier=dossier)

@@ -69,7 +69,8 @@ def test_committee_member_never_sees_minors_ages_on_the_final_report_page(client
     html = _html(_page(client, cast.comite, reverse("suivi:report", args=[with_report.pk])))
     assert "8 jeunes" in html and "2 accompagnateurs" in html  # the counts, as on every page
     assert not lists_ages(html, YOUTH) and not lists_ages(html, LEADERS)
-    assert "liste-participants-signee" not in html and reverse("suivi:participant-list", args=[with_report.pk]) not in html
+    assert "liste-participants-signee" not in html
+    assert reverse("suivi:participant-list", args=[with_report.pk]) not in html
 
 
 @pytest.mark.parametrize("role", [role for role, allowed in ROLES.items() if allowed])
@@ -78,7 +79,7 @@ def test_final_report_page_shows_the_ages_to_the_roles_of_the_rule(client, cast,
     assert lists_ages(html, YOUTH)
 
 
-def test_committee_member_does_not_read_the_participant_list_name_before_submission(client, cast, with_report):
+def test_committee_member_does_not_read_the_participant_list_s_name(client, cast, with_report):
     html = _submit_page(client, cast.comite, with_report)
     assert "liste-participants-signee" not in html and "déposée" in html
     assert "liste-participants-signee" in _submit_page(client, cast.porteur, with_report)
@@ -100,7 +101,7 @@ def _pdf_text(response) -> str:
 
 def test_committee_member_never_sees_ages_in_the_history_pdf(client, cast, dossier):
     text = _pdf_text(_page(client, cast.comite, reverse("reporting:dossier-history", args=[dossier.pk])))
-    assert "update_content" in text or "Modification" in text or "modifi" in text.lower()  # the event is there…
+    assert "Modification du dossier" in text  # the event that recorded the ages is there…
     assert not lists_ages(text, YOUTH) and not lists_ages(text, LEADERS)  # …its ages sealed (count + HMAC)
 
 
@@ -113,7 +114,8 @@ def test_committee_member_never_sees_ages_in_the_history_page(client, cast, with
 # ---- the committee's item page ------------------------------------------------------------------
 
 def test_committee_member_sees_counts_never_ages_on_the_committee_item_page(client, cast, on_agenda):
-    html = _html(_page(client, cast.comite, reverse("comite:item", args=[on_agenda.session_id, on_agenda.pk])))
+    url = reverse("comite:item", args=[on_agenda.session_id, on_agenda.pk])
+    html = _html(_page(client, cast.comite, url))
     assert "8 jeunes" in html and "2 accompagnateurs" in html
     assert not lists_any_ages(html)
 
@@ -141,5 +143,7 @@ def test_committee_member_never_sees_ages_in_the_api_audit_trail(client, cast, d
 def test_api_answers_the_porteur_s_own_write_with_its_ages(client, cast, dossier):
     """The write endpoints answer through the same rule (they pass the request to the serializer)."""
     client.force_login(cast.porteur)
-    data = client.patch(f"/api/v1/dossiers/{dossier.pk}/", {"title": "Échange de jeunes, édition 2"}, content_type="application/json").json()
+    response = client.patch(f"/api/v1/dossiers/{dossier.pk}/", {"title": "Échange de jeunes, édition 2"},
+                            content_type="application/json")
+    data = response.json()
     assert data["youth_ages"] == YOUTH and data["leader_ages"] == LEADERS
