@@ -14,6 +14,11 @@ knows Django permissions, not the porteur's commune nor the recusal rule).
   row of a task list shows.
 * ``counts_for(user)`` — number of open tasks per queue, for a dashboard badge.
 
+A committee member recused on a dossier (a conflict declared on one of its agenda items, see
+``fonds.dossiers.access.recused_dossiers``) never has its committee task, in the lists nor in the
+counts: they may neither read its deliberation nor vote on it. The task stays in the lists of
+the other members.
+
 Every queryset is one SQL query with the task, its dossier, commune, campaign and owner joined
 (``select_related``), ordered oldest first.
 """
@@ -23,6 +28,9 @@ from collections import Counter
 
 from django.db.models import Count, Q, QuerySet
 from viewflow.workflow.models import Task
+
+from fonds.accounts.roles import Role, roles_of
+from fonds.dossiers.access import recused_dossiers
 
 from .nodes import OPEN_TASK_STATUSES, QUEUE_LABELS, TASK_DOSSIER, Stage
 
@@ -60,12 +68,17 @@ def open_tasks_for(user, *, queue: str | None = None) -> QuerySet:
     if not getattr(user, "is_authenticated", False):
         return Task.objects.none()
     condition = None
+    recused = None
     for stage in _stages():
         if queue is not None and stage.queue != queue:
             continue
         part = stage.queue_filter(user)
-        if part is not None:
-            condition = part if condition is None else condition | part
+        if part is None:
+            continue
+        if _through_committee_only(user, stage):
+            recused = recused_dossiers(user) if recused is None else recused
+            part &= ~Q(**{f"{TASK_DOSSIER}__in": recused})
+        condition = part if condition is None else condition | part
     if condition is None:
         return Task.objects.none()
     return open_tasks().filter(condition)
@@ -99,7 +112,21 @@ def in_queue(user, task) -> bool:
     """Whether ``task`` is in one of ``user``'s queues (same rule as ``open_tasks_for``)."""
     if task.status not in OPEN_TASK_STATUSES or not isinstance(task.flow_task, Stage):
         return False
-    return task.flow_task.in_queue(user, dossier_of(task), owner_id=task.owner_id)
+    dossier = dossier_of(task)
+    if not task.flow_task.in_queue(user, dossier, owner_id=task.owner_id):
+        return False
+    if not _through_committee_only(user, task.flow_task):
+        return True
+    return not recused_dossiers(user).filter(pk=dossier.pk).exists()
+
+
+def _through_committee_only(user, stage) -> bool:
+    """``user`` finds this stage's tasks in their list as a committee member and through no other
+    of their roles: the recusal rule applies to them."""
+    held = roles_of(user)
+    if Role.COMITE not in held or Role.COMITE not in stage.roles:
+        return False
+    return not held & (set(stage.roles) - {Role.COMITE})
 
 
 def counts_for(user) -> dict[str, int]:

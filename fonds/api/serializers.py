@@ -5,6 +5,7 @@ from rest_framework import serializers
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import BudgetLine, Dossier
+from fonds.privacy.access import redact_ages
 from fonds.referentiel.models import Campaign, Commune, Jumelage
 
 
@@ -73,25 +74,27 @@ class DossierListSerializer(serializers.ModelSerializer):
 
 
 class DossierSerializer(DossierListSerializer):
+    """A dossier; the participants' ages only for whoever may see minors' data
+    (``fonds.privacy.access``), the counts for everybody who sees the dossier."""
+
     budget_lines = BudgetLineSerializer(many=True, read_only=True)
+    youth_count = serializers.IntegerField(read_only=True)
+    leader_count = serializers.IntegerField(read_only=True)
 
     class Meta(DossierListSerializer.Meta):
         fields = DossierListSerializer.Meta.fields + [
             "jumelage", "summary", "objectives", "start_date", "end_date", "activity_days",
-            "youth_ages", "leader_ages", "youth_fewer_opportunities", "youth_first_travel",
+            "youth_count", "leader_count", "youth_ages", "leader_ages",
+            "youth_fewer_opportunities", "youth_first_travel",
             "travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted",
             "opinion", "instructor", "decided_at", "corrections_due", "agreement_due", "report_due", "rules_version",
             "budget_lines",
         ]
 
     def to_representation(self, instance):
-        from fonds.privacy.access import may_see_minors_data
-
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not may_see_minors_data(request.user, instance):
-            data["youth_ages"] = None  # minors' data: not for this role (the count stays in the budget of the grant)
-        return data
+        request = self.context.get("request")  # none: nobody to show the ages to
+        return redact_ages(getattr(request, "user", None), instance, data)
 
 
 class DossierWriteSerializer(StrictSerializer):

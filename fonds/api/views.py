@@ -118,7 +118,8 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         campaign, fields, lines = data.split()
         dossier = editing.create_draft(by=request.user, campaign=campaign, fields=fields, budget_lines=lines)
-        return Response(s.DossierSerializer(dossier).data, status=status.HTTP_201_CREATED)
+        data = s.DossierSerializer(dossier, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.DossierWriteSerializer, responses={200: s.DossierSerializer})
     def partial_update(self, request, pk=None):
@@ -127,7 +128,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         _, fields, lines = data.split()
         dossier = editing.update_content(dossier, by=request.user, fields=fields, budget_lines=lines)
-        return Response(s.DossierSerializer(dossier).data)
+        return Response(s.DossierSerializer(dossier, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={200: s.TransitionSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -147,7 +148,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = dict(body.validated_data)
         motivation = data.pop("motivation", "")
         dossier = services.perform(dossier, name, by=request.user, motivation=motivation, data=data)
-        return Response(s.DossierSerializer(dossier).data)
+        return Response(s.DossierSerializer(dossier, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={200: s.AuditEventSerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -1,4 +1,18 @@
-"""Read-only admin of the audit trail: nobody adds, changes or deletes an event from here."""
+"""The Django admin reads; it never writes (issue 14: admin edits left no event in the chain).
+
+Domain data changes only through the services, each appending its audit event in the same
+transaction; the admin has no such path. So every model registered in the admin — ours
+(campaigns and rule sets, communes, partner towns, jumelages, dossiers, users, the trail) and
+the libraries' (groups, which are the roles; API tokens; TOTP devices; viewflow processes and
+tasks; sign-in lockouts) — refuses add, change and delete to everybody, superusers included;
+lists and detail pages stay readable. Users and roles are managed by ``manage.py add_user``
+(audited); editing screens for the rest are another issue.
+
+Written once: ``ReadOnlyAdmin`` (our ModelAdmins inherit it) and ``lock_admin_site()``, run by
+``AuditConfig.ready()`` once every admin module is loaded, which puts the same mixin in front of
+any other registration. Only ``EDITABLE_IN_ADMIN`` escapes it: display settings the chain does
+not cover. ``tests/audit/test_admin_read_only.py`` walks the whole registry.
+"""
 import json
 
 from django.contrib import admin
@@ -6,11 +20,16 @@ from django.utils.html import format_html
 
 from .models import AuditEvent, ChainHead
 
+#: models the admin may still edit: the DSFR site settings (header and footer texts), outside the
+#: audit chain and outside the fund's data
+EDITABLE_IN_ADMIN = frozenset({"dsfr.dsfrconfig"})
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    actions = None
 
-    def has_add_permission(self, request):
+class ReadOnlyAdminMixin:
+    """No add, change or delete — nor any bulk action — for anybody; viewing stays as Django
+    decides (superusers, or the model's view permission). For ModelAdmins and inlines alike."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -18,6 +37,48 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_actions(self, request):
+        return {}
+
+
+class ReadOnlyModelAdminMixin(ReadOnlyAdminMixin):
+    """A ModelAdmin's inlines are read only too."""
+
+    def get_inlines(self, request, obj):
+        return [read_only(inline) for inline in super().get_inlines(request, obj)]
+
+
+class ReadOnlyAdmin(ReadOnlyModelAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    pass
+
+
+def read_only(admin_class):
+    """``admin_class`` (a ModelAdmin or an inline) with the read-only mixin in front."""
+    if issubclass(admin_class, ReadOnlyAdminMixin):
+        return admin_class
+    inline = issubclass(admin_class, admin.options.InlineModelAdmin)
+    mixin = ReadOnlyAdminMixin if inline else ReadOnlyModelAdminMixin
+    attrs = {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__}
+    return type(f"ReadOnly{admin_class.__name__}", (mixin, admin_class), attrs)
+
+
+def lock_admin_site(site=None) -> list[str]:
+    """Re-register every model of ``site`` (default: the admin site) whose ModelAdmin is not read
+    only yet with its read-only version; returns the labels of the models it changed."""
+    site = site or admin.site
+    changed = []
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.label_lower in EDITABLE_IN_ADMIN or isinstance(model_admin, ReadOnlyAdminMixin):
+            continue
+        site.unregister(model)
+        site.register(model, read_only(type(model_admin)))
+        changed.append(model._meta.label_lower)
+    return changed
 
 
 @admin.register(AuditEvent)

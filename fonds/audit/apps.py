@@ -32,3 +32,6 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_chain_head, sender=self, dispatch_uid="fonds.audit.ensure_chain_head")
+        from .admin import lock_admin_site  # the admin modules are loaded (django.contrib.admin comes first)
+
+        lock_admin_site()  # the admin writes nothing the chain covers: read only for every user

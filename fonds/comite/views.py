@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fonds.accounts.roles import Role, roles_of
+from fonds.dossiers.access import visible_dossiers
 from fonds.web.areas import role_area
 
 from . import queries, services
@@ -107,8 +108,19 @@ def session_list(request):
 @_area
 def envelope_list(request):
     """Envelopes and waiting lists (liste complémentaire) in ranking order; an administrator
-    promotes through the dossier's own "promote" transition page."""
-    return render(request, "comite/envelopes.html", {"title": "Enveloppes et liste complémentaire", "nav": "comite", "envelopes": queries.envelopes(), "is_admin": request.is_admin})
+    promotes through the dossier's own "promote" transition page. A dossier the reader may not
+    see (a member recused on it: its outcome is part of the deliberation) is left out; the others
+    keep their rank."""
+    envelopes = queries.envelopes()
+    listed = [row.dossier.pk for env in envelopes for row in env.waiting]
+    visible = set(visible_dossiers(request.user).filter(pk__in=listed).values_list("pk", flat=True)) if listed else set()
+    for env in envelopes:
+        for rank, row in enumerate(env.waiting, start=1):
+            row.rank = rank
+        env.waiting = [row for row in env.waiting if row.dossier.pk in visible]
+    context = {"title": "Enveloppes et liste complémentaire", "nav": "comite", "envelopes": envelopes,
+               "is_admin": request.is_admin}
+    return render(request, "comite/envelopes.html", context)
 
 
 @_area

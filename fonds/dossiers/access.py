@@ -19,6 +19,14 @@ def _committee_only(user) -> bool:
     return Role.COMITE in roles and not roles & _READ_DESPITE_RECUSAL
 
 
+def recused_dossiers(user):
+    """The ids (a subquery) of the dossiers ``user`` declared a conflict of interest on, in any
+    session: never in their committee queue; hidden everywhere when they are ``_committee_only``."""
+    if not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none().values("pk")
+    return Dossier.objects.filter(agenda_items__conflicts__member=user).values("pk")
+
+
 def visible_dossiers(user, queryset=None):
     """Dossiers this user may read. A porteur sees only its commune's; others per role."""
     qs = Dossier.objects.all() if queryset is None else queryset

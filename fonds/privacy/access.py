@@ -1,12 +1,40 @@
-"""Who may see minors' data (the ages of the young participants, the signed participant list):
-the porteur of the commune and the fund's services that need it — not the committee members, who
-decide on counts, scores and amounts."""
+"""Who may see minors' data — the one rule every screen, PDF, export and the API applies.
+
+Minors' data: the ages of the young participants (dossier and final report) and the signed
+participant list (their names). The leaders' ages are shown by the same rule: they sit beside the
+young people's, and nobody outside the rule needs them either.
+
+Who: the porteur of the dossier's commune (who declared them) and the fund's services that need
+them — instructors (E4, the inclusion criterion), finance (« service fait »: the final report and
+its signed list behind the balance), auditors (they read everything, règlement) and
+administrators. Not the committee: its members decide on counts, scores and amounts, so they see
+how many young people and leaders, never their ages or names (a member who also holds one of the
+roles above sees them through that role).
+
+Pages ask ``{% may_see_minors_data dossier as show_ages %}`` (``privacy`` template tags), the API
+blanks the fields with ``redact_ages``.
+"""
 from fonds.accounts.roles import Role, has_role
 
 MINORS_DATA_ROLES = (Role.INSTRUCTEUR, Role.FINANCE, Role.AUDITEUR, Role.ADMIN)
 
+#: the participants' ages a dossier and a final report hold (what ``redact_ages`` blanks)
+AGE_FIELDS = ("youth_ages", "leader_ages")
+
 
 def may_see_minors_data(user, dossier) -> bool:
+    """May ``user`` see the participants' ages and the signed participant list of ``dossier``?"""
     if has_role(user, *MINORS_DATA_ROLES):
         return True
-    return has_role(user, Role.PORTEUR) and user.commune_id == dossier.commune_id
+    commune_id = getattr(user, "commune_id", None)
+    return has_role(user, Role.PORTEUR) and commune_id is not None and commune_id == dossier.commune_id
+
+
+def redact_ages(user, dossier, data: dict) -> dict:
+    """``data`` (a serialised dossier or report) with the ages set to None when ``user`` may not
+    see them: the counts stay (the API gives them beside)."""
+    if user is None or not may_see_minors_data(user, dossier):
+        for name in AGE_FIELDS:
+            if name in data:
+                data[name] = None
+    return data

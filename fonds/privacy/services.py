@@ -9,10 +9,15 @@ import secrets
 
 from django.db import transaction
 
-from fonds.audit import chain as audit
 from fonds import clock
+from fonds.audit import chain as audit
 
-MINORS_FIELDS = ("youth_ages",)
+from .access import AGE_FIELDS
+
+#: the fields whose values the trail seals: the participants' ages (``access.AGE_FIELDS``) — the
+#: young people's, and the leaders' beside them, so that no reader of the trail (history page and
+#: PDF, API, exports) sees an age the privacy rule would hide from them on the dossier's pages
+MINORS_FIELDS = AGE_FIELDS
 
 
 def _key_for(dossier) -> bytes:
