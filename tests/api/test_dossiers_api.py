@@ -251,3 +251,20 @@ def test_huge_identifiers_are_not_a_500(setup, url):
 def test_huge_foreign_key_in_body_is_a_400(setup):
     response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": 99999999999999999999999, "title": "x"}, format="json")
     assert response.status_code == 400 and "campaign" in response.json()
+
+
+def test_e7_api_create_refused_when_a_dossier_of_the_commune_blocks(setup):
+    """Same gate as « Nouveau dossier »: 400 with the French message and rule E7, no draft."""
+    Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.LAPSED)
+    before = Dossier.objects.count()
+    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["rules"] == ["E7"] and setup["mine"].reference in body["detail"] and "caduc" in body["detail"]
+    assert Dossier.objects.count() == before
+
+
+def test_e7_api_create_allowed_next_to_an_ineligible_dossier(setup):
+    Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.INELIGIBLE)
+    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json")
+    assert response.status_code == 201
