@@ -66,5 +66,6 @@ def activity_period(campaign, ruleset) -> ActivityPeriod:
     if dates:
         committee = dates[0]
         months = int(ruleset.params["deadlines"]["activity_period_months"])
-        return ActivityPeriod(committee + dt.timedelta(days=1), add_months(committee, months), FROM_COMMITTEE, committee, months)
+        first, last = committee + dt.timedelta(days=1), add_months(committee, months)
+        return ActivityPeriod(first, last, FROM_COMMITTEE, committee, months)
     return ActivityPeriod(campaign.activity_start, campaign.activity_end, FROM_CAMPAIGN, None, None)

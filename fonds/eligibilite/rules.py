@@ -405,7 +405,8 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
             problems.append((
                 f"{days} jours d'activité ne tiennent pas du {fr_date(start)} au {fr_date(end)} : "
                 f"il n'y a que {calendar_days} jour(s) du premier au dernier jour.",
-                f"Indiquez au plus {calendar_days} jours d'activité, ou corrigez le premier ou le dernier jour du projet.",
+                f"Indiquez au plus {calendar_days} jours d'activité, "
+                "ou corrigez le premier ou le dernier jour du projet.",
             ))
         if start < earliest:
             problems.append((
@@ -413,9 +414,10 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
                 f"Choisissez un premier jour au plus tôt le {fr_date(earliest)}.",
             ))
         if not (period.contains(start) and period.contains(end)):
+            between = f"entre le {fr_date(period.first)} et le {fr_date(period.last)}"
             problems.append((
-                f"Le projet doit se dérouler entre le {fr_date(period.first)} et le {fr_date(period.last)} ({_period_text(period)}).",
-                f"Placez le premier et le dernier jour entre le {fr_date(period.first)} et le {fr_date(period.last)}.",
+                f"Le projet doit se dérouler {between} ({_period_text(period)}).",
+                f"Placez le premier et le dernier jour {between}.",
             ))
     ok = f"{days} jours d'activité, du {fr_date(start)} au {fr_date(end)}." if start and end else ""
     return _outcome("E5", problems, data, ok)
@@ -423,7 +425,8 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
 
 def _period_text(period: ActivityPeriod) -> str:
     if period.basis == FROM_COMMITTEE:
-        return f"période d'activité de l'appel à projets : les {period.months} mois suivant le comité du {fr_date(period.committee_date)}"
+        return (f"période d'activité de l'appel à projets : les {period.months} mois suivant le comité "
+                f"du {fr_date(period.committee_date)}")
     return "période d'activité de l'appel à projets"
 
 
@@ -530,7 +533,8 @@ def status_text(value: str) -> str:
 def e7_blocking(commune_id, campaign_id, *, exclude_pk=None) -> list[tuple[str, str]]:
     """``(reference, status)`` of the dossiers of ``commune_id`` in ``campaign_id`` that block
     another one (E7), oldest first, at most ``E7_E8_LISTED``. One query."""
-    qs = Dossier.objects.filter(commune_id=commune_id, campaign_id=campaign_id).exclude(status__in=E7_NOT_COUNTED)
+    qs = Dossier.objects.filter(commune_id=commune_id, campaign_id=campaign_id)
+    qs = qs.exclude(status__in=E7_NOT_COUNTED)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return list(qs.order_by("id").values_list("reference", "status")[:E7_E8_LISTED])
@@ -542,15 +546,19 @@ def e7_texts(others: list[tuple[str, str]]) -> tuple[str, str]:
     refs = ", ".join(f"{ref} ({status_text(st)})" for ref, st in others)
     explanation = (
         f"Votre commune a déjà un dossier dans cet appel à projets : {refs}. "
-        "Un seul dossier par commune et par appel à projets (un dossier brouillon, retiré, classé sans suite, "
-        "irrecevable ou soldé ne compte pas)."
+        "Un seul dossier par commune et par appel à projets (un dossier brouillon, retiré, "
+        "classé sans suite, irrecevable ou soldé ne compte pas)."
     )
     if all(st in WITHDRAWABLE for _, st in others):
-        how_to_fix = "Complétez le dossier déjà déposé (par une demande de corrections) ou retirez-le avant d'en déposer un autre."
+        how_to_fix = (
+            "Complétez le dossier déjà déposé (par une demande de corrections) "
+            "ou retirez-le avant d'en déposer un autre."
+        )
     else:
         how_to_fix = (
-            "Ce dossier est ou sera décidé par le comité de cet appel à projets : une seule décision par commune et par "
-            "appel à projets. Vous pourrez présenter un nouveau projet au prochain appel à projets."
+            "Ce dossier est ou sera décidé par le comité de cet appel à projets : une seule décision "
+            "par commune et par appel à projets. Vous pourrez présenter un nouveau projet au prochain "
+            "appel à projets."
         )
     return explanation, how_to_fix
 
@@ -571,7 +579,8 @@ def e7_single_live_dossier(dossier, ruleset, *, at, context=None) -> Outcome:
     if others:
         explanation, how_to_fix = e7_texts(others)
         return Outcome("E7", FAIL, explanation, how_to_fix, data)
-    return Outcome("E7", PASS, "Aucun autre dossier en cours ou décidé de la commune dans cet appel à projets.", "", data)
+    ok = "Aucun autre dossier en cours ou décidé de la commune dans cet appel à projets."
+    return Outcome("E7", PASS, ok, "", data)
 
 
 # ---- E8 — no overdue final report -----------------------------------------------------------------

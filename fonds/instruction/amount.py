@@ -266,11 +266,16 @@ class AwardBounds:
         return iter((self.minimum, self.maximum))
 
     def as_dict(self) -> dict:
-        return {"minimum": str(self.minimum), "maximum": str(self.maximum), "limits": {k: str(v) for k, v in self.limits.items()}}
+        limits = {name: str(value) for name, value in self.limits.items()}
+        return {"minimum": str(self.minimum), "maximum": str(self.maximum), "limits": limits}
 
 
-LIMIT_LABELS = {"cap": "plafond du fonds", "eligible": "part maximale des dépenses éligibles", "requested": "montant demandé",
-                "formula": "formule T + S + O"}
+LIMIT_LABELS = {
+    "cap": "plafond du fonds",
+    "eligible": "part maximale des dépenses éligibles",
+    "requested": "montant demandé",
+    "formula": "formule T + S + O",
+}
 
 
 def award_bounds(source, params: dict | None = None) -> AwardBounds:
@@ -301,7 +306,8 @@ def parse_amount(value) -> Decimal:
     except (InvalidOperation, ValueError):
         raise TransitionRefused("condition", "Montant invalide : indiquez un nombre d'euros.", rules=["amount"])
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
-        raise TransitionRefused("condition", "Montant invalide : un montant positif avec au plus deux décimales.", rules=["amount"])
+        message = "Montant invalide : un montant positif avec au plus deux décimales."
+        raise TransitionRefused("condition", message, rules=["amount"])
     return amount
 
 
@@ -315,11 +321,13 @@ def award_refusal(amount, bounds: AwardBounds, *, zero_allowed: bool = False) ->
     if amount == 0 and zero_allowed:
         return ""
     if not bounds.possible:
-        text = (f"Le montant ne peut dépasser {euros(bounds.maximum)} (le plus petit de : {caps}), en dessous du minimum de "
-                f"{euros(bounds.minimum)} : aucune subvention ne peut être attribuée à ce dossier")
+        text = (f"Le montant ne peut dépasser {euros(bounds.maximum)} (le plus petit de : {caps}), "
+                f"en dessous du minimum de {euros(bounds.minimum)} : aucune subvention ne peut être attribuée "
+                "à ce dossier")
         return text + (" ; proposez 0 €." if zero_allowed else ".")
     if amount > bounds.maximum:
-        return f"Le montant de {euros(amount)} ne peut dépasser {euros(bounds.maximum)} (le plus petit de : {caps})."
+        return (f"Le montant de {euros(amount)} ne peut dépasser {euros(bounds.maximum)} "
+                f"(le plus petit de : {caps}).")
     if amount < bounds.minimum:
         where = f"entre {euros(bounds.minimum)} et {euros(bounds.maximum)}"
         if amount == 0:

@@ -138,7 +138,8 @@ class CompleteForm(DsfrBaseForm):
         if favourable_refusal:
             field = self.fields["opinion"]
             field.choices = [(grid.UNFAVOURABLE, grid.OPINION_LABELS[grid.UNFAVOURABLE])]
-            field.help_text = "La grille est sous les seuils du règlement : l'avis ne peut être que défavorable (le comité décide ensuite)."
+            field.help_text = ("La grille est sous les seuils du règlement : l'avis ne peut être que défavorable "
+                               "(le comité décide ensuite).")
             reason = favourable_refusal.split(" : ", 1)[-1].replace("%", "%%")  # the message is %-formatted
             field.error_messages["invalid_choice"] = f"Avis favorable impossible : {reason}."
 

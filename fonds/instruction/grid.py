@@ -220,7 +220,8 @@ def opinion_refusal(opinion: str, grid: GridResult) -> str:
     if opinion != FAVOURABLE or not grid.below_thresholds:
         return ""
     return (
-        "un avis favorable est impossible, quelle que soit la motivation : la grille est sous les seuils du règlement ("
+        "un avis favorable est impossible, quelle que soit la motivation : "
+        "la grille est sous les seuils du règlement ("
         + " ".join(grid.reasons).rstrip(".")
         + ") — l'avis est donc défavorable, le comité décide ensuite"
     )

@@ -57,8 +57,8 @@ def _completion(dossier, by, data) -> dict:
             problems.append(refusal)
             rules.append("opinion")
         elif not grid.opinion_consistent(opinion, result) and not motivation:
-            suggested = grid.OPINION_LABELS[result.suggestion].lower()
-            problems.append(f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {grid.OPINION_LABELS[opinion].lower()}")
+            suggested, given = grid.OPINION_LABELS[result.suggestion].lower(), grid.OPINION_LABELS[opinion].lower()
+            problems.append(f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {given}")
             rules.append("opinion")
     breakdown = grant_for_dossier(dossier)
     bounds = award_bounds(breakdown)

@@ -460,7 +460,8 @@ def complete(request, pk):
     view = services.eligibility_view(dossier)
     proposal = services.current_proposal(dossier)
     favourable_refusal = grid.opinion_refusal(grid.FAVOURABLE, result)  # below the thresholds: unfavourable only
-    form = CompleteForm(request.POST or None, initial={"opinion": result.suggestion}, favourable_refusal=favourable_refusal)
+    form = CompleteForm(request.POST or None, initial={"opinion": result.suggestion},
+                        favourable_refusal=favourable_refusal)
     status = 200 if action else 409
     if action is None:
         messages.error(request, "Vous ne pouvez pas terminer l'instruction de ce dossier dans son état actuel.")

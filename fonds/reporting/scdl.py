@@ -140,8 +140,9 @@ class SiretCoverage:
         return self.certified + self.declared + len(self.held_back)
 
 
-_COVERAGE_FIELDS = ("pk", "reference", "commune_id", "commune__name", "commune__siren", "commune__bank_details__pk",
-                    "commune__bank_details__siret", "commune__bank_details__certified_at")
+_COVERAGE_FIELDS = ("pk", "reference", "commune_id", "commune__name", "commune__siren",
+                    "commune__bank_details__pk", "commune__bank_details__siret",
+                    "commune__bank_details__certified_at")
 
 
 def siret_coverage(qs: QuerySet) -> SiretCoverage:
@@ -149,14 +150,15 @@ def siret_coverage(qs: QuerySet) -> SiretCoverage:
     back (one query; the SIRET rules are checked in Python, as by the export)."""
     coverage = SiretCoverage()
     rows = awards(qs).order_by("reference").values_list(*_COVERAGE_FIELDS)
-    for pk, reference, code, name, siren, bank_pk, bank_siret, certified_at in rows.iterator(chunk_size=CHUNK):
+    for pk, reference, code, name, siren, bank_pk, bank_siret, certified_at in rows.iterator(CHUNK):
         _, source = _source_of(siren, bank_siret, certified_at)
         if source == CERTIFIED:
             coverage.certified += 1
         elif source == DECLARED:
             coverage.declared += 1
         else:
-            coverage.held_back.append(HeldBack(pk, reference, code, name, bank_pk is not None, bank_siret or "", siren or ""))
+            row = HeldBack(pk, reference, code, name, bank_pk is not None, bank_siret or "", siren or "")
+            coverage.held_back.append(row)
     return coverage
 
 
@@ -209,7 +211,8 @@ def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dic
             id_beneficiary, source = _source_of(siren, bank_siret, bank_certified_at)
             if source == HELD_BACK:  # never published with another identifier: listed for completion
                 if held_back is not None:
-                    held_back.append(HeldBack(pk, reference, commune_code, commune, bank_pk is not None, bank_siret or "", siren or ""))
+                    held_back.append(HeldBack(pk, reference, commune_code, commune, bank_pk is not None,
+                                              bank_siret or "", siren or ""))
                 continue
             yield {
                 "idSubvention": reference,

@@ -43,7 +43,7 @@ def _selection_from(request, data):
 
 def _page(request, form, status=200):
     jobs = ExportJob.objects.filter(user=request.user).select_related("campaign")[:20]
-    coverage = siret_coverage(exports.selection(user=request.user)[0])  # one query: the awards held back, listed
+    coverage = siret_coverage(exports.selection(user=request.user)[0])  # one query; lists the held-back awards
     return render(
         request,
         "reporting/exports.html",

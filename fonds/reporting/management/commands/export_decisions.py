@@ -46,17 +46,20 @@ def beneficiary_notice(sources: dict, held_back: list[dict]) -> str:
     lines = []
     if held_back:
         lines.append(
-            f"Données ouvertes : {len(held_back)} subvention(s) retenue(s), absente(s) du fichier faute de SIRET valide "
-            "de la mairie (idBeneficiaire n'est jamais publié avec un autre identifiant) ; à compléter "
-            "(SIRET saisi par la commune avec ses coordonnées bancaires, certifié par le fonds) :"
+            f"Données ouvertes : {len(held_back)} subvention(s) retenue(s), absente(s) du fichier "
+            "faute de SIRET valide de la mairie (idBeneficiaire n'est jamais publié avec un autre "
+            "identifiant) ; à compléter (SIRET saisi par la commune avec ses coordonnées bancaires, "
+            "certifié par le fonds) :"
         )
-        lines.extend(f"  {row['reference']} — commune de {row['commune_name']} ({row['commune']})" for row in held_back)
+        lines.extend(f"  {r['reference']} — commune de {r['commune_name']} ({r['commune']})" for r in held_back)
     published = sources.get(CERTIFIED, 0) + sources.get(DECLARED, 0)
     if sources.get(DECLARED, 0):
         lines.append(
-            f"idBeneficiaire : {published} ligne(s) publiée(s), dont {sources[DECLARED]} avec le SIRET déclaré par la commune "
-            f"(pas encore certifié par le fonds) et {sources.get(CERTIFIED, 0)} avec un SIRET certifié."
+            f"idBeneficiaire : {published} ligne(s) publiée(s), dont {sources[DECLARED]} avec le SIRET "
+            f"déclaré par la commune (pas encore certifié par le fonds) et {sources.get(CERTIFIED, 0)} "
+            "avec un SIRET certifié."
         )
     else:
-        lines.append(f"idBeneficiaire : SIRET certifié pour toutes les lignes publiées ({sources.get(CERTIFIED, 0)}).")
+        certified = sources.get(CERTIFIED, 0)
+        lines.append(f"idBeneficiaire : SIRET certifié pour toutes les lignes publiées ({certified}).")
     return "\n".join(lines)
