@@ -17,6 +17,7 @@ from fonds.audit.models import AuditEvent
 from fonds.dossiers import editing, services
 from fonds.dossiers.access import can_create, get_visible_or_404, visible_dossiers
 from fonds.dossiers.states import Forum, Status
+from fonds.eligibilite.gate import check_new_dossier
 from fonds.referentiel.models import Campaign, Commune
 
 from . import serializers as s
@@ -117,6 +118,7 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = s.DossierWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign, fields, lines = data.split()
+        check_new_dossier(request.user.commune_id, campaign)  # E7 before the draft: 400, rules ["E7"]
         dossier = editing.create_draft(by=request.user, campaign=campaign, fields=fields, budget_lines=lines)
         data = s.DossierSerializer(dossier, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)

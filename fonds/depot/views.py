@@ -30,6 +30,7 @@ from fonds.dossiers.editing import create_draft, update_content
 from fonds.dossiers.models import Document
 from fonds.dossiers.states import Status
 from fonds.documents.models import GeneratedDocument
+from fonds.eligibilite.gate import gates_for, new_dossier_gate
 from fonds.eligibilite.models import Verdict
 from fonds.instruction.amount import dossier_distance_km, grant_for_dossier
 from fonds.referentiel.models import Campaign
@@ -76,7 +77,9 @@ def my_dossiers(request):
     """The porteur's dossiers with status, next action expected from them and its deadline.
 
     Constant number of queries: the dossiers (campaign joined), the porteur's open tasks (one
-    query, ``workflows.queues.open_tasks_for``), the open campaigns.
+    query, ``workflows.queues.open_tasks_for``), the open campaigns, and the dossiers that stop
+    the commune from starting another one in them (E7, ``fonds.eligibilite.gate``): « Nouveau
+    dossier » is offered only where none blocks; elsewhere the page says which dossier blocks.
     """
     if not can_create(request.user):
         return redirect("dossier-list")
@@ -103,7 +106,11 @@ def my_dossiers(request):
         overdue = deadline is not None and (deadline < now if isinstance(deadline, dt.datetime) else deadline < timezone.localdate(now))
         rows.append({"dossier": d, "action": action, "waiting": WAITING.get(d.status, "Aucune : dossier terminé"), "deadline": deadline, "overdue": overdue, "url": url})
     campaigns = list(Campaign.objects.filter(opens_at__lte=now, closes_at__gte=now).order_by("closes_at"))
-    return render(request, "depot/my_dossiers.html", {"title": "Mes dossiers", "nav": "dossiers", "rows": rows, "campaigns": campaigns, "commune": request.user.commune})
+    gates = gates_for(request.user.commune_id, campaigns)  # E7 before any step: one query
+    return render(request, "depot/my_dossiers.html", {
+        "title": "Mes dossiers", "nav": "dossiers", "rows": rows, "campaigns": campaigns, "gates": gates,
+        "can_start": [g for g in gates if g.allowed], "commune": request.user.commune,
+    })
 
 
 # ---- the steps ---------------------------------------------------------------------------------
@@ -214,6 +221,12 @@ def new_dossier(request, campaign_pk):
         raise Http404("Appel à projets introuvable.")
     if not campaign.is_open():
         messages.error(request, f"L'appel à projets « {campaign.name} » n'est pas ouvert aux dépôts.")
+        return redirect("depot:my-dossiers")
+    gate = new_dossier_gate(request.user.commune_id, campaign)
+    if not gate.allowed:  # E7: refused before any step is filled, nothing created
+        if _is_autosave(request):
+            return JsonResponse({"saved": False, "errors": [], "message": gate.message}, status=409)
+        messages.error(request, gate.message)
         return redirect("depot:my-dossiers")
     step = st.BY_SLUG["projet"]
     form = f.ProjectForm(request.POST or None)

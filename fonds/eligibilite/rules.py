@@ -33,9 +33,11 @@ from typing import Callable
 
 from django.utils import timezone
 
-from fonds.dossiers.states import NOT_LIVE_STATUSES, Status
+from fonds.dossiers.models import WITHDRAWABLE, Document, Dossier
+from fonds.dossiers.states import Status
 
 from .models import Verdict
+from .period import FROM_COMMITTEE, ActivityPeriod, activity_period
 
 PASS = Verdict.Result.PASS.value
 FAIL = Verdict.Result.FAIL.value
@@ -261,8 +263,6 @@ def e3_documents(dossier, ruleset, *, at, context=None) -> Outcome:
     A document replaced by a newer upload (``replaced_by`` set) is ignored, so a replaced piece
     never counts twice; any current (not replaced) document of the kind is enough.
     """
-    from fonds.dossiers.models import Document
-
     required = list(_params(ruleset)["required_documents"])
     current: dict[str, int] = {}
     for doc in _related(dossier, "documents"):
@@ -353,28 +353,37 @@ def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
 @rule("E5")
 def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
     """E5: ``min_activity_days``..``max_activity_days`` activity days (travel excluded, as
-    declared); first day ≥ submission date + ``min_days_before_start`` days (exactly that many
-    days passes); first and last day inside the campaign's activity period; last day ≥ first day.
+    declared), and never more than the calendar days from the first to the last day inclusive
+    ((last − first) + 1: 10 activity days do not fit between the 1st and the 4th); first day ≥
+    submission date + ``min_days_before_start`` days (exactly that many days passes); last day ≥
+    first day; first and last day inside the campaign's activity period
+    (``period.activity_period``: by default the ``deadlines.activity_period_months`` months after
+    the campaign's committee date).
 
     The submission date is ``dossier.submitted_at`` once submitted, else the date of ``at``.
     """
     p = _params(ruleset)
     dmin, dmax, lead = int(p["min_activity_days"]), int(p["max_activity_days"]), int(p["min_days_before_start"])
-    campaign = dossier.campaign
+    period = activity_period(dossier.campaign, ruleset)
     submitted_on = local_date(submission_moment(dossier, at))
     earliest = submitted_on + dt.timedelta(days=lead)
     start, end, days = dossier.start_date, dossier.end_date, dossier.activity_days
+    calendar_days = (end - start).days + 1 if start and end and end >= start else None
     data = {
         "activity_days": days,
         "min_activity_days": dmin,
         "max_activity_days": dmax,
         "start_date": start.isoformat() if start else None,
         "end_date": end.isoformat() if end else None,
+        "calendar_days": calendar_days,
         "submission_date": submitted_on.isoformat(),
         "min_days_before_start": lead,
         "earliest_start": earliest.isoformat(),
-        "activity_start": campaign.activity_start.isoformat(),
-        "activity_end": campaign.activity_end.isoformat(),
+        "activity_start": period.first.isoformat(),
+        "activity_end": period.last.isoformat(),
+        "activity_period_basis": period.basis,
+        "committee_date": period.committee_date.isoformat() if period.committee_date else None,
+        "activity_period_months": period.months,
     }
     problems = []
     if days is None:
@@ -392,19 +401,33 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
                 f"Le dernier jour ({fr_date(end)}) précède le premier jour ({fr_date(start)}).",
                 "Corrigez les dates du projet.",
             ))
+        elif days is not None and days > calendar_days:
+            problems.append((
+                f"{days} jours d'activité ne tiennent pas du {fr_date(start)} au {fr_date(end)} : "
+                f"il n'y a que {calendar_days} jour(s) du premier au dernier jour.",
+                f"Indiquez au plus {calendar_days} jours d'activité, "
+                "ou corrigez le premier ou le dernier jour du projet.",
+            ))
         if start < earliest:
             problems.append((
                 f"Le projet commence le {fr_date(start)}, moins de {lead} jours après le dépôt du {fr_date(submitted_on)}.",
                 f"Choisissez un premier jour au plus tôt le {fr_date(earliest)}.",
             ))
-        outside = [d for d in (start, end) if not campaign.activity_start <= d <= campaign.activity_end]
-        if outside:
+        if not (period.contains(start) and period.contains(end)):
+            between = f"entre le {fr_date(period.first)} et le {fr_date(period.last)}"
             problems.append((
-                f"Le projet doit se dérouler entre le {fr_date(campaign.activity_start)} et le {fr_date(campaign.activity_end)} (période d'activité de l'appel à projets).",
-                f"Placez le premier et le dernier jour entre le {fr_date(campaign.activity_start)} et le {fr_date(campaign.activity_end)}.",
+                f"Le projet doit se dérouler {between} ({_period_text(period)}).",
+                f"Placez le premier et le dernier jour {between}.",
             ))
     ok = f"{days} jours d'activité, du {fr_date(start)} au {fr_date(end)}." if start and end else ""
     return _outcome("E5", problems, data, ok)
+
+
+def _period_text(period: ActivityPeriod) -> str:
+    if period.basis == FROM_COMMITTEE:
+        return (f"période d'activité de l'appel à projets : les {period.months} mois suivant le comité "
+                f"du {fr_date(period.committee_date)}")
+    return "période d'activité de l'appel à projets"
 
 
 # ---- E6 — budget ---------------------------------------------------------------------------------
@@ -487,44 +510,77 @@ def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
 
 # ---- E7 — one live dossier per commune and campaign -----------------------------------------------
 
-E7_NOT_COUNTED = [*NOT_LIVE_STATUSES, Status.DRAFT]  # statuses that never block (see E7)
+#: the only statuses of another dossier that do not block (E7): a draft (a forgotten draft must not
+#: stop the commune), a dossier withdrawn, closed without follow-up (classé sans suite), declared
+#: ineligible (irrecevable) or closed (soldé). **Every other status blocks**, including the ones
+#: added later (written as an exclusion on purpose): in progress, in committee, approved,
+#: waitlisted, rejected, lapsed, renounced… — one decision per commune and campaign.
+E7_NON_BLOCKING = frozenset({
+    Status.DRAFT, Status.WITHDRAWN, Status.CLOSED_WITHOUT_FOLLOW_UP, Status.INELIGIBLE, Status.CLOSED,
+})
+E7_NOT_COUNTED = sorted(E7_NON_BLOCKING)  # for ``.exclude(status__in=…)``
 E7_E8_LISTED = 10  # other dossiers named in an E7 / E8 verdict, at most
+
+
+def status_text(value: str) -> str:
+    """The French label of a status, lower case (the raw code for a status this module does not know)."""
+    try:
+        return Status(value).label.lower()
+    except ValueError:
+        return str(value)
+
+
+def e7_blocking(commune_id, campaign_id, *, exclude_pk=None) -> list[tuple[str, str]]:
+    """``(reference, status)`` of the dossiers of ``commune_id`` in ``campaign_id`` that block
+    another one (E7), oldest first, at most ``E7_E8_LISTED``. One query."""
+    qs = Dossier.objects.filter(commune_id=commune_id, campaign_id=campaign_id)
+    qs = qs.exclude(status__in=E7_NOT_COUNTED)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs.order_by("id").values_list("reference", "status")[:E7_E8_LISTED])
+
+
+def e7_texts(others: list[tuple[str, str]]) -> tuple[str, str]:
+    """``(explanation, how_to_fix)`` in French for the blocking dossiers ``others`` (E7's verdict,
+    the « Nouveau dossier » gate of the front office and of the API)."""
+    refs = ", ".join(f"{ref} ({status_text(st)})" for ref, st in others)
+    explanation = (
+        f"Votre commune a déjà un dossier dans cet appel à projets : {refs}. "
+        "Un seul dossier par commune et par appel à projets (un dossier brouillon, retiré, "
+        "classé sans suite, irrecevable ou soldé ne compte pas)."
+    )
+    if all(st in WITHDRAWABLE for _, st in others):
+        how_to_fix = (
+            "Complétez le dossier déjà déposé (par une demande de corrections) "
+            "ou retirez-le avant d'en déposer un autre."
+        )
+    else:
+        how_to_fix = (
+            "Ce dossier est ou sera décidé par le comité de cet appel à projets : une seule décision "
+            "par commune et par appel à projets. Vous pourrez présenter un nouveau projet au prochain "
+            "appel à projets."
+        )
+    return explanation, how_to_fix
 
 
 @rule("E7")
 def e7_single_live_dossier(dossier, ruleset, *, at, context=None) -> Outcome:
-    """E7: no *other* live dossier of the same commune in the same campaign.
-
-    Not live: the statuses of ``NOT_LIVE_STATUSES`` (withdrawn, closed without follow-up,
-    closed) **and drafts**: another draft never blocks, so a forgotten draft cannot prevent the
-    commune from submitting; a dossier counts from its submission on (submitted, in instruction,
-    approved, … and also ineligible / rejected / lapsed, which ``NOT_LIVE_STATUSES`` does not
-    exempt). The first dossier submitted wins; a second one is blocked until the first is
-    withdrawn.
+    """E7: no *other* dossier of the same commune in the same campaign whose status blocks, i.e.
+    any status outside ``E7_NON_BLOCKING`` (draft, withdrawn, closed without follow-up, ineligible,
+    closed). The first dossier submitted wins; a second one is blocked until the first is
+    withdrawn — and for good once the first has been decided (approved, rejected, lapsed…).
     """
-    from fonds.dossiers.models import Dossier
-
     live = None if context is None else context.live_dossiers(dossier)
     if live is not None:  # the chunk's rows (same filter, same order), this dossier left out
         others = [(ref, st) for pk, ref, st in live if pk != dossier.pk][:E7_E8_LISTED]
     else:
-        qs = Dossier.objects.filter(commune_id=dossier.commune_id, campaign_id=dossier.campaign_id).exclude(
-            status__in=E7_NOT_COUNTED
-        )
-        if dossier.pk is not None:
-            qs = qs.exclude(pk=dossier.pk)
-        others = list(qs.order_by("id").values_list("reference", "status")[:E7_E8_LISTED])
+        others = e7_blocking(dossier.commune_id, dossier.campaign_id, exclude_pk=dossier.pk)
     data = {"other_live_dossiers": [{"reference": ref, "status": st} for ref, st in others]}
     if others:
-        refs = ", ".join(f"{ref} ({Status(st).label.lower()})" for ref, st in others)
-        return Outcome(
-            "E7",
-            FAIL,
-            f"Votre commune a déjà un dossier en cours dans cet appel à projets : {refs}. Un seul dossier par commune est possible.",
-            "Complétez le dossier déjà déposé (par une demande de corrections) ou retirez-le avant de déposer celui-ci.",
-            data,
-        )
-    return Outcome("E7", PASS, "Aucun autre dossier en cours de la commune dans cet appel à projets.", "", data)
+        explanation, how_to_fix = e7_texts(others)
+        return Outcome("E7", FAIL, explanation, how_to_fix, data)
+    ok = "Aucun autre dossier en cours ou décidé de la commune dans cet appel à projets."
+    return Outcome("E7", PASS, ok, "", data)
 
 
 # ---- E8 — no overdue final report -----------------------------------------------------------------
@@ -536,8 +592,6 @@ def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
     before the date of ``at``. A report due today is not yet late; an ``advance_paid`` dossier
     without a due date is not counted (nothing to be late against).
     """
-    from fonds.dossiers.models import Dossier
-
     today = local_date(at)
     overdue = None if context is None else context.overdue_reports(dossier, today)
     if overdue is not None:  # the chunk's rows (same filter, same order), this campaign left out
@@ -629,8 +683,6 @@ def chunk_context(dossiers, *, at) -> ChunkContext:
     """What E7 and E8 read for ``dossiers`` (saved ones), in one query each (per 500 communes):
     the counted dossiers of their communes in their campaigns, and the overdue reports of their
     communes. Same filters and orders as the rules' own queries."""
-    from fonds.dossiers.models import Dossier
-
     dossiers = [d for d in dossiers if d.pk is not None]
     context = ChunkContext(today=local_date(at))
     pairs = {(d.commune_id, d.campaign_id) for d in dossiers}

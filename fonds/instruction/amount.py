@@ -12,6 +12,9 @@
 * S (stay) = (nights − nights hosted by families, never negative) × travellers × stay_per_night.
 * O (organisation) = the fixed amount per project.
 
+``award_bounds`` / ``check_award_amount``: the range every awarded amount must lie in (floor to
+the formula's caps), for the instructor's proposal, the committee's amendment and the promotion.
+
 Every number comes from ``params`` (a rule set's ``params``, or its ``amount`` section).
 Money is Decimal only; the only rounding is the final one, down to the euro (``ROUND_DOWN``).
 The same function recomputes the balance on the final report's actual figures.
@@ -20,8 +23,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from fonds.dossiers.services import TransitionRefused
 from fonds.eligibilite.rules import budget_figures, dec, euros, num, pct
 
 EURO = Decimal("1")
@@ -235,3 +239,114 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
     elif source == "declared":
         breakdown.lines.insert(0, f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {num(distance)} km.")
     return breakdown
+
+
+# ---- the bounds of an awarded amount ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class AwardBounds:
+    """Where an awarded amount must lie (règlement, « Grant amount »): from ``minimum`` (the
+    floor, 1,000 € by default) to ``maximum`` = min(cap 15,000 €, 80 % of eligible costs,
+    requested amount, T + S + O) rounded down to the euro — i.e. the formula's own amount.
+    ``limits`` names each cap (``cap``, ``eligible``, ``requested``, ``formula``) with its value.
+    When the caps fall below the floor (``possible`` false) no amount can be awarded.
+
+    Unpacks as a pair: ``minimum, maximum = award_bounds(dossier)``.
+    """
+
+    minimum: Decimal
+    maximum: Decimal
+    limits: dict
+
+    @property
+    def possible(self) -> bool:
+        return self.minimum <= self.maximum
+
+    def __iter__(self):
+        return iter((self.minimum, self.maximum))
+
+    def as_dict(self) -> dict:
+        limits = {name: str(value) for name, value in self.limits.items()}
+        return {"minimum": str(self.minimum), "maximum": str(self.maximum), "limits": limits}
+
+
+LIMIT_LABELS = {
+    "cap": "plafond du fonds",
+    "eligible": "part maximale des dépenses éligibles",
+    "requested": "montant demandé",
+    "formula": "formule T + S + O",
+}
+
+
+def award_bounds(source, params: dict | None = None) -> AwardBounds:
+    """The bounds of an award for ``source``: a ``Dossier`` (the formula on its fields and budget
+    lines, under ``params`` or else its campaign's current rules — pass the ``params`` of the rule
+    version a decision is taken under) or a ``GrantBreakdown`` already computed (``params`` unused).
+
+    The one place these bounds are computed: the instructor's proposal and ``complete_instruction``
+    (fonds/instruction), the committee's amendment and the waiting-list promotion call it too,
+    with ``check_award_amount``.
+    """
+    breakdown = source if isinstance(source, GrantBreakdown) else grant_for_dossier(source, params)
+    limits = {"cap": breakdown.cap, "eligible": breakdown.eligible_limit}
+    if breakdown.requested is not None:
+        limits["requested"] = breakdown.requested
+    limits["formula"] = breakdown.formula_total
+    maximum = min(limits.values()).quantize(EURO, rounding=ROUND_DOWN)
+    return AwardBounds(minimum=breakdown.floor, maximum=maximum, limits=limits)
+
+
+def parse_amount(value) -> Decimal:
+    """An amount in euros from a form, the API or a Decimal (``"4 000,50"`` accepted); refuses
+    (``TransitionRefused("condition")``) anything but a finite, non-negative, 2-decimal number."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(
+            str(value).replace(",", ".").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        )
+    except (InvalidOperation, ValueError):
+        raise TransitionRefused("condition", "Montant invalide : indiquez un nombre d'euros.", rules=["amount"])
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+        message = "Montant invalide : un montant positif avec au plus deux décimales."
+        raise TransitionRefused("condition", message, rules=["amount"])
+    return amount
+
+
+def award_refusal(amount, bounds: AwardBounds, *, zero_allowed: bool = False) -> str:
+    """Why ``amount`` (a Decimal) may not be awarded within ``bounds`` (French), or "".
+
+    ``zero_allowed``: 0 € is accepted as "no grant" (an instructor's proposal or an unfavourable
+    opinion); an award (approval, promotion, favourable opinion) leaves it false.
+    """
+    caps = " ; ".join(f"{LIMIT_LABELS[name]} {euros(value)}" for name, value in bounds.limits.items())
+    if amount == 0 and zero_allowed:
+        return ""
+    if not bounds.possible:
+        text = (f"Le montant ne peut dépasser {euros(bounds.maximum)} (le plus petit de : {caps}), "
+                f"en dessous du minimum de {euros(bounds.minimum)} : aucune subvention ne peut être attribuée "
+                "à ce dossier")
+        return text + (" ; proposez 0 €." if zero_allowed else ".")
+    if amount > bounds.maximum:
+        return (f"Le montant de {euros(amount)} ne peut dépasser {euros(bounds.maximum)} "
+                f"(le plus petit de : {caps}).")
+    if amount < bounds.minimum:
+        where = f"entre {euros(bounds.minimum)} et {euros(bounds.maximum)}"
+        if amount == 0:
+            return f"Un montant de 0 € n'est pas une subvention : le montant accordé est {where}."
+        return (f"En dessous de {euros(bounds.minimum)} la subvention n'est pas attribuée : "
+                + (f"proposez 0 € ou un montant {where}." if zero_allowed else f"le montant est {where}."))
+    return ""
+
+
+def check_award_amount(amount, bounds: AwardBounds, *, zero_allowed: bool = False) -> Decimal:
+    """``amount`` as a Decimal when it may be awarded within ``bounds``; else raises
+    ``TransitionRefused("condition", French message, rules=["amount"])`` — a 400 in the API, the
+    message shown as it is on a page. Use it wherever an amount is set::
+
+        bounds = award_bounds(dossier, ruleset.params)
+        amount = check_award_amount(request_amount, bounds)   # approve, amend, promote
+    """
+    amount = parse_amount(amount)
+    refusal = award_refusal(amount, bounds, zero_allowed=zero_allowed)
+    if refusal:
+        raise TransitionRefused("condition", refusal, rules=["amount"])
+    return amount

@@ -122,11 +122,26 @@ class CorrectionsForm(DsfrBaseForm):
 
 
 class CompleteForm(DsfrBaseForm):
+    """The opinion, its motivation, the confirmation. ``favourable_refusal`` (``grid.opinion_refusal``
+    for a favourable opinion): when set, the grid is below the thresholds and only « Défavorable »
+    is offered — a favourable opinion posted anyway is refused with that reason."""
+
     opinion = forms.ChoiceField(label="Avis de l'instructeur", choices=list(grid.OPINION_LABELS.items()), widget=DsfrRadios,
                                 error_messages={"required": "Choisissez un avis."})
     motivation = forms.CharField(label="Motivation de l'avis", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
                                  help_text="Obligatoire si l'avis diffère de celui que suggère la grille.")
     confirm = forms.BooleanField(label="Je confirme terminer l'instruction", error_messages={"required": "Cochez la case pour confirmer."})
+
+    def __init__(self, *args, favourable_refusal: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.favourable_refusal = favourable_refusal
+        if favourable_refusal:
+            field = self.fields["opinion"]
+            field.choices = [(grid.UNFAVOURABLE, grid.OPINION_LABELS[grid.UNFAVOURABLE])]
+            field.help_text = ("La grille est sous les seuils du règlement : l'avis ne peut être que défavorable "
+                               "(le comité décide ensuite).")
+            reason = favourable_refusal.split(" : ", 1)[-1].replace("%", "%%")  # the message is %-formatted
+            field.error_messages["invalid_choice"] = f"Avis favorable impossible : {reason}."
 
 
 class ConflictForm(DsfrBaseForm):

@@ -1,6 +1,12 @@
 """The scoring grid of the règlement, as pure functions of the campaign's ``params["scoring"]``.
 
-    favourable  ⇔  total ≥ threshold_total  and  every criterion ≥ min_share_per_criterion_pct % of its max
+    favourable  ⇔  total ≥ threshold_total  and  every criterion scored by the instructor
+                   ≥ min_share_per_criterion_pct % of its max
+
+The automatic criteria (territorial priority) rank but never exclude: no per-criterion minimum
+applies to them (a metropolitan commune of 2,000–3,500 inhabitants, 5/15, can be favourable);
+their points still count in the total. An instructor may not send a grid below these thresholds
+as *favourable*, whatever the motivation (``opinion_refusal``); the opinion is then unfavourable.
 
 * ``criteria(params)`` — the grid's criteria (code, label, max, automatic), in order;
 * ``territorial_points(population, overseas, params)`` — the automatic criterion: the first band
@@ -9,7 +15,9 @@
   overseas bonus, the sum capped at the criterion's maximum;
 * ``evaluate(points, params)`` — total, per-criterion minimum, missing criteria, and the opinion
   the grid suggests (``None`` while a criterion is missing);
-* ``validate_points(criterion, points)`` — a French error or "".
+* ``validate_points(criterion, points)`` — a French error or "";
+* ``opinion_refusal(opinion, result)`` — why ``opinion`` may not be given on this grid (French),
+  or "".
 
 No database access, no Django model: ``params`` is a rule set's ``params`` (or its ``scoring``
 section). Minimum shares are compared exactly (``points × 100 ≥ max × pct``: 12.5 of 25 needs 13).
@@ -37,15 +45,22 @@ class Criterion:
 class CriterionResult:
     criterion: Criterion
     points: int | None
-    min_points: Decimal  # the minimum share, possibly fractional (12.5)
+    min_points: Decimal | None  # the minimum share, possibly fractional (12.5); None: no minimum
 
     @property
     def scored(self) -> bool:
         return self.points is not None
 
     @property
+    def has_minimum(self) -> bool:
+        """Only criteria scored by the instructor have a minimum (automatic ones rank only)."""
+        return self.min_points is not None
+
+    @property
     def meets_minimum(self) -> bool | None:
-        return None if self.points is None else Decimal(self.points) >= self.min_points
+        if self.points is None or self.min_points is None:
+            return None
+        return Decimal(self.points) >= self.min_points
 
 
 @dataclass
@@ -72,6 +87,11 @@ class GridResult:
         if not self.complete:
             return None
         return FAVOURABLE if self.meets_threshold and not self.below_minimum else UNFAVOURABLE
+
+    @property
+    def below_thresholds(self) -> bool:
+        """A complete grid that cannot be sent as favourable (total or a criterion too low)."""
+        return self.complete and (not self.meets_threshold or bool(self.below_minimum))
 
     @property
     def reasons(self) -> list[str]:
@@ -115,7 +135,11 @@ def criterion(params: dict, code: str) -> Criterion | None:
     return next((c for c in criteria(params) if c.code == code), None)
 
 
-def min_points(crit: Criterion, params: dict) -> Decimal:
+def min_points(crit: Criterion, params: dict) -> Decimal | None:
+    """The criterion's minimum (``min_share_per_criterion_pct`` % of its max); None for an
+    automatic criterion, which ranks but never excludes."""
+    if crit.automatic:
+        return None
     return Decimal(crit.max) * Decimal(str(_scoring(params)["min_share_per_criterion_pct"])) / Decimal(100)
 
 
@@ -168,7 +192,7 @@ def evaluate(points: dict[str, int | None], params: dict) -> GridResult:
             missing.append(crit.code)
             continue
         total += value
-        if not result.meets_minimum:
+        if result.meets_minimum is False:  # None: an automatic criterion, no minimum
             below.append(crit.code)
     return GridResult(
         results=results,
@@ -184,3 +208,20 @@ def evaluate(points: dict[str, int | None], params: dict) -> GridResult:
 def opinion_consistent(opinion: str, grid: GridResult) -> bool:
     """Whether the instructor's opinion is the one the (complete) grid suggests."""
     return grid.suggestion is not None and opinion == grid.suggestion
+
+
+def opinion_refusal(opinion: str, grid: GridResult) -> str:
+    """"" when ``opinion`` may be given on ``grid``; else why not, in French.
+
+    Only one opinion is ever impossible: *favourable* on a complete grid below the thresholds (the
+    total, or half the points of a criterion scored by the instructor) — no motivation lifts it.
+    An unfavourable opinion on a favourable grid stays possible (with a motivation, see hooks).
+    """
+    if opinion != FAVOURABLE or not grid.below_thresholds:
+        return ""
+    return (
+        "un avis favorable est impossible, quelle que soit la motivation : "
+        "la grille est sous les seuils du règlement ("
+        + " ".join(grid.reasons).rstrip(".")
+        + ") — l'avis est donc défavorable, le comité décide ensuite"
+    )

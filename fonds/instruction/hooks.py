@@ -9,24 +9,29 @@ so they run before the ones ``fonds/dossiers/services.py`` registers (installed 
   ``start_instruction``) runs after the check, unchanged.
 * ``complete_instruction`` — eligibility verdicts of the latest stored run all pass or are
   overridden; every criterion of the grid scored (automatic ones computed now if missing); an
-  opinion (``data["opinion"]``) that is the grid's suggestion, or else a motivation
-  (``data["opinion_motivation"]``, else ``perform``'s motivation). The
-  proposed amount is ``data["proposed_amount"]`` when given, else the current proposal, else the
-  formula's. The grid, the overrides and the amount go to the audit payload.
+  opinion (``data["opinion"]``): *favourable* only on a grid that meets the thresholds (≥ 60 in
+  total and half the points of every criterion scored by the instructor) — refused otherwise,
+  whatever the motivation (``grid.opinion_refusal``), so the opinion is then unfavourable;
+  *unfavourable* on a favourable grid needs a motivation (``data["opinion_motivation"]``, else
+  ``perform``'s motivation). The proposed amount is ``data["proposed_amount"]`` when given, else
+  the current proposal, else the formula's; it must lie within ``amount.award_bounds`` (0 € is
+  accepted as "no grant" with an unfavourable opinion only). The grid, the overrides, the amount
+  and its bounds go to the audit payload.
 """
 from __future__ import annotations
 
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
+from fonds.eligibilite.rules import euros
 
 from . import grid
 from . import services as instruction
+from .amount import award_bounds, award_refusal, grant_for_dossier, parse_amount
+
 
 def _completion(dossier, by, data) -> dict:
     """Check the conditions of ``complete_instruction``; complete ``data`` for the core preparer
     (the proposed amount) and return the extra kwargs for the audit payload."""
-    from .amount import grant_for_dossier
-
     problems, rules = [], []
     view = instruction.eligibility_view(dossier)
     if view.run is None:
@@ -46,29 +51,43 @@ def _completion(dossier, by, data) -> dict:
     if opinion not in (grid.FAVOURABLE, grid.UNFAVOURABLE):
         problems.append("indiquez l'avis : favorable ou défavorable")
         rules.append("opinion")
-    elif not result.missing and not grid.opinion_consistent(opinion, result) and not motivation:
-        suggested = grid.OPINION_LABELS[result.suggestion].lower()
-        problems.append(f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {grid.OPINION_LABELS[opinion].lower()}")
-        rules.append("opinion")
+    elif not result.missing:
+        refusal = grid.opinion_refusal(opinion, result)
+        if refusal:  # no motivation lifts it
+            problems.append(refusal)
+            rules.append("opinion")
+        elif not grid.opinion_consistent(opinion, result) and not motivation:
+            suggested, given = grid.OPINION_LABELS[result.suggestion].lower(), grid.OPINION_LABELS[opinion].lower()
+            problems.append(f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {given}")
+            rules.append("opinion")
+    breakdown = grant_for_dossier(dossier)
+    bounds = award_bounds(breakdown)
+    proposal = None
+    if data.get("proposed_amount") is not None:
+        amount = parse_amount(data["proposed_amount"])
+    else:
+        proposal = instruction.current_proposal(dossier)
+        amount = proposal.amount if proposal is not None else breakdown.grant
+    refusal = award_refusal(amount, bounds, zero_allowed=opinion != grid.FAVOURABLE)
+    if refusal:
+        origin = "le montant proposé" if proposal is None else "la proposition de montant enregistrée"
+        problems.append(f"{origin} ({euros(amount)}) : {refusal[0].lower()}{refusal[1:].rstrip('.')}")
+        rules.append("amount")
     if problems:
         raise TransitionRefused("condition", "L'instruction ne peut pas être terminée : " + " ; ".join(problems) + ".", rules=rules)
     extra = {
         "grid": result.as_dict(),
         "eligibility_run": view.run.pk,
         "overrides": {row.verdict.code: row.override.pk for row in view.rows if row.override is not None},
+        "amount_bounds": bounds.as_dict(),
     }
     if motivation:
         extra["opinion_motivation"] = motivation
     if automatic:
         extra["automatic_scores"] = automatic
     if data.get("proposed_amount") is None:
-        proposal = instruction.current_proposal(dossier)
-        if proposal is not None:
-            data["proposed_amount"] = proposal.amount
-            extra["amount_proposal"] = proposal.pk
-        else:
-            data["proposed_amount"] = grant_for_dossier(dossier).grant
-            extra["amount_proposal"] = None
+        extra["amount_proposal"] = None if proposal is None else proposal.pk
+    data["proposed_amount"] = amount
     return extra
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -35,6 +34,7 @@ from fonds.dossiers.states import Status
 from fonds.eligibilite.models import EligibilityRun, Verdict
 
 from . import grid
+from .amount import award_bounds, check_award_amount, grant_for_dossier, parse_amount
 from .models import AmountProposal, Assessment, EligibilityOverride, InstructorConflict, PrivateNote, SavedFilter, Score
 from fonds import clock
 
@@ -309,43 +309,23 @@ def current_proposal(dossier) -> AmountProposal | None:
     return AmountProposal.objects.filter(dossier=dossier).select_related("by").order_by("-at", "-id").first()
 
 
-def amendment_ceiling(breakdown) -> Decimal:
-    """The highest amount an instructor may propose: the règlement's limits other than T + S + O
-    (the fund's cap, the share of eligible costs, the requested amount), rounded down."""
-    limits = [breakdown.cap, breakdown.eligible_limit]
-    if breakdown.requested is not None:
-        limits.append(breakdown.requested)
-    return min(limits).quantize(Decimal("1"), rounding="ROUND_DOWN")
-
-
 def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountProposal:
-    """Store the formula's amount (``amount`` None) or the instructor's amendment (motivated)."""
-    from .amount import grant_for_dossier
+    """Store the formula's amount (``amount`` None) or the instructor's amendment (motivated).
 
+    Any amount lies within ``amount.award_bounds`` (1,000 € to the formula's caps: the fund's
+    cap, 80 % of eligible costs, the requested amount, T + S + O), or is 0 € (no grant)."""
     motivation = (motivation or "").strip()
     with transaction.atomic():
         locked = _lock(dossier, by, statuses=INSTRUCTING, action="La proposition de montant")
         ruleset = locked.campaign.rules
         breakdown = grant_for_dossier(locked, ruleset.params)
+        bounds = award_bounds(breakdown)
         formula = breakdown.grant
-        if amount is None or amount == "":
-            value = formula
-        else:
-            try:
-                value = Decimal(str(amount).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-            except (InvalidOperation, ValueError):
-                raise TransitionRefused("condition", "Montant invalide : indiquez un nombre d'euros.")
-            if not value.is_finite() or value < 0 or value.as_tuple().exponent < -2:
-                raise TransitionRefused("condition", "Montant invalide : un montant positif avec au plus deux décimales.")
+        value = formula if amount is None or amount == "" else parse_amount(amount)
         amended = value != formula
-        if amended:
-            if not motivation:
-                raise TransitionRefused("motivation", "Modifier le montant de la formule exige une motivation écrite.")
-            ceiling = amendment_ceiling(breakdown)
-            if value > ceiling:
-                raise TransitionRefused("condition", f"Le montant ne peut dépasser {ceiling} € (plafond du fonds, part des dépenses éligibles ou montant demandé).")
-            if Decimal(0) < value < breakdown.floor:
-                raise TransitionRefused("condition", f"En dessous de {breakdown.floor} € la subvention n'est pas attribuée : proposez 0 € ou au moins {breakdown.floor} €.")
+        if amended and not motivation:
+            raise TransitionRefused("motivation", "Modifier le montant de la formule exige une motivation écrite.")
+        check_award_amount(value, bounds, zero_allowed=True)
         if len(motivation) > 5000:
             raise TransitionRefused("condition", "La motivation : 5 000 caractères au plus.")
         details = breakdown.as_dict()
@@ -359,7 +339,8 @@ def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountP
             payload={
                 "reference": locked.reference, "proposal": proposal.pk, "formula_amount": formula, "amount": value,
                 "amended": amended, "motivation": motivation, "travel": breakdown.travel, "stay": breakdown.stay,
-                "organisation": breakdown.organisation, "limiting": breakdown.limiting, "rules_version": ruleset.version,
+                "organisation": breakdown.organisation, "limiting": breakdown.limiting, "bounds": bounds.as_dict(),
+                "rules_version": ruleset.version,
             },
         )
     return proposal

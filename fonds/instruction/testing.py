@@ -3,7 +3,7 @@ seed data (``seed_demo``, ``seed_bench``) and tests of later stages, through the
 (audited like an instructor's work).
 
     from fonds.instruction.testing import ready_for_completion
-    opinion = ready_for_completion(dossier, by=instructeur)            # grid → "favourable" (when the commune allows it)
+    opinion = ready_for_completion(dossier, by=instructeur)            # full marks: grid → "favourable"
     perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
 """
 from __future__ import annotations

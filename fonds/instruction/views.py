@@ -29,6 +29,7 @@ from fonds.web.areas import role_area
 
 from . import grid
 from . import services
+from .amount import award_bounds, award_refusal, grant_for_dossier
 from .filters import REGION_NAMES, filter_dossiers
 from .forms import AmountForm, CompleteForm, ConflictForm, CorrectionsForm, MessageForm, NoteForm, OverrideForm, SaveFilterForm, ScoreGridForm, correctable_fields
 from .models import InstructorConflict, PrivateNote, SavedFilter, Score
@@ -263,8 +264,6 @@ def _page(request, dossier, *, status=200, **forms):
     for crit in grid.criteria(params):
         if crit.automatic and crit.code == grid.TERRITORIAL:
             auto_preview[crit.code] = grid.territorial_points(dossier.commune.population, dossier.commune.is_overseas, params)
-    from .amount import grant_for_dossier
-
     breakdown = grant_for_dossier(dossier, params)
     documents = list(dossier.documents.filter(replaced_by__isnull=True).select_related("uploaded_by"))
     context = {
@@ -280,7 +279,7 @@ def _page(request, dossier, *, status=200, **forms):
         "grid_rows": [(r, scores.get(r.criterion.code)) for r in result.results],
         "grid_form": forms.get("grid_form") or ScoreGridForm(params=params, initial_scores=scores),
         "breakdown": breakdown, "proposal": services.current_proposal(dossier),
-        "ceiling": services.amendment_ceiling(breakdown),
+        "bounds": award_bounds(breakdown),
         "amount_form": forms.get("amount_form") or AmountForm(),
         "notes": [] if conflicted else list(PrivateNote.objects.filter(dossier=dossier).select_related("author")),
         "note_form": forms.get("note_form") or NoteForm(),
@@ -460,7 +459,9 @@ def complete(request, pk):
     result = services.grid_for(dossier, params)
     view = services.eligibility_view(dossier)
     proposal = services.current_proposal(dossier)
-    form = CompleteForm(request.POST or None, initial={"opinion": result.suggestion})
+    favourable_refusal = grid.opinion_refusal(grid.FAVOURABLE, result)  # below the thresholds: unfavourable only
+    form = CompleteForm(request.POST or None, initial={"opinion": result.suggestion},
+                        favourable_refusal=favourable_refusal)
     status = 200 if action else 409
     if action is None:
         messages.error(request, "Vous ne pouvez pas terminer l'instruction de ce dossier dans son état actuel.")
@@ -478,12 +479,14 @@ def complete(request, pk):
                 return _back(dossier)
         else:
             status = 400
-    from .amount import grant_for_dossier
-
-    amount = proposal.amount if proposal else grant_for_dossier(dossier, params).grant
+    breakdown = grant_for_dossier(dossier, params)
+    amount = proposal.amount if proposal else breakdown.grant
+    bounds = award_bounds(breakdown)
     return render(request, "instruction/complete.html", {
         "title": "Terminer l'instruction", "nav": "instruction", "dossier": dossier, "form": form, "allowed": action is not None,
-        "grid": result, "eligibility": view, "proposal": proposal, "amount": amount,
+        "grid": result, "eligibility": view, "proposal": proposal, "amount": amount, "bounds": bounds,
+        "amount_refusal": award_refusal(amount, bounds, zero_allowed=True),
+        "favourable_refusal": favourable_refusal,
         "suggestion_label": grid.OPINION_LABELS.get(result.suggestion or "", ""),
     }, status=status)
 

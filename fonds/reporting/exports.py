@@ -179,10 +179,14 @@ def record_export(action: str, *, user=None, actor_label: str = "", obj=None, pa
 
 
 def _beneficiary_summary(fmt: str, stats: dict) -> dict:
-    """SCDL: the rows per source of ``idBeneficiaire`` (for the audit event and the command)."""
+    """SCDL: the rows per source of ``idBeneficiaire`` and the rows held back for want of a valid
+    SIRET (reference and commune, by reference) — for the audit event and the command."""
     if fmt != FORMATS.SCDL:
         return {}
-    return {"id_beneficiaire": {source: stats.get(source, 0) for source in (scdl.CERTIFIED, scdl.DECLARED, scdl.SIREN)}}
+    return {
+        "id_beneficiaire": {source: stats.get(source, 0) for source in scdl.SOURCES},
+        "held_back": [row.as_dict() for row in stats.get(scdl.HELD_BACK_ROWS, [])],
+    }
 
 
 def stream_decisions(user, qs, description: dict, fmt: str, *, semicolon: bool = False) -> Iterator[bytes]:

@@ -10,11 +10,14 @@ status is agreement signed, advance paid, final report submitted, recovery pendi
   valid 14-digit SIRET rather than publish a false one);
 * bénéficiaire = the commune: « Commune de … » and its identifier, see ``beneficiary``: the
   certified SIRET of the town hall (``BankDetails.siret``, typed by the mayor with the bank
-  details and certified by finance), else the SIRET declared but not yet certified, else the
-  SIREN from the commune referential — never an invented NIC. ``csv_chunks(stats=...)`` counts
-  the rows of each source, ``siret_coverage`` counts them in one query for the « Contrôle » page,
-  and ``manage.py export_decisions --format scdl`` prints on stderr how many rows carry no
-  certified SIRET. The SIRET comes with the rows (a join to the bank details): no query per row.
+  details and certified by finance), else the SIRET declared but not yet certified — each only
+  when it is a valid SIRET of the commune's SIREN. **A row with neither is held back**: it is not
+  in the file (``idBeneficiaire`` must be a 14-digit SIRET, the schema's check; never the SIREN,
+  never an invented NIC) and is listed for completion — ``csv_chunks(stats=...)`` counts the rows
+  of each source (``HELD_BACK`` included) and lists the held-back rows under ``HELD_BACK_ROWS``
+  (the export's audit event, the stderr of ``manage.py export_decisions --format scdl``), and
+  ``siret_coverage`` lists them for the « Contrôle » page with what must be completed. The SIRET
+  comes with the rows (a join to the bank details): no query per row.
 
 CSV, UTF-8, ``,`` separator, decimal point (as the SCDL requires), columns in the schema's order.
 """
@@ -25,18 +28,19 @@ import datetime as dt
 import io
 import json
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
-from fonds.referentiel.siret import is_valid_siret
+from fonds.referentiel.siret import is_valid_siret, siret_error
 
 from .formats import neutralize
 
@@ -64,41 +68,98 @@ def fund_siret() -> str:
     return siret
 
 
-#: where ``idBeneficiaire`` comes from
-CERTIFIED, DECLARED, SIREN = "siret_certified", "siret_declared", "siren"
+#: where ``idBeneficiaire`` comes from; HELD_BACK: nowhere — the row is not published
+CERTIFIED, DECLARED, HELD_BACK = "siret_certified", "siret_declared", "held_back"
+SOURCES = (CERTIFIED, DECLARED, HELD_BACK)
+#: the key of ``stats`` (see ``csv_chunks``) listing the held-back rows, as ``HeldBack.as_dict()``
+HELD_BACK_ROWS = "held_back_rows"
 
 
 def beneficiary(siren: str, certified_siret: str = "", declared_siret: str = "") -> tuple[str, str]:
-    """``(idBeneficiaire, source)`` of a commune; ``source`` is ``CERTIFIED``, ``DECLARED`` or ``SIREN``.
+    """``(idBeneficiaire, source)`` of a commune; ``source`` is ``CERTIFIED``, ``DECLARED`` or
+    ``HELD_BACK`` (then ``idBeneficiaire`` is ``""``: the row must not be published).
 
     A SIRET is the SIREN followed by the 5-digit NIC of one establishment; the commune referential
     (Etalab ``decoupage-administratif``) holds the SIREN of every commune but no NIC, so the SIRET
     of the town hall cannot be derived from it: it is captured with the bank details. The
-    certified SIRET is used, else the declared one, each only if it is still a valid SIRET of this
-    SIREN (``fonds.referentiel.siret``: 14 digits, SIREN prefix, checksum); otherwise the SIREN
-    alone is published — never an invented NIC.
+    certified SIRET is used, else the declared one, each only if it is a valid SIRET of this
+    SIREN (``fonds.referentiel.siret``: 14 digits, SIREN prefix, checksum); otherwise nothing —
+    never the SIREN alone, never an invented NIC.
     """
     siren = (siren or "").strip()
     for siret, source in ((certified_siret, CERTIFIED), (declared_siret, DECLARED)):
         siret = (siret or "").strip()
         if siret and is_valid_siret(siret, siren):
             return siret, source
-    return siren, SIREN
+    return "", HELD_BACK
 
 
-def siret_coverage(qs: QuerySet) -> dict[str, int]:
-    """How many awards of ``qs`` would publish a certified SIRET, a declared one or the SIREN (one
-    aggregate query; "certified" as in the export: bank details certified, SIRET set)."""
-    has_siret = Q(commune__bank_details__siret__gt="")
-    certified = Q(commune__bank_details__certified_at__isnull=False)
-    counts = awards(qs).order_by().aggregate(
-        total=Count("pk"),
-        certified=Count("pk", filter=has_siret & certified),
-        declared=Count("pk", filter=has_siret & Q(commune__bank_details__certified_at__isnull=True)),
-    )
-    counts["siren"] = counts["total"] - counts["certified"] - counts["declared"]
-    counts["without_certified"] = counts["total"] - counts["certified"]
-    return counts
+def _source_of(siren, bank_siret, bank_certified_at) -> tuple[str, str]:
+    """``beneficiary`` on a row's bank details: certified means the details carry a certification
+    (every change clears it, see fonds.payments.services) — the same test as the batches'
+    ``payable_orders()``."""
+    if bank_certified_at is not None:
+        return beneficiary(siren, bank_siret)
+    return beneficiary(siren, "", bank_siret)
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """An award kept out of the open data for want of a valid SIRET, and what must be completed."""
+
+    dossier_id: int
+    reference: str
+    commune_code: str
+    commune_name: str
+    has_bank_details: bool
+    siret: str  # what was typed, if anything
+    siren: str = ""
+
+    @property
+    def reason(self) -> str:
+        if not self.has_bank_details:
+            return "aucune coordonnée bancaire : la commune saisit le SIRET de sa mairie avec elles"
+        if not self.siret:
+            return "SIRET de la mairie non saisi avec les coordonnées bancaires"
+        return "SIRET saisi invalide : " + siret_error(self.siret, self.siren).rstrip(".")
+
+    def as_dict(self) -> dict:
+        return {"reference": self.reference, "commune": self.commune_code, "commune_name": self.commune_name}
+
+
+@dataclass
+class SiretCoverage:
+    """The awards of a selection by source of ``idBeneficiaire``, and those held back."""
+
+    certified: int = 0
+    declared: int = 0
+    held_back: list = field(default_factory=list)  # [HeldBack], by reference
+
+    @property
+    def total(self) -> int:
+        return self.certified + self.declared + len(self.held_back)
+
+
+_COVERAGE_FIELDS = ("pk", "reference", "commune_id", "commune__name", "commune__siren",
+                    "commune__bank_details__pk", "commune__bank_details__siret",
+                    "commune__bank_details__certified_at")
+
+
+def siret_coverage(qs: QuerySet) -> SiretCoverage:
+    """How many awards of ``qs`` publish a certified SIRET or a declared one, and which are held
+    back (one query; the SIRET rules are checked in Python, as by the export)."""
+    coverage = SiretCoverage()
+    rows = awards(qs).order_by("reference").values_list(*_COVERAGE_FIELDS)
+    for pk, reference, code, name, siren, bank_pk, bank_siret, certified_at in rows.iterator(CHUNK):
+        _, source = _source_of(siren, bank_siret, certified_at)
+        if source == CERTIFIED:
+            coverage.certified += 1
+        elif source == DECLARED:
+            coverage.declared += 1
+        else:
+            row = HeldBack(pk, reference, code, name, bank_pk is not None, bank_siret or "", siren or "")
+            coverage.held_back.append(row)
+    return coverage
 
 
 def awards(qs: QuerySet) -> QuerySet:
@@ -126,10 +187,13 @@ def _dates(ids: list[int]) -> dict[int, dict[str, dt.date]]:
 
 _FIELDS = ("id", "reference", "title", "commune__name", "commune__siren", "campaign__year", "campaign__name",
            "campaign__activity_end", "start_date", "end_date", "requested_amount", "approved_amount", "report_due",
-           "decided_at", "commune__bank_details__siret", "commune__bank_details__certified_at")
+           "decided_at", "commune__bank_details__siret", "commune__bank_details__certified_at", "commune_id",
+           "commune__bank_details__pk")
 
 
-def iter_records(qs: QuerySet) -> Iterator[dict]:
+def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dict]:
+    """The SCDL records of the publishable awards of ``qs``; an award without a valid SIRET is not
+    yielded but appended to ``held_back`` (a list, when given) as a ``HeldBack``."""
     siret = fund_siret()
     fund = settings.FJJ_FUND_NAME
     batch: list[tuple] = []
@@ -137,19 +201,19 @@ def iter_records(qs: QuerySet) -> Iterator[dict]:
     def flush(batch):
         dates = _dates([row[0] for row in batch])
         for (pk, reference, title, commune, siren, year, campaign, activity_end, start, end, requested, approved,
-             report_due, decided_at, bank_siret, bank_certified_at) in batch:
+             report_due, decided_at, bank_siret, bank_certified_at, commune_code, bank_pk) in batch:
             d = dates.get(pk, {})
             convention = d.get("convention")
             if convention is None:  # no acceptance event (data imported without its trail): not publishable
                 continue
             decision = d.get("decision") or (timezone.localtime(decided_at).date() if decided_at else None)
             period_end = report_due or activity_end
-            # certified: the bank details carry a certification (every change clears it, see
-            # fonds.payments.services) — the same test as the batches' payable_orders()
-            if bank_certified_at is not None:
-                id_beneficiary, source = beneficiary(siren, bank_siret)
-            else:
-                id_beneficiary, source = beneficiary(siren, "", bank_siret)
+            id_beneficiary, source = _source_of(siren, bank_siret, bank_certified_at)
+            if source == HELD_BACK:  # never published with another identifier: listed for completion
+                if held_back is not None:
+                    held_back.append(HeldBack(pk, reference, commune_code, commune, bank_pk is not None,
+                                              bank_siret or "", siren or ""))
+                continue
             yield {
                 "idSubvention": reference,
                 "nomAttribuant": fund,
@@ -201,13 +265,15 @@ def _cell(value) -> str:
 
 def csv_chunks(qs: QuerySet, *, flush_every: int = 2000, counter=None, stats: dict | None = None) -> Iterator[bytes]:
     """The SCDL CSV, chunk by chunk; ``stats`` (a dict) receives the number of rows per source of
-    ``idBeneficiaire`` (``CERTIFIED``, ``DECLARED``, ``SIREN``)."""
+    ``idBeneficiaire`` (``CERTIFIED``, ``DECLARED``, and ``HELD_BACK``: not in the file) and,
+    under ``HELD_BACK_ROWS``, the held-back rows (``HeldBack``) by reference."""
     names = field_names()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(names)
     pending = 0
-    for record in iter_records(qs):
+    held_back: list = []
+    for record in iter_records(qs, held_back=held_back):
         writer.writerow([_cell(record.get(name)) for name in names])
         pending += 1
         if stats is not None:
@@ -219,4 +285,7 @@ def csv_chunks(qs: QuerySet, *, flush_every: int = 2000, counter=None, stats: di
             buffer.seek(0)
             buffer.truncate()
             pending = 0
+    if stats is not None:
+        stats[HELD_BACK] = len(held_back)
+        stats[HELD_BACK_ROWS] = sorted(held_back, key=lambda row: row.reference)
     yield buffer.getvalue().encode("utf-8")

@@ -17,6 +17,7 @@ from . import audit_export, exports
 from .forms import ExportForm
 from .history import render_history_pdf
 from .models import ExportJob
+from .scdl import siret_coverage
 
 CONTROL_ROLES = frozenset({Role.AUDITEUR, Role.ADMIN})
 
@@ -41,10 +42,8 @@ def _selection_from(request, data):
 
 
 def _page(request, form, status=200):
-    from .scdl import siret_coverage
-
     jobs = ExportJob.objects.filter(user=request.user).select_related("campaign")[:20]
-    coverage = siret_coverage(exports.selection(user=request.user)[0])  # one aggregate query
+    coverage = siret_coverage(exports.selection(user=request.user)[0])  # one query; lists the held-back awards
     return render(
         request,
         "reporting/exports.html",

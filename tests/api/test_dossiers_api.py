@@ -251,3 +251,45 @@ def test_huge_identifiers_are_not_a_500(setup, url):
 def test_huge_foreign_key_in_body_is_a_400(setup):
     response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": 99999999999999999999999, "title": "x"}, format="json")
     assert response.status_code == 400 and "campaign" in response.json()
+
+
+def test_e7_api_create_refused_when_a_dossier_of_the_commune_blocks(setup):
+    """Same gate as « Nouveau dossier »: 400 with the French message and rule E7, no draft."""
+    Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.LAPSED)
+    before = Dossier.objects.count()
+    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["rules"] == ["E7"] and setup["mine"].reference in body["detail"] and "caduc" in body["detail"]
+    assert Dossier.objects.count() == before
+
+
+def test_e7_api_create_allowed_next_to_an_ineligible_dossier(setup):
+    Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.INELIGIBLE)
+    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json")
+    assert response.status_code == 201
+
+
+def _in_instruction_with_scores(setup, points):
+    from fonds.dossiers.services import perform
+    from fonds.instruction import services as instruction
+
+    dossier, instructeur = setup["mine"], setup["instructeur"]
+    perform(dossier, "submit", by=setup["porteur"])
+    perform(dossier, "start_instruction", by=instructeur)
+    instruction.record_scores(dossier, by=instructeur, scores={code: (value, "Appréciation.") for code, value in points.items()})
+    return dossier
+
+
+def test_grid_below_threshold_cannot_be_sent_favourable_through_the_api(setup):
+    dossier = _in_instruction_with_scores(setup, {"participation": 25, "inclusion": 20, "quality": 20, "low_carbon": 10, "budget": 4})
+    url = f"/api/v1/dossiers/{dossier.pk}/transitions/complete_instruction/"
+    client = client_for(setup["instructeur"])
+    response = client.post(url, {"opinion": "favourable", "motivation": "Projet exemplaire."}, format="json")
+    assert response.status_code == 400 and response.json()["rules"] == ["opinion"]
+    assert "Réalisme du budget" in response.json()["detail"]
+    response = client.post(url, {"opinion": "unfavourable", "proposed_amount": "20000"}, format="json")
+    assert response.status_code == 400 and response.json()["rules"] == ["amount"] and "ne peut dépasser" in response.json()["detail"]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.IN_INSTRUCTION
+    assert client.post(url, {"opinion": "unfavourable"}, format="json").status_code == 200

@@ -109,3 +109,98 @@ def test_e5_missing_dates_fail(dossier):
     _set(dossier, start_date=None, end_date=None)
     assert check("E5", dossier).result == "fail"
 
+
+
+# ---- activity days against the calendar ---------------------------------------------------------
+
+def test_e5_activity_days_exceed_calendar_days(dossier):
+    """10 activity days between a first and a last day 3 days apart: only 4 calendar days."""
+    _set(dossier, start_date=dt.date(2030, 7, 6), end_date=dt.date(2030, 7, 9), activity_days=10)
+    outcome = check("E5", dossier)
+    assert outcome.result == "fail"
+    assert outcome.data["calendar_days"] == 4
+    assert "il n'y a que 4 jour(s)" in outcome.explanation and "au plus 4 jours" in outcome.how_to_fix
+
+
+def test_e5_activity_days_equal_to_calendar_days_pass(dossier):
+    """First and last day count: from the 6th to the 9th is (9 − 6) + 1 = 4 days."""
+    _set(dossier, start_date=dt.date(2030, 7, 6), end_date=dt.date(2030, 7, 9), activity_days=4)
+    assert check("E5", dossier).result == "pass"
+    _set(dossier, activity_days=5)
+    assert check("E5", dossier).result == "fail"
+
+
+def test_e5_single_day_project_has_one_calendar_day(dossier):
+    _set(dossier, start_date=dt.date(2030, 7, 6), end_date=dt.date(2030, 7, 6), activity_days=3)
+    outcome = check("E5", dossier)
+    assert outcome.result == "fail" and outcome.data["calendar_days"] == 1
+
+
+# ---- the campaign's activity period: the 12 months after its committee date --------------------
+
+def _with_committee(dossier, *dates):
+    from fonds.referentiel.models import Campaign
+
+    Campaign.objects.filter(pk=dossier.campaign_id).update(committee_dates=[d.isoformat() for d in dates])
+
+
+def test_e5_start_outside_activity_period(dossier):
+    """Committee on 15 April 2030: projects from 16 April 2030 to 15 April 2031 — the campaign's
+    stored dates (from 1 April) do not widen it."""
+    _with_committee(dossier, dt.date(2030, 4, 15))
+    _set(dossier, start_date=dt.date(2030, 4, 10), end_date=dt.date(2030, 4, 18))
+    outcome = check("E5", dossier)
+    assert outcome.result == "fail"
+    assert "entre le 16/04/2030 et le 15/04/2031" in outcome.explanation
+    assert "12 mois suivant le comité du 15/04/2030" in outcome.explanation
+    assert outcome.data["activity_period_basis"] == "committee_date" and outcome.data["committee_date"] == "2030-04-15"
+
+
+def test_e5_start_on_the_committee_date_fails_the_day_after_passes(dossier):
+    _with_committee(dossier, dt.date(2030, 4, 15))
+    _set(dossier, start_date=dt.date(2030, 4, 15), end_date=dt.date(2030, 4, 23))
+    assert check("E5", dossier).result == "fail"
+    _set(dossier, start_date=dt.date(2030, 4, 16), end_date=dt.date(2030, 4, 24))
+    assert check("E5", dossier).result == "pass"
+
+
+def test_e5_end_outside_activity_period(dossier):
+    _with_committee(dossier, dt.date(2030, 4, 15))
+    _set(dossier, start_date=dt.date(2031, 4, 8), end_date=dt.date(2031, 4, 16))
+    assert check("E5", dossier).result == "fail"
+    _set(dossier, start_date=dt.date(2031, 4, 7), end_date=dt.date(2031, 4, 15))
+    assert check("E5", dossier).result == "pass"
+
+
+def test_e5_activity_period_months_is_a_campaign_setting(dossier):
+    """``deadlines.activity_period_months`` of the rule set (12 by default) is read by E5."""
+    from .conftest import with_params
+
+    _with_committee(dossier, dt.date(2030, 4, 15))
+    _set(dossier, start_date=dt.date(2030, 11, 2), end_date=dt.date(2030, 11, 10))
+    assert check("E5", dossier).result == "pass"
+    six_months = with_params(dossier, "deadlines", activity_period_months=6)
+    outcome = check("E5", dossier, ruleset=six_months)
+    assert outcome.result == "fail" and outcome.data["activity_end"] == "2030-10-15"
+    assert outcome.data["activity_period_months"] == 6
+
+
+def test_e5_several_committee_dates_the_earliest_anchors_the_period(dossier):
+    _with_committee(dossier, dt.date(2030, 9, 1), dt.date(2030, 4, 15))
+    outcome = check("E5", dossier)
+    assert outcome.data["committee_date"] == "2030-04-15"
+    assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2030-04-16", "2031-04-15")
+
+
+def test_e5_without_committee_date_the_campaign_dates_are_the_period(dossier):
+    outcome = check("E5", dossier)
+    assert outcome.data["activity_period_basis"] == "campaign_dates" and outcome.data["committee_date"] is None
+    assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2030-04-01", "2031-03-31")
+
+
+def test_e5_activity_period_month_end_is_clamped():
+    from fonds.eligibilite.period import add_months
+
+    assert add_months(dt.date(2030, 1, 31), 1) == dt.date(2030, 2, 28)
+    assert add_months(dt.date(2032, 2, 29), 12) == dt.date(2033, 2, 28)
+    assert add_months(dt.date(2031, 12, 15), 12) == dt.date(2032, 12, 15)

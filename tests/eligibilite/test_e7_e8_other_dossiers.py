@@ -24,7 +24,7 @@ def test_e7_other_draft_does_not_block(dossier):
     assert check("E7", dossier).result == "pass"
 
 
-@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.IN_INSTRUCTION, Status.CORRECTIONS_REQUESTED, Status.APPROVED, Status.ADVANCE_PAID, Status.INELIGIBLE])
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.IN_INSTRUCTION, Status.CORRECTIONS_REQUESTED, Status.APPROVED, Status.ADVANCE_PAID])
 def test_e7_other_submitted_dossier_blocks(dossier, status):
     other = set_status(_other(dossier), status)
     outcome = check("E7", dossier)
@@ -37,6 +37,43 @@ def test_e7_other_submitted_dossier_blocks(dossier, status):
 def test_e7_withdrawn_or_closed_dossier_does_not_block(dossier, status):
     set_status(_other(dossier), status)
     assert check("E7", dossier).result == "pass"
+
+
+def test_e7_ineligible_dossier_does_not_block(dossier):
+    """A dossier declared ineligible (irrecevable) leaves the commune free to submit a proper one."""
+    set_status(_other(dossier), Status.INELIGIBLE)
+    assert check("E7", dossier).result == "pass"
+
+
+def test_e7_rejected_dossier_blocks_a_new_one(dossier):
+    """One decision per commune and campaign: a refusal is a decision."""
+    other = set_status(_other(dossier), Status.REJECTED)
+    outcome = check("E7", dossier)
+    assert outcome.result == "fail"
+    assert f"{other.reference} (refusé)" in outcome.explanation
+    assert "prochain appel" in outcome.how_to_fix and "retirez" not in outcome.how_to_fix
+
+
+def test_e7_lapsed_dossier_blocks_a_new_one(dossier):
+    set_status(_other(dossier), Status.LAPSED)
+    assert check("E7", dossier).result == "fail"
+
+
+def test_e7_dossier_in_progress_can_be_withdrawn_to_submit_another(dossier):
+    set_status(_other(dossier), Status.IN_INSTRUCTION)
+    assert "retirez-le" in check("E7", dossier).how_to_fix
+
+
+def test_e7_every_status_outside_the_non_blocking_list_blocks(dossier):
+    """Written as an exclusion: a status added to the machine (e.g. « renoncé ») blocks by default."""
+    from fonds.eligibilite.rules import E7_NON_BLOCKING
+
+    assert E7_NON_BLOCKING == {Status.DRAFT, Status.WITHDRAWN, Status.CLOSED_WITHOUT_FOLLOW_UP, Status.INELIGIBLE, Status.CLOSED}
+    other = _other(dossier)
+    for status in Status:
+        set_status(other, status)
+        expected = "pass" if status in E7_NON_BLOCKING else "fail"
+        assert check("E7", dossier).result == expected, status
 
 
 def test_e7_other_commune_or_other_campaign_does_not_block(dossier):

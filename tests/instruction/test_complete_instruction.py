@@ -93,3 +93,41 @@ def test_complete_instruction_computes_a_missing_territorial_score(world):
     perform(world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "favourable"})
     assert Score.objects.get(dossier=world["dossier"], criterion="territorial").points == 15
     assert '"automatic_scores"' in AuditEvent.objects.get(action="complete_instruction").canonical
+
+
+# ---- thresholds: favourable only with ≥ 60 and half of every criterion scored by the instructor ----
+
+def test_grid_below_threshold_cannot_be_sent_favourable_even_with_motivation(world):
+    low = {**MANUAL_FULL, "budget": 4}  # below half of 10
+    services.record_scores(world["dossier"], by=world["instructeur"], scores=scores(low))
+    for data, motivation in (({"opinion": "favourable", "opinion_motivation": "Projet exemplaire malgré le budget."}, ""),
+                             ({"opinion": "favourable"}, "Projet exemplaire malgré le budget.")):
+        refused = _refused(world, data, motivation)
+        assert refused.rules == ["opinion"]
+        assert "avis favorable est impossible" in refused.message and "Réalisme du budget" in refused.message
+    perform(world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "unfavourable"})
+    world["dossier"].refresh_from_db()
+    assert world["dossier"].status == Status.INSTRUCTED and world["dossier"].opinion == "unfavourable"
+
+
+def test_grid_total_below_60_cannot_be_sent_favourable_even_with_motivation(world):
+    half = {"participation": 13, "inclusion": 10, "quality": 10, "low_carbon": 5, "budget": 5}  # 43 + 15 = 58
+    services.record_scores(world["dossier"], by=world["instructeur"], scores=scores(half))
+    refused = _refused(world, {"opinion": "favourable", "opinion_motivation": "Très bon projet."})
+    assert refused.rules == ["opinion"] and "58 points, en dessous du seuil de 60" in refused.message
+
+
+def test_grid_commune_of_2000_to_3500_inhabitants_can_be_sent_favourable(world):
+    """5/15 on the automatic territorial criterion is below half, and excludes nothing."""
+    from tests.factories import make_commune, make_dossier, make_user
+
+    commune = make_commune(population=2800)
+    porteur = make_user("porteur", commune=commune)
+    dossier = make_dossier(campaign=world["campaign"], commune=commune, porteur=porteur)
+    perform(dossier, "submit", by=porteur)
+    perform(dossier, "start_instruction", by=world["instructeur"])
+    result = services.record_scores(dossier, by=world["instructeur"], scores=scores())
+    assert result.total == 90 and result.suggestion == "favourable" and result.below_minimum == []
+    perform(dossier, "complete_instruction", by=world["instructeur"], data={"opinion": "favourable"})
+    dossier.refresh_from_db()
+    assert dossier.status == Status.INSTRUCTED and dossier.opinion == "favourable"

@@ -78,3 +78,43 @@ def test_territorial_bands_and_bonus_come_from_the_params(params):
     assert grid.territorial_points(499, False, params)[0] == 12
     assert grid.territorial_points(499, True, params)[0] == 15
     assert grid.territorial_points(500, True, params)[0] == 3
+
+
+# ---- the automatic territorial criterion ranks but never excludes ------------------------------
+
+def test_grid_territorial_criterion_has_no_threshold(params):
+    """A metropolitan commune of 2,000–3,500 inhabitants gets 5/15 (below half): still favourable."""
+    points, _ = grid.territorial_points(2500, False, params)
+    assert points == 5
+    result = grid.evaluate({**FULL, "territorial": points}, params)
+    assert result.below_minimum == [] and result.suggestion == "favourable" and result.total == 90
+    # even 0 points (a population above the bands) never excludes by itself
+    assert grid.evaluate({**FULL, "territorial": 0}, params).suggestion == "favourable"
+
+
+def test_grid_territorial_points_still_count_in_the_total(params):
+    """No minimum of its own, but its points make the total: 45 + 15 = 60 passes, 45 + 5 does not."""
+    manual = {"participation": 15, "inclusion": 10, "quality": 10, "low_carbon": 5, "budget": 5}
+    assert sum(manual.values()) == 45
+    small = grid.evaluate({**manual, "territorial": 15}, params)
+    assert small.total == 60 and small.suggestion == "favourable"
+    larger = grid.evaluate({**manual, "territorial": 5}, params)
+    assert larger.total == 50 and larger.suggestion == "unfavourable" and larger.below_minimum == []
+
+
+def test_grid_automatic_criterion_shows_no_minimum(params):
+    result = grid.evaluate({**FULL, "territorial": 5}, params)
+    territorial = next(r for r in result.results if r.criterion.code == "territorial")
+    budget = next(r for r in result.results if r.criterion.code == "budget")
+    assert not territorial.has_minimum and territorial.meets_minimum is None
+    assert budget.has_minimum and budget.min_points == 5
+
+
+def test_grid_below_threshold_opinion_refusal_names_the_criteria_and_the_total(params):
+    low = grid.evaluate({**FULL, "budget": 4, "inclusion": 9}, params)
+    refusal = grid.opinion_refusal("favourable", low)
+    assert "Réalisme du budget" in refusal and "Inclusion" in refusal and "défavorable" in refusal
+    assert grid.opinion_refusal("unfavourable", low) == ""
+    under_60 = grid.evaluate({"participation": 13, "inclusion": 10, "quality": 10, "territorial": 5, "low_carbon": 5, "budget": 5}, params)
+    assert under_60.total == 48 and "seuil de 60" in grid.opinion_refusal("favourable", under_60)
+    assert grid.opinion_refusal("favourable", grid.evaluate(FULL, params)) == ""

@@ -350,3 +350,28 @@ def test_saved_filters_per_instructor(client, world):
     assert "Outre-mer déposés" not in client.get(reverse("instruction:list")).content.decode()
     client.post(reverse("instruction:delete-filter", args=[saved.pk]))
     assert SavedFilter.objects.filter(pk=saved.pk).exists()  # not theirs
+
+
+def test_complete_page_offers_only_unfavourable_below_the_thresholds(client, world):
+    """The page says why favourable is impossible and does not offer it; a forged favourable POST
+    is refused with the reason, nothing changes."""
+    _login(client, world["instructeur"])
+    services.record_scores(world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in {**MANUAL_FULL, "inclusion": 9}.items()})
+    url = reverse("instruction:complete", args=[world["dossier"].pk])
+    html = client.get(url).content.decode()
+    assert 'id="avis-favorable-impossible"' in html and "Inclusion" in html
+    assert 'value="favourable"' not in html and 'value="unfavourable"' in html
+    response = client.post(url, {"opinion": "favourable", "motivation": "Excellent projet.", "confirm": "on"})
+    assert response.status_code == 400 and "Avis favorable impossible" in response.content.decode()
+    world["dossier"].refresh_from_db()
+    assert world["dossier"].status == Status.IN_INSTRUCTION
+    assert client.post(url, {"opinion": "unfavourable", "confirm": "on"}).status_code == 302
+    world["dossier"].refresh_from_db()
+    assert world["dossier"].status == Status.INSTRUCTED and world["dossier"].opinion == "unfavourable"
+
+
+def test_complete_page_offers_favourable_when_the_grid_meets_the_thresholds(client, world):
+    _login(client, world["instructeur"])
+    services.record_scores(world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in MANUAL_FULL.items()})
+    html = client.get(reverse("instruction:complete", args=[world["dossier"].pk])).content.decode()
+    assert 'value="favourable"' in html and 'id="avis-favorable-impossible"' not in html

@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fonds.audit import chain as audit
@@ -22,6 +23,8 @@ from fonds.instruction.models import Assessment, EligibilityOverride, SavedFilte
 from fonds.reporting import exports, formats, scdl
 from fonds.reporting.models import ExportJob
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+
+from fonds.referentiel.siret import demo_siret
 
 from .helpers import dossier_in
 from fonds import clock
@@ -247,8 +250,9 @@ def test_scdl_export_valid_against_official_schema_2_1_1(tmp_path, settings):
     from frictionless import Resource, Schema, validate
 
     campaign = make_campaign()
-    dossier_in("agreement_signed", campaign=campaign, commune=make_commune(name="L'Hôpital, « test »"))
-    dossier_in("closed", campaign=campaign)
+    for d in (dossier_in("agreement_signed", campaign=campaign, commune=make_commune(name="L'Hôpital, « test »")),
+              dossier_in("closed", campaign=campaign)):
+        _bank(d.commune, demo_siret(d.commune.siren), certified=True)
     path, rows = scdl_file(tmp_path, settings, campaign)
     assert len(rows) == 3
     schema = Schema.from_descriptor(scdl.schema())
@@ -261,7 +265,8 @@ def test_scdl_rejects_invalid_data_through_the_same_validation(tmp_path, setting
     from frictionless import Resource, Schema, validate
 
     campaign = make_campaign()
-    dossier_in("agreement_signed", campaign=campaign)
+    signed = dossier_in("agreement_signed", campaign=campaign)
+    _bank(signed.commune, demo_siret(signed.commune.siren), certified=True)
     path, rows = scdl_file(tmp_path, settings, campaign)
     header = rows[0]
     rows[1][header.index("montant")] = "cinq mille"
@@ -275,14 +280,14 @@ def test_scdl_rejects_invalid_data_through_the_same_validation(tmp_path, setting
 def test_scdl_publishes_only_awards_with_accepted_convention(tmp_path, settings):
     campaign = make_campaign()
     signed = dossier_in("agreement_signed", campaign=campaign)
-    dossier_in("approved", campaign=campaign)
-    dossier_in("rejected", campaign=campaign)
+    for d in (signed, dossier_in("approved", campaign=campaign), dossier_in("rejected", campaign=campaign)):
+        _bank(d.commune, demo_siret(d.commune.siren), certified=True)
     _, rows = scdl_file(tmp_path, settings, campaign)
     row = dict(zip(rows[0], rows[1]))
     assert len(rows) == 2 and row["idSubvention"] == signed.reference
     assert row["idAttribuant"] == TEST_SIRET and row["idServiceInstructeur"] == TEST_SIRET
     assert row["nomBeneficiaire"] == f"Commune de {signed.commune.name}"
-    assert row["idBeneficiaire"] == signed.commune.siren
+    assert row["idBeneficiaire"] == demo_siret(signed.commune.siren)
     assert row["montant"] == "5000.00" and row["montantDemande"] == "6000.00"
     convention = (timezone.localtime(signed.submitted_at) + dt.timedelta(days=5)).date()
     assert row["dateConvention"] == convention.isoformat()
@@ -290,10 +295,11 @@ def test_scdl_publishes_only_awards_with_accepted_convention(tmp_path, settings)
 
 
 def test_scdl_beneficiary_uses_a_known_siret_never_an_invented_nic():
-    assert scdl.beneficiary("213501232", "21350123200010")[0] == "21350123200010"
-    assert scdl.beneficiary("213501232", "")[0] == "213501232"
-    assert scdl.beneficiary("213501232", "99999999900015")[0] == "213501232"  # another SIREN
-    assert scdl.beneficiary("213501232", "21350123200015")[0] == "213501232"  # checksum wrong
+    """Never the SIREN, never an invented NIC: without a valid SIRET the row is held back."""
+    assert scdl.beneficiary("213501232", "21350123200010") == ("21350123200010", scdl.CERTIFIED)
+    assert scdl.beneficiary("213501232", "") == ("", scdl.HELD_BACK)
+    assert scdl.beneficiary("213501232", "99999999900015") == ("", scdl.HELD_BACK)  # another SIREN
+    assert scdl.beneficiary("213501232", "21350123200015") == ("", scdl.HELD_BACK)  # checksum wrong
     assert scdl.beneficiary("213501232", "", "21350123200010") == ("21350123200010", scdl.DECLARED)
 
 
@@ -314,51 +320,77 @@ def _by_reference(rows):
 
 
 def test_scdl_publishes_the_certified_siret_of_the_commune(tmp_path, settings, capsys):
-    from fonds.referentiel.siret import demo_siret
-
     campaign = make_campaign()
     dossier = dossier_in("agreement_signed", campaign=campaign)
     siret = demo_siret(dossier.commune.siren)
     _bank(dossier.commune, siret, certified=True)
     path, rows = scdl_file(tmp_path, settings, campaign)
     assert _by_reference(rows)[dossier.reference]["idBeneficiaire"] == siret
-    assert "SIRET certifié pour toutes les lignes (1)" in capsys.readouterr().err
+    assert "SIRET certifié pour toutes les lignes publiées (1)" in capsys.readouterr().err
     payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
-    assert payload["id_beneficiaire"] == {scdl.CERTIFIED: 1, scdl.DECLARED: 0, scdl.SIREN: 0}
+    assert payload["id_beneficiaire"] == {scdl.CERTIFIED: 1, scdl.DECLARED: 0, scdl.HELD_BACK: 0}
+    assert payload["held_back"] == []
 
 
-def test_scdl_falls_back_to_the_declared_siret_then_the_siren_and_says_so_on_stderr(tmp_path, settings, capsys):
-    from frictionless import Resource, Schema, validate
-
-    from fonds.referentiel.siret import demo_siret
-
+def test_scdl_falls_back_to_the_declared_siret_and_says_so_on_stderr(tmp_path, settings, capsys):
     campaign = make_campaign()
-    certified, declared, legacy, none = (dossier_in("agreement_signed", campaign=campaign) for _ in range(4))
+    certified, declared = (dossier_in("agreement_signed", campaign=campaign) for _ in range(2))
     _bank(certified.commune, demo_siret(certified.commune.siren), certified=True)
     _bank(declared.commune, demo_siret(declared.commune.siren), certified=False)
-    _bank(legacy.commune, "", certified=True)  # certified before the SIRET existed
     path, rows = scdl_file(tmp_path, settings, campaign)
     got = {ref: row["idBeneficiaire"] for ref, row in _by_reference(rows).items()}
-    assert got == {
-        certified.reference: demo_siret(certified.commune.siren),
-        declared.reference: demo_siret(declared.commune.siren),
-        legacy.reference: legacy.commune.siren,
-        none.reference: none.commune.siren,
-    }
+    assert got == {certified.reference: demo_siret(certified.commune.siren), declared.reference: demo_siret(declared.commune.siren)}
     err = capsys.readouterr().err
-    assert "3 ligne(s) sans SIRET certifié" in err and "1 avec le SIRET déclaré" in err and "2 avec le SIREN seul" in err
+    assert "2 ligne(s) publiée(s), dont 1 avec le SIRET déclaré" in err and "retenue" not in err
+
+
+def test_scdl_row_without_siret_is_held_back_and_listed(tmp_path, settings, capsys):
+    """No valid SIRET (no bank details, none typed, a wrong one): not in the file — never the
+    SIREN — and listed for completion on stderr, in the audit event and on the « Contrôle » page."""
+    from frictionless import Resource, Schema, validate
+
+    campaign = make_campaign()
+    published, legacy, none, wrong = (dossier_in("agreement_signed", campaign=campaign) for _ in range(4))
+    _bank(published.commune, demo_siret(published.commune.siren), certified=True)
+    _bank(legacy.commune, "", certified=True)  # certified before the SIRET existed
+    _bank(wrong.commune, "99999999900015", certified=False)  # another SIREN's SIRET
+    path, rows = scdl_file(tmp_path, settings, campaign)
+    assert list(_by_reference(rows)) == [published.reference]
+    assert all(row[rows[0].index("idBeneficiaire")] != d.commune.siren for row in rows[1:] for d in (legacy, none, wrong))
     report = validate(Resource(path=path.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema())))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
-    assert scdl.siret_coverage(exports.selection(campaign=campaign)[0]) == {
-        "total": 4, "certified": 1, "declared": 1, "siren": 2, "without_certified": 3,
-    }
+    held = sorted((legacy, none, wrong), key=lambda d: d.reference)
+    err = capsys.readouterr().err
+    assert "3 subvention(s) retenue(s)" in err
+    for d in held:
+        assert f"{d.reference} — commune de {d.commune.name} ({d.commune_id})" in err
+    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    assert payload["id_beneficiaire"] == {scdl.CERTIFIED: 1, scdl.DECLARED: 0, scdl.HELD_BACK: 3}
+    assert [row["reference"] for row in payload["held_back"]] == [d.reference for d in held]
+    coverage = scdl.siret_coverage(exports.selection(campaign=campaign)[0])
+    assert (coverage.total, coverage.certified, coverage.declared) == (4, 1, 0)
+    reasons = {h.reference: h.reason for h in coverage.held_back}
+    assert [h.reference for h in coverage.held_back] == [d.reference for d in held]
+    assert "aucune coordonnée bancaire" in reasons[none.reference] and "non saisi" in reasons[legacy.reference]
+    assert "SIRET saisi invalide" in reasons[wrong.reference] and wrong.commune.siren in reasons[wrong.reference]
+
+
+def test_scdl_held_back_rows_counted_in_the_web_export_event(client, settings):
+    settings.FJJ_SIRET = TEST_SIRET
+    campaign = make_campaign()
+    held = dossier_in("closed", campaign=campaign)
+    client.force_login(make_user("auditeur"))
+    response = client.get(reverse("reporting:csv"), {"format": "scdl", "campaign": campaign.pk})
+    data = b"".join(response.streaming_content)
+    assert held.reference.encode() not in data
+    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    assert payload["channel"] == "web" and payload["id_beneficiaire"][scdl.HELD_BACK] == 1
+    assert payload["held_back"] == [{"reference": held.reference, "commune": held.commune_id, "commune_name": held.commune.name}]
 
 
 def test_scdl_export_query_count_does_not_grow_with_the_rows(settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from fonds.referentiel.siret import demo_siret
 
     settings.FJJ_SIRET = TEST_SIRET
 

@@ -48,13 +48,25 @@ def test_exports_page_lists_formats_and_nav_entry(client, data, django_assert_ma
     assert "Séparateur point-virgule" in html
 
 
-def test_exports_page_says_how_many_awards_have_no_certified_siret(client, data):
-    """The SCDL fallback made visible: the closed dossier's commune has no bank details, so its
-    idBeneficiaire is the SIREN (one aggregate query, counted in the bound above)."""
+def test_exports_page_lists_the_awards_held_back_for_want_of_a_siret(client, data):
+    """The closed dossier's commune has no bank details, hence no SIRET: the page lists it (held
+    back from the SCDL file) with a link to what must be completed (one query, in the bound above)."""
+    _, closed, _ = data
     client.force_login(make_user("auditeur"))
     html = client.get(reverse("reporting:home")).content.decode()
-    assert 'id="scdl-siret"' in html
-    assert "1 subvention attribuée sur 1 n'a pas encore de SIRET certifié" in html and "le SIREN de la commune (1)" in html
+    assert 'id="scdl-siret"' in html and 'id="scdl-held-back"' in html
+    assert "1 subvention sur 1 retenue" in html and closed.reference in html and closed.commune.name in html
+    assert reverse("dossier-detail", args=[closed.pk]) in html and "Aucune coordonnée bancaire" in html
+
+
+def test_exports_page_links_to_the_bank_details_when_the_siret_is_missing_there(client, data):
+    from fonds.payments.models import BankDetails
+
+    _, closed, _ = data
+    BankDetails.objects.create(commune=closed.commune, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder="Commune", siret="")
+    client.force_login(make_user("auditeur"))
+    html = client.get(reverse("reporting:home")).content.decode()
+    assert reverse("payments:bank", args=[closed.commune_id]) in html and "SIRET de la mairie non saisi" in html
 
 
 def test_ui_csv_is_the_same_bytes_as_the_command(client, data, tmp_path):

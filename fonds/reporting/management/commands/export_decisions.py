@@ -1,14 +1,17 @@
 """``python manage.py export_decisions --format {csv,xlsx,ods,scdl} [--campaign ID] [--semicolon] -o FILE``.
 
 The same bytes as the « Contrôle » page for the same data; each run is recorded in the audit trail
-(format, selection, row count, SHA-256). SCDL: stderr says how many rows carry no certified SIRET
-(``idBeneficiaire`` = the declared SIRET, else the SIREN; see ``fonds.reporting.scdl``).
+(format, selection, row count, SHA-256). SCDL: stderr lists the awards held back for want of a
+valid SIRET (count, then one line per award: reference and commune — to be completed before they
+can be published) and how many rows carry a declared, not yet certified SIRET (see
+``fonds.reporting.scdl``).
 """
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from fonds.referentiel.models import Campaign
 from fonds.reporting import exports
+from fonds.reporting.scdl import CERTIFIED, DECLARED
 from fonds.reporting.models import ExportJob
 
 
@@ -34,18 +37,29 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 {summary['sha256']}).")
         sources = summary.get("id_beneficiaire")
         if sources is not None:
-            self.stderr.write(beneficiary_notice(sources))
+            self.stderr.write(beneficiary_notice(sources, summary.get("held_back", [])))
 
 
-def beneficiary_notice(sources: dict) -> str:
-    """The SCDL fallback made visible: rows whose idBeneficiaire is not a certified SIRET."""
-    from fonds.reporting.scdl import CERTIFIED, DECLARED, SIREN
-
-    missing = sources.get(DECLARED, 0) + sources.get(SIREN, 0)
-    if not missing:
-        return f"idBeneficiaire : SIRET certifié pour toutes les lignes ({sources.get(CERTIFIED, 0)})."
-    return (
-        f"idBeneficiaire : {missing} ligne(s) sans SIRET certifié — {sources.get(DECLARED, 0)} avec le SIRET déclaré par la "
-        f"commune (pas encore certifié par le fonds), {sources.get(SIREN, 0)} avec le SIREN seul (aucun SIRET saisi) ; "
-        f"{sources.get(CERTIFIED, 0)} ligne(s) avec un SIRET certifié."
-    )
+def beneficiary_notice(sources: dict, held_back: list[dict]) -> str:
+    """SCDL: the awards held back (no valid SIRET: not in the file, to be completed), then the
+    rows published with a declared SIRET not yet certified."""
+    lines = []
+    if held_back:
+        lines.append(
+            f"Données ouvertes : {len(held_back)} subvention(s) retenue(s), absente(s) du fichier "
+            "faute de SIRET valide de la mairie (idBeneficiaire n'est jamais publié avec un autre "
+            "identifiant) ; à compléter (SIRET saisi par la commune avec ses coordonnées bancaires, "
+            "certifié par le fonds) :"
+        )
+        lines.extend(f"  {r['reference']} — commune de {r['commune_name']} ({r['commune']})" for r in held_back)
+    published = sources.get(CERTIFIED, 0) + sources.get(DECLARED, 0)
+    if sources.get(DECLARED, 0):
+        lines.append(
+            f"idBeneficiaire : {published} ligne(s) publiée(s), dont {sources[DECLARED]} avec le SIRET "
+            f"déclaré par la commune (pas encore certifié par le fonds) et {sources.get(CERTIFIED, 0)} "
+            "avec un SIRET certifié."
+        )
+    else:
+        certified = sources.get(CERTIFIED, 0)
+        lines.append(f"idBeneficiaire : SIRET certifié pour toutes les lignes publiées ({certified}).")
+    return "\n".join(lines)
