@@ -1,6 +1,9 @@
 """Issue 14, point 2: one client-IP policy for every limiter — the sign-in rate limit
 (django-ratelimit), the API throttles (DRF, ``NUM_PROXIES`` included) and the lockout
 (django-axes) — driven by ``FJJ_PROXY_COUNT``."""
+import time
+from types import SimpleNamespace
+
 import pytest
 from axes.models import AccessAttempt
 from django.test import RequestFactory
@@ -13,6 +16,13 @@ from fonds.accounts.throttling import AnonRateThrottle
 from tests.factories import make_commune, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def still_rate_limit_window(monkeypatch):
+    """django-ratelimit counts in fixed windows: one that ends mid-test would reset a count."""
+    now = time.time()
+    monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: now))
 
 FORWARDED = ["", "6.6.6.6", "6.6.6.6, 203.0.113.7", "1.1.1.1, 6.6.6.6, 203.0.113.7", "2001:db8::1, 203.0.113.8"]
 
