@@ -186,31 +186,55 @@ EMAIL_BACKEND = os.environ.get("FJJ_EMAIL_BACKEND", "django.core.mail.backends.f
 EMAIL_FILE_PATH = VAR_DIR / "emails"
 DEFAULT_FROM_EMAIL = os.environ.get("FJJ_FROM_EMAIL", "Fonds Jumelages Jeunesse <ne-pas-repondre@jumelages-jeunesse.example.fr>")
 
-# --- Sign-in protection (fonds/accounts/security.py, twofactor.py) ---------------------------
-FJJ_REQUIRE_2FA = env_bool("FJJ_REQUIRE_2FA", True)  # TOTP for instructeur, comité, finance, admin, auditeur
+# --- Sign-in protection (fonds/accounts/security.py, twofactor.py, client_ip.py) ----------------
+FJJ_REQUIRE_2FA = env_bool("FJJ_REQUIRE_2FA", True)  # TOTP for instructeur, comité, finance, admin, auditeur, staff
 OTP_TOTP_ISSUER = "Fonds Jumelages Jeunesse"
 FJJ_LOCKOUT_FAILURES = int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5"))
 FJJ_LOCKOUT_MINUTES = int(os.environ.get("FJJ_LOCKOUT_MINUTES", "15"))
-FJJ_LOGIN_RATE = int(os.environ.get("FJJ_LOGIN_RATE", "20"))  # login POSTs per minute per IP address
+FJJ_LOGIN_RATE = int(os.environ.get("FJJ_LOGIN_RATE", "20"))  # sign-in POSTs (password or code) per minute per IP
+FJJ_OTP_RATE = os.environ.get("FJJ_OTP_RATE", "10/15m")  # second-factor codes per account, any IP (django-ratelimit)
+# Trusted proxies in front of the app: 0 = REMOTE_ADDR only (X-Forwarded-For ignored); N = the Nth
+# address from the right of X-Forwarded-For. One policy for every limiter (fonds/accounts/client_ip.py).
+FJJ_PROXY_COUNT = int(os.environ.get("FJJ_PROXY_COUNT", "0"))
 AXES_FAILURE_LIMIT = FJJ_LOCKOUT_FAILURES
 AXES_COOLOFF_TIME = FJJ_LOCKOUT_MINUTES / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "fonds.accounts.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "fonds.accounts.security.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "fonds.accounts.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = False  # reset once the sign-in is complete, second factor included (accounts/signals.py)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp", "code"]
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("FJJ_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+RATELIMIT_USE_CACHE = "limits"  # django-ratelimit: counters in the strict alias (closed when Redis is down)
+RATELIMIT_IP_META_KEY = "fonds.accounts.client_ip.client_ip"
+RATELIMIT_FAIL_OPEN = False
 
-# One cache shared by every process in production (rate limits, throttles, lockouts): Redis.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["FJJ_CACHE_URL"]}
-    if os.environ.get("FJJ_CACHE_URL")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fjj"}
-}
+# One cache shared by every process in production (rate limits, throttles, sessions): Redis, as two
+# aliases on the same server (fonds/accounts/cache.py): ``default`` reads a miss and skips writes when
+# Redis is down (sessions then come from the database), ``limits`` raises (sign-in refused, API
+# throttles lifted). Short socket timeouts: a hung Redis costs at most this per try.
+if os.environ.get("FJJ_CACHE_URL"):
+    _REDIS_CACHE = {
+        "LOCATION": os.environ["FJJ_CACHE_URL"],
+        "OPTIONS": {
+            "socket_connect_timeout": float(os.environ.get("FJJ_CACHE_TIMEOUT", "0.5")),
+            "socket_timeout": float(os.environ.get("FJJ_CACHE_TIMEOUT", "0.5")),
+        },
+    }
+    CACHES = {
+        "default": {"BACKEND": "fonds.accounts.cache.FailSoftRedisCache", **_REDIS_CACHE},
+        "limits": {"BACKEND": "fonds.accounts.cache.StrictRedisCache", **_REDIS_CACHE},
+    }
+else:  # one process-local store for both (same LOCATION: clearing one clears the other)
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fjj"},
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fjj"},
+    }
+FJJ_CACHE_RETRY_SECONDS = float(os.environ.get("FJJ_CACHE_RETRY_SECONDS", "5"))  # down: next try after this
 # Sessions: read from that shared cache, written through to the database (one query less on every
-# page, issue 8). Only with a cache every process shares: a per-process cache would keep serving a
-# session that another process changed or ended (sign-out, two-factor check).
+# page, issue 8); while Redis is down, read from and written to the database alone. Only with a
+# cache every process shares: a per-process cache would keep serving a session that another
+# process changed or ended (sign-out, two-factor check).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if os.environ.get("FJJ_CACHE_URL") else "django.contrib.sessions.backends.db"
 
 # --- Celery ----------------------------------------------------------------------------------
@@ -241,9 +265,10 @@ if os.environ.get("FJJ_BROKER_VISIBILITY_TIMEOUT"):
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # a token (any other Authorization header: 401), or a session that passed the second factor
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "fonds.api.authentication.StrictTokenAuthentication",
+        "fonds.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -251,7 +276,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fonds.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"],
+    # keyed on fonds.accounts.client_ip; open when the cache is down (the token endpoint: closed)
+    "DEFAULT_THROTTLE_CLASSES": ["fonds.accounts.throttling.AnonRateThrottle", "fonds.accounts.throttling.UserRateThrottle"],
+    "NUM_PROXIES": FJJ_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("FJJ_API_ANON_RATE", "60/minute"),
         "user": os.environ.get("FJJ_API_USER_RATE", "1200/minute"),

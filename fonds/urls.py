@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from fonds.accounts.views import admin_login
+
 urlpatterns = [
+    path("admin/login/", admin_login),  # the admin signs in through the site's sign-in (issue 14)
     path("admin/", admin.site.urls),
     path("api/v1/", include("fonds.api.urls")),
     path("compte/", include("fonds.accounts.urls")),

@@ -1,14 +1,70 @@
-"""Every login failure is an audit event (web and API)."""
-from django.contrib.auth.signals import user_login_failed
+"""Failed sign-ins in the audit chain: one event per lockout, not one per failure (issue 14).
+
+Each failure (wrong password or second-factor code, web or API) is counted by django-axes in its
+own tables (``AccessAttempt``) and logged by it (``axes`` logger, WARNING); the audit chain gets
+one ``login_locked_out`` event when an (email, IP) pair is locked out — at most one per pair per
+lockout period, however many attempts follow — with the count and the window. An anonymous client
+thus grows the chain by one event per ``FJJ_LOCKOUT_FAILURES`` failures at most, within the sign-in
+rate limit.
+
+The lockout counter is reset once a sign-in is complete: here for a user signing in with a
+password only; at the second-factor step for an agent (``views.two_factor``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
 
+from fonds import clock
 from fonds.audit import chain as audit
+from fonds.audit.models import AuditEvent, ChainHead
+
+from .security import sign_in_completed
+from .twofactor import needs_two_factor
+
+LOCKOUT_ACTION = "login_locked_out"
+LOCKOUT_OBJECT = "accounts.lockout"
 
 
-@receiver(user_login_failed)
-def record_login_failure(sender, credentials, request=None, **kwargs):
-    identifier = str(credentials.get("email") or credentials.get("username") or "")[:254]
-    ip = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+def lockout_object_id(username: str, ip_address: str) -> str:
+    """The (email, IP) pair as a short stable id (the audit column holds 40 characters)."""
+    return hashlib.sha256(f"{username}\n{ip_address}".encode()).hexdigest()[:32]
+
+
+@receiver(user_locked_out)
+def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    username, ip_address = str(username or "")[:254], str(ip_address or "")
+    minutes = int(getattr(settings, "FJJ_LOCKOUT_MINUTES", 15))
+    now = clock.now()
+    object_id = lockout_object_id(username, ip_address)
     with transaction.atomic():
-        audit.append("login_failed", actor=None, role="", obj=("accounts.login", identifier[:40]), payload={"identifier": identifier, "ip": ip})
+        # under the chain head's lock: two failures at once make one event, not two
+        ChainHead.objects.select_for_update().filter(pk=1).exists()
+        recorded = AuditEvent.objects.filter(
+            action=LOCKOUT_ACTION, object_type=LOCKOUT_OBJECT, object_id=object_id,
+            created_at__gte=now - dt.timedelta(minutes=minutes),
+        ).exists()
+        if recorded:
+            return
+        failures = getattr(request, "axes_failures_since_start", None) or settings.FJJ_LOCKOUT_FAILURES
+        audit.append(
+            LOCKOUT_ACTION, actor=None, role="", obj=(LOCKOUT_OBJECT, object_id),
+            payload={
+                "identifier": username, "ip": ip_address, "failures": int(failures),
+                "window_minutes": minutes, "locked_until": (now + dt.timedelta(minutes=minutes)).isoformat(),
+                "path": getattr(request, "path", "")[:200],
+            },
+            at=now,
+        )
+
+
+@receiver(user_logged_in)
+def reset_failures_when_signed_in(sender, request=None, user=None, **kwargs):
+    if request is not None and user is not None and not needs_two_factor(user):
+        sign_in_completed(request, user)

@@ -5,8 +5,12 @@ instructeur, comité, finance, admin, auditeur — the porteurs (mayors) sign in
 only. ``RequireTwoFactorMiddleware`` sends such a user, once signed in with the password, to
 ``/compte/double-authentification/`` — to enrol an authenticator app the first time (secret shown
 as text and as a QR code, confirmed by a first code), then to type the current code at each
-sign-in. Until then every other page answers with that redirect (HTML) or 403 (API with a
-session). API tokens for those roles are only issued with a valid ``otp`` code.
+sign-in. Until then every other page answers with that redirect (HTML) or 403 (API), whatever
+headers come with it; the API checks it again at its own depth
+(``fonds.api.authentication.VerifiedSessionAuthentication``). API tokens for those roles are only
+issued with a valid ``otp`` code. Staff accounts (``is_staff``, the Django admin) need the second
+factor too, whatever their roles: the admin signs in through the site's sign-in
+(``fonds.accounts.views.admin_login``).
 """
 from __future__ import annotations
 
@@ -18,7 +22,10 @@ from django.urls import reverse
 from .roles import Role, roles_of
 
 TWO_FACTOR_ROLES = frozenset({Role.INSTRUCTEUR, Role.COMITE, Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
-EXEMPT_PREFIXES = ("/compte/double-authentification/", "/deconnexion/", "/static/", "/sante/", "/connexion/")
+EXEMPT_PREFIXES = (
+    "/compte/double-authentification/", "/deconnexion/", "/static/", "/sante/", "/connexion/", "/api/v1/auth/token/",
+)
+TWO_FACTOR_REQUIRED_MESSAGE = "Double authentification requise : validez votre code sur le site."
 
 
 def required() -> bool:
@@ -26,7 +33,9 @@ def required() -> bool:
 
 
 def needs_two_factor(user) -> bool:
-    return required() and bool(roles_of(user) & TWO_FACTOR_ROLES)
+    if not required() or user is None or not user.is_authenticated:
+        return False
+    return bool(user.is_staff or user.is_superuser or roles_of(user) & TWO_FACTOR_ROLES)
 
 
 def is_verified(user) -> bool:
@@ -56,8 +65,8 @@ class RequireTwoFactorMiddleware:
             and not is_verified(user)
         ):
             if request.path.startswith("/api/"):
-                if "HTTP_AUTHORIZATION" in request.META:
-                    return self.get_response(request)  # token auth: the token was issued with a code
-                return JsonResponse({"detail": "Double authentification requise : validez votre code sur le site.", "code": "two_factor_required"}, status=403)
+                # no exception for a request carrying an Authorization header: a half-open session
+                # never reaches the API, whatever the header says (a token user sends no cookie)
+                return JsonResponse({"detail": TWO_FACTOR_REQUIRED_MESSAGE, "code": "two_factor_required"}, status=403)
             return redirect(f"{reverse('accounts:two-factor')}?next={request.get_full_path()}")
         return self.get_response(request)

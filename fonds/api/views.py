@@ -10,9 +10,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from fonds.accounts.security import LIMITED, UNAVAILABLE, check_limits, count_failed_code, sign_in_completed
+from fonds.accounts.throttling import SignInRateThrottle, SignInUnavailable
+from fonds.accounts.twofactor import confirmed_device, needs_two_factor
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import editing, services
 from fonds.dossiers.access import can_create, get_visible_or_404, visible_dossiers
@@ -30,33 +32,57 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+def _refused(detail: str, code: str, status_code: int) -> Response:
+    headers = {"Retry-After": "60"} if status_code == status.HTTP_429_TOO_MANY_REQUESTS else None
+    return Response({"detail": detail, "code": code}, status=status_code, headers=headers)
+
+
 class TokenView(APIView):
-    """Exchange an email and a password for an API token."""
+    """Exchange an email and a password (an agent adds the current TOTP code: otp) for an API token."""
+
+    # Same protections as the site's sign-in: a per-IP throttle (closed while the shared cache is
+    # down: 503), the (email, IP) lockout for wrong passwords and wrong codes (django-axes), and the
+    # per-account limit on codes (fonds.accounts.security), checked once the password is right.
 
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_scope = "token"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SignInRateThrottle]
 
     @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenSerializer})
     def post(self, request):
-        from fonds.accounts.twofactor import confirmed_device, needs_two_factor
-
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # the Django request, so that django-axes marks a lockout where AxesMiddleware sees it
-        user = authenticate(request._request, email=data.validated_data["email"].lower(), password=data.validated_data["password"])
+        django_request = request._request
+        email, password = data.validated_data["email"].lower(), data.validated_data["password"]
+        user = authenticate(django_request, email=email, password=password)
         if user is None or not user.is_active:
-            return Response({"detail": "Adresse électronique ou mot de passe incorrect.", "code": "invalid_credentials"}, status=status.HTTP_400_BAD_REQUEST)
+            return _refused("Adresse électronique ou mot de passe incorrect.", "invalid_credentials", 400)
         if needs_two_factor(user):
             device = confirmed_device(user)
             code = (data.validated_data.get("otp") or "").strip()
             if device is None:
-                return Response({"detail": "Activez d'abord la double authentification en vous connectant au site.", "code": "two_factor_not_enrolled"}, status=status.HTTP_403_FORBIDDEN)
-            if not code or not device.verify_token(code):
-                return Response({"detail": "Code de double authentification manquant ou incorrect (champ « otp »).", "code": "two_factor_required"}, status=status.HTTP_403_FORBIDDEN)
+                return _refused("Activez d'abord la double authentification en vous connectant au site.", "two_factor_not_enrolled", 403)
+            if not code:
+                return _refused("Code de double authentification manquant (champ « otp »).", "two_factor_required", 403)
+            verdict = check_limits(django_request, ip=False, account=user)
+            if verdict == UNAVAILABLE:
+                raise SignInUnavailable()
+            if verdict == LIMITED:
+                return _refused("Trop de codes essayés pour ce compte : réessayez plus tard.", "too_many_codes", 429)
+            if not device.verify_token(code):
+                count_failed_code(django_request, user)  # at the lockout, AxesMiddleware answers 429
+                return _refused("Code de double authentification incorrect (champ « otp »).", "two_factor_required", 403)
+        sign_in_completed(django_request, user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            response._has_been_logged = True  # the cache outage is logged once (fonds.cache), not per request
+        return response
 
 
 FILTERS = [

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from fonds.accounts.security import sign_in_refusal
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
@@ -19,7 +20,8 @@ from .forms import DossierFilterForm, LoginForm, TransitionForm
 class LoginView(auth_views.LoginView):
     """Email + password; then, for the fund's agents, the TOTP code (fonds/accounts/twofactor.py).
 
-    Failures lock the (email, IP) pair out (django-axes); POSTs are rate-limited per IP.
+    Failures lock the (email, IP) pair out (django-axes); POSTs are rate-limited per IP, and
+    refused while the limiter cannot count (fonds/accounts/security.py).
     """
 
     form_class = LoginForm
@@ -27,10 +29,9 @@ class LoginView(auth_views.LoginView):
     extra_context = {"title": "Se connecter"}
 
     def post(self, request, *args, **kwargs):
-        from fonds.accounts.security import login_rate, rate_limited, too_many_requests
-
-        if rate_limited(request, "login", login_rate()):
-            return too_many_requests(request)
+        refusal = sign_in_refusal(request)
+        if refusal is not None:
+            return refusal
         return super().post(request, *args, **kwargs)
 
 

@@ -1,5 +1,6 @@
 """Two-factor authentication (TOTP) is required for the fund's agents, not for porteurs."""
 import pytest
+from axes.models import AccessAttempt
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -45,14 +46,16 @@ def test_first_sign_in_enrols_an_authenticator_then_reaches_the_pages(client):
     assert AuditEvent.objects.filter(action="two_factor_enrolled").count() == 1
 
 
-def test_wrong_code_refused_with_a_french_message_and_audited(client):
+def test_wrong_code_refused_with_a_french_message_and_counted_as_a_failed_sign_in(client):
+    """Counted by django-axes (its table), not one audit event per wrong code (issue 14)."""
     user = make_user("finance")
     TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     _sign_in(client, user)
     response = client.post("/compte/double-authentification/", {"code": "000000"})
     assert response.status_code == 200 and "Code incorrect ou expiré" in response.content.decode()
     assert client.get("/dossiers/").status_code == 302
-    assert AuditEvent.objects.filter(action="two_factor_failed").count() == 1
+    assert AccessAttempt.objects.get(username=user.email).failures_since_start == 1
+    assert not AuditEvent.objects.filter(action="two_factor_failed").exists()
 
 
 def test_next_parameter_cannot_redirect_off_site(client):
@@ -99,7 +102,8 @@ def test_reset_two_factor_command_removes_the_device_and_is_audited():
 
 @pytest.mark.django_db(transaction=True)
 def test_wrong_code_and_enrolment_outside_a_test_transaction(client):
-    """As under gunicorn (autocommit, no wrapping transaction): the audit events still land."""
+    """As under gunicorn (autocommit, no wrapping transaction): the enrolment's audit event lands,
+    the wrong code is counted (django-axes), neither is a 500."""
     user = make_user("finance")
     _sign_in(client, user)
     client.get("/compte/double-authentification/")
@@ -110,4 +114,5 @@ def test_wrong_code_and_enrolment_outside_a_test_transaction(client):
     client.logout()
     _sign_in(client, other)
     assert client.post("/compte/double-authentification/", {"code": "000000"}).status_code == 200  # was a 500
-    assert AuditEvent.objects.filter(action__in=["two_factor_failed", "two_factor_enrolled"]).count() == 2
+    assert AuditEvent.objects.filter(action="two_factor_enrolled").count() == 1
+    assert AccessAttempt.objects.get(username=other.email).failures_since_start == 1

@@ -20,4 +20,4 @@ def test_sessions_in_the_database_without_a_shared_cache():
 
 
 def test_sessions_cached_in_the_shared_cache_and_written_to_the_database():
-    assert _engine(FJJ_CACHE_URL="redis://127.0.0.1:6379/2") == "django.contrib.sessions.backends.cached_db django.core.cache.backends.redis.RedisCache"
+    assert _engine(FJJ_CACHE_URL="redis://127.0.0.1:6379/2") == "django.contrib.sessions.backends.cached_db fonds.accounts.cache.FailSoftRedisCache"

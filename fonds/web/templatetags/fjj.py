@@ -12,6 +12,7 @@ EVENT_LABELS = {
     "document_uploaded": "Dépôt d'une pièce",
     "eligibility_checked": "Contrôle d'éligibilité",
     "login_failed": "Échec de connexion",
+    "login_locked_out": "Connexion bloquée après des échecs répétés",
     "convention_generated": "Convention établie",
     "final_report_saved": "Rapport final enregistré (brouillon)",
     "eligibility_overridden": "Verdict d'éligibilité écarté (dérogation motivée)",
