@@ -31,6 +31,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 from fonds.eligibilite.rules import euros
+from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
 from fonds import clock
 
@@ -195,10 +196,7 @@ def propose_promotion(campaign, *, trigger: str, trigger_dossier=None):
             "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None,
         },
     )
-    from .tasks import notify_promotion
-
-    pk = proposal.pk
-    transaction.on_commit(lambda: notify_promotion.delay(pk), robust=True)
+    outbox.enqueue("fonds.comite.tasks.notify_promotion", proposal.pk)
     return proposal
 
 
