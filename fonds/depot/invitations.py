@@ -82,8 +82,9 @@ def invitation_email(user, *, issued: dt.datetime, expires: dt.datetime, site_ur
     """``(subject, body)`` of the invitation issued at ``issued``: rendered by the task
     (``fonds.depot.tasks.send_invitation_email``), so the link never waits in the outbox table."""
     context = {
-        "user": user, "url": invitation_url(user, issued=issued, site_url=site_url), "days": invitation_days(),
-        "expires": timezone.localtime(expires), "commune": user.commune, "fund_name": settings.FJJ_FUND_NAME,
+        "user": user, "url": invitation_url(user, issued=issued, site_url=site_url), "commune": user.commune,
+        "days": invitation_days(), "expires": timezone.localtime(expires),
+        "fund_name": settings.FJJ_FUND_NAME,
     }
     return "Votre accès au Fonds Jumelages Jeunesse", render_to_string("depot/emails/invitation.txt", context)
 
@@ -104,5 +105,6 @@ def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
             obj=user,
             payload={"email": user.email, "expires_at": expires, "days": days},
         )
-        outbox.enqueue("fonds.depot.tasks.send_invitation_email", user.pk, issued.isoformat(), expires.isoformat(), site_url)
+        outbox.enqueue("fonds.depot.tasks.send_invitation_email",
+                       user.pk, issued.isoformat(), expires.isoformat(), site_url)
     return invitation_url(user, issued=issued, site_url=site_url)

@@ -9,6 +9,7 @@ def pytest_terminal_summary(terminalreporter):
     if not FIGURES:
         return
     terminalreporter.section("pannes du broker : produits / attendus après son retour")
-    for scenario, what, produced, expected in FIGURES:
-        mark = "" if produced == expected else "   <- ÉCART"
-        terminalreporter.write_line(f"{scenario:<34} {what:<30} {produced:>4} / {expected:<4}{mark}")
+    for scenario, what, produced, expected, took in FIGURES:
+        after = f"{took:5.1f} s après le retour" if took is not None else ""
+        mark = "   <- ÉCART" if produced != expected else ""
+        terminalreporter.write_line(f"{scenario:<34} {what:<30} {produced:>4} / {expected:<4} {after}{mark}")

@@ -34,8 +34,8 @@ from fonds.ops.models import Heartbeat, OutboxMessage
 
 SETTLE_TIMEOUT = 120.0  # seconds for the work queued before the outage (PDFs, emails) to finish
 FOLLOW_UP_TIMEOUT = 90.0  # seconds for the worker to reconnect and run the follow-ups
-#: figures of every outage of the run: (scenario, what, produced, expected)
-FIGURES: list[tuple[str, str, int, int]] = []
+#: figures of every outage of the run: (scenario, what, produced, expected, seconds after the broker's return)
+FIGURES: list[tuple[str, str, int, int, float | None]] = []
 
 
 def redis_server() -> str | None:
@@ -73,15 +73,18 @@ class PrivateRedis:
 
     def _ping(self) -> bool:
         try:
-            return bool(redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+            client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
+            return bool(client.ping())
         except redis.RedisError:
             return False
 
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            cwd=str(self.folder), stdout=(self.folder / "redis.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)],
+            cwd=str(self.folder), stdout=(self.folder / "redis.log").open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while not self._ping():
@@ -174,7 +177,8 @@ def task_runs():
 
 def outage_worker(hostname: str = "outage@fjj"):
     """A real worker on the private broker (threads: in this process, for the locmem mailbox)."""
-    return start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30, hostname=hostname)
+    return start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30,
+                        hostname=hostname)
 
 
 class Outage:
@@ -182,7 +186,7 @@ class Outage:
 
     def __init__(self, server: PrivateRedis, runs: list):
         self.server, self.runs = server, runs
-        self.downed_at = self.back_at = None
+        self.back_at = self.took = None
 
     def queue_empty(self) -> bool:
         broker = self.server.client(0)
@@ -190,19 +194,19 @@ class Outage:
 
     def settle(self) -> None:
         """Everything queued so far (set-up steps' follow-ups) has left the outbox and has run."""
-        wait(lambda: not outbox.pending().exists() and self.queue_empty(), SETTLE_TIMEOUT, "la fin des tâches de la mise en place")
+        wait(lambda: not outbox.pending().exists() and self.queue_empty(), SETTLE_TIMEOUT,
+             "la fin des tâches de la mise en place")
 
     def down(self) -> None:
         self.server.kill()
         assert self.server.refuses()
-        self.downed_at = time.monotonic()
 
     def waiting(self, task: str, expected: int) -> list[OutboxMessage]:
         """The change's follow-ups wait in the outbox (``expected`` of ``task``); a flush while the
         broker is down sends nothing and keeps them. Returns every waiting message."""
         messages = list(outbox.pending())
         assert [m.task for m in messages].count(task) == expected, [(m.task, m.args) for m in messages]
-        assert all(m.attempts == 1 and m.last_error for m in messages), "un message aurait dû attendre après un essai"
+        assert all(m.attempts == 1 and m.last_error for m in messages), "chaque message attend après un essai"
         assert outbox.flush() == {"sent": 0, "failed": True, "waiting": len(messages)}
         assert outbox.pending().count() == len(messages)
         return messages
@@ -216,11 +220,12 @@ class Outage:
     def wait_for(self, condition, what: str) -> float:
         """Wait for ``condition`` after the broker's return; returns the seconds it took."""
         wait(condition, FOLLOW_UP_TIMEOUT, what)
-        return time.monotonic() - self.back_at
+        self.took = time.monotonic() - self.back_at
+        return self.took
 
     def drained(self) -> None:
         """Nothing left in the broker, nothing left in the outbox: no second copy on its way."""
-        wait(lambda: self.queue_empty() and not outbox.pending().exists(), 30, "la file et la boîte d'envoi vides")
+        wait(lambda: self.queue_empty() and not outbox.pending().exists(), 30, "la file et l'outbox vides")
 
     def ran_once(self, messages: list[OutboxMessage]) -> None:
         """Each waiting message ran exactly once (task id = message id), and no task ran twice."""
@@ -229,17 +234,18 @@ class Outage:
             assert ids[str(message.pk)] == 1, (message.task, message.args, ids[str(message.pk)])
             message.refresh_from_db()
             # refused at commit (and the oldest again by the flush while down), sent by the flush once back
-            assert message.sent_at is not None and message.last_error == "" and message.attempts >= 2, (message.task, message.args)
+            sent = message.sent_at is not None and message.last_error == "" and message.attempts >= 2
+            assert sent, (message.task, message.args, message.attempts, message.last_error)
         assert max(ids.values()) == 1, [i for i, n in ids.items() if n > 1]
 
     def record(self, scenario: str, figures: dict[str, tuple[int, int]]) -> None:
-        record(scenario, figures, time.monotonic() - self.back_at if self.back_at else None)
+        record(scenario, figures, self.took)
 
 
 def record(scenario: str, figures: dict[str, tuple[int, int]], took: float | None = None) -> None:
     """Keep (produced, expected) per kind of output, e.g. ``{"lettres": (5, 5)}``, and print them."""
     for what, (produced, expected) in figures.items():
-        FIGURES.append((scenario, what, produced, expected))
+        FIGURES.append((scenario, what, produced, expected, took))
     text = ", ".join(f"{what} {produced}/{expected}" for what, (produced, expected) in figures.items())
     after = f" ; {took:.1f} s après le retour du broker" if took is not None else ""
     print(f"panne du broker — {scenario} : {text}{after}", file=sys.stderr)

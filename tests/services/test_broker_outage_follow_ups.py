@@ -41,7 +41,8 @@ from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
 from tests.comite.conftest import committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
 from tests.factories import make_campaign, make_user
-from tests.payments.conftest import cast, certified_bank, pay_through_batch, report_submitted, signed  # noqa: F401 — fixture
+from tests.payments.conftest import cast  # noqa: F401 — fixture
+from tests.payments.conftest import certified_bank, pay_through_batch, report_submitted, signed
 from tests.reporting.helpers import dossier_in
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -51,7 +52,8 @@ N_LETTERS = 5  # the issue's session: 0 of 5 letters before the fix
 
 def _sent(prefix: str) -> Counter:
     """Recipients of the email notices sent under ``prefix`` (one ``EmailNotice`` per email)."""
-    return Counter(EmailNotice.objects.filter(key__startswith=prefix, sent_at__isnull=False).values_list("to", flat=True))
+    notices = EmailNotice.objects.filter(key__startswith=prefix, sent_at__isnull=False)
+    return Counter(notices.values_list("to", flat=True))
 
 
 def _mailed(subject_start: str) -> Counter:
@@ -89,7 +91,7 @@ def test_broker_down_at_session_close_every_decision_letter_once(outage, committ
     outage.up()
     keys = {f"decision-letter-{item.pk}" for item in items}
     letters = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER)
-    outage.wait_for(lambda: letters.count() == N_LETTERS and sum(_sent("decision-letter-").values()) == N_LETTERS,
+    outage.wait_for(lambda: letters.count() == sum(_sent("decision-letter-").values()) == N_LETTERS,
                     f"les {N_LETTERS} lettres de décision et leurs courriels")
     outage.drained()
     outage.ran_once(waiting)
@@ -99,8 +101,9 @@ def test_broker_down_at_session_close_every_decision_letter_once(outage, committ
     assert _events("decision_letter_generated") == N_LETTERS and _events("decision_letter_sent") == N_LETTERS
     assert _sent("decision-letter-") == expected == _mailed("Décision du comité")
     assert chain.verify().ok
+    mailed = sum(_mailed("Décision du comité").values())
     outage.record("clôture de séance", {"lettres de décision": (letters.count(), N_LETTERS),
-                                        "courriels aux maires": (sum(_mailed("Décision du comité").values()), N_LETTERS)})
+                                        "courriels aux maires": (mailed, N_LETTERS)})
 
 
 def test_broker_down_at_convocation_one_email_per_member(outage, committee):
@@ -120,12 +123,13 @@ def test_broker_down_at_convocation_one_email_per_member(outage, committee):
     waiting = outage.waiting("fonds.comite.tasks.send_convocation_email", len(c.members))
 
     outage.up()
-    outage.wait_for(lambda: _sent(f"comite-convocation-{session.pk}-") == expected, "une convocation par membre")
+    outage.wait_for(lambda: _sent(f"comite-convocation-{session.pk}-") == expected, "les convocations")
     outage.drained()
     outage.ran_once(waiting)
 
     assert _mailed("Convocation au comité") == expected and _events("comite_convocation_sent") == len(expected)
-    outage.record("convocation du comité", {"courriels aux membres": (sum(_mailed("Convocation au comité").values()), len(expected))})
+    mailed = sum(_mailed("Convocation au comité").values())
+    outage.record("convocation du comité", {"courriels aux membres": (mailed, len(expected))})
 
 
 def _in_committee(campaign, **kwargs) -> Dossier:
@@ -152,14 +156,16 @@ def test_broker_down_at_a_lapse_the_promotion_notice_once(outage):
     waiting = outage.waiting("fonds.comite.tasks.notify_promotion", 1)
 
     outage.up()
-    admins = Counter(User.objects.filter(is_active=True, groups__name=Role.ADMIN).values_list("email", flat=True))
+    active_admins = User.objects.filter(is_active=True, groups__name=Role.ADMIN)
+    admins = Counter(active_admins.values_list("email", flat=True))
     assert admins == Counter([admin.email])
-    outage.wait_for(lambda: _sent(f"comite-promotion-{proposal.pk}-") == admins, "l'avis de promotion aux administrateurs")
+    outage.wait_for(lambda: _sent(f"comite-promotion-{proposal.pk}-") == admins, "l'avis de promotion")
     outage.drained()
     outage.ran_once(waiting)
 
     assert _mailed("Liste complémentaire") == admins and _events("comite_promotion_notified") == 1
-    outage.record("promotion (liste complémentaire)", {"courriels aux administrateurs": (sum(_mailed("Liste complémentaire").values()), 1)})
+    mailed = sum(_mailed("Liste complémentaire").values())
+    outage.record("promotion (liste complémentaire)", {"courriels aux administrateurs": (mailed, 1)})
 
 
 def test_broker_down_at_final_report_acceptance_the_recovery_notice_once(outage, cast):
@@ -182,7 +188,8 @@ def test_broker_down_at_final_report_acceptance_the_recovery_notice_once(outage,
     outage.drained()
     outage.ran_once(waiting)
 
-    notices = [m for m in mail.outbox if m.subject.startswith(f"Dossier {dossier.reference} : demande de reversement")]
+    subject = f"Dossier {dossier.reference} : demande de reversement"
+    notices = [m for m in mail.outbox if m.subject.startswith(subject)]
     assert [m.to for m in notices] == [[cast.porteur.email]] and _events("recovery_notice_sent") == 1
     outage.record("avis de reversement", {"courriels au maire": (len(notices), 1)})
 
@@ -207,6 +214,8 @@ def test_broker_down_at_an_export_request_each_file_built_once(outage):
 
     for job in done:
         assert job.rows_done == 3 and job.file.storage.exists(job.file.name)
-        events = AuditEvent.objects.filter(action="export_decisions", object_type="reporting.exportjob", object_id=str(job.pk))
+        events = AuditEvent.objects.filter(action="export_decisions", object_type="reporting.exportjob",
+                                           object_id=str(job.pk))
         assert events.count() == 1 and chain.event_payload(events.get())["sha256"] == job.sha256
-    outage.record("export XLSX et ODS", {"fichiers": (done.count(), 2), "événements d'audit": (_events("export_decisions"), 2)})
+    outage.record("export XLSX et ODS", {"fichiers": (done.count(), 2),
+                                         "événements d'audit": (_events("export_decisions"), 2)})
