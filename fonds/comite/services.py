@@ -512,7 +512,6 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
     """Status ``planned`` → ``convened``: one email with the agenda per member (Celery task on
     commit, sent once per member and session). The result holds a warning when the sitting is
     fewer than ``committee.convocation_min_days`` days away. Audit ``comite_convocation``."""
-
     _require_admin(by, "envoyer la convocation")
     with transaction.atomic():
         session = _lock_session(session)
