@@ -245,6 +245,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task running when the broker connection drops finishes its work (idempotent: if the broker hands
+# it out again, it finds it done); cancelling it would lose it when Redis restarts empty.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -258,10 +261,18 @@ CELERY_BEAT_SCHEDULE = {
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("FJJ_BROKER_CONNECTION_TIMEOUT", "4"))
-# Redis: a task taken by a worker that died (acks_late, never acknowledged) is delivered again after
-# this many seconds (kombu's default: 1 hour). Set it above the longest task. (issue 5, comité faults)
-if os.environ.get("FJJ_BROKER_VISIBILITY_TIMEOUT"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": float(os.environ["FJJ_BROKER_VISIBILITY_TIMEOUT"])}
+# Tasks are acknowledged once done (acks_late) and given back when their worker dies
+# (reject_on_worker_lost); every task is idempotent (docs/conventions.md), none overrides this.
+# Redis: an unacknowledged task comes back after the visibility timeout (kombu's default: 1 hour,
+# issue 14). Ours, 15 min, is above the longest task measured (bulk action on 100,000 dossiers
+# 110–540 s, XLSX export of 100,000 dossiers 230 s: docs/benchmarks.md) and above the longest retry
+# countdown a worker holds unacknowledged (retry_backoff_max, 600 s), so a task still running or
+# waiting is not handed to a second worker. Raise it if a task may run longer. RabbitMQ has no such
+# timeout (a dead worker's messages return when its connection closes); its server-side
+# consumer_timeout (30 min by default) must stay above the same durations. (README, docs/runbook.md)
+FJJ_BROKER_VISIBILITY_TIMEOUT = float(os.environ.get("FJJ_BROKER_VISIBILITY_TIMEOUT", "900"))
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://", "sentinel://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": FJJ_BROKER_VISIBILITY_TIMEOUT}
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

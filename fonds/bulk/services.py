@@ -28,6 +28,7 @@ from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
+from fonds.ops import outbox
 
 from .models import BulkFailure, BulkJob
 from fonds import clock
@@ -213,9 +214,7 @@ def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK, batched: bool = True) 
 
 
 def create_job(*, user, action: str, querystring: str, params: dict, dossier_ids: list[int]) -> BulkJob:
-    """Record a confirmed job (the selection frozen) and queue its task after commit."""
-    from .tasks import run_bulk_job
-
+    """Record a confirmed job (the selection frozen) and queue its task (outbox)."""
     if _acting_role(user) is None:
         raise TransitionRefused("role", "Les actions groupées sont réservées aux instructeurs et aux administrateurs.")
     with transaction.atomic():
@@ -224,5 +223,5 @@ def create_job(*, user, action: str, querystring: str, params: dict, dossier_ids
             job.status, job.finished_at = BulkJob.State.FINISHED, clock.now()
             job.save(update_fields=["status", "finished_at"])
         else:
-            transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
+            outbox.enqueue("fonds.bulk.tasks.run_bulk_job", job.pk)
     return job

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
+from fonds.dossiers.models import Dossier
 from fonds.eligibilite.rules import euros
 
 from .models import AgendaItem
@@ -103,6 +104,9 @@ def ensure_decision_letter(item_or_pk) -> GeneratedDocument:
     stored: list[str] = []
     try:
         with transaction.atomic():
+            # the dossier row before the chain head, as transitions do: otherwise a transition holding
+            # the row and waiting for the head deadlocks with this COMMIT's deferred FK check on the row
+            list(Dossier.objects.select_for_update().filter(pk=item.dossier_id).values_list("pk", flat=True))
             document = GeneratedDocument(kind=KIND, key=key, dossier=item.dossier, sha256=digest, size=len(data))
             document.file.save(f"decision-{item.dossier.reference}-{item.session_id}.pdf", ContentFile(data), save=False)
             stored.append(document.file.name)

@@ -25,6 +25,7 @@ from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, perform_many
 from fonds.dossiers.states import Forum, Status
+from fonds.ops import outbox
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
 from .quorum import QuorumResult, TallyResult
@@ -498,8 +499,6 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
     """Status ``planned`` → ``convened``: one email with the agenda per member (Celery task on
     commit, sent once per member and session). The result holds a warning when the sitting is
     fewer than ``committee.convocation_min_days`` days away. Audit ``comite_convocation``."""
-    from .tasks import send_convocation_email
-
     _require_admin(by, "envoyer la convocation")
     with transaction.atomic():
         session = _lock_session(session)
@@ -533,9 +532,8 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
                 "rules_version": session.campaign.rules.version,
             },
         )
-        pk = session.pk
         for member in members:
-            transaction.on_commit(lambda m=member.pk: send_convocation_email.delay(pk, m), robust=True)
+            outbox.enqueue("fonds.comite.tasks.send_convocation_email", session.pk, member.pk)
     return ConvocationResult(session=session, recipients=[m.email for m in members], warnings=warnings, days_before=delta.days)
 
 
@@ -972,7 +970,6 @@ def close_session(session: Session, *, by) -> Session:
 def _close_session(session, by, stored: list) -> Session:
     from . import envelope
     from .minutes import store_minutes
-    from .tasks import generate_decision_letter
 
     with transaction.atomic():
         session = _lock_session(session)
@@ -998,6 +995,6 @@ def _close_session(session, by, stored: list) -> Session:
                      "approved_total": approved, "envelope": session.campaign.envelope, "envelope_left": envelope.left(session.campaign),
                      "rules_version": session.campaign.rules.version},
         )
-        item_ids = list(session.items.order_by("rank").values_list("pk", flat=True))
-        transaction.on_commit(lambda: [generate_decision_letter.delay(pk) for pk in item_ids], robust=True)
+        for item_pk in session.items.order_by("rank").values_list("pk", flat=True):
+            outbox.enqueue("fonds.comite.tasks.generate_decision_letter", item_pk)
     return session

@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from dsfr.forms import DsfrBaseForm
 
 from fonds.audit import chain as audit
+from fonds.ops import outbox
 
 from .invitations import invitation_tokens
 
@@ -25,14 +26,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm, DsfrBaseForm):
     )
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
-        """Queue the email in a Celery task (on commit) instead of sending it in the request."""
-        from django.template import loader
-
-        from .tasks import send_email
-
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        transaction.on_commit(lambda: send_email.delay(subject, body, to_email))
+        """Queue the email through the outbox (in the view's transaction) instead of sending it in
+        the request. The task makes the token itself: no reset link waits in the outbox table."""
+        outbox.enqueue(
+            "fonds.depot.tasks.send_password_reset", context["user"].pk, context["domain"], context["site_name"],
+            context["protocol"], subject_template_name, email_template_name,
+        )
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm, DsfrBaseForm):

@@ -21,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 
 from fonds.audit import chain as audit
+from fonds.ops import outbox
 from fonds import clock
 
 DEFAULT_DAYS = 7
@@ -37,6 +38,11 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
     def max_age(self) -> int:
         """Validity in seconds."""
         return invitation_days() * 24 * 3600
+
+    def issued_now(self) -> dt.datetime:
+        """This generator's present, to the second: ``make_token_at(user, it)`` is the token
+        ``make_token(user)`` gives now, so a task can rebuild a link from its issue time."""
+        return self._now().replace(microsecond=0)
 
     def make_token_at(self, user, moment: dt.datetime) -> str:
         """A token as if issued at ``moment`` (naive UTC-free local arithmetic as Django's)."""
@@ -67,16 +73,30 @@ def invitation_path(user, token: str | None = None) -> str:
     return reverse("depot:invitation", kwargs={"uidb64": uid, "token": token or invitation_tokens.make_token(user)})
 
 
-def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
-    """Queue the invitation email (on commit), audit it; returns the link (for the admin's screen)."""
-    from .tasks import send_email
+def invitation_url(user, *, issued: dt.datetime, site_url: str) -> str:
+    """The invitation link whose token was issued at ``issued`` (``invitation_tokens.issued_now()``)."""
+    return site_url.rstrip("/") + invitation_path(user, invitation_tokens.make_token_at(user, issued))
 
+
+def invitation_email(user, *, issued: dt.datetime, expires: dt.datetime, site_url: str) -> tuple[str, str]:
+    """``(subject, body)`` of the invitation issued at ``issued``: rendered by the task
+    (``fonds.depot.tasks.send_invitation_email``), so the link never waits in the outbox table."""
+    context = {
+        "user": user, "url": invitation_url(user, issued=issued, site_url=site_url), "commune": user.commune,
+        "days": invitation_days(), "expires": timezone.localtime(expires),
+        "fund_name": settings.FJJ_FUND_NAME,
+    }
+    return "Votre accès au Fonds Jumelages Jeunesse", render_to_string("depot/emails/invitation.txt", context)
+
+
+def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
+    """Audit the invitation and queue its email (outbox); returns the link (for the admin's screen).
+
+    The outbox message carries the issue time, not the link: the task derives the same token."""
     days = invitation_days()
-    url = (site_url or settings.FJJ_SITE_URL).rstrip("/") + invitation_path(user)
+    site_url = site_url or settings.FJJ_SITE_URL
+    issued = invitation_tokens.issued_now()
     expires = clock.now() + dt.timedelta(days=days)
-    context = {"user": user, "url": url, "days": days, "expires": timezone.localtime(expires), "commune": user.commune, "fund_name": settings.FJJ_FUND_NAME}
-    subject = "Votre accès au Fonds Jumelages Jeunesse"
-    body = render_to_string("depot/emails/invitation.txt", context)
     with transaction.atomic():
         audit.append(
             "invitation_sent",
@@ -85,5 +105,6 @@ def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
             obj=user,
             payload={"email": user.email, "expires_at": expires, "days": days},
         )
-        transaction.on_commit(lambda: send_email.delay(subject, body, user.email))
-    return url
+        outbox.enqueue("fonds.depot.tasks.send_invitation_email",
+                       user.pk, issued.isoformat(), expires.isoformat(), site_url)
+    return invitation_url(user, issued=issued, site_url=site_url)

@@ -2,8 +2,10 @@
 
 ``send_once(key, to=…, subject=…, body=…)`` creates the ``EmailNotice`` row if needed, *claims*
 it with a conditional UPDATE (only one worker wins), sends, then marks it sent and appends an
-audit event in the same transaction. A notice already sent returns False without sending; a
-failed send releases the claim (the task's retry sends it again).
+audit event in the same transaction (``audit_action=None``: no event, e.g. a password-reset
+email an anonymous visitor can ask for — the ``EmailNotice`` row is the record). A notice already
+sent returns False without sending; a failed send releases the claim (the task's retry sends it
+again).
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from fonds import clock
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
-def send_once(key: str, *, to: str, subject: str, body: str, dossier=None, audit_action: str = "email_sent", audit_payload: dict | None = None) -> bool:
+def send_once(key: str, *, to: str, subject: str, body: str, dossier=None, audit_action: str | None = "email_sent",
+              audit_payload: dict | None = None) -> bool:
     """Send the email unless the notice ``key`` was already sent (or is being sent). True if sent now."""
     try:
         notice, _ = EmailNotice.objects.get_or_create(key=key, defaults={"to": to, "subject": subject[:200], "dossier": dossier})
@@ -46,6 +49,8 @@ def send_once(key: str, *, to: str, subject: str, body: str, dossier=None, audit
     with transaction.atomic():
         sent_at = clock.now()
         EmailNotice.objects.filter(pk=notice.pk).update(sent_at=sent_at)
+        if audit_action is None:
+            return True
         audit.append(
             audit_action,
             actor=None,

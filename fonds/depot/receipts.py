@@ -95,6 +95,9 @@ def ensure_receipt(dossier_id: int) -> GeneratedDocument:
     document.file.save(f"recepisse-{dossier.reference}.pdf", ContentFile(pdf), save=False)
     try:
         with transaction.atomic():
+            # the dossier row before the chain head, as transitions do: otherwise a transition holding
+            # the row and waiting for the head deadlocks with this COMMIT's deferred FK check on the row
+            list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True))
             document.save()
             audit.append(
                 "receipt_generated",

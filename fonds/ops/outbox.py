@@ -9,7 +9,15 @@ task every minute, or ``python manage.py flush_outbox`` — sends what waits, ol
 Sending uses a fresh connection per attempt, one connection try and ``retry=False``: a dead
 broker costs one refused connection (at most ``broker_connection_timeout`` when it does not
 answer), never a web request hanging on retries. Proven against a real ``redis-server`` killed
-during a submission, with a real worker: ``tests/services/test_broker_outage.py``.
+during a submission, with a real worker: ``tests/services/test_broker_outage.py``; and during a
+session close, a convocation, a promotion, a recovery notice and an export:
+``tests/services/test_broker_outage_follow_ups.py``. Every follow-up task of a change comes through
+here (``tests/ops/test_outbox_rules.py`` refuses ``on_commit(….delay)``); the task id is the
+message id and the tasks are idempotent, so a message sent twice does its work once.
+
+A message is kept until the broker *accepted* it, not until it ran: the broker's Redis must persist
+(``appendonly yes``), or a Redis restarted empty loses what the workers had not taken yet
+(docs/runbook.md, « Broker indisponible »).
 """
 from __future__ import annotations
 

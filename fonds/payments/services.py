@@ -34,6 +34,7 @@ from django.db.models import Q, Sum
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
+from fonds.ops import outbox
 
 from .models import (
     OUTGOING_KINDS,
@@ -684,10 +685,7 @@ def accept_final_report(dossier, by) -> Settlement:
                 locked, OrderKind.RECOVERY, -bd.balance, by=by, role=role, breakdown=_json_safe(bd.as_dict()),
                 state=O.CONTRADICTORY, answer_due=clock.now() + dt.timedelta(days=days),
             )
-            from .tasks import notify_recovery
-
-            order_pk = order.pk
-            transaction.on_commit(lambda: notify_recovery.delay(order_pk), robust=True)
+            outbox.enqueue("fonds.payments.tasks.notify_recovery", order.pk)
     return settlement
 
 

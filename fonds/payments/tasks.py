@@ -1,10 +1,10 @@
-"""Payments — Celery tasks (idempotent)."""
+"""Payments — Celery tasks (idempotent: the notices are sent once per key, ``send_once``)."""
 from __future__ import annotations
 
 from celery import shared_task
 
 
-@shared_task
+@shared_task(name="fonds.payments.tasks.expire_recovery_answers")
 def expire_recovery_answers() -> list[str]:
     """Beat (hourly): recoveries whose 15-day answer period ended become final (règlement deadline table)."""
     from .services import expire_recovery_answers as expire
@@ -12,7 +12,7 @@ def expire_recovery_answers() -> list[str]:
     return expire()
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+@shared_task(name="fonds.payments.tasks.notify_recovery", bind=True, max_retries=5, default_retry_delay=60)
 def notify_recovery(self, order_id: int) -> int:
     """Email the recovery notice to the commune's porteurs (the mayor's account); once per recipient."""
     from django.template.loader import render_to_string
@@ -42,7 +42,7 @@ def notify_recovery(self, order_id: int) -> int:
     return sent
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+@shared_task(name="fonds.payments.tasks.notify_bank_rejected", bind=True, max_retries=5, default_retry_delay=60)
 def notify_bank_rejected(self, bank_id: int, version: int) -> int:
     """Email the commune's porteurs that finance rejected its bank details (with the motivation).
 

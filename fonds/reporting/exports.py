@@ -21,6 +21,7 @@ from django.http import QueryDict
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.ops import outbox
 
 from . import audit_export, decisions, formats, scdl
 from .models import ExportJob
@@ -230,9 +231,7 @@ def export_to_file(path: str, fmt: str, *, campaign=None, semicolon: bool = Fals
 
 
 def create_job(user, fmt: str, *, campaign=None, saved_filter=None, semicolon: bool = False) -> ExportJob:
-    """Freeze the request (the saved filter's querystring) and queue the build after commit."""
-    from .tasks import build_export
-
+    """Freeze the request (the saved filter's querystring) and queue the build (outbox)."""
     if fmt not in FORMATS.values:
         raise ValidationError("Format d'export inconnu.")
     job = ExportJob(user=user, format=fmt, semicolon=bool(semicolon), campaign=campaign)
@@ -243,21 +242,24 @@ def create_job(user, fmt: str, *, campaign=None, saved_filter=None, semicolon: b
     job_selection(job)  # refuses an invalid saved filter now, with its French message
     with transaction.atomic():
         job.save()
-        transaction.on_commit(lambda: build_export.delay(job.pk))
+        outbox.enqueue("fonds.reporting.tasks.build_export", job.pk)
     return job
 
 
 def build_job(job_id: int) -> ExportJob:
-    """Build a job's file (idempotent: a finished job is left as it is)."""
+    """Build a job's file (idempotent: a finished job is left as it is; a redelivered task that
+    started before another delivery finished finds the job done and keeps that file)."""
     job = ExportJob.objects.get(pk=job_id)
     if job.finished:
         return job
     qs, description = job_selection(job)
     total = qs.count()
-    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING, rows_total=total, rows_done=0)
+    unfinished = ExportJob.objects.filter(pk=job.pk, state__in=[ExportJob.State.PENDING, ExportJob.State.RUNNING])
+    if not unfinished.update(state=ExportJob.State.RUNNING, rows_total=total, rows_done=0):
+        return ExportJob.objects.get(pk=job.pk)  # finished meanwhile: never set it back to running
 
     def progress(done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+        ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(rows_done=done)
 
     tmp = tempfile.NamedTemporaryFile(prefix="fjj-export-", delete=False)
     stats: dict = {}
@@ -267,7 +269,9 @@ def build_job(job_id: int) -> ExportJob:
                 writer = HashingWriter(tmp)
                 rows = write_decisions(writer, qs, job.format, semicolon=job.semicolon, progress=progress, stats=stats)
         except Exception as exc:
-            ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=clock.now())
+            ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(
+                state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=clock.now()
+            )
             raise
         with transaction.atomic():
             job = ExportJob.objects.select_for_update().get(pk=job.pk)

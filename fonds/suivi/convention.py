@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
+from fonds.dossiers.models import Dossier
 from fonds.eligibilite.rules import dec, euros, pct
 
 from .balance import advance_amount
@@ -100,6 +101,9 @@ def ensure_convention(dossier) -> GeneratedDocument:
     stored: list[str] = []
     try:
         with transaction.atomic():
+            # the dossier row before the chain head, as transitions do: otherwise a transition holding
+            # the row and waiting for the head deadlocks with this COMMIT's deferred FK check on the row
+            list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True))
             document = GeneratedDocument(kind=KIND, key=key, dossier=dossier, sha256=digest, size=len(data))
             document.file.save(f"convention-{dossier.reference}.pdf", ContentFile(data), save=False)
             stored.append(document.file.name)

@@ -14,12 +14,14 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection r
 
 @pytest.fixture
 def real_broker(tmp_path):
-    """Tasks go through a real (embedded, SQLite-backed) broker instead of running eagerly."""
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    """Tasks go through a real (embedded, SQLite-backed) broker instead of running eagerly (without
+    the Redis transport options the settings give when the suite runs against Redis)."""
+    previous = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options)
     app.conf.task_always_eager = False
     app.conf.broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    app.conf.broker_transport_options = {}
     yield app.conf.broker_url
-    app.conf.task_always_eager, app.conf.broker_url = previous
+    app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = previous
 
 
 def _queued_task_ids(url):
