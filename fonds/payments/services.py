@@ -30,10 +30,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
+from fonds.suivi.report_dates import TOO_EARLY, refuse_on_dates
 
 from .models import (
     OUTGOING_KINDS,
@@ -78,7 +80,14 @@ RETURN_REASONS: dict[str, str] = {
 
 @dataclass
 class PaymentRefused(TransitionRefused):
-    """A refused payment operation (kind: status | role | condition | not_found | conflict)."""
+    """A refused payment operation (kind: status | role | condition | not_found | conflict | too_early).
+
+    ``too_early`` (HTTP 409): a step whose date has not come — a recovery made final before the
+    mayor's answer or the end of the answer period, a batch recorded as executed before its
+    requested execution date, a final report accepted before the project's end.
+    """
+
+    HTTP = {**TransitionRefused.HTTP, TOO_EARLY: 409}
 
 
 @dataclass
@@ -640,7 +649,8 @@ def accept_final_report(dossier, by) -> Settlement:
     ``recovery_pending``) and a recovery order in the contradictory step — the mayor is emailed and
     has ``params["deadlines"]["recovery_answer_days"]`` days to answer (``answer_recovery``).
     Refused unless the dossier is ``report_submitted``, once only, and while the advance is still
-    being paid.
+    being paid; refused (``too_early``, 409) before the project's end — today before the planned or
+    the declared actual last day — or with incoherent actual dates (``fonds.suivi.report_dates``).
     """
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.states import Status
@@ -659,6 +669,7 @@ def accept_final_report(dossier, by) -> Settlement:
         report = FinalReport.objects.prefetch_related("lines").filter(dossier=locked, submitted_at__isnull=False).first()
         if report is None:
             raise PaymentRefused("condition", "Aucun rapport final déposé pour ce dossier.")
+        refuse_on_dates(locked, report, done="validé", exception=PaymentRefused)  # not before the project's end
         pending = PaymentOrder.objects.filter(dossier=locked, kind=OrderKind.ADVANCE).exclude(state__in=[O.PAID, O.CANCELLED]).first()
         if pending is not None:
             raise PaymentRefused("condition", f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut pas être calculé.", rules=["advance_pending"])

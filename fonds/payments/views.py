@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
 from fonds.web import pagination
 from fonds.web.areas import role_area
 
@@ -57,7 +58,8 @@ class Page(pagination.Page):
 
 
 def _status_of(refused) -> int:
-    return {"role": 403, "status": 409, "conflict": 409, "not_found": 404}.get(getattr(refused, "kind", ""), 400)
+    """The page's HTTP status for a refusal: the API's (409 for a state conflict or a date not come)."""
+    return refused.http_status
 
 
 #: finance staff; administrators and auditors for GET/HEAD only; otherwise a 403 page
@@ -492,12 +494,16 @@ def report_accept(request, pk):
     if report is None:
         raise Http404("Aucun rapport final déposé pour ce dossier.")
     allowed = dossier.status == Status.REPORT_SUBMITTED and settlement is None
+    date_refusal = report_date_refusal(dossier, report, done="validé") if allowed else None
     balance = services.dossier_balance(dossier, report) if settlement is None else None
     form = ConfirmForm(_posted(request), label="J'ai vérifié le rapport final et le calcul du solde : je valide le rapport")
     status = 200
     if request.method == "POST" and not allowed:
         form.add_error(None, "Ce rapport final ne peut pas être validé : " + ("il est déjà validé." if settlement else f"le dossier est « {dossier.get_status_display()} »."))
         status = 409
+    elif request.method == "POST" and date_refusal is not None:
+        form.add_error(None, date_refusal.message)  # not before the project's end (the service refuses too)
+        status = 409 if date_refusal.kind == TOO_EARLY else 400
     elif request.method == "POST":
         if form.is_valid():
             try:
@@ -521,7 +527,8 @@ def report_accept(request, pk):
     return _render(request, "payments/report.html", {
         "title": f"Rapport final — {dossier.reference}", "section": "reports", "dossier": dossier, "report": report,
         "figures": actual_figures(report), "balance": balance, "settlement": settlement,
-        "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form, "allowed": allowed and request.can_pay,
+        "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form,
+        "allowed": allowed and date_refusal is None and request.can_pay, "date_refusal": date_refusal,
         "orders": list(PaymentOrder.objects.filter(dossier=dossier).order_by("created_at", "pk")),
         "can_reissue_balance": request.can_pay and settlement is not None and services.can_reissue_balance(dossier, settlement),
     }, status=status)
