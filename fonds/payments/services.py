@@ -1171,9 +1171,23 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
         return _refresh(order, locked)
 
 
+def execution_too_early(batch, today: dt.date | None = None) -> str:
+    """Why the batch cannot be recorded as executed today (its requested execution date has not
+    come: the bank has not executed it), or "" (French)."""
+    today = today or clock.today()
+    if today >= batch.execution_date:
+        return ""
+    day = f"{batch.execution_date:%d/%m/%Y}"
+    return (
+        f"Le lot {batch.reference} ne peut pas être enregistré comme exécuté avant sa date d'exécution demandée, "
+        f"le {day} : la banque ne l'a pas encore exécuté. L'exécution pourra être enregistrée à partir du {day}."
+    )
+
+
 def record_execution(batch, *, by) -> Batch:
     """The bank executed the batch: every transfer not returned is ``paid`` (at most once: DB constraint).
 
+    Refused (``too_early``, 409) before the batch's requested execution date (``clock.today()``).
     The dossiers follow: ``pay_advance`` for a paid advance, ``settle`` (the accepted balance) for a
     paid balance — only when the dossier is where the payment flow expects it.
     """
@@ -1182,6 +1196,9 @@ def record_execution(batch, *, by) -> Batch:
         locked = _lock_batch(batch)
         if locked.state != BatchState.SENT:
             raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.")
+        too_early = execution_too_early(locked)
+        if too_early:
+            raise PaymentRefused(TOO_EARLY, too_early, rules=["execution_date"])
         items = list(locked.items.select_for_update().filter(outcome=ItemOutcome.PENDING).order_by("position"))
         orders = {o.pk: o for o in PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk__in=[i.order_id for i in items])}
         now = clock.now()
@@ -1201,7 +1218,10 @@ def record_execution(batch, *, by) -> Batch:
             raise PaymentRefused("conflict", "Un de ces ordres est déjà enregistré comme payé : exécution refusée.")
         locked.mark_executed()
         locked.save()
-        audit.append("batch_executed", actor=by, role=role, obj=locked, payload={"reference": locked.reference, "paid": [o.reference for o in paid], "total_paid": sum((o.amount for o in paid), Decimal("0.00"))})
+        audit.append("batch_executed", actor=by, role=role, obj=locked, payload={
+            "reference": locked.reference, "execution_date": locked.execution_date.isoformat(), "executed_at": locked.executed_at,
+            "paid": [o.reference for o in paid], "total_paid": sum((o.amount for o in paid), Decimal("0.00")),
+        })
         audit.append_many(dict(action="payment_order_paid", actor=by, role=role, obj=o, payload=_order_payload(o, batch=locked.reference)) for o in paid)
         for order in paid:
             if order.kind == OrderKind.ADVANCE:

@@ -284,6 +284,7 @@ def _batch_context(request, batch, *, return_form=None) -> dict:
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "late_returns": late_returns,
         "pending_count": pending["count"], "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
         "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
+        "execution_too_early": services.execution_too_early(batch) if batch.state == BatchState.SENT else "",
     }
 
 
@@ -324,12 +325,15 @@ def batch_action(request, pk, name):
         raise Http404("Action inconnue.")
     spec = BATCH_ACTIONS[name]
     batch = _batch(pk)
-    allowed = batch.state == spec["state"]
+    too_early = services.execution_too_early(batch) if name == "execution" else ""
+    allowed = batch.state == spec["state"] and not too_early
     pending = _pending(batch)
     form = ConfirmForm(_posted(request), label=spec["confirm"])
     status = 200 if allowed else 409
-    if not allowed:
+    if batch.state != spec["state"]:
         messages.error(request, f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».")
+    elif too_early:
+        messages.error(request, too_early)
     elif request.method == "POST":
         if not request.can_pay:
             return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
