@@ -135,12 +135,22 @@ def _action_label(name: str) -> str:
 
 
 def _order_actions(order) -> list[dict]:
+    """The actions the order's state allows now; « make final » only once the contradictory step is
+    over (the mayor answered or the answer period ended: ``services.recovery_may_be_final``)."""
     from django_fsm import can_proceed
 
     return [
         {"name": name, "label": _action_label(name), "destructive": name in ("cancel", "write_off")}
-        for name, spec in ORDER_ACTIONS.items() if can_proceed(getattr(order, spec["method"]))
+        for name, spec in ORDER_ACTIONS.items()
+        if can_proceed(getattr(order, spec["method"])) and (name != "make_final" or services.recovery_may_be_final(order))
     ]
+
+
+def _final_pending(order) -> str:
+    """For a recovery whose contradictory step is not over: when it can be made final (French), else ""."""
+    if order.kind == OrderKind.RECOVERY and order.state == O.CONTRADICTORY and not services.recovery_may_be_final(order):
+        return services.recovery_too_early_message(order)
+    return ""
 
 
 def _order(pk) -> PaymentOrder:
@@ -156,6 +166,7 @@ def order_page(request, pk):
     return _render(request, "payments/order.html", {
         "title": f"Ordre {order.reference}", "section": "orders", "order": order, "items": items, "bank": bank,
         "actions": _order_actions(order) if request.can_pay else [], "events": _events("payments.paymentorder", order.pk),
+        "final_pending": _final_pending(order),
         "reasons": services.RETURN_REASONS, "settlement": Settlement.objects.filter(dossier_id=order.dossier_id).first(),
     })
 
@@ -171,7 +182,10 @@ def order_action(request, pk, name):
     label = _action_label(name)
     form = MotivatedForm(_posted(request), needs_motivation=spec["motivation"], label=spec["confirm"])
     status = 200
-    if name not in available:
+    if name == "make_final" and _final_pending(order):
+        messages.error(request, _final_pending(order))
+        status = 409
+    elif name not in available:
         messages.error(request, f"« {label} » n'est pas possible : l'ordre {order.reference} est « {order.get_state_display()} ».")
         status = 409
     elif request.method == "POST":
@@ -654,7 +668,7 @@ def porteur_recovery(request, pk):
             raise Http404("Aucune demande de reversement pour ce dossier.")
         order = cancelled
     now = clock.now()
-    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and (order.answer_due is None or now <= order.answer_due)
+    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and now < services.recovery_answer_due(order)
     form = RecoveryAnswerForm(_posted(request))
     status = 200
     if request.method == "POST":
