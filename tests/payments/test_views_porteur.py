@@ -1,12 +1,10 @@
 """The porteur's payment pages: the commune's bank details (schwifty's verdict in French, nothing
 lost on bad input, certification status, a change after certification confirmed and suspending
 payments) and the answer to a recovery order within its period — reached from the dossier pages."""
-import datetime as dt
 import html as htmllib
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from fonds.payments import services as pay
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
@@ -142,8 +140,8 @@ def test_mayor_answers_the_recovery_once_within_the_period(client, cast, recover
     assert "Encore" not in recovery.answer_text
 
 
-def test_answer_after_the_period_is_refused(client, cast, recovery):
-    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=timezone.now() - dt.timedelta(minutes=1))
+def test_answer_after_the_period_is_refused(client, cast, recovery, clock):
+    clock.advance(days=15)  # the mayor's 15 days are over
     url = reverse("payments:porteur-recovery", args=[recovery.dossier_id])
     client.force_login(cast.porteur)
     assert "Le délai de réponse a expiré" in _html(client.get(url))
