@@ -3,7 +3,9 @@
 Visibility: finance, admin, auditors and instructors see every order and batch; a porteur sees the
 orders and bank details of its own commune (another commune's are 404) and never a batch. Who may
 *act* is decided by the services (403 ``role``); auditors are read-only (``ReadOnlyForAuditors``).
-Refusals come back as ``{"detail": "<French>", "code": ...}`` (``fonds/api/errors.py``).
+Refusals come back as ``{"detail": "<French>", "code": ...}`` (``fonds/api/errors.py``); a step whose date
+has not come is a 409 ``too_early`` (``make-final`` before the mayor's answer or the end of the answer
+period, ``execution`` before the batch's requested execution date, ``accept`` before the project's end).
 
     GET  bank-details/<commune>/            PUT  bank-details/<commune>/   {iban, bic, holder, siret, rib_document}
     POST bank-details/<commune>/certify/   reject/ {motivation} (the details do not match the RIB)
@@ -181,7 +183,9 @@ _REFUSALS = {
     400: OpenApiResponse(description="Données refusées (message en français, codes des règles)."),
     403: OpenApiResponse(description="Rôle non autorisé (les auditeurs ne modifient rien)."),
     404: OpenApiResponse(description="Introuvable ou non visible pour cet utilisateur."),
-    409: OpenApiResponse(description="État incompatible avec l'action."),
+    409: OpenApiResponse(description="État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
+                                     "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
+                                     "date d'exécution demandée, rapport final validé avant la fin du projet)."),
 }
 _READ_REFUSALS = {404: _REFUSALS[404]}
 _ORDER_ACTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=["answer", "make-final", "received", "write-off", "cancel", "reissue"], description="Action sur l'ordre.")

@@ -9,5 +9,5 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from . import hooks
 
-        # the advance order after accept_agreement
+        # the advance order after accept_agreement; settle never before the project's end
         hooks.register()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from fonds.dossiers import services
+from fonds.suivi.models import FinalReport
+from fonds.suivi.report_dates import refuse_on_dates
 
 
 def create_advance(dossier, by, kwargs, motivation):
@@ -12,5 +14,13 @@ def create_advance(dossier, by, kwargs, motivation):
     kwargs["advance_order"] = order.reference if order is not None else None
 
 
+def check_balance_dates(dossier, by, data):
+    """``settle`` (order 60, after the balance is read): the balance, like the final report's
+    acceptance, never before the project's end (``fonds.suivi.report_dates``: 409 ``too_early``)."""
+    refuse_on_dates(dossier, FinalReport.objects.filter(dossier=dossier).first(), done="validé")
+    return {}
+
+
 def register() -> None:
     services.after("accept_agreement", order=60)(create_advance)
+    services.preparer("settle", order=60)(check_balance_dates)

@@ -30,11 +30,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
 from fonds.ops import outbox
+from fonds.suivi.report_dates import TOO_EARLY, refuse_on_dates
 
 from .models import (
     OUTGOING_KINDS,
@@ -79,7 +81,14 @@ RETURN_REASONS: dict[str, str] = {
 
 @dataclass
 class PaymentRefused(TransitionRefused):
-    """A refused payment operation (kind: status | role | condition | not_found | conflict)."""
+    """A refused payment operation (kind: status | role | condition | not_found | conflict | too_early).
+
+    ``too_early`` (HTTP 409): a step whose date has not come — a recovery made final before the
+    mayor's answer or the end of the answer period, a batch recorded as executed before its
+    requested execution date, a final report accepted before the project's end.
+    """
+
+    HTTP = {**TransitionRefused.HTTP, TOO_EARLY: 409}
 
 
 @dataclass
@@ -642,7 +651,8 @@ def accept_final_report(dossier, by) -> Settlement:
     ``recovery_pending``) and a recovery order in the contradictory step — the mayor is emailed and
     has ``params["deadlines"]["recovery_answer_days"]`` days to answer (``answer_recovery``).
     Refused unless the dossier is ``report_submitted``, once only, and while the advance is still
-    being paid.
+    being paid; refused (``too_early``, 409) before the project's end — today before the planned or
+    the declared actual last day — or with incoherent actual dates (``fonds.suivi.report_dates``).
     """
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.states import Status
@@ -661,6 +671,7 @@ def accept_final_report(dossier, by) -> Settlement:
         report = FinalReport.objects.prefetch_related("lines").filter(dossier=locked, submitted_at__isnull=False).first()
         if report is None:
             raise PaymentRefused("condition", "Aucun rapport final déposé pour ce dossier.")
+        refuse_on_dates(locked, report, done="validé", exception=PaymentRefused)  # not before the project's end
         pending = PaymentOrder.objects.filter(dossier=locked, kind=OrderKind.ADVANCE).exclude(state__in=[O.PAID, O.CANCELLED]).first()
         if pending is not None:
             raise PaymentRefused("condition", f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut pas être calculé.", rules=["advance_pending"])
@@ -681,9 +692,10 @@ def accept_final_report(dossier, by) -> Settlement:
         else:
             _perform(locked, "settle", by, data={"balance": str(bd.balance)})
             days = int(locked.campaign.rules.params["deadlines"]["recovery_answer_days"])
+            notified = clock.now()  # the notice's date; the answer period runs from it
             order = _create_order(
                 locked, OrderKind.RECOVERY, -bd.balance, by=by, role=role, breakdown=_json_safe(bd.as_dict()),
-                state=O.CONTRADICTORY, answer_due=clock.now() + dt.timedelta(days=days),
+                state=O.CONTRADICTORY, created_at=notified, answer_due=notified + dt.timedelta(days=days),
             )
             outbox.enqueue("fonds.payments.tasks.notify_recovery", order.pk)
     return settlement
@@ -751,6 +763,49 @@ def _json_safe(value):
 
 
 # ---- recovery (ordre de reversement) --------------------------------------------------------------
+# Règlement: when the balance is negative, the recovery order is issued after a contradictory step:
+# the mayor is notified and has ``params["deadlines"]["recovery_answer_days"]`` days (15) to answer;
+# nobody can make the recovery final before the answer or the end of that period (CRPA L242-2).
+
+def recovery_answer_due(order) -> dt.datetime:
+    """The end of the mayor's answer period: ``answer_due``, set from the campaign's
+    ``recovery_answer_days`` when the notice was issued (recomputed the same way if missing)."""
+    if order.answer_due is not None:
+        return order.answer_due
+    days = int(order.dossier.campaign.rules.params["deadlines"]["recovery_answer_days"])
+    return order.created_at + dt.timedelta(days=days)
+
+
+def recovery_final_from(order) -> dt.datetime:
+    """From when the recovery may be made final: the mayor's answer, else the end of the answer period."""
+    return order.answered_at or recovery_answer_due(order)
+
+
+def recovery_may_be_final(order, now: dt.datetime | None = None) -> bool:
+    """Whether the contradictory step of this recovery is over (the mayor answered, or the period ended)."""
+    return (
+        order.kind == OrderKind.RECOVERY and order.state == O.CONTRADICTORY
+        and (now or clock.now()) >= recovery_final_from(order)
+    )
+
+
+def _moment(value: dt.datetime, *, ceil: bool = False) -> str:
+    """``value`` in Paris time to the minute: rounded down ("jusqu'au …", as the templates print it),
+    or up with ``ceil`` ("à partir du …"), so that the printed minute is never wrong."""
+    if ceil and (value.second or value.microsecond):
+        value = value.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return timezone.localtime(value).strftime("%d/%m/%Y à %H:%M")
+
+
+def recovery_too_early_message(order) -> str:
+    """Why the recovery cannot be made final yet, and from when it can (French)."""
+    due = recovery_answer_due(order)
+    return (
+        f"Le reversement {order.reference} ne peut pas encore être rendu exécutoire : la procédure contradictoire "
+        f"est en cours, le maire peut présenter ses observations jusqu'au {_moment(due)}. Il pourra l'être dès la "
+        f"réponse du maire, ou à partir du {_moment(due, ceil=True)} sans réponse."
+    )
+
 
 def answer_recovery(order, by, text: str) -> PaymentOrder:
     """The mayor (a porteur of the commune) answers the recovery notice, before ``answer_due``, once."""
@@ -763,12 +818,16 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
             raise PaymentRefused("status", "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.")
         if locked.answered_at is not None:
             raise PaymentRefused("status", "Vous avez déjà répondu à cette demande de reversement.")
-        if locked.answer_due and clock.now() > locked.answer_due:
-            raise PaymentRefused("condition", "Le délai de réponse est expiré.", rules=["recovery_answer_deadline"])
+        now = clock.now()
+        if now >= recovery_answer_due(locked):
+            raise PaymentRefused(
+                "condition", f"Le délai de réponse est expiré depuis le {_moment(recovery_answer_due(locked))}.",
+                rules=["recovery_answer_deadline"],
+            )
         if len(text) < 3 or len(text) > 5000:
             raise PaymentRefused("condition", "Écrivez votre réponse (5 000 caractères au plus).", rules=["answer_text"])
         locked.answer_text = text
-        locked.answered_at = clock.now()
+        locked.answered_at = now
         locked.answered_by = by
         locked.save(update_fields=["answer_text", "answered_at", "answered_by"])
         audit.append("recovery_answered", actor=by, role=Role.PORTEUR, obj=locked, payload=_order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()))
@@ -776,18 +835,33 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
 
 
 def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder:
-    """The recovery becomes final (exigible): by finance after reading the answer, or by the system (``by=None``) at expiry."""
+    """The recovery becomes final (exigible) — never before the contradictory step is over.
+
+    Finance, once the mayor has answered (after reading the answer) or the answer period has ended;
+    the system (``by=None``, ``expire_recovery_answers``) only at the end of the period without an
+    answer (an answer is for finance to weigh). Before: ``too_early`` (409), saying from when.
+    """
     role = _require(by, Role.FINANCE) if by is not None else audit.SYSTEM
     with transaction.atomic():
         locked = _lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Seul un ordre de reversement peut être rendu exécutoire.")
-        if by is None and (locked.answer_due is None or locked.answer_due > clock.now()):
-            raise PaymentRefused("condition", "Le délai de réponse du maire n'est pas expiré.")
+        if locked.state != O.CONTRADICTORY:
+            raise PaymentRefused("status", f"Opération impossible : l'ordre {locked.reference} est « {locked.get_state_display()} ».")
+        if by is None and locked.answered_at is not None:
+            raise PaymentRefused("status", "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider du reversement.")
+        if not recovery_may_be_final(locked):
+            raise PaymentRefused(TOO_EARLY, recovery_too_early_message(locked), rules=["recovery_answer_period"])
         source = _transition(locked, "make_final")
         locked.motivation = (motivation or "").strip()
         locked.save()
-        audit.append("recovery_made_final", actor=by, role=role, obj=locked, payload=_order_payload(locked, **{"from": source, "motivation": locked.motivation, "answered": locked.answered_at is not None}))
+        audit.append(
+            "recovery_made_final", actor=by, role=role, obj=locked,
+            payload=_order_payload(locked, **{
+                "from": source, "motivation": locked.motivation, "answered": locked.answered_at is not None,
+                "answer_due": recovery_answer_due(locked),
+            }),
+        )
         return _refresh(order, locked)
 
 
@@ -846,13 +920,16 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
 
 
 def expire_recovery_answers(now=None) -> list[str]:
-    """Make final every recovery whose answer period has ended (the system; règlement deadline table).
+    """Make final every recovery whose answer period has ended without an answer (the system;
+    règlement deadline table). An answered recovery waits for finance's decision.
 
-    Idempotent: each order is re-checked under its lock; returns the references made final.
+    Idempotent: each order is re-checked under its lock (``make_recovery_final``, on the clock);
+    returns the references made final.
     """
     now = now or clock.now()
     done = []
-    for pk in PaymentOrder.objects.filter(kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answer_due__lt=now).values_list("pk", flat=True):
+    due = PaymentOrder.objects.filter(kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now)
+    for pk in due.values_list("pk", flat=True):
         try:
             done.append(make_recovery_final(pk, by=None, motivation="Délai de réponse expiré.").reference)
         except PaymentRefused:
@@ -1161,9 +1238,23 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
         return _refresh(order, locked)
 
 
+def execution_too_early(batch, today: dt.date | None = None) -> str:
+    """Why the batch cannot be recorded as executed today (its requested execution date has not
+    come: the bank has not executed it), or "" (French)."""
+    today = today or clock.today()
+    if today >= batch.execution_date:
+        return ""
+    day = f"{batch.execution_date:%d/%m/%Y}"
+    return (
+        f"Le lot {batch.reference} ne peut pas être enregistré comme exécuté avant sa date d'exécution demandée, "
+        f"le {day} : la banque ne l'a pas encore exécuté. L'exécution pourra être enregistrée à partir du {day}."
+    )
+
+
 def record_execution(batch, *, by) -> Batch:
     """The bank executed the batch: every transfer not returned is ``paid`` (at most once: DB constraint).
 
+    Refused (``too_early``, 409) before the batch's requested execution date (``clock.today()``).
     The dossiers follow: ``pay_advance`` for a paid advance, ``settle`` (the accepted balance) for a
     paid balance — only when the dossier is where the payment flow expects it.
     """
@@ -1172,6 +1263,9 @@ def record_execution(batch, *, by) -> Batch:
         locked = _lock_batch(batch)
         if locked.state != BatchState.SENT:
             raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.")
+        too_early = execution_too_early(locked)
+        if too_early:
+            raise PaymentRefused(TOO_EARLY, too_early, rules=["execution_date"])
         items = list(locked.items.select_for_update().filter(outcome=ItemOutcome.PENDING).order_by("position"))
         orders = {o.pk: o for o in PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk__in=[i.order_id for i in items])}
         now = clock.now()
@@ -1191,7 +1285,10 @@ def record_execution(batch, *, by) -> Batch:
             raise PaymentRefused("conflict", "Un de ces ordres est déjà enregistré comme payé : exécution refusée.")
         locked.mark_executed()
         locked.save()
-        audit.append("batch_executed", actor=by, role=role, obj=locked, payload={"reference": locked.reference, "paid": [o.reference for o in paid], "total_paid": sum((o.amount for o in paid), Decimal("0.00"))})
+        audit.append("batch_executed", actor=by, role=role, obj=locked, payload={
+            "reference": locked.reference, "execution_date": locked.execution_date.isoformat(), "executed_at": locked.executed_at,
+            "paid": [o.reference for o in paid], "total_paid": sum((o.amount for o in paid), Decimal("0.00")),
+        })
         audit.append_many(dict(action="payment_order_paid", actor=by, role=role, obj=o, payload=_order_payload(o, batch=locked.reference)) for o in paid)
         for order in paid:
             if order.kind == OrderKind.ADVANCE:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
 from fonds.web import pagination
 from fonds.web.areas import role_area
 
@@ -57,7 +58,8 @@ class Page(pagination.Page):
 
 
 def _status_of(refused) -> int:
-    return {"role": 403, "status": 409, "conflict": 409, "not_found": 404}.get(getattr(refused, "kind", ""), 400)
+    """The page's HTTP status for a refusal: the API's (409 for a state conflict or a date not come)."""
+    return refused.http_status
 
 
 #: finance staff; administrators and auditors for GET/HEAD only; otherwise a 403 page
@@ -133,12 +135,22 @@ def _action_label(name: str) -> str:
 
 
 def _order_actions(order) -> list[dict]:
+    """The actions the order's state allows now; « make final » only once the contradictory step is
+    over (the mayor answered or the answer period ended: ``services.recovery_may_be_final``)."""
     from django_fsm import can_proceed
 
     return [
         {"name": name, "label": _action_label(name), "destructive": name in ("cancel", "write_off")}
-        for name, spec in ORDER_ACTIONS.items() if can_proceed(getattr(order, spec["method"]))
+        for name, spec in ORDER_ACTIONS.items()
+        if can_proceed(getattr(order, spec["method"])) and (name != "make_final" or services.recovery_may_be_final(order))
     ]
+
+
+def _final_pending(order) -> str:
+    """For a recovery whose contradictory step is not over: when it can be made final (French), else ""."""
+    if order.kind == OrderKind.RECOVERY and order.state == O.CONTRADICTORY and not services.recovery_may_be_final(order):
+        return services.recovery_too_early_message(order)
+    return ""
 
 
 def _order(pk) -> PaymentOrder:
@@ -154,6 +166,7 @@ def order_page(request, pk):
     return _render(request, "payments/order.html", {
         "title": f"Ordre {order.reference}", "section": "orders", "order": order, "items": items, "bank": bank,
         "actions": _order_actions(order) if request.can_pay else [], "events": _events("payments.paymentorder", order.pk),
+        "final_pending": _final_pending(order),
         "reasons": services.RETURN_REASONS, "settlement": Settlement.objects.filter(dossier_id=order.dossier_id).first(),
     })
 
@@ -169,7 +182,10 @@ def order_action(request, pk, name):
     label = _action_label(name)
     form = MotivatedForm(_posted(request), needs_motivation=spec["motivation"], label=spec["confirm"])
     status = 200
-    if name not in available:
+    if name == "make_final" and _final_pending(order):
+        messages.error(request, _final_pending(order))
+        status = 409
+    elif name not in available:
         messages.error(request, f"« {label} » n'est pas possible : l'ordre {order.reference} est « {order.get_state_display()} ».")
         status = 409
     elif request.method == "POST":
@@ -282,6 +298,7 @@ def _batch_context(request, batch, *, return_form=None) -> dict:
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "late_returns": late_returns,
         "pending_count": pending["count"], "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
         "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
+        "execution_too_early": services.execution_too_early(batch) if batch.state == BatchState.SENT else "",
     }
 
 
@@ -322,12 +339,15 @@ def batch_action(request, pk, name):
         raise Http404("Action inconnue.")
     spec = BATCH_ACTIONS[name]
     batch = _batch(pk)
-    allowed = batch.state == spec["state"]
+    too_early = services.execution_too_early(batch) if name == "execution" else ""
+    allowed = batch.state == spec["state"] and not too_early
     pending = _pending(batch)
     form = ConfirmForm(_posted(request), label=spec["confirm"])
     status = 200 if allowed else 409
-    if not allowed:
+    if batch.state != spec["state"]:
         messages.error(request, f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».")
+    elif too_early:
+        messages.error(request, too_early)
     elif request.method == "POST":
         if not request.can_pay:
             return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
@@ -492,12 +512,16 @@ def report_accept(request, pk):
     if report is None:
         raise Http404("Aucun rapport final déposé pour ce dossier.")
     allowed = dossier.status == Status.REPORT_SUBMITTED and settlement is None
+    date_refusal = report_date_refusal(dossier, report, done="validé") if allowed else None
     balance = services.dossier_balance(dossier, report) if settlement is None else None
     form = ConfirmForm(_posted(request), label="J'ai vérifié le rapport final et le calcul du solde : je valide le rapport")
     status = 200
     if request.method == "POST" and not allowed:
         form.add_error(None, "Ce rapport final ne peut pas être validé : " + ("il est déjà validé." if settlement else f"le dossier est « {dossier.get_status_display()} »."))
         status = 409
+    elif request.method == "POST" and date_refusal is not None:
+        form.add_error(None, date_refusal.message)  # not before the project's end (the service refuses too)
+        status = 409 if date_refusal.kind == TOO_EARLY else 400
     elif request.method == "POST":
         if form.is_valid():
             try:
@@ -521,7 +545,8 @@ def report_accept(request, pk):
     return _render(request, "payments/report.html", {
         "title": f"Rapport final — {dossier.reference}", "section": "reports", "dossier": dossier, "report": report,
         "figures": actual_figures(report), "balance": balance, "settlement": settlement,
-        "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form, "allowed": allowed and request.can_pay,
+        "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form,
+        "allowed": allowed and date_refusal is None and request.can_pay, "date_refusal": date_refusal,
         "orders": list(PaymentOrder.objects.filter(dossier=dossier).order_by("created_at", "pk")),
         "can_reissue_balance": request.can_pay and settlement is not None and services.can_reissue_balance(dossier, settlement),
     }, status=status)
@@ -643,7 +668,7 @@ def porteur_recovery(request, pk):
             raise Http404("Aucune demande de reversement pour ce dossier.")
         order = cancelled
     now = clock.now()
-    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and (order.answer_due is None or now <= order.answer_due)
+    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and now < services.recovery_answer_due(order)
     form = RecoveryAnswerForm(_posted(request))
     status = 200
     if request.method == "POST":

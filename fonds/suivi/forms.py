@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds.dossiers.models import BudgetLine
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES
+from .report_dates import actual_dates_errors
 
 CATEGORY_LABELS = dict(BudgetLine.Category.choices)
 
@@ -110,9 +111,8 @@ class FinalReportForm(DsfrBaseForm):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "Le dernier jour doit être postérieur ou égal au premier jour.")
+        for name, message in actual_dates_errors(data.get("start_date"), data.get("end_date")).items():
+            self.add_error(name, message)  # first ≤ last, neither in the future (the trip must have happened)
         nights, hosted = data.get("nights") or 0, data.get("nights_hosted") or 0
         if hosted > nights:
             self.add_error("nights_hosted", "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées.")

@@ -2,9 +2,10 @@
 
 ``save_report_draft`` is the one path that writes a ``FinalReport``: in ONE transaction it locks
 the dossier row (``select_for_update``) and the report, checks that the porteur of the commune may
-file it now (dossier ``advance_paid``, report not yet submitted), applies the fields, replaces the
-lines, stores the signed participant list (checked by content like every upload) and appends one
-audit event ("final_report_saved") with what changed and the report's content hash.
+file it now (dossier ``advance_paid``, report not yet submitted), applies the fields (actual dates
+coherent and not in the future: ``report_dates``), replaces the lines, stores the signed
+participant list (checked by content like every upload) and appends one audit event
+("final_report_saved") with what changed and the report's content hash.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.privacy.services import MINORS_FIELDS, protect  # minors' ages sealed in the trail
 
-from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
 from fonds import clock
+
+from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
+from .report_dates import actual_dates_errors
 
 REPORT_FIELDS = ("start_date", "end_date", "youth_ages", "leader_ages", "nights", "nights_hosted", "activity_report")
 MAX_AGES = 500
@@ -104,9 +107,7 @@ def report_missing(report: FinalReport | None) -> list[str]:
 
 
 def _validate(report: FinalReport, lines: list[dict] | None) -> None:
-    errors = {}
-    if report.start_date and report.end_date and report.end_date < report.start_date:
-        errors["end_date"] = "Le dernier jour doit être postérieur ou égal au premier jour."
+    errors = actual_dates_errors(report.start_date, report.end_date)  # first ≤ last, none in the future
     if report.nights_hosted > report.nights:
         errors["nights_hosted"] = "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
     for name in ("youth_ages", "leader_ages"):

@@ -7,6 +7,8 @@ report then submit it (``submit_report`` needs a complete report).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from .convention import ensure_convention
 from .models import FinalReport
 from .services import can_file_report, planned_report, report_missing, save_report_draft
@@ -40,3 +42,10 @@ def file_complete_report(dossier, *, by, activity_report: str = "Le projet s'est
     fields, lines = planned_report(dossier)
     fields["activity_report"] = activity_report
     return save_report_draft(dossier, by=by, fields=fields, lines=lines, participant_list=participant_list or ("liste-participants-signee.pdf", SIGNED_LIST_PDF))
+
+
+def travel_after_project(clock, dossier, *, days: int = 1) -> None:
+    """Tests only: move ``clock`` (the ``clock`` fixture, ``fonds.clock``) to ``days`` after the
+    project's last day, so that its final report may be filed (never backwards)."""
+    if dossier.end_date is not None and clock.today() < dossier.end_date + dt.timedelta(days=days):
+        clock.travel_to(dossier.end_date + dt.timedelta(days=days))

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
+from fonds import clock
 from fonds.accounts.roles import Role, has_role, sees_all_dossiers
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
@@ -30,6 +31,7 @@ from . import forms as f
 from .balance import actual_figures, balance_for_report
 from .convention import current_convention, ensure_convention
 from .models import FinalReport
+from .report_dates import filing_opens, report_date_refusal
 from .services import REPORT_FIELDS, can_file_report, planned_report, report_missing, save_report_draft
 
 log = logging.getLogger(__name__)
@@ -123,7 +125,7 @@ def dossier_home(request, pk):
     if "accept_agreement" in allowed:
         steps.append({"title": "Accepter la convention", "text": "La subvention est accordée : lisez la convention et acceptez-la au nom de la commune.", "due": dossier.agreement_due, "url": reverse("suivi:convention", args=[dossier.pk]), "action": "Lire et accepter la convention"})
     if "submit_report" in allowed:
-        steps.append({"title": "Déposer le rapport final", "text": "Une fois le projet réalisé, remplissez le rapport final.", "due": dossier.report_due, "url": reverse("suivi:report", args=[dossier.pk]), "action": "Remplir le rapport final"})
+        steps.append({"title": "Déposer le rapport final", "text": _report_step_text(dossier, report), "due": dossier.report_due, "url": reverse("suivi:report", args=[dossier.pk]), "action": "Remplir le rapport final"})
     context = {
         "title": f"Suivi du dossier {dossier.reference}",
         "nav": "dossiers",
@@ -135,6 +137,13 @@ def dossier_home(request, pk):
         "has_corrections": dossier.correction_requests.exists(),
     }
     return render(request, "suivi/dossier.html", context)
+
+
+def _report_step_text(dossier, report) -> str:
+    opens = filing_opens(dossier, report)
+    if opens is not None and clock.today() < opens:
+        return f"Une fois le projet réalisé, remplissez le rapport final : il pourra être déposé à partir du {opens:%d/%m/%Y}, dernier jour du projet."
+    return "Le projet est terminé : remplissez et déposez le rapport final."
 
 
 # ---- 5. corrections -----------------------------------------------------------------------------
@@ -325,6 +334,10 @@ def _report_initial(dossier, report):
     """The report's saved values, or — for a first draft — the planned figures to adjust."""
     if report is None:
         initial, lines = planned_report(dossier)
+        today = clock.today()
+        for name in ("start_date", "end_date"):  # actual dates are never in the future: not prefilled before the trip
+            if initial.get(name) and initial[name] > today:
+                initial[name] = None
     else:
         initial = {name: getattr(report, name) for name in REPORT_FIELDS}
         lines = [{"kind": l.kind, "category": l.category, "label": l.label, "amount": l.amount, "eligible": l.eligible} for l in report.lines.all()]
@@ -394,6 +407,8 @@ def report(request, pk):
         "figures": actual_figures(report_) if report_ is not None else None,
         "missing": report_missing(report_) if report_ is not None else [],
         "can_download_list": report_ is not None and _may_read_participant_list(request.user, dossier),
+        "filing_opens": filing_opens(dossier, report_),
+        "date_refusal": report_date_refusal(dossier, report_) if editable else None,
     }
     return render(request, "suivi/report.html", context, status=status)
 
@@ -436,6 +451,7 @@ def report_submit(request, pk):
         "missing": report_missing(report_),
         "balance": balance_for_report(report_, dossier),
         "figures": actual_figures(report_),
+        "date_refusal": report_date_refusal(dossier, report_) if allowed else None,
     }
     return render(request, "suivi/report_submit.html", context, status=status)
 

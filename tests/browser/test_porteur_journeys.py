@@ -14,6 +14,7 @@ from pypdf import PdfWriter
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
+from fonds.suivi.testing import travel_after_project
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
 from fonds import clock
 
@@ -36,7 +37,7 @@ def pdf(name):
 
 
 @pytest.mark.django_db(transaction=True)  # the live server's thread sees the test's data
-def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
+def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     base = live_server.url
     campaign = make_campaign()
     commune = make_commune(population=950, name="Saint-Exemple-sur-Loire")
@@ -201,8 +202,12 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe):
     assert dossier.status == "agreement_signed"
     axe.check("convention acceptée")
 
-    # 8. final report (advance paid by finance through perform)
+    # 8. final report (advance paid by finance through perform), once the trip has happened
     perform(dossier, "pay_advance", by=finance)
+    page.goto(base + reverse("suivi:report", args=[dossier.pk]))
+    assert page.locator("#date-depot").get_by_text(re.compile("pourra être déposé")).is_visible()
+    assert page.get_by_role("link", name="Déposer le rapport final").count() == 0
+    travel_after_project(clock, dossier)  # the live server shares the fund's clock
     page.goto(base + reverse("suivi:report", args=[dossier.pk]))
     axe.check("rapport final (premier brouillon)")
     page.fill("[name=activity_report]", "Huit jeunes ont passé une semaine à Mutlangen : sport, langue, visites.")

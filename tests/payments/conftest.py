@@ -7,13 +7,15 @@ from decimal import Decimal
 
 import pytest
 
+from fonds import clock
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from fonds.payments import services as pay
+from fonds.payments.testing import travel_to_execution_date
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
-from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
+from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data, travel_after_project
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from fonds import clock
 
@@ -91,8 +93,10 @@ def signed(cast, *, commune=None, porteur=None, approved="5670.00", campaign=Non
 
 
 def report_submitted(cast, dossier, *, lines=None, youth_ages=None, leader_ages=None, porteur=None):
-    """File and submit the final report (actual figures: the plan unless ``lines`` / ages are given)."""
+    """File and submit the final report (actual figures: the plan unless ``lines`` / ages are given),
+    the day after the project's end (the clock moves there: a report is never filed before)."""
     porteur = porteur or cast.porteur
+    travel_after_project(clock, dossier)
     fields, planned_lines = planned_report(dossier)
     fields["activity_report"] = "Le projet s'est déroulé comme prévu."
     if youth_ages is not None:
@@ -106,10 +110,12 @@ def report_submitted(cast, dossier, *, lines=None, youth_ages=None, leader_ages=
 
 
 def pay_through_batch(cast, order, by=None):
-    """Build a batch with ``order``, send it, record its execution."""
+    """Build a batch with ``order``, send it, record its execution on its requested execution date
+    (the clock moves there: an execution is never recorded before)."""
     by = by or cast.finance
     result = pay.build_batch(by=by, order_ids=[order.pk])
     pay.mark_batch_sent(result.batch, by=by)
+    travel_to_execution_date(clock, result.batch)
     pay.record_execution(result.batch, by=by)
     order.refresh_from_db()
     return result.batch

@@ -11,12 +11,13 @@ from fonds.comite.testing import Committee
 from fonds.dossiers.states import Status
 from fonds.payments import sepa
 from fonds.payments.models import BankDetails, Batch, PaymentOrder
+from fonds.payments.testing import travel_to_execution_date
 from fonds.suivi.convention import ensure_convention
 from fonds.suivi.services import planned_report, save_report_draft
-from fonds.suivi.testing import SIGNED_LIST_PDF
+from fonds.suivi.testing import SIGNED_LIST_PDF, travel_after_project
 from tests.factories import make_dossier, make_user
 
-from .conftest import BIC_OK, IBAN_OK, at_status, certified_bank, rib_of, signed
+from .conftest import BIC_OK, IBAN_OK, at_status, certified_bank, report_submitted, rib_of, signed
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -28,7 +29,8 @@ def client_for(user):
     return client
 
 
-def pay_by_batch(finance, order_id):
+def pay_by_batch(finance, order_id, clock):
+    """Build, export, send a batch, then record its execution on its requested execution date."""
     built = finance.post(f"{API}/payments/batches/", {"order_ids": [order_id]}, format="json")
     assert built.status_code == 201, built.json()
     batch = built.json()["id"]
@@ -36,12 +38,13 @@ def pay_by_batch(finance, order_id):
     assert file.status_code == 200 and file["Content-Type"] == "application/xml"
     xmlschema.XMLSchema(sepa.XSD_PATH).validate(file.content.decode())
     assert finance.post(f"{API}/payments/batches/{batch}/sent/", {}, format="json").status_code == 200
+    travel_to_execution_date(clock, Batch.objects.get(pk=batch))
     executed = finance.post(f"{API}/payments/batches/{batch}/execution/", {}, format="json")
     assert executed.status_code == 200 and executed.json()["state"] == "executed"
     return batch
 
 
-def test_whole_dossier_from_approval_to_closed_through_the_api(cast):
+def test_whole_dossier_from_approval_to_closed_through_the_api(cast, clock):
     comite = make_user("comite")
     porteur, finance = client_for(cast.porteur), client_for(cast.finance)
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
@@ -61,10 +64,11 @@ def test_whole_dossier_from_approval_to_closed_through_the_api(cast):
     r = finance.post(f"{API}/payments/bank-details/{cast.commune.pk}/certify/", {}, format="json")
     assert r.status_code == 200 and r.json()["is_certified"] is True
 
-    pay_by_batch(finance, orders[0]["id"])
+    pay_by_batch(finance, orders[0]["id"], clock)
     dossier.refresh_from_db()
     assert dossier.status == Status.ADVANCE_PAID
 
+    travel_after_project(clock, dossier)  # the trip has happened: the report may be filed
     fields, lines = planned_report(dossier)
     fields["activity_report"] = "Le projet s'est déroulé comme prévu."
     save_report_draft(dossier, by=cast.porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
@@ -75,18 +79,19 @@ def test_whole_dossier_from_approval_to_closed_through_the_api(cast):
     assert r.status_code == 201 and r.json()["balance"] == "1417.50"
     balance = finance.get(f"{API}/payments/orders/", {"dossier": dossier.pk, "kind": "balance"}).json()
     assert [(o["amount"], o["state"]) for o in balance] == [("1417.50", "ready")]
-    pay_by_batch(finance, balance[0]["id"])
+    pay_by_batch(finance, balance[0]["id"], clock)
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
     assert set(PaymentOrder.objects.filter(dossier=dossier).values_list("state", flat=True)) == {"paid"}
 
 
-def test_recovery_answered_and_received_through_the_api(cast):
+def test_recovery_answered_and_received_through_the_api(cast, clock):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     finance, porteur = client_for(cast.finance), client_for(cast.porteur)
-    pay_by_batch(finance, PaymentOrder.objects.get(dossier=dossier).pk)
+    pay_by_batch(finance, PaymentOrder.objects.get(dossier=dossier).pk, clock)
     dossier.refresh_from_db()
+    travel_after_project(clock, dossier)
     fields, lines = planned_report(dossier)
     fields.update(activity_report="Moins de jeunes que prévu.", youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     save_report_draft(dossier, by=cast.porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
@@ -153,3 +158,56 @@ def test_openapi_schema_documents_the_bank_details_siret(cast):
     assert "siret" in components["BankDetails"]["properties"]
     assert "siret" in components["BankDetailsWrite"]["properties"]
     assert "siret" not in components["BankDetailsWrite"].get("required", [])
+
+
+# ---- dates that cannot lie: 409 ``too_early`` with a French message, nothing changed -------------
+
+def test_api_make_final_before_answer_or_15_days_is_409(cast, clock):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    finance = client_for(cast.finance)
+    pay_by_batch(finance, PaymentOrder.objects.get(dossier=dossier).pk, clock)
+    dossier.refresh_from_db()
+    report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
+    assert finance.post(f"{API}/payments/final-reports/{dossier.pk}/accept/", {}, format="json").status_code == 201
+    recovery = PaymentOrder.objects.get(dossier=dossier, kind="recovery")
+    clock.advance(days=1)  # what finance did in issue 13: day 1, no answer
+    r = finance.post(f"{API}/payments/orders/{recovery.pk}/make-final/", {"motivation": "Trop tôt."}, format="json")
+    assert r.status_code == 409 and r.json()["code"] == "too_early" and r.json()["rules"] == ["recovery_answer_period"]
+    assert "ne peut pas encore être rendu exécutoire" in r.json()["detail"]
+    recovery.refresh_from_db()
+    assert recovery.state == "contradictory"
+    clock.advance(days=14)
+    r = finance.post(f"{API}/payments/orders/{recovery.pk}/make-final/", {"motivation": "Aucune réponse."}, format="json")
+    assert r.status_code == 200 and r.json()["state"] == "final"
+
+
+def test_api_batch_execution_before_requested_date_is_409(cast, clock):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    finance = client_for(cast.finance)
+    requested = clock.today() + dt.timedelta(days=3)
+    built = finance.post(f"{API}/payments/batches/", {"order_ids": [PaymentOrder.objects.get(dossier=dossier).pk], "execution_date": requested.isoformat()}, format="json")
+    batch = built.json()["id"]
+    assert finance.post(f"{API}/payments/batches/{batch}/sent/", {}, format="json").status_code == 200
+    r = finance.post(f"{API}/payments/batches/{batch}/execution/", {}, format="json")
+    assert r.status_code == 409 and r.json()["code"] == "too_early" and r.json()["rules"] == ["execution_date"]
+    assert f"à partir du {requested:%d/%m/%Y}" in r.json()["detail"]
+    assert Batch.objects.get(pk=batch).state == "sent"
+    clock.travel_to(requested)
+    assert finance.post(f"{API}/payments/batches/{batch}/execution/", {}, format="json").json()["state"] == "executed"
+
+
+def test_api_accept_final_report_before_project_end_is_409(cast, clock):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    finance = client_for(cast.finance)
+    pay_by_batch(finance, PaymentOrder.objects.get(dossier=dossier).pk, clock)
+    dossier.refresh_from_db()
+    report_submitted(cast, dossier)
+    clock.travel_to(dossier.end_date - dt.timedelta(days=1))  # seen from before the project's end
+    r = finance.post(f"{API}/payments/final-reports/{dossier.pk}/accept/", {}, format="json")
+    assert r.status_code == 409 and r.json()["code"] == "too_early" and r.json()["rules"] == ["project_not_ended"]
+    assert "ne peut pas être validé avant la fin du projet" in r.json()["detail"]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.REPORT_SUBMITTED and not PaymentOrder.objects.filter(dossier=dossier, kind="balance").exists()

@@ -1,11 +1,12 @@
 """The balance when finance accepts the final report: under-spend, over-spend, fewer participants,
 no advance, nothing due, a recovery; the dossier follows (settle)."""
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from fonds.audit.models import AuditEvent
-from fonds.dossiers.services import perform
+from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
 from fonds.payments import services as pay
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder, Settlement
@@ -78,7 +79,7 @@ def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
     assert order.amount == D("650.50") and order.state == O.CONTRADICTORY and order.reference.endswith("-RV1")
     days = dossier.campaign.rules.params["deadlines"]["recovery_answer_days"]
-    assert abs((order.answer_due - order.created_at).days - days) <= 1
+    assert order.answer_due - order.created_at == dt.timedelta(days=days)  # from the notice's date
     assert [m.to for m in mailoutbox] == [[cast.porteur.email]]
     assert "650,50 €" in mailoutbox[0].subject and order.reference in mailoutbox[0].body
 
@@ -130,3 +131,23 @@ def test_final_report_refused_before_it_is_submitted(cast):
     dossier = advance_paid(cast)
     with pytest.raises(pay.PaymentRefused, match="Avance versée"):
         pay.accept_final_report(dossier, cast.finance)
+
+
+def test_balance_refused_before_project_end(cast, clock):
+    dossier = report_submitted(cast, advance_paid(cast))  # filed the day after the project's last day
+    # seen from the day before that last day (a report filed under the old rule, issue 13)
+    clock.travel_to(dossier.end_date - dt.timedelta(days=1))
+    with pytest.raises(pay.PaymentRefused) as refused:
+        pay.accept_final_report(dossier, cast.finance)
+    assert refused.value.kind == "too_early" and refused.value.http_status == 409 and refused.value.rules == ["project_not_ended"]
+    assert "ne peut pas être validé avant la fin du projet" in refused.value.message
+    assert f"à partir du {dossier.end_date:%d/%m/%Y}" in refused.value.message
+    with pytest.raises(TransitionRefused) as settle:
+        perform(dossier, "settle", by=cast.finance, data={"balance": "1417.50"})
+    assert settle.value.kind == "too_early" and settle.value.http_status == 409
+    dossier.refresh_from_db()
+    assert dossier.status == Status.REPORT_SUBMITTED and not Settlement.objects.exists()
+    assert not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exists()
+    assert not AuditEvent.objects.filter(action__in=["final_report_accepted", "settle"]).exists()
+    clock.travel_to(dossier.end_date)  # the project's last day: the trip has happened
+    assert pay.accept_final_report(dossier, cast.finance).balance == D("1417.50")

@@ -1,5 +1,6 @@
 """Batches: only ready orders with certified bank details, empty refused, the SEPA file
 (pain.001.001.03, XSD-valid, deterministic, SHA-256 audited), returns and execution, the command."""
+import datetime as dt
 import hashlib
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -8,12 +9,14 @@ import pytest
 import xmlschema
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments import sepa
 from fonds.payments import services as pay
 from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
+from fonds.payments.testing import travel_to_execution_date
 
 from .conftest import certified_bank, signed
 
@@ -138,7 +141,7 @@ def test_return_for_an_order_not_in_the_batch_refused(cast, ready_orders):
     assert not AuditEvent.objects.filter(action="payment_returned").exists()
 
 
-def test_return_then_execution_pays_only_the_others(cast, ready_orders):
+def test_return_then_execution_pays_only_the_others(cast, ready_orders, clock):
     batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     with pytest.raises(pay.PaymentRefused, match="pas en attente"):
         pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")  # not sent yet
@@ -147,6 +150,7 @@ def test_return_then_execution_pays_only_the_others(cast, ready_orders):
     assert returned.state == O.RETURNED
     event = AuditEvent.objects.get(action="payment_returned")
     assert event.data["payload"]["reason_code"] == "AC04" and "FR7630006" not in event.canonical
+    travel_to_execution_date(clock, batch)
     pay.record_execution(batch, by=cast.finance)
     batch.refresh_from_db()
     states = dict(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("pk", "state"))
@@ -186,3 +190,27 @@ def test_batch_not_offered_nor_sent_after_a_creditor_changed_its_bank_details(ca
     rebuilt = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     assert set(rebuilt.items.values_list("creditor_iban", flat=True)) == {IBAN_OTHER}
     assert pay.export_batch(rebuilt)
+
+
+def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock):
+    requested = clock.today() + dt.timedelta(days=7)
+    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders], execution_date=requested).batch
+    pay.mark_batch_sent(batch, by=cast.finance)
+    for today in (clock.today(), requested - dt.timedelta(days=1)):  # the day it was sent, the day before the date
+        clock.travel_to(today)
+        with pytest.raises(pay.PaymentRefused) as refused:
+            pay.record_execution(batch, by=cast.finance)
+        assert refused.value.kind == "too_early" and refused.value.http_status == 409 and refused.value.rules == ["execution_date"]
+        assert f"à partir du {requested:%d/%m/%Y}" in refused.value.message
+    batch.refresh_from_db()
+    assert batch.state == "sent" and batch.executed_at is None
+    assert set(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("state", flat=True)) == {O.SENT}
+    assert not AuditEvent.objects.filter(action__in=["batch_executed", "payment_order_paid"]).exists()
+    clock.travel_to(requested)  # on the requested execution date
+    pay.record_execution(batch, by=cast.finance)
+    batch.refresh_from_db()
+    assert batch.state == "executed" and timezone.localdate(batch.executed_at) == requested
+    paid = PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders])
+    assert {timezone.localdate(o.paid_at) for o in paid} == {requested} and {o.state for o in paid} == {O.PAID}
+    payload = AuditEvent.objects.get(action="batch_executed").data["payload"]
+    assert payload["execution_date"] == requested.isoformat()

@@ -8,6 +8,7 @@ from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments import services as pay
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
+from fonds.payments.testing import travel_to_execution_date
 
 from .conftest import certified_bank, pay_through_batch, signed
 
@@ -83,7 +84,7 @@ def test_order_state_cannot_be_assigned_directly(cast):
         order.state = O.PAID
 
 
-def test_transitions_to_certify_ready_in_batch_sent_paid(cast):
+def test_transitions_to_certify_ready_in_batch_sent_paid(cast, clock):
     dossier = signed(cast)
     order = PaymentOrder.objects.get(dossier=dossier)
     certified_bank(cast, dossier=dossier)
@@ -95,6 +96,7 @@ def test_transitions_to_certify_ready_in_batch_sent_paid(cast):
     pay.mark_batch_sent(batch, by=cast.finance)
     order.refresh_from_db()
     assert order.state == O.SENT
+    travel_to_execution_date(clock, batch)
     pay.record_execution(batch, by=cast.finance)
     order.refresh_from_db()
     dossier.refresh_from_db()
@@ -155,7 +157,7 @@ def test_transition_cancel_needs_motivation_and_is_final(cast):
         pay.cancel_order(order, by=cast.finance, motivation="encore")
 
 
-def test_sent_or_paid_order_cannot_be_cancelled(cast):
+def test_sent_or_paid_order_cannot_be_cancelled(cast, clock):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
@@ -163,6 +165,7 @@ def test_sent_or_paid_order_cannot_be_cancelled(cast):
     pay.mark_batch_sent(batch, by=cast.finance)
     with pytest.raises(pay.PaymentRefused, match="Virement envoyé"):
         pay.cancel_order(order, by=cast.finance, motivation="trop tard")
+    travel_to_execution_date(clock, batch)
     pay.record_execution(batch, by=cast.finance)
     with pytest.raises(pay.PaymentRefused, match="Payé"):
         pay.cancel_order(order, by=cast.finance, motivation="trop tard")

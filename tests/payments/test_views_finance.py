@@ -1,6 +1,7 @@
 """Finance back-office pages of the payments: who may reach them, the orders list and its filters,
 certification against the RIB, batches from the whole filtered selection, the SEPA file, returns,
 execution, final-report acceptance and recovery decisions — every change through a service."""
+import datetime as dt
 import hashlib
 import html as htmllib
 import re
@@ -8,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from fonds.dossiers.states import Status
 from fonds.payments import services as pay
 from fonds.payments.models import BankDetails, Batch, BatchState, OrderKind, OrderState, PaymentOrder, Settlement
+from fonds.payments.testing import travel_to_execution_date
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 from .conftest import IBAN_OK, BIC_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed
@@ -275,7 +278,7 @@ def test_batch_page_offers_the_validated_file_and_its_sha256_identical_on_every_
     assert b"pain.001.001.03" in first.content and order.reference.encode() in first.content
 
 
-def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the_rest(client, cast):
+def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the_rest(client, cast, clock):
     kept, returned = _ready(cast, approved="1000.00"), _ready(cast, approved="2000.00")
     batch = pay.build_batch(by=cast.finance, order_ids=[kept.pk, returned.pk]).batch
     _login(client, cast.finance)
@@ -291,6 +294,7 @@ def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the
     assert response.status_code == 302
     returned.refresh_from_db()
     assert returned.state == O.RETURNED and returned.return_code == "AC04"
+    travel_to_execution_date(clock, batch)  # the bank executes the batch on its requested date
     execution = client.get(reverse("payments:batch-action", args=[batch.pk, "execution"]))
     assert [i.order_id for i in execution.context["pending_items"]] == [kept.pk] and execution.context["pending"]["count"] == 1
     assert client.post(reverse("payments:batch-action", args=[batch.pk, "execution"]), {"confirm": "on"}).status_code == 302
@@ -426,8 +430,12 @@ def test_cancelling_a_recovery_needs_a_motivation_and_closes_the_dossier(client,
     assert response.status_code == 409
 
 
-def test_order_page_lists_only_the_actions_its_state_allows(client, cast, recovery):
+def test_order_page_lists_only_the_actions_its_state_allows(client, cast, recovery, clock):
     _login(client, cast.finance)
+    html = _html(client.get(reverse("payments:order", args=[recovery.pk])))
+    assert reverse("payments:order-action", args=[recovery.pk, "make_final"]) not in html  # the mayor has 15 days
+    assert "pourra l'être dès la réponse du maire" in html
+    clock.advance(days=15)
     html = _html(client.get(reverse("payments:order", args=[recovery.pk])))
     assert reverse("payments:order-action", args=[recovery.pk, "make_final"]) in html
     assert reverse("payments:order-action", args=[recovery.pk, "cancel"]) in html
@@ -459,3 +467,60 @@ def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(clien
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
     assert len(client.get(urls[0]).context["items"].rows) == 6
+
+
+# ---- dates that cannot lie: the screens neither offer nor accept a step before its date ------------
+
+def test_recovery_screen_offers_make_final_only_after_answer_or_15_days(client, cast, recovery, clock):
+    _login(client, cast.finance)
+    page = reverse("payments:order", args=[recovery.pk])
+    action = reverse("payments:order-action", args=[recovery.pk, "make_final"])
+    due = f"{timezone.localtime(recovery.answer_due):%d/%m/%Y à %H:%M}"
+    html = _html(client.get(page))
+    assert action not in html and f"observations jusqu'au {due}" in html
+    response = client.get(action)
+    assert response.status_code == 409 and "ne peut pas encore être rendu exécutoire" in _html(response)
+    assert 'name="confirm"' not in _html(response)
+    response = client.post(action, {"motivation": "Trop tôt.", "confirm": "on"})
+    assert response.status_code == 409
+    recovery.refresh_from_db()
+    assert recovery.state == O.CONTRADICTORY
+    clock.advance(days=2)
+    pay.answer_recovery(recovery, cast.porteur, "Deux désistements de dernière minute.")
+    assert action in _html(client.get(page))  # the answer is in: finance may decide
+    assert client.post(action, {"motivation": "Réponse examinée.", "confirm": "on"}).status_code == 302
+    recovery.refresh_from_db()
+    assert recovery.state == O.FINAL
+
+
+def test_batch_screen_hides_execution_before_requested_date(client, cast, clock):
+    order = _ready(cast)
+    requested = clock.today() + dt.timedelta(days=5)
+    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk], execution_date=requested).batch
+    pay.mark_batch_sent(batch, by=cast.finance)
+    _login(client, cast.finance)
+    action = reverse("payments:batch-action", args=[batch.pk, "execution"])
+    html = _html(client.get(reverse("payments:batch", args=[batch.pk])))
+    assert action not in html and f"pourra être enregistrée à partir du {requested:%d/%m/%Y}" in html
+    response = client.get(action)
+    assert response.status_code == 409 and "avant sa date d'exécution demandée" in _html(response)
+    assert client.post(action, {"confirm": "on"}).status_code == 409
+    batch.refresh_from_db()
+    assert batch.state == BatchState.SENT
+    clock.travel_to(requested)
+    assert action in _html(client.get(reverse("payments:batch", args=[batch.pk])))
+    assert client.post(action, {"confirm": "on"}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.state == BatchState.EXECUTED
+
+
+def test_report_screen_refuses_acceptance_before_project_end(client, cast, clock):
+    dossier = report_submitted(cast, _paid_advance(cast))
+    clock.travel_to(dossier.end_date - dt.timedelta(days=1))  # seen from before the project's end
+    _login(client, cast.finance)
+    url = reverse("payments:report", args=[dossier.pk])
+    html = _html(client.get(url))
+    assert "ne peut pas être validé avant la fin du projet" in html and "Valider le rapport final" not in html
+    response = client.post(url, {"confirm": "on"})
+    assert response.status_code == 409 and f"à partir du {dossier.end_date:%d/%m/%Y}" in _html(response)
+    assert not Settlement.objects.filter(dossier=dossier).exists()

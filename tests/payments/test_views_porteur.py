@@ -1,7 +1,6 @@
 """The porteur's payment pages: the commune's bank details (schwifty's verdict in French, nothing
 lost on bad input, certification status, a change after certification confirmed and suspending
 payments) and the answer to a recovery order within its period — reached from the dossier pages."""
-import datetime as dt
 import html as htmllib
 
 import pytest
@@ -142,8 +141,8 @@ def test_mayor_answers_the_recovery_once_within_the_period(client, cast, recover
     assert "Encore" not in recovery.answer_text
 
 
-def test_answer_after_the_period_is_refused(client, cast, recovery):
-    PaymentOrder.objects.filter(pk=recovery.pk).update(answer_due=clock.now() - dt.timedelta(minutes=1))
+def test_answer_after_the_period_is_refused(client, cast, recovery, clock):
+    clock.advance(days=15)  # the mayor's 15 days are over
     url = reverse("payments:porteur-recovery", args=[recovery.dossier_id])
     client.force_login(cast.porteur)
     assert "Le délai de réponse a expiré" in _html(client.get(url))

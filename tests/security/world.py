@@ -15,6 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from fonds import clock
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
@@ -43,6 +44,11 @@ def _at(dossier, status, **fields):
     Dossier.objects.filter(pk=dossier.pk).update(status=status, **fields)
     dossier.refresh_from_db()
     return dossier
+
+
+def after_trip(dossier) -> dt.date:
+    """The day after the project's last day: its final report may be filed and accepted."""
+    return dossier.end_date + dt.timedelta(days=1)
 
 
 def build_world() -> World:
@@ -143,7 +149,8 @@ def build_world() -> World:
         advance = d.payment_orders.get(kind="advance")
         executed = pay.build_batch(by=finance, order_ids=[advance.pk]).batch
         pay.mark_batch_sent(executed, by=finance)
-        pay.record_execution(executed, by=finance)
+        with clock.travel(executed.execution_date):  # an execution is recorded on the requested date
+            pay.record_execution(executed, by=finance)
         d.refresh_from_db()
         return d, advance, executed
 
@@ -152,8 +159,9 @@ def build_world() -> World:
         fields, lines = planned_report(d)
         fields["activity_report"] = "Le projet s'est déroulé comme prévu."
         fields.update(report_fields)
-        save_report_draft(d, by=porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
-        perform(d, "submit_report", by=porteur)
+        with clock.travel(after_trip(d)):  # a final report is filed once the trip has happened
+            save_report_draft(d, by=porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
+            perform(d, "submit_report", by=porteur)
         d.refresh_from_db()
         return d, advance, executed
 
@@ -163,7 +171,8 @@ def build_world() -> World:
     o["reported"], o["paid_order"], o["executed_batch"] = paid_and_reported()
     # a report with fewer participants, accepted: a recovery order (contradictory step)
     recovered, _, _ = paid_and_reported(youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
-    pay.accept_final_report(recovered, finance)
+    with clock.travel(after_trip(recovered)):
+        pay.accept_final_report(recovered, finance)
     recovered.refresh_from_db()
     o["recovery_dossier"] = recovered
     o["recovery"] = recovered.payment_orders.get(kind="recovery")

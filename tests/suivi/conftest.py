@@ -9,6 +9,7 @@ import pytest
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.suivi.testing import travel_after_project
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from fonds import clock
 
@@ -65,3 +66,10 @@ def approved(dossier):
 @pytest.fixture
 def advance_paid(dossier):
     return at_status(dossier, S.ADVANCE_PAID, approved_amount=Decimal("5670.00"), report_due=dossier.end_date + dt.timedelta(days=60))
+
+
+@pytest.fixture
+def trip_over(advance_paid, clock):
+    """The clock the day after the project's last day: its final report may be filed."""
+    travel_after_project(clock, advance_paid)
+    return advance_paid

@@ -146,12 +146,13 @@ def test_convention_pdf_is_access_checked_and_frameable_by_the_page(client, cast
     assert download["Content-Disposition"].startswith("attachment")
 
 
-def test_testing_helpers_walk_the_front_office_transitions(cast, approved):
-    from fonds.suivi.testing import acceptance_data, file_complete_report
+def test_testing_helpers_walk_the_front_office_transitions(cast, approved, clock):
+    from fonds.suivi.testing import acceptance_data, file_complete_report, travel_after_project
 
     perform(approved, "accept_agreement", by=cast.porteur, data=acceptance_data(approved))
     assert approved.status == Status.AGREEMENT_SIGNED
     at_status(approved, Status.ADVANCE_PAID)
+    travel_after_project(clock, approved)  # the trip has happened
     assert file_complete_report(approved, by=cast.instructeur) is None  # only the porteur files it
     file_complete_report(approved, by=cast.porteur)
     perform(approved, "submit_report", by=cast.porteur)

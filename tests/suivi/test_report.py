@@ -84,7 +84,7 @@ def test_participant_list_stored_with_hash_in_the_trail(cast, advance_paid):
     assert payload["participant_list"]["sha256"] == digest and payload["participant_list"]["replaces"] is None
 
 
-def test_report_incomplete_refused(cast, advance_paid):
+def test_report_incomplete_refused(cast, advance_paid, trip_over):
     with pytest.raises(TransitionRefused) as no_report:
         perform(advance_paid, "submit_report", by=cast.porteur)
     assert no_report.value.kind == "condition" and "pas encore été rempli" in no_report.value.message
@@ -98,7 +98,7 @@ def test_report_incomplete_refused(cast, advance_paid):
     assert advance_paid.status == Status.ADVANCE_PAID and AuditEvent.objects.count() == before
 
 
-def test_report_submit_audited_with_balance_and_content_hash(cast, advance_paid):
+def test_report_submit_audited_with_balance_and_content_hash(cast, advance_paid, trip_over):
     report = save_report_draft(advance_paid, by=cast.porteur, fields=complete_fields(advance_paid), lines=LINES, participant_list=("liste.pdf", PDF_BYTES))
     perform(advance_paid, "submit_report", by=cast.porteur)
     assert advance_paid.status == Status.REPORT_SUBMITTED
@@ -114,7 +114,7 @@ def test_report_submit_audited_with_balance_and_content_hash(cast, advance_paid)
         save_report_draft(advance_paid, by=cast.porteur, fields={"nights": 2})
 
 
-def test_report_page_prefills_plan_saves_draft_and_previews_balance(client, cast, advance_paid):
+def test_report_page_prefills_plan_saves_draft_and_previews_balance(client, cast, advance_paid, trip_over):
     client.force_login(cast.porteur)
     url = reverse("suivi:report", args=[advance_paid.pk])
     html = client.get(url).content.decode()
@@ -160,7 +160,7 @@ def test_report_page_bad_input_keeps_data_and_lists_errors(client, cast, advance
     assert not FinalReport.objects.exists()
 
 
-def test_report_submit_page_confirms_then_submits(client, cast, advance_paid):
+def test_report_submit_page_confirms_then_submits(client, cast, advance_paid, trip_over):
     save_report_draft(advance_paid, by=cast.porteur, fields=complete_fields(advance_paid), lines=LINES, participant_list=("liste.pdf", PDF_BYTES))
     client.force_login(cast.porteur)
     url = reverse("suivi:report-submit", args=[advance_paid.pk])
@@ -180,7 +180,7 @@ def test_report_not_editable_by_staff(client, cast, advance_paid):
     assert client.post(url, {"nights": "1"}).status_code == 403
 
 
-def test_planned_report_with_text_and_list_can_be_submitted(cast, advance_paid):
+def test_planned_report_with_text_and_list_can_be_submitted(cast, advance_paid, trip_over):
     from fonds.suivi.services import planned_report
 
     fields, lines = planned_report(advance_paid)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from fonds import clock
 from fonds.accounts.roles import has_role
 from fonds.instruction.testing import ready_for_completion
-from fonds.suivi.testing import acceptance_data, file_complete_report
+from fonds.suivi.testing import acceptance_data, file_complete_report, travel_after_project
 
 from fonds.comite.testing import Committee
 from fonds.dossiers.services import perform
@@ -115,6 +116,7 @@ def act(cast, dossier, transition, actor=None, motivation="", data=None):
     if transition == "accept_agreement" and not data and user is not None and has_role(user, "porteur") and user.commune_id == dossier.commune_id:
         data = acceptance_data(dossier)  # the convention read and accepted under a name (fonds.suivi)
     if transition == "submit_report":
+        travel_after_project(clock, dossier)  # a final report is filed once the trip has happened
         file_complete_report(dossier, by=user)  # a complete final report (fonds.suivi); no-op for others
     return perform(dossier, transition, by=user, motivation=motivation, data=data or {}, forum=forum)
 
