@@ -11,6 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from fonds import clock
+from fonds.comite.envelope import approve_or_waitlist
+from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.models import Assessment
@@ -67,3 +70,24 @@ def vote_all(item, c, choices: dict):
 
     for member, choice in choices.items():
         services.cast_vote(item, by=member, choice=choice)
+
+
+def in_committee(campaign, **kwargs) -> Dossier:
+    """An instructed dossier on the agenda of a sitting session, its vote closed and adopted (test
+    setup: the sitting itself has its own tests); ``d.item`` is its agenda item."""
+    d = instructed_dossier(campaign, **kwargs)
+    Dossier.objects.filter(pk=d.pk).update(status=Status.IN_COMMITTEE)
+    session = Session.objects.filter(campaign=campaign, status=Session.Status.SITTING).first()
+    if session is None:
+        chair = make_user("comite")
+        session = Session.objects.create(campaign=campaign, starts_at=clock.now(), chair=chair, created_by=chair, status=Session.Status.SITTING, place="Salle")
+    rank = session.items.count() + 1
+    item = AgendaItem.objects.create(session=session, dossier=d, rank=rank, vote_state=AgendaItem.VoteState.CLOSED, tally={"adopted": True})
+    d.refresh_from_db()
+    d.item = item
+    return d
+
+
+def decide(d, member, amount) -> str:
+    """The envelope's choice for ``d``'s closed vote, as ``fonds.comite.services.decide`` asks it."""
+    return approve_or_waitlist(d, by=member, amount=Decimal(amount), data={"item": d.item.pk})

@@ -17,29 +17,8 @@ from fonds.dossiers.states import Forum, Status
 from fonds.referentiel.models import Campaign
 from tests.factories import make_campaign, make_user
 
-from .conftest import instructed_dossier
+from .conftest import decide, in_committee, instructed_dossier
 from fonds import clock
-
-
-def in_committee(campaign, **kwargs) -> Dossier:
-    """An instructed dossier on the agenda of a sitting session, its vote closed and adopted (test
-    setup: the sitting itself has its own tests); ``d.item`` is its agenda item."""
-    d = instructed_dossier(campaign, **kwargs)
-    Dossier.objects.filter(pk=d.pk).update(status=Status.IN_COMMITTEE)
-    session = Session.objects.filter(campaign=campaign, status=Session.Status.SITTING).first()
-    if session is None:
-        chair = make_user("comite")
-        session = Session.objects.create(campaign=campaign, starts_at=clock.now(), chair=chair, created_by=chair, status=Session.Status.SITTING, place="Salle")
-    rank = session.items.count() + 1
-    item = AgendaItem.objects.create(session=session, dossier=d, rank=rank, vote_state=AgendaItem.VoteState.CLOSED, tally={"adopted": True})
-    d.refresh_from_db()
-    d.item = item
-    return d
-
-
-def decide(d, member, amount) -> str:
-    """The envelope's choice for ``d``'s closed vote, as ``fonds.comite.services.decide`` asks it."""
-    return envelope.approve_or_waitlist(d, by=member, amount=Decimal(amount), data={"item": d.item.pk})
 
 
 @pytest.fixture

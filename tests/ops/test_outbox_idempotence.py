@@ -22,13 +22,14 @@ from fonds.depot.invitations import send_invitation
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
 from fonds.ops.models import OutboxMessage
 from fonds.payments import services as pay
 from fonds.payments.models import OrderKind, PaymentOrder
 from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
-from tests.comite.conftest import committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
+from fonds.accounts.models import User
+from tests.comite.conftest import committee, decide, in_committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
 from tests.factories import make_campaign, make_commune, make_user
 from tests.payments.conftest import cast  # noqa: F401 — fixture
 from tests.payments.conftest import certified_bank, pay_through_batch, report_submitted, signed
@@ -94,20 +95,20 @@ def test_convocation_task_twice_one_email_per_member(committee, committed):
     assert events("comite_convocation_sent") == len(expected)
 
 
-def test_promotion_notice_task_twice_one_email_per_administrator(committed):
+def test_promotion_notice_task_twice_one_email_per_recipient(committed):
     campaign = make_campaign(envelope=Decimal("10000.00"))
     member, admin = make_user("comite"), make_user("admin")
-    lapsing, waiting = instructed_dossier(campaign, score=90), instructed_dossier(campaign, score=80)
-    Dossier.objects.filter(pk__in=[lapsing.pk, waiting.pk]).update(status=Status.IN_COMMITTEE)  # set-up only
-    envelope.approve_or_waitlist(Dossier.objects.get(pk=lapsing.pk), by=member, amount=Decimal("6000.00"))
-    envelope.approve_or_waitlist(Dossier.objects.get(pk=waiting.pk), by=member, amount=Decimal("5000.00"))
+    lapsing, waiting = in_committee(campaign, score=90), in_committee(campaign, score=80)
+    decide(lapsing, member, "6000.00")
+    decide(waiting, member, "5000.00")
     with committed():
-        perform(Dossier.objects.get(pk=lapsing.pk), "lapse", by=None, motivation="Convention non acceptée à temps.")
-    assert subjects("Liste complémentaire") == Counter([admin.email])
+        perform(Dossier.objects.get(pk=lapsing.pk), "lapse", by=None, motivation="Convention non acceptée à temps.", forum=Forum.SYSTEM)
+    mayors = [u.email for u in User.objects.filter(commune_id=waiting.commune_id)]
+    assert subjects("Liste complémentaire") == Counter([admin.email, *mayors])
 
     assert redeliver("fonds.comite.tasks.notify_promotion") == [0, 0]
-    assert subjects("Liste complémentaire") == Counter([admin.email])
-    assert events("comite_promotion_notified") == 1
+    assert subjects("Liste complémentaire") == Counter([admin.email, *mayors])
+    assert events("comite_promotion_notified") == 1 + len(mayors)
 
 
 def test_recovery_notice_task_twice_one_email_per_recipient(cast, committed):

@@ -143,7 +143,7 @@ def test_balance_refused_before_project_end(cast, clock):
     assert "ne peut pas être validé avant la fin du projet" in refused.value.message
     assert f"à partir du {dossier.end_date:%d/%m/%Y}" in refused.value.message
     with pytest.raises(TransitionRefused) as settle:
-        perform(dossier, "settle", by=cast.finance, data={"balance": "1417.50"})
+        perform(dossier, "settle", by=cast.finance, data={"balance": "1417.50"}, forum=Forum.PAYMENTS)
     assert settle.value.kind == "too_early" and settle.value.http_status == 409
     dossier.refresh_from_db()
     assert dossier.status == Status.REPORT_SUBMITTED and not Settlement.objects.exists()

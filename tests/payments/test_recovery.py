@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status

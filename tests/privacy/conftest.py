@@ -83,8 +83,9 @@ def at_status(dossier, status, **fields) -> Dossier:
 @pytest.fixture
 def with_report(cast, dossier):
     """The final report filed by the mayor (the planned ages repeated, the signed list joined)."""
-    from fonds.suivi.testing import file_complete_report
+    from fonds.suivi.testing import file_complete_report, travel_after_project
 
+    travel_after_project(clock, dossier)  # the report comes after the trip
     due = dossier.end_date + dt.timedelta(days=60)
     at_status(dossier, Status.ADVANCE_PAID, approved_amount=Decimal("5670.00"), report_due=due)
     report = file_complete_report(dossier, by=cast.porteur)

@@ -34,12 +34,12 @@ from fonds.depot.models import EmailNotice
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
-from fonds.dossiers.states import Status
+from fonds.dossiers.states import Forum, Status
 from fonds.payments import services as pay
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
-from tests.comite.conftest import committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
+from tests.comite.conftest import committee, decide, in_committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
 from tests.factories import make_campaign, make_user
 from tests.payments.conftest import cast  # noqa: F401 — fixture
 from tests.payments.conftest import certified_bank, pay_through_batch, report_submitted, signed
@@ -132,40 +132,34 @@ def test_broker_down_at_convocation_one_email_per_member(outage, committee):
     outage.record("convocation du comité", {"courriels aux membres": (mailed, len(expected))})
 
 
-def _in_committee(campaign, **kwargs) -> Dossier:
-    dossier = instructed_dossier(campaign, **kwargs)
-    Dossier.objects.filter(pk=dossier.pk).update(status=Status.IN_COMMITTEE)  # set-up only
-    dossier.refresh_from_db()
-    return dossier
-
-
 def test_broker_down_at_a_lapse_the_promotion_notice_once(outage):
     campaign = make_campaign(envelope=Decimal("10000.00"))
     member, admin = make_user("comite"), make_user("admin")
-    lapsing = _in_committee(campaign, score=90)
-    envelope.approve_or_waitlist(lapsing, by=member, amount=Decimal("6000.00"))
-    first = _in_committee(campaign, score=80)
-    envelope.approve_or_waitlist(first, by=member, amount=Decimal("5000.00"))
+    lapsing = in_committee(campaign, score=90)
+    decide(lapsing, member, "6000.00")
+    first = in_committee(campaign, score=80)
+    decide(first, member, "5000.00")
     assert Dossier.objects.get(pk=first.pk).status == Status.WAITLISTED
     outage.settle()
 
     outage.down()
-    perform(lapsing, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.")
-    proposal = PromotionProposal.objects.get()
-    assert proposal.dossier_id == first.pk and proposal.trigger == "lapse"
+    perform(lapsing, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.", forum=Forum.SYSTEM)
+    record = PromotionProposal.objects.get()
+    assert record.dossier_id == first.pk and record.trigger == "lapse"
+    assert Dossier.objects.get(pk=first.pk).status == Status.APPROVED  # promoted in the same transaction
     waiting = outage.waiting("fonds.comite.tasks.notify_promotion", 1)
 
     outage.up()
     active_admins = User.objects.filter(is_active=True, groups__name=Role.ADMIN)
-    admins = Counter(active_admins.values_list("email", flat=True))
-    assert admins == Counter([admin.email])
-    outage.wait_for(lambda: _sent(f"comite-promotion-{proposal.pk}-") == admins, "l'avis de promotion")
+    expected = Counter([*active_admins.values_list("email", flat=True), *(m.email for m in mayors(first))])
+    assert admin.email in expected and len(expected) == 2
+    outage.wait_for(lambda: _sent(f"comite-promotion-{record.pk}-") == expected, "l'avis de promotion")
     outage.drained()
     outage.ran_once(waiting)
 
-    assert _mailed("Liste complémentaire") == admins and _events("comite_promotion_notified") == 1
+    assert _mailed("Liste complémentaire") == expected and _events("comite_promotion_notified") == len(expected)
     mailed = sum(_mailed("Liste complémentaire").values())
-    outage.record("promotion (liste complémentaire)", {"courriels aux administrateurs": (mailed, 1)})
+    outage.record("promotion (liste complémentaire)", {"courriels au maire et aux administrateurs": (mailed, len(expected))})
 
 
 def test_broker_down_at_final_report_acceptance_the_recovery_notice_once(outage, cast):
