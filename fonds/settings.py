@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "fonds.ops.logging.RequestLogMiddleware",
     "fonds.ops.limits.MaxBodySizeMiddleware",
+    "fonds.ops.limits.RejectNulBytesMiddleware",  # a NUL byte in the URL or query string: 400 (issue 14)
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -284,18 +285,21 @@ FJJ_DEBTOR_BIC = os.environ.get("FJJ_DEBTOR_BIC", "BDFEFRPPCCT")
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
 
+# --- Error pages and hostile input (issue 14) -------------------------------------------------
+CSRF_FAILURE_VIEW = "fonds.web.errors.csrf_failure"  # the site's French 403 page, not Django's English one
+
 # Structured logs: one JSON line per request and per task in production (FJJ_LOG_FORMAT=json, the
 # default when FJJ_DEBUG=0); IBANs and secrets masked by a filter on every handler (fonds/ops/logging.py).
 LOG_FORMAT = os.environ.get("FJJ_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "fonds.ops.logging.RedactFilter"}},
+    "filters": {"redact": {"()": "fonds.ops.logging.RedactFilter"}, "client_errors": {"()": "fonds.ops.logging.ClientErrorFilter"}},
     "formatters": {
         "json": {"()": "fonds.ops.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json", "filters": ["redact"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json", "filters": ["client_errors", "redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("FJJ_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
