@@ -284,6 +284,7 @@ FJJ_DEBTOR_IBAN = os.environ.get("FJJ_DEBTOR_IBAN", "FR7630001007941234567890185
 FJJ_DEBTOR_BIC = os.environ.get("FJJ_DEBTOR_BIC", "BDFEFRPPCCT")
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
+DSFR_CONTENT_IS_SAFE = False  # messages and alerts escaped; HTML on purpose is built with format_html (issue 14)
 
 # --- Error pages and hostile input (issue 14) -------------------------------------------------
 CSRF_FAILURE_VIEW = "fonds.web.errors.csrf_failure"  # the site's French 403 page, not Django's English one
