@@ -288,6 +288,10 @@ DSFR_CONTENT_IS_SAFE = False  # messages and alerts escaped; HTML on purpose is 
 
 # --- Error pages and hostile input (issue 14) -------------------------------------------------
 CSRF_FAILURE_VIEW = "fonds.web.errors.csrf_failure"  # the site's French 403 page, not Django's English one
+# uploads: total size of a PDF's streams once decompressed, and pixels of an image (PDF or PNG/JPEG);
+# a campaign may set its own (rules.params["uploads"]["max_inflated_mb" / "max_image_megapixels"])
+FJJ_UPLOAD_MAX_INFLATED_MB = int(os.environ.get("FJJ_UPLOAD_MAX_INFLATED_MB", "200"))
+FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS = int(os.environ.get("FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS", "60"))
 
 # Structured logs: one JSON line per request and per task in production (FJJ_LOG_FORMAT=json, the
 # default when FJJ_DEBUG=0); IBANs and secrets masked by a filter on every handler (fonds/ops/logging.py).
