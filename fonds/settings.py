@@ -251,6 +251,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fonds.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["fonds.api.parsers.SafeJSONParser", "rest_framework.parsers.FormParser", "fonds.api.parsers.SafeMultiPartParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -288,6 +289,11 @@ DSFR_CONTENT_IS_SAFE = False  # messages and alerts escaped; HTML on purpose is 
 
 # --- Error pages and hostile input (issue 14) -------------------------------------------------
 CSRF_FAILURE_VIEW = "fonds.web.errors.csrf_failure"  # the site's French 403 page, not Django's English one
+FILE_UPLOAD_HANDLERS = [  # the temporary file of a large upload is named safely, whatever the client sent
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "fonds.ops.uploads.SafeNameTemporaryFileUploadHandler",
+]
+FJJ_API_MAX_JSON_DEPTH = int(os.environ.get("FJJ_API_MAX_JSON_DEPTH", "20"))  # deeper JSON bodies: 400
 # uploads: total size of a PDF's streams once decompressed, and pixels of an image (PDF or PNG/JPEG);
 # a campaign may set its own (rules.params["uploads"]["max_inflated_mb" / "max_image_megapixels"])
 FJJ_UPLOAD_MAX_INFLATED_MB = int(os.environ.get("FJJ_UPLOAD_MAX_INFLATED_MB", "200"))
