@@ -48,6 +48,7 @@ def database_from_url(url: str) -> dict:
 
 
 DEBUG = env_bool("FJJ_DEBUG", True)
+FJJ_PRODUCTION = not DEBUG  # the profile, kept apart from DEBUG (which the test runner turns off): fonds/ops/production.py
 SECRET_KEY = os.environ.get("FJJ_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h for h in os.environ.get("FJJ_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("FJJ_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
