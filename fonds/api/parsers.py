@@ -19,6 +19,8 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 INVALID_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 NOT_JSON = "Le corps de la requête n'est pas un JSON valide."
 UNREADABLE_FORM = "Le formulaire envoyé n'a pas pu être lu (nom de fichier trop long, envoi interrompu ou mal formé)."
+NUL_CHARACTER = "Le JSON envoyé contient un caractère nul (\\u0000), refusé dans tout texte."
+LONE_SURROGATE = "Le JSON envoyé contient un caractère invalide (demi-paire UTF-16 isolée, \\ud800 à \\udfff)."
 
 
 def max_depth() -> int:
@@ -52,8 +54,8 @@ def _check_text(text: str) -> None:
     if match is None:
         return
     if match.group() == "\x00":
-        raise ParseError("Le JSON envoyé contient un caractère nul (\\u0000), refusé dans tout texte.", code="nul_character")
-    raise ParseError("Le JSON envoyé contient un caractère invalide (demi-paire UTF-16 isolée, \\ud800 à \\udfff).", code="invalid_character")
+        raise ParseError(NUL_CHARACTER, code="nul_character")
+    raise ParseError(LONE_SURROGATE, code="invalid_character")
 
 
 class SafeJSONParser(JSONParser):

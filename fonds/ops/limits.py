@@ -35,7 +35,7 @@ class HostileInput(BadRequest):
     code = "hostile_input"
 
 
-NUL_MESSAGE = "L'adresse demandée contient un caractère nul (%00), qui n'est accepté nulle part sur ce site."
+NUL_MESSAGE = "L'adresse demandée contient un caractère nul (%00), refusé partout sur ce site."
 
 
 class RejectNulBytesMiddleware:
@@ -47,6 +47,7 @@ class RejectNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values) for key, values in query):
             raise HostileInput(NUL_MESSAGE)
         return self.get_response(request)

@@ -37,7 +37,7 @@ PLAIN_500 = (
 BAD_REQUEST_REASONS = (
     (DisallowedHost, "host", "L'adresse du site utilisée pour cette requête n'est pas reconnue."),
     ((RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent), "too_large",
-     "Le formulaire envoyé contient trop de champs ou de fichiers : il n'a pas pu être traité."),
+     "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : il n'a pas pu être traité."),
     (MultiPartParserError, "unreadable_form",
      "Le formulaire envoyé n'a pas pu être lu (nom de fichier trop long, envoi interrompu ou mal formé)."),
 )
@@ -46,6 +46,10 @@ GENERIC_BAD_REQUEST = "La requête reçue est mal formée : elle n'a pas pu êtr
 
 def is_api(request) -> bool:
     return (getattr(request, "path", "") or "").startswith("/api/")
+
+
+def _json(detail: str, code: str, status: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
 def _page(request, template: str, status: int, context: dict) -> HttpResponse:
@@ -66,7 +70,7 @@ def _reason(exception) -> tuple[str, str]:
 def bad_request(request, exception=None):
     code, message = _reason(exception)
     if is_api(request):
-        return JsonResponse({"detail": message, "code": code}, status=400)
+        return _json(message, code, 400)
     return _page(request, "400.html", 400, {"title": "Requête incorrecte", "reason": message})
 
 
@@ -74,37 +78,38 @@ def bad_request(request, exception=None):
 def permission_denied(request, exception=None):
     message = str(exception or "").strip()
     if is_api(request):
-        return JsonResponse({"detail": message or "Vous n'avez pas accès à cette ressource.", "code": "permission_denied"}, status=403)
+        return _json(message or "Vous n'avez pas accès à cette ressource.", "permission_denied", 403)
     return _page(request, "403.html", 403, {"title": "Accès refusé", "reason": message})
 
 
 @requires_csrf_token
 def page_not_found(request, exception=None):
     if is_api(request):
-        return JsonResponse({"detail": "Ressource introuvable.", "code": "not_found"}, status=404)
+        return _json("Ressource introuvable.", "not_found", 404)
     return _page(request, "404.html", 404, {"title": "Page introuvable"})
 
 
 def csrf_failure(request, reason=""):
     """``CSRF_FAILURE_VIEW``: Django's own page is in English and outside the site's design."""
     if is_api(request):
-        return JsonResponse({"detail": "Jeton CSRF absent ou invalide : rechargez la page puis recommencez.", "code": "csrf"}, status=403)
+        return _json("Jeton CSRF absent ou invalide : rechargez la page puis recommencez.", "csrf", 403)
     return _page(request, "403.html", 403, {"title": "Formulaire expiré", "csrf": True})
 
 
-def too_many_requests(request, exception=None, *, retry_after: int = 60, template: str = "429.html", context: dict | None = None):
-    """The 429 page (rate limits, sign-in lockout): usable as django-ratelimit's ``RATELIMIT_VIEW``."""
+def too_many_requests(request, exception=None, *, retry_after: int = 60):
+    """The 429 page of any rate limit: usable as django-ratelimit's ``RATELIMIT_VIEW``. (The sign-in
+    lockout and the login rate limit render ``accounts/*.html``, which extend the same 429.html.)"""
     if is_api(request):
-        response = JsonResponse({"detail": f"Trop de requêtes : réessayez dans {retry_after} secondes.", "code": "throttled"}, status=429)
+        response = _json(f"Trop de requêtes : réessayez dans {retry_after} secondes.", "throttled", 429)
     else:
-        response = _page(request, template, 429, {"title": "Trop de tentatives", "retry_after": retry_after, **(context or {})})
+        response = _page(request, "429.html", 429, {"title": "Trop de tentatives", "retry_after": retry_after})
     response["Retry-After"] = str(retry_after)
     return response
 
 
 def server_error(request, *args, **kwargs):
     if is_api(request):
-        return JsonResponse({"detail": "Erreur technique : réessayez dans quelques minutes.", "code": "server_error"}, status=500)
+        return _json("Erreur technique : réessayez dans quelques minutes.", "server_error", 500)
     try:
         body = loader.get_template("500.html").render({})  # no request: no context processor, no database
     except Exception:  # noqa: BLE001 — the error page itself must never fail

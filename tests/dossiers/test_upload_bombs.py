@@ -85,7 +85,8 @@ def pdf_with_object_stream(padding: int) -> bytes:
 
 
 def pdf_with_image(width: int, height: int) -> bytes:
-    image = stream(b"\xff\xd8\xff\xe0" + b"\0" * 64, b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode" % (width, height))
+    entries = b"/Type /XObject /Subtype /Image /Width %d /Height %d" % (width, height)
+    image = stream(b"\xff\xd8\xff\xe0" + b"\0" * 64, entries + b" /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode")
     return classic_pdf(
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -104,7 +105,8 @@ def png(width: int, height: int, rows: int | None = None) -> bytes:
     packer = zlib.compressobj(1)
     line = b"\0" * (width + 1)  # filter byte + one grey byte per pixel
     idat = b"".join(packer.compress(line) for _ in range(rows)) + packer.flush()
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 @pytest.fixture

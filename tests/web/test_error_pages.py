@@ -9,6 +9,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
 from django.test import Client
 
@@ -89,6 +90,20 @@ def test_rate_limit_429_page_has_the_error_design(client, settings):
         response = client.post("/connexion/", {"username": "x@exemple.fr", "password": "mauvais-mot-de-passe"})
     assert_error_page(response, 429, "Trop de tentatives", "Réessayez dans 60 secondes")
     assert response["Retry-After"] == "60"
+
+
+def test_too_many_requests_view_is_the_429_page(rf):
+    """``fonds.web.errors.too_many_requests``: the view for any rate limit (django-ratelimit's RATELIMIT_VIEW)."""
+    from fonds.web.errors import too_many_requests
+
+    request = rf.get("/connexion/")
+    request.user = AnonymousUser()
+    response = too_many_requests(request, retry_after=90)
+    assert response.status_code == 429 and response["Retry-After"] == "90"
+    html = htmllib.unescape(response.content.decode())
+    assert "Erreur 429" in html and "Réessayez dans 90 secondes" in html and DSFR_CSS.search(html)
+    api = too_many_requests(rf.get("/api/v1/dossiers/"))
+    assert api.status_code == 429 and api["Content-Type"] == "application/json" and "60 secondes" in api.content.decode()
 
 
 def test_api_errors_stay_json(client):
