@@ -46,6 +46,7 @@ PASSWORD = "fumee-production-" + secrets.token_hex(8)
 AGENT, NO_ROLE, LOCKED = "agent@fumee.example.fr", "sans-role@fumee.example.fr", "verrou@fumee.example.fr"
 STATIC_REF = re.compile(r'(?:href|src)="(/static/[^"#?]+)')
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM = "application/x-www-form-urlencoded"
 
 # Comptes de l'essai : un agent (instructeur) avec un appareil TOTP confirmé, un compte sans rôle.
 CREATE_USERS = f"""
@@ -70,7 +71,8 @@ class Browser:
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None, host: str | None = None):
+    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None,
+                host: str | None = None) -> tuple[int, dict, bytes]:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         sent = {"Host": host or f"{self.host}:{self.port}", **(headers or {})}
         if self.cookies:
@@ -85,14 +87,16 @@ class Browser:
         connection.close()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
-    def sign_in(self, email: str, password: str) -> int:
+    def post_form(self, path: str, fields: dict) -> tuple[int, dict, bytes]:
+        return self.request("POST", path, body=urlencode(fields).encode(), headers={"Content-Type": FORM})
+
+    def sign_in(self, email: str, password: str) -> tuple[int, dict, bytes]:
+        """The sign-in form as a browser fills it (CSRF token of the page, then POST)."""
         status, _, page = self.request("GET", "/connexion/")
         token = CSRF_FIELD.search(page.decode())
         if status != 200 or token is None:
             raise RuntimeError(f"page de connexion : {status}")
-        form = urlencode({"csrfmiddlewaretoken": token.group(1), "username": email, "password": password}).encode()
-        status, _, _ = self.request("POST", "/connexion/", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
-        return status
+        return self.post_form("/connexion/", {"csrfmiddlewaretoken": token.group(1), "username": email, "password": password})
 
 
 class Smoke:
@@ -101,12 +105,12 @@ class Smoke:
         self.results: list[tuple[bool, str, str]] = []
         self.work = Path(tempfile.mkdtemp(prefix="fjj-fumee-"))
         self.server: subprocess.Popen | None = None
-        self.children: list[subprocess.Popen] = []  # manage.py commands, stopped too if the run is interrupted
+        self.children: list[subprocess.Popen] = []  # manage.py commands, stopped too on interruption
         self.database_url = args.database_url
         parsed = urlparse(self.database_url)
         self.database = parsed.path.lstrip("/")
-        if parsed.scheme not in ("postgres", "postgresql") or not re.fullmatch(r"[a-z0-9_]+", self.database or ""):
-            raise SystemExit(f"base PostgreSQL dédiée attendue (nom en minuscules, chiffres, _) : {self.database_url}")
+        if parsed.scheme not in ("postgres", "postgresql") or not re.fullmatch(r"[a-z0-9_]+", self.database):
+            raise SystemExit(f"base PostgreSQL dédiée attendue (minuscules, chiffres, _) : {self.database_url}")
         self.env = {
             **os.environ,
             "FJJ_DEBUG": "0",
@@ -141,14 +145,16 @@ class Smoke:
         for args in commands:
             output = self.work / f"manage-{args[0]}.log"
             with open(output, "wb") as sink:
-                process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, stdout=sink,
-                                           stderr=subprocess.STDOUT, start_new_session=True)
+                process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                                           stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
             self.children.append(process)
             running.append((args, process, output))
         for args, process, output in running:
             if process.wait(timeout=600) != 0:
-                raise RuntimeError(f"manage.py {' '.join(args[:2])} : code {process.returncode}\n{output.read_text(errors='replace')[-3000:]}")
-        say(f"   manage.py {' + '.join(args[0] for args, _, _ in running)} : {time.perf_counter() - started:.1f} s")
+                tail = output.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"manage.py {' '.join(args[:2])} : code {process.returncode}\n{tail}")
+        names = " + ".join(args[0] for args, _, _ in running)
+        say(f"   manage.py {names} : {time.perf_counter() - started:.1f} s")
 
     def set_up(self) -> None:
         say(f"== préparation (base {self.database}, fichiers dans {self.work})")
@@ -160,13 +166,15 @@ class Smoke:
         say(f"== gunicorn (FJJ_DEBUG=0) sur 127.0.0.1:{self.args.port}")
         with open(self.log, "wb") as log:
             self.server = subprocess.Popen(
-                [str(bindir / "gunicorn"), "fonds.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.args.port}", "--log-level", "info"],
+                [str(bindir / "gunicorn"), "fonds.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.args.port}",
+                 "--log-level", "info"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.server.poll() is not None:
-                raise RuntimeError(f"gunicorn s'est arrêté (code {self.server.returncode}) :\n{self.log.read_text()[-3000:]}")
+                tail = self.log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"gunicorn s'est arrêté (code {self.server.returncode}) :\n{tail}")
             try:
                 if Browser("127.0.0.1", self.args.port).request("GET", "/connexion/")[0] == 200:
                     return
@@ -224,9 +232,11 @@ class Smoke:
         broken = []
         for ref in refs:
             got, headers, _ = Browser("127.0.0.1", self.args.port).request("GET", ref)
-            if got != 200 or (ref.endswith(".css") and not headers.get("content-type", "").startswith("text/css")):
+            is_css = headers.get("content-type", "").startswith("text/css")
+            if got != 200 or (ref.endswith(".css") and not is_css):
                 broken.append(f"{ref} → {got}")
-        self.check(bool(css) and not broken, f"{label} : feuille DSFR (empreinte collectstatic) et {len(refs)} fichiers statiques servis (200)",
+        self.check(bool(css) and not broken,
+                   f"{label} : feuille DSFR (empreinte collectstatic) et {len(refs)} fichiers statiques servis (200)",
                    f"DSFR : {css or 'absente'} ; en erreur : {broken}")
 
     def run_checks(self) -> None:
@@ -237,16 +247,15 @@ class Smoke:
         self.error_page("404 (adresse inconnue)", status, 404, body, "Page introuvable", "Retour à l'accueil")
 
         status, _, body = visitor.request("GET", "/dossiers/1/actions/" + "a" * 300 + "/")
-        self.check(status in (302, 404), "404/connexion pour un nom d'action malformé (jamais 500)", f"statut {status}")
+        self.check(status in (302, 404), "nom d'action malformé : 404 ou connexion, jamais 500", f"statut {status}")
 
-        status, _, body = Browser("127.0.0.1", port).request("POST", "/connexion/", body=b"username=x&password=y",
-                                                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        status, _, body = Browser("127.0.0.1", port).post_form("/connexion/", {"username": "x", "password": "y"})
         self.error_page("403 (formulaire sans jeton CSRF)", status, 403, body, "Le formulaire a expiré")
 
         no_role = Browser("127.0.0.1", port)
-        signed = no_role.sign_in(NO_ROLE, PASSWORD)
+        signed = no_role.sign_in(NO_ROLE, PASSWORD)[0]
         status, _, body = no_role.request("GET", "/depot/nouveau/1/")
-        self.error_page(f"403 (page réservée aux porteurs ; connexion {signed})", status, 403, body, "Accès refusé")
+        self.error_page(f"403 (page des porteurs ; connexion {signed})", status, 403, body, "Accès refusé")
 
         status, _, body = visitor.request("GET", "/connexion/", host="attaquant.example")
         self.error_page("400 (en-tête Host inconnu)", status, 400, body, "n'est pas reconnue")
@@ -257,27 +266,28 @@ class Smoke:
         status, _, body = visitor.request("POST", "/api/v1/auth/token/", body=b"[" * 50_000 + b"]" * 50_000,
                                           headers={"Content-Type": "application/json"})
         detail = _json_detail(body)
-        self.check(status == 400 and "imbriqué trop profondément" in detail, "400 (JSON imbriqué sur l'API), message français",
-                   f"statut {status}, {detail[:120]!r}")
+        self.check(status == 400 and "imbriqué trop profondément" in detail,
+                   "400 (JSON imbriqué sur l'API), message français", f"statut {status}, {detail[:120]!r}")
 
-        attacker = Browser("127.0.0.1", port)
-        statuses = [attacker.sign_in(LOCKED, "mauvais-mot-de-passe") for _ in range(self.args.failures + 1)]
-        status, headers, body = attacker.request("GET", "/connexion/")
-        form_token = CSRF_FIELD.search(body.decode())
-        form = urlencode({"csrfmiddlewaretoken": form_token.group(1) if form_token else "", "username": LOCKED, "password": "x"}).encode()
-        status, headers, body = attacker.request("POST", "/connexion/", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
-        self.check("retry-after" in headers, f"429 : en-tête Retry-After (essais : {statuses})", f"en-têtes {sorted(headers)}")
+        attacker, statuses = Browser("127.0.0.1", port), []
+        for _ in range(self.args.failures + 1):  # wrong passwords until the lockout answers
+            status, headers, body = attacker.sign_in(LOCKED, "mauvais-mot-de-passe")
+            statuses.append(status)
+            if status == 429:
+                break
+        self.check("retry-after" in headers, f"429 : en-tête Retry-After (réponses : {statuses})", f"{sorted(headers)}")
         self.error_page("429 (blocage après échecs de connexion)", status, 429, body, "Compte temporairement bloqué")
 
         say("== double authentification devant l'API (agent connecté par mot de passe seul)")
         agent = Browser("127.0.0.1", port)
-        signed = agent.sign_in(AGENT, PASSWORD)
+        signed = agent.sign_in(AGENT, PASSWORD)[0]
         self.check(signed == 302, "connexion de l'agent par mot de passe (sans code TOTP)", f"statut {signed}")
         for label, headers in (("sans en-tête", {}), ("Authorization: x", {"Authorization": "x"}),
                                ("Authorization: Bearer junk", {"Authorization": "Bearer junk"}),
                                ("Authorization vide", {"Authorization": ""})):
             status, _, body = agent.request("GET", "/api/v1/dossiers/", headers=headers)
-            self.check(status in (401, 403), f"GET /api/v1/dossiers/ {label} : refusé (401/403)", f"statut {status} {body[:100]!r}")
+            self.check(status in (401, 403), f"GET /api/v1/dossiers/ {label} : refusé (401/403)",
+                       f"statut {status} {body[:100]!r}")
 
         say("== journal du serveur")
         log = self.log.read_text(errors="replace")
@@ -286,7 +296,8 @@ class Smoke:
 
     def summary(self) -> int:
         failed = [(what, detail) for ok, what, detail in self.results if not ok]
-        say(f"\n== bilan : {len(self.results) - len(failed)} vérification(s) conforme(s), {len(failed)} échec(s)")
+        passed = len(self.results) - len(failed)
+        say(f"\n== bilan : {passed} vérification(s) conforme(s), {len(failed)} échec(s)")
         for what, detail in failed:
             say(f"  ÉCHEC {what}" + (f" — {detail}" if detail else ""))
         return 1 if failed else 0
@@ -305,7 +316,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("FJJ_SMOKE_DATABASE_URL", DEFAULT_DATABASE),
                         help="base PostgreSQL dédiée, recréée puis supprimée (FJJ_SMOKE_DATABASE_URL)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("FJJ_SMOKE_PORT", "8093")))
-    parser.add_argument("--failures", type=int, default=int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5")), help="échecs avant blocage")
+    parser.add_argument("--failures", type=int, default=int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5")),
+                        help="échecs de connexion avant blocage (FJJ_LOCKOUT_FAILURES)")
     parser.add_argument("--keep", action="store_true", help="garder la base et les fichiers (diagnostic)")
     args = parser.parse_args()
 
