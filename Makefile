@@ -37,7 +37,7 @@ require_command = @$(MANAGE) help $(1) >/dev/null 2>&1 || { \
 
 .DEFAULT_GOAL := help
 .PHONY: help install venv system-deps check-pdf migrate demo run serve test test-services services \
-	bench docs clean clean-data
+	smoke bench docs clean clean-data
 
 help: ## affiche cette aide
 	@echo "Fonds Jumelages Jeunesse — cibles make :"
@@ -82,6 +82,9 @@ services: ## vérifie (et démarre au besoin) PostgreSQL et Redis
 
 test-services: install services ## la suite contre PostgreSQL + Redis, avec un vrai worker Celery
 	$(SERVICES_ENV) $(BIN)/pytest $(TEST_PATHS) $(PYTEST_ARGS)
+
+smoke: install services ## essai de fumée du profil de production : collectstatic, gunicorn FJJ_DEBUG=0, pages d'erreur, 2FA de l'API
+	$(PY) scripts/smoke_production.py
 
 bench: install ## lance les bancs d'essai bench/*.py (un seul : BENCH=bench/x.py BENCH_ARGS="--events 10000")
 	@set -e; [ -n "$(strip $(BENCH))" ] || { echo "aucun banc d'essai dans bench/"; exit 0; }; \

@@ -48,6 +48,7 @@ def database_from_url(url: str) -> dict:
 
 
 DEBUG = env_bool("FJJ_DEBUG", True)
+FJJ_PRODUCTION = not DEBUG  # the profile, kept apart from DEBUG (which the test runner turns off): fonds/ops/production.py
 SECRET_KEY = os.environ.get("FJJ_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h for h in os.environ.get("FJJ_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("FJJ_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "fonds.ops.logging.RequestLogMiddleware",
     "fonds.ops.limits.MaxBodySizeMiddleware",
+    "fonds.ops.limits.RejectNulBytesMiddleware",  # a NUL byte in the URL or query string: 400 (issue 14)
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -286,6 +288,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fonds.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["fonds.api.parsers.SafeJSONParser", "rest_framework.parsers.FormParser", "fonds.api.parsers.SafeMultiPartParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # keyed on fonds.accounts.client_ip; open when the cache is down (the token endpoint: closed)
     "DEFAULT_THROTTLE_CLASSES": ["fonds.accounts.throttling.AnonRateThrottle", "fonds.accounts.throttling.UserRateThrottle"],
@@ -321,6 +324,19 @@ FJJ_DEBTOR_IBAN = os.environ.get("FJJ_DEBTOR_IBAN", "FR7630001007941234567890185
 FJJ_DEBTOR_BIC = os.environ.get("FJJ_DEBTOR_BIC", "BDFEFRPPCCT")
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
+DSFR_CONTENT_IS_SAFE = False  # messages and alerts escaped; HTML on purpose is built with format_html (issue 14)
+
+# --- Error pages and hostile input (issue 14) -------------------------------------------------
+CSRF_FAILURE_VIEW = "fonds.web.errors.csrf_failure"  # the site's French 403 page, not Django's English one
+FILE_UPLOAD_HANDLERS = [  # the temporary file of a large upload is named safely, whatever the client sent
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "fonds.ops.uploads.SafeNameTemporaryFileUploadHandler",
+]
+FJJ_API_MAX_JSON_DEPTH = int(os.environ.get("FJJ_API_MAX_JSON_DEPTH", "20"))  # deeper JSON bodies: 400
+# uploads: total size of a PDF's streams once decompressed, and pixels of an image (PDF or PNG/JPEG);
+# a campaign may set its own (rules.params["uploads"]["max_inflated_mb" / "max_image_megapixels"])
+FJJ_UPLOAD_MAX_INFLATED_MB = int(os.environ.get("FJJ_UPLOAD_MAX_INFLATED_MB", "200"))
+FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS = int(os.environ.get("FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS", "60"))
 
 # Structured logs: one JSON line per request and per task in production (FJJ_LOG_FORMAT=json, the
 # default when FJJ_DEBUG=0); IBANs and secrets masked by a filter on every handler (fonds/ops/logging.py).
@@ -328,12 +344,12 @@ LOG_FORMAT = os.environ.get("FJJ_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "fonds.ops.logging.RedactFilter"}},
+    "filters": {"redact": {"()": "fonds.ops.logging.RedactFilter"}, "client_errors": {"()": "fonds.ops.logging.ClientErrorFilter"}},
     "formatters": {
         "json": {"()": "fonds.ops.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json", "filters": ["redact"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json", "filters": ["client_errors", "redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("FJJ_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

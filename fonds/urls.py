@@ -17,3 +17,9 @@ urlpatterns = [
     path("", include("fonds.ops.urls")),
     path("", include("fonds.web.urls")),
 ]
+
+# The site's own French DSFR error pages (fonds/web/errors.py), JSON under /api/.
+handler400 = "fonds.web.errors.bad_request"
+handler403 = "fonds.web.errors.permission_denied"
+handler404 = "fonds.web.errors.page_not_found"
+handler500 = "fonds.web.errors.server_error"

@@ -14,6 +14,8 @@ from fonds.dossiers.services import TransitionRefused
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RecursionError):  # input nested beyond what any code path can walk (issue 14)
+        return Response({"detail": "Les données envoyées sont imbriquées trop profondément.", "code": "too_deep"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, TransitionRefused):
         body = {"detail": exc.message, "code": exc.code or exc.kind}
         if exc.rules:

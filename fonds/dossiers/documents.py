@@ -3,7 +3,9 @@
 Accepted: PDF, JPEG, PNG, decided by the first bytes (magic numbers), never by the file name.
 A PDF must open, have at least one page, not be encrypted and carry no active content
 (JavaScript, launch actions, embedded files). No file may be a polyglot: a PDF or an image that
-is also a ZIP archive, an HTML page or a script is refused. Sizes are campaign settings.
+is also a ZIP archive, an HTML page or a script is refused. Sizes are campaign settings. No
+decompression bomb: a PDF's streams are bounded once decompressed and an image's pixels
+(``decompression.py``; settings, or the campaign's own limits).
 Replacing a document keeps the old version (``replaced_by``) and both uploads are in the trail.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.db.models import Sum
 from fonds.audit import chain as audit
 
 from .access import can_edit
+from .decompression import Limits, check_image_pixels, check_pdf_streams, limits_for
 from .models import Document, Dossier
 
 MAGIC = (
@@ -99,27 +102,32 @@ def _pdf_has_active_content(data: bytes, reader) -> bool:
     return walk(reader.trailer["/Root"])
 
 
-def _check_image(data: bytes, extension: str) -> None:
-    """An image may carry a maker's trailer (phones append some) but no archive, page or script."""
+def _check_image(data: bytes, extension: str, limits: Limits | None = None) -> None:
+    """An image may carry a maker's trailer (phones append some) but no archive, page or script,
+    and declares no more pixels than the limit (decompression bomb)."""
     _check_not_polyglot(data)
+    check_image_pixels(data, limits or limits_for())
 
 
-def _check_pdf(data: bytes) -> None:
+def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
+    """Readable, unencrypted, at least a page, no active content, and its streams bounded once
+    decompressed (measured first, before anything decodes them: ``decompression.py``)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     _check_not_polyglot(data)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise ValidationError("Ce PDF est protégé par un mot de passe : enregistrez-le sans protection puis déposez-le à nouveau.")
+        check_pdf_streams(reader, limits or limits_for())
         if len(reader.pages) == 0:
             raise ValidationError("Ce PDF ne contient aucune page.")
         if _pdf_has_active_content(data, reader):
             raise ValidationError(ACTIVE)
     except ValidationError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError):
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError):
         raise ValidationError("Ce PDF est illisible ou endommagé : exportez-le à nouveau depuis votre logiciel.")
 
 
@@ -138,9 +146,9 @@ def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> 
     if kind_of_file is None:
         raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
     if kind_of_file.content_type == "application/pdf":
-        _check_pdf(data)
+        _check_pdf(data, limits_for(limits))
     else:
-        _check_image(data, kind_of_file.extension)
+        _check_image(data, kind_of_file.extension, limits_for(limits))
     digest = hashlib.sha256(data).hexdigest()
     stored = []
     try:

@@ -2,6 +2,9 @@
 
 * ``JsonFormatter`` renders any record as one JSON line (``ts``, ``level``, ``logger``, ``msg`` and
   the record's ``extra`` fields).
+* ``ClientErrorFilter`` keeps a client's error (4xx) to one short line without traceback: Django's
+  own ``django.request`` line is dropped (``fonds.request`` logs every request already) and the
+  traceback of a refused request (403, bad Host, unreadable form…) is left out (issue 14).
 * ``RedactFilter`` masks what must never reach a log in clear: IBANs (kept: country code and last
   four characters) and any ``password``/``token``/``secret`` field.
 * ``RequestLogMiddleware`` logs one line per request on logger ``fonds.request``: method, path
@@ -56,6 +59,17 @@ class RedactFilter(logging.Filter):
             if key in _STANDARD:
                 continue
             setattr(record, key, "[masqué]" if any(s in key.lower() for s in SECRET_KEYS) else _clean(value))
+        return True
+
+
+class ClientErrorFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if not isinstance(status, int) or not 400 <= status < 500:
+            return True
+        if record.name == "django.request":
+            return False
+        record.exc_info, record.exc_text = None, None
         return True
 
 

@@ -3,8 +3,10 @@
 All three are deterministic (the same data gives the same bytes: fixed zip timestamps and document
 dates), so the page's download and ``manage.py export_decisions`` produce identical files.
 
-Formula injection: a *text* cell beginning with ``= + - @``, a tab or a carriage return is prefixed
-with ``'`` in every format (numbers and dates we format ourselves are never text).
+Formula injection: a *text* cell beginning with ``= + - @``, a tab or a carriage return — or with
+whitespace (spaces, no-break spaces, line breaks…) before ``= + - @``, which some spreadsheet
+software skips — is prefixed with ``'`` in every format (``is_formula_like``, one rule for the
+three writers; numbers and dates we format ourselves are never text).
 """
 from __future__ import annotations
 
@@ -23,13 +25,30 @@ from .decisions import Column
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = dt.datetime(1980, 1, 1)
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_DANGEROUS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+_FORMULA_START = frozenset("=+-@")
+#: every character ``str.isspace`` accepts (all below U+3001): a text starting with one is looked at closer
+_WHITESPACE = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
+#: first characters that call for ``is_formula_like``: one set lookup per cell on ordinary rows
+_SUSPECT = _DANGEROUS | _WHITESPACE
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def is_formula_like(text: str) -> bool:
+    """True for a text a spreadsheet could run as a formula: first character ``= + - @``, tab or
+    carriage return, or whitespace then ``= + - @``. The writers inline the cheap first test
+    (``v[0] in _SUSPECT``) and call this only for such a first character."""
+    if not text:
+        return False
+    first = text[0]
+    if first in _DANGEROUS:
+        return True
+    return first in _WHITESPACE and text.lstrip()[:1] in _FORMULA_START
 
 
 def neutralize(text: str) -> str:
     """Prefix a text that a spreadsheet would read as a formula with ``'``."""
-    return "'" + text if text and text[0] in _DANGEROUS else text
+    return "'" + text if is_formula_like(text) else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,12 +64,12 @@ def _row_fixer(cols: list[Column], decimal_comma: bool):
     for i, col in enumerate(cols):
         if col.kind == "text":
             lines.append(f"    v = r[{i}]")
-            lines.append(f"    if v and v[0] in D: r[{i}] = \"'\" + v")
+            lines.append(f"    if v and v[0] in S and F(v): r[{i}] = \"'\" + v")
         elif col.kind == "decimal" and decimal_comma:
             lines.append(f"    v = r[{i}]")
             lines.append(f"    if v is not None: r[{i}] = format(v, 'f').replace('.', ',')")
     lines.append("    return r")
-    namespace = {"D": frozenset(_DANGEROUS)}
+    namespace = {"S": _SUSPECT, "F": is_formula_like}
     exec("\n".join(lines), namespace)  # noqa: S102 - generated from column kinds only, no data
     return namespace["fix"]
 
@@ -104,7 +123,7 @@ def write_xlsx(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, titl
         row = list(row)
         for i in text_cells:
             v = row[i]
-            if v and v[0] in _DANGEROUS:
+            if v and v[0] in _SUSPECT and is_formula_like(v):
                 row[i] = "'" + v
         for i in date_cells:
             if row[i] is not None:
@@ -181,7 +200,7 @@ _EMPTY = "<table:table-cell/>"
 def _ods_text(v) -> str:
     if v is None:
         return _EMPTY
-    if v[:1] in _DANGEROUS:
+    if v and v[0] in _SUSPECT and is_formula_like(v):
         v = "'" + v
     if _XML_INVALID.search(v):
         v = _XML_INVALID.sub("", v)

@@ -3,6 +3,7 @@ from django_otp.oath import totp
 
 from fonds.accounts.models import User
 from fonds.demo import DEMO_DOMAIN, demo_totp_device
+from fonds.ops.production import add_force_option, refuse_demo_in_production
 
 
 class Command(BaseCommand):
@@ -10,8 +11,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("email")
+        add_force_option(parser)
 
-    def handle(self, *args, email, **options):
+    def handle(self, *args, email, force_production=False, **options):
+        refuse_demo_in_production("demo_otp_code", forced=force_production, warn=lambda text: self.stderr.write(self.style.WARNING(text)))
         if not email.lower().endswith("@" + DEMO_DOMAIN):
             raise CommandError(f"Réservé aux comptes de démonstration (@{DEMO_DOMAIN}).")
         user = User.objects.filter(email__iexact=email).first()

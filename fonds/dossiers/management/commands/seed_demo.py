@@ -1,11 +1,13 @@
 """``python manage.py seed_demo``: demo accounts and dossiers (never in production).
 
 The logic lives in `fonds.demo`. Runs once: when the demo campaign exists, says so and exits 0
-(the audit trail is append-only, so the demo is never deleted nor rebuilt).
+(the audit trail is append-only, so the demo is never deleted nor rebuilt). Refuses the
+production profile (``FJJ_DEBUG=0``) unless ``--force-production`` is given (``fonds.ops.production``).
 """
 from django.core.management.base import BaseCommand, CommandError
 
 from fonds.demo import DEFAULT_PASSWORD, PASSWORD_ENV, DemoError, seed_demo
+from fonds.ops.production import add_force_option, refuse_demo_in_production
 
 
 class Command(BaseCommand):
@@ -16,7 +18,11 @@ class Command(BaseCommand):
         "Nécessite le référentiel des communes (manage.py import_communes)."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        add_force_option(parser)
+
+    def handle(self, *args, force_production=False, **options):
+        refuse_demo_in_production("seed_demo", forced=force_production, warn=lambda text: self.stderr.write(self.style.WARNING(text)))
         try:
             result = seed_demo()
         except DemoError as exc:

@@ -1,0 +1,188 @@
+"""Decompression bombs in uploads: a small file that expands beyond what any document needs.
+
+* PDF: the streams of the file (page contents, fonts, images, object streams) are measured once
+  decompressed, their total bounded (``max_inflated_mb``), before anything else reads the file:
+  Flate streams are inflated chunk by chunk and only counted (bounded memory), other filters go
+  through pypdf's decoders (themselves bounded by pypdf's configuration). An image in the PDF may
+  not declare more pixels than ``max_image_megapixels``.
+* Images (PNG, JPEG): the dimensions declared in the header are read without decoding the pixels
+  and bounded by ``max_image_megapixels``.
+
+Limits: the campaign's ``rules.params["uploads"]["max_inflated_mb"]`` /
+``["max_image_megapixels"]`` when set, else the settings ``FJJ_UPLOAD_MAX_INFLATED_MB`` (200: twenty
+times the largest upload, room for a PDF of screenshots) and ``FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS``
+(60: a 600 dpi A4 scan is 35, a 50 MP phone photo passes).
+"""
+from __future__ import annotations
+
+import io
+import warnings
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+CHUNK = 1 << 20
+FLATE = ("/FlateDecode", "/Fl")
+#: image codecs: pypdf hands their data over undecoded; their size is bounded by the pixel check
+IMAGE_CODECS = ("/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode")
+
+
+@dataclass(frozen=True)
+class Limits:
+    inflated_bytes: int
+    image_pixels: int
+
+    @property
+    def inflated_mb(self) -> int:
+        return self.inflated_bytes // (1024 * 1024)
+
+    @property
+    def image_megapixels(self) -> int:
+        return self.image_pixels // 1_000_000
+
+
+def limits_for(upload_params: dict | None = None) -> Limits:
+    params = upload_params or {}
+    inflated = params.get("max_inflated_mb") or getattr(settings, "FJJ_UPLOAD_MAX_INFLATED_MB", 200)
+    pixels = params.get("max_image_megapixels") or getattr(settings, "FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS", 60)
+    return Limits(int(inflated) * 1024 * 1024, int(pixels) * 1_000_000)
+
+
+def pdf_bomb_message(limits: Limits) -> str:
+    return (
+        f"Ce PDF occupe plus de {limits.inflated_mb} Mo une fois décompressé : il est refusé par sécurité. "
+        "Imprimez-le en PDF (ou numérisez-le à nouveau) puis déposez-le à nouveau."
+    )
+
+
+def image_bomb_message(limits: Limits, width: int | None = None, height: int | None = None) -> str:
+    size = f"{width} × {height} pixels" if width and height else "trop de pixels"
+    return (
+        f"Cette image compte {size}, au-delà de {limits.image_megapixels} millions de pixels : "
+        "réduisez sa définition (par exemple en la numérisant à 300 points par pouce) puis déposez-la à nouveau."
+    )
+
+
+# ---- images ------------------------------------------------------------------------------------
+
+def check_image_pixels(data: bytes, limits: Limits) -> None:
+    """Refuse an image declaring more pixels than the limit. Only the header is read: an image
+    Pillow cannot identify is left to the other checks (as before)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        raise ValidationError(image_bomb_message(limits)) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return
+    if width * height > limits.image_pixels:
+        raise ValidationError(image_bomb_message(limits, width, height))
+
+
+# ---- PDF ---------------------------------------------------------------------------------------
+
+class _OverBudget(Exception):
+    pass
+
+
+def check_pdf_streams(reader, limits: Limits) -> None:
+    """Measure every stream of the file's cross-reference table (objects inside object streams
+    cannot be streams) before pypdf decodes any of them. ``reader``: a ``pypdf.PdfReader``."""
+    from pypdf.errors import LimitReachedError
+    from pypdf.generic import IndirectObject, StreamObject
+
+    remaining = limits.inflated_bytes
+    try:
+        for generation, objects in list(reader.xref.items()):
+            for number in list(objects):
+                if number in reader.xref_objStm:
+                    continue
+                obj = reader.get_object(IndirectObject(number, generation, reader))
+                if not isinstance(obj, StreamObject):
+                    continue
+                _check_image_dictionary(obj, limits)
+                remaining -= _decoded_size(obj, remaining)
+                if remaining < 0:
+                    raise _OverBudget
+    except (_OverBudget, LimitReachedError):
+        raise ValidationError(pdf_bomb_message(limits)) from None
+
+
+def _check_image_dictionary(stream, limits: Limits) -> None:
+    if stream.get("/Subtype") != "/Image":
+        return
+    try:
+        width, height = int(stream.get("/Width", 0)), int(stream.get("/Height", 0))
+    except (TypeError, ValueError):
+        return
+    if width * height > limits.image_pixels:
+        raise ValidationError(image_bomb_message(limits, width, height))
+
+
+def _filters(stream) -> list[str]:
+    value = stream.get("/Filter")
+    if value is None:
+        return []
+    value = value.get_object() if hasattr(value, "get_object") else value
+    if isinstance(value, list):
+        return [str(item.get_object() if hasattr(item, "get_object") else item) for item in value]
+    return [str(value)]
+
+
+def _decoded_size(stream, budget: int) -> int:
+    """The stream's size once decoded, counted up to just past ``budget``."""
+    raw = getattr(stream, "_data", b"") or b""
+    filters = _filters(stream)
+    if not filters or any(name in IMAGE_CODECS for name in filters):
+        return len(raw)
+    if all(name in FLATE for name in filters):
+        data = raw
+        for index in range(len(filters)):
+            if index == len(filters) - 1:
+                return _inflated_length(data, budget)
+            data = _inflate(data, budget)
+        return len(data)
+    try:
+        return len(stream.get_data())  # other filters: pypdf's decoders, bounded by its configuration
+    except Exception as exc:  # noqa: BLE001 — a broken stream is judged by the readability checks
+        from pypdf.errors import LimitReachedError
+
+        if isinstance(exc, LimitReachedError):
+            raise
+        return len(raw)
+
+
+def _inflate_chunks(data: bytes, budget: int):
+    """Inflate ``data`` a megabyte at a time, stopping once past ``budget``."""
+    inflater = zlib.decompressobj()
+    produced = 0
+    pending = data
+    try:
+        while not inflater.eof:
+            out = inflater.decompress(pending, CHUNK)
+            pending = inflater.unconsumed_tail
+            if not out and not pending:
+                return  # the input is exhausted (a truncated stream ends here too)
+            produced += len(out)
+            yield out
+            if produced > budget:
+                return
+    except zlib.error:
+        return  # a damaged stream: what was inflated so far counts; readability is checked later
+
+
+def _inflated_length(data: bytes, budget: int) -> int:
+    return sum(len(chunk) for chunk in _inflate_chunks(data, budget))
+
+
+def _inflate(data: bytes, budget: int) -> bytes:
+    out = b"".join(_inflate_chunks(data, budget))
+    if len(out) > budget:
+        raise _OverBudget
+    return out
