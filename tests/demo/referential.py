@@ -1,5 +1,5 @@
 """A small referential for the demo's tests: 55 metropolitan communes of 260 to 3,480 inhabitants,
-5 overseas, and 6 that the demo must never pick (too big, or no SIREN)."""
+5 overseas, and 7 that the demo must never pick (6 too big, 1 without a SIREN)."""
 
 from __future__ import annotations
 
