@@ -9,6 +9,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 ADDR ?= 127.0.0.1:8000
+# liens des courriels et des PDF (démo comprise) : l'adresse servie, p. ex. make run ADDR=127.0.0.1:8080
+# donne http://127.0.0.1:8080 ; une variable FJJ_SITE_URL déjà définie l'emporte
+SITE_URL = $(or $(FJJ_SITE_URL),http://$(ADDR))
 # options de pytest : deux processus (pytest-xdist ; les tests du vrai broker et ceux du navigateur
 # restent chacun dans un même processus, cf. tests/conftest.py) ; en série : make test PYTEST_ARGS=
 PYTEST_ARGS ?= -n 2 --dist loadgroup
@@ -66,13 +69,13 @@ demo: migrate ## charge les communes (fixtures/) et les comptes et dossiers de d
 	$(call require_command,import_communes,Elle doit charger le référentiel des communes depuis fixtures/.)
 	$(MANAGE) import_communes
 	$(call require_command,seed_demo,Elle doit créer les comptes *@demo.fjj.fr et les dossiers de démonstration.)
-	$(MANAGE) seed_demo
+	FJJ_SITE_URL=$(SITE_URL) $(MANAGE) seed_demo
 
 run: demo ## migrations + démo, puis web (http://127.0.0.1:8000/) + worker + beat ; Ctrl-C arrête tout
-	$(PY) scripts/run_dev.py --addr $(ADDR)
+	FJJ_SITE_URL=$(SITE_URL) $(PY) scripts/run_dev.py --addr $(ADDR)
 
 serve: migrate ## comme run, sans recharger la démo
-	$(PY) scripts/run_dev.py --addr $(ADDR)
+	FJJ_SITE_URL=$(SITE_URL) $(PY) scripts/run_dev.py --addr $(ADDR)
 
 test: install ## toute la suite de tests (SQLite, Celery en mode eager)
 	$(BIN)/pytest $(TEST_PATHS) $(PYTEST_ARGS)

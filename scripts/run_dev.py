@@ -11,7 +11,10 @@ Lancé par ``make run`` (ou ``make serve``) avec le Python du virtualenv :
 * SIGINT / SIGTERM : relaie SIGTERM à tous les enfants, les attend (``--grace`` secondes, puis
   SIGKILL du groupe entier) et sort avec le code 0 ;
 * si un enfant s'arrête de lui-même, arrête les autres de la même façon et sort avec un code non nul ;
-* si le superviseur est tué brutalement (SIGKILL), les enfants reçoivent SIGTERM (PR_SET_PDEATHSIG).
+* si le superviseur est tué brutalement (SIGKILL), les enfants reçoivent SIGTERM (PR_SET_PDEATHSIG) ;
+* environnement des enfants : ``FJJ_SITE_URL`` suit ``--addr`` (``http://ADDR``, liens des courriels
+  et des PDF) et, en développement (``FJJ_DEBUG`` non désactivé), ``FJJ_SIRET`` prend le SIRET fictif
+  de démonstration du fonds (export SCDL de la démo) — chacun seulement s'il n'est pas déjà défini.
 
 ``--child NOM=COMMANDE`` (répétable) remplace la liste des enfants : c'est ce qu'utilisent les
 tests du superviseur (scripts/test_run_dev.py).
@@ -30,6 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
+#: SIRET fictif du fonds pour la démonstration (SIREN 999 999 998 et NIC 9999x : à personne), valide
+#: (14 chiffres, clé de Luhn) pour que l'export SCDL de la démo soit conforme ; jamais en production
+#: (FJJ_DEBUG=0). La même valeur que fonds.demo.DEMO_FUND_SIRET (vérifié par tests/demo).
+DEMO_FUND_SIRET = "99999999899995"
 
 
 def log(message: str) -> None:
@@ -61,6 +68,16 @@ app.AsyncResult("run-dev-warm-up").state
 """
 
 
+def child_environment(addr: str, environ=None) -> dict:
+    """L'environnement des processus lancés : ``FJJ_SITE_URL`` suit l'adresse servie, ``FJJ_SIRET``
+    le SIRET de démonstration en développement ; une valeur déjà définie est gardée."""
+    env = dict(os.environ if environ is None else environ, PYTHONUNBUFFERED="1")
+    env.setdefault("FJJ_SITE_URL", f"http://{addr}")
+    if env.get("FJJ_DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}:
+        env.setdefault("FJJ_SIRET", DEMO_FUND_SIRET)
+    return env
+
+
 def prepare_broker() -> None:
     subprocess.run([sys.executable, "-c", PREPARE_BROKER], cwd=ROOT, check=True, timeout=120,
                    stdin=subprocess.DEVNULL)
@@ -78,9 +95,10 @@ def _child_setup() -> None:  # runs in the child between fork and exec
 
 
 class Supervisor:
-    def __init__(self, children: list[tuple[str, list[str]]], grace: float) -> None:
+    def __init__(self, children: list[tuple[str, list[str]]], grace: float, env: dict | None = None) -> None:
         self.specs = children
         self.grace = grace
+        self.env = env if env is not None else dict(os.environ, PYTHONUNBUFFERED="1")
         self.procs: dict[str, subprocess.Popen] = {}
         self.stop_requested: int | None = None
 
@@ -89,9 +107,8 @@ class Supervisor:
             self.stop_requested = signum
 
     def start(self) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
         for name, argv in self.specs:
-            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                     start_new_session=True, preexec_fn=_child_setup)
             self.procs[name] = proc
             log(f"{name} démarré (pid {proc.pid}) : {shlex.join(argv)}")
@@ -175,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"le broker Celery ne répond pas ({exc}) : rien n'est lancé")
             return 1
         log(f"Fonds Jumelages Jeunesse : http://{args.addr}/ — worker et beat Celery lancés ; Ctrl-C pour tout arrêter")
-    return Supervisor(children, args.grace).run()
+    return Supervisor(children, args.grace, child_environment(args.addr)).run()
 
 
 if __name__ == "__main__":

@@ -119,6 +119,32 @@ def test_supervisor_killed_outright_takes_its_children_along(tmp_path):
     assert _wait_gone(pids.values()) == []
 
 
+SHOW_ENV = (f"{sys.executable} -c 'import os; print(\"URL=\" + os.environ.get(\"FJJ_SITE_URL\", \"\"), "
+            f"\"SIRET=\" + os.environ.get(\"FJJ_SIRET\", \"\"), flush=True)'")
+
+
+def _env_without(*names: str) -> dict:
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
+def test_children_links_follow_the_address_and_the_demo_has_the_fund_siret(tmp_path):
+    """`make run ADDR=127.0.0.1:8080`: links in emails and PDFs point to http://127.0.0.1:8080, and the
+    SCDL export has the demonstration SIRET of the fund."""
+    log = tmp_path / "run_dev.log"
+    env = _env_without("FJJ_SITE_URL", "FJJ_SIRET", "FJJ_DEBUG")
+    sup = _start(["--addr", "127.0.0.1:8080", "--child", f"a={SHOW_ENV}"], log, env=env)
+    assert sup.wait(timeout=15) == 1, log.read_text()  # the child's exit stops the supervisor
+    assert "URL=http://127.0.0.1:8080 SIRET=99999999899995" in log.read_text()
+
+
+def test_a_site_url_already_set_is_kept_and_production_gets_no_demo_siret(tmp_path):
+    log = tmp_path / "run_dev.log"
+    env = dict(_env_without("FJJ_SIRET"), FJJ_SITE_URL="https://jumelages.example.fr", FJJ_DEBUG="0")
+    sup = _start(["--addr", "127.0.0.1:8080", "--child", f"a={SHOW_ENV}"], log, env=env)
+    assert sup.wait(timeout=15) == 1, log.read_text()
+    assert "URL=https://jumelages.example.fr SIRET=\n" in log.read_text()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,0 +1,55 @@
+"""Demo data for ``python manage.py seed_demo``: accounts for every role, a past pilot campaign whose
+trips have happened and an open campaign, some thirty dossiers in every status of the state machine.
+
+Nothing here writes a status or a date: every dossier reaches its status through its forum — the
+mayor's and the instructor's screens' services, real committee sittings, real payment batches, the
+system's deadline tasks — in chronological order, on the application's clock moved back in time
+then restored (``history``, ``timeline``). The audit trail is the one the application would have
+written, and ``manage.py verify_audit`` holds afterwards.
+
+Modules: ``accounts`` (who), ``places`` (communes, partners, jumelages), ``words`` and ``content``
+(what the dossiers say), ``pieces`` (the PDFs a mayor uploads), ``acts`` (what each person does,
+through the services), ``timeline`` (the clock, the beat, the follow-up tasks), ``history`` (the
+two campaigns' stories), ``seed`` (the entry point and its summary).
+"""
+
+from .accounts import (
+    DEFAULT_PASSWORD,
+    DEMO_DOMAIN,
+    MAIN_PORTEUR,
+    PASSWORD_ENV,
+    STAFF_ACCOUNTS,
+    DemoError,
+    demo_totp_device,
+    demo_totp_key,
+)
+from .open_call import NAME as DEMO_CAMPAIGN_NAME
+from .pieces import demo_iban, simple_pdf
+from .pilot import ENVELOPE as PAST_ENVELOPE
+from .seed import SEED, SeedResult, existing_demo, seed_demo
+
+#: the fund's SIRET in the demonstration (``FJJ_SIRET`` given by ``scripts/run_dev.py``, i.e. ``make
+#: run``): fictitious — the SIREN 999 999 998 and the NIC 9999x (``demo_siret``) belong to nobody —
+#: but well formed (14 digits, SIREN and SIRET pass Luhn), so that the demo's SCDL export validates;
+#: never a production value
+DEMO_FUND_SIRET = "99999999899995"
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "DEMO_CAMPAIGN_NAME",
+    "DEMO_DOMAIN",
+    "DEMO_FUND_SIRET",
+    "MAIN_PORTEUR",
+    "PASSWORD_ENV",
+    "PAST_ENVELOPE",
+    "SEED",
+    "STAFF_ACCOUNTS",
+    "DemoError",
+    "SeedResult",
+    "demo_iban",
+    "demo_totp_device",
+    "demo_totp_key",
+    "existing_demo",
+    "seed_demo",
+    "simple_pdf",
+]
