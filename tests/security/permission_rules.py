@@ -129,6 +129,7 @@ RULES: dict[str, Rule] = {
     "suivi/<int:pk>/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     "suivi/<int:pk>/corrections/": r(OWN_AND_STAFF, OWN, args={"pk": "corrections.pk"}, scoped=True),
     "suivi/<int:pk>/retrait/": r(OWN_AND_STAFF, OWN, args={"pk": "submitted.pk"}, scoped=True, note="staff read, the state check answers first (409)"),
+    "suivi/<int:pk>/renonciation/": r(OWN_AND_STAFF, OWN, args={"pk": "approved.pk"}, scoped=True, note="staff read, the state check answers first (409)"),
     "suivi/<int:pk>/convention/": r(OWN_AND_STAFF, OWN, args={"pk": "approved.pk"}, scoped=True),
     "suivi/<int:pk>/convention/convention.pdf": r(OWN_AND_STAFF, args={"pk": "approved.pk"}, scoped=True),
     "suivi/<int:pk>/rapport/": r(OWN, OWN, args={"pk": "paid.pk"}, scoped=True, note="agents read the report once filed (404 before)"),
