@@ -12,7 +12,9 @@ from django.urls import reverse
 from pypdf import PdfWriter
 
 from fonds.dossiers.models import Dossier
+from fonds.comite.testing import Committee
 from fonds.dossiers.services import perform
+from fonds.dossiers.states import Forum
 from fonds.instruction.testing import ready_for_completion
 from fonds.suivi.testing import travel_after_project
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
@@ -182,11 +184,10 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     assert other.status == "withdrawn"
     axe.check("après retrait")
 
-    # 7. accept the convention (instruction, committee through perform)
+    # 7. accept the convention (instruction through perform; the decision in a committee sitting)
     opinion = ready_for_completion(dossier, by=instructeur)
     perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
-    perform(dossier, "schedule", by=instructeur)
-    perform(dossier, "approve", by=comite, data={"amount": "5000.00"})
+    Committee(admin=make_user("admin"), chair=comite).decide(dossier, "approve")  # moves the shared clock to the sitting
     dossier.refresh_from_db()
     assert dossier.status == "approved"
     page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
@@ -203,7 +204,7 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     axe.check("convention acceptée")
 
     # 8. final report (advance paid by finance through perform), once the trip has happened
-    perform(dossier, "pay_advance", by=finance)
+    perform(dossier, "pay_advance", by=finance, forum=Forum.PAYMENTS)
     page.goto(base + reverse("suivi:report", args=[dossier.pk]))
     assert page.locator("#date-depot").get_by_text(re.compile("pourra être déposé")).is_visible()
     assert page.get_by_role("link", name="Déposer le rapport final").count() == 0
