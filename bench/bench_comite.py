@@ -110,7 +110,7 @@ def seed(n: int, members: int):
     from django.utils import timezone
 
     from fonds.accounts.models import User
-    from fonds.dossiers.models import Dossier
+    from fonds.dossiers.models import BudgetLine, Dossier
     from fonds.dossiers.states import Status
     from fonds.instruction.models import Assessment
     from fonds.referentiel.models import Campaign, Commune
@@ -135,8 +135,13 @@ def seed(n: int, members: int):
     mayors = User.objects.bulk_create([User(email=f"maire{i}@bench.fjj.fr", username=f"maire{i}@bench.fjj.fr", first_name="Maire", last_name=f"de Commune {i}", commune=c, password="!") for i, c in enumerate(communes)])
     groups["porteur"].user_set.add(*mayors)
     dossiers = Dossier.objects.bulk_create(
-        [Dossier(reference=f"FJJ-B-{i:06d}", campaign=campaign, commune=c, title=f"Échange de jeunes n° {i}", created_by=m, created_at=now) for i, (c, m) in enumerate(zip(communes, mayors))]
+        [Dossier(reference=f"FJJ-B-{i:06d}", campaign=campaign, commune=c, title=f"Échange de jeunes n° {i}", created_by=m, created_at=now,
+                 # a project whose award may reach the 5,000 € proposed (award bounds: 1,000 € to 5,670 €)
+                 requested_amount=Decimal("6000.00"), youth_ages=[15] * 8, leader_ages=[40, 40], distance_km=850, low_carbon=True,
+                 nights=8, nights_hosted=4)
+         for i, (c, m) in enumerate(zip(communes, mayors))]
     )
+    BudgetLine.objects.bulk_create([BudgetLine(dossier=d, kind="expense", category="travel", amount=Decimal("10000.00")) for d in dossiers])
     Dossier.objects.filter(campaign=campaign).update(status=Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable")
     Assessment.objects.bulk_create([Assessment(dossier=d, score_total=60 + (i * 7) % 40, scored_criteria=6, complete=True, suggestion="favourable") for i, d in enumerate(dossiers)])
     return campaign, admin, committee
@@ -150,17 +155,20 @@ def bench_session(n: int, members: int):
     from django.db.models import Count
     from django.utils import timezone
 
-    from fonds.comite import quorum, services
+    from fonds import clock
+    from fonds.comite import composition, quorum, services
     from fonds.comite.models import Vote
 
     print(f"\n== Session of {n} dossiers, {members} members ==", flush=True)
     with Timer(f"seed ({n} instructed dossiers)"):
         campaign, admin, committee = seed(n, members)
     chair = committee[0]
-    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, members=committee, place="Salle du conseil")
+    composition.appoint(campaign, by=admin, members=committee)  # the session convenes the campaign's composition
+    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, place="Salle du conseil")
     with Timer(f"build_agenda ({n} × perform schedule)"):
         services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
+    clock.travel_to(session.starts_at)  # a session opens at its scheduled start
     services.open_sitting(session, by=chair)
     services.record_attendance(session, by=chair, presence={m: "present" for m in committee})
     items = list(session.items.order_by("rank"))

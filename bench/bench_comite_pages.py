@@ -84,7 +84,8 @@ def main():
     app.conf.task_always_eager = True
     call_command("migrate", verbosity=0)
 
-    from fonds.comite import services
+    from fonds import clock
+    from fonds.comite import composition, services
     from tests.comite.conftest import instructed_dossier
     from tests.factories import make_campaign, make_user
 
@@ -96,9 +97,11 @@ def main():
     chair = members[0]
     for i in range(args.dossiers):
         instructed_dossier(campaign, score=40 + (i * 37) % 60, population=100 + (i * 53) % 3400)
-    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=chair, members=members, place="Paris")
+    composition.appoint(campaign, by=admin, members=members)  # the session convenes the campaign's composition
+    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=chair, place="Paris")
     services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
+    clock.travel_to(session.starts_at)  # a session opens at its scheduled start
     services.open_sitting(session, by=chair)
     services.record_attendance(session, by=chair, presence={m: "present" for m in members})
     items = list(session.items.order_by("rank"))

@@ -51,6 +51,8 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
     from fonds.accounts.models import User
     from fonds.accounts.roles import Role
     from fonds.celery import app
+    from fonds import clock
+    from fonds.comite import composition
     from fonds.comite import services as comite
     from fonds.comite.models import AgendaItem, Session
     from fonds.dossiers.models import Dossier
@@ -85,10 +87,15 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
     in_committee = list(Dossier.objects.filter(status=Status.IN_COMMITTEE).select_related("campaign")[:items])
     campaign = in_committee[0].campaign
     in_committee = [d for d in in_committee if d.campaign_id == campaign.pk]
-    session = comite.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, members=[u for u, _ in people], place="Salle du conseil (banc d'essai)")
+    appointed = set(composition.appointed(campaign).values_list("member_id", flat=True))
+    missing = [u for u, _ in people if u.pk not in appointed]
+    if missing:  # the session convenes the campaign's composition: the bench's members
+        composition.appoint(campaign, by=admin, members=missing)
+    session = comite.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, place="Salle du conseil (banc d'essai)")
     for rank, d in enumerate(in_committee, start=1):
         AgendaItem.objects.create(session=session, dossier=d, rank=rank, proposed_amount=d.proposed_amount or 5000, amount=d.proposed_amount or 5000)
     comite.send_convocation(session, by=admin)
+    clock.travel_to(session.starts_at)  # a session opens at its scheduled start (this process only)
     comite.open_sitting(session, by=chair)
     comite.record_attendance(session, by=chair, presence={u.pk: "present" for u, _ in people})
     opened = []

@@ -16,10 +16,13 @@ that fires them — the instruction page, the agenda page, a bulk action, the AP
 
 from __future__ import annotations
 
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef
 
 from fonds.dossiers import services as dossier_services
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
+from fonds.dossiers.states import Forum, Status
 
 from fonds.instruction.models import Assessment
 
@@ -178,6 +181,47 @@ def take_off_agenda(dossier, by, kwargs, motivation):
         return
     AgendaItem.objects.filter(pk=kwargs["item"]).delete()  # its conflict declarations go with it
     rerank(kwargs["session"])
+
+
+# ---- the invariant: in committee only on an agenda --------------------------------------------
+
+
+def orphans():
+    """Dossiers ``in_committee`` without an undecided agenda item of a session that is not closed
+    (the invariant ``/sante/`` checks and ``repair_committee_agenda`` repairs), by id."""
+    live = AgendaItem.objects.filter(dossier_id=OuterRef("pk"), outcome="", session__status__in=AGENDA_LIVE)
+    return Dossier.objects.filter(status=Status.IN_COMMITTEE).filter(~Exists(live)).order_by("pk")
+
+
+REPAIR_MOTIVATION = (
+    "Réparation : le dossier était « en comité » sans figurer à l'ordre du jour d'une séance non close ; "
+    "il repasse « instruit » pour être inscrit à l'ordre du jour d'une séance."
+)
+
+
+def repair_orphans(*, dry_run: bool = False) -> tuple[list[str], list[tuple[str, str]]]:
+    """Put every orphan back to ``instructed`` through ``perform(d, "unschedule", by=None,
+    forum=Forum.SYSTEM)`` — one transaction and one audit event per dossier — then record the run
+    (``comite_agenda_repaired``: the references repaired and refused). ``dry_run``: list only.
+    Returns ``(repaired references, [(reference, refusal)])``."""
+    from fonds.audit import chain as audit
+
+    found = list(orphans().values_list("pk", "reference"))
+    if dry_run:
+        return [ref for _, ref in found], []
+    repaired, refused = [], []
+    for pk, reference in found:
+        try:
+            dossier_services.perform(pk, "unschedule", by=None, forum=Forum.SYSTEM, motivation=REPAIR_MOTIVATION)
+        except TransitionRefused as exc:  # changed meanwhile (e.g. scheduled again): left as it is
+            refused.append((reference, exc.message))
+        else:
+            repaired.append(reference)
+    if found:
+        with transaction.atomic():
+            audit.append("comite_agenda_repaired", actor=None, role=audit.SYSTEM, obj=("comite.agenda", "repair"),
+                         payload={"repaired": repaired, "refused": [ref for ref, _ in refused]})
+    return repaired, refused
 
 
 # ---- decisions: only in a sitting --------------------------------------------------------------

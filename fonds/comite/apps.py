@@ -7,9 +7,11 @@ class ComiteConfig(AppConfig):
     verbose_name = "Comité d'attribution"
 
     def ready(self):
-        from . import agenda, envelope
+        from . import agenda, bounds, envelope
 
         # agenda: in committee only on an agenda, decisions only in a sitting
         agenda.register()
         # envelope: campaign lock + limit on approve/promote, promotions when money frees
         envelope.register()
+        # amounts: approve / waitlist / promote within the award bounds, whatever the path
+        bounds.register()

@@ -178,14 +178,21 @@ def promote_waiting_list(campaign, *, trigger: str, trigger_dossier=None) -> lis
         amount = waitlisted_amount(dossier)
         if amount is None or amount > available:
             continue
-        dossier_services.perform(
-            dossier,
-            "promote",
-            by=None,
-            forum=Forum.WAITING_LIST,
-            motivation=f"Enveloppe disponible : {euros(available)} ; promotion dans l'ordre du classement de la liste complémentaire.",
-            data={"amount": amount, "trigger": trigger, "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None},
-        )
+        try:
+            with transaction.atomic():  # a savepoint: a refused promotion leaves the freeing transaction whole
+                dossier_services.perform(
+                    dossier,
+                    "promote",
+                    by=None,
+                    forum=Forum.WAITING_LIST,
+                    motivation=f"Enveloppe disponible : {euros(available)} ; promotion dans l'ordre du classement de la liste complémentaire.",
+                    data={"amount": amount, "trigger": trigger, "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None},
+                )
+        except TransitionRefused as refused:
+            # e.g. an amount waitlisted before the award bounds were enforced: recorded, never promoted
+            audit.append("comite_promotion_refused", actor=None, role=audit.SYSTEM, obj=dossier,
+                         payload={"reference": dossier.reference, "amount": amount, "reason": refused.message, "rules": list(refused.rules)})
+            continue
         record = PromotionProposal.objects.create(
             campaign=campaign, dossier=dossier, amount=amount, available=available, trigger=trigger,
             trigger_dossier=trigger_dossier, resolved_at=clock.now(),

@@ -9,17 +9,12 @@ from django import forms
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from fonds.accounts.roles import Role
+from fonds.referentiel.models import Campaign
 
+from .composition import appointed, committee_accounts, composition
 from .models import Attendance, Session, Vote
 
 CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
-
-
-def committee_users():
-    from fonds.accounts.models import User
-
-    return User.objects.filter(groups__name=Role.COMITE, is_active=True).distinct().order_by("last_name", "first_name", "email")
 
 
 class UserChoice(forms.ModelChoiceField):
@@ -34,51 +29,82 @@ class UserMultipleChoice(forms.ModelMultipleChoiceField):
         return f"{name} ({user.email})" if name else user.email
 
 
-class SessionForm(DsfrBaseForm):
-    campaign = forms.ModelChoiceField(label="Campagne", queryset=None, empty_label="Choisir une campagne", error_messages={"required": "Choisissez la campagne.", "invalid_choice": "Campagne inconnue."})
-    starts_at = forms.DateTimeField(
-        label="Date et heure de la séance", help_text="Format : JJ/MM/AAAA HH:MM (heure de Paris).",
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+STARTS_AT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+
+
+def starts_at_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label="Date et heure de la séance", help_text="Format : JJ/MM/AAAA HH:MM (heure de Paris). Au moins 5 jours après la convocation.",
+        input_formats=STARTS_AT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"required": "Indiquez la date et l'heure de la séance.", "invalid": "Date et heure invalides (JJ/MM/AAAA HH:MM)."},
     )
+
+
+class SessionForm(DsfrBaseForm):
+    """A new session. No member is picked: the session convenes the whole composition of the
+    campaign's committee; the chair and the deputy chair are chosen among it (``campaign``: the
+    campaign already chosen, whose composition the choices list)."""
+
+    NOT_MEMBER = "Cette personne n'est pas membre de la composition du comité de la campagne."
+
+    campaign = forms.ModelChoiceField(label="Campagne", queryset=None, empty_label="Choisir une campagne", error_messages={"required": "Choisissez la campagne.", "invalid_choice": "Campagne inconnue."})
+    starts_at = starts_at_field()
     place = forms.CharField(label="Lieu", required=False, max_length=300, help_text="Adresse de la salle ; laissez vide pour une séance en visioconférence.")
     video_link = forms.URLField(label="Lien de visioconférence", required=False, max_length=500, assume_scheme="https", help_text="Adresse commençant par https://",
                                 error_messages={"invalid": "Lien invalide : une adresse commençant par https://"})
-    chair = UserChoice(label="Président de séance", queryset=None, empty_label="Choisir le président", error_messages={"required": "Désignez le président de séance.", "invalid_choice": "Cette personne n'est pas membre du comité."})
+    chair = UserChoice(label="Président de séance", queryset=None, empty_label="Choisir le président", help_text="Un membre de la composition du comité de la campagne.",
+                       error_messages={"required": "Désignez le président de séance.", "invalid_choice": NOT_MEMBER})
     deputy_chair = UserChoice(label="Président de séance suppléant (facultatif)", queryset=None, required=False, empty_label="Aucun suppléant",
-                              help_text="Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante. Il doit être coché parmi les membres convoqués.",
-                              error_messages={"invalid_choice": "Cette personne n'est pas membre du comité."})
-    members = UserMultipleChoice(label="Membres convoqués", queryset=None, widget=forms.CheckboxSelectMultiple, help_text="Le président est membre de droit.",
-                                 error_messages={"required": "Cochez au moins un membre.", "invalid_choice": "Une personne cochée n'est pas membre du comité."})
+                              help_text="Un autre membre de la composition : il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
+                              error_messages={"invalid_choice": NOT_MEMBER})
     follows = forms.ModelChoiceField(label="Reprise d'une séance ajournée (facultatif)", required=False, queryset=None, empty_label="Non : nouvel ordre du jour",
                                      help_text="La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère sans condition de quorum.")
 
-    def __init__(self, *args, **kwargs):
-        from fonds.referentiel.models import Campaign
-
+    def __init__(self, *args, campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.order_by("-year", "-pk")
-        users = committee_users()
+        if campaign is not None:
+            self.fields["campaign"].initial = campaign.pk
+            users = committee_accounts().filter(pk__in=[u.pk for u in composition(campaign)])
+        else:
+            users = committee_accounts()
         self.fields["chair"].queryset = users
         self.fields["deputy_chair"].queryset = users
-        self.fields["members"].queryset = users
         self.fields["follows"].queryset = Session.objects.filter(status=Session.Status.ADJOURNED, followed_by__isnull=True).select_related("campaign")
 
     def clean(self):
         data = super().clean()
         if not (data.get("place") or "").strip() and not data.get("video_link") and "video_link" not in self.errors:
             self.add_error("place", "Indiquez le lieu de la séance ou le lien de visioconférence.")
-        deputy, chair, members = data.get("deputy_chair"), data.get("chair"), data.get("members")
-        if deputy is not None:
-            if chair is not None and deputy.pk == chair.pk:
-                self.add_error("deputy_chair", "Le président de séance suppléant doit être un autre membre que le président.")
-            elif members is not None and deputy.pk not in {m.pk for m in members}:
-                self.add_error("deputy_chair", "Cochez aussi le président de séance suppléant parmi les membres convoqués.")
+        deputy, chair = data.get("deputy_chair"), data.get("chair")
+        if deputy is not None and chair is not None and deputy.pk == chair.pk:
+            self.add_error("deputy_chair", "Le président de séance suppléant doit être un autre membre que le président.")
         follows, campaign = data.get("follows"), data.get("campaign")
         if follows is not None and campaign is not None and follows.campaign_id != campaign.pk:
             self.add_error("follows", "La séance reprise appartient à une autre campagne.")
         return data
+
+
+class RescheduleForm(DsfrBaseForm):
+    starts_at = starts_at_field()
+    confirm = forms.BooleanField(label="Je confirme la nouvelle date de la séance", error_messages=CONFIRM_ERRORS)
+
+
+class AppointForm(DsfrBaseForm):
+    """Appoint accounts holding the committee role to a campaign's committee."""
+
+    members = UserMultipleChoice(
+        label="Comptes à nommer membres du comité de la campagne", queryset=None, widget=forms.CheckboxSelectMultiple,
+        help_text="Les comptes actifs ayant le rôle « membre du comité » qui ne sont pas encore nommés.",
+        error_messages={"required": "Cochez au moins un compte à nommer.", "invalid_choice": "Ce compte ne peut pas être nommé (il n'a pas le rôle « membre du comité » ou l'est déjà)."},
+    )
+    confirm = forms.BooleanField(label="Je nomme ces membres pour toutes les séances de la campagne non encore convoquées", error_messages=CONFIRM_ERRORS)
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        taken = appointed(campaign).values("member_id")
+        self.fields["members"].queryset = committee_accounts().exclude(pk__in=taken)
 
 
 class ConfirmForm(DsfrBaseForm):

@@ -1,6 +1,7 @@
 """The minutes (procès-verbal) of a closed session: a WeasyPrint PDF stored once.
 
-``minutes_context(session)`` gathers attendance, proxies, recusals, per-dossier quorum, vote
+``minutes_context(session)`` gathers the sitting's date (``opened_at``, Paris time; the planned
+date is named only when it differs), attendance, proxies, recusals, per-dossier quorum, vote
 counts (with the chair's casting vote) and outcomes, amounts and the envelope (nominative votes,
 proxies included, are in the audit trail, one event per vote: a 500-dossier session's minutes stay
 one paragraph per dossier, which keeps the closing within its time budget); ``store_minutes(session)`` renders ``pdf/comite_minutes.html``
@@ -88,7 +89,11 @@ def minutes_context(session, *, at=None) -> dict:
         "envelope_left": euros(campaign.envelope - committed),
         "counts": {label: sum(1 for i in items if i.outcome == code) for code, label in AgendaItem.Outcome.choices if code},
         "rules_version": campaign.rules.version,
-        "generated_at": at,
+        # the day the session sat, when it opened and when it closed (never the generation date)
+        "sitting_date": session.sitting_date,
+        "opened_at": session.opened_at,
+        "closed_at": session.ended_at or at,
+        "planned_elsewhen": session.opened_at is not None and session.sitting_date != timezone.localdate(session.starts_at),
     }
 
 

@@ -14,6 +14,9 @@ locks, one audit event); the dossier's status only moves through ``fonds.dossier
 * ``Vote``: pour / contre / abstention, one per (item, elector); ``cast_for`` names the member
   represented when a proxy holder votes for them (the elector is then that member).
 * ``EnvelopeRelease``: money returning to a campaign's envelope after a recovery order.
+* ``CommitteeMember``: a voting member the administrator appointed to a campaign's committee
+  (``removed_at`` set when removed: the history stays). With no member appointed, the composition
+  is every active account holding the committee role (``fonds.comite.composition``).
 * ``PromotionProposal``: the record of a waitlisted dossier promoted when money freed up (by the
   system, in ranking order; ``resolved_at`` is the promotion; older rows were proposals to the
   administrator).
@@ -25,6 +28,28 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from fonds import clock
+
+
+class CommitteeMember(models.Model):
+    """One voting member of a campaign's committee, appointed by an administrator."""
+
+    campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="committee_members")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="membre", on_delete=models.PROTECT, related_name="committee_appointments")
+    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="nommé par", on_delete=models.PROTECT, related_name="+")
+    appointed_at = models.DateTimeField("nommé le", default=clock.now)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="retiré par", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    removed_at = models.DateTimeField("retiré le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "membre du comité (composition de la campagne)"
+        verbose_name_plural = "composition du comité"
+        ordering = ["campaign_id", "appointed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "member"], condition=Q(removed_at__isnull=True), name="comite_member_appointed_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} — {self.campaign}"
 
 
 class Session(models.Model):
@@ -64,6 +89,13 @@ class Session(models.Model):
 
     def __str__(self):
         return f"Comité du {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M} — {self.campaign}"
+
+    @property
+    def sitting_date(self):
+        """The day the session sat (``opened_at``, Paris time): the date of its minutes and of its
+        decision letters — never the planned date (``starts_at``) nor a generation date. None
+        before the sitting."""
+        return timezone.localdate(self.opened_at) if self.opened_at is not None else None
 
 
 class AgendaItem(models.Model):

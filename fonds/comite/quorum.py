@@ -2,7 +2,8 @@
 
 Quorum (règlement "Committee", CRPA R133-10 and R133-12), computed per agenda item:
 
-* the *eligible* members are the session's members minus those recused on that dossier;
+* the *eligible* members are the session's members — the campaign's committee composition,
+  as convened — minus those recused on that dossier;
 * a member counts when present, or when *represented*: absent, having given a proxy to a holder
   who is present and not recused on that dossier (the holder cannot vote for anyone on a dossier
   whose deliberation they may not follow);
@@ -49,7 +50,7 @@ class QuorumResult:
         if not self.needs_quorum:
             return "Séance faisant suite à une séance ajournée : aucun quorum n'est requis."
         text = (
-            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) appelé(s) à délibérer"
+            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la composition appelé(s) à délibérer"
             f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins {_fmt(self.required)}"
         )
         return text + (" : quorum atteint." if self.reached else " : quorum non atteint.")

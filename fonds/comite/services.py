@@ -2,18 +2,26 @@
 (``select_for_update``) and its audit event (``fonds.audit.chain.append``) in that transaction.
 
 Refusals raise ``ComiteRefused(kind, message)`` with a French message (``kind``: ``status`` 409,
-``role`` 403, ``condition`` 400, ``recused`` 403, ``not_found`` 404). Refusals the règlement wants
-on record (a recused member trying to vote or to read) are audited in their own transaction
+``too_early`` 409, ``role`` 403, ``condition`` 400, ``recused`` 403, ``not_found`` 404). Refusals
+the règlement wants on record (a recused member trying to vote or to read) are audited in their own transaction
 before the exception is raised.
 
 Dossier statuses change only through ``fonds.dossiers.services.perform``: ``schedule`` when the
 agenda is built, ``approve`` / ``waitlist`` / ``reject`` / ``defer`` when the chair records the
 outcome (the envelope decides between approve and waitlist: ``fonds.comite.envelope``).
+
+Dates cannot lie: a session is created and convened at least ``committee.convocation_min_days``
+days before it sits (refused otherwise); it opens — and its attendance and adjournment are
+recorded — no earlier than ``committee.open_tolerance_minutes`` before its scheduled start
+(``opens_from``); its minutes and letters carry the day it sat (``opened_at``, Paris time).
+Members: the campaign's composition (``fonds.comite.composition``), frozen at the convocation.
+Amounts: every amount the committee sets (an amended motion, the decision) lies within
+``fonds.instruction.amount.award_bounds``.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -25,8 +33,12 @@ from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, perform_many
 from fonds.dossiers.states import Forum, Status
+from fonds.instruction.amount import award_bounds, award_refusal
 from fonds.ops import outbox
+from fonds.referentiel.rules import setting
 
+from . import composition as composition_mod
+from .errors import ComiteRefused
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
 from .quorum import QuorumResult, TallyResult
 from .quorum import quorum as quorum_fn
@@ -35,26 +47,9 @@ from fonds import clock
 
 
 @dataclass
-class ComiteRefused(Exception):
-    kind: str  # status | role | condition | recused | not_found
-    message: str
-    rules: list = field(default_factory=list)
-
-    HTTP = {"status": 409, "role": 403, "recused": 403, "condition": 400, "not_found": 404}
-
-    def __str__(self):
-        return self.message
-
-    @property
-    def http_status(self) -> int:
-        return self.HTTP.get(self.kind, 400)
-
-
-@dataclass
 class ConvocationResult:
     session: Session
     recipients: list[str]  # member emails a convocation is queued for
-    warnings: list[str]  # French; e.g. fewer than ``convocation_min_days`` days before the sitting
     days_before: int
 
 
@@ -159,19 +154,81 @@ def _no_presiding_message(item: AgendaItem) -> str:
     return f"{who} : personne ne peut en présider la délibération. Ajournez l'examen du dossier (décision « ajourner ») : il reviendra à une prochaine séance."
 
 
+def _de(what: str) -> str:
+    """« de » before ``what``, elided before a vowel (« d'ouvrir »)."""
+    return f"d'{what}" if what[:1].lower() in "aeéèêiîoôu" else f"de {what}"
+
+
 def _require_status(session: Session, allowed, what: str) -> None:
     if session.status not in allowed:
-        raise ComiteRefused("status", f"Impossible de {what} : la séance est « {session.get_status_display().lower()} ».")
+        raise ComiteRefused("status", f"Impossible {_de(what)} : la séance est « {session.get_status_display().lower()} ».")
 
 
-def _check_deputy_chair(deputy_chair, *, chair_id: int, member_ids) -> None:
-    """The deputy chair (optional) is one of the session's members and not the chair."""
+def _check_deputy_chair(deputy_chair, *, chair_id: int, member_ids, frozen: bool = False) -> None:
+    """The deputy chair (optional) is one of the session's members and not the chair: the
+    composition, or the members convened once the list is ``frozen``."""
     if deputy_chair is None:
         return
     if deputy_chair.pk == chair_id:
         raise ComiteRefused("condition", "Le président de séance suppléant doit être un autre membre que le président.", ["deputy_chair"])
     if deputy_chair.pk not in member_ids:
-        raise ComiteRefused("condition", "Le président de séance suppléant doit être l'un des membres convoqués.", ["deputy_chair"])
+        where = ("convoqués (la liste des membres est arrêtée à la convocation)" if frozen
+                 else "de la composition du comité de la campagne")
+        raise ComiteRefused("condition", f"Le président de séance suppléant est choisi parmi les membres {where}.", ["deputy_chair"])
+
+
+def _local(moment) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y à %H:%M}"
+
+
+def min_days(session_or_campaign) -> int:
+    """``committee.convocation_min_days`` of the campaign's current rules."""
+    campaign = getattr(session_or_campaign, "campaign", session_or_campaign)
+    return int(setting(campaign.rules.params, "committee", "convocation_min_days"))
+
+
+def convocation_refusal(starts_at, campaign, *, now=None) -> str:
+    """Why a session starting at ``starts_at`` cannot be convened now (French), or "": the
+    convocation leaves at least ``committee.convocation_min_days`` days before the sitting."""
+    now = now or clock.now()
+    days = min_days(campaign)
+    delta = starts_at - now
+    if delta.total_seconds() <= 0:
+        return f"La date de la séance ({_local(starts_at)}) est passée : choisissez une nouvelle date."
+    if delta < dt.timedelta(days=days):
+        return (
+            f"La séance du {_local(starts_at)} a lieu dans moins de {days} jours : le règlement demande une convocation "
+            f"au moins {days} jours avant la séance. Choisissez une date à partir du {_local(now + dt.timedelta(days=days))}."
+        )
+    return ""
+
+
+def opens_from(session: Session):
+    """The earliest moment the session may be opened (and its attendance or adjournment
+    recorded): its scheduled start minus ``committee.open_tolerance_minutes``."""
+    minutes = int(setting(session.campaign.rules.params, "committee", "open_tolerance_minutes"))
+    return session.starts_at - dt.timedelta(minutes=minutes)
+
+
+def _require_sitting_time(session: Session, what: str) -> None:
+    """Refuse (409 ``too_early``) before ``opens_from(session)``: a sitting happens on its date."""
+    earliest = opens_from(session)
+    if clock.now() < earliest:
+        raise ComiteRefused(
+            "too_early",
+            f"Trop tôt pour {what} : la séance est convoquée pour le {_local(session.starts_at)} "
+            f"et peut être ouverte à partir du {_local(earliest)}.",
+            ["starts_at"],
+        )
+
+
+def _check_amount(item: AgendaItem, amount: Decimal, what: str) -> None:
+    """``amount`` lies within the award bounds of the item's dossier (1,000–15,000 € and the
+    formula's caps, under the campaign's current rules), else ``ComiteRefused`` (400)."""
+    bounds = award_bounds(item.dossier, item.session.campaign.rules.params)
+    refusal = award_refusal(amount, bounds)
+    if refusal:
+        raise ComiteRefused("condition", f"{what} : {refusal[:1].lower()}{refusal[1:]}", ["amount"])
 
 
 def _text(value, name: str, *, max_length: int = 5000) -> str:
@@ -362,13 +419,16 @@ def current_tally(item: AgendaItem, rows: list[tuple[int, str]] | None = None) -
 
 # ---- preparing the session ---------------------------------------------------------------------
 
-def create_session(campaign, *, by, starts_at, chair, members, place: str = "", video_link: str = "", follows: Session | None = None, deputy_chair=None) -> Session:
-    """An administrator creates a session (status ``planned``). ``members``: users holding the
-    comité role (the chair is added if missing). ``deputy_chair`` (président de séance
-    suppléant, optional): one of ``members``, not the chair; presides over the items on which the
-    chair is recused. Place or video link required. With ``follows``
-    (an *adjourned* session of the same campaign) the new session takes over its undecided
-    agenda (ranks, recusals) and needs no quorum. Audit ``comite_session_created``."""
+def create_session(campaign, *, by, starts_at, chair, place: str = "", video_link: str = "", follows: Session | None = None, deputy_chair=None) -> Session:
+    """An administrator creates a session (status ``planned``) that convenes the whole composition
+    of the campaign's committee (``fonds.comite.composition``: no member is picked by hand; the
+    list follows the composition until the convocation, then it is frozen). The chair and the
+    optional deputy chair (président de séance suppléant, who presides over the items on which
+    the chair is recused) are members of the composition. Place or video link required. The
+    sitting is at least ``committee.convocation_min_days`` days ahead (the convocation must
+    leave that long before). With ``follows`` (an *adjourned* session of the same campaign) the
+    new session takes over its undecided agenda (ranks, recusals of members still sitting) and
+    needs no quorum. Audit ``comite_session_created``."""
     _require_admin(by, "créer une séance du comité")
     place = _text(place, "Lieu", max_length=300)
     video_link = _text(video_link, "Lien de visioconférence", max_length=500)
@@ -378,27 +438,35 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
         raise ComiteRefused("condition", "Indiquez la date et l'heure de la séance.", ["starts_at"])
     if chair is None:
         raise ComiteRefused("condition", "Désignez le président de séance.", ["chair"])
-    people = {u.pk: u for u in members}
-    _check_deputy_chair(deputy_chair, chair_id=chair.pk, member_ids=people)
-    people[chair.pk] = chair
-    not_comite = [u for u in people.values() if not has_role(u, Role.COMITE)]
-    if not_comite:
-        raise ComiteRefused("condition", "Ces personnes ne sont pas membres du comité : " + ", ".join(_label(u) for u in not_comite) + ".", ["members"])
     with transaction.atomic():
+        locked_campaign = composition_mod._lock_campaign(campaign)  # serialised with composition changes
+        people = {u.pk: u for u in composition_mod.composition(locked_campaign)}
+        if not people:
+            raise ComiteRefused("condition", "La composition du comité de cette campagne est vide : nommez d'abord ses membres.", ["composition"])
+        if chair.pk not in people:
+            raise ComiteRefused(
+                "condition",
+                f"{_label(chair)} n'est pas membre de la composition du comité de la campagne : le président de séance est choisi parmi ses membres.",
+                ["chair"],
+            )
+        _check_deputy_chair(deputy_chair, chair_id=chair.pk, member_ids=people)
+        too_soon = convocation_refusal(starts_at, locked_campaign)
+        if too_soon:
+            raise ComiteRefused("condition", too_soon, ["convocation_min_days"])
         previous = None
         if follows is not None:
             previous = _lock_session(follows)
             if previous.status != Session.Status.ADJOURNED:
                 raise ComiteRefused("status", "Seule une séance ajournée faute de quorum peut être reprise par une nouvelle séance.")
-            if previous.campaign_id != _pk(campaign):
+            if previous.campaign_id != locked_campaign.pk:
                 raise ComiteRefused("condition", "La séance reprise appartient à une autre campagne.")
             if Session.objects.filter(follows=previous).exists():
                 raise ComiteRefused("status", "Cette séance ajournée a déjà été reprise.")
         session = Session.objects.create(
-            campaign_id=_pk(campaign), starts_at=starts_at, place=place, video_link=video_link, chair=chair, deputy_chair=deputy_chair, created_by=by,
+            campaign=locked_campaign, starts_at=starts_at, place=place, video_link=video_link, chair=chair, deputy_chair=deputy_chair, created_by=by,
             needs_quorum=previous is None, follows=previous,
         )
-        session.members.set(list(people.values()))
+        session.members.set(sorted(people))
         carried = []
         if previous is not None:
             old_items = list(previous.items.filter(outcome="").select_related("dossier").order_by("rank"))
@@ -407,10 +475,15 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
                     session=session, dossier_id=old.dossier_id, rank=rank, score_total=old.score_total, population=old.population,
                     proposed_amount=old.proposed_amount, amount=old.proposed_amount,
                 )
+                kept = set()
                 for conflict in old.conflicts.filter(member_id__in=people):
                     ConflictDeclaration.objects.create(item=new, member_id=conflict.member_id, reason=conflict.reason, automatic=conflict.automatic)
+                    kept.add(conflict.member_id)
+                instructor = old.dossier.instructor_id
+                if instructor in people and instructor not in kept:
+                    ConflictDeclaration.objects.create(item=new, member_id=instructor, reason="Instructeur du dossier : déport d'office.", automatic=True)
                 carried.append(old.dossier.reference)
-        session.rules_version = session.campaign.rules.version
+        session.rules_version = locked_campaign.rules.version
         session.save(update_fields=["rules_version"])
         audit.append(
             "comite_session_created",
@@ -419,10 +492,32 @@ def create_session(campaign, *, by, starts_at, chair, members, place: str = "", 
             obj=session,
             payload={
                 "campaign": session.campaign_id, "starts_at": starts_at, "place": place, "video_link": video_link,
-                "chair": chair.pk, "deputy_chair": _pk(deputy_chair), "members": sorted(people), "needs_quorum": session.needs_quorum,
+                "chair": chair.pk, "deputy_chair": _pk(deputy_chair), "members": sorted(people),
+                "composition_default": composition_mod.is_default(locked_campaign), "needs_quorum": session.needs_quorum,
                 "follows": previous.pk if previous else None, "carried_over": carried, "rules_version": session.rules_version,
             },
         )
+    return session
+
+
+def reschedule_session(session: Session, *, by, starts_at) -> Session:
+    """An administrator moves a session not yet convened to another date (at least
+    ``committee.convocation_min_days`` days ahead). Audit ``comite_session_rescheduled``."""
+    _require_admin(by, "changer la date d'une séance")
+    if starts_at is None or timezone.is_naive(starts_at):
+        raise ComiteRefused("condition", "Indiquez la date et l'heure de la séance.", ["starts_at"])
+    with transaction.atomic():
+        session = _lock_session(session)
+        _require_status(session, (Session.Status.PLANNED,), "changer la date de la séance (la convocation est partie)")
+        if starts_at == session.starts_at:
+            raise ComiteRefused("condition", "Aucun changement : la séance est déjà fixée à cette date.", ["starts_at"])
+        too_soon = convocation_refusal(starts_at, session.campaign)
+        if too_soon:
+            raise ComiteRefused("condition", too_soon, ["convocation_min_days"])
+        previous = session.starts_at
+        session.starts_at = starts_at
+        session.save(update_fields=["starts_at"])
+        audit.append("comite_session_rescheduled", actor=by, role=Role.ADMIN, obj=session, payload={"from": previous, "to": starts_at})
     return session
 
 
@@ -430,18 +525,27 @@ def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
     """An administrator sets, changes or removes (``deputy_chair=None``) the deputy chair of a
     session before it sits (``planned`` or ``convened``), with the rules of ``create_session``
     (a member of the session, not the chair). One transaction, audit
-    ``comite_deputy_chair_changed`` (from / to: user id and email). A convened session's
-    convocation is not sent again: the payload notes it was already sent."""
+    ``comite_deputy_chair_changed`` (from / to: user id and email). A planned session's members
+    follow the composition (the deputy is one of it; the list is brought up to date); a convened
+    session's are frozen (the deputy is one of them) and its convocation is not sent again: the
+    payload notes it was already sent."""
     _require_admin(by, "désigner le président de séance suppléant")
+    campaign_id = Session.objects.filter(pk=_pk(session)).values_list("campaign_id", flat=True).first()
     with transaction.atomic():
+        if campaign_id is not None:
+            composition_mod._lock_campaign(campaign_id)  # campaign → session, as composition changes
         session = _lock_session(session)
         _require_status(session, (Session.Status.PLANNED, Session.Status.CONVENED), "changer le président de séance suppléant")
-        _check_deputy_chair(deputy_chair, chair_id=session.chair_id, member_ids=_member_ids(session))
+        planned = session.status == Session.Status.PLANNED
+        members = composition_mod.composition_ids(session.campaign_id) if planned else _member_ids(session)
+        _check_deputy_chair(deputy_chair, chair_id=session.chair_id, member_ids=members, frozen=not planned)
         previous = session.deputy_chair
         if _pk(previous) == _pk(deputy_chair):
             raise ComiteRefused("condition", "Aucun changement : c'est déjà le président de séance suppléant de cette séance." if previous else "Aucun changement : la séance n'a pas de président de séance suppléant.", ["deputy_chair"])
         session.deputy_chair = deputy_chair
         session.save(update_fields=["deputy_chair"])
+        if planned:
+            composition_mod.sync_session_members(session, by=by, reason="deputy_chair")
         convened = session.status == Session.Status.CONVENED
         audit.append(
             "comite_deputy_chair_changed",
@@ -496,27 +600,28 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
 
 
 def send_convocation(session: Session, *, by) -> ConvocationResult:
-    """Status ``planned`` → ``convened``: one email with the agenda per member (Celery task on
-    commit, sent once per member and session). The result holds a warning when the sitting is
-    fewer than ``committee.convocation_min_days`` days away. Audit ``comite_convocation``."""
+    """Status ``planned`` → ``convened``: one email with the agenda per member (Celery task through
+    the outbox, sent once per member and session). Refused fewer than
+    ``committee.convocation_min_days`` days before the sitting. The member list is set to the
+    composition once more, then frozen: the members convened are those who deliberate. Audit
+    ``comite_convocation``."""
     _require_admin(by, "envoyer la convocation")
+    campaign_id = Session.objects.filter(pk=_pk(session)).values_list("campaign_id", flat=True).first()
+    if campaign_id is None:
+        raise ComiteRefused("not_found", "Séance introuvable.")
     with transaction.atomic():
+        composition_mod._lock_campaign(campaign_id)  # campaign → session, as composition changes
         session = _lock_session(session)
         _require_status(session, (Session.Status.PLANNED,), "envoyer la convocation")
         items = list(session.items.select_related("dossier").order_by("rank"))
         if not items:
             raise ComiteRefused("condition", "L'ordre du jour est vide : établissez-le avant de convoquer le comité.", ["agenda"])
         now = clock.now()
-        min_days = int(_params(session)["convocation_min_days"])
+        refusal = convocation_refusal(session.starts_at, session.campaign, now=now)
+        if refusal:
+            raise ComiteRefused("condition", refusal + " Changez la date de la séance, puis convoquez.", ["convocation_min_days"])
+        composition_mod.sync_session_members(session, by=by, reason="convocation")
         delta = session.starts_at - now
-        if delta.total_seconds() <= 0:
-            raise ComiteRefused("condition", "La date de la séance est passée : modifiez-la avant de convoquer le comité.", ["starts_at"])
-        warnings = []
-        if delta < dt.timedelta(days=min_days):
-            warnings.append(
-                f"La convocation part moins de {min_days} jours avant la séance ({delta.days} jour(s)) : "
-                f"le règlement demande au moins {min_days} jours. La séance peut être contestée ; envisagez de la reporter."
-            )
         members = list(session.members.order_by("last_name", "email"))
         session.status = Session.Status.CONVENED
         session.convened_at = now
@@ -527,14 +632,14 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
             role=Role.ADMIN,
             obj=session,
             payload={
-                "starts_at": session.starts_at, "days_before": delta.days, "min_days": min_days, "late": bool(warnings),
-                "recipients": [m.pk for m in members], "agenda": [i.dossier.reference for i in items],
+                "starts_at": session.starts_at, "days_before": delta.days, "min_days": min_days(session),
+                "recipients": [m.pk for m in members], "members_frozen": True, "agenda": [i.dossier.reference for i in items],
                 "rules_version": session.campaign.rules.version,
             },
         )
         for member in members:
             outbox.enqueue("fonds.comite.tasks.send_convocation_email", session.pk, member.pk)
-    return ConvocationResult(session=session, recipients=[m.email for m in members], warnings=warnings, days_before=delta.days)
+    return ConvocationResult(session=session, recipients=[m.email for m in members], days_before=delta.days)
 
 
 def give_proxy(session: Session, *, giver, holder, by=None) -> Proxy:
@@ -627,11 +732,14 @@ def declare_conflict(item: AgendaItem, *, member, reason: str, by=None) -> Confl
 # ---- the sitting -----------------------------------------------------------------------------
 
 def open_sitting(session: Session, *, by) -> Session:
-    """The chair opens the sitting: ``convened`` → ``sitting``. Audit ``comite_sitting_opened``."""
+    """The chair opens the sitting: ``convened`` → ``sitting``, never before ``opens_from``
+    (the scheduled start minus ``committee.open_tolerance_minutes``); ``opened_at`` is the
+    sitting's date on the minutes and letters. Audit ``comite_sitting_opened``."""
     with transaction.atomic():
         session = _lock_session(session)
         _require_chair(session, by, "ouvrir la séance")
         _require_status(session, (Session.Status.CONVENED,), "ouvrir la séance")
+        _require_sitting_time(session, "ouvrir la séance")
         session.status = Session.Status.SITTING
         session.opened_at = clock.now()
         session.save(update_fields=["status", "opened_at"])
@@ -642,12 +750,13 @@ def open_sitting(session: Session, *, by) -> Session:
 def record_attendance(session: Session, *, by, presence: dict) -> list[Attendance]:
     """The chair records attendance: ``{member (user or id): "present"|"represented"|"absent"}``
     (members not named keep their row). ``represented`` needs a proxy given by that member to a
-    member present. While ``convened`` or ``sitting``. Audit ``comite_attendance`` (with the
-    session's quorum)."""
+    member present. While ``convened`` or ``sitting``, not before ``opens_from`` (attendance is
+    taken at the sitting). Audit ``comite_attendance`` (with the session's quorum)."""
     with transaction.atomic():
         session = _lock_session(session)
         _require_chair(session, by, "tenir l'émargement")
         _require_status(session, (Session.Status.CONVENED, Session.Status.SITTING), "tenir l'émargement")
+        _require_sitting_time(session, "tenir l'émargement")
         members = _member_ids(session)
         wanted = {}
         for key, value in presence.items():
@@ -684,7 +793,9 @@ def record_attendance(session: Session, *, by, presence: dict) -> list[Attendanc
 
 def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> AgendaItem:
     """The chair opens the vote on the item: the motion is to grant ``amount`` (default the
-    proposed amount; a different amount is an amendment and needs ``motivation``). Refused without
+    proposed amount; a different amount is an amendment, which needs ``motivation`` and lies within
+    ``award_bounds``: 1,000–15,000 € and the formula's caps — the proposal stands as instructed,
+    so that a dossier that cannot be awarded is still voted on, and rejected). Refused without
     quorum for this item (after recusals). When the chair is recused on the item the deputy chair
     presides over it (``presiding_member_id``); refused when both are recused. Audit
     ``comite_vote_opened`` with the quorum and who presides."""
@@ -708,6 +819,8 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         amended = proposed is None or motion != proposed
         if amended and not motivation:
             raise ComiteRefused("condition", "Un montant différent de la proposition de l'instructeur est un amendement : motivez-le.", ["amendment"])
+        if amended:  # the instructor's proposal was checked at instruction (0 € for an unfavourable opinion)
+            _check_amount(item, motion, "Montant soumis au vote")
         item.amount = motion
         item.amendment_motivation = motivation if amended else ""
         item.vote_state = AgendaItem.VoteState.OPEN
@@ -851,7 +964,8 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
     the outcome of the item through ``perform``:
 
     * ``"approve"`` — the vote is closed and adopted; amount = the motion's amount (``amount``
-      may amend it again, with ``motivation``). Beyond what is left of the envelope the dossier is
+      may amend it again, with ``motivation``; always within ``award_bounds``). Beyond what is
+      left of the envelope the dossier is
       *waitlisted* instead (outcome ``waitlisted``): ``fonds.comite.envelope.approve_or_waitlist``.
     * ``"reject"`` — the vote is closed and not adopted; ``motivation`` required.
     * ``"defer"`` — back to ``instructed`` for a later session (any time the vote is not open).
@@ -902,6 +1016,7 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
                             decided_amount = given
                     if decided_amount is None:
                         raise ComiteRefused("condition", "Aucun montant soumis au vote.", ["amount"])
+                    _check_amount(item, decided_amount, "Montant accordé")
                     fired = envelope.approve_or_waitlist(dossier, by=by, amount=decided_amount, motivation=motivation or item.amendment_motivation, data=data)
                     result = AgendaItem.Outcome.APPROVED if fired == "approve" else AgendaItem.Outcome.WAITLISTED
                 else:
@@ -930,14 +1045,15 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
 
 def adjourn(session: Session, *, by, motivation: str = "") -> Session:
     """The chair adjourns the sitting for want of quorum (refused when the session's quorum is
-    reached or when no quorum is needed): ``convened``/``sitting`` → ``adjourned``; undecided
-    dossiers stay ``in_committee`` for the next session (``create_session(follows=…)``, no
+    reached or when no quorum is needed; not before ``opens_from``: the lack of quorum is observed
+    at the sitting): ``convened``/``sitting`` → ``adjourned``; undecided dossiers stay ``in_committee`` for the next session (``create_session(follows=…)``, no
     quorum needed). Audit ``comite_adjourned``."""
     motivation = _text(motivation, "Motivation")
     with transaction.atomic():
         session = _lock_session(session)
         _require_chair(session, by, "ajourner la séance")
         _require_status(session, (Session.Status.CONVENED, Session.Status.SITTING), "ajourner la séance")
+        _require_sitting_time(session, "ajourner la séance")
         if not session.needs_quorum:
             raise ComiteRefused("condition", "Cette séance fait suite à une séance ajournée : elle délibère sans condition de quorum.", ["quorum"])
         result = session_quorum(session)

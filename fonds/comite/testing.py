@@ -2,13 +2,17 @@
 tests of later stages (a decision exists only as the outcome of a vote in a sitting).
 
     from fonds.comite.testing import Committee
-    committee = Committee(admin=admin, chair=chair, members=[chair, other])
+    committee = Committee(admin=admin, chair=chair)       # the campaign's committee composition sits
     committee.decide(dossier, "approve")                  # instructed or in committee → approved
     committee.decide(dossier, "reject", motivation="…")
 
-Each call convenes a session at least ``convocation_min_days`` ahead, moves the application's
-clock (``fonds.clock``) to its start, sits, records everyone present, votes and decides through
+Each call convenes a session at least ``convocation_min_days`` ahead, with the whole committee
+composition of the campaign (``fonds.comite.composition``: by default every account holding the
+committee role; the chair must be one of them), moves the application's clock (``fonds.clock``)
+to its start, sits, records everyone present, votes and decides through
 ``fonds.comite.services``: audited as a real sitting. The clock stays at the sitting's time.
+``members`` is ignored (the session convenes the composition, and every member votes); it stays
+so that existing callers keep working.
 """
 
 from __future__ import annotations
@@ -36,11 +40,9 @@ class Committee:
 
     def session(self, campaign, *, days: int | None = None) -> Session:
         """A planned session of ``campaign``, far enough ahead to be convened."""
-        params = campaign.rules.params["committee"]
-        days = int(params.get("convocation_min_days", 5)) + 1 if days is None else days
-        members = list(dict.fromkeys([self.chair, *self.members]))
+        days = services.min_days(campaign) + 1 if days is None else days
         return services.create_session(
-            campaign, by=self.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=self.chair, members=members, place=self.place
+            campaign, by=self.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=self.chair, place=self.place
         )
 
     def place_on_agenda(self, dossiers, session: Session) -> None:

@@ -1,17 +1,21 @@
 from django.urls import path
 
-from . import agenda_views, views
+from . import agenda_views, composition_views, views
 
 app_name = "comite"
 
 urlpatterns = [
     path("", views.session_list, name="sessions"),
     path("enveloppes/", views.envelope_list, name="envelopes"),
+    path("composition/", composition_views.composition_index, name="compositions"),
+    path("composition/<int:campaign_pk>/", composition_views.composition_page, name="composition"),
+    path("composition/<int:campaign_pk>/retirer/<int:member_pk>/", composition_views.composition_remove, name="composition-remove"),
     path("dossiers/<int:pk>/inscrire/", agenda_views.schedule, name="schedule"),
     path("seances/nouvelle/", views.session_create, name="session-create"),
     path("seances/<int:pk>/", views.session_detail, name="session"),
     path("seances/<int:pk>/ordre-du-jour/", views.agenda, name="agenda"),
     path("seances/<int:pk>/convocation/", views.convocation, name="convocation"),
+    path("seances/<int:pk>/date/", views.reschedule, name="reschedule"),
     path("seances/<int:pk>/suppleant/", views.deputy_chair, name="deputy-chair"),
     path("seances/<int:pk>/procuration/", views.proxy, name="proxy"),
     path("seances/<int:pk>/procuration/retirer/", views.proxy_revoke, name="proxy-revoke"),

@@ -14,8 +14,6 @@ dossier is refused its deliberation and votes (403, and the services audit the a
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -25,10 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import visible_dossiers
+from fonds.instruction.amount import award_bounds
 from fonds.web.areas import role_area
 
-from . import queries, services
-from .forms import AttendanceForm, ConfirmForm, ConflictForm, DecisionForm, DeputyChairForm, OpenVoteForm, ProxyForm, SessionForm, VoteForm
+from . import composition, queries, services
+from .forms import (AttendanceForm, ConfirmForm, ConflictForm, DecisionForm, DeputyChairForm, OpenVoteForm, ProxyForm, RescheduleForm,
+                    SessionForm, VoteForm)
 from .models import AgendaItem, Attendance, Session
 from .services import ComiteRefused
 from fonds import clock
@@ -123,30 +123,67 @@ def envelope_list(request):
     return render(request, "comite/envelopes.html", context)
 
 
+def _campaign_from(request):
+    """The campaign named by ``?campagne=`` (GET) or the form's ``campaign`` (POST), if any."""
+    from fonds.referentiel.models import Campaign
+
+    raw = request.POST.get("campaign") if request.method == "POST" else request.GET.get("campagne")
+    try:
+        return Campaign.objects.filter(pk=int(raw)).first() if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
 @_area
 @require_http_methods(["GET", "POST"])
 def session_create(request):
     if not request.is_admin:
         return _forbidden(request, "Seul un administrateur du fonds crée une séance du comité.")
-    form = SessionForm(request.POST or None)
+    campaign = _campaign_from(request)
+    form = SessionForm(request.POST or None, campaign=campaign)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
                 session = services.create_session(
-                    data["campaign"], by=request.user, starts_at=data["starts_at"], chair=data["chair"], members=list(data["members"]),
+                    data["campaign"], by=request.user, starts_at=data["starts_at"], chair=data["chair"],
                     place=data["place"], video_link=data["video_link"], follows=data["follows"], deputy_chair=data.get("deputy_chair"),
                 )
             except ComiteRefused as refused:
                 messages.error(request, refused.message)
                 status = refused.http_status
             else:
-                messages.success(request, f"Séance du {timezone.localtime(session.starts_at):%d/%m/%Y à %H:%M} créée." + (" Elle reprend l'ordre du jour de la séance ajournée." if session.follows_id else " Établissez maintenant l'ordre du jour."))
+                messages.success(request, f"Séance du {timezone.localtime(session.starts_at):%d/%m/%Y à %H:%M} créée : elle convoquera les "
+                                          f"{session.members.count()} membres de la composition du comité." + (" Elle reprend l'ordre du jour de la séance ajournée." if session.follows_id else " Établissez maintenant l'ordre du jour."))
                 return redirect(_session_url(session))
         else:
             status = 400
-    return render(request, "comite/session_form.html", {"title": "Nouvelle séance du comité", "nav": "comite", "form": form}, status=status)
+    context = {"title": "Nouvelle séance du comité", "nav": "comite", "form": form, "campaign": campaign,
+               "members": composition.composition(campaign) if campaign is not None else None,
+               "default_composition": composition.is_default(campaign) if campaign is not None else None,
+               "min_days": services.min_days(campaign) if campaign is not None else None}
+    return render(request, "comite/session_form.html", context, status=status)
+
+
+@_area
+@require_http_methods(["GET", "POST"])
+def reschedule(request, pk):
+    """An administrator moves a session not yet convened to another date."""
+    session = queries.session_for(request.user, pk)
+    if not request.is_admin:
+        return _forbidden(request, "Seul un administrateur du fonds change la date d'une séance.")
+    initial = {"starts_at": timezone.localtime(session.starts_at).strftime("%Y-%m-%dT%H:%M")}
+    form = RescheduleForm(request.POST or None, initial=initial)
+    done, status = _submitted(request, form, lambda: services.reschedule_session(session, by=request.user, starts_at=form.cleaned_data["starts_at"]),
+                              success=lambda s: f"La séance est désormais fixée au {timezone.localtime(s.starts_at):%d/%m/%Y à %H:%M}.",
+                              then=lambda _: _session_url(session))
+    if done:
+        return done
+    return render(request, "comite/reschedule.html", {
+        "title": "Changer la date de la séance", "nav": "comite", "session": session, "form": form,
+        "allowed": session.status == S.PLANNED, "min_days": services.min_days(session),
+    }, status=status)
 
 
 @_area
@@ -169,6 +206,7 @@ def session_detail(request, pk):
         "is_member": is_member, "is_chair": _is_chair(request, session), "is_admin": request.is_admin,
         "given": given, "held": held, "envelope_left": envelope.left(session.campaign),
         "can_prepare": request.is_admin and session.status == S.PLANNED,
+        "opens_from": services.opens_from(session) if session.status == S.CONVENED else None,
         "can_change_deputy": request.is_admin and session.status in (S.PLANNED, S.CONVENED),
         "open_session": session.status in (S.PLANNED, S.CONVENED, S.SITTING),
     })
@@ -194,27 +232,16 @@ def agenda(request, pk):
     }, status=status)
 
 
-def _convocation_warning(session) -> str:
-    """The same check as ``send_convocation``, shown *before* sending."""
-    min_days = int(session.campaign.rules.params["committee"]["convocation_min_days"])
-    delta = session.starts_at - clock.now()
-    if delta.total_seconds() > 0 and delta < dt.timedelta(days=min_days):
-        return (f"La séance a lieu dans {delta.days} jour(s) : le règlement demande une convocation au moins {min_days} jours avant. "
-                "La séance pourra être contestée ; envisagez de la reporter.")
-    return ""
-
-
 @_area
 @require_http_methods(["GET", "POST"])
 def convocation(request, pk):
     session = queries.session_for(request.user, pk)
     if not request.is_admin:
         return _forbidden(request, "Seul un administrateur du fonds envoie la convocation.")
-    warning = _convocation_warning(session)
-    label = "Je confirme l'envoi malgré le délai de moins de 5 jours" if warning else "Je confirme l'envoi de la convocation"
-    form = ConfirmForm(request.POST or None, label=label)
-    status = 200
-    if request.method == "POST":
+    too_soon = services.convocation_refusal(session.starts_at, session.campaign) if session.status == S.PLANNED else ""
+    form = ConfirmForm(request.POST or None, label="Je confirme l'envoi de la convocation")
+    status = 409 if too_soon and request.method == "POST" else 200
+    if request.method == "POST" and not too_soon:
         if form.is_valid():
             try:
                 result = services.send_convocation(session, by=request.user)
@@ -222,18 +249,19 @@ def convocation(request, pk):
                 messages.error(request, refused.message)
                 status = refused.http_status
             else:
-                messages.success(request, f"Convocation envoyée à {len(result.recipients)} membre(s), avec l'ordre du jour.")
-                for text in result.warnings:
-                    messages.warning(request, text)
+                messages.success(request, f"Convocation envoyée aux {len(result.recipients)} membres de la composition du comité, avec l'ordre du jour. "
+                                          "La liste des membres de la séance est désormais arrêtée.")
                 return redirect(_session_url(session))
         else:
             status = 400
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
+    members = composition.composition(session.campaign) if session.status == S.PLANNED else queries.members_of(session)
     return _confirm_page(
         request, session=session, form=form, title="Envoyer la convocation", submit="Envoyer la convocation", cancel_url=_session_url(session),
-        warning=warning, status=status, allowed=session.status == S.PLANNED and bool(items), agenda_items=items,
-        members=queries.members_of(session),
-        intro="Chaque membre reçoit par courriel la date, le lieu ou le lien de la séance et l'ordre du jour. L'ordre du jour ne peut plus être modifié ensuite.",
+        too_soon=too_soon, status=status, allowed=session.status == S.PLANNED and bool(items) and not too_soon, agenda_items=items,
+        members=members, can_reschedule=session.status == S.PLANNED,
+        intro="Chaque membre de la composition du comité de la campagne reçoit par courriel la date, le lieu ou le lien de la séance et "
+              "l'ordre du jour. L'ordre du jour et la liste des membres ne peuvent plus être modifiés ensuite.",
     )
 
 
@@ -365,6 +393,9 @@ def _item_page(request, session, item, *, status=200, open_form=None, vote_data=
         "chair_can_close": chair and item.vote_state == AgendaItem.VoteState.OPEN,
         "chair_can_decide": chair and session.status == S.SITTING and not item.outcome and item.vote_state != AgendaItem.VoteState.OPEN,
         "open_form": open_form or OpenVoteForm(initial={"amount": item.proposed_amount}),
+        # the range of the motion, shown with the form that opens the vote (read only then)
+        "bounds": (award_bounds(item.dossier, session.campaign.rules.params)
+                   if chair and session.status == S.SITTING and item.vote_state == AgendaItem.VoteState.PENDING and not item.outcome else None),
         "envelope_left": envelope.left(session.campaign),
         "documents": list(item.dossier.documents.filter(replaced_by__isnull=True).order_by("kind", "-uploaded_at")),
     }
@@ -449,10 +480,13 @@ def _sitting_page(request, session, *, status=200, attendance_form=None):
     return render(request, "comite/sitting.html", {
         "title": "Conduite de la séance", "nav": "comite", "session": session, "rows": rows, "is_chair": chair, "me": request.user.pk,
         "members": [(m, presence.get(m.pk)) for m in members], "proxies": queries.proxies_of(session),
-        "attendance_form": attendance_form or (AttendanceForm(members=members, presence=presence) if chair and session.status in (S.CONVENED, S.SITTING) else None),
+        "attendance_form": attendance_form or (AttendanceForm(members=members, presence=presence)
+                                               if chair and session.status in (S.CONVENED, S.SITTING) and clock.now() >= services.opens_from(session) else None),
         "session_quorum": session_quorum, "envelope_left": envelope.left(session.campaign),
+        "opens_from": services.opens_from(session) if session.status == S.CONVENED else None, "may_open_now": clock.now() >= services.opens_from(session),
         "undecided": sum(1 for r in rows if not r.item.outcome),
-        "can_adjourn": chair and session.status in (S.CONVENED, S.SITTING) and session.needs_quorum and session_quorum is not None and not session_quorum.reached,
+        "can_adjourn": chair and session.status in (S.CONVENED, S.SITTING) and session.needs_quorum and session_quorum is not None
+        and not session_quorum.reached and clock.now() >= services.opens_from(session),
         "can_close": chair and session.status == S.SITTING and rows and all(r.item.outcome for r in rows),
     }, status=status)
 
@@ -474,9 +508,12 @@ def open_sitting(request, pk):
                               success=lambda _: "Séance ouverte. Tenez l'émargement, puis ouvrez le vote dossier par dossier.", then=lambda _: _sitting_url(session))
     if done:
         return done
+    earliest = services.opens_from(session)
+    early = session.status == S.CONVENED and clock.now() < earliest
     return _confirm_page(request, session=session, form=form, title="Ouvrir la séance", submit="Ouvrir la séance", cancel_url=_sitting_url(session),
-                         status=status, allowed=session.status == S.CONVENED,
-                         intro="La séance passe « en séance » : l'émargement et les votes deviennent possibles.")
+                         status=status, allowed=session.status == S.CONVENED and not early, opens_from=earliest if early else None,
+                         intro="La séance passe « en séance » : l'émargement et les votes deviennent possibles. La date d'ouverture est celle "
+                               "du procès-verbal et des lettres de décision.")
 
 
 @_area
@@ -589,6 +626,7 @@ def decide(request, pk, item_pk):
         "defer_only": services.may_defer_unpresided(item, request.user),
         "allowed": session.status == S.SITTING and not item.outcome and item.vote_state != AgendaItem.VoteState.OPEN,
         "envelope_left": envelope.left(session.campaign),
+        "bounds": None if services.may_defer_unpresided(item, request.user) else award_bounds(item.dossier, session.campaign.rules.params),
     }, status=status)
 
 
@@ -605,7 +643,8 @@ def adjourn(request, pk):
         return done
     quorum = services.session_quorum(session)
     return _confirm_page(request, session=session, form=form, title="Ajourner la séance (quorum non atteint)", submit="Ajourner la séance", cancel_url=_sitting_url(session),
-                         status=status, allowed=session.status in (S.CONVENED, S.SITTING) and session.needs_quorum and not quorum.reached, quorum=quorum,
+                         status=status, allowed=session.status in (S.CONVENED, S.SITTING) and session.needs_quorum and not quorum.reached
+                         and clock.now() >= services.opens_from(session), quorum=quorum,
                          intro="Sans quorum, le comité ne peut pas délibérer. Un administrateur convoquera une nouvelle séance sur le même ordre du jour, qui délibérera sans condition de quorum.")
 
 
@@ -635,7 +674,7 @@ def minutes(request, pk):
         raise Http404("Le procès-verbal n'est établi qu'à la clôture de la séance.")
     document = session.minutes
     response = FileResponse(document.file.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=f"proces-verbal-comite-{timezone.localtime(session.starts_at):%Y-%m-%d}-{session.pk}.pdf")
+                            filename=f"proces-verbal-comite-{session.sitting_date or timezone.localdate(session.starts_at):%Y-%m-%d}-{session.pk}.pdf")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -1,9 +1,14 @@
-"""What the health endpoint checks: database, broker, worker heartbeat, audit chain.
+"""What the health endpoint checks: database, broker, worker heartbeat, audit chain — and the
+data invariants the fund's rules promise (a dossier « en comité » is on an agenda).
 
 Each check returns ``{"ok": bool, ...details}``; none raises. Cheap enough to be polled every few
 seconds by a load balancer: the audit-chain check compares the head row with the last event (two
 indexed reads) and reports the last *full* verification (the daily beat task) — it never walks
-the chain itself.
+the chain itself; the invariant check is one indexed query.
+
+``report()["status"]``: ``ok``; ``degraded`` when only an invariant check fails (the service
+answers, the data needs a repair: 200, ``ok`` stays true); ``down`` when a service check fails
+(503).
 """
 from __future__ import annotations
 
@@ -82,14 +87,42 @@ def check_audit_chain() -> dict:
     return result
 
 
+#: how many references an invariant check lists (the count is always complete)
+LISTED = 20
+
+
+def check_committee_agenda() -> dict:
+    """No dossier « en comité » without an undecided agenda item of a session that is not closed
+    (règlement, « Committee »). Lists the count and the first references (public dossier numbers,
+    no names); repaired by ``python manage.py repair_committee_agenda``."""
+    from fonds.comite.agenda import orphans
+
+    references = list(orphans().values_list("reference", flat=True)[: LISTED + 1])
+    count = len(references) if len(references) <= LISTED else orphans().count()
+    result = {"ok": count == 0, "in_committee_without_agenda": count, "references": references[:LISTED]}
+    if count:
+        result["repair"] = "python manage.py repair_committee_agenda"
+    return result
+
+
 CHECKS = {"database": check_database, "broker": check_broker, "workers": check_workers, "audit_chain": check_audit_chain}
+#: data invariants: a failure degrades the status without taking the service out of rotation
+INVARIANTS = {"committee_agenda": check_committee_agenda}
+
+
+def _run(check) -> dict:
+    try:
+        return check()
+    except Exception as exc:  # noqa: BLE001 — a failing check is a red light, never a 500
+        return {"ok": False, "error": type(exc).__name__}
 
 
 def report() -> dict:
-    results = {}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as exc:  # noqa: BLE001 — a failing check is a red light, never a 500
-            results[name] = {"ok": False, "error": type(exc).__name__}
-    return {"ok": all(r["ok"] for r in results.values()), "checks": results, "at": clock.now().isoformat()}
+    results = {name: _run(check) for name, check in CHECKS.items()}
+    up = all(r["ok"] for r in results.values())
+    invariants = {}
+    if results["database"]["ok"]:  # the invariants read the database
+        invariants = {name: _run(check) for name, check in INVARIANTS.items()}
+    results.update(invariants)
+    status = "down" if not up else ("degraded" if not all(r["ok"] for r in invariants.values()) else "ok")
+    return {"ok": up, "status": status, "checks": results, "at": clock.now().isoformat()}

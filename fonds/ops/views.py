@@ -8,10 +8,12 @@ from .health import report
 @never_cache
 @require_GET
 def health(request):
-    """``GET /sante/``: 200 when every check passes, 503 otherwise (for load balancers and probes).
+    """``GET /sante/``: 200 when every service check passes (``status`` ``ok``, or ``degraded``
+    when a data invariant fails and needs a repair), 503 otherwise (for load balancers and probes).
 
-    Public on purpose (a probe has no session) and therefore shows no personal or business data:
-    only booleans, counts, durations and the head sequence number.
+    Public on purpose (a probe has no session) and therefore shows no personal data: only
+    booleans, counts, durations, the head sequence number and, for a failed invariant, public
+    dossier numbers (no names, no amounts).
     """
     data = report()
     return JsonResponse(data, status=200 if data["ok"] else 503, json_dumps_params={"ensure_ascii": False})

@@ -66,6 +66,8 @@ DEFAULT_RULES: dict = {
         "convocation_min_days": 5,
         "max_proxies_per_member": 1,
         "quorum_fraction": "0.5",
+        # a session opens at the earliest this many minutes before its scheduled start
+        "open_tolerance_minutes": 15,
     },
     "payment": {
         "advance_pct": "75",
@@ -92,3 +94,11 @@ DEFAULT_RULES: dict = {
 
 def default_rules() -> dict:
     return copy.deepcopy(DEFAULT_RULES)
+
+
+def setting(params: dict, section: str, key: str):
+    """``params[section][key]`` of a rule set; a key added to the defaults after the rule set was
+    created (rule sets are immutable) reads its default value from ``DEFAULT_RULES``, never from a
+    constant in the calling code."""
+    value = (params.get(section) or {}).get(key)
+    return DEFAULT_RULES[section][key] if value is None else value

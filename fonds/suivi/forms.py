@@ -33,6 +33,25 @@ class WithdrawForm(DsfrBaseForm):
     confirm = forms.BooleanField(label="Je confirme le retrait définitif de ce dossier", required=True)
 
 
+class RenounceForm(DsfrBaseForm):
+    motivation = forms.CharField(
+        label="Motif de la renonciation",
+        help_text="Obligatoire. Par exemple : le voyage est annulé par la ville partenaire. Il est conservé dans l'historique du dossier.",
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Indiquez le motif de la renonciation."},
+    )
+    confirm = forms.BooleanField(
+        label="Je renonce définitivement, au nom de la commune, à la subvention accordée à ce dossier",
+        error_messages={"required": "Cochez la case pour confirmer la renonciation."},
+    )
+
+    def clean_motivation(self):
+        text = (self.cleaned_data.get("motivation") or "").strip()
+        if not text:
+            raise forms.ValidationError("Indiquez le motif de la renonciation.")
+        return text
+
+
 class AcceptAgreementForm(DsfrBaseForm):
     accept = forms.BooleanField(label="J'accepte la convention au nom de la commune", required=True)
     signatory_name = forms.CharField(

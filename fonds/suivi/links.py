@@ -11,6 +11,7 @@ from django.urls import reverse
 ACTION_PAGES = {
     "resubmit": "suivi:corrections",
     "withdraw": "suivi:withdraw",
+    "renounce": "suivi:renounce",
     "accept_agreement": "suivi:convention",
     "submit_report": "suivi:report",
     "schedule": "comite:schedule",

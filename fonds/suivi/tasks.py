@@ -74,3 +74,45 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
     for user in recipients:
         sent += send_once(f"{key}-u{user.pk}", to=user.email, subject=subject, body=body, dossier=dossier, audit_payload={"reminder": kind})
     return sent
+
+
+@shared_task(name="fonds.suivi.tasks.send_renunciation_ack", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_renunciation_ack(dossier_pk: int) -> int:
+    """Acknowledge a renunciation to the commune's porteurs (the mayor), once each: queued through
+    the outbox by the ``renounce`` after-hook. A dossier is renounced at most once (a final
+    status), so the dossier and the recipient make the notice key: a retried task sends nothing
+    twice. Returns the number of emails sent now."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from fonds.accounts.models import User
+    from fonds.accounts.roles import Role
+    from fonds.audit.models import AuditEvent
+    from fonds.depot.notices import send_once
+    from fonds.dossiers.models import Dossier
+    from fonds.eligibilite.rules import euros
+
+    dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
+    event = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), action="renounce").order_by("-seq").first()
+    payload = event.data["payload"] if event is not None else {}
+    context = {
+        "reference": dossier.reference,
+        "title": dossier.title,
+        "commune_name": dossier.commune.name,
+        "amount": euros(dossier.approved_amount) if dossier.approved_amount is not None else "",
+        "motivation": payload.get("motivation", ""),
+        "renounced_at": event.created_at if event is not None else None,
+        "url": settings.FJJ_SITE_URL.rstrip("/") + reverse("suivi:dossier", args=[dossier.pk]),
+        "fund_name": getattr(settings, "FJJ_FUND_NAME", "Fonds Jumelages Jeunesse"),
+    }
+    subject = f"Renonciation enregistrée — dossier {dossier.reference}"
+    body = render_to_string("suivi/emails/renunciation_ack.txt", context)
+    recipients = list(User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR).order_by("pk").distinct())
+    if not recipients and dossier.created_by.is_active:
+        recipients = [dossier.created_by]
+    sent = 0
+    for user in recipients:
+        sent += send_once(f"renunciation-{dossier.pk}-u{user.pk}", to=user.email, subject=subject, body=body,
+                          dossier=dossier, audit_payload={"notice": "renunciation_ack"})
+    return sent

@@ -7,6 +7,7 @@ urlpatterns = [
     path("<int:pk>/", views.dossier_home, name="dossier"),
     path("<int:pk>/corrections/", views.corrections, name="corrections"),
     path("<int:pk>/retrait/", views.withdraw, name="withdraw"),
+    path("<int:pk>/renonciation/", views.renounce, name="renounce"),
     path("<int:pk>/convention/", views.convention, name="convention"),
     path("<int:pk>/convention/convention.pdf", views.convention_pdf, name="convention-pdf"),
     path("<int:pk>/rapport/", views.report, name="report"),

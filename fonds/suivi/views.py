@@ -132,6 +132,7 @@ def dossier_home(request, pk):
         "dossier": dossier,
         "steps": steps,
         "can_withdraw": "withdraw" in allowed,
+        "renunciation": _renunciation(dossier, request.user) if "renounce" in allowed else None,
         "has_convention": dossier.approved_amount is not None and dossier.status not in (Status.WAITLISTED, Status.IN_COMMITTEE),
         "report": report,
         "has_corrections": dossier.correction_requests.exists(),
@@ -237,6 +238,46 @@ def withdraw(request, pk):
             status = 400
     context = {"title": "Retirer le dossier", "nav": "dossiers", "dossier": dossier, "form": form, "allowed": allowed, "errors": _errors_summary(form) if form.is_bound else []}
     return render(request, "suivi/withdraw.html", context, status=status)
+
+
+# ---- 6 bis. renunciation (until the advance is paid) ------------------------------------------
+
+def _renunciation(dossier, user) -> tuple[bool, str]:
+    """``(allowed, why not)``: the porteur may renounce while the dossier is approved or its
+    convention accepted, until the advance leaves for the bank (``fonds.payments.hooks``)."""
+    from fonds.payments.hooks import renunciation_refusal
+
+    if "renounce" not in _allowed(dossier, user):
+        return False, ""
+    refusal = renunciation_refusal(dossier)
+    return not refusal, refusal
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def renounce(request, pk):
+    """The mayor renounces the award: motivation required, explicit confirmation; the money
+    returns to the envelope (the waiting list is promoted) and the decision is final."""
+    dossier = _dossier(request, pk)
+    allowed, refusal = _renunciation(dossier, request.user)
+    form = f.RenounceForm(request.POST or None)
+    status = 200 if allowed else 409
+    if request.method == "POST" and allowed:
+        if form.is_valid():
+            try:
+                services.perform(dossier, "renounce", by=request.user, motivation=form.cleaned_data["motivation"])
+            except services.TransitionRefused as refused:
+                form.add_error(None, refused.message)
+                status = refused.http_status
+            else:
+                messages.success(request, f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} revient à l'enveloppe du fonds. "
+                                          "Un accusé de réception vous est envoyé par courriel.")
+                return redirect("suivi:dossier", pk=dossier.pk)
+        else:
+            status = 400
+    context = {"title": "Renoncer à la subvention", "nav": "dossiers", "dossier": dossier, "form": form, "allowed": allowed,
+               "refusal": refusal, "errors": _errors_summary(form) if form.is_bound else []}
+    return render(request, "suivi/renounce.html", context, status=status)
 
 
 # ---- 7. the convention -----------------------------------------------------------------------------

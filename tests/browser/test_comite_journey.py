@@ -1,6 +1,8 @@
-"""Issue 5 in a real browser (Debian's Chromium through Playwright): a committee member opens the
-session from the "Comité" menu, reads a dossier's summary and votes; then the chair closes the vote
-and records the decision. axe-core runs on every page: zero serious or critical violations."""
+"""Issues 5 and 13 in a real browser (Debian's Chromium through Playwright): a committee member opens
+the session from the "Comité" menu, reads a dossier's summary and votes; then the chair closes the
+vote and records the decision. A committee member on an in-committee dossier's own page finds no
+decision button: the same member, as chair, runs the sitting — from its scheduled start — and
+decides there. axe-core runs on every page: zero serious or critical violations."""
 import datetime as dt
 import re
 
@@ -33,9 +35,10 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     member = make_user("comite", first_name="Bruno", last_name="Membre")
     others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Chloé", "David")]
     dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
-    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=chair, members=[chair, member, *others], place="Salle du conseil")
+    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=chair, place="Salle du conseil")
     services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
+    clock.travel_to(session.starts_at)  # the sitting happens on its date (the live server reads the same clock)
     services.open_sitting(session, by=chair)
     services.record_attendance(session, by=chair, presence={chair: "present", member: "present", others[0]: "present", others[1]: "absent"})
     item = session.items.get()
@@ -53,6 +56,14 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     axe.check("ordre du jour (administrateur)")
     page.goto(base + reverse("comite:envelopes"))
     axe.check("enveloppes et liste complémentaire")
+    page.goto(base + reverse("comite:compositions"))
+    axe.check("composition du comité (campagnes)")
+    page.goto(base + reverse("comite:composition", args=[campaign.pk]))
+    assert "Composition par défaut" in page.content()
+    axe.check("composition du comité d'une campagne")
+    page.goto(base + reverse("comite:session-create") + f"?campagne={campaign.pk}")
+    assert "Membres convoqués : composition du comité" in page.content()
+    axe.check("nouvelle séance (composition de la campagne)")
     page.locator("header button[type=submit]", has_text="Se déconnecter").first.click()
     page.wait_for_load_state("load")
 
@@ -112,6 +123,137 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     item.refresh_from_db()
     assert item.outcome == AgendaItem.Outcome.APPROVED
     axe.check("séance après décision")
+
+    print(axe.report())
+    assert not axe.broken, axe.report()
+    assert not axe.blocking, axe.report()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_member_finds_no_decision_button_outside_the_sitting_then_decides_in_it(live_server, page, axe):
+    """Issue 13: a committee member approved a dossier alone from its page. Now: the dossier page
+    offers no decision; the member, chairing the session, opens the sitting at its scheduled start
+    (not before), takes the attendance, puts the dossier to the vote and records the outcome."""
+    base = live_server.url
+    campaign = make_campaign()
+    admin = make_user("admin", first_name="Alice", last_name="Admin")
+    chair = make_user("comite", first_name="Claire", last_name="Présidente")
+    others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Bruno", "Chloé")]
+    dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
+    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=8), chair=chair, place="Salle du conseil")
+    services.build_agenda(session, by=admin)
+    services.send_convocation(session, by=admin)
+    item = session.items.get()
+
+    # the admin's pages: a convened session's date no longer changes; a planned session too close
+    # to be convened in time is refused its convocation and offered another date
+    soon = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=6), chair=chair, place="Salle des fêtes")
+    clock.advance(days=2)
+    _login(page, base, admin)
+    page.goto(base + reverse("comite:reschedule", args=[session.pk]))
+    axe.check("changer la date (séance convoquée)")
+    page.goto(base + reverse("comite:convocation", args=[soon.pk]))
+    assert "la convocation est refusée" in page.content()
+    axe.check("convocation refusée (moins de 5 jours)")
+    page.get_by_role("link", name="Changer la date de la séance").click()
+    page.wait_for_url(re.compile(r"/date/$"))
+    axe.check("changer la date (séance programmée)")
+    page.locator("header button[type=submit]", has_text="Se déconnecter").first.click()
+    page.wait_for_load_state("load")
+
+    # the member's view of the dossier itself: no decision button, and the action page refuses
+    _login(page, base, chair)
+    page.goto(base + reverse("dossier-detail", args=[dossier.pk]))
+    html = page.content()
+    assert dossier.reference in html and "En comité" in html
+    for name in ("approve", "reject", "waitlist", "defer"):
+        assert reverse("dossier-transition", args=[dossier.pk, name]) not in html
+    assert page.get_by_role("link", name="Accorder").count() == 0 and page.get_by_role("button", name="Accorder").count() == 0
+    axe.check("dossier en comité (membre du comité)")
+
+    # before the scheduled start: the sitting page says from when it can be opened
+    page.goto(base + reverse("comite:sitting", args=[session.pk]))
+    assert "pourra être ouverte" in page.content() and page.get_by_role("link", name="Ouvrir la séance").count() == 0
+    axe.check("séance convoquée, avant l'heure")
+
+    # at the scheduled start: open the sitting, take the attendance
+    clock.travel_to(session.starts_at)
+    page.goto(base + reverse("comite:sitting", args=[session.pk]))
+    page.get_by_role("link", name="Ouvrir la séance").click()
+    page.wait_for_url(re.compile(r"/seance/ouvrir/$"))
+    axe.check("ouvrir la séance")
+    page.check("input[name=confirm]", force=True)
+    page.get_by_role("button", name="Ouvrir la séance").click()
+    page.wait_for_url(re.compile(r"/seance/"))
+    for user in (chair, *others):
+        page.check(f"input[name=m{user.pk}][value=present]", force=True)
+    page.get_by_role("button", name="Enregistrer l'émargement").click()
+    page.wait_for_load_state("load")
+    assert "3 membre(s) présent(s) ou représenté(s) sur 3" in page.content()
+    axe.check("séance ouverte, émargement")
+
+    # the dossier put to the vote in the sitting, then decided
+    page.goto(base + reverse("comite:item", args=[session.pk, item.pk]))
+    assert "Montant possible" in page.content()
+    page.get_by_role("button", name="Ouvrir le vote").click()
+    page.wait_for_load_state("load")
+    page.check("input[name=moi-choice][value=pour]", force=True)
+    page.get_by_role("button", name="Voter").click()
+    page.wait_for_load_state("load")
+    for member in others:
+        services.cast_vote(item, by=member, choice="pour")
+    page.goto(base + reverse("comite:close-vote", args=[session.pk, item.pk]))
+    page.check("input[name=confirm]", force=True)
+    page.get_by_role("button", name="Clore le vote").click()
+    page.wait_for_url(re.compile(r"/decision/$"))
+    assert "3 pour, 0 contre" in page.content()
+    axe.check("décision en séance")
+    page.check("input[name=outcome][value=approve]", force=True)
+    page.check("input[name=confirm]", force=True)
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    page.wait_for_url(re.compile(r"/seance/"))
+    item.refresh_from_db()
+    dossier.refresh_from_db()
+    assert item.outcome == AgendaItem.Outcome.APPROVED and dossier.status == "approved"
+    assert str(dossier.approved_amount) == "4800.00"
+
+    print(axe.report())
+    assert not axe.broken, axe.report()
+    assert not axe.blocking, axe.report()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_porteur_renounces_an_award_in_the_browser(live_server, page, axe):
+    """The mayor's renunciation screen: motivation required, explicit confirmation, final."""
+    from decimal import Decimal
+
+    from fonds.dossiers.models import Dossier
+    from tests.factories import make_commune, make_dossier
+
+    base = live_server.url
+    commune = make_commune(population=700)
+    porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Maire")
+    dossier = make_dossier(commune=commune, porteur=porteur)
+    Dossier.objects.filter(pk=dossier.pk).update(status="approved", approved_amount=Decimal("5000.00"), proposed_amount=Decimal("5000.00"),
+                                                 agreement_due=clock.now() + dt.timedelta(days=30))  # test setup
+    _login(page, base, porteur)
+    page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
+    axe.check("suivi du dossier accordé")
+    page.get_by_role("link", name="Renoncer à la subvention").click()
+    page.wait_for_url(re.compile(r"/renonciation/$"))
+    assert "La renonciation est définitive" in page.content()
+    axe.check("renoncer à la subvention")
+    page.get_by_role("button", name="Renoncer définitivement à la subvention").click()  # nothing filled: refused
+    page.wait_for_load_state("load")
+    assert "Indiquez le motif de la renonciation." in page.content()
+    axe.check("renoncer (erreurs)")
+    page.fill("textarea[name=motivation]", "La ville partenaire annule l'échange.")
+    page.check("input[name=confirm]", force=True)
+    page.get_by_role("button", name="Renoncer définitivement à la subvention").click()
+    page.wait_for_url(re.compile(rf"/suivi/{dossier.pk}/$"))
+    dossier.refresh_from_db()
+    assert dossier.status == "renounced"
+    axe.check("suivi après renonciation")
 
     print(axe.report())
     assert not axe.broken, axe.report()

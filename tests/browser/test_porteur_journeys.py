@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfWriter
 
-from fonds.dossiers.states import Forum
 from fonds.comite.testing import Committee
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
+from fonds.dossiers.states import Forum
 from fonds.instruction.testing import ready_for_completion
 from fonds.suivi.testing import travel_after_project
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
@@ -184,10 +184,10 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     assert other.status == "withdrawn"
     axe.check("après retrait")
 
-    # 7. accept the convention (instruction through perform, the committee in a sitting)
+    # 7. accept the convention (instruction through perform; the decision in a committee sitting)
     opinion = ready_for_completion(dossier, by=instructeur)
     perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
-    Committee(admin=make_user("admin"), chair=comite).decide(dossier, "approve", amount="5000.00", motivation="Montant arrondi par le comité.")
+    Committee(admin=make_user("admin"), chair=comite).decide(dossier, "approve")  # moves the shared clock to the sitting
     dossier.refresh_from_db()
     assert dossier.status == "approved"
     page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))

@@ -11,20 +11,24 @@ from types import SimpleNamespace
 
 import pytest
 
-from fonds import clock
 from fonds.comite.envelope import approve_or_waitlist
 from fonds.comite.models import AgendaItem, Session
-from fonds.dossiers.models import Dossier
+from fonds.dossiers.models import BudgetLine, Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.models import Assessment
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from fonds import clock
 
 
-def instructed_dossier(campaign, *, score: int | None = 70, population: int = 800, proposed: str = "5000.00", instructor=None) -> Dossier:
+def instructed_dossier(campaign, *, score: int | None = 70, population: int = 800, proposed: str = "5000.00", instructor=None,
+                       requested: str = "15000.00") -> Dossier:
+    """An instructed dossier whose award may go up to the fund's cap: 15,000 € requested, 20,000 €
+    of eligible costs, 10 travellers 8,500 km away (the formula gives more than the cap) — so that
+    any amount of 1,000–15,000 € is within its award bounds unless ``requested`` is lower."""
     commune = make_commune(population=population)
     mayor = make_user("porteur", commune=commune, first_name="Maire", last_name=f"de {commune.name}")
-    dossier = make_dossier(campaign=campaign, commune=commune, porteur=mayor, complete=False)
+    dossier = make_dossier(campaign=campaign, commune=commune, porteur=mayor, distance_km=8500, requested_amount=Decimal(requested))
+    BudgetLine.objects.filter(dossier=dossier, kind="expense", category="travel").update(amount=Decimal("16000"))
     Dossier.objects.filter(pk=dossier.pk).update(status=Status.INSTRUCTED, proposed_amount=Decimal(proposed), opinion="favourable", instructor=instructor)
     if score is not None:
         Assessment.objects.create(dossier=dossier, score_total=score, scored_criteria=6, complete=True, suggestion="favourable")
@@ -42,15 +46,24 @@ def committee(db):
 
 
 def new_session(c, *, days: int = 10, **extra):
+    """A planned session of the committee's campaign: it convenes the campaign's composition (by
+    default every committee account: the chair and the four others)."""
     from fonds.comite import services
 
     return services.create_session(
-        c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=c.chair, members=c.members, place="Salle du conseil, Paris", **extra
+        c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=c.chair, place="Salle du conseil, Paris", **extra
     )
 
 
+def at_start(session):
+    """Move the fund's clock to the session's scheduled start (a sitting happens on its date)."""
+    if clock.now() < session.starts_at:
+        clock.travel_to(session.starts_at)
+
+
 def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, **kwargs):
-    """A session with its agenda built, convened, sitting, attendance recorded (all present by default)."""
+    """A session with its agenda built, convened, sitting at its scheduled start (the clock moved
+    there), attendance recorded (all present by default)."""
     from fonds.comite import services
 
     if isinstance(dossiers_or_count, int):
@@ -59,6 +72,7 @@ def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, **kwargs):
     session = new_session(c, **kwargs)
     services.build_agenda(session, by=c.admin)
     services.send_convocation(session, by=c.admin)
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     services.record_attendance(session, by=c.chair, presence=presence or {m: "present" for m in c.members})
     session.refresh_from_db()

@@ -9,10 +9,12 @@ import pytest
 from django.urls import reverse
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import composition, services
 from fonds.comite.models import AgendaItem, Session
 from fonds.comite.services import ComiteRefused
 from fonds.dossiers.states import Status
+
+from tests.factories import make_campaign
 
 from .conftest import sitting, vote_all
 from fonds import clock
@@ -28,13 +30,16 @@ def test_session_records_its_deputy_chair_who_must_be_another_member(committee):
     c = committee
     deputy = c.others[0]
     starts = clock.now() + dt.timedelta(days=10)
-    session = services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, members=c.members, place="Paris", deputy_chair=deputy)
+    session = services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy)
     assert session.deputy_chair == deputy
     assert AuditEvent.objects.get(action="comite_session_created").data["payload"]["deputy_chair"] == deputy.pk
     with pytest.raises(ComiteRefused, match="autre membre que le président"):
-        services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, members=c.members, place="Paris", deputy_chair=c.chair)
-    with pytest.raises(ComiteRefused, match="l'un des membres convoqués"):
-        services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, members=c.others[1:], place="Paris", deputy_chair=deputy)
+        services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=c.chair)
+    # the deputy chair is one of the campaign's committee composition
+    elsewhere = make_campaign()
+    composition.appoint(elsewhere, by=c.admin, members=[c.chair, *c.others[1:]])
+    with pytest.raises(ComiteRefused, match="parmi les membres de la composition"):
+        services.create_session(elsewhere, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy)
 
 
 def test_recused_chair_deputy_presides_and_casting_vote_is_the_deputys_on_a_tie(committee):
@@ -134,18 +139,17 @@ def test_recused_chair_without_deputy_cannot_open_the_vote(committee):
         services.open_vote(item, by=c.chair)
 
 
-def test_session_form_takes_a_deputy_chair_among_the_members(client, committee):
+def test_session_form_takes_a_deputy_chair_among_the_composition(client, committee):
     c = committee
     client.force_login(c.admin)
     data = {
         "campaign": c.campaign.pk, "starts_at": (clock.localnow() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
-        "place": "Salle du conseil", "video_link": "", "chair": c.chair.pk, "members": [m.pk for m in c.others[1:]], "follows": "",
-        "deputy_chair": c.others[0].pk,
+        "place": "Salle du conseil", "video_link": "", "chair": c.chair.pk, "follows": "", "deputy_chair": c.chair.pk,
     }
     response = client.post(reverse("comite:session-create"), data)
-    assert response.status_code == 400 and "Cochez aussi le président de séance suppléant" in response.content.decode()
+    assert response.status_code == 400 and "un autre membre que le président" in response.content.decode()
     assert not Session.objects.exists()
-    data["members"] = [m.pk for m in c.others]
+    data["deputy_chair"] = c.others[0].pk
     assert client.post(reverse("comite:session-create"), data).status_code == 302
     assert Session.objects.get().deputy_chair == c.others[0]
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import composition, services
 from fonds.comite.models import Session
 from fonds.comite.services import ComiteRefused
 from tests.factories import make_user
@@ -42,12 +42,25 @@ def test_deputy_chair_change_refused_when_sitting(committee):
     assert session.deputy_chair_id is None
 
 
-def test_deputy_chair_change_refused_for_a_non_member(committee):
+def test_deputy_chair_change_refused_outside_the_composition(committee):
+    c = committee
+    composition.appoint(c.campaign, by=c.admin, members=c.members)
+    session = new_session(c)
+    outsider = make_user("comite", first_name="Olivier", last_name="Externe")  # not appointed
+    with pytest.raises(ComiteRefused, match="parmi les membres de la composition"):
+        services.change_deputy_chair(session, by=c.admin, deputy_chair=outsider)
+
+
+def test_deputy_chair_of_a_convened_session_is_one_of_its_frozen_members(committee):
     c = committee
     session = new_session(c)
-    outsider = make_user("comite", first_name="Olivier", last_name="Externe")
-    with pytest.raises(ComiteRefused, match="l'un des membres convoqués"):
-        services.change_deputy_chair(session, by=c.admin, deputy_chair=outsider)
+    instructed_dossier(c.campaign)
+    services.build_agenda(session, by=c.admin)
+    services.send_convocation(session, by=c.admin)
+    newcomer = make_user("comite", first_name="Nina", last_name="Nouvelle")  # joins the default composition after the convocation
+    with pytest.raises(ComiteRefused, match="parmi les membres convoqués"):
+        services.change_deputy_chair(session, by=c.admin, deputy_chair=newcomer)
+    assert services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0]).deputy_chair == c.others[0]
 
 
 def test_deputy_chair_change_refused_for_the_chair(committee):

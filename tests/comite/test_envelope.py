@@ -17,6 +17,8 @@ from fonds.dossiers.states import Forum, Status
 from fonds.referentiel.models import Campaign
 from tests.factories import make_campaign, make_user
 
+from fonds.suivi.testing import travel_after_project
+
 from .conftest import decide, in_committee, instructed_dossier
 from fonds import clock
 
@@ -33,7 +35,7 @@ def test_envelope_at_the_boundary_exact_fit_approved_next_waitlisted(small):
     assert decide(a, member, "5000.00") == "approve"
     assert decide(b, member, "5000.00") == "approve"  # exactly what is left
     assert envelope.left(campaign) == Decimal("0.00")
-    assert decide(c, member, "0.01") == "waitlist"
+    assert decide(c, member, "1000.00") == "waitlist"  # the smallest award does not fit: waiting list
     c.refresh_from_db()
     assert c.status == Status.WAITLISTED and c.approved_amount is None
     assert envelope.committed(campaign) == Decimal("10000.00")
@@ -129,7 +131,7 @@ def test_nobody_promotes_by_hand_from_the_dossier_nor_beyond_what_is_left(small)
     assert envelope.promote_waiting_list(campaign, trigger="test") == []
 
 
-def test_recovery_returns_money_to_the_envelope_and_promotes(small):
+def test_recovery_returns_money_to_the_envelope_and_promotes(small, clock):
     campaign, member, admin = small
     finance = make_user("finance")
     a = in_committee(campaign)
@@ -137,6 +139,7 @@ def test_recovery_returns_money_to_the_envelope_and_promotes(small):
     w = in_committee(campaign, proposed="1500.00")  # without a decided amount, the waitlisted amount is the proposal
     decide(w, member, "1500.00")
     Dossier.objects.filter(pk=a.pk).update(status=Status.REPORT_SUBMITTED)  # test setup: convention, advance, report elsewhere
+    travel_after_project(clock, a)  # a balance comes after the trip
     perform(a, "settle", by=finance, data={"balance": "-2000.00"}, forum=Forum.PAYMENTS)
     assert envelope.left(campaign) == Decimal("0.00")  # not yet recovered
     perform(a, "recover", by=finance, forum=Forum.PAYMENTS)

@@ -19,7 +19,7 @@ from fonds.comite.tasks import generate_decision_letter
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.states import Status
 
-from .conftest import instructed_dossier, new_session, vote_all
+from .conftest import at_start, instructed_dossier, new_session, vote_all
 
 
 def pdf_text(document) -> str:
@@ -42,6 +42,7 @@ def closed(committee, django_capture_on_commit_callbacks):
         services.build_agenda(session, by=c.admin)
         services.give_proxy(session, giver=e, holder=d)
         services.send_convocation(session, by=c.admin)
+        at_start(session)
         services.open_sitting(session, by=c.chair)
         services.record_attendance(session, by=c.chair, presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"})
         i1, i2, i3 = session.items.order_by("rank")
@@ -95,6 +96,7 @@ def test_close_refused_while_a_dossier_is_undecided(committee):
     session = new_session(c)
     services.build_agenda(session, by=c.admin)
     services.send_convocation(session, by=c.admin)
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     with pytest.raises(ComiteRefused, match="sans décision"):
         services.close_session(session, by=c.chair)

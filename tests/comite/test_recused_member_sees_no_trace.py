@@ -23,6 +23,8 @@ from fonds.instruction.testing import ready_for_completion
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from workflows import queues
 
+from .conftest import at_start
+
 pytestmark = pytest.mark.django_db
 
 
@@ -46,7 +48,7 @@ def world(db):
     opinion = ready_for_completion(dossier, by=instructeur)
     perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion, "proposed_amount": "5000.00"})
     session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=chair,
-                                      members=[chair, member, other, both], place="Salle du conseil")
+                                      place="Salle du conseil")  # convenes the composition: the four committee accounts
     services.build_agenda(session, by=admin)
     item = session.items.get(dossier=dossier)
     dossier.refresh_from_db()
@@ -69,6 +71,7 @@ def _decided(world, on_commit) -> AgendaItem:
     session, item, chair = world.session, world.item, world.chair
     with on_commit(execute=True):
         services.send_convocation(session, by=world.admin)
+    at_start(session)
     services.open_sitting(session, by=chair)
     everybody = (chair, world.member, world.other, world.both)
     services.record_attendance(session, by=chair, presence={m: "present" for m in everybody})

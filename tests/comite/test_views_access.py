@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from fonds.comite import services
-from tests.factories import make_user
+from fonds.comite import composition, services
+from tests.factories import make_campaign, make_user
 
 from .conftest import new_session, sitting
 
@@ -72,7 +72,9 @@ def test_member_sees_only_sessions_they_sit_on_and_admin_sees_all(client, commit
     c = committee
     mine = new_session(c)
     other_member = make_user("comite")
-    services.create_session(c.campaign, by=c.admin, starts_at=mine.starts_at, chair=other_member, members=[other_member], place="Lyon")
+    elsewhere = make_campaign()  # another campaign whose committee is appointed: other_member alone
+    composition.appoint(elsewhere, by=c.admin, members=[other_member])
+    services.create_session(elsewhere, by=c.admin, starts_at=mine.starts_at, chair=other_member, place="Lyon")
     client.force_login(c.others[0])
     listed = [s.pk for s in client.get(reverse("comite:sessions")).context["sessions"]]
     assert listed == [mine.pk]

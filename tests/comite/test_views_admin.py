@@ -1,5 +1,5 @@
-"""Administrator pages: create a session, build the ranked agenda, send the convocation (with the
-warning under 5 days), each through the comité services."""
+"""Administrator pages: create a session (it convenes the campaign's committee composition), build
+the ranked agenda, send the convocation, each through the comité services."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +12,7 @@ from fonds.audit.models import AuditEvent
 from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers.states import Status
 
-from .conftest import instructed_dossier, new_session
+from .conftest import at_start, instructed_dossier, new_session
 from fonds import clock
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,6 @@ def _form_data(c, **extra):
         "place": "Salle du conseil, Paris",
         "video_link": "",
         "chair": c.chair.pk,
-        "members": [m.pk for m in c.others],
         "follows": "",
     }
     data.update(extra)
@@ -35,11 +34,13 @@ def _form_data(c, **extra):
 def test_admin_creates_a_session_through_the_form(client, committee):
     c = committee
     client.force_login(c.admin)
-    assert client.get(reverse("comite:session-create")).status_code == 200
+    page = client.get(reverse("comite:session-create") + f"?campagne={c.campaign.pk}")
+    assert page.status_code == 200 and 'name="members"' not in page.content.decode()  # no member is picked
+    assert {m.pk for m in page.context["members"]} == {m.pk for m in c.members}  # shown: the composition
     response = client.post(reverse("comite:session-create"), _form_data(c))
     session = Session.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("comite:session", args=[session.pk])
-    assert session.chair == c.chair and set(session.members.all()) == set(c.members)  # chair added as member
+    assert session.chair == c.chair and set(session.members.all()) == set(c.members)  # the whole composition
     assert AuditEvent.objects.filter(action="comite_session_created", object_id=str(session.pk)).exists()
 
 
@@ -51,19 +52,23 @@ def test_session_form_without_place_nor_link_is_refused_and_keeps_the_input(clie
     assert response.status_code == 400 and "Indiquez le lieu de la séance ou le lien de visioconférence." in html
     import re
 
-    checked = {int(v) for v in re.findall(r'<input type="checkbox" name="members" value="(\d+)"[^>]*checked', html)}
-    assert checked == {m.pk for m in c.others}  # nothing lost: the members ticked stay ticked
+    assert re.search(rf'<option value="{c.chair.pk}"[^>]*selected', html)  # nothing lost: the chair chosen stays chosen
     assert not Session.objects.exists()
 
 
-def test_session_form_refuses_a_member_without_the_comite_role(client, committee):
+def test_session_form_offers_only_the_composition_as_chair(client, committee):
     from tests.factories import make_user
 
+    from fonds.comite import composition
+
     c = committee
-    outsider = make_user("instructeur")
+    composition.appoint(c.campaign, by=c.admin, members=c.members)
+    outsider = make_user("comite")  # holds the role, not appointed to this campaign's committee
     client.force_login(c.admin)
-    response = client.post(reverse("comite:session-create"), _form_data(c, members=[outsider.pk]))
-    assert response.status_code == 400 and "pas membre du comité" in response.content.decode()
+    page = client.get(reverse("comite:session-create") + f"?campagne={c.campaign.pk}")
+    assert outsider not in page.context["form"].fields["chair"].queryset
+    response = client.post(reverse("comite:session-create"), _form_data(c, chair=outsider.pk))
+    assert response.status_code == 400 and "pas membre de la composition du comité" in response.content.decode()
     assert not Session.objects.exists()
 
 
@@ -106,25 +111,6 @@ def test_agenda_build_refused_to_a_member(client, committee):
     assert not session.items.exists()
 
 
-def test_convocation_under_5_days_shows_the_warning_before_sending(client, committee, django_capture_on_commit_callbacks):
-    c = committee
-    instructed_dossier(c.campaign)
-    session = new_session(c, days=3)
-    from fonds.comite import services
-
-    services.build_agenda(session, by=c.admin)
-    client.force_login(c.admin)
-    response = client.get(reverse("comite:convocation", args=[session.pk]))
-    html = response.content.decode()
-    assert response.status_code == 200 and "Délai de convocation non respecté" in html and "au moins 5 jours" in html
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("comite:convocation", args=[session.pk]), {"confirm": "on"}, follow=True)
-    session.refresh_from_db()
-    assert session.status == Session.Status.CONVENED
-    assert "moins de 5 jours" in response.content.decode()  # the service's warning, shown after sending
-    assert len(mail.outbox) == len(c.members)
-
-
 def test_convocation_10_days_ahead_has_no_warning(client, committee):
     c = committee
     instructed_dossier(c.campaign)
@@ -157,6 +143,7 @@ def test_session_following_an_adjourned_one_takes_its_agenda_and_needs_no_quorum
     first = new_session(c)
     services.build_agenda(first, by=c.admin)
     services.send_convocation(first, by=c.admin)
+    at_start(first)
     services.open_sitting(first, by=c.chair)
     services.record_attendance(first, by=c.chair, presence={m: ("present" if m == c.chair else "absent") for m in c.members})
     services.adjourn(first, by=c.chair)
@@ -184,6 +171,7 @@ def test_envelope_page_lists_the_waiting_list_in_ranking_order_with_amounts(clie
     session = new_session(c)
     services.build_agenda(session, by=c.admin)
     services.send_convocation(session, by=c.admin)
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     services.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
     for item in session.items.order_by("rank"):

@@ -10,7 +10,7 @@ from fonds.comite import services
 from fonds.comite.models import ConflictDeclaration, Proxy, Vote
 from fonds.instruction.models import Score
 
-from .conftest import instructed_dossier, new_session, sitting
+from .conftest import at_start, instructed_dossier, new_session, sitting
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +134,7 @@ def test_proxy_holder_votes_for_the_absent_giver(client, committee):
     instructed_dossier(c.campaign)
     services.build_agenda(session, by=c.admin)
     services.send_convocation(session, by=c.admin)
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     presence = {m: "present" for m in c.members if m != giver}
     presence[giver] = "represented"

@@ -15,7 +15,7 @@ from fonds.comite.models import AgendaItem, Attendance, Session
 from fonds.dossiers.states import Status
 from tests.factories import make_user
 
-from .conftest import instructed_dossier, new_session, sitting, vote_all
+from .conftest import at_start, instructed_dossier, new_session, sitting, vote_all
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def test_chair_opens_the_sitting_after_confirmation_and_records_attendance(clien
     session = _convened(c)
     client.force_login(c.chair)
     url = reverse("comite:open-sitting", args=[session.pk])
+    at_start(session)
     assert client.post(url, {}).status_code == 400  # unconfirmed
     assert client.post(url, {"confirm": "on"}).status_code == 302
     session.refresh_from_db()
@@ -50,6 +51,7 @@ def test_chair_opens_the_sitting_after_confirmation_and_records_attendance(clien
 def test_attendance_represented_without_proxy_is_refused_and_the_choices_kept(client, committee):
     c = committee
     session = _convened(c)
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     client.force_login(c.chair)
     data = {f"m{m.pk}": "present" for m in c.members[:4]}
@@ -81,6 +83,7 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
     first, second = session.items.order_by("rank")
     for member in c.others[:2]:
         services.declare_conflict(second, member=member, reason="Élu de la commune.")
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     services.record_attendance(session, by=c.chair, presence={c.chair: "present", c.others[0]: "present", c.others[1]: "present", c.others[2]: "absent", c.others[3]: "absent"})
     client.force_login(c.chair)
@@ -171,6 +174,7 @@ def test_defer_sends_the_dossier_back_to_instructed(client, committee):
 def test_adjourn_without_quorum_after_confirmation(client, committee):
     c = committee
     session = _convened(c)
+    at_start(session)
     services.open_sitting(session, by=c.chair)
     services.record_attendance(session, by=c.chair, presence={c.chair: "present", c.others[0]: "present", c.others[1]: "absent", c.others[2]: "absent", c.others[3]: "absent"})
     client.force_login(c.chair)

@@ -28,8 +28,8 @@ def test_health_ok_in_the_embedded_profile(client):
     response = client.get("/sante/")
     assert response.status_code == 200
     data = response.json()
-    assert data["ok"] is True
-    assert set(data["checks"]) == {"database", "broker", "workers", "audit_chain"}
+    assert data["ok"] is True and data["status"] == "ok"
+    assert set(data["checks"]) == {"database", "broker", "workers", "audit_chain", "committee_agenda"}
     assert data["checks"]["audit_chain"]["head_matches_last_event"] is True
 
 
@@ -79,3 +79,38 @@ def test_a_crashing_check_is_a_red_light(monkeypatch):
     data = health.report()
     assert data["ok"] is False and data["checks"]["database"] == {"ok": False, "error": "ZeroDivisionError"}
     json.dumps(data)
+
+
+def test_in_committee_without_agenda_is_reported_by_sante(client):
+    """Règlement, "Committee": a dossier is in committee only on the agenda of a session that is not
+    closed. A violation degrades ``/sante/`` (200, ``status`` « degraded »: the data needs a repair,
+    the service answers) with the count and the dossiers' public numbers."""
+    from fonds.dossiers.models import Dossier
+    from fonds.dossiers.states import Status
+    from tests.comite.conftest import instructed_dossier
+    from tests.factories import make_campaign
+
+    campaign = make_campaign()
+    orphans = [instructed_dossier(campaign) for _ in range(2)]
+    fine = instructed_dossier(campaign)
+    Dossier.objects.filter(pk__in=[d.pk for d in orphans]).update(status=Status.IN_COMMITTEE)  # legacy data, no agenda item
+    response = client.get("/sante/")
+    data = response.json()
+    assert response.status_code == 200 and data["status"] == "degraded" and data["ok"] is True
+    check = data["checks"]["committee_agenda"]
+    assert check["ok"] is False and check["in_committee_without_agenda"] == 2
+    assert check["references"] == [d.reference for d in orphans] and fine.reference not in check["references"]
+    assert check["repair"] == "python manage.py repair_committee_agenda"
+
+
+def test_committee_agenda_check_lists_twenty_references_and_counts_them_all(monkeypatch):
+    from fonds.dossiers.models import Dossier
+    from fonds.dossiers.states import Status
+    from tests.factories import make_campaign, make_dossier
+
+    monkeypatch.setattr(health, "LISTED", 2)
+    campaign = make_campaign()
+    ids = [make_dossier(campaign=campaign, complete=False).pk for _ in range(3)]
+    Dossier.objects.filter(pk__in=ids).update(status=Status.IN_COMMITTEE)
+    check = health.check_committee_agenda()
+    assert check["in_committee_without_agenda"] == 3 and len(check["references"]) == 2

@@ -103,6 +103,6 @@ def on_agenda(cast, dossier):
     Assessment.objects.create(dossier=dossier, score_total=72, scored_criteria=6, complete=True,
                               suggestion="favourable")
     session = services.create_session(cast.campaign, by=cast.admin, starts_at=clock.now() + dt.timedelta(days=10),
-                                      chair=cast.comite, members=[cast.comite], place="Salle du conseil")
+                                      chair=cast.comite, place="Salle du conseil")  # convenes the composition
     services.build_agenda(session, by=cast.admin)
     return session.items.get(dossier=dossier)

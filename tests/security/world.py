@@ -52,6 +52,7 @@ def after_trip(dossier) -> dt.date:
 
 
 def build_world() -> World:
+    from fonds.comite import composition
     from fonds.comite import services as comite
     from fonds.instruction import services as instruction
     from fonds.instruction.testing import ready_for_completion
@@ -116,13 +117,16 @@ def build_world() -> World:
     opinion = ready_for_completion(in_committee, by=instructeur)
     perform(in_committee, "complete_instruction", by=instructeur, data={"opinion": opinion})
     members = [u["comite"], u["comite_recused"], member3]
-    session = comite.create_session(com_campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=u["comite"], members=members, place="Salle du conseil")
+    composition.appoint(com_campaign, by=admin, members=members)  # the campaign's committee
+    o["member3"] = member3
+    session = comite.create_session(com_campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=u["comite"], place="Salle du conseil")
     comite.build_agenda(session, by=admin)
     item = session.items.get(dossier=in_committee)
     comite.declare_conflict(item, member=u["comite_recused"], reason="Élu de la commune voisine, partenaire du projet.")
     comite.send_convocation(session, by=admin)
-    comite.open_sitting(session, by=u["comite"])
-    comite.record_attendance(session, by=u["comite"], presence={m: "present" for m in members})
+    with clock.travel(session.starts_at):  # a session sits on its date
+        comite.open_sitting(session, by=u["comite"])
+        comite.record_attendance(session, by=u["comite"], presence={m: "present" for m in members})
     session.refresh_from_db()
     in_committee.refresh_from_db()
     o["session"], o["item"], o["in_committee"] = session, item, in_committee

@@ -28,6 +28,10 @@ EVENT_LABELS = {
     "comite_outcome": "Décision du comité",
     "comite_adjourned": "Séance ajournée (quorum non atteint)",
     "comite_session_closed": "Séance close, procès-verbal établi",
+    "comite_session_rescheduled": "Date de la séance modifiée",
+    "comite_session_members_updated": "Membres de la séance mis à jour (composition du comité)",
+    "comite_composition_appointed": "Membres nommés dans la composition du comité",
+    "comite_composition_removed": "Membre retiré de la composition du comité",
 }
 
 

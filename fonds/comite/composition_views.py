@@ -1,0 +1,122 @@
+"""The committee's composition per campaign: who reads it (committee members, administrators,
+auditors) and who changes it (administrators), through ``fonds.comite.composition``.
+
+* ``composition/`` — the campaigns and the size of each composition;
+* ``composition/<campaign>/`` — the members (or the default: every committee account, said so),
+  the planned and convened sessions it concerns, and the form to appoint members;
+* ``composition/<campaign>/retirer/<user>/`` — removing an appointed member, after confirmation.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from fonds.accounts.roles import Role
+from fonds.referentiel.models import Campaign
+from fonds.web.areas import role_area
+
+from . import composition, queries
+from .errors import ComiteRefused
+from .forms import AppointForm, ConfirmForm
+from .models import CommitteeMember, Session
+
+_area = role_area(
+    read=queries.AREA_ROLES, write=frozenset({Role.ADMIN}), template="comite/forbidden.html",
+    context={"nav": "comite"},
+    flags={"is_admin": lambda roles: Role.ADMIN in roles},
+)
+ADMIN_ONLY = "Seul un administrateur du fonds modifie la composition du comité."
+
+
+def _campaign(pk) -> Campaign:
+    campaign = Campaign.objects.filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("Campagne introuvable.")
+    return campaign
+
+
+def _url(campaign) -> str:
+    return reverse("comite:composition", args=[campaign.pk])
+
+
+@_area
+def composition_index(request):
+    campaigns = list(Campaign.objects.order_by("-year", "-pk")[:100])
+    rows = [{"campaign": c, "members": len(composition.composition(c)), "default": composition.is_default(c)}
+            for c in campaigns]
+    context = {"title": "Composition du comité", "nav": "comite", "rows": rows}
+    return render(request, "comite/composition_index.html", context)
+
+
+def _page(request, campaign, *, form=None, status=200):
+    members = composition.composition(campaign)
+    default = composition.is_default(campaign)
+    rows = {r.member_id: r for r in composition.appointed(campaign)}
+    upcoming = (Session.Status.PLANNED, Session.Status.CONVENED)
+    sessions = list(Session.objects.filter(campaign=campaign, status__in=upcoming).order_by("starts_at"))
+    inactive = [r for r in rows.values() if r.member_id not in {m.pk for m in members}]
+    return render(request, "comite/composition.html", {
+        "title": f"Composition du comité — {campaign.name}", "nav": "comite", "campaign": campaign,
+        "members": members,
+        "default": default, "appointments": rows, "inactive": inactive, "sessions": sessions,
+        "form": form if form is not None else (AppointForm(campaign=campaign) if request.is_admin else None),
+    }, status=status)
+
+
+@_area
+@require_http_methods(["GET", "POST"])
+def composition_page(request, campaign_pk):
+    campaign = _campaign(campaign_pk)
+    if request.method != "POST":
+        return _page(request, campaign)
+    form = AppointForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _page(request, campaign, form=form, status=400)
+    try:
+        rows = composition.appoint(campaign, by=request.user, members=list(form.cleaned_data["members"]))
+    except ComiteRefused as refused:
+        messages.error(request, refused.message)
+        return _page(request, campaign, form=form, status=refused.http_status)
+    messages.success(request, f"{len(rows)} membre(s) nommé(s). Les séances de la campagne non encore "
+                              "convoquées convoqueront la nouvelle composition.")
+    return redirect(_url(campaign))
+
+
+@_area
+@require_http_methods(["GET", "POST"])
+def composition_remove(request, campaign_pk, member_pk):
+    campaign = _campaign(campaign_pk)
+    if not request.is_admin:
+        context = {"title": "Action réservée", "nav": "comite", "message": ADMIN_ONLY}
+        return render(request, "comite/forbidden.html", context, status=403)
+    row = (CommitteeMember.objects.select_related("member")
+           .filter(campaign=campaign, member_id=member_pk, removed_at__isnull=True).first())
+    if row is None:
+        raise Http404("Ce compte n'est pas nommé dans la composition du comité de la campagne.")
+    form = ConfirmForm(request.POST or None, motivation="Motif (facultatif)",
+                       label="Je retire ce membre de la composition du comité de la campagne")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                composition.remove(campaign, by=request.user, member=row.member,
+                                   motivation=form.cleaned_data.get("motivation", ""))
+            except ComiteRefused as refused:
+                messages.error(request, refused.message)
+                status = refused.http_status
+            else:
+                name = row.member.get_full_name() or row.member.email
+                back = (" Plus aucun membre n'est nommé : la composition redevient celle par défaut "
+                        "(tous les comptes membres du comité)." if composition.is_default(campaign) else "")
+                messages.success(request, f"{name} ne fait plus partie de la composition du comité." + back)
+                return redirect(_url(campaign))
+        else:
+            status = 400
+    last = composition.appointed(campaign).count() == 1
+    return render(request, "comite/composition_remove.html", {
+        "title": "Retirer un membre du comité", "nav": "comite", "campaign": campaign, "row": row,
+        "form": form, "last": last,
+    }, status=status)
