@@ -969,17 +969,17 @@ class _Seeder:
         see ``fonds.referentiel.siret.demo_siret``) read from the dossier's RIB, through the
         payment services (audited); certified by finance unless the dossier stops at the signed
         convention (its advance then waits for the certification, as in real life)."""
-        from fonds.payments import services as payments
+        from fonds.payments.bank import certify_bank_details, set_bank_details
 
         commune = dossier.commune
         iban, _ = demo_iban(commune.code)
         rib = dossier.documents.filter(kind=Document.Kind.RIB, replaced_by__isnull=True).first()
-        bank = payments.set_bank_details(
+        bank = set_bank_details(
             commune, by=porteur, iban=iban, bic="BDFEFRPPCCT", holder=f"Commune {de(commune.name)}"[:70],
             siret=demo_siret(commune.siren) or None, rib_document=rib,
         )
         if certify and not bank.is_certified:
-            payments.certify_bank_details(commune, by=self.staff["finance"])
+            certify_bank_details(commune, by=self.staff["finance"])
 
     def _motivation(self, key: str) -> str:
         value = MOTIVATIONS[key]

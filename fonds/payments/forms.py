@@ -1,7 +1,7 @@
 """DSFR forms of the payment pages (labels always visible; errors in plain French).
 
 The forms only parse and check what a person typed; every rule that changes something lives in
-``fonds.payments.services`` (the bank-details form borrows its read-only ``validate_bank_details``
+the payment services (the bank-details form borrows its read-only ``validate_bank_details``
 so that schwifty's verdict is shown next to each field before anything is saved).
 """
 from __future__ import annotations
@@ -213,7 +213,7 @@ class BankDetailsForm(DsfrBaseForm):
             del self.fields["confirm_change"]
 
     def clean(self):
-        from .services import validate_bank_details
+        from .bank import validate_bank_details
 
         from fonds.referentiel.siret import validate_siret
 

@@ -42,7 +42,7 @@ def validate(data: bytes) -> None:
     """Raise ``PaymentRefused`` (French) if ``data`` is not a valid pain.001.001.03 document."""
     from lxml import etree
 
-    from .services import PaymentRefused
+    from .common import PaymentRefused
 
     checker = schema()
     try:

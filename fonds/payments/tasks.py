@@ -7,7 +7,7 @@ from celery import shared_task
 @shared_task(name="fonds.payments.tasks.expire_recovery_answers")
 def expire_recovery_answers() -> list[str]:
     """Beat (hourly): recoveries whose 15-day answer period ended become final (règlement deadline table)."""
-    from .services import expire_recovery_answers as expire
+    from .recovery import expire_recovery_answers as expire
 
     return expire()
 

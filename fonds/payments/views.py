@@ -1,4 +1,4 @@
-"""Payment pages (DSFR, French): thin views over ``services`` (changes) and ``queries`` (reads).
+"""Payment pages (DSFR, French): thin views over the service modules (changes) and ``queries`` (reads).
 
 Back office (``_finance``): finance staff read and act; administrators and auditors read only
 (a POST is a 403 "Lecture seule"); everybody else — porteurs, instructors, committee members —
@@ -30,9 +30,21 @@ from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
 from fonds.web import pagination
 from fonds.web.areas import role_area
 
-from . import queries, services
+from . import queries
+from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
+from .batches import (
+    RETURN_REASONS, batch_file_name, build_batch, cancel_batch, execution_too_early, export_batch,
+    mark_batch_sent, next_business_day, record_execution, record_return,
+)
+from .common import PaymentRefused
 from .forms import BankDetailsForm, BuildBatchForm, ConfirmForm, MotivatedForm, RecoveryAnswerForm, ReturnForm
 from .models import BankDetails, Batch, BatchState, ItemOutcome, OrderKind, OrderState, PaymentOrder, Settlement
+from .orders import cancel_order, reissue_order
+from .recovery import (
+    answer_recovery, make_recovery_final, record_recovery_received, recovery_answer_due,
+    recovery_may_be_final, recovery_too_early_message, write_off_recovery,
+)
+from .settlement import accept_final_report, can_reissue_balance, dossier_balance, reissue_balance_order
 from fonds import clock
 
 READ_ROLES = frozenset({Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
@@ -116,15 +128,15 @@ ORDER_ACTIONS = {
 
 def _call(name: str, order, by, motivation: str):
     if name == "cancel":
-        return services.cancel_order(order, by=by, motivation=motivation)
+        return cancel_order(order, by=by, motivation=motivation)
     if name == "reissue":
-        return services.reissue_order(order, by=by)
+        return reissue_order(order, by=by)
     if name == "make_final":
-        return services.make_recovery_final(order, by=by, motivation=motivation)
+        return make_recovery_final(order, by=by, motivation=motivation)
     if name == "record_recovered":
-        return services.record_recovery_received(order, by=by)
+        return record_recovery_received(order, by=by)
     if name == "write_off":
-        return services.write_off_recovery(order, by=by, motivation=motivation)
+        return write_off_recovery(order, by=by, motivation=motivation)
     raise Http404("Action inconnue.")
 
 
@@ -136,20 +148,20 @@ def _action_label(name: str) -> str:
 
 def _order_actions(order) -> list[dict]:
     """The actions the order's state allows now; « make final » only once the contradictory step is
-    over (the mayor answered or the answer period ended: ``services.recovery_may_be_final``)."""
+    over (the mayor answered or the answer period ended: ``recovery_may_be_final``)."""
     from django_fsm import can_proceed
 
     return [
         {"name": name, "label": _action_label(name), "destructive": name in ("cancel", "write_off")}
         for name, spec in ORDER_ACTIONS.items()
-        if can_proceed(getattr(order, spec["method"])) and (name != "make_final" or services.recovery_may_be_final(order))
+        if can_proceed(getattr(order, spec["method"])) and (name != "make_final" or recovery_may_be_final(order))
     ]
 
 
 def _final_pending(order) -> str:
     """For a recovery whose contradictory step is not over: when it can be made final (French), else ""."""
-    if order.kind == OrderKind.RECOVERY and order.state == O.CONTRADICTORY and not services.recovery_may_be_final(order):
-        return services.recovery_too_early_message(order)
+    if order.kind == OrderKind.RECOVERY and order.state == O.CONTRADICTORY and not recovery_may_be_final(order):
+        return recovery_too_early_message(order)
     return ""
 
 
@@ -162,12 +174,12 @@ def _order(pk) -> PaymentOrder:
 def order_page(request, pk):
     order = _order(pk)
     items = list(order.batch_items.select_related("batch").order_by("pk"))
-    bank = services.bank_details_for(order.dossier.commune_id)
+    bank = bank_details_for(order.dossier.commune_id)
     return _render(request, "payments/order.html", {
         "title": f"Ordre {order.reference}", "section": "orders", "order": order, "items": items, "bank": bank,
         "actions": _order_actions(order) if request.can_pay else [], "events": _events("payments.paymentorder", order.pk),
         "final_pending": _final_pending(order),
-        "reasons": services.RETURN_REASONS, "settlement": Settlement.objects.filter(dossier_id=order.dossier_id).first(),
+        "reasons": RETURN_REASONS, "settlement": Settlement.objects.filter(dossier_id=order.dossier_id).first(),
     })
 
 
@@ -194,7 +206,7 @@ def order_action(request, pk, name):
         if form.is_valid():
             try:
                 _call(name, order, request.user, form.cleaned_data["motivation"])
-            except services.PaymentRefused as refused:
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -203,7 +215,7 @@ def order_action(request, pk, name):
                 return redirect("payments:order", pk=order.pk)
         else:
             status = 400
-    bank = services.bank_details_for(order.dossier.commune_id) if name == "reissue" else None
+    bank = bank_details_for(order.dossier.commune_id) if name == "reissue" else None
     return _render(request, "payments/order_action.html", {
         "title": f"{label} — {order.reference}", "section": "orders", "order": order, "name": name, "label": label,
         "form": form, "allowed": name in available and request.can_pay, "bank": bank,
@@ -214,7 +226,7 @@ def order_action(request, pk, name):
 
 @_finance
 @require_http_methods(["GET", "POST"])
-def build_batch(request):
+def build_batch_page(request):
     """Confirmation of a batch built from the WHOLE filtered selection of the orders list (its
     batchable part: ready outgoing orders of communes with certified bank details)."""
     source = request.POST if request.method == "POST" else request.GET
@@ -222,7 +234,7 @@ def build_batch(request):
     qs, filter_form = queries.filter_orders(QueryDict(querystring))
     summary = queries.selection_summary(qs)
     confirming = request.method == "POST"
-    initial = {"execution_date": services.next_business_day(clock.today()), "expected_count": summary["ready_count"], "expected_total": summary["ready_total"]}
+    initial = {"execution_date": next_business_day(clock.today()), "expected_count": summary["ready_count"], "expected_total": summary["ready_total"]}
     form = BuildBatchForm(request.POST if confirming else None, initial=initial)
     status = 200
     changed = False
@@ -238,8 +250,8 @@ def build_batch(request):
             else:
                 ids = queries.selection_ids(qs)
                 try:
-                    result = services.build_batch(by=request.user, order_ids=ids, execution_date=form.cleaned_data["execution_date"])
-                except services.PaymentRefused as refused:
+                    result = build_batch(by=request.user, order_ids=ids, execution_date=form.cleaned_data["execution_date"])
+                except PaymentRefused as refused:
                     form.add_error(None, refused.message)
                     status = _status_of(refused)
                 else:
@@ -292,13 +304,13 @@ def _batch_context(request, batch, *, return_form=None) -> dict:
     # a return may arrive after the execution was recorded (the paid transfer is then returned)
     late_returns = batch.state == BatchState.EXECUTED
     if return_form is None and (pending["count"] or late_returns) and request.can_pay:
-        return_form = ReturnForm(reasons=services.RETURN_REASONS)
+        return_form = ReturnForm(reasons=RETURN_REASONS)
     return {
         "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": page, "page": page,
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "late_returns": late_returns,
         "pending_count": pending["count"], "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
-        "events": _events("payments.batch", batch.pk), "reasons": services.RETURN_REASONS,
-        "execution_too_early": services.execution_too_early(batch) if batch.state == BatchState.SENT else "",
+        "events": _events("payments.batch", batch.pk), "reasons": RETURN_REASONS,
+        "execution_too_early": execution_too_early(batch) if batch.state == BatchState.SENT else "",
     }
 
 
@@ -314,12 +326,12 @@ def batch_file(request, pk):
     """The validated SEPA file, byte-identical on every download (its SHA-256 is on the page)."""
     batch = _batch(pk)
     try:
-        data = services.export_batch(batch, by=request.user)
-    except services.PaymentRefused as refused:
+        data = export_batch(batch, by=request.user)
+    except PaymentRefused as refused:
         messages.error(request, refused.message)
         return redirect("payments:batch", pk=batch.pk)
     response = HttpResponse(data, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{services.batch_file_name(batch)}"'
+    response["Content-Disposition"] = f'attachment; filename="{batch_file_name(batch)}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -339,7 +351,7 @@ def batch_action(request, pk, name):
         raise Http404("Action inconnue.")
     spec = BATCH_ACTIONS[name]
     batch = _batch(pk)
-    too_early = services.execution_too_early(batch) if name == "execution" else ""
+    too_early = execution_too_early(batch) if name == "execution" else ""
     allowed = batch.state == spec["state"] and not too_early
     pending = _pending(batch)
     form = ConfirmForm(_posted(request), label=spec["confirm"])
@@ -352,10 +364,10 @@ def batch_action(request, pk, name):
         if not request.can_pay:
             return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
         if form.is_valid():
-            call = {"transmis": services.mark_batch_sent, "annuler": services.cancel_batch, "execution": services.record_execution}[name]
+            call = {"transmis": mark_batch_sent, "annuler": cancel_batch, "execution": record_execution}[name]
             try:
                 call(batch, by=request.user)
-            except services.PaymentRefused as refused:
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -378,7 +390,7 @@ def batch_return(request, pk):
     """One transfer returned by the bank: its end-to-end id (the order's reference, as in the
     bank's return) and the ISO reason code. The service refuses an order not in this batch."""
     batch = _batch(pk)
-    form = ReturnForm(request.POST, reasons=services.RETURN_REASONS)
+    form = ReturnForm(request.POST, reasons=RETURN_REASONS)
     status = 400
     if form.is_valid():
         reference = form.cleaned_data["end_to_end_id"]
@@ -388,8 +400,8 @@ def batch_return(request, pk):
             form.add_error("end_to_end_id", f"Aucun ordre de paiement ne porte la référence « {reference} » : recopiez l'identifiant de bout en bout indiqué par la banque.")
         else:
             try:
-                order = services.record_return(batch, order_id, by=request.user, reason_code=form.cleaned_data["reason_code"])
-            except services.PaymentRefused as refused:
+                order = record_return(batch, order_id, by=request.user, reason_code=form.cleaned_data["reason_code"])
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -420,8 +432,8 @@ def bank_page(request, code):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.certify_bank_details(bank.commune_id, by=request.user)
-            except services.PaymentRefused as refused:
+                certify_bank_details(bank.commune_id, by=request.user)
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -451,8 +463,8 @@ def bank_reject(request, code):
     elif request.method == "POST":
         if form.is_valid():
             try:
-                services.reject_bank_details(bank.commune_id, by=request.user, motivation=form.cleaned_data["motivation"])
-            except services.PaymentRefused as refused:
+                reject_bank_details(bank.commune_id, by=request.user, motivation=form.cleaned_data["motivation"])
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -513,7 +525,7 @@ def report_accept(request, pk):
         raise Http404("Aucun rapport final déposé pour ce dossier.")
     allowed = dossier.status == Status.REPORT_SUBMITTED and settlement is None
     date_refusal = report_date_refusal(dossier, report, done="validé") if allowed else None
-    balance = services.dossier_balance(dossier, report) if settlement is None else None
+    balance = dossier_balance(dossier, report) if settlement is None else None
     form = ConfirmForm(_posted(request), label="J'ai vérifié le rapport final et le calcul du solde : je valide le rapport")
     status = 200
     if request.method == "POST" and not allowed:
@@ -525,8 +537,8 @@ def report_accept(request, pk):
     elif request.method == "POST":
         if form.is_valid():
             try:
-                settlement = services.accept_final_report(dossier, request.user)
-            except services.PaymentRefused as refused:
+                settlement = accept_final_report(dossier, request.user)
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -548,7 +560,7 @@ def report_accept(request, pk):
         "recovery_amount": -balance.balance if balance is not None and balance.balance < 0 else None, "form": form,
         "allowed": allowed and date_refusal is None and request.can_pay, "date_refusal": date_refusal,
         "orders": list(PaymentOrder.objects.filter(dossier=dossier).order_by("created_at", "pk")),
-        "can_reissue_balance": request.can_pay and settlement is not None and services.can_reissue_balance(dossier, settlement),
+        "can_reissue_balance": request.can_pay and settlement is not None and can_reissue_balance(dossier, settlement),
     }, status=status)
 
 
@@ -559,7 +571,7 @@ def balance_reissue(request, pk):
     motivation required): the accepted report's balance, re-issued."""
     dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign"))
     settlement = Settlement.objects.filter(dossier=dossier).first()
-    allowed = services.can_reissue_balance(dossier, settlement)
+    allowed = can_reissue_balance(dossier, settlement)
     form = MotivatedForm(_posted(request), needs_motivation=True, label="Je confirme l'émission d'un nouvel ordre de paiement du solde")
     status = 200 if allowed else 409
     if not allowed:
@@ -567,8 +579,8 @@ def balance_reissue(request, pk):
     elif request.method == "POST":
         if form.is_valid():
             try:
-                order = services.reissue_balance_order(dossier, by=request.user, motivation=form.cleaned_data["motivation"])
-            except services.PaymentRefused as refused:
+                order = reissue_balance_order(dossier, by=request.user, motivation=form.cleaned_data["motivation"])
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -609,7 +621,7 @@ def porteur_bank(request, pk=None):
     if refused:
         return refused
     commune = dossier.commune if dossier is not None else request.user.commune
-    bank = services.bank_details_for(commune.pk)
+    bank = bank_details_for(commune.pk)
     ribs = queries.rib_choices(commune.pk)
     certified = bool(bank and bank.is_certified)
     initial = {}
@@ -624,7 +636,7 @@ def porteur_bank(request, pk=None):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                saved = services.set_bank_details(
+                saved = set_bank_details(
                     commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data["siret"],
                     rib_document=data.get("rib_document") or None, rib_file=form.rib_upload(), dossier=dossier,
                 )
@@ -632,7 +644,7 @@ def porteur_bank(request, pk=None):
                 for name, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
                     form.add_error(name if name in form.fields else None, errors)
                 status = 400
-            except services.PaymentRefused as refused:
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
@@ -649,7 +661,7 @@ def porteur_bank(request, pk=None):
         "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
         "blocked": PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.TO_CERTIFY).count() if bank is not None and not certified else 0,
         "returned": [
-            {"order": o, "reason": services.RETURN_REASONS.get(o.return_code, o.return_code)}
+            {"order": o, "reason": RETURN_REASONS.get(o.return_code, o.return_code)}
             for o in PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.RETURNED).select_related("dossier").order_by("-returned_at")[:20]
         ],
     }, status=status)
@@ -668,7 +680,7 @@ def porteur_recovery(request, pk):
             raise Http404("Aucune demande de reversement pour ce dossier.")
         order = cancelled
     now = clock.now()
-    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and now < services.recovery_answer_due(order)
+    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and now < recovery_answer_due(order)
     form = RecoveryAnswerForm(_posted(request))
     status = 200
     if request.method == "POST":
@@ -677,8 +689,8 @@ def porteur_recovery(request, pk):
             status = 409
         elif form.is_valid():
             try:
-                services.answer_recovery(order, request.user, form.cleaned_data["text"])
-            except services.PaymentRefused as refused:
+                answer_recovery(order, request.user, form.cleaned_data["text"])
+            except PaymentRefused as refused:
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:

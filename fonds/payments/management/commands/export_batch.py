@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="fichier XML à écrire")
 
     def handle(self, batch_id, output, **options):
-        from fonds.payments.services import export_batch
+        from fonds.payments.batches import export_batch
 
         try:
             data = export_batch(batch_id, by=None)
