@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 from fonds import clock
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
+from fonds.dossiers.models import Document
+from fonds.ops.outbox import enqueue
+from fonds.referentiel.models import Commune
+from fonds.referentiel.siret import validate_siret
 
-from .common import O, PaymentRefused, _is_commune_porteur, _order_payload, _require
+from .common import O, PaymentRefused, is_commune_porteur, order_payload, require_role
 from .models import OUTGOING_KINDS, BankDetails, PaymentOrder, iban_sha256, mask_iban
-from .rib import _checked_rib_upload, _delete_stored, _store_rib
+from .rib import checked_rib_upload, delete_stored, store_rib
 
 
 def _bank_payload(bank: BankDetails) -> dict:
@@ -36,9 +42,6 @@ def _bank_payload(bank: BankDetails) -> dict:
 
 def validate_bank_details(iban: str, bic: str, holder: str) -> tuple[str, str, str]:
     """Normalised ``(iban, bic, holder)`` checked with schwifty; ``ValidationError`` per field (French)."""
-    from schwifty import BIC, IBAN
-    from schwifty.exceptions import SchwiftyException
-
     errors: dict[str, str] = {}
     iban_obj = bic_obj = None
     try:
@@ -100,8 +103,6 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
     also clears a rejection by finance (``reject_bank_details``: it is kept in the trail). Saving
     the same values again changes nothing (no event).
     """
-    from fonds.dossiers.models import Document
-
     commune_id = getattr(commune, "pk", commune)
     role = _bank_role(by, commune_id)
     errors = {}
@@ -110,9 +111,6 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if siret is not None:
-        from fonds.referentiel.models import Commune
-        from fonds.referentiel.siret import validate_siret
-
         siren = Commune.objects.filter(pk=commune_id).values_list("siren", flat=True).first() or ""
         try:
             siret = validate_siret(siret, siren)
@@ -121,7 +119,7 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
     upload = None
     if rib_file is not None:
         try:
-            upload = _checked_rib_upload(commune_id, dossier, *rib_file)
+            upload = checked_rib_upload(commune_id, dossier, *rib_file)
         except ValidationError as exc:
             errors["rib_file"] = exc.messages
     if errors:
@@ -136,10 +134,10 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
     try:
         with transaction.atomic():
             if upload is not None:
-                doc = _store_rib(upload, by=by, role=role, stored=stored)
+                doc = store_rib(upload, by=by, role=role, stored=stored)
             return _apply_bank_details(commune_id, by, role, iban=iban, bic=bic, holder=holder, siret=siret, doc=doc)
     except BaseException:
-        _delete_stored(stored)
+        delete_stored(stored)
         raise
 
 
@@ -163,9 +161,9 @@ def upload_rib(commune, *, by, name: str, data: bytes, dossier=None) -> BankDeta
 
 
 def _bank_role(by, commune_id) -> str:
-    if _is_commune_porteur(by, commune_id):
+    if is_commune_porteur(by, commune_id):
         return Role.PORTEUR
-    return _require(by, Role.FINANCE)
+    return require_role(by, Role.FINANCE)
 
 
 def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
@@ -222,9 +220,7 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
     queued through the outbox in this transaction). The next change of IBAN, BIC, holder, SIRET or RIB
     clears the rejection (the event stays in the trail).
     """
-    from fonds.ops.outbox import enqueue
-
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     motivation = (motivation or "").strip()
     if not motivation:
         raise PaymentRefused("motivation", "Le rejet des coordonnées bancaires exige une motivation : la commune la lira pour les corriger.")
@@ -258,7 +254,7 @@ def _suspend_orders(commune_id, by, role) -> list[str]:
         order.save()
     if orders:
         audit.append_many(
-            dict(action="payment_order_suspended", actor=by, role=role, obj=o, payload=_order_payload(o, reason="bank_details_changed"))
+            dict(action="payment_order_suspended", actor=by, role=role, obj=o, payload=order_payload(o, reason="bank_details_changed"))
             for o in orders
         )
     return [o.reference for o in orders]
@@ -270,7 +266,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
     Refused without a RIB, or when already certified for these exact values. Moves the commune's
     ``to_certify`` orders to ``ready`` (one ``payment_order_certified`` event each).
     """
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
         bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
@@ -294,5 +290,5 @@ def certify_bank_details(commune, *, by) -> BankDetails:
             order.save()
         audit.append("bank_details_certified", actor=by, role=role, obj=bank, payload={**_bank_payload(bank), "orders_ready": [o.reference for o in orders]})
         if orders:
-            audit.append_many(dict(action="payment_order_certified", actor=by, role=role, obj=o, payload=_order_payload(o)) for o in orders)
+            audit.append_many(dict(action="payment_order_certified", actor=by, role=role, obj=o, payload=order_payload(o)) for o in orders)
         return bank

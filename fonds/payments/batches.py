@@ -14,20 +14,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from fonds import clock
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
+from fonds.dossiers.models import Dossier
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O, PaymentRefused, _lock_batch, _lock_order, _order_payload, _perform, _refresh, _require, _role_of, _transition,
+    O, PaymentRefused, acting_role, fire_transition, lock_batch, lock_order, move_dossier, order_payload,
+    refresh_caller, require_role,
 )
 from .models import (
     OUTGOING_KINDS, Batch, BatchItem, BatchState, BankDetails, ItemOutcome, OrderKind, PaymentOrder, Settlement,
     mask_iban,
 )
+from .sepa import batch_xml
 
 
 #: ISO 20022 / EPC return reason codes the bank sends back for a credit transfer (French labels)
@@ -105,9 +108,7 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
     the same order (the partial unique index ``payments_order_in_one_live_batch`` is the last guard).
     An empty batch is refused. The file's SHA-256 is in the ``batch_built`` audit event.
     """
-    from django.db import connection
-
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     if order_ids is None and filters is None:
         raise PaymentRefused("condition", "Sélectionnez les ordres à mettre dans le lot.", rules=["empty_batch"])
     wanted = None
@@ -134,8 +135,6 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
                     excluded.append((pk, "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de certification)"))
         if orders:
             dossier_ids = {o.dossier_id for o in orders}
-            from fonds.dossiers.models import Dossier
-
             # (reference, commune) only: full Dossier instances (FSM mixins) would cost ~0.2 ms each
             dossiers = {pk: (ref, commune) for pk, ref, commune in Dossier.objects.filter(pk__in=dossier_ids).values_list("pk", "reference", "commune_id")}
             banks = {b.commune_id: b for b in BankDetails.objects.filter(commune_id__in={c for _, c in dossiers.values()})}
@@ -158,7 +157,7 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
         )
         items = []
         for position, (order, bank) in enumerate(taken, start=1):
-            _transition(order, "add_to_batch")
+            fire_transition(order, "add_to_batch")
             items.append(BatchItem(
                 batch=batch, order=order, position=position, amount=order.amount, end_to_end_id=order.reference,
                 creditor_name=bank.holder, creditor_iban=bank.iban, creditor_bic=bank.bic, bank_fingerprint=bank.certified_fingerprint,
@@ -175,8 +174,6 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
                 BatchItem.objects.bulk_create(items, batch_size=500)
         except IntegrityError:
             raise PaymentRefused("conflict", "Des ordres viennent d'être pris par un autre lot : recommencez.")
-        from .sepa import batch_xml
-
         data = batch_xml(batch, items)
         batch.file_sha256 = hashlib.sha256(data).hexdigest()
         batch.save(update_fields=["file_sha256"])
@@ -215,11 +212,9 @@ def export_batch(batch, *, by=None) -> bytes:
     checked against the SHA-256 recorded when the batch was built; each export is audited
     (``batch_exported``, with the hash).
     """
-    from .sepa import batch_xml
-
     pk = getattr(batch, "pk", batch)
     with transaction.atomic():
-        locked = _lock_batch(pk)
+        locked = lock_batch(pk)
         if not locked.exportable:
             raise PaymentRefused("status", f"Le lot {locked.reference} n'est pas prêt : il est « {locked.get_state_display()} ».")
         if locked.state == BatchState.READY:
@@ -229,7 +224,7 @@ def export_batch(batch, *, by=None) -> bytes:
         digest = hashlib.sha256(data).hexdigest()
         if locked.file_sha256 and digest != locked.file_sha256:
             raise PaymentRefused("conflict", "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du lot : export bloqué.")
-        audit.append("batch_exported", actor=by, role=_role_of(by), obj=locked, payload={"reference": locked.reference, "file_sha256": digest, "count": locked.count, "total": locked.total})
+        audit.append("batch_exported", actor=by, role=acting_role(by), obj=locked, payload={"reference": locked.reference, "file_sha256": digest, "count": locked.count, "total": locked.total})
     return data
 
 
@@ -242,9 +237,9 @@ def mark_batch_sent(batch, *, by) -> Batch:
 
     Refused when a creditor's bank details changed since the batch was built (as ``export_batch``).
     """
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = _lock_batch(batch)
+        locked = lock_batch(batch)
         if locked.state != BatchState.READY:
             raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être transmis.")
         _check_bank_unchanged(locked)
@@ -256,14 +251,14 @@ def mark_batch_sent(batch, *, by) -> Batch:
         if moved != len(ids):
             raise PaymentRefused("conflict", "L'état des ordres du lot a changé : rechargez la page.")
         audit.append("batch_sent", actor=by, role=role, obj=locked, payload={"reference": locked.reference, "file_sha256": locked.file_sha256, "count": len(ids)})
-        return _refresh(batch, locked)
+        return refresh_caller(batch, locked)
 
 
 def cancel_batch(batch, *, by) -> Batch:
     """A batch not yet transmitted is cancelled: its orders go back to ``ready`` (free for another batch)."""
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = _lock_batch(batch)
+        locked = lock_batch(batch)
         if locked.state != BatchState.READY:
             raise PaymentRefused("status", f"Le lot {locked.reference} a été transmis à la banque : il ne peut plus être annulé.")
         locked.cancel()
@@ -273,7 +268,7 @@ def cancel_batch(batch, *, by) -> Batch:
         for s in range(0, len(ids), 900):
             PaymentOrder.objects.filter(pk__in=ids[s:s + 900], state=O.IN_BATCH).update(state=O.READY)
         audit.append("batch_cancelled", actor=by, role=role, obj=locked, payload={"reference": locked.reference, "orders_released": len(ids)})
-        return _refresh(batch, locked)
+        return refresh_caller(batch, locked)
 
 
 def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
@@ -301,12 +296,12 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
     Refused for an order that is not in this batch, a transfer already returned, or a batch
     neither sent nor executed.
     """
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     code = (reason_code or "").strip().upper()
     if code not in RETURN_REASONS:
         raise PaymentRefused("condition", "Code motif de rejet inconnu : indiquez le code à 4 caractères transmis par la banque (par exemple AC04).", rules=["reason_code"])
     with transaction.atomic():
-        locked_batch = _lock_batch(batch)
+        locked_batch = lock_batch(batch)
         order_pk = getattr(order, "pk", order)
         item = BatchItem.objects.select_for_update().filter(batch=locked_batch, order_id=order_pk).first()
         if item is None:
@@ -316,8 +311,8 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
             if item.outcome == ItemOutcome.RETURNED:
                 raise PaymentRefused("status", "Le rejet de ce virement est déjà enregistré.")
             raise PaymentRefused("status", "Ce virement n'est pas en attente d'exécution : rejet impossible.")
-        locked = _lock_order(order_pk)
-        source = _transition(locked, "bank_return_after_payment" if late else "bank_return", code=code)
+        locked = lock_order(order_pk)
+        source = fire_transition(locked, "bank_return_after_payment" if late else "bank_return", code=code)
         locked.save()
         item.live = False
         item.outcome = ItemOutcome.RETURNED
@@ -325,12 +320,10 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
         item.save(update_fields=["live", "outcome", "return_code"])
         extra = {"from": source, "batch": locked_batch.reference, "reason_code": code, "reason": RETURN_REASONS[code], "iban_masked": mask_iban(item.creditor_iban)}
         if late:
-            from fonds.dossiers.models import Dossier
-
             extra["after_execution"] = True
             extra["dossier_status_kept"] = Dossier.objects.filter(pk=locked.dossier_id).values_list("status", flat=True).first()
-        audit.append("payment_returned", actor=by, role=role, obj=locked, payload=_order_payload(locked, **extra))
-        return _refresh(order, locked)
+        audit.append("payment_returned", actor=by, role=role, obj=locked, payload=order_payload(locked, **extra))
+        return refresh_caller(order, locked)
 
 
 def execution_too_early(batch, today: dt.date | None = None) -> str:
@@ -353,9 +346,9 @@ def record_execution(batch, *, by) -> Batch:
     The dossiers follow: ``pay_advance`` for a paid advance, ``settle`` (the accepted balance) for a
     paid balance — only when the dossier is where the payment flow expects it.
     """
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = _lock_batch(batch)
+        locked = lock_batch(batch)
         if locked.state != BatchState.SENT:
             raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.")
         too_early = execution_too_early(locked)
@@ -367,7 +360,7 @@ def record_execution(batch, *, by) -> Batch:
         paid = []
         for item in items:
             order = orders[item.order_id]
-            _transition(order, "pay")
+            fire_transition(order, "pay")
             order.paid_at = now
             order.save()
             item.outcome = ItemOutcome.PAID
@@ -384,12 +377,12 @@ def record_execution(batch, *, by) -> Batch:
             "reference": locked.reference, "execution_date": locked.execution_date.isoformat(), "executed_at": locked.executed_at,
             "paid": [o.reference for o in paid], "total_paid": sum((o.amount for o in paid), Decimal("0.00")),
         })
-        audit.append_many(dict(action="payment_order_paid", actor=by, role=role, obj=o, payload=_order_payload(o, batch=locked.reference)) for o in paid)
+        audit.append_many(dict(action="payment_order_paid", actor=by, role=role, obj=o, payload=order_payload(o, batch=locked.reference)) for o in paid)
         for order in paid:
             if order.kind == OrderKind.ADVANCE:
-                _perform(order.dossier, "pay_advance", by, expected="agreement_signed")
+                move_dossier(order.dossier, "pay_advance", by, expected="agreement_signed")
             elif order.kind == OrderKind.BALANCE:
                 settlement = Settlement.objects.filter(dossier_id=order.dossier_id).first()
                 balance = settlement.balance if settlement else order.amount
-                _perform(order.dossier, "settle", by, data={"balance": str(balance)}, expected="report_submitted")
-        return _refresh(batch, locked)
+                move_dossier(order.dossier, "settle", by, data={"balance": str(balance)}, expected="report_submitted")
+        return refresh_caller(batch, locked)

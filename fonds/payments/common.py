@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django_fsm import can_proceed
+
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
-from fonds.dossiers.services import TransitionRefused
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TransitionRefused, perform
+from fonds.dossiers.states import Forum
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .models import Batch, OrderState, PaymentOrder
@@ -37,7 +41,7 @@ class PaymentRefused(TransitionRefused):
     HTTP = {**TransitionRefused.HTTP, TOO_EARLY: 409}
 
 
-def _require(by, *roles) -> str:
+def require_role(by, *roles) -> str:
     held = roles_of(by) if by is not None else frozenset()
     for role in roles:
         if role in held:
@@ -45,11 +49,11 @@ def _require(by, *roles) -> str:
     raise PaymentRefused("role", "Votre rôle ne vous permet pas cette opération de paiement.")
 
 
-def _is_commune_porteur(by, commune_id) -> bool:
+def is_commune_porteur(by, commune_id) -> bool:
     return by is not None and Role.PORTEUR in roles_of(by) and by.commune_id == commune_id
 
 
-def _role_of(by) -> str:
+def acting_role(by) -> str:
     if by is None:
         return audit.SYSTEM
     held = roles_of(by)
@@ -74,7 +78,7 @@ def parse_amount(value, label: str = "montant") -> Decimal:
     return amount.quantize(CENT)
 
 
-def _order_payload(order: PaymentOrder, **extra) -> dict:
+def order_payload(order: PaymentOrder, **extra) -> dict:
     return {
         "reference": order.reference,
         "dossier": order.dossier.reference if "dossier" in order._state.fields_cache else order.dossier_id,
@@ -85,17 +89,17 @@ def _order_payload(order: PaymentOrder, **extra) -> dict:
     }
 
 
-def _json_safe(value):
+def json_safe(value):
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     return value
 
 
-def _lock_order(order) -> PaymentOrder:
+def lock_order(order) -> PaymentOrder:
     pk = order.pk if isinstance(order, PaymentOrder) else order
     locked = PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk=pk).first()
     if locked is None:
@@ -103,7 +107,7 @@ def _lock_order(order) -> PaymentOrder:
     return locked
 
 
-def _lock_batch(batch) -> Batch:
+def lock_batch(batch) -> Batch:
     pk = batch.pk if isinstance(batch, Batch) else batch
     locked = Batch.objects.select_for_update().filter(pk=pk).first()
     if locked is None:
@@ -111,16 +115,14 @@ def _lock_batch(batch) -> Batch:
     return locked
 
 
-def _refresh(obj, locked):
+def refresh_caller(obj, locked):
     if obj is not locked and hasattr(obj, "refresh_from_db"):
         obj.refresh_from_db()
     return locked
 
 
-def _transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
+def fire_transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
     """Fire the order's FSM transition ``name`` or refuse with a French message; returns the source state."""
-    from django_fsm import can_proceed
-
     method = getattr(order, name)
     if not can_proceed(method):
         raise PaymentRefused("status", f"Opération impossible : l'ordre {order.reference} est « {order.get_state_display()} ».")
@@ -129,12 +131,8 @@ def _transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
     return source
 
 
-def _perform(dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None):
+def move_dossier(dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None):
     """Move the dossier along (only if it is where the payment flow expects it; returns the transition or None)."""
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.services import perform
-    from fonds.dossiers.states import Forum
-
     status = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first()
     if expected is not None and status != expected:
         return None

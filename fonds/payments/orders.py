@@ -8,11 +8,12 @@ from django.db import IntegrityError, transaction
 
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
+from fonds.suivi.balance import advance_amount
 
 from .bank import bank_details_for
 from .common import (
-    O, PaymentRefused, _json_safe, _lock_order, _order_payload, _perform, _refresh, _require, _role_of,
-    _transition, parse_amount,
+    O, PaymentRefused, acting_role, fire_transition, json_safe, lock_order, move_dossier, order_payload,
+    parse_amount, refresh_caller, require_role,
 )
 from .models import ItemOutcome, OrderKind, PaymentOrder, mask_iban
 
@@ -23,7 +24,7 @@ def _next_reference(dossier, kind: str) -> str:
     return f"{dossier.reference}-{code}{n}"
 
 
-def _create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdown: dict | None = None, state: str | None = None, **fields) -> PaymentOrder:
+def create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdown: dict | None = None, state: str | None = None, **fields) -> PaymentOrder:
     amount = parse_amount(amount)
     if state is None:
         bank = bank_details_for(dossier.commune_id)
@@ -33,12 +34,12 @@ def _create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdo
         with transaction.atomic():
             order = PaymentOrder.objects.create(
                 reference=_next_reference(dossier, kind), dossier=dossier, kind=kind, amount=amount, state=state,
-                created_by=by, rules_version=rules.version, breakdown=_json_safe(breakdown or {}), **fields,
+                created_by=by, rules_version=rules.version, breakdown=json_safe(breakdown or {}), **fields,
             )
     except IntegrityError:
         raise PaymentRefused("conflict", f"Un ordre « {OrderKind(kind).label} » existe déjà pour le dossier {dossier.reference}.")
     order.dossier = dossier
-    audit.append("payment_order_created", actor=by, role=role, obj=order, payload=_order_payload(order, rules_version=rules.version, breakdown=breakdown or {}))
+    audit.append("payment_order_created", actor=by, role=role, obj=order, payload=order_payload(order, rules_version=rules.version, breakdown=breakdown or {}))
     return order
 
 
@@ -49,8 +50,6 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
     an existing live advance order is returned unchanged. State ``ready`` if the commune's bank
     details are certified, else ``to_certify``. None when no advance is due (amount 0).
     """
-    from fonds.suivi.balance import advance_amount
-
     existing = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE).exclude(state=O.CANCELLED).first()
     if existing is not None:
         return existing
@@ -61,7 +60,7 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
         return None  # no advance due (advance_pct 0 in the campaign's rules): the balance pays everything
     breakdown = {"approved": dossier.approved_amount, "advance_pct": str(pct), "advance": amount}
     with transaction.atomic():
-        return _create_order(dossier, OrderKind.ADVANCE, amount, by=by, role=_role_of(by), breakdown=breakdown)
+        return create_order(dossier, OrderKind.ADVANCE, amount, by=by, role=acting_role(by), breakdown=breakdown)
 
 
 def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
@@ -71,20 +70,20 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
     nothing is left to recover. A cancelled advance lets the dossier go on without advance
     (``pay_advance`` with no money paid: the final report is then due, the balance deducts nothing).
     """
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     motivation = (motivation or "").strip()
     if not motivation:
         raise PaymentRefused("motivation", "L'annulation d'un ordre exige une motivation écrite.")
     with transaction.atomic():
-        locked = _lock_order(order)
-        source = _transition(locked, "cancel", motivation=motivation)
+        locked = lock_order(order)
+        source = fire_transition(locked, "cancel", motivation=motivation)
         locked.save()
-        audit.append("payment_order_cancelled", actor=by, role=role, obj=locked, payload=_order_payload(locked, **{"from": source, "motivation": motivation}))
+        audit.append("payment_order_cancelled", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source, "motivation": motivation}))
         if locked.kind == OrderKind.RECOVERY:
-            _perform(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} annulé : {motivation}", expected="recovery_pending")
+            move_dossier(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} annulé : {motivation}", expected="recovery_pending")
         if locked.kind == OrderKind.ADVANCE:
-            _perform(locked.dossier, "pay_advance", by, motivation=f"Avance {locked.reference} annulée, sans versement : {motivation}", expected="agreement_signed")
-        return _refresh(order, locked)
+            move_dossier(locked.dossier, "pay_advance", by, motivation=f"Avance {locked.reference} annulée, sans versement : {motivation}", expected="agreement_signed")
+        return refresh_caller(order, locked)
 
 
 def reissue_order(order, *, by) -> PaymentOrder:
@@ -93,9 +92,9 @@ def reissue_order(order, *, by) -> PaymentOrder:
     "Corrected": the certified account (IBAN, BIC or holder) differs from the one the returned
     transfer was sent to — a change of the SIRET or of the RIB alone is not a correction.
     """
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = _lock_order(order)
+        locked = lock_order(order)
         if locked.state != O.RETURNED:
             raise PaymentRefused("status", f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « {locked.get_state_display()} ».")
         bank = bank_details_for(locked.dossier.commune_id)
@@ -104,7 +103,7 @@ def reissue_order(order, *, by) -> PaymentOrder:
             raise PaymentRefused("condition", "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant de réémettre le virement.", rules=["bank_details_not_certified"])
         if last is not None and (last.bank_fingerprint == bank.certified_fingerprint or (last.creditor_iban, last.creditor_bic, last.creditor_name) == (bank.iban, bank.bic, bank.holder)):
             raise PaymentRefused("condition", "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par la commune puis certifiez-les.", rules=["bank_details_unchanged"])
-        source = _transition(locked, "reissue")
+        source = fire_transition(locked, "reissue")
         locked.save()
-        audit.append("payment_order_reissued", actor=by, role=role, obj=locked, payload=_order_payload(locked, **{"from": source, "bank_version": bank.version, "iban_masked": mask_iban(bank.iban)}))
-        return _refresh(order, locked)
+        audit.append("payment_order_reissued", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source, "bank_version": bank.version, "iban_masked": mask_iban(bank.iban)}))
+        return refresh_caller(order, locked)

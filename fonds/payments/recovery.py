@@ -20,7 +20,8 @@ from fonds.audit import chain as audit
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O, PaymentRefused, _is_commune_porteur, _lock_order, _order_payload, _perform, _refresh, _require, _transition,
+    O, PaymentRefused, fire_transition, is_commune_porteur, lock_order, move_dossier, order_payload,
+    refresh_caller, require_role,
 )
 from .models import OrderKind, PaymentOrder
 
@@ -69,8 +70,8 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
     """The mayor (a porteur of the commune) answers the recovery notice, before ``answer_due``, once."""
     text = (text or "").strip()
     with transaction.atomic():
-        locked = _lock_order(order)
-        if not _is_commune_porteur(by, locked.dossier.commune_id):
+        locked = lock_order(order)
+        if not is_commune_porteur(by, locked.dossier.commune_id):
             raise PaymentRefused("not_found", "Ordre de paiement introuvable.")
         if locked.kind != OrderKind.RECOVERY or locked.state != O.CONTRADICTORY:
             raise PaymentRefused("status", "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.")
@@ -88,8 +89,8 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
         locked.answered_at = now
         locked.answered_by = by
         locked.save(update_fields=["answer_text", "answered_at", "answered_by"])
-        audit.append("recovery_answered", actor=by, role=Role.PORTEUR, obj=locked, payload=_order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()))
-        return _refresh(order, locked)
+        audit.append("recovery_answered", actor=by, role=Role.PORTEUR, obj=locked, payload=order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()))
+        return refresh_caller(order, locked)
 
 
 def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder:
@@ -99,9 +100,9 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
     the system (``by=None``, ``expire_recovery_answers``) only at the end of the period without an
     answer (an answer is for finance to weigh). Before: ``too_early`` (409), saying from when.
     """
-    role = _require(by, Role.FINANCE) if by is not None else audit.SYSTEM
+    role = require_role(by, Role.FINANCE) if by is not None else audit.SYSTEM
     with transaction.atomic():
-        locked = _lock_order(order)
+        locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Seul un ordre de reversement peut être rendu exécutoire.")
         if locked.state != O.CONTRADICTORY:
@@ -110,48 +111,48 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
             raise PaymentRefused("status", "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider du reversement.")
         if not recovery_may_be_final(locked):
             raise PaymentRefused(TOO_EARLY, recovery_too_early_message(locked), rules=["recovery_answer_period"])
-        source = _transition(locked, "make_final")
+        source = fire_transition(locked, "make_final")
         locked.motivation = (motivation or "").strip()
         locked.save()
         audit.append(
             "recovery_made_final", actor=by, role=role, obj=locked,
-            payload=_order_payload(locked, **{
+            payload=order_payload(locked, **{
                 "from": source, "motivation": locked.motivation, "answered": locked.answered_at is not None,
                 "answer_due": recovery_answer_due(locked),
             }),
         )
-        return _refresh(order, locked)
+        return refresh_caller(order, locked)
 
 
 def record_recovery_received(order, *, by) -> PaymentOrder:
     """Finance records that the commune paid the recovery back; the dossier is closed (``recover``)."""
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = _lock_order(order)
+        locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
-        source = _transition(locked, "record_recovered")
+        source = fire_transition(locked, "record_recovered")
         locked.save()
-        audit.append("recovery_received", actor=by, role=role, obj=locked, payload=_order_payload(locked, **{"from": source}))
-        _perform(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} reçu.", expected="recovery_pending")
-        return _refresh(order, locked)
+        audit.append("recovery_received", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source}))
+        move_dossier(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} reçu.", expected="recovery_pending")
+        return refresh_caller(order, locked)
 
 
 def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
     """Finance writes the recovery off (admission en non-valeur, motivated); the dossier is closed."""
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     motivation = (motivation or "").strip()
     if not motivation:
         raise PaymentRefused("motivation", "L'admission en non-valeur exige une motivation écrite.")
     with transaction.atomic():
-        locked = _lock_order(order)
+        locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
-        source = _transition(locked, "write_off", motivation=motivation)
+        source = fire_transition(locked, "write_off", motivation=motivation)
         locked.save()
-        audit.append("recovery_written_off", actor=by, role=role, obj=locked, payload=_order_payload(locked, **{"from": source, "motivation": motivation}))
-        _perform(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} admis en non-valeur : {motivation}", expected="recovery_pending")
-        return _refresh(order, locked)
+        audit.append("recovery_written_off", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source, "motivation": motivation}))
+        move_dossier(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} admis en non-valeur : {motivation}", expected="recovery_pending")
+        return refresh_caller(order, locked)
 
 
 def expire_recovery_answers(now=None) -> list[str]:

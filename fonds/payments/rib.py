@@ -6,15 +6,18 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db.models import Sum
 
 from fonds.audit import chain as audit
+from fonds.dossiers.documents import _check_image, _check_pdf, safe_name, sniff
+from fonds.dossiers.models import Document, Dossier
 
 from .models import BankDetails
 
 
 @dataclass
-class _RibUpload:
+class RibUpload:
     dossier: object
     name: str
     data: bytes
@@ -26,8 +29,6 @@ class _RibUpload:
 def rib_dossier_for(commune_id, dossier=None):
     """The dossier a new RIB is filed on: ``dossier`` (if it is the commune's), else the dossier of
     the current RIB, else the commune's latest dossier; None when the commune has no dossier."""
-    from fonds.dossiers.models import Dossier
-
     qs = Dossier.objects.filter(commune_id=commune_id).select_related("campaign")
     if dossier is not None:
         found = qs.filter(pk=getattr(dossier, "pk", dossier)).first()
@@ -39,10 +40,8 @@ def rib_dossier_for(commune_id, dossier=None):
     return qs.order_by("-created_at", "-pk").first()
 
 
-def _checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> _RibUpload:
+def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload:
     """The content checks of every upload (``fonds.dossiers.documents``), before any lock is taken."""
-    from fonds.dossiers.documents import _check_image, _check_pdf, sniff
-
     target = rib_dossier_for(commune_id, dossier)
     if target is None:
         raise ValidationError("La commune n'a aucun dossier auquel joindre ce RIB.")
@@ -59,16 +58,11 @@ def _checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> _RibUplo
         _check_pdf(data)
     else:
         _check_image(data, sniffed.extension)
-    return _RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)
+    return RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)
 
 
-def _store_rib(upload: _RibUpload, *, by, role: str, stored: list):
+def store_rib(upload: RibUpload, *, by, role: str, stored: list):
     """Store the checked RIB on its dossier (locked), replacing its current RIB; audited (inside the caller's transaction)."""
-    from django.core.files.base import ContentFile
-
-    from fonds.dossiers.documents import safe_name
-    from fonds.dossiers.models import Document, Dossier
-
     locked = Dossier.objects.select_for_update().get(pk=upload.dossier.pk)
     current = Document.objects.filter(dossier=locked, replaced_by__isnull=True)
     used = current.aggregate(total=Sum("size"))["total"] or 0
@@ -95,8 +89,6 @@ def _store_rib(upload: _RibUpload, *, by, role: str, stored: list):
     return document
 
 
-def _delete_stored(paths) -> None:
-    from fonds.dossiers.models import Document
-
+def delete_stored(paths) -> None:
     for path in paths:  # nothing half-stored: remove the file of a rolled-back upload
         Document._meta.get_field("file").storage.delete(path)

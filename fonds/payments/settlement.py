@@ -16,12 +16,17 @@ from django.db.models import Sum
 from fonds import clock
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+from fonds.instruction.amount import dossier_distance_km
 from fonds.ops import outbox
+from fonds.suivi.balance import actual_figures, balance_for_report, compute_balance
+from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
-from .common import CENT, O, PaymentRefused, _json_safe, _perform, _require
+from .common import CENT, O, PaymentRefused, json_safe, move_dossier, require_role
 from .models import OrderKind, PaymentOrder, Settlement
-from .orders import _create_order
+from .orders import create_order
 
 
 def advance_paid_amount(dossier) -> Decimal | None:
@@ -39,10 +44,6 @@ def dossier_balance(dossier, report=None):
     was cancelled); a dossier with no advance order at all (paid outside this module) falls back to
     ``balance_for_report``'s reading of its status.
     """
-    from fonds.suivi.balance import balance_for_report, compute_balance, actual_figures
-    from fonds.instruction.amount import dossier_distance_km
-    from fonds.suivi.models import FinalReport
-
     report = report or FinalReport.objects.prefetch_related("lines").get(dossier=dossier)
     paid = advance_paid_amount(dossier)
     if paid is None:
@@ -67,11 +68,7 @@ def accept_final_report(dossier, by) -> Settlement:
     being paid; refused (``too_early``, 409) before the project's end — today before the planned or
     the declared actual last day — or with incoherent actual dates (``fonds.suivi.report_dates``).
     """
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import Status
-    from fonds.suivi.models import FinalReport
-
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
@@ -92,22 +89,22 @@ def accept_final_report(dossier, by) -> Settlement:
         rules = locked.campaign.rules
         settlement = Settlement.objects.create(
             dossier=locked, accepted_by=by, final_grant=bd.final_grant, advance=bd.advance, balance=bd.balance,
-            breakdown=_json_safe(bd.as_dict()), lines=bd.lines, rules_version=rules.version,
+            breakdown=json_safe(bd.as_dict()), lines=bd.lines, rules_version=rules.version,
         )
         audit.append(
             "final_report_accepted", actor=by, role=role, obj=locked,
-            payload={"reference": locked.reference, "report": report.pk, "balance": bd.balance, "breakdown": _json_safe(bd.as_dict()), "rules_version": rules.version},
+            payload={"reference": locked.reference, "report": report.pk, "balance": bd.balance, "breakdown": json_safe(bd.as_dict()), "rules_version": rules.version},
         )
         if bd.balance > 0:
-            _create_order(locked, OrderKind.BALANCE, bd.balance, by=by, role=role, breakdown=_json_safe(bd.as_dict()))
+            create_order(locked, OrderKind.BALANCE, bd.balance, by=by, role=role, breakdown=json_safe(bd.as_dict()))
         elif bd.balance == 0:
-            _perform(locked, "settle", by, data={"balance": "0.00"})
+            move_dossier(locked, "settle", by, data={"balance": "0.00"})
         else:
-            _perform(locked, "settle", by, data={"balance": str(bd.balance)})
+            move_dossier(locked, "settle", by, data={"balance": str(bd.balance)})
             days = int(locked.campaign.rules.params["deadlines"]["recovery_answer_days"])
             notified = clock.now()  # the notice's date; the answer period runs from it
-            order = _create_order(
-                locked, OrderKind.RECOVERY, -bd.balance, by=by, role=role, breakdown=_json_safe(bd.as_dict()),
+            order = create_order(
+                locked, OrderKind.RECOVERY, -bd.balance, by=by, role=role, breakdown=json_safe(bd.as_dict()),
                 state=O.CONTRADICTORY, created_at=notified, answer_due=notified + dt.timedelta(days=days),
             )
             outbox.enqueue("fonds.payments.tasks.notify_recovery", order.pk)
@@ -124,10 +121,7 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
     Refused unless the dossier is ``report_submitted`` with an accepted report whose balance is
     positive and every balance order of it is cancelled. Motivation required (audited).
     """
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import Status
-
-    role = _require(by, Role.FINANCE)
+    role = require_role(by, Role.FINANCE)
     motivation = (motivation or "").strip()
     if not motivation:
         raise PaymentRefused("motivation", "La réémission de l'ordre de solde exige une motivation écrite.")
@@ -145,7 +139,7 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
         live = next((o for o in orders if o.state != O.CANCELLED), None)
         if live is not None:
             raise PaymentRefused("status", f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : il n'y a rien à réémettre.")
-        order = _create_order(locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown)
+        order = create_order(locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown)
         audit.append(
             "balance_order_reissued", actor=by, role=role, obj=locked,
             payload={"reference": locked.reference, "order": order.reference, "amount": order.amount, "cancelled_orders": [o.reference for o in orders], "motivation": motivation, "settlement_rules_version": settlement.rules_version},
@@ -155,8 +149,6 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
 
 def can_reissue_balance(dossier, settlement=None) -> bool:
     """Whether ``reissue_balance_order`` would take this dossier (for the UI's button)."""
-    from fonds.dossiers.states import Status
-
     settlement = settlement if settlement is not None else Settlement.objects.filter(dossier=dossier).first()
     return (
         dossier.status == Status.REPORT_SUBMITTED and settlement is not None and settlement.balance > 0
