@@ -82,26 +82,15 @@ def bank_details_for(commune) -> BankDetails | None:
 
 
 def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: str | None = None, rib_document=None, rib_file: tuple[str, bytes] | None = None, dossier=None) -> BankDetails:
-    """Record (or change) the commune's IBAN, BIC, holder name, town-hall SIRET and the RIB they come from.
+    """Record or change the commune's IBAN, BIC, holder, town-hall SIRET and the RIB they are read from.
 
-    ``siret``: checked by ``fonds.referentiel.siret.validate_siret`` against the commune's SIREN
-    (spaces stripped; ``ValidationError`` on ``siret``); ``None`` keeps the current SIRET (blank
-    for new details: the porteur's form requires it, the API lets a client leave it out). A
-    change of SIRET alone is a change like any other: it voids the certification and suspends
-    the ready orders until finance re-certifies (finance certifies the details as a whole, and
-    one rule is simpler to explain and to audit than two).
-
-    Who: a porteur of the commune, or finance. The RIB is either ``rib_document``, a ``Document``
-    (kind ``rib``) of one of the commune's dossiers, or ``rib_file=(name, bytes)``: a NEW RIB,
-    uploaded here whatever the state of the dossiers (``add_document`` only accepts uploads on a
-    draft or a dossier under corrections; a commune's account changes after submission too) —
-    see ``upload_rib``. A RIB is required the first time. Invalid values: ``ValidationError`` per
-    field (``rib_file`` for the upload), nothing saved. A change of IBAN/BIC/holder/SIRET **or of RIB**
-    after certification voids the certification and moves the commune's ready orders back to
-    ``to_certify`` (payments blocked until re-certified); the event ``bank_details_changed``
-    records ``was_certified``, the masked IBANs and the previous RIB (id and SHA-256). Any change
-    also clears a rejection by finance (``reject_bank_details``: it is kept in the trail). Saving
-    the same values again changes nothing (no event).
+    Who: a porteur of the commune, or finance. The RIB is ``rib_document`` (a ``rib`` document of one
+    of the commune's dossiers) or ``rib_file=(name, bytes)``, a new upload accepted at any stage (see
+    ``upload_rib``); it is required the first time. ``siret`` is checked against the commune's SIREN;
+    None keeps the current one. Bad values: ``ValidationError`` per field, nothing saved. Any change
+    (the SIRET or the RIB alone too: one rule is simpler to explain and to audit) voids the
+    certification, clears a rejection and moves the commune's ready orders back to ``to_certify``;
+    saving the same values again changes nothing.
     """
     commune_id = getattr(commune, "pk", commune)
     role = _bank_role(by, commune_id)
@@ -144,14 +133,9 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
 def upload_rib(commune, *, by, name: str, data: bytes, dossier=None) -> BankDetails:
     """A new RIB for the commune's current bank details (same IBAN, BIC and holder), at any stage.
 
-    The file goes through the same content checks as every upload (``fonds.dossiers.documents``:
-    sniffed PDF/JPEG/PNG, ``_check_pdf`` / ``_check_image``, the campaign's size limits) and is
-    stored as a ``Document`` of kind ``rib`` on ``dossier`` (default: the dossier of the current
-    RIB, else the commune's latest dossier); the RIB it replaces on that dossier keeps its row
-    (``replaced_by``) and both SHA-256 are in the trail (``document_uploaded`` on the dossier,
-    ``bank_details_changed`` on the bank details). Like a change of IBAN, a new RIB after
-    certification voids it and suspends the commune's ready orders until finance re-certifies.
-    No bank details yet: ``ValidationError`` (give them with ``set_bank_details(rib_file=...)``).
+    The file is checked like every upload and filed on ``dossier`` (default: the current RIB's
+    dossier, else the commune's latest), replacing the RIB there; like any change it voids the
+    certification. No bank details yet: ``ValidationError`` (give them with ``set_bank_details``).
     """
     commune_id = getattr(commune, "pk", commune)
     bank = bank_details_for(commune_id)
@@ -214,11 +198,9 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) 
 def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
     """Finance rejects the commune's bank details: they do not match the RIB (motivation required).
 
-    Refused when the details are certified (nothing to reject: a wrong certification is undone by
-    the commune's change) or already rejected as they stand. Orders stay ``to_certify``. The
-    porteur sees the motivation on the bank-details page and is emailed (``notify_bank_rejected``,
-    queued through the outbox in this transaction). The next change of IBAN, BIC, holder, SIRET or RIB
-    clears the rejection (the event stays in the trail).
+    Refused when they are certified or already rejected. The porteur reads the motivation on the
+    bank-details page and is emailed (``notify_bank_rejected``, through the outbox); the commune's
+    next change clears the rejection.
     """
     role = require_role(by, Role.FINANCE)
     motivation = (motivation or "").strip()

@@ -102,11 +102,10 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
     """Put ready orders in a new batch and produce its validated SEPA file (pain.001.001.03).
 
     ``order_ids`` (a selection) or ``filters`` (``kind``, ``campaign``, ``commune``,
-    ``created_before``; the whole filtered selection). Only ``ready`` outgoing orders of communes with
-    *certified* bank details are taken; others asked for are listed in ``excluded``. Rows are locked
-    with ``SELECT … FOR UPDATE SKIP LOCKED``: two finance users building at the same time never get
-    the same order (the partial unique index ``payments_order_in_one_live_batch`` is the last guard).
-    An empty batch is refused. The file's SHA-256 is in the ``batch_built`` audit event.
+    ``created_before``). Only ready outgoing orders of communes with certified bank details are
+    taken; the others asked for come back in ``excluded``. ``SKIP LOCKED`` keeps two finance users
+    from taking the same order (the index ``payments_order_in_one_live_batch`` is the last guard).
+    An empty batch is refused.
     """
     role = require_role(by, Role.FINANCE)
     if order_ids is None and filters is None:
@@ -204,13 +203,11 @@ def _check_bank_unchanged(batch: Batch) -> None:
 
 
 def export_batch(batch, *, by=None) -> bytes:
-    """The batch's SEPA file (pain.001.001.03), validated against the XSD, byte-identical on every call.
+    """The batch's SEPA file, validated against the XSD and byte-identical on every call (audited).
 
-    Refused for a batch that is not ``ready`` or ``sent`` (cancelled, executed), and for a ready
-    batch whose creditors' bank details changed (or lost their certification) since it was built —
-    the file would pay the old account: cancel it and build a new one. The bytes are
-    checked against the SHA-256 recorded when the batch was built; each export is audited
-    (``batch_exported``, with the hash).
+    Refused for a batch neither ready nor sent, for a ready batch whose creditors' bank details
+    changed since it was built (the file would pay the old account), and when the bytes differ from
+    the SHA-256 recorded when the batch was built.
     """
     pk = getattr(batch, "pk", batch)
     with transaction.atomic():
@@ -274,27 +271,11 @@ def cancel_batch(batch, *, by) -> Batch:
 def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
     """The bank returned one transfer of a transmitted batch (ISO reason code, e.g. ``AC04``).
 
-    Before execution is recorded (batch ``sent``, transfer pending): the order ``sent → returned``.
-
-    **After** execution was recorded (batch ``executed``, the transfer recorded ``paid``) — the
-    bank's return often arrives days later: the order ``paid → returned`` (``paid_at`` cleared,
-    the batch item's outcome becomes ``returned``, so the ``payments_order_paid_once`` index
-    lets the re-issued transfer be paid). The batch stays ``executed`` (its file was executed;
-    the item records the return). **The dossier's transition is NOT reverted**: ``pay_advance``
-    (→ ``advance_paid``, the final-report deadline set) and ``settle`` (→ ``closed``) have no
-    reverse transition, and undoing them would erase decisions the porteur has already acted on
-    (a report being written, a closure letter). The money owed is carried by the order instead:
-    it goes ``returned → ready`` once the bank details are corrected and re-certified
-    (``reissue_order``) and is paid in a later batch; ``record_execution`` fires the dossier's
-    transition only when the dossier is where the payment flow expects it (``agreement_signed``
-    for ``pay_advance``, ``report_submitted`` for ``settle``), so paying the re-issued order never
-    fires ``pay_advance`` or ``settle`` twice. While such an advance is ``returned``,
-    ``accept_final_report`` refuses (the advance is neither paid nor cancelled) and
-    ``advance_paid_amount`` does not count it. The ``payment_returned`` event records
-    ``after_execution`` and the dossier's status left as it was.
-
-    Refused for an order that is not in this batch, a transfer already returned, or a batch
-    neither sent nor executed.
+    Before the execution is recorded the order goes ``sent → returned``. After it (a return often
+    comes days later) the paid order goes ``paid → returned`` and its batch item is marked returned,
+    so that the re-issued transfer can be paid; the batch stays executed and the dossier's
+    ``pay_advance`` or ``settle`` is not reverted: it has no reverse, and the porteur may already have
+    acted on it. The money owed stays on the order until ``reissue_order``.
     """
     role = require_role(by, Role.FINANCE)
     code = (reason_code or "").strip().upper()

@@ -58,15 +58,12 @@ def dossier_balance(dossier, report=None):
 
 
 def accept_final_report(dossier, by) -> Settlement:
-    """Finance accepts the submitted final report; the balance is computed and acted upon.
+    """Finance accepts the submitted final report; the balance is computed once and acted upon.
 
-    balance > 0: a balance order (paid later in a batch; the dossier is settled when it is paid);
-    balance = 0: ``settle`` at once (dossier closed); balance < 0: ``settle`` (dossier
-    ``recovery_pending``) and a recovery order in the contradictory step — the mayor is emailed and
-    has ``params["deadlines"]["recovery_answer_days"]`` days to answer (``answer_recovery``).
-    Refused unless the dossier is ``report_submitted``, once only, and while the advance is still
-    being paid; refused (``too_early``, 409) before the project's end — today before the planned or
-    the declared actual last day — or with incoherent actual dates (``fonds.suivi.report_dates``).
+    balance > 0: a balance order (the dossier is settled when it is paid); 0: ``settle`` at once;
+    < 0: ``settle`` (``recovery_pending``) and a recovery order in its contradictory step, the mayor
+    emailed. Refused unless the dossier is ``report_submitted``, once only, while the advance is
+    neither paid nor cancelled, and (``too_early``, 409) before the project's end.
     """
     role = require_role(by, Role.FINANCE)
     pk = getattr(dossier, "pk", dossier)
@@ -112,14 +109,12 @@ def accept_final_report(dossier, by) -> Settlement:
 
 
 def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
-    """A new balance order after the previous one was cancelled (the dossier would stay
-    ``report_submitted`` for ever: ``settle`` fires only when a balance order is paid).
+    """A new balance order for the accepted balance once the previous one was cancelled (else the
+    dossier would stay ``report_submitted``: only a paid balance order settles it).
 
-    The simplest correct path: the final report's acceptance (``Settlement``) stands — it is the
-    audited decision on the balance — and a new balance order is issued for the same amount
-    (``…-SO2``, ``-SO3``…; state ``ready`` or ``to_certify`` by the bank details, as at acceptance).
-    Refused unless the dossier is ``report_submitted`` with an accepted report whose balance is
-    positive and every balance order of it is cancelled. Motivation required (audited).
+    The acceptance (``Settlement``) stands as the audited decision; the new order (``…-SO2``) is
+    ``ready`` or ``to_certify`` by the bank details. Refused unless every balance order of the
+    dossier is cancelled and the accepted balance is positive; motivation required.
     """
     role = require_role(by, Role.FINANCE)
     motivation = (motivation or "").strip()
