@@ -1,0 +1,102 @@
+"""Finance pages of the communes' bank details: the list to certify, certification against the RIB
+shown inline, motivated rejection."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import queries
+from ..bank import certify_bank_details, reject_bank_details
+from ..common import PaymentRefused
+from ..forms import ConfirmForm, MotivatedForm
+from ..models import BankDetails
+from .common import _status_of, _finance, _posted, _render, _events
+
+
+@_finance
+@require_GET
+def bank_list(request):
+    rows = list(queries.bank_details_to_certify()[:200])
+    return _render(request, "payments/bank_list.html", {"title": "Coordonnées bancaires à certifier", "section": "bank", "rows": rows})
+
+
+def _bank(code) -> BankDetails:
+    return get_object_or_404(BankDetails.objects.select_related("commune", "rib_document", "rib_document__dossier", "updated_by", "certified_by"), commune_id=code)
+
+
+@_finance
+@require_http_methods(["GET", "POST"])
+def bank_page(request, code):
+    bank = _bank(code)
+    form = ConfirmForm(_posted(request), label="J'ai comparé l'IBAN, le BIC et le titulaire au RIB affiché : ils sont identiques")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                certify_bank_details(bank.commune_id, by=request.user)
+            except PaymentRefused as refused:
+                form.add_error(None, refused.message)
+                status = _status_of(refused)
+            else:
+                messages.success(request, f"Coordonnées bancaires de {bank.commune.name} certifiées. Les ordres en attente de certification sont prêts à payer.")
+                return redirect("payments:bank", code=bank.commune_id)
+        else:
+            status = 400
+    orders_ = list(queries.commune_orders(bank.commune_id)[:100])
+    return _render(request, "payments/bank.html", {
+        "title": f"Coordonnées bancaires — {bank.commune.name}", "section": "bank", "bank": bank, "form": form, "orders": orders_,
+        "events": _events("payments.bankdetails", bank.pk), "iban_grouped": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)),
+        "siret_grouped": f"{bank.siret[:9]} {bank.siret[9:]}" if bank.siret else "",
+    }, status=status)
+
+
+@_finance
+@require_http_methods(["GET", "POST"])
+def bank_reject(request, code):
+    """Finance rejects the commune's bank details (they do not match the RIB): motivation required;
+    the porteur sees it on the bank-details page and is emailed."""
+    bank = _bank(code)
+    allowed = not bank.is_certified and bank.rejected_at is None
+    form = MotivatedForm(_posted(request), needs_motivation=True, label="Je confirme le rejet de ces coordonnées bancaires (la commune devra les corriger)")
+    status = 200 if allowed else 409
+    if not allowed:
+        messages.error(request, "Ces coordonnées bancaires ne peuvent pas être rejetées : " + ("elles sont certifiées." if bank.is_certified else "elles sont déjà rejetées, la commune doit les corriger."))
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                reject_bank_details(bank.commune_id, by=request.user, motivation=form.cleaned_data["motivation"])
+            except PaymentRefused as refused:
+                form.add_error(None, refused.message)
+                status = _status_of(refused)
+            else:
+                messages.success(request, f"Coordonnées bancaires de {bank.commune.name} rejetées. La commune est informée du motif par courriel et sur sa page.")
+                return redirect("payments:bank", code=bank.commune_id)
+        else:
+            status = 400
+    return _render(request, "payments/bank_reject.html", {
+        "title": f"Rejeter les coordonnées bancaires — {bank.commune.name}", "section": "bank", "bank": bank, "form": form,
+        "allowed": allowed and request.can_pay,
+    }, status=status)
+
+
+INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+@_finance
+@require_GET
+@xframe_options_sameorigin
+def bank_rib(request, code):
+    """The RIB the details were read from, inline for the certification page (finance, admin and
+    auditors only; framable by this site only; never cached)."""
+    bank = _bank(code)
+    document = bank.rib_document
+    if document is None or document.content_type not in INLINE_TYPES:
+        raise Http404("RIB introuvable.")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "frame-ancestors 'self'; script-src 'none'; object-src 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
