@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,10 +19,12 @@ from ..batches import (
 from ..common import PaymentRefused
 from ..forms import BuildBatchForm, ConfirmForm, ReturnForm
 from ..models import Batch, BatchState, ItemOutcome, PaymentOrder
-from .common import Page, _status_of, _finance, _posted, _render, _querystring, _events
+from .common import (
+    Page, audit_events, confirmed, finance_area, posted, query_without, render_page, state_changed,
+)
 
 
-@_finance
+@finance_area
 @require_http_methods(["GET", "POST"])
 def build_batch_page(request):
     """Confirmation of a batch built from the WHOLE filtered selection of the orders list (its
@@ -34,45 +36,46 @@ def build_batch_page(request):
     confirming = request.method == "POST"
     initial = {"execution_date": next_business_day(clock.today()), "expected_count": summary["ready_count"], "expected_total": summary["ready_total"]}
     form = BuildBatchForm(request.POST if confirming else None, initial=initial)
-    status = 200
     changed = False
-    if confirming:
-        if not request.can_pay:
-            return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
-        if form.is_valid():
-            if (form.cleaned_data["expected_count"], form.cleaned_data["expected_total"]) != (summary["ready_count"], summary["ready_total"]):
-                changed = True
-                status = 409
-                form = BuildBatchForm(initial={**initial, "execution_date": form.cleaned_data["execution_date"]})
-                messages.warning(request, "La sélection a changé depuis l'affichage de cette page : vérifiez le nombre d'ordres et le total, puis confirmez à nouveau.")
-            else:
-                ids = queries.selection_ids(qs)
-                try:
-                    result = build_batch(by=request.user, order_ids=ids, execution_date=form.cleaned_data["execution_date"])
-                except PaymentRefused as refused:
-                    form.add_error(None, refused.message)
-                    status = _status_of(refused)
-                else:
-                    batch = result.batch
-                    messages.success(request, f"Lot {batch.reference} constitué : {batch.count} virement{'s' if batch.count > 1 else ''}, {batch.total} €. Le fichier SEPA est validé et prêt au téléchargement.")
-                    if result.excluded:
-                        messages.warning(request, f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot entre-temps, ou coordonnées non certifiées).")
-                    return redirect("payments:batch", pk=batch.pk)
-        else:
-            status = 400
-    return _render(request, "payments/build_batch.html", {
+    shown = (summary["ready_count"], summary["ready_total"])
+    if confirming and form.is_valid() and (form.cleaned_data["expected_count"],
+                                           form.cleaned_data["expected_total"]) != shown:
+        changed = True
+        status = 409
+        form = BuildBatchForm(initial={**initial, "execution_date": form.cleaned_data["execution_date"]})
+        messages.warning(request, "La sélection a changé depuis l'affichage de cette page : vérifiez le "
+                                  "nombre d'ordres et le total, puis confirmez à nouveau.")
+    else:
+        done, status = confirmed(
+            request, form,
+            lambda: build_batch(by=request.user, order_ids=queries.selection_ids(qs),
+                                execution_date=form.cleaned_data["execution_date"]),
+            then=lambda result: reverse("payments:batch", args=[result.batch.pk]),
+            success=lambda result: (
+                f"Lot {result.batch.reference} constitué : {result.batch.count} "
+                f"virement{'s' if result.batch.count > 1 else ''}, {result.batch.total} €. "
+                "Le fichier SEPA est validé et prêt au téléchargement."
+            ),
+            warning=lambda result: result.excluded and (
+                f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot "
+                "entre-temps, ou coordonnées non certifiées)."
+            ),
+        )
+        if done:
+            return done
+    return render_page(request, "payments/build_batch.html", {
         "title": "Constituer un lot de virements", "section": "batches", "form": form, "filter_form": filter_form,
         "summary": summary, "selection": querystring, "changed": changed,
         "list_url": reverse("payments:orders") + (f"?{querystring}" if querystring else ""),
     }, status=status)
 
 
-@_finance
+@finance_area
 @require_GET
 def batches(request):
     page = Page(queries.batch_list(), request.GET)
-    querystring = _querystring(request.GET)
-    return _render(request, "payments/batches.html", {
+    querystring = query_without(request.GET)
+    return render_page(request, "payments/batches.html", {
         "title": "Lots de virements", "section": "batches", "page": page,
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
     })
@@ -97,7 +100,7 @@ def _pending(batch) -> dict:
 def _batch_context(request, batch, *, return_form=None) -> dict:
     """The batch page: its transfers a page at a time (a batch may hold thousands)."""
     page = Page(queries.batch_items(batch), request.GET, default_size=100)
-    querystring = _querystring(request.GET)
+    querystring = query_without(request.GET)
     pending = _pending(batch)
     # a return may arrive after the execution was recorded (the paid transfer is then returned)
     late_returns = batch.state == BatchState.EXECUTED
@@ -107,18 +110,18 @@ def _batch_context(request, batch, *, return_form=None) -> dict:
         "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": page, "page": page,
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "late_returns": late_returns,
         "pending_count": pending["count"], "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
-        "events": _events("payments.batch", batch.pk), "reasons": RETURN_REASONS,
+        "events": audit_events("payments.batch", batch.pk), "reasons": RETURN_REASONS,
         "execution_too_early": execution_too_early(batch) if batch.state == BatchState.SENT else "",
     }
 
 
-@_finance
+@finance_area
 @require_GET
 def batch_page(request, pk):
-    return _render(request, "payments/batch.html", _batch_context(request, _batch(pk)))
+    return render_page(request, "payments/batch.html", _batch_context(request, _batch(pk)))
 
 
-@_finance
+@finance_area
 @require_GET
 def batch_file(request, pk):
     """The validated SEPA file, byte-identical on every download (its SHA-256 is on the page)."""
@@ -142,7 +145,7 @@ BATCH_ACTIONS = {
 }
 
 
-@_finance
+@finance_area
 @require_http_methods(["GET", "POST"])
 def batch_action(request, pk, name):
     if name not in BATCH_ACTIONS:
@@ -152,29 +155,20 @@ def batch_action(request, pk, name):
     too_early = execution_too_early(batch) if name == "execution" else ""
     allowed = batch.state == spec["state"] and not too_early
     pending = _pending(batch)
-    form = ConfirmForm(_posted(request), label=spec["confirm"])
+    form = ConfirmForm(posted(request), label=spec["confirm"])
     status = 200 if allowed else 409
     if batch.state != spec["state"]:
         messages.error(request, f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».")
     elif too_early:
         messages.error(request, too_early)
-    elif request.method == "POST":
-        if not request.can_pay:
-            return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
-        if form.is_valid():
-            call = {"transmis": mark_batch_sent, "annuler": cancel_batch, "execution": record_execution}[name]
-            try:
-                call(batch, by=request.user)
-            except PaymentRefused as refused:
-                form.add_error(None, refused.message)
-                status = _status_of(refused)
-            else:
-                batch.refresh_from_db()
-                messages.success(request, f"{spec['title']} : c'est fait. Le lot {batch.reference} est désormais « {batch.get_state_display()} ».")
-                return redirect("payments:batch", pk=batch.pk)
-        else:
-            status = 400
-    return _render(request, "payments/batch_action.html", {
+    else:
+        call = {"transmis": mark_batch_sent, "annuler": cancel_batch, "execution": record_execution}[name]
+        done, status = confirmed(request, form, lambda: call(batch, by=request.user),
+                                 then=reverse("payments:batch", args=[batch.pk]),
+                                 success=state_changed(spec["title"], "Le lot"))
+        if done:
+            return done
+    return render_page(request, "payments/batch_action.html", {
         "title": f"{spec['title']} — {batch.reference}", "section": "batches", "batch": batch, "name": name, "spec": spec,
         "form": form, "allowed": allowed and request.can_pay, "pending": pending,
         "pending_items": list(batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position")[:PENDING_SHOWN]) if pending["count"] else [],
@@ -182,27 +176,38 @@ def batch_action(request, pk, name):
     }, status=status)
 
 
-@_finance
+def _returned_order_id(batch, form):
+    """The order the bank's end-to-end id names (this batch's transfer, else any order: the service
+    refuses an order not in this batch); None with the field's error when no order has it."""
+    reference = form.cleaned_data["end_to_end_id"]
+    item = batch.items.filter(end_to_end_id=reference).only("order_id").first()
+    if item is not None:
+        return item.order_id
+    order_id = PaymentOrder.objects.filter(reference=reference).values_list("pk", flat=True).first()
+    if order_id is None:
+        form.add_error("end_to_end_id", f"Aucun ordre de paiement ne porte la référence « {reference} » : "
+                                        "recopiez l'identifiant de bout en bout indiqué par la banque.")
+    return order_id
+
+
+@finance_area
 @require_POST
 def batch_return(request, pk):
     """One transfer returned by the bank: its end-to-end id (the order's reference, as in the
     bank's return) and the ISO reason code. The service refuses an order not in this batch."""
     batch = _batch(pk)
     form = ReturnForm(request.POST, reasons=RETURN_REASONS)
-    status = 400
-    if form.is_valid():
-        reference = form.cleaned_data["end_to_end_id"]
-        item = batch.items.filter(end_to_end_id=reference).only("order_id").first()
-        order_id = item.order_id if item else PaymentOrder.objects.filter(reference=reference).values_list("pk", flat=True).first()
-        if order_id is None:
-            form.add_error("end_to_end_id", f"Aucun ordre de paiement ne porte la référence « {reference} » : recopiez l'identifiant de bout en bout indiqué par la banque.")
-        else:
-            try:
-                order = record_return(batch, order_id, by=request.user, reason_code=form.cleaned_data["reason_code"])
-            except PaymentRefused as refused:
-                form.add_error(None, refused.message)
-                status = _status_of(refused)
-            else:
-                messages.success(request, f"Rejet enregistré pour l'ordre {order.reference} (motif {order.return_code}). Il pourra être réémis une fois les coordonnées bancaires de la commune corrigées et certifiées.")
-                return redirect(reverse("payments:batch", args=[batch.pk]) + "#virements")
-    return _render(request, "payments/batch.html", _batch_context(request, batch, return_form=form), status=status)
+    order_id = _returned_order_id(batch, form) if form.is_valid() else None
+    done, status = confirmed(
+        request, form,
+        lambda: record_return(batch, order_id, by=request.user, reason_code=form.cleaned_data["reason_code"]),
+        then=reverse("payments:batch", args=[batch.pk]) + "#virements",
+        success=lambda order: (
+            f"Rejet enregistré pour l'ordre {order.reference} (motif {order.return_code}). Il pourra être "
+            "réémis une fois les coordonnées bancaires de la commune corrigées et certifiées."
+        ),
+    )
+    if done:
+        return done
+    return render_page(request, "payments/batch.html", _batch_context(request, batch, return_form=form),
+                       status=status)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_http_methods
+from django_fsm import can_proceed
 
 from .. import queries
 from ..bank import bank_details_for
 from ..batches import RETURN_REASONS
-from ..common import PaymentRefused
 from ..forms import MotivatedForm
 from ..models import OrderKind, PaymentOrder, Settlement
 from ..orders import cancel_order, reissue_order
@@ -18,20 +18,24 @@ from ..recovery import (
     make_recovery_final, record_recovery_received, recovery_may_be_final, recovery_too_early_message,
     write_off_recovery,
 )
-from .common import O, PAGE_SIZES, Page, _status_of, _finance, _posted, _render, _querystring, _events
+from .common import (
+    O, PAGE_SIZES, Page, audit_events, confirmed, finance_area, order_url, posted, query_without, render_page,
+    state_changed,
+)
 
 
-@_finance
+@finance_area
 @require_GET
 def orders(request):
     qs, form = queries.filter_orders(request.GET)
     page = Page(queries.order_rows(qs), request.GET)
-    querystring = _querystring(request.GET)
+    querystring = query_without(request.GET)
     summary = queries.selection_summary(qs) if form.is_valid() else {"count": 0, "total": 0, "ready_count": 0, "ready_total": 0}
-    return _render(request, "payments/orders.html", {
+    return render_page(request, "payments/orders.html", {
         "title": "Ordres de paiement", "section": "orders", "form": form, "page": page, "summary": summary,
         "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "page_sizes": PAGE_SIZES,
-        "querystring": _querystring(request.GET, drop=("page", "taille")), "selection": _querystring(request.GET, drop=("page", "taille")),
+        "querystring": query_without(request.GET, drop=("page", "taille")),
+        "selection": query_without(request.GET, drop=("page", "taille")),
     }, status=200 if form.is_valid() else 400)
 
 
@@ -68,8 +72,6 @@ def _action_label(name: str) -> str:
 def _order_actions(order) -> list[dict]:
     """The actions the order's state allows now; « make final » only once the contradictory step is
     over (the mayor answered or the answer period ended: ``recovery_may_be_final``)."""
-    from django_fsm import can_proceed
-
     return [
         {"name": name, "label": _action_label(name), "destructive": name in ("cancel", "write_off")}
         for name, spec in ORDER_ACTIONS.items()
@@ -88,21 +90,22 @@ def _order(pk) -> PaymentOrder:
     return get_object_or_404(PaymentOrder.objects.select_related("dossier", "dossier__commune", "dossier__campaign", "created_by", "answered_by"), pk=pk)
 
 
-@_finance
+@finance_area
 @require_GET
 def order_page(request, pk):
     order = _order(pk)
     items = list(order.batch_items.select_related("batch").order_by("pk"))
     bank = bank_details_for(order.dossier.commune_id)
-    return _render(request, "payments/order.html", {
+    return render_page(request, "payments/order.html", {
         "title": f"Ordre {order.reference}", "section": "orders", "order": order, "items": items, "bank": bank,
-        "actions": _order_actions(order) if request.can_pay else [], "events": _events("payments.paymentorder", order.pk),
+        "actions": _order_actions(order) if request.can_pay else [],
+        "events": audit_events("payments.paymentorder", order.pk),
         "final_pending": _final_pending(order),
         "reasons": RETURN_REASONS, "settlement": Settlement.objects.filter(dossier_id=order.dossier_id).first(),
     })
 
 
-@_finance
+@finance_area
 @require_http_methods(["GET", "POST"])
 def order_action(request, pk, name):
     if name not in ORDER_ACTIONS:
@@ -111,7 +114,7 @@ def order_action(request, pk, name):
     spec = ORDER_ACTIONS[name]
     available = {a["name"]: a for a in _order_actions(order)}
     label = _action_label(name)
-    form = MotivatedForm(_posted(request), needs_motivation=spec["motivation"], label=spec["confirm"])
+    form = MotivatedForm(posted(request), needs_motivation=spec["motivation"], label=spec["confirm"])
     status = 200
     if name == "make_final" and _final_pending(order):
         messages.error(request, _final_pending(order))
@@ -119,23 +122,14 @@ def order_action(request, pk, name):
     elif name not in available:
         messages.error(request, f"« {label} » n'est pas possible : l'ordre {order.reference} est « {order.get_state_display()} ».")
         status = 409
-    elif request.method == "POST":
-        if not request.can_pay:
-            return render(request, "payments/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
-        if form.is_valid():
-            try:
-                _call(name, order, request.user, form.cleaned_data["motivation"])
-            except PaymentRefused as refused:
-                form.add_error(None, refused.message)
-                status = _status_of(refused)
-            else:
-                order.refresh_from_db()
-                messages.success(request, f"« {label} » : c'est fait. L'ordre {order.reference} est désormais « {order.get_state_display()} ».")
-                return redirect("payments:order", pk=order.pk)
-        else:
-            status = 400
+    else:
+        done, status = confirmed(
+            request, form, lambda: _call(name, order, request.user, form.cleaned_data["motivation"]),
+            then=order_url, success=state_changed(f"« {label} »", "L'ordre"))
+        if done:
+            return done
     bank = bank_details_for(order.dossier.commune_id) if name == "reissue" else None
-    return _render(request, "payments/order_action.html", {
+    return render_page(request, "payments/order_action.html", {
         "title": f"{label} — {order.reference}", "section": "orders", "order": order, "name": name, "label": label,
         "form": form, "allowed": name in available and request.can_pay, "bank": bank,
     }, status=status)

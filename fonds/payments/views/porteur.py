@@ -4,11 +4,9 @@ A porteur of the dossier's commune only: a dossier of another commune is a 404
 (``fonds.dossiers.access``), a member of staff gets a 403 page."""
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -19,11 +17,10 @@ from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from .. import queries
 from ..bank import bank_details_for, set_bank_details
 from ..batches import RETURN_REASONS
-from ..common import PaymentRefused
 from ..forms import BankDetailsForm, RecoveryAnswerForm
 from ..models import OrderKind, PaymentOrder, Settlement
 from ..recovery import answer_recovery, recovery_answer_due
-from .common import O, _status_of, _posted, _render
+from .common import O, confirmed, posted, render_page
 
 
 def _porteur_dossier(request, pk):
@@ -59,32 +56,34 @@ def porteur_bank(request, pk=None):
     elif ribs:
         initial = {"rib_document": next((d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
     current = (bank.iban, bank.bic, bank.holder, bank.siret, bank.rib_document_id) if bank is not None else None
-    form = BankDetailsForm(_posted(request), request.FILES if request.method == "POST" else None, initial=initial, ribs=ribs, certified=certified, current=current, siren=commune.siren)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                saved = set_bank_details(
-                    commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data["siret"],
-                    rib_document=data.get("rib_document") or None, rib_file=form.rib_upload(), dossier=dossier,
-                )
-            except ValidationError as exc:
-                for name, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
-                    form.add_error(name if name in form.fields else None, errors)
-                status = 400
-            except PaymentRefused as refused:
-                form.add_error(None, refused.message)
-                status = _status_of(refused)
-            else:
-                if bank is not None and saved.version == bank.version:
-                    messages.info(request, "Ces coordonnées bancaires sont déjà enregistrées : rien n'a changé.")
-                else:
-                    messages.success(request, "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout paiement ; vous verrez ici quand elles seront certifiées.")
-                return redirect(request.path)
-        else:
-            status = 400
-    return _render(request, "payments/porteur_bank.html", {
+    files = request.FILES if request.method == "POST" else None
+    form = BankDetailsForm(posted(request), files, initial=initial, ribs=ribs, certified=certified,
+                           current=current, siren=commune.siren)
+
+    def save():
+        data = form.cleaned_data
+        return set_bank_details(
+            commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"],
+            siret=data["siret"], rib_document=data.get("rib_document") or None, rib_file=form.rib_upload(),
+            dossier=dossier,
+        )
+
+    def unchanged(saved) -> bool:
+        return bank is not None and saved.version == bank.version
+
+    done, status = confirmed(
+        request, form, save, then=request.path,
+        success=lambda saved: "" if unchanged(saved) else (
+            "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout paiement ; "
+            "vous verrez ici quand elles seront certifiées."
+        ),
+        info=lambda saved: (
+            "Ces coordonnées bancaires sont déjà enregistrées : rien n'a changé." if unchanged(saved) else ""
+        ),
+    )
+    if done:
+        return done
+    return render_page(request, "payments/porteur_bank.html", {
         "title": "Coordonnées bancaires de la commune", "nav": "dossiers", "dossier": dossier, "commune": commune, "bank": bank, "form": form, "ribs": ribs,
         "certified": certified, "errors": _errors_summary(form) if form.is_bound else [],
         "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
@@ -110,25 +109,26 @@ def porteur_recovery(request, pk):
         order = cancelled
     now = clock.now()
     can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and now < recovery_answer_due(order)
-    form = RecoveryAnswerForm(_posted(request))
-    status = 200
-    if request.method == "POST":
-        if not can_answer:
-            form.add_error(None, "Vous ne pouvez plus répondre à cette demande de reversement : " + ("vous y avez déjà répondu." if order.answered_at else "le délai de réponse est expiré ou la procédure est close."))
-            status = 409
-        elif form.is_valid():
-            try:
-                answer_recovery(order, request.user, form.cleaned_data["text"])
-            except PaymentRefused as refused:
-                form.add_error(None, refused.message)
-                status = _status_of(refused)
-            else:
-                messages.success(request, "Vos observations sont transmises au fonds. Il les examinera avant de décider du reversement ; vous serez informé de la décision.")
-                return redirect("payments:porteur-recovery", pk=dossier.pk)
-        else:
-            status = 400
+    form = RecoveryAnswerForm(posted(request))
+    if request.method == "POST" and not can_answer:
+        form.add_error(None, "Vous ne pouvez plus répondre à cette demande de reversement : " + (
+            "vous y avez déjà répondu." if order.answered_at
+            else "le délai de réponse est expiré ou la procédure est close."
+        ))
+        status = 409
+    else:
+        done, status = confirmed(
+            request, form, lambda: answer_recovery(order, request.user, form.cleaned_data["text"]),
+            then=reverse("payments:porteur-recovery", args=[dossier.pk]),
+            success=lambda _: (
+                "Vos observations sont transmises au fonds. Il les examinera avant de décider du "
+                "reversement ; vous serez informé de la décision."
+            ),
+        )
+        if done:
+            return done
     settlement = Settlement.objects.filter(dossier=dossier).first()
-    return _render(request, "payments/porteur_recovery.html", {
+    return render_page(request, "payments/porteur_recovery.html", {
         "title": "Demande de reversement", "nav": "dossiers", "dossier": dossier, "order": order, "form": form, "can_answer": can_answer,
         "settlement": settlement, "lines": (settlement.lines if settlement else []) or [],
         "errors": _errors_summary(form) if form.is_bound else [], "back_url": _suivi_url(dossier),
