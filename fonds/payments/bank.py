@@ -21,7 +21,7 @@ from fonds.ops.outbox import enqueue
 from fonds.referentiel.models import Commune
 from fonds.referentiel.siret import validate_siret
 
-from .common import O, PaymentRefused, is_commune_porteur, order_payload, require_role
+from .common import O, PaymentRefused, is_commune_porteur, order_payload, require_role, required_motivation
 from .models import OUTGOING_KINDS, BankDetails, PaymentOrder, iban_sha256, mask_iban
 from .rib import checked_rib_upload, delete_stored, store_rib
 
@@ -203,9 +203,9 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
     next change clears the rejection.
     """
     role = require_role(by, Role.FINANCE)
-    motivation = (motivation or "").strip()
-    if not motivation:
-        raise PaymentRefused("motivation", "Le rejet des coordonnées bancaires exige une motivation : la commune la lira pour les corriger.")
+    motivation = required_motivation(
+        motivation, "Le rejet des coordonnées bancaires exige une motivation : la commune la lira pour les "
+        "corriger.")
     if len(motivation) > 5000:
         raise PaymentRefused("motivation", "La motivation ne peut dépasser 5 000 caractères.")
     commune_id = getattr(commune, "pk", commune)

@@ -63,6 +63,14 @@ def acting_role(by) -> str:
     return next(iter(held), "")
 
 
+def required_motivation(motivation, message: str) -> str:
+    """The written motivation an irreversible step requires (stripped), or ``PaymentRefused(message)``."""
+    motivation = (motivation or "").strip()
+    if not motivation:
+        raise PaymentRefused("motivation", message)
+    return motivation
+
+
 def parse_amount(value, label: str = "montant") -> Decimal:
     """A strictly positive amount with at most two decimals, or ``PaymentRefused`` (French)."""
     try:

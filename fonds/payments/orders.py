@@ -13,7 +13,7 @@ from fonds.suivi.balance import advance_amount
 from .bank import bank_details_for
 from .common import (
     O, PaymentRefused, acting_role, fire_transition, json_safe, lock_order, move_dossier, order_payload,
-    parse_amount, refresh_caller, require_role,
+    parse_amount, refresh_caller, require_role, required_motivation,
 )
 from .models import ItemOutcome, OrderKind, PaymentOrder, mask_iban
 
@@ -71,9 +71,7 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
     (``pay_advance`` with no money paid: the final report is then due, the balance deducts nothing).
     """
     role = require_role(by, Role.FINANCE)
-    motivation = (motivation or "").strip()
-    if not motivation:
-        raise PaymentRefused("motivation", "L'annulation d'un ordre exige une motivation écrite.")
+    motivation = required_motivation(motivation, "L'annulation d'un ordre exige une motivation écrite.")
     with transaction.atomic():
         locked = lock_order(order)
         source = fire_transition(locked, "cancel", motivation=motivation)

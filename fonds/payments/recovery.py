@@ -21,7 +21,7 @@ from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
     O, PaymentRefused, fire_transition, is_commune_porteur, lock_order, move_dossier, order_payload,
-    refresh_caller, require_role,
+    refresh_caller, require_role, required_motivation,
 )
 from .models import OrderKind, PaymentOrder
 
@@ -141,9 +141,7 @@ def record_recovery_received(order, *, by) -> PaymentOrder:
 def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
     """Finance writes the recovery off (admission en non-valeur, motivated); the dossier is closed."""
     role = require_role(by, Role.FINANCE)
-    motivation = (motivation or "").strip()
-    if not motivation:
-        raise PaymentRefused("motivation", "L'admission en non-valeur exige une motivation écrite.")
+    motivation = required_motivation(motivation, "L'admission en non-valeur exige une motivation écrite.")
     with transaction.atomic():
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:

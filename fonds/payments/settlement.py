@@ -24,7 +24,7 @@ from fonds.suivi.balance import actual_figures, balance_for_report, compute_bala
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
-from .common import CENT, O, PaymentRefused, json_safe, move_dossier, require_role
+from .common import CENT, O, PaymentRefused, json_safe, move_dossier, require_role, required_motivation
 from .models import OrderKind, PaymentOrder, Settlement
 from .orders import create_order
 
@@ -117,9 +117,8 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
     dossier is cancelled and the accepted balance is positive; motivation required.
     """
     role = require_role(by, Role.FINANCE)
-    motivation = (motivation or "").strip()
-    if not motivation:
-        raise PaymentRefused("motivation", "La réémission de l'ordre de solde exige une motivation écrite.")
+    motivation = required_motivation(
+        motivation, "La réémission de l'ordre de solde exige une motivation écrite.")
     pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
