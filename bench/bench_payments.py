@@ -10,10 +10,10 @@ The script migrates a dedicated database, seeds ``--orders`` ready advance order
 each, spread over ``--communes`` communes whose bank details are certified; bulk-inserted, not
 timed), then for each run times, through the real services:
 
-* **build** — ``services.build_batch(by=finance, order_ids=[all])``: locking select (skip locked on
+* **build** — ``batches.build_batch(by=finance, order_ids=[all])``: locking select (skip locked on
   PostgreSQL), FSM check per order, one guarded UPDATE per 900 orders, BatchItems bulk-inserted,
   the SEPA file generated (sepaxml) and validated (xmlschema, official XSD), SHA-256 + audit event;
-* **export** — ``services.export_batch(batch)``: the file regenerated from the batch, validated
+* **export** — ``batches.export_batch(batch)``: the file regenerated from the batch, validated
   again, compared with the recorded SHA-256, audited (what the download and ``export_batch`` do);
 
 and checks that two exports give the same bytes. Between runs the batch is cancelled (orders back
@@ -113,7 +113,7 @@ def main():
 
     try:
         call_command("migrate", verbosity=0)
-        from fonds.payments import services
+        from fonds.payments.batches import build_batch, cancel_batch, export_batch
         from fonds.payments.models import PaymentOrder
 
         print(f"machine: {machine()}")
@@ -124,10 +124,10 @@ def main():
         ids = list(PaymentOrder.objects.values_list("pk", flat=True))
         totals = []
         for run in range(1, args.runs + 1):
-            result, b_wall, b_cpu, b_load = timed(lambda: services.build_batch(by=finance, order_ids=ids))
+            result, b_wall, b_cpu, b_load = timed(lambda: build_batch(by=finance, order_ids=ids))
             batch = result.batch
-            data, e_wall, e_cpu, e_load = timed(lambda: services.export_batch(batch, by=finance))
-            again = services.export_batch(batch, by=finance)
+            data, e_wall, e_cpu, e_load = timed(lambda: export_batch(batch, by=finance))
+            again = export_batch(batch, by=finance)
             assert again == data and hashlib.sha256(data).hexdigest() == batch.file_sha256
             assert batch.count == args.orders and not result.excluded
             totals.append(b_wall + e_wall)
@@ -136,7 +136,7 @@ def main():
                 f"export {len(data) / 1e6:.2f} MB {e_wall:.2f} s wall / {e_cpu:.2f} s CPU (load {e_load[0]:.2f}) ; "
                 f"total {b_wall + e_wall:.2f} s ; same bytes twice: yes ; XSD valid: yes"
             )
-            services.cancel_batch(batch, by=finance)
+            cancel_batch(batch, by=finance)
         print(f"best total build + export: {min(totals):.2f} s (target ≤ 10 s) ; load average now {os.getloadavg()}")
     finally:
         if not args.keep:

@@ -8,7 +8,7 @@
 
 It migrates a dedicated database, seeds ``--orders`` ready advance orders (``bench_payments.seed``:
 one dossier each, communes with certified bank details; bulk-inserted, not timed), builds one batch
-of ``--batch`` of them through ``services.build_batch`` and marks it sent, then measures with the
+of ``--batch`` of them through ``batches.build_batch`` and marks it sent, then measures with the
 Django test Client (server side, templates included) for the finance officer:
 
 * the orders list, page 1 and page 100, unfiltered and filtered (state + amount range + sort);
@@ -95,7 +95,7 @@ def main():
         call_command("migrate", verbosity=0)
         from bench_payments import seed
 
-        from fonds.payments import services
+        from fonds.payments.batches import build_batch, mark_batch_sent
         from fonds.payments.models import PaymentOrder
 
         print(f"machine: {machine()}")
@@ -103,8 +103,8 @@ def main():
         t = time.perf_counter()
         finance = seed(args.orders, args.communes)
         ids = list(PaymentOrder.objects.order_by("pk").values_list("pk", flat=True)[: args.batch])
-        batch = services.build_batch(by=finance, order_ids=ids).batch
-        services.mark_batch_sent(batch, by=finance)
+        batch = build_batch(by=finance, order_ids=ids).batch
+        mark_batch_sent(batch, by=finance)
         print(f"seeded {args.orders:,} orders over {args.communes:,} communes, batch of {batch.count:,} sent, in {time.perf_counter() - t:.1f} s (not timed)")
 
         client = Client()

@@ -7,7 +7,7 @@ here writes a status or a row of its own.
   proposes the formula's amount (``complete_instruction``), reopens it;
 * the committee (``fonds.comite.testing.Committee``: a real session, convened, sitting, votes):
   places dossiers on an agenda, convenes, sits, votes and decides, closes the session;
-* finance (``fonds.payments.services``): certifies bank details, builds, exports and sends
+* finance (``fonds.payments``: bank, batches, settlement, recovery): certifies bank details, builds, exports and sends
   batches, records their execution, accepts final reports, records a recovery received.
 
 The system's own acts (deadlines, the waiting list, final recoveries) are not here: they happen
@@ -28,7 +28,7 @@ from fonds.dossiers import editing
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
-from fonds.payments import services as payments
+from fonds.payments import bank, batches, recovery, settlement
 from fonds.payments.models import BankDetails, Batch, OrderKind, PaymentOrder
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
@@ -144,7 +144,7 @@ class Acts:
         commune = dossier.commune
         if not BankDetails.objects.filter(commune=commune).exists():
             rib = dossier.documents.filter(kind=Document.Kind.RIB, replaced_by__isnull=True).first()
-            payments.set_bank_details(
+            bank.set_bank_details(
                 commune,
                 by=case.porteur,
                 iban=demo_iban(commune.code)[0],
@@ -253,22 +253,22 @@ class Acts:
     def certify(self, case: Case) -> None:
         bank = BankDetails.objects.get(commune=case.commune)
         if not bank.is_certified:
-            payments.certify_bank_details(case.commune, by=self.finance)
+            bank.certify_bank_details(case.commune, by=self.finance)
 
     def order(self, case: Case, kind: str) -> PaymentOrder:
         return PaymentOrder.objects.filter(dossier=case.dossier, kind=kind).order_by("-pk").first()
 
     def build_batch(self, cases: list[Case], kind: str = OrderKind.ADVANCE) -> Batch:
         """A batch of the ``kind`` orders of ``cases``: built (SEPA file), exported, sent to the bank."""
-        result = payments.build_batch(by=self.finance, order_ids=[self.order(c, kind).pk for c in cases])
-        payments.export_batch(result.batch, by=self.finance)
-        return payments.mark_batch_sent(result.batch, by=self.finance)
+        result = batches.build_batch(by=self.finance, order_ids=[self.order(c, kind).pk for c in cases])
+        batches.export_batch(result.batch, by=self.finance)
+        return batches.mark_batch_sent(result.batch, by=self.finance)
 
     def record_execution(self, batch: Batch) -> None:
-        payments.record_execution(Batch.objects.get(pk=batch.pk), by=self.finance)
+        batches.record_execution(Batch.objects.get(pk=batch.pk), by=self.finance)
 
     def accept_report(self, case: Case) -> None:
-        payments.accept_final_report(case.dossier, self.finance)
+        settlement.accept_final_report(case.dossier, self.finance)
 
     def recovery_received(self, case: Case) -> None:
-        payments.record_recovery_received(self.order(case, OrderKind.RECOVERY), by=self.finance)
+        recovery.record_recovery_received(self.order(case, OrderKind.RECOVERY), by=self.finance)

@@ -1,4 +1,5 @@
-"""Payments API (``/api/v1/payments/``): thin views over ``fonds.payments.services``.
+"""Payments API (``/api/v1/payments/``): thin views over the payment services (``bank``, ``orders``,
+``settlement``, ``recovery``, ``batches``).
 
 Visibility: finance, admin, auditors and instructors see every order and batch; a porteur sees the
 orders and bank details of its own commune (another commune's are 404) and never a batch. Who may
@@ -33,8 +34,15 @@ from fonds.api.permissions import ReadOnlyForAuditors
 from fonds.api.serializers import StrictSerializer
 from fonds.dossiers.access import get_visible_or_404
 
-from . import services
+from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
+from .batches import (
+    batch_file_name, build_batch, cancel_batch, export_batch, mark_batch_sent, record_execution,
+    record_return,
+)
 from .models import Batch, BatchItem, BankDetails, PaymentOrder, Settlement, mask_iban
+from .orders import cancel_order, reissue_order
+from .recovery import answer_recovery, make_recovery_final, record_recovery_received, write_off_recovery
+from .settlement import accept_final_report
 
 
 # ---- serializers --------------------------------------------------------------------------------
@@ -198,7 +206,7 @@ class BankDetailsView(_Base):
     @extend_schema(operation_id="payments_bank_details_retrieve", responses={200: BankDetailsSerializer, **_READ_REFUSALS})
     def get(self, request, commune):
         _commune_allowed(request.user, commune)
-        bank = services.bank_details_for(commune)
+        bank = bank_details_for(commune)
         if bank is None:
             raise NotFound("Aucune coordonnée bancaire enregistrée pour cette commune.")
         return Response(BankDetailsSerializer(bank).data)
@@ -207,7 +215,7 @@ class BankDetailsView(_Base):
     def put(self, request, commune):
         _commune_allowed(request.user, commune)
         data = _body(BankDetailsWrite, request)
-        bank = services.set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data.get("siret"), rib_document=data.get("rib_document"))
+        bank = set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data.get("siret"), rib_document=data.get("rib_document"))
         return Response(BankDetailsSerializer(bank).data)
 
 
@@ -216,7 +224,7 @@ class CertifyBankDetailsView(_Base):
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
         _body(EmptyBody, request)
-        return Response(BankDetailsSerializer(services.certify_bank_details(commune, by=request.user)).data)
+        return Response(BankDetailsSerializer(certify_bank_details(commune, by=request.user)).data)
 
 
 class RejectBankDetailsView(_Base):
@@ -225,7 +233,7 @@ class RejectBankDetailsView(_Base):
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
         data = _body(MotivationBody, request)
-        return Response(BankDetailsSerializer(services.reject_bank_details(commune, by=request.user, motivation=data.get("motivation", ""))).data)
+        return Response(BankDetailsSerializer(reject_bank_details(commune, by=request.user, motivation=data.get("motivation", ""))).data)
 
 
 class OrderListView(_Base):
@@ -258,12 +266,12 @@ class OrderView(_Base):
 
 
 ORDER_ACTIONS = {
-    "answer": (TextBody, lambda order, by, d: services.answer_recovery(order, by, d.get("text", ""))),
-    "make-final": (MotivationBody, lambda order, by, d: services.make_recovery_final(order, by=by, motivation=d.get("motivation", ""))),
-    "received": (EmptyBody, lambda order, by, d: services.record_recovery_received(order, by=by)),
-    "write-off": (MotivationBody, lambda order, by, d: services.write_off_recovery(order, by=by, motivation=d.get("motivation", ""))),
-    "cancel": (MotivationBody, lambda order, by, d: services.cancel_order(order, by=by, motivation=d.get("motivation", ""))),
-    "reissue": (EmptyBody, lambda order, by, d: services.reissue_order(order, by=by)),
+    "answer": (TextBody, lambda order, by, d: answer_recovery(order, by, d.get("text", ""))),
+    "make-final": (MotivationBody, lambda order, by, d: make_recovery_final(order, by=by, motivation=d.get("motivation", ""))),
+    "received": (EmptyBody, lambda order, by, d: record_recovery_received(order, by=by)),
+    "write-off": (MotivationBody, lambda order, by, d: write_off_recovery(order, by=by, motivation=d.get("motivation", ""))),
+    "cancel": (MotivationBody, lambda order, by, d: cancel_order(order, by=by, motivation=d.get("motivation", ""))),
+    "reissue": (EmptyBody, lambda order, by, d: reissue_order(order, by=by)),
 }
 
 
@@ -288,7 +296,7 @@ class AcceptFinalReportView(_Base):
         except Http404:
             raise NotFound("Dossier introuvable.")
         _body(EmptyBody, request)
-        return Response(SettlementSerializer(services.accept_final_report(found, request.user)).data, status=201)
+        return Response(SettlementSerializer(accept_final_report(found, request.user)).data, status=201)
 
 
 class BatchListView(_Base):
@@ -301,7 +309,7 @@ class BatchListView(_Base):
     @extend_schema(operation_id="payments_batches_create", request=BuildBody, responses={201: BatchSerializer, **_REFUSALS})
     def post(self, request):
         data = _body(BuildBody, request)
-        result = services.build_batch(by=request.user, order_ids=data.get("order_ids"), filters=data.get("filters"), execution_date=data.get("execution_date"))
+        result = build_batch(by=request.user, order_ids=data.get("order_ids"), filters=data.get("filters"), execution_date=data.get("execution_date"))
         body = BatchSerializer(result.batch).data
         body["excluded"] = [{"order": pk, "reason": reason} for pk, reason in result.excluded]
         return Response(body, status=201)
@@ -319,17 +327,17 @@ class BatchFileView(_Base):
         batch = _batch(request.user, pk)
         if Role.FINANCE not in roles_of(request.user) and Role.AUDITEUR not in roles_of(request.user):
             raise NotFound("Lot introuvable.")
-        data = services.export_batch(batch, by=request.user)
+        data = export_batch(batch, by=request.user)
         response = HttpResponse(data, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{services.batch_file_name(batch)}"'
+        response["Content-Disposition"] = f'attachment; filename="{batch_file_name(batch)}"'
         return response
 
 
 BATCH_ACTIONS = {
-    "sent": (EmptyBody, lambda batch, by, d: services.mark_batch_sent(batch, by=by)),
-    "execution": (EmptyBody, lambda batch, by, d: services.record_execution(batch, by=by)),
-    "returns": (ReturnBody, lambda batch, by, d: services.record_return(batch, d["order"], by=by, reason_code=d["reason_code"])),
-    "cancel": (EmptyBody, lambda batch, by, d: services.cancel_batch(batch, by=by)),
+    "sent": (EmptyBody, lambda batch, by, d: mark_batch_sent(batch, by=by)),
+    "execution": (EmptyBody, lambda batch, by, d: record_execution(batch, by=by)),
+    "returns": (ReturnBody, lambda batch, by, d: record_return(batch, d["order"], by=by, reason_code=d["reason_code"])),
+    "cancel": (EmptyBody, lambda batch, by, d: cancel_batch(batch, by=by)),
 }
 
 

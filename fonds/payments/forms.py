@@ -1,7 +1,7 @@
 """DSFR forms of the payment pages (labels always visible; errors in plain French).
 
 The forms only parse and check what a person typed; every rule that changes something lives in
-``fonds.payments.services`` (the bank-details form borrows its read-only ``validate_bank_details``
+the payment services (the bank-details form borrows its read-only ``validate_bank_details``
 so that schwifty's verdict is shown next to each field before anything is saved).
 """
 from __future__ import annotations
@@ -13,7 +13,10 @@ from django.core.exceptions import ValidationError
 from dsfr.forms import DsfrBaseForm
 
 from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
+from fonds.referentiel.models import Campaign
+from fonds.referentiel.siret import validate_siret
 
+from .bank import validate_bank_details
 from .models import OrderKind, OrderState
 
 DEPARTEMENT_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
@@ -50,8 +53,6 @@ class OrderFilterForm(DsfrBaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.referentiel.models import Campaign
-
         self.fields["campaign"].queryset = Campaign.objects.order_by("-opens_at")
         self.fields["campaign"].error_messages["invalid_choice"] = "Choisissez une campagne dans la liste."
         self.fields["state"].error_messages["invalid_choice"] = "État inconnu : cochez les états dans la liste."
@@ -213,10 +214,6 @@ class BankDetailsForm(DsfrBaseForm):
             del self.fields["confirm_change"]
 
     def clean(self):
-        from .services import validate_bank_details
-
-        from fonds.referentiel.siret import validate_siret
-
         data = super().clean()
         if "siret" in data:
             try:

@@ -11,12 +11,11 @@ from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
 from .models import BatchItem, OrderKind, OrderState, PaymentOrder
+from .orders import create_advance_order
 
 
 def create_advance(dossier, by, kwargs, motivation):
     """After ``accept_agreement``: the advance order (same transaction; idempotent)."""
-    from .services import create_advance_order
-
     order = create_advance_order(dossier, by=by)
     kwargs["advance_order"] = order.reference if order is not None else None
 

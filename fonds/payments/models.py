@@ -1,7 +1,7 @@
 """Payments: the commune's bank details, payment orders (advance, balance, recovery), SEPA batches.
 
-Every change goes through ``fonds.payments.services`` (one transaction, ``select_for_update``, one
-audit event). The FSM fields are protected: nothing else can write them.
+Every change goes through the payment services (``bank``, ``orders``, ``settlement``, ``recovery``,
+``batches``: one transaction, ``select_for_update``, one audit event). The FSM fields are protected: nothing else can write them.
 
 "Never twice" is enforced by the database, not only by the state machine:
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import QueryDict
 
-from fonds.dossiers.models import Dossier
+from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
 
 from .forms import OrderFilterForm
@@ -122,8 +122,6 @@ def commune_orders(commune_id: str) -> QuerySet:
 
 def rib_choices(commune_id: str) -> list:
     """The current RIB documents of the commune's dossiers (newest first), for the porteur's form."""
-    from fonds.dossiers.models import Document
-
     return list(
         Document.objects.filter(dossier__commune_id=commune_id, kind=Document.Kind.RIB, replaced_by__isnull=True)
         .select_related("dossier").order_by("-uploaded_at", "-pk")[:50]

@@ -14,10 +14,15 @@ import hashlib
 import os
 from decimal import Decimal
 
+import sepaxml
+from django.utils import timezone
+from lxml import etree
 from sepaxml import SepaTransfer
 
+from .common import PaymentRefused
+
 SCHEMA = "pain.001.001.03"
-XSD_PATH = os.path.join(os.path.dirname(__import__("sepaxml").__file__), "schemas", f"{SCHEMA}.xsd")
+XSD_PATH = os.path.join(os.path.dirname(sepaxml.__file__), "schemas", f"{SCHEMA}.xsd")
 XSD_SHA256 = "ed4be42522e3e35b108b3ad2ebbcc65da987cddbf6cfdc20828cd4fd0d69c51a"
 
 _schema = None
@@ -27,8 +32,6 @@ def schema():
     """The parsed official XSD (lxml / libxml2; cached per process)."""
     global _schema
     if _schema is None:
-        from lxml import etree
-
         with open(XSD_PATH, "rb") as fh:
             raw = fh.read()
         digest = hashlib.sha256(raw).hexdigest()
@@ -40,10 +43,6 @@ def schema():
 
 def validate(data: bytes) -> None:
     """Raise ``PaymentRefused`` (French) if ``data`` is not a valid pain.001.001.03 document."""
-    from lxml import etree
-
-    from .services import PaymentRefused
-
     checker = schema()
     try:
         document = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
@@ -87,8 +86,6 @@ def batch_xml(batch, items) -> bytes:
         "batch": True,
         "currency": "EUR",
     }
-    from django.utils import timezone
-
     created = timezone.localtime(batch.created_at).replace(tzinfo=None, microsecond=0).isoformat()
     transfer = _FixedTransfer(config, msg_id=batch.message_id, created=created)
     for item in sorted(items, key=lambda i: i.position):

@@ -2,27 +2,25 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.template.loader import render_to_string
+
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
+from fonds.depot.notices import send_once
+
+from . import recovery
+from .models import BankDetails, PaymentOrder
 
 
 @shared_task(name="fonds.payments.tasks.expire_recovery_answers")
 def expire_recovery_answers() -> list[str]:
     """Beat (hourly): recoveries whose 15-day answer period ended become final (règlement deadline table)."""
-    from .services import expire_recovery_answers as expire
-
-    return expire()
+    return recovery.expire_recovery_answers()
 
 
 @shared_task(name="fonds.payments.tasks.notify_recovery", bind=True, max_retries=5, default_retry_delay=60)
 def notify_recovery(self, order_id: int) -> int:
     """Email the recovery notice to the commune's porteurs (the mayor's account); once per recipient."""
-    from django.template.loader import render_to_string
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.depot.notices import send_once
-
-    from .models import PaymentOrder
-
     order = PaymentOrder.objects.select_related("dossier", "dossier__commune", "dossier__created_by").filter(pk=order_id).first()
     if order is None:
         return 0
@@ -49,14 +47,6 @@ def notify_bank_rejected(self, bank_id: int, version: int) -> int:
     Idempotent: one email per recipient and per version of the details (``send_once``); nothing is
     sent when the details changed or were certified meanwhile (the rejection no longer stands).
     """
-    from django.template.loader import render_to_string
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.depot.notices import send_once
-
-    from .models import BankDetails
-
     bank = BankDetails.objects.select_related("commune").filter(pk=bank_id).first()
     if bank is None or bank.version != version or not bank.is_rejected:
         return 0

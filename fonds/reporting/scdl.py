@@ -96,7 +96,7 @@ def beneficiary(siren: str, certified_siret: str = "", declared_siret: str = "")
 
 def _source_of(siren, bank_siret, bank_certified_at) -> tuple[str, str]:
     """``beneficiary`` on a row's bank details: certified means the details carry a certification
-    (every change clears it, see fonds.payments.services) — the same test as the batches'
+    (every change clears it, see fonds.payments.bank) — the same test as the batches'
     ``payable_orders()``."""
     if bank_certified_at is not None:
         return beneficiary(siren, bank_siret)

@@ -3,7 +3,7 @@
 Règlement, "Notification and payment": the final report is due within 2 months of the project's
 end, **and not before that end** (the trip must have happened). One reading for every path: the
 porteur's report form and ``submit_report`` (this package), finance's acceptance of the report and
-the balance (``fonds.payments.services.accept_final_report``, the ``settle`` preparer). Today is
+the balance (``fonds.payments.settlement.accept_final_report``, the ``settle`` preparer). Today is
 ``fonds.clock.today()``.
 
 * the project is over on its planned last day (``dossier.end_date``) and on the actual last day the

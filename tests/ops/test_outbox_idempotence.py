@@ -24,8 +24,8 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Forum, Status
 from fonds.ops.models import OutboxMessage
-from fonds.payments import services as pay
 from fonds.payments.models import OrderKind, PaymentOrder
+from fonds.payments.settlement import accept_final_report
 from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
 from fonds.accounts.models import User
@@ -118,7 +118,7 @@ def test_recovery_notice_task_twice_one_email_per_recipient(cast, committed):
     dossier.refresh_from_db()
     report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     with committed():
-        pay.accept_final_report(dossier, cast.finance)
+        accept_final_report(dossier, cast.finance)
     assert PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.RECOVERY).exists()
     subject = f"Dossier {dossier.reference} : demande de reversement"
     assert subjects(subject) == Counter([cast.porteur.email])

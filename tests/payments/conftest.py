@@ -11,7 +11,8 @@ from fonds import clock
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.batches import build_batch, mark_batch_sent, record_execution
 from fonds.payments.testing import travel_to_execution_date
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
@@ -78,8 +79,8 @@ def certified_bank(cast, commune=None, dossier=None, iban=IBAN_OK, bic=BIC_OK, s
     porteur = cast.porteur if commune == cast.commune else cast.other_porteur
     dossier = dossier or Dossier.objects.filter(commune=commune).first()
     siret = siret_of(commune) if siret is None else siret
-    pay.set_bank_details(commune, by=porteur, iban=iban, bic=bic, holder=f"Commune de {commune.name}", siret=siret or None, rib_document=rib_of(dossier))
-    return pay.certify_bank_details(commune, by=cast.finance)
+    set_bank_details(commune, by=porteur, iban=iban, bic=bic, holder=f"Commune de {commune.name}", siret=siret or None, rib_document=rib_of(dossier))
+    return certify_bank_details(commune, by=cast.finance)
 
 
 def signed(cast, *, commune=None, porteur=None, approved="5670.00", campaign=None):
@@ -113,9 +114,9 @@ def pay_through_batch(cast, order, by=None):
     """Build a batch with ``order``, send it, record its execution on its requested execution date
     (the clock moves there: an execution is never recorded before)."""
     by = by or cast.finance
-    result = pay.build_batch(by=by, order_ids=[order.pk])
-    pay.mark_batch_sent(result.batch, by=by)
+    result = build_batch(by=by, order_ids=[order.pk])
+    mark_batch_sent(result.batch, by=by)
     travel_to_execution_date(clock, result.batch)
-    pay.record_execution(result.batch, by=by)
+    record_execution(result.batch, by=by)
     order.refresh_from_db()
     return result.batch

@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from fonds.audit.models import AuditEvent
-from fonds.payments import services as pay
+from fonds.payments.bank import set_bank_details
+from fonds.payments.batches import build_batch, mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 
 from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed
@@ -21,7 +22,7 @@ def client_for(user):
 
 def given_details(cast):
     dossier = signed(cast)
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
     return dossier
 
 
@@ -77,9 +78,9 @@ def _returned(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    pay.record_return(batch, order, by=cast.finance, reason_code="AC01")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    record_return(batch, order, by=cast.finance, reason_code="AC01")
     return order
 
 

@@ -8,8 +8,10 @@ import pytest
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
-from fonds.payments import services as pay
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder, Settlement
+from fonds.payments.orders import cancel_order
+from fonds.payments.settlement import accept_final_report
 
 from .conftest import certified_bank, pay_through_batch, report_submitted, signed
 
@@ -39,7 +41,7 @@ def advance_paid(cast, approved="5670.00"):
 
 def test_balance_as_planned_is_paid_then_the_dossier_is_closed(cast):
     dossier = report_submitted(cast, advance_paid(cast))
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     assert (settlement.final_grant, settlement.advance, settlement.balance) == (D("5670.00"), D("4252.50"), D("1417.50"))
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
     assert order.amount == D("1417.50") and order.state == O.READY and order.reference.endswith("-SO1")
@@ -54,7 +56,7 @@ def test_balance_as_planned_is_paid_then_the_dossier_is_closed(cast):
 
 def test_balance_under_spend_limited_to_80_pct_of_actual_eligible_costs(cast):
     dossier = report_submitted(cast, advance_paid(cast), lines=lines("6000.00"))
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     # 80 % × 6,000 = 4,800 < formula 5,670: final grant 4,800 − advance 4,252.50
     assert settlement.final_grant == D("4800.00") and settlement.balance == D("547.50")
     assert PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE).amount == D("547.50")
@@ -62,7 +64,7 @@ def test_balance_under_spend_limited_to_80_pct_of_actual_eligible_costs(cast):
 
 def test_balance_over_spend_capped_by_the_approved_amount(cast):
     dossier = report_submitted(cast, advance_paid(cast, approved="5000.00"), lines=lines("20000.00"))
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     # formula on actual figures 5,670 (80 % of 20,000 = 16,000 does not bind) > approved 5,000
     assert settlement.breakdown["formula_amount"] == "5670.00"
     assert settlement.final_grant == D("5000.00") and settlement.advance == D("3750.00") and settlement.balance == D("1250.00")
@@ -71,7 +73,7 @@ def test_balance_over_spend_capped_by_the_approved_amount(cast):
 def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(cast, mailoutbox, django_capture_on_commit_callbacks):
     dossier = report_submitted(cast, advance_paid(cast), youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     with django_capture_on_commit_callbacks(execute=True):
-        settlement = pay.accept_final_report(dossier, cast.finance)
+        settlement = accept_final_report(dossier, cast.finance)
     # T = 6 travellers × 417 = 2,502 ; S = 4 nights × 6 × 25 = 600 ; O = 500 → 3,602 − 4,252.50
     assert settlement.final_grant == D("3602.00") and settlement.balance == D("-650.50")
     dossier.refresh_from_db()
@@ -87,7 +89,7 @@ def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(
 def test_balance_zero_settles_the_dossier_at_once(cast):
     dossier = advance_paid(cast, approved="4000.00")  # advance 3,000
     dossier = report_submitted(cast, dossier, lines=lines("3750.00"))  # 80 % × 3,750 = 3,000
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     assert settlement.balance == D("0.00")
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
@@ -97,11 +99,11 @@ def test_balance_zero_settles_the_dossier_at_once(cast):
 def test_balance_without_advance_pays_the_whole_final_grant(cast):
     dossier = signed(cast)
     advance = PaymentOrder.objects.get(dossier=dossier)
-    pay.cancel_order(advance, by=cast.finance, motivation="La commune renonce à l'avance.")
+    cancel_order(advance, by=cast.finance, motivation="La commune renonce à l'avance.")
     dossier.refresh_from_db()
     assert dossier.status == Status.ADVANCE_PAID  # the dossier goes on without advance
     dossier = report_submitted(cast, dossier)
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     assert settlement.advance == D("0.00") and settlement.balance == D("5670.00")
     assert "Aucune avance versée." in settlement.lines
 
@@ -109,11 +111,11 @@ def test_balance_without_advance_pays_the_whole_final_grant(cast):
 def test_final_report_accepted_once_by_finance_only(cast):
     dossier = report_submitted(cast, advance_paid(cast))
     for user in (cast.porteur, cast.instructeur, cast.auditeur):
-        with pytest.raises(pay.PaymentRefused):
-            pay.accept_final_report(dossier, user)
-    pay.accept_final_report(dossier, cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="déjà validé"):
-        pay.accept_final_report(dossier, cast.finance)
+        with pytest.raises(PaymentRefused):
+            accept_final_report(dossier, user)
+    accept_final_report(dossier, cast.finance)
+    with pytest.raises(PaymentRefused, match="déjà validé"):
+        accept_final_report(dossier, cast.finance)
     assert Settlement.objects.count() == 1 and PaymentOrder.objects.filter(kind=OrderKind.BALANCE).count() == 1
 
 
@@ -122,23 +124,23 @@ def test_final_report_refused_while_the_advance_is_being_paid(cast):
     certified_bank(cast, dossier=dossier)
     perform(dossier, "pay_advance", by=cast.finance, forum=Forum.PAYMENTS)  # fired out of turn while the order is still ready
     dossier = report_submitted(cast, dossier)
-    with pytest.raises(pay.PaymentRefused, match="pas encore payée"):
-        pay.accept_final_report(dossier, cast.finance)
+    with pytest.raises(PaymentRefused, match="pas encore payée"):
+        accept_final_report(dossier, cast.finance)
     assert not Settlement.objects.exists()
 
 
 def test_final_report_refused_before_it_is_submitted(cast):
     dossier = advance_paid(cast)
-    with pytest.raises(pay.PaymentRefused, match="Avance versée"):
-        pay.accept_final_report(dossier, cast.finance)
+    with pytest.raises(PaymentRefused, match="Avance versée"):
+        accept_final_report(dossier, cast.finance)
 
 
 def test_balance_refused_before_project_end(cast, clock):
     dossier = report_submitted(cast, advance_paid(cast))  # filed the day after the project's last day
     # seen from the day before that last day (a report filed under the old rule, issue 13)
     clock.travel_to(dossier.end_date - dt.timedelta(days=1))
-    with pytest.raises(pay.PaymentRefused) as refused:
-        pay.accept_final_report(dossier, cast.finance)
+    with pytest.raises(PaymentRefused) as refused:
+        accept_final_report(dossier, cast.finance)
     assert refused.value.kind == "too_early" and refused.value.http_status == 409 and refused.value.rules == ["project_not_ended"]
     assert "ne peut pas être validé avant la fin du projet" in refused.value.message
     assert f"à partir du {dossier.end_date:%d/%m/%Y}" in refused.value.message
@@ -150,4 +152,4 @@ def test_balance_refused_before_project_end(cast, clock):
     assert not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exists()
     assert not AuditEvent.objects.filter(action__in=["final_report_accepted", "settle"]).exists()
     clock.travel_to(dossier.end_date)  # the project's last day: the trip has happened
-    assert pay.accept_final_report(dossier, cast.finance).balance == D("1417.50")
+    assert accept_final_report(dossier, cast.finance).balance == D("1417.50")

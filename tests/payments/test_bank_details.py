@@ -3,7 +3,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from fonds.audit.models import AuditEvent
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.batches import build_batch
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from tests.factories import make_dossier
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_invalid_iban_or_bic_refused_in_french_nothing_saved(cast, iban, bic, field, message):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     with pytest.raises(ValidationError) as exc:
-        pay.set_bank_details(cast.commune, by=cast.porteur, iban=iban, bic=bic, holder="Commune", rib_document=rib_of(dossier))
+        set_bank_details(cast.commune, by=cast.porteur, iban=iban, bic=bic, holder="Commune", rib_document=rib_of(dossier))
     assert message in " ".join(exc.value.message_dict[field])
     assert not BankDetails.objects.exists() and not AuditEvent.objects.filter(action__startswith="bank_details").exists()
 
@@ -31,26 +33,26 @@ def test_bank_details_need_the_rib_of_a_dossier_of_the_commune(cast):
     make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     foreign = make_dossier(commune=cast.other_commune, porteur=cast.other_porteur)
     with pytest.raises(ValidationError, match="Joignez le RIB"):
-        pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune")
+        set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune")
     with pytest.raises(ValidationError, match="pas une pièce d'un dossier de la commune"):
-        pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(foreign))
+        set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(foreign))
     assert not BankDetails.objects.exists()
 
 
 def test_only_the_communes_porteur_or_finance_set_bank_details(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     for user in (cast.other_porteur, cast.instructeur, cast.auditeur):
-        with pytest.raises(pay.PaymentRefused) as exc:
-            pay.set_bank_details(cast.commune, by=user, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+        with pytest.raises(PaymentRefused) as exc:
+            set_bank_details(cast.commune, by=user, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
         assert exc.value.kind == "role"
-    bank = pay.set_bank_details(cast.commune, by=cast.finance, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    bank = set_bank_details(cast.commune, by=cast.finance, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
     assert bank.iban == IBAN_OK.replace(" ", "") and not bank.is_certified
 
 
 def test_iban_never_in_clear_in_the_audit_trail(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     certified_bank(cast, dossier=dossier)
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
     events = AuditEvent.objects.filter(action__startswith="bank_details")
     assert events.count() == 3
     for event in events:
@@ -65,16 +67,16 @@ def test_certification_needs_finance_and_moves_waiting_orders_to_ready(cast):
     dossier = signed(cast)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OrderState.TO_CERTIFY  # no bank details yet
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
     for user in (cast.porteur, cast.instructeur, cast.auditeur):
-        with pytest.raises(pay.PaymentRefused):
-            pay.certify_bank_details(cast.commune, by=user)
-    bank = pay.certify_bank_details(cast.commune, by=cast.finance)
+        with pytest.raises(PaymentRefused):
+            certify_bank_details(cast.commune, by=user)
+    bank = certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
     assert bank.is_certified and order.state == OrderState.READY
     assert AuditEvent.objects.filter(action="payment_order_certified", object_id=str(order.pk)).exists()
-    with pytest.raises(pay.PaymentRefused, match="déjà certifiées"):
-        pay.certify_bank_details(cast.commune, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="déjà certifiées"):
+        certify_bank_details(cast.commune, by=cast.finance)
 
 
 def test_change_after_certification_blocks_payments_until_recertified(cast):
@@ -82,22 +84,22 @@ def test_change_after_certification_blocks_payments_until_recertified(cast):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OrderState.READY
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
     order.refresh_from_db()
     assert not bank.is_certified and order.state == OrderState.TO_CERTIFY
-    with pytest.raises(pay.PaymentRefused, match="vide"):
-        pay.build_batch(by=cast.finance, order_ids=[order.pk])
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="vide"):
+        build_batch(by=cast.finance, order_ids=[order.pk])
+    certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
     assert order.state == OrderState.READY
-    assert pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch.items.get().creditor_iban == IBAN_OTHER
+    assert build_batch(by=cast.finance, order_ids=[order.pk]).batch.items.get().creditor_iban == IBAN_OTHER
 
 
 def test_same_values_saved_again_change_nothing(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     certified_bank(cast, dossier=dossier)
     before = AuditEvent.objects.count()
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune de Saint-Exemple-sur-Loire", rib_document=rib_of(dossier))
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune de Saint-Exemple-sur-Loire", rib_document=rib_of(dossier))
     assert bank.is_certified and AuditEvent.objects.count() == before
 
 

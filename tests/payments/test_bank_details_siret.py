@@ -10,8 +10,11 @@ from django.urls import reverse
 
 from fonds.audit.chain import event_payload
 from fonds.audit.models import AuditEvent
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.batches import build_batch, mark_batch_sent, record_return
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
+from fonds.payments.orders import reissue_order
 from fonds.referentiel.siret import is_valid_siret
 
 from .conftest import BIC_OK, IBAN_OK, certified_bank, rib_of, signed, siret_of
@@ -31,18 +34,18 @@ def _last_payload(action):
 def test_siret_recorded_with_the_bank_details_and_in_clear_in_the_audit_payload(cast):
     dossier = signed(cast)
     siret = siret_of(cast.commune)
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune",
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune",
                                 siret=f"{siret[:3]} {siret[3:9]} {siret[9:]}", rib_document=rib_of(dossier))
     assert bank.siret == siret
     assert _last_payload("bank_details_set")["siret"] == siret
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    certify_bank_details(cast.commune, by=cast.finance)
     assert _last_payload("bank_details_certified")["siret"] == siret
 
 
 def test_service_refuses_a_siret_of_another_commune_in_french(cast):
     dossier = signed(cast)
     with pytest.raises(ValidationError) as exc:
-        pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune",
+        set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune",
                              siret=siret_of(cast.other_commune), rib_document=rib_of(dossier))
     assert exc.value.message_dict["siret"] == [f"Le SIRET doit commencer par le SIREN de la commune, {cast.commune.siren}."]
     assert not BankDetails.objects.exists()
@@ -54,14 +57,14 @@ def test_siret_change_voids_certification_and_suspends_ready_orders(cast):
     order = PaymentOrder.objects.get(dossier=dossier)
     assert bank.is_certified and order.state == O.READY
     new_siret = next(s for s in (cast.commune.siren + f"0001{d}" for d in "0123456789") if is_valid_siret(s, cast.commune.siren))
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=new_siret)
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=new_siret)
     order.refresh_from_db()
     assert not bank.is_certified and bank.version == 2 and order.state == O.TO_CERTIFY
     payload = _last_payload("bank_details_changed")
     assert payload["siret_changed"] and payload["was_certified"]
     assert payload["before"]["siret"] == siret_of(cast.commune) and payload["siret"] == new_siret
     assert payload["suspended_orders"] == [order.reference]
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
     assert order.state == O.READY
 
@@ -75,10 +78,10 @@ def test_details_certified_before_the_siret_existed_stay_certified(cast):
     legacy = hashlib.sha256(f"{bank.iban}|{bank.bic}|{bank.holder}".encode()).hexdigest()
     assert bank.certified_fingerprint == legacy == bank.fingerprint()
     # a new RIB or an API client that leaves the SIRET out keeps it as it is
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder)
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder)
     assert bank.is_certified and bank.version == 1
     # adding the SIRET is a change: certification to do again
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=siret_of(cast.commune))
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=siret_of(cast.commune))
     assert not bank.is_certified and bank.siret == siret_of(cast.commune)
 
 
@@ -86,15 +89,15 @@ def test_siret_only_change_is_not_a_corrected_account_for_reissue(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier, siret="")
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    pay.record_return(batch, order, by=cast.finance, reason_code="AC04")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    record_return(batch, order, by=cast.finance, reason_code="AC04")
     bank = BankDetails.objects.get()
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=bank.iban, bic=bank.bic, holder=bank.holder, siret=siret_of(cast.commune))
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    set_bank_details(cast.commune, by=cast.porteur, iban=bank.iban, bic=bank.bic, holder=bank.holder, siret=siret_of(cast.commune))
+    certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
-    with pytest.raises(pay.PaymentRefused, match="n'ont pas changé"):
-        pay.reissue_order(order, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="n'ont pas changé"):
+        reissue_order(order, by=cast.finance)
 
 
 # ---- the porteur's form --------------------------------------------------------------------------

@@ -14,7 +14,11 @@ from django.utils import timezone
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments import sepa
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.batches import (
+    build_batch, cancel_batch, export_batch, mark_batch_sent, record_execution, record_return,
+)
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
 from fonds.payments.testing import travel_to_execution_date
 
@@ -36,7 +40,7 @@ def ready_orders(cast):
 def test_batch_takes_only_ready_orders_with_certified_bank_details(cast, ready_orders):
     other = signed(cast, commune=cast.other_commune)  # bank details never given
     waiting = PaymentOrder.objects.get(dossier=other)
-    result = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders] + [waiting.pk])
+    result = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders] + [waiting.pk])
     assert [i.order_id for i in result.batch.items.order_by("position")] == [o.pk for o in ready_orders]
     assert [pk for pk, _ in result.excluded] == [waiting.pk]
     assert result.batch.count == 2 and result.batch.total == Decimal("6502.50")
@@ -45,39 +49,39 @@ def test_batch_takes_only_ready_orders_with_certified_bank_details(cast, ready_o
 
 
 def test_batch_by_filter_takes_the_whole_selection(cast, ready_orders):
-    result = pay.build_batch(by=cast.finance, filters={"commune": cast.commune.pk, "kind": "advance"})
+    result = build_batch(by=cast.finance, filters={"commune": cast.commune.pk, "kind": "advance"})
     assert result.batch.count == 2
 
 
 def test_empty_batch_refused_nothing_created(cast, ready_orders):
-    with pytest.raises(pay.PaymentRefused, match="vide"):
-        pay.build_batch(by=cast.finance, order_ids=[])
-    with pytest.raises(pay.PaymentRefused, match="Sélectionnez"):
-        pay.build_batch(by=cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="vide"):
-        pay.build_batch(by=cast.finance, filters={"commune": cast.other_commune.pk})
+    with pytest.raises(PaymentRefused, match="vide"):
+        build_batch(by=cast.finance, order_ids=[])
+    with pytest.raises(PaymentRefused, match="Sélectionnez"):
+        build_batch(by=cast.finance)
+    with pytest.raises(PaymentRefused, match="vide"):
+        build_batch(by=cast.finance, filters={"commune": cast.other_commune.pk})
     assert not Batch.objects.exists() and not AuditEvent.objects.filter(action="batch_built").exists()
 
 
 def test_batch_built_by_finance_only(cast, ready_orders):
     for user in (cast.porteur, cast.instructeur, cast.auditeur):
-        with pytest.raises(pay.PaymentRefused) as exc:
-            pay.build_batch(by=user, order_ids=[ready_orders[0].pk])
+        with pytest.raises(PaymentRefused) as exc:
+            build_batch(by=user, order_ids=[ready_orders[0].pk])
         assert exc.value.kind == "role"
 
 
 def test_order_never_in_two_live_batches(cast, ready_orders):
-    first = pay.build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
-    with pytest.raises(pay.PaymentRefused, match="vide"):
-        pay.build_batch(by=cast.finance2, order_ids=[ready_orders[0].pk])
-    second = pay.build_batch(by=cast.finance2, order_ids=[o.pk for o in ready_orders]).batch
+    first = build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
+    with pytest.raises(PaymentRefused, match="vide"):
+        build_batch(by=cast.finance2, order_ids=[ready_orders[0].pk])
+    second = build_batch(by=cast.finance2, order_ids=[o.pk for o in ready_orders]).batch
     assert [i.order_id for i in second.items.all()] == [ready_orders[1].pk]
     assert BatchItem.objects.filter(order=ready_orders[0], live=True).get().batch == first
 
 
 def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
-    data = pay.export_batch(batch, by=cast.finance)
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    data = export_batch(batch, by=cast.finance)
     xmlschema.XMLSchema(sepa.XSD_PATH).validate(data.decode())  # independent of the module's cache
     root = ET.fromstring(data)
     assert root.tag == "{urn:iso:std:iso:20022:tech:xsd:pain.001.001.03}Document"
@@ -96,14 +100,14 @@ def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
 
 
 def test_invalid_file_refused_by_the_xsd_check():
-    with pytest.raises(pay.PaymentRefused, match="pas conforme"):
+    with pytest.raises(PaymentRefused, match="pas conforme"):
         sepa.validate(b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>')
 
 
 def test_exporting_the_same_batch_twice_gives_the_same_bytes_and_its_hash_is_audited(cast, ready_orders):
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
-    first = pay.export_batch(batch, by=cast.finance)
-    second = pay.export_batch(batch.pk, by=cast.finance2)
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    first = export_batch(batch, by=cast.finance)
+    second = export_batch(batch.pk, by=cast.finance2)
     assert first == second
     digest = hashlib.sha256(first).hexdigest()
     assert batch.file_sha256 == digest
@@ -112,15 +116,15 @@ def test_exporting_the_same_batch_twice_gives_the_same_bytes_and_its_hash_is_aud
 
 
 def test_export_batch_command_writes_the_same_validated_file(cast, ready_orders, tmp_path):
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     out = tmp_path / "lot.xml"
     call_command("export_batch", str(batch.pk), "-o", str(out))
-    assert out.read_bytes() == pay.export_batch(batch)
+    assert out.read_bytes() == export_batch(batch)
 
 
 def test_export_batch_command_refuses_a_batch_that_is_not_ready(cast, ready_orders, tmp_path):
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
-    pay.cancel_batch(batch, by=cast.finance)
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    cancel_batch(batch, by=cast.finance)
     with pytest.raises(CommandError, match="n'est pas prêt"):
         call_command("export_batch", str(batch.pk), "-o", str(tmp_path / "x.xml"))
     assert not (tmp_path / "x.xml").exists()
@@ -129,12 +133,12 @@ def test_export_batch_command_refuses_a_batch_that_is_not_ready(cast, ready_orde
 
 
 def test_return_for_an_order_not_in_the_batch_refused(cast, ready_orders):
-    batch = pay.build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="ne fait pas partie du lot"):
-        pay.record_return(batch, ready_orders[1], by=cast.finance, reason_code="AC04")
-    with pytest.raises(pay.PaymentRefused, match="Code motif"):
-        pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="ZZ99")
+    batch = build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="ne fait pas partie du lot"):
+        record_return(batch, ready_orders[1], by=cast.finance, reason_code="AC04")
+    with pytest.raises(PaymentRefused, match="Code motif"):
+        record_return(batch, ready_orders[0], by=cast.finance, reason_code="ZZ99")
     ready_orders[1].refresh_from_db()
     ready_orders[0].refresh_from_db()
     assert ready_orders[1].state == O.READY and ready_orders[0].state == O.SENT
@@ -142,16 +146,16 @@ def test_return_for_an_order_not_in_the_batch_refused(cast, ready_orders):
 
 
 def test_return_then_execution_pays_only_the_others(cast, ready_orders, clock):
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
-    with pytest.raises(pay.PaymentRefused, match="pas en attente"):
-        pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")  # not sent yet
-    pay.mark_batch_sent(batch, by=cast.finance)
-    returned = pay.record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    with pytest.raises(PaymentRefused, match="pas en attente"):
+        record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")  # not sent yet
+    mark_batch_sent(batch, by=cast.finance)
+    returned = record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")
     assert returned.state == O.RETURNED
     event = AuditEvent.objects.get(action="payment_returned")
     assert event.data["payload"]["reason_code"] == "AC04" and "FR7630006" not in event.canonical
     travel_to_execution_date(clock, batch)
-    pay.record_execution(batch, by=cast.finance)
+    record_execution(batch, by=cast.finance)
     batch.refresh_from_db()
     states = dict(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("pk", "state"))
     assert states == {ready_orders[0].pk: O.RETURNED, ready_orders[1].pk: O.PAID} and batch.state == "executed"
@@ -160,46 +164,46 @@ def test_return_then_execution_pays_only_the_others(cast, ready_orders, clock):
         d.refresh_from_db()
     assert dossiers[ready_orders[0].dossier_id].status == Status.AGREEMENT_SIGNED
     assert dossiers[ready_orders[1].dossier_id].status == Status.ADVANCE_PAID
-    with pytest.raises(pay.PaymentRefused):
-        pay.record_execution(batch, by=cast.finance)  # recorded once
+    with pytest.raises(PaymentRefused):
+        record_execution(batch, by=cast.finance)  # recorded once
 
 
 def test_sent_batch_cannot_be_cancelled_and_exported_batch_can_be_redownloaded(cast, ready_orders):
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
-    data = pay.export_batch(batch)
-    pay.mark_batch_sent(batch, by=cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="ne peut plus être annulé"):
-        pay.cancel_batch(batch, by=cast.finance)
-    assert pay.export_batch(batch) == data
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    data = export_batch(batch)
+    mark_batch_sent(batch, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="ne peut plus être annulé"):
+        cancel_batch(batch, by=cast.finance)
+    assert export_batch(batch) == data
 
 
 def test_batch_not_offered_nor_sent_after_a_creditor_changed_its_bank_details(cast, ready_orders):
     from .conftest import BIC_OTHER, IBAN_OTHER, rib_of
 
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     dossier = ready_orders[0].dossier
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
-    with pytest.raises(pay.PaymentRefused, match="ont changé depuis la constitution du lot"):
-        pay.export_batch(batch)
-    pay.certify_bank_details(cast.commune, by=cast.finance)  # re-certified: still the old account in the file
-    with pytest.raises(pay.PaymentRefused, match="ont changé depuis la constitution du lot"):
-        pay.mark_batch_sent(batch, by=cast.finance)
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
+        export_batch(batch)
+    certify_bank_details(cast.commune, by=cast.finance)  # re-certified: still the old account in the file
+    with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
+        mark_batch_sent(batch, by=cast.finance)
     batch.refresh_from_db()
     assert batch.state == "ready"
-    pay.cancel_batch(batch, by=cast.finance)
-    rebuilt = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    cancel_batch(batch, by=cast.finance)
+    rebuilt = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     assert set(rebuilt.items.values_list("creditor_iban", flat=True)) == {IBAN_OTHER}
-    assert pay.export_batch(rebuilt)
+    assert export_batch(rebuilt)
 
 
 def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock):
     requested = clock.today() + dt.timedelta(days=7)
-    batch = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders], execution_date=requested).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders], execution_date=requested).batch
+    mark_batch_sent(batch, by=cast.finance)
     for today in (clock.today(), requested - dt.timedelta(days=1)):  # the day it was sent, the day before the date
         clock.travel_to(today)
-        with pytest.raises(pay.PaymentRefused) as refused:
-            pay.record_execution(batch, by=cast.finance)
+        with pytest.raises(PaymentRefused) as refused:
+            record_execution(batch, by=cast.finance)
         assert refused.value.kind == "too_early" and refused.value.http_status == 409 and refused.value.rules == ["execution_date"]
         assert f"à partir du {requested:%d/%m/%Y}" in refused.value.message
     batch.refresh_from_db()
@@ -207,7 +211,7 @@ def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock
     assert set(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("state", flat=True)) == {O.SENT}
     assert not AuditEvent.objects.filter(action__in=["batch_executed", "payment_order_paid"]).exists()
     clock.travel_to(requested)  # on the requested execution date
-    pay.record_execution(batch, by=cast.finance)
+    record_execution(batch, by=cast.finance)
     batch.refresh_from_db()
     assert batch.state == "executed" and timezone.localdate(batch.executed_at) == requested
     paid = PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders])

@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from fonds.payments import services as pay
+from fonds.payments.batches import BuildResult, build_batch, cancel_batch
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BatchItem, OrderState, PaymentOrder
 
 from .conftest import certified_bank, signed
@@ -41,16 +42,16 @@ def test_two_finance_users_building_at_once_never_share_an_order(cast):
     assert len(ids) == 12
     for _round in range(3):
         results = _concurrent([
-            lambda: pay.build_batch(by=cast.finance, order_ids=ids),
-            lambda: pay.build_batch(by=cast.finance2, order_ids=list(reversed(ids))),
-            lambda: pay.build_batch(by=cast.finance, filters={"commune": cast.commune.pk}),
+            lambda: build_batch(by=cast.finance, order_ids=ids),
+            lambda: build_batch(by=cast.finance2, order_ids=list(reversed(ids))),
+            lambda: build_batch(by=cast.finance, filters={"commune": cast.commune.pk}),
         ])
-        built = [r for r in results if isinstance(r, pay.BuildResult)]
-        refused = [r for r in results if isinstance(r, pay.PaymentRefused)]
+        built = [r for r in results if isinstance(r, BuildResult)]
+        refused = [r for r in results if isinstance(r, PaymentRefused)]
         assert built and len(built) + len(refused) == 3, results  # no other error (no deadlock, no IntegrityError)
         live = Counter(BatchItem.objects.filter(live=True).values_list("order_id", flat=True))
         assert set(live) == set(ids) and max(live.values()) == 1  # each order in exactly one live batch
         assert sum(r.batch.count for r in built) == 12
         assert PaymentOrder.objects.filter(pk__in=ids, state=OrderState.IN_BATCH).count() == 12
         for r in built:
-            pay.cancel_batch(r.batch, by=cast.finance)  # free them for the next round
+            cancel_batch(r.batch, by=cast.finance)  # free them for the next round

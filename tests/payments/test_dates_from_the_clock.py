@@ -6,8 +6,10 @@ import pytest
 from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
-from fonds.payments import services as pay
+from fonds.payments.batches import build_batch, mark_batch_sent, next_business_day, record_execution
 from fonds.payments.models import OrderKind, PaymentOrder, Settlement
+from fonds.payments.recovery import answer_recovery, make_recovery_final, record_recovery_received
+from fonds.payments.settlement import accept_final_report
 from fonds.suivi.convention import add_months
 from fonds.suivi.models import FinalReport
 
@@ -31,13 +33,13 @@ def test_payment_and_report_dates_come_from_the_clock(cast, clock):
 
     built = at(clock.today(), 9, 15)
     clock.travel_to(built, freeze=True)
-    batch = pay.build_batch(by=cast.finance, order_ids=[advance.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    assert batch.created_at == built and batch.sent_at == built and batch.execution_date == pay.next_business_day(built.date())
+    batch = build_batch(by=cast.finance, order_ids=[advance.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    assert batch.created_at == built and batch.sent_at == built and batch.execution_date == next_business_day(built.date())
 
     executed = at(batch.execution_date, 16, 40)
     clock.travel_to(executed, freeze=True)
-    pay.record_execution(batch, by=cast.finance)
+    record_execution(batch, by=cast.finance)
     batch.refresh_from_db()
     advance.refresh_from_db()
     dossier.refresh_from_db()
@@ -54,7 +56,7 @@ def test_payment_and_report_dates_come_from_the_clock(cast, clock):
 
     accepted = at(dossier.end_date + dt.timedelta(days=20), 10, 30)
     clock.travel_to(accepted, freeze=True)
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     recovery = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
     days = dossier.campaign.rules.params["deadlines"]["recovery_answer_days"]
     assert Settlement.objects.get(dossier=dossier).accepted_at == accepted
@@ -62,13 +64,13 @@ def test_payment_and_report_dates_come_from_the_clock(cast, clock):
 
     answered = accepted + dt.timedelta(days=4, hours=2)
     clock.travel_to(answered, freeze=True)
-    pay.answer_recovery(recovery, cast.porteur, "Deux désistements de dernière minute.")
+    answer_recovery(recovery, cast.porteur, "Deux désistements de dernière minute.")
     final = answered + dt.timedelta(days=1)
     clock.travel_to(final, freeze=True)
-    pay.make_recovery_final(recovery, by=cast.finance, motivation="Réponse examinée.")
+    make_recovery_final(recovery, by=cast.finance, motivation="Réponse examinée.")
     received = final + dt.timedelta(days=10)
     clock.travel_to(received, freeze=True)
-    pay.record_recovery_received(recovery, by=cast.finance)
+    record_recovery_received(recovery, by=cast.finance)
     recovery.refresh_from_db()
     assert (recovery.answered_at, recovery.final_at, recovery.paid_at) == (answered, final, received)
     assert event_time("recovery_made_final", recovery) == final

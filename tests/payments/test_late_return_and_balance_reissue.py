@@ -6,8 +6,14 @@ import pytest
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.batches import RETURN_REASONS, build_batch, mark_batch_sent, record_return
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
+from fonds.payments.orders import cancel_order, reissue_order
+from fonds.payments.settlement import (
+    accept_final_report, advance_paid_amount, can_reissue_balance, reissue_balance_order,
+)
 
 from .conftest import BIC_OTHER, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed
 
@@ -18,25 +24,25 @@ D = Decimal
 
 def test_return_reason_codes_cover_the_iso_list_with_french_labels():
     expected = {"AC01", "AC04", "AC06", "AG01", "AM04", "AM05", "BE04", "MD07", "MS02", "MS03", "RC01", "RR01", "RR02", "RR03", "RR04", "FF01"}
-    assert expected <= set(pay.RETURN_REASONS)
-    assert pay.RETURN_REASONS["AM04"] == "Provision insuffisante"
-    assert all(len(code) == 4 and label and label[0].isupper() for code, label in pay.RETURN_REASONS.items())
+    assert expected <= set(RETURN_REASONS)
+    assert RETURN_REASONS["AM04"] == "Provision insuffisante"
+    assert all(len(code) == 4 and label and label[0].isupper() for code, label in RETURN_REASONS.items())
 
 
 def test_return_with_am04_recorded(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    returned = pay.record_return(batch, order, by=cast.finance, reason_code="am04")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    returned = record_return(batch, order, by=cast.finance, reason_code="am04")
     assert returned.state == O.RETURNED and returned.return_code == "AM04"
     assert AuditEvent.objects.get(action="payment_returned").data["payload"]["reason"] == "Provision insuffisante"
 
 
 def fix_bank(cast, dossier):
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    certify_bank_details(cast.commune, by=cast.finance)
 
 
 def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_without_a_second_pay_advance(cast):
@@ -46,7 +52,7 @@ def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_wi
     batch = pay_through_batch(cast, order)
     dossier.refresh_from_db()
     assert order.state == O.PAID and dossier.status == Status.ADVANCE_PAID and batch.state == "executed"
-    returned = pay.record_return(batch, order, by=cast.finance, reason_code="AC04")
+    returned = record_return(batch, order, by=cast.finance, reason_code="AC04")
     assert returned.state == O.RETURNED and returned.paid_at is None and returned.return_code == "AC04"
     item = BatchItem.objects.get(order=order)
     assert item.outcome == ItemOutcome.RETURNED and item.return_code == "AC04"
@@ -55,16 +61,16 @@ def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_wi
     assert batch.state == "executed" and dossier.status == Status.ADVANCE_PAID  # not reverted (no reverse transition)
     payload = AuditEvent.objects.get(action="payment_returned").data["payload"]
     assert payload["from"] == O.PAID and payload["after_execution"] is True and payload["dossier_status_kept"] == Status.ADVANCE_PAID
-    assert pay.advance_paid_amount(dossier) == D("0.00")  # the money did not reach the commune
-    with pytest.raises(pay.PaymentRefused, match="déjà enregistré"):
-        pay.record_return(batch, order, by=cast.finance, reason_code="AC04")
+    assert advance_paid_amount(dossier) == D("0.00")  # the money did not reach the commune
+    with pytest.raises(PaymentRefused, match="déjà enregistré"):
+        record_return(batch, order, by=cast.finance, reason_code="AC04")
     fix_bank(cast, dossier)
-    pay.reissue_order(order, by=cast.finance)
+    reissue_order(order, by=cast.finance)
     second = pay_through_batch(cast, order)
     assert order.state == O.PAID and second.pk != batch.pk
     assert AuditEvent.objects.filter(action="pay_advance", object_id=str(dossier.pk)).count() == 1
     assert BatchItem.objects.filter(order=order, outcome=ItemOutcome.PAID).count() == 1
-    assert pay.advance_paid_amount(dossier) == order.amount
+    assert advance_paid_amount(dossier) == order.amount
 
 
 def test_balance_returned_after_execution_paid_again_without_a_second_settle(cast):
@@ -72,16 +78,16 @@ def test_balance_returned_after_execution_paid_again_without_a_second_settle(cas
     certified_bank(cast, dossier=dossier)
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE))
     dossier = report_submitted(cast, dossier)
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     balance = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
     batch = pay_through_batch(cast, balance)
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
-    pay.record_return(batch, balance, by=cast.finance, reason_code="MD07")
+    record_return(batch, balance, by=cast.finance, reason_code="MD07")
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
     fix_bank(cast, dossier)
-    pay.reissue_order(balance, by=cast.finance)
+    reissue_order(balance, by=cast.finance)
     pay_through_batch(cast, balance)
     assert balance.state == O.PAID
     assert AuditEvent.objects.filter(action="settle", object_id=str(dossier.pk)).count() == 1
@@ -94,12 +100,12 @@ def test_late_return_refused_for_an_order_not_in_the_executed_batch(cast):
     batch = pay_through_batch(cast, order)
     stranger = PaymentOrder.objects.get(dossier=other)
     before = AuditEvent.objects.count()
-    with pytest.raises(pay.PaymentRefused, match="ne fait pas partie du lot"):
-        pay.record_return(batch, stranger, by=cast.finance, reason_code="AC01")
-    with pytest.raises(pay.PaymentRefused, match="Code motif"):
-        pay.record_return(batch, order, by=cast.finance, reason_code="ZZ99")
-    with pytest.raises(pay.PaymentRefused) as exc:
-        pay.record_return(batch, order, by=cast.porteur, reason_code="AC01")
+    with pytest.raises(PaymentRefused, match="ne fait pas partie du lot"):
+        record_return(batch, stranger, by=cast.finance, reason_code="AC01")
+    with pytest.raises(PaymentRefused, match="Code motif"):
+        record_return(batch, order, by=cast.finance, reason_code="ZZ99")
+    with pytest.raises(PaymentRefused) as exc:
+        record_return(batch, order, by=cast.porteur, reason_code="AC01")
     assert exc.value.kind == "role"
     order.refresh_from_db()
     assert order.state == O.PAID and AuditEvent.objects.count() == before
@@ -110,10 +116,10 @@ def test_advance_returned_after_execution_blocks_the_final_report_acceptance_unt
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     batch = pay_through_batch(cast, order)
-    pay.record_return(batch, order, by=cast.finance, reason_code="AC04")
+    record_return(batch, order, by=cast.finance, reason_code="AC04")
     dossier = report_submitted(cast, dossier)
-    with pytest.raises(pay.PaymentRefused, match="pas encore payée"):
-        pay.accept_final_report(dossier, cast.finance)
+    with pytest.raises(PaymentRefused, match="pas encore payée"):
+        accept_final_report(dossier, cast.finance)
 
 
 # ---- a cancelled balance order -----------------------------------------------------------------
@@ -123,29 +129,29 @@ def accepted_with_balance(cast):
     certified_bank(cast, dossier=dossier)
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE))
     dossier = report_submitted(cast, dossier)
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     return dossier, settlement, PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
 
 
 def test_cancelled_balance_order_reissued_then_paid_closes_the_dossier(cast):
     dossier, settlement, first = accepted_with_balance(cast)
-    with pytest.raises(pay.PaymentRefused, match="n'est pas annulé"):
-        pay.reissue_balance_order(dossier, by=cast.finance, motivation="Doublon.")
-    pay.cancel_order(first, by=cast.finance, motivation="Montant à revoir avec la commune.")
-    assert pay.can_reissue_balance(dossier)
-    with pytest.raises(pay.PaymentRefused) as exc:
-        pay.reissue_balance_order(dossier, by=cast.finance, motivation="")
+    with pytest.raises(PaymentRefused, match="n'est pas annulé"):
+        reissue_balance_order(dossier, by=cast.finance, motivation="Doublon.")
+    cancel_order(first, by=cast.finance, motivation="Montant à revoir avec la commune.")
+    assert can_reissue_balance(dossier)
+    with pytest.raises(PaymentRefused) as exc:
+        reissue_balance_order(dossier, by=cast.finance, motivation="")
     assert exc.value.kind == "motivation"
-    with pytest.raises(pay.PaymentRefused) as exc:
-        pay.reissue_balance_order(dossier, by=cast.porteur, motivation="Moi.")
+    with pytest.raises(PaymentRefused) as exc:
+        reissue_balance_order(dossier, by=cast.porteur, motivation="Moi.")
     assert exc.value.kind == "role"
-    order = pay.reissue_balance_order(dossier, by=cast.finance, motivation="Annulation par erreur.")
+    order = reissue_balance_order(dossier, by=cast.finance, motivation="Annulation par erreur.")
     assert order.reference.endswith("-SO2") and order.amount == settlement.balance and order.state == O.READY
     event = AuditEvent.objects.get(action="balance_order_reissued")
     assert event.data["payload"]["cancelled_orders"] == [first.reference] and event.data["payload"]["motivation"] == "Annulation par erreur."
-    assert not pay.can_reissue_balance(dossier)
-    with pytest.raises(pay.PaymentRefused, match="n'est pas annulé"):
-        pay.reissue_balance_order(dossier, by=cast.finance, motivation="Encore.")
+    assert not can_reissue_balance(dossier)
+    with pytest.raises(PaymentRefused, match="n'est pas annulé"):
+        reissue_balance_order(dossier, by=cast.finance, motivation="Encore.")
     pay_through_batch(cast, order)
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
@@ -153,7 +159,7 @@ def test_cancelled_balance_order_reissued_then_paid_closes_the_dossier(cast):
 
 def test_balance_reissue_refused_without_an_accepted_positive_balance(cast):
     dossier = signed(cast)
-    with pytest.raises(pay.PaymentRefused, match="Aucun solde"):
-        pay.reissue_balance_order(dossier, by=cast.finance, motivation="Essai.")
-    assert not pay.can_reissue_balance(dossier)
+    with pytest.raises(PaymentRefused, match="Aucun solde"):
+        reissue_balance_order(dossier, by=cast.finance, motivation="Essai.")
+    assert not can_reissue_balance(dossier)
     assert PaymentOrder.objects.filter(kind=OrderKind.BALANCE).count() == 0

@@ -6,8 +6,11 @@ from django.db import IntegrityError, transaction
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.batches import build_batch, cancel_batch, mark_batch_sent, record_execution, record_return
+from fonds.payments.common import PaymentRefused, parse_amount
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
+from fonds.payments.orders import cancel_order, create_advance_order, reissue_order
 from fonds.payments.testing import travel_to_execution_date
 
 from .conftest import certified_bank, pay_through_batch, signed
@@ -42,7 +45,7 @@ def test_advance_pct_read_from_the_campaign_rules(cast):
 
 def test_advance_order_created_once(cast):
     dossier = signed(cast)
-    again = pay.create_advance_order(dossier)
+    again = create_advance_order(dossier)
     assert PaymentOrder.objects.filter(dossier=dossier).count() == 1 and again.reference.endswith("AV1")
 
 
@@ -55,12 +58,12 @@ def test_advance_order_created_once(cast):
     ("NaN", "invalide"),
 ])
 def test_amount_more_than_2_decimals_zero_or_negative_refused(value, message):
-    with pytest.raises(pay.PaymentRefused, match=message):
-        pay.parse_amount(value)
+    with pytest.raises(PaymentRefused, match=message):
+        parse_amount(value)
 
 
 def test_amount_accepted_with_comma_and_trailing_zeros():
-    assert pay.parse_amount("1250,50") == D("1250.50") and pay.parse_amount("10.500") == D("10.50")
+    assert parse_amount("1250,50") == D("1250.50") and parse_amount("10.500") == D("10.50")
 
 
 def test_zero_or_negative_order_refused_by_the_database(cast):
@@ -90,14 +93,14 @@ def test_transitions_to_certify_ready_in_batch_sent_paid(cast, clock):
     certified_bank(cast, dossier=dossier)
     order.refresh_from_db()
     assert order.state == O.READY
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     order.refresh_from_db()
     assert order.state == O.IN_BATCH
-    pay.mark_batch_sent(batch, by=cast.finance)
+    mark_batch_sent(batch, by=cast.finance)
     order.refresh_from_db()
     assert order.state == O.SENT
     travel_to_execution_date(clock, batch)
-    pay.record_execution(batch, by=cast.finance)
+    record_execution(batch, by=cast.finance)
     order.refresh_from_db()
     dossier.refresh_from_db()
     assert order.state == O.PAID and order.paid_at is not None
@@ -109,12 +112,12 @@ def test_transition_in_batch_back_to_ready_when_the_batch_is_cancelled(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.cancel_batch(batch, by=cast.finance)
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    cancel_batch(batch, by=cast.finance)
     order.refresh_from_db()
     assert order.state == O.READY and batch.state == "cancelled"
     assert BatchItem.objects.get(order=order).outcome == ItemOutcome.REMOVED
-    again = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch  # free for another batch
+    again = build_batch(by=cast.finance, order_ids=[order.pk]).batch  # free for another batch
     assert again.pk != batch.pk
 
 
@@ -124,18 +127,18 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    pay.record_return(batch, order, by=cast.finance, reason_code="ac04")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    record_return(batch, order, by=cast.finance, reason_code="ac04")
     order.refresh_from_db()
     assert order.state == O.RETURNED and order.return_code == "AC04"
-    with pytest.raises(pay.PaymentRefused, match="n'ont pas changé"):
-        pay.reissue_order(order, by=cast.finance)
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
-    with pytest.raises(pay.PaymentRefused, match="certifiées"):
-        pay.reissue_order(order, by=cast.finance)
-    pay.certify_bank_details(cast.commune, by=cast.finance)
-    pay.reissue_order(order, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="n'ont pas changé"):
+        reissue_order(order, by=cast.finance)
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    with pytest.raises(PaymentRefused, match="certifiées"):
+        reissue_order(order, by=cast.finance)
+    certify_bank_details(cast.commune, by=cast.finance)
+    reissue_order(order, by=cast.finance)
     order.refresh_from_db()
     assert order.state == O.READY
     second = pay_through_batch(cast, order)
@@ -146,29 +149,29 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
 
 def test_transition_cancel_needs_motivation_and_is_final(cast):
     order = PaymentOrder.objects.get(dossier=signed(cast))
-    with pytest.raises(pay.PaymentRefused, match="motivation"):
-        pay.cancel_order(order, by=cast.finance, motivation=" ")
-    with pytest.raises(pay.PaymentRefused):
-        pay.cancel_order(order, by=cast.porteur, motivation="non")
-    pay.cancel_order(order, by=cast.finance, motivation="Avance versée hors plateforme par erreur.")
+    with pytest.raises(PaymentRefused, match="motivation"):
+        cancel_order(order, by=cast.finance, motivation=" ")
+    with pytest.raises(PaymentRefused):
+        cancel_order(order, by=cast.porteur, motivation="non")
+    cancel_order(order, by=cast.finance, motivation="Avance versée hors plateforme par erreur.")
     order.refresh_from_db()
     assert order.state == O.CANCELLED
-    with pytest.raises(pay.PaymentRefused, match="Annulé"):
-        pay.cancel_order(order, by=cast.finance, motivation="encore")
+    with pytest.raises(PaymentRefused, match="Annulé"):
+        cancel_order(order, by=cast.finance, motivation="encore")
 
 
 def test_sent_or_paid_order_cannot_be_cancelled(cast, clock):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="Virement envoyé"):
-        pay.cancel_order(order, by=cast.finance, motivation="trop tard")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="Virement envoyé"):
+        cancel_order(order, by=cast.finance, motivation="trop tard")
     travel_to_execution_date(clock, batch)
-    pay.record_execution(batch, by=cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="Payé"):
-        pay.cancel_order(order, by=cast.finance, motivation="trop tard")
+    record_execution(batch, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="Payé"):
+        cancel_order(order, by=cast.finance, motivation="trop tard")
 
 
 def test_paid_at_most_once_enforced_by_the_database(cast):
@@ -187,7 +190,7 @@ def test_in_one_live_batch_at_most_enforced_by_the_database(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     item = batch.items.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         BatchItem.objects.create(batch=batch, order=order, position=2, amount=order.amount, end_to_end_id=order.reference,

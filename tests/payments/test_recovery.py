@@ -8,9 +8,15 @@ from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
-from fonds.payments import services as pay
 from fonds.payments import tasks
+from fonds.payments.batches import build_batch
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder
+from fonds.payments.orders import cancel_order
+from fonds.payments.recovery import (
+    answer_recovery, make_recovery_final, record_recovery_received, write_off_recovery,
+)
+from fonds.payments.settlement import accept_final_report
 from tests.factories import make_campaign
 
 from .conftest import certified_bank, pay_through_batch, report_submitted, signed
@@ -27,40 +33,40 @@ def recovery(cast):
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier))
     dossier.refresh_from_db()
     report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     return PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
 
 
 def test_mayor_answers_once_within_the_period(cast, recovery):
     for user in (cast.other_porteur, cast.finance):
-        with pytest.raises(pay.PaymentRefused):
-            pay.answer_recovery(recovery, user, "Nous contestons.")
-    with pytest.raises(pay.PaymentRefused, match="Écrivez votre réponse"):
-        pay.answer_recovery(recovery, cast.porteur, "  ")
-    pay.answer_recovery(recovery, cast.porteur, "Deux jeunes malades ont renoncé la veille du départ.")
+        with pytest.raises(PaymentRefused):
+            answer_recovery(recovery, user, "Nous contestons.")
+    with pytest.raises(PaymentRefused, match="Écrivez votre réponse"):
+        answer_recovery(recovery, cast.porteur, "  ")
+    answer_recovery(recovery, cast.porteur, "Deux jeunes malades ont renoncé la veille du départ.")
     recovery.refresh_from_db()
     assert recovery.answered_by == cast.porteur and "malades" in recovery.answer_text
     assert AuditEvent.objects.filter(action="recovery_answered", object_id=str(recovery.pk)).count() == 1
-    with pytest.raises(pay.PaymentRefused, match="déjà répondu"):
-        pay.answer_recovery(recovery, cast.porteur, "Encore")
+    with pytest.raises(PaymentRefused, match="déjà répondu"):
+        answer_recovery(recovery, cast.porteur, "Encore")
 
 
 def test_answer_refused_after_the_deadline(cast, recovery, clock):
     clock.travel_to(recovery.answer_due, freeze=True)  # the end of the 15 days: too late to answer
-    with pytest.raises(pay.PaymentRefused, match="délai de réponse est expiré"):
-        pay.answer_recovery(recovery, cast.porteur, "Trop tard ?")
+    with pytest.raises(PaymentRefused, match="délai de réponse est expiré"):
+        answer_recovery(recovery, cast.porteur, "Trop tard ?")
     recovery.refresh_from_db()
     assert recovery.answered_at is None
 
 
 def test_recovery_made_final_by_finance_then_received_closes_the_dossier(cast, recovery):
-    pay.answer_recovery(recovery, cast.porteur, "Les justificatifs suivent par courrier.")
-    pay.make_recovery_final(recovery, by=cast.finance, motivation="Les justificatifs ne sont pas fournis.")
+    answer_recovery(recovery, cast.porteur, "Les justificatifs suivent par courrier.")
+    make_recovery_final(recovery, by=cast.finance, motivation="Les justificatifs ne sont pas fournis.")
     recovery.refresh_from_db()
     assert recovery.state == O.FINAL and recovery.final_at is not None
-    with pytest.raises(pay.PaymentRefused):
-        pay.build_batch(by=cast.finance, order_ids=[recovery.pk])  # never in a credit-transfer batch
-    pay.record_recovery_received(recovery, by=cast.finance)
+    with pytest.raises(PaymentRefused):
+        build_batch(by=cast.finance, order_ids=[recovery.pk])  # never in a credit-transfer batch
+    record_recovery_received(recovery, by=cast.finance)
     recovery.refresh_from_db()
     recovery.dossier.refresh_from_db()
     assert recovery.state == O.PAID and recovery.dossier.status == Status.CLOSED
@@ -68,26 +74,26 @@ def test_recovery_made_final_by_finance_then_received_closes_the_dossier(cast, r
 
 def test_recovery_written_off_closes_the_dossier(cast, recovery, clock):
     clock.advance(days=15)  # no answer from the mayor within the period
-    pay.make_recovery_final(recovery, by=cast.finance)
-    with pytest.raises(pay.PaymentRefused, match="motivation"):
-        pay.write_off_recovery(recovery, by=cast.finance, motivation="")
-    pay.write_off_recovery(recovery, by=cast.finance, motivation="Créance irrécouvrable.")
+    make_recovery_final(recovery, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="motivation"):
+        write_off_recovery(recovery, by=cast.finance, motivation="")
+    write_off_recovery(recovery, by=cast.finance, motivation="Créance irrécouvrable.")
     recovery.refresh_from_db()
     recovery.dossier.refresh_from_db()
     assert recovery.state == O.WRITTEN_OFF and recovery.dossier.status == Status.CLOSED
 
 
 def test_recovery_cancelled_after_the_answer_closes_the_dossier(cast, recovery):
-    pay.answer_recovery(recovery, cast.porteur, "Les chiffres du rapport étaient erronés.")
-    pay.cancel_order(recovery, by=cast.finance, motivation="Réponse du maire recevable.")
+    answer_recovery(recovery, cast.porteur, "Les chiffres du rapport étaient erronés.")
+    cancel_order(recovery, by=cast.finance, motivation="Réponse du maire recevable.")
     recovery.refresh_from_db()
     recovery.dossier.refresh_from_db()
     assert recovery.state == O.CANCELLED and recovery.dossier.status == Status.CLOSED
 
 
 def test_system_cannot_make_final_before_the_deadline(cast, recovery):
-    with pytest.raises(pay.PaymentRefused, match="ne peut pas encore être rendu exécutoire"):
-        pay.make_recovery_final(recovery, by=None)
+    with pytest.raises(PaymentRefused, match="ne peut pas encore être rendu exécutoire"):
+        make_recovery_final(recovery, by=None)
     assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()
     assert recovery.state == O.CONTRADICTORY
@@ -121,8 +127,8 @@ def test_recovery_cannot_be_final_before_answer_or_15_days(cast, recovery, clock
     for moment in (notice, notice + dt.timedelta(days=1), recovery.answer_due - dt.timedelta(minutes=1)):
         clock.travel_to(moment)
         for by in (cast.finance, None):
-            with pytest.raises(pay.PaymentRefused) as refused:
-                pay.make_recovery_final(recovery, by=by, motivation="Trop tôt.")
+            with pytest.raises(PaymentRefused) as refused:
+                make_recovery_final(recovery, by=by, motivation="Trop tôt.")
             assert refused.value.kind == "too_early" and refused.value.http_status == 409
             assert refused.value.rules == ["recovery_answer_period"]
             assert "dès la réponse du maire" in refused.value.message
@@ -135,11 +141,11 @@ def test_recovery_cannot_be_final_before_answer_or_15_days(cast, recovery, clock
 
 def test_recovery_final_after_mayor_answer(cast, recovery, clock):
     clock.advance(days=1)
-    pay.answer_recovery(recovery, cast.porteur, "Deux jeunes malades ont renoncé la veille du départ.")
-    with pytest.raises(pay.PaymentRefused, match="c'est au service financier"):
-        pay.make_recovery_final(recovery, by=None)  # an answer is for finance to weigh, not for the beat task
+    answer_recovery(recovery, cast.porteur, "Deux jeunes malades ont renoncé la veille du départ.")
+    with pytest.raises(PaymentRefused, match="c'est au service financier"):
+        make_recovery_final(recovery, by=None)  # an answer is for finance to weigh, not for the beat task
     clock.advance(days=1)
-    pay.make_recovery_final(recovery, by=cast.finance, motivation="Les désistements ne réduisent pas les frais engagés.")
+    make_recovery_final(recovery, by=cast.finance, motivation="Les désistements ne réduisent pas les frais engagés.")
     recovery.refresh_from_db()
     assert recovery.state == O.FINAL and recovery.answered_at < recovery.final_at < recovery.answer_due
     payload = AuditEvent.objects.get(action="recovery_made_final", object_id=str(recovery.pk)).data["payload"]
@@ -147,7 +153,7 @@ def test_recovery_final_after_mayor_answer(cast, recovery, clock):
 
 
 def test_answered_recovery_waits_for_finance_at_the_end_of_the_period(cast, recovery, clock):
-    pay.answer_recovery(recovery, cast.porteur, "Les chiffres du rapport étaient erronés.")
+    answer_recovery(recovery, cast.porteur, "Les chiffres du rapport étaient erronés.")
     clock.advance(days=16)
     assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()
@@ -156,9 +162,9 @@ def test_answered_recovery_waits_for_finance_at_the_end_of_the_period(cast, reco
 
 def test_recovery_final_after_15_days_without_answer(cast, recovery, clock):
     clock.advance(days=15)
-    with pytest.raises(pay.PaymentRefused, match="délai de réponse est expiré"):
-        pay.answer_recovery(recovery, cast.porteur, "Trop tard ?")
-    pay.make_recovery_final(recovery, by=cast.finance, motivation="Aucune observation du maire dans le délai.")
+    with pytest.raises(PaymentRefused, match="délai de réponse est expiré"):
+        answer_recovery(recovery, cast.porteur, "Trop tard ?")
+    make_recovery_final(recovery, by=cast.finance, motivation="Aucune observation du maire dans le délai.")
     recovery.refresh_from_db()
     assert recovery.state == O.FINAL and recovery.final_at >= recovery.answer_due
     payload = AuditEvent.objects.get(action="recovery_made_final", object_id=str(recovery.pk)).data["payload"]
@@ -175,12 +181,12 @@ def test_recovery_answer_period_is_the_campaign_setting(cast, clock):
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier))
     dossier.refresh_from_db()
     report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     recovery = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
     assert recovery.answer_due == recovery.created_at + dt.timedelta(days=20)
     clock.advance(days=15)
-    with pytest.raises(pay.PaymentRefused) as refused:
-        pay.make_recovery_final(recovery, by=cast.finance)
+    with pytest.raises(PaymentRefused) as refused:
+        make_recovery_final(recovery, by=cast.finance)
     assert refused.value.kind == "too_early"
     clock.advance(days=5)
     assert tasks.expire_recovery_answers.delay().get() == [recovery.reference]
@@ -193,7 +199,7 @@ def test_recovery_notice_is_dated_the_day_of_the_notice(cast, clock, mailoutbox)
     dossier.refresh_from_db()
     report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     notice_day = clock.today()
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     recovery = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
     assert timezone.localdate(recovery.created_at) == notice_day
     clock.advance(days=3)  # the mail server was down: the notice leaves three days later

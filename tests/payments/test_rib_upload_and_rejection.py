@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.models import Document
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details, reject_bank_details, set_bank_details, upload_rib
+from fonds.payments.batches import build_batch
+from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from fonds.suivi.testing import SIGNED_LIST_PDF
 
@@ -24,7 +26,7 @@ def test_new_rib_uploaded_after_submission_stored_as_rib_document_and_audited_wi
     old = rib_of(dossier)
     with pytest.raises(PermissionDenied):  # the dossiers' upload only takes drafts / corrections
         add_document(dossier, by=cast.porteur, kind="rib", name="rib.pdf", data=NEW_RIB)
-    bank = pay.upload_rib(cast.commune, by=cast.porteur, name="nouveau RIB.pdf", data=NEW_RIB)
+    bank = upload_rib(cast.commune, by=cast.porteur, name="nouveau RIB.pdf", data=NEW_RIB)
     new = bank.rib_document
     assert new.pk != old.pk and new.kind == Document.Kind.RIB and new.dossier_id == dossier.pk
     assert new.content_type == "application/pdf" and new.file.read() == NEW_RIB
@@ -42,13 +44,13 @@ def test_new_rib_after_certification_blocks_payments_until_recertified(cast):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == O.READY
-    bank = pay.upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB)
+    bank = upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB)
     order.refresh_from_db()
     assert not bank.is_certified and (bank.iban, bank.version) == (IBAN_OK.replace(" ", ""), 2)
     assert order.state == O.TO_CERTIFY
-    with pytest.raises(pay.PaymentRefused, match="vide"):
-        pay.build_batch(by=cast.finance, order_ids=[order.pk])
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    with pytest.raises(PaymentRefused, match="vide"):
+        build_batch(by=cast.finance, order_ids=[order.pk])
+    certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
     assert order.state == O.READY
 
@@ -65,7 +67,7 @@ def test_new_rib_goes_through_the_upload_content_checks_nothing_changed(cast, da
     certified_bank(cast, dossier=dossier)
     before = (Document.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError) as exc:
-        pay.upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=data)
+        upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=data)
     assert message in " ".join(exc.value.message_dict["rib_file"])
     assert (Document.objects.count(), AuditEvent.objects.count()) == before
     assert BankDetails.objects.get().is_certified
@@ -77,22 +79,22 @@ def test_new_rib_over_the_campaign_size_limit_refused(cast):
     limit = dossier.campaign.rules.params["uploads"]["max_file_mb"]
     big = SIGNED_LIST_PDF + b"%" + b"0" * (int(limit) * 1024 * 1024)
     with pytest.raises(ValidationError, match=f"dépasse {limit} Mo"):
-        pay.upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=big)
+        upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=big)
 
 
 def test_new_rib_only_by_the_communes_porteur_or_finance(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     for user in (cast.other_porteur, cast.instructeur, cast.auditeur):
-        with pytest.raises(pay.PaymentRefused) as exc:
-            pay.upload_rib(cast.commune, by=user, name="rib.pdf", data=NEW_RIB)
+        with pytest.raises(PaymentRefused) as exc:
+            upload_rib(cast.commune, by=user, name="rib.pdf", data=NEW_RIB)
         assert exc.value.kind == "role"
     assert BankDetails.objects.get().is_certified
 
 
 def test_first_bank_details_given_with_an_uploaded_rib(cast):
     dossier = signed(cast)
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_file=("rib.png", PNG_RIB), dossier=dossier)
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_file=("rib.png", PNG_RIB), dossier=dossier)
     assert bank.rib_document.content_type == "image/png" and bank.rib_document.dossier_id == dossier.pk
     assert AuditEvent.objects.get(action="bank_details_set").data["payload"]["rib_sha256"] == bank.rib_document.sha256
 
@@ -101,7 +103,7 @@ def test_bad_iban_with_an_uploaded_rib_stores_nothing(cast):
     dossier = signed(cast)
     count = Document.objects.count()
     with pytest.raises(ValidationError) as exc:
-        pay.set_bank_details(cast.commune, by=cast.porteur, iban="FR76 0000", bic=BIC_OK, holder="Commune", rib_file=("rib.pdf", NEW_RIB), dossier=dossier)
+        set_bank_details(cast.commune, by=cast.porteur, iban="FR76 0000", bic=BIC_OK, holder="Commune", rib_file=("rib.pdf", NEW_RIB), dossier=dossier)
     assert "iban" in exc.value.message_dict
     assert Document.objects.count() == count and not BankDetails.objects.exists()
 
@@ -110,17 +112,17 @@ def test_bad_iban_with_an_uploaded_rib_stores_nothing(cast):
 
 def given_details(cast):
     dossier = signed(cast)
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
     return dossier
 
 
 def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_emailed(cast, mailoutbox, django_capture_on_commit_callbacks):
     given_details(cast)
-    with pytest.raises(pay.PaymentRefused) as exc:
-        pay.reject_bank_details(cast.commune, by=cast.finance, motivation="  ")
+    with pytest.raises(PaymentRefused) as exc:
+        reject_bank_details(cast.commune, by=cast.finance, motivation="  ")
     assert exc.value.kind == "motivation" and not AuditEvent.objects.filter(action="bank_details_rejected").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        bank = pay.reject_bank_details(cast.commune, by=cast.finance, motivation="Le titulaire du RIB est la trésorerie, pas la mairie.")
+        bank = reject_bank_details(cast.commune, by=cast.finance, motivation="Le titulaire du RIB est la trésorerie, pas la mairie.")
     assert bank.is_rejected and not bank.is_certified
     event = AuditEvent.objects.get(action="bank_details_rejected")
     assert event.data["payload"]["motivation"] == "Le titulaire du RIB est la trésorerie, pas la mairie."
@@ -133,23 +135,23 @@ def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_
 def test_rejection_only_by_finance_and_not_twice_nor_of_certified_details(cast):
     given_details(cast)
     for user in (cast.porteur, cast.instructeur, cast.auditeur):
-        with pytest.raises(pay.PaymentRefused) as exc:
-            pay.reject_bank_details(cast.commune, by=user, motivation="Non.")
+        with pytest.raises(PaymentRefused) as exc:
+            reject_bank_details(cast.commune, by=user, motivation="Non.")
         assert exc.value.kind == "role"
-    pay.reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
-    with pytest.raises(pay.PaymentRefused, match="déjà rejetées"):
-        pay.reject_bank_details(cast.commune, by=cast.finance, motivation="Encore.")
-    pay.certify_bank_details(cast.commune, by=cast.finance)  # finance changes its mind after a call
+    reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
+    with pytest.raises(PaymentRefused, match="déjà rejetées"):
+        reject_bank_details(cast.commune, by=cast.finance, motivation="Encore.")
+    certify_bank_details(cast.commune, by=cast.finance)  # finance changes its mind after a call
     bank = BankDetails.objects.get()
     assert bank.is_certified and not bank.is_rejected and bank.rejection_reason == ""
-    with pytest.raises(pay.PaymentRefused, match="certifiées"):
-        pay.reject_bank_details(cast.commune, by=cast.finance, motivation="Trop tard.")
+    with pytest.raises(PaymentRefused, match="certifiées"):
+        reject_bank_details(cast.commune, by=cast.finance, motivation="Trop tard.")
 
 
 def test_correction_by_the_commune_clears_the_rejection_kept_in_the_trail(cast):
     dossier = given_details(cast)
-    pay.reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
-    bank = pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
+    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
     assert not bank.is_rejected and bank.rejected_at is None and bank.version == 2
     assert AuditEvent.objects.get(action="bank_details_changed").data["payload"]["was_rejected"] is True
     assert AuditEvent.objects.filter(action="bank_details_rejected").count() == 1
@@ -159,7 +161,7 @@ def test_rejection_email_not_sent_when_the_details_changed_meanwhile(cast, mailo
     from fonds.payments.tasks import notify_bank_rejected
 
     dossier = given_details(cast)
-    bank = pay.reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
+    bank = reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
     mailoutbox.clear()
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
     assert notify_bank_rejected(bank.pk, bank.version) == 0 and mailoutbox == []

@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fonds.dossiers.states import Status
-from fonds.payments import services as pay
+from fonds.payments.bank import set_bank_details
+from fonds.payments.batches import build_batch, mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, Batch, BatchState, OrderKind, OrderState, PaymentOrder, Settlement
+from fonds.payments.recovery import answer_recovery
+from fonds.payments.settlement import accept_final_report
 from fonds.payments.testing import travel_to_execution_date
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
@@ -55,7 +58,7 @@ def world(cast):
 
 def _get_urls(world):
     order, dossier = world["order"], world["dossier"]
-    batch = pay.build_batch(by=make_user("finance"), order_ids=[order.pk]).batch
+    batch = build_batch(by=make_user("finance"), order_ids=[order.pk]).batch
     return [
         reverse("payments:orders"),
         reverse("payments:order", args=[order.pk]),
@@ -171,7 +174,7 @@ def test_orders_list_query_count_does_not_grow_with_rows_or_page_size(client, ca
 # ---- bank details certification ----------------------------------------------------------------
 
 def _given_bank(cast, dossier):
-    return pay.set_bank_details(dossier.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune de Saint-Exemple", rib_document=rib_of(dossier))
+    return set_bank_details(dossier.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune de Saint-Exemple", rib_document=rib_of(dossier))
 
 
 def test_certify_bank_details_shows_the_rib_inline_and_needs_the_confirmation(client, cast):
@@ -266,7 +269,7 @@ def test_build_batch_with_nothing_ready_offers_nothing_to_confirm(client, cast):
 
 def test_batch_page_offers_the_validated_file_and_its_sha256_identical_on_every_download(client, cast):
     order = _ready(cast)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     _login(client, cast.finance)
     html = _html(client.get(reverse("payments:batch", args=[batch.pk])))
     assert batch.file_sha256 in html and order.reference in html
@@ -280,7 +283,7 @@ def test_batch_page_offers_the_validated_file_and_its_sha256_identical_on_every_
 
 def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the_rest(client, cast, clock):
     kept, returned = _ready(cast, approved="1000.00"), _ready(cast, approved="2000.00")
-    batch = pay.build_batch(by=cast.finance, order_ids=[kept.pk, returned.pk]).batch
+    batch = build_batch(by=cast.finance, order_ids=[kept.pk, returned.pk]).batch
     _login(client, cast.finance)
     url = reverse("payments:batch-action", args=[batch.pk, "transmis"])
     assert client.post(url, {}).status_code == 400
@@ -306,8 +309,8 @@ def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the
 
 def test_return_of_an_order_not_in_the_batch_is_refused_in_french_and_changes_nothing(client, cast):
     in_batch, other = _ready(cast, approved="1000.00"), _ready(cast, approved="2000.00")
-    batch = pay.build_batch(by=cast.finance, order_ids=[in_batch.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
+    batch = build_batch(by=cast.finance, order_ids=[in_batch.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
     _login(client, cast.finance)
     response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": other.reference, "reason_code": "AC04", "confirm": "on"})
     assert response.status_code == 400 and f"ne fait pas partie du lot {batch.reference}" in _html(response)
@@ -323,7 +326,7 @@ def test_return_of_an_order_not_in_the_batch_is_refused_in_french_and_changes_no
 
 def test_cancel_batch_before_transmission_releases_its_orders(client, cast):
     order = _ready(cast)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     _login(client, cast.finance)
     assert client.post(reverse("payments:batch-action", args=[batch.pk, "annuler"]), {"confirm": "on"}).status_code == 302
     batch.refresh_from_db()
@@ -337,9 +340,9 @@ def test_cancel_batch_before_transmission_releases_its_orders(client, cast):
 
 def test_returned_order_is_reissued_only_after_new_bank_details_are_certified(client, cast):
     order = _ready(cast)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    pay.record_return(batch, order, by=cast.finance, reason_code="AC01")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    record_return(batch, order, by=cast.finance, reason_code="AC01")
     _login(client, cast.finance)
     url = reverse("payments:order-action", args=[order.pk, "reissue"])
     response = client.post(url, {"confirm": "on"})
@@ -387,7 +390,7 @@ def test_accept_final_report_shows_the_balance_breakdown_then_creates_the_balanc
 @pytest.fixture
 def recovery(cast):
     dossier = report_submitted(cast, _paid_advance(cast), youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     return PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
 
 
@@ -403,7 +406,7 @@ def test_negative_balance_page_announces_the_recovery_and_the_contradictory_step
 
 
 def test_finance_makes_a_recovery_final_after_reading_the_answer(client, cast, recovery):
-    pay.answer_recovery(recovery, cast.porteur, "Deux jeunes malades ont renoncé la veille du départ.")
+    answer_recovery(recovery, cast.porteur, "Deux jeunes malades ont renoncé la veille du départ.")
     _login(client, cast.finance)
     url = reverse("payments:order-action", args=[recovery.pk, "make_final"])
     assert "malades" in _html(client.get(url))
@@ -446,7 +449,7 @@ def test_order_page_lists_only_the_actions_its_state_allows(client, cast, recove
 
 def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(client, cast, django_assert_max_num_queries):
     first = _ready(cast, approved="1000.00")
-    batch = pay.build_batch(by=cast.finance, order_ids=[first.pk]).batch
+    batch = build_batch(by=cast.finance, order_ids=[first.pk]).batch
     _login(client, cast.finance)
     urls = [reverse("payments:batch", args=[batch.pk]), reverse("payments:bank-list"), reverse("payments:reports"), reverse("payments:batches")]
     counts = {}
@@ -455,7 +458,7 @@ def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(clien
             assert client.get(url).status_code == 200
         counts[url] = len(few.captured_queries)
     more = [_ready(cast, approved=f"{1000 + i}.00") for i in range(6)]
-    big = pay.build_batch(by=cast.finance, order_ids=[o.pk for o in more]).batch
+    big = build_batch(by=cast.finance, order_ids=[o.pk for o in more]).batch
     for i in range(4):
         commune = make_commune()
         d = make_dossier(commune=commune, complete=False)
@@ -486,7 +489,7 @@ def test_recovery_screen_offers_make_final_only_after_answer_or_15_days(client, 
     recovery.refresh_from_db()
     assert recovery.state == O.CONTRADICTORY
     clock.advance(days=2)
-    pay.answer_recovery(recovery, cast.porteur, "Deux désistements de dernière minute.")
+    answer_recovery(recovery, cast.porteur, "Deux désistements de dernière minute.")
     assert action in _html(client.get(page))  # the answer is in: finance may decide
     assert client.post(action, {"motivation": "Réponse examinée.", "confirm": "on"}).status_code == 302
     recovery.refresh_from_db()
@@ -496,8 +499,8 @@ def test_recovery_screen_offers_make_final_only_after_answer_or_15_days(client, 
 def test_batch_screen_hides_execution_before_requested_date(client, cast, clock):
     order = _ready(cast)
     requested = clock.today() + dt.timedelta(days=5)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk], execution_date=requested).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
+    batch = build_batch(by=cast.finance, order_ids=[order.pk], execution_date=requested).batch
+    mark_batch_sent(batch, by=cast.finance)
     _login(client, cast.finance)
     action = reverse("payments:batch-action", args=[batch.pk, "execution"])
     html = _html(client.get(reverse("payments:batch", args=[batch.pk])))

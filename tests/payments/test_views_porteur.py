@@ -6,8 +6,10 @@ import html as htmllib
 import pytest
 from django.urls import reverse
 
-from fonds.payments import services as pay
+from fonds.payments.bank import certify_bank_details
+from fonds.payments.batches import build_batch, mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
+from fonds.payments.settlement import accept_final_report
 from tests.factories import make_user
 
 from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed, siret_of
@@ -46,7 +48,7 @@ def test_porteur_enters_the_commune_bank_details_then_sees_them_awaiting_certifi
     assert bank.iban == IBAN_OK.replace(" ", "") and bank.bic == BIC_OK and bank.rib_document == rib_of(dossier)
     page = _html(client.get(_bank_url(dossier)))
     assert "Coordonnées en cours de vérification" in page and bank.masked_iban in page and "1 paiement attend" in page
-    pay.certify_bank_details(cast.commune, by=cast.finance)
+    certify_bank_details(cast.commune, by=cast.finance)
     assert "Coordonnées vérifiées par le fonds" in _html(client.get(_bank_url(dossier)))
 
 
@@ -118,7 +120,7 @@ def recovery(cast, dossier):
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier))
     dossier.refresh_from_db()
     report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     return PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
 
 
@@ -201,9 +203,9 @@ def test_my_dossiers_payment_section_costs_the_same_queries_for_one_or_many_doss
 def test_porteur_is_told_a_transfer_was_returned_with_the_bank_reason(client, cast, dossier):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
-    pay.record_return(batch, order, by=cast.finance, reason_code="AC04")
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    record_return(batch, order, by=cast.finance, reason_code="AC04")
     client.force_login(cast.porteur)
     page = _html(client.get(_bank_url(dossier)))
     assert "Un virement a été rejeté par la banque" in page and "Compte clôturé" in page and dossier.reference in page

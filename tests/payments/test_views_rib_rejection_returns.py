@@ -8,8 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from fonds.dossiers.models import Document
-from fonds.payments import services as pay
+from fonds.payments.bank import set_bank_details
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
+from fonds.payments.orders import cancel_order
+from fonds.payments.settlement import accept_final_report
 
 from .conftest import BIC_OK, IBAN_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed, siret_of
 from .test_rib_upload_and_rejection import NEW_RIB
@@ -60,7 +62,7 @@ def test_porteur_upload_of_a_file_that_is_not_a_rib_refused_in_french_typed_valu
 
 def test_finance_rejects_bank_details_from_a_confirmation_page_and_the_porteur_sees_why(client, cast, mailoutbox, django_capture_on_commit_callbacks):
     dossier = signed(cast)
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
     client.force_login(cast.finance)
     bank_url = reverse("payments:bank", args=[cast.commune.pk])
     reject_url = reverse("payments:bank-reject", args=[cast.commune.pk])
@@ -83,7 +85,7 @@ def test_auditor_cannot_reject_bank_details(client, cast):
     from tests.factories import make_user
 
     dossier = signed(cast)
-    pay.set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
     client.force_login(make_user("auditeur"))
     url = reverse("payments:bank-reject", args=[cast.commune.pk])
     assert client.get(url).status_code == 200
@@ -110,13 +112,13 @@ def test_finance_reissues_a_cancelled_balance_order_from_the_report_page(client,
     certified_bank(cast, dossier=dossier)
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE))
     dossier = report_submitted(cast, dossier)
-    settlement = pay.accept_final_report(dossier, cast.finance)
+    settlement = accept_final_report(dossier, cast.finance)
     first = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
     client.force_login(cast.finance)
     url = reverse("payments:balance-reissue", args=[dossier.pk])
     assert url not in _html(client.get(reverse("payments:report", args=[dossier.pk])))
     assert client.get(url).status_code == 409
-    pay.cancel_order(first, by=cast.finance, motivation="Erreur de saisie.")
+    cancel_order(first, by=cast.finance, motivation="Erreur de saisie.")
     assert url in _html(client.get(reverse("payments:report", args=[dossier.pk])))
     response = client.post(url, {"motivation": "", "confirm": "on"})
     assert response.status_code == 400 and PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).count() == 1

@@ -56,7 +56,9 @@ def build_world() -> World:
     from fonds.comite import services as comite
     from fonds.instruction import services as instruction
     from fonds.instruction.testing import ready_for_completion
-    from fonds.payments import services as pay
+    from fonds.payments.bank import certify_bank_details, set_bank_details
+    from fonds.payments.batches import build_batch, mark_batch_sent, record_execution
+    from fonds.payments.settlement import accept_final_report
     from fonds.reporting import exports
     from fonds.suivi.services import planned_report, save_report_draft
     from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
@@ -138,8 +140,8 @@ def build_world() -> World:
     o["approved"] = approved
     o["generated_document"] = approved.generated_documents.order_by("pk").first()
 
-    pay.set_bank_details(commune, by=porteur, iban=IBAN, bic=BIC, holder="Commune de Saint-Exemple", rib_document=approved.documents.get(kind="rib"))
-    pay.certify_bank_details(commune, by=finance)
+    set_bank_details(commune, by=porteur, iban=IBAN, bic=BIC, holder="Commune de Saint-Exemple", rib_document=approved.documents.get(kind="rib"))
+    certify_bank_details(commune, by=finance)
 
     def signed():
         d = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
@@ -151,10 +153,10 @@ def build_world() -> World:
     def paid():
         d = signed()
         advance = d.payment_orders.get(kind="advance")
-        executed = pay.build_batch(by=finance, order_ids=[advance.pk]).batch
-        pay.mark_batch_sent(executed, by=finance)
+        executed = build_batch(by=finance, order_ids=[advance.pk]).batch
+        mark_batch_sent(executed, by=finance)
         with clock.travel(executed.execution_date):  # an execution is recorded on the requested date
-            pay.record_execution(executed, by=finance)
+            record_execution(executed, by=finance)
         d.refresh_from_db()
         return d, advance, executed
 
@@ -176,7 +178,7 @@ def build_world() -> World:
     # a report with fewer participants, accepted: a recovery order (contradictory step)
     recovered, _, _ = paid_and_reported(youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     with clock.travel(after_trip(recovered)):
-        pay.accept_final_report(recovered, finance)
+        accept_final_report(recovered, finance)
     recovered.refresh_from_db()
     o["recovery_dossier"] = recovered
     o["recovery"] = recovered.payment_orders.get(kind="recovery")
@@ -185,7 +187,7 @@ def build_world() -> World:
     signed_dossier = signed()
     o["signed"] = signed_dossier
     o["order"] = signed_dossier.payment_orders.get(kind="advance")
-    o["batch"] = pay.build_batch(by=finance, order_ids=[o["order"].pk]).batch
+    o["batch"] = build_batch(by=finance, order_ids=[o["order"].pk]).batch
 
     # -- reporting: a finished export job
     job = exports.create_job(u["auditeur"], "xlsx", campaign=campaign)

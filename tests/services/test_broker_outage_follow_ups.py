@@ -35,8 +35,8 @@ from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Forum, Status
-from fonds.payments import services as pay
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder
+from fonds.payments.settlement import accept_final_report
 from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
 from tests.comite.conftest import committee, decide, in_committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
@@ -171,7 +171,7 @@ def test_broker_down_at_final_report_acceptance_the_recovery_notice_once(outage,
     outage.settle()
 
     outage.down()
-    pay.accept_final_report(dossier, cast.finance)
+    accept_final_report(dossier, cast.finance)
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
     assert order.state == OrderState.CONTRADICTORY and _events("final_report_accepted") == 1
     waiting = outage.waiting("fonds.payments.tasks.notify_recovery", 1)

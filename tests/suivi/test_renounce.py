@@ -16,7 +16,7 @@ from fonds.comite.testing import Committee
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, available_transitions, perform
 from fonds.dossiers.states import Status
-from fonds.payments import services as pay
+from fonds.payments import batches as pay
 from fonds.payments.models import OrderState
 from fonds.suivi.links import action_url
 from fonds.suivi.testing import acceptance_data

@@ -6,6 +6,7 @@ import hashlib
 from django.core.management.base import BaseCommand, CommandError
 
 from fonds.dossiers.services import TransitionRefused
+from fonds.payments.batches import export_batch
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="fichier XML à écrire")
 
     def handle(self, batch_id, output, **options):
-        from fonds.payments.services import export_batch
-
         try:
             data = export_batch(batch_id, by=None)
         except TransitionRefused as exc:

@@ -1,0 +1,94 @@
+"""A new RIB for the commune's bank details: checked like every upload, stored as a ``Document``
+(kind ``rib``) of one of the commune's dossiers, replacing its current RIB, audited."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db.models import Sum
+
+from fonds.audit import chain as audit
+from fonds.dossiers.documents import _check_image, _check_pdf, safe_name, sniff
+from fonds.dossiers.models import Document, Dossier
+
+from .models import BankDetails
+
+
+@dataclass
+class RibUpload:
+    dossier: object
+    name: str
+    data: bytes
+    digest: str
+    sniffed: object
+    limits: dict
+
+
+def rib_dossier_for(commune_id, dossier=None):
+    """The dossier a new RIB is filed on: ``dossier`` (if it is the commune's), else the dossier of
+    the current RIB, else the commune's latest dossier; None when the commune has no dossier."""
+    qs = Dossier.objects.filter(commune_id=commune_id).select_related("campaign")
+    if dossier is not None:
+        found = qs.filter(pk=getattr(dossier, "pk", dossier)).first()
+        if found is not None:
+            return found
+    bank = BankDetails.objects.filter(commune_id=commune_id).values_list("rib_document__dossier_id", flat=True).first()
+    if bank:
+        return qs.filter(pk=bank).first()
+    return qs.order_by("-created_at", "-pk").first()
+
+
+def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload:
+    """The content checks of every upload (``fonds.dossiers.documents``), before any lock is taken."""
+    target = rib_dossier_for(commune_id, dossier)
+    if target is None:
+        raise ValidationError("La commune n'a aucun dossier auquel joindre ce RIB.")
+    limits = target.campaign.rules.params["uploads"]
+    data = data or b""
+    if not data:
+        raise ValidationError("Le fichier est vide.")
+    if len(data) > int(limits["max_file_mb"]) * 1024 * 1024:
+        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
+    sniffed = sniff(data[:16])
+    if sniffed is None:
+        raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+    if sniffed.content_type == "application/pdf":
+        _check_pdf(data)
+    else:
+        _check_image(data, sniffed.extension)
+    return RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)
+
+
+def store_rib(upload: RibUpload, *, by, role: str, stored: list):
+    """Store the checked RIB on its dossier (locked), replacing its current RIB; audited (inside the caller's transaction)."""
+    locked = Dossier.objects.select_for_update().get(pk=upload.dossier.pk)
+    current = Document.objects.filter(dossier=locked, replaced_by__isnull=True)
+    used = current.aggregate(total=Sum("size"))["total"] or 0
+    previous = current.filter(kind=Document.Kind.RIB).first()
+    if used - (previous.size if previous else 0) + len(upload.data) > int(upload.limits["max_dossier_mb"]) * 1024 * 1024:
+        raise ValidationError({"rib_file": f"Le total des pièces du dossier dépasserait {upload.limits['max_dossier_mb']} Mo."})
+    document = Document(
+        dossier=locked, kind=Document.Kind.RIB, original_name=upload.name[:200], content_type=upload.sniffed.content_type,
+        size=len(upload.data), sha256=upload.digest, uploaded_by=by,
+    )
+    document.file.save(safe_name(upload.name, upload.sniffed.extension), ContentFile(upload.data), save=False)
+    stored.append(document.file.name)
+    document.save()
+    if previous is not None:
+        Document.objects.filter(pk=previous.pk).update(replaced_by=document)
+    audit.append(
+        "document_uploaded", actor=by, role=role, obj=locked,
+        payload={
+            "reference": locked.reference, "document": document.pk, "kind": Document.Kind.RIB, "name": document.original_name,
+            "content_type": document.content_type, "size": document.size, "sha256": document.sha256, "via": "payments.bank_details",
+            "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
+        },
+    )
+    return document
+
+
+def delete_stored(paths) -> None:
+    for path in paths:  # nothing half-stored: remove the file of a rolled-back upload
+        Document._meta.get_field("file").storage.delete(path)
