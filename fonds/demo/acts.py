@@ -251,8 +251,8 @@ class Acts:
     # ---- finance -----------------------------------------------------------------------------------
 
     def certify(self, case: Case) -> None:
-        bank = BankDetails.objects.get(commune=case.commune)
-        if not bank.is_certified:
+        details = BankDetails.objects.get(commune=case.commune)
+        if not details.is_certified:
             bank.certify_bank_details(case.commune, by=self.finance)
 
     def order(self, case: Case, kind: str) -> PaymentOrder:
