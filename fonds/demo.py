@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import os
 import random
 import textwrap
@@ -39,6 +38,8 @@ from fonds.audit import chain as audit
 from fonds.dossiers import editing, services
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
+from fonds.formats import euros
+from fonds.referentiel.geo import great_circle_km
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown, Zone
 from fonds.referentiel.siret import demo_siret
 from fonds import clock
@@ -185,13 +186,6 @@ REGION_CENTRES = {
     "978": (18.07, -63.05), "986": (-13.28, -176.17), "987": (-17.65, -149.43), "988": (-21.30, 165.50),
 }
 FRANCE_CENTRE = (46.60, 2.40)
-
-
-def great_circle_km(lat1, lon1, lat2, lon2) -> int:
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * 6371.0 * math.asin(min(1.0, math.sqrt(h))))
 
 
 @dataclass(frozen=True)
@@ -496,7 +490,7 @@ class SeedResult:
         lines = [
             "Démo créée en " + f"{self.elapsed:.1f}".replace(".", ",") + " s.",
             f"Campagne « {c.name} » : dépôts ouverts jusqu'au {closes}, comité le {committee}, "
-            f"période d'activité du {c.activity_start:%d/%m/%Y} au {c.activity_end:%d/%m/%Y}, enveloppe {_euros(c.envelope)}.",
+            f"période d'activité du {c.activity_start:%d/%m/%Y} au {c.activity_end:%d/%m/%Y}, enveloppe {euros(c.envelope)}.",
             f"{total} dossiers dans {self.communes} communes (dont {self.overseas} outre-mer), par statut :",
         ]
         width = max(len(s.label) for s in Status)
@@ -514,13 +508,6 @@ class SeedResult:
         for email, commune, status, reference in self.porteurs:
             lines.append(f"  {email:<34} {commune} — {reference} ({status})")
         return lines
-
-
-def _euros(amount) -> str:
-    amount = Decimal(amount)
-    whole = f"{int(amount):,}".replace(",", "\u202f")
-    cents = int((amount - int(amount)) * 100)
-    return f"{whole} €" if not cents else f"{whole},{cents:02d} €"
 
 
 def _money(value) -> Decimal:
@@ -884,7 +871,7 @@ class _Seeder:
                     f"Séance du conseil municipal du {council_day:%d/%m/%Y}.",
                     f"Objet : projet « {dossier.title} » — demande de subvention au Fonds Jumelages Jeunesse.",
                     f"Le conseil municipal approuve le projet de mobilité des jeunes avec {partner.name} ({country}), "
-                    f"sollicite une subvention de {_euros(dossier.requested_amount)} et s'engage à inscrire au budget la part communale de {_euros(own)}.",
+                    f"sollicite une subvention de {euros(dossier.requested_amount)} et s'engage à inscrire au budget la part communale de {euros(own)}.",
                     "Le maire est autorisé à signer tout document relatif à ce projet. Adopté à l'unanimité.",
                 ],
             ),

@@ -25,6 +25,7 @@ from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, perform_many
 from fonds.dossiers.states import Forum, Status
+from fonds.formats import parse_amount as read_amount
 from fonds.ops import outbox
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
@@ -183,7 +184,7 @@ def _text(value, name: str, *, max_length: int = 5000) -> str:
 
 def _money(value, name: str) -> Decimal:
     try:
-        amount = Decimal(str(value).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+        amount = read_amount(value)
     except (InvalidOperation, ValueError):
         raise ComiteRefused("condition", f"{name} : montant invalide.")
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:

@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from fonds.formats import pct
+
 FAVOURABLE = "favourable"
 UNFAVOURABLE = "unfavourable"
 OPINION_LABELS = {FAVOURABLE: "Favorable", UNFAVOURABLE: "Défavorable"}
@@ -101,7 +103,7 @@ class GridResult:
             out.append(f"Total de {self.total} points, en dessous du seuil de {self.threshold}.")
         for r in self.results:
             if r.criterion.code in self.below_minimum:
-                out.append(f"« {r.criterion.label} » : {r.points} point(s), moins de {_fmt(self.min_share_pct)} % du maximum ({r.criterion.max}).")
+                out.append(f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du maximum ({r.criterion.max}).")
         return out
 
     def as_dict(self) -> dict:
@@ -116,11 +118,6 @@ class GridResult:
             "below_minimum": list(self.below_minimum),
             "suggestion": self.suggestion,
         }
-
-
-def _fmt(value: Decimal) -> str:
-    value = Decimal(value)
-    return str(int(value)) if value == value.to_integral_value() else str(value.normalize()).replace(".", ",")
 
 
 def _scoring(params: dict) -> dict:

@@ -35,6 +35,7 @@ from django.utils import timezone
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
+from fonds.formats import parse_amount as read_amount
 from fonds.ops import outbox
 from fonds.suivi.report_dates import TOO_EARLY, refuse_on_dates
 
@@ -115,7 +116,7 @@ def _is_commune_porteur(by, commune_id) -> bool:
 def parse_amount(value, label: str = "montant") -> Decimal:
     """A strictly positive amount with at most two decimals, or ``PaymentRefused`` (French)."""
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+        amount = read_amount(value)
     except (InvalidOperation, ValueError, TypeError):
         raise PaymentRefused("condition", f"{label.capitalize()} invalide : indiquez un nombre en euros (par exemple 1250,50).", rules=["amount"])
     if not amount.is_finite():

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.formats import euros
 from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
 from fonds.web import pagination
 from fonds.web.areas import role_area
@@ -244,7 +245,7 @@ def build_batch(request):
                     status = _status_of(refused)
                 else:
                     batch = result.batch
-                    messages.success(request, f"Lot {batch.reference} constitué : {batch.count} virement{'s' if batch.count > 1 else ''}, {batch.total} €. Le fichier SEPA est validé et prêt au téléchargement.")
+                    messages.success(request, f"Lot {batch.reference} constitué : {batch.count} virement{'s' if batch.count > 1 else ''}, {euros(batch.total)}. Le fichier SEPA est validé et prêt au téléchargement.")
                     if result.excluded:
                         messages.warning(request, f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot entre-temps, ou coordonnées non certifiées).")
                     return redirect("payments:batch", pk=batch.pk)
@@ -531,11 +532,11 @@ def report_accept(request, pk):
                 status = _status_of(refused)
             else:
                 if settlement.balance > 0:
-                    text = f"un ordre de paiement du solde de {settlement.balance} € est créé."
+                    text = f"un ordre de paiement du solde de {euros(settlement.balance)} est créé."
                 elif settlement.balance == 0:
                     text = "le solde est nul : le dossier est soldé."
                 else:
-                    text = f"un ordre de reversement de {-settlement.balance} € est émis ; le maire est informé et peut présenter ses observations."
+                    text = f"un ordre de reversement de {euros(-settlement.balance)} est émis ; le maire est informé et peut présenter ses observations."
                 messages.success(request, f"Rapport final du dossier {dossier.reference} validé : {text}")
                 return redirect("payments:report", pk=dossier.pk)
         else:
@@ -572,7 +573,7 @@ def balance_reissue(request, pk):
                 form.add_error(None, refused.message)
                 status = _status_of(refused)
             else:
-                messages.success(request, f"Nouvel ordre de solde {order.reference} émis ({order.amount} €) : « {order.get_state_display()} ».")
+                messages.success(request, f"Nouvel ordre de solde {order.reference} émis ({euros(order.amount)}) : « {order.get_state_display()} ».")
                 return redirect("payments:order", pk=order.pk)
         else:
             status = 400

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
-from fonds.eligibilite.rules import dec, euros, pct
+from fonds.formats import dec, euros, pct
 
 from .balance import advance_amount
 from fonds import clock

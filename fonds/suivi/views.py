@@ -25,7 +25,7 @@ from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 
 from . import forms as f
 from .balance import actual_figures, balance_for_report

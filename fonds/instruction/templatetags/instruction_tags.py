@@ -3,19 +3,11 @@ import unicodedata
 
 from django import template
 
-from fonds.eligibilite.rules import euros as _euros
+from fonds.formats import euros, number, short_date
 
 register = template.Library()
 
 RESULT_BADGES = {"pass": "success", "fail": "error", "not_applicable": "info"}
-
-
-@register.filter
-def euros(value):
-    """``15 000 €`` (French spacing); ``—`` for None."""
-    if value is None or value == "":
-        return "—"
-    return _euros(value)
 
 
 @register.filter
@@ -38,13 +30,7 @@ ROW_FIELDS = (
 
 
 def _day(value) -> str:
-    from django.utils import timezone
-
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value)
-    return value.strftime("%d/%m/%Y")
+    return "" if value is None else short_date(value)
 
 
 @register.simple_tag
@@ -73,7 +59,7 @@ def dossier_rows(rows):
         commune = d.commune
         about = commune.code
         if commune.population is not None:
-            about += f", {commune.population} hab."
+            about += f", {number(commune.population)} hab."
         if commune.zone != "metro":
             about += ", outre-mer"
         try:
@@ -87,7 +73,8 @@ def dossier_rows(rows):
         instructor = chars(d.instructor.email, 24) if d.instructor_id and d.instructor else "—"
         out.append((
             link.replace("987654321", str(d.pk)), d.reference, commune.name, about, chars(d.title, 50),
-            status_labels.get(d.status, d.status), _day(d.submitted_at) or "—", euros(d.requested_amount), score, instructor,
+            status_labels.get(d.status, d.status), _day(d.submitted_at) or "—",
+            "—" if d.requested_amount is None else euros(d.requested_amount), score, instructor,
             _day(d.corrections_due) or _day(d.agreement_due) or "—",
         ))
     if not out:
@@ -109,14 +96,6 @@ def result_badge(result: str) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
-
-
-@register.simple_tag(takes_context=True)
-def page_url(context, number):
-    """The current querystring with ``page`` replaced."""
-    params = context["request"].GET.copy()
-    params["page"] = number
-    return "?" + params.urlencode()
 
 
 #: French labels of the audit events the instruction writes (to add to fonds.web's EVENT_LABELS)
