@@ -16,6 +16,7 @@ from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import transition_names
 from fonds.dossiers.states import Status
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown
+from tests.factories import fake_siren
 
 PASSWORD = "mot-de-passe-de-demo-test"
 
@@ -44,7 +45,7 @@ def small_referential() -> dict[str, list[str]]:
            ("97411", "Saint-Denis", "974", "04", "drom", 153_810), ("35001", "Acigné", "35", "53", "metro", 3_501)]
     rows += big
     Commune.objects.bulk_create(
-        Commune(code=code, name=name, departement=dep, region=region, zone=zone, population=pop, siren=f"21{code}00"[:9])
+        Commune(code=code, name=name, departement=dep, region=region, zone=zone, population=pop, siren=fake_siren(code))
         for code, name, dep, region, zone, pop in rows
     )
     return {"big": [r[0] for r in big], "overseas": [o[0] for o in overseas]}
