@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_filters",
+    "django_countries",  # French country names (its translations)
     "viewflow",
     "viewflow.workflow",
     "csp",
@@ -167,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
+#: django-countries' French calls Guyana « Guyane », the name of French Guiana (GF)
+COUNTRIES_OVERRIDE = {"GY": "Guyana"}
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -19,7 +19,7 @@ from fonds.referentiel.models import Jumelage
 from fonds.web.fields import AmountField
 from fonds.web.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
-from .countries import PARTNER_COUNTRIES
+from .countries import partner_country_choices
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 MAX_PARTICIPANTS = 500
@@ -85,7 +85,7 @@ class PartnershipForm(DsfrBaseForm):
     )
     country = forms.ChoiceField(
         label="Pays de la ville partenaire",
-        choices=[("", "Choisissez un pays"), *PARTNER_COUNTRIES],
+        choices=partner_country_choices,
         widget=FastSelect,
         help_text="La ville partenaire doit être située hors de France.",
         error_messages={"required": "Choisissez le pays de la ville partenaire.", "invalid_choice": "Choisissez un pays de la liste (la France n'en fait pas partie)."},
