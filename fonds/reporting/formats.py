@@ -1,5 +1,8 @@
 """Writers of the decision exports: CSV (streamed), XLSX (openpyxl write-only), ODS (own XML in a zip).
 
+ODS stays hand-written: odfpy (and tablib, built on it) keeps the whole document in memory —
+18,389 rows took 21-28 s and +828 MB against 0.6 s and +25 MB streamed (issue 15 measure).
+
 All three are deterministic (the same data gives the same bytes: fixed zip timestamps and document
 dates), so the page's download and ``manage.py export_decisions`` produce identical files.
 
