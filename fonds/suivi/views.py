@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from fonds import clock
-from fonds.accounts.roles import Role, has_role, sees_all_dossiers
+from fonds.accounts.roles import sees_all_dossiers
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
