@@ -223,7 +223,8 @@ class _LazyChoices:
         return iter(self.value)
 
 
-def _as_querydict(params) -> QueryDict:
+def as_querydict(params) -> QueryDict:
+    """A QueryDict from a request's GET or a plain dict (a saved filter, a bulk job's selection)."""
     if isinstance(params, QueryDict):
         return params
     qd = QueryDict(mutable=True)
@@ -298,7 +299,7 @@ def filter_dossiers(user, params) -> tuple[QuerySet, DossierFilterForm]:
     Invalid parameters → an empty queryset and the form with its errors. Stable signature: the
     bulk actions call it with the querystring of the list page.
     """
-    form = DossierFilterForm(_as_querydict(params), user=user)
+    form = DossierFilterForm(as_querydict(params), user=user)
     base = visible_dossiers(user)
     if not form.is_valid():
         return base.none(), form
