@@ -62,11 +62,10 @@ INSTALLED_APPS = [
     "fonds.ops.staticfiles.FjjStaticFilesConfig",  # django.contrib.staticfiles, skipping what is never served
     "dsfr",  # before django.forms: its widget templates take precedence
     "django.forms",
-    "widget_tweaks",
+    "widget_tweaks",  # django-dsfr's checkbox and radio field templates load it
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "django_filters",
     "django_countries",  # French country names (its translations)
     "viewflow",
     "viewflow.workflow",
