@@ -47,7 +47,7 @@ def number(value, decimals: int | None = None) -> str:
             return _grouped(str(int(value)))
         text = f"{value.normalize():f}"
     else:
-        text = f"{value.quantize(Decimal(1).scaleb(-decimals)):f}" if decimals else str(int(value.quantize(1)))
+        text = f"{value.quantize(Decimal(1).scaleb(-decimals)):f}"
     whole, _, fraction = text.partition(".")
     return _grouped(whole) + ("," + fraction if fraction else "")
 
@@ -121,8 +121,9 @@ def parse_amount(value) -> Decimal:
     if _DOTTED_THOUSANDS.match(text) and "," in text:
         text = text.replace(".", "")
     elif not _PLAIN.match(text):
-        raise AmountError(f"« {typed[:40]} » n'est pas un montant : écrivez-le en chiffres, {EXAMPLES}.")
+        shown = typed[:40]
+        raise AmountError(f"Montant invalide : « {shown} » n'est pas un nombre d'euros ; écrivez {EXAMPLES}.")
     try:
         return Decimal(text.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
-        raise AmountError(f"« {typed[:40]} » n'est pas un montant, {EXAMPLES}.") from None
+        raise AmountError(f"Montant invalide : « {typed[:40]} », écrivez {EXAMPLES}.") from None

@@ -574,7 +574,7 @@ def decide(request, pk, item_pk):
                 status = refused.http_status
             else:
                 text = {
-                    AgendaItem.Outcome.APPROVED: f"Subvention accordée : {euros(decided.decided_amount)}.",
+                    AgendaItem.Outcome.APPROVED: f"Subvention accordée : {euros(decided.decided_amount or 0)}.",
                     AgendaItem.Outcome.WAITLISTED: "L'enveloppe ne suffit pas : le dossier est inscrit en liste complémentaire, dans l'ordre du classement.",
                     AgendaItem.Outcome.REJECTED: "Refus enregistré (motivation notifiée au maire).",
                     AgendaItem.Outcome.DEFERRED: "Examen ajourné : le dossier repasse « instruit » pour une prochaine séance.",

@@ -21,7 +21,7 @@ def _sort_key(name: str) -> str:
 def partner_countries() -> tuple[tuple[str, str], ...]:
     """``(code, French name)`` sorted by name, France excluded: the choices of the country select."""
     with translation.override("fr"):
-        named = [(country.code, str(country.name)) for country in countries if country.code not in FRENCH_CODES]
+        named = [(c.code, str(c.name)) for c in countries if c.code not in FRENCH_CODES]
     return tuple(sorted(named, key=lambda item: _sort_key(item[1])))
 
 

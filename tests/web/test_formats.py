@@ -7,7 +7,9 @@ import pytest
 from django.template import Context, Template
 
 from fonds import formats
-from fonds.formats import AmountError, euros, inhabitants, km, long_date, number, parse_amount, pct, short_date
+from fonds.formats import (
+    AmountError, euros, inhabitants, km, long_date, number, parse_amount, pct, short_date,
+)
 from fonds.web.fields import AmountField
 
 NB = "\u00a0"
@@ -121,6 +123,7 @@ def test_no_other_module_groups_digits_itself():
     """Thousands grouped by hand (``f"{n:,}"``) are the formatters this module replaced."""
     grouping = [
         p.relative_to(ROOT).as_posix() for p in (ROOT / "fonds").rglob("*.py")
-        if "migrations" not in p.parts and p.name != "formats.py" and (":,}" in p.read_text() or ":,." in p.read_text())
+        if "migrations" not in p.parts and p.name != "formats.py"
+        and (":,}" in p.read_text() or ":,." in p.read_text())
     ]
     assert grouping == [] and formats.NBSP == NB
