@@ -38,7 +38,7 @@ from fonds.audit import chain as audit
 from fonds.dossiers import editing, services
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
-from fonds.formats import euros
+from fonds.formats import euros, inhabitants
 from fonds.referentiel.geo import great_circle_km
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown, Zone
 from fonds.referentiel.siret import demo_siret
@@ -707,7 +707,7 @@ class _Seeder:
             pool = list(base.values_list("code", "zone", "departement"))
         if len(pool) < needed:
             raise DemoError(
-                f"Le référentiel ne compte que {len(pool)} commune(s) de {limit} habitants au plus ; il en faut {needed} "
+                f"Le référentiel ne compte que {len(pool)} commune(s) de {inhabitants(limit)} au plus ; il en faut {needed} "
                 "pour la démonstration (une par dossier). Lancez « python manage.py import_communes »."
             )
         metro = [code for code, zone, _ in pool if zone == Zone.METRO]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from fonds.formats import pct
+from fonds.formats import inhabitants, number, pct
 
 FAVOURABLE = "favourable"
 UNFAVOURABLE = "unfavourable"
@@ -161,10 +161,10 @@ def territorial_points(population: int | None, overseas: bool, params: dict) -> 
         for band in sorted(scoring["territorial_bands"], key=lambda b: int(b["below"])):
             if population < int(band["below"]):
                 base = int(band["points"])
-                text = f"{population} habitants (moins de {int(band['below'])}) : {base} points."
+                text = f"{inhabitants(population)} (moins de {number(band['below'])}) : {base} points."
                 break
         else:
-            text = f"{population} habitants : au-delà des tranches de priorité, 0 point."
+            text = f"{inhabitants(population)} : au-delà des tranches de priorité, 0 point."
     points = base
     if overseas:
         bonus = int(scoring.get("overseas_bonus", 0))
