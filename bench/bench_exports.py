@@ -2,7 +2,8 @@
 """Benchmark of the exports (issue 7). Prints figures; it is not a test.
 
 Decision export (target: CSV of 100,000 dossiers ≤ 5 s and ≤ 50 MB of extra peak RSS), side by
-side with django-import-export exporting the same rows and with PostgreSQL ``COPY`` (the floor):
+side with django-import-export exporting the same rows (installed by the ``bench`` extra) and
+with PostgreSQL ``COPY`` (the floor):
 
     # SQLite: a copy of the seed_bench database (never the shared one)
     cp -r /tmp/fjj-bench-var /tmp/hf-bench-var

@@ -62,11 +62,11 @@ INSTALLED_APPS = [
     "fonds.ops.staticfiles.FjjStaticFilesConfig",  # django.contrib.staticfiles, skipping what is never served
     "dsfr",  # before django.forms: its widget templates take precedence
     "django.forms",
-    "widget_tweaks",
+    "widget_tweaks",  # django-dsfr's checkbox and radio field templates load it
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "django_filters",
+    "django_countries",  # French country names (its translations)
     "viewflow",
     "viewflow.workflow",
     "csp",
@@ -167,6 +167,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
+#: django-countries' French calls Guyana « Guyane », the name of French Guiana (GF)
+COUNTRIES_OVERRIDE = {"GY": "Guyana"}
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

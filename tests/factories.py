@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from stdnum import luhn
 
 from fonds.accounts.models import User
 from fonds.dossiers.models import BudgetLine, Document, Dossier
@@ -18,9 +19,15 @@ PASSWORD = "mot-de-passe-solide-2026"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n168\n%%EOF\n"
 
 
+def fake_siren(code: str) -> str:
+    """A fictitious SIREN with a valid check digit (``2``, the code, ``00``, the Luhn digit)."""
+    stem = f"2{code}00"[:8]
+    return stem + luhn.calc_check_digit(stem) if stem.isdigit() else f"2{code}000"[:9]
+
+
 def make_commune(code: str | None = None, population: int = 800, zone: str = "metro", **extra) -> Commune:
     code = code or f"{90000 + next(_seq):05d}"[-5:]
-    defaults = dict(name=f"Commune {code}", departement=code[:2], region="84", zone=zone, population=population, siren=f"2{code}000"[:9])
+    defaults = dict(name=f"Commune {code}", departement=code[:2], region="84", zone=zone, population=population, siren=fake_siren(code))
     defaults.update(extra)
     commune, _ = Commune.objects.update_or_create(code=code, defaults=defaults)
     return commune

@@ -14,8 +14,3 @@ def events_for(obj) -> QuerySet[AuditEvent]:
     """
     object_type, object_id = describe_object(obj)
     return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
-
-
-def events_by(actor) -> QuerySet[AuditEvent]:
-    """The events recorded for a user (by id), in sequence order."""
-    return AuditEvent.objects.filter(actor_id=getattr(actor, "pk", actor)).order_by("seq")

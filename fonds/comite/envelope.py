@@ -30,7 +30,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.signals import dossier_transitioned
 from fonds.dossiers.states import Forum, Status
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
 from fonds import clock

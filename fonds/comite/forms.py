@@ -10,6 +10,8 @@ from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from fonds.referentiel.models import Campaign
+from fonds.accounts.roles import Role
+from fonds.web.fields import AmountField
 
 from .composition import appointed, committee_accounts, composition
 from .models import Attendance, Session, Vote
@@ -164,7 +166,7 @@ class VoteForm(DsfrBaseForm):
 
 
 class OpenVoteForm(DsfrBaseForm):
-    amount = forms.DecimalField(label="Montant soumis au vote (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
+    amount = AmountField(label="Montant soumis au vote (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
                                 help_text="Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
                                 error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
     motivation = forms.CharField(label="Motivation de l'amendement (si le montant change)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -174,7 +176,7 @@ class DecisionForm(DsfrBaseForm):
     OUTCOMES = [("approve", "Accorder la subvention"), ("reject", "Refuser"), ("defer", "Ajourner l'examen (retour en « instruit », prochaine séance)")]
 
     outcome = forms.ChoiceField(label="Décision", choices=OUTCOMES, widget=forms.RadioSelect, error_messages={"required": "Choisissez la décision."})
-    amount = forms.DecimalField(label="Montant accordé (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
+    amount = AmountField(label="Montant accordé (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
                                 help_text="Pour un accord : le montant voté, ou un autre montant (amendement motivé).",
                                 error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
     motivation = forms.CharField(label="Motivation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),

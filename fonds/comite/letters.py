@@ -26,7 +26,7 @@ from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 
 from .models import AgendaItem
 

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from fonds.documents.models import GeneratedDocument
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
 from fonds import clock

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Hashable, Iterable, Mapping
 
+from fonds.formats import number
+
 POUR, CONTRE, ABSTENTION = "pour", "contre", "abstention"
 CHOICES = (POUR, CONTRE, ABSTENTION)
 
@@ -51,13 +53,9 @@ class QuorumResult:
             return "Séance faisant suite à une séance ajournée : aucun quorum n'est requis."
         text = (
             f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la composition appelé(s) à délibérer"
-            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins {_fmt(self.required)}"
+            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins {number(self.required)}"
         )
         return text + (" : quorum atteint." if self.reached else " : quorum non atteint.")
-
-
-def _fmt(value: Decimal) -> str:
-    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value.normalize()).replace(".", ",")
 
 
 def quorum(

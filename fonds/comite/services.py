@@ -34,6 +34,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, perform_many
 from fonds.dossiers.states import Forum, Status
 from fonds.instruction.amount import award_bounds, award_refusal
+from fonds.formats import parse_amount as read_amount
 from fonds.ops import outbox
 from fonds.referentiel.rules import setting
 
@@ -240,7 +241,7 @@ def _text(value, name: str, *, max_length: int = 5000) -> str:
 
 def _money(value, name: str) -> Decimal:
     try:
-        amount = Decimal(str(value).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+        amount = read_amount(value)
     except (InvalidOperation, ValueError):
         raise ComiteRefused("condition", f"{name} : montant invalide.")
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:

@@ -57,7 +57,7 @@ def notify_promotion(proposal_pk: int) -> int:
     from fonds.accounts.roles import Role
     from fonds.depot.notices import send_once
     from fonds.dossiers.services import transition_meta
-    from fonds.eligibilite.rules import euros
+    from fonds.formats import euros
 
     from .letters import mayors
     from .models import PromotionProposal

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import visible_dossiers
 from fonds.instruction.amount import award_bounds
+from fonds.formats import euros
 from fonds.web.areas import role_area
 
 from . import composition, queries, services
@@ -610,7 +611,7 @@ def decide(request, pk, item_pk):
                 status = refused.http_status
             else:
                 text = {
-                    AgendaItem.Outcome.APPROVED: f"Subvention accordée : {decided.decided_amount} €.",
+                    AgendaItem.Outcome.APPROVED: f"Subvention accordée : {euros(decided.decided_amount or 0)}.",
                     AgendaItem.Outcome.WAITLISTED: "L'enveloppe ne suffit pas : le dossier est inscrit en liste complémentaire, dans l'ordre du classement.",
                     AgendaItem.Outcome.REJECTED: "Refus enregistré (motivation notifiée au maire).",
                     AgendaItem.Outcome.DEFERRED: "Examen ajourné : le dossier repasse « instruit » pour une prochaine séance.",

@@ -84,13 +84,6 @@ def demo_iban(commune_code: str) -> tuple[str, str]:
     return iban, " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
-def euros(amount) -> str:
-    amount = Decimal(amount)
-    whole = f"{int(amount):,}".replace(",", "\u202f")
-    cents = int((amount - int(amount)) * 100)
-    return f"{whole} €" if not cents else f"{whole},{cents:02d} €"
-
-
 def _pieces(dossier, jumelage, partner, council_day: dt.date) -> dict:
     commune = dossier.commune
     country = COUNTRIES[partner.country][0]

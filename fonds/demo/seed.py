@@ -18,6 +18,7 @@ from django.utils import timezone
 from dsfr.models import DsfrConfig
 
 from fonds import clock
+from fonds.formats import euros
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.comite.models import Session
@@ -37,7 +38,6 @@ from .accounts import (
 )
 from .history import History
 from .open_call import NAME as DEMO_CAMPAIGN_NAME
-from .pieces import euros
 from .timeline import eager_tasks
 
 SEED = 2026

@@ -16,9 +16,10 @@ from dsfr.forms import DsfrBaseForm
 from fonds.dossiers.models import BudgetLine, Document, TravelMode
 from fonds.referentiel.models import Jumelage
 
+from fonds.web.fields import AmountField
 from fonds.web.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
-from .countries import PARTNER_COUNTRIES
+from .countries import partner_country_choices
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 MAX_PARTICIPANTS = 500
@@ -33,24 +34,6 @@ def date_field(label: str, **kwargs) -> forms.DateField:
         error_messages={"invalid": "Saisissez une date valide (JJ/MM/AAAA)."},
         **kwargs,
     )
-
-
-class EuroField(forms.DecimalField):
-    """An amount in euros as a French person types it: ``1 500,50``, ``1500.50``, ``1 500 €``."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("max_digits", 10)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("localize", True)
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "decimal")
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s\u00a0\u202f€]", "", value).replace(",", ".")
-        return super().to_python(value)
 
 
 class ProjectForm(DsfrBaseForm):
@@ -102,7 +85,7 @@ class PartnershipForm(DsfrBaseForm):
     )
     country = forms.ChoiceField(
         label="Pays de la ville partenaire",
-        choices=[("", "Choisissez un pays"), *PARTNER_COUNTRIES],
+        choices=partner_country_choices,
         widget=FastSelect,
         help_text="La ville partenaire doit être située hors de France.",
         error_messages={"required": "Choisissez le pays de la ville partenaire.", "invalid_choice": "Choisissez un pays de la liste (la France n'en fait pas partie)."},
@@ -270,10 +253,11 @@ class _LineForm(DsfrBaseForm):
     kind = ""
     category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
     label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput)
-    amount = EuroField(
+    amount = AmountField(
         label="Montant (€)",
-        widget=FastTextInput,
-        error_messages={"invalid": "Indiquez un montant en euros (par exemple 1500 ou 1500,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
+        required=False,
+        max_digits=10,
+        error_messages={"invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
     )
 
     def clean(self):
@@ -323,10 +307,12 @@ IncomeFormSet = formset_factory(IncomeLineForm, formset=_BaseLineFormSet, extra=
 
 
 class BudgetForm(DsfrBaseForm):
-    requested_amount = EuroField(
+    requested_amount = AmountField(
         label="Montant demandé au fonds (€)",
+        required=False,
+        max_digits=10,
         help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
-        error_messages={"invalid": "Indiquez un montant en euros (par exemple 6000 ou 6000,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
+        error_messages={"invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
     )
 
 

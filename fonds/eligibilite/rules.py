@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from fonds.dossiers.models import WITHDRAWABLE, Document, Dossier
 from fonds.dossiers.states import Status
+from fonds.formats import dec, euros, inhabitants, number, pct, short_date
 
 from .models import Verdict
 from .period import FROM_COMMITTEE, ActivityPeriod, activity_period
@@ -80,39 +81,6 @@ def rule(code: str):
 
 def _params(ruleset) -> dict:
     return ruleset.params["eligibility"]
-
-
-def dec(value) -> Decimal:
-    """A Decimal from a parameter or a model value (strings in JSON, never floats)."""
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))
-
-
-def euros(amount: Decimal) -> str:
-    """French display of an amount: ``15 000 €``, ``999,99 €`` (non-breaking spaces)."""
-    amount = dec(amount)
-    if amount == amount.to_integral_value():
-        text = f"{int(amount):,}".replace(",", "\u00a0")
-    else:
-        text = f"{amount.quantize(Decimal('0.01')):,.2f}".replace(",", "\u00a0").replace(".", ",")
-    return f"{text}\u00a0€"
-
-
-def pct(value: Decimal) -> str:
-    """French display of a percentage: ``10 %``, ``12,5 %``."""
-    value = dec(value)
-    text = f"{value.normalize():f}" if value != value.to_integral_value() else f"{int(value)}"
-    return f"{text.replace('.', ',')}\u00a0%"
-
-
-def num(n: int) -> str:
-    """French display of a whole number: ``3 500``."""
-    return f"{int(n):,}".replace(",", "\u00a0")
-
-
-def fr_date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -191,7 +159,7 @@ def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
         return Outcome(
             "E1",
             FAIL,
-            f"La population de {commune.name} n'est pas connue dans le référentiel : le seuil de {num(limit)} habitants ne peut pas être vérifié.",
+            f"La population de {commune.name} n'est pas connue dans le référentiel : le seuil de {inhabitants(limit)} ne peut pas être vérifié.",
             "Contactez le service du fonds pour faire compléter la population INSEE de votre commune.",
             data,
         )
@@ -199,11 +167,11 @@ def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
         return Outcome(
             "E1",
             FAIL,
-            f"{commune.name} compte {num(commune.population)} habitants ; le fonds est réservé aux communes de {num(limit)} habitants au plus.",
+            f"{commune.name} compte {inhabitants(commune.population)} ; le fonds est réservé aux communes de {inhabitants(limit)} au plus.",
             "Ce fonds n'est pas ouvert à votre commune. Un projet porté par une commune plus petite de votre territoire (par exemple une commune voisine jumelée) peut être déposé par celle-ci.",
             data,
         )
-    return Outcome("E1", PASS, f"{commune.name} compte {num(commune.population)} habitants (seuil : {num(limit)}).", "", data)
+    return Outcome("E1", PASS, f"{commune.name} compte {inhabitants(commune.population)} (seuil : {number(limit)}).", "", data)
 
 
 # ---- E2 — a twinning with a town abroad ---------------------------------------------------------
@@ -250,7 +218,7 @@ def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
             "Ni la date de la convention de jumelage ni une lettre d'intention ne sont indiquées.",
             "Indiquez la date de signature de la convention de jumelage, ou cochez « lettre d'intention » si la convention est en cours de signature.",
         ))
-    basis = f"convention du {fr_date(jumelage.agreement_date)}" if jumelage.agreement_date else "lettre d'intention"
+    basis = f"convention du {short_date(jumelage.agreement_date)}" if jumelage.agreement_date else "lettre d'intention"
     return _outcome("E2", problems, data, f"Jumelage avec {partner.name} ({country}), {basis}.")
 
 
@@ -398,35 +366,35 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
     else:
         if end < start:
             problems.append((
-                f"Le dernier jour ({fr_date(end)}) précède le premier jour ({fr_date(start)}).",
+                f"Le dernier jour ({short_date(end)}) précède le premier jour ({short_date(start)}).",
                 "Corrigez les dates du projet.",
             ))
         elif days is not None and days > calendar_days:
             problems.append((
-                f"{days} jours d'activité ne tiennent pas du {fr_date(start)} au {fr_date(end)} : "
+                f"{days} jours d'activité ne tiennent pas du {short_date(start)} au {short_date(end)} : "
                 f"il n'y a que {calendar_days} jour(s) du premier au dernier jour.",
                 f"Indiquez au plus {calendar_days} jours d'activité, "
                 "ou corrigez le premier ou le dernier jour du projet.",
             ))
         if start < earliest:
             problems.append((
-                f"Le projet commence le {fr_date(start)}, moins de {lead} jours après le dépôt du {fr_date(submitted_on)}.",
-                f"Choisissez un premier jour au plus tôt le {fr_date(earliest)}.",
+                f"Le projet commence le {short_date(start)}, moins de {lead} jours après le dépôt du {short_date(submitted_on)}.",
+                f"Choisissez un premier jour au plus tôt le {short_date(earliest)}.",
             ))
         if not (period.contains(start) and period.contains(end)):
-            between = f"entre le {fr_date(period.first)} et le {fr_date(period.last)}"
+            between = f"entre le {short_date(period.first)} et le {short_date(period.last)}"
             problems.append((
                 f"Le projet doit se dérouler {between} ({_period_text(period)}).",
                 f"Placez le premier et le dernier jour {between}.",
             ))
-    ok = f"{days} jours d'activité, du {fr_date(start)} au {fr_date(end)}." if start and end else ""
+    ok = f"{days} jours d'activité, du {short_date(start)} au {short_date(end)}." if start and end else ""
     return _outcome("E5", problems, data, ok)
 
 
 def _period_text(period: ActivityPeriod) -> str:
     if period.basis == FROM_COMMITTEE:
         return (f"période d'activité de l'appel à projets : les {period.months} mois suivant le comité "
-                f"du {fr_date(period.committee_date)}")
+                f"du {short_date(period.committee_date)}")
     return "période d'activité de l'appel à projets"
 
 
@@ -605,7 +573,7 @@ def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
         )
     data = {"date": today.isoformat(), "overdue_reports": [{"reference": ref, "report_due": due.isoformat()} for ref, due in late]}
     if late:
-        refs = ", ".join(f"{ref} (attendu le {fr_date(due)})" for ref, due in late)
+        refs = ", ".join(f"{ref} (attendu le {short_date(due)})" for ref, due in late)
         return Outcome(
             "E8",
             FAIL,

@@ -21,17 +21,17 @@ The same function recomputes the balance on the final report's actual figures.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from fonds.dossiers.services import TransitionRefused
-from fonds.eligibilite.rules import budget_figures, dec, euros, num, pct
+from fonds.eligibilite.rules import budget_figures
+from fonds.formats import AmountError, dec, euros, km, number, parse_amount as read_amount, pct
+from fonds.referentiel.geo import great_circle_km
 
 EURO = Decimal("1")
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass
@@ -85,19 +85,6 @@ class GrantBreakdown:
         return out
 
 
-def great_circle_km(lat1, lon1, lat2, lon2) -> int:
-    """One-way great-circle (haversine) distance in km, R = 6371.0 km, rounded to the nearest km.
-
-    Accepts Decimals, strings, ints or floats (coordinates in decimal degrees).
-    """
-    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dphi = phi2 - phi1
-    dlambda = math.radians(float(lon2) - float(lon1))
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-    return int(Decimal(repr(km)).quantize(EURO, rounding=ROUND_HALF_UP))
-
-
 def _amount_params(params: dict) -> dict:
     return params["amount"] if "amount" in params else params
 
@@ -115,7 +102,7 @@ def travel_band(distance_km, bands) -> tuple[tuple | None, Decimal, Decimal]:
 
 def _band_text(band) -> str:
     low, high = band
-    return f"plus de {num(low)} km" if high is None else f"{num(low)} à {num(high)} km"
+    return f"plus de {km(low)}" if high is None else f"{number(low)} à {km(high)}"
 
 
 def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, nights: int, nights_hosted: int, eligible_costs, requested, params: dict) -> GrantBreakdown:
@@ -137,10 +124,10 @@ def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, ni
     if distance is None:
         lines.append("Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €.")
     elif band is None:
-        lines.append(f"Voyage (T) : {num(distance)} km entre les deux mairies, en dessous de la première tranche de distance : 0 €.")
+        lines.append(f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de distance : 0 €.")
     else:
         lines.append(
-            f"Voyage (T) : {num(distance)} km entre les deux mairies (tranche {_band_text(band)}), "
+            f"Voyage (T) : {km(distance)} entre les deux mairies (tranche {_band_text(band)}), "
             f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} ({kind}) = {euros(travel)}."
         )
 
@@ -235,9 +222,9 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
         params=params,
     )
     if source == "coordinates":
-        breakdown.lines.insert(0, f"Distance calculée à vol d'oiseau entre la mairie et la ville partenaire : {num(distance)} km.")
+        breakdown.lines.insert(0, f"Distance calculée à vol d'oiseau entre la mairie et la ville partenaire : {km(distance)}.")
     elif source == "declared":
-        breakdown.lines.insert(0, f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {num(distance)} km.")
+        breakdown.lines.insert(0, f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {km(distance)}.")
     return breakdown
 
 
@@ -297,14 +284,12 @@ def award_bounds(source, params: dict | None = None) -> AwardBounds:
 
 
 def parse_amount(value) -> Decimal:
-    """An amount in euros from a form, the API or a Decimal (``"4 000,50"`` accepted); refuses
-    (``TransitionRefused("condition")``) anything but a finite, non-negative, 2-decimal number."""
+    """An amount in euros from a form, the API or a Decimal (read by ``fonds.formats.parse_amount``);
+    refuses (``TransitionRefused("condition")``) anything but a finite, non-negative, 2-decimal number."""
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(
-            str(value).replace(",", ".").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-        )
-    except (InvalidOperation, ValueError):
-        raise TransitionRefused("condition", "Montant invalide : indiquez un nombre d'euros.", rules=["amount"])
+        amount = read_amount(value)
+    except AmountError as error:
+        raise TransitionRefused("condition", str(error), rules=["amount"]) from None
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
         message = "Montant invalide : un montant positif avec au plus deux décimales."
         raise TransitionRefused("condition", message, rules=["amount"])

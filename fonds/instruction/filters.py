@@ -29,8 +29,10 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
+from fonds.formats import inhabitants, number
 from fonds.referentiel.rules import default_rules
-from fonds.web.widgets import FastCheckboxInput, FastInputMixin, FastSelect, FastTextInput
+from fonds.web.fields import AmountField
+from fonds.web.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 from fonds import clock
 
 class DsfrCheckboxes(forms.CheckboxSelectMultiple):
@@ -59,10 +61,6 @@ class FastDsfrCheckboxes(forms.CheckboxSelectMultiple):
                 for i, (key, label) in enumerate(self.choices)
             ),
         )
-
-
-class FastNumberInput(FastInputMixin, forms.NumberInput):
-    """``NumberInput`` rendered in Python (see ``fonds.web.widgets.FastInputMixin``)."""
 
 
 class DsfrRadios(forms.RadioSelect):
@@ -131,11 +129,10 @@ def population_bands(params: dict | None = None) -> list[tuple[str, str, int | N
     bands, low = [], 0
     for band in params["scoring"]["territorial_bands"]:
         high = int(band["below"]) - 1
-        label = f"moins de {high + 1:,} habitants" if low == 0 else f"{low:,} à {high:,} habitants"
-        label = label.replace(",", "\u202f")
+        label = f"moins de {inhabitants(high + 1)}" if low == 0 else f"{number(low)} à {inhabitants(high)}"
         bands.append((f"{low}-{high}", label, low, high))
         low = high + 1
-    bands.append((f"{low}-", f"{low:,} habitants et plus".replace(",", "\u202f"), low, None))
+    bands.append((f"{low}-", f"{inhabitants(low)} et plus", low, None))
     return bands
 
 
@@ -153,8 +150,8 @@ class DossierFilterForm(DsfrBaseForm):
     overseas = forms.ChoiceField(label="Outre-mer", required=False, choices=OVERSEAS_CHOICES, widget=FastSelect)
     score_min = forms.IntegerField(label="Note minimale", required=False, min_value=0, max_value=1000, widget=FastNumberInput)
     score_max = forms.IntegerField(label="Note maximale", required=False, min_value=0, max_value=1000, widget=FastNumberInput)
-    amount_min = forms.DecimalField(label="Montant demandé minimal (€)", required=False, min_value=0, max_digits=10, decimal_places=2, widget=FastNumberInput)
-    amount_max = forms.DecimalField(label="Montant demandé maximal (€)", required=False, min_value=0, max_digits=10, decimal_places=2, widget=FastNumberInput)
+    amount_min = AmountField(label="Montant demandé minimal (€)", required=False, max_digits=10)
+    amount_max = AmountField(label="Montant demandé maximal (€)", required=False, max_digits=10)
     instructor = forms.CharField(label="Instructeur", required=False, max_length=20, widget=FastSelect)
     deadline_passed = forms.BooleanField(label="Échéance dépassée (corrections, convention ou rapport final)", required=False, widget=FastCheckboxInput)
     sort = forms.ChoiceField(label="Trier par", required=False, choices=[(k, v[0]) for k, v in SORTS.items()], widget=FastSelect)
@@ -226,7 +223,8 @@ class _LazyChoices:
         return iter(self.value)
 
 
-def _as_querydict(params) -> QueryDict:
+def as_querydict(params) -> QueryDict:
+    """A QueryDict from a request's GET or a plain dict (a saved filter, a bulk job's selection)."""
     if isinstance(params, QueryDict):
         return params
     qd = QueryDict(mutable=True)
@@ -301,7 +299,7 @@ def filter_dossiers(user, params) -> tuple[QuerySet, DossierFilterForm]:
     Invalid parameters → an empty queryset and the form with its errors. Stable signature: the
     bulk actions call it with the querystring of the list page.
     """
-    form = DossierFilterForm(_as_querydict(params), user=user)
+    form = DossierFilterForm(as_querydict(params), user=user)
     base = visible_dossiers(user)
     if not form.is_valid():
         return base.none(), form

@@ -9,6 +9,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
 
+from fonds.web.fields import AmountField
 from fonds.web.widgets import FastNumberInput, FastTextarea
 
 from . import grid
@@ -68,9 +69,9 @@ class ScoreGridForm(DsfrBaseForm):
 
 
 class AmountForm(DsfrBaseForm):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label="Montant proposé (€)", help_text="Laissez vide pour retenir le montant de la formule.", required=False,
-        min_value=0, max_digits=10, decimal_places=2, widget=FastNumberInput,
+        max_digits=10,
     )
     motivation = forms.CharField(label="Motivation (obligatoire si le montant diffère de la formule)", required=False, max_length=5000, widget=MOTIVATION_WIDGET)
 

@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from fonds.formats import inhabitants, number, pct
+
 FAVOURABLE = "favourable"
 UNFAVOURABLE = "unfavourable"
 OPINION_LABELS = {FAVOURABLE: "Favorable", UNFAVOURABLE: "Défavorable"}
@@ -101,7 +103,7 @@ class GridResult:
             out.append(f"Total de {self.total} points, en dessous du seuil de {self.threshold}.")
         for r in self.results:
             if r.criterion.code in self.below_minimum:
-                out.append(f"« {r.criterion.label} » : {r.points} point(s), moins de {_fmt(self.min_share_pct)} % du maximum ({r.criterion.max}).")
+                out.append(f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du maximum ({r.criterion.max}).")
         return out
 
     def as_dict(self) -> dict:
@@ -116,11 +118,6 @@ class GridResult:
             "below_minimum": list(self.below_minimum),
             "suggestion": self.suggestion,
         }
-
-
-def _fmt(value: Decimal) -> str:
-    value = Decimal(value)
-    return str(int(value)) if value == value.to_integral_value() else str(value.normalize()).replace(".", ",")
 
 
 def _scoring(params: dict) -> dict:
@@ -164,10 +161,10 @@ def territorial_points(population: int | None, overseas: bool, params: dict) -> 
         for band in sorted(scoring["territorial_bands"], key=lambda b: int(b["below"])):
             if population < int(band["below"]):
                 base = int(band["points"])
-                text = f"{population} habitants (moins de {int(band['below'])}) : {base} points."
+                text = f"{inhabitants(population)} (moins de {number(band['below'])}) : {base} points."
                 break
         else:
-            text = f"{population} habitants : au-delà des tranches de priorité, 0 point."
+            text = f"{inhabitants(population)} : au-delà des tranches de priorité, 0 point."
     points = base
     if overseas:
         bonus = int(scoring.get("overseas_bonus", 0))

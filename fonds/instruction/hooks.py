@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 
 from . import grid
 from . import services as instruction

@@ -24,6 +24,7 @@ from fonds.dossiers.access import dossier_pk_or_404, get_visible_or_404, visible
 from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Forum, Status
+from fonds.formats import euros
 from fonds.web import pagination
 from fonds.web.areas import role_area
 
@@ -342,7 +343,7 @@ def propose_amount(request, pk):
         proposal = services.propose_amount(dossier, by=request.user, amount=form.cleaned_data["amount"], motivation=form.cleaned_data["motivation"])
     except TransitionRefused as refused:
         return _refusal(request, dossier, refused, amount_form=form)
-    messages.success(request, f"Montant proposé : {proposal.amount} €" + (" (modifié, motivation enregistrée)." if proposal.amended else " (formule)."))
+    messages.success(request, f"Montant proposé : {euros(proposal.amount)}" + (" (modifié, motivation enregistrée)." if proposal.amended else " (formule)."))
     return _back(dossier, "montant")
 
 

@@ -19,6 +19,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum
 from fonds.suivi.report_dates import TOO_EARLY
+from fonds.formats import parse_amount as read_amount
 
 from .models import Batch, OrderState, PaymentOrder
 
@@ -74,7 +75,7 @@ def required_motivation(motivation, message: str) -> str:
 def parse_amount(value, label: str = "montant") -> Decimal:
     """A strictly positive amount with at most two decimals, or ``PaymentRefused`` (French)."""
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+        amount = read_amount(value)
     except (InvalidOperation, ValueError, TypeError):
         raise PaymentRefused("condition", f"{label.capitalize()} invalide : indiquez un nombre en euros (par exemple 1250,50).", rules=["amount"])
     if not amount.is_finite():

@@ -15,6 +15,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.siret import validate_siret
+from fonds.web.fields import AmountField
 
 from .bank import validate_bank_details
 from .models import OrderKind, OrderState
@@ -47,8 +48,8 @@ class OrderFilterForm(DsfrBaseForm):
     kind = forms.ChoiceField(label="Nature", required=False, choices=[("", "Toutes"), *OrderKind.choices])
     campaign = forms.ModelChoiceField(label="Campagne", required=False, queryset=None, empty_label="Toutes les campagnes")
     departement = forms.CharField(label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3)
-    amount_min = forms.DecimalField(label="Montant minimal (€)", required=False, min_value=0, max_digits=12, decimal_places=2, error_messages=MONEY_ERRORS)
-    amount_max = forms.DecimalField(label="Montant maximal (€)", required=False, min_value=0, max_digits=12, decimal_places=2, error_messages=MONEY_ERRORS)
+    amount_min = AmountField(label="Montant minimal (€)", required=False, error_messages=MONEY_ERRORS)
+    amount_max = AmountField(label="Montant maximal (€)", required=False, error_messages=MONEY_ERRORS)
     sort = forms.ChoiceField(label="Trier par", required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args, **kwargs):

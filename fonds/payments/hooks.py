@@ -6,7 +6,7 @@ from django_fsm import can_proceed
 from fonds.audit import chain as audit
 from fonds.dossiers import services
 from fonds.dossiers.services import TransitionRefused
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 

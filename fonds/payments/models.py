@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from fonds import clock
+from fonds.formats import euros
 
 
 def iban_sha256(iban: str) -> str:
@@ -187,7 +188,7 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} ({self.get_kind_display()}, {self.amount} €)"
+        return f"{self.reference} ({self.get_kind_display()}, {euros(self.amount)})"
 
     @property
     def is_outgoing(self) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.http import QueryDict
 
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
+from fonds.instruction.filters import as_querydict
 
 from .forms import OrderFilterForm
 from .models import OUTGOING_KINDS, BankDetails, Batch, OrderKind, OrderState, PaymentOrder, Settlement
@@ -29,18 +29,6 @@ SORTS = {
     "commune": ["dossier__commune__name", "pk"],
 }
 DEFAULT_SORT = "-created"
-
-
-def _as_querydict(params) -> QueryDict:
-    if isinstance(params, QueryDict):
-        return params
-    qd = QueryDict(mutable=True)
-    for key, value in (params or {}).items():
-        if isinstance(value, (list, tuple)):
-            qd.setlist(key, [str(v) for v in value])
-        elif value is not None:
-            qd[key] = str(value)
-    return qd
 
 
 def apply_order_filters(qs: QuerySet, data: dict) -> QuerySet:
@@ -69,7 +57,7 @@ def apply_order_filters(qs: QuerySet, data: dict) -> QuerySet:
 
 def filter_orders(params) -> tuple[QuerySet, OrderFilterForm]:
     """``(payment orders matching params, ordered with pk last; the bound form)``."""
-    form = OrderFilterForm(_as_querydict(params))
+    form = OrderFilterForm(as_querydict(params))
     base = PaymentOrder.objects.all()
     if not form.is_valid():
         return base.none(), form

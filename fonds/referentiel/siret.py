@@ -1,32 +1,21 @@
-"""SIRET of a commune: the rules, as plain functions (no database).
+"""SIRET of a commune: the French rules and messages over python-stdnum's ``fr.siret``.
 
 A SIRET is the SIREN of the legal person (9 digits) followed by the NIC of one of its
-establishments (5 digits); for a commune, the establishment is the town hall (mairie). The
-commune referential (Etalab ``decoupage-administratif``) gives the SIREN but no NIC, so the SIRET
-is typed by the mayor with the bank details and certified by finance
-(``fonds.payments.models.BankDetails.siret``); it is published as ``idBeneficiaire`` in the SCDL
-open data (``fonds.reporting.scdl``).
-
-Rules (one function each, one test each in ``tests/payments/test_siret.py``):
-
-* ``siret_length``: 14 digits once the spaces the user typed are removed (``normalize``);
-* ``siret_siren_prefix``: it begins with the commune's SIREN;
-* ``siret_luhn``: its 14 digits pass the Luhn checksum (as every SIREN and SIRET does) —
-  except La Poste (SIREN ``356000000``), whose establishments' SIRETs have a digit sum that is a
-  multiple of 5 instead (``siret_la_poste``; the head office ``35600000000048`` passes Luhn).
-
-``siret_error`` returns the French message of the first broken rule (or ``""``);
-``validate_siret`` raises ``django.core.exceptions.ValidationError`` with it (the form and the
-service show it next to the field).
+establishments (5 digits); for a commune, the town hall. The referential gives the SIREN, not the
+NIC, so the mayor types the SIRET with the bank details and finance certifies it; it is published
+as ``idBeneficiaire`` in the SCDL open data. The checksum is stdnum's: Luhn on the 14 digits (La
+Poste's establishments: digit sum multiple of 5) and a valid SIREN. ``siret_error`` gives the
+French message of the first broken rule (tests: ``tests/payments/test_siret.py``).
 """
 from __future__ import annotations
 
 import re
 
 from django.core.exceptions import ValidationError
+from stdnum import luhn
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 
-LA_POSTE_SIREN = "356000000"
-LA_POSTE_HEAD_OFFICE = "35600000000048"
 #: the NIC prefix of the demonstration and benchmark SIRETs (no town hall has a NIC this high)
 DEMO_NIC_PREFIX = "9999"
 
@@ -39,23 +28,13 @@ def normalize(value) -> str:
 
 
 def luhn_ok(digits: str) -> bool:
-    """Luhn checksum (from the right, every second digit doubled) of a string of digits."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    """Luhn checksum of a string of digits (stdnum)."""
+    return luhn.is_valid(digits)
 
 
 def checksum_ok(siret: str) -> bool:
-    """The checksum rule of a 14-digit SIRET: Luhn, or La Poste's digit sum multiple of 5."""
-    if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_HEAD_OFFICE:
-        return sum(int(c) for c in siret) % 5 == 0
-    return luhn_ok(siret)
+    """The checksum rules of a 14-digit SIRET (stdnum ``fr.siret``: Luhn or La Poste's, valid SIREN)."""
+    return stdnum_siret.is_valid(siret)
 
 
 def siret_error(value, siren: str = "") -> str:
@@ -68,12 +47,15 @@ def siret_error(value, siren: str = "") -> str:
     siren = (siren or "").strip()
     if not siret:
         return "Indiquez le SIRET de la mairie (14 chiffres)."
-    if not siret.isdigit():
+    if not (siret.isascii() and siret.isdigit()):
         return "Le SIRET ne contient que des chiffres (les espaces sont acceptés)."
     if len(siret) != 14:
         return f"Le SIRET compte 14 chiffres : vous en avez saisi {len(siret)}."
     if siren and not siret.startswith(siren):
         return f"Le SIRET doit commencer par le SIREN de la commune, {siren}."
+    if not stdnum_siren.is_valid(siret[:9]):
+        return ("Ce SIRET n'existe pas : ses 9 premiers chiffres ne forment pas un SIREN valide "
+                "(clé de contrôle fausse). Vérifiez-les.")
     if not checksum_ok(siret):
         return ("Ce SIRET n'existe pas : sa clé de contrôle est fausse. Vérifiez les 14 chiffres, "
                 "en particulier les 5 derniers (le NIC de la mairie).")
@@ -93,14 +75,12 @@ def validate_siret(value, siren: str = "") -> str:
 
 
 def demo_siret(siren: str) -> str:
-    """A syntactically valid but fictitious SIRET for demonstration and benchmark data: the SIREN,
-    the NIC prefix ``9999`` (far above any town hall's NIC) and the one digit that makes Luhn pass.
-    ``""`` when the SIREN is not 9 digits."""
+    """A valid but fictitious SIRET for demonstration and benchmark data: the SIREN, the NIC
+    prefix ``9999`` (far above any town hall's NIC) and the Luhn check digit. ``""`` when the
+    SIREN is not a valid SIREN."""
     siren = (siren or "").strip()
-    if len(siren) != 9 or not siren.isdigit():
+    if not stdnum_siren.is_valid(siren):
         return ""
     stem = siren + DEMO_NIC_PREFIX
-    for last in "0123456789":
-        if checksum_ok(stem + last):
-            return stem + last
-    return ""  # La Poste's rule with no digit fitting: never for a commune
+    siret = stem + luhn.calc_check_digit(stem)
+    return siret if checksum_ok(siret) else ""  # La Poste's rule: never for a commune

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from fonds.eligibilite.rules import dec, euros, pct
+from fonds.formats import dec, euros, pct
 from fonds.instruction.amount import GrantBreakdown, compute_grant
 
 CENT = Decimal("0.01")

@@ -15,12 +15,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
-from fonds.eligibilite.rules import dec, euros, pct
+from fonds.formats import dec, euros, pct
 
 from .balance import advance_amount
 from fonds import clock

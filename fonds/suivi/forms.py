@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine
+from fonds.web.fields import AmountField
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES
 from .report_dates import actual_dates_errors
@@ -144,7 +144,7 @@ class LineForm(DsfrBaseForm):
 
     category = forms.ChoiceField(label="Catégorie")
     label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200)
-    amount = forms.DecimalField(label="Montant réel (€)", required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
+    amount = AmountField(label="Montant réel (€)", required=False, max_digits=10)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -46,10 +46,6 @@ class FinalReport(ParticipantCounts, models.Model):
     def __str__(self):
         return f"Rapport final {self.dossier_id}"
 
-    @property
-    def is_submitted(self) -> bool:
-        return self.submitted_at is not None
-
 
 class FinalReportLine(models.Model):
     """One actual expense or income line of a final report (same categories as the budget)."""

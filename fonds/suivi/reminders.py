@@ -175,10 +175,6 @@ def overdue_reports(queryset=None):
     return queryset.filter(status=Status.ADVANCE_PAID, deadline_notices__kind=DeadlineNotice.Kind.REPORT_OVERDUE).distinct()
 
 
-def is_report_overdue(dossier) -> bool:
-    return overdue_reports(Dossier.objects.filter(pk=dossier.pk)).exists()
-
-
 # ---- the beat task's body --------------------------------------------------------------------------
 
 def run(now=None) -> dict[str, int]:

@@ -91,7 +91,7 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     from fonds.audit.models import AuditEvent
     from fonds.depot.notices import send_once
     from fonds.dossiers.models import Dossier
-    from fonds.eligibilite.rules import euros
+    from fonds.formats import euros
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
     event = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), action="renounce").order_by("-seq").first()

@@ -18,14 +18,14 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from fonds import clock
-from fonds.accounts.roles import Role, has_role, sees_all_dossiers
+from fonds.accounts.roles import sees_all_dossiers
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
-from fonds.eligibilite.rules import euros
+from fonds.formats import euros
 
 from . import forms as f
 from .balance import actual_figures, balance_for_report

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from fonds.instruction.amount import compute_grant, great_circle_km, travel_band
+from fonds.instruction.amount import compute_grant, travel_band
+from fonds.referentiel.geo import great_circle_km
 
 BIG = Decimal("100000")
 

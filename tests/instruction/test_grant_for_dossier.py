@@ -3,7 +3,8 @@ import copy
 from decimal import Decimal
 
 from fonds.dossiers.models import BudgetLine, Dossier
-from fonds.instruction.amount import grant_for_dossier, great_circle_km
+from fonds.instruction.amount import grant_for_dossier
+from fonds.referentiel.geo import great_circle_km
 from fonds.referentiel.models import Commune
 from tests.factories import make_dossier
 

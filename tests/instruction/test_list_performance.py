@@ -186,7 +186,7 @@ def test_list_rows_show_every_column_escaped(client, spread):
     html = client.get(reverse("instruction:list"), {"q": "97411"}).content.decode()
     row = html[html.index(f'href="{reverse("instruction:dossier", args=[dossier.pk])}"') :]
     row = row[: row.index("</tr>")]
-    assert dossier.reference in row and "Saint-&lt;Denis&gt; <small>(97411, 1200 hab., outre-mer)</small>" in row
+    assert dossier.reference in row and "Saint-&lt;Denis&gt; <small>(97411, 1\u00a0200 hab., outre-mer)</small>" in row
     assert "Échange « jeunesse » xxx" in row and "…" in row and "En attente de corrections" in row
     assert "12\u00a0500\u00a0€" in row and "42 <small>(partielle)</small>" in row
     assert spread.email[:10] in row and "05/03/2027" in row

@@ -83,7 +83,7 @@ def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(
     days = dossier.campaign.rules.params["deadlines"]["recovery_answer_days"]
     assert order.answer_due - order.created_at == dt.timedelta(days=days)  # from the notice's date
     assert [m.to for m in mailoutbox] == [[cast.porteur.email]]
-    assert "650,50 €" in mailoutbox[0].subject and order.reference in mailoutbox[0].body
+    assert "650,50\u00a0€" in mailoutbox[0].subject and order.reference in mailoutbox[0].body
 
 
 def test_balance_zero_settles_the_dossier_at_once(cast):

@@ -46,7 +46,13 @@ def test_siret_la_poste_digit_sum_multiple_of_5():
     assert is_valid_siret("35600000000048", "356000000")  # the head office follows Luhn
 
 
+def test_siret_siren_part_is_a_valid_siren():
+    # Luhn holds on the 14 digits, but 123456780 is no SIREN (stdnum's fr.siret checks both)
+    assert luhn_ok("12345678000014") and not is_valid_siret("12345678000014")
+    assert "ne forment pas un SIREN valide" in siret_error("12345678000014")
+
+
 def test_demo_siret_is_valid_and_clearly_fictitious():
     siret = demo_siret(SIREN)
     assert is_valid_siret(siret, SIREN) and siret[9:13] == "9999"
-    assert demo_siret("") == "" and demo_siret("12") == ""
+    assert demo_siret("") == "" and demo_siret("12") == "" and demo_siret("123456780") == ""

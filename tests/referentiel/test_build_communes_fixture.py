@@ -50,7 +50,7 @@ def test_build_keeps_only_current_communes_sorted_by_code(etalab_package, tmp_pa
     communes = read_communes_file(output)
     assert [r.code for r in communes.records] == ["01001", "2A004", "97101", "98411"]
     assert communes.records[3].population is None and communes.records[3].siren == ""
-    assert "4 communes actuelles, dont 1 de 3\u202f500 habitants ou moins" in message
+    assert "4 communes actuelles, dont 1 de 3\u00a0500 habitants ou moins" in message
 
 
 def test_build_records_source_version_and_licence_in_file_and_sidecar(etalab_package, tmp_path):

@@ -219,11 +219,11 @@ def test_overdue_report_is_flagged_once_audited_and_blocks_e8_for_the_commune(ca
     dossier = walk(cast, new_dossier(), "pay_advance")
     due = dossier.report_due
     assert run(at_local(due, 23)) == counts(report=1)  # due today: reminded (window), not late
-    assert not reminders.is_report_overdue(dossier)
+    assert dossier not in reminders.overdue_reports()
 
     the_day_after = at_local(due + dt.timedelta(days=1), 0)
     assert run(the_day_after) == counts(report_overdue=1)
-    assert reminders.is_report_overdue(dossier) and list(reminders.overdue_reports()) == [dossier]
+    assert list(reminders.overdue_reports()) == [dossier]
     [payload] = events(dossier, "report_overdue")
     assert payload["kind"] == "report_overdue" and payload["deadline"] == due.isoformat()
     assert mail.outbox[-1].subject == f"Rapport final en retard — dossier {dossier.reference}" and "E8" in mail.outbox[-1].body
@@ -240,4 +240,4 @@ def test_filed_report_is_neither_reminded_nor_flagged(cast, new_dossier, run):
     due = Dossier.objects.get(pk=dossier.pk).report_due
     assert run(at_local(due - dt.timedelta(days=3))) == ZERO
     assert run(at_local(due + dt.timedelta(days=3))) == ZERO
-    assert not reminders.is_report_overdue(dossier) and mail.outbox == []
+    assert dossier not in reminders.overdue_reports() and mail.outbox == []

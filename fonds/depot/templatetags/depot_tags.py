@@ -3,18 +3,9 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from fonds.eligibilite.rules import euros as _euros
 from fonds.web.widgets import FastHiddenInput, dsfr_field_group
 
 register = template.Library()
-
-
-@register.filter
-def euros(value) -> str:
-    """``7 800,50 €`` / ``15 000 €`` (non-breaking spaces); ``—`` for an empty value."""
-    if value is None or value == "":
-        return "—"
-    return _euros(value)
 
 
 @register.simple_tag

@@ -2,8 +2,16 @@
 import unicodedata
 
 from django import template
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
-from fonds.eligibilite.rules import euros as _euros
+from fonds.dossiers.models import Dossier
+from fonds.formats import euros, number, short_date
+from fonds.web.templatetags.fjj import action_label
+from fonds.web.widgets import dsfr_field_group
 
 register = template.Library()
 
@@ -11,21 +19,9 @@ RESULT_BADGES = {"pass": "success", "fail": "error", "not_applicable": "info"}
 
 
 @register.filter
-def euros(value):
-    """``15 000 €`` (French spacing); ``—`` for None."""
-    if value is None or value == "":
-        return "—"
-    return _euros(value)
-
-
-@register.filter
 def field_group(bf):
     """django-dsfr's field group (label, hint, widget, errors) built in Python: the markup of
     ``as_field_group`` without its templates (``fonds.web.widgets.dsfr_field_group``)."""
-    from django.utils.safestring import mark_safe
-
-    from fonds.web.widgets import dsfr_field_group
-
     return mark_safe(dsfr_field_group(bf))
 
 
@@ -38,13 +34,7 @@ ROW_FIELDS = (
 
 
 def _day(value) -> str:
-    from django.utils import timezone
-
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value)
-    return value.strftime("%d/%m/%Y")
+    return "" if value is None else short_date(value)
 
 
 @register.simple_tag
@@ -54,14 +44,6 @@ def dossier_rows(rows):
     (50 characters), status badge, submission day, requested amount, score (partial or not),
     instructor, next deadline (corrections, else agreement). Everything is escaped by
     ``format_html``."""
-    from django.core.exceptions import ObjectDoesNotExist
-    from django.urls import reverse
-    from django.utils.html import format_html, format_html_join
-    from django.utils.safestring import mark_safe
-    from django.utils.text import Truncator
-
-    from fonds.dossiers.models import Dossier
-
     link = reverse("instruction:dossier", args=[987654321])
     status_labels = {value: str(label) for value, label in Dossier._meta.get_field("status").flatchoices}  # get_status_display, once
 
@@ -73,7 +55,7 @@ def dossier_rows(rows):
         commune = d.commune
         about = commune.code
         if commune.population is not None:
-            about += f", {commune.population} hab."
+            about += f", {number(commune.population)} hab."
         if commune.zone != "metro":
             about += ", outre-mer"
         try:
@@ -87,7 +69,8 @@ def dossier_rows(rows):
         instructor = chars(d.instructor.email, 24) if d.instructor_id and d.instructor else "—"
         out.append((
             link.replace("987654321", str(d.pk)), d.reference, commune.name, about, chars(d.title, 50),
-            status_labels.get(d.status, d.status), _day(d.submitted_at) or "—", euros(d.requested_amount), score, instructor,
+            status_labels.get(d.status, d.status), _day(d.submitted_at) or "—",
+            "—" if d.requested_amount is None else euros(d.requested_amount), score, instructor,
             _day(d.corrections_due) or _day(d.agreement_due) or "—",
         ))
     if not out:
@@ -111,27 +94,7 @@ def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
-@register.simple_tag(takes_context=True)
-def page_url(context, number):
-    """The current querystring with ``page`` replaced."""
-    params = context["request"].GET.copy()
-    params["page"] = number
-    return "?" + params.urlencode()
-
-
-#: French labels of the audit events the instruction writes (to add to fonds.web's EVENT_LABELS)
-EVENT_LABELS = {
-    "eligibility_overridden": "Verdict d'éligibilité écarté (dérogation motivée)",
-    "scores_recorded": "Grille de notation enregistrée",
-    "amount_proposed": "Montant proposé",
-    "message_sent": "Message envoyé à la commune",
-    "private_note_added": "Note interne ajoutée",
-    "conflict_declared": "Lien déclaré avec une commune",
-}
-
-
 @register.filter
 def event_label(action: str) -> str:
-    from fonds.web.templatetags.fjj import action_label
-
-    return EVENT_LABELS.get(action) or action_label(action)
+    """The French label of an audit event (``fjj.action_label`` knows the instruction's events)."""
+    return action_label(action)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fonds import clock
+from fonds.formats import euros
 
 from .. import queries
 from ..batches import (
@@ -53,7 +54,7 @@ def build_batch_page(request):
             then=lambda result: reverse("payments:batch", args=[result.batch.pk]),
             success=lambda result: (
                 f"Lot {result.batch.reference} constitué : {result.batch.count} "
-                f"virement{'s' if result.batch.count > 1 else ''}, {result.batch.total} €. "
+                f"virement{'s' if result.batch.count > 1 else ''}, {euros(result.batch.total)}. "
                 "Le fichier SEPA est validé et prêt au téléchargement."
             ),
             warning=lambda result: result.excluded and (

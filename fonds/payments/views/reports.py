@@ -15,6 +15,7 @@ from fonds.dossiers.states import Status
 from fonds.suivi.balance import actual_figures
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
+from fonds.formats import euros
 
 from .. import queries
 from ..forms import ConfirmForm, MotivatedForm
@@ -38,10 +39,10 @@ def reports(request):
 def _balance_outcome(settlement) -> str:
     """What the accepted balance led to (French, for the success message)."""
     if settlement.balance > 0:
-        return f"un ordre de paiement du solde de {settlement.balance} € est créé."
+        return f"un ordre de paiement du solde de {euros(settlement.balance)} est créé."
     if settlement.balance == 0:
         return "le solde est nul : le dossier est soldé."
-    return (f"un ordre de reversement de {-settlement.balance} € est émis ; le maire est informé et peut "
+    return (f"un ordre de reversement de {euros(-settlement.balance)} est émis ; le maire est informé et peut "
             "présenter ses observations.")
 
 
@@ -85,7 +86,7 @@ def report_accept(request, pk):
 
 
 def _reissued(order) -> str:
-    return (f"Nouvel ordre de solde {order.reference} émis ({order.amount} €) : "
+    return (f"Nouvel ordre de solde {order.reference} émis ({euros(order.amount)}) : "
             f"« {order.get_state_display()} ».")
 
 

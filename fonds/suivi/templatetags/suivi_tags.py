@@ -1,20 +1,7 @@
 """Display helpers of the front-office pages after submission."""
 from django import template
 
-from fonds.eligibilite.rules import euros as _euros
-
 register = template.Library()
-
-
-@register.filter
-def euros(value) -> str:
-    """``15 000 €``, ``4 252,50 €`` (French, non-breaking spaces); "—" when empty."""
-    if value is None or value == "":
-        return "—"
-    try:
-        return _euros(value)
-    except Exception:
-        return str(value)
 
 
 @register.filter

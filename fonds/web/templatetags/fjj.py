@@ -1,6 +1,10 @@
-"""French labels for audit actions and roles, shared by every page that shows the trail."""
+"""The site-wide filters: French labels for audit actions and roles, and the French display of
+amounts, numbers, distances, populations and dates (``fonds.formats``) for every template."""
+from decimal import InvalidOperation
+
 from django import template
 
+from fonds import formats
 from fonds.accounts.roles import Role
 from fonds.dossiers.services import TRANSITIONS
 
@@ -126,3 +130,49 @@ def action_label(action: str) -> str:
 @register.filter
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role or "", role)
+
+
+def _shown(function, value, *args, empty: str = "—", **kwargs) -> str:
+    """``function(value)``, ``empty`` for no value, the value as it is when it is not a number."""
+    if value is None or value == "":
+        return empty
+    try:
+        return function(value, *args, **kwargs)
+    except (InvalidOperation, ValueError, TypeError, AttributeError):
+        return str(value)
+
+
+@register.filter
+def euros(value) -> str:
+    """``15 000 €``, ``4 252,50 €``; ``—`` when empty."""
+    return _shown(formats.euros, value)
+
+
+@register.filter
+def number(value, decimals=None) -> str:
+    """``3 500``; ``{{ x|number:2 }}`` gives ``5 700,00`` (table columns); ``—`` when empty."""
+    return _shown(formats.number, value, None if decimals in (None, "") else int(decimals))
+
+
+@register.filter
+def pct(value) -> str:
+    """``12,5 %``; ``—`` when empty."""
+    return _shown(formats.pct, value)
+
+
+@register.filter
+def km(value) -> str:
+    """``1 200 km``; ``distance inconnue`` when empty."""
+    return _shown(formats.km, value, empty="distance inconnue")
+
+
+@register.filter
+def inhabitants(value) -> str:
+    """``1 541 habitants``; ``population inconnue`` when empty."""
+    return _shown(formats.inhabitants, value, empty="population inconnue")
+
+
+@register.filter
+def long_date(value) -> str:
+    """``5 décembre 2026``, ``1er mars 2027``; ``—`` when empty."""
+    return _shown(formats.long_date, value)

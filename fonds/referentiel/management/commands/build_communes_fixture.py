@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from fonds.formats import number
 from fonds.referentiel.importer import (
     CURRENT_TYPE,
     ETALAB_PACKAGE,
@@ -41,10 +42,6 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
     except ValueError:
         return str(path)
-
-
-def _fr(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
 
 
 class Command(BaseCommand):
@@ -101,15 +98,15 @@ class Command(BaseCommand):
 
         counts = self._counts(written.records)
         self.stdout.write(
-            f"{_display(output)} : {_fr(counts['total'])} communes actuelles, "
-            f"dont {_fr(counts['small'])} de {_fr(POPULATION_THRESHOLD)} habitants ou moins "
+            f"{_display(output)} : {number(counts['total'])} communes actuelles, "
+            f"dont {number(counts['small'])} de {number(POPULATION_THRESHOLD)} habitants ou moins "
             f"({output.stat().st_size // 1024} Kio, {ETALAB_PACKAGE} {version})."
         )
         if counts["total"] != REGLEMENT_CURRENT_COMMUNES or counts["small"] != REGLEMENT_AT_MOST_3500:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Écart avec le règlement ({_fr(REGLEMENT_CURRENT_COMMUNES)} communes, "
-                    f"{_fr(REGLEMENT_AT_MOST_3500)} ≤ {_fr(POPULATION_THRESHOLD)}) : "
+                    f"Écart avec le règlement ({number(REGLEMENT_CURRENT_COMMUNES)} communes, "
+                    f"{number(REGLEMENT_AT_MOST_3500)} ≤ {number(POPULATION_THRESHOLD)}) : "
                     f"{counts['total'] - REGLEMENT_CURRENT_COMMUNES:+d} / {counts['small'] - REGLEMENT_AT_MOST_3500:+d}."
                 )
             )
@@ -155,13 +152,13 @@ class Command(BaseCommand):
         gap_total = counts["total"] - REGLEMENT_CURRENT_COMMUNES
         gap_small = counts["small"] - REGLEMENT_AT_MOST_3500
         coordinates = (
-            f"{_fr(counts['with_coordinates'])} communes ont des coordonnées."
+            f"{number(counts['with_coordinates'])} communes ont des coordonnées."
             if has_coordinates
             else "Le paquet ne fournit **aucune coordonnée** : les colonnes `latitude` et `longitude` sont vides."
         )
         return f"""# Référentiel des communes — provenance
 
-Fichier : `{_display(output)}` ({_fr(size)} octets, SHA-256 `{file_sha}`)
+Fichier : `{_display(output)}` ({number(size)} octets, SHA-256 `{file_sha}`)
 
 | | |
 |---|---|
@@ -179,9 +176,9 @@ contrôlé à l'import), puis l'en-tête `code name departement region zone popu
 
 | contrôle | fichier | règlement (REGLEMENT.md) |
 |---|---|---|
-| communes actuelles | {_fr(counts['total'])} | {_fr(REGLEMENT_CURRENT_COMMUNES)} ({gap_total:+d}) |
-| population ≤ {_fr(POPULATION_THRESHOLD)} | {_fr(counts['small'])} | {_fr(REGLEMENT_AT_MOST_3500)} ({gap_small:+d}) |
-| zone metro / drom / com | {_fr(zones.get('metro', 0))} / {_fr(zones.get('drom', 0))} / {_fr(zones.get('com', 0))} | — |
+| communes actuelles | {number(counts['total'])} | {number(REGLEMENT_CURRENT_COMMUNES)} ({gap_total:+d}) |
+| population ≤ {number(POPULATION_THRESHOLD)} | {number(counts['small'])} | {number(REGLEMENT_AT_MOST_3500)} ({gap_small:+d}) |
+| zone metro / drom / com | {number(zones.get('metro', 0))} / {number(zones.get('drom', 0))} / {number(zones.get('com', 0))} | — |
 | sans population | {counts['no_population']} ({no_pop}) | — |
 | sans SIREN | {counts['no_siren']} | — |
 
