@@ -11,6 +11,7 @@ import textwrap
 import unicodedata
 from decimal import Decimal
 
+from fonds.formats import euros
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.models import Document
 from fonds.referentiel.siret import demo_siret

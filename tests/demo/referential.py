@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from tests.factories import fake_siren
 from fonds.referentiel.models import Commune
 
 BIG = ["75056", "33063", "44184", "01004", "97411", "35001"]
@@ -38,7 +39,7 @@ def small_referential() -> None:
             region=region,
             zone=zone,
             population=pop,
-            siren=f"21{code}00"[:9],
+            siren=fake_siren(code),
         )
         for code, name, dep, region, zone, pop in rows
     )
