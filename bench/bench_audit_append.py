@@ -15,6 +15,7 @@ events/s, transactions/s and transaction latency; at the end the whole chain is 
 database (``fjj_bench_audit_append`` on PostgreSQL, a temp file for SQLite) is created and dropped.
 It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,11 @@ DEFAULT_PG_URL = (
     if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     else "postgres://postgres@127.0.0.1:5432/postgres"
 )
-DEFAULT_BACKEND = "postgres" if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://")) else "sqlite"
+DEFAULT_BACKEND = (
+    "postgres"
+    if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    else "sqlite"
+)
 DB_NAME = "fjj_bench_audit_append"
 
 
@@ -107,20 +112,36 @@ def run_round(writers: int, batch: int, seconds: float) -> dict:
     latencies = sorted(lat for c in collected for lat in c[3])
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0.0
     return {
-        "writers": writers, "batch": batch, "events": events, "transactions": transactions,
-        "events_per_s": events / seconds, "tx_per_s": transactions / seconds,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0, "p99_ms": p99 * 1000,
+        "writers": writers,
+        "batch": batch,
+        "events": events,
+        "transactions": transactions,
+        "events_per_s": events / seconds,
+        "tx_per_s": transactions / seconds,
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
+        "p99_ms": p99 * 1000,
         "per_writer": sorted((c[0], c[1]) for c in collected),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default=DEFAULT_BACKEND, help="default: postgres when FJJ_DATABASE_URL is postgres://…, else sqlite")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="maintenance database of the server to create the bench database on")
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default=DEFAULT_BACKEND,
+        help="default: postgres when FJJ_DATABASE_URL is postgres://…, else sqlite",
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG_URL,
+        help="maintenance database of the server to create the bench database on",
+    )
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--batches", default="1,10", help="events per transaction, comma-separated (default 1,10)")
+    parser.add_argument(
+        "--batches", default="1,10", help="events per transaction, comma-separated (default 1,10)"
+    )
     parser.add_argument("--baseline", action="store_true", help="also run with a single writer")
     parser.add_argument(
         "--synchronous-commit",
@@ -173,12 +194,16 @@ def main() -> int:
         result = verify()
         elapsed = time.perf_counter() - started
         intact = result.ok and result.count == total
-        print(f"verify   : {result.count} events, {'intact' if intact else 'BROKEN: ' + repr(result)} ({elapsed:.1f} s)")
+        print(
+            f"verify   : {result.count} events, {'intact' if intact else 'BROKEN: ' + repr(result)} ({elapsed:.1f} s)"
+        )
         print(f"load avg : {os.getloadavg()[0]:.2f} (1 min) after the runs")
         main_round = next((r for r in rounds if r["writers"] == args.writers and r["batch"] == 1), None)
         if main_round:
             verdict = "MET" if main_round["events_per_s"] >= 2000 and intact else "MISSED"
-            print(f"result   : {args.writers} writers, one event per transaction: {main_round['events_per_s']:,.0f} events/s; target ≥ 2,000 events/s: {verdict}")
+            print(
+                f"result   : {args.writers} writers, one event per transaction: {main_round['events_per_s']:,.0f} events/s; target ≥ 2,000 events/s: {verdict}"
+            )
         if not intact:
             return 1
     finally:

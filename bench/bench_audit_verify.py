@@ -13,6 +13,7 @@ and drops), fills it with properly chained events built by the real code path
 SQLite, COPY on PostgreSQL), then times ``fonds.audit.chain.verify()`` — the function behind
 ``manage.py verify_audit`` and the daily Celery task — several times. It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,11 @@ DEFAULT_PG_URL = (
     if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     else "postgres://postgres@127.0.0.1:5432/postgres"
 )
-DEFAULT_BACKEND = "postgres" if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://")) else "sqlite"
+DEFAULT_BACKEND = (
+    "postgres"
+    if os.environ.get("FJJ_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    else "sqlite"
+)
 DB_NAME = "fjj_bench_audit_verify"
 
 
@@ -64,7 +69,11 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
     os.environ["FJJ_DEBUG"] = "0"  # no query logging, as in production
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
     if args.backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="fjj-bench-audit-") if not getattr(args, "reuse", False) else str(Path(tempfile.gettempdir()) / f"{db_name}")
+        folder = (
+            tempfile.mkdtemp(prefix="fjj-bench-audit-")
+            if not getattr(args, "reuse", False)
+            else str(Path(tempfile.gettempdir()) / f"{db_name}")
+        )
         Path(folder).mkdir(exist_ok=True)
         path = Path(folder) / "bench.sqlite3"
         os.environ["FJJ_DATABASE_URL"] = f"sqlite:///{path}"
@@ -104,28 +113,61 @@ def event_entries(n: int):
         at = t0 + dt.timedelta(seconds=7 * i, microseconds=i % 1000)
         if kind == 0:
             yield {
-                "action": "submit", "actor_label": f"maire{dossier % 997}@commune.example.fr", "role": "porteur",
-                "obj": ("dossiers.dossier", dossier), "at": at,
-                "payload": {"reference": f"FJJ-2030-{dossier:06d}", "from": statuses[0], "to": statuses[1], "motivation": "", "data": {}, "rules_version": 3},
+                "action": "submit",
+                "actor_label": f"maire{dossier % 997}@commune.example.fr",
+                "role": "porteur",
+                "obj": ("dossiers.dossier", dossier),
+                "at": at,
+                "payload": {
+                    "reference": f"FJJ-2030-{dossier:06d}",
+                    "from": statuses[0],
+                    "to": statuses[1],
+                    "motivation": "",
+                    "data": {},
+                    "rules_version": 3,
+                },
             }
         elif kind == 1:
             yield {
-                "action": "eligibility_checked", "role": "", "obj": ("dossiers.dossier", dossier), "at": at,
-                "payload": {"run": i, "moment": "submission", "rules_version": 3, "verdicts": {f"E{k}": "ok" for k in range(1, 10)}},
+                "action": "eligibility_checked",
+                "role": "",
+                "obj": ("dossiers.dossier", dossier),
+                "at": at,
+                "payload": {
+                    "run": i,
+                    "moment": "submission",
+                    "rules_version": 3,
+                    "verdicts": {f"E{k}": "ok" for k in range(1, 10)},
+                },
             }
         elif kind == 2:
             yield {
-                "action": "approve", "actor_label": "présidente@fonds.example.fr", "role": "comite",
-                "obj": ("dossiers.dossier", dossier), "at": at,
-                "payload": {"reference": f"FJJ-2030-{dossier:06d}", "from": "in_committee", "to": "approved",
-                            "motivation": "Projet de qualité, échanges réciproques « Jugendbegegnung »",
-                            "data": {"amount": Decimal("7345.00") + (i % 500)}, "rules_version": 3},
+                "action": "approve",
+                "actor_label": "présidente@fonds.example.fr",
+                "role": "comite",
+                "obj": ("dossiers.dossier", dossier),
+                "at": at,
+                "payload": {
+                    "reference": f"FJJ-2030-{dossier:06d}",
+                    "from": "in_committee",
+                    "to": "approved",
+                    "motivation": "Projet de qualité, échanges réciproques « Jugendbegegnung »",
+                    "data": {"amount": Decimal("7345.00") + (i % 500)},
+                    "rules_version": 3,
+                },
             }
         else:
             yield {
-                "action": "payment_ordered", "actor_label": "finances@fonds.example.fr", "role": "finance",
-                "obj": ("paiements.paymentorder", i), "at": at,
-                "payload": {"amount": Decimal("5508.75") + (i % 300), "kind": "advance", "end_to_end_id": f"FJJ-PO-{i:08d}"},
+                "action": "payment_ordered",
+                "actor_label": "finances@fonds.example.fr",
+                "role": "finance",
+                "obj": ("paiements.paymentorder", i),
+                "at": at,
+                "payload": {
+                    "amount": Decimal("5508.75") + (i % 300),
+                    "kind": "advance",
+                    "end_to_end_id": f"FJJ-PO-{i:08d}",
+                },
             }
 
 
@@ -162,7 +204,10 @@ def load(n: int) -> tuple[int, str]:
                         copy.write_row(row)
                         last_seq, last_hash = row[0], row[9]
             with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1", [last_seq, last_hash])
+                cursor.execute(
+                    f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1",
+                    [last_seq, last_hash],
+                )
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {EVENT_TABLE}")
         return last_seq, last_hash
@@ -179,7 +224,9 @@ def load(n: int) -> tuple[int, str]:
         if batch:
             cursor.executemany(f"INSERT INTO {EVENT_TABLE} ({columns}) VALUES ({placeholders})", batch)
             last_seq, last_hash = batch[-1][0], batch[-1][9]
-        cursor.execute(f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1", [last_seq, last_hash])
+        cursor.execute(
+            f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1", [last_seq, last_hash]
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return last_seq, last_hash
@@ -187,14 +234,34 @@ def load(n: int) -> tuple[int, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--events", type=int, default=100_000, help="default 100,000 (make bench); the target is for --events 1000000")
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default=DEFAULT_BACKEND, help="default: postgres when FJJ_DATABASE_URL is postgres://…, else sqlite")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="maintenance database of the server to create the bench database on")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=100_000,
+        help="default 100,000 (make bench); the target is for --events 1000000",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default=DEFAULT_BACKEND,
+        help="default: postgres when FJJ_DATABASE_URL is postgres://…, else sqlite",
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG_URL,
+        help="maintenance database of the server to create the bench database on",
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed verifications (default 3)")
     parser.add_argument("--chunk-size", type=int, default=10000)
-    parser.add_argument("--workers", default="1,2", help="verify() workers to time, comma-separated (default 1,2)")
+    parser.add_argument(
+        "--workers", default="1,2", help="verify() workers to time, comma-separated (default 1,2)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    parser.add_argument("--reuse", action="store_true", help="keep the database and reuse it when it already holds --events events")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database and reuse it when it already holds --events events",
+    )
     args = parser.parse_args()
 
     where, cleanup = setup_database(args)
@@ -209,7 +276,9 @@ def main() -> int:
 
         call_command("migrate", verbosity=0)
         print(f"machine     : {machine()}")
-        print(f"database    : {where} ({connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version})")
+        print(
+            f"database    : {where} ({connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version})"
+        )
         from fonds.audit.models import ChainHead
 
         head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
@@ -221,7 +290,9 @@ def main() -> int:
                 raise SystemExit("the bench database holds another chain: drop it or run without --reuse")
             started = time.perf_counter()
             last_seq, last_hash = load(args.events)
-            print(f"fill        : {args.events} chained events built and loaded in {time.perf_counter() - started:.1f} s")
+            print(
+                f"fill        : {args.events} chained events built and loaded in {time.perf_counter() - started:.1f} s"
+            )
         if connection.vendor == "sqlite":
             size = Path(connection.settings_dict["NAME"]).stat().st_size
         else:
@@ -251,7 +322,9 @@ def main() -> int:
             summary.append((workers, min(timings), statistics.median(timings)))
         for workers, best, median in summary:
             verdict = "MET" if median <= target else "MISSED"
-            print(f"result w={workers}  : best {best:.2f} s, median {median:.2f} s for {args.events} events; target ≤ {target:.1f} s: {verdict}")
+            print(
+                f"result w={workers}  : best {best:.2f} s, median {median:.2f} s for {args.events} events; target ≤ {target:.1f} s: {verdict}"
+            )
         if args.keep:
             print(f"kept        : {os.environ['FJJ_DATABASE_URL']}")
     finally:

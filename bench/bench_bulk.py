@@ -27,6 +27,7 @@ setting, under which Django formats and keeps every query's SQL: the figures rec
 26 November 2026 15:45 UTC were measured that way).
 Prints figures; not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
 
 ACTIONS = ("assign", "start_instruction", "schedule", "request_corrections")
-SOURCE = {"assign": "submitted", "start_instruction": "submitted", "request_corrections": "in_instruction", "schedule": "instructed"}
+SOURCE = {
+    "assign": "submitted",
+    "start_instruction": "submitted",
+    "request_corrections": "in_instruction",
+    "schedule": "instructed",
+}
 
 
 def load() -> str:
@@ -69,8 +75,14 @@ def main():
     parser.add_argument("--dossiers", type=int, default=20000)
     parser.add_argument("--actions", default=",".join(ACTIONS))
     parser.add_argument("--chunk", type=int, default=500)
-    parser.add_argument("--per-dossier", action="store_true", help="the per-dossier path (perform in a loop), for comparison")
-    parser.add_argument("--debug", action="store_true", help="keep settings.DEBUG as configured (development default: on, every query's SQL formatted and kept)")
+    parser.add_argument(
+        "--per-dossier", action="store_true", help="the per-dossier path (perform in a loop), for comparison"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="keep settings.DEBUG as configured (development default: on, every query's SQL formatted and kept)",
+    )
     args = parser.parse_args()
 
     import django
@@ -96,32 +108,57 @@ def main():
         # and keeps the SQL of every query (the multi-row INSERTs of a chunk included)
         settings.DEBUG = False
     db = settings.DATABASES["default"]
-    print(f"database: {connection.vendor} {db['NAME']} · nproc={os.cpu_count()} · Python {platform.python_version()} · {timezone.now():%Y-%m-%d %H:%M} UTC · load {load()} · DEBUG {'on' if settings.DEBUG else 'off'} (queries logged: {connection.queries_logged})")
+    print(
+        f"database: {connection.vendor} {db['NAME']} · nproc={os.cpu_count()} · Python {platform.python_version()} · {timezone.now():%Y-%m-%d %H:%M} UTC · load {load()} · DEBUG {'on' if settings.DEBUG else 'off'} (queries logged: {connection.queries_logged})"
+    )
     conflicted = set(InstructorConflict.objects.values_list("user_id", flat=True))
-    instructors = list(User.objects.filter(groups__name=Role.INSTRUCTEUR).exclude(pk__in=conflicted).order_by("pk")[:2])
+    instructors = list(
+        User.objects.filter(groups__name=Role.INSTRUCTEUR).exclude(pk__in=conflicted).order_by("pk")[:2]
+    )
     if len(instructors) < 2:
         raise SystemExit("seed_bench data set expected (two instructors without declared conflicts)")
     user, other = instructors
-    print(f"acting as {user.email} · {Dossier.objects.count()} dossiers · chunks of {args.chunk} · path: {'perform per dossier' if args.per_dossier else 'perform_many'}")
+    print(
+        f"acting as {user.email} · {Dossier.objects.count()} dossiers · chunks of {args.chunk} · path: {'perform per dossier' if args.per_dossier else 'perform_many'}"
+    )
 
-    print("\n| action | dossiers | succeeded / refused | wall (s) | CPU (s) | server CPU (s) | dossiers/s wall | dossiers/s CPU | load before → after |")
+    print(
+        "\n| action | dossiers | succeeded / refused | wall (s) | CPU (s) | server CPU (s) | dossiers/s wall | dossiers/s CPU | load before → after |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     results = []
     for action in [a for a in args.actions.split(",") if a]:
         status = SOURCE[action]
-        ids = list(Dossier.objects.filter(status=status).order_by("pk").values_list("pk", flat=True)[: args.dossiers])
+        ids = list(
+            Dossier.objects.filter(status=status).order_by("pk").values_list("pk", flat=True)[: args.dossiers]
+        )
         if action == "schedule" and len(ids) < args.dossiers:
             missing = args.dossiers - len(ids)
-            extra = list(Dossier.objects.filter(status="in_instruction", process__isnull=True).order_by("-pk").values_list("pk", flat=True)[:missing])
+            extra = list(
+                Dossier.objects.filter(status="in_instruction", process__isnull=True)
+                .order_by("-pk")
+                .values_list("pk", flat=True)[:missing]
+            )
             Dossier.objects.filter(pk__in=extra).update(status="instructed")  # bench setup, untimed
             ids += extra
         params = {}
         if action == "assign":
             params = {"instructor": other.pk, "instructor_email": other.email}
         elif action == "request_corrections":
-            params = {"motivation": "Merci de préciser le budget prévisionnel.", "fields": ["summary"], "documents": ["budget"],
-                      "deadline": (timezone.localdate() + dt.timedelta(days=15)).isoformat()}
-        job = BulkJob.objects.create(created_by=user, action=action, params=params, dossier_ids=ids, total=len(ids), status=BulkJob.State.RUNNING)
+            params = {
+                "motivation": "Merci de préciser le budget prévisionnel.",
+                "fields": ["summary"],
+                "documents": ["budget"],
+                "deadline": (timezone.localdate() + dt.timedelta(days=15)).isoformat(),
+            }
+        job = BulkJob.objects.create(
+            created_by=user,
+            action=action,
+            params=params,
+            dossier_ids=ids,
+            total=len(ids),
+            status=BulkJob.State.RUNNING,
+        )
         before = load()
         server0 = server_cpu(connection)
         wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -138,12 +175,17 @@ def main():
         server = f"{server1 - server0:.1f}" if server0 is not None and server1 is not None else "—"
         job.refresh_from_db()
         results.append((action, job, wall, cpu, before, load()))
-        print(f"| {action} | {job.done} | {job.succeeded} / {job.failed} | {wall:.1f} | {cpu:.1f} | {server} | **{job.done / wall:.0f}** | {job.done / cpu:.0f} | {before} → {load()} |", flush=True)
+        print(
+            f"| {action} | {job.done} | {job.succeeded} / {job.failed} | {wall:.1f} | {cpu:.1f} | {server} | **{job.done / wall:.0f}** | {job.done / cpu:.0f} | {before} → {load()} |",
+            flush=True,
+        )
         if progress:
             print(f"|  | progress: {'; '.join(progress)} | | | | | | | |", flush=True)
     began = time.perf_counter()
     result = verify()
-    print(f"\naudit chain after the runs: {'intact' if result.ok else 'ALTERED'} ({result.count} events, verified in {time.perf_counter() - began:.0f} s)")
+    print(
+        f"\naudit chain after the runs: {'intact' if result.ok else 'ALTERED'} ({result.count} events, verified in {time.perf_counter() - began:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ the workers' CPU seconds, and the speed-up of W workers over 1. Between runs the
 email notices are deleted (the task is idempotent: it would otherwise find them); emails go to
 Django's dummy backend. It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,9 @@ sys.path.insert(0, str(ROOT))
 def machine() -> str:
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     return f"nproc={os.cpu_count()} · CPU {cpu} · Python {platform.python_version()}"
@@ -117,8 +120,12 @@ def seed(n: int, members: int):
 
     now = timezone.now()
     campaign = Campaign.objects.create(
-        name="Banc d'essai comité", year=now.year, opens_at=now - dt.timedelta(days=60), closes_at=now - dt.timedelta(days=1),
-        activity_start=(now + dt.timedelta(days=30)).date(), activity_end=(now + dt.timedelta(days=400)).date(),
+        name="Banc d'essai comité",
+        year=now.year,
+        opens_at=now - dt.timedelta(days=60),
+        closes_at=now - dt.timedelta(days=1),
+        activity_start=(now + dt.timedelta(days=30)).date(),
+        activity_end=(now + dt.timedelta(days=400)).date(),
         envelope=Decimal(n * 5000) * Decimal("0.8"),  # 80 % of the proposals fit: the rest is waitlisted
     )
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("admin", "comite", "porteur")}
@@ -126,24 +133,80 @@ def seed(n: int, members: int):
     admin.groups.add(groups["admin"])
     committee = []
     for i in range(members):
-        user = User.objects.create_user(f"membre{i}@bench.fjj.fr", None, first_name=f"Membre{i}", last_name=f"Comité{i}")
+        user = User.objects.create_user(
+            f"membre{i}@bench.fjj.fr", None, first_name=f"Membre{i}", last_name=f"Comité{i}"
+        )
         user.groups.add(groups["comite"])
         committee.append(user)
     communes = Commune.objects.bulk_create(
-        [Commune(code=f"{10000 + i:05d}", name=f"Commune {i}", departement="10", region="44", population=200 + (i * 37) % 3300, siren=f"2{10000 + i:05d}000") for i in range(n)]
+        [
+            Commune(
+                code=f"{10000 + i:05d}",
+                name=f"Commune {i}",
+                departement="10",
+                region="44",
+                population=200 + (i * 37) % 3300,
+                siren=f"2{10000 + i:05d}000",
+            )
+            for i in range(n)
+        ]
     )
-    mayors = User.objects.bulk_create([User(email=f"maire{i}@bench.fjj.fr", username=f"maire{i}@bench.fjj.fr", first_name="Maire", last_name=f"de Commune {i}", commune=c, password="!") for i, c in enumerate(communes)])
+    mayors = User.objects.bulk_create(
+        [
+            User(
+                email=f"maire{i}@bench.fjj.fr",
+                username=f"maire{i}@bench.fjj.fr",
+                first_name="Maire",
+                last_name=f"de Commune {i}",
+                commune=c,
+                password="!",
+            )
+            for i, c in enumerate(communes)
+        ]
+    )
     groups["porteur"].user_set.add(*mayors)
     dossiers = Dossier.objects.bulk_create(
-        [Dossier(reference=f"FJJ-B-{i:06d}", campaign=campaign, commune=c, title=f"Échange de jeunes n° {i}", created_by=m, created_at=now,
-                 # a project whose award may reach the 5,000 € proposed (award bounds: 1,000 € to 5,670 €)
-                 requested_amount=Decimal("6000.00"), youth_ages=[15] * 8, leader_ages=[40, 40], distance_km=850, low_carbon=True,
-                 nights=8, nights_hosted=4)
-         for i, (c, m) in enumerate(zip(communes, mayors))]
+        [
+            Dossier(
+                reference=f"FJJ-B-{i:06d}",
+                campaign=campaign,
+                commune=c,
+                title=f"Échange de jeunes n° {i}",
+                created_by=m,
+                created_at=now,
+                # a project whose award may reach the 5,000 € proposed (award bounds: 1,000 € to 5,670 €)
+                requested_amount=Decimal("6000.00"),
+                youth_ages=[15] * 8,
+                leader_ages=[40, 40],
+                distance_km=850,
+                low_carbon=True,
+                nights=8,
+                nights_hosted=4,
+            )
+            for i, (c, m) in enumerate(zip(communes, mayors))
+        ]
     )
-    BudgetLine.objects.bulk_create([BudgetLine(dossier=d, kind="expense", category="travel", amount=Decimal("10000.00")) for d in dossiers])
-    Dossier.objects.filter(campaign=campaign).update(status=Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable")
-    Assessment.objects.bulk_create([Assessment(dossier=d, score_total=60 + (i * 7) % 40, scored_criteria=6, complete=True, suggestion="favourable") for i, d in enumerate(dossiers)])
+    BudgetLine.objects.bulk_create(
+        [
+            BudgetLine(dossier=d, kind="expense", category="travel", amount=Decimal("10000.00"))
+            for d in dossiers
+        ]
+    )
+    Dossier.objects.filter(campaign=campaign).update(
+        status=Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable"
+    )
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                dossier=d,
+                score_total=60 + (i * 7) % 40,
+                scored_criteria=6,
+                complete=True,
+                suggestion="favourable",
+            )
+            for i, d in enumerate(dossiers)
+        ]
+    )
     return campaign, admin, committee
 
 
@@ -163,8 +226,16 @@ def bench_session(n: int, members: int):
     with Timer(f"seed ({n} instructed dossiers)"):
         campaign, admin, committee = seed(n, members)
     chair = committee[0]
-    composition.appoint(campaign, by=admin, members=committee)  # the session convenes the campaign's composition
-    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, place="Salle du conseil")
+    composition.appoint(
+        campaign, by=admin, members=committee
+    )  # the session convenes the campaign's composition
+    session = services.create_session(
+        campaign,
+        by=admin,
+        starts_at=timezone.now() + dt.timedelta(days=6),
+        chair=chair,
+        place="Salle du conseil",
+    )
     with Timer(f"build_agenda ({n} × perform schedule)"):
         services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
@@ -179,7 +250,9 @@ def bench_session(n: int, members: int):
         for i, item in enumerate(items):
             for j, member in enumerate(committee):
                 # mostly pour; one dossier in ten rejected (contre majority); some ties broken by the chair
-                choice = "contre" if i % 10 == 9 and j % 3 != 0 else ("abstention" if j == members - 1 else "pour")
+                choice = (
+                    "contre" if i % 10 == 9 and j % 3 != 0 else ("abstention" if j == members - 1 else "pour")
+                )
                 services.cast_vote(item, by=member, choice=choice)
     sample = items[: args_sample(n)]
     with Timer(f"(close_vote one by one × {len(sample)}: per-item path)"):
@@ -190,16 +263,26 @@ def bench_session(n: int, members: int):
     results = [by_pk[item.pk] for item in items]
     with Timer(f"(tally of {n} items from one query, pure function)"):
         rows = {}
-        for item_id, elector, choice in Vote.objects.filter(item__session=session).values_list("item_id", "elector_id", "choice"):
+        for item_id, elector, choice in Vote.objects.filter(item__session=session).values_list(
+            "item_id", "elector_id", "choice"
+        ):
             rows.setdefault(item_id, []).append((elector, choice))
-        pure = [quorum.tally([c for _, c in rows[i.pk]], next((c for e, c in rows[i.pk] if e == chair.pk), None)) for i in items]
+        pure = [
+            quorum.tally([c for _, c in rows[i.pk]], next((c for e, c in rows[i.pk] if e == chair.pk), None))
+            for i in items
+        ]
     assert [r.adopted for r in results] == [p.adopted for p in pure]
     with Timer(f"decide × {n} (approve under the envelope lock / waitlist / reject)"):
         for item, result in zip(items, results):
             if result.adopted:
                 services.decide(item, by=chair, outcome="approve")
             else:
-                services.decide(item, by=chair, outcome="reject", motivation="Projet insuffisamment construit avec le partenaire.")
+                services.decide(
+                    item,
+                    by=chair,
+                    outcome="reject",
+                    motivation="Projet insuffisamment construit avec le partenaire.",
+                )
     outcomes = dict(session.items.values("outcome").annotate(c=Count("pk")).values_list("outcome", "c"))
     print(f"  outcomes: {outcomes}", flush=True)
     from weasyprint import HTML
@@ -209,9 +292,14 @@ def bench_session(n: int, members: int):
     HTML(string="<p>warm-up</p>").write_pdf(font_config=fonts())  # a warm server process
     with Timer("CLOSE: close_session (minutes PDF + audit)") as close_timer:
         session = services.close_session(session, by=chair)
-    print(f"  minutes: {session.minutes.size / 1024:.0f} KiB, sha256 {session.minutes_sha256[:16]}…", flush=True)
+    print(
+        f"  minutes: {session.minutes.size / 1024:.0f} KiB, sha256 {session.minutes_sha256[:16]}…", flush=True
+    )
     total = tally_timer.wall + close_timer.wall
-    print(f"  => tally + close: wall {total:.3f} s, CPU {tally_timer.cpu + close_timer.cpu:.3f} s (target ≤ 2 s: {'met' if total <= 2 else 'MISSED'})", flush=True)
+    print(
+        f"  => tally + close: wall {total:.3f} s, CPU {tally_timer.cpu + close_timer.cpu:.3f} s (target ≤ 2 s: {'met' if total <= 2 else 'MISSED'})",
+        flush=True,
+    )
     return session, items
 
 
@@ -227,8 +315,27 @@ def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float
     app.control.purge()
     log = open(f"/tmp/bench_comite_worker_{workers}.log", "w")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "fonds", "worker", "-c", str(workers), "--pool", "prefork", "-l", "WARNING", "-n", f"bench-hd1-{workers}@%h", "--without-gossip", "--without-mingle"],
-        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "fonds",
+            "worker",
+            "-c",
+            str(workers),
+            "--pool",
+            "prefork",
+            "-l",
+            "WARNING",
+            "-n",
+            f"bench-hd1-{workers}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=str(ROOT),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 120
@@ -255,7 +362,10 @@ def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
     rate = len(items) / wall
-    print(f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc)   ({load()})", flush=True)
+    print(
+        f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc)   ({load()})",
+        flush=True,
+    )
     return rate, wall
 
 

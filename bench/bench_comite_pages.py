@@ -13,6 +13,7 @@ page (quorum per dossier + tallies) and one dossier's deliberation page: p50/p95
 inflate) and the query count, which must not grow with the number of dossiers. It prints figures;
 it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,7 +90,10 @@ def main():
     from tests.comite.conftest import instructed_dossier
     from tests.factories import make_campaign, make_user
 
-    print(f"comité pages — {args.dossiers} dossiers, {args.runs} runs, SQLite in {var} — nproc={os.cpu_count()} — {load()}", flush=True)
+    print(
+        f"comité pages — {args.dossiers} dossiers, {args.runs} runs, SQLite in {var} — nproc={os.cpu_count()} — {load()}",
+        flush=True,
+    )
     began = time.perf_counter()
     campaign = make_campaign(envelope=10**9)
     admin = make_user("admin")
@@ -97,8 +101,12 @@ def main():
     chair = members[0]
     for i in range(args.dossiers):
         instructed_dossier(campaign, score=40 + (i * 37) % 60, population=100 + (i * 53) % 3400)
-    composition.appoint(campaign, by=admin, members=members)  # the session convenes the campaign's composition
-    session = services.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=chair, place="Paris")
+    composition.appoint(
+        campaign, by=admin, members=members
+    )  # the session convenes the campaign's composition
+    session = services.create_session(
+        campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=chair, place="Paris"
+    )
     services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
     clock.travel_to(session.starts_at)  # a session opens at its scheduled start
@@ -123,7 +131,10 @@ def main():
         ("sessions list", reverse("comite:sessions")),
     ]:
         wall50, wall95, cpu50, cpu95, queries = timed_get(client, url, args.runs)
-        print(f"  {label:<34} wall p50 {wall50:7.1f} ms  p95 {wall95:7.1f} ms   CPU p50 {cpu50:7.1f} ms  p95 {cpu95:7.1f} ms   {queries} queries   ({load()})", flush=True)
+        print(
+            f"  {label:<34} wall p50 {wall50:7.1f} ms  p95 {wall95:7.1f} ms   CPU p50 {cpu50:7.1f} ms  p95 {cpu95:7.1f} ms   {queries} queries   ({load()})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

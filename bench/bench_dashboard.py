@@ -13,6 +13,7 @@ query counts and the load average (the machine is shared).
     # the CPU column is then this process's only, the server's is not counted
     FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench_hh .venv/bin/python bench/bench_dashboard.py
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,9 @@ def measure(fn, repeat):
 
 
 def line(label, wall, cpu, queries):
-    print(f"  {label:<38} wall {wall * 1000:8.0f} ms   CPU {cpu * 1000:8.0f} ms   {queries:3d} queries   load {os.getloadavg()[0]:.1f}")
+    print(
+        f"  {label:<38} wall {wall * 1000:8.0f} ms   CPU {cpu * 1000:8.0f} ms   {queries:3d} queries   load {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main():
@@ -97,7 +100,9 @@ def main():
             total_w += w
             total_c += c
             line(f"fragment {slug} ({state})", w, c, q)
-        print(f"  {'five fragments (' + state + ')':<38} wall {total_w * 1000:8.0f} ms   CPU {total_c * 1000:8.0f} ms")
+        print(
+            f"  {'five fragments (' + state + ')':<38} wall {total_w * 1000:8.0f} ms   CPU {total_c * 1000:8.0f} ms"
+        )
     cache.clear()
     w, c, q = measure(lambda: client.get("/api/v1/dashboard/"), 1)
     line("API /api/v1/dashboard/ (cold cache)", w, c, q)

@@ -24,6 +24,7 @@ Each measured case runs in its own process: wall time, CPU time of the process
 above the RSS at the start of the case (``/proc/self/clear_refs`` resets the high-water mark,
 then ``VmHWM`` − ``VmRSS``). The load average is printed: the machine is shared.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,7 +79,12 @@ class Measure:
         return False
 
     def as_dict(self, **extra) -> dict:
-        return {"wall_s": round(self.wall, 3), "cpu_s": round(self.cpu, 3), "extra_rss_mb": round(self.extra / 2**20, 1), **extra}
+        return {
+            "wall_s": round(self.wall, 3),
+            "cpu_s": round(self.cpu, 3),
+            "extra_rss_mb": round(self.extra / 2**20, 1),
+            **extra,
+        }
 
 
 def django_setup():
@@ -90,8 +96,18 @@ def django_setup():
 
 
 PLAIN_COLUMNS = (
-    "reference", "campaign__name", "commune__name", "commune__code", "commune__population", "commune__departement",
-    "commune__region", "status", "assessment__score_total", "requested_amount", "proposed_amount", "approved_amount",
+    "reference",
+    "campaign__name",
+    "commune__name",
+    "commune__code",
+    "commune__population",
+    "commune__departement",
+    "commune__region",
+    "status",
+    "assessment__score_total",
+    "requested_amount",
+    "proposed_amount",
+    "approved_amount",
 )
 
 
@@ -113,7 +129,11 @@ def case_ours_csv(out: str) -> dict:
         counter = exports._Counter(())
         for chunk in exports.csv_stream(qs, "csv", counter=counter):
             fh.write(chunk)
-    return m.as_dict(rows=counter.count, bytes=os.path.getsize(out), columns=len(__import__("fonds.reporting.decisions", fromlist=["x"]).columns(qs)))
+    return m.as_dict(
+        rows=counter.count,
+        bytes=os.path.getsize(out),
+        columns=len(__import__("fonds.reporting.decisions", fromlist=["x"]).columns(qs)),
+    )
 
 
 def case_ours_file(out: str, fmt: str) -> dict:
@@ -153,7 +173,20 @@ def case_ours_plain(out: str) -> dict:
     from fonds.reporting.decisions import Column
 
     qs = _selection()
-    kinds = ["text", "text", "text", "text", "int", "text", "text", "text", "int", "decimal", "decimal", "decimal"]
+    kinds = [
+        "text",
+        "text",
+        "text",
+        "text",
+        "int",
+        "text",
+        "text",
+        "text",
+        "int",
+        "decimal",
+        "decimal",
+        "decimal",
+    ]
     cols = [Column(k, k, kind) for k, kind in zip(PLAIN_COLUMNS, kinds)]
     list(qs.values_list("pk")[:1])
     with Measure() as m, open(out, "wb") as fh:
@@ -213,10 +246,18 @@ CASES = {
 
 def run_case(name: str, out: str, env: dict | None = None) -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--case", name, "--out", out], capture_output=True, text=True, env=env or os.environ.copy(), timeout=1800
+        [sys.executable, __file__, "--case", name, "--out", out],
+        capture_output=True,
+        text=True,
+        env=env or os.environ.copy(),
+        timeout=1800,
     )
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+        return {
+            "error": proc.stderr.strip().splitlines()[-1]
+            if proc.stderr.strip()
+            else f"exit {proc.returncode}"
+        }
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -241,7 +282,13 @@ def verify_file(path: str, strict: bool) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rss = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("RSS ")), 0)
-    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_rss_mb": round(rss / 1024, 1), "exit": proc.returncode, "output": proc.stdout.strip()[:160]}
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_rss_mb": round(rss / 1024, 1),
+        "exit": proc.returncode,
+        "output": proc.stdout.strip()[:160],
+    }
 
 
 def load() -> str:
@@ -251,7 +298,9 @@ def load() -> str:
 def fmt(name: str, r: dict) -> str:
     if "error" in r or "skipped" in r:
         return f"  {name:<16} {r.get('error') or r.get('skipped')}"
-    extra = f"  +{r['extra_rss_mb']} MB RSS" if "extra_rss_mb" in r else f"  pic {r.get('peak_rss_mb')} MB RSS"
+    extra = (
+        f"  +{r['extra_rss_mb']} MB RSS" if "extra_rss_mb" in r else f"  pic {r.get('peak_rss_mb')} MB RSS"
+    )
     rows = f"  {r['rows']} lignes" if "rows" in r else ""
     size = f"  {r['bytes'] / 2**20:.1f} Mo" if "bytes" in r else ""
     return f"  {name:<16} mur {r['wall_s']:>7.2f} s  CPU {r['cpu_s']:>7.2f} s{extra}{rows}{size}"
@@ -272,9 +321,13 @@ def part_decisions(args) -> None:
     for other in ("import_export", "copy"):
         r = results.get(other, {})
         if "wall_s" in r and "wall_s" in plain:
-            print(f"  ratio {other} / notre CSV (mêmes {r.get('columns')} colonnes) : {r['wall_s'] / plain['wall_s']:.2f} (mur)")
+            print(
+                f"  ratio {other} / notre CSV (mêmes {r.get('columns')} colonnes) : {r['wall_s'] / plain['wall_s']:.2f} (mur)"
+            )
         if "wall_s" in r and "wall_s" in ours:
-            print(f"  ratio {other} / notre CSV complet ({ours.get('columns')} colonnes) : {r['wall_s'] / ours['wall_s']:.2f} (mur)")
+            print(
+                f"  ratio {other} / notre CSV complet ({ours.get('columns')} colonnes) : {r['wall_s'] / ours['wall_s']:.2f} (mur)"
+            )
     for path in Path(tmp).iterdir():
         path.unlink()
     os.rmdir(tmp)
@@ -298,7 +351,10 @@ def part_audit(args) -> None:
             print(f"{where} : {head} événements au lieu de {args.events} — base recréée")
             connection.close()
             cleanup()
-            bav.setup_database(argparse.Namespace(backend=args.backend, pg_url=args.pg_url, reuse=False), db_name="fjj_bench_hf_audit")
+            bav.setup_database(
+                argparse.Namespace(backend=args.backend, pg_url=args.pg_url, reuse=False),
+                db_name="fjj_bench_hf_audit",
+            )
             call_command("migrate", verbosity=0)
         t0 = time.perf_counter()
         bav.load(args.events)
@@ -313,7 +369,11 @@ def part_audit(args) -> None:
     for strict in (False, True):
         for run in range(args.runs):
             r = verify_file(out, strict)
-            print(fmt(f"vérif{' --strict' if strict else ''} #{run + 1}", r) + f"  sortie {r['exit']}   (charge {load()})", flush=True)
+            print(
+                fmt(f"vérif{' --strict' if strict else ''} #{run + 1}", r)
+                + f"  sortie {r['exit']}   (charge {load()})",
+                flush=True,
+            )
     print(f"  {r['output']}")
     os.unlink(out)
     if not args.keep:
@@ -330,13 +390,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--keep", action="store_true", help="garder la base d'audit (fjj_bench_hf_audit) pour une autre mesure")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="garder la base d'audit (fjj_bench_hf_audit) pour une autre mesure",
+    )
     args = parser.parse_args()
     if args.case:
         django_setup()
         print(json.dumps(CASES[args.case](args.out)))
         return 0
-    print(f"Machine : {platform.node()} — {os.cpu_count()} cœurs — Python {platform.python_version()} — charge {load()}")
+    print(
+        f"Machine : {platform.node()} — {os.cpu_count()} cœurs — Python {platform.python_version()} — charge {load()}"
+    )
     if args.part == "decisions":
         part_decisions(args)
     else:

@@ -11,6 +11,7 @@ campaign, then measures "Mes dossiers", each of the six form steps and the check
 Django test Client: server time p50/p95 (wall and CPU) over ``--runs`` requests after a warm-up,
 and the query count. It prints figures; it is not a test (targets: p95 ≤ 50 ms, query count constant).
 """
+
 from __future__ import annotations
 
 import argparse

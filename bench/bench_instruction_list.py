@@ -17,6 +17,7 @@ counters: ``fonds.instruction.views.queue_counts`` (the instructors' four tabs) 
 Read-only on the data set except for the bench user (created once) and its sessions. It prints
 figures; it asserts nothing (the query-count rules are tests: tests/instruction).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,7 +68,9 @@ CASES = {
 def machine() -> str:
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     return f"nproc={os.cpu_count()} · CPU {cpu} · Python {platform.python_version()}"
@@ -139,37 +142,54 @@ def main():
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     total = Dossier.objects.count()
     print(f"# bench_instruction_list — {total} dossiers — {vendor} — {machine()} — load {load()}")
-    user, _ = User.objects.get_or_create(email="bench-runner@bench.fjj.fr", defaults={"username": "bench-runner@bench.fjj.fr", "is_staff": True, "is_superuser": True})
+    user, _ = User.objects.get_or_create(
+        email="bench-runner@bench.fjj.fr",
+        defaults={"username": "bench-runner@bench.fjj.fr", "is_staff": True, "is_superuser": True},
+    )
     user.groups.add(Group.objects.get_or_create(name=Role.INSTRUCTEUR)[0])
     client = Client()
     client.force_login(user)
     campaign = Campaign.objects.annotate(n=django.db.models.Count("dossiers")).order_by("-n").first()
 
     print(f"\n{args.size} rows a page, {args.runs} requests each (p95 wall; cpu = this process's CPU p95)\n")
-    print("| case | page | our list p50 / p95 (ms) | cpu p95 | queries | admin p50 / p95 (ms) | queries | admin p95 / ours |")
+    print(
+        "| case | page | our list p50 / p95 (ms) | cpu p95 | queries | admin p50 / p95 (ms) | queries | admin p95 / ours |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for key in [k for k in args.cases.split(",") if k]:
         label, ours_qs, admin_qs = CASES[key]
         ours_qs, admin_qs = (q.format(campaign=campaign.pk) for q in (ours_qs, admin_qs))
         for page in [int(p) for p in args.pages.split(",") if p]:
-            ours = timed_get(client, f"/instruction/dossiers/?{ours_qs}&taille={args.size}&page={page}", args.runs)
+            ours = timed_get(
+                client, f"/instruction/dossiers/?{ours_qs}&taille={args.size}&page={page}", args.runs
+            )
             if "Aucun dossier." in ours[4].content.decode():
                 raise SystemExit(f"{key} page {page}: no dossier (too few for this page?)")
             if args.no_admin:
                 admin_cells = "— | — | —"
             else:
-                admin = timed_get(client, f"/admin/dossiers/dossier/?{admin_qs}&p={page}", args.runs)  # list_per_page = 50
+                admin = timed_get(
+                    client, f"/admin/dossiers/dossier/?{admin_qs}&p={page}", args.runs
+                )  # list_per_page = 50
                 admin_cells = f"{admin[0]:.1f} / {admin[1]:.1f} | {admin[3]} | {admin[1] / ours[1]:.1f}×"
-            print(f"| {label} | {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]:.1f} | {ours[3]} | {admin_cells} |", flush=True)
+            print(
+                f"| {label} | {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]:.1f} | {ours[3]} | {admin_cells} |",
+                flush=True,
+            )
 
     print(f"\nqueue counters ({args.runs} calls each, load {load()}):\n")
     print("| counter | p50 (ms) | p95 (ms) | cpu p95 | value |")
     print("|---|---|---|---|---|")
-    for name, call in (("queue_counts (instruction tabs)", lambda: queue_counts(user)), ("workflows.queues.counts_for", lambda: counts_for(user))):
+    for name, call in (
+        ("queue_counts (instruction tabs)", lambda: queue_counts(user)),
+        ("workflows.queues.counts_for", lambda: counts_for(user)),
+    ):
         p50, p95_, cpu = timed(call, args.runs)
         print(f"| {name} | {p50:.1f} | **{p95_:.1f}** | {cpu:.1f} | {call()} |")
     page = timed_get(client, "/instruction/", args.runs)
-    print(f"| queues page (/instruction/, tab « à prendre ») | {page[0]:.1f} | **{page[1]:.1f}** | {page[2]:.1f} | {page[3]} queries |")
+    print(
+        f"| queues page (/instruction/, tab « à prendre ») | {page[0]:.1f} | **{page[1]:.1f}** | {page[2]:.1f} | {page[3]} queries |"
+    )
     print(f"\nload average at the end: {load()}")
 
 

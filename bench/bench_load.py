@@ -16,6 +16,7 @@ failures, overall and per request type, for the steady state: users arrive at --
 second (each signs in once: Argon2id password hash and TOTP), statistics are reset once all are
 in (locust --reset-stats), then --duration seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,15 +72,25 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
         TOTPDevice.objects.create(user=user, name="bench", key=key, confirmed=True)
         return user, key
 
-    drafts = list(Dossier.objects.filter(status=Status.DRAFT, created_by__email__endswith="@bench.fjj.fr").values_list("pk", "created_by_id")[:porteurs])
+    drafts = list(
+        Dossier.objects.filter(status=Status.DRAFT, created_by__email__endswith="@bench.fjj.fr").values_list(
+            "pk", "created_by_id"
+        )[:porteurs]
+    )
     User.objects.filter(pk__in=[u for _, u in drafts]).update(password=hashed)
-    porteur_rows = [{"email": e, "dossier": pk} for pk, e in ((pk, User.objects.get(pk=u).email) for pk, u in drafts)]
+    porteur_rows = [
+        {"email": e, "dossier": pk} for pk, e in ((pk, User.objects.get(pk=u).email) for pk, u in drafts)
+    ]
 
     instructor_rows = []
-    pool = list(Dossier.objects.filter(status=Status.IN_INSTRUCTION).values_list("pk", flat=True)[: instructors * 20])
+    pool = list(
+        Dossier.objects.filter(status=Status.IN_INSTRUCTION).values_list("pk", flat=True)[: instructors * 20]
+    )
     for i in range(instructors):
         user, key = agent(f"load-instructeur-{i}@bench.fjj.fr", Role.INSTRUCTEUR)
-        instructor_rows.append({"email": user.email, "totp_key": key, "dossiers": pool[i::instructors] or pool[:1]})
+        instructor_rows.append(
+            {"email": user.email, "totp_key": key, "dossiers": pool[i::instructors] or pool[:1]}
+        )
 
     admin, _ = agent("load-admin@bench.fjj.fr", Role.ADMIN)
     people = [agent(f"load-comite-{i}@bench.fjj.fr", Role.COMITE) for i in range(members)]
@@ -91,9 +102,21 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
     missing = [u for u, _ in people if u.pk not in appointed]
     if missing:  # the session convenes the campaign's composition: the bench's members
         composition.appoint(campaign, by=admin, members=missing)
-    session = comite.create_session(campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=6), chair=chair, place="Salle du conseil (banc d'essai)")
+    session = comite.create_session(
+        campaign,
+        by=admin,
+        starts_at=timezone.now() + dt.timedelta(days=6),
+        chair=chair,
+        place="Salle du conseil (banc d'essai)",
+    )
     for rank, d in enumerate(in_committee, start=1):
-        AgendaItem.objects.create(session=session, dossier=d, rank=rank, proposed_amount=d.proposed_amount or 5000, amount=d.proposed_amount or 5000)
+        AgendaItem.objects.create(
+            session=session,
+            dossier=d,
+            rank=rank,
+            proposed_amount=d.proposed_amount or 5000,
+            amount=d.proposed_amount or 5000,
+        )
     comite.send_convocation(session, by=admin)
     clock.travel_to(session.starts_at)  # a session opens at its scheduled start (this process only)
     comite.open_sitting(session, by=chair)
@@ -130,15 +153,30 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--spawn-rate", type=float, default=5, help="utilisateurs connectés par seconde pendant la montée en charge")
-    parser.add_argument("--duration", type=int, default=60, help="secondes de charge stable, une fois tous les utilisateurs connectés (statistiques remises à zéro à ce moment)")
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=5,
+        help="utilisateurs connectés par seconde pendant la montée en charge",
+    )
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=60,
+        help="secondes de charge stable, une fois tous les utilisateurs connectés (statistiques remises à zéro à ce moment)",
+    )
     parser.add_argument("--workers", type=int, default=5, help="workers gunicorn")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=8077)
-    parser.add_argument("--cache-url", default=os.environ.get("FJJ_CACHE_URL", "redis://127.0.0.1:6379/3"),
-                        help="cache et sessions partagés du profil production (FJJ_CACHE_URL) ; vide : sessions en base")
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("FJJ_CACHE_URL", "redis://127.0.0.1:6379/3"),
+        help="cache et sessions partagés du profil production (FJJ_CACHE_URL) ; vide : sessions en base",
+    )
     parser.add_argument("--porteurs", type=int, default=60)
     parser.add_argument("--instructors", type=int, default=20)
     parser.add_argument("--members", type=int, default=10)
@@ -152,26 +190,79 @@ def main():
     print(f"== préparation ({os.environ.get('FJJ_DATABASE_URL', 'SQLite')})")
     started = time.perf_counter()
     plan = setup(plan_path, args.porteurs, args.instructors, args.members, args.items)
-    print(f"   {len(plan['porteurs'])} porteurs, {len(plan['instructors'])} instructeurs, {len(plan['members'])} membres, {len(plan['items'])} votes ouverts ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"   {len(plan['porteurs'])} porteurs, {len(plan['instructors'])} instructeurs, {len(plan['members'])} membres, {len(plan['items'])} votes ouverts ({time.perf_counter() - started:.1f} s)"
+    )
 
     env = {
         **os.environ,
-        "FJJ_DEBUG": "0", "FJJ_SECRET_KEY": secrets.token_urlsafe(50), "FJJ_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "FJJ_SSL_REDIRECT": "0", "FJJ_SECURE_COOKIES": "0", "FJJ_STATIC_ROOT": str(work / "static"),
-        "FJJ_LOG_LEVEL": "WARNING", "FJJ_LOGIN_RATE": "100000", "FJJ_API_USER_RATE": "100000/minute", "FJJ_LOAD_PLAN": str(plan_path), "FJJ_LOAD_WORKING": str(work / "working.json"),
+        "FJJ_DEBUG": "0",
+        "FJJ_SECRET_KEY": secrets.token_urlsafe(50),
+        "FJJ_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "FJJ_SSL_REDIRECT": "0",
+        "FJJ_SECURE_COOKIES": "0",
+        "FJJ_STATIC_ROOT": str(work / "static"),
+        "FJJ_LOG_LEVEL": "WARNING",
+        "FJJ_LOGIN_RATE": "100000",
+        "FJJ_API_USER_RATE": "100000/minute",
+        "FJJ_LOAD_PLAN": str(plan_path),
+        "FJJ_LOAD_WORKING": str(work / "working.json"),
         "FJJ_CACHE_URL": args.cache_url,
     }
     bindir = Path(sys.executable).parent
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen([str(bindir / "gunicorn"), "fonds.wsgi", "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            str(bindir / "gunicorn"),
+            "fonds.wsgi",
+            "-w",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_for(base + "/connexion/")
         load_before = os.getloadavg()
-        print(f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads {args.threads}, cache {args.cache_url or 'aucun (sessions en base)'} ; charge machine avant {load_before[0]:.1f}")
+        print(
+            f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads {args.threads}, cache {args.cache_url or 'aucun (sessions en base)'} ; charge machine avant {load_before[0]:.1f}"
+        )
         cpu_before = time.process_time()
-        subprocess.run([str(bindir / "locust"), "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
-                        "-t", f"{args.duration + int(args.users / args.spawn_rate)}s", "--reset-stats", "--host", base, "--csv", str(work / "stats"), "--only-summary", "--loglevel", "WARNING"], cwd=ROOT, env=env, check=False)
+        subprocess.run(
+            [
+                str(bindir / "locust"),
+                "-f",
+                str(ROOT / "bench" / "load" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.spawn_rate),
+                "-t",
+                f"{args.duration + int(args.users / args.spawn_rate)}s",
+                "--reset-stats",
+                "--host",
+                base,
+                "--csv",
+                str(work / "stats"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
         load_after = os.getloadavg()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -179,20 +270,28 @@ def main():
     rows = list(csv.DictReader(open(work / "stats_stats.csv")))
     print(f"\n{'requête':46} {'n':>7} {'échecs':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
     for row in rows:
-        print(f"{row['Name'][:46]:46} {row['Request Count']:>7} {row['Failure Count']:>7} {float(row['Requests/s']):7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}")
+        print(
+            f"{row['Name'][:46]:46} {row['Request Count']:>7} {row['Failure Count']:>7} {float(row['Requests/s']):7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
+        )
     total = next(r for r in rows if r["Name"] == "Aggregated")
-    print(f"\nTOTAL : {float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms, "
-          f"{total['Failure Count']} échec(s) sur {total['Request Count']} ; charge machine (1 min) après : {load_after[0]:.1f} ; cible p95 ≤ 300 ms à 100 utilisateurs, zéro erreur")
+    print(
+        f"\nTOTAL : {float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms, "
+        f"{total['Failure Count']} échec(s) sur {total['Request Count']} ; charge machine (1 min) après : {load_after[0]:.1f} ; cible p95 ≤ 300 ms à 100 utilisateurs, zéro erreur"
+    )
     working = json.load(open(work / "working.json"))
     times = sorted(working["times"])
     if times:
         pct = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
-        print(f"HORS CONNEXION (connexion + code TOTP, une fois par utilisateur, exclues) : {len(times)} requêtes, "
-              f"p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, {working['errors']} erreur(s)")
+        print(
+            f"HORS CONNEXION (connexion + code TOTP, une fois par utilisateur, exclues) : {len(times)} requêtes, "
+            f"p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, {working['errors']} erreur(s)"
+        )
     failures = work / "stats_failures.csv"
     if failures.exists():
         for row in list(csv.DictReader(open(failures)))[:10]:
-            print(f"  échec : {row.get('Method')} {row.get('Name')} — {row.get('Error')[:150]} ×{row.get('Occurrences')}")
+            print(
+                f"  échec : {row.get('Method')} {row.get('Name')} — {row.get('Error')[:150]} ×{row.get('Occurrences')}"
+            )
 
 
 if __name__ == "__main__":

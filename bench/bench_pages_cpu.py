@@ -17,6 +17,7 @@ warm-up, and the query count. A POST counts with the page it redirects to, as lo
 redirects. CPU time is the server's own work: the machine's load hardly changes it, unlike wall
 time. It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 VAR = Path(os.environ.get("FJJ_VAR_DIR", "/tmp/fjj-cpu"))
 # the production profile of bench_load.py's gunicorn (plain HTTP, generous rate limits)
 PROFILE_ENV = {
-    "FJJ_DEBUG": "0", "FJJ_SECRET_KEY": secrets.token_urlsafe(50), "FJJ_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    "FJJ_SSL_REDIRECT": "0", "FJJ_SECURE_COOKIES": "0", "FJJ_STATIC_ROOT": str(VAR / "static"), "FJJ_VAR_DIR": str(VAR),
-    "FJJ_LOG_LEVEL": "WARNING", "FJJ_LOGIN_RATE": "100000", "FJJ_API_USER_RATE": "100000/minute",
+    "FJJ_DEBUG": "0",
+    "FJJ_SECRET_KEY": secrets.token_urlsafe(50),
+    "FJJ_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    "FJJ_SSL_REDIRECT": "0",
+    "FJJ_SECURE_COOKIES": "0",
+    "FJJ_STATIC_ROOT": str(VAR / "static"),
+    "FJJ_VAR_DIR": str(VAR),
+    "FJJ_LOG_LEVEL": "WARNING",
+    "FJJ_LOGIN_RATE": "100000",
+    "FJJ_API_USER_RATE": "100000/minute",
 }
 for _key, _value in PROFILE_ENV.items():
     os.environ.setdefault(_key, _value)
@@ -88,16 +96,26 @@ def measure(run, runs: int, profile: bool = False, sql: bool = False):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=lambda v: max(1, int(v)), default=30)
-    parser.add_argument("--only", default="", help="mesurer seulement les pages dont le nom contient ce texte")
-    parser.add_argument("--profile", default="", help="nom (ou partie du nom) d'une page : top 20 cProfile (temps cumulé)")
+    parser.add_argument(
+        "--only", default="", help="mesurer seulement les pages dont le nom contient ce texte"
+    )
+    parser.add_argument(
+        "--profile", default="", help="nom (ou partie du nom) d'une page : top 20 cProfile (temps cumulé)"
+    )
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--sql", action="store_true", help="afficher les requêtes SQL de chaque page mesurée")
-    parser.add_argument("--trace", default="", help="afficher d'où viennent (pile, code du projet) les requêtes SQL qui contiennent ce texte")
+    parser.add_argument(
+        "--trace",
+        default="",
+        help="afficher d'où viennent (pile, code du projet) les requêtes SQL qui contiennent ce texte",
+    )
     args = parser.parse_args()
 
     static = Path(os.environ["FJJ_STATIC_ROOT"])
     if not (static / "staticfiles.json").exists():
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True
+        )
 
     import django
 
@@ -112,19 +130,34 @@ def main():
     from bench_instruction import machine
 
     assert not settings.DEBUG
-    plan = bench_load.setup(Path(tempfile.mkdtemp(prefix="fjj-cpu-")) / "plan.json", porteurs=2, instructors=2, members=2, items=5)
+    plan = bench_load.setup(
+        Path(tempfile.mkdtemp(prefix="fjj-cpu-")) / "plan.json", porteurs=2, instructors=2, members=2, items=5
+    )
     password = plan["password"]
     porteur, instructor, member = plan["porteurs"][0], plan["instructors"][0], plan["members"][0]
 
     def sign_in(client, email, key=None):
         page = client.get("/connexion/")
-        response = client.post("/connexion/", {"username": email, "password": password, "csrfmiddlewaretoken": csrf(page)}, follow=True)
+        response = client.post(
+            "/connexion/",
+            {"username": email, "password": password, "csrfmiddlewaretoken": csrf(page)},
+            follow=True,
+        )
         if key:
             TOTPDevice.objects.filter(user__email=email).update(last_t=-1)  # a code may serve once per step
             user_pk = response.wsgi_request.user.pk
-            cache.delete(f"fjj-rl:otp:{user_pk}:127.0.0.1:{int(time.time() // 60)}")  # 10 codes a minute per agent
-            response = client.post("/compte/double-authentification/", {"code": f"{totp(bytes.fromhex(key)):06d}", "csrfmiddlewaretoken": csrf(response)}, follow=True)
-        assert response.status_code == 200 and response.wsgi_request.user.is_authenticated, (email, response.status_code)
+            cache.delete(
+                f"fjj-rl:otp:{user_pk}:127.0.0.1:{int(time.time() // 60)}"
+            )  # 10 codes a minute per agent
+            response = client.post(
+                "/compte/double-authentification/",
+                {"code": f"{totp(bytes.fromhex(key)):06d}", "csrfmiddlewaretoken": csrf(response)},
+                follow=True,
+            )
+        assert response.status_code == 200 and response.wsgi_request.user.is_authenticated, (
+            email,
+            response.status_code,
+        )
         return response
 
     clients = {}
@@ -136,6 +169,7 @@ def main():
         def run():
             response = clients[who].get(url)
             assert response.status_code == 200, (url, response.status_code)
+
         return run
 
     def post(who, form_url, url, data):
@@ -145,8 +179,15 @@ def main():
         def run():
             if who not in token:
                 token[who] = csrf(clients[who].get(form_url))
-            response = clients[who].post(url, {**(data() if callable(data) else data), "csrfmiddlewaretoken": token[who]}, follow=True)
-            assert response.status_code == 200 and len(response.redirect_chain) == 1, (url, response.status_code, response.redirect_chain)
+            response = clients[who].post(
+                url, {**(data() if callable(data) else data), "csrfmiddlewaretoken": token[who]}, follow=True
+            )
+            assert response.status_code == 200 and len(response.redirect_chain) == 1, (
+                url,
+                response.status_code,
+                response.redirect_chain,
+            )
+
         return run
 
     dossier = porteur["dossier"]
@@ -159,23 +200,61 @@ def main():
     from fonds.instruction.models import PrivateNote
 
     noted = PrivateNote.objects.values("dossier_id")
-    pk, noted_pk = Dossier.objects.filter(status=Status.IN_INSTRUCTION).exclude(pk__in=noted).order_by("pk").values_list("pk", flat=True)[:2]
+    pk, noted_pk = (
+        Dossier.objects.filter(status=Status.IN_INSTRUCTION)
+        .exclude(pk__in=noted)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
     session, item = plan["session"], plan["items"][0]
     item_url = f"/comite/seances/{session}/dossiers/{item}/"
     pages = [
         ("GET /depot/ (Mes dossiers)", get("porteur", "/depot/")),
         ("GET step projet", get("porteur", step)),
-        ("POST step projet (autosave) + redirect", post("porteur", step, step, lambda: {"title": f"Échange de jeunes — version {next(versions)}", "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay"})),
+        (
+            "POST step projet (autosave) + redirect",
+            post(
+                "porteur",
+                step,
+                step,
+                lambda: {
+                    "title": f"Échange de jeunes — version {next(versions)}",
+                    "summary": "Une semaine d'échanges avec notre ville jumelle.",
+                    "objectives": "Découvrir, partager.",
+                    "start_date": "",
+                    "end_date": "",
+                    "activity_days": "",
+                    "action": "stay",
+                },
+            ),
+        ),
         ("GET step budget", get("porteur", f"/depot/dossiers/{dossier}/etapes/budget/")),
         ("GET check page", get("porteur", f"/depot/dossiers/{dossier}/verification/")),
         ("GET /instruction/ (queues)", get("instructeur", "/instruction/")),
-        ("GET instruction list p.1", get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=1")),
-        ("GET instruction list p.500", get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=500")),
+        (
+            "GET instruction list p.1",
+            get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=1"),
+        ),
+        (
+            "GET instruction list p.500",
+            get("instructeur", "/instruction/dossiers/?status=submitted&sort=commune&page=500"),
+        ),
         ("GET instruction dossier page", get("instructeur", f"/instruction/dossiers/{pk}/")),
-        ("POST private note + redirect", post("instructeur", f"/instruction/dossiers/{noted_pk}/", f"/instruction/dossiers/{noted_pk}/notes/", {"body": "Vérifier la délibération."})),
+        (
+            "POST private note + redirect",
+            post(
+                "instructeur",
+                f"/instruction/dossiers/{noted_pk}/",
+                f"/instruction/dossiers/{noted_pk}/notes/",
+                {"body": "Vérifier la délibération."},
+            ),
+        ),
         ("GET committee session", get("comite", f"/comite/seances/{session}/")),
         ("GET agenda item", get("comite", item_url)),
-        ("POST vote + redirect", post("comite", item_url, item_url + "vote/", {"moi-choice": "pour", "prefixe": "moi"})),
+        (
+            "POST vote + redirect",
+            post("comite", item_url, item_url + "vote/", {"moi-choice": "pour", "prefixe": "moi"}),
+        ),
     ]
 
     fresh = Client()  # one client (its handler loads the middleware once, like a gunicorn worker)
@@ -188,11 +267,18 @@ def main():
         fresh.cookies.clear()
         sign_in(fresh, instructor["email"], instructor["totp_key"])
 
-    pages += [("sign-in porteur (GET+POST /connexion/ + redirect)", sign_in_porteur), ("sign-in agent (+ TOTP page + redirect)", sign_in_agent)]
+    pages += [
+        ("sign-in porteur (GET+POST /connexion/ + redirect)", sign_in_porteur),
+        ("sign-in agent (+ TOTP page + redirect)", sign_in_agent),
+    ]
 
-    print(f"== CPU serveur par requête, profil de production (DEBUG={settings.DEBUG}, sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
-          f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}")
-    print(f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par page")
+    print(
+        f"== CPU serveur par requête, profil de production (DEBUG={settings.DEBUG}, sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
+        f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}"
+    )
+    print(
+        f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par page"
+    )
     print(f"{'page':52} {'CPU méd.':>9} {'CPU min':>8} {'CPU PG':>8} {'requêtes':>9}")
     if args.trace:
         import traceback
@@ -201,7 +287,11 @@ def main():
 
         def tracer(execute, sql, params, many, context):
             if args.trace in sql:
-                frames = [f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}" for f in traceback.extract_stack() if str(ROOT / "fonds") in f.filename or str(ROOT / "workflows") in f.filename]
+                frames = [
+                    f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
+                    for f in traceback.extract_stack()
+                    if str(ROOT / "fonds") in f.filename or str(ROOT / "workflows") in f.filename
+                ]
                 print(f"    {sql[:80]}…\n      " + "\n      ".join(frames[-6:]))
             return execute(sql, params, many, context)
 

@@ -20,6 +20,7 @@ and checks that two exports give the same bytes. Between runs the batch is cance
 to ready). Wall and CPU (``time.process_time()``) seconds and the load average are printed; it is
 not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,12 +54,28 @@ def seed(orders: int, communes: int):
     finance.groups.add(Group.objects.get_or_create(name="finance")[0])
     porteur = User.objects.create_user(email="porteur@bench.fjj.fr", password="x")
     campaign = Campaign.objects.create(
-        name="Bench paiements", year=now.year, opens_at=now, closes_at=now, activity_start=now.date(), activity_end=now.date(), envelope=Decimal("100000000"),
+        name="Bench paiements",
+        year=now.year,
+        opens_at=now,
+        closes_at=now,
+        activity_start=now.date(),
+        activity_end=now.date(),
+        envelope=Decimal("100000000"),
     )
     codes = [f"{10000 + i:05d}" for i in range(communes)]
-    Commune.objects.bulk_create([Commune(code=c, name=f"Commune {c}", departement=c[:2], region="84", population=800) for c in codes], batch_size=1000)
+    Commune.objects.bulk_create(
+        [Commune(code=c, name=f"Commune {c}", departement=c[:2], region="84", population=800) for c in codes],
+        batch_size=1000,
+    )
     dossiers = [
-        Dossier(reference=f"FJJ-{now.year}-{i + 1:06d}", campaign=campaign, commune_id=codes[i % communes], title="Échange de jeunes", created_by=porteur, approved_amount=Decimal("5670.00"))
+        Dossier(
+            reference=f"FJJ-{now.year}-{i + 1:06d}",
+            campaign=campaign,
+            commune_id=codes[i % communes],
+            title="Échange de jeunes",
+            created_by=porteur,
+            approved_amount=Decimal("5670.00"),
+        )
         for i in range(orders)
     ]
     Dossier.objects.bulk_create(dossiers, batch_size=1000)
@@ -66,22 +83,51 @@ def seed(orders: int, communes: int):
     first_of = {}
     for d in dossiers:
         first_of.setdefault(d.commune_id, ids[d.reference])
-    Document.objects.bulk_create([
-        Document(dossier_id=pk, kind="rib", file="rib.pdf", original_name="rib.pdf", content_type="application/pdf", size=1, sha256="0" * 64, uploaded_by=porteur)
-        for pk in first_of.values()
-    ], batch_size=1000)
+    Document.objects.bulk_create(
+        [
+            Document(
+                dossier_id=pk,
+                kind="rib",
+                file="rib.pdf",
+                original_name="rib.pdf",
+                content_type="application/pdf",
+                size=1,
+                sha256="0" * 64,
+                uploaded_by=porteur,
+            )
+            for pk in first_of.values()
+        ],
+        batch_size=1000,
+    )
     ribs = dict(Document.objects.values_list("dossier__commune_id", "pk"))
     banks = []
     for n, code in enumerate(codes):
-        bank = BankDetails(commune_id=code, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder=f"Commune {code} (Trésor public)", rib_document_id=ribs[code], certified_at=now, certified_by=finance)
+        bank = BankDetails(
+            commune_id=code,
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPP",
+            holder=f"Commune {code} (Trésor public)",
+            rib_document_id=ribs[code],
+            certified_at=now,
+            certified_by=finance,
+        )
         bank.certified_fingerprint = bank.fingerprint()
         banks.append(bank)
     BankDetails.objects.bulk_create(banks, batch_size=1000)
     amounts = [Decimal("4252.50"), Decimal("1417.50"), Decimal("3000.00"), Decimal("812.37")]
-    PaymentOrder.objects.bulk_create([
-        PaymentOrder(reference=f"{d.reference}-AV1", dossier_id=ids[d.reference], kind=OrderKind.ADVANCE, amount=amounts[i % 4], state=OrderState.READY)
-        for i, d in enumerate(dossiers)
-    ], batch_size=1000)
+    PaymentOrder.objects.bulk_create(
+        [
+            PaymentOrder(
+                reference=f"{d.reference}-AV1",
+                dossier_id=ids[d.reference],
+                kind=OrderKind.ADVANCE,
+                amount=amounts[i % 4],
+                state=OrderState.READY,
+            )
+            for i, d in enumerate(dossiers)
+        ],
+        batch_size=1000,
+    )
     return finance
 
 
@@ -120,7 +166,9 @@ def main():
         print(f"database: {description}")
         t = time.perf_counter()
         finance = seed(args.orders, args.communes)
-        print(f"seeded {PaymentOrder.objects.count():,} ready orders over {args.communes} communes in {time.perf_counter() - t:.1f} s (not timed)")
+        print(
+            f"seeded {PaymentOrder.objects.count():,} ready orders over {args.communes} communes in {time.perf_counter() - t:.1f} s (not timed)"
+        )
         ids = list(PaymentOrder.objects.values_list("pk", flat=True))
         totals = []
         for run in range(1, args.runs + 1):
@@ -137,7 +185,9 @@ def main():
                 f"total {b_wall + e_wall:.2f} s ; same bytes twice: yes ; XSD valid: yes"
             )
             cancel_batch(batch, by=finance)
-        print(f"best total build + export: {min(totals):.2f} s (target ≤ 10 s) ; load average now {os.getloadavg()}")
+        print(
+            f"best total build + export: {min(totals):.2f} s (target ≤ 10 s) ; load average now {os.getloadavg()}"
+        )
     finally:
         if not args.keep:
             cleanup()

@@ -19,6 +19,7 @@ Django test Client (server side, templates included) for the finance officer:
 p50/p95 wall and CPU (``time.process_time``) per page and the query count (which must not grow
 with the data). The load average is printed. It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,12 @@ def measure(client, url, runs):
         cpu.append((time.process_time() - c) * 1000)
         assert response.status_code == 200
     return {
-        "p50": statistics.median(wall), "p95": p95(wall), "cpu50": statistics.median(cpu), "cpu95": p95(cpu),
-        "queries": len(queries.captured_queries), "kb": len(response.content) / 1024,
+        "p50": statistics.median(wall),
+        "p95": p95(wall),
+        "cpu50": statistics.median(cpu),
+        "cpu95": p95(cpu),
+        "queries": len(queries.captured_queries),
+        "kb": len(response.content) / 1024,
     }
 
 
@@ -72,7 +77,11 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--explain", action="store_true", help="PostgreSQL: EXPLAIN ANALYZE of the page-100 row query with and without the (created_at, id) index")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="PostgreSQL: EXPLAIN ANALYZE of the page-100 row query with and without the (created_at, id) index",
+    )
     args = parser.parse_args()
 
     description, cleanup = setup_database(args, DB_NAME)
@@ -90,7 +99,10 @@ def main():
 
     settings.ALLOWED_HOSTS = ["*"]
     # production settings (DEBUG off) but no collected static files here: plain static URLs
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     try:
         call_command("migrate", verbosity=0)
         from bench_payments import seed
@@ -105,7 +117,9 @@ def main():
         ids = list(PaymentOrder.objects.order_by("pk").values_list("pk", flat=True)[: args.batch])
         batch = build_batch(by=finance, order_ids=ids).batch
         mark_batch_sent(batch, by=finance)
-        print(f"seeded {args.orders:,} orders over {args.communes:,} communes, batch of {batch.count:,} sent, in {time.perf_counter() - t:.1f} s (not timed)")
+        print(
+            f"seeded {args.orders:,} orders over {args.communes:,} communes, batch of {batch.count:,} sent, in {time.perf_counter() - t:.1f} s (not timed)"
+        )
 
         client = Client()
         client.force_login(finance)
@@ -115,14 +129,23 @@ def main():
             ("orders list, page 1", orders),
             ("orders list, page 100", orders + "?page=100"),
             ("orders list filtered, page 1", orders + "?" + filtered),
-            ("batch confirmation (whole selection)", reverse("payments:build-batch") + "?selection=" + filtered.replace("&", "%26").replace("=", "%3D")),
+            (
+                "batch confirmation (whole selection)",
+                reverse("payments:build-batch")
+                + "?selection="
+                + filtered.replace("&", "%26").replace("=", "%3D"),
+            ),
             (f"batch page ({batch.count:,} transfers)", reverse("payments:batch", args=[batch.pk])),
             ("execution confirmation", reverse("payments:batch-action", args=[batch.pk, "execution"])),
         ]
-        print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'CPU p50':>8} {'CPU p95':>8} {'queries':>8} {'KiB':>7}")
+        print(
+            f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'CPU p50':>8} {'CPU p95':>8} {'queries':>8} {'KiB':>7}"
+        )
         for label, url in pages:
             r = measure(client, url, args.runs)
-            print(f"{label:44} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu50']:8.1f} {r['cpu95']:8.1f} {r['queries']:8d} {r['kb']:7.0f}")
+            print(
+                f"{label:44} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu50']:8.1f} {r['cpu95']:8.1f} {r['queries']:8d} {r['kb']:7.0f}"
+            )
         print("load average now " + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
         if args.explain:
             explain_order_index(args.runs)
@@ -144,7 +167,7 @@ def explain_order_index(runs: int) -> None:
         print("--explain: PostgreSQL only")
         return
     qs, _ = queries.filter_orders(QueryDict(""))
-    sql, params = queries.order_rows(qs)[99 * 50:100 * 50 + 1].query.sql_with_params()
+    sql, params = queries.order_rows(qs)[99 * 50 : 100 * 50 + 1].query.sql_with_params()
 
     def run(label):
         times, plan = [], []
@@ -153,8 +176,14 @@ def explain_order_index(runs: int) -> None:
                 cursor.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql, params)
                 plan = [row[0] for row in cursor.fetchall()]
                 times.append(float(plan[-1].split(":")[1].split()[0]))
-        shown = [line.strip() for line in plan if "payments_paymentorder" in line and ("Scan" in line or "Sort" in line) or "Sort Method" in line]
-        print(f"{label}: execution p50 {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}); load {os.getloadavg()[0]:.2f}")
+        shown = [
+            line.strip()
+            for line in plan
+            if "payments_paymentorder" in line and ("Scan" in line or "Sort" in line) or "Sort Method" in line
+        ]
+        print(
+            f"{label}: execution p50 {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}); load {os.getloadavg()[0]:.2f}"
+        )
         for line in shown:
             print(f"    {line[:140]}")
 

@@ -29,6 +29,7 @@ Modes:
 
 It prints figures; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,7 +54,10 @@ def dpkg_status(package: str) -> str:
         return "dpkg indisponible"
     if out.returncode != 0:
         return "not installed"
-    version = next((line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if line.startswith("Version:")), "?")
+    version = next(
+        (line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if line.startswith("Version:")),
+        "?",
+    )
     return f"installed ({version})"
 
 
@@ -120,7 +124,11 @@ def run_mode(mode: str, docs: int, warmup: int, cpu: int | None) -> dict:
         from weasyprint.text.fonts import FontConfiguration
 
         pdf_module.fonts = FontConfiguration  # what write_pdf calls for each document
-    subsetter = "HarfBuzz (libharfbuzz-subset)" if (wp_fonts.harfbuzz_subset and wp_ffi.harfbuzz.hb_version_atleast(4, 1, 0)) else "fontTools"
+    subsetter = (
+        "HarfBuzz (libharfbuzz-subset)"
+        if (wp_fonts.harfbuzz_subset and wp_ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+        else "fontTools"
+    )
 
     for i in range(warmup):
         render_receipt_pdf(sample_context(i))
@@ -142,7 +150,9 @@ def run_mode(mode: str, docs: int, warmup: int, cpu: int | None) -> dict:
         t0 = time.perf_counter()
         html = render_to_string("pdf/receipt.html", sample_context(i))
         t1 = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=pdf_module.fonts())
+        document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render(
+            font_config=pdf_module.fonts()
+        )
         t2 = time.perf_counter()
         document.write_pdf()
         t3 = time.perf_counter()
@@ -187,8 +197,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=200, help="documents timed per mode (default 200)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed documents first (default 5)")
-    parser.add_argument("--cpu", type=int, default=0, help="CPU the measuring process is pinned to (default 0)")
-    parser.add_argument("--modes", default="with,without", help="comma-separated among with, without, fresh-fonts (default with,without)")
+    parser.add_argument(
+        "--cpu", type=int, default=0, help="CPU the measuring process is pinned to (default 0)"
+    )
+    parser.add_argument(
+        "--modes",
+        default="with,without",
+        help="comma-separated among with, without, fresh-fonts (default with,without)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -200,13 +216,30 @@ def main() -> None:
     import pydyf
 
     print("Receipt PDF benchmark (fonds.depot.receipts.render_receipt_pdf, templates/pdf/receipt.html)")
-    print(f"machine: {cpu_model()} · {os.cpu_count()} CPU · Python {platform.python_version()} · pinned to CPU {args.cpu}")
-    print(f"libharfbuzz-subset0: {dpkg_status('libharfbuzz-subset0')} · pydyf {pydyf.__version__} · fontTools {fontTools.version}")
+    print(
+        f"machine: {cpu_model()} · {os.cpu_count()} CPU · Python {platform.python_version()} · pinned to CPU {args.cpu}"
+    )
+    print(
+        f"libharfbuzz-subset0: {dpkg_status('libharfbuzz-subset0')} · pydyf {pydyf.__version__} · fontTools {fontTools.version}"
+    )
     results = []
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         out = subprocess.run(
-            [sys.executable, __file__, "--child", mode, "--docs", str(args.docs), "--warmup", str(args.warmup), "--cpu", str(args.cpu)],
-            capture_output=True, text=True, cwd=str(ROOT),
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                mode,
+                "--docs",
+                str(args.docs),
+                "--warmup",
+                str(args.warmup),
+                "--cpu",
+                str(args.cpu),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=str(ROOT),
         )
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
@@ -219,7 +252,9 @@ def main() -> None:
     print("CPU = time on the CPU of the measuring process (what one dedicated core gives); wall = elapsed,")
     print("inflated when other processes share the core (see the load average).")
     print()
-    print(f"{'mode':11} {'font subsetting':30} {'docs':>5} {'CPU ms/doc':>10} {'CPU p95':>8} {'docs/CPU-s':>10} {'wall ms':>8} {'wall p95':>8} {'docs/s':>7} {'PDF':>8} {'load':>5}")
+    print(
+        f"{'mode':11} {'font subsetting':30} {'docs':>5} {'CPU ms/doc':>10} {'CPU p95':>8} {'docs/CPU-s':>10} {'wall ms':>8} {'wall p95':>8} {'docs/s':>7} {'PDF':>8} {'load':>5}"
+    )
     for r in results:
         print(
             f"{r['mode']:11} {r['subsetter']:30} {r['docs']:>5} {r['cpu_mean_ms']:>10.1f} {r['cpu_p95_ms']:>8.1f} {r['docs_per_cpu_s']:>10.2f} "
@@ -229,7 +264,9 @@ def main() -> None:
     for r in results:
         s = r["split_ms"]
         verdict = "met" if r["cpu_p95_ms"] <= 250 else "MISSED"
-        print(f"{r['mode']:11} wall split per document: template {s['template']:.1f} ms · layout {s['layout']:.1f} ms · write_pdf {s['write_pdf']:.1f} ms — target ≤ 250 ms per document on one core (CPU p95): {verdict}")
+        print(
+            f"{r['mode']:11} wall split per document: template {s['template']:.1f} ms · layout {s['layout']:.1f} ms · write_pdf {s['write_pdf']:.1f} ms — target ≤ 250 ms per document on one core (CPU p95): {verdict}"
+        )
 
 
 if __name__ == "__main__":

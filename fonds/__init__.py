@@ -1,4 +1,5 @@
 """Fonds Jumelages Jeunesse — the grant workflow engine."""
+
 from .celery import app as celery_app
 
 __all__ = ("celery_app",)

@@ -1,4 +1,5 @@
 """Celery application: the embedded profile uses a SQLite-backed broker, production Redis/RabbitMQ."""
+
 import os
 
 from celery import Celery

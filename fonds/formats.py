@@ -6,6 +6,7 @@ Groups of digits are separated by a no-break space (U+00A0, ``NBSP``): the chara
 project's amounts have always used (messages, PDFs, tests), present in every font WeasyPrint and
 mail clients meet; it never splits « 5 700 € » across two lines. Pure functions, no database.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,18 @@ from django.utils import timezone
 NBSP = "\u00a0"
 CENT = Decimal("0.01")
 MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 )
 
 
@@ -33,7 +44,7 @@ def _grouped(digits: str) -> str:
     """``"1234567"`` → ``"1 234 567"`` (no-break spaces; a leading ``-`` kept)."""
     sign, digits = ("-", digits[1:]) if digits.startswith("-") else ("", digits)
     head = len(digits) % 3 or 3
-    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
     return sign + NBSP.join(groups)
 
 
@@ -92,6 +103,7 @@ def short_date(value) -> str:
 
 
 # ---- amounts typed by people --------------------------------------------------------------------
+
 
 class AmountError(ValueError):
     """A text that is not an amount; ``str()`` is the French message for the person who typed it."""

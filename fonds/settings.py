@@ -6,6 +6,7 @@ Two profiles, chosen by environment variables (see README "Profil de production"
 * production — ``FJJ_DATABASE_URL=postgres://…`` and ``FJJ_BROKER_URL=redis://…`` (or
   ``amqp://…``), ``FJJ_DEBUG=0``, ``FJJ_SECRET_KEY``, ``FJJ_ALLOWED_HOSTS``.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,15 +43,23 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": parsed.path or str(VAR_DIR / "fonds.sqlite3"),
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     raise ValueError(f"FJJ_DATABASE_URL non reconnue : {url!r}")
 
 
 DEBUG = env_bool("FJJ_DEBUG", True)
-FJJ_PRODUCTION = not DEBUG  # the profile, kept apart from DEBUG (which the test runner turns off): fonds/ops/production.py
+FJJ_PRODUCTION = (
+    not DEBUG
+)  # the profile, kept apart from DEBUG (which the test runner turns off): fonds/ops/production.py
 SECRET_KEY = os.environ.get("FJJ_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
-ALLOWED_HOSTS = [h for h in os.environ.get("FJJ_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("FJJ_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("FJJ_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -135,7 +144,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "fonds.wsgi.application"
 
-DATABASES = {"default": database_from_url(os.environ.get("FJJ_DATABASE_URL", f"sqlite:///{VAR_DIR / 'fonds.sqlite3'}"))}
+DATABASES = {
+    "default": database_from_url(os.environ.get("FJJ_DATABASE_URL", f"sqlite:///{VAR_DIR / 'fonds.sqlite3'}"))
+}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -188,15 +199,23 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("FJJ_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "emails"
-DEFAULT_FROM_EMAIL = os.environ.get("FJJ_FROM_EMAIL", "Fonds Jumelages Jeunesse <ne-pas-repondre@jumelages-jeunesse.example.fr>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "FJJ_FROM_EMAIL", "Fonds Jumelages Jeunesse <ne-pas-repondre@jumelages-jeunesse.example.fr>"
+)
 
 # --- Sign-in protection (fonds/accounts/security.py, twofactor.py, client_ip.py) ----------------
-FJJ_REQUIRE_2FA = env_bool("FJJ_REQUIRE_2FA", True)  # TOTP for instructeur, comité, finance, admin, auditeur, staff
+FJJ_REQUIRE_2FA = env_bool(
+    "FJJ_REQUIRE_2FA", True
+)  # TOTP for instructeur, comité, finance, admin, auditeur, staff
 OTP_TOTP_ISSUER = "Fonds Jumelages Jeunesse"
 FJJ_LOCKOUT_FAILURES = int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5"))
 FJJ_LOCKOUT_MINUTES = int(os.environ.get("FJJ_LOCKOUT_MINUTES", "15"))
-FJJ_LOGIN_RATE = int(os.environ.get("FJJ_LOGIN_RATE", "20"))  # sign-in POSTs (password or code) per minute per IP
-FJJ_OTP_RATE = os.environ.get("FJJ_OTP_RATE", "10/15m")  # second-factor codes per account, any IP (django-ratelimit)
+FJJ_LOGIN_RATE = int(
+    os.environ.get("FJJ_LOGIN_RATE", "20")
+)  # sign-in POSTs (password or code) per minute per IP
+FJJ_OTP_RATE = os.environ.get(
+    "FJJ_OTP_RATE", "10/15m"
+)  # second-factor codes per account, any IP (django-ratelimit)
 # Trusted proxies in front of the app: 0 = REMOTE_ADDR only (X-Forwarded-For ignored); N = the Nth
 # address from the right of X-Forwarded-For. One policy for every limiter (fonds/accounts/client_ip.py).
 FJJ_PROXY_COUNT = int(os.environ.get("FJJ_PROXY_COUNT", "0"))
@@ -206,7 +225,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "fonds.accounts.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "fonds.accounts.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "fonds.accounts.client_ip.client_ip"
-AXES_RESET_ON_SUCCESS = False  # reset once the sign-in is complete, second factor included (accounts/signals.py)
+AXES_RESET_ON_SUCCESS = (
+    False  # reset once the sign-in is complete, second factor included (accounts/signals.py)
+)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp", "code"]
 AXES_VERBOSE = False
 RATELIMIT_USE_CACHE = "limits"  # django-ratelimit: counters in the strict alias (closed when Redis is down)
@@ -239,11 +260,17 @@ FJJ_CACHE_RETRY_SECONDS = float(os.environ.get("FJJ_CACHE_RETRY_SECONDS", "5")) 
 # page, issue 8); while Redis is down, read from and written to the database alone. Only with a
 # cache every process shares: a per-process cache would keep serving a session that another
 # process changed or ended (sign-out, two-factor check).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if os.environ.get("FJJ_CACHE_URL") else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if os.environ.get("FJJ_CACHE_URL")
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("FJJ_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
-CELERY_RESULT_BACKEND = os.environ.get("FJJ_RESULT_BACKEND", f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}")
+CELERY_RESULT_BACKEND = os.environ.get(
+    "FJJ_RESULT_BACKEND", f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
+)
 CELERY_TASK_ALWAYS_EAGER = env_bool("FJJ_CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -260,7 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
     "send-reminders-hourly": {"task": "workflows.tasks.send_reminders", "schedule": 3600},
     "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
-    "expire-recovery-answers-hourly": {"task": "fonds.payments.tasks.expire_recovery_answers", "schedule": 3600},
+    "expire-recovery-answers-hourly": {
+        "task": "fonds.payments.tasks.expire_recovery_answers",
+        "schedule": 3600,
+    },
     "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": 60},
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
 }
@@ -290,10 +320,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fonds.api.errors.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["fonds.api.parsers.SafeJSONParser", "rest_framework.parsers.FormParser", "fonds.api.parsers.SafeMultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "fonds.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "fonds.api.parsers.SafeMultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # keyed on fonds.accounts.client_ip; open when the cache is down (the token endpoint: closed)
-    "DEFAULT_THROTTLE_CLASSES": ["fonds.accounts.throttling.AnonRateThrottle", "fonds.accounts.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "fonds.accounts.throttling.AnonRateThrottle",
+        "fonds.accounts.throttling.UserRateThrottle",
+    ],
     "NUM_PROXIES": FJJ_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("FJJ_API_ANON_RATE", "60/minute"),
@@ -326,7 +363,9 @@ FJJ_DEBTOR_IBAN = os.environ.get("FJJ_DEBTOR_IBAN", "FR7630001007941234567890185
 FJJ_DEBTOR_BIC = os.environ.get("FJJ_DEBTOR_BIC", "BDFEFRPPCCT")
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
-DSFR_CONTENT_IS_SAFE = False  # messages and alerts escaped; HTML on purpose is built with format_html (issue 14)
+DSFR_CONTENT_IS_SAFE = (
+    False  # messages and alerts escaped; HTML on purpose is built with format_html (issue 14)
+)
 
 # --- Error pages and hostile input (issue 14) -------------------------------------------------
 CSRF_FAILURE_VIEW = "fonds.web.errors.csrf_failure"  # the site's French 403 page, not Django's English one
@@ -346,12 +385,21 @@ LOG_FORMAT = os.environ.get("FJJ_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "fonds.ops.logging.RedactFilter"}, "client_errors": {"()": "fonds.ops.logging.ClientErrorFilter"}},
+    "filters": {
+        "redact": {"()": "fonds.ops.logging.RedactFilter"},
+        "client_errors": {"()": "fonds.ops.logging.ClientErrorFilter"},
+    },
     "formatters": {
         "json": {"()": "fonds.ops.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json", "filters": ["client_errors", "redact"]}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
+            "filters": ["client_errors", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("FJJ_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -359,7 +407,9 @@ LOGGING = {
         "fonds.request": {"level": os.environ.get("FJJ_REQUEST_LOG_LEVEL", "INFO")},
     },
 }
-FJJ_MAX_REQUEST_MB = int(os.environ.get("FJJ_MAX_REQUEST_MB", "60"))  # larger bodies: 413 (fonds/ops/limits.py)
+FJJ_MAX_REQUEST_MB = int(
+    os.environ.get("FJJ_MAX_REQUEST_MB", "60")
+)  # larger bodies: 413 (fonds/ops/limits.py)
 FJJ_HEARTBEAT_MAX_AGE = int(os.environ.get("FJJ_HEARTBEAT_MAX_AGE", "180"))
 
 if not DEBUG:

@@ -19,6 +19,7 @@ Lancé par ``make run`` (ou ``make serve``) avec le Python du virtualenv :
 ``--child NOM=COMMANDE`` (répétable) remplace la liste des enfants : c'est ce qu'utilisent les
 tests du superviseur (scripts/test_run_dev.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,10 @@ def default_children(addr: str, pool: str) -> list[tuple[str, list[str]]]:
     py = sys.executable
     return [
         ("web", [py, "manage.py", "runserver", addr, "--noreload"]),
-        ("worker", [py, "-m", "celery", "-A", "fonds", "worker", "-l", "info", f"--pool={pool}", "-n", "dev@%h"]),
+        (
+            "worker",
+            [py, "-m", "celery", "-A", "fonds", "worker", "-l", "info", f"--pool={pool}", "-n", "dev@%h"],
+        ),
         ("beat", [py, "-m", "celery", "-A", "fonds", "beat", "-l", "info"]),
     ]
 
@@ -79,8 +83,9 @@ def child_environment(addr: str, environ=None) -> dict:
 
 
 def prepare_broker() -> None:
-    subprocess.run([sys.executable, "-c", PREPARE_BROKER], cwd=ROOT, check=True, timeout=120,
-                   stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", PREPARE_BROKER], cwd=ROOT, check=True, timeout=120, stdin=subprocess.DEVNULL
+    )
 
 
 def _child_setup() -> None:  # runs in the child between fork and exec
@@ -108,8 +113,14 @@ class Supervisor:
 
     def start(self) -> None:
         for name, argv in self.specs:
-            proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, preexec_fn=_child_setup)
+            proc = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_child_setup,
+            )
             self.procs[name] = proc
             log(f"{name} démarré (pid {proc.pid}) : {shlex.join(argv)}")
 
@@ -170,14 +181,29 @@ class Supervisor:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--addr", default=os.environ.get("FJJ_RUN_ADDR", "127.0.0.1:8000"),
-                        help="adresse du serveur web (défaut 127.0.0.1:8000)")
-    parser.add_argument("--pool", default=os.environ.get("FJJ_WORKER_POOL", "solo"),
-                        help="pool du worker Celery : solo (défaut) ou threads")
-    parser.add_argument("--grace", type=float, default=20.0,
-                        help="secondes laissées aux processus pour s'arrêter avant SIGKILL")
-    parser.add_argument("--child", action="append", default=[], metavar="NOM=COMMANDE",
-                        help="remplace les processus par défaut (tests)")
+    parser.add_argument(
+        "--addr",
+        default=os.environ.get("FJJ_RUN_ADDR", "127.0.0.1:8000"),
+        help="adresse du serveur web (défaut 127.0.0.1:8000)",
+    )
+    parser.add_argument(
+        "--pool",
+        default=os.environ.get("FJJ_WORKER_POOL", "solo"),
+        help="pool du worker Celery : solo (défaut) ou threads",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=20.0,
+        help="secondes laissées aux processus pour s'arrêter avant SIGKILL",
+    )
+    parser.add_argument(
+        "--child",
+        action="append",
+        default=[],
+        metavar="NOM=COMMANDE",
+        help="remplace les processus par défaut (tests)",
+    )
     args = parser.parse_args(argv)
     if args.child:
         children = []
@@ -191,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log(f"le broker Celery ne répond pas ({exc}) : rien n'est lancé")
             return 1
-        log(f"Fonds Jumelages Jeunesse : http://{args.addr}/ — worker et beat Celery lancés ; Ctrl-C pour tout arrêter")
+        log(
+            f"Fonds Jumelages Jeunesse : http://{args.addr}/ — worker et beat Celery lancés ; Ctrl-C pour tout arrêter"
+        )
     return Supervisor(children, args.grace, child_environment(args.addr)).run()
 
 

@@ -21,6 +21,7 @@ Arrête gunicorn et supprime la base et les fichiers temporaires même en cas d'
 
 Code de sortie : 0 si tout est conforme, 1 sinon (la liste des échecs est affichée).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,15 @@ class Browser:
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None,
-                host: str | None = None) -> tuple[int, dict, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: dict | None = None,
+        host: str | None = None,
+    ) -> tuple[int, dict, bytes]:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         sent = {"Host": host or f"{self.host}:{self.port}", **(headers or {})}
         if self.cookies:
@@ -96,7 +104,9 @@ class Browser:
         token = CSRF_FIELD.search(page.decode())
         if status != 200 or token is None:
             raise RuntimeError(f"page de connexion : {status}")
-        return self.post_form("/connexion/", {"csrfmiddlewaretoken": token.group(1), "username": email, "password": password})
+        return self.post_form(
+            "/connexion/", {"csrfmiddlewaretoken": token.group(1), "username": email, "password": password}
+        )
 
 
 class Smoke:
@@ -110,7 +120,9 @@ class Smoke:
         parsed = urlparse(self.database_url)
         self.database = parsed.path.lstrip("/")
         if parsed.scheme not in ("postgres", "postgresql") or not re.fullmatch(r"[a-z0-9_]+", self.database):
-            raise SystemExit(f"base PostgreSQL dédiée attendue (minuscules, chiffres, _) : {self.database_url}")
+            raise SystemExit(
+                f"base PostgreSQL dédiée attendue (minuscules, chiffres, _) : {self.database_url}"
+            )
         self.env = {
             **os.environ,
             "FJJ_DEBUG": "0",
@@ -145,8 +157,14 @@ class Smoke:
         for args in commands:
             output = self.work / f"manage-{args[0]}.log"
             with open(output, "wb") as sink:
-                process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                           stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+                process = subprocess.Popen(
+                    [sys.executable, "manage.py", *args],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             self.children.append(process)
             running.append((args, process, output))
         for args, process, output in running:
@@ -166,9 +184,21 @@ class Smoke:
         say(f"== gunicorn (FJJ_DEBUG=0) sur 127.0.0.1:{self.args.port}")
         with open(self.log, "wb") as log:
             self.server = subprocess.Popen(
-                [str(bindir / "gunicorn"), "fonds.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.args.port}",
-                 "--log-level", "info"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(bindir / "gunicorn"),
+                    "fonds.wsgi",
+                    "-w",
+                    "2",
+                    "-b",
+                    f"127.0.0.1:{self.args.port}",
+                    "--log-level",
+                    "info",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -225,8 +255,11 @@ class Smoke:
     def error_page(self, label: str, status: int, expected: int, body: bytes, *phrases: str) -> None:
         text = html.unescape(body.decode("utf-8", "replace"))
         missing = [p for p in ("Erreur %d" % expected, *phrases) if p not in text]
-        self.check(status == expected and '<html lang="fr"' in text and not missing,
-                   f"{label} : {expected}, page française du site", f"statut {status}, absent : {missing}")
+        self.check(
+            status == expected and '<html lang="fr"' in text and not missing,
+            f"{label} : {expected}, page française du site",
+            f"statut {status}, absent : {missing}",
+        )
         refs = sorted(set(STATIC_REF.findall(body.decode("utf-8", "replace"))))
         css = [r for r in refs if re.search(r"/static/dsfr/dist/dsfr/dsfr\.min\.[0-9a-f]+\.css$", r)]
         broken = []
@@ -235,9 +268,11 @@ class Smoke:
             is_css = headers.get("content-type", "").startswith("text/css")
             if got != 200 or (ref.endswith(".css") and not is_css):
                 broken.append(f"{ref} → {got}")
-        self.check(bool(css) and not broken,
-                   f"{label} : feuille DSFR (empreinte collectstatic) et {len(refs)} fichiers statiques servis (200)",
-                   f"DSFR : {css or 'absente'} ; en erreur : {broken}")
+        self.check(
+            bool(css) and not broken,
+            f"{label} : feuille DSFR (empreinte collectstatic) et {len(refs)} fichiers statiques servis (200)",
+            f"DSFR : {css or 'absente'} ; en erreur : {broken}",
+        )
 
     def run_checks(self) -> None:
         port = self.args.port
@@ -247,9 +282,13 @@ class Smoke:
         self.error_page("404 (adresse inconnue)", status, 404, body, "Page introuvable", "Retour à l'accueil")
 
         status, _, body = visitor.request("GET", "/dossiers/1/actions/" + "a" * 300 + "/")
-        self.check(status in (302, 404), "nom d'action malformé : 404 ou connexion, jamais 500", f"statut {status}")
+        self.check(
+            status in (302, 404), "nom d'action malformé : 404 ou connexion, jamais 500", f"statut {status}"
+        )
 
-        status, _, body = Browser("127.0.0.1", port).post_form("/connexion/", {"username": "x", "password": "y"})
+        status, _, body = Browser("127.0.0.1", port).post_form(
+            "/connexion/", {"username": "x", "password": "y"}
+        )
         self.error_page("403 (formulaire sans jeton CSRF)", status, 403, body, "Le formulaire a expiré")
 
         no_role = Browser("127.0.0.1", port)
@@ -263,11 +302,18 @@ class Smoke:
         status, _, body = visitor.request("GET", "/dossiers/?commune=%00")
         self.error_page("400 (octet nul dans la requête)", status, 400, body, "caractère nul")
 
-        status, _, body = visitor.request("POST", "/api/v1/auth/token/", body=b"[" * 50_000 + b"]" * 50_000,
-                                          headers={"Content-Type": "application/json"})
+        status, _, body = visitor.request(
+            "POST",
+            "/api/v1/auth/token/",
+            body=b"[" * 50_000 + b"]" * 50_000,
+            headers={"Content-Type": "application/json"},
+        )
         detail = _json_detail(body)
-        self.check(status == 400 and "imbriqué trop profondément" in detail,
-                   "400 (JSON imbriqué sur l'API), message français", f"statut {status}, {detail[:120]!r}")
+        self.check(
+            status == 400 and "imbriqué trop profondément" in detail,
+            "400 (JSON imbriqué sur l'API), message français",
+            f"statut {status}, {detail[:120]!r}",
+        )
 
         attacker, statuses = Browser("127.0.0.1", port), []
         for _ in range(self.args.failures + 1):  # wrong passwords until the lockout answers
@@ -275,24 +321,41 @@ class Smoke:
             statuses.append(status)
             if status == 429:
                 break
-        self.check("retry-after" in headers, f"429 : en-tête Retry-After (réponses : {statuses})", f"{sorted(headers)}")
-        self.error_page("429 (blocage après échecs de connexion)", status, 429, body, "Compte temporairement bloqué")
+        self.check(
+            "retry-after" in headers,
+            f"429 : en-tête Retry-After (réponses : {statuses})",
+            f"{sorted(headers)}",
+        )
+        self.error_page(
+            "429 (blocage après échecs de connexion)", status, 429, body, "Compte temporairement bloqué"
+        )
 
         say("== double authentification devant l'API (agent connecté par mot de passe seul)")
         agent = Browser("127.0.0.1", port)
         signed = agent.sign_in(AGENT, PASSWORD)[0]
-        self.check(signed == 302, "connexion de l'agent par mot de passe (sans code TOTP)", f"statut {signed}")
-        for label, headers in (("sans en-tête", {}), ("Authorization: x", {"Authorization": "x"}),
-                               ("Authorization: Bearer junk", {"Authorization": "Bearer junk"}),
-                               ("Authorization vide", {"Authorization": ""})):
+        self.check(
+            signed == 302, "connexion de l'agent par mot de passe (sans code TOTP)", f"statut {signed}"
+        )
+        for label, headers in (
+            ("sans en-tête", {}),
+            ("Authorization: x", {"Authorization": "x"}),
+            ("Authorization: Bearer junk", {"Authorization": "Bearer junk"}),
+            ("Authorization vide", {"Authorization": ""}),
+        ):
             status, _, body = agent.request("GET", "/api/v1/dossiers/", headers=headers)
-            self.check(status in (401, 403), f"GET /api/v1/dossiers/ {label} : refusé (401/403)",
-                       f"statut {status} {body[:100]!r}")
+            self.check(
+                status in (401, 403),
+                f"GET /api/v1/dossiers/ {label} : refusé (401/403)",
+                f"statut {status} {body[:100]!r}",
+            )
 
         say("== journal du serveur")
         log = self.log.read_text(errors="replace")
-        self.check("Traceback" not in log, "aucune trace de pile (traceback) dans le journal de gunicorn",
-                   log[log.find("Traceback"):][:600] if "Traceback" in log else "")
+        self.check(
+            "Traceback" not in log,
+            "aucune trace de pile (traceback) dans le journal de gunicorn",
+            log[log.find("Traceback") :][:600] if "Traceback" in log else "",
+        )
 
     def summary(self) -> int:
         failed = [(what, detail) for ok, what, detail in self.results if not ok]
@@ -312,12 +375,21 @@ def _json_detail(body: bytes) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("FJJ_SMOKE_DATABASE_URL", DEFAULT_DATABASE),
-                        help="base PostgreSQL dédiée, recréée puis supprimée (FJJ_SMOKE_DATABASE_URL)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("FJJ_SMOKE_DATABASE_URL", DEFAULT_DATABASE),
+        help="base PostgreSQL dédiée, recréée puis supprimée (FJJ_SMOKE_DATABASE_URL)",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("FJJ_SMOKE_PORT", "8093")))
-    parser.add_argument("--failures", type=int, default=int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5")),
-                        help="échecs de connexion avant blocage (FJJ_LOCKOUT_FAILURES)")
+    parser.add_argument(
+        "--failures",
+        type=int,
+        default=int(os.environ.get("FJJ_LOCKOUT_FAILURES", "5")),
+        help="échecs de connexion avant blocage (FJJ_LOCKOUT_FAILURES)",
+    )
     parser.add_argument("--keep", action="store_true", help="garder la base et les fichiers (diagnostic)")
     args = parser.parse_args()
 

@@ -5,6 +5,7 @@ The last test starts the real stack â€” runserver, Celery worker, Celery beat â€
 profile (SQLite + kombu sqla broker in a temporary FJJ_VAR_DIR), whatever profile the suite itself
 runs under.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,14 @@ def _child_pids(log: Path, expected: int, timeout: float = 30) -> dict[str, int]
 
 def _start(args: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
     with open(log, "wb") as out:
-        return subprocess.Popen([sys.executable, str(RUN_DEV), *args], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, str(RUN_DEV), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def _wait_gone(pids, timeout: float = 10) -> list[int]:
@@ -97,8 +104,10 @@ def test_a_child_exiting_zero_still_fails(tmp_path):
 
 def test_a_child_ignoring_sigterm_is_killed_after_grace(tmp_path):
     log = tmp_path / "run_dev.log"
-    stubborn = (f"{sys.executable} -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-                "print(\"ready\", flush=True); time.sleep(600)'")
+    stubborn = (
+        f"{sys.executable} -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        'print("ready", flush=True); time.sleep(600)\''
+    )
     sup = _start(["--grace", "1", "--child", f"a={stubborn}", "--child", f"b={SLEEPER}"], log)
     pids = _child_pids(log, 2)
     deadline = time.monotonic() + 10
@@ -119,8 +128,10 @@ def test_supervisor_killed_outright_takes_its_children_along(tmp_path):
     assert _wait_gone(pids.values()) == []
 
 
-SHOW_ENV = (f"{sys.executable} -c 'import os; print(\"URL=\" + os.environ.get(\"FJJ_SITE_URL\", \"\"), "
-            f"\"SIRET=\" + os.environ.get(\"FJJ_SIRET\", \"\"), flush=True)'")
+SHOW_ENV = (
+    f'{sys.executable} -c \'import os; print("URL=" + os.environ.get("FJJ_SITE_URL", ""), '
+    f'"SIRET=" + os.environ.get("FJJ_SIRET", ""), flush=True)\''
+)
 
 
 def _env_without(*names: str) -> dict:
@@ -153,12 +164,26 @@ def _free_port() -> int:
 
 def test_real_stack_serves_consumes_a_task_and_stops_on_ctrl_c(tmp_path):
     """`make run`'s stack on the embedded profile: an HTTP answer, a task consumed, then Ctrl-C."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"FJJ_DATABASE_URL", "FJJ_BROKER_URL", "FJJ_RESULT_BACKEND", "FJJ_CELERY_EAGER",
-                        "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "FJJ_DATABASE_URL",
+            "FJJ_BROKER_URL",
+            "FJJ_RESULT_BACKEND",
+            "FJJ_CELERY_EAGER",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
     env.update(FJJ_VAR_DIR=str(tmp_path / "var"), FJJ_DEBUG="1", PYTHONUNBUFFERED="1")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     port = _free_port()
     log = tmp_path / "run_dev.log"
     sup = _start(["--addr", f"127.0.0.1:{port}"], log, env=env)
@@ -181,11 +206,14 @@ def test_real_stack_serves_consumes_a_task_and_stops_on_ctrl_c(tmp_path):
         assert status is not None, log.read_text()
 
         # the worker consumes a task sent through the embedded broker and stores its result
-        sender = ("from fonds.celery import app; "
-                  "r = app.send_task('celery.accumulate', args=('pong',), kwargs={'index': 0}); "
-                  "print(r.get(timeout=90))")
-        out = subprocess.run([sys.executable, "-c", sender], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=120)
+        sender = (
+            "from fonds.celery import app; "
+            "r = app.send_task('celery.accumulate', args=('pong',), kwargs={'index': 0}); "
+            "print(r.get(timeout=90))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", sender], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert out.stdout.strip() == "pong", out.stderr + log.read_text()
 
         sup.send_signal(signal.SIGINT)

@@ -40,6 +40,7 @@ the whole file could recompute every hash, so compare the last hash printed here
 obtained independently (``--expect-hash``: the head hash shown by ``manage.py verify_audit``,
 published, or printed at the end of a dossier's history PDF).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,22 +68,22 @@ def _split(line_no: int, raw: bytes) -> tuple[bytes, bytes, bytes]:
     if len(raw) <= SUFFIX_LEN or not raw.startswith(b'{"action":'):
         raise Bad(line_no, "ce n'est pas une ligne d'événement (format inattendu)")
     tail = raw[-SUFFIX_LEN:]
-    prev = tail[len(PREFIX_PREV):len(PREFIX_PREV) + 64]
+    prev = tail[len(PREFIX_PREV) : len(PREFIX_PREV) + 64]
     digest = tail[-66:-2]
     if (
         not tail.startswith(PREFIX_PREV)
-        or tail[len(PREFIX_PREV) + 64:len(PREFIX_PREV) + 64 + len(MID_HASH)] != MID_HASH
+        or tail[len(PREFIX_PREV) + 64 : len(PREFIX_PREV) + 64 + len(MID_HASH)] != MID_HASH
         or not tail.endswith(b'"}')
         or not HEX.issuperset(prev)
         or not HEX.issuperset(digest)
     ):
-        raise Bad(line_no, "la fin de ligne n'a pas la forme ,\"prev_hash\":\"…\",\"hash\":\"…\"}")
+        raise Bad(line_no, 'la fin de ligne n\'a pas la forme ,"prev_hash":"…","hash":"…"}')
     return raw[:-SUFFIX_LEN] + b"}", prev, digest
 
 
 def _seq_of(line_no: int, canonical: bytes) -> int:
     at = canonical.rfind(b',"seq":')
-    tail = canonical[at + 7:-1] if at >= 0 else b""
+    tail = canonical[at + 7 : -1] if at >= 0 else b""
     if not tail.isdigit():
         raise Bad(line_no, "numéro de séquence illisible")
     return int(tail)
@@ -100,7 +101,9 @@ def _check_form(line_no: int, raw: bytes, canonical: bytes, seq: int, prev: byte
     body = {key: data[key] for key in ("action", "actor", "at", "object", "payload", "seq")}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     if text.encode("utf-8") != canonical:
-        raise Bad(line_no, "le texte n'est pas sous forme canonique (clés triées, sans espaces) : ligne réécrite")
+        raise Bad(
+            line_no, "le texte n'est pas sous forme canonique (clés triées, sans espaces) : ligne réécrite"
+        )
     return data
 
 
@@ -130,7 +133,13 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
             raise Bad(1, "en-tête absent ou illisible (première ligne « fjj-audit-export » attendue)")
         whole = scope == "all"
         expected_object = None if whole else {"type": "dossiers.dossier", "id": str(dossier)}
-        wanted = None if whole else b'","object":{"id":' + json.dumps(str(dossier)).encode() + b',"type":"dossiers.dossier"},"payload":' 
+        wanted = (
+            None
+            if whole
+            else b'","object":{"id":'
+            + json.dumps(str(dossier)).encode()
+            + b',"type":"dossiers.dossier"},"payload":'
+        )
         last_seq, last_hash, count = 0, GENESIS, 0
         line_no = 1
         for raw in fh:
@@ -141,7 +150,10 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
             canonical, prev, digest = _split(line_no, raw)
             seq = _seq_of(line_no, canonical)
             if sha256(prev + canonical).digest().hex().encode() != digest:
-                raise Bad(line_no, f"empreinte recalculée différente de l'empreinte de la ligne (événement n° {seq} modifié)")
+                raise Bad(
+                    line_no,
+                    f"empreinte recalculée différente de l'empreinte de la ligne (événement n° {seq} modifié)",
+                )
             if strict:
                 data = _check_form(line_no, raw, canonical, seq, prev, digest)
                 if expected_object is not None and data["object"] != expected_object:
@@ -151,29 +163,54 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
             if whole:
                 if seq != last_seq + 1:
                     if seq > last_seq + 1:
-                        raise Bad(line_no, f"événement n° {last_seq + 1} attendu, n° {seq} trouvé : ligne(s) supprimée(s) ou déplacée(s)")
-                    raise Bad(line_no, f"événement n° {last_seq + 1} attendu, n° {seq} trouvé : ligne déplacée ou dupliquée")
+                        raise Bad(
+                            line_no,
+                            f"événement n° {last_seq + 1} attendu, n° {seq} trouvé : ligne(s) supprimée(s) ou déplacée(s)",
+                        )
+                    raise Bad(
+                        line_no,
+                        f"événement n° {last_seq + 1} attendu, n° {seq} trouvé : ligne déplacée ou dupliquée",
+                    )
                 if prev != last_hash:
                     if line_no == 2:
-                        raise Bad(line_no, "le premier événement ne part pas de l'empreinte initiale (64 zéros)")
-                    raise Bad(line_no - 1, f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou forgée")
+                        raise Bad(
+                            line_no, "le premier événement ne part pas de l'empreinte initiale (64 zéros)"
+                        )
+                    raise Bad(
+                        line_no - 1,
+                        f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou forgée",
+                    )
             else:
                 if seq <= last_seq:
                     if seq == last_seq or line_no == 2:
-                        raise Bad(line_no, f"événement n° {seq} après le n° {last_seq} : ligne dupliquée ou déplacée")
-                    raise Bad(line_no - 1, f"lignes {line_no - 1} et {line_no} dans le désordre (n° {last_seq} avant le n° {seq}) : lignes déplacées")
+                        raise Bad(
+                            line_no,
+                            f"événement n° {seq} après le n° {last_seq} : ligne dupliquée ou déplacée",
+                        )
+                    raise Bad(
+                        line_no - 1,
+                        f"lignes {line_no - 1} et {line_no} dans le désordre (n° {last_seq} avant le n° {seq}) : lignes déplacées",
+                    )
                 if seq == last_seq + 1 and count and prev != last_hash:
-                    raise Bad(line_no - 1, f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou forgée")
+                    raise Bad(
+                        line_no - 1,
+                        f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou forgée",
+                    )
             if seq > head_seq:
                 raise Bad(line_no, f"événement n° {seq} au-delà de la tête annoncée (n° {head_seq})")
             last_seq, last_hash, count = seq, digest, count + 1
     if whole:
         if last_seq != head_seq:
-            raise Bad(line_no + 1, f"la piste s'arrête au n° {last_seq}, l'en-tête annonce {head_seq} événements : fin de fichier supprimée")
+            raise Bad(
+                line_no + 1,
+                f"la piste s'arrête au n° {last_seq}, l'en-tête annonce {head_seq} événements : fin de fichier supprimée",
+            )
         if last_hash != head_hash:
             raise Bad(line_no, "l'empreinte du dernier événement n'est pas celle annoncée par l'en-tête")
     if expect_hash is not None and last_hash.decode() != expect_hash.strip().lower():
-        raise Bad(line_no, f"l'empreinte finale {last_hash.decode()} diffère de l'empreinte attendue {expect_hash}")
+        raise Bad(
+            line_no, f"l'empreinte finale {last_hash.decode()} diffère de l'empreinte attendue {expect_hash}"
+        )
     return count, last_seq, last_hash.decode(), scope
 
 
@@ -184,12 +221,18 @@ def main(argv: list[str]) -> int:
     if "--expect-hash" in argv:
         i = argv.index("--expect-hash")
         if i + 1 >= len(argv):
-            print("usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--strict]", file=sys.stderr)
+            print(
+                "usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--strict]",
+                file=sys.stderr,
+            )
             return 2
         expect = argv[i + 1]
         args = [a for a in args if a != expect]
     if len(args) != 1 or any(a.startswith("--") and a not in ("--strict", "--expect-hash") for a in argv):
-        print("usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--strict]", file=sys.stderr)
+        print(
+            "usage : verify_audit_export.py FICHIER.jsonl [--expect-hash EMPREINTE] [--strict]",
+            file=sys.stderr,
+        )
         return 2
     try:
         count, last_seq, last_hash, scope = verify(args[0], expect, strict)
@@ -199,7 +242,11 @@ def main(argv: list[str]) -> int:
     except Bad as bad:
         print(f"ALTÉRÉ : ligne {bad.line} : {bad.message}")
         return 1
-    what = "piste complète" if scope == "all" else "un dossier (chaque événement vérifié isolément ; voir --help)"
+    what = (
+        "piste complète"
+        if scope == "all"
+        else "un dossier (chaque événement vérifié isolément ; voir --help)"
+    )
     print(f"INTÈGRE : {count} événement(s), {what}, dernier n° {last_seq}, dernière empreinte {last_hash}")
     return 0
 

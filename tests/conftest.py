@@ -1,4 +1,5 @@
 """Shared pytest configuration: the `postgres` and `services` markers skip with a reason when absent."""
+
 import os
 import socket
 
@@ -17,8 +18,12 @@ def _port_open(host: str, port: int) -> bool:
 def pytest_collection_modifyitems(config, items):
     is_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     broker = settings.CELERY_BROKER_URL
-    skip_pg = pytest.mark.skip(reason="nécessite PostgreSQL : lancez `make test-services` (FJJ_DATABASE_URL=postgres://…)")
-    skip_services = pytest.mark.skip(reason="nécessite PostgreSQL et Redis/RabbitMQ avec un worker Celery : lancez `make test-services`")
+    skip_pg = pytest.mark.skip(
+        reason="nécessite PostgreSQL : lancez `make test-services` (FJJ_DATABASE_URL=postgres://…)"
+    )
+    skip_services = pytest.mark.skip(
+        reason="nécessite PostgreSQL et Redis/RabbitMQ avec un worker Celery : lancez `make test-services`"
+    )
     services_ok = is_pg and not broker.startswith("sqla+") and not broker.startswith("filesystem")
     for item in items:
         if "postgres" in item.keywords and not is_pg:

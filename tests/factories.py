@@ -1,4 +1,5 @@
 """Builders for test data that satisfies the règlement (an eligible dossier by default)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,14 @@ def fake_siren(code: str) -> str:
 
 def make_commune(code: str | None = None, population: int = 800, zone: str = "metro", **extra) -> Commune:
     code = code or f"{90000 + next(_seq):05d}"[-5:]
-    defaults = dict(name=f"Commune {code}", departement=code[:2], region="84", zone=zone, population=population, siren=fake_siren(code))
+    defaults = dict(
+        name=f"Commune {code}",
+        departement=code[:2],
+        region="84",
+        zone=zone,
+        population=population,
+        siren=fake_siren(code),
+    )
     defaults.update(extra)
     commune, _ = Commune.objects.update_or_create(code=code, defaults=defaults)
     return commune
@@ -48,26 +56,46 @@ def make_campaign(**extra) -> Campaign:
     return Campaign.objects.create(**defaults)
 
 
-def make_user(role: str | list[str] | None = None, *, commune: Commune | None = None, email: str | None = None, **extra) -> User:
+def make_user(
+    role: str | list[str] | None = None, *, commune: Commune | None = None, email: str | None = None, **extra
+) -> User:
     roles = [role] if isinstance(role, str) else list(role or [])
     email = email or f"{(roles[0] if roles else 'user')}{next(_seq)}@test.fjj.fr"
     user = User.objects.create_user(email, PASSWORD, commune=commune, **extra)
     for name in roles:
-        user.groups.add(Group.objects.get_or_create(name=name)[0])  # transaction=True tests flush data migrations
+        user.groups.add(
+            Group.objects.get_or_create(name=name)[0]
+        )  # transaction=True tests flush data migrations
     return user
 
 
-def make_jumelage(commune: Commune, *, country: str = "DE", name: str = "Partnerstadt", lat="48.137154", lon="11.576124") -> Jumelage:
-    partner = PartnerTown.objects.create(name=f"{name} {next(_seq)}", country=country, latitude=Decimal(lat), longitude=Decimal(lon))
+def make_jumelage(
+    commune: Commune, *, country: str = "DE", name: str = "Partnerstadt", lat="48.137154", lon="11.576124"
+) -> Jumelage:
+    partner = PartnerTown.objects.create(
+        name=f"{name} {next(_seq)}", country=country, latitude=Decimal(lat), longitude=Decimal(lon)
+    )
     return Jumelage.objects.create(commune=commune, partner=partner, agreement_date=dt.date(2015, 6, 1))
 
 
-def make_dossier(*, campaign: Campaign | None = None, commune: Commune | None = None, porteur: User | None = None, complete: bool = True, **extra) -> Dossier:
+def make_dossier(
+    *,
+    campaign: Campaign | None = None,
+    commune: Commune | None = None,
+    porteur: User | None = None,
+    complete: bool = True,
+    **extra,
+) -> Dossier:
     """A draft dossier; with ``complete`` it meets every rule E1–E9 (so it can be submitted)."""
     campaign = campaign or make_campaign()
     commune = commune or make_commune()
     porteur = porteur or make_user("porteur", commune=commune)
-    fields = dict(campaign=campaign, commune=commune, created_by=porteur, title="Échange de jeunes avec notre ville jumelle")
+    fields = dict(
+        campaign=campaign,
+        commune=commune,
+        created_by=porteur,
+        title="Échange de jeunes avec notre ville jumelle",
+    )
     if complete:
         start = max(campaign.activity_start, clock.today() + dt.timedelta(days=45))
         fields.update(

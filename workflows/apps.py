@@ -11,4 +11,6 @@ class WorkflowsConfig(AppConfig):
 
         from . import handlers
 
-        dossier_transitioned.connect(handlers.on_dossier_transitioned, sender=Dossier, dispatch_uid="workflows.advance_process")
+        dossier_transitioned.connect(
+            handlers.on_dossier_transitioned, sender=Dossier, dispatch_uid="workflows.advance_process"
+        )

@@ -4,6 +4,7 @@ Both are pure functions of ``workflows/flows.py`` and of the dossier state machi
 regenerated in memory and compared with the committed files (``tests/workflows/test_chart.py``).
 ``python manage.py export_flow_chart`` writes them.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,9 @@ from fonds.dossiers.states import SYSTEM_ROLE, Status
 from .nodes import QUEUE_LABELS, Ending, Route, Stage, fsm_exits
 
 DOCS_DIR = Path(settings.BASE_DIR) / "docs"
-GENERATED = "Généré par « python manage.py export_flow_chart » depuis workflows/flows.py : ne pas modifier à la main."
+GENERATED = (
+    "Généré par « python manage.py export_flow_chart » depuis workflows/flows.py : ne pas modifier à la main."
+)
 
 
 def _flow():
@@ -117,7 +120,9 @@ def render_markdown() -> str:
             roles = ", ".join(_role_text(r) for r in exit_["roles"])
             for target in exit_["targets"]:
                 nxt = targets.get(target)
-                exits.append(f"`{exit_['name']}` ({roles}) → {target.label} → {_next_text(nxt) if nxt else '**non routé**'}")
+                exits.append(
+                    f"`{exit_['name']}` ({roles}) → {target.label} → {_next_text(nxt) if nxt else '**non routé**'}"
+                )
         queues = " ; ".join(QUEUE_LABELS[role] for role in stage.roles)
         assigned = " (attribuée à l'instructeur du dossier)" if stage._assign_to else ""
         deadline = f"`{stage.deadline_field}`" if stage.deadline_field else "—"

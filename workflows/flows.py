@@ -52,6 +52,7 @@ recover [recovery_pending] finance             recover → end (soldé)
 (``tests/workflows/test_consistency.py`` checks this flow against the state machine: every
 waiting status has one stage, every transition out of it is routed, every queue may act.)
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -83,7 +84,9 @@ class DossierFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
     # ---- submission (system) ----------------------------------------------------------------
-    start = flow.StartHandle(this.start_process).Annotation(title="Dépôt du dossier").Next(this.check_eligibility)
+    start = (
+        flow.StartHandle(this.start_process).Annotation(title="Dépôt du dossier").Next(this.check_eligibility)
+    )
 
     check_eligibility = (
         flow.Function(this.record_eligibility)
@@ -98,7 +101,10 @@ class DossierFlow(flow.Flow):
     # ---- instruction (instructeurs) -------------------------------------------------------
     take_for_instruction = (
         Stage(S.SUBMITTED, roles=(Role.INSTRUCTEUR,))
-        .Annotation(title="Prendre en instruction", description="Un instructeur prend le dossier déposé (les contrôles sont rejoués).")
+        .Annotation(
+            title="Prendre en instruction",
+            description="Un instructeur prend le dossier déposé (les contrôles sont rejoués).",
+        )
         .Next(this.after_take_for_instruction)
     )
     after_take_for_instruction = (
@@ -110,7 +116,10 @@ class DossierFlow(flow.Flow):
 
     instruct = (
         Stage(S.IN_INSTRUCTION, roles=(Role.INSTRUCTEUR,), assign=_instructor)
-        .Annotation(title="Instruire", description="L'instructeur note, propose un montant, ou demande des corrections.")
+        .Annotation(
+            title="Instruire",
+            description="L'instructeur note, propose un montant, ou demande des corrections.",
+        )
         .Next(this.after_instruct)
     )
     after_instruct = (
@@ -123,7 +132,10 @@ class DossierFlow(flow.Flow):
 
     correct = (
         Stage(S.CORRECTIONS_REQUESTED, roles=(Role.PORTEUR,), deadline="corrections_due")
-        .Annotation(title="Corriger le dossier", description="La commune corrige et renvoie son dossier avant l'échéance.")
+        .Annotation(
+            title="Corriger le dossier",
+            description="La commune corrige et renvoie son dossier avant l'échéance.",
+        )
         .Next(this.after_correct)
     )
     after_correct = (
@@ -135,7 +147,10 @@ class DossierFlow(flow.Flow):
 
     schedule = (
         Stage(S.INSTRUCTED, roles=(Role.INSTRUCTEUR, Role.ADMIN))
-        .Annotation(title="Inscrire au comité", description="Le dossier instruit est inscrit à l'ordre du jour d'une séance.")
+        .Annotation(
+            title="Inscrire au comité",
+            description="Le dossier instruit est inscrit à l'ordre du jour d'une séance.",
+        )
         .Next(this.after_schedule)
     )
     after_schedule = (
@@ -148,7 +163,10 @@ class DossierFlow(flow.Flow):
     # ---- decision (comité) ------------------------------------------------------------------
     committee = (
         Stage(S.IN_COMMITTEE, roles=(Role.COMITE,))
-        .Annotation(title="Décision du comité", description="Le comité accorde, refuse, inscrit en liste complémentaire ou ajourne.")
+        .Annotation(
+            title="Décision du comité",
+            description="Le comité accorde, refuse, inscrit en liste complémentaire ou ajourne.",
+        )
         .Next(this.after_committee)
     )
     after_committee = (
@@ -161,7 +179,10 @@ class DossierFlow(flow.Flow):
 
     waitlist = (
         Stage(S.WAITLISTED, roles=())
-        .Annotation(title="Liste complémentaire", description="Promu automatiquement, dans l'ordre du classement, quand l'enveloppe le permet.")
+        .Annotation(
+            title="Liste complémentaire",
+            description="Promu automatiquement, dans l'ordre du classement, quand l'enveloppe le permet.",
+        )
         .Next(this.after_waitlist)
     )
     after_waitlist = Route("Promu ?").When(S.APPROVED, this.sign_agreement)
@@ -169,7 +190,10 @@ class DossierFlow(flow.Flow):
     # ---- agreement and payment (commune, finance) ---------------------------------------------
     sign_agreement = (
         Stage(S.APPROVED, roles=(Role.PORTEUR,), deadline="agreement_due")
-        .Annotation(title="Accepter la convention", description="Le maire accepte la convention en ligne avant l'échéance, sinon l'aide est caduque.")
+        .Annotation(
+            title="Accepter la convention",
+            description="Le maire accepte la convention en ligne avant l'échéance, sinon l'aide est caduque.",
+        )
         .Next(this.after_sign_agreement)
     )
     after_sign_agreement = (
@@ -181,32 +205,41 @@ class DossierFlow(flow.Flow):
 
     pay_advance = (
         Stage(S.AGREEMENT_SIGNED, roles=(Role.FINANCE,))
-        .Annotation(title="Verser l'avance", description="La gestion financière constate le versement de l'avance (75 %).")
+        .Annotation(
+            title="Verser l'avance",
+            description="La gestion financière constate le versement de l'avance (75 %).",
+        )
         .Next(this.after_pay_advance)
     )
-    after_pay_advance = Route("Avance versée").When(S.ADVANCE_PAID, this.final_report).When(S.RENOUNCED, this.end_renounced)
+    after_pay_advance = (
+        Route("Avance versée").When(S.ADVANCE_PAID, this.final_report).When(S.RENOUNCED, this.end_renounced)
+    )
 
     final_report = (
         Stage(S.ADVANCE_PAID, roles=(Role.PORTEUR,), deadline="report_due")
-        .Annotation(title="Déposer le rapport final", description="La commune dépose le rapport final dans les deux mois suivant la fin du projet.")
+        .Annotation(
+            title="Déposer le rapport final",
+            description="La commune dépose le rapport final dans les deux mois suivant la fin du projet.",
+        )
         .Next(this.after_final_report)
     )
     after_final_report = Route("Rapport déposé").When(S.REPORT_SUBMITTED, this.settle)
 
     settle = (
         Stage(S.REPORT_SUBMITTED, roles=(Role.FINANCE,))
-        .Annotation(title="Solder", description="Le solde est recalculé sur les dépenses réelles ; négatif, il donne lieu à un reversement.")
+        .Annotation(
+            title="Solder",
+            description="Le solde est recalculé sur les dépenses réelles ; négatif, il donne lieu à un reversement.",
+        )
         .Next(this.after_settle)
     )
-    after_settle = (
-        Route("Solde")
-        .When(S.CLOSED, this.end_closed)
-        .When(S.RECOVERY_PENDING, this.recover)
-    )
+    after_settle = Route("Solde").When(S.CLOSED, this.end_closed).When(S.RECOVERY_PENDING, this.recover)
 
     recover = (
         Stage(S.RECOVERY_PENDING, roles=(Role.FINANCE,))
-        .Annotation(title="Recouvrer le trop-perçu", description="La gestion financière constate le reversement.")
+        .Annotation(
+            title="Recouvrer le trop-perçu", description="La gestion financière constate le reversement."
+        )
         .Next(this.after_recover)
     )
     after_recover = Route("Reversement constaté").When(S.CLOSED, this.end_closed)
@@ -226,7 +259,11 @@ class DossierFlow(flow.Flow):
         actor = by if getattr(by, "is_authenticated", False) else None
         activation.process.dossier = dossier
         activation.task.owner = actor
-        activation.task.data = {"transition": "submit", "by": actor.pk if actor else None, "to": dossier.status}
+        activation.task.data = {
+            "transition": "submit",
+            "by": actor.pk if actor else None,
+            "to": dossier.status,
+        }
         return activation.process
 
     def record_eligibility(self, activation):
@@ -247,7 +284,9 @@ class DossierFlow(flow.Flow):
         if run is not None:
             summary["eligibility_run"] = run.pk
             summary["rules_version"] = run.rules_version
-            summary["warnings"] = sorted(run.verdicts.filter(result=Verdict.Result.FAIL).values_list("code", flat=True))
+            summary["warnings"] = sorted(
+                run.verdicts.filter(result=Verdict.Result.FAIL).values_list("code", flat=True)
+            )
         activation.task.data = {**(activation.task.data or {}), **summary}
         activation.process.data = {**(activation.process.data or {}), **summary}
         activation.process.save(update_fields=["data"])

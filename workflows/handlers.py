@@ -25,6 +25,7 @@ queues. Two checks keep them together:
 
 ``python manage.py adopt_dossiers`` applies `align` to every waiting dossier without a process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,16 +55,24 @@ def _flow():
 
 
 def open_stage_tasks(process_pk: int):
-    return Task.objects.filter(process_id=process_pk, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES).order_by("pk")
+    return Task.objects.filter(
+        process_id=process_pk, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES
+    ).order_by("pk")
 
 
-def on_dossier_transitioned(sender, *, dossier, transition, by=None, role="", source="", target="", batch=None, **kwargs):
+def on_dossier_transitioned(
+    sender, *, dossier, transition, by=None, role="", source="", target="", batch=None, **kwargs
+):
     """Receiver of ``fonds.dossiers.signals.dossier_transitioned``.
 
     Sent by ``perform_many`` (``batch`` given), the move is deferred and done for the whole chunk
     by `advance_many` before ``perform_many`` returns (same transaction)."""
     if batch is not None and transition != "submit":
-        batch.defer("workflows.advance", advance_many, dict(dossier=dossier, transition=transition, by=by, role=role, source=source, target=target))
+        batch.defer(
+            "workflows.advance",
+            advance_many,
+            dict(dossier=dossier, transition=transition, by=by, role=role, source=source, target=target),
+        )
         return
     if transition == "submit":
         start_process(dossier, by=by)
@@ -74,13 +83,17 @@ def on_dossier_transitioned(sender, *, dossier, transition, by=None, role="", so
 def start_process(dossier, *, by=None) -> DossierProcess:
     """Start the process of a dossier that has just been submitted."""
     if DossierProcess.objects.filter(dossier_id=dossier.pk).exists():
-        raise WorkflowOutOfSync(f"Le dossier {dossier.reference} vient d'être déposé mais a déjà un processus.")
+        raise WorkflowOutOfSync(
+            f"Le dossier {dossier.reference} vient d'être déposé mais a déjà un processus."
+        )
     process = _flow().start.run(dossier=dossier, by=by)
     check_in_sync(dossier)
     return process
 
 
-def advance_process(dossier, *, transition: str, by=None, role: str = "", source: str = "", target: str = "") -> None:
+def advance_process(
+    dossier, *, transition: str, by=None, role: str = "", source: str = "", target: str = ""
+) -> None:
     """Complete the stage the dossier just left; the flow then routes on its new status."""
     if source == Status.DRAFT and not DossierProcess.objects.filter(dossier_id=dossier.pk).exists():
         return  # a draft withdrawn before submission never had a process
@@ -113,7 +126,9 @@ def align(dossier, *, status: str | None = None) -> Task:
 
 
 def _adopt(flow_class, dossier, stage, status) -> Task:
-    logger.warning("Dossier %s (%s) sans processus : processus créé à l'étape %s.", dossier.reference, status, stage.name)
+    logger.warning(
+        "Dossier %s (%s) sans processus : processus créé à l'étape %s.", dossier.reference, status, stage.name
+    )
     start = flow_class.start
     activation = start.activation_class.create(start, None, None)
     activation.process.dossier = dossier
@@ -129,7 +144,13 @@ def _adopt(flow_class, dossier, stage, status) -> Task:
 
 def _realign(flow_class, dossier, process, tasks, stage, status) -> Task:
     found = ", ".join(t.flow_task.name for t in tasks) or "aucune"
-    logger.warning("Dossier %s (%s) : étapes ouvertes %s, réalignées sur %s.", dossier.reference, status, found, stage.name)
+    logger.warning(
+        "Dossier %s (%s) : étapes ouvertes %s, réalignées sur %s.",
+        dossier.reference,
+        status,
+        found,
+        stage.name,
+    )
     with flow_class.lock(process.pk):
         for task in tasks:
             task.status = STATUS.CANCELED
@@ -178,7 +199,12 @@ def _sync_problem(dossier, process, tasks, flow_class) -> str | None:
 def check_in_sync_many(dossiers, *, flow_class=None) -> None:
     """`check_in_sync` for many dossiers, with two queries."""
     flow_class = flow_class or _flow()
-    processes = {p.dossier_id: p for p in DossierProcess.objects.filter(dossier_id__in=[d.pk for d in dossiers]).only("pk", "status", "dossier_id")}
+    processes = {
+        p.dossier_id: p
+        for p in DossierProcess.objects.filter(dossier_id__in=[d.pk for d in dossiers]).only(
+            "pk", "status", "dossier_id"
+        )
+    }
     tasks = _open_stage_tasks_of([p.pk for p in processes.values()])
     for dossier in dossiers:
         process = processes.get(dossier.pk)
@@ -189,7 +215,9 @@ def check_in_sync_many(dossiers, *, flow_class=None) -> None:
 
 def _open_stage_tasks_of(process_pks) -> dict:
     found: dict = {}
-    for task in Task.objects.filter(process_id__in=process_pks, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES).order_by("pk"):
+    for task in Task.objects.filter(
+        process_id__in=process_pks, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES
+    ).order_by("pk"):
         found.setdefault(task.process_id, []).append(task)
     return found
 
@@ -197,8 +225,20 @@ def _open_stage_tasks_of(process_pks) -> dict:
 # ---- the same moves for a chunk of dossiers (perform_many) -----------------------------------
 
 _TASK_FIELDS = [
-    "process", "flow_task", "flow_task_type", "status", "created", "assigned", "started", "finished", "token", "owner",
-    "owner_permission", "owner_permission_content_type", "owner_permission_obj_pk", "data",
+    "process",
+    "flow_task",
+    "flow_task_type",
+    "status",
+    "created",
+    "assigned",
+    "started",
+    "finished",
+    "token",
+    "owner",
+    "owner_permission",
+    "owner_permission_content_type",
+    "owner_permission_obj_pk",
+    "data",
 ]
 _PROCESS_FIELDS = ["flow_class", "status", "created", "finished", "data"]
 
@@ -208,7 +248,9 @@ def _insert(model, objs: list, names: list[str]) -> None:
     from fonds.bulk.sql import insert_rows
 
     attnames = [model._meta.get_field(name).attname for name in names]
-    ids = insert_rows(model, names, [tuple(getattr(obj, attname) for attname in attnames) for obj in objs], returning=True)
+    ids = insert_rows(
+        model, names, [tuple(getattr(obj, attname) for attname in attnames) for obj in objs], returning=True
+    )
     for obj, pk in zip(objs, ids):
         obj.pk = pk
         obj._state.adding = False
@@ -289,32 +331,68 @@ def advance_many(items: list[dict]) -> None:
     links = []  # (task, previous task)
     if adopting:
         new_processes = [
-            Process(flow_class=flow_class, status=PROCESS.NEW, created=now_, data={"adopted": True, "adopted_in_status": item["source"]})
+            Process(
+                flow_class=flow_class,
+                status=PROCESS.NEW,
+                created=now_,
+                data={"adopted": True, "adopted_in_status": item["source"]},
+            )
             for item, _ in adopting
         ]
         _insert(Process, new_processes, _PROCESS_FIELDS)
-        table, ptr, dossier_col = DossierProcess._meta.db_table, DossierProcess._meta.pk.column, DossierProcess._meta.get_field("dossier").column
+        table, ptr, dossier_col = (
+            DossierProcess._meta.db_table,
+            DossierProcess._meta.pk.column,
+            DossierProcess._meta.get_field("dossier").column,
+        )
         pairs = [(p.pk, item["dossier"].pk) for p, (item, _) in zip(new_processes, adopting)]
         with connection.cursor() as cursor:
             for start in range(0, len(pairs), 500):
-                batch = pairs[start:start + 500]
+                batch = pairs[start : start + 500]
                 cursor.execute(
-                    f"INSERT INTO {table} ({ptr}, {dossier_col}) VALUES " + ", ".join(["(%s, %s)"] * len(batch)),
+                    f"INSERT INTO {table} ({ptr}, {dossier_col}) VALUES "
+                    + ", ".join(["(%s, %s)"] * len(batch)),
                     [value for pair in batch for value in pair],
                 )
         starts = [
-            Task(process=p, flow_task=flow.start, flow_task_type=flow.start.task_type, status=STATUS.DONE, created=now_, started=now_, finished=now_,
-                 token=Token("start"), data={"adopted": True, "status": item["source"]})
+            Task(
+                process=p,
+                flow_task=flow.start,
+                flow_task_type=flow.start.task_type,
+                status=STATUS.DONE,
+                created=now_,
+                started=now_,
+                finished=now_,
+                token=Token("start"),
+                data={"adopted": True, "status": item["source"]},
+            )
             for p, (item, _) in zip(new_processes, adopting)
         ]
         _insert(Task, starts, _TASK_FIELDS)
         adopted_stages = []
         for p, start, (item, stage) in zip(new_processes, starts, adopting):
-            logger.warning("Dossier %s (%s) sans processus : processus créé à l'étape %s.", item["dossier"].reference, item["source"], stage.name)
+            logger.warning(
+                "Dossier %s (%s) sans processus : processus créé à l'étape %s.",
+                item["dossier"].reference,
+                item["source"],
+                stage.name,
+            )
             permission, permission_obj = owner_permission(stage, item["dossier"])
             actor, data = closed_data({}, item)
-            task = Task(process=p, flow_task=stage, flow_task_type=stage.task_type, status=STATUS.DONE, created=now_, assigned=now_, started=now_,
-                        finished=now_, token=start.token, owner=actor, owner_permission=permission or None, data=data)
+            task = Task(
+                process=p,
+                flow_task=stage,
+                flow_task_type=stage.task_type,
+                status=STATUS.DONE,
+                created=now_,
+                assigned=now_,
+                started=now_,
+                finished=now_,
+                token=start.token,
+                owner=actor,
+                owner_permission=permission or None,
+                data=data,
+            )
             if permission_obj is not None:
                 task.owner_permission_obj = permission_obj
             adopted_stages.append(task)
@@ -334,19 +412,45 @@ def advance_many(items: list[dict]) -> None:
         task.status = STATUS.DONE
         updated.append(task)
     if updated:
-        update_rows(Task, {t.pk: {"status": t.status, "owner": t.owner_id, "assigned": t.assigned, "started": t.started, "finished": t.finished, "data": t.data} for t in updated})
+        update_rows(
+            Task,
+            {
+                t.pk: {
+                    "status": t.status,
+                    "owner": t.owner_id,
+                    "assigned": t.assigned,
+                    "started": t.started,
+                    "finished": t.finished,
+                    "data": t.data,
+                }
+                for t in updated
+            },
+        )
 
     # 3. the Route's task, then the next stage or the ending
     routed = closing_done + closing
     switches, nexts, ended = [], [], []
     for item, process, task in routed:
         route = task.flow_task._next
-        switch = Task(process_id=process.pk, flow_task=route, flow_task_type=route.task_type, status=STATUS.DONE, created=now_, finished=now_, token=task.token, data={})
+        switch = Task(
+            process_id=process.pk,
+            flow_task=route,
+            flow_task_type=route.task_type,
+            status=STATUS.DONE,
+            created=now_,
+            finished=now_,
+            token=task.token,
+            data={},
+        )
         switches.append(switch)
         links.append((switch, task))
     _insert(Task, switches, _TASK_FIELDS)
     # the next stage's ``assign`` reads the dossier's instructor: one query for the chunk
-    unloaded = [item["dossier"] for item, _, _ in routed if item["dossier"].instructor_id and "instructor" not in item["dossier"]._state.fields_cache]
+    unloaded = [
+        item["dossier"]
+        for item, _, _ in routed
+        if item["dossier"].instructor_id and "instructor" not in item["dossier"]._state.fields_cache
+    ]
     if unloaded:
         prefetch_related_objects(unloaded, "instructor")
     for (item, process, task), switch in zip(routed, switches):
@@ -355,17 +459,37 @@ def advance_many(items: list[dict]) -> None:
         if isinstance(node, Stage):
             permission, permission_obj = owner_permission(node, dossier)
             owner = node.calc_owner(_as_activation(node, dossier))
-            nxt = Task(process_id=process.pk, flow_task=node, flow_task_type=node.task_type, created=now_, token=switch.token, data={},
-                       owner_permission=permission or None, status=STATUS.NEW)
+            nxt = Task(
+                process_id=process.pk,
+                flow_task=node,
+                flow_task_type=node.task_type,
+                created=now_,
+                token=switch.token,
+                data={},
+                owner_permission=permission or None,
+                status=STATUS.NEW,
+            )
             if permission_obj is not None:
                 nxt.owner_permission_obj = permission_obj
             if owner:
                 nxt.owner, nxt.status, nxt.assigned = owner, STATUS.ASSIGNED, now_
         elif isinstance(node, Ending):
-            nxt = Task(process_id=process.pk, flow_task=node, flow_task_type=node.task_type, status=STATUS.DONE, created=now_, started=now_, finished=now_, token=switch.token, data={})
+            nxt = Task(
+                process_id=process.pk,
+                flow_task=node,
+                flow_task_type=node.task_type,
+                status=STATUS.DONE,
+                created=now_,
+                started=now_,
+                finished=now_,
+                token=switch.token,
+                data={},
+            )
             ended.append(process.pk)
         else:
-            raise WorkflowOutOfSync(f"Le dossier {dossier.reference} est « {dossier.status} » : aucune suite prévue après {task.flow_task.name}.")
+            raise WorkflowOutOfSync(
+                f"Le dossier {dossier.reference} est « {dossier.status} » : aucune suite prévue après {task.flow_task.name}."
+            )
         nexts.append(nxt)
         links.append((nxt, switch))
     _insert(Task, nexts, _TASK_FIELDS)
@@ -376,5 +500,12 @@ def advance_many(items: list[dict]) -> None:
 
     # 4. the dossiers the bulk path does not cover: one by one, as perform would
     for item in slow:
-        advance_process(item["dossier"], transition=item["transition"], by=item["by"], role=item["role"], source=item["source"], target=item["target"])
+        advance_process(
+            item["dossier"],
+            transition=item["transition"],
+            by=item["by"],
+            role=item["role"],
+            source=item["source"],
+            target=item["target"],
+        )
     check_in_sync_many(dossiers, flow_class=flow_class)

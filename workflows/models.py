@@ -15,6 +15,7 @@ task to "everyone" (viewflow's default for a task without permission). The autho
 "who sees which task" is ``workflows.queues``, which applies the roles of
 ``fonds.accounts.roles``, the porteur's commune and the recusal rule.
 """
+
 from django.db import models
 from viewflow.workflow.models import Process
 

@@ -14,6 +14,7 @@ checked who acts, what the règlement requires and wrote the audit event. So:
   rolls back the dossier transition (the process and the state machine never disagree).
 * ``Ending`` — a ``flow.End`` for one final status of the dossier.
 """
+
 from __future__ import annotations
 
 from django.db.models import Q

@@ -22,6 +22,7 @@ the other members.
 Every queryset is one SQL query with the task, its dossier, commune, campaign and owner joined
 (``select_related``), ordered oldest first.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -135,8 +136,12 @@ def counts_for(user) -> dict[str, int]:
     One grouped query (``GROUP BY flow_task``): one row per stage, whatever the number of tasks,
     and no join (``open_tasks_for``'s ``select_related`` and ordering are dropped)."""
     rows = (
-        open_tasks_for(user).select_related(None).order_by()
-        .values_list("flow_task").annotate(n=Count("pk")).values_list("flow_task", "n")
+        open_tasks_for(user)
+        .select_related(None)
+        .order_by()
+        .values_list("flow_task")
+        .annotate(n=Count("pk"))
+        .values_list("flow_task", "n")
     )
     by_node: Counter = Counter()
     for node, n in rows:

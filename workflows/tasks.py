@@ -13,6 +13,7 @@ re-read: a porteur who resubmits (or accepts) at the same moment wins or loses c
 dossier whose deadline was moved in the meantime is left alone. Running the task again changes
 nothing (the dossiers are no longer in the waiting status), so it is safe to retry.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,11 +58,15 @@ DEADLINES = [
 def _expire_one(pk: int, transition: str, status: str, field: str, motivation: str, now) -> bool:
     """Fire ``transition`` on dossier ``pk`` if, under its row lock, it is still overdue."""
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().filter(pk=pk, status=status, **{f"{field}__lt": now}).first()
+        dossier = (
+            Dossier.objects.select_for_update().filter(pk=pk, status=status, **{f"{field}__lt": now}).first()
+        )
         if dossier is None:
             return False  # acted upon (or deadline moved) since the search
         due = getattr(dossier, field)
-        perform(dossier, transition, by=None, motivation=motivation.format(due=_when(due)), forum=Forum.SYSTEM)
+        perform(
+            dossier, transition, by=None, motivation=motivation.format(due=_when(due)), forum=Forum.SYSTEM
+        )
         return True
 
 
@@ -73,7 +78,11 @@ def expire_deadlines(now=None) -> dict[str, int]:
     now = now or clock.now()
     counts = {"closed_without_follow_up": 0, "lapsed": 0, "errors": 0}
     for transition, status, field, counter, motivation in DEADLINES:
-        overdue = Dossier.objects.filter(status=status, **{f"{field}__lt": now}).order_by(field, "pk").values_list("pk", flat=True)
+        overdue = (
+            Dossier.objects.filter(status=status, **{f"{field}__lt": now})
+            .order_by(field, "pk")
+            .values_list("pk", flat=True)
+        )
         for pk in list(overdue):
             try:
                 # a deadlock victim (a concurrent task holding the chain head) is run again

@@ -4,6 +4,7 @@ and scoring, committee members voting — against gunicorn, over HTTP on localho
 Credentials and object ids come from the JSON written by bench_load.py's setup (FJJ_LOAD_PLAN).
 Agents sign in with their TOTP code (bench devices have known keys), as in production.
 """
+
 import itertools
 import json
 import os
@@ -74,11 +75,21 @@ class FundUser(FastHttpUser):
     def on_start(self):
         self.account = next(_cursors[self.kind])
         page = self.client.get("/connexion/", name="GET /connexion/")
-        response = _post(self.client, "/connexion/", {"username": self.account["email"], "password": PASSWORD, "csrfmiddlewaretoken": _csrf(page)}, name="POST /connexion/")
+        response = _post(
+            self.client,
+            "/connexion/",
+            {"username": self.account["email"], "password": PASSWORD, "csrfmiddlewaretoken": _csrf(page)},
+            name="POST /connexion/",
+        )
         if self.account.get("totp_key"):  # agents: redirected to the two-factor page (followed)
             key = bytes.fromhex(self.account["totp_key"])
             code = f"{totp(key):06d}"
-            _post(self.client, "/compte/double-authentification/", {"code": code, "csrfmiddlewaretoken": _csrf(response)}, name="POST /compte/double-authentification/")
+            _post(
+                self.client,
+                "/compte/double-authentification/",
+                {"code": code, "csrfmiddlewaretoken": _csrf(response)},
+                name="POST /compte/double-authentification/",
+            )
 
 
 class Porteur(FundUser):
@@ -94,7 +105,22 @@ class Porteur(FundUser):
         url = f"/depot/dossiers/{self.account['dossier']}/etapes/projet/"
         page = self.client.get(url, name="GET step projet")
         title = f"Échange de jeunes — version {random.randint(1, 10**6)}"
-        _post(self.client, url, {"title": title, "summary": "Une semaine d'échanges avec notre ville jumelle.", "objectives": "Découvrir, partager.", "start_date": "", "end_date": "", "activity_days": "", "action": "stay", "csrfmiddlewaretoken": _csrf(page)}, name="POST step projet (autosave)", headers=AUTOSAVE)
+        _post(
+            self.client,
+            url,
+            {
+                "title": title,
+                "summary": "Une semaine d'échanges avec notre ville jumelle.",
+                "objectives": "Découvrir, partager.",
+                "start_date": "",
+                "end_date": "",
+                "activity_days": "",
+                "action": "stay",
+                "csrfmiddlewaretoken": _csrf(page),
+            },
+            name="POST step projet (autosave)",
+            headers=AUTOSAVE,
+        )
 
     @task(2)
     def budget_step(self):
@@ -116,13 +142,21 @@ class Instructor(FundUser):
     @task(4)
     def dossier_list(self):
         page = random.choice([1, 2, 3, 50, 500])
-        self.client.get(f"/instruction/dossiers/?status=submitted&sort=commune&page={page}", name="GET instruction list (filter+sort)")
+        self.client.get(
+            f"/instruction/dossiers/?status=submitted&sort=commune&page={page}",
+            name="GET instruction list (filter+sort)",
+        )
 
     @task(3)
     def open_and_note(self):
         pk = random.choice(self.account["dossiers"])
         page = self.client.get(f"/instruction/dossiers/{pk}/", name="GET instruction dossier page")
-        _post(self.client, f"/instruction/dossiers/{pk}/notes/", {"body": "Vérifier la délibération.", "csrfmiddlewaretoken": _csrf(page)}, name="POST private note")
+        _post(
+            self.client,
+            f"/instruction/dossiers/{pk}/notes/",
+            {"body": "Vérifier la délibération.", "csrfmiddlewaretoken": _csrf(page)},
+            name="POST private note",
+        )
 
 
 class CommitteeMember(FundUser):
@@ -138,4 +172,13 @@ class CommitteeMember(FundUser):
         item = random.choice(PLAN["items"])
         url = f"/comite/seances/{PLAN['session']}/dossiers/{item}/"
         page = self.client.get(url, name="GET agenda item")
-        _post(self.client, url + "vote/", {"moi-choice": random.choice(["pour", "contre", "abstention"]), "prefixe": "moi", "csrfmiddlewaretoken": _csrf(page)}, name="POST vote")
+        _post(
+            self.client,
+            url + "vote/",
+            {
+                "moi-choice": random.choice(["pour", "contre", "abstention"]),
+                "prefixe": "moi",
+                "csrfmiddlewaretoken": _csrf(page),
+            },
+            name="POST vote",
+        )

@@ -1,6 +1,7 @@
 """Users in the admin: read only (``fonds.audit.admin``). Accounts and roles are created and
 changed by ``manage.py add_user``, which appends ``accounts.user_created`` / ``user_updated`` to the
 audit chain; an admin edit would not (its password and permission screens are refused too)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -22,4 +23,6 @@ class UserAdmin(ReadOnlyModelAdminMixin, BaseUserAdmin):
         ("Rôles et droits", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "commune", "groups")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "commune", "groups")}),
+    )

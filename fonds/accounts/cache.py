@@ -13,6 +13,7 @@ cache counts as down for ``FJJ_CACHE_RETRY_SECONDS`` (calls do not touch the net
 then one call tries again. One warning when the cache goes down, one when it is back: no traceback
 per request.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,7 +29,17 @@ log = logging.getLogger("fonds.cache")
 
 OUTAGE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 OPERATIONS = (
-    "add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear",
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
 )
 
 
@@ -57,7 +68,9 @@ class Breaker:
             log.warning(
                 "Cache Redis indisponible (%s : %s) : sessions lues en base, connexions refusées, "
                 "limites de l'API levées ; nouvel essai toutes les %.0f s.",
-                self.location, type(error).__name__, retry,
+                self.location,
+                type(error).__name__,
+                retry,
             )
 
     def recovered(self) -> None:

@@ -12,6 +12,7 @@ all key on ``client_ip(request)``, driven by ``FJJ_PROXY_COUNT``:
 An address that is not a valid IP (a forged or broken header) falls back to ``REMOTE_ADDR``:
 django-axes stores it in an IP column.
 """
+
 from __future__ import annotations
 
 import ipaddress

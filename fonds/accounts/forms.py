@@ -7,7 +7,14 @@ class OtpCodeForm(DsfrBaseForm):
         label="Code à 6 chiffres affiché par votre application d'authentification",
         min_length=6,
         max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "autofocus": True,
+            }
+        ),
     )
 
     def clean_code(self):

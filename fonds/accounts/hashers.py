@@ -7,6 +7,7 @@ most. This set is memory-hard like Django's and about five times cheaper. Hashes
 parameters (Django's defaults, PBKDF2) still verify and are re-hashed with these at the next
 sign-in (``must_update``).
 """
+
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
 

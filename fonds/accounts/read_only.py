@@ -7,6 +7,7 @@ Allowed anyway: the user's own session (sign in and out, second factor, password
 launching a decision export (``/controle/exports/``), which changes no dossier and only records
 who exported what. Checked on every route by ``tests/security/test_permission_matrix.py``.
 """
+
 from __future__ import annotations
 
 from django.shortcuts import render
@@ -25,7 +26,11 @@ class ReadOnlyAuditorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in SAFE_METHODS and not request.path.startswith(ALLOWED_PREFIXES) and request.path not in ALLOWED_PATHS:
+        if (
+            request.method not in SAFE_METHODS
+            and not request.path.startswith(ALLOWED_PREFIXES)
+            and request.path not in ALLOWED_PATHS
+        ):
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated and is_read_only(user):
                 return render(request, "accounts/read_only.html", {"title": "Lecture seule"}, status=403)

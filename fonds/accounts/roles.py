@@ -1,4 +1,5 @@
 """The fund's roles (règlement, "Actors"). A role is a Django group of the same code name."""
+
 from django.db import models
 
 

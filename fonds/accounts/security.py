@@ -14,6 +14,7 @@
   (``throttling.SignInRateThrottle``), closed the same way.
 * The IP address is ``fonds.accounts.client_ip.client_ip`` for all of them (``FJJ_PROXY_COUNT``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -115,6 +116,7 @@ def sign_in_refusal(request, *, account=None) -> HttpResponse | None:
 
 
 # ---- the lockout (django-axes) ---------------------------------------------------------------
+
 
 def credentials_of(user) -> dict:
     return {"username": user.get_username()}

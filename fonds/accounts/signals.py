@@ -10,6 +10,7 @@ rate limit.
 The lockout counter is reset once a sign-in is complete: here for a user signing in with a
 password only; at the second-factor step for an agent (``views.two_factor``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,17 +48,25 @@ def record_lockout(sender, request=None, username=None, ip_address=None, **kwarg
         # under the chain head's lock: two failures at once make one event, not two
         ChainHead.objects.select_for_update().filter(pk=1).exists()
         recorded = AuditEvent.objects.filter(
-            action=LOCKOUT_ACTION, object_type=LOCKOUT_OBJECT, object_id=object_id,
+            action=LOCKOUT_ACTION,
+            object_type=LOCKOUT_OBJECT,
+            object_id=object_id,
             created_at__gte=now - dt.timedelta(minutes=minutes),
         ).exists()
         if recorded:
             return
         failures = getattr(request, "axes_failures_since_start", None) or settings.FJJ_LOCKOUT_FAILURES
         audit.append(
-            LOCKOUT_ACTION, actor=None, role="", obj=(LOCKOUT_OBJECT, object_id),
+            LOCKOUT_ACTION,
+            actor=None,
+            role="",
+            obj=(LOCKOUT_OBJECT, object_id),
             payload={
-                "identifier": username, "ip": ip_address, "failures": int(failures),
-                "window_minutes": minutes, "locked_until": (now + dt.timedelta(minutes=minutes)).isoformat(),
+                "identifier": username,
+                "ip": ip_address,
+                "failures": int(failures),
+                "window_minutes": minutes,
+                "locked_until": (now + dt.timedelta(minutes=minutes)).isoformat(),
                 "path": getattr(request, "path", "")[:200],
             },
             at=now,

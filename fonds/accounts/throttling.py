@@ -7,6 +7,7 @@
 * ``SignInRateThrottle`` (scope ``token``, the token endpoint): keyed the same way, but when the
   cache is down it refuses with a French 503 (fail closed): guesses must always be counted.
 """
+
 from __future__ import annotations
 
 from django.core.cache import caches

@@ -12,6 +12,7 @@ issued with a valid ``otp`` code. Staff accounts (``is_staff``, the Django admin
 factor too, whatever their roles: the admin signs in through the site's sign-in
 (``fonds.accounts.views.admin_login``).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -23,7 +24,12 @@ from .roles import Role, roles_of
 
 TWO_FACTOR_ROLES = frozenset({Role.INSTRUCTEUR, Role.COMITE, Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
 EXEMPT_PREFIXES = (
-    "/compte/double-authentification/", "/deconnexion/", "/static/", "/sante/", "/connexion/", "/api/v1/auth/token/",
+    "/compte/double-authentification/",
+    "/deconnexion/",
+    "/static/",
+    "/sante/",
+    "/connexion/",
+    "/api/v1/auth/token/",
 )
 TWO_FACTOR_REQUIRED_MESSAGE = "Double authentification requise : validez votre code sur le site."
 
@@ -67,6 +73,8 @@ class RequireTwoFactorMiddleware:
             if request.path.startswith("/api/"):
                 # no exception for a request carrying an Authorization header: a half-open session
                 # never reaches the API, whatever the header says (a token user sends no cookie)
-                return JsonResponse({"detail": TWO_FACTOR_REQUIRED_MESSAGE, "code": "two_factor_required"}, status=403)
+                return JsonResponse(
+                    {"detail": TWO_FACTOR_REQUIRED_MESSAGE, "code": "two_factor_required"}, status=403
+                )
             return redirect(f"{reverse('accounts:two-factor')}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -8,6 +8,7 @@
   gave the password but not yet the TOTP code gets a 403 ``two_factor_required``. CSRF checks as
   in DRF's ``SessionAuthentication``.
 """
+
 from __future__ import annotations
 
 from drf_spectacular.authentication import SessionScheme

@@ -8,6 +8,7 @@
   400: neither can be stored (PostgreSQL refuses NUL in text, UTF-8 has no surrogates).
 * Every refusal is a ``ParseError`` with a French message (``{"detail": …, "code": …}``).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,13 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 
 INVALID_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 NOT_JSON = "Le corps de la requête n'est pas un JSON valide."
-UNREADABLE_FORM = "Le formulaire envoyé n'a pas pu être lu (nom de fichier trop long, envoi interrompu ou mal formé)."
+UNREADABLE_FORM = (
+    "Le formulaire envoyé n'a pas pu être lu (nom de fichier trop long, envoi interrompu ou mal formé)."
+)
 NUL_CHARACTER = "Le JSON envoyé contient un caractère nul (\\u0000), refusé dans tout texte."
-LONE_SURROGATE = "Le JSON envoyé contient un caractère invalide (demi-paire UTF-16 isolée, \\ud800 à \\udfff)."
+LONE_SURROGATE = (
+    "Le JSON envoyé contient un caractère invalide (demi-paire UTF-16 isolée, \\ud800 à \\udfff)."
+)
 
 
 def max_depth() -> int:
@@ -28,7 +33,9 @@ def max_depth() -> int:
 
 
 def too_deep(limit: int) -> ParseError:
-    return ParseError(f"Le JSON envoyé est imbriqué trop profondément ({limit} niveaux au plus).", code="too_deep")
+    return ParseError(
+        f"Le JSON envoyé est imbriqué trop profondément ({limit} niveaux au plus).", code="too_deep"
+    )
 
 
 def check_parsed(data, limit: int) -> None:

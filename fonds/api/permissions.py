@@ -1,4 +1,5 @@
 """API permissions: the same rules as the UI, taken from fonds.dossiers.access and the services."""
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from fonds.accounts.roles import is_read_only

@@ -24,7 +24,9 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A primary key outside the 64-bit range is "not found", not a database error."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, (int, str)) and str(data).lstrip("-").isdigit() and not 0 < int(data) < 2**63):
+        if isinstance(data, bool) or (
+            isinstance(data, (int, str)) and str(data).lstrip("-").isdigit() and not 0 < int(data) < 2**63
+        ):
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
@@ -32,7 +34,17 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 class CommuneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commune
-        fields = ["code", "name", "departement", "region", "zone", "population", "siren", "latitude", "longitude"]
+        fields = [
+            "code",
+            "name",
+            "departement",
+            "region",
+            "zone",
+            "population",
+            "siren",
+            "latitude",
+            "longitude",
+        ]
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -41,7 +53,19 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "year", "opens_at", "closes_at", "activity_start", "activity_end", "envelope", "committee_dates", "rules_version", "rules"]
+        fields = [
+            "id",
+            "name",
+            "year",
+            "opens_at",
+            "closes_at",
+            "activity_start",
+            "activity_end",
+            "envelope",
+            "committee_dates",
+            "rules_version",
+            "rules",
+        ]
 
     def get_rules_version(self, obj) -> int:
         return obj.rules.version
@@ -51,7 +75,9 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class BudgetLineSerializer(StrictSerializer, serializers.ModelSerializer):
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("10000000"))
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("10000000")
+    )
 
     class Meta:
         model = BudgetLine
@@ -60,7 +86,9 @@ class BudgetLineSerializer(StrictSerializer, serializers.ModelSerializer):
     def validate(self, attrs):
         expense = {"travel", "accommodation", "food", "activities", "other_expense"}
         if (attrs["kind"] == "expense") != (attrs["category"] in expense):
-            raise serializers.ValidationError({"category": ["Cette catégorie ne correspond pas à la nature (dépense ou recette)."]})
+            raise serializers.ValidationError(
+                {"category": ["Cette catégorie ne correspond pas à la nature (dépense ou recette)."]}
+            )
         return attrs
 
 
@@ -70,7 +98,22 @@ class DossierListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dossier
-        fields = ["id", "reference", "status", "status_label", "campaign", "commune", "commune_name", "title", "requested_amount", "proposed_amount", "approved_amount", "submitted_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_label",
+            "campaign",
+            "commune",
+            "commune_name",
+            "title",
+            "requested_amount",
+            "proposed_amount",
+            "approved_amount",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class DossierSerializer(DossierListSerializer):
@@ -83,11 +126,30 @@ class DossierSerializer(DossierListSerializer):
 
     class Meta(DossierListSerializer.Meta):
         fields = DossierListSerializer.Meta.fields + [
-            "jumelage", "summary", "objectives", "start_date", "end_date", "activity_days",
-            "youth_count", "leader_count", "youth_ages", "leader_ages",
-            "youth_fewer_opportunities", "youth_first_travel",
-            "travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted",
-            "opinion", "instructor", "decided_at", "corrections_due", "agreement_due", "report_due", "rules_version",
+            "jumelage",
+            "summary",
+            "objectives",
+            "start_date",
+            "end_date",
+            "activity_days",
+            "youth_count",
+            "leader_count",
+            "youth_ages",
+            "leader_ages",
+            "youth_fewer_opportunities",
+            "youth_first_travel",
+            "travel_mode",
+            "low_carbon",
+            "distance_km",
+            "nights",
+            "nights_hosted",
+            "opinion",
+            "instructor",
+            "decided_at",
+            "corrections_due",
+            "agreement_due",
+            "report_due",
+            "rules_version",
             "budget_lines",
         ]
 
@@ -108,16 +170,29 @@ class DossierWriteSerializer(StrictSerializer):
     start_date = serializers.DateField(required=False, allow_null=True)
     end_date = serializers.DateField(required=False, allow_null=True)
     activity_days = serializers.IntegerField(min_value=0, max_value=366, required=False, allow_null=True)
-    youth_ages = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=120), max_length=500, required=False)
-    leader_ages = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=120), max_length=200, required=False)
+    youth_ages = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=120), max_length=500, required=False
+    )
+    leader_ages = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=120), max_length=200, required=False
+    )
     youth_fewer_opportunities = serializers.IntegerField(min_value=0, max_value=500, required=False)
     youth_first_travel = serializers.IntegerField(min_value=0, max_value=500, required=False)
-    travel_mode = serializers.ChoiceField(choices=Dossier._meta.get_field("travel_mode").choices, required=False, allow_blank=True)
+    travel_mode = serializers.ChoiceField(
+        choices=Dossier._meta.get_field("travel_mode").choices, required=False, allow_blank=True
+    )
     low_carbon = serializers.BooleanField(required=False)
     distance_km = serializers.IntegerField(min_value=0, max_value=20100, required=False, allow_null=True)
     nights = serializers.IntegerField(min_value=0, max_value=366, required=False)
     nights_hosted = serializers.IntegerField(min_value=0, max_value=366, required=False)
-    requested_amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("10000000"), required=False, allow_null=True)
+    requested_amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("10000000"),
+        required=False,
+        allow_null=True,
+    )
     budget_lines = BudgetLineSerializer(many=True, required=False, max_length=1000)
 
     def validate(self, attrs):
@@ -126,7 +201,9 @@ class DossierWriteSerializer(StrictSerializer):
             start = attrs.get("start_date", self.instance.start_date)
             end = attrs.get("end_date", self.instance.end_date)
         if start and end and end < start:
-            raise serializers.ValidationError({"end_date": ["Le dernier jour doit être postérieur ou égal au premier jour."]})
+            raise serializers.ValidationError(
+                {"end_date": ["Le dernier jour doit être postérieur ou égal au premier jour."]}
+            )
         if self.instance is None and "campaign" not in attrs:
             raise serializers.ValidationError({"campaign": ["Ce champ est obligatoire."]})
         if self.instance is None and not attrs.get("title"):
@@ -152,14 +229,43 @@ class TransitionSerializer(serializers.Serializer):
 
 class TransitionRequestSerializer(StrictSerializer):
     motivation = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    deadline = serializers.DateField(required=False, help_text="request_corrections : échéance (défaut : règlement)")
-    fields = serializers.ListField(child=serializers.CharField(max_length=60), max_length=50, required=False, help_text="request_corrections : champs à corriger")
-    documents = serializers.ListField(child=serializers.CharField(max_length=60), max_length=20, required=False, help_text="request_corrections : pièces à fournir")
-    opinion = serializers.ChoiceField(choices=["favourable", "unfavourable"], required=False, help_text="complete_instruction")
-    proposed_amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, help_text="complete_instruction")
-    session = serializers.IntegerField(min_value=1, max_value=2**53, required=False, help_text="schedule : séance du comité à l'ordre du jour de laquelle inscrire le dossier")
-    signatory_name = serializers.CharField(max_length=150, required=False, help_text="accept_agreement : nom et prénom du signataire")
-    document_sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False, help_text="accept_agreement : SHA-256 de la convention acceptée")
+    deadline = serializers.DateField(
+        required=False, help_text="request_corrections : échéance (défaut : règlement)"
+    )
+    fields = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=50,
+        required=False,
+        help_text="request_corrections : champs à corriger",
+    )
+    documents = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=20,
+        required=False,
+        help_text="request_corrections : pièces à fournir",
+    )
+    opinion = serializers.ChoiceField(
+        choices=["favourable", "unfavourable"], required=False, help_text="complete_instruction"
+    )
+    proposed_amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="complete_instruction",
+    )
+    session = serializers.IntegerField(
+        min_value=1,
+        max_value=2**53,
+        required=False,
+        help_text="schedule : séance du comité à l'ordre du jour de laquelle inscrire le dossier",
+    )
+    signatory_name = serializers.CharField(
+        max_length=150, required=False, help_text="accept_agreement : nom et prénom du signataire"
+    )
+    document_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$", required=False, help_text="accept_agreement : SHA-256 de la convention acceptée"
+    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -168,7 +274,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["seq", "created_at", "actor", "actor_role", "action", "object_type", "object_id", "payload", "canonical", "prev_hash", "hash"]
+        fields = [
+            "seq",
+            "created_at",
+            "actor",
+            "actor_role",
+            "action",
+            "object_type",
+            "object_id",
+            "payload",
+            "canonical",
+            "prev_hash",
+            "hash",
+        ]
 
     def get_payload(self, obj) -> dict:
         return obj.data.get("payload", {})
@@ -180,7 +298,12 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
-    otp = serializers.CharField(max_length=8, required=False, allow_blank=True, help_text="code TOTP (agents du fonds : instructeur, comité, finance, admin, auditeur)")
+    otp = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="code TOTP (agents du fonds : instructeur, comité, finance, admin, auditeur)",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

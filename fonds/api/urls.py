@@ -13,7 +13,11 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("payments/", include("fonds.payments.api")),  # issue 6: finance endpoints
-    path("dashboard/", include("fonds.reporting.dashboard_api")),  # issue 7: dashboard figures (auditors, admins)
-    path("", include("fonds.reporting.api_urls")),  # issue 7: decisions, exports, audit trail (auditors, admins)
+    path(
+        "dashboard/", include("fonds.reporting.dashboard_api")
+    ),  # issue 7: dashboard figures (auditors, admins)
+    path(
+        "", include("fonds.reporting.api_urls")
+    ),  # issue 7: decisions, exports, audit trail (auditors, admins)
     *router.urls,
 ]

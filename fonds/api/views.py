@@ -1,4 +1,5 @@
 """Thin API views: parse, check access (fonds.dossiers.access), call one service."""
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -63,17 +64,27 @@ class TokenView(APIView):
             device = confirmed_device(user)
             code = (data.validated_data.get("otp") or "").strip()
             if device is None:
-                return _refused("Activez d'abord la double authentification en vous connectant au site.", "two_factor_not_enrolled", 403)
+                return _refused(
+                    "Activez d'abord la double authentification en vous connectant au site.",
+                    "two_factor_not_enrolled",
+                    403,
+                )
             if not code:
-                return _refused("Code de double authentification manquant (champ « otp »).", "two_factor_required", 403)
+                return _refused(
+                    "Code de double authentification manquant (champ « otp »).", "two_factor_required", 403
+                )
             verdict = check_limits(django_request, ip=False, account=user)
             if verdict == UNAVAILABLE:
                 raise SignInUnavailable()
             if verdict == LIMITED:
-                return _refused("Trop de codes essayés pour ce compte : réessayez plus tard.", "too_many_codes", 429)
+                return _refused(
+                    "Trop de codes essayés pour ce compte : réessayez plus tard.", "too_many_codes", 429
+                )
             if not device.verify_token(code):
                 count_failed_code(django_request, user)  # at the lockout, AxesMiddleware answers 429
-                return _refused("Code de double authentification incorrect (champ « otp »).", "two_factor_required", 403)
+                return _refused(
+                    "Code de double authentification incorrect (champ « otp »).", "two_factor_required", 403
+                )
         sign_in_completed(django_request, user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
@@ -183,7 +194,9 @@ class DossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def audit(self, request, pk=None):
         """The dossier's audit events, in chain order."""
         dossier = self.get_object()
-        events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq")
+        events = AuditEvent.objects.filter(
+            object_type="dossiers.dossier", object_id=str(dossier.pk)
+        ).order_by("seq")
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.AuditEventSerializer(page, many=True).data)
 

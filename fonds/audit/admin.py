@@ -13,6 +13,7 @@ Written once: ``ReadOnlyAdmin`` (our ModelAdmins inherit it) and ``lock_admin_si
 any other registration. Only ``EDITABLE_IN_ADMIN`` escapes it: display settings the chain does
 not cover. ``tests/audit/test_admin_read_only.py`` walks the whole registry.
 """
+
 import json
 
 from django.contrib import admin
@@ -83,15 +84,33 @@ def lock_admin_site(site=None) -> list[str]:
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "created_at", "action", "object_type", "object_id", "actor_id", "actor_role", "short_hash")
+    list_display = (
+        "seq",
+        "created_at",
+        "action",
+        "object_type",
+        "object_id",
+        "actor_id",
+        "actor_role",
+        "short_hash",
+    )
     list_filter = ("action", "actor_role", "object_type")
     search_fields = ("=object_id", "=action", "=hash")
     date_hierarchy = "created_at"
     ordering = ("-seq",)
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is wasteful
     fields = (
-        "seq", "created_at", "actor_id", "actor_role", "action", "object_type", "object_id",
-        "pretty_canonical", "canonical", "prev_hash", "hash",
+        "seq",
+        "created_at",
+        "actor_id",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "pretty_canonical",
+        "canonical",
+        "prev_hash",
+        "hash",
     )
     readonly_fields = fields
 

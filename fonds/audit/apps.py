@@ -22,7 +22,9 @@ def ensure_chain_head(sender, using="default", apps=None, **kwargs):
     if ChainHead._meta.db_table not in tables or AuditEvent._meta.db_table not in tables:
         return
     if not AuditEvent.objects.using(using).exists():
-        ChainHead.objects.using(using).get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS_HASH})
+        ChainHead.objects.using(using).get_or_create(
+            pk=1, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
+        )
 
 
 class AuditConfig(AppConfig):

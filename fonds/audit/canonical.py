@@ -7,6 +7,7 @@ approximation. Naive date-times are refused: an audit time is always an instant.
 ``canonical(value)`` returns the text; ``chain_hash(prev, text)`` hashes ``prev`` (64 lowercase hex
 characters, ASCII) followed by the UTF-8 bytes of ``text``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -80,7 +81,9 @@ def utc_iso(value: dt.datetime) -> str:
 def canonical(value) -> str:
     """The canonical JSON text of ``value`` (a str; hash its UTF-8 bytes)."""
     _reject_floats(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False
+    )
 
 
 def chain_hash(previous_hash: str, canonical_text: str) -> str:

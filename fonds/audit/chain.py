@@ -29,6 +29,7 @@ Verifying
     and the events after it are checked against a second read, so appends running during the
     verification never raise a false alarm.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,9 +56,23 @@ SYSTEM = "system"
 
 EVENT_TABLE = AuditEvent._meta.db_table
 HEAD_TABLE = ChainHead._meta.db_table
-_FIELD_MAX = {name: AuditEvent._meta.get_field(name).max_length for name in ("actor_role", "action", "object_type", "object_id")}
+_FIELD_MAX = {
+    name: AuditEvent._meta.get_field(name).max_length
+    for name in ("actor_role", "action", "object_type", "object_id")
+}
 
-VERIFY_COLUMNS = ("seq", "created_at", "actor_id", "actor_role", "action", "object_type", "object_id", "canonical", "prev_hash", "hash")
+VERIFY_COLUMNS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "canonical",
+    "prev_hash",
+    "hash",
+)
 INSERT_COLUMNS = VERIFY_COLUMNS
 _INSERT_BATCH = 500  # rows per INSERT statement (10 parameters each)
 _COPY_FROM = 20  # PostgreSQL: more events than this in one append go in with COPY
@@ -105,7 +120,12 @@ def _prepare(entry: dict) -> tuple:
     actor_id, actor_label = _describe_actor(entry.get("actor"), entry.get("actor_label"))
     role = str(entry.get("role") or "")
     object_type, object_id = describe_object(entry.get("obj"))
-    for field, value in (("action", action), ("actor_role", role), ("object_type", object_type), ("object_id", object_id)):
+    for field, value in (
+        ("action", action),
+        ("actor_role", role),
+        ("object_type", object_type),
+        ("object_id", object_id),
+    ):
         _check_length(field, value)
     payload = entry.get("payload")
     if payload is None:
@@ -145,7 +165,9 @@ def _lock_head(cursor) -> tuple[int, str]:
     return row[0], row[1]
 
 
-def append(action: str, *, actor=None, role: str = "", obj=None, payload: dict | None = None, at=None) -> AuditEvent:
+def append(
+    action: str, *, actor=None, role: str = "", obj=None, payload: dict | None = None, at=None
+) -> AuditEvent:
     """Append one event. Must run inside the transaction of the change it records."""
     return append_many([dict(action=action, actor=actor, role=role, obj=obj, payload=payload, at=at)])[0]
 
@@ -158,7 +180,9 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
     """
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
-        raise AuditChainError("audit.append doit être appelé dans la transaction du changement qu'il consigne")
+        raise AuditChainError(
+            "audit.append doit être appelé dans la transaction du changement qu'il consigne"
+        )
     prepared = [_prepare(entry) for entry in entries]
     if not prepared:
         return []
@@ -174,8 +198,16 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
             digest = sha256((prev + text).encode("utf-8")).hexdigest()
             rows.append((seq, adapt(at), actor_id, role, action, object_type, object_id, text, prev, digest))
             event = AuditEvent(
-                seq=seq, created_at=at, actor_id=actor_id, actor_role=role, action=action,
-                object_type=object_type, object_id=object_id, canonical=text, prev_hash=prev, hash=digest,
+                seq=seq,
+                created_at=at,
+                actor_id=actor_id,
+                actor_role=role,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                canonical=text,
+                prev_hash=prev,
+                hash=digest,
             )
             event._state.adding = False
             event._state.db = conn.alias
@@ -195,7 +227,7 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
         # one round trip less while the head is locked. SQLite runs one statement per call.
         together = conn.vendor == "postgresql"
         for start in range(0, len(rows), _INSERT_BATCH):
-            batch = rows[start:start + _INSERT_BATCH]
+            batch = rows[start : start + _INSERT_BATCH]
             sql = f"INSERT INTO {EVENT_TABLE} ({columns}) VALUES " + ", ".join([one] * len(batch))
             params = [value for row in batch for value in row]
             if together and start + _INSERT_BATCH >= len(rows):
@@ -279,7 +311,7 @@ def _normalized(rows: Iterable[tuple]) -> Iterator[tuple]:
 
 def _canonical_seq(text) -> int | None:
     try:
-        tail = text[text.rindex(',"seq":') + 7:]
+        tail = text[text.rindex(',"seq":') + 7 :]
         return int(tail[:-1]) if tail.endswith("}") and tail[:-1].isdigit() else None
     except (AttributeError, ValueError):
         return None
@@ -315,21 +347,35 @@ def _diagnose(position: int, row: tuple, prev: str) -> tuple[int, str]:
     seq, text, prev_hash, digest = row[0], row[7], row[8], row[9]
     if seq != position:
         if isinstance(seq, int) and seq > position:
-            return position, f"événement n° {position} absent (le suivant trouvé est le n° {seq}) : supprimé ou renuméroté"
-        return (seq if isinstance(seq, int) else position), f"événement n° {seq!r} inattendu à la place du n° {position} : inséré ou renuméroté"
+            return (
+                position,
+                f"événement n° {position} absent (le suivant trouvé est le n° {seq}) : supprimé ou renuméroté",
+            )
+        return (
+            seq if isinstance(seq, int) else position
+        ), f"événement n° {seq!r} inattendu à la place du n° {position} : inséré ou renuméroté"
     try:
         self_consistent = hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest() == digest
     except (TypeError, AttributeError, UnicodeError):
         self_consistent = False
     if not self_consistent:
-        return position, "l'empreinte enregistrée ne correspond pas à l'empreinte précédente et au contenu haché (ligne modifiée)"
+        return (
+            position,
+            "l'empreinte enregistrée ne correspond pas à l'empreinte précédente et au contenu haché (ligne modifiée)",
+        )
     if not _columns_match(row, check_seq=False):
         return position, "une colonne ne correspond plus au contenu haché (ligne modifiée)"
     claimed = _canonical_seq(text)
     if claimed != position:
         if claimed is not None and claimed < position:
-            return claimed, f"le contenu haché en position {position} est celui de l'événement n° {claimed} : un événement a été inséré avant lui"
-        return position, f"le contenu haché en position {position} est celui de l'événement n° {claimed} (lignes déplacées ou renumérotées)"
+            return (
+                claimed,
+                f"le contenu haché en position {position} est celui de l'événement n° {claimed} : un événement a été inséré avant lui",
+            )
+        return (
+            position,
+            f"le contenu haché en position {position} est celui de l'événement n° {claimed} (lignes déplacées ou renumérotées)",
+        )
     if prev_hash != prev:
         if position == 1:
             return 1, "le premier événement ne part pas de l'empreinte initiale"
@@ -340,7 +386,9 @@ def _diagnose(position: int, row: tuple, prev: str) -> tuple[int, str]:
     return position, "événement refusé par la vérification"  # pragma: no cover - defensive
 
 
-def _walk(rows: Iterable[tuple], start: int = 0, prev: str | None = GENESIS_HASH) -> tuple[int, str, tuple[int, str] | None]:
+def _walk(
+    rows: Iterable[tuple], start: int = 0, prev: str | None = GENESIS_HASH
+) -> tuple[int, str, tuple[int, str] | None]:
     """Check rows in order from the genesis (or after event ``start``, whose hash is ``prev``).
 
     ``prev=None`` (a segment checked by a worker): trust the first row's ``prev_hash`` for the link;
@@ -392,9 +440,15 @@ def _head_problem(count: int, last_hash: str, head: tuple[int, str] | None) -> t
             f"événement n° {count + 1} supprimé"
         )
     if head_seq < count:
-        return head_seq + 1, f"l'événement n° {head_seq + 1} est au-delà de la tête de chaîne (n° {head_seq}) : inséré"
+        return (
+            head_seq + 1,
+            f"l'événement n° {head_seq + 1} est au-delà de la tête de chaîne (n° {head_seq}) : inséré",
+        )
     if head_hash != last_hash:
-        return max(head_seq, 1), f"la tête de chaîne ne porte pas l'empreinte de l'événement n° {head_seq} (tête ou dernier événement modifié)"
+        return (
+            max(head_seq, 1),
+            f"la tête de chaîne ne porte pas l'empreinte de l'événement n° {head_seq} (tête ou dernier événement modifié)",
+        )
     return None
 
 
@@ -445,7 +499,9 @@ def verify(
 
 def default_workers() -> int:
     """Processes worth using for a large verification on this machine."""
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
+    return max(
+        1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    )
 
 
 _PARALLEL_MIN_EVENTS = 200_000
@@ -471,7 +527,9 @@ def _segment_worker(task: tuple) -> tuple:
         scope = transaction.atomic(using=alias) if conn.vendor == "postgresql" else contextlib.nullcontext()
         with scope:
             with conn.cursor() as cursor:
-                cursor.execute(f"SELECT prev_hash FROM {EVENT_TABLE} WHERE seq >= %s ORDER BY seq LIMIT 1", [lo])
+                cursor.execute(
+                    f"SELECT prev_hash FROM {EVENT_TABLE} WHERE seq >= %s ORDER BY seq LIMIT 1", [lo]
+                )
                 first = cursor.fetchone()
             cursor = conn.chunked_cursor()
             try:
@@ -479,7 +537,9 @@ def _segment_worker(task: tuple) -> tuple:
                 rows = _prefetched(cursor.cursor, chunk_size)
                 try:
                     with conn.wrap_database_errors:
-                        count, last_hash, failure = _walk(rows, start=lo - 1, prev=None if lo > 1 else GENESIS_HASH)
+                        count, last_hash, failure = _walk(
+                            rows, start=lo - 1, prev=None if lo > 1 else GENESIS_HASH
+                        )
                 finally:
                     rows.close()
             finally:

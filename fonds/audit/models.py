@@ -6,6 +6,7 @@ still match it, so every column is covered by the hash. The chain head (last seq
 hash) lives outside the table, in the single `ChainHead` row that serializes appends: deleting the
 last event is detected too.
 """
+
 from django.db import models
 
 

@@ -14,6 +14,7 @@ unless the whole chain *and* its head were recomputed — which the daily log of
 ``protection_lifted(connection)`` is that administrator's bypass, used deliberately by the tests
 that simulate tampering and by the test-database ``flush`` (see ``management/commands/flush.py``).
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

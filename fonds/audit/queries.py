@@ -1,4 +1,5 @@
 """Read helpers over the audit trail (the trail itself is written only by fonds.audit.chain)."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

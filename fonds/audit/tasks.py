@@ -1,4 +1,5 @@
 """Daily verification of the audit chain (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+
 import logging
 import time
 
@@ -26,7 +27,12 @@ def verify_chain() -> dict:
     from fonds.ops.models import ChainCheck
 
     ChainCheck.objects.create(
-        ok=result.ok, count=result.count, first_bad_seq=result.first_bad_seq, reason=result.reason or "", last_hash=result.last_hash or "", seconds=seconds
+        ok=result.ok,
+        count=result.count,
+        first_bad_seq=result.first_bad_seq,
+        reason=result.reason or "",
+        last_hash=result.last_hash or "",
+        seconds=seconds,
     )
     return {
         "ok": result.ok,

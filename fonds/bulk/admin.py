@@ -1,6 +1,7 @@
 """Minimal admin, read only (``fonds.audit.admin``): the bulk jobs and — none existed — the Dossier
 changelist, used as the reference point of bench/bench_instruction.py (the issue compares our list
 with it). Every change of a dossier goes through perform / editing."""
+
 from django.contrib import admin
 
 from fonds.audit.admin import ReadOnlyAdmin
@@ -22,7 +23,17 @@ class DossierAdmin(ReadOnlyAdmin):
 
 @admin.register(BulkJob)
 class BulkJobAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "action", "created_by", "total", "done", "succeeded", "failed", "status", "created_at")
+    list_display = (
+        "pk",
+        "action",
+        "created_by",
+        "total",
+        "done",
+        "succeeded",
+        "failed",
+        "status",
+        "created_at",
+    )
     exclude = ("dossier_ids",)
 
 

@@ -16,26 +16,63 @@ from fonds import clock
 
 
 class BulkActionForm(DsfrBaseForm):
-    action = forms.ChoiceField(label="Action à appliquer", choices=BulkJob.Action.choices, widget=DsfrRadios,
-                               error_messages={"required": "Choisissez une action."})
-    instructor = forms.ModelChoiceField(label="Instructeur (attribution)", required=False, queryset=None, empty_label="Choisir un instructeur")
-    message = forms.CharField(label="Message au porteur (demande de corrections)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    fields_to_fix = forms.MultipleChoiceField(label="Champs à corriger", required=False, widget=DsfrCheckboxes)
-    documents = forms.MultipleChoiceField(label="Pièces à fournir ou à remplacer", required=False, choices=Document.Kind.choices, widget=DsfrCheckboxes)
-    session = SessionChoice(label="Séance du comité (inscription à l'ordre du jour)", required=False, queryset=Session.objects.none(),
-                            empty_label="Choisir une séance", error_messages={"invalid_choice": "Cette séance ne peut plus recevoir de dossier."})
-    deadline = forms.DateField(label="Échéance des corrections", required=False, help_text="Au-delà, le dossier est classé sans suite.",
-                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), error_messages={"invalid": "Date invalide (JJ/MM/AAAA)."})
-    confirm = forms.BooleanField(label="Je confirme l'action sur tous les dossiers de la sélection", error_messages={"required": "Cochez la case pour confirmer."})
+    action = forms.ChoiceField(
+        label="Action à appliquer",
+        choices=BulkJob.Action.choices,
+        widget=DsfrRadios,
+        error_messages={"required": "Choisissez une action."},
+    )
+    instructor = forms.ModelChoiceField(
+        label="Instructeur (attribution)", required=False, queryset=None, empty_label="Choisir un instructeur"
+    )
+    message = forms.CharField(
+        label="Message au porteur (demande de corrections)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    fields_to_fix = forms.MultipleChoiceField(
+        label="Champs à corriger", required=False, widget=DsfrCheckboxes
+    )
+    documents = forms.MultipleChoiceField(
+        label="Pièces à fournir ou à remplacer",
+        required=False,
+        choices=Document.Kind.choices,
+        widget=DsfrCheckboxes,
+    )
+    session = SessionChoice(
+        label="Séance du comité (inscription à l'ordre du jour)",
+        required=False,
+        queryset=Session.objects.none(),
+        empty_label="Choisir une séance",
+        error_messages={"invalid_choice": "Cette séance ne peut plus recevoir de dossier."},
+    )
+    deadline = forms.DateField(
+        label="Échéance des corrections",
+        required=False,
+        help_text="Au-delà, le dossier est classé sans suite.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Date invalide (JJ/MM/AAAA)."},
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme l'action sur tous les dossiers de la sélection",
+        error_messages={"required": "Cochez la case pour confirmer."},
+    )
 
     def __init__(self, *args, days: int = 15, **kwargs):
         super().__init__(*args, **kwargs)
         from fonds.accounts.models import User
         from fonds.accounts.roles import Role
 
-        self.fields["instructor"].queryset = User.objects.filter(groups__name=Role.INSTRUCTEUR, is_active=True).order_by("email")
+        self.fields["instructor"].queryset = User.objects.filter(
+            groups__name=Role.INSTRUCTEUR, is_active=True
+        ).order_by("email")
         self.fields["fields_to_fix"].choices = correctable_fields()
-        self.fields["session"].queryset = Session.objects.filter(status__in=AGENDA_OPEN, follows__isnull=True).select_related("campaign").order_by("starts_at", "pk")
+        self.fields["session"].queryset = (
+            Session.objects.filter(status__in=AGENDA_OPEN, follows__isnull=True)
+            .select_related("campaign")
+            .order_by("starts_at", "pk")
+        )
         self.fields["deadline"].initial = clock.today() + dt.timedelta(days=days)
 
     def clean(self):
@@ -44,7 +81,9 @@ class BulkActionForm(DsfrBaseForm):
         if action == BulkJob.Action.ASSIGN and not data.get("instructor"):
             self.add_error("instructor", "Choisissez l'instructeur à qui attribuer les dossiers.")
         if action == BulkJob.Action.SCHEDULE and not data.get("session"):
-            self.add_error("session", "Choisissez la séance à l'ordre du jour de laquelle inscrire les dossiers.")
+            self.add_error(
+                "session", "Choisissez la séance à l'ordre du jour de laquelle inscrire les dossiers."
+            )
         if action == BulkJob.Action.REQUEST_CORRECTIONS:
             if not (data.get("message") or "").strip():
                 self.add_error("message", "Expliquez aux communes ce qu'elles doivent corriger.")
@@ -62,7 +101,12 @@ class BulkActionForm(DsfrBaseForm):
         if action == BulkJob.Action.ASSIGN:
             return {"instructor": data["instructor"].pk, "instructor_email": data["instructor"].email}
         if action == BulkJob.Action.REQUEST_CORRECTIONS:
-            return {"motivation": data["message"].strip(), "fields": data["fields_to_fix"], "documents": data["documents"], "deadline": data["deadline"].isoformat()}
+            return {
+                "motivation": data["message"].strip(),
+                "fields": data["fields_to_fix"],
+                "documents": data["documents"],
+                "deadline": data["deadline"].isoformat(),
+            }
         if action == BulkJob.Action.SCHEDULE:
             return {"session": data["session"].pk}
         return {}

@@ -5,6 +5,7 @@ with one query per dossier; its batch version below reads the instructor's confl
 whole chunk in one query and refuses exactly the same dossiers with exactly the same message
 (``fonds.instruction.services.conflict_message``). Installed by ``BulkConfig.ready()``.
 """
+
 from __future__ import annotations
 
 from fonds.dossiers import services as dossier_services
@@ -17,7 +18,11 @@ def conflict_guard_many(dossiers, by, datas) -> dict:
 
     if by is None or not getattr(by, "is_authenticated", False):
         return {}
-    linked = set(InstructorConflict.objects.filter(user=by, commune_id__in={d.commune_id for d in dossiers}).values_list("commune_id", flat=True))
+    linked = set(
+        InstructorConflict.objects.filter(
+            user=by, commune_id__in={d.commune_id for d in dossiers}
+        ).values_list("commune_id", flat=True)
+    )
     return {d.pk: TransitionRefused("role", conflict_message(d)) for d in dossiers if d.commune_id in linked}
 
 

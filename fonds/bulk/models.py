@@ -8,6 +8,7 @@ instructor confirmed is the count processed, even if dossiers later enter or lea
 transaction as the chunk it covers, so a retried task resumes exactly after the last committed
 chunk and never processes a dossier twice.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -27,11 +28,18 @@ class BulkJob(models.Model):
         FINISHED = "finished", "Terminée"
         FAILED = "failed", "Interrompue"
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="lancée par", on_delete=models.PROTECT, related_name="bulk_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="lancée par",
+        on_delete=models.PROTECT,
+        related_name="bulk_jobs",
+    )
     action = models.CharField("action", max_length=30, choices=Action.choices)
     querystring = models.TextField("filtres de la sélection", blank=True)
     params = models.JSONField("paramètres", default=dict, blank=True)
-    dossier_ids = models.JSONField("dossiers sélectionnés (figés à la confirmation)", default=list, blank=True)
+    dossier_ids = models.JSONField(
+        "dossiers sélectionnés (figés à la confirmation)", default=list, blank=True
+    )
     total = models.PositiveIntegerField("dossiers sélectionnés", default=0)
     done = models.PositiveIntegerField("dossiers traités", default=0)
     succeeded = models.PositiveIntegerField("réussis", default=0)

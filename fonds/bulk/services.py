@@ -14,6 +14,7 @@ own savepoint and its own ``perform``, so that the error is listed against the d
 caused it. The job's progress (``done``…) is saved in the same transaction, so a retried task
 resumes after the last committed chunk (never twice).
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,18 +60,32 @@ def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> 
             raise TransitionRefused("not_found", "Dossier introuvable.")
         role = _acting_role(by)
         if role is None:
-            raise TransitionRefused("role", "L'attribution d'un dossier est réservée aux instructeurs et aux administrateurs.")
+            raise TransitionRefused(
+                "role", "L'attribution d'un dossier est réservée aux instructeurs et aux administrateurs."
+            )
         if locked.status not in ASSIGNABLE:
-            raise TransitionRefused("status", f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).")
+            raise TransitionRefused(
+                "status",
+                f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).",
+            )
         if instructor is None or not has_role(instructor, Role.INSTRUCTEUR):
             raise TransitionRefused("condition", "La personne choisie n'est pas instructrice.")
         if has_conflict(instructor, locked.commune_id):
-            raise TransitionRefused("role", f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne peut pas lui être attribué.")
+            raise TransitionRefused(
+                "role",
+                f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne peut pas lui être attribué.",
+            )
         if locked.instructor_id == instructor.pk:
             raise TransitionRefused("status", f"Le dossier est déjà attribué à {instructor.email}.")
         previous = locked.instructor_id
         Dossier.objects.filter(pk=locked.pk).update(instructor=instructor, updated_at=clock.now())
-        payload = {"reference": locked.reference, "status": locked.status, "from": previous, "to": instructor.pk, "to_email": instructor.email}
+        payload = {
+            "reference": locked.reference,
+            "status": locked.status,
+            "from": previous,
+            "to": instructor.pk,
+            "to_email": instructor.email,
+        }
         if job_id is not None:
             payload["bulk_job"] = job_id
         audit.append("assign_instructor", actor=by, role=role, obj=locked, payload=payload)
@@ -78,7 +93,9 @@ def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> 
     return locked
 
 
-def assign_many(ids: list[int], *, by, instructor, job_id: int | None = None) -> tuple[int, list[tuple[int, str, str]]]:
+def assign_many(
+    ids: list[int], *, by, instructor, job_id: int | None = None
+) -> tuple[int, list[tuple[int, str, str]]]:
     """``assign_instructor`` for a chunk: same checks, same audit event per dossier, but one
     locking read of the chunk, one UPDATE and ONE ``append_many`` (one chain-head lock) for all
     the dossiers of the chunk. Returns ``(succeeded, [(dossier_id, kind, French reason)])``.
@@ -86,30 +103,69 @@ def assign_many(ids: list[int], *, by, instructor, job_id: int | None = None) ->
     from fonds.instruction.models import InstructorConflict
 
     role = _acting_role(by)
-    rows = {d.pk: d for d in Dossier.objects.select_for_update().select_related("commune").filter(pk__in=ids).only("pk", "reference", "status", "instructor_id", "commune_id", "commune__name")}
+    rows = {
+        d.pk: d
+        for d in Dossier.objects.select_for_update()
+        .select_related("commune")
+        .filter(pk__in=ids)
+        .only("pk", "reference", "status", "instructor_id", "commune_id", "commune__name")
+    }
     failures: list[tuple[int, str, str]] = []
     if role is None:
-        return 0, [(pk, "role", "L'attribution d'un dossier est réservée aux instructeurs et aux administrateurs.") for pk in ids]
+        return 0, [
+            (pk, "role", "L'attribution d'un dossier est réservée aux instructeurs et aux administrateurs.")
+            for pk in ids
+        ]
     if instructor is None or not has_role(instructor, Role.INSTRUCTEUR):
         return 0, [(pk, "condition", "La personne choisie n'est pas instructrice.") for pk in ids]
-    conflicts = set(InstructorConflict.objects.filter(user=instructor, commune_id__in={d.commune_id for d in rows.values()}).values_list("commune_id", flat=True))
+    conflicts = set(
+        InstructorConflict.objects.filter(
+            user=instructor, commune_id__in={d.commune_id for d in rows.values()}
+        ).values_list("commune_id", flat=True)
+    )
     ok, entries = [], []
     for pk in ids:
         d = rows.get(pk)
         if d is None or not can_see(by, d):
             failures.append((pk, "not_found", "Dossier introuvable."))
         elif d.status not in ASSIGNABLE:
-            failures.append((pk, "status", f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent)."))
+            failures.append(
+                (
+                    pk,
+                    "status",
+                    f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).",
+                )
+            )
         elif d.commune_id in conflicts:
-            failures.append((pk, "role", f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne peut pas lui être attribué."))
+            failures.append(
+                (
+                    pk,
+                    "role",
+                    f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne peut pas lui être attribué.",
+                )
+            )
         elif d.instructor_id == instructor.pk:
             failures.append((pk, "status", f"Le dossier est déjà attribué à {instructor.email}."))
         else:
             ok.append(pk)
-            payload = {"reference": d.reference, "status": d.status, "from": d.instructor_id, "to": instructor.pk, "to_email": instructor.email}
+            payload = {
+                "reference": d.reference,
+                "status": d.status,
+                "from": d.instructor_id,
+                "to": instructor.pk,
+                "to_email": instructor.email,
+            }
             if job_id is not None:
                 payload["bulk_job"] = job_id
-            entries.append({"action": "assign_instructor", "actor": by, "role": role, "obj": ("dossiers.dossier", pk), "payload": payload})
+            entries.append(
+                {
+                    "action": "assign_instructor",
+                    "actor": by,
+                    "role": role,
+                    "obj": ("dossiers.dossier", pk),
+                    "payload": payload,
+                }
+            )
     if ok:
         Dossier.objects.filter(pk__in=ok).update(instructor=instructor, updated_at=clock.now())
         audit.append_many(entries)  # one event per dossier, one head lock for the chunk
@@ -120,7 +176,11 @@ def _transition_args(job: BulkJob) -> dict:
     params = job.params or {}
     args = {"motivation": params.get("motivation", "")}
     if job.action == BulkJob.Action.REQUEST_CORRECTIONS:
-        args["data"] = {"fields": params.get("fields", []), "documents": params.get("documents", []), "deadline": params.get("deadline")}
+        args["data"] = {
+            "fields": params.get("fields", []),
+            "documents": params.get("documents", []),
+            "deadline": params.get("deadline"),
+        }
     if job.action == BulkJob.Action.SCHEDULE:
         args["data"] = {"session": params.get("session")}
     return args
@@ -137,14 +197,22 @@ def _perform_chunk(job: BulkJob, ids: list[int]) -> tuple[int, list[BulkFailure]
     unexpected error, a conflict): the caller then takes the dossiers one by one."""
     try:
         with transaction.atomic():
-            result = dossier_services.perform_many(ids, job.action, by=job.created_by, **_transition_args(job))
+            result = dossier_services.perform_many(
+                ids, job.action, by=job.created_by, **_transition_args(job)
+            )
     except Exception:  # noqa: BLE001 — retried dossier by dossier, where each error is listed
-        logger.warning("action groupée %s : lot de %s dossiers repris un par un", job.pk, len(ids), exc_info=True)
+        logger.warning(
+            "action groupée %s : lot de %s dossiers repris un par un", job.pk, len(ids), exc_info=True
+        )
         return None
-    return len(result.done), [BulkFailure(job=job, dossier_id=r.dossier_id, kind=r.kind, reason=r.message) for r in result.refused]
+    return len(result.done), [
+        BulkFailure(job=job, dossier_id=r.dossier_id, kind=r.kind, reason=r.message) for r in result.refused
+    ]
 
 
-def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float = CHUNK_SECONDS, batched: bool = True) -> bool:
+def run_chunk(
+    job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float = CHUNK_SECONDS, batched: bool = True
+) -> bool:
     """Process the next chunk of the job in one transaction; False when there is nothing left.
 
     Transitions go through ``perform_many`` (``batched``): the chunk's dossiers are locked,
@@ -166,7 +234,9 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float =
         succeeded, failures = 0, []
         if job.action == BulkJob.Action.ASSIGN:
             succeeded, refused = assign_many(ids, by=job.created_by, instructor=instructor, job_id=job.pk)
-            failures = [BulkFailure(job=job, dossier_id=pk, kind=kind, reason=reason) for pk, kind, reason in refused]
+            failures = [
+                BulkFailure(job=job, dossier_id=pk, kind=kind, reason=reason) for pk, kind, reason in refused
+            ]
             ids_to_perform = []
         elif batched and (outcome := _perform_chunk(job, ids)) is not None:
             succeeded, failures = outcome
@@ -182,13 +252,30 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float =
                 with transaction.atomic():  # a savepoint: a refusal undoes this dossier only
                     _apply(job, dossier_id, job.created_by, instructor)
             except TransitionRefused as refused:
-                failures.append(BulkFailure(job=job, dossier_id=dossier_id, kind=refused.kind, reason=refused.message))
+                failures.append(
+                    BulkFailure(job=job, dossier_id=dossier_id, kind=refused.kind, reason=refused.message)
+                )
             except Exception as exc:  # noqa: BLE001 — listed back, never silently skipped
                 logger.exception("action groupée %s : dossier %s", job.pk, dossier_id)
-                failures.append(BulkFailure(job=job, dossier_id=dossier_id, kind="error", reason=f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié."))
+                failures.append(
+                    BulkFailure(
+                        job=job,
+                        dossier_id=dossier_id,
+                        kind="error",
+                        reason=f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié.",
+                    )
+                )
             else:
                 succeeded += 1
-        existing = set(BulkFailure.objects.filter(job=job, dossier_id__in=[f.dossier_id for f in failures]).values_list("dossier_id", flat=True)) if failures else set()
+        existing = (
+            set(
+                BulkFailure.objects.filter(
+                    job=job, dossier_id__in=[f.dossier_id for f in failures]
+                ).values_list("dossier_id", flat=True)
+            )
+            if failures
+            else set()
+        )
         BulkFailure.objects.bulk_create([f for f in failures if f.dossier_id not in existing])
         job.done += processed
         job.succeeded += succeeded
@@ -201,14 +288,22 @@ def run_chunk(job_id: int, chunk_size: int = DEFAULT_CHUNK, max_seconds: float =
 
 def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK, batched: bool = True) -> BulkJob:
     """Run a job to its end (idempotent: resumes after the last committed chunk)."""
-    updated = BulkJob.objects.filter(pk=job_id, status=BulkJob.State.QUEUED).update(status=BulkJob.State.RUNNING, started_at=clock.now())
+    updated = BulkJob.objects.filter(pk=job_id, status=BulkJob.State.QUEUED).update(
+        status=BulkJob.State.RUNNING, started_at=clock.now()
+    )
     if not updated:
-        BulkJob.objects.filter(pk=job_id, status=BulkJob.State.RUNNING, started_at__isnull=True).update(started_at=clock.now())
+        BulkJob.objects.filter(pk=job_id, status=BulkJob.State.RUNNING, started_at__isnull=True).update(
+            started_at=clock.now()
+        )
     try:
         while run_chunk(job_id, chunk_size, batched=batched):
             pass
     except Exception as exc:
-        BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.State.FINISHED).update(status=BulkJob.State.FAILED, error=f"{exc.__class__.__name__} : {exc}"[:2000], finished_at=clock.now())
+        BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.State.FINISHED).update(
+            status=BulkJob.State.FAILED,
+            error=f"{exc.__class__.__name__} : {exc}"[:2000],
+            finished_at=clock.now(),
+        )
         raise
     return BulkJob.objects.get(pk=job_id)
 
@@ -216,9 +311,18 @@ def run_job(job_id: int, chunk_size: int = DEFAULT_CHUNK, batched: bool = True) 
 def create_job(*, user, action: str, querystring: str, params: dict, dossier_ids: list[int]) -> BulkJob:
     """Record a confirmed job (the selection frozen) and queue its task (outbox)."""
     if _acting_role(user) is None:
-        raise TransitionRefused("role", "Les actions groupées sont réservées aux instructeurs et aux administrateurs.")
+        raise TransitionRefused(
+            "role", "Les actions groupées sont réservées aux instructeurs et aux administrateurs."
+        )
     with transaction.atomic():
-        job = BulkJob.objects.create(created_by=user, action=action, querystring=querystring, params=params, dossier_ids=list(dossier_ids), total=len(dossier_ids))
+        job = BulkJob.objects.create(
+            created_by=user,
+            action=action,
+            querystring=querystring,
+            params=params,
+            dossier_ids=list(dossier_ids),
+            total=len(dossier_ids),
+        )
         if not dossier_ids:
             job.status, job.finished_at = BulkJob.State.FINISHED, clock.now()
             job.save(update_fields=["status", "finished_at"])

@@ -13,6 +13,7 @@ value, a chunk's INSERTs (hundreds of thousands of
 values) spent more client CPU in psycopg's placeholder parsing (``_split_query``) than in
 anything else, and the server more time parsing and planning them.
 """
+
 from __future__ import annotations
 
 from django.db import connections, router
@@ -56,12 +57,18 @@ def insert_rows(model, field_names: list[str], rows: list[tuple], *, returning: 
     preps = [f.get_db_prep_save for f in fields]
     if len(rows) > 1 and _unnest(conn, fields):
         if not returning:
-            copy_rows(conn, model._meta.db_table, [f.column for f in fields],
-                      ([prep(value, conn) for prep, value in zip(preps, row)] for row in rows))
+            copy_rows(
+                conn,
+                model._meta.db_table,
+                [f.column for f in fields],
+                ([prep(value, conn) for prep, value in zip(preps, row)] for row in rows),
+            )
             return []
         arrays = ", ".join(f"(%s)::{_array_type(conn, f)}" for f in fields)
-        sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-               f"SELECT * FROM UNNEST({arrays}) RETURNING {qn(model._meta.pk.column)}")
+        sql = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"SELECT * FROM UNNEST({arrays}) RETURNING {qn(model._meta.pk.column)}"
+        )
         params = [[prep(row[i], conn) for row in rows] for i, prep in enumerate(preps)]
         with conn.cursor() as cursor:
             cursor.execute(sql, params)
@@ -73,7 +80,7 @@ def insert_rows(model, field_names: list[str], rows: list[tuple], *, returning: 
     ids: list = []
     with conn.cursor() as cursor:
         for start in range(0, len(rows), size):
-            batch = rows[start:start + size]
+            batch = rows[start : start + size]
             params = [prep(value, conn) for row in batch for prep, value in zip(preps, row)]
             cursor.execute(head + ", ".join([one] * len(batch)) + tail, params)
             if returning:
@@ -104,7 +111,7 @@ def update_rows(model, changes: dict, *, where: dict | None = None) -> int:
     updated = 0
     with conn.cursor() as cursor:
         for start in range(0, len(pks), size):
-            batch = pks[start:start + size]
+            batch = pks[start : start + size]
             sets, params = [], []
             for name in names:
                 field = fields[name]
@@ -150,8 +157,10 @@ def _update_unnest(conn, model, changes, pks, fields, constant, varying, where) 
         arrays.append(f"(%s)::{_array_type(conn, field)}")
         params.append([field.get_db_prep_save(changes[pk][name], conn) for pk in pks])
     aliases = ", ".join([qn("v_pk")] + [qn("v_" + fields[n].column) for n in varying])
-    sql = (f"UPDATE {table} SET {', '.join(sets)} FROM UNNEST({', '.join(arrays)}) AS v({aliases}) "
-           f"WHERE {table}.{qn(meta.pk.column)} = v.{qn('v_pk')}")
+    sql = (
+        f"UPDATE {table} SET {', '.join(sets)} FROM UNNEST({', '.join(arrays)}) AS v({aliases}) "
+        f"WHERE {table}.{qn(meta.pk.column)} = v.{qn('v_pk')}"
+    )
     for name, value in where.items():
         field = meta.get_field(name)
         sql += f" AND {table}.{qn(field.column)} = %s"

@@ -1,4 +1,5 @@
 """Routes of the bulk actions, included in the ``instruction`` namespace (fonds/instruction/urls.py)."""
+
 from django.urls import path
 
 from . import views

@@ -4,6 +4,7 @@ Same access rule as the instruction back office (``fonds.instruction.views._staf
 and administrators create jobs; auditors may read the job pages but never reach the confirmation
 (403); everybody else gets the 403 page.
 """
+
 from __future__ import annotations
 
 from django.db.models import Count
@@ -32,7 +33,9 @@ SOURCES = {
 
 
 def _forbidden(request):
-    return render(request, "instruction/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403)
+    return render(
+        request, "instruction/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403
+    )
 
 
 @_staff
@@ -53,7 +56,13 @@ def confirm(request):
         if form.is_valid():
             ids = list(qs.values_list("pk", flat=True))
             try:
-                job = services.create_job(user=request.user, action=form.cleaned_data["action"], querystring=querystring, params=form.job_params(), dossier_ids=ids)
+                job = services.create_job(
+                    user=request.user,
+                    action=form.cleaned_data["action"],
+                    querystring=querystring,
+                    params=form.job_params(),
+                    dossier_ids=ids,
+                )
             except TransitionRefused as refused:
                 return render(request, "instruction/forbidden.html", {"title": refused.message}, status=403)
             return redirect("instruction:bulk-job", pk=job.pk)
@@ -62,12 +71,22 @@ def confirm(request):
     count = sum(by_status.values())
     breakdown = [(Status(s).label, n) for s, n in sorted(by_status.items(), key=lambda kv: -kv[1])]
     applicable = {action: sum(by_status.get(s, 0) for s in sources) for action, sources in SOURCES.items()}
-    return render(request, "bulk/confirm.html", {
-        "title": "Action groupée", "nav": "instruction", "form": form, "filter_form": filter_form,
-        "querystring": querystring, "count": count, "breakdown": breakdown,
-        "applicable": [(BulkJob.Action(a).label, n) for a, n in applicable.items()],
-        "list_url": reverse("instruction:list") + (f"?{querystring}" if querystring else ""),
-    }, status=status)
+    return render(
+        request,
+        "bulk/confirm.html",
+        {
+            "title": "Action groupée",
+            "nav": "instruction",
+            "form": form,
+            "filter_form": filter_form,
+            "querystring": querystring,
+            "count": count,
+            "breakdown": breakdown,
+            "applicable": [(BulkJob.Action(a).label, n) for a, n in applicable.items()],
+            "list_url": reverse("instruction:list") + (f"?{querystring}" if querystring else ""),
+        },
+        status=status,
+    )
 
 
 @_staff
@@ -75,24 +94,43 @@ def confirm(request):
 def job_page(request, pk):
     job = get_object_or_404(BulkJob.objects.select_related("created_by"), pk=pk)
     failures = job.failures.select_related("dossier", "dossier__commune")[:FAILURES_SHOWN]
-    return render(request, "bulk/job.html", {
-        "title": f"Action groupée n° {job.pk}", "nav": "instruction", "job": job, "failures": failures,
-        "failures_more": max(0, job.failed - FAILURES_SHOWN), "status_url": reverse("instruction:bulk-job-status", args=[job.pk]),
-    })
+    return render(
+        request,
+        "bulk/job.html",
+        {
+            "title": f"Action groupée n° {job.pk}",
+            "nav": "instruction",
+            "job": job,
+            "failures": failures,
+            "failures_more": max(0, job.failed - FAILURES_SHOWN),
+            "status_url": reverse("instruction:bulk-job-status", args=[job.pk]),
+        },
+    )
 
 
 @_staff
 @require_GET
 def job_status(request, pk):
     job = get_object_or_404(BulkJob, pk=pk)
-    return JsonResponse({
-        "id": job.pk, "status": job.status, "status_label": job.get_status_display(), "total": job.total, "done": job.done,
-        "succeeded": job.succeeded, "failed": job.failed, "percent": job.percent, "over": job.is_over,
-    })
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "total": job.total,
+            "done": job.done,
+            "succeeded": job.succeeded,
+            "failed": job.failed,
+            "percent": job.percent,
+            "over": job.is_over,
+        }
+    )
 
 
 @_staff
 @require_GET
 def jobs(request):
     rows = BulkJob.objects.select_related("created_by").defer("dossier_ids")[:100]
-    return render(request, "bulk/jobs.html", {"title": "Actions groupées", "nav": "instruction", "jobs": rows})
+    return render(
+        request, "bulk/jobs.html", {"title": "Actions groupées", "nav": "instruction", "jobs": rows}
+    )

@@ -31,7 +31,12 @@ from .models import AgendaItem, ConflictDeclaration, Session
 #: sessions whose agenda may still change
 AGENDA_OPEN = (Session.Status.PLANNED, Session.Status.CONVENED)
 #: sessions whose agenda keeps a dossier "in committee" (not closed)
-AGENDA_LIVE = (Session.Status.PLANNED, Session.Status.CONVENED, Session.Status.SITTING, Session.Status.ADJOURNED)
+AGENDA_LIVE = (
+    Session.Status.PLANNED,
+    Session.Status.CONVENED,
+    Session.Status.SITTING,
+    Session.Status.ADJOURNED,
+)
 DECISIONS = ("approve", "reject", "waitlist", "defer")
 
 
@@ -47,9 +52,9 @@ def _session_id(value) -> int | None:
 def open_sessions(campaign_id: int):
     """The sessions of a campaign a dossier can be put on: planned or convened, not taking over an
     adjourned session's agenda; soonest first."""
-    return Session.objects.filter(campaign_id=campaign_id, status__in=AGENDA_OPEN, follows__isnull=True).order_by(
-        "starts_at", "pk"
-    )
+    return Session.objects.filter(
+        campaign_id=campaign_id, status__in=AGENDA_OPEN, follows__isnull=True
+    ).order_by("starts_at", "pk")
 
 
 def _pending_item(dossier_id: int) -> AgendaItem | None:
@@ -90,7 +95,9 @@ def prepare_schedule(dossier, by, data):
         )
     session = Session.objects.select_for_update().filter(pk=session_id).first()
     if session is None or session.campaign_id != dossier.campaign_id:
-        raise TransitionRefused("condition", "Séance introuvable pour la campagne de ce dossier.", rules=["session"])
+        raise TransitionRefused(
+            "condition", "Séance introuvable pour la campagne de ce dossier.", rules=["session"]
+        )
     if session.status not in AGENDA_OPEN:
         raise TransitionRefused(
             "condition",
@@ -110,7 +117,9 @@ def _place(pairs, session_id: int, by) -> list[AgendaItem]:
     """Put ``pairs`` ``[(dossier, kwargs)]`` on the agenda of ``session_id``, then rank the agenda;
     each ``kwargs`` gets the dossier's rank (written to its audit event)."""
     scores = dict(
-        Assessment.objects.filter(dossier_id__in=[d.pk for d, _ in pairs]).values_list("dossier_id", "score_total")
+        Assessment.objects.filter(dossier_id__in=[d.pk for d, _ in pairs]).values_list(
+            "dossier_id", "score_total"
+        )
     )
     start = AgendaItem.objects.filter(session_id=session_id).aggregate(m=Max("rank"))["m"] or 0
     items = AgendaItem.objects.bulk_create(
@@ -132,7 +141,10 @@ def _place(pairs, session_id: int, by) -> list[AgendaItem]:
     ConflictDeclaration.objects.bulk_create(
         [
             ConflictDeclaration(
-                item=item, member_id=item.dossier.instructor_id, reason="Instructeur du dossier : déport d'office.", automatic=True
+                item=item,
+                member_id=item.dossier.instructor_id,
+                reason="Instructeur du dossier : déport d'office.",
+                automatic=True,
             )
             for item in items
             if item.dossier.instructor_id in members
@@ -165,7 +177,9 @@ def prepare_unschedule(dossier, by, data):
     if item is None:
         if by is None:
             return {"session": None}  # the system repairs a dossier left in committee without agenda
-        raise TransitionRefused("condition", "Le dossier n'est à l'ordre du jour d'aucune séance.", rules=["session"])
+        raise TransitionRefused(
+            "condition", "Le dossier n'est à l'ordre du jour d'aucune séance.", rules=["session"]
+        )
     if item.session.status not in AGENDA_OPEN:
         raise TransitionRefused(
             "condition",
@@ -212,15 +226,22 @@ def repair_orphans(*, dry_run: bool = False) -> tuple[list[str], list[tuple[str,
     repaired, refused = [], []
     for pk, reference in found:
         try:
-            dossier_services.perform(pk, "unschedule", by=None, forum=Forum.SYSTEM, motivation=REPAIR_MOTIVATION)
+            dossier_services.perform(
+                pk, "unschedule", by=None, forum=Forum.SYSTEM, motivation=REPAIR_MOTIVATION
+            )
         except TransitionRefused as exc:  # changed meanwhile (e.g. scheduled again): left as it is
             refused.append((reference, exc.message))
         else:
             repaired.append(reference)
     if found:
         with transaction.atomic():
-            audit.append("comite_agenda_repaired", actor=None, role=audit.SYSTEM, obj=("comite.agenda", "repair"),
-                         payload={"repaired": repaired, "refused": [ref for ref, _ in refused]})
+            audit.append(
+                "comite_agenda_repaired",
+                actor=None,
+                role=audit.SYSTEM,
+                obj=("comite.agenda", "repair"),
+                payload={"repaired": repaired, "refused": [ref for ref, _ in refused]},
+            )
     return repaired, refused
 
 
@@ -229,7 +250,11 @@ def repair_orphans(*, dry_run: bool = False) -> tuple[list[str], list[tuple[str,
 
 def require_sitting(dossier, by, data):
     """approve / reject / waitlist / defer: the dossier's undecided item of a sitting session."""
-    item = AgendaItem.objects.select_related("session").filter(pk=data.get("item") or 0, dossier_id=dossier.pk).first()
+    item = (
+        AgendaItem.objects.select_related("session")
+        .filter(pk=data.get("item") or 0, dossier_id=dossier.pk)
+        .first()
+    )
     if item is None or item.session.status != Session.Status.SITTING or item.outcome:
         raise TransitionRefused(
             "forum",
@@ -237,7 +262,9 @@ def require_sitting(dossier, by, data):
             code="forum_committee_sitting",
         )
     if item.vote_state == AgendaItem.VoteState.OPEN:
-        raise TransitionRefused("status", "Le vote sur ce dossier est ouvert : clôturez-le d'abord.", rules=["vote"])
+        raise TransitionRefused(
+            "status", "Le vote sur ce dossier est ouvert : clôturez-le d'abord.", rules=["vote"]
+        )
     return {}
 
 

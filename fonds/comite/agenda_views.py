@@ -18,38 +18,61 @@ from .agenda import open_sessions
 from .forms import ScheduleForm
 
 SCHEDULERS = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
-_schedulers = role_area(read=SCHEDULERS, write=SCHEDULERS, template="comite/forbidden.html", context={"nav": "comite"})
+_schedulers = role_area(
+    read=SCHEDULERS, write=SCHEDULERS, template="comite/forbidden.html", context={"nav": "comite"}
+)
 
 
 @_schedulers
 @require_http_methods(["GET", "POST"])
 def schedule(request, pk):
-    dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign"))
+    dossier = get_visible_or_404(
+        request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")
+    )
     meta = dossier_services.transition_meta("schedule")["custom"]
-    allowed = any(a["name"] == "schedule" for a in dossier_services.available_transitions(dossier, request.user))
+    allowed = any(
+        a["name"] == "schedule" for a in dossier_services.available_transitions(dossier, request.user)
+    )
     sessions = open_sessions(dossier.campaign_id)
     form = ScheduleForm(request.POST or None, sessions=sessions)
     status = 200 if allowed else 409
     if not allowed:
-        messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
+        messages.error(
+            request,
+            f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.",
+        )
     elif request.method == "POST":
         if form.is_valid():
             session = form.cleaned_data["session"]
             try:
                 dossier_services.perform(
-                    dossier, "schedule", by=request.user, motivation=form.cleaned_data["motivation"], data={"session": session.pk}
+                    dossier,
+                    "schedule",
+                    by=request.user,
+                    motivation=form.cleaned_data["motivation"],
+                    data={"session": session.pk},
                 )
             except TransitionRefused as refused:
                 messages.error(request, refused.message)
                 status = refused.http_status
             else:
-                messages.success(request, f"Le dossier {dossier.reference} est inscrit à l'ordre du jour de la séance choisie.")
+                messages.success(
+                    request,
+                    f"Le dossier {dossier.reference} est inscrit à l'ordre du jour de la séance choisie.",
+                )
                 return redirect("dossier-detail", pk=dossier.pk)
         else:
             status = 400
     return render(
         request,
         "comite/schedule.html",
-        {"title": meta["label"], "nav": "comite", "dossier": dossier, "form": form, "allowed": allowed, "has_sessions": sessions.exists()},
+        {
+            "title": meta["label"],
+            "nav": "comite",
+            "dossier": dossier,
+            "form": form,
+            "allowed": allowed,
+            "has_sessions": sessions.exists(),
+        },
         status=status,
     )

@@ -7,6 +7,7 @@ their own French messages; this preparer (order 35: after the envelope's at 30, 
 1,000–15,000 € and the formula's caps (``fonds.instruction.amount.award_bounds``, under the
 campaign's current rules).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation

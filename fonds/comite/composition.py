@@ -18,6 +18,7 @@ all of them, and the quorum counts against them.
 
 Lock order: campaign → session (the convocation takes them in the same order).
 """
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -107,7 +108,8 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
         raise ComiteRefused(
             "condition",
             "Seuls les comptes actifs ayant le rôle « membre du comité » peuvent être nommés : "
-            + ", ".join(_label(u) for u in not_comite) + ".",
+            + ", ".join(_label(u) for u in not_comite)
+            + ".",
             ["members"],
         )
     with transaction.atomic():
@@ -123,9 +125,16 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
         )
         after = composition(locked)
         audit.append(
-            "comite_composition_appointed", actor=by, role=Role.ADMIN, obj=locked,
-            payload={"campaign": locked.pk, "appointed": sorted(u.pk for u in members),
-                     "was_default": was_default, "composition": [u.pk for u in after]},
+            "comite_composition_appointed",
+            actor=by,
+            role=Role.ADMIN,
+            obj=locked,
+            payload={
+                "campaign": locked.pk,
+                "appointed": sorted(u.pk for u in members),
+                "was_default": was_default,
+                "composition": [u.pk for u in after],
+            },
         )
         _sync_planned(locked, by=by, reason="composition")
     return rows
@@ -140,19 +149,30 @@ def remove(campaign, *, by, member, motivation: str = "") -> CommitteeMember:
     motivation = (motivation or "").strip()[:2000]
     with transaction.atomic():
         locked = _lock_campaign(campaign)
-        row = CommitteeMember.objects.select_for_update().filter(
-            campaign=locked, member_id=getattr(member, "pk", member), removed_at__isnull=True
-        ).first()
+        row = (
+            CommitteeMember.objects.select_for_update()
+            .filter(campaign=locked, member_id=getattr(member, "pk", member), removed_at__isnull=True)
+            .first()
+        )
         if row is None:
-            raise ComiteRefused("not_found", "Ce compte n'est pas nommé dans la composition du comité de la "
-                                             "campagne.")
+            raise ComiteRefused(
+                "not_found", "Ce compte n'est pas nommé dans la composition du comité de la campagne."
+            )
         row.removed_at, row.removed_by = clock.now(), by
         row.save(update_fields=["removed_at", "removed_by"])
         after = composition(locked)
         audit.append(
-            "comite_composition_removed", actor=by, role=Role.ADMIN, obj=locked,
-            payload={"campaign": locked.pk, "removed": row.member_id, "motivation": motivation,
-                     "back_to_default": is_default(locked), "composition": [u.pk for u in after]},
+            "comite_composition_removed",
+            actor=by,
+            role=Role.ADMIN,
+            obj=locked,
+            payload={
+                "campaign": locked.pk,
+                "removed": row.member_id,
+                "motivation": motivation,
+                "back_to_default": is_default(locked),
+                "composition": [u.pk for u in after],
+            },
         )
         _sync_planned(locked, by=by, reason="composition")
     return row
@@ -177,8 +197,10 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
     if session.status != Session.Status.PLANNED:
         raise ComiteRefused("status", "La liste des membres d'une séance est arrêtée à sa convocation.")
     wanted = composition_ids(session.campaign_id)
-    presiding = (("préside", session.chair_id),
-                 ("est président de séance suppléant de", session.deputy_chair_id))
+    presiding = (
+        ("préside", session.chair_id),
+        ("est président de séance suppléant de", session.deputy_chair_id),
+    )
     for role, user_id in presiding:
         if user_id is not None and user_id not in wanted:
             user = User.objects.get(pk=user_id)
@@ -203,16 +225,25 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
     session.members.set(sorted(wanted))
     session._member_ids = set(wanted) | {session.chair_id}
     recusals = [
-        ConflictDeclaration(item=item, member_id=item.dossier.instructor_id, reason=AUTOMATIC_RECUSAL,
-                            automatic=True)
+        ConflictDeclaration(
+            item=item, member_id=item.dossier.instructor_id, reason=AUTOMATIC_RECUSAL, automatic=True
+        )
         for item in session.items.select_related("dossier").filter(dossier__instructor_id__in=added)
     ]
     ConflictDeclaration.objects.bulk_create(recusals)
     audit.append(
-        "comite_session_members_updated", actor=by, obj=session,
+        "comite_session_members_updated",
+        actor=by,
+        obj=session,
         role=Role.ADMIN if by is not None else audit.SYSTEM,
-        payload={"reason": reason, "added": added, "removed": removed, "members": sorted(wanted),
-                 "proxies_removed": [list(p) for p in proxies], "conflicts_removed": conflicts_removed,
-                 "automatic_recusals": [c.item_id for c in recusals]},
+        payload={
+            "reason": reason,
+            "added": added,
+            "removed": removed,
+            "members": sorted(wanted),
+            "proxies_removed": [list(p) for p in proxies],
+            "conflicts_removed": conflicts_removed,
+            "automatic_recusals": [c.item_id for c in recusals],
+        },
     )
     return {"added": added, "removed": removed}

@@ -6,6 +6,7 @@ auditors) and who changes it (administrators), through ``fonds.comite.compositio
   the planned and convened sessions it concerns, and the form to appoint members;
 * ``composition/<campaign>/retirer/<user>/`` — removing an appointed member, after confirmation.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -24,7 +25,9 @@ from .forms import AppointForm, ConfirmForm
 from .models import CommitteeMember, Session
 
 _area = role_area(
-    read=queries.AREA_ROLES, write=frozenset({Role.ADMIN}), template="comite/forbidden.html",
+    read=queries.AREA_ROLES,
+    write=frozenset({Role.ADMIN}),
+    template="comite/forbidden.html",
     context={"nav": "comite"},
     flags={"is_admin": lambda roles: Role.ADMIN in roles},
 )
@@ -45,8 +48,10 @@ def _url(campaign) -> str:
 @_area
 def composition_index(request):
     campaigns = list(Campaign.objects.order_by("-year", "-pk")[:100])
-    rows = [{"campaign": c, "members": len(composition.composition(c)), "default": composition.is_default(c)}
-            for c in campaigns]
+    rows = [
+        {"campaign": c, "members": len(composition.composition(c)), "default": composition.is_default(c)}
+        for c in campaigns
+    ]
     context = {"title": "Composition du comité", "nav": "comite", "rows": rows}
     return render(request, "comite/composition_index.html", context)
 
@@ -58,12 +63,24 @@ def _page(request, campaign, *, form=None, status=200):
     upcoming = (Session.Status.PLANNED, Session.Status.CONVENED)
     sessions = list(Session.objects.filter(campaign=campaign, status__in=upcoming).order_by("starts_at"))
     inactive = [r for r in rows.values() if r.member_id not in {m.pk for m in members}]
-    return render(request, "comite/composition.html", {
-        "title": f"Composition du comité — {campaign.name}", "nav": "comite", "campaign": campaign,
-        "members": members,
-        "default": default, "appointments": rows, "inactive": inactive, "sessions": sessions,
-        "form": form if form is not None else (AppointForm(campaign=campaign) if request.is_admin else None),
-    }, status=status)
+    return render(
+        request,
+        "comite/composition.html",
+        {
+            "title": f"Composition du comité — {campaign.name}",
+            "nav": "comite",
+            "campaign": campaign,
+            "members": members,
+            "default": default,
+            "appointments": rows,
+            "inactive": inactive,
+            "sessions": sessions,
+            "form": form
+            if form is not None
+            else (AppointForm(campaign=campaign) if request.is_admin else None),
+        },
+        status=status,
+    )
 
 
 @_area
@@ -80,8 +97,11 @@ def composition_page(request, campaign_pk):
     except ComiteRefused as refused:
         messages.error(request, refused.message)
         return _page(request, campaign, form=form, status=refused.http_status)
-    messages.success(request, f"{len(rows)} membre(s) nommé(s). Les séances de la campagne non encore "
-                              "convoquées convoqueront la nouvelle composition.")
+    messages.success(
+        request,
+        f"{len(rows)} membre(s) nommé(s). Les séances de la campagne non encore "
+        "convoquées convoqueront la nouvelle composition.",
+    )
     return redirect(_url(campaign))
 
 
@@ -92,31 +112,54 @@ def composition_remove(request, campaign_pk, member_pk):
     if not request.is_admin:
         context = {"title": "Action réservée", "nav": "comite", "message": ADMIN_ONLY}
         return render(request, "comite/forbidden.html", context, status=403)
-    row = (CommitteeMember.objects.select_related("member")
-           .filter(campaign=campaign, member_id=member_pk, removed_at__isnull=True).first())
+    row = (
+        CommitteeMember.objects.select_related("member")
+        .filter(campaign=campaign, member_id=member_pk, removed_at__isnull=True)
+        .first()
+    )
     if row is None:
         raise Http404("Ce compte n'est pas nommé dans la composition du comité de la campagne.")
-    form = ConfirmForm(request.POST or None, motivation="Motif (facultatif)",
-                       label="Je retire ce membre de la composition du comité de la campagne")
+    form = ConfirmForm(
+        request.POST or None,
+        motivation="Motif (facultatif)",
+        label="Je retire ce membre de la composition du comité de la campagne",
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                composition.remove(campaign, by=request.user, member=row.member,
-                                   motivation=form.cleaned_data.get("motivation", ""))
+                composition.remove(
+                    campaign,
+                    by=request.user,
+                    member=row.member,
+                    motivation=form.cleaned_data.get("motivation", ""),
+                )
             except ComiteRefused as refused:
                 messages.error(request, refused.message)
                 status = refused.http_status
             else:
                 name = row.member.get_full_name() or row.member.email
-                back = (" Plus aucun membre n'est nommé : la composition redevient celle par défaut "
-                        "(tous les comptes membres du comité)." if composition.is_default(campaign) else "")
+                back = (
+                    " Plus aucun membre n'est nommé : la composition redevient celle par défaut "
+                    "(tous les comptes membres du comité)."
+                    if composition.is_default(campaign)
+                    else ""
+                )
                 messages.success(request, f"{name} ne fait plus partie de la composition du comité." + back)
                 return redirect(_url(campaign))
         else:
             status = 400
     last = composition.appointed(campaign).count() == 1
-    return render(request, "comite/composition_remove.html", {
-        "title": "Retirer un membre du comité", "nav": "comite", "campaign": campaign, "row": row,
-        "form": form, "last": last,
-    }, status=status)
+    return render(
+        request,
+        "comite/composition_remove.html",
+        {
+            "title": "Retirer un membre du comité",
+            "nav": "comite",
+            "campaign": campaign,
+            "row": row,
+            "form": form,
+            "last": last,
+        },
+        status=status,
+    )

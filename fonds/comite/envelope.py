@@ -17,6 +17,7 @@
 
 Lock order everywhere: dossier → campaign → audit chain head.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -59,15 +60,26 @@ def committed(campaign) -> Decimal:
 
     cid = _campaign_id(campaign)
     approved = (
-        Dossier.objects.filter(campaign_id=cid, status__in=COMMITTED_STATUSES).order_by()
-        .values("campaign_id").annotate(s=Sum("approved_amount")).values("s")
+        Dossier.objects.filter(campaign_id=cid, status__in=COMMITTED_STATUSES)
+        .order_by()
+        .values("campaign_id")
+        .annotate(s=Sum("approved_amount"))
+        .values("s")
     )
     released = (
-        EnvelopeRelease.objects.filter(campaign_id=cid, confirmed_at__isnull=False).order_by()
-        .values("campaign_id").annotate(s=Sum("amount")).values("s")
+        EnvelopeRelease.objects.filter(campaign_id=cid, confirmed_at__isnull=False)
+        .order_by()
+        .values("campaign_id")
+        .annotate(s=Sum("amount"))
+        .values("s")
     )
     money = DecimalField(max_digits=14, decimal_places=2)
-    row = Campaign.objects.filter(pk=cid).order_by().values_list(Subquery(approved, output_field=money), Subquery(released, output_field=money)).first()
+    row = (
+        Campaign.objects.filter(pk=cid)
+        .order_by()
+        .values_list(Subquery(approved, output_field=money), Subquery(released, output_field=money))
+        .first()
+    )
     if row is None:
         return ZERO
     return (row[0] or ZERO) - (row[1] or ZERO)
@@ -99,7 +111,9 @@ def waitlisted_amount(dossier) -> Decimal | None:
     from .models import AgendaItem
 
     item = (
-        AgendaItem.objects.filter(dossier=dossier, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False)
+        AgendaItem.objects.filter(
+            dossier=dossier, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False
+        )
         .order_by("-decided_at", "-pk")
         .first()
     )
@@ -116,7 +130,9 @@ def _amount(value) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def approve_or_waitlist(dossier, *, by, amount: Decimal, motivation: str = "", data: dict | None = None) -> str:
+def approve_or_waitlist(
+    dossier, *, by, amount: Decimal, motivation: str = "", data: dict | None = None
+) -> str:
     """Fire ``approve`` when ``amount`` fits in what is left, else ``waitlist``; returns the
     transition fired (``"approve"`` or ``"waitlist"``). Runs in its own transaction (nested in the
     caller's when there is one)."""
@@ -135,11 +151,14 @@ def approve_or_waitlist(dossier, *, by, amount: Decimal, motivation: str = "", d
         else:
             name = "waitlist"
             payload["envelope_left"] = available
-        dossier_services.perform(locked, name, by=by, motivation=motivation, data=payload, forum=Forum.COMMITTEE_SITTING)
+        dossier_services.perform(
+            locked, name, by=by, motivation=motivation, data=payload, forum=Forum.COMMITTEE_SITTING
+        )
     return name
 
 
 # ---- hooks ---------------------------------------------------------------------------------
+
 
 def prepare_envelope(dossier, by, data):
     """approve / promote: lock the campaign, refuse beyond what is left; completes data["amount"]."""
@@ -148,7 +167,9 @@ def prepare_envelope(dossier, by, data):
     if data.get("amount") is not None and amount is None:
         return {}  # the core preparer refuses the invalid amount with its message
     if amount is None:
-        amount = waitlisted_amount(dossier) if dossier.status == Status.WAITLISTED else dossier.proposed_amount
+        amount = (
+            waitlisted_amount(dossier) if dossier.status == Status.WAITLISTED else dossier.proposed_amount
+        )
         if amount is None:
             return {}  # the core preparer asks for an amount
         data["amount"] = amount
@@ -179,23 +200,44 @@ def promote_waiting_list(campaign, *, trigger: str, trigger_dossier=None) -> lis
         if amount is None or amount > available:
             continue
         try:
-            with transaction.atomic():  # a savepoint: a refused promotion leaves the freeing transaction whole
+            with (
+                transaction.atomic()
+            ):  # a savepoint: a refused promotion leaves the freeing transaction whole
                 dossier_services.perform(
                     dossier,
                     "promote",
                     by=None,
                     forum=Forum.WAITING_LIST,
                     motivation=f"Enveloppe disponible : {euros(available)} ; promotion dans l'ordre du classement de la liste complémentaire.",
-                    data={"amount": amount, "trigger": trigger, "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None},
+                    data={
+                        "amount": amount,
+                        "trigger": trigger,
+                        "trigger_dossier": trigger_dossier.reference if trigger_dossier is not None else None,
+                    },
                 )
         except TransitionRefused as refused:
             # e.g. an amount waitlisted before the award bounds were enforced: recorded, never promoted
-            audit.append("comite_promotion_refused", actor=None, role=audit.SYSTEM, obj=dossier,
-                         payload={"reference": dossier.reference, "amount": amount, "reason": refused.message, "rules": list(refused.rules)})
+            audit.append(
+                "comite_promotion_refused",
+                actor=None,
+                role=audit.SYSTEM,
+                obj=dossier,
+                payload={
+                    "reference": dossier.reference,
+                    "amount": amount,
+                    "reason": refused.message,
+                    "rules": list(refused.rules),
+                },
+            )
             continue
         record = PromotionProposal.objects.create(
-            campaign=campaign, dossier=dossier, amount=amount, available=available, trigger=trigger,
-            trigger_dossier=trigger_dossier, resolved_at=clock.now(),
+            campaign=campaign,
+            dossier=dossier,
+            amount=amount,
+            available=available,
+            trigger=trigger,
+            trigger_dossier=trigger_dossier,
+            resolved_at=clock.now(),
         )
         outbox.enqueue("fonds.comite.tasks.notify_promotion", record.pk)
         available -= amount
@@ -219,13 +261,18 @@ def _after_settle(dossier, by, kwargs, motivation):
 
     balance = _amount(kwargs.get("balance"))
     if balance is not None and balance < 0:
-        EnvelopeRelease.objects.update_or_create(dossier=dossier, defaults={"campaign_id": dossier.campaign_id, "amount": -balance, "confirmed_at": None})
+        EnvelopeRelease.objects.update_or_create(
+            dossier=dossier,
+            defaults={"campaign_id": dossier.campaign_id, "amount": -balance, "confirmed_at": None},
+        )
 
 
 def _after_recover(dossier, by, kwargs, motivation):
     from .models import EnvelopeRelease
 
-    released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(confirmed_at=clock.now())
+    released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(
+        confirmed_at=clock.now()
+    )
     if released:
         kwargs["envelope_released"] = EnvelopeRelease.objects.get(dossier=dossier).amount
 

@@ -1,4 +1,5 @@
 """The comité's refusal (its own module: the services and the composition both raise it)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 The forms only parse input; every rule (quorum, proxies, recusal, envelope…) is checked by
 ``fonds.comite.services``, whose French refusal is shown above the re-rendered form.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -36,10 +37,14 @@ STARTS_AT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 def starts_at_field() -> forms.DateTimeField:
     return forms.DateTimeField(
-        label="Date et heure de la séance", help_text="Format : JJ/MM/AAAA HH:MM (heure de Paris). Au moins 5 jours après la convocation.",
+        label="Date et heure de la séance",
+        help_text="Format : JJ/MM/AAAA HH:MM (heure de Paris). Au moins 5 jours après la convocation.",
         input_formats=STARTS_AT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        error_messages={"required": "Indiquez la date et l'heure de la séance.", "invalid": "Date et heure invalides (JJ/MM/AAAA HH:MM)."},
+        error_messages={
+            "required": "Indiquez la date et l'heure de la séance.",
+            "invalid": "Date et heure invalides (JJ/MM/AAAA HH:MM).",
+        },
     )
 
 
@@ -50,18 +55,49 @@ class SessionForm(DsfrBaseForm):
 
     NOT_MEMBER = "Cette personne n'est pas membre de la composition du comité de la campagne."
 
-    campaign = forms.ModelChoiceField(label="Campagne", queryset=None, empty_label="Choisir une campagne", error_messages={"required": "Choisissez la campagne.", "invalid_choice": "Campagne inconnue."})
+    campaign = forms.ModelChoiceField(
+        label="Campagne",
+        queryset=None,
+        empty_label="Choisir une campagne",
+        error_messages={"required": "Choisissez la campagne.", "invalid_choice": "Campagne inconnue."},
+    )
     starts_at = starts_at_field()
-    place = forms.CharField(label="Lieu", required=False, max_length=300, help_text="Adresse de la salle ; laissez vide pour une séance en visioconférence.")
-    video_link = forms.URLField(label="Lien de visioconférence", required=False, max_length=500, assume_scheme="https", help_text="Adresse commençant par https://",
-                                error_messages={"invalid": "Lien invalide : une adresse commençant par https://"})
-    chair = UserChoice(label="Président de séance", queryset=None, empty_label="Choisir le président", help_text="Un membre de la composition du comité de la campagne.",
-                       error_messages={"required": "Désignez le président de séance.", "invalid_choice": NOT_MEMBER})
-    deputy_chair = UserChoice(label="Président de séance suppléant (facultatif)", queryset=None, required=False, empty_label="Aucun suppléant",
-                              help_text="Un autre membre de la composition : il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
-                              error_messages={"invalid_choice": NOT_MEMBER})
-    follows = forms.ModelChoiceField(label="Reprise d'une séance ajournée (facultatif)", required=False, queryset=None, empty_label="Non : nouvel ordre du jour",
-                                     help_text="La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère sans condition de quorum.")
+    place = forms.CharField(
+        label="Lieu",
+        required=False,
+        max_length=300,
+        help_text="Adresse de la salle ; laissez vide pour une séance en visioconférence.",
+    )
+    video_link = forms.URLField(
+        label="Lien de visioconférence",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Adresse commençant par https://",
+        error_messages={"invalid": "Lien invalide : une adresse commençant par https://"},
+    )
+    chair = UserChoice(
+        label="Président de séance",
+        queryset=None,
+        empty_label="Choisir le président",
+        help_text="Un membre de la composition du comité de la campagne.",
+        error_messages={"required": "Désignez le président de séance.", "invalid_choice": NOT_MEMBER},
+    )
+    deputy_chair = UserChoice(
+        label="Président de séance suppléant (facultatif)",
+        queryset=None,
+        required=False,
+        empty_label="Aucun suppléant",
+        help_text="Un autre membre de la composition : il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
+        error_messages={"invalid_choice": NOT_MEMBER},
+    )
+    follows = forms.ModelChoiceField(
+        label="Reprise d'une séance ajournée (facultatif)",
+        required=False,
+        queryset=None,
+        empty_label="Non : nouvel ordre du jour",
+        help_text="La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère sans condition de quorum.",
+    )
 
     def __init__(self, *args, campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,15 +109,23 @@ class SessionForm(DsfrBaseForm):
             users = committee_accounts()
         self.fields["chair"].queryset = users
         self.fields["deputy_chair"].queryset = users
-        self.fields["follows"].queryset = Session.objects.filter(status=Session.Status.ADJOURNED, followed_by__isnull=True).select_related("campaign")
+        self.fields["follows"].queryset = Session.objects.filter(
+            status=Session.Status.ADJOURNED, followed_by__isnull=True
+        ).select_related("campaign")
 
     def clean(self):
         data = super().clean()
-        if not (data.get("place") or "").strip() and not data.get("video_link") and "video_link" not in self.errors:
+        if (
+            not (data.get("place") or "").strip()
+            and not data.get("video_link")
+            and "video_link" not in self.errors
+        ):
             self.add_error("place", "Indiquez le lieu de la séance ou le lien de visioconférence.")
         deputy, chair = data.get("deputy_chair"), data.get("chair")
         if deputy is not None and chair is not None and deputy.pk == chair.pk:
-            self.add_error("deputy_chair", "Le président de séance suppléant doit être un autre membre que le président.")
+            self.add_error(
+                "deputy_chair", "Le président de séance suppléant doit être un autre membre que le président."
+            )
         follows, campaign = data.get("follows"), data.get("campaign")
         if follows is not None and campaign is not None and follows.campaign_id != campaign.pk:
             self.add_error("follows", "La séance reprise appartient à une autre campagne.")
@@ -90,18 +134,28 @@ class SessionForm(DsfrBaseForm):
 
 class RescheduleForm(DsfrBaseForm):
     starts_at = starts_at_field()
-    confirm = forms.BooleanField(label="Je confirme la nouvelle date de la séance", error_messages=CONFIRM_ERRORS)
+    confirm = forms.BooleanField(
+        label="Je confirme la nouvelle date de la séance", error_messages=CONFIRM_ERRORS
+    )
 
 
 class AppointForm(DsfrBaseForm):
     """Appoint accounts holding the committee role to a campaign's committee."""
 
     members = UserMultipleChoice(
-        label="Comptes à nommer membres du comité de la campagne", queryset=None, widget=forms.CheckboxSelectMultiple,
+        label="Comptes à nommer membres du comité de la campagne",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Les comptes actifs ayant le rôle « membre du comité » qui ne sont pas encore nommés.",
-        error_messages={"required": "Cochez au moins un compte à nommer.", "invalid_choice": "Ce compte ne peut pas être nommé (il n'a pas le rôle « membre du comité » ou l'est déjà)."},
+        error_messages={
+            "required": "Cochez au moins un compte à nommer.",
+            "invalid_choice": "Ce compte ne peut pas être nommé (il n'a pas le rôle « membre du comité » ou l'est déjà).",
+        },
     )
-    confirm = forms.BooleanField(label="Je nomme ces membres pour toutes les séances de la campagne non encore convoquées", error_messages=CONFIRM_ERRORS)
+    confirm = forms.BooleanField(
+        label="Je nomme ces membres pour toutes les séances de la campagne non encore convoquées",
+        error_messages=CONFIRM_ERRORS,
+    )
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,52 +166,92 @@ class AppointForm(DsfrBaseForm):
 class ConfirmForm(DsfrBaseForm):
     confirm = forms.BooleanField(label="Je confirme", error_messages=CONFIRM_ERRORS)
 
-    def __init__(self, *args, label: str = "Je confirme", motivation: str | None = None, motivation_required: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        label: str = "Je confirme",
+        motivation: str | None = None,
+        motivation_required: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["confirm"].label = label
         if motivation:
             self.fields["motivation"] = forms.CharField(
-                label=motivation, required=motivation_required, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                label=motivation,
+                required=motivation_required,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 3}),
                 error_messages={"required": "La motivation est obligatoire."},
             )
             self.order_fields(["motivation", "confirm"])
 
 
 class ProxyForm(DsfrBaseForm):
-    holder = UserChoice(label="Membre à qui vous donnez procuration", queryset=None, empty_label="Choisir un membre",
-                        error_messages={"required": "Choisissez le membre qui votera pour vous.", "invalid_choice": "Ce membre ne siège pas à cette séance."})
-    confirm = forms.BooleanField(label="Je donne procuration à ce membre pour toute la séance", error_messages=CONFIRM_ERRORS)
+    holder = UserChoice(
+        label="Membre à qui vous donnez procuration",
+        queryset=None,
+        empty_label="Choisir un membre",
+        error_messages={
+            "required": "Choisissez le membre qui votera pour vous.",
+            "invalid_choice": "Ce membre ne siège pas à cette séance.",
+        },
+    )
+    confirm = forms.BooleanField(
+        label="Je donne procuration à ce membre pour toute la séance", error_messages=CONFIRM_ERRORS
+    )
 
     def __init__(self, *args, members, giver, **kwargs):
         super().__init__(*args, **kwargs)
         from fonds.accounts.models import User
 
-        self.fields["holder"].queryset = User.objects.filter(pk__in=[m.pk for m in members if m.pk != giver.pk]).order_by("last_name", "first_name", "email")
+        self.fields["holder"].queryset = User.objects.filter(
+            pk__in=[m.pk for m in members if m.pk != giver.pk]
+        ).order_by("last_name", "first_name", "email")
 
 
 class DeputyChairForm(DsfrBaseForm):
-    deputy_chair = UserChoice(label="Président de séance suppléant", queryset=None, required=False, empty_label="Aucun suppléant",
-                              help_text="Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
-                              error_messages={"invalid_choice": "Cette personne ne siège pas à cette séance ou en est le président."})
+    deputy_chair = UserChoice(
+        label="Président de séance suppléant",
+        queryset=None,
+        required=False,
+        empty_label="Aucun suppléant",
+        help_text="Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
+        error_messages={
+            "invalid_choice": "Cette personne ne siège pas à cette séance ou en est le président."
+        },
+    )
 
     def __init__(self, *args, members, chair_id, **kwargs):
         super().__init__(*args, **kwargs)
         from fonds.accounts.models import User
 
-        self.fields["deputy_chair"].queryset = User.objects.filter(pk__in=[m.pk for m in members if m.pk != chair_id]).order_by("last_name", "first_name", "email")
+        self.fields["deputy_chair"].queryset = User.objects.filter(
+            pk__in=[m.pk for m in members if m.pk != chair_id]
+        ).order_by("last_name", "first_name", "email")
 
 
 class ConflictForm(DsfrBaseForm):
     reason = forms.CharField(
-        label="Nature du lien avec ce dossier", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Nature du lien avec ce dossier",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, salarié d'une association partenaire.",
         error_messages={"required": "Décrivez le lien avec ce dossier."},
     )
-    confirm = forms.BooleanField(label="Je me déporte : je ne lirai pas la délibération de ce dossier et je ne voterai pas", error_messages=CONFIRM_ERRORS)
+    confirm = forms.BooleanField(
+        label="Je me déporte : je ne lirai pas la délibération de ce dossier et je ne voterai pas",
+        error_messages=CONFIRM_ERRORS,
+    )
 
 
 class VoteForm(DsfrBaseForm):
-    choice = forms.ChoiceField(label="Votre vote", choices=Vote.Choice.choices, widget=forms.RadioSelect, error_messages={"required": "Choisissez pour, contre ou abstention."})
+    choice = forms.ChoiceField(
+        label="Votre vote",
+        choices=Vote.Choice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez pour, contre ou abstention."},
+    )
 
     def __init__(self, *args, label: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,22 +260,63 @@ class VoteForm(DsfrBaseForm):
 
 
 class OpenVoteForm(DsfrBaseForm):
-    amount = AmountField(label="Montant soumis au vote (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
-                                help_text="Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
-                                error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
-    motivation = forms.CharField(label="Motivation de l'amendement (si le montant change)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    amount = AmountField(
+        label="Montant soumis au vote (€)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        help_text="Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
+        error_messages={
+            "invalid": "Montant invalide : un nombre d'euros.",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "max_decimal_places": "Deux décimales au plus.",
+        },
+    )
+    motivation = forms.CharField(
+        label="Motivation de l'amendement (si le montant change)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class DecisionForm(DsfrBaseForm):
-    OUTCOMES = [("approve", "Accorder la subvention"), ("reject", "Refuser"), ("defer", "Ajourner l'examen (retour en « instruit », prochaine séance)")]
+    OUTCOMES = [
+        ("approve", "Accorder la subvention"),
+        ("reject", "Refuser"),
+        ("defer", "Ajourner l'examen (retour en « instruit », prochaine séance)"),
+    ]
 
-    outcome = forms.ChoiceField(label="Décision", choices=OUTCOMES, widget=forms.RadioSelect, error_messages={"required": "Choisissez la décision."})
-    amount = AmountField(label="Montant accordé (€)", min_value=0, max_digits=10, decimal_places=2, required=False,
-                                help_text="Pour un accord : le montant voté, ou un autre montant (amendement motivé).",
-                                error_messages={"invalid": "Montant invalide : un nombre d'euros.", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus."})
-    motivation = forms.CharField(label="Motivation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
-                                 help_text="Obligatoire pour un refus et pour un montant amendé ; notifiée au maire.")
-    confirm = forms.BooleanField(label="Je confirme cette décision (elle sera notifiée au maire)", error_messages=CONFIRM_ERRORS)
+    outcome = forms.ChoiceField(
+        label="Décision",
+        choices=OUTCOMES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez la décision."},
+    )
+    amount = AmountField(
+        label="Montant accordé (€)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        help_text="Pour un accord : le montant voté, ou un autre montant (amendement motivé).",
+        error_messages={
+            "invalid": "Montant invalide : un nombre d'euros.",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "max_decimal_places": "Deux décimales au plus.",
+        },
+    )
+    motivation = forms.CharField(
+        label="Motivation",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Obligatoire pour un refus et pour un montant amendé ; notifiée au maire.",
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme cette décision (elle sera notifiée au maire)", error_messages=CONFIRM_ERRORS
+    )
 
     def clean(self):
         data = super().clean()
@@ -199,11 +334,17 @@ class AttendanceForm(DsfrBaseForm):
         for member in self.members:
             name = member.get_full_name() or member.email
             self.fields[f"m{member.pk}"] = forms.ChoiceField(
-                label=name, choices=Attendance.Presence.choices, widget=forms.RadioSelect, required=False, initial=presence.get(member.pk),
+                label=name,
+                choices=Attendance.Presence.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=presence.get(member.pk),
             )
 
     def presence(self) -> dict[int, str]:
-        return {m.pk: self.cleaned_data[f"m{m.pk}"] for m in self.members if self.cleaned_data.get(f"m{m.pk}")}
+        return {
+            m.pk: self.cleaned_data[f"m{m.pk}"] for m in self.members if self.cleaned_data.get(f"m{m.pk}")
+        }
 
     def clean(self):
         data = super().clean()
@@ -229,10 +370,21 @@ class ScheduleForm(DsfrBaseForm):
         label="Séance du comité",
         queryset=Session.objects.none(),
         empty_label="Choisir une séance",
-        error_messages={"required": "Choisissez la séance.", "invalid_choice": "Cette séance ne peut plus recevoir de dossier."},
+        error_messages={
+            "required": "Choisissez la séance.",
+            "invalid_choice": "Cette séance ne peut plus recevoir de dossier.",
+        },
     )
-    motivation = forms.CharField(label="Commentaire (facultatif)", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    confirm = forms.BooleanField(label="Je confirme l'inscription du dossier à l'ordre du jour de cette séance", error_messages=CONFIRM_ERRORS)
+    motivation = forms.CharField(
+        label="Commentaire (facultatif)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme l'inscription du dossier à l'ordre du jour de cette séance",
+        error_messages=CONFIRM_ERRORS,
+    )
 
     def __init__(self, *args, sessions, **kwargs):
         super().__init__(*args, **kwargs)

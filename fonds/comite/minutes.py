@@ -9,6 +9,7 @@ and stores a ``GeneratedDocument`` (kind ``minutes``, key ``minutes-session-<pk>
 caller's transaction (``close_session``, which writes its SHA-256 in the audit event). A file
 written for a transaction that rolls back is deleted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,9 @@ def minutes_context(session, *, at=None) -> dict:
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
     recusals = defaultdict(list)
     for c in ConflictDeclaration.objects.filter(item__session=session).order_by("item_id", "declared_at"):
-        recusals[c.item_id].append({"name": names.get(c.member_id, str(c.member_id)), "reason": c.reason, "automatic": c.automatic})
+        recusals[c.item_id].append(
+            {"name": names.get(c.member_id, str(c.member_id)), "reason": c.reason, "automatic": c.automatic}
+        )
     outcome_labels = dict(AgendaItem.Outcome.choices)
     rows = []
     approved_total = Decimal("0.00")
@@ -60,40 +63,59 @@ def minutes_context(session, *, at=None) -> dict:
             approved_total += item.decided_amount
         if item.outcome == AgendaItem.Outcome.WAITLISTED and item.decided_amount is not None:
             waitlisted_total += item.decided_amount
-        rows.append({
-            "item": item,
-            "dossier": item.dossier,
-            "recused": recusals.get(item.pk, []),
-            "tally": item.tally or {},
-            "quorum": item.quorum or {},
-            "outcome": outcome_labels.get(item.outcome, item.outcome),
-            "proposed": euros(item.proposed_amount) if item.proposed_amount is not None else "—",
-            "amount": euros(item.decided_amount) if item.decided_amount is not None else "—",
-            "amended": item.amount is not None and item.proposed_amount is not None and item.amount != item.proposed_amount,
-        })
+        rows.append(
+            {
+                "item": item,
+                "dossier": item.dossier,
+                "recused": recusals.get(item.pk, []),
+                "tally": item.tally or {},
+                "quorum": item.quorum or {},
+                "outcome": outcome_labels.get(item.outcome, item.outcome),
+                "proposed": euros(item.proposed_amount) if item.proposed_amount is not None else "—",
+                "amount": euros(item.decided_amount) if item.decided_amount is not None else "—",
+                "amended": item.amount is not None
+                and item.proposed_amount is not None
+                and item.amount != item.proposed_amount,
+            }
+        )
     committed = envelope.committed(campaign)
     return {
         "fund_name": settings.FJJ_FUND_NAME,
         "session": session,
         "campaign": campaign,
         "chair": _name(session.chair),
-        "attendance": [{"name": names[u.pk], "presence": labels.get(presence.get(u.pk, "absent"), "Absent"), "chair": u.pk == session.chair_id} for u in members],
+        "attendance": [
+            {
+                "name": names[u.pk],
+                "presence": labels.get(presence.get(u.pk, "absent"), "Absent"),
+                "chair": u.pk == session.chair_id,
+            }
+            for u in members
+        ],
         "present_count": sum(1 for u in members if presence.get(u.pk) == Attendance.Presence.PRESENT),
         "represented_count": sum(1 for u in members if presence.get(u.pk) == Attendance.Presence.REPRESENTED),
-        "proxies": [{"giver": names.get(p.giver_id, p.giver_id), "holder": names.get(p.holder_id, p.holder_id)} for p in proxies],
+        "proxies": [
+            {"giver": names.get(p.giver_id, p.giver_id), "holder": names.get(p.holder_id, p.holder_id)}
+            for p in proxies
+        ],
         "rows": rows,
         "approved_total": euros(approved_total),
         "waitlisted_total": euros(waitlisted_total),
         "envelope": euros(campaign.envelope),
         "committed": euros(committed),
         "envelope_left": euros(campaign.envelope - committed),
-        "counts": {label: sum(1 for i in items if i.outcome == code) for code, label in AgendaItem.Outcome.choices if code},
+        "counts": {
+            label: sum(1 for i in items if i.outcome == code)
+            for code, label in AgendaItem.Outcome.choices
+            if code
+        },
         "rules_version": campaign.rules.version,
         # the day the session sat, when it opened and when it closed (never the generation date)
         "sitting_date": session.sitting_date,
         "opened_at": session.opened_at,
         "closed_at": session.ended_at or at,
-        "planned_elsewhen": session.opened_at is not None and session.sitting_date != timezone.localdate(session.starts_at),
+        "planned_elsewhen": session.opened_at is not None
+        and session.sitting_date != timezone.localdate(session.starts_at),
     }
 
 

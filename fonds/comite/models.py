@@ -21,6 +21,7 @@ locks, one audit event); the dossier's status only moves through ``fonds.dossier
   system, in ranking order; ``resolved_at`` is the promotion; older rows were proposals to the
   administrator).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -33,11 +34,30 @@ from fonds import clock
 class CommitteeMember(models.Model):
     """One voting member of a campaign's committee, appointed by an administrator."""
 
-    campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="committee_members")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="membre", on_delete=models.PROTECT, related_name="committee_appointments")
-    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="nommé par", on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        "referentiel.Campaign",
+        verbose_name="campagne",
+        on_delete=models.PROTECT,
+        related_name="committee_members",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="membre",
+        on_delete=models.PROTECT,
+        related_name="committee_appointments",
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="nommé par", on_delete=models.PROTECT, related_name="+"
+    )
     appointed_at = models.DateTimeField("nommé le", default=clock.now)
-    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="retiré par", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="retiré par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     removed_at = models.DateTimeField("retiré le", null=True, blank=True)
 
     class Meta:
@@ -45,7 +65,11 @@ class CommitteeMember(models.Model):
         verbose_name_plural = "composition du comité"
         ordering = ["campaign_id", "appointed_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "member"], condition=Q(removed_at__isnull=True), name="comite_member_appointed_once"),
+            models.UniqueConstraint(
+                fields=["campaign", "member"],
+                condition=Q(removed_at__isnull=True),
+                name="comite_member_appointed_once",
+            ),
         ]
 
     def __str__(self):
@@ -60,24 +84,63 @@ class Session(models.Model):
         CLOSED = "closed", "Close"
         ADJOURNED = "adjourned", "Ajournée (quorum non atteint)"
 
-    campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="committee_sessions")
+    campaign = models.ForeignKey(
+        "referentiel.Campaign",
+        verbose_name="campagne",
+        on_delete=models.PROTECT,
+        related_name="committee_sessions",
+    )
     starts_at = models.DateTimeField("date et heure de la séance")
     place = models.CharField("lieu", max_length=300, blank=True)
     video_link = models.URLField("lien de visioconférence", max_length=500, blank=True)
-    chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="président de séance", on_delete=models.PROTECT, related_name="chaired_sessions")
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="président de séance",
+        on_delete=models.PROTECT,
+        related_name="chaired_sessions",
+    )
     # président de séance suppléant: presides over the items on which the chair is recused (and then
     # holds the casting vote on them); a member of the session, not the chair
-    deputy_chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="président de séance suppléant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="membres", related_name="committee_sessions")
-    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
-    needs_quorum = models.BooleanField("quorum requis", default=True, help_text="Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour.")
-    follows = models.OneToOneField("self", verbose_name="séance ajournée reprise", null=True, blank=True, on_delete=models.PROTECT, related_name="followed_by")
+    deputy_chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="président de séance suppléant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="membres", related_name="committee_sessions"
+    )
+    status = models.CharField(
+        "état", max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    needs_quorum = models.BooleanField(
+        "quorum requis",
+        default=True,
+        help_text="Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour.",
+    )
+    follows = models.OneToOneField(
+        "self",
+        verbose_name="séance ajournée reprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followed_by",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     convened_at = models.DateTimeField("convoquée le", null=True, blank=True)
     opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
     ended_at = models.DateTimeField("close ou ajournée le", null=True, blank=True)
-    minutes = models.ForeignKey("documents.GeneratedDocument", verbose_name="procès-verbal", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    minutes = models.ForeignKey(
+        "documents.GeneratedDocument",
+        verbose_name="procès-verbal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     minutes_sha256 = models.CharField("empreinte SHA-256 du procès-verbal", max_length=64, blank=True)
     rules_version = models.PositiveIntegerField("version des règles", null=True, blank=True)
 
@@ -85,7 +148,9 @@ class Session(models.Model):
         verbose_name = "séance du comité"
         verbose_name_plural = "séances du comité"
         ordering = ["-starts_at", "-id"]
-        constraints = [models.CheckConstraint(condition=~Q(deputy_chair=F("chair")), name="comite_deputy_not_chair")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(deputy_chair=F("chair")), name="comite_deputy_not_chair")
+        ]
 
     def __str__(self):
         return f"Comité du {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M} — {self.campaign}"
@@ -117,20 +182,30 @@ class AgendaItem(models.Model):
     # ranking snapshot (score total desc, then smaller population) taken when the agenda is built
     score_total = models.PositiveSmallIntegerField("note totale", null=True, blank=True)
     population = models.PositiveIntegerField("population", null=True, blank=True)
-    proposed_amount = models.DecimalField("montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    proposed_amount = models.DecimalField(
+        "montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     # the motion put to the vote: grant ``amount`` (the proposal, or an amendment with motivation)
-    amount = models.DecimalField("montant soumis au vote (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(
+        "montant soumis au vote (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     amendment_motivation = models.TextField("motivation de l'amendement", blank=True)
     vote_state = models.CharField("vote", max_length=8, choices=VoteState.choices, default=VoteState.PENDING)
     vote_opened_at = models.DateTimeField(null=True, blank=True)
     vote_closed_at = models.DateTimeField(null=True, blank=True)
     quorum = models.JSONField("quorum constaté à l'ouverture du vote", default=dict, blank=True)
     tally = models.JSONField("dépouillement", default=dict, blank=True)
-    outcome = models.CharField("décision", max_length=10, choices=Outcome.choices, default=Outcome.NONE, blank=True)
-    decided_amount = models.DecimalField("montant décidé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    outcome = models.CharField(
+        "décision", max_length=10, choices=Outcome.choices, default=Outcome.NONE, blank=True
+    )
+    decided_amount = models.DecimalField(
+        "montant décidé (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     motivation = models.TextField("motivation de la décision", blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "point de l'ordre du jour"
@@ -152,8 +227,12 @@ class Proxy(models.Model):
     """``giver`` (absent) gives a proxy to ``holder`` (present) for one session."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="proxies")
-    giver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="mandant", on_delete=models.PROTECT, related_name="+")
-    holder = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="mandataire", on_delete=models.PROTECT, related_name="+")
+    giver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="mandant", on_delete=models.PROTECT, related_name="+"
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="mandataire", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -205,9 +284,20 @@ class Vote(models.Model):
         ABSTENTION = "abstention", "Abstention"
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="votant", on_delete=models.PROTECT, related_name="+")
-    cast_for = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="pour le compte de (procuration)", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    elector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="voix de", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="votant", on_delete=models.PROTECT, related_name="+"
+    )
+    cast_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="pour le compte de (procuration)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    elector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="voix de", on_delete=models.PROTECT, related_name="+"
+    )
     choice = models.CharField("vote", max_length=10, choices=Choice.choices)
     cast_at = models.DateTimeField(default=clock.now)
 
@@ -216,7 +306,11 @@ class Vote(models.Model):
         ordering = ["item_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "elector"], name="comite_vote_once_per_elector"),
-            models.CheckConstraint(condition=Q(cast_for__isnull=True, elector=F("member")) | Q(cast_for__isnull=False, elector=F("cast_for")), name="comite_vote_elector_consistent"),
+            models.CheckConstraint(
+                condition=Q(cast_for__isnull=True, elector=F("member"))
+                | Q(cast_for__isnull=False, elector=F("cast_for")),
+                name="comite_vote_elector_consistent",
+            ),
         ]
 
 
@@ -225,7 +319,9 @@ class EnvelopeRelease(models.Model):
     dossier's ``recover`` transition fires). Lapsed dossiers need no row: they stop counting."""
 
     campaign = models.ForeignKey("referentiel.Campaign", on_delete=models.PROTECT, related_name="+")
-    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="envelope_release")
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="envelope_release"
+    )
     amount = models.DecimalField("montant restitué (€)", max_digits=10, decimal_places=2)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
@@ -238,15 +334,27 @@ class PromotionProposal(models.Model):
     """A waitlisted dossier promoted when money freed up (``fonds.comite.envelope``)."""
 
     campaign = models.ForeignKey("referentiel.Campaign", on_delete=models.PROTECT, related_name="+")
-    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="promotion_proposals")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="promotion_proposals"
+    )
     amount = models.DecimalField("montant", max_digits=10, decimal_places=2)
-    available = models.DecimalField("enveloppe disponible au moment de la proposition (€)", max_digits=12, decimal_places=2)
+    available = models.DecimalField(
+        "enveloppe disponible au moment de la proposition (€)", max_digits=12, decimal_places=2
+    )
     trigger = models.CharField("événement", max_length=40)
-    trigger_dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    trigger_dossier = models.ForeignKey(
+        "dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=clock.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "proposition de promotion"
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["dossier"], condition=Q(resolved_at__isnull=True), name="comite_one_open_promotion_per_dossier")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(resolved_at__isnull=True),
+                name="comite_one_open_promotion_per_dossier",
+            )
+        ]

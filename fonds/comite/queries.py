@@ -15,6 +15,7 @@ Each helper runs a fixed number of SQL queries whatever the number of agenda ite
   same ranking (score desc, then smaller population);
 * ``item_summary(item)`` — what a member reads before voting: grid, opinion, proposal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +39,11 @@ ALL_SESSIONS_ROLES = frozenset({Role.ADMIN, Role.AUDITEUR})
 
 def _count(model, field: str = "session"):
     return Subquery(
-        model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")[:1],
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
         output_field=IntegerField(),
     )
 
@@ -52,11 +57,20 @@ def sessions_for(user):
     return qs.annotate(
         n_items=_count(AgendaItem),
         n_decided=Subquery(
-            AgendaItem.objects.filter(session=OuterRef("pk")).exclude(outcome="").order_by().values("session").annotate(n=Count("pk")).values("n")[:1],
+            AgendaItem.objects.filter(session=OuterRef("pk"))
+            .exclude(outcome="")
+            .order_by()
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
             output_field=IntegerField(),
         ),
         n_members=Subquery(
-            members.objects.filter(session_id=OuterRef("pk")).order_by().values("session_id").annotate(n=Count("pk")).values("n")[:1],
+            members.objects.filter(session_id=OuterRef("pk"))
+            .order_by()
+            .values("session_id")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
             output_field=IntegerField(),
         ),
     ).order_by("-starts_at", "-pk")
@@ -78,7 +92,12 @@ def session_for(user, pk) -> Session:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404("Séance introuvable.")
-    session = Session.objects.select_related("campaign", "chair", "deputy_chair", "follows").filter(pk=pk).order_by().first()
+    session = (
+        Session.objects.select_related("campaign", "chair", "deputy_chair", "follows")
+        .filter(pk=pk)
+        .order_by()
+        .first()
+    )
     if session is None or not may_read_session(user, session):
         raise Http404("Séance introuvable.")
     return session
@@ -115,9 +134,18 @@ def members_of(session: Session) -> list:
     cached = getattr(session, "_members", None)
     if cached is None:
         by_name = ("last_name", "first_name", "email")
-        cached = list(User.objects.filter(committee_sessions=session.pk).only(*PERSON_FIELDS).order_by(*by_name))
-        if session.chair_id not in {m.pk for m in cached}:  # create_session makes the chair a member; should a row lack, add them
-            cached = list(User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id)).distinct().only(*PERSON_FIELDS).order_by(*by_name))
+        cached = list(
+            User.objects.filter(committee_sessions=session.pk).only(*PERSON_FIELDS).order_by(*by_name)
+        )
+        if session.chair_id not in {
+            m.pk for m in cached
+        }:  # create_session makes the chair a member; should a row lack, add them
+            cached = list(
+                User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id))
+                .distinct()
+                .only(*PERSON_FIELDS)
+                .order_by(*by_name)
+            )
         session._members = cached
         session._member_ids = {m.pk for m in cached}
     return list(cached)
@@ -125,7 +153,12 @@ def members_of(session: Session) -> list:
 
 def proxies_of(session: Session) -> list[Proxy]:
     people = [f"{who}__{name}" for who in ("giver", "holder") for name in PERSON_FIELDS]
-    return list(Proxy.objects.filter(session=session).select_related("giver", "holder").only("session_id", "giver", "holder", "created_at", *people).order_by("pk"))
+    return list(
+        Proxy.objects.filter(session=session)
+        .select_related("giver", "holder")
+        .only("session_id", "giver", "holder", "created_at", *people)
+        .order_by("pk")
+    )
 
 
 def presence_of(session: Session) -> dict[int, str]:
@@ -133,6 +166,7 @@ def presence_of(session: Session) -> dict[int, str]:
 
 
 # ---- the agenda --------------------------------------------------------------------------------
+
 
 @dataclass
 class AgendaRow:
@@ -143,8 +177,20 @@ class AgendaRow:
 #: what the agenda lists show of an item, its dossier and commune (the dossier's status too: the
 #: state machine reads it when the row is loaded)
 AGENDA_FIELDS = (
-    "session_id", "rank", "score_total", "population", "proposed_amount", "vote_state", "outcome", "decided_amount",
-    "dossier", "dossier__reference", "dossier__title", "dossier__status", "dossier__commune", "dossier__commune__name",
+    "session_id",
+    "rank",
+    "score_total",
+    "population",
+    "proposed_amount",
+    "vote_state",
+    "outcome",
+    "decided_amount",
+    "dossier",
+    "dossier__reference",
+    "dossier__title",
+    "dossier__status",
+    "dossier__commune",
+    "dossier__commune__name",
 )
 
 
@@ -152,7 +198,12 @@ def agenda_rows(session: Session, user) -> list[AgendaRow]:
     """The agenda in rank order (the columns the lists show), each item with whether ``user`` is
     recused on it (an ``EXISTS`` on the declarations): one query."""
     declared = ConflictDeclaration.objects.filter(item=OuterRef("pk"), member_id=getattr(user, "pk", None))
-    items = list(session.items.select_related("dossier__commune").only(*AGENDA_FIELDS).annotate(user_recused=Exists(declared)).order_by("rank"))
+    items = list(
+        session.items.select_related("dossier__commune")
+        .only(*AGENDA_FIELDS)
+        .annotate(user_recused=Exists(declared))
+        .order_by("rank")
+    )
     return [AgendaRow(item, item.user_recused) for item in items]
 
 
@@ -170,6 +221,7 @@ def agenda_candidates(session: Session, limit: int | None = None):
 
 # ---- the sitting -------------------------------------------------------------------------------
 
+
 @dataclass
 class SittingRow:
     item: AgendaItem
@@ -178,7 +230,9 @@ class SittingRow:
     tally: TallyResult | None  # stored when the vote is closed, live when open, None before
     votes_cast: int
     recused_for_user: bool
-    presiding_id: int | None = None  # chair, deputy chair when the chair is recused, None: nobody (defer only)
+    presiding_id: int | None = (
+        None  # chair, deputy chair when the chair is recused, None: nobody (defer only)
+    )
 
 
 def sitting_rows(session: Session, user) -> list[SittingRow]:
@@ -186,13 +240,25 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
     attendance, proxies, members, vote counts; one more per *open* vote for its live tally)."""
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
     recused: dict[int, set] = {}
-    for item_id, member_id in ConflictDeclaration.objects.filter(item__session=session).order_by().values_list("item_id", "member_id"):
+    for item_id, member_id in (
+        ConflictDeclaration.objects.filter(item__session=session)
+        .order_by()
+        .values_list("item_id", "member_id")
+    ):
         recused.setdefault(item_id, set()).add(member_id)
     presence = presence_of(session)
     proxies = dict(Proxy.objects.filter(session=session).order_by().values_list("giver_id", "holder_id"))
-    counts = dict(Vote.objects.filter(item__session=session).order_by().values("item_id").annotate(n=Count("pk")).values_list("item_id", "n"))
+    counts = dict(
+        Vote.objects.filter(item__session=session)
+        .order_by()
+        .values("item_id")
+        .annotate(n=Count("pk"))
+        .values_list("item_id", "n")
+    )
     # one rule for the quorum: the services' own computation, fed with the conflicts read above
-    quorums = services.quorums_for(session, recused=recused, presence=presence, proxies=proxies, item_ids=[i.pk for i in items])
+    quorums = services.quorums_for(
+        session, recused=recused, presence=presence, proxies=proxies, item_ids=[i.pk for i in items]
+    )
     rows = []
     for item in items:
         item.session = session
@@ -205,7 +271,17 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
             tally = services.current_tally(item)
         else:
             tally = None
-        rows.append(SittingRow(item, ids, quorum, tally, counts.get(item.pk, 0), getattr(user, "pk", None) in ids, services.presiding_for(session, ids)))
+        rows.append(
+            SittingRow(
+                item,
+                ids,
+                quorum,
+                tally,
+                counts.get(item.pk, 0),
+                getattr(user, "pk", None) in ids,
+                services.presiding_for(session, ids),
+            )
+        )
     return rows
 
 
@@ -216,8 +292,12 @@ def item_quorum(item: AgendaItem, presence: dict, proxies: list[Proxy]) -> Quoru
 
 def _stored_tally(data: dict) -> TallyResult:
     return TallyResult(
-        pour=int(data.get("pour", 0)), contre=int(data.get("contre", 0)), abstention=int(data.get("abstention", 0)),
-        chair_choice=data.get("chair_choice"), adopted=bool(data.get("adopted")), casting_vote=bool(data.get("casting_vote")),
+        pour=int(data.get("pour", 0)),
+        contre=int(data.get("contre", 0)),
+        abstention=int(data.get("abstention", 0)),
+        chair_choice=data.get("chair_choice"),
+        adopted=bool(data.get("adopted")),
+        casting_vote=bool(data.get("casting_vote")),
     )
 
 
@@ -227,16 +307,24 @@ def item_tally(item: AgendaItem, votes: list[Vote] | None = None) -> TallyResult
     if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
         return _stored_tally(item.tally)
     if item.vote_state == AgendaItem.VoteState.OPEN:
-        return services.current_tally(item, rows=None if votes is None else [(v.elector_id, v.choice) for v in votes])
+        return services.current_tally(
+            item, rows=None if votes is None else [(v.elector_id, v.choice) for v in votes]
+        )
     return None
 
 
 def item_votes(item: AgendaItem) -> list[Vote]:
     people = [f"{who}__{name}" for who in ("member", "cast_for", "elector") for name in PERSON_FIELDS]
-    return list(Vote.objects.filter(item=item).select_related("member", "cast_for", "elector").only("item_id", "member", "cast_for", "elector", "choice", "cast_at", *people).order_by("pk"))
+    return list(
+        Vote.objects.filter(item=item)
+        .select_related("member", "cast_for", "elector")
+        .only("item_id", "member", "cast_for", "elector", "choice", "cast_at", *people)
+        .order_by("pk")
+    )
 
 
 # ---- what a member reads before voting ---------------------------------------------------------
+
 
 @dataclass
 class ItemSummary:
@@ -274,7 +362,9 @@ def item_summary(item: AgendaItem) -> ItemSummary:
 SESSION_EVENTS_SHOWN = 100
 
 
-def session_events(session: Session, rows: list[AgendaRow], limit: int = SESSION_EVENTS_SHOWN) -> tuple[list, bool]:
+def session_events(
+    session: Session, rows: list[AgendaRow], limit: int = SESSION_EVENTS_SHOWN
+) -> tuple[list, bool]:
     """The latest ``limit`` audit events of the session and of its agenda items (convocation,
     attendance, declarations, votes, outcomes, closing), shown oldest first, and whether older
     ones were left out; the events of an item the reader is recused on are left out. One query
@@ -285,11 +375,16 @@ def session_events(session: Session, rows: list[AgendaRow], limit: int = SESSION
     condition = Q(object_type="comite.session", object_id=str(session.pk))
     if readable:
         condition |= Q(object_type="comite.agendaitem", object_id__in=readable)
-    latest = list(AuditEvent.objects.filter(condition).order_by("-seq").only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[:limit + 1])
+    latest = list(
+        AuditEvent.objects.filter(condition)
+        .order_by("-seq")
+        .only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[: limit + 1]
+    )
     return latest[:limit][::-1], len(latest) > limit
 
 
 # ---- envelopes and waiting lists ---------------------------------------------------------------
+
 
 @dataclass
 class WaitingRow:
@@ -315,21 +410,35 @@ def envelopes(limit: int = 10) -> list[EnvelopeView]:
     from . import envelope
     from .models import PromotionProposal
 
-    campaigns = list(Campaign.objects.filter(committee_sessions__isnull=False).distinct().order_by("-year", "-pk")[:limit])
+    campaigns = list(
+        Campaign.objects.filter(committee_sessions__isnull=False).distinct().order_by("-year", "-pk")[:limit]
+    )
     out = []
     for campaign in campaigns:
         queue = envelope.waiting_list(campaign)
         ids = [d.pk for d in queue]
         decided = {}
         for dossier_id, amount in (
-            AgendaItem.objects.filter(dossier_id__in=ids, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False)
-            .order_by("decided_at", "pk").values_list("dossier_id", "decided_amount")
+            AgendaItem.objects.filter(
+                dossier_id__in=ids, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False
+            )
+            .order_by("decided_at", "pk")
+            .values_list("dossier_id", "decided_amount")
         ):
             decided[dossier_id] = amount  # the latest decision wins (ordered oldest first)
-        proposals = {p.dossier_id: p for p in PromotionProposal.objects.filter(dossier_id__in=ids, resolved_at__isnull=True)}
+        proposals = {
+            p.dossier_id: p
+            for p in PromotionProposal.objects.filter(dossier_id__in=ids, resolved_at__isnull=True)
+        }
         committed = envelope.committed(campaign)
-        out.append(EnvelopeView(
-            campaign=campaign, committed=committed, left=campaign.envelope - committed,
-            waiting=[WaitingRow(d, decided.get(d.pk, d.proposed_amount), proposals.get(d.pk)) for d in queue],
-        ))
+        out.append(
+            EnvelopeView(
+                campaign=campaign,
+                committed=committed,
+                left=campaign.envelope - committed,
+                waiting=[
+                    WaitingRow(d, decided.get(d.pk, d.proposed_amount), proposals.get(d.pk)) for d in queue
+                ],
+            )
+        )
     return out

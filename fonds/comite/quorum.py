@@ -15,6 +15,7 @@ Tally: adopted with a majority of votes cast (pour > contre; abstentions are not
 on a tie (pour = contre > 0) the chair's own vote decides (pour → adopted, contre → not adopted,
 abstention or no vote → not adopted). All abstentions: not adopted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,14 @@ class QuorumResult:
 
     def as_dict(self) -> dict:
         return {
-            "members": self.members, "recused": self.recused, "eligible": self.eligible, "present": self.present,
-            "represented": self.represented, "required": str(self.required), "needs_quorum": self.needs_quorum, "reached": self.reached,
+            "members": self.members,
+            "recused": self.recused,
+            "eligible": self.eligible,
+            "present": self.present,
+            "represented": self.represented,
+            "required": str(self.required),
+            "needs_quorum": self.needs_quorum,
+            "reached": self.reached,
         }
 
     def explanation(self) -> str:
@@ -75,13 +82,23 @@ def quorum(
     proxies = dict(proxies or {})
     fraction = Decimal(str(fraction))
     here = present & eligible
-    represented = {giver for giver, holder in proxies.items() if giver in eligible and giver not in present and holder in here}
+    represented = {
+        giver
+        for giver, holder in proxies.items()
+        if giver in eligible and giver not in present and holder in here
+    }
     required = fraction * len(eligible)
     counted = len(here) + len(represented)
     reached = (not needs_quorum) or (len(eligible) > 0 and Decimal(counted) >= required)
     return QuorumResult(
-        members=len(members), recused=len(recused), eligible=len(eligible), present=len(here), represented=len(represented),
-        required=required, needs_quorum=needs_quorum, reached=reached,
+        members=len(members),
+        recused=len(recused),
+        eligible=len(eligible),
+        present=len(here),
+        represented=len(represented),
+        required=required,
+        needs_quorum=needs_quorum,
+        reached=reached,
     )
 
 
@@ -105,17 +122,32 @@ class TallyResult:
 
     def as_dict(self) -> dict:
         return {
-            "pour": self.pour, "contre": self.contre, "abstention": self.abstention, "cast": self.cast,
-            "chair_choice": self.chair_choice, "tie": self.tie, "casting_vote": self.casting_vote, "adopted": self.adopted,
+            "pour": self.pour,
+            "contre": self.contre,
+            "abstention": self.abstention,
+            "cast": self.cast,
+            "chair_choice": self.chair_choice,
+            "tie": self.tie,
+            "casting_vote": self.casting_vote,
+            "adopted": self.adopted,
         }
 
     def explanation(self) -> str:
         text = f"{self.pour} pour, {self.contre} contre, {self.abstention} abstention(s)"
         if self.tie:
             if self.casting_vote:
-                return text + f" : partage des voix, la voix du président ({self.chair_choice}) est prépondérante : " + ("adopté." if self.adopted else "non adopté.")
-            return text + " : partage des voix sans voix prépondérante du président (abstention ou absence de vote) : non adopté."
-        return text + (" : adopté à la majorité des suffrages exprimés." if self.adopted else " : non adopté.")
+                return (
+                    text
+                    + f" : partage des voix, la voix du président ({self.chair_choice}) est prépondérante : "
+                    + ("adopté." if self.adopted else "non adopté.")
+                )
+            return (
+                text
+                + " : partage des voix sans voix prépondérante du président (abstention ou absence de vote) : non adopté."
+            )
+        return text + (
+            " : adopté à la majorité des suffrages exprimés." if self.adopted else " : non adopté."
+        )
 
 
 def tally(choices: Iterable[str], chair_choice: str | None = None) -> TallyResult:
@@ -136,4 +168,11 @@ def tally(choices: Iterable[str], chair_choice: str | None = None) -> TallyResul
     else:  # tie with votes cast
         casting = chair_choice in (POUR, CONTRE)
         adopted = chair_choice == POUR
-    return TallyResult(pour=pour, contre=contre, abstention=counts[ABSTENTION], chair_choice=chair_choice, adopted=adopted, casting_vote=casting)
+    return TallyResult(
+        pour=pour,
+        contre=contre,
+        abstention=counts[ABSTENTION],
+        chair_choice=chair_choice,
+        adopted=adopted,
+        casting_vote=casting,
+    )

@@ -18,6 +18,7 @@ Members: the campaign's composition (``fonds.comite.composition``), frozen at th
 Amounts: every amount the committee sets (an amended motion, the decision) lies within
 ``fonds.instruction.amount.award_bounds``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,7 +113,9 @@ def _lock_item(item) -> AgendaItem:
     locked = (
         AgendaItem.objects.select_for_update(of=("self", "session"))
         .select_related("session__campaign", "session__chair", "dossier__commune", "dossier__campaign")
-        .filter(pk=_pk(item)).order_by().first()
+        .filter(pk=_pk(item))
+        .order_by()
+        .first()
     )
     if locked is None:
         raise ComiteRefused("not_found", "Point de l'ordre du jour introuvable.")
@@ -139,9 +142,16 @@ def _require_presiding(item: AgendaItem, by, what: str) -> str:
         raise ComiteRefused("recused", _no_presiding_message(item), ["recusal"])
     if by is None or by.pk != presiding:
         if by is not None and by.pk == session.chair_id:
-            raise ComiteRefused("recused", f"Le président est déporté sur le dossier {item.dossier.reference} : le président de séance suppléant préside ce point et peut seul {what}.", ["recusal"])
+            raise ComiteRefused(
+                "recused",
+                f"Le président est déporté sur le dossier {item.dossier.reference} : le président de séance suppléant préside ce point et peut seul {what}.",
+                ["recusal"],
+            )
         if presiding == session.deputy_chair_id:
-            raise ComiteRefused("role", f"Le président étant déporté sur ce dossier, seul le président de séance suppléant peut {what}.")
+            raise ComiteRefused(
+                "role",
+                f"Le président étant déporté sur ce dossier, seul le président de séance suppléant peut {what}.",
+            )
         raise ComiteRefused("role", f"Seul le président de séance peut {what}.")
     return "president" if presiding == session.chair_id else "president_suppleant"
 
@@ -162,7 +172,9 @@ def _de(what: str) -> str:
 
 def _require_status(session: Session, allowed, what: str) -> None:
     if session.status not in allowed:
-        raise ComiteRefused("status", f"Impossible {_de(what)} : la séance est « {session.get_status_display().lower()} ».")
+        raise ComiteRefused(
+            "status", f"Impossible {_de(what)} : la séance est « {session.get_status_display().lower()} »."
+        )
 
 
 def _check_deputy_chair(deputy_chair, *, chair_id: int, member_ids, frozen: bool = False) -> None:
@@ -171,11 +183,22 @@ def _check_deputy_chair(deputy_chair, *, chair_id: int, member_ids, frozen: bool
     if deputy_chair is None:
         return
     if deputy_chair.pk == chair_id:
-        raise ComiteRefused("condition", "Le président de séance suppléant doit être un autre membre que le président.", ["deputy_chair"])
+        raise ComiteRefused(
+            "condition",
+            "Le président de séance suppléant doit être un autre membre que le président.",
+            ["deputy_chair"],
+        )
     if deputy_chair.pk not in member_ids:
-        where = ("convoqués (la liste des membres est arrêtée à la convocation)" if frozen
-                 else "de la composition du comité de la campagne")
-        raise ComiteRefused("condition", f"Le président de séance suppléant est choisi parmi les membres {where}.", ["deputy_chair"])
+        where = (
+            "convoqués (la liste des membres est arrêtée à la convocation)"
+            if frozen
+            else "de la composition du comité de la campagne"
+        )
+        raise ComiteRefused(
+            "condition",
+            f"Le président de séance suppléant est choisi parmi les membres {where}.",
+            ["deputy_chair"],
+        )
 
 
 def _local(moment) -> str:
@@ -256,10 +279,13 @@ def _audit_refusal(action: str, *, by, session: Session, obj, payload: dict) -> 
 
 
 def _from_transition(exc: TransitionRefused) -> ComiteRefused:
-    return ComiteRefused(exc.kind if exc.kind in ComiteRefused.HTTP else "condition", exc.message, list(exc.rules))
+    return ComiteRefused(
+        exc.kind if exc.kind in ComiteRefused.HTTP else "condition", exc.message, list(exc.rules)
+    )
 
 
 # ---- reading ---------------------------------------------------------------------------------
+
 
 def is_member(session: Session, user) -> bool:
     """The user is one of the session's members (the chair is always a member)."""
@@ -272,7 +298,9 @@ def recused_member_ids(item: AgendaItem) -> set[int]:
     cached = getattr(item, "_recused_ids", None)
     if cached is not None:
         return set(cached)
-    return set(ConflictDeclaration.objects.filter(item_id=item.pk).order_by().values_list("member_id", flat=True))
+    return set(
+        ConflictDeclaration.objects.filter(item_id=item.pk).order_by().values_list("member_id", flat=True)
+    )
 
 
 def presiding_for(session: Session, recused: set[int]) -> int | None:
@@ -327,22 +355,57 @@ def read_item(item: AgendaItem | int, *, by) -> AgendaItem:
     if isinstance(item, AgendaItem):
         loaded = item
     else:
-        loaded = AgendaItem.objects.select_related("session__campaign", "session__chair", "dossier__commune", "dossier__campaign", "dossier__instructor").filter(pk=_pk(item)).first()
+        loaded = (
+            AgendaItem.objects.select_related(
+                "session__campaign",
+                "session__chair",
+                "dossier__commune",
+                "dossier__campaign",
+                "dossier__instructor",
+            )
+            .filter(pk=_pk(item))
+            .first()
+        )
         if loaded is None:
             raise ComiteRefused("not_found", "Point de l'ordre du jour introuvable.")
     declarations = list(
-        ConflictDeclaration.objects.filter(item_id=loaded.pk).select_related("member")
-        .only("item_id", "member", "automatic", "declared_at", "member__first_name", "member__last_name", "member__email").order_by("declared_at", "pk")
+        ConflictDeclaration.objects.filter(item_id=loaded.pk)
+        .select_related("member")
+        .only(
+            "item_id",
+            "member",
+            "automatic",
+            "declared_at",
+            "member__first_name",
+            "member__last_name",
+            "member__email",
+        )
+        .order_by("declared_at", "pk")
     )
     recused = {c.member_id for c in declarations}
     if by is not None and by.pk in recused:
         _audit_refusal(
-            "comite_read_refused", by=by, session=loaded.session, obj=loaded,
-            payload={"reference": loaded.dossier.reference, "session": loaded.session_id, "member": by.pk, "reason": "recused"},
+            "comite_read_refused",
+            by=by,
+            session=loaded.session,
+            obj=loaded,
+            payload={
+                "reference": loaded.dossier.reference,
+                "session": loaded.session_id,
+                "member": by.pk,
+                "reason": "recused",
+            },
         )
-        raise ComiteRefused("recused", "Vous vous êtes déporté sur ce dossier (conflit d'intérêts déclaré) : vous ne pouvez pas consulter sa délibération ni ses votes.", ["recusal"])
+        raise ComiteRefused(
+            "recused",
+            "Vous vous êtes déporté sur ce dossier (conflit d'intérêts déclaré) : vous ne pouvez pas consulter sa délibération ni ses votes.",
+            ["recusal"],
+        )
     if not can_read_item(loaded, by, recused=recused):
-        raise ComiteRefused("role", "Seuls les membres de cette séance, les administrateurs et les auditeurs consultent ce dossier.")
+        raise ComiteRefused(
+            "role",
+            "Seuls les membres de cette séance, les administrateurs et les auditeurs consultent ce dossier.",
+        )
     loaded.declarations = declarations
     return loaded
 
@@ -353,19 +416,27 @@ def member_agenda(session: Session, user) -> list[tuple[AgendaItem, bool]]:
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
     recused = set()
     if user is not None:
-        recused = set(ConflictDeclaration.objects.filter(item__session=session, member_id=user.pk).order_by().values_list("item_id", flat=True))
+        recused = set(
+            ConflictDeclaration.objects.filter(item__session=session, member_id=user.pk)
+            .order_by()
+            .values_list("item_id", flat=True)
+        )
     return [(item, item.pk in recused) for item in items]
 
 
 def _presence(session: Session) -> dict[int, str]:
-    return dict(Attendance.objects.filter(session_id=session.pk).order_by().values_list("member_id", "presence"))
+    return dict(
+        Attendance.objects.filter(session_id=session.pk).order_by().values_list("member_id", "presence")
+    )
 
 
 def _proxies(session: Session) -> dict[int, int]:
     return dict(Proxy.objects.filter(session_id=session.pk).order_by().values_list("giver_id", "holder_id"))
 
 
-def _quorum_for(session: Session, recused: set[int], presence: dict | None = None, proxies: dict | None = None) -> QuorumResult:
+def _quorum_for(
+    session: Session, recused: set[int], presence: dict | None = None, proxies: dict | None = None
+) -> QuorumResult:
     presence = _presence(session) if presence is None else presence
     proxies = _proxies(session) if proxies is None else proxies
     return quorum_fn(
@@ -378,15 +449,25 @@ def _quorum_for(session: Session, recused: set[int], presence: dict | None = Non
     )
 
 
-def quorums_for(session: Session, *, recused: dict[int, set[int]] | None = None, presence: dict | None = None,
-                proxies: dict | None = None, item_ids=None) -> dict[int, QuorumResult]:
+def quorums_for(
+    session: Session,
+    *,
+    recused: dict[int, set[int]] | None = None,
+    presence: dict | None = None,
+    proxies: dict | None = None,
+    item_ids=None,
+) -> dict[int, QuorumResult]:
     """``{item pk: quorum}`` for every item of the session (after each item's recusals) in at
     most five queries, none for what the caller already read: ``recused`` ``{item pk: member
     ids}``, ``presence`` ``{member id: presence}``, ``proxies`` ``{giver id: holder id}``,
     ``item_ids``."""
     if recused is None:
         recused = {}
-        for item_id, member_id in ConflictDeclaration.objects.filter(item__session_id=session.pk).order_by().values_list("item_id", "member_id"):
+        for item_id, member_id in (
+            ConflictDeclaration.objects.filter(item__session_id=session.pk)
+            .order_by()
+            .values_list("item_id", "member_id")
+        ):
             recused.setdefault(item_id, set()).add(member_id)
     presence = _presence(session) if presence is None else presence
     proxies = _proxies(session) if proxies is None else proxies
@@ -395,7 +476,9 @@ def quorums_for(session: Session, *, recused: dict[int, set[int]] | None = None,
     return {pk: _quorum_for(session, recused.get(pk, set()), presence, proxies) for pk in item_ids}
 
 
-def item_quorum(item: AgendaItem, *, presence: dict | None = None, proxies: dict | None = None) -> QuorumResult:
+def item_quorum(
+    item: AgendaItem, *, presence: dict | None = None, proxies: dict | None = None
+) -> QuorumResult:
     """Quorum of this item now (after recusals; attendance and proxies as recorded, or as the
     caller already read them). A member marked *absent* does not count even when a proxy was
     given (mark them *represented*)."""
@@ -420,7 +503,18 @@ def current_tally(item: AgendaItem, rows: list[tuple[int, str]] | None = None) -
 
 # ---- preparing the session ---------------------------------------------------------------------
 
-def create_session(campaign, *, by, starts_at, chair, place: str = "", video_link: str = "", follows: Session | None = None, deputy_chair=None) -> Session:
+
+def create_session(
+    campaign,
+    *,
+    by,
+    starts_at,
+    chair,
+    place: str = "",
+    video_link: str = "",
+    follows: Session | None = None,
+    deputy_chair=None,
+) -> Session:
     """An administrator creates a session (status ``planned``) that convenes the whole composition
     of the campaign's committee (``fonds.comite.composition``: no member is picked by hand; the
     list follows the composition until the convocation, then it is frozen). The chair and the
@@ -434,7 +528,9 @@ def create_session(campaign, *, by, starts_at, chair, place: str = "", video_lin
     place = _text(place, "Lieu", max_length=300)
     video_link = _text(video_link, "Lien de visioconférence", max_length=500)
     if not place and not video_link:
-        raise ComiteRefused("condition", "Indiquez le lieu de la séance ou le lien de visioconférence.", ["place"])
+        raise ComiteRefused(
+            "condition", "Indiquez le lieu de la séance ou le lien de visioconférence.", ["place"]
+        )
     if starts_at is None or timezone.is_naive(starts_at):
         raise ComiteRefused("condition", "Indiquez la date et l'heure de la séance.", ["starts_at"])
     if chair is None:
@@ -443,7 +539,11 @@ def create_session(campaign, *, by, starts_at, chair, place: str = "", video_lin
         locked_campaign = composition_mod._lock_campaign(campaign)  # serialised with composition changes
         people = {u.pk: u for u in composition_mod.composition(locked_campaign)}
         if not people:
-            raise ComiteRefused("condition", "La composition du comité de cette campagne est vide : nommez d'abord ses membres.", ["composition"])
+            raise ComiteRefused(
+                "condition",
+                "La composition du comité de cette campagne est vide : nommez d'abord ses membres.",
+                ["composition"],
+            )
         if chair.pk not in people:
             raise ComiteRefused(
                 "condition",
@@ -458,31 +558,58 @@ def create_session(campaign, *, by, starts_at, chair, place: str = "", video_lin
         if follows is not None:
             previous = _lock_session(follows)
             if previous.status != Session.Status.ADJOURNED:
-                raise ComiteRefused("status", "Seule une séance ajournée faute de quorum peut être reprise par une nouvelle séance.")
+                raise ComiteRefused(
+                    "status",
+                    "Seule une séance ajournée faute de quorum peut être reprise par une nouvelle séance.",
+                )
             if previous.campaign_id != locked_campaign.pk:
                 raise ComiteRefused("condition", "La séance reprise appartient à une autre campagne.")
             if Session.objects.filter(follows=previous).exists():
                 raise ComiteRefused("status", "Cette séance ajournée a déjà été reprise.")
         session = Session.objects.create(
-            campaign=locked_campaign, starts_at=starts_at, place=place, video_link=video_link, chair=chair, deputy_chair=deputy_chair, created_by=by,
-            needs_quorum=previous is None, follows=previous,
+            campaign=locked_campaign,
+            starts_at=starts_at,
+            place=place,
+            video_link=video_link,
+            chair=chair,
+            deputy_chair=deputy_chair,
+            created_by=by,
+            needs_quorum=previous is None,
+            follows=previous,
         )
         session.members.set(sorted(people))
         carried = []
         if previous is not None:
             old_items = list(previous.items.filter(outcome="").select_related("dossier").order_by("rank"))
-            for rank, old in enumerate((i for i in old_items if i.dossier.status == Status.IN_COMMITTEE), start=1):
+            for rank, old in enumerate(
+                (i for i in old_items if i.dossier.status == Status.IN_COMMITTEE), start=1
+            ):
                 new = AgendaItem.objects.create(
-                    session=session, dossier_id=old.dossier_id, rank=rank, score_total=old.score_total, population=old.population,
-                    proposed_amount=old.proposed_amount, amount=old.proposed_amount,
+                    session=session,
+                    dossier_id=old.dossier_id,
+                    rank=rank,
+                    score_total=old.score_total,
+                    population=old.population,
+                    proposed_amount=old.proposed_amount,
+                    amount=old.proposed_amount,
                 )
                 kept = set()
                 for conflict in old.conflicts.filter(member_id__in=people):
-                    ConflictDeclaration.objects.create(item=new, member_id=conflict.member_id, reason=conflict.reason, automatic=conflict.automatic)
+                    ConflictDeclaration.objects.create(
+                        item=new,
+                        member_id=conflict.member_id,
+                        reason=conflict.reason,
+                        automatic=conflict.automatic,
+                    )
                     kept.add(conflict.member_id)
                 instructor = old.dossier.instructor_id
                 if instructor in people and instructor not in kept:
-                    ConflictDeclaration.objects.create(item=new, member_id=instructor, reason="Instructeur du dossier : déport d'office.", automatic=True)
+                    ConflictDeclaration.objects.create(
+                        item=new,
+                        member_id=instructor,
+                        reason="Instructeur du dossier : déport d'office.",
+                        automatic=True,
+                    )
                 carried.append(old.dossier.reference)
         session.rules_version = locked_campaign.rules.version
         session.save(update_fields=["rules_version"])
@@ -492,10 +619,18 @@ def create_session(campaign, *, by, starts_at, chair, place: str = "", video_lin
             role=Role.ADMIN,
             obj=session,
             payload={
-                "campaign": session.campaign_id, "starts_at": starts_at, "place": place, "video_link": video_link,
-                "chair": chair.pk, "deputy_chair": _pk(deputy_chair), "members": sorted(people),
-                "composition_default": composition_mod.is_default(locked_campaign), "needs_quorum": session.needs_quorum,
-                "follows": previous.pk if previous else None, "carried_over": carried, "rules_version": session.rules_version,
+                "campaign": session.campaign_id,
+                "starts_at": starts_at,
+                "place": place,
+                "video_link": video_link,
+                "chair": chair.pk,
+                "deputy_chair": _pk(deputy_chair),
+                "members": sorted(people),
+                "composition_default": composition_mod.is_default(locked_campaign),
+                "needs_quorum": session.needs_quorum,
+                "follows": previous.pk if previous else None,
+                "carried_over": carried,
+                "rules_version": session.rules_version,
             },
         )
     return session
@@ -509,16 +644,26 @@ def reschedule_session(session: Session, *, by, starts_at) -> Session:
         raise ComiteRefused("condition", "Indiquez la date et l'heure de la séance.", ["starts_at"])
     with transaction.atomic():
         session = _lock_session(session)
-        _require_status(session, (Session.Status.PLANNED,), "changer la date de la séance (la convocation est partie)")
+        _require_status(
+            session, (Session.Status.PLANNED,), "changer la date de la séance (la convocation est partie)"
+        )
         if starts_at == session.starts_at:
-            raise ComiteRefused("condition", "Aucun changement : la séance est déjà fixée à cette date.", ["starts_at"])
+            raise ComiteRefused(
+                "condition", "Aucun changement : la séance est déjà fixée à cette date.", ["starts_at"]
+            )
         too_soon = convocation_refusal(starts_at, session.campaign)
         if too_soon:
             raise ComiteRefused("condition", too_soon, ["convocation_min_days"])
         previous = session.starts_at
         session.starts_at = starts_at
         session.save(update_fields=["starts_at"])
-        audit.append("comite_session_rescheduled", actor=by, role=Role.ADMIN, obj=session, payload={"from": previous, "to": starts_at})
+        audit.append(
+            "comite_session_rescheduled",
+            actor=by,
+            role=Role.ADMIN,
+            obj=session,
+            payload={"from": previous, "to": starts_at},
+        )
     return session
 
 
@@ -536,13 +681,23 @@ def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
         if campaign_id is not None:
             composition_mod._lock_campaign(campaign_id)  # campaign → session, as composition changes
         session = _lock_session(session)
-        _require_status(session, (Session.Status.PLANNED, Session.Status.CONVENED), "changer le président de séance suppléant")
+        _require_status(
+            session,
+            (Session.Status.PLANNED, Session.Status.CONVENED),
+            "changer le président de séance suppléant",
+        )
         planned = session.status == Session.Status.PLANNED
         members = composition_mod.composition_ids(session.campaign_id) if planned else _member_ids(session)
         _check_deputy_chair(deputy_chair, chair_id=session.chair_id, member_ids=members, frozen=not planned)
         previous = session.deputy_chair
         if _pk(previous) == _pk(deputy_chair):
-            raise ComiteRefused("condition", "Aucun changement : c'est déjà le président de séance suppléant de cette séance." if previous else "Aucun changement : la séance n'a pas de président de séance suppléant.", ["deputy_chair"])
+            raise ComiteRefused(
+                "condition",
+                "Aucun changement : c'est déjà le président de séance suppléant de cette séance."
+                if previous
+                else "Aucun changement : la séance n'a pas de président de séance suppléant.",
+                ["deputy_chair"],
+            )
         session.deputy_chair = deputy_chair
         session.save(update_fields=["deputy_chair"])
         if planned:
@@ -554,10 +709,17 @@ def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
             role=Role.ADMIN,
             obj=session,
             payload={
-                "from": _pk(previous), "from_email": previous.email if previous else None,
-                "to": _pk(deputy_chair), "to_email": deputy_chair.email if deputy_chair else None,
-                "status": session.status, "convocation_already_sent": convened,
-                "note": "Convocation déjà envoyée le {:%d/%m/%Y} : elle n'est pas renvoyée.".format(timezone.localtime(session.convened_at)) if convened and session.convened_at else "",
+                "from": _pk(previous),
+                "from_email": previous.email if previous else None,
+                "to": _pk(deputy_chair),
+                "to_email": deputy_chair.email if deputy_chair else None,
+                "status": session.status,
+                "convocation_already_sent": convened,
+                "note": "Convocation déjà envoyée le {:%d/%m/%Y} : elle n'est pas renvoyée.".format(
+                    timezone.localtime(session.convened_at)
+                )
+                if convened and session.convened_at
+                else "",
             },
         )
     return session
@@ -574,7 +736,10 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
         session = _lock_session(session)
         _require_status(session, (Session.Status.PLANNED,), "établir l'ordre du jour")
         if session.follows_id:
-            raise ComiteRefused("condition", "Cette séance reprend l'ordre du jour de la séance ajournée : il ne peut pas être modifié.")
+            raise ComiteRefused(
+                "condition",
+                "Cette séance reprend l'ordre du jour de la séance ajournée : il ne peut pas être modifié.",
+            )
         ids = list(
             Dossier.objects.filter(campaign_id=session.campaign_id, status=Status.INSTRUCTED)
             .order_by(F("assessment__score_total").desc(nulls_last=True), "commune__population", "pk")
@@ -584,7 +749,11 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
             result = perform_many(ids, "schedule", by=by, data={"session": session.pk})
             if result.refused:
                 first = result.refused[0]
-                raise ComiteRefused(first.kind if first.kind in ComiteRefused.HTTP else "condition", first.message, list(first.rules))
+                raise ComiteRefused(
+                    first.kind if first.kind in ComiteRefused.HTTP else "condition",
+                    first.message,
+                    list(first.rules),
+                )
         created = list(session.items.filter(dossier_id__in=ids).select_related("dossier").order_by("rank"))
         audit.append(
             "comite_agenda_built",
@@ -592,7 +761,15 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
             role=Role.ADMIN,
             obj=session,
             payload={
-                "added": [{"reference": i.dossier.reference, "rank": i.rank, "score_total": i.score_total, "population": i.population} for i in created],
+                "added": [
+                    {
+                        "reference": i.dossier.reference,
+                        "rank": i.rank,
+                        "score_total": i.score_total,
+                        "population": i.population,
+                    }
+                    for i in created
+                ],
                 "items": session.items.count(),
                 "rules_version": session.campaign.rules.version,
             },
@@ -616,11 +793,19 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
         _require_status(session, (Session.Status.PLANNED,), "envoyer la convocation")
         items = list(session.items.select_related("dossier").order_by("rank"))
         if not items:
-            raise ComiteRefused("condition", "L'ordre du jour est vide : établissez-le avant de convoquer le comité.", ["agenda"])
+            raise ComiteRefused(
+                "condition",
+                "L'ordre du jour est vide : établissez-le avant de convoquer le comité.",
+                ["agenda"],
+            )
         now = clock.now()
         refusal = convocation_refusal(session.starts_at, session.campaign, now=now)
         if refusal:
-            raise ComiteRefused("condition", refusal + " Changez la date de la séance, puis convoquez.", ["convocation_min_days"])
+            raise ComiteRefused(
+                "condition",
+                refusal + " Changez la date de la séance, puis convoquez.",
+                ["convocation_min_days"],
+            )
         composition_mod.sync_session_members(session, by=by, reason="convocation")
         delta = session.starts_at - now
         members = list(session.members.order_by("last_name", "email"))
@@ -633,8 +818,12 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
             role=Role.ADMIN,
             obj=session,
             payload={
-                "starts_at": session.starts_at, "days_before": delta.days, "min_days": min_days(session),
-                "recipients": [m.pk for m in members], "members_frozen": True, "agenda": [i.dossier.reference for i in items],
+                "starts_at": session.starts_at,
+                "days_before": delta.days,
+                "min_days": min_days(session),
+                "recipients": [m.pk for m in members],
+                "members_frozen": True,
+                "agenda": [i.dossier.reference for i in items],
                 "rules_version": session.campaign.rules.version,
             },
         )
@@ -652,32 +841,69 @@ def give_proxy(session: Session, *, giver, holder, by=None) -> Proxy:
     with transaction.atomic():
         session = _lock_session(session)
         if by.pk != giver.pk and by.pk != session.chair_id and not has_role(by, Role.ADMIN):
-            raise ComiteRefused("role", "Seul le membre lui-même, le président ou un administrateur enregistre une procuration.")
+            raise ComiteRefused(
+                "role",
+                "Seul le membre lui-même, le président ou un administrateur enregistre une procuration.",
+            )
         _require_status(session, _OPEN_STATUSES, "donner procuration")
         members = _member_ids(session)
         if giver.pk not in members or holder.pk not in members:
-            raise ComiteRefused("condition", "La procuration se donne entre membres de la séance.", ["proxy_members"])
+            raise ComiteRefused(
+                "condition", "La procuration se donne entre membres de la séance.", ["proxy_members"]
+            )
         if giver.pk == holder.pk:
-            raise ComiteRefused("condition", "On ne peut pas se donner procuration à soi-même.", ["proxy_self"])
+            raise ComiteRefused(
+                "condition", "On ne peut pas se donner procuration à soi-même.", ["proxy_self"]
+            )
         proxies = list(Proxy.objects.filter(session=session))
         if any(p.giver_id == giver.pk for p in proxies):
-            raise ComiteRefused("condition", f"{_label(giver)} a déjà donné procuration pour cette séance : une seule procuration par membre.", ["proxy_given"])
+            raise ComiteRefused(
+                "condition",
+                f"{_label(giver)} a déjà donné procuration pour cette séance : une seule procuration par membre.",
+                ["proxy_given"],
+            )
         held = sum(1 for p in proxies if p.holder_id == holder.pk)
         limit = int(_params(session).get("max_proxies_per_member", 1))
         if held >= limit:
-            raise ComiteRefused("condition", f"{_label(holder)} détient déjà {held} procuration(s) : le règlement en autorise {limit} au plus par membre.", ["proxy_held"])
+            raise ComiteRefused(
+                "condition",
+                f"{_label(holder)} détient déjà {held} procuration(s) : le règlement en autorise {limit} au plus par membre.",
+                ["proxy_held"],
+            )
         if any(p.giver_id == holder.pk for p in proxies):
-            raise ComiteRefused("condition", f"{_label(holder)} a lui-même donné procuration : il ne peut pas en recevoir.", ["proxy_chain"])
+            raise ComiteRefused(
+                "condition",
+                f"{_label(holder)} a lui-même donné procuration : il ne peut pas en recevoir.",
+                ["proxy_chain"],
+            )
         if any(p.holder_id == giver.pk for p in proxies):
-            raise ComiteRefused("condition", f"{_label(giver)} détient une procuration : il ne peut pas en donner une à son tour.", ["proxy_chain"])
+            raise ComiteRefused(
+                "condition",
+                f"{_label(giver)} détient une procuration : il ne peut pas en donner une à son tour.",
+                ["proxy_chain"],
+            )
         if _presence(session).get(giver.pk) == Attendance.Presence.PRESENT:
-            raise ComiteRefused("condition", f"{_label(giver)} est noté présent : modifiez l'émargement avant d'enregistrer sa procuration.", ["proxy_present"])
+            raise ComiteRefused(
+                "condition",
+                f"{_label(giver)} est noté présent : modifiez l'émargement avant d'enregistrer sa procuration.",
+                ["proxy_present"],
+            )
         try:
             with transaction.atomic():
                 proxy = Proxy.objects.create(session=session, giver=giver, holder=holder)
         except IntegrityError:
-            raise ComiteRefused("condition", "Procuration refusée : une seule procuration donnée et une seule détenue par membre.", ["proxy_held"])
-        audit.append("comite_proxy_given", actor=by, role=_role(session, by), obj=session, payload={"proxy": proxy.pk, "giver": giver.pk, "holder": holder.pk})
+            raise ComiteRefused(
+                "condition",
+                "Procuration refusée : une seule procuration donnée et une seule détenue par membre.",
+                ["proxy_held"],
+            )
+        audit.append(
+            "comite_proxy_given",
+            actor=by,
+            role=_role(session, by),
+            obj=session,
+            payload={"proxy": proxy.pk, "giver": giver.pk, "holder": holder.pk},
+        )
     return proxy
 
 
@@ -688,17 +914,30 @@ def revoke_proxy(session: Session, *, giver, by=None) -> None:
     with transaction.atomic():
         session = _lock_session(session)
         if by.pk != giver.pk and by.pk != session.chair_id and not has_role(by, Role.ADMIN):
-            raise ComiteRefused("role", "Seul le membre lui-même, le président ou un administrateur retire une procuration.")
+            raise ComiteRefused(
+                "role", "Seul le membre lui-même, le président ou un administrateur retire une procuration."
+            )
         _require_status(session, _OPEN_STATUSES, "retirer la procuration")
         proxy = Proxy.objects.filter(session=session, giver=giver).first()
         if proxy is None:
             raise ComiteRefused("not_found", "Aucune procuration donnée par ce membre pour cette séance.")
         if Vote.objects.filter(item__session=session, cast_for=giver).exists():
-            raise ComiteRefused("condition", "Un vote a déjà été exprimé avec cette procuration : elle ne peut plus être retirée.")
+            raise ComiteRefused(
+                "condition",
+                "Un vote a déjà été exprimé avec cette procuration : elle ne peut plus être retirée.",
+            )
         proxy.delete()
         if _presence(session).get(giver.pk) == Attendance.Presence.REPRESENTED:
-            Attendance.objects.filter(session=session, member=giver).update(presence=Attendance.Presence.ABSENT, recorded_at=clock.now())
-        audit.append("comite_proxy_revoked", actor=by, role=_role(session, by), obj=session, payload={"giver": giver.pk, "holder": proxy.holder_id})
+            Attendance.objects.filter(session=session, member=giver).update(
+                presence=Attendance.Presence.ABSENT, recorded_at=clock.now()
+            )
+        audit.append(
+            "comite_proxy_revoked",
+            actor=by,
+            role=_role(session, by),
+            obj=session,
+            payload={"giver": giver.pk, "holder": proxy.holder_id},
+        )
 
 
 def declare_conflict(item: AgendaItem, *, member, reason: str, by=None) -> ConflictDeclaration:
@@ -711,7 +950,9 @@ def declare_conflict(item: AgendaItem, *, member, reason: str, by=None) -> Confl
         item = _lock_item(item)
         session = item.session
         if by.pk != member.pk and not has_role(by, Role.ADMIN):
-            raise ComiteRefused("role", "Chaque membre déclare lui-même ses liens d'intérêts (ou un administrateur pour lui).")
+            raise ComiteRefused(
+                "role", "Chaque membre déclare lui-même ses liens d'intérêts (ou un administrateur pour lui)."
+            )
         if member.pk not in _member_ids(session):
             raise ComiteRefused("condition", "Seul un membre de la séance déclare un conflit d'intérêts.")
         _require_status(session, _OPEN_STATUSES, "déclarer un conflit d'intérêts")
@@ -719,18 +960,33 @@ def declare_conflict(item: AgendaItem, *, member, reason: str, by=None) -> Confl
         if existing is not None:
             return existing
         if not reason:
-            raise ComiteRefused("condition", "Décrivez le lien avec ce dossier (par exemple : élu de la commune ou de son intercommunalité).", ["reason"])
+            raise ComiteRefused(
+                "condition",
+                "Décrivez le lien avec ce dossier (par exemple : élu de la commune ou de son intercommunalité).",
+                ["reason"],
+            )
         if item.vote_state != AgendaItem.VoteState.PENDING:
-            raise ComiteRefused("status", "Le vote sur ce dossier est déjà ouvert : la déclaration devait précéder le vote.")
+            raise ComiteRefused(
+                "status", "Le vote sur ce dossier est déjà ouvert : la déclaration devait précéder le vote."
+            )
         declaration = ConflictDeclaration.objects.create(item=item, member=member, reason=reason)
         audit.append(
-            "comite_conflict_declared", actor=by, role=_role(session, by), obj=item,
-            payload={"reference": item.dossier.reference, "session": session.pk, "member": member.pk, "reason": reason},
+            "comite_conflict_declared",
+            actor=by,
+            role=_role(session, by),
+            obj=item,
+            payload={
+                "reference": item.dossier.reference,
+                "session": session.pk,
+                "member": member.pk,
+                "reason": reason,
+            },
         )
     return declaration
 
 
 # ---- the sitting -----------------------------------------------------------------------------
+
 
 def open_sitting(session: Session, *, by) -> Session:
     """The chair opens the sitting: ``convened`` → ``sitting``, never before ``opens_from``
@@ -744,7 +1000,13 @@ def open_sitting(session: Session, *, by) -> Session:
         session.status = Session.Status.SITTING
         session.opened_at = clock.now()
         session.save(update_fields=["status", "opened_at"])
-        audit.append("comite_sitting_opened", actor=by, role="president", obj=session, payload={"opened_at": session.opened_at, "needs_quorum": session.needs_quorum})
+        audit.append(
+            "comite_sitting_opened",
+            actor=by,
+            role="president",
+            obj=session,
+            payload={"opened_at": session.opened_at, "needs_quorum": session.needs_quorum},
+        )
     return session
 
 
@@ -763,9 +1025,15 @@ def record_attendance(session: Session, *, by, presence: dict) -> list[Attendanc
         for key, value in presence.items():
             pk = _pk(key)
             if pk not in members:
-                raise ComiteRefused("condition", "L'émargement ne concerne que les membres de la séance.", ["attendance"])
+                raise ComiteRefused(
+                    "condition", "L'émargement ne concerne que les membres de la séance.", ["attendance"]
+                )
             if value not in Attendance.Presence.values:
-                raise ComiteRefused("condition", "Présence : « present », « represented » ou « absent » attendu.", ["attendance"])
+                raise ComiteRefused(
+                    "condition",
+                    "Présence : « present », « represented » ou « absent » attendu.",
+                    ["attendance"],
+                )
             wanted[pk] = value
         final = {**_presence(session), **wanted}
         proxies = _proxies(session)
@@ -778,15 +1046,22 @@ def record_attendance(session: Session, *, by, presence: dict) -> list[Attendanc
                 elif final.get(holder) != Attendance.Presence.PRESENT:
                     problems.append("un membre noté représenté l'est par un mandataire qui n'est pas présent")
         if problems:
-            raise ComiteRefused("condition", "Émargement refusé : " + " ; ".join(sorted(set(problems))) + ".", ["attendance"])
+            raise ComiteRefused(
+                "condition", "Émargement refusé : " + " ; ".join(sorted(set(problems))) + ".", ["attendance"]
+            )
         now = clock.now()
         rows = []
         for pk, value in wanted.items():
-            row, _ = Attendance.objects.update_or_create(session=session, member_id=pk, defaults={"presence": value, "recorded_at": now})
+            row, _ = Attendance.objects.update_or_create(
+                session=session, member_id=pk, defaults={"presence": value, "recorded_at": now}
+            )
             rows.append(row)
         result = _quorum_for(session, set(), final, proxies)
         audit.append(
-            "comite_attendance", actor=by, role="president", obj=session,
+            "comite_attendance",
+            actor=by,
+            role="president",
+            obj=session,
             payload={"presence": {str(k): v for k, v in sorted(wanted.items())}, "quorum": result.as_dict()},
         )
     return rows
@@ -807,19 +1082,31 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         role = _require_presiding(item, by, "ouvrir le vote")
         _require_status(session, (Session.Status.SITTING,), "ouvrir le vote")
         if item.vote_state != AgendaItem.VoteState.PENDING or item.outcome:
-            raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} a déjà été ouvert.")
+            raise ComiteRefused(
+                "status", f"Le vote sur le dossier {item.dossier.reference} a déjà été ouvert."
+            )
         if item.dossier.status != Status.IN_COMMITTEE:
             raise ComiteRefused("status", f"Le dossier {item.dossier.reference} n'est plus « en comité ».")
         result = item_quorum(item)
         if not result.reached:
-            raise ComiteRefused("condition", f"Quorum non atteint pour le dossier {item.dossier.reference} : {result.explanation()} Ajournez la séance ou reportez le dossier.", ["quorum"])
+            raise ComiteRefused(
+                "condition",
+                f"Quorum non atteint pour le dossier {item.dossier.reference} : {result.explanation()} Ajournez la séance ou reportez le dossier.",
+                ["quorum"],
+            )
         proposed = item.proposed_amount if item.proposed_amount is not None else item.dossier.proposed_amount
         motion = _money(amount, "Montant") if amount not in (None, "") else proposed
         if motion is None:
-            raise ComiteRefused("condition", "Aucun montant proposé : indiquez le montant soumis au vote.", ["amount"])
+            raise ComiteRefused(
+                "condition", "Aucun montant proposé : indiquez le montant soumis au vote.", ["amount"]
+            )
         amended = proposed is None or motion != proposed
         if amended and not motivation:
-            raise ComiteRefused("condition", "Un montant différent de la proposition de l'instructeur est un amendement : motivez-le.", ["amendment"])
+            raise ComiteRefused(
+                "condition",
+                "Un montant différent de la proposition de l'instructeur est un amendement : motivez-le.",
+                ["amendment"],
+            )
         if amended:  # the instructor's proposal was checked at instruction (0 € for an unfavourable opinion)
             _check_amount(item, motion, "Montant soumis au vote")
         item.amount = motion
@@ -829,9 +1116,20 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         item.quorum = result.as_dict()
         item.save(update_fields=["amount", "amendment_motivation", "vote_state", "vote_opened_at", "quorum"])
         audit.append(
-            "comite_vote_opened", actor=by, role=role, obj=item,
-            payload={"reference": item.dossier.reference, "session": session.pk, "presiding": by.pk, "amount": motion, "proposed_amount": proposed,
-                     "amended": amended, "motivation": item.amendment_motivation, "quorum": result.as_dict()},
+            "comite_vote_opened",
+            actor=by,
+            role=role,
+            obj=item,
+            payload={
+                "reference": item.dossier.reference,
+                "session": session.pk,
+                "presiding": by.pk,
+                "amount": motion,
+                "proposed_amount": proposed,
+                "amended": amended,
+                "motivation": item.amendment_motivation,
+                "quorum": result.as_dict(),
+            },
         )
     return item
 
@@ -853,7 +1151,11 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
         with transaction.atomic():
             item = _lock_item(item)
             session = item.session
-            if known is not None and known.pk == session.pk and getattr(known, "_member_ids", None) is not None:
+            if (
+                known is not None
+                and known.pk == session.pk
+                and getattr(known, "_member_ids", None) is not None
+            ):
                 session._member_ids = known._member_ids  # members are set once, when the session is created
             members = _member_ids(session)
             if by is None or by.pk not in members:
@@ -863,37 +1165,80 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
             if by.pk in recused or elector.pk in recused:
                 who = "Vous êtes déporté" if by.pk in recused else f"{_label(elector)} est déporté"
                 raise _Refusal(
-                    "comite_vote_refused", session, item,
-                    {"reference": item.dossier.reference, "session": session.pk, "member": by.pk, "for_member": _pk(for_member), "choice": choice, "reason": "recused"},
-                    ComiteRefused("recused", f"{who} sur ce dossier (conflit d'intérêts déclaré) : le vote est refusé.", ["recusal"]),
+                    "comite_vote_refused",
+                    session,
+                    item,
+                    {
+                        "reference": item.dossier.reference,
+                        "session": session.pk,
+                        "member": by.pk,
+                        "for_member": _pk(for_member),
+                        "choice": choice,
+                        "reason": "recused",
+                    },
+                    ComiteRefused(
+                        "recused",
+                        f"{who} sur ce dossier (conflit d'intérêts déclaré) : le vote est refusé.",
+                        ["recusal"],
+                    ),
                 )
             if item.vote_state == AgendaItem.VoteState.CLOSED:
-                raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} est clos : il ne peut plus être exprimé ni modifié.")
+                raise ComiteRefused(
+                    "status",
+                    f"Le vote sur le dossier {item.dossier.reference} est clos : il ne peut plus être exprimé ni modifié.",
+                )
             if item.vote_state != AgendaItem.VoteState.OPEN or session.status != Session.Status.SITTING:
-                raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert.")
+                raise ComiteRefused(
+                    "status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert."
+                )
             presence = _presence(session)
             if presence.get(by.pk) != Attendance.Presence.PRESENT:
-                raise ComiteRefused("condition", "Seuls les membres présents votent (l'émargement vous note absent ou représenté).", ["attendance"])
+                raise ComiteRefused(
+                    "condition",
+                    "Seuls les membres présents votent (l'émargement vous note absent ou représenté).",
+                    ["attendance"],
+                )
             if for_member is not None:
                 if for_member.pk == by.pk:
                     for_member = None
                     elector = by
                 elif not Proxy.objects.filter(session=session, giver=for_member, holder=by).exists():
-                    raise ComiteRefused("condition", f"Vous ne détenez pas la procuration de {_label(for_member)} pour cette séance.", ["proxy"])
+                    raise ComiteRefused(
+                        "condition",
+                        f"Vous ne détenez pas la procuration de {_label(for_member)} pour cette séance.",
+                        ["proxy"],
+                    )
                 elif presence.get(for_member.pk) == Attendance.Presence.PRESENT:
-                    raise ComiteRefused("condition", f"{_label(for_member)} est présent : il vote lui-même.", ["proxy_present"])
-            vote = Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()  # (item, elector) is unique
+                    raise ComiteRefused(
+                        "condition",
+                        f"{_label(for_member)} est présent : il vote lui-même.",
+                        ["proxy_present"],
+                    )
+            vote = (
+                Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()
+            )  # (item, elector) is unique
             previous = vote.choice if vote is not None else None
             now = clock.now()
             if vote is None:
-                vote = Vote.objects.create(item=item, member=by, cast_for=for_member, elector=elector, choice=choice, cast_at=now)
+                vote = Vote.objects.create(
+                    item=item, member=by, cast_for=for_member, elector=elector, choice=choice, cast_at=now
+                )
             else:
                 vote.member, vote.cast_for, vote.choice, vote.cast_at = by, for_member, choice, now
                 vote.save(update_fields=["member", "cast_for", "choice", "cast_at"])
             audit.append(
-                "comite_vote_cast", actor=by, role=_role(session, by), obj=item,
-                payload={"reference": item.dossier.reference, "session": session.pk, "elector": elector.pk,
-                         "proxy": for_member is not None, "choice": choice, "previous": previous},
+                "comite_vote_cast",
+                actor=by,
+                role=_role(session, by),
+                obj=item,
+                payload={
+                    "reference": item.dossier.reference,
+                    "session": session.pk,
+                    "elector": elector.pk,
+                    "proxy": for_member is not None,
+                    "choice": choice,
+                    "previous": previous,
+                },
             )
     except _Refusal as refusal:
         action, session, obj, payload, error = refusal.args_
@@ -910,13 +1255,26 @@ def close_vote(item: AgendaItem, *, by) -> TallyResult:
         session = item.session
         role = _require_presiding(item, by, "clore le vote")
         if item.vote_state != AgendaItem.VoteState.OPEN:
-            raise ComiteRefused("status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert.")
+            raise ComiteRefused(
+                "status", f"Le vote sur le dossier {item.dossier.reference} n'est pas ouvert."
+            )
         result = current_tally(item)
         item.vote_state = AgendaItem.VoteState.CLOSED
         item.vote_closed_at = clock.now()
         item.tally = result.as_dict()
         item.save(update_fields=["vote_state", "vote_closed_at", "tally"])
-        audit.append("comite_vote_closed", actor=by, role=role, obj=item, payload={"reference": item.dossier.reference, "session": session.pk, "presiding": by.pk, "tally": result.as_dict()})
+        audit.append(
+            "comite_vote_closed",
+            actor=by,
+            role=role,
+            obj=item,
+            payload={
+                "reference": item.dossier.reference,
+                "session": session.pk,
+                "presiding": by.pk,
+                "tally": result.as_dict(),
+            },
+        )
     return result
 
 
@@ -928,11 +1286,20 @@ def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
     with transaction.atomic():
         session = _lock_session(session)
         if by is None or by.pk not in (session.chair_id, session.deputy_chair_id):
-            raise ComiteRefused("role", "Seul le président de séance (ou son suppléant, pour les dossiers qu'il préside) peut clore les votes.")
+            raise ComiteRefused(
+                "role",
+                "Seul le président de séance (ou son suppléant, pour les dossiers qu'il préside) peut clore les votes.",
+            )
         _require_status(session, (Session.Status.SITTING,), "clore les votes")
-        items = list(AgendaItem.objects.select_for_update().filter(session=session, vote_state=AgendaItem.VoteState.OPEN).order_by("rank"))
+        items = list(
+            AgendaItem.objects.select_for_update()
+            .filter(session=session, vote_state=AgendaItem.VoteState.OPEN)
+            .order_by("rank")
+        )
         recused: dict[int, set[int]] = {}
-        for item_id, member_id in ConflictDeclaration.objects.filter(item__in=items).order_by().values_list("item_id", "member_id"):
+        for item_id, member_id in (
+            ConflictDeclaration.objects.filter(item__in=items).order_by().values_list("item_id", "member_id")
+        ):
             recused.setdefault(item_id, set()).add(member_id)
         items = [i for i in items if presiding_for(session, recused.get(i.pk, set())) == by.pk]
         if not items:
@@ -940,7 +1307,9 @@ def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
         role = _role(session, by)
         references = dict(Dossier.objects.filter(agenda_items__in=items).values_list("pk", "reference"))
         votes: dict[int, list[tuple[int, str]]] = {}
-        for item_id, elector, choice in Vote.objects.filter(item__in=items).order_by().values_list("item_id", "elector_id", "choice"):
+        for item_id, elector, choice in (
+            Vote.objects.filter(item__in=items).order_by().values_list("item_id", "elector_id", "choice")
+        ):
             votes.setdefault(item_id, []).append((elector, choice))
         now = clock.now()
         results, events = {}, []
@@ -948,10 +1317,26 @@ def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
             rows = votes.get(item.pk, [])
             chair = presiding_for(session, recused.get(item.pk, set()))
             result = tally_fn([c for _, c in rows], next((c for e, c in rows if e == chair), None))
-            item.vote_state, item.vote_closed_at, item.tally = AgendaItem.VoteState.CLOSED, now, result.as_dict()
+            item.vote_state, item.vote_closed_at, item.tally = (
+                AgendaItem.VoteState.CLOSED,
+                now,
+                result.as_dict(),
+            )
             results[item.pk] = result
-            events.append({"action": "comite_vote_closed", "actor": by, "role": role, "obj": item,
-                           "payload": {"reference": references[item.dossier_id], "session": session.pk, "presiding": by.pk, "tally": result.as_dict()}})
+            events.append(
+                {
+                    "action": "comite_vote_closed",
+                    "actor": by,
+                    "role": role,
+                    "obj": item,
+                    "payload": {
+                        "reference": references[item.dossier_id],
+                        "session": session.pk,
+                        "presiding": by.pk,
+                        "tally": result.as_dict(),
+                    },
+                }
+            )
         AgendaItem.objects.bulk_update(items, ["vote_state", "vote_closed_at", "tally"], batch_size=500)
         audit.append_many(events)
     return results
@@ -979,7 +1364,9 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
     from . import envelope
 
     if outcome not in OUTCOMES:
-        raise ComiteRefused("condition", "Décision : « approve », « reject » ou « defer » attendu.", ["outcome"])
+        raise ComiteRefused(
+            "condition", "Décision : « approve », « reject » ou « defer » attendu.", ["outcome"]
+        )
     motivation = _text(motivation, "Motivation")
     with transaction.atomic():
         item = _lock_item(item)
@@ -991,41 +1378,80 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
             role = _require_presiding(item, by, "enregistrer la décision")
         _require_status(session, (Session.Status.SITTING,), "enregistrer une décision")
         if item.outcome:
-            raise ComiteRefused("status", f"La décision sur le dossier {dossier.reference} est déjà enregistrée.")
+            raise ComiteRefused(
+                "status", f"La décision sur le dossier {dossier.reference} est déjà enregistrée."
+            )
         data = {"session": session.pk, "item": item.pk}
         decided_amount = None
         try:
             if outcome == "defer":
                 if item.vote_state == AgendaItem.VoteState.OPEN:
                     raise ComiteRefused("status", "Clôturez d'abord le vote en cours.")
-                perform(dossier, "defer", by=by, motivation=motivation, data=data, forum=Forum.COMMITTEE_SITTING)
+                perform(
+                    dossier, "defer", by=by, motivation=motivation, data=data, forum=Forum.COMMITTEE_SITTING
+                )
                 result = AgendaItem.Outcome.DEFERRED
             else:
                 if item.vote_state != AgendaItem.VoteState.CLOSED:
-                    raise ComiteRefused("status", "Le vote sur ce dossier n'est pas clos : la décision suit le vote.", ["vote"])
+                    raise ComiteRefused(
+                        "status",
+                        "Le vote sur ce dossier n'est pas clos : la décision suit le vote.",
+                        ["vote"],
+                    )
                 adopted = bool(item.tally.get("adopted"))
                 data["tally"] = item.tally
                 if outcome == "approve":
                     if not adopted:
-                        raise ComiteRefused("condition", "Le comité n'a pas adopté l'attribution : la décision ne peut pas être un accord.", ["vote"])
+                        raise ComiteRefused(
+                            "condition",
+                            "Le comité n'a pas adopté l'attribution : la décision ne peut pas être un accord.",
+                            ["vote"],
+                        )
                     decided_amount = item.amount
                     if amount not in (None, ""):
                         given = _money(amount, "Montant")
                         if given != item.amount:
                             if not motivation:
-                                raise ComiteRefused("condition", "Un montant différent de celui voté est un amendement : motivez-le.", ["amendment"])
+                                raise ComiteRefused(
+                                    "condition",
+                                    "Un montant différent de celui voté est un amendement : motivez-le.",
+                                    ["amendment"],
+                                )
                             decided_amount = given
                     if decided_amount is None:
                         raise ComiteRefused("condition", "Aucun montant soumis au vote.", ["amount"])
                     _check_amount(item, decided_amount, "Montant accordé")
-                    fired = envelope.approve_or_waitlist(dossier, by=by, amount=decided_amount, motivation=motivation or item.amendment_motivation, data=data)
-                    result = AgendaItem.Outcome.APPROVED if fired == "approve" else AgendaItem.Outcome.WAITLISTED
+                    fired = envelope.approve_or_waitlist(
+                        dossier,
+                        by=by,
+                        amount=decided_amount,
+                        motivation=motivation or item.amendment_motivation,
+                        data=data,
+                    )
+                    result = (
+                        AgendaItem.Outcome.APPROVED if fired == "approve" else AgendaItem.Outcome.WAITLISTED
+                    )
                 else:
                     if adopted:
-                        raise ComiteRefused("condition", "Le comité a adopté l'attribution : la décision ne peut pas être un refus.", ["vote"])
+                        raise ComiteRefused(
+                            "condition",
+                            "Le comité a adopté l'attribution : la décision ne peut pas être un refus.",
+                            ["vote"],
+                        )
                     if not motivation:
-                        raise ComiteRefused("motivation", "Un refus exige une motivation écrite (notifiée au maire).", ["motivation"])
-                    perform(dossier, "reject", by=by, motivation=motivation, data=data, forum=Forum.COMMITTEE_SITTING)
+                        raise ComiteRefused(
+                            "motivation",
+                            "Un refus exige une motivation écrite (notifiée au maire).",
+                            ["motivation"],
+                        )
+                    perform(
+                        dossier,
+                        "reject",
+                        by=by,
+                        motivation=motivation,
+                        data=data,
+                        forum=Forum.COMMITTEE_SITTING,
+                    )
                     result = AgendaItem.Outcome.REJECTED
         except TransitionRefused as exc:
             raise _from_transition(exc)
@@ -1037,9 +1463,21 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
         item.save(update_fields=["outcome", "decided_amount", "motivation", "decided_at", "decided_by"])
         left = envelope.left(session.campaign)
         audit.append(
-            "comite_outcome", actor=by, role=role, obj=item,
-            payload={"reference": dossier.reference, "session": session.pk, "presiding": by.pk, "outcome": result, "amount": decided_amount,
-                     "motivation": motivation, "tally": item.tally, "envelope_left": left, "rules_version": session.campaign.rules.version},
+            "comite_outcome",
+            actor=by,
+            role=role,
+            obj=item,
+            payload={
+                "reference": dossier.reference,
+                "session": session.pk,
+                "presiding": by.pk,
+                "outcome": result,
+                "amount": decided_amount,
+                "motivation": motivation,
+                "tally": item.tally,
+                "envelope_left": left,
+                "rules_version": session.campaign.rules.version,
+            },
         )
     return item
 
@@ -1056,17 +1494,31 @@ def adjourn(session: Session, *, by, motivation: str = "") -> Session:
         _require_status(session, (Session.Status.CONVENED, Session.Status.SITTING), "ajourner la séance")
         _require_sitting_time(session, "ajourner la séance")
         if not session.needs_quorum:
-            raise ComiteRefused("condition", "Cette séance fait suite à une séance ajournée : elle délibère sans condition de quorum.", ["quorum"])
+            raise ComiteRefused(
+                "condition",
+                "Cette séance fait suite à une séance ajournée : elle délibère sans condition de quorum.",
+                ["quorum"],
+            )
         result = session_quorum(session)
         if result.reached:
-            raise ComiteRefused("condition", f"Le quorum est atteint ({result.explanation()}) : la séance ne peut pas être ajournée pour ce motif.", ["quorum"])
+            raise ComiteRefused(
+                "condition",
+                f"Le quorum est atteint ({result.explanation()}) : la séance ne peut pas être ajournée pour ce motif.",
+                ["quorum"],
+            )
         if session.items.filter(vote_state=AgendaItem.VoteState.OPEN).exists():
             raise ComiteRefused("status", "Un vote est en cours : clôturez-le avant d'ajourner.")
         session.status = Session.Status.ADJOURNED
         session.ended_at = clock.now()
         session.save(update_fields=["status", "ended_at"])
         pending = list(session.items.filter(outcome="").values_list("dossier__reference", flat=True))
-        audit.append("comite_adjourned", actor=by, role="president", obj=session, payload={"quorum": result.as_dict(), "motivation": motivation, "pending": pending})
+        audit.append(
+            "comite_adjourned",
+            actor=by,
+            role="president",
+            obj=session,
+            payload={"quorum": result.as_dict(), "motivation": motivation, "pending": pending},
+        )
     return session
 
 
@@ -1092,9 +1544,18 @@ def _close_session(session, by, stored: list) -> Session:
         session = _lock_session(session)
         _require_chair(session, by, "clore la séance")
         _require_status(session, (Session.Status.SITTING,), "clore la séance")
-        undecided = list(session.items.filter(outcome="").order_by("rank").values_list("dossier__reference", flat=True))
+        undecided = list(
+            session.items.filter(outcome="").order_by("rank").values_list("dossier__reference", flat=True)
+        )
         if undecided:
-            raise ComiteRefused("condition", "Chaque dossier inscrit doit recevoir une décision avant la clôture ; sans décision : " + ", ".join(undecided[:20]) + ("…" if len(undecided) > 20 else "") + ".", ["undecided"])
+            raise ComiteRefused(
+                "condition",
+                "Chaque dossier inscrit doit recevoir une décision avant la clôture ; sans décision : "
+                + ", ".join(undecided[:20])
+                + ("…" if len(undecided) > 20 else "")
+                + ".",
+                ["undecided"],
+            )
         now = clock.now()
         session.status = Session.Status.CLOSED
         session.ended_at = now
@@ -1105,12 +1566,24 @@ def _close_session(session, by, stored: list) -> Session:
         session.minutes_sha256 = document.sha256
         session.save(update_fields=["status", "ended_at", "minutes", "minutes_sha256"])
         counts = dict(session.items.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
-        approved = session.items.filter(outcome=AgendaItem.Outcome.APPROVED).aggregate(s=Sum("decided_amount"))["s"] or Decimal("0.00")
+        approved = session.items.filter(outcome=AgendaItem.Outcome.APPROVED).aggregate(
+            s=Sum("decided_amount")
+        )["s"] or Decimal("0.00")
         audit.append(
-            "comite_session_closed", actor=by, role="president", obj=session,
-            payload={"minutes": document.pk, "sha256": document.sha256, "size": document.size, "outcomes": counts,
-                     "approved_total": approved, "envelope": session.campaign.envelope, "envelope_left": envelope.left(session.campaign),
-                     "rules_version": session.campaign.rules.version},
+            "comite_session_closed",
+            actor=by,
+            role="president",
+            obj=session,
+            payload={
+                "minutes": document.pk,
+                "sha256": document.sha256,
+                "size": document.size,
+                "outcomes": counts,
+                "approved_total": approved,
+                "envelope": session.campaign.envelope,
+                "envelope_left": envelope.left(session.campaign),
+                "rules_version": session.campaign.rules.version,
+            },
         )
         for item_pk in session.items.order_by("rank").values_list("pk", flat=True):
             outbox.enqueue("fonds.comite.tasks.generate_decision_letter", item_pk)

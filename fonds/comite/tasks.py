@@ -1,10 +1,16 @@
 """Celery tasks of the comité. Idempotent: a retried task redoes nothing already done."""
+
 from __future__ import annotations
 
 from celery import shared_task
 
 
-@shared_task(name="fonds.comite.tasks.generate_decision_letter", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="fonds.comite.tasks.generate_decision_letter",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def generate_decision_letter(item_pk: int) -> dict | None:
     """Make the decision letter of a decided agenda item (once) and email it to the mayor(s) (once each)."""
     from .letters import ensure_decision_letter, send_decision_letter
@@ -17,7 +23,12 @@ def generate_decision_letter(item_pk: int) -> dict | None:
     return {"document": document.pk, "sha256": document.sha256, "emails_sent_now": sent}
 
 
-@shared_task(name="fonds.comite.tasks.send_convocation_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="fonds.comite.tasks.send_convocation_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_convocation_email(session_pk: int, member_pk: int) -> bool:
     """The convocation with the agenda, to one member, at most once."""
     from django.conf import settings
@@ -35,7 +46,14 @@ def send_convocation_email(session_pk: int, member_pk: int) -> bool:
     when = timezone.localtime(session.starts_at)
     body = render_to_string(
         "comite/emails/convocation.txt",
-        {"session": session, "member": member, "items": items, "when": when, "site_url": settings.FJJ_SITE_URL, "fund_name": settings.FJJ_FUND_NAME},
+        {
+            "session": session,
+            "member": member,
+            "items": items,
+            "when": when,
+            "site_url": settings.FJJ_SITE_URL,
+            "fund_name": settings.FJJ_FUND_NAME,
+        },
     )
     return send_once(
         f"comite-convocation-{session.pk}-{member.pk}",
@@ -47,7 +65,9 @@ def send_convocation_email(session_pk: int, member_pk: int) -> bool:
     )
 
 
-@shared_task(name="fonds.comite.tasks.notify_promotion", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="fonds.comite.tasks.notify_promotion", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def notify_promotion(proposal_pk: int) -> int:
     """Tell the mayor(s) of a promoted dossier and the administrators (once each)."""
     from django.conf import settings
@@ -62,16 +82,26 @@ def notify_promotion(proposal_pk: int) -> int:
     from .letters import mayors
     from .models import PromotionProposal
 
-    record = PromotionProposal.objects.select_related("dossier__commune", "campaign", "trigger_dossier").filter(pk=proposal_pk).first()
+    record = (
+        PromotionProposal.objects.select_related("dossier__commune", "campaign", "trigger_dossier")
+        .filter(pk=proposal_pk)
+        .first()
+    )
     if record is None:
         return 0
     context = {
-        "proposal": record, "amount": euros(record.amount), "available": euros(record.available), "site_url": settings.FJJ_SITE_URL,
+        "proposal": record,
+        "amount": euros(record.amount),
+        "available": euros(record.available),
+        "site_url": settings.FJJ_SITE_URL,
         "trigger": transition_meta(record.trigger)["custom"]["label"].lower() if record.trigger else "",
     }
     subject = f"Liste complémentaire : le dossier {record.dossier.reference} est retenu"
     recipients = [(user, True) for user in mayors(record.dossier)]
-    recipients += [(admin, False) for admin in User.objects.filter(is_active=True, groups__name=Role.ADMIN).distinct().order_by("email")]
+    recipients += [
+        (admin, False)
+        for admin in User.objects.filter(is_active=True, groups__name=Role.ADMIN).distinct().order_by("email")
+    ]
     sent = 0
     for user, for_mayor in recipients:
         sent += send_once(

@@ -42,7 +42,11 @@ class Committee:
         """A planned session of ``campaign``, far enough ahead to be convened."""
         days = services.min_days(campaign) + 1 if days is None else days
         return services.create_session(
-            campaign, by=self.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=self.chair, place=self.place
+            campaign,
+            by=self.admin,
+            starts_at=clock.now() + dt.timedelta(days=days),
+            chair=self.chair,
+            place=self.place,
         )
 
     def place_on_agenda(self, dossiers, session: Session) -> None:
@@ -57,20 +61,28 @@ class Committee:
         if clock.now() < session.starts_at:
             clock.travel_to(session.starts_at + dt.timedelta(minutes=1))
         services.open_sitting(session, by=self.chair)
-        services.record_attendance(session, by=self.chair, presence={m: "present" for m in session.members.all()})
+        services.record_attendance(
+            session, by=self.chair, presence={m: "present" for m in session.members.all()}
+        )
         return Session.objects.get(pk=session.pk)
 
     def vote(self, item: AgendaItem, outcome: str, *, amount=None, motivation: str = "") -> AgendaItem:
         """Open the vote on ``item``, every member votes for ``outcome``, close it, decide."""
         if outcome != "defer":
-            services.open_vote(item, by=self.chair, amount=amount, motivation=motivation if amount is not None else "")
+            services.open_vote(
+                item, by=self.chair, amount=amount, motivation=motivation if amount is not None else ""
+            )
             for member in item.session.members.all():
                 services.cast_vote(item, by=member, choice=CHOICES[outcome])
             services.close_vote(item, by=self.chair)
         decided = "approve" if outcome == "waitlist" else outcome
-        return services.decide(AgendaItem.objects.get(pk=item.pk), by=self.chair, outcome=decided, motivation=motivation)
+        return services.decide(
+            AgendaItem.objects.get(pk=item.pk), by=self.chair, outcome=decided, motivation=motivation
+        )
 
-    def decide(self, dossier, outcome: str = "approve", *, amount=None, motivation: str = "", close: bool = True) -> AgendaItem:
+    def decide(
+        self, dossier, outcome: str = "approve", *, amount=None, motivation: str = "", close: bool = True
+    ) -> AgendaItem:
         """``dossier`` (instructed, or in committee on a session not yet sitting) decided in a
         sitting: approve (waitlisted when the envelope is short), reject (``motivation``), defer."""
         dossier.refresh_from_db()

@@ -9,7 +9,11 @@ urlpatterns = [
     path("enveloppes/", views.envelope_list, name="envelopes"),
     path("composition/", composition_views.composition_index, name="compositions"),
     path("composition/<int:campaign_pk>/", composition_views.composition_page, name="composition"),
-    path("composition/<int:campaign_pk>/retirer/<int:member_pk>/", composition_views.composition_remove, name="composition-remove"),
+    path(
+        "composition/<int:campaign_pk>/retirer/<int:member_pk>/",
+        composition_views.composition_remove,
+        name="composition-remove",
+    ),
     path("dossiers/<int:pk>/inscrire/", agenda_views.schedule, name="schedule"),
     path("seances/nouvelle/", views.session_create, name="session-create"),
     path("seances/<int:pk>/", views.session_detail, name="session"),

@@ -2,6 +2,7 @@
 forgotten password by email. Django's auth views with DSFR forms and templates; every password
 set through them is audited.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -22,15 +23,31 @@ class PasswordResetForm(auth_forms.PasswordResetForm, DsfrBaseForm):
         label="Adresse électronique de votre compte",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": "Indiquez votre adresse électronique.", "invalid": "Indiquez une adresse électronique valide (par exemple prenom.nom@mairie.fr)."},
+        error_messages={
+            "required": "Indiquez votre adresse électronique.",
+            "invalid": "Indiquez une adresse électronique valide (par exemple prenom.nom@mairie.fr).",
+        },
     )
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         """Queue the email through the outbox (in the view's transaction) instead of sending it in
         the request. The task makes the token itself: no reset link waits in the outbox table."""
         outbox.enqueue(
-            "fonds.depot.tasks.send_password_reset", context["user"].pk, context["domain"], context["site_name"],
-            context["protocol"], subject_template_name, email_template_name,
+            "fonds.depot.tasks.send_password_reset",
+            context["user"].pk,
+            context["domain"],
+            context["site_name"],
+            context["protocol"],
+            subject_template_name,
+            email_template_name,
         )
 
 
@@ -38,7 +55,9 @@ class SetPasswordForm(auth_forms.SetPasswordForm, DsfrBaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "Nouveau mot de passe"
-        self.fields["new_password1"].help_text = "10 caractères au moins ; évitez un mot de passe courant ou proche de votre adresse."
+        self.fields[
+            "new_password1"
+        ].help_text = "10 caractères au moins ; évitez un mot de passe courant ou proche de votre adresse."
         self.fields["new_password2"].label = "Confirmez le nouveau mot de passe"
         self.fields["new_password2"].help_text = ""
 
@@ -67,7 +86,13 @@ class _AuditedSetPassword:
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            audit.append(self.audit_action, actor=form.user, role=getattr(form.user, "main_role", ""), obj=form.user, payload={"email": form.user.email})
+            audit.append(
+                self.audit_action,
+                actor=form.user,
+                role=getattr(form.user, "main_role", ""),
+                obj=form.user,
+                payload={"email": form.user.email},
+            )
         return response
 
 

@@ -24,6 +24,7 @@ in the audit event of the ``submit`` transition (``payload.data.submitted_conten
 receipt prints that stored value. ``submitted_content_sha256`` recomputes it from the dossier as
 it is now: equal as long as nothing changed since the submission.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,11 +59,21 @@ def submitted_content(dossier) -> dict:
     """The object whose canonical JSON is hashed (see the module docstring)."""
     jumelage = dossier.jumelage if dossier.jumelage_id else None
     lines = [
-        {"kind": l.kind, "category": l.category, "label": l.label, "amount": _money(l.amount), "eligible": bool(l.eligible)}
+        {
+            "kind": l.kind,
+            "category": l.category,
+            "label": l.label,
+            "amount": _money(l.amount),
+            "eligible": bool(l.eligible),
+        }
         for l in dossier.budget_lines.all()
     ]
     lines.sort(key=lambda l: (l["kind"], l["category"], l["label"], Decimal(l["amount"])))
-    documents = [{"kind": d.kind, "sha256": d.sha256, "size": d.size} for d in dossier.documents.all() if d.replaced_by_id is None]
+    documents = [
+        {"kind": d.kind, "sha256": d.sha256, "size": d.size}
+        for d in dossier.documents.all()
+        if d.replaced_by_id is None
+    ]
     documents.sort(key=lambda d: (d["kind"], d["sha256"]))
     return {
         "scheme": SCHEME,

@@ -1,6 +1,7 @@
 """The countries a partner town may be in: ISO 3166-1 alpha-2 codes (the stored value) with their
 French names from django-countries, sorted as a French reader expects. France and the French
 overseas territories with an ISO code of their own are left out: a town there is in France."""
+
 from __future__ import annotations
 
 import unicodedata

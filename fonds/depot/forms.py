@@ -3,6 +3,7 @@
 Every form only checks what makes a value *storable* (types, ranges, consistency); what the
 règlement requires (E1–E9) is judged on the check page, so a porteur can save an unfinished draft.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,10 @@ class ProjectForm(DsfrBaseForm):
     title = forms.CharField(
         label="Intitulé du projet",
         max_length=200,
-        error_messages={"required": "Donnez un intitulé au projet (200 caractères au plus).", "max_length": "L'intitulé ne peut dépasser 200 caractères (vous en avez saisi %(show_value)d)."},
+        error_messages={
+            "required": "Donnez un intitulé au projet (200 caractères au plus).",
+            "max_length": "L'intitulé ne peut dépasser 200 caractères (vous en avez saisi %(show_value)d).",
+        },
     )
     summary = forms.CharField(
         label="Résumé du projet",
@@ -48,7 +52,9 @@ class ProjectForm(DsfrBaseForm):
         max_length=2000,
         help_text="En quelques phrases : qui, quoi, où. 2 000 caractères au plus.",
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 2000}),
-        error_messages={"max_length": "Le résumé ne peut dépasser 2 000 caractères (vous en avez saisi %(show_value)d)."},
+        error_messages={
+            "max_length": "Le résumé ne peut dépasser 2 000 caractères (vous en avez saisi %(show_value)d)."
+        },
     )
     objectives = forms.CharField(
         label="Objectifs",
@@ -56,9 +62,13 @@ class ProjectForm(DsfrBaseForm):
         max_length=4000,
         help_text="Ce que les jeunes apprendront ou découvriront. 4 000 caractères au plus.",
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
-        error_messages={"max_length": "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."},
+        error_messages={
+            "max_length": "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."
+        },
     )
-    start_date = date_field("Premier jour du projet", help_text="Au plus tôt 30 jours après le dépôt du dossier.")
+    start_date = date_field(
+        "Premier jour du projet", help_text="Au plus tôt 30 jours après le dépôt du dossier."
+    )
     end_date = date_field("Dernier jour du projet")
     activity_days = forms.IntegerField(
         label="Nombre de jours d'activité",
@@ -66,7 +76,11 @@ class ProjectForm(DsfrBaseForm):
         min_value=1,
         max_value=365,
         help_text="Jours de voyage non compris (entre 3 et 21 selon le règlement).",
-        error_messages={"invalid": "Indiquez un nombre entier de jours.", "min_value": "Indiquez au moins 1 jour.", "max_value": "Indiquez au plus 365 jours."},
+        error_messages={
+            "invalid": "Indiquez un nombre entier de jours.",
+            "min_value": "Indiquez au moins 1 jour.",
+            "max_value": "Indiquez au plus 365 jours.",
+        },
     )
 
     def clean(self):
@@ -81,17 +95,31 @@ class PartnershipForm(DsfrBaseForm):
     partner_name = forms.CharField(
         label="Nom de la ville (ou collectivité) partenaire",
         max_length=200,
-        error_messages={"required": "Indiquez le nom de la ville partenaire.", "max_length": "Le nom ne peut dépasser 200 caractères."},
+        error_messages={
+            "required": "Indiquez le nom de la ville partenaire.",
+            "max_length": "Le nom ne peut dépasser 200 caractères.",
+        },
     )
     country = forms.ChoiceField(
         label="Pays de la ville partenaire",
         choices=partner_country_choices,
         widget=FastSelect,
         help_text="La ville partenaire doit être située hors de France.",
-        error_messages={"required": "Choisissez le pays de la ville partenaire.", "invalid_choice": "Choisissez un pays de la liste (la France n'en fait pas partie)."},
+        error_messages={
+            "required": "Choisissez le pays de la ville partenaire.",
+            "invalid_choice": "Choisissez un pays de la liste (la France n'en fait pas partie).",
+        },
     )
-    kind = forms.ChoiceField(label="Nature du lien", choices=Jumelage.Kind.choices, initial=Jumelage.Kind.TWINNING, widget=forms.RadioSelect)
-    agreement_date = date_field("Date de signature de la convention de jumelage", help_text="Laissez vide si la convention est en cours de signature.")
+    kind = forms.ChoiceField(
+        label="Nature du lien",
+        choices=Jumelage.Kind.choices,
+        initial=Jumelage.Kind.TWINNING,
+        widget=forms.RadioSelect,
+    )
+    agreement_date = date_field(
+        "Date de signature de la convention de jumelage",
+        help_text="Laissez vide si la convention est en cours de signature.",
+    )
     letter_of_intent = forms.BooleanField(
         label="La convention est en cours de signature : je joins une lettre d'intention",
         required=False,
@@ -105,7 +133,12 @@ class PartnershipForm(DsfrBaseForm):
         max_value=Decimal("90"),
         help_text="En degrés décimaux, par exemple 48,137154. Sert à calculer la distance du voyage.",
         localize=True,
-        error_messages={"invalid": "Indiquez une latitude en degrés décimaux (par exemple 48,137154).", "min_value": "La latitude est comprise entre -90 et 90.", "max_value": "La latitude est comprise entre -90 et 90.", "max_decimal_places": "6 décimales au plus."},
+        error_messages={
+            "invalid": "Indiquez une latitude en degrés décimaux (par exemple 48,137154).",
+            "min_value": "La latitude est comprise entre -90 et 90.",
+            "max_value": "La latitude est comprise entre -90 et 90.",
+            "max_decimal_places": "6 décimales au plus.",
+        },
     )
     longitude = forms.DecimalField(
         label="Longitude de la mairie partenaire (facultatif)",
@@ -116,14 +149,26 @@ class PartnershipForm(DsfrBaseForm):
         max_value=Decimal("180"),
         help_text="En degrés décimaux, par exemple 11,576124 (négative à l'ouest de Greenwich).",
         localize=True,
-        error_messages={"invalid": "Indiquez une longitude en degrés décimaux (par exemple 11,576124).", "min_value": "La longitude est comprise entre -180 et 180.", "max_value": "La longitude est comprise entre -180 et 180.", "max_decimal_places": "6 décimales au plus."},
+        error_messages={
+            "invalid": "Indiquez une longitude en degrés décimaux (par exemple 11,576124).",
+            "min_value": "La longitude est comprise entre -180 et 180.",
+            "max_value": "La longitude est comprise entre -180 et 180.",
+            "max_decimal_places": "6 décimales au plus.",
+        },
     )
 
     def clean(self):
         data = super().clean()
         lat, lon = data.get("latitude"), data.get("longitude")
-        if (lat is None) != (lon is None) and "latitude" not in self.errors and "longitude" not in self.errors:
-            self.add_error("longitude" if lon is None else "latitude", "Indiquez la latitude et la longitude, ou aucune des deux.")
+        if (
+            (lat is None) != (lon is None)
+            and "latitude" not in self.errors
+            and "longitude" not in self.errors
+        ):
+            self.add_error(
+                "longitude" if lon is None else "latitude",
+                "Indiquez la latitude et la longitude, ou aucune des deux.",
+            )
         return data
 
 
@@ -134,7 +179,9 @@ def parse_ages(text: str) -> list[int]:
         if not item:
             continue
         if not item.isdigit():
-            raise ValidationError(f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules (par exemple 14, 15, 16).")
+            raise ValidationError(
+                f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules (par exemple 14, 15, 16)."
+            )
         age = int(item)
         if not 0 <= age <= 120:
             raise ValidationError(f"« {item} » n'est pas un âge plausible (de 0 à 120 ans).")
@@ -178,14 +225,22 @@ class ParticipantsForm(DsfrBaseForm):
         max_value=MAX_PARTICIPANTS,
         initial=0,
         help_text="Difficultés sociales, économiques, géographiques, handicap…",
-        error_messages={"required": "Indiquez un nombre (0 si aucun).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+        error_messages={
+            "required": "Indiquez un nombre (0 si aucun).",
+            "invalid": "Indiquez un nombre entier.",
+            "min_value": "Le nombre ne peut pas être négatif.",
+        },
     )
     youth_first_travel = forms.IntegerField(
         label="Parmi ces jeunes, combien voyagent à l'étranger pour la première fois ?",
         min_value=0,
         max_value=MAX_PARTICIPANTS,
         initial=0,
-        error_messages={"required": "Indiquez un nombre (0 si aucun).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+        error_messages={
+            "required": "Indiquez un nombre (0 si aucun).",
+            "invalid": "Indiquez un nombre entier.",
+            "min_value": "Le nombre ne peut pas être négatif.",
+        },
     )
 
     def clean(self):
@@ -194,7 +249,9 @@ class ParticipantsForm(DsfrBaseForm):
         if youth is not None:
             for name in ("youth_fewer_opportunities", "youth_first_travel"):
                 if (data.get(name) or 0) > len(youth):
-                    self.add_error(name, f"Ce nombre ne peut dépasser le nombre de jeunes participants ({len(youth)}).")
+                    self.add_error(
+                        name, f"Ce nombre ne peut dépasser le nombre de jeunes participants ({len(youth)})."
+                    )
         return data
 
 
@@ -205,28 +262,42 @@ class TravelForm(DsfrBaseForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    low_carbon = forms.BooleanField(label="Voyage bas carbone (train ou car sur l'essentiel du trajet)", required=False)
+    low_carbon = forms.BooleanField(
+        label="Voyage bas carbone (train ou car sur l'essentiel du trajet)", required=False
+    )
     distance_km = forms.IntegerField(
         label="Distance aller entre les deux mairies, à vol d'oiseau (km)",
         required=False,
         min_value=0,
         max_value=25000,
         help_text="Les coordonnées d'une des deux mairies manquent : indiquez la distance vous-même.",
-        error_messages={"invalid": "Indiquez un nombre entier de kilomètres.", "min_value": "La distance ne peut pas être négative.", "max_value": "La distance ne peut dépasser 25 000 km."},
+        error_messages={
+            "invalid": "Indiquez un nombre entier de kilomètres.",
+            "min_value": "La distance ne peut pas être négative.",
+            "max_value": "La distance ne peut dépasser 25 000 km.",
+        },
     )
     nights = forms.IntegerField(
         label="Nombre de nuitées",
         min_value=0,
         max_value=365,
         initial=0,
-        error_messages={"required": "Indiquez le nombre de nuitées (0 si aucune).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+        error_messages={
+            "required": "Indiquez le nombre de nuitées (0 si aucune).",
+            "invalid": "Indiquez un nombre entier.",
+            "min_value": "Le nombre ne peut pas être négatif.",
+        },
     )
     nights_hosted = forms.IntegerField(
         label="Dont nuitées en familles d'accueil",
         min_value=0,
         max_value=365,
         initial=0,
-        error_messages={"required": "Indiquez le nombre de nuitées en familles (0 si aucune).", "invalid": "Indiquez un nombre entier.", "min_value": "Le nombre ne peut pas être négatif."},
+        error_messages={
+            "required": "Indiquez le nombre de nuitées en familles (0 si aucune).",
+            "invalid": "Indiquez un nombre entier.",
+            "min_value": "Le nombre ne peut pas être négatif.",
+        },
     )
 
     def __init__(self, *args, computed_km=None, **kwargs):
@@ -239,25 +310,55 @@ class TravelForm(DsfrBaseForm):
         data = super().clean()
         nights, hosted = data.get("nights"), data.get("nights_hosted")
         if nights is not None and hosted is not None and hosted > nights:
-            self.add_error("nights_hosted", f"Les nuitées en familles ne peuvent dépasser le nombre total de nuitées ({nights}).")
+            self.add_error(
+                "nights_hosted",
+                f"Les nuitées en familles ne peuvent dépasser le nombre total de nuitées ({nights}).",
+            )
         if data.get("low_carbon") and data.get("travel_mode") in (TravelMode.PLANE, TravelMode.CAR):
-            self.add_error("low_carbon", "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou décochez cette case.")
+            self.add_error(
+                "low_carbon",
+                "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou décochez cette case.",
+            )
         return data
 
 
-EXPENSE_CATEGORIES = [(c.value, c.label) for c in (BudgetLine.Category.TRAVEL, BudgetLine.Category.ACCOMMODATION, BudgetLine.Category.FOOD, BudgetLine.Category.ACTIVITIES, BudgetLine.Category.OTHER_EXPENSE)]
-INCOME_CATEGORIES = [(c.value, c.label) for c in (BudgetLine.Category.OWN_SHARE, BudgetLine.Category.OTHER_FUNDER, BudgetLine.Category.PARTICIPANTS, BudgetLine.Category.OTHER_INCOME)]
+EXPENSE_CATEGORIES = [
+    (c.value, c.label)
+    for c in (
+        BudgetLine.Category.TRAVEL,
+        BudgetLine.Category.ACCOMMODATION,
+        BudgetLine.Category.FOOD,
+        BudgetLine.Category.ACTIVITIES,
+        BudgetLine.Category.OTHER_EXPENSE,
+    )
+]
+INCOME_CATEGORIES = [
+    (c.value, c.label)
+    for c in (
+        BudgetLine.Category.OWN_SHARE,
+        BudgetLine.Category.OTHER_FUNDER,
+        BudgetLine.Category.PARTICIPANTS,
+        BudgetLine.Category.OTHER_INCOME,
+    )
+]
 
 
 class _LineForm(DsfrBaseForm):
     kind = ""
     category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
-    label = forms.CharField(label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput)
+    label = forms.CharField(
+        label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput
+    )
     amount = AmountField(
         label="Montant (€)",
         required=False,
         max_digits=10,
-        error_messages={"invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
+        error_messages={
+            "invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "max_decimal_places": "Deux décimales au plus.",
+            "max_digits": "Montant trop élevé.",
+        },
     )
 
     def clean(self):
@@ -277,18 +378,40 @@ class _LineForm(DsfrBaseForm):
         data = self.cleaned_data
         if not data.get("category") or data.get("empty") or data.get("DELETE"):  # blank, untouched or deleted
             return None
-        return {"kind": self.kind, "category": data["category"], "label": data.get("label") or "", "amount": data["amount"], "eligible": bool(data.get("eligible", False))}
+        return {
+            "kind": self.kind,
+            "category": data["category"],
+            "label": data.get("label") or "",
+            "amount": data["amount"],
+            "eligible": bool(data.get("eligible", False)),
+        }
 
 
 class ExpenseLineForm(_LineForm):
     kind = BudgetLine.Kind.EXPENSE
-    category = forms.ChoiceField(label="Catégorie de dépense", required=False, choices=[("", "Choisissez"), *EXPENSE_CATEGORIES], widget=FastSelect)
-    eligible = forms.BooleanField(label="Dépense éligible", required=False, initial=True, widget=FastCheckboxInput, help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).")
+    category = forms.ChoiceField(
+        label="Catégorie de dépense",
+        required=False,
+        choices=[("", "Choisissez"), *EXPENSE_CATEGORIES],
+        widget=FastSelect,
+    )
+    eligible = forms.BooleanField(
+        label="Dépense éligible",
+        required=False,
+        initial=True,
+        widget=FastCheckboxInput,
+        help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).",
+    )
 
 
 class IncomeLineForm(_LineForm):
     kind = BudgetLine.Kind.INCOME
-    category = forms.ChoiceField(label="Origine de la recette", required=False, choices=[("", "Choisissez"), *INCOME_CATEGORIES], widget=FastSelect)
+    category = forms.ChoiceField(
+        label="Origine de la recette",
+        required=False,
+        choices=[("", "Choisissez"), *INCOME_CATEGORIES],
+        widget=FastSelect,
+    )
 
 
 class _BaseLineFormSet(forms.BaseFormSet):
@@ -302,8 +425,24 @@ class _BaseLineFormSet(forms.BaseFormSet):
         return [line for form in self.forms if (line := form.line()) is not None]
 
 
-ExpenseFormSet = formset_factory(ExpenseLineForm, formset=_BaseLineFormSet, extra=1, can_delete=True, max_num=60, absolute_max=60, validate_max=True)
-IncomeFormSet = formset_factory(IncomeLineForm, formset=_BaseLineFormSet, extra=1, can_delete=True, max_num=30, absolute_max=30, validate_max=True)
+ExpenseFormSet = formset_factory(
+    ExpenseLineForm,
+    formset=_BaseLineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=60,
+    absolute_max=60,
+    validate_max=True,
+)
+IncomeFormSet = formset_factory(
+    IncomeLineForm,
+    formset=_BaseLineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    absolute_max=30,
+    validate_max=True,
+)
 
 
 class BudgetForm(DsfrBaseForm):
@@ -312,7 +451,12 @@ class BudgetForm(DsfrBaseForm):
         required=False,
         max_digits=10,
         help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
-        error_messages={"invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).", "min_value": "Le montant ne peut pas être négatif.", "max_decimal_places": "Deux décimales au plus.", "max_digits": "Montant trop élevé."},
+        error_messages={
+            "invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "max_decimal_places": "Deux décimales au plus.",
+            "max_digits": "Montant trop élevé.",
+        },
     )
 
 
@@ -328,7 +472,10 @@ class DocumentsForm(DsfrBaseForm):
                 required=False,
                 help_text=f"PDF, JPEG ou PNG, {max_file_mb} Mo au plus.",
                 widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
-                error_messages={"invalid": "Le fichier n'a pas pu être reçu : réessayez.", "empty": "Le fichier est vide."},
+                error_messages={
+                    "invalid": "Le fichier n'a pas pu être reçu : réessayez.",
+                    "empty": "Le fichier est vide.",
+                },
             )
 
 

@@ -6,6 +6,7 @@ it to the transition's data, so it is written in the ``submit`` audit event
 (``payload.data.submitted_content = {"scheme", "sha256"}``); then it queues the receipt task
 through the transactional outbox (sent once the transaction commits, kept if the broker is down).
 """
+
 from __future__ import annotations
 
 from fonds.ops import outbox

@@ -6,6 +6,7 @@ login and a timestamp) with a salt of its own — so an invitation link is not a
 link and vice versa — and its own validity. It is one-time: choosing the password changes the
 password hash, which invalidates the token.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,7 +71,9 @@ invitation_tokens = InvitationTokenGenerator()
 
 def invitation_path(user, token: str | None = None) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return reverse("depot:invitation", kwargs={"uidb64": uid, "token": token or invitation_tokens.make_token(user)})
+    return reverse(
+        "depot:invitation", kwargs={"uidb64": uid, "token": token or invitation_tokens.make_token(user)}
+    )
 
 
 def invitation_url(user, *, issued: dt.datetime, site_url: str) -> str:
@@ -82,8 +85,11 @@ def invitation_email(user, *, issued: dt.datetime, expires: dt.datetime, site_ur
     """``(subject, body)`` of the invitation issued at ``issued``: rendered by the task
     (``fonds.depot.tasks.send_invitation_email``), so the link never waits in the outbox table."""
     context = {
-        "user": user, "url": invitation_url(user, issued=issued, site_url=site_url), "commune": user.commune,
-        "days": invitation_days(), "expires": timezone.localtime(expires),
+        "user": user,
+        "url": invitation_url(user, issued=issued, site_url=site_url),
+        "commune": user.commune,
+        "days": invitation_days(),
+        "expires": timezone.localtime(expires),
         "fund_name": settings.FJJ_FUND_NAME,
     }
     return "Votre accès au Fonds Jumelages Jeunesse", render_to_string("depot/emails/invitation.txt", context)
@@ -105,6 +111,11 @@ def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
             obj=user,
             payload={"email": user.email, "expires_at": expires, "days": days},
         )
-        outbox.enqueue("fonds.depot.tasks.send_invitation_email",
-                       user.pk, issued.isoformat(), expires.isoformat(), site_url)
+        outbox.enqueue(
+            "fonds.depot.tasks.send_invitation_email",
+            user.pk,
+            issued.isoformat(),
+            expires.isoformat(),
+            site_url,
+        )
     return invitation_url(user, issued=issued, site_url=site_url)

@@ -1,4 +1,5 @@
 """What the front office records beyond the dossier: the emails it sent (each sent once)."""
+
 from django.db import models
 from fonds import clock
 
@@ -12,7 +13,9 @@ class EmailNotice(models.Model):
     """
 
     key = models.CharField("clé d'unicité", max_length=100, unique=True)
-    dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="email_notices")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="email_notices"
+    )
     to = models.EmailField("destinataire")
     subject = models.CharField("objet", max_length=200)
     created_at = models.DateTimeField(default=clock.now)

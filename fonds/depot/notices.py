@@ -7,6 +7,7 @@ email an anonymous visitor can ask for — the ``EmailNotice`` row is the record
 sent returns False without sending; a failed send releases the claim (the task's retry sends it
 again).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,11 +25,21 @@ from fonds import clock
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
-def send_once(key: str, *, to: str, subject: str, body: str, dossier=None, audit_action: str | None = "email_sent",
-              audit_payload: dict | None = None) -> bool:
+def send_once(
+    key: str,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    dossier=None,
+    audit_action: str | None = "email_sent",
+    audit_payload: dict | None = None,
+) -> bool:
     """Send the email unless the notice ``key`` was already sent (or is being sent). True if sent now."""
     try:
-        notice, _ = EmailNotice.objects.get_or_create(key=key, defaults={"to": to, "subject": subject[:200], "dossier": dossier})
+        notice, _ = EmailNotice.objects.get_or_create(
+            key=key, defaults={"to": to, "subject": subject[:200], "dossier": dossier}
+        )
     except IntegrityError:  # created meanwhile by another worker
         notice = EmailNotice.objects.get(key=key)
     if notice.sent_at is not None:

@@ -9,6 +9,7 @@
   returns the winner's), with an audit event carrying the PDF's own SHA-256.
 * ``send_receipt_email(dossier_id)`` — the email with the download link, sent once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,13 @@ def submission_record(dossier) -> SubmissionRecord | None:
     if event is None:
         return None
     content = audit.event_payload(event).get("data", {}).get("submitted_content") or {}
-    return SubmissionRecord(at=event.created_at, actor_id=event.actor_id, sha256=content.get("sha256", ""), scheme=content.get("scheme", SCHEME), seq=event.seq)
+    return SubmissionRecord(
+        at=event.created_at,
+        actor_id=event.actor_id,
+        sha256=content.get("sha256", ""),
+        scheme=content.get("scheme", SCHEME),
+        seq=event.seq,
+    )
 
 
 def receipt_context(dossier, record: SubmissionRecord) -> dict:
@@ -91,7 +98,9 @@ def ensure_receipt(dossier_id: int) -> GeneratedDocument:
         raise ValueError(f"Le dossier {dossier.reference} n'a pas été déposé : pas de récépissé.")
     pdf = render_receipt_pdf(receipt_context(dossier, record))
     digest = hashlib.sha256(pdf).hexdigest()
-    document = GeneratedDocument(kind=GeneratedDocument.Kind.RECEIPT, key=key, dossier=dossier, sha256=digest, size=len(pdf))
+    document = GeneratedDocument(
+        kind=GeneratedDocument.Kind.RECEIPT, key=key, dossier=dossier, sha256=digest, size=len(pdf)
+    )
     document.file.save(f"recepisse-{dossier.reference}.pdf", ContentFile(pdf), save=False)
     try:
         with transaction.atomic():
@@ -104,7 +113,14 @@ def ensure_receipt(dossier_id: int) -> GeneratedDocument:
                 actor=None,
                 role="system",
                 obj=dossier,
-                payload={"reference": dossier.reference, "document": document.pk, "kind": "receipt", "sha256": digest, "size": len(pdf), "submitted_content_sha256": record.sha256},
+                payload={
+                    "reference": dossier.reference,
+                    "document": document.pk,
+                    "kind": "receipt",
+                    "sha256": digest,
+                    "size": len(pdf),
+                    "submitted_content_sha256": record.sha256,
+                },
             )
     except IntegrityError:  # another worker made it first: keep theirs, drop our file
         document.file.storage.delete(document.file.name)
@@ -128,7 +144,11 @@ def send_receipt_email(dossier_id: int, document: GeneratedDocument) -> bool:
     record = submission_record(dossier)
     recipient = User.objects.filter(pk=record.actor_id).first() if record and record.actor_id else None
     recipient = recipient or dossier.created_by
-    context = {**receipt_context(dossier, record), "url": receipt_url(dossier.pk), "document_sha256": document.sha256}
+    context = {
+        **receipt_context(dossier, record),
+        "url": receipt_url(dossier.pk),
+        "document_sha256": document.sha256,
+    }
     subject = f"Récépissé de dépôt du dossier {dossier.reference}"
     body = render_to_string("depot/emails/receipt.txt", context)
     return send_once(

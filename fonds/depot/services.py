@@ -4,6 +4,7 @@
 the dossier at it, in ONE transaction with the dossier row locked, with its own audit event
 (``jumelage_saved``) followed by the ``update_content`` event of ``fonds.dossiers.editing``.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -40,7 +41,18 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def save_partnership(dossier: Dossier, *, by, name: str, country: str, kind: str = Jumelage.Kind.TWINNING, agreement_date=None, letter_of_intent: bool = False, latitude=None, longitude=None) -> Dossier:
+def save_partnership(
+    dossier: Dossier,
+    *,
+    by,
+    name: str,
+    country: str,
+    kind: str = Jumelage.Kind.TWINNING,
+    agreement_date=None,
+    letter_of_intent: bool = False,
+    latitude=None,
+    longitude=None,
+) -> Dossier:
     """Record the partner town and the twinning of the dossier's commune, then set ``dossier.jumelage``.
 
     * a jumelage of the commune with a partner of the same name (case and spaces ignored) and
@@ -56,12 +68,18 @@ def save_partnership(dossier: Dossier, *, by, name: str, country: str, kind: str
     name = " ".join((name or "").split())
     country = (country or "").strip().upper()
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update(of=("self",)).select_related("jumelage__partner").get(pk=dossier.pk)
+        locked = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("jumelage__partner")
+            .get(pk=dossier.pk)
+        )
         if not can_edit(by, locked):
             raise PermissionDenied("Ce dossier n'est pas modifiable dans son état actuel.")
         commune_id = locked.commune_id
         jumelage = None
-        for candidate in Jumelage.objects.select_related("partner").filter(commune_id=commune_id, partner__country=country):
+        for candidate in Jumelage.objects.select_related("partner").filter(
+            commune_id=commune_id, partner__country=country
+        ):
             if _same_name(candidate.partner.name, name):
                 jumelage = candidate
                 break
@@ -82,8 +100,15 @@ def save_partnership(dossier: Dossier, *, by, name: str, country: str, kind: str
         else:
             partner = jumelage.partner
             partner_shared = Jumelage.objects.filter(partner=partner).exclude(commune_id=commune_id).exists()
-            partner.name, partner.country = (partner.name if _same_name(partner.name, name) else name), country
-            if latitude is not None and longitude is not None and (not partner_shared or partner.latitude is None):
+            partner.name, partner.country = (
+                (partner.name if _same_name(partner.name, name) else name),
+                country,
+            )
+            if (
+                latitude is not None
+                and longitude is not None
+                and (not partner_shared or partner.latitude is None)
+            ):
                 partner.latitude, partner.longitude = latitude, longitude
             elif latitude is None and longitude is None and not partner_shared:
                 partner.latitude = partner.longitude = None
@@ -101,6 +126,14 @@ def save_partnership(dossier: Dossier, *, by, name: str, country: str, kind: str
                 actor=by,
                 role="porteur",
                 obj=jumelage,
-                payload={"reference": locked.reference, "dossier": locked.pk, "commune": commune_id, "jumelage": jumelage.pk, "created": created, "before": before, "after": after},
+                payload={
+                    "reference": locked.reference,
+                    "dossier": locked.pk,
+                    "commune": commune_id,
+                    "jumelage": jumelage.pk,
+                    "created": created,
+                    "before": before,
+                    "after": after,
+                },
             )
         return update_content(locked, by=by, fields={"jumelage": jumelage})

@@ -5,6 +5,7 @@ rules pass: the check page judges that). ``first_incomplete`` gives the step a p
 when coming back to a draft. The functions read the dossier with its ``budget_lines`` and
 ``documents`` prefetched (``dossier_for_steps``): no query per step.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,7 +42,11 @@ def _travel(d) -> bool:
 
 def _budget(d) -> bool:
     lines = list(d.budget_lines.all())
-    return d.requested_amount is not None and any(l.kind == "expense" for l in lines) and any(l.kind == "income" for l in lines)
+    return (
+        d.requested_amount is not None
+        and any(l.kind == "expense" for l in lines)
+        and any(l.kind == "income" for l in lines)
+    )
 
 
 def required_kinds(dossier) -> list[str]:
@@ -63,12 +68,42 @@ def _documents(d) -> bool:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("projet", "Le projet", "Intitulé, résumé, objectifs, dates et jours d'activité", ("title", "summary", "objectives", "start_date", "end_date", "activity_days"), _project),
-    Step("partenariat", "Le partenariat", "Ville partenaire, pays, convention de jumelage ou lettre d'intention", ("jumelage",), _partnership),
-    Step("participants", "Les participants", "Âges des jeunes et des accompagnateurs, moins d'opportunités, premier voyage", ("youth_ages", "leader_ages", "youth_fewer_opportunities", "youth_first_travel"), _participants),
-    Step("voyage", "Le voyage", "Mode de transport, distance, nuitées", ("travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted"), _travel),
+    Step(
+        "projet",
+        "Le projet",
+        "Intitulé, résumé, objectifs, dates et jours d'activité",
+        ("title", "summary", "objectives", "start_date", "end_date", "activity_days"),
+        _project,
+    ),
+    Step(
+        "partenariat",
+        "Le partenariat",
+        "Ville partenaire, pays, convention de jumelage ou lettre d'intention",
+        ("jumelage",),
+        _partnership,
+    ),
+    Step(
+        "participants",
+        "Les participants",
+        "Âges des jeunes et des accompagnateurs, moins d'opportunités, premier voyage",
+        ("youth_ages", "leader_ages", "youth_fewer_opportunities", "youth_first_travel"),
+        _participants,
+    ),
+    Step(
+        "voyage",
+        "Le voyage",
+        "Mode de transport, distance, nuitées",
+        ("travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted"),
+        _travel,
+    ),
     Step("budget", "Le budget", "Dépenses, recettes et montant demandé", ("requested_amount",), _budget),
-    Step("pieces", "Les pièces justificatives", "Délibération, convention ou lettre d'intention, engagement du partenaire, RIB", (), _documents),
+    Step(
+        "pieces",
+        "Les pièces justificatives",
+        "Délibération, convention ou lettre d'intention, engagement du partenaire, RIB",
+        (),
+        _documents,
+    ),
 )
 BY_SLUG = {step.slug: step for step in STEPS}
 
@@ -91,7 +126,10 @@ RULE_TITLES = {
 
 def step_states(dossier) -> list[dict]:
     """Every step with its position and whether it is complete."""
-    return [{"step": step, "number": i, "complete": step.is_complete(dossier)} for i, step in enumerate(STEPS, start=1)]
+    return [
+        {"step": step, "number": i, "complete": step.is_complete(dossier)}
+        for i, step in enumerate(STEPS, start=1)
+    ]
 
 
 def first_incomplete(dossier) -> Step | None:
@@ -108,4 +146,6 @@ def next_step(slug: str) -> Step | None:
 
 def dossier_for_steps(queryset):
     """The queryset with what the step functions read, joined or prefetched."""
-    return queryset.select_related("campaign", "commune", "jumelage__partner").prefetch_related("budget_lines", "documents")
+    return queryset.select_related("campaign", "commune", "jumelage__partner").prefetch_related(
+        "budget_lines", "documents"
+    )

@@ -5,6 +5,7 @@ message's id is the task id, so a redelivered task finds its ``EmailNotice``. Th
 one by one (the invitation itself is; a reset can be asked for by anyone), and their links are
 made here, by the worker: no live link waits in the outbox table.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,8 +74,13 @@ def send_password_reset(
     if user is None:
         return False
     context = {
-        "email": user.email, "domain": domain, "site_name": site_name, "protocol": protocol, "user": user,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
+        "email": user.email,
+        "domain": domain,
+        "site_name": site_name,
+        "protocol": protocol,
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
     }
     subject = "".join(render_to_string(subject_template, context).splitlines())
     body = render_to_string(email_template, context)

@@ -1,4 +1,5 @@
 """The mayor's front office, mounted at /depot/ (namespace "depot")."""
+
 from django.urls import path
 
 from . import accounts_views, views
@@ -16,7 +17,19 @@ urlpatterns = [
     # accounts
     path("compte/invitation/<uidb64>/<token>/", accounts_views.InvitationView.as_view(), name="invitation"),
     path("compte/mot-de-passe-oublie/", accounts_views.PasswordResetView.as_view(), name="password-reset"),
-    path("compte/mot-de-passe-oublie/envoye/", accounts_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
-    path("compte/reinitialiser/<uidb64>/<token>/", accounts_views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
-    path("compte/reinitialiser/termine/", accounts_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path(
+        "compte/mot-de-passe-oublie/envoye/",
+        accounts_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "compte/reinitialiser/<uidb64>/<token>/",
+        accounts_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "compte/reinitialiser/termine/",
+        accounts_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
 ]

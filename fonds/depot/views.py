@@ -9,6 +9,7 @@ Autosave: a step's form POSTed with the header ``X-Autosave: 1`` (``static/depot
 is saved exactly like a normal submission, but answered in JSON (``{"saved": …, "errors": …}``,
 422 when refused) instead of a redirect.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,6 +73,7 @@ def _porteur_only(request):
 
 # ---- Mes dossiers ------------------------------------------------------------------------------
 
+
 @login_required
 def my_dossiers(request):
     """The porteur's dossiers with status, next action expected from them and its deadline.
@@ -89,7 +91,22 @@ def my_dossiers(request):
     dossiers = list(
         visible_dossiers(request.user)
         .select_related("campaign")
-        .only("pk", "reference", "title", "status", "requested_amount", "created_at", "updated_at", "corrections_due", "agreement_due", "report_due", "campaign__name", "campaign__closes_at", "campaign__opens_at", "commune_id")
+        .only(
+            "pk",
+            "reference",
+            "title",
+            "status",
+            "requested_amount",
+            "created_at",
+            "updated_at",
+            "corrections_due",
+            "agreement_due",
+            "report_due",
+            "campaign__name",
+            "campaign__closes_at",
+            "campaign__opens_at",
+            "commune_id",
+        )
         .order_by("-created_at", "-id")[:500]
     )
     tasks = {}
@@ -99,21 +116,50 @@ def my_dossiers(request):
     for d in dossiers:
         action, deadline, url = None, None, reverse("dossier-detail", args=[d.pk])
         if d.status == Status.DRAFT:
-            action, deadline, url = NEXT_ACTIONS[Status.DRAFT], d.campaign.closes_at, reverse("depot:resume", args=[d.pk])
+            action, deadline, url = (
+                NEXT_ACTIONS[Status.DRAFT],
+                d.campaign.closes_at,
+                reverse("depot:resume", args=[d.pk]),
+            )
         elif d.pk in tasks:
             action = NEXT_ACTIONS.get(tasks[d.pk].flow_task.waits_in, "Agir sur le dossier")
-            deadline = {Status.CORRECTIONS_REQUESTED: d.corrections_due, Status.APPROVED: d.agreement_due, Status.ADVANCE_PAID: d.report_due}.get(d.status)
-        overdue = deadline is not None and (deadline < now if isinstance(deadline, dt.datetime) else deadline < timezone.localdate(now))
-        rows.append({"dossier": d, "action": action, "waiting": WAITING.get(d.status, "Aucune : dossier terminé"), "deadline": deadline, "overdue": overdue, "url": url})
+            deadline = {
+                Status.CORRECTIONS_REQUESTED: d.corrections_due,
+                Status.APPROVED: d.agreement_due,
+                Status.ADVANCE_PAID: d.report_due,
+            }.get(d.status)
+        overdue = deadline is not None and (
+            deadline < now if isinstance(deadline, dt.datetime) else deadline < timezone.localdate(now)
+        )
+        rows.append(
+            {
+                "dossier": d,
+                "action": action,
+                "waiting": WAITING.get(d.status, "Aucune : dossier terminé"),
+                "deadline": deadline,
+                "overdue": overdue,
+                "url": url,
+            }
+        )
     campaigns = list(Campaign.objects.filter(opens_at__lte=now, closes_at__gte=now).order_by("closes_at"))
     gates = gates_for(request.user.commune_id, campaigns)  # E7 before any step: one query
-    return render(request, "depot/my_dossiers.html", {
-        "title": "Mes dossiers", "nav": "dossiers", "rows": rows, "campaigns": campaigns, "gates": gates,
-        "can_start": [g for g in gates if g.allowed], "commune": request.user.commune,
-    })
+    return render(
+        request,
+        "depot/my_dossiers.html",
+        {
+            "title": "Mes dossiers",
+            "nav": "dossiers",
+            "rows": rows,
+            "campaigns": campaigns,
+            "gates": gates,
+            "can_start": [g for g in gates if g.allowed],
+            "commune": request.user.commune,
+        },
+    )
 
 
 # ---- the steps ---------------------------------------------------------------------------------
+
 
 def _guard_editable(request, pk, *, prefetch=True):
     """The dossier if the porteur may edit it, else a redirect to its page with an explanation.
@@ -124,7 +170,10 @@ def _guard_editable(request, pk, *, prefetch=True):
         queryset = queryset.prefetch_related(None)
     dossier = get_visible_or_404(request.user, pk, queryset)
     if not can_edit(request.user, dossier):
-        messages.info(request, f"Le dossier {dossier.reference} est « {dossier.get_status_display()} » : il n'est plus modifiable.")
+        messages.info(
+            request,
+            f"Le dossier {dossier.reference} est « {dossier.get_status_display()} » : il n'est plus modifiable.",
+        )
         return None, redirect("dossier-detail", pk=dossier.pk)
     return dossier, None
 
@@ -153,7 +202,13 @@ def _errors_of(form_or_forms) -> list[dict]:
                 continue
             field = form[name] if name in form.fields else None
             for error in errors:
-                out.append({"id": field.auto_id if field is not None else "", "label": field.label if field is not None else name, "message": error})
+                out.append(
+                    {
+                        "id": field.auto_id if field is not None else "",
+                        "label": field.label if field is not None else name,
+                        "message": error,
+                    }
+                )
     return out
 
 
@@ -176,7 +231,9 @@ def _saved_answer(request, dossier, step, *, created=False):
     action = request.POST.get("action", "next")
     messages.success(request, f"Étape « {step.title} » enregistrée dans le brouillon {dossier.reference}.")
     if action.startswith("add-"):
-        return redirect(reverse("depot:step", args=[dossier.pk, step.slug]) + f"?ajout={action[4:]}#{action[4:]}")
+        return redirect(
+            reverse("depot:step", args=[dossier.pk, step.slug]) + f"?ajout={action[4:]}#{action[4:]}"
+        )
     if action == "stay":
         return redirect("depot:step", pk=dossier.pk, step=step.slug)
     following = st.next_step(step.slug)
@@ -187,12 +244,23 @@ def _saved_answer(request, dossier, step, *, created=False):
 
 def _refused_answer(request, errors, render_page):
     if _is_autosave(request):
-        return JsonResponse({"saved": False, "errors": errors, "message": "Brouillon non enregistré : corrigez les champs signalés."}, status=422)
+        return JsonResponse(
+            {
+                "saved": False,
+                "errors": errors,
+                "message": "Brouillon non enregistré : corrigez les champs signalés.",
+            },
+            status=422,
+        )
     return render_page()
 
 
 def _page(request, dossier, step, context, *, status=200):
-    states = st.step_states(dossier) if dossier is not None else [{"step": s, "number": i, "complete": False} for i, s in enumerate(st.STEPS, start=1)]
+    states = (
+        st.step_states(dossier)
+        if dossier is not None
+        else [{"step": s, "number": i, "complete": False} for i, s in enumerate(st.STEPS, start=1)]
+    )
     number = [s.slug for s in st.STEPS].index(step.slug) + 1
     following = st.next_step(step.slug)
     ctx = {
@@ -233,12 +301,20 @@ def new_dossier(request, campaign_pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                dossier = create_draft(by=request.user, campaign=campaign, fields=_project_fields(form.cleaned_data))
+                dossier = create_draft(
+                    by=request.user, campaign=campaign, fields=_project_fields(form.cleaned_data)
+                )
             except ValidationError as exc:
                 _model_errors_into(form, exc)
             else:
                 return _saved_answer(request, dossier, step, created=True)
-        return _refused_answer(request, _errors_of([form]), lambda: _page(request, None, step, {"form": form, "campaign": campaign, "error_summary": _errors_of([form])}))
+        return _refused_answer(
+            request,
+            _errors_of([form]),
+            lambda: _page(
+                request, None, step, {"form": form, "campaign": campaign, "error_summary": _errors_of([form])}
+            ),
+        )
     return _page(request, None, step, {"form": form, "campaign": campaign})
 
 
@@ -254,7 +330,10 @@ def _project_fields(d) -> dict:
 
 
 def _project_initial(dossier) -> dict:
-    return {name: getattr(dossier, name) for name in ("title", "summary", "objectives", "start_date", "end_date", "activity_days")}
+    return {
+        name: getattr(dossier, name)
+        for name in ("title", "summary", "objectives", "start_date", "end_date", "activity_days")
+    }
 
 
 def _participants_initial(dossier) -> dict:
@@ -267,7 +346,10 @@ def _participants_initial(dossier) -> dict:
 
 
 def _travel_initial(dossier) -> dict:
-    return {name: getattr(dossier, name) for name in ("travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted")}
+    return {
+        name: getattr(dossier, name)
+        for name in ("travel_mode", "low_carbon", "distance_km", "nights", "nights_hosted")
+    }
 
 
 def _partnership_initial(dossier) -> dict:
@@ -275,16 +357,34 @@ def _partnership_initial(dossier) -> dict:
     if j is None:
         return {"kind": "twinning"}
     p = j.partner
-    return {"partner_name": p.name, "country": p.country, "kind": j.kind, "agreement_date": j.agreement_date, "letter_of_intent": j.letter_of_intent, "latitude": p.latitude, "longitude": p.longitude}
+    return {
+        "partner_name": p.name,
+        "country": p.country,
+        "kind": j.kind,
+        "agreement_date": j.agreement_date,
+        "letter_of_intent": j.letter_of_intent,
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+    }
 
 
 def _line_initial(lines, kind) -> list[dict]:
-    return [{"category": l.category, "label": l.label, "amount": l.amount, "eligible": l.eligible} for l in lines if l.kind == kind]
+    return [
+        {"category": l.category, "label": l.label, "amount": l.amount, "eligible": l.eligible}
+        for l in lines
+        if l.kind == kind
+    ]
 
 
 def _line_key(line) -> tuple:
     get = line.get if isinstance(line, dict) else lambda name: getattr(line, name)
-    return (get("kind"), get("category"), get("label") or "", Decimal(get("amount")).quantize(Decimal("0.01")), bool(get("eligible")) if get("kind") == "expense" else False)
+    return (
+        get("kind"),
+        get("category"),
+        get("label") or "",
+        Decimal(get("amount")).quantize(Decimal("0.01")),
+        bool(get("eligible")) if get("kind") == "expense" else False,
+    )
 
 
 def budget_totals(lines) -> dict:
@@ -292,7 +392,9 @@ def budget_totals(lines) -> dict:
     inc = [l for l in lines if _kind(l) == "income"]
     amount = lambda l: Decimal(l["amount"] if isinstance(l, dict) else l.amount)  # noqa: E731
     total = sum((amount(l) for l in exp), Decimal("0"))
-    eligible = sum((amount(l) for l in exp if (l["eligible"] if isinstance(l, dict) else l.eligible)), Decimal("0"))
+    eligible = sum(
+        (amount(l) for l in exp if (l["eligible"] if isinstance(l, dict) else l.eligible)), Decimal("0")
+    )
     income = sum((amount(l) for l in inc), Decimal("0"))
     own = sum((amount(l) for l in inc if _cat(l) == "own_share"), Decimal("0"))
     return {
@@ -319,7 +421,9 @@ def step_view(request, pk, step):
         raise Http404("Étape inconnue.")
     # saving a step of plain fields (autosave: every few seconds while typing) reads neither the
     # budget lines nor the documents, unless the form is refused and the page shown again
-    dossier, refused = _guard_editable(request, pk, prefetch=not (request.method == "POST" and step in PLAIN_FIELD_STEPS))
+    dossier, refused = _guard_editable(
+        request, pk, prefetch=not (request.method == "POST" and step in PLAIN_FIELD_STEPS)
+    )
     if refused:
         if _is_autosave(request):
             return JsonResponse({"saved": False, "message": "Ce dossier n'est plus modifiable."}, status=409)
@@ -339,7 +443,9 @@ def step_view(request, pk, step):
 PLAIN_FIELD_STEPS = frozenset({"projet", "participants", "voyage"})
 
 
-def _simple_step(request, dossier, step, form_class, initial, to_fields, *, form_kwargs=None, context=None, mapping=None):
+def _simple_step(
+    request, dossier, step, form_class, initial, to_fields, *, form_kwargs=None, context=None, mapping=None
+):
     """GET: the form filled from the dossier; POST: validate, save through update_content."""
     form_kwargs = form_kwargs or {}
     if request.method == "POST":
@@ -354,7 +460,11 @@ def _simple_step(request, dossier, step, form_class, initial, to_fields, *, form
             else:
                 return _saved_answer(request, dossier, step)
         errors = _errors_of([form])
-        return _refused_answer(request, errors, lambda: _page(request, dossier, step, {"form": form, "error_summary": errors, **(context or {})}))
+        return _refused_answer(
+            request,
+            errors,
+            lambda: _page(request, dossier, step, {"form": form, "error_summary": errors, **(context or {})}),
+        )
     form = form_class(initial=initial, **form_kwargs)
     return _page(request, dossier, step, {"form": form, **(context or {})})
 
@@ -364,7 +474,9 @@ def _step_project(request, dossier, step):
 
 
 def _step_participants(request, dossier, step):
-    return _simple_step(request, dossier, step, f.ParticipantsForm, _participants_initial(dossier), lambda d: dict(d))
+    return _simple_step(
+        request, dossier, step, f.ParticipantsForm, _participants_initial(dossier), lambda d: dict(d)
+    )
 
 
 def _step_travel(request, dossier, step):
@@ -379,8 +491,22 @@ def _step_travel(request, dossier, step):
         fields["distance_km"] = computed if computed is not None else d.get("distance_km")
         return fields
 
-    context = {"computed_km": computed, "partner": partner, "commune_has_coordinates": dossier.commune.latitude is not None and dossier.commune.longitude is not None}
-    return _simple_step(request, dossier, step, f.TravelForm, _travel_initial(dossier), to_fields, form_kwargs={"computed_km": computed}, context=context)
+    context = {
+        "computed_km": computed,
+        "partner": partner,
+        "commune_has_coordinates": dossier.commune.latitude is not None
+        and dossier.commune.longitude is not None,
+    }
+    return _simple_step(
+        request,
+        dossier,
+        step,
+        f.TravelForm,
+        _travel_initial(dossier),
+        to_fields,
+        form_kwargs={"computed_km": computed},
+        context=context,
+    )
 
 
 def _step_partnership(request, dossier, step):
@@ -390,8 +516,15 @@ def _step_partnership(request, dossier, step):
             d = form.cleaned_data
             try:
                 save_partnership(
-                    dossier, by=request.user, name=d["partner_name"], country=d["country"], kind=d["kind"],
-                    agreement_date=d["agreement_date"], letter_of_intent=d["letter_of_intent"], latitude=d["latitude"], longitude=d["longitude"],
+                    dossier,
+                    by=request.user,
+                    name=d["partner_name"],
+                    country=d["country"],
+                    kind=d["kind"],
+                    agreement_date=d["agreement_date"],
+                    letter_of_intent=d["letter_of_intent"],
+                    latitude=d["latitude"],
+                    longitude=d["longitude"],
                 )
             except ValidationError as exc:
                 _model_errors_into(form, exc, {"name": "partner_name", "jumelage": None, "__all__": None})
@@ -400,7 +533,9 @@ def _step_partnership(request, dossier, step):
             else:
                 return _saved_answer(request, dossier, step)
         errors = _errors_of([form])
-        return _refused_answer(request, errors, lambda: _page(request, dossier, step, {"form": form, "error_summary": errors}))
+        return _refused_answer(
+            request, errors, lambda: _page(request, dossier, step, {"form": form, "error_summary": errors})
+        )
     return _page(request, dossier, step, {"form": f.PartnershipForm(initial=_partnership_initial(dossier))})
 
 
@@ -414,7 +549,12 @@ def _step_budget(request, dossier, step):
             new_lines = expenses.lines() + incomes.lines()
             unchanged = sorted(map(_line_key, new_lines)) == sorted(map(_line_key, lines))
             try:
-                update_content(dossier, by=request.user, fields={"requested_amount": form.cleaned_data["requested_amount"]}, budget_lines=None if unchanged else new_lines)
+                update_content(
+                    dossier,
+                    by=request.user,
+                    fields={"requested_amount": form.cleaned_data["requested_amount"]},
+                    budget_lines=None if unchanged else new_lines,
+                )
             except ValidationError as exc:
                 _model_errors_into(form, exc)
             except PermissionDenied:
@@ -425,7 +565,22 @@ def _step_budget(request, dossier, step):
         for formset in (expenses, incomes):
             errors.extend({"id": "", "label": "", "message": e} for e in formset.non_form_errors())
         shown = [l for fs in (expenses, incomes) for l in _valid_lines(fs)]
-        return _refused_answer(request, errors, lambda: _page(request, dossier, step, {"form": form, "expenses": expenses, "incomes": incomes, "error_summary": errors, "totals": budget_totals(shown)}))
+        return _refused_answer(
+            request,
+            errors,
+            lambda: _page(
+                request,
+                dossier,
+                step,
+                {
+                    "form": form,
+                    "expenses": expenses,
+                    "incomes": incomes,
+                    "error_summary": errors,
+                    "totals": budget_totals(shown),
+                },
+            ),
+        )
     extra = request.GET.get("ajout")
     expenses = f.ExpenseFormSet(initial=_line_initial(lines, "expense"), prefix="depenses")
     incomes = f.IncomeFormSet(initial=_line_initial(lines, "income"), prefix="recettes")
@@ -434,15 +589,32 @@ def _step_budget(request, dossier, step):
     elif extra == "recettes":
         incomes.extra = 2
     form = f.BudgetForm(initial={"requested_amount": dossier.requested_amount})
-    return _page(request, dossier, step, {"form": form, "expenses": expenses, "incomes": incomes, "totals": budget_totals(lines)})
+    return _page(
+        request,
+        dossier,
+        step,
+        {"form": form, "expenses": expenses, "incomes": incomes, "totals": budget_totals(lines)},
+    )
 
 
 def _valid_lines(formset):
     out = []
     for form in formset.forms:
         data = getattr(form, "cleaned_data", None) or {}
-        if form.is_valid() and not data.get("empty") and not data.get("DELETE") and data.get("amount") is not None:
-            out.append({"kind": form.kind, "category": data.get("category"), "amount": data["amount"], "eligible": bool(data.get("eligible"))})
+        if (
+            form.is_valid()
+            and not data.get("empty")
+            and not data.get("DELETE")
+            and data.get("amount") is not None
+        ):
+            out.append(
+                {
+                    "kind": form.kind,
+                    "category": data.get("category"),
+                    "amount": data["amount"],
+                    "eligible": bool(data.get("eligible")),
+                }
+            )
     return out
 
 
@@ -459,7 +631,10 @@ def _step_documents(request, dossier, step):
                 if not upload:
                     continue
                 if upload.size > max_mb * 1024 * 1024:
-                    form.add_error(kind, f"Le fichier dépasse {max_mb} Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis déposez-le à nouveau.")
+                    form.add_error(
+                        kind,
+                        f"Le fichier dépasse {max_mb} Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis déposez-le à nouveau.",
+                    )
                     continue
                 try:
                     add_document(dossier, by=request.user, kind=kind, name=upload.name, data=upload.read())
@@ -472,20 +647,30 @@ def _step_documents(request, dossier, step):
         if stored:
             messages.success(request, "Pièce(s) enregistrée(s) : " + ", ".join(stored) + ".")
         if form.errors:
-            dossier = get_visible_or_404(request.user, dossier.pk, st.dossier_for_steps(visible_dossiers(request.user)))
+            dossier = get_visible_or_404(
+                request.user, dossier.pk, st.dossier_for_steps(visible_dossiers(request.user))
+            )
             errors = _errors_of([form])
             return _page(request, dossier, step, _documents_context(dossier, kinds, form, errors))
-        return _saved_answer(request, dossier, step) if stored or request.POST.get("action") != "stay" else redirect("depot:step", pk=dossier.pk, step=step.slug)
+        return (
+            _saved_answer(request, dossier, step)
+            if stored or request.POST.get("action") != "stay"
+            else redirect("depot:step", pk=dossier.pk, step=step.slug)
+        )
     return _page(request, dossier, step, _documents_context(dossier, kinds, form, []))
 
 
 def _documents_context(dossier, kinds, form, errors) -> dict:
     current = st.current_documents(dossier)
-    rows = [{"kind": kind, "field": form[kind], "document": current.get(kind), "required": kind in kinds} for kind in form.fields]
+    rows = [
+        {"kind": kind, "field": form[kind], "document": current.get(kind), "required": kind in kinds}
+        for kind in form.fields
+    ]
     return {"form": form, "rows": rows, "error_summary": errors, "multipart": True}
 
 
 # ---- check and submit ----------------------------------------------------------------------------
+
 
 def _check_context(request, dossier) -> dict:
     from fonds.eligibilite.engine import run_checks
@@ -495,18 +680,22 @@ def _check_context(request, dossier) -> dict:
     for v in run.preview_verdicts:
         failed = v.result == Verdict.Result.FAIL
         slug = st.RULE_STEPS.get(v.code)
-        verdicts.append({
-            "code": v.code,
-            "title": st.RULE_TITLES.get(v.code, v.code),
-            "result": v.result,
-            "failed": failed,
-            "passed": v.result == Verdict.Result.PASS,
-            "blocking": v.blocking,
-            "explanation": v.explanation,
-            "how_to_fix": v.how_to_fix,
-            "step": st.BY_SLUG[slug] if slug else None,
-            "step_url": reverse("depot:step", args=[dossier.pk, slug]) if slug and can_edit(request.user, dossier) else None,
-        })
+        verdicts.append(
+            {
+                "code": v.code,
+                "title": st.RULE_TITLES.get(v.code, v.code),
+                "result": v.result,
+                "failed": failed,
+                "passed": v.result == Verdict.Result.PASS,
+                "blocking": v.blocking,
+                "explanation": v.explanation,
+                "how_to_fix": v.how_to_fix,
+                "step": st.BY_SLUG[slug] if slug else None,
+                "step_url": reverse("depot:step", args=[dossier.pk, slug])
+                if slug and can_edit(request.user, dossier)
+                else None,
+            }
+        )
     blocking = [v for v in verdicts if v["failed"] and v["blocking"]]
     advisory = [v for v in verdicts if v["failed"] and not v["blocking"]]
     return {
@@ -547,12 +736,18 @@ def submit(request, pk):
         except dossier_services.TransitionRefused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, f"Le dossier {dossier.reference} est déposé. Le récépissé vous est envoyé par courriel.")
+            messages.success(
+                request,
+                f"Le dossier {dossier.reference} est déposé. Le récépissé vous est envoyé par courriel.",
+            )
             return redirect("depot:submitted", pk=dossier.pk)
         dossier = get_visible_or_404(request.user, pk, st.dossier_for_steps(visible_dossiers(request.user)))
     context = _check_context(request, dossier)
     context["submit_form"] = form
-    context["error_summary"] = [{"id": form["confirm"].auto_id, "label": "Confirmation", "message": e} for e in form.errors.get("confirm", [])]
+    context["error_summary"] = [
+        {"id": form["confirm"].auto_id, "label": "Confirmation", "message": e}
+        for e in form.errors.get("confirm", [])
+    ]
     return render(request, "depot/check.html", context, status=400 if form.errors else 409)
 
 
@@ -560,22 +755,47 @@ def submit(request, pk):
 def submitted(request, pk):
     from .receipts import submission_record
 
-    dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign"))
+    dossier = get_visible_or_404(
+        request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")
+    )
     if dossier.submitted_at is None:
         return redirect("depot:check", pk=dossier.pk)
-    receipt = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}").first()
+    receipt = GeneratedDocument.objects.filter(
+        kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}"
+    ).first()
     record = submission_record(dossier)
-    return render(request, "depot/submitted.html", {"title": f"Dossier {dossier.reference} déposé", "nav": "dossiers", "dossier": dossier, "receipt": receipt, "record": record})
+    return render(
+        request,
+        "depot/submitted.html",
+        {
+            "title": f"Dossier {dossier.reference} déposé",
+            "nav": "dossiers",
+            "dossier": dossier,
+            "receipt": receipt,
+            "record": record,
+        },
+    )
 
 
 @login_required
 def receipt(request, pk):
     """The receipt PDF, only to whoever may see the dossier (never a public URL)."""
     dossier = get_visible_or_404(request.user, pk)
-    document = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}").first()
+    document = GeneratedDocument.objects.filter(
+        kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}"
+    ).first()
     if document is None:
-        return render(request, "depot/receipt_pending.html", {"title": "Récépissé en préparation", "dossier": dossier}, status=404)
-    response = FileResponse(document.file.open("rb"), content_type="application/pdf", filename=f"recepisse-{dossier.reference}.pdf")
+        return render(
+            request,
+            "depot/receipt_pending.html",
+            {"title": "Récépissé en préparation", "dossier": dossier},
+            status=404,
+        )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        filename=f"recepisse-{dossier.reference}.pdf",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response

@@ -3,6 +3,7 @@
 ``(kind, key)`` is unique: a Celery task retried after a crash finds the document it already made
 instead of making a second one (idempotent generation).
 """
+
 from django.db import models
 from fonds import clock
 
@@ -18,7 +19,13 @@ class GeneratedDocument(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     key = models.CharField("clé d'unicité", max_length=100)
-    dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="generated_documents")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="generated_documents",
+    )
     file = models.FileField(upload_to="generated/%Y/%m/")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField(default=0)

@@ -5,6 +5,7 @@ the second wall: a PDF may load the fund's own static files (``file:`` under ``B
 ``data:`` URIs, never an ``http(s)`` URL (no request from the server to an address a user chose)
 nor a file outside the project.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,4 +71,6 @@ def fonts():
 def write_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()).write_pdf(font_config=fonts())
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()).write_pdf(
+        font_config=fonts()
+    )

@@ -1,4 +1,5 @@
 """Who sees which dossier. One place, used by the UI, the API and the services."""
+
 from django.http import Http404
 
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
@@ -46,7 +47,11 @@ def can_see(user, dossier) -> bool:
     committee's own rules there (a recused chair may still defer an item nobody can preside)."""
     if sees_all_dossiers(user):
         return True
-    return Role.PORTEUR in roles_of(user) and user.commune_id is not None and user.commune_id == dossier.commune_id
+    return (
+        Role.PORTEUR in roles_of(user)
+        and user.commune_id is not None
+        and user.commune_id == dossier.commune_id
+    )
 
 
 def dossier_pk_or_404(pk) -> int:

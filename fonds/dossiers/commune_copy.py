@@ -19,6 +19,7 @@ SQLite drops a table's triggers when Django rebuilds the table (``_remake_table`
 ``migrate`` (``DossiersConfig.ready`` → ``post_migrate``), followed by ``resync``.
 Tests: ``tests/instruction/test_list_performance.py`` (the copies stay in sync on every path).
 """
+
 from __future__ import annotations
 
 COPY_FIELDS = ("commune_name", "commune_population")
@@ -69,7 +70,9 @@ PG_REMOVE = [
 
 _SQLITE_NAME = "COALESCE((SELECT name FROM referentiel_commune WHERE code = NEW.commune_id), '')"
 _SQLITE_POPULATION = "(SELECT population FROM referentiel_commune WHERE code = NEW.commune_id)"
-_SQLITE_DIFFERS = f"NEW.commune_name IS NOT {_SQLITE_NAME} OR NEW.commune_population IS NOT {_SQLITE_POPULATION}"
+_SQLITE_DIFFERS = (
+    f"NEW.commune_name IS NOT {_SQLITE_NAME} OR NEW.commune_population IS NOT {_SQLITE_POPULATION}"
+)
 _SQLITE_FIX = f"UPDATE dossiers_dossier SET commune_name = {_SQLITE_NAME}, commune_population = {_SQLITE_POPULATION} WHERE id = NEW.id;"
 
 SQLITE_INSTALL = [

@@ -13,6 +13,7 @@ Limits: the campaign's ``rules.params["uploads"]["max_inflated_mb"]`` /
 times the largest upload, room for a PDF of screenshots) and ``FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS``
 (60: a 600 dpi A4 scan is 35, a 50 MP phone photo passes).
 """
+
 from __future__ import annotations
 
 import io
@@ -67,6 +68,7 @@ def image_bomb_message(limits: Limits, width: int | None = None, height: int | N
 
 # ---- images ------------------------------------------------------------------------------------
 
+
 def check_image_pixels(data: bytes, limits: Limits) -> None:
     """Refuse an image declaring more pixels than the limit. Only the header is read: an image
     Pillow cannot identify is left to the other checks (as before)."""
@@ -86,6 +88,7 @@ def check_image_pixels(data: bytes, limits: Limits) -> None:
 
 
 # ---- PDF ---------------------------------------------------------------------------------------
+
 
 class _OverBudget(Exception):
     pass

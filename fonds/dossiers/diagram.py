@@ -1,4 +1,5 @@
 """The dossier state diagram, generated from the django-fsm-2 transitions (docs/states.md)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,14 @@ from .models import Dossier
 from .states import FINAL_STATUSES, SYSTEM_ROLE, Forum, Status
 
 DOC_PATH = Path(settings.BASE_DIR) / "docs" / "states.md"
-ROLE_LABELS = {"porteur": "porteur", "instructeur": "instructeur", "comite": "comité", "finance": "finance", "admin": "admin", SYSTEM_ROLE: "système"}
+ROLE_LABELS = {
+    "porteur": "porteur",
+    "instructeur": "instructeur",
+    "comite": "comité",
+    "finance": "finance",
+    "admin": "admin",
+    SYSTEM_ROLE: "système",
+}
 
 
 def transitions():
@@ -19,13 +27,18 @@ def transitions():
     for t in Dossier._meta.get_field("status").get_all_transitions(Dossier):
         target = t.target
         targets = list(getattr(target, "allowed_states", None) or [target])
-        rows.append((t.name, t.source, targets, t.custom["forums"], t.custom["needs_motivation"], t.custom["label"]))
+        rows.append(
+            (t.name, t.source, targets, t.custom["forums"], t.custom["needs_motivation"], t.custom["label"])
+        )
     return rows
 
 
 def forum_text(forums: dict) -> str:
     """« où : qui » for the table, e.g. « séance du comité (issue d'un vote) : comité »."""
-    return " ; ".join(f"{Forum(forum).label} : {', '.join(ROLE_LABELS.get(r, r) for r in roles)}" for forum, roles in forums.items())
+    return " ; ".join(
+        f"{Forum(forum).label} : {', '.join(ROLE_LABELS.get(r, r) for r in roles)}"
+        for forum, roles in forums.items()
+    )
 
 
 def render() -> str:

@@ -8,6 +8,7 @@ decompression bomb: a PDF's streams are bounded once decompressed and an image's
 (``decompression.py``; settings, or the campaign's own limits).
 Replacing a document keeps the old version (``replaced_by``) and both uploads are in the trail.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,7 +61,17 @@ def safe_name(name: str, extension: str) -> str:
 #: (markers of 5 bytes or more: a chance match in 10 MB of compressed data stays below 1 in 5,000)
 FOREIGN_MARKERS = (b"<script", b"<html", b"<?php", b"<!doctype html", b"<iframe", b"<svg ", b"<svg>")
 #: PDF names of active content; checked in the raw bytes and in the parsed document (object streams)
-PDF_ACTIVE = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA", "/SubmitForm", "/ImportData")
+PDF_ACTIVE = (
+    "/JavaScript",
+    "/JS",
+    "/Launch",
+    "/EmbeddedFile",
+    "/EmbeddedFiles",
+    "/RichMedia",
+    "/XFA",
+    "/SubmitForm",
+    "/ImportData",
+)
 POLYGLOT = "Ce fichier contient aussi un autre format (archive, page web ou script) : enregistrez-le à nouveau en PDF, JPEG ou PNG simple."
 ACTIVE = "Ce PDF contient du contenu actif (JavaScript, lancement d'application ou fichier joint) : imprimez-le en PDF simple puis déposez-le à nouveau."
 
@@ -92,7 +103,9 @@ def _pdf_has_active_content(data: bytes, reader) -> bool:
             return False
         seen.add(key)
         if isinstance(obj, dict):
-            if obj.get("/S") in ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm") or any(k in obj for k in PDF_ACTIVE):
+            if obj.get("/S") in ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm") or any(
+                k in obj for k in PDF_ACTIVE
+            ):
                 return True
             return any(walk(v, depth + 1) for v in obj.values())
         if isinstance(obj, list):
@@ -119,7 +132,9 @@ def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise ValidationError("Ce PDF est protégé par un mot de passe : enregistrez-le sans protection puis déposez-le à nouveau.")
+            raise ValidationError(
+                "Ce PDF est protégé par un mot de passe : enregistrez-le sans protection puis déposez-le à nouveau."
+            )
         check_pdf_streams(reader, limits or limits_for())
         if len(reader.pages) == 0:
             raise ValidationError("Ce PDF ne contient aucune page.")
@@ -128,7 +143,9 @@ def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
     except ValidationError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError):
-        raise ValidationError("Ce PDF est illisible ou endommagé : exportez-le à nouveau depuis votre logiciel.")
+        raise ValidationError(
+            "Ce PDF est illisible ou endommagé : exportez-le à nouveau depuis votre logiciel."
+        )
 
 
 def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> Document:
@@ -144,7 +161,9 @@ def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> 
         raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
     kind_of_file = sniff(data[:16])
     if kind_of_file is None:
-        raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+        raise ValidationError(
+            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats)."
+        )
     if kind_of_file.content_type == "application/pdf":
         _check_pdf(data, limits_for(limits))
     else:
@@ -168,7 +187,9 @@ def _store(dossier, by, kind, name, data, digest, kind_of_file, max_dossier, lim
         used = current.aggregate(total=Sum("size"))["total"] or 0
         previous = current.filter(kind=kind).exclude(kind=Document.Kind.OTHER).first()
         if used - (previous.size if previous else 0) + len(data) > max_dossier:
-            raise ValidationError(f"Le total des pièces du dossier dépasserait {limits['max_dossier_mb']} Mo.")
+            raise ValidationError(
+                f"Le total des pièces du dossier dépasserait {limits['max_dossier_mb']} Mo."
+            )
         document = Document(
             dossier=locked,
             kind=kind,

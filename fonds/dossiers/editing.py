@@ -1,4 +1,5 @@
 """Creating and editing a dossier's content (not its status): one transaction, one audit event."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -67,7 +68,10 @@ def create_draft(*, by, campaign, fields: dict, budget_lines: list[dict] | None 
         dossier = Dossier(campaign=campaign, commune_id=by.commune_id, created_by=by, **fields)
         dossier.full_clean(exclude=["reference", "status"])
         dossier.save()
-        payload = {"reference": dossier.reference, "fields": {k: _trace(dossier, k, v) for k, v in fields.items()}}
+        payload = {
+            "reference": dossier.reference,
+            "fields": {k: _trace(dossier, k, v) for k, v in fields.items()},
+        }
         if budget_lines is not None:
             payload["budget_lines"] = _write_budget(dossier, budget_lines)
         audit.append("create_draft", actor=by, role="porteur", obj=dossier, payload=payload)

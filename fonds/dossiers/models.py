@@ -4,6 +4,7 @@ Every transition method below is called only by `fonds.dossiers.services.perform
 the row, checks who may act, records the audit event and advances the viewflow process in the
 same transaction. The status field is protected: nothing else can write it.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -37,7 +38,14 @@ def _meta(label: str, forums: dict, *, motivation: bool = False, confirm: str = 
     ``forums``: where the transition may be fired, and by which roles there — ``{Forum: roles}``.
     Nothing else fires it (``services.perform(..., forum=...)`` checks both)."""
     roles = tuple(dict.fromkeys(role for group in forums.values() for role in group))
-    return {"label": label, "forums": forums, "roles": roles, "needs_motivation": motivation, "confirm": confirm, **extra}
+    return {
+        "label": label,
+        "forums": forums,
+        "roles": roles,
+        "needs_motivation": motivation,
+        "confirm": confirm,
+        **extra,
+    }
 
 
 class TravelMode(models.TextChoices):
@@ -66,9 +74,20 @@ class ParticipantCounts:
 
 class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     reference = models.CharField("numéro de dossier", max_length=20, unique=True, editable=False)
-    campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="dossiers")
-    commune = models.ForeignKey("referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="dossiers")
-    jumelage = models.ForeignKey("referentiel.Jumelage", verbose_name="jumelage", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers")
+    campaign = models.ForeignKey(
+        "referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="dossiers"
+    )
+    commune = models.ForeignKey(
+        "referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="dossiers"
+    )
+    jumelage = models.ForeignKey(
+        "referentiel.Jumelage",
+        verbose_name="jumelage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
     status = FSMField("statut", default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
 
     # project
@@ -82,8 +101,12 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     # participants (counts and ages only: no names at this stage)
     youth_ages = models.JSONField("âges des jeunes participants (au premier jour)", default=list, blank=True)
     leader_ages = models.JSONField("âges des accompagnateurs", default=list, blank=True)
-    youth_fewer_opportunities = models.PositiveSmallIntegerField("jeunes ayant moins d'opportunités", default=0)
-    youth_first_travel = models.PositiveSmallIntegerField("jeunes voyageant pour la première fois à l'étranger", default=0)
+    youth_fewer_opportunities = models.PositiveSmallIntegerField(
+        "jeunes ayant moins d'opportunités", default=0
+    )
+    youth_first_travel = models.PositiveSmallIntegerField(
+        "jeunes voyageant pour la première fois à l'étranger", default=0
+    )
 
     # travel
     travel_mode = models.CharField("mode de transport", max_length=10, choices=TravelMode.choices, blank=True)
@@ -93,14 +116,42 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     nights_hosted = models.PositiveSmallIntegerField("nuitées en familles d'accueil", default=0)
 
     # money (Decimal, two decimals)
-    requested_amount = models.DecimalField("montant demandé (€)", max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
-    proposed_amount = models.DecimalField("montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
-    approved_amount = models.DecimalField("montant accordé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
-    opinion = models.CharField("avis de l'instructeur", max_length=15, blank=True, choices=[("favourable", "Favorable"), ("unfavourable", "Défavorable")])
+    requested_amount = models.DecimalField(
+        "montant demandé (€)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    proposed_amount = models.DecimalField(
+        "montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    approved_amount = models.DecimalField(
+        "montant accordé (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    opinion = models.CharField(
+        "avis de l'instructeur",
+        max_length=15,
+        blank=True,
+        choices=[("favourable", "Favorable"), ("unfavourable", "Défavorable")],
+    )
 
     # people and dates
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="créé par", on_delete=models.PROTECT, related_name="dossiers_created")
-    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="instructeur", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers_instructed")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créé par",
+        on_delete=models.PROTECT,
+        related_name="dossiers_created",
+    )
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="instructeur",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers_instructed",
+    )
     created_at = models.DateTimeField("créé le", default=clock.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
@@ -112,8 +163,12 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
 
     # copies of the commune's name and population, sort keys of the instructors' list; kept equal
     # to the commune's by database triggers on every write path (see commune_copy.py)
-    commune_name = models.CharField("nom de la commune (copie)", max_length=120, blank=True, default="", editable=False)
-    commune_population = models.PositiveIntegerField("population de la commune (copie)", null=True, blank=True, editable=False)
+    commune_name = models.CharField(
+        "nom de la commune (copie)", max_length=120, blank=True, default="", editable=False
+    )
+    commune_population = models.PositiveIntegerField(
+        "population de la commune (copie)", null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = "dossier"
@@ -135,8 +190,12 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["instructor", "status"], name="dossier_list_instructor"),
             models.Index(fields=["commune_name", "id", "status", "campaign"], name="dossier_list_commune"),
             models.Index(fields=["status", "commune_name", "id"], name="dossier_list_status_commune"),
-            models.Index(fields=["commune_population", "id", "status", "campaign"], name="dossier_list_population"),
-            models.Index(fields=["status", "commune_population", "id"], name="dossier_list_status_population"),
+            models.Index(
+                fields=["commune_population", "id", "status", "campaign"], name="dossier_list_population"
+            ),
+            models.Index(
+                fields=["status", "commune_population", "id"], name="dossier_list_status_population"
+            ),
             models.Index(fields=["created_at", "id", "status", "campaign"], name="dossier_list_created"),
             models.Index(fields=["status", "created_at", "id"], name="dossier_list_status_created"),
             models.Index(fields=["status", "reference"], name="dossier_list_status_reference"),
@@ -164,10 +223,14 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "Le dernier jour doit être postérieur ou égal au premier jour."
         if self.nights_hosted is not None and self.nights is not None and self.nights_hosted > self.nights:
-            errors["nights_hosted"] = "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
+            errors["nights_hosted"] = (
+                "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
+            )
         for name in ("youth_ages", "leader_ages"):
             ages = getattr(self, name)
-            if not isinstance(ages, list) or any(isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 120 for a in ages):
+            if not isinstance(ages, list) or any(
+                isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 120 for a in ages
+            ):
                 errors[name] = "Indiquez une liste d'âges en années (nombres entiers de 0 à 120)."
             elif len(ages) > 500:
                 errors[name] = "500 participants au plus."
@@ -186,104 +249,242 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     # Each transition: source → target, who (roles in `custom`), whether a motivation is needed.
     # Keyword data (`by`, `motivation`, ...) are passed by the service.
 
-    @transition(status, source=S.DRAFT, target=S.SUBMITTED, custom=_meta("Déposer le dossier", SCREENS_PORTEUR, confirm="Après le dépôt, le dossier ne peut plus être modifié sauf demande de corrections."))
+    @transition(
+        status,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        custom=_meta(
+            "Déposer le dossier",
+            SCREENS_PORTEUR,
+            confirm="Après le dépôt, le dossier ne peut plus être modifié sauf demande de corrections.",
+        ),
+    )
     def submit(self, **data):
         self.submitted_at = clock.now()
 
-    @transition(status, source=WITHDRAWABLE, target=S.WITHDRAWN, custom=_meta("Retirer le dossier", SCREENS_PORTEUR, confirm="Le retrait est définitif."))
+    @transition(
+        status,
+        source=WITHDRAWABLE,
+        target=S.WITHDRAWN,
+        custom=_meta("Retirer le dossier", SCREENS_PORTEUR, confirm="Le retrait est définitif."),
+    )
     def withdraw(self, **data):
         pass
 
-    @transition(status, source=S.SUBMITTED, target=S.IN_INSTRUCTION, custom=_meta("Prendre en instruction", SCREENS_INSTRUCTEUR))
+    @transition(
+        status,
+        source=S.SUBMITTED,
+        target=S.IN_INSTRUCTION,
+        custom=_meta("Prendre en instruction", SCREENS_INSTRUCTEUR),
+    )
     def start_instruction(self, by=None, **data):
         if by is not None and by.is_authenticated:
             self.instructor = by
 
-    @transition(status, source=S.IN_INSTRUCTION, target=S.CORRECTIONS_REQUESTED, custom=_meta("Demander des corrections", SCREENS_INSTRUCTEUR, motivation=True))
+    @transition(
+        status,
+        source=S.IN_INSTRUCTION,
+        target=S.CORRECTIONS_REQUESTED,
+        custom=_meta("Demander des corrections", SCREENS_INSTRUCTEUR, motivation=True),
+    )
     def request_corrections(self, deadline=None, **data):
         self.corrections_due = deadline
 
-    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.IN_INSTRUCTION, custom=_meta("Renvoyer le dossier corrigé", SCREENS_PORTEUR))
+    @transition(
+        status,
+        source=S.CORRECTIONS_REQUESTED,
+        target=S.IN_INSTRUCTION,
+        custom=_meta("Renvoyer le dossier corrigé", SCREENS_PORTEUR),
+    )
     def resubmit(self, **data):
         self.corrections_due = None
 
-    @transition(status, source=S.CORRECTIONS_REQUESTED, target=S.CLOSED_WITHOUT_FOLLOW_UP, custom=_meta("Classer sans suite (délai de corrections expiré)", DEADLINES, motivation=True))
+    @transition(
+        status,
+        source=S.CORRECTIONS_REQUESTED,
+        target=S.CLOSED_WITHOUT_FOLLOW_UP,
+        custom=_meta("Classer sans suite (délai de corrections expiré)", DEADLINES, motivation=True),
+    )
     def expire_corrections(self, **data):
         pass
 
-    @transition(status, source=[S.SUBMITTED, S.IN_INSTRUCTION], target=S.INELIGIBLE, custom=_meta("Déclarer irrecevable", SCREENS_INSTRUCTEUR, motivation=True, confirm="La décision d'irrecevabilité est notifiée à la commune."))
+    @transition(
+        status,
+        source=[S.SUBMITTED, S.IN_INSTRUCTION],
+        target=S.INELIGIBLE,
+        custom=_meta(
+            "Déclarer irrecevable",
+            SCREENS_INSTRUCTEUR,
+            motivation=True,
+            confirm="La décision d'irrecevabilité est notifiée à la commune.",
+        ),
+    )
     def declare_ineligible(self, **data):
         self.decided_at = clock.now()
 
-    @transition(status, source=S.IN_INSTRUCTION, target=S.INSTRUCTED, custom=_meta("Terminer l'instruction", SCREENS_INSTRUCTEUR))
+    @transition(
+        status,
+        source=S.IN_INSTRUCTION,
+        target=S.INSTRUCTED,
+        custom=_meta("Terminer l'instruction", SCREENS_INSTRUCTEUR),
+    )
     def complete_instruction(self, opinion="", proposed_amount=None, **data):
         if opinion:
             self.opinion = opinion
         if proposed_amount is not None:
             self.proposed_amount = proposed_amount
 
-    @transition(status, source=S.INSTRUCTED, target=S.IN_INSTRUCTION, custom=_meta("Rouvrir l'instruction", SCREENS_INSTRUCTEUR, motivation=True))
+    @transition(
+        status,
+        source=S.INSTRUCTED,
+        target=S.IN_INSTRUCTION,
+        custom=_meta("Rouvrir l'instruction", SCREENS_INSTRUCTEUR, motivation=True),
+    )
     def reopen_instruction(self, **data):
         pass
 
-    @transition(status, source=S.INSTRUCTED, target=S.IN_COMMITTEE, custom=_meta("Inscrire à l'ordre du jour du comité", {Forum.DOSSIER: (Role.INSTRUCTEUR, Role.ADMIN)}))
+    @transition(
+        status,
+        source=S.INSTRUCTED,
+        target=S.IN_COMMITTEE,
+        custom=_meta("Inscrire à l'ordre du jour du comité", {Forum.DOSSIER: (Role.INSTRUCTEUR, Role.ADMIN)}),
+    )
     def schedule(self, **data):
         """On the agenda of the session chosen in ``data["session"]`` (fonds.comite.agenda)."""
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Retirer de l'ordre du jour du comité", {Forum.DOSSIER: (Role.INSTRUCTEUR, Role.ADMIN), Forum.SYSTEM: (SYSTEM_ROLE,)}, motivation=True))
+    @transition(
+        status,
+        source=S.IN_COMMITTEE,
+        target=S.INSTRUCTED,
+        custom=_meta(
+            "Retirer de l'ordre du jour du comité",
+            {Forum.DOSSIER: (Role.INSTRUCTEUR, Role.ADMIN), Forum.SYSTEM: (SYSTEM_ROLE,)},
+            motivation=True,
+        ),
+    )
     def unschedule(self, **data):
         """Off the agenda of a session that has not sat yet; the system repairs orphans with it."""
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.APPROVED, custom=_meta("Accorder", SITTING, confirm="La décision d'attribution sera notifiée au maire."))
+    @transition(
+        status,
+        source=S.IN_COMMITTEE,
+        target=S.APPROVED,
+        custom=_meta("Accorder", SITTING, confirm="La décision d'attribution sera notifiée au maire."),
+    )
     def approve(self, amount=None, agreement_due=None, **data):
         self.approved_amount = amount if amount is not None else self.proposed_amount
         self.decided_at = clock.now()
         self.agreement_due = agreement_due
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.REJECTED, custom=_meta("Refuser", SITTING, motivation=True, confirm="Le refus sera notifié au maire."))
+    @transition(
+        status,
+        source=S.IN_COMMITTEE,
+        target=S.REJECTED,
+        custom=_meta("Refuser", SITTING, motivation=True, confirm="Le refus sera notifié au maire."),
+    )
     def reject(self, **data):
         self.decided_at = clock.now()
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.WAITLISTED, custom=_meta("Inscrire en liste complémentaire", SITTING))
+    @transition(
+        status,
+        source=S.IN_COMMITTEE,
+        target=S.WAITLISTED,
+        custom=_meta("Inscrire en liste complémentaire", SITTING),
+    )
     def waitlist(self, **data):
         self.decided_at = clock.now()
 
-    @transition(status, source=S.IN_COMMITTEE, target=S.INSTRUCTED, custom=_meta("Ajourner (prochaine séance)", SITTING))
+    @transition(
+        status,
+        source=S.IN_COMMITTEE,
+        target=S.INSTRUCTED,
+        custom=_meta("Ajourner (prochaine séance)", SITTING),
+    )
     def defer(self, **data):
         pass
 
-    @transition(status, source=S.WAITLISTED, target=S.APPROVED, custom=_meta("Promouvoir de la liste complémentaire", {Forum.WAITING_LIST: (SYSTEM_ROLE,)}))
+    @transition(
+        status,
+        source=S.WAITLISTED,
+        target=S.APPROVED,
+        custom=_meta("Promouvoir de la liste complémentaire", {Forum.WAITING_LIST: (SYSTEM_ROLE,)}),
+    )
     def promote(self, amount=None, agreement_due=None, **data):
         self.approved_amount = amount if amount is not None else self.proposed_amount
         self.agreement_due = agreement_due
 
-    @transition(status, source=RENOUNCEABLE, target=S.RENOUNCED, custom=_meta("Renoncer à l'aide", SCREENS_PORTEUR, motivation=True, confirm="La renonciation est définitive : l'aide revient à l'enveloppe du fonds et bénéficie au dossier suivant de la liste complémentaire."))
+    @transition(
+        status,
+        source=RENOUNCEABLE,
+        target=S.RENOUNCED,
+        custom=_meta(
+            "Renoncer à l'aide",
+            SCREENS_PORTEUR,
+            motivation=True,
+            confirm="La renonciation est définitive : l'aide revient à l'enveloppe du fonds et bénéficie au dossier suivant de la liste complémentaire.",
+        ),
+    )
     def renounce(self, **data):
         self.agreement_due = None
 
-    @transition(status, source=S.APPROVED, target=S.AGREEMENT_SIGNED, custom=_meta("Accepter la convention", SCREENS_PORTEUR, confirm="En acceptant, vous engagez la commune au nom du conseil municipal."))
+    @transition(
+        status,
+        source=S.APPROVED,
+        target=S.AGREEMENT_SIGNED,
+        custom=_meta(
+            "Accepter la convention",
+            SCREENS_PORTEUR,
+            confirm="En acceptant, vous engagez la commune au nom du conseil municipal.",
+        ),
+    )
     def accept_agreement(self, **data):
         self.agreement_due = None
 
-    @transition(status, source=S.APPROVED, target=S.LAPSED, custom=_meta("Constater la caducité (convention non acceptée)", DEADLINES, motivation=True))
+    @transition(
+        status,
+        source=S.APPROVED,
+        target=S.LAPSED,
+        custom=_meta("Constater la caducité (convention non acceptée)", DEADLINES, motivation=True),
+    )
     def lapse(self, **data):
         pass
 
-    @transition(status, source=S.AGREEMENT_SIGNED, target=S.ADVANCE_PAID, custom=_meta("Constater le versement de l'avance", PAYMENTS))
+    @transition(
+        status,
+        source=S.AGREEMENT_SIGNED,
+        target=S.ADVANCE_PAID,
+        custom=_meta("Constater le versement de l'avance", PAYMENTS),
+    )
     def pay_advance(self, report_due=None, **data):
         self.report_due = report_due
 
-    @transition(status, source=S.ADVANCE_PAID, target=S.REPORT_SUBMITTED, custom=_meta("Déposer le rapport final", SCREENS_PORTEUR, confirm="Le rapport final ne pourra plus être modifié."))
+    @transition(
+        status,
+        source=S.ADVANCE_PAID,
+        target=S.REPORT_SUBMITTED,
+        custom=_meta(
+            "Déposer le rapport final",
+            SCREENS_PORTEUR,
+            confirm="Le rapport final ne pourra plus être modifié.",
+        ),
+    )
     def submit_report(self, **data):
         pass
 
-    @transition(status, source=S.REPORT_SUBMITTED, target=RETURN_VALUE(S.CLOSED, S.RECOVERY_PENDING), custom=_meta("Solder", PAYMENTS))
+    @transition(
+        status,
+        source=S.REPORT_SUBMITTED,
+        target=RETURN_VALUE(S.CLOSED, S.RECOVERY_PENDING),
+        custom=_meta("Solder", PAYMENTS),
+    )
     def settle(self, balance=None, **data):
         if balance is not None and Decimal(balance) < 0:
             return S.RECOVERY_PENDING
         return S.CLOSED
 
-    @transition(status, source=S.RECOVERY_PENDING, target=S.CLOSED, custom=_meta("Constater le reversement", PAYMENTS))
+    @transition(
+        status, source=S.RECOVERY_PENDING, target=S.CLOSED, custom=_meta("Constater le reversement", PAYMENTS)
+    )
     def recover(self, **data):
         pass
 
@@ -308,7 +509,9 @@ class BudgetLine(models.Model):
     kind = models.CharField("nature", max_length=8, choices=Kind.choices)
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
     label = models.CharField("libellé", max_length=200, blank=True)
-    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(
+        "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     eligible = models.BooleanField("dépense éligible", default=True)
 
     class Meta:

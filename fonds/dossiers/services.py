@@ -15,6 +15,7 @@ actions): one transaction, the same steps shared with ``perform`` (checks, prepa
 batch versions, see `batch_version` —, transition, after-hooks, audit payload, signal), written
 with a few multi-row statements; it returns the refused dossiers with their reasons.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,16 @@ class TransitionRefused(Exception):
     rules: list = field(default_factory=list)
     code: str = ""  # the API's error code when more precise than ``kind`` (e.g. forum_committee_sitting)
 
-    HTTP = {"status": 409, "forum": 409, "conflict": 409, "role": 403, "condition": 400, "motivation": 400, "unknown": 404, "not_found": 404}
+    HTTP = {
+        "status": 409,
+        "forum": 409,
+        "conflict": 409,
+        "role": 403,
+        "condition": 400,
+        "motivation": 400,
+        "unknown": 404,
+        "not_found": 404,
+    }
 
     def __str__(self):
         return self.message
@@ -54,6 +64,7 @@ class TransitionRefused(Exception):
 
 
 # ---- the transition table, read from the model ----------------------------------------------
+
 
 def _collect():
     table = {}
@@ -113,7 +124,14 @@ def available_transitions(dossier: Dossier, user, forum: str = Forum.DOSSIER) ->
     for name, entry in TRANSITIONS.items():
         if dossier.status in entry["sources"] and acting_role(user, name, dossier, forum):
             custom = entry["custom"]
-            result.append({"name": name, "label": custom["label"], "needs_motivation": custom["needs_motivation"], "confirm": custom["confirm"]})
+            result.append(
+                {
+                    "name": name,
+                    "label": custom["label"],
+                    "needs_motivation": custom["needs_motivation"],
+                    "confirm": custom["confirm"],
+                }
+            )
     return result
 
 
@@ -145,6 +163,7 @@ def _register(table: dict, name: str, func, order: int) -> None:
 def preparer(name: str, *, order: int = 50, many=None):
     """Register ``func(dossier, by, data) -> kwargs`` for ``name``; ``many`` is its optional batch
     version for ``perform_many`` (see `batch_version`)."""
+
     def register(func: Preparer) -> Preparer:
         _register(PREPARERS, name, func, order)
         if many is not None:
@@ -179,6 +198,7 @@ def batch_version(func):
 
     A hook without a batch version is called once per dossier by ``perform_many``.
     """
+
     def register(many):
         BATCH_VERSIONS[func] = many
         return many
@@ -199,7 +219,12 @@ def _record_correction_request(dossier, by, kwargs, motivation):
     from .models import CorrectionRequest
 
     CorrectionRequest.objects.create(
-        dossier=dossier, requested_by=by, message=motivation, fields=kwargs.get("fields", []), documents=kwargs.get("documents", []), deadline=kwargs["deadline"]
+        dossier=dossier,
+        requested_by=by,
+        message=motivation,
+        fields=kwargs.get("fields", []),
+        documents=kwargs.get("documents", []),
+        deadline=kwargs["deadline"],
     )
 
 
@@ -208,7 +233,14 @@ def _record_correction_requests(items, by, motivation):
     from .models import CorrectionRequest
 
     CorrectionRequest.objects.bulk_create(
-        CorrectionRequest(dossier=d, requested_by=by, message=motivation, fields=kwargs.get("fields", []), documents=kwargs.get("documents", []), deadline=kwargs["deadline"])
+        CorrectionRequest(
+            dossier=d,
+            requested_by=by,
+            message=motivation,
+            fields=kwargs.get("fields", []),
+            documents=kwargs.get("documents", []),
+            deadline=kwargs["deadline"],
+        )
         for d, kwargs in items
     )
 
@@ -224,7 +256,10 @@ def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
     except (InvalidOperation, ValueError):
         raise TransitionRefused("condition", f"{field_name} : montant invalide.")
     if not amount.is_finite() or amount.as_tuple().exponent < -2 or (amount < 0 and not allow_negative):
-        raise TransitionRefused("condition", f"{field_name} : montant {'positif ' if not allow_negative else ''}avec au plus deux décimales attendu.")
+        raise TransitionRefused(
+            "condition",
+            f"{field_name} : montant {'positif ' if not allow_negative else ''}avec au plus deux décimales attendu.",
+        )
     return amount
 
 
@@ -237,7 +272,8 @@ def _prepare_submit(dossier, by, data):
     if blocking:
         raise TransitionRefused(
             "condition",
-            "Le dossier ne peut pas être déposé : " + " ; ".join(f"{v.code} — {v.explanation}" for v in blocking),
+            "Le dossier ne peut pas être déposé : "
+            + " ; ".join(f"{v.code} — {v.explanation}" for v in blocking),
             rules=[v.code for v in blocking],
         )
     return {"rules_version": run.rules_version, "eligibility_run": run.pk}
@@ -277,7 +313,11 @@ def _prepare_corrections(dossier, by, data):
             raise TransitionRefused("condition", "deadline : l'échéance doit être dans le futur.")
     else:
         deadline = clock.now() + dt.timedelta(days=days)
-    return {"deadline": deadline, "fields": list(data.get("fields") or []), "documents": list(data.get("documents") or [])}
+    return {
+        "deadline": deadline,
+        "fields": list(data.get("fields") or []),
+        "documents": list(data.get("documents") or []),
+    }
 
 
 @preparer("complete_instruction")
@@ -312,7 +352,23 @@ def _prepare_pay_advance(dossier, by, data):
     months = dossier.campaign.rules.params["deadlines"]["report_months_after_end"]
     month = end.month - 1 + months
     year, month = end.year + month // 12, month % 12 + 1
-    day = min(end.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    day = min(
+        end.day,
+        [
+            31,
+            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ][month - 1],
+    )
     return {"report_due": dt.date(year, month, day)}
 
 
@@ -326,6 +382,7 @@ def _prepare_settle(dossier, by, data):
 # ---- perform ------------------------------------------------------------------------------
 # ``perform`` and ``perform_many`` share every step below: the same lock, the same checks, the
 # same preparers and after-hooks, the same audit payload and the same signal.
+
 
 def _lock(pks):
     """The dossiers ``pks``, locked (``SELECT … FOR UPDATE``), with their campaign and commune."""
@@ -366,7 +423,9 @@ def _check(locked: Dossier | None, name: str, meta: dict, by, motivation: str, f
         raise forum_refusal(name, forum)
     role = acting_role(by, name, locked, forum)
     if role is None:
-        raise TransitionRefused("role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier.")
+        raise TransitionRefused(
+            "role", f"Votre rôle ne vous permet pas l'action « {custom['label']} » sur ce dossier."
+        )
     if custom["needs_motivation"] and not motivation:
         raise TransitionRefused("motivation", f"« {custom['label']} » exige une motivation écrite.")
     return role
@@ -378,7 +437,9 @@ def _initial_data(data: dict | None, motivation: str) -> dict:
     return data
 
 
-def _audit_entry(name: str, locked: Dossier, by, role: str, source: str, motivation: str, kwargs: dict, forum: str) -> dict:
+def _audit_entry(
+    name: str, locked: Dossier, by, role: str, source: str, motivation: str, kwargs: dict, forum: str
+) -> dict:
     return dict(
         action=name,
         actor=by,
@@ -398,11 +459,27 @@ def _audit_entry(name: str, locked: Dossier, by, role: str, source: str, motivat
 
 def _signal(locked: Dossier, name: str, by, role: str, source: str, batch=None) -> None:
     extra = {} if batch is None else {"batch": batch}
-    dossier_transitioned.send(sender=Dossier, dossier=locked, transition=name, by=by, role=role, source=source, target=locked.status, **extra)
+    dossier_transitioned.send(
+        sender=Dossier,
+        dossier=locked,
+        transition=name,
+        by=by,
+        role=role,
+        source=source,
+        target=locked.status,
+        **extra,
+    )
 
 
-def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "", data: dict | None = None,
-            forum: str = Forum.DOSSIER) -> Dossier:
+def perform(
+    dossier: Dossier | int,
+    name: str,
+    *,
+    by=None,
+    motivation: str = "",
+    data: dict | None = None,
+    forum: str = Forum.DOSSIER,
+) -> Dossier:
     """Fire transition ``name`` on ``dossier`` as ``by`` (None = the system), from ``forum``: the
     dossier's screens and API by default; the committee, payment and deadline services name theirs."""
     meta = transition_meta(name)
@@ -424,13 +501,17 @@ def perform(dossier: Dossier | int, name: str, *, by=None, motivation: str = "",
             audit.append(**_audit_entry(name, locked, by, role, source, motivation, kwargs, forum))
             _signal(locked, name, by, role, source)
     except ConcurrentTransition:
-        raise TransitionRefused("conflict", "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.")
+        raise TransitionRefused(
+            "conflict",
+            "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.",
+        )
     if isinstance(dossier, Dossier):
         dossier.refresh_from_db()
     return locked
 
 
 # ---- perform_many: the same path for a chunk of dossiers ------------------------------------
+
 
 @dataclass
 class Refusal:
@@ -518,8 +599,9 @@ def _saved_fields():
     return _FIELDS
 
 
-def perform_many(ids, name: str, *, by=None, motivation: str = "", data: dict | None = None,
-                 forum: str = Forum.DOSSIER) -> ManyResult:
+def perform_many(
+    ids, name: str, *, by=None, motivation: str = "", data: dict | None = None, forum: str = Forum.DOSSIER
+) -> ManyResult:
     """``perform(dossier, name, by=…, motivation=…, data=…)`` for many dossiers, in ONE transaction.
 
     Same guarantees as ``perform`` for each dossier — rows locked (``select_for_update``), same
@@ -543,10 +625,15 @@ def perform_many(ids, name: str, *, by=None, motivation: str = "", data: dict | 
         with transaction.atomic():
             return _perform_many(order, name, meta, by, motivation, data, forum)
     except ConcurrentTransition:
-        raise TransitionRefused("conflict", "Des dossiers viennent d'être modifiés par quelqu'un d'autre : rien n'a été fait, recommencez.")
+        raise TransitionRefused(
+            "conflict",
+            "Des dossiers viennent d'être modifiés par quelqu'un d'autre : rien n'a été fait, recommencez.",
+        )
 
 
-def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data: dict | None, forum: str) -> ManyResult:
+def _perform_many(
+    order: list, name: str, meta: dict, by, motivation: str, data: dict | None, forum: str
+) -> ManyResult:
     rows = _locked_rows(order)
     refused: dict = {}
     roles: dict = {}
@@ -589,7 +676,9 @@ def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data:
         attnames = [f.attname for f in fields if f.name in changed]
         for source, objs in groups.items():
             # rows are locked; ``status = source`` keeps the FSM's optimistic guard
-            values = {d.pk: {name: getattr(d, attname) for name, attname in zip(names, attnames)} for d in objs}
+            values = {
+                d.pk: {name: getattr(d, attname) for name, attname in zip(names, attnames)} for d in objs
+            }
             if update_rows(Dossier, values, where={"status": source}) != len(objs):
                 raise ConcurrentTransition("perform_many: a dossier changed under the lock")
             for d in objs:
@@ -601,12 +690,21 @@ def _perform_many(order: list, name: str, meta: dict, by, motivation: str, data:
             else:
                 for d, _, _ in done:
                     hook(d, by, kwargs[d.pk], motivation)
-        audit.append_many([_audit_entry(name, d, by, role, source, motivation, kwargs[d.pk], forum) for d, role, source in done])
+        audit.append_many(
+            [
+                _audit_entry(name, d, by, role, source, motivation, kwargs[d.pk], forum)
+                for d, role, source in done
+            ]
+        )
         batch = Batch()
         for d, role, source in done:
             _signal(d, name, by, role, source, batch)
         batch.flush()
     return ManyResult(
         done=[d for d, _, _ in done],
-        refused=[Refusal(pk, refused[pk].kind, refused[pk].message, list(refused[pk].rules or [])) for pk in order if pk in refused],
+        refused=[
+            Refusal(pk, refused[pk].kind, refused[pk].message, list(refused[pk].rules or []))
+            for pk in order
+            if pk in refused
+        ],
     )

@@ -2,6 +2,7 @@
 
 Names are stable English codes; labels are the French words the UI shows.
 """
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Run E1–E9 on a dossier, store the verdicts with the rules version, audit the run."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -24,18 +25,45 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     outcomes = evaluate_all(dossier, ruleset, at=at)
     blocking_flags = ruleset.params["eligibility"].get("blocking", {})
     if not store:
-        run = EligibilityRun(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=by if getattr(by, "is_authenticated", False) else None)
+        run = EligibilityRun(
+            dossier=dossier,
+            moment=moment,
+            rules_version=ruleset.version,
+            ran_at=at,
+            ran_by=by if getattr(by, "is_authenticated", False) else None,
+        )
         run.preview_verdicts = [
-            Verdict(code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
+            Verdict(
+                code=o.code,
+                result=o.result,
+                blocking=blocking_flags.get(o.code, True),
+                explanation=o.explanation,
+                how_to_fix=o.how_to_fix,
+                data=o.data,
+            )
             for o in outcomes
         ]
         # an unsaved run has no related verdicts: answer failures() from the preview list
         run.failures = lambda blocking_only=False: _preview_failures(run.preview_verdicts, blocking_only)
         return run
     with transaction.atomic():
-        run = EligibilityRun.objects.create(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=by if getattr(by, "is_authenticated", False) else None)
+        run = EligibilityRun.objects.create(
+            dossier=dossier,
+            moment=moment,
+            rules_version=ruleset.version,
+            ran_at=at,
+            ran_by=by if getattr(by, "is_authenticated", False) else None,
+        )
         Verdict.objects.bulk_create(
-            Verdict(run=run, code=o.code, result=o.result, blocking=blocking_flags.get(o.code, True), explanation=o.explanation, how_to_fix=o.how_to_fix, data=o.data)
+            Verdict(
+                run=run,
+                code=o.code,
+                result=o.result,
+                blocking=blocking_flags.get(o.code, True),
+                explanation=o.explanation,
+                how_to_fix=o.how_to_fix,
+                data=o.data,
+            )
             for o in outcomes
         )
         audit.append(
@@ -43,7 +71,12 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
             actor=by,
             role="" if by is None else getattr(by, "main_role", ""),
             obj=dossier,
-            payload={"run": run.pk, "moment": moment, "rules_version": ruleset.version, "verdicts": {o.code: o.result for o in outcomes}},
+            payload={
+                "run": run.pk,
+                "moment": moment,
+                "rules_version": ruleset.version,
+                "verdicts": {o.code: o.result for o in outcomes},
+            },
             at=at,
         )
     return run
@@ -72,12 +105,21 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     for dossier in dossiers:
         ruleset = dossier.campaign.rules
         outcomes_of[dossier.pk] = (ruleset, evaluate_all(dossier, ruleset, at=at, context=context))
-        runs.append(EligibilityRun(dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by))
+        runs.append(
+            EligibilityRun(
+                dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by
+            )
+        )
     from fonds.bulk.sql import insert_rows
 
     with transaction.atomic():
         run_fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]
-        ids = insert_rows(EligibilityRun, run_fields, [(r.dossier_id, r.moment, r.rules_version, r.ran_at, r.ran_by_id) for r in runs], returning=True)
+        ids = insert_rows(
+            EligibilityRun,
+            run_fields,
+            [(r.dossier_id, r.moment, r.rules_version, r.ran_at, r.ran_by_id) for r in runs],
+            returning=True,
+        )
         for run, pk in zip(runs, ids):
             run.pk = pk
             run._state.adding = False
@@ -86,17 +128,34 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
             ruleset, outcomes = outcomes_of[run.dossier_id]
             blocking_flags = ruleset.params["eligibility"].get("blocking", {})
             verdicts.extend(
-                (run.pk, o.code, o.result, blocking_flags.get(o.code, True), o.explanation, o.how_to_fix, o.data)
+                (
+                    run.pk,
+                    o.code,
+                    o.result,
+                    blocking_flags.get(o.code, True),
+                    o.explanation,
+                    o.how_to_fix,
+                    o.data,
+                )
                 for o in outcomes
             )
-            entries.append(dict(
-                action="eligibility_checked",
-                actor=by,
-                role="" if by is None else getattr(by, "main_role", ""),
-                obj=run.dossier,
-                payload={"run": run.pk, "moment": moment, "rules_version": ruleset.version, "verdicts": {o.code: o.result for o in outcomes}},
-                at=at,
-            ))
-        insert_rows(Verdict, ["run", "code", "result", "blocking", "explanation", "how_to_fix", "data"], verdicts)
+            entries.append(
+                dict(
+                    action="eligibility_checked",
+                    actor=by,
+                    role="" if by is None else getattr(by, "main_role", ""),
+                    obj=run.dossier,
+                    payload={
+                        "run": run.pk,
+                        "moment": moment,
+                        "rules_version": ruleset.version,
+                        "verdicts": {o.code: o.result for o in outcomes},
+                    },
+                    at=at,
+                )
+            )
+        insert_rows(
+            Verdict, ["run", "code", "result", "blocking", "explanation", "how_to_fix", "data"], verdicts
+        )
         audit.append_many(entries)
     return {run.dossier_id: run for run in runs}

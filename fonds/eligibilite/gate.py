@@ -11,6 +11,7 @@ the refused creation.
     new_dossier_gate(commune_id, campaign)
     check_new_dossier(commune_id, campaign)  raises TransitionRefused("condition", …, rules=["E7"])
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

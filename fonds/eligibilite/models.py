@@ -1,4 +1,5 @@
 """Stored eligibility checks: each run keeps every verdict, the data it used and the rules version."""
+
 from django.conf import settings
 from django.db import models
 from fonds import clock
@@ -22,7 +23,11 @@ class EligibilityRun(models.Model):
         ordering = ["-ran_at", "-id"]
 
     def failures(self, blocking_only: bool = False):
-        return [v for v in self.verdicts.all() if v.result == Verdict.Result.FAIL and (v.blocking or not blocking_only)]
+        return [
+            v
+            for v in self.verdicts.all()
+            if v.result == Verdict.Result.FAIL and (v.blocking or not blocking_only)
+        ]
 
 
 class Verdict(models.Model):

@@ -19,6 +19,7 @@ first committee from starting in the months in between.
 **No committee date announced**: the campaign's stored period (``activity_start`` ..
 ``activity_end``, entered by the administrator) is used, there being nothing to anchor on.
 """
+
 from __future__ import annotations
 
 import calendar

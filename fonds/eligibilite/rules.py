@@ -24,6 +24,7 @@ Calendar dates are taken in the project's time zone (Europe/Paris).
 
 ``REGISTRY`` maps each code to its function in E1..E9 order; ``evaluate_all`` runs them all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,6 +80,7 @@ def rule(code: str):
 
 # ---- small helpers -------------------------------------------------------------------------
 
+
 def _params(ruleset) -> dict:
     return ruleset.params["eligibility"]
 
@@ -124,6 +126,7 @@ def _outcome(code: str, problems: list[tuple[str, str]], data: dict, ok_text: st
 
 
 # ---- E1 — a current commune of 3,500 inhabitants at most --------------------------------------
+
 
 @rule("E1")
 def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
@@ -171,10 +174,17 @@ def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
             "Ce fonds n'est pas ouvert à votre commune. Un projet porté par une commune plus petite de votre territoire (par exemple une commune voisine jumelée) peut être déposé par celle-ci.",
             data,
         )
-    return Outcome("E1", PASS, f"{commune.name} compte {inhabitants(commune.population)} (seuil : {number(limit)}).", "", data)
+    return Outcome(
+        "E1",
+        PASS,
+        f"{commune.name} compte {inhabitants(commune.population)} (seuil : {number(limit)}).",
+        "",
+        data,
+    )
 
 
 # ---- E2 — a twinning with a town abroad ---------------------------------------------------------
+
 
 @rule("E2")
 def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
@@ -204,25 +214,36 @@ def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
     }
     problems = []
     if jumelage.commune_id != dossier.commune_id:
-        problems.append((
-            f"Le jumelage indiqué ({partner.name}) n'est pas celui de votre commune.",
-            "Choisissez un jumelage de votre propre commune.",
-        ))
+        problems.append(
+            (
+                f"Le jumelage indiqué ({partner.name}) n'est pas celui de votre commune.",
+                "Choisissez un jumelage de votre propre commune.",
+            )
+        )
     if not country or country == "FR":
-        problems.append((
-            f"La ville partenaire {partner.name} doit être située hors de France (pays indiqué : {country or 'aucun'}).",
-            "Indiquez une collectivité partenaire située à l'étranger, avec son pays.",
-        ))
+        problems.append(
+            (
+                f"La ville partenaire {partner.name} doit être située hors de France (pays indiqué : {country or 'aucun'}).",
+                "Indiquez une collectivité partenaire située à l'étranger, avec son pays.",
+            )
+        )
     if not jumelage.agreement_date and not jumelage.letter_of_intent:
-        problems.append((
-            "Ni la date de la convention de jumelage ni une lettre d'intention ne sont indiquées.",
-            "Indiquez la date de signature de la convention de jumelage, ou cochez « lettre d'intention » si la convention est en cours de signature.",
-        ))
-    basis = f"convention du {short_date(jumelage.agreement_date)}" if jumelage.agreement_date else "lettre d'intention"
+        problems.append(
+            (
+                "Ni la date de la convention de jumelage ni une lettre d'intention ne sont indiquées.",
+                "Indiquez la date de signature de la convention de jumelage, ou cochez « lettre d'intention » si la convention est en cours de signature.",
+            )
+        )
+    basis = (
+        f"convention du {short_date(jumelage.agreement_date)}"
+        if jumelage.agreement_date
+        else "lettre d'intention"
+    )
     return _outcome("E2", problems, data, f"Jumelage avec {partner.name} ({country}), {basis}.")
 
 
 # ---- E3 — required documents --------------------------------------------------------------------
+
 
 @rule("E3")
 def e3_documents(dossier, ruleset, *, at, context=None) -> Outcome:
@@ -238,7 +259,11 @@ def e3_documents(dossier, ruleset, *, at, context=None) -> Outcome:
             current[doc.kind] = current.get(doc.kind, 0) + 1
     missing = [kind for kind in required if not current.get(kind)]
     labels = dict(Document.Kind.choices)
-    data = {"required": required, "present": {k: current[k] for k in required if current.get(k)}, "missing": missing}
+    data = {
+        "required": required,
+        "present": {k: current[k] for k in required if current.get(k)},
+        "missing": missing,
+    }
     if missing:
         names = ", ".join(f"« {labels.get(k, k)} »" for k in missing)
         return Outcome(
@@ -252,6 +277,7 @@ def e3_documents(dossier, ruleset, *, at, context=None) -> Outcome:
 
 
 # ---- E4 — participants and leaders --------------------------------------------------------------
+
 
 @rule("E4")
 def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
@@ -286,37 +312,50 @@ def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
     }
     problems = []
     if youth_count < min_youth:
-        problems.append((
-            f"{youth_count} jeune(s) participant(s) déclaré(s) ; il en faut au moins {min_youth}.",
-            f"Déclarez au moins {min_youth} jeunes de la commune participant au projet.",
-        ))
+        problems.append(
+            (
+                f"{youth_count} jeune(s) participant(s) déclaré(s) ; il en faut au moins {min_youth}.",
+                f"Déclarez au moins {min_youth} jeunes de la commune participant au projet.",
+            )
+        )
     if out_of_range:
-        problems.append((
-            f"Âge(s) hors limites : {', '.join(map(str, out_of_range))} ans ; les jeunes doivent avoir entre {lo} et {hi} ans le premier jour.",
-            f"Vérifiez les âges : seuls les jeunes de {lo} à {hi} ans au premier jour du projet peuvent participer.",
-        ))
+        problems.append(
+            (
+                f"Âge(s) hors limites : {', '.join(map(str, out_of_range))} ans ; les jeunes doivent avoir entre {lo} et {hi} ans le premier jour.",
+                f"Vérifiez les âges : seuls les jeunes de {lo} à {hi} ans au premier jour du projet peuvent participer.",
+            )
+        )
     if young_leaders:
-        problems.append((
-            f"Accompagnateur(s) trop jeune(s) : {', '.join(map(str, young_leaders))} ans ; il faut avoir au moins {leader_min} ans.",
-            f"Remplacez ces accompagnateurs par des adultes d'au moins {leader_min} ans.",
-        ))
+        problems.append(
+            (
+                f"Accompagnateur(s) trop jeune(s) : {', '.join(map(str, young_leaders))} ans ; il faut avoir au moins {leader_min} ans.",
+                f"Remplacez ces accompagnateurs par des adultes d'au moins {leader_min} ans.",
+            )
+        )
     if leader_count < required_leaders:
-        problems.append((
-            f"{leader_count} accompagnateur(s) pour {youth_count} jeunes ; il en faut au moins {required_leaders} (1 pour {per_leader} jeunes).",
-            f"Ajoutez {required_leaders - leader_count} accompagnateur(s) adulte(s).",
-        ))
+        problems.append(
+            (
+                f"{leader_count} accompagnateur(s) pour {youth_count} jeunes ; il en faut au moins {required_leaders} (1 pour {per_leader} jeunes).",
+                f"Ajoutez {required_leaders - leader_count} accompagnateur(s) adulte(s).",
+            )
+        )
     if invalid:
-        problems.append((
-            f"{invalid} âge(s) ne sont pas des nombres entiers.",
-            "Indiquez chaque âge en années, par un nombre entier.",
-        ))
+        problems.append(
+            (
+                f"{invalid} âge(s) ne sont pas des nombres entiers.",
+                "Indiquez chaque âge en années, par un nombre entier.",
+            )
+        )
     return _outcome(
-        "E4", problems, data,
+        "E4",
+        problems,
+        data,
         f"{youth_count} jeunes de {lo} à {hi} ans et {leader_count} accompagnateur(s) d'au moins {leader_min} ans.",
     )
 
 
 # ---- E5 — duration and dates --------------------------------------------------------------------
+
 
 @rule("E5")
 def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
@@ -331,7 +370,11 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
     The submission date is ``dossier.submitted_at`` once submitted, else the date of ``at``.
     """
     p = _params(ruleset)
-    dmin, dmax, lead = int(p["min_activity_days"]), int(p["max_activity_days"]), int(p["min_days_before_start"])
+    dmin, dmax, lead = (
+        int(p["min_activity_days"]),
+        int(p["max_activity_days"]),
+        int(p["min_days_before_start"]),
+    )
     period = activity_period(dossier.campaign, ruleset)
     submitted_on = local_date(submission_moment(dossier, at))
     earliest = submitted_on + dt.timedelta(days=lead)
@@ -355,50 +398,73 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
     }
     problems = []
     if days is None:
-        problems.append(("Le nombre de jours d'activité n'est pas indiqué.", f"Indiquez le nombre de jours d'activité, voyage non compris (entre {dmin} et {dmax})."))
+        problems.append(
+            (
+                "Le nombre de jours d'activité n'est pas indiqué.",
+                f"Indiquez le nombre de jours d'activité, voyage non compris (entre {dmin} et {dmax}).",
+            )
+        )
     elif not dmin <= days <= dmax:
-        problems.append((
-            f"Le projet compte {days} jour(s) d'activité ; il doit en compter entre {dmin} et {dmax}, voyage non compris.",
-            f"Ajustez le programme pour qu'il dure entre {dmin} et {dmax} jours d'activité.",
-        ))
+        problems.append(
+            (
+                f"Le projet compte {days} jour(s) d'activité ; il doit en compter entre {dmin} et {dmax}, voyage non compris.",
+                f"Ajustez le programme pour qu'il dure entre {dmin} et {dmax} jours d'activité.",
+            )
+        )
     if start is None or end is None:
-        problems.append(("Les dates du projet (premier et dernier jour) ne sont pas indiquées.", "Indiquez le premier et le dernier jour du projet."))
+        problems.append(
+            (
+                "Les dates du projet (premier et dernier jour) ne sont pas indiquées.",
+                "Indiquez le premier et le dernier jour du projet.",
+            )
+        )
     else:
         if end < start:
-            problems.append((
-                f"Le dernier jour ({short_date(end)}) précède le premier jour ({short_date(start)}).",
-                "Corrigez les dates du projet.",
-            ))
+            problems.append(
+                (
+                    f"Le dernier jour ({short_date(end)}) précède le premier jour ({short_date(start)}).",
+                    "Corrigez les dates du projet.",
+                )
+            )
         elif days is not None and days > calendar_days:
-            problems.append((
-                f"{days} jours d'activité ne tiennent pas du {short_date(start)} au {short_date(end)} : "
-                f"il n'y a que {calendar_days} jour(s) du premier au dernier jour.",
-                f"Indiquez au plus {calendar_days} jours d'activité, "
-                "ou corrigez le premier ou le dernier jour du projet.",
-            ))
+            problems.append(
+                (
+                    f"{days} jours d'activité ne tiennent pas du {short_date(start)} au {short_date(end)} : "
+                    f"il n'y a que {calendar_days} jour(s) du premier au dernier jour.",
+                    f"Indiquez au plus {calendar_days} jours d'activité, "
+                    "ou corrigez le premier ou le dernier jour du projet.",
+                )
+            )
         if start < earliest:
-            problems.append((
-                f"Le projet commence le {short_date(start)}, moins de {lead} jours après le dépôt du {short_date(submitted_on)}.",
-                f"Choisissez un premier jour au plus tôt le {short_date(earliest)}.",
-            ))
+            problems.append(
+                (
+                    f"Le projet commence le {short_date(start)}, moins de {lead} jours après le dépôt du {short_date(submitted_on)}.",
+                    f"Choisissez un premier jour au plus tôt le {short_date(earliest)}.",
+                )
+            )
         if not (period.contains(start) and period.contains(end)):
             between = f"entre le {short_date(period.first)} et le {short_date(period.last)}"
-            problems.append((
-                f"Le projet doit se dérouler {between} ({_period_text(period)}).",
-                f"Placez le premier et le dernier jour {between}.",
-            ))
+            problems.append(
+                (
+                    f"Le projet doit se dérouler {between} ({_period_text(period)}).",
+                    f"Placez le premier et le dernier jour {between}.",
+                )
+            )
     ok = f"{days} jours d'activité, du {short_date(start)} au {short_date(end)}." if start and end else ""
     return _outcome("E5", problems, data, ok)
 
 
 def _period_text(period: ActivityPeriod) -> str:
     if period.basis == FROM_COMMITTEE:
-        return (f"période d'activité de l'appel à projets : les {period.months} mois suivant le comité "
-                f"du {short_date(period.committee_date)}")
+        return (
+            f"période d'activité de l'appel à projets : les {period.months} mois suivant le comité "
+            f"du {short_date(period.committee_date)}"
+        )
     return "période d'activité de l'appel à projets"
 
 
 # ---- E6 — budget ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BudgetFigures:
@@ -448,31 +514,61 @@ def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
         "max_grant_pct_of_eligible": str(max_pct),
         "min_request": str(min_req),
         "max_request": str(max_req),
-        "own_share_pct": str((b.own_share * hundred / b.total).quantize(Decimal("0.01"))) if b.total else None,
+        "own_share_pct": str((b.own_share * hundred / b.total).quantize(Decimal("0.01")))
+        if b.total
+        else None,
         "max_request_from_eligible": str(b.eligible * max_pct / hundred),
     }
     problems = []
     if b.total <= 0:
-        problems.append(("Le budget ne comporte aucune dépense.", "Saisissez les dépenses prévues du projet dans la rubrique « Budget »."))
+        problems.append(
+            (
+                "Le budget ne comporte aucune dépense.",
+                "Saisissez les dépenses prévues du projet dans la rubrique « Budget ».",
+            )
+        )
     elif b.own_share * hundred < own_pct * b.total:
         needed = own_pct * b.total / hundred
-        problems.append((
-            f"La part de la commune ({euros(b.own_share)}) est inférieure à {pct(own_pct)} du budget total ({euros(b.total)}).",
-            f"Portez la part de la commune à au moins {euros(needed)}.",
-        ))
+        problems.append(
+            (
+                f"La part de la commune ({euros(b.own_share)}) est inférieure à {pct(own_pct)} du budget total ({euros(b.total)}).",
+                f"Portez la part de la commune à au moins {euros(needed)}.",
+            )
+        )
     if requested is None:
-        problems.append(("Le montant demandé n'est pas indiqué.", f"Indiquez le montant demandé, entre {euros(min_req)} et {euros(max_req)}."))
+        problems.append(
+            (
+                "Le montant demandé n'est pas indiqué.",
+                f"Indiquez le montant demandé, entre {euros(min_req)} et {euros(max_req)}.",
+            )
+        )
     else:
         if requested * hundred > max_pct * b.eligible:
-            problems.append((
-                f"Le montant demandé ({euros(requested)}) dépasse {pct(max_pct)} des dépenses éligibles ({euros(b.eligible)}), soit {euros(b.eligible * max_pct / hundred)}.",
-                f"Demandez au plus {euros(b.eligible * max_pct / hundred)}, ou complétez les dépenses éligibles.",
-            ))
+            problems.append(
+                (
+                    f"Le montant demandé ({euros(requested)}) dépasse {pct(max_pct)} des dépenses éligibles ({euros(b.eligible)}), soit {euros(b.eligible * max_pct / hundred)}.",
+                    f"Demandez au plus {euros(b.eligible * max_pct / hundred)}, ou complétez les dépenses éligibles.",
+                )
+            )
         if requested < min_req:
-            problems.append((f"Le montant demandé ({euros(requested)}) est inférieur au minimum de {euros(min_req)}.", f"Demandez au moins {euros(min_req)}."))
+            problems.append(
+                (
+                    f"Le montant demandé ({euros(requested)}) est inférieur au minimum de {euros(min_req)}.",
+                    f"Demandez au moins {euros(min_req)}.",
+                )
+            )
         if requested > max_req:
-            problems.append((f"Le montant demandé ({euros(requested)}) dépasse le maximum de {euros(max_req)}.", f"Demandez au plus {euros(max_req)}."))
-    ok = f"Part de la commune {euros(b.own_share)} sur {euros(b.total)} ; montant demandé {euros(requested or 0)}." if requested is not None else ""
+            problems.append(
+                (
+                    f"Le montant demandé ({euros(requested)}) dépasse le maximum de {euros(max_req)}.",
+                    f"Demandez au plus {euros(max_req)}.",
+                )
+            )
+    ok = (
+        f"Part de la commune {euros(b.own_share)} sur {euros(b.total)} ; montant demandé {euros(requested or 0)}."
+        if requested is not None
+        else ""
+    )
     return _outcome("E6", problems, data, ok)
 
 
@@ -483,9 +579,15 @@ def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
 #: ineligible (irrecevable) or closed (soldé). **Every other status blocks**, including the ones
 #: added later (written as an exclusion on purpose): in progress, in committee, approved,
 #: waitlisted, rejected, lapsed, renounced… — one decision per commune and campaign.
-E7_NON_BLOCKING = frozenset({
-    Status.DRAFT, Status.WITHDRAWN, Status.CLOSED_WITHOUT_FOLLOW_UP, Status.INELIGIBLE, Status.CLOSED,
-})
+E7_NON_BLOCKING = frozenset(
+    {
+        Status.DRAFT,
+        Status.WITHDRAWN,
+        Status.CLOSED_WITHOUT_FOLLOW_UP,
+        Status.INELIGIBLE,
+        Status.CLOSED,
+    }
+)
 E7_NOT_COUNTED = sorted(E7_NON_BLOCKING)  # for ``.exclude(status__in=…)``
 E7_E8_LISTED = 10  # other dossiers named in an E7 / E8 verdict, at most
 
@@ -553,6 +655,7 @@ def e7_single_live_dossier(dossier, ruleset, *, at, context=None) -> Outcome:
 
 # ---- E8 — no overdue final report -----------------------------------------------------------------
 
+
 @rule("E8")
 def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
     """E8: no dossier of the same commune in *another* campaign of the fund whose final report
@@ -563,15 +666,22 @@ def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
     today = local_date(at)
     overdue = None if context is None else context.overdue_reports(dossier, today)
     if overdue is not None:  # the chunk's rows (same filter, same order), this campaign left out
-        late = [(ref, due) for ref, due, campaign_id in overdue if campaign_id != dossier.campaign_id][:E7_E8_LISTED]
+        late = [(ref, due) for ref, due, campaign_id in overdue if campaign_id != dossier.campaign_id][
+            :E7_E8_LISTED
+        ]
     else:
         late = list(
-            Dossier.objects.filter(commune_id=dossier.commune_id, status=Status.ADVANCE_PAID, report_due__lt=today)
+            Dossier.objects.filter(
+                commune_id=dossier.commune_id, status=Status.ADVANCE_PAID, report_due__lt=today
+            )
             .exclude(campaign_id=dossier.campaign_id)
             .order_by("report_due", "id")
             .values_list("reference", "report_due")[:E7_E8_LISTED]
         )
-    data = {"date": today.isoformat(), "overdue_reports": [{"reference": ref, "report_due": due.isoformat()} for ref, due in late]}
+    data = {
+        "date": today.isoformat(),
+        "overdue_reports": [{"reference": ref, "report_due": due.isoformat()} for ref, due in late],
+    }
     if late:
         refs = ", ".join(f"{ref} (attendu le {short_date(due)})" for ref, due in late)
         return Outcome(
@@ -586,6 +696,7 @@ def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
 
 # ---- E9 — inside the submission window --------------------------------------------------------------
 
+
 @rule("E9")
 def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
     """E9: the submission moment lies inside ``campaign.opens_at``..``closes_at`` (both
@@ -594,19 +705,25 @@ def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
     """
     campaign = dossier.campaign
     moment = submission_moment(dossier, at)
-    data = {"moment": moment.isoformat(), "opens_at": campaign.opens_at.isoformat(), "closes_at": campaign.closes_at.isoformat()}
+    data = {
+        "moment": moment.isoformat(),
+        "opens_at": campaign.opens_at.isoformat(),
+        "closes_at": campaign.closes_at.isoformat(),
+    }
     fmt = "%d/%m/%Y à %H:%M"
     opens, closes = timezone.localtime(campaign.opens_at), timezone.localtime(campaign.closes_at)
     if moment < campaign.opens_at:
         return Outcome(
-            "E9", FAIL,
+            "E9",
+            FAIL,
             f"L'appel à projets n'est pas encore ouvert : les dépôts commencent le {opens.strftime(fmt)}.",
             f"Enregistrez votre brouillon et déposez-le à partir du {opens.strftime(fmt)}.",
             data,
         )
     if moment > campaign.closes_at:
         return Outcome(
-            "E9", FAIL,
+            "E9",
+            FAIL,
             f"L'appel à projets est clos depuis le {closes.strftime(fmt)}.",
             "Les dépôts ne sont plus possibles pour cet appel à projets ; vous pourrez présenter votre projet au prochain appel.",
             data,
@@ -615,6 +732,7 @@ def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
 
 
 # ---- what E7 and E8 read, for many dossiers at once --------------------------------------------------
+
 
 @dataclass
 class ChunkContext:
@@ -644,7 +762,7 @@ class ChunkContext:
 
 def _slices(values: list, size: int = 500):
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def chunk_context(dossiers, *, at) -> ChunkContext:
@@ -672,7 +790,9 @@ def chunk_context(dossiers, *, at) -> ChunkContext:
             if bucket is not None:  # the IN × IN product also brings pairs nobody asked for
                 bucket.append((pk, ref, st))
         rows = (
-            Dossier.objects.filter(commune_id__in=part, status=Status.ADVANCE_PAID, report_due__lt=context.today)
+            Dossier.objects.filter(
+                commune_id__in=part, status=Status.ADVANCE_PAID, report_due__lt=context.today
+            )
             .order_by("report_due", "id")
             .values_list("commune_id", "reference", "report_due", "campaign_id")
         )
@@ -682,6 +802,7 @@ def chunk_context(dossiers, *, at) -> ChunkContext:
 
 
 # ---- all rules ---------------------------------------------------------------------------------------
+
 
 def evaluate_all(dossier, ruleset, *, at, context: ChunkContext | None = None) -> list[Outcome]:
     """Every rule's outcome, in E1..E9 order (``context``: see `ChunkContext`)."""

@@ -19,6 +19,7 @@ Every number comes from ``params`` (a rule set's ``params``, or its ``amount`` s
 Money is Decimal only; the only rounding is the final one, down to the euro (``ROUND_DOWN``).
 The same function recomputes the balance on the final report's actual figures.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -105,7 +106,18 @@ def _band_text(band) -> str:
     return f"plus de {km(low)}" if high is None else f"{number(low)} à {km(high)}"
 
 
-def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, nights: int, nights_hosted: int, eligible_costs, requested, params: dict) -> GrantBreakdown:
+def compute_grant(
+    *,
+    distance_km,
+    low_carbon: bool,
+    youth: int,
+    leaders: int,
+    nights: int,
+    nights_hosted: int,
+    eligible_costs,
+    requested,
+    params: dict,
+) -> GrantBreakdown:
     """Apply the règlement's formula; every figure and a French explanation in the result."""
     p = _amount_params(params)
     youth, leaders = int(youth or 0), int(leaders or 0)
@@ -124,7 +136,9 @@ def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, ni
     if distance is None:
         lines.append("Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €.")
     elif band is None:
-        lines.append(f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de distance : 0 €.")
+        lines.append(
+            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de distance : 0 €."
+        )
     else:
         lines.append(
             f"Voyage (T) : {km(distance)} entre les deux mairies (tranche {_band_text(band)}), "
@@ -170,7 +184,9 @@ def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, ni
     }[limiting]
     amount = before_rounding.quantize(EURO, rounding=ROUND_DOWN)
     rounding = "" if amount == before_rounding else f" ({euros(before_rounding)} arrondi à l'euro inférieur)"
-    lines.append(f"Montant retenu : {euros(amount)}, soit le plus petit des montants ci-dessus ({why}){rounding}.")
+    lines.append(
+        f"Montant retenu : {euros(amount)}, soit le plus petit des montants ci-dessus ({why}){rounding}."
+    )
 
     floor = dec(p["floor"])
     awarded = amount >= floor
@@ -180,11 +196,33 @@ def compute_grant(*, distance_km, low_carbon: bool, youth: int, leaders: int, ni
         lines.append(reason)
 
     return GrantBreakdown(
-        distance_km=distance, low_carbon=bool(low_carbon), youth=youth, leaders=leaders, travellers=travellers,
-        nights=nights, nights_hosted=nights_hosted, nights_paid=nights_paid, eligible_costs=eligible_costs, requested=requested,
-        band=band, band_amount=band_amount, travel=travel, stay=stay, organisation=organisation, formula_total=formula_total,
-        cap=cap, eligible_pct=eligible_pct, eligible_limit=eligible_limit, limiting=limiting, caps_applied=caps_applied,
-        before_rounding=before_rounding, amount=amount, floor=floor, awarded=awarded, reason=reason, lines=lines,
+        distance_km=distance,
+        low_carbon=bool(low_carbon),
+        youth=youth,
+        leaders=leaders,
+        travellers=travellers,
+        nights=nights,
+        nights_hosted=nights_hosted,
+        nights_paid=nights_paid,
+        eligible_costs=eligible_costs,
+        requested=requested,
+        band=band,
+        band_amount=band_amount,
+        travel=travel,
+        stay=stay,
+        organisation=organisation,
+        formula_total=formula_total,
+        cap=cap,
+        eligible_pct=eligible_pct,
+        eligible_limit=eligible_limit,
+        limiting=limiting,
+        caps_applied=caps_applied,
+        before_rounding=before_rounding,
+        amount=amount,
+        floor=floor,
+        awarded=awarded,
+        reason=reason,
+        lines=lines,
     )
 
 
@@ -196,7 +234,9 @@ def dossier_distance_km(dossier) -> tuple[int | None, str]:
     """
     commune = dossier.commune
     partner = dossier.jumelage.partner if dossier.jumelage_id else None
-    coords = [commune.latitude, commune.longitude] + ([partner.latitude, partner.longitude] if partner else [None, None])
+    coords = [commune.latitude, commune.longitude] + (
+        [partner.latitude, partner.longitude] if partner else [None, None]
+    )
     if all(c is not None for c in coords):
         return great_circle_km(*coords), "coordinates"
     if dossier.distance_km is not None:
@@ -222,13 +262,19 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
         params=params,
     )
     if source == "coordinates":
-        breakdown.lines.insert(0, f"Distance calculée à vol d'oiseau entre la mairie et la ville partenaire : {km(distance)}.")
+        breakdown.lines.insert(
+            0, f"Distance calculée à vol d'oiseau entre la mairie et la ville partenaire : {km(distance)}."
+        )
     elif source == "declared":
-        breakdown.lines.insert(0, f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {km(distance)}.")
+        breakdown.lines.insert(
+            0,
+            f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {km(distance)}.",
+        )
     return breakdown
 
 
 # ---- the bounds of an awarded amount ----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AwardBounds:
@@ -306,19 +352,24 @@ def award_refusal(amount, bounds: AwardBounds, *, zero_allowed: bool = False) ->
     if amount == 0 and zero_allowed:
         return ""
     if not bounds.possible:
-        text = (f"Le montant ne peut dépasser {euros(bounds.maximum)} (le plus petit de : {caps}), "
-                f"en dessous du minimum de {euros(bounds.minimum)} : aucune subvention ne peut être attribuée "
-                "à ce dossier")
+        text = (
+            f"Le montant ne peut dépasser {euros(bounds.maximum)} (le plus petit de : {caps}), "
+            f"en dessous du minimum de {euros(bounds.minimum)} : aucune subvention ne peut être attribuée "
+            "à ce dossier"
+        )
         return text + (" ; proposez 0 €." if zero_allowed else ".")
     if amount > bounds.maximum:
-        return (f"Le montant de {euros(amount)} ne peut dépasser {euros(bounds.maximum)} "
-                f"(le plus petit de : {caps}).")
+        return (
+            f"Le montant de {euros(amount)} ne peut dépasser {euros(bounds.maximum)} "
+            f"(le plus petit de : {caps})."
+        )
     if amount < bounds.minimum:
         where = f"entre {euros(bounds.minimum)} et {euros(bounds.maximum)}"
         if amount == 0:
             return f"Un montant de 0 € n'est pas une subvention : le montant accordé est {where}."
-        return (f"En dessous de {euros(bounds.minimum)} la subvention n'est pas attribuée : "
-                + (f"proposez 0 € ou un montant {where}." if zero_allowed else f"le montant est {where}."))
+        return f"En dessous de {euros(bounds.minimum)} la subvention n'est pas attribuée : " + (
+            f"proposez 0 € ou un montant {where}." if zero_allowed else f"le montant est {where}."
+        )
     return ""
 
 

@@ -14,6 +14,7 @@ agree. Keep its signature stable.
   and keyset cursors never skip nor repeat a dossier). It has no ``select_related``: the list
   adds what it displays, a bulk action only needs the pks.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,6 +35,7 @@ from fonds.referentiel.rules import default_rules
 from fonds.web.fields import AmountField
 from fonds.web.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 from fonds import clock
+
 
 class DsfrCheckboxes(forms.CheckboxSelectMultiple):
     option_template_name = "instruction/widgets/checkbox_option.html"
@@ -57,7 +59,15 @@ class FastDsfrCheckboxes(forms.CheckboxSelectMultiple):
             '<div class="fr-fieldset__element"><div class="fr-checkbox-group fr-checkbox-group--sm">'
             '<input type="checkbox" name="{}" value="{}" id="{}"{}{}><label class="fr-label" for="{}">{}</label></div></div>',
             (
-                (name, key, f"{base_id}_{i}", mark_safe(" checked") if str(key) in selected else "", flatatt(final), f"{base_id}_{i}", label)
+                (
+                    name,
+                    key,
+                    f"{base_id}_{i}",
+                    mark_safe(" checked") if str(key) in selected else "",
+                    flatatt(final),
+                    f"{base_id}_{i}",
+                    label,
+                )
                 for i, (key, label) in enumerate(self.choices)
             ),
         )
@@ -106,12 +116,28 @@ SORTS = {
     # commune_name / commune_population: the commune's, copied onto the dossier and kept equal by
     # the database (fonds/dossiers/commune_copy.py), so that the sort reads an index of the dossier
     "commune": ("Commune (A → Z)", ["commune_name", "pk"]),
-    "population": ("Population, la plus petite d'abord", [F("commune_population").asc(nulls_last=True), "pk"]),
-    "-score": ("Note, la meilleure d'abord", [F("assessment__score_total").desc(nulls_last=True), F("commune_population").asc(nulls_last=True), "pk"]),
+    "population": (
+        "Population, la plus petite d'abord",
+        [F("commune_population").asc(nulls_last=True), "pk"],
+    ),
+    "-score": (
+        "Note, la meilleure d'abord",
+        [
+            F("assessment__score_total").desc(nulls_last=True),
+            F("commune_population").asc(nulls_last=True),
+            "pk",
+        ],
+    ),
     "score": ("Note, la plus basse d'abord", [F("assessment__score_total").asc(nulls_last=True), "pk"]),
-    "-amount": ("Montant demandé, le plus élevé d'abord", [F("requested_amount").desc(nulls_last=True), "-pk"]),
+    "-amount": (
+        "Montant demandé, le plus élevé d'abord",
+        [F("requested_amount").desc(nulls_last=True), "-pk"],
+    ),
     "amount": ("Montant demandé, le plus faible d'abord", [F("requested_amount").asc(nulls_last=True), "pk"]),
-    "deadline": ("Échéance de corrections, la plus proche d'abord", [F("corrections_due").asc(nulls_last=True), "pk"]),
+    "deadline": (
+        "Échéance de corrections, la plus proche d'abord",
+        [F("corrections_due").asc(nulls_last=True), "pk"],
+    ),
     "-created": ("Création, la plus récente", ["-created_at", "-pk"]),
 }
 DEFAULT_SORT = "-submitted"
@@ -140,21 +166,51 @@ class DossierFilterForm(DsfrBaseForm):
     """Every field optional; an empty form selects every visible dossier."""
 
     # widgets rendered in Python (fonds.web.widgets): the form is on every page of the list
-    q = forms.CharField(label="Rechercher", help_text="Nom ou code INSEE de la commune, intitulé ou numéro du dossier", required=False, max_length=100, widget=FastTextInput)
+    q = forms.CharField(
+        label="Rechercher",
+        help_text="Nom ou code INSEE de la commune, intitulé ou numéro du dossier",
+        required=False,
+        max_length=100,
+        widget=FastTextInput,
+    )
     # the campaigns are read once (choices AND validation: one query, not one each); cleaned: an id
-    campaign = forms.TypedChoiceField(label="Campagne", required=False, coerce=int, empty_value=None, widget=FastSelect)
-    status = forms.MultipleChoiceField(label="Statuts", required=False, choices=Status.choices, widget=FastDsfrCheckboxes)
-    region = forms.ChoiceField(label="Région", required=False, choices=[("", "Toutes les régions"), *REGIONS], widget=FastSelect)
-    departement = forms.CharField(label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3, widget=FastTextInput)
+    campaign = forms.TypedChoiceField(
+        label="Campagne", required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
+    status = forms.MultipleChoiceField(
+        label="Statuts", required=False, choices=Status.choices, widget=FastDsfrCheckboxes
+    )
+    region = forms.ChoiceField(
+        label="Région", required=False, choices=[("", "Toutes les régions"), *REGIONS], widget=FastSelect
+    )
+    departement = forms.CharField(
+        label="Département",
+        help_text="Code, par exemple 01, 2A ou 974",
+        required=False,
+        max_length=3,
+        widget=FastTextInput,
+    )
     population = forms.ChoiceField(label="Population de la commune", required=False, widget=FastSelect)
-    overseas = forms.ChoiceField(label="Outre-mer", required=False, choices=OVERSEAS_CHOICES, widget=FastSelect)
-    score_min = forms.IntegerField(label="Note minimale", required=False, min_value=0, max_value=1000, widget=FastNumberInput)
-    score_max = forms.IntegerField(label="Note maximale", required=False, min_value=0, max_value=1000, widget=FastNumberInput)
+    overseas = forms.ChoiceField(
+        label="Outre-mer", required=False, choices=OVERSEAS_CHOICES, widget=FastSelect
+    )
+    score_min = forms.IntegerField(
+        label="Note minimale", required=False, min_value=0, max_value=1000, widget=FastNumberInput
+    )
+    score_max = forms.IntegerField(
+        label="Note maximale", required=False, min_value=0, max_value=1000, widget=FastNumberInput
+    )
     amount_min = AmountField(label="Montant demandé minimal (€)", required=False, max_digits=10)
     amount_max = AmountField(label="Montant demandé maximal (€)", required=False, max_digits=10)
     instructor = forms.CharField(label="Instructeur", required=False, max_length=20, widget=FastSelect)
-    deadline_passed = forms.BooleanField(label="Échéance dépassée (corrections, convention ou rapport final)", required=False, widget=FastCheckboxInput)
-    sort = forms.ChoiceField(label="Trier par", required=False, choices=[(k, v[0]) for k, v in SORTS.items()], widget=FastSelect)
+    deadline_passed = forms.BooleanField(
+        label="Échéance dépassée (corrections, convention ou rapport final)",
+        required=False,
+        widget=FastCheckboxInput,
+    )
+    sort = forms.ChoiceField(
+        label="Trier par", required=False, choices=[(k, v[0]) for k, v in SORTS.items()], widget=FastSelect
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,14 +218,20 @@ class DossierFilterForm(DsfrBaseForm):
 
         self.user = user
         self.fields["campaign"].choices = [("", "Toutes les campagnes")] + [
-            (str(pk), name) for pk, name in Campaign.objects.order_by("-opens_at", "-pk").values_list("pk", "name")
+            (str(pk), name)
+            for pk, name in Campaign.objects.order_by("-opens_at", "-pk").values_list("pk", "name")
         ]
-        self.fields["population"].choices = [("", "Toutes les tailles")] + [(key, label) for key, label, _, _ in population_bands()]
+        self.fields["population"].choices = [("", "Toutes les tailles")] + [
+            (key, label) for key, label, _, _ in population_bands()
+        ]
         # lazy and cached for a minute: the list of instructors is only for display (any user id
         # validates), so the list page does not pay a query for it on every request
         self.fields["instructor"].widget.attrs.pop("maxlength", None)  # a <select>
         self.fields["instructor"].widget.choices = _LazyChoices(
-            lambda: [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué")] + instructor_choices()
+            lambda: (
+                [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué")]
+                + instructor_choices()
+            )
         )
 
     def clean_departement(self):
@@ -206,7 +268,12 @@ def instructor_choices() -> list[tuple[str, str]]:
     from fonds.accounts.roles import Role
 
     def build():
-        return [(str(pk), email) for pk, email in User.objects.filter(groups__name=Role.INSTRUCTEUR).order_by("email").values_list("pk", "email")]
+        return [
+            (str(pk), email)
+            for pk, email in User.objects.filter(groups__name=Role.INSTRUCTEUR)
+            .order_by("email")
+            .values_list("pk", "email")
+        ]
 
     return cache.get_or_set(INSTRUCTORS_CACHE_KEY, build, 60)
 

@@ -1,4 +1,5 @@
 """DSFR forms of the instruction pages (labels always visible; errors in plain French)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,19 +38,33 @@ class ScoreGridForm(DsfrBaseForm):
         for crit in self.criteria:
             current = initial_scores.get(crit.code)
             self.fields[f"{crit.code}_points"] = forms.IntegerField(
-                label=f"{crit.label} — points (0 à {crit.max})", min_value=0, max_value=crit.max, required=False, widget=FastNumberInput,
+                label=f"{crit.label} — points (0 à {crit.max})",
+                min_value=0,
+                max_value=crit.max,
+                required=False,
+                widget=FastNumberInput,
                 initial=None if current is None else current.points,
-                error_messages={"max_value": f"De 0 à {crit.max} points.", "min_value": f"De 0 à {crit.max} points.", "invalid": "Un nombre entier de points."},
+                error_messages={
+                    "max_value": f"De 0 à {crit.max} points.",
+                    "min_value": f"De 0 à {crit.max} points.",
+                    "invalid": "Un nombre entier de points.",
+                },
             )
             self.fields[f"{crit.code}_comment"] = forms.CharField(
-                label=f"{crit.label} — commentaire", required=False, max_length=4000, widget=FastTextarea(attrs={"rows": 2}),
+                label=f"{crit.label} — commentaire",
+                required=False,
+                max_length=4000,
+                widget=FastTextarea(attrs={"rows": 2}),
                 initial="" if current is None else current.comment,
             )
 
     def clean(self):
         data = super().clean()
         for crit in self.criteria:
-            points, comment = data.get(f"{crit.code}_points"), (data.get(f"{crit.code}_comment") or "").strip()
+            points, comment = (
+                data.get(f"{crit.code}_points"),
+                (data.get(f"{crit.code}_comment") or "").strip(),
+            )
             if points is not None and not comment:
                 self.add_error(f"{crit.code}_comment", "Justifiez la note par un commentaire.")
             if points is None and comment and f"{crit.code}_points" not in self.errors:
@@ -70,39 +85,78 @@ class ScoreGridForm(DsfrBaseForm):
 
 class AmountForm(DsfrBaseForm):
     amount = AmountField(
-        label="Montant proposé (€)", help_text="Laissez vide pour retenir le montant de la formule.", required=False,
+        label="Montant proposé (€)",
+        help_text="Laissez vide pour retenir le montant de la formule.",
+        required=False,
         max_digits=10,
     )
-    motivation = forms.CharField(label="Motivation (obligatoire si le montant diffère de la formule)", required=False, max_length=5000, widget=MOTIVATION_WIDGET)
+    motivation = forms.CharField(
+        label="Motivation (obligatoire si le montant diffère de la formule)",
+        required=False,
+        max_length=5000,
+        widget=MOTIVATION_WIDGET,
+    )
 
 
 class OverrideForm(DsfrBaseForm):
     motivation = forms.CharField(
-        label="Motivation de la dérogation (obligatoire)", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+        label="Motivation de la dérogation (obligatoire)",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Elle est conservée dans la piste d'audit et affichée avec le verdict.",
         error_messages={"required": "La dérogation exige une motivation écrite."},
     )
-    confirm = forms.BooleanField(label="Je confirme écarter ce verdict", error_messages={"required": "Cochez la case pour confirmer."})
+    confirm = forms.BooleanField(
+        label="Je confirme écarter ce verdict", error_messages={"required": "Cochez la case pour confirmer."}
+    )
 
 
 class NoteForm(DsfrBaseForm):
-    body = forms.CharField(label="Nouvelle note interne", help_text="Visible des seuls agents du fonds, jamais de la commune.", max_length=5000, widget=MOTIVATION_WIDGET,
-                           error_messages={"required": "La note est vide."})
+    body = forms.CharField(
+        label="Nouvelle note interne",
+        help_text="Visible des seuls agents du fonds, jamais de la commune.",
+        max_length=5000,
+        widget=MOTIVATION_WIDGET,
+        error_messages={"required": "La note est vide."},
+    )
 
 
 class MessageForm(DsfrBaseForm):
-    body = forms.CharField(label="Message à la commune", help_text="Le porteur le lit dans son espace.", max_length=5000, widget=FastTextarea(attrs={"rows": 4}),
-                           error_messages={"required": "Le message est vide."})
+    body = forms.CharField(
+        label="Message à la commune",
+        help_text="Le porteur le lit dans son espace.",
+        max_length=5000,
+        widget=FastTextarea(attrs={"rows": 4}),
+        error_messages={"required": "Le message est vide."},
+    )
 
 
 class CorrectionsForm(DsfrBaseForm):
-    fields_to_fix = forms.MultipleChoiceField(label="Champs à corriger", required=False, widget=DsfrCheckboxes)
-    documents = forms.MultipleChoiceField(label="Pièces à fournir ou à remplacer", required=False, choices=Document.Kind.choices, widget=DsfrCheckboxes)
-    message = forms.CharField(label="Message au porteur (obligatoire)", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-                              error_messages={"required": "Expliquez à la commune ce qu'elle doit corriger."})
-    deadline = forms.DateField(label="Échéance", help_text="Au-delà, le dossier est classé sans suite.", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                               error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."})
-    confirm = forms.BooleanField(label="Je confirme la demande de corrections", error_messages={"required": "Cochez la case pour confirmer."})
+    fields_to_fix = forms.MultipleChoiceField(
+        label="Champs à corriger", required=False, widget=DsfrCheckboxes
+    )
+    documents = forms.MultipleChoiceField(
+        label="Pièces à fournir ou à remplacer",
+        required=False,
+        choices=Document.Kind.choices,
+        widget=DsfrCheckboxes,
+    )
+    message = forms.CharField(
+        label="Message au porteur (obligatoire)",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Expliquez à la commune ce qu'elle doit corriger."},
+    )
+    deadline = forms.DateField(
+        label="Échéance",
+        help_text="Au-delà, le dossier est classé sans suite.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."},
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme la demande de corrections",
+        error_messages={"required": "Cochez la case pour confirmer."},
+    )
 
     def __init__(self, *args, days: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,11 +181,23 @@ class CompleteForm(DsfrBaseForm):
     for a favourable opinion): when set, the grid is below the thresholds and only « Défavorable »
     is offered — a favourable opinion posted anyway is refused with that reason."""
 
-    opinion = forms.ChoiceField(label="Avis de l'instructeur", choices=list(grid.OPINION_LABELS.items()), widget=DsfrRadios,
-                                error_messages={"required": "Choisissez un avis."})
-    motivation = forms.CharField(label="Motivation de l'avis", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
-                                 help_text="Obligatoire si l'avis diffère de celui que suggère la grille.")
-    confirm = forms.BooleanField(label="Je confirme terminer l'instruction", error_messages={"required": "Cochez la case pour confirmer."})
+    opinion = forms.ChoiceField(
+        label="Avis de l'instructeur",
+        choices=list(grid.OPINION_LABELS.items()),
+        widget=DsfrRadios,
+        error_messages={"required": "Choisissez un avis."},
+    )
+    motivation = forms.CharField(
+        label="Motivation de l'avis",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Obligatoire si l'avis diffère de celui que suggère la grille.",
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme terminer l'instruction",
+        error_messages={"required": "Cochez la case pour confirmer."},
+    )
 
     def __init__(self, *args, favourable_refusal: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,16 +205,22 @@ class CompleteForm(DsfrBaseForm):
         if favourable_refusal:
             field = self.fields["opinion"]
             field.choices = [(grid.UNFAVOURABLE, grid.OPINION_LABELS[grid.UNFAVOURABLE])]
-            field.help_text = ("La grille est sous les seuils du règlement : l'avis ne peut être que défavorable "
-                               "(le comité décide ensuite).")
+            field.help_text = (
+                "La grille est sous les seuils du règlement : l'avis ne peut être que défavorable "
+                "(le comité décide ensuite)."
+            )
             reason = favourable_refusal.split(" : ", 1)[-1].replace("%", "%%")  # the message is %-formatted
             field.error_messages["invalid_choice"] = f"Avis favorable impossible : {reason}."
 
 
 class ConflictForm(DsfrBaseForm):
     commune = forms.CharField(label="Code INSEE de la commune", max_length=5, help_text="Par exemple 01001.")
-    motivation = forms.CharField(label="Nature du lien", max_length=2000, widget=MOTIVATION_WIDGET,
-                                 help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent.")
+    motivation = forms.CharField(
+        label="Nature du lien",
+        max_length=2000,
+        widget=MOTIVATION_WIDGET,
+        help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent.",
+    )
 
     def clean_commune(self):
         from fonds.referentiel.models import Commune

@@ -22,6 +22,7 @@ as *favourable*, whatever the motivation (``opinion_refusal``); the opinion is t
 No database access, no Django model: ``params`` is a rule set's ``params`` (or its ``scoring``
 section). Minimum shares are compared exactly (``points × 100 ≥ max × pct``: 12.5 of 25 needs 13).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -103,7 +104,9 @@ class GridResult:
             out.append(f"Total de {self.total} points, en dessous du seuil de {self.threshold}.")
         for r in self.results:
             if r.criterion.code in self.below_minimum:
-                out.append(f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du maximum ({r.criterion.max}).")
+                out.append(
+                    f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du maximum ({r.criterion.max})."
+                )
         return out
 
     def as_dict(self) -> dict:
@@ -125,7 +128,10 @@ def _scoring(params: dict) -> dict:
 
 
 def criteria(params: dict) -> list[Criterion]:
-    return [Criterion(c["code"], c["label"], int(c["max"]), bool(c.get("automatic", False))) for c in _scoring(params)["criteria"]]
+    return [
+        Criterion(c["code"], c["label"], int(c["max"]), bool(c.get("automatic", False)))
+        for c in _scoring(params)["criteria"]
+    ]
 
 
 def criterion(params: dict, code: str) -> Criterion | None:
@@ -141,7 +147,7 @@ def min_points(crit: Criterion, params: dict) -> Decimal | None:
 
 
 def validate_points(crit: Criterion, points) -> str:
-    """"" when ``points`` is a whole number from 0 to the criterion's maximum, else a French error."""
+    """ "" when ``points`` is a whole number from 0 to the criterion's maximum, else a French error."""
     if isinstance(points, bool) or not isinstance(points, int):
         return f"« {crit.label} » : indiquez un nombre entier de points."
     if not 0 <= points <= crit.max:
@@ -208,7 +214,7 @@ def opinion_consistent(opinion: str, grid: GridResult) -> bool:
 
 
 def opinion_refusal(opinion: str, grid: GridResult) -> str:
-    """"" when ``opinion`` may be given on ``grid``; else why not, in French.
+    """ "" when ``opinion`` may be given on ``grid``; else why not, in French.
 
     Only one opinion is ever impossible: *favourable* on a complete grid below the thresholds (the
     total, or half the points of a criterion scored by the instructor) — no motivation lifts it.

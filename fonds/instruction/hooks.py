@@ -18,6 +18,7 @@ so they run before the ones ``fonds/dossiers/services.py`` registers (installed 
   accepted as "no grant" with an unfavourable opinion only). The grid, the overrides, the amount
   and its bounds go to the audit payload.
 """
+
 from __future__ import annotations
 
 from fonds.dossiers import services as dossier_services
@@ -38,7 +39,9 @@ def _completion(dossier, by, data) -> dict:
         problems.append("aucun contrôle d'éligibilité n'est enregistré : lancez le contrôle")
         rules.append("eligibility")
     for row in view.unsettled:
-        problems.append(f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation motivée")
+        problems.append(
+            f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation motivée"
+        )
         rules.append(row.verdict.code)
     automatic = instruction.ensure_automatic_scores(dossier, by)
     result = instruction.grid_for(dossier)
@@ -57,8 +60,13 @@ def _completion(dossier, by, data) -> dict:
             problems.append(refusal)
             rules.append("opinion")
         elif not grid.opinion_consistent(opinion, result) and not motivation:
-            suggested, given = grid.OPINION_LABELS[result.suggestion].lower(), grid.OPINION_LABELS[opinion].lower()
-            problems.append(f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {given}")
+            suggested, given = (
+                grid.OPINION_LABELS[result.suggestion].lower(),
+                grid.OPINION_LABELS[opinion].lower(),
+            )
+            problems.append(
+                f"la grille conduit à un avis {suggested} ({result.total} points) : motivez l'avis {given}"
+            )
             rules.append("opinion")
     breakdown = grant_for_dossier(dossier)
     bounds = award_bounds(breakdown)
@@ -74,7 +82,11 @@ def _completion(dossier, by, data) -> dict:
         problems.append(f"{origin} ({euros(amount)}) : {refusal[0].lower()}{refusal[1:].rstrip('.')}")
         rules.append("amount")
     if problems:
-        raise TransitionRefused("condition", "L'instruction ne peut pas être terminée : " + " ; ".join(problems) + ".", rules=rules)
+        raise TransitionRefused(
+            "condition",
+            "L'instruction ne peut pas être terminée : " + " ; ".join(problems) + ".",
+            rules=rules,
+        )
     extra = {
         "grid": result.as_dict(),
         "eligibility_run": view.run.pk,

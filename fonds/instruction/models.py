@@ -4,6 +4,7 @@ declared conflicts of interest, saved filters; and a one-row summary for fast li
 Every row is written by ``fonds.instruction.services`` (one transaction, one audit event),
 never directly by a view.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -20,13 +21,17 @@ class EligibilityOverride(models.Model):
     instructor has to decide again.
     """
 
-    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="eligibility_overrides")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="eligibility_overrides"
+    )
     verdict = models.OneToOneField("eligibilite.Verdict", on_delete=models.PROTECT, related_name="override")
     code = models.CharField("règle", max_length=4)
     data = models.JSONField("données du verdict écarté", default=dict)
     motivation = models.TextField("motivation", validators=[MaxLengthValidator(5000)])
     rules_version = models.PositiveIntegerField("version des règles")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
@@ -48,13 +53,22 @@ class Score(models.Model):
     comment = models.TextField("commentaire", blank=True, validators=[MaxLengthValidator(4000)])
     automatic = models.BooleanField("calculé automatiquement", default=False)
     rules_version = models.PositiveIntegerField("version des règles")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
         verbose_name = "note"
         ordering = ["dossier_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "criterion"], name="uniq_score_per_criterion")]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "criterion"], name="uniq_score_per_criterion")
+        ]
 
     def __str__(self):
         return f"{self.criterion} : {self.points}"
@@ -70,7 +84,9 @@ class AmountProposal(models.Model):
     motivation = models.TextField("motivation", blank=True, validators=[MaxLengthValidator(5000)])
     breakdown = models.JSONField("détail du calcul", default=dict)
     rules_version = models.PositiveIntegerField("version des règles")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
@@ -82,12 +98,16 @@ class Assessment(models.Model):
     """Denormalised summary of a dossier's instruction, kept by the services, for the list's
     score filter and sort (one indexed column instead of an aggregate over scores)."""
 
-    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="assessment")
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="assessment"
+    )
     score_total = models.PositiveSmallIntegerField("note totale", null=True, blank=True, db_index=True)
     scored_criteria = models.PositiveSmallIntegerField("critères notés", default=0)
     complete = models.BooleanField("grille complète", default=False)
     suggestion = models.CharField("avis suggéré par la grille", max_length=15, blank=True)
-    amount_proposed = models.DecimalField("montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    amount_proposed = models.DecimalField(
+        "montant proposé (€)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -111,7 +131,9 @@ class PrivateNote(models.Model):
 class InstructorConflict(models.Model):
     """A link an instructor declared with a commune: they may not instruct its dossiers."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declared_conflicts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declared_conflicts"
+    )
     commune = models.ForeignKey("referentiel.Commune", on_delete=models.PROTECT, related_name="+")
     motivation = models.TextField("nature du lien", validators=[MaxLengthValidator(2000)])
     declared_at = models.DateTimeField("déclaré le", default=clock.now)

@@ -17,6 +17,7 @@ Refusals raise ``fonds.dossiers.services.TransitionRefused`` (kind ``role`` / ``
 Only instructors write (``Role.INSTRUCTEUR``); an instructor who declared a link with the
 dossier's commune may not (``role``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,15 @@ from fonds.eligibilite.models import EligibilityRun, Verdict
 
 from . import grid
 from .amount import award_bounds, check_award_amount, grant_for_dossier, parse_amount
-from .models import AmountProposal, Assessment, EligibilityOverride, InstructorConflict, PrivateNote, SavedFilter, Score
+from .models import (
+    AmountProposal,
+    Assessment,
+    EligibilityOverride,
+    InstructorConflict,
+    PrivateNote,
+    SavedFilter,
+    Score,
+)
 from fonds import clock
 
 S = Status
@@ -44,10 +53,18 @@ INSTRUCTING = frozenset({S.IN_INSTRUCTION})
 #: statuses in which notes and messages may be written (after the deposit, before the end)
 CORRESPONDENCE = frozenset(set(S.values) - {S.DRAFT})
 #: the transitions an instructor with a declared link may not fire (see hooks.py)
-CONFLICT_GUARDED = ("start_instruction", "request_corrections", "complete_instruction", "declare_ineligible", "reopen_instruction", "schedule")
+CONFLICT_GUARDED = (
+    "start_instruction",
+    "request_corrections",
+    "complete_instruction",
+    "declare_ineligible",
+    "reopen_instruction",
+    "schedule",
+)
 
 
 # ---- checks -------------------------------------------------------------------------------
+
 
 def has_conflict(user, commune_id) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
@@ -88,7 +105,9 @@ def _lock(dossier, by, *, statuses=None, action: str = "Cette action") -> Dossie
     if signed_in and locked.by_conflicted:
         raise TransitionRefused("role", conflict_message(locked))
     if statuses is not None and locked.status not in statuses:
-        raise TransitionRefused("status", f"{action} n'est pas possible : le dossier est « {locked.get_status_display()} ».")
+        raise TransitionRefused(
+            "status", f"{action} n'est pas possible : le dossier est « {locked.get_status_display()} »."
+        )
     return locked
 
 
@@ -110,6 +129,7 @@ def _role(user) -> str:
 
 
 # ---- eligibility: latest run, overrides ----------------------------------------------------
+
 
 @dataclass
 class VerdictRow:
@@ -154,12 +174,16 @@ def eligibility_view(dossier) -> EligibilityView:
     if run is None:
         return EligibilityView(None, [])
     verdicts = list(run.verdicts.all())
-    overrides = list(EligibilityOverride.objects.filter(dossier=dossier).select_related("by").order_by("-at", "-id"))
+    overrides = list(
+        EligibilityOverride.objects.filter(dossier=dossier).select_related("by").order_by("-at", "-id")
+    )
     rows = []
     for v in verdicts:
         found = None
         if v.result == Verdict.Result.FAIL:
-            found = next((o for o in overrides if o.verdict_id == v.pk), None) or next((o for o in overrides if o.code == v.code and o.data == v.data), None)
+            found = next((o for o in overrides if o.verdict_id == v.pk), None) or next(
+                (o for o in overrides if o.code == v.code and o.data == v.data), None
+            )
         rows.append(VerdictRow(v, found))
     return EligibilityView(run, rows)
 
@@ -172,20 +196,40 @@ def override_verdict(dossier, verdict_id, *, by, motivation: str) -> Eligibility
         view = eligibility_view(locked)
         row = next((r for r in view.rows if str(r.verdict.pk) == str(verdict_id)), None)
         if row is None:
-            raise TransitionRefused("condition", "Ce verdict n'appartient pas au dernier contrôle d'éligibilité du dossier : rechargez la page.")
+            raise TransitionRefused(
+                "condition",
+                "Ce verdict n'appartient pas au dernier contrôle d'éligibilité du dossier : rechargez la page.",
+            )
         if not row.failed:
-            raise TransitionRefused("condition", f"La règle {row.verdict.code} est respectée : il n'y a rien à écarter.")
+            raise TransitionRefused(
+                "condition", f"La règle {row.verdict.code} est respectée : il n'y a rien à écarter."
+            )
         if row.override is not None:
-            raise TransitionRefused("condition", f"La règle {row.verdict.code} a déjà fait l'objet d'une dérogation.")
+            raise TransitionRefused(
+                "condition", f"La règle {row.verdict.code} a déjà fait l'objet d'une dérogation."
+            )
         override = EligibilityOverride.objects.create(
-            dossier=locked, verdict=row.verdict, code=row.verdict.code, data=row.verdict.data, motivation=motivation,
-            rules_version=view.run.rules_version, by=by,
+            dossier=locked,
+            verdict=row.verdict,
+            code=row.verdict.code,
+            data=row.verdict.data,
+            motivation=motivation,
+            rules_version=view.run.rules_version,
+            by=by,
         )
         audit.append(
-            "eligibility_overridden", actor=by, role=_role(by), obj=locked,
+            "eligibility_overridden",
+            actor=by,
+            role=_role(by),
+            obj=locked,
             payload={
-                "reference": locked.reference, "override": override.pk, "run": view.run.pk, "verdict": row.verdict.pk,
-                "code": row.verdict.code, "explanation": row.verdict.explanation, "motivation": motivation,
+                "reference": locked.reference,
+                "override": override.pk,
+                "run": view.run.pk,
+                "verdict": row.verdict.pk,
+                "code": row.verdict.code,
+                "explanation": row.verdict.explanation,
+                "motivation": motivation,
                 "rules_version": view.run.rules_version,
             },
         )
@@ -197,11 +241,17 @@ def recheck_eligibility(dossier, *, by) -> EligibilityRun:
     from fonds.eligibilite.engine import run_checks
 
     with transaction.atomic():
-        locked = _lock(dossier, by, statuses={S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED}, action="Le contrôle d'éligibilité")
+        locked = _lock(
+            dossier,
+            by,
+            statuses={S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED},
+            action="Le contrôle d'éligibilité",
+        )
         return run_checks(locked, moment=EligibilityRun.Moment.ON_DEMAND, by=by)
 
 
 # ---- the grid --------------------------------------------------------------------------------
+
 
 def stored_points(dossier) -> dict[str, int]:
     return dict(Score.objects.filter(dossier=dossier).values_list("criterion", "points"))
@@ -218,14 +268,34 @@ def _automatic_scores(locked, by, ruleset) -> dict:
     crit = grid.criterion(ruleset.params, grid.TERRITORIAL)
     if crit is None or not crit.automatic:
         return changed
-    points, text = grid.territorial_points(locked.commune.population, locked.commune.is_overseas, ruleset.params)
+    points, text = grid.territorial_points(
+        locked.commune.population, locked.commune.is_overseas, ruleset.params
+    )
     score = Score.objects.filter(dossier=locked, criterion=crit.code).first()
-    if score is None or score.points != points or score.comment != text or score.rules_version != ruleset.version:
+    if (
+        score is None
+        or score.points != points
+        or score.comment != text
+        or score.rules_version != ruleset.version
+    ):
         Score.objects.update_or_create(
-            dossier=locked, criterion=crit.code,
-            defaults={"points": points, "comment": text, "automatic": True, "rules_version": ruleset.version, "by": by, "at": clock.now()},
+            dossier=locked,
+            criterion=crit.code,
+            defaults={
+                "points": points,
+                "comment": text,
+                "automatic": True,
+                "rules_version": ruleset.version,
+                "by": by,
+                "at": clock.now(),
+            },
         )
-        changed[crit.code] = {"points": points, "comment": text, "previous": None if score is None else score.points, "automatic": True}
+        changed[crit.code] = {
+            "points": points,
+            "comment": text,
+            "previous": None if score is None else score.points,
+            "automatic": True,
+        }
     return changed
 
 
@@ -280,15 +350,35 @@ def record_scores(dossier, *, by, scores: dict) -> grid.GridResult:
             if previous is not None and previous.points == points and previous.comment == comment:
                 continue
             Score.objects.update_or_create(
-                dossier=locked, criterion=code,
-                defaults={"points": points, "comment": comment, "automatic": False, "rules_version": ruleset.version, "by": by, "at": now},
+                dossier=locked,
+                criterion=code,
+                defaults={
+                    "points": points,
+                    "comment": comment,
+                    "automatic": False,
+                    "rules_version": ruleset.version,
+                    "by": by,
+                    "at": now,
+                },
             )
-            changed[code] = {"points": points, "comment": comment, "previous": None if previous is None else previous.points}
+            changed[code] = {
+                "points": points,
+                "comment": comment,
+                "previous": None if previous is None else previous.points,
+            }
         result = _refresh_assessment(locked, ruleset.params)
         if changed:
             audit.append(
-                "scores_recorded", actor=by, role=_role(by), obj=locked,
-                payload={"reference": locked.reference, "scores": changed, "grid": result.as_dict(), "rules_version": ruleset.version},
+                "scores_recorded",
+                actor=by,
+                role=_role(by),
+                obj=locked,
+                payload={
+                    "reference": locked.reference,
+                    "scores": changed,
+                    "grid": result.as_dict(),
+                    "rules_version": ruleset.version,
+                },
             )
     return result
 
@@ -304,6 +394,7 @@ def ensure_automatic_scores(locked, by) -> dict:
 
 
 # ---- amount ------------------------------------------------------------------------------
+
 
 def current_proposal(dossier) -> AmountProposal | None:
     return AmountProposal.objects.filter(dossier=dossier).select_related("by").order_by("-at", "-id").first()
@@ -324,22 +415,41 @@ def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountP
         value = formula if amount is None or amount == "" else parse_amount(amount)
         amended = value != formula
         if amended and not motivation:
-            raise TransitionRefused("motivation", "Modifier le montant de la formule exige une motivation écrite.")
+            raise TransitionRefused(
+                "motivation", "Modifier le montant de la formule exige une motivation écrite."
+            )
         check_award_amount(value, bounds, zero_allowed=True)
         if len(motivation) > 5000:
             raise TransitionRefused("condition", "La motivation : 5 000 caractères au plus.")
         details = breakdown.as_dict()
         proposal = AmountProposal.objects.create(
-            dossier=locked, formula_amount=formula, amount=value, amended=amended, motivation=motivation,
-            breakdown=details, rules_version=ruleset.version, by=by,
+            dossier=locked,
+            formula_amount=formula,
+            amount=value,
+            amended=amended,
+            motivation=motivation,
+            breakdown=details,
+            rules_version=ruleset.version,
+            by=by,
         )
         Assessment.objects.update_or_create(dossier=locked, defaults={"amount_proposed": value})
         audit.append(
-            "amount_proposed", actor=by, role=_role(by), obj=locked,
+            "amount_proposed",
+            actor=by,
+            role=_role(by),
+            obj=locked,
             payload={
-                "reference": locked.reference, "proposal": proposal.pk, "formula_amount": formula, "amount": value,
-                "amended": amended, "motivation": motivation, "travel": breakdown.travel, "stay": breakdown.stay,
-                "organisation": breakdown.organisation, "limiting": breakdown.limiting, "bounds": bounds.as_dict(),
+                "reference": locked.reference,
+                "proposal": proposal.pk,
+                "formula_amount": formula,
+                "amount": value,
+                "amended": amended,
+                "motivation": motivation,
+                "travel": breakdown.travel,
+                "stay": breakdown.stay,
+                "organisation": breakdown.organisation,
+                "limiting": breakdown.limiting,
+                "bounds": bounds.as_dict(),
                 "rules_version": ruleset.version,
             },
         )
@@ -347,6 +457,7 @@ def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountP
 
 
 # ---- notes, messages -------------------------------------------------------------------------
+
 
 def add_note(dossier, *, by, body: str) -> PrivateNote:
     """A private note: the audit event is about the note (not the dossier's public timeline) and
@@ -356,8 +467,16 @@ def add_note(dossier, *, by, body: str) -> PrivateNote:
         locked = _lock(dossier, by, statuses=CORRESPONDENCE, action="La note interne")
         note = PrivateNote.objects.create(dossier=locked, author=by, body=body)
         audit.append(
-            "private_note_added", actor=by, role=_role(by), obj=note,
-            payload={"dossier": locked.pk, "reference": locked.reference, "sha256": _digest(body), "length": len(body)},
+            "private_note_added",
+            actor=by,
+            role=_role(by),
+            obj=note,
+            payload={
+                "dossier": locked.pk,
+                "reference": locked.reference,
+                "sha256": _digest(body),
+                "length": len(body),
+            },
         )
     return note
 
@@ -368,13 +487,22 @@ def send_message(dossier, *, by, body: str) -> Message:
         locked = _lock(dossier, by, statuses=CORRESPONDENCE, action="Le message au porteur")
         message = Message.objects.create(dossier=locked, author=by, body=body)
         audit.append(
-            "message_sent", actor=by, role=_role(by), obj=locked,
-            payload={"reference": locked.reference, "message": message.pk, "sha256": _digest(body), "length": len(body)},
+            "message_sent",
+            actor=by,
+            role=_role(by),
+            obj=locked,
+            payload={
+                "reference": locked.reference,
+                "message": message.pk,
+                "sha256": _digest(body),
+                "length": len(body),
+            },
         )
     return message
 
 
 # ---- conflicts of interest ------------------------------------------------------------------
+
 
 def declare_conflict(user, commune, *, motivation: str) -> InstructorConflict:
     """Declare a link with a commune (audited). From then on the user cannot instruct its dossiers."""
@@ -385,7 +513,10 @@ def declare_conflict(user, commune, *, motivation: str) -> InstructorConflict:
         with transaction.atomic():
             conflict = InstructorConflict.objects.create(user=user, commune=commune, motivation=motivation)
             audit.append(
-                "conflict_declared", actor=user, role=_role(user), obj=conflict,
+                "conflict_declared",
+                actor=user,
+                role=_role(user),
+                obj=conflict,
                 payload={"commune": commune.code, "commune_name": commune.name, "motivation": motivation},
             )
     except IntegrityError:
@@ -395,12 +526,15 @@ def declare_conflict(user, commune, *, motivation: str) -> InstructorConflict:
 
 # ---- saved filters (preferences: no audit event) --------------------------------------------
 
+
 def save_filter(user, name: str, querystring: str) -> SavedFilter:
     name = (name or "").strip()[:80]
     if not name:
         raise TransitionRefused("condition", "Donnez un nom au filtre.")
     querystring = (querystring or "").lstrip("?")[:2000]
-    saved, _ = SavedFilter.objects.update_or_create(user=user, name=name, defaults={"querystring": querystring})
+    saved, _ = SavedFilter.objects.update_or_create(
+        user=user, name=name, defaults={"querystring": querystring}
+    )
     return saved
 
 
@@ -409,6 +543,7 @@ def delete_filter(user, pk) -> None:
 
 
 # ---- what the page offers ------------------------------------------------------------------
+
 
 def instruction_actions(dossier, user, *, conflicted: bool | None = None) -> list[dict]:
     """``services.available_transitions`` minus what a declared conflict forbids (``conflicted``:

@@ -6,6 +6,7 @@ seed data (``seed_demo``, ``seed_bench``) and tests of later stages, through the
     opinion = ready_for_completion(dossier, by=instructeur)            # full marks: grid → "favourable"
     perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,9 @@ from . import grid
 from . import services
 
 
-def ready_for_completion(dossier, *, by, favourable: bool = True, comment: str = "Appréciation de l'instructeur.") -> str:
+def ready_for_completion(
+    dossier, *, by, favourable: bool = True, comment: str = "Appréciation de l'instructeur."
+) -> str:
     """Override every unsettled failed verdict, score every manual criterion (full marks when
     ``favourable``, else just below the minimum share) and return the opinion the grid suggests."""
     view = services.eligibility_view(dossier)
@@ -22,7 +25,12 @@ def ready_for_completion(dossier, *, by, favourable: bool = True, comment: str =
         services.recheck_eligibility(dossier, by=by)
         view = services.eligibility_view(dossier)
     for row in view.unsettled:
-        services.override_verdict(dossier, row.verdict.pk, by=by, motivation=f"Dérogation pour les données de démonstration ({row.verdict.code}).")
+        services.override_verdict(
+            dossier,
+            row.verdict.pk,
+            by=by,
+            motivation=f"Dérogation pour les données de démonstration ({row.verdict.code}).",
+        )
     params = dossier.campaign.rules.params
     scores = {}
     for crit in grid.criteria(params):

@@ -5,6 +5,7 @@ only: any POST is a 403). Everybody else — porteurs, committee members, financ
 403 page *before* any dossier is looked up, so the answer is the same for every dossier number
 and discloses nothing (porteurs read their dossiers in the front office).
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -32,7 +33,18 @@ from . import grid
 from . import services
 from .amount import award_bounds, award_refusal, grant_for_dossier
 from .filters import REGION_NAMES, filter_dossiers
-from .forms import AmountForm, CompleteForm, ConflictForm, CorrectionsForm, MessageForm, NoteForm, OverrideForm, SaveFilterForm, ScoreGridForm, correctable_fields
+from .forms import (
+    AmountForm,
+    CompleteForm,
+    ConflictForm,
+    CorrectionsForm,
+    MessageForm,
+    NoteForm,
+    OverrideForm,
+    SaveFilterForm,
+    ScoreGridForm,
+    correctable_fields,
+)
 from .models import InstructorConflict, PrivateNote, SavedFilter, Score
 
 READ_ROLES = frozenset({Role.INSTRUCTEUR, Role.ADMIN, Role.AUDITEUR})
@@ -55,11 +67,19 @@ QUEUES = {
 
 
 #: instructors and administrators; auditors for GET/HEAD only; otherwise a 403 page
-_staff = role_area(read=READ_ROLES, write=WRITE_ROLES, template="instruction/forbidden.html",
-                   flags={"can_write": lambda roles: bool(roles & WRITE_ROLES), "can_instruct": lambda roles: Role.INSTRUCTEUR in roles})
+_staff = role_area(
+    read=READ_ROLES,
+    write=WRITE_ROLES,
+    template="instruction/forbidden.html",
+    flags={
+        "can_write": lambda roles: bool(roles & WRITE_ROLES),
+        "can_instruct": lambda roles: Role.INSTRUCTEUR in roles,
+    },
+)
 
 
 # ---- pagination that stays fast: no unbounded COUNT(*) ---------------------------------------
+
 
 class Page(pagination.Page):
     """The dossier list's pages (``fonds.web.pagination``): deep pages allowed (page 500 of 200)."""
@@ -75,7 +95,9 @@ def _list_rows(qs):
     the texts and JSON lists of the dossier."""
     from .templatetags.instruction_tags import ROW_FIELDS
 
-    return qs.select_related("commune", "instructor", "assessment").only(*ROW_FIELDS, "commune_id", "instructor_id")
+    return qs.select_related("commune", "instructor", "assessment").only(
+        *ROW_FIELDS, "commune_id", "instructor_id"
+    )
 
 
 def _querystring(params, drop=("page",)) -> str:
@@ -86,6 +108,7 @@ def _querystring(params, drop=("page",)) -> str:
 
 
 # ---- queues ----------------------------------------------------------------------------------
+
 
 def queue_filters(user) -> dict[str, Q]:
     """The four instruction queues as conditions on dossiers (a conflicted commune is not "to take")."""
@@ -112,10 +135,18 @@ def queue_counts(user) -> dict[str, int]:
     Django queryset (parameters kept apart), so visibility (``visible_dossiers``) applies to all.
     """
     base = visible_dossiers(user).order_by()
-    per_commune = base.filter(commune_id=OuterRef("commune_id"), status=S.SUBMITTED).values("commune_id").annotate(n=Count("pk")).values("n")
+    per_commune = (
+        base.filter(commune_id=OuterRef("commune_id"), status=S.SUBMITTED)
+        .values("commune_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     parts = {
         "submitted": base.filter(status=S.SUBMITTED),
-        "conflicted": ("sum", InstructorConflict.objects.filter(user=user).order_by().values(n=Subquery(per_commune))),
+        "conflicted": (
+            "sum",
+            InstructorConflict.objects.filter(user=user).order_by().values(n=Subquery(per_commune)),
+        ),
         "mes_dossiers": base.filter(status=S.IN_INSTRUCTION, instructor=user),
         "attente_porteur": base.filter(status=S.CORRECTIONS_REQUESTED, instructor=user),
         "instruits": base.filter(status=S.INSTRUCTED, instructor=user),
@@ -174,18 +205,41 @@ def queues(request):
         key = "a-prendre"
     counts = queue_counts(request.user)
     qs = visible_dossiers(request.user).filter(queue_filters(request.user)[key])
-    order = {"attente-porteur": ["corrections_due", "pk"], "instruits": ["-assessment__score_total", "pk"]}.get(key, ["submitted_at", "pk"])
-    page = Page(qs.order_by(*order), request.GET, default_size=25, load=_list_rows, count=counts[key.replace("-", "_")])
+    order = {
+        "attente-porteur": ["corrections_due", "pk"],
+        "instruits": ["-assessment__score_total", "pk"],
+    }.get(key, ["submitted_at", "pk"])
+    page = Page(
+        qs.order_by(*order),
+        request.GET,
+        default_size=25,
+        load=_list_rows,
+        count=counts[key.replace("-", "_")],
+    )
     querystring = _querystring(request.GET)
-    tabs = [{"key": k, "label": label, "help": help_, "count": counts[k.replace("-", "_")], "current": k == key} for k, (label, help_) in QUEUES.items()]
-    return render(request, "instruction/queues.html", {
-        "title": "Files d'instruction", "nav": "instruction", "tabs": tabs, "queue": key, "queue_label": QUEUES[key][0],
-        "page": page, "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
-        "list_url": reverse("instruction:list") + "?" + urlencode(QUEUE_LIST_PARAMS[key]),
-    })
+    tabs = [
+        {"key": k, "label": label, "help": help_, "count": counts[k.replace("-", "_")], "current": k == key}
+        for k, (label, help_) in QUEUES.items()
+    ]
+    return render(
+        request,
+        "instruction/queues.html",
+        {
+            "title": "Files d'instruction",
+            "nav": "instruction",
+            "tabs": tabs,
+            "queue": key,
+            "queue_label": QUEUES[key][0],
+            "page": page,
+            "page_links": page.links(querystring),
+            "neighbours": page.neighbour_urls(querystring),
+            "list_url": reverse("instruction:list") + "?" + urlencode(QUEUE_LIST_PARAMS[key]),
+        },
+    )
 
 
 # ---- the filtered list -----------------------------------------------------------------------
+
 
 @_staff
 def dossier_list(request):
@@ -197,12 +251,18 @@ def dossier_list(request):
     except NoReverseMatch:
         bulk_url = None
     context = {
-        "title": "Dossiers à instruire", "nav": "instruction", "form": form, "page": page,
-        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
-        "querystring": _querystring(request.GET, drop=("page", "taille")), "page_sizes": PAGE_SIZES,
+        "title": "Dossiers à instruire",
+        "nav": "instruction",
+        "form": form,
+        "page": page,
+        "page_links": page.links(querystring),
+        "neighbours": page.neighbour_urls(querystring),
+        "querystring": _querystring(request.GET, drop=("page", "taille")),
+        "page_sizes": PAGE_SIZES,
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "save_form": SaveFilterForm(initial={"querystring": _querystring(request.GET, drop=("page",))}),
-        "bulk_url": bulk_url, "regions": REGION_NAMES,
+        "bulk_url": bulk_url,
+        "regions": REGION_NAMES,
     }
     return render(request, "instruction/list.html", context, status=200 if form.is_valid() else 400)
 
@@ -213,12 +273,16 @@ def save_filter(request):
     form = SaveFilterForm(request.POST)
     if form.is_valid():
         try:
-            saved = services.save_filter(request.user, form.cleaned_data["name"], form.cleaned_data["querystring"])
+            saved = services.save_filter(
+                request.user, form.cleaned_data["name"], form.cleaned_data["querystring"]
+            )
         except TransitionRefused as refused:
             messages.error(request, refused.message)
         else:
             messages.success(request, f"Filtre « {saved.name} » enregistré.")
-            return redirect(reverse("instruction:list") + ("?" + saved.querystring if saved.querystring else ""))
+            return redirect(
+                reverse("instruction:list") + ("?" + saved.querystring if saved.querystring else "")
+            )
     else:
         messages.error(request, "Donnez un nom au filtre (80 caractères au plus).")
     return redirect(reverse("instruction:list") + "?" + (request.POST.get("querystring") or ""))
@@ -234,6 +298,7 @@ def delete_filter(request, pk):
 
 # ---- the instruction page -----------------------------------------------------------------
 
+
 def _dossier(request, pk, *prefetch) -> Dossier:
     """The dossier with what the instruction pages show. The two users' emails come as scalar
     sub-queries (``instructor_email``, ``created_by_email``), not joins: PostgreSQL plans a
@@ -241,8 +306,15 @@ def _dossier(request, pk, *prefetch) -> Dossier:
     has ~30 indexes; the plan is made at each request)."""
     from fonds.accounts.models import User
 
-    emails = {f"{name}_email": Subquery(User.objects.filter(pk=OuterRef(f"{name}_id")).values("email")[:1]) for name in ("instructor", "created_by")}
-    qs = visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner").annotate(**emails, reader_conflicted=services.conflict_exists(request.user))
+    emails = {
+        f"{name}_email": Subquery(User.objects.filter(pk=OuterRef(f"{name}_id")).values("email")[:1])
+        for name in ("instructor", "created_by")
+    }
+    qs = (
+        visible_dossiers(request.user)
+        .select_related("commune", "campaign", "jumelage__partner")
+        .annotate(**emails, reader_conflicted=services.conflict_exists(request.user))
+    )
     return get_visible_or_404(request.user, pk, qs.prefetch_related(*prefetch))
 
 
@@ -264,32 +336,51 @@ def _page(request, dossier, *, status=200, **forms):
     auto_preview = {}
     for crit in grid.criteria(params):
         if crit.automatic and crit.code == grid.TERRITORIAL:
-            auto_preview[crit.code] = grid.territorial_points(dossier.commune.population, dossier.commune.is_overseas, params)
+            auto_preview[crit.code] = grid.territorial_points(
+                dossier.commune.population, dossier.commune.is_overseas, params
+            )
     breakdown = grant_for_dossier(dossier, params)
     documents = list(dossier.documents.filter(replaced_by__isnull=True).select_related("uploaded_by"))
     context = {
-        "title": f"Instruction — {dossier.reference}", "nav": "instruction", "dossier": dossier, "ruleset": ruleset,
+        "title": f"Instruction — {dossier.reference}",
+        "nav": "instruction",
+        "dossier": dossier,
+        "ruleset": ruleset,
         "region_name": REGION_NAMES.get(dossier.commune.region, dossier.commune.region),
-        "conflicted": conflicted, "editable": editable, "writes_mail": writes_mail,
-        "can_recheck": request.can_instruct and not conflicted and dossier.status in {S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED},
-        "actions": services.instruction_actions(dossier, user, conflicted=conflicted) if request.can_write else [],
+        "conflicted": conflicted,
+        "editable": editable,
+        "writes_mail": writes_mail,
+        "can_recheck": request.can_instruct
+        and not conflicted
+        and dossier.status in {S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED},
+        "actions": services.instruction_actions(dossier, user, conflicted=conflicted)
+        if request.can_write
+        else [],
         "budget_lines": list(dossier.budget_lines.all()),
         "documents": documents,
         "eligibility": services.eligibility_view(dossier),
-        "grid": result, "scores": scores, "auto_preview": auto_preview,
+        "grid": result,
+        "scores": scores,
+        "auto_preview": auto_preview,
         "grid_rows": [(r, scores.get(r.criterion.code)) for r in result.results],
         "grid_form": forms.get("grid_form") or ScoreGridForm(params=params, initial_scores=scores),
-        "breakdown": breakdown, "proposal": services.current_proposal(dossier),
+        "breakdown": breakdown,
+        "proposal": services.current_proposal(dossier),
         "bounds": award_bounds(breakdown),
         "amount_form": forms.get("amount_form") or AmountForm(),
-        "notes": [] if conflicted else list(PrivateNote.objects.filter(dossier=dossier).select_related("author")),
+        "notes": []
+        if conflicted
+        else list(PrivateNote.objects.filter(dossier=dossier).select_related("author")),
         "note_form": forms.get("note_form") or NoteForm(),
         "thread": list(Message.objects.filter(dossier=dossier).select_related("author")),
         "message_form": forms.get("message_form") or MessageForm(),
         "corrections": list(dossier.correction_requests.select_related("requested_by")[:5]),
-        "field_labels": dict(correctable_fields()), "document_labels": dict(Document.Kind.choices),
+        "field_labels": dict(correctable_fields()),
+        "document_labels": dict(Document.Kind.choices),
         # the timeline's columns only: not each event's canonical JSON and hashes
-        "events": AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq").only("seq", "created_at", "action", "actor_role"),
+        "events": AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk))
+        .order_by("seq")
+        .only("seq", "created_at", "action", "actor_role"),
     }
     return render(request, "instruction/dossier.html", context, status=status)
 
@@ -311,7 +402,12 @@ def _back(dossier, anchor=""):
 
 def _refusal(request, dossier, refused, **forms):
     messages.error(request, refused.message)
-    return _page(request, dossier, status=403 if refused.kind == "role" else 409 if refused.kind == "status" else 400, **forms)
+    return _page(
+        request,
+        dossier,
+        status=403 if refused.kind == "role" else 409 if refused.kind == "status" else 400,
+        **forms,
+    )
 
 
 @_staff
@@ -327,7 +423,11 @@ def record_scores(request, pk):
     except TransitionRefused as refused:
         return _refusal(request, dossier, refused, grid_form=form)
     suggestion = grid.OPINION_LABELS.get(result.suggestion, "")
-    messages.success(request, f"Grille enregistrée : {result.total} points." + (f" Avis suggéré : {suggestion.lower()}." if suggestion else " Des critères restent à noter."))
+    messages.success(
+        request,
+        f"Grille enregistrée : {result.total} points."
+        + (f" Avis suggéré : {suggestion.lower()}." if suggestion else " Des critères restent à noter."),
+    )
     return _back(dossier, "grille")
 
 
@@ -340,10 +440,19 @@ def propose_amount(request, pk):
         messages.error(request, "Le montant n'est pas enregistré : corrigez les champs signalés.")
         return _page(request, dossier, status=400, amount_form=form)
     try:
-        proposal = services.propose_amount(dossier, by=request.user, amount=form.cleaned_data["amount"], motivation=form.cleaned_data["motivation"])
+        proposal = services.propose_amount(
+            dossier,
+            by=request.user,
+            amount=form.cleaned_data["amount"],
+            motivation=form.cleaned_data["motivation"],
+        )
     except TransitionRefused as refused:
         return _refusal(request, dossier, refused, amount_form=form)
-    messages.success(request, f"Montant proposé : {euros(proposal.amount)}" + (" (modifié, motivation enregistrée)." if proposal.amended else " (formule)."))
+    messages.success(
+        request,
+        f"Montant proposé : {euros(proposal.amount)}"
+        + (" (modifié, motivation enregistrée)." if proposal.amended else " (formule)."),
+    )
     return _back(dossier, "montant")
 
 
@@ -354,7 +463,9 @@ def add_note(request, pk):
     (visibility, role, conflict, status), so the page's dossier is read only to show a refusal."""
     form = NoteForm(request.POST)
     if form.is_valid():
-        target = dossier_pk_or_404(pk)  # the service checks visibility on the row it locks (not_found: a 404 too)
+        target = dossier_pk_or_404(
+            pk
+        )  # the service checks visibility on the row it locks (not_found: a 404 too)
         try:
             services.add_note(target, by=request.user, body=form.cleaned_data["body"])
         except TransitionRefused as refused:
@@ -390,7 +501,15 @@ def recheck(request, pk):
     except TransitionRefused as refused:
         return _refusal(request, dossier, refused)
     failures = run.failures()
-    messages.success(request, "Contrôle d'éligibilité relancé : " + ("toutes les règles sont respectées." if not failures else f"{len(failures)} règle(s) non respectée(s)."))
+    messages.success(
+        request,
+        "Contrôle d'éligibilité relancé : "
+        + (
+            "toutes les règles sont respectées."
+            if not failures
+            else f"{len(failures)} règle(s) non respectée(s)."
+        ),
+    )
     return _back(dossier, "eligibilite")
 
 
@@ -407,22 +526,48 @@ def override(request, pk, verdict_pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.override_verdict(dossier, verdict_pk, by=request.user, motivation=form.cleaned_data["motivation"])
+                services.override_verdict(
+                    dossier, verdict_pk, by=request.user, motivation=form.cleaned_data["motivation"]
+                )
             except TransitionRefused as refused:
                 messages.error(request, refused.message)
                 status = 403 if refused.kind == "role" else 400
             else:
-                messages.success(request, f"Le verdict {row.verdict.code} est écarté ; la motivation est enregistrée.")
+                messages.success(
+                    request, f"Le verdict {row.verdict.code} est écarté ; la motivation est enregistrée."
+                )
                 return _back(dossier, "eligibilite")
         else:
             status = 400
-    return render(request, "instruction/override.html", {"title": f"Dérogation {row.verdict.code}", "nav": "instruction", "dossier": dossier, "row": row, "run": view.run, "form": form}, status=status)
+    return render(
+        request,
+        "instruction/override.html",
+        {
+            "title": f"Dérogation {row.verdict.code}",
+            "nav": "instruction",
+            "dossier": dossier,
+            "row": row,
+            "run": view.run,
+            "form": form,
+        },
+        status=status,
+    )
 
 
 # ---- transitions ---------------------------------------------------------------------------
 
+
 def _allowed(request, dossier, name) -> dict | None:
-    return next((a for a in services.instruction_actions(dossier, request.user, conflicted=_conflicted(request, dossier)) if a["name"] == name), None)
+    return next(
+        (
+            a
+            for a in services.instruction_actions(
+                dossier, request.user, conflicted=_conflicted(request, dossier)
+            )
+            if a["name"] == name
+        ),
+        None,
+    )
 
 
 @_staff
@@ -434,21 +579,47 @@ def request_corrections(request, pk):
     form = CorrectionsForm(request.POST or None, days=days)
     status = 200 if action else 409
     if action is None:
-        messages.error(request, "Vous ne pouvez pas demander de corrections sur ce dossier dans son état actuel.")
+        messages.error(
+            request, "Vous ne pouvez pas demander de corrections sur ce dossier dans son état actuel."
+        )
     elif request.method == "POST":
         if form.is_valid():
-            data = {"fields": form.cleaned_data["fields_to_fix"], "documents": form.cleaned_data["documents"], "deadline": form.cleaned_data["deadline"]}
+            data = {
+                "fields": form.cleaned_data["fields_to_fix"],
+                "documents": form.cleaned_data["documents"],
+                "deadline": form.cleaned_data["deadline"],
+            }
             try:
-                dossier_services.perform(dossier, "request_corrections", by=request.user, motivation=form.cleaned_data["message"], data=data)
+                dossier_services.perform(
+                    dossier,
+                    "request_corrections",
+                    by=request.user,
+                    motivation=form.cleaned_data["message"],
+                    data=data,
+                )
             except TransitionRefused as refused:
                 messages.error(request, refused.message)
                 status = refused.http_status
             else:
-                messages.success(request, f"Corrections demandées ; échéance le {form.cleaned_data['deadline']:%d/%m/%Y}.")
+                messages.success(
+                    request, f"Corrections demandées ; échéance le {form.cleaned_data['deadline']:%d/%m/%Y}."
+                )
                 return _back(dossier)
         else:
             status = 400
-    return render(request, "instruction/corrections.html", {"title": "Demander des corrections", "nav": "instruction", "dossier": dossier, "form": form, "allowed": action is not None, "days": days}, status=status)
+    return render(
+        request,
+        "instruction/corrections.html",
+        {
+            "title": "Demander des corrections",
+            "nav": "instruction",
+            "dossier": dossier,
+            "form": form,
+            "allowed": action is not None,
+            "days": days,
+        },
+        status=status,
+    )
 
 
 @_staff
@@ -460,18 +631,25 @@ def complete(request, pk):
     result = services.grid_for(dossier, params)
     view = services.eligibility_view(dossier)
     proposal = services.current_proposal(dossier)
-    favourable_refusal = grid.opinion_refusal(grid.FAVOURABLE, result)  # below the thresholds: unfavourable only
-    form = CompleteForm(request.POST or None, initial={"opinion": result.suggestion},
-                        favourable_refusal=favourable_refusal)
+    favourable_refusal = grid.opinion_refusal(
+        grid.FAVOURABLE, result
+    )  # below the thresholds: unfavourable only
+    form = CompleteForm(
+        request.POST or None, initial={"opinion": result.suggestion}, favourable_refusal=favourable_refusal
+    )
     status = 200 if action else 409
     if action is None:
-        messages.error(request, "Vous ne pouvez pas terminer l'instruction de ce dossier dans son état actuel.")
+        messages.error(
+            request, "Vous ne pouvez pas terminer l'instruction de ce dossier dans son état actuel."
+        )
     elif request.method == "POST":
         if form.is_valid():
             motivation = form.cleaned_data["motivation"].strip()
             data = {"opinion": form.cleaned_data["opinion"], "opinion_motivation": motivation}
             try:
-                dossier_services.perform(dossier, "complete_instruction", by=request.user, motivation=motivation, data=data)
+                dossier_services.perform(
+                    dossier, "complete_instruction", by=request.user, motivation=motivation, data=data
+                )
             except TransitionRefused as refused:
                 messages.error(request, refused.message)
                 status = refused.http_status
@@ -483,16 +661,33 @@ def complete(request, pk):
     breakdown = grant_for_dossier(dossier, params)
     amount = proposal.amount if proposal else breakdown.grant
     bounds = award_bounds(breakdown)
-    return render(request, "instruction/complete.html", {
-        "title": "Terminer l'instruction", "nav": "instruction", "dossier": dossier, "form": form, "allowed": action is not None,
-        "grid": result, "eligibility": view, "proposal": proposal, "amount": amount, "bounds": bounds,
-        "amount_refusal": award_refusal(amount, bounds, zero_allowed=True),
-        "favourable_refusal": favourable_refusal,
-        "suggestion_label": grid.OPINION_LABELS.get(result.suggestion or "", ""),
-    }, status=status)
+    return render(
+        request,
+        "instruction/complete.html",
+        {
+            "title": "Terminer l'instruction",
+            "nav": "instruction",
+            "dossier": dossier,
+            "form": form,
+            "allowed": action is not None,
+            "grid": result,
+            "eligibility": view,
+            "proposal": proposal,
+            "amount": amount,
+            "bounds": bounds,
+            "amount_refusal": award_refusal(amount, bounds, zero_allowed=True),
+            "favourable_refusal": favourable_refusal,
+            "suggestion_label": grid.OPINION_LABELS.get(result.suggestion or "", ""),
+        },
+        status=status,
+    )
 
 
-SPECIFIC_PAGES = {"request_corrections": "instruction:corrections", "complete_instruction": "instruction:complete", "schedule": "comite:schedule"}
+SPECIFIC_PAGES = {
+    "request_corrections": "instruction:corrections",
+    "complete_instruction": "instruction:complete",
+    "schedule": "comite:schedule",
+}
 
 
 @_staff
@@ -515,21 +710,42 @@ def action(request, pk, name):
         if Forum.DOSSIER not in meta["forums"]:
             messages.error(request, dossier_services.forum_refusal(name, Forum.DOSSIER).message)
         else:
-            messages.error(request, f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.")
+            messages.error(
+                request,
+                f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.",
+            )
     elif request.method == "POST":
         if form.is_valid():
             try:
-                dossier_services.perform(dossier, name, by=request.user, motivation=form.cleaned_data["motivation"])
+                dossier_services.perform(
+                    dossier, name, by=request.user, motivation=form.cleaned_data["motivation"]
+                )
             except TransitionRefused as refused:
                 messages.error(request, refused.message)
                 status = refused.http_status
             else:
                 dossier.refresh_from_db()
-                messages.success(request, f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».")
+                messages.success(
+                    request,
+                    f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».",
+                )
                 return _back(dossier)
         else:
             status = 400
-    return render(request, "instruction/action.html", {"title": meta["label"], "nav": "instruction", "dossier": dossier, "meta": meta, "name": name, "form": form, "allowed": allowed}, status=status)
+    return render(
+        request,
+        "instruction/action.html",
+        {
+            "title": meta["label"],
+            "nav": "instruction",
+            "dossier": dossier,
+            "meta": meta,
+            "name": name,
+            "form": form,
+            "allowed": allowed,
+        },
+        status=status,
+    )
 
 
 # ---- documents inline ------------------------------------------------------------------------
@@ -546,7 +762,12 @@ def document_inline(request, pk, document_pk):
     document = dossier.documents.filter(pk=document_pk).first()
     if document is None or document.content_type not in INLINE_TYPES:
         raise Http404("Pièce introuvable.")
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1])
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=False,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "frame-ancestors 'self'; script-src 'none'; object-src 'self'"
     response["Cache-Control"] = "private, no-store"
@@ -554,6 +775,7 @@ def document_inline(request, pk, document_pk):
 
 
 # ---- conflicts of interest -------------------------------------------------------------------
+
 
 @_staff
 @require_http_methods(["GET", "POST"])
@@ -566,14 +788,24 @@ def conflicts(request):
             status = 403
         elif form.is_valid():
             try:
-                conflict = services.declare_conflict(request.user, form.cleaned_data["commune"], motivation=form.cleaned_data["motivation"])
+                conflict = services.declare_conflict(
+                    request.user, form.cleaned_data["commune"], motivation=form.cleaned_data["motivation"]
+                )
             except TransitionRefused as refused:
                 messages.error(request, refused.message)
                 status = 400
             else:
-                messages.success(request, f"Lien déclaré avec {conflict.commune.name} : ses dossiers ne vous seront plus proposés.")
+                messages.success(
+                    request,
+                    f"Lien déclaré avec {conflict.commune.name} : ses dossiers ne vous seront plus proposés.",
+                )
                 return redirect("instruction:conflicts")
         else:
             status = 400
     declared = InstructorConflict.objects.filter(user=request.user).select_related("commune")
-    return render(request, "instruction/conflicts.html", {"title": "Mes liens déclarés", "nav": "instruction", "form": form, "declared": declared}, status=status)
+    return render(
+        request,
+        "instruction/conflicts.html",
+        {"title": "Mes liens déclarés", "nav": "instruction", "form": form, "declared": declared},
+        status=status,
+    )

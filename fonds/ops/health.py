@@ -10,6 +10,7 @@ the chain itself; the invariant check is one indexed query.
 answers, the data needs a repair: 200, ``ok`` stays true); ``down`` when a service check fails
 (503).
 """
+
 from __future__ import annotations
 
 import time
@@ -79,9 +80,18 @@ def check_audit_chain() -> dict:
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, None)
     head_ok = head is not None and (head[0] == last[0]) and (last[1] is None or head[1] == last[1])
     latest = ChainCheck.objects.order_by("-at", "-id").first()
-    result = {"ok": head_ok and (latest is None or latest.ok), "head_seq": head[0] if head else None, "head_matches_last_event": head_ok}
+    result = {
+        "ok": head_ok and (latest is None or latest.ok),
+        "head_seq": head[0] if head else None,
+        "head_matches_last_event": head_ok,
+    }
     if latest is not None:
-        result["last_full_check"] = {"at": latest.at.isoformat(), "ok": latest.ok, "count": latest.count, "first_bad_seq": latest.first_bad_seq}
+        result["last_full_check"] = {
+            "at": latest.at.isoformat(),
+            "ok": latest.ok,
+            "count": latest.count,
+            "first_bad_seq": latest.first_bad_seq,
+        }
     else:
         result["last_full_check"] = None
     return result
@@ -105,7 +115,12 @@ def check_committee_agenda() -> dict:
     return result
 
 
-CHECKS = {"database": check_database, "broker": check_broker, "workers": check_workers, "audit_chain": check_audit_chain}
+CHECKS = {
+    "database": check_database,
+    "broker": check_broker,
+    "workers": check_workers,
+    "audit_chain": check_audit_chain,
+}
 #: data invariants: a failure degrades the status without taking the service out of rotation
 INVARIANTS = {"committee_agenda": check_committee_agenda}
 

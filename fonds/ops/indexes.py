@@ -8,6 +8,7 @@ that twin only costs: every INSERT and every non-HOT UPDATE of the row writes in
 name: Django's names carry a hash). Django itself removes these twins with ``DROP INDEX IF
 EXISTS``, so a later ``AlterField`` of the column still migrates cleanly.
 """
+
 from __future__ import annotations
 
 

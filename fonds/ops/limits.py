@@ -5,6 +5,7 @@ The limit (``FJJ_MAX_REQUEST_MB``, 60 MB by default) sits above the largest legi
 the documents step with several files of at most ``uploads.max_file_mb`` each — and far below what
 would let one client fill the disk or the memory; the reverse proxy should enforce the same.
 """
+
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpResponse, JsonResponse
@@ -24,7 +25,10 @@ class MaxBodySizeMiddleware:
             message = f"Requête trop volumineuse : {length // (1024 * 1024)} Mo pour {limit // (1024 * 1024)} Mo au plus."
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "code": "request_too_large"}, status=413)
-            return HttpResponse(f"<!doctype html><html lang=\"fr\"><title>Requête trop volumineuse</title><h1>Requête trop volumineuse</h1><p>{message}</p></html>", status=413)
+            return HttpResponse(
+                f'<!doctype html><html lang="fr"><title>Requête trop volumineuse</title><h1>Requête trop volumineuse</h1><p>{message}</p></html>',
+                status=413,
+            )
         return self.get_response(request)
 
 
@@ -48,6 +52,8 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         query = request.GET.lists()
-        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values) for key, values in query):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in v for v in values) for key, values in query
+        ):
             raise HostileInput(NUL_MESSAGE)
         return self.get_response(request)

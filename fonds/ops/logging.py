@@ -13,6 +13,7 @@
 * Celery signal handlers (connected by ``OpsConfig.ready``) log one line per task on
   ``fonds.task``: name, id, state, duration and the dossier id when the first argument is one.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,10 @@ def _clean(value):
     if isinstance(value, str):
         return mask_iban(value)
     if isinstance(value, dict):
-        return {k: ("[masqué]" if any(s in str(k).lower() for s in SECRET_KEYS) else _clean(v)) for k, v in value.items()}
+        return {
+            k: ("[masqué]" if any(s in str(k).lower() for s in SECRET_KEYS) else _clean(v))
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     if isinstance(value, (int, float, bool)) or value is None:

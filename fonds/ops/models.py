@@ -3,6 +3,7 @@
 Neither is business data: they are not audited (a heartbeat a minute would drown the trail) and
 may be pruned; the health endpoint (``fonds.ops.health``) reads them.
 """
+
 from django.db import models
 
 

@@ -19,6 +19,7 @@ A message is kept until the broker *accepted* it, not until it ran: the broker's
 (``appendonly yes``), or a Redis restarted empty loses what the workers had not taken yet
 (docs/runbook.md, « Broker indisponible »).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -53,15 +54,26 @@ def _publish(message) -> None:
     from fonds.celery import app
 
     if app.conf.task_always_eager:
-        if message.task not in app.tasks:  # registered when its module is imported (names follow module paths)
+        if (
+            message.task not in app.tasks
+        ):  # registered when its module is imported (names follow module paths)
             importlib.import_module(message.task.rsplit(".", 1)[0])
-        app.tasks[message.task].apply(args=message.args, kwargs=message.kwargs, task_id=str(message.pk), throw=True)
+        app.tasks[message.task].apply(
+            args=message.args, kwargs=message.kwargs, task_id=str(message.pk), throw=True
+        )
         return
     with app.connection_for_write() as conn:
         # one attempt (max_retries=0): kombu sleeps 2 s before each retry, which a submission would
         # pay while the broker is down; the message waits here for flush_outbox instead
         conn.ensure_connection(max_retries=0, timeout=app.conf.broker_connection_timeout or 4)
-        app.send_task(message.task, args=message.args, kwargs=message.kwargs, task_id=str(message.pk), connection=conn, retry=False)
+        app.send_task(
+            message.task,
+            args=message.args,
+            kwargs=message.kwargs,
+            task_id=str(message.pk),
+            connection=conn,
+            retry=False,
+        )
 
 
 def send(pk) -> bool:
@@ -75,16 +87,29 @@ def send(pk) -> bool:
             _publish(message)
         return True
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True).first()
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, sent_at__isnull=True)
+            .first()
+        )
         if message is None:
             return True  # already sent, or another process is sending it now
         try:
             _publish(message)
         except Exception as exc:  # noqa: BLE001 — the broker's failure must not reach the user
-            OutboxMessage.objects.filter(pk=pk).update(attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:300])
-            logger.warning("outbox: %s non envoyée (%s), nouvel essai par flush_outbox", message.task, type(exc).__name__, extra={"outbox_id": str(pk), "task": message.task})
+            OutboxMessage.objects.filter(pk=pk).update(
+                attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:300]
+            )
+            logger.warning(
+                "outbox: %s non envoyée (%s), nouvel essai par flush_outbox",
+                message.task,
+                type(exc).__name__,
+                extra={"outbox_id": str(pk), "task": message.task},
+            )
             return False
-        OutboxMessage.objects.filter(pk=pk).update(sent_at=clock.now(), attempts=message.attempts + 1, last_error="")
+        OutboxMessage.objects.filter(pk=pk).update(
+            sent_at=clock.now(), attempts=message.attempts + 1, last_error=""
+        )
         return True
 
 

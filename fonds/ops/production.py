@@ -5,6 +5,7 @@ password and TOTP keys derived from the e-mail address: in production they would
 to anyone who has read the README. They refuse unless given ``--force-production``, and then
 print a warning in French (issue 14).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -21,7 +22,9 @@ def is_production() -> bool:
 
 def add_force_option(parser) -> None:
     parser.add_argument(
-        FORCE_OPTION, action="store_true", dest="force_production",
+        FORCE_OPTION,
+        action="store_true",
+        dest="force_production",
         help="exécuter malgré le profil de production (FJJ_DEBUG=0) : comptes au mot de passe connu, à éviter",
     )
 

@@ -6,6 +6,7 @@ key against that dossier row). PostgreSQL breaks the cycle by aborting one of th
 ``40P01``; the other commits. The aborted work is simply run again — in a NEW transaction
 (``fn`` opens its own ``transaction.atomic()``), never inside the one that failed.
 """
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 that references files its package does not ship (viewflow's bundled Roboto CSS names font weights
 that are absent). Such a reference is left unhashed and logged instead of failing collectstatic;
 our own CSS is checked by the test that runs collectstatic (tests/ops/test_deploy.py)."""
+
 import logging
 
 from whitenoise.storage import CompressedManifestStaticFilesStorage

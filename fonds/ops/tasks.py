@@ -1,4 +1,5 @@
 """Operational Celery tasks: the worker heartbeat (beat, every minute)."""
+
 import socket
 
 from celery import shared_task

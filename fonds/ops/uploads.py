@@ -5,6 +5,7 @@ client's extension: a file name of a few hundred characters with a long "extensi
 too long for the file system (``OSError``, a 500, issue 14). Here the name is shortened before the
 temporary file exists; the stored name is rebuilt anyway (``fonds.dossiers.documents.safe_name``).
 """
+
 from __future__ import annotations
 
 import os

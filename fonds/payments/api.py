@@ -17,6 +17,7 @@ period, ``execution`` before the batch's requested execution date, ``accept`` be
     GET  batches/   POST batches/ {order_ids | filters, execution_date}   GET batches/<id>/
     GET  batches/<id>/file/ (the XML)   POST batches/<id>/sent/   execution/   returns/ {order, reason_code}   cancel/
 """
+
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
@@ -36,7 +37,12 @@ from fonds.dossiers.access import get_visible_or_404
 
 from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
 from .batches import (
-    batch_file_name, build_batch, cancel_batch, export_batch, mark_batch_sent, record_execution,
+    batch_file_name,
+    build_batch,
+    cancel_batch,
+    export_batch,
+    mark_batch_sent,
+    record_execution,
     record_return,
 )
 from .models import Batch, BatchItem, BankDetails, PaymentOrder, Settlement, mask_iban
@@ -47,14 +53,31 @@ from .settlement import accept_final_report
 
 # ---- serializers --------------------------------------------------------------------------------
 
+
 class OrderSerializer(serializers.ModelSerializer):
     dossier_reference = serializers.CharField(source="dossier.reference", read_only=True)
 
     class Meta:
         model = PaymentOrder
         fields = [
-            "id", "reference", "dossier", "dossier_reference", "kind", "amount", "state", "created_at", "paid_at",
-            "returned_at", "return_code", "cancelled_at", "motivation", "answer_due", "answer_text", "answered_at", "final_at", "breakdown",
+            "id",
+            "reference",
+            "dossier",
+            "dossier_reference",
+            "kind",
+            "amount",
+            "state",
+            "created_at",
+            "paid_at",
+            "returned_at",
+            "return_code",
+            "cancelled_at",
+            "motivation",
+            "answer_due",
+            "answer_text",
+            "answered_at",
+            "final_at",
+            "breakdown",
         ]
 
 
@@ -63,7 +86,18 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BatchItem
-        fields = ["position", "order", "end_to_end_id", "amount", "creditor_name", "creditor_iban", "creditor_bic", "outcome", "return_code", "remittance"]
+        fields = [
+            "position",
+            "order",
+            "end_to_end_id",
+            "amount",
+            "creditor_name",
+            "creditor_iban",
+            "creditor_bic",
+            "outcome",
+            "return_code",
+            "remittance",
+        ]
 
     def get_creditor_iban(self, item) -> str:
         return mask_iban(item.creditor_iban)
@@ -74,7 +108,20 @@ class BatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Batch
-        fields = ["id", "reference", "message_id", "state", "created_at", "execution_date", "count", "total", "file_sha256", "sent_at", "executed_at", "items"]
+        fields = [
+            "id",
+            "reference",
+            "message_id",
+            "state",
+            "created_at",
+            "execution_date",
+            "count",
+            "total",
+            "file_sha256",
+            "sent_at",
+            "executed_at",
+            "items",
+        ]
 
 
 class BatchListSerializer(BatchSerializer):
@@ -89,7 +136,21 @@ class BankDetailsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BankDetails
-        fields = ["commune", "iban", "bic", "holder", "siret", "rib_document", "version", "is_certified", "certified_at", "is_rejected", "rejected_at", "rejection_reason", "updated_at"]
+        fields = [
+            "commune",
+            "iban",
+            "bic",
+            "holder",
+            "siret",
+            "rib_document",
+            "version",
+            "is_certified",
+            "certified_at",
+            "is_rejected",
+            "rejected_at",
+            "rejection_reason",
+            "updated_at",
+        ]
 
     def get_iban(self, bank) -> str:
         return bank.masked_iban
@@ -98,7 +159,16 @@ class BankDetailsSerializer(serializers.ModelSerializer):
 class SettlementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Settlement
-        fields = ["dossier", "accepted_at", "final_grant", "advance", "balance", "breakdown", "lines", "rules_version"]
+        fields = [
+            "dossier",
+            "accepted_at",
+            "final_grant",
+            "advance",
+            "balance",
+            "breakdown",
+            "lines",
+            "rules_version",
+        ]
 
 
 class BankDetailsWrite(StrictSerializer):
@@ -106,9 +176,10 @@ class BankDetailsWrite(StrictSerializer):
     bic = serializers.CharField(max_length=20)
     holder = serializers.CharField(max_length=200)
     siret = serializers.CharField(
-        max_length=30, required=False,
+        max_length=30,
+        required=False,
         help_text="SIRET de la mairie : 14 chiffres commençant par le SIREN de la commune, clé de Luhn valide (espaces acceptés). "
-                  "Absent : le SIRET enregistré est conservé. Toute modification fait tomber la certification.",
+        "Absent : le SIRET enregistré est conservé. Toute modification fait tomber la certification.",
     )
     rib_document = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
@@ -132,7 +203,9 @@ class BatchFilters(StrictSerializer):
 
 
 class BuildBody(StrictSerializer):
-    order_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=20000, required=False)
+    order_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=20000, required=False
+    )
     filters = BatchFilters(required=False)
     execution_date = serializers.DateField(required=False)
 
@@ -149,6 +222,7 @@ def _body(serializer_class, request) -> dict:
 
 
 # ---- visibility ---------------------------------------------------------------------------------
+
 
 def visible_orders(user):
     qs = PaymentOrder.objects.select_related("dossier")
@@ -191,19 +265,37 @@ _REFUSALS = {
     400: OpenApiResponse(description="Données refusées (message en français, codes des règles)."),
     403: OpenApiResponse(description="Rôle non autorisé (les auditeurs ne modifient rien)."),
     404: OpenApiResponse(description="Introuvable ou non visible pour cet utilisateur."),
-    409: OpenApiResponse(description="État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
-                                     "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
-                                     "date d'exécution demandée, rapport final validé avant la fin du projet)."),
+    409: OpenApiResponse(
+        description="État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
+        "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
+        "date d'exécution demandée, rapport final validé avant la fin du projet)."
+    ),
 }
 _READ_REFUSALS = {404: _REFUSALS[404]}
-_ORDER_ACTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=["answer", "make-final", "received", "write-off", "cancel", "reissue"], description="Action sur l'ordre.")
-_BATCH_ACTION = OpenApiParameter("name", str, OpenApiParameter.PATH, enum=["sent", "execution", "returns", "cancel"], description="Action sur le lot.")
+_ORDER_ACTION = OpenApiParameter(
+    "name",
+    str,
+    OpenApiParameter.PATH,
+    enum=["answer", "make-final", "received", "write-off", "cancel", "reissue"],
+    description="Action sur l'ordre.",
+)
+_BATCH_ACTION = OpenApiParameter(
+    "name",
+    str,
+    OpenApiParameter.PATH,
+    enum=["sent", "execution", "returns", "cancel"],
+    description="Action sur le lot.",
+)
 
 
 # ---- views --------------------------------------------------------------------------------------
 
+
 class BankDetailsView(_Base):
-    @extend_schema(operation_id="payments_bank_details_retrieve", responses={200: BankDetailsSerializer, **_READ_REFUSALS})
+    @extend_schema(
+        operation_id="payments_bank_details_retrieve",
+        responses={200: BankDetailsSerializer, **_READ_REFUSALS},
+    )
     def get(self, request, commune):
         _commune_allowed(request.user, commune)
         bank = bank_details_for(commune)
@@ -211,16 +303,32 @@ class BankDetailsView(_Base):
             raise NotFound("Aucune coordonnée bancaire enregistrée pour cette commune.")
         return Response(BankDetailsSerializer(bank).data)
 
-    @extend_schema(operation_id="payments_bank_details_update", request=BankDetailsWrite, responses={200: BankDetailsSerializer, **_REFUSALS})
+    @extend_schema(
+        operation_id="payments_bank_details_update",
+        request=BankDetailsWrite,
+        responses={200: BankDetailsSerializer, **_REFUSALS},
+    )
     def put(self, request, commune):
         _commune_allowed(request.user, commune)
         data = _body(BankDetailsWrite, request)
-        bank = set_bank_details(commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"], siret=data.get("siret"), rib_document=data.get("rib_document"))
+        bank = set_bank_details(
+            commune,
+            by=request.user,
+            iban=data["iban"],
+            bic=data["bic"],
+            holder=data["holder"],
+            siret=data.get("siret"),
+            rib_document=data.get("rib_document"),
+        )
         return Response(BankDetailsSerializer(bank).data)
 
 
 class CertifyBankDetailsView(_Base):
-    @extend_schema(operation_id="payments_bank_details_certify", request=EmptyBody, responses={200: BankDetailsSerializer, **_REFUSALS})
+    @extend_schema(
+        operation_id="payments_bank_details_certify",
+        request=EmptyBody,
+        responses={200: BankDetailsSerializer, **_REFUSALS},
+    )
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
         _body(EmptyBody, request)
@@ -228,12 +336,20 @@ class CertifyBankDetailsView(_Base):
 
 
 class RejectBankDetailsView(_Base):
-    @extend_schema(operation_id="payments_bank_details_reject", request=MotivationBody, responses={200: BankDetailsSerializer, **_REFUSALS},
-                   description="Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit la motivation pour les corriger.")
+    @extend_schema(
+        operation_id="payments_bank_details_reject",
+        request=MotivationBody,
+        responses={200: BankDetailsSerializer, **_REFUSALS},
+        description="Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit la motivation pour les corriger.",
+    )
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
         data = _body(MotivationBody, request)
-        return Response(BankDetailsSerializer(reject_bank_details(commune, by=request.user, motivation=data.get("motivation", ""))).data)
+        return Response(
+            BankDetailsSerializer(
+                reject_bank_details(commune, by=request.user, motivation=data.get("motivation", ""))
+            ).data
+        )
 
 
 class OrderListView(_Base):
@@ -260,24 +376,40 @@ class OrderListView(_Base):
 
 
 class OrderView(_Base):
-    @extend_schema(operation_id="payments_orders_retrieve", responses={200: OrderSerializer, **_READ_REFUSALS})
+    @extend_schema(
+        operation_id="payments_orders_retrieve", responses={200: OrderSerializer, **_READ_REFUSALS}
+    )
     def get(self, request, pk):
         return Response(OrderSerializer(_order(request.user, pk)).data)
 
 
 ORDER_ACTIONS = {
     "answer": (TextBody, lambda order, by, d: answer_recovery(order, by, d.get("text", ""))),
-    "make-final": (MotivationBody, lambda order, by, d: make_recovery_final(order, by=by, motivation=d.get("motivation", ""))),
+    "make-final": (
+        MotivationBody,
+        lambda order, by, d: make_recovery_final(order, by=by, motivation=d.get("motivation", "")),
+    ),
     "received": (EmptyBody, lambda order, by, d: record_recovery_received(order, by=by)),
-    "write-off": (MotivationBody, lambda order, by, d: write_off_recovery(order, by=by, motivation=d.get("motivation", ""))),
-    "cancel": (MotivationBody, lambda order, by, d: cancel_order(order, by=by, motivation=d.get("motivation", ""))),
+    "write-off": (
+        MotivationBody,
+        lambda order, by, d: write_off_recovery(order, by=by, motivation=d.get("motivation", "")),
+    ),
+    "cancel": (
+        MotivationBody,
+        lambda order, by, d: cancel_order(order, by=by, motivation=d.get("motivation", "")),
+    ),
     "reissue": (EmptyBody, lambda order, by, d: reissue_order(order, by=by)),
 }
 
 
 class OrderActionView(_Base):
-    @extend_schema(operation_id="payments_orders_action", parameters=[_ORDER_ACTION], request=MotivationBody, responses={200: OrderSerializer, **_REFUSALS},
-                   description="Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, `received` / `reissue` {}.")
+    @extend_schema(
+        operation_id="payments_orders_action",
+        parameters=[_ORDER_ACTION],
+        request=MotivationBody,
+        responses={200: OrderSerializer, **_REFUSALS},
+        description="Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, `received` / `reissue` {}.",
+    )
     def post(self, request, pk, name):
         if name not in ORDER_ACTIONS:
             raise NotFound("Action inconnue.")
@@ -289,7 +421,11 @@ class OrderActionView(_Base):
 
 
 class AcceptFinalReportView(_Base):
-    @extend_schema(operation_id="payments_final_report_accept", request=EmptyBody, responses={201: SettlementSerializer, **_REFUSALS})
+    @extend_schema(
+        operation_id="payments_final_report_accept",
+        request=EmptyBody,
+        responses={201: SettlementSerializer, **_REFUSALS},
+    )
     def post(self, request, dossier):
         try:
             found = get_visible_or_404(request.user, dossier)
@@ -304,25 +440,41 @@ class BatchListView(_Base):
     def get(self, request):
         if not sees_all_dossiers(request.user):
             return Response([])
-        return Response(BatchListSerializer(Batch.objects.order_by("-created_at", "-id")[:200], many=True).data)
+        return Response(
+            BatchListSerializer(Batch.objects.order_by("-created_at", "-id")[:200], many=True).data
+        )
 
-    @extend_schema(operation_id="payments_batches_create", request=BuildBody, responses={201: BatchSerializer, **_REFUSALS})
+    @extend_schema(
+        operation_id="payments_batches_create",
+        request=BuildBody,
+        responses={201: BatchSerializer, **_REFUSALS},
+    )
     def post(self, request):
         data = _body(BuildBody, request)
-        result = build_batch(by=request.user, order_ids=data.get("order_ids"), filters=data.get("filters"), execution_date=data.get("execution_date"))
+        result = build_batch(
+            by=request.user,
+            order_ids=data.get("order_ids"),
+            filters=data.get("filters"),
+            execution_date=data.get("execution_date"),
+        )
         body = BatchSerializer(result.batch).data
         body["excluded"] = [{"order": pk, "reason": reason} for pk, reason in result.excluded]
         return Response(body, status=201)
 
 
 class BatchView(_Base):
-    @extend_schema(operation_id="payments_batches_retrieve", responses={200: BatchSerializer, **_READ_REFUSALS})
+    @extend_schema(
+        operation_id="payments_batches_retrieve", responses={200: BatchSerializer, **_READ_REFUSALS}
+    )
     def get(self, request, pk):
         return Response(BatchSerializer(_batch(request.user, pk)).data)
 
 
 class BatchFileView(_Base):
-    @extend_schema(operation_id="payments_batches_file", responses={(200, "application/xml"): OpenApiTypes.BINARY, **_READ_REFUSALS})
+    @extend_schema(
+        operation_id="payments_batches_file",
+        responses={(200, "application/xml"): OpenApiTypes.BINARY, **_READ_REFUSALS},
+    )
     def get(self, request, pk):
         batch = _batch(request.user, pk)
         if Role.FINANCE not in roles_of(request.user) and Role.AUDITEUR not in roles_of(request.user):
@@ -336,14 +488,22 @@ class BatchFileView(_Base):
 BATCH_ACTIONS = {
     "sent": (EmptyBody, lambda batch, by, d: mark_batch_sent(batch, by=by)),
     "execution": (EmptyBody, lambda batch, by, d: record_execution(batch, by=by)),
-    "returns": (ReturnBody, lambda batch, by, d: record_return(batch, d["order"], by=by, reason_code=d["reason_code"])),
+    "returns": (
+        ReturnBody,
+        lambda batch, by, d: record_return(batch, d["order"], by=by, reason_code=d["reason_code"]),
+    ),
     "cancel": (EmptyBody, lambda batch, by, d: cancel_batch(batch, by=by)),
 }
 
 
 class BatchActionView(_Base):
-    @extend_schema(operation_id="payments_batches_action", parameters=[_BATCH_ACTION], request=ReturnBody, responses={200: BatchSerializer, **_REFUSALS},
-                   description="Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}.")
+    @extend_schema(
+        operation_id="payments_batches_action",
+        parameters=[_BATCH_ACTION],
+        request=ReturnBody,
+        responses={200: BatchSerializer, **_REFUSALS},
+        description="Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}.",
+    )
     def post(self, request, pk, name):
         if name not in BATCH_ACTIONS:
             raise NotFound("Action inconnue.")
@@ -356,12 +516,24 @@ class BatchActionView(_Base):
 
 urlpatterns = [
     path("bank-details/<str:commune>/", BankDetailsView.as_view(), name="api-payments-bank-details"),
-    path("bank-details/<str:commune>/certify/", CertifyBankDetailsView.as_view(), name="api-payments-bank-details-certify"),
-    path("bank-details/<str:commune>/reject/", RejectBankDetailsView.as_view(), name="api-payments-bank-details-reject"),
+    path(
+        "bank-details/<str:commune>/certify/",
+        CertifyBankDetailsView.as_view(),
+        name="api-payments-bank-details-certify",
+    ),
+    path(
+        "bank-details/<str:commune>/reject/",
+        RejectBankDetailsView.as_view(),
+        name="api-payments-bank-details-reject",
+    ),
     path("orders/", OrderListView.as_view(), name="api-payments-orders"),
     path("orders/<str:pk>/", OrderView.as_view(), name="api-payments-order"),
     path("orders/<str:pk>/<str:name>/", OrderActionView.as_view(), name="api-payments-order-action"),
-    path("final-reports/<str:dossier>/accept/", AcceptFinalReportView.as_view(), name="api-payments-accept-report"),
+    path(
+        "final-reports/<str:dossier>/accept/",
+        AcceptFinalReportView.as_view(),
+        name="api-payments-accept-report",
+    ),
     path("batches/", BatchListView.as_view(), name="api-payments-batches"),
     path("batches/<str:pk>/", BatchView.as_view(), name="api-payments-batch"),
     path("batches/<str:pk>/file/", BatchFileView.as_view(), name="api-payments-batch-file"),

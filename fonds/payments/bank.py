@@ -6,6 +6,7 @@ Bad values raise Django's ``ValidationError`` with one message per field (``iban
 never carry an IBAN in clear: ``iban_masked`` (``FR76 **** 1234``) and ``iban_sha256`` only. The
 town hall's SIRET is public data (SIRENE): payloads carry it in clear.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -47,18 +48,26 @@ def validate_bank_details(iban: str, bic: str, holder: str) -> tuple[str, str, s
     try:
         iban_obj = IBAN(str(iban or ""))
     except (SchwiftyException, ValueError):
-        errors["iban"] = "IBAN invalide : vérifiez le numéro recopié du RIB (27 caractères pour un compte français, commençant par FR76)."
+        errors["iban"] = (
+            "IBAN invalide : vérifiez le numéro recopié du RIB (27 caractères pour un compte français, commençant par FR76)."
+        )
     if iban_obj is not None and iban_obj.country_code not in SEPA_COUNTRIES:
         errors["iban"] = "Cet IBAN n'appartient pas à la zone SEPA : un virement SEPA n'est pas possible."
     try:
         bic_obj = BIC(str(bic or "").strip())
     except (SchwiftyException, ValueError):
-        errors["bic"] = "BIC invalide : 8 ou 11 caractères (par exemple BDFEFRPPCCT), tels qu'ils figurent sur le RIB."
+        errors["bic"] = (
+            "BIC invalide : 8 ou 11 caractères (par exemple BDFEFRPPCCT), tels qu'ils figurent sur le RIB."
+        )
     holder = " ".join(str(holder or "").split())
     if len(holder) < 2 or len(holder) > 70:
-        errors["holder"] = "Indiquez le titulaire du compte tel qu'il figure sur le RIB (70 caractères au plus)."
+        errors["holder"] = (
+            "Indiquez le titulaire du compte tel qu'il figure sur le RIB (70 caractères au plus)."
+        )
     if iban_obj is not None and bic_obj is not None and "bic" not in errors and "iban" not in errors:
-        if str(bic_obj.country_code) != str(iban_obj.country_code) and not (iban_obj.country_code in FR_TERRITORIES and bic_obj.country_code in FR_TERRITORIES):
+        if str(bic_obj.country_code) != str(iban_obj.country_code) and not (
+            iban_obj.country_code in FR_TERRITORIES and bic_obj.country_code in FR_TERRITORIES
+        ):
             errors["bic"] = "Le BIC ne correspond pas au pays de l'IBAN : vérifiez les deux sur le RIB."
     if errors:
         raise ValidationError(errors)
@@ -81,7 +90,18 @@ def bank_details_for(commune) -> BankDetails | None:
     return BankDetails.objects.select_related("rib_document").filter(commune_id=commune_id).first()
 
 
-def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: str | None = None, rib_document=None, rib_file: tuple[str, bytes] | None = None, dossier=None) -> BankDetails:
+def set_bank_details(
+    commune,
+    *,
+    by,
+    iban: str,
+    bic: str,
+    holder: str,
+    siret: str | None = None,
+    rib_document=None,
+    rib_file: tuple[str, bytes] | None = None,
+    dossier=None,
+) -> BankDetails:
     """Record or change the commune's IBAN, BIC, holder, town-hall SIRET and the RIB they are read from.
 
     Who: a porteur of the commune, or finance. The RIB is ``rib_document`` (a ``rib`` document of one
@@ -116,7 +136,9 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
     doc = None
     if rib_document is not None and upload is None:
         doc_id = getattr(rib_document, "pk", rib_document)
-        doc = Document.objects.filter(pk=doc_id, kind=Document.Kind.RIB, dossier__commune_id=commune_id).first()
+        doc = Document.objects.filter(
+            pk=doc_id, kind=Document.Kind.RIB, dossier__commune_id=commune_id
+        ).first()
         if doc is None:
             raise ValidationError({"rib_document": "Ce RIB n'est pas une pièce d'un dossier de la commune."})
     stored: list[str] = []
@@ -124,7 +146,9 @@ def set_bank_details(commune, *, by, iban: str, bic: str, holder: str, siret: st
         with transaction.atomic():
             if upload is not None:
                 doc = store_rib(upload, by=by, role=role, stored=stored)
-            return _apply_bank_details(commune_id, by, role, iban=iban, bic=bic, holder=holder, siret=siret, doc=doc)
+            return _apply_bank_details(
+                commune_id, by, role, iban=iban, bic=bic, holder=holder, siret=siret, doc=doc
+            )
     except BaseException:
         delete_stored(stored)
         raise
@@ -140,8 +164,18 @@ def upload_rib(commune, *, by, name: str, data: bytes, dossier=None) -> BankDeta
     commune_id = getattr(commune, "pk", commune)
     bank = bank_details_for(commune_id)
     if bank is None:
-        raise ValidationError({"iban": "Indiquez d'abord l'IBAN, le BIC et le titulaire du compte, avec le RIB."})
-    return set_bank_details(commune_id, by=by, iban=bank.iban, bic=bank.bic, holder=bank.holder, rib_file=(name, data), dossier=dossier)
+        raise ValidationError(
+            {"iban": "Indiquez d'abord l'IBAN, le BIC et le titulaire du compte, avec le RIB."}
+        )
+    return set_bank_details(
+        commune_id,
+        by=by,
+        iban=bank.iban,
+        bic=bank.bic,
+        holder=bank.holder,
+        rib_file=(name, data),
+        dossier=dossier,
+    )
 
 
 def _bank_role(by, commune_id) -> str:
@@ -153,20 +187,44 @@ def _bank_role(by, commune_id) -> str:
 def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
     """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit.
     ``siret`` None: keep the current one."""
-    bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
+    bank = (
+        BankDetails.objects.select_for_update(of=("self",))
+        .select_related("rib_document")
+        .filter(commune_id=commune_id)
+        .first()
+    )
     if bank is None:
         if doc is None:
-            raise ValidationError({"rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."})
-        bank = BankDetails.objects.create(commune_id=commune_id, iban=iban, bic=bic, holder=holder, siret=siret or "", rib_document=doc, updated_by=by)
+            raise ValidationError(
+                {
+                    "rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."
+                }
+            )
+        bank = BankDetails.objects.create(
+            commune_id=commune_id,
+            iban=iban,
+            bic=bic,
+            holder=holder,
+            siret=siret or "",
+            rib_document=doc,
+            updated_by=by,
+        )
         audit.append("bank_details_set", actor=by, role=role, obj=bank, payload=_bank_payload(bank))
         return bank
     before = {
-        "iban_masked": mask_iban(bank.iban), "iban_sha256": iban_sha256(bank.iban), "bic": bank.bic, "holder": bank.holder,
-        "siret": bank.siret, "rib_document": bank.rib_document_id, "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
+        "iban_masked": mask_iban(bank.iban),
+        "iban_sha256": iban_sha256(bank.iban),
+        "bic": bank.bic,
+        "holder": bank.holder,
+        "siret": bank.siret,
+        "rib_document": bank.rib_document_id,
+        "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
     }
     if siret is None:
         siret = bank.siret
-    if (bank.iban, bank.bic, bank.holder, bank.siret) == (iban, bic, holder, siret) and (doc is None or doc.pk == bank.rib_document_id):
+    if (bank.iban, bank.bic, bank.holder, bank.siret) == (iban, bic, holder, siret) and (
+        doc is None or doc.pk == bank.rib_document_id
+    ):
         return bank
     was_certified = bank.is_certified
     was_rejected = bank.rejected_at is not None
@@ -185,10 +243,17 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) 
     bank.save()
     suspended = _suspend_orders(commune_id, by, role)
     audit.append(
-        "bank_details_changed", actor=by, role=role, obj=bank,
+        "bank_details_changed",
+        actor=by,
+        role=role,
+        obj=bank,
         payload={
-            **_bank_payload(bank), "before": before, "was_certified": was_certified, "was_rejected": was_rejected,
-            "rib_changed": before["rib_document"] != bank.rib_document_id, "siret_changed": before["siret"] != bank.siret,
+            **_bank_payload(bank),
+            "before": before,
+            "was_certified": was_certified,
+            "was_rejected": was_rejected,
+            "rib_changed": before["rib_document"] != bank.rib_document_id,
+            "siret_changed": before["siret"] != bank.siret,
             "suspended_orders": suspended,
         },
     )
@@ -204,39 +269,63 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
     """
     role = require_role(by, Role.FINANCE)
     motivation = required_motivation(
-        motivation, "Le rejet des coordonnées bancaires exige une motivation : la commune la lira pour les "
-        "corriger.")
+        motivation,
+        "Le rejet des coordonnées bancaires exige une motivation : la commune la lira pour les corriger.",
+    )
     if len(motivation) > 5000:
         raise PaymentRefused("motivation", "La motivation ne peut dépasser 5 000 caractères.")
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
+        bank = (
+            BankDetails.objects.select_for_update(of=("self",))
+            .select_related("rib_document")
+            .filter(commune_id=commune_id)
+            .first()
+        )
         if bank is None:
             raise PaymentRefused("not_found", "La commune n'a pas encore donné ses coordonnées bancaires.")
         if bank.is_certified:
-            raise PaymentRefused("status", "Ces coordonnées bancaires sont certifiées : elles ne peuvent plus être rejetées.")
+            raise PaymentRefused(
+                "status", "Ces coordonnées bancaires sont certifiées : elles ne peuvent plus être rejetées."
+            )
         if bank.rejected_at is not None:
-            raise PaymentRefused("status", "Ces coordonnées bancaires sont déjà rejetées : la commune doit les corriger.")
+            raise PaymentRefused(
+                "status", "Ces coordonnées bancaires sont déjà rejetées : la commune doit les corriger."
+            )
         bank.rejected_at = clock.now()
         bank.rejected_by = by
         bank.rejection_reason = motivation
         bank.save(update_fields=["rejected_at", "rejected_by", "rejection_reason"])
-        audit.append("bank_details_rejected", actor=by, role=role, obj=bank, payload={**_bank_payload(bank), "motivation": motivation})
+        audit.append(
+            "bank_details_rejected",
+            actor=by,
+            role=role,
+            obj=bank,
+            payload={**_bank_payload(bank), "motivation": motivation},
+        )
         enqueue("fonds.payments.tasks.notify_bank_rejected", bank.pk, bank.version)
         return bank
 
 
 def _suspend_orders(commune_id, by, role) -> list[str]:
     orders = list(
-        PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier")
-        .filter(dossier__commune_id=commune_id, state=O.READY).order_by("pk")
+        PaymentOrder.objects.select_for_update(of=("self",))
+        .select_related("dossier")
+        .filter(dossier__commune_id=commune_id, state=O.READY)
+        .order_by("pk")
     )
     for order in orders:
         order.suspend()
         order.save()
     if orders:
         audit.append_many(
-            dict(action="payment_order_suspended", actor=by, role=role, obj=o, payload=order_payload(o, reason="bank_details_changed"))
+            dict(
+                action="payment_order_suspended",
+                actor=by,
+                role=role,
+                obj=o,
+                payload=order_payload(o, reason="bank_details_changed"),
+            )
             for o in orders
         )
     return [o.reference for o in orders]
@@ -251,26 +340,59 @@ def certify_bank_details(commune, *, by) -> BankDetails:
     role = require_role(by, Role.FINANCE)
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = BankDetails.objects.select_for_update(of=("self",)).select_related("rib_document").filter(commune_id=commune_id).first()
+        bank = (
+            BankDetails.objects.select_for_update(of=("self",))
+            .select_related("rib_document")
+            .filter(commune_id=commune_id)
+            .first()
+        )
         if bank is None:
-            raise PaymentRefused("condition", "La commune n'a pas encore donné ses coordonnées bancaires.", rules=["bank_details_missing"])
+            raise PaymentRefused(
+                "condition",
+                "La commune n'a pas encore donné ses coordonnées bancaires.",
+                rules=["bank_details_missing"],
+            )
         if bank.rib_document_id is None:
-            raise PaymentRefused("condition", "Aucun RIB n'est joint : les coordonnées ne peuvent être certifiées que sur pièce.", rules=["rib_missing"])
+            raise PaymentRefused(
+                "condition",
+                "Aucun RIB n'est joint : les coordonnées ne peuvent être certifiées que sur pièce.",
+                rules=["rib_missing"],
+            )
         if bank.is_certified:
             raise PaymentRefused("status", "Ces coordonnées bancaires sont déjà certifiées.")
         bank.certified_at = clock.now()
         bank.certified_by = by
         bank.certified_fingerprint = bank.fingerprint()
         bank.rejected_at, bank.rejected_by, bank.rejection_reason = None, None, ""
-        bank.save(update_fields=["certified_at", "certified_by", "certified_fingerprint", "rejected_at", "rejected_by", "rejection_reason"])
+        bank.save(
+            update_fields=[
+                "certified_at",
+                "certified_by",
+                "certified_fingerprint",
+                "rejected_at",
+                "rejected_by",
+                "rejection_reason",
+            ]
+        )
         orders = list(
-            PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier")
-            .filter(dossier__commune_id=commune_id, state=O.TO_CERTIFY, kind__in=OUTGOING_KINDS).order_by("pk")
+            PaymentOrder.objects.select_for_update(of=("self",))
+            .select_related("dossier")
+            .filter(dossier__commune_id=commune_id, state=O.TO_CERTIFY, kind__in=OUTGOING_KINDS)
+            .order_by("pk")
         )
         for order in orders:
             order.certify()
             order.save()
-        audit.append("bank_details_certified", actor=by, role=role, obj=bank, payload={**_bank_payload(bank), "orders_ready": [o.reference for o in orders]})
+        audit.append(
+            "bank_details_certified",
+            actor=by,
+            role=role,
+            obj=bank,
+            payload={**_bank_payload(bank), "orders_ready": [o.reference for o in orders]},
+        )
         if orders:
-            audit.append_many(dict(action="payment_order_certified", actor=by, role=role, obj=o, payload=order_payload(o)) for o in orders)
+            audit.append_many(
+                dict(action="payment_order_certified", actor=by, role=role, obj=o, payload=order_payload(o))
+                for o in orders
+            )
         return bank

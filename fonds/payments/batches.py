@@ -5,6 +5,7 @@ The dossier follows when a transfer is paid: ``pay_advance`` for an advance, ``s
 balance — only if the dossier is where the payment flow expects it, so a re-issued order paid
 after a bank return never fires them twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,11 +24,27 @@ from fonds.dossiers.models import Dossier
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O, PaymentRefused, acting_role, fire_transition, lock_batch, lock_order, move_dossier, order_payload,
-    refresh_caller, require_role,
+    O,
+    PaymentRefused,
+    acting_role,
+    fire_transition,
+    lock_batch,
+    lock_order,
+    move_dossier,
+    order_payload,
+    refresh_caller,
+    require_role,
 )
 from .models import (
-    OUTGOING_KINDS, Batch, BatchItem, BatchState, BankDetails, ItemOutcome, OrderKind, PaymentOrder, Settlement,
+    OUTGOING_KINDS,
+    Batch,
+    BatchItem,
+    BatchState,
+    BankDetails,
+    ItemOutcome,
+    OrderKind,
+    PaymentOrder,
+    Settlement,
     mask_iban,
 )
 from .sepa import batch_xml
@@ -64,7 +81,9 @@ class BuildResult:
 
 def payable_orders():
     """Orders a batch may take: ready, outgoing, of a commune whose bank details are certified (a queryset)."""
-    return PaymentOrder.objects.filter(state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False)
+    return PaymentOrder.objects.filter(
+        state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False
+    )
 
 
 def _filtered(filters: dict | None):
@@ -89,7 +108,11 @@ def next_business_day(day: dt.date) -> dt.date:
 
 
 def debtor() -> dict:
-    return {"name": settings.FJJ_DEBTOR_NAME, "iban": settings.FJJ_DEBTOR_IBAN.replace(" ", ""), "bic": settings.FJJ_DEBTOR_BIC}
+    return {
+        "name": settings.FJJ_DEBTOR_NAME,
+        "iban": settings.FJJ_DEBTOR_IBAN.replace(" ", ""),
+        "bic": settings.FJJ_DEBTOR_BIC,
+    }
 
 
 def remittance_text(order: PaymentOrder, dossier_reference: str | None = None) -> str:
@@ -98,7 +121,9 @@ def remittance_text(order: PaymentOrder, dossier_reference: str | None = None) -
     return f"Fonds Jumelages Jeunesse dossier {reference} {order.get_kind_display()} {order.reference}"[:140]
 
 
-def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_date: dt.date | None = None) -> BuildResult:
+def build_batch(
+    *, by, order_ids=None, filters: dict | None = None, execution_date: dt.date | None = None
+) -> BuildResult:
     """Put ready orders in a new batch and produce its validated SEPA file (pain.001.001.03).
 
     ``order_ids`` (a selection) or ``filters`` (``kind``, ``campaign``, ``commune``,
@@ -109,7 +134,9 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
     """
     role = require_role(by, Role.FINANCE)
     if order_ids is None and filters is None:
-        raise PaymentRefused("condition", "Sélectionnez les ordres à mettre dans le lot.", rules=["empty_batch"])
+        raise PaymentRefused(
+            "condition", "Sélectionnez les ordres à mettre dans le lot.", rules=["empty_batch"]
+        )
     wanted = None
     if order_ids is not None:
         try:
@@ -119,24 +146,45 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
     today = clock.today()
     execution_date = execution_date or next_business_day(today)
     if execution_date < today:
-        raise PaymentRefused("condition", "La date d'exécution demandée ne peut pas être dans le passé.", rules=["execution_date"])
+        raise PaymentRefused(
+            "condition",
+            "La date d'exécution demandée ne peut pas être dans le passé.",
+            rules=["execution_date"],
+        )
     with transaction.atomic():
         qs = _filtered(filters)
         if wanted is not None:
             qs = qs.filter(pk__in=wanted)
-        lock = {"skip_locked": True, "of": ("self",)} if connection.features.has_select_for_update_skip_locked else {}
+        lock = (
+            {"skip_locked": True, "of": ("self",)}
+            if connection.features.has_select_for_update_skip_locked
+            else {}
+        )
         orders = list(qs.select_for_update(**lock).order_by("pk"))
         excluded: list[tuple[int, str]] = []
         found = {o.pk for o in orders}
         if wanted is not None:
             for pk in wanted:
                 if pk not in found:
-                    excluded.append((pk, "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de certification)"))
+                    excluded.append(
+                        (
+                            pk,
+                            "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de certification)",
+                        )
+                    )
         if orders:
             dossier_ids = {o.dossier_id for o in orders}
             # (reference, commune) only: full Dossier instances (FSM mixins) would cost ~0.2 ms each
-            dossiers = {pk: (ref, commune) for pk, ref, commune in Dossier.objects.filter(pk__in=dossier_ids).values_list("pk", "reference", "commune_id")}
-            banks = {b.commune_id: b for b in BankDetails.objects.filter(commune_id__in={c for _, c in dossiers.values()})}
+            dossiers = {
+                pk: (ref, commune)
+                for pk, ref, commune in Dossier.objects.filter(pk__in=dossier_ids).values_list(
+                    "pk", "reference", "commune_id"
+                )
+            }
+            banks = {
+                b.commune_id: b
+                for b in BankDetails.objects.filter(commune_id__in={c for _, c in dossiers.values()})
+            }
         taken = []
         for order in orders:
             bank = banks.get(dossiers[order.dossier_id][1])
@@ -145,43 +193,77 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
                 continue
             taken.append((order, bank))
         if not taken:
-            raise PaymentRefused("condition", "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires certifiées dans la sélection.", rules=["empty_batch"])
+            raise PaymentRefused(
+                "condition",
+                "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires certifiées dans la sélection.",
+                rules=["empty_batch"],
+            )
         now = clock.now().replace(microsecond=0)
         token = secrets.token_hex(4).upper()
         d = debtor()
         batch = Batch.objects.create(
-            reference=f"LOT-{now:%Y%m%d-%H%M%S}-{token}", message_id=f"FJJ{now:%Y%m%d%H%M%S}{token}", created_at=now, created_by=by,
-            execution_date=execution_date, debtor_name=d["name"], debtor_iban=d["iban"], debtor_bic=d["bic"],
-            count=len(taken), total=sum((o.amount for o, _ in taken), Decimal("0.00")),
+            reference=f"LOT-{now:%Y%m%d-%H%M%S}-{token}",
+            message_id=f"FJJ{now:%Y%m%d%H%M%S}{token}",
+            created_at=now,
+            created_by=by,
+            execution_date=execution_date,
+            debtor_name=d["name"],
+            debtor_iban=d["iban"],
+            debtor_bic=d["bic"],
+            count=len(taken),
+            total=sum((o.amount for o, _ in taken), Decimal("0.00")),
         )
         items = []
         for position, (order, bank) in enumerate(taken, start=1):
             fire_transition(order, "add_to_batch")
-            items.append(BatchItem(
-                batch=batch, order=order, position=position, amount=order.amount, end_to_end_id=order.reference,
-                creditor_name=bank.holder, creditor_iban=bank.iban, creditor_bic=bank.bic, bank_fingerprint=bank.certified_fingerprint,
-                remittance=remittance_text(order, dossiers[order.dossier_id][0]),
-            ))
+            items.append(
+                BatchItem(
+                    batch=batch,
+                    order=order,
+                    position=position,
+                    amount=order.amount,
+                    end_to_end_id=order.reference,
+                    creditor_name=bank.holder,
+                    creditor_iban=bank.iban,
+                    creditor_bic=bank.bic,
+                    bank_fingerprint=bank.certified_fingerprint,
+                    remittance=remittance_text(order, dossiers[order.dossier_id][0]),
+                )
+            )
         ids = [o.pk for o, _ in taken]
         moved = 0
         for start in range(0, len(ids), 900):
-            moved += PaymentOrder.objects.filter(pk__in=ids[start:start + 900], state=O.READY).update(state=O.IN_BATCH)
+            moved += PaymentOrder.objects.filter(pk__in=ids[start : start + 900], state=O.READY).update(
+                state=O.IN_BATCH
+            )
         if moved != len(ids):
-            raise PaymentRefused("conflict", "Des ordres viennent d'être pris par un autre lot : recommencez.")
+            raise PaymentRefused(
+                "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
+            )
         try:
             with transaction.atomic():
                 BatchItem.objects.bulk_create(items, batch_size=500)
         except IntegrityError:
-            raise PaymentRefused("conflict", "Des ordres viennent d'être pris par un autre lot : recommencez.")
+            raise PaymentRefused(
+                "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
+            )
         data = batch_xml(batch, items)
         batch.file_sha256 = hashlib.sha256(data).hexdigest()
         batch.save(update_fields=["file_sha256"])
         audit.append(
-            "batch_built", actor=by, role=role, obj=batch,
+            "batch_built",
+            actor=by,
+            role=role,
+            obj=batch,
             payload={
-                "reference": batch.reference, "message_id": batch.message_id, "count": batch.count, "total": batch.total,
-                "execution_date": batch.execution_date.isoformat(), "file_sha256": batch.file_sha256,
-                "orders": [o.reference for o, _ in taken], "excluded": [pk for pk, _ in excluded],
+                "reference": batch.reference,
+                "message_id": batch.message_id,
+                "count": batch.count,
+                "total": batch.total,
+                "execution_date": batch.execution_date.isoformat(),
+                "file_sha256": batch.file_sha256,
+                "orders": [o.reference for o, _ in taken],
+                "excluded": [pk for pk, _ in excluded],
             },
         )
     return BuildResult(batch=batch, excluded=excluded)
@@ -189,9 +271,19 @@ def build_batch(*, by, order_ids=None, filters: dict | None = None, execution_da
 
 def _check_bank_unchanged(batch: Batch) -> None:
     """Refuse to offer or send a batch whose creditors' bank details changed since it was built."""
-    rows = list(batch.items.filter(live=True).values_list("order__dossier__commune_id", "bank_fingerprint", "end_to_end_id"))
+    rows = list(
+        batch.items.filter(live=True).values_list(
+            "order__dossier__commune_id", "bank_fingerprint", "end_to_end_id"
+        )
+    )
     banks = {b.commune_id: b for b in BankDetails.objects.filter(commune_id__in={c for c, _, _ in rows})}
-    changed = [ref for commune, fingerprint, ref in rows if commune not in banks or not banks[commune].is_certified or banks[commune].certified_fingerprint != fingerprint]
+    changed = [
+        ref
+        for commune, fingerprint, ref in rows
+        if commune not in banks
+        or not banks[commune].is_certified
+        or banks[commune].certified_fingerprint != fingerprint
+    ]
     if changed:
         shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
         raise PaymentRefused(
@@ -213,15 +305,32 @@ def export_batch(batch, *, by=None) -> bytes:
     with transaction.atomic():
         locked = lock_batch(pk)
         if not locked.exportable:
-            raise PaymentRefused("status", f"Le lot {locked.reference} n'est pas prêt : il est « {locked.get_state_display()} ».")
+            raise PaymentRefused(
+                "status",
+                f"Le lot {locked.reference} n'est pas prêt : il est « {locked.get_state_display()} ».",
+            )
         if locked.state == BatchState.READY:
             _check_bank_unchanged(locked)
         items = list(locked.items.order_by("position"))
         data = batch_xml(locked, items)
         digest = hashlib.sha256(data).hexdigest()
         if locked.file_sha256 and digest != locked.file_sha256:
-            raise PaymentRefused("conflict", "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du lot : export bloqué.")
-        audit.append("batch_exported", actor=by, role=acting_role(by), obj=locked, payload={"reference": locked.reference, "file_sha256": digest, "count": locked.count, "total": locked.total})
+            raise PaymentRefused(
+                "conflict",
+                "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du lot : export bloqué.",
+            )
+        audit.append(
+            "batch_exported",
+            actor=by,
+            role=acting_role(by),
+            obj=locked,
+            payload={
+                "reference": locked.reference,
+                "file_sha256": digest,
+                "count": locked.count,
+                "total": locked.total,
+            },
+        )
     return data
 
 
@@ -238,16 +347,28 @@ def mark_batch_sent(batch, *, by) -> Batch:
     with transaction.atomic():
         locked = lock_batch(batch)
         if locked.state != BatchState.READY:
-            raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être transmis.")
+            raise PaymentRefused(
+                "status",
+                f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être transmis.",
+            )
         _check_bank_unchanged(locked)
         locked.mark_sent()
         locked.sent_by = by
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
-        moved = sum(PaymentOrder.objects.filter(pk__in=ids[s:s + 900], state=O.IN_BATCH).update(state=O.SENT) for s in range(0, len(ids), 900))
+        moved = sum(
+            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=O.IN_BATCH).update(state=O.SENT)
+            for s in range(0, len(ids), 900)
+        )
         if moved != len(ids):
             raise PaymentRefused("conflict", "L'état des ordres du lot a changé : rechargez la page.")
-        audit.append("batch_sent", actor=by, role=role, obj=locked, payload={"reference": locked.reference, "file_sha256": locked.file_sha256, "count": len(ids)})
+        audit.append(
+            "batch_sent",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload={"reference": locked.reference, "file_sha256": locked.file_sha256, "count": len(ids)},
+        )
         return refresh_caller(batch, locked)
 
 
@@ -257,14 +378,23 @@ def cancel_batch(batch, *, by) -> Batch:
     with transaction.atomic():
         locked = lock_batch(batch)
         if locked.state != BatchState.READY:
-            raise PaymentRefused("status", f"Le lot {locked.reference} a été transmis à la banque : il ne peut plus être annulé.")
+            raise PaymentRefused(
+                "status",
+                f"Le lot {locked.reference} a été transmis à la banque : il ne peut plus être annulé.",
+            )
         locked.cancel()
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
         locked.items.filter(live=True).update(live=False, outcome=ItemOutcome.REMOVED)
         for s in range(0, len(ids), 900):
-            PaymentOrder.objects.filter(pk__in=ids[s:s + 900], state=O.IN_BATCH).update(state=O.READY)
-        audit.append("batch_cancelled", actor=by, role=role, obj=locked, payload={"reference": locked.reference, "orders_released": len(ids)})
+            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=O.IN_BATCH).update(state=O.READY)
+        audit.append(
+            "batch_cancelled",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload={"reference": locked.reference, "orders_released": len(ids)},
+        )
         return refresh_caller(batch, locked)
 
 
@@ -280,13 +410,21 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
     role = require_role(by, Role.FINANCE)
     code = (reason_code or "").strip().upper()
     if code not in RETURN_REASONS:
-        raise PaymentRefused("condition", "Code motif de rejet inconnu : indiquez le code à 4 caractères transmis par la banque (par exemple AC04).", rules=["reason_code"])
+        raise PaymentRefused(
+            "condition",
+            "Code motif de rejet inconnu : indiquez le code à 4 caractères transmis par la banque (par exemple AC04).",
+            rules=["reason_code"],
+        )
     with transaction.atomic():
         locked_batch = lock_batch(batch)
         order_pk = getattr(order, "pk", order)
         item = BatchItem.objects.select_for_update().filter(batch=locked_batch, order_id=order_pk).first()
         if item is None:
-            raise PaymentRefused("condition", f"Cet ordre ne fait pas partie du lot {locked_batch.reference} : rejet refusé.", rules=["order_not_in_batch"])
+            raise PaymentRefused(
+                "condition",
+                f"Cet ordre ne fait pas partie du lot {locked_batch.reference} : rejet refusé.",
+                rules=["order_not_in_batch"],
+            )
         late = locked_batch.state == BatchState.EXECUTED and item.outcome == ItemOutcome.PAID
         if not late and (locked_batch.state != BatchState.SENT or item.outcome != ItemOutcome.PENDING):
             if item.outcome == ItemOutcome.RETURNED:
@@ -299,11 +437,21 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
         item.outcome = ItemOutcome.RETURNED
         item.return_code = code
         item.save(update_fields=["live", "outcome", "return_code"])
-        extra = {"from": source, "batch": locked_batch.reference, "reason_code": code, "reason": RETURN_REASONS[code], "iban_masked": mask_iban(item.creditor_iban)}
+        extra = {
+            "from": source,
+            "batch": locked_batch.reference,
+            "reason_code": code,
+            "reason": RETURN_REASONS[code],
+            "iban_masked": mask_iban(item.creditor_iban),
+        }
         if late:
             extra["after_execution"] = True
-            extra["dossier_status_kept"] = Dossier.objects.filter(pk=locked.dossier_id).values_list("status", flat=True).first()
-        audit.append("payment_returned", actor=by, role=role, obj=locked, payload=order_payload(locked, **extra))
+            extra["dossier_status_kept"] = (
+                Dossier.objects.filter(pk=locked.dossier_id).values_list("status", flat=True).first()
+            )
+        audit.append(
+            "payment_returned", actor=by, role=role, obj=locked, payload=order_payload(locked, **extra)
+        )
         return refresh_caller(order, locked)
 
 
@@ -331,12 +479,22 @@ def record_execution(batch, *, by) -> Batch:
     with transaction.atomic():
         locked = lock_batch(batch)
         if locked.state != BatchState.SENT:
-            raise PaymentRefused("status", f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.")
+            raise PaymentRefused(
+                "status",
+                f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.",
+            )
         too_early = execution_too_early(locked)
         if too_early:
             raise PaymentRefused(TOO_EARLY, too_early, rules=["execution_date"])
-        items = list(locked.items.select_for_update().filter(outcome=ItemOutcome.PENDING).order_by("position"))
-        orders = {o.pk: o for o in PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk__in=[i.order_id for i in items])}
+        items = list(
+            locked.items.select_for_update().filter(outcome=ItemOutcome.PENDING).order_by("position")
+        )
+        orders = {
+            o.pk: o
+            for o in PaymentOrder.objects.select_for_update(of=("self",))
+            .select_related("dossier")
+            .filter(pk__in=[i.order_id for i in items])
+        }
         now = clock.now()
         paid = []
         for item in items:
@@ -351,19 +509,41 @@ def record_execution(batch, *, by) -> Batch:
             with transaction.atomic():
                 BatchItem.objects.bulk_update(items, ["outcome", "live"], batch_size=500)
         except IntegrityError:
-            raise PaymentRefused("conflict", "Un de ces ordres est déjà enregistré comme payé : exécution refusée.")
+            raise PaymentRefused(
+                "conflict", "Un de ces ordres est déjà enregistré comme payé : exécution refusée."
+            )
         locked.mark_executed()
         locked.save()
-        audit.append("batch_executed", actor=by, role=role, obj=locked, payload={
-            "reference": locked.reference, "execution_date": locked.execution_date.isoformat(), "executed_at": locked.executed_at,
-            "paid": [o.reference for o in paid], "total_paid": sum((o.amount for o in paid), Decimal("0.00")),
-        })
-        audit.append_many(dict(action="payment_order_paid", actor=by, role=role, obj=o, payload=order_payload(o, batch=locked.reference)) for o in paid)
+        audit.append(
+            "batch_executed",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload={
+                "reference": locked.reference,
+                "execution_date": locked.execution_date.isoformat(),
+                "executed_at": locked.executed_at,
+                "paid": [o.reference for o in paid],
+                "total_paid": sum((o.amount for o in paid), Decimal("0.00")),
+            },
+        )
+        audit.append_many(
+            dict(
+                action="payment_order_paid",
+                actor=by,
+                role=role,
+                obj=o,
+                payload=order_payload(o, batch=locked.reference),
+            )
+            for o in paid
+        )
         for order in paid:
             if order.kind == OrderKind.ADVANCE:
                 move_dossier(order.dossier, "pay_advance", by, expected="agreement_signed")
             elif order.kind == OrderKind.BALANCE:
                 settlement = Settlement.objects.filter(dossier_id=order.dossier_id).first()
                 balance = settlement.balance if settlement else order.amount
-                move_dossier(order.dossier, "settle", by, data={"balance": str(balance)}, expected="report_submitted")
+                move_dossier(
+                    order.dossier, "settle", by, data={"balance": str(balance)}, expected="report_submitted"
+                )
         return refresh_caller(batch, locked)

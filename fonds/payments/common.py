@@ -6,6 +6,7 @@ Each service runs in ONE ``transaction.atomic()``, locks the rows it changes wit
 ``PaymentRefused`` (a ``TransitionRefused``: the API maps it like the dossier transitions, the UI
 shows ``.message``) and change nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,13 +78,27 @@ def parse_amount(value, label: str = "montant") -> Decimal:
     try:
         amount = read_amount(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise PaymentRefused("condition", f"{label.capitalize()} invalide : indiquez un nombre en euros (par exemple 1250,50).", rules=["amount"])
+        raise PaymentRefused(
+            "condition",
+            f"{label.capitalize()} invalide : indiquez un nombre en euros (par exemple 1250,50).",
+            rules=["amount"],
+        )
     if not amount.is_finite():
-        raise PaymentRefused("condition", f"{label.capitalize()} invalide : indiquez un nombre en euros.", rules=["amount"])
+        raise PaymentRefused(
+            "condition", f"{label.capitalize()} invalide : indiquez un nombre en euros.", rules=["amount"]
+        )
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
-        raise PaymentRefused("condition", f"Le {label} a plus de deux décimales : un montant en euros s'exprime au centime près.", rules=["amount"])
+        raise PaymentRefused(
+            "condition",
+            f"Le {label} a plus de deux décimales : un montant en euros s'exprime au centime près.",
+            rules=["amount"],
+        )
     if amount <= 0:
-        raise PaymentRefused("condition", f"Le {label} doit être strictement positif (un ordre de paiement nul ou négatif est refusé).", rules=["amount"])
+        raise PaymentRefused(
+            "condition",
+            f"Le {label} doit être strictement positif (un ordre de paiement nul ou négatif est refusé).",
+            rules=["amount"],
+        )
     return amount.quantize(CENT)
 
 
@@ -110,7 +125,9 @@ def json_safe(value):
 
 def lock_order(order) -> PaymentOrder:
     pk = order.pk if isinstance(order, PaymentOrder) else order
-    locked = PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk=pk).first()
+    locked = (
+        PaymentOrder.objects.select_for_update(of=("self",)).select_related("dossier").filter(pk=pk).first()
+    )
     if locked is None:
         raise PaymentRefused("not_found", "Ordre de paiement introuvable.")
     return locked
@@ -134,13 +151,17 @@ def fire_transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
     """Fire the order's FSM transition ``name`` or refuse with a French message; returns the source state."""
     method = getattr(order, name)
     if not can_proceed(method):
-        raise PaymentRefused("status", f"Opération impossible : l'ordre {order.reference} est « {order.get_state_display()} ».")
+        raise PaymentRefused(
+            "status", f"Opération impossible : l'ordre {order.reference} est « {order.get_state_display()} »."
+        )
     source = order.state
     method(*args, **kwargs)
     return source
 
 
-def move_dossier(dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None):
+def move_dossier(
+    dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None
+):
     """Move the dossier along (only if it is where the payment flow expects it; returns the transition or None)."""
     status = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first()
     if expected is not None and status != expected:

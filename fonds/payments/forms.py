@@ -4,6 +4,7 @@ The forms only parse and check what a person typed; every rule that changes some
 the payment services (the bank-details form borrows its read-only ``validate_bank_details``
 so that schwifty's verdict is shown next to each field before anything is saved).
 """
+
 from __future__ import annotations
 
 import re
@@ -43,11 +44,22 @@ SORT_CHOICES = [
 class OrderFilterForm(DsfrBaseForm):
     """Filters of the orders list; every field optional (an empty form selects every order)."""
 
-    q = forms.CharField(label="Rechercher", help_text="Référence de l'ordre ou du dossier, nom ou code INSEE de la commune", required=False, max_length=100)
-    state = forms.MultipleChoiceField(label="États", required=False, choices=OrderState.choices, widget=DsfrCheckboxes)
+    q = forms.CharField(
+        label="Rechercher",
+        help_text="Référence de l'ordre ou du dossier, nom ou code INSEE de la commune",
+        required=False,
+        max_length=100,
+    )
+    state = forms.MultipleChoiceField(
+        label="États", required=False, choices=OrderState.choices, widget=DsfrCheckboxes
+    )
     kind = forms.ChoiceField(label="Nature", required=False, choices=[("", "Toutes"), *OrderKind.choices])
-    campaign = forms.ModelChoiceField(label="Campagne", required=False, queryset=None, empty_label="Toutes les campagnes")
-    departement = forms.CharField(label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3)
+    campaign = forms.ModelChoiceField(
+        label="Campagne", required=False, queryset=None, empty_label="Toutes les campagnes"
+    )
+    departement = forms.CharField(
+        label="Département", help_text="Code, par exemple 01, 2A ou 974", required=False, max_length=3
+    )
     amount_min = AmountField(label="Montant minimal (€)", required=False, error_messages=MONEY_ERRORS)
     amount_max = AmountField(label="Montant maximal (€)", required=False, error_messages=MONEY_ERRORS)
     sort = forms.ChoiceField(label="Trier par", required=False, choices=SORT_CHOICES)
@@ -56,8 +68,12 @@ class OrderFilterForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.order_by("-opens_at")
         self.fields["campaign"].error_messages["invalid_choice"] = "Choisissez une campagne dans la liste."
-        self.fields["state"].error_messages["invalid_choice"] = "État inconnu : cochez les états dans la liste."
-        self.fields["kind"].error_messages["invalid_choice"] = "Nature inconnue : choisissez-la dans la liste."
+        self.fields["state"].error_messages["invalid_choice"] = (
+            "État inconnu : cochez les états dans la liste."
+        )
+        self.fields["kind"].error_messages["invalid_choice"] = (
+            "Nature inconnue : choisissez-la dans la liste."
+        )
 
     def clean_departement(self):
         value = (self.cleaned_data.get("departement") or "").strip().upper()
@@ -101,7 +117,9 @@ class ConfirmForm(DsfrBaseForm):
 class MotivatedForm(ConfirmForm):
     """Confirmation with a written motivation (kept in the audit trail)."""
 
-    motivation = forms.CharField(label="Motivation", required=False, max_length=5000, widget=MOTIVATION_WIDGET)
+    motivation = forms.CharField(
+        label="Motivation", required=False, max_length=5000, widget=MOTIVATION_WIDGET
+    )
 
     field_order = ["motivation", "confirm"]
 
@@ -109,10 +127,23 @@ class MotivatedForm(ConfirmForm):
         super().__init__(*args, **kwargs)
         field = self.fields["motivation"]
         if needs_motivation:
-            field.error_messages["required"] = "Écrivez la motivation : elle est conservée dans la piste d'audit."
-            relabel(self, "motivation", "Motivation (obligatoire)", required=True, help_text="Elle est conservée dans la piste d'audit.")
+            field.error_messages["required"] = (
+                "Écrivez la motivation : elle est conservée dans la piste d'audit."
+            )
+            relabel(
+                self,
+                "motivation",
+                "Motivation (obligatoire)",
+                required=True,
+                help_text="Elle est conservée dans la piste d'audit.",
+            )
         else:
-            relabel(self, "motivation", "Motivation (facultative)", help_text="Elle est conservée dans la piste d'audit.")
+            relabel(
+                self,
+                "motivation",
+                "Motivation (facultative)",
+                help_text="Elle est conservée dans la piste d'audit.",
+            )
 
     def clean_motivation(self):
         return (self.cleaned_data.get("motivation") or "").strip()
@@ -123,11 +154,18 @@ class BuildBatchForm(ConfirmForm):
     selection that changed in between is shown again instead of being paid blind."""
 
     execution_date = forms.DateField(
-        label="Date d'exécution demandée", help_text="Jour ouvré où la banque doit exécuter les virements.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), error_messages={"required": "Indiquez la date d'exécution.", "invalid": "Date invalide (JJ/MM/AAAA)."},
+        label="Date d'exécution demandée",
+        help_text="Jour ouvré où la banque doit exécuter les virements.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Indiquez la date d'exécution.",
+            "invalid": "Date invalide (JJ/MM/AAAA).",
+        },
     )
     expected_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    expected_total = forms.DecimalField(widget=forms.HiddenInput, min_value=0, max_digits=16, decimal_places=2)
+    expected_total = forms.DecimalField(
+        widget=forms.HiddenInput, min_value=0, max_digits=16, decimal_places=2
+    )
 
     field_order = ["execution_date", "confirm", "expected_count", "expected_total"]
 
@@ -141,17 +179,29 @@ class ReturnForm(DsfrBaseForm):
     ISO 20022 reason code."""
 
     end_to_end_id = forms.CharField(
-        label="Identifiant de bout en bout du virement rejeté", max_length=35,
+        label="Identifiant de bout en bout du virement rejeté",
+        max_length=35,
         help_text="Tel qu'il figure dans le retour de la banque, par exemple FJJ-2026-000123-AV1 (colonne « Identifiant de bout en bout » ci-dessous).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": "Indiquez l'identifiant de bout en bout du virement rejeté."},
     )
-    reason_code = forms.ChoiceField(label="Motif du rejet (code transmis par la banque)", error_messages={"required": "Choisissez le code motif transmis par la banque.", "invalid_choice": "Code motif inconnu : choisissez-le dans la liste."})
-    confirm = forms.BooleanField(label="Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des coordonnées bancaires)", error_messages=CONFIRM_ERRORS)
+    reason_code = forms.ChoiceField(
+        label="Motif du rejet (code transmis par la banque)",
+        error_messages={
+            "required": "Choisissez le code motif transmis par la banque.",
+            "invalid_choice": "Code motif inconnu : choisissez-le dans la liste.",
+        },
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des coordonnées bancaires)",
+        error_messages=CONFIRM_ERRORS,
+    )
 
     def __init__(self, *args, reasons: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason_code"].choices = [("", "Choisir un code motif")] + [(code, f"{code} — {label}") for code, label in (reasons or {}).items()]
+        self.fields["reason_code"].choices = [("", "Choisir un code motif")] + [
+            (code, f"{code} — {label}") for code, label in (reasons or {}).items()
+        ]
 
     def clean_end_to_end_id(self):
         return (self.cleaned_data.get("end_to_end_id") or "").strip().upper()
@@ -163,53 +213,86 @@ class BankDetailsForm(DsfrBaseForm):
     hint: the mayor may not know it) by ``fonds.referentiel.siret``."""
 
     iban = forms.CharField(
-        label="IBAN", max_length=50, help_text="Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont acceptés).",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        label="IBAN",
+        max_length=50,
+        help_text="Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont acceptés).",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
         error_messages={"required": "Indiquez l'IBAN du compte de la commune."},
     )
     bic = forms.CharField(
-        label="BIC", max_length=20, help_text="8 ou 11 caractères, par exemple BDFEFRPPCCT.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        label="BIC",
+        max_length=20,
+        help_text="8 ou 11 caractères, par exemple BDFEFRPPCCT.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
         error_messages={"required": "Indiquez le BIC de la banque."},
     )
     holder = forms.CharField(
-        label="Titulaire du compte", max_length=140, help_text="Tel qu'il figure sur le RIB, par exemple : Trésorerie de Saint-Exemple (commune de Saint-Exemple).",
+        label="Titulaire du compte",
+        max_length=140,
+        help_text="Tel qu'il figure sur le RIB, par exemple : Trésorerie de Saint-Exemple (commune de Saint-Exemple).",
         error_messages={"required": "Indiquez le titulaire du compte."},
     )
     siret = forms.CharField(
-        label="SIRET de la mairie", max_length=30,
+        label="SIRET de la mairie",
+        max_length=30,
         help_text="14 chiffres : le SIREN de la commune suivi des 5 chiffres du NIC de la mairie (les espaces sont acceptés).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "numeric"}),
-        error_messages={"required": "Indiquez le SIRET de la mairie (14 chiffres).", "max_length": "Le SIRET compte 14 chiffres."},
+        error_messages={
+            "required": "Indiquez le SIRET de la mairie (14 chiffres).",
+            "max_length": "Le SIRET compte 14 chiffres.",
+        },
     )
     rib_document = forms.TypedChoiceField(
-        label="RIB sur lequel ces coordonnées sont lues", coerce=int, widget=DsfrRadios, required=False,
+        label="RIB sur lequel ces coordonnées sont lues",
+        coerce=int,
+        widget=DsfrRadios,
+        required=False,
         help_text="Le RIB (PDF) joint à un dossier de la commune ; le fonds vérifie les coordonnées sur cette pièce.",
         error_messages={"invalid_choice": "Choisissez un RIB dans la liste."},
     )
     rib_file = forms.FileField(
-        label="Ou déposez un nouveau RIB", required=False,
+        label="Ou déposez un nouveau RIB",
+        required=False,
         help_text="PDF, JPEG ou PNG. Il remplace le RIB de référence de la commune ; le fonds vérifie les coordonnées sur ce nouveau document.",
-        error_messages={"invalid": "Le fichier envoyé est illisible : déposez-le à nouveau.", "empty": "Le fichier est vide."},
+        error_messages={
+            "invalid": "Le fichier envoyé est illisible : déposez-le à nouveau.",
+            "empty": "Le fichier est vide.",
+        },
     )
     confirm_change = forms.BooleanField(
         label="Je comprends que les paiements à la commune seront suspendus jusqu'à la nouvelle vérification de ces coordonnées par le fonds",
         required=False,
     )
 
-    def __init__(self, *args, ribs=(), certified: bool = False, current: tuple | None = None, siren: str = "", **kwargs):
+    def __init__(
+        self, *args, ribs=(), certified: bool = False, current: tuple | None = None, siren: str = "", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.certified = certified
-        self.current = current  # (iban, bic, holder, siret, rib id) as recorded: saving them again changes nothing
+        self.current = (
+            current  # (iban, bic, holder, siret, rib id) as recorded: saving them again changes nothing
+        )
         self.siren = (siren or "").strip()
         if self.siren:
-            relabel(self, "siret", help_text=(
-                f"14 chiffres : le SIREN de la commune, {self.siren}, suivi des 5 chiffres du NIC de la mairie "
-                f"(par exemple {self.siren} 00017 ; les espaces sont acceptés). Vous le trouvez sur l'avis de situation "
-                "au répertoire SIRENE de l'Insee ou sur annuaire-entreprises.data.gouv.fr."
-            ))
+            relabel(
+                self,
+                "siret",
+                help_text=(
+                    f"14 chiffres : le SIREN de la commune, {self.siren}, suivi des 5 chiffres du NIC de la mairie "
+                    f"(par exemple {self.siren} 00017 ; les espaces sont acceptés). Vous le trouvez sur l'avis de situation "
+                    "au répertoire SIRENE de l'Insee ou sur annuaire-entreprises.data.gouv.fr."
+                ),
+            )
         self.fields["rib_document"].choices = [
-            (doc.pk, f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le {doc.uploaded_at:%d/%m/%Y}") for doc in ribs
+            (
+                doc.pk,
+                f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le {doc.uploaded_at:%d/%m/%Y}",
+            )
+            for doc in ribs
         ]
         if not certified:
             del self.fields["confirm_change"]
@@ -223,17 +306,33 @@ class BankDetailsForm(DsfrBaseForm):
                 self.add_error("siret", exc.messages)
         if {"iban", "bic", "holder"} <= set(data):
             try:
-                data["iban"], data["bic"], data["holder"] = validate_bank_details(data["iban"], data["bic"], data["holder"])
+                data["iban"], data["bic"], data["holder"] = validate_bank_details(
+                    data["iban"], data["bic"], data["holder"]
+                )
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     self.add_error(name if name in self.fields else None, messages)
-        unchanged = self.current is not None and not data.get("rib_file") and (
-            data.get("iban"), data.get("bic"), data.get("holder"), data.get("siret"), data.get("rib_document") or self.current[4]
-        ) == self.current
+        unchanged = (
+            self.current is not None
+            and not data.get("rib_file")
+            and (
+                data.get("iban"),
+                data.get("bic"),
+                data.get("holder"),
+                data.get("siret"),
+                data.get("rib_document") or self.current[4],
+            )
+            == self.current
+        )
         if self.current is None and not data.get("rib_file") and not data.get("rib_document"):
-            self.add_error("rib_file", "Joignez le RIB de la commune : choisissez-le dans la liste ou déposez-le.")
+            self.add_error(
+                "rib_file", "Joignez le RIB de la commune : choisissez-le dans la liste ou déposez-le."
+            )
         if self.certified and not self.errors and not unchanged and not data.get("confirm_change"):
-            self.add_error("confirm_change", "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements jusqu'à la nouvelle vérification.")
+            self.add_error(
+                "confirm_change",
+                "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements jusqu'à la nouvelle vérification.",
+            )
         return data
 
     def rib_upload(self):
@@ -248,8 +347,18 @@ class RecoveryAnswerForm(DsfrBaseForm):
     """The mayor's observations on a recovery order (contradictory step)."""
 
     text = forms.CharField(
-        label="Vos observations", max_length=5000, min_length=3, widget=forms.Textarea(attrs={"rows": 8}),
+        label="Vos observations",
+        max_length=5000,
+        min_length=3,
+        widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Expliquez, le cas échéant, pourquoi le montant à reverser vous paraît inexact (5 000 caractères au plus). Le fonds les lit avant de décider.",
-        error_messages={"required": "Écrivez vos observations.", "min_length": "Écrivez vos observations.", "max_length": "5 000 caractères au plus."},
+        error_messages={
+            "required": "Écrivez vos observations.",
+            "min_length": "Écrivez vos observations.",
+            "max_length": "5 000 caractères au plus.",
+        },
     )
-    confirm = forms.BooleanField(label="J'envoie ces observations au nom de la commune (une seule réponse possible)", error_messages=CONFIRM_ERRORS)
+    confirm = forms.BooleanField(
+        label="J'envoie ces observations au nom de la commune (une seule réponse possible)",
+        error_messages=CONFIRM_ERRORS,
+    )

@@ -1,4 +1,5 @@
 """The payment stage's hooks on dossier transitions (registered from PaymentsConfig.ready())."""
+
 from __future__ import annotations
 
 from django_fsm import can_proceed
@@ -53,8 +54,10 @@ def renunciation_refusal(dossier, order: PaymentOrder | None = None) -> str:
     elif order.state == OrderState.SENT:
         done = f"L'avance de {euros(order.amount)} a déjà été transmise à la banque{where}"
     else:
-        done = (f"L'avance de {euros(order.amount)} figure déjà dans un lot de virements préparé pour la "
-                f"banque{where}")
+        done = (
+            f"L'avance de {euros(order.amount)} figure déjà dans un lot de virements préparé pour la "
+            f"banque{where}"
+        )
     return (
         f"{done} : la renonciation n'est plus possible en ligne. Contactez le fonds (service financier) : "
         "il vous indiquera comment renoncer et, le cas échéant, reverser l'avance."
@@ -88,10 +91,20 @@ def cancel_advance(dossier, by, kwargs, motivation):
     order.cancel(motivation=text)
     order.save()
     audit.append(
-        "payment_order_cancelled", actor=by, role="porteur", obj=order,
-        payload={"reference": order.reference, "dossier": dossier.reference, "kind": order.kind,
-                 "amount": order.amount, "state": order.state, "from": source, "motivation": text,
-                 "renunciation": True},
+        "payment_order_cancelled",
+        actor=by,
+        role="porteur",
+        obj=order,
+        payload={
+            "reference": order.reference,
+            "dossier": dossier.reference,
+            "kind": order.kind,
+            "amount": order.amount,
+            "state": order.state,
+            "from": source,
+            "motivation": text,
+            "renunciation": True,
+        },
     )
     kwargs["advance_cancelled"] = order.reference
 

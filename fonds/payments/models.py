@@ -16,6 +16,7 @@ audit trail: payloads carry ``iban_masked`` (country code + last 4) and ``iban_s
 SHA-256 of the normalised IBAN, so an auditor holding the RIB can check which account was
 certified without the trail disclosing it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,22 +69,37 @@ class BankDetails(models.Model):
     leaves it out, so those details keep their certification (see ``fingerprint``).
     """
 
-    commune = models.OneToOneField("referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="bank_details")
+    commune = models.OneToOneField(
+        "referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="bank_details"
+    )
     iban = models.CharField("IBAN", max_length=34)
     bic = models.CharField("BIC", max_length=11)
     holder = models.CharField("titulaire du compte", max_length=140)
     siret = models.CharField("SIRET de la mairie", max_length=14, blank=True, default="")
-    rib_document = models.ForeignKey("dossiers.Document", verbose_name="RIB", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rib_document = models.ForeignKey(
+        "dossiers.Document",
+        verbose_name="RIB",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     updated_at = models.DateTimeField("modifié le", default=clock.now)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField("version", default=1)
     certified_at = models.DateTimeField("certifié le", null=True, blank=True)
-    certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     certified_fingerprint = models.CharField(max_length=64, blank=True)
     # finance's refusal of these details (they do not match the RIB): shown to the porteur until
     # the details or the RIB change (``version`` moves on) or they are certified
     rejected_at = models.DateTimeField("rejeté le", null=True, blank=True)
-    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rejection_reason = models.TextField("motif du rejet", blank=True)
 
     class Meta:
@@ -153,12 +169,16 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     """
 
     reference = models.CharField("référence (identifiant de bout en bout)", max_length=35, unique=True)
-    dossier = models.ForeignKey("dossiers.Dossier", verbose_name="dossier", on_delete=models.PROTECT, related_name="payment_orders")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", verbose_name="dossier", on_delete=models.PROTECT, related_name="payment_orders"
+    )
     kind = models.CharField("nature", max_length=10, choices=OrderKind.choices)
     amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
     state = FSMField("état", default=O.TO_CERTIFY, choices=O.choices, protected=True, db_index=True)
     created_at = models.DateTimeField("créé le", default=clock.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rules_version = models.PositiveIntegerField("version des règles", null=True, blank=True)
     breakdown = models.JSONField("calcul", default=dict, blank=True)
     paid_at = models.DateTimeField("payé le", null=True, blank=True)
@@ -170,7 +190,9 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     answer_due = models.DateTimeField("réponse attendue avant le", null=True, blank=True)
     answer_text = models.TextField("réponse du maire", blank=True)
     answered_at = models.DateTimeField("répondu le", null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     final_at = models.DateTimeField("rendu exécutoire le", null=True, blank=True)
 
     class Meta:
@@ -179,7 +201,11 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_order_amount_positive"),
-            models.UniqueConstraint(fields=["dossier", "kind"], condition=~Q(state="cancelled"), name="payments_one_live_order_per_kind"),
+            models.UniqueConstraint(
+                fields=["dossier", "kind"],
+                condition=~Q(state="cancelled"),
+                name="payments_one_live_order_per_kind",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "kind"]),
@@ -199,11 +225,22 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     def certify(self):
         pass
 
-    @transition(state, source=O.READY, target=O.TO_CERTIFY, custom=_meta("Suspendre (coordonnées bancaires modifiées)"))
+    @transition(
+        state,
+        source=O.READY,
+        target=O.TO_CERTIFY,
+        custom=_meta("Suspendre (coordonnées bancaires modifiées)"),
+    )
     def suspend(self):
         pass
 
-    @transition(state, source=O.READY, target=O.IN_BATCH, conditions=[lambda o: o.is_outgoing], custom=_meta("Mettre dans un lot"))
+    @transition(
+        state,
+        source=O.READY,
+        target=O.IN_BATCH,
+        conditions=[lambda o: o.is_outgoing],
+        custom=_meta("Mettre dans un lot"),
+    )
     def add_to_batch(self):
         pass
 
@@ -224,7 +261,13 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         self.returned_at = clock.now()
         self.return_code = code
 
-    @transition(state, source=O.PAID, target=O.RETURNED, conditions=[lambda o: o.is_outgoing], custom=_meta("Enregistrer un rejet reçu après l'exécution"))
+    @transition(
+        state,
+        source=O.PAID,
+        target=O.RETURNED,
+        conditions=[lambda o: o.is_outgoing],
+        custom=_meta("Enregistrer un rejet reçu après l'exécution"),
+    )
     def bank_return_after_payment(self, code: str = ""):
         self.returned_at = clock.now()
         self.return_code = code
@@ -234,13 +277,23 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     def reissue(self):
         pass
 
-    @transition(state, source=[O.TO_CERTIFY, O.READY, O.RETURNED, O.CONTRADICTORY, O.FINAL], target=O.CANCELLED, custom=_meta("Annuler", motivation=True, confirm="L'annulation est définitive."))
+    @transition(
+        state,
+        source=[O.TO_CERTIFY, O.READY, O.RETURNED, O.CONTRADICTORY, O.FINAL],
+        target=O.CANCELLED,
+        custom=_meta("Annuler", motivation=True, confirm="L'annulation est définitive."),
+    )
     def cancel(self, motivation: str = ""):
         self.cancelled_at = clock.now()
         self.motivation = motivation
 
     # --- recovery orders ---
-    @transition(state, source=O.CONTRADICTORY, target=O.FINAL, custom=_meta("Rendre le reversement exécutoire", confirm="Le reversement deviendra exigible."))
+    @transition(
+        state,
+        source=O.CONTRADICTORY,
+        target=O.FINAL,
+        custom=_meta("Rendre le reversement exécutoire", confirm="Le reversement deviendra exigible."),
+    )
     def make_final(self):
         self.final_at = clock.now()
 
@@ -248,7 +301,12 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     def record_recovered(self):
         self.paid_at = clock.now()
 
-    @transition(state, source=O.FINAL, target=O.WRITTEN_OFF, custom=_meta("Admettre en non-valeur", motivation=True, confirm="La créance sera abandonnée."))
+    @transition(
+        state,
+        source=O.FINAL,
+        target=O.WRITTEN_OFF,
+        custom=_meta("Admettre en non-valeur", motivation=True, confirm="La créance sera abandonnée."),
+    )
     def write_off(self, motivation: str = ""):
         self.motivation = motivation
 
@@ -270,7 +328,9 @@ class Batch(ConcurrentTransitionMixin, models.Model):
 
     reference = models.CharField("référence", max_length=35, unique=True)
     message_id = models.CharField("identifiant du message (MsgId)", max_length=35, unique=True)
-    state = FSMField("état", default=BatchState.READY, choices=BatchState.choices, protected=True, db_index=True)
+    state = FSMField(
+        "état", default=BatchState.READY, choices=BatchState.choices, protected=True, db_index=True
+    )
     created_at = models.DateTimeField("constitué le", default=clock.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     execution_date = models.DateField("date d'exécution demandée")
@@ -281,7 +341,9 @@ class Batch(ConcurrentTransitionMixin, models.Model):
     total = models.DecimalField("montant total (€)", max_digits=14, decimal_places=2, default=Decimal("0"))
     file_sha256 = models.CharField("SHA-256 du fichier", max_length=64, blank=True)
     sent_at = models.DateTimeField("transmis le", null=True, blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     executed_at = models.DateTimeField("exécuté le", null=True, blank=True)
     cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
 
@@ -338,8 +400,12 @@ class BatchItem(models.Model):
         verbose_name = "virement du lot"
         ordering = ["batch", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["order"], condition=Q(live=True), name="payments_order_in_one_live_batch"),
-            models.UniqueConstraint(fields=["order"], condition=Q(outcome="paid"), name="payments_order_paid_once"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(live=True), name="payments_order_in_one_live_batch"
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(outcome="paid"), name="payments_order_paid_once"
+            ),
             models.UniqueConstraint(fields=["batch", "position"], name="payments_item_position"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_item_amount_positive"),
         ]

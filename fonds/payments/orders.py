@@ -1,5 +1,6 @@
 """Payment orders: creation (the advance after the signed agreement), cancellation and the re-issue
 of a returned transfer once the bank details are corrected and re-certified."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,8 +13,18 @@ from fonds.suivi.balance import advance_amount
 
 from .bank import bank_details_for
 from .common import (
-    O, PaymentRefused, acting_role, fire_transition, json_safe, lock_order, move_dossier, order_payload,
-    parse_amount, refresh_caller, require_role, required_motivation,
+    O,
+    PaymentRefused,
+    acting_role,
+    fire_transition,
+    json_safe,
+    lock_order,
+    move_dossier,
+    order_payload,
+    parse_amount,
+    refresh_caller,
+    require_role,
+    required_motivation,
 )
 from .models import ItemOutcome, OrderKind, PaymentOrder, mask_iban
 
@@ -24,7 +35,17 @@ def _next_reference(dossier, kind: str) -> str:
     return f"{dossier.reference}-{code}{n}"
 
 
-def create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdown: dict | None = None, state: str | None = None, **fields) -> PaymentOrder:
+def create_order(
+    dossier,
+    kind: str,
+    amount: Decimal,
+    *,
+    by,
+    role: str,
+    breakdown: dict | None = None,
+    state: str | None = None,
+    **fields,
+) -> PaymentOrder:
     amount = parse_amount(amount)
     if state is None:
         bank = bank_details_for(dossier.commune_id)
@@ -33,13 +54,29 @@ def create_order(dossier, kind: str, amount: Decimal, *, by, role: str, breakdow
     try:
         with transaction.atomic():
             order = PaymentOrder.objects.create(
-                reference=_next_reference(dossier, kind), dossier=dossier, kind=kind, amount=amount, state=state,
-                created_by=by, rules_version=rules.version, breakdown=json_safe(breakdown or {}), **fields,
+                reference=_next_reference(dossier, kind),
+                dossier=dossier,
+                kind=kind,
+                amount=amount,
+                state=state,
+                created_by=by,
+                rules_version=rules.version,
+                breakdown=json_safe(breakdown or {}),
+                **fields,
             )
     except IntegrityError:
-        raise PaymentRefused("conflict", f"Un ordre « {OrderKind(kind).label} » existe déjà pour le dossier {dossier.reference}.")
+        raise PaymentRefused(
+            "conflict",
+            f"Un ordre « {OrderKind(kind).label} » existe déjà pour le dossier {dossier.reference}.",
+        )
     order.dossier = dossier
-    audit.append("payment_order_created", actor=by, role=role, obj=order, payload=order_payload(order, rules_version=rules.version, breakdown=breakdown or {}))
+    audit.append(
+        "payment_order_created",
+        actor=by,
+        role=role,
+        obj=order,
+        payload=order_payload(order, rules_version=rules.version, breakdown=breakdown or {}),
+    )
     return order
 
 
@@ -50,7 +87,11 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
     an existing live advance order is returned unchanged. State ``ready`` if the commune's bank
     details are certified, else ``to_certify``. None when no advance is due (amount 0).
     """
-    existing = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE).exclude(state=O.CANCELLED).first()
+    existing = (
+        PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
+        .exclude(state=O.CANCELLED)
+        .first()
+    )
     if existing is not None:
         return existing
     params = dossier.campaign.rules.params
@@ -60,7 +101,9 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
         return None  # no advance due (advance_pct 0 in the campaign's rules): the balance pays everything
     breakdown = {"approved": dossier.approved_amount, "advance_pct": str(pct), "advance": amount}
     with transaction.atomic():
-        return create_order(dossier, OrderKind.ADVANCE, amount, by=by, role=acting_role(by), breakdown=breakdown)
+        return create_order(
+            dossier, OrderKind.ADVANCE, amount, by=by, role=acting_role(by), breakdown=breakdown
+        )
 
 
 def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
@@ -76,11 +119,29 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
         locked = lock_order(order)
         source = fire_transition(locked, "cancel", motivation=motivation)
         locked.save()
-        audit.append("payment_order_cancelled", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source, "motivation": motivation}))
+        audit.append(
+            "payment_order_cancelled",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload=order_payload(locked, **{"from": source, "motivation": motivation}),
+        )
         if locked.kind == OrderKind.RECOVERY:
-            move_dossier(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} annulé : {motivation}", expected="recovery_pending")
+            move_dossier(
+                locked.dossier,
+                "recover",
+                by,
+                motivation=f"Reversement {locked.reference} annulé : {motivation}",
+                expected="recovery_pending",
+            )
         if locked.kind == OrderKind.ADVANCE:
-            move_dossier(locked.dossier, "pay_advance", by, motivation=f"Avance {locked.reference} annulée, sans versement : {motivation}", expected="agreement_signed")
+            move_dossier(
+                locked.dossier,
+                "pay_advance",
+                by,
+                motivation=f"Avance {locked.reference} annulée, sans versement : {motivation}",
+                expected="agreement_signed",
+            )
         return refresh_caller(order, locked)
 
 
@@ -94,14 +155,37 @@ def reissue_order(order, *, by) -> PaymentOrder:
     with transaction.atomic():
         locked = lock_order(order)
         if locked.state != O.RETURNED:
-            raise PaymentRefused("status", f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « {locked.get_state_display()} ».")
+            raise PaymentRefused(
+                "status",
+                f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « {locked.get_state_display()} ».",
+            )
         bank = bank_details_for(locked.dossier.commune_id)
         last = locked.batch_items.filter(outcome=ItemOutcome.RETURNED).order_by("-pk").first()
         if bank is None or not bank.is_certified:
-            raise PaymentRefused("condition", "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant de réémettre le virement.", rules=["bank_details_not_certified"])
-        if last is not None and (last.bank_fingerprint == bank.certified_fingerprint or (last.creditor_iban, last.creditor_bic, last.creditor_name) == (bank.iban, bank.bic, bank.holder)):
-            raise PaymentRefused("condition", "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par la commune puis certifiez-les.", rules=["bank_details_unchanged"])
+            raise PaymentRefused(
+                "condition",
+                "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant de réémettre le virement.",
+                rules=["bank_details_not_certified"],
+            )
+        if last is not None and (
+            last.bank_fingerprint == bank.certified_fingerprint
+            or (last.creditor_iban, last.creditor_bic, last.creditor_name)
+            == (bank.iban, bank.bic, bank.holder)
+        ):
+            raise PaymentRefused(
+                "condition",
+                "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par la commune puis certifiez-les.",
+                rules=["bank_details_unchanged"],
+            )
         source = fire_transition(locked, "reissue")
         locked.save()
-        audit.append("payment_order_reissued", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source, "bank_version": bank.version, "iban_masked": mask_iban(bank.iban)}))
+        audit.append(
+            "payment_order_reissued",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload=order_payload(
+                locked, **{"from": source, "bank_version": bank.version, "iban_masked": mask_iban(bank.iban)}
+            ),
+        )
         return refresh_caller(order, locked)

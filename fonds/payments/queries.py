@@ -5,6 +5,7 @@ querystring into a selection: the list shows it, the batch confirmation re-runs 
 querystring (the whole filtered selection, not the page), so both always agree. An invalid form
 gives an empty queryset, never a silently broader selection.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -73,7 +74,9 @@ def order_rows(qs: QuerySet) -> QuerySet:
 def batchable(qs: QuerySet) -> QuerySet:
     """The part of a selection a batch may take: ready outgoing orders of communes whose bank
     details are certified (the service re-checks it under lock; this is for the confirmation)."""
-    return qs.filter(state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False)
+    return qs.filter(
+        state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False
+    )
 
 
 def selection_summary(qs: QuerySet) -> dict:
@@ -81,8 +84,10 @@ def selection_summary(qs: QuerySet) -> dict:
     whole = qs.order_by().aggregate(n=Count("pk"), total=Sum("amount"))
     ready = batchable(qs).order_by().aggregate(n=Count("pk"), total=Sum("amount"))
     return {
-        "count": whole["n"] or 0, "total": whole["total"] or Decimal("0.00"),
-        "ready_count": ready["n"] or 0, "ready_total": ready["total"] or Decimal("0.00"),
+        "count": whole["n"] or 0,
+        "total": whole["total"] or Decimal("0.00"),
+        "ready_count": ready["n"] or 0,
+        "ready_total": ready["total"] or Decimal("0.00"),
     }
 
 
@@ -92,6 +97,7 @@ def selection_ids(qs: QuerySet) -> list[int]:
 
 
 # ---- bank details -------------------------------------------------------------------------------
+
 
 def bank_details_to_certify() -> QuerySet:
     """Bank details not (or no longer) certified, with the number of orders they block."""
@@ -105,18 +111,26 @@ def bank_details_to_certify() -> QuerySet:
 
 
 def commune_orders(commune_id: str) -> QuerySet:
-    return PaymentOrder.objects.filter(dossier__commune_id=commune_id).select_related("dossier").order_by("-created_at", "-pk")
+    return (
+        PaymentOrder.objects.filter(dossier__commune_id=commune_id)
+        .select_related("dossier")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def rib_choices(commune_id: str) -> list:
     """The current RIB documents of the commune's dossiers (newest first), for the porteur's form."""
     return list(
-        Document.objects.filter(dossier__commune_id=commune_id, kind=Document.Kind.RIB, replaced_by__isnull=True)
-        .select_related("dossier").order_by("-uploaded_at", "-pk")[:50]
+        Document.objects.filter(
+            dossier__commune_id=commune_id, kind=Document.Kind.RIB, replaced_by__isnull=True
+        )
+        .select_related("dossier")
+        .order_by("-uploaded_at", "-pk")[:50]
     )
 
 
 # ---- final reports and recoveries --------------------------------------------------------------
+
 
 def reports_to_accept() -> QuerySet:
     """Dossiers whose final report is submitted and not yet accepted by finance."""
@@ -132,15 +146,19 @@ def reports_to_accept() -> QuerySet:
 def open_recoveries() -> QuerySet:
     return (
         PaymentOrder.objects.filter(kind=OrderKind.RECOVERY, state__in=[O.CONTRADICTORY, O.FINAL])
-        .select_related("dossier", "dossier__commune").order_by("answer_due", "pk")
+        .select_related("dossier", "dossier__commune")
+        .order_by("answer_due", "pk")
     )
 
 
 # ---- batches ------------------------------------------------------------------------------------
+
 
 def batch_list() -> QuerySet:
     return Batch.objects.select_related("created_by").order_by("-created_at", "-pk")
 
 
 def batch_items(batch) -> QuerySet:
-    return batch.items.select_related("order", "order__dossier", "order__dossier__commune").order_by("position")
+    return batch.items.select_related("order", "order__dossier", "order__dossier__commune").order_by(
+        "position"
+    )

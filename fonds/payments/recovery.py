@@ -6,6 +6,7 @@ Règlement: the mayor is notified and has ``params["deadlines"]["recovery_answer
 to answer; nobody can make the recovery final before the answer or the end of that period (CRPA
 L242-2).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,16 @@ from fonds.audit import chain as audit
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O, PaymentRefused, fire_transition, is_commune_porteur, lock_order, move_dossier, order_payload,
-    refresh_caller, require_role, required_motivation,
+    O,
+    PaymentRefused,
+    fire_transition,
+    is_commune_porteur,
+    lock_order,
+    move_dossier,
+    order_payload,
+    refresh_caller,
+    require_role,
+    required_motivation,
 )
 from .models import OrderKind, PaymentOrder
 
@@ -43,7 +52,8 @@ def recovery_final_from(order) -> dt.datetime:
 def recovery_may_be_final(order, now: dt.datetime | None = None) -> bool:
     """Whether the contradictory step of this recovery is over (the mayor answered, or the period ended)."""
     return (
-        order.kind == OrderKind.RECOVERY and order.state == O.CONTRADICTORY
+        order.kind == OrderKind.RECOVERY
+        and order.state == O.CONTRADICTORY
         and (now or clock.now()) >= recovery_final_from(order)
     )
 
@@ -74,22 +84,34 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
         if not is_commune_porteur(by, locked.dossier.commune_id):
             raise PaymentRefused("not_found", "Ordre de paiement introuvable.")
         if locked.kind != OrderKind.RECOVERY or locked.state != O.CONTRADICTORY:
-            raise PaymentRefused("status", "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.")
+            raise PaymentRefused(
+                "status",
+                "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.",
+            )
         if locked.answered_at is not None:
             raise PaymentRefused("status", "Vous avez déjà répondu à cette demande de reversement.")
         now = clock.now()
         if now >= recovery_answer_due(locked):
             raise PaymentRefused(
-                "condition", f"Le délai de réponse est expiré depuis le {_moment(recovery_answer_due(locked))}.",
+                "condition",
+                f"Le délai de réponse est expiré depuis le {_moment(recovery_answer_due(locked))}.",
                 rules=["recovery_answer_deadline"],
             )
         if len(text) < 3 or len(text) > 5000:
-            raise PaymentRefused("condition", "Écrivez votre réponse (5 000 caractères au plus).", rules=["answer_text"])
+            raise PaymentRefused(
+                "condition", "Écrivez votre réponse (5 000 caractères au plus).", rules=["answer_text"]
+            )
         locked.answer_text = text
         locked.answered_at = now
         locked.answered_by = by
         locked.save(update_fields=["answer_text", "answered_at", "answered_by"])
-        audit.append("recovery_answered", actor=by, role=Role.PORTEUR, obj=locked, payload=order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()))
+        audit.append(
+            "recovery_answered",
+            actor=by,
+            role=Role.PORTEUR,
+            obj=locked,
+            payload=order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()),
+        )
         return refresh_caller(order, locked)
 
 
@@ -106,20 +128,36 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Seul un ordre de reversement peut être rendu exécutoire.")
         if locked.state != O.CONTRADICTORY:
-            raise PaymentRefused("status", f"Opération impossible : l'ordre {locked.reference} est « {locked.get_state_display()} ».")
+            raise PaymentRefused(
+                "status",
+                f"Opération impossible : l'ordre {locked.reference} est « {locked.get_state_display()} ».",
+            )
         if by is None and locked.answered_at is not None:
-            raise PaymentRefused("status", "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider du reversement.")
+            raise PaymentRefused(
+                "status",
+                "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider du reversement.",
+            )
         if not recovery_may_be_final(locked):
-            raise PaymentRefused(TOO_EARLY, recovery_too_early_message(locked), rules=["recovery_answer_period"])
+            raise PaymentRefused(
+                TOO_EARLY, recovery_too_early_message(locked), rules=["recovery_answer_period"]
+            )
         source = fire_transition(locked, "make_final")
         locked.motivation = (motivation or "").strip()
         locked.save()
         audit.append(
-            "recovery_made_final", actor=by, role=role, obj=locked,
-            payload=order_payload(locked, **{
-                "from": source, "motivation": locked.motivation, "answered": locked.answered_at is not None,
-                "answer_due": recovery_answer_due(locked),
-            }),
+            "recovery_made_final",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload=order_payload(
+                locked,
+                **{
+                    "from": source,
+                    "motivation": locked.motivation,
+                    "answered": locked.answered_at is not None,
+                    "answer_due": recovery_answer_due(locked),
+                },
+            ),
         )
         return refresh_caller(order, locked)
 
@@ -133,8 +171,20 @@ def record_recovery_received(order, *, by) -> PaymentOrder:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
         source = fire_transition(locked, "record_recovered")
         locked.save()
-        audit.append("recovery_received", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source}))
-        move_dossier(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} reçu.", expected="recovery_pending")
+        audit.append(
+            "recovery_received",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload=order_payload(locked, **{"from": source}),
+        )
+        move_dossier(
+            locked.dossier,
+            "recover",
+            by,
+            motivation=f"Reversement {locked.reference} reçu.",
+            expected="recovery_pending",
+        )
         return refresh_caller(order, locked)
 
 
@@ -148,8 +198,20 @@ def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
         source = fire_transition(locked, "write_off", motivation=motivation)
         locked.save()
-        audit.append("recovery_written_off", actor=by, role=role, obj=locked, payload=order_payload(locked, **{"from": source, "motivation": motivation}))
-        move_dossier(locked.dossier, "recover", by, motivation=f"Reversement {locked.reference} admis en non-valeur : {motivation}", expected="recovery_pending")
+        audit.append(
+            "recovery_written_off",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload=order_payload(locked, **{"from": source, "motivation": motivation}),
+        )
+        move_dossier(
+            locked.dossier,
+            "recover",
+            by,
+            motivation=f"Reversement {locked.reference} admis en non-valeur : {motivation}",
+            expected="recovery_pending",
+        )
         return refresh_caller(order, locked)
 
 
@@ -162,7 +224,9 @@ def expire_recovery_answers(now=None) -> list[str]:
     """
     now = now or clock.now()
     done = []
-    due = PaymentOrder.objects.filter(kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now)
+    due = PaymentOrder.objects.filter(
+        kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now
+    )
     for pk in due.values_list("pk", flat=True):
         try:
             done.append(make_recovery_final(pk, by=None, motivation="Délai de réponse expiré.").reference)

@@ -1,5 +1,6 @@
 """A new RIB for the commune's bank details: checked like every upload, stored as a ``Document``
 (kind ``rib``) of one of the commune's dossiers, replacing its current RIB, audited."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,11 @@ def rib_dossier_for(commune_id, dossier=None):
         found = qs.filter(pk=getattr(dossier, "pk", dossier)).first()
         if found is not None:
             return found
-    bank = BankDetails.objects.filter(commune_id=commune_id).values_list("rib_document__dossier_id", flat=True).first()
+    bank = (
+        BankDetails.objects.filter(commune_id=commune_id)
+        .values_list("rib_document__dossier_id", flat=True)
+        .first()
+    )
     if bank:
         return qs.filter(pk=bank).first()
     return qs.order_by("-created_at", "-pk").first()
@@ -53,7 +58,9 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
         raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
     sniffed = sniff(data[:16])
     if sniffed is None:
-        raise ValidationError("Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats).")
+        raise ValidationError(
+            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats)."
+        )
     if sniffed.content_type == "application/pdf":
         _check_pdf(data)
     else:
@@ -67,11 +74,21 @@ def store_rib(upload: RibUpload, *, by, role: str, stored: list):
     current = Document.objects.filter(dossier=locked, replaced_by__isnull=True)
     used = current.aggregate(total=Sum("size"))["total"] or 0
     previous = current.filter(kind=Document.Kind.RIB).first()
-    if used - (previous.size if previous else 0) + len(upload.data) > int(upload.limits["max_dossier_mb"]) * 1024 * 1024:
-        raise ValidationError({"rib_file": f"Le total des pièces du dossier dépasserait {upload.limits['max_dossier_mb']} Mo."})
+    if (
+        used - (previous.size if previous else 0) + len(upload.data)
+        > int(upload.limits["max_dossier_mb"]) * 1024 * 1024
+    ):
+        raise ValidationError(
+            {"rib_file": f"Le total des pièces du dossier dépasserait {upload.limits['max_dossier_mb']} Mo."}
+        )
     document = Document(
-        dossier=locked, kind=Document.Kind.RIB, original_name=upload.name[:200], content_type=upload.sniffed.content_type,
-        size=len(upload.data), sha256=upload.digest, uploaded_by=by,
+        dossier=locked,
+        kind=Document.Kind.RIB,
+        original_name=upload.name[:200],
+        content_type=upload.sniffed.content_type,
+        size=len(upload.data),
+        sha256=upload.digest,
+        uploaded_by=by,
     )
     document.file.save(safe_name(upload.name, upload.sniffed.extension), ContentFile(upload.data), save=False)
     stored.append(document.file.name)
@@ -79,10 +96,19 @@ def store_rib(upload: RibUpload, *, by, role: str, stored: list):
     if previous is not None:
         Document.objects.filter(pk=previous.pk).update(replaced_by=document)
     audit.append(
-        "document_uploaded", actor=by, role=role, obj=locked,
+        "document_uploaded",
+        actor=by,
+        role=role,
+        obj=locked,
         payload={
-            "reference": locked.reference, "document": document.pk, "kind": Document.Kind.RIB, "name": document.original_name,
-            "content_type": document.content_type, "size": document.size, "sha256": document.sha256, "via": "payments.bank_details",
+            "reference": locked.reference,
+            "document": document.pk,
+            "kind": Document.Kind.RIB,
+            "name": document.original_name,
+            "content_type": document.content_type,
+            "size": document.size,
+            "sha256": document.sha256,
+            "via": "payments.bank_details",
             "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
         },
     )

@@ -8,6 +8,7 @@ Standards Workstation 2009-01-08; its SHA-256 is checked below so a changed copy
 Validation with lxml (libxml2) — the tests also validate with xmlschema, independently. The
 parsed schema is cached per process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,9 @@ def schema():
             raw = fh.read()
         digest = hashlib.sha256(raw).hexdigest()
         if digest != XSD_SHA256:
-            raise RuntimeError(f"{XSD_PATH}: unexpected SHA-256 {digest} (not the official pain.001.001.03 XSD)")
+            raise RuntimeError(
+                f"{XSD_PATH}: unexpected SHA-256 {digest} (not the official pain.001.001.03 XSD)"
+            )
         _schema = etree.XMLSchema(etree.fromstring(raw))
     return _schema
 
@@ -47,10 +50,16 @@ def validate(data: bytes) -> None:
     try:
         document = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise PaymentRefused("condition", f"Le fichier SEPA n'est pas un XML bien formé : {exc}", rules=["sepa_xsd"])
+        raise PaymentRefused(
+            "condition", f"Le fichier SEPA n'est pas un XML bien formé : {exc}", rules=["sepa_xsd"]
+        )
     if not checker.validate(document):
         error = checker.error_log.last_error
-        raise PaymentRefused("condition", f"Le fichier SEPA n'est pas conforme au schéma {SCHEMA} : {error.message} (ligne {error.line})", rules=["sepa_xsd"])
+        raise PaymentRefused(
+            "condition",
+            f"Le fichier SEPA n'est pas conforme au schéma {SCHEMA} : {error.message} (ligne {error.line})",
+            rules=["sepa_xsd"],
+        )
 
 
 class _FixedTransfer(SepaTransfer):
@@ -89,15 +98,17 @@ def batch_xml(batch, items) -> bytes:
     created = timezone.localtime(batch.created_at).replace(tzinfo=None, microsecond=0).isoformat()
     transfer = _FixedTransfer(config, msg_id=batch.message_id, created=created)
     for item in sorted(items, key=lambda i: i.position):
-        transfer.add_payment({
-            "name": item.creditor_name,
-            "IBAN": item.creditor_iban,
-            "BIC": item.creditor_bic,
-            "amount": _cents(item.amount),
-            "execution_date": batch.execution_date,
-            "description": item.remittance,
-            "endtoend_id": item.end_to_end_id,
-        })
+        transfer.add_payment(
+            {
+                "name": item.creditor_name,
+                "IBAN": item.creditor_iban,
+                "BIC": item.creditor_bic,
+                "amount": _cents(item.amount),
+                "execution_date": batch.execution_date,
+                "description": item.remittance,
+                "endtoend_id": item.end_to_end_id,
+            }
+        )
     data = transfer.export(validate=False)
     validate(data)
     return data

@@ -5,6 +5,7 @@ order can be re-issued for the accepted amount.
 The dossier follows through ``fonds.dossiers.services.perform``: ``settle`` (``data={"balance":
 ...}``) when nothing is due or a recovery starts; a balance order settles it when it is paid.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,10 +51,17 @@ def dossier_balance(dossier, report=None):
         return balance_for_report(report, dossier)
     distance, _ = dossier_distance_km(dossier)
     return compute_balance(
-        approved=dossier.approved_amount or 0, distance_km=distance, low_carbon=dossier.low_carbon,
-        youth=report.youth_count, leaders=report.leader_count, nights=report.nights, nights_hosted=report.nights_hosted,
-        eligible_costs=actual_figures(report)["eligible_costs"], params=dossier.campaign.rules.params,
-        advance_paid=paid > 0, advance=paid,
+        approved=dossier.approved_amount or 0,
+        distance_km=distance,
+        low_carbon=dossier.low_carbon,
+        youth=report.youth_count,
+        leaders=report.leader_count,
+        nights=report.nights,
+        nights_hosted=report.nights_hosted,
+        eligible_costs=actual_figures(report)["eligible_costs"],
+        params=dossier.campaign.rules.params,
+        advance_paid=paid > 0,
+        advance=paid,
     )
 
 
@@ -68,32 +76,68 @@ def accept_final_report(dossier, by) -> Settlement:
     role = require_role(by, Role.FINANCE)
     pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+        locked = (
+            Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+        )
         if locked is None:
             raise PaymentRefused("not_found", "Dossier introuvable.")
         if locked.status != Status.REPORT_SUBMITTED:
-            raise PaymentRefused("status", f"Le rapport final ne peut être validé : le dossier est « {locked.get_status_display()} ».")
+            raise PaymentRefused(
+                "status",
+                f"Le rapport final ne peut être validé : le dossier est « {locked.get_status_display()} ».",
+            )
         if Settlement.objects.filter(dossier=locked).exists():
             raise PaymentRefused("status", "Le rapport final de ce dossier est déjà validé.")
-        report = FinalReport.objects.prefetch_related("lines").filter(dossier=locked, submitted_at__isnull=False).first()
+        report = (
+            FinalReport.objects.prefetch_related("lines")
+            .filter(dossier=locked, submitted_at__isnull=False)
+            .first()
+        )
         if report is None:
             raise PaymentRefused("condition", "Aucun rapport final déposé pour ce dossier.")
-        refuse_on_dates(locked, report, done="validé", exception=PaymentRefused)  # not before the project's end
-        pending = PaymentOrder.objects.filter(dossier=locked, kind=OrderKind.ADVANCE).exclude(state__in=[O.PAID, O.CANCELLED]).first()
+        refuse_on_dates(
+            locked, report, done="validé", exception=PaymentRefused
+        )  # not before the project's end
+        pending = (
+            PaymentOrder.objects.filter(dossier=locked, kind=OrderKind.ADVANCE)
+            .exclude(state__in=[O.PAID, O.CANCELLED])
+            .first()
+        )
         if pending is not None:
-            raise PaymentRefused("condition", f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut pas être calculé.", rules=["advance_pending"])
+            raise PaymentRefused(
+                "condition",
+                f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut pas être calculé.",
+                rules=["advance_pending"],
+            )
         bd = dossier_balance(locked, report)
         rules = locked.campaign.rules
         settlement = Settlement.objects.create(
-            dossier=locked, accepted_by=by, final_grant=bd.final_grant, advance=bd.advance, balance=bd.balance,
-            breakdown=json_safe(bd.as_dict()), lines=bd.lines, rules_version=rules.version,
+            dossier=locked,
+            accepted_by=by,
+            final_grant=bd.final_grant,
+            advance=bd.advance,
+            balance=bd.balance,
+            breakdown=json_safe(bd.as_dict()),
+            lines=bd.lines,
+            rules_version=rules.version,
         )
         audit.append(
-            "final_report_accepted", actor=by, role=role, obj=locked,
-            payload={"reference": locked.reference, "report": report.pk, "balance": bd.balance, "breakdown": json_safe(bd.as_dict()), "rules_version": rules.version},
+            "final_report_accepted",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload={
+                "reference": locked.reference,
+                "report": report.pk,
+                "balance": bd.balance,
+                "breakdown": json_safe(bd.as_dict()),
+                "rules_version": rules.version,
+            },
         )
         if bd.balance > 0:
-            create_order(locked, OrderKind.BALANCE, bd.balance, by=by, role=role, breakdown=json_safe(bd.as_dict()))
+            create_order(
+                locked, OrderKind.BALANCE, bd.balance, by=by, role=role, breakdown=json_safe(bd.as_dict())
+            )
         elif bd.balance == 0:
             move_dossier(locked, "settle", by, data={"balance": "0.00"})
         else:
@@ -101,8 +145,15 @@ def accept_final_report(dossier, by) -> Settlement:
             days = int(locked.campaign.rules.params["deadlines"]["recovery_answer_days"])
             notified = clock.now()  # the notice's date; the answer period runs from it
             order = create_order(
-                locked, OrderKind.RECOVERY, -bd.balance, by=by, role=role, breakdown=json_safe(bd.as_dict()),
-                state=O.CONTRADICTORY, created_at=notified, answer_due=notified + dt.timedelta(days=days),
+                locked,
+                OrderKind.RECOVERY,
+                -bd.balance,
+                by=by,
+                role=role,
+                breakdown=json_safe(bd.as_dict()),
+                state=O.CONTRADICTORY,
+                created_at=notified,
+                answer_due=notified + dt.timedelta(days=days),
             )
             outbox.enqueue("fonds.payments.tasks.notify_recovery", order.pk)
     return settlement
@@ -118,25 +169,55 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
     """
     role = require_role(by, Role.FINANCE)
     motivation = required_motivation(
-        motivation, "La réémission de l'ordre de solde exige une motivation écrite.")
+        motivation, "La réémission de l'ordre de solde exige une motivation écrite."
+    )
     pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+        locked = (
+            Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+        )
         if locked is None:
             raise PaymentRefused("not_found", "Dossier introuvable.")
         settlement = Settlement.objects.filter(dossier=locked).first()
         if locked.status != Status.REPORT_SUBMITTED or settlement is None:
-            raise PaymentRefused("status", f"Aucun solde à réémettre : le dossier est « {locked.get_status_display()} »" + ("" if settlement else " et son rapport final n'est pas validé") + ".")
+            raise PaymentRefused(
+                "status",
+                f"Aucun solde à réémettre : le dossier est « {locked.get_status_display()} »"
+                + ("" if settlement else " et son rapport final n'est pas validé")
+                + ".",
+            )
         if settlement.balance <= 0:
-            raise PaymentRefused("condition", "Le solde validé de ce dossier n'est pas positif : il n'y a pas d'ordre de solde à émettre.")
-        orders = list(PaymentOrder.objects.select_for_update(of=("self",)).filter(dossier=locked, kind=OrderKind.BALANCE))
+            raise PaymentRefused(
+                "condition",
+                "Le solde validé de ce dossier n'est pas positif : il n'y a pas d'ordre de solde à émettre.",
+            )
+        orders = list(
+            PaymentOrder.objects.select_for_update(of=("self",)).filter(
+                dossier=locked, kind=OrderKind.BALANCE
+            )
+        )
         live = next((o for o in orders if o.state != O.CANCELLED), None)
         if live is not None:
-            raise PaymentRefused("status", f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : il n'y a rien à réémettre.")
-        order = create_order(locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown)
+            raise PaymentRefused(
+                "status",
+                f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : il n'y a rien à réémettre.",
+            )
+        order = create_order(
+            locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown
+        )
         audit.append(
-            "balance_order_reissued", actor=by, role=role, obj=locked,
-            payload={"reference": locked.reference, "order": order.reference, "amount": order.amount, "cancelled_orders": [o.reference for o in orders], "motivation": motivation, "settlement_rules_version": settlement.rules_version},
+            "balance_order_reissued",
+            actor=by,
+            role=role,
+            obj=locked,
+            payload={
+                "reference": locked.reference,
+                "order": order.reference,
+                "amount": order.amount,
+                "cancelled_orders": [o.reference for o in orders],
+                "motivation": motivation,
+                "settlement_rules_version": settlement.rules_version,
+            },
         )
         return order
 
@@ -145,7 +226,11 @@ def can_reissue_balance(dossier, settlement=None) -> bool:
     """Whether ``reissue_balance_order`` would take this dossier (for the UI's button)."""
     settlement = settlement if settlement is not None else Settlement.objects.filter(dossier=dossier).first()
     return (
-        dossier.status == Status.REPORT_SUBMITTED and settlement is not None and settlement.balance > 0
+        dossier.status == Status.REPORT_SUBMITTED
+        and settlement is not None
+        and settlement.balance > 0
         and PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exists()
-        and not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exclude(state=O.CANCELLED).exists()
+        and not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE)
+        .exclude(state=O.CANCELLED)
+        .exists()
     )

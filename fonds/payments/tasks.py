@@ -1,4 +1,5 @@
 """Payments — Celery tasks (idempotent: the notices are sent once per key, ``send_once``)."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -21,26 +22,43 @@ def expire_recovery_answers() -> list[str]:
 @shared_task(name="fonds.payments.tasks.notify_recovery", bind=True, max_retries=5, default_retry_delay=60)
 def notify_recovery(self, order_id: int) -> int:
     """Email the recovery notice to the commune's porteurs (the mayor's account); once per recipient."""
-    order = PaymentOrder.objects.select_related("dossier", "dossier__commune", "dossier__created_by").filter(pk=order_id).first()
+    order = (
+        PaymentOrder.objects.select_related("dossier", "dossier__commune", "dossier__created_by")
+        .filter(pk=order_id)
+        .first()
+    )
     if order is None:
         return 0
     dossier = order.dossier
     recipients = {dossier.created_by.email} if dossier.created_by_id and dossier.created_by.email else set()
-    recipients |= set(User.objects.filter(commune_id=dossier.commune_id, groups__name=Role.PORTEUR, is_active=True).values_list("email", flat=True))
+    recipients |= set(
+        User.objects.filter(
+            commune_id=dossier.commune_id, groups__name=Role.PORTEUR, is_active=True
+        ).values_list("email", flat=True)
+    )
     context = {"order": order, "dossier": dossier, "lines": order.breakdown}
     subject = render_to_string("payments/emails/recovery_notice_subject.txt", context).strip()
     body = render_to_string("payments/emails/recovery_notice.txt", context)
     sent = 0
     try:
         for to in sorted(r for r in recipients if r):
-            sent += send_once(f"payments-recovery-{order.pk}-{to}", to=to, subject=subject, body=body, dossier=dossier,
-                              audit_action="recovery_notice_sent", audit_payload={"order": order.reference})
+            sent += send_once(
+                f"payments-recovery-{order.pk}-{to}",
+                to=to,
+                subject=subject,
+                body=body,
+                dossier=dossier,
+                audit_action="recovery_notice_sent",
+                audit_payload={"order": order.reference},
+            )
     except Exception as exc:  # mail server down: retry later (send_once never sends twice)
         raise self.retry(exc=exc)
     return sent
 
 
-@shared_task(name="fonds.payments.tasks.notify_bank_rejected", bind=True, max_retries=5, default_retry_delay=60)
+@shared_task(
+    name="fonds.payments.tasks.notify_bank_rejected", bind=True, max_retries=5, default_retry_delay=60
+)
 def notify_bank_rejected(self, bank_id: int, version: int) -> int:
     """Email the commune's porteurs that finance rejected its bank details (with the motivation).
 
@@ -50,15 +68,25 @@ def notify_bank_rejected(self, bank_id: int, version: int) -> int:
     bank = BankDetails.objects.select_related("commune").filter(pk=bank_id).first()
     if bank is None or bank.version != version or not bank.is_rejected:
         return 0
-    recipients = set(User.objects.filter(commune_id=bank.commune_id, groups__name=Role.PORTEUR, is_active=True).values_list("email", flat=True))
+    recipients = set(
+        User.objects.filter(
+            commune_id=bank.commune_id, groups__name=Role.PORTEUR, is_active=True
+        ).values_list("email", flat=True)
+    )
     context = {"bank": bank, "commune": bank.commune}
     subject = render_to_string("payments/emails/bank_rejected_subject.txt", context).strip()
     body = render_to_string("payments/emails/bank_rejected.txt", context)
     sent = 0
     try:
         for to in sorted(r for r in recipients if r):
-            sent += send_once(f"payments-bank-rejected-{bank.pk}-v{version}-{to}", to=to, subject=subject, body=body,
-                              audit_action="bank_rejection_notice_sent", audit_payload={"commune": bank.commune_id, "version": version})
+            sent += send_once(
+                f"payments-bank-rejected-{bank.pk}-v{version}-{to}",
+                to=to,
+                subject=subject,
+                body=body,
+                audit_action="bank_rejection_notice_sent",
+                audit_payload={"commune": bank.commune_id, "version": version},
+            )
     except Exception as exc:  # mail server down: retry later (send_once never sends twice)
         raise self.retry(exc=exc)
     return sent

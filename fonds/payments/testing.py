@@ -1,4 +1,5 @@
 """Helpers for other stages' tests that walk a batch through the payment steps without its pages."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Routes of the payment pages (/paiements/): finance back office, then the porteur's pages."""
+
 from django.urls import path
 
 from .views import bank, batches, orders, porteur, reports

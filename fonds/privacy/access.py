@@ -14,6 +14,7 @@ roles above sees them through that role).
 Pages ask ``{% may_see_minors_data dossier as show_ages %}`` (``privacy`` template tags), the API
 blanks the fields with ``redact_ages``.
 """
+
 from fonds.accounts.roles import Role, has_role
 
 MINORS_DATA_ROLES = (Role.INSTRUCTEUR, Role.FINANCE, Role.AUDITEUR, Role.ADMIN)

@@ -1,4 +1,5 @@
 """Minors' data: the key that seals their traces in the audit trail, and the purge records."""
+
 from django.db import models
 
 
@@ -23,7 +24,9 @@ class Purge(models.Model):
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="minors_purge")
     purged_at = models.DateTimeField(auto_now_add=True)
     youth_count = models.PositiveIntegerField("jeunes au dossier au moment de la purge")
-    report_youth_count = models.PositiveIntegerField("jeunes au rapport final au moment de la purge", null=True)
+    report_youth_count = models.PositiveIntegerField(
+        "jeunes au rapport final au moment de la purge", null=True
+    )
     participant_list_deleted = models.BooleanField(default=False)
 
     class Meta:

@@ -1,4 +1,5 @@
 """Sealing minors' data in the trail, and purging it after the retention period."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,9 @@ def _key_for(dossier) -> bytes:
 def protect(dossier, value) -> dict:
     """The audit-trail stand-in for a list of minors' ages: count + keyed digest, never the ages."""
     values = list(value or [])
-    digest = hmac.new(_key_for(dossier), json.dumps(values, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        _key_for(dossier), json.dumps(values, separators=(",", ":")).encode(), hashlib.sha256
+    ).hexdigest()
     return {"minors_data": "scellé", "count": len(values), "hmac_sha256": digest}
 
 
@@ -50,11 +53,18 @@ def due_for_purge(now=None):
 
     now = now or clock.now()
     years_by_campaign: dict[int, int] = {}
-    candidates = Dossier.objects.filter(status__in=FINAL_STATUSES, minors_purge__isnull=True).select_related("campaign")
+    candidates = Dossier.objects.filter(status__in=FINAL_STATUSES, minors_purge__isnull=True).select_related(
+        "campaign"
+    )
     for dossier in candidates.only("pk", "updated_at", "campaign").iterator(chunk_size=500):
         if dossier.campaign_id not in years_by_campaign:
-            years_by_campaign[dossier.campaign_id] = int(dossier.campaign.rules.params.get("retention", {}).get("minors_data_years", 5))
-        if dossier.updated_at + dt.timedelta(days=round(365.25 * years_by_campaign[dossier.campaign_id])) <= now:
+            years_by_campaign[dossier.campaign_id] = int(
+                dossier.campaign.rules.params.get("retention", {}).get("minors_data_years", 5)
+            )
+        if (
+            dossier.updated_at + dt.timedelta(days=round(365.25 * years_by_campaign[dossier.campaign_id]))
+            <= now
+        ):
             yield dossier.pk
 
 
@@ -68,7 +78,11 @@ def purge(dossier_id: int, *, by=None) -> bool:
 
     with transaction.atomic():
         dossier = Dossier.objects.select_for_update().filter(pk=dossier_id).first()
-        if dossier is None or dossier.status not in FINAL_STATUSES or Purge.objects.filter(dossier_id=dossier_id).exists():
+        if (
+            dossier is None
+            or dossier.status not in FINAL_STATUSES
+            or Purge.objects.filter(dossier_id=dossier_id).exists()
+        ):
             return False
         report = FinalReport.objects.select_for_update().filter(dossier_id=dossier_id).first()
         youth = len(dossier.youth_ages or [])
@@ -77,9 +91,16 @@ def purge(dossier_id: int, *, by=None) -> bool:
         if report is not None:
             report_youth = len(report.youth_ages or [])
             list_path = report.participant_list.name or None
-            FinalReport.objects.filter(pk=report.pk).update(youth_ages=[], participant_list="", participant_list_name="")
+            FinalReport.objects.filter(pk=report.pk).update(
+                youth_ages=[], participant_list="", participant_list_name=""
+            )
         MinorsKey.objects.filter(dossier_id=dossier_id).delete()
-        Purge.objects.create(dossier_id=dossier_id, youth_count=youth, report_youth_count=report_youth, participant_list_deleted=bool(list_path))
+        Purge.objects.create(
+            dossier_id=dossier_id,
+            youth_count=youth,
+            report_youth_count=report_youth,
+            participant_list_deleted=bool(list_path),
+        )
         audit.append(
             "minors_data_purged",
             actor=by,
@@ -91,7 +112,9 @@ def purge(dossier_id: int, *, by=None) -> bool:
                 "report_youth_count": report_youth,
                 "participant_list_deleted": bool(list_path),
                 "key_destroyed": True,
-                "retention_years": dossier.campaign.rules.params.get("retention", {}).get("minors_data_years"),
+                "retention_years": dossier.campaign.rules.params.get("retention", {}).get(
+                    "minors_data_years"
+                ),
             },
         )
         if list_path:

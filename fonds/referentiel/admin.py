@@ -1,6 +1,7 @@
 """The referential in the admin: read only (``fonds.audit.admin``) — a commune's population or a
 campaign's envelope changes through an audited path (the INSEE import, the administration
 screens), never here."""
+
 from django.contrib import admin
 
 from fonds.audit.admin import ReadOnlyAdmin, ReadOnlyInline

@@ -1,4 +1,5 @@
 """Distances between places of the referential (town halls, partner towns)."""
+
 from __future__ import annotations
 
 import math

@@ -11,6 +11,7 @@ File format (``fixtures/communes.tsv.gz``): UTF-8 text, optionally gzip-compress
 Reading never touches the database; ``upsert_communes`` writes everything in one transaction,
 so a bad file changes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -106,10 +107,13 @@ class CommuneFileError(Exception):
             details.append(f"(arrêt après {MAX_ERRORS} erreurs)")
         if len(details) == 1:
             return f"Fichier de communes{where} refusé — {details[0]}"
-        return f"Fichier de communes{where} refusé ({len(self.errors)} erreurs) :\n" + "\n".join(f"  - {d}" for d in details)
+        return f"Fichier de communes{where} refusé ({len(self.errors)} erreurs) :\n" + "\n".join(
+            f"  - {d}" for d in details
+        )
 
 
 # --- reading ----------------------------------------------------------------------------------
+
 
 def _decompress(raw: bytes, path) -> bytes:
     if raw[:2] != b"\x1f\x8b":
@@ -132,7 +136,12 @@ def _decode_lines(data: bytes, path) -> list[str]:
         except UnicodeDecodeError as exc:
             byte = raw_line[exc.start : exc.start + 1].hex()
             raise CommuneFileError(
-                [(number, f"encodage invalide : octet 0x{byte} en colonne {exc.start + 1} — le fichier doit être en UTF-8")],
+                [
+                    (
+                        number,
+                        f"encodage invalide : octet 0x{byte} en colonne {exc.start + 1} — le fichier doit être en UTF-8",
+                    )
+                ],
                 path=path,
             ) from exc
     if lines and lines[-1] == "":
@@ -169,7 +178,9 @@ def _parse_row(values: dict[str, str]) -> tuple[CommuneRecord | None, list[str]]
     siren = values["siren"].strip()
 
     if not CODE_RE.match(code):
-        problems.append(f"code INSEE « {code} » invalide (5 caractères : chiffres, ou 2A/2B suivi de 3 chiffres)")
+        problems.append(
+            f"code INSEE « {code} » invalide (5 caractères : chiffres, ou 2A/2B suivi de 3 chiffres)"
+        )
     if not name:
         problems.append("nom de commune vide")
     elif len(name) > MAX_NAME_LENGTH:
@@ -185,7 +196,9 @@ def _parse_row(values: dict[str, str]) -> tuple[CommuneRecord | None, list[str]]
     if zone not in ZONES:
         problems.append(f"zone « {zone} » inconnue (valeurs admises : {', '.join(ZONES)})")
     elif DEPARTEMENT_RE.match(departement) and zone != expected_zone(departement):
-        problems.append(f"zone « {zone} » incohérente avec le département {departement} (attendu : {expected_zone(departement)})")
+        problems.append(
+            f"zone « {zone} » incohérente avec le département {departement} (attendu : {expected_zone(departement)})"
+        )
     population = None
     if population_text:
         if not POPULATION_RE.match(population_text):
@@ -260,7 +273,10 @@ def read_communes_file(path: str | Path) -> CommuneFile:
             if duplicated:
                 problems.append(f"colonne(s) en double dans l'en-tête : {', '.join(duplicated)}")
             if problems:
-                raise CommuneFileError([(number, p) for p in problems] + [(None, f"colonnes attendues : {', '.join(COLUMNS)}")], path=path)
+                raise CommuneFileError(
+                    [(number, p) for p in problems] + [(None, f"colonnes attendues : {', '.join(COLUMNS)}")],
+                    path=path,
+                )
             continue
         try:
             fields = _split(line, delimiter)
@@ -268,7 +284,10 @@ def read_communes_file(path: str | Path) -> CommuneFile:
             fail(number, f"ligne illisible ({exc})")
             continue
         if len(fields) != len(header):
-            fail(number, f"{len(fields)} champ(s) au lieu des {len(header)} attendus (séparateur : {'tabulation' if delimiter == chr(9) else delimiter})")
+            fail(
+                number,
+                f"{len(fields)} champ(s) au lieu des {len(header)} attendus (séparateur : {'tabulation' if delimiter == chr(9) else delimiter})",
+            )
             continue
         record, problems = _parse_row(dict(zip(header, fields)))
         for problem in problems:
@@ -290,13 +309,19 @@ def read_communes_file(path: str | Path) -> CommuneFile:
         if not declared.isdigit():
             errors.append((None, f"commentaire « lignes » non numérique : {declared}"))
         elif int(declared) != len(records):
-            errors.append((None, f"le fichier annonce {declared} communes mais en contient {len(records)} (fichier tronqué ?)"))
+            errors.append(
+                (
+                    None,
+                    f"le fichier annonce {declared} communes mais en contient {len(records)} (fichier tronqué ?)",
+                )
+            )
     if errors:
         raise CommuneFileError(errors, path=path)
     return CommuneFile(records=records, metadata=metadata, sha256=digest)
 
 
 # --- writing the database ---------------------------------------------------------------------
+
 
 @dataclass
 class ImportResult:
@@ -351,7 +376,9 @@ def _update_in_batches(model, objs: list, field_names: list[str], *, batch_size:
             cursor.executemany(sql, params)
 
 
-def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000, dry_run: bool = False) -> ImportResult:
+def upsert_communes(
+    records: Iterable[CommuneRecord], *, batch_size: int = 1000, dry_run: bool = False
+) -> ImportResult:
     """Create new communes, update changed ones, leave the others alone — in one transaction.
 
     Communes present in the database but absent from the file are kept (dossiers and users may
@@ -366,7 +393,9 @@ def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000,
     result = ImportResult()
     with transaction.atomic():
         # plain tuples, not model instances: comparing 35,000 rows stays well under a second
-        existing = {row[0]: row[1:] for row in Commune.objects.values_list(*COLUMNS).iterator(chunk_size=5000)}
+        existing = {
+            row[0]: row[1:] for row in Commune.objects.values_list(*COLUMNS).iterator(chunk_size=5000)
+        }
         to_create: list[Commune] = []
         to_update: list[Commune] = []
         changed_fields: set[str] = set()
@@ -375,7 +404,9 @@ def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000,
             if old is None:
                 to_create.append(Commune(**record.model_kwargs()))
                 continue
-            diff = [f for f, old_value in zip(UPDATABLE_FIELDS, old) if not _same(old_value, getattr(record, f))]
+            diff = [
+                f for f, old_value in zip(UPDATABLE_FIELDS, old) if not _same(old_value, getattr(record, f))
+            ]
             if diff:
                 changed_fields.update(diff)
                 to_update.append(Commune(**record.model_kwargs()))
@@ -393,7 +424,9 @@ def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000,
             present = {r.code for r in records}
             absent = list(existing.keys() - present)
             for start in range(0, len(absent), batch_size):
-                Commune.objects.filter(code__in=absent[start : start + batch_size], is_current=True).update(is_current=False)
+                Commune.objects.filter(code__in=absent[start : start + batch_size], is_current=True).update(
+                    is_current=False
+                )
             revived = list(Commune.objects.filter(is_current=False).values_list("code", flat=True))
             revived = [code for code in revived if code in present]
             for start in range(0, len(revived), batch_size):
@@ -402,6 +435,7 @@ def upsert_communes(records: Iterable[CommuneRecord], *, batch_size: int = 1000,
 
 
 # --- building the file from Etalab's data ---------------------------------------------------
+
 
 def _point(entry) -> tuple[Decimal | None, Decimal | None]:
     """Coordinates of a GeoJSON point ``{"type": "Point", "coordinates": [lon, lat]}``, if any."""
@@ -449,7 +483,7 @@ def _cell(value) -> str:
     if value is None:
         return ""
     text = format(value, "f") if isinstance(value, Decimal) else str(value)
-    if any(ch in text for ch in "\t\r\n\""):
+    if any(ch in text for ch in '\t\r\n"'):
         raise ValueError(f"valeur impossible à écrire en TSV : {text!r}")
     return text
 

@@ -1,4 +1,5 @@
 """Referential data: communes (COG + INSEE population), partner towns, jumelages, campaigns."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -30,7 +31,9 @@ class Commune(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     is_current = models.BooleanField(
-        "commune actuelle", default=True, help_text="Faux pour une commune absente du dernier COG importé (fusion, commune nouvelle)."
+        "commune actuelle",
+        default=True,
+        help_text="Faux pour une commune absente du dernier COG importé (fusion, commune nouvelle).",
     )
 
     class Meta:
@@ -80,11 +83,15 @@ class Jumelage(models.Model):
     partner = models.ForeignKey(PartnerTown, on_delete=models.PROTECT, related_name="jumelages")
     kind = models.CharField("nature", max_length=12, choices=Kind.choices, default=Kind.TWINNING)
     agreement_date = models.DateField("date de la convention de jumelage", null=True, blank=True)
-    letter_of_intent = models.BooleanField("lettre d'intention (convention en cours de signature)", default=False)
+    letter_of_intent = models.BooleanField(
+        "lettre d'intention (convention en cours de signature)", default=False
+    )
 
     class Meta:
         verbose_name = "jumelage"
-        constraints = [models.UniqueConstraint(fields=["commune", "partner"], name="uniq_jumelage_commune_partner")]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "partner"], name="uniq_jumelage_commune_partner")
+        ]
 
     def __str__(self):
         return f"{self.commune.name} ↔ {self.partner}"
@@ -131,7 +138,9 @@ class Campaign(models.Model):
         if cached is None:
             cached = self.rulesets.order_by("-version").first()
             if cached is None:
-                cached = RuleSet.objects.create(campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement")
+                cached = RuleSet.objects.create(
+                    campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement"
+                )
             self._current_rules = cached
         return cached
 
@@ -139,7 +148,9 @@ class Campaign(models.Model):
         creating = self._state.adding
         super().save(*args, **kwargs)
         if creating and not self.rulesets.exists():
-            RuleSet.objects.create(campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement")
+            RuleSet.objects.create(
+                campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement"
+            )
 
 
 class RuleSet(models.Model):
@@ -171,7 +182,9 @@ class RuleSet(models.Model):
 
     def new_version(self, params: dict, *, by=None, note: str = "") -> "RuleSet":
         last = self.campaign.rulesets.order_by("-version").values_list("version", flat=True).first() or 0
-        return RuleSet.objects.create(campaign=self.campaign, version=last + 1, params=params, created_by=by, note=note)
+        return RuleSet.objects.create(
+            campaign=self.campaign, version=last + 1, params=params, created_by=by, note=note
+        )
 
     def section(self, name: str) -> dict:
         return self.params[name]

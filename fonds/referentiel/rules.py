@@ -4,6 +4,7 @@ These are *defaults* copied into a new campaign's first `RuleSet`; an administra
 per campaign, which creates a new version. Rule functions read a `RuleSet`, never this module.
 Amounts are strings (Decimal-safe in JSON).
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,15 +26,40 @@ DEFAULT_RULES: dict = {
         "max_request": "15000",
         "required_documents": ["deliberation", "twinning_agreement", "partner_commitment", "rib"],
         # a rule flagged blocking stops the submission; an advisory one only warns
-        "blocking": {"E1": True, "E2": True, "E3": True, "E4": True, "E5": True, "E6": True, "E7": True, "E8": True, "E9": True},
+        "blocking": {
+            "E1": True,
+            "E2": True,
+            "E3": True,
+            "E4": True,
+            "E5": True,
+            "E6": True,
+            "E7": True,
+            "E8": True,
+            "E9": True,
+        },
     },
     "scoring": {
         "threshold_total": 60,
         "min_share_per_criterion_pct": 50,
         "criteria": [
-            {"code": "participation", "label": "Participation des jeunes, co-construction, réciprocité", "max": 25, "automatic": False},
-            {"code": "inclusion", "label": "Inclusion : jeunes ayant moins d'opportunités, premier voyage", "max": 20, "automatic": False},
-            {"code": "quality", "label": "Qualité du programme : interculturel, langues, protection des mineurs, engagement du partenaire", "max": 20, "automatic": False},
+            {
+                "code": "participation",
+                "label": "Participation des jeunes, co-construction, réciprocité",
+                "max": 25,
+                "automatic": False,
+            },
+            {
+                "code": "inclusion",
+                "label": "Inclusion : jeunes ayant moins d'opportunités, premier voyage",
+                "max": 20,
+                "automatic": False,
+            },
+            {
+                "code": "quality",
+                "label": "Qualité du programme : interculturel, langues, protection des mineurs, engagement du partenaire",
+                "max": 20,
+                "automatic": False,
+            },
             {"code": "territorial", "label": "Priorité territoriale", "max": 15, "automatic": True},
             {"code": "low_carbon", "label": "Mobilité bas carbone", "max": 10, "automatic": False},
             {"code": "budget", "label": "Réalisme du budget", "max": 10, "automatic": False},

@@ -7,6 +7,7 @@ as ``idBeneficiaire`` in the SCDL open data. The checksum is stdnum's: Luhn on t
 Poste's establishments: digit sum multiple of 5) and a valid SIREN. ``siret_error`` gives the
 French message of the first broken rule (tests: ``tests/payments/test_siret.py``).
 """
+
 from __future__ import annotations
 
 import re
@@ -54,11 +55,15 @@ def siret_error(value, siren: str = "") -> str:
     if siren and not siret.startswith(siren):
         return f"Le SIRET doit commencer par le SIREN de la commune, {siren}."
     if not stdnum_siren.is_valid(siret[:9]):
-        return ("Ce SIRET n'existe pas : ses 9 premiers chiffres ne forment pas un SIREN valide "
-                "(clé de contrôle fausse). Vérifiez-les.")
+        return (
+            "Ce SIRET n'existe pas : ses 9 premiers chiffres ne forment pas un SIREN valide "
+            "(clé de contrôle fausse). Vérifiez-les."
+        )
     if not checksum_ok(siret):
-        return ("Ce SIRET n'existe pas : sa clé de contrôle est fausse. Vérifiez les 14 chiffres, "
-                "en particulier les 5 derniers (le NIC de la mairie).")
+        return (
+            "Ce SIRET n'existe pas : sa clé de contrôle est fausse. Vérifiez les 14 chiffres, "
+            "en particulier les 5 derniers (le NIC de la mairie)."
+        )
     return ""
 
 

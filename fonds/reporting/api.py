@@ -8,6 +8,7 @@
 
 Launching an export is allowed to auditors: it changes no dossier, only records who exported what.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,9 @@ class IsAuditorOrAdmin(BasePermission):
         return bool(roles_of(request.user) & {Role.AUDITEUR, Role.ADMIN})
 
 
-def _int_param(request, name: str, default: int | None = None, *, low: int = 0, high: int = 2**62) -> int | None:
+def _int_param(
+    request, name: str, default: int | None = None, *, low: int = 0, high: int = 2**62
+) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
@@ -81,7 +84,9 @@ class JobSerializer(serializers.Serializer):
 class ExportRequestSerializer(StrictSerializer):
     format = serializers.ChoiceField(choices=ExportJob.Format.values)
     campaign = SafePrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
-    saved_filter = SafePrimaryKeyRelatedField(queryset=SavedFilter.objects.all(), required=False, allow_null=True)
+    saved_filter = SafePrimaryKeyRelatedField(
+        queryset=SavedFilter.objects.all(), required=False, allow_null=True
+    )
     semicolon = serializers.BooleanField(required=False, default=False)
 
 
@@ -95,10 +100,18 @@ class DecisionsView(APIView):
             OpenApiParameter("page", int, description="page (1 par défaut)"),
             OpenApiParameter("page_size", int, description=f"lignes par page (au plus {MAX_PAGE})"),
         ],
-        responses={200: inline_serializer("DecisionPage", {
-            "count": serializers.IntegerField(), "page": serializers.IntegerField(), "next": serializers.IntegerField(allow_null=True),
-            "columns": serializers.ListField(child=serializers.DictField()), "results": serializers.ListField(child=serializers.DictField()),
-        })},
+        responses={
+            200: inline_serializer(
+                "DecisionPage",
+                {
+                    "count": serializers.IntegerField(),
+                    "page": serializers.IntegerField(),
+                    "next": serializers.IntegerField(allow_null=True),
+                    "columns": serializers.ListField(child=serializers.DictField()),
+                    "results": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
     )
     def get(self, request):
         campaign = None
@@ -113,29 +126,42 @@ class DecisionsView(APIView):
         total = qs.count()
         cols = decisions.columns(qs)
         start = (page - 1) * size
-        window = Dossier.objects.filter(pk__in=list(qs.values_list("pk", flat=True)[start:start + size])).order_by("pk")
+        window = Dossier.objects.filter(
+            pk__in=list(qs.values_list("pk", flat=True)[start : start + size])
+        ).order_by("pk")
         keys = [c.key for c in cols]
-        results = [{k: _json_value(v) for k, v in zip(keys, row)} for row in decisions.iter_rows(window, cols)]
-        return Response({
-            "count": total,
-            "page": page,
-            "next": page + 1 if start + size < total else None,
-            "columns": [{"key": c.key, "label": c.label, "type": c.kind} for c in cols],
-            "results": results,
-        })
+        results = [
+            {k: _json_value(v) for k, v in zip(keys, row)} for row in decisions.iter_rows(window, cols)
+        ]
+        return Response(
+            {
+                "count": total,
+                "page": page,
+                "next": page + 1 if start + size < total else None,
+                "columns": [{"key": c.key, "label": c.label, "type": c.kind} for c in cols],
+                "results": results,
+            }
+        )
 
 
 class ExportsView(APIView):
     permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
 
-    @extend_schema(summary="Lancer un export (tâche Celery)", request=ExportRequestSerializer, responses={202: JobSerializer})
+    @extend_schema(
+        summary="Lancer un export (tâche Celery)",
+        request=ExportRequestSerializer,
+        responses={202: JobSerializer},
+    )
     def post(self, request):
         data = ExportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             job = exports.create_job(
-                request.user, data.validated_data["format"], campaign=data.validated_data.get("campaign"),
-                saved_filter=data.validated_data.get("saved_filter"), semicolon=data.validated_data.get("semicolon", False),
+                request.user,
+                data.validated_data["format"],
+                campaign=data.validated_data.get("campaign"),
+                saved_filter=data.validated_data.get("saved_filter"),
+                semicolon=data.validated_data.get("semicolon", False),
             )
         except DjangoValidationError as exc:
             raise ValidationError({"saved_filter": exc.messages})
@@ -170,13 +196,23 @@ class ExportDetailView(APIView):
 class ExportDownloadView(APIView):
     permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
 
-    @extend_schema(summary="Fichier d'un export terminé", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="introuvable ou pas prêt")})
+    @extend_schema(
+        summary="Fichier d'un export terminé",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="introuvable ou pas prêt"),
+        },
+    )
     def get(self, request, pk):
         job = _job_for(request, pk)
         if job.state != ExportJob.State.DONE or not job.file:
             raise NotFound("Export pas encore prêt.")
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"export-{job.pk}.{exports.EXTENSIONS[job.format]}",
-                            content_type=exports.CONTENT_TYPES[job.format])
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"export-{job.pk}.{exports.EXTENSIONS[job.format]}",
+            content_type=exports.CONTENT_TYPES[job.format],
+        )
 
 
 class AuditTrailView(APIView):
@@ -185,14 +221,23 @@ class AuditTrailView(APIView):
     @extend_schema(
         summary="Piste d'audit, page par page (par numéro de séquence)",
         parameters=[
-            OpenApiParameter("after", int, description="numéro de séquence après lequel commencer (0 par défaut)"),
+            OpenApiParameter(
+                "after", int, description="numéro de séquence après lequel commencer (0 par défaut)"
+            ),
             OpenApiParameter("limit", int, description=f"événements par page (au plus {MAX_EVENTS})"),
             OpenApiParameter("dossier", int, description="seulement les événements de ce dossier"),
         ],
-        responses={200: inline_serializer("AuditPage", {
-            "head_seq": serializers.IntegerField(), "head_hash": serializers.CharField(),
-            "next_after": serializers.IntegerField(allow_null=True), "events": serializers.ListField(child=serializers.DictField()),
-        })},
+        responses={
+            200: inline_serializer(
+                "AuditPage",
+                {
+                    "head_seq": serializers.IntegerField(),
+                    "head_hash": serializers.CharField(),
+                    "next_after": serializers.IntegerField(allow_null=True),
+                    "events": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
     )
     def get(self, request):
         after = _int_param(request, "after", 0)
@@ -208,12 +253,14 @@ class AuditTrailView(APIView):
             data = json.loads(canonical)
             data.update(canonical=canonical, prev_hash=prev_hash, hash=digest)
             events.append(data)
-        return Response({
-            "head_seq": head_seq,
-            "head_hash": head_hash,
-            "next_after": rows[-1][0] if len(rows) == limit else None,
-            "events": events,
-        })
+        return Response(
+            {
+                "head_seq": head_seq,
+                "head_hash": head_hash,
+                "next_after": rows[-1][0] if len(rows) == limit else None,
+                "events": events,
+            }
+        )
 
 
 class AuditExportView(APIView):
@@ -228,6 +275,8 @@ class AuditExportView(APIView):
         dossier = _int_param(request, "dossier", low=1)
         if dossier is not None and not Dossier.objects.filter(pk=dossier).exists():
             raise NotFound("Dossier introuvable.")
-        response = StreamingHttpResponse(exports.stream_audit_export(request.user, dossier), content_type=exports.CONTENT_TYPES["jsonl"])
+        response = StreamingHttpResponse(
+            exports.stream_audit_export(request.user, dossier), content_type=exports.CONTENT_TYPES["jsonl"]
+        )
         response["Content-Disposition"] = 'attachment; filename="piste-audit.jsonl"'
         return response

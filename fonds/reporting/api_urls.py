@@ -1,4 +1,5 @@
 """The « Contrôle » API routes, included by fonds/api/urls.py under /api/v1/."""
+
 from django.urls import path
 
 from . import api

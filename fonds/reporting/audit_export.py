@@ -23,6 +23,7 @@ Format (UTF-8, one JSON object per line, ``\\n`` after every line):
 Memory is bounded: rows are read in chunks (a server-side cursor on PostgreSQL) and written out
 chunk by chunk.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,19 +54,22 @@ def head() -> tuple[int, str]:
 
 
 def header(scope: str, dossier_id: int | None, head_seq: int, head_hash: str) -> str:
-    return json.dumps(
-        {
-            "format": FORMAT,
-            "version": VERSION,
-            "scope": scope,
-            "dossier": dossier_id,
-            "head_seq": head_seq,
-            "head_hash": head_hash,
-            "hash_rule": HASH_RULE,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ) + "\n"
+    return (
+        json.dumps(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "scope": scope,
+                "dossier": dossier_id,
+                "head_seq": head_seq,
+                "head_hash": head_hash,
+                "hash_rule": HASH_RULE,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        + "\n"
+    )
 
 
 def _rows(where: str, params: list, chunk_size: int) -> Iterator[list[tuple]]:
@@ -104,7 +108,9 @@ def iter_export(dossier_id: int | None = None, *, chunk_size: int = CHUNK) -> It
         where = "object_type = %s AND object_id = %s AND seq <= %s"
         params = [DOSSIER_OBJECT_TYPE, str(int(dossier_id)), head_seq]
     for chunk in _rows(where, params, chunk_size):
-        yield "".join([f'{text[:-1]},"prev_hash":"{prev}","hash":"{digest}"}}\n' for text, prev, digest in chunk])
+        yield "".join(
+            [f'{text[:-1]},"prev_hash":"{prev}","hash":"{digest}"}}\n' for text, prev, digest in chunk]
+        )
 
 
 def iter_export_bytes(dossier_id: int | None = None, *, chunk_size: int = CHUNK) -> Iterator[bytes]:

@@ -19,6 +19,7 @@ in the Django cache for ``CACHE_SECONDS`` (key: block and campaign):
   dossiers holding money − confirmed releases, as ``fonds.comite.envelope.committed``, grouped
   by campaign in two queries).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,8 +67,18 @@ DECIDED_STATUSES = (*APPROVED_STATUSES, Status.REJECTED, Status.WAITLISTED)
 #: end the first event of ``to``.
 STAGES = [
     ("attente", "Du dépôt à la prise en instruction", "submit", "start_instruction"),
-    ("instruction", "Instruction (de la prise en instruction à la fin de l'instruction)", "start_instruction", "complete_instruction"),
-    ("comite", "De la fin de l'instruction à la décision (accord ou refus)", "complete_instruction", "decision"),
+    (
+        "instruction",
+        "Instruction (de la prise en instruction à la fin de l'instruction)",
+        "start_instruction",
+        "complete_instruction",
+    ),
+    (
+        "comite",
+        "De la fin de l'instruction à la décision (accord ou refus)",
+        "complete_instruction",
+        "decision",
+    ),
     ("convention", "De l'accord à l'acceptation de la convention", "decision_approve", "accept_agreement"),
     ("avance", "De la convention au versement de l'avance", "accept_agreement", "pay_advance"),
     ("realisation", "Du versement de l'avance au solde", "pay_advance", "settle"),
@@ -104,9 +115,12 @@ def _dossiers(campaign_id: int | None):
 
 # ---- blocks ----------------------------------------------------------------------------------
 
+
 def statuses(campaign_id: int | None = None) -> dict:
     counts = dict(_dossiers(campaign_id).values_list("status").annotate(n=Count("id")))
-    rows = [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in Status.choices]
+    rows = [
+        {"status": value, "label": label, "count": counts.get(value, 0)} for value, label in Status.choices
+    ]
     total = sum(r["count"] for r in rows)
     for row in rows:
         row["percent"] = _pct(row["count"], total)
@@ -164,7 +178,9 @@ def amounts(campaign_id: int | None = None) -> dict:
     orders = PaymentOrder.objects.filter(state=OrderState.PAID).order_by()
     if campaign_id:
         orders = orders.filter(dossier__campaign_id=campaign_id)
-    paid = orders.values_list("dossier__commune__region", "dossier__commune__departement", "kind").annotate(s=Sum("amount"))
+    paid = orders.values_list("dossier__commune__region", "dossier__commune__departement", "kind").annotate(
+        s=Sum("amount")
+    )
     for region, dep, kind, total in paid:
         key = "recovered" if kind == OrderKind.RECOVERY else "paid"
         row(region, dep)[key] += _money(total)
@@ -172,15 +188,34 @@ def amounts(campaign_id: int | None = None) -> dict:
     regions: dict[str, dict] = {}
     departements = []
     for (region, dep), figures in sorted(table.items()):
-        departements.append({"region": region, "region_name": REGION_NAMES.get(region, region or "non renseignée"), "departement": dep, **figures})
-        reg = regions.setdefault(region, {"region": region, "region_name": REGION_NAMES.get(region, region or "non renseignée"), "dossiers": 0, **{k: ZERO for k in AMOUNT_KEYS}})
+        departements.append(
+            {
+                "region": region,
+                "region_name": REGION_NAMES.get(region, region or "non renseignée"),
+                "departement": dep,
+                **figures,
+            }
+        )
+        reg = regions.setdefault(
+            region,
+            {
+                "region": region,
+                "region_name": REGION_NAMES.get(region, region or "non renseignée"),
+                "dossiers": 0,
+                **{k: ZERO for k in AMOUNT_KEYS},
+            },
+        )
         for k in ("dossiers", *AMOUNT_KEYS):
             reg[k] += figures[k]
     total = {"dossiers": 0, **{k: ZERO for k in AMOUNT_KEYS}}
     for reg in regions.values():
         for k in ("dossiers", *AMOUNT_KEYS):
             total[k] += reg[k]
-    return {"regions": sorted(regions.values(), key=lambda r: r["region_name"]), "departements": departements, "total": total}
+    return {
+        "regions": sorted(regions.values(), key=lambda r: r["region_name"]),
+        "departements": departements,
+        "total": total,
+    }
 
 
 def _seconds_between(later: str, earlier: str) -> str:
@@ -227,7 +262,11 @@ def stages(campaign_id: int | None = None) -> dict:
     rows = []
     for key, label, _, _ in STAGES:
         n, seconds = found.get(key, (0, None))
-        days = None if seconds is None else (Decimal(str(seconds)) / 86400).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        days = (
+            None
+            if seconds is None
+            else (Decimal(str(seconds)) / 86400).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        )
         rows.append({"stage": key, "label": label, "dossiers": int(n or 0), "median_days": days})
     return {"rows": rows}
 
@@ -241,25 +280,42 @@ def envelopes(campaign_id: int | None = None) -> dict:
     campaigns = list(campaigns.values_list("pk", "name", "year", "envelope"))
     ids = [c[0] for c in campaigns]
     approved = dict(
-        Dossier.objects.order_by().filter(campaign_id__in=ids, status__in=COMMITTED_STATUSES)
-        .values_list("campaign_id").annotate(s=Sum("approved_amount"))
+        Dossier.objects.order_by()
+        .filter(campaign_id__in=ids, status__in=COMMITTED_STATUSES)
+        .values_list("campaign_id")
+        .annotate(s=Sum("approved_amount"))
     )
     released = dict(
-        EnvelopeRelease.objects.order_by().filter(campaign_id__in=ids, confirmed_at__isnull=False)
-        .values_list("campaign_id").annotate(s=Sum("amount"))
+        EnvelopeRelease.objects.order_by()
+        .filter(campaign_id__in=ids, confirmed_at__isnull=False)
+        .values_list("campaign_id")
+        .annotate(s=Sum("amount"))
     )
     rows = []
     for pk, name, year, envelope in campaigns:
         envelope = _money(envelope)
         committed = _money(approved.get(pk)) - _money(released.get(pk))
-        rows.append({
-            "campaign": pk, "name": name, "year": year, "envelope": envelope, "committed": committed,
-            "left": envelope - committed, "percent": _pct(committed, envelope),
-        })
+        rows.append(
+            {
+                "campaign": pk,
+                "name": name,
+                "year": year,
+                "envelope": envelope,
+                "committed": committed,
+                "left": envelope - committed,
+                "percent": _pct(committed, envelope),
+            }
+        )
     return {"rows": rows}
 
 
-_FUNCTIONS = {"statuses": statuses, "amounts": amounts, "rate": rate, "stages": stages, "envelopes": envelopes}
+_FUNCTIONS = {
+    "statuses": statuses,
+    "amounts": amounts,
+    "rate": rate,
+    "stages": stages,
+    "envelopes": envelopes,
+}
 
 
 @dataclass(frozen=True)
@@ -294,6 +350,7 @@ def all_figures(campaign_id: int | None = None) -> dict:
 
 
 # ---- charts ----------------------------------------------------------------------------------
+
 
 def bar_class(value, maximum) -> str:
     """The CSS class of a bar ``value / maximum`` long (``fjj-dash-w-0`` … ``fjj-dash-w-100``):

@@ -1,5 +1,6 @@
 """``GET /api/v1/dashboard/[?campaign=ID]`` — the dashboard's figures (auditors, administrators;
 token or session). Same figures as the « Contrôle » page, from the same cache."""
+
 from __future__ import annotations
 
 from django.urls import path
@@ -64,7 +65,9 @@ class DashboardRate(serializers.Serializer):
     approved = serializers.IntegerField(help_text="accordés (y compris devenus caducs)")
     rejected = serializers.IntegerField()
     waitlisted = serializers.IntegerField()
-    decided = serializers.IntegerField(help_text="décidés par le comité : accordés + refusés + liste complémentaire")
+    decided = serializers.IntegerField(
+        help_text="décidés par le comité : accordés + refusés + liste complémentaire"
+    )
     rate = _pct()
 
 
@@ -107,7 +110,9 @@ class DashboardView(APIView):
 
     @extend_schema(
         summary="Tableau de bord : statuts, montants par région et département, taux d'approbation, délais médians, enveloppes",
-        parameters=[OpenApiParameter("campaign", int, description="identifiant de campagne (toutes par défaut)")],
+        parameters=[
+            OpenApiParameter("campaign", int, description="identifiant de campagne (toutes par défaut)")
+        ],
         responses={200: Dashboard},
     )
     def get(self, request):

@@ -4,6 +4,7 @@ The page itself computes nothing: it shows a skeleton per block and ``reporting/
 fills each block from its fragment URL (``?partiel=1`` returns the bare HTML fragment). Without
 JavaScript, each block is a link to the same URL, which then renders a full page.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -21,7 +22,10 @@ from .views import controllers_only
 
 class DashboardFilter(DsfrBaseForm):
     campagne = forms.ModelChoiceField(
-        label="Campagne", required=False, queryset=Campaign.objects.order_by("-year", "-pk"), empty_label="Toutes les campagnes"
+        label="Campagne",
+        required=False,
+        queryset=Campaign.objects.order_by("-year", "-pk"),
+        empty_label="Toutes les campagnes",
     )
 
 
@@ -39,7 +43,13 @@ def _query(campaign) -> str:
 def block_context(slug: str, campaign) -> dict:
     key = dashboard.BLOCKS[slug]
     data = dashboard.figures(key, campaign.pk if campaign else None)
-    context = {"slug": slug, "key": key, "title": dashboard.BLOCK_TITLES[slug], "data": data, "campaign": campaign}
+    context = {
+        "slug": slug,
+        "key": key,
+        "title": dashboard.BLOCK_TITLES[slug],
+        "data": data,
+        "campaign": campaign,
+    }
     if key == "statuses":
         top = max((r["count"] for r in data["rows"]), default=0)
         context["bars"] = [(r, dashboard.bar_class(r["count"], top)) for r in data["rows"]]
@@ -47,7 +57,13 @@ def block_context(slug: str, campaign) -> dict:
         top = max((r[k] for r in data["regions"] for k in dashboard.AMOUNT_KEYS), default=0)
         context["labels"] = dashboard.AMOUNT_LABELS
         context["bars"] = [
-            (r, [(dashboard.AMOUNT_LABELS[k], k, r[k], dashboard.bar_class(r[k], top)) for k in dashboard.AMOUNT_KEYS])
+            (
+                r,
+                [
+                    (dashboard.AMOUNT_LABELS[k], k, r[k], dashboard.bar_class(r[k], top))
+                    for k in dashboard.AMOUNT_KEYS
+                ],
+            )
             for r in data["regions"]
         ]
     elif key == "rate":
@@ -56,7 +72,9 @@ def block_context(slug: str, campaign) -> dict:
         top = max((r["median_days"] or 0 for r in data["rows"]), default=0)
         context["bars"] = [(r, dashboard.bar_class(r["median_days"] or 0, top)) for r in data["rows"]]
     elif key == "envelopes":
-        context["bars"] = [(r, dashboard.bar_class(min(r["committed"], r["envelope"]), r["envelope"])) for r in data["rows"]]
+        context["bars"] = [
+            (r, dashboard.bar_class(min(r["committed"], r["envelope"]), r["envelope"])) for r in data["rows"]
+        ]
     return context
 
 
@@ -72,8 +90,14 @@ def dashboard_page(request):
     return render(
         request,
         "reporting/dashboard.html",
-        {"title": "Contrôle : tableau de bord", "nav": "controle", "form": form, "campaign": campaign, "blocks": blocks,
-         "cache_seconds": dashboard.CACHE_SECONDS},
+        {
+            "title": "Contrôle : tableau de bord",
+            "nav": "controle",
+            "form": form,
+            "campaign": campaign,
+            "blocks": blocks,
+            "cache_seconds": dashboard.CACHE_SECONDS,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -89,8 +113,11 @@ def dashboard_block(request, slug):
     context = block_context(slug, campaign)
     if request.GET.get("partiel") == "1":
         return render(request, "reporting/dashboard_block.html", context)
-    context.update({
-        "title": f"Tableau de bord : {context['title']}", "nav": "controle",
-        "back_url": reverse("reporting:dashboard") + _query(campaign),
-    })
+    context.update(
+        {
+            "title": f"Tableau de bord : {context['title']}",
+            "nav": "controle",
+            "back_url": reverse("reporting:dashboard") + _query(campaign),
+        }
+    )
     return render(request, "reporting/dashboard_block_page.html", context)

@@ -6,6 +6,7 @@ dossier (``str``, ``int``, ``Decimal``, ``datetime.date`` or ``None``). Dossiers
 streaming cursor and completed chunk by chunk (eligibility, overrides, scores, stage dates from
 the audit events): a handful of queries per ``CHUNK`` dossiers, memory bounded by the chunk.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -97,9 +98,19 @@ def columns(qs: QuerySet) -> list[Column]:
 
 
 _DOSSIER_FIELDS = (
-    "id", "reference", "campaign__name", "commune__name", "commune_id", "commune__population",
-    "commune__departement", "commune__region", "status", "assessment__score_total",
-    "requested_amount", "proposed_amount", "approved_amount",
+    "id",
+    "reference",
+    "campaign__name",
+    "commune__name",
+    "commune_id",
+    "commune__population",
+    "commune__departement",
+    "commune__region",
+    "status",
+    "assessment__score_total",
+    "requested_amount",
+    "proposed_amount",
+    "approved_amount",
 )
 
 
@@ -111,14 +122,18 @@ def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
     latest: dict[int, tuple] = {}
     runs = sql.select_in(
         f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND dossier_id IN ({{ids}})",
-        ids, [EligibilityRun.Moment.PREVIEW],
+        ids,
+        [EligibilityRun.Moment.PREVIEW],
     )
     for dossier_id, ran_at, run_id in runs:
         if dossier_id not in latest or (ran_at, run_id) > latest[dossier_id]:
             latest[dossier_id] = (ran_at, run_id)
     dossier_of = {run_id: dossier_id for dossier_id, (_, run_id) in latest.items()}
     result: dict[int, dict[str, str]] = {}
-    verdicts = sql.select_in(f"SELECT run_id, code, result FROM {Verdict._meta.db_table} WHERE run_id IN ({{ids}})", list(dossier_of))
+    verdicts = sql.select_in(
+        f"SELECT run_id, code, result FROM {Verdict._meta.db_table} WHERE run_id IN ({{ids}})",
+        list(dossier_of),
+    )
     for run_id, code, verdict in verdicts:
         result.setdefault(dossier_of[run_id], {})[code] = RESULT_LABELS.get(verdict, verdict)
     return result
@@ -126,14 +141,19 @@ def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
 
 def _overrides(ids: list[int]) -> dict[int, str]:
     found: dict[int, set] = {}
-    for dossier_id, code in sql.select_in(f"SELECT dossier_id, code FROM {EligibilityOverride._meta.db_table} WHERE dossier_id IN ({{ids}})", ids):
+    for dossier_id, code in sql.select_in(
+        f"SELECT dossier_id, code FROM {EligibilityOverride._meta.db_table} WHERE dossier_id IN ({{ids}})",
+        ids,
+    ):
         found.setdefault(dossier_id, set()).add(code)
     return {k: " ".join(sorted(v)) for k, v in found.items()}
 
 
 def _scores(ids: list[int]) -> dict[int, dict[str, int]]:
     found: dict[int, dict[str, int]] = {}
-    for dossier_id, criterion, points in sql.select_in(f"SELECT dossier_id, criterion, points FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}})", ids):
+    for dossier_id, criterion, points in sql.select_in(
+        f"SELECT dossier_id, criterion, points FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}})", ids
+    ):
         found.setdefault(dossier_id, {})[criterion] = points
     return found
 
@@ -145,7 +165,8 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     rows = sql.select_in(
         f"SELECT object_id, action, {sql.max_local_date('created_at')} FROM {AuditEvent._meta.db_table} "
         f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, action",
-        [str(i) for i in ids], ["dossiers.dossier", *_STAGE_ACTIONS],
+        [str(i) for i in ids],
+        ["dossiers.dossier", *_STAGE_ACTIONS],
     )
     local_date = sql.local_date
     width = len(STAGES)
@@ -160,13 +181,18 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     return {int(k): v for k, v in found.items()}
 
 
-def iter_rows(qs: QuerySet, cols: list[Column] | None = None, *, chunk_size: int = CHUNK,
-              progress: Callable[[int], None] | None = None) -> Iterator[list]:
+def iter_rows(
+    qs: QuerySet,
+    cols: list[Column] | None = None,
+    *,
+    chunk_size: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list]:
     """Typed rows in the selection's order (no header)."""
     cols = cols or columns(qs)
     keys = [c.key for c in cols]
-    elig_codes = [k[len("eligibilite_"):] for k in keys if k.startswith("eligibilite_")]
-    crit_codes = [k[len("note_"):] for k in keys if k.startswith("note_") and k != "note_totale"]
+    elig_codes = [k[len("eligibilite_") :] for k in keys if k.startswith("eligibilite_")]
+    crit_codes = [k[len("note_") :] for k in keys if k.startswith("note_") and k != "note_totale"]
     extra_keys = [key for key, _, _ in extra_columns.columns()]
     no_stages = [None] * len(STAGES)
     done = 0
@@ -177,13 +203,33 @@ def iter_rows(qs: QuerySet, cols: list[Column] | None = None, *, chunk_size: int
         scores = _scores(ids)
         stages = _stage_dates(ids)
         extras = extra_columns.values(ids) if extra_keys else {}
-        for (pk, reference, campaign, commune, code, population, dep, region, status, total,
-             requested, proposed, approved) in batch:
+        for (
+            pk,
+            reference,
+            campaign,
+            commune,
+            code,
+            population,
+            dep,
+            region,
+            status,
+            total,
+            requested,
+            proposed,
+            approved,
+        ) in batch:
             verdicts = elig.get(pk, {})
             points = scores.get(pk, {})
             row = [
-                reference, campaign, commune, code, population, dep,
-                REGION_NAMES.get(region, region), STATUS_LABELS.get(status, status), status,
+                reference,
+                campaign,
+                commune,
+                code,
+                population,
+                dep,
+                REGION_NAMES.get(region, region),
+                STATUS_LABELS.get(status, status),
+                status,
             ]
             row += [verdicts.get(c) for c in elig_codes]
             row.append(overrides.get(pk))

@@ -6,6 +6,7 @@ the API or a management command — ends with one audit event (``export_decision
 exact bytes handed out. The page's file and the command's file for the same data are the same
 bytes (same code, deterministic writers).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,9 @@ EXTENSIONS = {"csv": "csv", "scdl": "csv", "xlsx": "xlsx", "ods": "ods"}
 # ---------------------------------------------------------------------------------------------
 
 
-def selection(*, user=None, campaign=None, saved_filter=None, querystring: str | None = None, filter_owner=None):
+def selection(
+    *, user=None, campaign=None, saved_filter=None, querystring: str | None = None, filter_owner=None
+):
     """``(queryset, description)`` of the dossiers to export, in a stable order.
 
     Drafts are never exported (not yet submitted: not a decision of the fund). A saved filter is
@@ -61,9 +64,16 @@ def selection(*, user=None, campaign=None, saved_filter=None, querystring: str |
         owner = filter_owner or (saved_filter.user if saved_filter is not None else user)
         qs, form = filter_dossiers(owner, QueryDict(qs_text))
         if not form.is_valid():
-            raise ValidationError("Ce filtre enregistré n'est plus valide : " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
+            raise ValidationError(
+                "Ce filtre enregistré n'est plus valide : "
+                + "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            )
         qs = qs.filter(pk__in=base.values("pk")) if user is not None and base.query.where else qs
-        description["saved_filter"] = {"id": getattr(saved_filter, "pk", None), "name": getattr(saved_filter, "name", ""), "querystring": qs_text}
+        description["saved_filter"] = {
+            "id": getattr(saved_filter, "pk", None),
+            "name": getattr(saved_filter, "name", ""),
+            "querystring": qs_text,
+        }
     else:
         qs = base.order_by("pk")
     if campaign is not None:
@@ -76,7 +86,12 @@ def selection(*, user=None, campaign=None, saved_filter=None, querystring: str |
 
 def job_selection(job: ExportJob):
     if job.saved_filter_id is not None or job.querystring:
-        return selection(campaign=job.campaign, saved_filter=job.saved_filter, querystring=job.querystring, filter_owner=job.filter_owner or job.user)
+        return selection(
+            campaign=job.campaign,
+            saved_filter=job.saved_filter,
+            querystring=job.querystring,
+            filter_owner=job.filter_owner or job.user,
+        )
     return selection(campaign=job.campaign)
 
 
@@ -120,7 +135,9 @@ class HashingWriter:
         return self.digest.hexdigest()
 
 
-def csv_stream(qs, fmt: str, *, semicolon: bool = False, counter: _Counter | None = None, stats: dict | None = None) -> Iterator[bytes]:
+def csv_stream(
+    qs, fmt: str, *, semicolon: bool = False, counter: _Counter | None = None, stats: dict | None = None
+) -> Iterator[bytes]:
     """The CSV or SCDL bytes, chunk by chunk (SCDL: ``stats`` gets the rows per source of
     ``idBeneficiaire``, see ``scdl.csv_chunks``)."""
     if fmt == FORMATS.SCDL:
@@ -134,7 +151,15 @@ def csv_stream(qs, fmt: str, *, semicolon: bool = False, counter: _Counter | Non
     yield from formats.csv_chunks(cols, rows, semicolon=semicolon)
 
 
-def write_decisions(out: IO[bytes], qs, fmt: str, *, semicolon: bool = False, progress: Callable[[int], None] | None = None, stats: dict | None = None) -> int:
+def write_decisions(
+    out: IO[bytes],
+    qs,
+    fmt: str,
+    *,
+    semicolon: bool = False,
+    progress: Callable[[int], None] | None = None,
+    stats: dict | None = None,
+) -> int:
     """Write the export in ``fmt`` to ``out``; return the number of dossiers (rows)."""
     if fmt in (FORMATS.CSV, FORMATS.SCDL):
         counter = _Counter(())
@@ -202,12 +227,27 @@ def stream_decisions(user, qs, description: dict, fmt: str, *, semicolon: bool =
         "export_decisions",
         user=user,
         obj=("reporting.export", "flux"),
-        payload={"format": fmt, "semicolon": semicolon, "filter": description, "rows": counter.count, "size": hasher.size, "sha256": hasher.sha256, "channel": "web",
-                 **_beneficiary_summary(fmt, stats)},
+        payload={
+            "format": fmt,
+            "semicolon": semicolon,
+            "filter": description,
+            "rows": counter.count,
+            "size": hasher.size,
+            "sha256": hasher.sha256,
+            "channel": "web",
+            **_beneficiary_summary(fmt, stats),
+        },
     )
 
 
-def export_to_file(path: str, fmt: str, *, campaign=None, semicolon: bool = False, actor_label: str = "manage.py export_decisions") -> dict:
+def export_to_file(
+    path: str,
+    fmt: str,
+    *,
+    campaign=None,
+    semicolon: bool = False,
+    actor_label: str = "manage.py export_decisions",
+) -> dict:
     """The command's export: write, hash, record. Returns ``{rows, size, sha256}`` (SCDL: and
     ``id_beneficiaire``, the rows per source of the beneficiary's identifier)."""
     qs, description = selection(campaign=campaign)
@@ -220,7 +260,13 @@ def export_to_file(path: str, fmt: str, *, campaign=None, semicolon: bool = Fals
         "export_decisions",
         actor_label=actor_label,
         obj=("reporting.export", "commande"),
-        payload={"format": fmt, "semicolon": semicolon, "filter": description, "channel": "command", **summary},
+        payload={
+            "format": fmt,
+            "semicolon": semicolon,
+            "filter": description,
+            "channel": "command",
+            **summary,
+        },
     )
     return summary
 
@@ -254,7 +300,9 @@ def build_job(job_id: int) -> ExportJob:
         return job
     qs, description = job_selection(job)
     total = qs.count()
-    unfinished = ExportJob.objects.filter(pk=job.pk, state__in=[ExportJob.State.PENDING, ExportJob.State.RUNNING])
+    unfinished = ExportJob.objects.filter(
+        pk=job.pk, state__in=[ExportJob.State.PENDING, ExportJob.State.RUNNING]
+    )
     if not unfinished.update(state=ExportJob.State.RUNNING, rows_total=total, rows_done=0):
         return ExportJob.objects.get(pk=job.pk)  # finished meanwhile: never set it back to running
 
@@ -267,7 +315,9 @@ def build_job(job_id: int) -> ExportJob:
         try:
             with tmp:
                 writer = HashingWriter(tmp)
-                rows = write_decisions(writer, qs, job.format, semicolon=job.semicolon, progress=progress, stats=stats)
+                rows = write_decisions(
+                    writer, qs, job.format, semicolon=job.semicolon, progress=progress, stats=stats
+                )
         except Exception as exc:
             ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(
                 state=ExportJob.State.FAILED, error=str(exc)[:2000], finished_at=clock.now()
@@ -288,8 +338,16 @@ def build_job(job_id: int) -> ExportJob:
                 actor=actor,
                 role=role,
                 obj=job,
-                payload={"format": job.format, "semicolon": job.semicolon, "filter": description, "rows": rows, "size": writer.size, "sha256": writer.sha256, "channel": "job",
-                         **_beneficiary_summary(job.format, stats)},
+                payload={
+                    "format": job.format,
+                    "semicolon": job.semicolon,
+                    "filter": description,
+                    "rows": rows,
+                    "size": writer.size,
+                    "sha256": writer.sha256,
+                    "channel": "job",
+                    **_beneficiary_summary(job.format, stats),
+                },
             )
         return job
     finally:
@@ -303,14 +361,28 @@ def build_job(job_id: int) -> ExportJob:
 
 
 def _audit_payload(dossier_id, writer: HashingWriter, lines: int, channel: str) -> dict:
-    return {"scope": "dossier" if dossier_id else "all", "dossier": dossier_id, "rows": lines, "size": writer.size, "sha256": writer.sha256, "channel": channel}
+    return {
+        "scope": "dossier" if dossier_id else "all",
+        "dossier": dossier_id,
+        "rows": lines,
+        "size": writer.size,
+        "sha256": writer.sha256,
+        "channel": channel,
+    }
 
 
-def write_audit_export(fh: IO[bytes], *, dossier_id: int | None = None, actor: str = "manage.py export_audit") -> dict:
+def write_audit_export(
+    fh: IO[bytes], *, dossier_id: int | None = None, actor: str = "manage.py export_audit"
+) -> dict:
     writer = HashingWriter(fh)
     lines = audit_export.write_export(writer, dossier_id=dossier_id)
     payload = _audit_payload(dossier_id, writer, lines, "command")
-    record_export("export_audit", actor_label=actor, obj=("reporting.export", f"piste-dossier-{dossier_id}" if dossier_id else "piste"), payload=payload)
+    record_export(
+        "export_audit",
+        actor_label=actor,
+        obj=("reporting.export", f"piste-dossier-{dossier_id}" if dossier_id else "piste"),
+        payload=payload,
+    )
     return payload
 
 

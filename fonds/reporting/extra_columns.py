@@ -8,6 +8,7 @@
 * the committee session and the vote summary are those of the dossier's latest agenda item
   (a deferred dossier comes back at a later session).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -47,7 +48,8 @@ def values(ids: list[int]) -> dict[int, dict]:
     found: dict[int, dict] = {}
     paid = select_in(
         f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
-        ids, [OrderState.PAID],
+        ids,
+        [OrderState.PAID],
     )
     for dossier_id, kind, total in paid:
         key = "montant_reverse" if kind == OrderKind.RECOVERY else "montant_verse"

@@ -11,6 +11,7 @@ whitespace (spaces, no-break spaces, line breaks…) before ``= + - @``, which s
 software skips — is prefixed with ``'`` in every format (``is_formula_like``, one rule for the
 three writers; numbers and dates we format ourselves are never text).
 """
+
 from __future__ import annotations
 
 import csv
@@ -80,7 +81,9 @@ def _row_fixer(cols: list[Column], decimal_comma: bool):
     return fix
 
 
-def csv_chunks(cols: list[Column], rows: Iterable[list], *, semicolon: bool = False, flush_every: int = 2000) -> Iterator[bytes]:
+def csv_chunks(
+    cols: list[Column], rows: Iterable[list], *, semicolon: bool = False, flush_every: int = 2000
+) -> Iterator[bytes]:
     """UTF-8 CSV as byte chunks. ``semicolon``: ``;`` separator, decimal comma and a BOM (French
     spreadsheet software); otherwise ``,`` and decimal point, no BOM. Lines end with CRLF (RFC 4180)."""
     buffer = io.StringIO()
@@ -193,11 +196,11 @@ _ODS_META = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 _ODS_HEAD = (
     f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS} office:version="1.2">'
-    '<office:automatic-styles>'
+    "<office:automatic-styles>"
     '<number:date-style style:name="N1"><number:year number:style="long"/><number:text>-</number:text>'
     '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/></number:date-style>'
     '<style:style style:name="cdate" style:family="table-cell" style:data-style-name="N1"/>'
-    '</office:automatic-styles><office:body><office:spreadsheet>'
+    "</office:automatic-styles><office:body><office:spreadsheet>"
 )
 _ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>\n"
 _EMPTY = "<table:table-cell/>"
@@ -227,15 +230,29 @@ def _ods_date(v) -> str:
     return f'<table:table-cell table:style-name="cdate" office:value-type="date" office:date-value="{iso}"><text:p>{iso}</text:p></table:table-cell>'
 
 
-def write_ods(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title: str = "Décisions", flush_every: int = 1000) -> None:
+def write_ods(
+    out: IO[bytes],
+    cols: list[Column],
+    rows: Iterable[list],
+    *,
+    title: str = "Décisions",
+    flush_every: int = 1000,
+) -> None:
     """The ODS package written row by row into ``content.xml`` (bounded memory)."""
-    fmts = [{"text": _ods_text, "int": _ods_number, "decimal": _ods_number, "date": _ods_date}[c.kind] for c in cols]
+    fmts = [
+        {"text": _ods_text, "int": _ods_number, "decimal": _ods_number, "date": _ods_date}[c.kind]
+        for c in cols
+    ]
     with zipfile.ZipFile(out, "w") as zf:
         # the mimetype first and stored (not compressed): the OpenDocument signature
         info = zipfile.ZipInfo("mimetype", date_time=FIXED_ZIP_TIME)
         info.compress_type = zipfile.ZIP_STORED
         zf.writestr(info, "application/vnd.oasis.opendocument.spreadsheet")
-        for name, text in (("META-INF/manifest.xml", _ODS_MANIFEST), ("styles.xml", _ODS_STYLES), ("meta.xml", _ODS_META)):
+        for name, text in (
+            ("META-INF/manifest.xml", _ODS_MANIFEST),
+            ("styles.xml", _ODS_STYLES),
+            ("meta.xml", _ODS_META),
+        ):
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
@@ -243,10 +260,14 @@ def write_ods(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title
         info.compress_type = zipfile.ZIP_DEFLATED
         with zf.open(info, "w", force_zip64=True) as content:
             parts = [_ODS_HEAD, f"<table:table table:name={quoteattr(title[:31])}>"]
-            parts.append("<table:table-row>" + "".join(_ods_text(c.label) for c in cols) + "</table:table-row>")
+            parts.append(
+                "<table:table-row>" + "".join(_ods_text(c.label) for c in cols) + "</table:table-row>"
+            )
             pending = 0
             for row in rows:
-                parts.append("<table:table-row>" + "".join([f(v) for f, v in zip(fmts, row)]) + "</table:table-row>")
+                parts.append(
+                    "<table:table-row>" + "".join([f(v) for f, v in zip(fmts, row)]) + "</table:table-row>"
+                )
                 pending += 1
                 if pending >= flush_every:
                     content.write("".join(parts).encode("utf-8"))

@@ -10,7 +10,10 @@ from .models import ExportJob
 class ExportForm(DsfrBaseForm):
     format = forms.ChoiceField(label="Format", choices=ExportJob.Format.choices, initial=ExportJob.Format.CSV)
     campaign = forms.ModelChoiceField(
-        label="Campagne", required=False, queryset=Campaign.objects.order_by("-year", "-pk"), empty_label="Toutes les campagnes"
+        label="Campagne",
+        required=False,
+        queryset=Campaign.objects.order_by("-year", "-pk"),
+        empty_label="Toutes les campagnes",
     )
     saved_filter = forms.ModelChoiceField(
         label="Filtre enregistré (facultatif)",
@@ -20,7 +23,8 @@ class ExportForm(DsfrBaseForm):
         help_text="Un filtre enregistré par un instructeur sur la liste des dossiers ; il est figé au lancement de l'export.",
     )
     semicolon = forms.BooleanField(
-        label="Séparateur point-virgule et virgule décimale (tableurs en français) — CSV seulement", required=False
+        label="Séparateur point-virgule et virgule décimale (tableurs en français) — CSV seulement",
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):

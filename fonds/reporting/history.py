@@ -3,6 +3,7 @@ ending with the sequence number and hash of its last event (an anchor to compare
 whole-trail export or ``manage.py verify_audit``).
 
 Rendered on request: a dossier has tens of events, the PDF takes a fraction of a second."""
+
 from __future__ import annotations
 
 import json

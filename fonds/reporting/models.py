@@ -1,4 +1,5 @@
 """Contrôle et exports — the decision export jobs (XLSX/ODS built by a Celery task)."""
+
 from django.conf import settings
 from django.db import models
 from fonds import clock
@@ -17,13 +18,31 @@ class ExportJob(models.Model):
         DONE = "done", "Terminé"
         FAILED = "failed", "Échec"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="demandé par", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandé par", on_delete=models.PROTECT, related_name="+"
+    )
     format = models.CharField("format", max_length=5, choices=Format.choices)
     semicolon = models.BooleanField("séparateur point-virgule", default=False)
-    campaign = models.ForeignKey("referentiel.Campaign", verbose_name="campagne", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    saved_filter = models.ForeignKey("instruction.SavedFilter", verbose_name="filtre enregistré", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey(
+        "referentiel.Campaign",
+        verbose_name="campagne",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    saved_filter = models.ForeignKey(
+        "instruction.SavedFilter",
+        verbose_name="filtre enregistré",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     querystring = models.CharField("filtres (figés à la demande)", max_length=2000, blank=True)
-    filter_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    filter_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     state = models.CharField("état", max_length=8, choices=State.choices, default=State.PENDING)
     rows_total = models.PositiveIntegerField("dossiers à exporter", default=0)
     rows_done = models.PositiveIntegerField("dossiers exportés", default=0)

@@ -21,6 +21,7 @@ status is agreement signed, advance paid, final report submitted, recovery pendi
 
 CSV, UTF-8, ``,`` separator, decimal point (as the SCDL requires), columns in the schema's order.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,7 +46,13 @@ from fonds.referentiel.siret import is_valid_siret, siret_error
 from .formats import neutralize
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "scdl-subventions-2.1.1.schema.json"
-AWARDED = (Status.AGREEMENT_SIGNED, Status.ADVANCE_PAID, Status.REPORT_SUBMITTED, Status.RECOVERY_PENDING, Status.CLOSED)
+AWARDED = (
+    Status.AGREEMENT_SIGNED,
+    Status.ADVANCE_PAID,
+    Status.REPORT_SUBMITTED,
+    Status.RECOVERY_PENDING,
+    Status.CLOSED,
+)
 SIRET_RE = re.compile(r"^\d{14}$")
 CHUNK = 2000
 SOURCE_KEY = "_source_idBeneficiaire"
@@ -140,9 +147,16 @@ class SiretCoverage:
         return self.certified + self.declared + len(self.held_back)
 
 
-_COVERAGE_FIELDS = ("pk", "reference", "commune_id", "commune__name", "commune__siren",
-                    "commune__bank_details__pk", "commune__bank_details__siret",
-                    "commune__bank_details__certified_at")
+_COVERAGE_FIELDS = (
+    "pk",
+    "reference",
+    "commune_id",
+    "commune__name",
+    "commune__siren",
+    "commune__bank_details__pk",
+    "commune__bank_details__siret",
+    "commune__bank_details__certified_at",
+)
 
 
 def siret_coverage(qs: QuerySet) -> SiretCoverage:
@@ -171,7 +185,9 @@ def _dates(ids: list[int]) -> dict[int, dict[str, dt.date]]:
     tz = timezone.get_default_timezone()
     found: dict[int, dict[str, dt.date]] = {}
     rows = (
-        AuditEvent.objects.filter(object_type="dossiers.dossier", object_id__in=[str(i) for i in ids], action__in=list(wanted))
+        AuditEvent.objects.filter(
+            object_type="dossiers.dossier", object_id__in=[str(i) for i in ids], action__in=list(wanted)
+        )
         .values_list("object_id", "action")
         .annotate(last=Max("created_at"))
         .order_by()
@@ -185,10 +201,26 @@ def _dates(ids: list[int]) -> dict[int, dict[str, dt.date]]:
     return found
 
 
-_FIELDS = ("id", "reference", "title", "commune__name", "commune__siren", "campaign__year", "campaign__name",
-           "campaign__activity_end", "start_date", "end_date", "requested_amount", "approved_amount", "report_due",
-           "decided_at", "commune__bank_details__siret", "commune__bank_details__certified_at", "commune_id",
-           "commune__bank_details__pk")
+_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "commune__name",
+    "commune__siren",
+    "campaign__year",
+    "campaign__name",
+    "campaign__activity_end",
+    "start_date",
+    "end_date",
+    "requested_amount",
+    "approved_amount",
+    "report_due",
+    "decided_at",
+    "commune__bank_details__siret",
+    "commune__bank_details__certified_at",
+    "commune_id",
+    "commune__bank_details__pk",
+)
 
 
 def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dict]:
@@ -200,8 +232,26 @@ def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dic
 
     def flush(batch):
         dates = _dates([row[0] for row in batch])
-        for (pk, reference, title, commune, siren, year, campaign, activity_end, start, end, requested, approved,
-             report_due, decided_at, bank_siret, bank_certified_at, commune_code, bank_pk) in batch:
+        for (
+            pk,
+            reference,
+            title,
+            commune,
+            siren,
+            year,
+            campaign,
+            activity_end,
+            start,
+            end,
+            requested,
+            approved,
+            report_due,
+            decided_at,
+            bank_siret,
+            bank_certified_at,
+            commune_code,
+            bank_pk,
+        ) in batch:
             d = dates.get(pk, {})
             convention = d.get("convention")
             if convention is None:  # no acceptance event (data imported without its trail): not publishable
@@ -211,8 +261,17 @@ def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dic
             id_beneficiary, source = _source_of(siren, bank_siret, bank_certified_at)
             if source == HELD_BACK:  # never published with another identifier: listed for completion
                 if held_back is not None:
-                    held_back.append(HeldBack(pk, reference, commune_code, commune, bank_pk is not None,
-                                              bank_siret or "", siren or ""))
+                    held_back.append(
+                        HeldBack(
+                            pk,
+                            reference,
+                            commune_code,
+                            commune,
+                            bank_pk is not None,
+                            bank_siret or "",
+                            siren or "",
+                        )
+                    )
                 continue
             yield {
                 "idSubvention": reference,
@@ -238,7 +297,9 @@ def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dic
                 "montant": approved,
                 "conditionsVersement": "échelonné",
                 "descriptionConditionsVersement": "Avance à l'acceptation de la convention, solde après le rapport final.",
-                "datesPeriodeVersement": f"{convention.isoformat()}/{period_end.isoformat()}" if period_end and period_end >= convention else convention.isoformat(),
+                "datesPeriodeVersement": f"{convention.isoformat()}/{period_end.isoformat()}"
+                if period_end and period_end >= convention
+                else convention.isoformat(),
                 "notificationUE": "non",
                 "pourcentageSubvention": Decimal("1"),
                 SOURCE_KEY: source,  # not a column: counted by csv_chunks(stats=...)
@@ -263,7 +324,9 @@ def _cell(value) -> str:
     return neutralize(str(value))
 
 
-def csv_chunks(qs: QuerySet, *, flush_every: int = 2000, counter=None, stats: dict | None = None) -> Iterator[bytes]:
+def csv_chunks(
+    qs: QuerySet, *, flush_every: int = 2000, counter=None, stats: dict | None = None
+) -> Iterator[bytes]:
     """The SCDL CSV, chunk by chunk; ``stats`` (a dict) receives the number of rows per source of
     ``idBeneficiaire`` (``CERTIFIED``, ``DECLARED``, and ``HELD_BACK``: not in the file) and,
     under ``HELD_BACK_ROWS``, the held-back rows (``HeldBack``) by reference."""

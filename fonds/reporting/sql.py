@@ -7,6 +7,7 @@ than the queries themselves at 100,000 dossiers (profiled: see docs/benchmarks.m
 * ``local_date(value)`` — a stored time stamp (SQLite text in UTC, or an aware datetime) → the
   date in the project's time zone, memoised per (day, hour).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Celery tasks of the exports (idempotent: a finished job is left as it is)."""
+
 from celery import shared_task
 
 

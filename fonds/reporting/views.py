@@ -1,5 +1,6 @@
 """« Contrôle »: exports for auditors (read-only) and administrators. Thin views over
 ``fonds.reporting.exports``; every download is recorded in the audit trail."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -33,7 +34,9 @@ def _selection_from(request, data):
         return form, None, None
     try:
         qs, description = exports.selection(
-            user=request.user, campaign=form.cleaned_data["campaign"], saved_filter=form.cleaned_data["saved_filter"]
+            user=request.user,
+            campaign=form.cleaned_data["campaign"],
+            saved_filter=form.cleaned_data["saved_filter"],
         )
     except ValidationError as exc:
         form.add_error("saved_filter", exc)
@@ -43,11 +46,20 @@ def _selection_from(request, data):
 
 def _page(request, form, status=200):
     jobs = ExportJob.objects.filter(user=request.user).select_related("campaign")[:20]
-    coverage = siret_coverage(exports.selection(user=request.user)[0])  # one query; lists the held-back awards
+    coverage = siret_coverage(
+        exports.selection(user=request.user)[0]
+    )  # one query; lists the held-back awards
     return render(
         request,
         "reporting/exports.html",
-        {"title": "Contrôle : exports", "form": form, "jobs": jobs, "nav": "controle", "head": audit_export.head(), "siret_coverage": coverage},
+        {
+            "title": "Contrôle : exports",
+            "form": form,
+            "jobs": jobs,
+            "nav": "controle",
+            "head": audit_export.head(),
+            "siret_coverage": coverage,
+        },
         status=status,
     )
 
@@ -99,7 +111,10 @@ def launch(request):
         return redirect(reverse("reporting:csv") + "?" + query.urlencode())
     try:
         job = exports.create_job(
-            request.user, fmt, campaign=form.cleaned_data["campaign"], saved_filter=form.cleaned_data["saved_filter"]
+            request.user,
+            fmt,
+            campaign=form.cleaned_data["campaign"],
+            saved_filter=form.cleaned_data["saved_filter"],
         )
     except ValidationError as exc:
         form.add_error("saved_filter", exc)
@@ -118,8 +133,16 @@ def _own_job(request, pk) -> ExportJob:
 @require_GET
 def job_detail(request, pk):
     job = _own_job(request, pk)
-    return render(request, "reporting/job.html", {"title": f"Export n° {job.pk}", "job": job, "nav": "controle",
-                                                  "status_url": reverse("reporting:job-status", args=[job.pk])})
+    return render(
+        request,
+        "reporting/job.html",
+        {
+            "title": f"Export n° {job.pk}",
+            "job": job,
+            "nav": "controle",
+            "status_url": reverse("reporting:job-status", args=[job.pk]),
+        },
+    )
 
 
 def job_status_data(job: ExportJob) -> dict:
@@ -155,13 +178,20 @@ def job_download(request, pk):
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("Export pas encore prêt.")
     ext = exports.EXTENSIONS[job.format]
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"export-{job.pk}.{ext}", content_type=exports.CONTENT_TYPES[job.format])
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=f"export-{job.pk}.{ext}",
+        content_type=exports.CONTENT_TYPES[job.format],
+    )
 
 
 @controllers_only
 @require_GET
 def audit_trail(request):
-    response = StreamingHttpResponse(exports.stream_audit_export(request.user), content_type=exports.CONTENT_TYPES["jsonl"])
+    response = StreamingHttpResponse(
+        exports.stream_audit_export(request.user), content_type=exports.CONTENT_TYPES["jsonl"]
+    )
     response["Content-Disposition"] = f'attachment; filename="{audit_export.export_filename()}"'
     return response
 
@@ -170,7 +200,9 @@ def audit_trail(request):
 @require_GET
 def dossier_audit(request, pk):
     dossier = get_visible_or_404(request.user, pk)
-    response = StreamingHttpResponse(exports.stream_audit_export(request.user, dossier.pk), content_type=exports.CONTENT_TYPES["jsonl"])
+    response = StreamingHttpResponse(
+        exports.stream_audit_export(request.user, dossier.pk), content_type=exports.CONTENT_TYPES["jsonl"]
+    )
     response["Content-Disposition"] = f'attachment; filename="{audit_export.export_filename(dossier)}"'
     return response
 

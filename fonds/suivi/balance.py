@@ -19,6 +19,7 @@ awarded grant the actual project justifies.
 Everything is ``Decimal``; every number comes from ``params`` (a rule set's params).
 ``balance_for_report`` is the thin adapter that reads a dossier and its final report.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -88,8 +89,15 @@ def compute_balance(
     """The balance of a grant of ``approved`` euros on the actual figures given."""
     approved = dec(approved)
     recomputed = compute_grant(
-        distance_km=distance_km, low_carbon=low_carbon, youth=youth, leaders=leaders, nights=nights,
-        nights_hosted=nights_hosted, eligible_costs=eligible_costs, requested=None, params=params,
+        distance_km=distance_km,
+        low_carbon=low_carbon,
+        youth=youth,
+        leaders=leaders,
+        nights=nights,
+        nights_hosted=nights_hosted,
+        eligible_costs=eligible_costs,
+        requested=None,
+        params=params,
     )
     formula_amount = recomputed.amount.quantize(CENT)
     final_grant = min(formula_amount, approved).quantize(CENT)
@@ -109,9 +117,13 @@ def compute_balance(
     lines.append(f"Montant donné par la formule sur les chiffres réels : {euros(formula_amount)}.")
     lines.append(f"Montant accordé par le comité : {euros(approved)}.")
     if capped:
-        lines.append("La formule donne plus que le montant accordé : la subvention définitive est plafonnée au montant accordé.")
+        lines.append(
+            "La formule donne plus que le montant accordé : la subvention définitive est plafonnée au montant accordé."
+        )
     elif final_grant < approved:
-        lines.append("La formule sur les chiffres réels donne moins que le montant accordé : la subvention définitive est ramenée à ce montant.")
+        lines.append(
+            "La formule sur les chiffres réels donne moins que le montant accordé : la subvention définitive est ramenée à ce montant."
+        )
     lines.append(f"Subvention définitive : {euros(final_grant)}.")
     if advance_paid:
         lines.append(f"Avance versée : {pct(advance_pct)} du montant accordé = {euros(advance)}.")
@@ -126,12 +138,23 @@ def compute_balance(
     elif balance == 0:
         lines.append("Le solde est nul : aucun versement complémentaire ni reversement.")
     else:
-        lines.append(f"Le solde de {euros(balance)} sera versé à la commune après validation du rapport final.")
+        lines.append(
+            f"Le solde de {euros(balance)} sera versé à la commune après validation du rapport final."
+        )
 
     return BalanceBreakdown(
-        recomputed=recomputed, formula_amount=formula_amount, approved=approved, final_grant=final_grant,
-        capped_by_approved=capped, advance_pct=advance_pct, advance_paid=advance_paid, advance=advance,
-        balance=balance, recovery=balance < 0, recovery_answer_days=answer_days, lines=lines,
+        recomputed=recomputed,
+        formula_amount=formula_amount,
+        approved=approved,
+        final_grant=final_grant,
+        capped_by_approved=capped,
+        advance_pct=advance_pct,
+        advance_paid=advance_paid,
+        advance=advance,
+        balance=balance,
+        recovery=balance < 0,
+        recovery_answer_days=answer_days,
+        lines=lines,
     )
 
 
@@ -157,7 +180,12 @@ def balance_for_report(report, dossier=None, params: dict | None = None) -> Bala
     dossier = dossier or report.dossier
     params = params if params is not None else dossier.campaign.rules.params
     distance, _source = dossier_distance_km(dossier)
-    paid = dossier.status in (Status.ADVANCE_PAID, Status.REPORT_SUBMITTED, Status.RECOVERY_PENDING, Status.CLOSED)
+    paid = dossier.status in (
+        Status.ADVANCE_PAID,
+        Status.REPORT_SUBMITTED,
+        Status.RECOVERY_PENDING,
+        Status.CLOSED,
+    )
     return compute_balance(
         approved=dossier.approved_amount or ZERO,
         distance_km=distance,

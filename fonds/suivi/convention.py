@@ -6,6 +6,7 @@ Celery task, or two requests racing) returns the stored one. Its creation and SH
 audit trail ("convention_generated") in the same transaction. An amended amount gives a new key,
 hence a new convention (and the mayor must accept that one: the acceptance checks its hash).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,20 @@ def current_convention(dossier) -> GeneratedDocument | None:
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return dt.date(year, month, min(day.day, last))
 
 

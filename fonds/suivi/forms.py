@@ -1,4 +1,5 @@
 """Forms of the front office after submission (DSFR, labels always visible)."""
+
 from __future__ import annotations
 
 import re
@@ -19,16 +20,23 @@ class ResubmitForm(DsfrBaseForm):
     message = forms.CharField(
         label="Message à l'instructeur (facultatif)",
         help_text="Par exemple : ce que vous avez corrigé. Il est conservé dans l'historique du dossier.",
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
-    confirm = forms.BooleanField(label="Je confirme avoir apporté les corrections demandées et je renvoie le dossier à l'instructeur", required=True)
+    confirm = forms.BooleanField(
+        label="Je confirme avoir apporté les corrections demandées et je renvoie le dossier à l'instructeur",
+        required=True,
+    )
 
 
 class WithdrawForm(DsfrBaseForm):
     motivation = forms.CharField(
         label="Motif du retrait (facultatif)",
         help_text="Il est conservé dans l'historique du dossier.",
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     confirm = forms.BooleanField(label="Je confirme le retrait définitif de ce dossier", required=True)
 
@@ -37,7 +45,8 @@ class RenounceForm(DsfrBaseForm):
     motivation = forms.CharField(
         label="Motif de la renonciation",
         help_text="Obligatoire. Par exemple : le voyage est annulé par la ville partenaire. Il est conservé dans l'historique du dossier.",
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Indiquez le motif de la renonciation."},
     )
     confirm = forms.BooleanField(
@@ -57,7 +66,9 @@ class AcceptAgreementForm(DsfrBaseForm):
     signatory_name = forms.CharField(
         label="Vos prénom et nom",
         help_text="Tels qu'ils figureront dans la piste d'audit comme signataire, par exemple : Marie Dupont.",
-        min_length=3, max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        min_length=3,
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     document_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
 
@@ -68,7 +79,10 @@ class AcceptAgreementForm(DsfrBaseForm):
 
 
 class ConfirmReportForm(DsfrBaseForm):
-    confirm = forms.BooleanField(label="Je certifie exacts les chiffres du rapport final et je le dépose au nom de la commune", required=True)
+    confirm = forms.BooleanField(
+        label="Je certifie exacts les chiffres du rapport final et je le dépose au nom de la commune",
+        required=True,
+    )
 
 
 class AgesField(forms.CharField):
@@ -92,7 +106,9 @@ class AgesField(forms.CharField):
             if not token:
                 continue
             if not token.isdigit() or not 0 <= int(token) <= 120:
-                raise forms.ValidationError(f"« {token[:20]} » n'est pas un âge : indiquez des nombres entiers (en années) séparés par des virgules.")
+                raise forms.ValidationError(
+                    f"« {token[:20]} » n'est pas un âge : indiquez des nombres entiers (en années) séparés par des virgules."
+                )
             ages.append(int(token))
         if len(ages) > 500:
             raise forms.ValidationError("500 participants au plus.")
@@ -114,18 +130,27 @@ class FinalReportForm(DsfrBaseForm):
         help_text="Un âge par jeune, au premier jour, séparés par des virgules. Par exemple : 14, 15, 15, 17.",
         required=False,
     )
-    leader_ages = AgesField(label="Âges des accompagnateurs", help_text="Séparés par des virgules. Par exemple : 34, 51.", required=False)
+    leader_ages = AgesField(
+        label="Âges des accompagnateurs",
+        help_text="Séparés par des virgules. Par exemple : 34, 51.",
+        required=False,
+    )
     nights = forms.IntegerField(label="Nombre total de nuitées", min_value=0, max_value=366, required=False)
-    nights_hosted = forms.IntegerField(label="Dont nuitées en familles d'accueil", min_value=0, max_value=366, required=False)
+    nights_hosted = forms.IntegerField(
+        label="Dont nuitées en familles d'accueil", min_value=0, max_value=366, required=False
+    )
     activity_report = forms.CharField(
         label="Compte rendu d'activité",
         help_text="Ce qui a été réalisé, les échanges entre jeunes, ce que le projet leur a apporté (10 000 caractères au plus).",
-        required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
     participant_list = forms.FileField(
         label="Liste des participants signée (PDF)",
         help_text="Fichier PDF de 10 Mo au plus. Elle contient des données de mineurs : seuls la commune et les services du fonds qui en ont besoin y ont accès.",
-        required=False, widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
     def clean(self):
@@ -134,7 +159,9 @@ class FinalReportForm(DsfrBaseForm):
             self.add_error(name, message)  # first ≤ last, neither in the future (the trip must have happened)
         nights, hosted = data.get("nights") or 0, data.get("nights_hosted") or 0
         if hosted > nights:
-            self.add_error("nights_hosted", "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées.")
+            self.add_error(
+                "nights_hosted", "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
+            )
         return data
 
 
@@ -161,7 +188,13 @@ class LineForm(DsfrBaseForm):
         data = getattr(self, "cleaned_data", None) or {}
         if data.get("amount") is None:
             return None
-        return {"kind": self.kind, "category": data["category"], "label": data.get("label", ""), "amount": data["amount"], "eligible": bool(data.get("eligible", False))}
+        return {
+            "kind": self.kind,
+            "category": data["category"],
+            "label": data.get("label", ""),
+            "amount": data["amount"],
+            "eligible": bool(data.get("eligible", False)),
+        }
 
 
 class ExpenseLineForm(LineForm):

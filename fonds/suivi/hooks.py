@@ -15,6 +15,7 @@ stages' hooks on the same transitions run beside them (each transition holds a l
   the unpaid advance order is cancelled by ``fonds.payments.hooks``, the money goes back to the
   envelope and the waiting list is promoted by ``fonds.comite.envelope``.
 """
+
 from __future__ import annotations
 
 
@@ -30,18 +31,31 @@ MAX_NAME = 150
 
 # ---- the convention ----------------------------------------------------------------------------
 
+
 def prepare_accept_agreement(dossier, by, data):
     from .convention import current_convention
 
     name = " ".join(str(data.get("signatory_name") or "").split())
     given = str(data.get("document_sha256") or "").strip().lower()
     if len(name) < 3 or len(name) > MAX_NAME:
-        raise TransitionRefused("condition", "Indiquez vos prénom et nom en toutes lettres pour accepter la convention au nom de la commune.", rules=["signatory_name"])
+        raise TransitionRefused(
+            "condition",
+            "Indiquez vos prénom et nom en toutes lettres pour accepter la convention au nom de la commune.",
+            rules=["signatory_name"],
+        )
     if dossier.agreement_due is not None and dossier.agreement_due < clock.now():
-        raise TransitionRefused("condition", "Le délai d'acceptation de la convention est expiré : l'attribution de la subvention est caduque.", rules=["agreement_deadline"])
+        raise TransitionRefused(
+            "condition",
+            "Le délai d'acceptation de la convention est expiré : l'attribution de la subvention est caduque.",
+            rules=["agreement_deadline"],
+        )
     document = current_convention(dossier)
     if document is None:
-        raise TransitionRefused("condition", "La convention n'est pas encore établie : ouvrez la page de la convention, lisez-la, puis acceptez-la.", rules=["convention_missing"])
+        raise TransitionRefused(
+            "condition",
+            "La convention n'est pas encore établie : ouvrez la page de la convention, lisez-la, puis acceptez-la.",
+            rules=["convention_missing"],
+        )
     if given != document.sha256:
         raise TransitionRefused(
             "condition",
@@ -71,6 +85,7 @@ def queue_renunciation_ack(dossier, by, kwargs, motivation):
 
 # ---- the final report ------------------------------------------------------------------------
 
+
 def check_report_dates(dossier, by, data):
     """``submit_report`` (order 20, before the completeness check): not before the project's end."""
     refuse_on_dates(dossier, FinalReport.objects.filter(dossier=dossier).first(), done="déposé")
@@ -85,7 +100,11 @@ def prepare_submit_report(dossier, by, data):
     report = FinalReport.objects.select_for_update().filter(dossier=dossier).first()
     missing = report_missing(report)
     if missing:
-        raise TransitionRefused("condition", "Le rapport final est incomplet : il manque " + " ; ".join(missing) + ".", rules=["report_incomplete"])
+        raise TransitionRefused(
+            "condition",
+            "Le rapport final est incomplet : il manque " + " ; ".join(missing) + ".",
+            rules=["report_incomplete"],
+        )
     lines = list(report.lines.all())
     balance = balance_for_report(report, dossier)
     return {

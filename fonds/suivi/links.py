@@ -4,6 +4,7 @@ actions (the dossier page of fonds/web, "Mes dossiers" of fonds/depot) instead o
 ``action_url(dossier_pk, "accept_agreement")`` → ``/suivi/<pk>/convention/``; None for the
 transitions the generic confirmation form handles.
 """
+
 from __future__ import annotations
 
 from django.urls import reverse

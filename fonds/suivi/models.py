@@ -6,6 +6,7 @@ by the ``submit_report`` transition (``submitted_at``). Its expense and income l
 ``FinalReportLine`` rows. The signed participant list names minors: it is stored outside any
 public URL and served only to the roles that need it (``fonds.suivi.access``).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,14 +30,20 @@ class FinalReport(ParticipantCounts, models.Model):
     leader_ages = models.JSONField("âges des accompagnateurs", default=list, blank=True)
     nights = models.PositiveSmallIntegerField("nuitées", default=0)
     nights_hosted = models.PositiveSmallIntegerField("nuitées en familles d'accueil", default=0)
-    activity_report = models.TextField("compte rendu d'activité", blank=True, validators=[MaxLengthValidator(10000)])
-    participant_list = models.FileField("liste des participants signée", upload_to="rapports/%Y/%m/", blank=True)
+    activity_report = models.TextField(
+        "compte rendu d'activité", blank=True, validators=[MaxLengthValidator(10000)]
+    )
+    participant_list = models.FileField(
+        "liste des participants signée", upload_to="rapports/%Y/%m/", blank=True
+    )
     participant_list_name = models.CharField("nom d'origine", max_length=200, blank=True)
     participant_list_size = models.PositiveIntegerField(default=0)
     participant_list_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField("enregistré le", default=clock.now)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
 
     class Meta:
@@ -57,7 +64,9 @@ class FinalReportLine(models.Model):
     kind = models.CharField("nature", max_length=8, choices=Kind.choices)
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
     label = models.CharField("libellé", max_length=200, blank=True)
-    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(
+        "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     eligible = models.BooleanField("dépense éligible", default=True)
 
     class Meta:
@@ -88,7 +97,9 @@ class DeadlineNotice(models.Model):
         verbose_name = "rappel d'échéance"
         verbose_name_plural = "rappels d'échéance"
         ordering = ["dossier_id", "created_at"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "kind", "due"], name="deadline_notice_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "kind", "due"], name="deadline_notice_once")
+        ]
         indexes = [models.Index(fields=["kind", "dossier"])]
 
     def __str__(self):

@@ -14,6 +14,7 @@ deadline) with its audit event (``reminder_sent`` / ``report_overdue``) and the 
 outbox message (``fonds.ops.outbox``) in that transaction; the French email leaves after commit
 in an idempotent Celery task (one ``EmailNotice`` key per recipient). Running again, or retrying, sends nothing twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,16 +59,24 @@ def _queue_email(kind: str, dossier_pk: int, key: str, deadline: str) -> None:
 
 # ---- corrections: reminder N days before the deadline ----------------------------------------
 
+
 def correction_reminders_due(now) -> list[int]:
     """Pks of the unanswered, not yet reminded correction requests whose deadline is within the
     campaign's ``corrections_reminder_days`` (and not passed) — the dossier still waiting."""
     open_requests = CorrectionRequest.objects.filter(
-        answered_at__isnull=True, reminder_sent_at__isnull=True, deadline__gt=now, dossier__status=Status.CORRECTIONS_REQUESTED
+        answered_at__isnull=True,
+        reminder_sent_at__isnull=True,
+        deadline__gt=now,
+        dossier__status=Status.CORRECTIONS_REQUESTED,
     )
     pks: list[int] = []
     for campaign in Campaign.objects.filter(pk__in=open_requests.values("dossier__campaign_id").distinct()):
         horizon = now + dt.timedelta(days=_days(campaign, "corrections_reminder_days"))
-        pks += open_requests.filter(dossier__campaign=campaign, deadline__lte=horizon).order_by("deadline", "pk").values_list("pk", flat=True)
+        pks += (
+            open_requests.filter(dossier__campaign=campaign, deadline__lte=horizon)
+            .order_by("deadline", "pk")
+            .values_list("pk", flat=True)
+        )
     return pks
 
 
@@ -76,10 +85,18 @@ def send_correction_reminder(pk: int, now) -> bool:
     with transaction.atomic():
         # the request and its dossier locked: the dossier's status is checked below
         request = (
-            CorrectionRequest.objects.select_for_update(of=("self", "dossier")).select_related("dossier__campaign")
-            .filter(pk=pk).order_by().first()
+            CorrectionRequest.objects.select_for_update(of=("self", "dossier"))
+            .select_related("dossier__campaign")
+            .filter(pk=pk)
+            .order_by()
+            .first()
         )
-        if request is None or request.answered_at is not None or request.reminder_sent_at is not None or request.deadline <= now:
+        if (
+            request is None
+            or request.answered_at is not None
+            or request.reminder_sent_at is not None
+            or request.deadline <= now
+        ):
             return False
         dossier = request.dossier
         days = _days(dossier.campaign, "corrections_reminder_days")
@@ -88,15 +105,27 @@ def send_correction_reminder(pk: int, now) -> bool:
         request.reminder_sent_at = now
         request.save(update_fields=["reminder_sent_at"])
         audit.append(
-            "reminder_sent", actor=None, role="system", obj=dossier,
-            payload={"kind": CORRECTIONS, "correction_request": request.pk, "deadline": request.deadline, "days_before": days, "rules_version": dossier.campaign.rules.version},
+            "reminder_sent",
+            actor=None,
+            role="system",
+            obj=dossier,
+            payload={
+                "kind": CORRECTIONS,
+                "correction_request": request.pk,
+                "deadline": request.deadline,
+                "days_before": days,
+                "rules_version": dossier.campaign.rules.version,
+            },
             at=now,
         )
-        _queue_email(CORRECTIONS, dossier.pk, f"correction-reminder-{request.pk}", request.deadline.isoformat())
+        _queue_email(
+            CORRECTIONS, dossier.pk, f"correction-reminder-{request.pk}", request.deadline.isoformat()
+        )
         return True
 
 
 # ---- convention and final report: one DeadlineNotice per deadline ------------------------------
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -108,9 +137,30 @@ class Deadline:
     action: str  # the audit action
 
 
-AGREEMENT_REMINDER = Deadline(AGREEMENT, DeadlineNotice.Kind.AGREEMENT_REMINDER, Status.APPROVED, "agreement_due", "agreement_reminder_days", "reminder_sent")
-REPORT_REMINDER = Deadline(REPORT, DeadlineNotice.Kind.REPORT_REMINDER, Status.ADVANCE_PAID, "report_due", "report_reminder_days", "reminder_sent")
-REPORT_LATE = Deadline(REPORT_OVERDUE, DeadlineNotice.Kind.REPORT_OVERDUE, Status.ADVANCE_PAID, "report_due", None, "report_overdue")
+AGREEMENT_REMINDER = Deadline(
+    AGREEMENT,
+    DeadlineNotice.Kind.AGREEMENT_REMINDER,
+    Status.APPROVED,
+    "agreement_due",
+    "agreement_reminder_days",
+    "reminder_sent",
+)
+REPORT_REMINDER = Deadline(
+    REPORT,
+    DeadlineNotice.Kind.REPORT_REMINDER,
+    Status.ADVANCE_PAID,
+    "report_due",
+    "report_reminder_days",
+    "reminder_sent",
+)
+REPORT_LATE = Deadline(
+    REPORT_OVERDUE,
+    DeadlineNotice.Kind.REPORT_OVERDUE,
+    Status.ADVANCE_PAID,
+    "report_due",
+    None,
+    "report_overdue",
+)
 
 
 def _is_due(deadline: Deadline, due, now, days: int) -> bool:
@@ -137,7 +187,9 @@ def notices_due(deadline: Deadline, now) -> list[int]:
             qs = qs.filter(agreement_due__gt=now, agreement_due__lte=now + dt.timedelta(days=days))
         else:
             today = timezone.localdate(now)
-            qs = qs.filter(**{f"{deadline.field}__gte": today, f"{deadline.field}__lte": today + dt.timedelta(days=days)})
+            qs = qs.filter(
+                **{f"{deadline.field}__gte": today, f"{deadline.field}__lte": today + dt.timedelta(days=days)}
+            )
         already = DeadlineNotice.objects.filter(kind=deadline.notice).values("dossier_id")
         pks += qs.exclude(pk__in=already).order_by(deadline.field, "pk").values_list("pk", flat=True)
     return pks
@@ -156,34 +208,51 @@ def record_notice(deadline: Deadline, pk: int, now) -> bool:
         days = _days(dossier.campaign, deadline.days_key) if deadline.days_key else 0
         if not _is_due(deadline, due, now, days):
             return False
-        notice, created = DeadlineNotice.objects.get_or_create(dossier=dossier, kind=deadline.notice, due=_local_date(due), defaults={"created_at": now})
+        notice, created = DeadlineNotice.objects.get_or_create(
+            dossier=dossier, kind=deadline.notice, due=_local_date(due), defaults={"created_at": now}
+        )
         if not created:
             return False
         payload = {"kind": deadline.kind, "deadline": due, "rules_version": dossier.campaign.rules.version}
         if deadline.days_key:
             payload["days_before"] = days
         audit.append(deadline.action, actor=None, role="system", obj=dossier, payload=payload, at=now)
-        _queue_email(deadline.kind, dossier.pk, f"{deadline.notice}-{dossier.pk}-{_local_date(due).isoformat()}", due.isoformat())
+        _queue_email(
+            deadline.kind,
+            dossier.pk,
+            f"{deadline.notice}-{dossier.pk}-{_local_date(due).isoformat()}",
+            due.isoformat(),
+        )
         return True
 
 
 # ---- the overdue flag, queryable -----------------------------------------------------------------
 
+
 def overdue_reports(queryset=None):
     """Dossiers flagged "final report overdue" and still without a filed report."""
     queryset = Dossier.objects.all() if queryset is None else queryset
-    return queryset.filter(status=Status.ADVANCE_PAID, deadline_notices__kind=DeadlineNotice.Kind.REPORT_OVERDUE).distinct()
+    return queryset.filter(
+        status=Status.ADVANCE_PAID, deadline_notices__kind=DeadlineNotice.Kind.REPORT_OVERDUE
+    ).distinct()
 
 
 # ---- the beat task's body --------------------------------------------------------------------------
+
 
 def run(now=None) -> dict[str, int]:
     """Send every reminder due and raise every overdue flag; returns the counts."""
     now = now or clock.now()
     counts = {CORRECTIONS: 0, AGREEMENT: 0, REPORT: 0, REPORT_OVERDUE: 0, "errors": 0}
-    jobs = [(CORRECTIONS, pk, lambda pk: send_correction_reminder(pk, now)) for pk in correction_reminders_due(now)]
+    jobs = [
+        (CORRECTIONS, pk, lambda pk: send_correction_reminder(pk, now))
+        for pk in correction_reminders_due(now)
+    ]
     for deadline in (AGREEMENT_REMINDER, REPORT_REMINDER, REPORT_LATE):
-        jobs += [(deadline.kind, pk, lambda pk, d=deadline: record_notice(d, pk, now)) for pk in notices_due(deadline, now)]
+        jobs += [
+            (deadline.kind, pk, lambda pk, d=deadline: record_notice(d, pk, now))
+            for pk in notices_due(deadline, now)
+        ]
     for kind, pk, job in jobs:
         try:
             if job(pk):

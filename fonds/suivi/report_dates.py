@@ -10,6 +10,7 @@ the balance (``fonds.payments.settlement.accept_final_report``, the ``settle`` p
   report declares, whichever is later: filing is possible from that day on;
 * the actual dates are coherent: first day ≤ last day, neither in the future.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,9 @@ def filing_opens(dossier, report=None) -> dt.date | None:
     return max(days) if days else None
 
 
-def actual_dates_errors(start: dt.date | None, end: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
+def actual_dates_errors(
+    start: dt.date | None, end: dt.date | None, today: dt.date | None = None
+) -> dict[str, str]:
     """Field errors (French) of the report's actual dates: first ≤ last, neither in the future."""
     today = today or clock.today()
     errors = {}
@@ -65,14 +68,17 @@ def actual_dates_errors(start: dt.date | None, end: dt.date | None, today: dt.da
     return errors
 
 
-def report_date_refusal(dossier, report=None, *, today: dt.date | None = None, done: str = "déposé") -> DateRefusal | None:
+def report_date_refusal(
+    dossier, report=None, *, today: dt.date | None = None, done: str = "déposé"
+) -> DateRefusal | None:
     """Why the final report of ``dossier`` cannot be filed (``done="déposé"``) or accepted
     (``done="validé"``) today, or None. Planned end first: it is what the porteur is told."""
     today = today or clock.today()
     end = dossier.end_date
     if end and today < end:
         return DateRefusal(
-            TOO_EARLY, "project_not_ended",
+            TOO_EARLY,
+            "project_not_ended",
             f"Le rapport final ne peut pas être {done} avant la fin du projet (le voyage doit avoir eu lieu) : "
             f"le dernier jour prévu est le {_fr(end)}. Il pourra l'être à partir du {_fr(end)}.",
         )
@@ -81,18 +87,21 @@ def report_date_refusal(dossier, report=None, *, today: dt.date | None = None, d
     start, actual_end = report.start_date, report.end_date
     if actual_end and actual_end > today:
         return DateRefusal(
-            TOO_EARLY, "actual_end_in_future",
+            TOO_EARLY,
+            "actual_end_in_future",
             f"Le dernier jour effectif déclaré dans le rapport ({_fr(actual_end)}) est dans le futur : le rapport final "
             f"ne peut pas être {done} avant la fin réelle du projet. Il pourra l'être à partir du {_fr(actual_end)}.",
         )
     if start and start > today:
         return DateRefusal(
-            TOO_EARLY, "actual_start_in_future",
+            TOO_EARLY,
+            "actual_start_in_future",
             f"Le premier jour effectif déclaré dans le rapport ({_fr(start)}) est dans le futur : corrigez les dates effectives du projet.",
         )
     if start and actual_end and actual_end < start:
         return DateRefusal(
-            "condition", "actual_dates_order",
+            "condition",
+            "actual_dates_order",
             f"Les dates effectives du rapport sont incohérentes : le dernier jour ({_fr(actual_end)}) précède le premier ({_fr(start)}).",
         )
     return None

@@ -7,6 +7,7 @@ coherent and not in the future: ``report_dates``), replaces the lines, stores th
 participant list (checked by content like every upload) and appends one audit event
 ("final_report_saved") with what changed and the report's content hash.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,15 @@ from fonds import clock
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
 from .report_dates import actual_dates_errors
 
-REPORT_FIELDS = ("start_date", "end_date", "youth_ages", "leader_ages", "nights", "nights_hosted", "activity_report")
+REPORT_FIELDS = (
+    "start_date",
+    "end_date",
+    "youth_ages",
+    "leader_ages",
+    "nights",
+    "nights_hosted",
+    "activity_report",
+)
 MAX_AGES = 500
 
 
@@ -58,8 +67,16 @@ def report_content(report: FinalReport, lines=None) -> dict:
     return {
         "fields": {name: _json(getattr(report, name)) for name in REPORT_FIELDS},
         "lines": [
-            {"kind": l.kind, "category": l.category, "label": l.label, "amount": format(Decimal(l.amount), "f"), "eligible": bool(l.eligible)}
-            for l in sorted(lines, key=lambda l: (l.kind, l.category, l.label, Decimal(l.amount), not l.eligible))
+            {
+                "kind": l.kind,
+                "category": l.category,
+                "label": l.label,
+                "amount": format(Decimal(l.amount), "f"),
+                "eligible": bool(l.eligible),
+            }
+            for l in sorted(
+                lines, key=lambda l: (l.kind, l.category, l.label, Decimal(l.amount), not l.eligible)
+            )
         ],
         "participant_list_sha256": report.participant_list_sha256,
     }
@@ -73,12 +90,21 @@ def planned_report(dossier) -> tuple[dict, list[dict]]:
     """``(fields, lines)`` of a report repeating the dossier's planned figures: the first draft
     the mayor adjusts (and what scripts such as seed_demo file). No activity report."""
     fields = {
-        "start_date": dossier.start_date, "end_date": dossier.end_date,
-        "youth_ages": list(dossier.youth_ages or []), "leader_ages": list(dossier.leader_ages or []),
-        "nights": dossier.nights or 0, "nights_hosted": dossier.nights_hosted or 0,
+        "start_date": dossier.start_date,
+        "end_date": dossier.end_date,
+        "youth_ages": list(dossier.youth_ages or []),
+        "leader_ages": list(dossier.leader_ages or []),
+        "nights": dossier.nights or 0,
+        "nights_hosted": dossier.nights_hosted or 0,
     }
     lines = [
-        {"kind": l.kind, "category": l.category, "label": l.label, "amount": Decimal(l.amount), "eligible": bool(l.eligible) if l.kind == "expense" else False}
+        {
+            "kind": l.kind,
+            "category": l.category,
+            "label": l.label,
+            "amount": Decimal(l.amount),
+            "eligible": bool(l.eligible) if l.kind == "expense" else False,
+        }
         for l in dossier.budget_lines.all()
         if l.category in (EXPENSE_CATEGORIES if l.kind == "expense" else INCOME_CATEGORIES)
     ]
@@ -112,18 +138,32 @@ def _validate(report: FinalReport, lines: list[dict] | None) -> None:
         errors["nights_hosted"] = "Les nuitées en familles ne peuvent dépasser le nombre total de nuitées."
     for name in ("youth_ages", "leader_ages"):
         ages = getattr(report, name)
-        if not isinstance(ages, list) or any(isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 120 for a in ages):
+        if not isinstance(ages, list) or any(
+            isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 120 for a in ages
+        ):
             errors[name] = "Indiquez une liste d'âges en années (nombres entiers de 0 à 120)."
         elif len(ages) > MAX_AGES:
             errors[name] = f"{MAX_AGES} participants au plus."
     if len(report.activity_report or "") > 10000:
         errors["activity_report"] = "Le compte rendu est limité à 10 000 caractères."
     for line in lines or []:
-        allowed = EXPENSE_CATEGORIES if line.get("kind") == "expense" else INCOME_CATEGORIES if line.get("kind") == "income" else []
+        allowed = (
+            EXPENSE_CATEGORIES
+            if line.get("kind") == "expense"
+            else INCOME_CATEGORIES
+            if line.get("kind") == "income"
+            else []
+        )
         if line.get("category") not in allowed:
             errors["lines"] = "Catégorie de dépense ou de recette inconnue."
         amount = line.get("amount")
-        if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("100000000"):
+        if (
+            not isinstance(amount, Decimal)
+            or not amount.is_finite()
+            or amount < 0
+            or amount.as_tuple().exponent < -2
+            or amount >= Decimal("100000000")
+        ):
             errors["lines"] = "Chaque montant doit être un nombre positif avec au plus deux décimales."
     if errors:
         raise ValidationError(errors)
@@ -139,12 +179,21 @@ def check_participant_list(dossier, name: str, data: bytes) -> str:
         raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
     kind = sniff(data[:16])
     if kind is None or kind.content_type != "application/pdf":
-        raise ValidationError("La liste des participants signée doit être un fichier PDF (le contenu du fichier n'est pas un PDF).")
+        raise ValidationError(
+            "La liste des participants signée doit être un fichier PDF (le contenu du fichier n'est pas un PDF)."
+        )
     _check_pdf(data)
     return hashlib.sha256(data).hexdigest()
 
 
-def save_report_draft(dossier: Dossier, *, by, fields: dict, lines: list[dict] | None = None, participant_list: tuple[str, bytes] | None = None) -> FinalReport:
+def save_report_draft(
+    dossier: Dossier,
+    *,
+    by,
+    fields: dict,
+    lines: list[dict] | None = None,
+    participant_list: tuple[str, bytes] | None = None,
+) -> FinalReport:
     """Save the final report draft of ``dossier`` as ``by``; one audit event per save.
 
     ``fields``: a subset of ``REPORT_FIELDS``; ``lines``: the complete list of actual lines
@@ -155,14 +204,20 @@ def save_report_draft(dossier: Dossier, *, by, fields: dict, lines: list[dict] |
     unknown = set(fields) - set(REPORT_FIELDS)
     if unknown:
         raise ValueError(f"champs non modifiables : {', '.join(sorted(unknown))}")
-    digest = check_participant_list(dossier, participant_list[0], participant_list[1]) if participant_list else None
+    digest = (
+        check_participant_list(dossier, participant_list[0], participant_list[1])
+        if participant_list
+        else None
+    )
     storage = FinalReport._meta.get_field("participant_list").storage
     stored: list[str] = []
     try:
         with transaction.atomic():
             locked = Dossier.objects.select_for_update().select_related("campaign").get(pk=dossier.pk)
             if not can_file_report(by, locked):
-                raise PermissionDenied("Le rapport final ne peut être rempli que par la commune, une fois l'avance versée.")
+                raise PermissionDenied(
+                    "Le rapport final ne peut être rempli que par la commune, une fois l'avance versée."
+                )
             report, created = FinalReport.objects.select_for_update().get_or_create(dossier=locked)
             if report.submitted_at is not None:
                 raise PermissionDenied("Le rapport final a déjà été déposé : il n'est plus modifiable.")
@@ -180,14 +235,23 @@ def save_report_draft(dossier: Dossier, *, by, fields: dict, lines: list[dict] |
                 payload["lines"] = [{k: _json(v) for k, v in line.items()} for line in lines]
             old_path = None
             if participant_list:
-                previous = {"sha256": report.participant_list_sha256} if report.participant_list_sha256 else None
+                previous = (
+                    {"sha256": report.participant_list_sha256} if report.participant_list_sha256 else None
+                )
                 old_path = report.participant_list.name or None
-                report.participant_list.save(safe_name(participant_list[0], "pdf"), ContentFile(participant_list[1]), save=False)
+                report.participant_list.save(
+                    safe_name(participant_list[0], "pdf"), ContentFile(participant_list[1]), save=False
+                )
                 stored.append(report.participant_list.name)
                 report.participant_list_name = (participant_list[0] or "")[:200]
                 report.participant_list_size = len(participant_list[1])
                 report.participant_list_sha256 = digest
-                payload["participant_list"] = {"name": report.participant_list_name, "size": report.participant_list_size, "sha256": digest, "replaces": previous}
+                payload["participant_list"] = {
+                    "name": report.participant_list_name,
+                    "size": report.participant_list_size,
+                    "sha256": digest,
+                    "replaces": previous,
+                }
             report.updated_at = clock.now()
             report.updated_by = by
             report.save()

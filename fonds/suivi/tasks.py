@@ -1,4 +1,5 @@
 """Celery tasks of the front office after submission (idempotent: safe to retry)."""
+
 from celery import shared_task
 
 
@@ -13,7 +14,11 @@ def generate_convention(dossier_pk: int) -> str | None:
 
     from .convention import ensure_convention
 
-    dossier = Dossier.objects.select_related("campaign", "commune", "jumelage__partner").filter(pk=dossier_pk).first()
+    dossier = (
+        Dossier.objects.select_related("campaign", "commune", "jumelage__partner")
+        .filter(pk=dossier_pk)
+        .first()
+    )
     if dossier is None or dossier.status != Status.APPROVED or dossier.approved_amount is None:
         return None
     return ensure_convention(dossier).sha256
@@ -21,15 +26,31 @@ def generate_convention(dossier_pk: int) -> str | None:
 
 #: kind → (subject, template) of the deadline emails (fonds.suivi.reminders)
 DEADLINE_EMAILS = {
-    "corrections": ("Rappel : corrections attendues avant le {due} — dossier {reference}", "suivi/emails/correction_reminder.txt"),
-    "agreement": ("Rappel : convention à accepter avant le {due} — dossier {reference}", "suivi/emails/agreement_reminder.txt"),
-    "report": ("Rappel : rapport final à déposer avant le {due} — dossier {reference}", "suivi/emails/report_reminder.txt"),
+    "corrections": (
+        "Rappel : corrections attendues avant le {due} — dossier {reference}",
+        "suivi/emails/correction_reminder.txt",
+    ),
+    "agreement": (
+        "Rappel : convention à accepter avant le {due} — dossier {reference}",
+        "suivi/emails/agreement_reminder.txt",
+    ),
+    "report": (
+        "Rappel : rapport final à déposer avant le {due} — dossier {reference}",
+        "suivi/emails/report_reminder.txt",
+    ),
     "report_overdue": ("Rapport final en retard — dossier {reference}", "suivi/emails/report_overdue.txt"),
 }
-DEADLINE_PAGES = {"corrections": "suivi:corrections", "agreement": "suivi:convention", "report": "suivi:report", "report_overdue": "suivi:report"}
+DEADLINE_PAGES = {
+    "corrections": "suivi:corrections",
+    "agreement": "suivi:convention",
+    "report": "suivi:report",
+    "report_overdue": "suivi:report",
+}
 
 
-@shared_task(name="fonds.suivi.tasks.send_deadline_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="fonds.suivi.tasks.send_deadline_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> int:
     """Email a deadline reminder (or the overdue notice) to the commune's porteurs, once each.
 
@@ -51,7 +72,11 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
     due = dt.datetime.fromisoformat(deadline) if "T" in deadline else dt.date.fromisoformat(deadline)
-    due_text = timezone.localtime(due).strftime("%d/%m/%Y à %H:%M") if isinstance(due, dt.datetime) else due.strftime("%d/%m/%Y")
+    due_text = (
+        timezone.localtime(due).strftime("%d/%m/%Y à %H:%M")
+        if isinstance(due, dt.datetime)
+        else due.strftime("%d/%m/%Y")
+    )
     subject_template, template = DEADLINE_EMAILS[kind]
     context = {
         "dossier": dossier,
@@ -67,16 +92,32 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
         context["message"] = request.message if request else ""
     subject = subject_template.format(due=due_text, reference=dossier.reference)
     body = render_to_string(template, context)
-    recipients = list(User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR).order_by("pk").distinct())
+    recipients = list(
+        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
+        .order_by("pk")
+        .distinct()
+    )
     if not recipients and dossier.created_by.is_active:
         recipients = [dossier.created_by]
     sent = 0
     for user in recipients:
-        sent += send_once(f"{key}-u{user.pk}", to=user.email, subject=subject, body=body, dossier=dossier, audit_payload={"reminder": kind})
+        sent += send_once(
+            f"{key}-u{user.pk}",
+            to=user.email,
+            subject=subject,
+            body=body,
+            dossier=dossier,
+            audit_payload={"reminder": kind},
+        )
     return sent
 
 
-@shared_task(name="fonds.suivi.tasks.send_renunciation_ack", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="fonds.suivi.tasks.send_renunciation_ack",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_renunciation_ack(dossier_pk: int) -> int:
     """Acknowledge a renunciation to the commune's porteurs (the mayor), once each: queued through
     the outbox by the ``renounce`` after-hook. A dossier is renounced at most once (a final
@@ -94,7 +135,13 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     from fonds.formats import euros
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
-    event = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), action="renounce").order_by("-seq").first()
+    event = (
+        AuditEvent.objects.filter(
+            object_type="dossiers.dossier", object_id=str(dossier.pk), action="renounce"
+        )
+        .order_by("-seq")
+        .first()
+    )
     payload = event.data["payload"] if event is not None else {}
     context = {
         "reference": dossier.reference,
@@ -108,11 +155,21 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     }
     subject = f"Renonciation enregistrée — dossier {dossier.reference}"
     body = render_to_string("suivi/emails/renunciation_ack.txt", context)
-    recipients = list(User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR).order_by("pk").distinct())
+    recipients = list(
+        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
+        .order_by("pk")
+        .distinct()
+    )
     if not recipients and dossier.created_by.is_active:
         recipients = [dossier.created_by]
     sent = 0
     for user in recipients:
-        sent += send_once(f"renunciation-{dossier.pk}-u{user.pk}", to=user.email, subject=subject, body=body,
-                          dossier=dossier, audit_payload={"notice": "renunciation_ack"})
+        sent += send_once(
+            f"renunciation-{dossier.pk}-u{user.pk}",
+            to=user.email,
+            subject=subject,
+            body=body,
+            dossier=dossier,
+            audit_payload={"notice": "renunciation_ack"},
+        )
     return sent

@@ -5,6 +5,7 @@ The pages do the same through the mayor's hands: read the convention then accept
 typed name (``accept_agreement`` needs the name and the convention's SHA-256), fill the final
 report then submit it (``submit_report`` needs a complete report).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,13 @@ def acceptance_data(dossier, signatory_name: str = "Marie Dupont") -> dict:
     return {"signatory_name": signatory_name, "document_sha256": ensure_convention(dossier).sha256}
 
 
-def file_complete_report(dossier, *, by, activity_report: str = "Le projet s'est déroulé comme prévu.", participant_list: tuple[str, bytes] | None = None):
+def file_complete_report(
+    dossier,
+    *,
+    by,
+    activity_report: str = "Le projet s'est déroulé comme prévu.",
+    participant_list: tuple[str, bytes] | None = None,
+):
     """Save a complete final report repeating the plan, so that ``submit_report`` may pass.
 
     Does nothing (returns None) when ``by`` may not file the report now (another commune, staff,
@@ -41,7 +48,13 @@ def file_complete_report(dossier, *, by, activity_report: str = "Le projet s'est
         return report
     fields, lines = planned_report(dossier)
     fields["activity_report"] = activity_report
-    return save_report_draft(dossier, by=by, fields=fields, lines=lines, participant_list=participant_list or ("liste-participants-signee.pdf", SIGNED_LIST_PDF))
+    return save_report_draft(
+        dossier,
+        by=by,
+        fields=fields,
+        lines=lines,
+        participant_list=participant_list or ("liste-participants-signee.pdf", SIGNED_LIST_PDF),
+    )
 
 
 def travel_after_project(clock, dossier, *, days: int = 1) -> None:

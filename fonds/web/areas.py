@@ -11,6 +11,7 @@ read-only middleware). ``flags`` set attributes on the request from the user's r
 templates (e.g. whether to show the forms). Fine-grained rules (this dossier, this session) stay
 in ``fonds.dossiers.access`` and the stage services.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -22,8 +23,14 @@ from django.shortcuts import render
 from fonds.accounts.roles import roles_of
 
 
-def role_area(*, read: frozenset, write: frozenset | None, template: str, context: dict | None = None,
-              flags: dict[str, Callable[[frozenset], object]] | None = None):
+def role_area(
+    *,
+    read: frozenset,
+    write: frozenset | None,
+    template: str,
+    context: dict | None = None,
+    flags: dict[str, Callable[[frozenset], object]] | None = None,
+):
     extra = dict(context or {})
 
     def decorator(view):
@@ -34,7 +41,9 @@ def role_area(*, read: frozenset, write: frozenset | None, template: str, contex
             if not roles & read:
                 return render(request, template, {"title": "Accès réservé", **extra}, status=403)
             if write is not None and request.method not in ("GET", "HEAD") and not roles & write:
-                return render(request, template, {"title": "Lecture seule", "read_only": True, **extra}, status=403)
+                return render(
+                    request, template, {"title": "Lecture seule", "read_only": True, **extra}, status=403
+                )
             for name, flag in (flags or {}).items():
                 setattr(request, name, flag(roles))
             return view(request, *args, **kwargs)

@@ -12,6 +12,7 @@ view (``CSRF_FAILURE_VIEW``). Requests under ``/api/`` get the API's JSON shape 
   the viewflow templates Django picked before referenced a skipped file, which turned every 404 of
   the production profile into a 500 (issue 14).
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,10 +37,16 @@ PLAIN_500 = (
 #: what a 400 says, by the exception that caused it (first match wins)
 BAD_REQUEST_REASONS = (
     (DisallowedHost, "host", "L'adresse du site utilisée pour cette requête n'est pas reconnue."),
-    ((RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent), "too_large",
-     "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : il n'a pas pu être traité."),
-    (MultiPartParserError, "unreadable_form",
-     "Le formulaire envoyé n'a pas pu être lu (nom de fichier trop long, envoi interrompu ou mal formé)."),
+    (
+        (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent),
+        "too_large",
+        "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : il n'a pas pu être traité.",
+    ),
+    (
+        MultiPartParserError,
+        "unreadable_form",
+        "Le formulaire envoyé n'a pas pu être lu (nom de fichier trop long, envoi interrompu ou mal formé).",
+    ),
 )
 GENERIC_BAD_REQUEST = "La requête reçue est mal formée : elle n'a pas pu être traitée."
 
@@ -102,7 +109,9 @@ def too_many_requests(request, exception=None, *, retry_after: int = 60):
     if is_api(request):
         response = _json(f"Trop de requêtes : réessayez dans {retry_after} secondes.", "throttled", 429)
     else:
-        response = _page(request, "429.html", 429, {"title": "Trop de tentatives", "retry_after": retry_after})
+        response = _page(
+            request, "429.html", 429, {"title": "Trop de tentatives", "retry_after": retry_after}
+        )
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -1,4 +1,5 @@
 """Form fields shared by every screen."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -17,6 +17,7 @@ and makes one query for the rows and at most one for the count:
 A list with other limits subclasses it (``sizes``, ``default_size``, ``count_cap``,
 ``max_page``).
 """
+
 from __future__ import annotations
 
 from django.http import QueryDict
@@ -48,7 +49,11 @@ class Page:
             self.size = default_size
         self.number = min(max(1, _int(params.get("page"), 1)), self.max_page)
         offset = (self.number - 1) * self.size
-        window = page_rows(qs, offset, self.size + 1, load=load) if load is not None else qs[offset : offset + self.size + 1]
+        window = (
+            page_rows(qs, offset, self.size + 1, load=load)
+            if load is not None
+            else qs[offset : offset + self.size + 1]
+        )
         rows = list(window)
         self.has_next = len(rows) > self.size
         self.rows = rows[: self.size]
@@ -82,8 +87,11 @@ class Page:
         ``{"gap": True}`` where numbers are skipped."""
         numbers = {1, self.number}
         numbers.update(
-            n for n in range(self.number - 2, self.number + 3)
-            if n >= 1 and (n <= self.number or self.has_next) and (self.num_pages is None or n <= self.num_pages)
+            n
+            for n in range(self.number - 2, self.number + 3)
+            if n >= 1
+            and (n <= self.number or self.has_next)
+            and (self.num_pages is None or n <= self.num_pages)
         )
         if self.num_pages:
             numbers.add(self.num_pages)

@@ -1,4 +1,5 @@
 """Thin DSFR pages: read through fonds.dossiers.access, act through fonds.dossiers.services."""
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -55,13 +56,25 @@ def dossier_list(request):
             q = form.cleaned_data["q"]
             qs = qs.filter(Q(title__icontains=q) | Q(commune__name__icontains=q) | Q(reference__icontains=q))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "dossiers/list.html", {"title": "Dossiers", "nav": "dossiers", "form": form, "page_obj": page})
+    return render(
+        request,
+        "dossiers/list.html",
+        {"title": "Dossiers", "nav": "dossiers", "form": form, "page_obj": page},
+    )
 
 
 @login_required
 def dossier_detail(request, pk):
-    dossier = get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign", "jumelage__partner", "instructor"))
-    events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq")
+    dossier = get_visible_or_404(
+        request.user,
+        pk,
+        visible_dossiers(request.user).select_related(
+            "commune", "campaign", "jumelage__partner", "instructor"
+        ),
+    )
+    events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by(
+        "seq"
+    )
     from fonds.dossiers.access import can_edit
     from fonds.suivi.links import action_url
 
@@ -110,13 +123,29 @@ def dossier_transition(request, pk, name):
         except services.TransitionRefused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».")
+            messages.success(
+                request,
+                f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».",
+            )
             return redirect("dossier-detail", pk=dossier.pk)
     status = 200
     if name not in allowed:
         status = 409 if request.user.is_authenticated else 403
         messages.error(request, _refusal_text(name, meta))
-    return render(request, "dossiers/transition.html", {"title": meta["label"], "nav": "dossiers", "dossier": dossier, "meta": meta, "name": name, "form": form, "allowed": name in allowed}, status=status)
+    return render(
+        request,
+        "dossiers/transition.html",
+        {
+            "title": meta["label"],
+            "nav": "dossiers",
+            "dossier": dossier,
+            "meta": meta,
+            "name": name,
+            "form": form,
+            "allowed": name in allowed,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -124,7 +153,15 @@ def task_list(request):
     from workflows import queues
 
     tasks = list(queues.open_tasks_for(request.user)[:200])
-    rows = [{"task": t, "dossier": queues.dossier_of(t), "stage": queues.stage_of(t), "deadline": queues.deadline_of(t)} for t in tasks]
+    rows = [
+        {
+            "task": t,
+            "dossier": queues.dossier_of(t),
+            "stage": queues.stage_of(t),
+            "deadline": queues.deadline_of(t),
+        }
+        for t in tasks
+    ]
     return render(request, "web/tasks.html", {"title": "Mes tâches", "nav": "tasks", "rows": rows})
 
 
@@ -137,7 +174,12 @@ def dossier_document(request, pk, document_pk):
     document = dossier.documents.filter(pk=document_pk).first()
     if document is None:
         raise Http404("Pièce introuvable.")
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=document.content_type != "application/pdf", filename=document.file.name.rsplit("/", 1)[-1])
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=document.content_type != "application/pdf",
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response

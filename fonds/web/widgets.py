@@ -1,4 +1,5 @@
 """Widgets rendered in Python where Django's per-option templates are too slow."""
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -15,11 +16,16 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs or {})
         final_attrs["name"] = name
-        selected = {"" if v is None else str(v) for v in (value if isinstance(value, (list, tuple)) else [value])}
+        selected = {
+            "" if v is None else str(v) for v in (value if isinstance(value, (list, tuple)) else [value])
+        }
         options = format_html_join(
             "",
-            "<option value=\"{}\"{}>{}</option>",
-            ((str(key), mark_safe(" selected") if str(key) in selected else "", label) for key, label in self.choices),
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(key), mark_safe(" selected") if str(key) in selected else "", label)
+                for key, label in self.choices
+            ),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
@@ -27,10 +33,13 @@ class FastSelect(forms.Select):
 def template_attrs(attrs: dict) -> str:
     """``django/forms/widgets/attrs.html`` in Python: the attributes in their order, ``True`` bare,
     ``False`` left out (``flatatt`` sorts them and drops ``None``)."""
-    return mark_safe("".join(
-        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-        for name, value in attrs.items() if value is not False
-    ))
+    return mark_safe(
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
 
 
 class FastInputMixin:
@@ -45,7 +54,13 @@ class FastInputMixin:
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         value_part = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_part, template_attrs(widget["attrs"]))
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            value_part,
+            template_attrs(widget["attrs"]),
+        )
 
 
 class FastTextInput(FastInputMixin, forms.TextInput):
@@ -75,17 +90,36 @@ def dsfr_field_group(bf) -> str:
     disabled = " fr-input-group--disabled" if bf.field.disabled else ""
     checkbox = getattr(widget, "input_type", None) == "checkbox"
     hint_id = bf.auto_id if checkbox else bf.id_for_label
-    hint = format_html(' <span class="fr-hint-text" id="{}_helptext">{}</span>', hint_id, bf.help_text) if bf.help_text else ""
-    label = format_html('<label for="{}" class="fr-label">{}{}{}</label>', bf.id_for_label, bf.label, dsfr_mark_optionnal_fields(bf), hint)
+    hint = (
+        format_html(' <span class="fr-hint-text" id="{}_helptext">{}</span>', hint_id, bf.help_text)
+        if bf.help_text
+        else ""
+    )
+    label = format_html(
+        '<label for="{}" class="fr-label">{}{}{}</label>',
+        bf.id_for_label,
+        bf.label,
+        dsfr_mark_optionnal_fields(bf),
+        hint,
+    )
     if checkbox:
         return format_html(
             '<div class="fr-checkbox-group{}{} fr-mb-2w">{}{}{}</div>',
-            " fr-checkbox-group--error" if errors else "", disabled, bf.as_widget(), label, error_html,
+            " fr-checkbox-group--error" if errors else "",
+            disabled,
+            bf.as_widget(),
+            label,
+            error_html,
         )
     group = getattr(widget, "group_class", None) or "fr-input-group"
     return format_html(
         '<div class="{}{}{}">{}{}{}</div>',
-        group, f" {group}--error" if errors else "", disabled, label, bf.as_widget(), error_html,
+        group,
+        f" {group}--error" if errors else "",
+        disabled,
+        label,
+        bf.as_widget(),
+        error_html,
     )
 
 
@@ -103,4 +137,9 @@ class FastTextarea(forms.Textarea):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], template_attrs(widget["attrs"]), widget["value"] or "")
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            widget["name"],
+            template_attrs(widget["attrs"]),
+            widget["value"] or "",
+        )

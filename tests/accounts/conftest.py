@@ -1,5 +1,6 @@
 """The sign-in tests count requests against django-ratelimit's fixed windows: the window's clock
 stands still during a test, so that a window ending between two requests never resets a count."""
+
 import time
 from types import SimpleNamespace
 

@@ -1,4 +1,5 @@
 """``manage.py add_user``: provisioning a user with roles, a commune for porteurs, a checked password."""
+
 from __future__ import annotations
 
 import io
@@ -31,12 +32,16 @@ def password_env(monkeypatch, settings):
 
 @pytest.fixture
 def commune():
-    return Commune.objects.create(code="01001", name="L'Abergement-Clémenciat", departement="01", region="84", population=860)
+    return Commune.objects.create(
+        code="01001", name="L'Abergement-Clémenciat", departement="01", region="84", population=860
+    )
 
 
 @pytest.fixture
 def other_commune():
-    return Commune.objects.create(code="2A004", name="Ajaccio", departement="2A", region="94", population=73615)
+    return Commune.objects.create(
+        code="2A004", name="Ajaccio", departement="2A", region="94", population=73615
+    )
 
 
 def add_user(*args) -> str:
@@ -51,7 +56,9 @@ def roles_of(email: str) -> set[str]:
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.PORTEUR])
 def test_add_user_creates_a_user_for_each_staff_role(role):
-    output = add_user(f"{role}@fonds.example.fr", "--role", role, "--first-name", "Camille", "--last-name", "Martin")
+    output = add_user(
+        f"{role}@fonds.example.fr", "--role", role, "--first-name", "Camille", "--last-name", "Martin"
+    )
 
     user = User.objects.get(email=f"{role}@fonds.example.fr")
     assert roles_of(user.email) == {role}
@@ -89,7 +96,9 @@ def test_email_is_normalised_to_lower_case():
 
 
 def test_porteur_without_commune_is_refused():
-    with pytest.raises(CommandError, match="Un porteur doit être rattaché à une commune : indiquez --commune"):
+    with pytest.raises(
+        CommandError, match="Un porteur doit être rattaché à une commune : indiquez --commune"
+    ):
         add_user("maire@abergement.fr", "--role", "porteur")
     assert not User.objects.exists()
 
@@ -107,7 +116,9 @@ def test_commune_for_a_non_porteur_is_refused(commune):
 
 
 def test_unknown_role_is_refused():
-    with pytest.raises(CommandError, match="Rôle inconnu : « maire ». Rôles possibles : porteur, instructeur"):
+    with pytest.raises(
+        CommandError, match="Rôle inconnu : « maire ». Rôles possibles : porteur, instructeur"
+    ):
         add_user("x@fonds.example.fr", "--role", "maire")
     assert not User.objects.exists()
 

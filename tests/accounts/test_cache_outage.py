@@ -14,6 +14,7 @@ real pages while it runs; then it is killed (SIGKILL) and:
 Redis then restarts on the same port: sign-in works again. Skipped with a reason where
 ``redis-server`` is not installed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,14 +64,33 @@ class PrivateRedis:
 
     def _ping(self) -> bool:
         try:
-            return bool(redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+            return bool(
+                redis.Redis(
+                    host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5
+                ).ping()
+            )
         except redis.RedisError:
             return False
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            cwd=str(self.folder), stdout=(self.folder / "redis.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            cwd=str(self.folder),
+            stdout=(self.folder / "redis.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while not self._ping():
@@ -104,8 +124,16 @@ def redis_cache(private_redis, settings):
     """The production cache settings (FJJ_CACHE_URL) on the private Redis."""
     options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     settings.CACHES = {
-        "default": {"BACKEND": "fonds.accounts.cache.FailSoftRedisCache", "LOCATION": private_redis.url, "OPTIONS": options},
-        "limits": {"BACKEND": "fonds.accounts.cache.StrictRedisCache", "LOCATION": private_redis.url, "OPTIONS": options},
+        "default": {
+            "BACKEND": "fonds.accounts.cache.FailSoftRedisCache",
+            "LOCATION": private_redis.url,
+            "OPTIONS": options,
+        },
+        "limits": {
+            "BACKEND": "fonds.accounts.cache.StrictRedisCache",
+            "LOCATION": private_redis.url,
+            "OPTIONS": options,
+        },
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.FJJ_CACHE_RETRY_SECONDS = 0.5
@@ -126,7 +154,9 @@ def test_redis_killed_signed_in_pages_and_writes_go_on_sign_in_is_refused(redis_
     assert sign_in(mayor_client, mayor).status_code == 302
     assert sign_in(agent_client, agent).status_code == 302  # password given, code still to come
     session_key = mayor_client.cookies["sessionid"].value
-    assert caches["default"].get(f"django.contrib.sessions.cached_db{session_key}") is not None, "session in Redis"
+    assert caches["default"].get(f"django.contrib.sessions.cached_db{session_key}") is not None, (
+        "session in Redis"
+    )
     assert mayor_client.get(reverse("depot:my-dossiers")).status_code == 200
 
     server.kill()
@@ -139,22 +169,44 @@ def test_redis_killed_signed_in_pages_and_writes_go_on_sign_in_is_refused(redis_
         # writes: a draft save and a submission, both written
         saved = mayor_client.post(
             reverse("depot:step", args=[draft.pk, "projet"]),
-            {"title": "Pendant la panne", "summary": "Résumé", "objectives": "", "start_date": "", "end_date": "", "activity_days": "", "action": "stay"},
+            {
+                "title": "Pendant la panne",
+                "summary": "Résumé",
+                "objectives": "",
+                "start_date": "",
+                "end_date": "",
+                "activity_days": "",
+                "action": "stay",
+            },
         )
         assert saved.status_code == 302
         submitted = mayor_client.post(reverse("depot:submit", args=[to_submit.pk]), {"confirm": "on"})
-        assert submitted.status_code == 302 and submitted["Location"] == reverse("depot:submitted", args=[to_submit.pk])
-        assert mayor_client.patch(f"/api/v1/dossiers/{draft.pk}/", {"summary": "Par l'API"}, content_type="application/json").status_code == 200
+        assert submitted.status_code == 302 and submitted["Location"] == reverse(
+            "depot:submitted", args=[to_submit.pk]
+        )
+        assert (
+            mayor_client.patch(
+                f"/api/v1/dossiers/{draft.pk}/", {"summary": "Par l'API"}, content_type="application/json"
+            ).status_code
+            == 200
+        )
 
         # sign-in: refused cleanly while the limiter cannot count
         newcomer = Client()
         page = newcomer.post("/connexion/", {"username": mayor.email, "password": PASSWORD})
         assert page.status_code == 503 and "Connexion momentanément indisponible" in page.content.decode()
         assert "_auth_user_id" not in newcomer.session
-        token = newcomer.post("/api/v1/auth/token/", {"email": mayor.email, "password": PASSWORD}, content_type="application/json")
+        token = newcomer.post(
+            "/api/v1/auth/token/",
+            {"email": mayor.email, "password": PASSWORD},
+            content_type="application/json",
+        )
         assert token.status_code == 503 and token.json()["code"] == "sign_in_unavailable"
         second_factor = agent_client.post("/compte/double-authentification/", {"code": code(device)})
-        assert second_factor.status_code == 503 and "momentanément indisponible" in second_factor.content.decode()
+        assert (
+            second_factor.status_code == 503
+            and "momentanément indisponible" in second_factor.content.decode()
+        )
         assert agent_client.get("/dossiers/").status_code == 302  # still not verified: nothing let through
 
     draft.refresh_from_db()
@@ -163,7 +215,9 @@ def test_redis_killed_signed_in_pages_and_writes_go_on_sign_in_is_refused(redis_
     assert AuditEvent.objects.filter(action="submit", object_id=str(to_submit.pk)).count() == 1
     outage_logs = [r for r in caplog.records if r.name == "fonds.cache"]
     assert len(outage_logs) == 1 and outage_logs[0].levelno == logging.WARNING, "one warning for the outage"
-    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR], "no traceback, no error per request"
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR], (
+        "no traceback, no error per request"
+    )
 
     # Redis is back (empty): sign-in works again once the breaker tries it
     server.start()

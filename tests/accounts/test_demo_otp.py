@@ -1,4 +1,5 @@
 """Demo agents get a known TOTP device so the demo runs without a phone; nobody else does."""
+
 import pytest
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -1,6 +1,7 @@
 """Issue 14, point 1: the second factor gates every authenticated path — the API (a session serves
 it only once OTP-verified, tokens are the only other way in), the session key at the code step,
 and the Django admin (signed in through the site's sign-in only)."""
+
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -29,7 +30,12 @@ def test_half_open_session_cannot_use_the_api_with_a_junk_authorization_header(c
     for response in (
         client.get("/api/v1/dossiers/", HTTP_AUTHORIZATION=header),
         client.get(f"/api/v1/dossiers/{dossier.pk}/audit/", HTTP_AUTHORIZATION=header),
-        client.post(f"/api/v1/dossiers/{dossier.pk}/transitions/start_instruction/", {}, content_type="application/json", HTTP_AUTHORIZATION=header),
+        client.post(
+            f"/api/v1/dossiers/{dossier.pk}/transitions/start_instruction/",
+            {},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=header,
+        ),
     ):
         assert response.status_code in (401, 403), response.content
 
@@ -56,15 +62,24 @@ def test_junk_authorization_header_is_refused_never_a_session_fallback(client, h
     response = client.get("/api/v1/dossiers/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
     with pytest.raises(exceptions.AuthenticationFailed):
-        StrictTokenAuthentication().authenticate(Request(RequestFactory().get("/", HTTP_AUTHORIZATION=header)))
+        StrictTokenAuthentication().authenticate(
+            Request(RequestFactory().get("/", HTTP_AUTHORIZATION=header))
+        )
 
 
 def test_token_issued_with_the_code_is_the_other_way_in(client):
     agent = make_user("instructeur")
     device = device_for(agent)
-    response = client.post("/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD, "otp": code(device)}, content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": agent.email, "password": PASSWORD, "otp": code(device)},
+        content_type="application/json",
+    )
     assert response.status_code == 200
-    assert client.get("/api/v1/dossiers/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}").status_code == 200
+    assert (
+        client.get("/api/v1/dossiers/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}").status_code
+        == 200
+    )
 
 
 def test_verified_session_serves_the_api(client):
@@ -108,9 +123,14 @@ def test_admin_login_goes_through_the_site_sign_in(client):
     assert client.get("/admin/").status_code == 302
     assert sign_in(client, admin).status_code == 302
     half_open = client.get("/admin/")
-    assert half_open.status_code == 302 and half_open["Location"].startswith("/compte/double-authentification/")
+    assert half_open.status_code == 302 and half_open["Location"].startswith(
+        "/compte/double-authentification/"
+    )
     assert client.get("/admin/login/?next=/admin/")["Location"].startswith("/compte/double-authentification/")
-    assert client.post("/compte/double-authentification/", {"code": code(device), "next": "/admin/"})["Location"] == "/admin/"
+    assert (
+        client.post("/compte/double-authentification/", {"code": code(device), "next": "/admin/"})["Location"]
+        == "/admin/"
+    )
     assert client.get("/admin/").status_code == 200
 
 
@@ -135,6 +155,8 @@ def test_token_of_an_agent_is_refused_without_the_code_even_with_a_session(clien
     agent = make_user("finance")
     device_for(agent)
     sign_in(client, agent)
-    response = client.post("/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD}, content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token/", {"email": agent.email, "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 403 and response.json()["code"] == "two_factor_required"
     assert not Token.objects.filter(user=agent).exists()

@@ -1,4 +1,5 @@
 """Two-factor authentication (TOTP) is required for the fund's agents, not for porteurs."""
+
 import pytest
 from axes.models import AccessAttempt
 from django_otp.oath import totp
@@ -36,7 +37,9 @@ def test_first_sign_in_enrols_an_authenticator_then_reaches_the_pages(client):
     user = make_user("instructeur")
     _sign_in(client, user)
     page = client.get("/compte/double-authentification/")
-    assert page.status_code == 200 and "<svg" in page.content.decode() and "Clé secrète" in page.content.decode()
+    assert (
+        page.status_code == 200 and "<svg" in page.content.decode() and "Clé secrète" in page.content.decode()
+    )
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     response = client.post("/compte/double-authentification/", {"code": _code(device), "next": "/dossiers/"})
     assert response.status_code == 302 and response["Location"] == "/dossiers/"
@@ -62,7 +65,9 @@ def test_next_parameter_cannot_redirect_off_site(client):
     user = make_user("auditeur")
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     _sign_in(client, user)
-    response = client.post("/compte/double-authentification/", {"code": _code(device), "next": "https://evil.example/"})
+    response = client.post(
+        "/compte/double-authentification/", {"code": _code(device), "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -72,13 +77,19 @@ def test_api_token_for_an_agent_requires_the_code(client):
     url = "/api/v1/auth/token/"
     refused = client.post(url, {"email": user.email, "password": PASSWORD}, content_type="application/json")
     assert refused.status_code == 403 and refused.json()["code"] == "two_factor_required"
-    granted = client.post(url, {"email": user.email, "password": PASSWORD, "otp": _code(device)}, content_type="application/json")
+    granted = client.post(
+        url,
+        {"email": user.email, "password": PASSWORD, "otp": _code(device)},
+        content_type="application/json",
+    )
     assert granted.status_code == 200 and granted.json()["token"]
 
 
 def test_api_token_for_an_agent_not_enrolled_is_refused(client):
     user = make_user("comite")
-    response = client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 403 and response.json()["code"] == "two_factor_not_enrolled"
 
 
@@ -97,7 +108,10 @@ def test_reset_two_factor_command_removes_the_device_and_is_audited():
     call_command("reset_two_factor", user.email, "--motif", "Téléphone perdu, ticket 42")
     assert not TOTPDevice.objects.filter(user=user).exists()
     event = AuditEvent.objects.get(action="two_factor_reset")
-    assert event.data["payload"]["motivation"] == "Téléphone perdu, ticket 42" and event.data["payload"]["devices_removed"] == 1
+    assert (
+        event.data["payload"]["motivation"] == "Téléphone perdu, ticket 42"
+        and event.data["payload"]["devices_removed"] == 1
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,4 +1,5 @@
 """Helpers for the sign-in tests: a confirmed authenticator, its current code, the password step."""
+
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,7 +16,10 @@ def code(device: TOTPDevice) -> str:
 
 def wrong_code(device: TOTPDevice) -> str:
     """A code that is none of the codes the device accepts now (drift ±1 step)."""
-    valid = {f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=d):06d}" for d in (-1, 0, 1)}
+    valid = {
+        f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=d):06d}"
+        for d in (-1, 0, 1)
+    }
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
 
 

@@ -1,4 +1,5 @@
 """The /api/v1/ contract: filters, pagination, permissions in one place, transitions, bad input."""
+
 import json
 
 import pytest
@@ -29,20 +30,33 @@ def setup():
     other_porteur = make_user("porteur", commune=other)
     mine = make_dossier(campaign=campaign, commune=commune, porteur=porteur)
     theirs = make_dossier(campaign=campaign, commune=other, porteur=other_porteur)
-    return dict(campaign=campaign, commune=commune, porteur=porteur, other_porteur=other_porteur, mine=mine, theirs=theirs,
-                instructeur=make_user("instructeur"), auditeur=make_user("auditeur"), finance=make_user("finance"))
+    return dict(
+        campaign=campaign,
+        commune=commune,
+        porteur=porteur,
+        other_porteur=other_porteur,
+        mine=mine,
+        theirs=theirs,
+        instructeur=make_user("instructeur"),
+        auditeur=make_user("auditeur"),
+        finance=make_user("finance"),
+    )
 
 
 def test_token_is_issued_for_good_credentials_only():
     user = make_user("instructeur", email="agent@test.fjj.fr")
     client = APIClient()
-    ok = client.post("/api/v1/auth/token/", {"email": "agent@test.fjj.fr", "password": PASSWORD}, format="json")
+    ok = client.post(
+        "/api/v1/auth/token/", {"email": "agent@test.fjj.fr", "password": PASSWORD}, format="json"
+    )
     assert ok.status_code == 200 and len(ok.json()["token"]) == 40
     token_client = APIClient()
     token_client.credentials(HTTP_AUTHORIZATION=f"Token {ok.json()['token']}")
     assert token_client.get("/api/v1/dossiers/").status_code == 200
     before = AuditEvent.objects.count()
-    bad = client.post("/api/v1/auth/token/", {"email": "agent@test.fjj.fr", "password": "mauvais"}, format="json")
+    bad = client.post(
+        "/api/v1/auth/token/", {"email": "agent@test.fjj.fr", "password": "mauvais"}, format="json"
+    )
     assert bad.status_code == 400 and "incorrect" in bad.json()["detail"]
     # counted by django-axes; the audit chain gets one event per lockout, not one per failure (issue 14)
     assert AccessAttempt.objects.get(username="agent@test.fjj.fr").failures_since_start == 1
@@ -55,18 +69,27 @@ def test_anonymous_gets_401():
 
 
 def test_list_is_paginated_and_filtered(setup):
-    response = client_for(setup["instructeur"]).get("/api/v1/dossiers/", {"status": "draft", "campaign": setup["campaign"].pk})
+    response = client_for(setup["instructeur"]).get(
+        "/api/v1/dossiers/", {"status": "draft", "campaign": setup["campaign"].pk}
+    )
     body = response.json()
     assert response.status_code == 200
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 2
-    body = client_for(setup["instructeur"]).get("/api/v1/dossiers/", {"commune": setup["commune"].code}).json()
+    body = (
+        client_for(setup["instructeur"]).get("/api/v1/dossiers/", {"commune": setup["commune"].code}).json()
+    )
     assert [d["id"] for d in body["results"]] == [setup["mine"].pk]
-    assert client_for(setup["instructeur"]).get("/api/v1/dossiers/", {"status": "submitted"}).json()["count"] == 0
+    assert (
+        client_for(setup["instructeur"]).get("/api/v1/dossiers/", {"status": "submitted"}).json()["count"]
+        == 0
+    )
 
 
 def test_list_refuses_unknown_status_filter_in_french(setup):
-    response = client_for(setup["instructeur"]).get("/api/v1/dossiers/", {"status": "nimportequoi", "campaign": "abc"})
+    response = client_for(setup["instructeur"]).get(
+        "/api/v1/dossiers/", {"status": "nimportequoi", "campaign": "abc"}
+    )
     assert response.status_code == 400
     assert "Statut inconnu" in response.json()["status"][0]
     assert "campagne" in response.json()["campaign"][0]
@@ -84,7 +107,9 @@ def test_porteur_of_another_commune_gets_404_not_403(setup):
     assert client.get(f"/api/v1/dossiers/{theirs}/transitions/").status_code == 404
     assert client.get(f"/api/v1/dossiers/{theirs}/audit/").status_code == 404
     assert client.patch(f"/api/v1/dossiers/{theirs}/", {"title": "Piraté"}, format="json").status_code == 404
-    assert client.post(f"/api/v1/dossiers/{theirs}/transitions/withdraw/", {}, format="json").status_code == 404
+    assert (
+        client.post(f"/api/v1/dossiers/{theirs}/transitions/withdraw/", {}, format="json").status_code == 404
+    )
 
 
 def test_list_query_count_is_constant(setup, django_assert_max_num_queries):
@@ -99,8 +124,13 @@ def test_list_query_count_is_constant(setup, django_assert_max_num_queries):
 def test_porteur_creates_a_draft_for_its_own_commune(setup):
     response = client_for(setup["porteur"]).post(
         "/api/v1/dossiers/",
-        {"campaign": setup["campaign"].pk, "title": "Rencontre sportive", "youth_ages": [14, 15], "requested_amount": "2500.00",
-         "budget_lines": [{"kind": "expense", "category": "travel", "amount": "3000.00"}]},
+        {
+            "campaign": setup["campaign"].pk,
+            "title": "Rencontre sportive",
+            "youth_ages": [14, 15],
+            "requested_amount": "2500.00",
+            "budget_lines": [{"kind": "expense", "category": "travel", "amount": "3000.00"}],
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -111,7 +141,9 @@ def test_porteur_creates_a_draft_for_its_own_commune(setup):
 
 
 def test_instructor_cannot_create_a_draft(setup):
-    response = client_for(setup["instructeur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "x"}, format="json")
+    response = client_for(setup["instructeur"]).post(
+        "/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "x"}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -124,9 +156,17 @@ BAD_INPUTS = [
     ("three decimals", {"title": "Projet", "requested_amount": "100.123"}, "requested_amount"),
     ("overlong summary", {"title": "Projet", "summary": "x" * 2001}, "summary"),
     ("overlong title", {"title": "x" * 201}, "title"),
-    ("dates in the wrong order", {"title": "Projet", "start_date": "2027-05-10", "end_date": "2027-05-01"}, "end_date"),
+    (
+        "dates in the wrong order",
+        {"title": "Projet", "start_date": "2027-05-10", "end_date": "2027-05-01"},
+        "end_date",
+    ),
     ("bad date", {"title": "Projet", "start_date": "31/12/2027"}, "start_date"),
-    ("budget line of wrong kind", {"title": "Projet", "budget_lines": [{"kind": "income", "category": "travel", "amount": "10"}]}, "budget_lines"),
+    (
+        "budget line of wrong kind",
+        {"title": "Projet", "budget_lines": [{"kind": "income", "category": "travel", "amount": "10"}]},
+        "budget_lines",
+    ),
     ("missing title", {"summary": "sans titre"}, "title"),
 ]
 
@@ -142,13 +182,17 @@ def test_bad_input_is_a_400_with_a_french_message_and_nothing_stored(setup, labe
 
 
 def test_malformed_json_is_a_400(setup):
-    response = client_for(setup["porteur"]).generic("POST", "/api/v1/dossiers/", '{"title": "x",', content_type="application/json")
+    response = client_for(setup["porteur"]).generic(
+        "POST", "/api/v1/dossiers/", '{"title": "x",', content_type="application/json"
+    )
     assert response.status_code == 400
     assert "JSON" in response.json()["detail"]
 
 
 def test_json_array_instead_of_object_is_a_400(setup):
-    response = client_for(setup["porteur"]).generic("POST", "/api/v1/dossiers/", json.dumps([1, 2]), content_type="application/json")
+    response = client_for(setup["porteur"]).generic(
+        "POST", "/api/v1/dossiers/", json.dumps([1, 2]), content_type="application/json"
+    )
     assert response.status_code == 400
 
 
@@ -162,7 +206,9 @@ def test_porteur_patches_its_draft(setup):
 
 def test_patch_refused_once_submitted(setup):
     Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.SUBMITTED)
-    response = client_for(setup["porteur"]).patch(f"/api/v1/dossiers/{setup['mine'].pk}/", {"title": "Trop tard"}, format="json")
+    response = client_for(setup["porteur"]).patch(
+        f"/api/v1/dossiers/{setup['mine'].pk}/", {"title": "Trop tard"}, format="json"
+    )
     assert response.status_code == 403
     assert Dossier.objects.get(pk=setup["mine"].pk).title != "Trop tard"
 
@@ -174,7 +220,9 @@ def test_transitions_lists_what_this_user_may_do_now(setup):
 
 
 def test_submit_through_the_api(setup):
-    response = client_for(setup["porteur"]).post(f"/api/v1/dossiers/{setup['mine'].pk}/transitions/submit/", {}, format="json")
+    response = client_for(setup["porteur"]).post(
+        f"/api/v1/dossiers/{setup['mine'].pk}/transitions/submit/", {}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "submitted"
 
@@ -189,8 +237,12 @@ def test_wrong_status_is_409_wrong_role_is_403(setup):
 
 
 def test_failed_condition_is_400_with_rule_codes(setup):
-    incomplete = make_dossier(campaign=setup["campaign"], commune=setup["commune"], porteur=setup["porteur"], complete=False)
-    response = client_for(setup["porteur"]).post(f"/api/v1/dossiers/{incomplete.pk}/transitions/submit/", {}, format="json")
+    incomplete = make_dossier(
+        campaign=setup["campaign"], commune=setup["commune"], porteur=setup["porteur"], complete=False
+    )
+    response = client_for(setup["porteur"]).post(
+        f"/api/v1/dossiers/{incomplete.pk}/transitions/submit/", {}, format="json"
+    )
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == "condition"
     assert "E2" in response.json()["rules"]
@@ -199,25 +251,41 @@ def test_failed_condition_is_400_with_rule_codes(setup):
 
 def test_missing_motivation_is_400(setup):
     Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.SUBMITTED)
-    response = client_for(setup["instructeur"]).post(f"/api/v1/dossiers/{setup['mine'].pk}/transitions/declare_ineligible/", {"motivation": " "}, format="json")
+    response = client_for(setup["instructeur"]).post(
+        f"/api/v1/dossiers/{setup['mine'].pk}/transitions/declare_ineligible/",
+        {"motivation": " "},
+        format="json",
+    )
     assert response.status_code == 400 and response.json()["code"] == "motivation"
 
 
 def test_unknown_transition_is_404(setup):
-    response = client_for(setup["porteur"]).post(f"/api/v1/dossiers/{setup['mine'].pk}/transitions/teleport/", {}, format="json")
+    response = client_for(setup["porteur"]).post(
+        f"/api/v1/dossiers/{setup['mine'].pk}/transitions/teleport/", {}, format="json"
+    )
     assert response.status_code == 404
 
 
 def test_auditor_reads_everything_but_changes_nothing(setup):
     client = client_for(setup["auditeur"])
     assert client.get(f"/api/v1/dossiers/{setup['theirs'].pk}/").status_code == 200
-    assert client.post(f"/api/v1/dossiers/{setup['mine'].pk}/transitions/withdraw/", {}, format="json").status_code == 403
-    assert client.patch(f"/api/v1/dossiers/{setup['mine'].pk}/", {"title": "x"}, format="json").status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/dossiers/{setup['mine'].pk}/transitions/withdraw/", {}, format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        client.patch(f"/api/v1/dossiers/{setup['mine'].pk}/", {"title": "x"}, format="json").status_code
+        == 403
+    )
     assert client.post("/api/v1/dossiers/", {"title": "x"}, format="json").status_code == 403
 
 
 def test_audit_endpoint_returns_the_dossier_chain(setup):
-    client_for(setup["porteur"]).post(f"/api/v1/dossiers/{setup['mine'].pk}/transitions/submit/", {}, format="json")
+    client_for(setup["porteur"]).post(
+        f"/api/v1/dossiers/{setup['mine'].pk}/transitions/submit/", {}, format="json"
+    )
     body = client_for(setup["auditeur"]).get(f"/api/v1/dossiers/{setup['mine'].pk}/audit/").json()
     actions = [e["action"] for e in body["results"]]
     assert "submit" in actions
@@ -235,24 +303,31 @@ def test_campaigns_and_communes(setup):
 
 
 def test_openapi_schema_is_served(setup):
-    response = client_for(setup["porteur"]).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    response = client_for(setup["porteur"]).get(
+        "/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
     assert response.status_code == 200
     assert b"/api/v1/dossiers/{id}/transitions/{name}/" in response.content
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/dossiers/99999999999999999999999/",
-    "/api/v1/dossiers/99999999999999999999999/transitions/",
-    "/api/v1/dossiers/?campaign=99999999999999999999999",
-    "/api/v1/campaigns/99999999999999999999999/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/dossiers/99999999999999999999999/",
+        "/api/v1/dossiers/99999999999999999999999/transitions/",
+        "/api/v1/dossiers/?campaign=99999999999999999999999",
+        "/api/v1/campaigns/99999999999999999999999/",
+    ],
+)
 def test_huge_identifiers_are_not_a_500(setup, url):
     response = client_for(setup["instructeur"]).get(url)
     assert response.status_code in (400, 404)
 
 
 def test_huge_foreign_key_in_body_is_a_400(setup):
-    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": 99999999999999999999999, "title": "x"}, format="json")
+    response = client_for(setup["porteur"]).post(
+        "/api/v1/dossiers/", {"campaign": 99999999999999999999999, "title": "x"}, format="json"
+    )
     assert response.status_code == 400 and "campaign" in response.json()
 
 
@@ -260,7 +335,9 @@ def test_e7_api_create_refused_when_a_dossier_of_the_commune_blocks(setup):
     """Same gate as « Nouveau dossier »: 400 with the French message and rule E7, no draft."""
     Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.LAPSED)
     before = Dossier.objects.count()
-    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json")
+    response = client_for(setup["porteur"]).post(
+        "/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["rules"] == ["E7"] and setup["mine"].reference in body["detail"] and "caduc" in body["detail"]
@@ -269,7 +346,9 @@ def test_e7_api_create_refused_when_a_dossier_of_the_commune_blocks(setup):
 
 def test_e7_api_create_allowed_next_to_an_ineligible_dossier(setup):
     Dossier.objects.filter(pk=setup["mine"].pk).update(status=Status.INELIGIBLE)
-    response = client_for(setup["porteur"]).post("/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json")
+    response = client_for(setup["porteur"]).post(
+        "/api/v1/dossiers/", {"campaign": setup["campaign"].pk, "title": "Projet"}, format="json"
+    )
     assert response.status_code == 201
 
 
@@ -280,19 +359,27 @@ def _in_instruction_with_scores(setup, points):
     dossier, instructeur = setup["mine"], setup["instructeur"]
     perform(dossier, "submit", by=setup["porteur"])
     perform(dossier, "start_instruction", by=instructeur)
-    instruction.record_scores(dossier, by=instructeur, scores={code: (value, "Appréciation.") for code, value in points.items()})
+    instruction.record_scores(
+        dossier, by=instructeur, scores={code: (value, "Appréciation.") for code, value in points.items()}
+    )
     return dossier
 
 
 def test_grid_below_threshold_cannot_be_sent_favourable_through_the_api(setup):
-    dossier = _in_instruction_with_scores(setup, {"participation": 25, "inclusion": 20, "quality": 20, "low_carbon": 10, "budget": 4})
+    dossier = _in_instruction_with_scores(
+        setup, {"participation": 25, "inclusion": 20, "quality": 20, "low_carbon": 10, "budget": 4}
+    )
     url = f"/api/v1/dossiers/{dossier.pk}/transitions/complete_instruction/"
     client = client_for(setup["instructeur"])
     response = client.post(url, {"opinion": "favourable", "motivation": "Projet exemplaire."}, format="json")
     assert response.status_code == 400 and response.json()["rules"] == ["opinion"]
     assert "Réalisme du budget" in response.json()["detail"]
     response = client.post(url, {"opinion": "unfavourable", "proposed_amount": "20000"}, format="json")
-    assert response.status_code == 400 and response.json()["rules"] == ["amount"] and "ne peut dépasser" in response.json()["detail"]
+    assert (
+        response.status_code == 400
+        and response.json()["rules"] == ["amount"]
+        and "ne peut dépasser" in response.json()["detail"]
+    )
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_INSTRUCTION
     assert client.post(url, {"opinion": "unfavourable"}, format="json").status_code == 200

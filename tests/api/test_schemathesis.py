@@ -7,6 +7,7 @@ module, rolled back at the end; each request in a savepoint rolled back after it
 examples per operation is bounded (``FJJ_SCHEMATHESIS_EXAMPLES``, 6 by default) so that the run
 stays short; DRF's throttle rates are raised for this test only.
 """
+
 from __future__ import annotations
 
 import json
@@ -89,7 +90,11 @@ def test_schema_is_the_served_one(api_world):
 
 @pytest.fixture
 def unthrottled(monkeypatch):
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100000/minute", "user": "100000/minute", "token": "100000/minute"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"anon": "100000/minute", "user": "100000/minute", "token": "100000/minute"},
+    )
 
 
 @schema.parametrize()

@@ -4,6 +4,7 @@ Tampering is simulated the way an attacker with database administrator rights wo
 append-only triggers are lifted first (``fonds.audit.protection.protection_lifted``), deliberately.
 In a ``django_db`` test the lifting is part of the test transaction and rolled back with it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,7 +34,11 @@ def make_events(n: int, *, start: int = 0, actor=None) -> list:
                     actor=actor if i % 3 == 0 else None,
                     role=["porteur", "comite", "", "finance"][i % 4],
                     obj=("dossiers.dossier", 1000 + i // 2),
-                    payload={"reference": f"FJJ-2030-{i:05d}", "amount": Decimal("1234.50") + i, "motivation": "Échange franco-allemand « été »"},
+                    payload={
+                        "reference": f"FJJ-2030-{i:05d}",
+                        "amount": Decimal("1234.50") + i,
+                        "motivation": "Échange franco-allemand « été »",
+                    },
                     at=T0 + dt.timedelta(minutes=i),
                 )
             )
@@ -48,7 +53,9 @@ def tamper(sql: str, params=None) -> None:
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user(email="instructrice@example.fr", password=None)  # no slow hashing
+    return django_user_model.objects.create_user(
+        email="instructrice@example.fr", password=None
+    )  # no slow hashing
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ a campaign's envelope 5,000,000 → 9,999,999 € and a commune's population 415
 there with no event in the chain). Add, change and delete are refused to everybody, superusers
 included, for every model the admin shows — ours and the libraries' — but the display settings
 of ``EDITABLE_IN_ADMIN``; the pages stay readable."""
+
 from decimal import Decimal
 
 import pytest
@@ -20,9 +21,20 @@ pytestmark = pytest.mark.django_db
 #: what the chain covers (or what moves the dossiers) among the models the admin shows: whatever
 #: else changes in the registry, these stay registered and read only
 AUDITED_MODELS = {
-    "referentiel.campaign", "referentiel.ruleset", "referentiel.commune", "referentiel.partnertown",
-    "referentiel.jumelage", "dossiers.dossier", "accounts.user", "auth.group", "audit.auditevent",
-    "audit.chainhead", "otp_totp.totpdevice", "authtoken.tokenproxy", "viewflow.process", "viewflow.task",
+    "referentiel.campaign",
+    "referentiel.ruleset",
+    "referentiel.commune",
+    "referentiel.partnertown",
+    "referentiel.jumelage",
+    "dossiers.dossier",
+    "accounts.user",
+    "auth.group",
+    "audit.auditevent",
+    "audit.chainhead",
+    "otp_totp.totpdevice",
+    "authtoken.tokenproxy",
+    "viewflow.process",
+    "viewflow.task",
 }
 
 
@@ -50,7 +62,11 @@ def test_admin_is_read_only_for_audited_models(superuser_request):
         assert not model_admin.get_actions(request), label
         assert model_admin.has_view_permission(request, obj), label
         for inline in model_admin.get_inline_instances(request, obj):
-            for may in (inline.has_add_permission, inline.has_change_permission, inline.has_delete_permission):
+            for may in (
+                inline.has_add_permission,
+                inline.has_change_permission,
+                inline.has_delete_permission,
+            ):
                 assert not may(request, obj), (label, inline, may.__name__)
         checked += 1
     assert checked == len(registry) - len(EDITABLE_IN_ADMIN & set(registry))
@@ -80,9 +96,16 @@ def test_admin_post_to_a_campaign_change_form_changes_nothing(admin_client):
     url = f"/admin/referentiel/campaign/{campaign.pk}/change/"
     assert admin_client.get(url).status_code == 200  # still readable
     data = {
-        "name": campaign.name, "year": campaign.year, "envelope": "9999999.00",
-        "opens_at_0": "2026-01-01", "opens_at_1": "00:00:00", "closes_at_0": "2026-12-31", "closes_at_1": "00:00:00",
-        "rulesets-TOTAL_FORMS": "0", "rulesets-INITIAL_FORMS": "0", "_save": "Enregistrer",
+        "name": campaign.name,
+        "year": campaign.year,
+        "envelope": "9999999.00",
+        "opens_at_0": "2026-01-01",
+        "opens_at_1": "00:00:00",
+        "closes_at_0": "2026-12-31",
+        "closes_at_1": "00:00:00",
+        "rulesets-TOTAL_FORMS": "0",
+        "rulesets-INITIAL_FORMS": "0",
+        "_save": "Enregistrer",
     }
     assert admin_client.post(url, data).status_code == 403
     campaign.refresh_from_db()
@@ -96,21 +119,41 @@ def test_admin_post_to_a_commune_change_form_changes_nothing(admin_client):
     page = admin_client.get(url)
     assert page.status_code == 200 and "415" in page.content.decode()
     assert 'name="_save"' not in page.content.decode()  # read only: no save button
-    data = {"code": commune.code, "name": commune.name, "departement": commune.departement, "region": commune.region,
-            "zone": commune.zone, "population": "99999", "_save": "Enregistrer"}
+    data = {
+        "code": commune.code,
+        "name": commune.name,
+        "departement": commune.departement,
+        "region": commune.region,
+        "zone": commune.zone,
+        "population": "99999",
+        "_save": "Enregistrer",
+    }
     assert admin_client.post(url, data).status_code == 403
     assert Commune.objects.get(pk=commune.pk).population == 415 and _no_new_event(events)
 
 
 def test_admin_adds_and_deletes_nothing(admin_client):
     commune = make_commune(population=415)
-    communes, campaigns, events = Commune.objects.count(), Campaign.objects.count(), AuditEvent.objects.count()
+    communes, campaigns, events = (
+        Commune.objects.count(),
+        Campaign.objects.count(),
+        AuditEvent.objects.count(),
+    )
     added = {"code": "99999", "name": "Nouvelle", "population": "12"}
     assert admin_client.post("/admin/referentiel/commune/add/", added).status_code == 403
-    assert admin_client.post("/admin/referentiel/campaign/add/", {"name": "Autre", "envelope": "1"}).status_code == 403
-    assert admin_client.post(f"/admin/referentiel/commune/{commune.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post("/admin/referentiel/campaign/add/", {"name": "Autre", "envelope": "1"}).status_code
+        == 403
+    )
+    assert (
+        admin_client.post(f"/admin/referentiel/commune/{commune.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     bulk = {"action": "delete_selected", "_selected_action": [commune.pk], "post": "yes"}
-    assert admin_client.post("/admin/referentiel/commune/", bulk).status_code in (200, 302)  # no such action: the list
+    assert admin_client.post("/admin/referentiel/commune/", bulk).status_code in (
+        200,
+        302,
+    )  # no such action: the list
     assert Commune.objects.count() == communes and Campaign.objects.count() == campaigns
     assert _no_new_event(events)
 

@@ -1,4 +1,5 @@
 """Canonical encoding: the exact text that is hashed and stored."""
+
 import datetime as dt
 import hashlib
 import uuid
@@ -13,7 +14,9 @@ from fonds.audit.canonical import GENESIS_HASH, canonical, chain_hash, utc_iso
 
 def test_keys_sorted_no_spaces_utf8_kept():
     assert canonical({"b": 1, "a": {"d": [1, 2], "c": "é"}}) == '{"a":{"c":"é","d":[1,2]},"b":1}'
-    assert canonical({"texte": "Élan — « ça »"}).encode("utf-8") == '{"texte":"Élan — « ça »"}'.encode("utf-8")
+    assert canonical({"texte": "Élan — « ça »"}).encode("utf-8") == '{"texte":"Élan — « ça »"}'.encode(
+        "utf-8"
+    )
 
 
 def test_escapes_like_json():
@@ -56,4 +59,7 @@ def test_other_types():
 
 def test_chain_hash_is_sha256_of_previous_then_text():
     text = canonical({"a": "é"})
-    assert chain_hash(GENESIS_HASH, text) == hashlib.sha256(GENESIS_HASH.encode("ascii") + text.encode("utf-8")).hexdigest()
+    assert (
+        chain_hash(GENESIS_HASH, text)
+        == hashlib.sha256(GENESIS_HASH.encode("ascii") + text.encode("utf-8")).hexdigest()
+    )

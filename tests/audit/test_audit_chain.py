@@ -1,4 +1,5 @@
 """Appending: inside a transaction, linear, stored exactly as hashed."""
+
 import datetime as dt
 import json
 from decimal import Decimal
@@ -31,8 +32,12 @@ def test_head_row_exists_from_the_start():
 def test_append_stores_the_canonical_text_it_hashes(user):
     with transaction.atomic():
         event = chain.append(
-            "approve", actor=user, role="comite", obj=("dossiers.dossier", 7),
-            payload={"montant": Decimal("4500.00"), "motivation": "Projet « exemplaire »"}, at=T0,
+            "approve",
+            actor=user,
+            role="comite",
+            obj=("dossiers.dossier", 7),
+            payload={"montant": Decimal("4500.00"), "motivation": "Projet « exemplaire »"},
+            at=T0,
         )
     stored = AuditEvent.objects.get(seq=1)
     expected_body = {
@@ -46,7 +51,12 @@ def test_append_stores_the_canonical_text_it_hashes(user):
     assert stored.canonical == canonical(expected_body) == event.canonical
     assert stored.prev_hash == GENESIS_HASH
     assert stored.hash == chain_hash(GENESIS_HASH, stored.canonical)
-    assert (stored.actor_id, stored.actor_role, stored.object_type, stored.object_id) == (user.pk, "comite", "dossiers.dossier", "7")
+    assert (stored.actor_id, stored.actor_role, stored.object_type, stored.object_id) == (
+        user.pk,
+        "comite",
+        "dossiers.dossier",
+        "7",
+    )
     assert stored.created_at == T0
     assert stored.data["payload"]["montant"] == "4500.00"
     head = ChainHead.objects.get(pk=1)
@@ -58,7 +68,12 @@ def test_model_instance_and_system_actor():
     user_model_instance = ChainHead.objects.get(pk=1)
     with transaction.atomic():
         e1 = chain.append("expire_corrections", obj=user_model_instance, at=T0)
-        e2 = chain.append_many([{"action": "batch", "actor_label": "celery-beat"}, {"action": "batch2", "actor": "import-communes"}])
+        e2 = chain.append_many(
+            [
+                {"action": "batch", "actor_label": "celery-beat"},
+                {"action": "batch2", "actor": "import-communes"},
+            ]
+        )
     assert (e1.object_type, e1.object_id) == ("audit.chainhead", "1")
     assert json.loads(e1.canonical)["actor"] == {"id": None, "label": "system", "role": ""}
     assert [json.loads(e.canonical)["actor"]["label"] for e in e2] == ["celery-beat", "import-communes"]
@@ -68,7 +83,9 @@ def test_model_instance_and_system_actor():
 def test_many_appends_form_one_intact_chain(user):
     make_events(60, actor=user)
     with transaction.atomic():
-        chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(1200)])  # > one INSERT batch
+        chain.append_many(
+            [{"action": "bulk", "payload": {"i": i}} for i in range(1200)]
+        )  # > one INSERT batch
     result = chain.verify()
     assert result.ok, result
     assert result.count == 1260

@@ -1,4 +1,5 @@
 """Concurrent writers on PostgreSQL: one linear chain."""
+
 import threading
 
 import pytest
@@ -22,10 +23,14 @@ def test_four_concurrent_writers_produce_one_linear_verifiable_chain():
             barrier.wait()
             for i in range(PER_WRITER):
                 with transaction.atomic():
-                    chain.append("concurrent", role="instructeur", obj=("bench.writer", number), payload={"i": i})
+                    chain.append(
+                        "concurrent", role="instructeur", obj=("bench.writer", number), payload={"i": i}
+                    )
                 if i % 10 == 0:
                     with transaction.atomic():
-                        chain.append_many([{"action": "concurrent_batch", "payload": {"i": i, "k": k}} for k in range(3)])
+                        chain.append_many(
+                            [{"action": "concurrent_batch", "payload": {"i": i, "k": k}} for k in range(3)]
+                        )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -40,7 +45,9 @@ def test_four_concurrent_writers_produce_one_linear_verifiable_chain():
     total = WRITERS * (PER_WRITER + 3 * (PER_WRITER // 10))
     assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, total + 1))
     for number in range(WRITERS):
-        assert AuditEvent.objects.filter(object_type="bench.writer", object_id=str(number)).count() == PER_WRITER
+        assert (
+            AuditEvent.objects.filter(object_type="bench.writer", object_id=str(number)).count() == PER_WRITER
+        )
     result = chain.verify()
     assert result.ok, result
     assert result.count == total
@@ -85,7 +92,9 @@ def parallel_threshold(monkeypatch):
 
 def _seed(n):
     with transaction.atomic():
-        return chain.append_many([{"action": "seed", "obj": ("dossiers.dossier", i), "payload": {"i": i}} for i in range(n)])
+        return chain.append_many(
+            [{"action": "seed", "obj": ("dossiers.dossier", i), "payload": {"i": i}} for i in range(n)]
+        )
 
 
 @pytest.mark.postgres
@@ -134,6 +143,9 @@ def test_parallel_verification_detects_a_replaced_last_event_of_a_segment(parall
     events = _seed(100)
     forged = events[49].canonical.replace('"i":49', '"i":4900')
     with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 50", [forged, chain_hash(events[49].prev_hash, forged)])
+        cursor.execute(
+            "UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 50",
+            [forged, chain_hash(events[49].prev_hash, forged)],
+        )
     assert chain.verify(workers=2).first_bad_seq == 50
     assert chain.verify().first_bad_seq == 50

@@ -1,4 +1,5 @@
 """The database itself refuses UPDATE/DELETE/TRUNCATE of the trail and moving the head back."""
+
 import io
 
 import pytest
@@ -25,9 +26,18 @@ def refused(sql, params=None, match="ajout seul"):
 def test_triggers_are_installed():
     names = installed_triggers(connection)
     if connection.vendor == "postgresql":
-        assert names == ["audit_auditevent_append_only", "audit_chainhead_guard", "audit_chainhead_no_truncate"]
+        assert names == [
+            "audit_auditevent_append_only",
+            "audit_chainhead_guard",
+            "audit_chainhead_no_truncate",
+        ]
     else:
-        assert names == ["audit_auditevent_no_delete", "audit_auditevent_no_update", "audit_chainhead_forward_only", "audit_chainhead_no_delete"]
+        assert names == [
+            "audit_auditevent_no_delete",
+            "audit_auditevent_no_update",
+            "audit_chainhead_forward_only",
+            "audit_chainhead_no_delete",
+        ]
 
 
 @pytest.mark.django_db

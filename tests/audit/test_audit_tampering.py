@@ -3,6 +3,7 @@
 Each test lifts the append-only triggers first, as an attacker with administrator rights on the
 database would (see fonds/audit/protection.py); the rollback of the test restores them.
 """
+
 import datetime as dt
 import io
 
@@ -98,14 +99,20 @@ def test_created_at_in_another_textual_form_is_detected_on_sqlite(events):
 def test_canonical_rewritten_with_matching_hash_breaks_the_next_link(events):
     """Forger rewrites event 4 and recomputes its hash: event 5 no longer follows it."""
     forged = events[3].canonical.replace("Échange", "Echange")
-    tamper(f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 4", [forged, chain_hash(events[3].prev_hash, forged)])
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 4",
+        [forged, chain_hash(events[3].prev_hash, forged)],
+    )
     assert_bad(4, "remplacé")
 
 
 @pytest.mark.django_db
 def test_last_event_rewritten_with_matching_hash_is_caught_by_the_head(events):
     forged = events[9].canonical.replace("Échange", "Echange")
-    tamper(f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 10", [forged, chain_hash(events[9].prev_hash, forged)])
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 10",
+        [forged, chain_hash(events[9].prev_hash, forged)],
+    )
     assert_bad(10, "tête")
 
 
@@ -166,9 +173,17 @@ def test_event_replaced_by_a_forged_one(events):
         f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
         "VALUES (6, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [
-            AuditEvent._meta.get_field("created_at").get_db_prep_value(events[5].created_at, connection=_conn()),
-            events[5].actor_id, events[5].actor_role, events[5].action, events[5].object_type, events[5].object_id,
-            forged, events[5].prev_hash, chain_hash(events[5].prev_hash, forged),
+            AuditEvent._meta.get_field("created_at").get_db_prep_value(
+                events[5].created_at, connection=_conn()
+            ),
+            events[5].actor_id,
+            events[5].actor_role,
+            events[5].action,
+            events[5].object_type,
+            events[5].object_id,
+            forged,
+            events[5].prev_hash,
+            chain_hash(events[5].prev_hash, forged),
         ],
     )
     assert_bad(6, "remplacé")

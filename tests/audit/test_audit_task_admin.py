@@ -1,4 +1,5 @@
 """The daily Celery task and the read-only admin."""
+
 import logging
 
 import pytest

@@ -2,6 +2,7 @@
 pytest-django's live server, with axe-core injected in every front-office page visited.
 
 Skips with a reason when /usr/bin/chromium is absent (``make system-deps`` installs it)."""
+
 import os
 from pathlib import Path
 
@@ -9,9 +10,15 @@ import pytest
 
 CHROMIUM = Path(os.environ.get("FJJ_CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +27,9 @@ def chromium():
     keeps an event loop in this thread, during which Django refuses ORM calls as "async unsafe"
     unless DJANGO_ALLOW_ASYNC_UNSAFE is set — set only while the browser is open."""
     if not CHROMIUM.exists():
-        pytest.skip(f"navigateur absent : {CHROMIUM} (installez le paquet Debian chromium : make system-deps)")
+        pytest.skip(
+            f"navigateur absent : {CHROMIUM} (installez le paquet Debian chromium : make system-deps)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -41,11 +50,16 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = chromium.new_context(
+        locale="fr-FR", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     context.set_default_timeout(15_000)
     # axe-core served from the site's own origin: the Content Security Policy (script-src 'self')
     # refuses inline scripts, including an injected one
-    context.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript"))
+    context.route(
+        "**/__axe__/axe.min.js",
+        lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript"),
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -61,11 +75,24 @@ class Axe:
         self.other: list[str] = []
         self.broken: list[str] = []  # pages and static files answering 4xx/5xx, failed requests
         self.csp: list[str] = []  # Content Security Policy violations reported by the browser
-        page.on("console", lambda m: "Content Security Policy" in m.text and self.csp.append(f"{page.url} : {m.text[:200]}"))
+        page.on(
+            "console",
+            lambda m: "Content Security Policy" in m.text and self.csp.append(f"{page.url} : {m.text[:200]}"),
+        )
         # (a form re-rendered with its errors may answer a POST with 400: only GETs count)
-        page.on("response", lambda r: r.status >= 400 and r.request.method == "GET" and self.broken.append(f"{r.status} {r.url}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and r.request.method == "GET" and self.broken.append(f"{r.status} {r.url}")
+            ),
+        )
         # net::ERR_ABORTED is a request cut short by the next navigation (DSFR artwork preloads): not an error
-        page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and self.broken.append(f"échec {r.url} ({r.failure})"))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                "ERR_ABORTED" not in (r.failure or "") and self.broken.append(f"échec {r.url} ({r.failure})")
+            ),
+        )
 
     def check(self, label: str = ""):
         page = self.page
@@ -83,16 +110,34 @@ class Axe:
         where = f"{label or page.title()} ({page.url})"
         self.pages.append(where)
         for v in result["violations"]:
-            targets = "; ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"]) for n in v["nodes"][:5])
-            line = f"[{v['impact']}] {v['id']} — {v['help']} — {where} — {len(v['nodes'])} nœud(s) : {targets}"
+            targets = "; ".join(
+                " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+                for n in v["nodes"][:5]
+            )
+            line = (
+                f"[{v['impact']}] {v['id']} — {v['help']} — {where} — {len(v['nodes'])} nœud(s) : {targets}"
+            )
             (self.blocking if v["impact"] in ("serious", "critical") else self.other).append(line)
 
     def report(self) -> str:
-        return "\n".join([*(f"réponse en erreur : {b}" for b in self.broken), *(f"CSP : {c}" for c in self.csp), f"axe-core : {len(self.pages)} page(s) vérifiée(s)", *self.pages, "-- violations mineures/modérées :", *self.other, "-- violations graves/critiques :", *self.blocking])
+        return "\n".join(
+            [
+                *(f"réponse en erreur : {b}" for b in self.broken),
+                *(f"CSP : {c}" for c in self.csp),
+                f"axe-core : {len(self.pages)} page(s) vérifiée(s)",
+                *self.pages,
+                "-- violations mineures/modérées :",
+                *self.other,
+                "-- violations graves/critiques :",
+                *self.blocking,
+            ]
+        )
 
 
 @pytest.fixture
 def axe(page):
     checker = Axe(page)
     yield checker
-    assert not checker.csp, "violations de la politique de sécurité du contenu (CSP) :\n" + "\n".join(checker.csp)
+    assert not checker.csp, "violations de la politique de sécurité du contenu (CSP) :\n" + "\n".join(
+        checker.csp
+    )

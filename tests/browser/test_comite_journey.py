@@ -3,6 +3,7 @@ the session from the "Comité" menu, reads a dossier's summary and votes; then t
 vote and records the decision. A committee member on an in-committee dossier's own page finds no
 decision button: the same member, as chair, runs the sitting — from its scheduled start — and
 decides there. axe-core runs on every page: zero serious or critical violations."""
+
 import datetime as dt
 import re
 
@@ -35,12 +36,24 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     member = make_user("comite", first_name="Bruno", last_name="Membre")
     others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Chloé", "David")]
     dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
-    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=chair, place="Salle du conseil")
+    session = services.create_session(
+        campaign,
+        by=admin,
+        starts_at=clock.now() + dt.timedelta(days=10),
+        chair=chair,
+        place="Salle du conseil",
+    )
     services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
-    clock.travel_to(session.starts_at)  # the sitting happens on its date (the live server reads the same clock)
+    clock.travel_to(
+        session.starts_at
+    )  # the sitting happens on its date (the live server reads the same clock)
     services.open_sitting(session, by=chair)
-    services.record_attendance(session, by=chair, presence={chair: "present", member: "present", others[0]: "present", others[1]: "absent"})
+    services.record_attendance(
+        session,
+        by=chair,
+        presence={chair: "present", member: "present", others[0]: "present", others[1]: "absent"},
+    )
     item = session.items.get()
     services.open_vote(item, by=chair)
 
@@ -140,14 +153,22 @@ def test_member_finds_no_decision_button_outside_the_sitting_then_decides_in_it(
     chair = make_user("comite", first_name="Claire", last_name="Présidente")
     others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Bruno", "Chloé")]
     dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
-    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=8), chair=chair, place="Salle du conseil")
+    session = services.create_session(
+        campaign,
+        by=admin,
+        starts_at=clock.now() + dt.timedelta(days=8),
+        chair=chair,
+        place="Salle du conseil",
+    )
     services.build_agenda(session, by=admin)
     services.send_convocation(session, by=admin)
     item = session.items.get()
 
     # the admin's pages: a convened session's date no longer changes; a planned session too close
     # to be convened in time is refused its convocation and offered another date
-    soon = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=6), chair=chair, place="Salle des fêtes")
+    soon = services.create_session(
+        campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=6), chair=chair, place="Salle des fêtes"
+    )
     clock.advance(days=2)
     _login(page, base, admin)
     page.goto(base + reverse("comite:reschedule", args=[session.pk]))
@@ -168,12 +189,18 @@ def test_member_finds_no_decision_button_outside_the_sitting_then_decides_in_it(
     assert dossier.reference in html and "En comité" in html
     for name in ("approve", "reject", "waitlist", "defer"):
         assert reverse("dossier-transition", args=[dossier.pk, name]) not in html
-    assert page.get_by_role("link", name="Accorder").count() == 0 and page.get_by_role("button", name="Accorder").count() == 0
+    assert (
+        page.get_by_role("link", name="Accorder").count() == 0
+        and page.get_by_role("button", name="Accorder").count() == 0
+    )
     axe.check("dossier en comité (membre du comité)")
 
     # before the scheduled start: the sitting page says from when it can be opened
     page.goto(base + reverse("comite:sitting", args=[session.pk]))
-    assert "pourra être ouverte" in page.content() and page.get_by_role("link", name="Ouvrir la séance").count() == 0
+    assert (
+        "pourra être ouverte" in page.content()
+        and page.get_by_role("link", name="Ouvrir la séance").count() == 0
+    )
     axe.check("séance convoquée, avant l'heure")
 
     # at the scheduled start: open the sitting, take the attendance
@@ -234,8 +261,12 @@ def test_porteur_renounces_an_award_in_the_browser(live_server, page, axe):
     commune = make_commune(population=700)
     porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Maire")
     dossier = make_dossier(commune=commune, porteur=porteur)
-    Dossier.objects.filter(pk=dossier.pk).update(status="approved", approved_amount=Decimal("5000.00"), proposed_amount=Decimal("5000.00"),
-                                                 agreement_due=clock.now() + dt.timedelta(days=30))  # test setup
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status="approved",
+        approved_amount=Decimal("5000.00"),
+        proposed_amount=Decimal("5000.00"),
+        agreement_due=clock.now() + dt.timedelta(days=30),
+    )  # test setup
     _login(page, base, porteur)
     page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
     axe.check("suivi du dossier accordé")
@@ -243,7 +274,9 @@ def test_porteur_renounces_an_award_in_the_browser(live_server, page, axe):
     page.wait_for_url(re.compile(r"/renonciation/$"))
     assert "La renonciation est définitive" in page.content()
     axe.check("renoncer à la subvention")
-    page.get_by_role("button", name="Renoncer définitivement à la subvention").click()  # nothing filled: refused
+    page.get_by_role(
+        "button", name="Renoncer définitivement à la subvention"
+    ).click()  # nothing filled: refused
     page.wait_for_load_state("load")
     assert "Indiquez le motif de la renonciation." in page.content()
     axe.check("renoncer (erreurs)")

@@ -1,6 +1,7 @@
 """Payments in a real browser (Debian's Chromium through Playwright), axe-core on every page: the
 mayor gives the commune's IBAN from "Mes dossiers" (a wrong IBAN first: the French error summary,
 the typed values kept), then a finance officer certifies it against the RIB shown inline."""
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -31,10 +32,16 @@ def _sign_in(page, base, user):
 def test_mayor_gives_the_iban_then_finance_certifies_it_against_the_rib(live_server, page, axe):
     base = live_server.url
     commune = make_commune(population=950, name="Saint-Exemple-sur-Loire")
-    porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Dupont", email="maire.paiement@demo.fjj.fr")
+    porteur = make_user(
+        "porteur", commune=commune, first_name="Marie", last_name="Dupont", email="maire.paiement@demo.fjj.fr"
+    )
     finance = make_user("finance", email="finance.paiement@demo.fjj.fr")
     dossier = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
-    Dossier.objects.filter(pk=dossier.pk).update(status="approved", approved_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status="approved",
+        approved_amount=Decimal("5670.00"),
+        agreement_due=clock.now() + dt.timedelta(days=30),
+    )
     dossier.refresh_from_db()
     perform(dossier, "accept_agreement", by=porteur, data=acceptance_data(dossier))
 
@@ -55,8 +62,13 @@ def test_mayor_gives_the_iban_then_finance_certifies_it_against_the_rib(live_ser
     page.wait_for_load_state("load")
     summary = page.locator("#resume-erreurs")
     assert summary.is_visible() and "IBAN invalide" in summary.inner_text()
-    assert page.evaluate("document.activeElement && document.activeElement.id") == "resume-erreurs"  # errors announced first
-    assert page.input_value("[name=bic]") == "AGRIFRPP" and page.input_value("[name=holder]") == "Commune de Saint-Exemple-sur-Loire"
+    assert (
+        page.evaluate("document.activeElement && document.activeElement.id") == "resume-erreurs"
+    )  # errors announced first
+    assert (
+        page.input_value("[name=bic]") == "AGRIFRPP"
+        and page.input_value("[name=holder]") == "Commune de Saint-Exemple-sur-Loire"
+    )
     assert page.input_value("[name=siret]") == f"{siret[:9]} {siret[9:]}"
     axe.check("coordonnées bancaires (erreurs)")
     assert not BankDetails.objects.exists()
@@ -98,7 +110,11 @@ def test_mayor_answers_a_recovery_then_finance_decides(live_server, page, axe):
 
     base = live_server.url
     commune = make_commune(population=950, name="Saint-Exemple-sur-Loire")
-    cast = SimpleNamespace(commune=commune, porteur=make_user("porteur", commune=commune, email="maire.reversement@demo.fjj.fr"), finance=make_user("finance", email="finance.reversement@demo.fjj.fr"))
+    cast = SimpleNamespace(
+        commune=commune,
+        porteur=make_user("porteur", commune=commune, email="maire.reversement@demo.fjj.fr"),
+        finance=make_user("finance", email="finance.reversement@demo.fjj.fr"),
+    )
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier))
@@ -127,7 +143,10 @@ def test_mayor_answers_a_recovery_then_finance_decides(live_server, page, axe):
     page.get_by_role("link", name=re.compile("Répondre à la demande de reversement")).click()
     page.wait_for_load_state("load")
     axe.check("demande de reversement")
-    page.fill("[name=text]", "Deux jeunes malades ont renoncé la veille du départ ; les billets n'étaient pas remboursables.")
+    page.fill(
+        "[name=text]",
+        "Deux jeunes malades ont renoncé la veille du départ ; les billets n'étaient pas remboursables.",
+    )
     page.get_by_role("button", name="Envoyer mes observations").click()
     page.wait_for_load_state("load")
     assert page.locator("#resume-erreurs").is_visible()  # the confirmation box was not ticked

@@ -3,6 +3,7 @@ porteur, with axe-core run on every front-office page: zero serious or critical 
 
 Staff steps between the porteur's journeys (instruction, committee, payment) go through
 ``services.perform`` like the back office would; everything the mayor does is done in the page."""
+
 import datetime as dt
 import io
 import re
@@ -43,7 +44,9 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     base = live_server.url
     campaign = make_campaign()
     commune = make_commune(population=950, name="Saint-Exemple-sur-Loire")
-    porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Dupont", email="maire@demo.fjj.fr")
+    porteur = make_user(
+        "porteur", commune=commune, first_name="Marie", last_name="Dupont", email="maire@demo.fjj.fr"
+    )
     instructeur, comite, finance = make_user("instructeur"), make_user("comite"), make_user("finance")
     # a second draft, for journey 6 (withdraw)
     other = make_dossier(campaign=campaign, commune=commune, porteur=porteur, title="Séjour à retirer")
@@ -66,7 +69,9 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     axe.check("étape projet")
     start = clock.today() + dt.timedelta(days=60)
     page.fill("[name=title]", "Rencontre de jeunes à Mutlangen")
-    page.fill("[name=summary]", "Une semaine d'échanges sportifs et culturels entre les jeunes des deux villes.")
+    page.fill(
+        "[name=summary]", "Une semaine d'échanges sportifs et culturels entre les jeunes des deux villes."
+    )
     page.fill("[name=objectives]", "Découvrir la langue et la culture du partenaire.")
     page.fill("[name=start_date]", start.isoformat())
     page.fill("[name=end_date]", (start + dt.timedelta(days=8)).isoformat())
@@ -117,7 +122,14 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     html = page.content()
     for code in [f"E{i}" for i in range(1, 10)]:
         assert code in html, code
-    for text in ("Voyage (T)", "Séjour (S)", "Organisation (O)", "Total de la formule", "Plafond du fonds", "€"):
+    for text in (
+        "Voyage (T)",
+        "Séjour (S)",
+        "Organisation (O)",
+        "Total de la formule",
+        "Plafond du fonds",
+        "€",
+    ):
         assert text in html, text
     axe.check("vérification")
 
@@ -141,8 +153,13 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
 
     # 5. answer a correction request (the instructor's side through perform)
     perform(dossier, "start_instruction", by=instructeur)
-    perform(dossier, "request_corrections", by=instructeur, motivation="Précisez l'âge des accompagnateurs et joignez un RIB lisible.",
-            data={"fields": ["leader_ages"], "documents": ["rib"]})
+    perform(
+        dossier,
+        "request_corrections",
+        by=instructeur,
+        motivation="Précisez l'âge des accompagnateurs et joignez un RIB lisible.",
+        data={"fields": ["leader_ages"], "documents": ["rib"]},
+    )
     page.goto(base + reverse("depot:my-dossiers"))
     axe.check("mes dossiers (corrections demandées)")
     page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
@@ -187,7 +204,9 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     # 7. accept the convention (instruction through perform; the decision in a committee sitting)
     opinion = ready_for_completion(dossier, by=instructeur)
     perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
-    Committee(admin=make_user("admin"), chair=comite).decide(dossier, "approve")  # moves the shared clock to the sitting
+    Committee(admin=make_user("admin"), chair=comite).decide(
+        dossier, "approve"
+    )  # moves the shared clock to the sitting
     dossier.refresh_from_db()
     assert dossier.status == "approved"
     page.goto(base + reverse("suivi:dossier", args=[dossier.pk]))
@@ -196,7 +215,9 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     page.wait_for_url(re.compile(r"/convention/$"))
     axe.check("convention")
     page.fill("[name=signatory_name]", "Marie Dupont")
-    page.locator("label[for=id_accept]").click()  # the label, as a user does: it waits until nothing covers it
+    page.locator(
+        "label[for=id_accept]"
+    ).click()  # the label, as a user does: it waits until nothing covers it
     page.get_by_role("button", name="Accepter la convention").click()
     page.wait_for_load_state("load")
     dossier.refresh_from_db()
@@ -211,7 +232,9 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     travel_after_project(clock, dossier)  # the live server shares the fund's clock
     page.goto(base + reverse("suivi:report", args=[dossier.pk]))
     axe.check("rapport final (premier brouillon)")
-    page.fill("[name=activity_report]", "Huit jeunes ont passé une semaine à Mutlangen : sport, langue, visites.")
+    page.fill(
+        "[name=activity_report]", "Huit jeunes ont passé une semaine à Mutlangen : sport, langue, visites."
+    )
     page.set_input_files("input[name=participant_list]", pdf("liste-signee.pdf"))
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     page.wait_for_load_state("load")
@@ -231,11 +254,20 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
     # 9. timeline from the audit events; letters and PDFs downloadable
     page.goto(base + reverse("suivi:timeline", args=[dossier.pk]))
     html = page.content()
-    for label in ("Dossier déposé", "Corrections demandées", "Dossier corrigé renvoyé", "Subvention accordée",
-                  "Convention acceptée", "Avance versée", "Rapport final déposé"):
+    for label in (
+        "Dossier déposé",
+        "Corrections demandées",
+        "Dossier corrigé renvoyé",
+        "Subvention accordée",
+        "Convention acceptée",
+        "Avance versée",
+        "Rapport final déposé",
+    ):
         assert label in html, label
     axe.check("historique")
-    links = page.locator("main a[href*='/documents/'], main a[href*='/pieces/'], main a[href*='liste-participants']")
+    links = page.locator(
+        "main a[href*='/documents/'], main a[href*='/pieces/'], main a[href*='liste-participants']"
+    )
     hrefs = sorted({links.nth(i).get_attribute("href") for i in range(links.count())})
     assert len(hrefs) >= 6, hrefs  # receipt, convention, 4+ uploaded pieces, participant list
     for href in hrefs:
@@ -250,8 +282,10 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
 
 def test_axe_flags_a_serious_violation(page, axe):
     """The harness itself: an image without alternative text in an untitled page is reported as blocking."""
-    page.set_content('<html lang="fr"><head><title>t</title><style>body{font-family:Marianne}</style></head>'
-                     '<body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>')
+    page.set_content(
+        '<html lang="fr"><head><title>t</title><style>body{font-family:Marianne}</style></head>'
+        '<body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></body></html>'
+    )
     axe.check("page de contrôle")
     assert any("image-alt" in line for line in axe.blocking), axe.report()
 
@@ -262,7 +296,9 @@ def test_csp_violation_is_reported(page, live_server):
 
     checker = Axe(page)
     page.goto(live_server.url + "/connexion/")  # a real page: the site's CSP header applies
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.appendChild(s); }")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.appendChild(s); }"
+    )
     page.wait_for_timeout(200)
     assert page.evaluate("typeof window.ran") == "undefined"  # the inline script did not run
     assert checker.csp, "la violation de CSP n'a pas été signalée"

@@ -1,4 +1,5 @@
 """Bulk actions on the whole filtered selection: confirmation, job, refusals, idempotence, rights."""
+
 import datetime as dt
 
 import pytest
@@ -35,7 +36,9 @@ def world():
 def _run(client, user, querystring, data, django_capture_on_commit_callbacks):
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("instruction:bulk"), {"querystring": querystring, "confirm": "on", **data})
+        response = client.post(
+            reverse("instruction:bulk"), {"querystring": querystring, "confirm": "on", **data}
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     return BulkJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
 
@@ -59,15 +62,32 @@ def test_confirmation_counts_the_whole_filtered_selection_not_the_page(client):
 
 def test_confirmation_requires_the_checkbox(client, world):
     client.force_login(world["instructeur"])
-    response = client.post(reverse("instruction:bulk"), {"querystring": f"campaign={world['campaign'].pk}", "action": "start_instruction"})
+    response = client.post(
+        reverse("instruction:bulk"),
+        {"querystring": f"campaign={world['campaign'].pk}", "action": "start_instruction"},
+    )
     assert response.status_code == 400
     assert not BulkJob.objects.exists()
 
 
-def test_job_processes_every_selected_dossier_and_lists_refused_ones(client, world, django_capture_on_commit_callbacks):
-    job = _run(client, world["instructeur"], f"campaign={world['campaign'].pk}", {"action": "start_instruction"}, django_capture_on_commit_callbacks)
+def test_job_processes_every_selected_dossier_and_lists_refused_ones(
+    client, world, django_capture_on_commit_callbacks
+):
+    job = _run(
+        client,
+        world["instructeur"],
+        f"campaign={world['campaign'].pk}",
+        {"action": "start_instruction"},
+        django_capture_on_commit_callbacks,
+    )
     job.refresh_from_db()
-    assert (job.total, job.done, job.succeeded, job.failed, job.status) == (5, 5, 4, 1, BulkJob.State.FINISHED)
+    assert (job.total, job.done, job.succeeded, job.failed, job.status) == (
+        5,
+        5,
+        4,
+        1,
+        BulkJob.State.FINISHED,
+    )
     for dossier in world["submitted"]:
         dossier.refresh_from_db()
         assert dossier.status == Status.IN_INSTRUCTION and dossier.instructor == world["instructeur"]
@@ -84,14 +104,18 @@ def test_job_processes_every_selected_dossier_and_lists_refused_ones(client, wor
 
 def test_selection_is_frozen_at_confirmation(world):
     ids = [d.pk for d in world["submitted"][:2]]
-    job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
+    job = services.create_job(
+        user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids
+    )
     services.run_job(job.pk)
     assert Dossier.objects.filter(status=Status.IN_INSTRUCTION).count() == 2
 
 
 def test_idempotent_rerun_does_not_process_twice(world):
     ids = [d.pk for d in world["submitted"]]
-    job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
+    job = services.create_job(
+        user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids
+    )
     services.run_chunk(job.pk, chunk_size=2, max_seconds=60)  # a worker died after the first chunk
     events = AuditEvent.objects.filter(action="start_instruction").count()
     assert events == 2
@@ -106,7 +130,9 @@ def test_idempotent_rerun_does_not_process_twice(world):
 
 def test_a_chunk_of_transitions_dossier_by_dossier_stops_after_its_time_budget(world):
     ids = [d.pk for d in world["submitted"]]
-    job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
+    job = services.create_job(
+        user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids
+    )
     # the per-dossier path (the fallback of a failed batch): one dossier, then the budget is spent
     assert services.run_chunk(job.pk, chunk_size=100, max_seconds=0, batched=False)
     job.refresh_from_db()
@@ -118,7 +144,13 @@ def test_a_chunk_of_transitions_dossier_by_dossier_stops_after_its_time_budget(w
 
 def test_assign_writes_one_audit_event_per_dossier(client, world, django_capture_on_commit_callbacks):
     other = make_user("instructeur")
-    job = _run(client, world["instructeur"], f"campaign={world['campaign'].pk}", {"action": "assign", "instructor": other.pk}, django_capture_on_commit_callbacks)
+    job = _run(
+        client,
+        world["instructeur"],
+        f"campaign={world['campaign'].pk}",
+        {"action": "assign", "instructor": other.pk},
+        django_capture_on_commit_callbacks,
+    )
     job.refresh_from_db()
     assert (job.succeeded, job.failed) == (4, 1)
     events = AuditEvent.objects.filter(action="assign_instructor")
@@ -131,7 +163,9 @@ def test_assign_writes_one_audit_event_per_dossier(client, world, django_capture
 
 def test_assign_refuses_a_non_instructor(world):
     with pytest.raises(services.TransitionRefused):
-        services.assign_instructor(world["submitted"][0], by=world["instructeur"], instructor=make_user("comite"))
+        services.assign_instructor(
+            world["submitted"][0], by=world["instructeur"], instructor=make_user("comite")
+        )
     assert not AuditEvent.objects.filter(action="assign_instructor").exists()
 
 
@@ -139,28 +173,58 @@ def test_request_the_same_correction(client, world, django_capture_on_commit_cal
     for dossier in world["submitted"][:3]:
         perform(dossier, "start_instruction", by=world["instructeur"])
     deadline = clock.today() + dt.timedelta(days=20)
-    job = _run(client, world["instructeur"], f"campaign={world['campaign'].pk}&status=in_instruction", {
-        "action": "request_corrections", "message": "Joignez la délibération signée.", "documents": ["deliberation"], "deadline": deadline.isoformat(),
-    }, django_capture_on_commit_callbacks)
+    job = _run(
+        client,
+        world["instructeur"],
+        f"campaign={world['campaign'].pk}&status=in_instruction",
+        {
+            "action": "request_corrections",
+            "message": "Joignez la délibération signée.",
+            "documents": ["deliberation"],
+            "deadline": deadline.isoformat(),
+        },
+        django_capture_on_commit_callbacks,
+    )
     job.refresh_from_db()
     assert (job.total, job.succeeded, job.failed) == (3, 3, 0)
-    assert CorrectionRequest.objects.filter(message="Joignez la délibération signée.", documents=["deliberation"]).count() == 3
+    assert (
+        CorrectionRequest.objects.filter(
+            message="Joignez la délibération signée.", documents=["deliberation"]
+        ).count()
+        == 3
+    )
 
 
 @pytest.mark.parametrize("role", ["porteur", "comite"])
 def test_permissions_porteur_and_committee_are_refused(client, world, role):
     client.force_login(make_user(role, commune=make_commune() if role == "porteur" else None))
     assert client.get(reverse("instruction:bulk")).status_code == 403
-    assert client.post(reverse("instruction:bulk"), {"querystring": "", "action": "start_instruction", "confirm": "on"}).status_code == 403
+    assert (
+        client.post(
+            reverse("instruction:bulk"), {"querystring": "", "action": "start_instruction", "confirm": "on"}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("instruction:bulk-jobs")).status_code == 403
     assert not BulkJob.objects.exists()
 
 
 def test_permissions_auditor_reads_jobs_but_cannot_create(client, world):
-    job = services.create_job(user=world["instructeur"], action="schedule", querystring="", params={}, dossier_ids=[world["draft"].pk])
+    job = services.create_job(
+        user=world["instructeur"],
+        action="schedule",
+        querystring="",
+        params={},
+        dossier_ids=[world["draft"].pk],
+    )
     client.force_login(make_user("auditeur"))
     assert client.get(reverse("instruction:bulk")).status_code == 403
-    assert client.post(reverse("instruction:bulk"), {"querystring": "", "action": "start_instruction", "confirm": "on"}).status_code == 403
+    assert (
+        client.post(
+            reverse("instruction:bulk"), {"querystring": "", "action": "start_instruction", "confirm": "on"}
+        ).status_code
+        == 403
+    )
     assert BulkJob.objects.count() == 1
     assert client.get(reverse("instruction:bulk-job", args=[job.pk])).status_code == 200
     assert client.get(reverse("instruction:bulk-job-status", args=[job.pk])).status_code == 200
@@ -175,7 +239,9 @@ def test_a_batch_failing_as_a_whole_is_retried_dossier_by_dossier(world, monkeyp
 
     monkeypatch.setattr(dossier_services, "perform_many", broken)
     ids = [d.pk for d in world["submitted"]] + [world["draft"].pk]
-    job = services.create_job(user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids)
+    job = services.create_job(
+        user=world["instructeur"], action="start_instruction", querystring="", params={}, dossier_ids=ids
+    )
     services.run_job(job.pk)
     job.refresh_from_db()
     assert (job.done, job.succeeded, job.failed) == (5, 4, 1)

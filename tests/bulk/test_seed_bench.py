@@ -1,4 +1,5 @@
 """``seed_bench``: the benchmark data set (real communes, every status, audit events) — small here."""
+
 import pytest
 from django.core.management import call_command
 

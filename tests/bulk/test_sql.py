@@ -1,5 +1,6 @@
 """The multi-row writes of the batched paths (``fonds.bulk.sql``): the same values as the ORM would
 write, on both backends (multi-row VALUES on SQLite; UNNEST arrays and COPY on PostgreSQL)."""
+
 import datetime as dt
 
 import pytest
@@ -14,14 +15,27 @@ from fonds import clock
 pytestmark = pytest.mark.django_db
 
 # what COPY's text format must escape, and what a careless array literal would break on
-AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", 'quote " and \'', "{braces, comma}", "NULL", "", "« Œuvre » — 🇫🇷"]
+AWKWARD = [
+    "tab\there",
+    "new\nline",
+    "back\\slash",
+    "\\N",
+    "quote \" and '",
+    "{braces, comma}",
+    "NULL",
+    "",
+    "« Œuvre » — 🇫🇷",
+]
 
 
 def _runs(n):
     dossier = make_dossier()
     at = clock.now()
     fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]
-    rows = [(dossier.pk, EligibilityRun.Moment.ON_DEMAND, i + 1, at + dt.timedelta(seconds=i), None) for i in range(n)]
+    rows = [
+        (dossier.pk, EligibilityRun.Moment.ON_DEMAND, i + 1, at + dt.timedelta(seconds=i), None)
+        for i in range(n)
+    ]
     return rows, insert_rows(EligibilityRun, fields, rows, returning=True)
 
 
@@ -36,11 +50,26 @@ def test_insert_rows_returns_the_new_ids_in_row_order():
 def test_insert_rows_without_returning_stores_every_value_exactly():
     _, ids = _runs(1)
     rows = [
-        (ids[0], f"E{i}", "fail" if i % 2 else "pass", bool(i % 2), text, "" if i % 3 else text, {"text": text, "n": i, "list": [1, None, "x"]})
+        (
+            ids[0],
+            f"E{i}",
+            "fail" if i % 2 else "pass",
+            bool(i % 2),
+            text,
+            "" if i % 3 else text,
+            {"text": text, "n": i, "list": [1, None, "x"]},
+        )
         for i, text in enumerate(AWKWARD)
     ]
-    assert insert_rows(Verdict, ["run", "code", "result", "blocking", "explanation", "how_to_fix", "data"], rows) == []
-    stored = list(Verdict.objects.filter(run_id=ids[0]).order_by("pk").values_list("code", "result", "blocking", "explanation", "how_to_fix", "data"))
+    assert (
+        insert_rows(Verdict, ["run", "code", "result", "blocking", "explanation", "how_to_fix", "data"], rows)
+        == []
+    )
+    stored = list(
+        Verdict.objects.filter(run_id=ids[0])
+        .order_by("pk")
+        .values_list("code", "result", "blocking", "explanation", "how_to_fix", "data")
+    )
     assert stored == [row[1:] for row in rows]
 
 

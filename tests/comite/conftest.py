@@ -3,6 +3,7 @@
 Dossiers are put in ``instructed`` with a score and a proposed amount by a queryset update (test
 setup only: the instruction stage has its own tests); everything after goes through the services.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,18 +21,40 @@ from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from fonds import clock
 
 
-def instructed_dossier(campaign, *, score: int | None = 70, population: int = 800, proposed: str = "5000.00", instructor=None,
-                       requested: str = "15000.00") -> Dossier:
+def instructed_dossier(
+    campaign,
+    *,
+    score: int | None = 70,
+    population: int = 800,
+    proposed: str = "5000.00",
+    instructor=None,
+    requested: str = "15000.00",
+) -> Dossier:
     """An instructed dossier whose award may go up to the fund's cap: 15,000 € requested, 20,000 €
     of eligible costs, 10 travellers 8,500 km away (the formula gives more than the cap) — so that
     any amount of 1,000–15,000 € is within its award bounds unless ``requested`` is lower."""
     commune = make_commune(population=population)
     mayor = make_user("porteur", commune=commune, first_name="Maire", last_name=f"de {commune.name}")
-    dossier = make_dossier(campaign=campaign, commune=commune, porteur=mayor, distance_km=8500, requested_amount=Decimal(requested))
-    BudgetLine.objects.filter(dossier=dossier, kind="expense", category="travel").update(amount=Decimal("16000"))
-    Dossier.objects.filter(pk=dossier.pk).update(status=Status.INSTRUCTED, proposed_amount=Decimal(proposed), opinion="favourable", instructor=instructor)
+    dossier = make_dossier(
+        campaign=campaign,
+        commune=commune,
+        porteur=mayor,
+        distance_km=8500,
+        requested_amount=Decimal(requested),
+    )
+    BudgetLine.objects.filter(dossier=dossier, kind="expense", category="travel").update(
+        amount=Decimal("16000")
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status=Status.INSTRUCTED,
+        proposed_amount=Decimal(proposed),
+        opinion="favourable",
+        instructor=instructor,
+    )
     if score is not None:
-        Assessment.objects.create(dossier=dossier, score_total=score, scored_criteria=6, complete=True, suggestion="favourable")
+        Assessment.objects.create(
+            dossier=dossier, score_total=score, scored_criteria=6, complete=True, suggestion="favourable"
+        )
     dossier.refresh_from_db()
     return dossier
 
@@ -41,8 +64,13 @@ def committee(db):
     campaign = make_campaign(envelope=Decimal("20000.00"))
     admin = make_user("admin", first_name="Alice", last_name="Admin")
     chair = make_user("comite", first_name="Claire", last_name="Présidente")
-    others = [make_user("comite", first_name=name, last_name=f"Membre{i}") for i, name in enumerate(["Bruno", "Chloé", "David", "Emma"], start=1)]
-    return SimpleNamespace(campaign=campaign, admin=admin, chair=chair, members=[chair, *others], others=others)
+    others = [
+        make_user("comite", first_name=name, last_name=f"Membre{i}")
+        for i, name in enumerate(["Bruno", "Chloé", "David", "Emma"], start=1)
+    ]
+    return SimpleNamespace(
+        campaign=campaign, admin=admin, chair=chair, members=[chair, *others], others=others
+    )
 
 
 def new_session(c, *, days: int = 10, **extra):
@@ -51,7 +79,12 @@ def new_session(c, *, days: int = 10, **extra):
     from fonds.comite import services
 
     return services.create_session(
-        c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=days), chair=c.chair, place="Salle du conseil, Paris", **extra
+        c.campaign,
+        by=c.admin,
+        starts_at=clock.now() + dt.timedelta(days=days),
+        chair=c.chair,
+        place="Salle du conseil, Paris",
+        **extra,
     )
 
 
@@ -94,9 +127,18 @@ def in_committee(campaign, **kwargs) -> Dossier:
     session = Session.objects.filter(campaign=campaign, status=Session.Status.SITTING).first()
     if session is None:
         chair = make_user("comite")
-        session = Session.objects.create(campaign=campaign, starts_at=clock.now(), chair=chair, created_by=chair, status=Session.Status.SITTING, place="Salle")
+        session = Session.objects.create(
+            campaign=campaign,
+            starts_at=clock.now(),
+            chair=chair,
+            created_by=chair,
+            status=Session.Status.SITTING,
+            place="Salle",
+        )
     rank = session.items.count() + 1
-    item = AgendaItem.objects.create(session=session, dossier=d, rank=rank, vote_state=AgendaItem.VoteState.CLOSED, tally={"adopted": True})
+    item = AgendaItem.objects.create(
+        session=session, dossier=d, rank=rank, vote_state=AgendaItem.VoteState.CLOSED, tally={"adopted": True}
+    )
     d.refresh_from_db()
     d.item = item
     return d

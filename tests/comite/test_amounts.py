@@ -2,6 +2,7 @@
 within 1,000–15,000 € and the formula's caps — the motion put to the vote (amendment), the amount
 decided and the amount promoted from the waiting list (issue 13: "an amendment to 900 € or
 20,000 € was approved", "approved at 50,000 € (requested 9,850 €, cap 15,000 €)")."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -69,7 +70,9 @@ def test_amendment_within_the_bounds_is_put_to_the_vote(committee):
     services.open_vote(item, by=c.chair, amount="15000", motivation="Transport plus cher que prévu.")
     item = _adopt(item, c)
     decided = services.decide(item, by=c.chair, outcome="approve")
-    assert decided.decided_amount == Decimal("15000.00") and Dossier.objects.get(pk=item.dossier_id).approved_amount == Decimal("15000.00")
+    assert decided.decided_amount == Decimal("15000.00") and Dossier.objects.get(
+        pk=item.dossier_id
+    ).approved_amount == Decimal("15000.00")
 
 
 def test_decision_amount_above_formula_cap_refused(committee):
@@ -87,7 +90,9 @@ def test_decision_amount_above_formula_cap_refused(committee):
     dossier = Dossier.objects.get(pk=item.dossier_id)
     assert dossier.status == Status.IN_COMMITTEE and dossier.approved_amount is None
     assert not AgendaItem.objects.get(pk=item.pk).outcome
-    assert services.decide(item, by=c.chair, outcome="approve", amount="9850", motivation="Au plafond.").decided_amount == Decimal("9850.00")
+    assert services.decide(
+        item, by=c.chair, outcome="approve", amount="9850", motivation="Au plafond."
+    ).decided_amount == Decimal("9850.00")
 
 
 def test_decision_page_refuses_an_amount_beyond_the_bounds_and_keeps_the_input(client, committee):
@@ -99,7 +104,9 @@ def test_decision_page_refuses_an_amount_beyond_the_bounds_and_keeps_the_input(c
     url = reverse("comite:decide", args=[item.session_id, item.pk])
     page = client.get(url)
     assert "de 1 000 € à 15 000 €" in flat(page.content.decode())
-    response = client.post(url, {"outcome": "approve", "amount": "50000", "motivation": "Amendement.", "confirm": "on"})
+    response = client.post(
+        url, {"outcome": "approve", "amount": "50000", "motivation": "Amendement.", "confirm": "on"}
+    )
     html = flat(response.content.decode())
     assert response.status_code == 400 and "ne peut dépasser 15 000 €" in html and 'value="50000"' in html
     assert not AgendaItem.objects.get(pk=item.pk).outcome
@@ -111,7 +118,10 @@ def test_open_vote_page_shows_the_bounds_and_refuses_900(client, committee):
     client.force_login(c.chair)
     page = client.get(reverse("comite:item", args=[item.session_id, item.pk]))
     assert "Montant possible : de 1 000 € à 15 000 €" in flat(page.content.decode())
-    response = client.post(reverse("comite:open-vote", args=[item.session_id, item.pk]), {"amount": "900", "motivation": "Réduit."})
+    response = client.post(
+        reverse("comite:open-vote", args=[item.session_id, item.pk]),
+        {"amount": "900", "motivation": "Réduit."},
+    )
     assert response.status_code == 400 and "en dessous de 1 000 €" in flat(response.content.decode())
     assert AgendaItem.objects.get(pk=item.pk).vote_state == AgendaItem.VoteState.PENDING
 
@@ -124,7 +134,9 @@ def test_no_path_approves_beyond_the_bounds(committee):
         envelope.approve_or_waitlist(d, by=c.chair, amount=Decimal("50000.00"), data={"item": d.item.pk})
     assert refused.value.rules == ["amount"]
     Campaign.objects.filter(pk=c.campaign.pk).update(envelope=Decimal("1000.00"))
-    with pytest.raises(TransitionRefused) as refused:  # beyond the envelope: the waiting list takes no such amount either
+    with pytest.raises(
+        TransitionRefused
+    ) as refused:  # beyond the envelope: the waiting list takes no such amount either
         envelope.approve_or_waitlist(d, by=c.chair, amount=Decimal("16000.00"), data={"item": d.item.pk})
     assert refused.value.rules == ["amount"]
     d.refresh_from_db()
@@ -140,9 +152,16 @@ def test_waitlisted_amount_beyond_the_bounds_is_never_promoted(committee):
     first = in_committee(campaign, score=90)
     second = in_committee(campaign, score=80)
     for d in (first, second):
-        assert envelope.approve_or_waitlist(d, by=c.chair, amount=Decimal("5000.00"), data={"item": d.item.pk}) == "waitlist"
-    AgendaItem.objects.filter(pk=first.item.pk).update(outcome="waitlisted", decided_amount=Decimal("20000.00"))  # legacy data
-    AgendaItem.objects.filter(pk=second.item.pk).update(outcome="waitlisted", decided_amount=Decimal("5000.00"))
+        assert (
+            envelope.approve_or_waitlist(d, by=c.chair, amount=Decimal("5000.00"), data={"item": d.item.pk})
+            == "waitlist"
+        )
+    AgendaItem.objects.filter(pk=first.item.pk).update(
+        outcome="waitlisted", decided_amount=Decimal("20000.00")
+    )  # legacy data
+    AgendaItem.objects.filter(pk=second.item.pk).update(
+        outcome="waitlisted", decided_amount=Decimal("5000.00")
+    )
     Campaign.objects.filter(pk=campaign.pk).update(envelope=Decimal("30000.00"))
     promoted = envelope.promote_waiting_list(campaign.pk, trigger="test")
     assert [d.pk for d in promoted] == [second.pk]
@@ -160,8 +179,15 @@ def test_dossier_that_cannot_be_awarded_is_still_voted_on_and_rejected(committee
     services.open_vote(item, by=c.chair)
     vote_all(item, c, {m: "contre" for m in c.members})
     services.close_vote(item, by=c.chair)
-    assert services.decide(AgendaItem.objects.get(pk=item.pk), by=c.chair, outcome="reject",
-                           motivation="Projet non finançable.").outcome == AgendaItem.Outcome.REJECTED
+    assert (
+        services.decide(
+            AgendaItem.objects.get(pk=item.pk),
+            by=c.chair,
+            outcome="reject",
+            motivation="Projet non finançable.",
+        ).outcome
+        == AgendaItem.Outcome.REJECTED
+    )
 
 
 def test_adopted_motion_outside_the_bounds_cannot_be_approved(committee):

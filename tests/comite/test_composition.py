@@ -3,6 +3,7 @@ for the campaign (by default every account holding the committee role); every se
 all of them; the quorum counts against it (recused members out of both counts for their dossier,
 represented members count). A session's member list follows the composition until its
 convocation, then it is frozen."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,12 +36,17 @@ def test_session_convenes_the_whole_campaign_composition(committee):
     session = new_session(c)
     assert set(session.members.all()) == set(c.members)
     created = AuditEvent.objects.get(action="comite_session_created")
-    assert set(created.data["payload"]["members"]) == {m.pk for m in c.members} and created.data["payload"]["composition_default"]
+    assert (
+        set(created.data["payload"]["members"]) == {m.pk for m in c.members}
+        and created.data["payload"]["composition_default"]
+    )
     # once the administrator appoints the committee, a new session convenes exactly the appointed members
     appointed = [c.chair, *c.others[:2]]
     elsewhere = make_campaign()
     composition.appoint(elsewhere, by=c.admin, members=appointed)
-    other = services.create_session(elsewhere, by=c.admin, starts_at=clock.now() + dt.timedelta(days=10), chair=c.chair, place="Lyon")
+    other = services.create_session(
+        elsewhere, by=c.admin, starts_at=clock.now() + dt.timedelta(days=10), chair=c.chair, place="Lyon"
+    )
     assert set(other.members.all()) == set(appointed)
 
 
@@ -65,7 +71,11 @@ def test_quorum_counts_against_the_campaign_composition(committee):
         services.open_vote(item, by=c.chair)
     # two more present, a third represented: 5 of 8 ≥ 4
     services.give_proxy(session, giver=extra[0], holder=c.others[1])
-    services.record_attendance(session, by=c.chair, presence={c.others[1]: "present", c.others[2]: "present", extra[0]: "represented"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={c.others[1]: "present", c.others[2]: "present", extra[0]: "represented"},
+    )
     assert services.item_quorum(item).counted == 5 and services.item_quorum(item).reached
 
 
@@ -81,10 +91,20 @@ def test_recused_members_leave_both_counts_and_represented_members_count(committ
     services.send_convocation(session, by=c.admin)
     at_start(session)
     services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", a: "present", b: "present", d: "absent", e: "represented"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={c.chair: "present", a: "present", b: "present", d: "absent", e: "represented"},
+    )
     result = services.item_quorum(item)
     # five in the composition, one recused: 4 eligible; the recused present member is not counted
-    assert (result.members, result.recused, result.eligible, result.present, result.represented) == (5, 1, 4, 2, 1)
+    assert (result.members, result.recused, result.eligible, result.present, result.represented) == (
+        5,
+        1,
+        4,
+        2,
+        1,
+    )
     assert result.reached
 
 
@@ -100,11 +120,19 @@ def test_first_appointment_ends_the_default_and_changes_are_audited(committee):
     row = CommitteeMember.objects.get(member=c.others[0])
     assert row.removed_at is not None and row.removed_by == c.admin  # the history stays
     removed = AuditEvent.objects.get(action="comite_composition_removed")
-    assert removed.data["payload"]["removed"] == c.others[0].pk and removed.data["payload"]["motivation"] == "Démission."
+    assert (
+        removed.data["payload"]["removed"] == c.others[0].pk
+        and removed.data["payload"]["motivation"] == "Démission."
+    )
     # the last appointed member removed: back to the default composition, said so in the trail
     composition.remove(c.campaign, by=c.admin, member=c.chair)
     assert composition.is_default(c.campaign)
-    assert AuditEvent.objects.filter(action="comite_composition_removed").last().data["payload"]["back_to_default"] is True
+    assert (
+        AuditEvent.objects.filter(action="comite_composition_removed")
+        .last()
+        .data["payload"]["back_to_default"]
+        is True
+    )
 
 
 def test_only_an_administrator_changes_the_composition_and_only_with_committee_accounts(committee):
@@ -117,7 +145,11 @@ def test_only_an_administrator_changes_the_composition_and_only_with_committee_a
     composition.appoint(c.campaign, by=c.admin, members=[c.chair])
     with pytest.raises(ComiteRefused, match="Déjà membre"):
         composition.appoint(c.campaign, by=c.admin, members=[c.chair])
-    assert not AuditEvent.objects.filter(action="comite_composition_appointed").exclude(actor_id=c.admin.pk).exists()
+    assert (
+        not AuditEvent.objects.filter(action="comite_composition_appointed")
+        .exclude(actor_id=c.admin.pk)
+        .exists()
+    )
 
 
 def test_planned_session_follows_the_composition_until_its_convocation(committee):
@@ -135,7 +167,9 @@ def test_planned_session_follows_the_composition_until_its_convocation(committee
     assert not Proxy.objects.filter(session=session).exists()
     assert not ConflictDeclaration.objects.filter(item=item, member=e).exists()
     updated = AuditEvent.objects.get(action="comite_session_members_updated")
-    assert updated.data["payload"]["removed"] == [e.pk] and updated.data["payload"]["proxies_removed"] == [[e.pk, b.pk]]
+    assert updated.data["payload"]["removed"] == [e.pk] and updated.data["payload"]["proxies_removed"] == [
+        [e.pk, b.pk]
+    ]
     # convened: the list is frozen, a later change of the composition applies to later sessions only
     services.send_convocation(session, by=c.admin)
     composition.appoint(c.campaign, by=c.admin, members=[e])
@@ -198,13 +232,21 @@ def test_follow_up_session_convenes_the_composition_and_carries_recusals_of_memb
     services.record_attendance(first, by=c.chair, presence={c.chair: "present"})
     services.adjourn(first, by=c.chair)
     composition.appoint(c.campaign, by=c.admin, members=[c.chair, a, b, d])  # e left the committee meanwhile
-    nxt = services.create_session(c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=7), chair=c.chair, place="Paris", follows=first)
+    nxt = services.create_session(
+        c.campaign,
+        by=c.admin,
+        starts_at=clock.now() + dt.timedelta(days=7),
+        chair=c.chair,
+        place="Paris",
+        follows=first,
+    )
     assert set(nxt.members.all()) == {c.chair, a, b, d}
     carried = nxt.items.get()
     assert set(ConflictDeclaration.objects.filter(item=carried).values_list("member_id", flat=True)) == {a.pk}
 
 
 # ---- the pages ----------------------------------------------------------------------------------
+
 
 def test_composition_page_shows_the_default_then_the_administrator_appoints_and_removes(client, committee):
     c = committee
@@ -214,7 +256,9 @@ def test_composition_page_shows_the_default_then_the_administrator_appoints_and_
     html = page.content.decode()
     assert page.status_code == 200 and "Composition par défaut" in html
     assert {m.pk for m in page.context["members"]} == {m.pk for m in c.members}
-    assert client.post(url, {"members": [c.chair.pk, c.others[0].pk]}).status_code == 400  # unconfirmed: nothing done
+    assert (
+        client.post(url, {"members": [c.chair.pk, c.others[0].pk]}).status_code == 400
+    )  # unconfirmed: nothing done
     assert composition.is_default(c.campaign)
     response = client.post(url, {"members": [c.chair.pk, c.others[0].pk], "confirm": "on"})
     assert response.status_code == 302

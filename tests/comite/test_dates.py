@@ -3,6 +3,7 @@ least ``committee.convocation_min_days`` days before the sitting (refused otherw
 before the scheduled start (less ``committee.open_tolerance_minutes``); the minutes and the
 decision letters carry the day the committee sat, never the generation date nor the planned
 date when it differs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,9 @@ pytestmark = pytest.mark.django_db
 def pdf_text(document) -> str:
     with document.file.open("rb") as fh:
         reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join((page.extract_text() or "") for page in reader.pages).replace("\u00a0", " ").split())
+    return " ".join(
+        " ".join((page.extract_text() or "") for page in reader.pages).replace("\u00a0", " ").split()
+    )
 
 
 def _planned(c, *, days: int = 6):
@@ -48,6 +51,7 @@ def _rules(campaign, **committee):
 
 
 # ---- convocation ---------------------------------------------------------------------------------
+
 
 def test_convocation_less_than_5_days_ahead_is_refused(committee, clock):
     c = committee
@@ -93,7 +97,9 @@ def test_convocation_delay_is_a_campaign_setting(committee, clock):
     c = committee
     _rules(c.campaign, convocation_min_days=3)
     session = _planned(c, days=4)
-    clock.travel_to(session.starts_at - dt.timedelta(days=3), freeze=True)  # 3 days ahead: enough under this campaign's rules
+    clock.travel_to(
+        session.starts_at - dt.timedelta(days=3), freeze=True
+    )  # 3 days ahead: enough under this campaign's rules
     assert services.send_convocation(session, by=c.admin).session.status == Session.Status.CONVENED
 
 
@@ -117,11 +123,14 @@ def test_planned_session_is_rescheduled_then_convened(client, committee, clock):
 
 # ---- opening -------------------------------------------------------------------------------------
 
+
 def test_session_cannot_open_before_its_scheduled_start(committee, clock):
     c = committee
     session = _planned(c, days=6)
     services.send_convocation(session, by=c.admin)
-    clock.travel_to(session.starts_at - dt.timedelta(minutes=16), freeze=True)  # 15 minutes of tolerance by default
+    clock.travel_to(
+        session.starts_at - dt.timedelta(minutes=16), freeze=True
+    )  # 15 minutes of tolerance by default
     with pytest.raises(ComiteRefused) as refused:
         services.open_sitting(session, by=c.chair)
     assert refused.value.kind == "too_early" and refused.value.http_status == 409
@@ -155,10 +164,16 @@ def test_sitting_page_says_from_when_it_can_be_opened(client, committee, clock):
     html = client.get(reverse("comite:sitting", args=[session.pk])).content.decode()
     when = timezone.localtime(services.opens_from(session))
     assert f"à partir du <strong>{when:%d/%m/%Y à %H:%M}</strong>" in html
-    assert reverse("comite:open-sitting", args=[session.pk]) not in html and "Enregistrer l'émargement" not in html.replace("&#x27;", "'")
+    assert reverse(
+        "comite:open-sitting", args=[session.pk]
+    ) not in html and "Enregistrer l'émargement" not in html.replace("&#x27;", "'")
     page = client.get(reverse("comite:open-sitting", args=[session.pk]))
-    assert page.status_code == 200 and "La séance n'a pas encore commencé" in page.content.decode().replace("&#x27;", "'")
-    assert client.post(reverse("comite:open-sitting", args=[session.pk]), {"confirm": "on"}).status_code == 409
+    assert page.status_code == 200 and "La séance n'a pas encore commencé" in page.content.decode().replace(
+        "&#x27;", "'"
+    )
+    assert (
+        client.post(reverse("comite:open-sitting", args=[session.pk]), {"confirm": "on"}).status_code == 409
+    )
     at_start(session)
     html = client.get(reverse("comite:sitting", args=[session.pk])).content.decode()
     assert reverse("comite:open-sitting", args=[session.pk]) in html
@@ -166,7 +181,10 @@ def test_sitting_page_says_from_when_it_can_be_opened(client, committee, clock):
 
 # ---- the documents carry the day of the sitting ---------------------------------------------------
 
-def test_decision_letter_and_minutes_carry_the_sitting_date(committee, clock, django_capture_on_commit_callbacks):
+
+def test_decision_letter_and_minutes_carry_the_sitting_date(
+    committee, clock, django_capture_on_commit_callbacks
+):
     """Issue 13: "a session scheduled for 15/12 was opened and decided on 05/12; the decision letter
     is dated 5 December and says the committee met on 15 December". Opening before the date is
     refused (above); here the committee sits a day late, and the letter is generated two days
@@ -187,7 +205,20 @@ def test_decision_letter_and_minutes_carry_the_sitting_date(committee, clock, dj
     services.close_session(session, by=c.chair)
     clock.advance(days=2)  # the letter's task runs two days later (a worker was down)
     letter = ensure_decision_letter(item.pk)
-    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
 
     def french(day):
         return f"{day.day} {months[day.month - 1]} {day.year}"  # Django's "j F Y" in French
@@ -199,8 +230,13 @@ def test_decision_letter_and_minutes_carry_the_sitting_date(committee, clock, dj
     session.refresh_from_db()
     minutes = pdf_text(session.minutes)
     weekdays = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-    assert f"séance n° {session.pk} du {weekdays[sat.weekday()]} {sat.day} {months[sat.month - 1]} {sat.year}, ouverte à" in minutes
-    assert f"(convoquée pour le {planned.day} {months[planned.month - 1]} {planned.year}" in minutes  # the planned date, named as such
+    assert (
+        f"séance n° {session.pk} du {weekdays[sat.weekday()]} {sat.day} {months[sat.month - 1]} {sat.year}, ouverte à"
+        in minutes
+    )
+    assert (
+        f"(convoquée pour le {planned.day} {months[planned.month - 1]} {planned.year}" in minutes
+    )  # the planned date, named as such
 
 
 def test_letter_is_dated_the_sitting_day_even_when_the_decision_was_taken_on_time(committee, clock):
@@ -214,6 +250,10 @@ def test_letter_is_dated_the_sitting_day_even_when_the_decision_was_taken_on_tim
     services.decide(item, by=c.chair, outcome="defer", motivation="Pièce à vérifier.")
     from fonds.comite.letters import letter_context
 
-    context = letter_context(AgendaItem.objects.select_related("session", "dossier__campaign", "dossier__commune").get(pk=item.pk))
+    context = letter_context(
+        AgendaItem.objects.select_related("session", "dossier__campaign", "dossier__commune").get(pk=item.pk)
+    )
     assert context["sitting_date"] == timezone.localdate(session.starts_at) and "generated_at" not in context
-    assert not GeneratedDocument.objects.filter(kind="decision_letter").exists()  # letters leave at the closing
+    assert not GeneratedDocument.objects.filter(
+        kind="decision_letter"
+    ).exists()  # letters leave at the closing

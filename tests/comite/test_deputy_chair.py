@@ -1,6 +1,7 @@
 """The deputy chair (président de séance suppléant): presides over the items on which the chair is
 recused — opens and closes the vote, records the outcome, and holds the casting vote on a tie.
 When both are recused nobody may preside: the vote is refused and the item can only be deferred."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,16 +31,24 @@ def test_session_records_its_deputy_chair_who_must_be_another_member(committee):
     c = committee
     deputy = c.others[0]
     starts = clock.now() + dt.timedelta(days=10)
-    session = services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy)
+    session = services.create_session(
+        c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy
+    )
     assert session.deputy_chair == deputy
-    assert AuditEvent.objects.get(action="comite_session_created").data["payload"]["deputy_chair"] == deputy.pk
+    assert (
+        AuditEvent.objects.get(action="comite_session_created").data["payload"]["deputy_chair"] == deputy.pk
+    )
     with pytest.raises(ComiteRefused, match="autre membre que le président"):
-        services.create_session(c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=c.chair)
+        services.create_session(
+            c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=c.chair
+        )
     # the deputy chair is one of the campaign's committee composition
     elsewhere = make_campaign()
     composition.appoint(elsewhere, by=c.admin, members=[c.chair, *c.others[1:]])
     with pytest.raises(ComiteRefused, match="parmi les membres de la composition"):
-        services.create_session(elsewhere, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy)
+        services.create_session(
+            elsewhere, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy
+        )
 
 
 def test_recused_chair_deputy_presides_and_casting_vote_is_the_deputys_on_a_tie(committee):
@@ -89,7 +98,17 @@ def test_chair_still_presides_and_holds_the_casting_vote_when_not_recused(commit
         services.open_vote(item, by=deputy)
     assert refused.value.kind == "role"
     services.open_vote(item, by=c.chair)
-    vote_all(item, c, {c.chair: "contre", deputy: "pour", c.others[1]: "pour", c.others[2]: "contre", c.others[3]: "abstention"})
+    vote_all(
+        item,
+        c,
+        {
+            c.chair: "contre",
+            deputy: "pour",
+            c.others[1]: "pour",
+            c.others[2]: "contre",
+            c.others[3]: "abstention",
+        },
+    )
     result = services.close_vote(item, by=c.chair)
     assert result.tie and result.chair_choice == "contre" and not result.adopted
 
@@ -125,7 +144,9 @@ def test_chair_and_deputy_both_recused_vote_refused_with_advice_to_defer_then_ch
         services.decide(item, by=c.chair, outcome="approve")
     with pytest.raises(ComiteRefused):
         services.decide(item, by=c.others[1], outcome="defer")
-    deferred = services.decide(item, by=c.chair, outcome="defer", motivation="Président et suppléant déportés.")
+    deferred = services.decide(
+        item, by=c.chair, outcome="defer", motivation="Président et suppléant déportés."
+    )
     assert deferred.outcome == AgendaItem.Outcome.DEFERRED
     assert deferred.dossier.status == Status.INSTRUCTED
 
@@ -143,8 +164,13 @@ def test_session_form_takes_a_deputy_chair_among_the_composition(client, committ
     c = committee
     client.force_login(c.admin)
     data = {
-        "campaign": c.campaign.pk, "starts_at": (clock.localnow() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
-        "place": "Salle du conseil", "video_link": "", "chair": c.chair.pk, "follows": "", "deputy_chair": c.chair.pk,
+        "campaign": c.campaign.pk,
+        "starts_at": (clock.localnow() + dt.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "Salle du conseil",
+        "video_link": "",
+        "chair": c.chair.pk,
+        "follows": "",
+        "deputy_chair": c.chair.pk,
     }
     response = client.post(reverse("comite:session-create"), data)
     assert response.status_code == 400 and "un autre membre que le président" in response.content.decode()
@@ -165,11 +191,20 @@ def test_sitting_page_shows_who_presides_each_item_and_deputy_deliberates(client
     assert "suppléant (président déporté)" in html
     assert f'href="{reverse("comite:item", args=[session.pk, second.pk])}#vote">Délibérer' in html
     assert f'href="{reverse("comite:item", args=[session.pk, first.pk])}#vote">Délibérer' not in html
-    response = client.post(reverse("comite:open-vote", args=[session.pk, second.pk]), {"amount": str(second.proposed_amount), "motivation": ""})
+    response = client.post(
+        reverse("comite:open-vote", args=[session.pk, second.pk]),
+        {"amount": str(second.proposed_amount), "motivation": ""},
+    )
     assert response.status_code == 302
     second.refresh_from_db()
     assert second.vote_state == AgendaItem.VoteState.OPEN
-    assert client.post(reverse("comite:open-vote", args=[session.pk, first.pk]), {"amount": str(first.proposed_amount), "motivation": ""}).status_code == 403
+    assert (
+        client.post(
+            reverse("comite:open-vote", args=[session.pk, first.pk]),
+            {"amount": str(first.proposed_amount), "motivation": ""},
+        ).status_code
+        == 403
+    )
     page = client.get(reverse("comite:item", args=[session.pk, second.pk])).content.decode()
     assert "Préside ce point" in page and "président de séance suppléant" in page
 
@@ -189,5 +224,8 @@ def test_minutes_name_the_deputy_chair_and_their_casting_vote(committee, django_
     with django_capture_on_commit_callbacks(execute=True):
         session = services.close_session(session, by=c.chair)
     text = pdf_text(session.minutes)
-    assert "Président·e de séance suppléant·e (points sur lesquels la présidence est déportée) : Bruno Membre1" in text
+    assert (
+        "Président·e de séance suppléant·e (points sur lesquels la présidence est déportée) : Bruno Membre1"
+        in text
+    )
     assert "(voix prépondérante du président de séance suppléant, le président étant déporté)" in text

@@ -1,5 +1,6 @@
 """An administrator sets, changes or removes the deputy chair (président de séance suppléant)
 before the session sits, with the rules of session creation; one audit event per change."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,12 @@ def test_deputy_chair_change_allowed_before_sitting(committee):
     services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[2])
     session.refresh_from_db()
     assert session.status == Session.Status.CONVENED and session.deputy_chair == c.others[2]
-    payload = AuditEvent.objects.filter(action="comite_deputy_chair_changed").order_by("-pk").first().data["payload"]
+    payload = (
+        AuditEvent.objects.filter(action="comite_deputy_chair_changed")
+        .order_by("-pk")
+        .first()
+        .data["payload"]
+    )
     assert payload["convocation_already_sent"] is True and "pas renvoyée" in payload["note"]
 
 
@@ -57,10 +63,15 @@ def test_deputy_chair_of_a_convened_session_is_one_of_its_frozen_members(committ
     instructed_dossier(c.campaign)
     services.build_agenda(session, by=c.admin)
     services.send_convocation(session, by=c.admin)
-    newcomer = make_user("comite", first_name="Nina", last_name="Nouvelle")  # joins the default composition after the convocation
+    newcomer = make_user(
+        "comite", first_name="Nina", last_name="Nouvelle"
+    )  # joins the default composition after the convocation
     with pytest.raises(ComiteRefused, match="parmi les membres convoqués"):
         services.change_deputy_chair(session, by=c.admin, deputy_chair=newcomer)
-    assert services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0]).deputy_chair == c.others[0]
+    assert (
+        services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0]).deputy_chair
+        == c.others[0]
+    )
 
 
 def test_deputy_chair_change_refused_for_the_chair(committee):
@@ -87,7 +98,10 @@ def test_deputy_chair_removal_allowed(committee, client):
     c = committee
     session = new_session(c, deputy_chair=c.others[0])
     client.force_login(c.admin)
-    assert "Changer le président de séance suppléant" in client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    assert (
+        "Changer le président de séance suppléant"
+        in client.get(reverse("comite:session", args=[session.pk])).content.decode()
+    )
     url = reverse("comite:deputy-chair", args=[session.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"deputy_chair": ""})
@@ -101,7 +115,12 @@ def test_deputy_chair_change_refused_to_a_non_admin(committee, client):
     c = committee
     session = new_session(c)
     client.force_login(c.chair)
-    assert client.post(reverse("comite:deputy-chair", args=[session.pk]), {"deputy_chair": c.others[0].pk}).status_code == 403
+    assert (
+        client.post(
+            reverse("comite:deputy-chair", args=[session.pk]), {"deputy_chair": c.others[0].pk}
+        ).status_code
+        == 403
+    )
     with pytest.raises(ComiteRefused) as refused:
         services.change_deputy_chair(session, by=c.chair, deputy_chair=c.others[0])
     assert refused.value.http_status == 403

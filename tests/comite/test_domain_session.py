@@ -1,5 +1,6 @@
 """Committee sessions through the services: agenda, convocation, proxies, attendance, recusal,
 votes and outcomes (no HTTP)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +33,7 @@ def last_seq() -> int:
 
 
 # ---- preparing ---------------------------------------------------------------------------------
+
 
 def test_create_session_only_by_admin_and_chair_from_the_composition(committee):
     c = committee
@@ -85,7 +87,9 @@ def test_member_who_instructed_a_dossier_is_recused_automatically(committee):
     assert d.pk == item.dossier_id
 
 
-def test_convocation_emails_each_member_of_the_composition_once(committee, django_capture_on_commit_callbacks):
+def test_convocation_emails_each_member_of_the_composition_once(
+    committee, django_capture_on_commit_callbacks
+):
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c, days=6)
@@ -114,6 +118,7 @@ def test_convocation_of_empty_agenda_refused(committee):
 
 
 # ---- proxies and attendance ---------------------------------------------------------------------
+
 
 def test_member_holding_two_proxies_refused(committee):
     c = committee
@@ -175,6 +180,7 @@ def test_represented_requires_a_proxy_to_a_present_member(committee):
 
 # ---- quorum per item ---------------------------------------------------------------------------
 
+
 def test_quorum_per_item_at_boundary_with_proxy_and_recusal(committee):
     c = committee
     a, b, d, e = c.others
@@ -186,7 +192,11 @@ def test_quorum_per_item_at_boundary_with_proxy_and_recusal(committee):
     at_start(session)
     services.open_sitting(session, by=c.chair)
     # 5 members: chair + b present, a represented → 3 ≥ 2.5
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", b: "present", a: "represented", d: "absent", e: "absent"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={c.chair: "present", b: "present", a: "represented", d: "absent", e: "absent"},
+    )
     item = session.items.get()
     q = services.item_quorum(item)
     assert q.reached and (q.present, q.represented, q.eligible) == (2, 1, 5)
@@ -206,7 +216,9 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     c = committee
     a, b, d, e = c.others
     dossier = instructed_dossier(c.campaign)
-    session = sitting(c, [dossier], presence={c.chair: "present", a: "present", b: "absent", d: "absent", e: "absent"})
+    session = sitting(
+        c, [dossier], presence={c.chair: "present", a: "present", b: "absent", d: "absent", e: "absent"}
+    )
     item = session.items.get()
     with pytest.raises(ComiteRefused):
         services.open_vote(item, by=c.chair)
@@ -214,14 +226,23 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     assert adjourned.status == Session.Status.ADJOURNED
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_COMMITTEE
-    nxt = services.create_session(c.campaign, by=c.admin, starts_at=clock.now() + dt.timedelta(days=7), chair=c.chair, place="Paris", follows=adjourned)
+    nxt = services.create_session(
+        c.campaign,
+        by=c.admin,
+        starts_at=clock.now() + dt.timedelta(days=7),
+        chair=c.chair,
+        place="Paris",
+        follows=adjourned,
+    )
     assert not nxt.needs_quorum
     [carried] = nxt.items.all()
     assert carried.dossier_id == dossier.pk
     services.send_convocation(nxt, by=c.admin)
     at_start(nxt)
     services.open_sitting(nxt, by=c.chair)
-    services.record_attendance(nxt, by=c.chair, presence={c.chair: "present", a: "absent", b: "absent", d: "absent", e: "absent"})
+    services.record_attendance(
+        nxt, by=c.chair, presence={c.chair: "present", a: "absent", b: "absent", d: "absent", e: "absent"}
+    )
     assert services.item_quorum(carried).reached
     services.open_vote(carried, by=c.chair)  # one member present suffices
     with pytest.raises(ComiteRefused, match="sans condition de quorum"):
@@ -235,6 +256,7 @@ def test_adjourn_refused_when_quorum_reached(committee):
 
 
 # ---- recusal -----------------------------------------------------------------------------------
+
 
 def test_recused_member_voting_is_refused_and_audited(committee):
     c = committee
@@ -292,7 +314,11 @@ def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
     services.send_convocation(session, by=c.admin)
     at_start(session)
     services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
+    )
     item = session.items.get()
     services.declare_conflict(item, member=a, reason="Élu de la commune")
     services.open_vote(item, by=c.chair)
@@ -312,6 +338,7 @@ def test_conflict_declared_after_vote_opened_refused(committee):
 
 
 # ---- votes and outcomes -------------------------------------------------------------------------
+
 
 def test_vote_may_change_while_open_never_after_close(committee):
     c = committee
@@ -341,7 +368,11 @@ def test_proxy_holder_votes_once_for_the_giver(committee):
     services.send_convocation(session, by=c.admin)
     at_start(session)
     services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
+    )
     item = session.items.get()
     services.open_vote(item, by=c.chair)
     services.cast_vote(item, by=b, choice="pour")
@@ -386,7 +417,12 @@ def test_tie_with_chair_contre_cannot_be_approved_and_reject_needs_motivation(co
     with pytest.raises(ComiteRefused) as exc:
         services.decide(item, by=c.chair, outcome="reject")
     assert exc.value.kind == "motivation"
-    services.decide(item, by=c.chair, outcome="reject", motivation="Programme insuffisamment construit avec le partenaire.")
+    services.decide(
+        item,
+        by=c.chair,
+        outcome="reject",
+        motivation="Programme insuffisamment construit avec le partenaire.",
+    )
     item.dossier.refresh_from_db()
     assert item.dossier.status == Status.REJECTED
 
@@ -420,7 +456,10 @@ def test_only_the_chair_drives_the_sitting(committee):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    for call in (lambda: services.open_vote(item, by=c.others[0]), lambda: services.close_session(session, by=c.admin)):
+    for call in (
+        lambda: services.open_vote(item, by=c.others[0]),
+        lambda: services.close_session(session, by=c.admin),
+    ):
         with pytest.raises(ComiteRefused) as exc:
             call()
         assert exc.value.kind == "role"
@@ -433,9 +472,23 @@ def test_every_step_is_audited(committee, django_capture_on_commit_callbacks):
         dossier, item = _every_step(committee)
     got = actions(since=before)
     for expected in [
-        "comite_session_created", "schedule", "comite_agenda_built", "comite_proxy_given", "comite_convocation", "comite_convocation_sent",
-        "comite_sitting_opened", "comite_attendance", "comite_conflict_declared", "comite_vote_opened", "comite_vote_cast", "comite_vote_closed",
-        "approve", "comite_outcome", "comite_session_closed", "decision_letter_generated", "decision_letter_sent",
+        "comite_session_created",
+        "schedule",
+        "comite_agenda_built",
+        "comite_proxy_given",
+        "comite_convocation",
+        "comite_convocation_sent",
+        "comite_sitting_opened",
+        "comite_attendance",
+        "comite_conflict_declared",
+        "comite_vote_opened",
+        "comite_vote_cast",
+        "comite_vote_closed",
+        "approve",
+        "comite_outcome",
+        "comite_session_closed",
+        "decision_letter_generated",
+        "decision_letter_sent",
     ]:
         assert expected in got, expected
     assert got.count("comite_vote_cast") == 4
@@ -456,7 +509,11 @@ def _every_step(committee):
     services.send_convocation(session, by=c.admin)
     at_start(session)
     services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
+    )
     item = session.items.get()
     services.declare_conflict(item, member=a, reason="Élu de la commune")
     services.open_vote(item, by=c.chair)
@@ -466,8 +523,6 @@ def _every_step(committee):
     services.decide(item, by=c.chair, outcome="approve")
     services.close_session(session, by=c.chair)
     return dossier, item
-
-
 
 
 def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
@@ -486,7 +541,11 @@ def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
     assert results[i1.pk].adopted and results[i1.pk].casting_vote and not results[i2.pk].adopted
     i1.refresh_from_db()
     i3.refresh_from_db()
-    assert i1.vote_state == AgendaItem.VoteState.CLOSED and i1.tally["adopted"] and i3.vote_state == AgendaItem.VoteState.PENDING
+    assert (
+        i1.vote_state == AgendaItem.VoteState.CLOSED
+        and i1.tally["adopted"]
+        and i3.vote_state == AgendaItem.VoteState.PENDING
+    )
     assert actions(i2).count("comite_vote_closed") == 1
     with pytest.raises(ComiteRefused, match="clos"):
         services.cast_vote(i1, by=a, choice="pour")

@@ -1,4 +1,5 @@
 """The envelope never overspends; beyond it the waiting list, promoted in ranking order."""
+
 from __future__ import annotations
 
 import threading
@@ -76,12 +77,16 @@ def test_lapse_promotes_the_first_waitlisted_that_fits(small, django_capture_on_
     campaign, member, admin = small
     a = in_committee(campaign, score=90)
     decide(a, member, "6000.00")
-    second = in_committee(campaign, score=70, proposed="6000.00")  # its waitlisted amount: the proposal (no decided amount here)
+    second = in_committee(
+        campaign, score=70, proposed="6000.00"
+    )  # its waitlisted amount: the proposal (no decided amount here)
     first = in_committee(campaign, score=80)
     decide(second, member, "6000.00")
     decide(first, member, "5000.00")
     with django_capture_on_commit_callbacks(execute=True):
-        perform(a, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.", forum=Forum.SYSTEM)
+        perform(
+            a, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.", forum=Forum.SYSTEM
+        )
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == Status.APPROVED and first.approved_amount == Decimal("5000.00")
@@ -136,9 +141,13 @@ def test_recovery_returns_money_to_the_envelope_and_promotes(small, clock):
     finance = make_user("finance")
     a = in_committee(campaign)
     decide(a, member, "10000.00")
-    w = in_committee(campaign, proposed="1500.00")  # without a decided amount, the waitlisted amount is the proposal
+    w = in_committee(
+        campaign, proposed="1500.00"
+    )  # without a decided amount, the waitlisted amount is the proposal
     decide(w, member, "1500.00")
-    Dossier.objects.filter(pk=a.pk).update(status=Status.REPORT_SUBMITTED)  # test setup: convention, advance, report elsewhere
+    Dossier.objects.filter(pk=a.pk).update(
+        status=Status.REPORT_SUBMITTED
+    )  # test setup: convention, advance, report elsewhere
     travel_after_project(clock, a)  # a balance comes after the trip
     perform(a, "settle", by=finance, data={"balance": "-2000.00"}, forum=Forum.PAYMENTS)
     assert envelope.left(campaign) == Decimal("0.00")  # not yet recovered
@@ -155,14 +164,18 @@ def test_recovery_returns_money_to_the_envelope_and_promotes(small, clock):
 def test_fifty_concurrent_approvals_never_overspend_the_envelope():
     campaign = make_campaign(envelope=Decimal("10500.00"))
     member = make_user("comite")
-    dossiers = [in_committee(campaign, score=99 - i, population=500 + i, proposed="1000.00") for i in range(50)]
+    dossiers = [
+        in_committee(campaign, score=99 - i, population=500 + i, proposed="1000.00") for i in range(50)
+    ]
     barrier = threading.Barrier(50)
     results, errors = {}, []
 
     def approve(d):
         try:
             barrier.wait(timeout=30)
-            results[d.pk] = envelope.approve_or_waitlist(d.pk, by=member, amount=Decimal("1000.00"), data={"item": d.item.pk})
+            results[d.pk] = envelope.approve_or_waitlist(
+                d.pk, by=member, amount=Decimal("1000.00"), data={"item": d.item.pk}
+            )
         except Exception as exc:  # noqa: BLE001 — reported below
             errors.append(repr(exc))
         finally:
@@ -190,7 +203,9 @@ def test_committed_is_one_query_approved_minus_confirmed_recoveries(small, djang
     a, b = in_committee(campaign), in_committee(campaign)
     decide(a, member, "4000.00")
     decide(b, member, "2500.50")
-    EnvelopeRelease.objects.create(campaign=campaign, dossier=a, amount=Decimal("1000.00"))  # not confirmed: still committed
+    EnvelopeRelease.objects.create(
+        campaign=campaign, dossier=a, amount=Decimal("1000.00")
+    )  # not confirmed: still committed
     with django_assert_num_queries(1):
         assert envelope.committed(campaign) == Decimal("6500.50")
     EnvelopeRelease.objects.filter(dossier=a).update(confirmed_at=clock.now())
@@ -213,7 +228,11 @@ def test_committed_sum_reads_the_partial_index_on_postgresql(small):
     campaign, _, _ = small
     statuses = ", ".join(f"'{s}'" for s in envelope.COMMITTED_STATUSES)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a few test rows: make the planner show which index it would use
-        cursor.execute(f"EXPLAIN SELECT SUM(approved_amount) FROM dossiers_dossier WHERE campaign_id = {campaign.pk} AND status IN ({statuses})")
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off"
+        )  # a few test rows: make the planner show which index it would use
+        cursor.execute(
+            f"EXPLAIN SELECT SUM(approved_amount) FROM dossiers_dossier WHERE campaign_id = {campaign.pk} AND status IN ({statuses})"
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "comite_envelope_committed" in plan

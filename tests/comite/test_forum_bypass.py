@@ -7,6 +7,7 @@ it" (règlement, "Committee").
 * ``POST /api/v1/dossiers/{id}/transitions/approve/`` (and reject, waitlist, defer), the
   administrator included.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -41,7 +42,11 @@ def on_agenda(committee):
 def _unchanged(dossier, item, events_before):
     dossier.refresh_from_db()
     item.refresh_from_db()
-    assert dossier.status == Status.IN_COMMITTEE and dossier.approved_amount is None and dossier.decided_at is None
+    assert (
+        dossier.status == Status.IN_COMMITTEE
+        and dossier.approved_amount is None
+        and dossier.decided_at is None
+    )
     assert item.outcome == "" and item.vote_state == AgendaItem.VoteState.PENDING
     assert not AuditEvent.objects.filter(seq__gt=events_before).exists()
     assert not GeneratedDocument.objects.filter(kind="convention").exists()  # no convention PDF
@@ -51,7 +56,9 @@ def _last_seq() -> int:
     return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
-def test_committee_member_cannot_approve_from_the_dossier_page(client, on_agenda, django_capture_on_commit_callbacks):
+def test_committee_member_cannot_approve_from_the_dossier_page(
+    client, on_agenda, django_capture_on_commit_callbacks
+):
     c, dossier, item = on_agenda
     before = _last_seq()
     for who in (c.others[0], c.chair):  # a member, and the chair himself: outside the sitting's screen
@@ -59,13 +66,19 @@ def test_committee_member_cannot_approve_from_the_dossier_page(client, on_agenda
         page = client.get(reverse("dossier-detail", args=[dossier.pk]))
         html = page.content.decode()
         assert page.status_code == 200
-        assert ">Accorder<" not in html and reverse("dossier-transition", args=[dossier.pk, "approve"]) not in html
+        assert (
+            ">Accorder<" not in html
+            and reverse("dossier-transition", args=[dossier.pk, "approve"]) not in html
+        )
         for name in DECISIONS:
             assert reverse("dossier-transition", args=[dossier.pk, name]) not in html
         form = client.get(reverse("dossier-transition", args=[dossier.pk, "approve"]))
         assert form.status_code == 409 and "séance du comité" in form.content.decode()
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("dossier-transition", args=[dossier.pk, "approve"]), {"confirm": "on", "motivation": "Accord."})
+            response = client.post(
+                reverse("dossier-transition", args=[dossier.pk, "approve"]),
+                {"confirm": "on", "motivation": "Accord."},
+            )
         assert response.status_code == 409
     _unchanged(dossier, item, before)
 
@@ -79,10 +92,16 @@ def test_api_approve_is_409_forum_committee_sitting(on_agenda, name, role):
     api = APIClient()
     api.force_authenticate(user)
     before = _last_seq()
-    response = api.post(f"/api/v1/dossiers/{dossier.pk}/transitions/{name}/", {"motivation": "Décision.", "amount": "50000.00"}, format="json")
+    response = api.post(
+        f"/api/v1/dossiers/{dossier.pk}/transitions/{name}/",
+        {"motivation": "Décision.", "amount": "50000.00"},
+        format="json",
+    )
     body = response.json()
     assert response.status_code == 409 and body["code"] == "forum_committee_sitting"
-    assert "séance du comité" in body["detail"] and "ne se fait pas depuis" in body["detail"]  # French, names the screen
+    assert (
+        "séance du comité" in body["detail"] and "ne se fait pas depuis" in body["detail"]
+    )  # French, names the screen
     _unchanged(dossier, item, before)
     listed = api.get(f"/api/v1/dossiers/{dossier.pk}/transitions/").json()
     assert name not in {t["name"] for t in listed}  # never offered either

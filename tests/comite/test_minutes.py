@@ -1,5 +1,6 @@
 """Closing a session: the minutes (content, SHA-256 in the audit trail) and the decision letters
 (generated and emailed once, even when the task is retried)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,9 @@ from .conftest import at_start, instructed_dossier, new_session, vote_all
 def pdf_text(document) -> str:
     with document.file.open("rb") as fh:
         reader = PdfReader(io.BytesIO(fh.read()))
-    return " ".join(" ".join((page.extract_text() or "") for page in reader.pages).replace("\u00a0", " ").split())
+    return " ".join(
+        " ".join((page.extract_text() or "") for page in reader.pages).replace("\u00a0", " ").split()
+    )
 
 
 @pytest.fixture
@@ -44,7 +47,11 @@ def closed(committee, django_capture_on_commit_callbacks):
         services.send_convocation(session, by=c.admin)
         at_start(session)
         services.open_sitting(session, by=c.chair)
-        services.record_attendance(session, by=c.chair, presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"})
+        services.record_attendance(
+            session,
+            by=c.chair,
+            presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
+        )
         i1, i2, i3 = session.items.order_by("rank")
         services.declare_conflict(i1, member=a, reason="Conseiller communautaire de l'intercommunalité")
         services.open_vote(i1, by=c.chair)
@@ -56,7 +63,9 @@ def closed(committee, django_capture_on_commit_callbacks):
         services.open_vote(i2, by=c.chair)
         vote_all(i2, c, {c.chair: "contre", a: "contre", b: "pour"})
         services.close_vote(i2, by=c.chair)
-        services.decide(i2, by=c.chair, outcome="reject", motivation="Budget irréaliste au regard du programme.")
+        services.decide(
+            i2, by=c.chair, outcome="reject", motivation="Budget irréaliste au regard du programme."
+        )
         services.decide(i3, by=c.chair, outcome="defer", motivation="Attestation du partenaire à vérifier.")
         services.close_session(session, by=c.chair)
     session.refresh_from_db()
@@ -80,12 +89,24 @@ def test_minutes_content_attendance_proxies_recusals_quorum_votes_outcomes_envel
     c, session, (first, second, third), items = closed
     text = pdf_text(session.minutes)
     for expected in (
-        "Procès-verbal", "Claire Présidente", "Emma Membre4", "Représenté", "David Membre3",  # attendance and proxy
+        "Procès-verbal",
+        "Claire Présidente",
+        "Emma Membre4",
+        "Représenté",
+        "David Membre3",  # attendance and proxy
         "Déport : Bruno Membre1 (Conseiller communautaire de l'intercommunalité)",
-        "vote 2 / 2 / 0 (voix prépondérante du président)", "quorum 3+1/4",  # the recused member does not count
-        first.reference, second.reference, third.reference,
-        "ACCORDÉ 6 000 €", "REFUSÉ", "AJOURNÉ", "Budget irréaliste",
-        "6 000 €", "20 000 €", "14 000 €",  # approved amount, envelope, left
+        "vote 2 / 2 / 0 (voix prépondérante du président)",
+        "quorum 3+1/4",  # the recused member does not count
+        first.reference,
+        second.reference,
+        third.reference,
+        "ACCORDÉ 6 000 €",
+        "REFUSÉ",
+        "AJOURNÉ",
+        "Budget irréaliste",
+        "6 000 €",
+        "20 000 €",
+        "14 000 €",  # approved amount, envelope, left
     ):
         assert expected in text, expected
 
@@ -109,13 +130,18 @@ def test_decision_letters_generated_and_sent_once_even_when_retried(closed):
     assert letters.count() == 3
     sent = [m for m in mail.outbox if m.subject.startswith("Décision du comité")]
     assert len(sent) == 3
-    events = AuditEvent.objects.filter(action__in=["decision_letter_generated", "decision_letter_sent"]).count()
+    events = AuditEvent.objects.filter(
+        action__in=["decision_letter_generated", "decision_letter_sent"]
+    ).count()
     for item in items:  # the task retried (worker crash after sending, redelivery)
         result = generate_decision_letter(item.pk)
         assert result["emails_sent_now"] == 0
     assert letters.count() == 3
     assert len([m for m in mail.outbox if m.subject.startswith("Décision du comité")]) == 3
-    assert AuditEvent.objects.filter(action__in=["decision_letter_generated", "decision_letter_sent"]).count() == events
+    assert (
+        AuditEvent.objects.filter(action__in=["decision_letter_generated", "decision_letter_sent"]).count()
+        == events
+    )
 
 
 def test_approval_letter_announces_the_convention(closed):

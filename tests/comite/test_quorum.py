@@ -1,4 +1,5 @@
 """Quorum and tally as pure functions (règlement "Committee", CRPA R133-10 / R133-12)."""
+
 from decimal import Decimal
 
 import pytest

@@ -7,6 +7,7 @@ item's line — never its vote nor its outcome. The other members see everything
 The dossier walks its real process (submission → instruction → agenda), so that its committee
 task exists in viewflow.
 """
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -46,17 +47,37 @@ def world(db):
     perform(dossier, "submit", by=porteur)
     perform(dossier, "start_instruction", by=instructeur)
     opinion = ready_for_completion(dossier, by=instructeur)
-    perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion, "proposed_amount": "5000.00"})
-    session = services.create_session(campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=chair,
-                                      place="Salle du conseil")  # convenes the composition: the four committee accounts
+    perform(
+        dossier,
+        "complete_instruction",
+        by=instructeur,
+        data={"opinion": opinion, "proposed_amount": "5000.00"},
+    )
+    session = services.create_session(
+        campaign,
+        by=admin,
+        starts_at=clock.now() + dt.timedelta(days=10),
+        chair=chair,
+        place="Salle du conseil",
+    )  # convenes the composition: the four committee accounts
     services.build_agenda(session, by=admin)
     item = session.items.get(dossier=dossier)
     dossier.refresh_from_db()
     assert dossier.status == "in_committee" and queues.open_task(dossier) is not None
     for recused in (member, both):
         services.declare_conflict(item, member=recused, reason="Conseiller municipal de la commune.")
-    return SimpleNamespace(campaign=campaign, dossier=dossier, session=session, item=item, porteur=porteur,
-                           admin=admin, chair=chair, member=member, other=other, both=both)
+    return SimpleNamespace(
+        campaign=campaign,
+        dossier=dossier,
+        session=session,
+        item=item,
+        porteur=porteur,
+        admin=admin,
+        chair=chair,
+        member=member,
+        other=other,
+        both=both,
+    )
 
 
 @pytest.fixture
@@ -99,6 +120,7 @@ def _row(html: str, marker: str) -> str:
 
 # ---- task lists and counts ----------------------------------------------------------------------
 
+
 def test_recused_member_has_no_task_for_the_dossier(client, world):
     task = queues.open_task(world.dossier)
     assert not queues.open_tasks_for(world.member).filter(pk=task.pk).exists()
@@ -126,8 +148,11 @@ def test_recused_member_with_another_role_has_no_committee_task_for_the_dossier(
 
 # ---- search results -----------------------------------------------------------------------------
 
+
 def test_recused_member_does_not_find_the_dossier_in_search_results(client, world):
-    search = reverse("dossier-list") + f"?q={world.dossier.commune.name}"  # the box repeats the query: not the reference
+    search = (
+        reverse("dossier-list") + f"?q={world.dossier.commune.name}"
+    )  # the box repeats the query: not the reference
     html = _get(client, world.member, search).content.decode()
     assert world.dossier.reference not in html
     assert reverse("dossier-detail", args=[world.dossier.pk]) not in html
@@ -139,6 +164,7 @@ def test_recused_member_does_not_find_the_dossier_in_search_results(client, worl
 
 
 # ---- history pages --------------------------------------------------------------------------------
+
 
 def test_recused_member_reads_no_history_of_the_dossier(client, world):
     for url in (
@@ -152,6 +178,7 @@ def test_recused_member_reads_no_history_of_the_dossier(client, world):
 
 
 # ---- the session's agenda and sitting -----------------------------------------------------------
+
 
 def test_recused_member_sees_the_agenda_line_but_not_its_deliberation(client, world, on_commit):
     item = _decided(world, on_commit)
@@ -181,12 +208,15 @@ def test_recused_member_does_not_see_the_dossier_on_the_waiting_list(client, wor
 
 # ---- notifications --------------------------------------------------------------------------------
 
+
 def test_recused_member_gets_no_notification_about_the_dossier_beyond_the_convocation(world, on_commit):
     _decided(world, on_commit)
     with on_commit(execute=True):
         services.close_session(world.session, by=world.chair)  # minutes, decision letters
     to_member = [m for m in mail.outbox if world.member.email in m.to]
     about_it = [m for m in to_member if world.dossier.reference in m.subject + m.body]
-    assert [m.subject.startswith("Convocation") for m in about_it] == [True]  # the agenda, sent to every member
+    assert [m.subject.startswith("Convocation") for m in about_it] == [
+        True
+    ]  # the agenda, sent to every member
     to_mayor = [m for m in mail.outbox if world.porteur.email in m.to]
     assert any(world.dossier.reference in m.body for m in to_mayor)  # the decision letter did leave

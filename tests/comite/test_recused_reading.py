@@ -1,6 +1,7 @@
 """A recused member's reading is refused (issue 5), on every reading path of the dossier — not only
 the agenda item: its follow-up page, its history (page and PDF), and the API. The other members,
 and agents with another back-office role, still read it."""
+
 import pytest
 from django.urls import reverse
 

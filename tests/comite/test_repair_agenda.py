@@ -1,6 +1,7 @@
 """Règlement, "Committee": a dossier is in committee only on the agenda of a session that is not
 closed. ``python manage.py repair_committee_agenda [--dry-run]`` puts every dossier left « en comité »
 without such an agenda item back to « instruit », through the system's ``unschedule`` (audited)."""
+
 from __future__ import annotations
 
 import io
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 def _orphan(campaign) -> Dossier:
     d = instructed_dossier(campaign)
-    Dossier.objects.filter(pk=d.pk).update(status=Status.IN_COMMITTEE)  # legacy data: « en comité » with no session
+    Dossier.objects.filter(pk=d.pk).update(
+        status=Status.IN_COMMITTEE
+    )  # legacy data: « en comité » with no session
     return d
 
 
@@ -53,7 +56,10 @@ def test_repair_committee_agenda_puts_orphans_back_to_instructed(committee):
     assert not orphans().exists()
     out = io.StringIO()
     call_command("repair_committee_agenda", stdout=out)  # nothing left: nothing done, nothing audited
-    assert "rien à réparer" in out.getvalue() and AuditEvent.objects.filter(action="comite_agenda_repaired").count() == 1
+    assert (
+        "rien à réparer" in out.getvalue()
+        and AuditEvent.objects.filter(action="comite_agenda_repaired").count() == 1
+    )
 
 
 def test_repair_committee_agenda_dry_run_changes_nothing(committee):

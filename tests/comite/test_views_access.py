@@ -1,5 +1,6 @@
 """Comité pages: who may reach them (403 before any lookup for other roles, 404 for a session the
 member does not sit on), the navigation entry, and query counts of the list pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,11 +29,18 @@ def test_pages_refused_with_403_to_porteur_instructor_and_finance(client, commit
     item = session.items.get()
     user = make_user(role, commune=item.dossier.commune if role == "porteur" else None)
     client.force_login(user)
-    for url in [*_pages(session, item), reverse("comite:session-create"), reverse("comite:agenda", args=[session.pk]), reverse("comite:envelopes")]:
+    for url in [
+        *_pages(session, item),
+        reverse("comite:session-create"),
+        reverse("comite:agenda", args=[session.pk]),
+        reverse("comite:envelopes"),
+    ]:
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Accès réservé au comité" in response.content.decode()
-    response = client.post(reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"})
+    response = client.post(
+        reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"}
+    )
     assert response.status_code == 403
     assert not item.votes.exists()
 
@@ -63,7 +71,9 @@ def test_auditor_reads_every_page_but_never_posts(client, committee):
     client.force_login(make_user("auditeur"))
     for url in _pages(session, item):
         assert client.get(url).status_code == 200, url
-    response = client.post(reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"})
+    response = client.post(
+        reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"}
+    )
     assert response.status_code == 403 and "Lecture seule" in response.content.decode()
     assert client.post(reverse("comite:session-create"), {}).status_code == 403
 
@@ -82,17 +92,24 @@ def test_member_sees_only_sessions_they_sit_on_and_admin_sees_all(client, commit
     assert len(client.get(reverse("comite:sessions")).context["sessions"]) == 2
 
 
-@pytest.mark.parametrize("role,shown", [("comite", True), ("admin", True), ("auditeur", True), ("instructeur", False), ("porteur", False)])
+@pytest.mark.parametrize(
+    "role,shown",
+    [("comite", True), ("admin", True), ("auditeur", True), ("instructeur", False), ("porteur", False)],
+)
 def test_navigation_shows_comite_for_committee_admin_and_auditor_only(client, committee, role, shown):
     from tests.factories import make_commune
 
     user = make_user(role, commune=make_commune() if role == "porteur" else None)
     client.force_login(user)
-    html = client.get(reverse("dossier-list") if role != "porteur" else reverse("depot:my-dossiers")).content.decode()
+    html = client.get(
+        reverse("dossier-list") if role != "porteur" else reverse("depot:my-dossiers")
+    ).content.decode()
     assert (f'href="{reverse("comite:sessions")}"' in html) is shown
 
 
-def test_sessions_list_query_count_does_not_grow_with_sessions(client, committee, django_assert_max_num_queries):
+def test_sessions_list_query_count_does_not_grow_with_sessions(
+    client, committee, django_assert_max_num_queries
+):
     c = committee
     for _ in range(3):
         new_session(c)
@@ -107,7 +124,9 @@ def test_sessions_list_query_count_does_not_grow_with_sessions(client, committee
     assert response.context["sessions"][0].n_members == len(c.members)
 
 
-def test_session_and_sitting_pages_query_count_does_not_grow_with_the_agenda(client, committee, django_assert_max_num_queries):
+def test_session_and_sitting_pages_query_count_does_not_grow_with_the_agenda(
+    client, committee, django_assert_max_num_queries
+):
     c = committee
     session = sitting(c, 3)
     client.force_login(c.chair)
@@ -124,7 +143,9 @@ def test_session_and_sitting_pages_query_count_does_not_grow_with_the_agenda(cli
     assert len(response.context["rows"]) == 12 and all(r.quorum.reached for r in response.context["rows"])
 
 
-def test_deliberation_page_query_count_does_not_grow_with_votes(client, committee, django_assert_max_num_queries):
+def test_deliberation_page_query_count_does_not_grow_with_votes(
+    client, committee, django_assert_max_num_queries
+):
     c = committee
     session = sitting(c, 2)
     item = session.items.order_by("rank").first()
@@ -138,7 +159,9 @@ def test_deliberation_page_query_count_does_not_grow_with_votes(client, committe
     with django_assert_max_num_queries(18):  # the live tally counts the votes the page read
         response = client.get(url)
     assert response.context["tally"].pour == len(c.members) - 1
-    with django_assert_max_num_queries(16):  # the vote itself (savepoint and audit chain included); its redirect is the page above
+    with django_assert_max_num_queries(
+        16
+    ):  # the vote itself (savepoint and audit chain included); its redirect is the page above
         assert client.post(url + "vote/", {"prefixe": "moi", "moi-choice": "contre"}).status_code == 302
     services.close_vote(item, by=c.chair)
     with django_assert_max_num_queries(18):
@@ -146,7 +169,9 @@ def test_deliberation_page_query_count_does_not_grow_with_votes(client, committe
     assert len(response.context["votes"]) == len(c.members)
 
 
-def test_session_history_shows_the_latest_events_and_says_older_ones_are_left_out(client, committee, monkeypatch):
+def test_session_history_shows_the_latest_events_and_says_older_ones_are_left_out(
+    client, committee, monkeypatch
+):
     from fonds.comite import queries
 
     c = committee

@@ -1,5 +1,6 @@
 """Administrator pages: create a session (it convenes the campaign's committee composition), build
 the ranked agenda, send the convocation, each through the comité services."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,9 @@ def test_admin_creates_a_session_through_the_form(client, committee):
     assert {m.pk for m in page.context["members"]} == {m.pk for m in c.members}  # shown: the composition
     response = client.post(reverse("comite:session-create"), _form_data(c))
     session = Session.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("comite:session", args=[session.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "comite:session", args=[session.pk]
+    )
     assert session.chair == c.chair and set(session.members.all()) == set(c.members)  # the whole composition
     assert AuditEvent.objects.filter(action="comite_session_created", object_id=str(session.pk)).exists()
 
@@ -49,10 +52,14 @@ def test_session_form_without_place_nor_link_is_refused_and_keeps_the_input(clie
     client.force_login(c.admin)
     response = client.post(reverse("comite:session-create"), _form_data(c, place="", video_link=""))
     html = response.content.decode()
-    assert response.status_code == 400 and "Indiquez le lieu de la séance ou le lien de visioconférence." in html
+    assert (
+        response.status_code == 400 and "Indiquez le lieu de la séance ou le lien de visioconférence." in html
+    )
     import re
 
-    assert re.search(rf'<option value="{c.chair.pk}"[^>]*selected', html)  # nothing lost: the chair chosen stays chosen
+    assert re.search(
+        rf'<option value="{c.chair.pk}"[^>]*selected', html
+    )  # nothing lost: the chair chosen stays chosen
     assert not Session.objects.exists()
 
 
@@ -68,7 +75,9 @@ def test_session_form_offers_only_the_composition_as_chair(client, committee):
     page = client.get(reverse("comite:session-create") + f"?campagne={c.campaign.pk}")
     assert outsider not in page.context["form"].fields["chair"].queryset
     response = client.post(reverse("comite:session-create"), _form_data(c, chair=outsider.pk))
-    assert response.status_code == 400 and "pas membre de la composition du comité" in response.content.decode()
+    assert (
+        response.status_code == 400 and "pas membre de la composition du comité" in response.content.decode()
+    )
     assert not Session.objects.exists()
 
 
@@ -95,7 +104,11 @@ def test_agenda_page_shows_the_ranking_then_builds_it_on_confirmation(client, co
     assert not AgendaItem.objects.exists()
     response = client.post(reverse("comite:agenda", args=[session.pk]), {"confirm": "on"})
     assert response.status_code == 302
-    assert list(session.items.order_by("rank").values_list("dossier_id", flat=True)) == [small.pk, big.pk, low.pk]
+    assert list(session.items.order_by("rank").values_list("dossier_id", flat=True)) == [
+        small.pk,
+        big.pk,
+        low.pk,
+    ]
     small.refresh_from_db()
     assert small.status == Status.IN_COMMITTEE
     page = client.get(reverse("comite:session", args=[session.pk])).content.decode()
@@ -145,7 +158,9 @@ def test_session_following_an_adjourned_one_takes_its_agenda_and_needs_no_quorum
     services.send_convocation(first, by=c.admin)
     at_start(first)
     services.open_sitting(first, by=c.chair)
-    services.record_attendance(first, by=c.chair, presence={m: ("present" if m == c.chair else "absent") for m in c.members})
+    services.record_attendance(
+        first, by=c.chair, presence={m: ("present" if m == c.chair else "absent") for m in c.members}
+    )
     services.adjourn(first, by=c.chair)
     client.force_login(c.admin)
     form_page = client.get(reverse("comite:session-create"))
@@ -153,12 +168,16 @@ def test_session_following_an_adjourned_one_takes_its_agenda_and_needs_no_quorum
     assert client.post(reverse("comite:session-create"), _form_data(c, follows=first.pk)).status_code == 302
     second = Session.objects.get(follows=first)
     assert not second.needs_quorum
-    assert list(second.items.values_list("dossier_id", flat=True)) == list(first.items.values_list("dossier_id", flat=True))
+    assert list(second.items.values_list("dossier_id", flat=True)) == list(
+        first.items.values_list("dossier_id", flat=True)
+    )
     html = client.get(reverse("comite:session", args=[second.pk])).content.decode()
     assert "sans condition de quorum" in html and reverse("comite:agenda", args=[second.pk]) not in html
 
 
-def test_envelope_page_lists_the_waiting_list_in_ranking_order_with_amounts(client, committee, django_assert_max_num_queries):
+def test_envelope_page_lists_the_waiting_list_in_ranking_order_with_amounts(
+    client, committee, django_assert_max_num_queries
+):
     from decimal import Decimal
 
     from fonds.comite import services

@@ -1,5 +1,6 @@
 """Member pages: the agenda and each dossier's summary, conflict declarations (recusal hides the
 deliberation and the votes), proxies, and voting while the item's vote is open."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,13 +17,22 @@ pytestmark = pytest.mark.django_db
 
 
 def _vote(client, item, choice, prefix="moi"):
-    return client.post(reverse("comite:vote", args=[item.session_id, item.pk]), {"prefixe": prefix, f"{prefix}-choice": choice})
+    return client.post(
+        reverse("comite:vote", args=[item.session_id, item.pk]),
+        {"prefixe": prefix, f"{prefix}-choice": choice},
+    )
 
 
 def test_member_reads_the_summary_grid_opinion_and_proposed_amount(client, committee):
     c = committee
     dossier = instructed_dossier(c.campaign, score=72, proposed="4321.00")
-    Score.objects.create(dossier=dossier, criterion="participation", points=21, comment="Les jeunes ont co-construit le programme.", rules_version=1)
+    Score.objects.create(
+        dossier=dossier,
+        criterion="participation",
+        points=21,
+        comment="Les jeunes ont co-construit le programme.",
+        rules_version=1,
+    )
     session = new_session(c)
     services.build_agenda(session, by=c.admin)
     item = session.items.get()
@@ -107,7 +117,9 @@ def test_vote_without_a_choice_is_refused_in_french(client, committee):
     services.open_vote(item, by=c.chair)
     client.force_login(c.others[0])
     response = client.post(reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi"})
-    assert response.status_code == 400 and "choisissez pour, contre ou abstention" in response.content.decode()
+    assert (
+        response.status_code == 400 and "choisissez pour, contre ou abstention" in response.content.decode()
+    )
     assert not Vote.objects.exists()
 
 
@@ -161,7 +173,16 @@ def test_session_history_lists_each_step_but_hides_a_recused_members_dossier_eve
     services.cast_vote(second, by=c.others[1], choice="contre")
     client.force_login(c.chair)
     html = client.get(reverse("comite:session", args=[session.pk])).content.decode()
-    for label in ("Séance du comité créée", "Ordre du jour établi", "Convocation envoyée", "Émargement", "Conflit d&#x27;intérêts déclaré", "Vote ouvert", "Vote exprimé", "Président de séance"):
+    for label in (
+        "Séance du comité créée",
+        "Ordre du jour établi",
+        "Convocation envoyée",
+        "Émargement",
+        "Conflit d&#x27;intérêts déclaré",
+        "Vote ouvert",
+        "Vote exprimé",
+        "Président de séance",
+    ):
         assert label in html, label
     assert f"dossier {second.dossier.reference}" in html
     client.force_login(member)
@@ -189,5 +210,7 @@ def test_vote_without_csrf_token_is_refused(committee):
     services.open_vote(item, by=c.chair)
     client = Client(enforce_csrf_checks=True)
     client.force_login(c.others[0])
-    response = client.post(reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"})
+    response = client.post(
+        reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi", "moi-choice": "pour"}
+    )
     assert response.status_code == 403 and not Vote.objects.exists()

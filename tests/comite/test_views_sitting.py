@@ -1,6 +1,7 @@
 """The chair's pages: open the sitting, attendance, quorum per dossier, open/close each vote, the
 tally, the decision (approve, amended amount, reject with motivation, defer), adjournment without
 quorum, closing and the minutes PDF (access-checked download)."""
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,9 @@ def test_attendance_represented_without_proxy_is_refused_and_the_choices_kept(cl
     response = client.post(reverse("comite:attendance", args=[session.pk]), data)
     html = response.content.decode()
     assert response.status_code == 400 and "n'a pas donné de procuration" in html.replace("&#x27;", "'")
-    assert re.search(rf'name="m{c.members[4].pk}" value="represented"[^>]*checked', html)  # the choice is kept
+    assert re.search(
+        rf'name="m{c.members[4].pk}" value="represented"[^>]*checked', html
+    )  # the choice is kept
     assert re.search(rf'name="m{c.members[0].pk}" value="present"[^>]*checked', html)
     assert not Attendance.objects.filter(session=session).exists()
 
@@ -85,26 +88,51 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
         services.declare_conflict(second, member=member, reason="Élu de la commune.")
     at_start(session)
     services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", c.others[0]: "present", c.others[1]: "present", c.others[2]: "absent", c.others[3]: "absent"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={
+            c.chair: "present",
+            c.others[0]: "present",
+            c.others[1]: "present",
+            c.others[2]: "absent",
+            c.others[3]: "absent",
+        },
+    )
     client.force_login(c.chair)
     rows = {r.item.pk: r for r in client.get(reverse("comite:sitting", args=[session.pk])).context["rows"]}
     assert rows[first.pk].quorum.reached and rows[first.pk].quorum.counted == 3
-    assert not rows[second.pk].quorum.reached and rows[second.pk].quorum.eligible == 3 and rows[second.pk].quorum.counted == 1
+    assert (
+        not rows[second.pk].quorum.reached
+        and rows[second.pk].quorum.eligible == 3
+        and rows[second.pk].quorum.counted == 1
+    )
     for item in (first, second):  # the pages' quorum is the services' own
         assert rows[item.pk].quorum == services.item_quorum(item)
-        assert client.get(reverse("comite:item", args=[session.pk, item.pk])).context["quorum"] == services.item_quorum(item)
-    response = client.post(reverse("comite:open-vote", args=[session.pk, second.pk]), {"amount": "", "motivation": ""})
+        assert client.get(reverse("comite:item", args=[session.pk, item.pk])).context[
+            "quorum"
+        ] == services.item_quorum(item)
+    response = client.post(
+        reverse("comite:open-vote", args=[session.pk, second.pk]), {"amount": "", "motivation": ""}
+    )
     assert response.status_code == 400 and "Quorum non atteint" in response.content.decode()
     second.refresh_from_db()
     assert second.vote_state == AgendaItem.VoteState.PENDING
 
 
-def test_chair_runs_a_vote_to_approval_with_the_proposed_amount(client, committee, django_capture_on_commit_callbacks):
+def test_chair_runs_a_vote_to_approval_with_the_proposed_amount(
+    client, committee, django_capture_on_commit_callbacks
+):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
     client.force_login(c.chair)
-    assert client.post(reverse("comite:open-vote", args=[session.pk, item.pk]), {"amount": "", "motivation": ""}).status_code == 302
+    assert (
+        client.post(
+            reverse("comite:open-vote", args=[session.pk, item.pk]), {"amount": "", "motivation": ""}
+        ).status_code
+        == 302
+    )
     vote_all(item, c, {c.others[0]: "pour", c.others[1]: "pour", c.others[2]: "contre"})
     close_url = reverse("comite:close-vote", args=[session.pk, item.pk])
     page = client.get(close_url).content.decode()
@@ -115,7 +143,12 @@ def test_chair_runs_a_vote_to_approval_with_the_proposed_amount(client, committe
     decide_url = reverse("comite:decide", args=[session.pk, item.pk])
     response = client.get(decide_url)
     assert response.status_code == 200 and response.context["form"].initial["outcome"] == "approve"
-    assert client.post(decide_url, {"outcome": "approve", "amount": str(item.amount), "motivation": "", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(
+            decide_url, {"outcome": "approve", "amount": str(item.amount), "motivation": "", "confirm": "on"}
+        ).status_code
+        == 302
+    )
     item.refresh_from_db()
     item.dossier.refresh_from_db()
     assert item.outcome == AgendaItem.Outcome.APPROVED and item.dossier.status == Status.APPROVED
@@ -138,7 +171,18 @@ def test_amended_amount_without_motivation_is_refused_and_with_it_accepted(clien
     assert 'value="4200' in response.content.decode()  # the amount typed is kept
     item.refresh_from_db()
     assert not item.outcome
-    assert client.post(url, {"outcome": "approve", "amount": "4200", "motivation": "Hébergement pris en charge par le partenaire.", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(
+            url,
+            {
+                "outcome": "approve",
+                "amount": "4200",
+                "motivation": "Hébergement pris en charge par le partenaire.",
+                "confirm": "on",
+            },
+        ).status_code
+        == 302
+    )
     item.refresh_from_db()
     assert item.outcome == AgendaItem.Outcome.APPROVED and item.decided_amount == Decimal("4200.00")
 
@@ -153,8 +197,21 @@ def test_reject_requires_a_motivation_in_french(client, committee):
     client.force_login(c.chair)
     url = reverse("comite:decide", args=[session.pk, item.pk])
     response = client.post(url, {"outcome": "reject", "amount": "", "motivation": "", "confirm": "on"})
-    assert response.status_code == 400 and "Un refus exige une motivation écrite." in response.content.decode()
-    assert client.post(url, {"outcome": "reject", "amount": "", "motivation": "Programme insuffisamment précis.", "confirm": "on"}).status_code == 302
+    assert (
+        response.status_code == 400 and "Un refus exige une motivation écrite." in response.content.decode()
+    )
+    assert (
+        client.post(
+            url,
+            {
+                "outcome": "reject",
+                "amount": "",
+                "motivation": "Programme insuffisamment précis.",
+                "confirm": "on",
+            },
+        ).status_code
+        == 302
+    )
     item.dossier.refresh_from_db()
     assert item.dossier.status == Status.REJECTED
 
@@ -164,7 +221,10 @@ def test_defer_sends_the_dossier_back_to_instructed(client, committee):
     session = sitting(c, 1)
     item = session.items.get()
     client.force_login(c.chair)
-    response = client.post(reverse("comite:decide", args=[session.pk, item.pk]), {"outcome": "defer", "amount": "", "motivation": "Pièce manquante.", "confirm": "on"})
+    response = client.post(
+        reverse("comite:decide", args=[session.pk, item.pk]),
+        {"outcome": "defer", "amount": "", "motivation": "Pièce manquante.", "confirm": "on"},
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     item.dossier.refresh_from_db()
@@ -176,10 +236,22 @@ def test_adjourn_without_quorum_after_confirmation(client, committee):
     session = _convened(c)
     at_start(session)
     services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", c.others[0]: "present", c.others[1]: "absent", c.others[2]: "absent", c.others[3]: "absent"})
+    services.record_attendance(
+        session,
+        by=c.chair,
+        presence={
+            c.chair: "present",
+            c.others[0]: "present",
+            c.others[1]: "absent",
+            c.others[2]: "absent",
+            c.others[3]: "absent",
+        },
+    )
     client.force_login(c.chair)
     sitting_page = client.get(reverse("comite:sitting", args=[session.pk])).content.decode()
-    assert reverse("comite:adjourn", args=[session.pk]) in sitting_page and "quorum non atteint" in sitting_page
+    assert (
+        reverse("comite:adjourn", args=[session.pk]) in sitting_page and "quorum non atteint" in sitting_page
+    )
     url = reverse("comite:adjourn", args=[session.pk])
     assert client.post(url, {"motivation": "2 présents sur 5."}).status_code == 400  # unconfirmed
     assert client.post(url, {"motivation": "2 présents sur 5.", "confirm": "on"}).status_code == 302
@@ -192,14 +264,19 @@ def test_adjourn_refused_when_quorum_is_reached(client, committee):
     c = committee
     session = sitting(c, 1)
     client.force_login(c.chair)
-    assert reverse("comite:adjourn", args=[session.pk]) not in client.get(reverse("comite:sitting", args=[session.pk])).content.decode()
+    assert (
+        reverse("comite:adjourn", args=[session.pk])
+        not in client.get(reverse("comite:sitting", args=[session.pk])).content.decode()
+    )
     response = client.post(reverse("comite:adjourn", args=[session.pk]), {"confirm": "on"})
     assert response.status_code == 400 and "Le quorum est atteint" in response.content.decode()
     session.refresh_from_db()
     assert session.status == Session.Status.SITTING
 
 
-def test_close_session_then_minutes_downloaded_by_members_only(client, committee, django_capture_on_commit_callbacks):
+def test_close_session_then_minutes_downloaded_by_members_only(
+    client, committee, django_capture_on_commit_callbacks
+):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
@@ -220,7 +297,9 @@ def test_close_session_then_minutes_downloaded_by_members_only(client, committee
     response = client.get(minutes_url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    assert response["Cache-Control"] == "private, no-store" and "attachment" in response["Content-Disposition"]
+    assert (
+        response["Cache-Control"] == "private, no-store" and "attachment" in response["Content-Disposition"]
+    )
     client.force_login(make_user("comite"))
     assert client.get(minutes_url).status_code == 404
     client.force_login(make_user("porteur", commune=item.dossier.commune))

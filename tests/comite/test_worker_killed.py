@@ -18,6 +18,7 @@ writing the email leaves the notice claimed; the mayor gets the email only after
 ``fonds.depot.notices.CLAIM_TIMEOUT`` (10 min) when the task runs again — the kill here lands in
 that window only by very bad luck (the PDF rendering is where the time goes).
 """
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,9 @@ SUBJECT = "Décision du comité"
 
 def _database_url() -> str:
     s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="") + (":" + quote(s["PASSWORD"], safe="") if s.get("PASSWORD") else "")
+    auth = quote(s["USER"] or "", safe="") + (
+        ":" + quote(s["PASSWORD"], safe="") if s.get("PASSWORD") else ""
+    )
     host = s["HOST"] or "127.0.0.1"
     port = f":{s['PORT']}" if s.get("PORT") else ""
     return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{s['NAME']}"
@@ -71,9 +74,28 @@ def _redis():
 def _start_worker(env: dict, name: str, log: Path) -> subprocess.Popen:
     celery = Path(sys.executable).with_name("celery")
     return subprocess.Popen(
-        [str(celery), "-A", "fonds", "worker", "-P", "prefork", "-c", "2", "-l", "INFO", "-n", f"{name}@%h",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=str(ROOT), env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,  # its own process group
+        [
+            str(celery),
+            "-A",
+            "fonds",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "2",
+            "-l",
+            "INFO",
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=str(ROOT),
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group
     )
 
 
@@ -138,7 +160,7 @@ def _instructed(campaign, n: int) -> None:
     """``n`` instructed dossiers, one commune and one mayor each (bulk: test setup only; the
     instruction stage has its own tests)."""
     from django.contrib.auth.models import Group
-    
+
     from fonds.accounts.models import User
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.states import Status
@@ -146,21 +168,61 @@ def _instructed(campaign, n: int) -> None:
     from fonds.referentiel.models import Commune
 
     now = clock.now()
-    communes = Commune.objects.bulk_create([
-        Commune(code=f"{70000 + i:05d}", name=f"Commune {i}", departement="70", region="27", population=200 + (i * 37) % 3300, siren=f"2{70000 + i:05d}000")
-        for i in range(n)
-    ])
-    mayors_ = User.objects.bulk_create([
-        User(email=f"maire{i}@fault.fjj.fr", username=f"maire{i}@fault.fjj.fr", first_name="Maire", last_name=f"de Commune {i}", commune=c, password="!")
-        for i, c in enumerate(communes)
-    ])
+    communes = Commune.objects.bulk_create(
+        [
+            Commune(
+                code=f"{70000 + i:05d}",
+                name=f"Commune {i}",
+                departement="70",
+                region="27",
+                population=200 + (i * 37) % 3300,
+                siren=f"2{70000 + i:05d}000",
+            )
+            for i in range(n)
+        ]
+    )
+    mayors_ = User.objects.bulk_create(
+        [
+            User(
+                email=f"maire{i}@fault.fjj.fr",
+                username=f"maire{i}@fault.fjj.fr",
+                first_name="Maire",
+                last_name=f"de Commune {i}",
+                commune=c,
+                password="!",
+            )
+            for i, c in enumerate(communes)
+        ]
+    )
     Group.objects.get_or_create(name="porteur")[0].user_set.add(*mayors_)
-    dossiers = Dossier.objects.bulk_create([
-        Dossier(reference=f"FJJ-K-{i:06d}", campaign=campaign, commune=c, title=f"Échange de jeunes n° {i}", created_by=m, created_at=now)
-        for i, (c, m) in enumerate(zip(communes, mayors_))
-    ])
-    Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).update(status=Status.INSTRUCTED, proposed_amount="5000.00", opinion="favourable")
-    Assessment.objects.bulk_create([Assessment(dossier=d, score_total=60 + (i * 7) % 40, scored_criteria=6, complete=True, suggestion="favourable") for i, d in enumerate(dossiers)])
+    dossiers = Dossier.objects.bulk_create(
+        [
+            Dossier(
+                reference=f"FJJ-K-{i:06d}",
+                campaign=campaign,
+                commune=c,
+                title=f"Échange de jeunes n° {i}",
+                created_by=m,
+                created_at=now,
+            )
+            for i, (c, m) in enumerate(zip(communes, mayors_))
+        ]
+    )
+    Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).update(
+        status=Status.INSTRUCTED, proposed_amount="5000.00", opinion="favourable"
+    )
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                dossier=d,
+                score_total=60 + (i * 7) % 40,
+                scored_criteria=6,
+                complete=True,
+                suggestion="favourable",
+            )
+            for i, d in enumerate(dossiers)
+        ]
+    )
 
 
 def _decided_items(committee) -> list[AgendaItem]:
@@ -177,7 +239,9 @@ def _decided_items(committee) -> list[AgendaItem]:
     services.close_all_votes(session, by=c.chair)
     for item in items:
         if item in voted:
-            services.decide(item, by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit.")
+            services.decide(
+                item, by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit."
+            )
         else:
             services.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
     assert not session.items.filter(outcome="").exists()
@@ -219,8 +283,15 @@ def test_worker_killed_mid_letters_every_letter_once_every_mayor_one_email(commi
                 generate_decision_letter.apply_async((item.pk,), connection=conn)
         assert redis.llen("celery") >= N  # (plus the convocation emails queued on commit by send_convocation)
         first = _start_worker(env, "fault-hk-1", log)
-        at_kill = _wait(lambda: (lambda n: n if 20 <= n else 0)(_letters(keys)), 240, "20 lettres générées par le premier worker", [first])
-        os.killpg(first.pid, signal.SIGKILL)  # in the middle of the work: no warm shutdown, nothing acknowledged for the tasks in flight
+        at_kill = _wait(
+            lambda: (lambda n: n if 20 <= n else 0)(_letters(keys)),
+            240,
+            "20 lettres générées par le premier worker",
+            [first],
+        )
+        os.killpg(
+            first.pid, signal.SIGKILL
+        )  # in the middle of the work: no warm shutdown, nothing acknowledged for the tasks in flight
         first.wait(timeout=30)
         _wait(lambda: not _group_alive(first.pid), 30, "la fin de tous les processus du premier worker")
         at_kill = _letters(keys)
@@ -229,24 +300,50 @@ def test_worker_killed_mid_letters_every_letter_once_every_mayor_one_email(commi
         assert in_flight >= 1, "aucune tâche non acquittée à la mort du worker : acks_late inopérant ?"
 
         second = _start_worker(env, "fault-hk-2", log)
-        _wait(lambda: _letters(keys) == N and EmailNotice.objects.filter(key__startswith="decision-letter-", sent_at__isnull=False).count() >= N,
-              180 + VISIBILITY_TIMEOUT, f"les {N} lettres et leurs courriels après redémarrage (au moment de l'arrêt : {at_kill})", [second])
-        _wait(lambda: redis.llen("celery") == 0 and redis.hlen("unacked") == 0, 60, "la file vide et aucune tâche en cours", [second])
+        _wait(
+            lambda: (
+                _letters(keys) == N
+                and EmailNotice.objects.filter(
+                    key__startswith="decision-letter-", sent_at__isnull=False
+                ).count()
+                >= N
+            ),
+            180 + VISIBILITY_TIMEOUT,
+            f"les {N} lettres et leurs courriels après redémarrage (au moment de l'arrêt : {at_kill})",
+            [second],
+        )
+        _wait(
+            lambda: redis.llen("celery") == 0 and redis.hlen("unacked") == 0,
+            60,
+            "la file vide et aucune tâche en cours",
+            [second],
+        )
     finally:
         _kill(first)
         _kill(second)
         redis.flushdb()
-    print(f"lettres au moment du SIGKILL : {at_kill}/{N} ; tâches non acquittées rendues : {in_flight}", file=sys.stderr)
+    print(
+        f"lettres au moment du SIGKILL : {at_kill}/{N} ; tâches non acquittées rendues : {in_flight}",
+        file=sys.stderr,
+    )
 
     # every letter exactly once
-    letters = list(GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER).values_list("key", flat=True))
+    letters = list(
+        GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER).values_list(
+            "key", flat=True
+        )
+    )
     assert len(letters) == N and set(letters) == set(keys)
     generated = Counter(e.data["payload"]["key"] for e in _events("decision_letter_generated"))
     assert set(generated) == set(keys) and set(generated.values()) == {1}
     for document in GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER):
         assert document.file.storage.exists(document.file.name)
     # each mayor exactly one email: the notices, their audit events, the files written
-    notices = Counter(EmailNotice.objects.filter(key__startswith="decision-letter-", sent_at__isnull=False).values_list("to", flat=True))
+    notices = Counter(
+        EmailNotice.objects.filter(key__startswith="decision-letter-", sent_at__isnull=False).values_list(
+            "to", flat=True
+        )
+    )
     wanted = Counter(email for emails in expected_mayors.values() for email in emails)
     assert notices == wanted
     assert Counter(e.data["payload"]["to"] for e in _events("decision_letter_sent")) == wanted

@@ -1,6 +1,7 @@
 """The demonstration refuses the production profile (issue 14): ``seed_demo`` and ``demo_otp_code``
 create accounts with a known password and TOTP keys derived from their address. With
 ``FJJ_DEBUG=0`` they stop, in French, unless ``--force-production`` is given — then they warn."""
+
 import io
 import os
 import subprocess
@@ -24,14 +25,18 @@ def production(settings):
 
 
 def test_seed_demo_refuses_production_without_force(production):
-    with pytest.raises(CommandError, match=r"refuse de s'exécuter en production \(FJJ_DEBUG=0\).*--force-production"):
+    with pytest.raises(
+        CommandError, match=r"refuse de s'exécuter en production \(FJJ_DEBUG=0\).*--force-production"
+    ):
         call_command("seed_demo", stdout=io.StringIO())
     assert not Campaign.objects.exists() and not User.objects.exists()
 
 
 def test_seed_demo_forced_in_production_warns_in_french(production):
     err = io.StringIO()
-    with pytest.raises(CommandError, match="référentiel des communes est vide"):  # past the guard: the demo's own checks
+    with pytest.raises(
+        CommandError, match="référentiel des communes est vide"
+    ):  # past the guard: the demo's own checks
         call_command("seed_demo", "--force-production", stdout=io.StringIO(), stderr=err)
     assert "ATTENTION" in err.getvalue() and "mot de passe connu" in err.getvalue()
 
@@ -51,9 +56,22 @@ def test_demo_otp_code_forced_in_production_warns(production):
 
 
 def test_seed_demo_refuses_fjj_debug_0_in_a_real_process(tmp_path):
-    env = {**os.environ, "FJJ_DEBUG": "0", "FJJ_VAR_DIR": str(tmp_path), "FJJ_LOG_FORMAT": "text",
-           "FJJ_SECRET_KEY": "s" * 60, "FJJ_DATABASE_URL": f"sqlite:///{tmp_path / 'absente.sqlite3'}"}
-    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "FJJ_DEBUG": "0",
+        "FJJ_VAR_DIR": str(tmp_path),
+        "FJJ_LOG_FORMAT": "text",
+        "FJJ_SECRET_KEY": "s" * 60,
+        "FJJ_DATABASE_URL": f"sqlite:///{tmp_path / 'absente.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "refuse de s'exécuter en production" in result.stderr
     assert not (tmp_path / "absente.sqlite3").exists() or (tmp_path / "absente.sqlite3").stat().st_size == 0

@@ -32,4 +32,6 @@ def draft(campaign, commune, porteur):
 
 @pytest.fixture
 def empty_draft(campaign, commune, porteur):
-    return make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False, title="Brouillon à compléter")
+    return make_dossier(
+        campaign=campaign, commune=commune, porteur=porteur, complete=False, title="Brouillon à compléter"
+    )

@@ -1,4 +1,5 @@
 """Journey 1: invitation link (one-time, expiring) and password reset by email."""
+
 import datetime as dt
 import re
 
@@ -53,7 +54,11 @@ def test_invitation_link_is_one_time(client, invited):
     accept(client, path)
     client.logout()
     response = client.get(path)
-    assert response.status_code == 200 and "Ce lien d&#x27;invitation n&#x27;est plus valable" in response.content.decode().replace("'", "&#x27;")
+    assert (
+        response.status_code == 200
+        and "Ce lien d&#x27;invitation n&#x27;est plus valable"
+        in response.content.decode().replace("'", "&#x27;")
+    )
 
 
 def test_invitation_link_expires(client, invited, settings):
@@ -65,7 +70,9 @@ def test_invitation_link_expires(client, invited, settings):
     assert "plus valable" in client.get(invitation_path(invited, stale)).content.decode()
     settings.FJJ_INVITATION_DAYS = 2
     assert not invitation_tokens.check_token(invited, fresh)
-    assert invitation_tokens.check_token(invited, invitation_tokens.make_token_at(invited, now - dt.timedelta(days=1)))
+    assert invitation_tokens.check_token(
+        invited, invitation_tokens.make_token_at(invited, now - dt.timedelta(days=1))
+    )
     assert invitation_tokens.check_token(invited, fresh, max_age=8 * 24 * 3600)
 
 
@@ -111,7 +118,9 @@ def test_password_reset_by_email(client, porteur, django_capture_on_commit_callb
     assert "plus valable" in client.get(path).content.decode()  # one-time
 
 
-def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, django_capture_on_commit_callbacks):
+def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("depot:password-reset"), {"email": "inconnu@exemple.fr"})
     assert response["Location"] == reverse("depot:password-reset-done") and mail.outbox == []

@@ -1,5 +1,6 @@
 """The budget step's lines are rendered in Python (issue 3 performance), with django-dsfr's markup:
 every field keeps its visible label, hint, error message and the ARIA links between them."""
+
 import re
 
 import pytest
@@ -21,13 +22,24 @@ def step_url(dossier):
 def test_fast_inputs_render_the_same_input_as_django():
     from django import forms
 
-    for fast, slow, value in ((FastTextInput(attrs={"class": "fr-input", "inputmode": "decimal"}), forms.TextInput(attrs={"class": "fr-input", "inputmode": "decimal"}), "1 500,50 <b>"),
-                              (FastCheckboxInput(), forms.CheckboxInput(), True),
-                              (FastCheckboxInput(), forms.CheckboxInput(), False),
-                              (FastHiddenInput(), forms.HiddenInput(), 5)):
+    for fast, slow, value in (
+        (
+            FastTextInput(attrs={"class": "fr-input", "inputmode": "decimal"}),
+            forms.TextInput(attrs={"class": "fr-input", "inputmode": "decimal"}),
+            "1 500,50 <b>",
+        ),
+        (FastCheckboxInput(), forms.CheckboxInput(), True),
+        (FastCheckboxInput(), forms.CheckboxInput(), False),
+        (FastHiddenInput(), forms.HiddenInput(), 5),
+    ):
+
         def attrs(html):
             return sorted(re.findall(r'\s([a-z-]+)(?:="([^"]*)")?', html))
-        a, b = fast.render("n-0-x", value, {"id": "id_n-0-x"}), slow.render("n-0-x", value, {"id": "id_n-0-x"})
+
+        a, b = (
+            fast.render("n-0-x", value, {"id": "id_n-0-x"}),
+            slow.render("n-0-x", value, {"id": "id_n-0-x"}),
+        )
         assert a.startswith("<input ") and attrs(a) == attrs(b)
     assert "&lt;b&gt;" in FastTextInput().render("x", "<b>")
 
@@ -36,10 +48,21 @@ def test_budget_line_field_groups_have_visible_labels_and_hints():
     line = f.ExpenseFormSet(prefix="depenses").forms[0]
     html = str(budget_line(line, "Dépense", 1))
     assert 'aria-labelledby="depenses-0-legend"' in html and ">Dépense n° 1</legend>" in html
-    for name, label in (("category", "Catégorie de dépense"), ("label", "Libellé (facultatif)"), ("amount", "Montant (€)"), ("eligible", "Dépense éligible"), ("DELETE", "Supprimer cette ligne")):
-        assert re.search(rf'<label for="id_depenses-0-{name}" class="fr-label">{re.escape(label)}', html), name
+    for name, label in (
+        ("category", "Catégorie de dépense"),
+        ("label", "Libellé (facultatif)"),
+        ("amount", "Montant (€)"),
+        ("eligible", "Dépense éligible"),
+        ("DELETE", "Supprimer cette ligne"),
+    ):
+        assert re.search(rf'<label for="id_depenses-0-{name}" class="fr-label">{re.escape(label)}', html), (
+            name
+        )
         assert f'id="id_depenses-0-{name}"' in html
-    assert 'aria-describedby="id_depenses-0-eligible_helptext"' in html and 'id="id_depenses-0-eligible_helptext"' in html
+    assert (
+        'aria-describedby="id_depenses-0-eligible_helptext"' in html
+        and 'id="id_depenses-0-eligible_helptext"' in html
+    )
     assert 'class="fr-select"' in html and html.count('class="fr-input"') == 2 and "fr-checkbox-group" in html
     assert "aria-invalid" not in html
 
@@ -49,13 +72,28 @@ def test_budget_line_errors_are_shown_under_the_field_and_linked():
     html = str(dsfr_field_group(line["amount"]))
     assert "fr-input-group--error" in html
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_depenses-0-amount-desc-error"' in html
-    assert re.search(r'<div id="id_depenses-0-amount-desc-error">.*Indiquez le montant de cette ligne\..*</div>', html, re.S)
+    assert re.search(
+        r'<div id="id_depenses-0-amount-desc-error">.*Indiquez le montant de cette ligne\..*</div>',
+        html,
+        re.S,
+    )
 
 
 def test_management_form_renders_the_formset_counters():
-    html = str(management_form(f.IncomeFormSet(initial=[{"category": "own_share", "amount": 1}], prefix="recettes")))
-    for name, value in (("TOTAL_FORMS", 2), ("INITIAL_FORMS", 1), ("MIN_NUM_FORMS", 0), ("MAX_NUM_FORMS", 30)):
-        assert f'name="recettes-{name}"' in html and f'value="{value}"' in html and f'id="id_recettes-{name}"' in html
+    html = str(
+        management_form(f.IncomeFormSet(initial=[{"category": "own_share", "amount": 1}], prefix="recettes"))
+    )
+    for name, value in (
+        ("TOTAL_FORMS", 2),
+        ("INITIAL_FORMS", 1),
+        ("MIN_NUM_FORMS", 0),
+        ("MAX_NUM_FORMS", 30),
+    ):
+        assert (
+            f'name="recettes-{name}"' in html
+            and f'value="{value}"' in html
+            and f'id="id_recettes-{name}"' in html
+        )
 
 
 def test_budget_step_page_keeps_the_line_template_for_the_add_button(porteur_client, draft):
@@ -63,12 +101,20 @@ def test_budget_step_page_keeps_the_line_template_for_the_add_button(porteur_cli
     template = re.search(r'<template id="depenses-empty">(.*?)</template>', html, re.S).group(1)
     assert 'name="depenses-__prefix__-amount"' in template and ">Nouvelle dépense</legend>" in template
     assert 'data-formset-add="recettes"' in html and 'id="id_recettes-TOTAL_FORMS"' in html
-    assert html.count("<fieldset class=\"fr-fieldset fr-background-alt--grey") == draft.budget_lines.count() + 2 + 2  # lines, one blank each, two templates
+    assert (
+        html.count('<fieldset class="fr-fieldset fr-background-alt--grey')
+        == draft.budget_lines.count() + 2 + 2
+    )  # lines, one blank each, two templates
     assert "data-autosave" in html
 
 
 def test_budget_step_bad_input_is_kept_and_explained(porteur_client, empty_draft):
-    html = porteur_client.post(step_url(empty_draft), budget_post([("travel", "12abc", True)], [("", "40")])).content.decode()
+    html = porteur_client.post(
+        step_url(empty_draft), budget_post([("travel", "12abc", True)], [("", "40")])
+    ).content.decode()
     assert 'value="12abc"' in html and "Indiquez un montant en euros" in html
-    assert "Choisissez la catégorie de cette ligne." in html and 'aria-describedby="id_recettes-0-category-desc-error"' in html
+    assert (
+        "Choisissez la catégorie de cette ligne." in html
+        and 'aria-describedby="id_recettes-0-category-desc-error"' in html
+    )
     assert 'href="#id_depenses-0-amount"' in html  # the error summary links to the field

@@ -1,4 +1,5 @@
 """Journeys 3 and 4: the check page (E1–E9, fixes, amount) and the confirmed submission."""
+
 import copy
 
 import pytest
@@ -43,7 +44,7 @@ def test_check_page_shows_each_failing_rule_with_its_fix_and_step(porteur_client
     }
     for code, (text, step) in expected.items():
         start = html.index(f'id="rule-{code}"')
-        block = html[start:html.index("</li>", start)]
+        block = html[start : html.index("</li>", start)]
         assert "bloque le dépôt" in block, code
         assert "Comment corriger" in block, code
         assert text in block, code
@@ -82,7 +83,7 @@ def test_advisory_rule_only_warns(porteur_client, draft, django_capture_on_commi
     set_blocking(draft.campaign, E4=False)
     html = porteur_client.get(check_url(draft)).content.decode()
     start = html.index('id="rule-E4"')
-    assert "Non respectée — avertissement" in html[start:html.index("</li>", start)]
+    assert "Non respectée — avertissement" in html[start : html.index("</li>", start)]
     assert "Le dossier peut être déposé, avec des points d'attention" in html and 'name="confirm"' in html
     with django_capture_on_commit_callbacks(execute=True):
         response = porteur_client.post(submit_url(draft), {"confirm": "on"})
@@ -123,9 +124,11 @@ def test_instructor_cannot_use_the_front_office(client, draft):
     assert client.get(reverse("depot:my-dossiers"))["Location"] == reverse("dossier-list")
 
 
-def test_check_lists_missing_document_after_replacement_counts_once(porteur_client, campaign, commune, porteur):
+def test_check_lists_missing_document_after_replacement_counts_once(
+    porteur_client, campaign, commune, porteur
+):
     dossier = make_dossier(campaign=campaign, commune=commune, porteur=porteur)
     Document.objects.filter(dossier=dossier, kind="rib").delete()
     html = porteur_client.get(check_url(dossier)).content.decode()
     start = html.index('id="rule-E3"')
-    assert "RIB de la commune" in html[start:html.index("</li>", start)]
+    assert "RIB de la commune" in html[start : html.index("</li>", start)]

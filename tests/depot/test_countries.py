@@ -1,4 +1,5 @@
 """The partner country select: ISO codes stored, French names shown (django-countries)."""
+
 from fonds.depot.countries import FRENCH_CODES, partner_countries
 from fonds.depot.forms import PartnershipForm
 

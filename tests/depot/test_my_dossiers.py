@@ -1,4 +1,5 @@
 """Journey 1: "Mes dossiers" — status, next action expected from the porteur, deadline; constant queries."""
+
 import datetime as dt
 
 import pytest
@@ -22,7 +23,9 @@ def corrections_requested(commune, porteur, instructor):
 
 def test_lists_status_next_action_and_deadline(porteur_client, campaign, commune, porteur):
     instructor = make_user("instructeur")
-    draft = make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False, title="Mon brouillon")
+    draft = make_dossier(
+        campaign=campaign, commune=commune, porteur=porteur, complete=False, title="Mon brouillon"
+    )
     waiting = corrections_requested(commune, porteur, instructor)
     submitted = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
     perform(submitted, "submit", by=porteur)
@@ -51,7 +54,9 @@ def test_new_dossier_button_only_for_open_campaigns(porteur_client, commune):
     assert response.status_code == 302 and response["Location"] == reverse("depot:my-dossiers")
 
 
-def test_query_count_is_constant_in_the_number_of_dossiers(porteur_client, campaign, commune, porteur, django_assert_max_num_queries):
+def test_query_count_is_constant_in_the_number_of_dossiers(
+    porteur_client, campaign, commune, porteur, django_assert_max_num_queries
+):
     instructor = make_user("instructeur")
     make_dossier(campaign=campaign, commune=commune, porteur=porteur, complete=False)
     corrections_requested(commune, porteur, instructor)
@@ -69,6 +74,7 @@ def test_query_count_is_constant_in_the_number_of_dossiers(porteur_client, campa
 
 # ---- « Nouveau dossier » only when E7 allows it ---------------------------------------------------
 
+
 def _set_status(dossier, status):
     """Test setup only: a dossier already in ``status`` (the protected field moved by an update)."""
     from fonds.dossiers.models import Dossier
@@ -77,7 +83,9 @@ def _set_status(dossier, status):
     return dossier
 
 
-def test_e7_new_dossier_not_offered_when_a_rejected_dossier_blocks(porteur_client, campaign, commune, porteur):
+def test_e7_new_dossier_not_offered_when_a_rejected_dossier_blocks(
+    porteur_client, campaign, commune, porteur
+):
     """The page says which dossier blocks and its status, before any step is filled; the create
     URL refuses with the same message and creates nothing."""
     from fonds.dossiers.models import Dossier
@@ -88,8 +96,12 @@ def test_e7_new_dossier_not_offered_when_a_rejected_dossier_blocks(porteur_clien
     assert f'id="e7-{campaign.pk}"' in html and rejected.reference in html and "« refusé »" in html
     assert reverse("dossier-detail", args=[rejected.pk]) in html and "prochain appel" in html
     before = Dossier.objects.count()
-    for response in (porteur_client.get(reverse("depot:new", args=[campaign.pk])),
-                     porteur_client.post(reverse("depot:new", args=[campaign.pk]), {"title": "Encore un projet", "action": "next"})):
+    for response in (
+        porteur_client.get(reverse("depot:new", args=[campaign.pk])),
+        porteur_client.post(
+            reverse("depot:new", args=[campaign.pk]), {"title": "Encore un projet", "action": "next"}
+        ),
+    ):
         assert response.status_code == 302 and response["Location"] == reverse("depot:my-dossiers")
     assert Dossier.objects.count() == before
     followed = porteur_client.get(reverse("depot:new", args=[campaign.pk]), follow=True).content.decode()
@@ -98,12 +110,16 @@ def test_e7_new_dossier_not_offered_when_a_rejected_dossier_blocks(porteur_clien
 
 def test_e7_new_dossier_autosave_refused_in_json(porteur_client, campaign, commune, porteur):
     _set_status(make_dossier(campaign=campaign, commune=commune, porteur=porteur), "in_instruction")
-    response = porteur_client.post(reverse("depot:new", args=[campaign.pk]), {"title": "Projet"}, HTTP_X_AUTOSAVE="1")
+    response = porteur_client.post(
+        reverse("depot:new", args=[campaign.pk]), {"title": "Projet"}, HTTP_X_AUTOSAVE="1"
+    )
     assert response.status_code == 409 and "retirez-le" in response.json()["message"]
 
 
 @pytest.mark.parametrize("status", ["draft", "ineligible", "withdrawn", "closed_without_follow_up", "closed"])
-def test_e7_new_dossier_offered_when_only_non_blocking_dossiers_exist(porteur_client, campaign, commune, porteur, status):
+def test_e7_new_dossier_offered_when_only_non_blocking_dossiers_exist(
+    porteur_client, campaign, commune, porteur, status
+):
     _set_status(make_dossier(campaign=campaign, commune=commune, porteur=porteur), status)
     html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
     assert reverse("depot:new", args=[campaign.pk]) in html and f'id="e7-{campaign.pk}"' not in html
@@ -114,5 +130,7 @@ def test_e7_gate_is_per_campaign(porteur_client, campaign, commune, porteur):
     other = make_campaign()
     _set_status(make_dossier(campaign=other, commune=commune, porteur=porteur), "approved")
     html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
-    assert reverse("depot:new", args=[campaign.pk]) in html and reverse("depot:new", args=[other.pk]) not in html
+    assert (
+        reverse("depot:new", args=[campaign.pk]) in html and reverse("depot:new", args=[other.pk]) not in html
+    )
     assert f'id="e7-{other.pk}"' in html and f'id="e7-{campaign.pk}"' not in html

@@ -1,4 +1,5 @@
 """Journey 4: the receipt PDF (content, hash), made once by an idempotent task, emailed once."""
+
 import hashlib
 import io
 import re
@@ -75,7 +76,9 @@ def test_receipt_pdf_content(submitted):
     assert "6 000 €" in flat  # the amount requested
     from django.utils import timezone
 
-    assert timezone.localtime(submitted.submitted_at).strftime("%d/%m/%Y à %H:%M") in flat  # date of the deposit
+    assert (
+        timezone.localtime(submitted.submitted_at).strftime("%d/%m/%Y à %H:%M") in flat
+    )  # date of the deposit
     # the hash printed equals the one recorded at submission and a recomputation from the dossier
     printed = re.search(r"\b[0-9a-f]{64}\b", re.sub(r"(?<=[0-9a-f])\s+(?=[0-9a-f])", "", text))
     assert printed is not None
@@ -107,7 +110,9 @@ def test_task_is_idempotent(submitted):
     assert AuditEvent.objects.filter(action="receipt_sent", object_id=str(submitted.pk)).count() == 1
 
 
-def test_task_retried_after_a_failed_email_sends_it_then_never_again(draft, porteur, django_capture_on_commit_callbacks, monkeypatch):
+def test_task_retried_after_a_failed_email_sends_it_then_never_again(
+    draft, porteur, django_capture_on_commit_callbacks, monkeypatch
+):
     from fonds.depot import notices
 
     def broken(*args, **kwargs):
@@ -123,7 +128,9 @@ def test_task_retried_after_a_failed_email_sends_it_then_never_again(draft, port
     monkeypatch.undo()
     generate_receipt(draft.pk)
     generate_receipt(draft.pk)
-    assert len(mail.outbox) == 1 and GeneratedDocument.objects.filter(kind="receipt", dossier=draft).count() == 1
+    assert (
+        len(mail.outbox) == 1 and GeneratedDocument.objects.filter(kind="receipt", dossier=draft).count() == 1
+    )
 
 
 def test_receipt_download_checks_access(client, porteur_client, submitted):

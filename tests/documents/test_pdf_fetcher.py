@@ -1,4 +1,5 @@
 """PDFs never fetch a URL a user could choose (no server-side request), nor a file outside the project."""
+
 import io
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -39,7 +40,9 @@ def test_a_pdf_with_an_external_image_makes_no_request_and_still_renders():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        pdf = write_pdf(f'<p>Bonjour</p><img src="http://127.0.0.1:{server.server_port}/ssrf.png"><link rel="stylesheet" href="http://127.0.0.1:{server.server_port}/x.css">')
+        pdf = write_pdf(
+            f'<p>Bonjour</p><img src="http://127.0.0.1:{server.server_port}/ssrf.png"><link rel="stylesheet" href="http://127.0.0.1:{server.server_port}/x.css">'
+        )
     finally:
         server.shutdown()
     assert hits == []

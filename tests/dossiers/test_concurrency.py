@@ -1,4 +1,5 @@
 """On PostgreSQL, two concurrent transitions on one dossier: one wins, the other gets a clear conflict."""
+
 import threading
 
 import pytest
@@ -42,7 +43,12 @@ def test_two_instructors_take_the_same_dossier_one_wins_one_conflict():
     dossier = make_dossier()
     perform(dossier, "submit", by=dossier.created_by)
     first, second = make_user("instructeur"), make_user("instructeur")
-    results = _race([lambda: perform(dossier.pk, "start_instruction", by=first), lambda: perform(dossier.pk, "start_instruction", by=second)])
+    results = _race(
+        [
+            lambda: perform(dossier.pk, "start_instruction", by=first),
+            lambda: perform(dossier.pk, "start_instruction", by=second),
+        ]
+    )
     outcomes = sorted(r[0] for r in results)
     assert outcomes == ["ok", "refused"], results
     refused = next(r[1] for r in results if r[0] == "refused")
@@ -60,7 +66,12 @@ def test_withdraw_races_start_instruction_and_the_chain_stays_linear():
     dossier = make_dossier()
     perform(dossier, "submit", by=dossier.created_by)
     instructor = make_user("instructeur")
-    results = _race([lambda: perform(dossier.pk, "start_instruction", by=instructor), lambda: perform(dossier.pk, "withdraw", by=dossier.created_by)])
+    results = _race(
+        [
+            lambda: perform(dossier.pk, "start_instruction", by=instructor),
+            lambda: perform(dossier.pk, "withdraw", by=dossier.created_by),
+        ]
+    )
     assert all(r[0] in ("ok", "refused") for r in results), results
     final = Dossier.objects.get(pk=dossier.pk).status
     # withdraw is allowed from submitted and in_instruction: both may succeed, in either order

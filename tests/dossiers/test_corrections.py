@@ -12,7 +12,13 @@ def test_request_corrections_records_fields_documents_and_deadline_then_resubmit
     perform(dossier, "submit", by=dossier.created_by)
     instructor = make_user("instructeur")
     perform(dossier, "start_instruction", by=instructor)
-    perform(dossier, "request_corrections", by=instructor, motivation="Merci de joindre la délibération signée.", data={"fields": ["youth_ages"], "documents": ["deliberation"]})
+    perform(
+        dossier,
+        "request_corrections",
+        by=instructor,
+        motivation="Merci de joindre la délibération signée.",
+        data={"fields": ["youth_ages"], "documents": ["deliberation"]},
+    )
     request = CorrectionRequest.objects.get(dossier=dossier)
     assert request.message == "Merci de joindre la délibération signée."
     assert request.fields == ["youth_ages"] and request.documents == ["deliberation"]

@@ -1,4 +1,5 @@
 """Uploads: decided by content, hashed into the trail, never half-stored."""
+
 import hashlib
 import io
 
@@ -34,7 +35,9 @@ def dossier():
 
 def test_upload_is_hashed_and_audited(dossier):
     data = _pdf()
-    document = add_document(dossier, by=dossier.created_by, kind="deliberation", name="Délibération du 3 mars.pdf", data=data)
+    document = add_document(
+        dossier, by=dossier.created_by, kind="deliberation", name="Délibération du 3 mars.pdf", data=data
+    )
     assert document.sha256 == hashlib.sha256(data).hexdigest()
     event = AuditEvent.objects.filter(action="document_uploaded").latest("seq")
     assert event.data["payload"]["sha256"] == document.sha256
@@ -50,14 +53,17 @@ def test_replacing_keeps_the_old_version_in_the_trail(dossier):
     assert event.data["payload"]["replaces"] == {"document": first.pk, "sha256": first.sha256}
 
 
-@pytest.mark.parametrize("label,data", [
-    ("zip renamed pdf", b"PK\x03\x04" + b"\x00" * 40),
-    ("html", b"<html><script>alert(1)</script></html>"),
-    ("empty", b""),
-    ("corrupt pdf", b"%PDF-1.7\n garbage without structure"),
-    ("encrypted pdf", None),
-    ("zero-page pdf", None),
-])
+@pytest.mark.parametrize(
+    "label,data",
+    [
+        ("zip renamed pdf", b"PK\x03\x04" + b"\x00" * 40),
+        ("html", b"<html><script>alert(1)</script></html>"),
+        ("empty", b""),
+        ("corrupt pdf", b"%PDF-1.7\n garbage without structure"),
+        ("encrypted pdf", None),
+        ("zero-page pdf", None),
+    ],
+)
 def test_refused_uploads_store_nothing(dossier, label, data):
     if label == "encrypted pdf":
         data = _pdf(password="secret")

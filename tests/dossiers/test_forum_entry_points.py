@@ -40,14 +40,21 @@ def _declared(name: str, role: str) -> bool:
 
 
 def _through_screen(client, dossier, name):
-    response = client.post(reverse("dossier-transition", args=[dossier.pk, name]), {"motivation": "Motivation.", "confirm": "on"})
+    response = client.post(
+        reverse("dossier-transition", args=[dossier.pk, name]), {"motivation": "Motivation.", "confirm": "on"}
+    )
     if response.status_code in (403, 404, 409):
         return "gate", response.status_code
-    return "passed", response.status_code  # done (302), a dedicated page (302) or a rule (200 with the reason)
+    return (
+        "passed",
+        response.status_code,
+    )  # done (302), a dedicated page (302) or a rule (200 with the reason)
 
 
 def _through_api(client, dossier, name):
-    response = client.post(f"/api/v1/dossiers/{dossier.pk}/transitions/{name}/", {"motivation": "Motivation."}, format="json")
+    response = client.post(
+        f"/api/v1/dossiers/{dossier.pk}/transitions/{name}/", {"motivation": "Motivation."}, format="json"
+    )
     if response.status_code == 409 and str(response.json().get("code", "")).startswith("forum_"):
         return "gate", response.status_code
     if response.status_code in (403, 404):
@@ -92,7 +99,9 @@ def test_each_entry_point_lets_through_only_the_declared_forum_and_roles(people,
     commune, users = people
     sources = sorted(CONTRACT[name][0])
     dossier = make_dossier(commune=commune, porteur=users["porteur"], proposed_amount="5000.00")
-    Dossier.objects.filter(pk=dossier.pk).update(status=sources[0])  # test setup: in a status the transition leaves
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status=sources[0]
+    )  # test setup: in a status the transition leaves
     wrong = []
     for role in ROLES:
         for entry in ENTRY_POINTS:
@@ -112,7 +121,9 @@ def test_committee_decisions_are_refused_on_the_dossier_api_for_every_role_with_
     for role in ROLES:
         client = APIClient()
         client.force_authenticate(users[role])
-        response = client.post(f"/api/v1/dossiers/{dossier.pk}/transitions/{name}/", {"amount": "50000.00"}, format="json")
+        response = client.post(
+            f"/api/v1/dossiers/{dossier.pk}/transitions/{name}/", {"amount": "50000.00"}, format="json"
+        )
         if role == "auditeur":  # read-only before anything else
             assert response.status_code == 403
             continue

@@ -1,4 +1,5 @@
 """Hostile uploads (issue 8 corpus): active PDFs, polyglots, archives in disguise — refused in French, nothing stored."""
+
 import io
 import zipfile
 
@@ -18,7 +19,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32 + b"IEND\xaeB`\x82"
 def _pdf_with_javascript() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x');")})
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x');")}
+    )
     writer._root_object[NameObject("/OpenAction")] = action
     out = io.BytesIO()
     writer.write(out)
@@ -28,7 +31,9 @@ def _pdf_with_javascript() -> bytes:
 def _pdf_with_open_action_launch() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    action = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")})
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")}
+    )
     writer._root_object[NameObject("/OpenAction")] = action
     out = io.BytesIO()
     writer.write(out)
@@ -71,7 +76,9 @@ def test_zip_renamed_pdf_refused(dossier):
 
 
 def test_png_with_html_appended_refused(dossier):
-    assert "autre format" in _refused(dossier, PNG + b"<html><script>alert(1)</script></html>", name="photo.png")
+    assert "autre format" in _refused(
+        dossier, PNG + b"<html><script>alert(1)</script></html>", name="photo.png"
+    )
 
 
 def test_jpeg_with_zip_appended_refused(dossier):
@@ -80,7 +87,9 @@ def test_jpeg_with_zip_appended_refused(dossier):
 
 
 def test_pdf_with_html_inside_refused(dossier):
-    assert "autre format" in _refused(dossier, PDF_BYTES.replace(b"%%EOF", b"<script>alert(1)</script>\n%%EOF"))
+    assert "autre format" in _refused(
+        dossier, PDF_BYTES.replace(b"%%EOF", b"<script>alert(1)</script>\n%%EOF")
+    )
 
 
 def test_plain_pdf_and_png_still_accepted(dossier):

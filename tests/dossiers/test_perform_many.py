@@ -1,4 +1,5 @@
 """perform_many: the batched form of perform keeps every guarantee of perform, per dossier."""
+
 import datetime as dt
 
 import pytest
@@ -50,7 +51,9 @@ def _events(dossier, since=0):
     run ids replaced by placeholders, after checking they point to this dossier's rows)."""
     runs = set(EligibilityRun.objects.filter(dossier=dossier).values_list("pk", flat=True))
     out = []
-    for event in AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), seq__gt=since).order_by("seq"):
+    for event in AuditEvent.objects.filter(
+        object_type="dossiers.dossier", object_id=str(dossier.pk), seq__gt=since
+    ).order_by("seq"):
         payload = event_payload(event)
         if payload.get("reference") == dossier.reference:
             payload["reference"] = "<ref>"
@@ -86,9 +89,16 @@ def _tasks(dossier):
 
     rows = [
         (
-            t.flow_task.name, t.flow_task_type, t.status, "<porteur>" if t.owner_id == porteur else t.owner_id, t.owner_permission,
-            same(t.data), str(t.token),
-            t.assigned is not None, t.started is not None, t.finished is not None,
+            t.flow_task.name,
+            t.flow_task_type,
+            t.status,
+            "<porteur>" if t.owner_id == porteur else t.owner_id,
+            t.owner_permission,
+            same(t.data),
+            str(t.token),
+            t.assigned is not None,
+            t.started is not None,
+            t.finished is not None,
             sorted(index[p] for p in t.previous.values_list("pk", flat=True)),
         )
         for t in tasks
@@ -105,7 +115,10 @@ def _same_history(one, other, since):
 @pytest.mark.parametrize("with_process", [True, False], ids=["process", "adopted"])
 def test_perform_many_start_instruction_same_audit_events_and_tasks_as_perform(world, with_process):
     by = world["instructeur"]
-    single, batch = _submitted(world, 2, with_process=with_process), _submitted(world, 3, with_process=with_process)
+    single, batch = (
+        _submitted(world, 2, with_process=with_process),
+        _submitted(world, 3, with_process=with_process),
+    )
     since = _mark()
     for dossier in single:
         perform(dossier, "start_instruction", by=by)
@@ -123,9 +136,17 @@ def test_perform_many_stores_the_eligibility_verdicts_run_checks_gives(world):
     perform_many([d.pk for d in batch], "start_instruction", by=world["instructeur"])
     for dossier in batch:
         run = EligibilityRun.objects.get(dossier=dossier, moment="start_instruction")
-        expected = run_checks(dossier, moment="start_instruction", by=world["instructeur"], at=run.ran_at, store=False)
-        stored = [(v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data) for v in run.verdicts.order_by("code")]
-        assert stored == [(v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data) for v in expected.preview_verdicts]
+        expected = run_checks(
+            dossier, moment="start_instruction", by=world["instructeur"], at=run.ran_at, store=False
+        )
+        stored = [
+            (v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data)
+            for v in run.verdicts.order_by("code")
+        ]
+        assert stored == [
+            (v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data)
+            for v in expected.preview_verdicts
+        ]
 
 
 def test_perform_many_request_corrections_same_events_tasks_and_correction_requests(world):
@@ -137,14 +158,25 @@ def test_perform_many_request_corrections_same_events_tasks_and_correction_reque
     data = {"fields": ["summary"], "documents": ["budget"], "deadline": deadline}
     since = _mark()
     perform(dossiers[0], "request_corrections", by=by, motivation="Précisez le budget.", data=data)
-    result = perform_many([d.pk for d in dossiers[1:]], "request_corrections", by=by, motivation="Précisez le budget.", data=data)
+    result = perform_many(
+        [d.pk for d in dossiers[1:]],
+        "request_corrections",
+        by=by,
+        motivation="Précisez le budget.",
+        data=data,
+    )
     assert len(result.done) == 3 and not result.refused
     first = CorrectionRequest.objects.get(dossier=dossiers[0])
     for dossier in dossiers[1:]:
         _same_history(dossiers[0], dossier, since)
         request = CorrectionRequest.objects.get(dossier=dossier)
-        assert (request.message, request.fields, request.documents, request.deadline, request.requested_by) == (
-            first.message, first.fields, first.documents, first.deadline, first.requested_by)
+        assert (
+            request.message,
+            request.fields,
+            request.documents,
+            request.deadline,
+            request.requested_by,
+        ) == (first.message, first.fields, first.documents, first.deadline, first.requested_by)
     assert verify().ok
 
 
@@ -190,7 +222,9 @@ def test_perform_many_refused_by_a_later_preparer_changes_nothing(world, monkeyp
             raise TransitionRefused("condition", "Condition de test non remplie.", rules=["T1"])
         return {}
 
-    monkeypatch.setitem(services.PREPARERS, "start_instruction", [*services.PREPARERS["start_instruction"], (90, refuse_one)])
+    monkeypatch.setitem(
+        services.PREPARERS, "start_instruction", [*services.PREPARERS["start_instruction"], (90, refuse_one)]
+    )
     result = perform_many([ok[0].pk, refused.pk, ok[1].pk], "start_instruction", by=by)
     assert [(r.dossier_id, r.kind, r.rules) for r in result.refused] == [(refused.pk, "condition", ["T1"])]
     refused.refresh_from_db()
@@ -213,7 +247,9 @@ def test_perform_many_unexpected_error_rolls_the_whole_batch_back(world, monkeyp
     monkeypatch.setitem(services.AFTER, "start_instruction", [(50, broken)])
     with pytest.raises(RuntimeError):
         perform_many([d.pk for d in dossiers], "start_instruction", by=by)
-    assert set(Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).values_list("status", flat=True)) == {Status.SUBMITTED}
+    assert set(Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).values_list("status", flat=True)) == {
+        Status.SUBMITTED
+    }
     assert AuditEvent.objects.count() == events_before
 
 
@@ -257,5 +293,10 @@ def test_perform_many_sends_dossier_transitioned_once_per_dossier_like_perform(w
     for kwargs in seen[1:]:
         assert {key for key in kwargs if key != "signal"} == keys | {"batch"}
         assert (kwargs["transition"], kwargs["by"], kwargs["role"], kwargs["source"], kwargs["target"]) == (
-            "start_instruction", by, "instructeur", Status.SUBMITTED, Status.IN_INSTRUCTION)
+            "start_instruction",
+            by,
+            "instructeur",
+            Status.SUBMITTED,
+            Status.IN_INSTRUCTION,
+        )
         assert kwargs["dossier"].status == Status.IN_INSTRUCTION  # already transitioned when sent

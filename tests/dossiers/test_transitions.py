@@ -3,6 +3,7 @@
 The expected outcome is computed from the contract table of the foundation issue (written out
 below, independently of the model's decorators), so a drifting decorator fails the test.
 """
+
 import pytest
 
 from fonds.audit.models import AuditEvent
@@ -27,7 +28,11 @@ DEADLINE = {F.SYSTEM: {"system"}}
 # every transition has a forum, and only its forum fires it)
 CONTRACT = {
     "submit": ({S.DRAFT}, S.SUBMITTED, PORTEUR),
-    "withdraw": ({S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED}, S.WITHDRAWN, PORTEUR),
+    "withdraw": (
+        {S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED},
+        S.WITHDRAWN,
+        PORTEUR,
+    ),
     "start_instruction": ({S.SUBMITTED}, S.IN_INSTRUCTION, INSTRUCTEUR),
     "request_corrections": ({S.IN_INSTRUCTION}, S.CORRECTIONS_REQUESTED, INSTRUCTEUR),
     "resubmit": ({S.CORRECTIONS_REQUESTED}, S.IN_INSTRUCTION, PORTEUR),
@@ -36,7 +41,11 @@ CONTRACT = {
     "complete_instruction": ({S.IN_INSTRUCTION}, S.INSTRUCTED, INSTRUCTEUR),
     "reopen_instruction": ({S.INSTRUCTED}, S.IN_INSTRUCTION, INSTRUCTEUR),
     "schedule": ({S.INSTRUCTED}, S.IN_COMMITTEE, {F.DOSSIER: {"instructeur", "admin"}}),
-    "unschedule": ({S.IN_COMMITTEE}, S.INSTRUCTED, {F.DOSSIER: {"instructeur", "admin"}, F.SYSTEM: {"system"}}),
+    "unschedule": (
+        {S.IN_COMMITTEE},
+        S.INSTRUCTED,
+        {F.DOSSIER: {"instructeur", "admin"}, F.SYSTEM: {"system"}},
+    ),
     "approve": ({S.IN_COMMITTEE}, S.APPROVED, SITTING),
     "reject": ({S.IN_COMMITTEE}, S.REJECTED, SITTING),
     "waitlist": ({S.IN_COMMITTEE}, S.WAITLISTED, SITTING),
@@ -50,7 +59,16 @@ CONTRACT = {
     "settle": ({S.REPORT_SUBMITTED}, S.CLOSED, PAYMENTS),
     "recover": ({S.RECOVERY_PENDING}, S.CLOSED, PAYMENTS),
 }
-ACTORS = ["porteur", "porteur_other_commune", "instructeur", "comite", "finance", "auditeur", "admin", "system"]
+ACTORS = [
+    "porteur",
+    "porteur_other_commune",
+    "instructeur",
+    "comite",
+    "finance",
+    "auditeur",
+    "admin",
+    "system",
+]
 DATA = {"settle": {"balance": "150.00"}}
 #: decisions a bare ``perform`` cannot take even from their forum: they need a sitting's agenda item
 NEEDS_A_SITTING = {"approve", "reject", "waitlist", "defer"}
@@ -139,13 +157,22 @@ def _attempt(dossier, actors, status, name, actor, forum):
                 from fonds.instruction.testing import ready_for_completion
 
                 data = {"opinion": ready_for_completion(dossier, by=actors[actor])}
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum)
+                result = perform(
+                    dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum
+                )
             elif name == "accept_agreement":  # the convention read and accepted under a name (fonds.suivi)
                 from fonds.suivi.testing import acceptance_data
 
                 Dossier.objects.filter(pk=dossier.pk).update(approved_amount=dossier.proposed_amount)
                 dossier.refresh_from_db()
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=acceptance_data(dossier), forum=forum)
+                result = perform(
+                    dossier.pk,
+                    name,
+                    by=actors[actor],
+                    motivation=motivation,
+                    data=acceptance_data(dossier),
+                    forum=forum,
+                )
             elif name == "submit_report":  # a complete final report (fonds.suivi)
                 from fonds.suivi.testing import file_complete_report
 
@@ -153,11 +180,15 @@ def _attempt(dossier, actors, status, name, actor, forum):
                 file_complete_report(dossier, by=actors[actor])
                 result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, forum=forum)
             else:
-                result = perform(dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum)
+                result = perform(
+                    dossier.pk, name, by=actors[actor], motivation=motivation, data=data, forum=forum
+                )
             assert result.status == target, (name, status, actor, forum)
             names = list(AuditEvent.objects.filter(seq__gt=before_events).values_list("action", flat=True))
             assert name in names and names.count(name) == 1
-            assert AuditEvent.objects.get(seq__gt=before_events, action=name).data["payload"]["forum"] == forum
+            assert (
+                AuditEvent.objects.get(seq__gt=before_events, action=name).data["payload"]["forum"] == forum
+            )
             transaction.set_rollback(True)  # the next attempt starts from the same dossier
     else:
         with pytest.raises(TransitionRefused) as refused:
@@ -172,14 +203,17 @@ def _attempt(dossier, actors, status, name, actor, forum):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name,status,actor", [
-    ("declare_ineligible", S.SUBMITTED, "instructeur"),
-    ("request_corrections", S.IN_INSTRUCTION, "instructeur"),
-    ("reject", S.IN_COMMITTEE, "comite"),
-    ("reopen_instruction", S.INSTRUCTED, "instructeur"),
-    ("expire_corrections", S.CORRECTIONS_REQUESTED, "system"),
-    ("lapse", S.APPROVED, "system"),
-])
+@pytest.mark.parametrize(
+    "name,status,actor",
+    [
+        ("declare_ineligible", S.SUBMITTED, "instructeur"),
+        ("request_corrections", S.IN_INSTRUCTION, "instructeur"),
+        ("reject", S.IN_COMMITTEE, "comite"),
+        ("reopen_instruction", S.INSTRUCTED, "instructeur"),
+        ("expire_corrections", S.CORRECTIONS_REQUESTED, "system"),
+        ("lapse", S.APPROVED, "system"),
+    ],
+)
 def test_motivation_required_refuses_empty_one(world, name, status, actor):
     dossier, actors = world
     Dossier.objects.filter(pk=dossier.pk).update(status=status)
@@ -198,7 +232,12 @@ def test_settle_with_negative_balance_goes_to_recovery_pending(world, clock):
     dossier, actors = world
     travel_after_project(clock, dossier)
     Dossier.objects.filter(pk=dossier.pk).update(status=S.REPORT_SUBMITTED)
-    assert perform(dossier.pk, "settle", by=actors["finance"], data={"balance": "-320.50"}, forum=F.PAYMENTS).status == S.RECOVERY_PENDING
+    assert (
+        perform(
+            dossier.pk, "settle", by=actors["finance"], data={"balance": "-320.50"}, forum=F.PAYMENTS
+        ).status
+        == S.RECOVERY_PENDING
+    )
 
 
 @pytest.mark.django_db
@@ -233,11 +272,20 @@ def test_status_field_is_protected():
 def test_audit_event_records_from_to_motivation_and_rules_version(world):
     dossier, actors = world
     Dossier.objects.filter(pk=dossier.pk).update(status=S.SUBMITTED)
-    perform(dossier.pk, "declare_ineligible", by=actors["instructeur"], motivation="Population supérieure au seuil.")
+    perform(
+        dossier.pk,
+        "declare_ineligible",
+        by=actors["instructeur"],
+        motivation="Population supérieure au seuil.",
+    )
     event = AuditEvent.objects.filter(action="declare_ineligible").get()
     body = event.data
     assert body["payload"]["from"] == "submitted" and body["payload"]["to"] == "ineligible"
     assert body["payload"]["motivation"] == "Population supérieure au seuil."
     assert body["payload"]["rules_version"] == 1
-    assert body["actor"] == {"id": actors["instructeur"].pk, "label": actors["instructeur"].email, "role": "instructeur"}
+    assert body["actor"] == {
+        "id": actors["instructeur"].pk,
+        "label": actors["instructeur"].email,
+        "role": "instructeur",
+    }
     assert event.object_type == "dossiers.dossier" and event.object_id == str(dossier.pk)

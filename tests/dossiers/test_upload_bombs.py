@@ -2,6 +2,7 @@
 expand beyond the limit, an image declaring too many pixels (PNG, or inside a PDF) — refused in
 French, nothing stored. The bombs are built here, small; the limits are lowered so that each test
 stays quick (the rule is the same at the default limits)."""
+
 from __future__ import annotations
 
 import struct
@@ -72,10 +73,18 @@ def pdf_with_object_stream(padding: int) -> bytes:
         body += text + b"\n"
     header = b" ".join(pairs) + b"\n"
     packer = zlib.compressobj(1)
-    data = packer.compress(header + body) + b"".join(packer.compress(b" " * MB) for _ in range(padding // MB)) + packer.flush()
+    data = (
+        packer.compress(header + body)
+        + b"".join(packer.compress(b" " * MB) for _ in range(padding // MB))
+        + packer.flush()
+    )
     out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     at_stream = len(out)
-    out += b"4 0 obj\n" + stream(data, b"/Type /ObjStm /N 3 /First %d /Filter /FlateDecode" % len(header)) + b"\nendobj\n"
+    out += (
+        b"4 0 obj\n"
+        + stream(data, b"/Type /ObjStm /N 3 /First %d /Filter /FlateDecode" % len(header))
+        + b"\nendobj\n"
+    )
     at_xref = len(out)
     rows = [(0, 0, 65535), (2, 4, 0), (2, 4, 1), (2, 4, 2), (1, at_stream, 0), (1, at_xref, 0)]
     table = b"".join(struct.pack(">BIH", *row) for row in rows)
@@ -86,7 +95,10 @@ def pdf_with_object_stream(padding: int) -> bytes:
 
 def pdf_with_image(width: int, height: int) -> bytes:
     entries = b"/Type /XObject /Subtype /Image /Width %d /Height %d" % (width, height)
-    image = stream(b"\xff\xd8\xff\xe0" + b"\0" * 64, entries + b" /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode")
+    image = stream(
+        b"\xff\xd8\xff\xe0" + b"\0" * 64,
+        entries + b" /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode",
+    )
     return classic_pdf(
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -98,8 +110,14 @@ def pdf_with_image(width: int, height: int) -> bytes:
 
 def png(width: int, height: int, rows: int | None = None) -> bytes:
     """A grey PNG declaring ``width`` × ``height`` pixels; its IDAT holds ``rows`` zero rows (all by default)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = height if rows is None else rows
     packer = zlib.compressobj(1)
@@ -170,7 +188,10 @@ def test_png_within_the_limit_is_accepted(dossier, low_limits):
 
 def test_campaign_limit_overrides_the_setting(dossier):
     rules = dossier.campaign.rules
-    params = {**rules.params, "uploads": {**rules.params["uploads"], "max_inflated_mb": 2, "max_image_megapixels": 1}}
+    params = {
+        **rules.params,
+        "uploads": {**rules.params["uploads"], "max_inflated_mb": 2, "max_image_megapixels": 1},
+    }
     rules.new_version(params, note="limites de décompression")
     dossier.campaign._current_rules = None
     assert "plus de 2 Mo une fois décompressé" in _refused(dossier, pdf_with_contents(3 * MB))

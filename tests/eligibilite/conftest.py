@@ -5,6 +5,7 @@ day the tests run: the campaign ``campaign`` opens on 15 Jan 2030 09:00 and clos
 31 Mar 2030 23:59:59 (Europe/Paris), its activity period runs from 1 Apr 2030 to 31 Mar 2031,
 and checks run at ``AT`` = 15 Feb 2030 10:00 unless a test says otherwise.
 """
+
 from __future__ import annotations
 
 import copy
@@ -59,9 +60,14 @@ def with_params(dossier, section: str = "eligibility", **changes):
 def set_budget(dossier, *, expenses=(("1000", True),), own_share="0", other_income="0", requested=None):
     """Replace the dossier's budget: ``expenses`` as (amount, eligible) pairs."""
     BudgetLine.objects.filter(dossier=dossier).delete()
-    lines = [BudgetLine(dossier=dossier, kind="expense", category="activities", amount=Decimal(a), eligible=e) for a, e in expenses]
+    lines = [
+        BudgetLine(dossier=dossier, kind="expense", category="activities", amount=Decimal(a), eligible=e)
+        for a, e in expenses
+    ]
     lines.append(BudgetLine(dossier=dossier, kind="income", category="own_share", amount=Decimal(own_share)))
-    lines.append(BudgetLine(dossier=dossier, kind="income", category="other_funder", amount=Decimal(other_income)))
+    lines.append(
+        BudgetLine(dossier=dossier, kind="income", category="other_funder", amount=Decimal(other_income))
+    )
     BudgetLine.objects.bulk_create(lines)
     if requested is not None:
         Dossier.objects.filter(pk=dossier.pk).update(requested_amount=Decimal(requested))
@@ -69,7 +75,14 @@ def set_budget(dossier, *, expenses=(("1000", True),), own_share="0", other_inco
 
 
 def add_document(dossier, kind: str, **extra) -> Document:
-    values = dict(file=f"dossiers/test/{kind}.pdf", original_name=f"{kind}.pdf", content_type="application/pdf", size=100, sha256="0" * 64, uploaded_by=dossier.created_by)
+    values = dict(
+        file=f"dossiers/test/{kind}.pdf",
+        original_name=f"{kind}.pdf",
+        content_type="application/pdf",
+        size=100,
+        sha256="0" * 64,
+        uploaded_by=dossier.created_by,
+    )
     values.update(extra)
     return Document.objects.create(dossier=dossier, kind=kind, **values)
 

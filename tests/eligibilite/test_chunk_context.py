@@ -1,5 +1,6 @@
 """E7 and E8 for a chunk of dossiers (``chunk_context``, used by ``run_checks_many``): the rows
 fetched once for the chunk give exactly the verdicts of the rules' own per-dossier queries."""
+
 import datetime as dt
 
 import pytest
@@ -37,7 +38,12 @@ def mixed_chunk(db):
     a, b, d, e, f = (make_commune() for _ in range(5))
     chunk = [eligible_dossier(c, commune=a)]
     chunk += [eligible_dossier(c, commune=e)]  # the oldest of commune E's dossiers
-    chunk += [eligible_dossier(c, commune=a), eligible_dossier(c, commune=b), eligible_dossier(c2, commune=d), eligible_dossier(c, commune=f)]
+    chunk += [
+        eligible_dossier(c, commune=a),
+        eligible_dossier(c, commune=b),
+        eligible_dossier(c2, commune=d),
+        eligible_dossier(c, commune=f),
+    ]
     for dossier in chunk:
         set_status(dossier, Status.SUBMITTED, submitted_at=AT - dt.timedelta(days=3))
     _extra(c, a, Status.DRAFT)
@@ -96,7 +102,10 @@ def test_chunk_context_of_another_day_or_dossier_is_not_used(mixed_chunk, django
     expected = check("E7", b), check("E8", b), check("E8", a1, at=later)
     b.campaign.rules, a1.campaign.rules  # noqa: B018 — read before counting
     with django_assert_num_queries(2):  # B not covered: E7 and E8 query for it
-        got_b = REGISTRY["E7"](b, b.campaign.rules, at=AT, context=context), REGISTRY["E8"](b, b.campaign.rules, at=AT, context=context)
+        got_b = (
+            REGISTRY["E7"](b, b.campaign.rules, at=AT, context=context),
+            REGISTRY["E8"](b, b.campaign.rules, at=AT, context=context),
+        )
     with django_assert_num_queries(1):  # covered commune, other date: E8 queries
         got_a1 = REGISTRY["E8"](a1, a1.campaign.rules, at=later, context=context)
     assert (*got_b, got_a1) == expected
@@ -109,13 +118,23 @@ def test_run_checks_many_stores_the_verdicts_run_checks_gives_on_a_mixed_chunk(m
     assert set(runs) == {d.pk for d in mixed_chunk}
     for dossier in mixed_chunk:
         run = EligibilityRun.objects.get(pk=runs[dossier.pk].pk)
-        expected = run_checks(Dossier.objects.get(pk=dossier.pk), moment="start_instruction", at=AT, store=False)
-        stored = [(v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data) for v in run.verdicts.order_by("code")]
-        assert stored == [(v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data) for v in expected.preview_verdicts]
+        expected = run_checks(
+            Dossier.objects.get(pk=dossier.pk), moment="start_instruction", at=AT, store=False
+        )
+        stored = [
+            (v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data)
+            for v in run.verdicts.order_by("code")
+        ]
+        assert stored == [
+            (v.code, v.result, v.blocking, v.explanation, v.how_to_fix, v.data)
+            for v in expected.preview_verdicts
+        ]
 
 
 def test_evaluate_all_with_and_without_context_agree(mixed_chunk):
     dossiers = _fresh(mixed_chunk)
     context = chunk_context(dossiers, at=AT)
     for dossier in dossiers:
-        assert evaluate_all(dossier, dossier.campaign.rules, at=AT, context=context) == evaluate_all(dossier, dossier.campaign.rules, at=AT)
+        assert evaluate_all(dossier, dossier.campaign.rules, at=AT, context=context) == evaluate_all(
+            dossier, dossier.campaign.rules, at=AT
+        )

@@ -1,4 +1,5 @@
 """E1 — a current commune whose population is at most ``max_population`` (3,500)."""
+
 from fonds.dossiers.models import Dossier
 from fonds.referentiel.models import Commune
 

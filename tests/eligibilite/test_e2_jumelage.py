@@ -1,4 +1,5 @@
 """E2 — a twinning with a town abroad, with an agreement date or a letter of intent."""
+
 from fonds.dossiers.models import Dossier
 from fonds.referentiel.models import Jumelage, PartnerTown
 from tests.factories import make_commune, make_jumelage

@@ -1,4 +1,5 @@
 """E3 — the required documents (a current one of each kind; replaced ones never count twice)."""
+
 from fonds.dossiers.models import Document
 
 from .conftest import add_document, check, with_params
@@ -38,5 +39,7 @@ def test_e3_replaced_document_alone_does_not_count(dossier):
 
 def test_e3_required_list_is_campaign_data(dossier):
     Document.objects.filter(dossier=dossier, kind="rib").delete()
-    ruleset = with_params(dossier, required_documents=["deliberation", "twinning_agreement", "partner_commitment"])
+    ruleset = with_params(
+        dossier, required_documents=["deliberation", "twinning_agreement", "partner_commitment"]
+    )
     assert check("E3", dossier, ruleset=ruleset).result == "pass"

@@ -1,4 +1,5 @@
 """E4 — at least 5 young people aged 13–30; leaders aged ≥ 18, 1 per 10 young people."""
+
 from fonds.dossiers.models import Dossier
 
 from .conftest import check

@@ -1,4 +1,5 @@
 """E5 — 3 to 21 activity days; start ≥ submission + 30 days; inside the activity period."""
+
 import datetime as dt
 
 from fonds.dossiers.models import Dossier
@@ -110,8 +111,8 @@ def test_e5_missing_dates_fail(dossier):
     assert check("E5", dossier).result == "fail"
 
 
-
 # ---- activity days against the calendar ---------------------------------------------------------
+
 
 def test_e5_activity_days_exceed_calendar_days(dossier):
     """10 activity days between a first and a last day 3 days apart: only 4 calendar days."""
@@ -138,6 +139,7 @@ def test_e5_single_day_project_has_one_calendar_day(dossier):
 
 # ---- the campaign's activity period: the 12 months after its committee date --------------------
 
+
 def _with_committee(dossier, *dates):
     from fonds.referentiel.models import Campaign
 
@@ -153,7 +155,10 @@ def test_e5_start_outside_activity_period(dossier):
     assert outcome.result == "fail"
     assert "entre le 16/04/2030 et le 15/04/2031" in outcome.explanation
     assert "12 mois suivant le comité du 15/04/2030" in outcome.explanation
-    assert outcome.data["activity_period_basis"] == "committee_date" and outcome.data["committee_date"] == "2030-04-15"
+    assert (
+        outcome.data["activity_period_basis"] == "committee_date"
+        and outcome.data["committee_date"] == "2030-04-15"
+    )
 
 
 def test_e5_start_on_the_committee_date_fails_the_day_after_passes(dossier):
@@ -194,7 +199,9 @@ def test_e5_several_committee_dates_the_earliest_anchors_the_period(dossier):
 
 def test_e5_without_committee_date_the_campaign_dates_are_the_period(dossier):
     outcome = check("E5", dossier)
-    assert outcome.data["activity_period_basis"] == "campaign_dates" and outcome.data["committee_date"] is None
+    assert (
+        outcome.data["activity_period_basis"] == "campaign_dates" and outcome.data["committee_date"] is None
+    )
     assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2030-04-01", "2031-03-31")
 
 

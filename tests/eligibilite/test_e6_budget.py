@@ -1,4 +1,5 @@
 """E6 — own share ≥ 10 % of the budget; request ≤ 80 % of eligible costs, 1,000–15,000 €."""
+
 from .conftest import check, set_budget, with_params
 
 

@@ -1,4 +1,5 @@
 """E7 — one live dossier per commune and campaign; E8 — no overdue final report elsewhere."""
+
 import datetime as dt
 
 import pytest
@@ -10,7 +11,12 @@ from .conftest import AT, check, set_status
 
 
 def _other(dossier, campaign=None, commune=None):
-    return make_dossier(campaign=campaign or dossier.campaign, commune=commune or dossier.commune, porteur=dossier.created_by, complete=False)
+    return make_dossier(
+        campaign=campaign or dossier.campaign,
+        commune=commune or dossier.commune,
+        porteur=dossier.created_by,
+        complete=False,
+    )
 
 
 def test_e7_alone_passes(dossier):
@@ -24,7 +30,16 @@ def test_e7_other_draft_does_not_block(dossier):
     assert check("E7", dossier).result == "pass"
 
 
-@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.IN_INSTRUCTION, Status.CORRECTIONS_REQUESTED, Status.APPROVED, Status.ADVANCE_PAID])
+@pytest.mark.parametrize(
+    "status",
+    [
+        Status.SUBMITTED,
+        Status.IN_INSTRUCTION,
+        Status.CORRECTIONS_REQUESTED,
+        Status.APPROVED,
+        Status.ADVANCE_PAID,
+    ],
+)
 def test_e7_other_submitted_dossier_blocks(dossier, status):
     other = set_status(_other(dossier), status)
     outcome = check("E7", dossier)
@@ -68,7 +83,13 @@ def test_e7_every_status_outside_the_non_blocking_list_blocks(dossier):
     """Written as an exclusion: a status added to the machine (e.g. « renoncé ») blocks by default."""
     from fonds.eligibilite.rules import E7_NON_BLOCKING
 
-    assert E7_NON_BLOCKING == {Status.DRAFT, Status.WITHDRAWN, Status.CLOSED_WITHOUT_FOLLOW_UP, Status.INELIGIBLE, Status.CLOSED}
+    assert E7_NON_BLOCKING == {
+        Status.DRAFT,
+        Status.WITHDRAWN,
+        Status.CLOSED_WITHOUT_FOLLOW_UP,
+        Status.INELIGIBLE,
+        Status.CLOSED,
+    }
     other = _other(dossier)
     for status in Status:
         set_status(other, status)
@@ -108,12 +129,20 @@ def test_e8_report_due_today_is_not_overdue(dossier):
 
 
 def test_e8_report_filed_does_not_block(dossier):
-    set_status(_other(dossier, campaign=make_campaign(year=2029)), Status.REPORT_SUBMITTED, report_due=dt.date(2029, 12, 1))
+    set_status(
+        _other(dossier, campaign=make_campaign(year=2029)),
+        Status.REPORT_SUBMITTED,
+        report_due=dt.date(2029, 12, 1),
+    )
     assert check("E8", dossier).result == "pass"
 
 
 def test_e8_other_commune_overdue_does_not_block(dossier):
-    set_status(_other(dossier, campaign=make_campaign(year=2029), commune=make_commune()), Status.ADVANCE_PAID, report_due=dt.date(2029, 12, 1))
+    set_status(
+        _other(dossier, campaign=make_campaign(year=2029), commune=make_commune()),
+        Status.ADVANCE_PAID,
+        report_due=dt.date(2029, 12, 1),
+    )
     assert check("E8", dossier).result == "pass"
 
 

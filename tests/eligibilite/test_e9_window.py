@@ -1,4 +1,5 @@
 """E9 — submitted inside the campaign window (opens_at..closes_at, inclusive)."""
+
 import datetime as dt
 
 from fonds.dossiers.models import Dossier

@@ -1,4 +1,5 @@
 """The registry, evaluate_all, the numbers-as-data guarantee and the engine (stored / preview runs)."""
+
 import datetime as dt
 import json
 

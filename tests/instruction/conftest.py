@@ -1,4 +1,5 @@
 """Helpers for the grant-amount tests."""
+
 import pytest
 
 from fonds.referentiel.rules import default_rules

@@ -1,4 +1,5 @@
 """The grant formula: min(15,000 €, 80 % × eligible costs, requested, T + S + O), rounded down."""
+
 import json
 from decimal import Decimal
 
@@ -11,12 +12,23 @@ BIG = Decimal("100000")
 
 
 def grant(params, **kw):
-    values = dict(distance_km=812, low_carbon=False, youth=9, leaders=1, nights=0, nights_hosted=0, eligible_costs=BIG, requested=None, params=params)
+    values = dict(
+        distance_km=812,
+        low_carbon=False,
+        youth=9,
+        leaders=1,
+        nights=0,
+        nights_hosted=0,
+        eligible_costs=BIG,
+        requested=None,
+        params=params,
+    )
     values.update(kw)
     return compute_grant(**values)
 
 
 # ---- travel bands ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "distance, standard, green",
@@ -100,6 +112,7 @@ def test_amount_green_vs_standard(params):
 
 # ---- stay and organisation ---------------------------------------------------------------------
 
+
 def test_amount_stay_counts_nights_not_hosted(params):
     result = grant(params, nights=9, nights_hosted=4)
     assert result.nights_paid == 5
@@ -122,6 +135,7 @@ def test_amount_formula_total_is_t_plus_s_plus_o(params):
 
 # ---- caps, rounding, floor ------------------------------------------------------------------------
 
+
 def test_amount_cap_15000(params):
     result = grant(params, distance_km=9000, youth=20, leaders=2, requested=Decimal("20000"))
     assert result.formula_total == 22 * Decimal("1735") + 500
@@ -131,20 +145,26 @@ def test_amount_cap_15000(params):
 
 
 def test_amount_80pct_of_eligible_cap(params):
-    result = grant(params, distance_km=812, low_carbon=True, nights=9, nights_hosted=4, eligible_costs=Decimal("5000"))
+    result = grant(
+        params, distance_km=812, low_carbon=True, nights=9, nights_hosted=4, eligible_costs=Decimal("5000")
+    )
     assert result.eligible_limit == Decimal("4000")
     assert result.amount == Decimal("4000")
     assert result.limiting == "eligible"
 
 
 def test_amount_requested_amount_cap(params):
-    result = grant(params, distance_km=812, low_carbon=True, nights=9, nights_hosted=4, requested=Decimal("3000"))
+    result = grant(
+        params, distance_km=812, low_carbon=True, nights=9, nights_hosted=4, requested=Decimal("3000")
+    )
     assert result.amount == Decimal("3000")
     assert result.limiting == "requested"
 
 
 def test_amount_rounding_down_to_the_euro(params):
-    result = grant(params, distance_km=812, low_carbon=True, nights=9, nights_hosted=4, eligible_costs=Decimal("5001.99"))
+    result = grant(
+        params, distance_km=812, low_carbon=True, nights=9, nights_hosted=4, eligible_costs=Decimal("5001.99")
+    )
     assert result.before_rounding == Decimal("4001.592")
     assert result.amount == Decimal("4001")
     assert "arrondi à l'euro inférieur" in " ".join(result.lines)
@@ -182,7 +202,10 @@ def test_amount_parameters_are_data(params):
 
 
 def test_amount_accepts_the_amount_section_alone(params):
-    assert grant(params["amount"], nights=9, nights_hosted=4).amount == grant(params, nights=9, nights_hosted=4).amount
+    assert (
+        grant(params["amount"], nights=9, nights_hosted=4).amount
+        == grant(params, nights=9, nights_hosted=4).amount
+    )
 
 
 def test_amount_as_dict_is_json_safe(params):
@@ -193,6 +216,7 @@ def test_amount_as_dict_is_json_safe(params):
 
 # ---- distance -----------------------------------------------------------------------------------
 
+
 def test_great_circle_one_degree_on_equator():
     assert great_circle_km(0, 0, 0, 1) == 111  # 6371 × π / 180 = 111.19 km
 
@@ -202,7 +226,9 @@ def test_great_circle_quarter_meridian_rounds_half_up():
 
 
 def test_great_circle_paris_berlin_with_decimal_inputs():
-    km = great_circle_km(Decimal("48.856600"), Decimal("2.352200"), Decimal("52.520000"), Decimal("13.405000"))
+    km = great_circle_km(
+        Decimal("48.856600"), Decimal("2.352200"), Decimal("52.520000"), Decimal("13.405000")
+    )
     assert km == 877  # 877.46 km (law of cosines gives the same on the sphere)
 
 

@@ -1,5 +1,6 @@
 """Grant amount: an award always lies within 1,000–15,000 € and the formula's caps (80 % of
 eligible costs, requested amount, T + S + O) — wherever the instructor sets an amount."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,14 @@ from fonds.dossiers.models import BudgetLine, Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Status
 from fonds.instruction import services
-from fonds.instruction.amount import AwardBounds, award_bounds, award_refusal, check_award_amount, compute_grant, grant_for_dossier
+from fonds.instruction.amount import (
+    AwardBounds,
+    award_bounds,
+    award_refusal,
+    check_award_amount,
+    compute_grant,
+    grant_for_dossier,
+)
 from fonds.instruction.models import AmountProposal
 
 from .conftest import scores
@@ -26,27 +34,56 @@ def _big(world):
     requested — only the fund's 15,000 € cap binds."""
     dossier = world["dossier"]
     Dossier.objects.filter(pk=dossier.pk).update(
-        youth_ages=[16] * 40, leader_ages=[40] * 4, distance_km=8500, requested_amount=Decimal("20000"),
+        youth_ages=[16] * 40,
+        leader_ages=[40] * 4,
+        distance_km=8500,
+        requested_amount=Decimal("20000"),
     )
-    BudgetLine.objects.create(dossier=dossier, kind="expense", category="travel", amount=Decimal("30000"), eligible=True)
+    BudgetLine.objects.create(
+        dossier=dossier, kind="expense", category="travel", amount=Decimal("30000"), eligible=True
+    )
     dossier.refresh_from_db()
     return dossier
 
 
 # ---- the pure function -------------------------------------------------------------------------
 
+
 def test_amount_bounds_are_the_floor_and_the_smallest_cap(params):
-    breakdown = compute_grant(distance_km=850, low_carbon=True, youth=8, leaders=2, nights=8, nights_hosted=4,
-                              eligible_costs="10000", requested="6000", params=params)
+    breakdown = compute_grant(
+        distance_km=850,
+        low_carbon=True,
+        youth=8,
+        leaders=2,
+        nights=8,
+        nights_hosted=4,
+        eligible_costs="10000",
+        requested="6000",
+        params=params,
+    )
     bounds = award_bounds(breakdown)
     assert tuple(bounds) == (Decimal("1000"), FORMULA)  # unpacks as (minimum, maximum)
-    assert bounds.limits == {"cap": Decimal("15000"), "eligible": Decimal("8000"), "requested": Decimal("6000"), "formula": FORMULA}
+    assert bounds.limits == {
+        "cap": Decimal("15000"),
+        "eligible": Decimal("8000"),
+        "requested": Decimal("6000"),
+        "formula": FORMULA,
+    }
     assert bounds.maximum == breakdown.grant and bounds.possible
 
 
 def test_amount_bounds_impossible_when_the_caps_fall_below_the_floor(params):
-    breakdown = compute_grant(distance_km=None, low_carbon=False, youth=5, leaders=1, nights=0, nights_hosted=0,
-                              eligible_costs="10000", requested="6000", params=params)
+    breakdown = compute_grant(
+        distance_km=None,
+        low_carbon=False,
+        youth=5,
+        leaders=1,
+        nights=0,
+        nights_hosted=0,
+        eligible_costs="10000",
+        requested="6000",
+        params=params,
+    )
     bounds = award_bounds(breakdown)
     assert bounds.maximum == Decimal("500") and not bounds.possible
     assert "aucune subvention" in award_refusal(Decimal("500"), bounds)
@@ -54,13 +91,27 @@ def test_amount_bounds_impossible_when_the_caps_fall_below_the_floor(params):
 
 
 def test_amount_check_refuses_in_french_with_rule_amount():
-    bounds = AwardBounds(Decimal("1000"), Decimal("9850"), {"cap": Decimal("15000"), "requested": Decimal("9850")})
-    assert check_award_amount("9850", bounds) == Decimal("9850") and check_award_amount(Decimal("1000"), bounds) == Decimal("1000")
-    for amount, text in (("50000", "ne peut dépasser 9\u00a0850\u00a0€"), ("20000", "montant demandé 9\u00a0850\u00a0€"),
-                         ("900", "n'est pas attribuée"), ("0", "n'est pas une subvention"), ("abc", "invalide"), ("-5", "invalide")):
+    bounds = AwardBounds(
+        Decimal("1000"), Decimal("9850"), {"cap": Decimal("15000"), "requested": Decimal("9850")}
+    )
+    assert check_award_amount("9850", bounds) == Decimal("9850") and check_award_amount(
+        Decimal("1000"), bounds
+    ) == Decimal("1000")
+    for amount, text in (
+        ("50000", "ne peut dépasser 9\u00a0850\u00a0€"),
+        ("20000", "montant demandé 9\u00a0850\u00a0€"),
+        ("900", "n'est pas attribuée"),
+        ("0", "n'est pas une subvention"),
+        ("abc", "invalide"),
+        ("-5", "invalide"),
+    ):
         with pytest.raises(TransitionRefused) as refused:
             check_award_amount(amount, bounds)
-        assert refused.value.kind == "condition" and refused.value.rules == ["amount"] and text in refused.value.message, amount
+        assert (
+            refused.value.kind == "condition"
+            and refused.value.rules == ["amount"]
+            and text in refused.value.message
+        ), amount
     assert check_award_amount("0", bounds, zero_allowed=True) == 0
 
 
@@ -73,22 +124,34 @@ def test_amount_bounds_of_a_dossier_use_the_given_rule_version(world):
 
 # ---- the proposal ---------------------------------------------------------------------------------
 
+
 def test_amount_proposal_above_15000_refused(world):
     dossier = _big(world)
     assert award_bounds(dossier).maximum == Decimal("15000") and grant_for_dossier(dossier).limiting == "cap"
     with pytest.raises(TransitionRefused) as refused:
-        services.propose_amount(dossier, by=world["instructeur"], amount="15001", motivation="Projet exceptionnel.")
-    assert "ne peut dépasser 15\u00a0000\u00a0€" in refused.value.message and "plafond du fonds" in refused.value.message
-    assert services.propose_amount(dossier, by=world["instructeur"], amount="15000").amount == Decimal("15000")
+        services.propose_amount(
+            dossier, by=world["instructeur"], amount="15001", motivation="Projet exceptionnel."
+        )
+    assert (
+        "ne peut dépasser 15\u00a0000\u00a0€" in refused.value.message
+        and "plafond du fonds" in refused.value.message
+    )
+    assert services.propose_amount(dossier, by=world["instructeur"], amount="15000").amount == Decimal(
+        "15000"
+    )
     assert AmountProposal.objects.count() == 1
 
 
 def test_amount_proposal_above_the_formula_total_refused(world):
     """T + S + O is a cap too: an amendment may lower the formula's amount, never raise it."""
     with pytest.raises(TransitionRefused) as refused:
-        services.propose_amount(world["dossier"], by=world["instructeur"], amount=str(FORMULA + 1), motivation="Un peu plus.")
+        services.propose_amount(
+            world["dossier"], by=world["instructeur"], amount=str(FORMULA + 1), motivation="Un peu plus."
+        )
     assert "formule T + S + O 5\u00a0670\u00a0€" in refused.value.message
-    lower = services.propose_amount(world["dossier"], by=world["instructeur"], amount="4500", motivation="Une nuitée de moins.")
+    lower = services.propose_amount(
+        world["dossier"], by=world["instructeur"], amount="4500", motivation="Une nuitée de moins."
+    )
     assert lower.amount == Decimal("4500") and lower.amended
     assert '"bounds":{"limits":' in AuditEvent.objects.filter(action="amount_proposed").last().canonical
 
@@ -96,13 +159,21 @@ def test_amount_proposal_above_the_formula_total_refused(world):
 def test_amount_proposal_below_1000_refused_zero_means_no_grant(world):
     with pytest.raises(TransitionRefused, match="n'est pas attribuée"):
         services.propose_amount(world["dossier"], by=world["instructeur"], amount="999", motivation="Moins.")
-    assert services.propose_amount(world["dossier"], by=world["instructeur"], amount="0", motivation="Rien.").amount == 0
+    assert (
+        services.propose_amount(
+            world["dossier"], by=world["instructeur"], amount="0", motivation="Rien."
+        ).amount
+        == 0
+    )
 
 
 # ---- complete_instruction's proposed amount ----------------------------------------------------
 
+
 def _complete(world, data, motivation=""):
-    perform(world["dossier"], "complete_instruction", by=world["instructeur"], data=data, motivation=motivation)
+    perform(
+        world["dossier"], "complete_instruction", by=world["instructeur"], data=data, motivation=motivation
+    )
     world["dossier"].refresh_from_db()
     return world["dossier"]
 
@@ -126,8 +197,14 @@ def test_amount_complete_instruction_proposed_amount_outside_bounds_refused(worl
 
 def test_amount_complete_instruction_favourable_needs_an_award_zero_only_when_unfavourable(world):
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())
-    assert "n'est pas une subvention" in _refused(world, {"opinion": "favourable", "proposed_amount": "0"}).message
-    dossier = _complete(world, {"opinion": "unfavourable", "proposed_amount": "0", "opinion_motivation": "Projet non finançable."})
+    assert (
+        "n'est pas une subvention"
+        in _refused(world, {"opinion": "favourable", "proposed_amount": "0"}).message
+    )
+    dossier = _complete(
+        world,
+        {"opinion": "unfavourable", "proposed_amount": "0", "opinion_motivation": "Projet non finançable."},
+    )
     assert dossier.status == Status.INSTRUCTED and dossier.proposed_amount == 0
 
 
@@ -136,7 +213,9 @@ def test_amount_complete_instruction_refuses_a_stored_proposal_outside_the_curre
     import copy
 
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())
-    services.propose_amount(world["dossier"], by=world["instructeur"], amount="4000", motivation="Séjour raccourci.")
+    services.propose_amount(
+        world["dossier"], by=world["instructeur"], amount="4000", motivation="Séjour raccourci."
+    )
     params = copy.deepcopy(world["campaign"].rules.params)
     params["amount"]["cap"] = "3000"
     world["campaign"].rules.new_version(params, note="Plafond abaissé")

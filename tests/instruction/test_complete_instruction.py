@@ -1,4 +1,5 @@
 """complete_instruction: verdicts settled, every criterion scored, opinion consistent or motivated."""
+
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,13 @@ pytestmark = pytest.mark.django_db
 
 def _refused(world, data, motivation=""):
     with pytest.raises(TransitionRefused) as refused:
-        perform(world["dossier"], "complete_instruction", by=world["instructeur"], data=data, motivation=motivation)
+        perform(
+            world["dossier"],
+            "complete_instruction",
+            by=world["instructeur"],
+            data=data,
+            motivation=motivation,
+        )
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.IN_INSTRUCTION
     assert not AuditEvent.objects.filter(action="complete_instruction").exists()
@@ -28,7 +35,11 @@ def test_complete_instruction_refused_when_a_criterion_is_missing(world):
     partial = {k: v for k, v in MANUAL_FULL.items() if k != "quality"}
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores(partial))
     refused = _refused(world, {"opinion": "favourable"})
-    assert refused.kind == "condition" and "scoring" in refused.rules and "Qualité du programme" in refused.message
+    assert (
+        refused.kind == "condition"
+        and "scoring" in refused.rules
+        and "Qualité du programme" in refused.message
+    )
 
 
 def test_complete_instruction_refused_when_a_verdict_failed_and_not_overridden(world):
@@ -37,18 +48,29 @@ def test_complete_instruction_refused_when_a_verdict_failed_and_not_overridden(w
     Verdict.objects.filter(pk=verdict.pk).update(result=Verdict.Result.FAIL)
     refused = _refused(world, {"opinion": "favourable"})
     assert refused.rules == ["E6"] and "E6" in refused.message
-    services.override_verdict(world["dossier"], verdict.pk, by=world["instructeur"], motivation="Budget rectifié par courriel du maire.")
+    services.override_verdict(
+        world["dossier"],
+        verdict.pk,
+        by=world["instructeur"],
+        motivation="Budget rectifié par courriel du maire.",
+    )
     perform(world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "favourable"})
     event = AuditEvent.objects.get(action="complete_instruction")
     assert '"overrides":{"E6":' in event.canonical
 
 
 def test_complete_instruction_refused_when_opinion_inconsistent_without_motivation(world):
-    services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())  # 100 points: favourable
+    services.record_scores(
+        world["dossier"], by=world["instructeur"], scores=scores()
+    )  # 100 points: favourable
     refused = _refused(world, {"opinion": "unfavourable"})
     assert refused.rules == ["opinion"] and "motivez" in refused.message
-    perform(world["dossier"], "complete_instruction", by=world["instructeur"],
-            data={"opinion": "unfavourable", "opinion_motivation": "Le partenaire ne confirme pas l'accueil."})
+    perform(
+        world["dossier"],
+        "complete_instruction",
+        by=world["instructeur"],
+        data={"opinion": "unfavourable", "opinion_motivation": "Le partenaire ne confirme pas l'accueil."},
+    )
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.INSTRUCTED and world["dossier"].opinion == "unfavourable"
     assert "ne confirme pas" in AuditEvent.objects.get(action="complete_instruction").canonical
@@ -63,17 +85,25 @@ def test_complete_instruction_unfavourable_grid_allows_unfavourable_without_moti
     low = {**MANUAL_FULL, "budget": 4}  # below half of 10
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores(low))
     assert _refused(world, {"opinion": "favourable"}).rules == ["opinion"]
-    perform(world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "unfavourable"})
+    perform(
+        world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "unfavourable"}
+    )
 
 
 def test_complete_instruction_records_the_current_proposal_and_the_grid(world):
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())
-    proposal = services.propose_amount(world["dossier"], by=world["instructeur"], amount="4000", motivation="Séjour raccourci d'une nuit.")
+    proposal = services.propose_amount(
+        world["dossier"], by=world["instructeur"], amount="4000", motivation="Séjour raccourci d'une nuit."
+    )
     perform(world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "favourable"})
     world["dossier"].refresh_from_db()
     assert world["dossier"].proposed_amount == Decimal("4000") and world["dossier"].opinion == "favourable"
     canonical = AuditEvent.objects.get(action="complete_instruction").canonical
-    assert f'"amount_proposal":{proposal.pk}' in canonical and '"suggestion":"favourable"' in canonical and '"total":100' in canonical
+    assert (
+        f'"amount_proposal":{proposal.pk}' in canonical
+        and '"suggestion":"favourable"' in canonical
+        and '"total":100' in canonical
+    )
 
 
 def test_complete_instruction_without_proposal_takes_the_formula(world):
@@ -97,15 +127,20 @@ def test_complete_instruction_computes_a_missing_territorial_score(world):
 
 # ---- thresholds: favourable only with ≥ 60 and half of every criterion scored by the instructor ----
 
+
 def test_grid_below_threshold_cannot_be_sent_favourable_even_with_motivation(world):
     low = {**MANUAL_FULL, "budget": 4}  # below half of 10
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores(low))
-    for data, motivation in (({"opinion": "favourable", "opinion_motivation": "Projet exemplaire malgré le budget."}, ""),
-                             ({"opinion": "favourable"}, "Projet exemplaire malgré le budget.")):
+    for data, motivation in (
+        ({"opinion": "favourable", "opinion_motivation": "Projet exemplaire malgré le budget."}, ""),
+        ({"opinion": "favourable"}, "Projet exemplaire malgré le budget."),
+    ):
         refused = _refused(world, data, motivation)
         assert refused.rules == ["opinion"]
         assert "avis favorable est impossible" in refused.message and "Réalisme du budget" in refused.message
-    perform(world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "unfavourable"})
+    perform(
+        world["dossier"], "complete_instruction", by=world["instructeur"], data={"opinion": "unfavourable"}
+    )
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.INSTRUCTED and world["dossier"].opinion == "unfavourable"
 

@@ -1,4 +1,5 @@
 """An instructor who declared a link with a commune cannot instruct its dossiers."""
+
 import pytest
 
 from fonds.audit.models import AuditEvent
@@ -31,7 +32,9 @@ def test_conflict_declaration_is_audited_and_unique(world, linked):
 
 
 def test_conflict_of_interest_instructor_refused_start_instruction(world, linked):
-    dossier = make_dossier(campaign=world["campaign"], commune=world["commune"], porteur=world["porteur"], title="Autre projet")
+    dossier = make_dossier(
+        campaign=world["campaign"], commune=world["commune"], porteur=world["porteur"], title="Autre projet"
+    )
     # E7 (one live dossier per commune) would fail the deposit: withdraw the first one
     perform(world["dossier"], "withdraw", by=world["porteur"])
     perform(dossier, "submit", by=world["porteur"])
@@ -44,12 +47,17 @@ def test_conflict_of_interest_instructor_refused_start_instruction(world, linked
     assert EligibilityRun.objects.filter(dossier=dossier, moment="start_instruction").exists()
 
 
-@pytest.mark.parametrize("name, data, motivation", [
-    ("request_corrections", {}, "Pièce manquante."),
-    ("complete_instruction", {"opinion": "favourable"}, ""),
-    ("declare_ineligible", {}, "Hors critères."),
-])
-def test_conflict_of_interest_instructor_refused_every_instruction_transition(world, linked, name, data, motivation):
+@pytest.mark.parametrize(
+    "name, data, motivation",
+    [
+        ("request_corrections", {}, "Pièce manquante."),
+        ("complete_instruction", {"opinion": "favourable"}, ""),
+        ("declare_ineligible", {}, "Hors critères."),
+    ],
+)
+def test_conflict_of_interest_instructor_refused_every_instruction_transition(
+    world, linked, name, data, motivation
+):
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())
     with pytest.raises(TransitionRefused) as refused:
         perform(world["dossier"], name, by=linked, data=data, motivation=motivation)
@@ -68,7 +76,9 @@ def test_conflict_of_interest_instructor_refused_reopen_and_services(world, link
         services.add_note(world["dossier"], by=linked, body="x")
     world["dossier"].refresh_from_db()
     assert [a["name"] for a in services.instruction_actions(world["dossier"], linked)] == []
-    assert "reopen_instruction" in [a["name"] for a in services.instruction_actions(world["dossier"], world["instructeur"])]
+    assert "reopen_instruction" in [
+        a["name"] for a in services.instruction_actions(world["dossier"], world["instructeur"])
+    ]
 
 
 def test_guards_are_installed_once_and_run_before_the_core_preparers():
@@ -79,7 +89,10 @@ def test_guards_are_installed_once_and_run_before_the_core_preparers():
     assert start[-1].__name__ == "_prepare_start_instruction"
     complete = [f.__name__ for f in preparers_for("complete_instruction")]
     assert complete == ["_conflict_guard", "_completion_guard", "_prepare_complete"]
-    assert [f.__name__ for f in preparers_for("request_corrections")] == ["_conflict_guard", "_prepare_corrections"]
+    assert [f.__name__ for f in preparers_for("request_corrections")] == [
+        "_conflict_guard",
+        "_prepare_corrections",
+    ]
 
 
 def test_conflict_declaration_only_by_instructors(world):

@@ -1,4 +1,5 @@
 """grant_for_dossier: the formula applied to a dossier's fields, budget lines and campaign rules."""
+
 import copy
 from decimal import Decimal
 
@@ -23,11 +24,15 @@ def test_grant_for_dossier_uses_declared_distance_without_coordinates(db):
 
 def test_grant_for_dossier_prefers_great_circle_distance(db):
     dossier = make_dossier()
-    Commune.objects.filter(pk=dossier.commune_id).update(latitude=Decimal("48.856600"), longitude=Decimal("2.352200"))
+    Commune.objects.filter(pk=dossier.commune_id).update(
+        latitude=Decimal("48.856600"), longitude=Decimal("2.352200")
+    )
     dossier = Dossier.objects.get(pk=dossier.pk)
     partner = dossier.jumelage.partner
     result = grant_for_dossier(dossier)
-    assert result.distance_km == great_circle_km(Decimal("48.856600"), Decimal("2.352200"), partner.latitude, partner.longitude)
+    assert result.distance_km == great_circle_km(
+        Decimal("48.856600"), Decimal("2.352200"), partner.latitude, partner.longitude
+    )
     assert result.distance_km != 850
     assert "vol d'oiseau" in result.lines[0]
 
@@ -35,7 +40,9 @@ def test_grant_for_dossier_prefers_great_circle_distance(db):
 def test_grant_for_dossier_counts_only_eligible_expenses(db):
     dossier = make_dossier(requested_amount=Decimal("9000"))
     BudgetLine.objects.filter(dossier=dossier).update(eligible=False)
-    BudgetLine.objects.create(dossier=dossier, kind="expense", category="travel", amount=Decimal("3000.50"), eligible=True)
+    BudgetLine.objects.create(
+        dossier=dossier, kind="expense", category="travel", amount=Decimal("3000.50"), eligible=True
+    )
     result = grant_for_dossier(Dossier.objects.get(pk=dossier.pk))
     assert result.eligible_costs == Decimal("3000.50")
     assert result.amount == Decimal("2400")  # 80 % × 3,000.50 = 2,400.40 → 2,400

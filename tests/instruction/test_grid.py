@@ -1,4 +1,5 @@
 """The scoring grid of the règlement (pure functions of the campaign's scoring params)."""
+
 import copy
 
 import pytest
@@ -6,7 +7,14 @@ import pytest
 from fonds.instruction import grid
 from fonds.referentiel.rules import default_rules
 
-FULL = {"participation": 25, "inclusion": 20, "quality": 20, "territorial": 15, "low_carbon": 10, "budget": 10}
+FULL = {
+    "participation": 25,
+    "inclusion": 20,
+    "quality": 20,
+    "territorial": 15,
+    "low_carbon": 10,
+    "budget": 10,
+}
 
 
 @pytest.fixture
@@ -15,15 +23,43 @@ def params():
 
 
 def test_grid_is_read_from_the_campaign_params(params):
-    assert [c.code for c in grid.criteria(params)] == ["participation", "inclusion", "quality", "territorial", "low_carbon", "budget"]
+    assert [c.code for c in grid.criteria(params)] == [
+        "participation",
+        "inclusion",
+        "quality",
+        "territorial",
+        "low_carbon",
+        "budget",
+    ]
     assert grid.evaluate(FULL, params).max_total == 100
     changed = copy.deepcopy(params)
     changed["scoring"]["threshold_total"] = 70
-    assert grid.evaluate({**FULL, "participation": 13, "inclusion": 10, "quality": 10, "territorial": 10, "low_carbon": 5, "budget": 5}, changed).suggestion == "unfavourable"
+    assert (
+        grid.evaluate(
+            {
+                **FULL,
+                "participation": 13,
+                "inclusion": 10,
+                "quality": 10,
+                "territorial": 10,
+                "low_carbon": 5,
+                "budget": 5,
+            },
+            changed,
+        ).suggestion
+        == "unfavourable"
+    )
 
 
 def test_grid_threshold_60_total_is_favourable_59_is_not(params):
-    sixty = {"participation": 15, "inclusion": 10, "quality": 10, "territorial": 10, "low_carbon": 5, "budget": 10}
+    sixty = {
+        "participation": 15,
+        "inclusion": 10,
+        "quality": 10,
+        "territorial": 10,
+        "low_carbon": 5,
+        "budget": 10,
+    }
     assert grid.evaluate(sixty, params).total == 60
     assert grid.evaluate(sixty, params).suggestion == "favourable"
     fifty_nine = {**sixty, "participation": 14}
@@ -36,7 +72,11 @@ def test_grid_half_of_each_criterion_is_required_even_above_60(params):
     # 25/2 = 12.5: 12 points of participation is below half, whatever the total
     scores = {**FULL, "participation": 12}
     result = grid.evaluate(scores, params)
-    assert result.total == 87 and result.below_minimum == ["participation"] and result.suggestion == "unfavourable"
+    assert (
+        result.total == 87
+        and result.below_minimum == ["participation"]
+        and result.suggestion == "unfavourable"
+    )
     assert grid.evaluate({**FULL, "participation": 13}, params).suggestion == "favourable"
     # 10/2 = 5: exactly half passes, one less fails
     assert grid.evaluate({**FULL, "budget": 5}, params).suggestion == "favourable"
@@ -53,7 +93,11 @@ def test_grid_points_must_be_whole_and_within_the_criterion_max(params):
     crit = grid.criterion(params, "budget")
     assert grid.validate_points(crit, 10) == "" and grid.validate_points(crit, 0) == ""
     assert "de 0 à 10" in grid.validate_points(crit, 11)
-    assert grid.validate_points(crit, -1) and grid.validate_points(crit, 2.5) and grid.validate_points(crit, True)
+    assert (
+        grid.validate_points(crit, -1)
+        and grid.validate_points(crit, 2.5)
+        and grid.validate_points(crit, True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -64,7 +108,9 @@ def test_territorial_points_at_the_band_edges(params, population, points):
     assert grid.territorial_points(population, False, params)[0] == points
 
 
-@pytest.mark.parametrize("population, points", [(999, 15), (1000, 15), (1999, 15), (2000, 10), (3500, 10), (3501, 5)])
+@pytest.mark.parametrize(
+    "population, points", [(999, 15), (1000, 15), (1999, 15), (2000, 10), (3500, 10), (3501, 5)]
+)
 def test_territorial_overseas_bonus_capped_at_the_criterion_max(params, population, points):
     value, text = grid.territorial_points(population, True, params)
     assert value == points
@@ -81,6 +127,7 @@ def test_territorial_bands_and_bonus_come_from_the_params(params):
 
 
 # ---- the automatic territorial criterion ranks but never excludes ------------------------------
+
 
 def test_grid_territorial_criterion_has_no_threshold(params):
     """A metropolitan commune of 2,000–3,500 inhabitants gets 5/15 (below half): still favourable."""
@@ -115,6 +162,9 @@ def test_grid_below_threshold_opinion_refusal_names_the_criteria_and_the_total(p
     refusal = grid.opinion_refusal("favourable", low)
     assert "Réalisme du budget" in refusal and "Inclusion" in refusal and "défavorable" in refusal
     assert grid.opinion_refusal("unfavourable", low) == ""
-    under_60 = grid.evaluate({"participation": 13, "inclusion": 10, "quality": 10, "territorial": 5, "low_carbon": 5, "budget": 5}, params)
+    under_60 = grid.evaluate(
+        {"participation": 13, "inclusion": 10, "quality": 10, "territorial": 5, "low_carbon": 5, "budget": 5},
+        params,
+    )
     assert under_60.total == 48 and "seuil de 60" in grid.opinion_refusal("favourable", under_60)
     assert grid.opinion_refusal("favourable", grid.evaluate(FULL, params)) == ""

@@ -1,6 +1,7 @@
 """The instructors' list at scale: the commune copies on the dossier stay equal to the commune's on
 every write path, the list gives the same dossiers in the same order as the join it replaces, and a
 page costs the same number of queries whatever its size and number."""
+
 import pytest
 from django.db import connection
 from django.db.models import F
@@ -23,6 +24,7 @@ def _copies(dossier):
 
 # ---- the copies --------------------------------------------------------------------------------
 
+
 def test_commune_copy_set_when_a_dossier_is_created():
     commune = make_commune(population=1234, name="Saint-Jean")
     dossier = make_dossier(commune=commune, complete=False)
@@ -33,10 +35,19 @@ def test_commune_copy_set_when_a_dossier_is_created():
 def test_commune_copy_corrected_by_the_database_on_bulk_create_with_wrong_values():
     base = make_dossier(complete=False)
     commune = make_commune(population=640, name="Oust")
-    [row] = Dossier.objects.bulk_create([
-        Dossier(reference="FJJ-BULK-1", campaign=base.campaign, commune=commune, created_by=base.created_by, title="x",
-                commune_name="Faux nom", commune_population=999999),
-    ])
+    [row] = Dossier.objects.bulk_create(
+        [
+            Dossier(
+                reference="FJJ-BULK-1",
+                campaign=base.campaign,
+                commune=commune,
+                created_by=base.created_by,
+                title="x",
+                commune_name="Faux nom",
+                commune_population=999999,
+            ),
+        ]
+    )
     assert _copies(row) == ("Oust", 640)
 
 
@@ -78,7 +89,11 @@ def test_commune_copy_triggers_put_back_after_a_table_rebuild():
 JOINED = {
     "commune": ["commune__name", "pk"],
     "population": [F("commune__population").asc(nulls_last=True), "pk"],
-    "-score": [F("assessment__score_total").desc(nulls_last=True), F("commune__population").asc(nulls_last=True), "pk"],
+    "-score": [
+        F("assessment__score_total").desc(nulls_last=True),
+        F("commune__population").asc(nulls_last=True),
+        "pk",
+    ],
 }
 
 
@@ -87,12 +102,23 @@ def spread(db):
     """Dossiers of communes with equal names, equal and unknown populations, in several statuses."""
     campaign = make_campaign()
     communes = [
-        make_commune(name="Mont", population=500), make_commune(name="Mont", population=500), make_commune(name="Arles", population=None),
-        make_commune(name="Été", population=3400), make_commune(name="ete", population=1500), make_commune(name="Zoza", population=80),
+        make_commune(name="Mont", population=500),
+        make_commune(name="Mont", population=500),
+        make_commune(name="Arles", population=None),
+        make_commune(name="Été", population=3400),
+        make_commune(name="ete", population=1500),
+        make_commune(name="Zoza", population=80),
     ]
     made = []
     for i in range(24):
-        made.append(make_dossier(campaign=campaign, commune=communes[i % len(communes)], complete=False, title=f"Projet {i:02d}"))
+        made.append(
+            make_dossier(
+                campaign=campaign,
+                commune=communes[i % len(communes)],
+                complete=False,
+                title=f"Projet {i:02d}",
+            )
+        )
     Dossier.objects.filter(pk__in=[d.pk for d in made[::3]]).update(status="submitted")
     return make_user("instructeur")
 
@@ -104,7 +130,9 @@ def test_list_gives_the_dossiers_and_order_of_the_commune_join(spread, sort, par
     assert form.is_valid()
     reference = qs.order_by(*JOINED[sort]) if sort in JOINED else qs
     if params.get("population"):  # the band, on the joined commune
-        reference = Dossier.objects.filter(commune__population__gte=0, commune__population__lte=999).order_by(*(JOINED.get(sort) or qs.query.order_by))
+        reference = Dossier.objects.filter(commune__population__gte=0, commune__population__lte=999).order_by(
+            *(JOINED.get(sort) or qs.query.order_by)
+        )
     assert list(qs.values_list("pk", flat=True)) == list(reference.values_list("pk", flat=True))
 
 
@@ -132,19 +160,24 @@ def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch,
 
 # ---- query counts ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sort", ["commune", "population", "-submitted", "-score"])
-def test_list_query_count_same_for_any_page_size_and_page_number(client, spread, sort, django_assert_max_num_queries):
+def test_list_query_count_same_for_any_page_size_and_page_number(
+    client, spread, sort, django_assert_max_num_queries
+):
     client.force_login(spread)
     url = reverse("instruction:list")
     for size, page in (("25", "1"), ("200", "1"), ("25", "2"), ("25", "500")):
         with django_assert_max_num_queries(10):
-            response = client.get(url, {"status": ["submitted", "draft"], "sort": sort, "taille": size, "page": page})
+            response = client.get(
+                url, {"status": ["submitted", "draft"], "sort": sort, "taille": size, "page": page}
+            )
         assert response.status_code == 200
         assert len(response.context["page"].rows) == {"1": min(int(size), 24), "2": 0, "500": 0}[page]
 
 
-
 # ---- queue counters ----------------------------------------------------------------------------------
+
 
 def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_assert_num_queries):
     from fonds.instruction.models import InstructorConflict
@@ -153,15 +186,27 @@ def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_a
 
     me, other = spread, make_user("instructeur")
     pks = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
-    statuses = ["submitted", "in_instruction", "corrections_requested", "instructed", "submitted", "in_committee"]
+    statuses = [
+        "submitted",
+        "in_instruction",
+        "corrections_requested",
+        "instructed",
+        "submitted",
+        "in_committee",
+    ]
     for i, pk in enumerate(pks):
-        Dossier.objects.filter(pk=pk).update(status=statuses[i % len(statuses)], instructor=(me, other, None)[i % 3])
+        Dossier.objects.filter(pk=pk).update(
+            status=statuses[i % len(statuses)], instructor=(me, other, None)[i % 3]
+        )
     mont = Commune.objects.filter(name="Mont").order_by("pk")
     InstructorConflict.objects.create(user=me, commune=mont[0], motivation="Élu.")
     InstructorConflict.objects.create(user=me, commune=mont[1], motivation="Élu.")
     InstructorConflict.objects.create(user=other, commune=Commune.objects.get(name="Zoza"), motivation="Élu.")
     for user in (me, other, make_user("instructeur")):
-        expected = {key.replace("-", "_"): visible_dossiers(user).filter(cond).count() for key, cond in queue_filters(user).items()}
+        expected = {
+            key.replace("-", "_"): visible_dossiers(user).filter(cond).count()
+            for key, cond in queue_filters(user).items()
+        }
         with django_assert_num_queries(1):
             counts = queue_counts(user)
         assert counts == expected and all(type(value) is int for value in counts.values())
@@ -169,6 +214,7 @@ def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_a
 
 
 # ---- the page rendered in Python ----------------------------------------------------------------------
+
 
 def test_list_rows_show_every_column_escaped(client, spread):
     import datetime as dt
@@ -178,19 +224,29 @@ def test_list_rows_show_every_column_escaped(client, spread):
     from fonds.instruction.models import Assessment
 
     commune = make_commune(name="Saint-<Denis>", population=1200, zone="drom", code="97411")
-    dossier = make_dossier(commune=commune, complete=False, title="Échange « jeunesse » " + "x" * 60, requested_amount=12500)
+    dossier = make_dossier(
+        commune=commune, complete=False, title="Échange « jeunesse » " + "x" * 60, requested_amount=12500
+    )
     due = timezone.make_aware(dt.datetime(2027, 3, 4, 23, 30), dt.timezone.utc)  # 5 March in Paris
-    Dossier.objects.filter(pk=dossier.pk).update(status="corrections_requested", instructor=spread, corrections_due=due)
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status="corrections_requested", instructor=spread, corrections_due=due
+    )
     Assessment.objects.create(dossier=dossier, score_total=42, complete=False)
     client.force_login(spread)
     html = client.get(reverse("instruction:list"), {"q": "97411"}).content.decode()
     row = html[html.index(f'href="{reverse("instruction:dossier", args=[dossier.pk])}"') :]
     row = row[: row.index("</tr>")]
-    assert dossier.reference in row and "Saint-&lt;Denis&gt; <small>(97411, 1\u00a0200 hab., outre-mer)</small>" in row
+    assert (
+        dossier.reference in row
+        and "Saint-&lt;Denis&gt; <small>(97411, 1\u00a0200 hab., outre-mer)</small>" in row
+    )
     assert "Échange « jeunesse » xxx" in row and "…" in row and "En attente de corrections" in row
     assert "12\u00a0500\u00a0€" in row and "42 <small>(partielle)</small>" in row
     assert spread.email[:10] in row and "05/03/2027" in row
-    assert client.get(reverse("instruction:list"), {"q": "introuvable"}).content.decode().count("Aucun dossier.") == 1
+    assert (
+        client.get(reverse("instruction:list"), {"q": "introuvable"}).content.decode().count("Aucun dossier.")
+        == 1
+    )
 
 
 def test_list_rows_title_cut_as_truncator_does(spread):
@@ -202,7 +258,12 @@ def test_list_rows_title_cut_as_truncator_does(spread):
 
     from fonds.instruction.templatetags.instruction_tags import dossier_rows
 
-    for title in ("Court", unicodedata.normalize("NFD", "Échange été à Québec"), "é" * 50, "Échange " + "x" * 60):
+    for title in (
+        "Court",
+        unicodedata.normalize("NFD", "Échange été à Québec"),
+        "é" * 50,
+        "Échange " + "x" * 60,
+    ):
         dossier = make_dossier(title=title)
         html = str(dossier_rows([Dossier.objects.select_related("commune", "instructor").get(pk=dossier.pk)]))
         assert f"<td>{Truncator(title).chars(50)}</td>" in html and "Brouillon" in html
@@ -212,17 +273,27 @@ def test_list_status_filter_is_a_fieldset_with_a_legend_and_labelled_boxes(clien
     client.force_login(spread)
     html = client.get(reverse("instruction:list"), {"status": ["submitted"]}).content.decode()
     assert '<fieldset class="fr-fieldset" id="id_status-fieldset" aria-labelledby="id_status-legend">' in html
-    assert '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="id_status-legend">Statuts</legend>' in html
-    assert '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label class="fr-label" for="id_status_1">Déposé</label>' in html
+    assert (
+        '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="id_status-legend">Statuts</legend>'
+        in html
+    )
+    assert (
+        '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label class="fr-label" for="id_status_1">Déposé</label>'
+        in html
+    )
     assert 'style="' not in html[html.index("<main") :]  # strict CSP coming: no inline style in the page body
 
 
-def test_list_campaign_filter_reads_the_campaigns_once_and_refuses_an_unknown_one(client, spread, django_assert_max_num_queries):
+def test_list_campaign_filter_reads_the_campaigns_once_and_refuses_an_unknown_one(
+    client, spread, django_assert_max_num_queries
+):
     campaign = Dossier.objects.first().campaign
     make_dossier(complete=False)  # another campaign
     client.force_login(spread)
     with django_assert_max_num_queries(9):
-        response = client.get(reverse("instruction:list"), {"campaign": campaign.pk, "sort": "-amount", "taille": "25"})
+        response = client.get(
+            reverse("instruction:list"), {"campaign": campaign.pk, "sort": "-amount", "taille": "25"}
+        )
     assert response.status_code == 200 and response.context["page"].count == 24
     assert f'<option value="{campaign.pk}" selected>' in response.content.decode()
     response = client.get(reverse("instruction:list"), {"campaign": "999999"})
@@ -240,5 +311,12 @@ def test_queue_page_takes_its_count_from_the_counters(client, spread, django_ass
     with django_assert_max_num_queries(9) as captured:
         response = client.get(reverse("instruction:queues"), {"file": "a-prendre", "taille": "25"})
     page = response.context["page"]
-    assert page.count == queue_counts(spread)["a_prendre"] == 30 and len(page.rows) == 25 and page.has_next and not page.capped
-    assert not any("COUNT(*) FROM (SELECT" in q["sql"] and "LIMIT" in q["sql"] for q in captured.captured_queries)  # no capped count
+    assert (
+        page.count == queue_counts(spread)["a_prendre"] == 30
+        and len(page.rows) == 25
+        and page.has_next
+        and not page.capped
+    )
+    assert not any(
+        "COUNT(*) FROM (SELECT" in q["sql"] and "LIMIT" in q["sql"] for q in captured.captured_queries
+    )  # no capped count

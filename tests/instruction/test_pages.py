@@ -1,4 +1,5 @@
 """Instruction back-office pages: who may reach them, what they show, every change through a form."""
+
 import datetime as dt
 
 import pytest
@@ -44,7 +45,9 @@ def test_permissions_porteur_committee_and_finance_get_403_on_every_page(client,
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Accès réservé" in response.content.decode()
-    assert client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "x"}).status_code == 403
+    assert (
+        client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "x"}).status_code == 403
+    )
     assert not PrivateNote.objects.exists()
 
 
@@ -67,7 +70,13 @@ def test_permissions_auditor_reads_but_never_posts(client, world):
         assert client.get(url).status_code == 200, url
     page = client.get(reverse("instruction:dossier", args=[world["dossier"].pk])).content.decode()
     assert "Note lisible par un auditeur." in page and "Enregistrer la grille" not in page
-    for name, data in [("note", {"body": "x"}), ("message", {"body": "x"}), ("scores", {}), ("amount", {}), ("recheck", {})]:
+    for name, data in [
+        ("note", {"body": "x"}),
+        ("message", {"body": "x"}),
+        ("scores", {}),
+        ("amount", {}),
+        ("recheck", {}),
+    ]:
         response = client.post(reverse(f"instruction:{name}", args=[world["dossier"].pk]), data)
         assert response.status_code == 403 and "Lecture seule" in response.content.decode()
     assert client.post(reverse("instruction:save-filter"), {"name": "x"}).status_code == 403
@@ -86,13 +95,20 @@ def test_instruction_page_shows_the_porteur_entries_documents_verdicts_grid_amou
     assert response.status_code == 200
     assert world["dossier"].title in html and "Découvrir la langue" in html  # objectives
     doc = world["dossier"].documents.first()
-    assert reverse("instruction:document-inline", args=[world["dossier"].pk, doc.pk]) in html and '<iframe' in html
+    assert (
+        reverse("instruction:document-inline", args=[world["dossier"].pk, doc.pk]) in html
+        and "<iframe" in html
+    )
     assert "E1" in html and "E9" in html and "Conforme" in html
     assert "Voyage (T)" in html and "Séjour (S)" in html and "Organisation (O)" in html
-    assert "Terminer l&#x27;instruction" in html or "Terminer l'instruction" in html  # from available_transitions
+    assert (
+        "Terminer l&#x27;instruction" in html or "Terminer l'instruction" in html
+    )  # from available_transitions
     assert "Enregistrer la grille" in html
     dossier = world["dossier"]
-    assert f"instructeur : {world['instructeur'].email}" in html and f"par {dossier.created_by.email}" in html  # sub-queries, not joins
+    assert (
+        f"instructeur : {world['instructeur'].email}" in html and f"par {dossier.created_by.email}" in html
+    )  # sub-queries, not joins
 
 
 def test_document_inline_is_framable_by_this_site_only_and_access_checked(client, world):
@@ -101,9 +117,15 @@ def test_document_inline_is_framable_by_this_site_only_and_access_checked(client
     _login(client, world["instructeur"])
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert (
+        response["X-Frame-Options"] == "SAMEORIGIN"
+        and "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    )
     assert "attachment" not in response.get("Content-Disposition", "")
-    assert client.get(reverse("instruction:document-inline", args=[world["dossier"].pk, 999999])).status_code == 404
+    assert (
+        client.get(reverse("instruction:document-inline", args=[world["dossier"].pk, 999999])).status_code
+        == 404
+    )
 
 
 def test_grid_form_records_scores_and_keeps_input_on_error(client, world):
@@ -140,7 +162,10 @@ def test_override_page_requires_motivation_and_confirmation(client, world):
     assert client.get(url).status_code == 200
     response = client.post(url, {"motivation": "", "confirm": "on"})
     assert response.status_code == 400 and "exige une motivation" in response.content.decode()
-    assert client.post(url, {"motivation": "Dates confirmées par le partenaire.", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(url, {"motivation": "Dates confirmées par le partenaire.", "confirm": "on"}).status_code
+        == 302
+    )
     page = client.get(reverse("instruction:dossier", args=[world["dossier"].pk])).content.decode()
     assert "Dates confirmées par le partenaire." in page and "Écarté" in page
 
@@ -154,12 +179,25 @@ def test_request_corrections_form_picks_fields_documents_and_deadline(client, wo
     response = client.post(url, {"message": "Précisez.", "deadline": default, "confirm": "on"})
     assert response.status_code == 400 and "au moins un champ" in response.content.decode()
     deadline = clock.today() + dt.timedelta(days=10)
-    response = client.post(url, {"fields_to_fix": ["objectives", "budget_lines"], "documents": ["rib"], "message": "Programme et RIB à jour, svp.", "deadline": deadline.isoformat(), "confirm": "on"})
+    response = client.post(
+        url,
+        {
+            "fields_to_fix": ["objectives", "budget_lines"],
+            "documents": ["rib"],
+            "message": "Programme et RIB à jour, svp.",
+            "deadline": deadline.isoformat(),
+            "confirm": "on",
+        },
+    )
     assert response.status_code == 302
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.CORRECTIONS_REQUESTED
     request = CorrectionRequest.objects.get(dossier=world["dossier"])
-    assert request.fields == ["objectives", "budget_lines"] and request.documents == ["rib"] and request.message == "Programme et RIB à jour, svp."
+    assert (
+        request.fields == ["objectives", "budget_lines"]
+        and request.documents == ["rib"]
+        and request.message == "Programme et RIB à jour, svp."
+    )
     assert timezone.localdate(request.deadline) == deadline
 
 
@@ -168,7 +206,9 @@ def test_complete_page_refuses_then_completes(client, world):
     url = reverse("instruction:complete", args=[world["dossier"].pk])
     response = client.post(url, {"opinion": "favourable", "confirm": "on"})
     assert response.status_code == 400 and "non noté" in response.content.decode()
-    services.record_scores(world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in MANUAL_FULL.items()})
+    services.record_scores(
+        world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in MANUAL_FULL.items()}
+    )
     assert client.post(url, {"opinion": "favourable", "confirm": "on"}).status_code == 302
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.INSTRUCTED and world["dossier"].opinion == "favourable"
@@ -182,7 +222,12 @@ def test_generic_action_page_for_other_transitions(client, world):
     world["dossier"].refresh_from_db()
     assert world["dossier"].status == Status.INELIGIBLE
     # scheduling has its own page (the session is chosen there), which refuses the ineligible dossier
-    assert client.get(reverse("instruction:action", args=[world["dossier"].pk, "schedule"]), follow=True).status_code == 409
+    assert (
+        client.get(
+            reverse("instruction:action", args=[world["dossier"].pk, "schedule"]), follow=True
+        ).status_code
+        == 409
+    )
 
 
 def test_conflict_of_interest_instructor_sees_no_action_and_cannot_post(client, world):
@@ -190,8 +235,14 @@ def test_conflict_of_interest_instructor_sees_no_action_and_cannot_post(client, 
     services.declare_conflict(other, world["commune"], motivation="Adjoint au maire.")
     _login(client, other)
     html = client.get(reverse("instruction:dossier", args=[world["dossier"].pk])).content.decode()
-    assert "Vous avez déclaré un lien" in html and "Enregistrer la grille" not in html and "Terminer l&#x27;instruction</a>" not in html
-    assert client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "x"}).status_code == 403
+    assert (
+        "Vous avez déclaré un lien" in html
+        and "Enregistrer la grille" not in html
+        and "Terminer l&#x27;instruction</a>" not in html
+    )
+    assert (
+        client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "x"}).status_code == 403
+    )
     assert client.get(reverse("instruction:complete", args=[world["dossier"].pk])).status_code == 409
 
 
@@ -206,9 +257,21 @@ def test_conflict_declaration_page(client, world):
 
 def test_notes_and_messages_forms(client, world):
     _login(client, world["instructeur"])
-    assert client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": ""}).status_code == 400
-    assert client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "Appel du maire."}).status_code == 302
-    assert client.post(reverse("instruction:message", args=[world["dossier"].pk]), {"body": "Bonjour, une question."}).status_code == 302
+    assert (
+        client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": ""}).status_code == 400
+    )
+    assert (
+        client.post(
+            reverse("instruction:note", args=[world["dossier"].pk]), {"body": "Appel du maire."}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            reverse("instruction:message", args=[world["dossier"].pk]), {"body": "Bonjour, une question."}
+        ).status_code
+        == 302
+    )
     html = client.get(reverse("instruction:dossier", args=[world["dossier"].pk])).content.decode()
     assert "Appel du maire." in html and "Bonjour, une question." in html
 
@@ -217,8 +280,14 @@ def test_note_on_an_unknown_dossier_is_not_found_and_writes_nothing(client, worl
     _login(client, world["instructeur"])
     for pk in (world["dossier"].pk + 1000, "0", 2**63):
         assert client.post(f"/instruction/dossiers/{pk}/notes/", {"body": "Note."}).status_code == 404
-    assert client.post(reverse("instruction:note", args=[world["dossier"].pk + 1000]), {"body": ""}).status_code == 404
-    assert not PrivateNote.objects.exists() and not AuditEvent.objects.filter(action="private_note_added").exists()
+    assert (
+        client.post(reverse("instruction:note", args=[world["dossier"].pk + 1000]), {"body": ""}).status_code
+        == 404
+    )
+    assert (
+        not PrivateNote.objects.exists()
+        and not AuditEvent.objects.filter(action="private_note_added").exists()
+    )
 
 
 def test_note_post_writes_from_the_pk_in_few_queries(client, world, django_assert_max_num_queries):
@@ -226,10 +295,14 @@ def test_note_post_writes_from_the_pk_in_few_queries(client, world, django_asser
     _login(client, world["instructeur"])
     client.get(reverse("instruction:queues"))  # session and user loaded once, as in a signed-in browser
     with django_assert_max_num_queries(10):
-        response = client.post(reverse("instruction:note", args=[world["dossier"].pk]), {"body": "Appel du maire."})
+        response = client.post(
+            reverse("instruction:note", args=[world["dossier"].pk]), {"body": "Appel du maire."}
+        )
     assert response.status_code == 302 and response["Location"].endswith(f"/{world['dossier'].pk}/#notes")
     event = AuditEvent.objects.get(action="private_note_added")
-    assert event.object_type == "instruction.privatenote" and PrivateNote.objects.get().body == "Appel du maire."
+    assert (
+        event.object_type == "instruction.privatenote" and PrivateNote.objects.get().body == "Appel du maire."
+    )
 
 
 def test_instruction_page_field_groups_are_django_dsfr_markup():
@@ -246,9 +319,16 @@ def test_instruction_page_field_groups_are_django_dsfr_markup():
 
     params = default_rules()
     forms = [
-        NoteForm(), NoteForm({"body": ""}), MessageForm(), MessageForm({"body": "x" * 5001}), AmountForm(), AmountForm({"amount": "abc"}),
-        ScoreGridForm(params=params), ScoreGridForm({"participation_points": "99", "inclusion_comment": "x"}, params=params),
-        SaveFilterForm(), SaveFilterForm({"name": ""}),
+        NoteForm(),
+        NoteForm({"body": ""}),
+        MessageForm(),
+        MessageForm({"body": "x" * 5001}),
+        AmountForm(),
+        AmountForm({"amount": "abc"}),
+        ScoreGridForm(params=params),
+        ScoreGridForm({"participation_points": "99", "inclusion_comment": "x"}, params=params),
+        SaveFilterForm(),
+        SaveFilterForm({"name": ""}),
     ]
     for form in forms:
         for bf in form:
@@ -264,13 +344,27 @@ def test_instruction_fast_widgets_render_django_markup():
     from fonds.web.widgets import FastNumberInput, FastTextarea
 
     cases = [
-        (FastTextarea(attrs={"rows": 3}), [None, "", "Ligne 1\nLigne 2", "<script>alert('x')</script> & \"guillemets\""]),
-        (FastNumberInput(attrs={"min": 0, "max": 25}), [None, "", 12, "abc\"><b>"]),
+        (
+            FastTextarea(attrs={"rows": 3}),
+            [None, "", "Ligne 1\nLigne 2", "<script>alert('x')</script> & \"guillemets\""],
+        ),
+        (FastNumberInput(attrs={"min": 0, "max": 25}), [None, "", 12, 'abc"><b>']),
     ]
     for widget, values in cases:
         for value in values:
-            for attrs in ({"id": "id_f"}, {"id": "id_f", "aria-invalid": "true", "required": True, "disabled": False, "class": "fr-input"}):
-                assert widget.render("f", value, attrs) == django_forms.Widget.render(widget, "f", value, attrs), (value, attrs)
+            for attrs in (
+                {"id": "id_f"},
+                {
+                    "id": "id_f",
+                    "aria-invalid": "true",
+                    "required": True,
+                    "disabled": False,
+                    "class": "fr-input",
+                },
+            ):
+                assert widget.render("f", value, attrs) == django_forms.Widget.render(
+                    widget, "f", value, attrs
+                ), (value, attrs)
 
 
 def test_private_notes_never_on_the_porteur_pages(client, world):
@@ -282,11 +376,14 @@ def test_private_notes_never_on_the_porteur_pages(client, world):
 
 # ---- the list ------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def many(world):
     communes = [make_commune(population=p) for p in (500, 1500, 2500, 3200)]
     for i in range(30):
-        make_dossier(campaign=world["campaign"], commune=communes[i % 4], complete=False, title=f"Projet {i:02d}")
+        make_dossier(
+            campaign=world["campaign"], commune=communes[i % 4], complete=False, title=f"Projet {i:02d}"
+        )
     return world
 
 
@@ -313,11 +410,16 @@ def test_list_query_count_does_not_grow_with_the_page_size(client, many, django_
     _login(client, many["instructeur"])
     for size in ("25", "200"):
         with django_assert_max_num_queries(10):
-            response = client.get(reverse("instruction:list"), {"taille": size, "sort": "-score", "score_min": "0", "q": "Projet"})
+            response = client.get(
+                reverse("instruction:list"),
+                {"taille": size, "sort": "-score", "score_min": "0", "q": "Projet"},
+            )
         assert response.status_code == 200
 
 
-def test_queue_page_query_count_and_one_aggregate_for_the_counters(client, many, django_assert_max_num_queries, django_assert_num_queries):
+def test_queue_page_query_count_and_one_aggregate_for_the_counters(
+    client, many, django_assert_max_num_queries, django_assert_num_queries
+):
     from fonds.instruction.views import queue_counts
 
     _login(client, many["instructeur"])
@@ -341,7 +443,10 @@ def test_queues_to_take_excludes_a_declared_commune(client, world):
 
 def test_saved_filters_per_instructor(client, world):
     _login(client, world["instructeur"])
-    response = client.post(reverse("instruction:save-filter"), {"name": "Outre-mer déposés", "querystring": "status=submitted&overseas=yes"})
+    response = client.post(
+        reverse("instruction:save-filter"),
+        {"name": "Outre-mer déposés", "querystring": "status=submitted&overseas=yes"},
+    )
     assert response.status_code == 302 and "overseas=yes" in response["Location"]
     saved = SavedFilter.objects.get(user=world["instructeur"])
     assert "Outre-mer déposés" in client.get(reverse("instruction:list")).content.decode()
@@ -356,7 +461,11 @@ def test_complete_page_offers_only_unfavourable_below_the_thresholds(client, wor
     """The page says why favourable is impossible and does not offer it; a forged favourable POST
     is refused with the reason, nothing changes."""
     _login(client, world["instructeur"])
-    services.record_scores(world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in {**MANUAL_FULL, "inclusion": 9}.items()})
+    services.record_scores(
+        world["dossier"],
+        by=world["instructeur"],
+        scores={k: (v, "Bien.") for k, v in {**MANUAL_FULL, "inclusion": 9}.items()},
+    )
     url = reverse("instruction:complete", args=[world["dossier"].pk])
     html = client.get(url).content.decode()
     assert 'id="avis-favorable-impossible"' in html and "Inclusion" in html
@@ -372,6 +481,8 @@ def test_complete_page_offers_only_unfavourable_below_the_thresholds(client, wor
 
 def test_complete_page_offers_favourable_when_the_grid_meets_the_thresholds(client, world):
     _login(client, world["instructeur"])
-    services.record_scores(world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in MANUAL_FULL.items()})
+    services.record_scores(
+        world["dossier"], by=world["instructeur"], scores={k: (v, "Bien.") for k, v in MANUAL_FULL.items()}
+    )
     html = client.get(reverse("instruction:complete", args=[world["dossier"].pk])).content.decode()
     assert 'value="favourable"' in html and 'id="avis-favorable-impossible"' not in html

@@ -1,4 +1,5 @@
 """Instruction services: one transaction and one audit event each, refusals in French."""
+
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def _fail(dossier, code="E4"):
     run = services.latest_run(dossier)
     verdict = run.verdicts.get(code=code)
-    Verdict.objects.filter(pk=verdict.pk).update(result=Verdict.Result.FAIL, explanation="Trop peu de jeunes.")
+    Verdict.objects.filter(pk=verdict.pk).update(
+        result=Verdict.Result.FAIL, explanation="Trop peu de jeunes."
+    )
     return Verdict.objects.get(pk=verdict.pk)
 
 
@@ -34,9 +37,18 @@ def test_override_requires_a_written_motivation(world):
 def test_override_is_audited_and_shown_with_the_verdict(world):
     verdict = _fail(world["dossier"])
     assert [r.verdict.code for r in services.eligibility_view(world["dossier"]).unsettled] == ["E4"]
-    override = services.override_verdict(world["dossier"], verdict.pk, by=world["instructeur"], motivation="Un jeune s'ajoute, attestation reçue.")
+    override = services.override_verdict(
+        world["dossier"],
+        verdict.pk,
+        by=world["instructeur"],
+        motivation="Un jeune s'ajoute, attestation reçue.",
+    )
     event = AuditEvent.objects.get(action="eligibility_overridden")
-    assert event.object_id == str(world["dossier"].pk) and '"code":"E4"' in event.canonical and "attestation" in event.canonical
+    assert (
+        event.object_id == str(world["dossier"].pk)
+        and '"code":"E4"' in event.canonical
+        and "attestation" in event.canonical
+    )
     view = services.eligibility_view(world["dossier"])
     row = next(r for r in view.rows if r.verdict.code == "E4")
     assert row.override == override and view.all_settled
@@ -78,7 +90,11 @@ def test_scores_recorded_with_rules_version_territorial_computed_and_audited(wor
     result = services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())
     assert result.total == 100 and result.suggestion == "favourable"
     territorial = Score.objects.get(dossier=world["dossier"], criterion="territorial")
-    assert territorial.points == 15 and territorial.automatic and territorial.rules_version == world["campaign"].rules.version
+    assert (
+        territorial.points == 15
+        and territorial.automatic
+        and territorial.rules_version == world["campaign"].rules.version
+    )
     assessment = Assessment.objects.get(dossier=world["dossier"])
     assert assessment.score_total == 100 and assessment.complete and assessment.suggestion == "favourable"
     assert AuditEvent.objects.filter(action="scores_recorded").count() == 1
@@ -96,8 +112,17 @@ def test_amount_proposal_is_the_formula_unless_amended_with_motivation(world):
     with pytest.raises(TransitionRefused) as refused:
         services.propose_amount(world["dossier"], by=world["instructeur"], amount=formula - 500)
     assert refused.value.kind == "motivation"
-    amended = services.propose_amount(world["dossier"], by=world["instructeur"], amount=str(formula - 500), motivation="Activités de la journée 3 non éligibles.")
-    assert amended.amended and amended.amount == formula - 500 and services.current_proposal(world["dossier"]) == amended
+    amended = services.propose_amount(
+        world["dossier"],
+        by=world["instructeur"],
+        amount=str(formula - 500),
+        motivation="Activités de la journée 3 non éligibles.",
+    )
+    assert (
+        amended.amended
+        and amended.amount == formula - 500
+        and services.current_proposal(world["dossier"]) == amended
+    )
     events = AuditEvent.objects.filter(action="amount_proposed").order_by("seq")
     assert events.count() == 2 and "non éligibles" in events.last().canonical
 
@@ -108,13 +133,19 @@ def test_amount_amendment_within_the_reglement_limits(world):
     with pytest.raises(TransitionRefused, match="n'est pas attribuée"):
         services.propose_amount(world["dossier"], by=world["instructeur"], amount="999", motivation="Moins.")
     with pytest.raises(TransitionRefused, match="invalide"):
-        services.propose_amount(world["dossier"], by=world["instructeur"], amount="12,345", motivation="Moins.")
-    assert services.propose_amount(world["dossier"], by=world["instructeur"], amount="0", motivation="Projet non finançable.").amount == Decimal("0")
+        services.propose_amount(
+            world["dossier"], by=world["instructeur"], amount="12,345", motivation="Moins."
+        )
+    assert services.propose_amount(
+        world["dossier"], by=world["instructeur"], amount="0", motivation="Projet non finançable."
+    ).amount == Decimal("0")
     assert AmountProposal.objects.count() == 1
 
 
 def test_private_note_is_audited_by_fingerprint_outside_the_dossier_timeline(world):
-    note = services.add_note(world["dossier"], by=world["instructeur"], body="Le maire a appelé : pièce en route.")
+    note = services.add_note(
+        world["dossier"], by=world["instructeur"], body="Le maire a appelé : pièce en route."
+    )
     event = AuditEvent.objects.get(action="private_note_added")
     assert event.object_type == "instruction.privatenote" and event.object_id == str(note.pk)
     assert "pièce en route" not in event.canonical and "sha256" in event.canonical
@@ -122,7 +153,9 @@ def test_private_note_is_audited_by_fingerprint_outside_the_dossier_timeline(wor
 
 
 def test_message_to_the_porteur_is_a_dossier_message_and_audited(world):
-    message = services.send_message(world["dossier"], by=world["instructeur"], body="Merci de préciser le programme du jour 3.")
+    message = services.send_message(
+        world["dossier"], by=world["instructeur"], body="Merci de préciser le programme du jour 3."
+    )
     assert message.dossier == world["dossier"] and message.author == world["instructeur"]
     assert AuditEvent.objects.filter(action="message_sent", object_id=str(world["dossier"].pk)).exists()
 

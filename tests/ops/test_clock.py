@@ -7,7 +7,9 @@ from pathlib import Path
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
-DIRECT = re.compile(r"timezone\.now\(\)|timezone\.localdate\(\)|timezone\.localtime\(\)|date\.today\(\)|default=timezone\.now\b")
+DIRECT = re.compile(
+    r"timezone\.now\(\)|timezone\.localdate\(\)|timezone\.localtime\(\)|date\.today\(\)|default=timezone\.now\b"
+)
 
 
 def test_no_direct_reads_of_the_system_clock():

@@ -1,4 +1,5 @@
 """The production profile passes Django's deployment checklist without a single warning."""
+
 import os
 import subprocess
 import sys
@@ -16,7 +17,14 @@ def test_check_deploy_with_production_settings_prints_no_warning(tmp_path):
         "FJJ_VAR_DIR": str(tmp_path),
         "FJJ_LOG_FORMAT": "json",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
@@ -30,8 +38,21 @@ def test_collectstatic_in_the_production_profile(tmp_path):
         "FJJ_VAR_DIR": str(tmp_path),
         "FJJ_STATIC_ROOT": str(tmp_path / "static"),
     }
-    result = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     manifest = (tmp_path / "static" / "staticfiles.json").read_text()
-    assert "fjj/fjj.css" in manifest and "dsfr/dist/dsfr/dsfr.min.css" in manifest and "dsfr/dist/utility/utility.min.css" in manifest
-    assert "viewflow/" not in manifest and "dsfr/dist/component/" not in manifest  # never served: not collected
+    assert (
+        "fjj/fjj.css" in manifest
+        and "dsfr/dist/dsfr/dsfr.min.css" in manifest
+        and "dsfr/dist/utility/utility.min.css" in manifest
+    )
+    assert (
+        "viewflow/" not in manifest and "dsfr/dist/component/" not in manifest
+    )  # never served: not collected

@@ -1,4 +1,5 @@
 """The health endpoint: database, broker, worker heartbeat, audit chain — 200 or 503, never a 500."""
+
 import datetime as dt
 import json
 
@@ -59,7 +60,9 @@ def test_broker_down_gives_503_not_500(client, settings, not_eager):
 
 
 def test_failed_full_verification_turns_the_chain_red(client):
-    ChainCheck.objects.create(ok=False, count=10, first_bad_seq=7, reason="empreinte", last_hash="", seconds=0.1)
+    ChainCheck.objects.create(
+        ok=False, count=10, first_bad_seq=7, reason="empreinte", last_hash="", seconds=0.1
+    )
     data = client.get("/sante/").json()
     assert data["checks"]["audit_chain"]["ok"] is False
     assert data["checks"]["audit_chain"]["last_full_check"]["first_bad_seq"] == 7
@@ -93,7 +96,9 @@ def test_in_committee_without_agenda_is_reported_by_sante(client):
     campaign = make_campaign()
     orphans = [instructed_dossier(campaign) for _ in range(2)]
     fine = instructed_dossier(campaign)
-    Dossier.objects.filter(pk__in=[d.pk for d in orphans]).update(status=Status.IN_COMMITTEE)  # legacy data, no agenda item
+    Dossier.objects.filter(pk__in=[d.pk for d in orphans]).update(
+        status=Status.IN_COMMITTEE
+    )  # legacy data, no agenda item
     response = client.get("/sante/")
     data = response.json()
     assert response.status_code == 200 and data["status"] == "degraded" and data["ok"] is True

@@ -1,5 +1,6 @@
 """PostgreSQL: the unused ``varchar_pattern_ops`` twins of hot columns are dropped by the migrations
 (``fonds.ops.indexes``), and the indexes that serve the queries stay."""
+
 import pytest
 from django.db import connection
 

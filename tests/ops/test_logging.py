@@ -1,4 +1,5 @@
 """Structured logs: one JSON line per request and per task, with ids, never an IBAN or a password."""
+
 import json
 import logging
 
@@ -27,7 +28,14 @@ def test_iban_masked_keeps_country_and_last_four():
 
 
 def test_redact_filter_masks_secret_fields_and_ibans_in_messages():
-    record = logging.makeLogRecord({"msg": "virement vers %s", "args": ("DE89370400440532013000",), "password": "hunter2", "detail": {"iban": "x", "n": 1}})
+    record = logging.makeLogRecord(
+        {
+            "msg": "virement vers %s",
+            "args": ("DE89370400440532013000",),
+            "password": "hunter2",
+            "detail": {"iban": "x", "n": 1},
+        }
+    )
     RedactFilter().filter(record)
     line = json.loads(JsonFormatter().format(record))
     assert line["msg"] == "virement vers DE**…3000"
@@ -52,7 +60,11 @@ def test_one_json_line_per_request_with_user_and_dossier_ids(client, caplog):
 def test_login_request_never_logs_the_password(client, caplog):
     with caplog.at_level(logging.INFO):
         client.post("/connexion/", {"username": "x@example.fr", "password": "S3cret-Passw0rd!"})
-    assert all("S3cret-Passw0rd!" not in r.getMessage() and "S3cret-Passw0rd!" not in json.dumps(vars(r), default=str) for r in caplog.records)
+    assert all(
+        "S3cret-Passw0rd!" not in r.getMessage()
+        and "S3cret-Passw0rd!" not in json.dumps(vars(r), default=str)
+        for r in caplog.records
+    )
 
 
 def test_one_json_line_per_task(caplog):
@@ -71,10 +83,17 @@ def test_dossier_id_only_when_the_route_names_a_dossier():
     from fonds.ops.logging import _dossier_id
 
     def request(route, namespace="", **kwargs):
-        return SimpleNamespace(resolver_match=SimpleNamespace(route=route, namespace=namespace, view_name="", kwargs=kwargs))
+        return SimpleNamespace(
+            resolver_match=SimpleNamespace(route=route, namespace=namespace, view_name="", kwargs=kwargs)
+        )
 
     assert _dossier_id(request("instruction/dossiers/<int:pk>/", "instruction", pk=7)) == 7
     assert _dossier_id(request("suivi/<int:pk>/convention/", "suivi", pk=8)) == 8
     assert _dossier_id(request("paiements/dossier/<int:pk>/reversement/", "payments", pk=9)) == 9
-    assert _dossier_id(request("comite/seances/<int:pk>/dossiers/<int:item_pk>/vote/", "comite", pk=3, item_pk=62)) is None
+    assert (
+        _dossier_id(
+            request("comite/seances/<int:pk>/dossiers/<int:item_pk>/vote/", "comite", pk=3, item_pk=62)
+        )
+        is None
+    )
     assert _dossier_id(request("paiements/ordres/<int:pk>/", "payments", pk=5)) is None

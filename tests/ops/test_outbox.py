@@ -1,4 +1,5 @@
 """Transactional outbox: a follow-up task is committed with its change and survives a broker outage."""
+
 import pytest
 from django.db import transaction
 from kombu import Connection

@@ -3,6 +3,7 @@ follow-ups once through the outbox (eager mode, after commit); then every outbox
 delivered again with the same task id, as a broker redelivers a task whose worker died — and
 nothing more is produced: one document per key, one email per notice.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,11 @@ def redeliver(task: str, times: int = 2) -> list:
     """Run every outbox message of ``task`` again, ``times`` times, with its own task id."""
     messages = list(OutboxMessage.objects.filter(task=task).order_by("created_at"))
     assert messages and all(m.sent_at is not None for m in messages)
-    return [app.tasks[m.task].apply(args=m.args, kwargs=m.kwargs, task_id=str(m.pk), throw=True).result
-            for _ in range(times) for m in messages]
+    return [
+        app.tasks[m.task].apply(args=m.args, kwargs=m.kwargs, task_id=str(m.pk), throw=True).result
+        for _ in range(times)
+        for m in messages
+    ]
 
 
 def subjects(start: str) -> Counter:
@@ -68,8 +72,13 @@ def test_decision_letter_task_twice_one_letter_and_one_email_per_mayor(committee
     with committed():
         comite.close_session(session, by=c.chair)
     letters = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER)
+
     def produced():
-        return letters.count(), sorted(letters.values_list("sha256", flat=True)), subjects("Décision du comité")
+        return (
+            letters.count(),
+            sorted(letters.values_list("sha256", flat=True)),
+            subjects("Décision du comité"),
+        )
 
     before = produced()
     assert before[0] == 2 and sum(before[2].values()) == 2
@@ -102,7 +111,13 @@ def test_promotion_notice_task_twice_one_email_per_recipient(committed):
     decide(lapsing, member, "6000.00")
     decide(waiting, member, "5000.00")
     with committed():
-        perform(Dossier.objects.get(pk=lapsing.pk), "lapse", by=None, motivation="Convention non acceptée à temps.", forum=Forum.SYSTEM)
+        perform(
+            Dossier.objects.get(pk=lapsing.pk),
+            "lapse",
+            by=None,
+            motivation="Convention non acceptée à temps.",
+            forum=Forum.SYSTEM,
+        )
     mayors = [u.email for u in User.objects.filter(commune_id=waiting.commune_id)]
     assert subjects("Liste complémentaire") == Counter([admin.email, *mayors])
 
@@ -196,5 +211,7 @@ def test_plain_email_task_twice_one_email():
     from fonds.depot.tasks import send_email
 
     task_id = "0f8fad5b-d9cb-469f-a165-70867728950e"
-    results = [send_email.apply(args=["Objet", "Corps", "a@exemple.fr"], task_id=task_id).result for _ in range(2)]
+    results = [
+        send_email.apply(args=["Objet", "Corps", "a@exemple.fr"], task_id=task_id).result for _ in range(2)
+    ]
     assert results == [True, False] and len(mail.outbox) == 1

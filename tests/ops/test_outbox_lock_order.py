@@ -4,6 +4,7 @@ the dossier row and waits for the head; a task holding the head while its COMMIT
 document's deferred foreign key on that row waited for the transition — PostgreSQL aborted one.
 PostgreSQL only (SQLite serialises writers with ``BEGIN IMMEDIATE``, no row locks).
 """
+
 from __future__ import annotations
 
 import pytest

@@ -5,6 +5,7 @@ The scan reads fonds/ and workflows/ as syntax trees (so a call split over lines
 lambda is found): a ``transaction.on_commit`` that sends a task is refused everywhere; a direct
 ``.delay`` / ``.apply_async`` / ``send_task`` only where ``ALLOWED`` says why.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,10 +22,14 @@ SENDS = {"delay", "apply_async", "send_task"}
 REDIS = "redis://127.0.0.1:6379/0"  # a URL only: nothing connects to it
 #: (file, enclosing function) → why sending directly is right there (one line each)
 ALLOWED = {
-    ("fonds/ops/outbox.py", "_publish"):
-        "the outbox itself: it sends what enqueue recorded in the change's transaction",
-    ("fonds/ops/logging.py", "on_worker_ready"):
-        "a new worker's first heartbeat: no change behind it, beat sends one every minute",
+    (
+        "fonds/ops/outbox.py",
+        "_publish",
+    ): "the outbox itself: it sends what enqueue recorded in the change's transaction",
+    (
+        "fonds/ops/logging.py",
+        "on_worker_ready",
+    ): "a new worker's first heartbeat: no change behind it, beat sends one every minute",
 }
 
 
@@ -67,7 +72,7 @@ def _sources():
 
 
 def test_the_scan_finds_on_commit_sends_written_any_way():
-    source = '''
+    source = """
 def close(pks):
     transaction.on_commit(
         lambda: [generate_decision_letter.delay(pk) for pk in pks],
@@ -78,7 +83,7 @@ def close(pks):
     notify.delay(3)
     outbox.enqueue("fonds.comite.tasks.notify_promotion", 3)
     outbox.enqueue(name, 3)
-'''
+"""
     found = scan(source)
     assert found["on_commit"] == [(3, "close"), (7, "close"), (8, "close")]
     assert found["sends"] == [(4, "close", "delay"), (8, "close", "send_task"), (9, "close", "delay")]
@@ -98,12 +103,18 @@ def test_no_follow_up_task_sent_on_commit_or_directly_outside_the_outbox():
                 direct.append(f"{path}:{line} {function}: .{method}(…)")
         # the plain grep of the issue, for the record: no on_commit line names .delay
         lines = enumerate(source.splitlines(), 1)
-        grep += [f"{path}:{n}" for n, text in lines if re.search(r"on_commit\(.*\.(delay|apply_async)\(", text)]
-    assert not on_commit, "on_commit(… .delay) : passez par fonds.ops.outbox.enqueue dans la transaction :\n" + (
-        "\n".join(on_commit))
+        grep += [
+            f"{path}:{n}" for n, text in lines if re.search(r"on_commit\(.*\.(delay|apply_async)\(", text)
+        ]
+    assert not on_commit, (
+        "on_commit(… .delay) : passez par fonds.ops.outbox.enqueue dans la transaction :\n"
+        + ("\n".join(on_commit))
+    )
     assert not grep, grep
-    assert not direct, "tâche envoyée hors de la boîte d'envoi (si c'est légitime : ALLOWED, avec sa raison) :\n" + (
-        "\n".join(direct))
+    assert not direct, (
+        "tâche envoyée hors de la boîte d'envoi (si c'est légitime : ALLOWED, avec sa raison) :\n"
+        + ("\n".join(direct))
+    )
     assert used == set(ALLOWED), f"entrées d'ALLOWED sans objet : {set(ALLOWED) - used}"
 
 
@@ -129,8 +140,11 @@ def _our_tasks():
 def test_tasks_are_acknowledged_late_and_given_back_when_their_worker_dies():
     assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
-    early = [name for name, task in _our_tasks().items()
-             if task.acks_late is not True or task.reject_on_worker_lost is False]
+    early = [
+        name
+        for name, task in _our_tasks().items()
+        if task.acks_late is not True or task.reject_on_worker_lost is False
+    ]
     assert not early, f"tâches acquittées avant d'être faites : {early}"
 
 
@@ -149,8 +163,10 @@ def test_redis_visibility_timeout_is_set_by_default_above_every_retry_countdown(
     # a retried task waits for its countdown in the worker, unacknowledged: it must not come back meanwhile
     # (Celery's autoretry reads retry_backoff / retry_backoff_max from the task, 600 s by default)
     countdowns = {
-        name: max(getattr(task, "retry_backoff_max", 600) if getattr(task, "retry_backoff", False) else 0,
-                  task.default_retry_delay or 0)
+        name: max(
+            getattr(task, "retry_backoff_max", 600) if getattr(task, "retry_backoff", False) else 0,
+            task.default_retry_delay or 0,
+        )
         for name, task in _our_tasks().items()
     }
     assert max(countdowns.values()) < visibility, countdowns

@@ -2,6 +2,7 @@
 
 PostgreSQL only (`make test-services`); uses the client tools pg_dump, pg_restore, createdb, dropdb.
 """
+
 import shutil
 import subprocess
 import uuid
@@ -15,7 +16,14 @@ from fonds.dossiers.services import perform
 from tests.factories import make_dossier, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-TABLES = ["dossiers_dossier", "audit_auditevent", "audit_chainhead", "accounts_user", "referentiel_commune", "dossiers_document"]
+TABLES = [
+    "dossiers_dossier",
+    "audit_auditevent",
+    "audit_chainhead",
+    "accounts_user",
+    "referentiel_commune",
+    "dossiers_document",
+]
 
 
 def _libpq_args(settings_dict) -> list[str]:
@@ -31,7 +39,9 @@ def _libpq_args(settings_dict) -> list[str]:
 def _fingerprint(cursor) -> dict:
     result = {}
     for table in TABLES:
-        cursor.execute(f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t")  # noqa: S608
+        cursor.execute(
+            f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"
+        )  # noqa: S608
         result[table] = cursor.fetchone()
     return result
 
@@ -46,12 +56,28 @@ def restored(tmp_path):
     name = f"fjj_restore_{uuid.uuid4().hex[:8]}"
     libpq = _libpq_args(source)
     dump = tmp_path / "fjj.dump"
-    subprocess.run(["pg_dump", *libpq, "-Fc", "-f", str(dump), source["NAME"]], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["pg_dump", *libpq, "-Fc", "-f", str(dump), source["NAME"]],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     subprocess.run(["createdb", *libpq, name], check=True, capture_output=True, timeout=60)
     conn = None
     try:
-        subprocess.run(["pg_restore", *libpq, "--no-owner", "--exit-on-error", "-d", name, str(dump)], check=True, capture_output=True, timeout=300)
-        conn = psycopg.connect(host=source.get("HOST") or None, port=source.get("PORT") or None, user=source.get("USER") or "postgres", password=source.get("PASSWORD") or None, dbname=name)
+        subprocess.run(
+            ["pg_restore", *libpq, "--no-owner", "--exit-on-error", "-d", name, str(dump)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        conn = psycopg.connect(
+            host=source.get("HOST") or None,
+            port=source.get("PORT") or None,
+            user=source.get("USER") or "postgres",
+            password=source.get("PASSWORD") or None,
+            dbname=name,
+        )
         yield conn
     finally:
         if conn is not None:

@@ -1,4 +1,5 @@
 """A transaction PostgreSQL aborted to break a deadlock is run again; any other error is not."""
+
 import pytest
 from django.db import OperationalError
 

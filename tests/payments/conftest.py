@@ -1,4 +1,5 @@
 """Builders for the payment tests: a cast, dossiers walked to the payment steps, certified bank details."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,7 +80,15 @@ def certified_bank(cast, commune=None, dossier=None, iban=IBAN_OK, bic=BIC_OK, s
     porteur = cast.porteur if commune == cast.commune else cast.other_porteur
     dossier = dossier or Dossier.objects.filter(commune=commune).first()
     siret = siret_of(commune) if siret is None else siret
-    set_bank_details(commune, by=porteur, iban=iban, bic=bic, holder=f"Commune de {commune.name}", siret=siret or None, rib_document=rib_of(dossier))
+    set_bank_details(
+        commune,
+        by=porteur,
+        iban=iban,
+        bic=bic,
+        holder=f"Commune de {commune.name}",
+        siret=siret or None,
+        rib_document=rib_of(dossier),
+    )
     return certify_bank_details(commune, by=cast.finance)
 
 
@@ -88,7 +97,13 @@ def signed(cast, *, commune=None, porteur=None, approved="5670.00", campaign=Non
     commune = commune or cast.commune
     porteur = porteur or (cast.porteur if commune == cast.commune else cast.other_porteur)
     dossier = make_dossier(campaign=campaign or make_campaign(), commune=commune, porteur=porteur)
-    at_status(dossier, S.APPROVED, approved_amount=D(approved), proposed_amount=D(approved), agreement_due=clock.now() + dt.timedelta(days=30))
+    at_status(
+        dossier,
+        S.APPROVED,
+        approved_amount=D(approved),
+        proposed_amount=D(approved),
+        agreement_due=clock.now() + dt.timedelta(days=30),
+    )
     perform(dossier, "accept_agreement", by=porteur, data=acceptance_data(dossier))
     return dossier
 
@@ -104,7 +119,13 @@ def report_submitted(cast, dossier, *, lines=None, youth_ages=None, leader_ages=
         fields["youth_ages"] = youth_ages
     if leader_ages is not None:
         fields["leader_ages"] = leader_ages
-    save_report_draft(dossier, by=porteur, fields=fields, lines=lines if lines is not None else planned_lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
+    save_report_draft(
+        dossier,
+        by=porteur,
+        fields=fields,
+        lines=lines if lines is not None else planned_lines,
+        participant_list=("liste.pdf", SIGNED_LIST_PDF),
+    )
     perform(dossier, "submit_report", by=porteur)
     dossier.refresh_from_db()
     return dossier

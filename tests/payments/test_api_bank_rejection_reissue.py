@@ -1,5 +1,6 @@
 """API twins of the finance pages: rejecting a commune's bank details (motivated) and re-issuing a
 returned transfer — thin calls to ``reject_bank_details`` / ``reissue_order``, same refusals."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -22,7 +23,14 @@ def client_for(user):
 
 def given_details(cast):
     dossier = signed(cast)
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     return dossier
 
 
@@ -32,7 +40,9 @@ def reject_url(cast, commune=None):
 
 def test_api_reject_bank_details_with_motivation_audited(cast):
     given_details(cast)
-    r = client_for(cast.finance).post(reject_url(cast), {"motivation": "L'IBAN ne correspond pas au RIB."}, format="json")
+    r = client_for(cast.finance).post(
+        reject_url(cast), {"motivation": "L'IBAN ne correspond pas au RIB."}, format="json"
+    )
     assert r.status_code == 200, r.json()
     body = r.json()
     assert body["is_rejected"] is True and body["is_certified"] is False
@@ -41,7 +51,11 @@ def test_api_reject_bank_details_with_motivation_audited(cast):
     assert event.data["payload"]["motivation"] == "L'IBAN ne correspond pas au RIB."
     assert PaymentOrder.objects.get().state == OrderState.TO_CERTIFY
     again = client_for(cast.finance).post(reject_url(cast), {"motivation": "Encore."}, format="json")
-    assert again.status_code == 409 and again.json()["code"] == "status" and "déjà rejetées" in again.json()["detail"]
+    assert (
+        again.status_code == 409
+        and again.json()["code"] == "status"
+        and "déjà rejetées" in again.json()["detail"]
+    )
 
 
 @pytest.mark.parametrize("body", [{}, {"motivation": ""}, {"motivation": "   "}])
@@ -89,7 +103,11 @@ def test_api_reissue_refused_until_the_bank_details_are_corrected(cast):
     url = f"{API}/orders/{order.pk}/reissue/"
     finance = client_for(cast.finance)
     r = finance.post(url, {}, format="json")
-    assert r.status_code == 400 and "bank_details_unchanged" in r.json()["rules"] and "n'ont pas changé" in r.json()["detail"]
+    assert (
+        r.status_code == 400
+        and "bank_details_unchanged" in r.json()["rules"]
+        and "n'ont pas changé" in r.json()["detail"]
+    )
     assert client_for(cast.auditeur).post(url, {}, format="json").status_code == 403
     assert client_for(cast.porteur).post(url, {}, format="json").status_code == 403
     order.refresh_from_db()

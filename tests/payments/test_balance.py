@@ -1,5 +1,6 @@
 """The balance when finance accepts the final report: under-spend, over-spend, fewer participants,
 no advance, nothing due, a recovery; the dossier follows (settle)."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -23,9 +24,27 @@ O = OrderState
 def lines(eligible_total: str, *, ineligible: str = "300.00"):
     total = D(eligible_total)
     return [
-        {"kind": "expense", "category": "travel", "label": "Train", "amount": (total * D("0.6")).quantize(D("0.01")), "eligible": True},
-        {"kind": "expense", "category": "accommodation", "label": "", "amount": total - (total * D("0.6")).quantize(D("0.01")), "eligible": True},
-        {"kind": "expense", "category": "other_expense", "label": "Cadeaux", "amount": D(ineligible), "eligible": False},
+        {
+            "kind": "expense",
+            "category": "travel",
+            "label": "Train",
+            "amount": (total * D("0.6")).quantize(D("0.01")),
+            "eligible": True,
+        },
+        {
+            "kind": "expense",
+            "category": "accommodation",
+            "label": "",
+            "amount": total - (total * D("0.6")).quantize(D("0.01")),
+            "eligible": True,
+        },
+        {
+            "kind": "expense",
+            "category": "other_expense",
+            "label": "Cadeaux",
+            "amount": D(ineligible),
+            "eligible": False,
+        },
         {"kind": "income", "category": "own_share", "label": "", "amount": D("2000.00"), "eligible": False},
     ]
 
@@ -42,7 +61,11 @@ def advance_paid(cast, approved="5670.00"):
 def test_balance_as_planned_is_paid_then_the_dossier_is_closed(cast):
     dossier = report_submitted(cast, advance_paid(cast))
     settlement = accept_final_report(dossier, cast.finance)
-    assert (settlement.final_grant, settlement.advance, settlement.balance) == (D("5670.00"), D("4252.50"), D("1417.50"))
+    assert (settlement.final_grant, settlement.advance, settlement.balance) == (
+        D("5670.00"),
+        D("4252.50"),
+        D("1417.50"),
+    )
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
     assert order.amount == D("1417.50") and order.state == O.READY and order.reference.endswith("-SO1")
     dossier.refresh_from_db()
@@ -67,10 +90,16 @@ def test_balance_over_spend_capped_by_the_approved_amount(cast):
     settlement = accept_final_report(dossier, cast.finance)
     # formula on actual figures 5,670 (80 % of 20,000 = 16,000 does not bind) > approved 5,000
     assert settlement.breakdown["formula_amount"] == "5670.00"
-    assert settlement.final_grant == D("5000.00") and settlement.advance == D("3750.00") and settlement.balance == D("1250.00")
+    assert (
+        settlement.final_grant == D("5000.00")
+        and settlement.advance == D("3750.00")
+        and settlement.balance == D("1250.00")
+    )
 
 
-def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(cast, mailoutbox, django_capture_on_commit_callbacks):
+def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(
+    cast, mailoutbox, django_capture_on_commit_callbacks
+):
     dossier = report_submitted(cast, advance_paid(cast), youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     with django_capture_on_commit_callbacks(execute=True):
         settlement = accept_final_report(dossier, cast.finance)
@@ -93,7 +122,9 @@ def test_balance_zero_settles_the_dossier_at_once(cast):
     assert settlement.balance == D("0.00")
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
-    assert not PaymentOrder.objects.filter(dossier=dossier, kind__in=[OrderKind.BALANCE, OrderKind.RECOVERY]).exists()
+    assert not PaymentOrder.objects.filter(
+        dossier=dossier, kind__in=[OrderKind.BALANCE, OrderKind.RECOVERY]
+    ).exists()
 
 
 def test_balance_without_advance_pays_the_whole_final_grant(cast):
@@ -116,13 +147,17 @@ def test_final_report_accepted_once_by_finance_only(cast):
     accept_final_report(dossier, cast.finance)
     with pytest.raises(PaymentRefused, match="déjà validé"):
         accept_final_report(dossier, cast.finance)
-    assert Settlement.objects.count() == 1 and PaymentOrder.objects.filter(kind=OrderKind.BALANCE).count() == 1
+    assert (
+        Settlement.objects.count() == 1 and PaymentOrder.objects.filter(kind=OrderKind.BALANCE).count() == 1
+    )
 
 
 def test_final_report_refused_while_the_advance_is_being_paid(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
-    perform(dossier, "pay_advance", by=cast.finance, forum=Forum.PAYMENTS)  # fired out of turn while the order is still ready
+    perform(
+        dossier, "pay_advance", by=cast.finance, forum=Forum.PAYMENTS
+    )  # fired out of turn while the order is still ready
     dossier = report_submitted(cast, dossier)
     with pytest.raises(PaymentRefused, match="pas encore payée"):
         accept_final_report(dossier, cast.finance)
@@ -141,7 +176,11 @@ def test_balance_refused_before_project_end(cast, clock):
     clock.travel_to(dossier.end_date - dt.timedelta(days=1))
     with pytest.raises(PaymentRefused) as refused:
         accept_final_report(dossier, cast.finance)
-    assert refused.value.kind == "too_early" and refused.value.http_status == 409 and refused.value.rules == ["project_not_ended"]
+    assert (
+        refused.value.kind == "too_early"
+        and refused.value.http_status == 409
+        and refused.value.rules == ["project_not_ended"]
+    )
     assert "ne peut pas être validé avant la fin du projet" in refused.value.message
     assert f"à partir du {dossier.end_date:%d/%m/%Y}" in refused.value.message
     with pytest.raises(TransitionRefused) as settle:

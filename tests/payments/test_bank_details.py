@@ -1,4 +1,5 @@
 """Bank details: schwifty validation, per-commune, certification ("service fait"), change after certification."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -14,19 +15,27 @@ from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, ri
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("iban,bic,field,message", [
-    ("FR76 3000 6000 0112 3456 7890 188", BIC_OK, "iban", "IBAN invalide"),  # wrong checksum
-    ("FR76300060000112345", BIC_OK, "iban", "IBAN invalide"),  # too short
-    ("", BIC_OK, "iban", "IBAN invalide"),
-    (IBAN_OK, "AGRIF", "bic", "BIC invalide"),
-    (IBAN_OK, "DEUTDEFF", "bic", "ne correspond pas au pays"),
-])
+@pytest.mark.parametrize(
+    "iban,bic,field,message",
+    [
+        ("FR76 3000 6000 0112 3456 7890 188", BIC_OK, "iban", "IBAN invalide"),  # wrong checksum
+        ("FR76300060000112345", BIC_OK, "iban", "IBAN invalide"),  # too short
+        ("", BIC_OK, "iban", "IBAN invalide"),
+        (IBAN_OK, "AGRIF", "bic", "BIC invalide"),
+        (IBAN_OK, "DEUTDEFF", "bic", "ne correspond pas au pays"),
+    ],
+)
 def test_invalid_iban_or_bic_refused_in_french_nothing_saved(cast, iban, bic, field, message):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     with pytest.raises(ValidationError) as exc:
-        set_bank_details(cast.commune, by=cast.porteur, iban=iban, bic=bic, holder="Commune", rib_document=rib_of(dossier))
+        set_bank_details(
+            cast.commune, by=cast.porteur, iban=iban, bic=bic, holder="Commune", rib_document=rib_of(dossier)
+        )
     assert message in " ".join(exc.value.message_dict[field])
-    assert not BankDetails.objects.exists() and not AuditEvent.objects.filter(action__startswith="bank_details").exists()
+    assert (
+        not BankDetails.objects.exists()
+        and not AuditEvent.objects.filter(action__startswith="bank_details").exists()
+    )
 
 
 def test_bank_details_need_the_rib_of_a_dossier_of_the_commune(cast):
@@ -35,7 +44,14 @@ def test_bank_details_need_the_rib_of_a_dossier_of_the_commune(cast):
     with pytest.raises(ValidationError, match="Joignez le RIB"):
         set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune")
     with pytest.raises(ValidationError, match="pas une pièce d'un dossier de la commune"):
-        set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(foreign))
+        set_bank_details(
+            cast.commune,
+            by=cast.porteur,
+            iban=IBAN_OK,
+            bic=BIC_OK,
+            holder="Commune",
+            rib_document=rib_of(foreign),
+        )
     assert not BankDetails.objects.exists()
 
 
@@ -43,16 +59,37 @@ def test_only_the_communes_porteur_or_finance_set_bank_details(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     for user in (cast.other_porteur, cast.instructeur, cast.auditeur):
         with pytest.raises(PaymentRefused) as exc:
-            set_bank_details(cast.commune, by=user, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+            set_bank_details(
+                cast.commune,
+                by=user,
+                iban=IBAN_OK,
+                bic=BIC_OK,
+                holder="Commune",
+                rib_document=rib_of(dossier),
+            )
         assert exc.value.kind == "role"
-    bank = set_bank_details(cast.commune, by=cast.finance, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.finance,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     assert bank.iban == IBAN_OK.replace(" ", "") and not bank.is_certified
 
 
 def test_iban_never_in_clear_in_the_audit_trail(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     certified_bank(cast, dossier=dossier)
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     events = AuditEvent.objects.filter(action__startswith="bank_details")
     assert events.count() == 3
     for event in events:
@@ -67,7 +104,14 @@ def test_certification_needs_finance_and_moves_waiting_orders_to_ready(cast):
     dossier = signed(cast)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OrderState.TO_CERTIFY  # no bank details yet
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     for user in (cast.porteur, cast.instructeur, cast.auditeur):
         with pytest.raises(PaymentRefused):
             certify_bank_details(cast.commune, by=user)
@@ -84,7 +128,14 @@ def test_change_after_certification_blocks_payments_until_recertified(cast):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OrderState.READY
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     order.refresh_from_db()
     assert not bank.is_certified and order.state == OrderState.TO_CERTIFY
     with pytest.raises(PaymentRefused, match="vide"):
@@ -99,7 +150,14 @@ def test_same_values_saved_again_change_nothing(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     certified_bank(cast, dossier=dossier)
     before = AuditEvent.objects.count()
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune de Saint-Exemple-sur-Loire", rib_document=rib_of(dossier))
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune de Saint-Exemple-sur-Loire",
+        rib_document=rib_of(dossier),
+    )
     assert bank.is_certified and AuditEvent.objects.count() == before
 
 
@@ -107,4 +165,6 @@ def test_bank_details_are_per_commune_shared_by_its_dossiers(cast):
     first = signed(cast)
     second = signed(cast)
     certified_bank(cast, dossier=first)
-    assert set(PaymentOrder.objects.filter(dossier__in=[first, second]).values_list("state", flat=True)) == {OrderState.READY}
+    assert set(PaymentOrder.objects.filter(dossier__in=[first, second]).values_list("state", flat=True)) == {
+        OrderState.READY
+    }

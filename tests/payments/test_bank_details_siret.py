@@ -1,4 +1,5 @@
 """The town hall's SIRET on the commune's bank details: captured, validated, certified, audited."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,15 @@ def _last_payload(action):
 def test_siret_recorded_with_the_bank_details_and_in_clear_in_the_audit_payload(cast):
     dossier = signed(cast)
     siret = siret_of(cast.commune)
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune",
-                                siret=f"{siret[:3]} {siret[3:9]} {siret[9:]}", rib_document=rib_of(dossier))
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune",
+        siret=f"{siret[:3]} {siret[3:9]} {siret[9:]}",
+        rib_document=rib_of(dossier),
+    )
     assert bank.siret == siret
     assert _last_payload("bank_details_set")["siret"] == siret
     certify_bank_details(cast.commune, by=cast.finance)
@@ -45,9 +53,18 @@ def test_siret_recorded_with_the_bank_details_and_in_clear_in_the_audit_payload(
 def test_service_refuses_a_siret_of_another_commune_in_french(cast):
     dossier = signed(cast)
     with pytest.raises(ValidationError) as exc:
-        set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune",
-                             siret=siret_of(cast.other_commune), rib_document=rib_of(dossier))
-    assert exc.value.message_dict["siret"] == [f"Le SIRET doit commencer par le SIREN de la commune, {cast.commune.siren}."]
+        set_bank_details(
+            cast.commune,
+            by=cast.porteur,
+            iban=IBAN_OK,
+            bic=BIC_OK,
+            holder="Commune",
+            siret=siret_of(cast.other_commune),
+            rib_document=rib_of(dossier),
+        )
+    assert exc.value.message_dict["siret"] == [
+        f"Le SIRET doit commencer par le SIREN de la commune, {cast.commune.siren}."
+    ]
     assert not BankDetails.objects.exists()
 
 
@@ -56,8 +73,14 @@ def test_siret_change_voids_certification_and_suspends_ready_orders(cast):
     bank = certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert bank.is_certified and order.state == O.READY
-    new_siret = next(s for s in (cast.commune.siren + f"0001{d}" for d in "0123456789") if is_valid_siret(s, cast.commune.siren))
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=new_siret)
+    new_siret = next(
+        s
+        for s in (cast.commune.siren + f"0001{d}" for d in "0123456789")
+        if is_valid_siret(s, cast.commune.siren)
+    )
+    bank = set_bank_details(
+        cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=new_siret
+    )
     order.refresh_from_db()
     assert not bank.is_certified and bank.version == 2 and order.state == O.TO_CERTIFY
     payload = _last_payload("bank_details_changed")
@@ -81,7 +104,14 @@ def test_details_certified_before_the_siret_existed_stay_certified(cast):
     bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder)
     assert bank.is_certified and bank.version == 1
     # adding the SIRET is a change: certification to do again
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=siret_of(cast.commune))
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder=bank.holder,
+        siret=siret_of(cast.commune),
+    )
     assert not bank.is_certified and bank.siret == siret_of(cast.commune)
 
 
@@ -93,7 +123,14 @@ def test_siret_only_change_is_not_a_corrected_account_for_reissue(cast):
     mark_batch_sent(batch, by=cast.finance)
     record_return(batch, order, by=cast.finance, reason_code="AC04")
     bank = BankDetails.objects.get()
-    set_bank_details(cast.commune, by=cast.porteur, iban=bank.iban, bic=bank.bic, holder=bank.holder, siret=siret_of(cast.commune))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=bank.iban,
+        bic=bank.bic,
+        holder=bank.holder,
+        siret=siret_of(cast.commune),
+    )
     certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
     with pytest.raises(PaymentRefused, match="n'ont pas changé"):
@@ -104,7 +141,13 @@ def test_siret_only_change_is_not_a_corrected_account_for_reissue(cast):
 
 
 def _form(dossier, **over):
-    data = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple", "siret": siret_of(dossier.commune), "rib_document": rib_of(dossier).pk}
+    data = {
+        "iban": IBAN_OK,
+        "bic": BIC_OK,
+        "holder": "Commune de Saint-Exemple",
+        "siret": siret_of(dossier.commune),
+        "rib_document": rib_of(dossier).pk,
+    }
     data.update(over)
     return data
 
@@ -128,7 +171,10 @@ def test_form_refuses_a_siret_of_another_siren_and_keeps_what_was_typed(client, 
     response = client.post(url, _form(dossier, siret=typed))
     page = _html(response)
     assert response.status_code == 400
-    assert f"Le SIRET doit commencer par le SIREN de la commune, {cast.commune.siren}." in page and f'value="{typed}"' in page
+    assert (
+        f"Le SIRET doit commencer par le SIREN de la commune, {cast.commune.siren}." in page
+        and f'value="{typed}"' in page
+    )
     assert not BankDetails.objects.exists()
 
 
@@ -145,7 +191,9 @@ def test_form_accepts_spaces_and_finance_screen_shows_the_siret_next_to_the_iban
     dossier = signed(cast)
     siret = siret_of(cast.commune)
     client.force_login(cast.porteur)
-    response = client.post(reverse("payments:porteur-bank", args=[dossier.pk]), _form(dossier, siret=f"{siret[:9]} {siret[9:]}"))
+    response = client.post(
+        reverse("payments:porteur-bank", args=[dossier.pk]), _form(dossier, siret=f"{siret[:9]} {siret[9:]}")
+    )
     assert response.status_code == 302 and BankDetails.objects.get().siret == siret
     client.force_login(cast.finance)
     page = _html(client.get(reverse("payments:bank", args=[cast.commune.pk])))

@@ -1,5 +1,6 @@
 """Batches: only ready orders with certified bank details, empty refused, the SEPA file
 (pain.001.001.03, XSD-valid, deterministic, SHA-256 audited), returns and execution, the command."""
+
 import datetime as dt
 import hashlib
 import xml.etree.ElementTree as ET
@@ -16,7 +17,12 @@ from fonds.dossiers.states import Status
 from fonds.payments import sepa
 from fonds.payments.bank import certify_bank_details, set_bank_details
 from fonds.payments.batches import (
-    build_batch, cancel_batch, export_batch, mark_batch_sent, record_execution, record_return,
+    build_batch,
+    cancel_batch,
+    export_batch,
+    mark_batch_sent,
+    record_execution,
+    record_return,
 )
 from fonds.payments.common import PaymentRefused
 from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
@@ -101,7 +107,9 @@ def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
 
 def test_invalid_file_refused_by_the_xsd_check():
     with pytest.raises(PaymentRefused, match="pas conforme"):
-        sepa.validate(b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>')
+        sepa.validate(
+            b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>'
+        )
 
 
 def test_exporting_the_same_batch_twice_gives_the_same_bytes_and_its_hash_is_audited(cast, ready_orders):
@@ -112,7 +120,10 @@ def test_exporting_the_same_batch_twice_gives_the_same_bytes_and_its_hash_is_aud
     digest = hashlib.sha256(first).hexdigest()
     assert batch.file_sha256 == digest
     assert AuditEvent.objects.get(action="batch_built").data["payload"]["file_sha256"] == digest
-    assert [e.data["payload"]["file_sha256"] for e in AuditEvent.objects.filter(action="batch_exported")] == [digest, digest]
+    assert [e.data["payload"]["file_sha256"] for e in AuditEvent.objects.filter(action="batch_exported")] == [
+        digest,
+        digest,
+    ]
 
 
 def test_export_batch_command_writes_the_same_validated_file(cast, ready_orders, tmp_path):
@@ -158,7 +169,9 @@ def test_return_then_execution_pays_only_the_others(cast, ready_orders, clock):
     record_execution(batch, by=cast.finance)
     batch.refresh_from_db()
     states = dict(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("pk", "state"))
-    assert states == {ready_orders[0].pk: O.RETURNED, ready_orders[1].pk: O.PAID} and batch.state == "executed"
+    assert (
+        states == {ready_orders[0].pk: O.RETURNED, ready_orders[1].pk: O.PAID} and batch.state == "executed"
+    )
     dossiers = {o.dossier.pk: o.dossier for o in ready_orders}
     for d in dossiers.values():
         d.refresh_from_db()
@@ -182,7 +195,14 @@ def test_batch_not_offered_nor_sent_after_a_creditor_changed_its_bank_details(ca
 
     batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     dossier = ready_orders[0].dossier
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
         export_batch(batch)
     certify_bank_details(cast.commune, by=cast.finance)  # re-certified: still the old account in the file
@@ -198,23 +218,36 @@ def test_batch_not_offered_nor_sent_after_a_creditor_changed_its_bank_details(ca
 
 def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock):
     requested = clock.today() + dt.timedelta(days=7)
-    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders], execution_date=requested).batch
+    batch = build_batch(
+        by=cast.finance, order_ids=[o.pk for o in ready_orders], execution_date=requested
+    ).batch
     mark_batch_sent(batch, by=cast.finance)
-    for today in (clock.today(), requested - dt.timedelta(days=1)):  # the day it was sent, the day before the date
+    for today in (
+        clock.today(),
+        requested - dt.timedelta(days=1),
+    ):  # the day it was sent, the day before the date
         clock.travel_to(today)
         with pytest.raises(PaymentRefused) as refused:
             record_execution(batch, by=cast.finance)
-        assert refused.value.kind == "too_early" and refused.value.http_status == 409 and refused.value.rules == ["execution_date"]
+        assert (
+            refused.value.kind == "too_early"
+            and refused.value.http_status == 409
+            and refused.value.rules == ["execution_date"]
+        )
         assert f"à partir du {requested:%d/%m/%Y}" in refused.value.message
     batch.refresh_from_db()
     assert batch.state == "sent" and batch.executed_at is None
-    assert set(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("state", flat=True)) == {O.SENT}
+    assert set(
+        PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("state", flat=True)
+    ) == {O.SENT}
     assert not AuditEvent.objects.filter(action__in=["batch_executed", "payment_order_paid"]).exists()
     clock.travel_to(requested)  # on the requested execution date
     record_execution(batch, by=cast.finance)
     batch.refresh_from_db()
     assert batch.state == "executed" and timezone.localdate(batch.executed_at) == requested
     paid = PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders])
-    assert {timezone.localdate(o.paid_at) for o in paid} == {requested} and {o.state for o in paid} == {O.PAID}
+    assert {timezone.localdate(o.paid_at) for o in paid} == {requested} and {o.state for o in paid} == {
+        O.PAID
+    }
     payload = AuditEvent.objects.get(action="batch_executed").data["payload"]
     assert payload["execution_date"] == requested.isoformat()

@@ -1,4 +1,5 @@
 """Two finance users building batches at the same time never share an order (PostgreSQL, threads)."""
+
 import threading
 from collections import Counter
 
@@ -41,14 +42,18 @@ def test_two_finance_users_building_at_once_never_share_an_order(cast):
     ids = list(PaymentOrder.objects.filter(state=OrderState.READY).values_list("pk", flat=True))
     assert len(ids) == 12
     for _round in range(3):
-        results = _concurrent([
-            lambda: build_batch(by=cast.finance, order_ids=ids),
-            lambda: build_batch(by=cast.finance2, order_ids=list(reversed(ids))),
-            lambda: build_batch(by=cast.finance, filters={"commune": cast.commune.pk}),
-        ])
+        results = _concurrent(
+            [
+                lambda: build_batch(by=cast.finance, order_ids=ids),
+                lambda: build_batch(by=cast.finance2, order_ids=list(reversed(ids))),
+                lambda: build_batch(by=cast.finance, filters={"commune": cast.commune.pk}),
+            ]
+        )
         built = [r for r in results if isinstance(r, BuildResult)]
         refused = [r for r in results if isinstance(r, PaymentRefused)]
-        assert built and len(built) + len(refused) == 3, results  # no other error (no deadlock, no IntegrityError)
+        assert built and len(built) + len(refused) == 3, (
+            results
+        )  # no other error (no deadlock, no IntegrityError)
         live = Counter(BatchItem.objects.filter(live=True).values_list("order_id", flat=True))
         assert set(live) == set(ids) and max(live.values()) == 1  # each order in exactly one live batch
         assert sum(r.batch.count for r in built) == 12

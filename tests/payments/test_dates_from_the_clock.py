@@ -1,5 +1,6 @@
 """Every date the payment and follow-up services write comes from ``fonds.clock``: with the clock
 frozen at chosen moments, each recorded date is exactly that moment (never the system clock)."""
+
 import datetime as dt
 
 import pytest
@@ -35,7 +36,11 @@ def test_payment_and_report_dates_come_from_the_clock(cast, clock):
     clock.travel_to(built, freeze=True)
     batch = build_batch(by=cast.finance, order_ids=[advance.pk]).batch
     mark_batch_sent(batch, by=cast.finance)
-    assert batch.created_at == built and batch.sent_at == built and batch.execution_date == next_business_day(built.date())
+    assert (
+        batch.created_at == built
+        and batch.sent_at == built
+        and batch.execution_date == next_business_day(built.date())
+    )
 
     executed = at(batch.execution_date, 16, 40)
     clock.travel_to(executed, freeze=True)
@@ -43,7 +48,11 @@ def test_payment_and_report_dates_come_from_the_clock(cast, clock):
     batch.refresh_from_db()
     advance.refresh_from_db()
     dossier.refresh_from_db()
-    assert batch.executed_at == executed and advance.paid_at == executed and event_time("batch_executed", batch) == executed
+    assert (
+        batch.executed_at == executed
+        and advance.paid_at == executed
+        and event_time("batch_executed", batch) == executed
+    )
     # the report is due 2 months (campaign setting) after the project's end, not after the payment
     months = dossier.campaign.rules.params["deadlines"]["report_months_after_end"]
     assert dossier.report_due == add_months(dossier.end_date, months)
@@ -52,7 +61,11 @@ def test_payment_and_report_dates_come_from_the_clock(cast, clock):
     clock.travel_to(filed, freeze=True)
     report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])
     report = FinalReport.objects.get(dossier=dossier)
-    assert report.submitted_at == filed and report.updated_at == filed and event_time("submit_report", dossier) == filed
+    assert (
+        report.submitted_at == filed
+        and report.updated_at == filed
+        and event_time("submit_report", dossier) == filed
+    )
 
     accepted = at(dossier.end_date + dt.timedelta(days=20), 10, 30)
     clock.travel_to(accepted, freeze=True)

@@ -1,5 +1,6 @@
 """A bank return recorded after the batch's execution; the AM04 reason code; re-issuing a
 cancelled balance order."""
+
 from decimal import Decimal
 
 import pytest
@@ -12,10 +13,21 @@ from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
 from fonds.payments.orders import cancel_order, reissue_order
 from fonds.payments.settlement import (
-    accept_final_report, advance_paid_amount, can_reissue_balance, reissue_balance_order,
+    accept_final_report,
+    advance_paid_amount,
+    can_reissue_balance,
+    reissue_balance_order,
 )
 
-from .conftest import BIC_OTHER, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed
+from .conftest import (
+    BIC_OTHER,
+    IBAN_OTHER,
+    certified_bank,
+    pay_through_batch,
+    report_submitted,
+    rib_of,
+    signed,
+)
 
 pytestmark = pytest.mark.django_db
 O = OrderState
@@ -23,7 +35,24 @@ D = Decimal
 
 
 def test_return_reason_codes_cover_the_iso_list_with_french_labels():
-    expected = {"AC01", "AC04", "AC06", "AG01", "AM04", "AM05", "BE04", "MD07", "MS02", "MS03", "RC01", "RR01", "RR02", "RR03", "RR04", "FF01"}
+    expected = {
+        "AC01",
+        "AC04",
+        "AC06",
+        "AG01",
+        "AM04",
+        "AM05",
+        "BE04",
+        "MD07",
+        "MS02",
+        "MS03",
+        "RC01",
+        "RR01",
+        "RR02",
+        "RR03",
+        "RR04",
+        "FF01",
+    }
     assert expected <= set(RETURN_REASONS)
     assert RETURN_REASONS["AM04"] == "Provision insuffisante"
     assert all(len(code) == 4 and label and label[0].isupper() for code, label in RETURN_REASONS.items())
@@ -37,15 +66,27 @@ def test_return_with_am04_recorded(cast):
     mark_batch_sent(batch, by=cast.finance)
     returned = record_return(batch, order, by=cast.finance, reason_code="am04")
     assert returned.state == O.RETURNED and returned.return_code == "AM04"
-    assert AuditEvent.objects.get(action="payment_returned").data["payload"]["reason"] == "Provision insuffisante"
+    assert (
+        AuditEvent.objects.get(action="payment_returned").data["payload"]["reason"]
+        == "Provision insuffisante"
+    )
 
 
 def fix_bank(cast, dossier):
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     certify_bank_details(cast.commune, by=cast.finance)
 
 
-def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_without_a_second_pay_advance(cast):
+def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_without_a_second_pay_advance(
+    cast,
+):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
@@ -58,9 +99,15 @@ def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_wi
     assert item.outcome == ItemOutcome.RETURNED and item.return_code == "AC04"
     batch.refresh_from_db()
     dossier.refresh_from_db()
-    assert batch.state == "executed" and dossier.status == Status.ADVANCE_PAID  # not reverted (no reverse transition)
+    assert (
+        batch.state == "executed" and dossier.status == Status.ADVANCE_PAID
+    )  # not reverted (no reverse transition)
     payload = AuditEvent.objects.get(action="payment_returned").data["payload"]
-    assert payload["from"] == O.PAID and payload["after_execution"] is True and payload["dossier_status_kept"] == Status.ADVANCE_PAID
+    assert (
+        payload["from"] == O.PAID
+        and payload["after_execution"] is True
+        and payload["dossier_status_kept"] == Status.ADVANCE_PAID
+    )
     assert advance_paid_amount(dossier) == D("0.00")  # the money did not reach the commune
     with pytest.raises(PaymentRefused, match="déjà enregistré"):
         record_return(batch, order, by=cast.finance, reason_code="AC04")
@@ -124,6 +171,7 @@ def test_advance_returned_after_execution_blocks_the_final_report_acceptance_unt
 
 # ---- a cancelled balance order -----------------------------------------------------------------
 
+
 def accepted_with_balance(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
@@ -148,7 +196,10 @@ def test_cancelled_balance_order_reissued_then_paid_closes_the_dossier(cast):
     order = reissue_balance_order(dossier, by=cast.finance, motivation="Annulation par erreur.")
     assert order.reference.endswith("-SO2") and order.amount == settlement.balance and order.state == O.READY
     event = AuditEvent.objects.get(action="balance_order_reissued")
-    assert event.data["payload"]["cancelled_orders"] == [first.reference] and event.data["payload"]["motivation"] == "Annulation par erreur."
+    assert (
+        event.data["payload"]["cancelled_orders"] == [first.reference]
+        and event.data["payload"]["motivation"] == "Annulation par erreur."
+    )
     assert not can_reissue_balance(dossier)
     with pytest.raises(PaymentRefused, match="n'est pas annulé"):
         reissue_balance_order(dossier, by=cast.finance, motivation="Encore.")

@@ -1,4 +1,5 @@
 """Payment orders: creation by the agreement hook, amounts, references, each FSM transition, DB guards."""
+
 from decimal import Decimal
 
 import pytest
@@ -49,14 +50,17 @@ def test_advance_order_created_once(cast):
     assert PaymentOrder.objects.filter(dossier=dossier).count() == 1 and again.reference.endswith("AV1")
 
 
-@pytest.mark.parametrize("value,message", [
-    ("12.345", "plus de deux décimales"),
-    ("0", "strictement positif"),
-    ("0.00", "strictement positif"),
-    ("-5", "strictement positif"),
-    ("abc", "invalide"),
-    ("NaN", "invalide"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("12.345", "plus de deux décimales"),
+        ("0", "strictement positif"),
+        ("0.00", "strictement positif"),
+        ("-5", "strictement positif"),
+        ("abc", "invalide"),
+        ("NaN", "invalide"),
+    ],
+)
 def test_amount_more_than_2_decimals_zero_or_negative_refused(value, message):
     with pytest.raises(PaymentRefused, match=message):
         parse_amount(value)
@@ -70,15 +74,21 @@ def test_zero_or_negative_order_refused_by_the_database(cast):
     dossier = signed(cast)
     for amount in (D("0"), D("-1")):
         with pytest.raises(IntegrityError), transaction.atomic():
-            PaymentOrder.objects.create(reference=f"X{amount}", dossier=dossier, kind=OrderKind.BALANCE, amount=amount)
+            PaymentOrder.objects.create(
+                reference=f"X{amount}", dossier=dossier, kind=OrderKind.BALANCE, amount=amount
+            )
 
 
 def test_order_reference_unique_and_one_live_order_per_kind(cast):
     dossier = signed(cast)
     with pytest.raises(IntegrityError), transaction.atomic():
-        PaymentOrder.objects.create(reference=f"{dossier.reference}-AV1", dossier=dossier, kind=OrderKind.BALANCE, amount=D("1"))
+        PaymentOrder.objects.create(
+            reference=f"{dossier.reference}-AV1", dossier=dossier, kind=OrderKind.BALANCE, amount=D("1")
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        PaymentOrder.objects.create(reference="OTHER-1", dossier=dossier, kind=OrderKind.ADVANCE, amount=D("1"))
+        PaymentOrder.objects.create(
+            reference="OTHER-1", dossier=dossier, kind=OrderKind.ADVANCE, amount=D("1")
+        )
 
 
 def test_order_state_cannot_be_assigned_directly(cast):
@@ -105,7 +115,10 @@ def test_transitions_to_certify_ready_in_batch_sent_paid(cast, clock):
     dossier.refresh_from_db()
     assert order.state == O.PAID and order.paid_at is not None
     assert dossier.status == Status.ADVANCE_PAID and dossier.report_due is not None  # pay_advance fired
-    assert AuditEvent.objects.filter(action="pay_advance", object_id=str(dossier.pk)).get().actor_id == cast.finance.pk
+    assert (
+        AuditEvent.objects.filter(action="pay_advance", object_id=str(dossier.pk)).get().actor_id
+        == cast.finance.pk
+    )
 
 
 def test_transition_in_batch_back_to_ready_when_the_batch_is_cancelled(cast):
@@ -134,7 +147,14 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
     assert order.state == O.RETURNED and order.return_code == "AC04"
     with pytest.raises(PaymentRefused, match="n'ont pas changé"):
         reissue_order(order, by=cast.finance)
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     with pytest.raises(PaymentRefused, match="certifiées"):
         reissue_order(order, by=cast.finance)
     certify_bank_details(cast.commune, by=cast.finance)
@@ -144,7 +164,9 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
     second = pay_through_batch(cast, order)
     dossier.refresh_from_db()
     assert order.state == O.PAID and dossier.status == Status.ADVANCE_PAID
-    assert second.items.get().creditor_iban == IBAN_OTHER and second.items.get().end_to_end_id == order.reference
+    assert (
+        second.items.get().creditor_iban == IBAN_OTHER and second.items.get().end_to_end_id == order.reference
+    )
 
 
 def test_transition_cancel_needs_motivation_and_is_final(cast):
@@ -181,9 +203,20 @@ def test_paid_at_most_once_enforced_by_the_database(cast):
     batch = pay_through_batch(cast, order)
     item = batch.items.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        BatchItem.objects.create(batch=batch, order=order, position=2, live=False, outcome=ItemOutcome.PAID, amount=order.amount,
-                                 end_to_end_id=order.reference, creditor_name="x", creditor_iban=item.creditor_iban, creditor_bic="x",
-                                 bank_fingerprint="x", remittance="x")
+        BatchItem.objects.create(
+            batch=batch,
+            order=order,
+            position=2,
+            live=False,
+            outcome=ItemOutcome.PAID,
+            amount=order.amount,
+            end_to_end_id=order.reference,
+            creditor_name="x",
+            creditor_iban=item.creditor_iban,
+            creditor_bic="x",
+            bank_fingerprint="x",
+            remittance="x",
+        )
 
 
 def test_in_one_live_batch_at_most_enforced_by_the_database(cast):
@@ -193,8 +226,18 @@ def test_in_one_live_batch_at_most_enforced_by_the_database(cast):
     batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     item = batch.items.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        BatchItem.objects.create(batch=batch, order=order, position=2, amount=order.amount, end_to_end_id=order.reference,
-                                 creditor_name="x", creditor_iban=item.creditor_iban, creditor_bic="x", bank_fingerprint="x", remittance="x")
+        BatchItem.objects.create(
+            batch=batch,
+            order=order,
+            position=2,
+            amount=order.amount,
+            end_to_end_id=order.reference,
+            creditor_name="x",
+            creditor_iban=item.creditor_iban,
+            creditor_bic="x",
+            bank_fingerprint="x",
+            remittance="x",
+        )
 
 
 def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
@@ -203,7 +246,15 @@ def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
 
     campaign = make_campaign()
     rules = campaign.rules
-    RuleSet.objects.create(campaign=campaign, version=rules.version + 1, params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": "0"}}, note="test")
+    RuleSet.objects.create(
+        campaign=campaign,
+        version=rules.version + 1,
+        params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": "0"}},
+        note="test",
+    )
     dossier = signed(cast, campaign=campaign)
     dossier.refresh_from_db()
-    assert dossier.status == Status.AGREEMENT_SIGNED and not PaymentOrder.objects.filter(dossier=dossier).exists()
+    assert (
+        dossier.status == Status.AGREEMENT_SIGNED
+        and not PaymentOrder.objects.filter(dossier=dossier).exists()
+    )

@@ -1,5 +1,6 @@
 """The recovery order (ordre de reversement): contradictory step, the mayor's answer, final by
 finance or at expiry (beat task), then received, written off or cancelled; the dossier is closed."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -14,7 +15,10 @@ from fonds.payments.common import PaymentRefused
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 from fonds.payments.orders import cancel_order
 from fonds.payments.recovery import (
-    answer_recovery, make_recovery_final, record_recovery_received, write_off_recovery,
+    answer_recovery,
+    make_recovery_final,
+    record_recovery_received,
+    write_off_recovery,
 )
 from fonds.payments.settlement import accept_final_report
 from tests.factories import make_campaign
@@ -117,6 +121,7 @@ def test_recovery_notice_sent_once_per_recipient(cast, recovery, mailoutbox):
 
 # ---- règlement: nobody can make the recovery final before the answer or the end of the 15 days ----
 
+
 def _final_events(recovery):
     return AuditEvent.objects.filter(action="recovery_made_final", object_id=str(recovery.pk)).count()
 
@@ -145,7 +150,9 @@ def test_recovery_final_after_mayor_answer(cast, recovery, clock):
     with pytest.raises(PaymentRefused, match="c'est au service financier"):
         make_recovery_final(recovery, by=None)  # an answer is for finance to weigh, not for the beat task
     clock.advance(days=1)
-    make_recovery_final(recovery, by=cast.finance, motivation="Les désistements ne réduisent pas les frais engagés.")
+    make_recovery_final(
+        recovery, by=cast.finance, motivation="Les désistements ne réduisent pas les frais engagés."
+    )
     recovery.refresh_from_db()
     assert recovery.state == O.FINAL and recovery.answered_at < recovery.final_at < recovery.answer_due
     payload = AuditEvent.objects.get(action="recovery_made_final", object_id=str(recovery.pk)).data["payload"]
@@ -205,7 +212,20 @@ def test_recovery_notice_is_dated_the_day_of_the_notice(cast, clock, mailoutbox)
     clock.advance(days=3)  # the mail server was down: the notice leaves three days later
     assert tasks.notify_recovery.delay(recovery.pk).get() == 1
     body = mailoutbox[0].body
-    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
     due = timezone.localtime(recovery.answer_due)
     assert body.startswith(f"Le {notice_day.day} {months[notice_day.month - 1]} {notice_day.year}")
     assert f"jusqu'au {due.day} {months[due.month - 1]} {due.year} à {due:%H:%M}" in body

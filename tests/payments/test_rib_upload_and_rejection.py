@@ -1,5 +1,6 @@
 """A new RIB after submission (same content checks as every upload), and finance's rejection of
 bank details that do not match the RIB."""
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -32,11 +33,22 @@ def test_new_rib_uploaded_after_submission_stored_as_rib_document_and_audited_wi
     assert new.content_type == "application/pdf" and new.file.read() == NEW_RIB
     old.refresh_from_db()
     assert old.replaced_by_id == new.pk  # the old RIB is kept (versioned), not deleted
-    uploaded = next(e for e in AuditEvent.objects.filter(action="document_uploaded", object_id=str(dossier.pk)) if e.data["payload"]["document"] == new.pk)
-    assert uploaded.data["payload"]["sha256"] == new.sha256 and uploaded.data["payload"]["replaces"] == {"document": old.pk, "sha256": old.sha256}
+    uploaded = next(
+        e
+        for e in AuditEvent.objects.filter(action="document_uploaded", object_id=str(dossier.pk))
+        if e.data["payload"]["document"] == new.pk
+    )
+    assert uploaded.data["payload"]["sha256"] == new.sha256 and uploaded.data["payload"]["replaces"] == {
+        "document": old.pk,
+        "sha256": old.sha256,
+    }
     changed = AuditEvent.objects.get(action="bank_details_changed")
     payload = changed.data["payload"]
-    assert payload["rib_sha256"] == new.sha256 and payload["before"]["rib_sha256"] == old.sha256 and payload["rib_changed"] is True
+    assert (
+        payload["rib_sha256"] == new.sha256
+        and payload["before"]["rib_sha256"] == old.sha256
+        and payload["rib_changed"] is True
+    )
 
 
 def test_new_rib_after_certification_blocks_payments_until_recertified(cast):
@@ -55,13 +67,21 @@ def test_new_rib_after_certification_blocks_payments_until_recertified(cast):
     assert order.state == O.READY
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "vide"),
-    (b"PK\x03\x04 not a pdf", "PDF, JPEG et PNG"),
-    (SIGNED_LIST_PDF + b"<script>alert(1)</script>", "autre format"),
-    (b"%PDF-1.4\n this is no pdf at all", "illisible"),
-    (SIGNED_LIST_PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"), "contenu actif"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "vide"),
+        (b"PK\x03\x04 not a pdf", "PDF, JPEG et PNG"),
+        (SIGNED_LIST_PDF + b"<script>alert(1)</script>", "autre format"),
+        (b"%PDF-1.4\n this is no pdf at all", "illisible"),
+        (
+            SIGNED_LIST_PDF.replace(
+                b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"
+            ),
+            "contenu actif",
+        ),
+    ],
+)
 def test_new_rib_goes_through_the_upload_content_checks_nothing_changed(cast, data, message):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
@@ -94,35 +114,69 @@ def test_new_rib_only_by_the_communes_porteur_or_finance(cast):
 
 def test_first_bank_details_given_with_an_uploaded_rib(cast):
     dossier = signed(cast)
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_file=("rib.png", PNG_RIB), dossier=dossier)
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_file=("rib.png", PNG_RIB),
+        dossier=dossier,
+    )
     assert bank.rib_document.content_type == "image/png" and bank.rib_document.dossier_id == dossier.pk
-    assert AuditEvent.objects.get(action="bank_details_set").data["payload"]["rib_sha256"] == bank.rib_document.sha256
+    assert (
+        AuditEvent.objects.get(action="bank_details_set").data["payload"]["rib_sha256"]
+        == bank.rib_document.sha256
+    )
 
 
 def test_bad_iban_with_an_uploaded_rib_stores_nothing(cast):
     dossier = signed(cast)
     count = Document.objects.count()
     with pytest.raises(ValidationError) as exc:
-        set_bank_details(cast.commune, by=cast.porteur, iban="FR76 0000", bic=BIC_OK, holder="Commune", rib_file=("rib.pdf", NEW_RIB), dossier=dossier)
+        set_bank_details(
+            cast.commune,
+            by=cast.porteur,
+            iban="FR76 0000",
+            bic=BIC_OK,
+            holder="Commune",
+            rib_file=("rib.pdf", NEW_RIB),
+            dossier=dossier,
+        )
     assert "iban" in exc.value.message_dict
     assert Document.objects.count() == count and not BankDetails.objects.exists()
 
 
 # ---- rejection by finance ---------------------------------------------------------------------
 
+
 def given_details(cast):
     dossier = signed(cast)
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     return dossier
 
 
-def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_emailed(cast, mailoutbox, django_capture_on_commit_callbacks):
+def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_emailed(
+    cast, mailoutbox, django_capture_on_commit_callbacks
+):
     given_details(cast)
     with pytest.raises(PaymentRefused) as exc:
         reject_bank_details(cast.commune, by=cast.finance, motivation="  ")
-    assert exc.value.kind == "motivation" and not AuditEvent.objects.filter(action="bank_details_rejected").exists()
+    assert (
+        exc.value.kind == "motivation"
+        and not AuditEvent.objects.filter(action="bank_details_rejected").exists()
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        bank = reject_bank_details(cast.commune, by=cast.finance, motivation="Le titulaire du RIB est la trésorerie, pas la mairie.")
+        bank = reject_bank_details(
+            cast.commune, by=cast.finance, motivation="Le titulaire du RIB est la trésorerie, pas la mairie."
+        )
     assert bank.is_rejected and not bank.is_certified
     event = AuditEvent.objects.get(action="bank_details_rejected")
     assert event.data["payload"]["motivation"] == "Le titulaire du RIB est la trésorerie, pas la mairie."
@@ -151,7 +205,14 @@ def test_rejection_only_by_finance_and_not_twice_nor_of_certified_details(cast):
 def test_correction_by_the_commune_clears_the_rejection_kept_in_the_trail(cast):
     dossier = given_details(cast)
     reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
-    bank = set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     assert not bank.is_rejected and bank.rejected_at is None and bank.version == 2
     assert AuditEvent.objects.get(action="bank_details_changed").data["payload"]["was_rejected"] is True
     assert AuditEvent.objects.filter(action="bank_details_rejected").count() == 1
@@ -163,5 +224,12 @@ def test_rejection_email_not_sent_when_the_details_changed_meanwhile(cast, mailo
     dossier = given_details(cast)
     bank = reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
     mailoutbox.clear()
-    set_bank_details(cast.commune, by=cast.porteur, iban=IBAN_OTHER, bic=BIC_OTHER, holder="Commune", rib_document=rib_of(dossier))
+    set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OTHER,
+        bic=BIC_OTHER,
+        holder="Commune",
+        rib_document=rib_of(dossier),
+    )
     assert notify_bank_rejected(bank.pk, bank.version) == 0 and mailoutbox == []

@@ -1,4 +1,5 @@
 """The SIRET rules of ``fonds.referentiel.siret`` — one test per rule."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,10 @@ def test_siret_length_is_14_digits():
     assert siret_error("2135012320001", SIREN) == "Le SIRET compte 14 chiffres : vous en avez saisi 13."
     assert siret_error("213501232000100", SIREN) == "Le SIRET compte 14 chiffres : vous en avez saisi 15."
     assert siret_error("", SIREN) == "Indiquez le SIRET de la mairie (14 chiffres)."
-    assert siret_error("2135O123200010", SIREN) == "Le SIRET ne contient que des chiffres (les espaces sont acceptés)."
+    assert (
+        siret_error("2135O123200010", SIREN)
+        == "Le SIRET ne contient que des chiffres (les espaces sont acceptés)."
+    )
 
 
 def test_siret_spaces_typed_are_accepted_and_stripped():

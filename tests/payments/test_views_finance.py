@@ -1,6 +1,7 @@
 """Finance back-office pages of the payments: who may reach them, the orders list and its filters,
 certification against the RIB, batches from the whole filtered selection, the SEPA file, returns,
 execution, final-report acceptance and recovery decisions — every change through a service."""
+
 import datetime as dt
 import hashlib
 import html as htmllib
@@ -14,7 +15,15 @@ from django.utils import timezone
 from fonds.dossiers.states import Status
 from fonds.payments.bank import set_bank_details
 from fonds.payments.batches import build_batch, mark_batch_sent, record_return
-from fonds.payments.models import BankDetails, Batch, BatchState, OrderKind, OrderState, PaymentOrder, Settlement
+from fonds.payments.models import (
+    BankDetails,
+    Batch,
+    BatchState,
+    OrderKind,
+    OrderState,
+    PaymentOrder,
+    Settlement,
+)
 from fonds.payments.recovery import answer_recovery
 from fonds.payments.settlement import accept_final_report
 from fonds.payments.testing import travel_to_execution_date
@@ -47,7 +56,9 @@ def _ready(cast, **kwargs):
 def _order(dossier, kind="advance", amount="100.00", state=O.READY, n=[0]):
     """Test data for the list only (real orders are created by the services)."""
     n[0] += 1
-    return PaymentOrder.objects.create(reference=f"T-{dossier.pk}-{kind}-{n[0]}", dossier=dossier, kind=kind, amount=D(amount), state=state)
+    return PaymentOrder.objects.create(
+        reference=f"T-{dossier.pk}-{kind}-{n[0]}", dossier=dossier, kind=kind, amount=D(amount), state=state
+    )
 
 
 @pytest.fixture
@@ -74,15 +85,23 @@ def _get_urls(world):
 
 # ---- who may come -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["instructeur", "comite", "porteur"])
-def test_permissions_instructor_committee_and_porteur_get_403_on_every_finance_page(client, cast, world, role):
+def test_permissions_instructor_committee_and_porteur_get_403_on_every_finance_page(
+    client, cast, world, role
+):
     user = cast.porteur if role == "porteur" else make_user(role)
     _login(client, user)
     for url in _get_urls(world):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Accès réservé" in _html(response)
-    assert client.post(reverse("payments:bank", args=[world["dossier"].commune_id]), {"confirm": "on"}).status_code == 403
+    assert (
+        client.post(
+            reverse("payments:bank", args=[world["dossier"].commune_id]), {"confirm": "on"}
+        ).status_code
+        == 403
+    )
 
 
 def test_permissions_anonymous_is_sent_to_login(client, world):
@@ -98,7 +117,10 @@ def test_permissions_auditor_and_admin_read_every_page_but_never_post(client, ca
     BankDetails.objects.filter(commune=world["dossier"].commune).update(certified_at=None)
     response = client.post(reverse("payments:bank", args=[world["dossier"].commune_id]), {"confirm": "on"})
     assert response.status_code == 403 and "Lecture seule" in _html(response)
-    response = client.post(reverse("payments:order-action", args=[world["order"].pk, "cancel"]), {"motivation": "x", "confirm": "on"})
+    response = client.post(
+        reverse("payments:order-action", args=[world["order"].pk, "cancel"]),
+        {"motivation": "x", "confirm": "on"},
+    )
     assert response.status_code == 403
     assert not BankDetails.objects.get(commune=world["dossier"].commune).certified_at
     assert PaymentOrder.objects.get(pk=world["order"].pk).state != O.CANCELLED
@@ -112,6 +134,7 @@ def test_navigation_shows_paiements_to_finance_admin_and_auditor_only(client, ca
 
 
 # ---- the orders list ----------------------------------------------------------------------------
+
 
 def test_orders_list_filters_by_state_kind_campaign_departement_and_amount(client, cast):
     campaign = make_campaign()
@@ -141,7 +164,9 @@ def test_orders_list_filters_by_state_kind_campaign_departement_and_amount(clien
 def test_orders_list_invalid_filters_select_nothing_and_say_why_in_french(client, cast):
     _order(make_dossier(complete=False), "advance", "100.00")
     _login(client, cast.finance)
-    response = client.get(reverse("payments:orders"), {"amount_min": "10.005", "departement": "XYZ", "amount_max": "abc"})
+    response = client.get(
+        reverse("payments:orders"), {"amount_min": "10.005", "departement": "XYZ", "amount_max": "abc"}
+    )
     html = _html(response)
     assert response.status_code == 400
     assert "Aucun ordre de paiement ne correspond" in html and "Filtres invalides" in html
@@ -151,7 +176,9 @@ def test_orders_list_invalid_filters_select_nothing_and_say_why_in_french(client
     assert response.status_code == 400 and "supérieur ou égal au montant minimal" in _html(response)
 
 
-def test_orders_list_query_count_does_not_grow_with_rows_or_page_size(client, cast, django_assert_max_num_queries):
+def test_orders_list_query_count_does_not_grow_with_rows_or_page_size(
+    client, cast, django_assert_max_num_queries
+):
     _login(client, cast.finance)
 
     def more(n):
@@ -166,15 +193,26 @@ def test_orders_list_query_count_does_not_grow_with_rows_or_page_size(client, ca
     more(45)
     for size in ("25", "200"):
         with django_assert_max_num_queries(len(few.captured_queries)):
-            response = client.get(reverse("payments:orders"), {"taille": size, "state": ["ready", "to_certify"], "sort": "-amount"})
+            response = client.get(
+                reverse("payments:orders"),
+                {"taille": size, "state": ["ready", "to_certify"], "sort": "-amount"},
+            )
         assert response.status_code == 200
     assert "120 ordres" in _html(response)
 
 
 # ---- bank details certification ----------------------------------------------------------------
 
+
 def _given_bank(cast, dossier):
-    return set_bank_details(dossier.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder="Commune de Saint-Exemple", rib_document=rib_of(dossier))
+    return set_bank_details(
+        dossier.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune de Saint-Exemple",
+        rib_document=rib_of(dossier),
+    )
 
 
 def test_certify_bank_details_shows_the_rib_inline_and_needs_the_confirmation(client, cast):
@@ -210,18 +248,24 @@ def test_rib_inline_is_served_only_to_finance_staff_and_framable_by_this_site_on
         assert _login(client, user).get(url).status_code == 403
     response = _login(client, cast.finance).get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert (
+        response["X-Frame-Options"] == "SAMEORIGIN"
+        and "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    )
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert client.get(reverse("payments:bank-rib", args=["00000"])).status_code == 404
 
 
 # ---- batches ------------------------------------------------------------------------------------
 
+
 def test_build_batch_confirms_count_and_total_of_the_whole_filtered_selection(client, cast):
     orders = [_ready(cast, approved=amount) for amount in ("1000.00", "2000.00", "3000.00")]
     waiting = signed(cast, commune=cast.other_commune)  # not certified: left out of the batch
     _login(client, cast.finance)
-    listing = client.get(reverse("payments:orders"), {"state": ["ready", "to_certify"], "taille": "25", "page": "1"})
+    listing = client.get(
+        reverse("payments:orders"), {"state": ["ready", "to_certify"], "taille": "25", "page": "1"}
+    )
     html = _html(listing)
     assert "dont 3 prêts à payer" in html
     link = re.search(r'id="build-batch" href="([^"]+)"', html).group(1).replace("&amp;", "&")
@@ -232,10 +276,27 @@ def test_build_batch_confirms_count_and_total_of_the_whole_filtered_selection(cl
     assert confirm.context["summary"]["ready_total"] == D("4500.00")
     selection = confirm.context["selection"]
     # without the confirmation box: nothing is built
-    response = client.post(reverse("payments:build-batch"), {"selection": selection, "execution_date": confirm.context["form"].initial["execution_date"].isoformat(), "expected_count": "3", "expected_total": "4500.00"})
+    response = client.post(
+        reverse("payments:build-batch"),
+        {
+            "selection": selection,
+            "execution_date": confirm.context["form"].initial["execution_date"].isoformat(),
+            "expected_count": "3",
+            "expected_total": "4500.00",
+        },
+    )
     assert response.status_code == 400 and not Batch.objects.exists()
     assert "Cochez la case pour confirmer" in _html(response)
-    response = client.post(reverse("payments:build-batch"), {"selection": selection, "execution_date": confirm.context["form"].initial["execution_date"].isoformat(), "expected_count": "3", "expected_total": "4500.00", "confirm": "on"})
+    response = client.post(
+        reverse("payments:build-batch"),
+        {
+            "selection": selection,
+            "execution_date": confirm.context["form"].initial["execution_date"].isoformat(),
+            "expected_count": "3",
+            "expected_total": "4500.00",
+            "confirm": "on",
+        },
+    )
     batch = Batch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("payments:batch", args=[batch.pk])
     assert batch.count == 3 and batch.total == D("4500.00")
@@ -248,10 +309,16 @@ def test_build_batch_shows_the_confirmation_again_when_the_selection_changed(cli
     _login(client, cast.finance)
     confirm = client.get(reverse("payments:build-batch"), {"selection": "state=ready"})
     later = _ready(cast, approved="2000.00")  # another order became ready meanwhile
-    response = client.post(reverse("payments:build-batch"), {
-        "selection": "state=ready", "execution_date": confirm.context["form"].initial["execution_date"].isoformat(),
-        "expected_count": "1", "expected_total": "750.00", "confirm": "on",
-    })
+    response = client.post(
+        reverse("payments:build-batch"),
+        {
+            "selection": "state=ready",
+            "execution_date": confirm.context["form"].initial["execution_date"].isoformat(),
+            "expected_count": "1",
+            "expected_total": "750.00",
+            "confirm": "on",
+        },
+    )
     assert response.status_code == 409 and not Batch.objects.exists()
     assert "La sélection a changé" in _html(response) and "2 virements" in _html(response)
     assert PaymentOrder.objects.get(pk=later.pk).state == O.READY
@@ -262,7 +329,16 @@ def test_build_batch_with_nothing_ready_offers_nothing_to_confirm(client, cast):
     _login(client, cast.finance)
     response = client.get(reverse("payments:build-batch"), {"selection": ""})
     assert "Aucun ordre prêt à payer" in _html(response) and 'name="confirm"' not in _html(response)
-    response = client.post(reverse("payments:build-batch"), {"selection": "", "execution_date": "2099-01-05", "expected_count": "0", "expected_total": "0", "confirm": "on"})
+    response = client.post(
+        reverse("payments:build-batch"),
+        {
+            "selection": "",
+            "execution_date": "2099-01-05",
+            "expected_count": "0",
+            "expected_total": "0",
+            "confirm": "on",
+        },
+    )
     assert response.status_code == 400 and not Batch.objects.exists()
     assert "Le lot serait vide" in _html(response)
 
@@ -293,14 +369,24 @@ def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the
     page = _html(client.get(reverse("payments:batch", args=[batch.pk])))
     for code in ("AC01", "AC04", "AC06", "AG01", "MD07", "MS02", "MS03", "RC01", "RR01"):
         assert f'value="{code}"' in page, code
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": returned.reference.lower(), "reason_code": "AC04", "confirm": "on"})
+    response = client.post(
+        reverse("payments:batch-return", args=[batch.pk]),
+        {"end_to_end_id": returned.reference.lower(), "reason_code": "AC04", "confirm": "on"},
+    )
     assert response.status_code == 302
     returned.refresh_from_db()
     assert returned.state == O.RETURNED and returned.return_code == "AC04"
     travel_to_execution_date(clock, batch)  # the bank executes the batch on its requested date
     execution = client.get(reverse("payments:batch-action", args=[batch.pk, "execution"]))
-    assert [i.order_id for i in execution.context["pending_items"]] == [kept.pk] and execution.context["pending"]["count"] == 1
-    assert client.post(reverse("payments:batch-action", args=[batch.pk, "execution"]), {"confirm": "on"}).status_code == 302
+    assert [i.order_id for i in execution.context["pending_items"]] == [kept.pk] and execution.context[
+        "pending"
+    ]["count"] == 1
+    assert (
+        client.post(
+            reverse("payments:batch-action", args=[batch.pk, "execution"]), {"confirm": "on"}
+        ).status_code
+        == 302
+    )
     kept.refresh_from_db()
     batch.refresh_from_db()
     assert kept.state == O.PAID and batch.state == BatchState.EXECUTED
@@ -312,12 +398,21 @@ def test_return_of_an_order_not_in_the_batch_is_refused_in_french_and_changes_no
     batch = build_batch(by=cast.finance, order_ids=[in_batch.pk]).batch
     mark_batch_sent(batch, by=cast.finance)
     _login(client, cast.finance)
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": other.reference, "reason_code": "AC04", "confirm": "on"})
+    response = client.post(
+        reverse("payments:batch-return", args=[batch.pk]),
+        {"end_to_end_id": other.reference, "reason_code": "AC04", "confirm": "on"},
+    )
     assert response.status_code == 400 and f"ne fait pas partie du lot {batch.reference}" in _html(response)
     assert f'value="{other.reference}"' in _html(response)  # nothing lost
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": "FJJ-0000-000000-AV1", "reason_code": "AC04", "confirm": "on"})
+    response = client.post(
+        reverse("payments:batch-return", args=[batch.pk]),
+        {"end_to_end_id": "FJJ-0000-000000-AV1", "reason_code": "AC04", "confirm": "on"},
+    )
     assert response.status_code == 400 and "Aucun ordre de paiement ne porte la référence" in _html(response)
-    response = client.post(reverse("payments:batch-return", args=[batch.pk]), {"end_to_end_id": in_batch.reference, "reason_code": "ZZ99", "confirm": "on"})
+    response = client.post(
+        reverse("payments:batch-return", args=[batch.pk]),
+        {"end_to_end_id": in_batch.reference, "reason_code": "ZZ99", "confirm": "on"},
+    )
     assert response.status_code == 400 and "Code motif inconnu" in _html(response)
     for order in (in_batch, other):
         order.refresh_from_db()
@@ -328,7 +423,12 @@ def test_cancel_batch_before_transmission_releases_its_orders(client, cast):
     order = _ready(cast)
     batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     _login(client, cast.finance)
-    assert client.post(reverse("payments:batch-action", args=[batch.pk, "annuler"]), {"confirm": "on"}).status_code == 302
+    assert (
+        client.post(
+            reverse("payments:batch-action", args=[batch.pk, "annuler"]), {"confirm": "on"}
+        ).status_code
+        == 302
+    )
     batch.refresh_from_db()
     order.refresh_from_db()
     assert batch.state == BatchState.CANCELLED and order.state == O.READY
@@ -357,6 +457,7 @@ def test_returned_order_is_reissued_only_after_new_bank_details_are_certified(cl
 
 # ---- final report and recovery ------------------------------------------------------------------
 
+
 def _paid_advance(cast, **kwargs):
     order = _ready(cast, **kwargs)
     pay_through_batch(cast, order)
@@ -372,7 +473,9 @@ def test_accept_final_report_shows_the_balance_breakdown_then_creates_the_balanc
     page = client.get(url)
     html = _html(page)
     balance = page.context["balance"]
-    assert "Subvention définitive" in html and "Avance versée" in html and "Solde à verser à la commune" in html
+    assert (
+        "Subvention définitive" in html and "Avance versée" in html and "Solde à verser à la commune" in html
+    )
     assert balance.balance > 0
     assert client.post(url, {}).status_code == 400 and not Settlement.objects.exists()
     assert client.post(url, {"confirm": "on"}).status_code == 302
@@ -410,12 +513,23 @@ def test_finance_makes_a_recovery_final_after_reading_the_answer(client, cast, r
     _login(client, cast.finance)
     url = reverse("payments:order-action", args=[recovery.pk, "make_final"])
     assert "malades" in _html(client.get(url))
-    assert client.post(url, {"motivation": "Les frais ne sont pas justifiés.", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(url, {"motivation": "Les frais ne sont pas justifiés.", "confirm": "on"}).status_code
+        == 302
+    )
     recovery.refresh_from_db()
     assert recovery.state == O.FINAL and recovery.motivation == "Les frais ne sont pas justifiés."
-    assert client.post(reverse("payments:order-action", args=[recovery.pk, "record_recovered"]), {"confirm": "on"}).status_code == 302
+    assert (
+        client.post(
+            reverse("payments:order-action", args=[recovery.pk, "record_recovered"]), {"confirm": "on"}
+        ).status_code
+        == 302
+    )
     recovery.refresh_from_db()
-    assert recovery.state == O.PAID and recovery.dossier.__class__.objects.get(pk=recovery.dossier_id).status == Status.CLOSED
+    assert (
+        recovery.state == O.PAID
+        and recovery.dossier.__class__.objects.get(pk=recovery.dossier_id).status == Status.CLOSED
+    )
 
 
 def test_cancelling_a_recovery_needs_a_motivation_and_closes_the_dossier(client, cast, recovery):
@@ -425,18 +539,27 @@ def test_cancelling_a_recovery_needs_a_motivation_and_closes_the_dossier(client,
     assert response.status_code == 400 and "Écrivez la motivation" in _html(response)
     recovery.refresh_from_db()
     assert recovery.state == O.CONTRADICTORY
-    assert client.post(url, {"motivation": "Les observations du maire sont fondées.", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(
+            url, {"motivation": "Les observations du maire sont fondées.", "confirm": "on"}
+        ).status_code
+        == 302
+    )
     recovery.refresh_from_db()
     assert recovery.state == O.CANCELLED
     assert recovery.dossier.__class__.objects.get(pk=recovery.dossier_id).status == Status.CLOSED
-    response = client.post(reverse("payments:order-action", args=[recovery.pk, "make_final"]), {"confirm": "on"})
+    response = client.post(
+        reverse("payments:order-action", args=[recovery.pk, "make_final"]), {"confirm": "on"}
+    )
     assert response.status_code == 409
 
 
 def test_order_page_lists_only_the_actions_its_state_allows(client, cast, recovery, clock):
     _login(client, cast.finance)
     html = _html(client.get(reverse("payments:order", args=[recovery.pk])))
-    assert reverse("payments:order-action", args=[recovery.pk, "make_final"]) not in html  # the mayor has 15 days
+    assert (
+        reverse("payments:order-action", args=[recovery.pk, "make_final"]) not in html
+    )  # the mayor has 15 days
     assert "pourra l'être dès la réponse du maire" in html
     clock.advance(days=15)
     html = _html(client.get(reverse("payments:order", args=[recovery.pk])))
@@ -447,11 +570,18 @@ def test_order_page_lists_only_the_actions_its_state_allows(client, cast, recove
     assert client.get(reverse("payments:order-action", args=[recovery.pk, "unknown"])).status_code == 404
 
 
-def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(client, cast, django_assert_max_num_queries):
+def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(
+    client, cast, django_assert_max_num_queries
+):
     first = _ready(cast, approved="1000.00")
     batch = build_batch(by=cast.finance, order_ids=[first.pk]).batch
     _login(client, cast.finance)
-    urls = [reverse("payments:batch", args=[batch.pk]), reverse("payments:bank-list"), reverse("payments:reports"), reverse("payments:batches")]
+    urls = [
+        reverse("payments:batch", args=[batch.pk]),
+        reverse("payments:bank-list"),
+        reverse("payments:reports"),
+        reverse("payments:batches"),
+    ]
     counts = {}
     for url in urls:
         with django_assert_max_num_queries(15) as few:
@@ -462,7 +592,9 @@ def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(clien
     for i in range(4):
         commune = make_commune()
         d = make_dossier(commune=commune, complete=False)
-        BankDetails.objects.create(commune=commune, iban=IBAN_OK.replace(" ", ""), bic=BIC_OK, holder=f"Commune {i}")
+        BankDetails.objects.create(
+            commune=commune, iban=IBAN_OK.replace(" ", ""), bic=BIC_OK, holder=f"Commune {i}"
+        )
         _order(d, "advance", "10.00", O.TO_CERTIFY)
     urls[0] = reverse("payments:batch", args=[big.pk])
     counts[urls[0]] = counts.pop(reverse("payments:batch", args=[batch.pk]))
@@ -473,6 +605,7 @@ def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(clien
 
 
 # ---- dates that cannot lie: the screens neither offer nor accept a step before its date ------------
+
 
 def test_recovery_screen_offers_make_final_only_after_answer_or_15_days(client, cast, recovery, clock):
     _login(client, cast.finance)

@@ -1,6 +1,7 @@
 """The porteur's payment pages: the commune's bank details (schwifty's verdict in French, nothing
 lost on bad input, certification status, a change after certification confirmed and suspending
 payments) and the answer to a recovery order within its period — reached from the dossier pages."""
+
 import html as htmllib
 
 import pytest
@@ -12,7 +13,18 @@ from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrd
 from fonds.payments.settlement import accept_final_report
 from tests.factories import make_user
 
-from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, pay_through_batch, report_submitted, rib_of, signed, siret_of
+from .conftest import (
+    BIC_OK,
+    BIC_OTHER,
+    IBAN_OK,
+    IBAN_OTHER,
+    certified_bank,
+    pay_through_batch,
+    report_submitted,
+    rib_of,
+    signed,
+    siret_of,
+)
 from fonds import clock
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +45,13 @@ def _bank_url(dossier):
 
 
 def _form(dossier, **over):
-    data = {"iban": IBAN_OK, "bic": BIC_OK, "holder": "Commune de Saint-Exemple", "siret": siret_of(dossier.commune), "rib_document": rib_of(dossier).pk}
+    data = {
+        "iban": IBAN_OK,
+        "bic": BIC_OK,
+        "holder": "Commune de Saint-Exemple",
+        "siret": siret_of(dossier.commune),
+        "rib_document": rib_of(dossier).pk,
+    }
     data.update(over)
     return data
 
@@ -45,39 +63,55 @@ def test_porteur_enters_the_commune_bank_details_then_sees_them_awaiting_certifi
     response = client.post(_bank_url(dossier), _form(dossier))
     assert response.status_code == 302
     bank = BankDetails.objects.get(commune=cast.commune)
-    assert bank.iban == IBAN_OK.replace(" ", "") and bank.bic == BIC_OK and bank.rib_document == rib_of(dossier)
+    assert (
+        bank.iban == IBAN_OK.replace(" ", "") and bank.bic == BIC_OK and bank.rib_document == rib_of(dossier)
+    )
     page = _html(client.get(_bank_url(dossier)))
-    assert "Coordonnées en cours de vérification" in page and bank.masked_iban in page and "1 paiement attend" in page
+    assert (
+        "Coordonnées en cours de vérification" in page
+        and bank.masked_iban in page
+        and "1 paiement attend" in page
+    )
     certify_bank_details(cast.commune, by=cast.finance)
     assert "Coordonnées vérifiées par le fonds" in _html(client.get(_bank_url(dossier)))
 
 
 def test_invalid_iban_and_bic_are_refused_in_french_and_the_typed_values_are_kept(client, cast, dossier):
     client.force_login(cast.porteur)
-    response = client.post(_bank_url(dossier), _form(dossier, iban="FR76 3000 6000 0112 3456 7890 188", bic="XXXX"))
+    response = client.post(
+        _bank_url(dossier), _form(dossier, iban="FR76 3000 6000 0112 3456 7890 188", bic="XXXX")
+    )
     page = _html(response)
     assert response.status_code == 400 and not BankDetails.objects.exists()
     assert "IBAN invalide" in page and "BIC invalide" in page and "2 erreurs à corriger" in page
     assert 'value="FR76 3000 6000 0112 3456 7890 188"' in page and 'value="XXXX"' in page
     assert 'value="Commune de Saint-Exemple"' in page
-    response = client.post(_bank_url(dossier), _form(dossier, bic="BNPAGB22"))  # a British BIC for a French IBAN
+    response = client.post(
+        _bank_url(dossier), _form(dossier, bic="BNPAGB22")
+    )  # a British BIC for a French IBAN
     assert response.status_code == 400 and "ne correspond pas au pays de l'IBAN" in _html(response)
     response = client.post(_bank_url(dossier), _form(dossier, rib_document=""))
     assert response.status_code == 400 and "Joignez le RIB" in _html(response)
     assert not BankDetails.objects.exists()
 
 
-def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_until_recertified(client, cast, dossier):
+def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_until_recertified(
+    client, cast, dossier
+):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == O.READY
     client.force_login(cast.porteur)
     page = _html(client.get(_bank_url(dossier)))
-    assert "Coordonnées vérifiées par le fonds" in page and "FR76 3000 6000 0112 3456 7890 189" in page  # the form is pre-filled
+    assert (
+        "Coordonnées vérifiées par le fonds" in page and "FR76 3000 6000 0112 3456 7890 189" in page
+    )  # the form is pre-filled
     response = client.post(_bank_url(dossier), _form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER))
     assert response.status_code == 400 and "Cochez la case" in _html(response)
     assert BankDetails.objects.get(commune=cast.commune).is_certified
-    response = client.post(_bank_url(dossier), _form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER, confirm_change="on"))
+    response = client.post(
+        _bank_url(dossier), _form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER, confirm_change="on")
+    )
     assert response.status_code == 302
     bank = BankDetails.objects.get(commune=cast.commune)
     order.refresh_from_db()
@@ -88,7 +122,9 @@ def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_u
 def test_saving_the_same_details_again_changes_nothing(client, cast, dossier):
     certified_bank(cast, dossier=dossier)
     client.force_login(cast.porteur)
-    response = client.post(_bank_url(dossier), _form(dossier, holder=BankDetails.objects.get().holder), follow=True)  # no confirmation needed
+    response = client.post(
+        _bank_url(dossier), _form(dossier, holder=BankDetails.objects.get().holder), follow=True
+    )  # no confirmation needed
     assert "rien n'a changé" in _html(response)
     assert BankDetails.objects.get().is_certified
 
@@ -114,6 +150,7 @@ def test_porteur_of_another_commune_gets_404_and_staff_get_403(client, cast, dos
 
 # ---- the recovery answer ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def recovery(cast, dossier):
     certified_bank(cast, dossier=dossier)
@@ -134,7 +171,12 @@ def test_mayor_answers_the_recovery_once_within_the_period(client, cast, recover
     assert "malades" in _html(response)  # nothing lost
     recovery.refresh_from_db()
     assert recovery.answered_at is None
-    assert client.post(url, {"text": "Deux jeunes malades ont renoncé la veille du départ.", "confirm": "on"}).status_code == 302
+    assert (
+        client.post(
+            url, {"text": "Deux jeunes malades ont renoncé la veille du départ.", "confirm": "on"}
+        ).status_code
+        == 302
+    )
     recovery.refresh_from_db()
     assert recovery.answered_by == cast.porteur and "malades" in recovery.answer_text
     response = client.post(url, {"text": "Encore une fois.", "confirm": "on"})
@@ -161,7 +203,10 @@ def test_no_recovery_page_for_a_dossier_without_recovery(client, cast, dossier):
 
 # ---- links from the dossier pages ---------------------------------------------------------------
 
-def test_dossier_pages_and_my_dossiers_link_to_the_bank_details_and_the_recovery_answer(client, cast, recovery):
+
+def test_dossier_pages_and_my_dossiers_link_to_the_bank_details_and_the_recovery_answer(
+    client, cast, recovery
+):
     client.force_login(cast.porteur)
     dossier_pk = recovery.dossier_id
     answer_url = reverse("payments:porteur-recovery", args=[dossier_pk])
@@ -180,13 +225,19 @@ def test_no_payment_links_before_the_grant_nor_for_staff(client, cast):
 
     draft = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     client.force_login(cast.porteur)
-    assert "Coordonnées bancaires de la commune" not in _html(client.get(reverse("dossier-detail", args=[draft.pk])))
+    assert "Coordonnées bancaires de la commune" not in _html(
+        client.get(reverse("dossier-detail", args=[draft.pk]))
+    )
     signed_dossier = signed(cast)
     client.force_login(cast.finance)
-    assert "Coordonnées bancaires de la commune" not in _html(client.get(reverse("dossier-detail", args=[signed_dossier.pk])))
+    assert "Coordonnées bancaires de la commune" not in _html(
+        client.get(reverse("dossier-detail", args=[signed_dossier.pk]))
+    )
 
 
-def test_my_dossiers_payment_section_costs_the_same_queries_for_one_or_many_dossiers(client, cast, dossier, django_assert_max_num_queries):
+def test_my_dossiers_payment_section_costs_the_same_queries_for_one_or_many_dossiers(
+    client, cast, dossier, django_assert_max_num_queries
+):
     from fonds.dossiers.models import Dossier
     from tests.factories import make_dossier
 
@@ -194,9 +245,13 @@ def test_my_dossiers_payment_section_costs_the_same_queries_for_one_or_many_doss
     with django_assert_max_num_queries(20) as few:
         assert "Coordonnées bancaires de la commune" in _html(client.get(reverse("depot:my-dossiers")))
     for status in ("advance_paid", "report_submitted", "recovery_pending", "agreement_signed"):
-        extra = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur, complete=False)
+        extra = make_dossier(
+            campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur, complete=False
+        )
         Dossier.objects.filter(pk=extra.pk).update(status=status)
-    with django_assert_max_num_queries(len(few.captured_queries) + 1):  # + the recovery look-up (a dossier is recovery_pending)
+    with django_assert_max_num_queries(
+        len(few.captured_queries) + 1
+    ):  # + the recovery look-up (a dossier is recovery_pending)
         assert client.get(reverse("depot:my-dossiers")).status_code == 200
 
 
@@ -208,4 +263,8 @@ def test_porteur_is_told_a_transfer_was_returned_with_the_bank_reason(client, ca
     record_return(batch, order, by=cast.finance, reason_code="AC04")
     client.force_login(cast.porteur)
     page = _html(client.get(_bank_url(dossier)))
-    assert "Un virement a été rejeté par la banque" in page and "Compte clôturé" in page and dossier.reference in page
+    assert (
+        "Un virement a été rejeté par la banque" in page
+        and "Compte clôturé" in page
+        and dossier.reference in page
+    )

@@ -2,6 +2,7 @@
 
 The ages are chosen so that their sequence ("13, 29, 17…", "37, 58") appears nowhere else: a page
 or a PDF that lists them, whatever the separator, is caught by ``lists_ages``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,11 @@ YOUTH = [13, 29, 17, 23, 19, 27, 16, 21]
 LEADERS = [37, 58]
 #: every role of the règlement, and whether ``fonds.privacy.access`` lets it see minors' data
 ROLES = {
-    "porteur": True, "instructeur": True, "finance": True, "auditeur": True, "admin": True,
+    "porteur": True,
+    "instructeur": True,
+    "finance": True,
+    "auditeur": True,
+    "admin": True,
     "comite": False,
 }
 
@@ -98,11 +103,22 @@ def on_agenda(cast, dossier):
     """The dossier instructed and on the agenda of a committee session (the committee member sits on it)."""
     from fonds.comite import services
 
-    at_status(dossier, Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable",
-              instructor=cast.instructeur)
-    Assessment.objects.create(dossier=dossier, score_total=72, scored_criteria=6, complete=True,
-                              suggestion="favourable")
-    session = services.create_session(cast.campaign, by=cast.admin, starts_at=clock.now() + dt.timedelta(days=10),
-                                      chair=cast.comite, place="Salle du conseil")  # convenes the composition
+    at_status(
+        dossier,
+        Status.INSTRUCTED,
+        proposed_amount=Decimal("5000.00"),
+        opinion="favourable",
+        instructor=cast.instructeur,
+    )
+    Assessment.objects.create(
+        dossier=dossier, score_total=72, scored_criteria=6, complete=True, suggestion="favourable"
+    )
+    session = services.create_session(
+        cast.campaign,
+        by=cast.admin,
+        starts_at=clock.now() + dt.timedelta(days=10),
+        chair=cast.comite,
+        place="Salle du conseil",
+    )  # convenes the composition
     services.build_agenda(session, by=cast.admin)
     return session.items.get(dossier=dossier)

@@ -1,4 +1,5 @@
 """Minors' data: sealed in the audit trail, visible to the roles that need it, purged after retention."""
+
 import datetime as dt
 
 import pytest
@@ -24,7 +25,9 @@ def dossier():
 
 def _ended(dossier, years_ago: float):
     perform(dossier, "withdraw", by=dossier.created_by)
-    Dossier.objects.filter(pk=dossier.pk).update(updated_at=clock.now() - dt.timedelta(days=365.25 * years_ago))
+    Dossier.objects.filter(pk=dossier.pk).update(
+        updated_at=clock.now() - dt.timedelta(days=365.25 * years_ago)
+    )
 
 
 def test_ages_never_written_in_clear_in_the_audit_trail(dossier):
@@ -44,13 +47,19 @@ def test_purge_waits_for_the_retention_period(dossier):
 
 def test_purge_after_retention_clears_ages_destroys_the_key_and_keeps_the_chain(dossier):
     update_content(dossier, by=dossier.created_by, fields={"youth_ages": [14, 15, 16, 15, 14, 13, 17, 16]})
-    sealed = AuditEvent.objects.filter(action="update_content").latest("seq").data["payload"]["fields"]["youth_ages"]
+    sealed = (
+        AuditEvent.objects.filter(action="update_content")
+        .latest("seq")
+        .data["payload"]["fields"]["youth_ages"]
+    )
     _ended(dossier, years_ago=5.1)
     assert purge_minors_data.apply().get() == {"purged": 1}
     dossier.refresh_from_db()
     assert dossier.youth_ages == [] and dossier.leader_ages  # leaders are adults: kept
     assert not MinorsKey.objects.filter(dossier=dossier).exists()
-    assert not matches(dossier, [14, 15, 16, 15, 14, 13, 17, 16], sealed)  # nothing links the trail to the ages
+    assert not matches(
+        dossier, [14, 15, 16, 15, 14, 13, 17, 16], sealed
+    )  # nothing links the trail to the ages
     record = Purge.objects.get(dossier=dossier)
     assert record.youth_count == 8
     event = AuditEvent.objects.get(action="minors_data_purged")

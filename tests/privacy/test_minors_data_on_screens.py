@@ -5,6 +5,7 @@ administrateur) see the participants' ages; a committee member sees how many you
 leaders, never their ages nor the signed list's name. Each test fails if a role outside the rule
 sees an age on its screen — and, where the screen shows ages at all, if a role inside it does not.
 """
+
 import io
 
 import pytest
@@ -36,6 +37,7 @@ def test_the_rule_names_the_porteur_of_the_commune_and_the_services_never_the_co
 
 # ---- the dossier page, for each role ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ROLES)
 def test_dossier_page_shows_counts_and_no_role_outside_the_rule_sees_ages(client, cast, dossier, role):
     html = _html(_page(client, getattr(cast, role), reverse("dossier-detail", args=[dossier.pk])))
@@ -53,6 +55,7 @@ def test_follow_up_page_never_shows_ages_to_a_role_outside_the_rule(client, cast
 
 # ---- the instruction page -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ROLES)
 def test_instruction_page_shows_ages_only_to_the_roles_of_the_rule(client, cast, dossier, role):
     response = _page(client, getattr(cast, role), reverse("instruction:dossier", args=[dossier.pk]))
@@ -64,6 +67,7 @@ def test_instruction_page_shows_ages_only_to_the_roles_of_the_rule(client, cast,
 
 
 # ---- the final-report page ----------------------------------------------------------------------
+
 
 def test_committee_member_never_sees_minors_ages_on_the_final_report_page(client, cast, with_report):
     html = _html(_page(client, cast.comite, reverse("suivi:report", args=[with_report.pk])))
@@ -94,6 +98,7 @@ def _submit_page(client, user, dossier) -> str:
 
 # ---- the history: page and PDF ------------------------------------------------------------------
 
+
 def _pdf_text(response) -> str:
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
@@ -113,6 +118,7 @@ def test_committee_member_never_sees_ages_in_the_history_page(client, cast, with
 
 # ---- the committee's item page ------------------------------------------------------------------
 
+
 def test_committee_member_sees_counts_never_ages_on_the_committee_item_page(client, cast, on_agenda):
     url = reverse("comite:item", args=[on_agenda.session_id, on_agenda.pk])
     html = _html(_page(client, cast.comite, url))
@@ -121,6 +127,7 @@ def test_committee_member_sees_counts_never_ages_on_the_committee_item_page(clie
 
 
 # ---- the API ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_gives_the_ages_only_to_the_roles_of_the_rule(client, cast, dossier, role):
@@ -143,7 +150,10 @@ def test_committee_member_never_sees_ages_in_the_api_audit_trail(client, cast, d
 def test_api_answers_the_porteur_s_own_write_with_its_ages(client, cast, dossier):
     """The write endpoints answer through the same rule (they pass the request to the serializer)."""
     client.force_login(cast.porteur)
-    response = client.patch(f"/api/v1/dossiers/{dossier.pk}/", {"title": "Échange de jeunes, édition 2"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/dossiers/{dossier.pk}/",
+        {"title": "Échange de jeunes, édition 2"},
+        content_type="application/json",
+    )
     data = response.json()
     assert data["youth_ages"] == YOUTH and data["leader_ages"] == LEADERS

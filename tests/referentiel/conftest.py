@@ -1,4 +1,5 @@
 """Helpers for the commune referential tests: small commune files written in ``tmp_path``."""
+
 from __future__ import annotations
 
 import gzip
@@ -36,7 +37,14 @@ def write_communes(tmp_path):
     """``write_communes(rows=None, *, header=HEADER, comments=SAMPLE_COMMENTS, name=..., raw=None)`` → path."""
     counter = iter(range(1, 1000))
 
-    def write(rows=None, *, header: str | None = HEADER, comments=SAMPLE_COMMENTS, name: str | None = None, raw: bytes | None = None) -> Path:
+    def write(
+        rows=None,
+        *,
+        header: str | None = HEADER,
+        comments=SAMPLE_COMMENTS,
+        name: str | None = None,
+        raw: bytes | None = None,
+    ) -> Path:
         path = tmp_path / (name or f"communes-{next(counter)}.tsv")
         if raw is None:
             lines = list(comments)

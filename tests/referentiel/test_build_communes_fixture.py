@@ -1,4 +1,5 @@
 """``manage.py build_communes_fixture``: from Etalab's communes.json to the referential file."""
+
 from __future__ import annotations
 
 import io
@@ -11,18 +12,63 @@ from django.core.management import CommandError, call_command
 from fonds.referentiel.importer import read_communes_file
 
 ETALAB_SAMPLE = [
-    {"code": "01001", "nom": "L'Abergement-Clémenciat", "zone": "metro", "departement": "01", "region": "84",
-     "type": "commune-actuelle", "siren": "210100012", "codesPostaux": ["01400"], "population": 860},
-    {"code": "01324", "nom": "Rignat", "zone": "metro", "departement": "01", "region": "84",
-     "type": "commune-associee", "chefLieu": "01245"},
-    {"code": "13201", "nom": "Marseille 1er Arrondissement", "zone": "metro", "departement": "13", "region": "93",
-     "type": "arrondissement-municipal", "population": 40000},
-    {"code": "2A004", "nom": "Ajaccio", "zone": "metro", "departement": "2A", "region": "94",
-     "type": "commune-actuelle", "siren": "212000046", "population": 73615},
-    {"code": "97101", "nom": "Les Abymes", "zone": "drom", "departement": "971", "region": "01",
-     "type": "commune-actuelle", "siren": "219710018", "population": 53000},
-    {"code": "98411", "nom": "Îles Saint-Paul et Nouvelle-Amsterdam", "zone": "com", "departement": "984", "region": "984",
-     "type": "commune-actuelle"},
+    {
+        "code": "01001",
+        "nom": "L'Abergement-Clémenciat",
+        "zone": "metro",
+        "departement": "01",
+        "region": "84",
+        "type": "commune-actuelle",
+        "siren": "210100012",
+        "codesPostaux": ["01400"],
+        "population": 860,
+    },
+    {
+        "code": "01324",
+        "nom": "Rignat",
+        "zone": "metro",
+        "departement": "01",
+        "region": "84",
+        "type": "commune-associee",
+        "chefLieu": "01245",
+    },
+    {
+        "code": "13201",
+        "nom": "Marseille 1er Arrondissement",
+        "zone": "metro",
+        "departement": "13",
+        "region": "93",
+        "type": "arrondissement-municipal",
+        "population": 40000,
+    },
+    {
+        "code": "2A004",
+        "nom": "Ajaccio",
+        "zone": "metro",
+        "departement": "2A",
+        "region": "94",
+        "type": "commune-actuelle",
+        "siren": "212000046",
+        "population": 73615,
+    },
+    {
+        "code": "97101",
+        "nom": "Les Abymes",
+        "zone": "drom",
+        "departement": "971",
+        "region": "01",
+        "type": "commune-actuelle",
+        "siren": "219710018",
+        "population": 53000,
+    },
+    {
+        "code": "98411",
+        "nom": "Îles Saint-Paul et Nouvelle-Amsterdam",
+        "zone": "com",
+        "departement": "984",
+        "region": "984",
+        "type": "commune-actuelle",
+    },
 ]
 
 
@@ -31,7 +77,9 @@ def etalab_package(tmp_path):
     """A minimal unpacked npm tarball: package/package.json and package/data/communes.json."""
     data = tmp_path / "package" / "data"
     data.mkdir(parents=True)
-    (tmp_path / "package" / "package.json").write_text(json.dumps({"name": "@etalab/decoupage-administratif", "version": "9.9.9"}))
+    (tmp_path / "package" / "package.json").write_text(
+        json.dumps({"name": "@etalab/decoupage-administratif", "version": "9.9.9"})
+    )
     source = data / "communes.json"
     source.write_text(json.dumps(ETALAB_SAMPLE, ensure_ascii=False), encoding="utf-8")
     return source

@@ -1,4 +1,5 @@
 """Reading and validating a commune file — pure Python, no database."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -22,7 +23,12 @@ def test_valid_sample_is_read_with_optional_fields_empty(write_communes):
     assert [r.code for r in communes.records] == ["01001", "2A004", "97101", "97501", "98411"]
     first = communes.records[0]
     assert (first.name, first.departement, first.region, first.zone, first.population, first.siren) == (
-        "L'Abergement-Clémenciat", "01", "84", "metro", 860, "210100012"
+        "L'Abergement-Clémenciat",
+        "01",
+        "84",
+        "metro",
+        860,
+        "210100012",
     )
     assert (first.latitude, first.longitude) == (Decimal("46.153600"), Decimal("4.926100"))
     taaf = communes.records[-1]
@@ -82,9 +88,20 @@ def _refused(path) -> CommuneFileError:
         (8, "est", "longitude « est » n'est pas un nombre décimal"),
     ],
     ids=[
-        "population-text", "population-negative", "population-decimal", "code-too-short", "code-letters",
-        "code-other-departement", "zone-unknown", "zone-inconsistent", "name-empty", "departement-bad",
-        "region-bad", "siren-bad", "latitude-out-of-range", "longitude-not-a-number",
+        "population-text",
+        "population-negative",
+        "population-decimal",
+        "code-too-short",
+        "code-letters",
+        "code-other-departement",
+        "zone-unknown",
+        "zone-inconsistent",
+        "name-empty",
+        "departement-bad",
+        "region-bad",
+        "siren-bad",
+        "latitude-out-of-range",
+        "longitude-not-a-number",
     ],
 )
 def test_bad_value_is_refused_with_its_line_number(write_communes, column, value, fragment):
@@ -132,7 +149,9 @@ def test_extra_field_is_refused(write_communes):
 
 def test_bad_encoding_is_refused_with_its_line_number(write_communes):
     lines = SAMPLE_COMMENTS + [HEADER] + ["\t".join(r) for r in sample_rows()]
-    raw = "\n".join(lines).encode("utf-8").replace("Clémenciat".encode("utf-8"), "Clémenciat".encode("latin-1"))
+    raw = (
+        "\n".join(lines).encode("utf-8").replace("Clémenciat".encode("utf-8"), "Clémenciat".encode("latin-1"))
+    )
     error = _refused(write_communes(raw=raw))
     assert error.lines == [line_of(0)]
     assert "encodage invalide" in str(error) and "UTF-8" in str(error)
@@ -181,6 +200,7 @@ def test_missing_file_is_refused(tmp_path):
 
 # --- the committed fixture ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def real_fixture():
     return read_communes_file(default_fixture_path())
@@ -201,7 +221,12 @@ def test_real_fixture_zones_and_missing_populations(real_fixture):
         zones[r.zone] = zones.get(r.zone, 0) + 1
     assert zones == {"metro": 34_746, "drom": 129, "com": 94}
     assert sorted(r.code for r in real_fixture.records if r.population is None) == [
-        "98411", "98412", "98413", "98414", "98415", "98901"
+        "98411",
+        "98412",
+        "98413",
+        "98414",
+        "98415",
+        "98901",
     ]
 
 

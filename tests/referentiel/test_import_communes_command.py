@@ -1,4 +1,5 @@
 """``manage.py import_communes``: idempotent upsert, all-or-nothing on a bad file."""
+
 from __future__ import annotations
 
 import io
@@ -33,7 +34,12 @@ def test_import_creates_every_row_of_a_valid_file(write_communes):
     assert "5 créées, 0 mises à jour, 0 inchangées" in output
     assert Commune.objects.count() == 5
     abergement = Commune.objects.get(code="01001")
-    assert (abergement.name, abergement.departement, abergement.region, abergement.zone) == ("L'Abergement-Clémenciat", "01", "84", "metro")
+    assert (abergement.name, abergement.departement, abergement.region, abergement.zone) == (
+        "L'Abergement-Clémenciat",
+        "01",
+        "84",
+        "metro",
+    )
     assert (abergement.population, abergement.siren) == (860, "210100012")
     assert (abergement.latitude, abergement.longitude) == (Decimal("46.153600"), Decimal("4.926100"))
     taaf = Commune.objects.get(code="98411")
@@ -176,7 +182,11 @@ def test_renamed_commune_with_new_coordinates_is_updated(write_communes):
     assert abergement.name == "L'Abergement-Clémenciat-sur-Veyle"
     assert (abergement.latitude, abergement.longitude) == (Decimal("46.150000"), Decimal("4.920000"))
     abymes = Commune.objects.get(code="97101")
-    assert (abymes.latitude, abymes.longitude, abymes.population) == (Decimal("16.271000"), Decimal("-61.504000"), 53000)
+    assert (abymes.latitude, abymes.longitude, abymes.population) == (
+        Decimal("16.271000"),
+        Decimal("-61.504000"),
+        53000,
+    )
     assert "0 créées, 0 mises à jour, 5 inchangées" in run_import(write_communes(rows))
 
 
@@ -184,7 +194,9 @@ def test_renamed_commune_with_new_coordinates_is_updated(write_communes):
 def test_commune_absent_from_a_new_cog_is_no_longer_current(tmp_path):
     from fonds.referentiel.importer import read_communes_file, upsert_communes
 
-    Commune.objects.create(code="01999", name="Ancienne commune fusionnée", departement="01", region="84", population=120)
+    Commune.objects.create(
+        code="01999", name="Ancienne commune fusionnée", departement="01", region="84", population=120
+    )
     sample = read_communes_file(default_fixture_path())
     upsert_communes(sample.records[:50])
     assert Commune.objects.get(code="01999").is_current is False

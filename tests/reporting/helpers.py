@@ -1,5 +1,6 @@
 """Test data for the exports: dossiers put in a status with the audit events of their path
 (as ``seed_bench`` does — the stage transitions themselves are tested by their own packages)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,22 +18,50 @@ PATH = {
     "in_instruction": ["submit", "start_instruction"],
     "approved": ["submit", "start_instruction", "complete_instruction", "schedule", "approve"],
     "rejected": ["submit", "start_instruction", "complete_instruction", "schedule", "reject"],
-    "agreement_signed": ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement"],
-    "closed": ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement", "pay_advance", "submit_report", "settle"],
+    "agreement_signed": [
+        "submit",
+        "start_instruction",
+        "complete_instruction",
+        "schedule",
+        "approve",
+        "accept_agreement",
+    ],
+    "closed": [
+        "submit",
+        "start_instruction",
+        "complete_instruction",
+        "schedule",
+        "approve",
+        "accept_agreement",
+        "pay_advance",
+        "submit_report",
+        "settle",
+    ],
 }
 
 
-def dossier_in(status: str, *, start: dt.datetime | None = None, approved=Decimal("5000.00"), **extra) -> Dossier:
+def dossier_in(
+    status: str, *, start: dt.datetime | None = None, approved=Decimal("5000.00"), **extra
+) -> Dossier:
     dossier = make_dossier(**extra)
     start = start or clock.now() - dt.timedelta(days=60)
     fields = {"status": status, "submitted_at": start}
     if status in ("approved", "agreement_signed", "closed"):
-        fields.update(approved_amount=approved, proposed_amount=approved, decided_at=start + dt.timedelta(days=4))
+        fields.update(
+            approved_amount=approved, proposed_amount=approved, decided_at=start + dt.timedelta(days=4)
+        )
     Dossier.objects.filter(pk=dossier.pk).update(**fields)
     with transaction.atomic():
         audit.append_many(
             [
-                dict(action=action, actor="test", role="system", obj=dossier, payload={"to": status, "step": i}, at=start + dt.timedelta(days=i))
+                dict(
+                    action=action,
+                    actor="test",
+                    role="system",
+                    obj=dossier,
+                    payload={"to": status, "step": i},
+                    at=start + dt.timedelta(days=i),
+                )
                 for i, action in enumerate(PATH[status])
             ]
         )

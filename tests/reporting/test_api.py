@@ -1,4 +1,5 @@
 """The « Contrôle » API: decisions, exports, audit trail — auditor token, OpenAPI schema."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,13 +46,18 @@ def test_decisions_paginated_with_columns(data):
     response = client.get("/api/v1/decisions/", {"campaign": campaign.pk, "page_size": 1})
     body = response.json()
     assert response.status_code == 200 and body["count"] == 2 and body["next"] == 2
-    assert body["results"][0]["reference"] == a.reference and body["results"][0]["montant_accorde"] == "5000.00"
+    assert (
+        body["results"][0]["reference"] == a.reference and body["results"][0]["montant_accorde"] == "5000.00"
+    )
     assert {"key": "code_insee", "label": "Code INSEE", "type": "text"} in body["columns"]
     second = client.get("/api/v1/decisions/", {"campaign": campaign.pk, "page_size": 1, "page": 2}).json()
     assert second["results"][0]["reference"] == b.reference and second["next"] is None
 
 
-@pytest.mark.parametrize("params", [{"campaign": "x"}, {"page_size": "100000"}, {"page": "0"}, {"campaign": "99999999999999999999"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"campaign": "x"}, {"page_size": "100000"}, {"page": "0"}, {"campaign": "99999999999999999999"}],
+)
 def test_decisions_bad_parameters_are_400(params):
     client, _ = client_for("auditeur")
     assert client.get("/api/v1/decisions/", params).status_code == 400
@@ -76,7 +82,10 @@ def test_export_launch_refuses_unknown_fields_and_formats():
     client, _ = client_for("auditeur")
     assert client.post("/api/v1/exports/", {"format": "pdf"}, format="json").status_code == 400
     assert client.post("/api/v1/exports/", {"format": "csv", "extra": 1}, format="json").status_code == 400
-    assert client.post("/api/v1/exports/", {"format": "csv", "campaign": 2**70}, format="json").status_code == 400
+    assert (
+        client.post("/api/v1/exports/", {"format": "csv", "campaign": 2**70}, format="json").status_code
+        == 400
+    )
 
 
 def test_audit_trail_pages_by_sequence_number(data):
@@ -85,7 +94,11 @@ def test_audit_trail_pages_by_sequence_number(data):
     assert [e["seq"] for e in first["events"]] == [1, 2, 3, 4, 5] and first["next_after"] == 5
     event = first["events"][0]
     stored = AuditEvent.objects.get(seq=1)
-    assert event["hash"] == stored.hash and event["canonical"] == stored.canonical and event["payload"] == json.loads(stored.canonical)["payload"]
+    assert (
+        event["hash"] == stored.hash
+        and event["canonical"] == stored.canonical
+        and event["payload"] == json.loads(stored.canonical)["payload"]
+    )
     rest = client.get("/api/v1/audit-trail/", {"after": 5, "limit": 1000}).json()
     assert rest["next_after"] is None and rest["events"][0]["seq"] == 6
 
@@ -102,7 +115,11 @@ def test_audit_trail_export_streams_json_lines(data, tmp_path):
     assert response.status_code == 200
     path = tmp_path / "a.jsonl"
     path.write_bytes(b"".join(response.streaming_content))
-    proc = subprocess.run([sys.executable, str(settings.BASE_DIR / "scripts" / "verify_audit_export.py"), str(path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "scripts" / "verify_audit_export.py"), str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout
     assert client.get("/api/v1/audit-trail/export/", {"dossier": 999999}).status_code == 404
 
@@ -110,11 +127,19 @@ def test_audit_trail_export_streams_json_lines(data, tmp_path):
 def test_reporting_endpoints_in_openapi_schema():
     client = APIClient()
     schema = client.get("/api/v1/schema/", {"format": "json"})
-    paths = json.loads(schema.content)["paths"] if schema["Content-Type"].startswith("application/json") else None
+    paths = (
+        json.loads(schema.content)["paths"] if schema["Content-Type"].startswith("application/json") else None
+    )
     if paths is None:
         import yaml
 
         paths = yaml.safe_load(schema.content)["paths"]
-    for path in ("/api/v1/decisions/", "/api/v1/exports/", "/api/v1/exports/{id}/", "/api/v1/exports/{id}/download/",
-                 "/api/v1/audit-trail/", "/api/v1/audit-trail/export/"):
+    for path in (
+        "/api/v1/decisions/",
+        "/api/v1/exports/",
+        "/api/v1/exports/{id}/",
+        "/api/v1/exports/{id}/download/",
+        "/api/v1/audit-trail/",
+        "/api/v1/audit-trail/export/",
+    ):
         assert path in paths

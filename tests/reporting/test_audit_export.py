@@ -1,4 +1,5 @@
 """Audit-trail export (JSON Lines) and its standalone verifier (scripts/verify_audit_export.py)."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ VERIFIER = Path(settings.BASE_DIR) / "scripts" / "verify_audit_export.py"
 
 
 def run_verifier(path, *args):
-    proc = subprocess.run([sys.executable, str(VERIFIER), str(path), *args], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(VERIFIER), str(path), *args], capture_output=True, text=True, timeout=60
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -33,7 +36,12 @@ def trail(tmp_path):
     a = dossier_in("agreement_signed")
     b = dossier_in("rejected")
     with transaction.atomic():
-        audit.append("note", actor="test", obj=a, payload={"texte": "Éa\nb \u2028 « guillemets » \"x\"", "montant": Decimal("12.50")})
+        audit.append(
+            "note",
+            actor="test",
+            obj=a,
+            payload={"texte": 'Éa\nb \u2028 « guillemets » "x"', "montant": Decimal("12.50")},
+        )
     path = tmp_path / "trail.jsonl"
     call_command("export_audit", "-o", str(path))
     return a, b, path
@@ -52,11 +60,17 @@ def test_export_contains_every_event_with_its_canonical_text_and_hashes(trail):
     lines = lines_of(path)
     header = json.loads(lines[0])
     events = list(AuditEvent.objects.order_by("seq").filter(seq__lte=header["head_seq"]))
-    assert header["scope"] == "all" and header["head_seq"] == events[-1].seq and header["head_hash"] == events[-1].hash
+    assert (
+        header["scope"] == "all"
+        and header["head_seq"] == events[-1].seq
+        and header["head_hash"] == events[-1].hash
+    )
     assert len(lines) - 1 == len(events)
     for line, event in zip(lines[1:], events):
         data = json.loads(line)
-        assert data["seq"] == event.seq and data["hash"] == event.hash and data["prev_hash"] == event.prev_hash
+        assert (
+            data["seq"] == event.seq and data["hash"] == event.hash and data["prev_hash"] == event.prev_hash
+        )
         assert line[: -audit_export.SUFFIX_LEN] + b"}" == event.canonical.encode("utf-8")
 
 
@@ -164,7 +178,12 @@ def test_dossier_export_has_only_its_events_and_verifies(trail, tmp_path):
     assert header["scope"] == "dossier" and header["dossier"] == a.pk
     ids = {json.loads(line)["object"]["id"] for line in lines[1:]}
     assert ids == {str(a.pk)}
-    assert len(lines) - 1 == AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(a.pk), seq__lte=header["head_seq"]).count()
+    assert (
+        len(lines) - 1
+        == AuditEvent.objects.filter(
+            object_type="dossiers.dossier", object_id=str(a.pk), seq__lte=header["head_seq"]
+        ).count()
+    )
     code, out = run_verifier(path)
     assert code == 0, out
 

@@ -1,4 +1,5 @@
 """« Contrôle » dashboard: figures on a small data set, access per role, bounded queries, API."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,9 @@ D = Decimal
 
 
 def in_region(status, campaign, code, region, **extra):
-    return dossier_in(status, campaign=campaign, commune=make_commune(code, region=region, departement=code[:2]), **extra)
+    return dossier_in(
+        status, campaign=campaign, commune=make_commune(code, region=region, departement=code[:2]), **extra
+    )
 
 
 @pytest.fixture
@@ -41,18 +44,45 @@ def world():
     submitted = in_region("submitted", a, "75101", "11")
     draft = make_dossier(campaign=a, commune=make_commune("01003", region="84", departement="01"))
     other = in_region("approved", b, "38002", "84", approved=D("8000.00"))
-    PaymentOrder.objects.create(reference="AV-1", dossier=closed, kind="advance", amount=D("3750.00"), state="paid")
-    PaymentOrder.objects.create(reference="SO-1", dossier=closed, kind="balance", amount=D("1000.00"), state="paid")
-    PaymentOrder.objects.create(reference="RE-1", dossier=closed, kind="recovery", amount=D("250.00"), state="paid")
-    PaymentOrder.objects.create(reference="AV-2", dossier=signed, kind="advance", amount=D("3000.00"), state="ready")  # not paid yet
-    PaymentOrder.objects.create(reference="AV-3", dossier=other, kind="advance", amount=D("6000.00"), state="paid")  # campaign B
-    return {"a": a, "b": b, "closed": closed, "signed": signed, "approved": approved, "rejected": rejected,
-            "submitted": submitted, "draft": draft, "other": other}
+    PaymentOrder.objects.create(
+        reference="AV-1", dossier=closed, kind="advance", amount=D("3750.00"), state="paid"
+    )
+    PaymentOrder.objects.create(
+        reference="SO-1", dossier=closed, kind="balance", amount=D("1000.00"), state="paid"
+    )
+    PaymentOrder.objects.create(
+        reference="RE-1", dossier=closed, kind="recovery", amount=D("250.00"), state="paid"
+    )
+    PaymentOrder.objects.create(
+        reference="AV-2", dossier=signed, kind="advance", amount=D("3000.00"), state="ready"
+    )  # not paid yet
+    PaymentOrder.objects.create(
+        reference="AV-3", dossier=other, kind="advance", amount=D("6000.00"), state="paid"
+    )  # campaign B
+    return {
+        "a": a,
+        "b": b,
+        "closed": closed,
+        "signed": signed,
+        "approved": approved,
+        "rejected": rejected,
+        "submitted": submitted,
+        "draft": draft,
+        "other": other,
+    }
 
 
 def test_dossiers_counted_by_status(world):
     rows = {r["status"]: r["count"] for r in dashboard.statuses(world["a"].pk)["rows"]}
-    assert rows["closed"] == rows["agreement_signed"] == rows["approved"] == rows["rejected"] == rows["submitted"] == rows["draft"] == 1
+    assert (
+        rows["closed"]
+        == rows["agreement_signed"]
+        == rows["approved"]
+        == rows["rejected"]
+        == rows["submitted"]
+        == rows["draft"]
+        == 1
+    )
     assert rows["in_instruction"] == 0
     assert dashboard.statuses(world["a"].pk)["total"] == 6
     assert dashboard.statuses()["total"] == 7  # every campaign
@@ -74,7 +104,11 @@ def test_amounts_by_region_and_departement_requested_approved_paid_recovered(wor
     assert ara["paid"] == D("4750.00") and ara["recovered"] == D("250.00")
     assert idf["paid"] == D("0.00") and idf["recovered"] == D("0.00")
     deps = {r["departement"]: r for r in data["departements"]}
-    assert deps["01"]["approved"] == D("5000.00") and deps["01"]["paid"] == D("4750.00") and deps["01"]["dossiers"] == 2
+    assert (
+        deps["01"]["approved"] == D("5000.00")
+        and deps["01"]["paid"] == D("4750.00")
+        and deps["01"]["dossiers"] == 2
+    )
     assert deps["38"]["approved"] == D("4000.00") and deps["38"]["paid"] == D("0.00")
     assert deps["75"]["approved"] == D("3000.00")
     assert data["total"]["approved"] == D("12000.00") and data["total"]["paid"] == D("4750.00")
@@ -102,10 +136,19 @@ def test_approval_rate_is_approved_over_decided_by_committee(world):
 def _path(dossier, steps, start):
     """Audit events of ``dossier``: ``steps`` = [(action, hours after start)]."""
     with transaction.atomic():
-        audit.append_many([
-            dict(action=action, actor="test", role="system", obj=dossier, payload={"step": i}, at=start + dt.timedelta(hours=hours))
-            for i, (action, hours) in enumerate(steps)
-        ])
+        audit.append_many(
+            [
+                dict(
+                    action=action,
+                    actor="test",
+                    role="system",
+                    obj=dossier,
+                    payload={"step": i},
+                    at=start + dt.timedelta(hours=hours),
+                )
+                for i, (action, hours) in enumerate(steps)
+            ]
+        )
 
 
 def test_median_time_per_stage_from_the_audit_events():
@@ -115,15 +158,34 @@ def test_median_time_per_stage_from_the_audit_events():
     for days in (1, 2, 10):
         _path(make_dossier(campaign=campaign), [("submit", 0), ("start_instruction", 24 * days)], start)
     # instruction reopened: it ends at the last completion (3 days), the committee decides 12 h later
-    _path(make_dossier(campaign=campaign), [
-        ("submit", 0), ("start_instruction", 24), ("complete_instruction", 48), ("reopen_instruction", 60),
-        ("complete_instruction", 96), ("schedule", 100), ("approve", 108), ("accept_agreement", 108 + 24 * 5),
-        ("pay_advance", 108 + 24 * 8), ("submit_report", 108 + 24 * 50), ("settle", 108 + 24 * 68),
-    ], start)
+    _path(
+        make_dossier(campaign=campaign),
+        [
+            ("submit", 0),
+            ("start_instruction", 24),
+            ("complete_instruction", 48),
+            ("reopen_instruction", 60),
+            ("complete_instruction", 96),
+            ("schedule", 100),
+            ("approve", 108),
+            ("accept_agreement", 108 + 24 * 5),
+            ("pay_advance", 108 + 24 * 8),
+            ("submit_report", 108 + 24 * 50),
+            ("settle", 108 + 24 * 68),
+        ],
+        start,
+    )
     # a rejected dossier: complete → reject 1.5 days
-    _path(make_dossier(campaign=campaign), [
-        ("submit", 0), ("start_instruction", 24), ("complete_instruction", 72), ("reject", 108),
-    ], start)
+    _path(
+        make_dossier(campaign=campaign),
+        [
+            ("submit", 0),
+            ("start_instruction", 24),
+            ("complete_instruction", 72),
+            ("reject", 108),
+        ],
+        start,
+    )
     rows = {r["stage"]: r for r in dashboard.stages(campaign.pk)["rows"]}
     # attente: 1, 2, 10, 1, 1 days → median 1
     assert rows["attente"]["dossiers"] == 5 and rows["attente"]["median_days"] == D("1.0")
@@ -136,16 +198,22 @@ def test_median_time_per_stage_from_the_audit_events():
     # another campaign's events do not count; a campaign without events has no median
     other = make_campaign()
     _path(make_dossier(campaign=other), [("submit", 0), ("start_instruction", 24 * 30)], start)
-    assert {r["stage"]: r for r in dashboard.stages(campaign.pk)["rows"]}["attente"]["median_days"] == D("1.0")
+    assert {r["stage"]: r for r in dashboard.stages(campaign.pk)["rows"]}["attente"]["median_days"] == D(
+        "1.0"
+    )
     assert {r["stage"]: r for r in dashboard.stages(other.pk)["rows"]}["attente"]["median_days"] == D("30.0")
-    assert all(r["median_days"] is None and r["dossiers"] == 0 for r in dashboard.stages(make_campaign().pk)["rows"])
+    assert all(
+        r["median_days"] is None and r["dossiers"] == 0 for r in dashboard.stages(make_campaign().pk)["rows"]
+    )
     # every campaign: 1, 1, 1, 2, 10, 30 → (1 + 2) / 2
     assert {r["stage"]: r for r in dashboard.stages()["rows"]}["attente"]["median_days"] == D("1.5")
 
 
 def test_envelope_consumption_per_campaign_is_the_envelope_modules(world):
     # the closed dossier's recovery gave 250 € back to campaign A's envelope
-    EnvelopeRelease.objects.create(campaign=world["a"], dossier=world["closed"], amount=D("250.00"), confirmed_at=clock.now())
+    EnvelopeRelease.objects.create(
+        campaign=world["a"], dossier=world["closed"], amount=D("250.00"), confirmed_at=clock.now()
+    )
     rows = {r["campaign"]: r for r in dashboard.envelopes()["rows"]}
     a, b = rows[world["a"].pk], rows[world["b"].pk]
     assert a["committed"] == envelope.committed(world["a"]) == D("11750.00")
@@ -165,6 +233,7 @@ def test_bar_width_classes_are_bounded():
 
 # ---- pages -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["instructeur", "porteur", "comite", "finance", None])
 def test_dashboard_refused_to_other_roles(client, role):
     client.force_login(make_user(role))
@@ -178,7 +247,9 @@ def test_dashboard_asks_anonymous_visitors_to_sign_in(client):
 
 
 @pytest.mark.parametrize("role", ["auditeur", "admin"])
-def test_dashboard_page_is_a_skeleton_with_links_to_each_block(client, role, world, django_assert_max_num_queries):
+def test_dashboard_page_is_a_skeleton_with_links_to_each_block(
+    client, role, world, django_assert_max_num_queries
+):
     client.force_login(make_user(role))
     with django_assert_max_num_queries(10):
         response = client.get(reverse("reporting:dashboard"), {"campagne": world["a"].pk})
@@ -193,7 +264,9 @@ def test_dashboard_page_is_a_skeleton_with_links_to_each_block(client, role, wor
 
 
 @pytest.mark.parametrize("slug", list(dashboard.BLOCKS))
-def test_each_block_has_a_captioned_table_and_bounded_queries(client, world, slug, django_assert_max_num_queries):
+def test_each_block_has_a_captioned_table_and_bounded_queries(
+    client, world, slug, django_assert_max_num_queries
+):
     client.force_login(make_user("auditeur"))
     url = reverse("reporting:dashboard-block", args=[slug])
     with django_assert_max_num_queries(8):
@@ -215,7 +288,10 @@ def test_block_queries_do_not_grow_with_the_dossiers(client, world, django_asser
     cache.clear()
     for slug in dashboard.BLOCKS:
         with django_assert_max_num_queries(8):
-            assert client.get(reverse("reporting:dashboard-block", args=[slug]), {"partiel": "1"}).status_code == 200
+            assert (
+                client.get(reverse("reporting:dashboard-block", args=[slug]), {"partiel": "1"}).status_code
+                == 200
+            )
 
 
 def test_block_figures_are_cached(client, world):
@@ -229,24 +305,35 @@ def test_block_figures_are_cached(client, world):
     with CaptureQueriesContext(connection) as cached:
         again = client.get(url, {"partiel": "1", "campagne": world["a"].pk}).content
     assert again == first
-    figure_queries = [q["sql"] for q in fresh.captured_queries if "payments_paymentorder" in q["sql"] or "SUM(" in q["sql"]]
+    figure_queries = [
+        q["sql"] for q in fresh.captured_queries if "payments_paymentorder" in q["sql"] or "SUM(" in q["sql"]
+    ]
     assert len(figure_queries) == 2
-    assert not [q["sql"] for q in cached.captured_queries if "payments_paymentorder" in q["sql"] or "SUM(" in q["sql"]]
+    assert not [
+        q["sql"] for q in cached.captured_queries if "payments_paymentorder" in q["sql"] or "SUM(" in q["sql"]
+    ]
     assert len(cached.captured_queries) == len(fresh.captured_queries) - 2
 
 
 def test_block_shows_the_figures(client, world):
     client.force_login(make_user("auditeur"))
-    html = client.get(reverse("reporting:dashboard-block", args=["taux"]), {"partiel": "1", "campagne": world["a"].pk}).content.decode()
+    html = client.get(
+        reverse("reporting:dashboard-block", args=["taux"]), {"partiel": "1", "campagne": world["a"].pk}
+    ).content.decode()
     assert "75,0 %" in html
-    html = client.get(reverse("reporting:dashboard-block", args=["montants"]), {"campagne": world["a"].pk}).content.decode()
+    html = client.get(
+        reverse("reporting:dashboard-block", args=["montants"]), {"campagne": world["a"].pk}
+    ).content.decode()
     assert "Île-de-France" in html and '<th scope="row">Auvergne-Rhône-Alpes</th>' in html
 
 
 def test_unknown_block_or_campaign_is_not_found(client):
     client.force_login(make_user("auditeur"))
     assert client.get(reverse("reporting:dashboard-block", args=["inconnu"])).status_code == 404
-    assert client.get(reverse("reporting:dashboard-block", args=["statuts"]), {"campagne": "999999"}).status_code == 404
+    assert (
+        client.get(reverse("reporting:dashboard-block", args=["statuts"]), {"campagne": "999999"}).status_code
+        == 404
+    )
     assert client.get(reverse("reporting:dashboard"), {"campagne": "abc"}).status_code == 400
 
 
@@ -258,6 +345,7 @@ def test_auditor_changes_nothing_through_the_dashboard(client):
 
 
 # ---- API -------------------------------------------------------------------------------------
+
 
 def api_client(role):
     client = APIClient()
@@ -278,7 +366,10 @@ def test_api_dashboard_gives_the_same_figures(world, django_assert_max_num_queri
     assert response.status_code == 200 and body["campaign"] == world["a"].pk
     assert body["statuses"]["total"] == 6
     assert body["rate"]["rate"] == "75.0" and body["rate"]["decided"] == 4
-    assert {r["region"]: r["approved"] for r in body["amounts"]["regions"]} == {"84": "9000.00", "11": "3000.00"}
+    assert {r["region"]: r["approved"] for r in body["amounts"]["regions"]} == {
+        "84": "9000.00",
+        "11": "3000.00",
+    }
     assert body["amounts"]["total"]["paid"] == "4750.00"
     assert body["envelopes"]["rows"][0]["committed"] == "12000.00"
     assert [r["stage"] for r in body["stages"]["rows"]][0] == "attente"

@@ -1,4 +1,5 @@
 """Decision exports: one row per dossier (CSV, XLSX, ODS), the SCDL open data, the audit event."""
+
 from __future__ import annotations
 
 import csv
@@ -45,7 +46,9 @@ def csv_bytes(qs, **kw):
 @pytest.fixture
 def campaign_data():
     campaign = make_campaign()
-    approved = dossier_in("closed", campaign=campaign, commune=make_commune(population=950, name="Saint-Jean-de-Luz-sur-Mer"))
+    approved = dossier_in(
+        "closed", campaign=campaign, commune=make_commune(population=950, name="Saint-Jean-de-Luz-sur-Mer")
+    )
     rejected = dossier_in("rejected", campaign=campaign)
     draft = make_dossier(campaign=campaign)
     other = dossier_in("submitted")  # another campaign
@@ -53,9 +56,13 @@ def campaign_data():
     run = EligibilityRun.objects.create(dossier=approved, moment="submission", rules_version=1)
     Verdict.objects.create(run=run, code="E1", result="pass", explanation="ok")
     failed = Verdict.objects.create(run=run, code="E5", result="fail", explanation="dates")
-    EligibilityOverride.objects.create(dossier=approved, verdict=failed, code="E5", motivation="force majeure", rules_version=1, by=user)
+    EligibilityOverride.objects.create(
+        dossier=approved, verdict=failed, code="E5", motivation="force majeure", rules_version=1, by=user
+    )
     Score.objects.create(dossier=approved, criterion="participation", points=20, rules_version=1)
-    Score.objects.create(dossier=approved, criterion="territorial", points=15, automatic=True, rules_version=1)
+    Score.objects.create(
+        dossier=approved, criterion="territorial", points=15, automatic=True, rules_version=1
+    )
     Assessment.objects.create(dossier=approved, score_total=35, scored_criteria=2)
     return campaign, approved, rejected, draft, other
 
@@ -78,7 +85,11 @@ def test_row_holds_commune_verdicts_overrides_scores_amounts_and_stage_dates(cam
     assert row["Code INSEE"] == approved.commune_id and row["Population"] == "950"
     assert row["Département"] == approved.commune.departement and row["Région"] == "Auvergne-Rhône-Alpes"
     assert row["Statut"] == "Soldé" and row["Code du statut"] == "closed"
-    assert row["Éligibilité E1"] == "Conforme" and row["Éligibilité E5"] == "Non conforme" and row["Éligibilité E2"] == ""
+    assert (
+        row["Éligibilité E1"] == "Conforme"
+        and row["Éligibilité E5"] == "Non conforme"
+        and row["Éligibilité E2"] == ""
+    )
     assert row["Dérogations d'éligibilité"] == "E5"
     assert row["Note : Participation des jeunes, co-construction, réciprocité"] == "20"
     assert row["Note : Priorité territoriale"] == "15" and row["Note totale"] == "35"
@@ -99,7 +110,7 @@ def test_semicolon_option_uses_decimal_comma_and_bom(campaign_data):
     assert dict(zip(header, first))["Montant accordé (€)"] == "5000,00"
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+33 1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+33 1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
 def test_formula_injection_neutralised_in_csv_xlsx_ods(name, tmp_path):
     campaign = make_campaign()
     dossier_in("submitted", campaign=campaign, commune=make_commune(name=name))
@@ -146,17 +157,25 @@ def test_ods_is_an_opendocument_with_the_same_rows(campaign_data):
     assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
     assert zf.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
     root = ET.fromstring(zf.read("content.xml"))
-    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
+    ns = {
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    }
     rows = root.findall(".//table:table-row", ns)
     assert len(rows) == 3
     cells = rows[1].findall("table:table-cell", ns)
     assert "".join(cells[0].itertext()) == approved.reference
     population = cells[4]
-    assert population.get(f"{{{ns['office']}}}value-type") == "float" and population.get(f"{{{ns['office']}}}value") == "950"
+    assert (
+        population.get(f"{{{ns['office']}}}value-type") == "float"
+        and population.get(f"{{{ns['office']}}}value") == "950"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
-def test_command_writes_the_same_bytes_as_the_job(fmt, campaign_data, tmp_path, django_capture_on_commit_callbacks):
+def test_command_writes_the_same_bytes_as_the_job(
+    fmt, campaign_data, tmp_path, django_capture_on_commit_callbacks
+):
     campaign, *_ = campaign_data
     user = make_user("auditeur")
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,7 +187,9 @@ def test_command_writes_the_same_bytes_as_the_job(fmt, campaign_data, tmp_path, 
     assert path.read_bytes() == job.file.read()
 
 
-def test_every_export_is_an_audit_event_with_sha256_and_row_count(campaign_data, tmp_path, django_capture_on_commit_callbacks):
+def test_every_export_is_an_audit_event_with_sha256_and_row_count(
+    campaign_data, tmp_path, django_capture_on_commit_callbacks
+):
     campaign, *_ = campaign_data
     user = make_user("auditeur")
     with django_capture_on_commit_callbacks(execute=True):
@@ -182,7 +203,9 @@ def test_every_export_is_an_audit_event_with_sha256_and_row_count(campaign_data,
     assert payload["filter"] == {"campaign": {"id": campaign.pk, "name": campaign.name}}
     path = tmp_path / "d.csv"
     call_command("export_decisions", "--format", "csv", "-o", str(path))
-    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    payload = audit.event_payload(
+        AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first()
+    )
     assert payload["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and payload["rows"] == 3
     assert payload["filter"] == {"all": True}
 
@@ -200,10 +223,14 @@ def test_streamed_csv_records_its_audit_event_once_sent(campaign_data):
     assert audit.event_payload(event)["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_saved_filter_selection_reruns_the_instruction_filter(campaign_data, django_capture_on_commit_callbacks):
+def test_saved_filter_selection_reruns_the_instruction_filter(
+    campaign_data, django_capture_on_commit_callbacks
+):
     campaign, approved, rejected, draft, other = campaign_data
     owner = make_user("instructeur")
-    saved = SavedFilter.objects.create(user=owner, name="Refusés", querystring=f"campaign={campaign.pk}&status=rejected")
+    saved = SavedFilter.objects.create(
+        user=owner, name="Refusés", querystring=f"campaign={campaign.pk}&status=rejected"
+    )
     auditor = make_user("auditeur")
     with django_capture_on_commit_callbacks(execute=True):
         job = exports.create_job(auditor, "csv", saved_filter=saved)
@@ -222,11 +249,22 @@ def test_paid_recovered_amounts_committee_session_and_votes():
     chair = make_user("comite")
     starts = clock.now() - dt.timedelta(days=50)
     session = Session.objects.create(campaign=campaign, starts_at=starts, chair=chair, created_by=chair)
-    AgendaItem.objects.create(session=session, dossier=dossier, rank=1, outcome="approved",
-                              tally={"pour": 4, "contre": 1, "abstention": 0, "adopted": True})
-    PaymentOrder.objects.create(reference="A-1", dossier=dossier, kind="advance", amount=Decimal("3750.00"), state="paid")
-    PaymentOrder.objects.create(reference="B-1", dossier=dossier, kind="balance", amount=Decimal("1000.00"), state="paid")
-    PaymentOrder.objects.create(reference="R-1", dossier=dossier, kind="recovery", amount=Decimal("250.00"), state="paid")
+    AgendaItem.objects.create(
+        session=session,
+        dossier=dossier,
+        rank=1,
+        outcome="approved",
+        tally={"pour": 4, "contre": 1, "abstention": 0, "adopted": True},
+    )
+    PaymentOrder.objects.create(
+        reference="A-1", dossier=dossier, kind="advance", amount=Decimal("3750.00"), state="paid"
+    )
+    PaymentOrder.objects.create(
+        reference="B-1", dossier=dossier, kind="balance", amount=Decimal("1000.00"), state="paid"
+    )
+    PaymentOrder.objects.create(
+        reference="R-1", dossier=dossier, kind="recovery", amount=Decimal("250.00"), state="paid"
+    )
     qs, _ = exports.selection(campaign=campaign)
     row = dict(zip(*read_csv(csv_bytes(qs))[:2]))
     assert row["Montant versé (€)"] == "4750.00" and row["Montant reversé (€)"] == "250.00"
@@ -250,8 +288,10 @@ def test_scdl_export_valid_against_official_schema_2_1_1(tmp_path, settings):
     from frictionless import Resource, Schema, validate
 
     campaign = make_campaign()
-    for d in (dossier_in("agreement_signed", campaign=campaign, commune=make_commune(name="L'Hôpital, « test »")),
-              dossier_in("closed", campaign=campaign)):
+    for d in (
+        dossier_in("agreement_signed", campaign=campaign, commune=make_commune(name="L'Hôpital, « test »")),
+        dossier_in("closed", campaign=campaign),
+    ):
         _bank(d.commune, demo_siret(d.commune.siren), certified=True)
     path, rows = scdl_file(tmp_path, settings, campaign)
     assert len(rows) == 3
@@ -273,7 +313,9 @@ def test_scdl_rejects_invalid_data_through_the_same_validation(tmp_path, setting
     bad = tmp_path / "bad.csv"
     with open(bad, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
-    report = validate(Resource(path=bad.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema())))
+    report = validate(
+        Resource(path=bad.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema()))
+    )
     assert not report.valid
 
 
@@ -307,7 +349,13 @@ def _bank(commune, siret, *, certified):
     """Bank details as recorded through fonds.payments.services (setup only: that path is tested there)."""
     from fonds.payments.models import BankDetails
 
-    bank = BankDetails(commune=commune, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder=f"Commune de {commune.name}", siret=siret)
+    bank = BankDetails(
+        commune=commune,
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        holder=f"Commune de {commune.name}",
+        siret=siret,
+    )
     if certified:
         bank.certified_at = clock.now()
         bank.certified_fingerprint = bank.fingerprint()
@@ -327,7 +375,9 @@ def test_scdl_publishes_the_certified_siret_of_the_commune(tmp_path, settings, c
     path, rows = scdl_file(tmp_path, settings, campaign)
     assert _by_reference(rows)[dossier.reference]["idBeneficiaire"] == siret
     assert "SIRET certifié pour toutes les lignes publiées (1)" in capsys.readouterr().err
-    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    payload = audit.event_payload(
+        AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first()
+    )
     assert payload["id_beneficiaire"] == {scdl.CERTIFIED: 1, scdl.DECLARED: 0, scdl.HELD_BACK: 0}
     assert payload["held_back"] == []
 
@@ -339,7 +389,10 @@ def test_scdl_falls_back_to_the_declared_siret_and_says_so_on_stderr(tmp_path, s
     _bank(declared.commune, demo_siret(declared.commune.siren), certified=False)
     path, rows = scdl_file(tmp_path, settings, campaign)
     got = {ref: row["idBeneficiaire"] for ref, row in _by_reference(rows).items()}
-    assert got == {certified.reference: demo_siret(certified.commune.siren), declared.reference: demo_siret(declared.commune.siren)}
+    assert got == {
+        certified.reference: demo_siret(certified.commune.siren),
+        declared.reference: demo_siret(declared.commune.siren),
+    }
     err = capsys.readouterr().err
     assert "2 ligne(s) publiée(s), dont 1 avec le SIRET déclaré" in err and "retenue" not in err
 
@@ -356,23 +409,35 @@ def test_scdl_row_without_siret_is_held_back_and_listed(tmp_path, settings, caps
     _bank(wrong.commune, "99999999900015", certified=False)  # another SIREN's SIRET
     path, rows = scdl_file(tmp_path, settings, campaign)
     assert list(_by_reference(rows)) == [published.reference]
-    assert all(row[rows[0].index("idBeneficiaire")] != d.commune.siren for row in rows[1:] for d in (legacy, none, wrong))
-    report = validate(Resource(path=path.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema())))
+    assert all(
+        row[rows[0].index("idBeneficiaire")] != d.commune.siren
+        for row in rows[1:]
+        for d in (legacy, none, wrong)
+    )
+    report = validate(
+        Resource(path=path.name, basepath=str(tmp_path), schema=Schema.from_descriptor(scdl.schema()))
+    )
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     held = sorted((legacy, none, wrong), key=lambda d: d.reference)
     err = capsys.readouterr().err
     assert "3 subvention(s) retenue(s)" in err
     for d in held:
         assert f"{d.reference} — commune de {d.commune.name} ({d.commune_id})" in err
-    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    payload = audit.event_payload(
+        AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first()
+    )
     assert payload["id_beneficiaire"] == {scdl.CERTIFIED: 1, scdl.DECLARED: 0, scdl.HELD_BACK: 3}
     assert [row["reference"] for row in payload["held_back"]] == [d.reference for d in held]
     coverage = scdl.siret_coverage(exports.selection(campaign=campaign)[0])
     assert (coverage.total, coverage.certified, coverage.declared) == (4, 1, 0)
     reasons = {h.reference: h.reason for h in coverage.held_back}
     assert [h.reference for h in coverage.held_back] == [d.reference for d in held]
-    assert "aucune coordonnée bancaire" in reasons[none.reference] and "non saisi" in reasons[legacy.reference]
-    assert "SIRET saisi invalide" in reasons[wrong.reference] and wrong.commune.siren in reasons[wrong.reference]
+    assert (
+        "aucune coordonnée bancaire" in reasons[none.reference] and "non saisi" in reasons[legacy.reference]
+    )
+    assert (
+        "SIRET saisi invalide" in reasons[wrong.reference] and wrong.commune.siren in reasons[wrong.reference]
+    )
 
 
 def test_scdl_held_back_rows_counted_in_the_web_export_event(client, settings):
@@ -383,9 +448,13 @@ def test_scdl_held_back_rows_counted_in_the_web_export_event(client, settings):
     response = client.get(reverse("reporting:csv"), {"format": "scdl", "campaign": campaign.pk})
     data = b"".join(response.streaming_content)
     assert held.reference.encode() not in data
-    payload = audit.event_payload(AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first())
+    payload = audit.event_payload(
+        AuditEvent.objects.filter(action="export_decisions").order_by("-seq").first()
+    )
     assert payload["channel"] == "web" and payload["id_beneficiaire"][scdl.HELD_BACK] == 1
-    assert payload["held_back"] == [{"reference": held.reference, "commune": held.commune_id, "commune_name": held.commune.name}]
+    assert payload["held_back"] == [
+        {"reference": held.reference, "commune": held.commune_id, "commune_name": held.commune.name}
+    ]
 
 
 def test_scdl_export_query_count_does_not_grow_with_the_rows(settings):
@@ -427,6 +496,7 @@ def test_xlsx_bytes_do_not_depend_on_the_second_of_saving(monkeypatch):
     cols = [Column("a", "A", "text")]
     outputs = []
     for year in (2001, 2031):
+
         class Fixed(real_dt.datetime):
             @classmethod
             def now(cls, tz=None):

@@ -1,6 +1,7 @@
 """Formula injection through whitespace (issue 14): a text whose first non-blank character is
 ``= + - @`` is neutralised (``'`` prefix) in CSV, XLSX and ODS alike; ordinary texts, with or
 without a leading blank, are written exactly as before."""
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,7 @@ from .helpers import dossier_in
 
 pytestmark = pytest.mark.django_db
 
-PAYLOADS = [" =HYPERLINK(\"http://x\")", "   +33 1", " \t=1+1", "\u00a0@SUM(A1)", "\n-2+3", "\u3000=1"]
+PAYLOADS = [' =HYPERLINK("http://x")', "   +33 1", " \t=1+1", "\u00a0@SUM(A1)", "\n-2+3", "\u3000=1"]
 ORDINARY = ["Saint-Exemple", " Saint-Exemple", "Le-Mont", "1 000", "", "\u00a0Hameau"]
 
 

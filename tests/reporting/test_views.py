@@ -1,4 +1,5 @@
 """The « Contrôle » pages: exports for auditors and admins, audit downloads, history PDF."""
+
 from __future__ import annotations
 
 import hashlib
@@ -63,10 +64,14 @@ def test_exports_page_links_to_the_bank_details_when_the_siret_is_missing_there(
     from fonds.payments.models import BankDetails
 
     _, closed, _ = data
-    BankDetails.objects.create(commune=closed.commune, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder="Commune", siret="")
+    BankDetails.objects.create(
+        commune=closed.commune, iban="FR7630006000011234567890189", bic="AGRIFRPP", holder="Commune", siret=""
+    )
     client.force_login(make_user("auditeur"))
     html = client.get(reverse("reporting:home")).content.decode()
-    assert reverse("payments:bank", args=[closed.commune_id]) in html and "SIRET de la mairie non saisi" in html
+    assert (
+        reverse("payments:bank", args=[closed.commune_id]) in html and "SIRET de la mairie non saisi" in html
+    )
 
 
 def test_ui_csv_is_the_same_bytes_as_the_command(client, data, tmp_path):
@@ -74,13 +79,19 @@ def test_ui_csv_is_the_same_bytes_as_the_command(client, data, tmp_path):
 
     campaign, *_ = data
     client.force_login(make_user("auditeur"))
-    response = client.get(reverse("reporting:csv"), {"format": "csv", "campaign": campaign.pk, "semicolon": "on"})
+    response = client.get(
+        reverse("reporting:csv"), {"format": "csv", "campaign": campaign.pk, "semicolon": "on"}
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     ui = body(response)
     path = tmp_path / "cmd.csv"
-    call_command("export_decisions", "--format", "csv", "--campaign", str(campaign.pk), "--semicolon", "-o", str(path))
+    call_command(
+        "export_decisions", "--format", "csv", "--campaign", str(campaign.pk), "--semicolon", "-o", str(path)
+    )
     assert ui == path.read_bytes()
-    event = AuditEvent.objects.filter(action="export_decisions", actor_role="auditeur").order_by("-seq").first()
+    event = (
+        AuditEvent.objects.filter(action="export_decisions", actor_role="auditeur").order_by("-seq").first()
+    )
     assert audit.event_payload(event)["sha256"] == hashlib.sha256(ui).hexdigest()
 
 
@@ -150,8 +161,14 @@ def test_history_pdf_ends_with_hash_of_last_event(client, data):
     client.force_login(make_user("auditeur"))
     response = client.get(reverse("reporting:dossier-history", args=[a.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages).replace("\n", "")
-    last = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(a.pk)).order_by("-seq").first()
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages).replace(
+        "\n", ""
+    )
+    last = (
+        AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(a.pk))
+        .order_by("-seq")
+        .first()
+    )
     assert last.hash in text.replace(" ", "")
     assert f"n° {last.seq}" in text
 

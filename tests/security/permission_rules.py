@@ -20,6 +20,7 @@ An allowed role gets an answer that is no refusal: no 401/403/404/405, no login 
 ``args`` name the world objects put in the URL (``"pk": "in_instruction"``) or give literals
 (``"name": "=cancel"``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -79,22 +80,38 @@ I = {"pk": "session.pk", "item_pk": "item.pk"}
 
 RULES: dict[str, Rule] = {
     # ---- API ------------------------------------------------------------------------------------
-    "api/v1/auth/token/": r(NOBODY, ANYONE, own_account=True, note="POST credentials → token (400 without); no GET"),
+    "api/v1/auth/token/": r(
+        NOBODY, ANYONE, own_account=True, note="POST credentials → token (400 without); no GET"
+    ),
     "api/v1/schema/": r(ANYONE),
-    "api/v1/payments/bank-details/<str:commune>/": r(OWN_AND_STAFF, args={"commune": "commune.code"}, scoped=True, note="PUT by the porteur"),
-    "api/v1/payments/bank-details/<str:commune>/certify/": r(NOBODY, {FINANCE}, args={"commune": "commune.code"}, scoped=True),
-    "api/v1/payments/bank-details/<str:commune>/reject/": r(NOBODY, {FINANCE}, args={"commune": "commune.code"}, scoped=True),
+    "api/v1/payments/bank-details/<str:commune>/": r(
+        OWN_AND_STAFF, args={"commune": "commune.code"}, scoped=True, note="PUT by the porteur"
+    ),
+    "api/v1/payments/bank-details/<str:commune>/certify/": r(
+        NOBODY, {FINANCE}, args={"commune": "commune.code"}, scoped=True
+    ),
+    "api/v1/payments/bank-details/<str:commune>/reject/": r(
+        NOBODY, {FINANCE}, args={"commune": "commune.code"}, scoped=True
+    ),
     "api/v1/payments/orders/": r(AUTH, note="a porteur sees its commune's orders only"),
     "api/v1/payments/orders/<str:pk>/": r(OWN_AND_STAFF, args={"pk": "order.pk"}, scoped=True),
-    "api/v1/payments/orders/<str:pk>/<str:name>/": r(NOBODY, {FINANCE}, args={"pk": "order.pk", "name": "=cancel"}, scoped=True),
-    "api/v1/payments/final-reports/<str:dossier>/accept/": r(NOBODY, {FINANCE}, args={"dossier": "reported.pk"}, scoped=True),
+    "api/v1/payments/orders/<str:pk>/<str:name>/": r(
+        NOBODY, {FINANCE}, args={"pk": "order.pk", "name": "=cancel"}, scoped=True
+    ),
+    "api/v1/payments/final-reports/<str:dossier>/accept/": r(
+        NOBODY, {FINANCE}, args={"dossier": "reported.pk"}, scoped=True
+    ),
     "api/v1/payments/batches/": r(AUTH, {FINANCE}, note="a porteur gets an empty list"),
     "api/v1/payments/batches/<str:pk>/": r(STAFF, args={"pk": "batch.pk"}),
     "api/v1/payments/batches/<str:pk>/file/": r({FINANCE, AUDIT}, args={"pk": "batch.pk"}),
-    "api/v1/payments/batches/<str:pk>/<str:name>/": r(NOBODY, {FINANCE}, args={"pk": "batch.pk", "name": "=sent"}),
+    "api/v1/payments/batches/<str:pk>/<str:name>/": r(
+        NOBODY, {FINANCE}, args={"pk": "batch.pk", "name": "=sent"}
+    ),
     "api/v1/dashboard/": r(AUDIT_ADMIN),
     "api/v1/decisions/": r(AUDIT_ADMIN),
-    "api/v1/exports/": r(NOBODY, AUDIT_ADMIN, read_like_post=True, note="launching an export records who exported what"),
+    "api/v1/exports/": r(
+        NOBODY, AUDIT_ADMIN, read_like_post=True, note="launching an export records who exported what"
+    ),
     "api/v1/exports/<int:pk>/": r(AUDIT_ADMIN, args={"pk": "export_job.pk"}),
     "api/v1/exports/<int:pk>/download/": r(AUDIT_ADMIN, args={"pk": "export_job.pk"}),
     "api/v1/audit-trail/": r(AUDIT_ADMIN),
@@ -102,7 +119,9 @@ RULES: dict[str, Rule] = {
     "api/v1/^dossiers/$": r(AUTH, PORTEURS, note="POST creates a draft for the porteur's own commune"),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/audit/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
-    "api/v1/^dossiers/(?P<pk>\\d{1,18})/transitions/(?P<name>[a-z_]+)/$": r(NOBODY, {INSTR}, args={"pk": f"{D}.pk", "name": "=request_corrections"}, scoped=True),
+    "api/v1/^dossiers/(?P<pk>\\d{1,18})/transitions/(?P<name>[a-z_]+)/$": r(
+        NOBODY, {INSTR}, args={"pk": f"{D}.pk", "name": "=request_corrections"}, scoped=True
+    ),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/transitions/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
     "api/v1/^campaigns/$": r(AUTH),
     "api/v1/^campaigns/(?P<pk>\\d{1,18})/$": r(AUTH, args={"pk": "campaign.pk"}),
@@ -111,16 +130,26 @@ RULES: dict[str, Rule] = {
     "compte/double-authentification/": r(AUTH, AUTH, own_account=True),
     "connexion/": r(ANYONE, ANYONE, own_account=True, note="a signed-in user is sent home"),
     "deconnexion/": r(NOBODY, AUTH, own_account=True, signs_out=True),
-    "depot/compte/invitation/<uidb64>/<token>/": r(ANYONE, ANYONE, args={"uidb64": "uidb64", "token": "token"}, own_account=True),
+    "depot/compte/invitation/<uidb64>/<token>/": r(
+        ANYONE, ANYONE, args={"uidb64": "uidb64", "token": "token"}, own_account=True
+    ),
     "depot/compte/mot-de-passe-oublie/": r(ANYONE, ANYONE, own_account=True),
     "depot/compte/mot-de-passe-oublie/envoye/": r(ANYONE, own_account=True),
-    "depot/compte/reinitialiser/<uidb64>/<token>/": r(ANYONE, ANYONE, args={"uidb64": "uidb64", "token": "token"}, own_account=True),
+    "depot/compte/reinitialiser/<uidb64>/<token>/": r(
+        ANYONE, ANYONE, args={"uidb64": "uidb64", "token": "token"}, own_account=True
+    ),
     "depot/compte/reinitialiser/termine/": r(ANYONE, own_account=True),
     # ---- front office before submission (agents are sent to their own list) ---------------------
-    "depot/": r(AUTH, AUTH - {AUDIT}, note="a porteur's list; agents are sent to theirs; a POST is read as a GET"),
+    "depot/": r(
+        AUTH, AUTH - {AUDIT}, note="a porteur's list; agents are sent to theirs; a POST is read as a GET"
+    ),
     "depot/nouveau/<int:campaign_pk>/": r(PORTEURS, PORTEURS, args={"campaign_pk": "campaign.pk"}),
-    "depot/dossiers/<int:pk>/": r(OWN, OWN, args={"pk": "draft.pk"}, scoped=True, note="sends the porteur to the step to complete"),
-    "depot/dossiers/<int:pk>/etapes/<slug:step>/": r(OWN, OWN, args={"pk": "draft.pk", "step": "=projet"}, scoped=True),
+    "depot/dossiers/<int:pk>/": r(
+        OWN, OWN, args={"pk": "draft.pk"}, scoped=True, note="sends the porteur to the step to complete"
+    ),
+    "depot/dossiers/<int:pk>/etapes/<slug:step>/": r(
+        OWN, OWN, args={"pk": "draft.pk", "step": "=projet"}, scoped=True
+    ),
     "depot/dossiers/<int:pk>/verification/": r(OWN_AND_STAFF, args={"pk": "draft.pk"}, scoped=True),
     "depot/dossiers/<int:pk>/deposer/": r(NOBODY, OWN, args={"pk": "draft.pk"}, scoped=True),
     "depot/dossiers/<int:pk>/depose/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
@@ -128,15 +157,36 @@ RULES: dict[str, Rule] = {
     # ---- front office after submission -------------------------------------------------------
     "suivi/<int:pk>/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     "suivi/<int:pk>/corrections/": r(OWN_AND_STAFF, OWN, args={"pk": "corrections.pk"}, scoped=True),
-    "suivi/<int:pk>/retrait/": r(OWN_AND_STAFF, OWN, args={"pk": "submitted.pk"}, scoped=True, note="staff read, the state check answers first (409)"),
-    "suivi/<int:pk>/renonciation/": r(OWN_AND_STAFF, OWN, args={"pk": "approved.pk"}, scoped=True, note="staff read, the state check answers first (409)"),
+    "suivi/<int:pk>/retrait/": r(
+        OWN_AND_STAFF,
+        OWN,
+        args={"pk": "submitted.pk"},
+        scoped=True,
+        note="staff read, the state check answers first (409)",
+    ),
+    "suivi/<int:pk>/renonciation/": r(
+        OWN_AND_STAFF,
+        OWN,
+        args={"pk": "approved.pk"},
+        scoped=True,
+        note="staff read, the state check answers first (409)",
+    ),
     "suivi/<int:pk>/convention/": r(OWN_AND_STAFF, OWN, args={"pk": "approved.pk"}, scoped=True),
     "suivi/<int:pk>/convention/convention.pdf": r(OWN_AND_STAFF, args={"pk": "approved.pk"}, scoped=True),
-    "suivi/<int:pk>/rapport/": r(OWN, OWN, args={"pk": "paid.pk"}, scoped=True, note="agents read the report once filed (404 before)"),
-    "suivi/<int:pk>/rapport/deposer/": r(OWN_AND_STAFF, args={"pk": "reported.pk"}, scoped=True, note="already submitted: 409 for whoever reads it"),
+    "suivi/<int:pk>/rapport/": r(
+        OWN, OWN, args={"pk": "paid.pk"}, scoped=True, note="agents read the report once filed (404 before)"
+    ),
+    "suivi/<int:pk>/rapport/deposer/": r(
+        OWN_AND_STAFF,
+        args={"pk": "reported.pk"},
+        scoped=True,
+        note="already submitted: 409 for whoever reads it",
+    ),
     "suivi/<int:pk>/rapport/liste-participants.pdf": r(MINORS, args={"pk": "reported.pk"}, scoped=True),
     "suivi/<int:pk>/historique/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
-    "suivi/<int:pk>/documents/<int:document_pk>/": r(OWN_AND_STAFF, args={"pk": "approved.pk", "document_pk": "generated_document.pk"}, scoped=True),
+    "suivi/<int:pk>/documents/<int:document_pk>/": r(
+        OWN_AND_STAFF, args={"pk": "approved.pk", "document_pk": "generated_document.pk"}, scoped=True
+    ),
     # ---- instruction -------------------------------------------------------------------------
     "instruction/": r(INSTRUCTION),
     "instruction/dossiers/": r(INSTRUCTION),
@@ -149,11 +199,17 @@ RULES: dict[str, Rule] = {
     "instruction/dossiers/<int:pk>/notes/": r(NOBODY, {INSTR, ADMIN}, args={"pk": f"{D}.pk"}),
     "instruction/dossiers/<int:pk>/messages/": r(NOBODY, {INSTR, ADMIN}, args={"pk": f"{D}.pk"}),
     "instruction/dossiers/<int:pk>/eligibilite/": r(NOBODY, {INSTR}, args={"pk": f"{D}.pk"}),
-    "instruction/dossiers/<int:pk>/eligibilite/<int:verdict_pk>/derogation/": r(INSTRUCTION, {INSTR, ADMIN}, args={"pk": f"{D}.pk", "verdict_pk": "verdict.pk"}),
+    "instruction/dossiers/<int:pk>/eligibilite/<int:verdict_pk>/derogation/": r(
+        INSTRUCTION, {INSTR, ADMIN}, args={"pk": f"{D}.pk", "verdict_pk": "verdict.pk"}
+    ),
     "instruction/dossiers/<int:pk>/corrections/": r(INSTRUCTION, {INSTR}, args={"pk": f"{D}.pk"}),
     "instruction/dossiers/<int:pk>/terminer/": r(INSTRUCTION, {INSTR}, args={"pk": f"{D}.pk"}),
-    "instruction/dossiers/<int:pk>/actions/<slug:name>/": r(INSTRUCTION, {INSTR}, args={"pk": f"{D}.pk", "name": "=declare_ineligible"}),
-    "instruction/dossiers/<int:pk>/pieces/<int:document_pk>/apercu/": r(INSTRUCTION, args={"pk": f"{D}.pk", "document_pk": "document.pk"}),
+    "instruction/dossiers/<int:pk>/actions/<slug:name>/": r(
+        INSTRUCTION, {INSTR}, args={"pk": f"{D}.pk", "name": "=declare_ineligible"}
+    ),
+    "instruction/dossiers/<int:pk>/pieces/<int:document_pk>/apercu/": r(
+        INSTRUCTION, args={"pk": f"{D}.pk", "document_pk": "document.pk"}
+    ),
     "instruction/actions-groupees/": r(INSTRUCTION),
     "instruction/actions-groupees/confirmer/": r({INSTR, ADMIN}, {INSTR, ADMIN}),
     "instruction/actions-groupees/<int:pk>/": r(INSTRUCTION, args={"pk": "bulk_job.pk"}),
@@ -162,14 +218,20 @@ RULES: dict[str, Rule] = {
     "comite/": r(COMMITTEE_READ),
     "comite/enveloppes/": r(COMMITTEE_READ),
     "comite/composition/": r(COMMITTEE_READ),
-    "comite/composition/<int:campaign_pk>/": r(COMMITTEE_READ, {ADMIN}, args={"campaign_pk": "session.campaign_id"}),
-    "comite/composition/<int:campaign_pk>/retirer/<int:member_pk>/": r({ADMIN}, {ADMIN}, args={"campaign_pk": "session.campaign_id", "member_pk": "member3.pk"}),
+    "comite/composition/<int:campaign_pk>/": r(
+        COMMITTEE_READ, {ADMIN}, args={"campaign_pk": "session.campaign_id"}
+    ),
+    "comite/composition/<int:campaign_pk>/retirer/<int:member_pk>/": r(
+        {ADMIN}, {ADMIN}, args={"campaign_pk": "session.campaign_id", "member_pk": "member3.pk"}
+    ),
     "comite/dossiers/<int:pk>/inscrire/": r({INSTR, ADMIN}, {INSTR, ADMIN}, args={"pk": f"{D}.pk"}),
     "comite/seances/nouvelle/": r({ADMIN}, {ADMIN}),
     "comite/seances/<int:pk>/": r(COMMITTEE_READ, args=S),
     "comite/seances/<int:pk>/ordre-du-jour/": r({ADMIN}, {ADMIN}, args=S),
     "comite/seances/<int:pk>/convocation/": r({ADMIN}, {ADMIN}, args=S),
-    "comite/seances/<int:pk>/date/": r({ADMIN}, {ADMIN}, args=S, note="the session sits: its date no longer changes (409/400)"),
+    "comite/seances/<int:pk>/date/": r(
+        {ADMIN}, {ADMIN}, args=S, note="the session sits: its date no longer changes (409/400)"
+    ),
     "comite/seances/<int:pk>/suppleant/": r({ADMIN}, {ADMIN}, args=S),
     "comite/seances/<int:pk>/procuration/": r(COMMITTEE, COMMITTEE, args=S),
     "comite/seances/<int:pk>/procuration/retirer/": r(NOBODY, COMMITTEE | {ADMIN}, args=S),
@@ -178,51 +240,80 @@ RULES: dict[str, Rule] = {
     "comite/seances/<int:pk>/seance/emargement/": r(NOBODY, {COMITE}, args=S),
     "comite/seances/<int:pk>/seance/ajourner/": r({COMITE}, {COMITE}, args=S),
     "comite/seances/<int:pk>/seance/clore/": r({COMITE}, {COMITE}, args=S),
-    "comite/seances/<int:pk>/proces-verbal.pdf": r(COMMITTEE_READ, args=S, absent_ok=True, note="the session is not closed: no minutes yet (404)"),
-    "comite/seances/<int:pk>/dossiers/<int:item_pk>/": r(COMMITTEE_READ - {RECUSED}, args=I, note="a recused member may not read the item"),
+    "comite/seances/<int:pk>/proces-verbal.pdf": r(
+        COMMITTEE_READ, args=S, absent_ok=True, note="the session is not closed: no minutes yet (404)"
+    ),
+    "comite/seances/<int:pk>/dossiers/<int:item_pk>/": r(
+        COMMITTEE_READ - {RECUSED}, args=I, note="a recused member may not read the item"
+    ),
     "comite/seances/<int:pk>/dossiers/<int:item_pk>/conflit/": r(COMMITTEE, COMMITTEE, args=I),
-    "comite/seances/<int:pk>/dossiers/<int:item_pk>/vote/": r(NOBODY, {COMITE, ADMIN}, args=I, note="the recused member never votes; the administrator records a vote for a member"),
+    "comite/seances/<int:pk>/dossiers/<int:item_pk>/vote/": r(
+        NOBODY,
+        {COMITE, ADMIN},
+        args=I,
+        note="the recused member never votes; the administrator records a vote for a member",
+    ),
     "comite/seances/<int:pk>/dossiers/<int:item_pk>/ouvrir-le-vote/": r(NOBODY, {COMITE}, args=I),
     "comite/seances/<int:pk>/dossiers/<int:item_pk>/clore-le-vote/": r({COMITE}, {COMITE}, args=I),
     "comite/seances/<int:pk>/dossiers/<int:item_pk>/decision/": r({COMITE}, {COMITE}, args=I),
     # ---- payments (finance acts; auditors and administrators read) ---------------------------
     "paiements/": r(PAYMENTS_READ),
     "paiements/ordres/<int:pk>/": r(PAYMENTS_READ, args={"pk": "order.pk"}),
-    "paiements/ordres/<int:pk>/actions/<slug:name>/": r(PAYMENTS_READ, {FINANCE}, args={"pk": "order.pk", "name": "=cancel"}),
+    "paiements/ordres/<int:pk>/actions/<slug:name>/": r(
+        PAYMENTS_READ, {FINANCE}, args={"pk": "order.pk", "name": "=cancel"}
+    ),
     "paiements/lots/": r(PAYMENTS_READ),
     "paiements/lots/constituer/": r(PAYMENTS_READ, {FINANCE}),
     "paiements/lots/<int:pk>/": r(PAYMENTS_READ, args={"pk": "batch.pk"}),
     "paiements/lots/<int:pk>/fichier.xml": r(PAYMENTS_READ, args={"pk": "batch.pk"}),
     "paiements/lots/<int:pk>/rejet/": r(NOBODY, {FINANCE}, args={"pk": "executed_batch.pk"}),
-    "paiements/lots/<int:pk>/<slug:name>/": r(PAYMENTS_READ, {FINANCE}, args={"pk": "batch.pk", "name": "=transmis"}),
+    "paiements/lots/<int:pk>/<slug:name>/": r(
+        PAYMENTS_READ, {FINANCE}, args={"pk": "batch.pk", "name": "=transmis"}
+    ),
     "paiements/coordonnees-bancaires/": r(PAYMENTS_READ),
     "paiements/coordonnees-bancaires/<str:code>/": r(PAYMENTS_READ, {FINANCE}, args={"code": "commune.code"}),
-    "paiements/coordonnees-bancaires/<str:code>/rejeter/": r(PAYMENTS_READ, {FINANCE}, args={"code": "commune.code"}),
+    "paiements/coordonnees-bancaires/<str:code>/rejeter/": r(
+        PAYMENTS_READ, {FINANCE}, args={"code": "commune.code"}
+    ),
     "paiements/coordonnees-bancaires/<str:code>/rib/": r(PAYMENTS_READ, args={"code": "commune.code"}),
     "paiements/rapports-finals/": r(PAYMENTS_READ),
     "paiements/rapports-finals/<int:pk>/": r(PAYMENTS_READ, {FINANCE}, args={"pk": "reported.pk"}),
-    "paiements/rapports-finals/<int:pk>/reemettre-solde/": r(PAYMENTS_READ, {FINANCE}, args={"pk": "reported.pk"}),
+    "paiements/rapports-finals/<int:pk>/reemettre-solde/": r(
+        PAYMENTS_READ, {FINANCE}, args={"pk": "reported.pk"}
+    ),
     "paiements/commune/coordonnees-bancaires/": r(PORTEURS, PORTEURS),
     "paiements/dossier/<int:pk>/coordonnees-bancaires/": r(OWN, OWN, args={"pk": "signed.pk"}, scoped=True),
     "paiements/dossier/<int:pk>/reversement/": r(OWN, OWN, args={"pk": "recovery_dossier.pk"}, scoped=True),
     # ---- control (auditors and administrators) -----------------------------------------------
     "controle/": r(AUDIT_ADMIN),
     "controle/exports/csv/": r(AUDIT_ADMIN),
-    "controle/exports/": r(NOBODY, AUDIT_ADMIN, read_like_post=True, note="launching an export records who exported what"),
+    "controle/exports/": r(
+        NOBODY, AUDIT_ADMIN, read_like_post=True, note="launching an export records who exported what"
+    ),
     "controle/exports/<int:pk>/": r(AUDIT_ADMIN, args={"pk": "export_job.pk"}),
     "controle/exports/<int:pk>/etat/": r(AUDIT_ADMIN, args={"pk": "export_job.pk"}),
     "controle/exports/<int:pk>/fichier/": r(AUDIT_ADMIN, args={"pk": "export_job.pk"}),
     "controle/piste-audit.jsonl": r(AUDIT_ADMIN),
     "controle/dossiers/<int:pk>/piste-audit.jsonl": r(AUDIT_ADMIN, args={"pk": f"{D}.pk"}),
-    "controle/dossiers/<int:pk>/historique.pdf": r(STAFF, args={"pk": f"{D}.pk"}, note="every agent who sees the dossier"),
+    "controle/dossiers/<int:pk>/historique.pdf": r(
+        STAFF, args={"pk": f"{D}.pk"}, note="every agent who sees the dossier"
+    ),
     "controle/tableau-de-bord/": r(AUDIT_ADMIN),
     "controle/tableau-de-bord/<slug:slug>/": r(AUDIT_ADMIN, args={"slug": "=statuts"}),
     # ---- site ----------------------------------------------------------------------------------
     "sante/": r(ANYONE),
-    "": r(AUTH, AUTH - {AUDIT}, note="sends each one to their home page, whatever the method (anonymous: the login page)"),
+    "": r(
+        AUTH,
+        AUTH - {AUDIT},
+        note="sends each one to their home page, whatever the method (anonymous: the login page)",
+    ),
     "dossiers/": r(AUTH),
     "dossiers/<int:pk>/": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
-    "dossiers/<int:pk>/actions/<slug:name>/": r(OWN_AND_STAFF, {INSTR}, args={"pk": f"{D}.pk", "name": "=declare_ineligible"}, scoped=True),
-    "dossiers/<int:pk>/pieces/<int:document_pk>/": r(OWN_AND_STAFF, args={"pk": f"{D}.pk", "document_pk": "document.pk"}, scoped=True),
+    "dossiers/<int:pk>/actions/<slug:name>/": r(
+        OWN_AND_STAFF, {INSTR}, args={"pk": f"{D}.pk", "name": "=declare_ineligible"}, scoped=True
+    ),
+    "dossiers/<int:pk>/pieces/<int:document_pk>/": r(
+        OWN_AND_STAFF, args={"pk": f"{D}.pk", "document_pk": "document.pk"}, scoped=True
+    ),
     "taches/": r(AUTH),
 }

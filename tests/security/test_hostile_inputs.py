@@ -3,6 +3,7 @@ oversized bodies, 10,000 budget lines — each refused or stored safely and show
 Issue 14: the same over every route of the URL conf (``test_hostile_corpus_never_500``), and the
 rules found missing: nested JSON, NUL bytes and lone surrogates, huge file names, malformed
 transition names — each a 400 (or 404) with a French message."""
+
 import io
 import json
 
@@ -48,7 +49,12 @@ def porteur_client(client):
 
 @pytest.fixture
 def draft(porteur_client):
-    return make_dossier(commune=porteur_client.porteur.commune, porteur=porteur_client.porteur, complete=False, title="Brouillon")
+    return make_dossier(
+        commune=porteur_client.porteur.commune,
+        porteur=porteur_client.porteur,
+        complete=False,
+        title="Brouillon",
+    )
 
 
 def _step(dossier, slug):
@@ -57,11 +63,19 @@ def _step(dossier, slug):
 
 @pytest.mark.parametrize("payload", XSS + UNICODE)
 def test_text_fields_store_payload_and_pages_escape_it(porteur_client, draft, payload):
-    response = porteur_client.post(_step(draft, "projet"), {"title": payload[:200], "summary": payload, "objectives": payload, "action": "stay"})
+    response = porteur_client.post(
+        _step(draft, "projet"),
+        {"title": payload[:200], "summary": payload, "objectives": payload, "action": "stay"},
+    )
     assert response.status_code in (200, 302)
     draft.refresh_from_db()
     assert draft.title == payload[:200].strip() or response.status_code == 200
-    for url in (reverse("dossier-detail", args=[draft.pk]), _step(draft, "projet"), reverse("depot:check", args=[draft.pk]), reverse("depot:my-dossiers")):
+    for url in (
+        reverse("dossier-detail", args=[draft.pk]),
+        _step(draft, "projet"),
+        reverse("depot:check", args=[draft.pk]),
+        reverse("depot:my-dossiers"),
+    ):
         page = porteur_client.get(url)
         assert page.status_code == 200, url
         html = page.content.decode()
@@ -77,14 +91,31 @@ def test_text_fields_store_payload_and_pages_escape_it(porteur_client, draft, pa
 def test_payload_in_a_pdf_is_text_never_markup(payload):
     commune = make_commune()
     dossier = make_dossier(commune=commune, title=payload)
-    pdf = render_receipt_pdf({"fund_name": "Fonds", "reference": dossier.reference, "title": payload, "commune_name": commune.name, "commune_code": commune.code, "campaign_name": "c", "submitted_at": None, "requested_amount": None, "sha256": "0" * 64, "scheme": "s", "audit_seq": 1, "generated_at": None})
+    pdf = render_receipt_pdf(
+        {
+            "fund_name": "Fonds",
+            "reference": dossier.reference,
+            "title": payload,
+            "commune_name": commune.name,
+            "commune_code": commune.code,
+            "campaign_name": "c",
+            "submitted_at": None,
+            "requested_amount": None,
+            "sha256": "0" * 64,
+            "scheme": "s",
+            "audit_seq": 1,
+            "generated_at": None,
+        }
+    )
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     squeezed = "".join(text.split())
     assert "".join(payload.split())[:20] in squeezed  # the payload is printed as characters
 
 
 def test_nul_byte_refused_by_the_form_in_french(porteur_client, draft):
-    response = porteur_client.post(_step(draft, "projet"), {"title": "Titre\x00caché", "summary": "a\x00b", "action": "stay"})
+    response = porteur_client.post(
+        _step(draft, "projet"), {"title": "Titre\x00caché", "summary": "a\x00b", "action": "stay"}
+    )
     assert response.status_code == 200
     draft.refresh_from_db()
     assert "\x00" not in draft.title
@@ -93,21 +124,35 @@ def test_nul_byte_refused_by_the_form_in_french(porteur_client, draft):
 @pytest.mark.parametrize("field", TEXT_FIELDS)
 def test_nul_byte_and_xss_through_the_api_never_500(porteur_client, draft, field):
     for value in ["a\x00b", *XSS, *UNICODE, "x" * 100_000]:
-        response = porteur_client.patch(f"/api/v1/dossiers/{draft.pk}/", data=json.dumps({field: value}), content_type="application/json")
+        response = porteur_client.patch(
+            f"/api/v1/dossiers/{draft.pk}/", data=json.dumps({field: value}), content_type="application/json"
+        )
         assert response.status_code in (200, 400), (field, value[:30], response.status_code)
         if response.status_code == 200:
             assert "\x00" not in Dossier.objects.get(pk=draft.pk).__dict__[field]
 
 
 def test_ten_thousand_budget_lines_refused_through_the_api(porteur_client, draft):
-    lines = [{"kind": "expense", "category": "travel", "label": f"ligne {i}", "amount": "1.00"} for i in range(10_000)]
-    response = porteur_client.patch(f"/api/v1/dossiers/{draft.pk}/", data=json.dumps({"budget_lines": lines}), content_type="application/json")
+    lines = [
+        {"kind": "expense", "category": "travel", "label": f"ligne {i}", "amount": "1.00"}
+        for i in range(10_000)
+    ]
+    response = porteur_client.patch(
+        f"/api/v1/dossiers/{draft.pk}/",
+        data=json.dumps({"budget_lines": lines}),
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert not draft.budget_lines.exists()
 
 
 def test_ten_thousand_budget_lines_refused_through_the_form(porteur_client, draft):
-    data = {"expense-TOTAL_FORMS": "10000", "expense-INITIAL_FORMS": "0", "income-TOTAL_FORMS": "0", "income-INITIAL_FORMS": "0"}
+    data = {
+        "expense-TOTAL_FORMS": "10000",
+        "expense-INITIAL_FORMS": "0",
+        "income-TOTAL_FORMS": "0",
+        "income-INITIAL_FORMS": "0",
+    }
     for i in range(10_000):
         data[f"expense-{i}-category"] = "travel"
         data[f"expense-{i}-amount"] = "1"
@@ -117,7 +162,12 @@ def test_ten_thousand_budget_lines_refused_through_the_form(porteur_client, draf
 
 
 def test_oversized_body_refused_with_413(porteur_client, draft, settings):
-    response = porteur_client.post(_step(draft, "projet"), data=b"x" * 1024, content_type="application/octet-stream", CONTENT_LENGTH=str(settings.FJJ_MAX_REQUEST_MB * 1024 * 1024 + 1))
+    response = porteur_client.post(
+        _step(draft, "projet"),
+        data=b"x" * 1024,
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(settings.FJJ_MAX_REQUEST_MB * 1024 * 1024 + 1),
+    )
     assert response.status_code == 413
     assert "trop volumineuse" in response.content.decode()
 
@@ -145,13 +195,28 @@ from django.db import transaction  # noqa: E402
 from tests.security.permission_rules import ANON, RULES  # noqa: E402
 from tests.security.test_permission_matrix import fill, is_api, routes, unthrottled, world  # noqa: E402,F401 (fixtures)
 
-PREFERENCE = ("porteur", "instructeur", "finance", "comite", "admin", "auditeur", "other_porteur", "comite_recused", ANON)
+PREFERENCE = (
+    "porteur",
+    "instructeur",
+    "finance",
+    "comite",
+    "admin",
+    "auditeur",
+    "other_porteur",
+    "comite_recused",
+    ANON,
+)
 NUL_QUERY = "commune=%00&q=a%00b"
 QUERY_PAYLOADS = [
     "q=" + quote("\u202egnp.exe\u202c") + "&status=" + quote("é" * 3),
     "q=%ED%A0%80%FF%FE&page=%ED%A0%80",  # a lone surrogate and bytes that are no UTF-8
     "q=" + "x" * 10_000 + "&page=" + "9" * 400,
-    "q=" + quote("👩‍👩‍👧 ' OR 1=1 --") + "&taille=-1&tri=" + quote("__class__") + "&commune=" + quote("<script>"),
+    "q="
+    + quote("👩‍👩‍👧 ' OR 1=1 --")
+    + "&taille=-1&tri="
+    + quote("__class__")
+    + "&commune="
+    + quote("<script>"),
     "q[]=1&q[a]=2&%=%&&=&" + "a=1&" * 200,
 ]
 PARAM_PAYLOADS = ["a" * 2000, quote("\u202egnp"), quote("é"), "__class__", "SUBMIT", "0", "-", quote("'\"<>")]
@@ -240,41 +305,97 @@ def test_hostile_corpus_never_500(route, corpus_world):
         for payload in PARAM_PAYLOADS:
             hostile = fill(route, {**rule.args, name: "=" + payload}, world)
             check(send(world, reader, "GET", hostile, api=api), f"GET {hostile[:80]}")
-            check(send(world, writer, "POST", hostile, api=api, body="{}" if api else "", content_type="application/json" if api else "application/x-www-form-urlencoded"), f"POST {hostile[:80]}")
+            check(
+                send(
+                    world,
+                    writer,
+                    "POST",
+                    hostile,
+                    api=api,
+                    body="{}" if api else "",
+                    content_type="application/json" if api else "application/x-www-form-urlencoded",
+                ),
+                f"POST {hostile[:80]}",
+            )
     if api:
         for method in ("POST", "PUT", "PATCH"):
             for body in JSON_BODIES:
-                check(send(world, writer, method, url, api=True, body=body, content_type="application/json"), f"{method} {body[:30]!r}")
+                check(
+                    send(world, writer, method, url, api=True, body=body, content_type="application/json"),
+                    f"{method} {body[:30]!r}",
+                )
     else:
-        names = sorted(set(FIELD.findall(html_of(send(world, writer if writer in rule.read else reader, "GET", url, api=False)))) - {"csrfmiddlewaretoken"})
+        names = sorted(
+            set(
+                FIELD.findall(
+                    html_of(send(world, writer if writer in rule.read else reader, "GET", url, api=False))
+                )
+            )
+            - {"csrfmiddlewaretoken"}
+        )
         names = names or ["name", "title", "motivation", "q"]
         for value in FORM_VALUES:
-            check(send(world, writer, "POST", url, api=False, body="&".join(f"{quote(n)}={quote(value)}" for n in names), content_type="application/x-www-form-urlencoded"), f"POST form {value[:10]!r}")
-        check(send(world, writer, "POST", url, api=False, body="&".join(f"{quote(n)}={FORM_RAW}" for n in names), content_type="application/x-www-form-urlencoded"), "POST form raw bytes")
+            check(
+                send(
+                    world,
+                    writer,
+                    "POST",
+                    url,
+                    api=False,
+                    body="&".join(f"{quote(n)}={quote(value)}" for n in names),
+                    content_type="application/x-www-form-urlencoded",
+                ),
+                f"POST form {value[:10]!r}",
+            )
+        check(
+            send(
+                world,
+                writer,
+                "POST",
+                url,
+                api=False,
+                body="&".join(f"{quote(n)}={FORM_RAW}" for n in names),
+                content_type="application/x-www-form-urlencoded",
+            ),
+            "POST form raw bytes",
+        )
     assert not errors, f"/{route} as {reader}/{writer}:\n" + "\n".join(errors)
 
 
 # ---- the rules one by one ------------------------------------------------------------------------
 
+
 def test_nested_json_is_a_400(porteur_client, draft):
     for body in (DEEP, '{"title":' * 25 + '"x"' + "}" * 25):
-        response = porteur_client.patch(f"/api/v1/dossiers/{draft.pk}/", data=body, content_type="application/json")
+        response = porteur_client.patch(
+            f"/api/v1/dossiers/{draft.pk}/", data=body, content_type="application/json"
+        )
         assert "imbriqué trop profondément" in french_400(response)
     anonymous = porteur_client.__class__()
-    assert "imbriqué trop profondément" in french_400(anonymous.post("/api/v1/auth/token/", data=DEEP, content_type="application/json"))
+    assert "imbriqué trop profondément" in french_400(
+        anonymous.post("/api/v1/auth/token/", data=DEEP, content_type="application/json")
+    )
 
 
 def test_nul_byte_and_lone_surrogate_in_json_are_a_400(porteur_client, draft):
     url = f"/api/v1/dossiers/{draft.pk}/"
-    assert "caractère nul" in french_400(porteur_client.patch(url, data='{"summary": "a\\u0000b"}', content_type="application/json"))
-    assert "caractère nul" in french_400(porteur_client.patch(url, data='{"a\\u0000": 1}', content_type="application/json"))
-    assert "demi-paire UTF-16" in french_400(porteur_client.patch(url, data='{"title": "\\ud800"}', content_type="application/json"))
+    assert "caractère nul" in french_400(
+        porteur_client.patch(url, data='{"summary": "a\\u0000b"}', content_type="application/json")
+    )
+    assert "caractère nul" in french_400(
+        porteur_client.patch(url, data='{"a\\u0000": 1}', content_type="application/json")
+    )
+    assert "demi-paire UTF-16" in french_400(
+        porteur_client.patch(url, data='{"title": "\\ud800"}', content_type="application/json")
+    )
     draft.refresh_from_db()
     assert draft.title == "Brouillon"
 
 
 def test_malformed_json_is_a_french_400(porteur_client, draft):
-    response = porteur_client.patch(f"/api/v1/dossiers/{draft.pk}/", data='{"title": ', content_type="application/json")
+    response = porteur_client.patch(
+        f"/api/v1/dossiers/{draft.pk}/", data='{"title": ', content_type="application/json"
+    )
     assert french_400(response) == "Le corps de la requête n'est pas un JSON valide."
 
 
@@ -288,10 +409,14 @@ def test_nul_byte_in_query_is_a_400(porteur_client, draft):
 def _multipart(field: str, file_name: str, data: bytes) -> tuple[bytes, str]:
     boundary = "fjj-corpus-boundary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="action"\r\n\r\nstay\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{file_name}"\r\n'
-        "Content-Type: application/pdf\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="action"\r\n\r\nstay\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{file_name}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -313,7 +438,20 @@ def test_long_file_extension_on_a_large_upload_is_stored(porteur_client, draft, 
     assert len(document.original_name) <= 200 and document.file.name.endswith(".pdf")
 
 
-MALFORMED_NAMES = ["__class__", "__init__", "perform", "a" * 5000, "SUBMIT", "submit-", "_", "0", quote("ｓｕｂｍｉｔ"), quote("submit\u202e"), "submit%00", "%2e%2e"]
+MALFORMED_NAMES = [
+    "__class__",
+    "__init__",
+    "perform",
+    "a" * 5000,
+    "SUBMIT",
+    "submit-",
+    "_",
+    "0",
+    quote("ｓｕｂｍｉｔ"),
+    quote("submit\u202e"),
+    "submit%00",
+    "%2e%2e",
+]
 
 
 def test_malformed_transition_names_are_never_a_500(client):
@@ -321,12 +459,20 @@ def test_malformed_transition_names_are_never_a_500(client):
     porteur = make_user("porteur", commune=commune)
     instructeur = make_user("instructeur")
     dossier = make_dossier(commune=commune, porteur=porteur)
-    for user, base in ((porteur, f"/dossiers/{dossier.pk}/actions/"), (instructeur, f"/api/v1/dossiers/{dossier.pk}/transitions/")):
+    for user, base in (
+        (porteur, f"/dossiers/{dossier.pk}/actions/"),
+        (instructeur, f"/api/v1/dossiers/{dossier.pk}/transitions/"),
+    ):
         client.force_login(user)
         for name in MALFORMED_NAMES:
             for method in ("get", "post"):
                 response = getattr(client, method)(f"{base}{name}/")
-                assert response.status_code in (400, 403, 404, 405), (base, name[:20], method, response.status_code)
+                assert response.status_code in (400, 403, 404, 405), (
+                    base,
+                    name[:20],
+                    method,
+                    response.status_code,
+                )
                 if response.status_code == 404 and base.startswith("/api/"):
                     assert response.json()["detail"]
                 elif response.status_code == 404:

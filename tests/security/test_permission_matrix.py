@@ -7,6 +7,7 @@ administrators only) × every role of ``tests/security/world.py`` × GET and POS
 services, in a transaction rolled back at the end; every request runs in a savepoint rolled back
 after it, so a POST that succeeds changes nothing for the next one.
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,6 +71,7 @@ def fill(route: str, args: dict, world) -> str:
 
 # ---- the world, once per module --------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.conf import settings
@@ -105,16 +107,38 @@ def agents(world, db, settings):
 @pytest.fixture(autouse=True)
 def unthrottled(monkeypatch):
     """DRF throttles stay on in the code; this module sends hundreds of requests per role."""
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "100000/minute", "user": "100000/minute", "token": "100000/minute"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"anon": "100000/minute", "user": "100000/minute", "token": "100000/minute"},
+    )
 
 
 #: the tables a state change would touch (besides the audit chain, whose head is compared too)
 MAIN_TABLES = (
-    "dossiers.Dossier", "dossiers.BudgetLine", "dossiers.Document", "documents.GeneratedDocument",
-    "instruction.EligibilityOverride", "instruction.Score", "instruction.AmountProposal", "instruction.PrivateNote",
-    "instruction.InstructorConflict", "instruction.SavedFilter", "suivi.FinalReport", "bulk.BulkJob",
-    "comite.Session", "comite.AgendaItem", "comite.Proxy", "comite.Attendance", "comite.ConflictDeclaration", "comite.Vote",
-    "payments.BankDetails", "payments.PaymentOrder", "payments.Batch", "payments.Settlement", "reporting.ExportJob",
+    "dossiers.Dossier",
+    "dossiers.BudgetLine",
+    "dossiers.Document",
+    "documents.GeneratedDocument",
+    "instruction.EligibilityOverride",
+    "instruction.Score",
+    "instruction.AmountProposal",
+    "instruction.PrivateNote",
+    "instruction.InstructorConflict",
+    "instruction.SavedFilter",
+    "suivi.FinalReport",
+    "bulk.BulkJob",
+    "comite.Session",
+    "comite.AgendaItem",
+    "comite.Proxy",
+    "comite.Attendance",
+    "comite.ConflictDeclaration",
+    "comite.Vote",
+    "payments.BankDetails",
+    "payments.PaymentOrder",
+    "payments.Batch",
+    "payments.Settlement",
+    "reporting.ExportJob",
     "audit.AuditEvent",
 )
 
@@ -131,7 +155,9 @@ def snapshot() -> tuple:
 
 def request(clients, world, role: str, method: str, url: str, api: bool, probe=None):
     client = clients[role]
-    cookies = copy.deepcopy(client.cookies)  # a POST to sign out must not sign the role out for the next request
+    cookies = copy.deepcopy(
+        client.cookies
+    )  # a POST to sign out must not sign the role out for the next request
     extra = {}
     if api and role != ANON:
         extra["HTTP_AUTHORIZATION"] = f"Token {world.tokens[role]}"
@@ -256,8 +282,13 @@ def test_unverified_agent_is_sent_to_the_second_factor_on_every_agent_route(role
         if is_api(route):
             if response.status_code != 403:
                 errors.append(f"GET {url} as unverified {role}: {response.status_code}, expected 403")
-        elif not (response.status_code == 302 and response["Location"].startswith("/compte/double-authentification/")):
-            errors.append(f"GET {url} as unverified {role}: {response.status_code}, expected the two-factor page")
+        elif not (
+            response.status_code == 302
+            and response["Location"].startswith("/compte/double-authentification/")
+        ):
+            errors.append(
+                f"GET {url} as unverified {role}: {response.status_code}, expected the two-factor page"
+            )
     assert checked >= 10 and not errors, "\n".join(errors)
 
 

@@ -5,6 +5,7 @@ Commune A holds every dossier; commune B's porteur is the "porteur of another co
 committee chair plays the ``comite`` role; another member, who declared a conflict on the agenda
 item, plays ``comite_recused``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,17 @@ from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from fonds import clock
 
-ROLES = ("anonymous", "porteur", "other_porteur", "instructeur", "comite", "comite_recused", "finance", "auditeur", "admin")
+ROLES = (
+    "anonymous",
+    "porteur",
+    "other_porteur",
+    "instructeur",
+    "comite",
+    "comite_recused",
+    "finance",
+    "auditeur",
+    "admin",
+)
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 BIC = "AGRIFRPP"
 
@@ -102,13 +113,25 @@ def build_world() -> World:
     o["document"] = in_instr.documents.order_by("pk").first()
     instruction.add_note(in_instr, by=instructeur, body="Note privée de l'instructeur.")
     o["saved_filter"] = instruction.save_filter(instructeur, "Déposés", "status=submitted")
-    o["bulk_job"] = bulk.create_job(user=instructeur, action="start_instruction", querystring="status=submitted", params={}, dossier_ids=[submitted.pk])
+    o["bulk_job"] = bulk.create_job(
+        user=instructeur,
+        action="start_instruction",
+        querystring="status=submitted",
+        params={},
+        dossier_ids=[submitted.pk],
+    )
 
     # a dossier awaiting the porteur's corrections
     corrections = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
     perform(corrections, "submit", by=porteur)
     perform(corrections, "start_instruction", by=instructeur)
-    perform(corrections, "request_corrections", by=instructeur, motivation="Merci de joindre la délibération signée.", data={"fields": ["youth_ages"], "documents": ["deliberation"]})
+    perform(
+        corrections,
+        "request_corrections",
+        by=instructeur,
+        motivation="Merci de joindre la délibération signée.",
+        data={"fields": ["youth_ages"], "documents": ["deliberation"]},
+    )
     o["corrections"] = corrections
 
     # -- committee: an instructed dossier on the agenda of a sitting session, one member recused
@@ -121,10 +144,18 @@ def build_world() -> World:
     members = [u["comite"], u["comite_recused"], member3]
     composition.appoint(com_campaign, by=admin, members=members)  # the campaign's committee
     o["member3"] = member3
-    session = comite.create_session(com_campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=10), chair=u["comite"], place="Salle du conseil")
+    session = comite.create_session(
+        com_campaign,
+        by=admin,
+        starts_at=clock.now() + dt.timedelta(days=10),
+        chair=u["comite"],
+        place="Salle du conseil",
+    )
     comite.build_agenda(session, by=admin)
     item = session.items.get(dossier=in_committee)
-    comite.declare_conflict(item, member=u["comite_recused"], reason="Élu de la commune voisine, partenaire du projet.")
+    comite.declare_conflict(
+        item, member=u["comite_recused"], reason="Élu de la commune voisine, partenaire du projet."
+    )
     comite.send_convocation(session, by=admin)
     with clock.travel(session.starts_at):  # a session sits on its date
         comite.open_sitting(session, by=u["comite"])
@@ -135,17 +166,36 @@ def build_world() -> World:
 
     # -- approved (convention to accept) and signed dossiers; bank details certified; a ready batch
     approved = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
-    _at(approved, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
+    _at(
+        approved,
+        Status.APPROVED,
+        approved_amount=Decimal("5670.00"),
+        proposed_amount=Decimal("5670.00"),
+        agreement_due=clock.now() + dt.timedelta(days=30),
+    )
     acceptance_data(approved)  # generates the convention
     o["approved"] = approved
     o["generated_document"] = approved.generated_documents.order_by("pk").first()
 
-    set_bank_details(commune, by=porteur, iban=IBAN, bic=BIC, holder="Commune de Saint-Exemple", rib_document=approved.documents.get(kind="rib"))
+    set_bank_details(
+        commune,
+        by=porteur,
+        iban=IBAN,
+        bic=BIC,
+        holder="Commune de Saint-Exemple",
+        rib_document=approved.documents.get(kind="rib"),
+    )
     certify_bank_details(commune, by=finance)
 
     def signed():
         d = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
-        _at(d, Status.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
+        _at(
+            d,
+            Status.APPROVED,
+            approved_amount=Decimal("5670.00"),
+            proposed_amount=Decimal("5670.00"),
+            agreement_due=clock.now() + dt.timedelta(days=30),
+        )
         perform(d, "accept_agreement", by=porteur, data=acceptance_data(d))
         d.refresh_from_db()
         return d
@@ -166,7 +216,9 @@ def build_world() -> World:
         fields["activity_report"] = "Le projet s'est déroulé comme prévu."
         fields.update(report_fields)
         with clock.travel(after_trip(d)):  # a final report is filed once the trip has happened
-            save_report_draft(d, by=porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF))
+            save_report_draft(
+                d, by=porteur, fields=fields, lines=lines, participant_list=("liste.pdf", SIGNED_LIST_PDF)
+            )
             perform(d, "submit_report", by=porteur)
         d.refresh_from_db()
         return d, advance, executed

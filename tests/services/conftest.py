@@ -1,5 +1,6 @@
 """Fixtures of the real-broker fault tests (tests/services/harness.py) and their figures, printed
 at the end of the run (documents and emails produced / expected after each broker outage)."""
+
 from __future__ import annotations
 
 from .harness import FIGURES, outage, private_broker, private_redis, task_runs  # noqa: F401 — fixtures

@@ -10,6 +10,7 @@ restarted on the same port, empty; ``flush_outbox`` sent through the broker as b
 ``wait_for(...)``, ``drained()`` and ``ran_once(...)``; ``record(...)`` keeps the figures
 (produced / expected), printed at the end of the run by ``tests/services/conftest.py``.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,7 +74,9 @@ class PrivateRedis:
 
     def _ping(self) -> bool:
         try:
-            client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
+            client = redis.Redis(
+                host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5
+            )
             return bool(client.ping())
         except redis.RedisError:
             return False
@@ -81,9 +84,22 @@ class PrivateRedis:
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)],
-            cwd=str(self.folder), stdout=(self.folder / "redis.log").open("ab"), stderr=subprocess.STDOUT,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            cwd=str(self.folder),
+            stdout=(self.folder / "redis.log").open("ab"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 10
@@ -177,8 +193,9 @@ def task_runs():
 
 def outage_worker(hostname: str = "outage@fjj"):
     """A real worker on the private broker (threads: in this process, for the locmem mailbox)."""
-    return start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30,
-                        hostname=hostname)
+    return start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30, hostname=hostname
+    )
 
 
 class Outage:
@@ -194,8 +211,11 @@ class Outage:
 
     def settle(self) -> None:
         """Everything queued so far (set-up steps' follow-ups) has left the outbox and has run."""
-        wait(lambda: not outbox.pending().exists() and self.queue_empty(), SETTLE_TIMEOUT,
-             "la fin des tâches de la mise en place")
+        wait(
+            lambda: not outbox.pending().exists() and self.queue_empty(),
+            SETTLE_TIMEOUT,
+            "la fin des tâches de la mise en place",
+        )
 
     def down(self) -> None:
         self.server.kill()

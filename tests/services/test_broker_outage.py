@@ -29,6 +29,7 @@ The private Redis, the worker and the waits are the shared harness of ``tests/se
 Redis; the ``services`` marker puts it in the ``services`` xdist group with the other real-worker
 tests, tests/conftest.py); skipped with a reason elsewhere, and when ``redis-server`` is missing.
 """
+
 from __future__ import annotations
 
 import sys
@@ -57,7 +58,9 @@ REQUEST_BUDGET = 10.0  # seconds: a submission while the broker is down must not
 FOLLOW_UP_TIMEOUT = 60.0  # seconds for the worker to reconnect and run the follow-up
 
 
-def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_returns(private_broker, task_runs, client):
+def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_returns(
+    private_broker, task_runs, client
+):
     server = private_broker
     dossier = make_dossier()  # complete: passes E1–E9
     mayor = dossier.created_by
@@ -80,15 +83,27 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
         assert response["Location"] == reverse("depot:submitted", args=[dossier.pk])
         assert elapsed < REQUEST_BUDGET, f"le dépôt a attendu le broker {elapsed:.1f} s"
         confirmation = client.get(response["Location"])
-        assert confirmation.status_code == 200 and "Télécharger le récépissé" not in confirmation.content.decode()
+        assert (
+            confirmation.status_code == 200
+            and "Télécharger le récépissé" not in confirmation.content.decode()
+        )
 
         dossier.refresh_from_db()
         assert dossier.status == Status.SUBMITTED and dossier.submitted_at is not None
-        assert AuditEvent.objects.filter(action="submit", object_type="dossiers.dossier", object_id=str(dossier.pk)).count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                action="submit", object_type="dossiers.dossier", object_id=str(dossier.pk)
+            ).count()
+            == 1
+        )
         waiting = OutboxMessage.objects.get()
         assert (waiting.task, waiting.args) == (RECEIPT_TASK, [dossier.pk])
-        assert waiting.sent_at is None and waiting.attempts == 1 and waiting.last_error, "le message aurait dû attendre dans la boîte d'envoi"
-        assert not GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT, dossier=dossier).exists()
+        assert waiting.sent_at is None and waiting.attempts == 1 and waiting.last_error, (
+            "le message aurait dû attendre dans la boîte d'envoi"
+        )
+        assert not GeneratedDocument.objects.filter(
+            kind=GeneratedDocument.Kind.RECEIPT, dossier=dossier
+        ).exists()
         # beat's flush while the broker is still down: nothing leaves, nothing is lost
         started = time.monotonic()
         assert outbox.flush() == {"sent": 0, "failed": True, "waiting": 1}
@@ -102,27 +117,36 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
         app.send_task("fonds.ops.tasks.flush_outbox")
 
         def followed_up():
-            receipt = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}").first()
+            receipt = GeneratedDocument.objects.filter(
+                kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}"
+            ).first()
             sent = OutboxMessage.objects.filter(sent_at__isnull=False).exists()
             emailed = AuditEvent.objects.filter(action="receipt_sent", object_id=str(dossier.pk)).exists()
             return receipt is not None and sent and emailed
 
         wait(followed_up, FOLLOW_UP_TIMEOUT, "le récépissé et son courriel après le retour du broker")
         follow_up = time.monotonic() - back
-        result = app.AsyncResult(str(waiting.pk)).get(timeout=30)  # the receipt task's result, through the private Redis
+        result = app.AsyncResult(str(waiting.pk)).get(
+            timeout=30
+        )  # the receipt task's result, through the private Redis
         assert result["email_sent_now"] is True
         # nothing left in the broker: no second copy of the receipt task on its way
         broker = redis.Redis.from_url(server.url(0))
         wait(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0, 30, "la file vide")
 
-    print(f"dépôt broker coupé : {elapsed:.2f} s ; flush broker coupé : {flush_down:.2f} s ; récépissé {follow_up:.1f} s après le retour du broker", file=sys.stderr)
+    print(
+        f"dépôt broker coupé : {elapsed:.2f} s ; flush broker coupé : {flush_down:.2f} s ; récépissé {follow_up:.1f} s après le retour du broker",
+        file=sys.stderr,
+    )
 
     # every follow-up ran exactly once
     runs = Counter(name for name, _ in task_runs)
     assert runs[RECEIPT_TASK] == 1 and runs["fonds.ops.tasks.flush_outbox"] == 1, task_runs
     assert (RECEIPT_TASK, str(waiting.pk)) in task_runs  # the outbox message's id is the task id
     message = OutboxMessage.objects.get()
-    assert message.sent_at is not None and message.last_error == "" and message.attempts == 3  # commit, flush (down), flush (back)
+    assert (
+        message.sent_at is not None and message.last_error == "" and message.attempts == 3
+    )  # commit, flush (down), flush (back)
     receipt = GeneratedDocument.objects.get(kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}")
     assert receipt.file.storage.exists(receipt.file.name)
     assert AuditEvent.objects.filter(action="receipt_generated", object_id=str(dossier.pk)).count() == 1
@@ -131,4 +155,7 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
     assert len(receipts) == 1 and receipts[0].to == [mayor.email]
     produced = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT).count()
     record("dépôt d'un dossier", {"récépissés": (produced, 1), "courriels": (len(receipts), 1)}, follow_up)
-    assert "Télécharger le récépissé" in client.get(reverse("depot:submitted", args=[dossier.pk])).content.decode()
+    assert (
+        "Télécharger le récépissé"
+        in client.get(reverse("depot:submitted", args=[dossier.pk])).content.decode()
+    )

@@ -14,6 +14,7 @@ Harness (private ``redis-server``, in-process worker, figures): ``tests/services
 set-up of each scenario runs with the broker up and is let finish (``outage.settle()``) before the
 kill, so that only the change under test meets the outage. Run by ``make test-services``.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -91,8 +92,10 @@ def test_broker_down_at_session_close_every_decision_letter_once(outage, committ
     outage.up()
     keys = {f"decision-letter-{item.pk}" for item in items}
     letters = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER)
-    outage.wait_for(lambda: letters.count() == sum(_sent("decision-letter-").values()) == N_LETTERS,
-                    f"les {N_LETTERS} lettres de décision et leurs courriels")
+    outage.wait_for(
+        lambda: letters.count() == sum(_sent("decision-letter-").values()) == N_LETTERS,
+        f"les {N_LETTERS} lettres de décision et leurs courriels",
+    )
     outage.drained()
     outage.ran_once(waiting)
 
@@ -102,8 +105,10 @@ def test_broker_down_at_session_close_every_decision_letter_once(outage, committ
     assert _sent("decision-letter-") == expected == _mailed("Décision du comité")
     assert chain.verify().ok
     mailed = sum(_mailed("Décision du comité").values())
-    outage.record("clôture de séance", {"lettres de décision": (letters.count(), N_LETTERS),
-                                        "courriels aux maires": (mailed, N_LETTERS)})
+    outage.record(
+        "clôture de séance",
+        {"lettres de décision": (letters.count(), N_LETTERS), "courriels aux maires": (mailed, N_LETTERS)},
+    )
 
 
 def test_broker_down_at_convocation_one_email_per_member(outage, committee):
@@ -127,7 +132,9 @@ def test_broker_down_at_convocation_one_email_per_member(outage, committee):
     outage.drained()
     outage.ran_once(waiting)
 
-    assert _mailed("Convocation au comité") == expected and _events("comite_convocation_sent") == len(expected)
+    assert _mailed("Convocation au comité") == expected and _events("comite_convocation_sent") == len(
+        expected
+    )
     mailed = sum(_mailed("Convocation au comité").values())
     outage.record("convocation du comité", {"courriels aux membres": (mailed, len(expected))})
 
@@ -143,7 +150,9 @@ def test_broker_down_at_a_lapse_the_promotion_notice_once(outage):
     outage.settle()
 
     outage.down()
-    perform(lapsing, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.", forum=Forum.SYSTEM)
+    perform(
+        lapsing, "lapse", by=None, motivation="Convention non acceptée dans les 30 jours.", forum=Forum.SYSTEM
+    )
     record = PromotionProposal.objects.get()
     assert record.dossier_id == first.pk and record.trigger == "lapse"
     assert Dossier.objects.get(pk=first.pk).status == Status.APPROVED  # promoted in the same transaction
@@ -157,9 +166,14 @@ def test_broker_down_at_a_lapse_the_promotion_notice_once(outage):
     outage.drained()
     outage.ran_once(waiting)
 
-    assert _mailed("Liste complémentaire") == expected and _events("comite_promotion_notified") == len(expected)
+    assert _mailed("Liste complémentaire") == expected and _events("comite_promotion_notified") == len(
+        expected
+    )
     mailed = sum(_mailed("Liste complémentaire").values())
-    outage.record("promotion (liste complémentaire)", {"courriels au maire et aux administrateurs": (mailed, len(expected))})
+    outage.record(
+        "promotion (liste complémentaire)",
+        {"courriels au maire et aux administrateurs": (mailed, len(expected))},
+    )
 
 
 def test_broker_down_at_final_report_acceptance_the_recovery_notice_once(outage, cast):
@@ -178,7 +192,9 @@ def test_broker_down_at_final_report_acceptance_the_recovery_notice_once(outage,
 
     outage.up()
     expected = Counter({cast.porteur.email: 1})
-    outage.wait_for(lambda: _sent(f"payments-recovery-{order.pk}-") == expected, "l'avis de reversement au maire")
+    outage.wait_for(
+        lambda: _sent(f"payments-recovery-{order.pk}-") == expected, "l'avis de reversement au maire"
+    )
     outage.drained()
     outage.ran_once(waiting)
 
@@ -208,8 +224,11 @@ def test_broker_down_at_an_export_request_each_file_built_once(outage):
 
     for job in done:
         assert job.rows_done == 3 and job.file.storage.exists(job.file.name)
-        events = AuditEvent.objects.filter(action="export_decisions", object_type="reporting.exportjob",
-                                           object_id=str(job.pk))
+        events = AuditEvent.objects.filter(
+            action="export_decisions", object_type="reporting.exportjob", object_id=str(job.pk)
+        )
         assert events.count() == 1 and chain.event_payload(events.get())["sha256"] == job.sha256
-    outage.record("export XLSX et ODS", {"fichiers": (done.count(), 2),
-                                         "événements d'audit": (_events("export_decisions"), 2)})
+    outage.record(
+        "export XLSX et ODS",
+        {"fichiers": (done.count(), 2), "événements d'audit": (_events("export_decisions"), 2)},
+    )

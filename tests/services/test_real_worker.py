@@ -2,6 +2,7 @@
 
 Run by `make test-services` (PostgreSQL + Redis); skipped with a reason elsewhere.
 """
+
 import datetime as dt
 
 import pytest
@@ -36,8 +37,12 @@ def test_deadline_expiry_runs_on_a_real_worker(worker):
     perform(dossier, "submit", by=dossier.created_by)
     instructor = make_user("instructeur")
     perform(dossier, "start_instruction", by=instructor)
-    perform(dossier, "request_corrections", by=instructor, motivation="Pièce manquante : délibération signée.")
-    Dossier.objects.filter(pk=dossier.pk).update(corrections_due=clock.now() - dt.timedelta(minutes=1))  # the deadline passes
+    perform(
+        dossier, "request_corrections", by=instructor, motivation="Pièce manquante : délibération signée."
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(
+        corrections_due=clock.now() - dt.timedelta(minutes=1)
+    )  # the deadline passes
     counts = app.send_task("workflows.tasks.expire_deadlines").get(timeout=60)
     assert counts["closed_without_follow_up"] == 1
     assert Dossier.objects.get(pk=dossier.pk).status == Status.CLOSED_WITHOUT_FOLLOW_UP

@@ -1,4 +1,5 @@
 """Builders for the front-office tests after submission: a cast and dossiers set in a status."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,12 +61,23 @@ def dossier(cast):
 
 @pytest.fixture
 def approved(dossier):
-    return at_status(dossier, S.APPROVED, approved_amount=Decimal("5670.00"), proposed_amount=Decimal("5670.00"), agreement_due=clock.now() + dt.timedelta(days=30))
+    return at_status(
+        dossier,
+        S.APPROVED,
+        approved_amount=Decimal("5670.00"),
+        proposed_amount=Decimal("5670.00"),
+        agreement_due=clock.now() + dt.timedelta(days=30),
+    )
 
 
 @pytest.fixture
 def advance_paid(dossier):
-    return at_status(dossier, S.ADVANCE_PAID, approved_amount=Decimal("5670.00"), report_due=dossier.end_date + dt.timedelta(days=60))
+    return at_status(
+        dossier,
+        S.ADVANCE_PAID,
+        approved_amount=Decimal("5670.00"),
+        report_due=dossier.end_date + dt.timedelta(days=60),
+    )
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ band 500–1,999 km: 417 €), 8 nights of which 4 hosted by families, 10,000 �
 Formula: T = 10 × 417 = 4,170; S = 4 × 10 × 25 = 1,000; O = 500 → 5,670 €. Approved 5,670 €,
 advance 75 % = 4,252.50 €.
 """
+
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,16 @@ from fonds.referentiel.rules import default_rules
 from fonds.suivi.balance import advance_amount, compute_balance
 
 D = Decimal
-PLAN = dict(approved=D("5670"), distance_km=850, low_carbon=True, youth=8, leaders=2, nights=8, nights_hosted=4, eligible_costs=D("10000"))
+PLAN = dict(
+    approved=D("5670"),
+    distance_km=850,
+    low_carbon=True,
+    youth=8,
+    leaders=2,
+    nights=8,
+    nights_hosted=4,
+    eligible_costs=D("10000"),
+)
 
 
 @pytest.fixture
@@ -78,4 +88,6 @@ def test_advance_rounds_down_to_the_cent():
 
 def test_balance_ignores_the_award_floor(params):
     b = balance(params, youth=1, leaders=0, nights=0, nights_hosted=0, distance_km=None)
-    assert b.final_grant == D("500") and b.balance == D("-3752.50")  # O only: the floor (1,000 €) is not applied
+    assert b.final_grant == D("500") and b.balance == D(
+        "-3752.50"
+    )  # O only: the floor (1,000 €) is not applied

@@ -1,5 +1,6 @@
 """7. The convention: WeasyPrint PDF (content, idempotent, audited), shown inline, accepted with
 the mayor's name, the time and the document's SHA-256 in the audit trail."""
+
 import io
 import re
 
@@ -49,7 +50,9 @@ def test_convention_reads_advance_pct_from_campaign_rules(approved):
 def test_convention_generation_is_idempotent_and_audited(approved):
     first = ensure_convention(approved)
     second = ensure_convention(approved)
-    assert first.pk == second.pk and first.key == convention_key(approved) == f"convention-{approved.pk}-5670.00"
+    assert (
+        first.pk == second.pk and first.key == convention_key(approved) == f"convention-{approved.pk}-5670.00"
+    )
     assert GeneratedDocument.objects.filter(kind="convention").count() == 1
     (event,) = AuditEvent.objects.filter(action="convention_generated")
     assert event.data["payload"]["sha256"] == first.sha256 and event.object_id == str(approved.pk)
@@ -60,12 +63,19 @@ def test_convention_generated_by_task_on_approval(cast, dossier, django_capture_
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         Committee(admin=cast.admin, chair=cast.comite).decide(dossier, "approve")
     assert len(callbacks) >= 1
-    assert GeneratedDocument.objects.filter(kind="convention", key=f"convention-{dossier.pk}-5670.00", dossier=dossier).exists()
+    assert GeneratedDocument.objects.filter(
+        kind="convention", key=f"convention-{dossier.pk}-5670.00", dossier=dossier
+    ).exists()
 
 
 def test_acceptance_audit_payload_contains_name_time_sha256(cast, approved):
     document = ensure_convention(approved)
-    perform(approved, "accept_agreement", by=cast.porteur, data={"signatory_name": "  Marie   Dupont ", "document_sha256": document.sha256.upper()})
+    perform(
+        approved,
+        "accept_agreement",
+        by=cast.porteur,
+        data={"signatory_name": "  Marie   Dupont ", "document_sha256": document.sha256.upper()},
+    )
     assert approved.status == Status.AGREEMENT_SIGNED
     event = AuditEvent.objects.get(action="accept_agreement")
     data = event.data["payload"]["data"]
@@ -79,7 +89,12 @@ def test_acceptance_refused_when_the_hash_does_not_match(cast, approved):
     ensure_convention(approved)
     before = AuditEvent.objects.count()
     with pytest.raises(TransitionRefused) as refused:
-        perform(approved, "accept_agreement", by=cast.porteur, data={"signatory_name": "Marie Dupont", "document_sha256": "0" * 64})
+        perform(
+            approved,
+            "accept_agreement",
+            by=cast.porteur,
+            data={"signatory_name": "Marie Dupont", "document_sha256": "0" * 64},
+        )
     assert refused.value.kind == "condition" and "convention a changé" in refused.value.message
     assert refused.value.rules == ["convention_changed"]
     approved.refresh_from_db()
@@ -91,18 +106,33 @@ def test_acceptance_refused_when_the_amount_was_amended_after_reading(cast, appr
     at_status(approved, Status.APPROVED, approved_amount="5000.00")
     ensure_convention(approved)
     with pytest.raises(TransitionRefused, match="convention a changé"):
-        perform(approved, "accept_agreement", by=cast.porteur, data={"signatory_name": "Marie Dupont", "document_sha256": old.sha256})
+        perform(
+            approved,
+            "accept_agreement",
+            by=cast.porteur,
+            data={"signatory_name": "Marie Dupont", "document_sha256": old.sha256},
+        )
 
 
 def test_acceptance_refused_without_signatory_name(cast, approved):
     document = ensure_convention(approved)
     with pytest.raises(TransitionRefused, match="prénom et nom"):
-        perform(approved, "accept_agreement", by=cast.porteur, data={"signatory_name": " ", "document_sha256": document.sha256})
+        perform(
+            approved,
+            "accept_agreement",
+            by=cast.porteur,
+            data={"signatory_name": " ", "document_sha256": document.sha256},
+        )
 
 
 def test_acceptance_refused_before_the_convention_exists(cast, approved):
     with pytest.raises(TransitionRefused, match="pas encore établie"):
-        perform(approved, "accept_agreement", by=cast.porteur, data={"signatory_name": "Marie Dupont", "document_sha256": "a" * 64})
+        perform(
+            approved,
+            "accept_agreement",
+            by=cast.porteur,
+            data={"signatory_name": "Marie Dupont", "document_sha256": "a" * 64},
+        )
 
 
 def test_convention_page_shows_pdf_inline_and_accepts_with_name_and_checkbox(client, cast, approved):
@@ -110,12 +140,19 @@ def test_convention_page_shows_pdf_inline_and_accepts_with_name_and_checkbox(cli
     url = reverse("suivi:convention", args=[approved.pk])
     html = client.get(url).content.decode()
     document = GeneratedDocument.objects.get(kind="convention")
-    assert f'data="{reverse("suivi:convention-pdf", args=[approved.pk])}"' in html and 'type="application/pdf"' in html
-    assert "J&#x27;accepte la convention au nom de la commune" in html and 'value="Marie Dupont"' not in html  # typed, not prefilled
+    assert (
+        f'data="{reverse("suivi:convention-pdf", args=[approved.pk])}"' in html
+        and 'type="application/pdf"' in html
+    )
+    assert (
+        "J&#x27;accepte la convention au nom de la commune" in html and 'value="Marie Dupont"' not in html
+    )  # typed, not prefilled
     assert document.sha256 in html
     missing_box = client.post(url, {"signatory_name": "Marie Dupont", "document_sha256": document.sha256})
     assert missing_box.status_code == 400
-    response = client.post(url, {"signatory_name": "Marie Dupont", "accept": "on", "document_sha256": document.sha256})
+    response = client.post(
+        url, {"signatory_name": "Marie Dupont", "accept": "on", "document_sha256": document.sha256}
+    )
     assert response.status_code == 302
     approved.refresh_from_db()
     assert approved.status == Status.AGREEMENT_SIGNED
@@ -127,7 +164,9 @@ def test_convention_page_with_stale_hash_shows_refusal_and_the_current_hash(clie
     url = reverse("suivi:convention", args=[approved.pk])
     client.get(url)
     document = GeneratedDocument.objects.get(kind="convention")
-    response = client.post(url, {"signatory_name": "Marie Dupont", "accept": "on", "document_sha256": "f" * 64})
+    response = client.post(
+        url, {"signatory_name": "Marie Dupont", "accept": "on", "document_sha256": "f" * 64}
+    )
     html = response.content.decode()
     assert response.status_code == 400 and "convention a changé" in html
     assert f'value="{document.sha256}"' in html and 'value="Marie Dupont"' in html

@@ -1,4 +1,5 @@
 """5. Answering a correction request: the page, the highlighted items, the resubmission."""
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,13 @@ MESSAGE = "Merci de joindre la délibération signée et de préciser les âges 
 def corrections_requested(cast, dossier):
     perform(dossier, "submit", by=cast.porteur)
     perform(dossier, "start_instruction", by=cast.instructeur)
-    perform(dossier, "request_corrections", by=cast.instructeur, motivation=MESSAGE, data={"fields": ["leader_ages", "budget_lines"], "documents": ["deliberation"]})
+    perform(
+        dossier,
+        "request_corrections",
+        by=cast.instructeur,
+        motivation=MESSAGE,
+        data={"fields": ["leader_ages", "budget_lines"], "documents": ["deliberation"]},
+    )
     return dossier
 
 
@@ -54,7 +61,9 @@ def test_corrections_page_of_another_commune_is_404(client, cast, corrections_re
 def test_resubmit_from_corrections_page_returns_dossier_to_instruction(client, cast, corrections_requested):
     dossier = corrections_requested
     client.force_login(cast.porteur)
-    response = client.post(reverse("suivi:corrections", args=[dossier.pk]), {"message": "Délibération jointe.", "confirm": "on"})
+    response = client.post(
+        reverse("suivi:corrections", args=[dossier.pk]), {"message": "Délibération jointe.", "confirm": "on"}
+    )
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_INSTRUCTION

@@ -1,4 +1,5 @@
 """The dossier's front-office page: what the commune must do next, from the allowed transitions."""
+
 import pytest
 from django.urls import NoReverseMatch, reverse
 
@@ -10,7 +11,9 @@ pytestmark = pytest.mark.django_db
 def test_dossier_home_shows_the_next_step_of_the_commune(client, cast, approved):
     client.force_login(cast.porteur)
     html = client.get(reverse("suivi:dossier", args=[approved.pk])).content.decode()
-    assert "Lire et accepter la convention" in html and reverse("suivi:convention", args=[approved.pk]) in html
+    assert (
+        "Lire et accepter la convention" in html and reverse("suivi:convention", args=[approved.pk]) in html
+    )
     assert "Retirer le dossier" not in html  # not withdrawable once approved
 
 
@@ -32,7 +35,13 @@ def test_dossier_home_staff_sees_no_commune_action_and_other_commune_404(client,
 def test_corrections_link_to_the_draft_builder_step_or_plain_text(client, cast, dossier):
     perform(dossier, "submit", by=cast.porteur)
     perform(dossier, "start_instruction", by=cast.instructeur)
-    perform(dossier, "request_corrections", by=cast.instructeur, motivation="Précisez les âges.", data={"fields": ["youth_ages"], "documents": ["rib"]})
+    perform(
+        dossier,
+        "request_corrections",
+        by=cast.instructeur,
+        motivation="Précisez les âges.",
+        data={"fields": ["youth_ages"], "documents": ["rib"]},
+    )
     client.force_login(cast.porteur)
     html = client.get(reverse("suivi:corrections", args=[dossier.pk])).content.decode()
     try:
@@ -53,5 +62,8 @@ def test_action_url_points_porteur_transitions_to_the_front_office_pages():
 
     assert action_url(7, "accept_agreement") == "/suivi/7/convention/"
     assert action_url(7, "submit_report") == "/suivi/7/rapport/"
-    assert action_url(7, "resubmit") == "/suivi/7/corrections/" and action_url(7, "withdraw") == "/suivi/7/retrait/"
+    assert (
+        action_url(7, "resubmit") == "/suivi/7/corrections/"
+        and action_url(7, "withdraw") == "/suivi/7/retrait/"
+    )
     assert action_url(7, "approve") is None

@@ -1,5 +1,6 @@
 """The signed participant list names minors: only the roles that need it may download it
 (règlement: porteur of the commune, instructeur, finance, auditeur, admin — not the committee)."""
+
 import pytest
 from django.urls import reverse
 
@@ -15,22 +16,28 @@ def with_list(cast, advance_paid):
     return advance_paid
 
 
-@pytest.mark.parametrize("who,expected", [
-    ("porteur", 200),
-    ("other_porteur", 404),
-    ("instructeur", 200),
-    ("finance", 200),
-    ("auditeur", 200),
-    ("admin", 200),
-    ("comite", 403),
-])
+@pytest.mark.parametrize(
+    "who,expected",
+    [
+        ("porteur", 200),
+        ("other_porteur", 404),
+        ("instructeur", 200),
+        ("finance", 200),
+        ("auditeur", 200),
+        ("admin", 200),
+        ("comite", 403),
+    ],
+)
 def test_participant_list_download_permissions(client, cast, with_list, who, expected):
     client.force_login(getattr(cast, who))
     response = client.get(reverse("suivi:participant-list", args=[with_list.pk]))
     assert response.status_code == expected
     if expected == 200:
         assert b"".join(response.streaming_content) == PDF_BYTES
-        assert response["Content-Disposition"].startswith("attachment") and response["Cache-Control"] == "private, no-store"
+        assert (
+            response["Content-Disposition"].startswith("attachment")
+            and response["Cache-Control"] == "private, no-store"
+        )
 
 
 def test_participant_list_download_anonymous_goes_to_login(client, with_list):

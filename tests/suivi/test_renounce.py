@@ -2,6 +2,7 @@
 (renonciation, motivated): the money returns to the envelope and the waiting list is promoted.
 The porteur's page ``suivi:renounce`` (motivation, explicit confirmation, final); payments cancel the
 unpaid advance order, or refuse once the advance is in a batch for the bank, sent or paid."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -33,15 +34,24 @@ def _renounce(client, dossier, **data):
     return client.post(reverse("suivi:renounce", args=[dossier.pk]), data)
 
 
-def test_renunciation_until_advance_paid_frees_money_and_promotes(client, cast, django_capture_on_commit_callbacks):
+def test_renunciation_until_advance_paid_frees_money_and_promotes(
+    client, cast, django_capture_on_commit_callbacks
+):
     """A approved (5,670 €) and its convention accepted, B on the waiting list (6,000 € envelope):
     A's mayor renounces → A's unpaid advance is cancelled, the money is back, B is promoted."""
     campaign = make_campaign(envelope=Decimal("6000.00"))
     admin, chair = make_user("admin"), make_user("comite")
     committee = Committee(admin=admin, chair=chair)
-    a = make_dossier(campaign=campaign, commune=cast.commune, porteur=cast.porteur, proposed_amount=Decimal("5670.00"))
+    a = make_dossier(
+        campaign=campaign, commune=cast.commune, porteur=cast.porteur, proposed_amount=Decimal("5670.00")
+    )
     other_commune = make_commune(population=600)
-    b = make_dossier(campaign=campaign, commune=other_commune, porteur=make_user("porteur", commune=other_commune), proposed_amount=Decimal("5000.00"))
+    b = make_dossier(
+        campaign=campaign,
+        commune=other_commune,
+        porteur=make_user("porteur", commune=other_commune),
+        proposed_amount=Decimal("5000.00"),
+    )
     for d in (a, b):
         at_status(d, S.INSTRUCTED)
     committee.decide(a, "approve")
@@ -72,7 +82,9 @@ def test_renunciation_until_advance_paid_frees_money_and_promotes(client, cast, 
     assert [m.to for m in ack] == [[cast.porteur.email]] and "revient à l'enveloppe" in ack[0].body
 
 
-def test_renunciation_of_an_approved_award_without_advance_order(client, cast, approved, django_capture_on_commit_callbacks):
+def test_renunciation_of_an_approved_award_without_advance_order(
+    client, cast, approved, django_capture_on_commit_callbacks
+):
     client.force_login(cast.porteur)
     with django_capture_on_commit_callbacks(execute=True):
         assert _renounce(client, approved, motivation="Projet abandonné.", confirm="on").status_code == 302
@@ -85,9 +97,15 @@ def test_renunciation_needs_a_motivation_and_an_explicit_confirmation(client, ca
     client.force_login(cast.porteur)
     page = client.get(reverse("suivi:renounce", args=[approved.pk]))
     html = page.content.decode().replace("&#x27;", "'")
-    assert page.status_code == 200 and "La renonciation est définitive" in html and "revient à l'enveloppe du fonds" in html
+    assert (
+        page.status_code == 200
+        and "La renonciation est définitive" in html
+        and "revient à l'enveloppe du fonds" in html
+    )
     response = _renounce(client, approved, motivation="   ", confirm="on")
-    assert response.status_code == 400 and "Indiquez le motif de la renonciation." in response.content.decode()
+    assert (
+        response.status_code == 400 and "Indiquez le motif de la renonciation." in response.content.decode()
+    )
     response = _renounce(client, approved, motivation="Le voyage est annulé.")
     html = response.content.decode()
     assert response.status_code == 400 and "Cochez la case pour confirmer la renonciation." in html
@@ -152,4 +170,6 @@ def test_generic_dossier_page_sends_the_renunciation_to_its_own_page(client, cas
     assert action_url(approved.pk, "renounce") == reverse("suivi:renounce", args=[approved.pk])
     client.force_login(cast.porteur)
     response = client.get(reverse("dossier-transition", args=[approved.pk, "renounce"]))
-    assert response.status_code == 302 and response["Location"] == reverse("suivi:renounce", args=[approved.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "suivi:renounce", args=[approved.pk]
+    )

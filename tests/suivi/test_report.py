@@ -1,5 +1,6 @@
 """8. The final report: a draft saved through an audited service, its balance preview, its
 completeness checked at submit_report, whose audit event carries the content hash and balance."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -23,9 +24,12 @@ D = Decimal
 
 def complete_fields(dossier):
     return {
-        "start_date": dossier.start_date, "end_date": dossier.end_date,
-        "youth_ages": [14, 15, 15, 16, 17, 17, 18, 19], "leader_ages": [35, 42],
-        "nights": 8, "nights_hosted": 4,
+        "start_date": dossier.start_date,
+        "end_date": dossier.end_date,
+        "youth_ages": [14, 15, 15, 16, 17, 17, 18, 19],
+        "leader_ages": [35, 42],
+        "nights": 8,
+        "nights_hosted": 4,
         "activity_report": "Une semaine d'échanges sportifs et culturels avec nos jeunes jumeaux.",
     }
 
@@ -33,7 +37,13 @@ def complete_fields(dossier):
 LINES = [
     {"kind": "expense", "category": "travel", "label": "Train", "amount": D("6000.00"), "eligible": True},
     {"kind": "expense", "category": "accommodation", "label": "", "amount": D("4000.00"), "eligible": True},
-    {"kind": "expense", "category": "other_expense", "label": "Cadeaux", "amount": D("300.00"), "eligible": False},
+    {
+        "kind": "expense",
+        "category": "other_expense",
+        "label": "Cadeaux",
+        "amount": D("300.00"),
+        "eligible": False,
+    },
     {"kind": "income", "category": "own_share", "label": "", "amount": D("2000.00"), "eligible": False},
 ]
 
@@ -54,7 +64,10 @@ def test_report_draft_refused_before_the_advance_is_paid(cast, dossier):
     at_status(dossier, Status.AGREEMENT_SIGNED, approved_amount=D("5670"))
     with pytest.raises(PermissionDenied):
         save_report_draft(dossier, by=cast.porteur, fields={"nights": 3})
-    assert not FinalReport.objects.exists() and not AuditEvent.objects.filter(action="final_report_saved").exists()
+    assert (
+        not FinalReport.objects.exists()
+        and not AuditEvent.objects.filter(action="final_report_saved").exists()
+    )
 
 
 def test_report_draft_refused_for_another_commune_and_staff(cast, advance_paid):
@@ -77,7 +90,9 @@ def test_participant_list_must_be_a_readable_pdf(cast, advance_paid):
 def test_participant_list_stored_with_hash_in_the_trail(cast, advance_paid):
     import hashlib
 
-    report = save_report_draft(advance_paid, by=cast.porteur, fields={}, participant_list=("Liste signée (été).pdf", PDF_BYTES))
+    report = save_report_draft(
+        advance_paid, by=cast.porteur, fields={}, participant_list=("Liste signée (été).pdf", PDF_BYTES)
+    )
     digest = hashlib.sha256(PDF_BYTES).hexdigest()
     assert report.participant_list_sha256 == digest and report.participant_list.name.endswith(".pdf")
     payload = AuditEvent.objects.get(action="final_report_saved").data["payload"]
@@ -88,7 +103,9 @@ def test_report_incomplete_refused(cast, advance_paid, trip_over):
     with pytest.raises(TransitionRefused) as no_report:
         perform(advance_paid, "submit_report", by=cast.porteur)
     assert no_report.value.kind == "condition" and "pas encore été rempli" in no_report.value.message
-    save_report_draft(advance_paid, by=cast.porteur, fields=complete_fields(advance_paid), lines=LINES)  # no participant list
+    save_report_draft(
+        advance_paid, by=cast.porteur, fields=complete_fields(advance_paid), lines=LINES
+    )  # no participant list
     before = AuditEvent.objects.count()
     with pytest.raises(TransitionRefused) as refused:
         perform(advance_paid, "submit_report", by=cast.porteur)
@@ -99,7 +116,13 @@ def test_report_incomplete_refused(cast, advance_paid, trip_over):
 
 
 def test_report_submit_audited_with_balance_and_content_hash(cast, advance_paid, trip_over):
-    report = save_report_draft(advance_paid, by=cast.porteur, fields=complete_fields(advance_paid), lines=LINES, participant_list=("liste.pdf", PDF_BYTES))
+    report = save_report_draft(
+        advance_paid,
+        by=cast.porteur,
+        fields=complete_fields(advance_paid),
+        lines=LINES,
+        participant_list=("liste.pdf", PDF_BYTES),
+    )
     perform(advance_paid, "submit_report", by=cast.porteur)
     assert advance_paid.status == Status.REPORT_SUBMITTED
     data = AuditEvent.objects.get(action="submit_report").data["payload"]["data"]
@@ -121,14 +144,31 @@ def test_report_page_prefills_plan_saves_draft_and_previews_balance(client, cast
     assert 'value="14, 15, 15, 16, 17, 17, 18, 19"' in html  # the planned figures to adjust
     assert 'name="depenses-TOTAL_FORMS" value="6"' in html  # 4 planned expenses + 2 blank rows
     post = {
-        "start_date": advance_paid.start_date.isoformat(), "end_date": advance_paid.end_date.isoformat(),
-        "youth_ages": "14, 15, 16, 17, 18", "leader_ages": "40", "nights": "8", "nights_hosted": "4",
+        "start_date": advance_paid.start_date.isoformat(),
+        "end_date": advance_paid.end_date.isoformat(),
+        "youth_ages": "14, 15, 16, 17, 18",
+        "leader_ages": "40",
+        "nights": "8",
+        "nights_hosted": "4",
         "activity_report": "Très belle semaine.",
-        "depenses-TOTAL_FORMS": "2", "depenses-INITIAL_FORMS": "0", "depenses-MIN_NUM_FORMS": "0", "depenses-MAX_NUM_FORMS": "60",
-        "depenses-0-category": "travel", "depenses-0-label": "Train", "depenses-0-amount": "3000", "depenses-0-eligible": "on",
-        "depenses-1-category": "food", "depenses-1-label": "", "depenses-1-amount": "",
-        "recettes-TOTAL_FORMS": "1", "recettes-INITIAL_FORMS": "0", "recettes-MIN_NUM_FORMS": "0", "recettes-MAX_NUM_FORMS": "60",
-        "recettes-0-category": "own_share", "recettes-0-label": "", "recettes-0-amount": "1000",
+        "depenses-TOTAL_FORMS": "2",
+        "depenses-INITIAL_FORMS": "0",
+        "depenses-MIN_NUM_FORMS": "0",
+        "depenses-MAX_NUM_FORMS": "60",
+        "depenses-0-category": "travel",
+        "depenses-0-label": "Train",
+        "depenses-0-amount": "3000",
+        "depenses-0-eligible": "on",
+        "depenses-1-category": "food",
+        "depenses-1-label": "",
+        "depenses-1-amount": "",
+        "recettes-TOTAL_FORMS": "1",
+        "recettes-INITIAL_FORMS": "0",
+        "recettes-MIN_NUM_FORMS": "0",
+        "recettes-MAX_NUM_FORMS": "60",
+        "recettes-0-category": "own_share",
+        "recettes-0-label": "",
+        "recettes-0-amount": "1000",
         "participant_list": SimpleUploadedFile("liste.pdf", PDF_BYTES, content_type="application/pdf"),
     }
     response = client.post(url, post)
@@ -147,21 +187,43 @@ def test_report_page_bad_input_keeps_data_and_lists_errors(client, cast, advance
     client.force_login(cast.porteur)
     url = reverse("suivi:report", args=[advance_paid.pk])
     post = {
-        "youth_ages": "14, quinze", "leader_ages": "40", "nights": "2", "nights_hosted": "5", "activity_report": "Texte conservé",
-        "depenses-TOTAL_FORMS": "1", "depenses-INITIAL_FORMS": "0", "depenses-MIN_NUM_FORMS": "0", "depenses-MAX_NUM_FORMS": "60",
-        "depenses-0-category": "travel", "depenses-0-label": "Car", "depenses-0-amount": "",
-        "recettes-TOTAL_FORMS": "0", "recettes-INITIAL_FORMS": "0", "recettes-MIN_NUM_FORMS": "0", "recettes-MAX_NUM_FORMS": "60",
+        "youth_ages": "14, quinze",
+        "leader_ages": "40",
+        "nights": "2",
+        "nights_hosted": "5",
+        "activity_report": "Texte conservé",
+        "depenses-TOTAL_FORMS": "1",
+        "depenses-INITIAL_FORMS": "0",
+        "depenses-MIN_NUM_FORMS": "0",
+        "depenses-MAX_NUM_FORMS": "60",
+        "depenses-0-category": "travel",
+        "depenses-0-label": "Car",
+        "depenses-0-amount": "",
+        "recettes-TOTAL_FORMS": "0",
+        "recettes-INITIAL_FORMS": "0",
+        "recettes-MIN_NUM_FORMS": "0",
+        "recettes-MAX_NUM_FORMS": "60",
     }
     response = client.post(url, post)
     html = response.content.decode()
     assert response.status_code == 400 and 'id="resume-erreurs"' in html
-    assert "« quinze » n&#x27;est pas un âge" in html and "ne peuvent dépasser" in html and "Indiquez le montant" in html
+    assert (
+        "« quinze » n&#x27;est pas un âge" in html
+        and "ne peuvent dépasser" in html
+        and "Indiquez le montant" in html
+    )
     assert "Texte conservé" in html and 'value="14, quinze"' in html
     assert not FinalReport.objects.exists()
 
 
 def test_report_submit_page_confirms_then_submits(client, cast, advance_paid, trip_over):
-    save_report_draft(advance_paid, by=cast.porteur, fields=complete_fields(advance_paid), lines=LINES, participant_list=("liste.pdf", PDF_BYTES))
+    save_report_draft(
+        advance_paid,
+        by=cast.porteur,
+        fields=complete_fields(advance_paid),
+        lines=LINES,
+        participant_list=("liste.pdf", PDF_BYTES),
+    )
     client.force_login(cast.porteur)
     url = reverse("suivi:report-submit", args=[advance_paid.pk])
     assert "Solde à verser à la commune" in client.get(url).content.decode()
@@ -185,6 +247,12 @@ def test_planned_report_with_text_and_list_can_be_submitted(cast, advance_paid, 
 
     fields, lines = planned_report(advance_paid)
     assert fields["youth_ages"] == advance_paid.youth_ages and len(lines) == 6
-    save_report_draft(advance_paid, by=cast.porteur, fields={**fields, "activity_report": "Réalisé comme prévu."}, lines=lines, participant_list=("liste.pdf", PDF_BYTES))
+    save_report_draft(
+        advance_paid,
+        by=cast.porteur,
+        fields={**fields, "activity_report": "Réalisé comme prévu."},
+        lines=lines,
+        participant_list=("liste.pdf", PDF_BYTES),
+    )
     perform(advance_paid, "submit_report", by=cast.porteur)
     assert advance_paid.status == Status.REPORT_SUBMITTED

@@ -1,5 +1,6 @@
 """9. The timeline: the dossier's audit events in French, every letter and PDF downloadable
 through access-checked views, a query count that does not grow with the events."""
+
 import pytest
 from django.urls import reverse
 
@@ -16,12 +17,24 @@ pytestmark = pytest.mark.django_db
 def test_timeline_labels(client, cast, dossier):
     perform(dossier, "submit", by=cast.porteur)
     perform(dossier, "start_instruction", by=cast.instructeur)
-    perform(dossier, "request_corrections", by=cast.instructeur, motivation="Précisez le programme.", data={"fields": ["objectives"]})
+    perform(
+        dossier,
+        "request_corrections",
+        by=cast.instructeur,
+        motivation="Précisez le programme.",
+        data={"fields": ["objectives"]},
+    )
     editing.update_content(dossier, by=cast.porteur, fields={"objectives": "Programme détaillé."})
     perform(dossier, "resubmit", by=cast.porteur)
     client.force_login(cast.porteur)
     html = client.get(reverse("suivi:timeline", args=[dossier.pk])).content.decode()
-    for label in ("Dossier déposé", "Instruction ouverte", "Corrections demandées", "Modification du dossier", "Dossier corrigé renvoyé"):
+    for label in (
+        "Dossier déposé",
+        "Instruction ouverte",
+        "Corrections demandées",
+        "Modification du dossier",
+        "Dossier corrigé renvoyé",
+    ):
         assert label in html, label
     assert "Porteur de projet (commune)" in html and "Instructeur" in html
     assert "Précisez le programme." in html
@@ -31,12 +44,21 @@ def test_timeline_labels(client, cast, dossier):
 def test_timeline_labels_of_the_new_events(client, cast, dossier):
     approved = at_status(dossier, "approved", approved_amount="5670.00")
     document = ensure_convention(approved)
-    perform(approved, "accept_agreement", by=cast.porteur, data={"signatory_name": "Marie Dupont", "document_sha256": document.sha256})
+    perform(
+        approved,
+        "accept_agreement",
+        by=cast.porteur,
+        data={"signatory_name": "Marie Dupont", "document_sha256": document.sha256},
+    )
     at_status(approved, "advance_paid")
     save_report_draft(approved, by=cast.porteur, fields={"nights": 2})
     client.force_login(cast.porteur)
     html = client.get(reverse("suivi:timeline", args=[dossier.pk])).content.decode()
-    assert "Convention établie" in html and "Convention acceptée" in html and "Rapport final enregistré (brouillon)" in html
+    assert (
+        "Convention établie" in html
+        and "Convention acceptée" in html
+        and "Rapport final enregistré (brouillon)" in html
+    )
     assert "Acceptée au nom de la commune par Marie Dupont." in html
     assert reverse("suivi:generated-document", args=[dossier.pk, document.pk]) in html
     for doc in dossier.documents.all():
@@ -74,9 +96,18 @@ def test_generated_document_download_is_access_checked(client, cast, dossier):
         response = client.get(url)
         assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     client.force_login(cast.porteur)
-    other = at_status(__import__("tests.factories", fromlist=["make_dossier"]).make_dossier(commune=cast.other_porteur.commune), "approved", approved_amount="2000.00")
+    other = at_status(
+        __import__("tests.factories", fromlist=["make_dossier"]).make_dossier(
+            commune=cast.other_porteur.commune
+        ),
+        "approved",
+        approved_amount="2000.00",
+    )
     other_document = ensure_convention(other)
-    assert client.get(reverse("suivi:generated-document", args=[dossier.pk, other_document.pk])).status_code == 404
+    assert (
+        client.get(reverse("suivi:generated-document", args=[dossier.pk, other_document.pk])).status_code
+        == 404
+    )
 
 
 def test_timeline_hides_the_funds_internal_events_from_the_porteur(client, cast, dossier):
@@ -85,7 +116,13 @@ def test_timeline_hides_the_funds_internal_events_from_the_porteur(client, cast,
     from fonds.audit import chain
 
     with transaction.atomic():
-        chain.append("private_note_added", actor=cast.instructeur, role="instructeur", obj=dossier, payload={"note": "Commune à relancer"})
+        chain.append(
+            "private_note_added",
+            actor=cast.instructeur,
+            role="instructeur",
+            obj=dossier,
+            payload={"note": "Commune à relancer"},
+        )
         chain.append("receipt_generated", actor=None, role="system", obj=dossier, payload={})
     client.force_login(cast.porteur)
     html = client.get(reverse("suivi:timeline", args=[dossier.pk])).content.decode()

@@ -1,4 +1,5 @@
 """6. Withdrawing a dossier: confirmation, optional motivation, audited."""
+
 import pytest
 from django.urls import reverse
 
@@ -25,10 +26,16 @@ def test_withdraw_without_motivation(client, cast, dossier):
 def test_withdraw_with_motivation(client, cast, dossier):
     perform(dossier, "submit", by=cast.porteur)
     client.force_login(cast.porteur)
-    client.post(reverse("suivi:withdraw", args=[dossier.pk]), {"motivation": "Projet reporté à l'an prochain.", "confirm": "on"})
+    client.post(
+        reverse("suivi:withdraw", args=[dossier.pk]),
+        {"motivation": "Projet reporté à l'an prochain.", "confirm": "on"},
+    )
     dossier.refresh_from_db()
     assert dossier.status == Status.WITHDRAWN
-    assert AuditEvent.objects.get(action="withdraw").data["payload"]["motivation"] == "Projet reporté à l'an prochain."
+    assert (
+        AuditEvent.objects.get(action="withdraw").data["payload"]["motivation"]
+        == "Projet reporté à l'an prochain."
+    )
 
 
 def test_withdraw_requires_confirmation(client, cast, dossier):

@@ -1,4 +1,5 @@
 """The project's URL conf plus a view that fails: the only way to see the 500 page in a test."""
+
 from django.urls import path
 
 from fonds.urls import handler400, handler403, handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401

@@ -1,5 +1,6 @@
 """The site's own error pages (issue 14): French, DSFR, a way back home, JSON under /api/, static
 files that collectstatic keeps, one short log line and no traceback for a client's error."""
+
 from __future__ import annotations
 
 import html as htmllib
@@ -81,13 +82,17 @@ def test_lockout_429_page_has_the_error_design(client, settings):
     user = make_user("porteur")
     for _ in range(settings.FJJ_LOCKOUT_FAILURES + 1):
         response = client.post("/connexion/", {"username": user.email, "password": "mauvais-mot-de-passe"})
-    assert_error_page(response, 429, "Compte temporairement bloqué", f"{settings.FJJ_LOCKOUT_MINUTES} minutes")
+    assert_error_page(
+        response, 429, "Compte temporairement bloqué", f"{settings.FJJ_LOCKOUT_MINUTES} minutes"
+    )
 
 
 def test_rate_limit_429_page_has_the_error_design(client, settings):
     settings.FJJ_LOGIN_RATE = 1
     for _ in range(3):
-        response = client.post("/connexion/", {"username": "x@exemple.fr", "password": "mauvais-mot-de-passe"})
+        response = client.post(
+            "/connexion/", {"username": "x@exemple.fr", "password": "mauvais-mot-de-passe"}
+        )
     assert_error_page(response, 429, "Trop de tentatives", "Réessayez dans 60 secondes")
     assert response["Retry-After"] == "60"
 
@@ -103,12 +108,19 @@ def test_too_many_requests_view_is_the_429_page(rf):
     html = htmllib.unescape(response.content.decode())
     assert "Erreur 429" in html and "Réessayez dans 90 secondes" in html and DSFR_CSS.search(html)
     api = too_many_requests(rf.get("/api/v1/dossiers/"))
-    assert api.status_code == 429 and api["Content-Type"] == "application/json" and "60 secondes" in api.content.decode()
+    assert (
+        api.status_code == 429
+        and api["Content-Type"] == "application/json"
+        and "60 secondes" in api.content.decode()
+    )
 
 
 def test_api_errors_stay_json(client):
     response = client.get("/api/v1/nexiste-pas/")
-    assert response.status_code == 404 and response.json() == {"detail": "Ressource introuvable.", "code": "not_found"}
+    assert response.status_code == 404 and response.json() == {
+        "detail": "Ressource introuvable.",
+        "code": "not_found",
+    }
 
 
 @pytest.fixture
@@ -144,11 +156,18 @@ def collected_static_paths() -> set[str]:
 
 def test_error_pages_reference_only_collected_static_files(client, failing_site):
     """viewflow's templates linked a file collectstatic skips: every 404 of production was a 500."""
-    pages = [client.get("/nexiste-pas/"), client.get("/connexion/", HTTP_HOST="attaquant.example"), failing_site.get("/panne/")]
+    pages = [
+        client.get("/nexiste-pas/"),
+        client.get("/connexion/", HTTP_HOST="attaquant.example"),
+        failing_site.get("/panne/"),
+    ]
     client.force_login(make_user("instructeur"))
     pages.append(client.get("/depot/nouveau/1/"))
     collected = collected_static_paths()
     referenced = {path for page in pages for path in STATIC_REF.findall(page.content.decode())}
-    assert {"dsfr/dist/dsfr/dsfr.min.css", "dsfr/dist/artwork/pictograms/system/technical-error.svg"} <= referenced
+    assert {
+        "dsfr/dist/dsfr/dsfr.min.css",
+        "dsfr/dist/artwork/pictograms/system/technical-error.svg",
+    } <= referenced
     missing = sorted(referenced - collected)
     assert not missing, f"referenced by an error page but not collected: {missing}"

@@ -1,4 +1,5 @@
 """The French formatting layer (fonds.formats), its template filters and the amount field."""
+
 import datetime as dt
 from decimal import Decimal as D
 from pathlib import Path
@@ -8,7 +9,15 @@ from django.template import Context, Template
 
 from fonds import formats
 from fonds.formats import (
-    AmountError, euros, inhabitants, km, long_date, number, parse_amount, pct, short_date,
+    AmountError,
+    euros,
+    inhabitants,
+    km,
+    long_date,
+    number,
+    parse_amount,
+    pct,
+    short_date,
 )
 from fonds.web.fields import AmountField
 
@@ -57,11 +66,21 @@ def test_dates_of_aware_datetimes_are_taken_in_paris_time():
     assert long_date(late_utc) == "1er janvier 2027" and short_date(late_utc) == "01/01/2027"
 
 
-@pytest.mark.parametrize("typed, amount", [
-    ("5 500", D("5500")), ("5 500,50", D("5500.50")), ("5500.5", D("5500.5")), ("5500,50", D("5500.50")),
-    ("5\u202f500,50 €", D("5500.50")), (f"1{NB}500{NB}€", D("1500")), ("1.500,50", D("1500.50")),
-    (" 12 euros ", D("12")), (D("3.20"), D("3.20")), (7, D("7")),
-])
+@pytest.mark.parametrize(
+    "typed, amount",
+    [
+        ("5 500", D("5500")),
+        ("5 500,50", D("5500.50")),
+        ("5500.5", D("5500.5")),
+        ("5500,50", D("5500.50")),
+        ("5\u202f500,50 €", D("5500.50")),
+        (f"1{NB}500{NB}€", D("1500")),
+        ("1.500,50", D("1500.50")),
+        (" 12 euros ", D("12")),
+        (D("3.20"), D("3.20")),
+        (7, D("7")),
+    ],
+)
 def test_parse_amount_reads_what_a_french_person_types(typed, amount):
     assert parse_amount(typed) == amount
 
@@ -82,10 +101,23 @@ def test_template_filters_of_the_one_library():
     html = Template(
         "{% load fjj %}{{ a|euros }}|{{ none|euros }}|{{ a|number:2 }}|{{ p|inhabitants }}|{{ d|km }}|"
         "{{ none|km }}|{{ r|pct }}|{{ day|long_date }}|{{ bad|euros }}"
-    ).render(Context({"a": D("5700"), "none": None, "p": 1541, "d": 1200, "r": D("12.5"),
-                      "day": dt.date(2026, 12, 5), "bad": "n/a"}))
-    assert html == (f"5{NB}700{NB}€|—|5{NB}700,00|1{NB}541{NB}habitants|1{NB}200{NB}km|"
-                    f"distance inconnue|12,5{NB}%|5 décembre 2026|n/a")
+    ).render(
+        Context(
+            {
+                "a": D("5700"),
+                "none": None,
+                "p": 1541,
+                "d": 1200,
+                "r": D("12.5"),
+                "day": dt.date(2026, 12, 5),
+                "bad": "n/a",
+            }
+        )
+    )
+    assert html == (
+        f"5{NB}700{NB}€|—|5{NB}700,00|1{NB}541{NB}habitants|1{NB}200{NB}km|"
+        f"distance inconnue|12,5{NB}%|5 décembre 2026|n/a"
+    )
 
 
 def test_one_euros_filter_in_the_whole_project():
@@ -122,8 +154,10 @@ def test_amount_field_is_a_text_input_with_the_decimal_keypad():
 def test_no_other_module_groups_digits_itself():
     """Thousands grouped by hand (``f"{n:,}"``) are the formatters this module replaced."""
     grouping = [
-        p.relative_to(ROOT).as_posix() for p in (ROOT / "fonds").rglob("*.py")
-        if "migrations" not in p.parts and p.name != "formats.py"
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "fonds").rglob("*.py")
+        if "migrations" not in p.parts
+        and p.name != "formats.py"
         and (":,}" in p.read_text() or ":,." in p.read_text())
     ]
     assert grouping == [] and formats.NBSP == NB

@@ -1,5 +1,6 @@
 """The Content Security Policy allows no inline script, no style attribute and no event-handler
 attribute: every HTML template must do without (PDF and email templates are not served to browsers)."""
+
 import re
 from pathlib import Path
 
@@ -30,5 +31,9 @@ def test_templates_found():
 @pytest.mark.parametrize("path", sorted(_served_templates()), ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_inline_code_in_served_template(path):
     text = path.read_text(encoding="utf-8")
-    problems = [f"{label} ligne {text[: m.start()].count(chr(10)) + 1}" for label, rx in INLINE.items() for m in rx.finditer(text)]
+    problems = [
+        f"{label} ligne {text[: m.start()].count(chr(10)) + 1}"
+        for label, rx in INLINE.items()
+        for m in rx.finditer(text)
+    ]
     assert not problems, f"{path.relative_to(ROOT)} : " + ", ".join(problems)

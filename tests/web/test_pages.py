@@ -1,4 +1,5 @@
 """DSFR pages: who sees what, and every change through a confirmed form."""
+
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
@@ -143,4 +144,6 @@ def test_withdraw_from_the_dossier_page_goes_to_the_front_office_page(client, wo
     html = client.get(reverse("dossier-detail", args=[world["mine"].pk])).content.decode()
     assert reverse("suivi:withdraw", args=[world["mine"].pk]) in html
     response = client.get(reverse("dossier-transition", args=[world["mine"].pk, "withdraw"]))
-    assert response.status_code == 302 and response["Location"] == reverse("suivi:withdraw", args=[world["mine"].pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "suivi:withdraw", args=[world["mine"].pk]
+    )

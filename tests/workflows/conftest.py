@@ -5,6 +5,7 @@ Dossiers come from the shared ``tests.factories`` (an eligible dossier by defaul
 and 2 leaders, 7 activity days starting 45 days from now inside the campaign's activity period,
 own share 20 %, 6,000 € requested for 10,000 € of eligible costs, campaign window open).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,11 @@ class Cast:
     auditeur: object
 
     def all(self) -> dict:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("campaign", "commune", "other_commune")}
+        return {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in ("campaign", "commune", "other_commune")
+        }
 
 
 @pytest.fixture(autouse=True)
@@ -104,16 +109,26 @@ def act(cast, dossier, transition, actor=None, motivation="", data=None):
     services' forum, the deadlines from the system's."""
     user = getattr(cast, actor) if isinstance(actor, str) else actor
     if transition in SITTING:
-        Committee(admin=cast.admin, chair=user, members=[user]).decide(dossier, transition, motivation=motivation, close=False)
+        Committee(admin=cast.admin, chair=user, members=[user]).decide(
+            dossier, transition, motivation=motivation, close=False
+        )
         return dossier
     if transition == "schedule":
-        session = Committee(admin=cast.admin, chair=cast.comite, members=[cast.comite]).session(dossier.campaign)
+        session = Committee(admin=cast.admin, chair=cast.comite, members=[cast.comite]).session(
+            dossier.campaign
+        )
         data = {"session": session.pk, **(data or {})}
     forum = FORUMS.get(transition, Forum.DOSSIER)
     if transition == "complete_instruction" and user is not None and has_role(user, "instructeur"):
         ready_for_completion(dossier, by=user)  # the grid scored, verdicts settled (fonds.instruction)
         data = {"opinion": "favourable", **(data or {})}
-    if transition == "accept_agreement" and not data and user is not None and has_role(user, "porteur") and user.commune_id == dossier.commune_id:
+    if (
+        transition == "accept_agreement"
+        and not data
+        and user is not None
+        and has_role(user, "porteur")
+        and user.commune_id == dossier.commune_id
+    ):
         data = acceptance_data(dossier)  # the convention read and accepted under a name (fonds.suivi)
     if transition == "submit_report":
         travel_after_project(clock, dossier)  # a final report is filed once the trip has happened
@@ -121,8 +136,13 @@ def act(cast, dossier, transition, actor=None, motivation="", data=None):
     return perform(dossier, transition, by=user, motivation=motivation, data=data or {}, forum=forum)
 
 
-FORUMS = {"pay_advance": Forum.PAYMENTS, "settle": Forum.PAYMENTS, "recover": Forum.PAYMENTS,
-          "expire_corrections": Forum.SYSTEM, "lapse": Forum.SYSTEM}
+FORUMS = {
+    "pay_advance": Forum.PAYMENTS,
+    "settle": Forum.PAYMENTS,
+    "recover": Forum.PAYMENTS,
+    "expire_corrections": Forum.SYSTEM,
+    "lapse": Forum.SYSTEM,
+}
 
 
 def walk(cast, dossier, until: str):
@@ -135,11 +155,17 @@ def walk(cast, dossier, until: str):
 
 
 def open_tasks_of(dossier):
-    return list(Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN", status__in=["NEW", "ASSIGNED", "STARTED"]))
+    return list(
+        Task.objects.filter(
+            process__dossierprocess__dossier=dossier,
+            flow_task_type="HUMAN",
+            status__in=["NEW", "ASSIGNED", "STARTED"],
+        )
+    )
 
 
 def history(dossier) -> list[str]:
     """The names of the dossier's process tasks, oldest first."""
-    return [t.flow_task.name for t in Task.objects.filter(process__dossierprocess__dossier=dossier).order_by("pk")]
-
-
+    return [
+        t.flow_task.name for t in Task.objects.filter(process__dossierprocess__dossier=dossier).order_by("pk")
+    ]

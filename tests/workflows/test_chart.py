@@ -1,4 +1,5 @@
 """docs/flow.svg and docs/flow.md are generated from workflows/flows.py and must stay in sync."""
+
 import pytest
 
 from workflows import chart

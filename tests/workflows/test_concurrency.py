@@ -1,4 +1,5 @@
 """PostgreSQL: two instructors take the same dossier at once — one wins, the process moves once."""
+
 import threading
 
 import pytest

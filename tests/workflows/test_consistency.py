@@ -1,4 +1,5 @@
 """The flow and the dossier state machine describe the same life: checked statically, for every status."""
+
 import pytest
 
 from fonds.dossiers.services import TRANSITIONS
@@ -24,12 +25,16 @@ def test_every_exit_of_a_stage_is_routed_to_where_the_dossier_waits(stage):
         for target in exit_["targets"]:
             reachable.add(target)
             node = targets.get(target)
-            assert node is not None, f"{stage.name}: « {exit_['name']} » leads to {target} which {route.name} does not route"
+            assert node is not None, (
+                f"{stage.name}: « {exit_['name']} » leads to {target} which {route.name} does not route"
+            )
             if target in FINAL_STATUSES:
                 assert isinstance(node, Ending) and node.outcome == target
             else:
                 assert isinstance(node, Stage) and node.waits_in == target
-    assert set(targets) == reachable, f"{route.name} routes statuses no transition of {stage.waits_in} leads to"
+    assert set(targets) == reachable, (
+        f"{route.name} routes statuses no transition of {stage.waits_in} leads to"
+    )
 
 
 @pytest.mark.parametrize("stage", DossierFlow.stages(), ids=lambda s: s.name)

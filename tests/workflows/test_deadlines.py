@@ -1,4 +1,5 @@
 """workflows.tasks.expire_deadlines: overdue corrections close the dossier, an unaccepted agreement lapses."""
+
 import datetime as dt
 
 from viewflow.workflow.models import Task
@@ -38,14 +39,25 @@ def test_expire_deadlines_closes_and_lapses_overdue_dossiers_once(cast, new_doss
         assert dossier.status == status
         assert history(dossier)[-1] == ending
         assert DossierProcess.objects.get(dossier=dossier).status == PROCESS.DONE
-        task = Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN").order_by("pk").last()
+        task = (
+            Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN")
+            .order_by("pk")
+            .last()
+        )
         assert task.flow_task.name == stage
         assert task.data["by"] is None and task.data["role"] == "system" and task.owner_id is None
-        event = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by("seq").last()
+        event = (
+            AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk))
+            .order_by("seq")
+            .last()
+        )
         assert event.actor_id is None and event.actor_role == "system"
         assert "expiré le" in event.canonical or "caduque" in event.canonical
 
-    for dossier, status, stage in [(pending_corrections, S.CORRECTIONS_REQUESTED, "correct"), (pending_agreement, S.APPROVED, "sign_agreement")]:
+    for dossier, status, stage in [
+        (pending_corrections, S.CORRECTIONS_REQUESTED, "correct"),
+        (pending_agreement, S.APPROVED, "sign_agreement"),
+    ]:
         dossier.refresh_from_db()
         assert dossier.status == status
         assert [t.flow_task.name for t in open_tasks_of(dossier)] == [stage]
@@ -61,7 +73,12 @@ def test_a_deadline_moved_meanwhile_is_left_alone(cast, new_dossier):
 
     dossier = walk(cast, new_dossier(), "request_corrections")
     now = clock.now()
-    assert tasks._expire_one(dossier.pk, "expire_corrections", S.CORRECTIONS_REQUESTED, "corrections_due", "{due}", now) is False
+    assert (
+        tasks._expire_one(
+            dossier.pk, "expire_corrections", S.CORRECTIONS_REQUESTED, "corrections_due", "{due}", now
+        )
+        is False
+    )
     dossier.refresh_from_db()
     assert dossier.status == S.CORRECTIONS_REQUESTED
 

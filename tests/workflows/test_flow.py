@@ -1,4 +1,5 @@
 """The dossier's process follows its transitions: one open task, at the right stage, in the right queue."""
+
 import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
@@ -55,7 +56,9 @@ def test_main_path_one_open_task_in_the_right_queue(cast, new_dossier):
         assert task.flow_task.waits_in == dossier.status
         for name, user in people.items():
             listed = task in queues.open_tasks_for(user)
-            assert listed == (name in seen_by), f"after {transition}: {name} {'should' if name in seen_by else 'should not'} see {node}"
+            assert listed == (name in seen_by), (
+                f"after {transition}: {name} {'should' if name in seen_by else 'should not'} see {node}"
+            )
             assert queues.in_queue(user, task) == listed
 
     # settled with a positive balance: the process is over
@@ -66,17 +69,28 @@ def test_main_path_one_open_task_in_the_right_queue(cast, new_dossier):
     assert open_tasks_of(dossier) == []
     assert queues.open_task(dossier) is None
     assert history(dossier) == [
-        "start", "check_eligibility",
-        "take_for_instruction", "after_take_for_instruction",
-        "instruct", "after_instruct",
-        "correct", "after_correct",
-        "instruct", "after_instruct",
-        "schedule", "after_schedule",
-        "committee", "after_committee",
-        "sign_agreement", "after_sign_agreement",
-        "pay_advance", "after_pay_advance",
-        "final_report", "after_final_report",
-        "settle", "after_settle",
+        "start",
+        "check_eligibility",
+        "take_for_instruction",
+        "after_take_for_instruction",
+        "instruct",
+        "after_instruct",
+        "correct",
+        "after_correct",
+        "instruct",
+        "after_instruct",
+        "schedule",
+        "after_schedule",
+        "committee",
+        "after_committee",
+        "sign_agreement",
+        "after_sign_agreement",
+        "pay_advance",
+        "after_pay_advance",
+        "final_report",
+        "after_final_report",
+        "settle",
+        "after_settle",
         "end_closed",
     ]
 
@@ -84,27 +98,59 @@ def test_main_path_one_open_task_in_the_right_queue(cast, new_dossier):
 def test_each_task_records_the_transition_that_completed_it(cast, new_dossier):
     dossier = new_dossier()
     walk(cast, dossier, "settle")
-    humans = Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN").order_by("pk")
+    humans = Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN").order_by(
+        "pk"
+    )
     recorded = [(t.flow_task.name, t.data["transition"], t.data["by"], t.owner_id, t.status) for t in humans]
     users = {name: getattr(cast, actor).pk for name, actor, _, _ in MAIN_PATH}
     assert recorded == [
-        ("take_for_instruction", "start_instruction", users["start_instruction"], users["start_instruction"], STATUS.DONE),
-        ("instruct", "request_corrections", users["request_corrections"], users["request_corrections"], STATUS.DONE),
+        (
+            "take_for_instruction",
+            "start_instruction",
+            users["start_instruction"],
+            users["start_instruction"],
+            STATUS.DONE,
+        ),
+        (
+            "instruct",
+            "request_corrections",
+            users["request_corrections"],
+            users["request_corrections"],
+            STATUS.DONE,
+        ),
         ("correct", "resubmit", users["resubmit"], users["resubmit"], STATUS.DONE),
-        ("instruct", "complete_instruction", users["complete_instruction"], users["complete_instruction"], STATUS.DONE),
+        (
+            "instruct",
+            "complete_instruction",
+            users["complete_instruction"],
+            users["complete_instruction"],
+            STATUS.DONE,
+        ),
         ("schedule", "schedule", users["schedule"], users["schedule"], STATUS.DONE),
         ("committee", "approve", users["approve"], users["approve"], STATUS.DONE),
-        ("sign_agreement", "accept_agreement", users["accept_agreement"], users["accept_agreement"], STATUS.DONE),
+        (
+            "sign_agreement",
+            "accept_agreement",
+            users["accept_agreement"],
+            users["accept_agreement"],
+            STATUS.DONE,
+        ),
         ("pay_advance", "pay_advance", users["pay_advance"], users["pay_advance"], STATUS.DONE),
         ("final_report", "submit_report", users["submit_report"], users["submit_report"], STATUS.DONE),
         ("settle", "settle", users["settle"], users["settle"], STATUS.DONE),
     ]
     settle = humans.last()
-    assert settle.data["from"] == S.REPORT_SUBMITTED and settle.data["to"] == S.CLOSED and settle.data["role"] == "finance"
+    assert (
+        settle.data["from"] == S.REPORT_SUBMITTED
+        and settle.data["to"] == S.CLOSED
+        and settle.data["role"] == "finance"
+    )
     assert all(t.finished and t.started and t.assigned for t in humans)
     start = Task.objects.get(process__dossierprocess__dossier=dossier, flow_task=DossierFlow.start)
     assert start.data == {"transition": "submit", "by": cast.porteur.pk, "to": S.SUBMITTED}
-    check = Task.objects.get(process__dossierprocess__dossier=dossier, flow_task=DossierFlow.check_eligibility)
+    check = Task.objects.get(
+        process__dossierprocess__dossier=dossier, flow_task=DossierFlow.check_eligibility
+    )
     assert check.data["eligibility_run"] == dossier.eligibility_runs.get(moment="submission").pk
 
 
@@ -126,11 +172,27 @@ def test_withdraw_during_instruction_ends_the_process(cast, new_dossier):
 @pytest.mark.parametrize(
     "path, last, ending",
     [
-        (["submit"], ("declare_ineligible", "instructeur", "Commune de plus de 3 500 habitants."), "end_ineligible"),
+        (
+            ["submit"],
+            ("declare_ineligible", "instructeur", "Commune de plus de 3 500 habitants."),
+            "end_ineligible",
+        ),
         (["submit"], ("withdraw", "porteur", ""), "end_withdrawn"),
-        (["submit", "start_instruction", "request_corrections"], ("withdraw", "porteur", ""), "end_withdrawn"),
-        (["submit", "start_instruction", "complete_instruction"], ("withdraw", "porteur", ""), "end_withdrawn"),
-        (["submit", "start_instruction", "complete_instruction", "schedule"], ("reject", "comite", "Projet insuffisamment construit."), "end_rejected"),
+        (
+            ["submit", "start_instruction", "request_corrections"],
+            ("withdraw", "porteur", ""),
+            "end_withdrawn",
+        ),
+        (
+            ["submit", "start_instruction", "complete_instruction"],
+            ("withdraw", "porteur", ""),
+            "end_withdrawn",
+        ),
+        (
+            ["submit", "start_instruction", "complete_instruction", "schedule"],
+            ("reject", "comite", "Projet insuffisamment construit."),
+            "end_rejected",
+        ),
     ],
 )
 def test_other_endings(cast, new_dossier, path, last, ending):
@@ -202,7 +264,15 @@ def test_queue_listing_is_one_query(cast, new_dossier, django_assert_num_queries
         act(cast, dossier, "submit", "porteur")
     roles_of(cast.instructeur2)  # the roles are read once per request
     with django_assert_num_queries(1):
-        rows = [(queues.dossier_of(t).reference, queues.dossier_of(t).commune.name, queues.queue_of(t), queues.deadline_of(t)) for t in queues.open_tasks_for(cast.instructeur2)]
+        rows = [
+            (
+                queues.dossier_of(t).reference,
+                queues.dossier_of(t).commune.name,
+                queues.queue_of(t),
+                queues.deadline_of(t),
+            )
+            for t in queues.open_tasks_for(cast.instructeur2)
+        ]
     assert len(rows) == 3 and all(row[2] == "instructeur" for row in rows)
     assert queues.counts_for(cast.instructeur2) == {"instructeur": 3}
     assert queues.counts_for(cast.porteur) == {}
@@ -225,11 +295,13 @@ def test_draft_withdrawn_has_no_process(cast, new_dossier):
 
 
 def test_dossier_without_process_is_adopted_on_its_next_transition(cast, new_dossier):
-    
+
     from fonds.dossiers.models import Dossier
 
     dossier = new_dossier()
-    Dossier.objects.filter(pk=dossier.pk).update(status=S.SUBMITTED, submitted_at=clock.now())  # e.g. a fixture
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status=S.SUBMITTED, submitted_at=clock.now()
+    )  # e.g. a fixture
     act(cast, dossier, "start_instruction", "instructeur")
     assert history(dossier) == ["start", "take_for_instruction", "after_take_for_instruction", "instruct"]
     process = DossierProcess.objects.get(dossier=dossier)
@@ -264,8 +336,13 @@ def test_process_changed_outside_the_flow_is_realigned_before_the_transition(cas
     act(cast, dossier, "schedule", "instructeur")
     (task,) = open_tasks_of(dossier)
     assert task.flow_task.name == "committee"
-    tasks = Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN").order_by("pk")
-    cancelled, realigned = tasks.filter(status=STATUS.CANCELED).get(), tasks.filter(data__realigned=True).get()
+    tasks = Task.objects.filter(process__dossierprocess__dossier=dossier, flow_task_type="HUMAN").order_by(
+        "pk"
+    )
+    cancelled, realigned = (
+        tasks.filter(status=STATUS.CANCELED).get(),
+        tasks.filter(data__realigned=True).get(),
+    )
     assert cancelled.flow_task.name == "committee" and cancelled.data["cancelled"] == "realigned"
     assert realigned.flow_task.name == "schedule" and realigned.data["transition"] == "schedule"
 
@@ -276,7 +353,9 @@ def test_finished_process_is_reopened_when_the_dossier_is_put_back(cast, new_dos
     dossier = new_dossier()
     walk(cast, dossier, "start_instruction")
     act(cast, dossier, "withdraw", "porteur")
-    Dossier.objects.filter(pk=dossier.pk).update(status=S.IN_INSTRUCTION)  # e.g. withdrawal annulled by a court
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status=S.IN_INSTRUCTION
+    )  # e.g. withdrawal annulled by a court
     act(cast, dossier, "complete_instruction", "instructeur", data={"proposed_amount": "5000.00"})
     assert [t.flow_task.name for t in open_tasks_of(dossier)] == ["schedule"]
     assert DossierProcess.objects.get(dossier=dossier).status == PROCESS.NEW
@@ -288,7 +367,10 @@ def test_a_flow_that_routes_wrongly_rolls_the_transition_back(cast, new_dossier,
     dossier = new_dossier()
     act(cast, dossier, "submit", "porteur")
     route = DossierFlow.after_take_for_instruction
-    broken = [(DossierFlow.schedule if cond.status == S.IN_INSTRUCTION else node, cond) for node, cond in route._activate_next]
+    broken = [
+        (DossierFlow.schedule if cond.status == S.IN_INSTRUCTION else node, cond)
+        for node, cond in route._activate_next
+    ]
     monkeypatch.setattr(route, "_activate_next", broken)
     events = AuditEvent.objects.count()
     with pytest.raises(WorkflowOutOfSync):

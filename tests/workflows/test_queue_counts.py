@@ -1,4 +1,5 @@
 """Queue counters stay one small grouped query whatever the number of open tasks."""
+
 import pytest
 
 from workflows import queues

@@ -1,5 +1,6 @@
 """workflows.tasks.send_reminders (hourly beat): reminders before a deadline, each sent once,
 audited, in French with the deadline and a link; the overdue final report flagged (blocks E8)."""
+
 import datetime as dt
 import json
 
@@ -29,7 +30,12 @@ def counts(**kw):
 
 
 def events(dossier, action):
-    return [json.loads(e.canonical)["payload"] for e in AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), action=action).order_by("seq")]
+    return [
+        json.loads(e.canonical)["payload"]
+        for e in AuditEvent.objects.filter(
+            object_type="dossiers.dossier", object_id=str(dossier.pk), action=action
+        ).order_by("seq")
+    ]
 
 
 @pytest.fixture
@@ -46,10 +52,13 @@ def run(django_capture_on_commit_callbacks):
 def new_rules(campaign, **deadlines):
     params = default_rules()
     params["deadlines"].update(deadlines)
-    RuleSet.objects.create(campaign=campaign, version=campaign.rulesets.count() + 1, params=params, note="test")
+    RuleSet.objects.create(
+        campaign=campaign, version=campaign.rulesets.count() + 1, params=params, note="test"
+    )
 
 
 # ---- corrections (issue 4) -----------------------------------------------------------------------
+
 
 def test_correction_reminder_sent_once_three_days_before_the_deadline(cast, new_dossier, run):
     dossier = walk(cast, new_dossier(), "request_corrections")
@@ -67,11 +76,18 @@ def test_correction_reminder_sent_once_three_days_before_the_deadline(cast, new_
     due = timezone.localtime(deadline).strftime("%d/%m/%Y à %H:%M")
     assert email.to == [cast.porteur.email]
     assert email.subject == f"Rappel : corrections attendues avant le {due} — dossier {dossier.reference}"
-    assert f"au plus tard le {due}" in email.body and "Merci de préciser le programme des activités." in email.body
+    assert (
+        f"au plus tard le {due}" in email.body
+        and "Merci de préciser le programme des activités." in email.body
+    )
     assert "http://" in email.body and reverse("suivi:corrections", args=[dossier.pk]) in email.body
     assert "classé sans suite" in email.body
     [payload] = events(dossier, "reminder_sent")
-    assert payload["kind"] == "corrections" and payload["correction_request"] == request.pk and payload["days_before"] == 3
+    assert (
+        payload["kind"] == "corrections"
+        and payload["correction_request"] == request.pk
+        and payload["days_before"] == 3
+    )
 
     # again (next hour, or a retried task): nothing more
     trail = AuditEvent.objects.count()
@@ -139,16 +155,24 @@ def test_reminder_email_is_sent_once_even_if_its_task_is_retried(cast, new_dossi
     request = CorrectionRequest.objects.get(dossier=dossier)
     run(request.deadline - dt.timedelta(days=1))
     assert len(mail.outbox) == 1
-    assert send_deadline_email("corrections", dossier.pk, f"correction-reminder-{request.pk}", request.deadline.isoformat()) == 0
+    assert (
+        send_deadline_email(
+            "corrections", dossier.pk, f"correction-reminder-{request.pk}", request.deadline.isoformat()
+        )
+        == 0
+    )
     assert len(mail.outbox) == 1
 
 
 # ---- the convention (issue 5): reminder 7 days before, lapse on expiry -----------------------------
 
+
 def test_agreement_reminder_sent_once_seven_days_before_the_deadline(cast, new_dossier, run):
     dossier = walk(cast, new_dossier(), "approve")
     due = dossier.agreement_due
-    assert due is not None and abs((due - clock.now()) - dt.timedelta(days=30)) < dt.timedelta(minutes=5)  # agreement_days
+    assert due is not None and abs((due - clock.now()) - dt.timedelta(days=30)) < dt.timedelta(
+        minutes=5
+    )  # agreement_days
 
     assert run(due - dt.timedelta(days=7, minutes=1)) == ZERO
     at = due - dt.timedelta(days=7) + dt.timedelta(minutes=1)
@@ -156,11 +180,19 @@ def test_agreement_reminder_sent_once_seven_days_before_the_deadline(cast, new_d
     [email] = mail.outbox
     when = timezone.localtime(due).strftime("%d/%m/%Y à %H:%M")
     assert email.subject == f"Rappel : convention à accepter avant le {when} — dossier {dossier.reference}"
-    assert f"au plus tard le {when}" in email.body and reverse("suivi:convention", args=[dossier.pk]) in email.body
+    assert (
+        f"au plus tard le {when}" in email.body
+        and reverse("suivi:convention", args=[dossier.pk]) in email.body
+    )
     assert "caduque" in email.body
     [payload] = events(dossier, "reminder_sent")
     assert payload["kind"] == "agreement" and payload["days_before"] == 7
-    assert DeadlineNotice.objects.filter(dossier=dossier, kind="agreement_reminder", due=timezone.localtime(due).date()).count() == 1
+    assert (
+        DeadlineNotice.objects.filter(
+            dossier=dossier, kind="agreement_reminder", due=timezone.localtime(due).date()
+        ).count()
+        == 1
+    )
 
     assert run(at + dt.timedelta(hours=1)) == ZERO and run(at) == ZERO
     assert len(mail.outbox) == 1 and len(events(dossier, "reminder_sent")) == 1
@@ -187,13 +219,19 @@ def test_unaccepted_convention_is_reminded_then_lapses_with_a_french_motivation(
     assert expire_deadlines(now=due + dt.timedelta(minutes=1))["lapsed"] == 1
     dossier.refresh_from_db()
     assert dossier.status == S.LAPSED
-    event = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk), action="lapse").get()
+    event = AuditEvent.objects.filter(
+        object_type="dossiers.dossier", object_id=str(dossier.pk), action="lapse"
+    ).get()
     assert event.actor_id is None and event.actor_role == "system"
-    assert f"Convention non acceptée avant l'échéance du {timezone.localtime(due).strftime('%d/%m/%Y à %H:%M')}" in json.loads(event.canonical)["payload"]["motivation"]
+    assert (
+        f"Convention non acceptée avant l'échéance du {timezone.localtime(due).strftime('%d/%m/%Y à %H:%M')}"
+        in json.loads(event.canonical)["payload"]["motivation"]
+    )
     assert run(due + dt.timedelta(hours=2)) == ZERO  # a lapsed dossier gets no reminder
 
 
 # ---- the final report (issue 5): reminder 14 days before, overdue flag after (blocks E8) -----------
+
 
 def at_local(day, hour=9):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
@@ -206,8 +244,14 @@ def test_report_reminder_sent_once_fourteen_days_before_it_is_due(cast, new_doss
     assert run(at_local(due - dt.timedelta(days=15), 23)) == ZERO
     assert run(at_local(due - dt.timedelta(days=14), 0)) == counts(report=1)
     [email] = mail.outbox
-    assert email.subject == f"Rappel : rapport final à déposer avant le {due:%d/%m/%Y} — dossier {dossier.reference}"
-    assert reverse("suivi:report", args=[dossier.pk]) in email.body and f"au plus tard le {due:%d/%m/%Y}" in email.body
+    assert (
+        email.subject
+        == f"Rappel : rapport final à déposer avant le {due:%d/%m/%Y} — dossier {dossier.reference}"
+    )
+    assert (
+        reverse("suivi:report", args=[dossier.pk]) in email.body
+        and f"au plus tard le {due:%d/%m/%Y}" in email.body
+    )
     [payload] = events(dossier, "reminder_sent")
     assert payload == {**payload, "kind": "report", "days_before": 14, "deadline": due.isoformat()}
     assert run(at_local(due - dt.timedelta(days=13))) == ZERO and len(mail.outbox) == 1
@@ -226,7 +270,10 @@ def test_overdue_report_is_flagged_once_audited_and_blocks_e8_for_the_commune(ca
     assert list(reminders.overdue_reports()) == [dossier]
     [payload] = events(dossier, "report_overdue")
     assert payload["kind"] == "report_overdue" and payload["deadline"] == due.isoformat()
-    assert mail.outbox[-1].subject == f"Rapport final en retard — dossier {dossier.reference}" and "E8" in mail.outbox[-1].body
+    assert (
+        mail.outbox[-1].subject == f"Rapport final en retard — dossier {dossier.reference}"
+        and "E8" in mail.outbox[-1].body
+    )
     assert run(the_day_after + dt.timedelta(hours=1)) == ZERO and len(events(dossier, "report_overdue")) == 1
 
     # the commune's next dossier, in another campaign, fails E8 while the report is late

@@ -1,12 +1,31 @@
 """Display helpers of the comité pages (badges, names, French labels of the comité's audit events)."""
+
 from django import template
 
 register = template.Library()
 
-OUTCOME_BADGES = {"approved": "success", "waitlisted": "warning", "rejected": "error", "deferred": "info", "": "new"}
+OUTCOME_BADGES = {
+    "approved": "success",
+    "waitlisted": "warning",
+    "rejected": "error",
+    "deferred": "info",
+    "": "new",
+}
 VOTE_STATE_BADGES = {"pending": "info", "open": "new", "closed": "success"}
-SESSION_BADGES = {"planned": "info", "convened": "new", "sitting": "warning", "closed": "success", "adjourned": "error"}
-PRESENCE_LABELS = {"present": "Présent", "represented": "Représenté (procuration)", "absent": "Absent", None: "Non renseigné", "": "Non renseigné"}
+SESSION_BADGES = {
+    "planned": "info",
+    "convened": "new",
+    "sitting": "warning",
+    "closed": "success",
+    "adjourned": "error",
+}
+PRESENCE_LABELS = {
+    "present": "Présent",
+    "represented": "Représenté (procuration)",
+    "absent": "Absent",
+    None: "Non renseigné",
+    "": "Non renseigné",
+}
 
 #: French labels of the comité's audit events (the timeline filter falls back to the code)
 EVENT_LABELS = {

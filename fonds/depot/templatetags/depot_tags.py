@@ -1,4 +1,5 @@
 """Template filters of the front office."""
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -19,17 +20,32 @@ def budget_line(line, legend, number=None):
     prefix = line.prefix
     title = format_html("{} n° {}", legend, number) if number else legend
     non_field = line.non_field_errors()
-    parts = [format_html('<div class="fr-fieldset__element"><p class="fr-error-text">{}</p></div>', " ".join(non_field))] if non_field else []
+    parts = (
+        [
+            format_html(
+                '<div class="fr-fieldset__element"><p class="fr-error-text">{}</p></div>', " ".join(non_field)
+            )
+        ]
+        if non_field
+        else []
+    )
     for bf in line.visible_fields():
         inline = getattr(bf.field.widget, "input_type", None) != "checkbox"
-        parts.append(format_html(
-            '<div class="fr-fieldset__element{}">{}</div>',
-            " fr-fieldset__element--inline" if inline else "", dsfr_field_group(bf),
-        ))
+        parts.append(
+            format_html(
+                '<div class="fr-fieldset__element{}">{}</div>',
+                " fr-fieldset__element--inline" if inline else "",
+                dsfr_field_group(bf),
+            )
+        )
     return format_html(
         '<fieldset class="fr-fieldset fr-background-alt--grey fr-p-2w fr-mb-2w" aria-labelledby="{}-legend" data-line>'
         '<legend class="fr-fieldset__legend fr-text--md" id="{}-legend">{}</legend>{}{}</fieldset>',
-        prefix, prefix, title, mark_safe("".join(str(h) for h in line.hidden_fields())), mark_safe("".join(parts)),
+        prefix,
+        prefix,
+        title,
+        mark_safe("".join(str(h) for h in line.hidden_fields())),
+        mark_safe("".join(parts)),
     )
 
 

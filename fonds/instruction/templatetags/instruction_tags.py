@@ -1,4 +1,5 @@
 """Display helpers of the instruction pages."""
+
 import unicodedata
 
 from django import template
@@ -27,9 +28,20 @@ def field_group(bf):
 
 #: the columns of ``dossier_rows`` (the list's and the queues' table): what ``views._list_rows`` loads
 ROW_FIELDS = (
-    "reference", "title", "status", "submitted_at", "requested_amount", "corrections_due", "agreement_due",
-    "commune__code", "commune__name", "commune__population", "commune__zone",
-    "instructor__email", "assessment__score_total", "assessment__complete",
+    "reference",
+    "title",
+    "status",
+    "submitted_at",
+    "requested_amount",
+    "corrections_due",
+    "agreement_due",
+    "commune__code",
+    "commune__name",
+    "commune__population",
+    "commune__zone",
+    "instructor__email",
+    "assessment__score_total",
+    "assessment__complete",
 )
 
 
@@ -45,10 +57,16 @@ def dossier_rows(rows):
     instructor, next deadline (corrections, else agreement). Everything is escaped by
     ``format_html``."""
     link = reverse("instruction:dossier", args=[987654321])
-    status_labels = {value: str(label) for value, label in Dossier._meta.get_field("status").flatchoices}  # get_status_display, once
+    status_labels = {
+        value: str(label) for value, label in Dossier._meta.get_field("status").flatchoices
+    }  # get_status_display, once
 
     def chars(text, length):  # Truncator(text).chars(length), without its cost when nothing is cut
-        return text if len(text) <= length and unicodedata.is_normalized("NFC", text) else Truncator(text).chars(length)
+        return (
+            text
+            if len(text) <= length and unicodedata.is_normalized("NFC", text)
+            else Truncator(text).chars(length)
+        )
 
     out = []
     for d in rows:
@@ -63,16 +81,29 @@ def dossier_rows(rows):
         except ObjectDoesNotExist:
             assessment = None
         if assessment is not None and assessment.score_total is not None:
-            score = format_html("{}{}", assessment.score_total, "" if assessment.complete else mark_safe(" <small>(partielle)</small>"))
+            score = format_html(
+                "{}{}",
+                assessment.score_total,
+                "" if assessment.complete else mark_safe(" <small>(partielle)</small>"),
+            )
         else:
             score = "—"
         instructor = chars(d.instructor.email, 24) if d.instructor_id and d.instructor else "—"
-        out.append((
-            link.replace("987654321", str(d.pk)), d.reference, commune.name, about, chars(d.title, 50),
-            status_labels.get(d.status, d.status), _day(d.submitted_at) or "—",
-            "—" if d.requested_amount is None else euros(d.requested_amount), score, instructor,
-            _day(d.corrections_due) or _day(d.agreement_due) or "—",
-        ))
+        out.append(
+            (
+                link.replace("987654321", str(d.pk)),
+                d.reference,
+                commune.name,
+                about,
+                chars(d.title, 50),
+                status_labels.get(d.status, d.status),
+                _day(d.submitted_at) or "—",
+                "—" if d.requested_amount is None else euros(d.requested_amount),
+                score,
+                instructor,
+                _day(d.corrections_due) or _day(d.agreement_due) or "—",
+            )
+        )
     if not out:
         return mark_safe('<tr><td colspan="9">Aucun dossier.</td></tr>')
     return format_html_join(

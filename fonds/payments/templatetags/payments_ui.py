@@ -1,4 +1,5 @@
 """Display helpers of the payment pages, and the porteur's payment links on the dossier pages."""
+
 from django import template
 
 from fonds.accounts.roles import Role, roles_of
@@ -6,9 +7,19 @@ from fonds.accounts.roles import Role, roles_of
 register = template.Library()
 
 BADGES = {
-    "to_certify": "fr-badge--warning", "ready": "fr-badge--info", "in_batch": "fr-badge--new", "sent": "fr-badge--new",
-    "paid": "fr-badge--success", "returned": "fr-badge--error", "cancelled": "", "contradictory": "fr-badge--warning",
-    "final": "fr-badge--error", "written_off": "", "executed": "fr-badge--success", "pending": "fr-badge--info", "removed": "",
+    "to_certify": "fr-badge--warning",
+    "ready": "fr-badge--info",
+    "in_batch": "fr-badge--new",
+    "sent": "fr-badge--new",
+    "paid": "fr-badge--success",
+    "returned": "fr-badge--error",
+    "cancelled": "",
+    "contradictory": "fr-badge--warning",
+    "final": "fr-badge--error",
+    "written_off": "",
+    "executed": "fr-badge--success",
+    "pending": "fr-badge--info",
+    "removed": "",
 }
 
 
@@ -58,10 +69,19 @@ def event_label(action: str) -> str:
 
 
 BREAKDOWN_LABELS = {
-    "approved": "Montant accordé par le comité", "advance_pct": "Taux de l'avance (%)", "advance": "Avance",
-    "formula_total": "Formule T + S + O sur les chiffres réels", "travel": "Voyage (T)", "stay": "Séjour (S)", "organisation": "Organisation (O)",
-    "eligible_costs": "Dépenses éligibles réelles", "eligible_limit": "Limite en % des dépenses éligibles", "formula_amount": "Montant donné par la formule",
-    "final_grant": "Subvention définitive", "balance": "Solde", "recovery": "Reversement",
+    "approved": "Montant accordé par le comité",
+    "advance_pct": "Taux de l'avance (%)",
+    "advance": "Avance",
+    "formula_total": "Formule T + S + O sur les chiffres réels",
+    "travel": "Voyage (T)",
+    "stay": "Séjour (S)",
+    "organisation": "Organisation (O)",
+    "eligible_costs": "Dépenses éligibles réelles",
+    "eligible_limit": "Limite en % des dépenses éligibles",
+    "formula_amount": "Montant donné par la formule",
+    "final_grant": "Subvention définitive",
+    "balance": "Solde",
+    "recovery": "Reversement",
 }
 
 
@@ -74,7 +94,7 @@ def breakdown_label(key: str) -> str:
 def grouped(value: str) -> str:
     """``FR7630006000011234567890189`` → ``FR76 3000 6000 0112 3456 7890 189`` (IBAN as printed on a RIB)."""
     value = (value or "").replace(" ", "")
-    return " ".join(value[i:i + 4] for i in range(0, len(value), 4))
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
 
 
 #: statuses in which the commune's bank details matter (a grant is, or is about to be, paid)
@@ -107,8 +127,21 @@ def porteur_payment_links(context, dossier=None, rows=None):
     recoveries = []
     if recovering:
         recoveries = list(
-            PaymentOrder.objects.filter(dossier_id__in=recovering, kind=OrderKind.RECOVERY, state=OrderState.CONTRADICTORY)
-            .select_related("dossier").order_by("answer_due", "pk")
+            PaymentOrder.objects.filter(
+                dossier_id__in=recovering, kind=OrderKind.RECOVERY, state=OrderState.CONTRADICTORY
+            )
+            .select_related("dossier")
+            .order_by("answer_due", "pk")
         )
-    bank_url = reverse("payments:porteur-bank", args=[dossier.pk]) if dossier is not None else reverse("payments:commune-bank")
-    return {"show": True, "bank": bank, "bank_url": bank_url, "recoveries": recoveries, "list_mode": dossier is None}
+    bank_url = (
+        reverse("payments:porteur-bank", args=[dossier.pk])
+        if dossier is not None
+        else reverse("payments:commune-bank")
+    )
+    return {
+        "show": True,
+        "bank": bank,
+        "bank_url": bank_url,
+        "recoveries": recoveries,
+        "list_mode": dossier is None,
+    }

@@ -1,5 +1,6 @@
 """Finance pages of the communes' bank details: the list to certify, certification against the RIB
 shown inline, motivated rejection."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -22,17 +23,22 @@ from .common import audit_events, confirmed, finance_area, posted, render_page
 @require_GET
 def bank_list(request):
     rows = list(queries.bank_details_to_certify()[:200])
-    return render_page(request, "payments/bank_list.html",
-                       {"title": "Coordonnées bancaires à certifier", "section": "bank", "rows": rows})
+    return render_page(
+        request,
+        "payments/bank_list.html",
+        {"title": "Coordonnées bancaires à certifier", "section": "bank", "rows": rows},
+    )
 
 
 #: the confirmations and success messages of certification and rejection
 CERTIFY_CONFIRM = "J'ai comparé l'IBAN, le BIC et le titulaire au RIB affiché : ils sont identiques"
 REJECT_CONFIRM = "Je confirme le rejet de ces coordonnées bancaires (la commune devra les corriger)"
-CERTIFIED = ("Coordonnées bancaires de {name} certifiées. "
-             "Les ordres en attente de certification sont prêts à payer.")
-REJECTED = ("Coordonnées bancaires de {name} rejetées. "
-            "La commune est informée du motif par courriel et sur sa page.")
+CERTIFIED = (
+    "Coordonnées bancaires de {name} certifiées. Les ordres en attente de certification sont prêts à payer."
+)
+REJECTED = (
+    "Coordonnées bancaires de {name} rejetées. La commune est informée du motif par courriel et sur sa page."
+)
 
 
 def _bank_url(bank) -> str:
@@ -40,7 +46,12 @@ def _bank_url(bank) -> str:
 
 
 def _bank(code) -> BankDetails:
-    return get_object_or_404(BankDetails.objects.select_related("commune", "rib_document", "rib_document__dossier", "updated_by", "certified_by"), commune_id=code)
+    return get_object_or_404(
+        BankDetails.objects.select_related(
+            "commune", "rib_document", "rib_document__dossier", "updated_by", "certified_by"
+        ),
+        commune_id=code,
+    )
 
 
 @finance_area
@@ -48,17 +59,31 @@ def _bank(code) -> BankDetails:
 def bank_page(request, code):
     bank = _bank(code)
     form = ConfirmForm(posted(request), label=CERTIFY_CONFIRM)
-    done, status = confirmed(request, form, lambda: certify_bank_details(bank.commune_id, by=request.user),
-                             then=_bank_url(bank), success=lambda _: CERTIFIED.format(name=bank.commune.name))
+    done, status = confirmed(
+        request,
+        form,
+        lambda: certify_bank_details(bank.commune_id, by=request.user),
+        then=_bank_url(bank),
+        success=lambda _: CERTIFIED.format(name=bank.commune.name),
+    )
     if done:
         return done
     orders_ = list(queries.commune_orders(bank.commune_id)[:100])
-    return render_page(request, "payments/bank.html", {
-        "title": f"Coordonnées bancaires — {bank.commune.name}", "section": "bank", "bank": bank, "form": form, "orders": orders_,
-        "events": audit_events("payments.bankdetails", bank.pk),
-        "iban_grouped": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)),
-        "siret_grouped": f"{bank.siret[:9]} {bank.siret[9:]}" if bank.siret else "",
-    }, status=status)
+    return render_page(
+        request,
+        "payments/bank.html",
+        {
+            "title": f"Coordonnées bancaires — {bank.commune.name}",
+            "section": "bank",
+            "bank": bank,
+            "form": form,
+            "orders": orders_,
+            "events": audit_events("payments.bankdetails", bank.pk),
+            "iban_grouped": " ".join(bank.iban[i : i + 4] for i in range(0, len(bank.iban), 4)),
+            "siret_grouped": f"{bank.siret[:9]} {bank.siret[9:]}" if bank.siret else "",
+        },
+        status=status,
+    )
 
 
 @finance_area
@@ -71,18 +96,38 @@ def bank_reject(request, code):
     form = MotivatedForm(posted(request), needs_motivation=True, label=REJECT_CONFIRM)
     status = 200 if allowed else 409
     if not allowed:
-        messages.error(request, "Ces coordonnées bancaires ne peuvent pas être rejetées : " + ("elles sont certifiées." if bank.is_certified else "elles sont déjà rejetées, la commune doit les corriger."))
+        messages.error(
+            request,
+            "Ces coordonnées bancaires ne peuvent pas être rejetées : "
+            + (
+                "elles sont certifiées."
+                if bank.is_certified
+                else "elles sont déjà rejetées, la commune doit les corriger."
+            ),
+        )
     else:
         reject = partial(reject_bank_details, bank.commune_id, by=request.user)
-        done, status = confirmed(request, form, lambda: reject(motivation=form.cleaned_data["motivation"]),
-                                 then=_bank_url(bank),
-                                 success=lambda _: REJECTED.format(name=bank.commune.name))
+        done, status = confirmed(
+            request,
+            form,
+            lambda: reject(motivation=form.cleaned_data["motivation"]),
+            then=_bank_url(bank),
+            success=lambda _: REJECTED.format(name=bank.commune.name),
+        )
         if done:
             return done
-    return render_page(request, "payments/bank_reject.html", {
-        "title": f"Rejeter les coordonnées bancaires — {bank.commune.name}", "section": "bank", "bank": bank, "form": form,
-        "allowed": allowed and request.can_pay,
-    }, status=status)
+    return render_page(
+        request,
+        "payments/bank_reject.html",
+        {
+            "title": f"Rejeter les coordonnées bancaires — {bank.commune.name}",
+            "section": "bank",
+            "bank": bank,
+            "form": form,
+            "allowed": allowed and request.can_pay,
+        },
+        status=status,
+    )
 
 
 INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -98,7 +143,12 @@ def bank_rib(request, code):
     document = bank.rib_document
     if document is None or document.content_type not in INLINE_TYPES:
         raise Http404("RIB introuvable.")
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1])
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=False,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "frame-ancestors 'self'; script-src 'none'; object-src 'self'"
     response["Cache-Control"] = "private, no-store"

@@ -1,5 +1,6 @@
 """Finance pages of the transfer batches: build one from the orders list's selection, the batch and
 its SEPA file, transmission, cancellation, execution and bank returns."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -14,14 +15,29 @@ from fonds.formats import euros
 
 from .. import queries
 from ..batches import (
-    RETURN_REASONS, batch_file_name, build_batch, cancel_batch, execution_too_early, export_batch,
-    mark_batch_sent, next_business_day, record_execution, record_return,
+    RETURN_REASONS,
+    batch_file_name,
+    build_batch,
+    cancel_batch,
+    execution_too_early,
+    export_batch,
+    mark_batch_sent,
+    next_business_day,
+    record_execution,
+    record_return,
 )
 from ..common import PaymentRefused
 from ..forms import BuildBatchForm, ConfirmForm, ReturnForm
 from ..models import Batch, BatchState, ItemOutcome, PaymentOrder
 from .common import (
-    Page, audit_events, confirmed, finance_area, posted, query_without, render_page, state_changed,
+    Page,
+    audit_events,
+    confirmed,
+    finance_area,
+    posted,
+    query_without,
+    render_page,
+    state_changed,
 )
 
 
@@ -35,40 +51,67 @@ def build_batch_page(request):
     qs, filter_form = queries.filter_orders(QueryDict(querystring))
     summary = queries.selection_summary(qs)
     confirming = request.method == "POST"
-    initial = {"execution_date": next_business_day(clock.today()), "expected_count": summary["ready_count"], "expected_total": summary["ready_total"]}
+    initial = {
+        "execution_date": next_business_day(clock.today()),
+        "expected_count": summary["ready_count"],
+        "expected_total": summary["ready_total"],
+    }
     form = BuildBatchForm(request.POST if confirming else None, initial=initial)
     changed = False
     shown = (summary["ready_count"], summary["ready_total"])
-    if confirming and form.is_valid() and (form.cleaned_data["expected_count"],
-                                           form.cleaned_data["expected_total"]) != shown:
+    if (
+        confirming
+        and form.is_valid()
+        and (form.cleaned_data["expected_count"], form.cleaned_data["expected_total"]) != shown
+    ):
         changed = True
         status = 409
         form = BuildBatchForm(initial={**initial, "execution_date": form.cleaned_data["execution_date"]})
-        messages.warning(request, "La sélection a changé depuis l'affichage de cette page : vérifiez le "
-                                  "nombre d'ordres et le total, puis confirmez à nouveau.")
+        messages.warning(
+            request,
+            "La sélection a changé depuis l'affichage de cette page : vérifiez le "
+            "nombre d'ordres et le total, puis confirmez à nouveau.",
+        )
     else:
         done, status = confirmed(
-            request, form,
-            lambda: build_batch(by=request.user, order_ids=queries.selection_ids(qs),
-                                execution_date=form.cleaned_data["execution_date"]),
+            request,
+            form,
+            lambda: build_batch(
+                by=request.user,
+                order_ids=queries.selection_ids(qs),
+                execution_date=form.cleaned_data["execution_date"],
+            ),
             then=lambda result: reverse("payments:batch", args=[result.batch.pk]),
             success=lambda result: (
                 f"Lot {result.batch.reference} constitué : {result.batch.count} "
                 f"virement{'s' if result.batch.count > 1 else ''}, {euros(result.batch.total)}. "
                 "Le fichier SEPA est validé et prêt au téléchargement."
             ),
-            warning=lambda result: result.excluded and (
-                f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot "
-                "entre-temps, ou coordonnées non certifiées)."
+            warning=lambda result: (
+                result.excluded
+                and (
+                    f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot "
+                    "entre-temps, ou coordonnées non certifiées)."
+                )
             ),
         )
         if done:
             return done
-    return render_page(request, "payments/build_batch.html", {
-        "title": "Constituer un lot de virements", "section": "batches", "form": form, "filter_form": filter_form,
-        "summary": summary, "selection": querystring, "changed": changed,
-        "list_url": reverse("payments:orders") + (f"?{querystring}" if querystring else ""),
-    }, status=status)
+    return render_page(
+        request,
+        "payments/build_batch.html",
+        {
+            "title": "Constituer un lot de virements",
+            "section": "batches",
+            "form": form,
+            "filter_form": filter_form,
+            "summary": summary,
+            "selection": querystring,
+            "changed": changed,
+            "list_url": reverse("payments:orders") + (f"?{querystring}" if querystring else ""),
+        },
+        status=status,
+    )
 
 
 @finance_area
@@ -76,10 +119,17 @@ def build_batch_page(request):
 def batches(request):
     page = Page(queries.batch_list(), request.GET)
     querystring = query_without(request.GET)
-    return render_page(request, "payments/batches.html", {
-        "title": "Lots de virements", "section": "batches", "page": page,
-        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring),
-    })
+    return render_page(
+        request,
+        "payments/batches.html",
+        {
+            "title": "Lots de virements",
+            "section": "batches",
+            "page": page,
+            "page_links": page.links(querystring),
+            "neighbours": page.neighbour_urls(querystring),
+        },
+    )
 
 
 def _batch(pk) -> Batch:
@@ -108,10 +158,18 @@ def _batch_context(request, batch, *, return_form=None) -> dict:
     if return_form is None and (pending["count"] or late_returns) and request.can_pay:
         return_form = ReturnForm(reasons=RETURN_REASONS)
     return {
-        "title": f"Lot {batch.reference}", "section": "batches", "batch": batch, "items": page, "page": page,
-        "page_links": page.links(querystring), "neighbours": page.neighbour_urls(querystring), "late_returns": late_returns,
-        "pending_count": pending["count"], "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
-        "events": audit_events("payments.batch", batch.pk), "reasons": RETURN_REASONS,
+        "title": f"Lot {batch.reference}",
+        "section": "batches",
+        "batch": batch,
+        "items": page,
+        "page": page,
+        "page_links": page.links(querystring),
+        "neighbours": page.neighbour_urls(querystring),
+        "late_returns": late_returns,
+        "pending_count": pending["count"],
+        "return_form": return_form if pending["count"] or late_returns or return_form is not None else None,
+        "events": audit_events("payments.batch", batch.pk),
+        "reasons": RETURN_REASONS,
         "execution_too_early": execution_too_early(batch) if batch.state == BatchState.SENT else "",
     }
 
@@ -140,9 +198,24 @@ def batch_file(request, pk):
 
 
 BATCH_ACTIONS = {
-    "transmis": {"state": BatchState.READY, "title": "Enregistrer la transmission à la banque", "confirm": "Je confirme avoir transmis ce fichier à la banque", "button": "Enregistrer la transmission"},
-    "annuler": {"state": BatchState.READY, "title": "Annuler le lot", "confirm": "Je confirme l'annulation du lot (ses ordres redeviennent prêts à payer)", "button": "Annuler le lot"},
-    "execution": {"state": BatchState.SENT, "title": "Enregistrer l'exécution du lot", "confirm": "Je confirme que la banque a exécuté tous les virements en attente de ce lot", "button": "Enregistrer l'exécution"},
+    "transmis": {
+        "state": BatchState.READY,
+        "title": "Enregistrer la transmission à la banque",
+        "confirm": "Je confirme avoir transmis ce fichier à la banque",
+        "button": "Enregistrer la transmission",
+    },
+    "annuler": {
+        "state": BatchState.READY,
+        "title": "Annuler le lot",
+        "confirm": "Je confirme l'annulation du lot (ses ordres redeviennent prêts à payer)",
+        "button": "Annuler le lot",
+    },
+    "execution": {
+        "state": BatchState.SENT,
+        "title": "Enregistrer l'exécution du lot",
+        "confirm": "Je confirme que la banque a exécuté tous les virements en attente de ce lot",
+        "button": "Enregistrer l'exécution",
+    },
 }
 
 
@@ -159,22 +232,44 @@ def batch_action(request, pk, name):
     form = ConfirmForm(posted(request), label=spec["confirm"])
     status = 200 if allowed else 409
     if batch.state != spec["state"]:
-        messages.error(request, f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».")
+        messages.error(
+            request,
+            f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».",
+        )
     elif too_early:
         messages.error(request, too_early)
     else:
         call = {"transmis": mark_batch_sent, "annuler": cancel_batch, "execution": record_execution}[name]
-        done, status = confirmed(request, form, lambda: call(batch, by=request.user),
-                                 then=reverse("payments:batch", args=[batch.pk]),
-                                 success=state_changed(spec["title"], "Le lot"))
+        done, status = confirmed(
+            request,
+            form,
+            lambda: call(batch, by=request.user),
+            then=reverse("payments:batch", args=[batch.pk]),
+            success=state_changed(spec["title"], "Le lot"),
+        )
         if done:
             return done
-    return render_page(request, "payments/batch_action.html", {
-        "title": f"{spec['title']} — {batch.reference}", "section": "batches", "batch": batch, "name": name, "spec": spec,
-        "form": form, "allowed": allowed and request.can_pay, "pending": pending,
-        "pending_items": list(batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position")[:PENDING_SHOWN]) if pending["count"] else [],
-        "pending_more": max(0, pending["count"] - PENDING_SHOWN),
-    }, status=status)
+    return render_page(
+        request,
+        "payments/batch_action.html",
+        {
+            "title": f"{spec['title']} — {batch.reference}",
+            "section": "batches",
+            "batch": batch,
+            "name": name,
+            "spec": spec,
+            "form": form,
+            "allowed": allowed and request.can_pay,
+            "pending": pending,
+            "pending_items": list(
+                batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position")[:PENDING_SHOWN]
+            )
+            if pending["count"]
+            else [],
+            "pending_more": max(0, pending["count"] - PENDING_SHOWN),
+        },
+        status=status,
+    )
 
 
 def _returned_order_id(batch, form):
@@ -186,8 +281,11 @@ def _returned_order_id(batch, form):
         return item.order_id
     order_id = PaymentOrder.objects.filter(reference=reference).values_list("pk", flat=True).first()
     if order_id is None:
-        form.add_error("end_to_end_id", f"Aucun ordre de paiement ne porte la référence « {reference} » : "
-                                        "recopiez l'identifiant de bout en bout indiqué par la banque.")
+        form.add_error(
+            "end_to_end_id",
+            f"Aucun ordre de paiement ne porte la référence « {reference} » : "
+            "recopiez l'identifiant de bout en bout indiqué par la banque.",
+        )
     return order_id
 
 
@@ -200,7 +298,8 @@ def batch_return(request, pk):
     form = ReturnForm(request.POST, reasons=RETURN_REASONS)
     order_id = _returned_order_id(batch, form) if form.is_valid() else None
     done, status = confirmed(
-        request, form,
+        request,
+        form,
         lambda: record_return(batch, order_id, by=request.user, reason_code=form.cleaned_data["reason_code"]),
         then=reverse("payments:batch", args=[batch.pk]) + "#virements",
         success=lambda order: (
@@ -210,5 +309,6 @@ def batch_return(request, pk):
     )
     if done:
         return done
-    return render_page(request, "payments/batch.html", _batch_context(request, batch, return_form=form),
-                       status=status)
+    return render_page(
+        request, "payments/batch.html", _batch_context(request, batch, return_form=form), status=status
+    )

@@ -1,5 +1,6 @@
 """What the payment pages share: the finance back office's gate, list pages, rendering, and the
 POST of a confirmation form (``confirmed``)."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -38,8 +39,12 @@ class Page(pagination.Page):
 
 #: finance staff; administrators and auditors for GET/HEAD only (a POST gets the "Lecture seule"
 #: 403 page before the view runs); otherwise a 403 page
-finance_area = role_area(read=READ_ROLES, write=WRITE_ROLES, template="payments/forbidden.html",
-                         flags={"can_pay": lambda roles: bool(roles & WRITE_ROLES)})
+finance_area = role_area(
+    read=READ_ROLES,
+    write=WRITE_ROLES,
+    template="payments/forbidden.html",
+    flags={"can_pay": lambda roles: bool(roles & WRITE_ROLES)},
+)
 
 
 def posted(request):

@@ -2,6 +2,7 @@
 
 A porteur of the dossier's commune only: a dossier of another commune is a 404
 (``fonds.dossiers.access``), a member of staff gets a 403 page."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -28,10 +29,17 @@ def _porteur_dossier(request, pk):
     ``pk=None``: no dossier (the commune's own page), porteurs only."""
     roles = roles_of(request.user)
     if Role.PORTEUR not in roles or not request.user.commune_id:
-        return None, render(request, "payments/forbidden.html", {"title": "Page réservée aux communes", "porteur_page": True}, status=403)
+        return None, render(
+            request,
+            "payments/forbidden.html",
+            {"title": "Page réservée aux communes", "porteur_page": True},
+            status=403,
+        )
     if pk is None:
         return None, None
-    return get_visible_or_404(request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")), None
+    return get_visible_or_404(
+        request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")
+    ), None
 
 
 def _suivi_url(dossier) -> str:
@@ -52,19 +60,45 @@ def porteur_bank(request, pk=None):
     certified = bool(bank and bank.is_certified)
     initial = {}
     if bank is not None:
-        initial = {"iban": " ".join(bank.iban[i:i + 4] for i in range(0, len(bank.iban), 4)), "bic": bank.bic, "holder": bank.holder, "siret": bank.siret, "rib_document": bank.rib_document_id}
+        initial = {
+            "iban": " ".join(bank.iban[i : i + 4] for i in range(0, len(bank.iban), 4)),
+            "bic": bank.bic,
+            "holder": bank.holder,
+            "siret": bank.siret,
+            "rib_document": bank.rib_document_id,
+        }
     elif ribs:
-        initial = {"rib_document": next((d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk), "holder": f"Commune de {commune.name}"}
-    current = (bank.iban, bank.bic, bank.holder, bank.siret, bank.rib_document_id) if bank is not None else None
+        initial = {
+            "rib_document": next(
+                (d.pk for d in ribs if dossier is not None and d.dossier_id == dossier.pk), ribs[0].pk
+            ),
+            "holder": f"Commune de {commune.name}",
+        }
+    current = (
+        (bank.iban, bank.bic, bank.holder, bank.siret, bank.rib_document_id) if bank is not None else None
+    )
     files = request.FILES if request.method == "POST" else None
-    form = BankDetailsForm(posted(request), files, initial=initial, ribs=ribs, certified=certified,
-                           current=current, siren=commune.siren)
+    form = BankDetailsForm(
+        posted(request),
+        files,
+        initial=initial,
+        ribs=ribs,
+        certified=certified,
+        current=current,
+        siren=commune.siren,
+    )
 
     def save():
         data = form.cleaned_data
         return set_bank_details(
-            commune, by=request.user, iban=data["iban"], bic=data["bic"], holder=data["holder"],
-            siret=data["siret"], rib_document=data.get("rib_document") or None, rib_file=form.rib_upload(),
+            commune,
+            by=request.user,
+            iban=data["iban"],
+            bic=data["bic"],
+            holder=data["holder"],
+            siret=data["siret"],
+            rib_document=data.get("rib_document") or None,
+            rib_file=form.rib_upload(),
             dossier=dossier,
         )
 
@@ -72,10 +106,17 @@ def porteur_bank(request, pk=None):
         return bank is not None and saved.version == bank.version
 
     done, status = confirmed(
-        request, form, save, then=request.path,
-        success=lambda saved: "" if unchanged(saved) else (
-            "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout paiement ; "
-            "vous verrez ici quand elles seront certifiées."
+        request,
+        form,
+        save,
+        then=request.path,
+        success=lambda saved: (
+            ""
+            if unchanged(saved)
+            else (
+                "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout paiement ; "
+                "vous verrez ici quand elles seront certifiées."
+            )
         ),
         info=lambda saved: (
             "Ces coordonnées bancaires sont déjà enregistrées : rien n'a changé." if unchanged(saved) else ""
@@ -83,16 +124,32 @@ def porteur_bank(request, pk=None):
     )
     if done:
         return done
-    return render_page(request, "payments/porteur_bank.html", {
-        "title": "Coordonnées bancaires de la commune", "nav": "dossiers", "dossier": dossier, "commune": commune, "bank": bank, "form": form, "ribs": ribs,
-        "certified": certified, "errors": _errors_summary(form) if form.is_bound else [],
-        "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
-        "blocked": PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.TO_CERTIFY).count() if bank is not None and not certified else 0,
-        "returned": [
-            {"order": o, "reason": RETURN_REASONS.get(o.return_code, o.return_code)}
-            for o in PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.RETURNED).select_related("dossier").order_by("-returned_at")[:20]
-        ],
-    }, status=status)
+    return render_page(
+        request,
+        "payments/porteur_bank.html",
+        {
+            "title": "Coordonnées bancaires de la commune",
+            "nav": "dossiers",
+            "dossier": dossier,
+            "commune": commune,
+            "bank": bank,
+            "form": form,
+            "ribs": ribs,
+            "certified": certified,
+            "errors": _errors_summary(form) if form.is_bound else [],
+            "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
+            "blocked": PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.TO_CERTIFY).count()
+            if bank is not None and not certified
+            else 0,
+            "returned": [
+                {"order": o, "reason": RETURN_REASONS.get(o.return_code, o.return_code)}
+                for o in PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.RETURNED)
+                .select_related("dossier")
+                .order_by("-returned_at")[:20]
+            ],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -101,24 +158,43 @@ def porteur_recovery(request, pk):
     dossier, refused = _porteur_dossier(request, pk)
     if refused:
         return refused
-    order = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.RECOVERY).exclude(state=O.CANCELLED).select_related("answered_by").order_by("-created_at", "-pk").first()
+    order = (
+        PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.RECOVERY)
+        .exclude(state=O.CANCELLED)
+        .select_related("answered_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if order is None:
-        cancelled = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.RECOVERY).order_by("-created_at", "-pk").first()
+        cancelled = (
+            PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.RECOVERY)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
         if cancelled is None:
             raise Http404("Aucune demande de reversement pour ce dossier.")
         order = cancelled
     now = clock.now()
-    can_answer = order.state == O.CONTRADICTORY and order.answered_at is None and now < recovery_answer_due(order)
+    can_answer = (
+        order.state == O.CONTRADICTORY and order.answered_at is None and now < recovery_answer_due(order)
+    )
     form = RecoveryAnswerForm(posted(request))
     if request.method == "POST" and not can_answer:
-        form.add_error(None, "Vous ne pouvez plus répondre à cette demande de reversement : " + (
-            "vous y avez déjà répondu." if order.answered_at
-            else "le délai de réponse est expiré ou la procédure est close."
-        ))
+        form.add_error(
+            None,
+            "Vous ne pouvez plus répondre à cette demande de reversement : "
+            + (
+                "vous y avez déjà répondu."
+                if order.answered_at
+                else "le délai de réponse est expiré ou la procédure est close."
+            ),
+        )
         status = 409
     else:
         done, status = confirmed(
-            request, form, lambda: answer_recovery(order, request.user, form.cleaned_data["text"]),
+            request,
+            form,
+            lambda: answer_recovery(order, request.user, form.cleaned_data["text"]),
             then=reverse("payments:porteur-recovery", args=[dossier.pk]),
             success=lambda _: (
                 "Vos observations sont transmises au fonds. Il les examinera avant de décider du "
@@ -128,11 +204,23 @@ def porteur_recovery(request, pk):
         if done:
             return done
     settlement = Settlement.objects.filter(dossier=dossier).first()
-    return render_page(request, "payments/porteur_recovery.html", {
-        "title": "Demande de reversement", "nav": "dossiers", "dossier": dossier, "order": order, "form": form, "can_answer": can_answer,
-        "settlement": settlement, "lines": (settlement.lines if settlement else []) or [],
-        "errors": _errors_summary(form) if form.is_bound else [], "back_url": _suivi_url(dossier),
-    }, status=status)
+    return render_page(
+        request,
+        "payments/porteur_recovery.html",
+        {
+            "title": "Demande de reversement",
+            "nav": "dossiers",
+            "dossier": dossier,
+            "order": order,
+            "form": form,
+            "can_answer": can_answer,
+            "settlement": settlement,
+            "lines": (settlement.lines if settlement else []) or [],
+            "errors": _errors_summary(form) if form.is_bound else [],
+            "back_url": _suivi_url(dossier),
+        },
+        status=status,
+    )
 
 
 def _errors_summary(form) -> list[dict]:
@@ -140,5 +228,11 @@ def _errors_summary(form) -> list[dict]:
     for name, errors in form.errors.items():
         field = form[name] if name in form.fields else None
         for error in errors:
-            out.append({"id": field.auto_id if field is not None else "", "label": field.label if field is not None else "", "message": error})
+            out.append(
+                {
+                    "id": field.auto_id if field is not None else "",
+                    "label": field.label if field is not None else "",
+                    "message": error,
+                }
+            )
     return out

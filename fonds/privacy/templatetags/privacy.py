@@ -1,5 +1,6 @@
 """``{% may_see_minors_data dossier as show_ages %}``: the privacy rule (``fonds.privacy.access``)
 for the user of the page, so that every template showing participants asks the same question."""
+
 from django import template
 
 from fonds.privacy import access

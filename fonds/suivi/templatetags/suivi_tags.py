@@ -1,4 +1,5 @@
 """Display helpers of the front-office pages after submission."""
+
 from django import template
 
 register = template.Library()

@@ -1,5 +1,6 @@
 """The site-wide filters: French labels for audit actions and roles, and the French display of
 amounts, numbers, distances, populations and dates (``fonds.formats``) for every template."""
+
 from decimal import InvalidOperation
 
 from django import template

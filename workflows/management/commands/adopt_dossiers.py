@@ -1,4 +1,5 @@
 """Give a process to every dossier waiting in a stage without one (fixtures, imports, old data)."""
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -14,7 +15,11 @@ class Command(BaseCommand):
 
         waiting = [stage.waits_in for stage in DossierFlow.stages()]
         count = 0
-        for pk in Dossier.objects.filter(status__in=waiting, process__isnull=True).order_by("pk").values_list("pk", flat=True):
+        for pk in (
+            Dossier.objects.filter(status__in=waiting, process__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ):
             with transaction.atomic():
                 dossier = Dossier.objects.select_for_update().get(pk=pk)
                 if dossier.status in waiting and not hasattr(dossier, "process"):

@@ -4,6 +4,7 @@ The password comes from the ``FJJ_PASSWORD`` environment variable, or is asked t
 command again for an existing address sets its roles (exactly those given) and commune; its
 password is changed only when ``FJJ_PASSWORD`` is set or ``--reset-password`` is given.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -44,7 +45,12 @@ class Command(BaseCommand):
             metavar="ROLE",
             help=f"rôle à attribuer, répétable : {', '.join(Role.values)}",
         )
-        parser.add_argument("--commune", default=None, metavar="INSEE", help="code INSEE de la commune (obligatoire pour un porteur)")
+        parser.add_argument(
+            "--commune",
+            default=None,
+            metavar="INSEE",
+            help="code INSEE de la commune (obligatoire pour un porteur)",
+        )
         parser.add_argument("--first-name", default=None, help="prénom")
         parser.add_argument("--last-name", default=None, help="nom")
         parser.add_argument(
@@ -62,8 +68,16 @@ class Command(BaseCommand):
         creating = user is None
         if creating:
             user = User(email=email, username=email)
-        before_roles = frozenset() if creating else frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
-        before = None if creating else (before_roles, user.commune_id, user.is_staff, user.first_name, user.last_name)
+        before_roles = (
+            frozenset()
+            if creating
+            else frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        )
+        before = (
+            None
+            if creating
+            else (before_roles, user.commune_id, user.is_staff, user.first_name, user.last_name)
+        )
         if first_name is not None:
             user.first_name = first_name.strip()
         if last_name is not None:
@@ -87,12 +101,22 @@ class Command(BaseCommand):
             after = (frozenset(roles), user.commune_id, user.is_staff, user.first_name, user.last_name)
             changed = creating or after != before or password is not None
             if changed:
-                self._audit(user, creating=creating, before_roles=before_roles, roles=roles, password_set=password is not None)
+                self._audit(
+                    user,
+                    creating=creating,
+                    before_roles=before_roles,
+                    roles=roles,
+                    password_set=password is not None,
+                )
 
         where = f" — commune {commune_obj}" if commune_obj else ""
         staff = " — accès à l'administration Django" if user.is_staff else ""
         if creating:
-            self.stdout.write(self.style.SUCCESS(f"Utilisateur créé : {user.email} — rôles : {_roles_label(roles)}{where}{staff}."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Utilisateur créé : {user.email} — rôles : {_roles_label(roles)}{where}{staff}."
+                )
+            )
         elif changed:
             details = []
             if before_roles != roles:
@@ -105,9 +129,13 @@ class Command(BaseCommand):
                 details.append("nom mis à jour")
             if before[2] != user.is_staff:
                 details.append("accès à l'administration " + ("accordé" if user.is_staff else "retiré"))
-            self.stdout.write(self.style.SUCCESS(f"Utilisateur existant mis à jour : {user.email} — {' ; '.join(details)}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Utilisateur existant mis à jour : {user.email} — {' ; '.join(details)}.")
+            )
         else:
-            self.stdout.write(f"Utilisateur existant déjà à jour : {user.email} — rôles : {_roles_label(roles)}{where}.")
+            self.stdout.write(
+                f"Utilisateur existant déjà à jour : {user.email} — rôles : {_roles_label(roles)}{where}."
+            )
         if Role.PORTEUR in roles and roles & ALL_DOSSIERS_ROLES:
             self.stdout.write(
                 self.style.WARNING(
@@ -135,7 +163,9 @@ class Command(BaseCommand):
         for value in values:
             for role in (v.strip().lower() for v in value.split(",")):
                 if role not in Role.values:
-                    raise CommandError(f"Rôle inconnu : « {role} ». Rôles possibles : {', '.join(Role.values)}.")
+                    raise CommandError(
+                        f"Rôle inconnu : « {role} ». Rôles possibles : {', '.join(Role.values)}."
+                    )
                 roles.add(role)
         return frozenset(roles)
 
@@ -143,7 +173,9 @@ class Command(BaseCommand):
     def _clean_commune(code: str | None, roles: frozenset[str]) -> Commune | None:
         if Role.PORTEUR not in roles:
             if code:
-                raise CommandError("--commune ne s'applique qu'au rôle porteur (un porteur est rattaché à une seule commune).")
+                raise CommandError(
+                    "--commune ne s'applique qu'au rôle porteur (un porteur est rattaché à une seule commune)."
+                )
             return None
         if not code:
             raise CommandError("Un porteur doit être rattaché à une commune : indiquez --commune CODE_INSEE.")
@@ -163,7 +195,9 @@ class Command(BaseCommand):
                 password = getpass.getpass(f"Mot de passe pour {user.email} : ")
                 confirmation = getpass.getpass("Confirmez le mot de passe : ")
             except (EOFError, KeyboardInterrupt) as exc:
-                raise CommandError(f"Saisie du mot de passe interrompue (ou définissez {PASSWORD_ENV}).") from exc
+                raise CommandError(
+                    f"Saisie du mot de passe interrompue (ou définissez {PASSWORD_ENV})."
+                ) from exc
             if password != confirmation:
                 raise CommandError("Les deux mots de passe saisis ne correspondent pas.")
             if not password:

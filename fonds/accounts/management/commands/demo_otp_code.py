@@ -14,11 +14,17 @@ class Command(BaseCommand):
         add_force_option(parser)
 
     def handle(self, *args, email, force_production=False, **options):
-        refuse_demo_in_production("demo_otp_code", forced=force_production, warn=lambda text: self.stderr.write(self.style.WARNING(text)))
+        refuse_demo_in_production(
+            "demo_otp_code",
+            forced=force_production,
+            warn=lambda text: self.stderr.write(self.style.WARNING(text)),
+        )
         if not email.lower().endswith("@" + DEMO_DOMAIN):
             raise CommandError(f"Réservé aux comptes de démonstration (@{DEMO_DOMAIN}).")
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"Aucun compte {email} : lancez d'abord `python manage.py seed_demo`.")
         device = demo_totp_device(user)
-        self.stdout.write(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}")
+        self.stdout.write(
+            f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+        )

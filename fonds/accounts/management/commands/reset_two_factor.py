@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("email")
-        parser.add_argument("--motif", required=True, help="motif de la réinitialisation (inscrit dans la piste d'audit)")
+        parser.add_argument(
+            "--motif", required=True, help="motif de la réinitialisation (inscrit dans la piste d'audit)"
+        )
 
     def handle(self, *args, email, motif, **options):
         user = User.objects.filter(email__iexact=email).first()
@@ -21,5 +23,21 @@ class Command(BaseCommand):
             raise CommandError("Indiquez le motif (--motif).")
         with transaction.atomic():
             count, _ = TOTPDevice.objects.filter(user=user).delete()
-            audit.append_many([{"action": "two_factor_reset", "actor_label": "commande reset_two_factor", "role": "admin", "obj": user, "payload": {"email": user.email, "devices_removed": count, "motivation": motif.strip()}}])
-        self.stdout.write(f"{count} appareil(s) supprimé(s) pour {user.email} ; nouvel enrôlement à la prochaine connexion.")
+            audit.append_many(
+                [
+                    {
+                        "action": "two_factor_reset",
+                        "actor_label": "commande reset_two_factor",
+                        "role": "admin",
+                        "obj": user,
+                        "payload": {
+                            "email": user.email,
+                            "devices_removed": count,
+                            "motivation": motif.strip(),
+                        },
+                    }
+                ]
+            )
+        self.stdout.write(
+            f"{count} appareil(s) supprimé(s) pour {user.email} ; nouvel enrôlement à la prochaine connexion."
+        )

@@ -6,6 +6,7 @@ audit triggers refuse that. On a *test* database — the one ``TransactionTestCa
 the duration of the flush. Elsewhere the audit tables are emptied only with ``--purger-audit``
 (an administrator's deliberate act); without it the flush is refused.
 """
+
 from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 from django.db import DEFAULT_DB_ALIAS, connections

@@ -3,6 +3,7 @@
 Exit status 0 and « Piste d'audit intègre : N événements. » when intact; otherwise the first bad
 sequence number and the reason on standard error, exit status 1.
 """
+
 import time
 
 from django.core.management.base import BaseCommand
@@ -15,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="n'affiche rien si la piste est intègre")
-        parser.add_argument("--chunk-size", type=int, default=10000, help="événements lus par aller-retour (défaut 10000)")
+        parser.add_argument(
+            "--chunk-size", type=int, default=10000, help="événements lus par aller-retour (défaut 10000)"
+        )
         parser.add_argument("--database", default="default", help="alias de la base (défaut « default »)")
         parser.add_argument(
             "--workers",

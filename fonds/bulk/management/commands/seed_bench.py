@@ -1,4 +1,5 @@
 """``python manage.py seed_bench --dossiers 100000`` — a large, realistic BENCH data set, fast."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,10 @@ PATHS = {
     S.IN_INSTRUCTION: (14, ["submit", "start_instruction"]),
     S.CORRECTIONS_REQUESTED: (5, ["submit", "start_instruction", "request_corrections"]),
     S.INELIGIBLE: (3, ["submit", "declare_ineligible"]),
-    S.CLOSED_WITHOUT_FOLLOW_UP: (1, ["submit", "start_instruction", "request_corrections", "expire_corrections"]),
+    S.CLOSED_WITHOUT_FOLLOW_UP: (
+        1,
+        ["submit", "start_instruction", "request_corrections", "expire_corrections"],
+    ),
     S.WITHDRAWN: (2, ["submit", "withdraw"]),
     S.INSTRUCTED: (9, ["submit", "start_instruction", "complete_instruction"]),
     S.IN_COMMITTEE: (4, ["submit", "start_instruction", "complete_instruction", "schedule"]),
@@ -34,17 +38,86 @@ PATHS = {
     S.WAITLISTED: (2, ["submit", "start_instruction", "complete_instruction", "schedule", "waitlist"]),
     S.REJECTED: (5, ["submit", "start_instruction", "complete_instruction", "schedule", "reject"]),
     S.LAPSED: (1, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "lapse"]),
-    S.AGREEMENT_SIGNED: (3, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement"]),
-    S.ADVANCE_PAID: (4, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement", "pay_advance"]),
-    S.REPORT_SUBMITTED: (2, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement", "pay_advance", "submit_report"]),
-    S.RECOVERY_PENDING: (1, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement", "pay_advance", "submit_report", "settle"]),
-    S.CLOSED: (2, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement", "pay_advance", "submit_report", "settle"]),
+    S.AGREEMENT_SIGNED: (
+        3,
+        ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement"],
+    ),
+    S.ADVANCE_PAID: (
+        4,
+        [
+            "submit",
+            "start_instruction",
+            "complete_instruction",
+            "schedule",
+            "approve",
+            "accept_agreement",
+            "pay_advance",
+        ],
+    ),
+    S.REPORT_SUBMITTED: (
+        2,
+        [
+            "submit",
+            "start_instruction",
+            "complete_instruction",
+            "schedule",
+            "approve",
+            "accept_agreement",
+            "pay_advance",
+            "submit_report",
+        ],
+    ),
+    S.RECOVERY_PENDING: (
+        1,
+        [
+            "submit",
+            "start_instruction",
+            "complete_instruction",
+            "schedule",
+            "approve",
+            "accept_agreement",
+            "pay_advance",
+            "submit_report",
+            "settle",
+        ],
+    ),
+    S.CLOSED: (
+        2,
+        [
+            "submit",
+            "start_instruction",
+            "complete_instruction",
+            "schedule",
+            "approve",
+            "accept_agreement",
+            "pay_advance",
+            "submit_report",
+            "settle",
+        ],
+    ),
 }
-ROLE_OF = {"submit": Role.PORTEUR, "withdraw": Role.PORTEUR, "accept_agreement": Role.PORTEUR, "submit_report": Role.PORTEUR,
-           "approve": Role.COMITE, "reject": Role.COMITE, "waitlist": Role.COMITE, "pay_advance": Role.FINANCE, "settle": Role.FINANCE,
-           "expire_corrections": "system", "lapse": "system"}
-TITLES = ["Échange de jeunes avec notre ville jumelle", "Semaine sportive franco-allemande", "Chantier de jeunes européens",
-          "Festival de musique des villes jumelles", "Découverte du patrimoine partagé", "Rencontre théâtrale des jeunes", "Séjour linguistique croisé"]
+ROLE_OF = {
+    "submit": Role.PORTEUR,
+    "withdraw": Role.PORTEUR,
+    "accept_agreement": Role.PORTEUR,
+    "submit_report": Role.PORTEUR,
+    "approve": Role.COMITE,
+    "reject": Role.COMITE,
+    "waitlist": Role.COMITE,
+    "pay_advance": Role.FINANCE,
+    "settle": Role.FINANCE,
+    "expire_corrections": "system",
+    "lapse": "system",
+}
+TITLES = [
+    "Échange de jeunes avec notre ville jumelle",
+    "Semaine sportive franco-allemande",
+    "Chantier de jeunes européens",
+    "Festival de musique des villes jumelles",
+    "Découverte du patrimoine partagé",
+    "Rencontre théâtrale des jeunes",
+    "Séjour linguistique croisé",
+]
 BATCH = 5000
 
 
@@ -82,30 +155,67 @@ class Command(BaseCommand):
             year = now.year - (n_campaigns - 1 - k)
             opens = now - dt.timedelta(days=30 + 365 * (n_campaigns - 1 - k))
             campaign = Campaign.objects.create(
-                name=f"Banc d'essai — appel {year} ({k + 1}/{n_campaigns})", year=year, opens_at=opens, closes_at=opens + dt.timedelta(days=90),
-                activity_start=(opens + dt.timedelta(days=40)).date(), activity_end=(opens + dt.timedelta(days=430)).date(), envelope=Decimal("5000000.00"),
+                name=f"Banc d'essai — appel {year} ({k + 1}/{n_campaigns})",
+                year=year,
+                opens_at=opens,
+                closes_at=opens + dt.timedelta(days=90),
+                activity_start=(opens + dt.timedelta(days=40)).date(),
+                activity_end=(opens + dt.timedelta(days=430)).date(),
+                envelope=Decimal("5000000.00"),
             )
             campaign.rules  # noqa: B018 — creates rules version 1
             campaigns.append(campaign)
         groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
         tag = f"{int(time.time())}"
-        staff = User.objects.bulk_create([_user(f"bench-instructeur{i}-{tag}@bench.fjj.fr") for i in range(instructors)]
-                                         + [_user(f"bench-{r}-{tag}@bench.fjj.fr") for r in ("comite", "finance")])
+        staff = User.objects.bulk_create(
+            [_user(f"bench-instructeur{i}-{tag}@bench.fjj.fr") for i in range(instructors)]
+            + [_user(f"bench-{r}-{tag}@bench.fjj.fr") for r in ("comite", "finance")]
+        )
         staff = list(User.objects.filter(email__endswith=f"-{tag}@bench.fjj.fr").order_by("pk"))
         through = User.groups.through
-        through.objects.bulk_create([through(user_id=u.pk, group_id=groups[Role.INSTRUCTEUR if "instructeur" in u.email else u.email.split("-")[1]].pk) for u in staff])
+        through.objects.bulk_create(
+            [
+                through(
+                    user_id=u.pk,
+                    group_id=groups[
+                        Role.INSTRUCTEUR if "instructeur" in u.email else u.email.split("-")[1]
+                    ].pk,
+                )
+                for u in staff
+            ]
+        )
         instructors_ = [u for u in staff if "instructeur" in u.email]
-        by_role = {Role.COMITE: next(u for u in staff if "-comite-" in u.email), Role.FINANCE: next(u for u in staff if "-finance-" in u.email)}
+        by_role = {
+            Role.COMITE: next(u for u in staff if "-comite-" in u.email),
+            Role.FINANCE: next(u for u in staff if "-finance-" in u.email),
+        }
 
         used = small[: min(len(small), dossiers)]
-        existing = dict(User.objects.filter(commune_id__in=used, groups__name=Role.PORTEUR).values_list("commune_id", "pk"))
-        new = [_user(f"mairie-{code}-{tag}@bench.fjj.fr", commune_id=code) for code in used if code not in existing]
+        existing = dict(
+            User.objects.filter(commune_id__in=used, groups__name=Role.PORTEUR).values_list(
+                "commune_id", "pk"
+            )
+        )
+        new = [
+            _user(f"mairie-{code}-{tag}@bench.fjj.fr", commune_id=code)
+            for code in used
+            if code not in existing
+        ]
         for start in range(0, len(new), BATCH):
-            User.objects.bulk_create(new[start:start + BATCH])
-        created = dict(User.objects.filter(email__endswith=f"-{tag}@bench.fjj.fr", commune_id__isnull=False).values_list("commune_id", "pk"))
-        through.objects.bulk_create([through(user_id=pk, group_id=groups[Role.PORTEUR].pk) for pk in created.values()], batch_size=BATCH)
+            User.objects.bulk_create(new[start : start + BATCH])
+        created = dict(
+            User.objects.filter(email__endswith=f"-{tag}@bench.fjj.fr", commune_id__isnull=False).values_list(
+                "commune_id", "pk"
+            )
+        )
+        through.objects.bulk_create(
+            [through(user_id=pk, group_id=groups[Role.PORTEUR].pk) for pk in created.values()],
+            batch_size=BATCH,
+        )
         porteurs = {**existing, **created}
-        self.stdout.write(f"référentiel : {len(communes)} communes · {len(campaigns)} campagne(s) · {len(porteurs)} porteurs · {len(instructors_)} instructeurs ({time.perf_counter() - started:.1f} s)")
+        self.stdout.write(
+            f"référentiel : {len(communes)} communes · {len(campaigns)} campagne(s) · {len(porteurs)} porteurs · {len(instructors_)} instructeurs ({time.perf_counter() - started:.1f} s)"
+        )
 
         statuses = list(PATHS)
         weights = [PATHS[s][0] for s in statuses]
@@ -126,17 +236,45 @@ class Command(BaseCommand):
                 instructor = rng.choice(instructors_) if "start_instruction" in path else None
                 amount = Decimal(rng.randrange(1000, 15000))
                 d = Dossier(
-                    pk=pk, reference=f"FJJ-{campaign.year}-{pk:06d}", campaign=campaign, commune_id=code, created_by_id=porteurs[code],
-                    status=status, title=rng.choice(TITLES), summary="Jeu de données de banc d'essai.", created_at=created_at,
-                    submitted_at=submitted_at, instructor=instructor, requested_amount=amount, rules_version=1,
-                    youth_ages=[14, 15, 16, 17], leader_ages=[40], distance_km=rng.randrange(50, 2500), nights=rng.randrange(3, 10),
+                    pk=pk,
+                    reference=f"FJJ-{campaign.year}-{pk:06d}",
+                    campaign=campaign,
+                    commune_id=code,
+                    created_by_id=porteurs[code],
+                    status=status,
+                    title=rng.choice(TITLES),
+                    summary="Jeu de données de banc d'essai.",
+                    created_at=created_at,
+                    submitted_at=submitted_at,
+                    instructor=instructor,
+                    requested_amount=amount,
+                    rules_version=1,
+                    youth_ages=[14, 15, 16, 17],
+                    leader_ages=[40],
+                    distance_km=rng.randrange(50, 2500),
+                    nights=rng.randrange(3, 10),
                 )
                 if status == S.CORRECTIONS_REQUESTED:
                     d.corrections_due = now + dt.timedelta(days=rng.randrange(-10, 15))
-                if status in (S.INSTRUCTED, S.IN_COMMITTEE, S.APPROVED, S.WAITLISTED, S.REJECTED, S.LAPSED, S.AGREEMENT_SIGNED, S.ADVANCE_PAID, S.REPORT_SUBMITTED, S.RECOVERY_PENDING, S.CLOSED):
+                if status in (
+                    S.INSTRUCTED,
+                    S.IN_COMMITTEE,
+                    S.APPROVED,
+                    S.WAITLISTED,
+                    S.REJECTED,
+                    S.LAPSED,
+                    S.AGREEMENT_SIGNED,
+                    S.ADVANCE_PAID,
+                    S.REPORT_SUBMITTED,
+                    S.RECOVERY_PENDING,
+                    S.CLOSED,
+                ):
                     d.proposed_amount = amount
                 if status == S.APPROVED:
-                    d.approved_amount, d.agreement_due = amount, now + dt.timedelta(days=rng.randrange(-5, 40))
+                    d.approved_amount, d.agreement_due = (
+                        amount,
+                        now + dt.timedelta(days=rng.randrange(-5, 40)),
+                    )
                 if status in (S.ADVANCE_PAID,):
                     d.report_due = (now + dt.timedelta(days=rng.randrange(-30, 200))).date()
                 rows.append(d)
@@ -147,18 +285,35 @@ class Command(BaseCommand):
                     actor = {Role.PORTEUR: None, "system": None}.get(role, instructor or instructors_[0])
                     actor = by_role.get(role, actor)
                     target = status if step == len(path) - 1 else _target(path[step])
-                    entries.append({
-                        "action": name, "actor": actor if actor is not None else (f"mairie-{code}" if role == Role.PORTEUR else "system"),
-                        "role": role, "obj": ("dossiers.dossier", pk), "at": at + dt.timedelta(hours=step),
-                        "payload": {"reference": d.reference, "from": source, "to": target, "motivation": "", "data": {}, "rules_version": 1, "seed_bench": True},
-                    })
+                    entries.append(
+                        {
+                            "action": name,
+                            "actor": actor
+                            if actor is not None
+                            else (f"mairie-{code}" if role == Role.PORTEUR else "system"),
+                            "role": role,
+                            "obj": ("dossiers.dossier", pk),
+                            "at": at + dt.timedelta(hours=step),
+                            "payload": {
+                                "reference": d.reference,
+                                "from": source,
+                                "to": target,
+                                "motivation": "",
+                                "data": {},
+                                "rules_version": 1,
+                                "seed_bench": True,
+                            },
+                        }
+                    )
                     source = target
             with transaction.atomic():
                 Dossier.objects.bulk_create(rows, batch_size=1000)
                 audit.append_many(entries)
             made += n
             events += len(entries)
-            self.stdout.write(f"  {made} dossiers, {events} événements d'audit ({time.perf_counter() - started:.1f} s)")
+            self.stdout.write(
+                f"  {made} dossiers, {events} événements d'audit ({time.perf_counter() - started:.1f} s)"
+            )
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -167,11 +322,24 @@ class Command(BaseCommand):
             # (VACUUM cannot run in a transaction: plain ANALYZE when called inside one, as in tests)
             vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
-        self.stdout.write(self.style.SUCCESS(f"{made} dossiers et {events} événements d'audit créés en {time.perf_counter() - started:.1f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{made} dossiers et {events} événements d'audit créés en {time.perf_counter() - started:.1f} s."
+            )
+        )
 
 
-_TARGETS = {"submit": S.SUBMITTED, "start_instruction": S.IN_INSTRUCTION, "request_corrections": S.CORRECTIONS_REQUESTED, "complete_instruction": S.INSTRUCTED,
-            "schedule": S.IN_COMMITTEE, "approve": S.APPROVED, "accept_agreement": S.AGREEMENT_SIGNED, "pay_advance": S.ADVANCE_PAID, "submit_report": S.REPORT_SUBMITTED}
+_TARGETS = {
+    "submit": S.SUBMITTED,
+    "start_instruction": S.IN_INSTRUCTION,
+    "request_corrections": S.CORRECTIONS_REQUESTED,
+    "complete_instruction": S.INSTRUCTED,
+    "schedule": S.IN_COMMITTEE,
+    "approve": S.APPROVED,
+    "accept_agreement": S.AGREEMENT_SIGNED,
+    "pay_advance": S.ADVANCE_PAID,
+    "submit_report": S.REPORT_SUBMITTED,
+}
 
 
 def _user(email: str, **extra) -> User:

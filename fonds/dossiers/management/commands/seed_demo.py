@@ -4,6 +4,7 @@ The logic lives in `fonds.demo`. Runs once: when the demo campaign exists, says 
 (the audit trail is append-only, so the demo is never deleted nor rebuilt). Refuses the
 production profile (``FJJ_DEBUG=0``) unless ``--force-production`` is given (``fonds.ops.production``).
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from fonds.demo import DEFAULT_PASSWORD, PASSWORD_ENV, DemoError, seed_demo
@@ -23,7 +24,11 @@ class Command(BaseCommand):
         add_force_option(parser)
 
     def handle(self, *args, force_production=False, **options):
-        refuse_demo_in_production("seed_demo", forced=force_production, warn=lambda text: self.stderr.write(self.style.WARNING(text)))
+        refuse_demo_in_production(
+            "seed_demo",
+            forced=force_production,
+            warn=lambda text: self.stderr.write(self.style.WARNING(text)),
+        )
         try:
             result = seed_demo()
         except DemoError as exc:

@@ -8,6 +8,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = flush()
-        self.stdout.write(f"{result['sent']} tâche(s) envoyée(s), {result['waiting']} en attente" + (" — broker toujours indisponible." if result["failed"] else "."))
+        self.stdout.write(
+            f"{result['sent']} tâche(s) envoyée(s), {result['waiting']} en attente"
+            + (" — broker toujours indisponible." if result["failed"] else ".")
+        )
         if result["failed"]:
             raise SystemExit(1)

@@ -1,8 +1,9 @@
 """Build the commune referential file from Etalab's ``communes.json``.
 
-    cd /tmp && npm pack @etalab/decoupage-administratif@6.0.0 && tar xzf etalab-decoupage-administratif-6.0.0.tgz
-    python manage.py build_communes_fixture --from /tmp/package/data/communes.json
+cd /tmp && npm pack @etalab/decoupage-administratif@6.0.0 && tar xzf etalab-decoupage-administratif-6.0.0.tgz
+python manage.py build_communes_fixture --from /tmp/package/data/communes.json
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="source", required=True, help="chemin de package/data/communes.json")
-        parser.add_argument("-o", "--output", default=None, help=f"fichier produit (défaut : {_display(default_fixture_path())})")
+        parser.add_argument(
+            "--from", dest="source", required=True, help="chemin de package/data/communes.json"
+        )
+        parser.add_argument(
+            "-o",
+            "--output",
+            default=None,
+            help=f"fichier produit (défaut : {_display(default_fixture_path())})",
+        )
         parser.add_argument(
             "--source-version",
             default=None,
@@ -72,7 +80,9 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"« {source} » n'est pas un fichier JSON UTF-8 valide : {exc}") from exc
         if not isinstance(data, list):
-            raise CommandError(f"« {source} » doit contenir une liste de communes (format communes.json d'Etalab).")
+            raise CommandError(
+                f"« {source} » doit contenir une liste de communes (format communes.json d'Etalab)."
+            )
 
         version = source_version or self._package_version(source)
         try:
@@ -87,7 +97,9 @@ class Command(BaseCommand):
             "source": f"{ETALAB_PACKAGE} {version} (npm), data/communes.json, type {CURRENT_TYPE}",
             "licence": LICENCE,
             "population": "population municipale INSEE (PMUN) telle que fournie par le paquet",
-            "coordonnees": "mairie ou centre fournis par le paquet" if has_coordinates else "absentes du paquet source (colonnes vides)",
+            "coordonnees": "mairie ou centre fournis par le paquet"
+            if has_coordinates
+            else "absentes du paquet source (colonnes vides)",
             "reconstruction": f"python manage.py build_communes_fixture --from package/data/communes.json (voir {sidecar_path(output).name})",
         }
         write_communes_file(records, output, metadata)
@@ -113,8 +125,14 @@ class Command(BaseCommand):
         if not no_sidecar:
             path = sidecar_path(output)
             path.write_text(
-                self._sidecar(output, source_sha=hashlib.sha256(raw).hexdigest(), file_sha=written.sha256, version=version,
-                              counts=counts, has_coordinates=has_coordinates),
+                self._sidecar(
+                    output,
+                    source_sha=hashlib.sha256(raw).hexdigest(),
+                    file_sha=written.sha256,
+                    version=version,
+                    counts=counts,
+                    has_coordinates=has_coordinates,
+                ),
                 encoding="utf-8",
             )
             self.stdout.write(f"Notice de provenance : {_display(path)}")
@@ -135,7 +153,9 @@ class Command(BaseCommand):
         zones = Counter(r.zone for r in records)
         return {
             "total": len(records),
-            "small": sum(1 for r in records if r.population is not None and r.population <= POPULATION_THRESHOLD),
+            "small": sum(
+                1 for r in records if r.population is not None and r.population <= POPULATION_THRESHOLD
+            ),
             "no_population": sum(1 for r in records if r.population is None),
             "no_siren": sum(1 for r in records if not r.siren),
             "with_coordinates": sum(1 for r in records if r.latitude is not None),
@@ -176,11 +196,11 @@ contrôlé à l'import), puis l'en-tête `code name departement region zone popu
 
 | contrôle | fichier | règlement (REGLEMENT.md) |
 |---|---|---|
-| communes actuelles | {number(counts['total'])} | {number(REGLEMENT_CURRENT_COMMUNES)} ({gap_total:+d}) |
-| population ≤ {number(POPULATION_THRESHOLD)} | {number(counts['small'])} | {number(REGLEMENT_AT_MOST_3500)} ({gap_small:+d}) |
-| zone metro / drom / com | {number(zones.get('metro', 0))} / {number(zones.get('drom', 0))} / {number(zones.get('com', 0))} | — |
-| sans population | {counts['no_population']} ({no_pop}) | — |
-| sans SIREN | {counts['no_siren']} | — |
+| communes actuelles | {number(counts["total"])} | {number(REGLEMENT_CURRENT_COMMUNES)} ({gap_total:+d}) |
+| population ≤ {number(POPULATION_THRESHOLD)} | {number(counts["small"])} | {number(REGLEMENT_AT_MOST_3500)} ({gap_small:+d}) |
+| zone metro / drom / com | {number(zones.get("metro", 0))} / {number(zones.get("drom", 0))} / {number(zones.get("com", 0))} | — |
+| sans population | {counts["no_population"]} ({no_pop}) | — |
+| sans SIREN | {counts["no_siren"]} | — |
 
 {coordinates}
 

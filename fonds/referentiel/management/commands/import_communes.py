@@ -1,4 +1,5 @@
 """Import (upsert) the commune referential: ``python manage.py import_communes [FILE]``."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from fonds.referentiel.importer import CommuneFileError, default_fixture_path, read_communes_file, upsert_communes
+from fonds.referentiel.importer import (
+    CommuneFileError,
+    default_fixture_path,
+    read_communes_file,
+    upsert_communes,
+)
 
 
 class Command(BaseCommand):
@@ -17,9 +23,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=None, help=f"fichier à importer (défaut : {default_fixture_path()})")
+        parser.add_argument(
+            "file", nargs="?", default=None, help=f"fichier à importer (défaut : {default_fixture_path()})"
+        )
         parser.add_argument("--dry-run", action="store_true", help="valider et compter sans rien écrire")
-        parser.add_argument("--batch-size", type=int, default=1000, help="taille des lots d'écriture (défaut : 1000)")
+        parser.add_argument(
+            "--batch-size", type=int, default=1000, help="taille des lots d'écriture (défaut : 1000)"
+        )
 
     def handle(self, *args, file, dry_run, batch_size, **options):
         if batch_size < 1:
@@ -38,7 +48,10 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
 
         prefix = "Simulation (rien n'est écrit) : " if dry_run else ""
-        self.stdout.write(self.style.SUCCESS(f"{prefix}{result.summary()}") + f" ({len(communes)} lignes lues en {elapsed:.1f} s).")
+        self.stdout.write(
+            self.style.SUCCESS(f"{prefix}{result.summary()}")
+            + f" ({len(communes)} lignes lues en {elapsed:.1f} s)."
+        )
         if result.updated_fields:
             self.stdout.write(f"Champs modifiés : {', '.join(result.updated_fields)}.")
         if result.absent_from_file:

@@ -3,6 +3,7 @@
 The same bytes as the « Contrôle » page's download for the same trail. Check the file offline with
 ``python3 scripts/verify_audit_export.py FILE.jsonl``.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from fonds.dossiers.models import Dossier
@@ -13,7 +14,9 @@ class Command(BaseCommand):
     help = "Exporte la piste d'audit (entière ou d'un dossier) en JSON Lines vérifiable hors ligne."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dossier", type=int, default=None, help="identifiant du dossier (défaut : toute la piste)")
+        parser.add_argument(
+            "--dossier", type=int, default=None, help="identifiant du dossier (défaut : toute la piste)"
+        )
         parser.add_argument("-o", "--output", required=True, help="fichier à écrire (.jsonl)")
 
     def handle(self, *args, **options):

@@ -6,6 +6,7 @@ valid SIRET (count, then one line per award: reference and commune — to be com
 can be published) and how many rows carry a declared, not yet certified SIRET (see
 ``fonds.reporting.scdl``).
 """
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,8 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--format", required=True, choices=ExportJob.Format.values)
-        parser.add_argument("--campaign", type=int, default=None, help="identifiant de la campagne (défaut : toutes)")
-        parser.add_argument("--semicolon", action="store_true", help="CSV : séparateur « ; » et virgule décimale (tableurs français)")
+        parser.add_argument(
+            "--campaign", type=int, default=None, help="identifiant de la campagne (défaut : toutes)"
+        )
+        parser.add_argument(
+            "--semicolon",
+            action="store_true",
+            help="CSV : séparateur « ; » et virgule décimale (tableurs français)",
+        )
         parser.add_argument("-o", "--output", required=True, help="fichier à écrire")
 
     def handle(self, *args, **options):
@@ -31,10 +38,14 @@ class Command(BaseCommand):
             if campaign is None:
                 raise CommandError(f"Campagne {options['campaign']} introuvable.")
         try:
-            summary = exports.export_to_file(options["output"], options["format"], campaign=campaign, semicolon=options["semicolon"])
+            summary = exports.export_to_file(
+                options["output"], options["format"], campaign=campaign, semicolon=options["semicolon"]
+            )
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc))
-        self.stdout.write(f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 {summary['sha256']}).")
+        self.stdout.write(
+            f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 {summary['sha256']})."
+        )
         sources = summary.get("id_beneficiaire")
         if sources is not None:
             self.stderr.write(beneficiary_notice(sources, summary.get("held_back", [])))
@@ -51,7 +62,9 @@ def beneficiary_notice(sources: dict, held_back: list[dict]) -> str:
             "identifiant) ; à compléter (SIRET saisi par la commune avec ses coordonnées bancaires, "
             "certifié par le fonds) :"
         )
-        lines.extend(f"  {r['reference']} — commune de {r['commune_name']} ({r['commune']})" for r in held_back)
+        lines.extend(
+            f"  {r['reference']} — commune de {r['commune_name']} ({r['commune']})" for r in held_back
+        )
     published = sources.get(CERTIFIED, 0) + sources.get(DECLARED, 0)
     if sources.get(DECLARED, 0):
         lines.append(
