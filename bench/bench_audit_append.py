@@ -19,7 +19,6 @@ It prints figures; it is not a test.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import multiprocessing as mp
 import os
 import statistics

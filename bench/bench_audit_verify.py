@@ -79,8 +79,9 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
         os.environ["FJJ_DATABASE_URL"] = f"sqlite:///{path}"
         os.environ["FJJ_VAR_DIR"] = folder
         return f"SQLite {path}", lambda: shutil.rmtree(folder, ignore_errors=True)
-    import psycopg
     from urllib.parse import urlparse, urlunparse
+
+    import psycopg
 
     admin_url = args.pg_url
     parsed = urlparse(admin_url)
@@ -105,7 +106,7 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
 
 def event_entries(n: int):
     """Realistic entries: dossier transitions, eligibility runs, payments (French text, amounts)."""
-    t0 = dt.datetime(2030, 1, 15, 8, 0, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2030, 1, 15, 8, 0, tzinfo=dt.UTC)
     statuses = ["draft", "submitted", "in_instruction", "instructed", "in_committee", "approved"]
     for i in range(n):
         kind = i % 4

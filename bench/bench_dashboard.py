@@ -80,8 +80,9 @@ def main():
             line(key, w, c, q)
         print(f"  {'all five blocks':<38} wall {total_w * 1000:8.0f} ms   CPU {total_c * 1000:8.0f} ms")
 
-    from fonds.accounts.models import User
     from django.contrib.auth.models import Group
+
+    from fonds.accounts.models import User
 
     user, _ = User.objects.get_or_create(email="bench-dashboard-auditeur@bench.fjj.fr")
     user.groups.add(Group.objects.get_or_create(name="auditeur")[0])

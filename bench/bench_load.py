@@ -49,10 +49,10 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from fonds import clock
     from fonds.accounts.models import User
     from fonds.accounts.roles import Role
     from fonds.celery import app
-    from fonds import clock
     from fonds.comite import composition
     from fonds.comite import services as comite
     from fonds.comite.models import AgendaItem, Session

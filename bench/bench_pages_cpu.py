@@ -120,14 +120,13 @@ def main():
     import django
 
     django.setup()
+    import bench_load
+    from bench_instruction import machine
     from django.conf import settings
     from django.core.cache import cache
     from django.test import Client
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    import bench_load
-    from bench_instruction import machine
 
     assert not settings.DEBUG
     plan = bench_load.setup(

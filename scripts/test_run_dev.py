@@ -19,8 +19,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DEV = ROOT / "scripts" / "run_dev.py"
 SLEEPER = f"{sys.executable} -c 'import time; time.sleep(600)'"

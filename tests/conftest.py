@@ -1,6 +1,5 @@
 """Shared pytest configuration: the `postgres` and `services` markers skip with a reason when absent."""
 
-import os
 import socket
 
 import pytest

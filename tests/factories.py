@@ -10,10 +10,10 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from stdnum import luhn
 
+from fonds import clock
 from fonds.accounts.models import User
 from fonds.dossiers.models import BudgetLine, Document, Dossier
 from fonds.referentiel.models import Campaign, Commune, Jumelage, PartnerTown
-from fonds import clock
 
 _seq = itertools.count(1)
 PASSWORD = "mot-de-passe-solide-2026"

@@ -277,10 +277,10 @@ def advance_many(items: list[dict]) -> None:
     """
     from django.conf import settings
     from django.db.models import prefetch_related_objects
-
-    from fonds.bulk.sql import insert_rows, update_rows
     from viewflow.workflow.models import Process
     from viewflow.workflow.token import Token
+
+    from fonds.bulk.sql import insert_rows, update_rows
 
     from .nodes import Ending, Stage, _actor
 

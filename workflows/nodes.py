@@ -198,7 +198,7 @@ class Route(flow.Switch):
         super().__init__()
         self.Annotation(title=title)
 
-    def When(self, status: str, node) -> "Route":
+    def When(self, status: str, node) -> Route:
         self._activate_next.append((node, StatusIs(status)))
         return self
 

@@ -23,11 +23,11 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from fonds import clock
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
 from fonds.ops.retry import on_deadlock
-from fonds import clock
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,9 @@ import json
 import os
 import random
 import re
-
-from django_otp.oath import totp
 from urllib.parse import urlencode
 
+from django_otp.oath import totp
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 

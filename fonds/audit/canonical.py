@@ -75,7 +75,7 @@ def utc_iso(value: dt.datetime) -> str:
     """``2025-11-26T10:05:00.123456Z``: the one textual form of an instant in the trail."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("date-heure sans fuseau refusée dans la piste d'audit")
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical(value) -> str:

@@ -40,17 +40,18 @@ import multiprocessing
 import os
 import queue
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from json.decoder import scanstring
 from json.encoder import encode_basestring
-from typing import Iterable, Iterator
 
 from django.db import connection as default_connection
 from django.db import transaction
 
+from fonds import clock
+
 from .canonical import GENESIS_HASH, canonical, utc_iso
 from .models import AuditEvent, ChainHead
-from fonds import clock
 
 SYSTEM = "system"
 

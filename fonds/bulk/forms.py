@@ -3,16 +3,15 @@ import datetime as dt
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from fonds import clock
+from fonds.comite.agenda import AGENDA_OPEN
+from fonds.comite.forms import SessionChoice
+from fonds.comite.models import Session
 from fonds.dossiers.models import Document
 from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 from fonds.instruction.forms import correctable_fields
 
-from fonds.comite.agenda import AGENDA_OPEN
-from fonds.comite.forms import SessionChoice
-from fonds.comite.models import Session
-
 from .models import BulkJob
-from fonds import clock
 
 
 class BulkActionForm(DsfrBaseForm):

@@ -22,6 +22,7 @@ import time
 
 from django.db import transaction
 
+from fonds import clock
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
@@ -32,7 +33,6 @@ from fonds.dossiers.states import Status
 from fonds.ops import outbox
 
 from .models import BulkFailure, BulkJob
-from fonds import clock
 
 logger = logging.getLogger(__name__)
 

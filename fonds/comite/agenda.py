@@ -23,7 +23,6 @@ from fonds.dossiers import services as dossier_services
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Forum, Status
-
 from fonds.instruction.models import Assessment
 
 from .models import AgendaItem, ConflictDeclaration, Session

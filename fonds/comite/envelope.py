@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import DecimalField, F, Subquery, Sum
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.models import Dossier
@@ -34,7 +35,6 @@ from fonds.dossiers.states import Forum, Status
 from fonds.formats import euros
 from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
-from fonds import clock
 
 #: statuses whose approved amount is taken from the envelope
 COMMITTED_STATUSES = (

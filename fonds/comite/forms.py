@@ -11,7 +11,6 @@ from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from fonds.referentiel.models import Campaign
-from fonds.accounts.roles import Role
 from fonds.web.fields import AmountField
 
 from .composition import appointed, committee_accounts, composition

@@ -21,11 +21,11 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from fonds import clock
 from fonds.documents.models import GeneratedDocument
 from fonds.formats import euros
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
-from fonds import clock
 
 KIND = GeneratedDocument.Kind.MINUTES
 

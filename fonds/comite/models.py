@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
 from fonds import clock
 
 

@@ -18,9 +18,9 @@ abstention or no vote → not adopted). All abstentions: not adopted.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Hashable, Iterable, Mapping
 
 from fonds.formats import number
 

@@ -26,16 +26,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from fonds import clock
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, perform_many
 from fonds.dossiers.states import Forum, Status
-from fonds.instruction.amount import award_bounds, award_refusal
 from fonds.formats import parse_amount as read_amount
+from fonds.instruction.amount import award_bounds, award_refusal
 from fonds.ops import outbox
 from fonds.referentiel.rules import setting
 
@@ -45,7 +46,6 @@ from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session,
 from .quorum import QuorumResult, TallyResult
 from .quorum import quorum as quorum_fn
 from .quorum import tally as tally_fn
-from fonds import clock
 
 
 @dataclass
@@ -715,9 +715,7 @@ def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
                 "to_email": deputy_chair.email if deputy_chair else None,
                 "status": session.status,
                 "convocation_already_sent": convened,
-                "note": "Convocation déjà envoyée le {:%d/%m/%Y} : elle n'est pas renvoyée.".format(
-                    timezone.localtime(session.convened_at)
-                )
+                "note": f"Convocation déjà envoyée le {timezone.localtime(session.convened_at):%d/%m/%Y} : elle n'est pas renvoyée."
                 if convened and session.convened_at
                 else "",
             },

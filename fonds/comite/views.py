@@ -22,10 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import visible_dossiers
-from fonds.instruction.amount import award_bounds
 from fonds.formats import euros
+from fonds.instruction.amount import award_bounds
 from fonds.web.areas import role_area
 
 from . import composition, queries, services
@@ -43,7 +44,6 @@ from .forms import (
 )
 from .models import AgendaItem, Attendance, Session
 from .services import ComiteRefused
-from fonds import clock
 
 S = Session.Status
 WRITE_ROLES = frozenset({Role.COMITE, Role.ADMIN})

@@ -11,9 +11,9 @@ import textwrap
 import unicodedata
 from decimal import Decimal
 
-from fonds.formats import euros
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.models import Document
+from fonds.formats import euros
 from fonds.referentiel.siret import demo_siret
 
 from .words import COUNTRIES, de

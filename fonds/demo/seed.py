@@ -18,12 +18,12 @@ from django.utils import timezone
 from dsfr.models import DsfrConfig
 
 from fonds import clock
-from fonds.formats import euros
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.comite.models import Session
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.formats import euros
 from fonds.referentiel.models import Campaign, Commune
 
 from .accounts import (

@@ -24,7 +24,7 @@ import datetime as dt
 import heapq
 import importlib
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from django.utils import timezone
 

@@ -136,7 +136,7 @@ class Partner:
     language: str
 
     @classmethod
-    def of(cls, row: tuple) -> "Partner":
+    def of(cls, row: tuple) -> Partner:
         name, country, lat, lon, *extra = row
         _, in_country, language = COUNTRIES[country]
         if extra:

@@ -16,7 +16,6 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine, Document, TravelMode
 from fonds.referentiel.models import Jumelage
-
 from fonds.web.fields import AmountField
 from fonds.web.widgets import FastCheckboxInput, FastSelect, FastTextInput
 

@@ -21,9 +21,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.ops import outbox
-from fonds import clock
 
 DEFAULT_DAYS = 7
 

@@ -1,6 +1,7 @@
 """What the front office records beyond the dossier: the emails it sent (each sent once)."""
 
 from django.db import models
+
 from fonds import clock
 
 

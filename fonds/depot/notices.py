@@ -17,10 +17,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from fonds import clock
 from fonds.audit import chain as audit
 
 from .models import EmailNotice
-from fonds import clock
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 

@@ -22,13 +22,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 
 from .content import SCHEME
-from fonds import clock
 
 
 def receipt_key(dossier_id: int) -> str:

@@ -8,8 +8,8 @@ when coming back to a draft. The functions read the dossier with its ``budget_li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from fonds.instruction.amount import dossier_distance_km
 

@@ -19,7 +19,6 @@ from django.utils.http import urlsafe_base64_encode
 
 from .notices import send_once
 
-
 #: a mail server that does not answer: retried with back-off (send_once never sends twice)
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 

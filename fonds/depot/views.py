@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fonds import clock
+from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import can_create, can_edit, get_visible_or_404, visible_dossiers
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.editing import create_draft, update_content
 from fonds.dossiers.models import Document
 from fonds.dossiers.states import Status
-from fonds.documents.models import GeneratedDocument
 from fonds.eligibilite.gate import gates_for, new_dossier_gate
 from fonds.eligibilite.models import Verdict
 from fonds.instruction.amount import dossier_distance_km, grant_for_dossier
@@ -39,7 +40,6 @@ from fonds.referentiel.models import Campaign
 from . import forms as f
 from . import steps as st
 from .services import save_partnership
-from fonds import clock
 
 AUTOSAVE_HEADER = "HTTP_X_AUTOSAVE"
 

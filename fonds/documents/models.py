@@ -5,6 +5,7 @@ instead of making a second one (idempotent generation).
 """
 
 from django.db import models
+
 from fonds import clock
 
 

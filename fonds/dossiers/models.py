@@ -14,10 +14,10 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from fonds import clock
 from fonds.accounts.roles import Role
 
 from .states import SYSTEM_ROLE, Forum, Status
-from fonds import clock
 
 S = Status
 WITHDRAWABLE = [S.DRAFT, S.SUBMITTED, S.IN_INSTRUCTION, S.CORRECTIONS_REQUESTED, S.INSTRUCTED]

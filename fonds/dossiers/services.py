@@ -19,14 +19,15 @@ with a few multi-row statements; it returns the refused dossiers with their reas
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable
 
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
+from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 
@@ -34,7 +35,6 @@ from .access import can_see
 from .models import Dossier
 from .signals import dossier_transitioned
 from .states import FORUM_WHERE, SYSTEM_ROLE, Forum, Status
-from fonds import clock
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit import chain as audit
 
 from .models import EligibilityRun, Verdict
 from .rules import chunk_context, evaluate_all
-from fonds import clock
 
 
 def _preview_failures(verdicts, blocking_only: bool = False):

@@ -28,9 +28,9 @@ Calendar dates are taken in the project's time zone (Europe/Paris).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable
 
 from django.utils import timezone
 

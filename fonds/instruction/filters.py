@@ -22,19 +22,19 @@ import re
 from django import forms
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
-from django.http import QueryDict
 from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
+from fonds import clock
 from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.formats import inhabitants, number
 from fonds.referentiel.rules import default_rules
 from fonds.web.fields import AmountField
 from fonds.web.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
-from fonds import clock
 
 
 class DsfrCheckboxes(forms.CheckboxSelectMultiple):

@@ -7,15 +7,14 @@ import datetime as dt
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from fonds import clock
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
-
 from fonds.web.fields import AmountField
 from fonds.web.widgets import FastNumberInput, FastTextarea
 
 from . import grid
 from .filters import DsfrCheckboxes, DsfrRadios
-from fonds import clock
 
 # the instruction page shows up to 8 text areas and 6 number inputs: their templates were a tenth of its CPU
 MOTIVATION_WIDGET = FastTextarea(attrs={"rows": 3})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
+
 from fonds import clock
 
 

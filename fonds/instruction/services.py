@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from fonds import clock
 from fonds.accounts.roles import Role, has_role
 from fonds.audit import chain as audit
 from fonds.dossiers.access import can_see
@@ -45,7 +46,6 @@ from .models import (
     SavedFilter,
     Score,
 )
-from fonds import clock
 
 S = Status
 #: statuses in which the instruction data (overrides, scores, amount) may change

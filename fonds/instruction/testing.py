@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 
-from . import grid
-from . import services
+from . import grid, services
 
 
 def ready_for_completion(

@@ -29,8 +29,7 @@ from fonds.formats import euros
 from fonds.web import pagination
 from fonds.web.areas import role_area
 
-from . import grid
-from . import services
+from . import grid, services
 from .amount import award_bounds, award_refusal, grant_for_dossier
 from .filters import REGION_NAMES, filter_dossiers
 from .forms import (

@@ -17,6 +17,7 @@ import time
 
 from django.conf import settings
 from django.db import connection
+
 from fonds import clock
 
 

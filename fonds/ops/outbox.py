@@ -27,6 +27,7 @@ import logging
 import uuid
 
 from django.db import transaction
+
 from fonds import clock
 
 logger = logging.getLogger("fonds.outbox")
@@ -34,9 +35,9 @@ logger = logging.getLogger("fonds.outbox")
 
 def enqueue(task: str, *args, **kwargs):
     """Record ``task(*args, **kwargs)`` to run once the current transaction commits."""
-    from .models import OutboxMessage
-
     from fonds.celery import app
+
+    from .models import OutboxMessage
 
     message = OutboxMessage.objects.create(id=uuid.uuid4(), task=task, args=list(args), kwargs=kwargs)
     # eager (tests): a failing task raises to the caller, as ``.delay`` would

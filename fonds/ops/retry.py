@@ -10,7 +10,8 @@ key against that dossier row). PostgreSQL breaks the cycle by aborting one of th
 from __future__ import annotations
 
 import logging
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import OperationalError
 

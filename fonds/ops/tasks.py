@@ -3,6 +3,7 @@
 import socket
 
 from celery import shared_task
+
 from fonds import clock
 
 

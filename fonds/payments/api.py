@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 from fonds.api.permissions import ReadOnlyForAuditors
@@ -45,11 +45,10 @@ from .batches import (
     record_execution,
     record_return,
 )
-from .models import Batch, BatchItem, BankDetails, PaymentOrder, Settlement, mask_iban
+from .models import BankDetails, Batch, BatchItem, PaymentOrder, Settlement, mask_iban
 from .orders import cancel_order, reissue_order
 from .recovery import answer_recovery, make_recovery_final, record_recovery_received, write_off_recovery
 from .settlement import accept_final_report
-
 
 # ---- serializers --------------------------------------------------------------------------------
 

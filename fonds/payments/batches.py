@@ -37,10 +37,10 @@ from .common import (
 )
 from .models import (
     OUTGOING_KINDS,
+    BankDetails,
     Batch,
     BatchItem,
     BatchState,
-    BankDetails,
     ItemOutcome,
     OrderKind,
     PaymentOrder,
@@ -48,7 +48,6 @@ from .models import (
     mask_iban,
 )
 from .sepa import batch_xml
-
 
 #: ISO 20022 / EPC return reason codes the bank sends back for a credit transfer (French labels)
 RETURN_REASONS: dict[str, str] = {

@@ -19,11 +19,10 @@ from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum
-from fonds.suivi.report_dates import TOO_EARLY
 from fonds.formats import parse_amount as read_amount
+from fonds.suivi.report_dates import TOO_EARLY
 
 from .models import Batch, OrderState, PaymentOrder
-
 
 CENT = Decimal("0.01")
 

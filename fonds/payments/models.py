@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
 from fonds import clock
 from fonds.formats import euros
 

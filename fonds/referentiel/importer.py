@@ -20,10 +20,10 @@ import hashlib
 import io
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable
 
 from django.conf import settings
 

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .rules import default_rules
 from fonds import clock
+
+from .rules import default_rules
 
 
 class Zone(models.TextChoices):
@@ -132,7 +133,7 @@ class Campaign(models.Model):
         return self.opens_at <= at <= self.closes_at
 
     @property
-    def rules(self) -> "RuleSet":
+    def rules(self) -> RuleSet:
         """The current (latest) rule set version of this campaign."""
         cached = getattr(self, "_current_rules", None)
         if cached is None:
@@ -180,7 +181,7 @@ class RuleSet(models.Model):
             raise ValidationError("Une version du règlement est immuable : créez une nouvelle version.")
         super().save(*args, **kwargs)
 
-    def new_version(self, params: dict, *, by=None, note: str = "") -> "RuleSet":
+    def new_version(self, params: dict, *, by=None, note: str = "") -> RuleSet:
         last = self.campaign.rulesets.order_by("-version").values_list("version", flat=True).first() or 0
         return RuleSet.objects.create(
             campaign=self.campaign, version=last + 1, params=params, created_by=by, note=note

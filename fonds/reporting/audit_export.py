@@ -27,7 +27,7 @@ chunk by chunk.
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from django.db import connection, transaction
 

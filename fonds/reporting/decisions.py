@@ -9,8 +9,8 @@ the audit events): a handful of queries per ``CHUNK`` dossiers, memory bounded b
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from django.db.models import QuerySet
 

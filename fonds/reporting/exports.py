@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from typing import IO, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
@@ -26,7 +28,6 @@ from fonds.ops import outbox
 
 from . import audit_export, decisions, formats, scdl
 from .models import ExportJob
-from fonds import clock
 
 FORMATS = ExportJob.Format
 CONTENT_TYPES = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-
 CENT = Decimal("0.01")
 COLUMNS = [
     ("montant_verse", "Montant versé (€)", "decimal"),

@@ -21,8 +21,9 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import IO, Iterable, Iterator
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from .decisions import Column

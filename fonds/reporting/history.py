@@ -12,10 +12,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit.queries import events_for
 
 from . import audit_export
-from fonds import clock
 
 PAYLOAD_PREVIEW = 400
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+
 from fonds import clock
 
 

@@ -29,10 +29,10 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured

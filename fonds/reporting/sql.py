@@ -11,9 +11,9 @@ than the queries themselves at 100,000 dossiers (profiled: see docs/benchmarks.m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, QuerySet
 
 _TZ = ZoneInfo(settings.TIME_ZONE)
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 class _null:

@@ -18,13 +18,13 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 from fonds.formats import dec, euros, pct
 
 from .balance import advance_amount
-from fonds import clock
 
 KIND = GeneratedDocument.Kind.CONVENTION
 FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères (MEAE)"

@@ -18,7 +18,6 @@ stages' hooks on the same transitions run beside them (each transition holds a l
 
 from __future__ import annotations
 
-
 from fonds import clock
 from fonds.dossiers import services
 from fonds.dossiers.services import TransitionRefused

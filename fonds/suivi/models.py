@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 
-from fonds.dossiers.models import BudgetLine, ParticipantCounts
 from fonds import clock
+from fonds.dossiers.models import BudgetLine, ParticipantCounts
 
 EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
 INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.states import Status
 from fonds.referentiel.models import Campaign
 
 from .models import DeadlineNotice
-from fonds import clock
 
 logger = logging.getLogger(__name__)
 

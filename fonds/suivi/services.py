@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.audit.canonical import canonical
@@ -25,8 +26,6 @@ from fonds.dossiers.documents import _check_pdf, safe_name, sniff
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.privacy.services import MINORS_FIELDS, protect  # minors' ages sealed in the trail
-
-from fonds import clock
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES, FinalReport, FinalReportLine
 from .report_dates import actual_dates_errors

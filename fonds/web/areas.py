@@ -14,8 +14,8 @@ in ``fonds.dossiers.access`` and the stage services.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from fonds.audit import chain
 from fonds.audit.protection import protection_lifted
 
-T0 = dt.datetime(2030, 2, 15, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 2, 15, 9, 0, tzinfo=dt.UTC)
 
 
 def is_postgres() -> bool:

@@ -14,9 +14,7 @@ from fonds.audit.canonical import GENESIS_HASH, canonical, chain_hash, utc_iso
 
 def test_keys_sorted_no_spaces_utf8_kept():
     assert canonical({"b": 1, "a": {"d": [1, 2], "c": "é"}}) == '{"a":{"c":"é","d":[1,2]},"b":1}'
-    assert canonical({"texte": "Élan — « ça »"}).encode("utf-8") == '{"texte":"Élan — « ça »"}'.encode(
-        "utf-8"
-    )
+    assert canonical({"texte": "Élan — « ça »"}).encode("utf-8") == '{"texte":"Élan — « ça »"}'.encode()
 
 
 def test_escapes_like_json():

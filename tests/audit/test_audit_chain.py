@@ -153,8 +153,9 @@ def test_model_refuses_save_and_delete_of_an_event(events):
 
 @pytest.mark.django_db
 def test_head_recreated_only_on_an_empty_trail():
-    from fonds.audit.protection import protection_lifted
     from django.db import connection
+
+    from fonds.audit.protection import protection_lifted
 
     with protection_lifted(connection):
         ChainHead.objects.all().delete()

@@ -14,7 +14,7 @@ from fonds.audit import chain
 from fonds.audit.canonical import chain_hash
 from fonds.audit.models import AuditEvent
 
-from .conftest import is_postgres, make_events, tamper
+from .conftest import is_postgres, tamper
 
 E = "audit_auditevent"
 H = "audit_chainhead"
@@ -64,7 +64,7 @@ def test_empty_chain_is_intact():
         ("actor_id", 424242),
         ("actor_id", None),  # on event 4, which has an actor
         ("actor_role", "admin"),
-        ("created_at", dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)),
+        ("created_at", dt.datetime(2031, 1, 1, tzinfo=dt.UTC)),
     ],
 )
 def test_update_of_any_column_is_detected(events, column, value):

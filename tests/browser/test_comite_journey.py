@@ -10,11 +10,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from fonds import clock
 from fonds.comite import services
 from fonds.comite.models import AgendaItem, Vote
 from tests.comite.conftest import instructed_dossier
 from tests.factories import PASSWORD, make_campaign, make_user
-from fonds import clock
 
 pytestmark = pytest.mark.browser
 

@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from fonds import clock
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.payments.models import BankDetails, PaymentOrder
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.testing import acceptance_data
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 pytestmark = pytest.mark.browser
 

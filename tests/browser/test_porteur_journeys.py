@@ -19,7 +19,6 @@ from fonds.dossiers.states import Forum
 from fonds.instruction.testing import ready_for_completion
 from fonds.suivi.testing import travel_after_project
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 pytestmark = pytest.mark.browser
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from fonds import clock
 from fonds.audit.chain import verify
 from fonds.audit.models import AuditEvent
 from fonds.bulk import services
@@ -13,7 +14,6 @@ from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 
+from fonds import clock
 from fonds.bulk.sql import insert_rows, update_rows
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.eligibilite.models import EligibilityRun, Verdict
 from tests.factories import make_dossier
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -12,13 +12,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from fonds import clock
 from fonds.comite.envelope import approve_or_waitlist
 from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers.models import BudgetLine, Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.models import Assessment
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 
 def instructed_dossier(

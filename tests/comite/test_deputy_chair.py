@@ -9,16 +9,15 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.comite import composition, services
 from fonds.comite.models import AgendaItem, Session
 from fonds.comite.services import ComiteRefused
 from fonds.dossiers.states import Status
-
 from tests.factories import make_campaign
 
 from .conftest import sitting, vote_all
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

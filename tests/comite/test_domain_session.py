@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.comite import services
 from fonds.comite.models import AgendaItem, ConflictDeclaration, Proxy, Session, Vote
@@ -18,7 +19,6 @@ from fonds.dossiers.states import Status
 from tests.factories import make_user
 
 from .conftest import at_start, instructed_dossier, new_session, sitting, vote_all
-from fonds import clock
 
 
 def actions(obj=None, since: int = 0) -> list[str]:

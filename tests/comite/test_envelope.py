@@ -9,19 +9,18 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.comite import envelope
-from fonds.comite.models import AgendaItem, EnvelopeRelease, PromotionProposal, Session
+from fonds.comite.models import EnvelopeRelease, PromotionProposal
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
 from fonds.referentiel.models import Campaign
+from fonds.suivi.testing import travel_after_project
 from tests.factories import make_campaign, make_user
 
-from fonds.suivi.testing import travel_after_project
-
-from .conftest import decide, in_committee, instructed_dossier
-from fonds import clock
+from .conftest import decide, in_committee
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 from django.urls import reverse
+
 from fonds import clock
 from fonds.comite import services
 from fonds.comite.models import AgendaItem

@@ -9,12 +9,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers.states import Status
 
 from .conftest import at_start, instructed_dossier, new_session
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +64,8 @@ def test_session_form_without_place_nor_link_is_refused_and_keeps_the_input(clie
 
 
 def test_session_form_offers_only_the_composition_as_chair(client, committee):
-    from tests.factories import make_user
-
     from fonds.comite import composition
+    from tests.factories import make_user
 
     c = committee
     composition.appoint(c.campaign, by=c.admin, members=c.members)

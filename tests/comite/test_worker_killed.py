@@ -35,6 +35,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from fonds import clock
 from fonds.audit import chain
 from fonds.comite import services
 from fonds.comite.letters import mayors
@@ -44,7 +45,6 @@ from fonds.depot.models import EmailNotice
 from fonds.documents.models import GeneratedDocument
 
 from .conftest import sitting
-from fonds import clock
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

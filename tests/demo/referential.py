@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from tests.factories import fake_siren
 from fonds.referentiel.models import Commune
+from tests.factories import fake_siren
 
 BIG = ["75056", "33063", "44184", "01004", "97411", "35001"]
 OVERSEAS = ["97101", "97201", "97301", "98701", "98801"]

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from fonds import clock
 from fonds.dossiers.services import perform
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import BudgetLine, Document, Dossier
 from fonds.referentiel.models import Jumelage, PartnerTown
 from tests.factories import PDF_BYTES, make_commune, make_dossier, make_user
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from viewflow.workflow.models import Task
 
+from fonds import clock
 from fonds.audit.chain import event_payload, verify
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
@@ -16,7 +17,6 @@ from fonds.eligibilite.models import EligibilityRun
 from fonds.instruction.models import InstructorConflict
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from workflows.models import DossierProcess
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

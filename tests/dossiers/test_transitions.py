@@ -5,13 +5,12 @@ below, independently of the model's decorators), so a drifting decorator fails t
 """
 
 import pytest
-
-from fonds.audit.models import AuditEvent
-from fonds.dossiers.models import Dossier
 from django.db import transaction
 
+from fonds.audit.models import AuditEvent
 from fonds.comite.models import AgendaItem, Session
 from fonds.comite.testing import Committee
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, transition_meta, transition_names
 from fonds.dossiers.states import Forum, Status
 from fonds.suivi.testing import travel_after_project

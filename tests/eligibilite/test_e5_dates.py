@@ -75,7 +75,7 @@ def test_e5_submission_date_taken_from_submitted_at(dossier):
 def test_e5_submission_date_in_paris_time(dossier):
     """23:30 UTC on 10 March is already 11 March in Paris."""
     _set(dossier, start_date=dt.date(2030, 4, 10), end_date=dt.date(2030, 4, 18))
-    at = dt.datetime(2030, 3, 10, 23, 30, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2030, 3, 10, 23, 30, tzinfo=dt.UTC)
     outcome = check("E5", dossier, at=at)
     assert outcome.data["submission_date"] == "2030-03-11"
     assert outcome.result == "pass"

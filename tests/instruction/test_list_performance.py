@@ -11,8 +11,8 @@ from fonds.dossiers import commune_copy
 from fonds.dossiers.models import Dossier
 from fonds.instruction.filters import SORTS, filter_dossiers
 from fonds.instruction.views import Page
-from fonds.web.pagination import page_rows
 from fonds.referentiel.models import Commune
+from fonds.web.pagination import page_rows
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +180,9 @@ def test_list_query_count_same_for_any_page_size_and_page_number(
 
 
 def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_assert_num_queries):
+    from fonds.dossiers.access import visible_dossiers
     from fonds.instruction.models import InstructorConflict
     from fonds.instruction.views import queue_counts, queue_filters
-    from fonds.dossiers.access import visible_dossiers
 
     me, other = spread, make_user("instructeur")
     pks = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
@@ -227,7 +227,7 @@ def test_list_rows_show_every_column_escaped(client, spread):
     dossier = make_dossier(
         commune=commune, complete=False, title="Échange « jeunesse » " + "x" * 60, requested_amount=12500
     )
-    due = timezone.make_aware(dt.datetime(2027, 3, 4, 23, 30), dt.timezone.utc)  # 5 March in Paris
+    due = timezone.make_aware(dt.datetime(2027, 3, 4, 23, 30), dt.UTC)  # 5 March in Paris
     Dossier.objects.filter(pk=dossier.pk).update(
         status="corrections_requested", instructor=spread, corrections_due=due
     )

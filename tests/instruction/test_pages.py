@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import CorrectionRequest, Message
 from fonds.dossiers.services import perform
@@ -16,7 +17,6 @@ from fonds.instruction.models import PrivateNote, SavedFilter, Score
 from tests.factories import make_commune, make_dossier, make_user
 
 from .conftest import MANUAL_FULL
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
+from fonds import clock
 from fonds.audit import chain
 from fonds.ops import health
 from fonds.ops.models import ChainCheck, Heartbeat
 from fonds.ops.tasks import heartbeat
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -15,25 +15,29 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from fonds.accounts.models import User
 from fonds.audit.models import AuditEvent
 from fonds.celery import app
-from fonds.comite import envelope
 from fonds.comite import services as comite
 from fonds.depot.invitations import send_invitation
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
-from fonds.dossiers.states import Forum, Status
+from fonds.dossiers.states import Forum
 from fonds.ops.models import OutboxMessage
 from fonds.payments.models import OrderKind, PaymentOrder
 from fonds.payments.settlement import accept_final_report
 from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
-from fonds.accounts.models import User
 from tests.comite.conftest import committee, decide, in_committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
 from tests.factories import make_campaign, make_commune, make_user
-from tests.payments.conftest import cast  # noqa: F401 — fixture
-from tests.payments.conftest import certified_bank, pay_through_batch, report_submitted, signed
+from tests.payments.conftest import (
+    cast,  # noqa: F401 — fixture
+    certified_bank,
+    pay_through_batch,
+    report_submitted,
+    signed,
+)
 from tests.reporting.helpers import dossier_in
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 import uuid
 
-import pytest
 import psycopg
+import pytest
 from django.db import connection
 
 from fonds.audit import chain

@@ -19,7 +19,6 @@ from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
 from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data, travel_after_project
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 S = Status
 D = Decimal

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 import xmlschema
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from fonds.comite.testing import Committee

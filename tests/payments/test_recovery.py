@@ -24,7 +24,6 @@ from fonds.payments.settlement import accept_final_report
 from tests.factories import make_campaign
 
 from .conftest import certified_bank, pay_through_batch, report_submitted, signed
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 O = OrderState

@@ -29,7 +29,7 @@ from fonds.payments.settlement import accept_final_report
 from fonds.payments.testing import travel_to_execution_date
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
-from .conftest import IBAN_OK, BIC_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed
+from .conftest import BIC_OK, IBAN_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed
 
 pytestmark = pytest.mark.django_db
 O = OrderState

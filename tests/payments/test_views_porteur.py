@@ -25,7 +25,6 @@ from .conftest import (
     signed,
     siret_of,
 )
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 O = OrderState

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+
 from fonds import clock
 from fonds.dossiers.editing import update_content
 from fonds.dossiers.models import Dossier

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from fonds import clock
 from fonds.audit import chain
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.editing import update_content
@@ -13,7 +14,6 @@ from fonds.privacy.models import MinorsKey, Purge
 from fonds.privacy.services import due_for_purge, matches, purge
 from fonds.privacy.tasks import purge_minors_data
 from tests.factories import make_dossier
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -149,9 +149,7 @@ def test_extra_field_is_refused(write_communes):
 
 def test_bad_encoding_is_refused_with_its_line_number(write_communes):
     lines = SAMPLE_COMMENTS + [HEADER] + ["\t".join(r) for r in sample_rows()]
-    raw = (
-        "\n".join(lines).encode("utf-8").replace("Clémenciat".encode("utf-8"), "Clémenciat".encode("latin-1"))
-    )
+    raw = "\n".join(lines).encode("utf-8").replace("Clémenciat".encode(), "Clémenciat".encode("latin-1"))
     error = _refused(write_communes(raw=raw))
     assert error.lines == [line_of(0)]
     assert "encodage invalide" in str(error) and "UTF-8" in str(error)

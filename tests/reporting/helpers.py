@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from tests.factories import make_dossier
-from fonds import clock
 
 PATH = {
     "submitted": ["submit"],

@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.comite import envelope
 from fonds.comite.models import EnvelopeRelease
@@ -19,7 +20,6 @@ from fonds.reporting import dashboard
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 from .helpers import dossier_in
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 D = Decimal

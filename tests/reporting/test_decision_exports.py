@@ -13,22 +13,20 @@ from xml.etree import ElementTree as ET
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.eligibilite.models import EligibilityRun, Verdict
 from fonds.instruction.models import Assessment, EligibilityOverride, SavedFilter, Score
+from fonds.referentiel.siret import demo_siret
 from fonds.reporting import exports, formats, scdl
 from fonds.reporting.models import ExportJob
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
-from fonds.referentiel.siret import demo_siret
-
 from .helpers import dossier_in
-from fonds import clock
 
 pytestmark = pytest.mark.django_db
 TEST_SIRET = "13002526500013"  # 14 digits, Luhn-valid (test value)
@@ -490,7 +488,6 @@ def test_xlsx_bytes_do_not_depend_on_the_second_of_saving(monkeypatch):
 
     from openpyxl.writer import excel
 
-    from fonds.reporting import formats
     from fonds.reporting.decisions import Column
 
     cols = [Column("a", "A", "text")]

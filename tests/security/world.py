@@ -21,7 +21,6 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 ROLES = (
     "anonymous",
@@ -63,6 +62,7 @@ def after_trip(dossier) -> dt.date:
 
 
 def build_world() -> World:
+    from fonds.bulk import services as bulk
     from fonds.comite import composition
     from fonds.comite import services as comite
     from fonds.instruction import services as instruction
@@ -73,7 +73,6 @@ def build_world() -> World:
     from fonds.reporting import exports
     from fonds.suivi.services import planned_report, save_report_draft
     from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
-    from fonds.bulk import services as bulk
 
     w = World()
     commune = make_commune(population=850, name="Saint-Exemple")

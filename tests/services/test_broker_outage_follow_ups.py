@@ -27,7 +27,6 @@ from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit import chain
 from fonds.audit.models import AuditEvent
-from fonds.comite import envelope
 from fonds.comite import services as comite
 from fonds.comite.letters import mayors
 from fonds.comite.models import PromotionProposal, Session
@@ -42,8 +41,13 @@ from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
 from tests.comite.conftest import committee, decide, in_committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
 from tests.factories import make_campaign, make_user
-from tests.payments.conftest import cast  # noqa: F401 — fixture
-from tests.payments.conftest import certified_bank, pay_through_batch, report_submitted, signed
+from tests.payments.conftest import (
+    cast,  # noqa: F401 — fixture
+    certified_bank,
+    pay_through_batch,
+    report_submitted,
+    signed,
+)
 from tests.reporting.helpers import dossier_in
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from fonds import clock
 from fonds.celery import app
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import make_dossier, make_user
-from fonds import clock
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from fonds import clock
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.suivi.testing import travel_after_project
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from fonds import clock
 
 S = Status
 

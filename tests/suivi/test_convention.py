@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from fonds.comite.testing import Committee
 from fonds.audit.models import AuditEvent
+from fonds.comite.testing import Committee
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Status

@@ -1,7 +1,6 @@
 """8. The final report: a draft saved through an audited service, its balance preview, its
 completeness checked at submit_report, whose audit event carries the content hash and balance."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest

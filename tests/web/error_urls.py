@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from fonds.urls import handler400, handler403, handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from fonds.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from fonds.urls import urlpatterns as project_urlpatterns
 
 
 def boom(request):

@@ -62,7 +62,7 @@ def test_dates_in_words_and_in_digits():
 
 
 def test_dates_of_aware_datetimes_are_taken_in_paris_time():
-    late_utc = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.timezone.utc)  # already 1 January in Paris
+    late_utc = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)  # already 1 January in Paris
     assert long_date(late_utc) == "1er janvier 2027" and short_date(late_utc) == "01/01/2027"
 
 

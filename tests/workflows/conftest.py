@@ -11,17 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from viewflow.workflow.models import Task
 
 from fonds import clock
 from fonds.accounts.roles import has_role
-from fonds.instruction.testing import ready_for_completion
-from fonds.suivi.testing import acceptance_data, file_complete_report, travel_after_project
-
 from fonds.comite.testing import Committee
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Forum, Status
+from fonds.instruction.testing import ready_for_completion
+from fonds.suivi.testing import acceptance_data, file_complete_report, travel_after_project
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
-from viewflow.workflow.models import Task
 
 S = Status
 

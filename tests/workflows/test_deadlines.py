@@ -5,6 +5,7 @@ import datetime as dt
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
@@ -12,7 +13,6 @@ from workflows.models import DossierProcess
 from workflows.tasks import expire_deadlines
 
 from .conftest import history, open_tasks_of, walk
-from fonds import clock
 
 S = Status
 

@@ -1,25 +1,24 @@
 """The dossier's process follows its transitions: one open task, at the right stage, in the right queue."""
 
+from decimal import Decimal
+
 import pytest
+from django.db import transaction
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from decimal import Decimal
-
-from django.db import transaction
-
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.comite import envelope
-from fonds.referentiel.models import Campaign
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
+from fonds.referentiel.models import Campaign
 from workflows import queues
 from workflows.flows import DossierFlow
 from workflows.handlers import WorkflowOutOfSync, align
 from workflows.models import DossierProcess
 
 from .conftest import MAIN_PATH, act, history, open_tasks_of, walk
-from fonds import clock
 
 S = Status
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.states import Status
@@ -19,7 +20,6 @@ from fonds.suivi.models import DeadlineNotice
 from workflows.tasks import expire_deadlines, send_reminders
 
 from .conftest import act, walk
-from fonds import clock
 
 S = Status
 ZERO = {"corrections": 0, "agreement": 0, "report": 0, "report_overdue": 0, "errors": 0}

@@ -23,8 +23,8 @@ from ..recovery import (
     write_off_recovery,
 )
 from .common import (
-    O,
     PAGE_SIZES,
+    O,
     Page,
     audit_events,
     confirmed,

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fonds import clock
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.states import Status
+from fonds.formats import euros
 from fonds.suivi.balance import actual_figures
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
-from fonds.formats import euros
 
 from .. import queries
 from ..forms import ConfirmForm, MotivatedForm

@@ -12,13 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from fonds import clock
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status as S
 from fonds.referentiel.models import Campaign, Commune
-from fonds import clock
 
 #: status → (weight, path of transitions from the draft: the audit events written for it)
 PATHS = {

@@ -168,7 +168,7 @@ class Command(BaseCommand):
         size = output.stat().st_size
         zones = counts["zones"]
         no_pop = ", ".join(counts["no_population_codes"]) or "aucune"
-        today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        today = dt.datetime.now(dt.UTC).date().isoformat()
         gap_total = counts["total"] - REGLEMENT_CURRENT_COMMUNES
         gap_small = counts["small"] - REGLEMENT_AT_MOST_3500
         coordinates = (

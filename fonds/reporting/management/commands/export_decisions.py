@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fonds.referentiel.models import Campaign
 from fonds.reporting import exports
-from fonds.reporting.scdl import CERTIFIED, DECLARED
 from fonds.reporting.models import ExportJob
+from fonds.reporting.scdl import CERTIFIED, DECLARED
 
 
 class Command(BaseCommand):
