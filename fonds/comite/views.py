@@ -28,6 +28,7 @@ from fonds.dossiers.access import visible_dossiers
 from fonds.formats import euros
 from fonds.instruction.amount import award_bounds
 from fonds.web.areas import role_area
+from fonds.web.submit import submitted
 
 from . import composition, queries, services
 from .forms import (
@@ -66,27 +67,6 @@ def _forbidden(request, message: str, *, status: int = 403):
         {"title": "Action réservée", "nav": "comite", "message": message},
         status=status,
     )
-
-
-def _submitted(request, form, act, *, then, success=None, warning=None):
-    """The POST of a confirmation form. When the form is valid, ``act()`` runs (a service call);
-    a refusal is shown on the page again (its message, its HTTP status); on success the message
-    ``success(result)`` (or ``warning(result)``) is shown and the answer is a redirect to
-    ``then(result)``. Returns ``(redirect or None, status of the page to show)``."""
-    if request.method != "POST":
-        return None, 200
-    if not form.is_valid():
-        return None, 400
-    try:
-        result = act()
-    except ComiteRefused as refused:
-        messages.error(request, refused.message)
-        return None, refused.http_status
-    if success is not None:
-        messages.success(request, success(result))
-    if warning is not None:
-        messages.warning(request, warning(result))
-    return redirect(then(result)), 200
 
 
 def _is_chair(request, session) -> bool:
@@ -241,7 +221,7 @@ def reschedule(request, pk):
         return _forbidden(request, "Seul un administrateur du fonds change la date d'une séance.")
     initial = {"starts_at": timezone.localtime(session.starts_at).strftime("%Y-%m-%dT%H:%M")}
     form = RescheduleForm(request.POST or None, initial=initial)
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.reschedule_session(
@@ -318,7 +298,7 @@ def agenda(request, pk):
     if not request.is_admin:
         return _forbidden(request, "Seul un administrateur du fonds établit l'ordre du jour.")
     form = ConfirmForm(request.POST or None, label="Je confirme inscrire ces dossiers à l'ordre du jour")
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.build_agenda(session, by=request.user),
@@ -417,7 +397,7 @@ def deputy_chair(request, pk):
         chair_id=session.chair_id,
         initial={"deputy_chair": session.deputy_chair_id},
     )
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.change_deputy_chair(
@@ -651,7 +631,7 @@ def conflict(request, pk, item_pk):
         messages.info(request, f"Vous êtes déjà déporté sur le dossier {item.dossier.reference}.")
         return redirect(_session_url(session, "ordre-du-jour"))
     form = ConflictForm(request.POST or None)
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.declare_conflict(
@@ -787,7 +767,7 @@ def open_sitting(request, pk):
     if not _is_chair(request, session):
         return _forbidden(request, "Seul le président de séance ouvre la séance.")
     form = ConfirmForm(request.POST or None, label="J'ouvre la séance")
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.open_sitting(session, by=request.user),
@@ -885,7 +865,7 @@ def close_vote(request, pk, item_pk):
     form = ConfirmForm(
         request.POST or None, label="Je clos le vote : les voix ne pourront plus être modifiées"
     )
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.close_vote(item, by=request.user),
@@ -996,7 +976,7 @@ def adjourn(request, pk):
         label="J'ajourne la séance faute de quorum",
         motivation="Observations (facultatif)",
     )
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.adjourn(
@@ -1037,7 +1017,7 @@ def close(request, pk):
         request.POST or None,
         label="Je clos la séance : le procès-verbal est établi et les décisions sont notifiées",
     )
-    done, status = _submitted(
+    done, status = submitted(
         request,
         form,
         lambda: services.close_session(session, by=request.user),

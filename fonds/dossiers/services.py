@@ -30,6 +30,7 @@ from django_fsm import ConcurrentTransition
 from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
+from fonds.refusals import Refused
 
 from .access import can_see
 from .models import Dossier
@@ -37,30 +38,9 @@ from .signals import dossier_transitioned
 from .states import FORUM_WHERE, SYSTEM_ROLE, Forum, Status
 
 
-@dataclass
-class TransitionRefused(Exception):
-    kind: str  # status | forum | role | condition | motivation | not_found | unknown | conflict
-    message: str
-    rules: list = field(default_factory=list)
-    code: str = ""  # the API's error code when more precise than ``kind`` (e.g. forum_committee_sitting)
+class TransitionRefused(Refused):
+    """A refused dossier transition (``fonds.refusals.Refused``: kind, French message, rules)."""
 
-    HTTP = {
-        "status": 409,
-        "forum": 409,
-        "conflict": 409,
-        "role": 403,
-        "condition": 400,
-        "motivation": 400,
-        "unknown": 404,
-        "not_found": 404,
-    }
-
-    def __str__(self):
-        return self.message
-
-    @property
-    def http_status(self) -> int:
-        return self.HTTP.get(self.kind, 400)
 
 
 # ---- the transition table, read from the model ----------------------------------------------

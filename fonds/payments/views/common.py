@@ -3,17 +3,15 @@ POST of a confirmation form (``confirmed``)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
 from fonds.web import pagination
 from fonds.web.areas import role_area
+from fonds.web.submit import submitted
 
-from ..common import PaymentRefused
 from ..models import OrderState
 
 READ_ROLES = frozenset({Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
@@ -53,33 +51,10 @@ def posted(request):
 
 
 def confirmed(request, form, act, *, then, success, warning=None, info=None):
-    """The POST of a confirmation form: when the form is valid, ``act()`` (a service call) runs.
-
-    A refusal is shown on the form, nothing typed lost: a ``PaymentRefused`` as a form error with
-    its HTTP status (409 for a state conflict or a date not come), a ``ValidationError`` on its
-    fields (400). On success the messages ``success(result)``, ``warning(result)``, ``info(result)``
-    that say something are shown and the answer is a redirect to ``then`` (a URL, or ``then(result)``).
-    Returns ``(redirect or None, status of the page to show)``.
-    """
-    if request.method != "POST":
-        return None, 200
-    if not form.is_valid():
-        return None, 400
-    try:
-        result = act()
-    except ValidationError as exc:
-        by_field = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
-        for name, errors in by_field:
-            form.add_error(name if name in form.fields else None, errors)
-        return None, 400
-    except PaymentRefused as refused:
-        form.add_error(None, refused.message)
-        return None, refused.http_status
-    for level, say in ((messages.SUCCESS, success), (messages.WARNING, warning), (messages.INFO, info)):
-        text = say(result) if say is not None else ""
-        if text:
-            messages.add_message(request, level, text)
-    return redirect(then(result) if callable(then) else then), 200
+    """``fonds.web.submit.submitted`` with the payment pages' choice: a refusal shows on the form."""
+    return submitted(
+        request, form, act, then=then, success=success, warning=warning, info=info, refusal_on_form=True
+    )
 
 
 def state_changed(title: str, noun: str):
