@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "fonds.ops",
     "fonds.privacy",
     "fonds.api",
+    "fonds.ui",
     "fonds.web",
     "workflows",
 ]

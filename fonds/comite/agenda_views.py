@@ -12,7 +12,7 @@ from fonds.accounts.roles import Role
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.services import TransitionRefused
-from fonds.web.areas import role_area
+from fonds.ui.areas import role_area
 
 from .agenda import open_sessions
 from .forms import ScheduleForm

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from fonds.accounts.roles import Role
 from fonds.referentiel.models import Campaign
-from fonds.web.areas import role_area
+from fonds.ui.areas import role_area
 
 from . import composition, queries
 from .errors import ComiteRefused

@@ -11,7 +11,7 @@ from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
 from fonds.referentiel.models import Campaign
-from fonds.web.fields import AmountField
+from fonds.ui.fields import AmountField
 
 from .composition import appointed, committee_accounts, composition
 from .models import Attendance, Session, Vote

@@ -27,8 +27,8 @@ from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import visible_dossiers
 from fonds.formats import euros
 from fonds.instruction.amount import award_bounds
-from fonds.web.areas import role_area
-from fonds.web.submit import submitted
+from fonds.ui.areas import role_area
+from fonds.ui.submit import submitted
 
 from . import composition, queries, services
 from .forms import (

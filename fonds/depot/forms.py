@@ -16,8 +16,8 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine, Document, TravelMode
 from fonds.referentiel.models import Jumelage
-from fonds.web.fields import AmountField
-from fonds.web.widgets import FastCheckboxInput, FastSelect, FastTextInput
+from fonds.ui.fields import AmountField
+from fonds.ui.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
 from .countries import partner_country_choices
 

@@ -42,7 +42,6 @@ class TransitionRefused(Refused):
     """A refused dossier transition (``fonds.refusals.Refused``: kind, French message, rules)."""
 
 
-
 # ---- the transition table, read from the model ----------------------------------------------
 
 

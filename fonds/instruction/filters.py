@@ -33,8 +33,8 @@ from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.formats import inhabitants, number
 from fonds.referentiel.rules import default_rules
-from fonds.web.fields import AmountField
-from fonds.web.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
+from fonds.ui.fields import AmountField
+from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
 
 class DsfrCheckboxes(forms.CheckboxSelectMultiple):
@@ -165,7 +165,7 @@ def population_bands(params: dict | None = None) -> list[tuple[str, str, int | N
 class DossierFilterForm(DsfrBaseForm):
     """Every field optional; an empty form selects every visible dossier."""
 
-    # widgets rendered in Python (fonds.web.widgets): the form is on every page of the list
+    # widgets rendered in Python (fonds.ui.widgets): the form is on every page of the list
     q = forms.CharField(
         label="Rechercher",
         help_text="Nom ou code INSEE de la commune, intitulé ou numéro du dossier",

@@ -10,8 +10,8 @@ from dsfr.forms import DsfrBaseForm
 from fonds import clock
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
-from fonds.web.fields import AmountField
-from fonds.web.widgets import FastNumberInput, FastTextarea
+from fonds.ui.fields import AmountField
+from fonds.ui.widgets import FastNumberInput, FastTextarea
 
 from . import grid
 from .filters import DsfrCheckboxes, DsfrRadios

@@ -26,8 +26,8 @@ from fonds.dossiers.models import BudgetLine, Document, Dossier, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Forum, Status
 from fonds.formats import euros
-from fonds.web import pagination
-from fonds.web.areas import role_area
+from fonds.ui import pagination
+from fonds.ui.areas import role_area
 
 from . import grid, services
 from .amount import award_bounds, award_refusal, grant_for_dossier
@@ -81,7 +81,7 @@ _staff = role_area(
 
 
 class Page(pagination.Page):
-    """The dossier list's pages (``fonds.web.pagination``): deep pages allowed (page 500 of 200)."""
+    """The dossier list's pages (``fonds.ui.pagination``): deep pages allowed (page 500 of 200)."""
 
     sizes = PAGE_SIZES
     default_size = DEFAULT_PAGE_SIZE

@@ -16,7 +16,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.siret import validate_siret
-from fonds.web.fields import AmountField
+from fonds.ui.fields import AmountField
 
 from .bank import validate_bank_details
 from .models import OrderKind, OrderState

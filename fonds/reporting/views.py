@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fonds.accounts.roles import ALL_DOSSIERS_ROLES, Role, roles_of
 from fonds.dossiers.access import get_visible_or_404
-from fonds.web.areas import role_area
+from fonds.ui.areas import role_area
 
 from . import audit_export, exports
 from .forms import ExportForm

@@ -8,7 +8,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine
-from fonds.web.fields import AmountField
+from fonds.ui.fields import AmountField
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES
 from .report_dates import actual_dates_errors

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from fonds.depot import forms as f
 from fonds.depot.templatetags.depot_tags import budget_line, management_form
-from fonds.web.widgets import FastCheckboxInput, FastHiddenInput, FastTextInput, dsfr_field_group
+from fonds.ui.widgets import FastCheckboxInput, FastHiddenInput, FastTextInput, dsfr_field_group
 
 from .test_steps import budget_post
 

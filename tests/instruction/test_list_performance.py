@@ -12,7 +12,7 @@ from fonds.dossiers.models import Dossier
 from fonds.instruction.filters import SORTS, filter_dossiers
 from fonds.instruction.views import Page
 from fonds.referentiel.models import Commune
-from fonds.web.pagination import page_rows
+from fonds.ui.pagination import page_rows
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
 pytestmark = pytest.mark.django_db

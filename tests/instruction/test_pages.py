@@ -341,7 +341,7 @@ def test_instruction_fast_widgets_render_django_markup():
     values escaped."""
     from django import forms as django_forms
 
-    from fonds.web.widgets import FastNumberInput, FastTextarea
+    from fonds.ui.widgets import FastNumberInput, FastTextarea
 
     cases = [
         (

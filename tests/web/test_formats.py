@@ -19,7 +19,7 @@ from fonds.formats import (
     pct,
     short_date,
 )
-from fonds.web.fields import AmountField
+from fonds.ui.fields import AmountField
 
 NB = "\u00a0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def test_template_filters_of_the_one_library():
 
 def test_one_euros_filter_in_the_whole_project():
     libraries = [p for p in (ROOT / "fonds").glob("*/templatetags/*.py") if "def euros(" in p.read_text()]
-    assert [p.relative_to(ROOT).as_posix() for p in libraries] == ["fonds/web/templatetags/fjj.py"]
+    assert [p.relative_to(ROOT).as_posix() for p in libraries] == ["fonds/ui/templatetags/fjj.py"]
 
 
 def test_amount_field_accepts_spaces_and_decimal_comma():

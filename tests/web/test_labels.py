@@ -1,5 +1,5 @@
 from fonds.dossiers.services import transition_names
-from fonds.web.templatetags.fjj import TRANSITION_EVENTS, action_label, role_label
+from fonds.ui.templatetags.fjj import TRANSITION_EVENTS, action_label, role_label
 
 
 def test_every_transition_has_a_french_past_tense_label():

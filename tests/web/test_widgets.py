@@ -1,6 +1,6 @@
 from django import forms
 
-from fonds.web.widgets import FastSelect
+from fonds.ui.widgets import FastSelect
 
 
 class _Form(forms.Form):

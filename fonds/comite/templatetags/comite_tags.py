@@ -90,6 +90,6 @@ def comite_event(action: str) -> str:
 @register.filter
 def comite_role(role: str) -> str:
     """French label of an audit event's role (the comité adds « president »)."""
-    from fonds.web.templatetags.fjj import role_label
+    from fonds.ui.templatetags.fjj import role_label
 
     return "Président de séance" if role == "president" else role_label(role)

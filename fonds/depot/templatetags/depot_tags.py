@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from fonds.web.widgets import FastHiddenInput, dsfr_field_group
+from fonds.ui.widgets import FastHiddenInput, dsfr_field_group
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ def budget_line(line, legend, number=None):
 
     One row built in Python (issue 3: the budget step had ~47 fields each rendered through a
     DSFR field template, p95 63 ms at 100,000 dossiers); the fields' markup is django-dsfr's
-    (``fonds.web.widgets.dsfr_field_group``), the inputs are rendered in Python (Fast* widgets).
+    (``fonds.ui.widgets.dsfr_field_group``), the inputs are rendered in Python (Fast* widgets).
     """
     prefix = line.prefix
     title = format_html("{} n° {}", legend, number) if number else legend

@@ -11,8 +11,8 @@ from django.utils.text import Truncator
 
 from fonds.dossiers.models import Dossier
 from fonds.formats import euros, number, short_date
-from fonds.web.templatetags.fjj import action_label
-from fonds.web.widgets import dsfr_field_group
+from fonds.ui.templatetags.fjj import action_label
+from fonds.ui.widgets import dsfr_field_group
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ RESULT_BADGES = {"pass": "success", "fail": "error", "not_applicable": "info"}
 @register.filter
 def field_group(bf):
     """django-dsfr's field group (label, hint, widget, errors) built in Python: the markup of
-    ``as_field_group`` without its templates (``fonds.web.widgets.dsfr_field_group``)."""
+    ``as_field_group`` without its templates (``fonds.ui.widgets.dsfr_field_group``)."""
     return mark_safe(dsfr_field_group(bf))
 
 

@@ -63,7 +63,7 @@ def event_label(action: str) -> str:
     """The French label of an audit event of the payment pages."""
     if action in PAYMENT_EVENTS:
         return PAYMENT_EVENTS[action]
-    from fonds.web.templatetags.fjj import action_label
+    from fonds.ui.templatetags.fjj import action_label
 
     return action_label(action)
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
-from fonds.web import pagination
-from fonds.web.areas import role_area
-from fonds.web.submit import submitted
+from fonds.ui import pagination
+from fonds.ui.areas import role_area
+from fonds.ui.submit import submitted
 
 from ..models import OrderState
 
@@ -26,7 +26,7 @@ MAX_PAGE = 10_000
 
 
 class Page(pagination.Page):
-    """The finance lists' pages (``fonds.web.pagination``); their querysets carry what the rows
+    """The finance lists' pages (``fonds.ui.pagination``); their querysets carry what the rows
     display (``select_related``)."""
 
     sizes = PAGE_SIZES
@@ -51,7 +51,7 @@ def posted(request):
 
 
 def confirmed(request, form, act, *, then, success, warning=None, info=None):
-    """``fonds.web.submit.submitted`` with the payment pages' choice: a refusal shows on the form."""
+    """``fonds.ui.submit.submitted`` with the payment pages' choice: a refusal shows on the form."""
     return submitted(
         request, form, act, then=then, success=success, warning=warning, info=info, refusal_on_form=True
     )
