@@ -15,18 +15,13 @@ day it says the committee met; it carries no generation date. An approval's lett
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from fonds.accounts.roles import Role
-from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
-from fonds.dossiers.models import Dossier
+from fonds.documents.store import store_once
 from fonds.formats import euros
 
 from .models import AgendaItem
@@ -112,52 +107,22 @@ def ensure_decision_letter(item_or_pk) -> GeneratedDocument:
     item = _load(item_or_pk)
     if not item.outcome:
         raise ValueError("Aucune décision enregistrée : pas de lettre de décision.")
-    key = letter_key(item)
-    existing = GeneratedDocument.objects.filter(kind=KIND, key=key).first()
-    if existing is not None:
-        return existing
-    data = render_letter_pdf(item)
-    digest = hashlib.sha256(data).hexdigest()
-    storage = GeneratedDocument._meta.get_field("file").storage
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            # the dossier row before the chain head, as transitions do: otherwise a transition holding
-            # the row and waiting for the head deadlocks with this COMMIT's deferred FK check on the row
-            list(Dossier.objects.select_for_update().filter(pk=item.dossier_id).values_list("pk", flat=True))
-            document = GeneratedDocument(
-                kind=KIND, key=key, dossier=item.dossier, sha256=digest, size=len(data)
-            )
-            document.file.save(
-                f"decision-{item.dossier.reference}-{item.session_id}.pdf", ContentFile(data), save=False
-            )
-            stored.append(document.file.name)
-            document.save()
-            audit.append(
-                "decision_letter_generated",
-                actor=None,
-                role="system",
-                obj=item.dossier,
-                payload={
-                    "reference": item.dossier.reference,
-                    "session": item.session_id,
-                    "item": item.pk,
-                    "outcome": item.outcome,
-                    "amount": item.decided_amount,
-                    "document": document.pk,
-                    "key": key,
-                    "sha256": digest,
-                    "size": len(data),
-                },
-            )
-    except IntegrityError:
-        for path in stored:  # made meanwhile by another worker: keep theirs
-            storage.delete(path)
-        return GeneratedDocument.objects.get(kind=KIND, key=key)
-    except BaseException:
-        for path in stored:
-            storage.delete(path)
-        raise
+    document, _ = store_once(
+        KIND,
+        letter_key(item),
+        lambda: render_letter_pdf(item),
+        filename=f"decision-{item.dossier.reference}-{item.session_id}.pdf",
+        dossier=item.dossier,
+        audit="decision_letter_generated",
+        payload=lambda: {
+            "reference": item.dossier.reference,
+            "session": item.session_id,
+            "item": item.pk,
+            "outcome": item.outcome,
+            "amount": item.decided_amount,
+            "key": letter_key(item),
+        },
+    )
     return document
 
 

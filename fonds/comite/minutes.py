@@ -12,17 +12,16 @@ written for a transaction that rolls back is deleted.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from fonds import clock
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.store import store_once
 from fonds.formats import euros
 
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
@@ -129,16 +128,9 @@ def render_minutes_pdf(session, *, at=None) -> bytes:
 
 def store_minutes(session, *, at=None) -> tuple[GeneratedDocument, bool]:
     """Render and store the minutes inside the caller's transaction: ``(document, created)``."""
-    existing = GeneratedDocument.objects.filter(kind=KIND, key=minutes_key(session)).first()
-    if existing is not None:
-        return existing, False
-    data = render_minutes_pdf(session, at=at)
-    digest = hashlib.sha256(data).hexdigest()
-    document = GeneratedDocument(kind=KIND, key=minutes_key(session), sha256=digest, size=len(data))
-    document.file.save(f"proces-verbal-comite-{session.pk}.pdf", ContentFile(data), save=False)
-    try:
-        document.save()
-    except BaseException:
-        document.file.storage.delete(document.file.name)
-        raise
-    return document, True
+    return store_once(
+        KIND,
+        minutes_key(session),
+        lambda: render_minutes_pdf(session, at=at),
+        filename=f"proces-verbal-comite-{session.pk}.pdf",
+    )

@@ -12,12 +12,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +23,7 @@ from fonds import clock
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.store import store_once
 from fonds.dossiers.models import Dossier
 
 from .content import SCHEME
@@ -88,46 +86,23 @@ def render_receipt_pdf(context: dict) -> bytes:
 
 
 def ensure_receipt(dossier_id: int) -> GeneratedDocument:
-    key = receipt_key(dossier_id)
-    existing = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.RECEIPT, key=key).first()
-    if existing is not None:
-        return existing
     dossier = Dossier.objects.select_related("commune", "campaign").get(pk=dossier_id)
     record = submission_record(dossier)
     if record is None:
         raise ValueError(f"Le dossier {dossier.reference} n'a pas été déposé : pas de récépissé.")
-    pdf = render_receipt_pdf(receipt_context(dossier, record))
-    digest = hashlib.sha256(pdf).hexdigest()
-    document = GeneratedDocument(
-        kind=GeneratedDocument.Kind.RECEIPT, key=key, dossier=dossier, sha256=digest, size=len(pdf)
+    document, _ = store_once(
+        GeneratedDocument.Kind.RECEIPT,
+        receipt_key(dossier_id),
+        lambda: render_receipt_pdf(receipt_context(dossier, record)),
+        filename=f"recepisse-{dossier.reference}.pdf",
+        dossier=dossier,
+        audit="receipt_generated",
+        payload=lambda: {
+            "reference": dossier.reference,
+            "kind": "receipt",
+            "submitted_content_sha256": record.sha256,
+        },
     )
-    document.file.save(f"recepisse-{dossier.reference}.pdf", ContentFile(pdf), save=False)
-    try:
-        with transaction.atomic():
-            # the dossier row before the chain head, as transitions do: otherwise a transition holding
-            # the row and waiting for the head deadlocks with this COMMIT's deferred FK check on the row
-            list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True))
-            document.save()
-            audit.append(
-                "receipt_generated",
-                actor=None,
-                role="system",
-                obj=dossier,
-                payload={
-                    "reference": dossier.reference,
-                    "document": document.pk,
-                    "kind": "receipt",
-                    "sha256": digest,
-                    "size": len(pdf),
-                    "submitted_content_sha256": record.sha256,
-                },
-            )
-    except IntegrityError:  # another worker made it first: keep theirs, drop our file
-        document.file.storage.delete(document.file.name)
-        return GeneratedDocument.objects.get(kind=GeneratedDocument.Kind.RECEIPT, key=key)
-    except BaseException:
-        document.file.storage.delete(document.file.name)
-        raise
     return document
 
 

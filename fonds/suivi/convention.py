@@ -10,18 +10,14 @@ hence a new convention (and the mayor must accept that one: the acceptance check
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from fonds import clock
-from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
-from fonds.dossiers.models import Dossier
+from fonds.documents.store import store_once
 from fonds.formats import dec, euros, pct
 
 from .balance import advance_amount
@@ -105,44 +101,18 @@ def ensure_convention(dossier) -> GeneratedDocument:
     """The dossier's convention for its approved amount, generated and audited if missing."""
     if dossier.approved_amount is None:
         raise ValueError("Aucun montant accordé : pas de convention à établir.")
-    existing = current_convention(dossier)
-    if existing is not None:
-        return existing
-    key = convention_key(dossier)
-    data = render_convention_pdf(dossier)
-    digest = hashlib.sha256(data).hexdigest()
-    storage = GeneratedDocument._meta.get_field("file").storage
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            # the dossier row before the chain head, as transitions do: otherwise a transition holding
-            # the row and waiting for the head deadlocks with this COMMIT's deferred FK check on the row
-            list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True))
-            document = GeneratedDocument(kind=KIND, key=key, dossier=dossier, sha256=digest, size=len(data))
-            document.file.save(f"convention-{dossier.reference}.pdf", ContentFile(data), save=False)
-            stored.append(document.file.name)
-            document.save()
-            audit.append(
-                "convention_generated",
-                actor=None,
-                role="system",
-                obj=dossier,
-                payload={
-                    "reference": dossier.reference,
-                    "document": document.pk,
-                    "key": key,
-                    "approved_amount": dec(dossier.approved_amount),
-                    "sha256": digest,
-                    "size": len(data),
-                    "rules_version": dossier.campaign.rules.version,
-                },
-            )
-    except IntegrityError:
-        for path in stored:  # another request or task made it first: keep theirs
-            storage.delete(path)
-        return GeneratedDocument.objects.get(kind=KIND, key=key)
-    except BaseException:
-        for path in stored:
-            storage.delete(path)
-        raise
+    document, _ = store_once(
+        KIND,
+        convention_key(dossier),
+        lambda: render_convention_pdf(dossier),
+        filename=f"convention-{dossier.reference}.pdf",
+        dossier=dossier,
+        audit="convention_generated",
+        payload=lambda: {
+            "reference": dossier.reference,
+            "key": convention_key(dossier),
+            "approved_amount": dec(dossier.approved_amount),
+            "rules_version": dossier.campaign.rules.version,
+        },
+    )
     return document
