@@ -7,6 +7,8 @@ hash) lives outside the table, in the single `ChainHead` row that serializes app
 last event is detected too.
 """
 
+import json
+
 from django.db import models
 
 
@@ -43,8 +45,6 @@ class AuditEvent(models.Model):
     @property
     def data(self) -> dict:
         """The hashed content, decoded (amounts stay decimal strings)."""
-        import json
-
         return json.loads(self.canonical)
 
 
@@ -66,3 +66,7 @@ class ChainHead(models.Model):
 
     def __str__(self):
         return f"tête n° {self.last_seq} ({self.last_hash[:12]}…)"
+
+
+EVENT_TABLE = AuditEvent._meta.db_table
+HEAD_TABLE = ChainHead._meta.db_table

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from fonds.audit import chain
+from fonds.audit import chain, scan
 from fonds.audit.models import AuditEvent
 
 WRITERS = 4
@@ -87,7 +87,7 @@ def test_verification_during_appends_raises_no_false_alarm():
 
 @pytest.fixture
 def parallel_threshold(monkeypatch):
-    monkeypatch.setattr(chain, "_PARALLEL_MIN_EVENTS", 10)
+    monkeypatch.setattr(scan, "PARALLEL_MIN_EVENTS", 10)
 
 
 def _seed(n):

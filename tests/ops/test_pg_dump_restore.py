@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from fonds.audit import chain
+from fonds.audit import chain, scan
 from fonds.dossiers.services import perform
 from tests.factories import make_dossier, make_user
 
@@ -101,7 +101,7 @@ def test_pg_dump_restore_round_trip_same_data_and_chain_verifies(some_history, r
         before = _fingerprint(cursor)
     with restored.cursor() as cursor:
         after = _fingerprint(cursor)
-        cursor.execute(chain._select_sql("postgresql", "TRUE"))
+        cursor.execute(scan.select_sql("postgresql", "TRUE"))
         rows = cursor.fetchall()
         cursor.execute("SELECT last_seq, last_hash FROM audit_chainhead WHERE id = 1")
         head = cursor.fetchone()
