@@ -19,7 +19,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import AuditEvent, ChainHead
+from .models import EVENT_COLUMNS, AuditEvent, ChainHead
 
 #: models the admin may still edit: the DSFR site settings (header and footer texts), outside the
 #: audit chain and outside the fund's data
@@ -99,19 +99,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     ordering = ("-seq",)
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is wasteful
-    fields = (
-        "seq",
-        "created_at",
-        "actor_id",
-        "actor_role",
-        "action",
-        "object_type",
-        "object_id",
-        "pretty_canonical",
-        "canonical",
-        "prev_hash",
-        "hash",
-    )
+    # the event's columns, the canonical text shown readable before the hashed one
+    fields = (*EVENT_COLUMNS[:7], "pretty_canonical", *EVENT_COLUMNS[7:])
     readonly_fields = fields
 
     @admin.display(description="empreinte")

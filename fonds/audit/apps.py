@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
+
+from .canonical import GENESIS_HASH
 
 
 def ensure_chain_head(sender, using="default", apps=None, **kwargs):
@@ -8,10 +11,6 @@ def ensure_chain_head(sender, using="default", apps=None, **kwargs):
     Only on an empty trail: a head missing while events exist is a finding for ``verify_audit``,
     not something to paper over.
     """
-    from django.db import connections
-
-    from .canonical import GENESIS_HASH
-
     connection = connections[using]
     try:
         ChainHead = (apps or sender.apps).get_model("audit", "ChainHead")
@@ -34,6 +33,6 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_chain_head, sender=self, dispatch_uid="fonds.audit.ensure_chain_head")
-        from .admin import lock_admin_site  # the admin modules are loaded (django.contrib.admin comes first)
+        from .admin import lock_admin_site  # noqa: PLC0415 — admin imports models: only once apps are ready
 
         lock_admin_site()  # the admin writes nothing the chain covers: read only for every user

@@ -16,6 +16,8 @@ import json
 import uuid
 from decimal import Decimal
 
+from django.utils.functional import Promise
+
 GENESIS_HASH = "0" * 64
 
 _sha256 = hashlib.sha256
@@ -37,18 +39,9 @@ def _default(value):
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     # Lazy translation strings (gettext_lazy) and other Django "promises" are text.
-    promise = _promise_class()
-    if promise is not None and isinstance(value, promise):
+    if isinstance(value, Promise):
         return str(value)
     raise TypeError(f"type non canonique dans la piste d'audit : {type(value).__name__}")
-
-
-def _promise_class():
-    try:
-        from django.utils.functional import Promise
-    except ImportError:  # pragma: no cover - Django is always installed in the project
-        return None
-    return Promise
 
 
 def _reject_floats(value):

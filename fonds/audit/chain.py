@@ -21,7 +21,7 @@ from fonds import clock
 
 from .canonical import GENESIS_HASH, canonical, utc_iso
 from .checks import VerifyResult, head_problem, normalized, result, walk
-from .models import EVENT_TABLE, HEAD_TABLE, AuditEvent, ChainHead
+from .models import EVENT_COLUMNS, EVENT_TABLE, HEAD_TABLE, AuditEvent, ChainHead
 from .scan import can_fork, verify_db, verify_parallel
 
 SYSTEM = "system"
@@ -31,19 +31,7 @@ _FIELD_MAX = {
     for name in ("actor_role", "action", "object_type", "object_id")
 }
 
-VERIFY_COLUMNS = (
-    "seq",
-    "created_at",
-    "actor_id",
-    "actor_role",
-    "action",
-    "object_type",
-    "object_id",
-    "canonical",
-    "prev_hash",
-    "hash",
-)
-INSERT_COLUMNS = VERIFY_COLUMNS
+VERIFY_COLUMNS = INSERT_COLUMNS = EVENT_COLUMNS
 _INSERT_BATCH = 500  # rows per INSERT statement (10 parameters each)
 _COPY_FROM = 20  # PostgreSQL: more events than this in one append go in with COPY
 

@@ -68,5 +68,18 @@ class ChainHead(models.Model):
         return f"tête n° {self.last_seq} ({self.last_hash[:12]}…)"
 
 
+#: the columns of an event, in the order the chain writes and verifies them
+EVENT_COLUMNS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "canonical",
+    "prev_hash",
+    "hash",
+)
 EVENT_TABLE = AuditEvent._meta.db_table
 HEAD_TABLE = ChainHead._meta.db_table

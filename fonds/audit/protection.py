@@ -24,16 +24,6 @@ HEAD_TABLE = "audit_chainhead"
 PROTECTED_TABLES = (EVENT_TABLE, HEAD_TABLE)
 
 # Everything below must stay in step with migration 0004 (which keeps its own copy, as migrations do).
-PG_TRIGGER_NAMES = {
-    EVENT_TABLE: ("audit_auditevent_append_only",),
-    HEAD_TABLE: ("audit_chainhead_guard", "audit_chainhead_no_truncate"),
-}
-SQLITE_TRIGGER_NAMES = (
-    "audit_auditevent_no_update",
-    "audit_auditevent_no_delete",
-    "audit_chainhead_no_delete",
-    "audit_chainhead_forward_only",
-)
 
 
 def installed_triggers(connection) -> list[str]:
@@ -47,7 +37,8 @@ def installed_triggers(connection) -> list[str]:
             )
         elif connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s) ORDER BY name",
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s) "
+                "ORDER BY name",
                 list(PROTECTED_TABLES),
             )
         else:  # pragma: no cover - only PostgreSQL and SQLite are supported

@@ -5,6 +5,8 @@ import time
 
 from celery import shared_task
 
+from fonds.ops.models import ChainCheck
+
 from .chain import describe, verify
 
 logger = logging.getLogger("fonds.audit")
@@ -24,8 +26,6 @@ def verify_chain() -> dict:
         logger.info("%s Empreinte de tête : %s (%.2f s).", describe(result), result.last_hash, seconds)
     else:
         logger.error("%s", describe(result))
-    from fonds.ops.models import ChainCheck
-
     ChainCheck.objects.create(
         ok=result.ok,
         count=result.count,

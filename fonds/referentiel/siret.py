@@ -28,11 +28,6 @@ def normalize(value) -> str:
     return _SPACES.sub("", str(value or ""))
 
 
-def luhn_ok(digits: str) -> bool:
-    """Luhn checksum of a string of digits (stdnum)."""
-    return luhn.is_valid(digits)
-
-
 def checksum_ok(siret: str) -> bool:
     """The checksum rules of a 14-digit SIRET (stdnum ``fr.siret``: Luhn or La Poste's, valid SIREN)."""
     return stdnum_siret.is_valid(siret)

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
+from stdnum.luhn import is_valid as luhn_ok
 
 from fonds.accounts.models import User
 from fonds.demo import DEMO_FUND_SIRET, PAST_ENVELOPE, demo_iban, simple_pdf
 from fonds.demo.pilot import APPROVED as PAST_APPROVED
 from fonds.demo.pilot import WAITLISTED as PAST_WAITLISTED
 from fonds.referentiel.models import Campaign, Commune
-from fonds.referentiel.siret import is_valid_siret, luhn_ok
+from fonds.referentiel.siret import is_valid_siret
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from stdnum.luhn import is_valid as luhn_ok
 
-from fonds.referentiel.siret import demo_siret, is_valid_siret, luhn_ok, siret_error, validate_siret
+from fonds.referentiel.siret import demo_siret, is_valid_siret, siret_error, validate_siret
 
 SIREN = "213501232"
 SIRET = "21350123200010"  # SIREN + NIC 00010, Luhn-valid (test value)

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from fonds.audit.protection import is_test_database, protection_lifted
+from fonds.audit.protection import EVENT_TABLE, is_test_database, protection_lifted
 
 
 class Command(DjangoFlushCommand):
@@ -38,6 +38,4 @@ class Command(DjangoFlushCommand):
 
     @staticmethod
     def _audit_tables_exist(connection) -> bool:
-        from fonds.audit.protection import EVENT_TABLE
-
         return EVENT_TABLE in connection.introspection.table_names()
