@@ -12,49 +12,44 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 _font_config = None
+_fetcher = None
 
 
 class ForbiddenResource(ValueError):
     pass
 
 
-def _fetcher_class():
-    from weasyprint.urls import URLFetcher
+class SafeURLFetcher(URLFetcher):
+    """``file:`` under BASE_DIR and ``data:`` only; anything else raises (the resource is skipped)."""
 
-    class SafeURLFetcher(URLFetcher):
-        """``file:`` under BASE_DIR and ``data:`` only; anything else raises (the resource is skipped)."""
+    def __init__(self):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
 
-        def __init__(self):
-            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
-
-        def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            if parsed.scheme == "data":
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme == "data":
+            return super().fetch(url, headers)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if path.is_relative_to(Path(settings.BASE_DIR).resolve()):
                 return super().fetch(url, headers)
-            if parsed.scheme == "file":
-                path = Path(unquote(parsed.path)).resolve()
-                if path.is_relative_to(Path(settings.BASE_DIR).resolve()):
-                    return super().fetch(url, headers)
-            raise ForbiddenResource(f"ressource refusée dans un PDF : {url[:100]}")
-
-    return SafeURLFetcher
+        raise ForbiddenResource(f"ressource refusée dans un PDF : {url[:100]}")
 
 
-_fetcher = None
+def _url_fetcher() -> SafeURLFetcher:
+    global _fetcher
+    if _fetcher is None:
+        _fetcher = SafeURLFetcher()
+    return _fetcher
 
 
 def safe_url_fetcher(url: str):
-    global _fetcher
-    if _fetcher is None:
-        _fetcher = _fetcher_class()()
-    return _fetcher.fetch(url)
-
-
-def _url_fetcher():
-    safe_url_fetcher("data:,")  # builds the shared instance
-    return _fetcher
+    return _url_fetcher().fetch(url)
 
 
 def fonts():
@@ -62,15 +57,11 @@ def fonts():
     the generation time, see docs/benchmarks.md)."""
     global _font_config
     if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
         _font_config = FontConfiguration()
     return _font_config
 
 
 def write_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
     return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()).write_pdf(
         font_config=fonts()
     )
