@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes et rôles"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import signals  # noqa: F401, PLC0415 — connects receivers once the models are loaded

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .roles import Role, roles_of
 
@@ -50,8 +51,6 @@ def is_verified(user) -> bool:
 
 
 def confirmed_device(user):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 

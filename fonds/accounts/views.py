@@ -7,6 +7,8 @@ import io
 from base64 import b32encode
 from urllib.parse import urlencode
 
+import qrcode
+import qrcode.image.svg
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -39,9 +41,6 @@ def _next(request) -> str:
 
 
 def _qr_svg(uri: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
     image.save(buffer)

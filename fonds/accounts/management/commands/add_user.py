@@ -20,7 +20,10 @@ from django.db import transaction
 
 from fonds.accounts.models import User
 from fonds.accounts.roles import ALL_DOSSIERS_ROLES, Role
-from fonds.referentiel.models import Commune
+from fonds.audit import chain
+
+# the commune a porteur belongs to, from the user's relation (accounts sits below the referentiel)
+Commune = User._meta.get_field("commune").related_model
 
 PASSWORD_ENV = "FJJ_PASSWORD"
 
@@ -56,7 +59,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset-password",
             action="store_true",
-            help=f"pour un utilisateur existant : changer le mot de passe (sinon seulement si {PASSWORD_ENV} est défini)",
+            help=(
+                "pour un utilisateur existant : changer le mot de passe "
+                f"(sinon seulement si {PASSWORD_ENV} est défini)"
+            ),
         )
 
     def handle(self, *args, email, roles, commune, first_name, last_name, reset_password, **options):
@@ -139,8 +145,8 @@ class Command(BaseCommand):
         if Role.PORTEUR in roles and roles & ALL_DOSSIERS_ROLES:
             self.stdout.write(
                 self.style.WARNING(
-                    "Attention : ce porteur détient aussi un rôle qui voit tous les dossiers ; il ne doit ni instruire "
-                    "ni voter sur un dossier de sa commune."
+                    "Attention : ce porteur détient aussi un rôle qui voit tous les dossiers ; "
+                    "il ne doit ni instruire ni voter sur un dossier de sa commune."
                 )
             )
 
@@ -174,7 +180,8 @@ class Command(BaseCommand):
         if Role.PORTEUR not in roles:
             if code:
                 raise CommandError(
-                    "--commune ne s'applique qu'au rôle porteur (un porteur est rattaché à une seule commune)."
+                    "--commune ne s'applique qu'au rôle porteur "
+                    "(un porteur est rattaché à une seule commune)."
                 )
             return None
         if not code:
@@ -210,8 +217,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _audit(user: User, *, creating: bool, before_roles, roles, password_set: bool) -> None:
-        from fonds.audit import chain
-
         chain.append_many(
             [
                 {

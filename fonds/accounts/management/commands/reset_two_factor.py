@@ -7,7 +7,10 @@ from fonds.audit import chain as audit
 
 
 class Command(BaseCommand):
-    help = "Supprime l'application d'authentification d'un agent (téléphone perdu) : il en enrôlera une nouvelle à sa prochaine connexion."
+    help = (
+        "Supprime l'application d'authentification d'un agent (téléphone perdu) : "
+        "il en enrôlera une nouvelle à sa prochaine connexion."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
