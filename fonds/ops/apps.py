@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from .logging import connect_celery_signals
+
 
 class OpsConfig(AppConfig):
     name = "fonds.ops"
@@ -7,6 +9,4 @@ class OpsConfig(AppConfig):
     verbose_name = "Exploitation"
 
     def ready(self):
-        from .logging import connect_celery_signals
-
         connect_celery_signals()

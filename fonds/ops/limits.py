@@ -22,11 +22,15 @@ class MaxBodySizeMiddleware:
             length = 0
         limit = int(getattr(settings, "FJJ_MAX_REQUEST_MB", 60)) * 1024 * 1024
         if length > limit:
-            message = f"Requête trop volumineuse : {length // (1024 * 1024)} Mo pour {limit // (1024 * 1024)} Mo au plus."
+            message = (
+                f"Requête trop volumineuse : {length // (1024 * 1024)} Mo "
+                f"pour {limit // (1024 * 1024)} Mo au plus."
+            )
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "code": "request_too_large"}, status=413)
             return HttpResponse(
-                f'<!doctype html><html lang="fr"><title>Requête trop volumineuse</title><h1>Requête trop volumineuse</h1><p>{message}</p></html>',
+                '<!doctype html><html lang="fr"><title>Requête trop volumineuse</title>'
+                f"<h1>Requête trop volumineuse</h1><p>{message}</p></html>",
                 status=413,
             )
         return self.get_response(request)

@@ -22,6 +22,10 @@ import re
 import time
 import uuid
 
+from celery.signals import task_postrun, task_prerun, worker_ready
+
+from fonds.celery import app
+
 IBAN_RE = re.compile(r"\b([A-Z]{2})(\d{2})((?:\s?[A-Z0-9]){8,30})\b")
 SECRET_KEYS = ("password", "passwd", "token", "secret", "iban", "authorization", "cookie")
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
@@ -107,7 +111,8 @@ def _dossier_id(request) -> int | None:
         if key in match.kwargs:
             return _as_int(match.kwargs[key])
     # routes whose ``pk`` is a dossier: ``…dossiers/<int:pk>/…`` (web, depot, instruction, contrôle,
-    # API), ``paiements/dossier/<int:pk>/…`` and every ``suivi`` page; never ``seances/<pk>/dossiers/<item_pk>``
+    # API), ``paiements/dossier/<int:pk>/…`` and every ``suivi`` page;
+    # never ``seances/<pk>/dossiers/<item_pk>``
     if "pk" in match.kwargs and (DOSSIER_PK_ROUTE.search(match.route or "") or match.namespace == "suivi"):
         return _as_int(match.kwargs["pk"])
     return None
@@ -182,14 +187,10 @@ def on_task_postrun(task_id=None, task=None, args=None, kwargs=None, state=None,
 
 def on_worker_ready(sender=None, **_):
     """A worker that just started beats at once (the beat schedule then does it every minute)."""
-    from .tasks import heartbeat
-
-    heartbeat.delay()
+    app.tasks["fonds.ops.tasks.heartbeat"].delay()  # by name: this module is loaded with the settings
 
 
 def connect_celery_signals() -> None:
-    from celery.signals import task_postrun, task_prerun, worker_ready
-
     task_prerun.connect(on_task_prerun, weak=False, dispatch_uid="fjj-task-prerun")
     task_postrun.connect(on_task_postrun, weak=False, dispatch_uid="fjj-task-postrun")
     worker_ready.connect(on_worker_ready, weak=False, dispatch_uid="fjj-worker-ready")

@@ -29,16 +29,15 @@ import uuid
 from django.db import transaction
 
 from fonds import clock
+from fonds.celery import app
+
+from .models import OutboxMessage
 
 logger = logging.getLogger("fonds.outbox")
 
 
 def enqueue(task: str, *args, **kwargs):
     """Record ``task(*args, **kwargs)`` to run once the current transaction commits."""
-    from fonds.celery import app
-
-    from .models import OutboxMessage
-
     message = OutboxMessage.objects.create(id=uuid.uuid4(), task=task, args=list(args), kwargs=kwargs)
     # eager (tests): a failing task raises to the caller, as ``.delay`` would
     transaction.on_commit(lambda: send(message.pk), robust=not app.conf.task_always_eager)
@@ -46,14 +45,10 @@ def enqueue(task: str, *args, **kwargs):
 
 
 def _eager() -> bool:
-    from fonds.celery import app
-
     return bool(app.conf.task_always_eager)
 
 
 def _publish(message) -> None:
-    from fonds.celery import app
-
     if app.conf.task_always_eager:
         if (
             message.task not in app.tasks
@@ -79,8 +74,6 @@ def _publish(message) -> None:
 
 def send(pk) -> bool:
     """Try to send one waiting message; True when it left (or had already left)."""
-    from .models import OutboxMessage
-
     if _eager():  # tests: the task runs here, in its own transactions, its errors raised
         message = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).first()
         if message is not None:
@@ -115,8 +108,6 @@ def send(pk) -> bool:
 
 
 def pending():
-    from .models import OutboxMessage
-
     return OutboxMessage.objects.filter(sent_at__isnull=True).order_by("created_at")
 
 

@@ -25,7 +25,9 @@ def add_force_option(parser) -> None:
         FORCE_OPTION,
         action="store_true",
         dest="force_production",
-        help="exécuter malgré le profil de production (FJJ_DEBUG=0) : comptes au mot de passe connu, à éviter",
+        help=(
+            "exécuter malgré le profil de production (FJJ_DEBUG=0) : comptes au mot de passe connu, à éviter"
+        ),
     )
 
 
@@ -35,12 +37,14 @@ def refuse_demo_in_production(command: str, *, forced: bool, warn) -> None:
         return
     if not forced:
         raise CommandError(
-            f"« {command} » refuse de s'exécuter en production (FJJ_DEBUG=0) : la démonstration crée des comptes "
-            "au mot de passe connu et des clés de double authentification déduites de leur adresse. "
+            f"« {command} » refuse de s'exécuter en production (FJJ_DEBUG=0) : "
+            "la démonstration crée des comptes au mot de passe connu "
+            "et des clés de double authentification déduites de leur adresse. "
             f"Si c'est vraiment voulu (serveur de démonstration), relancez avec {FORCE_OPTION}."
         )
     warn(
-        f"ATTENTION : « {command} » est exécutée en production (FJJ_DEBUG=0) avec {FORCE_OPTION}. Les comptes "
-        "de démonstration (*@demo.fjj.fr) ont un mot de passe connu et des codes de double authentification "
-        "calculables : supprimez-les ou désactivez-les avant toute ouverture au public."
+        f"ATTENTION : « {command} » est exécutée en production (FJJ_DEBUG=0) avec {FORCE_OPTION}. "
+        "Les comptes de démonstration (*@demo.fjj.fr) ont un mot de passe connu "
+        "et des codes de double authentification calculables : "
+        "supprimez-les ou désactivez-les avant toute ouverture au public."
     )

@@ -6,12 +6,13 @@ from celery import shared_task
 
 from fonds import clock
 
+from .models import Heartbeat
+from .outbox import flush
+
 
 @shared_task(name="fonds.ops.tasks.heartbeat", ignore_result=True)
 def heartbeat() -> str:
     """Record that a worker is alive; the health endpoint reads the most recent row."""
-    from .models import Heartbeat
-
     worker = getattr(heartbeat.request, "hostname", None) or socket.gethostname()
     Heartbeat.objects.update_or_create(worker=worker, defaults={"at": clock.now()})
     return worker
@@ -20,6 +21,4 @@ def heartbeat() -> str:
 @shared_task(name="fonds.ops.tasks.flush_outbox", ignore_result=True)
 def flush_outbox() -> dict:
     """Send the follow-up tasks that could not leave when their transaction committed."""
-    from .outbox import flush
-
     return flush()
