@@ -117,6 +117,17 @@ class Campaign(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating and not self.rulesets.exists():
+            self._first_rules()
+
+    def _first_rules(self) -> RuleSet:
+        return RuleSet.objects.create(
+            campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement"
+        )
+
     def clean(self):
         errors = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
@@ -139,19 +150,9 @@ class Campaign(models.Model):
         if cached is None:
             cached = self.rulesets.order_by("-version").first()
             if cached is None:
-                cached = RuleSet.objects.create(
-                    campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement"
-                )
+                cached = self._first_rules()
             self._current_rules = cached
         return cached
-
-    def save(self, *args, **kwargs):
-        creating = self._state.adding
-        super().save(*args, **kwargs)
-        if creating and not self.rulesets.exists():
-            RuleSet.objects.create(
-                campaign=self, version=1, params=default_rules(), note="Valeurs par défaut du règlement"
-            )
 
 
 class RuleSet(models.Model):
@@ -172,14 +173,14 @@ class RuleSet(models.Model):
     def __str__(self):
         return f"{self.campaign} — règles v{self.version}"
 
-    @property
-    def label(self) -> str:
-        return f"campagne {self.campaign_id} v{self.version}"
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValidationError("Une version du règlement est immuable : créez une nouvelle version.")
         super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return f"campagne {self.campaign_id} v{self.version}"
 
     def new_version(self, params: dict, *, by=None, note: str = "") -> RuleSet:
         last = self.campaign.rulesets.order_by("-version").values_list("version", flat=True).first() or 0

@@ -56,7 +56,8 @@ DEFAULT_RULES: dict = {
             },
             {
                 "code": "quality",
-                "label": "Qualité du programme : interculturel, langues, protection des mineurs, engagement du partenaire",
+                "label": "Qualité du programme : interculturel, langues, protection des mineurs, "
+                "engagement du partenaire",
                 "max": 20,
                 "automatic": False,
             },

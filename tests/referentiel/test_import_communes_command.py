@@ -192,7 +192,8 @@ def test_renamed_commune_with_new_coordinates_is_updated(write_communes):
 
 @pytest.mark.django_db
 def test_commune_absent_from_a_new_cog_is_no_longer_current(tmp_path):
-    from fonds.referentiel.importer import read_communes_file, upsert_communes
+    from fonds.referentiel.importer import read_communes_file
+    from fonds.referentiel.upsert import upsert_communes
 
     Commune.objects.create(
         code="01999", name="Ancienne commune fusionnée", departement="01", region="84", population=120

@@ -100,7 +100,8 @@ class Command(BaseCommand):
             "coordonnees": "mairie ou centre fournis par le paquet"
             if has_coordinates
             else "absentes du paquet source (colonnes vides)",
-            "reconstruction": f"python manage.py build_communes_fixture --from package/data/communes.json (voir {sidecar_path(output).name})",
+            "reconstruction": "python manage.py build_communes_fixture --from package/data/communes.json "
+            f"(voir {sidecar_path(output).name})",
         }
         write_communes_file(records, output, metadata)
         try:
@@ -119,7 +120,8 @@ class Command(BaseCommand):
                 self.style.WARNING(
                     f"Écart avec le règlement ({number(REGLEMENT_CURRENT_COMMUNES)} communes, "
                     f"{number(REGLEMENT_AT_MOST_3500)} ≤ {number(POPULATION_THRESHOLD)}) : "
-                    f"{counts['total'] - REGLEMENT_CURRENT_COMMUNES:+d} / {counts['small'] - REGLEMENT_AT_MOST_3500:+d}."
+                    f"{counts['total'] - REGLEMENT_CURRENT_COMMUNES:+d} / "
+                    f"{counts['small'] - REGLEMENT_AT_MOST_3500:+d}."
                 )
             )
         if not no_sidecar:
@@ -174,19 +176,30 @@ class Command(BaseCommand):
         coordinates = (
             f"{number(counts['with_coordinates'])} communes ont des coordonnées."
             if has_coordinates
-            else "Le paquet ne fournit **aucune coordonnée** : les colonnes `latitude` et `longitude` sont vides."
+            else "Le paquet ne fournit **aucune coordonnée** : "
+            "les colonnes `latitude` et `longitude` sont vides."
         )
+        source = (
+            f"paquet npm `{ETALAB_PACKAGE}`, version **{version}**, "
+            f"fichier `data/communes.json` (SHA-256 `{source_sha}`)"
+        )
+        selection = (
+            f"entrées de type `{CURRENT_TYPE}` uniquement "
+            "(ni communes déléguées, ni associées, ni arrondissements municipaux)"
+        )
+        small = f"{number(counts['small'])} | {number(REGLEMENT_AT_MOST_3500)} ({gap_small:+d})"
+        by_zone = " / ".join(number(zones.get(zone, 0)) for zone in ("metro", "drom", "com"))
         return f"""# Référentiel des communes — provenance
 
 Fichier : `{_display(output)}` ({number(size)} octets, SHA-256 `{file_sha}`)
 
 | | |
 |---|---|
-| source | paquet npm `{ETALAB_PACKAGE}`, version **{version}**, fichier `data/communes.json` (SHA-256 `{source_sha}`) |
+| source | {source} |
 | données d'origine | INSEE : Code officiel géographique et populations légales ; DGCL : SIREN des communes |
 | licence | {LICENCE} |
 | extrait le | {today} |
-| sélection | entrées de type `{CURRENT_TYPE}` uniquement (ni communes déléguées, ni associées, ni arrondissements municipaux) |
+| sélection | {selection} |
 | population | population **municipale** INSEE (`PMUN`) telle que publiée par le paquet |
 
 ## Contenu
@@ -197,8 +210,8 @@ contrôlé à l'import), puis l'en-tête `code name departement region zone popu
 | contrôle | fichier | règlement (REGLEMENT.md) |
 |---|---|---|
 | communes actuelles | {number(counts["total"])} | {number(REGLEMENT_CURRENT_COMMUNES)} ({gap_total:+d}) |
-| population ≤ {number(POPULATION_THRESHOLD)} | {number(counts["small"])} | {number(REGLEMENT_AT_MOST_3500)} ({gap_small:+d}) |
-| zone metro / drom / com | {number(zones.get("metro", 0))} / {number(zones.get("drom", 0))} / {number(zones.get("com", 0))} | — |
+| population ≤ {number(POPULATION_THRESHOLD)} | {small} |
+| zone metro / drom / com | {by_zone} | — |
 | sans population | {counts["no_population"]} ({no_pop}) | — |
 | sans SIREN | {counts["no_siren"]} | — |
 

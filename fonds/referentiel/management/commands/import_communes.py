@@ -8,18 +8,16 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from fonds.referentiel.importer import (
-    CommuneFileError,
-    default_fixture_path,
-    read_communes_file,
-    upsert_communes,
-)
+from fonds.audit import chain
+from fonds.referentiel.importer import CommuneFileError, default_fixture_path, read_communes_file
+from fonds.referentiel.upsert import upsert_communes
 
 
 class Command(BaseCommand):
     help = (
-        "Importe le référentiel des communes (TSV, éventuellement gzip) : crée les nouvelles, met à jour "
-        "celles qui ont changé, laisse les autres. Un fichier invalide est refusé en entier, sans rien modifier."
+        "Importe le référentiel des communes (TSV, éventuellement gzip) : crée les nouvelles, "
+        "met à jour celles qui ont changé, laisse les autres. "
+        "Un fichier invalide est refusé en entier, sans rien modifier."
     )
 
     def add_arguments(self, parser):
@@ -57,15 +55,14 @@ class Command(BaseCommand):
         if result.absent_from_file:
             self.stdout.write(
                 self.style.WARNING(
-                    f"{result.absent_from_file} commune(s) présente(s) en base mais absente(s) du fichier : conservée(s) "
+                    f"{result.absent_from_file} commune(s) présente(s) en base "
+                    "mais absente(s) du fichier : conservée(s) "
                     "(elles peuvent être référencées par des dossiers ou des utilisateurs)."
                 )
             )
 
     @staticmethod
     def _audit(path: Path, communes, result) -> None:
-        from fonds.audit import chain
-
         chain.append_many(
             [
                 {
