@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Refused(Exception):
-    kind: str  # status | forum | too_early | conflict | role | recused | condition | motivation | not_found | unknown
+    # status | forum | too_early | conflict | role | recused | condition | motivation | not_found | unknown
+    kind: str
     message: str
     rules: list = field(default_factory=list)
     code: str = ""  # the API's error code when more precise than ``kind`` (e.g. forum_committee_sitting)
