@@ -1,17 +1,9 @@
-"""The shared Redis cache, as two aliases that survive an outage (issue 14, point 4).
+"""The shared Redis cache, as two aliases that survive an outage (issue 14).
 
-* ``default`` — ``FailSoftRedisCache``: sessions (``cached_db``) and cached figures. When Redis
-  does not answer, a read is a miss and a write is skipped: sessions are read from and written to
-  the database alone, pages keep working.
-* ``limits`` — ``StrictRedisCache``: sign-in limits (django-ratelimit) and API throttles (DRF).
-  When Redis does not answer, it raises ``CacheUnavailable`` and each caller decides: the sign-in
-  doors refuse (a limiter that cannot count must not let guesses through), the API throttles let
-  requests through (``fonds/accounts/security.py``, ``throttling.py``).
-
-A circuit breaker, per process and per Redis address: after a connection error or a timeout the
-cache counts as down for ``FJJ_CACHE_RETRY_SECONDS`` (calls do not touch the network meanwhile),
-then one call tries again. One warning when the cache goes down, one when it is back: no traceback
-per request.
+``default`` (``FailSoftRedisCache``: sessions, cached figures) turns a failure into a miss or a
+skipped write; ``limits`` (``StrictRedisCache``: sign-in limits, API throttles) raises
+``CacheUnavailable`` and each caller decides (sign-in closes, API throttles open). A per-process
+circuit breaker keeps a down Redis off the network for ``FJJ_CACHE_RETRY_SECONDS``.
 """
 
 from __future__ import annotations

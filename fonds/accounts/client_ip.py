@@ -1,16 +1,8 @@
-"""The client's IP address: one policy for every limiter (issue 14).
+"""The client's IP address: one policy for every limiter (issue 14), driven by ``FJJ_PROXY_COUNT``.
 
-The sign-in rate limit (django-ratelimit), the API throttles (DRF) and the lockout (django-axes)
-all key on ``client_ip(request)``, driven by ``FJJ_PROXY_COUNT``:
-
-* ``0`` (the default, no proxy in front): ``REMOTE_ADDR`` only; ``X-Forwarded-For`` is ignored,
-  since any client can write it;
-* ``N`` (N trusted proxies, each appending the address it saw): the Nth address from the right of
-  ``X-Forwarded-For`` — the one the outermost trusted proxy wrote. DRF's ``NUM_PROXIES`` is set
-  to the same number and reads the header the same way.
-
-An address that is not a valid IP (a forged or broken header) falls back to ``REMOTE_ADDR``:
-django-axes stores it in an IP column.
+``0`` (no proxy): ``REMOTE_ADDR`` only, ``X-Forwarded-For`` ignored (any client writes it); ``N``
+trusted proxies: the Nth address from the right of ``X-Forwarded-For`` (DRF's ``NUM_PROXIES`` is
+the same number). An invalid address falls back to ``REMOTE_ADDR`` (django-axes stores an IP).
 """
 
 from __future__ import annotations

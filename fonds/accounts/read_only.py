@@ -1,11 +1,8 @@
-"""Auditors read everything and change nothing (issue 7): every state-changing request of a
-read-only user (``roles.is_read_only``: the auditor role and no other) is refused with 403, on
-every page — whatever each view does with the method. The API applies the same rule with
-``fonds.api.permissions.ReadOnlyForAuditors``.
+"""Auditors read everything and change nothing (issue 7): a state-changing request of a read-only
+user (``roles.is_read_only``) is refused with 403 on every page, whatever the view does.
 
-Allowed anyway: the user's own session (sign in and out, second factor, password pages) and
-launching a decision export (``/controle/exports/``), which changes no dossier and only records
-who exported what. Checked on every route by ``tests/security/test_permission_matrix.py``.
+Allowed anyway: the user's own session (sign in and out, second factor, password) and launching a
+decision export. The API applies the same rule (``fonds.api.permissions.ReadOnlyForAuditors``).
 """
 
 from __future__ import annotations

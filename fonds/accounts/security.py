@@ -1,18 +1,9 @@
 """Sign-in protection: lockout after repeated failures (django-axes) and rate limits (django-ratelimit).
 
-* django-axes counts failures per (email, IP address) in the database and locks the pair out for
-  ``FJJ_LOCKOUT_MINUTES`` after ``FJJ_LOCKOUT_FAILURES`` failures. Wrong passwords and wrong
-  second-factor codes count alike, on the sign-in page, the second-factor page and the API token
-  endpoint (``count_failed_code``). The counter is reset once a sign-in is complete
-  (``sign_in_completed``: the password for a porteur, the code for an agent), not at the password
-  step of an agent — else each password sign-in would give four fresh guesses at the code.
-* ``sign_in_refusal`` applies the rate limits of the sign-in doors with django-ratelimit, in the
-  ``limits`` cache shared by every process: ``FJJ_LOGIN_RATE`` attempts per minute per IP address
-  (password and code alike) and ``FJJ_OTP_RATE`` second-factor codes per account, whatever the
-  address. When that cache is down, the limiter cannot count: the doors close with a French 503
-  (``fonds/accounts/cache.py``). The API token endpoint is limited per IP by a DRF throttle
-  (``throttling.SignInRateThrottle``), closed the same way.
-* The IP address is ``fonds.accounts.client_ip.client_ip`` for all of them (``FJJ_PROXY_COUNT``).
+Wrong passwords and wrong codes count alike per (email, IP); the counter is reset once a sign-in
+is complete (``sign_in_completed``: the code for an agent, not its password step).
+``sign_in_refusal`` limits attempts per IP and codes per account in the ``limits`` cache; when it
+is down the doors close with a French 503. One IP policy: ``fonds.accounts.client_ip``.
 """
 
 from __future__ import annotations

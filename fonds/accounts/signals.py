@@ -1,14 +1,8 @@
-"""Failed sign-ins in the audit chain: one event per lockout, not one per failure (issue 14).
+"""Failed sign-ins in the audit chain: one ``login_locked_out`` event per lockout, not one per failure.
 
-Each failure (wrong password or second-factor code, web or API) is counted by django-axes in its
-own tables (``AccessAttempt``) and logged by it (``axes`` logger, WARNING); the audit chain gets
-one ``login_locked_out`` event when an (email, IP) pair is locked out — at most one per pair per
-lockout period, however many attempts follow — with the count and the window. An anonymous client
-thus grows the chain by one event per ``FJJ_LOCKOUT_FAILURES`` failures at most, within the sign-in
-rate limit.
-
-The lockout counter is reset once a sign-in is complete: here for a user signing in with a
-password only; at the second-factor step for an agent (``views.two_factor``).
+django-axes counts and logs each failure; the chain gets one event when an (email, IP) pair is
+locked out, so an anonymous client grows it by at most one event per ``FJJ_LOCKOUT_FAILURES``
+failures. The counter is reset here for a password-only sign-in (agents: ``views.two_factor``).
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """DRF throttles on the one client-IP policy and the ``limits`` cache (issue 14).
 
-* ``AnonRateThrottle`` / ``UserRateThrottle`` (every API view): keyed on ``client_ip`` (never on a
-  client-supplied ``X-Forwarded-For`` unless ``FJJ_PROXY_COUNT`` says a proxy wrote it); when the
-  shared cache is down they let the request through (fail open): reading and filing dossiers must
-  not stop because a counter cannot be kept.
-* ``SignInRateThrottle`` (scope ``token``, the token endpoint): keyed the same way, but when the
-  cache is down it refuses with a French 503 (fail closed): guesses must always be counted.
+``AnonRateThrottle`` / ``UserRateThrottle`` let requests through when the cache is down (fail
+open: reading and filing must not stop); ``SignInRateThrottle`` (the token endpoint) refuses
+with a French 503 then (fail closed: guesses must always be counted).
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
-"""Two-factor authentication (TOTP, django-otp) for the fund's agents.
+"""Two-factor authentication (TOTP, django-otp) for the fund's agents and staff accounts.
 
-Required (``FJJ_REQUIRE_2FA``, on by default) for every user holding one of ``TWO_FACTOR_ROLES``:
-instructeur, comité, finance, admin, auditeur — the porteurs (mayors) sign in with a password
-only. ``RequireTwoFactorMiddleware`` sends such a user, once signed in with the password, to
-``/compte/double-authentification/`` — to enrol an authenticator app the first time (secret shown
-as text and as a QR code, confirmed by a first code), then to type the current code at each
-sign-in. Until then every other page answers with that redirect (HTML) or 403 (API), whatever
-headers come with it; the API checks it again at its own depth
-(``fonds.api.authentication.VerifiedSessionAuthentication``). API tokens for those roles are only
-issued with a valid ``otp`` code. Staff accounts (``is_staff``, the Django admin) need the second
-factor too, whatever their roles: the admin signs in through the site's sign-in
-(``fonds.accounts.views.admin_login``).
+Required (``FJJ_REQUIRE_2FA``) for ``TWO_FACTOR_ROLES`` and ``is_staff``; porteurs use a password
+only. ``RequireTwoFactorMiddleware`` sends such a user to ``/compte/double-authentification/``
+(enrol, then a code at each sign-in): every other page redirects (HTML) or answers 403 (API).
+API tokens for those roles need a valid ``otp`` code.
 """
 
 from __future__ import annotations
