@@ -1,10 +1,8 @@
 """French display of money, numbers, distances and dates, and the parser of typed amounts.
 
 One module so that every screen, email, PDF, export and message writes « 5 700 € »,
-« 5 700,50 € », « 1 541 habitants », « 1 200 km », « 12,5 % », « 5 décembre 2026 » the same way.
-Groups of digits are separated by a no-break space (U+00A0, ``NBSP``): the character this
-project's amounts have always used (messages, PDFs, tests), present in every font WeasyPrint and
-mail clients meet; it never splits « 5 700 € » across two lines. Pure functions, no database.
+« 1 541 habitants », « 12,5 % », « 5 décembre 2026 » the same way. Digit groups are separated
+by a no-break space (U+00A0, ``NBSP``), which never splits an amount across lines. Pure.
 """
 
 from __future__ import annotations

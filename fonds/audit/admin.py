@@ -1,17 +1,9 @@
 """The Django admin reads; it never writes (issue 14: admin edits left no event in the chain).
 
-Domain data changes only through the services, each appending its audit event in the same
-transaction; the admin has no such path. So every model registered in the admin — ours
-(campaigns and rule sets, communes, partner towns, jumelages, dossiers, users, the trail) and
-the libraries' (groups, which are the roles; API tokens; TOTP devices; viewflow processes and
-tasks; sign-in lockouts) — refuses add, change and delete to everybody, superusers included;
-lists and detail pages stay readable. Users and roles are managed by ``manage.py add_user``
-(audited); editing screens for the rest are another issue.
-
-Written once: ``ReadOnlyAdmin`` (our ModelAdmins inherit it) and ``lock_admin_site()``, run by
-``AuditConfig.ready()`` once every admin module is loaded, which puts the same mixin in front of
-any other registration. Only ``EDITABLE_IN_ADMIN`` escapes it: display settings the chain does
-not cover. ``tests/audit/test_admin_read_only.py`` walks the whole registry.
+Every registered model, ours and the libraries', refuses add, change and delete to everybody:
+``ReadOnlyAdmin`` (our ModelAdmins inherit it) and ``lock_admin_site()`` (run by
+``AuditConfig.ready()``, in front of any other registration). Only ``EDITABLE_IN_ADMIN`` escapes:
+display settings the chain does not cover. Users and roles: ``manage.py add_user`` (audited).
 """
 
 import json

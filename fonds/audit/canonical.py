@@ -1,11 +1,8 @@
 """Canonical encoding of audit payloads: the exact bytes that are hashed and stored.
 
-JSON, keys sorted, no spaces, UTF-8 (non-ASCII kept as is), amounts as decimal strings, times as
-UTC ISO-8601 with microseconds and a ``Z``. Floats are refused: an amount must never be a binary
-approximation. Naive date-times are refused: an audit time is always an instant.
-
-``canonical(value)`` returns the text; ``chain_hash(prev, text)`` hashes ``prev`` (64 lowercase hex
-characters, ASCII) followed by the UTF-8 bytes of ``text``.
+JSON, keys sorted, no spaces, UTF-8, amounts as decimal strings, times as UTC ISO-8601 with
+microseconds and ``Z``; floats (binary approximations) and naive date-times are refused.
+``chain_hash(prev, text)`` hashes ``prev`` (64 hex characters) followed by ``text`` in UTF-8.
 """
 
 from __future__ import annotations

@@ -220,15 +220,10 @@ def verify(
 ) -> VerifyResult:
     """Walk the chain in sequence order; report the first bad sequence number.
 
-    Without ``rows``: the events and head of the database (streamed). With ``rows`` (tuples in
-    ``VERIFY_COLUMNS`` order, ``created_at`` a datetime or its canonical text): those rows, checked
-    against the database head, or against ``head=(last_seq, last_hash)``, or ``head=None`` for no
-    head check (e.g. an export whose head is checked separately).
-
-    ``workers`` > 1 splits the chain into consecutive segments checked by forked processes, the
-    links between segments being checked afterwards — same result, several cores. It falls back to
-    one process inside a transaction, in a daemon process (a Celery prefork worker), on an
-    in-memory database or for short chains.
+    Without ``rows``: the database's events and head. ``rows`` (``VERIFY_COLUMNS`` tuples) are
+    checked against the database head, ``head=(last_seq, last_hash)``, or no head (``None``).
+    ``workers`` > 1: segments checked by forked processes, same result (one process inside a
+    transaction, a daemon process, an in-memory database or a short chain).
     """
     if rows is not None:
         count, last_hash, failure = walk(normalized(rows))

@@ -1,10 +1,9 @@
 """The append-only audit trail.
 
-Each row stores the canonical text exactly as hashed. The indexed columns (action, object,
-actor, time) are copies of fields of that text, kept for queries; the verifier checks that they
-still match it, so every column is covered by the hash. The chain head (last sequence number and
-hash) lives outside the table, in the single `ChainHead` row that serializes appends: deleting the
-last event is detected too.
+Each row stores the canonical text exactly as hashed; the indexed columns are copies of its
+fields, checked against it by the verifier, so every column is covered by the hash. The single
+``ChainHead`` row (last sequence number and hash) serializes appends and reveals a deleted last
+event.
 """
 
 import json

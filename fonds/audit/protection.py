@@ -1,18 +1,9 @@
 """Database-level protection of the audit trail (defence in depth).
 
-Migration ``0004_append_only_triggers`` installs, on PostgreSQL and on SQLite, triggers that refuse
-``UPDATE``, ``DELETE`` (and on PostgreSQL ``TRUNCATE``) of ``audit_auditevent``, refuse deleting the
-chain head and refuse moving it backwards or onto an event that does not exist.
-
-These triggers stop mistakes and application bugs; they do not stop someone who owns the tables or
-holds database administrator rights: such a person can ``ALTER TABLE … DISABLE TRIGGER``,
-``DROP TRIGGER`` or ``SET session_replication_role = replica`` and then rewrite rows. That is why
-the chain exists and why ``verify_audit`` runs every day: any change made that way is detected,
-unless the whole chain *and* its head were recomputed — which the daily log of the head hash
-(see ``fonds.audit.tasks``), kept outside the database, exposes.
-
-``protection_lifted(connection)`` is that administrator's bypass, used deliberately by the tests
-that simulate tampering and by the test-database ``flush`` (see ``management/commands/flush.py``).
+Migration ``0004`` installs triggers (PostgreSQL, SQLite) refusing UPDATE, DELETE and TRUNCATE
+of the events and any deletion or backward move of the head. They stop mistakes, not a database
+administrator: the daily ``verify_audit`` and the head hash logged outside the database do.
+``protection_lifted(connection)`` is that bypass, for tampering tests and the test ``flush``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """Index housekeeping for migrations.
 
-On PostgreSQL Django adds, beside the index of every ``CharField``/``TextField`` with
-``db_index=True`` or ``unique=True``, a second ``varchar_pattern_ops`` (``text_pattern_ops``)
-index named ``…_like``, for case-sensitive ``LIKE 'prefix%'`` queries. Where no such query runs,
-that twin only costs: every INSERT and every non-HOT UPDATE of the row writes into it.
-``drop_like_indexes`` drops the twins of the given columns (found in the catalogue, not by
-name: Django's names carry a hash). Django itself removes these twins with ``DROP INDEX IF
-EXISTS``, so a later ``AlterField`` of the column still migrates cleanly.
+On PostgreSQL Django twins every indexed text column with a ``…_like`` pattern-ops index that
+only costs where no ``LIKE 'prefix%'`` query runs. ``drop_like_indexes`` drops the twins of the
+given columns (found in the catalogue: Django's names carry a hash); a later ``AlterField``
+still migrates (Django drops them ``IF EXISTS``).
 """
 
 from __future__ import annotations

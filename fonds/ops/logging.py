@@ -1,17 +1,9 @@
 """Structured logs: one JSON object per line, per request and per Celery task.
 
-* ``JsonFormatter`` renders any record as one JSON line (``ts``, ``level``, ``logger``, ``msg`` and
-  the record's ``extra`` fields).
-* ``ClientErrorFilter`` keeps a client's error (4xx) to one short line without traceback: Django's
-  own ``django.request`` line is dropped (``fonds.request`` logs every request already) and the
-  traceback of a refused request (403, bad Host, unreadable form…) is left out (issue 14).
-* ``RedactFilter`` masks what must never reach a log in clear: IBANs (kept: country code and last
-  four characters) and any ``password``/``token``/``secret`` field.
-* ``RequestLogMiddleware`` logs one line per request on logger ``fonds.request``: method, path
-  (never the query string), status, duration, user id, dossier id (from the URL's ``pk`` /
-  ``dossier_id`` / ``dossier_pk`` kwargs on dossier routes), a request id (``X-Request-ID`` or new).
-* Celery signal handlers (connected by ``OpsConfig.ready``) log one line per task on
-  ``fonds.task``: name, id, state, duration and the dossier id when the first argument is one.
+``JsonFormatter`` (one JSON line), ``ClientErrorFilter`` (a 4xx is one short line, no traceback),
+``RedactFilter`` (IBANs and secret fields masked), ``RequestLogMiddleware`` (one line per request
+on ``fonds.request``, with user and dossier ids and a request id) and the Celery signal handlers
+(one line per task on ``fonds.task``, connected by ``OpsConfig.ready``).
 """
 
 from __future__ import annotations

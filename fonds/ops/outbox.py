@@ -1,23 +1,9 @@
 """Transactional outbox: follow-up tasks survive a broker outage.
 
-``enqueue("fonds.depot.tasks.generate_receipt", dossier.pk)`` inside the transaction of a change
-writes an ``OutboxMessage`` row — committed or rolled back with the change itself. After commit
-the message is sent at once; when the broker is down the commit still succeeds (the user's
-submission is safe) and the row waits. ``flush()`` — the ``fonds.ops.tasks.flush_outbox`` beat
-task every minute, or ``python manage.py flush_outbox`` — sends what waits, oldest first.
-
-Sending uses a fresh connection per attempt, one connection try and ``retry=False``: a dead
-broker costs one refused connection (at most ``broker_connection_timeout`` when it does not
-answer), never a web request hanging on retries. Proven against a real ``redis-server`` killed
-during a submission, with a real worker: ``tests/services/test_broker_outage.py``; and during a
-session close, a convocation, a promotion, a recovery notice and an export:
-``tests/services/test_broker_outage_follow_ups.py``. Every follow-up task of a change comes through
-here (``tests/ops/test_outbox_rules.py`` refuses ``on_commit(….delay)``); the task id is the
-message id and the tasks are idempotent, so a message sent twice does its work once.
-
-A message is kept until the broker *accepted* it, not until it ran: the broker's Redis must persist
-(``appendonly yes``), or a Redis restarted empty loses what the workers had not taken yet
-(docs/runbook.md, « Broker indisponible »).
+``enqueue(task, *args)`` writes an ``OutboxMessage`` in the change's transaction; after commit it
+is sent at once (one connection try, no retries: a dead broker never hangs a request), else it
+waits for ``flush()`` (the ``flush_outbox`` beat task). The task id is the message id and tasks
+are idempotent. The broker's Redis must persist (docs/runbook.md, « Broker indisponible »).
 """
 
 from __future__ import annotations

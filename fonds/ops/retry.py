@@ -1,10 +1,8 @@
-"""Retrying a transaction that PostgreSQL chose as a deadlock victim.
+"""Retrying a transaction that PostgreSQL chose as a deadlock victim (SQLSTATE ``40P01``).
 
-Two transactions can each wait for a row the other holds (e.g. one holds a dossier row and waits
-for the audit chain head; the other holds the chain head and, at COMMIT, checks a deferred foreign
-key against that dossier row). PostgreSQL breaks the cycle by aborting one of them with SQLSTATE
-``40P01``; the other commits. The aborted work is simply run again — in a NEW transaction
-(``fn`` opens its own ``transaction.atomic()``), never inside the one that failed.
+Two transactions can each wait for a row the other holds (a dossier row and the audit chain
+head, with a deferred foreign key checked at COMMIT); the aborted one is run again in a NEW
+transaction (``fn`` opens its own ``transaction.atomic()``), never inside the one that failed.
 """
 
 from __future__ import annotations

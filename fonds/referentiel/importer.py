@@ -1,15 +1,9 @@
-"""The commune referential file: build it from Etalab's data, read and validate it, upsert it.
+"""The commune referential file (``fixtures/communes.tsv.gz``): build it from Etalab's data, read it.
 
-File format (``fixtures/communes.tsv.gz``): UTF-8 text, optionally gzip-compressed, tab-separated.
-
-* leading comment lines ``# key: value`` carry the provenance (package, version, licence…); a
-  ``# lignes: N`` comment is checked against the number of data rows (catches truncation);
-* one header line naming the columns of ``COLUMNS`` (any order, all required);
-* one line per current commune. ``region``, ``population``, ``siren``, ``latitude`` and
-  ``longitude`` may be empty (e.g. TAAF communes have no population, COM communes no SIREN).
-
-Reading never touches the database; ``upsert.upsert_communes`` writes everything in one
-transaction, so a bad file changes nothing.
+UTF-8, optionally gzip, tab-separated: ``# key: value`` provenance comments (``# lignes: N`` is
+checked: truncation), a header naming ``COLUMNS``, one line per current commune (region,
+population, siren and coordinates may be empty). Reading never touches the database;
+``upsert.upsert_communes`` writes in one transaction, so a bad file changes nothing.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """SIRET of a commune: the French rules and messages over python-stdnum's ``fr.siret``.
 
-A SIRET is the SIREN of the legal person (9 digits) followed by the NIC of one of its
-establishments (5 digits); for a commune, the town hall. The referential gives the SIREN, not the
-NIC, so the mayor types the SIRET with the bank details and finance certifies it; it is published
-as ``idBeneficiaire`` in the SCDL open data. The checksum is stdnum's: Luhn on the 14 digits (La
-Poste's establishments: digit sum multiple of 5) and a valid SIREN. ``siret_error`` gives the
-French message of the first broken rule (tests: ``tests/payments/test_siret.py``).
+SIREN (9 digits, from the referential) + NIC of the town hall (5 digits, typed by the mayor with
+the bank details, certified by finance); published as ``idBeneficiaire`` in the SCDL open data.
+Checksum: stdnum's (Luhn, or La Poste's digit sum). ``siret_error`` names the first broken rule.
 """
 
 from __future__ import annotations

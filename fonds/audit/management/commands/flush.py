@@ -1,10 +1,8 @@
 """``flush`` that knows the audit trail is append-only.
 
-Django's ``flush`` empties every table (``TRUNCATE`` on PostgreSQL, ``DELETE`` on SQLite); the
-audit triggers refuse that. On a *test* database — the one ``TransactionTestCase`` and
-``pytest.mark.django_db(transaction=True)`` flush after every test — the protection is lifted for
-the duration of the flush. Elsewhere the audit tables are emptied only with ``--purger-audit``
-(an administrator's deliberate act); without it the flush is refused.
+On a *test* database (flushed after every transactional test) the triggers are lifted for the
+flush; elsewhere the audit tables are emptied only with ``--purger-audit`` (an administrator's
+deliberate act), and without it the flush is refused.
 """
 
 from django.core.management.base import CommandError
