@@ -274,12 +274,12 @@ def test_list_status_filter_is_a_fieldset_with_a_legend_and_labelled_boxes(clien
     html = client.get(reverse("instruction:list"), {"status": ["submitted"]}).content.decode()
     assert '<fieldset class="fr-fieldset" id="id_status-fieldset" aria-labelledby="id_status-legend">' in html
     assert (
-        '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="id_status-legend">Statuts</legend>'
-        in html
+        '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" '
+        'id="id_status-legend">Statuts</legend>' in html
     )
     assert (
-        '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label class="fr-label" for="id_status_1">Déposé</label>'
-        in html
+        '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label '
+        'class="fr-label" for="id_status_1">Déposé</label>' in html
     )
     assert 'style="' not in html[html.index("<main") :]  # strict CSP coming: no inline style in the page body
 
