@@ -66,14 +66,16 @@ def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> 
         if locked.status not in ASSIGNABLE:
             raise TransitionRefused(
                 "status",
-                f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).",
+                f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les "
+                "dossiers déposés ou en instruction s'attribuent).",
             )
         if instructor is None or not has_role(instructor, Role.INSTRUCTEUR):
             raise TransitionRefused("condition", "La personne choisie n'est pas instructrice.")
         if has_conflict(instructor, locked.commune_id):
             raise TransitionRefused(
                 "role",
-                f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne peut pas lui être attribué.",
+                f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne "
+                "peut pas lui être attribué.",
             )
         if locked.instructor_id == instructor.pk:
             raise TransitionRefused("status", f"Le dossier est déjà attribué à {instructor.email}.")
@@ -133,7 +135,8 @@ def assign_many(
                 (
                     pk,
                     "status",
-                    f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).",
+                    f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les "
+                    "dossiers déposés ou en instruction s'attribuent).",
                 )
             )
         elif d.commune_id in conflicts:
@@ -141,7 +144,8 @@ def assign_many(
                 (
                     pk,
                     "role",
-                    f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne peut pas lui être attribué.",
+                    f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne "
+                    "peut pas lui être attribué.",
                 )
             )
         elif d.instructor_id == instructor.pk:
@@ -262,7 +266,9 @@ def run_chunk(
                         job=job,
                         dossier_id=dossier_id,
                         kind="error",
-                        reason=f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié.",
+                        reason=(
+                            f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié."
+                        ),
                     )
                 )
             else:

@@ -126,7 +126,8 @@ def update_rows(model, changes: dict, *, where: dict | None = None) -> int:
                     sets.append(f"{qn(field.column)} = {case}")
                     for pk in batch:
                         params.extend((pk, field.get_db_prep_save(changes[pk][name], conn)))
-            sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {pk_col} IN ({', '.join(['%s'] * len(batch))})"
+            placeholders = ", ".join(["%s"] * len(batch))
+            sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {pk_col} IN ({placeholders})"
             params.extend(batch)
             for name, value in where.items():
                 field = meta.get_field(name)

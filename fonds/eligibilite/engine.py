@@ -88,7 +88,8 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     and partner, documents, budget lines; E7's other live dossiers and E8's overdue reports in
     one query each: ``rules.chunk_context``), the runs and verdicts written with ``bulk_create`` and
     the events appended with one ``append_many``.
-    The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside a transaction (the caller's).
+    The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside
+    a transaction (the caller's).
     Returns ``{dossier pk: run}``."""
     from django.db.models import prefetch_related_objects
 

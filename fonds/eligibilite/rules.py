@@ -144,8 +144,10 @@ def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
         return Outcome(
             "E1",
             FAIL,
-            "Le dossier n'est rattaché à aucune commune du référentiel officiel (code officiel géographique).",
-            "Choisissez votre commune dans la liste : seules les communes existantes au code officiel géographique peuvent déposer.",
+            "Le dossier n'est rattaché à aucune commune du référentiel officiel (code officiel "
+            "géographique).",
+            "Choisissez votre commune dans la liste : seules les communes existantes au code officiel "
+            "géographique peuvent déposer.",
             data,
         )
     is_current = bool(getattr(commune, "is_current", True))
@@ -154,15 +156,18 @@ def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
         return Outcome(
             "E1",
             FAIL,
-            f"{commune.name} ({commune.code}) ne figure plus au code officiel géographique en vigueur (fusion ou commune nouvelle).",
-            "Déposez le dossier au nom de la commune actuelle (commune nouvelle issue de la fusion) ; en cas d'erreur, contactez le service du fonds.",
+            f"{commune.name} ({commune.code}) ne figure plus au code officiel géographique en vigueur "
+            "(fusion ou commune nouvelle).",
+            "Déposez le dossier au nom de la commune actuelle (commune nouvelle issue de la fusion) ; en cas "
+            "d'erreur, contactez le service du fonds.",
             data,
         )
     if commune.population is None:
         return Outcome(
             "E1",
             FAIL,
-            f"La population de {commune.name} n'est pas connue dans le référentiel : le seuil de {inhabitants(limit)} ne peut pas être vérifié.",
+            f"La population de {commune.name} n'est pas connue dans le référentiel : le seuil de "
+            f"{inhabitants(limit)} ne peut pas être vérifié.",
             "Contactez le service du fonds pour faire compléter la population INSEE de votre commune.",
             data,
         )
@@ -170,8 +175,10 @@ def e1_small_commune(dossier, ruleset, *, at, context=None) -> Outcome:
         return Outcome(
             "E1",
             FAIL,
-            f"{commune.name} compte {inhabitants(commune.population)} ; le fonds est réservé aux communes de {inhabitants(limit)} au plus.",
-            "Ce fonds n'est pas ouvert à votre commune. Un projet porté par une commune plus petite de votre territoire (par exemple une commune voisine jumelée) peut être déposé par celle-ci.",
+            f"{commune.name} compte {inhabitants(commune.population)} ; le fonds est réservé aux communes de "
+            f"{inhabitants(limit)} au plus.",
+            "Ce fonds n'est pas ouvert à votre commune. Un projet porté par une commune plus petite de votre "
+            "territoire (par exemple une commune voisine jumelée) peut être déposé par celle-ci.",
             data,
         )
     return Outcome(
@@ -199,7 +206,8 @@ def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
             "E2",
             FAIL,
             "Aucun jumelage ni partenariat avec une collectivité étrangère n'est indiqué dans le dossier.",
-            "Indiquez la ville partenaire (jumelage ou partenariat) dans la rubrique « Jumelage » du dossier.",
+            "Indiquez la ville partenaire (jumelage ou partenariat) dans la rubrique « Jumelage » du "
+            "dossier.",
             {"jumelage": None},
         )
     partner = jumelage.partner
@@ -223,7 +231,8 @@ def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
     if not country or country == "FR":
         problems.append(
             (
-                f"La ville partenaire {partner.name} doit être située hors de France (pays indiqué : {country or 'aucun'}).",
+                f"La ville partenaire {partner.name} doit être située hors de France (pays indiqué : "
+                f"{country or 'aucun'}).",
                 "Indiquez une collectivité partenaire située à l'étranger, avec son pays.",
             )
         )
@@ -231,7 +240,8 @@ def e2_twinning_abroad(dossier, ruleset, *, at, context=None) -> Outcome:
         problems.append(
             (
                 "Ni la date de la convention de jumelage ni une lettre d'intention ne sont indiquées.",
-                "Indiquez la date de signature de la convention de jumelage, ou cochez « lettre d'intention » si la convention est en cours de signature.",
+                "Indiquez la date de signature de la convention de jumelage, ou cochez « lettre d'intention "
+                "» si la convention est en cours de signature.",
             )
         )
     basis = (
@@ -321,21 +331,25 @@ def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
     if out_of_range:
         problems.append(
             (
-                f"Âge(s) hors limites : {', '.join(map(str, out_of_range))} ans ; les jeunes doivent avoir entre {lo} et {hi} ans le premier jour.",
-                f"Vérifiez les âges : seuls les jeunes de {lo} à {hi} ans au premier jour du projet peuvent participer.",
+                f"Âge(s) hors limites : {', '.join(map(str, out_of_range))} ans ; les jeunes doivent avoir "
+                f"entre {lo} et {hi} ans le premier jour.",
+                f"Vérifiez les âges : seuls les jeunes de {lo} à {hi} ans au premier jour du projet peuvent "
+                "participer.",
             )
         )
     if young_leaders:
         problems.append(
             (
-                f"Accompagnateur(s) trop jeune(s) : {', '.join(map(str, young_leaders))} ans ; il faut avoir au moins {leader_min} ans.",
+                f"Accompagnateur(s) trop jeune(s) : {', '.join(map(str, young_leaders))} ans ; il faut avoir "
+                f"au moins {leader_min} ans.",
                 f"Remplacez ces accompagnateurs par des adultes d'au moins {leader_min} ans.",
             )
         )
     if leader_count < required_leaders:
         problems.append(
             (
-                f"{leader_count} accompagnateur(s) pour {youth_count} jeunes ; il en faut au moins {required_leaders} (1 pour {per_leader} jeunes).",
+                f"{leader_count} accompagnateur(s) pour {youth_count} jeunes ; il en faut au moins "
+                f"{required_leaders} (1 pour {per_leader} jeunes).",
                 f"Ajoutez {required_leaders - leader_count} accompagnateur(s) adulte(s).",
             )
         )
@@ -350,7 +364,8 @@ def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
         "E4",
         problems,
         data,
-        f"{youth_count} jeunes de {lo} à {hi} ans et {leader_count} accompagnateur(s) d'au moins {leader_min} ans.",
+        f"{youth_count} jeunes de {lo} à {hi} ans et {leader_count} accompagnateur(s) d'au moins "
+        f"{leader_min} ans.",
     )
 
 
@@ -407,7 +422,8 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
     elif not dmin <= days <= dmax:
         problems.append(
             (
-                f"Le projet compte {days} jour(s) d'activité ; il doit en compter entre {dmin} et {dmax}, voyage non compris.",
+                f"Le projet compte {days} jour(s) d'activité ; il doit en compter entre {dmin} et {dmax}, "
+                "voyage non compris.",
                 f"Ajustez le programme pour qu'il dure entre {dmin} et {dmax} jours d'activité.",
             )
         )
@@ -438,7 +454,8 @@ def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
         if start < earliest:
             problems.append(
                 (
-                    f"Le projet commence le {short_date(start)}, moins de {lead} jours après le dépôt du {short_date(submitted_on)}.",
+                    f"Le projet commence le {short_date(start)}, moins de {lead} jours après le dépôt du "
+                    f"{short_date(submitted_on)}.",
                     f"Choisissez un premier jour au plus tôt le {short_date(earliest)}.",
                 )
             )
@@ -531,7 +548,8 @@ def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
         needed = own_pct * b.total / hundred
         problems.append(
             (
-                f"La part de la commune ({euros(b.own_share)}) est inférieure à {pct(own_pct)} du budget total ({euros(b.total)}).",
+                f"La part de la commune ({euros(b.own_share)}) est inférieure à {pct(own_pct)} du budget "
+                f"total ({euros(b.total)}).",
                 f"Portez la part de la commune à au moins {euros(needed)}.",
             )
         )
@@ -546,8 +564,10 @@ def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
         if requested * hundred > max_pct * b.eligible:
             problems.append(
                 (
-                    f"Le montant demandé ({euros(requested)}) dépasse {pct(max_pct)} des dépenses éligibles ({euros(b.eligible)}), soit {euros(b.eligible * max_pct / hundred)}.",
-                    f"Demandez au plus {euros(b.eligible * max_pct / hundred)}, ou complétez les dépenses éligibles.",
+                    f"Le montant demandé ({euros(requested)}) dépasse {pct(max_pct)} des dépenses éligibles "
+                    f"({euros(b.eligible)}), soit {euros(b.eligible * max_pct / hundred)}.",
+                    f"Demandez au plus {euros(b.eligible * max_pct / hundred)}, ou complétez les dépenses "
+                    "éligibles.",
                 )
             )
         if requested < min_req:
@@ -565,7 +585,8 @@ def e6_budget(dossier, ruleset, *, at, context=None) -> Outcome:
                 )
             )
     ok = (
-        f"Part de la commune {euros(b.own_share)} sur {euros(b.total)} ; montant demandé {euros(requested or 0)}."
+        f"Part de la commune {euros(b.own_share)} sur {euros(b.total)} ; montant demandé "
+        f"{euros(requested or 0)}."
         if requested is not None
         else ""
     )
@@ -688,7 +709,8 @@ def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
             "E8",
             FAIL,
             f"Le rapport final d'un projet précédent n'a pas été remis à temps : {refs}.",
-            "Déposez d'abord le rapport final du projet précédent dans son dossier ; vous pourrez ensuite déposer ce nouveau dossier.",
+            "Déposez d'abord le rapport final du projet précédent dans son dossier ; vous pourrez ensuite "
+            "déposer ce nouveau dossier.",
             data,
         )
     return Outcome("E8", PASS, "Aucun rapport final en retard pour la commune.", "", data)
@@ -725,7 +747,8 @@ def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
             "E9",
             FAIL,
             f"L'appel à projets est clos depuis le {closes.strftime(fmt)}.",
-            "Les dépôts ne sont plus possibles pour cet appel à projets ; vous pourrez présenter votre projet au prochain appel.",
+            "Les dépôts ne sont plus possibles pour cet appel à projets ; vous pourrez présenter votre "
+            "projet au prochain appel.",
             data,
         )
     return Outcome("E9", PASS, f"Dépôt dans les délais (clôture le {closes.strftime(fmt)}).", "", data)

@@ -138,12 +138,14 @@ def compute_grant(
         lines.append("Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €.")
     elif band is None:
         lines.append(
-            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de distance : 0 €."
+            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de "
+            "distance : 0 €."
         )
     else:
         lines.append(
             f"Voyage (T) : {km(distance)} entre les deux mairies (tranche {_band_text(band)}), "
-            f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} ({kind}) = {euros(travel)}."
+            f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} "
+            f"({kind}) = {euros(travel)}."
         )
 
     # S — stay
@@ -151,7 +153,8 @@ def compute_grant(
     nights_paid = max(0, nights - nights_hosted)
     stay = nights_paid * travellers * stay_rate
     lines.append(
-        f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − {min(nights_hosted, nights)}) "
+        f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − "
+        f"{min(nights_hosted, nights)}) "
         f"× {travellers} voyageurs × {euros(stay_rate)} = {euros(stay)}."
     )
 
@@ -193,7 +196,10 @@ def compute_grant(
     awarded = amount >= floor
     reason = ""
     if not awarded:
-        reason = f"Le montant calculé ({euros(amount)}) est inférieur au minimum de {euros(floor)} : la subvention n'est pas attribuée."
+        reason = (
+            f"Le montant calculé ({euros(amount)}) est inférieur au minimum de {euros(floor)} : "
+            "la subvention n'est pas attribuée."
+        )
         lines.append(reason)
 
     return GrantBreakdown(
@@ -269,7 +275,8 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
     elif source == "declared":
         breakdown.lines.insert(
             0,
-            f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {km(distance)}.",
+            "Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : "
+            f"{km(distance)}.",
         )
     return breakdown
 

@@ -57,7 +57,8 @@ class FastDsfrCheckboxes(forms.CheckboxSelectMultiple):
         return format_html_join(
             "",
             '<div class="fr-fieldset__element"><div class="fr-checkbox-group fr-checkbox-group--sm">'
-            '<input type="checkbox" name="{}" value="{}" id="{}"{}{}><label class="fr-label" for="{}">{}</label></div></div>',
+            '<input type="checkbox" name="{}" value="{}" id="{}"{}{}><label class="fr-label" '
+            'for="{}">{}</label></div></div>',
             (
                 (
                     name,

@@ -218,7 +218,9 @@ class ConflictForm(DsfrBaseForm):
         label="Nature du lien",
         max_length=2000,
         widget=MOTIVATION_WIDGET,
-        help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent.",
+        help_text=(
+            "Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent."
+        ),
     )
 
     def clean_commune(self):

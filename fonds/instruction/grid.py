@@ -105,7 +105,8 @@ class GridResult:
         for r in self.results:
             if r.criterion.code in self.below_minimum:
                 out.append(
-                    f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du maximum ({r.criterion.max})."
+                    f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du "
+                    f"maximum ({r.criterion.max})."
                 )
         return out
 

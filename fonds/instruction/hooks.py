@@ -40,7 +40,8 @@ def _completion(dossier, by, data) -> dict:
         rules.append("eligibility")
     for row in view.unsettled:
         problems.append(
-            f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation motivée"
+            f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation "
+            "motivée"
         )
         rules.append(row.verdict.code)
     automatic = instruction.ensure_automatic_scores(dossier, by)

@@ -198,7 +198,8 @@ def override_verdict(dossier, verdict_id, *, by, motivation: str) -> Eligibility
         if row is None:
             raise TransitionRefused(
                 "condition",
-                "Ce verdict n'appartient pas au dernier contrôle d'éligibilité du dossier : rechargez la page.",
+                "Ce verdict n'appartient pas au dernier contrôle d'éligibilité du dossier : rechargez la "
+                "page.",
             )
         if not row.failed:
             raise TransitionRefused(
@@ -520,7 +521,7 @@ def declare_conflict(user, commune, *, motivation: str) -> InstructorConflict:
                 payload={"commune": commune.code, "commune_name": commune.name, "motivation": motivation},
             )
     except IntegrityError:
-        raise TransitionRefused("condition", f"Vous avez déjà déclaré un lien avec {commune.name}.")
+        raise TransitionRefused("condition", f"Vous avez déjà déclaré un lien avec {commune.name}.") from None
     return conflict
 
 

@@ -469,7 +469,7 @@ def add_note(request, pk):
             services.add_note(target, by=request.user, body=form.cleaned_data["body"])
         except TransitionRefused as refused:
             if refused.kind == "not_found":
-                raise Http404("Dossier introuvable.")
+                raise Http404("Dossier introuvable.") from None
             return _refusal(request, _dossier(request, pk), refused, note_form=form)
         messages.success(request, "Note interne enregistrée.")
         return redirect(reverse("instruction:dossier", args=[target]) + "#notes")
@@ -701,7 +701,7 @@ def action(request, pk, name):
     try:
         meta = dossier_services.transition_meta(name)["custom"]
     except TransitionRefused:
-        raise Http404("Action inconnue.")
+        raise Http404("Action inconnue.") from None
     allowed = _allowed(request, dossier, name) is not None
     form = TransitionForm(request.POST or None, needs_motivation=meta["needs_motivation"])
     status = 200 if allowed else 409
@@ -711,7 +711,8 @@ def action(request, pk, name):
         else:
             messages.error(
                 request,
-                f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.",
+                f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état "
+                "actuel.",
             )
     elif request.method == "POST":
         if form.is_valid():
@@ -726,7 +727,8 @@ def action(request, pk, name):
                 dossier.refresh_from_db()
                 messages.success(
                     request,
-                    f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».",
+                    f"« {meta['label']} » : c'est fait. Le dossier est désormais « "
+                    f"{dossier.get_status_display()} ».",
                 )
                 return _back(dossier)
         else:

@@ -164,7 +164,7 @@ class ExportsView(APIView):
                 semicolon=data.validated_data.get("semicolon", False),
             )
         except DjangoValidationError as exc:
-            raise ValidationError({"saved_filter": exc.messages})
+            raise ValidationError({"saved_filter": exc.messages}) from exc
         job.refresh_from_db()
         return Response(_job_payload(request, job), status=status.HTTP_202_ACCEPTED)
 
@@ -249,7 +249,7 @@ class AuditTrailView(APIView):
             qs = qs.filter(object_type=audit_export.DOSSIER_OBJECT_TYPE, object_id=str(dossier))
         rows = list(qs.values_list("seq", "canonical", "prev_hash", "hash")[:limit])
         events = []
-        for seq, canonical, prev_hash, digest in rows:
+        for _seq, canonical, prev_hash, digest in rows:
             data = json.loads(canonical)
             data.update(canonical=canonical, prev_hash=prev_hash, hash=digest)
             events.append(data)

@@ -41,7 +41,7 @@ DOSSIER_OBJECT_TYPE = "dossiers.dossier"
 SUFFIX_LEN = len(',"prev_hash":"') + 64 + len('","hash":"') + 64 + len('"}')
 HASH_RULE = (
     "hash = SHA-256(prev_hash || canonical), UTF-8; canonical = the event line without its "
-    "prev_hash and hash members, i.e. line[:-%d] + '}'" % SUFFIX_LEN
+    f"prev_hash and hash members, i.e. line[:-{SUFFIX_LEN}] + '}}'"
 )
 CHUNK = 5000
 

@@ -239,7 +239,10 @@ def stages(campaign_id: int | None = None) -> dict:
     params += ["dossiers.dossier", *all_actions]
     campaign_filter = ""
     if campaign_id:
-        campaign_filter = f" AND object_id IN (SELECT CAST(id AS TEXT) FROM {Dossier._meta.db_table} WHERE campaign_id = %s)"
+        dossiers = Dossier._meta.db_table
+        campaign_filter = (
+            f" AND object_id IN (SELECT CAST(id AS TEXT) FROM {dossiers} WHERE campaign_id = %s)"
+        )
         params.append(campaign_id)
     unions = []
     for key, _, start, end in STAGES:

@@ -121,7 +121,8 @@ def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
     """The verdicts of each dossier's latest (non-preview) eligibility run."""
     latest: dict[int, tuple] = {}
     runs = sql.select_in(
-        f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND dossier_id IN ({{ids}})",
+        f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND "
+        f"dossier_id IN ({{ids}})",
         ids,
         [EligibilityRun.Moment.PREVIEW],
     )
@@ -164,7 +165,8 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     actions = ", ".join(["%s"] * len(_STAGE_ACTIONS))
     rows = sql.select_in(
         f"SELECT object_id, action, {sql.max_local_date('created_at')} FROM {AuditEvent._meta.db_table} "
-        f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, action",
+        f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, "
+        "action",
         [str(i) for i in ids],
         ["dossiers.dossier", *_STAGE_ACTIONS],
     )

@@ -30,7 +30,10 @@ def columns() -> list[tuple[str, str, str]]:
 def _votes(tally: dict | None) -> str | None:
     if not tally:
         return None
-    text = f"{tally.get('pour', 0)} pour, {tally.get('contre', 0)} contre, {tally.get('abstention', 0)} abstention(s)"
+    text = (
+        f"{tally.get('pour', 0)} pour, {tally.get('contre', 0)} contre, "
+        f"{tally.get('abstention', 0)} abstention(s)"
+    )
     if tally.get("casting_vote"):
         text += ", voix prépondérante du président"
     return text + (" : adopté" if tally.get("adopted") else " : non adopté")
@@ -46,7 +49,8 @@ def values(ids: list[int]) -> dict[int, dict]:
 
     found: dict[int, dict] = {}
     paid = select_in(
-        f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
+        f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND "
+        f"dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
         ids,
         [OrderState.PAID],
     )

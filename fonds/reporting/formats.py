@@ -173,7 +173,8 @@ def _normalize_zip(source: IO[bytes], out: IO[bytes]) -> None:
 
 _ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
- <manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" \
+manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
  <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
  <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
  <manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>
@@ -193,13 +194,15 @@ _ODS_STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document-styles {_NS} office:version="1.2"><office:styles/></office:document-styles>
 """
 _ODS_META = f"""<?xml version="1.0" encoding="UTF-8"?>
-<office:document-meta {_NS} office:version="1.2"><office:meta><meta:generator>Fonds Jumelages Jeunesse</meta:generator></office:meta></office:document-meta>
+<office:document-meta {_NS} office:version="1.2">\
+<office:meta><meta:generator>Fonds Jumelages Jeunesse</meta:generator></office:meta></office:document-meta>
 """
 _ODS_HEAD = (
     f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS} office:version="1.2">'
     "<office:automatic-styles>"
     '<number:date-style style:name="N1"><number:year number:style="long"/><number:text>-</number:text>'
-    '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/></number:date-style>'
+    '<number:month number:style="long"/><number:text>-</number:text><number:day '
+    'number:style="long"/></number:date-style>'
     '<style:style style:name="cdate" style:family="table-cell" style:data-style-name="N1"/>'
     "</office:automatic-styles><office:body><office:spreadsheet>"
 )
@@ -221,14 +224,20 @@ def _ods_number(v) -> str:
     if v is None:
         return _EMPTY
     text = format(v, "f") if isinstance(v, Decimal) else str(v)
-    return f'<table:table-cell office:value-type="float" office:value="{text}"><text:p>{text}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell office:value-type="float" office:value="{text}">'
+        f"<text:p>{text}</text:p></table:table-cell>"
+    )
 
 
 def _ods_date(v) -> str:
     if v is None:
         return _EMPTY
     iso = v.isoformat()
-    return f'<table:table-cell table:style-name="cdate" office:value-type="date" office:date-value="{iso}"><text:p>{iso}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell table:style-name="cdate" office:value-type="date" office:date-value="{iso}">'
+        f"<text:p>{iso}</text:p></table:table-cell>"
+    )
 
 
 def write_ods(

@@ -70,7 +70,8 @@ def fund_siret() -> str:
     siret = str(getattr(settings, "FJJ_SIRET", "") or "").strip()
     if not SIRET_RE.match(siret):
         raise ImproperlyConfigured(
-            "Export SCDL impossible : le SIRET du fonds n'est pas configuré (variable d'environnement FJJ_SIRET, 14 chiffres)."
+            "Export SCDL impossible : le SIRET du fonds n'est pas configuré (variable d'environnement "
+            "FJJ_SIRET, 14 chiffres)."
         )
     return siret
 
@@ -296,7 +297,9 @@ def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dic
                 "montantDemande": requested,
                 "montant": approved,
                 "conditionsVersement": "échelonné",
-                "descriptionConditionsVersement": "Avance à l'acceptation de la convention, solde après le rapport final.",
+                "descriptionConditionsVersement": (
+                    "Avance à l'acceptation de la convention, solde après le rapport final."
+                ),
                 "datesPeriodeVersement": f"{convention.isoformat()}/{period_end.isoformat()}"
                 if period_end and period_end >= convention
                 else convention.isoformat(),

@@ -123,11 +123,16 @@ BATCH = 5000
 
 class Command(BaseCommand):
     help = (
-        "Crée un jeu de données de BANC D'ESSAI (jamais en production) : N dossiers répartis sur des communes réelles du "
-        "référentiel et sur tous les statuts, avec leur piste d'audit chaînée. Les dossiers sont insérés en masse "
-        "(bulk_create) directement dans leur statut cible, SANS passer par perform ni par viewflow : acceptable pour un "
-        "banc d'essai seulement. Les événements d'audit (un par transition du chemin de chaque dossier) sont ajoutés en lots "
-        "par fonds.audit.chain.append_many, donc correctement chaînés. Les dossiers n'ont pas de processus viewflow "
+        "Crée un jeu de données de BANC D'ESSAI (jamais en production) : N dossiers répartis sur des "
+        "communes réelles du "
+        "référentiel et sur tous les statuts, avec leur piste d'audit chaînée. Les dossiers sont insérés en "
+        "masse "
+        "(bulk_create) directement dans leur statut cible, SANS passer par perform ni par viewflow : "
+        "acceptable pour un "
+        "banc d'essai seulement. Les événements d'audit (un par transition du chemin de chaque dossier) sont "
+        "ajoutés en lots "
+        "par fonds.audit.chain.append_many, donc correctement chaînés. Les dossiers n'ont pas de processus "
+        "viewflow "
         "(une transition ultérieure l'« adopte », cf. workflows/handlers.py)."
     )
 
@@ -214,7 +219,8 @@ class Command(BaseCommand):
         )
         porteurs = {**existing, **created}
         self.stdout.write(
-            f"référentiel : {len(communes)} communes · {len(campaigns)} campagne(s) · {len(porteurs)} porteurs · {len(instructors_)} instructeurs ({time.perf_counter() - started:.1f} s)"
+            f"référentiel : {len(communes)} communes · {len(campaigns)} campagne(s) · {len(porteurs)} "
+            f"porteurs · {len(instructors_)} instructeurs ({time.perf_counter() - started:.1f} s)"
         )
 
         statuses = list(PATHS)
@@ -324,7 +330,8 @@ class Command(BaseCommand):
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{made} dossiers et {events} événements d'audit créés en {time.perf_counter() - started:.1f} s."
+                f"{made} dossiers et {events} événements d'audit créés en "
+                f"{time.perf_counter() - started:.1f} s."
             )
         )
 

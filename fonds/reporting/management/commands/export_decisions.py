@@ -42,9 +42,10 @@ class Command(BaseCommand):
                 options["output"], options["format"], campaign=campaign, semicolon=options["semicolon"]
             )
         except ImproperlyConfigured as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 {summary['sha256']})."
+            f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 "
+            f"{summary['sha256']})."
         )
         sources = summary.get("id_beneficiaire")
         if sources is not None:
