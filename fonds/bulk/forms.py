@@ -4,6 +4,8 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from fonds import clock
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
 from fonds.comite.agenda import AGENDA_OPEN
 from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
@@ -60,8 +62,6 @@ class BulkActionForm(DsfrBaseForm):
 
     def __init__(self, *args, days: int = 15, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.accounts.models import User
-        from fonds.accounts.roles import Role
 
         self.fields["instructor"].queryset = User.objects.filter(
             groups__name=Role.INSTRUCTEUR, is_active=True

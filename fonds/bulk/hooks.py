@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
+from fonds.instruction import hooks
+from fonds.instruction.models import InstructorConflict
+from fonds.instruction.services import conflict_message
 
 
 def conflict_guard_many(dossiers, by, datas) -> dict:
-    from fonds.instruction.models import InstructorConflict
-    from fonds.instruction.services import conflict_message
 
     if by is None or not getattr(by, "is_authenticated", False):
         return {}
@@ -27,7 +28,6 @@ def conflict_guard_many(dossiers, by, datas) -> dict:
 
 
 def install() -> None:
-    from fonds.instruction import hooks
 
     guard = getattr(hooks, "_conflict_guard", None)
     if guard is not None:  # otherwise perform_many calls the guard once per dossier (still correct)

@@ -23,6 +23,7 @@ import time
 from django.db import transaction
 
 from fonds import clock
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
@@ -30,6 +31,8 @@ from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
+from fonds.instruction.models import InstructorConflict
+from fonds.instruction.services import has_conflict
 from fonds.ops import outbox
 
 from .models import BulkFailure, BulkJob
@@ -51,7 +54,6 @@ def _acting_role(user) -> str | None:
 
 def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> Dossier:
     """Set ``dossier.instructor`` (audited). Raises ``TransitionRefused`` with a French message."""
-    from fonds.instruction.services import has_conflict
 
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
     with transaction.atomic():
@@ -102,7 +104,6 @@ def assign_many(
     locking read of the chunk, one UPDATE and ONE ``append_many`` (one chain-head lock) for all
     the dossiers of the chunk. Returns ``(succeeded, [(dossier_id, kind, French reason)])``.
     Must run inside a transaction (the chunk's)."""
-    from fonds.instruction.models import InstructorConflict
 
     role = _acting_role(by)
     rows = {
@@ -224,7 +225,6 @@ def run_chunk(
     If the batch fails as a whole (an unexpected error), or with ``batched=False``, the chunk is
     taken dossier by dossier with ``perform`` (each in its own savepoint), stopping after
     ``max_seconds`` (the dossiers not reached stay for the next chunk)."""
-    from fonds.accounts.models import User
 
     began = time.monotonic()
     with transaction.atomic():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from fonds import clock
 from fonds.audit import chain as audit
+from fonds.bulk.sql import insert_rows
 
 from .models import EligibilityRun, Verdict
 from .rules import chunk_context, evaluate_all
@@ -91,7 +93,6 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside
     a transaction (the caller's).
     Returns ``{dossier pk: run}``."""
-    from django.db.models import prefetch_related_objects
 
     dossiers = list(dossiers)
     if not dossiers:
@@ -111,7 +112,6 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
                 dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by
             )
         )
-    from fonds.bulk.sql import insert_rows
 
     with transaction.atomic():
         run_fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]

@@ -29,9 +29,12 @@ from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
 from fonds import clock
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
 from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.formats import inhabitants, number
+from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
@@ -215,7 +218,6 @@ class DossierFilterForm(DsfrBaseForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.referentiel.models import Campaign
 
         self.user = user
         self.fields["campaign"].choices = [("", "Toutes les campagnes")] + [
@@ -265,8 +267,6 @@ INSTRUCTORS_CACHE_KEY = "fjj:instruction:instructors"
 
 def instructor_choices() -> list[tuple[str, str]]:
     """``[(id, email)]`` of the users holding the instructor role (cached 60 s)."""
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
 
     def build():
         return [

@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds import clock
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
+from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastNumberInput, FastTextarea
 
@@ -224,7 +225,6 @@ class ConflictForm(DsfrBaseForm):
     )
 
     def clean_commune(self):
-        from fonds.referentiel.models import Commune
 
         code = self.cleaned_data["commune"].strip().upper()
         commune = Commune.objects.filter(code=code).first()

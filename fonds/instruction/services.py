@@ -33,6 +33,7 @@ from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier, Message
 from fonds.dossiers.services import TransitionRefused, available_transitions
 from fonds.dossiers.states import Status
+from fonds.eligibilite.engine import run_checks
 from fonds.eligibilite.models import EligibilityRun, Verdict
 
 from . import grid
@@ -239,7 +240,6 @@ def override_verdict(dossier, verdict_id, *, by, motivation: str) -> Eligibility
 
 def recheck_eligibility(dossier, *, by) -> EligibilityRun:
     """Run E1–E9 again on demand (stored, audited by the engine)."""
-    from fonds.eligibilite.engine import run_checks
 
     with transaction.atomic():
         locked = _lock(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -18,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services as dossier_services
@@ -28,6 +31,7 @@ from fonds.dossiers.states import Forum, Status
 from fonds.formats import euros
 from fonds.ui import pagination
 from fonds.ui.areas import role_area
+from fonds.web.forms import TransitionForm
 
 from . import grid, services
 from .amount import award_bounds, award_refusal, grant_for_dossier
@@ -45,6 +49,7 @@ from .forms import (
     correctable_fields,
 )
 from .models import InstructorConflict, PrivateNote, SavedFilter, Score
+from .templatetags.instruction_tags import ROW_FIELDS
 
 READ_ROLES = frozenset({Role.INSTRUCTEUR, Role.ADMIN, Role.AUDITEUR})
 WRITE_ROLES = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
@@ -92,7 +97,6 @@ class Page(pagination.Page):
 def _list_rows(qs):
     """The rows of the dossiers table: its columns only (``instruction_tags.ROW_FIELDS``), not
     the texts and JSON lists of the dossier."""
-    from .templatetags.instruction_tags import ROW_FIELDS
 
     return qs.select_related("commune", "instructor", "assessment").only(
         *ROW_FIELDS, "commune_id", "instructor_id"
@@ -163,8 +167,6 @@ def queue_counts(user) -> dict[str, int]:
 def _count_many(querysets: dict) -> dict[str, int]:
     """``{name: qs.count()}`` in one round trip (scalar sub-queries; an empty queryset counts 0).
     A value ``("sum", qs)`` gives the sum of ``qs``'s one column instead (0 when no row)."""
-    from django.core.exceptions import EmptyResultSet
-    from django.db import connections
 
     names, selects, params = [], [], []
     result, using = {}, None
@@ -303,7 +305,6 @@ def _dossier(request, pk, *prefetch) -> Dossier:
     sub-queries (``instructor_email``, ``created_by_email``), not joins: PostgreSQL plans a
     7-table join in ~1.7 ms, the 5-table one with two sub-queries in ~0.4 ms (the dossiers table
     has ~30 indexes; the plan is made at each request)."""
-    from fonds.accounts.models import User
 
     emails = {
         f"{name}_email": Subquery(User.objects.filter(pk=OuterRef(f"{name}_id")).values("email")[:1])
@@ -693,7 +694,6 @@ SPECIFIC_PAGES = {
 @require_http_methods(["GET", "POST"])
 def action(request, pk, name):
     """Confirmation page of the other transitions (label, motivation and confirm text from the model)."""
-    from fonds.web.forms import TransitionForm
 
     if name in SPECIFIC_PAGES:
         return redirect(SPECIFIC_PAGES[name], pk=pk)

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -170,7 +171,6 @@ class ExportsView(APIView):
 
 
 def _job_payload(request, job: ExportJob) -> dict:
-    from django.urls import reverse
 
     data = job_status_data(job)
     if job.state == ExportJob.State.DONE:

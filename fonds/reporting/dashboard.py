@@ -32,9 +32,11 @@ from django.db.models import Count, Q, Sum
 
 from fonds.audit.models import AuditEvent
 from fonds.comite.envelope import COMMITTED_STATUSES
+from fonds.comite.models import EnvelopeRelease
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.filters import REGION_NAMES
+from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 from fonds.referentiel.models import Campaign
 
 ZERO = Decimal("0.00")
@@ -148,7 +150,6 @@ AMOUNT_LABELS = {
 
 
 def amounts(campaign_id: int | None = None) -> dict:
-    from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 
     deposited = ~Q(status=Status.DRAFT)
     per_dep = (
@@ -275,7 +276,6 @@ def stages(campaign_id: int | None = None) -> dict:
 
 
 def envelopes(campaign_id: int | None = None) -> dict:
-    from fonds.comite.models import EnvelopeRelease
 
     campaigns = Campaign.objects.order_by("-year", "-pk")
     if campaign_id:

@@ -11,7 +11,13 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+
+from fonds.comite.models import AgendaItem, Session
+from fonds.payments.models import OrderKind, OrderState, PaymentOrder
+
+from .sql import _decimal, local_date, select_in
 
 CENT = Decimal("0.01")
 COLUMNS = [
@@ -40,12 +46,6 @@ def _votes(tally: dict | None) -> str | None:
 
 
 def values(ids: list[int]) -> dict[int, dict]:
-    import json
-
-    from fonds.comite.models import AgendaItem, Session
-    from fonds.payments.models import OrderKind, OrderState, PaymentOrder
-
-    from .sql import _decimal, local_date, select_in
 
     found: dict[int, dict] = {}
     paid = select_in(

@@ -26,6 +26,9 @@ from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 from .decisions import Column
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -117,8 +120,6 @@ def csv_chunks(
 def write_xlsx(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title: str = "Décisions") -> None:
     """openpyxl in write-only mode (rows go to a temporary file, not to memory), then the zip is
     copied with fixed timestamps so that the same data gives the same bytes."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     wb.properties.created = FIXED_DOC_TIME

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from fonds import clock
 from fonds.accounts.models import User
@@ -320,7 +320,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {made} dossiers, {events} événements d'audit ({time.perf_counter() - started:.1f} s)"
             )
-        from django.db import connection
 
         with connection.cursor() as cursor:
             # what autovacuum gives a live database: fresh statistics and, on PostgreSQL, the
