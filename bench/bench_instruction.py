@@ -92,7 +92,7 @@ def main():
     from fonds.bulk.models import BulkJob
     from fonds.dossiers.models import Dossier
     from fonds.instruction.filters import filter_dossiers
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False

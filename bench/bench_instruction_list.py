@@ -11,7 +11,7 @@ list's server time p50/p95 (Django test client in-process, ``--runs`` requests a
 warm-up), the CPU time of this process p95 (on PostgreSQL the database's own CPU is not in it),
 the number of queries, and the same for the Django admin changelist of the same model with the
 same filter and sort, with the ratio admin p95 / our p95 (> 1: ours is faster). Then the queue
-counters: ``fonds.instruction.views.queue_counts`` (the instructors' four tabs) and
+counters: ``fonds.instruction.queues.queue_counts`` (the instructors' four tabs) and
 ``workflows.queues.counts_for`` (open viewflow tasks per queue), and the queues page.
 
 Read-only on the data set except for the bench user (created once) and its sessions. It prints
@@ -133,7 +133,7 @@ def main():
     from fonds.accounts.models import User
     from fonds.accounts.roles import Role
     from fonds.dossiers.models import Dossier
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
     from fonds.referentiel.models import Campaign
     from workflows.queues import counts_for
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from fonds.dossiers import commune_copy
 from fonds.dossiers.models import Dossier
 from fonds.instruction.filters import SORTS, filter_dossiers
-from fonds.instruction.views import Page
+from fonds.instruction.views.lists import Page
 from fonds.referentiel.models import Commune
 from fonds.ui.pagination import page_rows
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
@@ -182,7 +182,7 @@ def test_list_query_count_same_for_any_page_size_and_page_number(
 def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_assert_num_queries):
     from fonds.dossiers.access import visible_dossiers
     from fonds.instruction.models import InstructorConflict
-    from fonds.instruction.views import queue_counts, queue_filters
+    from fonds.instruction.queues import queue_counts, queue_filters
 
     me, other = spread, make_user("instructeur")
     pks = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
@@ -301,7 +301,7 @@ def test_list_campaign_filter_reads_the_campaigns_once_and_refuses_an_unknown_on
 
 
 def test_queue_page_takes_its_count_from_the_counters(client, spread, django_assert_max_num_queries):
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
 
     campaign = Dossier.objects.first().campaign
     for _ in range(6):
