@@ -3,7 +3,7 @@
 ``fonds.instruction.hooks`` guards instructor transitions against declared conflicts of interest
 with one query per dossier; its batch version below reads the instructor's conflicts for the
 whole chunk in one query and refuses exactly the same dossiers with exactly the same message
-(``fonds.instruction.services.conflict_message``). Installed by ``BulkConfig.ready()``.
+(``fonds.instruction.guards.conflict_message``). Installed by ``BulkConfig.ready()``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
 from fonds.instruction import hooks
+from fonds.instruction.guards import conflict_message
 from fonds.instruction.models import InstructorConflict
-from fonds.instruction.services import conflict_message
 
 
 def conflict_guard_many(dossiers, by, datas) -> dict:

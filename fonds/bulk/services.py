@@ -31,8 +31,8 @@ from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
+from fonds.instruction.guards import has_conflict
 from fonds.instruction.models import InstructorConflict
-from fonds.instruction.services import has_conflict
 from fonds.ops import outbox
 
 from .models import BulkFailure, BulkJob

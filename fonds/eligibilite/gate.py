@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 
-from .rules import E7_E8_LISTED, E7_NOT_COUNTED, e7_texts, status_text
+from .rules.campaign import E7_E8_LISTED, E7_NOT_COUNTED, e7_texts, status_text
 
 
 @dataclass(frozen=True)

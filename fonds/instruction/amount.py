@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from fonds.dossiers.services import TransitionRefused
-from fonds.eligibilite.rules import budget_figures
+from fonds.eligibilite.rules.budget import budget_figures
 from fonds.formats import AmountError, dec, euros, km, number, pct
 from fonds.formats import parse_amount as read_amount
 from fonds.referentiel.geo import great_circle_km
