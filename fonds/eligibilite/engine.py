@@ -18,6 +18,21 @@ def _preview_failures(verdicts, blocking_only: bool = False):
     return [v for v in verdicts if v.result == Verdict.Result.FAIL and (v.blocking or not blocking_only)]
 
 
+def _verdicts(outcomes, blocking_flags: dict, **run) -> list[Verdict]:
+    return [
+        Verdict(
+            **run,
+            code=o.code,
+            result=o.result,
+            blocking=blocking_flags.get(o.code, True),
+            explanation=o.explanation,
+            how_to_fix=o.how_to_fix,
+            data=o.data,
+        )
+        for o in outcomes
+    ]
+
+
 def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     """Evaluate every rule; store the run (and audit it) unless ``store`` is False (preview)."""
     at = at or clock.now()
@@ -26,48 +41,22 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     ruleset = dossier.campaign.rules
     outcomes = evaluate_all(dossier, ruleset, at=at)
     blocking_flags = ruleset.params["eligibility"].get("blocking", {})
+    fields = dict(
+        dossier=dossier,
+        moment=moment,
+        rules_version=ruleset.version,
+        ran_at=at,
+        ran_by=by if getattr(by, "is_authenticated", False) else None,
+    )
     if not store:
-        run = EligibilityRun(
-            dossier=dossier,
-            moment=moment,
-            rules_version=ruleset.version,
-            ran_at=at,
-            ran_by=by if getattr(by, "is_authenticated", False) else None,
-        )
-        run.preview_verdicts = [
-            Verdict(
-                code=o.code,
-                result=o.result,
-                blocking=blocking_flags.get(o.code, True),
-                explanation=o.explanation,
-                how_to_fix=o.how_to_fix,
-                data=o.data,
-            )
-            for o in outcomes
-        ]
+        run = EligibilityRun(**fields)
+        run.preview_verdicts = _verdicts(outcomes, blocking_flags)
         # an unsaved run has no related verdicts: answer failures() from the preview list
         run.failures = lambda blocking_only=False: _preview_failures(run.preview_verdicts, blocking_only)
         return run
     with transaction.atomic():
-        run = EligibilityRun.objects.create(
-            dossier=dossier,
-            moment=moment,
-            rules_version=ruleset.version,
-            ran_at=at,
-            ran_by=by if getattr(by, "is_authenticated", False) else None,
-        )
-        Verdict.objects.bulk_create(
-            Verdict(
-                run=run,
-                code=o.code,
-                result=o.result,
-                blocking=blocking_flags.get(o.code, True),
-                explanation=o.explanation,
-                how_to_fix=o.how_to_fix,
-                data=o.data,
-            )
-            for o in outcomes
-        )
+        run = EligibilityRun.objects.create(**fields)
+        Verdict.objects.bulk_create(_verdicts(outcomes, blocking_flags, run=run))
         audit.append(
             "eligibility_checked",
             actor=by,

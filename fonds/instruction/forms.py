@@ -28,6 +28,21 @@ def correctable_fields() -> list[tuple[str, str]]:
     return out
 
 
+def fields_to_fix_field():
+    """What a request for corrections asks to change (choices: ``correctable_fields``)."""
+    return forms.MultipleChoiceField(label="Champs à corriger", required=False, widget=DsfrCheckboxes)
+
+
+def documents_field():
+    """The documents a request for corrections asks for."""
+    return forms.MultipleChoiceField(
+        label="Pièces à fournir ou à remplacer",
+        required=False,
+        choices=Document.Kind.choices,
+        widget=DsfrCheckboxes,
+    )
+
+
 class ScoreGridForm(DsfrBaseForm):
     """One points field and one comment per criterion the instructor scores."""
 
@@ -132,15 +147,8 @@ class MessageForm(DsfrBaseForm):
 
 
 class CorrectionsForm(DsfrBaseForm):
-    fields_to_fix = forms.MultipleChoiceField(
-        label="Champs à corriger", required=False, widget=DsfrCheckboxes
-    )
-    documents = forms.MultipleChoiceField(
-        label="Pièces à fournir ou à remplacer",
-        required=False,
-        choices=Document.Kind.choices,
-        widget=DsfrCheckboxes,
-    )
+    fields_to_fix = fields_to_fix_field()
+    documents = documents_field()
     message = forms.CharField(
         label="Message au porteur (obligatoire)",
         max_length=5000,

@@ -29,10 +29,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from django.db import connection, transaction
-
 from fonds.audit.canonical import GENESIS_HASH
 from fonds.audit.models import AuditEvent, ChainHead
+
+from . import sql
 
 FORMAT = "fjj-audit-export"
 VERSION = 1
@@ -74,27 +74,8 @@ def header(scope: str, dossier_id: int | None, head_seq: int, head_hash: str) ->
 
 def _rows(where: str, params: list, chunk_size: int) -> Iterator[list[tuple]]:
     """Chunks of ``(canonical, prev_hash, hash)`` in sequence order; server-side cursor on PostgreSQL."""
-    sql = f"SELECT canonical, prev_hash, hash FROM {_TABLE} WHERE {where} ORDER BY seq"
-    scope = transaction.atomic() if connection.vendor == "postgresql" else _null()
-    with scope:
-        cursor = connection.chunked_cursor()
-        try:
-            cursor.execute(sql, params)
-            while True:
-                chunk = cursor.fetchmany(chunk_size)
-                if not chunk:
-                    return
-                yield chunk
-        finally:
-            cursor.close()
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    query = f"SELECT canonical, prev_hash, hash FROM {_TABLE} WHERE {where} ORDER BY seq"
+    return sql.raw_chunks(query, params, chunk_size)
 
 
 def iter_export(dossier_id: int | None = None, *, chunk_size: int = CHUNK) -> Iterator[str]:

@@ -20,6 +20,9 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status as S
 from fonds.referentiel.models import Campaign, Commune
 
+_INSTRUCTED = ["submit", "start_instruction", "complete_instruction"]
+_APPROVED = [*_INSTRUCTED, "schedule", "approve"]
+_PAID = [*_APPROVED, "accept_agreement", "pay_advance"]
 #: status → (weight, path of transitions from the draft: the audit events written for it)
 PATHS = {
     S.DRAFT: (8, []),
@@ -32,70 +35,19 @@ PATHS = {
         ["submit", "start_instruction", "request_corrections", "expire_corrections"],
     ),
     S.WITHDRAWN: (2, ["submit", "withdraw"]),
-    S.INSTRUCTED: (9, ["submit", "start_instruction", "complete_instruction"]),
-    S.IN_COMMITTEE: (4, ["submit", "start_instruction", "complete_instruction", "schedule"]),
-    S.APPROVED: (4, ["submit", "start_instruction", "complete_instruction", "schedule", "approve"]),
-    S.WAITLISTED: (2, ["submit", "start_instruction", "complete_instruction", "schedule", "waitlist"]),
-    S.REJECTED: (5, ["submit", "start_instruction", "complete_instruction", "schedule", "reject"]),
-    S.LAPSED: (1, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "lapse"]),
-    S.AGREEMENT_SIGNED: (
-        3,
-        ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement"],
-    ),
-    S.ADVANCE_PAID: (
-        4,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-        ],
-    ),
-    S.REPORT_SUBMITTED: (
-        2,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-            "submit_report",
-        ],
-    ),
-    S.RECOVERY_PENDING: (
-        1,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-            "submit_report",
-            "settle",
-        ],
-    ),
-    S.CLOSED: (
-        2,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-            "submit_report",
-            "settle",
-        ],
-    ),
+    S.INSTRUCTED: (9, _INSTRUCTED),
+    S.IN_COMMITTEE: (4, [*_INSTRUCTED, "schedule"]),
+    S.APPROVED: (4, _APPROVED),
+    S.WAITLISTED: (2, [*_INSTRUCTED, "schedule", "waitlist"]),
+    S.REJECTED: (5, [*_INSTRUCTED, "schedule", "reject"]),
+    S.LAPSED: (1, [*_APPROVED, "lapse"]),
+    S.AGREEMENT_SIGNED: (3, [*_APPROVED, "accept_agreement"]),
+    S.ADVANCE_PAID: (4, _PAID),
+    S.REPORT_SUBMITTED: (2, [*_PAID, "submit_report"]),
+    S.RECOVERY_PENDING: (1, [*_PAID, "submit_report", "settle"]),
+    S.CLOSED: (2, [*_PAID, "submit_report", "settle"]),
 }
+
 ROLE_OF = {
     "submit": Role.PORTEUR,
     "withdraw": Role.PORTEUR,
