@@ -1,10 +1,6 @@
-"""Batch versions (for ``perform_many``) of preparers registered by other stages.
-
-``fonds.instruction.hooks`` guards instructor transitions against declared conflicts of interest
-with one query per dossier; its batch version below reads the instructor's conflicts for the
-whole chunk in one query and refuses exactly the same dossiers with exactly the same message
-(``fonds.instruction.guards.conflict_message``). Installed by ``BulkConfig.ready()``.
-"""
+"""Batch versions (for ``perform_many``) of preparers registered by other stages: the conflict
+guard of ``fonds.instruction.hooks`` reads the instructor's conflicts for a whole chunk in one
+query and refuses the same dossiers with the same message. Installed by ``BulkConfig.ready()``."""
 
 from __future__ import annotations
 

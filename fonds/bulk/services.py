@@ -1,19 +1,7 @@
-"""Bulk actions: the one content change they add (assigning an instructor) and the job runner.
-
-``assign_instructor(dossier, by=, instructor=)`` — one transaction, the dossier row locked, one
-audit event ``assign_instructor`` per dossier. Only for dossiers *submitted* or *in instruction*;
-the assigned person must hold the instructor role and have declared no link with the commune.
-
-``run_job(job, chunk_size=)`` — processes the frozen selection of a ``BulkJob`` in chunks. Each
-chunk is ONE transaction. Transitions go through ``fonds.dossiers.services.perform_many`` (the
-batched form of ``perform``: the same checks, preparers, after-hooks, audit event per dossier and
-viewflow move, for the whole chunk at once); assignments through ``assign_many``. A refused
-dossier changes nothing and is recorded as a ``BulkFailure`` with the French reason. If a batch
-fails as a whole (an unexpected error), the chunk is retried dossier by dossier, each through its
-own savepoint and its own ``perform``, so that the error is listed against the dossier that
-caused it. The job's progress (``done``…) is saved in the same transaction, so a retried task
-resumes after the last committed chunk (never twice).
-"""
+"""Bulk actions: assigning an instructor (one transaction and audit event per dossier) and the
+job runner. ``run_job`` processes a frozen selection in chunks, each ONE transaction through
+``perform_many`` / ``assign_many``; a refused dossier is a ``BulkFailure``; a chunk failing as a
+whole is retried dossier by dossier to name the culprit. Details: docs/stages.md (Bulk)."""
 
 from __future__ import annotations
 

@@ -74,14 +74,10 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
 
 
 def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
-    """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and
-    ``eligibility_checked`` audit events, with the data the rules read prefetched once (jumelage
-    and partner, documents, budget lines; E7's other live dossiers and E8's overdue reports in
-    one query each: ``rules.chunk_context``), the runs and verdicts written with ``bulk_create`` and
-    the events appended with one ``append_many``.
-    The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside
-    a transaction (the caller's).
-    Returns ``{dossier pk: run}``."""
+    """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and audit
+    events, the data the rules read prefetched once (``rules.chunk_context`` for E7 and E8), runs
+    and verdicts written with multi-row INSERTs (``fonds.bulk.sql``), events with one
+    ``append_many``. Inside the caller's transaction. Returns ``{dossier pk: run}``."""
 
     dossiers = list(dossiers)
     if not dossiers:

@@ -1,24 +1,8 @@
-"""The grant amount proposed by the formula of the règlement (amendable by the instructor).
-
-    grant = min(cap, max_pct_of_eligible % × eligible costs, requested amount, T + S + O),
-            rounded DOWN to the euro; not awarded below the floor.
-
-* T (travel) = travellers (young people + leaders) × band amount for the one-way great-circle
-  distance between the two town halls; the green amount of the band when low-carbon travel is
-  declared. Bands come from ``params["amount"]["travel_bands"]`` as
-  ``[min_km, max_km or None, standard €, green €]``, both ends inclusive, on the distance rounded
-  to the nearest km. A distance below the first band's minimum (10 km by default), or unknown,
-  gives T = 0.
-* S (stay) = (nights − nights hosted by families, never negative) × travellers × stay_per_night.
-* O (organisation) = the fixed amount per project.
-
-``award_bounds`` / ``check_award_amount``: the range every awarded amount must lie in (floor to
-the formula's caps), for the instructor's proposal, the committee's amendment and the promotion.
-
-Every number comes from ``params`` (a rule set's ``params``, or its ``amount`` section).
-Money is Decimal only; the only rounding is the final one, down to the euro (``ROUND_DOWN``).
-The same function recomputes the balance on the final report's actual figures.
-"""
+"""The grant amount proposed by the formula of the règlement (amendable by the instructor):
+min(cap, max % of eligible costs, requested amount, T + S + O) rounded down to the euro, not
+awarded below the floor; T travel by distance band, S stay, O organisation. ``award_bounds`` /
+``check_award_amount``: the range every awarded amount must lie in. Every number comes from
+``params``; money is Decimal only. Details: docs/stages.md (Amount)."""
 
 from __future__ import annotations
 
@@ -286,14 +270,10 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
 
 @dataclass(frozen=True)
 class AwardBounds:
-    """Where an awarded amount must lie (règlement, « Grant amount »): from ``minimum`` (the
-    floor, 1,000 € by default) to ``maximum`` = min(cap 15,000 €, 80 % of eligible costs,
-    requested amount, T + S + O) rounded down to the euro — i.e. the formula's own amount.
-    ``limits`` names each cap (``cap``, ``eligible``, ``requested``, ``formula``) with its value.
-    When the caps fall below the floor (``possible`` false) no amount can be awarded.
-
-    Unpacks as a pair: ``minimum, maximum = award_bounds(dossier)``.
-    """
+    """Where an awarded amount must lie: from ``minimum`` (the floor) to ``maximum``, the formula's
+    own amount (the least of the cap, the share of eligible costs, the requested amount and
+    T + S + O); ``limits`` names each cap with its value; ``possible`` is false when the caps fall
+    below the floor. Unpacks as ``minimum, maximum = award_bounds(dossier)``."""
 
     minimum: Decimal
     maximum: Decimal
@@ -320,14 +300,10 @@ LIMIT_LABELS = {
 
 
 def award_bounds(source, params: dict | None = None) -> AwardBounds:
-    """The bounds of an award for ``source``: a ``Dossier`` (the formula on its fields and budget
-    lines, under ``params`` or else its campaign's current rules — pass the ``params`` of the rule
-    version a decision is taken under) or a ``GrantBreakdown`` already computed (``params`` unused).
-
-    The one place these bounds are computed: the instructor's proposal and ``complete_instruction``
-    (fonds/instruction), the committee's amendment and the waiting-list promotion call it too,
-    with ``check_award_amount``.
-    """
+    """The bounds of an award for ``source``: a ``Dossier`` (the formula under ``params``, else its
+    campaign's current rules: pass the version a decision is taken under) or a computed
+    ``GrantBreakdown``. The one place they are computed, for the instructor's proposal, the
+    committee's amendment and the waiting-list promotion (with ``check_award_amount``)."""
     breakdown = source if isinstance(source, GrantBreakdown) else grant_for_dossier(source, params)
     limits = {"cap": breakdown.cap, "eligible": breakdown.eligible_limit}
     if breakdown.requested is not None:

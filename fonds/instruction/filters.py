@@ -1,19 +1,7 @@
-"""The instructors' dossier filters — one form, one function, shared by the list and bulk actions.
-
-``filter_dossiers(user, params) -> (queryset, form)`` is the *only* way to turn a querystring
-into a selection of dossiers: the list page uses it for what it shows, the bulk actions use it
-for "the whole filtered selection" (they re-run it on the posted querystring), so both always
-agree. Keep its signature stable.
-
-* ``params``: a ``QueryDict`` (``request.GET``, ``QueryDict(querystring)``) or a plain dict
-  (list values for ``status``). Unknown keys (``page``, ``cursor``…) are ignored.
-* The base is ``fonds.dossiers.access.visible_dossiers(user)``: nobody gets more than they may see.
-* An **invalid** form gives an **empty** queryset (never a silently broader selection: a bulk
-  action must not hit dossiers the instructor did not mean); the form carries the French errors.
-* The queryset is ordered by the chosen sort with ``pk`` as the last key (stable, so pages
-  and keyset cursors never skip nor repeat a dossier). It has no ``select_related``: the list
-  adds what it displays, a bulk action only needs the pks.
-"""
+"""The instructors' dossier filters: ``filter_dossiers(user, params) -> (queryset, form)`` is
+the only way from a querystring to a selection, shared by the list and the bulk actions so both
+always agree (keep its signature stable). Based on ``visible_dossiers``; an invalid form selects
+nothing; ordered with ``pk`` last (stable pages). Details: docs/stages.md (Filters)."""
 
 from __future__ import annotations
 

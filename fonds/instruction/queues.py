@@ -25,18 +25,11 @@ def queue_filters(user) -> dict[str, Q]:
 
 
 def queue_counts(user) -> dict[str, int]:
-    """The four counters (same selections as ``queue_filters``) in ONE query made of counts that
-    the database answers from an index without reading the table:
-
-    * "à prendre" = submitted dossiers (index on ``status``) minus the submitted dossiers of the
-      communes the instructor declared a link with, counted commune by commune from the
-      declarations (index on ``commune``; usually none) — the same set as ``status = submitted
-      AND commune NOT IN (conflicts)``, whose plan reads every submitted row;
-    * the three others: index on ``(instructor, status)``.
-
-    ``SELECT (SELECT COUNT(*) FROM (…)), (SELECT COUNT(*) FROM (…)), …`` — each part is the SQL of a
-    Django queryset (parameters kept apart), so visibility (``visible_dossiers``) applies to all.
-    """
+    """The four counters (same selections as ``queue_filters``) in ONE query of counts the
+    database answers from indexes: "à prendre" = submitted dossiers minus those of the communes
+    the instructor declared a link with, counted per declaration (``NOT IN`` would read every
+    submitted row); the others on ``(instructor, status)``. Each part is a queryset's SQL, so
+    ``visible_dossiers`` applies to all."""
     base = visible_dossiers(user).order_by()
     per_commune = (
         base.filter(commune_id=OuterRef("commune_id"), status=S.SUBMITTED)

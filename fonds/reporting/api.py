@@ -1,13 +1,7 @@
-"""API of the « Contrôle » (auditors and administrators, token or session):
-
-* ``GET  decisions/``                 one row per dossier (the export's columns), paginated JSON
-* ``POST exports/``                   launch an export (csv, xlsx, ods, scdl) built by a task → 202
-* ``GET  exports/{id}/``              its progress; ``GET exports/{id}/download/`` the file
-* ``GET  audit-trail/``               the events, paginated by sequence number (``after``, ``limit``)
-* ``GET  audit-trail/export/``        the JSON Lines export (whole trail or ``?dossier=``), streamed
-
-Launching an export is allowed to auditors: it changes no dossier, only records who exported what.
-"""
+"""API of the « Contrôle » (auditors and administrators, token or session): ``decisions/`` (paged
+rows), ``exports/`` (launch → 202, progress, download), ``audit-trail/`` (paged by sequence) and
+``audit-trail/export/`` (JSON Lines, streamed). Auditors may launch exports: no dossier changes,
+the audit trail records who exported what."""
 
 from __future__ import annotations
 

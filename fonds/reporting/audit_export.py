@@ -1,28 +1,8 @@
 """Audit-trail export: JSON Lines, streamed, verifiable offline (``scripts/verify_audit_export.py``).
-
-Format (UTF-8, one JSON object per line, ``\\n`` after every line):
-
-* line 1, the header::
-
-    {"format":"fjj-audit-export","version":1,"scope":"all"|"dossier","dossier":ID|null,
-     "head_seq":N,"head_hash":"…","hash_rule":"…"}
-
-  ``head_seq`` / ``head_hash``: the chain head read when the export started; only events up to it
-  are exported (a consistent snapshot, even while others append).
-
-* one line per event, in sequence order: the event's canonical text (the exact text hashed by
-  ``fonds.audit.chain``: ``{"action":…,"actor":{…},"at":"…","object":{…},"payload":{…},"seq":N}``)
-  with two members appended before its closing brace::
-
-    {"action":…,…,"seq":N,"prev_hash":"<64 hex>","hash":"<64 hex>"}
-
-  so that ``canonical = line[:-SUFFIX_LEN] + "}"`` and ``hash = SHA-256(prev_hash ‖ canonical)``
-  (UTF-8 bytes), exactly as the chain computes it. Nothing is decoded nor re-encoded on export:
-  the bytes of the hashed text are copied verbatim.
-
-Memory is bounded: rows are read in chunks (a server-side cursor on PostgreSQL) and written out
-chunk by chunk.
-"""
+A header line (scope, chain head at the start: a consistent snapshot), then each event's
+canonical text verbatim with ``prev_hash`` and ``hash`` appended, so that
+``hash = SHA-256(prev_hash ‖ line[:-SUFFIX_LEN] + "}")``. Memory bounded (chunks).
+Format: docs/stages.md (Audit-trail export)."""
 
 from __future__ import annotations
 

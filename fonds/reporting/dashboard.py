@@ -1,24 +1,7 @@
-"""Figures of the « Contrôle » dashboard (auditors, administrators) — plain functions, no HTTP.
-
-Five blocks, each computed by a few aggregate queries whatever the number of dossiers, and kept
-in the Django cache for ``CACHE_SECONDS`` (key: block and campaign):
-
-* ``statuses``   — dossiers by status;
-* ``amounts``    — amounts requested / proposed / approved / paid / recovered by région and by
-  département (requested and proposed: deposited dossiers, i.e. not drafts; approved:
-  ``Dossier.approved_amount`` of the dossiers that hold money, the envelope's
-  ``COMMITTED_STATUSES``; paid: advance and balance orders in state *paid*; recovered: recovery
-  orders in state *paid*);
-* ``rate``       — approval rate = dossiers approved (still holding money, or lapsed since)
-  ÷ dossiers decided by the committee (those + rejected + waitlisted);
-* ``stages``     — median time per stage, from the audit events of the transitions (submit →
-  start_instruction → complete_instruction → approve/reject → accept_agreement → pay_advance →
-  settle), computed by the database (window functions, SQLite ≥ 3.25 and PostgreSQL): nothing is
-  loaded in Python but one row per stage;
-* ``envelopes``  — envelope consumption per campaign (committed = approved amounts of the
-  dossiers holding money − confirmed releases, as ``fonds.comite.envelope.committed``, grouped
-  by campaign in two queries).
-"""
+"""Figures of the « Contrôle » dashboard, plain functions: five blocks (``statuses``, ``amounts``,
+``rate``, ``stages``, ``envelopes``), each a few aggregate queries whatever the number of
+dossiers, cached ``CACHE_SECONDS`` per block and campaign. What each figure counts:
+docs/stages.md (Dashboard)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""One row per dossier for the decision exports (CSV, XLSX, ODS) — typed values, streamed.
-
-``columns(qs)`` gives the header (the scoring criteria are those of the campaigns in the
-selection); ``iter_rows(qs, cols)`` yields, in the selection's order, one list of typed values per
-dossier (``str``, ``int``, ``Decimal``, ``datetime.date`` or ``None``). Dossiers are read with a
-streaming cursor and completed chunk by chunk (eligibility, overrides, scores, stage dates from
-the audit events): a handful of queries per ``CHUNK`` dossiers, memory bounded by the chunk.
-"""
+"""One row per dossier for the decision exports, typed values, streamed: ``columns(qs)`` (the
+scoring criteria of the selection's campaigns), ``iter_rows(qs, cols)`` (``str``, ``int``,
+``Decimal``, ``date`` or ``None``), a handful of queries per ``CHUNK`` dossiers."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""Export services: selections, the files, and the audit event every export leaves.
-
-Every export — streamed CSV, XLSX/ODS built by a task, open data, audit trail, from the pages,
-the API or a management command — ends with one audit event (``export_decisions`` or
-``export_audit``) recording who, the selection, the row count, the size and the SHA-256 of the
-exact bytes handed out. The page's file and the command's file for the same data are the same
-bytes (same code, deterministic writers).
-"""
+"""Export services: selections, the files, and the one audit event every export leaves (who, the
+selection, rows, size, SHA-256 of the exact bytes). The page's file and the command's file for
+the same data are the same bytes."""
 
 from __future__ import annotations
 

@@ -1,13 +1,7 @@
-"""Columns contributed by the committee (fonds.comite) and payment (fonds.payments) stages.
-
-``columns()`` → ``[(key, label, kind)]``; ``values(dossier_ids)`` → ``{dossier_id: {key: value}}``
-(three queries per chunk of dossiers).
-
-* paid = outgoing orders (advance, balance) in state *paid*; recovered = recovery orders in
-  state *paid* (money received back);
-* the committee session and the vote summary are those of the dossier's latest agenda item
-  (a deferred dossier comes back at a later session).
-"""
+"""Columns contributed by the committee and payment stages: ``columns()`` → ``[(key, label,
+kind)]``, ``values(dossier_ids)`` → ``{dossier_id: {key: value}}`` (three queries a chunk). Paid:
+advance and balance orders paid; recovered: recovery orders paid; session and votes: the
+dossier's latest agenda item."""
 
 from __future__ import annotations
 

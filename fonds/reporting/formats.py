@@ -1,16 +1,7 @@
-"""Writers of the decision exports: CSV (streamed), XLSX (openpyxl write-only), ODS (own XML in a zip).
-
-ODS stays hand-written: odfpy (and tablib, built on it) keeps the whole document in memory —
-18,389 rows took 21-28 s and +828 MB against 0.6 s and +25 MB streamed (issue 15 measure).
-
-All three are deterministic (the same data gives the same bytes: fixed zip timestamps and document
-dates), so the page's download and ``manage.py export_decisions`` produce identical files.
-
-Formula injection: a *text* cell beginning with ``= + - @``, a tab or a carriage return — or with
-whitespace (spaces, no-break spaces, line breaks…) before ``= + - @``, which some spreadsheet
-software skips — is prefixed with ``'`` in every format (``is_formula_like``, one rule for the
-three writers; numbers and dates we format ourselves are never text).
-"""
+"""Writers of the decision exports: CSV (streamed), XLSX (openpyxl write-only), ODS (own XML in a
+zip: odfpy keeps the whole document in memory). Deterministic (same data, same bytes). A text
+cell that a spreadsheet could read as a formula is prefixed with ``'`` in every format
+(``is_formula_like``). Details: docs/stages.md (Export formats)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,7 @@
-"""Raw reads for the exports: the ORM's per-value conversions and IN-list preparation cost more
-than the queries themselves at 100,000 dossiers (profiled: see docs/benchmarks.md, issue 7).
-
-* ``stream(qs, fields)`` — the rows of ``qs.values_list(*fields)`` from a streaming cursor
-  (server-side on PostgreSQL), decimals converted cheaply;
-* ``raw_chunks(sql, params, n)`` — the same for raw SQL, rows as the database driver gives them;
-* ``select_in(sql, ids)`` — one query with ``IN (…)`` over a chunk of ids;
-* ``local_date(value)`` — a stored time stamp (SQLite text in UTC, or an aware datetime) → the
-  date in the project's time zone, memoised per (day, hour).
-"""
+"""Raw reads for the exports (the ORM's per-value conversions cost more than the queries at
+100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
+from a streaming cursor, ``select_in(sql, ids)``, ``local_date(value)`` (a stored time stamp →
+the local date, memoised)."""
 
 from __future__ import annotations
 

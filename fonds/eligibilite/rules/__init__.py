@@ -1,11 +1,7 @@
-"""The eligibility rules E1–E9 of the règlement, as small pure functions registered in E1..E9
-order (``REGISTRY``); ``evaluate_all`` runs them all.
-
-A rule is ``rule(dossier, ruleset, *, at, context=None) -> Outcome``: thresholds read from
-``ruleset.params["eligibility"]``, plain French explanation and fix, JSON-safe ``data``, no write
-and at most one query (none when ``context``, a ``ChunkContext``, answers for the dossier).
-E5 and E9 judge the submission moment (``dossier.submitted_at`` once submitted, else ``at``).
-"""
+"""The eligibility rules E1–E9 of the règlement, small pure functions registered in E1..E9 order
+(``REGISTRY``); ``evaluate_all`` runs them all. A rule, ``(dossier, ruleset, *, at, context=None)
+-> Outcome``, reads its thresholds from ``ruleset.params["eligibility"]``, explains in French,
+writes nothing and makes at most one query (none when ``context`` answers for the dossier)."""
 
 from __future__ import annotations
 

@@ -180,14 +180,10 @@ def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
 
 @dataclass
 class ChunkContext:
-    """The rows E7 and E8 need for a set of dossiers, fetched in one query each.
-
-    ``live``: for each (commune, campaign) pair of the set, the dossiers E7 counts, as
-    ``(pk, reference, status)`` ordered by pk — the dossier itself included (E7 leaves it out).
-    ``overdue``: for each commune of the set, the ``advance_paid`` dossiers whose ``report_due``
-    is before ``today``, as ``(reference, report_due, campaign_id)`` ordered by (report_due, pk),
-    every campaign included (E8 leaves the dossier's own out).
-    """
+    """The rows E7 and E8 need for a set of dossiers, one query each. ``live``: per (commune,
+    campaign), the dossiers E7 counts as ``(pk, reference, status)`` by pk, the dossier itself
+    included; ``overdue``: per commune, the ``advance_paid`` dossiers whose report was due before
+    ``today`` as ``(reference, report_due, campaign_id)``, every campaign included."""
 
     today: dt.date
     live: dict = field(default_factory=dict)

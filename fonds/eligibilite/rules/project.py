@@ -144,16 +144,10 @@ def e4_participants(dossier, ruleset, *, at, context=None) -> Outcome:
 
 @rule("E5")
 def e5_dates(dossier, ruleset, *, at, context=None) -> Outcome:
-    """E5: ``min_activity_days``..``max_activity_days`` activity days (travel excluded, as
-    declared), and never more than the calendar days from the first to the last day inclusive
-    ((last − first) + 1: 10 activity days do not fit between the 1st and the 4th); first day ≥
-    submission date + ``min_days_before_start`` days (exactly that many days passes); last day ≥
-    first day; first and last day inside the campaign's activity period
-    (``period.activity_period``: by default the ``deadlines.activity_period_months`` months after
-    the campaign's committee date).
-
-    The submission date is ``dossier.submitted_at`` once submitted, else the date of ``at``.
-    """
+    """E5: ``min_activity_days``..``max_activity_days`` activity days, never more than the calendar
+    days from the first to the last day inclusive; first day ≥ submission date (``submitted_at``
+    once submitted, else ``at``) + ``min_days_before_start`` days; last day ≥ first day; both
+    inside the campaign's activity period (``period.activity_period``)."""
     p = _params(ruleset)
     dmin, dmax, lead = (
         int(p["min_activity_days"]),
