@@ -185,7 +185,8 @@ def main() -> int:
                 total += r["events"]
                 print(
                     f"writers={r['writers']} batch={r['batch']:>3}: {r['events_per_s']:8,.0f} events/s "
-                    f"({r['tx_per_s']:,.0f} transactions/s), latency p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms, "
+                    f"({r['tx_per_s']:,.0f} transactions/s), latency p50 {r['p50_ms']:.1f} ms p99 "
+                    f"{r['p99_ms']:.1f} ms, "
                     f"per writer {[c for _, c in r['per_writer']]}",
                     flush=True,
                 )
@@ -194,14 +195,16 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         intact = result.ok and result.count == total
         print(
-            f"verify   : {result.count} events, {'intact' if intact else 'BROKEN: ' + repr(result)} ({elapsed:.1f} s)"
+            f"verify   : {result.count} events, {'intact' if intact else 'BROKEN: ' + repr(result)} "
+            f"({elapsed:.1f} s)"
         )
         print(f"load avg : {os.getloadavg()[0]:.2f} (1 min) after the runs")
         main_round = next((r for r in rounds if r["writers"] == args.writers and r["batch"] == 1), None)
         if main_round:
             verdict = "MET" if main_round["events_per_s"] >= 2000 and intact else "MISSED"
             print(
-                f"result   : {args.writers} writers, one event per transaction: {main_round['events_per_s']:,.0f} events/s; target ≥ 2,000 events/s: {verdict}"
+                f"result   : {args.writers} writers, one event per transaction: "
+                f"{main_round['events_per_s']:,.0f} events/s; target ≥ 2,000 events/s: {verdict}"
             )
         if not intact:
             return 1

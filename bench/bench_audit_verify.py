@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/bench_audit_verify.py --events 1000000                  # SQLite (temp file)
     .venv/bin/python bench/bench_audit_verify.py --events 1000000 --backend postgres
-        [--pg-url postgres://postgres@127.0.0.1:5432/postgres]                   # database fjj_bench_audit_verify
+        [--pg-url postgres://postgres@127.0.0.1:5432/postgres]   # database fjj_bench_audit_verify
     options: --workers 1,2 (verify() processes to time), --runs 3, --reuse (keep the filled
     database and reuse it next time: /tmp/fjj_bench_audit_verify/ or database fjj_bench_audit_verify)
 
@@ -277,9 +277,11 @@ def main() -> int:
 
         call_command("migrate", verbosity=0)
         print(f"machine     : {machine()}")
-        print(
-            f"database    : {where} ({connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version})"
-        )
+        if connection.vendor == "sqlite":
+            version = ".".join(map(str, connection.Database.sqlite_version_info))
+        else:
+            version = connection.pg_version
+        print(f"database    : {where} ({connection.vendor} {version})")
         from fonds.audit.models import ChainHead
 
         head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
@@ -292,7 +294,8 @@ def main() -> int:
             started = time.perf_counter()
             last_seq, last_hash = load(args.events)
             print(
-                f"fill        : {args.events} chained events built and loaded in {time.perf_counter() - started:.1f} s"
+                f"fill        : {args.events} chained events built and loaded in "
+                f"{time.perf_counter() - started:.1f} s"
             )
         if connection.vendor == "sqlite":
             size = Path(connection.settings_dict["NAME"]).stat().st_size
@@ -316,7 +319,8 @@ def main() -> int:
                 timings.append(elapsed)
                 assert result.ok and result.count == args.events and result.last_hash == last_hash, result
                 print(
-                    f"verify w={workers} #{run}: {result.count} events in {elapsed:.2f} s ({result.count / elapsed:,.0f} events/s), "
+                    f"verify w={workers} #{run}: {result.count} events in {elapsed:.2f} s "
+                    f"({result.count / elapsed:,.0f} events/s), "
                     f"verifier CPU {cpu:.2f} s, load avg {load_before:.1f}, intact",
                     flush=True,
                 )
@@ -324,7 +328,8 @@ def main() -> int:
         for workers, best, median in summary:
             verdict = "MET" if median <= target else "MISSED"
             print(
-                f"result w={workers}  : best {best:.2f} s, median {median:.2f} s for {args.events} events; target ≤ {target:.1f} s: {verdict}"
+                f"result w={workers}  : best {best:.2f} s, median {median:.2f} s for {args.events} events; "
+                f"target ≤ {target:.1f} s: {verdict}"
             )
         if args.keep:
             print(f"kept        : {os.environ['FJJ_DATABASE_URL']}")

@@ -81,7 +81,10 @@ def main():
     parser.add_argument(
         "--debug",
         action="store_true",
-        help="keep settings.DEBUG as configured (development default: on, every query's SQL formatted and kept)",
+        help=(
+            "keep settings.DEBUG as configured "
+            "(development default: on, every query's SQL formatted and kept)"
+        ),
     )
     args = parser.parse_args()
 
@@ -109,7 +112,9 @@ def main():
         settings.DEBUG = False
     db = settings.DATABASES["default"]
     print(
-        f"database: {connection.vendor} {db['NAME']} · nproc={os.cpu_count()} · Python {platform.python_version()} · {timezone.now():%Y-%m-%d %H:%M} UTC · load {load()} · DEBUG {'on' if settings.DEBUG else 'off'} (queries logged: {connection.queries_logged})"
+        f"database: {connection.vendor} {db['NAME']} · nproc={os.cpu_count()} · Python "
+        f"{platform.python_version()} · {timezone.now():%Y-%m-%d %H:%M} UTC · load {load()} · DEBUG "
+        f"{'on' if settings.DEBUG else 'off'} (queries logged: {connection.queries_logged})"
     )
     conflicted = set(InstructorConflict.objects.values_list("user_id", flat=True))
     instructors = list(
@@ -119,11 +124,13 @@ def main():
         raise SystemExit("seed_bench data set expected (two instructors without declared conflicts)")
     user, other = instructors
     print(
-        f"acting as {user.email} · {Dossier.objects.count()} dossiers · chunks of {args.chunk} · path: {'perform per dossier' if args.per_dossier else 'perform_many'}"
+        f"acting as {user.email} · {Dossier.objects.count()} dossiers · chunks of {args.chunk} · path: "
+        f"{'perform per dossier' if args.per_dossier else 'perform_many'}"
     )
 
     print(
-        "\n| action | dossiers | succeeded / refused | wall (s) | CPU (s) | server CPU (s) | dossiers/s wall | dossiers/s CPU | load before → after |"
+        "\n| action | dossiers | succeeded / refused | wall (s) | CPU (s) | server CPU (s) | dossiers/s wall "
+        "| dossiers/s CPU | load before → after |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     results = []
@@ -176,7 +183,8 @@ def main():
         job.refresh_from_db()
         results.append((action, job, wall, cpu, before, load()))
         print(
-            f"| {action} | {job.done} | {job.succeeded} / {job.failed} | {wall:.1f} | {cpu:.1f} | {server} | **{job.done / wall:.0f}** | {job.done / cpu:.0f} | {before} → {load()} |",
+            f"| {action} | {job.done} | {job.succeeded} / {job.failed} | {wall:.1f} | {cpu:.1f} | {server} | "
+            f"**{job.done / wall:.0f}** | {job.done / cpu:.0f} | {before} → {load()} |",
             flush=True,
         )
         if progress:
@@ -184,7 +192,8 @@ def main():
     began = time.perf_counter()
     result = verify()
     print(
-        f"\naudit chain after the runs: {'intact' if result.ok else 'ALTERED'} ({result.count} events, verified in {time.perf_counter() - began:.0f} s)"
+        f"\naudit chain after the runs: {'intact' if result.ok else 'ALTERED'} ({result.count} events, "
+        f"verified in {time.perf_counter() - began:.0f} s)"
     )
 
 

@@ -297,7 +297,8 @@ def bench_session(n: int, members: int):
     )
     total = tally_timer.wall + close_timer.wall
     print(
-        f"  => tally + close: wall {total:.3f} s, CPU {tally_timer.cpu + close_timer.cpu:.3f} s (target ≤ 2 s: {'met' if total <= 2 else 'MISSED'})",
+        f"  => tally + close: wall {total:.3f} s, CPU {tally_timer.cpu + close_timer.cpu:.3f} s (target ≤ 2 "
+        f"s: {'met' if total <= 2 else 'MISSED'})",
         flush=True,
     )
     return session, items
@@ -363,7 +364,8 @@ def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float
         log.close()
     rate = len(items) / wall
     print(
-        f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc)   ({load()})",
+        f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; "
+        f"workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc)   ({load()})",
         flush=True,
     )
     return rate, wall

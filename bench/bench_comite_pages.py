@@ -91,7 +91,8 @@ def main():
     from tests.factories import make_campaign, make_user
 
     print(
-        f"comité pages — {args.dossiers} dossiers, {args.runs} runs, SQLite in {var} — nproc={os.cpu_count()} — {load()}",
+        f"comité pages — {args.dossiers} dossiers, {args.runs} runs, SQLite in {var} — "
+        f"nproc={os.cpu_count()} — {load()}",
         flush=True,
     )
     began = time.perf_counter()
@@ -132,7 +133,8 @@ def main():
     ]:
         wall50, wall95, cpu50, cpu95, queries = timed_get(client, url, args.runs)
         print(
-            f"  {label:<34} wall p50 {wall50:7.1f} ms  p95 {wall95:7.1f} ms   CPU p50 {cpu50:7.1f} ms  p95 {cpu95:7.1f} ms   {queries} queries   ({load()})",
+            f"  {label:<34} wall p50 {wall50:7.1f} ms  p95 {wall95:7.1f} ms   CPU p50 {cpu50:7.1f} ms  p95 "
+            f"{cpu95:7.1f} ms   {queries} queries   ({load()})",
             flush=True,
         )
 

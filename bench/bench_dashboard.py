@@ -59,7 +59,8 @@ def measure(fn, repeat):
 
 def line(label, wall, cpu, queries):
     print(
-        f"  {label:<38} wall {wall * 1000:8.0f} ms   CPU {cpu * 1000:8.0f} ms   {queries:3d} queries   load {os.getloadavg()[0]:.1f}"
+        f"  {label:<38} wall {wall * 1000:8.0f} ms   CPU {cpu * 1000:8.0f} ms   {queries:3d} queries   load "
+        f"{os.getloadavg()[0]:.1f}"
     )
 
 
@@ -74,7 +75,7 @@ def main():
         print(f"figures, cache bypassed — {scope} (median of {args.repeat}):")
         total_w = total_c = 0.0
         for key in dashboard._FUNCTIONS:
-            w, c, q = measure(lambda: dashboard.figures(key, cid, fresh=True), args.repeat)
+            w, c, q = measure(lambda key=key, cid=cid: dashboard.figures(key, cid, fresh=True), args.repeat)
             total_w += w
             total_c += c
             line(key, w, c, q)
@@ -97,12 +98,13 @@ def main():
         total_w = total_c = 0.0
         for slug in dashboard.BLOCKS:
             url = reverse("reporting:dashboard-block", args=[slug])
-            w, c, q = measure(lambda: client.get(url, {"partiel": "1"}), 1)
+            w, c, q = measure(lambda url=url: client.get(url, {"partiel": "1"}), 1)
             total_w += w
             total_c += c
             line(f"fragment {slug} ({state})", w, c, q)
         print(
-            f"  {'five fragments (' + state + ')':<38} wall {total_w * 1000:8.0f} ms   CPU {total_c * 1000:8.0f} ms"
+            f"  {'five fragments (' + state + ')':<38} wall {total_w * 1000:8.0f} ms   CPU "
+            f"{total_c * 1000:8.0f} ms"
         )
     cache.clear()
     w, c, q = measure(lambda: client.get("/api/v1/dashboard/"), 1)

@@ -10,7 +10,8 @@ with PostgreSQL ``COPY`` (the floor):
     FJJ_VAR_DIR=/tmp/hf-bench-var .venv/bin/python manage.py migrate
     FJJ_VAR_DIR=/tmp/hf-bench-var .venv/bin/python bench/bench_exports.py --part decisions
     # PostgreSQL: a database seeded with `manage.py seed_bench --dossiers 100000`
-    FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench_hf .venv/bin/python bench/bench_exports.py --part decisions
+    FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench_hf \
+        .venv/bin/python bench/bench_exports.py --part decisions
 
 Audit trail (target: export and offline verification of 1,000,000 events ≤ 15 s each): a
 dedicated database filled with 1,000,000 chained events (bench_audit_verify's loader), exported
@@ -209,10 +210,12 @@ def case_copy(out: str) -> dict:
         return {"skipped": "COPY: PostgreSQL seulement"}
     d, c, cm, a = (model._meta.db_table for model in (Dossier, Campaign, Commune, Assessment))
     sql = (
-        f"COPY (SELECT d.reference, c.name, cm.name, cm.code, cm.population, cm.departement, cm.region, d.status, "
+        "COPY (SELECT d.reference, c.name, cm.name, cm.code, cm.population, cm.departement, cm.region, "
+        "d.status, "
         f"a.score_total, d.requested_amount, d.proposed_amount, d.approved_amount FROM {d} d "
         f"JOIN {c} c ON c.id = d.campaign_id JOIN {cm} cm ON cm.code = d.commune_id "
-        f"LEFT JOIN {a} a ON a.dossier_id = d.id WHERE d.status <> 'draft' ORDER BY d.id) TO STDOUT WITH (FORMAT csv, HEADER)"
+        f"LEFT JOIN {a} a ON a.dossier_id = d.id WHERE d.status <> 'draft' ORDER BY d.id) TO STDOUT WITH "
+        "(FORMAT csv, HEADER)"
     )
     connection.ensure_connection()
     with Measure() as m, open(out, "wb") as fh:
@@ -322,11 +325,13 @@ def part_decisions(args) -> None:
         r = results.get(other, {})
         if "wall_s" in r and "wall_s" in plain:
             print(
-                f"  ratio {other} / notre CSV (mêmes {r.get('columns')} colonnes) : {r['wall_s'] / plain['wall_s']:.2f} (mur)"
+                f"  ratio {other} / notre CSV (mêmes {r.get('columns')} colonnes) : "
+                f"{r['wall_s'] / plain['wall_s']:.2f} (mur)"
             )
         if "wall_s" in r and "wall_s" in ours:
             print(
-                f"  ratio {other} / notre CSV complet ({ours.get('columns')} colonnes) : {r['wall_s'] / ours['wall_s']:.2f} (mur)"
+                f"  ratio {other} / notre CSV complet ({ours.get('columns')} colonnes) : "
+                f"{r['wall_s'] / ours['wall_s']:.2f} (mur)"
             )
     for path in Path(tmp).iterdir():
         path.unlink()
@@ -401,7 +406,8 @@ def main() -> int:
         print(json.dumps(CASES[args.case](args.out)))
         return 0
     print(
-        f"Machine : {platform.node()} — {os.cpu_count()} cœurs — Python {platform.python_version()} — charge {load()}"
+        f"Machine : {platform.node()} — {os.cpu_count()} cœurs — Python {platform.python_version()} — charge "
+        f"{load()}"
     )
     if args.part == "decisions":
         part_decisions(args)

@@ -40,7 +40,8 @@ def machine() -> str:
         )
     except (OSError, StopIteration):
         pass
-    return f"nproc={os.cpu_count()} · CPU {cpu} · Python {platform.python_version()} · load {os.getloadavg()[0]:.1f}"
+    python = platform.python_version()
+    return f"nproc={os.cpu_count()} · CPU {cpu} · Python {python} · load {os.getloadavg()[0]:.1f}"
 
 
 def p95(values):
@@ -91,13 +92,14 @@ def main():
     from fonds.bulk.models import BulkJob
     from fonds.dossiers.models import Dossier
     from fonds.instruction.filters import filter_dossiers
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
     total = Dossier.objects.count()
     print(
-        f"# bench_instruction — {total} dossiers — {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} — {machine()}"
+        f"# bench_instruction — {total} dossiers — "
+        f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} — {machine()}"
     )
     user, _ = User.objects.get_or_create(
         email="bench-runner@bench.fjj.fr",
@@ -116,12 +118,14 @@ def main():
         )
         rows.append((page, ours, admin))
     print(
-        "\n| page | our list p50 / p95 (ms) | queries | admin changelist p50 / p95 (ms) | queries | ratio p95 admin/ours |"
+        "\n| page | our list p50 / p95 (ms) | queries | admin changelist p50 / p95 (ms) | queries | ratio "
+        "p95 admin/ours |"
     )
     print("|---|---|---|---|---|---|")
     for page, ours, admin in rows:
         print(
-            f"| {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]} | {admin[0]:.1f} / {admin[1]:.1f} | {admin[2]} | {admin[1] / ours[1]:.1f}× |"
+            f"| {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]} | {admin[0]:.1f} / {admin[1]:.1f} | "
+            f"{admin[2]} | {admin[1] / ours[1]:.1f}× |"
         )
 
     times = []
@@ -131,7 +135,8 @@ def main():
         times.append((time.perf_counter() - began) * 1000)
     page = timed_get(client, "/instruction/", args.runs)
     print(
-        f"\nqueue counters (queue_counts, one aggregate): p50 {statistics.median(times):.1f} ms · p95 **{p95(times):.1f} ms** · queues page p95 {page[1]:.1f} ms, {page[2]} queries"
+        f"\nqueue counters (queue_counts, one aggregate): p50 {statistics.median(times):.1f} ms · p95 "
+        f"**{p95(times):.1f} ms** · queues page p95 {page[1]:.1f} ms, {page[2]} queries"
     )
 
     if args.bulk:
@@ -152,7 +157,8 @@ def main():
             created_by=user, action=args.bulk_action, params=params, dossier_ids=ids, total=len(ids)
         )
         print(
-            f"\nbulk {args.bulk_action} on {len(ids)} dossiers (selection frozen in {select_ms:.0f} ms), chunks of {args.chunk}, one worker in-process:"
+            f"\nbulk {args.bulk_action} on {len(ids)} dossiers (selection frozen in {select_ms:.0f} ms), "
+            f"chunks of {args.chunk}, one worker in-process:"
         )
         BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.State.RUNNING)
         began = time.perf_counter()
@@ -162,13 +168,15 @@ def main():
             if now - last > 5:
                 job.refresh_from_db()
                 print(
-                    f"  progress {job.done}/{job.total} ({job.percent} %) — {job.done / (now - began):.0f} dossiers/s"
+                    f"  progress {job.done}/{job.total} ({job.percent} %) — {job.done / (now - began):.0f} "
+                    "dossiers/s"
                 )
                 last = now
         elapsed = time.perf_counter() - began
         job.refresh_from_db()
         print(
-            f"  done: {job.done} processed, {job.succeeded} succeeded, {job.failed} refused in {elapsed:.1f} s → **{job.done / elapsed:.0f} dossiers/s** (status {job.status})"
+            f"  done: {job.done} processed, {job.succeeded} succeeded, {job.failed} refused in {elapsed:.1f} "
+            f"s → **{job.done / elapsed:.0f} dossiers/s** (status {job.status})"
         )
 
 

@@ -11,7 +11,7 @@ list's server time p50/p95 (Django test client in-process, ``--runs`` requests a
 warm-up), the CPU time of this process p95 (on PostgreSQL the database's own CPU is not in it),
 the number of queries, and the same for the Django admin changelist of the same model with the
 same filter and sort, with the ratio admin p95 / our p95 (> 1: ours is faster). Then the queue
-counters: ``fonds.instruction.views.queue_counts`` (the instructors' four tabs) and
+counters: ``fonds.instruction.queues.queue_counts`` (the instructors' four tabs) and
 ``workflows.queues.counts_for`` (open viewflow tasks per queue), and the queues page.
 
 Read-only on the data set except for the bench user (created once) and its sessions. It prints
@@ -133,7 +133,7 @@ def main():
     from fonds.accounts.models import User
     from fonds.accounts.roles import Role
     from fonds.dossiers.models import Dossier
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
     from fonds.referentiel.models import Campaign
     from workflows.queues import counts_for
 
@@ -153,7 +153,8 @@ def main():
 
     print(f"\n{args.size} rows a page, {args.runs} requests each (p95 wall; cpu = this process's CPU p95)\n")
     print(
-        "| case | page | our list p50 / p95 (ms) | cpu p95 | queries | admin p50 / p95 (ms) | queries | admin p95 / ours |"
+        "| case | page | our list p50 / p95 (ms) | cpu p95 | queries | admin p50 / p95 (ms) | queries | "
+        "admin p95 / ours |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for key in [k for k in args.cases.split(",") if k]:
@@ -173,7 +174,8 @@ def main():
                 )  # list_per_page = 50
                 admin_cells = f"{admin[0]:.1f} / {admin[1]:.1f} | {admin[3]} | {admin[1] / ours[1]:.1f}×"
             print(
-                f"| {label} | {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]:.1f} | {ours[3]} | {admin_cells} |",
+                f"| {label} | {page} | {ours[0]:.1f} / **{ours[1]:.1f}** | {ours[2]:.1f} | {ours[3]} | "
+                f"{admin_cells} |",
                 flush=True,
             )
 
@@ -188,7 +190,8 @@ def main():
         print(f"| {name} | {p50:.1f} | **{p95_:.1f}** | {cpu:.1f} | {call()} |")
     page = timed_get(client, "/instruction/", args.runs)
     print(
-        f"| queues page (/instruction/, tab « à prendre ») | {page[0]:.1f} | **{page[1]:.1f}** | {page[2]:.1f} | {page[3]} queries |"
+        f"| queues page (/instruction/, tab « à prendre ») | {page[0]:.1f} | **{page[1]:.1f}** | "
+        f"{page[2]:.1f} | {page[3]} queries |"
     )
     print(f"\nload average at the end: {load()}")
 

@@ -167,7 +167,10 @@ def main():
         "--duration",
         type=int,
         default=60,
-        help="secondes de charge stable, une fois tous les utilisateurs connectés (statistiques remises à zéro à ce moment)",
+        help=(
+            "secondes de charge stable, une fois tous les utilisateurs connectés "
+            "(statistiques remises à zéro à ce moment)"
+        ),
     )
     parser.add_argument("--workers", type=int, default=5, help="workers gunicorn")
     parser.add_argument("--threads", type=int, default=1)
@@ -191,7 +194,9 @@ def main():
     started = time.perf_counter()
     plan = setup(plan_path, args.porteurs, args.instructors, args.members, args.items)
     print(
-        f"   {len(plan['porteurs'])} porteurs, {len(plan['instructors'])} instructeurs, {len(plan['members'])} membres, {len(plan['items'])} votes ouverts ({time.perf_counter() - started:.1f} s)"
+        f"   {len(plan['porteurs'])} porteurs, {len(plan['instructors'])} instructeurs, "
+        f"{len(plan['members'])} membres, {len(plan['items'])} votes ouverts "
+        f"({time.perf_counter() - started:.1f} s)"
     )
 
     env = {
@@ -235,9 +240,10 @@ def main():
         wait_for(base + "/connexion/")
         load_before = os.getloadavg()
         print(
-            f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads {args.threads}, cache {args.cache_url or 'aucun (sessions en base)'} ; charge machine avant {load_before[0]:.1f}"
+            f"== charge : {args.users} utilisateurs, {args.duration} s, gunicorn -w {args.workers} --threads "
+            f"{args.threads}, cache {args.cache_url or 'aucun (sessions en base)'} ; charge machine avant "
+            f"{load_before[0]:.1f}"
         )
-        cpu_before = time.process_time()
         subprocess.run(
             [
                 str(bindir / "locust"),
@@ -271,26 +277,32 @@ def main():
     print(f"\n{'requête':46} {'n':>7} {'échecs':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
     for row in rows:
         print(
-            f"{row['Name'][:46]:46} {row['Request Count']:>7} {row['Failure Count']:>7} {float(row['Requests/s']):7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
+            f"{row['Name'][:46]:46} {row['Request Count']:>7} {row['Failure Count']:>7} "
+            f"{float(row['Requests/s']):7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
         )
     total = next(r for r in rows if r["Name"] == "Aggregated")
     print(
-        f"\nTOTAL : {float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms, "
-        f"{total['Failure Count']} échec(s) sur {total['Request Count']} ; charge machine (1 min) après : {load_after[0]:.1f} ; cible p95 ≤ 300 ms à 100 utilisateurs, zéro erreur"
+        f"\nTOTAL : {float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, "
+        f"p99 {total['99%']} ms, "
+        f"{total['Failure Count']} échec(s) sur {total['Request Count']} ; charge machine (1 min) après : "
+        f"{load_after[0]:.1f} ; cible p95 ≤ 300 ms à 100 utilisateurs, zéro erreur"
     )
     working = json.load(open(work / "working.json"))
     times = sorted(working["times"])
     if times:
         pct = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
         print(
-            f"HORS CONNEXION (connexion + code TOTP, une fois par utilisateur, exclues) : {len(times)} requêtes, "
-            f"p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, {working['errors']} erreur(s)"
+            f"HORS CONNEXION (connexion + code TOTP, une fois par utilisateur, exclues) : {len(times)} "
+            "requêtes, "
+            f"p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, {working['errors']} "
+            "erreur(s)"
         )
     failures = work / "stats_failures.csv"
     if failures.exists():
         for row in list(csv.DictReader(open(failures)))[:10]:
             print(
-                f"  échec : {row.get('Method')} {row.get('Name')} — {row.get('Error')[:150]} ×{row.get('Occurrences')}"
+                f"  échec : {row.get('Method')} {row.get('Name')} — {row.get('Error')[:150]} "
+                f"×{row.get('Occurrences')}"
             )
 
 

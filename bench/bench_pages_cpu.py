@@ -5,7 +5,7 @@
     export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_cpu FJJ_VAR_DIR=/tmp/fjj-cpu
     .venv/bin/python bench/bench_pages_cpu.py --runs 30 2>/dev/null  # JSON request logs on stderr
     .venv/bin/python bench/bench_pages_cpu.py --profile "GET agenda item" 2>/dev/null
-    .venv/bin/python bench/bench_pages_cpu.py --only "agenda item" --sql       # FJJ_BENCH_FULL_SQL=1: untruncated
+    .venv/bin/python bench/bench_pages_cpu.py --only "agenda item" --sql  # FJJ_BENCH_FULL_SQL=1: untruncated
     .venv/bin/python bench/bench_pages_cpu.py --only "agenda item" --trace referentiel_ruleset
 
 The pages and the sign-in of bench/load/locustfile.py, through the Django test Client in this
@@ -272,11 +272,15 @@ def main():
     ]
 
     print(
-        f"== CPU serveur par requête, profil de production (DEBUG={settings.DEBUG}, sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
-        f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}"
+        f"== CPU serveur par requête, profil de production (DEBUG={settings.DEBUG}, sessions "
+        f"{settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
+        f"hasher {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}) · "
+        f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
+        f"{settings.DATABASES['default']['NAME']}"
     )
     print(
-        f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par page"
+        f"   {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {args.runs} requêtes par "
+        "page"
     )
     print(f"{'page':52} {'CPU méd.':>9} {'CPU min':>8} {'CPU PG':>8} {'requêtes':>9}")
     if args.trace:

@@ -3,7 +3,7 @@
 file (pain.001.001.03) validated against the official XSD — target ≤ 10 s.
 
     .venv/bin/python bench/bench_payments.py                      # SQLite (temp file), 5,000 orders
-    .venv/bin/python bench/bench_payments.py --backend postgres   # database fjj_bench_payments (created, dropped)
+    .venv/bin/python bench/bench_payments.py --backend postgres   # database fjj_bench_payments (temporary)
     options: --orders 5000 --communes 500 --runs 3
 
 The script migrates a dedicated database, seeds ``--orders`` ready advance orders (one dossier
@@ -101,7 +101,7 @@ def seed(orders: int, communes: int):
     )
     ribs = dict(Document.objects.values_list("dossier__commune_id", "pk"))
     banks = []
-    for n, code in enumerate(codes):
+    for code in codes:
         bank = BankDetails(
             commune_id=code,
             iban="FR7630006000011234567890189",
@@ -167,26 +167,30 @@ def main():
         t = time.perf_counter()
         finance = seed(args.orders, args.communes)
         print(
-            f"seeded {PaymentOrder.objects.count():,} ready orders over {args.communes} communes in {time.perf_counter() - t:.1f} s (not timed)"
+            f"seeded {PaymentOrder.objects.count():,} ready orders over {args.communes} communes in "
+            f"{time.perf_counter() - t:.1f} s (not timed)"
         )
         ids = list(PaymentOrder.objects.values_list("pk", flat=True))
         totals = []
         for run in range(1, args.runs + 1):
             result, b_wall, b_cpu, b_load = timed(lambda: build_batch(by=finance, order_ids=ids))
             batch = result.batch
-            data, e_wall, e_cpu, e_load = timed(lambda: export_batch(batch, by=finance))
+            data, e_wall, e_cpu, e_load = timed(lambda batch=batch: export_batch(batch, by=finance))
             again = export_batch(batch, by=finance)
             assert again == data and hashlib.sha256(data).hexdigest() == batch.file_sha256
             assert batch.count == args.orders and not result.excluded
             totals.append(b_wall + e_wall)
             print(
-                f"run {run}: build {batch.count:,} orders {b_wall:.2f} s wall / {b_cpu:.2f} s CPU (load {b_load[0]:.2f}) ; "
-                f"export {len(data) / 1e6:.2f} MB {e_wall:.2f} s wall / {e_cpu:.2f} s CPU (load {e_load[0]:.2f}) ; "
+                f"run {run}: build {batch.count:,} orders {b_wall:.2f} s wall / {b_cpu:.2f} s CPU (load "
+                f"{b_load[0]:.2f}) ; "
+                f"export {len(data) / 1e6:.2f} MB {e_wall:.2f} s wall / {e_cpu:.2f} s CPU (load "
+                f"{e_load[0]:.2f}) ; "
                 f"total {b_wall + e_wall:.2f} s ; same bytes twice: yes ; XSD valid: yes"
             )
             cancel_batch(batch, by=finance)
         print(
-            f"best total build + export: {min(totals):.2f} s (target ≤ 10 s) ; load average now {os.getloadavg()}"
+            f"best total build + export: {min(totals):.2f} s (target ≤ 10 s) ; load average now "
+            f"{os.getloadavg()}"
         )
     finally:
         if not args.keep:

@@ -2,7 +2,7 @@
 """Benchmark of the payment pages (issue 6, UI) at scale: what a finance officer waits for.
 
     .venv/bin/python bench/bench_payments_pages.py                      # SQLite (temp file)
-    .venv/bin/python bench/bench_payments_pages.py --backend postgres   # database fjj_bench_payments_pages (created, dropped)
+    .venv/bin/python bench/bench_payments_pages.py --backend postgres   # fjj_bench_payments_pages (temporary)
     options: --orders 20000 --communes 2000 --batch 5000 --runs 15
              --explain (PostgreSQL: the page-100 row query with and without the (created_at, id) index)
 
@@ -80,7 +80,10 @@ def main():
     parser.add_argument(
         "--explain",
         action="store_true",
-        help="PostgreSQL: EXPLAIN ANALYZE of the page-100 row query with and without the (created_at, id) index",
+        help=(
+            "PostgreSQL: EXPLAIN ANALYZE of the page-100 row query "
+            "with and without the (created_at, id) index"
+        ),
     )
     args = parser.parse_args()
 
@@ -118,7 +121,8 @@ def main():
         batch = build_batch(by=finance, order_ids=ids).batch
         mark_batch_sent(batch, by=finance)
         print(
-            f"seeded {args.orders:,} orders over {args.communes:,} communes, batch of {batch.count:,} sent, in {time.perf_counter() - t:.1f} s (not timed)"
+            f"seeded {args.orders:,} orders over {args.communes:,} communes, batch of {batch.count:,} sent, "
+            f"in {time.perf_counter() - t:.1f} s (not timed)"
         )
 
         client = Client()
@@ -144,7 +148,8 @@ def main():
         for label, url in pages:
             r = measure(client, url, args.runs)
             print(
-                f"{label:44} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu50']:8.1f} {r['cpu95']:8.1f} {r['queries']:8d} {r['kb']:7.0f}"
+                f"{label:44} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu50']:8.1f} {r['cpu95']:8.1f} "
+                f"{r['queries']:8d} {r['kb']:7.0f}"
             )
         print("load average now " + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
         if args.explain:
@@ -182,7 +187,8 @@ def explain_order_index(runs: int) -> None:
             if "payments_paymentorder" in line and ("Scan" in line or "Sort" in line) or "Sort Method" in line
         ]
         print(
-            f"{label}: execution p50 {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}); load {os.getloadavg()[0]:.2f}"
+            f"{label}: execution p50 {statistics.median(times):.1f} ms (min {min(times):.1f}, max "
+            f"{max(times):.1f}); load {os.getloadavg()[0]:.2f}"
         )
         for line in shown:
             print(f"    {line[:140]}")

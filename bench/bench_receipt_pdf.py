@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: receipt (récépissé) PDF generation on one core (target: ≤ 250 ms per document).
 
-    .venv/bin/python bench/bench_receipt_pdf.py                      # 200 documents, with and without HarfBuzz subsetting
+    .venv/bin/python bench/bench_receipt_pdf.py   # 200 documents, with and without HarfBuzz subsetting
     .venv/bin/python bench/bench_receipt_pdf.py --docs 500 --cpu 1
     .venv/bin/python bench/bench_receipt_pdf.py --modes with         # only the installed configuration
     .venv/bin/python bench/bench_receipt_pdf.py --modes with,fresh-fonts,without
@@ -22,8 +22,8 @@ Modes:
   (``libharfbuzz-subset0``) when the library is present;
 * ``fresh-fonts`` — as ``with``, but with a new WeasyPrint ``FontConfiguration`` per document
   (WeasyPrint's default) instead of the one per process the receipt code keeps;
-* ``without`` — the same as ``with``, with WeasyPrint's ``harfbuzz_subset`` handle set to None before the first
-  document, which is exactly the code path WeasyPrint takes when the library is absent (font
+* ``without`` — the same as ``with``, with WeasyPrint's ``harfbuzz_subset`` handle set to None
+  before the first document, which is exactly the code path WeasyPrint takes when the library is absent (font
   subsetting by fontTools). The system package is *not* removed: Debian's ``chromium`` depends on
   it, and the machine is shared.
 
@@ -81,7 +81,10 @@ def sample_context(i: int) -> dict:
     return {
         "fund_name": "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes",
         "reference": f"FJJ-2026-{i:06d}",
-        "title": "Rencontres sportives et culturelles : les jeunes de Saint-Rémy-de-Provence et de Wolfach découvrent leurs patrimoines",
+        "title": (
+            "Rencontres sportives et culturelles : les jeunes de Saint-Rémy-de-Provence "
+            "et de Wolfach découvrent leurs patrimoines"
+        ),
         "commune_name": "Saint-Rémy-de-Chargnat",
         "commune_code": "63391",
         "campaign_name": "Appel à projets « Jumelages jeunesse » 2026",
@@ -217,10 +220,12 @@ def main() -> None:
 
     print("Receipt PDF benchmark (fonds.depot.receipts.render_receipt_pdf, templates/pdf/receipt.html)")
     print(
-        f"machine: {cpu_model()} · {os.cpu_count()} CPU · Python {platform.python_version()} · pinned to CPU {args.cpu}"
+        f"machine: {cpu_model()} · {os.cpu_count()} CPU · Python {platform.python_version()} · pinned to CPU "
+        f"{args.cpu}"
     )
     print(
-        f"libharfbuzz-subset0: {dpkg_status('libharfbuzz-subset0')} · pydyf {pydyf.__version__} · fontTools {fontTools.version}"
+        f"libharfbuzz-subset0: {dpkg_status('libharfbuzz-subset0')} · pydyf {pydyf.__version__} · fontTools "
+        f"{fontTools.version}"
     )
     results = []
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
@@ -253,19 +258,24 @@ def main() -> None:
     print("inflated when other processes share the core (see the load average).")
     print()
     print(
-        f"{'mode':11} {'font subsetting':30} {'docs':>5} {'CPU ms/doc':>10} {'CPU p95':>8} {'docs/CPU-s':>10} {'wall ms':>8} {'wall p95':>8} {'docs/s':>7} {'PDF':>8} {'load':>5}"
+        f"{'mode':11} {'font subsetting':30} {'docs':>5} {'CPU ms/doc':>10} {'CPU p95':>8} "
+        f"{'docs/CPU-s':>10} {'wall ms':>8} {'wall p95':>8} {'docs/s':>7} {'PDF':>8} {'load':>5}"
     )
     for r in results:
         print(
-            f"{r['mode']:11} {r['subsetter']:30} {r['docs']:>5} {r['cpu_mean_ms']:>10.1f} {r['cpu_p95_ms']:>8.1f} {r['docs_per_cpu_s']:>10.2f} "
-            f"{r['mean_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['docs_per_s']:>7.2f} {r['pdf_bytes'] / 1024:>6.1f}Ki {r['load']:>5.2f}"
+            f"{r['mode']:11} {r['subsetter']:30} {r['docs']:>5} {r['cpu_mean_ms']:>10.1f} "
+            f"{r['cpu_p95_ms']:>8.1f} {r['docs_per_cpu_s']:>10.2f} "
+            f"{r['mean_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['docs_per_s']:>7.2f} "
+            f"{r['pdf_bytes'] / 1024:>6.1f}Ki {r['load']:>5.2f}"
         )
     print()
     for r in results:
         s = r["split_ms"]
         verdict = "met" if r["cpu_p95_ms"] <= 250 else "MISSED"
         print(
-            f"{r['mode']:11} wall split per document: template {s['template']:.1f} ms · layout {s['layout']:.1f} ms · write_pdf {s['write_pdf']:.1f} ms — target ≤ 250 ms per document on one core (CPU p95): {verdict}"
+            f"{r['mode']:11} wall split per document: template {s['template']:.1f} ms · layout "
+            f"{s['layout']:.1f} ms · write_pdf {s['write_pdf']:.1f} ms — target ≤ 250 ms per document on one "
+            f"core (CPU p95): {verdict}"
         )
 
 

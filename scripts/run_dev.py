@@ -125,7 +125,7 @@ class Supervisor:
             log(f"{name} démarré (pid {proc.pid}) : {shlex.join(argv)}")
 
     def _signal_all(self, sig: int) -> None:
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             if proc.poll() is None:
                 try:
                     # the whole process group: also reaches a pool's own children
@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"le broker Celery ne répond pas ({exc}) : rien n'est lancé")
             return 1
         log(
-            f"Fonds Jumelages Jeunesse : http://{args.addr}/ — worker et beat Celery lancés ; Ctrl-C pour tout arrêter"
+            f"Fonds Jumelages Jeunesse : http://{args.addr}/ — worker et beat Celery lancés ; Ctrl-C pour "
+            "tout arrêter"
         )
     return Supervisor(children, args.grace, child_environment(args.addr)).run()
 

@@ -254,7 +254,7 @@ class Smoke:
 
     def error_page(self, label: str, status: int, expected: int, body: bytes, *phrases: str) -> None:
         text = html.unescape(body.decode("utf-8", "replace"))
-        missing = [p for p in ("Erreur %d" % expected, *phrases) if p not in text]
+        missing = [p for p in (f"Erreur {expected}", *phrases) if p not in text]
         self.check(
             status == expected and '<html lang="fr"' in text and not missing,
             f"{label} : {expected}, page française du site",
@@ -270,7 +270,8 @@ class Smoke:
                 broken.append(f"{ref} → {got}")
         self.check(
             bool(css) and not broken,
-            f"{label} : feuille DSFR (empreinte collectstatic) et {len(refs)} fichiers statiques servis (200)",
+            f"{label} : feuille DSFR (empreinte collectstatic) et {len(refs)} fichiers statiques servis "
+            "(200)",
             f"DSFR : {css or 'absente'} ; en erreur : {broken}",
         )
 

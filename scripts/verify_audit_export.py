@@ -93,7 +93,7 @@ def _check_form(line_no: int, raw: bytes, canonical: bytes, seq: int, prev: byte
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Bad(line_no, f"JSON invalide ({exc})")
+        raise Bad(line_no, f"JSON invalide ({exc})") from None
     if not isinstance(data, dict) or set(data) != EVENT_KEYS:
         raise Bad(line_no, "membres inattendus (attendus : " + ", ".join(sorted(EVENT_KEYS)) + ")")
     if data["seq"] != seq or data["prev_hash"] != prev.decode() or data["hash"] != digest.decode():
@@ -130,7 +130,9 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
             if scope not in ("all", "dossier") or (scope == "dossier" and not isinstance(dossier, int)):
                 raise ValueError
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise Bad(1, "en-tête absent ou illisible (première ligne « fjj-audit-export » attendue)")
+            raise Bad(
+                1, "en-tête absent ou illisible (première ligne « fjj-audit-export » attendue)"
+            ) from None
         whole = scope == "all"
         expected_object = None if whole else {"type": "dossiers.dossier", "id": str(dossier)}
         wanted = (
@@ -152,7 +154,8 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
             if sha256(prev + canonical).digest().hex().encode() != digest:
                 raise Bad(
                     line_no,
-                    f"empreinte recalculée différente de l'empreinte de la ligne (événement n° {seq} modifié)",
+                    f"empreinte recalculée différente de l'empreinte de la ligne (événement n° {seq} "
+                    "modifié)",
                 )
             if strict:
                 data = _check_form(line_no, raw, canonical, seq, prev, digest)
@@ -165,7 +168,8 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
                     if seq > last_seq + 1:
                         raise Bad(
                             line_no,
-                            f"événement n° {last_seq + 1} attendu, n° {seq} trouvé : ligne(s) supprimée(s) ou déplacée(s)",
+                            f"événement n° {last_seq + 1} attendu, n° {seq} trouvé : ligne(s) supprimée(s) "
+                            "ou déplacée(s)",
                         )
                     raise Bad(
                         line_no,
@@ -178,7 +182,8 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
                         )
                     raise Bad(
                         line_no - 1,
-                        f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou forgée",
+                        f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou "
+                        "forgée",
                     )
             else:
                 if seq <= last_seq:
@@ -189,12 +194,14 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
                         )
                     raise Bad(
                         line_no - 1,
-                        f"lignes {line_no - 1} et {line_no} dans le désordre (n° {last_seq} avant le n° {seq}) : lignes déplacées",
+                        f"lignes {line_no - 1} et {line_no} dans le désordre (n° {last_seq} avant le n° "
+                        f"{seq}) : lignes déplacées",
                     )
                 if seq == last_seq + 1 and count and prev != last_hash:
                     raise Bad(
                         line_no - 1,
-                        f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou forgée",
+                        f"l'événement n° {seq} n'a pas chaîné cette ligne : ligne {line_no - 1} remplacée ou "
+                        "forgée",
                     )
             if seq > head_seq:
                 raise Bad(line_no, f"événement n° {seq} au-delà de la tête annoncée (n° {head_seq})")
@@ -203,7 +210,8 @@ def verify(path: str, expect_hash: str | None = None, strict: bool = False) -> t
         if last_seq != head_seq:
             raise Bad(
                 line_no + 1,
-                f"la piste s'arrête au n° {last_seq}, l'en-tête annonce {head_seq} événements : fin de fichier supprimée",
+                f"la piste s'arrête au n° {last_seq}, l'en-tête annonce {head_seq} événements : fin de "
+                "fichier supprimée",
             )
         if last_hash != head_hash:
             raise Bad(line_no, "l'empreinte du dernier événement n'est pas celle annoncée par l'en-tête")

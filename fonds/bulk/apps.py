@@ -7,6 +7,6 @@ class BulkConfig(AppConfig):
     verbose_name = "Actions groupées"
 
     def ready(self):
-        from . import hooks
+        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
 
         hooks.install()

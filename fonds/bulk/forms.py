@@ -4,12 +4,13 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from fonds import clock
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
 from fonds.comite.agenda import AGENDA_OPEN
 from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
-from fonds.dossiers.models import Document
-from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
-from fonds.instruction.forms import correctable_fields
+from fonds.instruction.filters import DsfrRadios
+from fonds.instruction.forms import correctable_fields, documents_field, fields_to_fix_field
 
 from .models import BulkJob
 
@@ -30,15 +31,8 @@ class BulkActionForm(DsfrBaseForm):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    fields_to_fix = forms.MultipleChoiceField(
-        label="Champs à corriger", required=False, widget=DsfrCheckboxes
-    )
-    documents = forms.MultipleChoiceField(
-        label="Pièces à fournir ou à remplacer",
-        required=False,
-        choices=Document.Kind.choices,
-        widget=DsfrCheckboxes,
-    )
+    fields_to_fix = fields_to_fix_field()
+    documents = documents_field()
     session = SessionChoice(
         label="Séance du comité (inscription à l'ordre du jour)",
         required=False,
@@ -60,8 +54,6 @@ class BulkActionForm(DsfrBaseForm):
 
     def __init__(self, *args, days: int = 15, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.accounts.models import User
-        from fonds.accounts.roles import Role
 
         self.fields["instructor"].queryset = User.objects.filter(
             groups__name=Role.INSTRUCTEUR, is_active=True

@@ -1,20 +1,17 @@
-"""Batch versions (for ``perform_many``) of preparers registered by other stages.
-
-``fonds.instruction.hooks`` guards instructor transitions against declared conflicts of interest
-with one query per dossier; its batch version below reads the instructor's conflicts for the
-whole chunk in one query and refuses exactly the same dossiers with exactly the same message
-(``fonds.instruction.services.conflict_message``). Installed by ``BulkConfig.ready()``.
-"""
+"""Batch versions (for ``perform_many``) of preparers registered by other stages: the conflict
+guard of ``fonds.instruction.hooks`` reads the instructor's conflicts for a whole chunk in one
+query and refuses the same dossiers with the same message. Installed by ``BulkConfig.ready()``."""
 
 from __future__ import annotations
 
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
+from fonds.instruction import hooks
+from fonds.instruction.guards import conflict_message
+from fonds.instruction.models import InstructorConflict
 
 
 def conflict_guard_many(dossiers, by, datas) -> dict:
-    from fonds.instruction.models import InstructorConflict
-    from fonds.instruction.services import conflict_message
 
     if by is None or not getattr(by, "is_authenticated", False):
         return {}
@@ -27,7 +24,6 @@ def conflict_guard_many(dossiers, by, datas) -> dict:
 
 
 def install() -> None:
-    from fonds.instruction import hooks
 
     guard = getattr(hooks, "_conflict_guard", None)
     if guard is not None:  # otherwise perform_many calls the guard once per dossier (still correct)

@@ -1,13 +1,7 @@
-"""Bulk actions of the instruction back office: one ``BulkJob`` per confirmed action, one
-``BulkFailure`` per dossier the action could not be applied to (with the French reason).
-
-The selection is **frozen at confirmation**: the view re-runs ``filter_dossiers`` on the posted
-querystring and stores the ordered list of dossier ids in ``dossier_ids`` (the count the
-instructor confirmed is the count processed, even if dossiers later enter or leave the filter).
-``done`` is the number of ids already processed, in order; it is advanced in the same
-transaction as the chunk it covers, so a retried task resumes exactly after the last committed
-chunk and never processes a dossier twice.
-"""
+"""Bulk actions: one ``BulkJob`` per confirmed action, one ``BulkFailure`` per dossier refused
+(with the French reason). The selection is frozen at confirmation (``dossier_ids``); ``done``
+advances in the chunk's own transaction, so a retried task resumes after the last committed
+chunk and never processes a dossier twice."""
 
 from __future__ import annotations
 

@@ -1,19 +1,7 @@
-"""Bulk actions: the one content change they add (assigning an instructor) and the job runner.
-
-``assign_instructor(dossier, by=, instructor=)`` — one transaction, the dossier row locked, one
-audit event ``assign_instructor`` per dossier. Only for dossiers *submitted* or *in instruction*;
-the assigned person must hold the instructor role and have declared no link with the commune.
-
-``run_job(job, chunk_size=)`` — processes the frozen selection of a ``BulkJob`` in chunks. Each
-chunk is ONE transaction. Transitions go through ``fonds.dossiers.services.perform_many`` (the
-batched form of ``perform``: the same checks, preparers, after-hooks, audit event per dossier and
-viewflow move, for the whole chunk at once); assignments through ``assign_many``. A refused
-dossier changes nothing and is recorded as a ``BulkFailure`` with the French reason. If a batch
-fails as a whole (an unexpected error), the chunk is retried dossier by dossier, each through its
-own savepoint and its own ``perform``, so that the error is listed against the dossier that
-caused it. The job's progress (``done``…) is saved in the same transaction, so a retried task
-resumes after the last committed chunk (never twice).
-"""
+"""Bulk actions: assigning an instructor (one transaction and audit event per dossier) and the
+job runner. ``run_job`` processes a frozen selection in chunks, each ONE transaction through
+``perform_many`` / ``assign_many``; a refused dossier is a ``BulkFailure``; a chunk failing as a
+whole is retried dossier by dossier to name the culprit. Details: docs/stages.md (Bulk)."""
 
 from __future__ import annotations
 
@@ -23,6 +11,7 @@ import time
 from django.db import transaction
 
 from fonds import clock
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
@@ -30,6 +19,8 @@ from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
+from fonds.instruction.guards import has_conflict
+from fonds.instruction.models import InstructorConflict
 from fonds.ops import outbox
 
 from .models import BulkFailure, BulkJob
@@ -51,7 +42,6 @@ def _acting_role(user) -> str | None:
 
 def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> Dossier:
     """Set ``dossier.instructor`` (audited). Raises ``TransitionRefused`` with a French message."""
-    from fonds.instruction.services import has_conflict
 
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
     with transaction.atomic():
@@ -66,14 +56,16 @@ def assign_instructor(dossier, *, by, instructor, job_id: int | None = None) -> 
         if locked.status not in ASSIGNABLE:
             raise TransitionRefused(
                 "status",
-                f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).",
+                f"Attribution impossible : le dossier est « {locked.get_status_display()} » (seuls les "
+                "dossiers déposés ou en instruction s'attribuent).",
             )
         if instructor is None or not has_role(instructor, Role.INSTRUCTEUR):
             raise TransitionRefused("condition", "La personne choisie n'est pas instructrice.")
         if has_conflict(instructor, locked.commune_id):
             raise TransitionRefused(
                 "role",
-                f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne peut pas lui être attribué.",
+                f"{instructor.email} a déclaré un lien avec la commune {locked.commune.name} : le dossier ne "
+                "peut pas lui être attribué.",
             )
         if locked.instructor_id == instructor.pk:
             raise TransitionRefused("status", f"Le dossier est déjà attribué à {instructor.email}.")
@@ -100,7 +92,6 @@ def assign_many(
     locking read of the chunk, one UPDATE and ONE ``append_many`` (one chain-head lock) for all
     the dossiers of the chunk. Returns ``(succeeded, [(dossier_id, kind, French reason)])``.
     Must run inside a transaction (the chunk's)."""
-    from fonds.instruction.models import InstructorConflict
 
     role = _acting_role(by)
     rows = {
@@ -133,7 +124,8 @@ def assign_many(
                 (
                     pk,
                     "status",
-                    f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les dossiers déposés ou en instruction s'attribuent).",
+                    f"Attribution impossible : le dossier est « {d.get_status_display()} » (seuls les "
+                    "dossiers déposés ou en instruction s'attribuent).",
                 )
             )
         elif d.commune_id in conflicts:
@@ -141,7 +133,8 @@ def assign_many(
                 (
                     pk,
                     "role",
-                    f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne peut pas lui être attribué.",
+                    f"{instructor.email} a déclaré un lien avec la commune {d.commune.name} : le dossier ne "
+                    "peut pas lui être attribué.",
                 )
             )
         elif d.instructor_id == instructor.pk:
@@ -220,7 +213,6 @@ def run_chunk(
     If the batch fails as a whole (an unexpected error), or with ``batched=False``, the chunk is
     taken dossier by dossier with ``perform`` (each in its own savepoint), stopping after
     ``max_seconds`` (the dossiers not reached stay for the next chunk)."""
-    from fonds.accounts.models import User
 
     began = time.monotonic()
     with transaction.atomic():
@@ -262,7 +254,9 @@ def run_chunk(
                         job=job,
                         dossier_id=dossier_id,
                         kind="error",
-                        reason=f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié.",
+                        reason=(
+                            f"Erreur inattendue ({exc.__class__.__name__}) : le dossier n'a pas été modifié."
+                        ),
                     )
                 )
             else:

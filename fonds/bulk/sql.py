@@ -1,18 +1,7 @@
-"""Multi-row INSERT and UPDATE for the batched paths (``perform_many`` and what it calls).
-
-Django's ``bulk_create`` / ``bulk_update`` compile every value through the query compiler
-(expression resolution, ``CASE WHEN`` objects per row and field): for a chunk of 500 dossiers
-that is most of the time of a bulk action. These two helpers write the same values — each one
-prepared by its model field (``get_db_prep_save``: JSON, datetimes, references) — with plain
-parameterised SQL. No signals are sent (neither does ``bulk_create``/``bulk_update``).
-
-On PostgreSQL the rows travel as one array per column (``UNNEST``, as Django 5.2's own
-``bulk_create`` does there): a handful of placeholders whatever the number of rows, instead of
-one per value; rows whose ids are not needed back go in with ``COPY``. With one placeholder per
-value, a chunk's INSERTs (hundreds of thousands of
-values) spent more client CPU in psycopg's placeholder parsing (``_split_query``) than in
-anything else, and the server more time parsing and planning them.
-"""
+"""Multi-row INSERT and UPDATE for the batched paths (``perform_many`` and what it calls): the
+same values as ``bulk_create`` / ``bulk_update`` (prepared by each field), without the query
+compiler's per-value cost; no signals. PostgreSQL: one array per column (``UNNEST``) or
+``COPY``. Why: docs/stages.md (Bulk SQL) and docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -126,7 +115,8 @@ def update_rows(model, changes: dict, *, where: dict | None = None) -> int:
                     sets.append(f"{qn(field.column)} = {case}")
                     for pk in batch:
                         params.extend((pk, field.get_db_prep_save(changes[pk][name], conn)))
-            sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {pk_col} IN ({', '.join(['%s'] * len(batch))})"
+            placeholders = ", ".join(["%s"] * len(batch))
+            sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {pk_col} IN ({placeholders})"
             params.extend(batch)
             for name, value in where.items():
                 field = meta.get_field(name)

@@ -1,6 +1,6 @@
 """Bulk-action pages (DSFR): confirmation, job progress (HTML + JSON), list of jobs.
 
-Same access rule as the instruction back office (``fonds.instruction.views._staff``): instructors
+Same access rule as the instruction back office (``fonds.instruction.views.common.staff_area``): instructors
 and administrators create jobs; auditors may read the job pages but never reach the confirmation
 (403); everybody else gets the 403 page.
 """
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 from fonds.instruction.filters import filter_dossiers
-from fonds.instruction.views import _staff
+from fonds.instruction.views.common import staff_area
 
 from . import services
 from .forms import BulkActionForm
@@ -38,7 +38,7 @@ def _forbidden(request):
     )
 
 
-@_staff
+@staff_area
 @require_http_methods(["GET", "POST"])
 def confirm(request):
     """The list posts its querystring; this page counts the WHOLE filtered selection, asks for
@@ -89,7 +89,7 @@ def confirm(request):
     )
 
 
-@_staff
+@staff_area
 @require_GET
 def job_page(request, pk):
     job = get_object_or_404(BulkJob.objects.select_related("created_by"), pk=pk)
@@ -108,7 +108,7 @@ def job_page(request, pk):
     )
 
 
-@_staff
+@staff_area
 @require_GET
 def job_status(request, pk):
     job = get_object_or_404(BulkJob, pk=pk)
@@ -127,7 +127,7 @@ def job_status(request, pk):
     )
 
 
-@_staff
+@staff_area
 @require_GET
 def jobs(request):
     rows = BulkJob.objects.select_related("created_by").defer("dossier_ids")[:100]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from fonds import clock
 from fonds.audit import chain as audit
+from fonds.bulk.sql import insert_rows
 
 from .models import EligibilityRun, Verdict
 from .rules import chunk_context, evaluate_all
@@ -14,6 +16,21 @@ from .rules import chunk_context, evaluate_all
 
 def _preview_failures(verdicts, blocking_only: bool = False):
     return [v for v in verdicts if v.result == Verdict.Result.FAIL and (v.blocking or not blocking_only)]
+
+
+def _verdicts(outcomes, blocking_flags: dict, **run) -> list[Verdict]:
+    return [
+        Verdict(
+            **run,
+            code=o.code,
+            result=o.result,
+            blocking=blocking_flags.get(o.code, True),
+            explanation=o.explanation,
+            how_to_fix=o.how_to_fix,
+            data=o.data,
+        )
+        for o in outcomes
+    ]
 
 
 def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
@@ -24,48 +41,22 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     ruleset = dossier.campaign.rules
     outcomes = evaluate_all(dossier, ruleset, at=at)
     blocking_flags = ruleset.params["eligibility"].get("blocking", {})
+    fields = dict(
+        dossier=dossier,
+        moment=moment,
+        rules_version=ruleset.version,
+        ran_at=at,
+        ran_by=by if getattr(by, "is_authenticated", False) else None,
+    )
     if not store:
-        run = EligibilityRun(
-            dossier=dossier,
-            moment=moment,
-            rules_version=ruleset.version,
-            ran_at=at,
-            ran_by=by if getattr(by, "is_authenticated", False) else None,
-        )
-        run.preview_verdicts = [
-            Verdict(
-                code=o.code,
-                result=o.result,
-                blocking=blocking_flags.get(o.code, True),
-                explanation=o.explanation,
-                how_to_fix=o.how_to_fix,
-                data=o.data,
-            )
-            for o in outcomes
-        ]
+        run = EligibilityRun(**fields)
+        run.preview_verdicts = _verdicts(outcomes, blocking_flags)
         # an unsaved run has no related verdicts: answer failures() from the preview list
         run.failures = lambda blocking_only=False: _preview_failures(run.preview_verdicts, blocking_only)
         return run
     with transaction.atomic():
-        run = EligibilityRun.objects.create(
-            dossier=dossier,
-            moment=moment,
-            rules_version=ruleset.version,
-            ran_at=at,
-            ran_by=by if getattr(by, "is_authenticated", False) else None,
-        )
-        Verdict.objects.bulk_create(
-            Verdict(
-                run=run,
-                code=o.code,
-                result=o.result,
-                blocking=blocking_flags.get(o.code, True),
-                explanation=o.explanation,
-                how_to_fix=o.how_to_fix,
-                data=o.data,
-            )
-            for o in outcomes
-        )
+        run = EligibilityRun.objects.create(**fields)
+        Verdict.objects.bulk_create(_verdicts(outcomes, blocking_flags, run=run))
         audit.append(
             "eligibility_checked",
             actor=by,
@@ -83,14 +74,10 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
 
 
 def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
-    """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and
-    ``eligibility_checked`` audit events, with the data the rules read prefetched once (jumelage
-    and partner, documents, budget lines; E7's other live dossiers and E8's overdue reports in
-    one query each: ``rules.chunk_context``), the runs and verdicts written with ``bulk_create`` and
-    the events appended with one ``append_many``.
-    The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside a transaction (the caller's).
-    Returns ``{dossier pk: run}``."""
-    from django.db.models import prefetch_related_objects
+    """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and audit
+    events, the data the rules read prefetched once (``rules.chunk_context`` for E7 and E8), runs
+    and verdicts written with multi-row INSERTs (``fonds.bulk.sql``), events with one
+    ``append_many``. Inside the caller's transaction. Returns ``{dossier pk: run}``."""
 
     dossiers = list(dossiers)
     if not dossiers:
@@ -110,7 +97,6 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
                 dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by
             )
         )
-    from fonds.bulk.sql import insert_rows
 
     with transaction.atomic():
         run_fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]

@@ -1,16 +1,7 @@
-"""May a commune start a new dossier in a campaign? E7 asked *before* any step is filled.
-
-The règlement allows one live dossier per commune and campaign (E7): a draft that E7 would refuse
-at submission is not worth the mayor's afternoon. So « Nouveau dossier » (the porteur's "Mes
-dossiers" page, ``depot:new``, ``POST /api/v1/dossiers/``) is offered and accepted only when no
-dossier of the commune in that campaign blocks (``rules.E7_NON_BLOCKING``); otherwise the same
-French message, naming the blocking dossier and its status, is shown on the page and returned by
-the refused creation.
-
-    gates_for(commune_id, campaigns)   → [NewDossierGate] (one query for every campaign)
-    new_dossier_gate(commune_id, campaign)
-    check_new_dossier(commune_id, campaign)  raises TransitionRefused("condition", …, rules=["E7"])
-"""
+"""May a commune start a new dossier in a campaign? E7 asked before any step is filled: « Nouveau
+dossier » (page, ``depot:new``, API) is offered and accepted only when no dossier of the commune
+in that campaign blocks; otherwise E7's French message. ``gates_for`` (one query for every
+campaign), ``new_dossier_gate``, ``check_new_dossier`` (raises ``TransitionRefused``)."""
 
 from __future__ import annotations
 
@@ -19,7 +10,7 @@ from dataclasses import dataclass
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 
-from .rules import E7_E8_LISTED, E7_NOT_COUNTED, e7_texts, status_text
+from .rules.campaign import E7_E8_LISTED, E7_NOT_COUNTED, e7_texts, status_text
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,7 @@
-"""The campaign's activity period, as E5 reads it: where a project's first and last day must lie.
-
-The règlement: "inside the campaign's activity period (by default the 12 months after the
-campaign's committee date: a campaign setting, read by the rule)". The setting is
-``params["deadlines"]["activity_period_months"]`` of the campaign's rule set (12 by default, in
-``fonds/referentiel/rules.py``); the anchor is the campaign's committee date
-(``Campaign.committee_dates``, ISO dates):
-
-    period = committee date + 1 day  …  committee date + ``activity_period_months`` months
-
-(a month added to the 31st ends on the last day of a shorter month: 31 Jan + 1 month = 28/29 Feb).
-
-**Several committee dates: the earliest is used.** One period per campaign, the same for every
-applicant and known when the dossier is submitted (E5 runs at submission, before any dossier is on
-an agenda); the first committee is the one the call is built around — later dates serve deferred
-items and the waiting list — and anchoring on a later one would forbid projects funded by the
-first committee from starting in the months in between.
-
-**No committee date announced**: the campaign's stored period (``activity_start`` ..
-``activity_end``, entered by the administrator) is used, there being nothing to anchor on.
-"""
+"""The campaign's activity period, as E5 reads it: from the day after the earliest committee
+date for ``params["deadlines"]["activity_period_months"]`` months, else the campaign's stored
+period when no committee date is announced. Why the earliest date: docs/stages.md (Activity
+period)."""
 
 from __future__ import annotations
 

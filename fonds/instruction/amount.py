@@ -1,24 +1,8 @@
-"""The grant amount proposed by the formula of the règlement (amendable by the instructor).
-
-    grant = min(cap, max_pct_of_eligible % × eligible costs, requested amount, T + S + O),
-            rounded DOWN to the euro; not awarded below the floor.
-
-* T (travel) = travellers (young people + leaders) × band amount for the one-way great-circle
-  distance between the two town halls; the green amount of the band when low-carbon travel is
-  declared. Bands come from ``params["amount"]["travel_bands"]`` as
-  ``[min_km, max_km or None, standard €, green €]``, both ends inclusive, on the distance rounded
-  to the nearest km. A distance below the first band's minimum (10 km by default), or unknown,
-  gives T = 0.
-* S (stay) = (nights − nights hosted by families, never negative) × travellers × stay_per_night.
-* O (organisation) = the fixed amount per project.
-
-``award_bounds`` / ``check_award_amount``: the range every awarded amount must lie in (floor to
-the formula's caps), for the instructor's proposal, the committee's amendment and the promotion.
-
-Every number comes from ``params`` (a rule set's ``params``, or its ``amount`` section).
-Money is Decimal only; the only rounding is the final one, down to the euro (``ROUND_DOWN``).
-The same function recomputes the balance on the final report's actual figures.
-"""
+"""The grant amount proposed by the formula of the règlement (amendable by the instructor):
+min(cap, max % of eligible costs, requested amount, T + S + O) rounded down to the euro, not
+awarded below the floor; T travel by distance band, S stay, O organisation. ``award_bounds`` /
+``check_award_amount``: the range every awarded amount must lie in. Every number comes from
+``params``; money is Decimal only. Details: docs/stages.md (Amount)."""
 
 from __future__ import annotations
 
@@ -26,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from fonds.dossiers.services import TransitionRefused
-from fonds.eligibilite.rules import budget_figures
+from fonds.eligibilite.rules.budget import budget_figures
 from fonds.formats import AmountError, dec, euros, km, number, pct
 from fonds.formats import parse_amount as read_amount
 from fonds.referentiel.geo import great_circle_km
@@ -138,12 +122,14 @@ def compute_grant(
         lines.append("Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €.")
     elif band is None:
         lines.append(
-            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de distance : 0 €."
+            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de "
+            "distance : 0 €."
         )
     else:
         lines.append(
             f"Voyage (T) : {km(distance)} entre les deux mairies (tranche {_band_text(band)}), "
-            f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} ({kind}) = {euros(travel)}."
+            f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} "
+            f"({kind}) = {euros(travel)}."
         )
 
     # S — stay
@@ -151,7 +137,8 @@ def compute_grant(
     nights_paid = max(0, nights - nights_hosted)
     stay = nights_paid * travellers * stay_rate
     lines.append(
-        f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − {min(nights_hosted, nights)}) "
+        f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − "
+        f"{min(nights_hosted, nights)}) "
         f"× {travellers} voyageurs × {euros(stay_rate)} = {euros(stay)}."
     )
 
@@ -193,7 +180,10 @@ def compute_grant(
     awarded = amount >= floor
     reason = ""
     if not awarded:
-        reason = f"Le montant calculé ({euros(amount)}) est inférieur au minimum de {euros(floor)} : la subvention n'est pas attribuée."
+        reason = (
+            f"Le montant calculé ({euros(amount)}) est inférieur au minimum de {euros(floor)} : "
+            "la subvention n'est pas attribuée."
+        )
         lines.append(reason)
 
     return GrantBreakdown(
@@ -269,7 +259,8 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
     elif source == "declared":
         breakdown.lines.insert(
             0,
-            f"Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : {km(distance)}.",
+            "Distance déclarée par la commune (coordonnées de la ville partenaire inconnues) : "
+            f"{km(distance)}.",
         )
     return breakdown
 
@@ -279,14 +270,10 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
 
 @dataclass(frozen=True)
 class AwardBounds:
-    """Where an awarded amount must lie (règlement, « Grant amount »): from ``minimum`` (the
-    floor, 1,000 € by default) to ``maximum`` = min(cap 15,000 €, 80 % of eligible costs,
-    requested amount, T + S + O) rounded down to the euro — i.e. the formula's own amount.
-    ``limits`` names each cap (``cap``, ``eligible``, ``requested``, ``formula``) with its value.
-    When the caps fall below the floor (``possible`` false) no amount can be awarded.
-
-    Unpacks as a pair: ``minimum, maximum = award_bounds(dossier)``.
-    """
+    """Where an awarded amount must lie: from ``minimum`` (the floor) to ``maximum``, the formula's
+    own amount (the least of the cap, the share of eligible costs, the requested amount and
+    T + S + O); ``limits`` names each cap with its value; ``possible`` is false when the caps fall
+    below the floor. Unpacks as ``minimum, maximum = award_bounds(dossier)``."""
 
     minimum: Decimal
     maximum: Decimal
@@ -313,14 +300,10 @@ LIMIT_LABELS = {
 
 
 def award_bounds(source, params: dict | None = None) -> AwardBounds:
-    """The bounds of an award for ``source``: a ``Dossier`` (the formula on its fields and budget
-    lines, under ``params`` or else its campaign's current rules — pass the ``params`` of the rule
-    version a decision is taken under) or a ``GrantBreakdown`` already computed (``params`` unused).
-
-    The one place these bounds are computed: the instructor's proposal and ``complete_instruction``
-    (fonds/instruction), the committee's amendment and the waiting-list promotion call it too,
-    with ``check_award_amount``.
-    """
+    """The bounds of an award for ``source``: a ``Dossier`` (the formula under ``params``, else its
+    campaign's current rules: pass the version a decision is taken under) or a computed
+    ``GrantBreakdown``. The one place they are computed, for the instructor's proposal, the
+    committee's amendment and the waiting-list promotion (with ``check_award_amount``)."""
     breakdown = source if isinstance(source, GrantBreakdown) else grant_for_dossier(source, params)
     limits = {"cap": breakdown.cap, "eligible": breakdown.eligible_limit}
     if breakdown.requested is not None:

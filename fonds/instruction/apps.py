@@ -8,6 +8,6 @@ class InstructionConfig(AppConfig):
 
     def ready(self):
         # conflict-of-interest and completion conditions, chained before the dossier preparers
-        from . import hooks
+        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
 
         hooks.install()

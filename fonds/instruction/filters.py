@@ -1,19 +1,7 @@
-"""The instructors' dossier filters — one form, one function, shared by the list and bulk actions.
-
-``filter_dossiers(user, params) -> (queryset, form)`` is the *only* way to turn a querystring
-into a selection of dossiers: the list page uses it for what it shows, the bulk actions use it
-for "the whole filtered selection" (they re-run it on the posted querystring), so both always
-agree. Keep its signature stable.
-
-* ``params``: a ``QueryDict`` (``request.GET``, ``QueryDict(querystring)``) or a plain dict
-  (list values for ``status``). Unknown keys (``page``, ``cursor``…) are ignored.
-* The base is ``fonds.dossiers.access.visible_dossiers(user)``: nobody gets more than they may see.
-* An **invalid** form gives an **empty** queryset (never a silently broader selection: a bulk
-  action must not hit dossiers the instructor did not mean); the form carries the French errors.
-* The queryset is ordered by the chosen sort with ``pk`` as the last key (stable, so pages
-  and keyset cursors never skip nor repeat a dossier). It has no ``select_related``: the list
-  adds what it displays, a bulk action only needs the pks.
-"""
+"""The instructors' dossier filters: ``filter_dossiers(user, params) -> (queryset, form)`` is
+the only way from a querystring to a selection, shared by the list and the bulk actions so both
+always agree (keep its signature stable). Based on ``visible_dossiers``; an invalid form selects
+nothing; ordered with ``pk`` last (stable pages). Details: docs/stages.md (Filters)."""
 
 from __future__ import annotations
 
@@ -29,9 +17,12 @@ from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
 from fonds import clock
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
 from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.formats import inhabitants, number
+from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
@@ -57,7 +48,8 @@ class FastDsfrCheckboxes(forms.CheckboxSelectMultiple):
         return format_html_join(
             "",
             '<div class="fr-fieldset__element"><div class="fr-checkbox-group fr-checkbox-group--sm">'
-            '<input type="checkbox" name="{}" value="{}" id="{}"{}{}><label class="fr-label" for="{}">{}</label></div></div>',
+            '<input type="checkbox" name="{}" value="{}" id="{}"{}{}><label class="fr-label" '
+            'for="{}">{}</label></div></div>',
             (
                 (
                     name,
@@ -214,7 +206,6 @@ class DossierFilterForm(DsfrBaseForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.referentiel.models import Campaign
 
         self.user = user
         self.fields["campaign"].choices = [("", "Toutes les campagnes")] + [
@@ -264,8 +255,6 @@ INSTRUCTORS_CACHE_KEY = "fjj:instruction:instructors"
 
 def instructor_choices() -> list[tuple[str, str]]:
     """``[(id, email)]`` of the users holding the instructor role (cached 60 s)."""
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
 
     def build():
         return [

@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm
 from fonds import clock
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
+from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastNumberInput, FastTextarea
 
@@ -25,6 +26,21 @@ def correctable_fields() -> list[tuple[str, str]]:
     out = [(name, str(Dossier._meta.get_field(name).verbose_name).capitalize()) for name in EDITABLE_FIELDS]
     out.append(("budget_lines", "Budget (dépenses et recettes)"))
     return out
+
+
+def fields_to_fix_field():
+    """What a request for corrections asks to change (choices: ``correctable_fields``)."""
+    return forms.MultipleChoiceField(label="Champs à corriger", required=False, widget=DsfrCheckboxes)
+
+
+def documents_field():
+    """The documents a request for corrections asks for."""
+    return forms.MultipleChoiceField(
+        label="Pièces à fournir ou à remplacer",
+        required=False,
+        choices=Document.Kind.choices,
+        widget=DsfrCheckboxes,
+    )
 
 
 class ScoreGridForm(DsfrBaseForm):
@@ -131,15 +147,8 @@ class MessageForm(DsfrBaseForm):
 
 
 class CorrectionsForm(DsfrBaseForm):
-    fields_to_fix = forms.MultipleChoiceField(
-        label="Champs à corriger", required=False, widget=DsfrCheckboxes
-    )
-    documents = forms.MultipleChoiceField(
-        label="Pièces à fournir ou à remplacer",
-        required=False,
-        choices=Document.Kind.choices,
-        widget=DsfrCheckboxes,
-    )
+    fields_to_fix = fields_to_fix_field()
+    documents = documents_field()
     message = forms.CharField(
         label="Message au porteur (obligatoire)",
         max_length=5000,
@@ -218,11 +227,12 @@ class ConflictForm(DsfrBaseForm):
         label="Nature du lien",
         max_length=2000,
         widget=MOTIVATION_WIDGET,
-        help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent.",
+        help_text=(
+            "Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, ancien agent."
+        ),
     )
 
     def clean_commune(self):
-        from fonds.referentiel.models import Commune
 
         code = self.cleaned_data["commune"].strip().upper()
         commune = Commune.objects.filter(code=code).first()

@@ -1,27 +1,7 @@
-"""The scoring grid of the règlement, as pure functions of the campaign's ``params["scoring"]``.
-
-    favourable  ⇔  total ≥ threshold_total  and  every criterion scored by the instructor
-                   ≥ min_share_per_criterion_pct % of its max
-
-The automatic criteria (territorial priority) rank but never exclude: no per-criterion minimum
-applies to them (a metropolitan commune of 2,000–3,500 inhabitants, 5/15, can be favourable);
-their points still count in the total. An instructor may not send a grid below these thresholds
-as *favourable*, whatever the motivation (``opinion_refusal``); the opinion is then unfavourable.
-
-* ``criteria(params)`` — the grid's criteria (code, label, max, automatic), in order;
-* ``territorial_points(population, overseas, params)`` — the automatic criterion: the first band
-  whose ``below`` is greater than the population gives its points (``< 1,000 → 15``,
-  ``1,000–1,999 → 10``, ``2,000–3,500 → 5`` by default; none above the last band), plus the
-  overseas bonus, the sum capped at the criterion's maximum;
-* ``evaluate(points, params)`` — total, per-criterion minimum, missing criteria, and the opinion
-  the grid suggests (``None`` while a criterion is missing);
-* ``validate_points(criterion, points)`` — a French error or "";
-* ``opinion_refusal(opinion, result)`` — why ``opinion`` may not be given on this grid (French),
-  or "".
-
-No database access, no Django model: ``params`` is a rule set's ``params`` (or its ``scoring``
-section). Minimum shares are compared exactly (``points × 100 ≥ max × pct``: 12.5 of 25 needs 13).
-"""
+"""The scoring grid of the règlement, as pure functions of ``params["scoring"]``: favourable
+when the total reaches the threshold and every criterion scored by the instructor reaches its
+minimum share (automatic criteria rank but never exclude). ``criteria``, ``territorial_points``,
+``evaluate``, ``validate_points``, ``opinion_refusal``. Details: docs/stages.md (Grid)."""
 
 from __future__ import annotations
 
@@ -105,7 +85,8 @@ class GridResult:
         for r in self.results:
             if r.criterion.code in self.below_minimum:
                 out.append(
-                    f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du maximum ({r.criterion.max})."
+                    f"« {r.criterion.label} » : {r.points} point(s), moins de {pct(self.min_share_pct)} du "
+                    f"maximum ({r.criterion.max})."
                 )
         return out
 

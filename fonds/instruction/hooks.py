@@ -1,23 +1,7 @@
-"""The instruction's conditions on dossier transitions, as preparers registered with ``order=10``
-so they run before the ones ``fonds/dossiers/services.py`` registers (installed by
-``InstructionConfig.ready``).
-
-* Conflict of interest — for every transition an instructor fires on a dossier
-  (``services.CONFLICT_GUARDED``): an instructor who declared a link with the dossier's commune is
-  refused (``TransitionRefused("role")``, a 403 in the API). ``acting_role`` does not know about
-  conflicts, hence this preparer; the existing preparer (e.g. the eligibility re-check of
-  ``start_instruction``) runs after the check, unchanged.
-* ``complete_instruction`` — eligibility verdicts of the latest stored run all pass or are
-  overridden; every criterion of the grid scored (automatic ones computed now if missing); an
-  opinion (``data["opinion"]``): *favourable* only on a grid that meets the thresholds (≥ 60 in
-  total and half the points of every criterion scored by the instructor) — refused otherwise,
-  whatever the motivation (``grid.opinion_refusal``), so the opinion is then unfavourable;
-  *unfavourable* on a favourable grid needs a motivation (``data["opinion_motivation"]``, else
-  ``perform``'s motivation). The proposed amount is ``data["proposed_amount"]`` when given, else
-  the current proposal, else the formula's; it must lie within ``amount.award_bounds`` (0 € is
-  accepted as "no grant" with an unfavourable opinion only). The grid, the overrides, the amount
-  and its bounds go to the audit payload.
-"""
+"""The instruction's conditions on dossier transitions, preparers at ``order=10`` (before the
+dossier's own; installed by ``InstructionConfig.ready``): an instructor with a declared link
+with the commune is refused; ``complete_instruction`` needs settled eligibility, a full grid, an
+opinion the grid allows and an amount within bounds. Details: docs/stages.md (Instruction hooks)."""
 
 from __future__ import annotations
 
@@ -40,7 +24,8 @@ def _completion(dossier, by, data) -> dict:
         rules.append("eligibility")
     for row in view.unsettled:
         problems.append(
-            f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation motivée"
+            f"la règle {row.verdict.code} n'est pas respectée et n'a pas fait l'objet d'une dérogation "
+            "motivée"
         )
         rules.append(row.verdict.code)
     automatic = instruction.ensure_automatic_scores(dossier, by)

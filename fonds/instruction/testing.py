@@ -1,11 +1,8 @@
-"""Bring a dossier in instruction to a state where ``complete_instruction`` is accepted — for
-seed data (``seed_demo``, ``seed_bench``) and tests of later stages, through the real services
-(audited like an instructor's work).
+"""Bring a dossier in instruction to where ``complete_instruction`` is accepted, through the
+real services (audited), for seed data and tests of later stages::
 
-    from fonds.instruction.testing import ready_for_completion
-    opinion = ready_for_completion(dossier, by=instructeur)            # full marks: grid → "favourable"
-    perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})
-"""
+    opinion = ready_for_completion(dossier, by=instructeur)  # full marks: "favourable"
+    perform(dossier, "complete_instruction", by=instructeur, data={"opinion": opinion})"""
 
 from __future__ import annotations
 

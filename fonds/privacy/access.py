@@ -1,19 +1,7 @@
-"""Who may see minors' data — the one rule every screen, PDF, export and the API applies.
-
-Minors' data: the ages of the young participants (dossier and final report) and the signed
-participant list (their names). The leaders' ages are shown by the same rule: they sit beside the
-young people's, and nobody outside the rule needs them either.
-
-Who: the porteur of the dossier's commune (who declared them) and the fund's services that need
-them — instructors (E4, the inclusion criterion), finance (« service fait »: the final report and
-its signed list behind the balance), auditors (they read everything, règlement) and
-administrators. Not the committee: its members decide on counts, scores and amounts, so they see
-how many young people and leaders, never their ages or names (a member who also holds one of the
-roles above sees them through that role).
-
-Pages ask ``{% may_see_minors_data dossier as show_ages %}`` (``privacy`` template tags), the API
-blanks the fields with ``redact_ages``.
-"""
+"""Who may see minors' data, the one rule of every screen, PDF, export and the API: the porteur
+of the commune and the fund's services that need them (instructors, finance, auditors,
+administrators); not the committee, which sees counts. Pages ask ``{% may_see_minors_data
+dossier as show_ages %}``; the API blanks the fields with ``redact_ages``."""
 
 from fonds.accounts.roles import Role, has_role
 

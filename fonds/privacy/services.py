@@ -12,8 +12,12 @@ from django.db import transaction
 
 from fonds import clock
 from fonds.audit import chain as audit
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import FINAL_STATUSES, SYSTEM_ROLE
+from fonds.suivi.models import FinalReport
 
 from .access import AGE_FIELDS
+from .models import MinorsKey, Purge
 
 #: the fields whose values the trail seals: the participants' ages (``access.AGE_FIELDS``) — the
 #: young people's, and the leaders' beside them, so that no reader of the trail (history page and
@@ -22,7 +26,6 @@ MINORS_FIELDS = AGE_FIELDS
 
 
 def _key_for(dossier) -> bytes:
-    from .models import MinorsKey
 
     key, _ = MinorsKey.objects.get_or_create(dossier_id=dossier.pk, defaults={"key": secrets.token_bytes(32)})
     return bytes(key.key)
@@ -39,7 +42,6 @@ def protect(dossier, value) -> dict:
 
 def matches(dossier, value, sealed: dict) -> bool:
     """Does ``value`` match a sealed trace (False once purged: the key is gone)?"""
-    from .models import MinorsKey
 
     if not MinorsKey.objects.filter(dossier_id=dossier.pk).exists():
         return False
@@ -48,8 +50,6 @@ def matches(dossier, value, sealed: dict) -> bool:
 
 def due_for_purge(now=None):
     """Finished dossiers whose retention period has run out and that were not purged yet."""
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import FINAL_STATUSES
 
     now = now or clock.now()
     years_by_campaign: dict[int, int] = {}
@@ -70,11 +70,6 @@ def due_for_purge(now=None):
 
 def purge(dossier_id: int, *, by=None) -> bool:
     """Purge one dossier's minors' data (idempotent: False when already purged or not finished)."""
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import FINAL_STATUSES, SYSTEM_ROLE
-    from fonds.suivi.models import FinalReport
-
-    from .models import MinorsKey, Purge
 
     with transaction.atomic():
         dossier = Dossier.objects.select_for_update().filter(pk=dossier_id).first()

@@ -1,13 +1,7 @@
-"""API of the « Contrôle » (auditors and administrators, token or session):
-
-* ``GET  decisions/``                 one row per dossier (the export's columns), paginated JSON
-* ``POST exports/``                   launch an export (csv, xlsx, ods, scdl) built by a task → 202
-* ``GET  exports/{id}/``              its progress; ``GET exports/{id}/download/`` the file
-* ``GET  audit-trail/``               the events, paginated by sequence number (``after``, ``limit``)
-* ``GET  audit-trail/export/``        the JSON Lines export (whole trail or ``?dossier=``), streamed
-
-Launching an export is allowed to auditors: it changes no dossier, only records who exported what.
-"""
+"""API of the « Contrôle » (auditors and administrators, token or session): ``decisions/`` (paged
+rows), ``exports/`` (launch → 202, progress, download), ``audit-trail/`` (paged by sequence) and
+``audit-trail/export/`` (JSON Lines, streamed). Auditors may launch exports: no dossier changes,
+the audit trail records who exported what."""
 
 from __future__ import annotations
 
@@ -17,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -164,13 +159,12 @@ class ExportsView(APIView):
                 semicolon=data.validated_data.get("semicolon", False),
             )
         except DjangoValidationError as exc:
-            raise ValidationError({"saved_filter": exc.messages})
+            raise ValidationError({"saved_filter": exc.messages}) from exc
         job.refresh_from_db()
         return Response(_job_payload(request, job), status=status.HTTP_202_ACCEPTED)
 
 
 def _job_payload(request, job: ExportJob) -> dict:
-    from django.urls import reverse
 
     data = job_status_data(job)
     if job.state == ExportJob.State.DONE:
@@ -249,7 +243,7 @@ class AuditTrailView(APIView):
             qs = qs.filter(object_type=audit_export.DOSSIER_OBJECT_TYPE, object_id=str(dossier))
         rows = list(qs.values_list("seq", "canonical", "prev_hash", "hash")[:limit])
         events = []
-        for seq, canonical, prev_hash, digest in rows:
+        for _seq, canonical, prev_hash, digest in rows:
             data = json.loads(canonical)
             data.update(canonical=canonical, prev_hash=prev_hash, hash=digest)
             events.append(data)

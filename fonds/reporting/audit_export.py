@@ -1,38 +1,18 @@
 """Audit-trail export: JSON Lines, streamed, verifiable offline (``scripts/verify_audit_export.py``).
-
-Format (UTF-8, one JSON object per line, ``\\n`` after every line):
-
-* line 1, the header::
-
-    {"format":"fjj-audit-export","version":1,"scope":"all"|"dossier","dossier":ID|null,
-     "head_seq":N,"head_hash":"…","hash_rule":"…"}
-
-  ``head_seq`` / ``head_hash``: the chain head read when the export started; only events up to it
-  are exported (a consistent snapshot, even while others append).
-
-* one line per event, in sequence order: the event's canonical text (the exact text hashed by
-  ``fonds.audit.chain``: ``{"action":…,"actor":{…},"at":"…","object":{…},"payload":{…},"seq":N}``)
-  with two members appended before its closing brace::
-
-    {"action":…,…,"seq":N,"prev_hash":"<64 hex>","hash":"<64 hex>"}
-
-  so that ``canonical = line[:-SUFFIX_LEN] + "}"`` and ``hash = SHA-256(prev_hash ‖ canonical)``
-  (UTF-8 bytes), exactly as the chain computes it. Nothing is decoded nor re-encoded on export:
-  the bytes of the hashed text are copied verbatim.
-
-Memory is bounded: rows are read in chunks (a server-side cursor on PostgreSQL) and written out
-chunk by chunk.
-"""
+A header line (scope, chain head at the start: a consistent snapshot), then each event's
+canonical text verbatim with ``prev_hash`` and ``hash`` appended, so that
+``hash = SHA-256(prev_hash ‖ line[:-SUFFIX_LEN] + "}")``. Memory bounded (chunks).
+Format: docs/stages.md (Audit-trail export)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
-from django.db import connection, transaction
-
 from fonds.audit.canonical import GENESIS_HASH
 from fonds.audit.models import AuditEvent, ChainHead
+
+from . import sql
 
 FORMAT = "fjj-audit-export"
 VERSION = 1
@@ -41,7 +21,7 @@ DOSSIER_OBJECT_TYPE = "dossiers.dossier"
 SUFFIX_LEN = len(',"prev_hash":"') + 64 + len('","hash":"') + 64 + len('"}')
 HASH_RULE = (
     "hash = SHA-256(prev_hash || canonical), UTF-8; canonical = the event line without its "
-    "prev_hash and hash members, i.e. line[:-%d] + '}'" % SUFFIX_LEN
+    f"prev_hash and hash members, i.e. line[:-{SUFFIX_LEN}] + '}}'"
 )
 CHUNK = 5000
 
@@ -74,27 +54,8 @@ def header(scope: str, dossier_id: int | None, head_seq: int, head_hash: str) ->
 
 def _rows(where: str, params: list, chunk_size: int) -> Iterator[list[tuple]]:
     """Chunks of ``(canonical, prev_hash, hash)`` in sequence order; server-side cursor on PostgreSQL."""
-    sql = f"SELECT canonical, prev_hash, hash FROM {_TABLE} WHERE {where} ORDER BY seq"
-    scope = transaction.atomic() if connection.vendor == "postgresql" else _null()
-    with scope:
-        cursor = connection.chunked_cursor()
-        try:
-            cursor.execute(sql, params)
-            while True:
-                chunk = cursor.fetchmany(chunk_size)
-                if not chunk:
-                    return
-                yield chunk
-        finally:
-            cursor.close()
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    query = f"SELECT canonical, prev_hash, hash FROM {_TABLE} WHERE {where} ORDER BY seq"
+    return sql.raw_chunks(query, params, chunk_size)
 
 
 def iter_export(dossier_id: int | None = None, *, chunk_size: int = CHUNK) -> Iterator[str]:

@@ -1,24 +1,7 @@
-"""Figures of the « Contrôle » dashboard (auditors, administrators) — plain functions, no HTTP.
-
-Five blocks, each computed by a few aggregate queries whatever the number of dossiers, and kept
-in the Django cache for ``CACHE_SECONDS`` (key: block and campaign):
-
-* ``statuses``   — dossiers by status;
-* ``amounts``    — amounts requested / proposed / approved / paid / recovered by région and by
-  département (requested and proposed: deposited dossiers, i.e. not drafts; approved:
-  ``Dossier.approved_amount`` of the dossiers that hold money, the envelope's
-  ``COMMITTED_STATUSES``; paid: advance and balance orders in state *paid*; recovered: recovery
-  orders in state *paid*);
-* ``rate``       — approval rate = dossiers approved (still holding money, or lapsed since)
-  ÷ dossiers decided by the committee (those + rejected + waitlisted);
-* ``stages``     — median time per stage, from the audit events of the transitions (submit →
-  start_instruction → complete_instruction → approve/reject → accept_agreement → pay_advance →
-  settle), computed by the database (window functions, SQLite ≥ 3.25 and PostgreSQL): nothing is
-  loaded in Python but one row per stage;
-* ``envelopes``  — envelope consumption per campaign (committed = approved amounts of the
-  dossiers holding money − confirmed releases, as ``fonds.comite.envelope.committed``, grouped
-  by campaign in two queries).
-"""
+"""Figures of the « Contrôle » dashboard, plain functions: five blocks (``statuses``, ``amounts``,
+``rate``, ``stages``, ``envelopes``), each a few aggregate queries whatever the number of
+dossiers, cached ``CACHE_SECONDS`` per block and campaign. What each figure counts:
+docs/stages.md (Dashboard)."""
 
 from __future__ import annotations
 
@@ -32,9 +15,11 @@ from django.db.models import Count, Q, Sum
 
 from fonds.audit.models import AuditEvent
 from fonds.comite.envelope import COMMITTED_STATUSES
+from fonds.comite.models import EnvelopeRelease
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.filters import REGION_NAMES
+from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 from fonds.referentiel.models import Campaign
 
 ZERO = Decimal("0.00")
@@ -148,7 +133,6 @@ AMOUNT_LABELS = {
 
 
 def amounts(campaign_id: int | None = None) -> dict:
-    from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 
     deposited = ~Q(status=Status.DRAFT)
     per_dep = (
@@ -239,7 +223,10 @@ def stages(campaign_id: int | None = None) -> dict:
     params += ["dossiers.dossier", *all_actions]
     campaign_filter = ""
     if campaign_id:
-        campaign_filter = f" AND object_id IN (SELECT CAST(id AS TEXT) FROM {Dossier._meta.db_table} WHERE campaign_id = %s)"
+        dossiers = Dossier._meta.db_table
+        campaign_filter = (
+            f" AND object_id IN (SELECT CAST(id AS TEXT) FROM {dossiers} WHERE campaign_id = %s)"
+        )
         params.append(campaign_id)
     unions = []
     for key, _, start, end in STAGES:
@@ -272,7 +259,6 @@ def stages(campaign_id: int | None = None) -> dict:
 
 
 def envelopes(campaign_id: int | None = None) -> dict:
-    from fonds.comite.models import EnvelopeRelease
 
     campaigns = Campaign.objects.order_by("-year", "-pk")
     if campaign_id:

@@ -109,7 +109,10 @@ class DashboardView(APIView):
     permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
 
     @extend_schema(
-        summary="Tableau de bord : statuts, montants par région et département, taux d'approbation, délais médians, enveloppes",
+        summary=(
+            "Tableau de bord : statuts, montants par région et département, taux d'approbation, "
+            "délais médians, enveloppes"
+        ),
         parameters=[
             OpenApiParameter("campaign", int, description="identifiant de campagne (toutes par défaut)")
         ],

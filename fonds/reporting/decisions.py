@@ -1,11 +1,6 @@
-"""One row per dossier for the decision exports (CSV, XLSX, ODS) — typed values, streamed.
-
-``columns(qs)`` gives the header (the scoring criteria are those of the campaigns in the
-selection); ``iter_rows(qs, cols)`` yields, in the selection's order, one list of typed values per
-dossier (``str``, ``int``, ``Decimal``, ``datetime.date`` or ``None``). Dossiers are read with a
-streaming cursor and completed chunk by chunk (eligibility, overrides, scores, stage dates from
-the audit events): a handful of queries per ``CHUNK`` dossiers, memory bounded by the chunk.
-"""
+"""One row per dossier for the decision exports, typed values, streamed: ``columns(qs)`` (the
+scoring criteria of the selection's campaigns), ``iter_rows(qs, cols)`` (``str``, ``int``,
+``Decimal``, ``date`` or ``None``), a handful of queries per ``CHUNK`` dossiers."""
 
 from __future__ import annotations
 
@@ -121,7 +116,8 @@ def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
     """The verdicts of each dossier's latest (non-preview) eligibility run."""
     latest: dict[int, tuple] = {}
     runs = sql.select_in(
-        f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND dossier_id IN ({{ids}})",
+        f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND "
+        f"dossier_id IN ({{ids}})",
         ids,
         [EligibilityRun.Moment.PREVIEW],
     )
@@ -164,7 +160,8 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     actions = ", ".join(["%s"] * len(_STAGE_ACTIONS))
     rows = sql.select_in(
         f"SELECT object_id, action, {sql.max_local_date('created_at')} FROM {AuditEvent._meta.db_table} "
-        f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, action",
+        f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, "
+        "action",
         [str(i) for i in ids],
         ["dossiers.dossier", *_STAGE_ACTIONS],
     )

@@ -1,11 +1,6 @@
-"""Export services: selections, the files, and the audit event every export leaves.
-
-Every export — streamed CSV, XLSX/ODS built by a task, open data, audit trail, from the pages,
-the API or a management command — ends with one audit event (``export_decisions`` or
-``export_audit``) recording who, the selection, the row count, the size and the SHA-256 of the
-exact bytes handed out. The page's file and the command's file for the same data are the same
-bytes (same code, deterministic writers).
-"""
+"""Export services: selections, the files, and the one audit event every export leaves (who, the
+selection, rows, size, SHA-256 of the exact bytes). The page's file and the command's file for
+the same data are the same bytes."""
 
 from __future__ import annotations
 
@@ -22,8 +17,10 @@ from django.http import QueryDict
 
 from fonds import clock
 from fonds.audit import chain as audit
+from fonds.dossiers.access import visible_dossiers
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.instruction.filters import filter_dossiers
 from fonds.ops import outbox
 
 from . import audit_export, decisions, formats, scdl
@@ -54,13 +51,10 @@ def selection(
     re-run with ``fonds.instruction.filters.filter_dossiers`` as its owner would see it (the
     querystring is frozen on the job); ``user=None`` (a management command) sees every dossier.
     """
-    from fonds.dossiers.access import visible_dossiers
 
     base = Dossier.objects.all() if user is None else visible_dossiers(user)
     description: dict = {}
     if saved_filter is not None or querystring is not None:
-        from fonds.instruction.filters import filter_dossiers
-
         qs_text = querystring if querystring is not None else saved_filter.querystring
         owner = filter_owner or (saved_filter.user if saved_filter is not None else user)
         qs, form = filter_dossiers(owner, QueryDict(qs_text))

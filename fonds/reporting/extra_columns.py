@@ -1,17 +1,17 @@
-"""Columns contributed by the committee (fonds.comite) and payment (fonds.payments) stages.
-
-``columns()`` → ``[(key, label, kind)]``; ``values(dossier_ids)`` → ``{dossier_id: {key: value}}``
-(three queries per chunk of dossiers).
-
-* paid = outgoing orders (advance, balance) in state *paid*; recovered = recovery orders in
-  state *paid* (money received back);
-* the committee session and the vote summary are those of the dossier's latest agenda item
-  (a deferred dossier comes back at a later session).
-"""
+"""Columns contributed by the committee and payment stages: ``columns()`` → ``[(key, label,
+kind)]``, ``values(dossier_ids)`` → ``{dossier_id: {key: value}}`` (three queries a chunk). Paid:
+advance and balance orders paid; recovered: recovery orders paid; session and votes: the
+dossier's latest agenda item."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+
+from fonds.comite.models import AgendaItem, Session
+from fonds.payments.models import OrderKind, OrderState, PaymentOrder
+
+from .sql import _decimal, local_date, select_in
 
 CENT = Decimal("0.01")
 COLUMNS = [
@@ -30,23 +30,21 @@ def columns() -> list[tuple[str, str, str]]:
 def _votes(tally: dict | None) -> str | None:
     if not tally:
         return None
-    text = f"{tally.get('pour', 0)} pour, {tally.get('contre', 0)} contre, {tally.get('abstention', 0)} abstention(s)"
+    text = (
+        f"{tally.get('pour', 0)} pour, {tally.get('contre', 0)} contre, "
+        f"{tally.get('abstention', 0)} abstention(s)"
+    )
     if tally.get("casting_vote"):
         text += ", voix prépondérante du président"
     return text + (" : adopté" if tally.get("adopted") else " : non adopté")
 
 
 def values(ids: list[int]) -> dict[int, dict]:
-    import json
-
-    from fonds.comite.models import AgendaItem, Session
-    from fonds.payments.models import OrderKind, OrderState, PaymentOrder
-
-    from .sql import _decimal, local_date, select_in
 
     found: dict[int, dict] = {}
     paid = select_in(
-        f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
+        f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND "
+        f"dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
         ids,
         [OrderState.PAID],
     )

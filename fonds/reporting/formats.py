@@ -1,16 +1,7 @@
-"""Writers of the decision exports: CSV (streamed), XLSX (openpyxl write-only), ODS (own XML in a zip).
-
-ODS stays hand-written: odfpy (and tablib, built on it) keeps the whole document in memory —
-18,389 rows took 21-28 s and +828 MB against 0.6 s and +25 MB streamed (issue 15 measure).
-
-All three are deterministic (the same data gives the same bytes: fixed zip timestamps and document
-dates), so the page's download and ``manage.py export_decisions`` produce identical files.
-
-Formula injection: a *text* cell beginning with ``= + - @``, a tab or a carriage return — or with
-whitespace (spaces, no-break spaces, line breaks…) before ``= + - @``, which some spreadsheet
-software skips — is prefixed with ``'`` in every format (``is_formula_like``, one rule for the
-three writers; numbers and dates we format ourselves are never text).
-"""
+"""Writers of the decision exports: CSV (streamed), XLSX (openpyxl write-only), ODS (own XML in a
+zip: odfpy keeps the whole document in memory). Deterministic (same data, same bytes). A text
+cell that a spreadsheet could read as a formula is prefixed with ``'`` in every format
+(``is_formula_like``). Details: docs/stages.md (Export formats)."""
 
 from __future__ import annotations
 
@@ -25,6 +16,9 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .decisions import Column
 
@@ -117,8 +111,6 @@ def csv_chunks(
 def write_xlsx(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title: str = "Décisions") -> None:
     """openpyxl in write-only mode (rows go to a temporary file, not to memory), then the zip is
     copied with fixed timestamps so that the same data gives the same bytes."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     wb.properties.created = FIXED_DOC_TIME
@@ -173,7 +165,8 @@ def _normalize_zip(source: IO[bytes], out: IO[bytes]) -> None:
 
 _ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
- <manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" \
+manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
  <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
  <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
  <manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>
@@ -193,13 +186,15 @@ _ODS_STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document-styles {_NS} office:version="1.2"><office:styles/></office:document-styles>
 """
 _ODS_META = f"""<?xml version="1.0" encoding="UTF-8"?>
-<office:document-meta {_NS} office:version="1.2"><office:meta><meta:generator>Fonds Jumelages Jeunesse</meta:generator></office:meta></office:document-meta>
+<office:document-meta {_NS} office:version="1.2">\
+<office:meta><meta:generator>Fonds Jumelages Jeunesse</meta:generator></office:meta></office:document-meta>
 """
 _ODS_HEAD = (
     f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS} office:version="1.2">'
     "<office:automatic-styles>"
     '<number:date-style style:name="N1"><number:year number:style="long"/><number:text>-</number:text>'
-    '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/></number:date-style>'
+    '<number:month number:style="long"/><number:text>-</number:text><number:day '
+    'number:style="long"/></number:date-style>'
     '<style:style style:name="cdate" style:family="table-cell" style:data-style-name="N1"/>'
     "</office:automatic-styles><office:body><office:spreadsheet>"
 )
@@ -221,14 +216,20 @@ def _ods_number(v) -> str:
     if v is None:
         return _EMPTY
     text = format(v, "f") if isinstance(v, Decimal) else str(v)
-    return f'<table:table-cell office:value-type="float" office:value="{text}"><text:p>{text}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell office:value-type="float" office:value="{text}">'
+        f"<text:p>{text}</text:p></table:table-cell>"
+    )
 
 
 def _ods_date(v) -> str:
     if v is None:
         return _EMPTY
     iso = v.isoformat()
-    return f'<table:table-cell table:style-name="cdate" office:value-type="date" office:date-value="{iso}"><text:p>{iso}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell table:style-name="cdate" office:value-type="date" office:date-value="{iso}">'
+        f"<text:p>{iso}</text:p></table:table-cell>"
+    )
 
 
 def write_ods(

@@ -20,7 +20,10 @@ class ExportForm(DsfrBaseForm):
         required=False,
         queryset=SavedFilter.objects.select_related("user").order_by("user__email", "name"),
         empty_label="Aucun : tous les dossiers déposés",
-        help_text="Un filtre enregistré par un instructeur sur la liste des dossiers ; il est figé au lancement de l'export.",
+        help_text=(
+            "Un filtre enregistré par un instructeur sur la liste des dossiers ; "
+            "il est figé au lancement de l'export."
+        ),
     )
     semicolon = forms.BooleanField(
         label="Séparateur point-virgule et virgule décimale (tableurs en français) — CSV seulement",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fonds import clock
 from fonds.audit.queries import events_for
+from fonds.documents.pdf import write_pdf
 
 from . import audit_export
 
@@ -51,7 +52,6 @@ def history_context(dossier) -> dict:
 
 
 def render_history_pdf(dossier) -> bytes:
-    from fonds.documents.pdf import write_pdf
 
     html = render_to_string("pdf/history.html", history_context(dossier))
     return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts

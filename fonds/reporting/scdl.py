@@ -1,26 +1,8 @@
-"""Open data: the fund's awards in the SCDL « subventions » format, schema 2.1.1
-(``schemas/scdl-subventions-2.1.1.schema.json``, copied from the official repository).
-
-One row per *award whose convention has been accepted* (the décret of 5 May 2017 publishes the
-essential data of subsidy *conventions*: ``dateConvention`` is required), i.e. dossiers whose
-status is agreement signed, advance paid, final report submitted, recovery pending or closed.
-
-* attribuant and service instructeur = the fund: ``settings.FJJ_FUND_NAME`` and the SIRET
-  ``settings.FJJ_SIRET`` (environment variable ``FJJ_SIRET``; the export refuses to run without a
-  valid 14-digit SIRET rather than publish a false one);
-* bénéficiaire = the commune: « Commune de … » and its identifier, see ``beneficiary``: the
-  certified SIRET of the town hall (``BankDetails.siret``, typed by the mayor with the bank
-  details and certified by finance), else the SIRET declared but not yet certified — each only
-  when it is a valid SIRET of the commune's SIREN. **A row with neither is held back**: it is not
-  in the file (``idBeneficiaire`` must be a 14-digit SIRET, the schema's check; never the SIREN,
-  never an invented NIC) and is listed for completion — ``csv_chunks(stats=...)`` counts the rows
-  of each source (``HELD_BACK`` included) and lists the held-back rows under ``HELD_BACK_ROWS``
-  (the export's audit event, the stderr of ``manage.py export_decisions --format scdl``), and
-  ``siret_coverage`` lists them for the « Contrôle » page with what must be completed. The SIRET
-  comes with the rows (a join to the bank details): no query per row.
-
-CSV, UTF-8, ``,`` separator, decimal point (as the SCDL requires), columns in the schema's order.
-"""
+"""Open data: the fund's awards in the SCDL « subventions » 2.1.1 format, one row per award whose
+convention was accepted. The beneficiary's identifier is the town hall's certified SIRET, else
+the declared one; a row with neither is held back and listed for completion, never published
+with a false identifier. The export refuses to run without the fund's SIRET.
+Details: docs/stages.md (SCDL)."""
 
 from __future__ import annotations
 
@@ -70,7 +52,8 @@ def fund_siret() -> str:
     siret = str(getattr(settings, "FJJ_SIRET", "") or "").strip()
     if not SIRET_RE.match(siret):
         raise ImproperlyConfigured(
-            "Export SCDL impossible : le SIRET du fonds n'est pas configuré (variable d'environnement FJJ_SIRET, 14 chiffres)."
+            "Export SCDL impossible : le SIRET du fonds n'est pas configuré (variable d'environnement "
+            "FJJ_SIRET, 14 chiffres)."
         )
     return siret
 
@@ -84,15 +67,10 @@ HELD_BACK_ROWS = "held_back_rows"
 
 def beneficiary(siren: str, certified_siret: str = "", declared_siret: str = "") -> tuple[str, str]:
     """``(idBeneficiaire, source)`` of a commune; ``source`` is ``CERTIFIED``, ``DECLARED`` or
-    ``HELD_BACK`` (then ``idBeneficiaire`` is ``""``: the row must not be published).
-
-    A SIRET is the SIREN followed by the 5-digit NIC of one establishment; the commune referential
-    (Etalab ``decoupage-administratif``) holds the SIREN of every commune but no NIC, so the SIRET
-    of the town hall cannot be derived from it: it is captured with the bank details. The
-    certified SIRET is used, else the declared one, each only if it is a valid SIRET of this
-    SIREN (``fonds.referentiel.siret``: 14 digits, SIREN prefix, checksum); otherwise nothing —
-    never the SIREN alone, never an invented NIC.
-    """
+    ``HELD_BACK`` (``idBeneficiaire`` then ``""``: the row must not be published). The town hall's
+    SIRET cannot be derived from the commune's SIREN (no NIC in the referential): it comes with the
+    bank details, certified else declared, each only if a valid SIRET of this SIREN — never the
+    SIREN alone, never an invented NIC."""
     siren = (siren or "").strip()
     for siret, source in ((certified_siret, CERTIFIED), (declared_siret, DECLARED)):
         siret = (siret or "").strip()
@@ -296,7 +274,9 @@ def iter_records(qs: QuerySet, *, held_back: list | None = None) -> Iterator[dic
                 "montantDemande": requested,
                 "montant": approved,
                 "conditionsVersement": "échelonné",
-                "descriptionConditionsVersement": "Avance à l'acceptation de la convention, solde après le rapport final.",
+                "descriptionConditionsVersement": (
+                    "Avance à l'acceptation de la convention, solde après le rapport final."
+                ),
                 "datesPeriodeVersement": f"{convention.isoformat()}/{period_end.isoformat()}"
                 if period_end and period_end >= convention
                 else convention.isoformat(),

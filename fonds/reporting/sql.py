@@ -1,17 +1,13 @@
-"""Raw reads for the exports: the ORM's per-value conversions and IN-list preparation cost more
-than the queries themselves at 100,000 dossiers (profiled: see docs/benchmarks.md, issue 7).
-
-* ``stream(qs, fields)`` — the rows of ``qs.values_list(*fields)`` from a streaming cursor
-  (server-side on PostgreSQL), decimals converted cheaply;
-* ``select_in(sql, ids)`` — one query with ``IN (…)`` over a chunk of ids;
-* ``local_date(value)`` — a stored time stamp (SQLite text in UTC, or an aware datetime) → the
-  date in the project's time zone, memoised per (day, hour).
-"""
+"""Raw reads for the exports (the ORM's per-value conversions cost more than the queries at
+100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
+from a streaming cursor, ``select_in(sql, ids)``, ``local_date(value)`` (a stored time stamp →
+the local date, memoised)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import nullcontext
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -22,14 +18,6 @@ from django.db.models import DecimalField, QuerySet
 
 _TZ = ZoneInfo(settings.TIME_ZONE)
 _UTC = dt.UTC
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _decimal(value):
@@ -53,23 +41,26 @@ def stream(qs: QuerySet, fields: tuple[str, ...], chunk_size: int = 2000) -> Ite
             model = field.related_model or model
         if isinstance(field, DecimalField):
             decimal_at.append(index)
-    scope = transaction.atomic() if connection.vendor == "postgresql" else _null()
-    with scope:
+    for chunk in raw_chunks(sql, params, chunk_size):
+        if decimal_at and connection.vendor != "postgresql":
+            fixed = []
+            for row in chunk:
+                row = list(row)
+                for i in decimal_at:
+                    row[i] = _decimal(row[i])
+                fixed.append(row)
+            chunk = fixed
+        yield chunk
+
+
+def raw_chunks(sql: str, params, chunk_size: int) -> Iterator[list[tuple]]:
+    """The rows of ``sql`` by chunks from a streaming cursor (server-side on PostgreSQL, which
+    needs a transaction for it)."""
+    with transaction.atomic() if connection.vendor == "postgresql" else nullcontext():
         cursor = connection.chunked_cursor()
         try:
             cursor.execute(sql, params)
-            while True:
-                chunk = cursor.fetchmany(chunk_size)
-                if not chunk:
-                    return
-                if decimal_at and connection.vendor != "postgresql":
-                    fixed = []
-                    for row in chunk:
-                        row = list(row)
-                        for i in decimal_at:
-                            row[i] = _decimal(row[i])
-                        fixed.append(row)
-                    chunk = fixed
+            while chunk := cursor.fetchmany(chunk_size):
                 yield chunk
         finally:
             cursor.close()

@@ -2,10 +2,11 @@
 
 from celery import shared_task
 
+from .exports import build_job
+
 
 @shared_task(name="fonds.reporting.tasks.build_export", acks_late=True)
 def build_export(job_id: int) -> dict:
-    from .exports import build_job
 
     job = build_job(job_id)
     return {"job": job.pk, "state": job.state, "rows": job.rows_done, "sha256": job.sha256}

@@ -18,7 +18,7 @@ from . import audit_export, exports
 from .forms import ExportForm
 from .history import render_history_pdf
 from .models import ExportJob
-from .scdl import siret_coverage
+from .scdl import fund_siret, siret_coverage
 
 CONTROL_ROLES = frozenset({Role.AUDITEUR, Role.ADMIN})
 
@@ -82,8 +82,6 @@ def download_csv(request):
         return redirect("reporting:home")
     try:
         if fmt == "scdl":
-            from .scdl import fund_siret
-
             fund_siret()
     except ImproperlyConfigured as exc:
         form.add_error(None, str(exc))

@@ -157,8 +157,10 @@ def test_forged_event_inserted_after_the_last(events):
     """A well-chained forged event 11 (the head was not moved) is beyond the head."""
     with_seq = events[9].canonical.rsplit(',"seq":', 1)[0] + ',"seq":11}'
     tamper(
-        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
-        f"SELECT 11, created_at, actor_id, actor_role, action, object_type, object_id, %s, %s, %s FROM {E} WHERE seq = 10",
+        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, "
+        "prev_hash, hash) "
+        f"SELECT 11, created_at, actor_id, actor_role, action, object_type, object_id, %s, %s, %s FROM {E} "
+        "WHERE seq = 10",
         [with_seq, events[9].hash, chain_hash(events[9].hash, with_seq)],
     )
     assert_bad(11, "au-delà")
@@ -170,7 +172,8 @@ def test_event_replaced_by_a_forged_one(events):
     forged = events[5].canonical.replace("1239.50", "1.00")
     tamper(f"DELETE FROM {E} WHERE seq = 6")
     tamper(
-        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
+        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, "
+        "prev_hash, hash) "
         "VALUES (6, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [
             AuditEvent._meta.get_field("created_at").get_db_prep_value(
@@ -197,8 +200,10 @@ def test_forged_event_inserted_in_the_middle_with_renumbering(events):
     forged = events[4].canonical.replace("1238.50", "1.00")
     assert forged != events[4].canonical
     tamper(
-        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, prev_hash, hash) "
-        f"SELECT 5, created_at, actor_id, actor_role, action, object_type, object_id, %s, %s, %s FROM {E} WHERE seq = 6",
+        f"INSERT INTO {E} (seq, created_at, actor_id, actor_role, action, object_type, object_id, canonical, "
+        "prev_hash, hash) "
+        f"SELECT 5, created_at, actor_id, actor_role, action, object_type, object_id, %s, %s, %s FROM {E} "
+        "WHERE seq = 6",
         [forged, events[3].hash, chain_hash(events[3].hash, forged)],
     )
     tamper(f"UPDATE {H} SET last_seq = 11 WHERE id = 1")

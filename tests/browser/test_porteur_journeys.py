@@ -296,7 +296,8 @@ def test_csp_violation_is_reported(page, live_server):
     checker = Axe(page)
     page.goto(live_server.url + "/connexion/")  # a real page: the site's CSP header applies
     page.evaluate(
-        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.appendChild(s); }"
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; "
+        "document.body.appendChild(s); }"
     )
     page.wait_for_timeout(200)
     assert page.evaluate("typeof window.ran") == "undefined"  # the inline script did not run

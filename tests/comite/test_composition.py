@@ -161,7 +161,8 @@ def test_planned_session_follows_the_composition_until_its_convocation(committee
     item = session.items.get()
     services.give_proxy(session, giver=e, holder=b)
     services.declare_conflict(item, member=e, reason="Élu de la commune.")
-    # the administrator appoints the committee without e: the planned session follows, e's proxy and declaration go
+    # the administrator appoints the committee without e: the planned session follows,
+    # e's proxy and declaration go
     composition.appoint(c.campaign, by=c.admin, members=[c.chair, a, b, d])
     assert set(session.members.all()) == {c.chair, a, b, d}
     assert not Proxy.objects.filter(session=session).exists()

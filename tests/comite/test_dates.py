@@ -231,8 +231,8 @@ def test_decision_letter_and_minutes_carry_the_sitting_date(
     minutes = pdf_text(session.minutes)
     weekdays = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
     assert (
-        f"séance n° {session.pk} du {weekdays[sat.weekday()]} {sat.day} {months[sat.month - 1]} {sat.year}, ouverte à"
-        in minutes
+        f"séance n° {session.pk} du {weekdays[sat.weekday()]} {sat.day} {months[sat.month - 1]} {sat.year}, "
+        "ouverte à" in minutes
     )
     assert (
         f"(convoquée pour le {planned.day} {months[planned.month - 1]} {planned.year}" in minutes

@@ -231,7 +231,8 @@ def test_committed_sum_reads_the_partial_index_on_postgresql(small):
             "SET LOCAL enable_seqscan = off"
         )  # a few test rows: make the planner show which index it would use
         cursor.execute(
-            f"EXPLAIN SELECT SUM(approved_amount) FROM dossiers_dossier WHERE campaign_id = {campaign.pk} AND status IN ({statuses})"
+            f"EXPLAIN SELECT SUM(approved_amount) FROM dossiers_dossier WHERE campaign_id = {campaign.pk} "
+            f"AND status IN ({statuses})"
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "comite_envelope_committed" in plan

@@ -81,7 +81,8 @@ def test_non_chair_member_cannot_drive_the_sitting(client, committee):
 
 def test_quorum_shown_per_dossier_after_recusals(client, committee):
     c = committee
-    # 5 members, 3 present: quorum 3/5 ≥ 2.5; on the second dossier two present members are recused → 1/3 < 1.5
+    # 5 members, 3 present: quorum 3/5 ≥ 2.5;
+    # on the second dossier two present members are recused → 1/3 < 1.5
     session = _convened(c, 2)
     first, second = session.items.order_by("rank")
     for member in c.others[:2]:

@@ -19,7 +19,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import forums_of, transition_names
 from fonds.dossiers.states import Forum, Status
-from fonds.eligibilite.rules import E7_NON_BLOCKING
+from fonds.eligibilite.rules.campaign import E7_NON_BLOCKING
 from fonds.payments.models import (
     BankDetails,
     Batch,

@@ -46,7 +46,7 @@ def test_submit_stores_the_content_hash_in_the_audit_trail(submitted):
 def test_content_hash_is_sha256_of_the_canonical_json(submitted):
     text = canonical_content(submitted)
     assert submitted_content_sha256(submitted) == hashlib.sha256(text.encode("utf-8")).hexdigest()
-    assert '"reference":"%s"' % submitted.reference in text
+    assert f'"reference":"{submitted.reference}"' in text
     assert '"amount":"6000.00"' in text and '"requested_amount":"6000.00"' in text
     assert text.count('"sha256":"' + "0" * 64 + '"') == 4  # each document by its SHA-256
 

@@ -304,7 +304,8 @@ def test_budget_step_replaces_lines_and_audits(porteur_client, empty_draft):
     response = porteur_client.post(step_url(empty_draft, "budget"), data)
     assert response.status_code == 302 and response["Location"] == step_url(empty_draft, "pieces")
     lines = sorted(
-        (l.kind, l.category, l.amount, l.eligible) for l in BudgetLine.objects.filter(dossier=empty_draft)
+        (line.kind, line.category, line.amount, line.eligible)
+        for line in BudgetLine.objects.filter(dossier=empty_draft)
     )
     assert lines == [
         ("expense", "food", Decimal("1500.50"), True),

@@ -1,4 +1,5 @@
-"""Hostile uploads (issue 8 corpus): active PDFs, polyglots, archives in disguise — refused in French, nothing stored."""
+"""Hostile uploads (issue 8 corpus): active PDFs, polyglots, archives in disguise — refused in
+French, nothing stored."""
 
 import io
 import zipfile

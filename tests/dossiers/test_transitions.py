@@ -78,7 +78,7 @@ def test_contract_lists_every_transition_of_the_model():
 
 
 def test_contract_is_the_models_declaration():
-    for name, (sources, target, forums) in CONTRACT.items():
+    for name, (_sources, _target, forums) in CONTRACT.items():
         declared = transition_meta(name)["custom"]["forums"]
         assert {f: set(roles) for f, roles in declared.items()} == forums, name
 

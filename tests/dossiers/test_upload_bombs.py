@@ -109,7 +109,8 @@ def pdf_with_image(width: int, height: int) -> bytes:
 
 
 def png(width: int, height: int, rows: int | None = None) -> bytes:
-    """A grey PNG declaring ``width`` × ``height`` pixels; its IDAT holds ``rows`` zero rows (all by default)."""
+    """A grey PNG declaring ``width`` × ``height`` pixels; its IDAT holds ``rows`` zero rows
+    (all by default)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -166,7 +167,8 @@ def test_pdf_object_stream_bomb_is_refused(dossier, low_limits):
 
 
 def test_pdf_within_the_limit_is_accepted(dossier, low_limits):
-    """The same constructions, small: readable PDFs the checks accept (the bombs are refused for their size)."""
+    """The same constructions, small: readable PDFs the checks accept (the bombs are refused for
+    their size)."""
     assert _upload(dossier, pdf_with_contents(MB, MB), name="a.pdf").pk
     assert _upload(dossier, pdf_with_object_stream(MB), name="b.pdf", kind="other").pk
     assert _upload(dossier, pdf_with_image(1000, 1000), name="c.pdf", kind="partner_commitment").pk

@@ -81,7 +81,7 @@ def test_e7_dossier_in_progress_can_be_withdrawn_to_submit_another(dossier):
 
 def test_e7_every_status_outside_the_non_blocking_list_blocks(dossier):
     """Written as an exclusion: a status added to the machine (e.g. « renoncé ») blocks by default."""
-    from fonds.eligibilite.rules import E7_NON_BLOCKING
+    from fonds.eligibilite.rules.campaign import E7_NON_BLOCKING
 
     assert E7_NON_BLOCKING == {
         Status.DRAFT,

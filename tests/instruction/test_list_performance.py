@@ -10,7 +10,7 @@ from django.urls import reverse
 from fonds.dossiers import commune_copy
 from fonds.dossiers.models import Dossier
 from fonds.instruction.filters import SORTS, filter_dossiers
-from fonds.instruction.views import Page
+from fonds.instruction.views.lists import Page
 from fonds.referentiel.models import Commune
 from fonds.ui.pagination import page_rows
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
@@ -182,7 +182,7 @@ def test_list_query_count_same_for_any_page_size_and_page_number(
 def test_queue_counts_equal_the_queue_selections_with_conflicts(spread, django_assert_num_queries):
     from fonds.dossiers.access import visible_dossiers
     from fonds.instruction.models import InstructorConflict
-    from fonds.instruction.views import queue_counts, queue_filters
+    from fonds.instruction.queues import queue_counts, queue_filters
 
     me, other = spread, make_user("instructeur")
     pks = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
@@ -274,12 +274,12 @@ def test_list_status_filter_is_a_fieldset_with_a_legend_and_labelled_boxes(clien
     html = client.get(reverse("instruction:list"), {"status": ["submitted"]}).content.decode()
     assert '<fieldset class="fr-fieldset" id="id_status-fieldset" aria-labelledby="id_status-legend">' in html
     assert (
-        '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" id="id_status-legend">Statuts</legend>'
-        in html
+        '<legend class="fr-fieldset__legend fr-fieldset__legend--regular" '
+        'id="id_status-legend">Statuts</legend>' in html
     )
     assert (
-        '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label class="fr-label" for="id_status_1">Déposé</label>'
-        in html
+        '<input type="checkbox" name="status" value="submitted" id="id_status_1" checked><label '
+        'class="fr-label" for="id_status_1">Déposé</label>' in html
     )
     assert 'style="' not in html[html.index("<main") :]  # strict CSP coming: no inline style in the page body
 
@@ -301,7 +301,7 @@ def test_list_campaign_filter_reads_the_campaigns_once_and_refuses_an_unknown_on
 
 
 def test_queue_page_takes_its_count_from_the_counters(client, spread, django_assert_max_num_queries):
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
 
     campaign = Dossier.objects.first().campaign
     for _ in range(6):

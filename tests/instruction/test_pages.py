@@ -420,7 +420,7 @@ def test_list_query_count_does_not_grow_with_the_page_size(client, many, django_
 def test_queue_page_query_count_and_one_aggregate_for_the_counters(
     client, many, django_assert_max_num_queries, django_assert_num_queries
 ):
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
 
     _login(client, many["instructeur"])
     for key in ("a-prendre", "mes-dossiers", "attente-porteur", "instruits"):
@@ -434,7 +434,7 @@ def test_queue_page_query_count_and_one_aggregate_for_the_counters(
 def test_queues_to_take_excludes_a_declared_commune(client, world):
     dossier = make_dossier(campaign=world["campaign"])
     perform(dossier, "submit", by=dossier.created_by)
-    from fonds.instruction.views import queue_counts
+    from fonds.instruction.queues import queue_counts
 
     assert queue_counts(world["instructeur"])["a_prendre"] == 1
     services.declare_conflict(world["instructeur"], dossier.commune, motivation="Élu.")

@@ -29,10 +29,9 @@ from fonds.payments.models import OrderKind, PaymentOrder
 from fonds.payments.settlement import accept_final_report
 from fonds.reporting import exports
 from fonds.reporting.models import ExportJob
-from tests.comite.conftest import committee, decide, in_committee, instructed_dossier, new_session, sitting  # noqa: F401 — fixture
+from tests.comite.conftest import decide, in_committee, instructed_dossier, new_session, sitting
 from tests.factories import make_campaign, make_commune, make_user
 from tests.payments.conftest import (
-    cast,  # noqa: F401 — fixture
     certified_bank,
     pay_through_batch,
     report_submitted,

@@ -17,7 +17,7 @@ from fonds.comite.letters import ensure_decision_letter
 from fonds.depot.receipts import ensure_receipt
 from fonds.dossiers.services import perform
 from fonds.suivi.convention import ensure_convention
-from tests.comite.conftest import committee, sitting  # noqa: F401 — fixture
+from tests.comite.conftest import sitting
 from tests.factories import make_dossier
 from tests.reporting.helpers import dossier_in
 

@@ -1,4 +1,5 @@
-"""A whole dossier from approval to closed through /api/v1/ (payments endpoints), and bad input → French 4xx."""
+"""A whole dossier from approval to closed through /api/v1/ (payments endpoints), and bad input
+→ French 4xx."""
 
 import datetime as dt
 from decimal import Decimal

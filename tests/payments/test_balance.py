@@ -18,7 +18,7 @@ from .conftest import certified_bank, pay_through_batch, report_submitted, signe
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-O = OrderState
+OS = OrderState
 
 
 def lines(eligible_total: str, *, ineligible: str = "300.00"):
@@ -67,7 +67,7 @@ def test_balance_as_planned_is_paid_then_the_dossier_is_closed(cast):
         D("1417.50"),
     )
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
-    assert order.amount == D("1417.50") and order.state == O.READY and order.reference.endswith("-SO1")
+    assert order.amount == D("1417.50") and order.state == OS.READY and order.reference.endswith("-SO1")
     dossier.refresh_from_db()
     assert dossier.status == Status.REPORT_SUBMITTED  # settled when the balance is paid
     pay_through_batch(cast, order)
@@ -108,7 +108,9 @@ def test_balance_fewer_participants_gives_a_recovery_after_a_contradictory_step(
     dossier.refresh_from_db()
     assert dossier.status == Status.RECOVERY_PENDING
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
-    assert order.amount == D("650.50") and order.state == O.CONTRADICTORY and order.reference.endswith("-RV1")
+    assert (
+        order.amount == D("650.50") and order.state == OS.CONTRADICTORY and order.reference.endswith("-RV1")
+    )
     days = dossier.campaign.rules.params["deadlines"]["recovery_answer_days"]
     assert order.answer_due - order.created_at == dt.timedelta(days=days)  # from the notice's date
     assert [m.to for m in mailoutbox] == [[cast.porteur.email]]

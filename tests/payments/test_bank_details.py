@@ -1,4 +1,5 @@
-"""Bank details: schwifty validation, per-commune, certification ("service fait"), change after certification."""
+"""Bank details: schwifty validation, per-commune, certification ("service fait"), change after
+certification."""
 
 import pytest
 from django.core.exceptions import ValidationError

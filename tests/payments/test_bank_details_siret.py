@@ -20,7 +20,7 @@ from fonds.referentiel.siret import is_valid_siret
 
 from .conftest import BIC_OK, IBAN_OK, certified_bank, rib_of, signed, siret_of
 
-O = OrderState
+OS = OrderState
 pytestmark = pytest.mark.django_db
 
 
@@ -72,7 +72,7 @@ def test_siret_change_voids_certification_and_suspends_ready_orders(cast):
     dossier = signed(cast)
     bank = certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    assert bank.is_certified and order.state == O.READY
+    assert bank.is_certified and order.state == OS.READY
     new_siret = next(
         s
         for s in (cast.commune.siren + f"0001{d}" for d in "0123456789")
@@ -82,14 +82,14 @@ def test_siret_change_voids_certification_and_suspends_ready_orders(cast):
         cast.commune, by=cast.porteur, iban=IBAN_OK, bic=BIC_OK, holder=bank.holder, siret=new_siret
     )
     order.refresh_from_db()
-    assert not bank.is_certified and bank.version == 2 and order.state == O.TO_CERTIFY
+    assert not bank.is_certified and bank.version == 2 and order.state == OS.TO_CERTIFY
     payload = _last_payload("bank_details_changed")
     assert payload["siret_changed"] and payload["was_certified"]
     assert payload["before"]["siret"] == siret_of(cast.commune) and payload["siret"] == new_siret
     assert payload["suspended_orders"] == [order.reference]
     certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
-    assert order.state == O.READY
+    assert order.state == OS.READY
 
 
 def test_details_certified_before_the_siret_existed_stay_certified(cast):
@@ -213,4 +213,4 @@ def test_form_changing_only_the_siret_of_certified_details_asks_for_confirmation
     assert response.status_code == 302
     bank = BankDetails.objects.get()
     assert bank.siret == siret_of(cast.commune) and not bank.is_certified
-    assert PaymentOrder.objects.get(dossier=dossier).state == O.TO_CERTIFY
+    assert PaymentOrder.objects.get(dossier=dossier).state == OS.TO_CERTIFY

@@ -31,7 +31,7 @@ from fonds.payments.testing import travel_to_execution_date
 from .conftest import certified_bank, signed
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 
 
@@ -51,7 +51,7 @@ def test_batch_takes_only_ready_orders_with_certified_bank_details(cast, ready_o
     assert [pk for pk, _ in result.excluded] == [waiting.pk]
     assert result.batch.count == 2 and result.batch.total == Decimal("6502.50")
     waiting.refresh_from_db()
-    assert waiting.state == O.TO_CERTIFY
+    assert waiting.state == OS.TO_CERTIFY
 
 
 def test_batch_by_filter_takes_the_whole_selection(cast, ready_orders):
@@ -108,7 +108,8 @@ def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
 def test_invalid_file_refused_by_the_xsd_check():
     with pytest.raises(PaymentRefused, match="pas conforme"):
         sepa.validate(
-            b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>'
+            b'<?xml version="1.0"?><Document '
+            b'xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>'
         )
 
 
@@ -152,7 +153,7 @@ def test_return_for_an_order_not_in_the_batch_refused(cast, ready_orders):
         record_return(batch, ready_orders[0], by=cast.finance, reason_code="ZZ99")
     ready_orders[1].refresh_from_db()
     ready_orders[0].refresh_from_db()
-    assert ready_orders[1].state == O.READY and ready_orders[0].state == O.SENT
+    assert ready_orders[1].state == OS.READY and ready_orders[0].state == OS.SENT
     assert not AuditEvent.objects.filter(action="payment_returned").exists()
 
 
@@ -162,7 +163,7 @@ def test_return_then_execution_pays_only_the_others(cast, ready_orders, clock):
         record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")  # not sent yet
     mark_batch_sent(batch, by=cast.finance)
     returned = record_return(batch, ready_orders[0], by=cast.finance, reason_code="AC04")
-    assert returned.state == O.RETURNED
+    assert returned.state == OS.RETURNED
     event = AuditEvent.objects.get(action="payment_returned")
     assert event.data["payload"]["reason_code"] == "AC04" and "FR7630006" not in event.canonical
     travel_to_execution_date(clock, batch)
@@ -170,7 +171,7 @@ def test_return_then_execution_pays_only_the_others(cast, ready_orders, clock):
     batch.refresh_from_db()
     states = dict(PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("pk", "state"))
     assert (
-        states == {ready_orders[0].pk: O.RETURNED, ready_orders[1].pk: O.PAID} and batch.state == "executed"
+        states == {ready_orders[0].pk: OS.RETURNED, ready_orders[1].pk: OS.PAID} and batch.state == "executed"
     )
     dossiers = {o.dossier.pk: o.dossier for o in ready_orders}
     for d in dossiers.values():
@@ -239,7 +240,7 @@ def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock
     assert batch.state == "sent" and batch.executed_at is None
     assert set(
         PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("state", flat=True)
-    ) == {O.SENT}
+    ) == {OS.SENT}
     assert not AuditEvent.objects.filter(action__in=["batch_executed", "payment_order_paid"]).exists()
     clock.travel_to(requested)  # on the requested execution date
     record_execution(batch, by=cast.finance)
@@ -247,7 +248,7 @@ def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock
     assert batch.state == "executed" and timezone.localdate(batch.executed_at) == requested
     paid = PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders])
     assert {timezone.localdate(o.paid_at) for o in paid} == {requested} and {o.state for o in paid} == {
-        O.PAID
+        OS.PAID
     }
     payload = AuditEvent.objects.get(action="batch_executed").data["payload"]
     assert payload["execution_date"] == requested.isoformat()

@@ -30,7 +30,7 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 D = Decimal
 
 
@@ -65,7 +65,7 @@ def test_return_with_am04_recorded(cast):
     batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     mark_batch_sent(batch, by=cast.finance)
     returned = record_return(batch, order, by=cast.finance, reason_code="am04")
-    assert returned.state == O.RETURNED and returned.return_code == "AM04"
+    assert returned.state == OS.RETURNED and returned.return_code == "AM04"
     assert (
         AuditEvent.objects.get(action="payment_returned").data["payload"]["reason"]
         == "Provision insuffisante"
@@ -92,9 +92,9 @@ def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_wi
     order = PaymentOrder.objects.get(dossier=dossier)
     batch = pay_through_batch(cast, order)
     dossier.refresh_from_db()
-    assert order.state == O.PAID and dossier.status == Status.ADVANCE_PAID and batch.state == "executed"
+    assert order.state == OS.PAID and dossier.status == Status.ADVANCE_PAID and batch.state == "executed"
     returned = record_return(batch, order, by=cast.finance, reason_code="AC04")
-    assert returned.state == O.RETURNED and returned.paid_at is None and returned.return_code == "AC04"
+    assert returned.state == OS.RETURNED and returned.paid_at is None and returned.return_code == "AC04"
     item = BatchItem.objects.get(order=order)
     assert item.outcome == ItemOutcome.RETURNED and item.return_code == "AC04"
     batch.refresh_from_db()
@@ -104,7 +104,7 @@ def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_wi
     )  # not reverted (no reverse transition)
     payload = AuditEvent.objects.get(action="payment_returned").data["payload"]
     assert (
-        payload["from"] == O.PAID
+        payload["from"] == OS.PAID
         and payload["after_execution"] is True
         and payload["dossier_status_kept"] == Status.ADVANCE_PAID
     )
@@ -114,7 +114,7 @@ def test_advance_returned_after_execution_keeps_the_dossier_and_is_paid_again_wi
     fix_bank(cast, dossier)
     reissue_order(order, by=cast.finance)
     second = pay_through_batch(cast, order)
-    assert order.state == O.PAID and second.pk != batch.pk
+    assert order.state == OS.PAID and second.pk != batch.pk
     assert AuditEvent.objects.filter(action="pay_advance", object_id=str(dossier.pk)).count() == 1
     assert BatchItem.objects.filter(order=order, outcome=ItemOutcome.PAID).count() == 1
     assert advance_paid_amount(dossier) == order.amount
@@ -136,7 +136,7 @@ def test_balance_returned_after_execution_paid_again_without_a_second_settle(cas
     fix_bank(cast, dossier)
     reissue_order(balance, by=cast.finance)
     pay_through_batch(cast, balance)
-    assert balance.state == O.PAID
+    assert balance.state == OS.PAID
     assert AuditEvent.objects.filter(action="settle", object_id=str(dossier.pk)).count() == 1
 
 
@@ -155,7 +155,7 @@ def test_late_return_refused_for_an_order_not_in_the_executed_batch(cast):
         record_return(batch, order, by=cast.porteur, reason_code="AC01")
     assert exc.value.kind == "role"
     order.refresh_from_db()
-    assert order.state == O.PAID and AuditEvent.objects.count() == before
+    assert order.state == OS.PAID and AuditEvent.objects.count() == before
 
 
 def test_advance_returned_after_execution_blocks_the_final_report_acceptance_until_paid(cast):
@@ -194,7 +194,7 @@ def test_cancelled_balance_order_reissued_then_paid_closes_the_dossier(cast):
         reissue_balance_order(dossier, by=cast.porteur, motivation="Moi.")
     assert exc.value.kind == "role"
     order = reissue_balance_order(dossier, by=cast.finance, motivation="Annulation par erreur.")
-    assert order.reference.endswith("-SO2") and order.amount == settlement.balance and order.state == O.READY
+    assert order.reference.endswith("-SO2") and order.amount == settlement.balance and order.state == OS.READY
     event = AuditEvent.objects.get(action="balance_order_reissued")
     assert (
         event.data["payload"]["cancelled_orders"] == [first.reference]

@@ -18,13 +18,13 @@ from .conftest import certified_bank, pay_through_batch, signed
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-O = OrderState
+OS = OrderState
 
 
 def test_advance_order_75_pct_created_when_the_agreement_is_accepted(cast):
     dossier = signed(cast, approved="5670.00")
     order = PaymentOrder.objects.get(dossier=dossier)
-    assert order.kind == OrderKind.ADVANCE and order.amount == D("4252.50") and order.state == O.TO_CERTIFY
+    assert order.kind == OrderKind.ADVANCE and order.amount == D("4252.50") and order.state == OS.TO_CERTIFY
     assert order.reference == f"{dossier.reference}-AV1"
     assert order.rules_version == dossier.campaign.rules.version and order.breakdown["advance_pct"] == "75"
     event = AuditEvent.objects.get(action="accept_agreement", object_id=str(dossier.pk))
@@ -94,7 +94,7 @@ def test_order_reference_unique_and_one_live_order_per_kind(cast):
 def test_order_state_cannot_be_assigned_directly(cast):
     order = PaymentOrder.objects.get(dossier=signed(cast))
     with pytest.raises(AttributeError):
-        order.state = O.PAID
+        order.state = OS.PAID
 
 
 def test_transitions_to_certify_ready_in_batch_sent_paid(cast, clock):
@@ -102,18 +102,18 @@ def test_transitions_to_certify_ready_in_batch_sent_paid(cast, clock):
     order = PaymentOrder.objects.get(dossier=dossier)
     certified_bank(cast, dossier=dossier)
     order.refresh_from_db()
-    assert order.state == O.READY
+    assert order.state == OS.READY
     batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     order.refresh_from_db()
-    assert order.state == O.IN_BATCH
+    assert order.state == OS.IN_BATCH
     mark_batch_sent(batch, by=cast.finance)
     order.refresh_from_db()
-    assert order.state == O.SENT
+    assert order.state == OS.SENT
     travel_to_execution_date(clock, batch)
     record_execution(batch, by=cast.finance)
     order.refresh_from_db()
     dossier.refresh_from_db()
-    assert order.state == O.PAID and order.paid_at is not None
+    assert order.state == OS.PAID and order.paid_at is not None
     assert dossier.status == Status.ADVANCE_PAID and dossier.report_due is not None  # pay_advance fired
     assert (
         AuditEvent.objects.filter(action="pay_advance", object_id=str(dossier.pk)).get().actor_id
@@ -128,7 +128,7 @@ def test_transition_in_batch_back_to_ready_when_the_batch_is_cancelled(cast):
     batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
     cancel_batch(batch, by=cast.finance)
     order.refresh_from_db()
-    assert order.state == O.READY and batch.state == "cancelled"
+    assert order.state == OS.READY and batch.state == "cancelled"
     assert BatchItem.objects.get(order=order).outcome == ItemOutcome.REMOVED
     again = build_batch(by=cast.finance, order_ids=[order.pk]).batch  # free for another batch
     assert again.pk != batch.pk
@@ -144,7 +144,7 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
     mark_batch_sent(batch, by=cast.finance)
     record_return(batch, order, by=cast.finance, reason_code="ac04")
     order.refresh_from_db()
-    assert order.state == O.RETURNED and order.return_code == "AC04"
+    assert order.state == OS.RETURNED and order.return_code == "AC04"
     with pytest.raises(PaymentRefused, match="n'ont pas changé"):
         reissue_order(order, by=cast.finance)
     set_bank_details(
@@ -160,10 +160,10 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
     certify_bank_details(cast.commune, by=cast.finance)
     reissue_order(order, by=cast.finance)
     order.refresh_from_db()
-    assert order.state == O.READY
+    assert order.state == OS.READY
     second = pay_through_batch(cast, order)
     dossier.refresh_from_db()
-    assert order.state == O.PAID and dossier.status == Status.ADVANCE_PAID
+    assert order.state == OS.PAID and dossier.status == Status.ADVANCE_PAID
     assert (
         second.items.get().creditor_iban == IBAN_OTHER and second.items.get().end_to_end_id == order.reference
     )
@@ -177,7 +177,7 @@ def test_transition_cancel_needs_motivation_and_is_final(cast):
         cancel_order(order, by=cast.porteur, motivation="non")
     cancel_order(order, by=cast.finance, motivation="Avance versée hors plateforme par erreur.")
     order.refresh_from_db()
-    assert order.state == O.CANCELLED
+    assert order.state == OS.CANCELLED
     with pytest.raises(PaymentRefused, match="Annulé"):
         cancel_order(order, by=cast.finance, motivation="encore")
 

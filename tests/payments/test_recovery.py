@@ -26,7 +26,7 @@ from tests.factories import make_campaign
 from .conftest import certified_bank, pay_through_batch, report_submitted, signed
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 
 
 @pytest.fixture
@@ -66,13 +66,13 @@ def test_recovery_made_final_by_finance_then_received_closes_the_dossier(cast, r
     answer_recovery(recovery, cast.porteur, "Les justificatifs suivent par courrier.")
     make_recovery_final(recovery, by=cast.finance, motivation="Les justificatifs ne sont pas fournis.")
     recovery.refresh_from_db()
-    assert recovery.state == O.FINAL and recovery.final_at is not None
+    assert recovery.state == OS.FINAL and recovery.final_at is not None
     with pytest.raises(PaymentRefused):
         build_batch(by=cast.finance, order_ids=[recovery.pk])  # never in a credit-transfer batch
     record_recovery_received(recovery, by=cast.finance)
     recovery.refresh_from_db()
     recovery.dossier.refresh_from_db()
-    assert recovery.state == O.PAID and recovery.dossier.status == Status.CLOSED
+    assert recovery.state == OS.PAID and recovery.dossier.status == Status.CLOSED
 
 
 def test_recovery_written_off_closes_the_dossier(cast, recovery, clock):
@@ -83,7 +83,7 @@ def test_recovery_written_off_closes_the_dossier(cast, recovery, clock):
     write_off_recovery(recovery, by=cast.finance, motivation="Créance irrécouvrable.")
     recovery.refresh_from_db()
     recovery.dossier.refresh_from_db()
-    assert recovery.state == O.WRITTEN_OFF and recovery.dossier.status == Status.CLOSED
+    assert recovery.state == OS.WRITTEN_OFF and recovery.dossier.status == Status.CLOSED
 
 
 def test_recovery_cancelled_after_the_answer_closes_the_dossier(cast, recovery):
@@ -91,7 +91,7 @@ def test_recovery_cancelled_after_the_answer_closes_the_dossier(cast, recovery):
     cancel_order(recovery, by=cast.finance, motivation="Réponse du maire recevable.")
     recovery.refresh_from_db()
     recovery.dossier.refresh_from_db()
-    assert recovery.state == O.CANCELLED and recovery.dossier.status == Status.CLOSED
+    assert recovery.state == OS.CANCELLED and recovery.dossier.status == Status.CLOSED
 
 
 def test_system_cannot_make_final_before_the_deadline(cast, recovery):
@@ -99,7 +99,7 @@ def test_system_cannot_make_final_before_the_deadline(cast, recovery):
         make_recovery_final(recovery, by=None)
     assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()
-    assert recovery.state == O.CONTRADICTORY
+    assert recovery.state == OS.CONTRADICTORY
 
 
 def test_beat_task_makes_the_recovery_final_at_expiry_idempotently(cast, recovery, clock):
@@ -107,7 +107,7 @@ def test_beat_task_makes_the_recovery_final_at_expiry_idempotently(cast, recover
     assert tasks.expire_recovery_answers.delay().get() == [recovery.reference]
     assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()
-    assert recovery.state == O.FINAL
+    assert recovery.state == OS.FINAL
     event = AuditEvent.objects.get(action="recovery_made_final", object_id=str(recovery.pk))
     assert event.actor_id is None and event.actor_role == "system"
 
@@ -139,7 +139,7 @@ def test_recovery_cannot_be_final_before_answer_or_15_days(cast, recovery, clock
             assert f"{timezone.localtime(recovery.answer_due):%d/%m/%Y}" in refused.value.message
         assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()
-    assert recovery.state == O.CONTRADICTORY and recovery.final_at is None and _final_events(recovery) == 0
+    assert recovery.state == OS.CONTRADICTORY and recovery.final_at is None and _final_events(recovery) == 0
     assert recovery.answer_due == notice + dt.timedelta(days=15)  # the campaign's recovery_answer_days
 
 
@@ -153,7 +153,7 @@ def test_recovery_final_after_mayor_answer(cast, recovery, clock):
         recovery, by=cast.finance, motivation="Les désistements ne réduisent pas les frais engagés."
     )
     recovery.refresh_from_db()
-    assert recovery.state == O.FINAL and recovery.answered_at < recovery.final_at < recovery.answer_due
+    assert recovery.state == OS.FINAL and recovery.answered_at < recovery.final_at < recovery.answer_due
     payload = AuditEvent.objects.get(action="recovery_made_final", object_id=str(recovery.pk)).data["payload"]
     assert payload["answered"] is True and payload["from"] == "contradictory"
 
@@ -163,7 +163,7 @@ def test_answered_recovery_waits_for_finance_at_the_end_of_the_period(cast, reco
     clock.advance(days=16)
     assert tasks.expire_recovery_answers.delay().get() == []
     recovery.refresh_from_db()
-    assert recovery.state == O.CONTRADICTORY
+    assert recovery.state == OS.CONTRADICTORY
 
 
 def test_recovery_final_after_15_days_without_answer(cast, recovery, clock):
@@ -172,7 +172,7 @@ def test_recovery_final_after_15_days_without_answer(cast, recovery, clock):
         answer_recovery(recovery, cast.porteur, "Trop tard ?")
     make_recovery_final(recovery, by=cast.finance, motivation="Aucune observation du maire dans le délai.")
     recovery.refresh_from_db()
-    assert recovery.state == O.FINAL and recovery.final_at >= recovery.answer_due
+    assert recovery.state == OS.FINAL and recovery.final_at >= recovery.answer_due
     payload = AuditEvent.objects.get(action="recovery_made_final", object_id=str(recovery.pk)).data["payload"]
     assert payload["answered"] is False
 

@@ -16,7 +16,7 @@ from fonds.suivi.testing import SIGNED_LIST_PDF
 from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 NEW_RIB = SIGNED_LIST_PDF.replace(b"612 792", b"595 842")  # another valid one-page PDF (A4)
 PNG_RIB = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -55,16 +55,16 @@ def test_new_rib_after_certification_blocks_payments_until_recertified(cast):
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    assert order.state == O.READY
+    assert order.state == OS.READY
     bank = upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB)
     order.refresh_from_db()
     assert not bank.is_certified and (bank.iban, bank.version) == (IBAN_OK.replace(" ", ""), 2)
-    assert order.state == O.TO_CERTIFY
+    assert order.state == OS.TO_CERTIFY
     with pytest.raises(PaymentRefused, match="vide"):
         build_batch(by=cast.finance, order_ids=[order.pk])
     certify_bank_details(cast.commune, by=cast.finance)
     order.refresh_from_db()
-    assert order.state == O.READY
+    assert order.state == OS.READY
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_
     assert IBAN_OK.replace(" ", "") not in event.canonical
     assert [m.to for m in mailoutbox] == [[cast.porteur.email]]
     assert "trésorerie, pas la mairie" in mailoutbox[0].body and "FR76 **** 0189" in mailoutbox[0].body
-    assert PaymentOrder.objects.get().state == O.TO_CERTIFY
+    assert PaymentOrder.objects.get().state == OS.TO_CERTIFY
 
 
 def test_rejection_only_by_finance_and_not_twice_nor_of_certified_details(cast):

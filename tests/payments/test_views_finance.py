@@ -5,6 +5,7 @@ execution, final-report acceptance and recovery decisions — every change throu
 import datetime as dt
 import hashlib
 import html as htmllib
+import itertools
 import re
 from decimal import Decimal
 
@@ -32,7 +33,7 @@ from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from .conftest import BIC_OK, IBAN_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 D = Decimal
 
 
@@ -53,11 +54,17 @@ def _ready(cast, **kwargs):
     return PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE)
 
 
-def _order(dossier, kind="advance", amount="100.00", state=O.READY, n=[0]):
+_ORDER_SEQ = itertools.count(1)
+
+
+def _order(dossier, kind="advance", amount="100.00", state=OS.READY):
     """Test data for the list only (real orders are created by the services)."""
-    n[0] += 1
     return PaymentOrder.objects.create(
-        reference=f"T-{dossier.pk}-{kind}-{n[0]}", dossier=dossier, kind=kind, amount=D(amount), state=state
+        reference=f"T-{dossier.pk}-{kind}-{next(_ORDER_SEQ)}",
+        dossier=dossier,
+        kind=kind,
+        amount=D(amount),
+        state=state,
     )
 
 
@@ -123,7 +130,7 @@ def test_permissions_auditor_and_admin_read_every_page_but_never_post(client, ca
     )
     assert response.status_code == 403
     assert not BankDetails.objects.get(commune=world["dossier"].commune).certified_at
-    assert PaymentOrder.objects.get(pk=world["order"].pk).state != O.CANCELLED
+    assert PaymentOrder.objects.get(pk=world["order"].pk).state != OS.CANCELLED
 
 
 def test_navigation_shows_paiements_to_finance_admin_and_auditor_only(client, cast):
@@ -142,9 +149,9 @@ def test_orders_list_filters_by_state_kind_campaign_departement_and_amount(clien
     sud = make_commune("13001", name="Sudville", departement="13")
     d1 = make_dossier(campaign=campaign, commune=nord, complete=False)
     d2 = make_dossier(commune=sud, complete=False)
-    a = _order(d1, "advance", "4252.50", O.READY)
-    b = _order(d1, "balance", "900.00", O.TO_CERTIFY)
-    c = _order(d2, "advance", "3000.00", O.PAID)
+    a = _order(d1, "advance", "4252.50", OS.READY)
+    b = _order(d1, "balance", "900.00", OS.TO_CERTIFY)
+    c = _order(d2, "advance", "3000.00", OS.PAID)
     _login(client, cast.finance)
 
     def refs(**params):
@@ -185,7 +192,7 @@ def test_orders_list_query_count_does_not_grow_with_rows_or_page_size(
         for i in range(n):
             d = make_dossier(commune=make_commune(), complete=False)
             _order(d, "advance", f"{100 + i}.00")
-            _order(d, "balance", "50.00", O.TO_CERTIFY)
+            _order(d, "balance", "50.00", OS.TO_CERTIFY)
 
     more(15)  # 30 orders: two pages of 25 (rows, count and selection totals all queried)
     with django_assert_max_num_queries(12) as few:
@@ -219,7 +226,7 @@ def test_certify_bank_details_shows_the_rib_inline_and_needs_the_confirmation(cl
     dossier = signed(cast)
     _given_bank(cast, dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    assert order.state == O.TO_CERTIFY
+    assert order.state == OS.TO_CERTIFY
     _login(client, cast.finance)
     listing = _html(client.get(reverse("payments:bank-list")))
     assert cast.commune.name in listing
@@ -235,7 +242,7 @@ def test_certify_bank_details_shows_the_rib_inline_and_needs_the_confirmation(cl
     bank = BankDetails.objects.get(commune=cast.commune)
     assert bank.is_certified and bank.certified_by == cast.finance
     order.refresh_from_db()
-    assert order.state == O.READY
+    assert order.state == OS.READY
     response = client.post(url, {"confirm": "on"})  # already certified: the service refuses, in French
     assert response.status_code == 409 and "déjà certifiées" in _html(response)
 
@@ -301,7 +308,7 @@ def test_build_batch_confirms_count_and_total_of_the_whole_filtered_selection(cl
     assert response.status_code == 302 and response["Location"] == reverse("payments:batch", args=[batch.pk])
     assert batch.count == 3 and batch.total == D("4500.00")
     assert {i.order_id for i in batch.items.all()} == {o.pk for o in orders}
-    assert PaymentOrder.objects.get(dossier=waiting).state == O.TO_CERTIFY
+    assert PaymentOrder.objects.get(dossier=waiting).state == OS.TO_CERTIFY
 
 
 def test_build_batch_shows_the_confirmation_again_when_the_selection_changed(client, cast):
@@ -321,7 +328,7 @@ def test_build_batch_shows_the_confirmation_again_when_the_selection_changed(cli
     )
     assert response.status_code == 409 and not Batch.objects.exists()
     assert "La sélection a changé" in _html(response) and "2 virements" in _html(response)
-    assert PaymentOrder.objects.get(pk=later.pk).state == O.READY
+    assert PaymentOrder.objects.get(pk=later.pk).state == OS.READY
 
 
 def test_build_batch_with_nothing_ready_offers_nothing_to_confirm(client, cast):
@@ -375,7 +382,7 @@ def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the
     )
     assert response.status_code == 302
     returned.refresh_from_db()
-    assert returned.state == O.RETURNED and returned.return_code == "AC04"
+    assert returned.state == OS.RETURNED and returned.return_code == "AC04"
     travel_to_execution_date(clock, batch)  # the bank executes the batch on its requested date
     execution = client.get(reverse("payments:batch-action", args=[batch.pk, "execution"]))
     assert [i.order_id for i in execution.context["pending_items"]] == [kept.pk] and execution.context[
@@ -389,7 +396,7 @@ def test_batch_sent_then_one_return_with_its_reason_code_then_execution_pays_the
     )
     kept.refresh_from_db()
     batch.refresh_from_db()
-    assert kept.state == O.PAID and batch.state == BatchState.EXECUTED
+    assert kept.state == OS.PAID and batch.state == BatchState.EXECUTED
     assert kept.dossier.__class__.objects.get(pk=kept.dossier_id).status == Status.ADVANCE_PAID
 
 
@@ -416,7 +423,7 @@ def test_return_of_an_order_not_in_the_batch_is_refused_in_french_and_changes_no
     assert response.status_code == 400 and "Code motif inconnu" in _html(response)
     for order in (in_batch, other):
         order.refresh_from_db()
-    assert in_batch.state == O.SENT and other.state == O.READY
+    assert in_batch.state == OS.SENT and other.state == OS.READY
 
 
 def test_cancel_batch_before_transmission_releases_its_orders(client, cast):
@@ -431,7 +438,7 @@ def test_cancel_batch_before_transmission_releases_its_orders(client, cast):
     )
     batch.refresh_from_db()
     order.refresh_from_db()
-    assert batch.state == BatchState.CANCELLED and order.state == O.READY
+    assert batch.state == BatchState.CANCELLED and order.state == OS.READY
     response = client.get(reverse("payments:batch-file", args=[batch.pk]))
     assert response.status_code == 302  # the file of a cancelled batch is not offered
     response = client.post(reverse("payments:batch-action", args=[batch.pk, "execution"]), {"confirm": "on"})
@@ -452,7 +459,7 @@ def test_returned_order_is_reissued_only_after_new_bank_details_are_certified(cl
     certified_bank(cast, dossier=order.dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     assert client.post(url, {"confirm": "on"}).status_code == 302
     order.refresh_from_db()
-    assert order.state == O.READY
+    assert order.state == OS.READY
 
 
 # ---- final report and recovery ------------------------------------------------------------------
@@ -482,7 +489,7 @@ def test_accept_final_report_shows_the_balance_breakdown_then_creates_the_balanc
     settlement = Settlement.objects.get(dossier=dossier)
     assert settlement.balance == balance.balance and settlement.accepted_by == cast.finance
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
-    assert order.amount == balance.balance and order.state == O.READY
+    assert order.amount == balance.balance and order.state == OS.READY
     after = client.get(url)
     assert after.status_code == 200 and "Rapport validé" in _html(after)
     again = client.post(url, {"confirm": "on"})  # once only
@@ -504,7 +511,7 @@ def test_negative_balance_page_announces_the_recovery_and_the_contradictory_step
     assert "Trop-perçu à reverser" in html and "15 jours" in html
     client.post(reverse("payments:report", args=[dossier.pk]), {"confirm": "on"})
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
-    assert order.state == O.CONTRADICTORY
+    assert order.state == OS.CONTRADICTORY
     assert order.reference in _html(client.get(reverse("payments:reports")))
 
 
@@ -518,7 +525,7 @@ def test_finance_makes_a_recovery_final_after_reading_the_answer(client, cast, r
         == 302
     )
     recovery.refresh_from_db()
-    assert recovery.state == O.FINAL and recovery.motivation == "Les frais ne sont pas justifiés."
+    assert recovery.state == OS.FINAL and recovery.motivation == "Les frais ne sont pas justifiés."
     assert (
         client.post(
             reverse("payments:order-action", args=[recovery.pk, "record_recovered"]), {"confirm": "on"}
@@ -527,7 +534,7 @@ def test_finance_makes_a_recovery_final_after_reading_the_answer(client, cast, r
     )
     recovery.refresh_from_db()
     assert (
-        recovery.state == O.PAID
+        recovery.state == OS.PAID
         and recovery.dossier.__class__.objects.get(pk=recovery.dossier_id).status == Status.CLOSED
     )
 
@@ -538,7 +545,7 @@ def test_cancelling_a_recovery_needs_a_motivation_and_closes_the_dossier(client,
     response = client.post(url, {"motivation": "  ", "confirm": "on"})
     assert response.status_code == 400 and "Écrivez la motivation" in _html(response)
     recovery.refresh_from_db()
-    assert recovery.state == O.CONTRADICTORY
+    assert recovery.state == OS.CONTRADICTORY
     assert (
         client.post(
             url, {"motivation": "Les observations du maire sont fondées.", "confirm": "on"}
@@ -546,7 +553,7 @@ def test_cancelling_a_recovery_needs_a_motivation_and_closes_the_dossier(client,
         == 302
     )
     recovery.refresh_from_db()
-    assert recovery.state == O.CANCELLED
+    assert recovery.state == OS.CANCELLED
     assert recovery.dossier.__class__.objects.get(pk=recovery.dossier_id).status == Status.CLOSED
     response = client.post(
         reverse("payments:order-action", args=[recovery.pk, "make_final"]), {"confirm": "on"}
@@ -595,7 +602,7 @@ def test_batch_page_and_worklists_query_counts_do_not_grow_with_their_rows(
         BankDetails.objects.create(
             commune=commune, iban=IBAN_OK.replace(" ", ""), bic=BIC_OK, holder=f"Commune {i}"
         )
-        _order(d, "advance", "10.00", O.TO_CERTIFY)
+        _order(d, "advance", "10.00", OS.TO_CERTIFY)
     urls[0] = reverse("payments:batch", args=[big.pk])
     counts[urls[0]] = counts.pop(reverse("payments:batch", args=[batch.pk]))
     for url in urls:
@@ -620,13 +627,13 @@ def test_recovery_screen_offers_make_final_only_after_answer_or_15_days(client, 
     response = client.post(action, {"motivation": "Trop tôt.", "confirm": "on"})
     assert response.status_code == 409
     recovery.refresh_from_db()
-    assert recovery.state == O.CONTRADICTORY
+    assert recovery.state == OS.CONTRADICTORY
     clock.advance(days=2)
     answer_recovery(recovery, cast.porteur, "Deux désistements de dernière minute.")
     assert action in _html(client.get(page))  # the answer is in: finance may decide
     assert client.post(action, {"motivation": "Réponse examinée.", "confirm": "on"}).status_code == 302
     recovery.refresh_from_db()
-    assert recovery.state == O.FINAL
+    assert recovery.state == OS.FINAL
 
 
 def test_batch_screen_hides_execution_before_requested_date(client, cast, clock):

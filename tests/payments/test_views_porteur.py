@@ -27,7 +27,7 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 
 
 def _html(response) -> str:
@@ -99,7 +99,7 @@ def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_u
 ):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
-    assert order.state == O.READY
+    assert order.state == OS.READY
     client.force_login(cast.porteur)
     page = _html(client.get(_bank_url(dossier)))
     assert (
@@ -114,7 +114,7 @@ def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_u
     assert response.status_code == 302
     bank = BankDetails.objects.get(commune=cast.commune)
     order.refresh_from_db()
-    assert not bank.is_certified and bank.version == 2 and order.state == O.TO_CERTIFY
+    assert not bank.is_certified and bank.version == 2 and order.state == OS.TO_CERTIFY
     assert "Coordonnées en cours de vérification" in _html(client.get(_bank_url(dossier)))
 
 

@@ -27,7 +27,7 @@ from .conftest import (
 from .test_rib_upload_and_rejection import NEW_RIB
 
 pytestmark = pytest.mark.django_db
-O = OrderState
+OS = OrderState
 
 
 def _html(response) -> str:
@@ -70,7 +70,7 @@ def test_porteur_uploads_a_new_rib_after_certification_with_confirmation_payment
     assert response.status_code == 302
     bank = BankDetails.objects.get()
     assert bank.rib_document.original_name == "rib-2026.pdf" and not bank.is_certified
-    assert PaymentOrder.objects.get(dossier=dossier).state == O.TO_CERTIFY
+    assert PaymentOrder.objects.get(dossier=dossier).state == OS.TO_CERTIFY
     assert Document.objects.get(pk=old.pk).replaced_by_id == bank.rib_document_id
 
 
@@ -161,7 +161,7 @@ def test_return_recorded_on_an_executed_batch_page(client, cast):
     )
     assert response.status_code == 302
     order.refresh_from_db()
-    assert order.state == O.RETURNED and order.return_code == "AM04"
+    assert order.state == OS.RETURNED and order.return_code == "AM04"
 
 
 def test_finance_reissues_a_cancelled_balance_order_from_the_report_page(client, cast):
@@ -185,4 +185,4 @@ def test_finance_reissues_a_cancelled_balance_order_from_the_report_page(client,
     response = client.post(url, {"motivation": "Annulé par erreur.", "confirm": "on"})
     order = PaymentOrder.objects.exclude(pk=first.pk).get(dossier=dossier, kind=OrderKind.BALANCE)
     assert response.status_code == 302 and response.url == reverse("payments:order", args=[order.pk])
-    assert order.amount == settlement.balance and order.state == O.READY
+    assert order.amount == settlement.balance and order.state == OS.READY

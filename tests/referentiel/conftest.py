@@ -34,7 +34,8 @@ def line_of(index: int) -> int:
 
 @pytest.fixture
 def write_communes(tmp_path):
-    """``write_communes(rows=None, *, header=HEADER, comments=SAMPLE_COMMENTS, name=..., raw=None)`` → path."""
+    """``write_communes(rows=None, *, header=HEADER, comments=SAMPLE_COMMENTS, name=..., raw=None)``
+    → path."""
     counter = iter(range(1, 1000))
 
     def write(

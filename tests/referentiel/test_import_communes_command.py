@@ -130,7 +130,10 @@ def test_missing_column_is_refused_and_nothing_is_stored(write_communes):
 
 
 def test_bad_encoding_is_refused_and_nothing_is_stored(write_communes):
-    text = "code\tname\tdepartement\tregion\tzone\tpopulation\tsiren\tlatitude\tlongitude\n01001\tL'Abergement-Clémenciat\t01\t84\tmetro\t860\t\t\t\n"
+    text = (
+        "code\tname\tdepartement\tregion\tzone\tpopulation\tsiren\tlatitude\tlongitude\n"
+        "01001\tL'Abergement-Clémenciat\t01\t84\tmetro\t860\t\t\t\n"
+    )
     with pytest.raises(CommandError, match="ligne 2 : encodage invalide"):
         run_import(write_communes(raw=text.encode("cp1252")))
     assert Commune.objects.count() == 0

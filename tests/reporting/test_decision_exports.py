@@ -495,9 +495,11 @@ def test_xlsx_bytes_do_not_depend_on_the_second_of_saving(monkeypatch):
     for year in (2001, 2031):
 
         class Fixed(real_dt.datetime):
+            YEAR = year
+
             @classmethod
             def now(cls, tz=None):
-                return real_dt.datetime(year, 5, 4, 3, 2, 1, tzinfo=tz)
+                return real_dt.datetime(cls.YEAR, 5, 4, 3, 2, 1, tzinfo=tz)
 
         monkeypatch.setattr(excel.datetime, "datetime", Fixed)
         out = io.BytesIO()

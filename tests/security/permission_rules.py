@@ -76,7 +76,7 @@ def r(read, write=NOBODY, **kw) -> Rule:
 
 D = "in_instruction"
 S = {"pk": "session.pk"}
-I = {"pk": "session.pk", "item_pk": "item.pk"}
+ITEM = {"pk": "session.pk", "item_pk": "item.pk"}
 
 RULES: dict[str, Rule] = {
     # ---- API ------------------------------------------------------------------------------------
@@ -244,18 +244,18 @@ RULES: dict[str, Rule] = {
         COMMITTEE_READ, args=S, absent_ok=True, note="the session is not closed: no minutes yet (404)"
     ),
     "comite/seances/<int:pk>/dossiers/<int:item_pk>/": r(
-        COMMITTEE_READ - {RECUSED}, args=I, note="a recused member may not read the item"
+        COMMITTEE_READ - {RECUSED}, args=ITEM, note="a recused member may not read the item"
     ),
-    "comite/seances/<int:pk>/dossiers/<int:item_pk>/conflit/": r(COMMITTEE, COMMITTEE, args=I),
+    "comite/seances/<int:pk>/dossiers/<int:item_pk>/conflit/": r(COMMITTEE, COMMITTEE, args=ITEM),
     "comite/seances/<int:pk>/dossiers/<int:item_pk>/vote/": r(
         NOBODY,
         {COMITE, ADMIN},
-        args=I,
+        args=ITEM,
         note="the recused member never votes; the administrator records a vote for a member",
     ),
-    "comite/seances/<int:pk>/dossiers/<int:item_pk>/ouvrir-le-vote/": r(NOBODY, {COMITE}, args=I),
-    "comite/seances/<int:pk>/dossiers/<int:item_pk>/clore-le-vote/": r({COMITE}, {COMITE}, args=I),
-    "comite/seances/<int:pk>/dossiers/<int:item_pk>/decision/": r({COMITE}, {COMITE}, args=I),
+    "comite/seances/<int:pk>/dossiers/<int:item_pk>/ouvrir-le-vote/": r(NOBODY, {COMITE}, args=ITEM),
+    "comite/seances/<int:pk>/dossiers/<int:item_pk>/clore-le-vote/": r({COMITE}, {COMITE}, args=ITEM),
+    "comite/seances/<int:pk>/dossiers/<int:item_pk>/decision/": r({COMITE}, {COMITE}, args=ITEM),
     # ---- payments (finance acts; auditors and administrators read) ---------------------------
     "paiements/": r(PAYMENTS_READ),
     "paiements/ordres/<int:pk>/": r(PAYMENTS_READ, args={"pk": "order.pk"}),

@@ -193,7 +193,7 @@ from urllib.parse import quote  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from tests.security.permission_rules import ANON, RULES  # noqa: E402
-from tests.security.test_permission_matrix import fill, is_api, routes, unthrottled, world  # noqa: E402,F401 (fixtures)
+from tests.security.test_permission_matrix import fill, is_api, routes, unthrottled  # noqa: E402,F401 (fixtures)
 
 PREFERENCE = (
     "porteur",

@@ -3,6 +3,9 @@ at the end of the run (documents and emails produced / expected after each broke
 
 from __future__ import annotations
 
+from tests.comite.conftest import committee  # noqa: F401 — fixture
+from tests.payments.conftest import cast  # noqa: F401 — fixture
+
 from .harness import FIGURES, outage, private_broker, private_redis, task_runs  # noqa: F401 — fixtures
 
 

@@ -135,7 +135,8 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
         wait(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0, 30, "la file vide")
 
     print(
-        f"dépôt broker coupé : {elapsed:.2f} s ; flush broker coupé : {flush_down:.2f} s ; récépissé {follow_up:.1f} s après le retour du broker",
+        f"dépôt broker coupé : {elapsed:.2f} s ; flush broker coupé : {flush_down:.2f} s ; récépissé "
+        f"{follow_up:.1f} s après le retour du broker",
         file=sys.stderr,
     )
 

@@ -98,7 +98,8 @@ def test_rate_limit_429_page_has_the_error_design(client, settings):
 
 
 def test_too_many_requests_view_is_the_429_page(rf):
-    """``fonds.web.errors.too_many_requests``: the view for any rate limit (django-ratelimit's RATELIMIT_VIEW)."""
+    """``fonds.web.errors.too_many_requests``: the view for any rate limit
+    (django-ratelimit's RATELIMIT_VIEW)."""
     from fonds.web.errors import too_many_requests
 
     request = rf.get("/connexion/")

@@ -59,7 +59,7 @@ def test_system_forum_transitions_are_the_deadlines_and_the_agenda_repair():
     system = {name for name, entry in TRANSITIONS.items() if Forum.SYSTEM in entry["custom"]["forums"]}
     assert system == {transition for transition, *_ in DEADLINES} | {"unschedule"}
     assert TRANSITIONS["unschedule"]["custom"]["forums"][Forum.SYSTEM] == (SYSTEM_ROLE,)
-    for transition, status, field, *_ in DEADLINES:
+    for _transition, status, field, *_ in DEADLINES:
         assert DossierFlow.stage_for(status).deadline_field == field
 
 

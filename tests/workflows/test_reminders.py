@@ -258,7 +258,7 @@ def test_report_reminder_sent_once_fourteen_days_before_it_is_due(cast, new_doss
 
 
 def test_overdue_report_is_flagged_once_audited_and_blocks_e8_for_the_commune(cast, new_dossier, run):
-    from fonds.eligibilite.rules import e8_no_overdue_report
+    from fonds.eligibilite.rules.campaign import e8_no_overdue_report
 
     dossier = walk(cast, new_dossier(), "pay_advance")
     due = dossier.report_due

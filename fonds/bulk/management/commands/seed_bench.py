@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from fonds import clock
 from fonds.accounts.models import User
@@ -20,6 +20,9 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status as S
 from fonds.referentiel.models import Campaign, Commune
 
+_INSTRUCTED = ["submit", "start_instruction", "complete_instruction"]
+_APPROVED = [*_INSTRUCTED, "schedule", "approve"]
+_PAID = [*_APPROVED, "accept_agreement", "pay_advance"]
 #: status → (weight, path of transitions from the draft: the audit events written for it)
 PATHS = {
     S.DRAFT: (8, []),
@@ -32,70 +35,19 @@ PATHS = {
         ["submit", "start_instruction", "request_corrections", "expire_corrections"],
     ),
     S.WITHDRAWN: (2, ["submit", "withdraw"]),
-    S.INSTRUCTED: (9, ["submit", "start_instruction", "complete_instruction"]),
-    S.IN_COMMITTEE: (4, ["submit", "start_instruction", "complete_instruction", "schedule"]),
-    S.APPROVED: (4, ["submit", "start_instruction", "complete_instruction", "schedule", "approve"]),
-    S.WAITLISTED: (2, ["submit", "start_instruction", "complete_instruction", "schedule", "waitlist"]),
-    S.REJECTED: (5, ["submit", "start_instruction", "complete_instruction", "schedule", "reject"]),
-    S.LAPSED: (1, ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "lapse"]),
-    S.AGREEMENT_SIGNED: (
-        3,
-        ["submit", "start_instruction", "complete_instruction", "schedule", "approve", "accept_agreement"],
-    ),
-    S.ADVANCE_PAID: (
-        4,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-        ],
-    ),
-    S.REPORT_SUBMITTED: (
-        2,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-            "submit_report",
-        ],
-    ),
-    S.RECOVERY_PENDING: (
-        1,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-            "submit_report",
-            "settle",
-        ],
-    ),
-    S.CLOSED: (
-        2,
-        [
-            "submit",
-            "start_instruction",
-            "complete_instruction",
-            "schedule",
-            "approve",
-            "accept_agreement",
-            "pay_advance",
-            "submit_report",
-            "settle",
-        ],
-    ),
+    S.INSTRUCTED: (9, _INSTRUCTED),
+    S.IN_COMMITTEE: (4, [*_INSTRUCTED, "schedule"]),
+    S.APPROVED: (4, _APPROVED),
+    S.WAITLISTED: (2, [*_INSTRUCTED, "schedule", "waitlist"]),
+    S.REJECTED: (5, [*_INSTRUCTED, "schedule", "reject"]),
+    S.LAPSED: (1, [*_APPROVED, "lapse"]),
+    S.AGREEMENT_SIGNED: (3, [*_APPROVED, "accept_agreement"]),
+    S.ADVANCE_PAID: (4, _PAID),
+    S.REPORT_SUBMITTED: (2, [*_PAID, "submit_report"]),
+    S.RECOVERY_PENDING: (1, [*_PAID, "submit_report", "settle"]),
+    S.CLOSED: (2, [*_PAID, "submit_report", "settle"]),
 }
+
 ROLE_OF = {
     "submit": Role.PORTEUR,
     "withdraw": Role.PORTEUR,
@@ -123,11 +75,16 @@ BATCH = 5000
 
 class Command(BaseCommand):
     help = (
-        "Crée un jeu de données de BANC D'ESSAI (jamais en production) : N dossiers répartis sur des communes réelles du "
-        "référentiel et sur tous les statuts, avec leur piste d'audit chaînée. Les dossiers sont insérés en masse "
-        "(bulk_create) directement dans leur statut cible, SANS passer par perform ni par viewflow : acceptable pour un "
-        "banc d'essai seulement. Les événements d'audit (un par transition du chemin de chaque dossier) sont ajoutés en lots "
-        "par fonds.audit.chain.append_many, donc correctement chaînés. Les dossiers n'ont pas de processus viewflow "
+        "Crée un jeu de données de BANC D'ESSAI (jamais en production) : N dossiers répartis sur des "
+        "communes réelles du "
+        "référentiel et sur tous les statuts, avec leur piste d'audit chaînée. Les dossiers sont insérés en "
+        "masse "
+        "(bulk_create) directement dans leur statut cible, SANS passer par perform ni par viewflow : "
+        "acceptable pour un "
+        "banc d'essai seulement. Les événements d'audit (un par transition du chemin de chaque dossier) sont "
+        "ajoutés en lots "
+        "par fonds.audit.chain.append_many, donc correctement chaînés. Les dossiers n'ont pas de processus "
+        "viewflow "
         "(une transition ultérieure l'« adopte », cf. workflows/handlers.py)."
     )
 
@@ -214,7 +171,8 @@ class Command(BaseCommand):
         )
         porteurs = {**existing, **created}
         self.stdout.write(
-            f"référentiel : {len(communes)} communes · {len(campaigns)} campagne(s) · {len(porteurs)} porteurs · {len(instructors_)} instructeurs ({time.perf_counter() - started:.1f} s)"
+            f"référentiel : {len(communes)} communes · {len(campaigns)} campagne(s) · {len(porteurs)} "
+            f"porteurs · {len(instructors_)} instructeurs ({time.perf_counter() - started:.1f} s)"
         )
 
         statuses = list(PATHS)
@@ -314,7 +272,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {made} dossiers, {events} événements d'audit ({time.perf_counter() - started:.1f} s)"
             )
-        from django.db import connection
 
         with connection.cursor() as cursor:
             # what autovacuum gives a live database: fresh statistics and, on PostgreSQL, the
@@ -324,7 +281,8 @@ class Command(BaseCommand):
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{made} dossiers et {events} événements d'audit créés en {time.perf_counter() - started:.1f} s."
+                f"{made} dossiers et {events} événements d'audit créés en "
+                f"{time.perf_counter() - started:.1f} s."
             )
         )
 

@@ -1,11 +1,6 @@
-"""``python manage.py export_decisions --format {csv,xlsx,ods,scdl} [--campaign ID] [--semicolon] -o FILE``.
-
-The same bytes as the « Contrôle » page for the same data; each run is recorded in the audit trail
-(format, selection, row count, SHA-256). SCDL: stderr lists the awards held back for want of a
-valid SIRET (count, then one line per award: reference and commune — to be completed before they
-can be published) and how many rows carry a declared, not yet certified SIRET (see
-``fonds.reporting.scdl``).
-"""
+"""``manage.py export_decisions --format {csv,xlsx,ods,scdl} [--campaign ID] [--semicolon] -o FILE``:
+the same bytes as the « Contrôle » page, each run audited. SCDL: stderr lists the awards held
+back for want of a valid SIRET and counts the rows with a SIRET declared, not yet certified."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
@@ -42,9 +37,10 @@ class Command(BaseCommand):
                 options["output"], options["format"], campaign=campaign, semicolon=options["semicolon"]
             )
         except ImproperlyConfigured as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 {summary['sha256']})."
+            f"{summary['rows']} ligne(s) écrites dans {options['output']} ({summary['size']} octets, SHA-256 "
+            f"{summary['sha256']})."
         )
         sources = summary.get("id_beneficiaire")
         if sources is not None:

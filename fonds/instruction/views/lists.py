@@ -1,0 +1,173 @@
+"""The instructors' lists: the four queues, the filtered list of dossiers and its saved filters."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from fonds.dossiers.access import visible_dossiers
+from fonds.ui import pagination
+from fonds.ui.submit import submitted
+
+from .. import services
+from ..filters import REGION_NAMES, filter_dossiers
+from ..forms import SaveFilterForm
+from ..models import SavedFilter
+from ..queues import queue_counts, queue_filters
+from ..templatetags.instruction_tags import ROW_FIELDS
+from .common import staff_area
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+#: the list counts matching dossiers up to this number, then says "more than"
+COUNT_CAP = 10_000
+MAX_PAGE = 100_000
+#: the bulk-action endpoint (another module); the list shows its form only once the URL exists
+BULK_URL = "instruction:bulk"
+
+
+QUEUES = {
+    "a-prendre": ("À prendre", "Dossiers déposés, en attente d'un instructeur"),
+    "mes-dossiers": ("Mes dossiers en instruction", "Dossiers que j'instruis"),
+    "attente-porteur": ("En attente de la commune", "Corrections demandées sur mes dossiers"),
+    "instruits": ("Instruits", "Mes dossiers instruits, avant le comité"),
+}
+
+
+class Page(pagination.Page):
+    """The dossier list's pages (``fonds.ui.pagination``): deep pages allowed (page 500 of 200)."""
+
+    sizes = PAGE_SIZES
+    default_size = DEFAULT_PAGE_SIZE
+    count_cap = COUNT_CAP
+    max_page = MAX_PAGE
+
+
+def _list_rows(qs):
+    """The rows of the dossiers table: its columns only (``instruction_tags.ROW_FIELDS``), not
+    the texts and JSON lists of the dossier."""
+
+    return qs.select_related("commune", "instructor", "assessment").only(
+        *ROW_FIELDS, "commune_id", "instructor_id"
+    )
+
+
+def _querystring(params, drop=("page",)) -> str:
+    qd = params.copy()
+    for key in drop:
+        qd.pop(key, None)
+    return qd.urlencode()
+
+
+# ---- queues ----------------------------------------------------------------------------------
+
+
+QUEUE_LIST_PARAMS = {
+    "a-prendre": {"status": "submitted", "sort": "submitted"},
+    "mes-dossiers": {"status": "in_instruction", "instructor": "me", "sort": "submitted"},
+    "attente-porteur": {"status": "corrections_requested", "instructor": "me", "sort": "deadline"},
+    "instruits": {"status": "instructed", "instructor": "me", "sort": "-score"},
+}
+
+
+@staff_area
+def queues(request):
+    key = request.GET.get("file") or "a-prendre"
+    if key not in QUEUES:
+        key = "a-prendre"
+    counts = queue_counts(request.user)
+    qs = visible_dossiers(request.user).filter(queue_filters(request.user)[key])
+    order = {
+        "attente-porteur": ["corrections_due", "pk"],
+        "instruits": ["-assessment__score_total", "pk"],
+    }.get(key, ["submitted_at", "pk"])
+    page = Page(
+        qs.order_by(*order),
+        request.GET,
+        default_size=25,
+        load=_list_rows,
+        count=counts[key.replace("-", "_")],
+    )
+    querystring = _querystring(request.GET)
+    tabs = [
+        {"key": k, "label": label, "help": help_, "count": counts[k.replace("-", "_")], "current": k == key}
+        for k, (label, help_) in QUEUES.items()
+    ]
+    return render(
+        request,
+        "instruction/queues.html",
+        {
+            "title": "Files d'instruction",
+            "nav": "instruction",
+            "tabs": tabs,
+            "queue": key,
+            "queue_label": QUEUES[key][0],
+            "page": page,
+            "page_links": page.links(querystring),
+            "neighbours": page.neighbour_urls(querystring),
+            "list_url": reverse("instruction:list") + "?" + urlencode(QUEUE_LIST_PARAMS[key]),
+        },
+    )
+
+
+# ---- the filtered list -----------------------------------------------------------------------
+
+
+@staff_area
+def dossier_list(request):
+    qs, form = filter_dossiers(request.user, request.GET)
+    querystring = _querystring(request.GET)
+    page = Page(qs, request.GET, load=_list_rows)
+    try:
+        bulk_url = reverse(BULK_URL)
+    except NoReverseMatch:
+        bulk_url = None
+    context = {
+        "title": "Dossiers à instruire",
+        "nav": "instruction",
+        "form": form,
+        "page": page,
+        "page_links": page.links(querystring),
+        "neighbours": page.neighbour_urls(querystring),
+        "querystring": _querystring(request.GET, drop=("page", "taille")),
+        "page_sizes": PAGE_SIZES,
+        "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
+        "save_form": SaveFilterForm(initial={"querystring": _querystring(request.GET, drop=("page",))}),
+        "bulk_url": bulk_url,
+        "regions": REGION_NAMES,
+    }
+    return render(request, "instruction/list.html", context, status=200 if form.is_valid() else 400)
+
+
+@staff_area
+@require_POST
+def save_filter(request):
+    form = SaveFilterForm(request.POST)
+    done, _ = submitted(
+        request,
+        form,
+        lambda: services.save_filter(
+            request.user, form.cleaned_data["name"], form.cleaned_data["querystring"]
+        ),
+        success=lambda saved: f"Filtre « {saved.name} » enregistré.",
+        then=lambda saved: (
+            reverse("instruction:list") + ("?" + saved.querystring if saved.querystring else "")
+        ),
+    )
+    if done:
+        return done
+    if not form.is_valid():
+        messages.error(request, "Donnez un nom au filtre (80 caractères au plus).")
+    return redirect(reverse("instruction:list") + "?" + (request.POST.get("querystring") or ""))
+
+
+@staff_area
+@require_POST
+def delete_filter(request, pk):
+    services.delete_filter(request.user, pk)
+    messages.success(request, "Filtre supprimé.")
+    return redirect("instruction:list")
