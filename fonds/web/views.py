@@ -14,8 +14,10 @@ from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.states import Forum
+from fonds.ui import worklist
+from fonds.ui.forms import TransitionForm
 
-from .forms import DossierFilterForm, LoginForm, TransitionForm
+from .forms import DossierFilterForm, LoginForm
 
 
 class LoginView(auth_views.LoginView):
@@ -150,18 +152,7 @@ def dossier_transition(request, pk, name):
 
 @login_required
 def task_list(request):
-    from workflows import queues
-
-    tasks = list(queues.open_tasks_for(request.user)[:200])
-    rows = [
-        {
-            "task": t,
-            "dossier": queues.dossier_of(t),
-            "stage": queues.stage_of(t),
-            "deadline": queues.deadline_of(t),
-        }
-        for t in tasks
-    ]
+    rows = worklist.task_rows(request.user, limit=200)
     return render(request, "web/tasks.html", {"title": "Mes tâches", "nav": "tasks", "rows": rows})
 
 
