@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "fonds.api",
     "fonds.ui",
     "fonds.web",
+    "fonds.demo",  # seed_demo, demo_otp_code
     "workflows",
 ]
 
