@@ -244,8 +244,8 @@ _PROCESS_FIELDS = ["flow_class", "status", "created", "finished", "data"]
 
 
 def _insert(model, objs: list, names: list[str]) -> None:
-    """Insert unsaved ``objs`` (multi-row INSERT, see ``fonds.bulk.sql``) and give them their pk."""
-    from fonds.bulk.sql import insert_rows
+    """Insert unsaved ``objs`` (multi-row INSERT, see ``fonds.sql``) and give them their pk."""
+    from fonds.sql import insert_rows
 
     attnames = [model._meta.get_field(name).attname for name in names]
     ids = insert_rows(
@@ -280,7 +280,7 @@ def advance_many(items: list[dict]) -> None:
     from viewflow.workflow.models import Process
     from viewflow.workflow.token import Token
 
-    from fonds.bulk.sql import insert_rows, update_rows
+    from fonds.sql import insert_rows, update_rows
 
     from .nodes import Ending, Stage, _actor
 

@@ -219,7 +219,7 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
         move_head = f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1"
         if conn.vendor == "postgresql" and len(rows) > _COPY_FROM:
             # a chunk of a bulk action: COPY (no placeholder parsing, the cheapest way in)
-            from fonds.bulk.sql import copy_rows
+            from fonds.sql import copy_rows
 
             copy_rows(conn, EVENT_TABLE, INSERT_COLUMNS, rows)
             cursor.execute(move_head, [seq, prev])

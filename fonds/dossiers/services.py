@@ -242,38 +242,6 @@ def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
     return amount
 
 
-@preparer("submit")
-def _prepare_submit(dossier, by, data):
-    from fonds.eligibilite.engine import run_checks
-
-    run = run_checks(dossier, moment="submission", by=by)
-    blocking = run.failures(blocking_only=True)
-    if blocking:
-        raise TransitionRefused(
-            "condition",
-            "Le dossier ne peut pas être déposé : "
-            + " ; ".join(f"{v.code} — {v.explanation}" for v in blocking),
-            rules=[v.code for v in blocking],
-        )
-    return {"rules_version": run.rules_version, "eligibility_run": run.pk}
-
-
-@preparer("start_instruction")
-def _prepare_start_instruction(dossier, by, data):
-    from fonds.eligibilite.engine import run_checks
-
-    run = run_checks(dossier, moment="start_instruction", by=by)
-    return {"eligibility_run": run.pk}
-
-
-@batch_version(_prepare_start_instruction)
-def _prepare_start_instruction_many(dossiers, by, datas):
-    from fonds.eligibilite.engine import run_checks_many
-
-    runs = run_checks_many(dossiers, moment="start_instruction", by=by)
-    return {d.pk: {"eligibility_run": runs[d.pk].pk} for d in dossiers}
-
-
 @preparer("request_corrections")
 def _prepare_corrections(dossier, by, data):
     days = dossier.campaign.rules.params["deadlines"]["corrections_days"]
@@ -649,7 +617,7 @@ def _perform_many(
             changed.update(f.name for f, old in zip(fields, before) if getattr(d, f.attname) != old)
             groups.setdefault(source, []).append(d)
             done.append((d, roles[pk], source))
-        from fonds.bulk.sql import update_rows
+        from fonds.sql import update_rows
 
         names = [f.name for f in fields if f.name in changed]
         attnames = [f.attname for f in fields if f.name in changed]

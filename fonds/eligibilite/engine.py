@@ -88,7 +88,7 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     and partner, documents, budget lines; E7's other live dossiers and E8's overdue reports in
     one query each: ``rules.chunk_context``), the runs and verdicts written with ``bulk_create`` and
     the events appended with one ``append_many``.
-    The runs and verdicts are written with multi-row INSERTs (``fonds.bulk.sql``). Must run inside a transaction (the caller's).
+    The runs and verdicts are written with multi-row INSERTs (``fonds.sql``). Must run inside a transaction (the caller's).
     Returns ``{dossier pk: run}``."""
     from django.db.models import prefetch_related_objects
 
@@ -110,7 +110,7 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
                 dossier=dossier, moment=moment, rules_version=ruleset.version, ran_at=at, ran_by=ran_by
             )
         )
-    from fonds.bulk.sql import insert_rows
+    from fonds.sql import insert_rows
 
     with transaction.atomic():
         run_fields = ["dossier", "moment", "rules_version", "ran_at", "ran_by"]
