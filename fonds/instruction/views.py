@@ -693,7 +693,7 @@ SPECIFIC_PAGES = {
 @require_http_methods(["GET", "POST"])
 def action(request, pk, name):
     """Confirmation page of the other transitions (label, motivation and confirm text from the model)."""
-    from fonds.web.forms import TransitionForm
+    from fonds.ui.forms import TransitionForm
 
     if name in SPECIFIC_PAGES:
         return redirect(SPECIFIC_PAGES[name], pk=pk)

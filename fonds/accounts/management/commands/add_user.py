@@ -20,7 +20,9 @@ from django.db import transaction
 
 from fonds.accounts.models import User
 from fonds.accounts.roles import ALL_DOSSIERS_ROLES, Role
-from fonds.referentiel.models import Commune
+
+#: the referentiel's commune, through the user's foreign key (accounts sits below referentiel)
+Commune = User._meta.get_field("commune").related_model
 
 PASSWORD_ENV = "FJJ_PASSWORD"
 
