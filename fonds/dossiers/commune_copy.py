@@ -22,6 +22,8 @@ Tests: ``tests/instruction/test_list_performance.py`` (the copies stay in sync o
 
 from __future__ import annotations
 
+from django.db import connections
+
 COPY_FIELDS = ("commune_name", "commune_population")
 
 PG_INSTALL = [
@@ -45,7 +47,8 @@ PG_INSTALL = [
         FOR EACH ROW EXECUTE FUNCTION dossiers_dossier_commune_copy()
     """,
     """
-    CREATE OR REPLACE FUNCTION referentiel_commune_copy_to_dossiers() RETURNS trigger LANGUAGE plpgsql AS $body$
+    CREATE OR REPLACE FUNCTION referentiel_commune_copy_to_dossiers() RETURNS trigger
+    LANGUAGE plpgsql AS $body$
     BEGIN
         UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population
          WHERE commune_id = NEW.code;
@@ -57,7 +60,9 @@ PG_INSTALL = [
     """
     CREATE TRIGGER referentiel_commune_copy_to_dossiers
         AFTER UPDATE OF name, population ON referentiel_commune
-        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.population IS DISTINCT FROM NEW.population)
+        FOR EACH ROW WHEN (
+            OLD.name IS DISTINCT FROM NEW.name OR OLD.population IS DISTINCT FROM NEW.population
+        )
         EXECUTE FUNCTION referentiel_commune_copy_to_dossiers()
     """,
 ]
@@ -73,7 +78,10 @@ _SQLITE_POPULATION = "(SELECT population FROM referentiel_commune WHERE code = N
 _SQLITE_DIFFERS = (
     f"NEW.commune_name IS NOT {_SQLITE_NAME} OR NEW.commune_population IS NOT {_SQLITE_POPULATION}"
 )
-_SQLITE_FIX = f"UPDATE dossiers_dossier SET commune_name = {_SQLITE_NAME}, commune_population = {_SQLITE_POPULATION} WHERE id = NEW.id;"
+_SQLITE_FIX = (
+    f"UPDATE dossiers_dossier SET commune_name = {_SQLITE_NAME}, "
+    f"commune_population = {_SQLITE_POPULATION} WHERE id = NEW.id;"
+)
 
 SQLITE_INSTALL = [
     f"""
@@ -88,10 +96,12 @@ SQLITE_INSTALL = [
     BEGIN {_SQLITE_FIX} END
     """,
     """
-    CREATE TRIGGER IF NOT EXISTS referentiel_commune_copy_to_dossiers AFTER UPDATE OF name, population ON referentiel_commune
+    CREATE TRIGGER IF NOT EXISTS referentiel_commune_copy_to_dossiers
+    AFTER UPDATE OF name, population ON referentiel_commune
     WHEN OLD.name IS NOT NEW.name OR OLD.population IS NOT NEW.population
     BEGIN
-        UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population WHERE commune_id = NEW.code;
+        UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population
+         WHERE commune_id = NEW.code;
     END
     """,
 ]
@@ -101,12 +111,16 @@ SQLITE_REMOVE = [
     "DROP TRIGGER IF EXISTS referentiel_commune_copy_to_dossiers",
 ]
 
-RESYNC = """
+_NAME_OF = (
+    "COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), '')"
+)
+_POPULATION_OF = "(SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)"
+RESYNC = f"""
     UPDATE dossiers_dossier
-       SET commune_name = COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), ''),
-           commune_population = (SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)
-     WHERE commune_name IS DISTINCT FROM COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), '')
-        OR commune_population IS DISTINCT FROM (SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)
+       SET commune_name = {_NAME_OF},
+           commune_population = {_POPULATION_OF}
+     WHERE commune_name IS DISTINCT FROM {_NAME_OF}
+        OR commune_population IS DISTINCT FROM {_POPULATION_OF}
 """
 
 
@@ -144,13 +158,16 @@ def installed(connection) -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT count(*) FROM pg_trigger WHERE tgname IN ('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') AND NOT tgisinternal"
+                "SELECT count(*) FROM pg_trigger WHERE tgname IN "
+                "('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') "
+                "AND NOT tgisinternal"
             )
             return cursor.fetchone()[0] == 2
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', 'referentiel_commune_copy_to_dossiers')"
+                "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', "
+                "'referentiel_commune_copy_to_dossiers')"
             )
             return cursor.fetchone()[0] == 3
     return True
@@ -167,8 +184,6 @@ def ensure(connection) -> bool:
 
 
 def post_migrate(sender, using="default", **kwargs):
-    from django.db import connections
-
     connection = connections[using]
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from PIL import Image, UnidentifiedImageError
+from pypdf.errors import LimitReachedError
+from pypdf.generic import IndirectObject, StreamObject
 
 CHUNK = 1 << 20
 FLATE = ("/FlateDecode", "/Fl")
@@ -62,7 +65,8 @@ def image_bomb_message(limits: Limits, width: int | None = None, height: int | N
     size = f"{width} × {height} pixels" if width and height else "trop de pixels"
     return (
         f"Cette image compte {size}, au-delà de {limits.image_megapixels} millions de pixels : "
-        "réduisez sa définition (par exemple en la numérisant à 300 points par pouce) puis déposez-la à nouveau."
+        "réduisez sa définition (par exemple en la numérisant à 300 points par pouce) "
+        "puis déposez-la à nouveau."
     )
 
 
@@ -72,7 +76,6 @@ def image_bomb_message(limits: Limits, width: int | None = None, height: int | N
 def check_image_pixels(data: bytes, limits: Limits) -> None:
     """Refuse an image declaring more pixels than the limit. Only the header is read: an image
     Pillow cannot identify is left to the other checks (as before)."""
-    from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
@@ -97,8 +100,6 @@ class _OverBudget(Exception):
 def check_pdf_streams(reader, limits: Limits) -> None:
     """Measure every stream of the file's cross-reference table (objects inside object streams
     cannot be streams) before pypdf decodes any of them. ``reader``: a ``pypdf.PdfReader``."""
-    from pypdf.errors import LimitReachedError
-    from pypdf.generic import IndirectObject, StreamObject
 
     remaining = limits.inflated_bytes
     try:
@@ -154,8 +155,6 @@ def _decoded_size(stream, budget: int) -> int:
     try:
         return len(stream.get_data())  # other filters: pypdf's decoders, bounded by its configuration
     except Exception as exc:  # noqa: BLE001 — a broken stream is judged by the readability checks
-        from pypdf.errors import LimitReachedError
-
         if isinstance(exc, LimitReachedError):
             raise
         return len(raw)

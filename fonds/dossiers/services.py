@@ -31,9 +31,10 @@ from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.refusals import Refused
+from fonds.sql import update_rows
 
 from .access import can_see
-from .models import Dossier
+from .models import CorrectionRequest, Dossier
 from .signals import dossier_transitioned
 from .states import FORUM_WHERE, SYSTEM_ROLE, Forum, Status
 
@@ -64,7 +65,7 @@ def transition_meta(name: str) -> dict:
     try:
         return TRANSITIONS[name]
     except KeyError:
-        raise TransitionRefused("unknown", f"Transition inconnue : « {name} ».")
+        raise TransitionRefused("unknown", f"Transition inconnue : « {name} ».") from None
 
 
 def status_label(value: str) -> str:
@@ -195,8 +196,6 @@ def after_hooks_for(name: str) -> list[Callable]:
 
 @after("request_corrections")
 def _record_correction_request(dossier, by, kwargs, motivation):
-    from .models import CorrectionRequest
-
     CorrectionRequest.objects.create(
         dossier=dossier,
         requested_by=by,
@@ -209,8 +208,6 @@ def _record_correction_request(dossier, by, kwargs, motivation):
 
 @batch_version(_record_correction_request)
 def _record_correction_requests(items, by, motivation):
-    from .models import CorrectionRequest
-
     CorrectionRequest.objects.bulk_create(
         CorrectionRequest(
             dossier=d,
@@ -233,11 +230,12 @@ def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise TransitionRefused("condition", f"{field_name} : montant invalide.")
+        raise TransitionRefused("condition", f"{field_name} : montant invalide.") from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2 or (amount < 0 and not allow_negative):
         raise TransitionRefused(
             "condition",
-            f"{field_name} : montant {'positif ' if not allow_negative else ''}avec au plus deux décimales attendu.",
+            f"{field_name} : montant {'positif ' if not allow_negative else ''}"
+            "avec au plus deux décimales attendu.",
         )
     return amount
 
@@ -251,7 +249,9 @@ def _prepare_corrections(dossier, by, data):
             try:
                 deadline = dt.datetime.fromisoformat(deadline)
             except ValueError:
-                raise TransitionRefused("condition", "deadline : date invalide (format AAAA-MM-JJ).")
+                raise TransitionRefused(
+                    "condition", "deadline : date invalide (format AAAA-MM-JJ)."
+                ) from None
         if isinstance(deadline, dt.date) and not isinstance(deadline, dt.datetime):
             deadline = dt.datetime.combine(deadline, dt.time(23, 59, 59))
         if timezone.is_naive(deadline):
@@ -447,11 +447,11 @@ def perform(
                 hook(locked, by, kwargs, motivation)
             audit.append(**_audit_entry(name, locked, by, role, source, motivation, kwargs, forum))
             _signal(locked, name, by, role, source)
-    except ConcurrentTransition:
+    except ConcurrentTransition as exc:
         raise TransitionRefused(
             "conflict",
             "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.",
-        )
+        ) from exc
     if isinstance(dossier, Dossier):
         dossier.refresh_from_db()
     return locked
@@ -571,11 +571,11 @@ def perform_many(
     try:
         with transaction.atomic():
             return _perform_many(order, name, meta, by, motivation, data, forum)
-    except ConcurrentTransition:
+    except ConcurrentTransition as exc:
         raise TransitionRefused(
             "conflict",
             "Des dossiers viennent d'être modifiés par quelqu'un d'autre : rien n'a été fait, recommencez.",
-        )
+        ) from exc
 
 
 def _perform_many(
@@ -617,7 +617,6 @@ def _perform_many(
             changed.update(f.name for f, old in zip(fields, before) if getattr(d, f.attname) != old)
             groups.setdefault(source, []).append(d)
             done.append((d, roles[pk], source))
-        from fonds.sql import update_rows
 
         names = [f.name for f in fields if f.name in changed]
         attnames = [f.attname for f in fields if f.name in changed]
