@@ -81,7 +81,6 @@ def can_create(user) -> bool:
 
 def can_edit(user, dossier) -> bool:
     """Only the porteur of the dossier's commune, and only in draft or when corrections are requested."""
-
     return (
         Role.PORTEUR in roles_of(user)
         and user.commune_id is not None

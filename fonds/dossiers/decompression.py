@@ -76,7 +76,6 @@ def image_bomb_message(limits: Limits, width: int | None = None, height: int | N
 def check_image_pixels(data: bytes, limits: Limits) -> None:
     """Refuse an image declaring more pixels than the limit. Only the header is read: an image
     Pillow cannot identify is left to the other checks (as before)."""
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -100,7 +99,6 @@ class _OverBudget(Exception):
 def check_pdf_streams(reader, limits: Limits) -> None:
     """Measure every stream of the file's cross-reference table (objects inside object streams
     cannot be streams) before pypdf decodes any of them. ``reader``: a ``pypdf.PdfReader``."""
-
     remaining = limits.inflated_bytes
     try:
         for generation, objects in list(reader.xref.items()):

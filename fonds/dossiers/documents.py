@@ -132,7 +132,6 @@ def _check_image(data: bytes, extension: str, limits: Limits | None = None) -> N
 def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
     """Readable, unencrypted, at least a page, no active content, and its streams bounded once
     decompressed (measured first, before anything decodes them: ``decompression.py``)."""
-
     _check_not_polyglot(data)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)

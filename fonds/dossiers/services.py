@@ -194,9 +194,8 @@ def after_hooks_for(name: str) -> list[Callable]:
     return [f for _, f in AFTER.get(name, [])]
 
 
-@after("request_corrections")
-def _record_correction_request(dossier, by, kwargs, motivation):
-    CorrectionRequest.objects.create(
+def _correction_request(dossier, by, kwargs, motivation) -> CorrectionRequest:
+    return CorrectionRequest(
         dossier=dossier,
         requested_by=by,
         message=motivation,
@@ -206,18 +205,15 @@ def _record_correction_request(dossier, by, kwargs, motivation):
     )
 
 
+@after("request_corrections")
+def _record_correction_request(dossier, by, kwargs, motivation):
+    _correction_request(dossier, by, kwargs, motivation).save()
+
+
 @batch_version(_record_correction_request)
 def _record_correction_requests(items, by, motivation):
     CorrectionRequest.objects.bulk_create(
-        CorrectionRequest(
-            dossier=d,
-            requested_by=by,
-            message=motivation,
-            fields=kwargs.get("fields", []),
-            documents=kwargs.get("documents", []),
-            deadline=kwargs["deadline"],
-        )
-        for d, kwargs in items
+        _correction_request(d, by, kwargs, motivation) for d, kwargs in items
     )
 
 

@@ -28,7 +28,8 @@ from fonds.ops.limits import HostileInput
 logger = logging.getLogger("fonds.errors")
 
 PLAIN_500 = (
-    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur technique — Fonds Jumelages Jeunesse'
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+    "<title>Erreur technique — Fonds Jumelages Jeunesse"
     "</title></head><body><main><h1>Erreur technique</h1><p>Le site rencontre un problème passager : votre "
     "demande n'a pas abouti. Réessayez dans quelques minutes.</p><p><a href=\"/\">Retour à l'accueil</a></p>"
     "</main></body></html>"
@@ -40,7 +41,8 @@ BAD_REQUEST_REASONS = (
     (
         (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent),
         "too_large",
-        "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : il n'a pas pu être traité.",
+        "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : "
+        "il n'a pas pu être traité.",
     ),
     (
         MultiPartParserError,
