@@ -31,27 +31,26 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils.timezone import now
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.token import Token
 
 from fonds.dossiers.states import FINAL_STATUSES, Status
+from fonds.sql import insert_rows, update_rows
 
+from .flows import DossierFlow
 from .models import DossierProcess
-from .nodes import OPEN_TASK_STATUSES
+from .nodes import OPEN_TASK_STATUSES, Ending, Stage, _actor
 
 logger = logging.getLogger(__name__)
 
 
 class WorkflowOutOfSync(RuntimeError):
     """After a transition, the process does not mirror the dossier (a flow bug: rolled back)."""
-
-
-def _flow():
-    from .flows import DossierFlow
-
-    return DossierFlow
 
 
 def open_stage_tasks(process_pk: int):
@@ -86,7 +85,7 @@ def start_process(dossier, *, by=None) -> DossierProcess:
         raise WorkflowOutOfSync(
             f"Le dossier {dossier.reference} vient d'être déposé mais a déjà un processus."
         )
-    process = _flow().start.run(dossier=dossier, by=by)
+    process = DossierFlow.start.run(dossier=dossier, by=by)
     check_in_sync(dossier)
     return process
 
@@ -111,7 +110,7 @@ def align(dossier, *, status: str | None = None) -> Task:
     re-opens a finished process if needed. Uses viewflow's activation API throughout, so the
     task history shows what happened.
     """
-    flow_class = _flow()
+    flow_class = DossierFlow
     status = status or dossier.status
     stage = flow_class.stage_for(status)
     if stage is None:
@@ -170,7 +169,7 @@ def _realign(flow_class, dossier, process, tasks, stage, status) -> Task:
 
 def check_in_sync(dossier, *, flow_class=None) -> None:
     """Raise ``WorkflowOutOfSync`` unless the process mirrors ``dossier.status``."""
-    flow_class = flow_class or _flow()
+    flow_class = flow_class or DossierFlow
     process = DossierProcess.objects.filter(dossier_id=dossier.pk).first()
     tasks = list(open_stage_tasks(process.pk)) if process is not None else []
     problem = _sync_problem(dossier, process, tasks, flow_class)
@@ -192,13 +191,16 @@ def _sync_problem(dossier, process, tasks, flow_class) -> str | None:
     expected = flow_class.stage_for(status)
     if len(tasks) != 1 or tasks[0].flow_task is not expected:
         found = ", ".join(t.flow_task.name for t in tasks) or "aucune"
-        return f"Le dossier {dossier.reference} est « {status} » : étape attendue {expected.name if expected else '—'}, étapes ouvertes : {found}."
+        return (
+            f"Le dossier {dossier.reference} est « {status} » : "
+            f"étape attendue {expected.name if expected else '—'}, étapes ouvertes : {found}."
+        )
     return None
 
 
 def check_in_sync_many(dossiers, *, flow_class=None) -> None:
     """`check_in_sync` for many dossiers, with two queries."""
-    flow_class = flow_class or _flow()
+    flow_class = flow_class or DossierFlow
     processes = {
         p.dossier_id: p
         for p in DossierProcess.objects.filter(dossier_id__in=[d.pk for d in dossiers]).only(
@@ -245,7 +247,6 @@ _PROCESS_FIELDS = ["flow_class", "status", "created", "finished", "data"]
 
 def _insert(model, objs: list, names: list[str]) -> None:
     """Insert unsaved ``objs`` (multi-row INSERT, see ``fonds.sql``) and give them their pk."""
-    from fonds.sql import insert_rows
 
     attnames = [model._meta.get_field(name).attname for name in names]
     ids = insert_rows(
@@ -254,6 +255,18 @@ def _insert(model, objs: list, names: list[str]) -> None:
     for obj, pk in zip(objs, ids):
         obj.pk = pk
         obj._state.adding = False
+
+
+def _task(node, created, token, *, data=None, **fields) -> Task:
+    """An unsaved viewflow task of ``node`` (``fields``: its process, status, owner, times…)."""
+    return Task(
+        flow_task=node,
+        flow_task_type=node.task_type,
+        created=created,
+        token=token,
+        data={} if data is None else data,
+        **fields,
+    )
 
 
 def _as_activation(node, dossier):
@@ -275,16 +288,7 @@ def advance_many(items: list[dict]) -> None:
     chunk). viewflow's ``task_started`` / ``task_finished`` signals are not sent (nothing in the
     project listens to them; the flow has no ``Split`` / boundary node).
     """
-    from django.conf import settings
-    from django.db.models import prefetch_related_objects
-    from viewflow.workflow.models import Process
-    from viewflow.workflow.token import Token
-
-    from fonds.sql import insert_rows, update_rows
-
-    from .nodes import Ending, Stage, _actor
-
-    flow_class = _flow()
+    flow_class = DossierFlow
     flow = flow_class.instance
     dossiers = [item["dossier"] for item in items]
     query = DossierProcess.objects.filter(dossier_id__in=[d.pk for d in dossiers])
@@ -355,15 +359,14 @@ def advance_many(items: list[dict]) -> None:
                     [value for pair in batch for value in pair],
                 )
         starts = [
-            Task(
+            _task(
+                flow.start,
+                now_,
+                Token("start"),
                 process=p,
-                flow_task=flow.start,
-                flow_task_type=flow.start.task_type,
                 status=STATUS.DONE,
-                created=now_,
                 started=now_,
                 finished=now_,
-                token=Token("start"),
                 data={"adopted": True, "status": item["source"]},
             )
             for p, (item, _) in zip(new_processes, adopting)
@@ -379,16 +382,15 @@ def advance_many(items: list[dict]) -> None:
             )
             permission, permission_obj = owner_permission(stage, item["dossier"])
             actor, data = closed_data({}, item)
-            task = Task(
+            task = _task(
+                stage,
+                now_,
+                start.token,
                 process=p,
-                flow_task=stage,
-                flow_task_type=stage.task_type,
                 status=STATUS.DONE,
-                created=now_,
                 assigned=now_,
                 started=now_,
                 finished=now_,
-                token=start.token,
                 owner=actor,
                 owner_permission=permission or None,
                 data=data,
@@ -404,7 +406,7 @@ def advance_many(items: list[dict]) -> None:
 
     # 2. complete the open stage task (StageActivation.close)
     updated = []
-    for item, process, task in closing:
+    for item, _process, task in closing:
         if task.status == STATUS.NEW:
             task.assigned = now_
         task.owner, task.data = closed_data(task.data, item)
@@ -430,18 +432,9 @@ def advance_many(items: list[dict]) -> None:
     # 3. the Route's task, then the next stage or the ending
     routed = closing_done + closing
     switches, nexts, ended = [], [], []
-    for item, process, task in routed:
+    for _item, process, task in routed:
         route = task.flow_task._next
-        switch = Task(
-            process_id=process.pk,
-            flow_task=route,
-            flow_task_type=route.task_type,
-            status=STATUS.DONE,
-            created=now_,
-            finished=now_,
-            token=task.token,
-            data={},
-        )
+        switch = _task(route, now_, task.token, process_id=process.pk, status=STATUS.DONE, finished=now_)
         switches.append(switch)
         links.append((switch, task))
     _insert(Task, switches, _TASK_FIELDS)
@@ -459,13 +452,11 @@ def advance_many(items: list[dict]) -> None:
         if isinstance(node, Stage):
             permission, permission_obj = owner_permission(node, dossier)
             owner = node.calc_owner(_as_activation(node, dossier))
-            nxt = Task(
+            nxt = _task(
+                node,
+                now_,
+                switch.token,
                 process_id=process.pk,
-                flow_task=node,
-                flow_task_type=node.task_type,
-                created=now_,
-                token=switch.token,
-                data={},
                 owner_permission=permission or None,
                 status=STATUS.NEW,
             )
@@ -474,21 +465,20 @@ def advance_many(items: list[dict]) -> None:
             if owner:
                 nxt.owner, nxt.status, nxt.assigned = owner, STATUS.ASSIGNED, now_
         elif isinstance(node, Ending):
-            nxt = Task(
+            nxt = _task(
+                node,
+                now_,
+                switch.token,
                 process_id=process.pk,
-                flow_task=node,
-                flow_task_type=node.task_type,
                 status=STATUS.DONE,
-                created=now_,
                 started=now_,
                 finished=now_,
-                token=switch.token,
-                data={},
             )
             ended.append(process.pk)
         else:
             raise WorkflowOutOfSync(
-                f"Le dossier {dossier.reference} est « {dossier.status} » : aucune suite prévue après {task.flow_task.name}."
+                f"Le dossier {dossier.reference} est « {dossier.status} » : "
+                f"aucune suite prévue après {task.flow_task.name}."
             )
         nexts.append(nxt)
         links.append((nxt, switch))

@@ -25,6 +25,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from fonds.accounts.roles import Role, roles_of
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import FINAL_STATUSES, SYSTEM_ROLE, Status
 
 #: open (not yet completed) task statuses
@@ -228,8 +229,6 @@ def fsm_exits(status: str) -> list[dict]:
     ``[{"name", "label", "roles", "targets"}]`` sorted by name; ``targets`` lists every status the
     transition may lead to (several for a transition whose target is computed, e.g. ``settle``).
     """
-    from fonds.dossiers.models import Dossier
-
     exits = []
     for t in Dossier._meta.get_field("status").get_all_transitions(Dossier):
         if t.source != status:

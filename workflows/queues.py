@@ -28,11 +28,13 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db.models import Count, Q, QuerySet
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import recused_dossiers
 
+from .flows import DossierFlow
 from .nodes import OPEN_TASK_STATUSES, QUEUE_LABELS, TASK_DOSSIER, Stage
 
 __all__ = [
@@ -49,16 +51,10 @@ __all__ = [
 ]
 
 
-def _stages() -> list[Stage]:
-    from .flows import DossierFlow
-
-    return DossierFlow.stages()
-
-
 def open_tasks() -> QuerySet:
     """Every open task of every dossier process."""
     return (
-        Task.objects.filter(flow_task__in=_stages(), status__in=OPEN_TASK_STATUSES)
+        Task.objects.filter(flow_task__in=DossierFlow.stages(), status__in=OPEN_TASK_STATUSES)
         .select_related("owner", "process", f"{TASK_DOSSIER}__commune", f"{TASK_DOSSIER}__campaign")
         .order_by("created", "pk")
     )
@@ -70,7 +66,7 @@ def open_tasks_for(user, *, queue: str | None = None) -> QuerySet:
         return Task.objects.none()
     condition = None
     recused = None
-    for stage in _stages():
+    for stage in DossierFlow.stages():
         if queue is not None and stage.queue != queue:
             continue
         part = stage.queue_filter(user)
@@ -147,14 +143,8 @@ def counts_for(user) -> dict[str, int]:
     for node, n in rows:
         by_node[node] += n
     counts: Counter = Counter()
-    for stage in _stages():
-        count = by_node.get(stage) or by_node.get(_ref(stage)) or 0
+    for stage in DossierFlow.stages():
+        count = by_node.get(stage) or by_node.get(get_task_ref(stage)) or 0
         if count:
             counts[stage.queue] += count
     return dict(counts)
-
-
-def _ref(stage) -> str:
-    from viewflow.workflow.fields import get_task_ref
-
-    return get_task_ref(stage)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -28,6 +29,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
 from fonds.ops.retry import on_deadlock
+from fonds.suivi import reminders
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ def expire_deadlines(now=None) -> dict[str, int]:
         for pk in list(overdue):
             try:
                 # a deadlock victim (a concurrent task holding the chain head) is run again
-                if on_deadlock(lambda: _expire_one(pk, transition, status, field, motivation, now)):
+                if on_deadlock(partial(_expire_one, pk, transition, status, field, motivation, now)):
                     counts[counter] += 1
             except TransitionRefused as exc:
                 logger.info("Dossier %s : %s non appliqué (%s)", pk, transition, exc)
@@ -107,8 +109,6 @@ def send_reminders(now=None) -> dict[str, int]:
     email (``fonds.suivi.reminders``). Returns
     ``{"corrections": n, "agreement": n, "report": n, "report_overdue": n, "errors": n}``.
     """
-    from fonds.suivi import reminders
-
     if isinstance(now, str):  # a datetime passed through Celery's JSON serializer
         now = dt.datetime.fromisoformat(now)
     return reminders.run(now or clock.now())
