@@ -1,29 +1,11 @@
-"""Keep the dossier's process in step with its state machine.
+"""Keep the dossier's process in step with its state machine, in the transition's transaction.
 
-``fonds.dossiers.services.perform`` sends ``dossier_transitioned`` inside its transaction, after
-the status change and its audit event. This handler runs in that same transaction:
-
-* ``submit`` starts the dossier's process (``DossierFlow.start``). Drafts have no process (a draft
-  withdrawn before submission never gets one).
-* Any other transition completes the dossier's open stage — the one waiting in the transition's
-  *source* status — as done by the actor (None: the system), and the flow's ``Route`` moves on
-  according to the *target* status.
-
-The dossier's status is the truth (it is audited); the process is its projection into work
-queues. Two checks keep them together:
-
-* **Before** completing, the process is *aligned* on the source status (`align`). Normally it
-  already is and nothing happens. When the status was set outside ``perform`` — a fixture, an
-  import, a dossier submitted before this app existed, a manual correction — the process is
-  created ("adopted") or its stray open tasks are cancelled and the right stage is opened
-  ("realigned"). Both are recorded on the tasks (``{"adopted": true}`` / ``{"realigned": true}``)
-  and logged as warnings, so the data fix is visible instead of blocking the mayor's action.
-* **After** completing, `check_in_sync` requires that either the process is finished and the
-  dossier final, or exactly one stage is open and it waits in the new status. A failure here is a
-  bug of the flow definition: ``WorkflowOutOfSync`` is raised and the whole transition (status,
-  audit event, process) is rolled back.
-
-``python manage.py adopt_dossiers`` applies `align` to every waiting dossier without a process.
+``perform`` sends ``dossier_transitioned``: ``submit`` starts the process, any other transition
+completes the open stage (actor recorded) and the flow's ``Route`` follows the new status. The
+status is the truth; the process its projection into work queues. Before completing, `align`
+adopts or realigns a process whose dossier was changed outside ``perform`` (logged, marked on the
+tasks); after, `check_in_sync` raises ``WorkflowOutOfSync`` (a flow bug: all rolled back).
+``python manage.py adopt_dossiers`` aligns every waiting dossier without a process.
 """
 
 from __future__ import annotations
@@ -275,18 +257,11 @@ def _as_activation(node, dossier):
 
 
 def advance_many(items: list[dict]) -> None:
-    """`advance_process` for a chunk of dossiers (the items deferred by `on_dossier_transitioned`).
-
-    Writes the same rows as the per-dossier path — for an adopted dossier the process, its done
-    start task (``{"adopted": true, …}``) and its stage; then the stage task completed as by
-    ``StageActivation.close`` (owner = the actor, ``data`` = the transition), the ``Route``'s done
-    task, and the next ``Stage`` task (owner from its ``assign``) or the ``Ending``'s done task
-    and the finished process — with a few multi-row statements for the whole chunk instead of ~30
-    queries per dossier. Each viewflow step keeps its ``previous`` link. A dossier whose process
-    needs a realignment (open tasks not matching its status) goes through `advance_process`.
-    Afterwards `check_in_sync_many` checks every dossier (``WorkflowOutOfSync`` rolls back the
-    chunk). viewflow's ``task_started`` / ``task_finished`` signals are not sent (nothing in the
-    project listens to them; the flow has no ``Split`` / boundary node).
+    """`advance_process` for a chunk of dossiers (the items deferred by `on_dossier_transitioned`):
+    the same rows (adoption, closed stage, route, next stage or ending, ``previous`` links) in a
+    few multi-row statements instead of ~30 queries per dossier. A dossier needing realignment
+    goes through `advance_process`; `check_in_sync_many` checks them all afterwards. viewflow's
+    task signals are not sent (nothing listens to them).
     """
     flow_class = DossierFlow
     flow = flow_class.instance

@@ -1,17 +1,7 @@
-"""Deadlines: the system transitions fired when a due date has passed (Celery beat, hourly).
-
-``expire_deadlines`` fires, through ``perform`` (so each expiry is checked, audited and moves the
-process like any human action):
-
-* ``expire_corrections`` for a dossier still waiting for corrections after ``corrections_due``
-  (règlement: "dossier closed without follow-up, motivated");
-* ``lapse`` for an approved dossier whose agreement was not accepted by ``agreement_due``
-  (règlement: "award lapses; money returns to the envelope").
-
-Each dossier is handled in its own transaction, with its row locked *before* the due date is
-re-read: a porteur who resubmits (or accepts) at the same moment wins or loses cleanly, and a
-dossier whose deadline was moved in the meantime is left alone. Running the task again changes
-nothing (the dossiers are no longer in the waiting status), so it is safe to retry.
+"""Deadlines: the system transitions fired, through ``perform``, once a due date has passed
+(hourly beat): ``expire_corrections`` after ``corrections_due``, ``lapse`` after ``agreement_due``.
+One transaction per dossier, its row locked before the due date is re-read (a concurrent answer
+wins or loses cleanly); running again changes nothing.
 """
 
 from __future__ import annotations

@@ -1,23 +1,10 @@
-"""The commune's name and population copied onto each dossier — sort keys of the instructors' list.
+"""The commune's name and population copied onto each dossier: sort keys of the instructors' list
+through an index of the dossier table (a joined sort costs hundreds of ms at 100,000 dossiers).
 
-``Dossier.commune_name`` / ``Dossier.commune_population`` exist only so that the list can sort on
-them through an index of the dossier table (sorting 40,000 dossiers on a joined column costs
-hundreds of milliseconds at 100,000 dossiers). The invariant is kept by **the database**, so that
-no write path can break it (``perform``, ``editing``, ``bulk_create`` in ``seed_bench``, raw SQL,
-the COG importer's ``UPDATE``s):
-
-* a dossier inserted, or updated on ``commune_id`` / one of the copies, gets its copies from its
-  commune (whatever values were written);
-* a commune whose name or population changes (yearly INSEE import) passes them on to its dossiers.
-
-PostgreSQL: two PL/pgSQL triggers (``BEFORE INSERT OR UPDATE OF …`` on the dossier, ``AFTER UPDATE
-OF name, population`` on the commune). SQLite: three ``AFTER`` triggers doing the same with an
-``UPDATE`` guarded by a ``WHEN`` (``recursive_triggers`` is off: no loop).
-
-SQLite drops a table's triggers when Django rebuilds the table (``_remake_table``, used by many
-``AlterField``/``AddField`` operations): ``install`` is idempotent and is run again after every
-``migrate`` (``DossiersConfig.ready`` → ``post_migrate``), followed by ``resync``.
-Tests: ``tests/instruction/test_list_performance.py`` (the copies stay in sync on every path).
+The database keeps the copies right whatever the write path: triggers copy them on a dossier's
+insert or commune change, and pass a commune's new name or population on to its dossiers
+(PostgreSQL: PL/pgSQL; SQLite: ``AFTER`` triggers). SQLite drops triggers when a migration rebuilds
+the table: ``install`` (idempotent) and ``resync`` run again after every ``migrate``.
 """
 
 from __future__ import annotations

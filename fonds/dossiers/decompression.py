@@ -1,17 +1,7 @@
-"""Decompression bombs in uploads: a small file that expands beyond what any document needs.
-
-* PDF: the streams of the file (page contents, fonts, images, object streams) are measured once
-  decompressed, their total bounded (``max_inflated_mb``), before anything else reads the file:
-  Flate streams are inflated chunk by chunk and only counted (bounded memory), other filters go
-  through pypdf's decoders (themselves bounded by pypdf's configuration). An image in the PDF may
-  not declare more pixels than ``max_image_megapixels``.
-* Images (PNG, JPEG): the dimensions declared in the header are read without decoding the pixels
-  and bounded by ``max_image_megapixels``.
-
-Limits: the campaign's ``rules.params["uploads"]["max_inflated_mb"]`` /
-``["max_image_megapixels"]`` when set, else the settings ``FJJ_UPLOAD_MAX_INFLATED_MB`` (200: twenty
-times the largest upload, room for a PDF of screenshots) and ``FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS``
-(60: a 600 dpi A4 scan is 35, a 50 MP phone photo passes).
+"""Decompression bombs in uploads: a PDF's streams are measured once decompressed (chunk by chunk,
+total bounded by ``max_inflated_mb``) before anything reads the file; an image (in a PDF, or a
+PNG/JPEG header) may not declare more than ``max_image_megapixels``. Limits: the campaign's
+``rules.params["uploads"]``, else ``FJJ_UPLOAD_MAX_INFLATED_MB`` / ``FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """Uploading a document (pièce justificative): checked by content, hashed, audited, versioned.
 
-Accepted: PDF, JPEG, PNG, decided by the first bytes (magic numbers), never by the file name.
-A PDF must open, have at least one page, not be encrypted and carry no active content
-(JavaScript, launch actions, embedded files). No file may be a polyglot: a PDF or an image that
-is also a ZIP archive, an HTML page or a script is refused. Sizes are campaign settings. No
-decompression bomb: a PDF's streams are bounded once decompressed and an image's pixels
-(``decompression.py``; settings, or the campaign's own limits).
-Replacing a document keeps the old version (``replaced_by``) and both uploads are in the trail.
+PDF, JPEG or PNG by their first bytes, never by the name; a PDF opens, has a page, is neither
+encrypted nor active; no polyglot (also a ZIP, HTML or script); sizes and decompression limits
+from the campaign (``decompression.py``). A replaced document keeps its old version.
 """
 
 from __future__ import annotations

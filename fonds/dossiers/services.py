@@ -1,19 +1,10 @@
 """The one path of every dossier change.
 
-``perform(dossier, "submit", by=user)`` runs, in one database transaction:
-1. lock the dossier row (``select_for_update``; the FSM's optimistic lock is the second guard);
-2. check the status, the actor's role and the transition's conditions (règlement rules);
-3. call the django-fsm-2 transition and save;
-4. append the audit event (canonical payload, chained hash);
-5. send ``dossier_transitioned`` (the viewflow process advances) and queue Celery work on commit.
-
-A refused transition changes nothing, writes no audit event and raises `TransitionRefused` with
-a French message; the API maps its ``kind`` to 409 (status), 403 (role), 400 (condition).
-
-``perform_many(ids, "start_instruction", by=user)`` is the same path for a chunk of dossiers (bulk
-actions): one transaction, the same steps shared with ``perform`` (checks, preparers — or their
-batch versions, see `batch_version` —, transition, after-hooks, audit payload, signal), written
-with a few multi-row statements; it returns the refused dossiers with their reasons.
+``perform(dossier, "submit", by=user)``, in one transaction: lock the row, check status, forum,
+role and conditions (preparers), run the django-fsm-2 transition and save, run the after-hooks,
+append the audit event, send ``dossier_transitioned``. A refusal changes nothing and raises
+`TransitionRefused` (French message; the API maps its ``kind`` to 409/403/400).
+``perform_many`` is the same path for a chunk of dossiers (bulk actions), in a few statements.
 """
 
 from __future__ import annotations
@@ -545,21 +536,11 @@ def _saved_fields():
 def perform_many(
     ids, name: str, *, by=None, motivation: str = "", data: dict | None = None, forum: str = Forum.DOSSIER
 ) -> ManyResult:
-    """``perform(dossier, name, by=…, motivation=…, data=…)`` for many dossiers, in ONE transaction.
-
-    Same guarantees as ``perform`` for each dossier — rows locked (``select_for_update``), same
-    visibility/status/role/motivation checks, same preparers (in order; their batch versions when
-    declared), same transition method, same after-hooks, the same audit event (payload built by
-    the same function, all appended with one ``append_many``), the same ``dossier_transitioned``
-    signal (plus ``batch``, see `Batch`: the viewflow process is advanced for the whole chunk).
-    The refused dossiers are returned (``ManyResult.refused``) and change nothing: a refusal by a
-    preparer rolls the preparers' pass back and replays it without the refused dossiers.
-
-    Differences with a loop of ``perform``: the dossiers are checked and prepared before any of
-    them is transitioned (as if they were all taken at the same instant), and the rows are
-    written with one ``UPDATE`` per source status (``bulk_update``; the FSM's optimistic guard
-    becomes ``WHERE status = source`` and a row count check). An unexpected error rolls the
-    whole call back.
+    """``perform(dossier, name, by=…, …)`` for many dossiers, in ONE transaction, with the same
+    checks, preparers (or their batch versions), transition, after-hooks, audit events and signal
+    (plus ``batch``) for each. Refused dossiers are returned (``ManyResult.refused``) and change
+    nothing. All are checked and prepared before any is transitioned; rows are written with one
+    ``UPDATE … WHERE status = source`` per source status (count checked).
     """
     meta = transition_meta(name)
     motivation = (motivation or "").strip()
