@@ -7,7 +7,7 @@
   no default branch: an unexpected status raises and the transition is rolled back.
 * ``Ending(status)`` closes the process in one of the dossier's final statuses.
 * Nothing here decides: the rules live in the dossier's state machine and its service; the
-  process mirrors it in the same transaction (``workflows/handlers.py``). Deadlines are system
+  process mirrors it in the same transaction (``workflows/process.py``). Deadlines are system
   transitions fired by ``workflows.tasks.expire_deadlines`` (no viewflow timers: no audit event).
 
 Stages at a glance: ``docs/flow.md`` and ``docs/flow.svg`` (``python manage.py export_flow_chart``;

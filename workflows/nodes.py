@@ -2,7 +2,7 @@
 transition (``perform`` already checked who acts and audited it), never through viewflow:
 
 * ``Stage``: the dossier waits in a status; its queue (``roles``), deadline field and assignee;
-  closed by ``StageActivation.close`` from ``workflows.handlers``.
+  closed by ``StageActivation.close`` from ``workflows.process``.
 * ``Route``: "new status X → node Y", no default branch (an unexpected status rolls back).
 * ``Ending``: one final status of the dossier.
 """

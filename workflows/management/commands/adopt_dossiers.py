@@ -5,7 +5,7 @@ from django.db import transaction
 
 from fonds.dossiers.models import Dossier
 from workflows.flows import DossierFlow
-from workflows.handlers import align
+from workflows.process import align
 
 
 class Command(BaseCommand):
