@@ -8,10 +8,8 @@ parameterised SQL. No signals are sent (neither does ``bulk_create``/``bulk_upda
 
 On PostgreSQL the rows travel as one array per column (``UNNEST``, as Django 5.2's own
 ``bulk_create`` does there): a handful of placeholders whatever the number of rows, instead of
-one per value; rows whose ids are not needed back go in with ``COPY``. With one placeholder per
-value, a chunk's INSERTs (hundreds of thousands of
-values) spent more client CPU in psycopg's placeholder parsing (``_split_query``) than in
-anything else, and the server more time parsing and planning them.
+one per value (which spent most of a chunk's client CPU in psycopg's placeholder parsing); rows
+whose ids are not needed back go in with ``COPY``.
 """
 
 from __future__ import annotations
@@ -126,7 +124,8 @@ def update_rows(model, changes: dict, *, where: dict | None = None) -> int:
                     sets.append(f"{qn(field.column)} = {case}")
                     for pk in batch:
                         params.extend((pk, field.get_db_prep_save(changes[pk][name], conn)))
-            sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {pk_col} IN ({', '.join(['%s'] * len(batch))})"
+            placeholders = ", ".join(["%s"] * len(batch))
+            sql = f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} WHERE {pk_col} IN ({placeholders})"
             params.extend(batch)
             for name, value in where.items():
                 field = meta.get_field(name)

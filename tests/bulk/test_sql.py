@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from fonds import clock
-from fonds.sql import insert_rows, update_rows
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.eligibilite.models import EligibilityRun, Verdict
+from fonds.sql import insert_rows, update_rows
 from tests.factories import make_dossier
 
 pytestmark = pytest.mark.django_db
