@@ -40,7 +40,7 @@ require_command = @$(MANAGE) help $(1) >/dev/null 2>&1 || { \
 
 .DEFAULT_GOAL := help
 .PHONY: help install venv system-deps check-pdf migrate demo run serve test test-services services \
-	smoke bench docs clean clean-data
+	smoke bench docs lint clean clean-data
 
 help: ## affiche cette aide
 	@echo "Fonds Jumelages Jeunesse — cibles make :"
@@ -79,6 +79,11 @@ serve: migrate ## comme run, sans recharger la démo
 
 test: install ## toute la suite de tests (SQLite, Celery en mode eager)
 	$(BIN)/pytest $(TEST_PATHS) $(PYTEST_ARGS)
+
+lint: install ## vérifie le code : ruff (règles et mise en forme) et les contrats d'import (import-linter)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports
 
 services: ## vérifie (et démarre au besoin) PostgreSQL et Redis
 	@bash scripts/ensure_services.sh

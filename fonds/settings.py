@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "fonds.api",
     "fonds.ui",
     "fonds.web",
+    "fonds.demo",  # seed_demo, demo_otp_code
     "workflows",
 ]
 
@@ -152,7 +153,8 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out (email, IP) before any password check
+    # first: refuses a locked-out (email, IP) before any password check
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"

@@ -17,6 +17,7 @@ from viewflow.workflow.nodes import Function, StartHandle
 from fonds.accounts.roles import Role
 from fonds.dossiers.states import SYSTEM_ROLE, Status
 
+from .flows import DossierFlow
 from .nodes import QUEUE_LABELS, Ending, Route, Stage, fsm_exits
 
 DOCS_DIR = Path(settings.BASE_DIR) / "docs"
@@ -25,26 +26,20 @@ GENERATED = (
 )
 
 
-def _flow():
-    from .flows import DossierFlow
-
-    return DossierFlow
-
-
 def outputs() -> dict[Path, str]:
     """``{path: content}`` of every generated file."""
     return {DOCS_DIR / "flow.svg": render_svg(), DOCS_DIR / "flow.md": render_markdown()}
 
 
 def render_svg() -> str:
-    grid = calc_layout_data(_flow())
+    grid = calc_layout_data(DossierFlow)
     text = get_template("workflows/flow.svg").render({"grid": grid, "cells": grid.cells, "edges": grid.edges})
     return "\n".join(line.rstrip() for line in text.splitlines() if line.strip()) + "\n"
 
 
 def ordered_nodes(flow_class=None) -> list:
     """Nodes in reading order: breadth-first from the start, branches in declaration order."""
-    flow_class = flow_class or _flow()
+    flow_class = flow_class or DossierFlow
     start = flow_class.start
     seen, queue = [start], [start]
     while queue:
@@ -94,7 +89,7 @@ def _mermaid_node(node) -> str:
 
 
 def render_markdown() -> str:
-    flow_class = _flow()
+    flow_class = DossierFlow
     nodes = ordered_nodes(flow_class)
     lines = [
         f"<!-- {GENERATED} -->",
@@ -109,7 +104,8 @@ def render_markdown() -> str:
         "",
         "## Étapes humaines",
         "",
-        "| étape | le dossier attend en statut | file (qui agit) | échéance | transition (rôle) → nouveau statut → suite |",
+        "| étape | le dossier attend en statut | file (qui agit) | échéance "
+        "| transition (rôle) → nouveau statut → suite |",
         "|---|---|---|---|---|",
     ]
     for stage in (n for n in nodes if isinstance(n, Stage)):
@@ -121,21 +117,26 @@ def render_markdown() -> str:
             for target in exit_["targets"]:
                 nxt = targets.get(target)
                 exits.append(
-                    f"`{exit_['name']}` ({roles}) → {target.label} → {_next_text(nxt) if nxt else '**non routé**'}"
+                    f"`{exit_['name']}` ({roles}) → {target.label} → "
+                    f"{_next_text(nxt) if nxt else '**non routé**'}"
                 )
         queues = " ; ".join(QUEUE_LABELS[role] for role in stage.roles)
         assigned = " (attribuée à l'instructeur du dossier)" if stage._assign_to else ""
         deadline = f"`{stage.deadline_field}`" if stage.deadline_field else "—"
         lines.append(
-            f"| **{stage.task_title}** (`{stage.name}`) | {stage.waits_in.label} (`{stage.waits_in.value}`) | {queues}{assigned} | {deadline} | {'<br>'.join(exits)} |"
+            f"| **{stage.task_title}** (`{stage.name}`) | {stage.waits_in.label} (`{stage.waits_in.value}`) "
+            f"| {queues}{assigned} | {deadline} | {'<br>'.join(exits)} |"
         )
     lines += [
         "",
         "## Étapes système",
         "",
-        f"- **{flow_class.start.task_title}** (`start`) : démarré par la transition `submit` (statut « {Status.SUBMITTED.label} »).",
-        f"- **{flow_class.check_eligibility.task_title}** (`check_eligibility`) : {flow_class.check_eligibility.task_description}",
-        "- **Échéances** : la tâche Celery horaire `workflows.tasks.expire_deadlines` exécute les transitions système",
+        f"- **{flow_class.start.task_title}** (`start`) : démarré par la transition `submit` "
+        f"(statut « {Status.SUBMITTED.label} »).",
+        f"- **{flow_class.check_eligibility.task_title}** (`check_eligibility`) : "
+        f"{flow_class.check_eligibility.task_description}",
+        "- **Échéances** : la tâche Celery horaire `workflows.tasks.expire_deadlines` "
+        "exécute les transitions système",
         "  `expire_corrections` (après `corrections_due`) et `lapse` (après `agreement_due`).",
         "",
         "## Fins du processus",

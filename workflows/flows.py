@@ -1,56 +1,18 @@
 """The life of a dossier after its submission — read this file to know every stage.
 
-How to read it
-==============
-* ``Stage(status, roles=…)`` is a **human task**: the dossier *waits in that status* until
-  somebody fires one of the status's transitions through ``fonds.dossiers.services.perform``
-  (from a screen, the API or a Celery task). ``roles`` is the **queue** the task lands in — who
-  is expected to act (``workflows.queues`` lists "my tasks"). A porteur only sees the tasks of
-  their commune's dossiers; a committee member never sees a dossier they instructed.
-  ``deadline`` names the dossier field that holds the due date.
-* ``Route(…)`` follows every stage and reads the dossier's **new** status:
-  ``.When(status, next)`` — "if the dossier is now in *status*, go to *next*". There is no default
-  branch: a status the flow does not expect raises, and the dossier transition is rolled back.
+* ``Stage(status, roles=…)``: a human task; the dossier waits in ``status`` until somebody fires
+  one of its transitions through ``fonds.dossiers.services.perform``. ``roles`` is the queue the
+  task lands in (``workflows.queues``); ``deadline`` names the dossier field holding the due date.
+* ``Route(…)`` follows every stage and reads the dossier's new status (``.When(status, next)``);
+  no default branch: an unexpected status raises and the transition is rolled back.
 * ``Ending(status)`` closes the process in one of the dossier's final statuses.
-* Nothing here decides anything: the rules (who may fire what, conditions, amounts) live in the
-  dossier's state machine (``fonds/dossiers/models.py``) and its service. The process only mirrors
-  it, in the same database transaction (``workflows/handlers.py``): ``submit`` starts it, every
-  other transition completes the open stage, recording the transition and the actor on the task.
-  A dossier whose status was set outside ``perform`` (fixture, import, manual fix) has its process
-  created or realigned on its next transition, visibly (see ``workflows/handlers.py``).
-* Deadlines: the hourly Celery task ``workflows.tasks.expire_deadlines`` fires the *system*
-  transitions ``expire_corrections`` and ``lapse``; they complete the stage like any other
-  transition (audited, routed here). viewflow's timer boundaries are not used on purpose: they
-  would move the process without a dossier transition, hence without audit event.
+* Nothing here decides: the rules live in the dossier's state machine and its service; the
+  process mirrors it in the same transaction (``workflows/process.py``). Deadlines are system
+  transitions fired by ``workflows.tasks.expire_deadlines`` (no viewflow timers: no audit event).
 
-The chart is exported to ``docs/flow.svg`` and ``docs/flow.md`` (``python manage.py
-export_flow_chart``; a test fails when they are out of date).
-
-Stages at a glance (the dossier status each stage waits in, in brackets)
-==================
-start, check_eligibility   system: the submission started the process; E1–E9 were checked by it
-take_for_instruction       instructeurs        start_instruction → instruct
-  [submitted]                                  declare_ineligible → end (irrecevable) · withdraw (porteur) → end (retiré)
-instruct                   the instructeur     request_corrections → correct · complete_instruction → schedule
-  [in_instruction]         who took it         declare_ineligible → end (irrecevable) · withdraw (porteur) → end (retiré)
-correct                    porteur (commune)   resubmit → instruct
-  [corrections_requested]  by corrections_due  expire_corrections (system) → end (classé sans suite) · withdraw → end (retiré)
-schedule                   instructeurs, admin schedule → committee · reopen_instruction → instruct
-  [instructed]                                 withdraw (porteur) → end (retiré)
-committee                  comité, in a        approve → sign_agreement · waitlist → waitlist · defer → schedule
-  [in_committee]           sitting             reject → end (refusé) · unschedule (instructeur, admin) → schedule
-waitlist [waitlisted]      system              promote (money freed, ranking order) → sign_agreement
-sign_agreement             porteur (commune)   accept_agreement → pay_advance · renounce → end (renoncé)
-  [approved]               by agreement_due    lapse (system) → end (caduc)
-pay_advance                finance             pay_advance → final_report
-  [agreement_signed]                           renounce (porteur) → end (renoncé)
-final_report               porteur (commune)   submit_report → settle
-  [advance_paid]           by report_due
-settle [report_submitted]  finance             settle → end (soldé), or recover when the balance is negative
-recover [recovery_pending] finance             recover → end (soldé)
-
-(``tests/workflows/test_consistency.py`` checks this flow against the state machine: every
-waiting status has one stage, every transition out of it is routed, every queue may act.)
+Stages at a glance: ``docs/flow.md`` and ``docs/flow.svg`` (``python manage.py export_flow_chart``;
+a test fails when they are out of date). ``tests/workflows/test_consistency.py`` checks this flow
+against the state machine.
 """
 
 from __future__ import annotations
@@ -61,6 +23,7 @@ from viewflow.workflow import flow, lock
 
 from fonds.accounts.roles import Role
 from fonds.dossiers.states import Status as S
+from fonds.eligibilite.models import Verdict
 
 from .models import DossierProcess
 from .nodes import Ending, Route, Stage
@@ -229,7 +192,9 @@ class DossierFlow(flow.Flow):
         Stage(S.REPORT_SUBMITTED, roles=(Role.FINANCE,))
         .Annotation(
             title="Solder",
-            description="Le solde est recalculé sur les dépenses réelles ; négatif, il donne lieu à un reversement.",
+            description=(
+                "Le solde est recalculé sur les dépenses réelles ; négatif, il donne lieu à un reversement."
+            ),
         )
         .Next(this.after_settle)
     )
@@ -276,8 +241,6 @@ class DossierFlow(flow.Flow):
         dossier (``start_instruction``). Non-blocking failures are copied here so the instructor's
         queue can flag them.
         """
-        from fonds.eligibilite.models import Verdict
-
         dossier = activation.process.dossier
         run = dossier.eligibility_runs.filter(moment="submission").order_by("-ran_at", "-id").first()
         summary = {"eligibility_run": None, "rules_version": dossier.rules_version, "warnings": []}

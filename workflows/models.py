@@ -1,19 +1,8 @@
-"""The viewflow process of one dossier.
-
-viewflow's ``Process`` knows nothing about our domain, and a proxy model cannot add a column, so
-``DossierProcess`` is a concrete (multi-table) subclass with a one-to-one link to the dossier:
-
-* one dossier has at most one process (drafts have none: the process starts on ``submit``);
-* ``dossier.process`` / ``Task.objects.filter(process__dossierprocess__dossier=…)`` are plain
-  indexed joins, which is what ``workflows.queues`` uses to build the queues;
-* the dossier cannot be deleted while its process exists (``PROTECT``): the task history is
-  part of the file's trail.
-
-The per-queue permissions below are written on each human task (``task.owner_permission``).
-They are never granted to anybody: viewflow's own inbox/queue screens therefore never show a
-task to "everyone" (viewflow's default for a task without permission). The authoritative
-"who sees which task" is ``workflows.queues``, which applies the roles of
-``fonds.accounts.roles``, the porteur's commune and the recusal rule.
+"""The viewflow process of one dossier: a concrete subclass of viewflow's ``Process`` with a
+one-to-one, ``PROTECT``ed link to the dossier (drafts have none; the task history is part of the
+file's trail). The per-queue permissions below are written on the human tasks but granted to
+nobody, so viewflow's own screens never show a task to everyone: who sees which task is decided
+by ``workflows.queues`` only.
 """
 
 from django.db import models

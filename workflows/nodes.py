@@ -1,18 +1,10 @@
-"""The three kinds of node `workflows/flows.py` is written with, on top of viewflow's.
+"""The node kinds `workflows/flows.py` is written with. A human task is completed by a dossier
+transition (``perform`` already checked who acts and audited it), never through viewflow:
 
-viewflow's ``flow.View`` is a task that a user completes through a viewflow form. Here a human
-task is completed by a *dossier transition* (``fonds.dossiers.services.perform``), which already
-checked who acts, what the règlement requires and wrote the audit event. So:
-
-* ``Stage`` — a ``flow.View`` meaning "the dossier waits in status X until one of the
-  transitions out of X is fired". It knows its queue (``roles``), its optional deadline (a
-  dossier field) and who it is assigned to when created. It has no viewflow execute screen and
-  nobody can execute it through viewflow: ``StageActivation.close`` completes it from
-  ``workflows.handlers`` with the transition's name and actor.
-* ``Route`` — a ``flow.Switch`` whose cases are "the dossier's new status is X → go to node Y".
-  Its chart edges carry the status label. No default branch: an unexpected status raises, which
-  rolls back the dossier transition (the process and the state machine never disagree).
-* ``Ending`` — a ``flow.End`` for one final status of the dossier.
+* ``Stage``: the dossier waits in a status; its queue (``roles``), deadline field and assignee;
+  closed by ``StageActivation.close`` from ``workflows.process``.
+* ``Route``: "new status X → node Y", no default branch (an unexpected status rolls back).
+* ``Ending``: one final status of the dossier.
 """
 
 from __future__ import annotations
@@ -25,6 +17,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from fonds.accounts.roles import Role, roles_of
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import FINAL_STATUSES, SYSTEM_ROLE, Status
 
 #: open (not yet completed) task statuses
@@ -228,8 +221,6 @@ def fsm_exits(status: str) -> list[dict]:
     ``[{"name", "label", "roles", "targets"}]`` sorted by name; ``targets`` lists every status the
     transition may lead to (several for a transition whose target is computed, e.g. ``settle``).
     """
-    from fonds.dossiers.models import Dossier
-
     exits = []
     for t in Dossier._meta.get_field("status").get_all_transitions(Dossier):
         if t.source != status:

@@ -1,26 +1,10 @@
-"""Who has what to do: the open tasks of the dossier processes, per user and per dossier.
+"""Who has what to do: the open tasks of the dossier processes, per user and per dossier. The pages
+read them here (through ``fonds.ui.worklist``), never through viewflow's ``user_queue``, which
+knows neither the porteur's commune nor the recusal rule.
 
-The UI and the API read the queues here, never viewflow's ``Task.objects.user_queue`` (which only
-knows Django permissions, not the porteur's commune nor the recusal rule).
-
-* ``open_tasks_for(user)`` — the user's to-do list: the open tasks of every stage whose queue
-  matches one of the user's roles (see ``Stage.in_queue``): instructors see the instruction
-  queue, a porteur the tasks of its own commune's dossiers only, a committee member the dossiers
-  in committee they did not instruct, finance the payment queue, an administrator the waiting
-  list and the scheduling. A task assigned to someone (e.g. "instruct", assigned to the
-  instructor who took the dossier) is in that person's list only.
-* ``open_task(dossier)`` — the dossier's current task (None for drafts and finished dossiers).
-* ``queue_of(task)``, ``stage_of(task)``, ``dossier_of(task)``, ``deadline_of(task)`` — what a
-  row of a task list shows.
-* ``counts_for(user)`` — number of open tasks per queue, for a dashboard badge.
-
-A committee member recused on a dossier (a conflict declared on one of its agenda items, see
-``fonds.dossiers.access.recused_dossiers``) never has its committee task, in the lists nor in the
-counts: they may neither read its deliberation nor vote on it. The task stays in the lists of
-the other members.
-
-Every queryset is one SQL query with the task, its dossier, commune, campaign and owner joined
-(``select_related``), ordered oldest first.
+``open_tasks_for(user)`` (a task assigned to someone is in their list only), ``open_task(dossier)``,
+``counts_for(user)``; a recused committee member never gets the dossier's committee task. Each
+queryset is one query, related rows joined, oldest first.
 """
 
 from __future__ import annotations
@@ -28,11 +12,13 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db.models import Count, Q, QuerySet
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import recused_dossiers
 
+from .flows import DossierFlow
 from .nodes import OPEN_TASK_STATUSES, QUEUE_LABELS, TASK_DOSSIER, Stage
 
 __all__ = [
@@ -49,16 +35,10 @@ __all__ = [
 ]
 
 
-def _stages() -> list[Stage]:
-    from .flows import DossierFlow
-
-    return DossierFlow.stages()
-
-
 def open_tasks() -> QuerySet:
     """Every open task of every dossier process."""
     return (
-        Task.objects.filter(flow_task__in=_stages(), status__in=OPEN_TASK_STATUSES)
+        Task.objects.filter(flow_task__in=DossierFlow.stages(), status__in=OPEN_TASK_STATUSES)
         .select_related("owner", "process", f"{TASK_DOSSIER}__commune", f"{TASK_DOSSIER}__campaign")
         .order_by("created", "pk")
     )
@@ -70,7 +50,7 @@ def open_tasks_for(user, *, queue: str | None = None) -> QuerySet:
         return Task.objects.none()
     condition = None
     recused = None
-    for stage in _stages():
+    for stage in DossierFlow.stages():
         if queue is not None and stage.queue != queue:
             continue
         part = stage.queue_filter(user)
@@ -147,14 +127,8 @@ def counts_for(user) -> dict[str, int]:
     for node, n in rows:
         by_node[node] += n
     counts: Counter = Counter()
-    for stage in _stages():
-        count = by_node.get(stage) or by_node.get(_ref(stage)) or 0
+    for stage in DossierFlow.stages():
+        count = by_node.get(stage) or by_node.get(get_task_ref(stage)) or 0
         if count:
             counts[stage.queue] += count
     return dict(counts)
-
-
-def _ref(stage) -> str:
-    from viewflow.workflow.fields import get_task_ref
-
-    return get_task_ref(stage)

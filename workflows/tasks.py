@@ -1,23 +1,14 @@
-"""Deadlines: the system transitions fired when a due date has passed (Celery beat, hourly).
-
-``expire_deadlines`` fires, through ``perform`` (so each expiry is checked, audited and moves the
-process like any human action):
-
-* ``expire_corrections`` for a dossier still waiting for corrections after ``corrections_due``
-  (règlement: "dossier closed without follow-up, motivated");
-* ``lapse`` for an approved dossier whose agreement was not accepted by ``agreement_due``
-  (règlement: "award lapses; money returns to the envelope").
-
-Each dossier is handled in its own transaction, with its row locked *before* the due date is
-re-read: a porteur who resubmits (or accepts) at the same moment wins or loses cleanly, and a
-dossier whose deadline was moved in the meantime is left alone. Running the task again changes
-nothing (the dossiers are no longer in the waiting status), so it is safe to retry.
+"""Deadlines: the system transitions fired, through ``perform``, once a due date has passed
+(hourly beat): ``expire_corrections`` after ``corrections_due``, ``lapse`` after ``agreement_due``.
+One transaction per dossier, its row locked before the due date is re-read (a concurrent answer
+wins or loses cleanly); running again changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -28,6 +19,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
 from fonds.ops.retry import on_deadlock
+from fonds.suivi import reminders
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +78,7 @@ def expire_deadlines(now=None) -> dict[str, int]:
         for pk in list(overdue):
             try:
                 # a deadlock victim (a concurrent task holding the chain head) is run again
-                if on_deadlock(lambda: _expire_one(pk, transition, status, field, motivation, now)):
+                if on_deadlock(partial(_expire_one, pk, transition, status, field, motivation, now)):
                     counts[counter] += 1
             except TransitionRefused as exc:
                 logger.info("Dossier %s : %s non appliqué (%s)", pk, transition, exc)
@@ -107,8 +99,6 @@ def send_reminders(now=None) -> dict[str, int]:
     email (``fonds.suivi.reminders``). Returns
     ``{"corrections": n, "agreement": n, "report": n, "report_overdue": n, "errors": n}``.
     """
-    from fonds.suivi import reminders
-
     if isinstance(now, str):  # a datetime passed through Celery's JSON serializer
         now = dt.datetime.fromisoformat(now)
     return reminders.run(now or clock.now())

@@ -1,12 +1,8 @@
-"""How the API knows who calls (issue 14): a token, or a session that passed the second factor.
+"""How the API knows who calls: a token, or a session that passed the second factor.
 
-* ``StrictTokenAuthentication``: an ``Authorization`` header, whatever it says, must be a valid
-  ``Token <key>``; anything else (``x``, ``Bearer junk``, empty) is a 401. DRF's own class returns
-  "no answer" for a header it does not recognise, which let the session behind it serve the call.
-  Tokens are only issued with a valid second-factor code (``fonds.api.views.TokenView``).
-* ``VerifiedSessionAuthentication``: a session serves the API only once complete: an agent who
-  gave the password but not yet the TOTP code gets a 403 ``two_factor_required``. CSRF checks as
-  in DRF's ``SessionAuthentication``.
+``StrictTokenAuthentication``: any ``Authorization`` header must be a valid ``Token <key>`` (else
+401, never a fall-back to the session); tokens are issued only with a second-factor code.
+``VerifiedSessionAuthentication``: a session without its TOTP step gets 403 ``two_factor_required``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """Request parsers of the API: what cannot be stored is refused here, once, for every endpoint.
 
-* JSON nested deeper than ``FJJ_API_MAX_JSON_DEPTH`` (deep enough for every body the API takes,
-  a dossier with its budget lines is 3 levels) is a 400: a few kilobytes of ``[[[[…`` made the
-  standard parser overflow the stack (``RecursionError``, a 500, issue 14) and a body just below
-  that limit would have done the same further on.
-* A NUL character (``\\u0000``) or a lone UTF-16 surrogate (``\\ud800``) in any key or string is a
-  400: neither can be stored (PostgreSQL refuses NUL in text, UTF-8 has no surrogates).
-* Every refusal is a ``ParseError`` with a French message (``{"detail": …, "code": …}``).
+JSON nested deeper than ``FJJ_API_MAX_JSON_DEPTH`` (it overflowed the stack: a 500), and NUL
+characters or lone UTF-16 surrogates in any key or string (neither can be stored) are a 400:
+a ``ParseError`` with a French message.
 """
 
 from __future__ import annotations

@@ -7,28 +7,7 @@ from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import BudgetLine, Dossier
 from fonds.privacy.access import redact_ages
 from fonds.referentiel.models import Campaign, Commune, Jumelage
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know (a typo must not be silently ignored)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: ["Champ inconnu."] for name in sorted(unknown)})
-        return super().to_internal_value(data)
-
-
-class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A primary key outside the 64-bit range is "not found", not a database error."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or (
-            isinstance(data, (int, str)) and str(data).lstrip("-").isdigit() and not 0 < int(data) < 2**63
-        ):
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+from fonds.ui.api import SafePrimaryKeyRelatedField, StrictSerializer
 
 
 class CommuneSerializer(serializers.ModelSerializer):

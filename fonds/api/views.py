@@ -22,9 +22,9 @@ from fonds.dossiers.access import can_create, get_visible_or_404, visible_dossie
 from fonds.dossiers.states import Forum, Status
 from fonds.eligibilite.gate import check_new_dossier
 from fonds.referentiel.models import Campaign, Commune
+from fonds.ui.api import ReadOnlyForAuditors
 
 from . import serializers as s
-from .permissions import ReadOnlyForAuditors
 
 
 class Pagination(PageNumberPagination):

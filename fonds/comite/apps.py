@@ -7,7 +7,7 @@ class ComiteConfig(AppConfig):
     verbose_name = "Comité d'attribution"
 
     def ready(self):
-        from . import agenda, bounds, envelope
+        from . import agenda, bounds, envelope, health
 
         # agenda: in committee only on an agenda, decisions only in a sitting
         agenda.register()
@@ -15,3 +15,5 @@ class ComiteConfig(AppConfig):
         envelope.register()
         # amounts: approve / waitlist / promote within the award bounds, whatever the path
         bounds.register()
+        # /sante/: no dossier « en comité » without an agenda item (an invariant of fonds.ops.health)
+        health.register()

@@ -36,6 +36,7 @@ from fonds.eligibilite.gate import gates_for, new_dossier_gate
 from fonds.eligibilite.models import Verdict
 from fonds.instruction.amount import dossier_distance_km, grant_for_dossier
 from fonds.referentiel.models import Campaign
+from fonds.ui import worklist
 
 from . import forms as f
 from . import steps as st
@@ -85,8 +86,6 @@ def my_dossiers(request):
     """
     if not can_create(request.user):
         return redirect("dossier-list")
-    from workflows import queues
-
     now = clock.now()
     dossiers = list(
         visible_dossiers(request.user)
@@ -110,7 +109,7 @@ def my_dossiers(request):
         .order_by("-created_at", "-id")[:500]
     )
     tasks = {}
-    for task in queues.open_tasks_for(request.user, queue="porteur"):
+    for task in worklist.open_tasks_for(request.user, queue="porteur"):
         tasks[task.process.dossierprocess.dossier_id] = task
     rows = []
     for d in dossiers:

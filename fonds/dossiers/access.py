@@ -5,6 +5,7 @@ from django.http import Http404
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 
 from .models import Dossier
+from .states import EDITABLE_STATUSES
 
 #: roles that read every dossier whatever their committee recusals: the instructor of a dossier is
 #: recused by office on its agenda item, yet instructs it; finance pays it; auditors and
@@ -59,18 +60,19 @@ def dossier_pk_or_404(pk) -> int:
     try:
         pk = int(pk)
     except (ValueError, TypeError, OverflowError):
-        raise Http404("Dossier introuvable.")
+        raise Http404("Dossier introuvable.") from None
     if not 0 < pk < 2**63:
         raise Http404("Dossier introuvable.")
     return pk
 
 
 def get_visible_or_404(user, pk, queryset=None) -> Dossier:
-    """A dossier of another commune is "not found" (404), never "forbidden": its existence is not disclosed."""
+    """A dossier of another commune is "not found" (404), never "forbidden": its existence is not
+    disclosed."""
     try:
         return visible_dossiers(user, queryset).get(pk=dossier_pk_or_404(pk))
     except Dossier.DoesNotExist:
-        raise Http404("Dossier introuvable.")
+        raise Http404("Dossier introuvable.") from None
 
 
 def can_create(user) -> bool:
@@ -79,8 +81,6 @@ def can_create(user) -> bool:
 
 def can_edit(user, dossier) -> bool:
     """Only the porteur of the dossier's commune, and only in draft or when corrections are requested."""
-    from .states import EDITABLE_STATUSES
-
     return (
         Role.PORTEUR in roles_of(user)
         and user.commune_id is not None

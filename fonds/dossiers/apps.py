@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from . import commune_copy
+
 
 class DossiersConfig(AppConfig):
     name = "fonds.dossiers"
@@ -8,7 +10,5 @@ class DossiersConfig(AppConfig):
     verbose_name = "Dossiers"
 
     def ready(self):
-        from . import commune_copy
-
         # SQLite drops a table's triggers when a migration rebuilds it: put them back
         post_migrate.connect(commune_copy.post_migrate, sender=self, dispatch_uid="dossiers.commune_copy")

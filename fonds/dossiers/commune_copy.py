@@ -1,26 +1,15 @@
-"""The commune's name and population copied onto each dossier — sort keys of the instructors' list.
+"""The commune's name and population copied onto each dossier: sort keys of the instructors' list
+through an index of the dossier table (a joined sort costs hundreds of ms at 100,000 dossiers).
 
-``Dossier.commune_name`` / ``Dossier.commune_population`` exist only so that the list can sort on
-them through an index of the dossier table (sorting 40,000 dossiers on a joined column costs
-hundreds of milliseconds at 100,000 dossiers). The invariant is kept by **the database**, so that
-no write path can break it (``perform``, ``editing``, ``bulk_create`` in ``seed_bench``, raw SQL,
-the COG importer's ``UPDATE``s):
-
-* a dossier inserted, or updated on ``commune_id`` / one of the copies, gets its copies from its
-  commune (whatever values were written);
-* a commune whose name or population changes (yearly INSEE import) passes them on to its dossiers.
-
-PostgreSQL: two PL/pgSQL triggers (``BEFORE INSERT OR UPDATE OF …`` on the dossier, ``AFTER UPDATE
-OF name, population`` on the commune). SQLite: three ``AFTER`` triggers doing the same with an
-``UPDATE`` guarded by a ``WHEN`` (``recursive_triggers`` is off: no loop).
-
-SQLite drops a table's triggers when Django rebuilds the table (``_remake_table``, used by many
-``AlterField``/``AddField`` operations): ``install`` is idempotent and is run again after every
-``migrate`` (``DossiersConfig.ready`` → ``post_migrate``), followed by ``resync``.
-Tests: ``tests/instruction/test_list_performance.py`` (the copies stay in sync on every path).
+The database keeps the copies right whatever the write path: triggers copy them on a dossier's
+insert or commune change, and pass a commune's new name or population on to its dossiers
+(PostgreSQL: PL/pgSQL; SQLite: ``AFTER`` triggers). SQLite drops triggers when a migration rebuilds
+the table: ``install`` (idempotent) and ``resync`` run again after every ``migrate``.
 """
 
 from __future__ import annotations
+
+from django.db import connections
 
 COPY_FIELDS = ("commune_name", "commune_population")
 
@@ -45,7 +34,8 @@ PG_INSTALL = [
         FOR EACH ROW EXECUTE FUNCTION dossiers_dossier_commune_copy()
     """,
     """
-    CREATE OR REPLACE FUNCTION referentiel_commune_copy_to_dossiers() RETURNS trigger LANGUAGE plpgsql AS $body$
+    CREATE OR REPLACE FUNCTION referentiel_commune_copy_to_dossiers() RETURNS trigger
+    LANGUAGE plpgsql AS $body$
     BEGIN
         UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population
          WHERE commune_id = NEW.code;
@@ -57,7 +47,9 @@ PG_INSTALL = [
     """
     CREATE TRIGGER referentiel_commune_copy_to_dossiers
         AFTER UPDATE OF name, population ON referentiel_commune
-        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.population IS DISTINCT FROM NEW.population)
+        FOR EACH ROW WHEN (
+            OLD.name IS DISTINCT FROM NEW.name OR OLD.population IS DISTINCT FROM NEW.population
+        )
         EXECUTE FUNCTION referentiel_commune_copy_to_dossiers()
     """,
 ]
@@ -73,7 +65,10 @@ _SQLITE_POPULATION = "(SELECT population FROM referentiel_commune WHERE code = N
 _SQLITE_DIFFERS = (
     f"NEW.commune_name IS NOT {_SQLITE_NAME} OR NEW.commune_population IS NOT {_SQLITE_POPULATION}"
 )
-_SQLITE_FIX = f"UPDATE dossiers_dossier SET commune_name = {_SQLITE_NAME}, commune_population = {_SQLITE_POPULATION} WHERE id = NEW.id;"
+_SQLITE_FIX = (
+    f"UPDATE dossiers_dossier SET commune_name = {_SQLITE_NAME}, "
+    f"commune_population = {_SQLITE_POPULATION} WHERE id = NEW.id;"
+)
 
 SQLITE_INSTALL = [
     f"""
@@ -88,10 +83,12 @@ SQLITE_INSTALL = [
     BEGIN {_SQLITE_FIX} END
     """,
     """
-    CREATE TRIGGER IF NOT EXISTS referentiel_commune_copy_to_dossiers AFTER UPDATE OF name, population ON referentiel_commune
+    CREATE TRIGGER IF NOT EXISTS referentiel_commune_copy_to_dossiers
+    AFTER UPDATE OF name, population ON referentiel_commune
     WHEN OLD.name IS NOT NEW.name OR OLD.population IS NOT NEW.population
     BEGIN
-        UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population WHERE commune_id = NEW.code;
+        UPDATE dossiers_dossier SET commune_name = NEW.name, commune_population = NEW.population
+         WHERE commune_id = NEW.code;
     END
     """,
 ]
@@ -101,12 +98,16 @@ SQLITE_REMOVE = [
     "DROP TRIGGER IF EXISTS referentiel_commune_copy_to_dossiers",
 ]
 
-RESYNC = """
+_NAME_OF = (
+    "COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), '')"
+)
+_POPULATION_OF = "(SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)"
+RESYNC = f"""
     UPDATE dossiers_dossier
-       SET commune_name = COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), ''),
-           commune_population = (SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)
-     WHERE commune_name IS DISTINCT FROM COALESCE((SELECT c.name FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id), '')
-        OR commune_population IS DISTINCT FROM (SELECT c.population FROM referentiel_commune c WHERE c.code = dossiers_dossier.commune_id)
+       SET commune_name = {_NAME_OF},
+           commune_population = {_POPULATION_OF}
+     WHERE commune_name IS DISTINCT FROM {_NAME_OF}
+        OR commune_population IS DISTINCT FROM {_POPULATION_OF}
 """
 
 
@@ -144,13 +145,16 @@ def installed(connection) -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT count(*) FROM pg_trigger WHERE tgname IN ('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') AND NOT tgisinternal"
+                "SELECT count(*) FROM pg_trigger WHERE tgname IN "
+                "('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') "
+                "AND NOT tgisinternal"
             )
             return cursor.fetchone()[0] == 2
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', 'referentiel_commune_copy_to_dossiers')"
+                "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', "
+                "'referentiel_commune_copy_to_dossiers')"
             )
             return cursor.fetchone()[0] == 3
     return True
@@ -167,8 +171,6 @@ def ensure(connection) -> bool:
 
 
 def post_migrate(sender, using="default", **kwargs):
-    from django.db import connections
-
     connection = connections[using]
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)

@@ -1,17 +1,7 @@
-"""Decompression bombs in uploads: a small file that expands beyond what any document needs.
-
-* PDF: the streams of the file (page contents, fonts, images, object streams) are measured once
-  decompressed, their total bounded (``max_inflated_mb``), before anything else reads the file:
-  Flate streams are inflated chunk by chunk and only counted (bounded memory), other filters go
-  through pypdf's decoders (themselves bounded by pypdf's configuration). An image in the PDF may
-  not declare more pixels than ``max_image_megapixels``.
-* Images (PNG, JPEG): the dimensions declared in the header are read without decoding the pixels
-  and bounded by ``max_image_megapixels``.
-
-Limits: the campaign's ``rules.params["uploads"]["max_inflated_mb"]`` /
-``["max_image_megapixels"]`` when set, else the settings ``FJJ_UPLOAD_MAX_INFLATED_MB`` (200: twenty
-times the largest upload, room for a PDF of screenshots) and ``FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS``
-(60: a 600 dpi A4 scan is 35, a 50 MP phone photo passes).
+"""Decompression bombs in uploads: a PDF's streams are measured once decompressed (chunk by chunk,
+total bounded by ``max_inflated_mb``) before anything reads the file; an image (in a PDF, or a
+PNG/JPEG header) may not declare more than ``max_image_megapixels``. Limits: the campaign's
+``rules.params["uploads"]``, else ``FJJ_UPLOAD_MAX_INFLATED_MB`` / ``FJJ_UPLOAD_MAX_IMAGE_MEGAPIXELS``.
 """
 
 from __future__ import annotations
@@ -23,6 +13,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from PIL import Image, UnidentifiedImageError
+from pypdf.errors import LimitReachedError
+from pypdf.generic import IndirectObject, StreamObject
 
 CHUNK = 1 << 20
 FLATE = ("/FlateDecode", "/Fl")
@@ -62,7 +55,8 @@ def image_bomb_message(limits: Limits, width: int | None = None, height: int | N
     size = f"{width} × {height} pixels" if width and height else "trop de pixels"
     return (
         f"Cette image compte {size}, au-delà de {limits.image_megapixels} millions de pixels : "
-        "réduisez sa définition (par exemple en la numérisant à 300 points par pouce) puis déposez-la à nouveau."
+        "réduisez sa définition (par exemple en la numérisant à 300 points par pouce) "
+        "puis déposez-la à nouveau."
     )
 
 
@@ -72,8 +66,6 @@ def image_bomb_message(limits: Limits, width: int | None = None, height: int | N
 def check_image_pixels(data: bytes, limits: Limits) -> None:
     """Refuse an image declaring more pixels than the limit. Only the header is read: an image
     Pillow cannot identify is left to the other checks (as before)."""
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -97,9 +89,6 @@ class _OverBudget(Exception):
 def check_pdf_streams(reader, limits: Limits) -> None:
     """Measure every stream of the file's cross-reference table (objects inside object streams
     cannot be streams) before pypdf decodes any of them. ``reader``: a ``pypdf.PdfReader``."""
-    from pypdf.errors import LimitReachedError
-    from pypdf.generic import IndirectObject, StreamObject
-
     remaining = limits.inflated_bytes
     try:
         for generation, objects in list(reader.xref.items()):
@@ -154,8 +143,6 @@ def _decoded_size(stream, budget: int) -> int:
     try:
         return len(stream.get_data())  # other filters: pypdf's decoders, bounded by its configuration
     except Exception as exc:  # noqa: BLE001 — a broken stream is judged by the readability checks
-        from pypdf.errors import LimitReachedError
-
         if isinstance(exc, LimitReachedError):
             raise
         return len(raw)

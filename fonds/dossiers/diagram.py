@@ -47,7 +47,8 @@ def render() -> str:
         "# Cycle de vie d'un dossier",
         "",
         "<!-- Généré par `python manage.py export_state_diagram` à partir des transitions django-fsm-2",
-        "     de fonds/dossiers/models.py. Ne pas modifier à la main : un test vérifie la synchronisation. -->",
+        "     de fonds/dossiers/models.py. "
+        "Ne pas modifier à la main : un test vérifie la synchronisation. -->",
         "",
         "```mermaid",
         "stateDiagram-v2",
@@ -64,8 +65,10 @@ def render() -> str:
     lines += [
         "```",
         "",
-        "Chaque transition a son **forum** : l'endroit d'où elle se déclenche, et qui peut l'y déclencher. Rien",
-        "d'autre ne la déclenche (`perform(..., forum=...)` refuse, l'API répond 409 avec le code `forum_…`).",
+        "Chaque transition a son **forum** : l'endroit d'où elle se déclenche, "
+        "et qui peut l'y déclencher. Rien",
+        "d'autre ne la déclenche (`perform(..., forum=...)` refuse, "
+        "l'API répond 409 avec le code `forum_…`).",
         "",
         "| transition | libellé | de | vers | forum : qui | motivation |",
         "|---|---|---|---|---|---|",
@@ -76,7 +79,8 @@ def render() -> str:
         entry[1].append(source)
     for name, (label, sources, targets, forums, motivation) in merged.items():
         lines.append(
-            f"| `{name}` | {label} | {', '.join(sources)} | {' ou '.join(targets)} | {forum_text(forums)} | {'obligatoire' if motivation else '—'} |"
+            f"| `{name}` | {label} | {', '.join(sources)} | {' ou '.join(targets)} "
+            f"| {forum_text(forums)} | {'obligatoire' if motivation else '—'} |"
         )
     lines += ["", "| statut | libellé | final |", "|---|---|---|"]
     for status in Status:

@@ -1,12 +1,8 @@
 """Uploading a document (pièce justificative): checked by content, hashed, audited, versioned.
 
-Accepted: PDF, JPEG, PNG, decided by the first bytes (magic numbers), never by the file name.
-A PDF must open, have at least one page, not be encrypted and carry no active content
-(JavaScript, launch actions, embedded files). No file may be a polyglot: a PDF or an image that
-is also a ZIP archive, an HTML page or a script is refused. Sizes are campaign settings. No
-decompression bomb: a PDF's streams are bounded once decompressed and an image's pixels
-(``decompression.py``; settings, or the campaign's own limits).
-Replacing a document keeps the old version (``replaced_by``) and both uploads are in the trail.
+PDF, JPEG or PNG by their first bytes, never by the name; a PDF opens, has a page, is neither
+encrypted nor active; no polyglot (also a ZIP, HTML or script); sizes and decompression limits
+from the campaign (``decompression.py``). A replaced document keeps its old version.
 """
 
 from __future__ import annotations
@@ -15,12 +11,15 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from fonds.audit import chain as audit
 
@@ -72,13 +71,17 @@ PDF_ACTIVE = (
     "/SubmitForm",
     "/ImportData",
 )
-POLYGLOT = "Ce fichier contient aussi un autre format (archive, page web ou script) : enregistrez-le à nouveau en PDF, JPEG ou PNG simple."
-ACTIVE = "Ce PDF contient du contenu actif (JavaScript, lancement d'application ou fichier joint) : imprimez-le en PDF simple puis déposez-le à nouveau."
+POLYGLOT = (
+    "Ce fichier contient aussi un autre format (archive, page web ou script) : "
+    "enregistrez-le à nouveau en PDF, JPEG ou PNG simple."
+)
+ACTIVE = (
+    "Ce PDF contient du contenu actif (JavaScript, lancement d'application ou fichier joint) : "
+    "imprimez-le en PDF simple puis déposez-le à nouveau."
+)
 
 
 def _check_not_polyglot(data: bytes) -> None:
-    import zipfile
-
     if zipfile.is_zipfile(io.BytesIO(data)):  # a valid end-of-archive record: also a ZIP (DOCX, JAR…)
         raise ValidationError(POLYGLOT)
     lowered = data.lower()
@@ -125,15 +128,13 @@ def _check_image(data: bytes, extension: str, limits: Limits | None = None) -> N
 def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
     """Readable, unencrypted, at least a page, no active content, and its streams bounded once
     decompressed (measured first, before anything decodes them: ``decompression.py``)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
     _check_not_polyglot(data)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise ValidationError(
-                "Ce PDF est protégé par un mot de passe : enregistrez-le sans protection puis déposez-le à nouveau."
+                "Ce PDF est protégé par un mot de passe : "
+                "enregistrez-le sans protection puis déposez-le à nouveau."
             )
         check_pdf_streams(reader, limits or limits_for())
         if len(reader.pages) == 0:
@@ -142,10 +143,19 @@ def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
             raise ValidationError(ACTIVE)
     except ValidationError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, OSError):
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+        OSError,
+    ) as exc:
         raise ValidationError(
             "Ce PDF est illisible ou endommagé : exportez-le à nouveau depuis votre logiciel."
-        )
+        ) from exc
 
 
 def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> Document:
@@ -162,7 +172,8 @@ def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> 
     kind_of_file = sniff(data[:16])
     if kind_of_file is None:
         raise ValidationError(
-            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats)."
+            "Seuls les fichiers PDF, JPEG et PNG sont acceptés "
+            "(le contenu du fichier ne correspond à aucun de ces formats)."
         )
     if kind_of_file.content_type == "application/pdf":
         _check_pdf(data, limits_for(limits))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -44,11 +45,21 @@ def _audit_value(value):
     return value
 
 
-def _trace(dossier, name, value):
-    """What the audit trail records for a field: minors' ages are sealed (fonds/privacy)."""
-    from fonds.privacy.services import MINORS_FIELDS, protect
+#: field name → ``seal(dossier, value)``: what the trail records instead of the value. Filled by
+#: the stages from their ``AppConfig.ready()`` (minors' ages: ``fonds.privacy``).
+SEALED_FIELDS: dict[str, Callable] = {}
 
-    return protect(dossier, value) if name in MINORS_FIELDS else _audit_value(value)
+
+def seal_fields(names, seal: Callable) -> None:
+    """Have the audit trail record ``seal(dossier, value)`` for the fields ``names`` (idempotent)."""
+    for name in names:
+        SEALED_FIELDS[name] = seal
+
+
+def _trace(dossier, name, value):
+    """What the audit trail records for a field: the value, or its seal (see ``seal_fields``)."""
+    seal = SEALED_FIELDS.get(name)
+    return seal(dossier, value) if seal is not None else _audit_value(value)
 
 
 def _write_budget(dossier, lines) -> list[dict]:

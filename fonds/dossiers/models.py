@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -241,8 +242,6 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
             if (getattr(self, name) or 0) > youth:
                 errors[name] = "Ce nombre ne peut dépasser le nombre de jeunes participants."
         if errors:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(errors)
 
     # ---- the state machine -------------------------------------------------------------------
@@ -421,7 +420,10 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
             "Renoncer à l'aide",
             SCREENS_PORTEUR,
             motivation=True,
-            confirm="La renonciation est définitive : l'aide revient à l'enveloppe du fonds et bénéficie au dossier suivant de la liste complémentaire.",
+            confirm=(
+                "La renonciation est définitive : l'aide revient à l'enveloppe du fonds et bénéficie "
+                "au dossier suivant de la liste complémentaire."
+            ),
         ),
     )
     def renounce(self, **data):

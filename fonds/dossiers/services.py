@@ -1,361 +1,81 @@
 """The one path of every dossier change.
 
-``perform(dossier, "submit", by=user)`` runs, in one database transaction:
-1. lock the dossier row (``select_for_update``; the FSM's optimistic lock is the second guard);
-2. check the status, the actor's role and the transition's conditions (règlement rules);
-3. call the django-fsm-2 transition and save;
-4. append the audit event (canonical payload, chained hash);
-5. send ``dossier_transitioned`` (the viewflow process advances) and queue Celery work on commit.
-
-A refused transition changes nothing, writes no audit event and raises `TransitionRefused` with
-a French message; the API maps its ``kind`` to 409 (status), 403 (role), 400 (condition).
-
-``perform_many(ids, "start_instruction", by=user)`` is the same path for a chunk of dossiers (bulk
-actions): one transaction, the same steps shared with ``perform`` (checks, preparers — or their
-batch versions, see `batch_version` —, transition, after-hooks, audit payload, signal), written
-with a few multi-row statements; it returns the refused dossiers with their reasons.
+``perform(dossier, "submit", by=user)``, in one transaction: lock the row, check status, forum,
+role and conditions (preparers), run the django-fsm-2 transition and save, run the after-hooks,
+append the audit event, send ``dossier_transitioned``. A refusal changes nothing and raises
+`TransitionRefused` (French message; the API maps its ``kind`` to 409/403/400).
+``perform_many`` is the same path for a chunk of dossiers (bulk actions), in a few statements.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from fonds import clock
-from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
-from fonds.refusals import Refused
+from fonds.sql import update_rows
 
+from . import preparers  # the dossier's own preparers and after-hooks, registered on import
 from .access import can_see
+from .hooks import (
+    AFTER,
+    BATCH_VERSIONS,
+    PREPARERS,
+    Preparer,
+    after,
+    after_hooks_for,
+    batch_version,
+    preparer,
+    preparers_for,
+)
 from .models import Dossier
 from .signals import dossier_transitioned
-from .states import FORUM_WHERE, SYSTEM_ROLE, Forum, Status
-
-
-class TransitionRefused(Refused):
-    """A refused dossier transition (``fonds.refusals.Refused``: kind, French message, rules)."""
-
-
-# ---- the transition table, read from the model ----------------------------------------------
-
-
-def _collect():
-    table = {}
-    for t in Dossier._meta.get_field("status").get_all_transitions(Dossier):
-        entry = table.setdefault(t.name, {"name": t.name, "sources": set(), "custom": t.custom})
-        entry["sources"].add(t.source)
-    return table
-
-
-TRANSITIONS: dict[str, dict] = _collect()
-
-
-def transition_names() -> list[str]:
-    return list(TRANSITIONS)
-
-
-def transition_meta(name: str) -> dict:
-    try:
-        return TRANSITIONS[name]
-    except KeyError:
-        raise TransitionRefused("unknown", f"Transition inconnue : « {name} ».")
-
-
-def status_label(value: str) -> str:
-    try:
-        return Status(value).label
-    except ValueError:
-        return value
-
-
-def forums_of(name: str) -> dict:
-    """``{forum: roles}``: where ``name`` may be fired, and by whom there."""
-    return transition_meta(name)["custom"]["forums"]
-
-
-def acting_role(user, name: str, dossier: Dossier, forum: str = Forum.DOSSIER) -> str | None:
-    """The role under which ``user`` may fire ``name`` on ``dossier`` from ``forum`` (None: may not)."""
-    allowed = forums_of(name).get(forum, ())
-    if user is None:
-        return SYSTEM_ROLE if SYSTEM_ROLE in allowed else None
-    held = roles_of(user)
-    for role in allowed:
-        if role not in held:
-            continue
-        if role == Role.PORTEUR and user.commune_id != dossier.commune_id:
-            continue
-        if role == Role.COMITE and dossier.instructor_id == user.pk:
-            continue  # never instruct and vote on the same dossier
-        return role
-    return None
-
-
-def available_transitions(dossier: Dossier, user, forum: str = Forum.DOSSIER) -> list[dict]:
-    """What this user may do now from ``forum`` (status, forum and role checked; conditions are
-    checked on perform). The dossier's page and API list these, and nothing else."""
-    result = []
-    for name, entry in TRANSITIONS.items():
-        if dossier.status in entry["sources"] and acting_role(user, name, dossier, forum):
-            custom = entry["custom"]
-            result.append(
-                {
-                    "name": name,
-                    "label": custom["label"],
-                    "needs_motivation": custom["needs_motivation"],
-                    "confirm": custom["confirm"],
-                }
-            )
-    return result
-
-
-# ---- per-transition preparation: conditions and data the règlement adds ----------------------
-# A preparer receives (dossier, by, data) inside the transaction, may raise TransitionRefused,
-# and returns keyword arguments for the transition method (also written to the audit payload).
-# Several stages may register for the same transition: they run by ``order`` (lower first, then
-# registration order); ``data`` is shared, so an earlier preparer may complete it for a later one;
-# returned kwargs are merged, later ones winning. ``data["motivation"]`` holds perform's motivation.
-#
-# After-hooks run once the transition is saved, in the same transaction, before the audit event:
-# ``(dossier, by, kwargs, motivation)``; they may add to ``kwargs`` (written to the audit payload).
-
-Preparer = Callable[[Dossier, object, dict], dict]
-PREPARERS: dict[str, list[tuple[int, Preparer]]] = {}
-AFTER: dict[str, list[tuple[int, Callable]]] = {}
-
-
-def _register(table: dict, name: str, func, order: int) -> None:
-    if name not in TRANSITIONS:
-        raise KeyError(f"unknown transition {name!r}")
-    hooks = table.setdefault(name, [])
-    if any(f is func for _, f in hooks):
-        return  # idempotent: AppConfig.ready() may run twice in tests
-    hooks.append((order, func))
-    hooks.sort(key=lambda pair: pair[0])  # stable: same order keeps registration order
-
-
-def preparer(name: str, *, order: int = 50, many=None):
-    """Register ``func(dossier, by, data) -> kwargs`` for ``name``; ``many`` is its optional batch
-    version for ``perform_many`` (see `batch_version`)."""
-
-    def register(func: Preparer) -> Preparer:
-        _register(PREPARERS, name, func, order)
-        if many is not None:
-            batch_version(func)(many)
-        return func
-
-    return register
-
-
-def after(name: str, *, order: int = 50, many=None):
-    def register(func):
-        _register(AFTER, name, func, order)
-        if many is not None:
-            batch_version(func)(many)
-        return func
-
-    return register
-
-
-#: hook → its batch version (used by ``perform_many``; ``perform`` always calls the hook itself)
-BATCH_VERSIONS: dict[Callable, Callable] = {}
-
-
-def batch_version(func):
-    """Declare the batch version of a preparer or an after-hook, for ``perform_many``.
-
-    * preparer ``func(dossier, by, data) -> kwargs`` → ``many(dossiers, by, datas) -> {pk: kwargs
-      or TransitionRefused}`` (``datas``: ``{pk: data}``, the per-dossier ``data`` dicts); it must
-      give, for each dossier, exactly what ``func`` would (same checks, same kwargs, same writes);
-    * after-hook ``func(dossier, by, kwargs, motivation)`` → ``many([(dossier, kwargs), …], by,
-      motivation)``.
-
-    A hook without a batch version is called once per dossier by ``perform_many``.
-    """
-
-    def register(many):
-        BATCH_VERSIONS[func] = many
-        return many
-
-    return register
-
-
-def preparers_for(name: str) -> list[Preparer]:
-    return [f for _, f in PREPARERS.get(name, [])]
-
-
-def after_hooks_for(name: str) -> list[Callable]:
-    return [f for _, f in AFTER.get(name, [])]
-
-
-@after("request_corrections")
-def _record_correction_request(dossier, by, kwargs, motivation):
-    from .models import CorrectionRequest
-
-    CorrectionRequest.objects.create(
-        dossier=dossier,
-        requested_by=by,
-        message=motivation,
-        fields=kwargs.get("fields", []),
-        documents=kwargs.get("documents", []),
-        deadline=kwargs["deadline"],
-    )
-
-
-@batch_version(_record_correction_request)
-def _record_correction_requests(items, by, motivation):
-    from .models import CorrectionRequest
-
-    CorrectionRequest.objects.bulk_create(
-        CorrectionRequest(
-            dossier=d,
-            requested_by=by,
-            message=motivation,
-            fields=kwargs.get("fields", []),
-            documents=kwargs.get("documents", []),
-            deadline=kwargs["deadline"],
-        )
-        for d, kwargs in items
-    )
-
-
-@after("resubmit")
-def _answer_correction_request(dossier, by, kwargs, motivation):
-    dossier.correction_requests.filter(answered_at__isnull=True).update(answered_at=clock.now())
-
-
-def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise TransitionRefused("condition", f"{field_name} : montant invalide.")
-    if not amount.is_finite() or amount.as_tuple().exponent < -2 or (amount < 0 and not allow_negative):
-        raise TransitionRefused(
-            "condition",
-            f"{field_name} : montant {'positif ' if not allow_negative else ''}avec au plus deux décimales attendu.",
-        )
-    return amount
-
-
-@preparer("submit")
-def _prepare_submit(dossier, by, data):
-    from fonds.eligibilite.engine import run_checks
-
-    run = run_checks(dossier, moment="submission", by=by)
-    blocking = run.failures(blocking_only=True)
-    if blocking:
-        raise TransitionRefused(
-            "condition",
-            "Le dossier ne peut pas être déposé : "
-            + " ; ".join(f"{v.code} — {v.explanation}" for v in blocking),
-            rules=[v.code for v in blocking],
-        )
-    return {"rules_version": run.rules_version, "eligibility_run": run.pk}
-
-
-@preparer("start_instruction")
-def _prepare_start_instruction(dossier, by, data):
-    from fonds.eligibilite.engine import run_checks
-
-    run = run_checks(dossier, moment="start_instruction", by=by)
-    return {"eligibility_run": run.pk}
-
-
-@batch_version(_prepare_start_instruction)
-def _prepare_start_instruction_many(dossiers, by, datas):
-    from fonds.eligibilite.engine import run_checks_many
-
-    runs = run_checks_many(dossiers, moment="start_instruction", by=by)
-    return {d.pk: {"eligibility_run": runs[d.pk].pk} for d in dossiers}
-
-
-@preparer("request_corrections")
-def _prepare_corrections(dossier, by, data):
-    days = dossier.campaign.rules.params["deadlines"]["corrections_days"]
-    deadline = data.get("deadline")
-    if deadline:
-        if isinstance(deadline, str):
-            try:
-                deadline = dt.datetime.fromisoformat(deadline)
-            except ValueError:
-                raise TransitionRefused("condition", "deadline : date invalide (format AAAA-MM-JJ).")
-        if isinstance(deadline, dt.date) and not isinstance(deadline, dt.datetime):
-            deadline = dt.datetime.combine(deadline, dt.time(23, 59, 59))
-        if timezone.is_naive(deadline):
-            deadline = timezone.make_aware(deadline)
-        if deadline <= clock.now():
-            raise TransitionRefused("condition", "deadline : l'échéance doit être dans le futur.")
-    else:
-        deadline = clock.now() + dt.timedelta(days=days)
-    return {
-        "deadline": deadline,
-        "fields": list(data.get("fields") or []),
-        "documents": list(data.get("documents") or []),
-    }
-
-
-@preparer("complete_instruction")
-def _prepare_complete(dossier, by, data):
-    out = {}
-    if data.get("opinion"):
-        if data["opinion"] not in ("favourable", "unfavourable"):
-            raise TransitionRefused("condition", "opinion : « favourable » ou « unfavourable » attendu.")
-        out["opinion"] = data["opinion"]
-    if data.get("proposed_amount") is not None:
-        out["proposed_amount"] = _money(data["proposed_amount"], "proposed_amount")
-    return out
-
-
-def _agreement_due(dossier):
-    return clock.now() + dt.timedelta(days=dossier.campaign.rules.params["deadlines"]["agreement_days"])
-
-
-@preparer("approve")
-@preparer("promote")
-def _prepare_approve(dossier, by, data):
-    amount = data.get("amount")
-    amount = _money(amount, "amount") if amount is not None else dossier.proposed_amount
-    if amount is None:
-        raise TransitionRefused("condition", "Aucun montant proposé : indiquez le montant accordé.")
-    return {"amount": amount, "agreement_due": _agreement_due(dossier)}
-
-
-@preparer("pay_advance")
-def _prepare_pay_advance(dossier, by, data):
-    end = dossier.end_date or clock.today()
-    months = dossier.campaign.rules.params["deadlines"]["report_months_after_end"]
-    month = end.month - 1 + months
-    year, month = end.year + month // 12, month % 12 + 1
-    day = min(
-        end.day,
-        [
-            31,
-            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ][month - 1],
-    )
-    return {"report_due": dt.date(year, month, day)}
-
-
-@preparer("settle")
-def _prepare_settle(dossier, by, data):
-    if data.get("balance") is None:
-        raise TransitionRefused("condition", "balance : le solde calculé est requis pour solder le dossier.")
-    return {"balance": _money(data["balance"], "balance", allow_negative=True)}
+from .states import Forum
+from .transitions import (
+    TRANSITIONS,
+    TransitionRefused,
+    acting_role,
+    available_transitions,
+    forum_refusal,
+    forums_of,
+    require_forum,
+    status_label,
+    transition_meta,
+    transition_names,
+)
+
+#: the names the stages, pages and API use (``services.perform``, ``services.preparer``…)
+__all__ = [
+    "AFTER",
+    "BATCH_VERSIONS",
+    "PREPARERS",
+    "TRANSITIONS",
+    "Batch",
+    "ManyResult",
+    "Preparer",
+    "Refusal",
+    "TransitionRefused",
+    "acting_role",
+    "after",
+    "after_hooks_for",
+    "available_transitions",
+    "batch_version",
+    "forum_refusal",
+    "forums_of",
+    "perform",
+    "perform_many",
+    "preparer",
+    "preparers",
+    "preparers_for",
+    "require_forum",
+    "status_label",
+    "transition_meta",
+    "transition_names",
+]
 
 
 # ---- perform ------------------------------------------------------------------------------
@@ -366,24 +86,6 @@ def _prepare_settle(dossier, by, data):
 def _lock(pks):
     """The dossiers ``pks``, locked (``SELECT … FOR UPDATE``), with their campaign and commune."""
     return Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk__in=pks)
-
-
-def forum_refusal(name: str, forum: str) -> TransitionRefused:
-    """The refusal of ``name`` fired from ``forum`` when it belongs elsewhere: 409, with the code
-    ``forum_<its forum>`` and where it is done, in French."""
-    custom = transition_meta(name)["custom"]
-    home = next(iter(custom["forums"]))
-    return TransitionRefused(
-        "forum",
-        f"« {custom['label']} » ne se fait pas depuis {Forum(forum).label}. {FORUM_WHERE[home]}",
-        code=f"forum_{home}",
-    )
-
-
-def require_forum(name: str, forum: str) -> None:
-    """Refuse at once (before reading any input) a transition fired from a forum not its own."""
-    if forum not in transition_meta(name)["custom"]["forums"]:
-        raise forum_refusal(name, forum)
 
 
 def _check(locked: Dossier | None, name: str, meta: dict, by, motivation: str, forum: str) -> str:
@@ -479,11 +181,11 @@ def perform(
                 hook(locked, by, kwargs, motivation)
             audit.append(**_audit_entry(name, locked, by, role, source, motivation, kwargs, forum))
             _signal(locked, name, by, role, source)
-    except ConcurrentTransition:
+    except ConcurrentTransition as exc:
         raise TransitionRefused(
             "conflict",
             "Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page et recommencez.",
-        )
+        ) from exc
     if isinstance(dossier, Dossier):
         dossier.refresh_from_db()
     return locked
@@ -581,21 +283,11 @@ def _saved_fields():
 def perform_many(
     ids, name: str, *, by=None, motivation: str = "", data: dict | None = None, forum: str = Forum.DOSSIER
 ) -> ManyResult:
-    """``perform(dossier, name, by=…, motivation=…, data=…)`` for many dossiers, in ONE transaction.
-
-    Same guarantees as ``perform`` for each dossier — rows locked (``select_for_update``), same
-    visibility/status/role/motivation checks, same preparers (in order; their batch versions when
-    declared), same transition method, same after-hooks, the same audit event (payload built by
-    the same function, all appended with one ``append_many``), the same ``dossier_transitioned``
-    signal (plus ``batch``, see `Batch`: the viewflow process is advanced for the whole chunk).
-    The refused dossiers are returned (``ManyResult.refused``) and change nothing: a refusal by a
-    preparer rolls the preparers' pass back and replays it without the refused dossiers.
-
-    Differences with a loop of ``perform``: the dossiers are checked and prepared before any of
-    them is transitioned (as if they were all taken at the same instant), and the rows are
-    written with one ``UPDATE`` per source status (``bulk_update``; the FSM's optimistic guard
-    becomes ``WHERE status = source`` and a row count check). An unexpected error rolls the
-    whole call back.
+    """``perform(dossier, name, by=…, …)`` for many dossiers, in ONE transaction, with the same
+    checks, preparers (or their batch versions), transition, after-hooks, audit events and signal
+    (plus ``batch``) for each. Refused dossiers are returned (``ManyResult.refused``) and change
+    nothing. All are checked and prepared before any is transitioned; rows are written with one
+    ``UPDATE … WHERE status = source`` per source status (count checked).
     """
     meta = transition_meta(name)
     motivation = (motivation or "").strip()
@@ -603,11 +295,11 @@ def perform_many(
     try:
         with transaction.atomic():
             return _perform_many(order, name, meta, by, motivation, data, forum)
-    except ConcurrentTransition:
+    except ConcurrentTransition as exc:
         raise TransitionRefused(
             "conflict",
             "Des dossiers viennent d'être modifiés par quelqu'un d'autre : rien n'a été fait, recommencez.",
-        )
+        ) from exc
 
 
 def _perform_many(
@@ -649,7 +341,6 @@ def _perform_many(
             changed.update(f.name for f, old in zip(fields, before) if getattr(d, f.attname) != old)
             groups.setdefault(source, []).append(d)
             done.append((d, roles[pk], source))
-        from fonds.bulk.sql import update_rows
 
         names = [f.name for f in fields if f.name in changed]
         attnames = [f.attname for f in fields if f.name in changed]

@@ -52,7 +52,10 @@ FORUM_WHERE = {
         "complémentaire »)."
     ),
     Forum.PAYMENTS: "Cela se constate dans l'espace « Paiements » (lots de virements, solde, reversements).",
-    Forum.SYSTEM: "Cela ne se fait que par le système : les échéances automatiques du fonds et ses commandes d'exploitation auditées.",
+    Forum.SYSTEM: (
+        "Cela ne se fait que par le système : les échéances automatiques du fonds "
+        "et ses commandes d'exploitation auditées."
+    ),
 }
 
 

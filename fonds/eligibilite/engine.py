@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from fonds import clock
 from fonds.audit import chain as audit
-from fonds.bulk.sql import insert_rows
+from fonds.sql import insert_rows
 
 from .models import EligibilityRun, Verdict
 from .rules import chunk_context, evaluate_all
@@ -76,7 +76,7 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
 def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     """``run_checks(dossier, moment=…, by=…)`` for many dossiers: the same runs, verdicts and audit
     events, the data the rules read prefetched once (``rules.chunk_context`` for E7 and E8), runs
-    and verdicts written with multi-row INSERTs (``fonds.bulk.sql``), events with one
+    and verdicts written with multi-row INSERTs (``fonds.sql``), events with one
     ``append_many``. Inside the caller's transaction. Returns ``{dossier pk: run}``."""
 
     dossiers = list(dossiers)

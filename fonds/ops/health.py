@@ -101,29 +101,20 @@ def check_audit_chain() -> dict:
 #: how many references an invariant check lists (the count is always complete)
 LISTED = 20
 
-
-def check_committee_agenda() -> dict:
-    """No dossier « en comité » without an undecided agenda item of a session that is not closed
-    (règlement, « Committee »). Lists the count and the first references (public dossier numbers,
-    no names); repaired by ``python manage.py repair_committee_agenda``."""
-    from fonds.comite.agenda import orphans
-
-    references = list(orphans().values_list("reference", flat=True)[: LISTED + 1])
-    count = len(references) if len(references) <= LISTED else orphans().count()
-    result = {"ok": count == 0, "in_committee_without_agenda": count, "references": references[:LISTED]}
-    if count:
-        result["repair"] = "python manage.py repair_committee_agenda"
-    return result
-
-
 CHECKS = {
     "database": check_database,
     "broker": check_broker,
     "workers": check_workers,
     "audit_chain": check_audit_chain,
 }
-#: data invariants: a failure degrades the status without taking the service out of rotation
-INVARIANTS = {"committee_agenda": check_committee_agenda}
+#: data invariants: a failure degrades the status without taking the service out of rotation.
+#: The stages register theirs from their ``AppConfig.ready()`` (ops sits below them).
+INVARIANTS: dict = {}
+
+
+def register_invariant(name: str, check) -> None:
+    """Add ``check() -> {"ok": bool, ...}`` to the invariants ``report()`` runs (idempotent)."""
+    INVARIANTS[name] = check
 
 
 def _run(check) -> dict:

@@ -31,9 +31,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
-from fonds.api.permissions import ReadOnlyForAuditors
-from fonds.api.serializers import StrictSerializer
 from fonds.dossiers.access import get_visible_or_404
+from fonds.ui.api import ReadOnlyForAuditors, StrictSerializer
 
 from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
 from .batches import (

@@ -21,11 +21,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fonds.accounts.roles import Role, roles_of
-from fonds.api.serializers import SafePrimaryKeyRelatedField, StrictSerializer
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import Dossier
 from fonds.instruction.models import SavedFilter
 from fonds.referentiel.models import Campaign
+from fonds.ui.api import SafePrimaryKeyRelatedField, StrictSerializer
 
 from . import audit_export, decisions, exports
 from .models import ExportJob

@@ -1,15 +1,8 @@
-"""The back offices' gate: one decorator factory for "who may open this area, who may change
-things in it", each area with its own French 403 page.
-
-    _staff = role_area(read=READ_ROLES, write=WRITE_ROLES, template="instruction/forbidden.html",
-                       flags={"can_write": lambda roles: bool(roles & WRITE_ROLES)})
-
-An anonymous visitor is sent to the sign-in page; a user holding none of ``read`` gets the area's
-page "Accès réservé" (403); a request other than GET/HEAD from a user holding none of ``write``
-gets "Lecture seule" (403) — ``write=None`` leaves that to the view (and to the auditors'
-read-only middleware). ``flags`` set attributes on the request from the user's roles, for the
-templates (e.g. whether to show the forms). Fine-grained rules (this dossier, this session) stay
-in ``fonds.dossiers.access`` and the stage services.
+"""The back offices' gate: ``role_area(read=…, write=…, template=…, flags=…)`` makes the decorator
+of an area. Anonymous: sign-in page; none of ``read``: the area's 403 « Accès réservé »; a write
+request without ``write``: 403 « Lecture seule » (``write=None`` leaves it to the view). ``flags``
+set request attributes for the templates. Finer rules stay in ``fonds.dossiers.access`` and the
+stage services.
 """
 
 from __future__ import annotations

@@ -1,21 +1,9 @@
-"""Pagination that stays fast at 100,000 rows: no unbounded ``COUNT(*)``, and a number of queries
-that depends neither on the page size nor on the page number. Used by the back-office lists
-(instruction, payments) with ``templates/web/_pagination.html``.
+"""Pagination fast at 100,000 rows: no unbounded ``COUNT(*)``, a number of queries independent of
+the page size and number (back-office lists, ``templates/web/_pagination.html``).
 
-``Page(qs, request.GET)`` reads ``taille`` (one of ``sizes``) and ``page`` from the parameters
-and makes one query for the rows and at most one for the count:
-
-* the rows: ``size + 1`` of them (is there a next page?). With ``load`` (a function that adds
-  what the table displays, e.g. ``select_related``), the page's primary keys are first picked by
-  a pk-only sub-query (``page_rows``) — ``WHERE <filters> ORDER BY <sort>, pk LIMIT size + 1
-  OFFSET n``, answered from an index without reading the table even for page 500 — and the outer
-  query reads those rows only, in the same order. Without it, a plain slice of ``qs``;
-* the count: capped (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``), skipped on the last page (it
-  is known) and beyond the cap (there are "more than" the end of this page), or given by the
-  caller (``count``, e.g. the queues' counters).
-
-A list with other limits subclasses it (``sizes``, ``default_size``, ``count_cap``,
-``max_page``).
+``Page(qs, request.GET)`` reads ``taille`` and ``page``; the rows are ``size + 1`` of them (picked
+by a pk-only indexed sub-query when ``load`` is given); the count is capped, skipped when known,
+or given by the caller (``count``). Subclass for other limits (``sizes``, ``count_cap``…).
 """
 
 from __future__ import annotations

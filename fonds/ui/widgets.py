@@ -4,6 +4,8 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields
+from dsfr.utils import dsfr_input_class_attr
 
 
 class FastSelect(forms.Select):
@@ -80,9 +82,6 @@ def dsfr_field_group(bf) -> str:
     list below it. For pages with many small forms (the budget lines), where one template per
     field costs more than the rest of the page; ``as_field_group`` stays the default elsewhere.
     """
-    from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields
-    from dsfr.utils import dsfr_input_class_attr
-
     errors = bf.errors  # first: validates a bound form, so that dsfr_input_class_attr sees its errors
     dsfr_input_class_attr(bf)
     widget = bf.field.widget

@@ -1,16 +1,7 @@
-"""The site's own error pages (400, 403, 404, 429, 500): French, DSFR, a way back home.
-
-Installed as Django's ``handler400`` … ``handler500`` (``fonds/urls.py``) and as the CSRF failure
-view (``CSRF_FAILURE_VIEW``). Requests under ``/api/`` get the API's JSON shape instead
-(``{"detail": …, "code": …}``, as ``fonds/api/errors.py``).
-
-* 400, 403, 404 and 429 extend the site's layout (``templates/base.html``). Should that fail (the
-  database behind a context processor is down…), Django falls back to the 500 handler.
-* The 500 page is self-contained: rendered without the request (no context processor, no
-  database, no URL reversing), static files only; if even that fails, a plain French HTML page.
-* Every page links only static files that ``collectstatic`` keeps (``fonds/ops/staticfiles.py``):
-  the viewflow templates Django picked before referenced a skipped file, which turned every 404 of
-  the production profile into a 500 (issue 14).
+"""The site's own error pages (400, 403, 404, 429, 500, CSRF failure): French, DSFR, a way home;
+JSON (``{"detail", "code"}``) under ``/api/``. The 4xx pages extend the layout (falling back to the
+500 handler); the 500 page renders without the request (no database, static files only), else a
+plain French HTML page. Pages link only static files that ``collectstatic`` keeps.
 """
 
 from __future__ import annotations
@@ -28,7 +19,8 @@ from fonds.ops.limits import HostileInput
 logger = logging.getLogger("fonds.errors")
 
 PLAIN_500 = (
-    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur technique — Fonds Jumelages Jeunesse'
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+    "<title>Erreur technique — Fonds Jumelages Jeunesse"
     "</title></head><body><main><h1>Erreur technique</h1><p>Le site rencontre un problème passager : votre "
     "demande n'a pas abouti. Réessayez dans quelques minutes.</p><p><a href=\"/\">Retour à l'accueil</a></p>"
     "</main></body></html>"
@@ -40,7 +32,8 @@ BAD_REQUEST_REASONS = (
     (
         (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent),
         "too_large",
-        "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : il n'a pas pu être traité.",
+        "Le formulaire envoyé est trop volumineux ou compte trop de champs ou de fichiers : "
+        "il n'a pas pu être traité.",
     ),
     (
         MultiPartParserError,

@@ -26,21 +26,3 @@ class DossierFilterForm(DsfrBaseForm):
         label="Statut", required=False, choices=[("", "Tous les statuts"), *Status.choices]
     )
     q = forms.CharField(label="Rechercher (commune, intitulé, numéro)", required=False, max_length=100)
-
-
-class TransitionForm(DsfrBaseForm):
-    motivation = forms.CharField(
-        label="Motivation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    confirm = forms.BooleanField(label="Je confirme cette action", required=True)
-
-    def __init__(self, *args, needs_motivation=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if needs_motivation:
-            self.fields["motivation"].required = True
-            self.fields["motivation"].label = "Motivation (obligatoire)"
-            self.fields[
-                "motivation"
-            ].help_text = "Elle est notifiée à la commune et conservée dans la piste d'audit."
-        else:
-            self.fields["motivation"].label = "Commentaire (facultatif)"

@@ -5,17 +5,21 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 from fonds.accounts.security import sign_in_refusal
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
-from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.dossiers.access import can_edit, get_visible_or_404, visible_dossiers
 from fonds.dossiers.states import Forum
+from fonds.suivi.links import action_url
+from fonds.ui import worklist
+from fonds.ui.forms import TransitionForm
 
-from .forms import DossierFilterForm, LoginForm, TransitionForm
+from .forms import DossierFilterForm, LoginForm
 
 
 class LoginView(auth_views.LoginView):
@@ -38,8 +42,6 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
-
     if Role.PORTEUR in roles_of(request.user) and not sees_all_dossiers(request.user):
         return redirect("depot:my-dossiers")
     return redirect("dossier-list")
@@ -75,8 +77,6 @@ def dossier_detail(request, pk):
     events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk)).order_by(
         "seq"
     )
-    from fonds.dossiers.access import can_edit
-    from fonds.suivi.links import action_url
 
     actions = services.available_transitions(dossier, request.user)
     for action in actions:
@@ -109,9 +109,8 @@ def dossier_transition(request, pk, name):
     try:
         meta = services.transition_meta(name)["custom"]
     except services.TransitionRefused:
-        raise Http404("Action inconnue.")
+        raise Http404("Action inconnue.") from None
     allowed = {a["name"] for a in services.available_transitions(dossier, request.user)}
-    from fonds.suivi.links import action_url
 
     dedicated = action_url(dossier.pk, name)
     if dedicated and name in allowed:
@@ -125,7 +124,8 @@ def dossier_transition(request, pk, name):
         else:
             messages.success(
                 request,
-                f"« {meta['label']} » : c'est fait. Le dossier est désormais « {dossier.get_status_display()} ».",
+                f"« {meta['label']} » : c'est fait. "
+                f"Le dossier est désormais « {dossier.get_status_display()} ».",
             )
             return redirect("dossier-detail", pk=dossier.pk)
     status = 200
@@ -150,26 +150,13 @@ def dossier_transition(request, pk, name):
 
 @login_required
 def task_list(request):
-    from workflows import queues
-
-    tasks = list(queues.open_tasks_for(request.user)[:200])
-    rows = [
-        {
-            "task": t,
-            "dossier": queues.dossier_of(t),
-            "stage": queues.stage_of(t),
-            "deadline": queues.deadline_of(t),
-        }
-        for t in tasks
-    ]
+    rows = worklist.task_rows(request.user, limit=200)
     return render(request, "web/tasks.html", {"title": "Mes tâches", "nav": "tasks", "rows": rows})
 
 
 @login_required
 def dossier_document(request, pk, document_pk):
     """Documents are never served from a public URL: only here, to whoever may see the dossier."""
-    from django.http import FileResponse
-
     dossier = get_visible_or_404(request.user, pk)
     document = dossier.documents.filter(pk=document_pk).first()
     if document is None:

@@ -1,4 +1,4 @@
-"""The multi-row writes of the batched paths (``fonds.bulk.sql``): the same values as the ORM would
+"""The multi-row writes of the batched paths (``fonds.sql``): the same values as the ORM would
 write, on both backends (multi-row VALUES on SQLite; UNNEST arrays and COPY on PostgreSQL)."""
 
 import datetime as dt
@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from fonds import clock
-from fonds.bulk.sql import insert_rows, update_rows
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.eligibilite.models import EligibilityRun, Verdict
+from fonds.sql import insert_rows, update_rows
 from tests.factories import make_dossier
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import pytest
 
 from fonds import clock
 from fonds.audit import chain
+from fonds.comite.health import check_committee_agenda
 from fonds.ops import health
 from fonds.ops.models import ChainCheck, Heartbeat
 from fonds.ops.tasks import heartbeat
@@ -117,5 +118,5 @@ def test_committee_agenda_check_lists_twenty_references_and_counts_them_all(monk
     campaign = make_campaign()
     ids = [make_dossier(campaign=campaign, complete=False).pk for _ in range(3)]
     Dossier.objects.filter(pk__in=ids).update(status=Status.IN_COMMITTEE)
-    check = health.check_committee_agenda()
+    check = check_committee_agenda()
     assert check["in_committee_without_agenda"] == 3 and len(check["references"]) == 2

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Forum
+from fonds.ui.forms import TransitionForm
 from fonds.ui.submit import submitted
-from fonds.web.forms import TransitionForm
 
 from .. import grid, services
 from ..amount import award_bounds, award_refusal, grant_for_dossier

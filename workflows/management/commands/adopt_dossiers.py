@@ -4,15 +4,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fonds.dossiers.models import Dossier
+from workflows.flows import DossierFlow
+from workflows.process import align
 
 
 class Command(BaseCommand):
     help = "Crée le processus des dossiers déposés qui n'en ont pas (données importées ou de démonstration)."
 
     def handle(self, *args, **options):
-        from workflows.flows import DossierFlow
-        from workflows.handlers import align
-
         waiting = [stage.waits_in for stage in DossierFlow.stages()]
         count = 0
         for pk in (

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from workflows import chart
+
 
 class Command(BaseCommand):
     help = "Exporte le diagramme du processus des dossiers dans docs/ (flow.svg, flow.md)."
@@ -19,8 +21,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output_dir=None, check=False, **options):
-        from workflows import chart
-
         if check:
             stale = [
                 path

@@ -14,9 +14,10 @@ from fonds.ops.production import add_force_option, refuse_demo_in_production
 class Command(BaseCommand):
     help = (
         "Crée la démonstration : une campagne pilote close et une campagne ouverte, un compte par rôle "
-        f"(*@demo.fjj.fr, mot de passe ${PASSWORD_ENV}, par défaut « {DEFAULT_PASSWORD} ») et une trentaine de "
-        "dossiers dans tous les statuts, chacun par son forum et dans l'ordre chronologique (piste d'audit "
-        "authentique), dont une séance du comité convoquée, prête à être ouverte. Sans effet si la démo existe déjà. "
+        f"(*@demo.fjj.fr, mot de passe ${PASSWORD_ENV}, par défaut « {DEFAULT_PASSWORD} ») "
+        "et une trentaine de dossiers dans tous les statuts, chacun par son forum et dans l'ordre "
+        "chronologique (piste d'audit authentique), dont une séance du comité convoquée, prête à être "
+        "ouverte. Sans effet si la démo existe déjà. "
         "Nécessite le référentiel des communes (manage.py import_communes)."
     )
 
