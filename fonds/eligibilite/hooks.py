@@ -23,16 +23,16 @@ def prepare_submit(dossier, by, data):
     return {"rules_version": run.rules_version, "eligibility_run": run.pk}
 
 
-def prepare_start_instruction(dossier, by, data):
+def _prepare_start_instruction(dossier, by, data):
     run = run_checks(dossier, moment="start_instruction", by=by)
     return {"eligibility_run": run.pk}
 
 
-def prepare_start_instruction_many(dossiers, by, datas):
+def _prepare_start_instruction_many(dossiers, by, datas):
     runs = run_checks_many(dossiers, moment="start_instruction", by=by)
     return {d.pk: {"eligibility_run": runs[d.pk].pk} for d in dossiers}
 
 
 def register() -> None:
     services.preparer("submit")(prepare_submit)
-    services.preparer("start_instruction", many=prepare_start_instruction_many)(prepare_start_instruction)
+    services.preparer("start_instruction", many=_prepare_start_instruction_many)(_prepare_start_instruction)
