@@ -98,11 +98,12 @@ bench: install ## lance les bancs d'essai bench/*.py (un seul : BENCH=bench/x.py
 	@set -e; [ -n "$(strip $(BENCH))" ] || { echo "aucun banc d'essai dans bench/"; exit 0; }; \
 	for f in $(BENCH); do echo "== $$f $(BENCH_ARGS)"; $(PY) "$$f" $(BENCH_ARGS); done
 
-docs: install ## régénère docs/states.md, docs/flow.svg et docs/flow.md
+docs: install ## régénère docs/states.md, docs/flow.svg, docs/flow.md et docs/packages.md
 	$(call require_command,export_state_diagram,Elle doit régénérer docs/states.md.)
 	$(MANAGE) export_state_diagram
 	$(call require_command,export_flow_chart,Elle doit régénérer docs/flow.svg et docs/flow.md.)
 	$(MANAGE) export_flow_chart
+	$(PY) scripts/package_map.py
 
 clean: ## supprime le virtualenv et les fichiers générés (garde var/, la base locale)
 	rm -rf $(VENV) build staticfiles *.egg-info .pytest_cache
