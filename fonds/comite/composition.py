@@ -87,7 +87,7 @@ def _require_admin(by, what: str) -> None:
         raise ComiteRefused("role", f"Seul un administrateur du fonds peut {what}.")
 
 
-def _lock_campaign(campaign) -> Campaign:
+def lock_campaign(campaign) -> Campaign:
     locked = Campaign.objects.select_for_update().filter(pk=_campaign_id(campaign)).first()
     if locked is None:
         raise ComiteRefused("not_found", "Campagne introuvable.")
@@ -113,7 +113,7 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
             ["members"],
         )
     with transaction.atomic():
-        locked = _lock_campaign(campaign)
+        locked = lock_campaign(campaign)
         was_default = is_default(locked)
         already = set(appointed(locked).filter(member__in=members).values_list("member_id", flat=True))
         if already:
@@ -148,7 +148,7 @@ def remove(campaign, *, by, member, motivation: str = "") -> CommitteeMember:
     _require_admin(by, "retirer un membre du comité")
     motivation = (motivation or "").strip()[:2000]
     with transaction.atomic():
-        locked = _lock_campaign(campaign)
+        locked = lock_campaign(campaign)
         row = (
             CommitteeMember.objects.select_for_update()
             .filter(campaign=locked, member_id=getattr(member, "pk", member), removed_at__isnull=True)
@@ -223,7 +223,6 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
     conflicts_removed = conflicts.count()
     conflicts.delete()
     session.members.set(sorted(wanted))
-    session._member_ids = set(wanted) | {session.chair_id}
     recusals = [
         ConflictDeclaration(
             item=item, member_id=item.dossier.instructor_id, reason=AUTOMATIC_RECUSAL, automatic=True

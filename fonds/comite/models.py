@@ -219,10 +219,6 @@ class AgendaItem(models.Model):
     def __str__(self):
         return f"{self.rank}. {self.dossier.reference}"
 
-    @property
-    def is_decided(self) -> bool:
-        return bool(self.outcome)
-
 
 class Proxy(models.Model):
     """``giver`` (absent) gives a proxy to ``holder`` (present) for one session."""

@@ -27,7 +27,7 @@ from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 
-from . import services
+from . import counting, reading
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
 from .quorum import QuorumResult, TallyResult
 
@@ -82,8 +82,8 @@ def may_read_session(user, session: Session) -> bool:
         return True
     if Role.COMITE not in roles:
         return False
-    members_of(session)  # one query serves this check and the pages (member list, proxy and attendance forms)
-    return services.is_member(session, user)
+    # one query serves this check and the pages (member list, proxy and attendance forms)
+    return reading.is_member(session, user, members=member_ids_of(session))
 
 
 def session_for(user, pk) -> Session:
@@ -128,7 +128,7 @@ PERSON_FIELDS = ("id", "first_name", "last_name", "email")
 
 def members_of(session: Session) -> list:
     """The session's members (the chair included), by name, with the columns the pages show; read
-    once per ``session`` object (it also fills the member ids that ``services.is_member`` reads)."""
+    once per ``session`` object (kept as ``session._members`` for the page that read it)."""
     from fonds.accounts.models import User
 
     cached = getattr(session, "_members", None)
@@ -147,8 +147,12 @@ def members_of(session: Session) -> list:
                 .order_by(*by_name)
             )
         session._members = cached
-        session._member_ids = {m.pk for m in cached}
     return list(cached)
+
+
+def member_ids_of(session: Session) -> set[int]:
+    """The ids of ``members_of(session)`` (what the rules of ``fonds.comite.reading`` take)."""
+    return {m.pk for m in members_of(session)}
 
 
 def proxies_of(session: Session) -> list[Proxy]:
@@ -239,15 +243,9 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
     """Every item with its quorum and tally in a fixed number of queries (items, conflicts,
     attendance, proxies, members, vote counts; one more per *open* vote for its live tally)."""
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
-    recused: dict[int, set] = {}
-    for item_id, member_id in (
-        ConflictDeclaration.objects.filter(item__session=session)
-        .order_by()
-        .values_list("item_id", "member_id")
-    ):
-        recused.setdefault(item_id, set()).add(member_id)
+    recused = counting.recusals(item__session=session)
     presence = presence_of(session)
-    proxies = dict(Proxy.objects.filter(session=session).order_by().values_list("giver_id", "holder_id"))
+    proxies = counting.proxy_holders(session)
     counts = dict(
         Vote.objects.filter(item__session=session)
         .order_by()
@@ -256,19 +254,23 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
         .values_list("item_id", "n")
     )
     # one rule for the quorum: the services' own computation, fed with the conflicts read above
-    quorums = services.quorums_for(
-        session, recused=recused, presence=presence, proxies=proxies, item_ids=[i.pk for i in items]
+    quorums = counting.quorums_for(
+        session,
+        recused=recused,
+        presence=presence,
+        proxies=proxies,
+        item_ids=[i.pk for i in items],
+        members=member_ids_of(session),
     )
     rows = []
     for item in items:
         item.session = session
         ids = recused.get(item.pk, set())
-        item._recused_ids = ids  # the services' own cache: current_tally / presiding_member_id read it
         quorum = quorums[item.pk]
         if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
             tally = _stored_tally(item.tally)
         elif item.vote_state == AgendaItem.VoteState.OPEN:
-            tally = services.current_tally(item)
+            tally = counting.current_tally(item, recused=ids)
         else:
             tally = None
         rows.append(
@@ -279,15 +281,23 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
                 tally,
                 counts.get(item.pk, 0),
                 getattr(user, "pk", None) in ids,
-                services.presiding_for(session, ids),
+                reading.presiding_for(session, ids),
             )
         )
     return rows
 
 
-def item_quorum(item: AgendaItem, presence: dict, proxies: list[Proxy]) -> QuorumResult:
-    """``services.item_quorum`` from the attendance and proxies the page already read."""
-    return services.item_quorum(item, presence=presence, proxies={p.giver_id: p.holder_id for p in proxies})
+def item_quorum(
+    item: AgendaItem, presence: dict, proxies: list[Proxy], *, recused: set[int] | None = None
+) -> QuorumResult:
+    """``counting.item_quorum`` from the attendance, proxies and recusals the page already read."""
+    return counting.item_quorum(
+        item,
+        presence=presence,
+        proxies={p.giver_id: p.holder_id for p in proxies},
+        recused=recused,
+        members=member_ids_of(item.session),
+    )
 
 
 def _stored_tally(data: dict) -> TallyResult:
@@ -301,15 +311,16 @@ def _stored_tally(data: dict) -> TallyResult:
     )
 
 
-def item_tally(item: AgendaItem, votes: list[Vote] | None = None) -> TallyResult | None:
-    """Stored when the vote is closed, live when it is open (from ``votes`` when the page already
-    read them), None before."""
+def item_tally(
+    item: AgendaItem, votes: list[Vote] | None = None, *, recused: set[int] | None = None
+) -> TallyResult | None:
+    """Stored when the vote is closed, live when it is open (from ``votes`` and ``recused`` when
+    the page already read them), None before."""
     if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
         return _stored_tally(item.tally)
     if item.vote_state == AgendaItem.VoteState.OPEN:
-        return services.current_tally(
-            item, rows=None if votes is None else [(v.elector_id, v.choice) for v in votes]
-        )
+        rows = None if votes is None else [(v.elector_id, v.choice) for v in votes]
+        return counting.current_tally(item, rows=rows, recused=recused)
     return None
 
 

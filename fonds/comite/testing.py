@@ -24,7 +24,9 @@ from fonds import clock
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 
-from . import services
+from . import convocation, dates, decisions, sessions
+from . import sitting as comite_sitting
+from . import votes as comite_votes
 from .agenda import _pending_item
 from .models import AgendaItem, Session
 
@@ -40,8 +42,8 @@ class Committee:
 
     def session(self, campaign, *, days: int | None = None) -> Session:
         """A planned session of ``campaign``, far enough ahead to be convened."""
-        days = services.min_days(campaign) + 1 if days is None else days
-        return services.create_session(
+        days = dates.min_days(campaign) + 1 if days is None else days
+        return sessions.create_session(
             campaign,
             by=self.admin,
             starts_at=clock.now() + dt.timedelta(days=days),
@@ -57,11 +59,11 @@ class Committee:
         """Convene, move the clock to the start, open the sitting, everyone present."""
         session = Session.objects.get(pk=session.pk)
         if session.status == Session.Status.PLANNED:
-            services.send_convocation(session, by=self.admin)
+            convocation.send_convocation(session, by=self.admin)
         if clock.now() < session.starts_at:
             clock.travel_to(session.starts_at + dt.timedelta(minutes=1))
-        services.open_sitting(session, by=self.chair)
-        services.record_attendance(
+        comite_sitting.open_sitting(session, by=self.chair)
+        comite_sitting.record_attendance(
             session, by=self.chair, presence={m: "present" for m in session.members.all()}
         )
         return Session.objects.get(pk=session.pk)
@@ -69,14 +71,14 @@ class Committee:
     def vote(self, item: AgendaItem, outcome: str, *, amount=None, motivation: str = "") -> AgendaItem:
         """Open the vote on ``item``, every member votes for ``outcome``, close it, decide."""
         if outcome != "defer":
-            services.open_vote(
+            comite_votes.open_vote(
                 item, by=self.chair, amount=amount, motivation=motivation if amount is not None else ""
             )
             for member in item.session.members.all():
-                services.cast_vote(item, by=member, choice=CHOICES[outcome])
-            services.close_vote(item, by=self.chair)
+                comite_votes.cast_vote(item, by=member, choice=CHOICES[outcome])
+            comite_votes.close_vote(item, by=self.chair)
         decided = "approve" if outcome == "waitlist" else outcome
-        return services.decide(
+        return decisions.decide(
             AgendaItem.objects.get(pk=item.pk), by=self.chair, outcome=decided, motivation=motivation
         )
 
@@ -97,6 +99,6 @@ class Committee:
             motivation = "Le projet ne répond pas aux priorités du fonds."
         decided = self.vote(item, outcome, amount=amount, motivation=motivation)
         if close and not item.session.items.filter(outcome="").exists():
-            services.close_session(item.session, by=self.chair)
+            decisions.close_session(item.session, by=self.chair)
         dossier.refresh_from_db()
         return decided

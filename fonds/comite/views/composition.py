@@ -19,10 +19,10 @@ from fonds.accounts.roles import Role
 from fonds.referentiel.models import Campaign
 from fonds.ui.areas import role_area
 
-from . import composition, queries
-from .errors import ComiteRefused
-from .forms import AppointForm, ConfirmForm
-from .models import CommitteeMember, Session
+from .. import composition, queries
+from ..errors import ComiteRefused
+from ..forms import AppointForm, ConfirmForm
+from ..models import CommitteeMember, Session
 
 _area = role_area(
     read=queries.AREA_ROLES,

@@ -14,8 +14,8 @@ from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.services import TransitionRefused
 from fonds.ui.areas import role_area
 
-from .agenda import open_sessions
-from .forms import ScheduleForm
+from ..agenda import open_sessions
+from ..forms import ScheduleForm
 
 SCHEDULERS = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
 _schedulers = role_area(
