@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef
 
+from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
@@ -100,7 +101,8 @@ def prepare_schedule(dossier, by, data):
     if session.status not in AGENDA_OPEN:
         raise TransitionRefused(
             "condition",
-            f"La séance est « {session.get_status_display().lower()} » : son ordre du jour ne peut plus changer.",
+            f"La séance est « {session.get_status_display().lower()} » : son ordre du jour ne peut plus "
+            "changer.",
             rules=["session"],
         )
     if session.follows_id:
@@ -182,7 +184,8 @@ def prepare_unschedule(dossier, by, data):
     if item.session.status not in AGENDA_OPEN:
         raise TransitionRefused(
             "condition",
-            f"La séance est « {item.session.get_status_display().lower()} » : seul le comité peut ajourner ce "
+            f"La séance est « {item.session.get_status_display().lower()} » : seul le comité peut ajourner "
+            "ce "
             "dossier, en séance.",
             rules=["session"],
         )
@@ -217,7 +220,6 @@ def repair_orphans(*, dry_run: bool = False) -> tuple[list[str], list[tuple[str,
     forum=Forum.SYSTEM)`` — one transaction and one audit event per dossier — then record the run
     (``comite_agenda_repaired``: the references repaired and refused). ``dry_run``: list only.
     Returns ``(repaired references, [(reference, refusal)])``."""
-    from fonds.audit import chain as audit
 
     found = list(orphans().values_list("pk", "reference"))
     if dry_run:
@@ -257,7 +259,8 @@ def require_sitting(dossier, by, data):
     if item is None or item.session.status != Session.Status.SITTING or item.outcome:
         raise TransitionRefused(
             "forum",
-            "Une décision du comité ne se prend qu'en séance, sur un point de l'ordre du jour non encore décidé.",
+            "Une décision du comité ne se prend qu'en séance, sur un point de l'ordre du jour non encore "
+            "décidé.",
             code="forum_committee_sitting",
         )
     if item.vote_state == AgendaItem.VoteState.OPEN:

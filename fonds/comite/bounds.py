@@ -16,6 +16,8 @@ from fonds.dossiers import services as dossier_services
 from fonds.dossiers.states import Status
 from fonds.instruction.amount import award_bounds, check_award_amount
 
+from .envelope import waitlisted_amount
+
 BOUNDED = ("approve", "waitlist", "promote")
 
 
@@ -24,8 +26,6 @@ def _amount(dossier, data):
     if given is not None:
         return given
     if dossier.status == Status.WAITLISTED:
-        from .envelope import waitlisted_amount
-
         return waitlisted_amount(dossier)
     return dossier.proposed_amount
 

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fonds import clock
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, has_role
 from fonds.audit import chain as audit
 from fonds.referentiel.models import Campaign
@@ -47,7 +48,6 @@ def _campaign_id(campaign) -> int:
 
 def committee_accounts():
     """Every active account holding the committee role, by name."""
-    from fonds.accounts.models import User
 
     return User.objects.filter(groups__name=Role.COMITE, is_active=True).distinct().order_by(*BY_NAME)
 
@@ -192,7 +192,6 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
     """Set the member list of a session not yet convened (row locked by the caller) to the
     composition; returns ``{"added": [...], "removed": [...]}`` (ids). Audit
     ``comite_session_members_updated`` when the list changes."""
-    from fonds.accounts.models import User
 
     if session.status != Session.Status.PLANNED:
         raise ComiteRefused("status", "La liste des membres d'une séance est arrêtée à sa convocation.")

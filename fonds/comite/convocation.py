@@ -42,8 +42,7 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
         if session.follows_id:
             raise ComiteRefused(
                 "condition",
-                "Cette séance reprend l'ordre du jour de la séance ajournée : "
-                "il ne peut pas être modifié.",
+                "Cette séance reprend l'ordre du jour de la séance ajournée : il ne peut pas être modifié.",
             )
         ids = list(
             Dossier.objects.filter(campaign_id=session.campaign_id, status=Status.INSTRUCTED)

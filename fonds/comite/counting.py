@@ -73,8 +73,7 @@ def quorums_for(
     if item_ids is None:
         item_ids = list(session.items.order_by().values_list("pk", flat=True))
     return {
-        pk: quorum_for(session, recused.get(pk, set()), presence, proxies, members=members)
-        for pk in item_ids
+        pk: quorum_for(session, recused.get(pk, set()), presence, proxies, members=members) for pk in item_ids
     }
 
 

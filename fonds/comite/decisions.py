@@ -31,7 +31,6 @@ from .minutes import store_minutes
 from .models import AgendaItem, Session
 from .reading import item_payload, may_defer_unpresided
 
-
 OUTCOMES = ("approve", "reject", "defer")
 
 
@@ -92,6 +91,7 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
             },
         )
     return item
+
 
 def _defer(item: AgendaItem, by, motivation: str, data: dict) -> str:
     if item.vote_state == AgendaItem.VoteState.OPEN:

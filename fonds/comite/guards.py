@@ -16,6 +16,7 @@ from .reading import pk_of, presiding_member_id
 
 OPEN_STATUSES = (Session.Status.PLANNED, Session.Status.CONVENED, Session.Status.SITTING)
 
+
 def lock_session(session) -> Session:
     locked = Session.objects.select_for_update().filter(pk=pk_of(session)).first()
     if locked is None:
@@ -78,10 +79,7 @@ def require_presiding(item: AgendaItem, by, what: str) -> str:
 def _no_presiding_message(item: AgendaItem) -> str:
     session = item.session
     if session.deputy_chair_id is None:
-        who = (
-            "Le président est déporté sur ce dossier et la séance n'a pas de président de séance "
-            "suppléant"
-        )
+        who = "Le président est déporté sur ce dossier et la séance n'a pas de président de séance suppléant"
     else:
         who = "Le président et le président de séance suppléant sont tous deux déportés sur ce dossier"
     return (
@@ -100,6 +98,7 @@ def require_status(session: Session, allowed, what: str) -> None:
         raise ComiteRefused(
             "status", f"Impossible {_de(what)} : la séance est « {session.get_status_display().lower()} »."
         )
+
 
 def check_amount(item: AgendaItem, amount: Decimal, what: str) -> None:
     """``amount`` lies within the award bounds of the item's dossier (1,000–15,000 € and the

@@ -119,7 +119,9 @@ class Session(models.Model):
     needs_quorum = models.BooleanField(
         "quorum requis",
         default=True,
-        help_text="Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour.",
+        help_text=(
+            "Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour."
+        ),
     )
     follows = models.OneToOneField(
         "self",

@@ -42,7 +42,8 @@ def give_proxy(session: Session, *, giver, holder, by=None) -> Proxy:
         if any(p.giver_id == giver.pk for p in proxies):
             raise ComiteRefused(
                 "condition",
-                f"{person_label(giver)} a déjà donné procuration pour cette séance : une seule procuration par membre.",
+                f"{person_label(giver)} a déjà donné procuration pour cette séance : une seule procuration "
+                "par membre.",
                 ["proxy_given"],
             )
         held = sum(1 for p in proxies if p.holder_id == holder.pk)
@@ -50,7 +51,8 @@ def give_proxy(session: Session, *, giver, holder, by=None) -> Proxy:
         if held >= limit:
             raise ComiteRefused(
                 "condition",
-                f"{person_label(holder)} détient déjà {held} procuration(s) : le règlement en autorise {limit} au plus par membre.",
+                f"{person_label(holder)} détient déjà {held} procuration(s) : le règlement en autorise "
+                f"{limit} au plus par membre.",
                 ["proxy_held"],
             )
         if any(p.giver_id == holder.pk for p in proxies):
@@ -68,7 +70,8 @@ def give_proxy(session: Session, *, giver, holder, by=None) -> Proxy:
         if presence_by_member(session).get(giver.pk) == Attendance.Presence.PRESENT:
             raise ComiteRefused(
                 "condition",
-                f"{person_label(giver)} est noté présent : modifiez l'émargement avant d'enregistrer sa procuration.",
+                f"{person_label(giver)} est noté présent : modifiez l'émargement avant d'enregistrer sa "
+                "procuration.",
                 ["proxy_present"],
             )
         try:
@@ -146,7 +149,8 @@ def declare_conflict(item: AgendaItem, *, member, reason: str, by=None) -> Confl
         if not reason:
             raise ComiteRefused(
                 "condition",
-                "Décrivez le lien avec ce dossier (par exemple : élu de la commune ou de son intercommunalité).",
+                "Décrivez le lien avec ce dossier (par exemple : élu de la commune ou de son "
+                "intercommunalité).",
                 ["reason"],
             )
         if item.vote_state != AgendaItem.VoteState.PENDING:

@@ -23,9 +23,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, roles_of
+from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.instruction import grid
+from fonds.instruction import services as instruction
+from fonds.instruction.models import Score
 
 from . import counting, reading
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
@@ -91,7 +96,7 @@ def session_for(user, pk) -> Session:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise Http404("Séance introuvable.")
+        raise Http404("Séance introuvable.") from None
     session = (
         Session.objects.select_related("campaign", "chair", "deputy_chair", "follows")
         .filter(pk=pk)
@@ -111,7 +116,7 @@ def item_for(session: Session, item_pk, *, bare: bool = False) -> AgendaItem:
     try:
         item_pk = int(item_pk)
     except (TypeError, ValueError):
-        raise Http404("Point de l'ordre du jour introuvable.")
+        raise Http404("Point de l'ordre du jour introuvable.") from None
     qs = AgendaItem.objects.filter(session=session, pk=item_pk).order_by()
     item = (qs if bare else qs.select_related("dossier__commune", "dossier__instructor")).first()
     if item is None:
@@ -129,7 +134,6 @@ PERSON_FIELDS = ("id", "first_name", "last_name", "email")
 def members_of(session: Session) -> list:
     """The session's members (the chair included), by name, with the columns the pages show; read
     once per ``session`` object (kept as ``session._members`` for the page that read it)."""
-    from fonds.accounts.models import User
 
     cached = getattr(session, "_members", None)
     if cached is None:
@@ -349,9 +353,6 @@ class ItemSummary:
 def item_summary(item: AgendaItem) -> ItemSummary:
     """The instructor's grid (points and comments), opinion and proposal, through the
     instruction's own read helpers."""
-    from fonds.instruction import grid
-    from fonds.instruction import services as instruction
-    from fonds.instruction.models import Score
 
     dossier = item.dossier
     params = dossier.campaign.rules.params
@@ -380,7 +381,6 @@ def session_events(
     attendance, declarations, votes, outcomes, closing), shown oldest first, and whether older
     ones were left out; the events of an item the reader is recused on are left out. One query
     (the ``audit_object_idx`` index)."""
-    from fonds.audit.models import AuditEvent
 
     readable = [str(r.item.pk) for r in rows if not r.recused]
     condition = Q(object_type="comite.session", object_id=str(session.pk))
@@ -392,64 +392,3 @@ def session_events(
         .only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[: limit + 1]
     )
     return latest[:limit][::-1], len(latest) > limit
-
-
-# ---- envelopes and waiting lists ---------------------------------------------------------------
-
-
-@dataclass
-class WaitingRow:
-    dossier: Dossier
-    amount: object  # Decimal | None: the amount the committee decided (else the proposal)
-    proposal: object  # PromotionProposal | None (open)
-
-
-@dataclass
-class EnvelopeView:
-    campaign: object
-    committed: object
-    left: object
-    waiting: list[WaitingRow]
-
-
-def envelopes(limit: int = 10) -> list[EnvelopeView]:
-    """Per campaign that has committee sessions (newest first): envelope, committed, left and the
-    waiting list in ranking order with each dossier's amount and open promotion proposal.
-    Five queries per campaign, whatever the length of the list."""
-    from fonds.referentiel.models import Campaign
-
-    from . import envelope
-    from .models import PromotionProposal
-
-    campaigns = list(
-        Campaign.objects.filter(committee_sessions__isnull=False).distinct().order_by("-year", "-pk")[:limit]
-    )
-    out = []
-    for campaign in campaigns:
-        queue = envelope.waiting_list(campaign)
-        ids = [d.pk for d in queue]
-        decided = {}
-        for dossier_id, amount in (
-            AgendaItem.objects.filter(
-                dossier_id__in=ids, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False
-            )
-            .order_by("decided_at", "pk")
-            .values_list("dossier_id", "decided_amount")
-        ):
-            decided[dossier_id] = amount  # the latest decision wins (ordered oldest first)
-        proposals = {
-            p.dossier_id: p
-            for p in PromotionProposal.objects.filter(dossier_id__in=ids, resolved_at__isnull=True)
-        }
-        committed = envelope.committed(campaign)
-        out.append(
-            EnvelopeView(
-                campaign=campaign,
-                committed=committed,
-                left=campaign.envelope - committed,
-                waiting=[
-                    WaitingRow(d, decided.get(d.pk, d.proposed_amount), proposals.get(d.pk)) for d in queue
-                ],
-            )
-        )
-    return out

@@ -59,8 +59,10 @@ class QuorumResult:
         if not self.needs_quorum:
             return "Séance faisant suite à une séance ajournée : aucun quorum n'est requis."
         text = (
-            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la composition appelé(s) à délibérer"
-            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins {number(self.required)}"
+            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la "
+            "composition appelé(s) à délibérer"
+            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins "
+            f"{number(self.required)}"
         )
         return text + (" : quorum atteint." if self.reached else " : quorum non atteint.")
 
@@ -142,8 +144,8 @@ class TallyResult:
                     + ("adopté." if self.adopted else "non adopté.")
                 )
             return (
-                text
-                + " : partage des voix sans voix prépondérante du président (abstention ou absence de vote) : non adopté."
+                text + " : partage des voix sans voix prépondérante du président (abstention ou absence de "
+                "vote) : non adopté."
             )
         return text + (
             " : adopté à la majorité des suffrages exprimés." if self.adopted else " : non adopté."

@@ -51,6 +51,7 @@ def role_in(session: Session, user, *, members: set[int] | None = None) -> str:
         return Role.ADMIN
     return next(iter(sorted(roles_of(user))), "")
 
+
 def item_payload(item: AgendaItem, **extra) -> dict:
     """The start of an item's audit payload: its dossier's reference and its session."""
     return {"reference": item.dossier.reference, "session": item.session_id, **extra}
@@ -60,6 +61,7 @@ def audit_refusal(action: str, *, by, session: Session, obj, payload: dict) -> N
     """Record a refused attempt in its own transaction (the refusal itself changes nothing)."""
     with transaction.atomic():
         audit.append(action, actor=by, role=role_in(session, by), obj=obj, payload=payload)
+
 
 def is_member(session: Session, user, *, members: set[int] | None = None) -> bool:
     """The user is one of the session's members (``members``: their ids, when already read)."""
@@ -179,8 +181,7 @@ def read_item(item: AgendaItem | int, *, by, members: set[int] | None = None) ->
     if not can_read_item(loaded, by, recused=recused, members=members):
         raise ComiteRefused(
             "role",
-            "Seuls les membres de cette séance, les administrateurs et les auditeurs "
-            "consultent ce dossier.",
+            "Seuls les membres de cette séance, les administrateurs et les auditeurs consultent ce dossier.",
         )
     loaded.declarations = declarations
     return loaded

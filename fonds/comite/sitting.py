@@ -94,11 +94,11 @@ def record_attendance(session: Session, *, by, presence: dict) -> list[Attendanc
         )
     return rows
 
+
 def adjourn(session: Session, *, by, motivation: str = "") -> Session:
-    """The chair adjourns the sitting for want of quorum (refused when the session's quorum is
-    reached or when no quorum is needed; not before ``opens_from``: the lack of quorum is observed
-    at the sitting): ``convened``/``sitting`` → ``adjourned``; undecided dossiers stay ``in_committee`` for the next session (``create_session(follows=…)``, no
-    quorum needed). Audit ``comite_adjourned``."""
+    """The chair adjourns the sitting for want of quorum, observed at the sitting (refused with
+    quorum, without a quorum requirement, or before ``opens_from``): → ``adjourned``; undecided
+    dossiers stay ``in_committee`` for a following session. Audit ``comite_adjourned``."""
     motivation = clean_text(motivation, "Motivation")
     with transaction.atomic():
         session = lock_session(session)
@@ -115,7 +115,8 @@ def adjourn(session: Session, *, by, motivation: str = "") -> Session:
         if result.reached:
             raise ComiteRefused(
                 "condition",
-                f"Le quorum est atteint ({result.explanation()}) : la séance ne peut pas être ajournée pour ce motif.",
+                f"Le quorum est atteint ({result.explanation()}) : la séance ne peut pas être ajournée pour "
+                "ce motif.",
                 ["quorum"],
             )
         if session.items.filter(vote_state=AgendaItem.VoteState.OPEN).exists():

@@ -56,7 +56,8 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         if not result.reached:
             raise ComiteRefused(
                 "condition",
-                f"Quorum non atteint pour le dossier {item.dossier.reference} : {result.explanation()} Ajournez la séance ou reportez le dossier.",
+                f"Quorum non atteint pour le dossier {item.dossier.reference} : {result.explanation()} "
+                "Ajournez la séance ou reportez le dossier.",
                 ["quorum"],
             )
         proposed = item.proposed_amount if item.proposed_amount is not None else item.dossier.proposed_amount
@@ -102,9 +103,7 @@ class _Refusal(Exception):
         self.args_ = (action, session, obj, payload, error)
 
 
-def cast_vote(
-    item: AgendaItem, *, by, choice: str, for_member=None, members: set[int] | None = None
-) -> Vote:
+def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None, members: set[int] | None = None) -> Vote:
     """``by`` votes pour / contre / abstention on the open item, for themselves or, with
     ``for_member``, for the member whose proxy they hold. A vote may be changed until the vote is
     closed, never after. A recused member (or a holder voting for a recused giver) is refused and
@@ -139,7 +138,8 @@ def cast_vote(
             if item.vote_state == AgendaItem.VoteState.CLOSED:
                 raise ComiteRefused(
                     "status",
-                    f"Le vote sur le dossier {item.dossier.reference} est clos : il ne peut plus être exprimé ni modifié.",
+                    f"Le vote sur le dossier {item.dossier.reference} est clos : il ne peut plus être "
+                    "exprimé ni modifié.",
                 )
             if item.vote_state != AgendaItem.VoteState.OPEN or session.status != Session.Status.SITTING:
                 raise ComiteRefused(
@@ -159,7 +159,8 @@ def cast_vote(
                 elif not Proxy.objects.filter(session=session, giver=for_member, holder=by).exists():
                     raise ComiteRefused(
                         "condition",
-                        f"Vous ne détenez pas la procuration de {person_label(for_member)} pour cette séance.",
+                        f"Vous ne détenez pas la procuration de {person_label(for_member)} pour cette "
+                        "séance.",
                         ["proxy"],
                     )
                 elif presence.get(for_member.pk) == Attendance.Presence.PRESENT:
@@ -205,7 +206,6 @@ def close_vote(item: AgendaItem, *, by) -> TallyResult:
     tally is stored and votes are frozen. Audit ``comite_vote_closed`` with the counts."""
     with transaction.atomic():
         item = lock_item(item)
-        session = item.session
         role = require_presiding(item, by, "clore le vote")
         if item.vote_state != AgendaItem.VoteState.OPEN:
             raise ComiteRefused(
@@ -235,7 +235,8 @@ def close_all_votes(session: Session, *, by) -> dict[int, TallyResult]:
         if by is None or by.pk not in (session.chair_id, session.deputy_chair_id):
             raise ComiteRefused(
                 "role",
-                "Seul le président de séance (ou son suppléant, pour les dossiers qu'il préside) peut clore les votes.",
+                "Seul le président de séance (ou son suppléant, pour les dossiers qu'il préside) peut "
+                "clore les votes.",
             )
         require_status(session, (Session.Status.SITTING,), "clore les votes")
         items = list(

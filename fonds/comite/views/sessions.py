@@ -12,7 +12,8 @@ from fonds.dossiers.access import visible_dossiers
 from fonds.referentiel.models import Campaign
 from fonds.ui.submit import submitted
 
-from .. import composition, convocation as comite_convocation, dates, envelope, queries, reading
+from .. import composition, dates, envelope, queries, reading
+from .. import convocation as comite_convocation
 from .. import sessions as comite_sessions
 from ..forms import ConfirmForm, DeputyChairForm, RescheduleForm, SessionForm
 from .common import S, area, confirm_page, forbidden, is_chair, session_url
@@ -39,7 +40,7 @@ def session_list(request):
 def envelope_list(request):
     """Envelopes and waiting lists in ranking order; a dossier the reader may not see (a member
     recused on it) is left out, the others keep their rank."""
-    envelopes = queries.envelopes()
+    envelopes = envelope.overview()
     listed = [row.dossier.pk for env in envelopes for row in env.waiting]
     visible = (
         set(visible_dossiers(request.user).filter(pk__in=listed).values_list("pk", flat=True))
@@ -255,7 +256,9 @@ def convocation(request, pk):
         return done
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
     members = (
-        composition.composition(session.campaign) if session.status == S.PLANNED else queries.members_of(session)
+        composition.composition(session.campaign)
+        if session.status == S.PLANNED
+        else queries.members_of(session)
     )
     return confirm_page(
         request,

@@ -81,36 +81,50 @@ def sitting(request, pk):
     return _sitting_page(request, session)
 
 
+def _chair_step(request, pk, *, refusal, act, page, form_options, **messages_then):
+    """A confirmed step only the chair takes: ``act(session, form)`` on a valid POST (through
+    ``submitted``: ``messages_then`` holds its ``then`` and messages), else the confirmation
+    page ``page(session, form, status)``; anyone else gets a 403 page."""
+    session = queries.session_for(request.user, pk)
+    if not is_chair(request, session):
+        return forbidden(request, refusal)
+    form = ConfirmForm(request.POST or None, **form_options)
+    then = messages_then.pop("then")
+    done, status = submitted(
+        request, form, lambda: act(session, form), then=lambda _: then(session), **messages_then
+    )
+    return done or page(session, form, status)
+
+
 @area
 @require_http_methods(["GET", "POST"])
 def open_sitting(request, pk):
-    session = queries.session_for(request.user, pk)
-    if not is_chair(request, session):
-        return forbidden(request, "Seul le président de séance ouvre la séance.")
-    form = ConfirmForm(request.POST or None, label="J'ouvre la séance")
-    done, status = submitted(
+    def page(session, form, status):
+        earliest = dates.opens_from(session)
+        early = session.status == S.CONVENED and clock.now() < earliest
+        return confirm_page(
+            request,
+            session=session,
+            form=form,
+            title="Ouvrir la séance",
+            submit="Ouvrir la séance",
+            cancel_url=sitting_url(session),
+            status=status,
+            allowed=session.status == S.CONVENED and not early,
+            opens_from=earliest if early else None,
+            intro="La séance passe « en séance » : l'émargement et les votes deviennent possibles. La "
+            "date d'ouverture est celle du procès-verbal et des lettres de décision.",
+        )
+
+    return _chair_step(
         request,
-        form,
-        lambda: comite_sitting.open_sitting(session, by=request.user),
+        pk,
+        refusal="Seul le président de séance ouvre la séance.",
+        form_options={"label": "J'ouvre la séance"},
+        act=lambda session, _: comite_sitting.open_sitting(session, by=request.user),
+        page=page,
         success=lambda _: "Séance ouverte. Tenez l'émargement, puis ouvrez le vote dossier par dossier.",
-        then=lambda _: sitting_url(session),
-    )
-    if done:
-        return done
-    earliest = dates.opens_from(session)
-    early = session.status == S.CONVENED and clock.now() < earliest
-    return confirm_page(
-        request,
-        session=session,
-        form=form,
-        title="Ouvrir la séance",
-        submit="Ouvrir la séance",
-        cancel_url=sitting_url(session),
-        status=status,
-        allowed=session.status == S.CONVENED and not early,
-        opens_from=earliest if early else None,
-        intro="La séance passe « en séance » : l'émargement et les votes deviennent possibles. La date "
-        "d'ouverture est celle du procès-verbal et des lettres de décision.",
+        then=sitting_url,
     )
 
 
@@ -178,7 +192,9 @@ def close_vote(request, pk, item_pk):
     recused = {c.member_id for c in item.declarations}
     if not reading.presides(item, request.user, recused=recused):
         return forbidden(request, PRESIDING_ONLY.format(what="clôt le vote"))
-    form = ConfirmForm(request.POST or None, label="Je clos le vote : les voix ne pourront plus être modifiées")
+    form = ConfirmForm(
+        request.POST or None, label="Je clos le vote : les voix ne pourront plus être modifiées"
+    )
     done, status = submitted(
         request,
         form,
@@ -236,7 +252,9 @@ def decide(request, pk, item_pk):
         item, refusal = read_or_refusal(request, session, item_pk)
     if refusal:
         return refusal
-    if not (defer_only or reading.presides(item, request.user, recused={c.member_id for c in item.declarations})):
+    if not (
+        defer_only or reading.presides(item, request.user, recused={c.member_id for c in item.declarations})
+    ):
         return forbidden(request, PRESIDING_ONLY.format(what="enregistre la décision"))
     tally = queries.item_tally(item)
     initial = {"amount": item.amount}
@@ -283,82 +301,80 @@ def decide(request, pk, item_pk):
 @area
 @require_http_methods(["GET", "POST"])
 def adjourn(request, pk):
-    session = queries.session_for(request.user, pk)
-    if not is_chair(request, session):
-        return forbidden(request, "Seul le président de séance ajourne la séance.")
-    form = ConfirmForm(
-        request.POST or None,
-        label="J'ajourne la séance faute de quorum",
-        motivation="Observations (facultatif)",
-    )
-    done, status = submitted(
+    def page(session, form, status):
+        quorum = counting.session_quorum(session, members=queries.member_ids_of(session))
+        return confirm_page(
+            request,
+            session=session,
+            form=form,
+            title="Ajourner la séance (quorum non atteint)",
+            submit="Ajourner la séance",
+            cancel_url=sitting_url(session),
+            status=status,
+            allowed=session.status in (S.CONVENED, S.SITTING)
+            and session.needs_quorum
+            and not quorum.reached
+            and clock.now() >= dates.opens_from(session),
+            quorum=quorum,
+            intro="Sans quorum, le comité ne peut pas délibérer. Un administrateur convoquera une nouvelle "
+            "séance sur le même ordre du jour, qui délibérera sans condition de quorum.",
+        )
+
+    return _chair_step(
         request,
-        form,
-        lambda: comite_sitting.adjourn(session, by=request.user, motivation=form.cleaned_data.get("motivation", "")),
+        pk,
+        refusal="Seul le président de séance ajourne la séance.",
+        form_options={
+            "label": "J'ajourne la séance faute de quorum",
+            "motivation": "Observations (facultatif)",
+        },
+        act=lambda session, form: comite_sitting.adjourn(
+            session, by=request.user, motivation=form.cleaned_data.get("motivation", "")
+        ),
+        page=page,
         warning=lambda _: (
             "Séance ajournée faute de quorum. Les dossiers non décidés restent « en comité » ; la séance "
             "suivante sur le même ordre du jour délibérera sans condition de quorum."
         ),
-        then=lambda _: session_url(session),
-    )
-    if done:
-        return done
-    quorum = counting.session_quorum(session, members=queries.member_ids_of(session))
-    return confirm_page(
-        request,
-        session=session,
-        form=form,
-        title="Ajourner la séance (quorum non atteint)",
-        submit="Ajourner la séance",
-        cancel_url=sitting_url(session),
-        status=status,
-        allowed=session.status in (S.CONVENED, S.SITTING)
-        and session.needs_quorum
-        and not quorum.reached
-        and clock.now() >= dates.opens_from(session),
-        quorum=quorum,
-        intro="Sans quorum, le comité ne peut pas délibérer. Un administrateur convoquera une nouvelle "
-        "séance sur le même ordre du jour, qui délibérera sans condition de quorum.",
+        then=session_url,
     )
 
 
 @area
 @require_http_methods(["GET", "POST"])
 def close(request, pk):
-    session = queries.session_for(request.user, pk)
-    if not is_chair(request, session):
-        return forbidden(request, "Seul le président de séance clôt la séance.")
-    form = ConfirmForm(
-        request.POST or None,
-        label="Je clos la séance : le procès-verbal est établi et les décisions sont notifiées",
-    )
-    done, status = submitted(
+    def page(session, form, status):
+        rows = queries.agenda_rows(session, request.user)
+        undecided = [r.item for r in rows if not r.item.outcome]
+        return confirm_page(
+            request,
+            session=session,
+            form=form,
+            title="Clore la séance",
+            submit="Clore la séance",
+            cancel_url=sitting_url(session),
+            status=status,
+            allowed=session.status == S.SITTING and not undecided,
+            undecided=undecided,
+            intro="La clôture est définitive : le procès-verbal (PDF) est établi avec l'émargement, les "
+            "procurations, les déports, les votes et les décisions ; une lettre de décision est envoyée "
+            "au maire de chaque commune.",
+        )
+
+    return _chair_step(
         request,
-        form,
-        lambda: decisions.close_session(session, by=request.user),
+        pk,
+        refusal="Seul le président de séance clôt la séance.",
+        form_options={
+            "label": "Je clos la séance : le procès-verbal est établi et les décisions sont notifiées"
+        },
+        act=lambda session, _: decisions.close_session(session, by=request.user),
+        page=page,
         success=lambda _: (
-            "Séance close : le procès-verbal est établi et son empreinte inscrite dans la piste d'audit ; "
-            "les lettres de décision partent aux maires."
+            "Séance close : le procès-verbal est établi et son empreinte inscrite dans la piste "
+            "d'audit ; les lettres de décision partent aux maires."
         ),
-        then=lambda _: session_url(session, "proces-verbal"),
-    )
-    if done:
-        return done
-    rows = queries.agenda_rows(session, request.user)
-    undecided = [r.item for r in rows if not r.item.outcome]
-    return confirm_page(
-        request,
-        session=session,
-        form=form,
-        title="Clore la séance",
-        submit="Clore la séance",
-        cancel_url=sitting_url(session),
-        status=status,
-        allowed=session.status == S.SITTING and not undecided,
-        undecided=undecided,
-        intro="La clôture est définitive : le procès-verbal (PDF) est établi avec l'émargement, les "
-        "procurations, les déports, les votes et les décisions ; une lettre de décision est envoyée au "
-        "maire de chaque commune.",
+        then=lambda session: session_url(session, "proces-verbal"),
     )
 
 
