@@ -8,7 +8,7 @@ Celery workers (1 and 2 worker processes).
 It (re)creates its own PostgreSQL database (``--db``, default ``bench_fjj_hd1`` on
 postgres://postgres@127.0.0.1:5432) and migrates it, seeds ``--dossiers`` instructed dossiers
 (one commune and one mayor each, a score, a proposed amount) and ``--members`` committee members,
-then drives a session through ``fonds.comite.services`` exactly as the chair's pages do: agenda
+then drives a session through the comité's services exactly as the chair's pages do: agenda
 (``schedule`` × N), convocation, sitting, attendance, and per dossier: open the vote, every
 member votes, close the vote (the tally), decide (approve / waitlist through the envelope lock,
 or reject). It prints wall and CPU time for:

@@ -5,7 +5,7 @@
 
 It creates its own SQLite database in a temporary folder (``FJJ_VAR_DIR``; nothing else is
 touched), migrates it, seeds ``--dossiers`` instructed dossiers and 7 committee members, drives a
-session through ``fonds.comite.services`` (agenda, convocation, sitting, attendance; the first
+session through the comité's services (agenda, convocation, sitting, attendance; the first
 tenth of the dossiers voted, closed and decided, one vote left open) and measures, with the Django
 test Client, the server time of the session page (ranked agenda + history), the chair's sitting
 page (quorum per dossier + tallies) and one dossier's deliberation page: p50/p95 wall and CPU

@@ -1,18 +1,8 @@
-"""A dossier is in committee only on an agenda, and decided only in a sitting.
-
-Hooks on the dossier's transitions (registered by ``ComiteConfig.ready``), so that every path
-that fires them — the instruction page, the agenda page, a bulk action, the API — keeps the rule:
-
-* ``schedule`` needs ``data["session"]``: a *planned* or *convened* session of the dossier's
-  campaign; the after-hook puts the dossier on its agenda (ranked by score, then smaller
-  population) and recuses the member who instructed it.
-* ``unschedule`` takes the dossier off the agenda of a session that has not sat yet (in a sitting,
-  the committee defers it instead); the system may also fire it on a dossier left in committee
-  without any agenda (``repair_committee_agenda``).
-* ``approve`` / ``reject`` / ``waitlist`` / ``defer`` need ``data["item"]``: the dossier's
-  undecided agenda item in a *sitting* session, its vote closed (open for none of them); the
-  committee's ``decide`` is the only caller (forum ``committee_sitting``).
-"""
+"""A dossier is in committee only on an agenda, and decided only in a sitting: hooks on its
+transitions (registered by ``ComiteConfig.ready``) keep the rule on every path. ``schedule``
+needs a planned or convened session (ranks the dossier, recuses its instructor); ``unschedule``
+takes it off an agenda not yet sat; ``approve`` / ``reject`` / ``waitlist`` / ``defer`` need the
+dossier's undecided item in a sitting, its vote closed (the committee's ``decide`` only)."""
 
 from __future__ import annotations
 

@@ -1,23 +1,9 @@
 """The committee's composition for a campaign: the voting members every session convenes.
 
-Règlement ("Committee"): the composition is the list of voting members the administrator appoints
-for the campaign — by default every account holding the committee role; every session convenes
-all of them, and the quorum counts against them.
-
-* ``composition(campaign)`` — the appointed members (active accounts still holding the committee
-  role), or, while nobody is appointed, every active account holding the role (the default).
-* ``appoint`` / ``remove`` — an administrator's changes: one transaction, the campaign row locked
-  (composition changes of one campaign are serialised), one audit event each.
-* ``sync_session_members(session)`` — a session's member list follows the composition **until
-  the convocation**: at creation, at each change of the composition (every *planned* session of
-  the campaign) and once more when the convocation is sent; from then on the list is frozen (the
-  members convened are the members who deliberate; a later change of the composition applies to
-  later sessions). A member leaving a planned session takes their proxies and conflict
-  declarations on it along; a member joining it is recused on the dossiers they instructed.
-  The chair and the deputy chair of a planned session cannot leave the composition.
-
-Lock order: campaign → session (the convocation takes them in the same order).
-"""
+By default every account holding the committee role, or those an administrator appoints
+(``appoint`` / ``remove``: the campaign row locked, audited). A session's member list follows the
+composition until its convocation, then is frozen (``sync_session_members``); a member leaving
+takes their proxies and declarations along. Lock order: campaign → session."""
 
 from __future__ import annotations
 

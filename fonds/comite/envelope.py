@@ -1,22 +1,9 @@
 """The campaign envelope: approvals never exceed it; beyond it, the waiting list.
 
-* ``committed(campaign)`` — the sum of approved amounts of the campaign's dossiers that hold money
-  (approved … closed), minus confirmed recoveries (``EnvelopeRelease``); lapsed dossiers stop
-  counting (their money is back).
-* ``left(campaign)`` — envelope − committed.
-* ``approve_or_waitlist(dossier, by=…, amount=…)`` — locks the dossier then the campaign row
-  (``select_for_update``: concurrent approvals of one campaign are serialised on PostgreSQL; on
-  SQLite every write transaction is ``BEGIN IMMEDIATE``) and fires ``approve`` when the amount fits,
-  else ``waitlist``.
-* preparer on ``approve`` / ``promote`` (order 30, before the core amount preparer): locks the
-  campaign row and refuses an amount beyond what is left, whatever path fires the transition.
-* money freed (``renounce``, ``lapse``, ``recover``): the waiting list is promoted by the system,
-  strictly in ranking order (total score desc, then smaller population): each waitlisted dossier
-  whose amount fits, in turn (``promote_waiting_list``); ``settle`` with a negative balance
-  records the amount the recovery order claims back (confirmed at ``recover``).
-
-Lock order everywhere: dossier → campaign → audit chain head.
-"""
+``committed`` / ``left`` read it; ``approve_or_waitlist`` fires ``approve`` when the amount fits,
+else ``waitlist``; a preparer on ``approve`` / ``promote`` refuses an amount beyond what is left;
+money freed (renounce, lapse, recover) promotes the waiting list in ranking order. Lock order:
+dossier → campaign → audit chain head."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """DSFR forms of the comité pages (labels always visible, errors in plain French).
 
 The forms only parse input; every rule (quorum, proxies, recusal, envelope…) is checked by
-``fonds.comite.services``, whose French refusal is shown above the re-rendered form.
+the comité's services, whose French refusal is shown above the re-rendered form.
 """
 
 from __future__ import annotations

@@ -1,19 +1,9 @@
-"""Read-only queries of the comité pages (no state change here: every change is a function of
-``fonds.comite.services``).
+"""Read-only queries of the comité pages (every change is a comité service).
 
 Each helper runs a fixed number of SQL queries whatever the number of agenda items, so that a
-500-dossier session page stays a handful of queries:
-
-* ``sessions_for(user)`` — the sessions a user may open (administrators and auditors: all;
-  committee members: those they sit on), with counts, one query;
-* ``may_read_session(user, session)`` / ``session_for(user, pk)`` — who may open a session
-  (others get a 404: the session's existence is not disclosed);
-* ``agenda_rows(session, user)`` — the ranked agenda, each item with ``recused`` for ``user``;
-* ``sitting_rows(session, user)`` — the chair's table: each item with its quorum (after
-  recusals, computed by the services' own rule) and its tally;
-* ``agenda_candidates(session)`` — the instructed dossiers ``build_agenda`` would add, in the
-  same ranking (score desc, then smaller population);
-* ``item_summary(item)`` — what a member reads before voting: grid, opinion, proposal.
+500-dossier session page stays a handful of queries: the sessions a user may open (others: a
+404), the ranked agenda with the reader's recusals, the chair's table (quorum and tally per
+item by the services' own rules), the candidates for the agenda, an item's summary.
 """
 
 from __future__ import annotations

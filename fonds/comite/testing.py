@@ -1,18 +1,9 @@
 """Take dossiers through a real committee sitting without its pages — for seed data and for the
-tests of later stages (a decision exists only as the outcome of a vote in a sitting).
-
-    from fonds.comite.testing import Committee
-    committee = Committee(admin=admin, chair=chair)       # the campaign's committee composition sits
-    committee.decide(dossier, "approve")                  # instructed or in committee → approved
-    committee.decide(dossier, "reject", motivation="…")
-
-Each call convenes a session at least ``convocation_min_days`` ahead, with the whole committee
-composition of the campaign (``fonds.comite.composition``: by default every account holding the
-committee role; the chair must be one of them), moves the application's clock (``fonds.clock``)
-to its start, sits, records everyone present, votes and decides through
-``fonds.comite.services``: audited as a real sitting. The clock stays at the sitting's time.
-``members`` is ignored (the session convenes the composition, and every member votes); it stays
-so that existing callers keep working.
+tests of later stages (a decision exists only as the outcome of a vote in a sitting):
+``Committee(admin=admin, chair=chair).decide(dossier, "approve")`` convenes the campaign's whole
+composition ``convocation_min_days`` ahead, moves ``fonds.clock`` to the sitting, records
+everyone present, votes and decides through the comité's services (audited as a real sitting).
+``members`` is ignored (kept for existing callers).
 """
 
 from __future__ import annotations

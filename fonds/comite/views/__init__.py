@@ -1,8 +1,6 @@
 """Comité d'attribution pages (DSFR, French), thin over the comité's services and
-``fonds.comite.queries``: ``common`` (access, links), ``sessions`` (lists and preparation),
-``deliberation`` (an item's page), ``members`` (proxy, conflict, vote), ``sitting`` (the chair).
-
-Committee members, administrators and auditors (read only) come here; everybody else gets a 403
-page before any lookup. A session is a 404 for a member who does not sit on it; a member recused
-on a dossier is refused its deliberation and votes (403, audited).
+``fonds.comite.queries``: ``sessions`` (lists, preparation), ``deliberation`` and ``members`` (an
+item, proxy, conflict, vote), ``sitting`` (the chair), ``composition``, ``schedule``. Outside
+members, administrators and auditors (read only): a 403 page before any lookup; a session is a
+404 to a member not sitting on it; a recused member is refused an item's deliberation (audited).
 """

@@ -1,10 +1,6 @@
-"""The committee's composition per campaign: who reads it (committee members, administrators,
-auditors) and who changes it (administrators), through ``fonds.comite.composition``.
-
-* ``composition/`` — the campaigns and the size of each composition;
-* ``composition/<campaign>/`` — the members (or the default: every committee account, said so),
-  the planned and convened sessions it concerns, and the form to appoint members;
-* ``composition/<campaign>/retirer/<user>/`` — removing an appointed member, after confirmation.
+"""The committee's composition per campaign, through ``fonds.comite.composition``: committee
+members, administrators and auditors read it, administrators change it (the campaigns and their
+composition sizes; one campaign's members and the form to appoint more; removal, confirmed).
 """
 
 from __future__ import annotations
