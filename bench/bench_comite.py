@@ -8,7 +8,7 @@ Celery workers (1 and 2 worker processes).
 It (re)creates its own PostgreSQL database (``--db``, default ``bench_fjj_hd1`` on
 postgres://postgres@127.0.0.1:5432) and migrates it, seeds ``--dossiers`` instructed dossiers
 (one commune and one mayor each, a score, a proposed amount) and ``--members`` committee members,
-then drives a session through ``fonds.comite.services`` exactly as the chair's pages do: agenda
+then drives a session through the comité's services exactly as the chair's pages do: agenda
 (``schedule`` × N), convocation, sitting, attendance, and per dossier: open the vote, every
 member votes, close the vote (the tally), decide (approve / waitlist through the envelope lock,
 or reject). It prints wall and CPU time for:
@@ -219,7 +219,10 @@ def bench_session(n: int, members: int):
     from django.utils import timezone
 
     from fonds import clock
-    from fonds.comite import composition, quorum, services
+    from fonds.comite import composition, decisions, quorum, sessions
+    from fonds.comite import convocation as comite_convocation
+    from fonds.comite import sitting as comite_sitting
+    from fonds.comite import votes as comite_votes
     from fonds.comite.models import Vote
 
     print(f"\n== Session of {n} dossiers, {members} members ==", flush=True)
@@ -229,7 +232,7 @@ def bench_session(n: int, members: int):
     composition.appoint(
         campaign, by=admin, members=committee
     )  # the session convenes the campaign's composition
-    session = services.create_session(
+    session = sessions.create_session(
         campaign,
         by=admin,
         starts_at=timezone.now() + dt.timedelta(days=6),
@@ -237,15 +240,15 @@ def bench_session(n: int, members: int):
         place="Salle du conseil",
     )
     with Timer(f"build_agenda ({n} × perform schedule)"):
-        services.build_agenda(session, by=admin)
-    services.send_convocation(session, by=admin)
+        comite_convocation.build_agenda(session, by=admin)
+    comite_convocation.send_convocation(session, by=admin)
     clock.travel_to(session.starts_at)  # a session opens at its scheduled start
-    services.open_sitting(session, by=chair)
-    services.record_attendance(session, by=chair, presence={m: "present" for m in committee})
+    comite_sitting.open_sitting(session, by=chair)
+    comite_sitting.record_attendance(session, by=chair, presence={m: "present" for m in committee})
     items = list(session.items.order_by("rank"))
     with Timer(f"open_vote × {n}"):
         for item in items:
-            services.open_vote(item, by=chair)
+            comite_votes.open_vote(item, by=chair)
     with Timer(f"cast_vote × {n * members}"):
         for i, item in enumerate(items):
             for j, member in enumerate(committee):
@@ -253,12 +256,12 @@ def bench_session(n: int, members: int):
                 choice = (
                     "contre" if i % 10 == 9 and j % 3 != 0 else ("abstention" if j == members - 1 else "pour")
                 )
-                services.cast_vote(item, by=member, choice=choice)
+                comite_votes.cast_vote(item, by=member, choice=choice)
     sample = items[: args_sample(n)]
     with Timer(f"(close_vote one by one × {len(sample)}: per-item path)"):
-        singles = {item.pk: services.close_vote(item, by=chair) for item in sample}
+        singles = {item.pk: comite_votes.close_vote(item, by=chair) for item in sample}
     with Timer(f"TALLY: close_all_votes ({n - len(sample)} open items)") as tally_timer:
-        batch = services.close_all_votes(session, by=chair)
+        batch = comite_votes.close_all_votes(session, by=chair)
     by_pk = {**singles, **batch}
     results = [by_pk[item.pk] for item in items]
     with Timer(f"(tally of {n} items from one query, pure function)"):
@@ -275,9 +278,9 @@ def bench_session(n: int, members: int):
     with Timer(f"decide × {n} (approve under the envelope lock / waitlist / reject)"):
         for item, result in zip(items, results):
             if result.adopted:
-                services.decide(item, by=chair, outcome="approve")
+                decisions.decide(item, by=chair, outcome="approve")
             else:
-                services.decide(
+                decisions.decide(
                     item,
                     by=chair,
                     outcome="reject",
@@ -291,7 +294,7 @@ def bench_session(n: int, members: int):
 
     HTML(string="<p>warm-up</p>").write_pdf(font_config=fonts())  # a warm server process
     with Timer("CLOSE: close_session (minutes PDF + audit)") as close_timer:
-        session = services.close_session(session, by=chair)
+        session = decisions.close_session(session, by=chair)
     print(
         f"  minutes: {session.minutes.size / 1024:.0f} KiB, sha256 {session.minutes_sha256[:16]}…", flush=True
     )

@@ -5,7 +5,7 @@
 
 It creates its own SQLite database in a temporary folder (``FJJ_VAR_DIR``; nothing else is
 touched), migrates it, seeds ``--dossiers`` instructed dossiers and 7 committee members, drives a
-session through ``fonds.comite.services`` (agenda, convocation, sitting, attendance; the first
+session through the comité's services (agenda, convocation, sitting, attendance; the first
 tenth of the dossiers voted, closed and decided, one vote left open) and measures, with the Django
 test Client, the server time of the session page (ranked agenda + history), the chair's sitting
 page (quorum per dossier + tallies) and one dossier's deliberation page: p50/p95 wall and CPU
@@ -86,7 +86,10 @@ def main():
     call_command("migrate", verbosity=0)
 
     from fonds import clock
-    from fonds.comite import composition, services
+    from fonds.comite import composition, decisions, votes
+    from fonds.comite import convocation as comite_convocation
+    from fonds.comite import sessions as comite_sessions
+    from fonds.comite import sitting as comite_sitting
     from tests.comite.conftest import instructed_dossier
     from tests.factories import make_campaign, make_user
 
@@ -105,22 +108,22 @@ def main():
     composition.appoint(
         campaign, by=admin, members=members
     )  # the session convenes the campaign's composition
-    session = services.create_session(
+    session = comite_sessions.create_session(
         campaign, by=admin, starts_at=timezone.now() + dt.timedelta(days=10), chair=chair, place="Paris"
     )
-    services.build_agenda(session, by=admin)
-    services.send_convocation(session, by=admin)
+    comite_convocation.build_agenda(session, by=admin)
+    comite_convocation.send_convocation(session, by=admin)
     clock.travel_to(session.starts_at)  # a session opens at its scheduled start
-    services.open_sitting(session, by=chair)
-    services.record_attendance(session, by=chair, presence={m: "present" for m in members})
+    comite_sitting.open_sitting(session, by=chair)
+    comite_sitting.record_attendance(session, by=chair, presence={m: "present" for m in members})
     items = list(session.items.order_by("rank"))
     for item in items[: max(1, args.dossiers // 10)]:
-        services.open_vote(item, by=chair)
+        votes.open_vote(item, by=chair)
         for m in members:
-            services.cast_vote(item, by=m, choice="pour")
-        services.close_vote(item, by=chair)
-        services.decide(item, by=chair, outcome="approve")
-    services.open_vote(items[-1], by=chair)
+            votes.cast_vote(item, by=m, choice="pour")
+        votes.close_vote(item, by=chair)
+        decisions.decide(item, by=chair, outcome="approve")
+    votes.open_vote(items[-1], by=chair)
     print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
 
     client = Client()

@@ -54,7 +54,11 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
     from fonds.accounts.roles import Role
     from fonds.celery import app
     from fonds.comite import composition
-    from fonds.comite import services as comite
+    from fonds.comite import convocation as comite_convocation
+    from fonds.comite import errors as comite_errors
+    from fonds.comite import sessions as comite_sessions
+    from fonds.comite import sitting as comite_sitting
+    from fonds.comite import votes as comite_votes
     from fonds.comite.models import AgendaItem, Session
     from fonds.dossiers.models import Dossier
     from fonds.dossiers.states import Status
@@ -102,7 +106,7 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
     missing = [u for u, _ in people if u.pk not in appointed]
     if missing:  # the session convenes the campaign's composition: the bench's members
         composition.appoint(campaign, by=admin, members=missing)
-    session = comite.create_session(
+    session = comite_sessions.create_session(
         campaign,
         by=admin,
         starts_at=timezone.now() + dt.timedelta(days=6),
@@ -117,16 +121,16 @@ def setup(plan_path: Path, porteurs: int, instructors: int, members: int, items:
             proposed_amount=d.proposed_amount or 5000,
             amount=d.proposed_amount or 5000,
         )
-    comite.send_convocation(session, by=admin)
+    comite_convocation.send_convocation(session, by=admin)
     clock.travel_to(session.starts_at)  # a session opens at its scheduled start (this process only)
-    comite.open_sitting(session, by=chair)
-    comite.record_attendance(session, by=chair, presence={u.pk: "present" for u, _ in people})
+    comite_sitting.open_sitting(session, by=chair)
+    comite_sitting.record_attendance(session, by=chair, presence={u.pk: "present" for u, _ in people})
     opened = []
     for item in session.items.all():
         try:
-            comite.open_vote(item, by=chair)
+            comite_votes.open_vote(item, by=chair)
             opened.append(item.pk)
-        except comite.ComiteRefused as exc:
+        except comite_errors.ComiteRefused as exc:
             print(f"  vote non ouvert sur l'élément {item.pk} : {exc}")
     plan = {
         "password": PASSWORD,

@@ -1,24 +1,15 @@
-"""A dossier is in committee only on an agenda, and decided only in a sitting.
-
-Hooks on the dossier's transitions (registered by ``ComiteConfig.ready``), so that every path
-that fires them — the instruction page, the agenda page, a bulk action, the API — keeps the rule:
-
-* ``schedule`` needs ``data["session"]``: a *planned* or *convened* session of the dossier's
-  campaign; the after-hook puts the dossier on its agenda (ranked by score, then smaller
-  population) and recuses the member who instructed it.
-* ``unschedule`` takes the dossier off the agenda of a session that has not sat yet (in a sitting,
-  the committee defers it instead); the system may also fire it on a dossier left in committee
-  without any agenda (``repair_committee_agenda``).
-* ``approve`` / ``reject`` / ``waitlist`` / ``defer`` need ``data["item"]``: the dossier's
-  undecided agenda item in a *sitting* session, its vote closed (open for none of them); the
-  committee's ``decide`` is the only caller (forum ``committee_sitting``).
-"""
+"""A dossier is in committee only on an agenda, and decided only in a sitting: hooks on its
+transitions (registered by ``ComiteConfig.ready``) keep the rule on every path. ``schedule``
+needs a planned or convened session (ranks the dossier, recuses its instructor); ``unschedule``
+takes it off an agenda not yet sat; ``approve`` / ``reject`` / ``waitlist`` / ``defer`` need the
+dossier's undecided item in a sitting, its vote closed (the committee's ``decide`` only)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef
 
+from fonds.audit import chain as audit
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
@@ -100,7 +91,8 @@ def prepare_schedule(dossier, by, data):
     if session.status not in AGENDA_OPEN:
         raise TransitionRefused(
             "condition",
-            f"La séance est « {session.get_status_display().lower()} » : son ordre du jour ne peut plus changer.",
+            f"La séance est « {session.get_status_display().lower()} » : son ordre du jour ne peut plus "
+            "changer.",
             rules=["session"],
         )
     if session.follows_id:
@@ -182,7 +174,8 @@ def prepare_unschedule(dossier, by, data):
     if item.session.status not in AGENDA_OPEN:
         raise TransitionRefused(
             "condition",
-            f"La séance est « {item.session.get_status_display().lower()} » : seul le comité peut ajourner ce "
+            f"La séance est « {item.session.get_status_display().lower()} » : seul le comité peut ajourner "
+            "ce "
             "dossier, en séance.",
             rules=["session"],
         )
@@ -217,7 +210,6 @@ def repair_orphans(*, dry_run: bool = False) -> tuple[list[str], list[tuple[str,
     forum=Forum.SYSTEM)`` — one transaction and one audit event per dossier — then record the run
     (``comite_agenda_repaired``: the references repaired and refused). ``dry_run``: list only.
     Returns ``(repaired references, [(reference, refusal)])``."""
-    from fonds.audit import chain as audit
 
     found = list(orphans().values_list("pk", "reference"))
     if dry_run:
@@ -257,7 +249,8 @@ def require_sitting(dossier, by, data):
     if item is None or item.session.status != Session.Status.SITTING or item.outcome:
         raise TransitionRefused(
             "forum",
-            "Une décision du comité ne se prend qu'en séance, sur un point de l'ordre du jour non encore décidé.",
+            "Une décision du comité ne se prend qu'en séance, sur un point de l'ordre du jour non encore "
+            "décidé.",
             code="forum_committee_sitting",
         )
     if item.vote_state == AgendaItem.VoteState.OPEN:

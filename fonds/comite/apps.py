@@ -7,7 +7,7 @@ class ComiteConfig(AppConfig):
     verbose_name = "Comité d'attribution"
 
     def ready(self):
-        from . import agenda, bounds, envelope, health
+        from . import agenda, bounds, envelope, health  # noqa: PLC0415 — hooks need the app registry ready
 
         # agenda: in committee only on an agenda, decisions only in a sitting
         agenda.register()

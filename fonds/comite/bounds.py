@@ -1,12 +1,8 @@
 """Every amount the committee sets lies within the award bounds — defence in depth.
 
-The committee's services check an amended motion (``open_vote``) and the decision (``decide``) with
-their own French messages; this preparer (order 35: after the envelope's at 30, which completes
-``data["amount"]``, before the core amount preparer at 50) checks the same bounds on ``approve``,
-``waitlist`` and ``promote`` whatever the path that fires them, so that no amount escapes
-1,000–15,000 € and the formula's caps (``fonds.instruction.amount.award_bounds``, under the
-campaign's current rules).
-"""
+The votes and decisions check an amended amount with their own messages; this preparer (order 35,
+after the envelope's, before the core amount preparer) checks the same bounds on ``approve``,
+``waitlist`` and ``promote`` whatever fires them (``fonds.instruction.amount.award_bounds``)."""
 
 from __future__ import annotations
 
@@ -16,6 +12,8 @@ from fonds.dossiers import services as dossier_services
 from fonds.dossiers.states import Status
 from fonds.instruction.amount import award_bounds, check_award_amount
 
+from .envelope import waitlisted_amount
+
 BOUNDED = ("approve", "waitlist", "promote")
 
 
@@ -24,8 +22,6 @@ def _amount(dossier, data):
     if given is not None:
         return given
     if dossier.status == Status.WAITLISTED:
-        from .envelope import waitlisted_amount
-
         return waitlisted_amount(dossier)
     return dossier.proposed_amount
 

@@ -1,23 +1,9 @@
 """The committee's composition for a campaign: the voting members every session convenes.
 
-Règlement ("Committee"): the composition is the list of voting members the administrator appoints
-for the campaign — by default every account holding the committee role; every session convenes
-all of them, and the quorum counts against them.
-
-* ``composition(campaign)`` — the appointed members (active accounts still holding the committee
-  role), or, while nobody is appointed, every active account holding the role (the default).
-* ``appoint`` / ``remove`` — an administrator's changes: one transaction, the campaign row locked
-  (composition changes of one campaign are serialised), one audit event each.
-* ``sync_session_members(session)`` — a session's member list follows the composition **until
-  the convocation**: at creation, at each change of the composition (every *planned* session of
-  the campaign) and once more when the convocation is sent; from then on the list is frozen (the
-  members convened are the members who deliberate; a later change of the composition applies to
-  later sessions). A member leaving a planned session takes their proxies and conflict
-  declarations on it along; a member joining it is recused on the dossiers they instructed.
-  The chair and the deputy chair of a planned session cannot leave the composition.
-
-Lock order: campaign → session (the convocation takes them in the same order).
-"""
+By default every account holding the committee role, or those an administrator appoints
+(``appoint`` / ``remove``: the campaign row locked, audited). A session's member list follows the
+composition until its convocation, then is frozen (``sync_session_members``); a member leaving
+takes their proxies and declarations along. Lock order: campaign → session."""
 
 from __future__ import annotations
 
@@ -26,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fonds import clock
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, has_role
 from fonds.audit import chain as audit
 from fonds.referentiel.models import Campaign
@@ -47,7 +34,6 @@ def _campaign_id(campaign) -> int:
 
 def committee_accounts():
     """Every active account holding the committee role, by name."""
-    from fonds.accounts.models import User
 
     return User.objects.filter(groups__name=Role.COMITE, is_active=True).distinct().order_by(*BY_NAME)
 
@@ -87,7 +73,7 @@ def _require_admin(by, what: str) -> None:
         raise ComiteRefused("role", f"Seul un administrateur du fonds peut {what}.")
 
 
-def _lock_campaign(campaign) -> Campaign:
+def lock_campaign(campaign) -> Campaign:
     locked = Campaign.objects.select_for_update().filter(pk=_campaign_id(campaign)).first()
     if locked is None:
         raise ComiteRefused("not_found", "Campagne introuvable.")
@@ -113,7 +99,7 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
             ["members"],
         )
     with transaction.atomic():
-        locked = _lock_campaign(campaign)
+        locked = lock_campaign(campaign)
         was_default = is_default(locked)
         already = set(appointed(locked).filter(member__in=members).values_list("member_id", flat=True))
         if already:
@@ -148,7 +134,7 @@ def remove(campaign, *, by, member, motivation: str = "") -> CommitteeMember:
     _require_admin(by, "retirer un membre du comité")
     motivation = (motivation or "").strip()[:2000]
     with transaction.atomic():
-        locked = _lock_campaign(campaign)
+        locked = lock_campaign(campaign)
         row = (
             CommitteeMember.objects.select_for_update()
             .filter(campaign=locked, member_id=getattr(member, "pk", member), removed_at__isnull=True)
@@ -192,7 +178,6 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
     """Set the member list of a session not yet convened (row locked by the caller) to the
     composition; returns ``{"added": [...], "removed": [...]}`` (ids). Audit
     ``comite_session_members_updated`` when the list changes."""
-    from fonds.accounts.models import User
 
     if session.status != Session.Status.PLANNED:
         raise ComiteRefused("status", "La liste des membres d'une séance est arrêtée à sa convocation.")
@@ -223,7 +208,6 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
     conflicts_removed = conflicts.count()
     conflicts.delete()
     session.members.set(sorted(wanted))
-    session._member_ids = set(wanted) | {session.chair_id}
     recusals = [
         ConflictDeclaration(
             item=item, member_id=item.dossier.instructor_id, reason=AUTOMATIC_RECUSAL, automatic=True

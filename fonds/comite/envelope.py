@@ -1,25 +1,13 @@
 """The campaign envelope: approvals never exceed it; beyond it, the waiting list.
 
-* ``committed(campaign)`` — the sum of approved amounts of the campaign's dossiers that hold money
-  (approved … closed), minus confirmed recoveries (``EnvelopeRelease``); lapsed dossiers stop
-  counting (their money is back).
-* ``left(campaign)`` — envelope − committed.
-* ``approve_or_waitlist(dossier, by=…, amount=…)`` — locks the dossier then the campaign row
-  (``select_for_update``: concurrent approvals of one campaign are serialised on PostgreSQL; on
-  SQLite every write transaction is ``BEGIN IMMEDIATE``) and fires ``approve`` when the amount fits,
-  else ``waitlist``.
-* preparer on ``approve`` / ``promote`` (order 30, before the core amount preparer): locks the
-  campaign row and refuses an amount beyond what is left, whatever path fires the transition.
-* money freed (``renounce``, ``lapse``, ``recover``): the waiting list is promoted by the system,
-  strictly in ranking order (total score desc, then smaller population): each waitlisted dossier
-  whose amount fits, in turn (``promote_waiting_list``); ``settle`` with a negative balance
-  records the amount the recovery order claims back (confirmed at ``recover``).
-
-Lock order everywhere: dossier → campaign → audit chain head.
-"""
+``committed`` / ``left`` read it; ``approve_or_waitlist`` fires ``approve`` when the amount fits,
+else ``waitlist``; a preparer on ``approve`` / ``promote`` refuses an amount beyond what is left;
+money freed (renounce, lapse, recover) promotes the waiting list in ranking order. Lock order:
+dossier → campaign → audit chain head."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -35,6 +23,8 @@ from fonds.dossiers.states import Forum, Status
 from fonds.formats import euros
 from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
+
+from .models import AgendaItem, EnvelopeRelease, PromotionProposal
 
 #: statuses whose approved amount is taken from the envelope
 COMMITTED_STATUSES = (
@@ -56,7 +46,6 @@ def committed(campaign) -> Decimal:
     """Approved amounts of the campaign's dossiers that hold money, minus confirmed recoveries: one
     query (two sums as subqueries of the campaign row). On PostgreSQL the first sum reads only the
     partial index ``comite_envelope_committed`` (migration ``comite.0003``)."""
-    from .models import EnvelopeRelease
 
     cid = _campaign_id(campaign)
     approved = (
@@ -108,7 +97,6 @@ def waiting_list(campaign) -> list[Dossier]:
 def waitlisted_amount(dossier) -> Decimal | None:
     """The amount the committee decided for a waitlisted dossier (its last agenda item), else the
     proposed amount."""
-    from .models import AgendaItem
 
     item = (
         AgendaItem.objects.filter(
@@ -177,7 +165,8 @@ def prepare_envelope(dossier, by, data):
     if amount > available:
         raise TransitionRefused(
             "condition",
-            f"L'enveloppe de la campagne ne permet pas d'accorder {euros(amount)} : il reste {euros(available)} "
+            f"L'enveloppe de la campagne ne permet pas d'accorder {euros(amount)} : il reste "
+            f"{euros(available)} "
             f"sur {euros(campaign.envelope)}. Le dossier peut être inscrit en liste complémentaire.",
             rules=["envelope"],
         )
@@ -190,7 +179,6 @@ def promote_waiting_list(campaign, *, trigger: str, trigger_dossier=None) -> lis
     that fits in what remains. Fired by the system (forum ``waiting_list``) inside the transaction
     that freed the money; each promotion is recorded (``PromotionProposal``, resolved at once) and
     notified through the outbox. Returns the promoted dossiers."""
-    from .models import PromotionProposal
 
     campaign = lock_campaign(_campaign_id(campaign))
     available = campaign.envelope - committed(campaign)
@@ -208,7 +196,10 @@ def promote_waiting_list(campaign, *, trigger: str, trigger_dossier=None) -> lis
                     "promote",
                     by=None,
                     forum=Forum.WAITING_LIST,
-                    motivation=f"Enveloppe disponible : {euros(available)} ; promotion dans l'ordre du classement de la liste complémentaire.",
+                    motivation=(
+                        f"Enveloppe disponible : {euros(available)} ; promotion dans l'ordre du classement "
+                        "de la liste complémentaire."
+                    ),
                     data={
                         "amount": amount,
                         "trigger": trigger,
@@ -257,8 +248,6 @@ MONEY_FREEING = ("renounce", "lapse", "recover")
 
 
 def _after_settle(dossier, by, kwargs, motivation):
-    from .models import EnvelopeRelease
-
     balance = _amount(kwargs.get("balance"))
     if balance is not None and balance < 0:
         EnvelopeRelease.objects.update_or_create(
@@ -268,8 +257,6 @@ def _after_settle(dossier, by, kwargs, motivation):
 
 
 def _after_recover(dossier, by, kwargs, motivation):
-    from .models import EnvelopeRelease
-
     released = EnvelopeRelease.objects.filter(dossier=dossier, confirmed_at__isnull=True).update(
         confirmed_at=clock.now()
     )
@@ -284,3 +271,60 @@ def register() -> None:
     dossier_services.after("settle")(_after_settle)
     dossier_services.after("recover")(_after_recover)
     dossier_transitioned.connect(_money_freed, dispatch_uid="comite.envelope.money_freed")
+
+
+# ---- envelopes and waiting lists ---------------------------------------------------------------
+
+
+@dataclass
+class WaitingRow:
+    dossier: Dossier
+    amount: object  # Decimal | None: the amount the committee decided (else the proposal)
+    proposal: object  # PromotionProposal | None (open)
+
+
+@dataclass
+class EnvelopeView:
+    campaign: object
+    committed: object
+    left: object
+    waiting: list[WaitingRow]
+
+
+def overview(limit: int = 10) -> list[EnvelopeView]:
+    """Per campaign that has committee sessions (newest first): envelope, committed, left and the
+    waiting list in ranking order with each dossier's amount and open promotion proposal.
+    Five queries per campaign, whatever the length of the list."""
+
+    campaigns = list(
+        Campaign.objects.filter(committee_sessions__isnull=False).distinct().order_by("-year", "-pk")[:limit]
+    )
+    out = []
+    for campaign in campaigns:
+        queue = waiting_list(campaign)
+        ids = [d.pk for d in queue]
+        decided = {}
+        for dossier_id, amount in (
+            AgendaItem.objects.filter(
+                dossier_id__in=ids, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False
+            )
+            .order_by("decided_at", "pk")
+            .values_list("dossier_id", "decided_amount")
+        ):
+            decided[dossier_id] = amount  # the latest decision wins (ordered oldest first)
+        proposals = {
+            p.dossier_id: p
+            for p in PromotionProposal.objects.filter(dossier_id__in=ids, resolved_at__isnull=True)
+        }
+        committed_amount = committed(campaign)
+        out.append(
+            EnvelopeView(
+                campaign=campaign,
+                committed=committed_amount,
+                left=campaign.envelope - committed_amount,
+                waiting=[
+                    WaitingRow(d, decided.get(d.pk, d.proposed_amount), proposals.get(d.pk)) for d in queue
+                ],
+            )
+        )
+    return out

@@ -1,7 +1,7 @@
 """DSFR forms of the comité pages (labels always visible, errors in plain French).
 
 The forms only parse input; every rule (quorum, proxies, recusal, envelope…) is checked by
-``fonds.comite.services``, whose French refusal is shown above the re-rendered form.
+the comité's services, whose French refusal is shown above the re-rendered form.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
+from fonds.accounts.models import User
 from fonds.referentiel.models import Campaign
 from fonds.ui.fields import AmountField
 
@@ -87,7 +88,10 @@ class SessionForm(DsfrBaseForm):
         queryset=None,
         required=False,
         empty_label="Aucun suppléant",
-        help_text="Un autre membre de la composition : il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
+        help_text=(
+            "Un autre membre de la composition : il préside les points sur lesquels le président est "
+            "déporté (conflit d'intérêts) et y détient la voix prépondérante."
+        ),
         error_messages={"invalid_choice": NOT_MEMBER},
     )
     follows = forms.ModelChoiceField(
@@ -95,7 +99,10 @@ class SessionForm(DsfrBaseForm):
         required=False,
         queryset=None,
         empty_label="Non : nouvel ordre du jour",
-        help_text="La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère sans condition de quorum.",
+        help_text=(
+            "La nouvelle séance reprend l'ordre du jour de la séance ajournée faute de quorum et délibère "
+            "sans condition de quorum."
+        ),
     )
 
     def __init__(self, *args, campaign=None, **kwargs):
@@ -148,7 +155,8 @@ class AppointForm(DsfrBaseForm):
         help_text="Les comptes actifs ayant le rôle « membre du comité » qui ne sont pas encore nommés.",
         error_messages={
             "required": "Cochez au moins un compte à nommer.",
-            "invalid_choice": "Ce compte ne peut pas être nommé (il n'a pas le rôle « membre du comité » ou l'est déjà).",
+            "invalid_choice": "Ce compte ne peut pas être nommé (il n'a pas le rôle « membre du comité » "
+            "ou l'est déjà).",
         },
     )
     confirm = forms.BooleanField(
@@ -202,8 +210,6 @@ class ProxyForm(DsfrBaseForm):
 
     def __init__(self, *args, members, giver, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.accounts.models import User
-
         self.fields["holder"].queryset = User.objects.filter(
             pk__in=[m.pk for m in members if m.pk != giver.pk]
         ).order_by("last_name", "first_name", "email")
@@ -215,7 +221,10 @@ class DeputyChairForm(DsfrBaseForm):
         queryset=None,
         required=False,
         empty_label="Aucun suppléant",
-        help_text="Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient la voix prépondérante.",
+        help_text=(
+            "Il préside les points sur lesquels le président est déporté (conflit d'intérêts) et y détient "
+            "la voix prépondérante."
+        ),
         error_messages={
             "invalid_choice": "Cette personne ne siège pas à cette séance ou en est le président."
         },
@@ -223,8 +232,6 @@ class DeputyChairForm(DsfrBaseForm):
 
     def __init__(self, *args, members, chair_id, **kwargs):
         super().__init__(*args, **kwargs)
-        from fonds.accounts.models import User
-
         self.fields["deputy_chair"].queryset = User.objects.filter(
             pk__in=[m.pk for m in members if m.pk != chair_id]
         ).order_by("last_name", "first_name", "email")
@@ -235,7 +242,10 @@ class ConflictForm(DsfrBaseForm):
         label="Nature du lien avec ce dossier",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, salarié d'une association partenaire.",
+        help_text=(
+            "Par exemple : élu de la commune ou de son intercommunalité, parent d'un élu, salarié d'une "
+            "association partenaire."
+        ),
         error_messages={"required": "Décrivez le lien avec ce dossier."},
     )
     confirm = forms.BooleanField(
@@ -258,19 +268,27 @@ class VoteForm(DsfrBaseForm):
             self.fields["choice"].label = label
 
 
-class OpenVoteForm(DsfrBaseForm):
-    amount = AmountField(
-        label="Montant soumis au vote (€)",
+def _amount_field(label: str, help_text: str) -> AmountField:
+    """An optional amount in euros (two decimals, not negative), with its French errors."""
+    return AmountField(
+        label=label,
         min_value=0,
         max_digits=10,
         decimal_places=2,
         required=False,
-        help_text="Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
+        help_text=help_text,
         error_messages={
             "invalid": "Montant invalide : un nombre d'euros.",
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
         },
+    )
+
+
+class OpenVoteForm(DsfrBaseForm):
+    amount = _amount_field(
+        "Montant soumis au vote (€)",
+        "Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
     )
     motivation = forms.CharField(
         label="Motivation de l'amendement (si le montant change)",
@@ -293,18 +311,8 @@ class DecisionForm(DsfrBaseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez la décision."},
     )
-    amount = AmountField(
-        label="Montant accordé (€)",
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
-        required=False,
-        help_text="Pour un accord : le montant voté, ou un autre montant (amendement motivé).",
-        error_messages={
-            "invalid": "Montant invalide : un nombre d'euros.",
-            "min_value": "Le montant ne peut pas être négatif.",
-            "max_decimal_places": "Deux décimales au plus.",
-        },
+    amount = _amount_field(
+        "Montant accordé (€)", "Pour un accord : le montant voté, ou un autre montant (amendement motivé)."
     )
     motivation = forms.CharField(
         label="Motivation",

@@ -1,13 +1,9 @@
 """The minutes (procès-verbal) of a closed session: a WeasyPrint PDF stored once.
 
-``minutes_context(session)`` gathers the sitting's date (``opened_at``, Paris time; the planned
-date is named only when it differs), attendance, proxies, recusals, per-dossier quorum, vote
-counts (with the chair's casting vote) and outcomes, amounts and the envelope (nominative votes,
-proxies included, are in the audit trail, one event per vote: a 500-dossier session's minutes stay
-one paragraph per dossier, which keeps the closing within its time budget); ``store_minutes(session)`` renders ``pdf/comite_minutes.html``
-and stores a ``GeneratedDocument`` (kind ``minutes``, key ``minutes-session-<pk>``) inside the
-caller's transaction (``close_session``, which writes its SHA-256 in the audit event). A file
-written for a transaction that rolls back is deleted.
+``minutes_context(session)`` gathers the sitting's date, attendance, proxies, recusals, quorum,
+vote counts and outcomes per dossier, and the envelope (nominative votes stay in the audit
+trail: one paragraph per dossier keeps a 500-dossier closing fast). ``store_minutes(session)``
+stores the PDF (``GeneratedDocument`` kind ``minutes``) in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -21,9 +17,11 @@ from django.utils import timezone, translation
 
 from fonds import clock
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
 from fonds.formats import euros
 
+from . import envelope
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
 
 KIND = GeneratedDocument.Kind.MINUTES
@@ -38,8 +36,6 @@ def _name(user) -> str:
 
 
 def minutes_context(session, *, at=None) -> dict:
-    from . import envelope
-
     at = at or clock.now()
     campaign = session.campaign
     members = sorted(session.members.all(), key=lambda u: (u.last_name.lower(), u.email))
@@ -119,8 +115,6 @@ def minutes_context(session, *, at=None) -> dict:
 
 
 def render_minutes_pdf(session, *, at=None) -> bytes:
-    from fonds.documents.pdf import write_pdf
-
     with translation.override("fr"):
         html = render_to_string("pdf/comite_minutes.html", minutes_context(session, at=at))
     return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts

@@ -1,25 +1,9 @@
 """Comité d'attribution — sessions, agenda, proxies, attendance, conflicts of interest, votes.
 
-Every row here is written by a function of ``fonds/comite/services.py`` (one transaction, row
-locks, one audit event); the dossier's status only moves through ``fonds.dossiers.services.perform``.
-
-* ``Session``: planned → convened (convocation sent) → sitting → closed | adjourned. A session
-  following an adjourned one for the same agenda has ``needs_quorum = False`` (CRPA R133-10).
-* ``AgendaItem``: one dossier on a session's agenda, its rank (score desc, then smaller
-  population), its vote (pending → open → closed), the tally and the outcome.
-* ``Proxy``: a member gives at most one proxy per session, a member holds at most one
-  (database constraints, and the service checks first to give a French message).
-* ``Attendance``: present / represented / absent, one row per member and session.
-* ``ConflictDeclaration``: a member's declared link with a dossier → recusal on that agenda item.
-* ``Vote``: pour / contre / abstention, one per (item, elector); ``cast_for`` names the member
-  represented when a proxy holder votes for them (the elector is then that member).
-* ``EnvelopeRelease``: money returning to a campaign's envelope after a recovery order.
-* ``CommitteeMember``: a voting member the administrator appointed to a campaign's committee
-  (``removed_at`` set when removed: the history stays). With no member appointed, the composition
-  is every active account holding the committee role (``fonds.comite.composition``).
-* ``PromotionProposal``: the record of a waitlisted dossier promoted when money freed up (by the
-  system, in ranking order; ``resolved_at`` is the promotion; older rows were proposals to the
-  administrator).
+Every row is written by a comité service (one transaction, row locks, one audit event); the
+dossier's status only moves through ``fonds.dossiers.services.perform``. A session goes planned →
+convened → sitting → closed | adjourned; an item's vote pending → open → closed; the database
+holds one proxy given and one held per member, one vote per (item, elector).
 """
 
 from __future__ import annotations
@@ -119,7 +103,9 @@ class Session(models.Model):
     needs_quorum = models.BooleanField(
         "quorum requis",
         default=True,
-        help_text="Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour.",
+        help_text=(
+            "Faux pour la séance qui suit une séance ajournée faute de quorum, sur le même ordre du jour."
+        ),
     )
     follows = models.OneToOneField(
         "self",
@@ -218,10 +204,6 @@ class AgendaItem(models.Model):
 
     def __str__(self):
         return f"{self.rank}. {self.dossier.reference}"
-
-    @property
-    def is_decided(self) -> bool:
-        return bool(self.outcome)
 
 
 class Proxy(models.Model):

@@ -1,19 +1,9 @@
-"""Read-only queries of the comité pages (no state change here: every change is a function of
-``fonds.comite.services``).
+"""Read-only queries of the comité pages (every change is a comité service).
 
 Each helper runs a fixed number of SQL queries whatever the number of agenda items, so that a
-500-dossier session page stays a handful of queries:
-
-* ``sessions_for(user)`` — the sessions a user may open (administrators and auditors: all;
-  committee members: those they sit on), with counts, one query;
-* ``may_read_session(user, session)`` / ``session_for(user, pk)`` — who may open a session
-  (others get a 404: the session's existence is not disclosed);
-* ``agenda_rows(session, user)`` — the ranked agenda, each item with ``recused`` for ``user``;
-* ``sitting_rows(session, user)`` — the chair's table: each item with its quorum (after
-  recusals, computed by the services' own rule) and its tally;
-* ``agenda_candidates(session)`` — the instructed dossiers ``build_agenda`` would add, in the
-  same ranking (score desc, then smaller population);
-* ``item_summary(item)`` — what a member reads before voting: grid, opinion, proposal.
+500-dossier session page stays a handful of queries: the sessions a user may open (others: a
+404), the ranked agenda with the reader's recusals, the chair's table (quorum and tally per
+item by the services' own rules), the candidates for the agenda, an item's summary.
 """
 
 from __future__ import annotations
@@ -23,11 +13,16 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, roles_of
+from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.instruction import grid
+from fonds.instruction import services as instruction
+from fonds.instruction.models import Score
 
-from . import services
+from . import counting, reading
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy, Session, Vote
 from .quorum import QuorumResult, TallyResult
 
@@ -82,8 +77,8 @@ def may_read_session(user, session: Session) -> bool:
         return True
     if Role.COMITE not in roles:
         return False
-    members_of(session)  # one query serves this check and the pages (member list, proxy and attendance forms)
-    return services.is_member(session, user)
+    # one query serves this check and the pages (member list, proxy and attendance forms)
+    return reading.is_member(session, user, members=member_ids_of(session))
 
 
 def session_for(user, pk) -> Session:
@@ -91,7 +86,7 @@ def session_for(user, pk) -> Session:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise Http404("Séance introuvable.")
+        raise Http404("Séance introuvable.") from None
     session = (
         Session.objects.select_related("campaign", "chair", "deputy_chair", "follows")
         .filter(pk=pk)
@@ -111,7 +106,7 @@ def item_for(session: Session, item_pk, *, bare: bool = False) -> AgendaItem:
     try:
         item_pk = int(item_pk)
     except (TypeError, ValueError):
-        raise Http404("Point de l'ordre du jour introuvable.")
+        raise Http404("Point de l'ordre du jour introuvable.") from None
     qs = AgendaItem.objects.filter(session=session, pk=item_pk).order_by()
     item = (qs if bare else qs.select_related("dossier__commune", "dossier__instructor")).first()
     if item is None:
@@ -128,8 +123,7 @@ PERSON_FIELDS = ("id", "first_name", "last_name", "email")
 
 def members_of(session: Session) -> list:
     """The session's members (the chair included), by name, with the columns the pages show; read
-    once per ``session`` object (it also fills the member ids that ``services.is_member`` reads)."""
-    from fonds.accounts.models import User
+    once per ``session`` object (kept as ``session._members`` for the page that read it)."""
 
     cached = getattr(session, "_members", None)
     if cached is None:
@@ -147,8 +141,12 @@ def members_of(session: Session) -> list:
                 .order_by(*by_name)
             )
         session._members = cached
-        session._member_ids = {m.pk for m in cached}
     return list(cached)
+
+
+def member_ids_of(session: Session) -> set[int]:
+    """The ids of ``members_of(session)`` (what the rules of ``fonds.comite.reading`` take)."""
+    return {m.pk for m in members_of(session)}
 
 
 def proxies_of(session: Session) -> list[Proxy]:
@@ -239,15 +237,9 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
     """Every item with its quorum and tally in a fixed number of queries (items, conflicts,
     attendance, proxies, members, vote counts; one more per *open* vote for its live tally)."""
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
-    recused: dict[int, set] = {}
-    for item_id, member_id in (
-        ConflictDeclaration.objects.filter(item__session=session)
-        .order_by()
-        .values_list("item_id", "member_id")
-    ):
-        recused.setdefault(item_id, set()).add(member_id)
+    recused = counting.recusals(item__session=session)
     presence = presence_of(session)
-    proxies = dict(Proxy.objects.filter(session=session).order_by().values_list("giver_id", "holder_id"))
+    proxies = counting.proxy_holders(session)
     counts = dict(
         Vote.objects.filter(item__session=session)
         .order_by()
@@ -256,19 +248,23 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
         .values_list("item_id", "n")
     )
     # one rule for the quorum: the services' own computation, fed with the conflicts read above
-    quorums = services.quorums_for(
-        session, recused=recused, presence=presence, proxies=proxies, item_ids=[i.pk for i in items]
+    quorums = counting.quorums_for(
+        session,
+        recused=recused,
+        presence=presence,
+        proxies=proxies,
+        item_ids=[i.pk for i in items],
+        members=member_ids_of(session),
     )
     rows = []
     for item in items:
         item.session = session
         ids = recused.get(item.pk, set())
-        item._recused_ids = ids  # the services' own cache: current_tally / presiding_member_id read it
         quorum = quorums[item.pk]
         if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
             tally = _stored_tally(item.tally)
         elif item.vote_state == AgendaItem.VoteState.OPEN:
-            tally = services.current_tally(item)
+            tally = counting.current_tally(item, recused=ids)
         else:
             tally = None
         rows.append(
@@ -279,15 +275,23 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
                 tally,
                 counts.get(item.pk, 0),
                 getattr(user, "pk", None) in ids,
-                services.presiding_for(session, ids),
+                reading.presiding_for(session, ids),
             )
         )
     return rows
 
 
-def item_quorum(item: AgendaItem, presence: dict, proxies: list[Proxy]) -> QuorumResult:
-    """``services.item_quorum`` from the attendance and proxies the page already read."""
-    return services.item_quorum(item, presence=presence, proxies={p.giver_id: p.holder_id for p in proxies})
+def item_quorum(
+    item: AgendaItem, presence: dict, proxies: list[Proxy], *, recused: set[int] | None = None
+) -> QuorumResult:
+    """``counting.item_quorum`` from the attendance, proxies and recusals the page already read."""
+    return counting.item_quorum(
+        item,
+        presence=presence,
+        proxies={p.giver_id: p.holder_id for p in proxies},
+        recused=recused,
+        members=member_ids_of(item.session),
+    )
 
 
 def _stored_tally(data: dict) -> TallyResult:
@@ -301,15 +305,16 @@ def _stored_tally(data: dict) -> TallyResult:
     )
 
 
-def item_tally(item: AgendaItem, votes: list[Vote] | None = None) -> TallyResult | None:
-    """Stored when the vote is closed, live when it is open (from ``votes`` when the page already
-    read them), None before."""
+def item_tally(
+    item: AgendaItem, votes: list[Vote] | None = None, *, recused: set[int] | None = None
+) -> TallyResult | None:
+    """Stored when the vote is closed, live when it is open (from ``votes`` and ``recused`` when
+    the page already read them), None before."""
     if item.vote_state == AgendaItem.VoteState.CLOSED and item.tally:
         return _stored_tally(item.tally)
     if item.vote_state == AgendaItem.VoteState.OPEN:
-        return services.current_tally(
-            item, rows=None if votes is None else [(v.elector_id, v.choice) for v in votes]
-        )
+        rows = None if votes is None else [(v.elector_id, v.choice) for v in votes]
+        return counting.current_tally(item, rows=rows, recused=recused)
     return None
 
 
@@ -338,9 +343,6 @@ class ItemSummary:
 def item_summary(item: AgendaItem) -> ItemSummary:
     """The instructor's grid (points and comments), opinion and proposal, through the
     instruction's own read helpers."""
-    from fonds.instruction import grid
-    from fonds.instruction import services as instruction
-    from fonds.instruction.models import Score
 
     dossier = item.dossier
     params = dossier.campaign.rules.params
@@ -369,7 +371,6 @@ def session_events(
     attendance, declarations, votes, outcomes, closing), shown oldest first, and whether older
     ones were left out; the events of an item the reader is recused on are left out. One query
     (the ``audit_object_idx`` index)."""
-    from fonds.audit.models import AuditEvent
 
     readable = [str(r.item.pk) for r in rows if not r.recused]
     condition = Q(object_type="comite.session", object_id=str(session.pk))
@@ -381,64 +382,3 @@ def session_events(
         .only("seq", "created_at", "action", "actor_role", "object_type", "object_id")[: limit + 1]
     )
     return latest[:limit][::-1], len(latest) > limit
-
-
-# ---- envelopes and waiting lists ---------------------------------------------------------------
-
-
-@dataclass
-class WaitingRow:
-    dossier: Dossier
-    amount: object  # Decimal | None: the amount the committee decided (else the proposal)
-    proposal: object  # PromotionProposal | None (open)
-
-
-@dataclass
-class EnvelopeView:
-    campaign: object
-    committed: object
-    left: object
-    waiting: list[WaitingRow]
-
-
-def envelopes(limit: int = 10) -> list[EnvelopeView]:
-    """Per campaign that has committee sessions (newest first): envelope, committed, left and the
-    waiting list in ranking order with each dossier's amount and open promotion proposal.
-    Five queries per campaign, whatever the length of the list."""
-    from fonds.referentiel.models import Campaign
-
-    from . import envelope
-    from .models import PromotionProposal
-
-    campaigns = list(
-        Campaign.objects.filter(committee_sessions__isnull=False).distinct().order_by("-year", "-pk")[:limit]
-    )
-    out = []
-    for campaign in campaigns:
-        queue = envelope.waiting_list(campaign)
-        ids = [d.pk for d in queue]
-        decided = {}
-        for dossier_id, amount in (
-            AgendaItem.objects.filter(
-                dossier_id__in=ids, outcome=AgendaItem.Outcome.WAITLISTED, decided_amount__isnull=False
-            )
-            .order_by("decided_at", "pk")
-            .values_list("dossier_id", "decided_amount")
-        ):
-            decided[dossier_id] = amount  # the latest decision wins (ordered oldest first)
-        proposals = {
-            p.dossier_id: p
-            for p in PromotionProposal.objects.filter(dossier_id__in=ids, resolved_at__isnull=True)
-        }
-        committed = envelope.committed(campaign)
-        out.append(
-            EnvelopeView(
-                campaign=campaign,
-                committed=committed,
-                left=campaign.envelope - committed,
-                waiting=[
-                    WaitingRow(d, decided.get(d.pk, d.proposed_amount), proposals.get(d.pk)) for d in queue
-                ],
-            )
-        )
-    return out

@@ -1,20 +1,9 @@
 """Quorum and tally of the comité, as pure functions (no database, no Django model).
 
-Quorum (règlement "Committee", CRPA R133-10 and R133-12), computed per agenda item:
-
-* the *eligible* members are the session's members — the campaign's committee composition,
-  as convened — minus those recused on that dossier;
-* a member counts when present, or when *represented*: absent, having given a proxy to a holder
-  who is present and not recused on that dossier (the holder cannot vote for anyone on a dossier
-  whose deliberation they may not follow);
-* quorum reached ⇔ counted × 1 ≥ fraction × eligible (fraction ``0.5`` by default: "half the
-  members present or represented"), with at least one eligible member; a session that follows an
-  adjourned one (``needs_quorum=False``) always has it.
-
-Tally: adopted with a majority of votes cast (pour > contre; abstentions are not votes cast);
-on a tie (pour = contre > 0) the chair's own vote decides (pour → adopted, contre → not adopted,
-abstention or no vote → not adopted). All abstentions: not adopted.
-"""
+Quorum per item (CRPA R133-10, R133-12): members present or represented (by a present holder
+not recused) count against the members not recused, ``fraction`` of them at least; a session
+following an adjourned one always has it. Tally: adopted when pour > contre; on a tie the
+presiding member's own vote decides (abstention or none: not adopted)."""
 
 from __future__ import annotations
 
@@ -59,8 +48,10 @@ class QuorumResult:
         if not self.needs_quorum:
             return "Séance faisant suite à une séance ajournée : aucun quorum n'est requis."
         text = (
-            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la composition appelé(s) à délibérer"
-            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins {number(self.required)}"
+            f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la "
+            "composition appelé(s) à délibérer"
+            f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins "
+            f"{number(self.required)}"
         )
         return text + (" : quorum atteint." if self.reached else " : quorum non atteint.")
 
@@ -142,8 +133,8 @@ class TallyResult:
                     + ("adopté." if self.adopted else "non adopté.")
                 )
             return (
-                text
-                + " : partage des voix sans voix prépondérante du président (abstention ou absence de vote) : non adopté."
+                text + " : partage des voix sans voix prépondérante du président (abstention ou absence de "
+                "vote) : non adopté."
             )
         return text + (
             " : adopté à la majorité des suffrages exprimés." if self.adopted else " : non adopté."

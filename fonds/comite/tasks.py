@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
+from fonds.depot.notices import send_once
+from fonds.dossiers.services import transition_meta
+from fonds.formats import euros
+
+from .letters import ensure_decision_letter, mayors, send_decision_letter
+from .models import AgendaItem, PromotionProposal, Session
 
 
 @shared_task(
@@ -13,8 +25,6 @@ from celery import shared_task
 )
 def generate_decision_letter(item_pk: int) -> dict | None:
     """Make the decision letter of a decided agenda item (once) and email it to the mayor(s) (once each)."""
-    from .letters import ensure_decision_letter, send_decision_letter
-    from .models import AgendaItem
 
     if not AgendaItem.objects.filter(pk=item_pk).exclude(outcome="").exists():
         return None
@@ -31,14 +41,6 @@ def generate_decision_letter(item_pk: int) -> dict | None:
 )
 def send_convocation_email(session_pk: int, member_pk: int) -> bool:
     """The convocation with the agenda, to one member, at most once."""
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.utils import timezone
-
-    from fonds.accounts.models import User
-    from fonds.depot.notices import send_once
-
-    from .models import Session
 
     session = Session.objects.select_related("campaign", "chair").get(pk=session_pk)
     member = User.objects.get(pk=member_pk)
@@ -70,17 +72,6 @@ def send_convocation_email(session_pk: int, member_pk: int) -> bool:
 )
 def notify_promotion(proposal_pk: int) -> int:
     """Tell the mayor(s) of a promoted dossier and the administrators (once each)."""
-    from django.conf import settings
-    from django.template.loader import render_to_string
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.depot.notices import send_once
-    from fonds.dossiers.services import transition_meta
-    from fonds.formats import euros
-
-    from .letters import mayors
-    from .models import PromotionProposal
 
     record = (
         PromotionProposal.objects.select_related("dossier__commune", "campaign", "trigger_dossier")

@@ -1,18 +1,9 @@
 """Take dossiers through a real committee sitting without its pages — for seed data and for the
-tests of later stages (a decision exists only as the outcome of a vote in a sitting).
-
-    from fonds.comite.testing import Committee
-    committee = Committee(admin=admin, chair=chair)       # the campaign's committee composition sits
-    committee.decide(dossier, "approve")                  # instructed or in committee → approved
-    committee.decide(dossier, "reject", motivation="…")
-
-Each call convenes a session at least ``convocation_min_days`` ahead, with the whole committee
-composition of the campaign (``fonds.comite.composition``: by default every account holding the
-committee role; the chair must be one of them), moves the application's clock (``fonds.clock``)
-to its start, sits, records everyone present, votes and decides through
-``fonds.comite.services``: audited as a real sitting. The clock stays at the sitting's time.
-``members`` is ignored (the session convenes the composition, and every member votes); it stays
-so that existing callers keep working.
+tests of later stages (a decision exists only as the outcome of a vote in a sitting):
+``Committee(admin=admin, chair=chair).decide(dossier, "approve")`` convenes the campaign's whole
+composition ``convocation_min_days`` ahead, moves ``fonds.clock`` to the sitting, records
+everyone present, votes and decides through the comité's services (audited as a real sitting).
+``members`` is ignored (kept for existing callers).
 """
 
 from __future__ import annotations
@@ -24,7 +15,9 @@ from fonds import clock
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 
-from . import services
+from . import convocation, dates, decisions, sessions
+from . import sitting as comite_sitting
+from . import votes as comite_votes
 from .agenda import _pending_item
 from .models import AgendaItem, Session
 
@@ -40,8 +33,8 @@ class Committee:
 
     def session(self, campaign, *, days: int | None = None) -> Session:
         """A planned session of ``campaign``, far enough ahead to be convened."""
-        days = services.min_days(campaign) + 1 if days is None else days
-        return services.create_session(
+        days = dates.min_days(campaign) + 1 if days is None else days
+        return sessions.create_session(
             campaign,
             by=self.admin,
             starts_at=clock.now() + dt.timedelta(days=days),
@@ -57,11 +50,11 @@ class Committee:
         """Convene, move the clock to the start, open the sitting, everyone present."""
         session = Session.objects.get(pk=session.pk)
         if session.status == Session.Status.PLANNED:
-            services.send_convocation(session, by=self.admin)
+            convocation.send_convocation(session, by=self.admin)
         if clock.now() < session.starts_at:
             clock.travel_to(session.starts_at + dt.timedelta(minutes=1))
-        services.open_sitting(session, by=self.chair)
-        services.record_attendance(
+        comite_sitting.open_sitting(session, by=self.chair)
+        comite_sitting.record_attendance(
             session, by=self.chair, presence={m: "present" for m in session.members.all()}
         )
         return Session.objects.get(pk=session.pk)
@@ -69,14 +62,14 @@ class Committee:
     def vote(self, item: AgendaItem, outcome: str, *, amount=None, motivation: str = "") -> AgendaItem:
         """Open the vote on ``item``, every member votes for ``outcome``, close it, decide."""
         if outcome != "defer":
-            services.open_vote(
+            comite_votes.open_vote(
                 item, by=self.chair, amount=amount, motivation=motivation if amount is not None else ""
             )
             for member in item.session.members.all():
-                services.cast_vote(item, by=member, choice=CHOICES[outcome])
-            services.close_vote(item, by=self.chair)
+                comite_votes.cast_vote(item, by=member, choice=CHOICES[outcome])
+            comite_votes.close_vote(item, by=self.chair)
         decided = "approve" if outcome == "waitlist" else outcome
-        return services.decide(
+        return decisions.decide(
             AgendaItem.objects.get(pk=item.pk), by=self.chair, outcome=decided, motivation=motivation
         )
 
@@ -97,6 +90,6 @@ class Committee:
             motivation = "Le projet ne répond pas aux priorités du fonds."
         decided = self.vote(item, outcome, amount=amount, motivation=motivation)
         if close and not item.session.items.filter(outcome="").exists():
-            services.close_session(item.session, by=self.chair)
+            decisions.close_session(item.session, by=self.chair)
         dossier.refresh_from_db()
         return decided

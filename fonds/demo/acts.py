@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fonds import clock
-from fonds.comite import services as comite
+from fonds.comite import convocation, decisions
 from fonds.comite.models import AgendaItem, Session
 from fonds.comite.testing import Committee
 from fonds.dossiers import editing
@@ -224,7 +224,7 @@ class Acts:
         return session
 
     def convene(self, session: Session) -> None:
-        comite.send_convocation(Session.objects.get(pk=session.pk), by=self.admin)
+        convocation.send_convocation(Session.objects.get(pk=session.pk), by=self.admin)
 
     def sit(self, session: Session, outcomes: dict) -> None:
         """The sitting: opened at its start, everyone present; each item in the agenda's order is
@@ -246,7 +246,7 @@ class Acts:
                 self.committee.vote(item, "defer", motivation=self.motivation("defer"))
             else:
                 self.committee.vote(item, "approve")
-        comite.close_session(Session.objects.get(pk=session.pk), by=self.chair)
+        decisions.close_session(Session.objects.get(pk=session.pk), by=self.chair)
 
     # ---- finance -----------------------------------------------------------------------------------
 

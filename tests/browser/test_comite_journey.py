@@ -11,7 +11,10 @@ import pytest
 from django.urls import reverse
 
 from fonds import clock
-from fonds.comite import services
+from fonds.comite import sessions
+from fonds.comite import convocation as comite_convocation
+from fonds.comite import sitting as comite_sitting
+from fonds.comite import votes as comite_votes
 from fonds.comite.models import AgendaItem, Vote
 from tests.comite.conftest import instructed_dossier
 from tests.factories import PASSWORD, make_campaign, make_user
@@ -36,26 +39,26 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     member = make_user("comite", first_name="Bruno", last_name="Membre")
     others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Chloé", "David")]
     dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
-    session = services.create_session(
+    session = sessions.create_session(
         campaign,
         by=admin,
         starts_at=clock.now() + dt.timedelta(days=10),
         chair=chair,
         place="Salle du conseil",
     )
-    services.build_agenda(session, by=admin)
-    services.send_convocation(session, by=admin)
+    comite_convocation.build_agenda(session, by=admin)
+    comite_convocation.send_convocation(session, by=admin)
     clock.travel_to(
         session.starts_at
     )  # the sitting happens on its date (the live server reads the same clock)
-    services.open_sitting(session, by=chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(session, by=chair)
+    comite_sitting.record_attendance(
         session,
         by=chair,
         presence={chair: "present", member: "present", others[0]: "present", others[1]: "absent"},
     )
     item = session.items.get()
-    services.open_vote(item, by=chair)
+    comite_votes.open_vote(item, by=chair)
 
     # the administrator: the session form (refused empty, in French) and the agenda page
     _login(page, base, admin)
@@ -115,7 +118,7 @@ def test_member_votes_and_chair_decides_in_the_browser(live_server, page, axe):
     page.wait_for_load_state("load")
 
     # the chair: the sitting page, close the vote, record the decision
-    services.cast_vote(item, by=others[0], choice="pour")
+    comite_votes.cast_vote(item, by=others[0], choice="pour")
     _login(page, base, chair)
     page.goto(base + reverse("comite:sitting", args=[session.pk]))
     assert "Quorum de la séance" in page.content()
@@ -153,20 +156,20 @@ def test_member_finds_no_decision_button_outside_the_sitting_then_decides_in_it(
     chair = make_user("comite", first_name="Claire", last_name="Présidente")
     others = [make_user("comite", first_name=n, last_name="Membre") for n in ("Bruno", "Chloé")]
     dossier = instructed_dossier(campaign, score=82, proposed="4800.00")
-    session = services.create_session(
+    session = sessions.create_session(
         campaign,
         by=admin,
         starts_at=clock.now() + dt.timedelta(days=8),
         chair=chair,
         place="Salle du conseil",
     )
-    services.build_agenda(session, by=admin)
-    services.send_convocation(session, by=admin)
+    comite_convocation.build_agenda(session, by=admin)
+    comite_convocation.send_convocation(session, by=admin)
     item = session.items.get()
 
     # the admin's pages: a convened session's date no longer changes; a planned session too close
     # to be convened in time is refused its convocation and offered another date
-    soon = services.create_session(
+    soon = sessions.create_session(
         campaign, by=admin, starts_at=clock.now() + dt.timedelta(days=6), chair=chair, place="Salle des fêtes"
     )
     clock.advance(days=2)
@@ -228,7 +231,7 @@ def test_member_finds_no_decision_button_outside_the_sitting_then_decides_in_it(
     page.get_by_role("button", name="Voter").click()
     page.wait_for_load_state("load")
     for member in others:
-        services.cast_vote(item, by=member, choice="pour")
+        comite_votes.cast_vote(item, by=member, choice="pour")
     page.goto(base + reverse("comite:close-vote", args=[session.pk, item.pk]))
     page.check("input[name=confirm]", force=True)
     page.get_by_role("button", name="Clore le vote").click()

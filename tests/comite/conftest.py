@@ -76,9 +76,9 @@ def committee(db):
 def new_session(c, *, days: int = 10, **extra):
     """A planned session of the committee's campaign: it convenes the campaign's composition (by
     default every committee account: the chair and the four others)."""
-    from fonds.comite import services
+    from fonds.comite import sessions
 
-    return services.create_session(
+    return sessions.create_session(
         c.campaign,
         by=c.admin,
         starts_at=clock.now() + dt.timedelta(days=days),
@@ -97,26 +97,29 @@ def at_start(session):
 def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, **kwargs):
     """A session with its agenda built, convened, sitting at its scheduled start (the clock moved
     there), attendance recorded (all present by default)."""
-    from fonds.comite import services
+    from fonds.comite import convocation
+    from fonds.comite import sitting as comite_sitting
 
     if isinstance(dossiers_or_count, int):
         for i in range(dossiers_or_count):
             instructed_dossier(c.campaign, score=80 - i)
     session = new_session(c, **kwargs)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
+    convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence=presence or {m: "present" for m in c.members})
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(
+        session, by=c.chair, presence=presence or {m: "present" for m in c.members}
+    )
     session.refresh_from_db()
     return session
 
 
 def vote_all(item, c, choices: dict):
-    from fonds.comite import services
+    from fonds.comite import votes
 
     for member, choice in choices.items():
-        services.cast_vote(item, by=member, choice=choice)
+        votes.cast_vote(item, by=member, choice=choice)
 
 
 def in_committee(campaign, **kwargs) -> Dossier:
@@ -145,5 +148,5 @@ def in_committee(campaign, **kwargs) -> Dossier:
 
 
 def decide(d, member, amount) -> str:
-    """The envelope's choice for ``d``'s closed vote, as ``fonds.comite.services.decide`` asks it."""
+    """The envelope's choice for ``d``'s closed vote, as ``fonds.comite.decisions.decide`` asks it."""
     return approve_or_waitlist(d, by=member, amount=Decimal(amount), data={"item": d.item.pk})

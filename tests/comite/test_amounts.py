@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import envelope, services
+from fonds.comite import decisions, envelope
+from fonds.comite import votes as comite_votes
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import AgendaItem
-from fonds.comite.services import ComiteRefused
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
@@ -39,7 +40,7 @@ def _item(c, **dossier):
 
 def _adopt(item, c):
     vote_all(item, c, {m: "pour" for m in c.members})
-    services.close_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
     return AgendaItem.objects.get(pk=item.pk)
 
 
@@ -47,7 +48,7 @@ def test_amendment_below_1000_refused(committee):
     c = committee
     item = _item(c)
     with pytest.raises(ComiteRefused) as refused:
-        services.open_vote(item, by=c.chair, amount="900", motivation="Projet réduit.")
+        comite_votes.open_vote(item, by=c.chair, amount="900", motivation="Projet réduit.")
     assert refused.value.rules == ["amount"] and "en dessous de 1 000 €" in flat(refused.value.message)
     item.refresh_from_db()
     assert item.vote_state == AgendaItem.VoteState.PENDING and item.amount == Decimal("5000.00")
@@ -58,7 +59,7 @@ def test_amendment_above_15000_refused(committee):
     c = committee
     item = _item(c)
     with pytest.raises(ComiteRefused) as refused:
-        services.open_vote(item, by=c.chair, amount="20000", motivation="Projet exemplaire.")
+        comite_votes.open_vote(item, by=c.chair, amount="20000", motivation="Projet exemplaire.")
     assert refused.value.rules == ["amount"] and "ne peut dépasser 15 000 €" in flat(refused.value.message)
     item.refresh_from_db()
     assert item.vote_state == AgendaItem.VoteState.PENDING
@@ -67,9 +68,9 @@ def test_amendment_above_15000_refused(committee):
 def test_amendment_within_the_bounds_is_put_to_the_vote(committee):
     c = committee
     item = _item(c)
-    services.open_vote(item, by=c.chair, amount="15000", motivation="Transport plus cher que prévu.")
+    comite_votes.open_vote(item, by=c.chair, amount="15000", motivation="Transport plus cher que prévu.")
     item = _adopt(item, c)
-    decided = services.decide(item, by=c.chair, outcome="approve")
+    decided = decisions.decide(item, by=c.chair, outcome="approve")
     assert decided.decided_amount == Decimal("15000.00") and Dossier.objects.get(
         pk=item.dossier_id
     ).approved_amount == Decimal("15000.00")
@@ -79,18 +80,18 @@ def test_decision_amount_above_formula_cap_refused(committee):
     """Requested 9,850 €: the requested amount is one of the formula's caps."""
     c = committee
     item = _item(c, requested="9850.00")
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     item = _adopt(item, c)
     with pytest.raises(ComiteRefused) as refused:
-        services.decide(item, by=c.chair, outcome="approve", amount="50000", motivation="Amendement.")
+        decisions.decide(item, by=c.chair, outcome="approve", amount="50000", motivation="Amendement.")
     assert refused.value.rules == ["amount"] and "montant demandé 9 850 €" in flat(refused.value.message)
     with pytest.raises(ComiteRefused) as refused:
-        services.decide(item, by=c.chair, outcome="approve", amount="9851", motivation="Amendement.")
+        decisions.decide(item, by=c.chair, outcome="approve", amount="9851", motivation="Amendement.")
     assert "ne peut dépasser 9 850 €" in flat(refused.value.message)
     dossier = Dossier.objects.get(pk=item.dossier_id)
     assert dossier.status == Status.IN_COMMITTEE and dossier.approved_amount is None
     assert not AgendaItem.objects.get(pk=item.pk).outcome
-    assert services.decide(
+    assert decisions.decide(
         item, by=c.chair, outcome="approve", amount="9850", motivation="Au plafond."
     ).decided_amount == Decimal("9850.00")
 
@@ -98,7 +99,7 @@ def test_decision_amount_above_formula_cap_refused(committee):
 def test_decision_page_refuses_an_amount_beyond_the_bounds_and_keeps_the_input(client, committee):
     c = committee
     item = _item(c)
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     item = _adopt(item, c)
     client.force_login(c.chair)
     url = reverse("comite:decide", args=[item.session_id, item.pk])
@@ -176,11 +177,11 @@ def test_dossier_that_cannot_be_awarded_is_still_voted_on_and_rejected(committee
     it and rejects; an approval of it is refused (0 € is no grant)."""
     c = committee
     item = _item(c, proposed="0.00")
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     vote_all(item, c, {m: "contre" for m in c.members})
-    services.close_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
     assert (
-        services.decide(
+        decisions.decide(
             AgendaItem.objects.get(pk=item.pk),
             by=c.chair,
             outcome="reject",
@@ -193,9 +194,9 @@ def test_dossier_that_cannot_be_awarded_is_still_voted_on_and_rejected(committee
 def test_adopted_motion_outside_the_bounds_cannot_be_approved(committee):
     c = committee
     item = _item(c, proposed="0.00")
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     item = _adopt(item, c)
     with pytest.raises(ComiteRefused) as refused:
-        services.decide(item, by=c.chair, outcome="approve")
+        decisions.decide(item, by=c.chair, outcome="approve")
     assert refused.value.rules == ["amount"] and "0 € n'est pas une subvention" in flat(refused.value.message)
     assert Dossier.objects.get(pk=item.dossier_id).status == Status.IN_COMMITTEE

@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from fonds import clock
 from fonds.audit.models import AuditEvent
-from fonds.comite import composition, services
+from fonds.comite import composition, counting, proxies, sitting, votes
+from fonds.comite import convocation as comite_convocation
+from fonds.comite import sessions as comite_sessions
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import CommitteeMember, ConflictDeclaration, Proxy
-from fonds.comite.services import ComiteRefused
 from tests.factories import make_campaign, make_user
 
 from .conftest import at_start, instructed_dossier, new_session
@@ -44,7 +46,7 @@ def test_session_convenes_the_whole_campaign_composition(committee):
     appointed = [c.chair, *c.others[:2]]
     elsewhere = make_campaign()
     composition.appoint(elsewhere, by=c.admin, members=appointed)
-    other = services.create_session(
+    other = comite_sessions.create_session(
         elsewhere, by=c.admin, starts_at=clock.now() + dt.timedelta(days=10), chair=c.chair, place="Lyon"
     )
     assert set(other.members.all()) == set(appointed)
@@ -58,25 +60,25 @@ def test_quorum_counts_against_the_campaign_composition(committee):
     instructed_dossier(c.campaign)
     session = new_session(c)
     assert session.members.count() == 8
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={c.chair: "present", c.others[0]: "present"})
+    sitting.open_sitting(session, by=c.chair)
+    sitting.record_attendance(session, by=c.chair, presence={c.chair: "present", c.others[0]: "present"})
     item = session.items.get()
-    result = services.item_quorum(item)
+    result = counting.item_quorum(item)
     assert (result.members, result.eligible, result.counted, result.reached) == (8, 8, 2, False)
     assert "sur 8 membre(s) de la composition" in result.explanation()
     with pytest.raises(ComiteRefused, match="Quorum non atteint"):
-        services.open_vote(item, by=c.chair)
+        votes.open_vote(item, by=c.chair)
     # two more present, a third represented: 5 of 8 ≥ 4
-    services.give_proxy(session, giver=extra[0], holder=c.others[1])
-    services.record_attendance(
+    proxies.give_proxy(session, giver=extra[0], holder=c.others[1])
+    sitting.record_attendance(
         session,
         by=c.chair,
         presence={c.others[1]: "present", c.others[2]: "present", extra[0]: "represented"},
     )
-    assert services.item_quorum(item).counted == 5 and services.item_quorum(item).reached
+    assert counting.item_quorum(item).counted == 5 and counting.item_quorum(item).reached
 
 
 def test_recused_members_leave_both_counts_and_represented_members_count(committee):
@@ -84,19 +86,19 @@ def test_recused_members_leave_both_counts_and_represented_members_count(committ
     a, b, d, e = c.others
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     item = session.items.get()
-    services.declare_conflict(item, member=a, reason="Élu de la commune.")
-    services.give_proxy(session, giver=e, holder=b)
-    services.send_convocation(session, by=c.admin)
+    proxies.declare_conflict(item, member=a, reason="Élu de la commune.")
+    proxies.give_proxy(session, giver=e, holder=b)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(
+    sitting.open_sitting(session, by=c.chair)
+    sitting.record_attendance(
         session,
         by=c.chair,
         presence={c.chair: "present", a: "present", b: "present", d: "absent", e: "represented"},
     )
-    result = services.item_quorum(item)
+    result = counting.item_quorum(item)
     # five in the composition, one recused: 4 eligible; the recused present member is not counted
     assert (result.members, result.recused, result.eligible, result.present, result.represented) == (
         5,
@@ -157,10 +159,10 @@ def test_planned_session_follows_the_composition_until_its_convocation(committee
     a, b, d, e = c.others
     instructed_dossier(c.campaign, instructor=None)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     item = session.items.get()
-    services.give_proxy(session, giver=e, holder=b)
-    services.declare_conflict(item, member=e, reason="Élu de la commune.")
+    proxies.give_proxy(session, giver=e, holder=b)
+    proxies.declare_conflict(item, member=e, reason="Élu de la commune.")
     # the administrator appoints the committee without e: the planned session follows,
     # e's proxy and declaration go
     composition.appoint(c.campaign, by=c.admin, members=[c.chair, a, b, d])
@@ -172,7 +174,7 @@ def test_planned_session_follows_the_composition_until_its_convocation(committee
         [e.pk, b.pk]
     ]
     # convened: the list is frozen, a later change of the composition applies to later sessions only
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     composition.appoint(c.campaign, by=c.admin, members=[e])
     assert set(session.members.all()) == {c.chair, a, b, d}
     later = new_session(c, days=20)
@@ -183,9 +185,9 @@ def test_convocation_takes_the_composition_once_more_then_freezes_it(committee):
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     newcomer = make_user("comite")  # joins the default composition after the session was created
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     assert newcomer in session.members.all()
     event = AuditEvent.objects.get(action="comite_convocation")
     assert newcomer.pk in event.data["payload"]["recipients"] and event.data["payload"]["members_frozen"]
@@ -211,7 +213,7 @@ def test_member_joining_a_planned_session_is_recused_on_the_dossiers_they_instru
     composition.appoint(c.campaign, by=c.admin, members=c.members)
     dossier = instructed_dossier(c.campaign, instructor=instructor_member)
     session = new_session(c)
-    [item] = services.build_agenda(session, by=c.admin)
+    [item] = comite_convocation.build_agenda(session, by=c.admin)
     assert not ConflictDeclaration.objects.filter(item=item).exists()
     composition.appoint(c.campaign, by=c.admin, members=[instructor_member])
     declaration = ConflictDeclaration.objects.get(item=item)
@@ -223,17 +225,17 @@ def test_follow_up_session_convenes_the_composition_and_carries_recusals_of_memb
     a, b, d, e = c.others
     instructed_dossier(c.campaign)
     first = new_session(c)
-    services.build_agenda(first, by=c.admin)
+    comite_convocation.build_agenda(first, by=c.admin)
     item = first.items.get()
-    services.declare_conflict(item, member=a, reason="Élu de la commune.")
-    services.declare_conflict(item, member=e, reason="Parent d'un élu.")
-    services.send_convocation(first, by=c.admin)
+    proxies.declare_conflict(item, member=a, reason="Élu de la commune.")
+    proxies.declare_conflict(item, member=e, reason="Parent d'un élu.")
+    comite_convocation.send_convocation(first, by=c.admin)
     at_start(first)
-    services.open_sitting(first, by=c.chair)
-    services.record_attendance(first, by=c.chair, presence={c.chair: "present"})
-    services.adjourn(first, by=c.chair)
+    sitting.open_sitting(first, by=c.chair)
+    sitting.record_attendance(first, by=c.chair, presence={c.chair: "present"})
+    sitting.adjourn(first, by=c.chair)
     composition.appoint(c.campaign, by=c.admin, members=[c.chair, a, b, d])  # e left the committee meanwhile
-    nxt = services.create_session(
+    nxt = comite_sessions.create_session(
         c.campaign,
         by=c.admin,
         starts_at=clock.now() + dt.timedelta(days=7),
@@ -289,7 +291,7 @@ def test_session_page_says_the_member_list_follows_the_composition_until_convoca
     client.force_login(c.admin)
     html = client.get(reverse("comite:session", args=[session.pk])).content.decode()
     assert "la suit jusqu'à l'envoi de la convocation" in html.replace("&#x27;", "'")
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     html = client.get(reverse("comite:session", args=[session.pk])).content.decode()
     assert "la liste est arrêtée depuis la convocation" in html.replace("&#x27;", "'")

@@ -17,10 +17,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import convocation as comite_convocation
+from fonds.comite import dates, decisions, sessions, votes
+from fonds.comite import sitting as comite_sitting
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.letters import ensure_decision_letter
 from fonds.comite.models import AgendaItem, Session
-from fonds.comite.services import ComiteRefused
 from fonds.documents.models import GeneratedDocument
 
 from .conftest import at_start, instructed_dossier, new_session, vote_all
@@ -39,7 +41,7 @@ def pdf_text(document) -> str:
 def _planned(c, *, days: int = 6):
     instructed_dossier(c.campaign)
     session = new_session(c, days=days)
-    services.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     return session
 
 
@@ -58,7 +60,7 @@ def test_convocation_less_than_5_days_ahead_is_refused(committee, clock):
     session = _planned(c, days=6)
     clock.advance(days=1, minutes=1)  # the sitting is now 4 days and 23 hours away
     with pytest.raises(ComiteRefused, match="au moins 5 jours avant la séance") as refused:
-        services.send_convocation(session, by=c.admin)
+        comite_convocation.send_convocation(session, by=c.admin)
     assert refused.value.rules == ["convocation_min_days"] and refused.value.http_status == 400
     session.refresh_from_db()
     assert session.status == Session.Status.PLANNED and not mail.outbox
@@ -69,7 +71,7 @@ def test_convocation_exactly_5_days_ahead_is_accepted(committee, clock):
     c = committee
     session = _planned(c, days=6)
     clock.travel_to(session.starts_at - dt.timedelta(days=5), freeze=True)
-    assert services.send_convocation(session, by=c.admin).session.status == Session.Status.CONVENED
+    assert comite_convocation.send_convocation(session, by=c.admin).session.status == Session.Status.CONVENED
 
 
 def test_convocation_page_refuses_before_any_input_and_offers_to_change_the_date(client, committee, clock):
@@ -100,7 +102,7 @@ def test_convocation_delay_is_a_campaign_setting(committee, clock):
     clock.travel_to(
         session.starts_at - dt.timedelta(days=3), freeze=True
     )  # 3 days ahead: enough under this campaign's rules
-    assert services.send_convocation(session, by=c.admin).session.status == Session.Status.CONVENED
+    assert comite_convocation.send_convocation(session, by=c.admin).session.status == Session.Status.CONVENED
 
 
 def test_planned_session_is_rescheduled_then_convened(client, committee, clock):
@@ -116,9 +118,9 @@ def test_planned_session_is_rescheduled_then_convened(client, committee, clock):
     assert client.post(url, {"starts_at": later, "confirm": "on"}).status_code == 302
     session.refresh_from_db()
     assert AuditEvent.objects.filter(action="comite_session_rescheduled", object_id=str(session.pk)).exists()
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     with pytest.raises(ComiteRefused, match="convocation est partie"):
-        services.reschedule_session(session, by=c.admin, starts_at=session.starts_at + dt.timedelta(days=1))
+        sessions.reschedule_session(session, by=c.admin, starts_at=session.starts_at + dt.timedelta(days=1))
 
 
 # ---- opening -------------------------------------------------------------------------------------
@@ -127,23 +129,23 @@ def test_planned_session_is_rescheduled_then_convened(client, committee, clock):
 def test_session_cannot_open_before_its_scheduled_start(committee, clock):
     c = committee
     session = _planned(c, days=6)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     clock.travel_to(
         session.starts_at - dt.timedelta(minutes=16), freeze=True
     )  # 15 minutes of tolerance by default
     with pytest.raises(ComiteRefused) as refused:
-        services.open_sitting(session, by=c.chair)
+        comite_sitting.open_sitting(session, by=c.chair)
     assert refused.value.kind == "too_early" and refused.value.http_status == 409
     when = timezone.localtime(session.starts_at - dt.timedelta(minutes=15))
     assert f"à partir du {when:%d/%m/%Y à %H:%M}" in refused.value.message
     with pytest.raises(ComiteRefused, match="Trop tôt"):
-        services.record_attendance(session, by=c.chair, presence={c.chair: "present"})
+        comite_sitting.record_attendance(session, by=c.chair, presence={c.chair: "present"})
     with pytest.raises(ComiteRefused, match="Trop tôt"):
-        services.adjourn(session, by=c.chair)
+        comite_sitting.adjourn(session, by=c.chair)
     session.refresh_from_db()
     assert session.status == Session.Status.CONVENED and session.opened_at is None
     clock.advance(minutes=1)
-    opened = services.open_sitting(session, by=c.chair)
+    opened = comite_sitting.open_sitting(session, by=c.chair)
     assert opened.status == Session.Status.SITTING and opened.opened_at == clock.now()
 
 
@@ -151,18 +153,18 @@ def test_open_tolerance_is_a_campaign_setting(committee, clock):
     c = committee
     _rules(c.campaign, open_tolerance_minutes=60)
     session = _planned(c, days=6)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     clock.travel_to(session.starts_at - dt.timedelta(minutes=59), freeze=True)
-    assert services.open_sitting(session, by=c.chair).status == Session.Status.SITTING
+    assert comite_sitting.open_sitting(session, by=c.chair).status == Session.Status.SITTING
 
 
 def test_sitting_page_says_from_when_it_can_be_opened(client, committee, clock):
     c = committee
     session = _planned(c, days=6)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     client.force_login(c.chair)
     html = client.get(reverse("comite:sitting", args=[session.pk])).content.decode()
-    when = timezone.localtime(services.opens_from(session))
+    when = timezone.localtime(dates.opens_from(session))
     assert f"à partir du <strong>{when:%d/%m/%Y à %H:%M}</strong>" in html
     assert reverse(
         "comite:open-sitting", args=[session.pk]
@@ -191,18 +193,18 @@ def test_decision_letter_and_minutes_carry_the_sitting_date(
     after: both documents say the day it sat."""
     c = committee
     session = _planned(c, days=6)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     planned = timezone.localdate(session.starts_at)
     clock.travel_to(session.starts_at + dt.timedelta(days=1), freeze=True)  # the chair opens a day late
     sat = timezone.localdate(clock.now())
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    votes.open_vote(item, by=c.chair)
     vote_all(item, c, {m: "pour" for m in c.members})
-    services.close_vote(item, by=c.chair)
-    services.decide(item, by=c.chair, outcome="approve")
-    services.close_session(session, by=c.chair)
+    votes.close_vote(item, by=c.chair)
+    decisions.decide(item, by=c.chair, outcome="approve")
+    decisions.close_session(session, by=c.chair)
     clock.advance(days=2)  # the letter's task runs two days later (a worker was down)
     letter = ensure_decision_letter(item.pk)
     months = [
@@ -242,12 +244,12 @@ def test_decision_letter_and_minutes_carry_the_sitting_date(
 def test_letter_is_dated_the_sitting_day_even_when_the_decision_was_taken_on_time(committee, clock):
     c = committee
     session = _planned(c, days=6)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
     item = session.items.get()
-    services.decide(item, by=c.chair, outcome="defer", motivation="Pièce à vérifier.")
+    decisions.decide(item, by=c.chair, outcome="defer", motivation="Pièce à vérifier.")
     from fonds.comite.letters import letter_context
 
     context = letter_context(

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from fonds import clock
 from fonds.audit.models import AuditEvent
-from fonds.comite import composition, services
+from fonds.comite import composition, decisions, proxies, reading, sessions, votes
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import AgendaItem, Session
-from fonds.comite.services import ComiteRefused
 from fonds.dossiers.states import Status
 from tests.factories import make_campaign
 
@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _recuse(item, member):
-    services.declare_conflict(item, member=member, reason="Élu de la commune.")
+    proxies.declare_conflict(item, member=member, reason="Élu de la commune.")
 
 
 def test_session_records_its_deputy_chair_who_must_be_another_member(committee):
     c = committee
     deputy = c.others[0]
     starts = clock.now() + dt.timedelta(days=10)
-    session = services.create_session(
+    session = sessions.create_session(
         c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy
     )
     assert session.deputy_chair == deputy
@@ -38,14 +38,14 @@ def test_session_records_its_deputy_chair_who_must_be_another_member(committee):
         AuditEvent.objects.get(action="comite_session_created").data["payload"]["deputy_chair"] == deputy.pk
     )
     with pytest.raises(ComiteRefused, match="autre membre que le président"):
-        services.create_session(
+        sessions.create_session(
             c.campaign, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=c.chair
         )
     # the deputy chair is one of the campaign's committee composition
     elsewhere = make_campaign()
     composition.appoint(elsewhere, by=c.admin, members=[c.chair, *c.others[1:]])
     with pytest.raises(ComiteRefused, match="parmi les membres de la composition"):
-        services.create_session(
+        sessions.create_session(
             elsewhere, by=c.admin, starts_at=starts, chair=c.chair, place="Paris", deputy_chair=deputy
         )
 
@@ -56,22 +56,22 @@ def test_recused_chair_deputy_presides_and_casting_vote_is_the_deputys_on_a_tie(
     session = sitting(c, 1, deputy_chair=deputy)
     item = session.items.get()
     _recuse(item, c.chair)
-    assert services.presiding_member_id(item) == deputy.pk
+    assert reading.presiding_member_id(item) == deputy.pk
     with pytest.raises(ComiteRefused) as refused:
-        services.open_vote(item, by=c.chair)
+        votes.open_vote(item, by=c.chair)
     assert refused.value.kind == "recused" and "suppléant" in refused.value.message
-    services.open_vote(item, by=deputy)
+    votes.open_vote(item, by=deputy)
     # 4 eligible voters (chair recused): 2 pour (the deputy among them), 2 contre — a tie
     vote_all(item, c, {deputy: "pour", c.others[1]: "pour", c.others[2]: "contre", c.others[3]: "contre"})
     with pytest.raises(ComiteRefused):
-        services.close_vote(item, by=c.chair)
-    result = services.close_vote(item, by=deputy)
+        votes.close_vote(item, by=c.chair)
+    result = votes.close_vote(item, by=deputy)
     assert result.tie and result.casting_vote and result.adopted and result.chair_choice == "pour"
     opened = AuditEvent.objects.get(action="comite_vote_opened")
     assert opened.actor_role == "president_suppleant" and opened.data["payload"]["presiding"] == deputy.pk
     with pytest.raises(ComiteRefused):
-        services.decide(item, by=c.chair, outcome="approve")
-    decided = services.decide(item, by=deputy, outcome="approve")
+        decisions.decide(item, by=c.chair, outcome="approve")
+    decided = decisions.decide(item, by=deputy, outcome="approve")
     assert decided.outcome == AgendaItem.Outcome.APPROVED and decided.decided_by == deputy
     assert AuditEvent.objects.get(action="comite_outcome").actor_role == "president_suppleant"
 
@@ -82,9 +82,9 @@ def test_tie_broken_by_deputy_contre_is_not_adopted_and_chairs_absent_vote_does_
     session = sitting(c, 1, deputy_chair=deputy)
     item = session.items.get()
     _recuse(item, c.chair)
-    services.open_vote(item, by=deputy)
+    votes.open_vote(item, by=deputy)
     vote_all(item, c, {deputy: "contre", c.others[1]: "pour", c.others[2]: "pour", c.others[3]: "contre"})
-    result = services.close_vote(item, by=deputy)
+    result = votes.close_vote(item, by=deputy)
     assert result.tie and result.casting_vote and not result.adopted and result.chair_choice == "contre"
 
 
@@ -94,9 +94,9 @@ def test_chair_still_presides_and_holds_the_casting_vote_when_not_recused(commit
     session = sitting(c, 1, deputy_chair=deputy)
     item = session.items.get()
     with pytest.raises(ComiteRefused) as refused:
-        services.open_vote(item, by=deputy)
+        votes.open_vote(item, by=deputy)
     assert refused.value.kind == "role"
-    services.open_vote(item, by=c.chair)
+    votes.open_vote(item, by=c.chair)
     vote_all(
         item,
         c,
@@ -108,7 +108,7 @@ def test_chair_still_presides_and_holds_the_casting_vote_when_not_recused(commit
             c.others[3]: "abstention",
         },
     )
-    result = services.close_vote(item, by=c.chair)
+    result = votes.close_vote(item, by=c.chair)
     assert result.tie and result.chair_choice == "contre" and not result.adopted
 
 
@@ -118,11 +118,11 @@ def test_close_all_votes_closes_only_the_items_each_presiding_member_presides(co
     session = sitting(c, 2, deputy_chair=deputy)
     first, second = session.items.order_by("rank")
     _recuse(second, c.chair)
-    services.open_vote(first, by=c.chair)
-    services.open_vote(second, by=deputy)
+    votes.open_vote(first, by=c.chair)
+    votes.open_vote(second, by=deputy)
     vote_all(second, c, {deputy: "pour", c.others[1]: "contre"})
-    assert set(services.close_all_votes(session, by=c.chair)) == {first.pk}
-    results = services.close_all_votes(session, by=deputy)
+    assert set(votes.close_all_votes(session, by=c.chair)) == {first.pk}
+    results = votes.close_all_votes(session, by=deputy)
     assert set(results) == {second.pk} and results[second.pk].casting_vote and results[second.pk].adopted
 
 
@@ -133,17 +133,17 @@ def test_chair_and_deputy_both_recused_vote_refused_with_advice_to_defer_then_ch
     item = session.items.get()
     _recuse(item, c.chair)
     _recuse(item, deputy)
-    assert services.presiding_member_id(item) is None
+    assert reading.presiding_member_id(item) is None
     for who in (c.chair, deputy, c.others[1]):
         with pytest.raises(ComiteRefused) as refused:
-            services.open_vote(item, by=who)
+            votes.open_vote(item, by=who)
         assert refused.value.kind == "recused"
         assert "tous deux déportés" in refused.value.message and "Ajournez l'examen" in refused.value.message
     with pytest.raises(ComiteRefused):
-        services.decide(item, by=c.chair, outcome="approve")
+        decisions.decide(item, by=c.chair, outcome="approve")
     with pytest.raises(ComiteRefused):
-        services.decide(item, by=c.others[1], outcome="defer")
-    deferred = services.decide(
+        decisions.decide(item, by=c.others[1], outcome="defer")
+    deferred = decisions.decide(
         item, by=c.chair, outcome="defer", motivation="Président et suppléant déportés."
     )
     assert deferred.outcome == AgendaItem.Outcome.DEFERRED
@@ -156,7 +156,7 @@ def test_recused_chair_without_deputy_cannot_open_the_vote(committee):
     item = session.items.get()
     _recuse(item, c.chair)
     with pytest.raises(ComiteRefused, match="pas de président de séance suppléant"):
-        services.open_vote(item, by=c.chair)
+        votes.open_vote(item, by=c.chair)
 
 
 def test_session_form_takes_a_deputy_chair_among_the_composition(client, committee):
@@ -216,12 +216,12 @@ def test_minutes_name_the_deputy_chair_and_their_casting_vote(committee, django_
     session = sitting(c, 1, deputy_chair=deputy)
     item = session.items.get()
     _recuse(item, c.chair)
-    services.open_vote(item, by=deputy)
+    votes.open_vote(item, by=deputy)
     vote_all(item, c, {deputy: "pour", c.others[1]: "pour", c.others[2]: "contre", c.others[3]: "contre"})
-    services.close_vote(item, by=deputy)
-    services.decide(item, by=deputy, outcome="approve")
+    votes.close_vote(item, by=deputy)
+    decisions.decide(item, by=deputy, outcome="approve")
     with django_capture_on_commit_callbacks(execute=True):
-        session = services.close_session(session, by=c.chair)
+        session = decisions.close_session(session, by=c.chair)
     text = pdf_text(session.minutes)
     assert (
         "Président·e de séance suppléant·e (points sur lesquels la présidence est déportée) : Bruno Membre1"

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import composition, services
+from fonds.comite import composition, sessions
+from fonds.comite import convocation as comite_convocation
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import Session
-from fonds.comite.services import ComiteRefused
 from tests.factories import make_user
 
 from .conftest import instructed_dossier, new_session, sitting
@@ -20,13 +21,13 @@ pytestmark = pytest.mark.django_db
 def test_deputy_chair_change_allowed_before_sitting(committee):
     c = committee
     session = new_session(c, deputy_chair=c.others[0])
-    services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[1])
+    sessions.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[1])
     session.refresh_from_db()
     assert session.deputy_chair == c.others[1]
     instructed_dossier(c.campaign)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
-    services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[2])
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
+    sessions.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[2])
     session.refresh_from_db()
     assert session.status == Session.Status.CONVENED and session.deputy_chair == c.others[2]
     payload = (
@@ -42,7 +43,7 @@ def test_deputy_chair_change_refused_when_sitting(committee):
     c = committee
     session = sitting(c, 1)
     with pytest.raises(ComiteRefused, match="en séance") as refused:
-        services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0])
+        sessions.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0])
     assert refused.value.kind == "status"
     session.refresh_from_db()
     assert session.deputy_chair_id is None
@@ -54,22 +55,22 @@ def test_deputy_chair_change_refused_outside_the_composition(committee):
     session = new_session(c)
     outsider = make_user("comite", first_name="Olivier", last_name="Externe")  # not appointed
     with pytest.raises(ComiteRefused, match="parmi les membres de la composition"):
-        services.change_deputy_chair(session, by=c.admin, deputy_chair=outsider)
+        sessions.change_deputy_chair(session, by=c.admin, deputy_chair=outsider)
 
 
 def test_deputy_chair_of_a_convened_session_is_one_of_its_frozen_members(committee):
     c = committee
     session = new_session(c)
     instructed_dossier(c.campaign)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     newcomer = make_user(
         "comite", first_name="Nina", last_name="Nouvelle"
     )  # joins the default composition after the convocation
     with pytest.raises(ComiteRefused, match="parmi les membres convoqués"):
-        services.change_deputy_chair(session, by=c.admin, deputy_chair=newcomer)
+        sessions.change_deputy_chair(session, by=c.admin, deputy_chair=newcomer)
     assert (
-        services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0]).deputy_chair
+        sessions.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[0]).deputy_chair
         == c.others[0]
     )
 
@@ -78,14 +79,14 @@ def test_deputy_chair_change_refused_for_the_chair(committee):
     c = committee
     session = new_session(c)
     with pytest.raises(ComiteRefused, match="autre membre que le président"):
-        services.change_deputy_chair(session, by=c.admin, deputy_chair=c.chair)
+        sessions.change_deputy_chair(session, by=c.admin, deputy_chair=c.chair)
 
 
 def test_deputy_chair_change_writes_one_audit_event(committee):
     c = committee
     session = new_session(c, deputy_chair=c.others[0])
     before = AuditEvent.objects.count()
-    services.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[1])
+    sessions.change_deputy_chair(session, by=c.admin, deputy_chair=c.others[1])
     assert AuditEvent.objects.count() == before + 1
     event = AuditEvent.objects.get(action="comite_deputy_chair_changed")
     payload = event.data["payload"]
@@ -122,7 +123,7 @@ def test_deputy_chair_change_refused_to_a_non_admin(committee, client):
         == 403
     )
     with pytest.raises(ComiteRefused) as refused:
-        services.change_deputy_chair(session, by=c.chair, deputy_chair=c.others[0])
+        sessions.change_deputy_chair(session, by=c.chair, deputy_chair=c.others[0])
     assert refused.value.http_status == 403
     session.refresh_from_db()
     assert session.deputy_chair_id is None

@@ -12,9 +12,15 @@ from django.db import IntegrityError, transaction
 
 from fonds import clock
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import convocation as comite_convocation
+from fonds.comite import counting, decisions, queries
+from fonds.comite import proxies as comite_proxies
+from fonds.comite import reading as comite_reading
+from fonds.comite import sessions as comite_sessions
+from fonds.comite import sitting as comite_sitting
+from fonds.comite import votes as comite_votes
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import AgendaItem, ConflictDeclaration, Proxy, Session, Vote
-from fonds.comite.services import ComiteRefused
 from fonds.dossiers.states import Status
 from tests.factories import make_user
 
@@ -39,13 +45,13 @@ def test_create_session_only_by_admin_and_chair_from_the_composition(committee):
     c = committee
     later = clock.now() + dt.timedelta(days=10)
     with pytest.raises(ComiteRefused) as exc:
-        services.create_session(c.campaign, by=c.chair, starts_at=later, chair=c.chair, place="Paris")
+        comite_sessions.create_session(c.campaign, by=c.chair, starts_at=later, chair=c.chair, place="Paris")
     assert exc.value.kind == "role"
     outsider = make_user("instructeur")
     with pytest.raises(ComiteRefused, match="pas membre de la composition"):
-        services.create_session(c.campaign, by=c.admin, starts_at=later, chair=outsider, place="Paris")
+        comite_sessions.create_session(c.campaign, by=c.admin, starts_at=later, chair=outsider, place="Paris")
     with pytest.raises(ComiteRefused, match="lieu"):
-        services.create_session(c.campaign, by=c.admin, starts_at=later, chair=c.chair)
+        comite_sessions.create_session(c.campaign, by=c.admin, starts_at=later, chair=c.chair)
     session = new_session(c)
     assert session.status == Session.Status.PLANNED and session.needs_quorum
     assert set(session.members.all()) == set(c.members)
@@ -59,7 +65,7 @@ def test_agenda_ranked_by_score_then_smaller_population_and_scheduled(committee)
     small = instructed_dossier(c.campaign, score=90, population=500)
     unscored = instructed_dossier(c.campaign, score=None, population=100)
     session = new_session(c)
-    items = services.build_agenda(session, by=c.admin)
+    items = comite_convocation.build_agenda(session, by=c.admin)
     assert [i.dossier_id for i in items] == [small.pk, big.pk, low.pk, unscored.pk]
     assert [i.rank for i in items] == [1, 2, 3, 4]
     for d in (low, big, small, unscored):
@@ -69,7 +75,7 @@ def test_agenda_ranked_by_score_then_smaller_population_and_scheduled(committee)
     assert "comite_agenda_built" in actions(session)
     # a second run adds only the dossiers instructed since; the agenda stays in ranking order
     later = instructed_dossier(c.campaign, score=99)
-    added = services.build_agenda(session, by=c.admin)
+    added = comite_convocation.build_agenda(session, by=c.admin)
     assert [i.dossier_id for i in added] == [later.pk]
     ranked = list(session.items.order_by("rank").values_list("dossier_id", "rank"))
     assert ranked == [(later.pk, 1), (small.pk, 2), (big.pk, 3), (low.pk, 4), (unscored.pk, 5)]
@@ -80,10 +86,10 @@ def test_member_who_instructed_a_dossier_is_recused_automatically(committee):
     instructor_member = c.others[0]
     d = instructed_dossier(c.campaign, instructor=instructor_member)
     session = new_session(c)
-    [item] = services.build_agenda(session, by=c.admin)
+    [item] = comite_convocation.build_agenda(session, by=c.admin)
     declaration = ConflictDeclaration.objects.get(item=item)
     assert declaration.member == instructor_member and declaration.automatic
-    assert services.is_recused(item, instructor_member)
+    assert comite_reading.is_recused(item, instructor_member)
     assert d.pk == item.dossier_id
 
 
@@ -93,9 +99,9 @@ def test_convocation_emails_each_member_of_the_composition_once(
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c, days=6)
-    services.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.send_convocation(session, by=c.admin)
+        result = comite_convocation.send_convocation(session, by=c.admin)
     session.refresh_from_db()
     assert session.status == Session.Status.CONVENED and result.days_before == 5
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in c.members)
@@ -104,7 +110,7 @@ def test_convocation_emails_each_member_of_the_composition_once(
     assert set(event.data["payload"]["recipients"]) == {u.pk for u in c.members}
     # sending again is refused (the session is convened); the emails stay single
     with pytest.raises(ComiteRefused):
-        services.send_convocation(session, by=c.admin)
+        comite_convocation.send_convocation(session, by=c.admin)
     from fonds.comite.tasks import send_convocation_email
 
     assert send_convocation_email(session.pk, c.chair.pk) is False  # a retried task sends nothing
@@ -114,7 +120,7 @@ def test_convocation_emails_each_member_of_the_composition_once(
 def test_convocation_of_empty_agenda_refused(committee):
     session = new_session(committee)
     with pytest.raises(ComiteRefused, match="vide"):
-        services.send_convocation(session, by=committee.admin)
+        comite_convocation.send_convocation(session, by=committee.admin)
 
 
 # ---- proxies and attendance ---------------------------------------------------------------------
@@ -124,9 +130,9 @@ def test_member_holding_two_proxies_refused(committee):
     c = committee
     session = new_session(c)
     a, b, d, e = c.others
-    services.give_proxy(session, giver=a, holder=b)
+    comite_proxies.give_proxy(session, giver=a, holder=b)
     with pytest.raises(ComiteRefused) as exc:
-        services.give_proxy(session, giver=d, holder=b)
+        comite_proxies.give_proxy(session, giver=d, holder=b)
     assert exc.value.rules == ["proxy_held"] and "au plus" in exc.value.message
     assert Proxy.objects.filter(session=session, holder=b).count() == 1
     assert actions(session).count("comite_proxy_given") == 1
@@ -136,13 +142,13 @@ def test_member_gives_at_most_one_proxy_and_no_chains(committee):
     c = committee
     session = new_session(c)
     a, b, d, e = c.others
-    services.give_proxy(session, giver=a, holder=b)
+    comite_proxies.give_proxy(session, giver=a, holder=b)
     with pytest.raises(ComiteRefused, match="déjà donné"):
-        services.give_proxy(session, giver=a, holder=d)
+        comite_proxies.give_proxy(session, giver=a, holder=d)
     with pytest.raises(ComiteRefused, match="donné procuration"):
-        services.give_proxy(session, giver=d, holder=a)  # a gave one: cannot hold
+        comite_proxies.give_proxy(session, giver=d, holder=a)  # a gave one: cannot hold
     with pytest.raises(ComiteRefused, match="détient une procuration"):
-        services.give_proxy(session, giver=b, holder=e)  # b holds one: cannot give
+        comite_proxies.give_proxy(session, giver=b, holder=e)  # b holds one: cannot give
 
 
 def test_proxy_constraints_hold_in_the_database(committee):
@@ -162,19 +168,19 @@ def test_represented_requires_a_proxy_to_a_present_member(committee):
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)  # attendance is taken at the sitting, even before it is opened
     a, b, d, e = c.others
     with pytest.raises(ComiteRefused, match="pas donné de procuration"):
-        services.record_attendance(session, by=c.chair, presence={a: "represented"})
-    services.give_proxy(session, giver=a, holder=b)
+        comite_sitting.record_attendance(session, by=c.chair, presence={a: "represented"})
+    comite_proxies.give_proxy(session, giver=a, holder=b)
     with pytest.raises(ComiteRefused, match="pas présent"):
-        services.record_attendance(session, by=c.chair, presence={a: "represented", b: "absent"})
-    rows = services.record_attendance(session, by=c.chair, presence={a: "represented", b: "present"})
+        comite_sitting.record_attendance(session, by=c.chair, presence={a: "represented", b: "absent"})
+    rows = comite_sitting.record_attendance(session, by=c.chair, presence={a: "represented", b: "present"})
     assert len(rows) == 2
     with pytest.raises(ComiteRefused) as exc:
-        services.record_attendance(session, by=a, presence={a: "present"})
+        comite_sitting.record_attendance(session, by=a, presence={a: "present"})
     assert exc.value.kind == "role"
 
 
@@ -186,29 +192,29 @@ def test_quorum_per_item_at_boundary_with_proxy_and_recusal(committee):
     a, b, d, e = c.others
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.give_proxy(session, giver=a, holder=c.chair)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_proxies.give_proxy(session, giver=a, holder=c.chair)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
+    comite_sitting.open_sitting(session, by=c.chair)
     # 5 members: chair + b present, a represented → 3 ≥ 2.5
-    services.record_attendance(
+    comite_sitting.record_attendance(
         session,
         by=c.chair,
         presence={c.chair: "present", b: "present", a: "represented", d: "absent", e: "absent"},
     )
     item = session.items.get()
-    q = services.item_quorum(item)
+    q = counting.item_quorum(item)
     assert q.reached and (q.present, q.represented, q.eligible) == (2, 1, 5)
     # b declares a conflict → 4 eligible, 2 counted ≥ 2: still reached (boundary)
-    services.declare_conflict(item, member=b, reason="Élu de l'intercommunalité de la commune")
-    q = services.item_quorum(item)
+    comite_proxies.declare_conflict(item, member=b, reason="Élu de l'intercommunalité de la commune")
+    q = counting.item_quorum(item)
     assert q.reached and (q.present, q.represented, q.eligible) == (1, 1, 4)
     # without the proxy (a marked absent): 1 of 4 < 2 → no vote
-    services.record_attendance(session, by=c.chair, presence={a: "absent"})
-    assert not services.item_quorum(item).reached
+    comite_sitting.record_attendance(session, by=c.chair, presence={a: "absent"})
+    assert not counting.item_quorum(item).reached
     with pytest.raises(ComiteRefused) as exc:
-        services.open_vote(item, by=c.chair)
+        comite_votes.open_vote(item, by=c.chair)
     assert exc.value.rules == ["quorum"] and "Quorum non atteint" in exc.value.message
 
 
@@ -221,12 +227,12 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     )
     item = session.items.get()
     with pytest.raises(ComiteRefused):
-        services.open_vote(item, by=c.chair)
-    adjourned = services.adjourn(session, by=c.chair, motivation="2 présents sur 5")
+        comite_votes.open_vote(item, by=c.chair)
+    adjourned = comite_sitting.adjourn(session, by=c.chair, motivation="2 présents sur 5")
     assert adjourned.status == Session.Status.ADJOURNED
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_COMMITTEE
-    nxt = services.create_session(
+    nxt = comite_sessions.create_session(
         c.campaign,
         by=c.admin,
         starts_at=clock.now() + dt.timedelta(days=7),
@@ -237,22 +243,22 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     assert not nxt.needs_quorum
     [carried] = nxt.items.all()
     assert carried.dossier_id == dossier.pk
-    services.send_convocation(nxt, by=c.admin)
+    comite_convocation.send_convocation(nxt, by=c.admin)
     at_start(nxt)
-    services.open_sitting(nxt, by=c.chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(nxt, by=c.chair)
+    comite_sitting.record_attendance(
         nxt, by=c.chair, presence={c.chair: "present", a: "absent", b: "absent", d: "absent", e: "absent"}
     )
-    assert services.item_quorum(carried).reached
-    services.open_vote(carried, by=c.chair)  # one member present suffices
+    assert counting.item_quorum(carried).reached
+    comite_votes.open_vote(carried, by=c.chair)  # one member present suffices
     with pytest.raises(ComiteRefused, match="sans condition de quorum"):
-        services.adjourn(nxt, by=c.chair)
+        comite_sitting.adjourn(nxt, by=c.chair)
 
 
 def test_adjourn_refused_when_quorum_reached(committee):
     session = sitting(committee, 1)
     with pytest.raises(ComiteRefused, match="quorum est atteint"):
-        services.adjourn(session, by=committee.chair)
+        comite_sitting.adjourn(session, by=committee.chair)
 
 
 # ---- recusal -----------------------------------------------------------------------------------
@@ -263,11 +269,11 @@ def test_recused_member_voting_is_refused_and_audited(committee):
     a = c.others[0]
     session = sitting(c, 1)
     item = session.items.get()
-    services.declare_conflict(item, member=a, reason="Conseiller municipal de la commune")
-    services.open_vote(item, by=c.chair)
+    comite_proxies.declare_conflict(item, member=a, reason="Conseiller municipal de la commune")
+    comite_votes.open_vote(item, by=c.chair)
     before = last_seq()
     with pytest.raises(ComiteRefused) as exc:
-        services.cast_vote(item, by=a, choice="pour")
+        comite_votes.cast_vote(item, by=a, choice="pour")
     assert exc.value.kind == "recused"
     assert not Vote.objects.filter(item=item).exists()
     assert actions(item, since=before) == ["comite_vote_refused"]
@@ -278,15 +284,15 @@ def test_recused_member_reading_is_refused_and_audited(committee):
     a, b = c.others[:2]
     session = sitting(c, 1)
     item = session.items.get()
-    services.declare_conflict(item, member=a, reason="Adjoint au maire de la commune")
-    assert services.read_item(item, by=b).pk == item.pk
-    assert not services.can_read_item(item, a)
+    comite_proxies.declare_conflict(item, member=a, reason="Adjoint au maire de la commune")
+    assert comite_reading.read_item(item, by=b).pk == item.pk
+    assert not comite_reading.can_read_item(item, a)
     before = last_seq()
     with pytest.raises(ComiteRefused) as exc:
-        services.read_item(item, by=a)
+        comite_reading.read_item(item, by=a)
     assert exc.value.kind == "recused"
     assert actions(item, since=before) == ["comite_read_refused"]
-    assert dict((i.pk, r) for i, r in services.member_agenda(session, a)) == {item.pk: True}
+    assert {r.item.pk: r.recused for r in queries.agenda_rows(session, a)} == {item.pk: True}
 
 
 def test_read_item_rereads_the_declarations_of_an_item_already_read(committee):
@@ -296,12 +302,12 @@ def test_read_item_rereads_the_declarations_of_an_item_already_read(committee):
     a = c.others[0]
     session = sitting(c, 1)
     item = session.items.get()
-    assert services.read_item(item, by=a).declarations == []
-    services.declare_conflict(item, member=a, reason="Conseiller municipal de la commune")
+    assert comite_reading.read_item(item, by=a).declarations == []
+    comite_proxies.declare_conflict(item, member=a, reason="Conseiller municipal de la commune")
     with pytest.raises(ComiteRefused) as exc:
-        services.read_item(item, by=a)
+        comite_reading.read_item(item, by=a)
     assert exc.value.kind == "recused"
-    assert [d.member_id for d in services.read_item(item, by=c.others[1]).declarations] == [a.pk]
+    assert [d.member_id for d in comite_reading.read_item(item, by=c.others[1]).declarations] == [a.pk]
 
 
 def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
@@ -309,21 +315,21 @@ def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
     a, b, d, e = c.others
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.give_proxy(session, giver=a, holder=b)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(
         session,
         by=c.chair,
         presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
     )
     item = session.items.get()
-    services.declare_conflict(item, member=a, reason="Élu de la commune")
-    services.open_vote(item, by=c.chair)
+    comite_proxies.declare_conflict(item, member=a, reason="Élu de la commune")
+    comite_votes.open_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused) as exc:
-        services.cast_vote(item, by=b, choice="pour", for_member=a)
+        comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
     assert exc.value.kind == "recused"
     assert "comite_vote_refused" in actions(item)
 
@@ -332,9 +338,9 @@ def test_conflict_declared_after_vote_opened_refused(committee):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused, match="précéder le vote"):
-        services.declare_conflict(item, member=c.others[0], reason="Élu de la commune")
+        comite_proxies.declare_conflict(item, member=c.others[0], reason="Élu de la commune")
 
 
 # ---- votes and outcomes -------------------------------------------------------------------------
@@ -346,14 +352,14 @@ def test_vote_may_change_while_open_never_after_close(committee):
     session = sitting(c, 1)
     item = session.items.get()
     with pytest.raises(ComiteRefused, match="pas ouvert"):
-        services.cast_vote(item, by=a, choice="pour")
-    services.open_vote(item, by=c.chair)
-    services.cast_vote(item, by=a, choice="contre")
-    services.cast_vote(item, by=a, choice="pour")
+        comite_votes.cast_vote(item, by=a, choice="pour")
+    comite_votes.open_vote(item, by=c.chair)
+    comite_votes.cast_vote(item, by=a, choice="contre")
+    comite_votes.cast_vote(item, by=a, choice="pour")
     assert Vote.objects.get(item=item, elector=a).choice == "pour"
-    services.close_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused, match="clos"):
-        services.cast_vote(item, by=a, choice="contre")
+        comite_votes.cast_vote(item, by=a, choice="contre")
     assert Vote.objects.get(item=item, elector=a).choice == "pour"
     assert actions(item).count("comite_vote_cast") == 2
 
@@ -363,27 +369,27 @@ def test_proxy_holder_votes_once_for_the_giver(committee):
     a, b, d, e = c.others
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.give_proxy(session, giver=a, holder=b)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(
         session,
         by=c.chair,
         presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
     )
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
-    services.cast_vote(item, by=b, choice="pour")
-    services.cast_vote(item, by=b, choice="contre", for_member=a)
-    services.cast_vote(item, by=b, choice="pour", for_member=a)  # changes a's vote, no second one
+    comite_votes.open_vote(item, by=c.chair)
+    comite_votes.cast_vote(item, by=b, choice="pour")
+    comite_votes.cast_vote(item, by=b, choice="contre", for_member=a)
+    comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)  # changes a's vote, no second one
     assert Vote.objects.filter(item=item).count() == 2
     assert Vote.objects.get(item=item, elector=a).cast_for == a
     with pytest.raises(ComiteRefused, match="ne détenez pas"):
-        services.cast_vote(item, by=d, choice="pour", for_member=e)
+        comite_votes.cast_vote(item, by=d, choice="pour", for_member=e)
     with pytest.raises(ComiteRefused, match="présents"):
-        services.cast_vote(item, by=e, choice="pour")  # absent
+        comite_votes.cast_vote(item, by=e, choice="pour")  # absent
     with pytest.raises(IntegrityError), transaction.atomic():
         Vote.objects.create(item=item, member=b, cast_for=a, elector=a, choice="abstention")
 
@@ -393,11 +399,11 @@ def test_tie_broken_by_chair_casting_vote_then_approved(committee):
     a, b, d, e = c.others
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     vote_all(item, c, {c.chair: "pour", a: "pour", b: "contre", d: "contre", e: "abstention"})
-    result = services.close_vote(item, by=c.chair)
+    result = comite_votes.close_vote(item, by=c.chair)
     assert result.tie and result.casting_vote and result.adopted
-    services.decide(item, by=c.chair, outcome="approve")
+    decisions.decide(item, by=c.chair, outcome="approve")
     item.refresh_from_db()
     item.dossier.refresh_from_db()
     assert item.outcome == AgendaItem.Outcome.APPROVED and item.decided_amount == Decimal("5000.00")
@@ -409,15 +415,15 @@ def test_tie_with_chair_contre_cannot_be_approved_and_reject_needs_motivation(co
     a, b, d, e = c.others
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     vote_all(item, c, {c.chair: "contre", a: "pour", b: "pour", d: "contre"})
-    assert not services.close_vote(item, by=c.chair).adopted
+    assert not comite_votes.close_vote(item, by=c.chair).adopted
     with pytest.raises(ComiteRefused, match="pas adopté"):
-        services.decide(item, by=c.chair, outcome="approve")
+        decisions.decide(item, by=c.chair, outcome="approve")
     with pytest.raises(ComiteRefused) as exc:
-        services.decide(item, by=c.chair, outcome="reject")
+        decisions.decide(item, by=c.chair, outcome="reject")
     assert exc.value.kind == "motivation"
-    services.decide(
+    decisions.decide(
         item,
         by=c.chair,
         outcome="reject",
@@ -432,11 +438,11 @@ def test_amended_amount_needs_motivation(committee):
     session = sitting(c, 1)
     item = session.items.get()
     with pytest.raises(ComiteRefused, match="amendement"):
-        services.open_vote(item, by=c.chair, amount="4000")
-    services.open_vote(item, by=c.chair, amount="4000", motivation="Nuitées surestimées.")
+        comite_votes.open_vote(item, by=c.chair, amount="4000")
+    comite_votes.open_vote(item, by=c.chair, amount="4000", motivation="Nuitées surestimées.")
     vote_all(item, c, {m: "pour" for m in c.members})
-    services.close_vote(item, by=c.chair)
-    services.decide(item, by=c.chair, outcome="approve")
+    comite_votes.close_vote(item, by=c.chair)
+    decisions.decide(item, by=c.chair, outcome="approve")
     item.dossier.refresh_from_db()
     assert item.dossier.approved_amount == Decimal("4000.00")
 
@@ -445,7 +451,7 @@ def test_defer_returns_the_dossier_to_instructed(committee):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.decide(item, by=c.chair, outcome="defer", motivation="Pièce à vérifier.")
+    decisions.decide(item, by=c.chair, outcome="defer", motivation="Pièce à vérifier.")
     item.dossier.refresh_from_db()
     assert item.dossier.status == Status.INSTRUCTED
     item.refresh_from_db()
@@ -457,8 +463,8 @@ def test_only_the_chair_drives_the_sitting(committee):
     session = sitting(c, 1)
     item = session.items.get()
     for call in (
-        lambda: services.open_vote(item, by=c.others[0]),
-        lambda: services.close_session(session, by=c.admin),
+        lambda: comite_votes.open_vote(item, by=c.others[0]),
+        lambda: decisions.close_session(session, by=c.admin),
     ):
         with pytest.raises(ComiteRefused) as exc:
             call()
@@ -504,24 +510,24 @@ def _every_step(committee):
     a, b, d, e = c.others
     dossier = instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.give_proxy(session, giver=e, holder=d)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_proxies.give_proxy(session, giver=e, holder=d)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(
         session,
         by=c.chair,
         presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
     )
     item = session.items.get()
-    services.declare_conflict(item, member=a, reason="Élu de la commune")
-    services.open_vote(item, by=c.chair)
+    comite_proxies.declare_conflict(item, member=a, reason="Élu de la commune")
+    comite_votes.open_vote(item, by=c.chair)
     vote_all(item, c, {c.chair: "pour", b: "pour", d: "contre"})
-    services.cast_vote(item, by=d, choice="pour", for_member=e)
-    services.close_vote(item, by=c.chair)
-    services.decide(item, by=c.chair, outcome="approve")
-    services.close_session(session, by=c.chair)
+    comite_votes.cast_vote(item, by=d, choice="pour", for_member=e)
+    comite_votes.close_vote(item, by=c.chair)
+    decisions.decide(item, by=c.chair, outcome="approve")
+    decisions.close_session(session, by=c.chair)
     return dossier, item
 
 
@@ -530,13 +536,13 @@ def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
     a, b, d, e = c.others
     session = sitting(c, 3)
     i1, i2, i3 = session.items.order_by("rank")
-    services.open_vote(i1, by=c.chair)
-    services.open_vote(i2, by=c.chair)
+    comite_votes.open_vote(i1, by=c.chair)
+    comite_votes.open_vote(i2, by=c.chair)
     vote_all(i1, c, {c.chair: "pour", a: "contre", b: "contre", d: "pour"})  # tie, chair pour
     vote_all(i2, c, {c.chair: "contre", a: "pour"})  # tie, chair contre
     with pytest.raises(ComiteRefused):
-        services.close_all_votes(session, by=a)
-    results = services.close_all_votes(session, by=c.chair)
+        comite_votes.close_all_votes(session, by=a)
+    results = comite_votes.close_all_votes(session, by=c.chair)
     assert set(results) == {i1.pk, i2.pk}
     assert results[i1.pk].adopted and results[i1.pk].casting_vote and not results[i2.pk].adopted
     i1.refresh_from_db()
@@ -548,4 +554,4 @@ def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
     )
     assert actions(i2).count("comite_vote_closed") == 1
     with pytest.raises(ComiteRefused, match="clos"):
-        services.cast_vote(i1, by=a, choice="pour")
+        comite_votes.cast_vote(i1, by=a, choice="pour")

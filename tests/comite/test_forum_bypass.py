@@ -15,7 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import decisions, votes
 from fonds.comite.models import AgendaItem
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
@@ -111,11 +111,11 @@ def test_the_sitting_is_where_the_decision_is_taken(on_agenda):
     """The same dossier, decided where the règlement says: the vote in the sitting, then the
     outcome recorded by the presiding member (and the amount within its bounds)."""
     c, dossier, item = on_agenda
-    services.open_vote(item, by=c.chair)
+    votes.open_vote(item, by=c.chair)
     for member in c.members:
-        services.cast_vote(item, by=member, choice="pour")
-    services.close_vote(item, by=c.chair)
-    decided = services.decide(AgendaItem.objects.get(pk=item.pk), by=c.chair, outcome="approve")
+        votes.cast_vote(item, by=member, choice="pour")
+    votes.close_vote(item, by=c.chair)
+    decided = decisions.decide(AgendaItem.objects.get(pk=item.pk), by=c.chair, outcome="approve")
     dossier.refresh_from_db()
     assert decided.outcome == AgendaItem.Outcome.APPROVED and dossier.status == Status.APPROVED
     assert dossier.approved_amount == item.proposed_amount

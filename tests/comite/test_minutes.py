@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from fonds.audit.chain import event_payload
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import convocation, decisions, proxies, sitting, votes
+from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import Session
-from fonds.comite.services import ComiteRefused
 from fonds.comite.tasks import generate_decision_letter
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.states import Status
@@ -42,32 +42,32 @@ def closed(committee, django_capture_on_commit_callbacks):
     third = instructed_dossier(c.campaign, score=70)
     with django_capture_on_commit_callbacks(execute=True):
         session = new_session(c)
-        services.build_agenda(session, by=c.admin)
-        services.give_proxy(session, giver=e, holder=d)
-        services.send_convocation(session, by=c.admin)
+        convocation.build_agenda(session, by=c.admin)
+        proxies.give_proxy(session, giver=e, holder=d)
+        convocation.send_convocation(session, by=c.admin)
         at_start(session)
-        services.open_sitting(session, by=c.chair)
-        services.record_attendance(
+        sitting.open_sitting(session, by=c.chair)
+        sitting.record_attendance(
             session,
             by=c.chair,
             presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
         )
         i1, i2, i3 = session.items.order_by("rank")
-        services.declare_conflict(i1, member=a, reason="Conseiller communautaire de l'intercommunalité")
-        services.open_vote(i1, by=c.chair)
+        proxies.declare_conflict(i1, member=a, reason="Conseiller communautaire de l'intercommunalité")
+        votes.open_vote(i1, by=c.chair)
         vote_all(i1, c, {c.chair: "pour", b: "contre"})
-        services.cast_vote(i1, by=d, choice="pour", for_member=e)
-        services.cast_vote(i1, by=d, choice="contre")
-        services.close_vote(i1, by=c.chair)  # 2–2, the chair's vote decides
-        services.decide(i1, by=c.chair, outcome="approve")
-        services.open_vote(i2, by=c.chair)
+        votes.cast_vote(i1, by=d, choice="pour", for_member=e)
+        votes.cast_vote(i1, by=d, choice="contre")
+        votes.close_vote(i1, by=c.chair)  # 2–2, the chair's vote decides
+        decisions.decide(i1, by=c.chair, outcome="approve")
+        votes.open_vote(i2, by=c.chair)
         vote_all(i2, c, {c.chair: "contre", a: "contre", b: "pour"})
-        services.close_vote(i2, by=c.chair)
-        services.decide(
+        votes.close_vote(i2, by=c.chair)
+        decisions.decide(
             i2, by=c.chair, outcome="reject", motivation="Budget irréaliste au regard du programme."
         )
-        services.decide(i3, by=c.chair, outcome="defer", motivation="Attestation du partenaire à vérifier.")
-        services.close_session(session, by=c.chair)
+        decisions.decide(i3, by=c.chair, outcome="defer", motivation="Attestation du partenaire à vérifier.")
+        decisions.close_session(session, by=c.chair)
     session.refresh_from_db()
     return c, session, (first, second, third), (i1, i2, i3)
 
@@ -115,12 +115,12 @@ def test_close_refused_while_a_dossier_is_undecided(committee):
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
+    convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
+    sitting.open_sitting(session, by=c.chair)
     with pytest.raises(ComiteRefused, match="sans décision"):
-        services.close_session(session, by=c.chair)
+        decisions.close_session(session, by=c.chair)
     assert not GeneratedDocument.objects.filter(kind="minutes").exists()
 
 

@@ -18,7 +18,9 @@ from django.core import mail
 from django.urls import reverse
 
 from fonds import clock
-from fonds.comite import services
+from fonds.comite import convocation as comite_convocation
+from fonds.comite import decisions, proxies, sessions, votes
+from fonds.comite import sitting as comite_sitting
 from fonds.comite.models import AgendaItem
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
@@ -54,19 +56,19 @@ def world(db):
         by=instructeur,
         data={"opinion": opinion, "proposed_amount": "5000.00"},
     )
-    session = services.create_session(
+    session = sessions.create_session(
         campaign,
         by=admin,
         starts_at=clock.now() + dt.timedelta(days=10),
         chair=chair,
         place="Salle du conseil",
     )  # convenes the composition: the four committee accounts
-    services.build_agenda(session, by=admin)
+    comite_convocation.build_agenda(session, by=admin)
     item = session.items.get(dossier=dossier)
     dossier.refresh_from_db()
     assert dossier.status == "in_committee" and queues.open_task(dossier) is not None
     for recused in (member, both):
-        services.declare_conflict(item, member=recused, reason="Conseiller municipal de la commune.")
+        proxies.declare_conflict(item, member=recused, reason="Conseiller municipal de la commune.")
     return SimpleNamespace(
         campaign=campaign,
         dossier=dossier,
@@ -92,16 +94,16 @@ def _decided(world, on_commit) -> AgendaItem:
     the envelope is short)."""
     session, item, chair = world.session, world.item, world.chair
     with on_commit(execute=True):
-        services.send_convocation(session, by=world.admin)
+        comite_convocation.send_convocation(session, by=world.admin)
     at_start(session)
-    services.open_sitting(session, by=chair)
+    comite_sitting.open_sitting(session, by=chair)
     everybody = (chair, world.member, world.other, world.both)
-    services.record_attendance(session, by=chair, presence={m: "present" for m in everybody})
-    services.open_vote(item, by=chair)
+    comite_sitting.record_attendance(session, by=chair, presence={m: "present" for m in everybody})
+    votes.open_vote(item, by=chair)
     for voter in (chair, world.other):
-        services.cast_vote(item, by=voter, choice="pour")
-    services.close_vote(item, by=chair)
-    decided = services.decide(item, by=chair, outcome="approve")
+        votes.cast_vote(item, by=voter, choice="pour")
+    votes.close_vote(item, by=chair)
+    decided = decisions.decide(item, by=chair, outcome="approve")
     assert decided.outcome == AgendaItem.Outcome.WAITLISTED
     return decided
 
@@ -213,7 +215,7 @@ def test_recused_member_does_not_see_the_dossier_on_the_waiting_list(client, wor
 def test_recused_member_gets_no_notification_about_the_dossier_beyond_the_convocation(world, on_commit):
     _decided(world, on_commit)
     with on_commit(execute=True):
-        services.close_session(world.session, by=world.chair)  # minutes, decision letters
+        decisions.close_session(world.session, by=world.chair)  # minutes, decision letters
     to_member = [m for m in mail.outbox if world.member.email in m.to]
     about_it = [m for m in to_member if world.dossier.reference in m.subject + m.body]
     assert [m.subject.startswith("Convocation") for m in about_it] == [

@@ -5,7 +5,7 @@ and agents with another back-office role, still read it."""
 import pytest
 from django.urls import reverse
 
-from fonds.comite import services
+from fonds.comite import proxies
 from fonds.dossiers.access import visible_dossiers
 from tests.factories import make_user
 
@@ -19,7 +19,7 @@ def recused(committee):
     session = sitting(committee, 2)
     item, other_item = list(session.items.order_by("rank"))
     member = committee.others[0]
-    services.declare_conflict(item, member=member, reason="Conseiller municipal de la commune.")
+    proxies.declare_conflict(item, member=member, reason="Conseiller municipal de la commune.")
     return member, item.dossier, other_item.dossier
 
 
@@ -59,5 +59,5 @@ def test_recusal_does_not_hide_the_dossier_from_an_instructor_member(committee):
     committee.members.append(both)
     session = sitting(committee, 1)
     item = session.items.get()
-    services.declare_conflict(item, member=both, reason="Instructeur du dossier.")
+    proxies.declare_conflict(item, member=both, reason="Instructeur du dossier.")
     assert visible_dossiers(both).filter(pk=item.dossier_id).exists()

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import convocation
 from fonds.comite.agenda import orphans
 from fonds.comite.models import Session
 from fonds.dossiers.models import Dossier
@@ -34,7 +34,7 @@ def test_repair_committee_agenda_puts_orphans_back_to_instructed(committee):
     lost = _orphan(c.campaign)
     on_agenda = instructed_dossier(c.campaign)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
     closed_session_item = _orphan(c.campaign)  # its only item belongs to a closed session
     stale = new_session(c, days=20)
     stale.items.create(dossier=closed_session_item, rank=1)

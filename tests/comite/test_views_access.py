@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from fonds.comite import composition, services
+from fonds.comite import composition
+from fonds.comite import sessions as comite_sessions
+from fonds.comite import votes as comite_votes
 from tests.factories import make_campaign, make_user
 
 from .conftest import new_session, sitting
@@ -84,7 +86,9 @@ def test_member_sees_only_sessions_they_sit_on_and_admin_sees_all(client, commit
     other_member = make_user("comite")
     elsewhere = make_campaign()  # another campaign whose committee is appointed: other_member alone
     composition.appoint(elsewhere, by=c.admin, members=[other_member])
-    services.create_session(elsewhere, by=c.admin, starts_at=mine.starts_at, chair=other_member, place="Lyon")
+    comite_sessions.create_session(
+        elsewhere, by=c.admin, starts_at=mine.starts_at, chair=other_member, place="Lyon"
+    )
     client.force_login(c.others[0])
     listed = [s.pk for s in client.get(reverse("comite:sessions")).context["sessions"]]
     assert listed == [mine.pk]
@@ -149,13 +153,13 @@ def test_deliberation_page_query_count_does_not_grow_with_votes(
     c = committee
     session = sitting(c, 2)
     item = session.items.order_by("rank").first()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     client.force_login(c.chair)
     url = reverse("comite:item", args=[session.pk, item.pk])
     with django_assert_max_num_queries(18):
         assert client.get(url).status_code == 200
     for member in c.members[1:]:
-        services.cast_vote(item, by=member, choice="pour")
+        comite_votes.cast_vote(item, by=member, choice="pour")
     with django_assert_max_num_queries(18):  # the live tally counts the votes the page read
         response = client.get(url)
     assert response.context["tally"].pour == len(c.members) - 1
@@ -163,7 +167,7 @@ def test_deliberation_page_query_count_does_not_grow_with_votes(
         16
     ):  # the vote itself (savepoint and audit chain included); its redirect is the page above
         assert client.post(url + "vote/", {"prefixe": "moi", "moi-choice": "contre"}).status_code == 302
-    services.close_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
     with django_assert_max_num_queries(18):
         response = client.get(url)
     assert len(response.context["votes"]) == len(c.members)
@@ -177,9 +181,9 @@ def test_session_history_shows_the_latest_events_and_says_older_ones_are_left_ou
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     for choice in ("pour", "contre", "abstention", "pour"):  # a member changes their vote: 4 events
-        services.cast_vote(item, by=c.others[0], choice=choice)
+        comite_votes.cast_vote(item, by=c.others[0], choice=choice)
     client.force_login(c.chair)
     url = reverse("comite:session", args=[session.pk])
     response = client.get(url)

@@ -127,9 +127,9 @@ def test_convocation_10_days_ahead_has_no_warning(client, committee):
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c, days=10)
-    from fonds.comite import services
+    from fonds.comite import convocation as comite_convocation
 
-    services.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     client.force_login(c.admin)
     html = client.get(reverse("comite:convocation", args=[session.pk])).content.decode()
     assert "Délai de convocation non respecté" not in html and "Envoyer la convocation" in html
@@ -148,19 +148,20 @@ def test_convocation_of_an_empty_agenda_is_not_offered_and_refused(client, commi
 
 
 def test_session_following_an_adjourned_one_takes_its_agenda_and_needs_no_quorum(client, committee):
-    from fonds.comite import services
+    from fonds.comite import convocation as comite_convocation
+    from fonds.comite import sitting
 
     c = committee
     instructed_dossier(c.campaign)
     first = new_session(c)
-    services.build_agenda(first, by=c.admin)
-    services.send_convocation(first, by=c.admin)
+    comite_convocation.build_agenda(first, by=c.admin)
+    comite_convocation.send_convocation(first, by=c.admin)
     at_start(first)
-    services.open_sitting(first, by=c.chair)
-    services.record_attendance(
+    sitting.open_sitting(first, by=c.chair)
+    sitting.record_attendance(
         first, by=c.chair, presence={m: ("present" if m == c.chair else "absent") for m in c.members}
     )
-    services.adjourn(first, by=c.chair)
+    sitting.adjourn(first, by=c.chair)
     client.force_login(c.admin)
     form_page = client.get(reverse("comite:session-create"))
     assert first.pk in [s.pk for s in form_page.context["form"].fields["follows"].queryset]
@@ -179,7 +180,8 @@ def test_envelope_page_lists_the_waiting_list_in_ranking_order_with_amounts(
 ):
     from decimal import Decimal
 
-    from fonds.comite import services
+    from fonds.comite import convocation as comite_convocation
+    from fonds.comite import decisions, sitting, votes
 
     from .conftest import vote_all
 
@@ -187,16 +189,16 @@ def test_envelope_page_lists_the_waiting_list_in_ranking_order_with_amounts(
     first = instructed_dossier(c.campaign, score=90, proposed="15000.00")
     second = instructed_dossier(c.campaign, score=80, proposed="12000.00")
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
+    comite_convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
+    sitting.open_sitting(session, by=c.chair)
+    sitting.record_attendance(session, by=c.chair, presence={m: "present" for m in c.members})
     for item in session.items.order_by("rank"):
-        services.open_vote(item, by=c.chair)
+        votes.open_vote(item, by=c.chair)
         vote_all(item, c, {m: "pour" for m in c.members})
-        services.close_vote(item, by=c.chair)
-        services.decide(item, by=c.chair, outcome="approve")
+        votes.close_vote(item, by=c.chair)
+        decisions.decide(item, by=c.chair, outcome="approve")
     second.refresh_from_db()
     assert second.status == Status.WAITLISTED
     client.force_login(c.admin)

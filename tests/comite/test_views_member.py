@@ -7,7 +7,10 @@ import pytest
 from django.urls import reverse
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import convocation
+from fonds.comite import proxies as comite_proxies
+from fonds.comite import sitting as comite_sitting
+from fonds.comite import votes as comite_votes
 from fonds.comite.models import ConflictDeclaration, Proxy, Vote
 from fonds.instruction.models import Score
 
@@ -34,7 +37,7 @@ def test_member_reads_the_summary_grid_opinion_and_proposed_amount(client, commi
         rules_version=1,
     )
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
     item = session.items.get()
     client.force_login(c.others[0])
     response = client.get(reverse("comite:item", args=[session.pk, item.pk]))
@@ -78,8 +81,8 @@ def test_recused_member_cannot_vote_refused_and_audited(client, committee):
     session = sitting(c, 1)
     item = session.items.get()
     member = c.others[2]
-    services.declare_conflict(item, member=member, reason="Élu de l'intercommunalité.")
-    services.open_vote(item, by=c.chair)
+    comite_proxies.declare_conflict(item, member=member, reason="Élu de l'intercommunalité.")
+    comite_votes.open_vote(item, by=c.chair)
     client.force_login(member)
     response = _vote(client, item, "pour")
     assert response.status_code == 403 and "déporté" in response.content.decode()
@@ -97,14 +100,14 @@ def test_vote_recorded_changed_while_open_and_refused_after_close(client, commit
     html = client.get(reverse("comite:item", args=[session.pk, item.pk])).content.decode()
     assert 'name="moi-choice"' not in html
     assert _vote(client, item, "pour").status_code == 409
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     html = client.get(reverse("comite:item", args=[session.pk, item.pk])).content.decode()
     assert 'name="moi-choice"' in html and "csrfmiddlewaretoken" in html
     assert _vote(client, item, "pour").status_code == 302
     assert Vote.objects.get(item=item, elector=member).choice == "pour"
     assert _vote(client, item, "contre").status_code == 302
     assert Vote.objects.get(item=item, elector=member).choice == "contre"
-    services.close_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
     response = _vote(client, item, "pour")
     assert response.status_code == 409 and "est clos" in response.content.decode()
     assert Vote.objects.get(item=item, elector=member).choice == "contre"
@@ -114,7 +117,7 @@ def test_vote_without_a_choice_is_refused_in_french(client, committee):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     client.force_login(c.others[0])
     response = client.post(reverse("comite:vote", args=[session.pk, item.pk]), {"prefixe": "moi"})
     assert (
@@ -142,17 +145,17 @@ def test_proxy_holder_votes_for_the_absent_giver(client, committee):
     c = committee
     giver, holder = c.others[3], c.others[0]
     session = new_session(c)
-    services.give_proxy(session, giver=giver, holder=holder)
+    comite_proxies.give_proxy(session, giver=giver, holder=holder)
     instructed_dossier(c.campaign)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
+    convocation.send_convocation(session, by=c.admin)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
+    comite_sitting.open_sitting(session, by=c.chair)
     presence = {m: "present" for m in c.members if m != giver}
     presence[giver] = "represented"
-    services.record_attendance(session, by=c.chair, presence=presence)
+    comite_sitting.record_attendance(session, by=c.chair, presence=presence)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     client.force_login(holder)
     html = client.get(reverse("comite:item", args=[session.pk, item.pk])).content.decode()
     assert f'name="p{giver.pk}-choice"' in html and "pour le compte de" in html
@@ -166,11 +169,11 @@ def test_session_history_lists_each_step_but_hides_a_recused_members_dossier_eve
     session = sitting(c, 2)
     first, second = session.items.order_by("rank")
     member = c.others[0]
-    services.declare_conflict(second, member=member, reason="Élu de la commune.")
-    services.open_vote(first, by=c.chair)
-    services.open_vote(second, by=c.chair)
-    services.cast_vote(first, by=c.others[1], choice="pour")
-    services.cast_vote(second, by=c.others[1], choice="contre")
+    comite_proxies.declare_conflict(second, member=member, reason="Élu de la commune.")
+    comite_votes.open_vote(first, by=c.chair)
+    comite_votes.open_vote(second, by=c.chair)
+    comite_votes.cast_vote(first, by=c.others[1], choice="pour")
+    comite_votes.cast_vote(second, by=c.others[1], choice="contre")
     client.force_login(c.chair)
     html = client.get(reverse("comite:session", args=[session.pk])).content.decode()
     for label in (
@@ -193,7 +196,7 @@ def test_session_history_lists_each_step_but_hides_a_recused_members_dossier_eve
 def test_member_revokes_the_proxy_they_gave(client, committee):
     c = committee
     session = new_session(c)
-    services.give_proxy(session, giver=c.others[1], holder=c.others[0])
+    comite_proxies.give_proxy(session, giver=c.others[1], holder=c.others[0])
     client.force_login(c.others[1])
     page = client.get(reverse("comite:session", args=[session.pk])).content.decode()
     assert "Retirer ma procuration" in page
@@ -207,7 +210,7 @@ def test_vote_without_csrf_token_is_refused(committee):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
     client = Client(enforce_csrf_checks=True)
     client.force_login(c.others[0])
     response = client.post(

@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 
 from fonds.audit.models import AuditEvent
-from fonds.comite import services
+from fonds.comite import convocation, counting, decisions, proxies, votes
+from fonds.comite import sitting as comite_sitting
 from fonds.comite.models import AgendaItem, Attendance, Session
 from fonds.dossiers.states import Status
 from tests.factories import make_user
@@ -25,8 +26,8 @@ def _convened(c, n=1):
     for i in range(n):
         instructed_dossier(c.campaign, score=80 - i)
     session = new_session(c)
-    services.build_agenda(session, by=c.admin)
-    services.send_convocation(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
+    convocation.send_convocation(session, by=c.admin)
     return session
 
 
@@ -53,7 +54,7 @@ def test_attendance_represented_without_proxy_is_refused_and_the_choices_kept(cl
     c = committee
     session = _convened(c)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
+    comite_sitting.open_sitting(session, by=c.chair)
     client.force_login(c.chair)
     data = {f"m{m.pk}": "present" for m in c.members[:4]}
     data[f"m{c.members[4].pk}"] = "represented"
@@ -86,10 +87,10 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
     session = _convened(c, 2)
     first, second = session.items.order_by("rank")
     for member in c.others[:2]:
-        services.declare_conflict(second, member=member, reason="Élu de la commune.")
+        proxies.declare_conflict(second, member=member, reason="Élu de la commune.")
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(
         session,
         by=c.chair,
         presence={
@@ -109,10 +110,10 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
         and rows[second.pk].quorum.counted == 1
     )
     for item in (first, second):  # the pages' quorum is the services' own
-        assert rows[item.pk].quorum == services.item_quorum(item)
+        assert rows[item.pk].quorum == counting.item_quorum(item)
         assert client.get(reverse("comite:item", args=[session.pk, item.pk])).context[
             "quorum"
-        ] == services.item_quorum(item)
+        ] == counting.item_quorum(item)
     response = client.post(
         reverse("comite:open-vote", args=[session.pk, second.pk]), {"amount": "", "motivation": ""}
     )
@@ -162,9 +163,9 @@ def test_amended_amount_without_motivation_is_refused_and_with_it_accepted(clien
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    votes.open_vote(item, by=c.chair)
     vote_all(item, c, {c.chair: "pour", c.others[0]: "pour"})
-    services.close_vote(item, by=c.chair)
+    votes.close_vote(item, by=c.chair)
     client.force_login(c.chair)
     url = reverse("comite:decide", args=[session.pk, item.pk])
     response = client.post(url, {"outcome": "approve", "amount": "4200", "motivation": "", "confirm": "on"})
@@ -192,9 +193,9 @@ def test_reject_requires_a_motivation_in_french(client, committee):
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    services.open_vote(item, by=c.chair)
+    votes.open_vote(item, by=c.chair)
     vote_all(item, c, {c.chair: "contre", c.others[0]: "contre", c.others[1]: "pour"})
-    services.close_vote(item, by=c.chair)
+    votes.close_vote(item, by=c.chair)
     client.force_login(c.chair)
     url = reverse("comite:decide", args=[session.pk, item.pk])
     response = client.post(url, {"outcome": "reject", "amount": "", "motivation": "", "confirm": "on"})
@@ -236,8 +237,8 @@ def test_adjourn_without_quorum_after_confirmation(client, committee):
     c = committee
     session = _convened(c)
     at_start(session)
-    services.open_sitting(session, by=c.chair)
-    services.record_attendance(
+    comite_sitting.open_sitting(session, by=c.chair)
+    comite_sitting.record_attendance(
         session,
         by=c.chair,
         presence={
@@ -285,7 +286,7 @@ def test_close_session_then_minutes_downloaded_by_members_only(
     close_url = reverse("comite:close", args=[session.pk])
     # an undecided dossier: closing is not offered, and refused
     assert client.post(close_url, {"confirm": "on"}).status_code == 400
-    services.decide(item, by=c.chair, outcome="defer", motivation="Reporté.")
+    decisions.decide(item, by=c.chair, outcome="defer", motivation="Reporté.")
     assert client.post(close_url, {}).status_code == 400  # unconfirmed
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(close_url, {"confirm": "on"}).status_code == 302

@@ -37,7 +37,7 @@ from django.db import connection
 
 from fonds import clock
 from fonds.audit import chain
-from fonds.comite import services
+from fonds.comite import decisions, votes
 from fonds.comite.letters import mayors
 from fonds.comite.models import AgendaItem
 from fonds.comite.tasks import generate_decision_letter
@@ -233,17 +233,19 @@ def _decided_items(committee) -> list[AgendaItem]:
     items = list(session.items.select_related("dossier").order_by("rank"))
     voted = items[::4]
     for item in voted:
-        services.open_vote(item, by=c.chair)
+        votes.open_vote(item, by=c.chair)
         for member in c.members[:3]:
-            services.cast_vote(item, by=member, choice="contre")
-    services.close_all_votes(session, by=c.chair)
+            votes.cast_vote(item, by=member, choice="contre")
+    votes.close_all_votes(session, by=c.chair)
     for item in items:
         if item in voted:
-            services.decide(
+            decisions.decide(
                 item, by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit."
             )
         else:
-            services.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
+            decisions.decide(
+                item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues."
+            )
     assert not session.items.filter(outcome="").exists()
     return items
 

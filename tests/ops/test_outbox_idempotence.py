@@ -18,7 +18,7 @@ from django.urls import reverse
 from fonds.accounts.models import User
 from fonds.audit.models import AuditEvent
 from fonds.celery import app
-from fonds.comite import services as comite
+from fonds.comite import convocation, decisions
 from fonds.depot.invitations import send_invitation
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Dossier
@@ -71,9 +71,9 @@ def test_decision_letter_task_twice_one_letter_and_one_email_per_mayor(committee
     c = committee
     session = sitting(c, 2)
     for item in session.items.all():
-        comite.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
+        decisions.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
     with committed():
-        comite.close_session(session, by=c.chair)
+        decisions.close_session(session, by=c.chair)
     letters = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.DECISION_LETTER)
 
     def produced():
@@ -96,9 +96,9 @@ def test_convocation_task_twice_one_email_per_member(committee, committed):
     c = committee
     instructed_dossier(c.campaign)
     session = new_session(c)
-    comite.build_agenda(session, by=c.admin)
+    convocation.build_agenda(session, by=c.admin)
     with committed():
-        comite.send_convocation(session, by=c.admin)
+        convocation.send_convocation(session, by=c.admin)
     expected = Counter(m.email for m in c.members)
     assert subjects("Convocation au comité") == expected
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fonds.audit.chain import HEAD_TABLE
-from fonds.comite import services as comite
+from fonds.comite import decisions
 from fonds.comite.letters import ensure_decision_letter
 from fonds.depot.receipts import ensure_receipt
 from fonds.dossiers.services import perform
@@ -50,8 +50,8 @@ def test_decision_letter_task_locks_the_dossier_before_the_chain_head(committee)
     c = committee
     session = sitting(c, 1)
     item = session.items.get()
-    comite.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
-    comite.close_session(session, by=c.chair)  # its letter tasks are not run here (no commit)
+    decisions.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
+    decisions.close_session(session, by=c.chair)  # its letter tasks are not run here (no commit)
     assert _lock_order(lambda: ensure_decision_letter(item.pk), item.dossier_id)[:2] == ["dossier", "head"]
 
 

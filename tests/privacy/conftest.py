@@ -102,7 +102,7 @@ def with_report(cast, dossier):
 @pytest.fixture
 def on_agenda(cast, dossier):
     """The dossier instructed and on the agenda of a committee session (the committee member sits on it)."""
-    from fonds.comite import services
+    from fonds.comite import convocation, sessions
 
     at_status(
         dossier,
@@ -114,12 +114,12 @@ def on_agenda(cast, dossier):
     Assessment.objects.create(
         dossier=dossier, score_total=72, scored_criteria=6, complete=True, suggestion="favourable"
     )
-    session = services.create_session(
+    session = sessions.create_session(
         cast.campaign,
         by=cast.admin,
         starts_at=clock.now() + dt.timedelta(days=10),
         chair=cast.comite,
         place="Salle du conseil",
     )  # convenes the composition
-    services.build_agenda(session, by=cast.admin)
+    convocation.build_agenda(session, by=cast.admin)
     return session.items.get(dossier=dossier)

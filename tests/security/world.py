@@ -64,7 +64,8 @@ def after_trip(dossier) -> dt.date:
 def build_world() -> World:
     from fonds.bulk import services as bulk
     from fonds.comite import composition
-    from fonds.comite import services as comite
+    from fonds.comite import convocation, proxies, sessions
+    from fonds.comite import sitting as comite_sitting
     from fonds.instruction import services as instruction
     from fonds.instruction.testing import ready_for_completion
     from fonds.payments.bank import certify_bank_details, set_bank_details
@@ -143,22 +144,22 @@ def build_world() -> World:
     members = [u["comite"], u["comite_recused"], member3]
     composition.appoint(com_campaign, by=admin, members=members)  # the campaign's committee
     o["member3"] = member3
-    session = comite.create_session(
+    session = sessions.create_session(
         com_campaign,
         by=admin,
         starts_at=clock.now() + dt.timedelta(days=10),
         chair=u["comite"],
         place="Salle du conseil",
     )
-    comite.build_agenda(session, by=admin)
+    convocation.build_agenda(session, by=admin)
     item = session.items.get(dossier=in_committee)
-    comite.declare_conflict(
+    proxies.declare_conflict(
         item, member=u["comite_recused"], reason="Élu de la commune voisine, partenaire du projet."
     )
-    comite.send_convocation(session, by=admin)
+    convocation.send_convocation(session, by=admin)
     with clock.travel(session.starts_at):  # a session sits on its date
-        comite.open_sitting(session, by=u["comite"])
-        comite.record_attendance(session, by=u["comite"], presence={m: "present" for m in members})
+        comite_sitting.open_sitting(session, by=u["comite"])
+        comite_sitting.record_attendance(session, by=u["comite"], presence={m: "present" for m in members})
     session.refresh_from_db()
     in_committee.refresh_from_db()
     o["session"], o["item"], o["in_committee"] = session, item, in_committee

@@ -27,7 +27,8 @@ from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit import chain
 from fonds.audit.models import AuditEvent
-from fonds.comite import services as comite
+from fonds.comite import decisions, votes
+from fonds.comite import convocation as comite_convocation
 from fonds.comite.letters import mayors
 from fonds.comite.models import PromotionProposal, Session
 from fonds.depot.models import EmailNotice
@@ -73,19 +74,19 @@ def test_broker_down_at_session_close_every_decision_letter_once(outage, committ
     c = committee
     session = sitting(c, N_LETTERS)
     items = list(session.items.select_related("dossier").order_by("rank"))
-    comite.open_vote(items[0], by=c.chair)
+    votes.open_vote(items[0], by=c.chair)
     for member in c.members[:3]:
-        comite.cast_vote(items[0], by=member, choice="contre")
-    comite.close_all_votes(session, by=c.chair)
-    comite.decide(items[0], by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit.")
+        votes.cast_vote(items[0], by=member, choice="contre")
+    votes.close_all_votes(session, by=c.chair)
+    decisions.decide(items[0], by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit.")
     for item in items[1:]:
-        comite.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
+        decisions.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
     expected = Counter(m.email for item in items for m in mayors(item.dossier))
     assert sum(expected.values()) == N_LETTERS
     outage.settle()
 
     outage.down()
-    comite.close_session(session, by=c.chair)
+    decisions.close_session(session, by=c.chair)
     session.refresh_from_db()
     assert session.status == Session.Status.CLOSED and session.minutes is not None
     assert _events("comite_session_closed") == 1
@@ -119,11 +120,11 @@ def test_broker_down_at_convocation_one_email_per_member(outage, committee):
     for i in range(2):
         instructed_dossier(c.campaign, score=80 - i)
     session = new_session(c)
-    comite.build_agenda(session, by=c.admin)
+    comite_convocation.build_agenda(session, by=c.admin)
     outage.settle()
 
     outage.down()
-    result = comite.send_convocation(session, by=c.admin)
+    result = comite_convocation.send_convocation(session, by=c.admin)
     session.refresh_from_db()
     assert session.status == Session.Status.CONVENED and _events("comite_convocation") == 1
     expected = Counter(m.email for m in c.members)

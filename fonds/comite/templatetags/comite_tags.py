@@ -2,6 +2,8 @@
 
 from django import template
 
+from fonds.ui.templatetags.fjj import role_label
+
 register = template.Library()
 
 OUTCOME_BADGES = {
@@ -90,6 +92,5 @@ def comite_event(action: str) -> str:
 @register.filter
 def comite_role(role: str) -> str:
     """French label of an audit event's role (the comité adds « president »)."""
-    from fonds.ui.templatetags.fjj import role_label
 
     return "Président de séance" if role == "president" else role_label(role)

@@ -5,17 +5,18 @@ page for the ``schedule`` transition, where the session is chosen (taking it off
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fonds.accounts.roles import Role
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
-from fonds.dossiers.services import TransitionRefused
 from fonds.ui.areas import role_area
+from fonds.ui.submit import submitted
 
-from .agenda import open_sessions
-from .forms import ScheduleForm
+from ..agenda import open_sessions
+from ..forms import ScheduleForm
 
 SCHEDULERS = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
 _schedulers = role_area(
@@ -41,28 +42,24 @@ def schedule(request, pk):
             request,
             f"L'action « {meta['label']} » n'est pas possible pour vous sur ce dossier dans son état actuel.",
         )
-    elif request.method == "POST":
-        if form.is_valid():
-            session = form.cleaned_data["session"]
-            try:
-                dossier_services.perform(
-                    dossier,
-                    "schedule",
-                    by=request.user,
-                    motivation=form.cleaned_data["motivation"],
-                    data={"session": session.pk},
-                )
-            except TransitionRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(
-                    request,
-                    f"Le dossier {dossier.reference} est inscrit à l'ordre du jour de la séance choisie.",
-                )
-                return redirect("dossier-detail", pk=dossier.pk)
-        else:
-            status = 400
+    else:
+        done, status = submitted(
+            request,
+            form,
+            lambda: dossier_services.perform(
+                dossier,
+                "schedule",
+                by=request.user,
+                motivation=form.cleaned_data["motivation"],
+                data={"session": form.cleaned_data["session"].pk},
+            ),
+            success=lambda _: (
+                f"Le dossier {dossier.reference} est inscrit à l'ordre du jour de la séance choisie."
+            ),
+            then=reverse("dossier-detail", kwargs={"pk": dossier.pk}),
+        )
+        if done:
+            return done
     return render(
         request,
         "comite/schedule.html",

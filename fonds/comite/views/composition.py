@@ -1,28 +1,23 @@
-"""The committee's composition per campaign: who reads it (committee members, administrators,
-auditors) and who changes it (administrators), through ``fonds.comite.composition``.
-
-* ``composition/`` — the campaigns and the size of each composition;
-* ``composition/<campaign>/`` — the members (or the default: every committee account, said so),
-  the planned and convened sessions it concerns, and the form to appoint members;
-* ``composition/<campaign>/retirer/<user>/`` — removing an appointed member, after confirmation.
+"""The committee's composition per campaign, through ``fonds.comite.composition``: committee
+members, administrators and auditors read it, administrators change it (the campaigns and their
+composition sizes; one campaign's members and the form to appoint more; removal, confirmed).
 """
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fonds.accounts.roles import Role
 from fonds.referentiel.models import Campaign
 from fonds.ui.areas import role_area
+from fonds.ui.submit import submitted
 
-from . import composition, queries
-from .errors import ComiteRefused
-from .forms import AppointForm, ConfirmForm
-from .models import CommitteeMember, Session
+from .. import composition, queries
+from ..forms import AppointForm, ConfirmForm
+from ..models import CommitteeMember, Session
 
 _area = role_area(
     read=queries.AREA_ROLES,
@@ -90,19 +85,28 @@ def composition_page(request, campaign_pk):
     if request.method != "POST":
         return _page(request, campaign)
     form = AppointForm(request.POST, campaign=campaign)
-    if not form.is_valid():
-        return _page(request, campaign, form=form, status=400)
-    try:
-        rows = composition.appoint(campaign, by=request.user, members=list(form.cleaned_data["members"]))
-    except ComiteRefused as refused:
-        messages.error(request, refused.message)
-        return _page(request, campaign, form=form, status=refused.http_status)
-    messages.success(
+    done, status = submitted(
         request,
-        f"{len(rows)} membre(s) nommé(s). Les séances de la campagne non encore "
-        "convoquées convoqueront la nouvelle composition.",
+        form,
+        lambda: composition.appoint(campaign, by=request.user, members=list(form.cleaned_data["members"])),
+        success=lambda rows: (
+            f"{len(rows)} membre(s) nommé(s). Les séances de la campagne non encore "
+            "convoquées convoqueront la nouvelle composition."
+        ),
+        then=lambda _: _url(campaign),
     )
-    return redirect(_url(campaign))
+    return done or _page(request, campaign, form=form, status=status)
+
+
+def _removed(campaign, member) -> str:
+    name = member.get_full_name() or member.email
+    back = (
+        " Plus aucun membre n'est nommé : la composition redevient celle par défaut "
+        "(tous les comptes membres du comité)."
+        if composition.is_default(campaign)
+        else ""
+    )
+    return f"{name} ne fait plus partie de la composition du comité." + back
 
 
 @_area
@@ -124,31 +128,17 @@ def composition_remove(request, campaign_pk, member_pk):
         motivation="Motif (facultatif)",
         label="Je retire ce membre de la composition du comité de la campagne",
     )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                composition.remove(
-                    campaign,
-                    by=request.user,
-                    member=row.member,
-                    motivation=form.cleaned_data.get("motivation", ""),
-                )
-            except ComiteRefused as refused:
-                messages.error(request, refused.message)
-                status = refused.http_status
-            else:
-                name = row.member.get_full_name() or row.member.email
-                back = (
-                    " Plus aucun membre n'est nommé : la composition redevient celle par défaut "
-                    "(tous les comptes membres du comité)."
-                    if composition.is_default(campaign)
-                    else ""
-                )
-                messages.success(request, f"{name} ne fait plus partie de la composition du comité." + back)
-                return redirect(_url(campaign))
-        else:
-            status = 400
+    done, status = submitted(
+        request,
+        form,
+        lambda: composition.remove(
+            campaign, by=request.user, member=row.member, motivation=form.cleaned_data.get("motivation", "")
+        ),
+        success=lambda _: _removed(campaign, row.member),
+        then=lambda _: _url(campaign),
+    )
+    if done:
+        return done
     last = composition.appointed(campaign).count() == 1
     return render(
         request,
