@@ -7,8 +7,8 @@ here writes a status or a row of its own.
   proposes the formula's amount (``complete_instruction``), reopens it;
 * the committee (``fonds.comite.testing.Committee``: a real session, convened, sitting, votes):
   places dossiers on an agenda, convenes, sits, votes and decides, closes the session;
-* finance (``fonds.payments``: bank, batches, settlement, recovery): certifies bank details, builds, exports and sends
-  batches, records their execution, accepts final reports, records a recovery received.
+* finance (``fonds.payments``: bank, batches, settlement, recovery): certifies bank details, builds,
+  exports and sends batches, records their execution, accepts final reports, records a recovery received.
 
 The system's own acts (deadlines, the waiting list, final recoveries) are not here: they happen
 when the timeline's beat finds them due (``fonds.demo.timeline``).

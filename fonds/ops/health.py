@@ -17,13 +17,16 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from kombu import Connection
 
 from fonds import clock
+from fonds.audit.models import AuditEvent, ChainHead
+from fonds.celery import app
+
+from .models import ChainCheck, Heartbeat
 
 
 def _eager() -> bool:
-    from fonds.celery import app
-
     return bool(app.conf.task_always_eager)
 
 
@@ -39,8 +42,6 @@ def check_database() -> dict:
 
 
 def check_broker(timeout: float = 2.0) -> dict:
-    from kombu import Connection
-
     url = settings.CELERY_BROKER_URL
     scheme = url.split("://", 1)[0]
     if _eager():
@@ -55,8 +56,6 @@ def check_broker(timeout: float = 2.0) -> dict:
 
 
 def check_workers() -> dict:
-    from .models import Heartbeat
-
     if _eager():
         return {"ok": True, "eager": True}
     max_age = settings.FJJ_HEARTBEAT_MAX_AGE
@@ -73,10 +72,6 @@ def check_workers() -> dict:
 
 
 def check_audit_chain() -> dict:
-    from fonds.audit.models import AuditEvent, ChainHead
-
-    from .models import ChainCheck
-
     head = ChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, None)
     head_ok = head is not None and (head[0] == last[0]) and (last[1] is None or head[1] == last[1])

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from fonds import clock
-from fonds.comite import sessions
 from fonds.comite import convocation as comite_convocation
+from fonds.comite import sessions
 from fonds.comite import sitting as comite_sitting
 from fonds.comite import votes as comite_votes
 from fonds.comite.models import AgendaItem, Vote

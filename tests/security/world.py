@@ -63,8 +63,7 @@ def after_trip(dossier) -> dt.date:
 
 def build_world() -> World:
     from fonds.bulk import services as bulk
-    from fonds.comite import composition
-    from fonds.comite import convocation, proxies, sessions
+    from fonds.comite import composition, convocation, proxies, sessions
     from fonds.comite import sitting as comite_sitting
     from fonds.instruction import services as instruction
     from fonds.instruction.testing import ready_for_completion

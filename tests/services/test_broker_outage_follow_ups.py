@@ -27,8 +27,8 @@ from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit import chain
 from fonds.audit.models import AuditEvent
-from fonds.comite import decisions, votes
 from fonds.comite import convocation as comite_convocation
+from fonds.comite import decisions, votes
 from fonds.comite.letters import mayors
 from fonds.comite.models import PromotionProposal, Session
 from fonds.depot.models import EmailNotice
@@ -78,7 +78,9 @@ def test_broker_down_at_session_close_every_decision_letter_once(outage, committ
     for member in c.members[:3]:
         votes.cast_vote(items[0], by=member, choice="contre")
     votes.close_all_votes(session, by=c.chair)
-    decisions.decide(items[0], by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit.")
+    decisions.decide(
+        items[0], by=c.chair, outcome="reject", motivation="Partenariat insuffisamment construit."
+    )
     for item in items[1:]:
         decisions.decide(item, by=c.chair, outcome="defer", motivation="Pièces complémentaires attendues.")
     expected = Counter(m.email for item in items for m in mayors(item.dossier))
