@@ -60,15 +60,15 @@ def submitted_content(dossier) -> dict:
     jumelage = dossier.jumelage if dossier.jumelage_id else None
     lines = [
         {
-            "kind": l.kind,
-            "category": l.category,
-            "label": l.label,
-            "amount": _money(l.amount),
-            "eligible": bool(l.eligible),
+            "kind": line.kind,
+            "category": line.category,
+            "label": line.label,
+            "amount": _money(line.amount),
+            "eligible": bool(line.eligible),
         }
-        for l in dossier.budget_lines.all()
+        for line in dossier.budget_lines.all()
     ]
-    lines.sort(key=lambda l: (l["kind"], l["category"], l["label"], Decimal(l["amount"])))
+    lines.sort(key=lambda line: (line["kind"], line["category"], line["label"], Decimal(line["amount"])))
     documents = [
         {"kind": d.kind, "sha256": d.sha256, "size": d.size}
         for d in dossier.documents.all()

@@ -62,7 +62,9 @@ class ProjectForm(DsfrBaseForm):
         help_text="Ce que les jeunes apprendront ou découvriront. 4 000 caractères au plus.",
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
         error_messages={
-            "max_length": "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."
+            "max_length": (
+                "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."
+            )
         },
     )
     start_date = date_field(
@@ -179,7 +181,8 @@ def parse_ages(text: str) -> list[int]:
             continue
         if not item.isdigit():
             raise ValidationError(
-                f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules (par exemple 14, 15, 16)."
+                f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules "
+                "(par exemple 14, 15, 16)."
             )
         age = int(item)
         if not 0 <= age <= 120:
@@ -212,7 +215,9 @@ class AgesField(forms.CharField):
 class ParticipantsForm(DsfrBaseForm):
     youth_ages = AgesField(
         label="Âges des jeunes participants de la commune, au premier jour du projet",
-        help_text="Un âge par jeune, séparés par des virgules, par exemple : 14, 15, 15, 16. Aucun nom à ce stade.",
+        help_text=(
+            "Un âge par jeune, séparés par des virgules, par exemple : 14, 15, 15, 16. Aucun nom à ce stade."
+        ),
     )
     leader_ages = AgesField(
         label="Âges des accompagnateurs",
@@ -316,7 +321,8 @@ class TravelForm(DsfrBaseForm):
         if data.get("low_carbon") and data.get("travel_mode") in (TravelMode.PLANE, TravelMode.CAR):
             self.add_error(
                 "low_carbon",
-                "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou décochez cette case.",
+                "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou "
+                "décochez cette case.",
             )
         return data
 
@@ -480,6 +486,9 @@ class DocumentsForm(DsfrBaseForm):
 
 class SubmitForm(DsfrBaseForm):
     confirm = forms.BooleanField(
-        label="Je certifie, au nom de la commune, l'exactitude des informations du dossier et je demande son dépôt. Après le dépôt, le dossier ne peut plus être modifié, sauf demande de corrections.",
+        label=(
+            "Je certifie, au nom de la commune, l'exactitude des informations du dossier et je demande son "
+            "dépôt. Après le dépôt, le dossier ne peut plus être modifié, sauf demande de corrections."
+        ),
         error_messages={"required": "Cochez la case de confirmation pour déposer le dossier."},
     )

@@ -23,12 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fonds import clock
+from fonds.accounts.models import User
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.pdf import write_pdf
 from fonds.dossiers.models import Dossier
 
 from .content import SCHEME
+from .notices import send_once
 
 
 def receipt_key(dossier_id: int) -> str:
@@ -82,8 +85,6 @@ def receipt_context(dossier, record: SubmissionRecord) -> dict:
 
 
 def render_receipt_pdf(context: dict) -> bytes:
-    from fonds.documents.pdf import write_pdf
-
     return write_pdf(render_to_string("pdf/receipt.html", context))
 
 
@@ -136,10 +137,6 @@ def receipt_url(dossier_id: int) -> str:
 
 
 def send_receipt_email(dossier_id: int, document: GeneratedDocument) -> bool:
-    from fonds.accounts.models import User
-
-    from .notices import send_once
-
     dossier = Dossier.objects.select_related("commune", "created_by").get(pk=dossier_id)
     record = submission_record(dossier)
     recipient = User.objects.filter(pk=record.actor_id).first() if record and record.actor_id else None

@@ -32,13 +32,16 @@ from fonds.dossiers.documents import add_document
 from fonds.dossiers.editing import create_draft, update_content
 from fonds.dossiers.models import Document
 from fonds.dossiers.states import Status
+from fonds.eligibilite.engine import run_checks
 from fonds.eligibilite.gate import gates_for, new_dossier_gate
 from fonds.eligibilite.models import Verdict
 from fonds.instruction.amount import dossier_distance_km, grant_for_dossier
 from fonds.referentiel.models import Campaign
+from workflows import queues
 
 from . import forms as f
 from . import steps as st
+from .receipts import submission_record
 from .services import save_partnership
 
 AUTOSAVE_HEADER = "HTTP_X_AUTOSAVE"
@@ -85,7 +88,6 @@ def my_dossiers(request):
     """
     if not can_create(request.user):
         return redirect("dossier-list")
-    from workflows import queues
 
     now = clock.now()
     dossiers = list(
@@ -172,7 +174,8 @@ def _guard_editable(request, pk, *, prefetch=True):
     if not can_edit(request.user, dossier):
         messages.info(
             request,
-            f"Le dossier {dossier.reference} est « {dossier.get_status_display()} » : il n'est plus modifiable.",
+            f"Le dossier {dossier.reference} est « {dossier.get_status_display()} » : il n'est plus "
+            "modifiable.",
         )
         return None, redirect("dossier-detail", pk=dossier.pk)
     return dossier, None
@@ -370,9 +373,9 @@ def _partnership_initial(dossier) -> dict:
 
 def _line_initial(lines, kind) -> list[dict]:
     return [
-        {"category": l.category, "label": l.label, "amount": l.amount, "eligible": l.eligible}
-        for l in lines
-        if l.kind == kind
+        {"category": line.category, "label": line.label, "amount": line.amount, "eligible": line.eligible}
+        for line in lines
+        if line.kind == kind
     ]
 
 
@@ -388,15 +391,16 @@ def _line_key(line) -> tuple:
 
 
 def budget_totals(lines) -> dict:
-    exp = [l for l in lines if _kind(l) == "expense"]
-    inc = [l for l in lines if _kind(l) == "income"]
-    amount = lambda l: Decimal(l["amount"] if isinstance(l, dict) else l.amount)  # noqa: E731
-    total = sum((amount(l) for l in exp), Decimal("0"))
+    exp = [line for line in lines if _kind(line) == "expense"]
+    inc = [line for line in lines if _kind(line) == "income"]
+    amount = lambda line: Decimal(line["amount"] if isinstance(line, dict) else line.amount)  # noqa: E731
+    total = sum((amount(line) for line in exp), Decimal("0"))
     eligible = sum(
-        (amount(l) for l in exp if (l["eligible"] if isinstance(l, dict) else l.eligible)), Decimal("0")
+        (amount(line) for line in exp if (line["eligible"] if isinstance(line, dict) else line.eligible)),
+        Decimal("0"),
     )
-    income = sum((amount(l) for l in inc), Decimal("0"))
-    own = sum((amount(l) for l in inc if _cat(l) == "own_share"), Decimal("0"))
+    income = sum((amount(line) for line in inc), Decimal("0"))
+    own = sum((amount(line) for line in inc if _cat(line) == "own_share"), Decimal("0"))
     return {
         "expenses": total,
         "eligible": eligible,
@@ -564,7 +568,7 @@ def _step_budget(request, dossier, step):
         errors = _errors_of([form, *expenses.forms, *incomes.forms])
         for formset in (expenses, incomes):
             errors.extend({"id": "", "label": "", "message": e} for e in formset.non_form_errors())
-        shown = [l for fs in (expenses, incomes) for l in _valid_lines(fs)]
+        shown = [line for fs in (expenses, incomes) for line in _valid_lines(fs)]
         return _refused_answer(
             request,
             errors,
@@ -633,7 +637,8 @@ def _step_documents(request, dossier, step):
                 if upload.size > max_mb * 1024 * 1024:
                     form.add_error(
                         kind,
-                        f"Le fichier dépasse {max_mb} Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis déposez-le à nouveau.",
+                        f"Le fichier dépasse {max_mb} Mo : réduisez-le (par exemple en le numérisant en "
+                        "noir et blanc) puis déposez-le à nouveau.",
                     )
                     continue
                 try:
@@ -673,8 +678,6 @@ def _documents_context(dossier, kinds, form, errors) -> dict:
 
 
 def _check_context(request, dossier) -> dict:
-    from fonds.eligibilite.engine import run_checks
-
     run = run_checks(dossier, moment="preview", by=request.user, store=False)
     verdicts = []
     for v in run.preview_verdicts:
@@ -753,8 +756,6 @@ def submit(request, pk):
 
 @login_required
 def submitted(request, pk):
-    from .receipts import submission_record
-
     dossier = get_visible_or_404(
         request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")
     )

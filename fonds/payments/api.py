@@ -177,8 +177,11 @@ class BankDetailsWrite(StrictSerializer):
     siret = serializers.CharField(
         max_length=30,
         required=False,
-        help_text="SIRET de la mairie : 14 chiffres commençant par le SIREN de la commune, clé de Luhn valide (espaces acceptés). "
-        "Absent : le SIRET enregistré est conservé. Toute modification fait tomber la certification.",
+        help_text=(
+            "SIRET de la mairie : 14 chiffres commençant par le SIREN de la commune, clé de Luhn valide "
+            "(espaces acceptés). "
+            "Absent : le SIRET enregistré est conservé. Toute modification fait tomber la certification."
+        ),
     )
     rib_document = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
@@ -236,7 +239,7 @@ def _order(user, pk) -> PaymentOrder:
     try:
         return visible_orders(user).get(pk=int(pk))
     except (PaymentOrder.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Ordre de paiement introuvable.")
+        raise NotFound("Ordre de paiement introuvable.") from None
 
 
 def _batch(user, pk) -> Batch:
@@ -245,7 +248,7 @@ def _batch(user, pk) -> Batch:
     try:
         return Batch.objects.get(pk=int(pk))
     except (Batch.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Lot introuvable.")
+        raise NotFound("Lot introuvable.") from None
 
 
 def _commune_allowed(user, code: str) -> None:
@@ -265,9 +268,11 @@ _REFUSALS = {
     403: OpenApiResponse(description="Rôle non autorisé (les auditeurs ne modifient rien)."),
     404: OpenApiResponse(description="Introuvable ou non visible pour cet utilisateur."),
     409: OpenApiResponse(
-        description="État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
-        "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
-        "date d'exécution demandée, rapport final validé avant la fin du projet)."
+        description=(
+            "État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
+            "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
+            "date d'exécution demandée, rapport final validé avant la fin du projet)."
+        )
     ),
 }
 _READ_REFUSALS = {404: _REFUSALS[404]}
@@ -339,7 +344,10 @@ class RejectBankDetailsView(_Base):
         operation_id="payments_bank_details_reject",
         request=MotivationBody,
         responses={200: BankDetailsSerializer, **_REFUSALS},
-        description="Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit la motivation pour les corriger.",
+        description=(
+            "Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit "
+            "la motivation pour les corriger."
+        ),
     )
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
@@ -407,7 +415,10 @@ class OrderActionView(_Base):
         parameters=[_ORDER_ACTION],
         request=MotivationBody,
         responses={200: OrderSerializer, **_REFUSALS},
-        description="Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, `received` / `reissue` {}.",
+        description=(
+            "Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, "
+            "`received` / `reissue` {}."
+        ),
     )
     def post(self, request, pk, name):
         if name not in ORDER_ACTIONS:
@@ -429,7 +440,7 @@ class AcceptFinalReportView(_Base):
         try:
             found = get_visible_or_404(request.user, dossier)
         except Http404:
-            raise NotFound("Dossier introuvable.")
+            raise NotFound("Dossier introuvable.") from None
         _body(EmptyBody, request)
         return Response(SettlementSerializer(accept_final_report(found, request.user)).data, status=201)
 
@@ -501,7 +512,9 @@ class BatchActionView(_Base):
         parameters=[_BATCH_ACTION],
         request=ReturnBody,
         responses={200: BatchSerializer, **_REFUSALS},
-        description="Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}.",
+        description=(
+            "Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}."
+        ),
     )
     def post(self, request, pk, name):
         if name not in BATCH_ACTIONS:

@@ -22,8 +22,8 @@ from fonds.ops.outbox import enqueue
 from fonds.referentiel.models import Commune
 from fonds.referentiel.siret import validate_siret
 
-from .common import O, PaymentRefused, is_commune_porteur, order_payload, require_role, required_motivation
-from .models import OUTGOING_KINDS, BankDetails, PaymentOrder, iban_sha256, mask_iban
+from .common import PaymentRefused, is_commune_porteur, order_payload, require_role, required_motivation
+from .models import OUTGOING_KINDS, BankDetails, OrderState, PaymentOrder, iban_sha256, mask_iban
 from .rib import checked_rib_upload, delete_stored, store_rib
 
 
@@ -49,7 +49,8 @@ def validate_bank_details(iban: str, bic: str, holder: str) -> tuple[str, str, s
         iban_obj = IBAN(str(iban or ""))
     except (SchwiftyException, ValueError):
         errors["iban"] = (
-            "IBAN invalide : vérifiez le numéro recopié du RIB (27 caractères pour un compte français, commençant par FR76)."
+            "IBAN invalide : vérifiez le numéro recopié du RIB (27 caractères pour un compte français, "
+            "commençant par FR76)."
         )
     if iban_obj is not None and iban_obj.country_code not in SEPA_COUNTRIES:
         errors["iban"] = "Cet IBAN n'appartient pas à la zone SEPA : un virement SEPA n'est pas possible."
@@ -76,7 +77,8 @@ def validate_bank_details(iban: str, bic: str, holder: str) -> tuple[str, str, s
 
 #: countries whose IBANs can receive a SEPA credit transfer (EEA + SEPA non-EEA members)
 SEPA_COUNTRIES = frozenset(
-    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL PT RO SE SI SK SM VA".split()
+    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL PT RO "
+    "SE SI SK SM VA".split()
     + "GF GP MQ RE YT PM BL MF NC PF WF".split()
 )
 
@@ -197,7 +199,10 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) 
         if doc is None:
             raise ValidationError(
                 {
-                    "rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."
+                    "rib_document": (
+                        "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées "
+                        "sur ce document."
+                    )
                 }
             )
         bank = BankDetails.objects.create(
@@ -311,7 +316,7 @@ def _suspend_orders(commune_id, by, role) -> list[str]:
     orders = list(
         PaymentOrder.objects.select_for_update(of=("self",))
         .select_related("dossier")
-        .filter(dossier__commune_id=commune_id, state=O.READY)
+        .filter(dossier__commune_id=commune_id, state=OrderState.READY)
         .order_by("pk")
     )
     for order in orders:
@@ -377,7 +382,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
         orders = list(
             PaymentOrder.objects.select_for_update(of=("self",))
             .select_related("dossier")
-            .filter(dossier__commune_id=commune_id, state=O.TO_CERTIFY, kind__in=OUTGOING_KINDS)
+            .filter(dossier__commune_id=commune_id, state=OrderState.TO_CERTIFY, kind__in=OUTGOING_KINDS)
             .order_by("pk")
         )
         for order in orders:

@@ -24,7 +24,6 @@ from fonds.dossiers.models import Dossier
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O,
     PaymentRefused,
     acting_role,
     fire_transition,
@@ -43,6 +42,7 @@ from .models import (
     BatchState,
     ItemOutcome,
     OrderKind,
+    OrderState,
     PaymentOrder,
     Settlement,
     mask_iban,
@@ -81,12 +81,14 @@ class BuildResult:
 def payable_orders():
     """Orders a batch may take: ready, outgoing, of a commune whose bank details are certified (a queryset)."""
     return PaymentOrder.objects.filter(
-        state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False
+        state=OrderState.READY,
+        kind__in=OUTGOING_KINDS,
+        dossier__commune__bank_details__certified_at__isnull=False,
     )
 
 
 def _filtered(filters: dict | None):
-    qs = PaymentOrder.objects.filter(state=O.READY, kind__in=OUTGOING_KINDS)
+    qs = PaymentOrder.objects.filter(state=OrderState.READY, kind__in=OUTGOING_KINDS)
     filters = filters or {}
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
@@ -141,7 +143,7 @@ def build_batch(
         try:
             wanted = sorted({int(i) for i in order_ids})
         except (TypeError, ValueError):
-            raise PaymentRefused("condition", "Sélection d'ordres invalide.")
+            raise PaymentRefused("condition", "Sélection d'ordres invalide.") from None
     today = clock.today()
     execution_date = execution_date or next_business_day(today)
     if execution_date < today:
@@ -168,7 +170,8 @@ def build_batch(
                     excluded.append(
                         (
                             pk,
-                            "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de certification)",
+                            "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de "
+                            "certification)",
                         )
                     )
         if orders:
@@ -194,7 +197,8 @@ def build_batch(
         if not taken:
             raise PaymentRefused(
                 "condition",
-                "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires certifiées dans la sélection.",
+                "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires "
+                "certifiées dans la sélection.",
                 rules=["empty_batch"],
             )
         now = clock.now().replace(microsecond=0)
@@ -232,9 +236,9 @@ def build_batch(
         ids = [o.pk for o, _ in taken]
         moved = 0
         for start in range(0, len(ids), 900):
-            moved += PaymentOrder.objects.filter(pk__in=ids[start : start + 900], state=O.READY).update(
-                state=O.IN_BATCH
-            )
+            moved += PaymentOrder.objects.filter(
+                pk__in=ids[start : start + 900], state=OrderState.READY
+            ).update(state=OrderState.IN_BATCH)
         if moved != len(ids):
             raise PaymentRefused(
                 "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
@@ -242,10 +246,10 @@ def build_batch(
         try:
             with transaction.atomic():
                 BatchItem.objects.bulk_create(items, batch_size=500)
-        except IntegrityError:
+        except IntegrityError as exc:
             raise PaymentRefused(
                 "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
-            )
+            ) from exc
         data = batch_xml(batch, items)
         batch.file_sha256 = hashlib.sha256(data).hexdigest()
         batch.save(update_fields=["file_sha256"])
@@ -287,7 +291,8 @@ def _check_bank_unchanged(batch: Batch) -> None:
         shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
         raise PaymentRefused(
             "condition",
-            f"Les coordonnées bancaires ont changé depuis la constitution du lot pour {len(changed)} ordre(s) ({shown}) : "
+            f"Les coordonnées bancaires ont changé depuis la constitution du lot pour {len(changed)} "
+            f"ordre(s) ({shown}) : "
             "annulez le lot, faites certifier les nouvelles coordonnées, puis constituez un nouveau lot.",
             rules=["bank_details_changed"],
         )
@@ -316,7 +321,8 @@ def export_batch(batch, *, by=None) -> bytes:
         if locked.file_sha256 and digest != locked.file_sha256:
             raise PaymentRefused(
                 "conflict",
-                "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du lot : export bloqué.",
+                "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du "
+                "lot : export bloqué.",
             )
         audit.append(
             "batch_exported",
@@ -348,7 +354,8 @@ def mark_batch_sent(batch, *, by) -> Batch:
         if locked.state != BatchState.READY:
             raise PaymentRefused(
                 "status",
-                f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être transmis.",
+                f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être "
+                "transmis.",
             )
         _check_bank_unchanged(locked)
         locked.mark_sent()
@@ -356,7 +363,9 @@ def mark_batch_sent(batch, *, by) -> Batch:
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
         moved = sum(
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=O.IN_BATCH).update(state=O.SENT)
+            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
+                state=OrderState.SENT
+            )
             for s in range(0, len(ids), 900)
         )
         if moved != len(ids):
@@ -386,7 +395,9 @@ def cancel_batch(batch, *, by) -> Batch:
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
         locked.items.filter(live=True).update(live=False, outcome=ItemOutcome.REMOVED)
         for s in range(0, len(ids), 900):
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=O.IN_BATCH).update(state=O.READY)
+            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
+                state=OrderState.READY
+            )
         audit.append(
             "batch_cancelled",
             actor=by,
@@ -411,7 +422,8 @@ def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
     if code not in RETURN_REASONS:
         raise PaymentRefused(
             "condition",
-            "Code motif de rejet inconnu : indiquez le code à 4 caractères transmis par la banque (par exemple AC04).",
+            "Code motif de rejet inconnu : indiquez le code à 4 caractères transmis par la banque (par "
+            "exemple AC04).",
             rules=["reason_code"],
         )
     with transaction.atomic():
@@ -462,8 +474,10 @@ def execution_too_early(batch, today: dt.date | None = None) -> str:
         return ""
     day = f"{batch.execution_date:%d/%m/%Y}"
     return (
-        f"Le lot {batch.reference} ne peut pas être enregistré comme exécuté avant sa date d'exécution demandée, "
-        f"le {day} : la banque ne l'a pas encore exécuté. L'exécution pourra être enregistrée à partir du {day}."
+        f"Le lot {batch.reference} ne peut pas être enregistré comme exécuté avant sa date d'exécution "
+        "demandée, "
+        f"le {day} : la banque ne l'a pas encore exécuté. L'exécution pourra être enregistrée à partir "
+        f"du {day}."
     )
 
 
@@ -480,7 +494,8 @@ def record_execution(batch, *, by) -> Batch:
         if locked.state != BatchState.SENT:
             raise PaymentRefused(
                 "status",
-                f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.",
+                f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut "
+                "pas être enregistrée.",
             )
         too_early = execution_too_early(locked)
         if too_early:
@@ -507,10 +522,10 @@ def record_execution(batch, *, by) -> Batch:
         try:
             with transaction.atomic():
                 BatchItem.objects.bulk_update(items, ["outcome", "live"], batch_size=500)
-        except IntegrityError:
+        except IntegrityError as exc:
             raise PaymentRefused(
                 "conflict", "Un de ces ordres est déjà enregistré comme payé : exécution refusée."
-            )
+            ) from exc
         locked.mark_executed()
         locked.save()
         audit.append(

@@ -22,12 +22,9 @@ from fonds.dossiers.states import Forum
 from fonds.formats import parse_amount as read_amount
 from fonds.suivi.report_dates import TOO_EARLY
 
-from .models import Batch, OrderState, PaymentOrder
+from .models import Batch, PaymentOrder
 
 CENT = Decimal("0.01")
-
-
-O = OrderState
 
 
 @dataclass
@@ -81,7 +78,7 @@ def parse_amount(value, label: str = "montant") -> Decimal:
             "condition",
             f"{label.capitalize()} invalide : indiquez un nombre en euros (par exemple 1250,50).",
             rules=["amount"],
-        )
+        ) from None
     if not amount.is_finite():
         raise PaymentRefused(
             "condition", f"{label.capitalize()} invalide : indiquez un nombre en euros.", rules=["amount"]

@@ -151,7 +151,6 @@ class OrderState(models.TextChoices):
     WRITTEN_OFF = "written_off", "Admis en non-valeur"
 
 
-O = OrderState
 OUTGOING_KINDS = (OrderKind.ADVANCE, OrderKind.BALANCE)
 
 
@@ -175,7 +174,9 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     )
     kind = models.CharField("nature", max_length=10, choices=OrderKind.choices)
     amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
-    state = FSMField("état", default=O.TO_CERTIFY, choices=O.choices, protected=True, db_index=True)
+    state = FSMField(
+        "état", default=OrderState.TO_CERTIFY, choices=OrderState.choices, protected=True, db_index=True
+    )
     created_at = models.DateTimeField("créé le", default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -222,14 +223,14 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         return self.kind in OUTGOING_KINDS
 
     # --- outgoing orders ---
-    @transition(state, source=O.TO_CERTIFY, target=O.READY, custom=_meta("Rendre payable"))
+    @transition(state, source=OrderState.TO_CERTIFY, target=OrderState.READY, custom=_meta("Rendre payable"))
     def certify(self):
         pass
 
     @transition(
         state,
-        source=O.READY,
-        target=O.TO_CERTIFY,
+        source=OrderState.READY,
+        target=OrderState.TO_CERTIFY,
         custom=_meta("Suspendre (coordonnées bancaires modifiées)"),
     )
     def suspend(self):
@@ -237,35 +238,37 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state,
-        source=O.READY,
-        target=O.IN_BATCH,
+        source=OrderState.READY,
+        target=OrderState.IN_BATCH,
         conditions=[lambda o: o.is_outgoing],
         custom=_meta("Mettre dans un lot"),
     )
     def add_to_batch(self):
         pass
 
-    @transition(state, source=O.IN_BATCH, target=O.READY, custom=_meta("Retirer du lot"))
+    @transition(state, source=OrderState.IN_BATCH, target=OrderState.READY, custom=_meta("Retirer du lot"))
     def remove_from_batch(self):
         pass
 
-    @transition(state, source=O.IN_BATCH, target=O.SENT, custom=_meta("Envoyer"))
+    @transition(state, source=OrderState.IN_BATCH, target=OrderState.SENT, custom=_meta("Envoyer"))
     def send(self):
         pass
 
-    @transition(state, source=O.SENT, target=O.PAID, custom=_meta("Constater le paiement"))
+    @transition(state, source=OrderState.SENT, target=OrderState.PAID, custom=_meta("Constater le paiement"))
     def pay(self):
         self.paid_at = clock.now()
 
-    @transition(state, source=O.SENT, target=O.RETURNED, custom=_meta("Enregistrer le rejet"))
+    @transition(
+        state, source=OrderState.SENT, target=OrderState.RETURNED, custom=_meta("Enregistrer le rejet")
+    )
     def bank_return(self, code: str = ""):
         self.returned_at = clock.now()
         self.return_code = code
 
     @transition(
         state,
-        source=O.PAID,
-        target=O.RETURNED,
+        source=OrderState.PAID,
+        target=OrderState.RETURNED,
         conditions=[lambda o: o.is_outgoing],
         custom=_meta("Enregistrer un rejet reçu après l'exécution"),
     )
@@ -274,14 +277,20 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         self.return_code = code
         self.paid_at = None
 
-    @transition(state, source=O.RETURNED, target=O.READY, custom=_meta("Réémettre"))
+    @transition(state, source=OrderState.RETURNED, target=OrderState.READY, custom=_meta("Réémettre"))
     def reissue(self):
         pass
 
     @transition(
         state,
-        source=[O.TO_CERTIFY, O.READY, O.RETURNED, O.CONTRADICTORY, O.FINAL],
-        target=O.CANCELLED,
+        source=[
+            OrderState.TO_CERTIFY,
+            OrderState.READY,
+            OrderState.RETURNED,
+            OrderState.CONTRADICTORY,
+            OrderState.FINAL,
+        ],
+        target=OrderState.CANCELLED,
         custom=_meta("Annuler", motivation=True, confirm="L'annulation est définitive."),
     )
     def cancel(self, motivation: str = ""):
@@ -291,21 +300,23 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     # --- recovery orders ---
     @transition(
         state,
-        source=O.CONTRADICTORY,
-        target=O.FINAL,
+        source=OrderState.CONTRADICTORY,
+        target=OrderState.FINAL,
         custom=_meta("Rendre le reversement exécutoire", confirm="Le reversement deviendra exigible."),
     )
     def make_final(self):
         self.final_at = clock.now()
 
-    @transition(state, source=O.FINAL, target=O.PAID, custom=_meta("Constater le reversement reçu"))
+    @transition(
+        state, source=OrderState.FINAL, target=OrderState.PAID, custom=_meta("Constater le reversement reçu")
+    )
     def record_recovered(self):
         self.paid_at = clock.now()
 
     @transition(
         state,
-        source=O.FINAL,
-        target=O.WRITTEN_OFF,
+        source=OrderState.FINAL,
+        target=OrderState.WRITTEN_OFF,
         custom=_meta("Admettre en non-valeur", motivation=True, confirm="La créance sera abandonnée."),
     )
     def write_off(self, motivation: str = ""):

@@ -13,7 +13,6 @@ from fonds.suivi.balance import advance_amount
 
 from .bank import bank_details_for
 from .common import (
-    O,
     PaymentRefused,
     acting_role,
     fire_transition,
@@ -26,7 +25,7 @@ from .common import (
     require_role,
     required_motivation,
 )
-from .models import ItemOutcome, OrderKind, PaymentOrder, mask_iban
+from .models import ItemOutcome, OrderKind, OrderState, PaymentOrder, mask_iban
 
 
 def _next_reference(dossier, kind: str) -> str:
@@ -49,7 +48,7 @@ def create_order(
     amount = parse_amount(amount)
     if state is None:
         bank = bank_details_for(dossier.commune_id)
-        state = O.READY if bank is not None and bank.is_certified else O.TO_CERTIFY
+        state = OrderState.READY if bank is not None and bank.is_certified else OrderState.TO_CERTIFY
     rules = dossier.campaign.rules
     try:
         with transaction.atomic():
@@ -64,11 +63,11 @@ def create_order(
                 breakdown=json_safe(breakdown or {}),
                 **fields,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         raise PaymentRefused(
             "conflict",
             f"Un ordre « {OrderKind(kind).label} » existe déjà pour le dossier {dossier.reference}.",
-        )
+        ) from exc
     order.dossier = dossier
     audit.append(
         "payment_order_created",
@@ -89,7 +88,7 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
     """
     existing = (
         PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
-        .exclude(state=O.CANCELLED)
+        .exclude(state=OrderState.CANCELLED)
         .first()
     )
     if existing is not None:
@@ -154,17 +153,19 @@ def reissue_order(order, *, by) -> PaymentOrder:
     role = require_role(by, Role.FINANCE)
     with transaction.atomic():
         locked = lock_order(order)
-        if locked.state != O.RETURNED:
+        if locked.state != OrderState.RETURNED:
             raise PaymentRefused(
                 "status",
-                f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « {locked.get_state_display()} ».",
+                f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « "
+                f"{locked.get_state_display()} ».",
             )
         bank = bank_details_for(locked.dossier.commune_id)
         last = locked.batch_items.filter(outcome=ItemOutcome.RETURNED).order_by("-pk").first()
         if bank is None or not bank.is_certified:
             raise PaymentRefused(
                 "condition",
-                "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant de réémettre le virement.",
+                "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant "
+                "de réémettre le virement.",
                 rules=["bank_details_not_certified"],
             )
         if last is not None and (
@@ -174,7 +175,8 @@ def reissue_order(order, *, by) -> PaymentOrder:
         ):
             raise PaymentRefused(
                 "condition",
-                "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par la commune puis certifiez-les.",
+                "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par "
+                "la commune puis certifiez-les.",
                 rules=["bank_details_unchanged"],
             )
         source = fire_transition(locked, "reissue")

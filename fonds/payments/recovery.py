@@ -21,7 +21,6 @@ from fonds.audit import chain as audit
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O,
     PaymentRefused,
     fire_transition,
     is_commune_porteur,
@@ -32,7 +31,7 @@ from .common import (
     require_role,
     required_motivation,
 )
-from .models import OrderKind, PaymentOrder
+from .models import OrderKind, OrderState, PaymentOrder
 
 
 def recovery_answer_due(order) -> dt.datetime:
@@ -53,7 +52,7 @@ def recovery_may_be_final(order, now: dt.datetime | None = None) -> bool:
     """Whether the contradictory step of this recovery is over (the mayor answered, or the period ended)."""
     return (
         order.kind == OrderKind.RECOVERY
-        and order.state == O.CONTRADICTORY
+        and order.state == OrderState.CONTRADICTORY
         and (now or clock.now()) >= recovery_final_from(order)
     )
 
@@ -70,8 +69,10 @@ def recovery_too_early_message(order) -> str:
     """Why the recovery cannot be made final yet, and from when it can (French)."""
     due = recovery_answer_due(order)
     return (
-        f"Le reversement {order.reference} ne peut pas encore être rendu exécutoire : la procédure contradictoire "
-        f"est en cours, le maire peut présenter ses observations jusqu'au {_moment(due)}. Il pourra l'être dès la "
+        f"Le reversement {order.reference} ne peut pas encore être rendu exécutoire : la procédure "
+        "contradictoire "
+        f"est en cours, le maire peut présenter ses observations jusqu'au {_moment(due)}. Il pourra "
+        "l'être dès la "
         f"réponse du maire, ou à partir du {_moment(due, ceil=True)} sans réponse."
     )
 
@@ -83,10 +84,11 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
         locked = lock_order(order)
         if not is_commune_porteur(by, locked.dossier.commune_id):
             raise PaymentRefused("not_found", "Ordre de paiement introuvable.")
-        if locked.kind != OrderKind.RECOVERY or locked.state != O.CONTRADICTORY:
+        if locked.kind != OrderKind.RECOVERY or locked.state != OrderState.CONTRADICTORY:
             raise PaymentRefused(
                 "status",
-                "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.",
+                "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y "
+                "répondre.",
             )
         if locked.answered_at is not None:
             raise PaymentRefused("status", "Vous avez déjà répondu à cette demande de reversement.")
@@ -127,7 +129,7 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Seul un ordre de reversement peut être rendu exécutoire.")
-        if locked.state != O.CONTRADICTORY:
+        if locked.state != OrderState.CONTRADICTORY:
             raise PaymentRefused(
                 "status",
                 f"Opération impossible : l'ordre {locked.reference} est « {locked.get_state_display()} ».",
@@ -135,7 +137,8 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
         if by is None and locked.answered_at is not None:
             raise PaymentRefused(
                 "status",
-                "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider du reversement.",
+                "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider "
+                "du reversement.",
             )
         if not recovery_may_be_final(locked):
             raise PaymentRefused(
@@ -225,7 +228,7 @@ def expire_recovery_answers(now=None) -> list[str]:
     now = now or clock.now()
     done = []
     due = PaymentOrder.objects.filter(
-        kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now
+        kind=OrderKind.RECOVERY, state=OrderState.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now
     )
     for pk in due.values_list("pk", flat=True):
         try:

@@ -59,7 +59,8 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
     sniffed = sniff(data[:16])
     if sniffed is None:
         raise ValidationError(
-            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats)."
+            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à "
+            "aucun de ces formats)."
         )
     if sniffed.content_type == "application/pdf":
         _check_pdf(data)

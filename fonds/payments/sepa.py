@@ -52,7 +52,7 @@ def validate(data: bytes) -> None:
     except etree.XMLSyntaxError as exc:
         raise PaymentRefused(
             "condition", f"Le fichier SEPA n'est pas un XML bien formé : {exc}", rules=["sepa_xsd"]
-        )
+        ) from exc
     if not checker.validate(document):
         error = checker.error_log.last_error
         raise PaymentRefused(

@@ -25,8 +25,8 @@ from fonds.suivi.balance import actual_figures, balance_for_report, compute_bala
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
-from .common import CENT, O, PaymentRefused, json_safe, move_dossier, require_role, required_motivation
-from .models import OrderKind, PaymentOrder, Settlement
+from .common import CENT, PaymentRefused, json_safe, move_dossier, require_role, required_motivation
+from .models import OrderKind, OrderState, PaymentOrder, Settlement
 from .orders import create_order
 
 
@@ -35,7 +35,9 @@ def advance_paid_amount(dossier) -> Decimal | None:
     orders = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
     if not orders.exists():
         return None
-    return (orders.filter(state=O.PAID).aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(CENT)
+    return (orders.filter(state=OrderState.PAID).aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(
+        CENT
+    )
 
 
 def dossier_balance(dossier, report=None):
@@ -100,13 +102,14 @@ def accept_final_report(dossier, by) -> Settlement:
         )  # not before the project's end
         pending = (
             PaymentOrder.objects.filter(dossier=locked, kind=OrderKind.ADVANCE)
-            .exclude(state__in=[O.PAID, O.CANCELLED])
+            .exclude(state__in=[OrderState.PAID, OrderState.CANCELLED])
             .first()
         )
         if pending is not None:
             raise PaymentRefused(
                 "condition",
-                f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut pas être calculé.",
+                f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut "
+                "pas être calculé.",
                 rules=["advance_pending"],
             )
         bd = dossier_balance(locked, report)
@@ -151,7 +154,7 @@ def accept_final_report(dossier, by) -> Settlement:
                 by=by,
                 role=role,
                 breakdown=json_safe(bd.as_dict()),
-                state=O.CONTRADICTORY,
+                state=OrderState.CONTRADICTORY,
                 created_at=notified,
                 answer_due=notified + dt.timedelta(days=days),
             )
@@ -196,11 +199,12 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
                 dossier=locked, kind=OrderKind.BALANCE
             )
         )
-        live = next((o for o in orders if o.state != O.CANCELLED), None)
+        live = next((o for o in orders if o.state != OrderState.CANCELLED), None)
         if live is not None:
             raise PaymentRefused(
                 "status",
-                f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : il n'y a rien à réémettre.",
+                f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : "
+                "il n'y a rien à réémettre.",
             )
         order = create_order(
             locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown
@@ -231,6 +235,6 @@ def can_reissue_balance(dossier, settlement=None) -> bool:
         and settlement.balance > 0
         and PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exists()
         and not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE)
-        .exclude(state=O.CANCELLED)
+        .exclude(state=OrderState.CANCELLED)
         .exists()
     )

@@ -52,7 +52,7 @@ def notify_recovery(self, order_id: int) -> int:
                 audit_payload={"order": order.reference},
             )
     except Exception as exc:  # mail server down: retry later (send_once never sends twice)
-        raise self.retry(exc=exc)
+        raise self.retry(exc=exc) from exc
     return sent
 
 
@@ -88,5 +88,5 @@ def notify_bank_rejected(self, bank_id: int, version: int) -> int:
                 audit_payload={"commune": bank.commune_id, "version": version},
             )
     except Exception as exc:  # mail server down: retry later (send_once never sends twice)
-        raise self.retry(exc=exc)
+        raise self.retry(exc=exc) from exc
     return sent

@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from fonds.dossiers.states import Status
 from fonds.formats import dec, euros, pct
-from fonds.instruction.amount import GrantBreakdown, compute_grant
+from fonds.instruction.amount import GrantBreakdown, compute_grant, dossier_distance_km
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -118,11 +119,13 @@ def compute_balance(
     lines.append(f"Montant accordé par le comité : {euros(approved)}.")
     if capped:
         lines.append(
-            "La formule donne plus que le montant accordé : la subvention définitive est plafonnée au montant accordé."
+            "La formule donne plus que le montant accordé : la subvention définitive est plafonnée au "
+            "montant accordé."
         )
     elif final_grant < approved:
         lines.append(
-            "La formule sur les chiffres réels donne moins que le montant accordé : la subvention définitive est ramenée à ce montant."
+            "La formule sur les chiffres réels donne moins que le montant accordé : la subvention "
+            "définitive est ramenée à ce montant."
         )
     lines.append(f"Subvention définitive : {euros(final_grant)}.")
     if advance_paid:
@@ -132,8 +135,10 @@ def compute_balance(
     lines.append(f"Solde : {euros(final_grant)} − {euros(advance)} = {euros(balance)}.")
     if balance < 0:
         lines.append(
-            f"Le solde est négatif : la commune a reçu {euros(-balance)} de trop. Un ordre de reversement sera émis "
-            f"après une procédure contradictoire : le maire en est informé et dispose de {answer_days} jours pour répondre."
+            f"Le solde est négatif : la commune a reçu {euros(-balance)} de trop. Un ordre de "
+            "reversement sera émis "
+            f"après une procédure contradictoire : le maire en est informé et dispose de {answer_days} "
+            "jours pour répondre."
         )
     elif balance == 0:
         lines.append("Le solde est nul : aucun versement complémentaire ni reversement.")
@@ -174,8 +179,6 @@ def actual_figures(report) -> dict:
 
 def balance_for_report(report, dossier=None, params: dict | None = None) -> BalanceBreakdown:
     """The balance of ``dossier``'s grant on ``report``'s figures (the campaign's current rules)."""
-    from fonds.dossiers.states import Status
-    from fonds.instruction.amount import dossier_distance_km
 
     dossier = dossier or report.dossier
     params = params if params is not None else dossier.campaign.rules.params

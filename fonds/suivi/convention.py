@@ -21,6 +21,7 @@ from django.utils import translation
 from fonds import clock
 from fonds.audit import chain as audit
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.pdf import write_pdf
 from fonds.dossiers.models import Dossier
 from fonds.formats import dec, euros, pct
 
@@ -94,8 +95,6 @@ def convention_context(dossier, *, at=None) -> dict:
 
 
 def render_convention_pdf(dossier, *, at=None) -> bytes:
-    from fonds.documents.pdf import write_pdf
-
     with translation.override("fr"):
         html = render_to_string("pdf/convention.html", convention_context(dossier, at=at))
     return write_pdf(html)

@@ -21,9 +21,13 @@ from __future__ import annotations
 from fonds import clock
 from fonds.dossiers import services
 from fonds.dossiers.services import TransitionRefused
+from fonds.ops import outbox
 
+from .balance import balance_for_report
+from .convention import current_convention
 from .models import FinalReport
 from .report_dates import refuse_on_dates
+from .services import report_missing, report_sha256
 
 MAX_NAME = 150
 
@@ -32,8 +36,6 @@ MAX_NAME = 150
 
 
 def prepare_accept_agreement(dossier, by, data):
-    from .convention import current_convention
-
     name = " ".join(str(data.get("signatory_name") or "").split())
     given = str(data.get("document_sha256") or "").strip().lower()
     if len(name) < 3 or len(name) > MAX_NAME:
@@ -45,20 +47,23 @@ def prepare_accept_agreement(dossier, by, data):
     if dossier.agreement_due is not None and dossier.agreement_due < clock.now():
         raise TransitionRefused(
             "condition",
-            "Le délai d'acceptation de la convention est expiré : l'attribution de la subvention est caduque.",
+            "Le délai d'acceptation de la convention est expiré : l'attribution de la subvention est "
+            "caduque.",
             rules=["agreement_deadline"],
         )
     document = current_convention(dossier)
     if document is None:
         raise TransitionRefused(
             "condition",
-            "La convention n'est pas encore établie : ouvrez la page de la convention, lisez-la, puis acceptez-la.",
+            "La convention n'est pas encore établie : ouvrez la page de la convention, lisez-la, puis "
+            "acceptez-la.",
             rules=["convention_missing"],
         )
     if given != document.sha256:
         raise TransitionRefused(
             "condition",
-            "La convention a changé depuis que vous l'avez ouverte : relisez la version en vigueur puis acceptez-la à nouveau.",
+            "La convention a changé depuis que vous l'avez ouverte : relisez la version en vigueur "
+            "puis acceptez-la à nouveau.",
             rules=["convention_changed"],
         )
     return {
@@ -71,14 +76,10 @@ def prepare_accept_agreement(dossier, by, data):
 
 
 def queue_convention(dossier, by, kwargs, motivation):
-    from fonds.ops import outbox
-
     outbox.enqueue("fonds.suivi.tasks.generate_convention", dossier.pk)
 
 
 def queue_renunciation_ack(dossier, by, kwargs, motivation):
-    from fonds.ops import outbox
-
     outbox.enqueue("fonds.suivi.tasks.send_renunciation_ack", dossier.pk)
 
 
@@ -92,10 +93,6 @@ def check_report_dates(dossier, by, data):
 
 
 def prepare_submit_report(dossier, by, data):
-    from .balance import balance_for_report
-    from .models import FinalReport
-    from .services import report_missing, report_sha256
-
     report = FinalReport.objects.select_for_update().filter(dossier=dossier).first()
     missing = report_missing(report)
     if missing:
@@ -117,8 +114,6 @@ def prepare_submit_report(dossier, by, data):
 
 
 def freeze_report(dossier, by, kwargs, motivation):
-    from .models import FinalReport
-
     FinalReport.objects.filter(dossier=dossier, submitted_at__isnull=True).update(submitted_at=clock.now())
 
 

@@ -28,6 +28,7 @@ from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.states import Status
+from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
 
 from .models import DeadlineNotice
@@ -52,7 +53,6 @@ def _local_date(moment) -> dt.date:
 def _queue_email(kind: str, dossier_pk: int, key: str, deadline: str) -> None:
     """The email task, through the transactional outbox: it leaves after commit, and waits for
     ``flush_outbox`` if the broker is down (the reminder is recorded either way)."""
-    from fonds.ops import outbox
 
     outbox.enqueue("fonds.suivi.tasks.send_deadline_email", kind, dossier_pk, key, deadline)
 

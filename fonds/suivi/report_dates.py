@@ -79,7 +79,8 @@ def report_date_refusal(
         return DateRefusal(
             TOO_EARLY,
             "project_not_ended",
-            f"Le rapport final ne peut pas être {done} avant la fin du projet (le voyage doit avoir eu lieu) : "
+            f"Le rapport final ne peut pas être {done} avant la fin du projet (le voyage doit avoir eu "
+            "lieu) : "
             f"le dernier jour prévu est le {_fr(end)}. Il pourra l'être à partir du {_fr(end)}.",
         )
     if report is None:
@@ -89,20 +90,24 @@ def report_date_refusal(
         return DateRefusal(
             TOO_EARLY,
             "actual_end_in_future",
-            f"Le dernier jour effectif déclaré dans le rapport ({_fr(actual_end)}) est dans le futur : le rapport final "
-            f"ne peut pas être {done} avant la fin réelle du projet. Il pourra l'être à partir du {_fr(actual_end)}.",
+            f"Le dernier jour effectif déclaré dans le rapport ({_fr(actual_end)}) est dans le futur : "
+            "le rapport final "
+            f"ne peut pas être {done} avant la fin réelle du projet. Il pourra l'être à partir du "
+            f"{_fr(actual_end)}.",
         )
     if start and start > today:
         return DateRefusal(
             TOO_EARLY,
             "actual_start_in_future",
-            f"Le premier jour effectif déclaré dans le rapport ({_fr(start)}) est dans le futur : corrigez les dates effectives du projet.",
+            f"Le premier jour effectif déclaré dans le rapport ({_fr(start)}) est dans le futur : "
+            "corrigez les dates effectives du projet.",
         )
     if start and actual_end and actual_end < start:
         return DateRefusal(
             "condition",
             "actual_dates_order",
-            f"Les dates effectives du rapport sont incohérentes : le dernier jour ({_fr(actual_end)}) précède le premier ({_fr(start)}).",
+            f"Les dates effectives du rapport sont incohérentes : le dernier jour ({_fr(actual_end)}) "
+            f"précède le premier ({_fr(start)}).",
         )
     return None
 

@@ -1,6 +1,22 @@
 """Celery tasks of the front office after submission (idempotent: safe to retry)."""
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
+from fonds.audit.models import AuditEvent
+from fonds.depot.notices import send_once
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+from fonds.formats import euros
+
+from .convention import ensure_convention
 
 
 @shared_task(name="fonds.suivi.tasks.generate_convention")
@@ -9,10 +25,6 @@ def generate_convention(dossier_pk: int) -> str | None:
 
     Not retried automatically: the convention page generates it on demand when it is missing.
     """
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import Status
-
-    from .convention import ensure_convention
 
     dossier = (
         Dossier.objects.select_related("campaign", "commune", "jumelage__partner")
@@ -58,17 +70,6 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
     ``key`` + the recipient make the ``EmailNotice`` key, so a retried task sends nothing twice.
     Returns the number of emails sent now.
     """
-    import datetime as dt
-
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.depot.notices import send_once
-    from fonds.dossiers.models import Dossier
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
     due = dt.datetime.fromisoformat(deadline) if "T" in deadline else dt.date.fromisoformat(deadline)
@@ -123,16 +124,6 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     the outbox by the ``renounce`` after-hook. A dossier is renounced at most once (a final
     status), so the dossier and the recipient make the notice key: a retried task sends nothing
     twice. Returns the number of emails sent now."""
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.audit.models import AuditEvent
-    from fonds.depot.notices import send_once
-    from fonds.dossiers.models import Dossier
-    from fonds.formats import euros
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
     event = (

@@ -21,12 +21,15 @@ from django.views.decorators.http import require_http_methods
 from fonds import clock
 from fonds.accounts.roles import sees_all_dossiers
 from fonds.audit.models import AuditEvent
+from fonds.depot.steps import BY_SLUG
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
 from fonds.formats import euros
+from fonds.payments.hooks import renunciation_refusal
+from fonds.privacy.access import may_see_minors_data
 
 from . import forms as f
 from .balance import actual_figures, balance_for_report
@@ -99,13 +102,8 @@ def _allowed(dossier, user) -> set[str]:
 def _step_url(pk: int, step: str) -> str | None:
     """The draft builder's page for ``step``, or None while it does not exist."""
     slug = step
-    try:
-        from fonds.depot.steps import BY_SLUG  # the draft builder's steps, when present
-
-        if step not in BY_SLUG and STEP_ALIASES.get(step) in BY_SLUG:
-            slug = STEP_ALIASES[step]
-    except ImportError:
-        pass
+    if step not in BY_SLUG and STEP_ALIASES.get(step) in BY_SLUG:
+        slug = STEP_ALIASES[step]
     try:
         return reverse("depot:step", args=(pk, slug))
     except NoReverseMatch:
@@ -172,7 +170,9 @@ def dossier_home(request, pk):
         steps.append(
             {
                 "title": "Accepter la convention",
-                "text": "La subvention est accordée : lisez la convention et acceptez-la au nom de la commune.",
+                "text": (
+                    "La subvention est accordée : lisez la convention et acceptez-la au nom de la commune."
+                ),
                 "due": dossier.agreement_due,
                 "url": reverse("suivi:convention", args=[dossier.pk]),
                 "action": "Lire et accepter la convention",
@@ -206,7 +206,10 @@ def dossier_home(request, pk):
 def _report_step_text(dossier, report) -> str:
     opens = filing_opens(dossier, report)
     if opens is not None and clock.today() < opens:
-        return f"Une fois le projet réalisé, remplissez le rapport final : il pourra être déposé à partir du {opens:%d/%m/%Y}, dernier jour du projet."
+        return (
+            "Une fois le projet réalisé, remplissez le rapport final : il pourra être déposé à partir du "
+            f"{opens:%d/%m/%Y}, dernier jour du projet."
+        )
     return "Le projet est terminé : remplissez et déposez le rapport final."
 
 
@@ -287,7 +290,8 @@ def corrections(request, pk):
             else:
                 messages.success(
                     request,
-                    "Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la suite par courriel.",
+                    "Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la "
+                    "suite par courriel.",
                 )
                 return redirect("suivi:dossier", pk=dossier.pk)
         else:
@@ -349,7 +353,6 @@ def withdraw(request, pk):
 def _renunciation(dossier, user) -> tuple[bool, str]:
     """``(allowed, why not)``: the porteur may renounce while the dossier is approved or its
     convention accepted, until the advance leaves for the bank (``fonds.payments.hooks``)."""
-    from fonds.payments.hooks import renunciation_refusal
 
     if "renounce" not in _allowed(dossier, user):
         return False, ""
@@ -378,7 +381,8 @@ def renounce(request, pk):
             else:
                 messages.success(
                     request,
-                    f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} revient à l'enveloppe du fonds. "
+                    f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
+                    "revient à l'enveloppe du fonds. "
                     "Un accusé de réception vous est envoyé par courriel.",
                 )
                 return redirect("suivi:dossier", pk=dossier.pk)
@@ -435,7 +439,10 @@ def convention(request, pk):
         )
     except Exception:  # WeasyPrint or storage failure: say so, never a 500 for the mayor
         log.exception("convention du dossier %s : génération impossible", dossier.pk)
-        failure = "La convention n'a pas pu être établie pour le moment. Réessayez dans quelques minutes ; si le problème persiste, contactez le fonds."
+        failure = (
+            "La convention n'a pas pu être établie pour le moment. Réessayez dans quelques minutes ; si le "
+            "problème persiste, contactez le fonds."
+        )
     initial = {"document_sha256": document.sha256 if document else ""}  # the name is typed, never prefilled
     form = f.AcceptAgreementForm(request.POST or None, initial=initial)
     status, refusal = 200, ""
@@ -461,7 +468,8 @@ def convention(request, pk):
             else:
                 messages.success(
                     request,
-                    "Vous avez accepté la convention au nom de la commune. L'avance sera versée prochainement.",
+                    "Vous avez accepté la convention au nom de la commune. L'avance sera versée "
+                    "prochainement.",
                 )
                 return redirect("suivi:convention", pk=dossier.pk)
         else:
@@ -547,20 +555,22 @@ def _report_initial(dossier, report):
         initial = {name: getattr(report, name) for name in REPORT_FIELDS}
         lines = [
             {
-                "kind": l.kind,
-                "category": l.category,
-                "label": l.label,
-                "amount": l.amount,
-                "eligible": l.eligible,
+                "kind": line.kind,
+                "category": line.category,
+                "label": line.label,
+                "amount": line.amount,
+                "eligible": line.eligible,
             }
-            for l in report.lines.all()
+            for line in report.lines.all()
         ]
     expenses = [
-        {k: l[k] for k in ("category", "label", "amount", "eligible")}
-        for l in lines
-        if l["kind"] == "expense"
+        {k: line[k] for k in ("category", "label", "amount", "eligible")}
+        for line in lines
+        if line["kind"] == "expense"
     ]
-    incomes = [{k: l[k] for k in ("category", "label", "amount")} for l in lines if l["kind"] == "income"]
+    incomes = [
+        {k: line[k] for k in ("category", "label", "amount")} for line in lines if line["kind"] == "income"
+    ]
     return initial, expenses, incomes
 
 
@@ -617,7 +627,8 @@ def report(request, pk):
             else:
                 messages.success(
                     request,
-                    "Brouillon du rapport final enregistré. Vérifiez le solde ci-dessous avant de déposer le rapport.",
+                    "Brouillon du rapport final enregistré. Vérifiez le solde ci-dessous avant de "
+                    "déposer le rapport.",
                 )
                 return redirect(reverse("suivi:report", args=[dossier.pk]) + "#solde")
         status = 400
@@ -630,7 +641,8 @@ def report(request, pk):
             {
                 "id": "id_participant_list",
                 "label": "Liste des participants signée (PDF)",
-                "message": "Le fichier choisi n'a pas été enregistré à cause des erreurs ci-dessus : choisissez-le à nouveau.",
+                "message": "Le fichier choisi n'a pas été enregistré à cause des erreurs ci-dessus : "
+                "choisissez-le à nouveau.",
             }
         )
     context = {
@@ -700,7 +712,6 @@ def report_submit(request, pk):
 
 def _may_read_participant_list(user, dossier) -> bool:
     """The porteur of the commune (the dossier is visible to them) and the staff roles that need it."""
-    from fonds.privacy.access import may_see_minors_data
 
     return may_see_minors_data(user, dossier)
 
@@ -711,7 +722,8 @@ def participant_list(request, pk):
     dossier = _dossier(request, pk)
     if not _may_read_participant_list(request.user, dossier):
         raise PermissionDenied(
-            "La liste des participants n'est accessible qu'à la commune et aux services du fonds qui en ont besoin."
+            "La liste des participants n'est accessible qu'à la commune et aux services du fonds qui "
+            "en ont besoin."
         )
     report_ = FinalReport.objects.filter(dossier=dossier).first()
     if report_ is None or not report_.participant_list:
@@ -760,7 +772,8 @@ def _event_details(action: str, payload: dict, documents: dict, generated: dict,
     elif action in ("document_uploaded",):
         doc = documents.get(payload.get("document"))
         out["text"] = (
-            f"{dict(Document.Kind.choices).get(payload.get('kind'), payload.get('kind', ''))} : {payload.get('name', '')}"
+            f"{dict(Document.Kind.choices).get(payload.get('kind'), payload.get('kind', ''))} : "
+            f"{payload.get('name', '')}"
         )
         out["sha256"] = payload.get("sha256", "")
         if doc is not None:

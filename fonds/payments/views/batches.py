@@ -90,7 +90,8 @@ def build_batch_page(request):
             warning=lambda result: (
                 result.excluded
                 and (
-                    f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot "
+                    f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un "
+                    "autre lot "
                     "entre-temps, ou coordonnées non certifiées)."
                 )
             ),
@@ -234,7 +235,8 @@ def batch_action(request, pk, name):
     if batch.state != spec["state"]:
         messages.error(
             request,
-            f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».",
+            f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « "
+            f"{batch.get_state_display()} ».",
         )
     elif too_early:
         messages.error(request, too_early)

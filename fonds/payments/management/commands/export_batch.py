@@ -21,7 +21,7 @@ class Command(BaseCommand):
         try:
             data = export_batch(batch_id, by=None)
         except TransitionRefused as exc:
-            raise CommandError(exc.message)
+            raise CommandError(exc.message) from exc
         with open(output, "wb") as fh:
             fh.write(data)
         self.stdout.write(f"{output} : {len(data)} octets, SHA-256 {hashlib.sha256(data).hexdigest()}")
