@@ -28,7 +28,7 @@ from fonds.dossiers import editing
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
-from fonds.payments import bank, batches, recovery, settlement
+from fonds.payments import bank, batches, execution, recovery, settlement
 from fonds.payments.models import BankDetails, Batch, OrderKind, PaymentOrder
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
@@ -262,10 +262,10 @@ class Acts:
         """A batch of the ``kind`` orders of ``cases``: built (SEPA file), exported, sent to the bank."""
         result = batches.build_batch(by=self.finance, order_ids=[self.order(c, kind).pk for c in cases])
         batches.export_batch(result.batch, by=self.finance)
-        return batches.mark_batch_sent(result.batch, by=self.finance)
+        return execution.mark_batch_sent(result.batch, by=self.finance)
 
     def record_execution(self, batch: Batch) -> None:
-        batches.record_execution(Batch.objects.get(pk=batch.pk), by=self.finance)
+        execution.record_execution(Batch.objects.get(pk=batch.pk), by=self.finance)
 
     def accept_report(self, case: Case) -> None:
         settlement.accept_final_report(case.dossier, self.finance)

@@ -36,15 +36,8 @@ from fonds.api.serializers import StrictSerializer
 from fonds.dossiers.access import get_visible_or_404
 
 from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
-from .batches import (
-    batch_file_name,
-    build_batch,
-    cancel_batch,
-    export_batch,
-    mark_batch_sent,
-    record_execution,
-    record_return,
-)
+from .batches import batch_file_name, build_batch, cancel_batch, export_batch
+from .execution import mark_batch_sent, record_execution, record_return
 from .models import BankDetails, Batch, BatchItem, PaymentOrder, Settlement, mask_iban
 from .orders import cancel_order, reissue_order
 from .recovery import answer_recovery, make_recovery_final, record_recovery_received, write_off_recovery

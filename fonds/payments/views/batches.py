@@ -14,19 +14,9 @@ from fonds import clock
 from fonds.formats import euros
 
 from .. import queries
-from ..batches import (
-    RETURN_REASONS,
-    batch_file_name,
-    build_batch,
-    cancel_batch,
-    execution_too_early,
-    export_batch,
-    mark_batch_sent,
-    next_business_day,
-    record_execution,
-    record_return,
-)
+from ..batches import batch_file_name, build_batch, cancel_batch, export_batch, next_business_day
 from ..common import PaymentRefused
+from ..execution import RETURN_REASONS, execution_too_early, mark_batch_sent, record_execution, record_return
 from ..forms import BuildBatchForm, ConfirmForm, ReturnForm
 from ..models import Batch, BatchState, ItemOutcome, PaymentOrder
 from .common import (

@@ -11,7 +11,7 @@ from django_fsm import can_proceed
 
 from .. import queries
 from ..bank import bank_details_for
-from ..batches import RETURN_REASONS
+from ..execution import RETURN_REASONS
 from ..forms import MotivatedForm
 from ..models import OrderKind, OrderState, PaymentOrder, Settlement
 from ..orders import cancel_order, reissue_order

@@ -17,7 +17,7 @@ from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 
 from .. import queries
 from ..bank import bank_details_for, set_bank_details
-from ..batches import RETURN_REASONS
+from ..execution import RETURN_REASONS
 from ..forms import BankDetailsForm, RecoveryAnswerForm
 from ..models import OrderKind, OrderState, PaymentOrder, Settlement
 from ..recovery import answer_recovery, recovery_answer_due
