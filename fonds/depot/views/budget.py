@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 
 from fonds.dossiers.editing import update_content
 
-from .. import forms as f
+from .. import budget_forms
 from .common import errors_of, model_errors_into, refused_answer, saved_answer, step_page
 
 
@@ -63,9 +63,9 @@ def _cat(line):
 def budget_step(request, dossier, step):
     lines = list(dossier.budget_lines.all())
     if request.method == "POST":
-        form = f.BudgetForm(request.POST)
-        expenses = f.ExpenseFormSet(request.POST, prefix="depenses")
-        incomes = f.IncomeFormSet(request.POST, prefix="recettes")
+        form = budget_forms.BudgetForm(request.POST)
+        expenses = budget_forms.ExpenseFormSet(request.POST, prefix="depenses")
+        incomes = budget_forms.IncomeFormSet(request.POST, prefix="recettes")
         if form.is_valid() and expenses.is_valid() and incomes.is_valid():
             new_lines = expenses.lines() + incomes.lines()
             unchanged = sorted(map(_line_key, new_lines)) == sorted(map(_line_key, lines))
@@ -103,13 +103,13 @@ def budget_step(request, dossier, step):
             ),
         )
     extra = request.GET.get("ajout")
-    expenses = f.ExpenseFormSet(initial=_line_initial(lines, "expense"), prefix="depenses")
-    incomes = f.IncomeFormSet(initial=_line_initial(lines, "income"), prefix="recettes")
+    expenses = budget_forms.ExpenseFormSet(initial=_line_initial(lines, "expense"), prefix="depenses")
+    incomes = budget_forms.IncomeFormSet(initial=_line_initial(lines, "income"), prefix="recettes")
     if extra == "depenses":
         expenses.extra = 2
     elif extra == "recettes":
         incomes.extra = 2
-    form = f.BudgetForm(initial={"requested_amount": dossier.requested_amount})
+    form = budget_forms.BudgetForm(initial={"requested_amount": dossier.requested_amount})
     return step_page(
         request,
         dossier,
