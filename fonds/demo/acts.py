@@ -1,17 +1,9 @@
 """What each person of the demonstration does, through the services their screens call: nothing
 here writes a status or a row of its own.
 
-* the mayor (porteur): drafts, uploads, submits, answers corrections, withdraws, accepts the
-  convention and gives the bank details, renounces, files the final report;
-* the instructor: takes the dossier, asks for corrections, declares it ineligible, scores it and
-  proposes the formula's amount (``complete_instruction``), reopens it;
-* the committee (``fonds.comite.testing.Committee``: a real session, convened, sitting, votes):
-  places dossiers on an agenda, convenes, sits, votes and decides, closes the session;
-* finance (``fonds.payments``: bank, batches, settlement, recovery): certifies bank details, builds, exports and sends
-  batches, records their execution, accepts final reports, records a recovery received.
-
-The system's own acts (deadlines, the waiting list, final recoveries) are not here: they happen
-when the timeline's beat finds them due (``fonds.demo.timeline``).
+The mayor, the instructor, the committee (``fonds.comite.testing.Committee``: real sittings) and
+finance (bank details, batches, settlement, recovery). The system's own acts (deadlines, waiting
+list, final recoveries) happen when the timeline's beat finds them due (``fonds.demo.timeline``).
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """The receipt (récépissé de dépôt): made once per submitted dossier, as a WeasyPrint PDF.
 
-* ``submission_record(dossier)`` — what the audit trail says of the submission: the time, the
-  person and the SHA-256 of the submitted content stored by the ``submit`` hook
-  (``fonds.depot.hooks``) — the receipt prints *that* stored value.
-* ``render_receipt_pdf(context)`` — the PDF bytes (``templates/pdf/receipt.html``), no database.
-* ``ensure_receipt(dossier_id)`` — the ``GeneratedDocument(kind="receipt", key="receipt-<id>")``,
-  created once (a retried task finds it; a concurrent one loses on the unique constraint and
-  returns the winner's), with an audit event carrying the PDF's own SHA-256.
-* ``send_receipt_email(dossier_id)`` — the email with the download link, sent once.
+``submission_record`` reads the submission from the audit trail (time, person, the content hash
+the ``submit`` hook stored: the receipt prints that value); ``ensure_receipt`` stores the PDF once
+(a concurrent task loses on the unique key and returns the winner's), audited with its own
+SHA-256; ``send_receipt_email`` sends the download link once.
 """
 
 from __future__ import annotations

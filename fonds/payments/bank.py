@@ -106,13 +106,10 @@ def set_bank_details(
 ) -> BankDetails:
     """Record or change the commune's IBAN, BIC, holder, town-hall SIRET and the RIB they are read from.
 
-    Who: a porteur of the commune, or finance. The RIB is ``rib_document`` (a ``rib`` document of one
-    of the commune's dossiers) or ``rib_file=(name, bytes)``, a new upload accepted at any stage (see
-    ``upload_rib``); it is required the first time. ``siret`` is checked against the commune's SIREN;
-    None keeps the current one. Bad values: ``ValidationError`` per field, nothing saved. Any change
-    (the SIRET or the RIB alone too: one rule is simpler to explain and to audit) voids the
-    certification, clears a rejection and moves the commune's ready orders back to ``to_certify``;
-    saving the same values again changes nothing.
+    By a porteur of the commune or finance; the RIB (``rib_document`` or a new ``rib_file``) is
+    required the first time. Bad values: ``ValidationError`` per field, nothing saved. Any change voids
+    the certification, clears a rejection and moves the commune's ready orders back to
+    ``to_certify``; the same values again change nothing.
     """
     commune_id = getattr(commune, "pk", commune)
     role = _bank_role(by, commune_id)

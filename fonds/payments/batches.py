@@ -48,7 +48,8 @@ class BuildResult:
 
 
 def payable_orders():
-    """Orders a batch may take: ready, outgoing, of a commune whose bank details are certified (a queryset)."""
+    """Orders a batch may take (a queryset): ready, outgoing, of a commune whose bank details are
+    certified."""
     return PaymentOrder.objects.filter(
         state=OrderState.READY,
         kind__in=OUTGOING_KINDS,
@@ -86,7 +87,8 @@ def debtor() -> dict:
 
 
 def remittance_text(order: PaymentOrder, dossier_reference: str | None = None) -> str:
-    """The unstructured remittance text of the transfer (≤ 140 characters): fund, dossier number, kind, order."""
+    """The unstructured remittance text of the transfer (≤ 140 characters): fund, dossier number,
+    kind, order."""
     reference = dossier_reference or order.dossier.reference
     return f"Fonds Jumelages Jeunesse dossier {reference} {order.get_kind_display()} {order.reference}"[:140]
 

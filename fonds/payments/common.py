@@ -158,7 +158,8 @@ def fire_transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
 def move_dossier(
     dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None
 ):
-    """Move the dossier along (only if it is where the payment flow expects it; returns the transition or None)."""
+    """Move the dossier along, only if it is where the payment flow expects it; returns the
+    transition or None."""
     status = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first()
     if expected is not None and status != expected:
         return None

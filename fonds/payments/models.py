@@ -1,20 +1,9 @@
 """Payments: the commune's bank details, payment orders (advance, balance, recovery), SEPA batches.
 
-Every change goes through the payment services (``bank``, ``orders``, ``settlement``, ``recovery``,
-``batches``: one transaction, ``select_for_update``, one audit event). The FSM fields are protected: nothing else can write them.
-
-"Never twice" is enforced by the database, not only by the state machine:
-
-* ``PaymentOrder``: ``amount > 0``; ``reference`` unique (it is the SEPA end-to-end id); at most one
-  live (not cancelled) order per dossier and kind (``payments_one_live_order_per_kind``);
-* ``BatchItem``: an order is in at most one *live* batch item (``payments_order_in_one_live_batch``,
-  a partial unique index on ``order`` where ``live``), and has at most one *paid* item
-  (``payments_order_paid_once``, partial unique on ``order`` where ``outcome = 'paid'``).
-
-Bank details are kept per commune (see ``BankDetails``). IBANs are never written in clear in the
-audit trail: payloads carry ``iban_masked`` (country code + last 4) and ``iban_sha256`` (the
-SHA-256 of the normalised IBAN, so an auditor holding the RIB can check which account was
-certified without the trail disclosing it).
+Every change goes through the payment services (one transaction, ``select_for_update``, one audit
+event); the FSM fields are protected. "Never twice" is also enforced by the database: one live
+order per dossier and kind, an order in at most one live batch item and paid at most once.
+IBANs never appear in clear in the audit trail (``iban_masked`` and ``iban_sha256`` instead).
 """
 
 from __future__ import annotations
@@ -52,22 +41,10 @@ def details_fingerprint(iban: str, bic: str, holder: str, siret: str = "") -> st
 class BankDetails(models.Model):
     """The bank account of a commune (creditor of every payment to it), as given on its RIB.
 
-    **Per commune, not per dossier.** The creditor of every advance and balance is the commune (one
-    legal person, one public-treasury account), whatever the dossier: certifying the account once
-    per commune is what finance actually checks, and a change of IBAN — the classic fraud — must
-    block *every* pending payment to that commune until it is re-certified, not only the payments of
-    the dossier where the change was typed. The RIB the details were read from is a dossier
-    ``Document`` (kind ``rib``) kept in ``rib_document`` (and its SHA-256 in the audit trail).
-
-    Certification ("service fait" on the bank details) is valid only for the exact values certified:
-    ``certified_fingerprint`` is the SHA-256 of IBAN, BIC, holder and SIRET at certification time,
-    and ``is_certified`` compares it with the current values, so any change voids it.
-
-    ``siret``: the SIRET of the town hall (SIREN of the commune + NIC; rules in
-    ``fonds.referentiel.siret``), typed by the mayor with the RIB and certified by finance with the
-    rest; published as ``idBeneficiaire`` in the SCDL open data. Blank on details recorded before
-    the field existed (and through the API when the client does not send it): the fingerprint then
-    leaves it out, so those details keep their certification (see ``fingerprint``).
+    Per commune, not per dossier: a change of IBAN (the classic fraud) must block every pending
+    payment to the commune until re-certified. A certification holds only for the exact values
+    certified (``certified_fingerprint`` over IBAN, BIC, holder and SIRET; ``is_certified`` compares).
+    ``siret``: the town hall's, blank on older details (then left out of the fingerprint).
     """
 
     commune = models.OneToOneField(

@@ -80,7 +80,7 @@ def create_order(
 
 
 def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
-    """The advance order (``params["payment"]["advance_pct"]`` % of the approved amount, rounded down to the cent).
+    """The advance order: ``params["payment"]["advance_pct"]`` % of the approved amount (down to the cent).
 
     Run by the after-hook of ``accept_agreement`` (inside that transition's transaction); idempotent:
     an existing live advance order is returned unchanged. State ``ready`` if the commune's bank
@@ -145,7 +145,7 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
 
 
 def reissue_order(order, *, by) -> PaymentOrder:
-    """A returned transfer goes back to ``ready`` — only once the bank details were corrected and re-certified.
+    """A returned transfer goes back to ``ready``, once the bank details are corrected and re-certified.
 
     "Corrected": the certified account (IBAN, BIC or holder) differs from the one the returned
     transfer was sent to — a change of the SIRET or of the RIB alone is not a correction.

@@ -31,7 +31,8 @@ from .orders import create_order
 
 
 def advance_paid_amount(dossier) -> Decimal | None:
-    """What the fund actually paid as advance (paid advance orders), or None if no advance order was ever issued."""
+    """What the fund actually paid as advance (paid advance orders), or None if no advance order was
+    ever issued."""
     orders = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
     if not orders.exists():
         return None

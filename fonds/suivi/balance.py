@@ -1,23 +1,9 @@
-"""The balance (solde) of a grant, from the final report's actual figures — a pure function.
+"""The balance (solde) of a grant from the final report's actual figures — a pure function.
 
-    final grant = min(approved amount, the règlement's formula on the actual figures)
-                  where the formula is fonds.instruction.amount.compute_grant (T + S + O, capped by
-                  the fund's cap and by max_pct_of_eligible % of the *actual* eligible costs,
-                  rounded down to the euro)
-    advance     = approved amount × params["payment"]["advance_pct"] % (rounded down to the cent),
-                  or the amount actually paid when the caller knows it, or 0 when none was paid
-    balance     = final grant − advance
-
-A negative balance is an overpayment: a recovery order (ordre de reversement) follows, after a
-contradictory step (the mayor is notified and has params["deadlines"]["recovery_answer_days"]
-days to answer).
-
-The award floor (``params["amount"]["floor"]``) is *not* applied here: it decides whether a grant
-is awarded at all, which the committee already did; the balance only recomputes how much of the
-awarded grant the actual project justifies.
-
-Everything is ``Decimal``; every number comes from ``params`` (a rule set's params).
-``balance_for_report`` is the thin adapter that reads a dossier and its final report.
+final grant = min(approved amount, ``compute_grant`` on the actual figures); advance = the amount
+paid (or ``advance_pct`` % of the approved amount); balance = final grant − advance. A negative
+balance is an overpayment: a recovery order follows. The award floor is not applied (the committee
+already awarded the grant). All ``Decimal``, every number from the rules' ``params``.
 """
 
 from __future__ import annotations

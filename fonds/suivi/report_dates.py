@@ -1,14 +1,9 @@
 """When a final report may be filed, and accepted: never before the project's end.
 
-Règlement, "Notification and payment": the final report is due within 2 months of the project's
-end, **and not before that end** (the trip must have happened). One reading for every path: the
-porteur's report form and ``submit_report`` (this package), finance's acceptance of the report and
-the balance (``fonds.payments.settlement.accept_final_report``, the ``settle`` preparer). Today is
-``fonds.clock.today()``.
-
-* the project is over on its planned last day (``dossier.end_date``) and on the actual last day the
-  report declares, whichever is later: filing is possible from that day on;
-* the actual dates are coherent: first day ≤ last day, neither in the future.
+The project is over on its planned last day and on the actual last day the report declares,
+whichever is later; the actual dates must be coherent (first ≤ last, neither in the future). One
+reading for the porteur's form, ``submit_report`` and finance's acceptance
+(``fonds.payments.settlement``). Today is ``fonds.clock.today()``.
 """
 
 from __future__ import annotations

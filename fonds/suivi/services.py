@@ -1,11 +1,8 @@
 """Changes of the front office after submission that are not transitions: the final report draft.
 
-``save_report_draft`` is the one path that writes a ``FinalReport``: in ONE transaction it locks
-the dossier row (``select_for_update``) and the report, checks that the porteur of the commune may
-file it now (dossier ``advance_paid``, report not yet submitted), applies the fields (actual dates
-coherent and not in the future: ``report_dates``), replaces the lines, stores the signed
-participant list (checked by content like every upload) and appends one audit event
-("final_report_saved") with what changed and the report's content hash.
+``save_report_draft`` is the one path that writes a ``FinalReport``: one transaction, the dossier
+and the report locked, the porteur's right checked, fields, lines and signed participant list
+saved, one ``final_report_saved`` audit event with the changes and the report's content hash.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``python manage.py export_batch BATCH_ID -o FILE.xml``: the batch's validated SEPA file (the same bytes the UI offers)."""
+"""``python manage.py export_batch BATCH_ID -o FILE.xml``: the batch's validated SEPA file (the
+same bytes the UI offers)."""
 
 from __future__ import annotations
 
