@@ -183,15 +183,20 @@ def _bank_role(by, commune_id) -> str:
     return require_role(by, Role.FINANCE)
 
 
-def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
-    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit.
-    ``siret`` None: keep the current one."""
-    bank = (
+def _locked_bank(commune_id) -> BankDetails | None:
+    """The commune's bank details, locked (with their RIB), or None."""
+    return (
         BankDetails.objects.select_for_update(of=("self",))
         .select_related("rib_document")
         .filter(commune_id=commune_id)
         .first()
     )
+
+
+def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
+    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit.
+    ``siret`` None: keep the current one."""
+    bank = _locked_bank(commune_id)
     if bank is None:
         if doc is None:
             raise ValidationError(
@@ -278,12 +283,7 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
         raise PaymentRefused("motivation", "La motivation ne peut dépasser 5 000 caractères.")
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = (
-            BankDetails.objects.select_for_update(of=("self",))
-            .select_related("rib_document")
-            .filter(commune_id=commune_id)
-            .first()
-        )
+        bank = _locked_bank(commune_id)
         if bank is None:
             raise PaymentRefused("not_found", "La commune n'a pas encore donné ses coordonnées bancaires.")
         if bank.is_certified:
@@ -342,12 +342,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
     role = require_role(by, Role.FINANCE)
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = (
-            BankDetails.objects.select_for_update(of=("self",))
-            .select_related("rib_document")
-            .filter(commune_id=commune_id)
-            .first()
-        )
+        bank = _locked_bank(commune_id)
         if bank is None:
             raise PaymentRefused(
                 "condition",

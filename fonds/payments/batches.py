@@ -318,12 +318,11 @@ def cancel_batch(batch, *, by) -> Batch:
     """A batch not yet transmitted is cancelled: its orders go back to ``ready`` (free for another batch)."""
     role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = lock_batch(batch)
-        if locked.state != BatchState.READY:
-            raise PaymentRefused(
-                "status",
-                f"Le lot {locked.reference} a été transmis à la banque : il ne peut plus être annulé.",
-            )
+        locked = lock_batch(
+            batch,
+            state=BatchState.READY,
+            refusal="Le lot {reference} a été transmis à la banque : il ne peut plus être annulé.",
+        )
         locked.cancel()
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))

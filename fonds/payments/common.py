@@ -129,11 +129,17 @@ def lock_order(order) -> PaymentOrder:
     return locked
 
 
-def lock_batch(batch) -> Batch:
+def lock_batch(batch, *, state=None, refusal: str = "") -> Batch:
+    """The batch, locked. With ``state``: refused (``status``) unless the batch is in it, with
+    ``refusal`` (``{reference}`` and ``{state}`` filled in)."""
     pk = batch.pk if isinstance(batch, Batch) else batch
     locked = Batch.objects.select_for_update().filter(pk=pk).first()
     if locked is None:
         raise PaymentRefused("not_found", "Lot de virements introuvable.")
+    if state is not None and locked.state != state:
+        raise PaymentRefused(
+            "status", refusal.format(reference=locked.reference, state=locked.get_state_display())
+        )
     return locked
 
 

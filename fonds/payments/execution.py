@@ -70,13 +70,11 @@ def mark_batch_sent(batch, *, by) -> Batch:
     """
     role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = lock_batch(batch)
-        if locked.state != BatchState.READY:
-            raise PaymentRefused(
-                "status",
-                f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être "
-                "transmis.",
-            )
+        locked = lock_batch(
+            batch,
+            state=BatchState.READY,
+            refusal="Le lot {reference} est « {state} » : il ne peut pas être transmis.",
+        )
         check_bank_unchanged(locked)
         locked.mark_sent()
         locked.sent_by = by
@@ -182,13 +180,11 @@ def record_execution(batch, *, by) -> Batch:
     """
     role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = lock_batch(batch)
-        if locked.state != BatchState.SENT:
-            raise PaymentRefused(
-                "status",
-                f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut "
-                "pas être enregistrée.",
-            )
+        locked = lock_batch(
+            batch,
+            state=BatchState.SENT,
+            refusal="Le lot {reference} est « {state} » : l'exécution ne peut pas être enregistrée.",
+        )
         too_early = execution_too_early(locked)
         if too_early:
             raise PaymentRefused(TOO_EARLY, too_early, rules=["execution_date"])

@@ -19,9 +19,8 @@ from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
-from fonds.instruction.amount import dossier_distance_km
 from fonds.ops import outbox
-from fonds.suivi.balance import actual_figures, balance_for_report, compute_balance
+from fonds.suivi.balance import balance_for_report
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
@@ -49,23 +48,16 @@ def dossier_balance(dossier, report=None):
     ``balance_for_report``'s reading of its status.
     """
     report = report or FinalReport.objects.prefetch_related("lines").get(dossier=dossier)
-    paid = advance_paid_amount(dossier)
-    if paid is None:
-        return balance_for_report(report, dossier)
-    distance, _ = dossier_distance_km(dossier)
-    return compute_balance(
-        approved=dossier.approved_amount or 0,
-        distance_km=distance,
-        low_carbon=dossier.low_carbon,
-        youth=report.youth_count,
-        leaders=report.leader_count,
-        nights=report.nights,
-        nights_hosted=report.nights_hosted,
-        eligible_costs=actual_figures(report)["eligible_costs"],
-        params=dossier.campaign.rules.params,
-        advance_paid=paid > 0,
-        advance=paid,
-    )
+    return balance_for_report(report, dossier, advance=advance_paid_amount(dossier))
+
+
+def _lock_dossier(dossier) -> Dossier:
+    """The dossier (a pk or an instance), locked, with its campaign and commune."""
+    pk = getattr(dossier, "pk", dossier)
+    locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+    if locked is None:
+        raise PaymentRefused("not_found", "Dossier introuvable.")
+    return locked
 
 
 def accept_final_report(dossier, by) -> Settlement:
@@ -77,13 +69,8 @@ def accept_final_report(dossier, by) -> Settlement:
     neither paid nor cancelled, and (``too_early``, 409) before the project's end.
     """
     role = require_role(by, Role.FINANCE)
-    pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
-        )
-        if locked is None:
-            raise PaymentRefused("not_found", "Dossier introuvable.")
+        locked = _lock_dossier(dossier)
         if locked.status != Status.REPORT_SUBMITTED:
             raise PaymentRefused(
                 "status",
@@ -175,13 +162,8 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
     motivation = required_motivation(
         motivation, "La réémission de l'ordre de solde exige une motivation écrite."
     )
-    pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
-        )
-        if locked is None:
-            raise PaymentRefused("not_found", "Dossier introuvable.")
+        locked = _lock_dossier(dossier)
         settlement = Settlement.objects.filter(dossier=locked).first()
         if locked.status != Status.REPORT_SUBMITTED or settlement is None:
             raise PaymentRefused(

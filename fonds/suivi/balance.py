@@ -163,18 +163,22 @@ def actual_figures(report) -> dict:
     return {"total_expenses": total, "eligible_costs": eligible, "total_income": income}
 
 
-def balance_for_report(report, dossier=None, params: dict | None = None) -> BalanceBreakdown:
-    """The balance of ``dossier``'s grant on ``report``'s figures (the campaign's current rules)."""
+def balance_for_report(report, dossier=None, params: dict | None = None, *, advance=None) -> BalanceBreakdown:
+    """The balance of ``dossier``'s grant on ``report``'s figures (the campaign's current rules).
+    ``advance``: the amount actually paid, when the caller knows it (else read from the status)."""
 
     dossier = dossier or report.dossier
     params = params if params is not None else dossier.campaign.rules.params
     distance, _source = dossier_distance_km(dossier)
-    paid = dossier.status in (
-        Status.ADVANCE_PAID,
-        Status.REPORT_SUBMITTED,
-        Status.RECOVERY_PENDING,
-        Status.CLOSED,
-    )
+    if advance is not None:
+        paid = advance > 0
+    else:
+        paid = dossier.status in (
+            Status.ADVANCE_PAID,
+            Status.REPORT_SUBMITTED,
+            Status.RECOVERY_PENDING,
+            Status.CLOSED,
+        )
     return compute_balance(
         approved=dossier.approved_amount or ZERO,
         distance_km=distance,
@@ -186,4 +190,5 @@ def balance_for_report(report, dossier=None, params: dict | None = None) -> Bala
         eligible_costs=actual_figures(report)["eligible_costs"],
         params=params,
         advance_paid=paid,
+        advance=advance,
     )

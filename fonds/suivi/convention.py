@@ -9,6 +9,7 @@ hence a new convention (and the mayor must accept that one: the acceptance check
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 
@@ -43,23 +44,10 @@ def current_convention(dossier) -> GeneratedDocument | None:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` ``months`` later, on the month's last day when it is shorter (31 Jan + 1 → 28/29 Feb)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = [
-        31,
-        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][month - 1]
-    return dt.date(year, month, min(day.day, last))
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def convention_context(dossier, *, at=None) -> dict:

@@ -19,6 +19,29 @@ from fonds.formats import euros
 from .convention import ensure_convention
 
 
+def _send_to_porteurs(dossier, key: str, subject: str, body: str, audit_payload: dict) -> int:
+    """Email the commune's active porteurs (else the dossier's author), once each (notice key
+    ``<key>-u<user pk>``); returns the number sent now."""
+    recipients = list(
+        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
+        .order_by("pk")
+        .distinct()
+    )
+    if not recipients and dossier.created_by.is_active:
+        recipients = [dossier.created_by]
+    sent = 0
+    for user in recipients:
+        sent += send_once(
+            f"{key}-u{user.pk}",
+            to=user.email,
+            subject=subject,
+            body=body,
+            dossier=dossier,
+            audit_payload=audit_payload,
+        )
+    return sent
+
+
 @shared_task(name="fonds.suivi.tasks.generate_convention")
 def generate_convention(dossier_pk: int) -> str | None:
     """Generate the convention of an approved dossier (nothing to do if it exists or is moot).
@@ -93,24 +116,7 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
         context["message"] = request.message if request else ""
     subject = subject_template.format(due=due_text, reference=dossier.reference)
     body = render_to_string(template, context)
-    recipients = list(
-        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
-        .order_by("pk")
-        .distinct()
-    )
-    if not recipients and dossier.created_by.is_active:
-        recipients = [dossier.created_by]
-    sent = 0
-    for user in recipients:
-        sent += send_once(
-            f"{key}-u{user.pk}",
-            to=user.email,
-            subject=subject,
-            body=body,
-            dossier=dossier,
-            audit_payload={"reminder": kind},
-        )
-    return sent
+    return _send_to_porteurs(dossier, key, subject, body, {"reminder": kind})
 
 
 @shared_task(
@@ -146,21 +152,6 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     }
     subject = f"Renonciation enregistrée — dossier {dossier.reference}"
     body = render_to_string("suivi/emails/renunciation_ack.txt", context)
-    recipients = list(
-        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
-        .order_by("pk")
-        .distinct()
+    return _send_to_porteurs(
+        dossier, f"renunciation-{dossier.pk}", subject, body, {"notice": "renunciation_ack"}
     )
-    if not recipients and dossier.created_by.is_active:
-        recipients = [dossier.created_by]
-    sent = 0
-    for user in recipients:
-        sent += send_once(
-            f"renunciation-{dossier.pk}-u{user.pk}",
-            to=user.email,
-            subject=subject,
-            body=body,
-            dossier=dossier,
-            audit_payload={"notice": "renunciation_ack"},
-        )
-    return sent

@@ -164,15 +164,29 @@ PLAIN_FIELD_STEPS = frozenset({"projet", "participants", "voyage"})
 
 
 def _simple_step(
-    request, dossier, step, form_class, initial, to_fields, *, form_kwargs=None, context=None, mapping=None
+    request,
+    dossier,
+    step,
+    form_class,
+    initial,
+    to_fields=None,
+    *,
+    save=None,
+    form_kwargs=None,
+    context=None,
+    mapping=None,
 ):
-    """GET: the form filled from the dossier; POST: validate, save through update_content."""
+    """GET: the form filled from the dossier; POST: validate, then save the cleaned data through
+    update_content (``to_fields(data)``), or through the step's own ``save(data)``."""
     form_kwargs = form_kwargs or {}
     if request.method == "POST":
         form = form_class(request.POST, **form_kwargs)
         if form.is_valid():
             try:
-                update_content(dossier, by=request.user, fields=to_fields(form.cleaned_data))
+                if save is not None:
+                    save(form.cleaned_data)
+                else:
+                    update_content(dossier, by=request.user, fields=to_fields(form.cleaned_data))
             except ValidationError as exc:
                 model_errors_into(form, exc, mapping)
             except PermissionDenied:
@@ -232,36 +246,27 @@ def _step_travel(request, dossier, step):
 
 
 def _step_partnership(request, dossier, step):
-    if request.method == "POST":
-        form = f.PartnershipForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                save_partnership(
-                    dossier,
-                    by=request.user,
-                    name=d["partner_name"],
-                    country=d["country"],
-                    kind=d["kind"],
-                    agreement_date=d["agreement_date"],
-                    letter_of_intent=d["letter_of_intent"],
-                    latitude=d["latitude"],
-                    longitude=d["longitude"],
-                )
-            except ValidationError as exc:
-                model_errors_into(form, exc, {"name": "partner_name", "jumelage": None, "__all__": None})
-            except PermissionDenied:
-                return refused_answer(request, [], lambda: redirect("dossier-detail", pk=dossier.pk))
-            else:
-                return saved_answer(request, dossier, step)
-        errors = errors_of([form])
-        return refused_answer(
-            request,
-            errors,
-            lambda: step_page(request, dossier, step, {"form": form, "error_summary": errors}),
+    def save(d):
+        save_partnership(
+            dossier,
+            by=request.user,
+            name=d["partner_name"],
+            country=d["country"],
+            kind=d["kind"],
+            agreement_date=d["agreement_date"],
+            letter_of_intent=d["letter_of_intent"],
+            latitude=d["latitude"],
+            longitude=d["longitude"],
         )
-    return step_page(
-        request, dossier, step, {"form": f.PartnershipForm(initial=_partnership_initial(dossier))}
+
+    return _simple_step(
+        request,
+        dossier,
+        step,
+        f.PartnershipForm,
+        _partnership_initial(dossier),
+        save=save,
+        mapping={"name": "partner_name", "jumelage": None, "__all__": None},
     )
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fonds.audit.models import AuditEvent
@@ -15,6 +16,7 @@ from fonds.dossiers import services
 from fonds.dossiers.models import Document
 from fonds.dossiers.states import Status
 from fonds.payments.hooks import renunciation_refusal
+from fonds.ui.submit import submitted
 
 from .. import forms as f
 from .common import (
@@ -182,26 +184,23 @@ def renounce(request, pk):
     dossier = dossier_of(request, pk)
     allowed, refusal = renunciation_state(dossier, request.user)
     form = f.RenounceForm(request.POST or None)
-    status = 200 if allowed else 409
-    if request.method == "POST" and allowed:
-        if form.is_valid():
-            try:
-                services.perform(
-                    dossier, "renounce", by=request.user, motivation=form.cleaned_data["motivation"]
-                )
-            except services.TransitionRefused as refused:
-                form.add_error(None, refused.message)
-                status = refused.http_status
-            else:
-                messages.success(
-                    request,
-                    f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
-                    "revient à l'enveloppe du fonds. "
-                    "Un accusé de réception vous est envoyé par courriel.",
-                )
-                return redirect("suivi:dossier", pk=dossier.pk)
-        else:
-            status = 400
+    status = 409
+    if allowed:
+        done, status = submitted(
+            request,
+            form,
+            lambda: services.perform(
+                dossier, "renounce", by=request.user, motivation=form.cleaned_data["motivation"]
+            ),
+            success=lambda _: (
+                f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
+                "revient à l'enveloppe du fonds. Un accusé de réception vous est envoyé par courriel."
+            ),
+            then=reverse("suivi:dossier", args=[dossier.pk]),
+            refusal_on_form=True,
+        )
+        if done:
+            return done
     context = {
         "title": "Renoncer à la subvention",
         "nav": "dossiers",

@@ -17,44 +17,52 @@ from .common import allowed_actions, dossier_of
 # ---- the dossier's front-office page ------------------------------------------------------------
 
 
+#: what the porteur may be expected to do: (transition, title, text (None: the report's), due date
+#: field, page, button)
+NEXT_STEPS = [
+    (
+        "resubmit",
+        "Corriger le dossier",
+        "L'instructeur vous demande des corrections.",
+        "corrections_due",
+        "suivi:corrections",
+        "Voir la demande de corrections",
+    ),
+    (
+        "accept_agreement",
+        "Accepter la convention",
+        "La subvention est accordée : lisez la convention et acceptez-la au nom de la commune.",
+        "agreement_due",
+        "suivi:convention",
+        "Lire et accepter la convention",
+    ),
+    (
+        "submit_report",
+        "Déposer le rapport final",
+        None,
+        "report_due",
+        "suivi:report",
+        "Remplir le rapport final",
+    ),
+]
+
+
 @login_required
 def dossier_home(request, pk):
     dossier = dossier_of(request, pk)
     allowed = allowed_actions(dossier, request.user)
     report = FinalReport.objects.filter(dossier=dossier).first()
-    steps = []
-    if "resubmit" in allowed:
-        steps.append(
-            {
-                "title": "Corriger le dossier",
-                "text": "L'instructeur vous demande des corrections.",
-                "due": dossier.corrections_due,
-                "url": reverse("suivi:corrections", args=[dossier.pk]),
-                "action": "Voir la demande de corrections",
-            }
-        )
-    if "accept_agreement" in allowed:
-        steps.append(
-            {
-                "title": "Accepter la convention",
-                "text": (
-                    "La subvention est accordée : lisez la convention et acceptez-la au nom de la commune."
-                ),
-                "due": dossier.agreement_due,
-                "url": reverse("suivi:convention", args=[dossier.pk]),
-                "action": "Lire et accepter la convention",
-            }
-        )
-    if "submit_report" in allowed:
-        steps.append(
-            {
-                "title": "Déposer le rapport final",
-                "text": _report_step_text(dossier, report),
-                "due": dossier.report_due,
-                "url": reverse("suivi:report", args=[dossier.pk]),
-                "action": "Remplir le rapport final",
-            }
-        )
+    steps = [
+        {
+            "title": title,
+            "text": _report_step_text(dossier, report) if text is None else text,
+            "due": getattr(dossier, due),
+            "url": reverse(page, args=[dossier.pk]),
+            "action": action,
+        }
+        for transition, title, text, due, page, action in NEXT_STEPS
+        if transition in allowed
+    ]
     context = {
         "title": f"Suivi du dossier {dossier.reference}",
         "nav": "dossiers",
