@@ -174,30 +174,22 @@ class Acts:
     def start_instruction(self, case: Case) -> None:
         perform(case.dossier, "start_instruction", by=self.instructeur)
 
-    def request_corrections(self, case: Case) -> None:
+    def _instruct(self, case: Case, transition: str, **kwargs) -> None:
+        """The instructor fires ``transition`` with its demo motivation."""
         perform(
-            case.dossier,
-            "request_corrections",
-            by=self.instructeur,
-            motivation=self.motivation("request_corrections"),
-            data={"fields": ["objectives"], "documents": ["deliberation"]},
+            case.dossier, transition, by=self.instructeur, motivation=self.motivation(transition), **kwargs
+        )
+
+    def request_corrections(self, case: Case) -> None:
+        self._instruct(
+            case, "request_corrections", data={"fields": ["objectives"], "documents": ["deliberation"]}
         )
 
     def declare_ineligible(self, case: Case) -> None:
-        perform(
-            case.dossier,
-            "declare_ineligible",
-            by=self.instructeur,
-            motivation=self.motivation("declare_ineligible"),
-        )
+        self._instruct(case, "declare_ineligible")
 
     def reopen(self, case: Case) -> None:
-        perform(
-            case.dossier,
-            "reopen_instruction",
-            by=self.instructeur,
-            motivation=self.motivation("reopen_instruction"),
-        )
+        self._instruct(case, "reopen_instruction")
 
     def complete(self, case: Case, *, favourable: bool = True) -> None:
         """Scores (full marks, or below the minimum) and the formula's amount as the proposal."""

@@ -218,15 +218,7 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) 
         )
         audit.append("bank_details_set", actor=by, role=role, obj=bank, payload=_bank_payload(bank))
         return bank
-    before = {
-        "iban_masked": mask_iban(bank.iban),
-        "iban_sha256": iban_sha256(bank.iban),
-        "bic": bank.bic,
-        "holder": bank.holder,
-        "siret": bank.siret,
-        "rib_document": bank.rib_document_id,
-        "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
-    }
+    before = {k: v for k, v in _bank_payload(bank).items() if k not in ("commune", "version")}
     if siret is None:
         siret = bank.siret
     if (bank.iban, bank.bic, bank.holder, bank.siret) == (iban, bic, holder, siret) and (

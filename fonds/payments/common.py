@@ -161,6 +161,23 @@ def fire_transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
     return source
 
 
+def transition_audited(
+    locked: PaymentOrder, name: str, action: str, *, by, role, payload=None, **kwargs
+) -> str:
+    """Fire the locked order's transition ``name``, save it and append ``action`` to the audit trail
+    (``order_payload`` with ``from``: the source state, and ``payload``); returns the source state."""
+    source = fire_transition(locked, name, **kwargs)
+    locked.save()
+    audit.append(
+        action,
+        actor=by,
+        role=role,
+        obj=locked,
+        payload=order_payload(locked, **{"from": source, **(payload or {})}),
+    )
+    return source
+
+
 def move_dossier(
     dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None
 ):

@@ -15,7 +15,6 @@ from .bank import bank_details_for
 from .common import (
     PaymentRefused,
     acting_role,
-    fire_transition,
     json_safe,
     lock_order,
     move_dossier,
@@ -24,6 +23,7 @@ from .common import (
     refresh_caller,
     require_role,
     required_motivation,
+    transition_audited,
 )
 from .models import ItemOutcome, OrderKind, OrderState, PaymentOrder, mask_iban
 
@@ -116,14 +116,14 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
     motivation = required_motivation(motivation, "L'annulation d'un ordre exige une motivation écrite.")
     with transaction.atomic():
         locked = lock_order(order)
-        source = fire_transition(locked, "cancel", motivation=motivation)
-        locked.save()
-        audit.append(
+        transition_audited(
+            locked,
+            "cancel",
             "payment_order_cancelled",
-            actor=by,
+            by=by,
             role=role,
-            obj=locked,
-            payload=order_payload(locked, **{"from": source, "motivation": motivation}),
+            payload={"motivation": motivation},
+            motivation=motivation,
         )
         if locked.kind == OrderKind.RECOVERY:
             move_dossier(
@@ -179,15 +179,12 @@ def reissue_order(order, *, by) -> PaymentOrder:
                 "la commune puis certifiez-les.",
                 rules=["bank_details_unchanged"],
             )
-        source = fire_transition(locked, "reissue")
-        locked.save()
-        audit.append(
+        transition_audited(
+            locked,
+            "reissue",
             "payment_order_reissued",
-            actor=by,
+            by=by,
             role=role,
-            obj=locked,
-            payload=order_payload(
-                locked, **{"from": source, "bank_version": bank.version, "iban_masked": mask_iban(bank.iban)}
-            ),
+            payload={"bank_version": bank.version, "iban_masked": mask_iban(bank.iban)},
         )
         return refresh_caller(order, locked)

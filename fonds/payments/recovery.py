@@ -30,6 +30,7 @@ from .common import (
     refresh_caller,
     require_role,
     required_motivation,
+    transition_audited,
 )
 from .models import OrderKind, OrderState, PaymentOrder
 
@@ -172,15 +173,7 @@ def record_recovery_received(order, *, by) -> PaymentOrder:
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
-        source = fire_transition(locked, "record_recovered")
-        locked.save()
-        audit.append(
-            "recovery_received",
-            actor=by,
-            role=role,
-            obj=locked,
-            payload=order_payload(locked, **{"from": source}),
-        )
+        transition_audited(locked, "record_recovered", "recovery_received", by=by, role=role)
         move_dossier(
             locked.dossier,
             "recover",
@@ -199,14 +192,14 @@ def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
-        source = fire_transition(locked, "write_off", motivation=motivation)
-        locked.save()
-        audit.append(
+        transition_audited(
+            locked,
+            "write_off",
             "recovery_written_off",
-            actor=by,
+            by=by,
             role=role,
-            obj=locked,
-            payload=order_payload(locked, **{"from": source, "motivation": motivation}),
+            payload={"motivation": motivation},
+            motivation=motivation,
         )
         move_dossier(
             locked.dossier,
