@@ -188,3 +188,8 @@ def move_dossier(
         return None
     perform(dossier.pk, name, by=by, motivation=motivation, data=data, forum=Forum.PAYMENTS)
     return name
+
+
+def close_recovery(order: PaymentOrder, by, motivation: str):
+    """The dossier leaves ``recovery_pending`` (``recover``) once its recovery order is settled."""
+    return move_dossier(order.dossier, "recover", by, motivation=motivation, expected="recovery_pending")

@@ -15,6 +15,7 @@ from .bank import bank_details_for
 from .common import (
     PaymentRefused,
     acting_role,
+    close_recovery,
     json_safe,
     lock_order,
     move_dossier,
@@ -126,13 +127,7 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
             motivation=motivation,
         )
         if locked.kind == OrderKind.RECOVERY:
-            move_dossier(
-                locked.dossier,
-                "recover",
-                by,
-                motivation=f"Reversement {locked.reference} annulé : {motivation}",
-                expected="recovery_pending",
-            )
+            close_recovery(locked, by, f"Reversement {locked.reference} annulé : {motivation}")
         if locked.kind == OrderKind.ADVANCE:
             move_dossier(
                 locked.dossier,

@@ -22,10 +22,10 @@ from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
     PaymentRefused,
+    close_recovery,
     fire_transition,
     is_commune_porteur,
     lock_order,
-    move_dossier,
     order_payload,
     refresh_caller,
     require_role,
@@ -174,13 +174,7 @@ def record_recovery_received(order, *, by) -> PaymentOrder:
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
         transition_audited(locked, "record_recovered", "recovery_received", by=by, role=role)
-        move_dossier(
-            locked.dossier,
-            "recover",
-            by,
-            motivation=f"Reversement {locked.reference} reçu.",
-            expected="recovery_pending",
-        )
+        close_recovery(locked, by, f"Reversement {locked.reference} reçu.")
         return refresh_caller(order, locked)
 
 
@@ -201,13 +195,7 @@ def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
             payload={"motivation": motivation},
             motivation=motivation,
         )
-        move_dossier(
-            locked.dossier,
-            "recover",
-            by,
-            motivation=f"Reversement {locked.reference} admis en non-valeur : {motivation}",
-            expected="recovery_pending",
-        )
+        close_recovery(locked, by, f"Reversement {locked.reference} admis en non-valeur : {motivation}")
         return refresh_caller(order, locked)
 
 

@@ -115,7 +115,9 @@ def errors_summary(*forms_or_formsets) -> list[dict]:
     return out
 
 
-def pdf_response(file, *, filename: str, download: bool) -> FileResponse:
+def pdf_response(request, file, *, filename: str) -> FileResponse:
+    """The PDF inline, or as a download with ``?telecharger=1``."""
+    download = bool(request.GET.get("telecharger"))
     response = FileResponse(
         file.open("rb"), content_type="application/pdf", as_attachment=download, filename=filename
     )

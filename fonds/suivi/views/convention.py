@@ -131,9 +131,9 @@ def convention_pdf(request, pk):
     if document is None:
         raise Http404("Convention introuvable.")
     return pdf_response(
+        request,
         document.file,
         filename=f"convention-{dossier.reference}.pdf",
-        download=bool(request.GET.get("telecharger")),
     )
 
 
@@ -146,7 +146,7 @@ def generated_document(request, pk, document_pk):
     if document is None:
         raise Http404("Document introuvable.")
     return pdf_response(
+        request,
         document.file,
         filename=f"{document.kind}-{dossier.reference}.pdf",
-        download=bool(request.GET.get("telecharger")),
     )
