@@ -110,7 +110,8 @@ def main():
         call_command("migrate", verbosity=0)
         from bench_payments import seed
 
-        from fonds.payments.batches import build_batch, mark_batch_sent
+        from fonds.payments.batches import build_batch
+        from fonds.payments.execution import mark_batch_sent
         from fonds.payments.models import PaymentOrder
 
         print(f"machine: {machine()}")

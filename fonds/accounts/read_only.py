@@ -2,7 +2,7 @@
 user (``roles.is_read_only``) is refused with 403 on every page, whatever the view does.
 
 Allowed anyway: the user's own session (sign in and out, second factor, password) and launching a
-decision export. The API applies the same rule (``fonds.api.permissions.ReadOnlyForAuditors``).
+decision export. The API applies the same rule (``fonds.ui.api.ReadOnlyForAuditors``).
 """
 
 from __future__ import annotations

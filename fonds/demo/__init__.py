@@ -1,16 +1,9 @@
-"""Demo data for ``python manage.py seed_demo``: accounts for every role, a past pilot campaign whose
-trips have happened and an open campaign, some thirty dossiers in every status of the state machine.
+"""Demo data for ``python manage.py seed_demo``: accounts for every role, a past pilot campaign
+and an open campaign, some thirty dossiers in every status of the state machine.
 
-Nothing here writes a status or a date: every dossier reaches its status through its forum — the
-mayor's and the instructor's screens' services, real committee sittings, real payment batches, the
-system's deadline tasks — in chronological order, on the application's clock moved back in time
-then restored (``history``, ``timeline``). The audit trail is the one the application would have
-written, and ``manage.py verify_audit`` holds afterwards.
-
-Modules: ``accounts`` (who), ``places`` (communes, partners, jumelages), ``words`` and ``content``
-(what the dossiers say), ``pieces`` (the PDFs a mayor uploads), ``acts`` (what each person does,
-through the services), ``timeline`` (the clock, the beat, the follow-up tasks), ``history`` (the
-two campaigns' stories), ``seed`` (the entry point and its summary).
+Nothing here writes a status or a date: each dossier reaches its status through the services
+of the people who act on it, in chronological order on the application's clock (``history``,
+``timeline``), so the audit trail is the one the application would have written.
 """
 
 from importlib import import_module

@@ -1,17 +1,9 @@
 """What each person of the demonstration does, through the services their screens call: nothing
 here writes a status or a row of its own.
 
-* the mayor (porteur): drafts, uploads, submits, answers corrections, withdraws, accepts the
-  convention and gives the bank details, renounces, files the final report;
-* the instructor: takes the dossier, asks for corrections, declares it ineligible, scores it and
-  proposes the formula's amount (``complete_instruction``), reopens it;
-* the committee (``fonds.comite.testing.Committee``: a real session, convened, sitting, votes):
-  places dossiers on an agenda, convenes, sits, votes and decides, closes the session;
-* finance (``fonds.payments``: bank, batches, settlement, recovery): certifies bank details, builds,
-  exports and sends batches, records their execution, accepts final reports, records a recovery received.
-
-The system's own acts (deadlines, the waiting list, final recoveries) are not here: they happen
-when the timeline's beat finds them due (``fonds.demo.timeline``).
+The mayor, the instructor, the committee (``fonds.comite.testing.Committee``: real sittings) and
+finance (bank details, batches, settlement, recovery). The system's own acts (deadlines, waiting
+list, final recoveries) happen when the timeline's beat finds them due (``fonds.demo.timeline``).
 """
 
 from __future__ import annotations
@@ -28,7 +20,7 @@ from fonds.dossiers import editing
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
-from fonds.payments import bank, batches, recovery, settlement
+from fonds.payments import bank, batches, execution, recovery, settlement
 from fonds.payments.models import BankDetails, Batch, OrderKind, PaymentOrder
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
@@ -182,30 +174,22 @@ class Acts:
     def start_instruction(self, case: Case) -> None:
         perform(case.dossier, "start_instruction", by=self.instructeur)
 
-    def request_corrections(self, case: Case) -> None:
+    def _instruct(self, case: Case, transition: str, **kwargs) -> None:
+        """The instructor fires ``transition`` with its demo motivation."""
         perform(
-            case.dossier,
-            "request_corrections",
-            by=self.instructeur,
-            motivation=self.motivation("request_corrections"),
-            data={"fields": ["objectives"], "documents": ["deliberation"]},
+            case.dossier, transition, by=self.instructeur, motivation=self.motivation(transition), **kwargs
+        )
+
+    def request_corrections(self, case: Case) -> None:
+        self._instruct(
+            case, "request_corrections", data={"fields": ["objectives"], "documents": ["deliberation"]}
         )
 
     def declare_ineligible(self, case: Case) -> None:
-        perform(
-            case.dossier,
-            "declare_ineligible",
-            by=self.instructeur,
-            motivation=self.motivation("declare_ineligible"),
-        )
+        self._instruct(case, "declare_ineligible")
 
     def reopen(self, case: Case) -> None:
-        perform(
-            case.dossier,
-            "reopen_instruction",
-            by=self.instructeur,
-            motivation=self.motivation("reopen_instruction"),
-        )
+        self._instruct(case, "reopen_instruction")
 
     def complete(self, case: Case, *, favourable: bool = True) -> None:
         """Scores (full marks, or below the minimum) and the formula's amount as the proposal."""
@@ -262,10 +246,10 @@ class Acts:
         """A batch of the ``kind`` orders of ``cases``: built (SEPA file), exported, sent to the bank."""
         result = batches.build_batch(by=self.finance, order_ids=[self.order(c, kind).pk for c in cases])
         batches.export_batch(result.batch, by=self.finance)
-        return batches.mark_batch_sent(result.batch, by=self.finance)
+        return execution.mark_batch_sent(result.batch, by=self.finance)
 
     def record_execution(self, batch: Batch) -> None:
-        batches.record_execution(Batch.objects.get(pk=batch.pk), by=self.finance)
+        execution.record_execution(Batch.objects.get(pk=batch.pk), by=self.finance)
 
     def accept_report(self, case: Case) -> None:
         settlement.accept_final_report(case.dossier, self.finance)

@@ -1,11 +1,9 @@
 """What a demo dossier says: its project, participants, travel and budget, drawn from a seeded
 random generator, coherent with the règlement (E4–E6) and with the grant formula.
 
-``project(...)`` returns the draft's fields, its budget lines and the amount the formula gives
-(``fonds.instruction.amount.compute_grant`` on the same figures the dossier will carry): the
-instructor proposes exactly that amount, so every demo amount lies within the règlement's bounds
-(1,000–15,000 € and the formula's caps). With ``target`` the mayor asks for that amount and the
-project is drawn until the formula allows it (the past campaign's envelope is built on them).
+``project(...)`` returns the draft's fields, budget lines and the amount ``compute_grant`` gives
+on them (the instructor proposes exactly that); with ``target`` the project is drawn until the
+formula allows that amount.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
-"""The demonstration's history: two campaigns, each dossier taken to its status through its forum,
-in chronological order, on the application's clock (``fonds.demo.timeline``).
+"""The demonstration's history: a past pilot campaign (``pilot``) and the open one (``open_call``),
+each dossier taken to its status in chronological order on the clock (``fonds.demo.timeline``).
 
-* **A past pilot campaign** (``pilot``, about fifteen months ago), whose trips have happened;
-* **the open campaign** (``open_call``, submissions open), with a session convened a week ago,
-  starting now, not yet sitting.
-
-``History`` draws the communes, builds each dossier's case (commune, partner, jumelage, project),
-and gives both stories what they share: the dates, the scheduling of the acts on the timeline, the
-campaigns, the accounts, the batches executed on their date, the beat when a deadline falls due,
-and the checks that the plan holds (a status not reached stops the seeding with a French message).
+``History`` draws the communes, builds each dossier's case and gives both stories what they share:
+dates, scheduling, accounts, batches, the beat, and the checks that the plan holds (a status not
+reached stops the seeding with a French message).
 """
 
 from __future__ import annotations

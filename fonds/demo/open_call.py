@@ -1,14 +1,9 @@
 """The open campaign of the demonstration (submissions open): everything a newcomer can act on.
 
-* a first sitting three weeks ago: approvals, an amended amount, a refusal, a deferral; one
-  convention accepted and its advance paid (trip ahead), one accepted with its advance waiting for
-  a batch, one whose bank details wait for certification, one still to accept;
-* **a session convened a week ago, whose start time has just passed, not yet sitting**, with the
-  deferred dossier and three newly instructed ones on its agenda: « Ouvrir la séance » works at once
-  for president@demo.fjj.fr;
-* every step before the committee: drafts, deposits, instruction, corrections (answered; pending;
-  and one closed by the system when its 15 days ran out), ineligible, withdrawn, instructed;
-* ``porteur@demo.fjj.fr``'s commune has only a withdrawn dossier here: it may start a new one (E7).
+A first sitting three weeks ago (approvals, conventions, advances), a session convened a week ago
+whose start time has just passed (« Ouvrir la séance » works at once for president@demo.fjj.fr),
+and every step before the committee. ``porteur@demo.fjj.fr``'s commune has only a withdrawn
+dossier here: it may start a new one (E7).
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """The past pilot campaign of the demonstration (its committee about fifteen months ago): trips have
 happened, so every step after the committee is real.
 
-One sitting approves, in rank order, until the small envelope is spent and waitlists the rest; a
-mayor renounces, another convention is never accepted (the system lapses it at its deadline): the
-money freed promotes the waiting list, strictly in ranking order. Advances, then balances, are paid
-in batches executed on their requested date; final reports are filed after the trips; a smaller
-trip gives a negative balance: the recovery is made final by the system after 15 days without
-answer, then received; another is still in its contradictory step. ``porteur@demo.fjj.fr``'s commune
-has the first approval, taken to its balance: its history.
+Approvals until the envelope is spent, a waiting list promoted by a renunciation and a lapse,
+advances and balances paid in batches, final reports, a recovery made final by the system and
+another still contradictory. ``porteur@demo.fjj.fr``'s commune has the first approval.
 """
 
 from __future__ import annotations

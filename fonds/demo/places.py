@@ -1,12 +1,9 @@
 """Where the demonstration happens: communes drawn from the referential (deterministically), their
 partner towns abroad and their jumelages.
 
-Communes of 250 to 3,500 inhabitants with a SIREN (their SCDL row needs the town hall's SIRET,
-``fonds.referentiel.siret.demo_siret``), a few overseas; the main commune (``porteur@demo.fjj.fr``)
-has fewer than 1,000 inhabitants when the referential has one. The committee ranks by score then
-smaller population, and every favourable demo dossier gets full marks from the instructor: the
-rank of a dossier follows from its commune (``rank_key``), which lets the history give the
-committee's approvals to the dossiers it plans to approve.
+Communes of 250 to 3,500 inhabitants with a SIREN, a few overseas. The committee ranks by score
+then smaller population and every favourable demo dossier gets full marks, so a dossier's rank
+follows from its commune (``rank_key``): the history knows which ones the committee approves.
 """
 
 from __future__ import annotations

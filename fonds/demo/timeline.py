@@ -1,20 +1,9 @@
-"""The demo's time machine: every event of the history at its own moment, in chronological order,
-on the application's clock (``fonds.clock``), with the fund's hourly beat and its follow-up tasks.
+"""The demo's time machine: each event of the history at its own moment, on ``fonds.clock``.
 
-``Timeline.add(moment, label, action)`` schedules an action; ``run()`` takes them in order of
-moment (then of scheduling) and, for each one:
-
-1. runs the follow-up tasks the previous events queued (``fonds.ops.outbox``), at the moment they
-   were queued — a receipt, a decision letter, a convention, an email is dated as in real life;
-2. moves the clock to the event's moment — never backwards: the history is chronological (an
-   event of the same moment as the previous one simply follows it);
-3. runs the beat's hourly deadline tasks when an hour or more has passed since their last run
-   (``expire_deadlines``, ``send_reminders``, ``expire_recovery_answers``): expiries, lapses and
-   final recoveries happen because their time has come, fired by the system as in production;
-4. runs the action (which may schedule later events).
-
-The tasks run in this process (Celery's eager mode for the length of the seeding) through their
-registered names, as the outbox would send them to a worker.
+``Timeline.add(moment, label, action)`` schedules an action; ``run()`` takes them in order and, for
+each, runs the follow-up tasks queued so far (at the moment they were queued), moves the clock
+forward (never back), runs the hourly deadline tasks when an hour has passed, then the action.
+Tasks run in this process (Celery eager mode) by their registered names, as a worker would.
 """
 
 from __future__ import annotations

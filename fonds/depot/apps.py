@@ -7,6 +7,6 @@ class DepotConfig(AppConfig):
     verbose_name = "Dépôt des dossiers (porteurs)"
 
     def ready(self):
-        from . import hooks
+        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
 
         hooks.register()

@@ -1,28 +1,9 @@
-"""The *submitted content* of a dossier and its SHA-256, printed on the receipt (récépissé).
+"""The *submitted content* of a dossier and its SHA-256 (scheme ``fjj-contenu-depose/1``).
 
-Definition (scheme ``fjj-contenu-depose/1``) — the SHA-256, in lowercase hexadecimal, of the UTF-8
-bytes of the canonical JSON text (``fonds.audit.canonical.canonical``: keys sorted, no spaces,
-non-ASCII kept) of this object, computed at submission inside the ``submit`` transaction::
-
-    {
-      "scheme": "fjj-contenu-depose/1",
-      "reference": "FJJ-2026-000123", "campaign": <campaign id>, "commune": "<INSEE code>",
-      "fields": {<every field of fonds.dossiers.editing.EDITABLE_FIELDS but "jumelage">:
-                 dates "AAAA-MM-JJ", amounts "1234.50" (2 decimals), ages as lists of integers,
-                 empty values null},
-      "jumelage": null | {"kind", "partner", "country", "latitude", "longitude" ("48.137154",
-                  6 decimals, or null), "agreement_date", "letter_of_intent"},
-      "budget_lines": [{"kind", "category", "label", "amount" (2 decimals), "eligible"}, …]
-                      sorted by (kind, category, label, amount),
-      "documents": [{"kind", "sha256", "size"}, …] — current versions only (not replaced),
-                   sorted by (kind, sha256)
-    }
-
-Documents enter through the SHA-256 of their bytes (computed at upload, written in the audit
-trail): the hash covers the files without re-reading them. The hash and the scheme are stored
-in the audit event of the ``submit`` transition (``payload.data.submitted_content``), and the
-receipt prints that stored value. ``submitted_content_sha256`` recomputes it from the dossier as
-it is now: equal as long as nothing changed since the submission.
+The hash of the canonical JSON of the dossier's fields, jumelage, budget lines and documents (by
+their own SHA-256), computed in the ``submit`` transaction, stored in its audit event and printed
+on the receipt; ``submitted_content_sha256`` recomputes it as the dossier is now. The exact object
+hashed: ``docs/submitted-content.md``.
 """
 
 from __future__ import annotations
@@ -60,15 +41,15 @@ def submitted_content(dossier) -> dict:
     jumelage = dossier.jumelage if dossier.jumelage_id else None
     lines = [
         {
-            "kind": l.kind,
-            "category": l.category,
-            "label": l.label,
-            "amount": _money(l.amount),
-            "eligible": bool(l.eligible),
+            "kind": line.kind,
+            "category": line.category,
+            "label": line.label,
+            "amount": _money(line.amount),
+            "eligible": bool(line.eligible),
         }
-        for l in dossier.budget_lines.all()
+        for line in dossier.budget_lines.all()
     ]
-    lines.sort(key=lambda l: (l["kind"], l["category"], l["label"], Decimal(l["amount"])))
+    lines.sort(key=lambda line: (line["kind"], line["category"], line["label"], Decimal(line["amount"])))
     documents = [
         {"kind": d.kind, "sha256": d.sha256, "size": d.size}
         for d in dossier.documents.all()

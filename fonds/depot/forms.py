@@ -11,13 +11,11 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import formset_factory
 from dsfr.forms import DsfrBaseForm
 
-from fonds.dossiers.models import BudgetLine, Document, TravelMode
+from fonds.dossiers.models import Document, TravelMode
 from fonds.referentiel.models import Jumelage
-from fonds.ui.fields import AmountField
-from fonds.ui.widgets import FastCheckboxInput, FastSelect, FastTextInput
+from fonds.ui.widgets import FastSelect
 
 from .countries import partner_country_choices
 
@@ -62,7 +60,9 @@ class ProjectForm(DsfrBaseForm):
         help_text="Ce que les jeunes apprendront ou découvriront. 4 000 caractères au plus.",
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
         error_messages={
-            "max_length": "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."
+            "max_length": (
+                "Les objectifs ne peuvent dépasser 4 000 caractères (vous en avez saisi %(show_value)d)."
+            )
         },
     )
     start_date = date_field(
@@ -179,7 +179,8 @@ def parse_ages(text: str) -> list[int]:
             continue
         if not item.isdigit():
             raise ValidationError(
-                f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules (par exemple 14, 15, 16)."
+                f"« {item} » n'est pas un âge : indiquez des nombres entiers, séparés par des virgules "
+                "(par exemple 14, 15, 16)."
             )
         age = int(item)
         if not 0 <= age <= 120:
@@ -212,7 +213,9 @@ class AgesField(forms.CharField):
 class ParticipantsForm(DsfrBaseForm):
     youth_ages = AgesField(
         label="Âges des jeunes participants de la commune, au premier jour du projet",
-        help_text="Un âge par jeune, séparés par des virgules, par exemple : 14, 15, 15, 16. Aucun nom à ce stade.",
+        help_text=(
+            "Un âge par jeune, séparés par des virgules, par exemple : 14, 15, 15, 16. Aucun nom à ce stade."
+        ),
     )
     leader_ages = AgesField(
         label="Âges des accompagnateurs",
@@ -316,147 +319,10 @@ class TravelForm(DsfrBaseForm):
         if data.get("low_carbon") and data.get("travel_mode") in (TravelMode.PLANE, TravelMode.CAR):
             self.add_error(
                 "low_carbon",
-                "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou décochez cette case.",
+                "Un voyage bas carbone se fait en train ou en car : changez le mode de transport ou "
+                "décochez cette case.",
             )
         return data
-
-
-EXPENSE_CATEGORIES = [
-    (c.value, c.label)
-    for c in (
-        BudgetLine.Category.TRAVEL,
-        BudgetLine.Category.ACCOMMODATION,
-        BudgetLine.Category.FOOD,
-        BudgetLine.Category.ACTIVITIES,
-        BudgetLine.Category.OTHER_EXPENSE,
-    )
-]
-INCOME_CATEGORIES = [
-    (c.value, c.label)
-    for c in (
-        BudgetLine.Category.OWN_SHARE,
-        BudgetLine.Category.OTHER_FUNDER,
-        BudgetLine.Category.PARTICIPANTS,
-        BudgetLine.Category.OTHER_INCOME,
-    )
-]
-
-
-class _LineForm(DsfrBaseForm):
-    kind = ""
-    category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
-    label = forms.CharField(
-        label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput
-    )
-    amount = AmountField(
-        label="Montant (€)",
-        required=False,
-        max_digits=10,
-        error_messages={
-            "invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).",
-            "min_value": "Le montant ne peut pas être négatif.",
-            "max_decimal_places": "Deux décimales au plus.",
-            "max_digits": "Montant trop élevé.",
-        },
-    )
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        if not data.get("category") and data.get("amount") is None and not data.get("label"):
-            data["empty"] = True  # a blank line: ignored
-            return data
-        if not data.get("category"):
-            self.add_error("category", "Choisissez la catégorie de cette ligne.")
-        if data.get("amount") is None:
-            self.add_error("amount", "Indiquez le montant de cette ligne.")
-        return data
-
-    def line(self) -> dict | None:
-        data = self.cleaned_data
-        if not data.get("category") or data.get("empty") or data.get("DELETE"):  # blank, untouched or deleted
-            return None
-        return {
-            "kind": self.kind,
-            "category": data["category"],
-            "label": data.get("label") or "",
-            "amount": data["amount"],
-            "eligible": bool(data.get("eligible", False)),
-        }
-
-
-class ExpenseLineForm(_LineForm):
-    kind = BudgetLine.Kind.EXPENSE
-    category = forms.ChoiceField(
-        label="Catégorie de dépense",
-        required=False,
-        choices=[("", "Choisissez"), *EXPENSE_CATEGORIES],
-        widget=FastSelect,
-    )
-    eligible = forms.BooleanField(
-        label="Dépense éligible",
-        required=False,
-        initial=True,
-        widget=FastCheckboxInput,
-        help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).",
-    )
-
-
-class IncomeLineForm(_LineForm):
-    kind = BudgetLine.Kind.INCOME
-    category = forms.ChoiceField(
-        label="Origine de la recette",
-        required=False,
-        choices=[("", "Choisissez"), *INCOME_CATEGORIES],
-        widget=FastSelect,
-    )
-
-
-class _BaseLineFormSet(forms.BaseFormSet):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Supprimer cette ligne"
-            form.fields["DELETE"].widget = FastCheckboxInput()
-
-    def lines(self) -> list[dict]:
-        return [line for form in self.forms if (line := form.line()) is not None]
-
-
-ExpenseFormSet = formset_factory(
-    ExpenseLineForm,
-    formset=_BaseLineFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=60,
-    absolute_max=60,
-    validate_max=True,
-)
-IncomeFormSet = formset_factory(
-    IncomeLineForm,
-    formset=_BaseLineFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=30,
-    absolute_max=30,
-    validate_max=True,
-)
-
-
-class BudgetForm(DsfrBaseForm):
-    requested_amount = AmountField(
-        label="Montant demandé au fonds (€)",
-        required=False,
-        max_digits=10,
-        help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
-        error_messages={
-            "invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).",
-            "min_value": "Le montant ne peut pas être négatif.",
-            "max_decimal_places": "Deux décimales au plus.",
-            "max_digits": "Montant trop élevé.",
-        },
-    )
 
 
 class DocumentsForm(DsfrBaseForm):
@@ -480,6 +346,9 @@ class DocumentsForm(DsfrBaseForm):
 
 class SubmitForm(DsfrBaseForm):
     confirm = forms.BooleanField(
-        label="Je certifie, au nom de la commune, l'exactitude des informations du dossier et je demande son dépôt. Après le dépôt, le dossier ne peut plus être modifié, sauf demande de corrections.",
+        label=(
+            "Je certifie, au nom de la commune, l'exactitude des informations du dossier et je demande son "
+            "dépôt. Après le dépôt, le dossier ne peut plus être modifié, sauf demande de corrections."
+        ),
         error_messages={"required": "Cochez la case de confirmation pour déposer le dossier."},
     )

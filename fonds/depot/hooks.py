@@ -9,6 +9,7 @@ through the transactional outbox (sent once the transaction commits, kept if the
 
 from __future__ import annotations
 
+from fonds.dossiers import services
 from fonds.ops import outbox
 
 from .content import SCHEME, submitted_content_sha256
@@ -21,6 +22,4 @@ def after_submit(dossier, by, kwargs, motivation):
 
 
 def register():
-    from fonds.dossiers import services
-
     services.after("submit")(after_submit)

@@ -1,11 +1,8 @@
 """Send an email at most once per key (idempotent Celery tasks), and record it.
 
-``send_once(key, to=…, subject=…, body=…)`` creates the ``EmailNotice`` row if needed, *claims*
-it with a conditional UPDATE (only one worker wins), sends, then marks it sent and appends an
-audit event in the same transaction (``audit_action=None``: no event, e.g. a password-reset
-email an anonymous visitor can ask for — the ``EmailNotice`` row is the record). A notice already
-sent returns False without sending; a failed send releases the claim (the task's retry sends it
-again).
+``send_once(key, to=…, subject=…, body=…)`` claims the ``EmailNotice`` row with a conditional
+UPDATE (one worker wins), sends, marks it sent and appends an audit event (none with
+``audit_action=None``). A notice already sent returns False; a failed send releases the claim.
 """
 
 from __future__ import annotations

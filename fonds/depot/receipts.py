@@ -1,13 +1,9 @@
 """The receipt (récépissé de dépôt): made once per submitted dossier, as a WeasyPrint PDF.
 
-* ``submission_record(dossier)`` — what the audit trail says of the submission: the time, the
-  person and the SHA-256 of the submitted content stored by the ``submit`` hook
-  (``fonds.depot.hooks``) — the receipt prints *that* stored value.
-* ``render_receipt_pdf(context)`` — the PDF bytes (``templates/pdf/receipt.html``), no database.
-* ``ensure_receipt(dossier_id)`` — the ``GeneratedDocument(kind="receipt", key="receipt-<id>")``,
-  created once (a retried task finds it; a concurrent one loses on the unique constraint and
-  returns the winner's), with an audit event carrying the PDF's own SHA-256.
-* ``send_receipt_email(dossier_id)`` — the email with the download link, sent once.
+``submission_record`` reads the submission from the audit trail (time, person, the content hash
+the ``submit`` hook stored: the receipt prints that value); ``ensure_receipt`` stores the PDF once
+(a concurrent task loses on the unique key and returns the winner's), audited with its own
+SHA-256; ``send_receipt_email`` sends the download link once.
 """
 
 from __future__ import annotations
@@ -20,13 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fonds import clock
+from fonds.accounts.models import User
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
 from fonds.dossiers.models import Dossier
 
 from .content import SCHEME
+from .notices import send_once
 
 
 def receipt_key(dossier_id: int) -> str:
@@ -80,8 +79,6 @@ def receipt_context(dossier, record: SubmissionRecord) -> dict:
 
 
 def render_receipt_pdf(context: dict) -> bytes:
-    from fonds.documents.pdf import write_pdf
-
     return write_pdf(render_to_string("pdf/receipt.html", context))
 
 
@@ -111,10 +108,6 @@ def receipt_url(dossier_id: int) -> str:
 
 
 def send_receipt_email(dossier_id: int, document: GeneratedDocument) -> bool:
-    from fonds.accounts.models import User
-
-    from .notices import send_once
-
     dossier = Dossier.objects.select_related("commune", "created_by").get(pk=dossier_id)
     record = submission_record(dossier)
     recipient = User.objects.filter(pk=record.actor_id).first() if record and record.actor_id else None

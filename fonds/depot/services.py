@@ -55,15 +55,10 @@ def save_partnership(
 ) -> Dossier:
     """Record the partner town and the twinning of the dossier's commune, then set ``dossier.jumelage``.
 
-    * a jumelage of the commune with a partner of the same name (case and spaces ignored) and
-      country is reused and updated;
-    * otherwise the dossier's current jumelage is renamed in place when nothing else uses it
-      (no other dossier, a partner town of this commune only) — typing the name in several
-      autosaves does not leave stray partner towns behind;
-    * otherwise a new partner town and jumelage are created.
-
-    Coordinates of a partner town shared with other communes are only filled in, never changed.
-    Nothing is written (and nothing audited) when the data are those already stored.
+    A jumelage of the commune with a partner of the same name and country is reused; otherwise the
+    dossier's own jumelage is renamed in place when nothing else uses it (autosaves leave no stray
+    partner towns); otherwise a new one is created. A shared partner's coordinates are only filled
+    in, never changed; nothing is written when the data are those already stored.
     """
     name = " ".join((name or "").split())
     country = (country or "").strip().upper()

@@ -44,8 +44,8 @@ def _budget(d) -> bool:
     lines = list(d.budget_lines.all())
     return (
         d.requested_amount is not None
-        and any(l.kind == "expense" for l in lines)
-        and any(l.kind == "income" for l in lines)
+        and any(line.kind == "expense" for line in lines)
+        and any(line.kind == "income" for line in lines)
     )
 
 

@@ -17,7 +17,11 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from fonds.accounts.models import User
+
+from .invitations import invitation_email
 from .notices import send_once
+from .receipts import ensure_receipt, send_receipt_email
 
 #: a mail server that does not answer: retried with back-off (send_once never sends twice)
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
@@ -32,7 +36,6 @@ def message_key(task, prefix: str) -> str:
 @shared_task(name="fonds.depot.tasks.generate_receipt", **RETRY)
 def generate_receipt(dossier_id: int) -> dict:
     """Make the receipt PDF (once) and email its link to the porteur (once)."""
-    from .receipts import ensure_receipt, send_receipt_email
 
     document = ensure_receipt(dossier_id)
     sent = send_receipt_email(dossier_id, document)
@@ -49,9 +52,6 @@ def send_email(self, subject: str, body: str, to: str) -> bool:
 @shared_task(name="fonds.depot.tasks.send_invitation_email", bind=True, **RETRY)
 def send_invitation_email(self, user_id: int, issued: str, expires: str, site_url: str) -> bool:
     """The invitation link issued at ``issued`` (``fonds.depot.invitations``), once per message."""
-    from fonds.accounts.models import User
-
-    from .invitations import invitation_email
 
     user = User.objects.select_related("commune").filter(pk=user_id, is_active=True).first()
     if user is None:
@@ -67,7 +67,6 @@ def send_password_reset(
     self, user_id: int, domain: str, site_name: str, protocol: str, subject_template: str, email_template: str
 ) -> bool:
     """The password-reset email Django's form would send, its token made now, once per message."""
-    from fonds.accounts.models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:

@@ -2,18 +2,19 @@
 
 from django.urls import path
 
-from . import accounts_views, views
+from . import accounts_views
+from .views import home, steps, submission
 
 app_name = "depot"
 urlpatterns = [
-    path("", views.my_dossiers, name="my-dossiers"),
-    path("nouveau/<int:campaign_pk>/", views.new_dossier, name="new"),
-    path("dossiers/<int:pk>/", views.resume, name="resume"),
-    path("dossiers/<int:pk>/etapes/<slug:step>/", views.step_view, name="step"),
-    path("dossiers/<int:pk>/verification/", views.check, name="check"),
-    path("dossiers/<int:pk>/deposer/", views.submit, name="submit"),
-    path("dossiers/<int:pk>/depose/", views.submitted, name="submitted"),
-    path("dossiers/<int:pk>/recepisse/", views.receipt, name="receipt"),
+    path("", home.my_dossiers, name="my-dossiers"),
+    path("nouveau/<int:campaign_pk>/", steps.new_dossier, name="new"),
+    path("dossiers/<int:pk>/", steps.resume, name="resume"),
+    path("dossiers/<int:pk>/etapes/<slug:step>/", steps.step_view, name="step"),
+    path("dossiers/<int:pk>/verification/", submission.check, name="check"),
+    path("dossiers/<int:pk>/deposer/", submission.submit, name="submit"),
+    path("dossiers/<int:pk>/depose/", submission.submitted, name="submitted"),
+    path("dossiers/<int:pk>/recepisse/", submission.receipt, name="receipt"),
     # accounts
     path("compte/invitation/<uidb64>/<token>/", accounts_views.InvitationView.as_view(), name="invitation"),
     path("compte/mot-de-passe-oublie/", accounts_views.PasswordResetView.as_view(), name="password-reset"),

@@ -1,21 +1,9 @@
-"""Payments API (``/api/v1/payments/``): thin views over the payment services (``bank``, ``orders``,
-``settlement``, ``recovery``, ``batches``).
+"""Payments API (``/api/v1/payments/``): thin views over the payment services.
 
-Visibility: finance, admin, auditors and instructors see every order and batch; a porteur sees the
-orders and bank details of its own commune (another commune's are 404) and never a batch. Who may
-*act* is decided by the services (403 ``role``); auditors are read-only (``ReadOnlyForAuditors``).
-Refusals come back as ``{"detail": "<French>", "code": ...}`` (``fonds/api/errors.py``); a step whose date
-has not come is a 409 ``too_early`` (``make-final`` before the mayor's answer or the end of the answer
-period, ``execution`` before the batch's requested execution date, ``accept`` before the project's end).
-
-    GET  bank-details/<commune>/            PUT  bank-details/<commune>/   {iban, bic, holder, siret, rib_document}
-    POST bank-details/<commune>/certify/   reject/ {motivation} (the details do not match the RIB)
-    GET  orders/?state=&kind=&dossier=      GET  orders/<id>/
-    POST orders/<id>/answer/ {text}   make-final/ {motivation}   received/   write-off/ {motivation}
-         cancel/ {motivation}   reissue/
-    POST final-reports/<dossier>/accept/
-    GET  batches/   POST batches/ {order_ids | filters, execution_date}   GET batches/<id>/
-    GET  batches/<id>/file/ (the XML)   POST batches/<id>/sent/   execution/   returns/ {order, reason_code}   cancel/
+Finance, admin, auditors and instructors see every order and batch; a porteur sees its own
+commune's orders and bank details (others are 404), never a batch. The services decide who may act
+(403 ``role``); auditors are read-only. Refusals: ``{"detail": "<French>", "code": ...}``; a step
+whose date has not come is a 409 ``too_early``. Routes: ``urlpatterns`` below.
 """
 
 from __future__ import annotations
@@ -24,7 +12,6 @@ from django.http import Http404, HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -32,192 +19,29 @@ from rest_framework.views import APIView
 
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 from fonds.dossiers.access import get_visible_or_404
-from fonds.ui.api import ReadOnlyForAuditors, StrictSerializer
+from fonds.ui.api import ReadOnlyForAuditors
 
-from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
-from .batches import (
-    batch_file_name,
-    build_batch,
-    cancel_batch,
-    export_batch,
-    mark_batch_sent,
-    record_execution,
-    record_return,
+from .api_serializers import (
+    BankDetailsSerializer,
+    BankDetailsWrite,
+    BatchListSerializer,
+    BatchSerializer,
+    BuildBody,
+    EmptyBody,
+    MotivationBody,
+    OrderSerializer,
+    ReturnBody,
+    SettlementSerializer,
+    TextBody,
+    request_body,
 )
-from .models import BankDetails, Batch, BatchItem, PaymentOrder, Settlement, mask_iban
+from .bank import bank_details_for, certify_bank_details, reject_bank_details, set_bank_details
+from .batches import batch_file_name, build_batch, cancel_batch, export_batch
+from .execution import mark_batch_sent, record_execution, record_return
+from .models import Batch, PaymentOrder
 from .orders import cancel_order, reissue_order
 from .recovery import answer_recovery, make_recovery_final, record_recovery_received, write_off_recovery
 from .settlement import accept_final_report
-
-# ---- serializers --------------------------------------------------------------------------------
-
-
-class OrderSerializer(serializers.ModelSerializer):
-    dossier_reference = serializers.CharField(source="dossier.reference", read_only=True)
-
-    class Meta:
-        model = PaymentOrder
-        fields = [
-            "id",
-            "reference",
-            "dossier",
-            "dossier_reference",
-            "kind",
-            "amount",
-            "state",
-            "created_at",
-            "paid_at",
-            "returned_at",
-            "return_code",
-            "cancelled_at",
-            "motivation",
-            "answer_due",
-            "answer_text",
-            "answered_at",
-            "final_at",
-            "breakdown",
-        ]
-
-
-class ItemSerializer(serializers.ModelSerializer):
-    creditor_iban = serializers.SerializerMethodField()
-
-    class Meta:
-        model = BatchItem
-        fields = [
-            "position",
-            "order",
-            "end_to_end_id",
-            "amount",
-            "creditor_name",
-            "creditor_iban",
-            "creditor_bic",
-            "outcome",
-            "return_code",
-            "remittance",
-        ]
-
-    def get_creditor_iban(self, item) -> str:
-        return mask_iban(item.creditor_iban)
-
-
-class BatchSerializer(serializers.ModelSerializer):
-    items = ItemSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Batch
-        fields = [
-            "id",
-            "reference",
-            "message_id",
-            "state",
-            "created_at",
-            "execution_date",
-            "count",
-            "total",
-            "file_sha256",
-            "sent_at",
-            "executed_at",
-            "items",
-        ]
-
-
-class BatchListSerializer(BatchSerializer):
-    class Meta(BatchSerializer.Meta):
-        fields = [f for f in BatchSerializer.Meta.fields if f != "items"]
-
-
-class BankDetailsSerializer(serializers.ModelSerializer):
-    iban = serializers.SerializerMethodField()
-    is_certified = serializers.BooleanField(read_only=True)
-    is_rejected = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = BankDetails
-        fields = [
-            "commune",
-            "iban",
-            "bic",
-            "holder",
-            "siret",
-            "rib_document",
-            "version",
-            "is_certified",
-            "certified_at",
-            "is_rejected",
-            "rejected_at",
-            "rejection_reason",
-            "updated_at",
-        ]
-
-    def get_iban(self, bank) -> str:
-        return bank.masked_iban
-
-
-class SettlementSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Settlement
-        fields = [
-            "dossier",
-            "accepted_at",
-            "final_grant",
-            "advance",
-            "balance",
-            "breakdown",
-            "lines",
-            "rules_version",
-        ]
-
-
-class BankDetailsWrite(StrictSerializer):
-    iban = serializers.CharField(max_length=50)
-    bic = serializers.CharField(max_length=20)
-    holder = serializers.CharField(max_length=200)
-    siret = serializers.CharField(
-        max_length=30,
-        required=False,
-        help_text="SIRET de la mairie : 14 chiffres commençant par le SIREN de la commune, clé de Luhn valide (espaces acceptés). "
-        "Absent : le SIRET enregistré est conservé. Toute modification fait tomber la certification.",
-    )
-    rib_document = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-
-
-class TextBody(StrictSerializer):
-    text = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
-
-
-class MotivationBody(StrictSerializer):
-    motivation = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
-
-
-class EmptyBody(StrictSerializer):
-    pass
-
-
-class BatchFilters(StrictSerializer):
-    kind = serializers.ChoiceField(choices=["advance", "balance"], required=False)
-    campaign = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    commune = serializers.CharField(max_length=5, required=False)
-
-
-class BuildBody(StrictSerializer):
-    order_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=20000, required=False
-    )
-    filters = BatchFilters(required=False)
-    execution_date = serializers.DateField(required=False)
-
-
-class ReturnBody(StrictSerializer):
-    order = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    reason_code = serializers.CharField(max_length=10)
-
-
-def _body(serializer_class, request) -> dict:
-    body = serializer_class(data=request.data if request.data else {})
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
-
 
 # ---- visibility ---------------------------------------------------------------------------------
 
@@ -235,7 +59,7 @@ def _order(user, pk) -> PaymentOrder:
     try:
         return visible_orders(user).get(pk=int(pk))
     except (PaymentOrder.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Ordre de paiement introuvable.")
+        raise NotFound("Ordre de paiement introuvable.") from None
 
 
 def _batch(user, pk) -> Batch:
@@ -244,7 +68,7 @@ def _batch(user, pk) -> Batch:
     try:
         return Batch.objects.get(pk=int(pk))
     except (Batch.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Lot introuvable.")
+        raise NotFound("Lot introuvable.") from None
 
 
 def _commune_allowed(user, code: str) -> None:
@@ -264,9 +88,11 @@ _REFUSALS = {
     403: OpenApiResponse(description="Rôle non autorisé (les auditeurs ne modifient rien)."),
     404: OpenApiResponse(description="Introuvable ou non visible pour cet utilisateur."),
     409: OpenApiResponse(
-        description="État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
-        "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
-        "date d'exécution demandée, rapport final validé avant la fin du projet)."
+        description=(
+            "État incompatible avec l'action, ou date pas encore venue (code `too_early` : reversement "
+            "rendu exécutoire avant la réponse du maire ou la fin du délai, lot enregistré exécuté avant sa "
+            "date d'exécution demandée, rapport final validé avant la fin du projet)."
+        )
     ),
 }
 _READ_REFUSALS = {404: _REFUSALS[404]}
@@ -308,7 +134,7 @@ class BankDetailsView(_Base):
     )
     def put(self, request, commune):
         _commune_allowed(request.user, commune)
-        data = _body(BankDetailsWrite, request)
+        data = request_body(BankDetailsWrite, request)
         bank = set_bank_details(
             commune,
             by=request.user,
@@ -329,7 +155,7 @@ class CertifyBankDetailsView(_Base):
     )
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
-        _body(EmptyBody, request)
+        request_body(EmptyBody, request)
         return Response(BankDetailsSerializer(certify_bank_details(commune, by=request.user)).data)
 
 
@@ -338,11 +164,14 @@ class RejectBankDetailsView(_Base):
         operation_id="payments_bank_details_reject",
         request=MotivationBody,
         responses={200: BankDetailsSerializer, **_REFUSALS},
-        description="Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit la motivation pour les corriger.",
+        description=(
+            "Rejet motivé des coordonnées bancaires (elles ne correspondent pas au RIB) ; la commune lit "
+            "la motivation pour les corriger."
+        ),
     )
     def post(self, request, commune):
         _commune_allowed(request.user, commune)
-        data = _body(MotivationBody, request)
+        data = request_body(MotivationBody, request)
         return Response(
             BankDetailsSerializer(
                 reject_bank_details(commune, by=request.user, motivation=data.get("motivation", ""))
@@ -406,14 +235,17 @@ class OrderActionView(_Base):
         parameters=[_ORDER_ACTION],
         request=MotivationBody,
         responses={200: OrderSerializer, **_REFUSALS},
-        description="Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, `received` / `reissue` {}.",
+        description=(
+            "Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, "
+            "`received` / `reissue` {}."
+        ),
     )
     def post(self, request, pk, name):
         if name not in ORDER_ACTIONS:
             raise NotFound("Action inconnue.")
         body_class, run = ORDER_ACTIONS[name]
         order = _order(request.user, pk)
-        data = _body(body_class, request)
+        data = request_body(body_class, request)
         order = run(order, request.user, data)
         return Response(OrderSerializer(PaymentOrder.objects.select_related("dossier").get(pk=order.pk)).data)
 
@@ -428,8 +260,8 @@ class AcceptFinalReportView(_Base):
         try:
             found = get_visible_or_404(request.user, dossier)
         except Http404:
-            raise NotFound("Dossier introuvable.")
-        _body(EmptyBody, request)
+            raise NotFound("Dossier introuvable.") from None
+        request_body(EmptyBody, request)
         return Response(SettlementSerializer(accept_final_report(found, request.user)).data, status=201)
 
 
@@ -448,7 +280,7 @@ class BatchListView(_Base):
         responses={201: BatchSerializer, **_REFUSALS},
     )
     def post(self, request):
-        data = _body(BuildBody, request)
+        data = request_body(BuildBody, request)
         result = build_batch(
             by=request.user,
             order_ids=data.get("order_ids"),
@@ -500,14 +332,16 @@ class BatchActionView(_Base):
         parameters=[_BATCH_ACTION],
         request=ReturnBody,
         responses={200: BatchSerializer, **_REFUSALS},
-        description="Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}.",
+        description=(
+            "Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}."
+        ),
     )
     def post(self, request, pk, name):
         if name not in BATCH_ACTIONS:
             raise NotFound("Action inconnue.")
         body_class, run = BATCH_ACTIONS[name]
         batch = _batch(request.user, pk)
-        data = _body(body_class, request)
+        data = request_body(body_class, request)
         run(batch, request.user, data)
         return Response(BatchSerializer(Batch.objects.get(pk=batch.pk)).data)
 

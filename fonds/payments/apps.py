@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Paiements"
 
     def ready(self):
-        from . import hooks  # imports models and services: only once the apps are loaded
+        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
 
         # the advance order after accept_agreement; settle never before the project's end
         hooks.register()

@@ -22,8 +22,8 @@ from fonds.ops.outbox import enqueue
 from fonds.referentiel.models import Commune
 from fonds.referentiel.siret import validate_siret
 
-from .common import O, PaymentRefused, is_commune_porteur, order_payload, require_role, required_motivation
-from .models import OUTGOING_KINDS, BankDetails, PaymentOrder, iban_sha256, mask_iban
+from .common import PaymentRefused, is_commune_porteur, order_payload, require_role, required_motivation
+from .models import OUTGOING_KINDS, BankDetails, OrderState, PaymentOrder, iban_sha256, mask_iban
 from .rib import checked_rib_upload, delete_stored, store_rib
 
 
@@ -49,7 +49,8 @@ def validate_bank_details(iban: str, bic: str, holder: str) -> tuple[str, str, s
         iban_obj = IBAN(str(iban or ""))
     except (SchwiftyException, ValueError):
         errors["iban"] = (
-            "IBAN invalide : vérifiez le numéro recopié du RIB (27 caractères pour un compte français, commençant par FR76)."
+            "IBAN invalide : vérifiez le numéro recopié du RIB (27 caractères pour un compte français, "
+            "commençant par FR76)."
         )
     if iban_obj is not None and iban_obj.country_code not in SEPA_COUNTRIES:
         errors["iban"] = "Cet IBAN n'appartient pas à la zone SEPA : un virement SEPA n'est pas possible."
@@ -76,7 +77,8 @@ def validate_bank_details(iban: str, bic: str, holder: str) -> tuple[str, str, s
 
 #: countries whose IBANs can receive a SEPA credit transfer (EEA + SEPA non-EEA members)
 SEPA_COUNTRIES = frozenset(
-    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL PT RO SE SI SK SM VA".split()
+    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL PT RO "
+    "SE SI SK SM VA".split()
     + "GF GP MQ RE YT PM BL MF NC PF WF".split()
 )
 
@@ -104,13 +106,10 @@ def set_bank_details(
 ) -> BankDetails:
     """Record or change the commune's IBAN, BIC, holder, town-hall SIRET and the RIB they are read from.
 
-    Who: a porteur of the commune, or finance. The RIB is ``rib_document`` (a ``rib`` document of one
-    of the commune's dossiers) or ``rib_file=(name, bytes)``, a new upload accepted at any stage (see
-    ``upload_rib``); it is required the first time. ``siret`` is checked against the commune's SIREN;
-    None keeps the current one. Bad values: ``ValidationError`` per field, nothing saved. Any change
-    (the SIRET or the RIB alone too: one rule is simpler to explain and to audit) voids the
-    certification, clears a rejection and moves the commune's ready orders back to ``to_certify``;
-    saving the same values again changes nothing.
+    By a porteur of the commune or finance; the RIB (``rib_document`` or a new ``rib_file``) is
+    required the first time. Bad values: ``ValidationError`` per field, nothing saved. Any change voids
+    the certification, clears a rejection and moves the commune's ready orders back to
+    ``to_certify``; the same values again change nothing.
     """
     commune_id = getattr(commune, "pk", commune)
     role = _bank_role(by, commune_id)
@@ -184,20 +183,28 @@ def _bank_role(by, commune_id) -> str:
     return require_role(by, Role.FINANCE)
 
 
-def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
-    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit.
-    ``siret`` None: keep the current one."""
-    bank = (
+def _locked_bank(commune_id) -> BankDetails | None:
+    """The commune's bank details, locked (with their RIB), or None."""
+    return (
         BankDetails.objects.select_for_update(of=("self",))
         .select_related("rib_document")
         .filter(commune_id=commune_id)
         .first()
     )
+
+
+def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) -> BankDetails:
+    """The change itself (inside the caller's transaction): lock, compare, save, suspend, audit.
+    ``siret`` None: keep the current one."""
+    bank = _locked_bank(commune_id)
     if bank is None:
         if doc is None:
             raise ValidationError(
                 {
-                    "rib_document": "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées sur ce document."
+                    "rib_document": (
+                        "Joignez le RIB de la commune (PDF) : les coordonnées bancaires sont vérifiées "
+                        "sur ce document."
+                    )
                 }
             )
         bank = BankDetails.objects.create(
@@ -211,15 +218,7 @@ def _apply_bank_details(commune_id, by, role, *, iban, bic, holder, siret, doc) 
         )
         audit.append("bank_details_set", actor=by, role=role, obj=bank, payload=_bank_payload(bank))
         return bank
-    before = {
-        "iban_masked": mask_iban(bank.iban),
-        "iban_sha256": iban_sha256(bank.iban),
-        "bic": bank.bic,
-        "holder": bank.holder,
-        "siret": bank.siret,
-        "rib_document": bank.rib_document_id,
-        "rib_sha256": bank.rib_document.sha256 if bank.rib_document_id else "",
-    }
+    before = {k: v for k, v in _bank_payload(bank).items() if k not in ("commune", "version")}
     if siret is None:
         siret = bank.siret
     if (bank.iban, bank.bic, bank.holder, bank.siret) == (iban, bic, holder, siret) and (
@@ -276,12 +275,7 @@ def reject_bank_details(commune, *, by, motivation: str) -> BankDetails:
         raise PaymentRefused("motivation", "La motivation ne peut dépasser 5 000 caractères.")
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = (
-            BankDetails.objects.select_for_update(of=("self",))
-            .select_related("rib_document")
-            .filter(commune_id=commune_id)
-            .first()
-        )
+        bank = _locked_bank(commune_id)
         if bank is None:
             raise PaymentRefused("not_found", "La commune n'a pas encore donné ses coordonnées bancaires.")
         if bank.is_certified:
@@ -311,7 +305,7 @@ def _suspend_orders(commune_id, by, role) -> list[str]:
     orders = list(
         PaymentOrder.objects.select_for_update(of=("self",))
         .select_related("dossier")
-        .filter(dossier__commune_id=commune_id, state=O.READY)
+        .filter(dossier__commune_id=commune_id, state=OrderState.READY)
         .order_by("pk")
     )
     for order in orders:
@@ -340,12 +334,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
     role = require_role(by, Role.FINANCE)
     commune_id = getattr(commune, "pk", commune)
     with transaction.atomic():
-        bank = (
-            BankDetails.objects.select_for_update(of=("self",))
-            .select_related("rib_document")
-            .filter(commune_id=commune_id)
-            .first()
-        )
+        bank = _locked_bank(commune_id)
         if bank is None:
             raise PaymentRefused(
                 "condition",
@@ -377,7 +366,7 @@ def certify_bank_details(commune, *, by) -> BankDetails:
         orders = list(
             PaymentOrder.objects.select_for_update(of=("self",))
             .select_related("dossier")
-            .filter(dossier__commune_id=commune_id, state=O.TO_CERTIFY, kind__in=OUTGOING_KINDS)
+            .filter(dossier__commune_id=commune_id, state=OrderState.TO_CERTIFY, kind__in=OUTGOING_KINDS)
             .order_by("pk")
         )
         for order in orders:

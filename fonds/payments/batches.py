@@ -1,9 +1,6 @@
 """Batches of SEPA credit transfers: built from ready orders, exported as a validated
-pain.001.001.03 file, sent, cancelled, executed by the bank or partly returned.
-
-The dossier follows when a transfer is paid: ``pay_advance`` for an advance, ``settle`` for a
-balance — only if the dossier is where the payment flow expects it, so a re-issued order paid
-after a bank return never fires them twice.
+pain.001.001.03 file, or cancelled before they leave (``fonds.payments.execution``: what the bank
+does with a sent batch).
 """
 
 from __future__ import annotations
@@ -21,17 +18,12 @@ from fonds import clock
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
-from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O,
     PaymentRefused,
     acting_role,
     fire_transition,
     lock_batch,
-    lock_order,
-    move_dossier,
-    order_payload,
     refresh_caller,
     require_role,
 )
@@ -42,33 +34,10 @@ from .models import (
     BatchItem,
     BatchState,
     ItemOutcome,
-    OrderKind,
+    OrderState,
     PaymentOrder,
-    Settlement,
-    mask_iban,
 )
 from .sepa import batch_xml
-
-#: ISO 20022 / EPC return reason codes the bank sends back for a credit transfer (French labels)
-RETURN_REASONS: dict[str, str] = {
-    "AC01": "Numéro de compte (IBAN) incorrect",
-    "AC04": "Compte clôturé",
-    "AC06": "Compte bloqué",
-    "AG01": "Opération interdite sur ce type de compte",
-    "AG02": "Code opération invalide",
-    "AM04": "Provision insuffisante",
-    "AM05": "Opération en double",
-    "BE04": "Adresse du créancier manquante ou incorrecte",
-    "FF01": "Format de fichier invalide",
-    "MD07": "Titulaire du compte décédé",
-    "MS02": "Motif non communiqué (à l'initiative du client)",
-    "MS03": "Motif non communiqué (à l'initiative de la banque)",
-    "RC01": "BIC incorrect",
-    "RR01": "Compte ou identification du donneur d'ordre manquant",
-    "RR02": "Nom ou adresse du donneur d'ordre manquant",
-    "RR03": "Nom ou adresse du bénéficiaire manquant",
-    "RR04": "Motif réglementaire",
-}
 
 
 @dataclass
@@ -79,14 +48,17 @@ class BuildResult:
 
 
 def payable_orders():
-    """Orders a batch may take: ready, outgoing, of a commune whose bank details are certified (a queryset)."""
+    """Orders a batch may take (a queryset): ready, outgoing, of a commune whose bank details are
+    certified."""
     return PaymentOrder.objects.filter(
-        state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False
+        state=OrderState.READY,
+        kind__in=OUTGOING_KINDS,
+        dossier__commune__bank_details__certified_at__isnull=False,
     )
 
 
 def _filtered(filters: dict | None):
-    qs = PaymentOrder.objects.filter(state=O.READY, kind__in=OUTGOING_KINDS)
+    qs = PaymentOrder.objects.filter(state=OrderState.READY, kind__in=OUTGOING_KINDS)
     filters = filters or {}
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
@@ -115,7 +87,8 @@ def debtor() -> dict:
 
 
 def remittance_text(order: PaymentOrder, dossier_reference: str | None = None) -> str:
-    """The unstructured remittance text of the transfer (≤ 140 characters): fund, dossier number, kind, order."""
+    """The unstructured remittance text of the transfer (≤ 140 characters): fund, dossier number,
+    kind, order."""
     reference = dossier_reference or order.dossier.reference
     return f"Fonds Jumelages Jeunesse dossier {reference} {order.get_kind_display()} {order.reference}"[:140]
 
@@ -141,7 +114,7 @@ def build_batch(
         try:
             wanted = sorted({int(i) for i in order_ids})
         except (TypeError, ValueError):
-            raise PaymentRefused("condition", "Sélection d'ordres invalide.")
+            raise PaymentRefused("condition", "Sélection d'ordres invalide.") from None
     today = clock.today()
     execution_date = execution_date or next_business_day(today)
     if execution_date < today:
@@ -168,7 +141,8 @@ def build_batch(
                     excluded.append(
                         (
                             pk,
-                            "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de certification)",
+                            "ordre non prêt à payer (déjà dans un lot, payé, annulé ou en attente de "
+                            "certification)",
                         )
                     )
         if orders:
@@ -194,7 +168,8 @@ def build_batch(
         if not taken:
             raise PaymentRefused(
                 "condition",
-                "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires certifiées dans la sélection.",
+                "Le lot serait vide : aucun ordre prêt à payer avec des coordonnées bancaires "
+                "certifiées dans la sélection.",
                 rules=["empty_batch"],
             )
         now = clock.now().replace(microsecond=0)
@@ -232,9 +207,9 @@ def build_batch(
         ids = [o.pk for o, _ in taken]
         moved = 0
         for start in range(0, len(ids), 900):
-            moved += PaymentOrder.objects.filter(pk__in=ids[start : start + 900], state=O.READY).update(
-                state=O.IN_BATCH
-            )
+            moved += PaymentOrder.objects.filter(
+                pk__in=ids[start : start + 900], state=OrderState.READY
+            ).update(state=OrderState.IN_BATCH)
         if moved != len(ids):
             raise PaymentRefused(
                 "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
@@ -242,10 +217,10 @@ def build_batch(
         try:
             with transaction.atomic():
                 BatchItem.objects.bulk_create(items, batch_size=500)
-        except IntegrityError:
+        except IntegrityError as exc:
             raise PaymentRefused(
                 "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
-            )
+            ) from exc
         data = batch_xml(batch, items)
         batch.file_sha256 = hashlib.sha256(data).hexdigest()
         batch.save(update_fields=["file_sha256"])
@@ -268,7 +243,7 @@ def build_batch(
     return BuildResult(batch=batch, excluded=excluded)
 
 
-def _check_bank_unchanged(batch: Batch) -> None:
+def check_bank_unchanged(batch: Batch) -> None:
     """Refuse to offer or send a batch whose creditors' bank details changed since it was built."""
     rows = list(
         batch.items.filter(live=True).values_list(
@@ -287,7 +262,8 @@ def _check_bank_unchanged(batch: Batch) -> None:
         shown = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
         raise PaymentRefused(
             "condition",
-            f"Les coordonnées bancaires ont changé depuis la constitution du lot pour {len(changed)} ordre(s) ({shown}) : "
+            f"Les coordonnées bancaires ont changé depuis la constitution du lot pour {len(changed)} "
+            f"ordre(s) ({shown}) : "
             "annulez le lot, faites certifier les nouvelles coordonnées, puis constituez un nouveau lot.",
             rules=["bank_details_changed"],
         )
@@ -309,14 +285,15 @@ def export_batch(batch, *, by=None) -> bytes:
                 f"Le lot {locked.reference} n'est pas prêt : il est « {locked.get_state_display()} ».",
             )
         if locked.state == BatchState.READY:
-            _check_bank_unchanged(locked)
+            check_bank_unchanged(locked)
         items = list(locked.items.order_by("position"))
         data = batch_xml(locked, items)
         digest = hashlib.sha256(data).hexdigest()
         if locked.file_sha256 and digest != locked.file_sha256:
             raise PaymentRefused(
                 "conflict",
-                "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du lot : export bloqué.",
+                "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du "
+                "lot : export bloqué.",
             )
         audit.append(
             "batch_exported",
@@ -337,56 +314,23 @@ def batch_file_name(batch) -> str:
     return f"{batch.reference}.xml"
 
 
-def mark_batch_sent(batch, *, by) -> Batch:
-    """Finance records that the file was transmitted to the bank: the batch and its orders are ``sent``.
-
-    Refused when a creditor's bank details changed since the batch was built (as ``export_batch``).
-    """
-    role = require_role(by, Role.FINANCE)
-    with transaction.atomic():
-        locked = lock_batch(batch)
-        if locked.state != BatchState.READY:
-            raise PaymentRefused(
-                "status",
-                f"Le lot {locked.reference} est « {locked.get_state_display()} » : il ne peut pas être transmis.",
-            )
-        _check_bank_unchanged(locked)
-        locked.mark_sent()
-        locked.sent_by = by
-        locked.save()
-        ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
-        moved = sum(
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=O.IN_BATCH).update(state=O.SENT)
-            for s in range(0, len(ids), 900)
-        )
-        if moved != len(ids):
-            raise PaymentRefused("conflict", "L'état des ordres du lot a changé : rechargez la page.")
-        audit.append(
-            "batch_sent",
-            actor=by,
-            role=role,
-            obj=locked,
-            payload={"reference": locked.reference, "file_sha256": locked.file_sha256, "count": len(ids)},
-        )
-        return refresh_caller(batch, locked)
-
-
 def cancel_batch(batch, *, by) -> Batch:
     """A batch not yet transmitted is cancelled: its orders go back to ``ready`` (free for another batch)."""
     role = require_role(by, Role.FINANCE)
     with transaction.atomic():
-        locked = lock_batch(batch)
-        if locked.state != BatchState.READY:
-            raise PaymentRefused(
-                "status",
-                f"Le lot {locked.reference} a été transmis à la banque : il ne peut plus être annulé.",
-            )
+        locked = lock_batch(
+            batch,
+            state=BatchState.READY,
+            refusal="Le lot {reference} a été transmis à la banque : il ne peut plus être annulé.",
+        )
         locked.cancel()
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
         locked.items.filter(live=True).update(live=False, outcome=ItemOutcome.REMOVED)
         for s in range(0, len(ids), 900):
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=O.IN_BATCH).update(state=O.READY)
+            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
+                state=OrderState.READY
+            )
         audit.append(
             "batch_cancelled",
             actor=by,
@@ -394,155 +338,4 @@ def cancel_batch(batch, *, by) -> Batch:
             obj=locked,
             payload={"reference": locked.reference, "orders_released": len(ids)},
         )
-        return refresh_caller(batch, locked)
-
-
-def record_return(batch, order, *, by, reason_code: str) -> PaymentOrder:
-    """The bank returned one transfer of a transmitted batch (ISO reason code, e.g. ``AC04``).
-
-    Before the execution is recorded the order goes ``sent → returned``. After it (a return often
-    comes days later) the paid order goes ``paid → returned`` and its batch item is marked returned,
-    so that the re-issued transfer can be paid; the batch stays executed and the dossier's
-    ``pay_advance`` or ``settle`` is not reverted: it has no reverse, and the porteur may already have
-    acted on it. The money owed stays on the order until ``reissue_order``.
-    """
-    role = require_role(by, Role.FINANCE)
-    code = (reason_code or "").strip().upper()
-    if code not in RETURN_REASONS:
-        raise PaymentRefused(
-            "condition",
-            "Code motif de rejet inconnu : indiquez le code à 4 caractères transmis par la banque (par exemple AC04).",
-            rules=["reason_code"],
-        )
-    with transaction.atomic():
-        locked_batch = lock_batch(batch)
-        order_pk = getattr(order, "pk", order)
-        item = BatchItem.objects.select_for_update().filter(batch=locked_batch, order_id=order_pk).first()
-        if item is None:
-            raise PaymentRefused(
-                "condition",
-                f"Cet ordre ne fait pas partie du lot {locked_batch.reference} : rejet refusé.",
-                rules=["order_not_in_batch"],
-            )
-        late = locked_batch.state == BatchState.EXECUTED and item.outcome == ItemOutcome.PAID
-        if not late and (locked_batch.state != BatchState.SENT or item.outcome != ItemOutcome.PENDING):
-            if item.outcome == ItemOutcome.RETURNED:
-                raise PaymentRefused("status", "Le rejet de ce virement est déjà enregistré.")
-            raise PaymentRefused("status", "Ce virement n'est pas en attente d'exécution : rejet impossible.")
-        locked = lock_order(order_pk)
-        source = fire_transition(locked, "bank_return_after_payment" if late else "bank_return", code=code)
-        locked.save()
-        item.live = False
-        item.outcome = ItemOutcome.RETURNED
-        item.return_code = code
-        item.save(update_fields=["live", "outcome", "return_code"])
-        extra = {
-            "from": source,
-            "batch": locked_batch.reference,
-            "reason_code": code,
-            "reason": RETURN_REASONS[code],
-            "iban_masked": mask_iban(item.creditor_iban),
-        }
-        if late:
-            extra["after_execution"] = True
-            extra["dossier_status_kept"] = (
-                Dossier.objects.filter(pk=locked.dossier_id).values_list("status", flat=True).first()
-            )
-        audit.append(
-            "payment_returned", actor=by, role=role, obj=locked, payload=order_payload(locked, **extra)
-        )
-        return refresh_caller(order, locked)
-
-
-def execution_too_early(batch, today: dt.date | None = None) -> str:
-    """Why the batch cannot be recorded as executed today (its requested execution date has not
-    come: the bank has not executed it), or "" (French)."""
-    today = today or clock.today()
-    if today >= batch.execution_date:
-        return ""
-    day = f"{batch.execution_date:%d/%m/%Y}"
-    return (
-        f"Le lot {batch.reference} ne peut pas être enregistré comme exécuté avant sa date d'exécution demandée, "
-        f"le {day} : la banque ne l'a pas encore exécuté. L'exécution pourra être enregistrée à partir du {day}."
-    )
-
-
-def record_execution(batch, *, by) -> Batch:
-    """The bank executed the batch: every transfer not returned is ``paid`` (at most once: DB constraint).
-
-    Refused (``too_early``, 409) before the batch's requested execution date (``clock.today()``).
-    The dossiers follow: ``pay_advance`` for a paid advance, ``settle`` (the accepted balance) for a
-    paid balance — only when the dossier is where the payment flow expects it.
-    """
-    role = require_role(by, Role.FINANCE)
-    with transaction.atomic():
-        locked = lock_batch(batch)
-        if locked.state != BatchState.SENT:
-            raise PaymentRefused(
-                "status",
-                f"Le lot {locked.reference} est « {locked.get_state_display()} » : l'exécution ne peut pas être enregistrée.",
-            )
-        too_early = execution_too_early(locked)
-        if too_early:
-            raise PaymentRefused(TOO_EARLY, too_early, rules=["execution_date"])
-        items = list(
-            locked.items.select_for_update().filter(outcome=ItemOutcome.PENDING).order_by("position")
-        )
-        orders = {
-            o.pk: o
-            for o in PaymentOrder.objects.select_for_update(of=("self",))
-            .select_related("dossier")
-            .filter(pk__in=[i.order_id for i in items])
-        }
-        now = clock.now()
-        paid = []
-        for item in items:
-            order = orders[item.order_id]
-            fire_transition(order, "pay")
-            order.paid_at = now
-            order.save()
-            item.outcome = ItemOutcome.PAID
-            item.live = False
-            paid.append(order)
-        try:
-            with transaction.atomic():
-                BatchItem.objects.bulk_update(items, ["outcome", "live"], batch_size=500)
-        except IntegrityError:
-            raise PaymentRefused(
-                "conflict", "Un de ces ordres est déjà enregistré comme payé : exécution refusée."
-            )
-        locked.mark_executed()
-        locked.save()
-        audit.append(
-            "batch_executed",
-            actor=by,
-            role=role,
-            obj=locked,
-            payload={
-                "reference": locked.reference,
-                "execution_date": locked.execution_date.isoformat(),
-                "executed_at": locked.executed_at,
-                "paid": [o.reference for o in paid],
-                "total_paid": sum((o.amount for o in paid), Decimal("0.00")),
-            },
-        )
-        audit.append_many(
-            dict(
-                action="payment_order_paid",
-                actor=by,
-                role=role,
-                obj=o,
-                payload=order_payload(o, batch=locked.reference),
-            )
-            for o in paid
-        )
-        for order in paid:
-            if order.kind == OrderKind.ADVANCE:
-                move_dossier(order.dossier, "pay_advance", by, expected="agreement_signed")
-            elif order.kind == OrderKind.BALANCE:
-                settlement = Settlement.objects.filter(dossier_id=order.dossier_id).first()
-                balance = settlement.balance if settlement else order.amount
-                move_dossier(
-                    order.dossier, "settle", by, data={"balance": str(balance)}, expected="report_submitted"
-                )
         return refresh_caller(batch, locked)

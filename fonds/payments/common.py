@@ -22,12 +22,9 @@ from fonds.dossiers.states import Forum
 from fonds.formats import parse_amount as read_amount
 from fonds.suivi.report_dates import TOO_EARLY
 
-from .models import Batch, OrderState, PaymentOrder
+from .models import Batch, PaymentOrder
 
 CENT = Decimal("0.01")
-
-
-O = OrderState
 
 
 @dataclass
@@ -81,7 +78,7 @@ def parse_amount(value, label: str = "montant") -> Decimal:
             "condition",
             f"{label.capitalize()} invalide : indiquez un nombre en euros (par exemple 1250,50).",
             rules=["amount"],
-        )
+        ) from None
     if not amount.is_finite():
         raise PaymentRefused(
             "condition", f"{label.capitalize()} invalide : indiquez un nombre en euros.", rules=["amount"]
@@ -132,11 +129,17 @@ def lock_order(order) -> PaymentOrder:
     return locked
 
 
-def lock_batch(batch) -> Batch:
+def lock_batch(batch, *, state=None, refusal: str = "") -> Batch:
+    """The batch, locked. With ``state``: refused (``status``) unless the batch is in it, with
+    ``refusal`` (``{reference}`` and ``{state}`` filled in)."""
     pk = batch.pk if isinstance(batch, Batch) else batch
     locked = Batch.objects.select_for_update().filter(pk=pk).first()
     if locked is None:
         raise PaymentRefused("not_found", "Lot de virements introuvable.")
+    if state is not None and locked.state != state:
+        raise PaymentRefused(
+            "status", refusal.format(reference=locked.reference, state=locked.get_state_display())
+        )
     return locked
 
 
@@ -158,12 +161,35 @@ def fire_transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
     return source
 
 
+def transition_audited(
+    locked: PaymentOrder, name: str, action: str, *, by, role, payload=None, **kwargs
+) -> str:
+    """Fire the locked order's transition ``name``, save it and append ``action`` to the audit trail
+    (``order_payload`` with ``from``: the source state, and ``payload``); returns the source state."""
+    source = fire_transition(locked, name, **kwargs)
+    locked.save()
+    audit.append(
+        action,
+        actor=by,
+        role=role,
+        obj=locked,
+        payload=order_payload(locked, **{"from": source, **(payload or {})}),
+    )
+    return source
+
+
 def move_dossier(
     dossier, name: str, by, *, motivation: str = "", data: dict | None = None, expected: str | None = None
 ):
-    """Move the dossier along (only if it is where the payment flow expects it; returns the transition or None)."""
+    """Move the dossier along, only if it is where the payment flow expects it; returns the
+    transition or None."""
     status = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first()
     if expected is not None and status != expected:
         return None
     perform(dossier.pk, name, by=by, motivation=motivation, data=data, forum=Forum.PAYMENTS)
     return name
+
+
+def close_recovery(order: PaymentOrder, by, motivation: str):
+    """The dossier leaves ``recovery_pending`` (``recover``) once its recovery order is settled."""
+    return move_dossier(order.dossier, "recover", by, motivation=motivation, expected="recovery_pending")

@@ -181,7 +181,10 @@ class ReturnForm(DsfrBaseForm):
     end_to_end_id = forms.CharField(
         label="Identifiant de bout en bout du virement rejeté",
         max_length=35,
-        help_text="Tel qu'il figure dans le retour de la banque, par exemple FJJ-2026-000123-AV1 (colonne « Identifiant de bout en bout » ci-dessous).",
+        help_text=(
+            "Tel qu'il figure dans le retour de la banque, par exemple FJJ-2026-000123-AV1 (colonne « "
+            "Identifiant de bout en bout » ci-dessous)."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": "Indiquez l'identifiant de bout en bout du virement rejeté."},
     )
@@ -193,7 +196,10 @@ class ReturnForm(DsfrBaseForm):
         },
     )
     confirm = forms.BooleanField(
-        label="Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des coordonnées bancaires)",
+        label=(
+            "Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des "
+            "coordonnées bancaires)"
+        ),
         error_messages=CONFIRM_ERRORS,
     )
 
@@ -215,7 +221,10 @@ class BankDetailsForm(DsfrBaseForm):
     iban = forms.CharField(
         label="IBAN",
         max_length=50,
-        help_text="Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont acceptés).",
+        help_text=(
+            "Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont "
+            "acceptés)."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
         ),
@@ -233,13 +242,19 @@ class BankDetailsForm(DsfrBaseForm):
     holder = forms.CharField(
         label="Titulaire du compte",
         max_length=140,
-        help_text="Tel qu'il figure sur le RIB, par exemple : Trésorerie de Saint-Exemple (commune de Saint-Exemple).",
+        help_text=(
+            "Tel qu'il figure sur le RIB, par exemple : Trésorerie de Saint-Exemple (commune de "
+            "Saint-Exemple)."
+        ),
         error_messages={"required": "Indiquez le titulaire du compte."},
     )
     siret = forms.CharField(
         label="SIRET de la mairie",
         max_length=30,
-        help_text="14 chiffres : le SIREN de la commune suivi des 5 chiffres du NIC de la mairie (les espaces sont acceptés).",
+        help_text=(
+            "14 chiffres : le SIREN de la commune suivi des 5 chiffres du NIC de la mairie (les espaces "
+            "sont acceptés)."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "numeric"}),
         error_messages={
             "required": "Indiquez le SIRET de la mairie (14 chiffres).",
@@ -251,20 +266,29 @@ class BankDetailsForm(DsfrBaseForm):
         coerce=int,
         widget=DsfrRadios,
         required=False,
-        help_text="Le RIB (PDF) joint à un dossier de la commune ; le fonds vérifie les coordonnées sur cette pièce.",
+        help_text=(
+            "Le RIB (PDF) joint à un dossier de la commune ; le fonds vérifie les coordonnées sur cette "
+            "pièce."
+        ),
         error_messages={"invalid_choice": "Choisissez un RIB dans la liste."},
     )
     rib_file = forms.FileField(
         label="Ou déposez un nouveau RIB",
         required=False,
-        help_text="PDF, JPEG ou PNG. Il remplace le RIB de référence de la commune ; le fonds vérifie les coordonnées sur ce nouveau document.",
+        help_text=(
+            "PDF, JPEG ou PNG. Il remplace le RIB de référence de la commune ; le fonds vérifie les "
+            "coordonnées sur ce nouveau document."
+        ),
         error_messages={
             "invalid": "Le fichier envoyé est illisible : déposez-le à nouveau.",
             "empty": "Le fichier est vide.",
         },
     )
     confirm_change = forms.BooleanField(
-        label="Je comprends que les paiements à la commune seront suspendus jusqu'à la nouvelle vérification de ces coordonnées par le fonds",
+        label=(
+            "Je comprends que les paiements à la commune seront suspendus jusqu'à la nouvelle vérification "
+            "de ces coordonnées par le fonds"
+        ),
         required=False,
     )
 
@@ -282,15 +306,18 @@ class BankDetailsForm(DsfrBaseForm):
                 self,
                 "siret",
                 help_text=(
-                    f"14 chiffres : le SIREN de la commune, {self.siren}, suivi des 5 chiffres du NIC de la mairie "
-                    f"(par exemple {self.siren} 00017 ; les espaces sont acceptés). Vous le trouvez sur l'avis de situation "
+                    f"14 chiffres : le SIREN de la commune, {self.siren}, suivi des 5 chiffres du NIC "
+                    "de la mairie "
+                    f"(par exemple {self.siren} 00017 ; les espaces sont acceptés). Vous le trouvez sur "
+                    "l'avis de situation "
                     "au répertoire SIRENE de l'Insee ou sur annuaire-entreprises.data.gouv.fr."
                 ),
             )
         self.fields["rib_document"].choices = [
             (
                 doc.pk,
-                f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le {doc.uploaded_at:%d/%m/%Y}",
+                f"{doc.original_name} — dossier {doc.dossier.reference}, déposé le "
+                f"{doc.uploaded_at:%d/%m/%Y}",
             )
             for doc in ribs
         ]
@@ -331,7 +358,8 @@ class BankDetailsForm(DsfrBaseForm):
         if self.certified and not self.errors and not unchanged and not data.get("confirm_change"):
             self.add_error(
                 "confirm_change",
-                "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements jusqu'à la nouvelle vérification.",
+                "Cochez la case : modifier des coordonnées déjà vérifiées suspend les paiements "
+                "jusqu'à la nouvelle vérification.",
             )
         return data
 
@@ -351,7 +379,10 @@ class RecoveryAnswerForm(DsfrBaseForm):
         max_length=5000,
         min_length=3,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Expliquez, le cas échéant, pourquoi le montant à reverser vous paraît inexact (5 000 caractères au plus). Le fonds les lit avant de décider.",
+        help_text=(
+            "Expliquez, le cas échéant, pourquoi le montant à reverser vous paraît inexact (5 000 "
+            "caractères au plus). Le fonds les lit avant de décider."
+        ),
         error_messages={
             "required": "Écrivez vos observations.",
             "min_length": "Écrivez vos observations.",

@@ -1,20 +1,9 @@
 """Payments: the commune's bank details, payment orders (advance, balance, recovery), SEPA batches.
 
-Every change goes through the payment services (``bank``, ``orders``, ``settlement``, ``recovery``,
-``batches``: one transaction, ``select_for_update``, one audit event). The FSM fields are protected: nothing else can write them.
-
-"Never twice" is enforced by the database, not only by the state machine:
-
-* ``PaymentOrder``: ``amount > 0``; ``reference`` unique (it is the SEPA end-to-end id); at most one
-  live (not cancelled) order per dossier and kind (``payments_one_live_order_per_kind``);
-* ``BatchItem``: an order is in at most one *live* batch item (``payments_order_in_one_live_batch``,
-  a partial unique index on ``order`` where ``live``), and has at most one *paid* item
-  (``payments_order_paid_once``, partial unique on ``order`` where ``outcome = 'paid'``).
-
-Bank details are kept per commune (see ``BankDetails``). IBANs are never written in clear in the
-audit trail: payloads carry ``iban_masked`` (country code + last 4) and ``iban_sha256`` (the
-SHA-256 of the normalised IBAN, so an auditor holding the RIB can check which account was
-certified without the trail disclosing it).
+Every change goes through the payment services (one transaction, ``select_for_update``, one audit
+event); the FSM fields are protected. "Never twice" is also enforced by the database: one live
+order per dossier and kind, an order in at most one live batch item and paid at most once.
+IBANs never appear in clear in the audit trail (``iban_masked`` and ``iban_sha256`` instead).
 """
 
 from __future__ import annotations
@@ -52,22 +41,10 @@ def details_fingerprint(iban: str, bic: str, holder: str, siret: str = "") -> st
 class BankDetails(models.Model):
     """The bank account of a commune (creditor of every payment to it), as given on its RIB.
 
-    **Per commune, not per dossier.** The creditor of every advance and balance is the commune (one
-    legal person, one public-treasury account), whatever the dossier: certifying the account once
-    per commune is what finance actually checks, and a change of IBAN — the classic fraud — must
-    block *every* pending payment to that commune until it is re-certified, not only the payments of
-    the dossier where the change was typed. The RIB the details were read from is a dossier
-    ``Document`` (kind ``rib``) kept in ``rib_document`` (and its SHA-256 in the audit trail).
-
-    Certification ("service fait" on the bank details) is valid only for the exact values certified:
-    ``certified_fingerprint`` is the SHA-256 of IBAN, BIC, holder and SIRET at certification time,
-    and ``is_certified`` compares it with the current values, so any change voids it.
-
-    ``siret``: the SIRET of the town hall (SIREN of the commune + NIC; rules in
-    ``fonds.referentiel.siret``), typed by the mayor with the RIB and certified by finance with the
-    rest; published as ``idBeneficiaire`` in the SCDL open data. Blank on details recorded before
-    the field existed (and through the API when the client does not send it): the fingerprint then
-    leaves it out, so those details keep their certification (see ``fingerprint``).
+    Per commune, not per dossier: a change of IBAN (the classic fraud) must block every pending
+    payment to the commune until re-certified. A certification holds only for the exact values
+    certified (``certified_fingerprint`` over IBAN, BIC, holder and SIRET; ``is_certified`` compares).
+    ``siret``: the town hall's, blank on older details (then left out of the fingerprint).
     """
 
     commune = models.OneToOneField(
@@ -151,7 +128,6 @@ class OrderState(models.TextChoices):
     WRITTEN_OFF = "written_off", "Admis en non-valeur"
 
 
-O = OrderState
 OUTGOING_KINDS = (OrderKind.ADVANCE, OrderKind.BALANCE)
 
 
@@ -175,7 +151,9 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     )
     kind = models.CharField("nature", max_length=10, choices=OrderKind.choices)
     amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
-    state = FSMField("état", default=O.TO_CERTIFY, choices=O.choices, protected=True, db_index=True)
+    state = FSMField(
+        "état", default=OrderState.TO_CERTIFY, choices=OrderState.choices, protected=True, db_index=True
+    )
     created_at = models.DateTimeField("créé le", default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -222,14 +200,14 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         return self.kind in OUTGOING_KINDS
 
     # --- outgoing orders ---
-    @transition(state, source=O.TO_CERTIFY, target=O.READY, custom=_meta("Rendre payable"))
+    @transition(state, source=OrderState.TO_CERTIFY, target=OrderState.READY, custom=_meta("Rendre payable"))
     def certify(self):
         pass
 
     @transition(
         state,
-        source=O.READY,
-        target=O.TO_CERTIFY,
+        source=OrderState.READY,
+        target=OrderState.TO_CERTIFY,
         custom=_meta("Suspendre (coordonnées bancaires modifiées)"),
     )
     def suspend(self):
@@ -237,35 +215,37 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state,
-        source=O.READY,
-        target=O.IN_BATCH,
+        source=OrderState.READY,
+        target=OrderState.IN_BATCH,
         conditions=[lambda o: o.is_outgoing],
         custom=_meta("Mettre dans un lot"),
     )
     def add_to_batch(self):
         pass
 
-    @transition(state, source=O.IN_BATCH, target=O.READY, custom=_meta("Retirer du lot"))
+    @transition(state, source=OrderState.IN_BATCH, target=OrderState.READY, custom=_meta("Retirer du lot"))
     def remove_from_batch(self):
         pass
 
-    @transition(state, source=O.IN_BATCH, target=O.SENT, custom=_meta("Envoyer"))
+    @transition(state, source=OrderState.IN_BATCH, target=OrderState.SENT, custom=_meta("Envoyer"))
     def send(self):
         pass
 
-    @transition(state, source=O.SENT, target=O.PAID, custom=_meta("Constater le paiement"))
+    @transition(state, source=OrderState.SENT, target=OrderState.PAID, custom=_meta("Constater le paiement"))
     def pay(self):
         self.paid_at = clock.now()
 
-    @transition(state, source=O.SENT, target=O.RETURNED, custom=_meta("Enregistrer le rejet"))
+    @transition(
+        state, source=OrderState.SENT, target=OrderState.RETURNED, custom=_meta("Enregistrer le rejet")
+    )
     def bank_return(self, code: str = ""):
         self.returned_at = clock.now()
         self.return_code = code
 
     @transition(
         state,
-        source=O.PAID,
-        target=O.RETURNED,
+        source=OrderState.PAID,
+        target=OrderState.RETURNED,
         conditions=[lambda o: o.is_outgoing],
         custom=_meta("Enregistrer un rejet reçu après l'exécution"),
     )
@@ -274,14 +254,20 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         self.return_code = code
         self.paid_at = None
 
-    @transition(state, source=O.RETURNED, target=O.READY, custom=_meta("Réémettre"))
+    @transition(state, source=OrderState.RETURNED, target=OrderState.READY, custom=_meta("Réémettre"))
     def reissue(self):
         pass
 
     @transition(
         state,
-        source=[O.TO_CERTIFY, O.READY, O.RETURNED, O.CONTRADICTORY, O.FINAL],
-        target=O.CANCELLED,
+        source=[
+            OrderState.TO_CERTIFY,
+            OrderState.READY,
+            OrderState.RETURNED,
+            OrderState.CONTRADICTORY,
+            OrderState.FINAL,
+        ],
+        target=OrderState.CANCELLED,
         custom=_meta("Annuler", motivation=True, confirm="L'annulation est définitive."),
     )
     def cancel(self, motivation: str = ""):
@@ -291,21 +277,23 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     # --- recovery orders ---
     @transition(
         state,
-        source=O.CONTRADICTORY,
-        target=O.FINAL,
+        source=OrderState.CONTRADICTORY,
+        target=OrderState.FINAL,
         custom=_meta("Rendre le reversement exécutoire", confirm="Le reversement deviendra exigible."),
     )
     def make_final(self):
         self.final_at = clock.now()
 
-    @transition(state, source=O.FINAL, target=O.PAID, custom=_meta("Constater le reversement reçu"))
+    @transition(
+        state, source=OrderState.FINAL, target=OrderState.PAID, custom=_meta("Constater le reversement reçu")
+    )
     def record_recovered(self):
         self.paid_at = clock.now()
 
     @transition(
         state,
-        source=O.FINAL,
-        target=O.WRITTEN_OFF,
+        source=OrderState.FINAL,
+        target=OrderState.WRITTEN_OFF,
         custom=_meta("Admettre en non-valeur", motivation=True, confirm="La créance sera abandonnée."),
     )
     def write_off(self, motivation: str = ""):

@@ -13,10 +13,9 @@ from fonds.suivi.balance import advance_amount
 
 from .bank import bank_details_for
 from .common import (
-    O,
     PaymentRefused,
     acting_role,
-    fire_transition,
+    close_recovery,
     json_safe,
     lock_order,
     move_dossier,
@@ -25,8 +24,9 @@ from .common import (
     refresh_caller,
     require_role,
     required_motivation,
+    transition_audited,
 )
-from .models import ItemOutcome, OrderKind, PaymentOrder, mask_iban
+from .models import ItemOutcome, OrderKind, OrderState, PaymentOrder, mask_iban
 
 
 def _next_reference(dossier, kind: str) -> str:
@@ -49,7 +49,7 @@ def create_order(
     amount = parse_amount(amount)
     if state is None:
         bank = bank_details_for(dossier.commune_id)
-        state = O.READY if bank is not None and bank.is_certified else O.TO_CERTIFY
+        state = OrderState.READY if bank is not None and bank.is_certified else OrderState.TO_CERTIFY
     rules = dossier.campaign.rules
     try:
         with transaction.atomic():
@@ -64,11 +64,11 @@ def create_order(
                 breakdown=json_safe(breakdown or {}),
                 **fields,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         raise PaymentRefused(
             "conflict",
             f"Un ordre « {OrderKind(kind).label} » existe déjà pour le dossier {dossier.reference}.",
-        )
+        ) from exc
     order.dossier = dossier
     audit.append(
         "payment_order_created",
@@ -81,7 +81,7 @@ def create_order(
 
 
 def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
-    """The advance order (``params["payment"]["advance_pct"]`` % of the approved amount, rounded down to the cent).
+    """The advance order: ``params["payment"]["advance_pct"]`` % of the approved amount (down to the cent).
 
     Run by the after-hook of ``accept_agreement`` (inside that transition's transaction); idempotent:
     an existing live advance order is returned unchanged. State ``ready`` if the commune's bank
@@ -89,7 +89,7 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
     """
     existing = (
         PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
-        .exclude(state=O.CANCELLED)
+        .exclude(state=OrderState.CANCELLED)
         .first()
     )
     if existing is not None:
@@ -117,23 +117,17 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
     motivation = required_motivation(motivation, "L'annulation d'un ordre exige une motivation écrite.")
     with transaction.atomic():
         locked = lock_order(order)
-        source = fire_transition(locked, "cancel", motivation=motivation)
-        locked.save()
-        audit.append(
+        transition_audited(
+            locked,
+            "cancel",
             "payment_order_cancelled",
-            actor=by,
+            by=by,
             role=role,
-            obj=locked,
-            payload=order_payload(locked, **{"from": source, "motivation": motivation}),
+            payload={"motivation": motivation},
+            motivation=motivation,
         )
         if locked.kind == OrderKind.RECOVERY:
-            move_dossier(
-                locked.dossier,
-                "recover",
-                by,
-                motivation=f"Reversement {locked.reference} annulé : {motivation}",
-                expected="recovery_pending",
-            )
+            close_recovery(locked, by, f"Reversement {locked.reference} annulé : {motivation}")
         if locked.kind == OrderKind.ADVANCE:
             move_dossier(
                 locked.dossier,
@@ -146,7 +140,7 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
 
 
 def reissue_order(order, *, by) -> PaymentOrder:
-    """A returned transfer goes back to ``ready`` — only once the bank details were corrected and re-certified.
+    """A returned transfer goes back to ``ready``, once the bank details are corrected and re-certified.
 
     "Corrected": the certified account (IBAN, BIC or holder) differs from the one the returned
     transfer was sent to — a change of the SIRET or of the RIB alone is not a correction.
@@ -154,17 +148,19 @@ def reissue_order(order, *, by) -> PaymentOrder:
     role = require_role(by, Role.FINANCE)
     with transaction.atomic():
         locked = lock_order(order)
-        if locked.state != O.RETURNED:
+        if locked.state != OrderState.RETURNED:
             raise PaymentRefused(
                 "status",
-                f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « {locked.get_state_display()} ».",
+                f"Seul un virement rejeté peut être réémis ; l'ordre {locked.reference} est « "
+                f"{locked.get_state_display()} ».",
             )
         bank = bank_details_for(locked.dossier.commune_id)
         last = locked.batch_items.filter(outcome=ItemOutcome.RETURNED).order_by("-pk").first()
         if bank is None or not bank.is_certified:
             raise PaymentRefused(
                 "condition",
-                "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant de réémettre le virement.",
+                "Les coordonnées bancaires de la commune doivent être corrigées puis certifiées avant "
+                "de réémettre le virement.",
                 rules=["bank_details_not_certified"],
             )
         if last is not None and (
@@ -174,18 +170,16 @@ def reissue_order(order, *, by) -> PaymentOrder:
         ):
             raise PaymentRefused(
                 "condition",
-                "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par la commune puis certifiez-les.",
+                "Les coordonnées bancaires n'ont pas changé depuis le rejet : faites-les corriger par "
+                "la commune puis certifiez-les.",
                 rules=["bank_details_unchanged"],
             )
-        source = fire_transition(locked, "reissue")
-        locked.save()
-        audit.append(
+        transition_audited(
+            locked,
+            "reissue",
             "payment_order_reissued",
-            actor=by,
+            by=by,
             role=role,
-            obj=locked,
-            payload=order_payload(
-                locked, **{"from": source, "bank_version": bank.version, "iban_masked": mask_iban(bank.iban)}
-            ),
+            payload={"bank_version": bank.version, "iban_masked": mask_iban(bank.iban)},
         )
         return refresh_caller(order, locked)

@@ -19,8 +19,6 @@ from fonds.instruction.filters import as_querydict
 from .forms import OrderFilterForm
 from .models import OUTGOING_KINDS, BankDetails, Batch, OrderKind, OrderState, PaymentOrder, Settlement
 
-O = OrderState
-
 SORTS = {
     "-created": ["-created_at", "-pk"],
     "created": ["created_at", "pk"],
@@ -75,7 +73,9 @@ def batchable(qs: QuerySet) -> QuerySet:
     """The part of a selection a batch may take: ready outgoing orders of communes whose bank
     details are certified (the service re-checks it under lock; this is for the confirmation)."""
     return qs.filter(
-        state=O.READY, kind__in=OUTGOING_KINDS, dossier__commune__bank_details__certified_at__isnull=False
+        state=OrderState.READY,
+        kind__in=OUTGOING_KINDS,
+        dossier__commune__bank_details__certified_at__isnull=False,
     )
 
 
@@ -101,7 +101,7 @@ def selection_ids(qs: QuerySet) -> list[int]:
 
 def bank_details_to_certify() -> QuerySet:
     """Bank details not (or no longer) certified, with the number of orders they block."""
-    blocking = Q(commune__dossiers__payment_orders__state__in=[O.TO_CERTIFY, O.RETURNED])
+    blocking = Q(commune__dossiers__payment_orders__state__in=[OrderState.TO_CERTIFY, OrderState.RETURNED])
     return (
         BankDetails.objects.filter(certified_at__isnull=True)
         .select_related("commune", "rib_document", "updated_by")
@@ -145,7 +145,9 @@ def reports_to_accept() -> QuerySet:
 
 def open_recoveries() -> QuerySet:
     return (
-        PaymentOrder.objects.filter(kind=OrderKind.RECOVERY, state__in=[O.CONTRADICTORY, O.FINAL])
+        PaymentOrder.objects.filter(
+            kind=OrderKind.RECOVERY, state__in=[OrderState.CONTRADICTORY, OrderState.FINAL]
+        )
         .select_related("dossier", "dossier__commune")
         .order_by("answer_due", "pk")
     )

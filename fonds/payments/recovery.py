@@ -21,18 +21,18 @@ from fonds.audit import chain as audit
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
-    O,
     PaymentRefused,
+    close_recovery,
     fire_transition,
     is_commune_porteur,
     lock_order,
-    move_dossier,
     order_payload,
     refresh_caller,
     require_role,
     required_motivation,
+    transition_audited,
 )
-from .models import OrderKind, PaymentOrder
+from .models import OrderKind, OrderState, PaymentOrder
 
 
 def recovery_answer_due(order) -> dt.datetime:
@@ -53,7 +53,7 @@ def recovery_may_be_final(order, now: dt.datetime | None = None) -> bool:
     """Whether the contradictory step of this recovery is over (the mayor answered, or the period ended)."""
     return (
         order.kind == OrderKind.RECOVERY
-        and order.state == O.CONTRADICTORY
+        and order.state == OrderState.CONTRADICTORY
         and (now or clock.now()) >= recovery_final_from(order)
     )
 
@@ -70,8 +70,10 @@ def recovery_too_early_message(order) -> str:
     """Why the recovery cannot be made final yet, and from when it can (French)."""
     due = recovery_answer_due(order)
     return (
-        f"Le reversement {order.reference} ne peut pas encore être rendu exécutoire : la procédure contradictoire "
-        f"est en cours, le maire peut présenter ses observations jusqu'au {_moment(due)}. Il pourra l'être dès la "
+        f"Le reversement {order.reference} ne peut pas encore être rendu exécutoire : la procédure "
+        "contradictoire "
+        f"est en cours, le maire peut présenter ses observations jusqu'au {_moment(due)}. Il pourra "
+        "l'être dès la "
         f"réponse du maire, ou à partir du {_moment(due, ceil=True)} sans réponse."
     )
 
@@ -83,10 +85,11 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
         locked = lock_order(order)
         if not is_commune_porteur(by, locked.dossier.commune_id):
             raise PaymentRefused("not_found", "Ordre de paiement introuvable.")
-        if locked.kind != OrderKind.RECOVERY or locked.state != O.CONTRADICTORY:
+        if locked.kind != OrderKind.RECOVERY or locked.state != OrderState.CONTRADICTORY:
             raise PaymentRefused(
                 "status",
-                "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y répondre.",
+                "La procédure contradictoire de ce reversement est close : il n'est plus possible d'y "
+                "répondre.",
             )
         if locked.answered_at is not None:
             raise PaymentRefused("status", "Vous avez déjà répondu à cette demande de reversement.")
@@ -127,7 +130,7 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Seul un ordre de reversement peut être rendu exécutoire.")
-        if locked.state != O.CONTRADICTORY:
+        if locked.state != OrderState.CONTRADICTORY:
             raise PaymentRefused(
                 "status",
                 f"Opération impossible : l'ordre {locked.reference} est « {locked.get_state_display()} ».",
@@ -135,7 +138,8 @@ def make_recovery_final(order, *, by=None, motivation: str = "") -> PaymentOrder
         if by is None and locked.answered_at is not None:
             raise PaymentRefused(
                 "status",
-                "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider du reversement.",
+                "Le maire a répondu : c'est au service financier d'examiner sa réponse et de décider "
+                "du reversement.",
             )
         if not recovery_may_be_final(locked):
             raise PaymentRefused(
@@ -169,22 +173,8 @@ def record_recovery_received(order, *, by) -> PaymentOrder:
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
-        source = fire_transition(locked, "record_recovered")
-        locked.save()
-        audit.append(
-            "recovery_received",
-            actor=by,
-            role=role,
-            obj=locked,
-            payload=order_payload(locked, **{"from": source}),
-        )
-        move_dossier(
-            locked.dossier,
-            "recover",
-            by,
-            motivation=f"Reversement {locked.reference} reçu.",
-            expected="recovery_pending",
-        )
+        transition_audited(locked, "record_recovered", "recovery_received", by=by, role=role)
+        close_recovery(locked, by, f"Reversement {locked.reference} reçu.")
         return refresh_caller(order, locked)
 
 
@@ -196,22 +186,16 @@ def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
         locked = lock_order(order)
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
-        source = fire_transition(locked, "write_off", motivation=motivation)
-        locked.save()
-        audit.append(
+        transition_audited(
+            locked,
+            "write_off",
             "recovery_written_off",
-            actor=by,
+            by=by,
             role=role,
-            obj=locked,
-            payload=order_payload(locked, **{"from": source, "motivation": motivation}),
+            payload={"motivation": motivation},
+            motivation=motivation,
         )
-        move_dossier(
-            locked.dossier,
-            "recover",
-            by,
-            motivation=f"Reversement {locked.reference} admis en non-valeur : {motivation}",
-            expected="recovery_pending",
-        )
+        close_recovery(locked, by, f"Reversement {locked.reference} admis en non-valeur : {motivation}")
         return refresh_caller(order, locked)
 
 
@@ -225,7 +209,7 @@ def expire_recovery_answers(now=None) -> list[str]:
     now = now or clock.now()
     done = []
     due = PaymentOrder.objects.filter(
-        kind=OrderKind.RECOVERY, state=O.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now
+        kind=OrderKind.RECOVERY, state=OrderState.CONTRADICTORY, answered_at__isnull=True, answer_due__lte=now
     )
     for pk in due.values_list("pk", flat=True):
         try:

@@ -59,7 +59,8 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
     sniffed = sniff(data[:16])
     if sniffed is None:
         raise ValidationError(
-            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à aucun de ces formats)."
+            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à "
+            "aucun de ces formats)."
         )
     if sniffed.content_type == "application/pdf":
         _check_pdf(data)
@@ -69,7 +70,8 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
 
 
 def store_rib(upload: RibUpload, *, by, role: str, stored: list):
-    """Store the checked RIB on its dossier (locked), replacing its current RIB; audited (inside the caller's transaction)."""
+    """Store the checked RIB on its dossier (locked), replacing its current RIB; audited, inside the
+    caller's transaction."""
     locked = Dossier.objects.select_for_update().get(pk=upload.dossier.pk)
     current = Document.objects.filter(dossier=locked, replaced_by__isnull=True)
     used = current.aggregate(total=Sum("size"))["total"] or 0

@@ -19,23 +19,25 @@ from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
-from fonds.instruction.amount import dossier_distance_km
 from fonds.ops import outbox
-from fonds.suivi.balance import actual_figures, balance_for_report, compute_balance
+from fonds.suivi.balance import balance_for_report
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
-from .common import CENT, O, PaymentRefused, json_safe, move_dossier, require_role, required_motivation
-from .models import OrderKind, PaymentOrder, Settlement
+from .common import CENT, PaymentRefused, json_safe, move_dossier, require_role, required_motivation
+from .models import OrderKind, OrderState, PaymentOrder, Settlement
 from .orders import create_order
 
 
 def advance_paid_amount(dossier) -> Decimal | None:
-    """What the fund actually paid as advance (paid advance orders), or None if no advance order was ever issued."""
+    """What the fund actually paid as advance (paid advance orders), or None if no advance order was
+    ever issued."""
     orders = PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.ADVANCE)
     if not orders.exists():
         return None
-    return (orders.filter(state=O.PAID).aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(CENT)
+    return (orders.filter(state=OrderState.PAID).aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(
+        CENT
+    )
 
 
 def dossier_balance(dossier, report=None):
@@ -46,23 +48,16 @@ def dossier_balance(dossier, report=None):
     ``balance_for_report``'s reading of its status.
     """
     report = report or FinalReport.objects.prefetch_related("lines").get(dossier=dossier)
-    paid = advance_paid_amount(dossier)
-    if paid is None:
-        return balance_for_report(report, dossier)
-    distance, _ = dossier_distance_km(dossier)
-    return compute_balance(
-        approved=dossier.approved_amount or 0,
-        distance_km=distance,
-        low_carbon=dossier.low_carbon,
-        youth=report.youth_count,
-        leaders=report.leader_count,
-        nights=report.nights,
-        nights_hosted=report.nights_hosted,
-        eligible_costs=actual_figures(report)["eligible_costs"],
-        params=dossier.campaign.rules.params,
-        advance_paid=paid > 0,
-        advance=paid,
-    )
+    return balance_for_report(report, dossier, advance=advance_paid_amount(dossier))
+
+
+def _lock_dossier(dossier) -> Dossier:
+    """The dossier (a pk or an instance), locked, with its campaign and commune."""
+    pk = getattr(dossier, "pk", dossier)
+    locked = Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
+    if locked is None:
+        raise PaymentRefused("not_found", "Dossier introuvable.")
+    return locked
 
 
 def accept_final_report(dossier, by) -> Settlement:
@@ -74,13 +69,8 @@ def accept_final_report(dossier, by) -> Settlement:
     neither paid nor cancelled, and (``too_early``, 409) before the project's end.
     """
     role = require_role(by, Role.FINANCE)
-    pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
-        )
-        if locked is None:
-            raise PaymentRefused("not_found", "Dossier introuvable.")
+        locked = _lock_dossier(dossier)
         if locked.status != Status.REPORT_SUBMITTED:
             raise PaymentRefused(
                 "status",
@@ -100,13 +90,14 @@ def accept_final_report(dossier, by) -> Settlement:
         )  # not before the project's end
         pending = (
             PaymentOrder.objects.filter(dossier=locked, kind=OrderKind.ADVANCE)
-            .exclude(state__in=[O.PAID, O.CANCELLED])
+            .exclude(state__in=[OrderState.PAID, OrderState.CANCELLED])
             .first()
         )
         if pending is not None:
             raise PaymentRefused(
                 "condition",
-                f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut pas être calculé.",
+                f"L'avance ({pending.reference}) n'est pas encore payée ni annulée : le solde ne peut "
+                "pas être calculé.",
                 rules=["advance_pending"],
             )
         bd = dossier_balance(locked, report)
@@ -151,7 +142,7 @@ def accept_final_report(dossier, by) -> Settlement:
                 by=by,
                 role=role,
                 breakdown=json_safe(bd.as_dict()),
-                state=O.CONTRADICTORY,
+                state=OrderState.CONTRADICTORY,
                 created_at=notified,
                 answer_due=notified + dt.timedelta(days=days),
             )
@@ -171,13 +162,8 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
     motivation = required_motivation(
         motivation, "La réémission de l'ordre de solde exige une motivation écrite."
     )
-    pk = getattr(dossier, "pk", dossier)
     with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update().select_related("campaign", "commune").filter(pk=pk).first()
-        )
-        if locked is None:
-            raise PaymentRefused("not_found", "Dossier introuvable.")
+        locked = _lock_dossier(dossier)
         settlement = Settlement.objects.filter(dossier=locked).first()
         if locked.status != Status.REPORT_SUBMITTED or settlement is None:
             raise PaymentRefused(
@@ -196,11 +182,12 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
                 dossier=locked, kind=OrderKind.BALANCE
             )
         )
-        live = next((o for o in orders if o.state != O.CANCELLED), None)
+        live = next((o for o in orders if o.state != OrderState.CANCELLED), None)
         if live is not None:
             raise PaymentRefused(
                 "status",
-                f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : il n'y a rien à réémettre.",
+                f"L'ordre de solde {live.reference} n'est pas annulé (« {live.get_state_display()} ») : "
+                "il n'y a rien à réémettre.",
             )
         order = create_order(
             locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown
@@ -231,6 +218,6 @@ def can_reissue_balance(dossier, settlement=None) -> bool:
         and settlement.balance > 0
         and PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).exists()
         and not PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE)
-        .exclude(state=O.CANCELLED)
+        .exclude(state=OrderState.CANCELLED)
         .exists()
     )

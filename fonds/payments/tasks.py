@@ -13,6 +13,26 @@ from . import recovery
 from .models import BankDetails, PaymentOrder
 
 
+def _porteur_emails(commune_id) -> set[str]:
+    return set(
+        User.objects.filter(commune_id=commune_id, groups__name=Role.PORTEUR, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
+
+
+def _send_each(task, recipients, key: str, **email) -> int:
+    """One email per address (notice key ``<key>-<address>``), in address order; the task retries
+    later when the mail server is down (``send_once`` never sends twice)."""
+    sent = 0
+    try:
+        for to in sorted(r for r in recipients if r):
+            sent += send_once(f"{key}-{to}", to=to, **email)
+    except Exception as exc:
+        raise task.retry(exc=exc) from exc
+    return sent
+
+
 @shared_task(name="fonds.payments.tasks.expire_recovery_answers")
 def expire_recovery_answers() -> list[str]:
     """Beat (hourly): recoveries whose 15-day answer period ended become final (règlement deadline table)."""
@@ -31,29 +51,20 @@ def notify_recovery(self, order_id: int) -> int:
         return 0
     dossier = order.dossier
     recipients = {dossier.created_by.email} if dossier.created_by_id and dossier.created_by.email else set()
-    recipients |= set(
-        User.objects.filter(
-            commune_id=dossier.commune_id, groups__name=Role.PORTEUR, is_active=True
-        ).values_list("email", flat=True)
-    )
+    recipients |= _porteur_emails(dossier.commune_id)
     context = {"order": order, "dossier": dossier, "lines": order.breakdown}
     subject = render_to_string("payments/emails/recovery_notice_subject.txt", context).strip()
     body = render_to_string("payments/emails/recovery_notice.txt", context)
-    sent = 0
-    try:
-        for to in sorted(r for r in recipients if r):
-            sent += send_once(
-                f"payments-recovery-{order.pk}-{to}",
-                to=to,
-                subject=subject,
-                body=body,
-                dossier=dossier,
-                audit_action="recovery_notice_sent",
-                audit_payload={"order": order.reference},
-            )
-    except Exception as exc:  # mail server down: retry later (send_once never sends twice)
-        raise self.retry(exc=exc)
-    return sent
+    return _send_each(
+        self,
+        recipients,
+        f"payments-recovery-{order.pk}",
+        subject=subject,
+        body=body,
+        dossier=dossier,
+        audit_action="recovery_notice_sent",
+        audit_payload={"order": order.reference},
+    )
 
 
 @shared_task(
@@ -68,25 +79,16 @@ def notify_bank_rejected(self, bank_id: int, version: int) -> int:
     bank = BankDetails.objects.select_related("commune").filter(pk=bank_id).first()
     if bank is None or bank.version != version or not bank.is_rejected:
         return 0
-    recipients = set(
-        User.objects.filter(
-            commune_id=bank.commune_id, groups__name=Role.PORTEUR, is_active=True
-        ).values_list("email", flat=True)
-    )
+    recipients = _porteur_emails(bank.commune_id)
     context = {"bank": bank, "commune": bank.commune}
     subject = render_to_string("payments/emails/bank_rejected_subject.txt", context).strip()
     body = render_to_string("payments/emails/bank_rejected.txt", context)
-    sent = 0
-    try:
-        for to in sorted(r for r in recipients if r):
-            sent += send_once(
-                f"payments-bank-rejected-{bank.pk}-v{version}-{to}",
-                to=to,
-                subject=subject,
-                body=body,
-                audit_action="bank_rejection_notice_sent",
-                audit_payload={"commune": bank.commune_id, "version": version},
-            )
-    except Exception as exc:  # mail server down: retry later (send_once never sends twice)
-        raise self.retry(exc=exc)
-    return sent
+    return _send_each(
+        self,
+        recipients,
+        f"payments-bank-rejected-{bank.pk}-v{version}",
+        subject=subject,
+        body=body,
+        audit_action="bank_rejection_notice_sent",
+        audit_payload={"commune": bank.commune_id, "version": version},
+    )

@@ -7,7 +7,7 @@ class SuiviConfig(AppConfig):
     verbose_name = "Suivi des dossiers (porteurs)"
 
     def ready(self):
-        from . import hooks
+        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
 
         # accept_agreement / submit_report preparers, convention task after approve / promote
         hooks.register()

@@ -1,23 +1,9 @@
-"""The balance (solde) of a grant, from the final report's actual figures — a pure function.
+"""The balance (solde) of a grant from the final report's actual figures — a pure function.
 
-    final grant = min(approved amount, the règlement's formula on the actual figures)
-                  where the formula is fonds.instruction.amount.compute_grant (T + S + O, capped by
-                  the fund's cap and by max_pct_of_eligible % of the *actual* eligible costs,
-                  rounded down to the euro)
-    advance     = approved amount × params["payment"]["advance_pct"] % (rounded down to the cent),
-                  or the amount actually paid when the caller knows it, or 0 when none was paid
-    balance     = final grant − advance
-
-A negative balance is an overpayment: a recovery order (ordre de reversement) follows, after a
-contradictory step (the mayor is notified and has params["deadlines"]["recovery_answer_days"]
-days to answer).
-
-The award floor (``params["amount"]["floor"]``) is *not* applied here: it decides whether a grant
-is awarded at all, which the committee already did; the balance only recomputes how much of the
-awarded grant the actual project justifies.
-
-Everything is ``Decimal``; every number comes from ``params`` (a rule set's params).
-``balance_for_report`` is the thin adapter that reads a dossier and its final report.
+final grant = min(approved amount, ``compute_grant`` on the actual figures); advance = the amount
+paid (or ``advance_pct`` % of the approved amount); balance = final grant − advance. A negative
+balance is an overpayment: a recovery order follows. The award floor is not applied (the committee
+already awarded the grant). All ``Decimal``, every number from the rules' ``params``.
 """
 
 from __future__ import annotations
@@ -25,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from fonds.dossiers.states import Status
 from fonds.formats import dec, euros, pct
-from fonds.instruction.amount import GrantBreakdown, compute_grant
+from fonds.instruction.amount import GrantBreakdown, compute_grant, dossier_distance_km
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -118,11 +105,13 @@ def compute_balance(
     lines.append(f"Montant accordé par le comité : {euros(approved)}.")
     if capped:
         lines.append(
-            "La formule donne plus que le montant accordé : la subvention définitive est plafonnée au montant accordé."
+            "La formule donne plus que le montant accordé : la subvention définitive est plafonnée au "
+            "montant accordé."
         )
     elif final_grant < approved:
         lines.append(
-            "La formule sur les chiffres réels donne moins que le montant accordé : la subvention définitive est ramenée à ce montant."
+            "La formule sur les chiffres réels donne moins que le montant accordé : la subvention "
+            "définitive est ramenée à ce montant."
         )
     lines.append(f"Subvention définitive : {euros(final_grant)}.")
     if advance_paid:
@@ -132,8 +121,10 @@ def compute_balance(
     lines.append(f"Solde : {euros(final_grant)} − {euros(advance)} = {euros(balance)}.")
     if balance < 0:
         lines.append(
-            f"Le solde est négatif : la commune a reçu {euros(-balance)} de trop. Un ordre de reversement sera émis "
-            f"après une procédure contradictoire : le maire en est informé et dispose de {answer_days} jours pour répondre."
+            f"Le solde est négatif : la commune a reçu {euros(-balance)} de trop. Un ordre de "
+            "reversement sera émis "
+            f"après une procédure contradictoire : le maire en est informé et dispose de {answer_days} "
+            "jours pour répondre."
         )
     elif balance == 0:
         lines.append("Le solde est nul : aucun versement complémentaire ni reversement.")
@@ -172,20 +163,22 @@ def actual_figures(report) -> dict:
     return {"total_expenses": total, "eligible_costs": eligible, "total_income": income}
 
 
-def balance_for_report(report, dossier=None, params: dict | None = None) -> BalanceBreakdown:
-    """The balance of ``dossier``'s grant on ``report``'s figures (the campaign's current rules)."""
-    from fonds.dossiers.states import Status
-    from fonds.instruction.amount import dossier_distance_km
+def balance_for_report(report, dossier=None, params: dict | None = None, *, advance=None) -> BalanceBreakdown:
+    """The balance of ``dossier``'s grant on ``report``'s figures (the campaign's current rules).
+    ``advance``: the amount actually paid, when the caller knows it (else read from the status)."""
 
     dossier = dossier or report.dossier
     params = params if params is not None else dossier.campaign.rules.params
     distance, _source = dossier_distance_km(dossier)
-    paid = dossier.status in (
-        Status.ADVANCE_PAID,
-        Status.REPORT_SUBMITTED,
-        Status.RECOVERY_PENDING,
-        Status.CLOSED,
-    )
+    if advance is not None:
+        paid = advance > 0
+    else:
+        paid = dossier.status in (
+            Status.ADVANCE_PAID,
+            Status.REPORT_SUBMITTED,
+            Status.RECOVERY_PENDING,
+            Status.CLOSED,
+        )
     return compute_balance(
         approved=dossier.approved_amount or ZERO,
         distance_km=distance,
@@ -197,4 +190,5 @@ def balance_for_report(report, dossier=None, params: dict | None = None) -> Bala
         eligible_costs=actual_figures(report)["eligible_costs"],
         params=params,
         advance_paid=paid,
+        advance=advance,
     )

@@ -9,6 +9,7 @@ hence a new convention (and the mayor must accept that one: the acceptance check
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import translation
 
 from fonds import clock
 from fonds.documents.models import GeneratedDocument
+from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
 from fonds.formats import dec, euros, pct
 
@@ -38,23 +40,10 @@ def current_convention(dossier) -> GeneratedDocument | None:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` ``months`` later, on the month's last day when it is shorter (31 Jan + 1 → 28/29 Feb)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = [
-        31,
-        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][month - 1]
-    return dt.date(year, month, min(day.day, last))
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def convention_context(dossier, *, at=None) -> dict:
@@ -90,8 +79,6 @@ def convention_context(dossier, *, at=None) -> dict:
 
 
 def render_convention_pdf(dossier, *, at=None) -> bytes:
-    from fonds.documents.pdf import write_pdf
-
     with translation.override("fr"):
         html = render_to_string("pdf/convention.html", convention_context(dossier, at=at))
     return write_pdf(html)

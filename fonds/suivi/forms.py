@@ -44,7 +44,10 @@ class WithdrawForm(DsfrBaseForm):
 class RenounceForm(DsfrBaseForm):
     motivation = forms.CharField(
         label="Motif de la renonciation",
-        help_text="Obligatoire. Par exemple : le voyage est annulé par la ville partenaire. Il est conservé dans l'historique du dossier.",
+        help_text=(
+            "Obligatoire. Par exemple : le voyage est annulé par la ville partenaire. Il est conservé dans "
+            "l'historique du dossier."
+        ),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Indiquez le motif de la renonciation."},
@@ -65,7 +68,9 @@ class AcceptAgreementForm(DsfrBaseForm):
     accept = forms.BooleanField(label="J'accepte la convention au nom de la commune", required=True)
     signatory_name = forms.CharField(
         label="Vos prénom et nom",
-        help_text="Tels qu'ils figureront dans la piste d'audit comme signataire, par exemple : Marie Dupont.",
+        help_text=(
+            "Tels qu'ils figureront dans la piste d'audit comme signataire, par exemple : Marie Dupont."
+        ),
         min_length=3,
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -107,7 +112,8 @@ class AgesField(forms.CharField):
                 continue
             if not token.isdigit() or not 0 <= int(token) <= 120:
                 raise forms.ValidationError(
-                    f"« {token[:20]} » n'est pas un âge : indiquez des nombres entiers (en années) séparés par des virgules."
+                    f"« {token[:20]} » n'est pas un âge : indiquez des nombres entiers (en années) "
+                    "séparés par des virgules."
                 )
             ages.append(int(token))
         if len(ages) > 500:
@@ -127,7 +133,9 @@ class FinalReportForm(DsfrBaseForm):
     end_date = forms.DateField(label="Dernier jour effectif du projet", required=False, widget=DateInput)
     youth_ages = AgesField(
         label="Âges des jeunes qui ont réellement participé",
-        help_text="Un âge par jeune, au premier jour, séparés par des virgules. Par exemple : 14, 15, 15, 17.",
+        help_text=(
+            "Un âge par jeune, au premier jour, séparés par des virgules. Par exemple : 14, 15, 15, 17."
+        ),
         required=False,
     )
     leader_ages = AgesField(
@@ -141,14 +149,20 @@ class FinalReportForm(DsfrBaseForm):
     )
     activity_report = forms.CharField(
         label="Compte rendu d'activité",
-        help_text="Ce qui a été réalisé, les échanges entre jeunes, ce que le projet leur a apporté (10 000 caractères au plus).",
+        help_text=(
+            "Ce qui a été réalisé, les échanges entre jeunes, ce que le projet leur a apporté (10 000 "
+            "caractères au plus)."
+        ),
         required=False,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     participant_list = forms.FileField(
         label="Liste des participants signée (PDF)",
-        help_text="Fichier PDF de 10 Mo au plus. Elle contient des données de mineurs : seuls la commune et les services du fonds qui en ont besoin y ont accès.",
+        help_text=(
+            "Fichier PDF de 10 Mo au plus. Elle contient des données de mineurs : seuls la commune et les "
+            "services du fonds qui en ont besoin y ont accès."
+        ),
         required=False,
         widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )

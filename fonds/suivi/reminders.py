@@ -1,18 +1,9 @@
-"""Deadline reminders and the overdue final report (règlement, "Deadlines and reminders").
+"""Deadline reminders and the overdue final report, run hourly by ``workflows.tasks.send_reminders``.
 
-| deadline | reminder (rules key, ``deadlines``) | on expiry |
-|---|---|---|
-| corrections requested (``CorrectionRequest.deadline``) | ``corrections_reminder_days`` (3) | ``expire_corrections`` (workflows.tasks) |
-| convention to accept (``Dossier.agreement_due``) | ``agreement_reminder_days`` (7) | ``lapse`` (workflows.tasks) |
-| final report (``Dossier.report_due``) | ``report_reminder_days`` (14) | flagged overdue here; blocks E8 |
-
-Run by the hourly beat task ``workflows.tasks.send_reminders`` (``run(now)``). Each kind finds its
-candidates with one query per campaign (the number of days is the campaign's rules), then handles
-each dossier in its own transaction: the row is locked, the condition re-read, what is done is
-recorded (``CorrectionRequest.reminder_sent_at`` or a ``DeadlineNotice`` row, unique per
-deadline) with its audit event (``reminder_sent`` / ``report_overdue``) and the email task's
-outbox message (``fonds.ops.outbox``) in that transaction; the French email leaves after commit
-in an idempotent Celery task (one ``EmailNotice`` key per recipient). Running again, or retrying, sends nothing twice.
+Corrections, convention and final report each get a reminder some days before their deadline
+(``deadlines`` rules keys); a final report past due is flagged overdue. Each dossier is handled
+in its own transaction (locked, re-checked, recorded once with its audit event and the email's
+outbox message): running again, or retrying, sends nothing twice.
 """
 
 from __future__ import annotations
@@ -28,6 +19,7 @@ from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.states import Status
+from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
 
 from .models import DeadlineNotice
@@ -52,7 +44,6 @@ def _local_date(moment) -> dt.date:
 def _queue_email(kind: str, dossier_pk: int, key: str, deadline: str) -> None:
     """The email task, through the transactional outbox: it leaves after commit, and waits for
     ``flush_outbox`` if the broker is down (the reminder is recorded either way)."""
-    from fonds.ops import outbox
 
     outbox.enqueue("fonds.suivi.tasks.send_deadline_email", kind, dossier_pk, key, deadline)
 

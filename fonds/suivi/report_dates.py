@@ -1,14 +1,9 @@
 """When a final report may be filed, and accepted: never before the project's end.
 
-Règlement, "Notification and payment": the final report is due within 2 months of the project's
-end, **and not before that end** (the trip must have happened). One reading for every path: the
-porteur's report form and ``submit_report`` (this package), finance's acceptance of the report and
-the balance (``fonds.payments.settlement.accept_final_report``, the ``settle`` preparer). Today is
-``fonds.clock.today()``.
-
-* the project is over on its planned last day (``dossier.end_date``) and on the actual last day the
-  report declares, whichever is later: filing is possible from that day on;
-* the actual dates are coherent: first day ≤ last day, neither in the future.
+The project is over on its planned last day and on the actual last day the report declares,
+whichever is later; the actual dates must be coherent (first ≤ last, neither in the future). One
+reading for the porteur's form, ``submit_report`` and finance's acceptance
+(``fonds.payments.settlement``). Today is ``fonds.clock.today()``.
 """
 
 from __future__ import annotations
@@ -79,7 +74,8 @@ def report_date_refusal(
         return DateRefusal(
             TOO_EARLY,
             "project_not_ended",
-            f"Le rapport final ne peut pas être {done} avant la fin du projet (le voyage doit avoir eu lieu) : "
+            f"Le rapport final ne peut pas être {done} avant la fin du projet (le voyage doit avoir eu "
+            "lieu) : "
             f"le dernier jour prévu est le {_fr(end)}. Il pourra l'être à partir du {_fr(end)}.",
         )
     if report is None:
@@ -89,20 +85,24 @@ def report_date_refusal(
         return DateRefusal(
             TOO_EARLY,
             "actual_end_in_future",
-            f"Le dernier jour effectif déclaré dans le rapport ({_fr(actual_end)}) est dans le futur : le rapport final "
-            f"ne peut pas être {done} avant la fin réelle du projet. Il pourra l'être à partir du {_fr(actual_end)}.",
+            f"Le dernier jour effectif déclaré dans le rapport ({_fr(actual_end)}) est dans le futur : "
+            "le rapport final "
+            f"ne peut pas être {done} avant la fin réelle du projet. Il pourra l'être à partir du "
+            f"{_fr(actual_end)}.",
         )
     if start and start > today:
         return DateRefusal(
             TOO_EARLY,
             "actual_start_in_future",
-            f"Le premier jour effectif déclaré dans le rapport ({_fr(start)}) est dans le futur : corrigez les dates effectives du projet.",
+            f"Le premier jour effectif déclaré dans le rapport ({_fr(start)}) est dans le futur : "
+            "corrigez les dates effectives du projet.",
         )
     if start and actual_end and actual_end < start:
         return DateRefusal(
             "condition",
             "actual_dates_order",
-            f"Les dates effectives du rapport sont incohérentes : le dernier jour ({_fr(actual_end)}) précède le premier ({_fr(start)}).",
+            f"Les dates effectives du rapport sont incohérentes : le dernier jour ({_fr(actual_end)}) "
+            f"précède le premier ({_fr(start)}).",
         )
     return None
 

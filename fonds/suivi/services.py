@@ -1,11 +1,8 @@
 """Changes of the front office after submission that are not transitions: the final report draft.
 
-``save_report_draft`` is the one path that writes a ``FinalReport``: in ONE transaction it locks
-the dossier row (``select_for_update``) and the report, checks that the porteur of the commune may
-file it now (dossier ``advance_paid``, report not yet submitted), applies the fields (actual dates
-coherent and not in the future: ``report_dates``), replaces the lines, stores the signed
-participant list (checked by content like every upload) and appends one audit event
-("final_report_saved") with what changed and the report's content hash.
+``save_report_draft`` is the one path that writes a ``FinalReport``: one transaction, the dossier
+and the report locked, the porteur's right checked, fields, lines and signed participant list
+saved, one ``final_report_saved`` audit event with the changes and the report's content hash.
 """
 
 from __future__ import annotations
@@ -67,14 +64,21 @@ def report_content(report: FinalReport, lines=None) -> dict:
         "fields": {name: _json(getattr(report, name)) for name in REPORT_FIELDS},
         "lines": [
             {
-                "kind": l.kind,
-                "category": l.category,
-                "label": l.label,
-                "amount": format(Decimal(l.amount), "f"),
-                "eligible": bool(l.eligible),
+                "kind": line.kind,
+                "category": line.category,
+                "label": line.label,
+                "amount": format(Decimal(line.amount), "f"),
+                "eligible": bool(line.eligible),
             }
-            for l in sorted(
-                lines, key=lambda l: (l.kind, l.category, l.label, Decimal(l.amount), not l.eligible)
+            for line in sorted(
+                lines,
+                key=lambda line: (
+                    line.kind,
+                    line.category,
+                    line.label,
+                    Decimal(line.amount),
+                    not line.eligible,
+                ),
             )
         ],
         "participant_list_sha256": report.participant_list_sha256,
@@ -98,14 +102,14 @@ def planned_report(dossier) -> tuple[dict, list[dict]]:
     }
     lines = [
         {
-            "kind": l.kind,
-            "category": l.category,
-            "label": l.label,
-            "amount": Decimal(l.amount),
-            "eligible": bool(l.eligible) if l.kind == "expense" else False,
+            "kind": line.kind,
+            "category": line.category,
+            "label": line.label,
+            "amount": Decimal(line.amount),
+            "eligible": bool(line.eligible) if line.kind == "expense" else False,
         }
-        for l in dossier.budget_lines.all()
-        if l.category in (EXPENSE_CATEGORIES if l.kind == "expense" else INCOME_CATEGORIES)
+        for line in dossier.budget_lines.all()
+        if line.category in (EXPENSE_CATEGORIES if line.kind == "expense" else INCOME_CATEGORIES)
     ]
     return fields, lines
 
@@ -122,7 +126,7 @@ def report_missing(report: FinalReport | None) -> list[str]:
     if not report.leader_ages:
         missing.append("les âges des accompagnateurs")
     lines = list(report.lines.all())
-    if not any(l.kind == "expense" for l in lines):
+    if not any(line.kind == "expense" for line in lines):
         missing.append("au moins une dépense réelle")
     if not (report.activity_report or "").strip():
         missing.append("le compte rendu d'activité")
@@ -179,7 +183,8 @@ def check_participant_list(dossier, name: str, data: bytes) -> str:
     kind = sniff(data[:16])
     if kind is None or kind.content_type != "application/pdf":
         raise ValidationError(
-            "La liste des participants signée doit être un fichier PDF (le contenu du fichier n'est pas un PDF)."
+            "La liste des participants signée doit être un fichier PDF (le contenu du fichier n'est "
+            "pas un PDF)."
         )
     _check_pdf(data)
     return hashlib.sha256(data).hexdigest()

@@ -1,6 +1,45 @@
 """Celery tasks of the front office after submission (idempotent: safe to retry)."""
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from fonds.accounts.models import User
+from fonds.accounts.roles import Role
+from fonds.audit.models import AuditEvent
+from fonds.depot.notices import send_once
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.states import Status
+from fonds.formats import euros
+
+from .convention import ensure_convention
+
+
+def _send_to_porteurs(dossier, key: str, subject: str, body: str, audit_payload: dict) -> int:
+    """Email the commune's active porteurs (else the dossier's author), once each (notice key
+    ``<key>-u<user pk>``); returns the number sent now."""
+    recipients = list(
+        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
+        .order_by("pk")
+        .distinct()
+    )
+    if not recipients and dossier.created_by.is_active:
+        recipients = [dossier.created_by]
+    sent = 0
+    for user in recipients:
+        sent += send_once(
+            f"{key}-u{user.pk}",
+            to=user.email,
+            subject=subject,
+            body=body,
+            dossier=dossier,
+            audit_payload=audit_payload,
+        )
+    return sent
 
 
 @shared_task(name="fonds.suivi.tasks.generate_convention")
@@ -9,10 +48,6 @@ def generate_convention(dossier_pk: int) -> str | None:
 
     Not retried automatically: the convention page generates it on demand when it is missing.
     """
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import Status
-
-    from .convention import ensure_convention
 
     dossier = (
         Dossier.objects.select_related("campaign", "commune", "jumelage__partner")
@@ -58,17 +93,6 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
     ``key`` + the recipient make the ``EmailNotice`` key, so a retried task sends nothing twice.
     Returns the number of emails sent now.
     """
-    import datetime as dt
-
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.depot.notices import send_once
-    from fonds.dossiers.models import Dossier
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
     due = dt.datetime.fromisoformat(deadline) if "T" in deadline else dt.date.fromisoformat(deadline)
@@ -92,24 +116,7 @@ def send_deadline_email(kind: str, dossier_pk: int, key: str, deadline: str) -> 
         context["message"] = request.message if request else ""
     subject = subject_template.format(due=due_text, reference=dossier.reference)
     body = render_to_string(template, context)
-    recipients = list(
-        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
-        .order_by("pk")
-        .distinct()
-    )
-    if not recipients and dossier.created_by.is_active:
-        recipients = [dossier.created_by]
-    sent = 0
-    for user in recipients:
-        sent += send_once(
-            f"{key}-u{user.pk}",
-            to=user.email,
-            subject=subject,
-            body=body,
-            dossier=dossier,
-            audit_payload={"reminder": kind},
-        )
-    return sent
+    return _send_to_porteurs(dossier, key, subject, body, {"reminder": kind})
 
 
 @shared_task(
@@ -123,16 +130,6 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     the outbox by the ``renounce`` after-hook. A dossier is renounced at most once (a final
     status), so the dossier and the recipient make the notice key: a retried task sends nothing
     twice. Returns the number of emails sent now."""
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-
-    from fonds.accounts.models import User
-    from fonds.accounts.roles import Role
-    from fonds.audit.models import AuditEvent
-    from fonds.depot.notices import send_once
-    from fonds.dossiers.models import Dossier
-    from fonds.formats import euros
 
     dossier = Dossier.objects.select_related("commune", "campaign", "created_by").get(pk=dossier_pk)
     event = (
@@ -155,21 +152,6 @@ def send_renunciation_ack(dossier_pk: int) -> int:
     }
     subject = f"Renonciation enregistrée — dossier {dossier.reference}"
     body = render_to_string("suivi/emails/renunciation_ack.txt", context)
-    recipients = list(
-        User.objects.filter(commune_id=dossier.commune_id, is_active=True, groups__name=Role.PORTEUR)
-        .order_by("pk")
-        .distinct()
+    return _send_to_porteurs(
+        dossier, f"renunciation-{dossier.pk}", subject, body, {"notice": "renunciation_ack"}
     )
-    if not recipients and dossier.created_by.is_active:
-        recipients = [dossier.created_by]
-    sent = 0
-    for user in recipients:
-        sent += send_once(
-            f"renunciation-{dossier.pk}-u{user.pk}",
-            to=user.email,
-            subject=subject,
-            body=body,
-            dossier=dossier,
-            audit_payload={"notice": "renunciation_ack"},
-        )
-    return sent

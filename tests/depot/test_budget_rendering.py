@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from fonds.depot import forms as f
+from fonds.depot import budget_forms as f
 from fonds.depot.templatetags.depot_tags import budget_line, management_form
 from fonds.ui.widgets import FastCheckboxInput, FastHiddenInput, FastTextInput, dsfr_field_group
 

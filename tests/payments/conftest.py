@@ -13,7 +13,8 @@ from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from fonds.payments.bank import certify_bank_details, set_bank_details
-from fonds.payments.batches import build_batch, mark_batch_sent, record_execution
+from fonds.payments.batches import build_batch
+from fonds.payments.execution import mark_batch_sent, record_execution
 from fonds.payments.testing import travel_to_execution_date
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft

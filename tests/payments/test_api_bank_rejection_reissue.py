@@ -6,7 +6,8 @@ from rest_framework.test import APIClient
 
 from fonds.audit.models import AuditEvent
 from fonds.payments.bank import set_bank_details
-from fonds.payments.batches import build_batch, mark_batch_sent, record_return
+from fonds.payments.batches import build_batch
+from fonds.payments.execution import mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 
 from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed

@@ -12,8 +12,9 @@ from django.urls import reverse
 from fonds.audit.chain import event_payload
 from fonds.audit.models import AuditEvent
 from fonds.payments.bank import certify_bank_details, set_bank_details
-from fonds.payments.batches import build_batch, mark_batch_sent, record_return
+from fonds.payments.batches import build_batch
 from fonds.payments.common import PaymentRefused
+from fonds.payments.execution import mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from fonds.payments.orders import reissue_order
 from fonds.referentiel.siret import is_valid_siret

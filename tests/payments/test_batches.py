@@ -16,15 +16,9 @@ from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments import sepa
 from fonds.payments.bank import certify_bank_details, set_bank_details
-from fonds.payments.batches import (
-    build_batch,
-    cancel_batch,
-    export_batch,
-    mark_batch_sent,
-    record_execution,
-    record_return,
-)
+from fonds.payments.batches import build_batch, cancel_batch, export_batch
 from fonds.payments.common import PaymentRefused
+from fonds.payments.execution import mark_batch_sent, record_execution, record_return
 from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
 from fonds.payments.testing import travel_to_execution_date
 

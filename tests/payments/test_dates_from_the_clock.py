@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
-from fonds.payments.batches import build_batch, mark_batch_sent, next_business_day, record_execution
+from fonds.payments.batches import build_batch, next_business_day
+from fonds.payments.execution import mark_batch_sent, record_execution
 from fonds.payments.models import OrderKind, PaymentOrder, Settlement
 from fonds.payments.recovery import answer_recovery, make_recovery_final, record_recovery_received
 from fonds.payments.settlement import accept_final_report

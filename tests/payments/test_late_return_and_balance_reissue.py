@@ -8,8 +8,9 @@ import pytest
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments.bank import certify_bank_details, set_bank_details
-from fonds.payments.batches import RETURN_REASONS, build_batch, mark_batch_sent, record_return
+from fonds.payments.batches import build_batch
 from fonds.payments.common import PaymentRefused
+from fonds.payments.execution import RETURN_REASONS, mark_batch_sent, record_return
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
 from fonds.payments.orders import cancel_order, reissue_order
 from fonds.payments.settlement import (

@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments.bank import certify_bank_details, set_bank_details
-from fonds.payments.batches import build_batch, cancel_batch, mark_batch_sent, record_execution, record_return
+from fonds.payments.batches import build_batch, cancel_batch
 from fonds.payments.common import PaymentRefused, parse_amount
+from fonds.payments.execution import mark_batch_sent, record_execution, record_return
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
 from fonds.payments.orders import cancel_order, create_advance_order, reissue_order
 from fonds.payments.testing import travel_to_execution_date

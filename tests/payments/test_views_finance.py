@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from fonds.dossiers.states import Status
 from fonds.payments.bank import set_bank_details
-from fonds.payments.batches import build_batch, mark_batch_sent, record_return
+from fonds.payments.batches import build_batch
+from fonds.payments.execution import mark_batch_sent, record_return
 from fonds.payments.models import (
     BankDetails,
     Batch,

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from fonds.payments.bank import certify_bank_details
-from fonds.payments.batches import build_batch, mark_batch_sent, record_return
+from fonds.payments.batches import build_batch
+from fonds.payments.execution import mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 from fonds.payments.settlement import accept_final_report
 from tests.factories import make_user

@@ -68,7 +68,8 @@ def build_world() -> World:
     from fonds.instruction import services as instruction
     from fonds.instruction.testing import ready_for_completion
     from fonds.payments.bank import certify_bank_details, set_bank_details
-    from fonds.payments.batches import build_batch, mark_batch_sent, record_execution
+    from fonds.payments.batches import build_batch
+    from fonds.payments.execution import mark_batch_sent, record_execution
     from fonds.payments.settlement import accept_final_report
     from fonds.reporting import exports
     from fonds.suivi.services import planned_report, save_report_draft

@@ -18,6 +18,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, available_transitions, perform
 from fonds.dossiers.states import Status
 from fonds.payments import batches as pay
+from fonds.payments import execution
 from fonds.payments.models import OrderState
 from fonds.suivi.links import action_url
 from fonds.suivi.testing import acceptance_data
@@ -120,7 +121,7 @@ def test_renunciation_refused_once_advance_sent(client, cast):
     order = dossier.payment_orders.get(kind="advance")
     order.refresh_from_db()
     batch = pay.build_batch(by=cast.finance, order_ids=[order.pk]).batch
-    pay.mark_batch_sent(batch, by=cast.finance)
+    execution.mark_batch_sent(batch, by=cast.finance)
     with pytest.raises(TransitionRefused) as refused:
         perform(dossier, "renounce", by=cast.porteur, motivation="Trop tard ?")
     assert refused.value.http_status == 409 and refused.value.code == "advance_sent"

@@ -39,7 +39,8 @@ def budget_line(line, legend, number=None):
             )
         )
     return format_html(
-        '<fieldset class="fr-fieldset fr-background-alt--grey fr-p-2w fr-mb-2w" aria-labelledby="{}-legend" data-line>'
+        '<fieldset class="fr-fieldset fr-background-alt--grey fr-p-2w fr-mb-2w" '
+        'aria-labelledby="{}-legend" data-line>'
         '<legend class="fr-fieldset__legend fr-text--md" id="{}-legend">{}</legend>{}{}</fieldset>',
         prefix,
         prefix,

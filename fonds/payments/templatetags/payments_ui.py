@@ -1,8 +1,12 @@
 """Display helpers of the payment pages, and the porteur's payment links on the dossier pages."""
 
 from django import template
+from django.urls import reverse
 
 from fonds.accounts.roles import Role, roles_of
+from fonds.ui.templatetags.fjj import action_label
+
+from ..models import BankDetails, OrderKind, OrderState, PaymentOrder
 
 register = template.Library()
 
@@ -63,7 +67,6 @@ def event_label(action: str) -> str:
     """The French label of an audit event of the payment pages."""
     if action in PAYMENT_EVENTS:
         return PAYMENT_EVENTS[action]
-    from fonds.ui.templatetags.fjj import action_label
 
     return action_label(action)
 
@@ -107,9 +110,6 @@ def porteur_payment_links(context, dossier=None, rows=None):
     answer, with links to the pages where they act — on one dossier's page (``dossier``) or on
     "Mes dossiers" (``rows``: its rows, each with a ``dossier``). No query when no dossier is at a
     payment stage; otherwise one (bank details), two when a recovery may await an answer."""
-    from django.urls import reverse
-
-    from ..models import BankDetails, OrderKind, OrderState, PaymentOrder
 
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -14,19 +14,9 @@ from fonds import clock
 from fonds.formats import euros
 
 from .. import queries
-from ..batches import (
-    RETURN_REASONS,
-    batch_file_name,
-    build_batch,
-    cancel_batch,
-    execution_too_early,
-    export_batch,
-    mark_batch_sent,
-    next_business_day,
-    record_execution,
-    record_return,
-)
+from ..batches import batch_file_name, build_batch, cancel_batch, export_batch, next_business_day
 from ..common import PaymentRefused
+from ..execution import RETURN_REASONS, execution_too_early, mark_batch_sent, record_execution, record_return
 from ..forms import BuildBatchForm, ConfirmForm, ReturnForm
 from ..models import Batch, BatchState, ItemOutcome, PaymentOrder
 from .common import (
@@ -90,7 +80,8 @@ def build_batch_page(request):
             warning=lambda result: (
                 result.excluded
                 and (
-                    f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un autre lot "
+                    f"{len(result.excluded)} ordre(s) de la sélection n'ont pas été pris (pris par un "
+                    "autre lot "
                     "entre-temps, ou coordonnées non certifiées)."
                 )
             ),
@@ -234,7 +225,8 @@ def batch_action(request, pk, name):
     if batch.state != spec["state"]:
         messages.error(
             request,
-            f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « {batch.get_state_display()} ».",
+            f"« {spec['title']} » n'est pas possible : le lot {batch.reference} est « "
+            f"{batch.get_state_display()} ».",
         )
     elif too_early:
         messages.error(request, too_early)

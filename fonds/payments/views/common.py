@@ -12,11 +12,8 @@ from fonds.ui import pagination
 from fonds.ui.areas import role_area
 from fonds.ui.submit import submitted
 
-from ..models import OrderState
-
 READ_ROLES = frozenset({Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
 WRITE_ROLES = frozenset({Role.FINANCE})
-O = OrderState
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50

@@ -11,9 +11,9 @@ from django_fsm import can_proceed
 
 from .. import queries
 from ..bank import bank_details_for
-from ..batches import RETURN_REASONS
+from ..execution import RETURN_REASONS
 from ..forms import MotivatedForm
-from ..models import OrderKind, PaymentOrder, Settlement
+from ..models import OrderKind, OrderState, PaymentOrder, Settlement
 from ..orders import cancel_order, reissue_order
 from ..recovery import (
     make_recovery_final,
@@ -24,7 +24,6 @@ from ..recovery import (
 )
 from .common import (
     PAGE_SIZES,
-    O,
     Page,
     audit_events,
     confirmed,
@@ -132,7 +131,7 @@ def _final_pending(order) -> str:
     """For a recovery whose contradictory step is not over: when it can be made final (French), else ""."""
     if (
         order.kind == OrderKind.RECOVERY
-        and order.state == O.CONTRADICTORY
+        and order.state == OrderState.CONTRADICTORY
         and not recovery_may_be_final(order)
     ):
         return recovery_too_early_message(order)
@@ -189,7 +188,8 @@ def order_action(request, pk, name):
     elif name not in available:
         messages.error(
             request,
-            f"« {label} » n'est pas possible : l'ordre {order.reference} est « {order.get_state_display()} ».",
+            f"« {label} » n'est pas possible : l'ordre {order.reference} est « "
+            f"{order.get_state_display()} ».",
         )
         status = 409
     else:

@@ -17,11 +17,11 @@ from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 
 from .. import queries
 from ..bank import bank_details_for, set_bank_details
-from ..batches import RETURN_REASONS
+from ..execution import RETURN_REASONS
 from ..forms import BankDetailsForm, RecoveryAnswerForm
-from ..models import OrderKind, PaymentOrder, Settlement
+from ..models import OrderKind, OrderState, PaymentOrder, Settlement
 from ..recovery import answer_recovery, recovery_answer_due
-from .common import O, confirmed, posted, render_page
+from .common import confirmed, posted, render_page
 
 
 def _porteur_dossier(request, pk):
@@ -114,7 +114,8 @@ def porteur_bank(request, pk=None):
             ""
             if unchanged(saved)
             else (
-                "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout paiement ; "
+                "Coordonnées bancaires enregistrées. Le fonds va les vérifier sur le RIB avant tout "
+                "paiement ; "
                 "vous verrez ici quand elles seront certifiées."
             )
         ),
@@ -138,12 +139,16 @@ def porteur_bank(request, pk=None):
             "certified": certified,
             "errors": _errors_summary(form) if form.is_bound else [],
             "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
-            "blocked": PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.TO_CERTIFY).count()
+            "blocked": PaymentOrder.objects.filter(
+                dossier__commune_id=commune.pk, state=OrderState.TO_CERTIFY
+            ).count()
             if bank is not None and not certified
             else 0,
             "returned": [
                 {"order": o, "reason": RETURN_REASONS.get(o.return_code, o.return_code)}
-                for o in PaymentOrder.objects.filter(dossier__commune_id=commune.pk, state=O.RETURNED)
+                for o in PaymentOrder.objects.filter(
+                    dossier__commune_id=commune.pk, state=OrderState.RETURNED
+                )
                 .select_related("dossier")
                 .order_by("-returned_at")[:20]
             ],
@@ -160,7 +165,7 @@ def porteur_recovery(request, pk):
         return refused
     order = (
         PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.RECOVERY)
-        .exclude(state=O.CANCELLED)
+        .exclude(state=OrderState.CANCELLED)
         .select_related("answered_by")
         .order_by("-created_at", "-pk")
         .first()
@@ -176,7 +181,9 @@ def porteur_recovery(request, pk):
         order = cancelled
     now = clock.now()
     can_answer = (
-        order.state == O.CONTRADICTORY and order.answered_at is None and now < recovery_answer_due(order)
+        order.state == OrderState.CONTRADICTORY
+        and order.answered_at is None
+        and now < recovery_answer_due(order)
     )
     form = RecoveryAnswerForm(posted(request))
     if request.method == "POST" and not can_answer:

@@ -20,9 +20,9 @@ from fonds.suivi.report_dates import TOO_EARLY, report_date_refusal
 
 from .. import queries
 from ..forms import ConfirmForm, MotivatedForm
-from ..models import OrderKind, PaymentOrder, Settlement
+from ..models import OrderKind, OrderState, PaymentOrder, Settlement
 from ..settlement import accept_final_report, can_reissue_balance, dossier_balance, reissue_balance_order
-from .common import O, Page, confirmed, finance_area, order_url, posted, query_without, render_page
+from .common import Page, confirmed, finance_area, order_url, posted, query_without, render_page
 
 
 @finance_area
@@ -152,7 +152,9 @@ def balance_reissue(request, pk):
     if not allowed:
         messages.error(
             request,
-            f"Aucun ordre de solde à réémettre pour le dossier {dossier.reference} : il faut un rapport final validé avec un solde positif, un dossier « Rapport final déposé » et un ordre de solde annulé.",
+            f"Aucun ordre de solde à réémettre pour le dossier {dossier.reference} : il faut un rapport "
+            "final validé avec un solde positif, un dossier « Rapport final déposé » et un ordre de "
+            "solde annulé.",
         )
     else:
         reissue = partial(reissue_balance_order, dossier, by=request.user)
@@ -177,7 +179,7 @@ def balance_reissue(request, pk):
             "allowed": allowed and request.can_pay,
             "cancelled": list(
                 PaymentOrder.objects.filter(
-                    dossier=dossier, kind=OrderKind.BALANCE, state=O.CANCELLED
+                    dossier=dossier, kind=OrderKind.BALANCE, state=OrderState.CANCELLED
                 ).order_by("created_at", "pk")
             ),
         },

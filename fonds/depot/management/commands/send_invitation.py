@@ -11,7 +11,10 @@ from fonds.depot.invitations import invitation_days, send_invitation
 
 
 class Command(BaseCommand):
-    help = "Envoie à un compte existant son lien d'invitation (choix du mot de passe, valable FJJ_INVITATION_DAYS jours, à usage unique)."
+    help = (
+        "Envoie à un compte existant son lien d'invitation (choix du mot de passe, valable "
+        "FJJ_INVITATION_DAYS jours, à usage unique)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email", help="adresse électronique du compte (créé avec manage.py add_user)")
@@ -27,6 +30,7 @@ class Command(BaseCommand):
         url = send_invitation(user)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Invitation envoyée à {user.email} (lien valable {invitation_days()} jours, à usage unique) : {url}"
+                f"Invitation envoyée à {user.email} (lien valable {invitation_days()} jours, à usage "
+                f"unique) : {url}"
             )
         )

@@ -1,4 +1,5 @@
-"""``python manage.py export_batch BATCH_ID -o FILE.xml``: the batch's validated SEPA file (the same bytes the UI offers)."""
+"""``python manage.py export_batch BATCH_ID -o FILE.xml``: the batch's validated SEPA file (the
+same bytes the UI offers)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         try:
             data = export_batch(batch_id, by=None)
         except TransitionRefused as exc:
-            raise CommandError(exc.message)
+            raise CommandError(exc.message) from exc
         with open(output, "wb") as fh:
             fh.write(data)
         self.stdout.write(f"{output} : {len(data)} octets, SHA-256 {hashlib.sha256(data).hexdigest()}")

@@ -1,0 +1,148 @@
+"""The budget step's forms: expense and income lines (formsets) and the amount requested."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import formset_factory
+from dsfr.forms import DsfrBaseForm
+
+from fonds.dossiers.models import BudgetLine
+from fonds.ui.fields import AmountField
+from fonds.ui.widgets import FastCheckboxInput, FastSelect, FastTextInput
+
+EXPENSE_CATEGORIES = [
+    (c.value, c.label)
+    for c in (
+        BudgetLine.Category.TRAVEL,
+        BudgetLine.Category.ACCOMMODATION,
+        BudgetLine.Category.FOOD,
+        BudgetLine.Category.ACTIVITIES,
+        BudgetLine.Category.OTHER_EXPENSE,
+    )
+]
+INCOME_CATEGORIES = [
+    (c.value, c.label)
+    for c in (
+        BudgetLine.Category.OWN_SHARE,
+        BudgetLine.Category.OTHER_FUNDER,
+        BudgetLine.Category.PARTICIPANTS,
+        BudgetLine.Category.OTHER_INCOME,
+    )
+]
+
+
+class _LineForm(DsfrBaseForm):
+    kind = ""
+    category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
+    label = forms.CharField(
+        label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput
+    )
+    amount = AmountField(
+        label="Montant (€)",
+        required=False,
+        max_digits=10,
+        error_messages={
+            "invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "max_decimal_places": "Deux décimales au plus.",
+            "max_digits": "Montant trop élevé.",
+        },
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not data.get("category") and data.get("amount") is None and not data.get("label"):
+            data["empty"] = True  # a blank line: ignored
+            return data
+        if not data.get("category"):
+            self.add_error("category", "Choisissez la catégorie de cette ligne.")
+        if data.get("amount") is None:
+            self.add_error("amount", "Indiquez le montant de cette ligne.")
+        return data
+
+    def line(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("category") or data.get("empty") or data.get("DELETE"):  # blank, untouched or deleted
+            return None
+        return {
+            "kind": self.kind,
+            "category": data["category"],
+            "label": data.get("label") or "",
+            "amount": data["amount"],
+            "eligible": bool(data.get("eligible", False)),
+        }
+
+
+class ExpenseLineForm(_LineForm):
+    kind = BudgetLine.Kind.EXPENSE
+    category = forms.ChoiceField(
+        label="Catégorie de dépense",
+        required=False,
+        choices=[("", "Choisissez"), *EXPENSE_CATEGORIES],
+        widget=FastSelect,
+    )
+    eligible = forms.BooleanField(
+        label="Dépense éligible",
+        required=False,
+        initial=True,
+        widget=FastCheckboxInput,
+        help_text="Décochez une dépense que le fonds ne finance pas (par exemple des frais de réception).",
+    )
+
+
+class IncomeLineForm(_LineForm):
+    kind = BudgetLine.Kind.INCOME
+    category = forms.ChoiceField(
+        label="Origine de la recette",
+        required=False,
+        choices=[("", "Choisissez"), *INCOME_CATEGORIES],
+        widget=FastSelect,
+    )
+
+
+class _BaseLineFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Supprimer cette ligne"
+            form.fields["DELETE"].widget = FastCheckboxInput()
+
+    def lines(self) -> list[dict]:
+        return [line for form in self.forms if (line := form.line()) is not None]
+
+
+ExpenseFormSet = formset_factory(
+    ExpenseLineForm,
+    formset=_BaseLineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=60,
+    absolute_max=60,
+    validate_max=True,
+)
+IncomeFormSet = formset_factory(
+    IncomeLineForm,
+    formset=_BaseLineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    absolute_max=30,
+    validate_max=True,
+)
+
+
+class BudgetForm(DsfrBaseForm):
+    requested_amount = AmountField(
+        label="Montant demandé au fonds (€)",
+        required=False,
+        max_digits=10,
+        help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
+        error_messages={
+            "invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "max_decimal_places": "Deux décimales au plus.",
+            "max_digits": "Montant trop élevé.",
+        },
+    )

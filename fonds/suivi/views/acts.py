@@ -1,0 +1,213 @@
+"""The porteur's answers: the corrections asked for, the withdrawal, the renunciation."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from fonds.audit.models import AuditEvent
+from fonds.dossiers import services
+from fonds.dossiers.models import Document
+from fonds.dossiers.states import Status
+from fonds.payments.hooks import renunciation_refusal
+from fonds.ui.submit import submitted
+
+from .. import forms as f
+from .common import (
+    FIELD_STEPS,
+    STEP_TITLES,
+    allowed_actions,
+    dossier_of,
+    errors_summary,
+    field_label,
+    step_url,
+)
+
+# ---- 5. corrections -----------------------------------------------------------------------------
+
+
+def _correction_items(dossier, request_):
+    """The fields and documents to fix, each with where to fix it and whether it was done since."""
+    changed_at: dict[str, object] = {}
+    events = (
+        AuditEvent.objects.filter(
+            object_type="dossiers.dossier",
+            object_id=str(dossier.pk),
+            action="update_content",
+            created_at__gte=request_.created_at,
+        )
+        .order_by("seq")
+        .only("canonical", "created_at")
+    )
+    for event in events:
+        payload = json.loads(event.canonical).get("payload", {})
+        for name in payload.get("fields") or {}:
+            changed_at[name] = event.created_at
+        if "budget_lines" in payload:
+            changed_at["budget"] = changed_at["budget_lines"] = event.created_at
+    uploaded = {}
+    for kind, at in dossier.documents.filter(uploaded_at__gte=request_.created_at).values_list(
+        "kind", "uploaded_at"
+    ):
+        uploaded[kind] = max(at, uploaded.get(kind, at))
+    kinds = dict(Document.Kind.choices)
+    fields = []
+    for name in request_.fields or []:
+        step = FIELD_STEPS.get(name)
+        fields.append(
+            {
+                "name": name,
+                "label": field_label(name),
+                "step": STEP_TITLES.get(step, ""),
+                "url": step_url(dossier.pk, step) if step else None,
+                "done_at": changed_at.get(name),
+            }
+        )
+    documents_url = step_url(dossier.pk, "documents")
+    documents = [
+        {"kind": kind, "label": kinds.get(kind, kind), "url": documents_url, "done_at": uploaded.get(kind)}
+        for kind in request_.documents or []
+    ]
+    return fields, documents
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def corrections(request, pk):
+    dossier = dossier_of(request, pk)
+    request_ = (
+        dossier.correction_requests.select_related("requested_by").order_by("-created_at", "-pk").first()
+    )
+    if request_ is None:
+        raise Http404("Aucune demande de corrections pour ce dossier.")
+    allowed = "resubmit" in allowed_actions(dossier, request.user)
+    form = f.ResubmitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not allowed:
+            messages.error(
+                request, "Le dossier ne peut pas être renvoyé : il n'attend pas de corrections de votre part."
+            )
+            status = 409
+        elif form.is_valid():
+            try:
+                services.perform(
+                    dossier, "resubmit", by=request.user, motivation=form.cleaned_data["message"]
+                )
+            except services.TransitionRefused as refused:
+                form.add_error(None, refused.message)
+                status = 409 if refused.http_status == 409 else 400
+            else:
+                messages.success(
+                    request,
+                    "Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la "
+                    "suite par courriel.",
+                )
+                return redirect("suivi:dossier", pk=dossier.pk)
+        else:
+            status = 400
+    fields, documents = _correction_items(dossier, request_)
+    context = {
+        "title": "Demande de corrections",
+        "nav": "dossiers",
+        "dossier": dossier,
+        "request_": request_,
+        "fields": fields,
+        "documents": documents,
+        "form": form,
+        "allowed": allowed,
+        "errors": errors_summary(form) if form.is_bound else [],
+        "editable": dossier.status == Status.CORRECTIONS_REQUESTED,
+    }
+    return render(request, "suivi/corrections.html", context, status=status)
+
+
+# ---- 6. withdrawal --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request, pk):
+    dossier = dossier_of(request, pk)
+    allowed = "withdraw" in allowed_actions(dossier, request.user)
+    form = f.WithdrawForm(request.POST or None)
+    status = 200 if allowed else 409
+    if request.method == "POST" and allowed:
+        if form.is_valid():
+            try:
+                services.perform(
+                    dossier, "withdraw", by=request.user, motivation=form.cleaned_data["motivation"]
+                )
+            except services.TransitionRefused as refused:
+                form.add_error(None, refused.message)
+                status = 409 if refused.http_status == 409 else 400
+            else:
+                messages.success(request, f"Le dossier {dossier.reference} est retiré.")
+                return redirect("suivi:dossier", pk=dossier.pk)
+        else:
+            status = 400
+    context = {
+        "title": "Retirer le dossier",
+        "nav": "dossiers",
+        "dossier": dossier,
+        "form": form,
+        "allowed": allowed,
+        "errors": errors_summary(form) if form.is_bound else [],
+    }
+    return render(request, "suivi/withdraw.html", context, status=status)
+
+
+# ---- 6 bis. renunciation (until the advance is paid) ------------------------------------------
+
+
+def renunciation_state(dossier, user) -> tuple[bool, str]:
+    """``(allowed, why not)``: the porteur may renounce while the dossier is approved or its
+    convention accepted, until the advance leaves for the bank (``fonds.payments.hooks``)."""
+
+    if "renounce" not in allowed_actions(dossier, user):
+        return False, ""
+    refusal = renunciation_refusal(dossier)
+    return not refusal, refusal
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def renounce(request, pk):
+    """The mayor renounces the award: motivation required, explicit confirmation; the money
+    returns to the envelope (the waiting list is promoted) and the decision is final."""
+    dossier = dossier_of(request, pk)
+    allowed, refusal = renunciation_state(dossier, request.user)
+    form = f.RenounceForm(request.POST or None)
+    status = 409
+    if allowed:
+        done, status = submitted(
+            request,
+            form,
+            lambda: services.perform(
+                dossier, "renounce", by=request.user, motivation=form.cleaned_data["motivation"]
+            ),
+            success=lambda _: (
+                f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
+                "revient à l'enveloppe du fonds. Un accusé de réception vous est envoyé par courriel."
+            ),
+            then=reverse("suivi:dossier", args=[dossier.pk]),
+            refusal_on_form=True,
+        )
+        if done:
+            return done
+    context = {
+        "title": "Renoncer à la subvention",
+        "nav": "dossiers",
+        "dossier": dossier,
+        "form": form,
+        "allowed": allowed,
+        "refusal": refusal,
+        "errors": errors_summary(form) if form.is_bound else [],
+    }
+    return render(request, "suivi/renounce.html", context, status=status)
