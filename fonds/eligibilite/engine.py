@@ -33,11 +33,31 @@ def _verdicts(outcomes, blocking_flags: dict, **run) -> list[Verdict]:
     ]
 
 
+def _aware(at):
+    at = at or clock.now()
+    return timezone.make_aware(at) if timezone.is_naive(at) else at
+
+
+def _checked_event(run, outcomes, *, by, at) -> dict:
+    """The audit event of one stored run (``audit.append`` keywords)."""
+    return dict(
+        action="eligibility_checked",
+        actor=by,
+        role="" if by is None else getattr(by, "main_role", ""),
+        obj=run.dossier,
+        payload={
+            "run": run.pk,
+            "moment": run.moment,
+            "rules_version": run.rules_version,
+            "verdicts": {o.code: o.result for o in outcomes},
+        },
+        at=at,
+    )
+
+
 def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     """Evaluate every rule; store the run (and audit it) unless ``store`` is False (preview)."""
-    at = at or clock.now()
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
+    at = _aware(at)
     ruleset = dossier.campaign.rules
     outcomes = evaluate_all(dossier, ruleset, at=at)
     blocking_flags = ruleset.params["eligibility"].get("blocking", {})
@@ -57,19 +77,7 @@ def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     with transaction.atomic():
         run = EligibilityRun.objects.create(**fields)
         Verdict.objects.bulk_create(_verdicts(outcomes, blocking_flags, run=run))
-        audit.append(
-            "eligibility_checked",
-            actor=by,
-            role="" if by is None else getattr(by, "main_role", ""),
-            obj=dossier,
-            payload={
-                "run": run.pk,
-                "moment": moment,
-                "rules_version": ruleset.version,
-                "verdicts": {o.code: o.result for o in outcomes},
-            },
-            at=at,
-        )
+        audit.append(**_checked_event(run, outcomes, by=by, at=at))
     return run
 
 
@@ -82,9 +90,7 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     dossiers = list(dossiers)
     if not dossiers:
         return {}
-    at = at or clock.now()
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
+    at = _aware(at)
     prefetch_related_objects(dossiers, "jumelage__partner", "documents", "budget_lines")
     context = chunk_context(dossiers, at=at)
     ran_by = by if getattr(by, "is_authenticated", False) else None
@@ -125,21 +131,7 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
                 )
                 for o in outcomes
             )
-            entries.append(
-                dict(
-                    action="eligibility_checked",
-                    actor=by,
-                    role="" if by is None else getattr(by, "main_role", ""),
-                    obj=run.dossier,
-                    payload={
-                        "run": run.pk,
-                        "moment": moment,
-                        "rules_version": ruleset.version,
-                        "verdicts": {o.code: o.result for o in outcomes},
-                    },
-                    at=at,
-                )
-            )
+            entries.append(_checked_event(run, outcomes, by=by, at=at))
         insert_rows(
             Verdict, ["run", "code", "result", "blocking", "explanation", "how_to_fix", "data"], verdicts
         )
