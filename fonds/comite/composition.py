@@ -109,20 +109,13 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
         rows = CommitteeMember.objects.bulk_create(
             [CommitteeMember(campaign=locked, member=u, appointed_by=by, appointed_at=now) for u in members]
         )
-        after = composition(locked)
-        audit.append(
+        _changed(
+            locked,
             "comite_composition_appointed",
-            actor=by,
-            role=Role.ADMIN,
-            obj=locked,
-            payload={
-                "campaign": locked.pk,
-                "appointed": sorted(u.pk for u in members),
-                "was_default": was_default,
-                "composition": [u.pk for u in after],
-            },
+            by=by,
+            appointed=sorted(u.pk for u in members),
+            was_default=was_default,
         )
-        _sync_planned(locked, by=by, reason="composition")
     return rows
 
 
@@ -146,22 +139,28 @@ def remove(campaign, *, by, member, motivation: str = "") -> CommitteeMember:
             )
         row.removed_at, row.removed_by = clock.now(), by
         row.save(update_fields=["removed_at", "removed_by"])
-        after = composition(locked)
-        audit.append(
+        _changed(
+            locked,
             "comite_composition_removed",
-            actor=by,
-            role=Role.ADMIN,
-            obj=locked,
-            payload={
-                "campaign": locked.pk,
-                "removed": row.member_id,
-                "motivation": motivation,
-                "back_to_default": is_default(locked),
-                "composition": [u.pk for u in after],
-            },
+            by=by,
+            removed=row.member_id,
+            motivation=motivation,
+            back_to_default=is_default(locked),
         )
-        _sync_planned(locked, by=by, reason="composition")
     return row
+
+
+def _changed(campaign, action: str, *, by, **payload) -> None:
+    """Audit a change of the composition (with the composition after it); planned sessions follow."""
+    after = [u.pk for u in composition(campaign)]
+    audit.append(
+        action,
+        actor=by,
+        role=Role.ADMIN,
+        obj=campaign,
+        payload={"campaign": campaign.pk, **payload, "composition": after},
+    )
+    _sync_planned(campaign, by=by, reason="composition")
 
 
 def _sync_planned(campaign, *, by, reason: str) -> None:

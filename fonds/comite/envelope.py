@@ -42,25 +42,22 @@ def _campaign_id(campaign) -> int:
     return campaign if isinstance(campaign, int) else campaign.pk
 
 
+def _campaign_sum(rows, field: str):
+    """``Sum(field)`` of ``rows`` grouped by campaign: a one-value subquery."""
+    return rows.order_by().values("campaign_id").annotate(s=Sum(field)).values("s")
+
+
 def committed(campaign) -> Decimal:
     """Approved amounts of the campaign's dossiers that hold money, minus confirmed recoveries: one
     query (two sums as subqueries of the campaign row). On PostgreSQL the first sum reads only the
     partial index ``comite_envelope_committed`` (migration ``comite.0003``)."""
 
     cid = _campaign_id(campaign)
-    approved = (
-        Dossier.objects.filter(campaign_id=cid, status__in=COMMITTED_STATUSES)
-        .order_by()
-        .values("campaign_id")
-        .annotate(s=Sum("approved_amount"))
-        .values("s")
+    approved = _campaign_sum(
+        Dossier.objects.filter(campaign_id=cid, status__in=COMMITTED_STATUSES), "approved_amount"
     )
-    released = (
-        EnvelopeRelease.objects.filter(campaign_id=cid, confirmed_at__isnull=False)
-        .order_by()
-        .values("campaign_id")
-        .annotate(s=Sum("amount"))
-        .values("s")
+    released = _campaign_sum(
+        EnvelopeRelease.objects.filter(campaign_id=cid, confirmed_at__isnull=False), "amount"
     )
     money = DecimalField(max_digits=14, decimal_places=2)
     row = (

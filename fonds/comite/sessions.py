@@ -45,6 +45,12 @@ def _check_deputy_chair(deputy_chair, *, chair_id: int, members, frozen: bool = 
         )
 
 
+def _require_convocation_delay(starts_at, campaign) -> None:
+    too_soon = convocation_refusal(starts_at, campaign)
+    if too_soon:
+        raise ComiteRefused("condition", too_soon, ["convocation_min_days"])
+
+
 def create_session(
     campaign,
     *,
@@ -88,9 +94,7 @@ def create_session(
                 ["chair"],
             )
         _check_deputy_chair(deputy_chair, chair_id=chair.pk, members=people)
-        too_soon = convocation_refusal(starts_at, locked_campaign)
-        if too_soon:
-            raise ComiteRefused("condition", too_soon, ["convocation_min_days"])
+        _require_convocation_delay(starts_at, locked_campaign)
         previous = _followed(follows, locked_campaign) if follows is not None else None
         session = Session.objects.create(
             campaign=locked_campaign,
@@ -192,9 +196,7 @@ def reschedule_session(session: Session, *, by, starts_at) -> Session:
             raise ComiteRefused(
                 "condition", "Aucun changement : la séance est déjà fixée à cette date.", ["starts_at"]
             )
-        too_soon = convocation_refusal(starts_at, session.campaign)
-        if too_soon:
-            raise ComiteRefused("condition", too_soon, ["convocation_min_days"])
+        _require_convocation_delay(starts_at, session.campaign)
         previous = session.starts_at
         session.starts_at = starts_at
         session.save(update_fields=["starts_at"])
