@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -30,13 +32,30 @@ PRESIDING_ONLY = (
 )
 
 
+def comite_page(request, template: str, title: str, *, status: int = 200, **context):
+    """A comité page: ``context`` under the page's title and the area's navigation."""
+    return render(request, template, {"title": title, "nav": "comite", **context}, status=status)
+
+
 def forbidden(request, message: str, *, status: int = 403):
-    return render(
-        request,
-        "comite/forbidden.html",
-        {"title": "Action réservée", "nav": "comite", "message": message},
-        status=status,
-    )
+    return comite_page(request, "comite/forbidden.html", "Action réservée", message=message, status=status)
+
+
+def admin_session(refusal: str):
+    """The decorated view gets the session of ``pk`` (404 if unseen) and runs for an
+    administrator only; anyone else gets a 403 page saying ``refusal``."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(request, pk, *args, **kwargs):
+            session = queries.session_for(request.user, pk)
+            if not request.is_admin:
+                return forbidden(request, refusal)
+            return view(request, session, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def is_chair(request, session) -> bool:
@@ -55,15 +74,17 @@ def item_url(item, anchor: str = "") -> str:
     return reverse("comite:item", args=[item.session_id, item.pk]) + (f"#{anchor}" if anchor else "")
 
 
-def confirm_page(request, *, session, form, title, submit, cancel_url, item=None, status=200, **extra):
-    context = {
-        "title": title,
-        "nav": "comite",
-        "session": session,
-        "item": item,
-        "form": form,
-        "submit_label": submit,
-        "cancel_url": cancel_url,
+def confirm_page(request, *, session, form, title, cancel_url, submit=None, item=None, status=200, **extra):
+    """The confirmation page of a step; its button says ``submit``, by default the title."""
+    return comite_page(
+        request,
+        "comite/confirm.html",
+        title,
+        session=session,
+        item=item,
+        form=form,
+        submit_label=submit or title,
+        cancel_url=cancel_url,
+        status=status,
         **extra,
-    }
-    return render(request, "comite/confirm.html", context, status=status)
+    )

@@ -6,7 +6,6 @@ composition sizes; one campaign's members and the form to appoint more; removal,
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +17,7 @@ from fonds.ui.submit import submitted
 from .. import composition, queries
 from ..forms import AppointForm, ConfirmForm
 from ..models import CommitteeMember, Session
+from .common import comite_page, forbidden
 
 _area = role_area(
     read=queries.AREA_ROLES,
@@ -47,8 +47,7 @@ def composition_index(request):
         {"campaign": c, "members": len(composition.composition(c)), "default": composition.is_default(c)}
         for c in campaigns
     ]
-    context = {"title": "Composition du comité", "nav": "comite", "rows": rows}
-    return render(request, "comite/composition_index.html", context)
+    return comite_page(request, "comite/composition_index.html", "Composition du comité", rows=rows)
 
 
 def _page(request, campaign, *, form=None, status=200):
@@ -58,22 +57,17 @@ def _page(request, campaign, *, form=None, status=200):
     upcoming = (Session.Status.PLANNED, Session.Status.CONVENED)
     sessions = list(Session.objects.filter(campaign=campaign, status__in=upcoming).order_by("starts_at"))
     inactive = [r for r in rows.values() if r.member_id not in {m.pk for m in members}]
-    return render(
+    return comite_page(
         request,
         "comite/composition.html",
-        {
-            "title": f"Composition du comité — {campaign.name}",
-            "nav": "comite",
-            "campaign": campaign,
-            "members": members,
-            "default": default,
-            "appointments": rows,
-            "inactive": inactive,
-            "sessions": sessions,
-            "form": form
-            if form is not None
-            else (AppointForm(campaign=campaign) if request.is_admin else None),
-        },
+        f"Composition du comité — {campaign.name}",
+        campaign=campaign,
+        members=members,
+        default=default,
+        appointments=rows,
+        inactive=inactive,
+        sessions=sessions,
+        form=form if form is not None else (AppointForm(campaign=campaign) if request.is_admin else None),
         status=status,
     )
 
@@ -114,8 +108,7 @@ def _removed(campaign, member) -> str:
 def composition_remove(request, campaign_pk, member_pk):
     campaign = _campaign(campaign_pk)
     if not request.is_admin:
-        context = {"title": "Action réservée", "nav": "comite", "message": ADMIN_ONLY}
-        return render(request, "comite/forbidden.html", context, status=403)
+        return forbidden(request, ADMIN_ONLY)
     row = (
         CommitteeMember.objects.select_related("member")
         .filter(campaign=campaign, member_id=member_pk, removed_at__isnull=True)
@@ -140,16 +133,13 @@ def composition_remove(request, campaign_pk, member_pk):
     if done:
         return done
     last = composition.appointed(campaign).count() == 1
-    return render(
+    return comite_page(
         request,
         "comite/composition_remove.html",
-        {
-            "title": "Retirer un membre du comité",
-            "nav": "comite",
-            "campaign": campaign,
-            "row": row,
-            "form": form,
-            "last": last,
-        },
+        "Retirer un membre du comité",
+        campaign=campaign,
+        row=row,
+        form=form,
+        last=last,
         status=status,
     )

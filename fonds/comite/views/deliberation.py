@@ -12,7 +12,7 @@ from .. import envelope, queries, reading
 from ..errors import ComiteRefused
 from ..forms import OpenVoteForm, VoteForm
 from ..models import AgendaItem, Attendance
-from .common import S
+from .common import S, comite_page
 
 
 def read_or_refusal(request, session, item_pk):
@@ -23,10 +23,12 @@ def read_or_refusal(request, session, item_pk):
     except ComiteRefused as refused:
         if refused.kind == "not_found":
             raise Http404(refused.message) from None
-        return None, render(
+        return None, comite_page(
             request,
             "comite/recused.html" if refused.kind == "recused" else "comite/forbidden.html",
-            {"title": "Accès refusé", "nav": "comite", "session": session, "message": refused.message},
+            "Accès refusé",
+            session=session,
+            message=refused.message,
             status=refused.http_status,
         )
     item.session = session

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fonds.ui.submit import submitted
@@ -14,7 +14,7 @@ from .. import votes as comite_votes
 from ..errors import ComiteRefused
 from ..forms import ConflictForm, ProxyForm, VoteForm
 from ..models import AgendaItem
-from .common import S, area, forbidden, item_url, session_url
+from .common import S, area, comite_page, forbidden, item_url, session_url
 from .deliberation import item_page, read_or_refusal
 
 
@@ -39,17 +39,14 @@ def proxy(request, pk):
     )
     if done:
         return done
-    return render(
+    return comite_page(
         request,
         "comite/proxy.html",
-        {
-            "title": "Donner procuration",
-            "nav": "comite",
-            "session": session,
-            "form": form,
-            "proxies": queries.proxies_of(session),
-            "allowed": session.status in (S.PLANNED, S.CONVENED, S.SITTING),
-        },
+        "Donner procuration",
+        session=session,
+        form=form,
+        proxies=queries.proxies_of(session),
+        allowed=session.status in (S.PLANNED, S.CONVENED, S.SITTING),
         status=status,
     )
 
@@ -102,18 +99,15 @@ def conflict(request, pk, item_pk):
     )
     if done:
         return done
-    return render(
+    return comite_page(
         request,
         "comite/conflict.html",
-        {
-            "title": "Déclarer un conflit d'intérêts",
-            "nav": "comite",
-            "session": session,
-            "item": item,
-            "form": form,
-            "allowed": item.vote_state == AgendaItem.VoteState.PENDING
-            and session.status in (S.PLANNED, S.CONVENED, S.SITTING),
-        },
+        "Déclarer un conflit d'intérêts",
+        session=session,
+        item=item,
+        form=form,
+        allowed=item.vote_state == AgendaItem.VoteState.PENDING
+        and session.status in (S.PLANNED, S.CONVENED, S.SITTING),
         status=status,
     )
 
@@ -158,10 +152,12 @@ def vote(request, pk, item_pk):
         )
     except ComiteRefused as refused:
         if refused.kind == "recused":
-            return render(
+            return comite_page(
                 request,
                 "comite/recused.html",
-                {"title": "Vote refusé", "nav": "comite", "session": session, "message": refused.message},
+                "Vote refusé",
+                session=session,
+                message=refused.message,
                 status=403,
             )
         messages.error(request, refused.message)

@@ -5,7 +5,6 @@ page for the ``schedule`` transition, where the session is chosen (taking it off
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -17,6 +16,7 @@ from fonds.ui.submit import submitted
 
 from ..agenda import open_sessions
 from ..forms import ScheduleForm
+from .common import comite_page
 
 SCHEDULERS = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
 _schedulers = role_area(
@@ -60,16 +60,13 @@ def schedule(request, pk):
         )
         if done:
             return done
-    return render(
+    return comite_page(
         request,
         "comite/schedule.html",
-        {
-            "title": meta["label"],
-            "nav": "comite",
-            "dossier": dossier,
-            "form": form,
-            "allowed": allowed,
-            "has_sessions": sessions.exists(),
-        },
+        meta["label"],
+        dossier=dossier,
+        form=form,
+        allowed=allowed,
+        has_sessions=sessions.exists(),
         status=status,
     )

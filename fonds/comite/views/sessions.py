@@ -3,7 +3,6 @@ convocation, deputy chair)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -16,23 +15,20 @@ from .. import composition, dates, envelope, queries, reading
 from .. import convocation as comite_convocation
 from .. import sessions as comite_sessions
 from ..forms import ConfirmForm, DeputyChairForm, RescheduleForm, SessionForm
-from .common import S, area, confirm_page, forbidden, is_chair, session_url
+from .common import S, admin_session, area, comite_page, confirm_page, forbidden, is_chair, session_url
 
 
 @area
 def session_list(request):
     sessions = list(queries.sessions_for(request.user)[:200])
     all_sessions = bool(roles_of(request.user) & queries.ALL_SESSIONS_ROLES)
-    return render(
+    return comite_page(
         request,
         "comite/sessions.html",
-        {
-            "title": "Séances du comité" if all_sessions else "Mes séances du comité",
-            "nav": "comite",
-            "sessions": sessions,
-            "all_sessions": all_sessions,
-            "can_create": request.is_admin,
-        },
+        "Séances du comité" if all_sessions else "Mes séances du comité",
+        sessions=sessions,
+        all_sessions=all_sessions,
+        can_create=request.is_admin,
     )
 
 
@@ -51,13 +47,13 @@ def envelope_list(request):
         for rank, row in enumerate(env.waiting, start=1):
             row.rank = rank
         env.waiting = [row for row in env.waiting if row.dossier.pk in visible]
-    context = {
-        "title": "Enveloppes et liste complémentaire",
-        "nav": "comite",
-        "envelopes": envelopes,
-        "is_admin": request.is_admin,
-    }
-    return render(request, "comite/envelopes.html", context)
+    return comite_page(
+        request,
+        "comite/envelopes.html",
+        "Enveloppes et liste complémentaire",
+        envelopes=envelopes,
+        is_admin=request.is_admin,
+    )
 
 
 def _campaign_from(request):
@@ -105,25 +101,24 @@ def session_create(request):
     done, status = submitted(request, form, create, success=_created, then=session_url)
     if done:
         return done
-    context = {
-        "title": "Nouvelle séance du comité",
-        "nav": "comite",
-        "form": form,
-        "campaign": campaign,
-        "members": composition.composition(campaign) if campaign is not None else None,
-        "default_composition": composition.is_default(campaign) if campaign is not None else None,
-        "min_days": dates.min_days(campaign) if campaign is not None else None,
-    }
-    return render(request, "comite/session_form.html", context, status=status)
+    return comite_page(
+        request,
+        "comite/session_form.html",
+        "Nouvelle séance du comité",
+        form=form,
+        campaign=campaign,
+        members=composition.composition(campaign) if campaign is not None else None,
+        default_composition=composition.is_default(campaign) if campaign is not None else None,
+        min_days=dates.min_days(campaign) if campaign is not None else None,
+        status=status,
+    )
 
 
 @area
 @require_http_methods(["GET", "POST"])
-def reschedule(request, pk):
+@admin_session("Seul un administrateur du fonds change la date d'une séance.")
+def reschedule(request, session):
     """An administrator moves a session not yet convened to another date."""
-    session = queries.session_for(request.user, pk)
-    if not request.is_admin:
-        return forbidden(request, "Seul un administrateur du fonds change la date d'une séance.")
     initial = {"starts_at": timezone.localtime(session.starts_at).strftime("%Y-%m-%dT%H:%M")}
     form = RescheduleForm(request.POST or None, initial=initial)
     done, status = submitted(
@@ -139,17 +134,14 @@ def reschedule(request, pk):
     )
     if done:
         return done
-    return render(
+    return comite_page(
         request,
         "comite/reschedule.html",
-        {
-            "title": "Changer la date de la séance",
-            "nav": "comite",
-            "session": session,
-            "form": form,
-            "allowed": session.status == S.PLANNED,
-            "min_days": dates.min_days(session),
-        },
+        "Changer la date de la séance",
+        session=session,
+        form=form,
+        allowed=session.status == S.PLANNED,
+        min_days=dates.min_days(session),
         status=status,
     )
 
@@ -164,40 +156,35 @@ def session_detail(request, pk):
     held = next((p for p in proxies if p.holder_id == user.pk), None)
     rows = queries.agenda_rows(session, user)
     events, older_events = queries.session_events(session, rows)
-    return render(
+    return comite_page(
         request,
         "comite/session.html",
-        {
-            "title": f"Séance du {timezone.localtime(session.starts_at):%d/%m/%Y}",
-            "nav": "comite",
-            "session": session,
-            "members": members,
-            "proxies": proxies,
-            "rows": rows,
-            "events": events,
-            "older_events": older_events,
-            "references": {str(r.item.pk): r.item.dossier.reference for r in rows},
-            "is_member": reading.is_member(session, user, members={m.pk for m in members}),
-            "is_chair": is_chair(request, session),
-            "is_admin": request.is_admin,
-            "given": given,
-            "held": held,
-            "envelope_left": envelope.left(session.campaign),
-            "can_prepare": request.is_admin and session.status == S.PLANNED,
-            "opens_from": dates.opens_from(session) if session.status == S.CONVENED else None,
-            "can_change_deputy": request.is_admin and session.status in (S.PLANNED, S.CONVENED),
-            "open_session": session.status in (S.PLANNED, S.CONVENED, S.SITTING),
-        },
+        f"Séance du {timezone.localtime(session.starts_at):%d/%m/%Y}",
+        session=session,
+        members=members,
+        proxies=proxies,
+        rows=rows,
+        events=events,
+        older_events=older_events,
+        references={str(r.item.pk): r.item.dossier.reference for r in rows},
+        is_member=reading.is_member(session, user, members={m.pk for m in members}),
+        is_chair=is_chair(request, session),
+        is_admin=request.is_admin,
+        given=given,
+        held=held,
+        envelope_left=envelope.left(session.campaign),
+        can_prepare=request.is_admin and session.status == S.PLANNED,
+        opens_from=dates.opens_from(session) if session.status == S.CONVENED else None,
+        can_change_deputy=request.is_admin and session.status in (S.PLANNED, S.CONVENED),
+        open_session=session.status in (S.PLANNED, S.CONVENED, S.SITTING),
     )
 
 
 @area
 @require_http_methods(["GET", "POST"])
-def agenda(request, pk):
+@admin_session("Seul un administrateur du fonds établit l'ordre du jour.")
+def agenda(request, session):
     """The ranked instructed dossiers ``build_agenda`` would add, then the build (confirmed)."""
-    session = queries.session_for(request.user, pk)
-    if not request.is_admin:
-        return forbidden(request, "Seul un administrateur du fonds établit l'ordre du jour.")
     form = ConfirmForm(request.POST or None, label="Je confirme inscrire ces dossiers à l'ordre du jour")
     done, status = submitted(
         request,
@@ -213,28 +200,23 @@ def agenda(request, pk):
     if done:
         return done
     candidates = list(queries.agenda_candidates(session))
-    return render(
+    return comite_page(
         request,
         "comite/agenda.html",
-        {
-            "title": "Établir l'ordre du jour",
-            "nav": "comite",
-            "session": session,
-            "candidates": candidates,
-            "form": form,
-            "current": queries.agenda_rows(session, request.user),
-            "allowed": session.status == S.PLANNED and not session.follows_id,
-        },
+        "Établir l'ordre du jour",
+        session=session,
+        candidates=candidates,
+        form=form,
+        current=queries.agenda_rows(session, request.user),
+        allowed=session.status == S.PLANNED and not session.follows_id,
         status=status,
     )
 
 
 @area
 @require_http_methods(["GET", "POST"])
-def convocation(request, pk):
-    session = queries.session_for(request.user, pk)
-    if not request.is_admin:
-        return forbidden(request, "Seul un administrateur du fonds envoie la convocation.")
+@admin_session("Seul un administrateur du fonds envoie la convocation.")
+def convocation(request, session):
     too_soon = (
         dates.convocation_refusal(session.starts_at, session.campaign) if session.status == S.PLANNED else ""
     )
@@ -265,7 +247,6 @@ def convocation(request, pk):
         session=session,
         form=form,
         title="Envoyer la convocation",
-        submit="Envoyer la convocation",
         cancel_url=session_url(session),
         too_soon=too_soon,
         status=status,
@@ -291,11 +272,9 @@ def _deputy_changed(session) -> str:
 
 @area
 @require_http_methods(["GET", "POST"])
-def deputy_chair(request, pk):
+@admin_session("Seul un administrateur du fonds désigne le président de séance suppléant.")
+def deputy_chair(request, session):
     """An administrator sets, changes or removes the deputy chair before the session sits."""
-    session = queries.session_for(request.user, pk)
-    if not request.is_admin:
-        return forbidden(request, "Seul un administrateur du fonds désigne le président de séance suppléant.")
     members = queries.members_of(session)
     form = DeputyChairForm(
         request.POST or None,
@@ -314,15 +293,12 @@ def deputy_chair(request, pk):
     )
     if done:
         return done
-    return render(
+    return comite_page(
         request,
         "comite/deputy_chair.html",
-        {
-            "title": "Président de séance suppléant",
-            "nav": "comite",
-            "session": session,
-            "form": form,
-            "allowed": session.status in (S.PLANNED, S.CONVENED),
-        },
+        "Président de séance suppléant",
+        session=session,
+        form=form,
+        allowed=session.status in (S.PLANNED, S.CONVENED),
         status=status,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +23,7 @@ from .common import (
     PRESIDING_ONLY,
     S,
     area,
+    comite_page,
     confirm_page,
     forbidden,
     is_chair,
@@ -46,31 +46,28 @@ def _sitting_page(request, session, *, status=200, attendance_form=None):
     )
     opened = clock.now() >= dates.opens_from(session)
     may_attend = chair and session.status in (S.CONVENED, S.SITTING) and opened
-    return render(
+    return comite_page(
         request,
         "comite/sitting.html",
-        {
-            "title": "Conduite de la séance",
-            "nav": "comite",
-            "session": session,
-            "rows": rows,
-            "is_chair": chair,
-            "me": request.user.pk,
-            "members": [(m, presence.get(m.pk)) for m in members],
-            "proxies": queries.proxies_of(session),
-            "attendance_form": attendance_form
-            or (AttendanceForm(members=members, presence=presence) if may_attend else None),
-            "session_quorum": session_quorum,
-            "envelope_left": envelope.left(session.campaign),
-            "opens_from": dates.opens_from(session) if session.status == S.CONVENED else None,
-            "may_open_now": opened,
-            "undecided": sum(1 for r in rows if not r.item.outcome),
-            "can_adjourn": may_attend
-            and session.needs_quorum
-            and session_quorum is not None
-            and not session_quorum.reached,
-            "can_close": chair and session.status == S.SITTING and rows and all(r.item.outcome for r in rows),
-        },
+        "Conduite de la séance",
+        session=session,
+        rows=rows,
+        is_chair=chair,
+        me=request.user.pk,
+        members=[(m, presence.get(m.pk)) for m in members],
+        proxies=queries.proxies_of(session),
+        attendance_form=attendance_form
+        or (AttendanceForm(members=members, presence=presence) if may_attend else None),
+        session_quorum=session_quorum,
+        envelope_left=envelope.left(session.campaign),
+        opens_from=dates.opens_from(session) if session.status == S.CONVENED else None,
+        may_open_now=opened,
+        undecided=sum(1 for r in rows if not r.item.outcome),
+        can_adjourn=may_attend
+        and session.needs_quorum
+        and session_quorum is not None
+        and not session_quorum.reached,
+        can_close=chair and session.status == S.SITTING and rows and all(r.item.outcome for r in rows),
         status=status,
     )
 
@@ -107,7 +104,6 @@ def open_sitting(request, pk):
             session=session,
             form=form,
             title="Ouvrir la séance",
-            submit="Ouvrir la séance",
             cancel_url=sitting_url(session),
             status=status,
             allowed=session.status == S.CONVENED and not early,
@@ -210,7 +206,6 @@ def close_vote(request, pk, item_pk):
         item=item,
         form=form,
         title="Clore le vote",
-        submit="Clore le vote",
         cancel_url=item_url(item, "vote"),
         status=status,
         allowed=item.vote_state == AgendaItem.VoteState.OPEN,
@@ -277,23 +272,20 @@ def decide(request, pk, item_pk):
     )
     if done:
         return done
-    return render(
+    return comite_page(
         request,
         "comite/decide.html",
-        {
-            "title": f"Décision — {item.dossier.reference}",
-            "nav": "comite",
-            "session": session,
-            "item": item,
-            "form": form,
-            "tally": tally,
-            "defer_only": defer_only,
-            "allowed": session.status == S.SITTING
-            and not item.outcome
-            and item.vote_state != AgendaItem.VoteState.OPEN,
-            "envelope_left": envelope.left(session.campaign),
-            "bounds": None if defer_only else award_bounds(item.dossier, session.campaign.rules.params),
-        },
+        f"Décision — {item.dossier.reference}",
+        session=session,
+        item=item,
+        form=form,
+        tally=tally,
+        defer_only=defer_only,
+        allowed=session.status == S.SITTING
+        and not item.outcome
+        and item.vote_state != AgendaItem.VoteState.OPEN,
+        envelope_left=envelope.left(session.campaign),
+        bounds=None if defer_only else award_bounds(item.dossier, session.campaign.rules.params),
         status=status,
     )
 
@@ -351,7 +343,6 @@ def close(request, pk):
             session=session,
             form=form,
             title="Clore la séance",
-            submit="Clore la séance",
             cancel_url=sitting_url(session),
             status=status,
             allowed=session.status == S.SITTING and not undecided,
