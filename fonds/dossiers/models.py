@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 from fonds.accounts.roles import Role
 
 from .states import SYSTEM_ROLE, Forum, Status
@@ -139,20 +139,8 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     )
 
     # people and dates
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="créé par",
-        on_delete=models.PROTECT,
-        related_name="dossiers_created",
-    )
-    instructor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="instructeur",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="dossiers_instructed",
-    )
+    created_by = user_fk("créé par", related_name="dossiers_created")
+    instructor = user_fk("instructeur", null=True, related_name="dossiers_instructed")
     created_at = models.DateTimeField("créé le", default=clock.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
@@ -536,7 +524,7 @@ class Document(models.Model):
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_by = user_fk(related_name=None)
     uploaded_at = models.DateTimeField(default=clock.now)
     replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -549,7 +537,7 @@ class CorrectionRequest(models.Model):
     """What the instructor asked the porteur to fix (created by the request_corrections transition)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="correction_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = user_fk()
     message = models.TextField("message de l'instructeur")
     fields = models.JSONField("champs à corriger", default=list, blank=True)
     documents = models.JSONField("pièces à fournir", default=list, blank=True)
@@ -568,7 +556,7 @@ class Message(models.Model):
     """The message thread between the porteur and the fund's staff about one dossier."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = user_fk()
     body = models.TextField("message", validators=[MaxLengthValidator(5000)])
     created_at = models.DateTimeField(default=clock.now)
 

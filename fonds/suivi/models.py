@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 from fonds.dossiers.models import BudgetLine, ParticipantCounts
 
 EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
@@ -41,9 +41,7 @@ class FinalReport(ParticipantCounts, models.Model):
     participant_list_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField("enregistré le", default=clock.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    updated_by = user_fk(null=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
 
     class Meta:
