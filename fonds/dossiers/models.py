@@ -479,7 +479,10 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class BudgetLine(models.Model):
+class MoneyLine(models.Model):
+    """An expense or income line in the budget's categories: planned (``BudgetLine``) or actual
+    (``fonds.suivi.models.FinalReportLine``)."""
+
     class Kind(models.TextChoices):
         EXPENSE = "expense", "Dépense"
         INCOME = "income", "Recette"
@@ -495,7 +498,6 @@ class BudgetLine(models.Model):
         PARTICIPANTS = "participants", "Participation des familles"
         OTHER_INCOME = "other_income", "Autres recettes"
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="budget_lines")
     kind = models.CharField("nature", max_length=8, choices=Kind.choices)
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
     label = models.CharField("libellé", max_length=200, blank=True)
@@ -503,6 +505,13 @@ class BudgetLine(models.Model):
         "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     eligible = models.BooleanField("dépense éligible", default=True)
+
+    class Meta:
+        abstract = True
+
+
+class BudgetLine(MoneyLine):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="budget_lines")
 
     class Meta:
         verbose_name = "ligne de budget"

@@ -9,14 +9,12 @@ public URL and served only to the roles that need it (``fonds.suivi.access``).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from fonds import clock
 from fonds.accounts.fields import user_fk
-from fonds.dossiers.models import BudgetLine, ParticipantCounts
+from fonds.dossiers.models import MoneyLine, ParticipantCounts
 
 EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
 INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]
@@ -52,20 +50,10 @@ class FinalReport(ParticipantCounts, models.Model):
         return f"Rapport final {self.dossier_id}"
 
 
-class FinalReportLine(models.Model):
+class FinalReportLine(MoneyLine):
     """One actual expense or income line of a final report (same categories as the budget)."""
 
-    Kind = BudgetLine.Kind
-    Category = BudgetLine.Category
-
     report = models.ForeignKey(FinalReport, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField("nature", max_length=8, choices=Kind.choices)
-    category = models.CharField("catégorie", max_length=20, choices=Category.choices)
-    label = models.CharField("libellé", max_length=200, blank=True)
-    amount = models.DecimalField(
-        "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
-    )
-    eligible = models.BooleanField("dépense éligible", default=True)
 
     class Meta:
         verbose_name = "ligne du rapport final"
