@@ -498,6 +498,16 @@ class MoneyLine(models.Model):
         PARTICIPANTS = "participants", "Participation des familles"
         OTHER_INCOME = "other_income", "Autres recettes"
 
+    # the expense categories, then the income ones (budget step, final report, API check)
+    EXPENSES = (
+        Category.TRAVEL,
+        Category.ACCOMMODATION,
+        Category.FOOD,
+        Category.ACTIVITIES,
+        Category.OTHER_EXPENSE,
+    )
+    INCOMES = (Category.OWN_SHARE, Category.OTHER_FUNDER, Category.PARTICIPANTS, Category.OTHER_INCOME)
+
     kind = models.CharField("nature", max_length=8, choices=Kind.choices)
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
     label = models.CharField("libellé", max_length=200, blank=True)

@@ -16,8 +16,8 @@ from fonds import clock
 from fonds.accounts.fields import user_fk
 from fonds.dossiers.models import MoneyLine, ParticipantCounts
 
-EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
-INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]
+EXPENSE_CATEGORIES = [c.value for c in MoneyLine.EXPENSES]
+INCOME_CATEGORIES = [c.value for c in MoneyLine.INCOMES]
 
 
 class FinalReport(ParticipantCounts, models.Model):
