@@ -1,9 +1,9 @@
 """Stored eligibility checks: each run keeps every verdict, the data it used and the rules version."""
 
+from django.conf import settings
 from django.db import models
 
 from fonds import clock
-from fonds.accounts.fields import user_fk
 
 
 class EligibilityRun(models.Model):
@@ -17,7 +17,7 @@ class EligibilityRun(models.Model):
     moment = models.CharField(max_length=20, choices=Moment.choices)
     rules_version = models.PositiveIntegerField("version des règles")
     ran_at = models.DateTimeField(default=clock.now)
-    ran_by = user_fk(null=True, related_name=None)
+    ran_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:
         verbose_name = "contrôle d'éligibilité"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from fonds import clock
-from fonds.accounts.fields import user_fk
 
 from .rules import default_rules
 
@@ -163,7 +163,7 @@ class RuleSet(models.Model):
     params = models.JSONField("paramètres")
     note = models.CharField("motif de la version", max_length=300, blank=True)
     created_at = models.DateTimeField(default=clock.now)
-    created_by = user_fk(null=True, related_name=None)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:
         verbose_name = "version du règlement"
