@@ -30,6 +30,9 @@ MONEY_ERRORS = {
     "min_value": "Le montant ne peut pas être négatif.",
 }
 
+# an IBAN or a BIC copied from a RIB: no autofill, no spell check, capitals on mobile keyboards
+BANK_CODE_ATTRS = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+
 SORT_CHOICES = [
     ("-created", "Création, du plus récent"),
     ("created", "Création, du plus ancien"),
@@ -219,18 +222,14 @@ class BankDetailsForm(DsfrBaseForm):
             "Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont "
             "acceptés)."
         ),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
-        ),
+        widget=forms.TextInput(attrs=BANK_CODE_ATTRS),
         error_messages={"required": "Indiquez l'IBAN du compte de la commune."},
     )
     bic = forms.CharField(
         label="BIC",
         max_length=20,
         help_text="8 ou 11 caractères, par exemple BDFEFRPPCCT.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
-        ),
+        widget=forms.TextInput(attrs=BANK_CODE_ATTRS),
         error_messages={"required": "Indiquez le BIC de la banque."},
     )
     holder = forms.CharField(
