@@ -63,8 +63,7 @@ class BudgetLineSerializer(StrictSerializer, serializers.ModelSerializer):
         fields = ["kind", "category", "label", "amount", "eligible"]
 
     def validate(self, attrs):
-        expense = {"travel", "accommodation", "food", "activities", "other_expense"}
-        if (attrs["kind"] == "expense") != (attrs["category"] in expense):
+        if (attrs["kind"] == "expense") != (attrs["category"] in BudgetLine.EXPENSES):
             raise serializers.ValidationError(
                 {"category": ["Cette catégorie ne correspond pas à la nature (dépense ou recette)."]}
             )

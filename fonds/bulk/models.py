@@ -5,8 +5,9 @@ chunk and never processes a dossier twice."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
+
+from fonds.accounts.fields import user_fk
 
 
 class BulkJob(models.Model):
@@ -22,12 +23,7 @@ class BulkJob(models.Model):
         FINISHED = "finished", "Terminée"
         FAILED = "failed", "Interrompue"
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="lancée par",
-        on_delete=models.PROTECT,
-        related_name="bulk_jobs",
-    )
+    created_by = user_fk("lancée par", related_name="bulk_jobs")
     action = models.CharField("action", max_length=30, choices=Action.choices)
     querystring = models.TextField("filtres de la sélection", blank=True)
     params = models.JSONField("paramètres", default=dict, blank=True)

@@ -13,11 +13,10 @@ from dsfr.forms import DsfrBaseForm
 from fonds.accounts.models import User
 from fonds.referentiel.models import Campaign
 from fonds.ui.fields import AmountField
+from fonds.ui.forms import confirm_field, long_text_field
 
 from .composition import appointed, committee_accounts, composition
 from .models import Attendance, Session, Vote
-
-CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
 
 
 class UserChoice(forms.ModelChoiceField):
@@ -140,9 +139,7 @@ class SessionForm(DsfrBaseForm):
 
 class RescheduleForm(DsfrBaseForm):
     starts_at = starts_at_field()
-    confirm = forms.BooleanField(
-        label="Je confirme la nouvelle date de la séance", error_messages=CONFIRM_ERRORS
-    )
+    confirm = confirm_field("Je confirme la nouvelle date de la séance")
 
 
 class AppointForm(DsfrBaseForm):
@@ -159,9 +156,8 @@ class AppointForm(DsfrBaseForm):
             "ou l'est déjà).",
         },
     )
-    confirm = forms.BooleanField(
-        label="Je nomme ces membres pour toutes les séances de la campagne non encore convoquées",
-        error_messages=CONFIRM_ERRORS,
+    confirm = confirm_field(
+        "Je nomme ces membres pour toutes les séances de la campagne non encore convoquées"
     )
 
     def __init__(self, *args, campaign, **kwargs):
@@ -171,7 +167,7 @@ class AppointForm(DsfrBaseForm):
 
 
 class ConfirmForm(DsfrBaseForm):
-    confirm = forms.BooleanField(label="Je confirme", error_messages=CONFIRM_ERRORS)
+    confirm = confirm_field("Je confirme")
 
     def __init__(
         self,
@@ -184,11 +180,10 @@ class ConfirmForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["confirm"].label = label
         if motivation:
-            self.fields["motivation"] = forms.CharField(
-                label=motivation,
+            self.fields["motivation"] = long_text_field(
+                motivation,
+                rows=3,
                 required=motivation_required,
-                max_length=5000,
-                widget=forms.Textarea(attrs={"rows": 3}),
                 error_messages={"required": "La motivation est obligatoire."},
             )
             self.order_fields(["motivation", "confirm"])
@@ -204,9 +199,7 @@ class ProxyForm(DsfrBaseForm):
             "invalid_choice": "Ce membre ne siège pas à cette séance.",
         },
     )
-    confirm = forms.BooleanField(
-        label="Je donne procuration à ce membre pour toute la séance", error_messages=CONFIRM_ERRORS
-    )
+    confirm = confirm_field("Je donne procuration à ce membre pour toute la séance")
 
     def __init__(self, *args, members, giver, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,9 +241,8 @@ class ConflictForm(DsfrBaseForm):
         ),
         error_messages={"required": "Décrivez le lien avec ce dossier."},
     )
-    confirm = forms.BooleanField(
-        label="Je me déporte : je ne lirai pas la délibération de ce dossier et je ne voterai pas",
-        error_messages=CONFIRM_ERRORS,
+    confirm = confirm_field(
+        "Je me déporte : je ne lirai pas la délibération de ce dossier et je ne voterai pas"
     )
 
 
@@ -290,12 +282,7 @@ class OpenVoteForm(DsfrBaseForm):
         "Montant soumis au vote (€)",
         "Par défaut le montant proposé par l'instructeur ; un autre montant est un amendement à motiver.",
     )
-    motivation = forms.CharField(
-        label="Motivation de l'amendement (si le montant change)",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    motivation = long_text_field("Motivation de l'amendement (si le montant change)", rows=2)
 
 
 class DecisionForm(DsfrBaseForm):
@@ -314,16 +301,10 @@ class DecisionForm(DsfrBaseForm):
     amount = _amount_field(
         "Montant accordé (€)", "Pour un accord : le montant voté, ou un autre montant (amendement motivé)."
     )
-    motivation = forms.CharField(
-        label="Motivation",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Obligatoire pour un refus et pour un montant amendé ; notifiée au maire.",
+    motivation = long_text_field(
+        "Motivation", help_text="Obligatoire pour un refus et pour un montant amendé ; notifiée au maire."
     )
-    confirm = forms.BooleanField(
-        label="Je confirme cette décision (elle sera notifiée au maire)", error_messages=CONFIRM_ERRORS
-    )
+    confirm = confirm_field("Je confirme cette décision (elle sera notifiée au maire)")
 
     def clean(self):
         data = super().clean()
@@ -382,16 +363,8 @@ class ScheduleForm(DsfrBaseForm):
             "invalid_choice": "Cette séance ne peut plus recevoir de dossier.",
         },
     )
-    motivation = forms.CharField(
-        label="Commentaire (facultatif)",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    confirm = forms.BooleanField(
-        label="Je confirme l'inscription du dossier à l'ordre du jour de cette séance",
-        error_messages=CONFIRM_ERRORS,
-    )
+    motivation = long_text_field("Commentaire (facultatif)", rows=3)
+    confirm = confirm_field("Je confirme l'inscription du dossier à l'ordre du jour de cette séance")
 
     def __init__(self, *args, sessions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 
 
 class CommitteeMember(models.Model):
@@ -25,24 +26,10 @@ class CommitteeMember(models.Model):
         on_delete=models.PROTECT,
         related_name="committee_members",
     )
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="membre",
-        on_delete=models.PROTECT,
-        related_name="committee_appointments",
-    )
-    appointed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="nommé par", on_delete=models.PROTECT, related_name="+"
-    )
+    member = user_fk("membre", related_name="committee_appointments")
+    appointed_by = user_fk("nommé par")
     appointed_at = models.DateTimeField("nommé le", default=clock.now)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="retiré par",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    removed_by = user_fk("retiré par", null=True)
     removed_at = models.DateTimeField("retiré le", null=True, blank=True)
 
     class Meta:
@@ -78,22 +65,10 @@ class Session(models.Model):
     starts_at = models.DateTimeField("date et heure de la séance")
     place = models.CharField("lieu", max_length=300, blank=True)
     video_link = models.URLField("lien de visioconférence", max_length=500, blank=True)
-    chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="président de séance",
-        on_delete=models.PROTECT,
-        related_name="chaired_sessions",
-    )
+    chair = user_fk("président de séance", related_name="chaired_sessions")
     # président de séance suppléant: presides over the items on which the chair is recused (and then
     # holds the casting vote on them); a member of the session, not the chair
-    deputy_chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="président de séance suppléant",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    deputy_chair = user_fk("président de séance suppléant", null=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name="membres", related_name="committee_sessions"
     )
@@ -115,7 +90,7 @@ class Session(models.Model):
         on_delete=models.PROTECT,
         related_name="followed_by",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = user_fk()
     created_at = models.DateTimeField(default=clock.now)
     convened_at = models.DateTimeField("convoquée le", null=True, blank=True)
     opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
@@ -190,9 +165,7 @@ class AgendaItem(models.Model):
     )
     motivation = models.TextField("motivation de la décision", blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    decided_by = user_fk(null=True)
 
     class Meta:
         verbose_name = "point de l'ordre du jour"
@@ -210,12 +183,8 @@ class Proxy(models.Model):
     """``giver`` (absent) gives a proxy to ``holder`` (present) for one session."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="proxies")
-    giver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="mandant", on_delete=models.PROTECT, related_name="+"
-    )
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="mandataire", on_delete=models.PROTECT, related_name="+"
-    )
+    giver = user_fk("mandant")
+    holder = user_fk("mandataire")
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -235,7 +204,7 @@ class Attendance(models.Model):
         ABSENT = "absent", "Absent"
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = user_fk()
     presence = models.CharField("présence", max_length=12, choices=Presence.choices)
     recorded_at = models.DateTimeField(default=clock.now)
 
@@ -249,7 +218,7 @@ class ConflictDeclaration(models.Model):
     """A member's declared link with the dossier of an agenda item: the member is recused (déport)."""
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="conflicts")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = user_fk()
     reason = models.TextField("lien déclaré")
     automatic = models.BooleanField("déport d'office (instructeur du dossier)", default=False)
     declared_at = models.DateTimeField(default=clock.now)
@@ -267,9 +236,7 @@ class Vote(models.Model):
         ABSTENTION = "abstention", "Abstention"
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="votant", on_delete=models.PROTECT, related_name="+"
-    )
+    member = user_fk("votant")
     cast_for = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="pour le compte de (procuration)",
@@ -278,9 +245,7 @@ class Vote(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    elector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="voix de", on_delete=models.PROTECT, related_name="+"
-    )
+    elector = user_fk("voix de")
     choice = models.CharField("vote", max_length=10, choices=Choice.choices)
     cast_at = models.DateTimeField(default=clock.now)
 

@@ -10,25 +10,8 @@ from fonds.dossiers.models import BudgetLine
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
-EXPENSE_CATEGORIES = [
-    (c.value, c.label)
-    for c in (
-        BudgetLine.Category.TRAVEL,
-        BudgetLine.Category.ACCOMMODATION,
-        BudgetLine.Category.FOOD,
-        BudgetLine.Category.ACTIVITIES,
-        BudgetLine.Category.OTHER_EXPENSE,
-    )
-]
-INCOME_CATEGORIES = [
-    (c.value, c.label)
-    for c in (
-        BudgetLine.Category.OWN_SHARE,
-        BudgetLine.Category.OTHER_FUNDER,
-        BudgetLine.Category.PARTICIPANTS,
-        BudgetLine.Category.OTHER_INCOME,
-    )
-]
+EXPENSE_CATEGORIES = [(c.value, c.label) for c in BudgetLine.EXPENSES]
+INCOME_CATEGORIES = [(c.value, c.label) for c in BudgetLine.INCOMES]
 
 
 class _LineForm(DsfrBaseForm):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 from fonds.accounts.roles import Role
 
 from .states import SYSTEM_ROLE, Forum, Status
@@ -139,20 +139,8 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     )
 
     # people and dates
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="créé par",
-        on_delete=models.PROTECT,
-        related_name="dossiers_created",
-    )
-    instructor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="instructeur",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="dossiers_instructed",
-    )
+    created_by = user_fk("créé par", related_name="dossiers_created")
+    instructor = user_fk("instructeur", null=True, related_name="dossiers_instructed")
     created_at = models.DateTimeField("créé le", default=clock.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
@@ -491,7 +479,10 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class BudgetLine(models.Model):
+class MoneyLine(models.Model):
+    """An expense or income line in the budget's categories: planned (``BudgetLine``) or actual
+    (``fonds.suivi.models.FinalReportLine``)."""
+
     class Kind(models.TextChoices):
         EXPENSE = "expense", "Dépense"
         INCOME = "income", "Recette"
@@ -507,7 +498,16 @@ class BudgetLine(models.Model):
         PARTICIPANTS = "participants", "Participation des familles"
         OTHER_INCOME = "other_income", "Autres recettes"
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="budget_lines")
+    # the expense categories, then the income ones (budget step, final report, API check)
+    EXPENSES = (
+        Category.TRAVEL,
+        Category.ACCOMMODATION,
+        Category.FOOD,
+        Category.ACTIVITIES,
+        Category.OTHER_EXPENSE,
+    )
+    INCOMES = (Category.OWN_SHARE, Category.OTHER_FUNDER, Category.PARTICIPANTS, Category.OTHER_INCOME)
+
     kind = models.CharField("nature", max_length=8, choices=Kind.choices)
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
     label = models.CharField("libellé", max_length=200, blank=True)
@@ -515,6 +515,13 @@ class BudgetLine(models.Model):
         "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     eligible = models.BooleanField("dépense éligible", default=True)
+
+    class Meta:
+        abstract = True
+
+
+class BudgetLine(MoneyLine):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="budget_lines")
 
     class Meta:
         verbose_name = "ligne de budget"
@@ -536,7 +543,7 @@ class Document(models.Model):
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_by = user_fk(related_name=None)
     uploaded_at = models.DateTimeField(default=clock.now)
     replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -549,7 +556,7 @@ class CorrectionRequest(models.Model):
     """What the instructor asked the porteur to fix (created by the request_corrections transition)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="correction_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = user_fk()
     message = models.TextField("message de l'instructeur")
     fields = models.JSONField("champs à corriger", default=list, blank=True)
     documents = models.JSONField("pièces à fournir", default=list, blank=True)
@@ -568,7 +575,7 @@ class Message(models.Model):
     """The message thread between the porteur and the fund's staff about one dossier."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = user_fk()
     body = models.TextField("message", validators=[MaxLengthValidator(5000)])
     created_at = models.DateTimeField(default=clock.now)
 

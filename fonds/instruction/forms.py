@@ -12,6 +12,7 @@ from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
 from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
+from fonds.ui.forms import long_text_field
 from fonds.ui.widgets import FastNumberInput, FastTextarea
 
 from . import grid
@@ -114,10 +115,10 @@ class AmountForm(DsfrBaseForm):
 
 
 class OverrideForm(DsfrBaseForm):
-    motivation = forms.CharField(
-        label="Motivation de la dérogation (obligatoire)",
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+    motivation = long_text_field(
+        "Motivation de la dérogation (obligatoire)",
+        rows=5,
+        required=True,
         help_text="Elle est conservée dans la piste d'audit et affichée avec le verdict.",
         error_messages={"required": "La dérogation exige une motivation écrite."},
     )
@@ -149,10 +150,10 @@ class MessageForm(DsfrBaseForm):
 class CorrectionsForm(DsfrBaseForm):
     fields_to_fix = fields_to_fix_field()
     documents = documents_field()
-    message = forms.CharField(
-        label="Message au porteur (obligatoire)",
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+    message = long_text_field(
+        "Message au porteur (obligatoire)",
+        rows=5,
+        required=True,
         error_messages={"required": "Expliquez à la commune ce qu'elle doit corriger."},
     )
     deadline = forms.DateField(
@@ -195,12 +196,8 @@ class CompleteForm(DsfrBaseForm):
         widget=DsfrRadios,
         error_messages={"required": "Choisissez un avis."},
     )
-    motivation = forms.CharField(
-        label="Motivation de l'avis",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Obligatoire si l'avis diffère de celui que suggère la grille.",
+    motivation = long_text_field(
+        "Motivation de l'avis", help_text="Obligatoire si l'avis diffère de celui que suggère la grille."
     )
     confirm = forms.BooleanField(
         label="Je confirme terminer l'instruction",

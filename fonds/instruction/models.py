@@ -12,6 +12,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 
 
 class EligibilityOverride(models.Model):
@@ -30,9 +31,7 @@ class EligibilityOverride(models.Model):
     data = models.JSONField("données du verdict écarté", default=dict)
     motivation = models.TextField("motivation", validators=[MaxLengthValidator(5000)])
     rules_version = models.PositiveIntegerField("version des règles")
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+"
-    )
+    by = user_fk("par")
     at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
@@ -54,14 +53,7 @@ class Score(models.Model):
     comment = models.TextField("commentaire", blank=True, validators=[MaxLengthValidator(4000)])
     automatic = models.BooleanField("calculé automatiquement", default=False)
     rules_version = models.PositiveIntegerField("version des règles")
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="par",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    by = user_fk("par", null=True)
     at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
@@ -85,9 +77,7 @@ class AmountProposal(models.Model):
     motivation = models.TextField("motivation", blank=True, validators=[MaxLengthValidator(5000)])
     breakdown = models.JSONField("détail du calcul", default=dict)
     rules_version = models.PositiveIntegerField("version des règles")
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+"
-    )
+    by = user_fk("par")
     at = models.DateTimeField("le", default=clock.now)
 
     class Meta:
@@ -119,7 +109,7 @@ class PrivateNote(models.Model):
     """A note of the fund's staff on a dossier: never shown to the porteur, never in its exports."""
 
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="private_notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = user_fk()
     body = models.TextField("note", validators=[MaxLengthValidator(5000)])
     created_at = models.DateTimeField(default=clock.now)
 
@@ -132,9 +122,7 @@ class PrivateNote(models.Model):
 class InstructorConflict(models.Model):
     """A link an instructor declared with a commune: they may not instruct its dossiers."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declared_conflicts"
-    )
+    user = user_fk(related_name="declared_conflicts")
     commune = models.ForeignKey("referentiel.Commune", on_delete=models.PROTECT, related_name="+")
     motivation = models.TextField("nature du lien", validators=[MaxLengthValidator(2000)])
     declared_at = models.DateTimeField("déclaré le", default=clock.now)

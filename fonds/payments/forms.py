@@ -17,6 +17,7 @@ from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.siret import validate_siret
 from fonds.ui.fields import AmountField
+from fonds.ui.forms import confirm_field, long_text_field
 
 from .bank import validate_bank_details
 from .models import OrderKind, OrderState
@@ -28,8 +29,9 @@ MONEY_ERRORS = {
     "max_digits": "Montant trop grand.",
     "min_value": "Le montant ne peut pas être négatif.",
 }
-CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
-MOTIVATION_WIDGET = forms.Textarea(attrs={"rows": 4})
+
+# an IBAN or a BIC copied from a RIB: no autofill, no spell check, capitals on mobile keyboards
+BANK_CODE_ATTRS = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
 
 SORT_CHOICES = [
     ("-created", "Création, du plus récent"),
@@ -106,7 +108,7 @@ def relabel(form, name: str, label: str | None = None, **attrs) -> None:
 class ConfirmForm(DsfrBaseForm):
     """An explicit confirmation before an irreversible step (the label says what is confirmed)."""
 
-    confirm = forms.BooleanField(label="Je confirme", error_messages=CONFIRM_ERRORS)
+    confirm = confirm_field("Je confirme")
 
     def __init__(self, *args, label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,9 +119,7 @@ class ConfirmForm(DsfrBaseForm):
 class MotivatedForm(ConfirmForm):
     """Confirmation with a written motivation (kept in the audit trail)."""
 
-    motivation = forms.CharField(
-        label="Motivation", required=False, max_length=5000, widget=MOTIVATION_WIDGET
-    )
+    motivation = long_text_field("Motivation")
 
     field_order = ["motivation", "confirm"]
 
@@ -195,12 +195,9 @@ class ReturnForm(DsfrBaseForm):
             "invalid_choice": "Code motif inconnu : choisissez-le dans la liste.",
         },
     )
-    confirm = forms.BooleanField(
-        label=(
-            "Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des "
-            "coordonnées bancaires)"
-        ),
-        error_messages=CONFIRM_ERRORS,
+    confirm = confirm_field(
+        "Je confirme le rejet de ce virement (l'ordre devra être réémis après correction des "
+        "coordonnées bancaires)"
     )
 
     def __init__(self, *args, reasons: dict | None = None, **kwargs):
@@ -225,18 +222,14 @@ class BankDetailsForm(DsfrBaseForm):
             "Tel qu'il figure sur le RIB, par exemple FR76 3000 6000 0112 3456 7890 189 (les espaces sont "
             "acceptés)."
         ),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
-        ),
+        widget=forms.TextInput(attrs=BANK_CODE_ATTRS),
         error_messages={"required": "Indiquez l'IBAN du compte de la commune."},
     )
     bic = forms.CharField(
         label="BIC",
         max_length=20,
         help_text="8 ou 11 caractères, par exemple BDFEFRPPCCT.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
-        ),
+        widget=forms.TextInput(attrs=BANK_CODE_ATTRS),
         error_messages={"required": "Indiquez le BIC de la banque."},
     )
     holder = forms.CharField(
@@ -389,7 +382,4 @@ class RecoveryAnswerForm(DsfrBaseForm):
             "max_length": "5 000 caractères au plus.",
         },
     )
-    confirm = forms.BooleanField(
-        label="J'envoie ces observations au nom de la commune (une seule réponse possible)",
-        error_messages=CONFIRM_ERRORS,
-    )
+    confirm = confirm_field("J'envoie ces observations au nom de la commune (une seule réponse possible)")

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 from fonds.formats import euros
 
 
@@ -63,21 +63,15 @@ class BankDetails(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField("modifié le", default=clock.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    updated_by = user_fk(null=True)
     version = models.PositiveIntegerField("version", default=1)
     certified_at = models.DateTimeField("certifié le", null=True, blank=True)
-    certified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    certified_by = user_fk(null=True)
     certified_fingerprint = models.CharField(max_length=64, blank=True)
     # finance's refusal of these details (they do not match the RIB): shown to the porteur until
     # the details or the RIB change (``version`` moves on) or they are certified
     rejected_at = models.DateTimeField("rejeté le", null=True, blank=True)
-    rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    rejected_by = user_fk(null=True)
     rejection_reason = models.TextField("motif du rejet", blank=True)
 
     class Meta:
@@ -155,9 +149,7 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
         "état", default=OrderState.TO_CERTIFY, choices=OrderState.choices, protected=True, db_index=True
     )
     created_at = models.DateTimeField("créé le", default=clock.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_fk(null=True)
     rules_version = models.PositiveIntegerField("version des règles", null=True, blank=True)
     breakdown = models.JSONField("calcul", default=dict, blank=True)
     paid_at = models.DateTimeField("payé le", null=True, blank=True)
@@ -169,9 +161,7 @@ class PaymentOrder(ConcurrentTransitionMixin, models.Model):
     answer_due = models.DateTimeField("réponse attendue avant le", null=True, blank=True)
     answer_text = models.TextField("réponse du maire", blank=True)
     answered_at = models.DateTimeField("répondu le", null=True, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    answered_by = user_fk(null=True)
     final_at = models.DateTimeField("rendu exécutoire le", null=True, blank=True)
 
     class Meta:
@@ -321,7 +311,7 @@ class Batch(ConcurrentTransitionMixin, models.Model):
         "état", default=BatchState.READY, choices=BatchState.choices, protected=True, db_index=True
     )
     created_at = models.DateTimeField("constitué le", default=clock.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = user_fk()
     execution_date = models.DateField("date d'exécution demandée")
     debtor_name = models.CharField(max_length=70)
     debtor_iban = models.CharField(max_length=34)
@@ -330,9 +320,7 @@ class Batch(ConcurrentTransitionMixin, models.Model):
     total = models.DecimalField("montant total (€)", max_digits=14, decimal_places=2, default=Decimal("0"))
     file_sha256 = models.CharField("SHA-256 du fichier", max_length=64, blank=True)
     sent_at = models.DateTimeField("transmis le", null=True, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    sent_by = user_fk(null=True)
     executed_at = models.DateTimeField("exécuté le", null=True, blank=True)
     cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
 
@@ -405,7 +393,7 @@ class Settlement(models.Model):
 
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="settlement")
     accepted_at = models.DateTimeField(default=clock.now)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_by = user_fk()
     final_grant = models.DecimalField(max_digits=12, decimal_places=2)
     advance = models.DecimalField(max_digits=12, decimal_places=2)
     balance = models.DecimalField(max_digits=12, decimal_places=2)

@@ -1,9 +1,9 @@
 """Contrôle et exports — the decision export jobs (XLSX/ODS built by a Celery task)."""
 
-from django.conf import settings
 from django.db import models
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 
 
 class ExportJob(models.Model):
@@ -19,9 +19,7 @@ class ExportJob(models.Model):
         DONE = "done", "Terminé"
         FAILED = "failed", "Échec"
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="demandé par", on_delete=models.PROTECT, related_name="+"
-    )
+    user = user_fk("demandé par")
     format = models.CharField("format", max_length=5, choices=Format.choices)
     semicolon = models.BooleanField("séparateur point-virgule", default=False)
     campaign = models.ForeignKey(
@@ -41,9 +39,7 @@ class ExportJob(models.Model):
         related_name="+",
     )
     querystring = models.CharField("filtres (figés à la demande)", max_length=2000, blank=True)
-    filter_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    filter_owner = user_fk(null=True)
     state = models.CharField("état", max_length=8, choices=State.choices, default=State.PENDING)
     rows_total = models.PositiveIntegerField("dossiers à exporter", default=0)
     rows_done = models.PositiveIntegerField("dossiers exportés", default=0)

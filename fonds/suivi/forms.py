@@ -9,6 +9,7 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine
 from fonds.ui.fields import AmountField
+from fonds.ui.forms import long_text_field
 
 from .models import EXPENSE_CATEGORIES, INCOME_CATEGORIES
 from .report_dates import actual_dates_errors
@@ -17,12 +18,9 @@ CATEGORY_LABELS = dict(BudgetLine.Category.choices)
 
 
 class ResubmitForm(DsfrBaseForm):
-    message = forms.CharField(
-        label="Message à l'instructeur (facultatif)",
+    message = long_text_field(
+        "Message à l'instructeur (facultatif)",
         help_text="Par exemple : ce que vous avez corrigé. Il est conservé dans l'historique du dossier.",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )
     confirm = forms.BooleanField(
         label="Je confirme avoir apporté les corrections demandées et je renvoie le dossier à l'instructeur",
@@ -31,25 +29,20 @@ class ResubmitForm(DsfrBaseForm):
 
 
 class WithdrawForm(DsfrBaseForm):
-    motivation = forms.CharField(
-        label="Motif du retrait (facultatif)",
-        help_text="Il est conservé dans l'historique du dossier.",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+    motivation = long_text_field(
+        "Motif du retrait (facultatif)", help_text="Il est conservé dans l'historique du dossier."
     )
     confirm = forms.BooleanField(label="Je confirme le retrait définitif de ce dossier", required=True)
 
 
 class RenounceForm(DsfrBaseForm):
-    motivation = forms.CharField(
-        label="Motif de la renonciation",
+    motivation = long_text_field(
+        "Motif de la renonciation",
+        required=True,
         help_text=(
             "Obligatoire. Par exemple : le voyage est annulé par la ville partenaire. Il est conservé dans "
             "l'historique du dossier."
         ),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Indiquez le motif de la renonciation."},
     )
     confirm = forms.BooleanField(

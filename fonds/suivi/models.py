@@ -9,17 +9,15 @@ public URL and served only to the roles that need it (``fonds.suivi.access``).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.conf import settings
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from fonds import clock
-from fonds.dossiers.models import BudgetLine, ParticipantCounts
+from fonds.accounts.fields import user_fk
+from fonds.dossiers.models import MoneyLine, ParticipantCounts
 
-EXPENSE_CATEGORIES = ["travel", "accommodation", "food", "activities", "other_expense"]
-INCOME_CATEGORIES = ["own_share", "other_funder", "participants", "other_income"]
+EXPENSE_CATEGORIES = [c.value for c in MoneyLine.EXPENSES]
+INCOME_CATEGORIES = [c.value for c in MoneyLine.INCOMES]
 
 
 class FinalReport(ParticipantCounts, models.Model):
@@ -41,9 +39,7 @@ class FinalReport(ParticipantCounts, models.Model):
     participant_list_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField("enregistré le", default=clock.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    updated_by = user_fk(null=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
 
     class Meta:
@@ -54,20 +50,10 @@ class FinalReport(ParticipantCounts, models.Model):
         return f"Rapport final {self.dossier_id}"
 
 
-class FinalReportLine(models.Model):
+class FinalReportLine(MoneyLine):
     """One actual expense or income line of a final report (same categories as the budget)."""
 
-    Kind = BudgetLine.Kind
-    Category = BudgetLine.Category
-
     report = models.ForeignKey(FinalReport, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField("nature", max_length=8, choices=Kind.choices)
-    category = models.CharField("catégorie", max_length=20, choices=Category.choices)
-    label = models.CharField("libellé", max_length=200, blank=True)
-    amount = models.DecimalField(
-        "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
-    )
-    eligible = models.BooleanField("dépense éligible", default=True)
 
     class Meta:
         verbose_name = "ligne du rapport final"

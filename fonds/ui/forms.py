@@ -1,13 +1,29 @@
-"""Forms shared by the stages' screens."""
+"""Forms and form fields shared by the stages' screens."""
 
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
+
+
+def long_text_field(label: str, *, rows: int = 4, required: bool = False, **kwargs) -> forms.CharField:
+    """A motivation, message or comment: 5,000 characters at most, in a textarea of ``rows`` lines."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+def confirm_field(label: str) -> forms.BooleanField:
+    """The box ticked before an irreversible step; unticked, one plain French error."""
+    return forms.BooleanField(label=label, error_messages=CONFIRM_ERRORS)
+
 
 class TransitionForm(DsfrBaseForm):
-    motivation = forms.CharField(
-        label="Motivation", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    motivation = long_text_field("Motivation")
     confirm = forms.BooleanField(label="Je confirme cette action", required=True)
 
     def __init__(self, *args, needs_motivation=False, **kwargs):
