@@ -25,6 +25,7 @@ from fonds.formats import inhabitants, number
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 from fonds.ui.fields import AmountField
+from fonds.ui.selection import filter_by_fields
 from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
 
@@ -294,14 +295,22 @@ def as_querydict(params) -> QueryDict:
 
 def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
     """Apply a valid form's ``cleaned_data`` to ``qs`` (no ordering)."""
-    if data.get("campaign"):
-        qs = qs.filter(campaign_id=data["campaign"])
-    if data.get("status"):
-        qs = qs.filter(status__in=data["status"])
-    if data.get("region"):
-        qs = qs.filter(commune__region=data["region"])
-    if data.get("departement"):
-        qs = qs.filter(commune__departement=data["departement"])
+    qs = filter_by_fields(
+        qs,
+        data,
+        filled={
+            "campaign": "campaign_id",
+            "status": "status__in",
+            "region": "commune__region",
+            "departement": "commune__departement",
+        },
+        bounds={
+            "score_min": "assessment__score_total__gte",
+            "score_max": "assessment__score_total__lte",
+            "amount_min": "requested_amount__gte",
+            "amount_max": "requested_amount__lte",
+        },
+    )
     if data.get("population"):
         for key, _, low, high in population_bands():
             if key == data["population"]:
@@ -312,14 +321,6 @@ def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
         qs = qs.exclude(commune__zone="metro")
     elif data.get("overseas") == "no":
         qs = qs.filter(commune__zone="metro")
-    if data.get("score_min") is not None:
-        qs = qs.filter(assessment__score_total__gte=data["score_min"])
-    if data.get("score_max") is not None:
-        qs = qs.filter(assessment__score_total__lte=data["score_max"])
-    if data.get("amount_min") is not None:
-        qs = qs.filter(requested_amount__gte=data["amount_min"])
-    if data.get("amount_max") is not None:
-        qs = qs.filter(requested_amount__lte=data["amount_max"])
     instructor = data.get("instructor")
     if instructor == INSTRUCTOR_ME:
         qs = qs.filter(instructor_id=getattr(user, "pk", None))

@@ -18,6 +18,7 @@ from fonds import clock
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
+from fonds.ui.selection import filter_by_fields
 
 from .common import (
     PaymentRefused,
@@ -59,16 +60,16 @@ def payable_orders():
 
 def _filtered(filters: dict | None):
     qs = PaymentOrder.objects.filter(state=OrderState.READY, kind__in=OUTGOING_KINDS)
-    filters = filters or {}
-    if filters.get("kind"):
-        qs = qs.filter(kind=filters["kind"])
-    if filters.get("campaign"):
-        qs = qs.filter(dossier__campaign_id=filters["campaign"])
-    if filters.get("commune"):
-        qs = qs.filter(dossier__commune_id=filters["commune"])
-    if filters.get("created_before"):
-        qs = qs.filter(created_at__lt=filters["created_before"])
-    return qs
+    return filter_by_fields(
+        qs,
+        filters or {},
+        filled={
+            "kind": "kind",
+            "campaign": "dossier__campaign_id",
+            "commune": "dossier__commune_id",
+            "created_before": "created_at__lt",
+        },
+    )
 
 
 def next_business_day(day: dt.date) -> dt.date:

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
 from fonds.instruction.filters import as_querydict
+from fonds.ui.selection import filter_by_fields
 
 from .forms import OrderFilterForm
 from .models import OUTGOING_KINDS, BankDetails, Batch, OrderKind, OrderState, PaymentOrder, Settlement
@@ -31,18 +32,17 @@ DEFAULT_SORT = "-created"
 
 
 def apply_order_filters(qs: QuerySet, data: dict) -> QuerySet:
-    if data.get("state"):
-        qs = qs.filter(state__in=data["state"])
-    if data.get("kind"):
-        qs = qs.filter(kind=data["kind"])
-    if data.get("campaign"):
-        qs = qs.filter(dossier__campaign=data["campaign"])
-    if data.get("departement"):
-        qs = qs.filter(dossier__commune__departement=data["departement"])
-    if data.get("amount_min") is not None:
-        qs = qs.filter(amount__gte=data["amount_min"])
-    if data.get("amount_max") is not None:
-        qs = qs.filter(amount__lte=data["amount_max"])
+    qs = filter_by_fields(
+        qs,
+        data,
+        filled={
+            "state": "state__in",
+            "kind": "kind",
+            "campaign": "dossier__campaign",
+            "departement": "dossier__commune__departement",
+        },
+        bounds={"amount_min": "amount__gte", "amount_max": "amount__lte"},
+    )
     q = data.get("q")
     if q:
         if q.upper().startswith("FJJ-"):
