@@ -4,7 +4,7 @@ chair): attendance, each item's vote and decision, adjournment, closing and the 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fonds import clock
 from fonds.formats import euros
 from fonds.instruction.amount import award_bounds
+from fonds.ui.files import private_file
 from fonds.ui.submit import submitted
 
 from .. import counting, dates, decisions, envelope, queries, reading
@@ -376,13 +377,9 @@ def minutes(request, pk):
     if session.status != S.CLOSED or session.minutes_id is None:
         raise Http404("Le procès-verbal n'est établi qu'à la clôture de la séance.")
     day = session.sitting_date or timezone.localdate(session.starts_at)
-    response = FileResponse(
-        session.minutes.file.open("rb"),
+    return private_file(
+        session.minutes.file,
         content_type="application/pdf",
         as_attachment=True,
         filename=f"proces-verbal-comite-{day:%Y-%m-%d}-{session.pk}.pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

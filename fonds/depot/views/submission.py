@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +15,7 @@ from fonds.dossiers.states import Status
 from fonds.eligibilite.engine import run_checks
 from fonds.eligibilite.models import Verdict
 from fonds.instruction.amount import grant_for_dossier
+from fonds.ui.files import private_file
 
 from .. import forms as f
 from .. import steps as st
@@ -142,11 +142,10 @@ def receipt(request, pk):
             {"title": "Récépissé en préparation", "dossier": dossier},
             status=404,
         )
-    response = FileResponse(
-        document.file.open("rb"),
+    return private_file(
+        document.file,
         content_type="application/pdf",
+        as_attachment=False,
         filename=f"recepisse-{dossier.reference}.pdf",
+        no_store=False,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response

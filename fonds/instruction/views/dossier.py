@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -18,6 +18,7 @@ from fonds.dossiers.models import BudgetLine, Document, Message
 from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status as S
 from fonds.formats import euros
+from fonds.ui.files import inline_document
 from fonds.ui.submit import submitted
 
 from .. import grid, services
@@ -256,9 +257,6 @@ def override(request, pk, verdict_pk):
     )
 
 
-INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
-
-
 @staff_area
 @xframe_options_sameorigin
 def document_inline(request, pk, document_pk):
@@ -266,18 +264,7 @@ def document_inline(request, pk, document_pk):
     served inline and framable by this site only (the site default is X-Frame-Options: DENY)."""
     dossier = get_visible_or_404(request.user, pk)
     document = dossier.documents.filter(pk=document_pk).first()
-    if document is None or document.content_type not in INLINE_TYPES:
-        raise Http404("Pièce introuvable.")
-    response = FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        as_attachment=False,
-        filename=document.file.name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "frame-ancestors 'self'; script-src 'none'; object-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return inline_document(document, missing="Pièce introuvable.")
 
 
 # ---- conflicts of interest -------------------------------------------------------------------

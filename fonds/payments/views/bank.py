@@ -6,11 +6,12 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
+
+from fonds.ui.files import inline_document
 
 from .. import queries
 from ..bank import certify_bank_details, reject_bank_details
@@ -130,26 +131,10 @@ def bank_reject(request, code):
     )
 
 
-INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
-
-
 @finance_area
 @require_GET
 @xframe_options_sameorigin
 def bank_rib(request, code):
     """The RIB the details were read from, inline for the certification page (finance, admin and
     auditors only; framable by this site only; never cached)."""
-    bank = _bank(code)
-    document = bank.rib_document
-    if document is None or document.content_type not in INLINE_TYPES:
-        raise Http404("RIB introuvable.")
-    response = FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        as_attachment=False,
-        filename=document.file.name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "frame-ancestors 'self'; script-src 'none'; object-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return inline_document(_bank(code).rib_document, missing="RIB introuvable.")

@@ -10,6 +10,7 @@ from fonds.depot.steps import BY_SLUG
 from fonds.dossiers import services
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
 from fonds.dossiers.models import Dossier
+from fonds.ui.files import private_file
 
 #: where each dossier field is edited in the draft builder (fonds/depot), by step
 FIELD_STEPS = {
@@ -118,9 +119,6 @@ def errors_summary(*forms_or_formsets) -> list[dict]:
 def pdf_response(request, file, *, filename: str) -> FileResponse:
     """The PDF inline, or as a download with ``?telecharger=1``."""
     download = bool(request.GET.get("telecharger"))
-    response = FileResponse(
-        file.open("rb"), content_type="application/pdf", as_attachment=download, filename=filename
+    return private_file(
+        file, content_type="application/pdf", as_attachment=download, filename=filename, csp=None
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

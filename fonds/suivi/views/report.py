@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from fonds import clock
 from fonds.dossiers import services
 from fonds.privacy.access import may_see_minors_data
+from fonds.ui.files import private_file
 
 from .. import forms as f
 from ..balance import actual_figures, balance_for_report
@@ -212,13 +213,9 @@ def participant_list(request, pk):
     report_ = FinalReport.objects.filter(dossier=dossier).first()
     if report_ is None or not report_.participant_list:
         raise Http404("Aucune liste des participants déposée.")
-    response = FileResponse(
-        report_.participant_list.open("rb"),
+    return private_file(
+        report_.participant_list,
         content_type="application/pdf",
         as_attachment=True,
         filename=f"liste-participants-{dossier.reference}.pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
