@@ -78,6 +78,17 @@ def _commune_allowed(user, code: str) -> None:
         raise NotFound("Commune introuvable.")
 
 
+def _run_action(actions: dict, name: str, request, find, pk):
+    """``(obj, result)`` of the action ``name`` of ``actions`` (``{name: (body class, run(obj, by,
+    data))}``) on ``obj = find(user, pk)``; an unknown action is a 404 before any lookup."""
+    if name not in actions:
+        raise NotFound("Action inconnue.")
+    body_class, run = actions[name]
+    obj = find(request.user, pk)
+    data = request_body(body_class, request)
+    return obj, run(obj, request.user, data)
+
+
 class _Base(APIView):
     permission_classes = [IsAuthenticated, ReadOnlyForAuditors]
 
@@ -241,12 +252,7 @@ class OrderActionView(_Base):
         ),
     )
     def post(self, request, pk, name):
-        if name not in ORDER_ACTIONS:
-            raise NotFound("Action inconnue.")
-        body_class, run = ORDER_ACTIONS[name]
-        order = _order(request.user, pk)
-        data = request_body(body_class, request)
-        order = run(order, request.user, data)
+        _, order = _run_action(ORDER_ACTIONS, name, request, _order, pk)
         return Response(OrderSerializer(PaymentOrder.objects.select_related("dossier").get(pk=order.pk)).data)
 
 
@@ -337,12 +343,7 @@ class BatchActionView(_Base):
         ),
     )
     def post(self, request, pk, name):
-        if name not in BATCH_ACTIONS:
-            raise NotFound("Action inconnue.")
-        body_class, run = BATCH_ACTIONS[name]
-        batch = _batch(request.user, pk)
-        data = request_body(body_class, request)
-        run(batch, request.user, data)
+        batch, _ = _run_action(BATCH_ACTIONS, name, request, _batch, pk)
         return Response(BatchSerializer(Batch.objects.get(pk=batch.pk)).data)
 
 

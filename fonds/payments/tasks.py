@@ -21,9 +21,12 @@ def _porteur_emails(commune_id) -> set[str]:
     )
 
 
-def _send_each(task, recipients, key: str, **email) -> int:
-    """One email per address (notice key ``<key>-<address>``), in address order; the task retries
-    later when the mail server is down (``send_once`` never sends twice)."""
+def _send_each(task, recipients, key: str, template: str, context: dict, **email) -> int:
+    """One email per address (notice key ``<key>-<address>``), in address order, from
+    ``<template>_subject.txt`` and ``<template>.txt``; the task retries later when the mail server
+    is down (``send_once`` never sends twice)."""
+    email["subject"] = render_to_string(f"{template}_subject.txt", context).strip()
+    email["body"] = render_to_string(f"{template}.txt", context)
     sent = 0
     try:
         for to in sorted(r for r in recipients if r):
@@ -52,15 +55,12 @@ def notify_recovery(self, order_id: int) -> int:
     dossier = order.dossier
     recipients = {dossier.created_by.email} if dossier.created_by_id and dossier.created_by.email else set()
     recipients |= _porteur_emails(dossier.commune_id)
-    context = {"order": order, "dossier": dossier, "lines": order.breakdown}
-    subject = render_to_string("payments/emails/recovery_notice_subject.txt", context).strip()
-    body = render_to_string("payments/emails/recovery_notice.txt", context)
     return _send_each(
         self,
         recipients,
         f"payments-recovery-{order.pk}",
-        subject=subject,
-        body=body,
+        "payments/emails/recovery_notice",
+        {"order": order, "dossier": dossier, "lines": order.breakdown},
         dossier=dossier,
         audit_action="recovery_notice_sent",
         audit_payload={"order": order.reference},
@@ -80,15 +80,12 @@ def notify_bank_rejected(self, bank_id: int, version: int) -> int:
     if bank is None or bank.version != version or not bank.is_rejected:
         return 0
     recipients = _porteur_emails(bank.commune_id)
-    context = {"bank": bank, "commune": bank.commune}
-    subject = render_to_string("payments/emails/bank_rejected_subject.txt", context).strip()
-    body = render_to_string("payments/emails/bank_rejected.txt", context)
     return _send_each(
         self,
         recipients,
         f"payments-bank-rejected-{bank.pk}-v{version}",
-        subject=subject,
-        body=body,
+        "payments/emails/bank_rejected",
+        {"bank": bank, "commune": bank.commune},
         audit_action="bank_rejection_notice_sent",
         audit_payload={"commune": bank.commune_id, "version": version},
     )
