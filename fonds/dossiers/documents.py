@@ -158,27 +158,39 @@ def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
         ) from exc
 
 
+def check_size(data: bytes, uploads: dict) -> None:
+    """Refuse (French ValidationError) an empty file or one over the campaign's size limit
+    (``uploads``: the ``uploads`` rules of the campaign)."""
+    if not data:
+        raise ValidationError("Le fichier est vide.")
+    if len(data) > int(uploads["max_file_mb"]) * 1024 * 1024:
+        raise ValidationError(f"Le fichier dépasse {uploads['max_file_mb']} Mo.")
+
+
+def check_file(data: bytes, uploads: dict, *, bombs: Limits | None = None) -> Sniffed:
+    """What every upload passes, by content: ``check_size``, then a readable PDF, JPEG or PNG with
+    nothing active in it and bounded once decompressed (``bombs``, default limits if None)."""
+    check_size(data, uploads)
+    sniffed = sniff(data[:16])
+    if sniffed is None:
+        raise ValidationError(
+            "Seuls les fichiers PDF, JPEG et PNG sont acceptés "
+            "(le contenu du fichier ne correspond à aucun de ces formats)."
+        )
+    if sniffed.content_type == "application/pdf":
+        _check_pdf(data, bombs)
+    else:
+        _check_image(data, sniffed.extension, bombs)
+    return sniffed
+
+
 def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> Document:
     """Store one upload for ``dossier`` if ``by`` may edit it; raise ValidationError in French otherwise."""
     if kind not in Document.Kind.values:
         raise ValidationError("Type de pièce inconnu.")
     limits = dossier.campaign.rules.params["uploads"]
-    max_file = int(limits["max_file_mb"]) * 1024 * 1024
     max_dossier = int(limits["max_dossier_mb"]) * 1024 * 1024
-    if not data:
-        raise ValidationError("Le fichier est vide.")
-    if len(data) > max_file:
-        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
-    kind_of_file = sniff(data[:16])
-    if kind_of_file is None:
-        raise ValidationError(
-            "Seuls les fichiers PDF, JPEG et PNG sont acceptés "
-            "(le contenu du fichier ne correspond à aucun de ces formats)."
-        )
-    if kind_of_file.content_type == "application/pdf":
-        _check_pdf(data, limits_for(limits))
-    else:
-        _check_image(data, kind_of_file.extension, limits_for(limits))
+    kind_of_file = check_file(data, limits, bombs=limits_for(limits))
     digest = hashlib.sha256(data).hexdigest()
     stored = []
     try:

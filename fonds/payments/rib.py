@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Sum
 
 from fonds.audit import chain as audit
-from fonds.dossiers.documents import _check_image, _check_pdf, safe_name, sniff
+from fonds.dossiers.documents import check_file, safe_name
 from fonds.dossiers.models import Document, Dossier
 
 from .models import BankDetails
@@ -52,20 +52,7 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
         raise ValidationError("La commune n'a aucun dossier auquel joindre ce RIB.")
     limits = target.campaign.rules.params["uploads"]
     data = data or b""
-    if not data:
-        raise ValidationError("Le fichier est vide.")
-    if len(data) > int(limits["max_file_mb"]) * 1024 * 1024:
-        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
-    sniffed = sniff(data[:16])
-    if sniffed is None:
-        raise ValidationError(
-            "Seuls les fichiers PDF, JPEG et PNG sont acceptés (le contenu du fichier ne correspond à "
-            "aucun de ces formats)."
-        )
-    if sniffed.content_type == "application/pdf":
-        _check_pdf(data)
-    else:
-        _check_image(data, sniffed.extension)
+    sniffed = check_file(data, limits)
     return RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)
 
 

@@ -19,7 +19,7 @@ from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.audit.canonical import canonical
-from fonds.dossiers.documents import _check_pdf, safe_name, sniff
+from fonds.dossiers.documents import _check_pdf, check_size, safe_name, sniff
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.privacy.services import MINORS_FIELDS, protect  # minors' ages sealed in the trail
@@ -176,10 +176,7 @@ def check_participant_list(dossier, name: str, data: bytes) -> str:
     """Refuse (French ValidationError) anything but a readable, unencrypted PDF within the size
     limit of the campaign; return its SHA-256. Same checks as every upload (by content)."""
     limits = dossier.campaign.rules.params["uploads"]
-    if not data:
-        raise ValidationError("Le fichier est vide.")
-    if len(data) > int(limits["max_file_mb"]) * 1024 * 1024:
-        raise ValidationError(f"Le fichier dépasse {limits['max_file_mb']} Mo.")
+    check_size(data, limits)
     kind = sniff(data[:16])
     if kind is None or kind.content_type != "application/pdf":
         raise ValidationError(
