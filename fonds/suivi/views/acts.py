@@ -7,7 +7,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -77,6 +77,19 @@ def _correction_items(dossier, request_):
     return fields, documents
 
 
+def motivated_act(request, form, dossier, name: str, field: str, *, success: str):
+    """The porteur's act ``name`` on ``dossier``, motivated by ``form.cleaned_data[field]``, through
+    ``submitted`` (a refusal on the form); back to the dossier's page with ``success``."""
+    return submitted(
+        request,
+        form,
+        lambda: services.perform(dossier, name, by=request.user, motivation=form.cleaned_data[field]),
+        success=lambda _: success,
+        then=reverse("suivi:dossier", args=[dossier.pk]),
+        refusal_on_form=True,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def corrections(request, pk):
@@ -89,29 +102,23 @@ def corrections(request, pk):
     allowed = "resubmit" in allowed_actions(dossier, request.user)
     form = f.ResubmitForm(request.POST or None)
     status = 200
-    if request.method == "POST":
-        if not allowed:
-            messages.error(
-                request, "Le dossier ne peut pas être renvoyé : il n'attend pas de corrections de votre part."
-            )
-            status = 409
-        elif form.is_valid():
-            try:
-                services.perform(
-                    dossier, "resubmit", by=request.user, motivation=form.cleaned_data["message"]
-                )
-            except services.TransitionRefused as refused:
-                form.add_error(None, refused.message)
-                status = 409 if refused.http_status == 409 else 400
-            else:
-                messages.success(
-                    request,
-                    "Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la "
-                    "suite par courriel.",
-                )
-                return redirect("suivi:dossier", pk=dossier.pk)
-        else:
-            status = 400
+    if allowed:
+        done, status = motivated_act(
+            request,
+            form,
+            dossier,
+            "resubmit",
+            "message",
+            success="Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la "
+            "suite par courriel.",
+        )
+        if done:
+            return done
+    elif request.method == "POST":
+        messages.error(
+            request, "Le dossier ne peut pas être renvoyé : il n'attend pas de corrections de votre part."
+        )
+        status = 409
     fields, documents = _correction_items(dossier, request_)
     context = {
         "title": "Demande de corrections",
@@ -137,21 +144,18 @@ def withdraw(request, pk):
     dossier = dossier_of(request, pk)
     allowed = "withdraw" in allowed_actions(dossier, request.user)
     form = f.WithdrawForm(request.POST or None)
-    status = 200 if allowed else 409
-    if request.method == "POST" and allowed:
-        if form.is_valid():
-            try:
-                services.perform(
-                    dossier, "withdraw", by=request.user, motivation=form.cleaned_data["motivation"]
-                )
-            except services.TransitionRefused as refused:
-                form.add_error(None, refused.message)
-                status = 409 if refused.http_status == 409 else 400
-            else:
-                messages.success(request, f"Le dossier {dossier.reference} est retiré.")
-                return redirect("suivi:dossier", pk=dossier.pk)
-        else:
-            status = 400
+    status = 409
+    if allowed:
+        done, status = motivated_act(
+            request,
+            form,
+            dossier,
+            "withdraw",
+            "motivation",
+            success=f"Le dossier {dossier.reference} est retiré.",
+        )
+        if done:
+            return done
     context = {
         "title": "Retirer le dossier",
         "nav": "dossiers",
@@ -186,18 +190,14 @@ def renounce(request, pk):
     form = f.RenounceForm(request.POST or None)
     status = 409
     if allowed:
-        done, status = submitted(
+        done, status = motivated_act(
             request,
             form,
-            lambda: services.perform(
-                dossier, "renounce", by=request.user, motivation=form.cleaned_data["motivation"]
-            ),
-            success=lambda _: (
-                f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
-                "revient à l'enveloppe du fonds. Un accusé de réception vous est envoyé par courriel."
-            ),
-            then=reverse("suivi:dossier", args=[dossier.pk]),
-            refusal_on_form=True,
+            dossier,
+            "renounce",
+            "motivation",
+            success=f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
+            "revient à l'enveloppe du fonds. Un accusé de réception vous est envoyé par courriel.",
         )
         if done:
             return done
