@@ -210,6 +210,22 @@ def _beneficiary_summary(fmt: str, stats: dict) -> dict:
     }
 
 
+def _export_payload(
+    fmt: str, semicolon: bool, description: dict, channel: str, rows: int, writer, stats
+) -> dict:
+    """The audit payload of a decisions export, the same for the web, the job and the command."""
+    return {
+        "format": fmt,
+        "semicolon": semicolon,
+        "filter": description,
+        "rows": rows,
+        "size": writer.size,
+        "sha256": writer.sha256,
+        "channel": channel,
+        **_beneficiary_summary(fmt, stats),
+    }
+
+
 def stream_decisions(user, qs, description: dict, fmt: str, *, semicolon: bool = False) -> Iterator[bytes]:
     """The CSV/SCDL bytes for an HTTP response; the audit event is appended once all is sent."""
     counter = _Counter(())
@@ -222,16 +238,7 @@ def stream_decisions(user, qs, description: dict, fmt: str, *, semicolon: bool =
         "export_decisions",
         user=user,
         obj=("reporting.export", "flux"),
-        payload={
-            "format": fmt,
-            "semicolon": semicolon,
-            "filter": description,
-            "rows": counter.count,
-            "size": hasher.size,
-            "sha256": hasher.sha256,
-            "channel": "web",
-            **_beneficiary_summary(fmt, stats),
-        },
+        payload=_export_payload(fmt, semicolon, description, "web", counter.count, hasher, stats),
     )
 
 
@@ -250,20 +257,15 @@ def export_to_file(
     with open(path, "wb") as fh:
         writer = HashingWriter(fh)
         rows = write_decisions(writer, qs, fmt, semicolon=semicolon, stats=stats)
-    summary = {"rows": rows, "size": writer.size, "sha256": writer.sha256, **_beneficiary_summary(fmt, stats)}
+    payload = _export_payload(fmt, semicolon, description, "command", rows, writer, stats)
     record_export(
-        "export_decisions",
-        actor_label=actor_label,
-        obj=("reporting.export", "commande"),
-        payload={
-            "format": fmt,
-            "semicolon": semicolon,
-            "filter": description,
-            "channel": "command",
-            **summary,
-        },
+        "export_decisions", actor_label=actor_label, obj=("reporting.export", "commande"), payload=payload
     )
-    return summary
+    return {
+        key: value
+        for key, value in payload.items()
+        if key not in ("format", "semicolon", "filter", "channel")
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,16 +335,7 @@ def build_job(job_id: int) -> ExportJob:
                 actor=actor,
                 role=role,
                 obj=job,
-                payload={
-                    "format": job.format,
-                    "semicolon": job.semicolon,
-                    "filter": description,
-                    "rows": rows,
-                    "size": writer.size,
-                    "sha256": writer.sha256,
-                    "channel": "job",
-                    **_beneficiary_summary(job.format, stats),
-                },
+                payload=_export_payload(job.format, job.semicolon, description, "job", rows, writer, stats),
             )
         return job
     finally:
