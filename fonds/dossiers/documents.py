@@ -213,34 +213,66 @@ def _store(dossier, by, kind, name, data, digest, kind_of_file, max_dossier, lim
             raise ValidationError(
                 f"Le total des pièces du dossier dépasserait {limits['max_dossier_mb']} Mo."
             )
-        document = Document(
-            dossier=locked,
-            kind=kind,
-            original_name=(name or "")[:200],
-            content_type=kind_of_file.content_type,
-            size=len(data),
-            sha256=digest,
-            uploaded_by=by,
-        )
-        document.file.save(safe_name(name, kind_of_file.extension), ContentFile(data), save=False)
-        stored.append(document.file.name)
-        document.save()
-        if previous is not None:
-            Document.objects.filter(pk=previous.pk).update(replaced_by=document)
-        audit.append(
-            "document_uploaded",
-            actor=by,
+        return file_document(
+            locked,
+            previous,
+            by=by,
             role="porteur",
-            obj=locked,
-            payload={
-                "reference": locked.reference,
-                "document": document.pk,
-                "kind": kind,
-                "name": document.original_name,
-                "content_type": document.content_type,
-                "size": document.size,
-                "sha256": digest,
-                "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
-            },
+            kind=kind,
+            name=name,
+            data=data,
+            digest=digest,
+            sniffed=kind_of_file,
+            stored=stored,
         )
+
+
+def file_document(
+    locked,
+    previous,
+    *,
+    by,
+    role: str,
+    kind,
+    name: str,
+    data: bytes,
+    digest: str,
+    sniffed,
+    stored: list,
+    **extra,
+) -> Document:
+    """Store checked ``data`` as a new document of the locked dossier, replacing ``previous``, and
+    append its ``document_uploaded`` event (``extra`` added to the payload); the stored file's name
+    goes to ``stored`` so that a rolled-back caller can delete it. Inside the caller's transaction."""
+    document = Document(
+        dossier=locked,
+        kind=kind,
+        original_name=(name or "")[:200],
+        content_type=sniffed.content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=by,
+    )
+    document.file.save(safe_name(name, sniffed.extension), ContentFile(data), save=False)
+    stored.append(document.file.name)
+    document.save()
+    if previous is not None:
+        Document.objects.filter(pk=previous.pk).update(replaced_by=document)
+    audit.append(
+        "document_uploaded",
+        actor=by,
+        role=role,
+        obj=locked,
+        payload={
+            "reference": locked.reference,
+            "document": document.pk,
+            "kind": kind,
+            "name": document.original_name,
+            "content_type": document.content_type,
+            "size": document.size,
+            "sha256": digest,
+            "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
+            **extra,
+        },
+    )
     return document

@@ -7,11 +7,9 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db.models import Sum
 
-from fonds.audit import chain as audit
-from fonds.dossiers.documents import check_file, safe_name
+from fonds.dossiers.documents import check_file, file_document
 from fonds.dossiers.models import Document, Dossier
 
 from .models import BankDetails
@@ -70,38 +68,19 @@ def store_rib(upload: RibUpload, *, by, role: str, stored: list):
         raise ValidationError(
             {"rib_file": f"Le total des pièces du dossier dépasserait {upload.limits['max_dossier_mb']} Mo."}
         )
-    document = Document(
-        dossier=locked,
-        kind=Document.Kind.RIB,
-        original_name=upload.name[:200],
-        content_type=upload.sniffed.content_type,
-        size=len(upload.data),
-        sha256=upload.digest,
-        uploaded_by=by,
-    )
-    document.file.save(safe_name(upload.name, upload.sniffed.extension), ContentFile(upload.data), save=False)
-    stored.append(document.file.name)
-    document.save()
-    if previous is not None:
-        Document.objects.filter(pk=previous.pk).update(replaced_by=document)
-    audit.append(
-        "document_uploaded",
-        actor=by,
+    return file_document(
+        locked,
+        previous,
+        by=by,
         role=role,
-        obj=locked,
-        payload={
-            "reference": locked.reference,
-            "document": document.pk,
-            "kind": Document.Kind.RIB,
-            "name": document.original_name,
-            "content_type": document.content_type,
-            "size": document.size,
-            "sha256": document.sha256,
-            "via": "payments.bank_details",
-            "replaces": {"document": previous.pk, "sha256": previous.sha256} if previous else None,
-        },
+        kind=Document.Kind.RIB,
+        name=upload.name,
+        data=upload.data,
+        digest=upload.digest,
+        sniffed=upload.sniffed,
+        stored=stored,
+        via="payments.bank_details",
     )
-    return document
 
 
 def delete_stored(paths) -> None:
