@@ -77,14 +77,26 @@ def _correction_items(dossier, request_):
     return fields, documents
 
 
+#: the success messages of the porteur's motivated acts (``{reference}``: the dossier's)
+RESUBMITTED = (
+    "Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la suite par courriel."
+)
+WITHDRAWN = "Le dossier {reference} est retiré."
+RENOUNCED = (
+    "La renonciation est enregistrée : la subvention du dossier {reference} revient à l'enveloppe du "
+    "fonds. Un accusé de réception vous est envoyé par courriel."
+)
+
+
 def motivated_act(request, form, dossier, name: str, field: str, *, success: str):
     """The porteur's act ``name`` on ``dossier``, motivated by ``form.cleaned_data[field]``, through
-    ``submitted`` (a refusal on the form); back to the dossier's page with ``success``."""
+    ``submitted`` (a refusal on the form); back to the dossier's page with ``success`` (formatted
+    with the dossier's ``reference``)."""
     return submitted(
         request,
         form,
         lambda: services.perform(dossier, name, by=request.user, motivation=form.cleaned_data[field]),
-        success=lambda _: success,
+        success=lambda _: success.format(reference=dossier.reference),
         then=reverse("suivi:dossier", args=[dossier.pk]),
         refusal_on_form=True,
     )
@@ -103,15 +115,7 @@ def corrections(request, pk):
     form = f.ResubmitForm(request.POST or None)
     status = 200
     if allowed:
-        done, status = motivated_act(
-            request,
-            form,
-            dossier,
-            "resubmit",
-            "message",
-            success="Votre dossier corrigé a été renvoyé à l'instructeur. Vous serez informé de la "
-            "suite par courriel.",
-        )
+        done, status = motivated_act(request, form, dossier, "resubmit", "message", success=RESUBMITTED)
         if done:
             return done
     elif request.method == "POST":
@@ -146,14 +150,7 @@ def withdraw(request, pk):
     form = f.WithdrawForm(request.POST or None)
     status = 409
     if allowed:
-        done, status = motivated_act(
-            request,
-            form,
-            dossier,
-            "withdraw",
-            "motivation",
-            success=f"Le dossier {dossier.reference} est retiré.",
-        )
+        done, status = motivated_act(request, form, dossier, "withdraw", "motivation", success=WITHDRAWN)
         if done:
             return done
     context = {
@@ -190,15 +187,7 @@ def renounce(request, pk):
     form = f.RenounceForm(request.POST or None)
     status = 409
     if allowed:
-        done, status = motivated_act(
-            request,
-            form,
-            dossier,
-            "renounce",
-            "motivation",
-            success=f"La renonciation est enregistrée : la subvention du dossier {dossier.reference} "
-            "revient à l'enveloppe du fonds. Un accusé de réception vous est envoyé par courriel.",
-        )
+        done, status = motivated_act(request, form, dossier, "renounce", "motivation", success=RENOUNCED)
         if done:
             return done
     context = {
