@@ -102,6 +102,26 @@ def motivated_act(request, form, dossier, name: str, field: str, *, success: str
     )
 
 
+def motivated_page(request, dossier, form, allowed: bool, name: str, *, success, template, title, **context):
+    """The page of a motivated act (``form.cleaned_data["motivation"]``): the form (409 when the
+    porteur may not act now), or the dossier's page once done; ``context`` adds to the page's."""
+    status = 409
+    if allowed:
+        done, status = motivated_act(request, form, dossier, name, "motivation", success=success)
+        if done:
+            return done
+    context = {
+        "title": title,
+        "nav": "dossiers",
+        "dossier": dossier,
+        "form": form,
+        "allowed": allowed,
+        "errors": errors_summary(form) if form.is_bound else [],
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def corrections(request, pk):
@@ -147,21 +167,16 @@ def corrections(request, pk):
 def withdraw(request, pk):
     dossier = dossier_of(request, pk)
     allowed = "withdraw" in allowed_actions(dossier, request.user)
-    form = f.WithdrawForm(request.POST or None)
-    status = 409
-    if allowed:
-        done, status = motivated_act(request, form, dossier, "withdraw", "motivation", success=WITHDRAWN)
-        if done:
-            return done
-    context = {
-        "title": "Retirer le dossier",
-        "nav": "dossiers",
-        "dossier": dossier,
-        "form": form,
-        "allowed": allowed,
-        "errors": errors_summary(form) if form.is_bound else [],
-    }
-    return render(request, "suivi/withdraw.html", context, status=status)
+    return motivated_page(
+        request,
+        dossier,
+        f.WithdrawForm(request.POST or None),
+        allowed,
+        "withdraw",
+        success=WITHDRAWN,
+        template="suivi/withdraw.html",
+        title="Retirer le dossier",
+    )
 
 
 # ---- 6 bis. renunciation (until the advance is paid) ------------------------------------------
@@ -184,19 +199,14 @@ def renounce(request, pk):
     returns to the envelope (the waiting list is promoted) and the decision is final."""
     dossier = dossier_of(request, pk)
     allowed, refusal = renunciation_state(dossier, request.user)
-    form = f.RenounceForm(request.POST or None)
-    status = 409
-    if allowed:
-        done, status = motivated_act(request, form, dossier, "renounce", "motivation", success=RENOUNCED)
-        if done:
-            return done
-    context = {
-        "title": "Renoncer à la subvention",
-        "nav": "dossiers",
-        "dossier": dossier,
-        "form": form,
-        "allowed": allowed,
-        "refusal": refusal,
-        "errors": errors_summary(form) if form.is_bound else [],
-    }
-    return render(request, "suivi/renounce.html", context, status=status)
+    return motivated_page(
+        request,
+        dossier,
+        f.RenounceForm(request.POST or None),
+        allowed,
+        "renounce",
+        success=RENOUNCED,
+        template="suivi/renounce.html",
+        title="Renoncer à la subvention",
+        refusal=refusal,
+    )
