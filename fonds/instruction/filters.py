@@ -11,7 +11,6 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.forms.utils import flatatt
-from django.http import QueryDict
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
@@ -25,7 +24,7 @@ from fonds.formats import inhabitants, number
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 from fonds.ui.fields import AmountField
-from fonds.ui.selection import filter_by_fields
+from fonds.ui.selection import as_querydict, filter_by_fields
 from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
 
@@ -278,19 +277,6 @@ class _LazyChoices:
         if self.value is None:
             self.value = list(self.build())
         return iter(self.value)
-
-
-def as_querydict(params) -> QueryDict:
-    """A QueryDict from a request's GET or a plain dict (a saved filter, a bulk job's selection)."""
-    if isinstance(params, QueryDict):
-        return params
-    qd = QueryDict(mutable=True)
-    for key, value in (params or {}).items():
-        if isinstance(value, (list, tuple)):
-            qd.setlist(key, [str(v) for v in value])
-        elif value is not None:
-            qd[key] = str(value)
-    return qd
 
 
 def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:

@@ -14,8 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from fonds.dossiers.models import Document, Dossier
 from fonds.dossiers.states import Status
-from fonds.instruction.filters import as_querydict
-from fonds.ui.selection import filter_by_fields
+from fonds.ui.selection import as_querydict, filter_by_fields
 
 from .forms import OrderFilterForm
 from .models import OUTGOING_KINDS, BankDetails, Batch, OrderKind, OrderState, PaymentOrder, Settlement

@@ -4,6 +4,7 @@ so that the list, its export and the batch built from it select the same rows.""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 
 def filter_by_fields(qs: QuerySet, data: dict, *, filled=None, bounds=None) -> QuerySet:
@@ -17,3 +18,16 @@ def filter_by_fields(qs: QuerySet, data: dict, *, filled=None, bounds=None) -> Q
         if data.get(field) is not None:
             qs = qs.filter(**{lookup: data[field]})
     return qs
+
+
+def as_querydict(params) -> QueryDict:
+    """A QueryDict from a request's GET or a plain dict (a saved filter, a bulk job's selection)."""
+    if isinstance(params, QueryDict):
+        return params
+    qd = QueryDict(mutable=True)
+    for key, value in (params or {}).items():
+        if isinstance(value, (list, tuple)):
+            qd.setlist(key, [str(v) for v in value])
+        elif value is not None:
+            qd[key] = str(value)
+    return qd
