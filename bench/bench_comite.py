@@ -290,7 +290,7 @@ def bench_session(n: int, members: int):
     print(f"  outcomes: {outcomes}", flush=True)
     from weasyprint import HTML
 
-    from fonds.documents.pdf import fonts
+    from fonds.documents.render import fonts
 
     HTML(string="<p>warm-up</p>").write_pdf(font_config=fonts())  # a warm server process
     with Timer("CLOSE: close_session (minutes PDF + audit)") as close_timer:

@@ -119,7 +119,7 @@ def run_mode(mode: str, docs: int, warmup: int, cpu: int | None) -> dict:
     from weasyprint.text import ffi as wp_ffi
 
     from fonds.depot.receipts import render_receipt_pdf
-    from fonds.documents import pdf as pdf_module
+    from fonds.documents import render as pdf_module
 
     if mode == "without":
         wp_fonts.harfbuzz_subset = None

@@ -7,8 +7,6 @@ import io
 from base64 import b32encode
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -41,6 +39,10 @@ def _next(request) -> str:
 
 
 def _qr_svg(uri: str) -> str:
+    # qrcode on the enrolment page only, not in every process: docs/benchmarks.md (issue 15)
+    import qrcode  # noqa: PLC0415 — loaded on first use
+    import qrcode.image.svg  # noqa: PLC0415 — idem
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
     image.save(buffer)

@@ -84,7 +84,7 @@ def letter_context(item) -> dict:
 def render_letter_pdf(item) -> bytes:
     with translation.override("fr"):
         html = render_to_string("pdf/decision_letter.html", letter_context(item))
-    return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts
+    return write_pdf(html)  # fonds/documents/render.py: closed URL fetcher, shared fonts
 
 
 def _load(item_or_pk) -> AgendaItem:

@@ -117,7 +117,7 @@ def minutes_context(session, *, at=None) -> dict:
 def render_minutes_pdf(session, *, at=None) -> bytes:
     with translation.override("fr"):
         html = render_to_string("pdf/comite_minutes.html", minutes_context(session, at=at))
-    return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts
+    return write_pdf(html)  # fonds/documents/render.py: closed URL fetcher, shared fonts
 
 
 def store_minutes(session, *, at=None) -> tuple[GeneratedDocument, bool]:

@@ -17,9 +17,6 @@ from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from .decisions import Column
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -111,6 +108,9 @@ def csv_chunks(
 def write_xlsx(out: IO[bytes], cols: list[Column], rows: Iterable[list], *, title: str = "Décisions") -> None:
     """openpyxl in write-only mode (rows go to a temporary file, not to memory), then the zip is
     copied with fixed timestamps so that the same data gives the same bytes."""
+    # openpyxl (~250 modules) on the first export, not in every process: docs/benchmarks.md (issue 15)
+    from openpyxl import Workbook  # noqa: PLC0415 — heavy library, loaded on first use
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415 — idem
 
     wb = Workbook(write_only=True)
     wb.properties.created = FIXED_DOC_TIME

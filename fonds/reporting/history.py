@@ -54,4 +54,4 @@ def history_context(dossier) -> dict:
 def render_history_pdf(dossier) -> bytes:
 
     html = render_to_string("pdf/history.html", history_context(dossier))
-    return write_pdf(html)  # fonds/documents/pdf.py: closed URL fetcher, shared fonts
+    return write_pdf(html)  # fonds/documents/render.py: closed URL fetcher, shared fonts

@@ -7,7 +7,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from pypdf import PdfReader
 
-from fonds.documents.pdf import ForbiddenResource, safe_url_fetcher, write_pdf
+from fonds.documents.pdf import write_pdf
+from fonds.documents.render import ForbiddenResource, safe_url_fetcher
 
 
 def test_http_url_refused():
