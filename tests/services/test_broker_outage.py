@@ -70,6 +70,14 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
         # 1. the worker really consumes from the private broker
         app.send_task("fonds.ops.tasks.heartbeat")
         wait(lambda: Heartbeat.objects.exists(), 30, "le battement du worker par le broker privé")
+        # ... and acknowledged it: a broker killed during an ack stops Celery's worker for good
+        # (« Unrecoverable error » in kombu's reconnection), which is not the outage tested here
+        broker = server.client(0)
+        wait(
+            lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+            30,
+            "l'acquittement du battement par le worker",
+        )
 
         # 2. the broker goes down
         server.kill()
