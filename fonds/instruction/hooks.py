@@ -98,7 +98,7 @@ def _completion_guard(dossier, by, data):
     return _completion(dossier, by, data)
 
 
-def install() -> None:
+def register() -> None:
     """Register the guards in front of the core preparers (idempotent)."""
     for name in instruction.CONFLICT_GUARDED:
         dossier_services.preparer(name, order=10)(_conflict_guard)
