@@ -190,17 +190,11 @@ def test_represented_requires_a_proxy_to_a_present_member(committee):
 def test_quorum_per_item_at_boundary_with_proxy_and_recusal(committee):
     c = committee
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=a, holder=c.chair)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
     # 5 members: chair + b present, a represented → 3 ≥ 2.5
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={a: c.chair},
         presence={c.chair: "present", b: "present", a: "represented", d: "absent", e: "absent"},
     )
     item = session.items.get()
@@ -313,16 +307,10 @@ def test_read_item_rereads_the_declarations_of_an_item_already_read(committee):
 def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
     c = committee
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=a, holder=b)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={a: b},
         presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
     )
     item = session.items.get()
@@ -367,16 +355,10 @@ def test_vote_may_change_while_open_never_after_close(committee):
 def test_proxy_holder_votes_once_for_the_giver(committee):
     c = committee
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=a, holder=b)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={a: b},
         presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
     )
     item = session.items.get()
@@ -509,15 +491,10 @@ def _every_step(committee):
     c = committee
     a, b, d, e = c.others
     dossier = instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=e, holder=d)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [dossier],
+        proxies={e: d},
         presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
     )
     item = session.items.get()
