@@ -304,8 +304,9 @@ def test_read_item_rereads_the_declarations_of_an_item_already_read(committee):
     assert [d.member_id for d in comite_reading.read_item(item, by=c.others[1]).declarations] == [a.pk]
 
 
-def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
-    c = committee
+def _item_with_a_represented_by_b(c):
+    """The item of a one-dossier sitting where a gave a proxy to b: the chair, b and d present, a
+    represented, e absent."""
     a, b, d, e = c.others
     session = sitting(
         c,
@@ -313,7 +314,13 @@ def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
         proxies={a: b},
         presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
     )
-    item = session.items.get()
+    return session.items.get()
+
+
+def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
     comite_proxies.declare_conflict(item, member=a, reason="Élu de la commune")
     comite_votes.open_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused) as exc:
@@ -355,13 +362,7 @@ def test_vote_may_change_while_open_never_after_close(committee):
 def test_proxy_holder_votes_once_for_the_giver(committee):
     c = committee
     a, b, d, e = c.others
-    session = sitting(
-        c,
-        [instructed_dossier(c.campaign)],
-        proxies={a: b},
-        presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
-    )
-    item = session.items.get()
+    item = _item_with_a_represented_by_b(c)
     comite_votes.open_vote(item, by=c.chair)
     comite_votes.cast_vote(item, by=b, choice="pour")
     comite_votes.cast_vote(item, by=b, choice="contre", for_member=a)
