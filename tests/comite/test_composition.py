@@ -230,14 +230,7 @@ def test_follow_up_session_convenes_the_composition_and_carries_recusals_of_memb
     sitting.record_attendance(first, by=c.chair, presence={c.chair: "present"})
     sitting.adjourn(first, by=c.chair)
     composition.appoint(c.campaign, by=c.admin, members=[c.chair, a, b, d])  # e left the committee meanwhile
-    nxt = comite_sessions.create_session(
-        c.campaign,
-        by=c.admin,
-        starts_at=clock.now() + dt.timedelta(days=7),
-        chair=c.chair,
-        place="Paris",
-        follows=first,
-    )
+    nxt = new_session(c, days=7, follows=first)
     assert set(nxt.members.all()) == {c.chair, a, b, d}
     carried = nxt.items.get()
     assert set(ConflictDeclaration.objects.filter(item=carried).values_list("member_id", flat=True)) == {a.pk}

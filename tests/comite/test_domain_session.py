@@ -226,14 +226,7 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     assert adjourned.status == Session.Status.ADJOURNED
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_COMMITTEE
-    nxt = comite_sessions.create_session(
-        c.campaign,
-        by=c.admin,
-        starts_at=clock.now() + dt.timedelta(days=7),
-        chair=c.chair,
-        place="Paris",
-        follows=adjourned,
-    )
+    nxt = new_session(c, days=7, follows=adjourned)
     assert not nxt.needs_quorum
     [carried] = nxt.items.all()
     assert carried.dossier_id == dossier.pk
