@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.editing import SEALED_FIELDS, content_snapshot
 from fonds.dossiers.models import BudgetLine, CorrectionRequest, Document, Message
+from fonds.dossiers.states import Status
 from fonds.formats import euros
 
 from . import services
@@ -143,3 +144,10 @@ def changes(correction, dossier) -> list[dict]:
             }
         )
     return rows
+
+
+def open_request(dossier) -> CorrectionRequest | None:
+    """The correction request the dossier waits on (None unless it is in corrections)."""
+    if dossier.status != Status.CORRECTIONS_REQUESTED:
+        return None
+    return dossier.correction_requests.filter(answered_at__isnull=True).order_by("-pk").first()
