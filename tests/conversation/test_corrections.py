@@ -11,6 +11,7 @@ from fonds.conversation.signals import correction_answered
 from fonds.dossiers import editing
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.models import CorrectionRequest, Dossier, Message
+from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import PDF_BYTES
 
@@ -112,3 +113,17 @@ def test_correction_answered_signal_names_the_request_and_the_reply(client, cast
         correction_answered.disconnect(listener)
     request = CorrectionRequest.objects.get(dossier=corrections)
     assert seen == [(CorrectionRequest, corrections.pk, request.pk, "Fait.", cast.porteur.pk)]
+
+
+def test_snapshot_of_minors_ages_is_sealed_never_the_ages(client, cast, submitted):
+    perform(
+        submitted,
+        "request_corrections",
+        by=cast.instructeur,
+        motivation="Vérifiez les âges.",
+        data={"fields": ["youth_ages"]},
+    )
+    snapshot = CorrectionRequest.objects.get(dossier=submitted).snapshot
+    sealed = snapshot["fields"]["youth_ages"]
+    assert set(sealed) == {"minors_data", "count", "hmac_sha256"}  # no list of ages
+    assert sealed["minors_data"] == "scellé" and sealed["count"] == len(submitted.youth_ages)
