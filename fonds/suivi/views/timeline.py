@@ -39,7 +39,9 @@ def _event_details(
     motivation = payload.get("motivation") or ""
     if action in MESSAGE_EVENTS:  # the message itself, read from the conversation
         message = messages.get(payload.get("message"))
-        out["text"] = message.body if message is not None else ""
+        # a correction request's or answer's text is already the motivation of its transition
+        plain = payload.get("kind", "message") == "message"
+        out["text"] = message.body if message is not None and plain else ""
         out["sha256"] = payload.get("sha256", "")
         out["link"] = reverse("conversation:thread", args=[dossier_pk]) + (
             f"#message-{message.pk}" if message is not None else ""
