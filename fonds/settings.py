@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "fonds.instruction",
     "fonds.depot",
     "fonds.suivi",
+    "fonds.conversation",
     "fonds.bulk",
     "fonds.comite",
     "fonds.payments",
