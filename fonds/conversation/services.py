@@ -20,8 +20,8 @@ from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.dossiers.access import can_see, visible_dossiers
-from fonds.dossiers.decompression import limits_for
 from fonds.dossiers.documents import check_file, safe_name
+from fonds.dossiers.limits import limits_for
 from fonds.dossiers.models import Dossier, Message
 from fonds.dossiers.states import Status
 from fonds.refusals import Refused
