@@ -65,6 +65,22 @@ def side_of(user, dossier) -> str | None:
     return None
 
 
+def may_read(user, dossier) -> bool:
+    """The two sides and the auditors; not the committee, which judges the dossier, not the exchange
+    (attachments may hold minors' data, which the committee never sees)."""
+    return side_of(user, dossier) is not None or Role.AUDITEUR in roles_of(user)
+
+
+def readable_dossiers(user):
+    """``visible_dossiers`` narrowed to the conversations ``user`` may read (``may_read``)."""
+    roles = roles_of(user)
+    if roles & {*FUND_ROLES, Role.AUDITEUR}:
+        return visible_dossiers(user)
+    if Role.PORTEUR in roles and user.commune_id:
+        return visible_dossiers(user).filter(commune_id=user.commune_id)
+    return Dossier.objects.none()
+
+
 def may_write(user, dossier) -> bool:
     return dossier.status != Status.DRAFT and side_of(user, dossier) is not None
 
@@ -228,7 +244,7 @@ def conversations(user, *, limit: int = 200):
     ``total``, ``last_at`` and ``unread`` (by others, above the reader's mark): one query."""
     mark = ReadMark.objects.filter(user=user, dossier=OuterRef("pk")).values("last_read")[:1]
     return (
-        visible_dossiers(user)
+        readable_dossiers(user)
         .annotate(read_up_to=Coalesce(Subquery(mark), 0))
         .annotate(
             total=Count("messages"),

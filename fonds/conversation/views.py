@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.dossiers.access import get_visible_or_404
 from fonds.ui.files import private_file
 from fonds.ui.submit import submitted
 
@@ -42,7 +42,7 @@ def _back(request, dossier) -> str:
 @require_http_methods(["GET", "POST"])
 def thread(request, pk):
     dossier = get_visible_or_404(
-        request.user, pk, visible_dossiers(request.user).select_related("commune", "campaign")
+        request.user, pk, services.readable_dossiers(request.user).select_related("commune", "campaign")
     )
     form = MessageForm(request.POST or None, request.FILES or None)
     done, status = submitted(
@@ -74,7 +74,7 @@ def thread(request, pk):
 @require_GET
 def attachment(request, pk, attachment_pk):
     """An attachment, only to whoever may see the dossier (never a public URL)."""
-    dossier = get_visible_or_404(request.user, pk)
+    dossier = get_visible_or_404(request.user, pk, services.readable_dossiers(request.user))
     found = Attachment.objects.filter(pk=attachment_pk, message__dossier=dossier).first()
     if found is None:
         raise Http404("Pièce jointe introuvable.")

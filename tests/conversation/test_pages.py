@@ -5,11 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from fonds.accounts.roles import Role
 from fonds.conversation import services
 from fonds.conversation.services import Upload
 from fonds.dossiers.models import Message
 from fonds.instruction import services as instruction
-from tests.factories import PDF_BYTES, make_dossier
+from tests.factories import PDF_BYTES, make_dossier, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,29 @@ def test_porteur_of_another_commune_gets_404(client, cast, submitted):
     assert client.get(attachment).status_code == 404
     assert not Message.objects.filter(body="Intrusion").exists()
     assert submitted.reference not in client.get(reverse("conversation:inbox")).content.decode()
+
+
+def test_committee_member_reads_no_conversation(client, cast, submitted):
+    message = services.post_message(
+        submitted, by=cast.instructeur, body="Bonjour", files=[Upload("p.pdf", PDF_BYTES)]
+    )
+    member = make_user(Role.COMITE)
+    client.force_login(member)
+    assert client.get(reverse("conversation:thread", args=[submitted.pk])).status_code == 404
+    attachment = reverse("conversation:attachment", args=[submitted.pk, message.attachments.get().pk])
+    assert client.get(attachment).status_code == 404
+    assert submitted.reference not in client.get(reverse("conversation:inbox")).content.decode()
+    assert not services.may_read(member, submitted)
+
+
+def test_auditor_reads_the_conversation_but_cannot_write(client, cast, submitted):
+    services.post_message(submitted, by=cast.instructeur, body="Bonjour la commune")
+    auditor = make_user(Role.AUDITEUR)
+    client.force_login(auditor)
+    thread = reverse("conversation:thread", args=[submitted.pk])
+    assert "Bonjour la commune" in client.get(thread).content.decode()
+    assert client.post(thread, {"body": "Audit"}).status_code in (400, 403, 409)
+    assert not Message.objects.filter(body="Audit").exists()
 
 
 def test_private_note_never_visible_to_the_commune(client, cast, corrections):

@@ -77,6 +77,7 @@ def dossier_home(request, pk):
         "has_corrections": dossier.correction_requests.exists(),
         "unread": conversation.unread_count(request.user, dossier),
         "may_write": conversation.may_write(request.user, dossier),
+        "may_read_messages": conversation.may_read(request.user, dossier),
     }
     return render(request, "suivi/dossier.html", context)
 
