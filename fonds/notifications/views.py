@@ -73,6 +73,7 @@ class PreferencesForm(DsfrBaseForm):
                 label=kind.label,
                 choices=row["choices"],
                 initial=row["mode"],
+                required=False,  # a kind not posted keeps its mode
                 widget=forms.RadioSelect,
             )
 
@@ -93,9 +94,12 @@ def preferences(request):
     done, status = submitted(
         request,
         form,
-        lambda: save_preferences(request.user, {**form.cleaned_data, **extra}),
+        lambda: save_preferences(
+            request.user, {**{k: v for k, v in form.cleaned_data.items() if v}, **extra}
+        ),
         then=reverse("notifications:preferences"),
         success=lambda n: "Vos préférences sont enregistrées." if n else "Aucun changement.",
+        refusal_on_form=True,
     )
     if done:
         return done

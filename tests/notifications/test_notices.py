@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core import mail
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
@@ -18,6 +17,10 @@ from tests.workflows.conftest import act, walk
 from .helpers import SITE, assert_no_minors_data, emails_to, html_of
 
 pytestmark = pytest.mark.django_db
+
+MESSAGE = "Merci de préciser le programme des activités."
+
+MESSAGE = "Merci de préciser le programme des activités."
 
 
 def _of(kind, **filters):
@@ -58,13 +61,13 @@ def test_corrections_requested_email_with_message_deadline_and_link(
     dossier = new_dossier()
     walk(cast, dossier, "start_instruction")
     with django_capture_on_commit_callbacks(execute=True):
-        act(cast, dossier, "request_corrections", "instructeur", "Merci de préciser le programme des activités.")
+        act(cast, dossier, "request_corrections", "instructeur", MESSAGE)
     sent = emails_to(cast.porteur, "Corrections demandées")
     assert len(sent) == 1
     message = sent[0]
     request = dossier.correction_requests.get()
     link = f"{SITE}/suivi/{dossier.pk}/corrections/"
-    assert "Merci de préciser le programme des activités." in message.body
+    assert MESSAGE in message.body
     assert link in message.body and f'href="{link}"' in html_of(message)
     assert "RÉPUBLIQUE FRANÇAISE" in message.body and "RÉPUBLIQUE<br>FRANÇAISE" in html_of(message)
     assert dossier.reference in message.subject
@@ -79,7 +82,9 @@ def test_corrections_requested_email_with_message_deadline_and_link(
     assert notification.emailed_at is not None
 
 
-def test_correction_answered_tells_the_assigned_instructor(cast, new_dossier, django_capture_on_commit_callbacks):
+def test_correction_answered_tells_the_assigned_instructor(
+    cast, new_dossier, django_capture_on_commit_callbacks
+):
     dossier = new_dossier()
     walk(cast, dossier, "request_corrections")
     with django_capture_on_commit_callbacks(execute=True):
