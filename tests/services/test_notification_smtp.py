@@ -17,6 +17,8 @@ import pytest
 from fonds.depot.models import EmailNotice
 from tests.workflows.conftest import act, walk
 
+from .harness import free_port
+
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 aiosmtpd_controller = pytest.importorskip(
@@ -44,10 +46,11 @@ class Inbox:
 @pytest.fixture
 def smtp(settings):
     inbox = Inbox()
-    controller = aiosmtpd_controller.Controller(inbox, hostname="127.0.0.1", port=0)
+    port = free_port()
+    controller = aiosmtpd_controller.Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.FJJ_SITE_URL = "https://fjj.example.gouv.fr"
     try:
