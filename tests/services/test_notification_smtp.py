@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from fonds.depot.models import EmailNotice
-from tests.workflows.conftest import act, walk
+from tests.workflows.conftest import act, cast, new_dossier, walk  # noqa: F401 — fixtures
 
 from .harness import free_port
 
@@ -59,7 +59,12 @@ def smtp(settings):
         controller.stop()
 
 
-def test_broker_down_at_corrections_request_the_email_reaches_smtp_once(outage, smtp, cast, new_dossier):
+def test_broker_down_at_corrections_request_the_email_reaches_smtp_once(
+    outage,
+    smtp,
+    cast,  # noqa: F811 — the workflow tests' cast, not the payments one of tests/services/conftest
+    new_dossier,  # noqa: F811 — fixture
+):
     dossier = new_dossier()
     walk(cast, dossier, "start_instruction")
     outage.settle()
@@ -79,9 +84,9 @@ def test_broker_down_at_corrections_request_the_email_reaches_smtp_once(outage, 
     outage.ran_once(waiting)
     received = [(to, m) for to, m in smtp.messages if "Corrections demandées" in m["Subject"]]
     assert len(received) == 1 and received[0][0] == [cast.porteur.email]
-    parts = {
-        part.get_content_type(): part.get_payload(decode=True).decode() for part in received[0][1].walk()
-    }
+    message = received[0][1]
+    texts = [p for p in message.walk() if p.get_content_maintype() == "text"]
+    parts = {p.get_content_type(): p.get_content() for p in texts}
     link = f"https://fjj.example.gouv.fr/suivi/{dossier.pk}/corrections/"
     assert link in parts["text/plain"] and link in parts["text/html"]
     assert EmailNotice.objects.filter(key__startswith="notification-", sent_at__isnull=False).count() == 1
