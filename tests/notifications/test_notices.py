@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 
 from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import perform_many
 from fonds.dossiers.states import Status
 from fonds.formats import long_date
+from fonds.instruction.testing import ready_for_completion
 from fonds.notifications import events
 from fonds.notifications.models import Notification
 from fonds.notifications.service import notify
@@ -182,3 +184,19 @@ class _FakeSettlements:
 
     def first(self):
         return self
+
+
+def test_perform_many_notifies_each_dossier_after_the_process_moved(cast, new_dossier):
+    dossiers = [new_dossier() for _ in range(3)]
+    for dossier in dossiers:
+        walk(cast, dossier, "start_instruction")
+        ready_for_completion(dossier, by=cast.instructeur)  # the grid scored (fonds.instruction)
+    result = perform_many(
+        [d.pk for d in dossiers],
+        "complete_instruction",
+        by=cast.instructeur,
+        data={"opinion": "favourable", "proposed_amount": "5000.00"},
+    )
+    assert not result.refused and len(result.done) == 3
+    made = _of("queue_entered", dossier__in=dossiers, recipient=cast.admin)
+    assert len(made) == 3  # the « instructed » queue: instructors and administrators
