@@ -173,6 +173,7 @@ def main():
             f"{cpu:.2f} s CPU (target ≤ 30 s) ; {queries:,} queries = {(queries - 1) / sent:.1f} per agent "
             f"+ 1 ; largest email {max(len(m.body) for m in mail.outbox) / 1000:.1f} kB text"
         )
+        print(f"load average: {os.getloadavg()[0]:.2f} (1 min)")
         again = send_digests(day)
         print(f"second run the same day: {again['sent']} sent, {again['skipped']} skipped (idempotent)")
     finally:
