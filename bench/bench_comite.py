@@ -113,10 +113,9 @@ def seed(n: int, members: int):
     from django.utils import timezone
 
     from fonds.accounts.models import User
-    from fonds.dossiers.models import BudgetLine, Dossier
-    from fonds.dossiers.states import Status
-    from fonds.instruction.models import Assessment
-    from fonds.referentiel.models import Campaign, Commune
+    from fonds.comite.testing import instructed_in_bulk
+    from fonds.dossiers.models import BudgetLine
+    from fonds.referentiel.models import Campaign
 
     now = timezone.now()
     campaign = Campaign.objects.create(
@@ -128,7 +127,7 @@ def seed(n: int, members: int):
         activity_end=(now + dt.timedelta(days=400)).date(),
         envelope=Decimal(n * 5000) * Decimal("0.8"),  # 80 % of the proposals fit: the rest is waitlisted
     )
-    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("admin", "comite", "porteur")}
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("admin", "comite")}
     admin = User.objects.create_user("admin@bench.fjj.fr", None, first_name="Alice", last_name="Admin")
     admin.groups.add(groups["admin"])
     committee = []
@@ -138,73 +137,27 @@ def seed(n: int, members: int):
         )
         user.groups.add(groups["comite"])
         committee.append(user)
-    communes = Commune.objects.bulk_create(
-        [
-            Commune(
-                code=f"{10000 + i:05d}",
-                name=f"Commune {i}",
-                departement="10",
-                region="44",
-                population=200 + (i * 37) % 3300,
-                siren=f"2{10000 + i:05d}000",
-            )
-            for i in range(n)
-        ]
-    )
-    mayors = User.objects.bulk_create(
-        [
-            User(
-                email=f"maire{i}@bench.fjj.fr",
-                username=f"maire{i}@bench.fjj.fr",
-                first_name="Maire",
-                last_name=f"de Commune {i}",
-                commune=c,
-                password="!",
-            )
-            for i, c in enumerate(communes)
-        ]
-    )
-    groups["porteur"].user_set.add(*mayors)
-    dossiers = Dossier.objects.bulk_create(
-        [
-            Dossier(
-                reference=f"FJJ-B-{i:06d}",
-                campaign=campaign,
-                commune=c,
-                title=f"Échange de jeunes n° {i}",
-                created_by=m,
-                created_at=now,
-                # a project whose award may reach the 5,000 € proposed (award bounds: 1,000 € to 5,670 €)
-                requested_amount=Decimal("6000.00"),
-                youth_ages=[15] * 8,
-                leader_ages=[40, 40],
-                distance_km=850,
-                low_carbon=True,
-                nights=8,
-                nights_hosted=4,
-            )
-            for i, (c, m) in enumerate(zip(communes, mayors))
-        ]
+    dossiers = instructed_in_bulk(
+        campaign,
+        n,
+        first_code=10000,
+        departement="10",
+        region="44",
+        email_domain="bench.fjj.fr",
+        reference_prefix="FJJ-B",
+        # a project whose award may reach the 5,000 € proposed (award bounds: 1,000 € to 5,670 €)
+        requested_amount=Decimal("6000.00"),
+        youth_ages=[15] * 8,
+        leader_ages=[40, 40],
+        distance_km=850,
+        low_carbon=True,
+        nights=8,
+        nights_hosted=4,
     )
     BudgetLine.objects.bulk_create(
         [
             BudgetLine(dossier=d, kind="expense", category="travel", amount=Decimal("10000.00"))
             for d in dossiers
-        ]
-    )
-    Dossier.objects.filter(campaign=campaign).update(
-        status=Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable"
-    )
-    Assessment.objects.bulk_create(
-        [
-            Assessment(
-                dossier=d,
-                score_total=60 + (i * 7) % 40,
-                scored_criteria=6,
-                complete=True,
-                suggestion="favourable",
-            )
-            for i, d in enumerate(dossiers)
         ]
     )
     return campaign, admin, committee

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "fonds.instruction",
     "fonds.depot",
     "fonds.suivi",
+    "fonds.conversation",
     "fonds.bulk",
     "fonds.comite",
     "fonds.payments",

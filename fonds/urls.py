@@ -10,6 +10,7 @@ urlpatterns = [
     path("compte/", include("fonds.accounts.urls")),
     path("depot/", include("fonds.depot.urls")),
     path("suivi/", include("fonds.suivi.urls")),
+    path("messages/", include("fonds.conversation.urls")),
     path("instruction/", include("fonds.instruction.urls")),
     path("comite/", include("fonds.comite.urls")),
     path("paiements/", include("fonds.payments.urls")),

@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from fonds import stages
 
 
-class BulkConfig(AppConfig):
+class BulkConfig(stages.StageConfig):
     name = "fonds.bulk"
     label = "bulk"
     verbose_name = "Actions groupées"
-
-    def ready(self):
-        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
-
-        hooks.install()
+    hook_modules = ("hooks",)

@@ -23,7 +23,7 @@ def conflict_guard_many(dossiers, by, datas) -> dict:
     return {d.pk: TransitionRefused("role", conflict_message(d)) for d in dossiers if d.commune_id in linked}
 
 
-def install() -> None:
+def register() -> None:
 
     guard = getattr(hooks, "_conflict_guard", None)
     if guard is not None:  # otherwise perform_many calls the guard once per dossier (still correct)

@@ -1,19 +1,26 @@
-"""Take dossiers through a real committee sitting without its pages — for seed data and for the
-tests of later stages (a decision exists only as the outcome of a vote in a sitting):
-``Committee(admin=admin, chair=chair).decide(dossier, "approve")`` convenes the campaign's whole
-composition ``convocation_min_days`` ahead, moves ``fonds.clock`` to the sitting, records
-everyone present, votes and decides through the comité's services (audited as a real sitting).
-``members`` is ignored (kept for existing callers).
+"""Build test and bench data for the comité. ``Committee(admin=admin, chair=chair).decide(dossier,
+"approve")`` takes a dossier through a real sitting without its pages (seed data, tests of later
+stages): it convenes the campaign's composition ``convocation_min_days`` ahead, moves
+``fonds.clock`` to the sitting, records everyone present, votes and decides through the comité's
+services (``members`` is ignored, kept for existing callers). ``instructed_in_bulk`` seeds many
+instructed dossiers at once for the large-session tests and ``bench/bench_comite.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
 
 from fonds import clock
+from fonds.accounts.models import User
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
+from fonds.instruction.models import Assessment
+from fonds.referentiel.models import Commune
 
 from . import convocation, dates, decisions, sessions
 from . import sitting as comite_sitting
@@ -93,3 +100,77 @@ class Committee:
             decisions.close_session(item.session, by=self.chair)
         dossier.refresh_from_db()
         return decided
+
+
+def instructed_in_bulk(
+    campaign,
+    n: int,
+    *,
+    first_code: int,
+    departement: str,
+    region: str,
+    email_domain: str,
+    reference_prefix: str,
+    **fields,
+) -> list[Dossier]:
+    """``n`` instructed dossiers of ``campaign``, one new commune and one mayor each, 5,000 €
+    proposed and a complete assessment (score 60–99), written in bulk without audit events: test
+    and bench data only (the instruction stage has its own tests). ``fields`` go on every dossier."""
+    now = clock.now()
+    communes = Commune.objects.bulk_create(
+        [
+            Commune(
+                code=f"{first_code + i:05d}",
+                name=f"Commune {i}",
+                departement=departement,
+                region=region,
+                population=200 + (i * 37) % 3300,
+                siren=f"2{first_code + i:05d}000",
+            )
+            for i in range(n)
+        ]
+    )
+    mayors = User.objects.bulk_create(
+        [
+            User(
+                email=f"maire{i}@{email_domain}",
+                username=f"maire{i}@{email_domain}",
+                first_name="Maire",
+                last_name=f"de Commune {i}",
+                commune=c,
+                password="!",
+            )
+            for i, c in enumerate(communes)
+        ]
+    )
+    Group.objects.get_or_create(name="porteur")[0].user_set.add(*mayors)
+    dossiers = Dossier.objects.bulk_create(
+        [
+            Dossier(
+                reference=f"{reference_prefix}-{i:06d}",
+                campaign=campaign,
+                commune=c,
+                title=f"Échange de jeunes n° {i}",
+                created_by=m,
+                created_at=now,
+                **fields,
+            )
+            for i, (c, m) in enumerate(zip(communes, mayors))
+        ]
+    )
+    Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).update(
+        status=Status.INSTRUCTED, proposed_amount=Decimal("5000.00"), opinion="favourable"
+    )
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                dossier=d,
+                score_total=60 + (i * 7) % 40,
+                scored_criteria=6,
+                complete=True,
+                suggestion="favourable",
+            )
+            for i, d in enumerate(dossiers)
+        ]
+    )
+    return dossiers

@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from fonds import stages
 
 
-class DepotConfig(AppConfig):
+class DepotConfig(stages.StageConfig):
     name = "fonds.depot"
     label = "depot"
     verbose_name = "Dépôt des dossiers (porteurs)"
-
-    def ready(self):
-        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
-
-        hooks.register()
+    hook_modules = ("hooks",)

@@ -2,29 +2,25 @@
 
 PDF, JPEG or PNG by their first bytes, never by the name; a PDF opens, has a page, is neither
 encrypted nor active; no polyglot (also a ZIP, HTML or script); sizes and decompression limits
-from the campaign (``decompression.py``). A replaced document keeps its old version.
+from the campaign (``inspection.py``, ``decompression.py``). A replaced document keeps its old version.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from fonds.audit import chain as audit
 
 from .access import can_edit
-from .decompression import Limits, check_image_pixels, check_pdf_streams, limits_for
+from .limits import Limits, limits_for
 from .models import Document, Dossier
 
 MAGIC = (
@@ -55,109 +51,6 @@ def safe_name(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-#: signatures of another format hidden in an upload (polyglot files): ZIP (also DOCX, JAR, APK),
-#: HTML/JS/PHP that a browser or a server could be tricked into running
-#: (markers of 5 bytes or more: a chance match in 10 MB of compressed data stays below 1 in 5,000)
-FOREIGN_MARKERS = (b"<script", b"<html", b"<?php", b"<!doctype html", b"<iframe", b"<svg ", b"<svg>")
-#: PDF names of active content; checked in the raw bytes and in the parsed document (object streams)
-PDF_ACTIVE = (
-    "/JavaScript",
-    "/JS",
-    "/Launch",
-    "/EmbeddedFile",
-    "/EmbeddedFiles",
-    "/RichMedia",
-    "/XFA",
-    "/SubmitForm",
-    "/ImportData",
-)
-POLYGLOT = (
-    "Ce fichier contient aussi un autre format (archive, page web ou script) : "
-    "enregistrez-le à nouveau en PDF, JPEG ou PNG simple."
-)
-ACTIVE = (
-    "Ce PDF contient du contenu actif (JavaScript, lancement d'application ou fichier joint) : "
-    "imprimez-le en PDF simple puis déposez-le à nouveau."
-)
-
-
-def _check_not_polyglot(data: bytes) -> None:
-    if zipfile.is_zipfile(io.BytesIO(data)):  # a valid end-of-archive record: also a ZIP (DOCX, JAR…)
-        raise ValidationError(POLYGLOT)
-    lowered = data.lower()
-    if any(marker in lowered for marker in FOREIGN_MARKERS):
-        raise ValidationError(POLYGLOT)
-
-
-def _pdf_has_active_content(data: bytes, reader) -> bool:
-    if any(re.search(re.escape(name.encode()) + rb"(?![A-Za-z0-9])", data) for name in PDF_ACTIVE):
-        return True
-    seen = set()
-
-    def walk(obj, depth=0) -> bool:
-        if depth > 40:
-            return False
-        try:
-            obj = obj.get_object()
-        except Exception:  # noqa: BLE001 — a broken reference is not active content
-            return False
-        key = id(obj)
-        if key in seen:
-            return False
-        seen.add(key)
-        if isinstance(obj, dict):
-            if obj.get("/S") in ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm") or any(
-                k in obj for k in PDF_ACTIVE
-            ):
-                return True
-            return any(walk(v, depth + 1) for v in obj.values())
-        if isinstance(obj, list):
-            return any(walk(v, depth + 1) for v in obj)
-        return False
-
-    return walk(reader.trailer["/Root"])
-
-
-def _check_image(data: bytes, extension: str, limits: Limits | None = None) -> None:
-    """An image may carry a maker's trailer (phones append some) but no archive, page or script,
-    and declares no more pixels than the limit (decompression bomb)."""
-    _check_not_polyglot(data)
-    check_image_pixels(data, limits or limits_for())
-
-
-def _check_pdf(data: bytes, limits: Limits | None = None) -> None:
-    """Readable, unencrypted, at least a page, no active content, and its streams bounded once
-    decompressed (measured first, before anything decodes them: ``decompression.py``)."""
-    _check_not_polyglot(data)
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(
-                "Ce PDF est protégé par un mot de passe : "
-                "enregistrez-le sans protection puis déposez-le à nouveau."
-            )
-        check_pdf_streams(reader, limits or limits_for())
-        if len(reader.pages) == 0:
-            raise ValidationError("Ce PDF ne contient aucune page.")
-        if _pdf_has_active_content(data, reader):
-            raise ValidationError(ACTIVE)
-    except ValidationError:
-        raise
-    except (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        IndexError,
-        AttributeError,
-        RecursionError,
-        OSError,
-    ) as exc:
-        raise ValidationError(
-            "Ce PDF est illisible ou endommagé : exportez-le à nouveau depuis votre logiciel."
-        ) from exc
-
-
 def check_size(data: bytes, uploads: dict) -> None:
     """Refuse (French ValidationError) an empty file or one over the campaign's size limit
     (``uploads``: the ``uploads`` rules of the campaign)."""
@@ -178,10 +71,21 @@ def check_file(data: bytes, uploads: dict, *, bombs: Limits | None = None) -> Sn
             "(le contenu du fichier ne correspond à aucun de ces formats)."
         )
     if sniffed.content_type == "application/pdf":
-        _check_pdf(data, bombs)
+        check_pdf(data, bombs)
     else:
-        _check_image(data, sniffed.extension, bombs)
+        _inspection().check_image(data, bombs)
     return sniffed
+
+
+def check_pdf(data: bytes, bombs: Limits | None = None) -> None:
+    """A readable, unencrypted PDF with a page, nothing active and bounded streams (``inspection``)."""
+    _inspection().check_pdf(data, bombs)
+
+
+def _inspection():
+    from . import inspection  # noqa: PLC0415 — pypdf and Pillow load on the first upload, not at start-up
+
+    return inspection
 
 
 def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> Document:

@@ -1,13 +1,9 @@
-from django.apps import AppConfig
+from fonds import stages
 
 
-class InstructionConfig(AppConfig):
+class InstructionConfig(stages.StageConfig):
     name = "fonds.instruction"
     label = "instruction"
     verbose_name = "Instruction"
-
-    def ready(self):
-        # conflict-of-interest and completion conditions, chained before the dossier preparers
-        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
-
-        hooks.install()
+    # conflict-of-interest and completion conditions, chained before the dossier preparers
+    hook_modules = ("hooks",)

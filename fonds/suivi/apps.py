@@ -1,13 +1,9 @@
-from django.apps import AppConfig
+from fonds import stages
 
 
-class SuiviConfig(AppConfig):
+class SuiviConfig(stages.StageConfig):
     name = "fonds.suivi"
     label = "suivi"
     verbose_name = "Suivi des dossiers (porteurs)"
-
-    def ready(self):
-        from . import hooks  # noqa: PLC0415 — hooks import models: only once the apps are loaded
-
-        # accept_agreement / submit_report preparers, convention task after approve / promote
-        hooks.register()
+    # accept_agreement / submit_report preparers, convention task after approve / promote
+    hook_modules = ("hooks",)

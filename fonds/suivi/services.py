@@ -19,7 +19,7 @@ from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.audit import chain as audit
 from fonds.audit.canonical import canonical
-from fonds.dossiers.documents import _check_pdf, check_size, safe_name, sniff
+from fonds.dossiers.documents import check_pdf, check_size, safe_name, sniff
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.privacy.services import MINORS_FIELDS, protect  # minors' ages sealed in the trail
@@ -183,7 +183,7 @@ def check_participant_list(dossier, name: str, data: bytes) -> str:
             "La liste des participants signée doit être un fichier PDF (le contenu du fichier n'est "
             "pas un PDF)."
         )
-    _check_pdf(data)
+    check_pdf(data)
     return hashlib.sha256(data).hexdigest()
 
 

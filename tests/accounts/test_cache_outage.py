@@ -1,9 +1,9 @@
 """Issue 14, point 4: a cache outage degrades, never crashes.
 
-Real pieces: a private ``redis-server`` (Debian's, on a free port, no persistence, in a temporary
-folder) is the shared cache, as ``FJJ_CACHE_URL`` makes it in production: the two aliases of
-``fonds/accounts/cache.py`` and ``cached_db`` sessions. A mayor and an agent sign in through the
-real pages while it runs; then it is killed (SIGKILL) and:
+Real pieces: a private ``redis-server`` (``PrivateRedis`` of tests/services/harness.py: Debian's, on
+a free port, no persistence, in a temporary folder) is the shared cache, as ``FJJ_CACHE_URL`` makes
+it in production: the two aliases of ``fonds/accounts/cache.py`` and ``cached_db`` sessions. A
+mayor and an agent sign in through the real pages while it runs; then it is killed (SIGKILL) and:
 
 * the mayor's signed-in pages answer (sessions read from the database), the API too (its throttles
   let requests through), and a draft save and a submission are written;
@@ -18,15 +18,9 @@ Redis then restarts on the same port: sign-in works again. Skipped with a reason
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
@@ -36,87 +30,15 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from tests.accounts.twofactor_helpers import code, device_for, sign_in
 from tests.factories import PASSWORD, make_dossier, make_user
+from tests.services.harness import free_port, running_redis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.two_factor]
 
 
-def _redis_server() -> str | None:
-    path = shutil.which("redis-server") or "/usr/bin/redis-server"
-    return path if os.access(path, os.X_OK) else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """One ``redis-server`` on a fixed free port, started, killed (SIGKILL), started again."""
-
-    def __init__(self, binary: str, folder):
-        self.binary, self.folder, self.port = binary, folder, _free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def _ping(self) -> bool:
-        try:
-            return bool(
-                redis.Redis(
-                    host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5
-                ).ping()
-            )
-        except redis.RedisError:
-            return False
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            cwd=str(self.folder),
-            stdout=(self.folder / "redis.log").open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 10
-        while not self._ping():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server ne démarre pas : {(self.folder / 'redis.log').read_text()[-500:]}")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
 @pytest.fixture
 def private_redis(tmp_path):
-    binary = _redis_server()
-    if binary is None:
-        pytest.skip("nécessite redis-server (paquet Debian redis-server) pour simuler la panne du cache")
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    server = PrivateRedis(binary, folder)
-    server.start()
-    try:
+    with running_redis(tmp_path / "redis", "du cache") as server:
         yield server
-    finally:
-        server.kill()  # never left running, whatever happened
 
 
 @pytest.fixture
@@ -126,12 +48,12 @@ def redis_cache(private_redis, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "fonds.accounts.cache.FailSoftRedisCache",
-            "LOCATION": private_redis.url,
+            "LOCATION": private_redis.url(0),
             "OPTIONS": options,
         },
         "limits": {
             "BACKEND": "fonds.accounts.cache.StrictRedisCache",
-            "LOCATION": private_redis.url,
+            "LOCATION": private_redis.url(0),
             "OPTIONS": options,
         },
     }
@@ -233,7 +155,7 @@ def test_cache_errors_read_as_misses_for_sessions_and_raise_for_limiters(setting
     from fonds.accounts.cache import CacheUnavailable, FailSoftRedisCache, StrictRedisCache
 
     settings.FJJ_CACHE_RETRY_SECONDS = 60
-    location = f"redis://127.0.0.1:{_free_port()}/0"
+    location = f"redis://127.0.0.1:{free_port()}/0"
     soft = FailSoftRedisCache(location, {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}})
     strict = StrictRedisCache(location, {})
     with caplog.at_level(logging.WARNING, logger="fonds.cache"):

@@ -13,6 +13,9 @@ from types import SimpleNamespace
 import pytest
 
 from fonds import clock
+from fonds.comite import convocation, sessions, votes
+from fonds.comite import proxies as comite_proxies
+from fonds.comite import sitting as comite_sitting
 from fonds.comite.envelope import approve_or_waitlist
 from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers.models import BudgetLine, Dossier
@@ -76,8 +79,6 @@ def committee(db):
 def new_session(c, *, days: int = 10, **extra):
     """A planned session of the committee's campaign: it convenes the campaign's composition (by
     default every committee account: the chair and the four others)."""
-    from fonds.comite import sessions
-
     return sessions.create_session(
         c.campaign,
         by=c.admin,
@@ -94,17 +95,16 @@ def at_start(session):
         clock.travel_to(session.starts_at)
 
 
-def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, **kwargs):
-    """A session with its agenda built, convened, sitting at its scheduled start (the clock moved
-    there), attendance recorded (all present by default)."""
-    from fonds.comite import convocation
-    from fonds.comite import sitting as comite_sitting
-
+def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, proxies: dict | None = None, **kwargs):
+    """A session with its agenda built, the ``proxies`` given (giver → holder), convened, sitting at
+    its scheduled start (the clock moved there), attendance recorded (all present by default)."""
     if isinstance(dossiers_or_count, int):
         for i in range(dossiers_or_count):
             instructed_dossier(c.campaign, score=80 - i)
     session = new_session(c, **kwargs)
     convocation.build_agenda(session, by=c.admin)
+    for giver, holder in (proxies or {}).items():
+        comite_proxies.give_proxy(session, giver=giver, holder=holder)
     convocation.send_convocation(session, by=c.admin)
     at_start(session)
     comite_sitting.open_sitting(session, by=c.chair)
@@ -116,8 +116,6 @@ def sitting(c, dossiers_or_count=1, *, presence: dict | None = None, **kwargs):
 
 
 def vote_all(item, c, choices: dict):
-    from fonds.comite import votes
-
     for member, choice in choices.items():
         votes.cast_vote(item, by=member, choice=choice)
 

@@ -21,6 +21,7 @@ from fonds.comite.models import CommitteeMember, ConflictDeclaration, Proxy
 from tests.factories import make_campaign, make_user
 
 from .conftest import at_start, instructed_dossier, new_session
+from .conftest import sitting as committee_sitting
 
 pytestmark = pytest.mark.django_db
 
@@ -84,20 +85,14 @@ def test_quorum_counts_against_the_campaign_composition(committee):
 def test_recused_members_leave_both_counts_and_represented_members_count(committee):
     c = committee
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    item = session.items.get()
-    proxies.declare_conflict(item, member=a, reason="Élu de la commune.")
-    proxies.give_proxy(session, giver=e, holder=b)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    sitting.open_sitting(session, by=c.chair)
-    sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = committee_sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={e: b},
         presence={c.chair: "present", a: "present", b: "present", d: "absent", e: "represented"},
     )
+    item = session.items.get()
+    proxies.declare_conflict(item, member=a, reason="Élu de la commune.")
     result = counting.item_quorum(item)
     # five in the composition, one recused: 4 eligible; the recused present member is not counted
     assert (result.members, result.recused, result.eligible, result.present, result.represented) == (
@@ -235,14 +230,7 @@ def test_follow_up_session_convenes_the_composition_and_carries_recusals_of_memb
     sitting.record_attendance(first, by=c.chair, presence={c.chair: "present"})
     sitting.adjourn(first, by=c.chair)
     composition.appoint(c.campaign, by=c.admin, members=[c.chair, a, b, d])  # e left the committee meanwhile
-    nxt = comite_sessions.create_session(
-        c.campaign,
-        by=c.admin,
-        starts_at=clock.now() + dt.timedelta(days=7),
-        chair=c.chair,
-        place="Paris",
-        follows=first,
-    )
+    nxt = new_session(c, days=7, follows=first)
     assert set(nxt.members.all()) == {c.chair, a, b, d}
     carried = nxt.items.get()
     assert set(ConflictDeclaration.objects.filter(item=carried).values_list("member_id", flat=True)) == {a.pk}

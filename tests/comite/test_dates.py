@@ -24,6 +24,7 @@ from fonds.comite.errors import ComiteRefused
 from fonds.comite.letters import ensure_decision_letter
 from fonds.comite.models import AgendaItem, Session
 from fonds.documents.models import GeneratedDocument
+from tests.french import french_date
 
 from .conftest import at_start, instructed_dossier, new_session, vote_all
 
@@ -207,38 +208,15 @@ def test_decision_letter_and_minutes_carry_the_sitting_date(
     decisions.close_session(session, by=c.chair)
     clock.advance(days=2)  # the letter's task runs two days later (a worker was down)
     letter = ensure_decision_letter(item.pk)
-    months = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ]
-
-    def french(day):
-        return f"{day.day} {months[day.month - 1]} {day.year}"  # Django's "j F Y" in French
-
     text = pdf_text(letter)
-    assert f"Le {french(sat)}" in text and f"lors de sa séance du {french(sat)}" in text
+    assert f"Le {french_date(sat)}" in text and f"lors de sa séance du {french_date(sat)}" in text
     for wrong in (planned, timezone.localdate(clock.now())):
-        assert not re.search(rf"(?<!\d){french(wrong)}", text), wrong
+        assert not re.search(rf"(?<!\d){french_date(wrong)}", text), wrong
     session.refresh_from_db()
     minutes = pdf_text(session.minutes)
     weekdays = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-    assert (
-        f"séance n° {session.pk} du {weekdays[sat.weekday()]} {sat.day} {months[sat.month - 1]} {sat.year}, "
-        "ouverte à" in minutes
-    )
-    assert (
-        f"(convoquée pour le {planned.day} {months[planned.month - 1]} {planned.year}" in minutes
-    )  # the planned date, named as such
+    assert f"séance n° {session.pk} du {weekdays[sat.weekday()]} {french_date(sat)}, ouverte à" in minutes
+    assert f"(convoquée pour le {french_date(planned)}" in minutes  # the planned date, named as such
 
 
 def test_letter_is_dated_the_sitting_day_even_when_the_decision_was_taken_on_time(committee, clock):

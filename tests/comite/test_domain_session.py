@@ -190,17 +190,11 @@ def test_represented_requires_a_proxy_to_a_present_member(committee):
 def test_quorum_per_item_at_boundary_with_proxy_and_recusal(committee):
     c = committee
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=a, holder=c.chair)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
     # 5 members: chair + b present, a represented → 3 ≥ 2.5
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={a: c.chair},
         presence={c.chair: "present", b: "present", a: "represented", d: "absent", e: "absent"},
     )
     item = session.items.get()
@@ -232,14 +226,7 @@ def test_adjourn_without_quorum_then_next_session_needs_none(committee):
     assert adjourned.status == Session.Status.ADJOURNED
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_COMMITTEE
-    nxt = comite_sessions.create_session(
-        c.campaign,
-        by=c.admin,
-        starts_at=clock.now() + dt.timedelta(days=7),
-        chair=c.chair,
-        place="Paris",
-        follows=adjourned,
-    )
+    nxt = new_session(c, days=7, follows=adjourned)
     assert not nxt.needs_quorum
     [carried] = nxt.items.all()
     assert carried.dossier_id == dossier.pk
@@ -310,22 +297,23 @@ def test_read_item_rereads_the_declarations_of_an_item_already_read(committee):
     assert [d.member_id for d in comite_reading.read_item(item, by=c.others[1]).declarations] == [a.pk]
 
 
-def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
-    c = committee
+def _item_with_a_represented_by_b(c):
+    """The item of a one-dossier sitting where a gave a proxy to b: the chair, b and d present, a
+    represented, e absent."""
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=a, holder=b)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={a: b},
         presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
     )
-    item = session.items.get()
+    return session.items.get()
+
+
+def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
     comite_proxies.declare_conflict(item, member=a, reason="Élu de la commune")
     comite_votes.open_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused) as exc:
@@ -367,19 +355,7 @@ def test_vote_may_change_while_open_never_after_close(committee):
 def test_proxy_holder_votes_once_for_the_giver(committee):
     c = committee
     a, b, d, e = c.others
-    instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=a, holder=b)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
-        presence={c.chair: "present", b: "present", d: "present", a: "represented", e: "absent"},
-    )
-    item = session.items.get()
+    item = _item_with_a_represented_by_b(c)
     comite_votes.open_vote(item, by=c.chair)
     comite_votes.cast_vote(item, by=b, choice="pour")
     comite_votes.cast_vote(item, by=b, choice="contre", for_member=a)
@@ -509,15 +485,10 @@ def _every_step(committee):
     c = committee
     a, b, d, e = c.others
     dossier = instructed_dossier(c.campaign)
-    session = new_session(c)
-    comite_convocation.build_agenda(session, by=c.admin)
-    comite_proxies.give_proxy(session, giver=e, holder=d)
-    comite_convocation.send_convocation(session, by=c.admin)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        [dossier],
+        proxies={e: d},
         presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
     )
     item = session.items.get()

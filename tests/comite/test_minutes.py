@@ -21,6 +21,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.states import Status
 
 from .conftest import at_start, instructed_dossier, new_session, vote_all
+from .conftest import sitting as committee_sitting
 
 
 def pdf_text(document) -> str:
@@ -41,15 +42,10 @@ def closed(committee, django_capture_on_commit_callbacks):
     second = instructed_dossier(c.campaign, score=80, proposed="4000.00")
     third = instructed_dossier(c.campaign, score=70)
     with django_capture_on_commit_callbacks(execute=True):
-        session = new_session(c)
-        convocation.build_agenda(session, by=c.admin)
-        proxies.give_proxy(session, giver=e, holder=d)
-        convocation.send_convocation(session, by=c.admin)
-        at_start(session)
-        sitting.open_sitting(session, by=c.chair)
-        sitting.record_attendance(
-            session,
-            by=c.chair,
+        session = committee_sitting(
+            c,
+            [first, second, third],
+            proxies={e: d},
             presence={c.chair: "present", a: "present", b: "present", d: "present", e: "represented"},
         )
         i1, i2, i3 = session.items.order_by("rank")

@@ -84,15 +84,9 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
     c = committee
     # 5 members, 3 present: quorum 3/5 ≥ 2.5;
     # on the second dossier two present members are recused → 1/3 < 1.5
-    session = _convened(c, 2)
-    first, second = session.items.order_by("rank")
-    for member in c.others[:2]:
-        proxies.declare_conflict(second, member=member, reason="Élu de la commune.")
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        2,
         presence={
             c.chair: "present",
             c.others[0]: "present",
@@ -101,6 +95,9 @@ def test_quorum_shown_per_dossier_after_recusals(client, committee):
             c.others[3]: "absent",
         },
     )
+    first, second = session.items.order_by("rank")
+    for member in c.others[:2]:
+        proxies.declare_conflict(second, member=member, reason="Élu de la commune.")
     client.force_login(c.chair)
     rows = {r.item.pk: r for r in client.get(reverse("comite:sitting", args=[session.pk])).context["rows"]}
     assert rows[first.pk].quorum.reached and rows[first.pk].quorum.counted == 3
@@ -235,12 +232,9 @@ def test_defer_sends_the_dossier_back_to_instructed(client, committee):
 
 def test_adjourn_without_quorum_after_confirmation(client, committee):
     c = committee
-    session = _convened(c)
-    at_start(session)
-    comite_sitting.open_sitting(session, by=c.chair)
-    comite_sitting.record_attendance(
-        session,
-        by=c.chair,
+    session = sitting(
+        c,
+        1,
         presence={
             c.chair: "present",
             c.others[0]: "present",

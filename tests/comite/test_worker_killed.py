@@ -35,12 +35,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from fonds import clock
 from fonds.audit import chain
 from fonds.comite import decisions, votes
 from fonds.comite.letters import mayors
 from fonds.comite.models import AgendaItem
 from fonds.comite.tasks import generate_decision_letter
+from fonds.comite.testing import instructed_in_bulk
 from fonds.depot.models import EmailNotice
 from fonds.documents.models import GeneratedDocument
 
@@ -156,79 +156,18 @@ def _wait(condition, timeout: float, what: str, procs=()):
         time.sleep(0.2)
 
 
-def _instructed(campaign, n: int) -> None:
-    """``n`` instructed dossiers, one commune and one mayor each (bulk: test setup only; the
-    instruction stage has its own tests)."""
-    from django.contrib.auth.models import Group
-
-    from fonds.accounts.models import User
-    from fonds.dossiers.models import Dossier
-    from fonds.dossiers.states import Status
-    from fonds.instruction.models import Assessment
-    from fonds.referentiel.models import Commune
-
-    now = clock.now()
-    communes = Commune.objects.bulk_create(
-        [
-            Commune(
-                code=f"{70000 + i:05d}",
-                name=f"Commune {i}",
-                departement="70",
-                region="27",
-                population=200 + (i * 37) % 3300,
-                siren=f"2{70000 + i:05d}000",
-            )
-            for i in range(n)
-        ]
-    )
-    mayors_ = User.objects.bulk_create(
-        [
-            User(
-                email=f"maire{i}@fault.fjj.fr",
-                username=f"maire{i}@fault.fjj.fr",
-                first_name="Maire",
-                last_name=f"de Commune {i}",
-                commune=c,
-                password="!",
-            )
-            for i, c in enumerate(communes)
-        ]
-    )
-    Group.objects.get_or_create(name="porteur")[0].user_set.add(*mayors_)
-    dossiers = Dossier.objects.bulk_create(
-        [
-            Dossier(
-                reference=f"FJJ-K-{i:06d}",
-                campaign=campaign,
-                commune=c,
-                title=f"Échange de jeunes n° {i}",
-                created_by=m,
-                created_at=now,
-            )
-            for i, (c, m) in enumerate(zip(communes, mayors_))
-        ]
-    )
-    Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).update(
-        status=Status.INSTRUCTED, proposed_amount="5000.00", opinion="favourable"
-    )
-    Assessment.objects.bulk_create(
-        [
-            Assessment(
-                dossier=d,
-                score_total=60 + (i * 7) % 40,
-                scored_criteria=6,
-                complete=True,
-                suggestion="favourable",
-            )
-            for i, d in enumerate(dossiers)
-        ]
-    )
-
-
 def _decided_items(committee) -> list[AgendaItem]:
     """200 decided items: one in four rejected after a vote, the others deferred (no vote)."""
     c = committee
-    _instructed(c.campaign, N)
+    instructed_in_bulk(
+        c.campaign,
+        N,
+        first_code=70000,
+        departement="70",
+        region="27",
+        email_domain="fault.fjj.fr",
+        reference_prefix="FJJ-K",
+    )
     session = sitting(c, [])
     items = list(session.items.select_related("dossier").order_by("rank"))
     voted = items[::4]

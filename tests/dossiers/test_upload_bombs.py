@@ -11,8 +11,8 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 
-from fonds.dossiers.decompression import limits_for
 from fonds.dossiers.documents import add_document
+from fonds.dossiers.limits import limits_for
 from fonds.dossiers.models import Document
 from tests.factories import make_dossier
 

@@ -82,8 +82,8 @@ def test_conflict_of_interest_instructor_refused_reopen_and_services(world, link
 
 
 def test_guards_are_installed_once_and_run_before_the_core_preparers():
-    hooks.install()
-    hooks.install()
+    hooks.register()
+    hooks.register()
     start = preparers_for("start_instruction")
     assert start.count(hooks._conflict_guard) == 1 and start.index(hooks._conflict_guard) == 0
     assert start[-1].__name__ == "_prepare_start_instruction"

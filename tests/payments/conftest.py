@@ -1,4 +1,5 @@
-"""Builders for the payment tests: a cast, dossiers walked to the payment steps, certified bank details."""
+"""Builders for the payment tests: a cast, dossiers walked to the payment steps, bank details given
+or certified, the bank-details form."""
 
 from __future__ import annotations
 
@@ -75,21 +76,43 @@ def siret_of(commune) -> str:
     return demo_siret(commune.siren)
 
 
+def bank_given(cast, dossier, *, iban=IBAN_OK, bic=BIC_OK, holder="Commune", **extra):
+    """The bank details of ``dossier``'s commune as its porteur gives them with the dossier's RIB:
+    not certified yet (``extra``: ``siret``)."""
+    commune = dossier.commune
+    porteur = cast.porteur if commune == cast.commune else cast.other_porteur
+    return set_bank_details(
+        commune, by=porteur, iban=iban, bic=bic, holder=holder, rib_document=rib_of(dossier), **extra
+    )
+
+
+def given_details(cast) -> Dossier:
+    """A signed dossier whose commune gave its bank details (not certified)."""
+    dossier = signed(cast)
+    bank_given(cast, dossier)
+    return dossier
+
+
 def certified_bank(cast, commune=None, dossier=None, iban=IBAN_OK, bic=BIC_OK, siret=None):
     commune = commune or cast.commune
-    porteur = cast.porteur if commune == cast.commune else cast.other_porteur
     dossier = dossier or Dossier.objects.filter(commune=commune).first()
     siret = siret_of(commune) if siret is None else siret
-    set_bank_details(
-        commune,
-        by=porteur,
-        iban=iban,
-        bic=bic,
-        holder=f"Commune de {commune.name}",
-        siret=siret or None,
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier, iban=iban, bic=bic, holder=f"Commune de {commune.name}", siret=siret or None)
     return certify_bank_details(commune, by=cast.finance)
+
+
+def bank_form(dossier, **over) -> dict:
+    """What the porteur's bank-details form posts for ``dossier`` (valid unless ``over`` says
+    otherwise)."""
+    data = {
+        "iban": IBAN_OK,
+        "bic": BIC_OK,
+        "holder": "Commune de Saint-Exemple",
+        "siret": siret_of(dossier.commune),
+        "rib_document": rib_of(dossier).pk,
+    }
+    data.update(over)
+    return data
 
 
 def signed(cast, *, commune=None, porteur=None, approved="5670.00", campaign=None):

@@ -5,12 +5,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from fonds.audit.models import AuditEvent
-from fonds.payments.bank import set_bank_details
 from fonds.payments.batches import build_batch
 from fonds.payments.execution import mark_batch_sent, record_return
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 
-from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed
+from .conftest import BIC_OTHER, IBAN_OTHER, certified_bank, given_details, signed
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/payments"
@@ -20,19 +19,6 @@ def client_for(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def given_details(cast):
-    dossier = signed(cast)
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
-    return dossier
 
 
 def reject_url(cast, commune=None):

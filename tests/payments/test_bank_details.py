@@ -11,7 +11,7 @@ from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from tests.factories import make_dossier
 
-from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed
+from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, bank_given, certified_bank, rib_of, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -83,14 +83,7 @@ def test_only_the_communes_porteur_or_finance_set_bank_details(cast):
 def test_iban_never_in_clear_in_the_audit_trail(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     certified_bank(cast, dossier=dossier)
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     events = AuditEvent.objects.filter(action__startswith="bank_details")
     assert events.count() == 3
     for event in events:
@@ -105,14 +98,7 @@ def test_certification_needs_finance_and_moves_waiting_orders_to_ready(cast):
     dossier = signed(cast)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OrderState.TO_CERTIFY  # no bank details yet
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier)
     for user in (cast.porteur, cast.instructeur, cast.auditeur):
         with pytest.raises(PaymentRefused):
             certify_bank_details(cast.commune, by=user)
@@ -129,14 +115,7 @@ def test_change_after_certification_blocks_payments_until_recertified(cast):
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OrderState.READY
-    bank = set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank = bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     order.refresh_from_db()
     assert not bank.is_certified and order.state == OrderState.TO_CERTIFY
     with pytest.raises(PaymentRefused, match="vide"):
@@ -151,14 +130,7 @@ def test_same_values_saved_again_change_nothing(cast):
     dossier = make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur)
     certified_bank(cast, dossier=dossier)
     before = AuditEvent.objects.count()
-    bank = set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune de Saint-Exemple-sur-Loire",
-        rib_document=rib_of(dossier),
-    )
+    bank = bank_given(cast, dossier, holder="Commune de Saint-Exemple-sur-Loire")
     assert bank.is_certified and AuditEvent.objects.count() == before
 
 

@@ -19,7 +19,7 @@ from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from fonds.payments.orders import reissue_order
 from fonds.referentiel.siret import is_valid_siret
 
-from .conftest import BIC_OK, IBAN_OK, certified_bank, rib_of, signed, siret_of
+from .conftest import BIC_OK, IBAN_OK, bank_form, bank_given, certified_bank, signed, siret_of
 
 OS = OrderState
 pytestmark = pytest.mark.django_db
@@ -36,15 +36,7 @@ def _last_payload(action):
 def test_siret_recorded_with_the_bank_details_and_in_clear_in_the_audit_payload(cast):
     dossier = signed(cast)
     siret = siret_of(cast.commune)
-    bank = set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune",
-        siret=f"{siret[:3]} {siret[3:9]} {siret[9:]}",
-        rib_document=rib_of(dossier),
-    )
+    bank = bank_given(cast, dossier, siret=f"{siret[:3]} {siret[3:9]} {siret[9:]}")
     assert bank.siret == siret
     assert _last_payload("bank_details_set")["siret"] == siret
     certify_bank_details(cast.commune, by=cast.finance)
@@ -54,15 +46,7 @@ def test_siret_recorded_with_the_bank_details_and_in_clear_in_the_audit_payload(
 def test_service_refuses_a_siret_of_another_commune_in_french(cast):
     dossier = signed(cast)
     with pytest.raises(ValidationError) as exc:
-        set_bank_details(
-            cast.commune,
-            by=cast.porteur,
-            iban=IBAN_OK,
-            bic=BIC_OK,
-            holder="Commune",
-            siret=siret_of(cast.other_commune),
-            rib_document=rib_of(dossier),
-        )
+        bank_given(cast, dossier, siret=siret_of(cast.other_commune))
     assert exc.value.message_dict["siret"] == [
         f"Le SIRET doit commencer par le SIREN de la commune, {cast.commune.siren}."
     ]
@@ -141,25 +125,13 @@ def test_siret_only_change_is_not_a_corrected_account_for_reissue(cast):
 # ---- the porteur's form --------------------------------------------------------------------------
 
 
-def _form(dossier, **over):
-    data = {
-        "iban": IBAN_OK,
-        "bic": BIC_OK,
-        "holder": "Commune de Saint-Exemple",
-        "siret": siret_of(dossier.commune),
-        "rib_document": rib_of(dossier).pk,
-    }
-    data.update(over)
-    return data
-
-
 def test_form_requires_the_siret_and_shows_the_commune_siren_as_a_hint(client, cast):
     dossier = signed(cast)
     client.force_login(cast.porteur)
     url = reverse("payments:porteur-bank", args=[dossier.pk])
     page = _html(client.get(url))
     assert "SIRET de la mairie" in page and f"le SIREN de la commune, {cast.commune.siren}" in page
-    response = client.post(url, _form(dossier, siret=""))
+    response = client.post(url, bank_form(dossier, siret=""))
     assert response.status_code == 400 and "Indiquez le SIRET de la mairie (14 chiffres)." in _html(response)
     assert not BankDetails.objects.exists()
 
@@ -169,7 +141,7 @@ def test_form_refuses_a_siret_of_another_siren_and_keeps_what_was_typed(client, 
     client.force_login(cast.porteur)
     url = reverse("payments:porteur-bank", args=[dossier.pk])
     typed = siret_of(cast.other_commune)
-    response = client.post(url, _form(dossier, siret=typed))
+    response = client.post(url, bank_form(dossier, siret=typed))
     page = _html(response)
     assert response.status_code == 400
     assert (
@@ -184,7 +156,9 @@ def test_form_refuses_a_siret_with_a_wrong_checksum(client, cast):
     client.force_login(cast.porteur)
     good = siret_of(cast.commune)
     wrong = good[:-1] + str((int(good[-1]) + 1) % 10)
-    response = client.post(reverse("payments:porteur-bank", args=[dossier.pk]), _form(dossier, siret=wrong))
+    response = client.post(
+        reverse("payments:porteur-bank", args=[dossier.pk]), bank_form(dossier, siret=wrong)
+    )
     assert response.status_code == 400 and "clé de contrôle est fausse" in _html(response)
 
 
@@ -193,7 +167,8 @@ def test_form_accepts_spaces_and_finance_screen_shows_the_siret_next_to_the_iban
     siret = siret_of(cast.commune)
     client.force_login(cast.porteur)
     response = client.post(
-        reverse("payments:porteur-bank", args=[dossier.pk]), _form(dossier, siret=f"{siret[:9]} {siret[9:]}")
+        reverse("payments:porteur-bank", args=[dossier.pk]),
+        bank_form(dossier, siret=f"{siret[:9]} {siret[9:]}"),
     )
     assert response.status_code == 302 and BankDetails.objects.get().siret == siret
     client.force_login(cast.finance)
@@ -208,9 +183,9 @@ def test_form_changing_only_the_siret_of_certified_details_asks_for_confirmation
     client.force_login(cast.porteur)
     url = reverse("payments:porteur-bank", args=[dossier.pk])
     holder = BankDetails.objects.get().holder
-    response = client.post(url, _form(dossier, holder=holder))
+    response = client.post(url, bank_form(dossier, holder=holder))
     assert response.status_code == 400 and "Cochez la case" in _html(response)
-    response = client.post(url, _form(dossier, holder=holder, confirm_change="on"))
+    response = client.post(url, bank_form(dossier, holder=holder, confirm_change="on"))
     assert response.status_code == 302
     bank = BankDetails.objects.get()
     assert bank.siret == siret_of(cast.commune) and not bank.is_certified

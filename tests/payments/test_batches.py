@@ -15,14 +15,14 @@ from django.utils import timezone
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments import sepa
-from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.bank import certify_bank_details
 from fonds.payments.batches import build_batch, cancel_batch, export_batch
 from fonds.payments.common import PaymentRefused
 from fonds.payments.execution import mark_batch_sent, record_execution, record_return
 from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
 from fonds.payments.testing import travel_to_execution_date
 
-from .conftest import certified_bank, signed
+from .conftest import BIC_OTHER, IBAN_OTHER, bank_given, certified_bank, signed
 
 pytestmark = pytest.mark.django_db
 OS = OrderState
@@ -186,18 +186,9 @@ def test_sent_batch_cannot_be_cancelled_and_exported_batch_can_be_redownloaded(c
 
 
 def test_batch_not_offered_nor_sent_after_a_creditor_changed_its_bank_details(cast, ready_orders):
-    from .conftest import BIC_OTHER, IBAN_OTHER, rib_of
-
     batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     dossier = ready_orders[0].dossier
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
         export_batch(batch)
     certify_bank_details(cast.commune, by=cast.finance)  # re-certified: still the old account in the file

@@ -7,7 +7,7 @@ import pytest
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
-from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.bank import certify_bank_details
 from fonds.payments.batches import build_batch
 from fonds.payments.common import PaymentRefused
 from fonds.payments.execution import RETURN_REASONS, mark_batch_sent, record_return
@@ -23,10 +23,10 @@ from fonds.payments.settlement import (
 from .conftest import (
     BIC_OTHER,
     IBAN_OTHER,
+    bank_given,
     certified_bank,
     pay_through_batch,
     report_submitted,
-    rib_of,
     signed,
 )
 
@@ -74,14 +74,7 @@ def test_return_with_am04_recorded(cast):
 
 
 def fix_bank(cast, dossier):
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     certify_bank_details(cast.commune, by=cast.finance)
 
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
-from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.bank import certify_bank_details
 from fonds.payments.batches import build_batch, cancel_batch
 from fonds.payments.common import PaymentRefused, parse_amount
 from fonds.payments.execution import mark_batch_sent, record_execution, record_return
@@ -15,7 +15,7 @@ from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState,
 from fonds.payments.orders import cancel_order, create_advance_order, reissue_order
 from fonds.payments.testing import travel_to_execution_date
 
-from .conftest import certified_bank, pay_through_batch, signed
+from .conftest import BIC_OTHER, IBAN_OTHER, bank_given, certified_bank, pay_through_batch, signed
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -136,8 +136,6 @@ def test_transition_in_batch_back_to_ready_when_the_batch_is_cancelled(cast):
 
 
 def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
-    from .conftest import BIC_OTHER, IBAN_OTHER, rib_of
-
     dossier = signed(cast)
     certified_bank(cast, dossier=dossier)
     order = PaymentOrder.objects.get(dossier=dossier)
@@ -148,14 +146,7 @@ def test_transition_sent_returned_then_ready_after_the_iban_is_fixed(cast):
     assert order.state == OS.RETURNED and order.return_code == "AC04"
     with pytest.raises(PaymentRefused, match="n'ont pas changé"):
         reissue_order(order, by=cast.finance)
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     with pytest.raises(PaymentRefused, match="certifiées"):
         reissue_order(order, by=cast.finance)
     certify_bank_details(cast.commune, by=cast.finance)

@@ -22,6 +22,7 @@ from fonds.payments.recovery import (
 )
 from fonds.payments.settlement import accept_final_report
 from tests.factories import make_campaign
+from tests.french import french_date
 
 from .conftest import certified_bank, pay_through_batch, report_submitted, signed
 
@@ -211,21 +212,7 @@ def test_recovery_notice_is_dated_the_day_of_the_notice(cast, clock, mailoutbox)
     clock.advance(days=3)  # the mail server was down: the notice leaves three days later
     assert tasks.notify_recovery.delay(recovery.pk).get() == 1
     body = mailoutbox[0].body
-    months = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ]
     due = timezone.localtime(recovery.answer_due)
-    assert body.startswith(f"Le {notice_day.day} {months[notice_day.month - 1]} {notice_day.year}")
-    assert f"jusqu'au {due.day} {months[due.month - 1]} {due.year} à {due:%H:%M}" in body
+    assert body.startswith(f"Le {french_date(notice_day)}")
+    assert f"jusqu'au {french_date(due)} à {due:%H:%M}" in body
     assert due.date() == notice_day + dt.timedelta(days=15)

@@ -13,7 +13,17 @@ from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from fonds.suivi.testing import SIGNED_LIST_PDF
 
-from .conftest import BIC_OK, BIC_OTHER, IBAN_OK, IBAN_OTHER, certified_bank, rib_of, signed
+from .conftest import (
+    BIC_OK,
+    BIC_OTHER,
+    IBAN_OK,
+    IBAN_OTHER,
+    bank_given,
+    certified_bank,
+    given_details,
+    rib_of,
+    signed,
+)
 
 pytestmark = pytest.mark.django_db
 OS = OrderState
@@ -150,19 +160,6 @@ def test_bad_iban_with_an_uploaded_rib_stores_nothing(cast):
 # ---- rejection by finance ---------------------------------------------------------------------
 
 
-def given_details(cast):
-    dossier = signed(cast)
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
-    return dossier
-
-
 def test_finance_rejects_bank_details_with_a_motivation_audited_and_the_porteur_emailed(
     cast, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -205,14 +202,7 @@ def test_rejection_only_by_finance_and_not_twice_nor_of_certified_details(cast):
 def test_correction_by_the_commune_clears_the_rejection_kept_in_the_trail(cast):
     dossier = given_details(cast)
     reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
-    bank = set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank = bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     assert not bank.is_rejected and bank.rejected_at is None and bank.version == 2
     assert AuditEvent.objects.get(action="bank_details_changed").data["payload"]["was_rejected"] is True
     assert AuditEvent.objects.filter(action="bank_details_rejected").count() == 1
@@ -224,12 +214,5 @@ def test_rejection_email_not_sent_when_the_details_changed_meanwhile(cast, mailo
     dossier = given_details(cast)
     bank = reject_bank_details(cast.commune, by=cast.finance, motivation="IBAN différent du RIB.")
     mailoutbox.clear()
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OTHER,
-        bic=BIC_OTHER,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     assert notify_bank_rejected(bank.pk, bank.version) == 0 and mailoutbox == []

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fonds.dossiers.states import Status
-from fonds.payments.bank import set_bank_details
 from fonds.payments.batches import build_batch
 from fonds.payments.execution import mark_batch_sent, record_return
 from fonds.payments.models import (
@@ -31,7 +30,7 @@ from fonds.payments.settlement import accept_final_report
 from fonds.payments.testing import travel_to_execution_date
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
-from .conftest import BIC_OK, IBAN_OK, certified_bank, pay_through_batch, report_submitted, rib_of, signed
+from .conftest import BIC_OK, IBAN_OK, bank_given, certified_bank, pay_through_batch, report_submitted, signed
 
 pytestmark = pytest.mark.django_db
 OS = OrderState
@@ -212,20 +211,9 @@ def test_orders_list_query_count_does_not_grow_with_rows_or_page_size(
 # ---- bank details certification ----------------------------------------------------------------
 
 
-def _given_bank(cast, dossier):
-    return set_bank_details(
-        dossier.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune de Saint-Exemple",
-        rib_document=rib_of(dossier),
-    )
-
-
 def test_certify_bank_details_shows_the_rib_inline_and_needs_the_confirmation(client, cast):
     dossier = signed(cast)
-    _given_bank(cast, dossier)
+    bank_given(cast, dossier, holder="Commune de Saint-Exemple")
     order = PaymentOrder.objects.get(dossier=dossier)
     assert order.state == OS.TO_CERTIFY
     _login(client, cast.finance)
@@ -250,7 +238,7 @@ def test_certify_bank_details_shows_the_rib_inline_and_needs_the_confirmation(cl
 
 def test_rib_inline_is_served_only_to_finance_staff_and_framable_by_this_site_only(client, cast):
     dossier = signed(cast)
-    _given_bank(cast, dossier)
+    bank_given(cast, dossier, holder="Commune de Saint-Exemple")
     url = reverse("payments:bank-rib", args=[cast.commune.pk])
     for user in (cast.porteur, cast.instructeur):
         assert _login(client, user).get(url).status_code == 403

@@ -19,12 +19,12 @@ from .conftest import (
     BIC_OTHER,
     IBAN_OK,
     IBAN_OTHER,
+    bank_form,
     certified_bank,
     pay_through_batch,
     report_submitted,
     rib_of,
     signed,
-    siret_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,23 +44,11 @@ def _bank_url(dossier):
     return reverse("payments:porteur-bank", args=[dossier.pk])
 
 
-def _form(dossier, **over):
-    data = {
-        "iban": IBAN_OK,
-        "bic": BIC_OK,
-        "holder": "Commune de Saint-Exemple",
-        "siret": siret_of(dossier.commune),
-        "rib_document": rib_of(dossier).pk,
-    }
-    data.update(over)
-    return data
-
-
 def test_porteur_enters_the_commune_bank_details_then_sees_them_awaiting_certification(client, cast, dossier):
     client.force_login(cast.porteur)
     page = _html(client.get(_bank_url(dossier)))
     assert "Coordonnées à renseigner" in page and rib_of(dossier).original_name in page
-    response = client.post(_bank_url(dossier), _form(dossier))
+    response = client.post(_bank_url(dossier), bank_form(dossier))
     assert response.status_code == 302
     bank = BankDetails.objects.get(commune=cast.commune)
     assert (
@@ -79,7 +67,7 @@ def test_porteur_enters_the_commune_bank_details_then_sees_them_awaiting_certifi
 def test_invalid_iban_and_bic_are_refused_in_french_and_the_typed_values_are_kept(client, cast, dossier):
     client.force_login(cast.porteur)
     response = client.post(
-        _bank_url(dossier), _form(dossier, iban="FR76 3000 6000 0112 3456 7890 188", bic="XXXX")
+        _bank_url(dossier), bank_form(dossier, iban="FR76 3000 6000 0112 3456 7890 188", bic="XXXX")
     )
     page = _html(response)
     assert response.status_code == 400 and not BankDetails.objects.exists()
@@ -87,10 +75,10 @@ def test_invalid_iban_and_bic_are_refused_in_french_and_the_typed_values_are_kep
     assert 'value="FR76 3000 6000 0112 3456 7890 188"' in page and 'value="XXXX"' in page
     assert 'value="Commune de Saint-Exemple"' in page
     response = client.post(
-        _bank_url(dossier), _form(dossier, bic="BNPAGB22")
+        _bank_url(dossier), bank_form(dossier, bic="BNPAGB22")
     )  # a British BIC for a French IBAN
     assert response.status_code == 400 and "ne correspond pas au pays de l'IBAN" in _html(response)
-    response = client.post(_bank_url(dossier), _form(dossier, rib_document=""))
+    response = client.post(_bank_url(dossier), bank_form(dossier, rib_document=""))
     assert response.status_code == 400 and "Joignez le RIB" in _html(response)
     assert not BankDetails.objects.exists()
 
@@ -106,11 +94,11 @@ def test_changing_certified_details_needs_a_confirmation_and_suspends_payments_u
     assert (
         "Coordonnées vérifiées par le fonds" in page and "FR76 3000 6000 0112 3456 7890 189" in page
     )  # the form is pre-filled
-    response = client.post(_bank_url(dossier), _form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER))
+    response = client.post(_bank_url(dossier), bank_form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER))
     assert response.status_code == 400 and "Cochez la case" in _html(response)
     assert BankDetails.objects.get(commune=cast.commune).is_certified
     response = client.post(
-        _bank_url(dossier), _form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER, confirm_change="on")
+        _bank_url(dossier), bank_form(dossier, iban=IBAN_OTHER, bic=BIC_OTHER, confirm_change="on")
     )
     assert response.status_code == 302
     bank = BankDetails.objects.get(commune=cast.commune)
@@ -123,7 +111,7 @@ def test_saving_the_same_details_again_changes_nothing(client, cast, dossier):
     certified_bank(cast, dossier=dossier)
     client.force_login(cast.porteur)
     response = client.post(
-        _bank_url(dossier), _form(dossier, holder=BankDetails.objects.get().holder), follow=True
+        _bank_url(dossier), bank_form(dossier, holder=BankDetails.objects.get().holder), follow=True
     )  # no confirmation needed
     assert "rien n'a changé" in _html(response)
     assert BankDetails.objects.get().is_certified
@@ -131,19 +119,19 @@ def test_saving_the_same_details_again_changes_nothing(client, cast, dossier):
 
 def test_commune_page_without_dossier_number_is_the_same_form(client, cast, dossier):
     client.force_login(cast.porteur)
-    assert client.post(reverse("payments:commune-bank"), _form(dossier)).status_code == 302
+    assert client.post(reverse("payments:commune-bank"), bank_form(dossier)).status_code == 302
     assert BankDetails.objects.get(commune=cast.commune).holder == "Commune de Saint-Exemple"
 
 
 def test_porteur_of_another_commune_gets_404_and_staff_get_403(client, cast, dossier):
     client.force_login(cast.other_porteur)
     assert client.get(_bank_url(dossier)).status_code == 404
-    assert client.post(_bank_url(dossier), _form(dossier)).status_code == 404
+    assert client.post(_bank_url(dossier), bank_form(dossier)).status_code == 404
     assert client.get(reverse("payments:porteur-recovery", args=[dossier.pk])).status_code == 404
     for user in (cast.instructeur, cast.finance, make_user("comite")):
         client.force_login(user)
         assert client.get(_bank_url(dossier)).status_code == 403
-        assert client.post(_bank_url(dossier), _form(dossier)).status_code == 403
+        assert client.post(_bank_url(dossier), bank_form(dossier)).status_code == 403
         assert client.get(reverse("payments:porteur-recovery", args=[dossier.pk])).status_code == 403
     assert not BankDetails.objects.exists()
 

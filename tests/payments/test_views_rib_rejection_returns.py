@@ -9,20 +9,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from fonds.dossiers.models import Document
-from fonds.payments.bank import set_bank_details
 from fonds.payments.models import BankDetails, OrderKind, OrderState, PaymentOrder
 from fonds.payments.orders import cancel_order
 from fonds.payments.settlement import accept_final_report
 
 from .conftest import (
-    BIC_OK,
-    IBAN_OK,
+    bank_form,
+    bank_given,
     certified_bank,
     pay_through_batch,
     report_submitted,
     rib_of,
     signed,
-    siret_of,
 )
 from .test_rib_upload_and_rejection import NEW_RIB
 
@@ -35,15 +33,8 @@ def _html(response) -> str:
 
 
 def _bank_form(dossier, **over):
-    data = {
-        "iban": IBAN_OK,
-        "bic": BIC_OK,
-        "holder": "Commune de Saint-Exemple-sur-Loire",
-        "siret": siret_of(dossier.commune),
-        "rib_document": rib_of(dossier).pk,
-    }
-    data.update(over)
-    return data
+    """The form with the holder of the certified details (``certified_bank``): only the RIB changes."""
+    return bank_form(dossier, holder=f"Commune de {dossier.commune.name}", **over)
 
 
 def test_porteur_uploads_a_new_rib_after_certification_with_confirmation_payments_suspended(client, cast):
@@ -96,14 +87,7 @@ def test_finance_rejects_bank_details_from_a_confirmation_page_and_the_porteur_s
     client, cast, mailoutbox, django_capture_on_commit_callbacks
 ):
     dossier = signed(cast)
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier)
     client.force_login(cast.finance)
     bank_url = reverse("payments:bank", args=[cast.commune.pk])
     reject_url = reverse("payments:bank-reject", args=[cast.commune.pk])
@@ -132,14 +116,7 @@ def test_auditor_cannot_reject_bank_details(client, cast):
     from tests.factories import make_user
 
     dossier = signed(cast)
-    set_bank_details(
-        cast.commune,
-        by=cast.porteur,
-        iban=IBAN_OK,
-        bic=BIC_OK,
-        holder="Commune",
-        rib_document=rib_of(dossier),
-    )
+    bank_given(cast, dossier)
     client.force_login(make_user("auditeur"))
     url = reverse("payments:bank-reject", args=[cast.commune.pk])
     assert client.get(url).status_code == 200

@@ -51,6 +51,16 @@ def dossier_in(
             approved_amount=approved, proposed_amount=approved, decided_at=start + dt.timedelta(days=4)
         )
     Dossier.objects.filter(pk=dossier.pk).update(**fields)
+    audit_path(
+        dossier, [(action, start + dt.timedelta(days=i)) for i, action in enumerate(PATH[status])], to=status
+    )
+    dossier.refresh_from_db()
+    return dossier
+
+
+def audit_path(dossier, steps, **payload) -> None:
+    """The audit events of ``dossier``'s path, written in one transaction as the system:
+    ``steps`` = [(action, at)]; each payload is ``payload`` and the event's rank ``step``."""
     with transaction.atomic():
         audit.append_many(
             [
@@ -59,11 +69,9 @@ def dossier_in(
                     actor="test",
                     role="system",
                     obj=dossier,
-                    payload={"to": status, "step": i},
-                    at=start + dt.timedelta(days=i),
+                    payload={**payload, "step": i},
+                    at=at,
                 )
-                for i, action in enumerate(PATH[status])
+                for i, (action, at) in enumerate(steps)
             ]
         )
-    dossier.refresh_from_db()
-    return dossier

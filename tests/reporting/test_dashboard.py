@@ -6,20 +6,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fonds import clock
-from fonds.audit import chain as audit
 from fonds.comite import envelope
 from fonds.comite.models import EnvelopeRelease
 from fonds.payments.models import PaymentOrder
 from fonds.reporting import dashboard
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
-from .helpers import dossier_in
+from .helpers import audit_path, dossier_in
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -135,20 +133,7 @@ def test_approval_rate_is_approved_over_decided_by_committee(world):
 
 def _path(dossier, steps, start):
     """Audit events of ``dossier``: ``steps`` = [(action, hours after start)]."""
-    with transaction.atomic():
-        audit.append_many(
-            [
-                dict(
-                    action=action,
-                    actor="test",
-                    role="system",
-                    obj=dossier,
-                    payload={"step": i},
-                    at=start + dt.timedelta(hours=hours),
-                )
-                for i, (action, hours) in enumerate(steps)
-            ]
-        )
+    audit_path(dossier, [(action, start + dt.timedelta(hours=hours)) for action, hours in steps])
 
 
 def test_median_time_per_stage_from_the_audit_events():

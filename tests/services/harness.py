@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -127,12 +128,13 @@ class PrivateRedis:
         return redis.Redis.from_url(self.url(db))
 
 
-@pytest.fixture
-def private_redis(tmp_path):
+@contextmanager
+def running_redis(folder: Path, outage: str):
+    """A started ``PrivateRedis`` in ``folder`` (created), killed on exit whatever happened; skips
+    the test with a reason naming the ``outage`` it simulates where ``redis-server`` is missing."""
     binary = redis_server()
     if binary is None:
-        pytest.skip("nécessite redis-server (paquet Debian redis-server) pour simuler la panne du broker")
-    folder = tmp_path / "redis"
+        pytest.skip(f"nécessite redis-server (paquet Debian redis-server) pour simuler la panne {outage}")
     folder.mkdir()
     server = PrivateRedis(binary, folder)
     server.start()
@@ -140,6 +142,12 @@ def private_redis(tmp_path):
         yield server
     finally:
         server.kill()  # never left running, whatever happened
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    with running_redis(tmp_path / "redis", "du broker") as server:
+        yield server
 
 
 def reset_app_connections() -> None:

@@ -7,9 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from fonds.audit.models import AuditEvent
@@ -19,6 +17,7 @@ from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import report_date_refusal
 from fonds.suivi.services import save_report_draft
 from tests.factories import PDF_BYTES
+from tests.french import french_date
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -44,11 +43,6 @@ def file_draft(dossier, porteur, *, start, end):
     return save_report_draft(
         dossier, by=porteur, fields=fields, lines=LINES, participant_list=("liste.pdf", PDF_BYTES)
     )
-
-
-def french(day) -> str:
-    with translation.override("fr"):
-        return date_filter(day, "j F Y")
 
 
 def test_final_report_refused_before_project_end(cast, advance_paid, clock):
@@ -122,7 +116,7 @@ def test_report_pages_say_from_which_date_the_report_can_be_filed(client, cast, 
     assert f"il pourra être déposé à partir du {end:%d/%m/%Y}" in home
     url = reverse("suivi:report", args=[advance_paid.pk])
     html = client.get(url).content.decode()
-    assert f"il pourra être déposé <strong>à partir du {french(end)}</strong>" in html
+    assert f"il pourra être déposé <strong>à partir du {french_date(end)}</strong>" in html
     assert (
         f'value="{advance_paid.start_date.isoformat()}"' not in html
     )  # future dates are not prefilled as actual

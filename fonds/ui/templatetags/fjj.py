@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "scores_recorded": "Grille de notation enregistrée",
     "amount_proposed": "Montant proposé",
     "message_sent": "Message envoyé à la commune",
+    "message_posted": "Message de la conversation",
     "private_note_added": "Note interne ajoutée",
     "conflict_declared": "Lien déclaré avec une commune",
     "jumelage_saved": "Partenariat enregistré",
