@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 
 
 class NotificationsConfig(AppConfig):
@@ -10,9 +10,8 @@ class NotificationsConfig(AppConfig):
         from . import events  # noqa: PLC0415 — events import models: only once the apps are loaded
 
         events.register()
-        if apps.is_installed("fonds.conversation"):  # the conversation app, merged on its own
-            from fonds.conversation.signals import message_posted  # noqa: PLC0415 — optional app
+        from fonds.conversation.signals import message_posted  # noqa: PLC0415 — idem
 
-            from .conversation import on_message_posted  # noqa: PLC0415 — idem
+        from .conversation import on_message_posted  # noqa: PLC0415 — idem
 
-            message_posted.connect(on_message_posted, dispatch_uid="notifications.message_posted")
+        message_posted.connect(on_message_posted, dispatch_uid="notifications.message_posted")

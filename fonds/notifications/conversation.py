@@ -1,12 +1,12 @@
 """The conversation's notices: a new message tells the other side (issue 16).
 
-The dossier's conversation (``fonds.conversation``, built alongside) sends ``message_posted``
+The dossier's conversation (``fonds.conversation``) sends ``message_posted``
 (kwargs ``message``, ``dossier``, ``by``, ``side`` — « commune » or « fonds ») inside the message's
 transaction. A message of the fund tells the commune's porteurs (``message_received_commune``); a
 message of the commune tells the dossier's instructor and the people of its queue
 (``message_received_staff``). Correction requests and answers are told by the transitions they
 come with (``events.py``). The notice never quotes the message (free text may name a minor): it
-says who wrote and links the conversation.
+says who wrote and links the thread (``conversation:thread``).
 """
 
 from __future__ import annotations
@@ -38,14 +38,15 @@ def on_message_posted(sender, *, message, dossier, by=None, side="", **kwargs):
         return
     key = f"message-{message.pk}"
     if side == COMMUNE_SIDE:
-        body = f"{dossier_line(dossier)}\nLa commune vous a écrit : lisez son message sur la page du dossier."
+        body = f"{dossier_line(dossier)}\nLa commune vous a écrit : son message est dans la conversation."
         notify(
             "message_received_staff",
             dossier=dossier,
             users=fund_readers(dossier, by),
-            context={"body": body, "link": reverse("instruction:dossier", args=[dossier.pk])},
+            context={"body": body, "link": reverse("conversation:thread", args=[dossier.pk])},
             key=key,
         )
     else:
-        body = f"{dossier_line(dossier)}\nLe fonds vous a écrit : lisez son message sur la page du dossier."
-        notify("message_received_commune", dossier=dossier, context={"body": body}, key=key)
+        body = f"{dossier_line(dossier)}\nLe fonds vous a écrit : son message est dans la conversation."
+        link = reverse("conversation:thread", args=[dossier.pk])
+        notify("message_received_commune", dossier=dossier, context={"body": body, "link": link}, key=key)
