@@ -46,6 +46,16 @@ def _render(template: str, context: dict) -> tuple[str, str]:
         )
 
 
+def text_as_html(subject: str, text: str) -> str:
+    """The HTML alternative of a stage's text email (receipt, decision letter, reminders,
+    payments' notices): its paragraphs in the same State layout, links made clickable."""
+    paragraphs = [part.strip() for part in text.split("\n\n") if part.strip()]
+    with translation.override("fr"):
+        return render_to_string(
+            "emails/plain.html", {**_base_context(), "subject": subject, "paragraphs": paragraphs}
+        )
+
+
 def send_notification(notification: Notification) -> bool:
     """Email one notification to its recipient, once; mark it emailed. True if sent now."""
     context = {

@@ -200,3 +200,14 @@ def test_perform_many_notifies_each_dossier_after_the_process_moved(cast, new_do
     assert not result.refused and len(result.done) == 3
     made = _of("queue_entered", dossier__in=dossiers, recipient=cast.admin)
     assert len(made) == 3  # the « instructed » queue: instructors and administrators
+
+
+def test_stage_emails_have_the_state_html_alternative(cast, new_dossier, django_capture_on_commit_callbacks):
+    dossier = new_dossier()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(cast, dossier, "submit", "porteur")  # the receipt task's own email
+    receipt = emails_to(cast.porteur, "Récépissé")
+    assert len(receipt) == 1
+    html = html_of(receipt[0])
+    assert "RÉPUBLIQUE<br>FRANÇAISE" in html and f'href="{SITE}/depot/' in html
+    assert_no_minors_data(dossier, receipt[0].body, html)
