@@ -85,6 +85,8 @@ EVENT_LABELS = {
     "batch_executed": "Lot exécuté",
     "batch_cancelled": "Lot annulé",
     "recovery_answered": "Réponse du maire à l'ordre de reversement",
+    "notification_preferences_changed": "Préférences de notification modifiées",
+    "notification_email_sent": "Notification envoyée par courriel",
     "recovery_made_final": "Ordre de reversement rendu définitif",
     "recovery_received": "Reversement reçu",
     "recovery_written_off": "Reversement admis en non-valeur",
