@@ -14,6 +14,7 @@ STAGES_WITH_HOOKS = {
     "fonds.depot",
     "fonds.eligibilite",
     "fonds.instruction",
+    "fonds.notifications",
     "fonds.payments",
     "fonds.suivi",
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from fonds.accounts.models import User
+from fonds.conversation.signals import message_posted
 from fonds.ui import worklist
 
 from .service import dossier_line, notify
@@ -50,3 +51,8 @@ def on_message_posted(sender, *, message, dossier, by=None, side="", **kwargs):
         body = f"{dossier_line(dossier)}\nLe fonds vous a écrit : son message est dans la conversation."
         link = reverse("conversation:thread", args=[dossier.pk])
         notify("message_received_commune", dossier=dossier, context={"body": body, "link": link}, key=key)
+
+
+def register() -> None:
+    """Connect the conversation's ``message_posted`` signal (the app's ``hook_modules``)."""
+    message_posted.connect(on_message_posted, dispatch_uid="notifications.message_posted")
