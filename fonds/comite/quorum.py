@@ -7,6 +7,7 @@ presiding member's own vote decides (abstention or none: not adopted)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +33,11 @@ class QuorumResult:
     def counted(self) -> int:
         return self.present + self.represented
 
+    @property
+    def required_members(self) -> int:
+        """The fewest whole members that reach ``required`` (« au moins 0,5 » is one member)."""
+        return math.ceil(self.required) if self.eligible else 0
+
     def as_dict(self) -> dict:
         return {
             "members": self.members,
@@ -51,7 +57,7 @@ class QuorumResult:
             f"{self.counted} membre(s) présent(s) ou représenté(s) sur {self.eligible} membre(s) de la "
             "composition appelé(s) à délibérer"
             f"{f' ({self.recused} déporté(s))' if self.recused else ''} ; il en faut au moins "
-            f"{number(self.required)}"
+            f"{number(self.required_members)}"
         )
         return text + (" : quorum atteint." if self.reached else " : quorum non atteint.")
 

@@ -18,6 +18,16 @@ class GeneratedDocument(models.Model):
         HISTORY = "history", "Historique du dossier"
         OTHER = "other", "Autre document"
 
+    #: the French stem of a downloaded file's name, per kind (never the code of the kind)
+    FILE_STEMS = {
+        "receipt": "recepisse",
+        "convention": "convention",
+        "decision_letter": "lettre-decision",
+        "minutes": "proces-verbal",
+        "history": "historique",
+        "other": "document",
+    }
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
     key = models.CharField("clé d'unicité", max_length=100)
     dossier = models.ForeignKey(
@@ -39,3 +49,7 @@ class GeneratedDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.key}"
+
+    def download_name(self, reference: str) -> str:
+        """« lettre-decision-FJJ-2026-000042.pdf »: what a person's browser saves."""
+        return f"{self.FILE_STEMS.get(self.kind, 'document')}-{reference}.pdf"

@@ -89,3 +89,12 @@ def test_tally_all_abstentions_not_adopted():
 def test_tally_unknown_choice_refused():
     with pytest.raises(ValueError):
         tally(["oui"])
+
+
+def test_quorum_explanation_counts_whole_members_never_half_a_member():
+    result = quorum(members={1}, present=set())
+    assert result.required == Decimal("0.5")
+    assert "il en faut au moins 1 :" in result.explanation()
+    three = quorum(members={1, 2, 3}, present={1})
+    assert "il en faut au moins 2 :" in three.explanation()
+    assert "0,5" not in result.explanation() and "1,5" not in three.explanation()

@@ -148,5 +148,5 @@ def generated_document(request, pk, document_pk):
     return pdf_response(
         request,
         document.file,
-        filename=f"{document.kind}-{dossier.reference}.pdf",
+        filename=document.download_name(dossier.reference),
     )
