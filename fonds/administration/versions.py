@@ -73,7 +73,7 @@ def publish_version(
             },
         )
         _migrate(locked, current.version, new.version, migration, by=by)
-    locked._current_rules = None
+    campaign._current_rules = None  # the caller's instance reads the new version next time
     return new
 
 
