@@ -178,7 +178,8 @@ def extend_window(campaign, *, by, closes_at: dt.datetime, motivation: str) -> C
         if closes_at <= locked.closes_at:
             raise AdminRefused(
                 "condition",
-                "La clôture ne peut qu'être repoussée : choisissez une date postérieure à la clôture actuelle.",
+                "La clôture ne peut qu'être repoussée : choisissez une date postérieure "
+                "à la clôture actuelle.",
             )
         locked.closes_at = closes_at
 
