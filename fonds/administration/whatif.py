@@ -1,0 +1,184 @@
+"""What-if: replay draft rule parameters on the submitted dossiers of a campaign and compare with
+the campaign's current version — how many E1–E9 verdicts flip per rule, the formula's amount per
+dossier, the envelope consumed by the dossiers eligible under each — without writing anything
+but the job's progress and result. The real rule functions (``fonds.eligibilite.rules``) and the
+real formula (``fonds.instruction.amount``) run with the draft params: no second implementation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import transaction
+
+from fonds import clock
+from fonds.dossiers.models import Dossier
+from fonds.eligibilite.rules import REGISTRY, chunk_context, evaluate_all
+from fonds.instruction.amount import grant_for_dossier
+from fonds.ops import outbox
+from fonds.referentiel.models import Campaign, RuleSet
+
+from .guards import AdminRefused, require_admin
+from .models import WhatIfJob
+
+CHUNK = 1000
+LISTED = 500  # dossiers whose amount or eligibility changes, listed in the result at most
+ZERO = Decimal("0")
+
+
+def dossiers_of(campaign) -> list[int]:
+    """The pks of the campaign's submitted dossiers (drafts have no verdict to flip)."""
+    return list(
+        Dossier.objects.filter(campaign=campaign, submitted_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _load(pks):
+    return list(
+        Dossier.objects.filter(pk__in=pks)
+        .select_related("campaign", "commune", "jumelage__partner")
+        .prefetch_related("budget_lines", "documents")
+        .order_by("pk")
+    )
+
+
+def _eligible(outcomes, params) -> bool:
+    blocking = params["eligibility"].get("blocking", {})
+    return not any(o.failed and blocking.get(o.code, True) for o in outcomes)
+
+
+class Tally:
+    """The replay's counters, filled dossier by dossier; ``as_dict`` is the stored result."""
+
+    def __init__(self, campaign: Campaign, base: RuleSet, draft: RuleSet):
+        self.campaign, self.base, self.draft = campaign, base, draft
+        self.flips = {code: {"to_fail": 0, "to_pass": 0} for code in REGISTRY}
+        self.eligible = {"base": 0, "draft": 0}
+        self.consumed = {"base": ZERO, "draft": ZERO}
+        self.changed: list[dict] = []
+        self.changed_count = 0
+        self.total = 0
+
+    def add(self, dossier, at, context) -> None:
+        base_out = evaluate_all(dossier, self.base, at=at, context=context)
+        draft_out = evaluate_all(dossier, self.draft, at=at, context=context)
+        flipped = []
+        for old, new in zip(base_out, draft_out):
+            if old.result != new.result:
+                self.flips[old.code]["to_fail" if new.failed else "to_pass"] += 1
+                flipped.append(old.code)
+        old_grant = grant_for_dossier(dossier, self.base.params).grant
+        new_grant = grant_for_dossier(dossier, self.draft.params).grant
+        was, will = _eligible(base_out, self.base.params), _eligible(draft_out, self.draft.params)
+        self.total += 1
+        for key, ok, grant in (("base", was, old_grant), ("draft", will, new_grant)):
+            if ok:
+                self.eligible[key] += 1
+                self.consumed[key] += grant
+        if flipped or old_grant != new_grant or was != will:
+            self.changed_count += 1
+            if len(self.changed) < LISTED:
+                self.changed.append(
+                    {
+                        "id": dossier.pk,
+                        "reference": dossier.reference,
+                        "commune": dossier.commune.name,
+                        "flipped": flipped,
+                        "eligible": [was, will],
+                        "amount": [str(old_grant), str(new_grant)],
+                    }
+                )
+
+    def as_dict(self) -> dict:
+        envelope = self.campaign.envelope
+
+        def share(value):
+            return str((value * 100 / envelope).quantize(Decimal("0.1"))) if envelope else None
+
+        return {
+            "campaign": self.campaign.pk,
+            "base_version": self.base.version,
+            "total": self.total,
+            "flips": self.flips,
+            "flipped_total": {code: f["to_fail"] + f["to_pass"] for code, f in self.flips.items()},
+            "eligible": self.eligible,
+            "envelope": str(envelope),
+            "consumed": {k: str(v) for k, v in self.consumed.items()},
+            "consumed_pct": {k: share(v) for k, v in self.consumed.items()},
+            "changed_count": self.changed_count,
+            "changed": self.changed,
+        }
+
+
+def replay(
+    campaign: Campaign,
+    params: dict,
+    *,
+    at=None,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = CHUNK,
+) -> dict:
+    """Replay ``params`` on ``campaign``'s submitted dossiers against its current version.
+    ``progress(done)`` is called after each chunk. Reads only."""
+    at = at or clock.now()
+    base = campaign.rules
+    draft = RuleSet(campaign=campaign, version=0, params=params)  # never saved
+    tally = Tally(campaign, base, draft)
+    pks = dossiers_of(campaign)
+    for start in range(0, len(pks), chunk):
+        dossiers = _load(pks[start : start + chunk])
+        for dossier in dossiers:
+            dossier.campaign = campaign  # one campaign object: its rules are read once
+        context = chunk_context(dossiers, at=at)
+        for dossier in dossiers:
+            tally.add(dossier, at, context)
+        if progress is not None:
+            progress(start + len(dossiers))
+    return tally.as_dict()
+
+
+def start(campaign: Campaign, params: dict, *, by) -> WhatIfJob:
+    """Queue a what-if job (the task runs after the commit, through the outbox)."""
+    require_admin(by)
+    if not isinstance(params, dict) or "eligibility" not in params:
+        raise AdminRefused("condition", "Le brouillon de règles est incomplet.")
+    with transaction.atomic():
+        job = WhatIfJob.objects.create(
+            campaign=campaign,
+            base_version=campaign.rules.version,
+            params=params,
+            created_by=by,
+            total=len(dossiers_of(campaign)),
+        )
+        outbox.enqueue("fonds.administration.tasks.run_whatif", job.pk)
+    return job
+
+
+def run_job(job_id: int) -> WhatIfJob:
+    """Run a queued job (idempotent: a finished job is left as it is; a retried one restarts)."""
+    job = WhatIfJob.objects.select_related("campaign").get(pk=job_id)
+    if job.is_over:
+        return job
+    WhatIfJob.objects.filter(pk=job.pk).update(status=WhatIfJob.State.RUNNING, done=0)
+
+    def progress(done):
+        WhatIfJob.objects.filter(pk=job.pk).update(done=done)
+
+    try:
+        result = replay(job.campaign, job.params, progress=progress)
+    except Exception as exc:  # the page says the job stopped; the error is kept for the operator
+        WhatIfJob.objects.filter(pk=job.pk).update(
+            status=WhatIfJob.State.FAILED, error=str(exc)[:2000], finished_at=clock.now()
+        )
+        raise
+    WhatIfJob.objects.filter(pk=job.pk).update(
+        status=WhatIfJob.State.FINISHED,
+        result=result,
+        total=result["total"],
+        done=result["total"],
+        finished_at=clock.now(),
+    )
+    job.refresh_from_db()
+    return job
