@@ -42,17 +42,20 @@ def publish_version(
     motivation: str,
     migration: str,
     action: str = "ruleset_published",
+    guard=None,
 ) -> RuleSet:
     """Add version n+1 of ``campaign``'s rules with ``params`` (refused when nothing changes),
     in one transaction: the campaign locked, event ``action`` with the differences (before/after),
     then the per-dossier choice (``MOVE`` / ``KEEP``), one ``dossier_rules_version_changed``
-    event per dossier whose recorded version changes."""
+    event per dossier whose recorded version changes. ``guard(locked)`` may refuse under the lock."""
     require_admin(by)
     motivation = require_motivation(motivation)
     if migration not in (MOVE, KEEP):
         raise AdminRefused("condition", "Choisissez ce que deviennent les dossiers pas encore instruits.")
     with transaction.atomic():
         locked = lock_campaign(campaign)
+        if guard is not None:
+            guard(locked)
         current = locked.rules
         changes = parameters.diff(current.params, params)
         if not changes:
