@@ -1,0 +1,41 @@
+"""Texts of documents: edited per campaign, previewed as a PDF before saving, one audit event."""
+
+from __future__ import annotations
+
+import pytest
+
+from fonds.administration import texts
+from fonds.administration.guards import AdminRefused
+from fonds.administration.models import DocumentTexts
+from fonds.audit.models import AuditEvent
+from tests.factories import make_campaign, make_user
+
+pytestmark = pytest.mark.django_db
+
+VALUES = {**texts.DEFAULTS, "signatory_name": "Claire Martin", "signatory_title": "La déléguée"}
+
+
+def test_preview_is_a_pdf_and_saves_nothing():
+    campaign = make_campaign()
+    pdf = texts.preview_pdf(campaign, VALUES)
+    assert pdf.startswith(b"%PDF")
+    assert not DocumentTexts.objects.exists()
+
+
+def test_save_texts_one_event_with_before_after():
+    campaign = make_campaign()
+    n = AuditEvent.objects.count()
+    texts.save_texts(campaign, VALUES, by=make_user("admin"), motivation="Nouvelle signataire")
+    assert texts.texts_for(campaign)["signatory_name"] == "Claire Martin"
+    [event] = AuditEvent.objects.order_by("seq")[n:]
+    payload = event.data["payload"]
+    assert (event.action, payload["before"]["signatory_name"], payload["after"]["signatory_name"]) == (
+        "document_texts_changed",
+        "",
+        "Claire Martin",
+    )
+
+
+def test_texts_only_by_an_administrator():
+    with pytest.raises(AdminRefused):
+        texts.save_texts(make_campaign(), VALUES, by=make_user("auditeur"), motivation="m")
