@@ -12,7 +12,7 @@ from fonds.referentiel.models import Campaign
 from fonds.ui.fields import AmountField
 from fonds.ui.forms import confirm_field, long_text_field
 
-from . import parameters
+from . import parameters, scoring_grid, texts
 from .versions import MIGRATION_CHOICES
 
 REQUIRED = {"required": "Indiquez une valeur.", "invalid": "Indiquez un nombre."}
@@ -48,10 +48,14 @@ class RulesForm(DsfrBaseForm):
         error_messages={"required": "Choisissez ce que deviennent les dossiers pas encore instruits."},
     )
 
-    def __init__(self, *args, current: dict, **kwargs):
+    def __init__(self, *args, current: dict, publishing: bool = False, **kwargs):
         kwargs.setdefault("initial", parameters.flatten(current))
         super().__init__(*args, **kwargs)
         self.current = current
+        self.new_params = current
+        if not publishing:  # a preview or a what-if needs neither
+            self.fields["motivation"].required = False
+            self.fields["migration"].required = False
         for param in parameters.PARAMS:
             self.fields[param.name] = _field(param)
         for i in range(parameters.band_count(current)):
@@ -147,3 +151,73 @@ class OpenForm(DsfrBaseForm):
 
 class PublishConfirmForm(DsfrBaseForm):
     confirm = confirm_field("Je confirme la publication de cette nouvelle version du règlement")
+
+
+class GridForm(DsfrBaseForm):
+    """The scoring grid of the current version: criteria labels and points, thresholds, bands."""
+
+    motivation = long_text_field("Motivation de la nouvelle grille (obligatoire)", required=True)
+    threshold_total = _bounded("int", "Seuil d'un avis favorable (total des points, au moins)", 0, 1000)
+    min_share_per_criterion_pct = _bounded("int", "Part minimale de chaque critère noté (%)", 0, 100)
+    overseas_bonus = _bounded("int", "Bonus outre-mer du critère automatique (points)", 0, 100)
+
+    def __init__(self, *args, current: dict, **kwargs):
+        kwargs.setdefault("initial", scoring_grid.flatten(current))
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.new_params = current
+        self.criteria = current["scoring"]["criteria"]
+        for i, crit in enumerate(self.criteria):
+            auto = " (calculé automatiquement)" if crit.get("automatic") else ""
+            self.fields[f"crit_{i}_label"] = forms.CharField(
+                label=f"Critère {i + 1}{auto} — intitulé",
+                max_length=300,
+                error_messages={"required": "Indiquez l'intitulé du critère."},
+            )
+            self.fields[f"crit_{i}_max"] = _bounded("int", f"Critère {i + 1} — points au plus", 0, 1000)
+        for i, _ in enumerate(current["scoring"].get("territorial_bands", [])):
+            self.fields[f"band_{i}_below"] = _bounded(
+                "int", f"Tranche {i + 1} — population inférieure à", 0, 10**7
+            )
+            self.fields[f"band_{i}_points"] = _bounded("int", f"Tranche {i + 1} — points", 0, 1000)
+
+    def rows(self):
+        return [(self[f"crit_{i}_label"], self[f"crit_{i}_max"]) for i in range(len(self.criteria))]
+
+    def bands(self):
+        count = len(self.current["scoring"].get("territorial_bands", []))
+        return [(self[f"band_{i}_below"], self[f"band_{i}_points"]) for i in range(count)]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        params = scoring_grid.apply(self.current, cleaned)
+        for name, text in scoring_grid.grid_errors(params).items():
+            self.add_error(name if name in self.fields else None, text)
+        self.new_params = params
+        return cleaned
+
+
+class TextsForm(DsfrBaseForm):
+    """The variable texts of a campaign's documents."""
+
+    authority = forms.CharField(label="Autorité de gestion (en-tête des documents)", max_length=200)
+    fund_address = forms.CharField(
+        label="Adresse du fonds", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    signatory_name = forms.CharField(label="Nom du signataire", max_length=200)
+    signatory_title = forms.CharField(label="Qualité du signataire", max_length=200)
+    legal_mentions = forms.CharField(
+        label="Mentions légales (voies de recours, données personnelles)",
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    motivation = long_text_field("Motivation (obligatoire pour enregistrer)", required=True)
+
+    def __init__(self, *args, preview: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in texts.FIELDS:
+            self.fields[name].error_messages["required"] = "Ce texte est obligatoire."
+        if preview:
+            self.fields["motivation"].required = False
