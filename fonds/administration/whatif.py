@@ -6,14 +6,15 @@ real formula (``fonds.instruction.amount``) run with the draft params: no second
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Prefetch
 
 from fonds import clock
-from fonds.dossiers.models import Dossier
-from fonds.eligibilite.rules import REGISTRY, chunk_context, evaluate_all
+from fonds.dossiers.models import BudgetLine, Document, Dossier
+from fonds.eligibilite.rules import REGISTRY, chunk_context
 from fonds.instruction.amount import grant_for_dossier
 from fonds.ops import outbox
 from fonds.referentiel.models import Campaign, RuleSet
@@ -39,9 +40,75 @@ def _load(pks):
     return list(
         Dossier.objects.filter(pk__in=pks)
         .select_related("campaign", "commune", "jumelage__partner")
-        .prefetch_related("budget_lines", "documents")
+        .prefetch_related(
+            # the fields E3, E6 and the formula read (a deferred field read would cost one query each)
+            Prefetch(
+                "budget_lines",
+                BudgetLine.objects.only("dossier_id", "kind", "category", "amount", "eligible"),
+            ),
+            Prefetch("documents", Document.objects.only("dossier_id", "kind", "replaced_by_id")),
+        )
         .order_by("pk")
     )
+
+
+MISSING = object()
+
+
+class Reads(Mapping):
+    """A read-only view of rule params that logs every value read as ``(path, value)``: an
+    evaluation whose reads all have the same values in the draft would give the same outcome
+    (the rules and the formula are deterministic), so the replay reuses it instead of running
+    the function a second time."""
+
+    __slots__ = ("_data", "_log", "_path")
+
+    def __init__(self, data: dict, log: list, path: tuple = ()):
+        self._data, self._log, self._path = data, log, path
+
+    def __getitem__(self, key):
+        path = self._path + (key,)
+        try:
+            value = self._data[key]
+        except KeyError:
+            self._log.append((path, MISSING))
+            raise
+        if isinstance(value, dict):
+            return Reads(value, self._log, path)
+        self._log.append((path, value))
+        return value
+
+    def __iter__(self):
+        self._log.append((self._path + ("__keys__",), tuple(self._data)))
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+
+def _resolve(params: dict, path: tuple):
+    node = params
+    for key in path:
+        if key == "__keys__":
+            return tuple(node)
+        if not isinstance(node, dict) or key not in node:
+            return MISSING
+        node = node[key]
+    return node
+
+
+def same_reads(log: list, params: dict) -> bool:
+    """True when every value of ``log`` reads the same in ``params``."""
+    return all(_resolve(params, path) == value for path, value in log)
+
+
+class Version:
+    """What the rule functions read of a rule set: its params (and version)."""
+
+    __slots__ = ("params", "version")
+
+    def __init__(self, params, version):
+        self.params, self.version = params, version
 
 
 def _eligible(outcomes, params) -> bool:
@@ -61,16 +128,30 @@ class Tally:
         self.changed_count = 0
         self.total = 0
 
+    def _twice(self, func, dossier, **kwargs):
+        """``func`` under the base params, and under the draft's unless its reads are the same."""
+        log: list = []
+        old = func(dossier, Version(Reads(self.base.params, log), self.base.version), **kwargs)
+        new = old if same_reads(log, self.draft.params) else func(dossier, self.draft, **kwargs)
+        return old, new
+
+    def _grants(self, dossier):
+        log: list = []
+        old = grant_for_dossier(dossier, Reads(self.base.params, log)).grant
+        new = (
+            old if same_reads(log, self.draft.params) else grant_for_dossier(dossier, self.draft.params).grant
+        )
+        return old, new
+
     def add(self, dossier, at, context) -> None:
-        base_out = evaluate_all(dossier, self.base, at=at, context=context)
-        draft_out = evaluate_all(dossier, self.draft, at=at, context=context)
+        pairs = [self._twice(func, dossier, at=at, context=context) for func in REGISTRY.values()]
+        base_out, draft_out = [old for old, _ in pairs], [new for _, new in pairs]
         flipped = []
         for old, new in zip(base_out, draft_out):
             if old.result != new.result:
                 self.flips[old.code]["to_fail" if new.failed else "to_pass"] += 1
                 flipped.append(old.code)
-        old_grant = grant_for_dossier(dossier, self.base.params).grant
-        new_grant = grant_for_dossier(dossier, self.draft.params).grant
+        old_grant, new_grant = self._grants(dossier)
         was, will = _eligible(base_out, self.base.params), _eligible(draft_out, self.draft.params)
         self.total += 1
         for key, ok, grant in (("base", was, old_grant), ("draft", will, new_grant)):

@@ -84,3 +84,14 @@ def test_whatif_job_runs_through_the_outbox_with_progress(campaign, django_captu
 def test_whatif_only_for_an_administrator(campaign):
     with pytest.raises(AdminRefused):
         whatif.start(campaign, _draft(campaign), by=make_user("auditeur"))
+
+
+def test_whatif_reuses_an_outcome_only_when_every_value_read_is_the_same():
+    params = {"eligibility": {"max_population": 3500, "blocking": {"E1": True}}, "amount": {"cap": "15000"}}
+    log: list = []
+    view = whatif.Reads(params, log)
+    assert view["eligibility"]["max_population"] == 3500
+    assert view["eligibility"].get("min_youth") is None  # a missing key is a read too
+    assert whatif.same_reads(log, {**params, "amount": {"cap": "1"}})
+    assert not whatif.same_reads(log, {**params, "eligibility": {"max_population": 5000}})
+    assert not whatif.same_reads(log, {**params, "eligibility": {"max_population": 3500, "min_youth": 8}})
