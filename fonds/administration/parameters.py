@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fonds.formats import AmountError, euros, km, number
 from fonds.referentiel.rules import DEFAULT_RULES
 
 RULES = ("E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9")
@@ -227,13 +228,17 @@ def consistency_errors(params: dict) -> dict[str, str]:
 
 
 def _shown(value) -> str:
+    """A value as people read it: « oui », « 3 500 », « 0,5 »."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if value is None:
         return "—"
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    try:
+        return number(value)
+    except (AmountError, ValueError, ArithmeticError):
+        return str(value)
 
 
 def diff(old: dict, new: dict) -> list[dict]:
@@ -286,5 +291,5 @@ def _band_text(band) -> str:
     if band is None:
         return "—"
     low, high, standard, green = band
-    upper = "sans limite" if high is None else f"{high} km"
-    return f"{low} km à {upper} : {standard} € (bas carbone {green} €)"
+    upper = "sans limite" if high is None else km(high)
+    return f"{km(low)} à {upper} : {euros(standard)} (bas carbone {euros(green)})"

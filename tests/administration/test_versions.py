@@ -12,6 +12,7 @@ from fonds.administration.guards import AdminRefused
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
+from fonds.formats import number
 from fonds.referentiel.models import RuleSet
 from tests.factories import make_campaign, make_dossier, make_user
 
@@ -56,8 +57,8 @@ def test_publishing_is_one_audit_event_with_before_and_after():
         {
             "key": "eligibility.max_population",
             "label": parameters.PARAMS[0].label,
-            "old": "3500",
-            "new": "5000",
+            "old": number(3500),
+            "new": number(5000),
         }
     ]
     assert payload["motivation"] == "Seuil relevé"

@@ -13,6 +13,7 @@ from fonds import clock
 from fonds.administration.models import WhatIfJob
 from fonds.administration.views.rules import fingerprint
 from fonds.audit.models import AuditEvent
+from fonds.formats import number
 from fonds.instruction.models import Score
 from tests.factories import make_campaign, make_dossier, make_user
 
@@ -95,7 +96,8 @@ def test_rules_publish_requires_the_differences_shown_first(client):
     assert response.status_code == 400 and campaign.rulesets.count() == 1
     preview = client.post(url, {**data, "action": "preview"})
     page = preview.content.decode()
-    assert preview.status_code == 200 and "3500" in page and "5000" in page and "Différences" in page
+    assert preview.status_code == 200 and "Différences" in page
+    assert f"<td>{number(3500)}</td><td><strong>{number(5000)}</strong>" in page
     new_params = preview.context["form"].new_params
     response = client.post(url, {**data, "action": "publish", "previewed": fingerprint(new_params)})
     assert response.status_code == 302
