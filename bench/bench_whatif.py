@@ -7,8 +7,9 @@
 
 Takes the campaign with the most submitted dossiers of the data set. ``--enrich`` (once, before
 the first run: it writes to the data set) gives each of its dossiers what ``seed_bench`` leaves
-out — a jumelage, 6 budget lines, project dates, the 4 documents, youth and leaders, nights and a distance — so
-that every rule and the formula do their whole work. The draft: the defaults with the population
+out — a jumelage, 6 budget lines, project dates, the 4 documents, youth and leaders, nights and
+a distance — so that every rule and the formula do their whole work.
+The draft: the defaults with the population
 threshold lowered to 2,000 (E1 flips), E4's minimum raised to 8 youth, the organisation
 allowance + 100 €. Runs ``fonds.administration.whatif.run_job`` (the Celery task's function,
 in-process: job row, progress written per chunk) and prints wall and CPU time, dossiers/s, the
@@ -58,7 +59,13 @@ def enrich(campaign) -> None:
     """Give the campaign's dossiers what the rules and the formula read (bench setup)."""
     started = time.perf_counter()
     dossiers = list(Dossier.objects.filter(campaign=campaign).only("pk", "commune_id", "created_by_id"))
-    start = campaign.activity_start + dt.timedelta(days=90)  # ≥ 30 days after every seeded submission
+    first_day = campaign.activity_start + dt.timedelta(days=90)  # ≥ 30 days after every seeded submission
+    Dossier.objects.filter(campaign=campaign).update(
+        start_date=first_day, end_date=first_day + dt.timedelta(days=8)
+    )
+    if BudgetLine.objects.filter(dossier__campaign=campaign).exists():  # enriched already: dates only
+        print("enrichissement : déjà fait (dates du projet mises à jour)")
+        return
     with transaction.atomic():
         partner = PartnerTown.objects.create(
             name="Partnerstadt", country="DE", latitude="48.137154", longitude="11.576124"
@@ -71,8 +78,8 @@ def enrich(campaign) -> None:
         ]
         Jumelage.objects.bulk_create(new, batch_size=BATCH)
         jumelages = dict(Jumelage.objects.values_list("commune_id", "pk"))
-        for start in range(0, len(dossiers), BATCH):
-            part = dossiers[start : start + BATCH]
+        for offset in range(0, len(dossiers), BATCH):
+            part = dossiers[offset : offset + BATCH]
             Dossier.objects.filter(pk__in=[d.pk for d in part]).update(
                 youth_ages=[14, 15, 15, 16, 17, 17, 18, 19],
                 leader_ages=[35, 42],
