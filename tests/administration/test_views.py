@@ -212,3 +212,33 @@ def test_texts_preview_is_a_pdf(client):
         reverse("administration:texts", args=[campaign.pk]), {**data, "action": "save", "motivation": "m"}
     )
     assert response.status_code == 302 and AuditEvent.objects.count() == n + 1
+
+
+def test_campaign_page_query_count(client, django_assert_max_num_queries):
+    campaign = make_campaign()
+    for _ in range(3):
+        make_dossier(campaign=campaign)
+    client.force_login(make_user("admin"))
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("administration:campaign", args=[campaign.pk])).status_code == 200
+
+
+def test_adjust_a_campaign_not_yet_open(client):
+    later = clock.now() + dt.timedelta(days=20)
+    campaign = make_campaign(opens_at=later, closes_at=later + dt.timedelta(days=30))
+    client.force_login(make_user("admin"))
+    url = reverse("administration:adjust", args=[campaign.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    for name in ("opens_at", "closes_at"):
+        data[name] = data[name].strftime("%d/%m/%Y %H:%M")
+    for name in ("activity_start", "activity_end"):
+        data[name] = data[name].strftime("%d/%m/%Y")
+    data.update(envelope="123 456", motivation="Enveloppe votée")
+    n = AuditEvent.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    campaign.refresh_from_db()
+    assert campaign.envelope == 123456
+    [event] = AuditEvent.objects.order_by("seq")[n:]
+    assert event.action == "campaign_adjusted"

@@ -15,7 +15,7 @@ from fonds.ui.submit import submitted
 from .. import campaigns, scoring_grid
 from ..forms import CampaignForm, ExtendForm, OpenForm, TopUpForm
 from ..models import WhatIfJob
-from .common import area, campaign_or_404, page
+from .common import admin_only, area, campaign_or_404, page
 
 
 def _url(campaign) -> str:
@@ -75,6 +75,8 @@ def _fields(form) -> dict:
 @require_http_methods(["GET", "POST"])
 def clone(request, pk):
     source = campaign_or_404(pk)
+    if refused := admin_only(request):
+        return refused
     if request.method == "POST":
         form = CampaignForm(request.POST)
         answer, status = submitted(
@@ -98,6 +100,8 @@ def clone(request, pk):
 @require_http_methods(["GET", "POST"])
 def adjust(request, pk):
     campaign = campaign_or_404(pk)
+    if refused := admin_only(request):
+        return refused
     if request.method == "POST":
         form = CampaignForm(request.POST)
         answer, status = submitted(

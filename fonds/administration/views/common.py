@@ -26,6 +26,15 @@ def page(request, template: str, title: str, *, status: int = 200, **context):
     return render(request, template, {"title": title, "nav": "administration", **context}, status=status)
 
 
+def admin_only(request):
+    """The « Lecture seule » page for a reader on a page that is only a form (None: an administrator)."""
+    if request.is_admin:
+        return None
+    return render(
+        request, "administration/forbidden.html", {"title": "Lecture seule", "read_only": True}, status=403
+    )
+
+
 def campaign_or_404(pk) -> Campaign:
     campaign = Campaign.objects.filter(pk=pk).first()
     if campaign is None:
