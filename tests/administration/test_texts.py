@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.template.loader import render_to_string
 
 from fonds.administration import texts
 from fonds.administration.guards import AdminRefused
 from fonds.administration.models import DocumentTexts
 from fonds.audit.models import AuditEvent
+from fonds.documents.texts import campaign_texts
 from tests.factories import make_campaign, make_user
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +41,15 @@ def test_save_texts_one_event_with_before_after():
 def test_texts_only_by_an_administrator():
     with pytest.raises(AdminRefused):
         texts.save_texts(make_campaign(), VALUES, by=make_user("auditeur"), motivation="m")
+
+
+def test_decision_letter_prints_the_campaign_texts():
+    campaign = make_campaign()
+    texts.save_texts(campaign, VALUES, by=make_user("admin"), motivation="m")
+    saved = campaign_texts(campaign)  # what fonds.comite.letters reads (provider registered at start-up)
+    assert saved["signatory_name"] == "Claire Martin"
+    html = render_to_string("pdf/decision_letter.html", {"texts": saved, "authority": saved["authority"]})
+    assert "Claire Martin" in html and "La déléguée" in html and "57, boulevard des Invalides" in html
+    assert "le président de séance" not in html
+    html = render_to_string("pdf/decision_letter.html", {"texts": {}, "authority": "MEAE"})
+    assert "le président de séance" in html
