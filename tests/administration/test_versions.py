@@ -14,6 +14,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.formats import number
 from fonds.referentiel.models import RuleSet
+from fonds.ui.templatetags.fjj import action_label
 from tests.factories import make_campaign, make_dossier, make_user
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,7 @@ def test_consistency_errors_in_french():
     errors = parameters.consistency_errors(params)
     assert errors["eligibility__max_request"].startswith("Le montant minimal")
     assert "plancher" in errors["amount__floor"]
+
+
+def test_dossier_rules_version_changed_has_a_french_label():
+    assert action_label("dossier_rules_version_changed") == "Version du règlement applicable au dossier changée"
