@@ -131,4 +131,5 @@ def test_consistency_errors_in_french():
 
 
 def test_dossier_rules_version_changed_has_a_french_label():
-    assert action_label("dossier_rules_version_changed") == "Version du règlement applicable au dossier changée"
+    label = action_label("dossier_rules_version_changed")
+    assert label == "Version du règlement applicable au dossier changée"
