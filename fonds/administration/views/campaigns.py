@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fonds import clock
 from fonds.referentiel.models import Campaign
 from fonds.ui.submit import submitted
 
@@ -26,7 +27,7 @@ def _url(campaign) -> str:
 @require_GET
 def index(request):
     rows = [
-        {"campaign": c, "open": campaigns.is_open(c), "closed": c.closes_at < timezone.now()}
+        {"campaign": c, "open": campaigns.is_open(c), "closed": c.closes_at < clock.now()}
         for c in Campaign.objects.order_by("-opens_at", "-pk")[:100]
     ]
     return page(request, "administration/index.html", "Administration du fonds", rows=rows)
