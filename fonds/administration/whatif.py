@@ -158,11 +158,10 @@ class Tally:
 
     def _grants(self, dossier):
         log: list = []
-        old = grant_for_dossier(dossier, Reads(self.base.params, log)).grant
-        new = (
-            old if same_reads(log, self.draft.params) else grant_for_dossier(dossier, self.draft.params).grant
-        )
-        return old, new
+        old = grant_for_dossier(dossier, Reads(self.base.params, log), explain=False).grant
+        if same_reads(log, self.draft.params):
+            return old, old
+        return old, grant_for_dossier(dossier, self.draft.params, explain=False).grant
 
     def add(self, dossier, at, context) -> None:
         pairs = [self._twice(func, dossier, at=at, context=context) for func in REGISTRY.values()]
