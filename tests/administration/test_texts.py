@@ -56,7 +56,11 @@ def test_decision_letter_prints_the_campaign_texts():
 
 
 def test_minutes_print_the_campaign_address_and_legal_mentions():
-    saved = {**VALUES, "fund_address": "57, boulevard des Invalides", "legal_mentions": "Voies de recours."}
+    saved = {
+        **VALUES,
+        "authority": "MEAE",
+        "fund_address": "57, boulevard des Invalides",
+        "legal_mentions": "Recours.",
+    }
     html = render_to_string("pdf/comite_minutes.html", {"texts": saved, "fund_name": "Fonds"})
-    assert "57, boulevard des Invalides" in html and "Voies de recours." in html
-    assert saved["authority"] in html
+    assert "MEAE<br>Fonds" in html and "57, boulevard des Invalides" in html and "Recours." in html
