@@ -175,6 +175,13 @@ class GridForm(DsfrBaseForm):
                 error_messages={"required": "Indiquez l'intitulé du critère."},
             )
             self.fields[f"crit_{i}_max"] = _bounded("int", f"Critère {i + 1} — points au plus", 0, 1000)
+            self.fields[f"crit_{i}_remove"] = forms.BooleanField(
+                label=f"Retirer le critère {i + 1} de la grille", required=False
+            )
+        self.fields["new_label"] = forms.CharField(
+            label="Nouveau critère (noté par l'instructeur) — intitulé", max_length=300, required=False
+        )
+        self.fields["new_max"] = _bounded("int", "Nouveau critère — points au plus", 1, 1000, required=False)
         for i, _ in enumerate(current["scoring"].get("territorial_bands", [])):
             self.fields[f"band_{i}_below"] = _bounded(
                 "int", f"Tranche {i + 1} — population inférieure à", 0, 10**7
@@ -182,7 +189,10 @@ class GridForm(DsfrBaseForm):
             self.fields[f"band_{i}_points"] = _bounded("int", f"Tranche {i + 1} — points", 0, 1000)
 
     def rows(self):
-        return [(self[f"crit_{i}_label"], self[f"crit_{i}_max"]) for i in range(len(self.criteria))]
+        return [
+            (self[f"crit_{i}_label"], self[f"crit_{i}_max"], self[f"crit_{i}_remove"])
+            for i in range(len(self.criteria))
+        ]
 
     def bands(self):
         count = len(self.current["scoring"].get("territorial_bands", []))
@@ -191,6 +201,9 @@ class GridForm(DsfrBaseForm):
     def clean(self):
         cleaned = super().clean()
         if self.errors:
+            return cleaned
+        if cleaned.get("new_label", "").strip() and not cleaned.get("new_max"):
+            self.add_error("new_max", "Indiquez les points du nouveau critère.")
             return cleaned
         params = scoring_grid.apply(self.current, cleaned)
         for name, text in scoring_grid.grid_errors(params).items():

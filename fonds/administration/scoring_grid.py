@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 
+from django.utils.text import slugify
+
 from fonds.instruction.models import Score
 from fonds.referentiel.models import Campaign
 
@@ -42,15 +44,37 @@ def flatten(params: dict) -> dict:
     return values
 
 
+def _code(label: str, taken: set) -> str:
+    """A new criterion's code: its label in ASCII lower case, unique in the grid."""
+    base = slugify(label).replace("-", "_")[:24] or "critere"
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}_{n}", n + 1
+    return code
+
+
 def apply(params: dict, cleaned: dict) -> dict:
-    """A copy of ``params`` with the grid's cleaned values written in (criteria codes kept)."""
+    """A copy of ``params`` with the grid's cleaned values written in: criteria codes kept,
+    criteria ticked ``crit_<i>_remove`` left out, a ``new_label`` / ``new_max`` criterion added
+    (scored by the instructor)."""
     out = copy.deepcopy(params)
     scoring = out["scoring"]
     for key in ("threshold_total", "min_share_per_criterion_pct", "overseas_bonus"):
         scoring[key] = int(cleaned[key])
+    kept = []
     for i, crit in enumerate(scoring["criteria"]):
+        if cleaned.get(f"crit_{i}_remove"):
+            continue
         crit["label"] = cleaned[f"crit_{i}_label"].strip()
         crit["max"] = int(cleaned[f"crit_{i}_max"])
+        kept.append(crit)
+    label = (cleaned.get("new_label") or "").strip()
+    if label:
+        code = _code(label, {c["code"] for c in scoring["criteria"]})
+        kept.append(
+            {"code": code, "label": label, "max": int(cleaned.get("new_max") or 0), "automatic": False}
+        )
+    scoring["criteria"] = kept
     for i, band in enumerate(scoring.get("territorial_bands", [])):
         band["below"] = int(cleaned[f"band_{i}_below"])
         band["points"] = int(cleaned[f"band_{i}_points"])
@@ -62,7 +86,9 @@ def grid_errors(params: dict) -> dict[str, str]:
     scoring = params["scoring"]
     total = sum(int(c["max"]) for c in scoring["criteria"])
     errors = {}
-    if total <= 0:
+    if not scoring["criteria"]:
+        errors["threshold_total"] = "La grille doit garder au moins un critère."
+    elif total <= 0:
         errors["crit_0_max"] = "La grille doit compter au moins un point."
     elif int(scoring["threshold_total"]) > total:
         errors["threshold_total"] = f"Le seuil dépasse le total des points de la grille ({total})."

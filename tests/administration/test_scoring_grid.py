@@ -57,3 +57,21 @@ def test_grid_screen_changes_only_the_grid():
     params["eligibility"]["max_population"] = 9000
     with pytest.raises(AdminRefused, match="Seule la grille"):
         scoring_grid.publish_grid(campaign, params, by=make_user("admin"), motivation="m")
+
+
+def test_grid_adds_and_removes_criteria():
+    campaign = make_campaign()
+    values = scoring_grid.flatten(campaign.rules.params)
+    values.update(crit_5_remove=True, new_label="Éco-responsabilité", new_max=10)
+    params = scoring_grid.apply(campaign.rules.params, values)
+    codes = [c["code"] for c in params["scoring"]["criteria"]]
+    assert "budget" not in codes and codes[-1] == "eco_responsabilite"
+    assert params["scoring"]["criteria"][-1] == {
+        "code": "eco_responsabilite",
+        "label": "Éco-responsabilité",
+        "max": 10,
+        "automatic": False,
+    }
+    assert scoring_grid.grid_errors(params) == {}
+    new = scoring_grid.publish_grid(campaign, params, by=make_user("admin"), motivation="Nouveau critère")
+    assert [c["code"] for c in new.params["scoring"]["criteria"]] == codes

@@ -242,3 +242,23 @@ def test_adjust_a_campaign_not_yet_open(client):
     assert campaign.envelope == 123456
     [event] = AuditEvent.objects.order_by("seq")[n:]
     assert event.action == "campaign_adjusted"
+
+
+def test_grid_page_publishes_a_new_criterion(client):
+    campaign = make_campaign()
+    client.force_login(make_user("admin"))
+    url = reverse("administration:grid", args=[campaign.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() not in (None, False)}
+    data.update(new_label="Mémoire du jumelage", new_max="5", threshold_total="65", motivation="Grille 2027")
+    bad = client.post(url, {**data, "new_max": ""})
+    assert bad.status_code == 400 and "Indiquez les points du nouveau critère." in bad.content.decode()
+    assert 'value="Mémoire du jumelage"' in bad.content.decode()  # nothing typed is lost
+    n = AuditEvent.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    scoring = campaign.rulesets.get(version=2).params["scoring"]
+    assert scoring["threshold_total"] == 65 and scoring["criteria"][-1]["label"] == "Mémoire du jumelage"
+    assert list(AuditEvent.objects.order_by("seq")[n:].values_list("action", flat=True)) == [
+        "scoring_grid_changed"
+    ]
