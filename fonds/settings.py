@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FJJ_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "fonds.instruction",
     "fonds.depot",
     "fonds.suivi",
+    "fonds.conversation",
     "fonds.bulk",
     "fonds.comite",
     "fonds.payments",
@@ -103,6 +106,7 @@ INSTALLED_APPS = [
     "fonds.web",
     "fonds.demo",  # seed_demo, demo_otp_code
     "workflows",
+    "fonds.notifications",  # after workflows: its receiver reads the dossier's new queue
 ]
 
 MIDDLEWARE = [
@@ -140,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fonds.web.context_processors.site_config",  # dsfr's, in one query
                 "fonds.web.context_processors.navigation",
+                "fonds.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -297,6 +302,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": 60},
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
+    # the digest leaves at 7:00 (Paris), after the waiting-too-long check of 6:30 fed it
+    "flag-waiting-too-long-daily": {
+        "task": "fonds.notifications.tasks.flag_waiting_too_long",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "send-notification-digests-daily": {
+        "task": "fonds.notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("FJJ_BROKER_CONNECTION_TIMEOUT", "4"))
 # Tasks are acknowledged once done (acks_late) and given back when their worker dies

@@ -10,11 +10,13 @@ urlpatterns = [
     path("compte/", include("fonds.accounts.urls")),
     path("depot/", include("fonds.depot.urls")),
     path("suivi/", include("fonds.suivi.urls")),
+    path("messages/", include("fonds.conversation.urls")),
     path("instruction/", include("fonds.instruction.urls")),
     path("comite/", include("fonds.comite.urls")),
     path("paiements/", include("fonds.payments.urls")),
     path("controle/", include("fonds.reporting.urls")),
     path("administration/", include("fonds.administration.urls")),
+    path("notifications/", include("fonds.notifications.urls")),
     path("", include("fonds.ops.urls")),
     path("", include("fonds.web.urls")),
 ]

@@ -10,6 +10,7 @@ from fonds.stages import StageConfig
 STAGES_WITH_HOOKS = {
     "fonds.bulk",
     "fonds.comite",
+    "fonds.conversation",
     "fonds.depot",
     "fonds.eligibilite",
     "fonds.instruction",

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
+from fonds.accounts.models import User
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import recused_dossiers
 
@@ -32,6 +33,9 @@ __all__ = [
     "dossier_of",
     "deadline_of",
     "counts_for",
+    "entered_at",
+    "entered_before",
+    "people_of",
 ]
 
 
@@ -132,3 +136,29 @@ def counts_for(user) -> dict[str, int]:
         if count:
             counts[stage.queue] += count
     return dict(counts)
+
+
+def entered_at(task):
+    """When the dossier entered this task's queue (the task's creation)."""
+    return task.created
+
+
+def entered_before(moment) -> QuerySet:
+    """Every open task created before ``moment``, oldest first (the « waiting too long » check)."""
+    return open_tasks().filter(created__lt=moment)
+
+
+def people_of(task) -> list:
+    """The active staff users who find ``task`` in their list (``in_queue``'s rule): its assignee
+    when it has one, else the holders of the stage's staff roles (a porteur stage: nobody, the
+    commune is told by its own notices)."""
+    stage = task.flow_task
+    if task.status not in OPEN_TASK_STATUSES or not isinstance(stage, Stage):
+        return []
+    roles = [role for role in stage.roles if role != Role.PORTEUR]
+    if not roles:
+        return []
+    users = User.objects.filter(is_active=True, groups__name__in=roles).distinct().order_by("pk")
+    if task.owner_id is not None:
+        users = users.filter(pk=task.owner_id)
+    return [user for user in users if in_queue(user, task)]

@@ -26,7 +26,11 @@ class BulkActionForm(DsfrBaseForm):
         label="Instructeur (attribution)", required=False, queryset=None, empty_label="Choisir un instructeur"
     )
     message = forms.CharField(
-        label="Message au porteur (demande de corrections)",
+        label="Message aux communes",
+        help_text=(
+            "Il rejoint la conversation de chaque dossier ; avec une demande de corrections, il en est "
+            "le motif."
+        ),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -75,6 +79,8 @@ class BulkActionForm(DsfrBaseForm):
             self.add_error(
                 "session", "Choisissez la séance à l'ordre du jour de laquelle inscrire les dossiers."
             )
+        if action == BulkJob.Action.MESSAGE and not (data.get("message") or "").strip():
+            self.add_error("message", "Écrivez le message à envoyer aux communes.")
         if action == BulkJob.Action.REQUEST_CORRECTIONS:
             if not (data.get("message") or "").strip():
                 self.add_error("message", "Expliquez aux communes ce qu'elles doivent corriger.")
@@ -100,4 +106,6 @@ class BulkActionForm(DsfrBaseForm):
             }
         if action == BulkJob.Action.SCHEDULE:
             return {"session": data["session"].pk}
+        if action == BulkJob.Action.MESSAGE:
+            return {"body": data["message"].strip()}
         return {}

@@ -16,6 +16,7 @@ class BulkJob(models.Model):
         START_INSTRUCTION = "start_instruction", "Prendre en instruction"
         SCHEDULE = "schedule", "Inscrire à l'ordre du jour du comité"
         REQUEST_CORRECTIONS = "request_corrections", "Demander les mêmes corrections"
+        MESSAGE = "message", "Envoyer le même message aux communes"
 
     class State(models.TextChoices):
         QUEUED = "queued", "En attente"

@@ -14,14 +14,16 @@ from fonds import clock
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role, has_role, roles_of
 from fonds.audit import chain as audit
+from fonds.conversation import services as conversation
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
-from fonds.dossiers.services import TransitionRefused
+from fonds.dossiers.services import TRANSITIONS, TransitionRefused
 from fonds.dossiers.states import Status
 from fonds.instruction.guards import has_conflict
 from fonds.instruction.models import InstructorConflict
 from fonds.ops import outbox
+from fonds.refusals import Refused
 
 from .models import BulkFailure, BulkJob
 
@@ -182,6 +184,8 @@ def _transition_args(job: BulkJob) -> dict:
 def _apply(job: BulkJob, dossier_id: int, user, instructor):
     if job.action == BulkJob.Action.ASSIGN:
         return assign_instructor(dossier_id, by=user, instructor=instructor, job_id=job.pk)
+    if job.action == BulkJob.Action.MESSAGE:  # one message per dossier, each in its conversation
+        return conversation.post_message(dossier_id, by=user, body=(job.params or {}).get("body", ""))
     return dossier_services.perform(dossier_id, job.action, by=user, **_transition_args(job))
 
 
@@ -230,7 +234,7 @@ def run_chunk(
                 BulkFailure(job=job, dossier_id=pk, kind=kind, reason=reason) for pk, kind, reason in refused
             ]
             ids_to_perform = []
-        elif batched and (outcome := _perform_chunk(job, ids)) is not None:
+        elif job.action in TRANSITIONS and batched and (outcome := _perform_chunk(job, ids)) is not None:
             succeeded, failures = outcome
             ids_to_perform = []
         else:
@@ -243,7 +247,7 @@ def run_chunk(
             try:
                 with transaction.atomic():  # a savepoint: a refusal undoes this dossier only
                     _apply(job, dossier_id, job.created_by, instructor)
-            except TransitionRefused as refused:
+            except Refused as refused:  # a transition's or a message's
                 failures.append(
                     BulkFailure(job=job, dossier_id=dossier_id, kind=refused.kind, reason=refused.message)
                 )

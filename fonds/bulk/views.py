@@ -29,6 +29,7 @@ SOURCES = {
     BulkJob.Action.START_INSTRUCTION: {Status.SUBMITTED},
     BulkJob.Action.SCHEDULE: {Status.INSTRUCTED},
     BulkJob.Action.REQUEST_CORRECTIONS: {Status.IN_INSTRUCTION},
+    BulkJob.Action.MESSAGE: set(Status) - {Status.DRAFT},
 }
 
 

@@ -20,6 +20,7 @@ from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
 from fonds.documents.texts import campaign_texts
 from fonds.formats import euros
+from fonds.notifications.emails import text_as_html
 
 from .models import AgendaItem
 
@@ -131,6 +132,7 @@ def send_decision_letter(item_or_pk, document: GeneratedDocument) -> int:
     subject = f"Décision du comité — dossier {dossier.reference} : {item.get_outcome_display().lower()}"
     with translation.override("fr"):
         body = render_to_string("comite/emails/decision_letter.txt", context)
+    html = text_as_html(subject, body)
     sent = 0
     for mayor in mayors(dossier):
         sent += send_once(
@@ -138,6 +140,7 @@ def send_decision_letter(item_or_pk, document: GeneratedDocument) -> int:
             to=mayor.email,
             subject=subject,
             body=body,
+            html=html,
             dossier=dossier,
             audit_action="decision_letter_sent",
             audit_payload={

@@ -43,11 +43,21 @@ def _count(model, field: str = "session"):
     )
 
 
+def readable_sessions(user):
+    """The sessions ``user`` may open: every one for an administrator or an auditor, those they sit
+    on (a member, or the chair) for a committee member, none for anyone else."""
+    roles = roles_of(user)
+    if roles & ALL_SESSIONS_ROLES:
+        return Session.objects.all()
+    if Role.COMITE not in roles:
+        return Session.objects.none()
+    sits = Session.members.through.objects.filter(session_id=OuterRef("pk"), user_id=user.pk)
+    return Session.objects.filter(Q(chair_id=user.pk) | Q(Exists(sits)))
+
+
 def sessions_for(user):
     """Sessions ``user`` may open, newest first, with ``n_items``, ``n_members``, ``n_decided``."""
-    qs = Session.objects.select_related("campaign", "chair")
-    if not roles_of(user) & ALL_SESSIONS_ROLES:
-        qs = qs.filter(Q(members=user) | Q(chair=user)).distinct()
+    qs = readable_sessions(user).select_related("campaign", "chair")
     members = Session.members.through
     return qs.annotate(
         n_items=_count(AgendaItem),
@@ -71,29 +81,21 @@ def sessions_for(user):
     ).order_by("-starts_at", "-pk")
 
 
-def may_read_session(user, session: Session) -> bool:
-    roles = roles_of(user)
-    if roles & ALL_SESSIONS_ROLES:
-        return True
-    if Role.COMITE not in roles:
-        return False
-    # one query serves this check and the pages (member list, proxy and attendance forms)
-    return reading.is_member(session, user, members=member_ids_of(session))
-
-
 def session_for(user, pk) -> Session:
-    """The session, or 404 when it does not exist or ``user`` may not open it."""
+    """The session, or 404 when it does not exist or ``user`` may not open it (one query: a
+    member's seat is checked in it; the pages read the members themselves, with ``members_of``)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404("Séance introuvable.") from None
     session = (
-        Session.objects.select_related("campaign", "chair", "deputy_chair", "follows")
+        readable_sessions(user)
+        .select_related("campaign", "chair", "deputy_chair", "follows")
         .filter(pk=pk)
         .order_by()
         .first()
     )
-    if session is None or not may_read_session(user, session):
+    if session is None:
         raise Http404("Séance introuvable.")
     return session
 
@@ -121,32 +123,29 @@ def item_for(session: Session, item_pk, *, bare: bool = False) -> AgendaItem:
 PERSON_FIELDS = ("id", "first_name", "last_name", "email")
 
 
-def members_of(session: Session) -> list:
-    """The session's members (the chair included), by name, with the columns the pages show; read
-    once per ``session`` object (kept as ``session._members`` for the page that read it)."""
+@dataclass(frozen=True)
+class SessionMembers:
+    """A session's members (the chair included) as one request read them: ``people`` by name,
+    with the columns the pages show, and their ``ids`` for the rules of ``reading`` and
+    ``counting``. A page reads it once and passes it along; write services read their own."""
 
-    cached = getattr(session, "_members", None)
-    if cached is None:
-        by_name = ("last_name", "first_name", "email")
-        cached = list(
-            User.objects.filter(committee_sessions=session.pk).only(*PERSON_FIELDS).order_by(*by_name)
+    people: tuple[User, ...]
+    ids: frozenset[int]
+
+
+def members_of(session: Session) -> SessionMembers:
+    """The session's members, read now (one query; two should the chair's row be missing)."""
+    by_name = ("last_name", "first_name", "email")
+    people = list(User.objects.filter(committee_sessions=session.pk).only(*PERSON_FIELDS).order_by(*by_name))
+    if session.chair_id not in {m.pk for m in people}:
+        # create_session makes the chair a member; should the row be missing, add them
+        people = list(
+            User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id))
+            .distinct()
+            .only(*PERSON_FIELDS)
+            .order_by(*by_name)
         )
-        if session.chair_id not in {
-            m.pk for m in cached
-        }:  # create_session makes the chair a member; should a row lack, add them
-            cached = list(
-                User.objects.filter(Q(committee_sessions=session) | Q(pk=session.chair_id))
-                .distinct()
-                .only(*PERSON_FIELDS)
-                .order_by(*by_name)
-            )
-        session._members = cached
-    return list(cached)
-
-
-def member_ids_of(session: Session) -> set[int]:
-    """The ids of ``members_of(session)`` (what the rules of ``fonds.comite.reading`` take)."""
-    return {m.pk for m in members_of(session)}
+    return SessionMembers(tuple(people), frozenset(m.pk for m in people))
 
 
 def proxies_of(session: Session) -> list[Proxy]:
@@ -233,9 +232,10 @@ class SittingRow:
     )
 
 
-def sitting_rows(session: Session, user) -> list[SittingRow]:
+def sitting_rows(session: Session, user, *, members: frozenset[int]) -> list[SittingRow]:
     """Every item with its quorum and tally in a fixed number of queries (items, conflicts,
-    attendance, proxies, members, vote counts; one more per *open* vote for its live tally)."""
+    attendance, proxies, vote counts; one more per *open* vote for its live tally), for the
+    session's member ids ``members`` the page read."""
     items = list(session.items.select_related("dossier__commune").order_by("rank"))
     recused = counting.recusals(item__session=session)
     presence = presence_of(session)
@@ -254,7 +254,7 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
         presence=presence,
         proxies=proxies,
         item_ids=[i.pk for i in items],
-        members=member_ids_of(session),
+        members=members,
     )
     rows = []
     for item in items:
@@ -282,15 +282,21 @@ def sitting_rows(session: Session, user) -> list[SittingRow]:
 
 
 def item_quorum(
-    item: AgendaItem, presence: dict, proxies: list[Proxy], *, recused: set[int] | None = None
+    item: AgendaItem,
+    presence: dict,
+    proxies: list[Proxy],
+    *,
+    members: frozenset[int],
+    recused: set[int] | None = None,
 ) -> QuorumResult:
-    """``counting.item_quorum`` from the attendance, proxies and recusals the page already read."""
+    """``counting.item_quorum`` from the attendance, proxies, member ids and recusals the page
+    already read."""
     return counting.item_quorum(
         item,
         presence=presence,
         proxies={p.giver_id: p.holder_id for p in proxies},
         recused=recused,
-        members=member_ids_of(item.session),
+        members=members,
     )
 
 

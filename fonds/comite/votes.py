@@ -103,19 +103,18 @@ class _Refusal(Exception):
         self.args_ = (action, session, obj, payload, error)
 
 
-def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None, members: set[int] | None = None) -> Vote:
+def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
     """``by`` votes pour / contre / abstention on the open item, for themselves or, with
     ``for_member``, for the member whose proxy they hold. A vote may be changed until the vote is
     closed, never after. A recused member (or a holder voting for a recused giver) is refused and
-    the attempt is audited (``comite_vote_refused``). ``members``: the session's member ids when
-    the caller read them (frozen since the convocation). Audit ``comite_vote_cast``."""
+    the attempt is audited (``comite_vote_refused``). Audit ``comite_vote_cast``."""
     if choice not in Vote.Choice.values:
         raise ComiteRefused("condition", "Vote : « pour », « contre » ou « abstention » attendu.", ["choice"])
     try:
         with transaction.atomic():
             item = lock_item(item)
             session = item.session
-            members = member_ids(session) if members is None else members
+            members = member_ids(session)  # read under the item's lock, never taken from a page
             if by is None or by.pk not in members:
                 raise ComiteRefused("role", "Seuls les membres de la séance votent.")
             elector = for_member if for_member is not None else by

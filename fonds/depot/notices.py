@@ -3,6 +3,7 @@
 ``send_once(key, to=…, subject=…, body=…)`` claims the ``EmailNotice`` row with a conditional
 UPDATE (one worker wins), sends, marks it sent and appends an audit event (none with
 ``audit_action=None``). A notice already sent returns False; a failed send releases the claim.
+``html`` adds an HTML alternative to the text body (the notification emails).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def send_once(
     dossier=None,
     audit_action: str | None = "email_sent",
     audit_payload: dict | None = None,
+    html: str | None = None,
 ) -> bool:
     """Send the email unless the notice ``key`` was already sent (or is being sent). True if sent now."""
     try:
@@ -50,7 +52,7 @@ def send_once(
     if not claimed:
         return False
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], html_message=html)
     except BaseException:
         EmailNotice.objects.filter(pk=notice.pk).update(claimed_at=None)
         raise

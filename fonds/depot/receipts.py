@@ -23,6 +23,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
 from fonds.dossiers.models import Dossier
+from fonds.notifications.emails import text_as_html
 
 from .content import SCHEME
 from .notices import send_once
@@ -124,6 +125,7 @@ def send_receipt_email(dossier_id: int, document: GeneratedDocument) -> bool:
         to=recipient.email,
         subject=subject,
         body=body,
+        html=text_as_html(subject, body),
         dossier=dossier,
         audit_action="receipt_sent",
         audit_payload={"reference": dossier.reference, "document": document.pk, "sha256": document.sha256},

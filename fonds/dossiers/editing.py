@@ -111,3 +111,27 @@ def update_content(dossier: Dossier, *, by, fields: dict, budget_lines: list[dic
             locked.save()
             audit.append("update_content", actor=by, role="porteur", obj=locked, payload=payload)
     return locked
+
+
+#: the budget's code in a correction request's ``fields``
+BUDGET = "budget_lines"
+
+
+def content_snapshot(dossier, *, fields=(), documents=()) -> dict:
+    """The named items of ``dossier`` as the audit trail records them (sealed fields sealed): a
+    correction request keeps the one taken when asked, the answer's diff compares it with now."""
+    out: dict = {"fields": {}, "documents": {}}
+    for name in fields:
+        if name in EDITABLE_FIELDS:
+            value = _trace(dossier, name, getattr(dossier, Dossier._meta.get_field(name).attname))
+            out["fields"][name] = value.isoformat() if hasattr(value, "isoformat") else value
+        elif name in (BUDGET, "budget"):
+            lines = dossier.budget_lines.order_by("kind", "id").values("kind", "category", "label", "amount")
+            out["fields"][name] = [{k: _audit_value(v) for k, v in line.items()} for line in lines]
+    if documents:
+        current = dossier.documents.filter(replaced_by__isnull=True, kind__in=list(documents))
+        found = {
+            d.kind: {"name": d.original_name, "sha256": d.sha256} for d in current.order_by("uploaded_at")
+        }
+        out["documents"] = {kind: found.get(kind) for kind in documents}
+    return out

@@ -565,6 +565,9 @@ class CorrectionRequest(models.Model):
     answered_at = models.DateTimeField("réponse le", null=True, blank=True)
     # the reminder email N days before the deadline (fonds.suivi.reminders): sent once
     reminder_sent_at = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+    # the named items as the audit trail records them when asked (``editing.content_snapshot``):
+    # the "before" of the answer's diff (sealed fields stay sealed)
+    snapshot = models.JSONField("état des éléments à la demande", default=dict, blank=True)
 
     class Meta:
         verbose_name = "demande de corrections"
@@ -572,12 +575,30 @@ class CorrectionRequest(models.Model):
 
 
 class Message(models.Model):
-    """The message thread between the porteur and the fund's staff about one dossier."""
+    """The dossier's conversation between the commune (its porteurs) and the fund (instructor,
+    finance, administrator): written by ``fonds.conversation.services``; a correction request and
+    the porteur's answer to it are messages of the thread too (``kind``, ``correction``)."""
+
+    class Side(models.TextChoices):
+        COMMUNE = "commune", "Commune"
+        FUND = "fonds", "Fonds"
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        CORRECTION_REQUEST = "correction_request", "Demande de corrections"
+        CORRECTION_ANSWER = "correction_answer", "Réponse aux corrections"
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
     author = user_fk()
     body = models.TextField("message", validators=[MaxLengthValidator(5000)])
     created_at = models.DateTimeField(default=clock.now)
+    side = models.CharField("côté", max_length=10, choices=Side.choices, default=Side.FUND)
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
+    correction = models.ForeignKey(
+        CorrectionRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # SHA-256 of the text and of each attachment's SHA-256 (the audit event's fingerprint)
+    sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "message"

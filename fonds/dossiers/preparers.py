@@ -10,19 +10,22 @@ from django.utils import timezone
 
 from fonds import clock
 
+from .editing import content_snapshot
 from .hooks import after, batch_version, preparer
 from .models import CorrectionRequest
 from .transitions import TransitionRefused
 
 
 def _correction_request(dossier, by, kwargs, motivation) -> CorrectionRequest:
+    fields, documents = kwargs.get("fields", []), kwargs.get("documents", [])
     return CorrectionRequest(
         dossier=dossier,
         requested_by=by,
         message=motivation,
-        fields=kwargs.get("fields", []),
-        documents=kwargs.get("documents", []),
+        fields=fields,
+        documents=documents,
         deadline=kwargs["deadline"],
+        snapshot=content_snapshot(dossier, fields=fields, documents=documents),
     )
 
 

@@ -137,16 +137,6 @@ class NoteForm(DsfrBaseForm):
     )
 
 
-class MessageForm(DsfrBaseForm):
-    body = forms.CharField(
-        label="Message à la commune",
-        help_text="Le porteur le lit dans son espace.",
-        max_length=5000,
-        widget=FastTextarea(attrs={"rows": 4}),
-        error_messages={"required": "Le message est vide."},
-    )
-
-
 class CorrectionsForm(DsfrBaseForm):
     fields_to_fix = fields_to_fix_field()
     documents = documents_field()

@@ -5,6 +5,8 @@ opinion the grid allows and an amount within bounds. Details: docs/stages.md (In
 
 from __future__ import annotations
 
+from fonds.accounts.roles import Role, has_role
+from fonds.conversation import services as conversation
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.services import TransitionRefused
 from fonds.formats import euros
@@ -94,6 +96,12 @@ def _conflict_guard(dossier, by, data):
     return {}
 
 
+def _message_guard(by, dossier):
+    """An instructor with a declared link with the commune does not write to it either."""
+    if has_role(by, Role.INSTRUCTEUR):
+        instruction.check_no_conflict(by, dossier)
+
+
 def _completion_guard(dossier, by, data):
     return _completion(dossier, by, data)
 
@@ -103,3 +111,4 @@ def register() -> None:
     for name in instruction.CONFLICT_GUARDED:
         dossier_services.preparer(name, order=10)(_conflict_guard)
     dossier_services.preparer("complete_instruction", order=20)(_completion_guard)
+    conversation.add_guard(_message_guard)

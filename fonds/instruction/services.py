@@ -1,6 +1,6 @@
 """The instruction's service API: every change in ONE transaction with its audit event, refusals
 raised as ``TransitionRefused`` with a French message, like ``perform``. Only instructors write,
-never on a commune they declared a link with. Here: the amount, notes and messages, declared
+never on a commune they declared a link with. Here: the amount, private notes, declared
 links, saved filters and the page's actions; the eligibility view (``eligibility.py``), the grid
 (``scoring.py``) and the checks (``guards.py``) are part of this API."""
 
@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 
 from fonds.accounts.roles import Role, has_role
 from fonds.audit import chain as audit
-from fonds.dossiers.models import Message
 from fonds.dossiers.services import TransitionRefused, available_transitions
 
 from .amount import award_bounds, check_award_amount, grant_for_dossier, parse_amount
@@ -66,7 +65,6 @@ __all__ = [
     "current_proposal",
     "propose_amount",
     "add_note",
-    "send_message",
     "declare_conflict",
     "save_filter",
     "delete_filter",
@@ -136,7 +134,7 @@ def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountP
     return proposal
 
 
-# ---- notes, messages -------------------------------------------------------------------------
+# ---- notes -------------------------------------------------------------------------
 
 
 def _written(dossier, by, body: str, *, what: str, action: str, event: str, create, about):
@@ -164,19 +162,6 @@ def add_note(dossier, *, by, body: str) -> PrivateNote:
         event="private_note_added",
         create=lambda locked, text: PrivateNote.objects.create(dossier=locked, author=by, body=text),
         about=lambda locked, note: (note, {"dossier": locked.pk, "reference": locked.reference}),
-    )
-
-
-def send_message(dossier, *, by, body: str) -> Message:
-    return _written(
-        dossier,
-        by,
-        body,
-        what="Le message",
-        action="Le message au porteur",
-        event="message_sent",
-        create=lambda locked, text: Message.objects.create(dossier=locked, author=by, body=text),
-        about=lambda locked, message: (locked, {"reference": locked.reference, "message": message.pk}),
     )
 
 

@@ -13,11 +13,13 @@ import datetime as dt
 import hashlib
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fonds import clock
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
+from fonds.notifications.service import dossier_line, notify
 from fonds.suivi.report_dates import TOO_EARLY
 
 from .common import (
@@ -114,6 +116,17 @@ def answer_recovery(order, by, text: str) -> PaymentOrder:
             role=Role.PORTEUR,
             obj=locked,
             payload=order_payload(locked, answer_sha256=hashlib.sha256(text.encode()).hexdigest()),
+        )
+        dossier = locked.dossier
+        notify(
+            "recovery_answered",
+            dossier=dossier,
+            context={
+                "body": f"{dossier_line(dossier)}\nLe maire a répondu à l'ordre de reversement "
+                f"{locked.reference}.",
+                "link": reverse("payments:order", args=[locked.pk]),
+            },
+            key=f"{locked.pk}",
         )
         return refresh_caller(order, locked)
 

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.depot.notices import send_once
+from fonds.notifications.emails import text_as_html
 
 from . import recovery
 from .models import BankDetails, PaymentOrder
@@ -27,6 +28,7 @@ def _send_each(task, recipients, key: str, template: str, context: dict, **email
     is down (``send_once`` never sends twice)."""
     email["subject"] = render_to_string(f"{template}_subject.txt", context).strip()
     email["body"] = render_to_string(f"{template}.txt", context)
+    email["html"] = text_as_html(email["subject"], email["body"])
     sent = 0
     try:
         for to in sorted(r for r in recipients if r):

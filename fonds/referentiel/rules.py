@@ -116,6 +116,10 @@ DEFAULT_RULES: dict = {
     "retention": {
         "minors_data_years": 5,
     },
+    "notifications": {
+        # a dossier waiting longer than this in a staff queue goes in that queue's digest
+        "max_wait_working_days": 10,
+    },
 }
 
 

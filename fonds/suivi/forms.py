@@ -17,17 +17,6 @@ from .report_dates import actual_dates_errors
 CATEGORY_LABELS = dict(BudgetLine.Category.choices)
 
 
-class ResubmitForm(DsfrBaseForm):
-    message = long_text_field(
-        "Message à l'instructeur (facultatif)",
-        help_text="Par exemple : ce que vous avez corrigé. Il est conservé dans l'historique du dossier.",
-    )
-    confirm = forms.BooleanField(
-        label="Je confirme avoir apporté les corrections demandées et je renvoie le dossier à l'instructeur",
-        required=True,
-    )
-
-
 class WithdrawForm(DsfrBaseForm):
     motivation = long_text_field(
         "Motif du retrait (facultatif)", help_text="Il est conservé dans l'historique du dossier."

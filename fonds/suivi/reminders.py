@@ -13,16 +13,20 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fonds import clock
 from fonds.audit import chain as audit
 from fonds.dossiers.models import CorrectionRequest, Dossier
 from fonds.dossiers.states import Status
+from fonds.formats import long_date
+from fonds.notifications.service import dossier_line, notify
 from fonds.ops import outbox
 from fonds.referentiel.models import Campaign
 
 from .models import DeadlineNotice
+from .tasks import DEADLINE_PAGES
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,28 @@ def _queue_email(kind: str, dossier_pk: int, key: str, deadline: str) -> None:
     ``flush_outbox`` if the broker is down (the reminder is recorded either way)."""
 
     outbox.enqueue("fonds.suivi.tasks.send_deadline_email", kind, dossier_pk, key, deadline)
+    # « Mes notifications » of the commune's porteurs (the email is the task's, above)
+    dossier = Dossier.objects.select_related("commune").get(pk=dossier_pk)
+    due = dt.datetime.fromisoformat(deadline) if "T" in deadline else dt.date.fromisoformat(deadline)
+    notify(
+        "deadline_reminder",
+        dossier=dossier,
+        context={
+            "title": REMINDER_TITLES[kind].format(reference=dossier.reference),
+            "body": f"{dossier_line(dossier)}\nÉchéance : {long_date(due)}.",
+            "link": reverse(DEADLINE_PAGES[kind], args=[dossier_pk]),
+        },
+        key=key,
+    )
+
+
+#: kind → title of the commune's notification of a deadline reminder
+REMINDER_TITLES = {
+    "corrections": "Rappel : corrections attendues — dossier {reference}",
+    "agreement": "Rappel : convention à accepter — dossier {reference}",
+    "report": "Rappel : rapport final à déposer — dossier {reference}",
+    "report_overdue": "Rapport final en retard — dossier {reference}",
+}
 
 
 # ---- corrections: reminder N days before the deadline ----------------------------------------

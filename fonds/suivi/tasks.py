@@ -15,6 +15,7 @@ from fonds.depot.notices import send_once
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.formats import euros
+from fonds.notifications.emails import text_as_html
 
 from .convention import ensure_convention
 
@@ -29,6 +30,7 @@ def _send_to_porteurs(dossier, key: str, subject: str, body: str, audit_payload:
     )
     if not recipients and dossier.created_by.is_active:
         recipients = [dossier.created_by]
+    html = text_as_html(subject, body)
     sent = 0
     for user in recipients:
         sent += send_once(
@@ -36,6 +38,7 @@ def _send_to_porteurs(dossier, key: str, subject: str, body: str, audit_payload:
             to=user.email,
             subject=subject,
             body=body,
+            html=html,
             dossier=dossier,
             audit_payload=audit_payload,
         )

@@ -19,6 +19,16 @@ class Queues(Protocol):
 
     def deadline_of(self, task): ...
 
+    def open_task(self, dossier): ...
+
+    def queue_of(self, task): ...
+
+    def people_of(self, task) -> list: ...
+
+    def entered_at(self, task): ...
+
+    def entered_before(self, moment): ...
+
 
 _provider: Queues | None = None
 
@@ -52,3 +62,28 @@ def task_rows(user, *, limit: int = 200) -> list[dict]:
         }
         for task in queues.open_tasks_for(user)[:limit]
     ]
+
+
+def queue_people(dossier) -> tuple[str | None, list]:
+    """``(queue, staff users)`` of the dossier's open task: who is now expected to act on it
+    (``(None, [])`` when the dossier waits on nobody of the fund)."""
+    queues = _queues()
+    task = queues.open_task(dossier)
+    if task is None:
+        return None, []
+    return queues.queue_of(task), queues.people_of(task)
+
+
+def waiting_since(before) -> list[dict]:
+    """The open tasks entered before ``before``: rows ``{dossier, queue, since, people}``."""
+    queues = _queues()
+    people: dict = {}  # same stage, same assignee: same people (but the committee: recusals)
+    rows = []
+    for task in queues.entered_before(before):
+        dossier, queue = queues.dossier_of(task), queues.queue_of(task)
+        key = (str(task.flow_task), task.owner_id, dossier.pk if queue == "comite" else None)
+        if key not in people:
+            people[key] = queues.people_of(task)
+        since = queues.entered_at(task)
+        rows.append({"dossier": dossier, "queue": queue, "since": since, "people": people[key]})
+    return rows

@@ -9,7 +9,7 @@ from fonds import clock
 from fonds.audit.chain import event_payload, verify
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
-from fonds.dossiers.models import CorrectionRequest, Dossier
+from fonds.dossiers.models import CorrectionRequest, Dossier, Message
 from fonds.dossiers.services import TransitionRefused, perform, perform_many
 from fonds.dossiers.states import Status
 from fonds.eligibilite.engine import run_checks
@@ -57,6 +57,10 @@ def _events(dossier, since=0):
         payload = event_payload(event)
         if payload.get("reference") == dossier.reference:
             payload["reference"] = "<ref>"
+        for key, model in (("message", Message), ("correction", CorrectionRequest)):
+            if payload.get(key) is not None:  # the conversation's own rows, per dossier
+                assert model.objects.filter(pk=payload[key], dossier=dossier).exists()
+                payload[key] = f"<{key}>"
         if "run" in payload:
             assert payload["run"] in runs
             payload["run"] = "<run>"

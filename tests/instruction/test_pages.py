@@ -310,7 +310,7 @@ def test_instruction_page_field_groups_are_django_dsfr_markup():
     django-dsfr's ``as_field_group``, blank and with errors."""
     import re
 
-    from fonds.instruction.forms import AmountForm, MessageForm, NoteForm, SaveFilterForm, ScoreGridForm
+    from fonds.instruction.forms import AmountForm, NoteForm, SaveFilterForm, ScoreGridForm
     from fonds.instruction.templatetags.instruction_tags import field_group
     from fonds.referentiel.rules import default_rules
 
@@ -321,8 +321,6 @@ def test_instruction_page_field_groups_are_django_dsfr_markup():
     forms = [
         NoteForm(),
         NoteForm({"body": ""}),
-        MessageForm(),
-        MessageForm({"body": "x" * 5001}),
         AmountForm(),
         AmountForm({"amount": "abc"}),
         ScoreGridForm(params=params),

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from fonds.audit.models import AuditEvent
+from fonds.conversation import services as conversation
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.eligibilite.models import Verdict
 from fonds.instruction import services
@@ -153,11 +154,11 @@ def test_private_note_is_audited_by_fingerprint_outside_the_dossier_timeline(wor
 
 
 def test_message_to_the_porteur_is_a_dossier_message_and_audited(world):
-    message = services.send_message(
+    message = conversation.post_message(
         world["dossier"], by=world["instructeur"], body="Merci de préciser le programme du jour 3."
     )
     assert message.dossier == world["dossier"] and message.author == world["instructeur"]
-    assert AuditEvent.objects.filter(action="message_sent", object_id=str(world["dossier"].pk)).exists()
+    assert AuditEvent.objects.filter(action="message_posted", object_id=str(world["dossier"].pk)).exists()
 
 
 @pytest.mark.parametrize("role", ["comite", "auditeur", "admin", "finance"])

@@ -51,6 +51,8 @@ COMMITTEE_READ = COMMITTEE | AUDIT_ADMIN
 PAYMENTS_READ = frozenset({FINANCE, AUDIT, ADMIN})
 #: minors' data (the signed participant list): not the committee (issue 8, personal data)
 MINORS = OWN | {INSTR, FINANCE, AUDIT, ADMIN}
+#: the dossier's conversation between the commune and the fund (auditors read; not the committee)
+CONVERSATION = OWN | {INSTR, FINANCE, AUDIT, ADMIN}
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,14 @@ RULES: dict[str, Rule] = {
     "depot/dossiers/<int:pk>/recepisse/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     # ---- front office after submission -------------------------------------------------------
     "suivi/<int:pk>/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
+    # the dossier's conversation: the commune and the fund write, auditors read; not the committee
+    "messages/": r(AUTH),
+    "messages/dossiers/<int:pk>/": r(
+        CONVERSATION, OWN | {INSTR, FINANCE, ADMIN}, args={"pk": f"{D}.pk"}, scoped=True
+    ),
+    "messages/dossiers/<int:pk>/pieces-jointes/<int:attachment_pk>/": r(
+        CONVERSATION, args={"pk": f"{D}.pk", "attachment_pk": "=999999"}, scoped=True, absent_ok=True
+    ),
     "suivi/<int:pk>/corrections/": r(OWN_AND_STAFF, OWN, args={"pk": "corrections.pk"}, scoped=True),
     "suivi/<int:pk>/retrait/": r(
         OWN_AND_STAFF,

@@ -45,7 +45,7 @@ def test_corrections_link_to_the_draft_builder_step_or_plain_text(client, cast, 
     client.force_login(cast.porteur)
     html = client.get(reverse("suivi:corrections", args=[dossier.pk])).content.decode()
     try:
-        from fonds.suivi.views.common import step_url as _step_url
+        from fonds.conversation.items import step_url as _step_url
 
         expected = _step_url(dossier.pk, "participants")
         reverse("depot:step", args=(dossier.pk, "participants"))

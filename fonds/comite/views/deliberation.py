@@ -15,11 +15,12 @@ from ..models import AgendaItem, Attendance
 from .common import S, comite_page
 
 
-def read_or_refusal(request, session, item_pk):
-    """``(item, None)`` through ``reading.read_item``, or ``(None, the refusal page)``."""
+def read_or_refusal(request, session, item_pk, *, members: frozenset[int]):
+    """``(item, None)`` through ``reading.read_item`` (``members``: the session's member ids the
+    page read), or ``(None, the refusal page)``."""
     item = queries.item_for(session, item_pk)
     try:
-        item = reading.read_item(item, by=request.user, members=queries.member_ids_of(session))
+        item = reading.read_item(item, by=request.user, members=members)
     except ComiteRefused as refused:
         if refused.kind == "not_found":
             raise Http404(refused.message) from None
@@ -33,6 +34,14 @@ def read_or_refusal(request, session, item_pk):
         )
     item.session = session
     return item, None
+
+
+def item_page_or_refusal(request, session, item_pk, **page):
+    """The item's page for ``request.user`` (``page``: what ``item_page`` takes besides), the
+    session's members read once for both; or the refusal page."""
+    members = queries.members_of(session).ids
+    item, refusal = read_or_refusal(request, session, item_pk, members=members)
+    return refusal or item_page(request, session, item, members=members, **page)
 
 
 def _vote_forms(request, session, item, page, data=None):
@@ -73,21 +82,23 @@ def _vote_forms(request, session, item, page, data=None):
 
 
 class _Read:
-    """What the item page reads once: attendance, proxies, votes, recusals, members."""
+    """What the item page reads once: attendance, proxies, votes, recusals (``members``: the
+    session's member ids, read by the view)."""
 
-    def __init__(self, session, item, user):
+    def __init__(self, session, item, user, members: frozenset[int]):
         self.presence = queries.presence_of(session)
         self.proxies = queries.proxies_of(session)
         self.votes = queries.item_votes(item)
         self.recused = {c.member_id for c in item.declarations}  # read by read_item
-        self.is_member = reading.is_member(session, user, members=queries.member_ids_of(session))
+        self.members = members
+        self.is_member = reading.is_member(session, user, members=members)
 
 
-def item_page(request, session, item, *, status=200, open_form=None, vote_data=None):
+def item_page(request, session, item, *, members: frozenset[int], status=200, open_form=None, vote_data=None):
     user = request.user
     if item.dossier.campaign_id == session.campaign_id:
         item.dossier.campaign = session.campaign  # one campaign object: its rules are read once
-    page = _Read(session, item, user)
+    page = _Read(session, item, user, members)
     presiding = reading.presiding_member_id(item, recused=page.recused)
     chair = presiding is not None and presiding == user.pk
     may_open = (
@@ -113,7 +124,9 @@ def item_page(request, session, item, *, status=200, open_form=None, vote_data=N
         "votes": page.votes,
         "my_votes": [v for v in page.votes if v.member_id == user.pk],
         "tally": queries.item_tally(item, page.votes, recused=page.recused),
-        "quorum": queries.item_quorum(item, page.presence, page.proxies, recused=page.recused),
+        "quorum": queries.item_quorum(
+            item, page.presence, page.proxies, members=page.members, recused=page.recused
+        ),
         "vote_forms": _vote_forms(request, session, item, page, vote_data),
         "can_declare": page.is_member
         and item.vote_state == AgendaItem.VoteState.PENDING

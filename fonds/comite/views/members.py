@@ -15,17 +15,17 @@ from ..errors import ComiteRefused
 from ..forms import ConflictForm, ProxyForm, VoteForm
 from ..models import AgendaItem
 from .common import S, area, comite_page, forbidden, item_url, session_url
-from .deliberation import item_page, read_or_refusal
+from .deliberation import item_page_or_refusal
 
 
 @area
 @require_http_methods(["GET", "POST"])
 def proxy(request, pk):
     session = queries.session_for(request.user, pk)
-    if not reading.is_member(session, request.user, members=queries.member_ids_of(session)):
-        return forbidden(request, "Seul un membre de la séance donne procuration.")
     members = queries.members_of(session)
-    form = ProxyForm(request.POST or None, members=members, giver=request.user)
+    if not reading.is_member(session, request.user, members=members.ids):
+        return forbidden(request, "Seul un membre de la séance donne procuration.")
+    form = ProxyForm(request.POST or None, members=members.people, giver=request.user)
     done, status = submitted(
         request,
         form,
@@ -67,10 +67,7 @@ def proxy_revoke(request, pk):
 @area
 def item_detail(request, pk, item_pk):
     session = queries.session_for(request.user, pk)
-    item, refusal = read_or_refusal(request, session, item_pk)
-    if refusal:
-        return refusal
-    return item_page(request, session, item)
+    return item_page_or_refusal(request, session, item_pk)
 
 
 @area
@@ -79,7 +76,7 @@ def conflict(request, pk, item_pk):
     """Declare a link with the dossier: the member is recused on it (irreversible: confirmed)."""
     session = queries.session_for(request.user, pk)
     item = queries.item_for(session, item_pk)
-    if not reading.is_member(session, request.user, members=queries.member_ids_of(session)):
+    if not reading.is_member(session, request.user):
         return forbidden(request, "Seuls les membres de la séance déclarent un conflit d'intérêts.")
     if reading.is_recused(item, request.user):
         messages.info(request, f"Vous êtes déjà déporté sur le dossier {item.dossier.reference}.")
@@ -120,11 +117,6 @@ def _prefix(request) -> str:
     return prefix
 
 
-def _item_again(request, session, item_pk, status):
-    readable, refusal = read_or_refusal(request, session, item_pk)
-    return refusal or item_page(request, session, readable, status=status, vote_data=request.POST)
-
-
 @area
 @require_POST
 def vote(request, pk, item_pk):
@@ -134,11 +126,11 @@ def vote(request, pk, item_pk):
     form = VoteForm(request.POST, prefix=prefix)
     if not form.is_valid():
         messages.error(request, "Le vote n'est pas enregistré : choisissez pour, contre ou abstention.")
-        return _item_again(request, session, item_pk, 400)
+        return item_page_or_refusal(request, session, item_pk, status=400, vote_data=request.POST)
     for_member = None
     if prefix != "moi":
         wanted = int(prefix[1:])
-        for_member = next((m for m in queries.members_of(session) if m.pk == wanted), None)
+        for_member = next((m for m in queries.members_of(session).people if m.pk == wanted), None)
         if for_member is None:
             messages.error(request, "Ce membre ne siège pas à cette séance.")
             return redirect(item_url(item, "vote"))
@@ -148,7 +140,6 @@ def vote(request, pk, item_pk):
             by=request.user,
             choice=form.cleaned_data["choice"],
             for_member=for_member,
-            members=queries.member_ids_of(session),
         )
     except ComiteRefused as refused:
         if refused.kind == "recused":
@@ -161,7 +152,9 @@ def vote(request, pk, item_pk):
                 status=403,
             )
         messages.error(request, refused.message)
-        return _item_again(request, session, item_pk, refused.http_status)
+        return item_page_or_refusal(
+            request, session, item_pk, status=refused.http_status, vote_data=request.POST
+        )
     label = cast.get_choice_display()
     whom = f" pour le compte de {for_member.get_full_name() or for_member.email}" if for_member else ""
     messages.success(

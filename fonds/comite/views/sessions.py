@@ -161,13 +161,13 @@ def session_detail(request, pk):
         "comite/session.html",
         f"Séance du {timezone.localtime(session.starts_at):%d/%m/%Y}",
         session=session,
-        members=members,
+        members=members.people,
         proxies=proxies,
         rows=rows,
         events=events,
         older_events=older_events,
         references={str(r.item.pk): r.item.dossier.reference for r in rows},
-        is_member=reading.is_member(session, user, members={m.pk for m in members}),
+        is_member=reading.is_member(session, user, members=members.ids),
         is_chair=is_chair(request, session),
         is_admin=request.is_admin,
         given=given,
@@ -240,7 +240,7 @@ def convocation(request, session):
     members = (
         composition.composition(session.campaign)
         if session.status == S.PLANNED
-        else queries.members_of(session)
+        else queries.members_of(session).people
     )
     return confirm_page(
         request,
@@ -275,10 +275,9 @@ def _deputy_changed(session) -> str:
 @admin_session("Seul un administrateur du fonds désigne le président de séance suppléant.")
 def deputy_chair(request, session):
     """An administrator sets, changes or removes the deputy chair before the session sits."""
-    members = queries.members_of(session)
     form = DeputyChairForm(
         request.POST or None,
-        members=members,
+        members=queries.members_of(session).people,
         chair_id=session.chair_id,
         initial={"deputy_chair": session.deputy_chair_id},
     )

@@ -32,16 +32,16 @@ from .common import (
     session_url,
     sitting_url,
 )
-from .deliberation import item_page, read_or_refusal
+from .deliberation import item_page_or_refusal, read_or_refusal
 
 
-def _sitting_page(request, session, *, status=200, attendance_form=None):
-    members = queries.members_of(session)
+def _sitting_page(request, session, members, *, status=200, attendance_form=None):
+    """The chair's table; ``members``: the session's members (``queries.members_of``)."""
     presence = queries.presence_of(session)
     chair = is_chair(request, session)
-    rows = queries.sitting_rows(session, request.user)
+    rows = queries.sitting_rows(session, request.user, members=members.ids)
     session_quorum = (
-        counting.session_quorum(session, members=queries.member_ids_of(session))
+        counting.session_quorum(session, members=members.ids)
         if session.status in (S.CONVENED, S.SITTING)
         else None
     )
@@ -55,10 +55,10 @@ def _sitting_page(request, session, *, status=200, attendance_form=None):
         rows=rows,
         is_chair=chair,
         me=request.user.pk,
-        members=[(m, presence.get(m.pk)) for m in members],
+        members=[(m, presence.get(m.pk)) for m in members.people],
         proxies=queries.proxies_of(session),
         attendance_form=attendance_form
-        or (AttendanceForm(members=members, presence=presence) if may_attend else None),
+        or (AttendanceForm(members=members.people, presence=presence) if may_attend else None),
         session_quorum=session_quorum,
         envelope_left=envelope.left(session.campaign),
         opens_from=dates.opens_from(session) if session.status == S.CONVENED else None,
@@ -76,7 +76,7 @@ def _sitting_page(request, session, *, status=200, attendance_form=None):
 @area
 def sitting(request, pk):
     session = queries.session_for(request.user, pk)
-    return _sitting_page(request, session)
+    return _sitting_page(request, session, queries.members_of(session))
 
 
 def _chair_step(request, pk, *, refusal, act, page, form_options, **messages_then):
@@ -132,12 +132,14 @@ def attendance(request, pk):
     if not is_chair(request, session):
         return forbidden(request, "Seul le président de séance tient l'émargement.")
     members = queries.members_of(session)
-    form = AttendanceForm(request.POST, members=members, presence=queries.presence_of(session))
+    form = AttendanceForm(request.POST, members=members.people, presence=queries.presence_of(session))
     done, status = submitted(
         request,
         form,
         lambda: comite_sitting.record_attendance(session, by=request.user, presence=form.presence()),
-        success=lambda _: "Émargement enregistré. " + counting.session_quorum(session).explanation(),
+        success=lambda _: (
+            "Émargement enregistré. " + counting.session_quorum(session, members=members.ids).explanation()
+        ),
         then=lambda _: sitting_url(session, "emargement"),
     )
     if done:
@@ -148,7 +150,7 @@ def attendance(request, pk):
             "L'émargement n'est pas enregistré : "
             + " ".join(form.non_field_errors() or ["corrigez les champs signalés."]),
         )
-    return _sitting_page(request, session, status=status, attendance_form=form)
+    return _sitting_page(request, session, members, status=status, attendance_form=form)
 
 
 @area
@@ -175,15 +177,15 @@ def open_vote(request, pk, item_pk):
         return done
     if not form.is_valid():
         messages.error(request, "Le vote n'est pas ouvert : corrigez le montant.")
-    readable, refusal = read_or_refusal(request, session, item_pk)
-    return refusal or item_page(request, session, readable, status=status, open_form=form)
+    return item_page_or_refusal(request, session, item_pk, status=status, open_form=form)
 
 
 @area
 @require_http_methods(["GET", "POST"])
 def close_vote(request, pk, item_pk):
     session = queries.session_for(request.user, pk)
-    item, refusal = read_or_refusal(request, session, item_pk)
+    members = queries.members_of(session).ids
+    item, refusal = read_or_refusal(request, session, item_pk, members=members)
     if refusal:
         return refusal
     recused = {c.member_id for c in item.declarations}
@@ -211,7 +213,7 @@ def close_vote(request, pk, item_pk):
         status=status,
         allowed=item.vote_state == AgendaItem.VoteState.OPEN,
         tally=queries.item_tally(item, recused=recused),
-        quorum=counting.item_quorum(item, recused=recused),
+        quorum=counting.item_quorum(item, recused=recused, members=members),
         intro="Le dépouillement est enregistré ; aucun vote ne peut plus être exprimé ni modifié sur ce "
         "dossier.",
     )
@@ -245,7 +247,7 @@ def decide(request, pk, item_pk):
         # nobody may preside over this item: the (recused) chair may only defer it, without reading it
         item, refusal = unpresided, None
     else:
-        item, refusal = read_or_refusal(request, session, item_pk)
+        item, refusal = read_or_refusal(request, session, item_pk, members=queries.members_of(session).ids)
     if refusal:
         return refusal
     if not (
@@ -295,7 +297,7 @@ def decide(request, pk, item_pk):
 @require_http_methods(["GET", "POST"])
 def adjourn(request, pk):
     def page(session, form, status):
-        quorum = counting.session_quorum(session, members=queries.member_ids_of(session))
+        quorum = counting.session_quorum(session, members=queries.members_of(session).ids)
         return confirm_page(
             request,
             session=session,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from fonds import clock
+from fonds.conversation.corrections import open_request
 from fonds.dossiers.access import can_create, can_edit, get_visible_or_404, visible_dossiers
 
 from .. import steps as st
@@ -130,6 +131,7 @@ def step_page(request, dossier, step, context, *, status=200):
         "next_title": following.title if following else "Vérifier et déposer",
         "states": states,
         "autosave": step.slug != "pieces",
+        "correction": open_request(dossier) if dossier is not None else None,
         **context,
     }
     ctx.setdefault("error_summary", [])

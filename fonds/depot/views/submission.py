@@ -8,6 +8,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from fonds.conversation.corrections import open_request
+from fonds.conversation.forms import ResubmitForm
+from fonds.conversation.items import correction_items
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import can_edit, get_visible_or_404, visible_dossiers
@@ -50,6 +53,8 @@ def _check_context(request, dossier) -> dict:
         )
     blocking = [v for v in verdicts if v["failed"] and v["blocking"]]
     advisory = [v for v in verdicts if v["failed"] and not v["blocking"]]
+    correction = open_request(dossier)
+    items = correction_items(dossier, correction) if correction is not None else ([], [])
     return {
         "title": f"Vérifier et déposer — {dossier.reference}",
         "nav": "dossiers",
@@ -62,6 +67,14 @@ def _check_context(request, dossier) -> dict:
         "states": st.step_states(dossier),
         "can_submit": not blocking and dossier.status == Status.DRAFT,
         "is_draft": dossier.status == Status.DRAFT,
+        "correction": correction,
+        "correction_fields": items[0],
+        "correction_documents": items[1],
+        "can_resubmit": correction is not None
+        and any(
+            a["name"] == "resubmit" for a in dossier_services.available_transitions(dossier, request.user)
+        ),
+        "resubmit_form": ResubmitForm(),
         "totals": budget_totals(list(dossier.budget_lines.all())),
     }
 

@@ -1,4 +1,5 @@
-"""The instruction page of a dossier and the forms it posts: grid, amount, notes, messages,
+"""The instruction page of a dossier and the forms it posts: grid, amount, notes, the conversation
+with the commune (its panel and the answer to the last correction request, with its diff),
 eligibility re-check and overrides; its documents shown inline."""
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fonds.audit.models import AuditEvent
+from fonds.conversation import corrections as conversation_corrections
+from fonds.conversation import services as conversation
+from fonds.conversation.forms import MessageForm
 from fonds.dossiers.access import dossier_pk_or_404, get_visible_or_404
 from fonds.dossiers.models import BudgetLine, Document, Message
 from fonds.dossiers.services import TransitionRefused
@@ -24,7 +28,7 @@ from fonds.ui.submit import submitted
 from .. import grid, services
 from ..amount import award_bounds, grant_for_dossier
 from ..filters import REGION_NAMES
-from ..forms import AmountForm, MessageForm, NoteForm, OverrideForm, ScoreGridForm, correctable_fields
+from ..forms import AmountForm, NoteForm, OverrideForm, ScoreGridForm, correctable_fields
 from ..models import PrivateNote, Score
 from .common import dossier_url, instruction_dossier, is_conflicted, staff_area
 
@@ -35,7 +39,10 @@ def _page(request, dossier, *, status=200, **forms):
     params = ruleset.params
     conflicted = is_conflicted(request, dossier)
     editable = request.can_instruct and not conflicted and dossier.status in services.INSTRUCTING
-    writes_mail = request.can_instruct and not conflicted and dossier.status in services.CORRESPONDENCE
+    writes_notes = request.can_instruct and not conflicted and dossier.status in services.CORRESPONDENCE
+    writes_mail = request.can_write and not conflicted and conversation.may_write(user, dossier)
+    thread = list(conversation.thread(dossier))
+    corrections = list(dossier.correction_requests.select_related("requested_by")[:5])
     scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier).select_related("by")}
     result = grid.evaluate({code: s.points for code, s in scores.items()}, params)
     auto_preview = {}
@@ -54,6 +61,7 @@ def _page(request, dossier, *, status=200, **forms):
         "region_name": REGION_NAMES.get(dossier.commune.region, dossier.commune.region),
         "conflicted": conflicted,
         "editable": editable,
+        "writes_notes": writes_notes,
         "writes_mail": writes_mail,
         "can_recheck": request.can_instruct
         and not conflicted
@@ -77,9 +85,11 @@ def _page(request, dossier, *, status=200, **forms):
         if conflicted
         else list(PrivateNote.objects.filter(dossier=dossier).select_related("author")),
         "note_form": forms.get("note_form") or NoteForm(),
-        "thread": list(Message.objects.filter(dossier=dossier).select_related("author")),
+        "thread": thread,
+        "unread_above": conversation.mark_read(user, dossier, thread),
         "message_form": forms.get("message_form") or MessageForm(),
-        "corrections": list(dossier.correction_requests.select_related("requested_by")[:5]),
+        "corrections": corrections,
+        "answer": _last_answer(dossier, corrections, thread),
         "field_labels": dict(correctable_fields()),
         "document_labels": dict(Document.Kind.choices),
         # the timeline's columns only: not each event's canonical JSON and hashes
@@ -88,6 +98,18 @@ def _page(request, dossier, *, status=200, **forms):
         .only("seq", "created_at", "action", "actor_role"),
     }
     return render(request, "instruction/dossier.html", context, status=status)
+
+
+def _last_answer(dossier, corrections, thread) -> dict | None:
+    """The last correction request once answered: the porteur's reply (if they wrote one) and the
+    named items before → after (``fonds.conversation.corrections.changes``)."""
+    last = corrections[0] if corrections else None
+    if last is None or last.answered_at is None:
+        return None
+    reply = next(
+        (m for m in thread if m.correction_id == last.pk and m.kind == Message.Kind.CORRECTION_ANSWER), None
+    )
+    return {"correction": last, "reply": reply, "changes": conversation_corrections.changes(last, dossier)}
 
 
 #: the budget lines, read once for the formula and the table, in their order within a dossier
@@ -186,12 +208,14 @@ def add_note(request, pk):
 @require_POST
 def send_message(request, pk):
     dossier = instruction_dossier(request, pk)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, request.FILES)
     return _posted(
         request,
         dossier,
         form,
-        lambda: services.send_message(dossier, by=request.user, body=form.cleaned_data["body"]),
+        lambda: conversation.post_message(
+            dossier, by=request.user, body=form.cleaned_data["body"], files=form.uploads()
+        ),
         form_name="message_form",
         success=lambda _: "Message envoyé à la commune.",
         anchor="messages",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,70 +9,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from fonds.audit.models import AuditEvent
+from fonds.conversation.forms import ResubmitForm
+from fonds.conversation.items import correction_items
 from fonds.dossiers import services
-from fonds.dossiers.models import Document
 from fonds.dossiers.states import Status
 from fonds.payments.hooks import renunciation_refusal
 from fonds.ui.submit import submitted
 
 from .. import forms as f
-from .common import (
-    FIELD_STEPS,
-    STEP_TITLES,
-    allowed_actions,
-    dossier_of,
-    errors_summary,
-    field_label,
-    step_url,
-)
+from .common import allowed_actions, dossier_of, errors_summary
 
 # ---- 5. corrections -----------------------------------------------------------------------------
-
-
-def _correction_items(dossier, request_):
-    """The fields and documents to fix, each with where to fix it and whether it was done since."""
-    changed_at: dict[str, object] = {}
-    events = (
-        AuditEvent.objects.filter(
-            object_type="dossiers.dossier",
-            object_id=str(dossier.pk),
-            action="update_content",
-            created_at__gte=request_.created_at,
-        )
-        .order_by("seq")
-        .only("canonical", "created_at")
-    )
-    for event in events:
-        payload = json.loads(event.canonical).get("payload", {})
-        for name in payload.get("fields") or {}:
-            changed_at[name] = event.created_at
-        if "budget_lines" in payload:
-            changed_at["budget"] = changed_at["budget_lines"] = event.created_at
-    uploaded = {}
-    for kind, at in dossier.documents.filter(uploaded_at__gte=request_.created_at).values_list(
-        "kind", "uploaded_at"
-    ):
-        uploaded[kind] = max(at, uploaded.get(kind, at))
-    kinds = dict(Document.Kind.choices)
-    fields = []
-    for name in request_.fields or []:
-        step = FIELD_STEPS.get(name)
-        fields.append(
-            {
-                "name": name,
-                "label": field_label(name),
-                "step": STEP_TITLES.get(step, ""),
-                "url": step_url(dossier.pk, step) if step else None,
-                "done_at": changed_at.get(name),
-            }
-        )
-    documents_url = step_url(dossier.pk, "documents")
-    documents = [
-        {"kind": kind, "label": kinds.get(kind, kind), "url": documents_url, "done_at": uploaded.get(kind)}
-        for kind in request_.documents or []
-    ]
-    return fields, documents
 
 
 #: the success messages of the porteur's motivated acts (``{reference}``: the dossier's)
@@ -132,7 +77,7 @@ def corrections(request, pk):
     if request_ is None:
         raise Http404("Aucune demande de corrections pour ce dossier.")
     allowed = "resubmit" in allowed_actions(dossier, request.user)
-    form = f.ResubmitForm(request.POST or None)
+    form = ResubmitForm(request.POST or None)
     status = 200
     if allowed:
         done, status = motivated_act(request, form, dossier, "resubmit", "message", success=RESUBMITTED)
@@ -143,7 +88,7 @@ def corrections(request, pk):
             request, "Le dossier ne peut pas être renvoyé : il n'attend pas de corrections de votre part."
         )
         status = 409
-    fields, documents = _correction_items(dossier, request_)
+    fields, documents = correction_items(dossier, request_)
     context = {
         "title": "Demande de corrections",
         "nav": "dossiers",

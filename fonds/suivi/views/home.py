@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from fonds import clock
+from fonds.conversation import services as conversation
 from fonds.dossiers.states import Status
 
 from ..models import FinalReport
@@ -74,6 +75,9 @@ def dossier_home(request, pk):
         and dossier.status not in (Status.WAITLISTED, Status.IN_COMMITTEE),
         "report": report,
         "has_corrections": dossier.correction_requests.exists(),
+        "unread": conversation.unread_count(request.user, dossier),
+        "may_write": conversation.may_write(request.user, dossier),
+        "may_read_messages": conversation.may_read(request.user, dossier),
     }
     return render(request, "suivi/dossier.html", context)
 

@@ -13,7 +13,7 @@ from fonds.accounts.roles import sees_all_dossiers
 from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
-from fonds.dossiers.models import Document
+from fonds.dossiers.models import Document, Message
 from fonds.formats import euros
 
 from ..models import FinalReport
@@ -30,12 +30,24 @@ def _euros(value) -> str:
         return f"{value} €"
 
 
-def _event_details(action: str, payload: dict, documents: dict, generated: dict, dossier_pk: int) -> dict:
+def _event_details(
+    action: str, payload: dict, documents: dict, generated: dict, dossier_pk: int, messages: dict
+) -> dict:
     """What a row of the timeline says beyond its label: a text, a link, a fingerprint."""
     data = payload.get("data") or {}
     out = {"text": "", "link": None, "link_text": "", "sha256": ""}
     motivation = payload.get("motivation") or ""
-    if action == "request_corrections":
+    if action in MESSAGE_EVENTS:  # the message itself, read from the conversation
+        message = messages.get(payload.get("message"))
+        # a correction request's or answer's text is already the motivation of its transition
+        plain = payload.get("kind", "message") == "message"
+        out["text"] = message.body if message is not None and plain else ""
+        out["sha256"] = payload.get("sha256", "")
+        out["link"] = reverse("conversation:thread", args=[dossier_pk]) + (
+            f"#message-{message.pk}" if message is not None else ""
+        )
+        out["link_text"] = "Voir dans la conversation"
+    elif action == "request_corrections":
         out["text"] = motivation
     elif action == "accept_agreement":
         if data.get("signatory_name"):
@@ -70,6 +82,8 @@ def _event_details(action: str, payload: dict, documents: dict, generated: dict,
     return out
 
 
+#: the conversation's events (``message_sent``: before the conversation, the fund's messages only)
+MESSAGE_EVENTS = frozenset({"message_sent", "message_posted"})
 #: besides the transitions and the generated letters ("…_generated"), the events a porteur sees
 #: in its timeline; the fund's internal work (scores, notes, conflict declarations…) is for staff
 PORTEUR_EVENTS = frozenset(
@@ -79,7 +93,7 @@ PORTEUR_EVENTS = frozenset(
         "document_uploaded",
         "eligibility_checked",
         "final_report_saved",
-        "message_sent",
+        *MESSAGE_EVENTS,
     }
 )
 
@@ -91,6 +105,7 @@ def timeline(request, pk):
     generated = {
         d.pk: d for d in GeneratedDocument.objects.filter(dossier=dossier).order_by("created_at", "pk")
     }
+    messages = {m.pk: m for m in Message.objects.filter(dossier=dossier).only("pk", "body")}
     events = AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk))
     if not sees_all_dossiers(request.user):
         events = events.filter(
@@ -100,7 +115,10 @@ def timeline(request, pk):
     for event in events.order_by("seq").only("seq", "created_at", "action", "actor_role", "canonical"):
         payload = json.loads(event.canonical).get("payload", {})
         rows.append(
-            {"event": event, **_event_details(event.action, payload, documents, generated, dossier.pk)}
+            {
+                "event": event,
+                **_event_details(event.action, payload, documents, generated, dossier.pk, messages),
+            }
         )
     report_ = (
         FinalReport.objects.filter(dossier=dossier)

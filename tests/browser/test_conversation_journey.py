@@ -1,0 +1,98 @@
+"""Issue 16, the conversation in a real browser: the instructor requests corrections; the mayor
+reads the request and the named items on the page where they answer, corrects, resends with a
+reply; the instructor sees the reply and the diff. axe-core on every page visited."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import perform
+from fonds.dossiers.states import Status
+from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
+
+from .conftest import AXE_JS, Axe
+
+pytestmark = pytest.mark.browser
+
+REQUEST = "Merci de préciser les objectifs pédagogiques de la semaine."
+NEW_OBJECTIVES = "Trois ateliers de langue et un projet commun de court métrage."
+REPLY = "Objectifs précisés, voir l'étape du projet."
+
+
+def _login(page, base, user):
+    page.goto(base + reverse("login"))
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.django_db(transaction=True)  # the live server's thread sees the test's data
+def test_corrections_through_the_conversation_in_the_browser(live_server, chromium, page, axe):
+    base = live_server.url
+    commune = make_commune(name="Saint-Exemple-sur-Loire")
+    porteur = make_user("porteur", commune=commune, first_name="Marie", last_name="Dupont")
+    instructeur = make_user("instructeur", first_name="Ines", last_name="Instructrice")
+    dossier = make_dossier(campaign=make_campaign(), commune=commune, porteur=porteur)
+    old_objectives = dossier.objectives
+    perform(dossier, "submit", by=porteur)
+    perform(dossier, "start_instruction", by=instructeur)
+
+    # the instructor, in a context of their own
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    context.route(
+        "**/__axe__/axe.min.js",
+        lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript"),
+    )
+    staff = context.new_page()
+    staff_axe = Axe(staff)
+    _login(staff, base, instructeur)
+    staff.goto(base + reverse("instruction:corrections", args=[dossier.pk]))
+    staff.locator("input[name=fields_to_fix][value=objectives]").check(force=True)
+    staff.fill("textarea[name=message]", REQUEST)
+    staff.locator("input[name=confirm]").check(force=True)
+    staff.get_by_role("button", name="Demander les corrections").click()
+    staff.wait_for_load_state("load")
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.CORRECTIONS_REQUESTED
+
+    # the mayor reads the request in full where they answer, corrects, resends with a reply
+    _login(page, base, porteur)
+    page.goto(base + reverse("depot:check", args=[dossier.pk]))
+    axe.check("vérifier et renvoyer")
+    html = page.content()
+    assert REQUEST in html and "Objectifs" in html and "déjà été déposé" not in html
+    page.get_by_role("link", name=re.compile("Corriger dans l'étape « Le projet »")).click()
+    page.wait_for_url(re.compile(r"/etapes/projet/$"))
+    axe.check("étape projet en corrections")
+    assert REQUEST in page.content()
+    page.fill("[name=objectives]", NEW_OBJECTIVES)
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    page.wait_for_load_state("load")
+    page.goto(base + reverse("depot:check", args=[dossier.pk]))
+    page.fill("textarea[name=message]", REPLY)
+    page.locator("input[name=confirm]").check(force=True)
+    page.get_by_role("button", name="Renvoyer le dossier corrigé").click()
+    page.wait_for_url(re.compile(r"/suivi/\d+/$"))
+    axe.check("suivi du dossier")
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.IN_INSTRUCTION
+    page.goto(base + reverse("conversation:thread", args=[dossier.pk]))
+    axe.check("conversation")
+    assert REQUEST in page.content() and REPLY in page.content()
+    page.goto(base + reverse("conversation:inbox"))
+    axe.check("messagerie")
+
+    # the instructor sees the reply beside the changed field, before → after
+    staff.goto(base + reverse("instruction:dossier", args=[dossier.pk]))
+    staff_axe.check("instruction avec la réponse")
+    html = staff.content()
+    assert REPLY in html and old_objectives in html and NEW_OBJECTIVES in html
+    assert "Réponse à la demande de corrections" in html
+    context.close()
+
+    for checker in (axe, staff_axe):
+        assert not checker.broken, checker.report()
+        assert not checker.blocking, checker.report()
+        assert not checker.csp, checker.report()
