@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "fonds.reporting",
     "fonds.ops",
     "fonds.privacy",
+    "fonds.administration",
     "fonds.api",
     "fonds.ui",
     "fonds.web",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("comite/", include("fonds.comite.urls")),
     path("paiements/", include("fonds.payments.urls")),
     path("controle/", include("fonds.reporting.urls")),
+    path("administration/", include("fonds.administration.urls")),
     path("notifications/", include("fonds.notifications.urls")),
     path("", include("fonds.ops.urls")),
     path("", include("fonds.web.urls")),

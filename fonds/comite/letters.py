@@ -18,6 +18,7 @@ from fonds.depot.notices import send_once
 from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
+from fonds.documents.texts import campaign_texts
 from fonds.formats import euros
 from fonds.notifications.emails import text_as_html
 
@@ -52,9 +53,11 @@ def letter_context(item) -> dict:
     session = item.session
     params = dossier.campaign.rules.params
     outcome = item.outcome
+    texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
     return {
         "fund_name": settings.FJJ_FUND_NAME,
-        "authority": FUND_AUTHORITY,
+        "authority": texts.get("authority") or FUND_AUTHORITY,
+        "texts": texts,
         "item": item,
         "session": session,
         "dossier": dossier,

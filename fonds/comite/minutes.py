@@ -19,6 +19,7 @@ from fonds import clock
 from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
+from fonds.documents.texts import campaign_texts
 from fonds.formats import euros
 
 from . import envelope
@@ -76,6 +77,7 @@ def minutes_context(session, *, at=None) -> dict:
     committed = envelope.committed(campaign)
     return {
         "fund_name": settings.FJJ_FUND_NAME,
+        "texts": campaign_texts(campaign),  # set by an administrator per campaign
         "session": session,
         "campaign": campaign,
         "chair": _name(session.chair),

@@ -91,6 +91,32 @@ def _band_text(band) -> str:
     return f"plus de {km(low)}" if high is None else f"{number(low)} à {km(high)}"
 
 
+def _travel_text(distance, band, travellers, youth, leaders, band_amount, low_carbon, travel) -> str:
+    kind = "voyage bas carbone" if low_carbon else "tarif standard"
+    if distance is None:
+        return "Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €."
+    if band is None:
+        return (
+            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de "
+            "distance : 0 €."
+        )
+    return (
+        f"Voyage (T) : {km(distance)} entre les deux mairies (tranche {_band_text(band)}), "
+        f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} "
+        f"({kind}) = {euros(travel)}."
+    )
+
+
+def _explain_limits(lines, cap, eligible_pct, eligible_costs, eligible_limit, requested, limiting) -> None:
+    limit_texts = [
+        f"plafond du fonds {euros(cap)}",
+        f"{pct(eligible_pct)} des dépenses éligibles ({euros(eligible_costs)}) = {euros(eligible_limit)}",
+    ]
+    if requested is not None:
+        limit_texts.append(f"montant demandé {euros(requested)}")
+    lines.append("Limites : " + " ; ".join(limit_texts) + ".")
+
+
 def compute_grant(
     *,
     distance_km,
@@ -102,8 +128,10 @@ def compute_grant(
     eligible_costs,
     requested,
     params: dict,
+    explain: bool = True,
 ) -> GrantBreakdown:
-    """Apply the règlement's formula; every figure and a French explanation in the result."""
+    """Apply the règlement's formula; every figure and a French explanation in the result
+    (``explain=False``: no explanation lines, for replays of many dossiers — the same figures)."""
     p = _amount_params(params)
     youth, leaders = int(youth or 0), int(leaders or 0)
     nights, nights_hosted = int(nights or 0), int(nights_hosted or 0)
@@ -117,36 +145,28 @@ def compute_grant(
     band, standard, green = travel_band(distance, p["travel_bands"])
     band_amount = green if low_carbon else standard
     travel = travellers * band_amount
-    kind = "voyage bas carbone" if low_carbon else "tarif standard"
-    if distance is None:
-        lines.append("Voyage (T) : distance entre les deux mairies inconnue, aucun forfait voyage : 0 €.")
-    elif band is None:
+    if explain:
         lines.append(
-            f"Voyage (T) : {km(distance)} entre les deux mairies, en dessous de la première tranche de "
-            "distance : 0 €."
-        )
-    else:
-        lines.append(
-            f"Voyage (T) : {km(distance)} entre les deux mairies (tranche {_band_text(band)}), "
-            f"{travellers} voyageurs ({youth} jeunes + {leaders} accompagnateurs) × {euros(band_amount)} "
-            f"({kind}) = {euros(travel)}."
+            _travel_text(distance, band, travellers, youth, leaders, band_amount, low_carbon, travel)
         )
 
     # S — stay
     stay_rate = dec(p["stay_per_night"])
     nights_paid = max(0, nights - nights_hosted)
     stay = nights_paid * travellers * stay_rate
-    lines.append(
-        f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − "
-        f"{min(nights_hosted, nights)}) "
-        f"× {travellers} voyageurs × {euros(stay_rate)} = {euros(stay)}."
-    )
+    if explain:
+        lines.append(
+            f"Séjour (S) : {nights_paid} nuitée(s) hors familles d'accueil ({nights} − "
+            f"{min(nights_hosted, nights)}) "
+            f"× {travellers} voyageurs × {euros(stay_rate)} = {euros(stay)}."
+        )
 
     # O — organisation
     organisation = dec(p["organisation"])
-    lines.append(f"Organisation (O) : forfait de {euros(organisation)} par projet.")
     formula_total = travel + stay + organisation
-    lines.append(f"Total de la formule T + S + O : {euros(formula_total)}.")
+    if explain:
+        lines.append(f"Organisation (O) : forfait de {euros(organisation)} par projet.")
+        lines.append(f"Total de la formule T + S + O : {euros(formula_total)}.")
 
     # limits
     cap = dec(p["cap"])
@@ -157,24 +177,21 @@ def compute_grant(
         candidates.append(("requested", requested))
     limiting, before_rounding = min(candidates, key=lambda item: item[1])  # first wins on a tie: formula
     caps_applied = [name for name, value in candidates[1:] if value < formula_total]
-    limit_texts = [
-        f"plafond du fonds {euros(cap)}",
-        f"{pct(eligible_pct)} des dépenses éligibles ({euros(eligible_costs)}) = {euros(eligible_limit)}",
-    ]
-    if requested is not None:
-        limit_texts.append(f"montant demandé {euros(requested)}")
-    lines.append("Limites : " + " ; ".join(limit_texts) + ".")
-    why = {
-        "formula": "le total de la formule",
-        "cap": "le plafond du fonds",
-        "eligible": f"{pct(eligible_pct)} des dépenses éligibles",
-        "requested": "le montant demandé",
-    }[limiting]
     amount = before_rounding.quantize(EURO, rounding=ROUND_DOWN)
-    rounding = "" if amount == before_rounding else f" ({euros(before_rounding)} arrondi à l'euro inférieur)"
-    lines.append(
-        f"Montant retenu : {euros(amount)}, soit le plus petit des montants ci-dessus ({why}){rounding}."
-    )
+    if explain:
+        _explain_limits(lines, cap, eligible_pct, eligible_costs, eligible_limit, requested, limiting)
+        rounding = (
+            "" if amount == before_rounding else f" ({euros(before_rounding)} arrondi à l'euro inférieur)"
+        )
+        why = {
+            "formula": "le total de la formule",
+            "cap": "le plafond du fonds",
+            "eligible": f"{pct(eligible_pct)} des dépenses éligibles",
+            "requested": "le montant demandé",
+        }[limiting]
+        lines.append(
+            f"Montant retenu : {euros(amount)}, soit le plus petit des montants ci-dessus ({why}){rounding}."
+        )
 
     floor = dec(p["floor"])
     awarded = amount >= floor
@@ -235,9 +252,10 @@ def dossier_distance_km(dossier) -> tuple[int | None, str]:
     return None, "unknown"
 
 
-def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
+def grant_for_dossier(dossier, params: dict | None = None, *, explain: bool = True) -> GrantBreakdown:
     """The formula applied to a dossier's fields, its budget lines (eligible expenses) and its
-    campaign's current rules (or ``params`` when given, e.g. the rule version of a decision).
+    campaign's current rules (or ``params`` when given, e.g. the rule version of a decision);
+    ``explain=False``: the figures without the French lines (see ``compute_grant``).
     """
     params = params if params is not None else dossier.campaign.rules.params
     distance, source = dossier_distance_km(dossier)
@@ -251,7 +269,10 @@ def grant_for_dossier(dossier, params: dict | None = None) -> GrantBreakdown:
         eligible_costs=budget_figures(dossier).eligible,
         requested=dossier.requested_amount,
         params=params,
+        explain=explain,
     )
+    if not explain:
+        return breakdown
     if source == "coordinates":
         breakdown.lines.insert(
             0, f"Distance calculée à vol d'oiseau entre la mairie et la ville partenaire : {km(distance)}."

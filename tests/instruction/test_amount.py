@@ -7,6 +7,7 @@ import pytest
 
 from fonds.instruction.amount import compute_grant, travel_band
 from fonds.referentiel.geo import great_circle_km
+from fonds.referentiel.rules import default_rules
 
 BIG = Decimal("100000")
 
@@ -234,3 +235,22 @@ def test_great_circle_paris_berlin_with_decimal_inputs():
 
 def test_great_circle_same_point_is_zero():
     assert great_circle_km("45.5", "4.8", "45.5", "4.8") == 0
+
+
+def test_formula_without_explanation_gives_the_same_figures():
+    """``explain=False`` (the what-if replays) changes no figure, only leaves the lines out."""
+    params = default_rules()
+    inputs = dict(
+        distance_km=850,
+        low_carbon=True,
+        youth=8,
+        leaders=2,
+        nights=8,
+        nights_hosted=4,
+        eligible_costs=Decimal("10000"),
+        requested=Decimal("6000"),
+        params=params,
+    )
+    explained, silent = compute_grant(**inputs), compute_grant(**inputs, explain=False)
+    assert explained.lines and not silent.lines
+    assert {**explained.as_dict(), "lines": []} == silent.as_dict()

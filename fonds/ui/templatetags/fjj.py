@@ -15,6 +15,7 @@ EVENT_LABELS = {
     "create_draft": "Création du brouillon",
     "update_content": "Modification du dossier",
     "document_uploaded": "Dépôt d'une pièce",
+    "dossier_rules_version_changed": "Version du règlement applicable au dossier changée",
     "eligibility_checked": "Contrôle d'éligibilité",
     "login_failed": "Échec de connexion",
     "login_locked_out": "Connexion bloquée après des échecs répétés",

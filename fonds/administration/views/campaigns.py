@@ -1,0 +1,178 @@
+"""Campaign screens: the list, one campaign (checklist, versions, links to its rules, grid,
+texts and committee composition), clone, adjust, open, extend, top up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fonds import clock
+from fonds.referentiel.models import Campaign
+from fonds.ui.submit import submitted
+
+from .. import campaigns, scoring_grid
+from ..forms import CampaignForm, ExtendForm, OpenForm, TopUpForm
+from ..models import WhatIfJob
+from .common import admin_only, area, campaign_or_404, page
+
+
+def _url(campaign) -> str:
+    return reverse("administration:campaign", args=[campaign.pk])
+
+
+@area
+@require_GET
+def index(request):
+    rows = [
+        {"campaign": c, "open": campaigns.is_open(c), "closed": c.closes_at < clock.now()}
+        for c in Campaign.objects.order_by("-opens_at", "-pk")[:100]
+    ]
+    return page(request, "administration/index.html", "Administration du fonds", rows=rows)
+
+
+def _campaign_page(request, campaign, *, forms=None, status=200):
+    is_open = campaigns.is_open(campaign)
+    forms = forms or {}
+    if request.is_admin:
+        if is_open:
+            forms.setdefault(
+                "extend", ExtendForm(initial={"closes_at": timezone.localtime(campaign.closes_at)})
+            )
+            forms.setdefault("top_up", TopUpForm(initial={"envelope": campaign.envelope}))
+        else:
+            forms.setdefault("open", OpenForm())
+    checks = campaigns.checklist(campaign)
+    return page(
+        request,
+        "administration/campaign.html",
+        campaign.name,
+        campaign=campaign,
+        is_open=is_open,
+        checks=checks,
+        committee_dates=[dt.date.fromisoformat(d) for d in campaign.committee_dates or []],
+        ready=all(c.ok for c in checks),
+        versions=campaign.rulesets.select_related("created_by").order_by("-version"),
+        grid_locked=scoring_grid.is_locked(campaign),
+        jobs=WhatIfJob.objects.filter(campaign=campaign).select_related("created_by")[:10],
+        forms=forms,
+        status=status,
+    )
+
+
+@area
+@require_GET
+def campaign_page(request, pk):
+    return _campaign_page(request, campaign_or_404(pk))
+
+
+def _fields(form) -> dict:
+    return {name: form.cleaned_data[name] for name in campaigns.FIELDS}
+
+
+@area
+@require_http_methods(["GET", "POST"])
+def clone(request, pk):
+    source = campaign_or_404(pk)
+    if refused := admin_only(request):
+        return refused
+    if request.method == "POST":
+        form = CampaignForm(request.POST)
+        answer, status = submitted(
+            request,
+            form,
+            lambda: campaigns.clone_campaign(
+                source, by=request.user, fields=_fields(form), motivation=form.cleaned_data["motivation"]
+            ),
+            then=_url,
+            success=lambda c: f"La campagne « {c.name} » a été créée par copie de « {source.name} ».",
+        )
+        if answer:
+            return answer
+    else:
+        form, status = CampaignForm(initial=campaigns.clone_defaults(source)), 200
+    title = f"Nouvelle campagne par copie de « {source.name} »"
+    return page(request, "administration/campaign_form.html", title, form=form, source=source, status=status)
+
+
+@area
+@require_http_methods(["GET", "POST"])
+def adjust(request, pk):
+    campaign = campaign_or_404(pk)
+    if refused := admin_only(request):
+        return refused
+    if request.method == "POST":
+        form = CampaignForm(request.POST)
+        answer, status = submitted(
+            request,
+            form,
+            lambda: campaigns.adjust_campaign(
+                campaign, by=request.user, fields=_fields(form), motivation=form.cleaned_data["motivation"]
+            ),
+            then=_url,
+            success=lambda c: "La campagne a été modifiée.",
+        )
+        if answer:
+            return answer
+    else:
+        initial = {name: getattr(campaign, name) for name in campaigns.FIELDS}
+        initial["committee_dates"] = "\n".join(
+            "/".join(reversed(d.split("-"))) for d in campaign.committee_dates or []
+        )
+        form, status = CampaignForm(initial=initial), 200
+    title = f"Modifier « {campaign.name} »"
+    return page(
+        request, "administration/campaign_form.html", title, form=form, campaign=campaign, status=status
+    )
+
+
+def _forward(request, pk, form_class, key, act, success):
+    campaign = campaign_or_404(pk)
+    form = form_class(request.POST)
+    answer, status = submitted(request, form, lambda: act(campaign, form), then=_url, success=success)
+    return answer or _campaign_page(request, campaign, forms={key: form}, status=status)
+
+
+@area
+@require_http_methods(["POST"])
+def extend(request, pk):
+    return _forward(
+        request,
+        pk,
+        ExtendForm,
+        "extend",
+        lambda c, f: campaigns.extend_window(
+            c, by=request.user, closes_at=f.cleaned_data["closes_at"], motivation=f.cleaned_data["motivation"]
+        ),
+        lambda c: "La clôture des dépôts a été repoussée.",
+    )
+
+
+@area
+@require_http_methods(["POST"])
+def top_up(request, pk):
+    return _forward(
+        request,
+        pk,
+        TopUpForm,
+        "top_up",
+        lambda c, f: campaigns.top_up_envelope(
+            c, by=request.user, envelope=f.cleaned_data["envelope"], motivation=f.cleaned_data["motivation"]
+        ),
+        lambda c: "L'enveloppe a été augmentée.",
+    )
+
+
+@area
+@require_http_methods(["POST"])
+def open_window(request, pk):
+    return _forward(
+        request,
+        pk,
+        OpenForm,
+        "open",
+        lambda c, f: campaigns.open_window(c, by=request.user, motivation=f.cleaned_data["motivation"]),
+        lambda c: "Les dépôts sont ouverts.",
+    )
