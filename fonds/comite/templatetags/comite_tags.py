@@ -2,8 +2,6 @@
 
 from django import template
 
-from fonds.ui.templatetags.fjj import role_label
-
 register = template.Library()
 
 OUTCOME_BADGES = {
@@ -88,9 +86,3 @@ def person(user) -> str:
 def comite_event(action: str) -> str:
     return EVENT_LABELS.get(action, action)
 
-
-@register.filter
-def comite_role(role: str) -> str:
-    """French label of an audit event's role (the comité adds « president »)."""
-
-    return "Président de séance" if role == "president" else role_label(role)

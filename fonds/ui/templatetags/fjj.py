@@ -118,7 +118,14 @@ TRANSITION_EVENTS = {
     "settle": "Dossier soldé",
     "recover": "Reversement constaté",
 }
-ROLE_LABELS = {**dict(Role.choices), "system": "Système", "": "Système"}
+ROLE_LABELS = {
+    **dict(Role.choices),
+    "system": "Système",
+    "": "Système",
+    # the committee's roles in a sitting (fonds.comite.guards / reading)
+    "president": "Président de séance",
+    "president_suppleant": "Président suppléant de séance",
+}
 
 
 @register.filter
