@@ -423,6 +423,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},  # fonds.request logs every request already
         "fonds.request": {"level": os.environ.get("FJJ_REQUEST_LOG_LEVEL", "INFO")},
+        # library chatter (one INFO line per font or unsupported CSS property in every PDF)
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 FJJ_MAX_REQUEST_MB = int(
