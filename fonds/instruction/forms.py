@@ -136,6 +136,11 @@ class NoteForm(DsfrBaseForm):
         error_messages={"required": "La note est vide."},
     )
 
+    def __init__(self, *args, **kwargs):
+        # beside the message to the commune on the same page: ids of its own (« note_body »)
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CorrectionsForm(DsfrBaseForm):
     fields_to_fix = fields_to_fix_field()
