@@ -55,9 +55,10 @@ def _other_active_admins(user: User) -> int:
     return len([pk for pk in admins.values_list("pk", flat=True) if pk != user.pk])
 
 
-def _record(action: str, user: User, by, before: dict, **after_extra) -> None:
+def _record(action: str, user: User, by, before: dict, after_extra=None, **extra) -> None:
+    """``by``: the administrator, or a label for a command (``"commande reset_two_factor"``)."""
     user.__dict__.pop("_fjj_roles", None)
-    payload = {"before": before, "after": {**snapshot(user), **after_extra}}
+    payload = {"before": before, "after": {**snapshot(user), **(after_extra or {})}, **extra}
     audit.append(action, actor=by, role=Role.ADMIN, obj=user, payload=payload)
 
 
@@ -114,7 +115,7 @@ def set_roles(user: User, roles, *, by, commune=None) -> User:
     return user
 
 
-def reset_second_factor(user: User, *, by) -> int:
+def reset_second_factor(user: User, *, by, motivation: str = "") -> int:
     """Delete the account's django-otp devices (authenticator app, ProConnect's stand-in): its
     verified sessions lose their second factor and the next sign-in enrols a new application.
     Returns the number of devices removed."""
@@ -124,5 +125,8 @@ def reset_second_factor(user: User, *, by) -> int:
         before = {**snapshot(user), "devices": len(devices)}
         for device in devices:
             device.delete()
-        _record("two_factor_reset", user, by, before, devices=0)
+        extra = {"devices_removed": len(devices), "email": user.email}
+        if motivation.strip():
+            extra["motivation"] = motivation.strip()
+        _record("two_factor_reset", user, by, before, {"devices": 0}, **extra)
     return len(devices)
