@@ -115,6 +115,20 @@ def set_roles(user: User, roles, *, by, commune=None) -> User:
     return user
 
 
+def unlink_proconnect(user: User, *, by) -> User:
+    """Forget the account's ProConnect identity (``sub``): the next ProConnect sign-in links again
+    by verified email. For an identity linked by mistake or replaced at the provider."""
+    with transaction.atomic():
+        user = _lock(user)
+        if not user.proconnect_sub:
+            return user
+        before = {**snapshot(user), "proconnect_sub": user.proconnect_sub}
+        user.proconnect_sub = None
+        user.save(update_fields=["proconnect_sub"])
+        _record("proconnect_unlinked", user, by, before, {"proconnect_sub": None})
+    return user
+
+
 def reset_second_factor(user: User, *, by, motivation: str = "") -> int:
     """Delete the account's django-otp devices (authenticator app, ProConnect's stand-in): its
     verified sessions lose their second factor and the next sign-in enrols a new application.

@@ -107,3 +107,12 @@ def test_after_a_reset_the_next_sign_in_enrols_a_new_application(client):
     assert sign_in(client, agent).status_code == 302
     page = client.get("/compte/double-authentification/")
     assert page.status_code == 200 and page.context["enrolling"] is True
+
+
+def test_unlink_proconnect_forgets_the_sub_and_is_audited():
+    admin, agent = make_user("admin"), make_user("instructeur", proconnect_sub="pc-1")
+    lifecycle.unlink_proconnect(agent, by=admin)
+    agent.refresh_from_db()
+    assert agent.proconnect_sub is None
+    payload = only_event("proconnect_unlinked", agent)["payload"]
+    assert payload["before"]["proconnect_sub"] == "pc-1" and payload["after"]["proconnect_sub"] is None

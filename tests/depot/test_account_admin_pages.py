@@ -194,3 +194,11 @@ def test_unreadable_csv_keeps_the_form_with_a_french_error(client, admin):
 
 def test_unknown_import_kind_is_404(client, admin):
     assert client.get(f"{LIST}inviter/inconnus/").status_code == 404
+
+
+def test_unlink_proconnect_page(client, admin):
+    agent = make_user("instructeur", proconnect_sub="pc-9")
+    assert "Délier l'identité ProConnect" in client.get(url(agent)).content.decode()
+    assert client.post(url(agent, "proconnect/"), {"confirm": "on"}).status_code == 302
+    agent.refresh_from_db()
+    assert agent.proconnect_sub is None

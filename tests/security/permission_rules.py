@@ -140,6 +140,7 @@ RULES: dict[str, Rule] = {
     "administration/comptes/<int:pk>/double-authentification/": r(
         AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}
     ),
+    "administration/comptes/<int:pk>/proconnect/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}),
     "administration/comptes/inviter/<slug:kind>/": r(AUDIT_ADMIN, {ADMIN}, args={"kind": "=maires"}),
     "administration/comptes/inviter/<slug:kind>/confirmer/": r(NOBODY, {ADMIN}, args={"kind": "=agents"}),
     "connexion/": r(ANYONE, ANYONE, own_account=True, note="a signed-in user is sent home"),

@@ -16,6 +16,12 @@ urlpatterns = [
         {"action": "reset_two_factor"},
         name="reset-two-factor",
     ),
+    path(
+        "<int:pk>/proconnect/",
+        views.account_action,
+        {"action": "unlink_proconnect"},
+        name="unlink-proconnect",
+    ),
     path("inviter/<slug:kind>/", import_views.upload, name="import"),
     path("inviter/<slug:kind>/confirmer/", import_views.confirm, name="import-confirm"),
 ]

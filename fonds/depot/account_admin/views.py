@@ -139,6 +139,13 @@ ACTIONS = {
         "Je réactive ce compte : la personne pourra de nouveau se connecter",
         "Le compte est réactivé.",
     ),
+    "unlink_proconnect": (
+        lifecycle.unlink_proconnect,
+        "Délier l'identité ProConnect",
+        "Je délie ce compte de son identité ProConnect : la prochaine connexion ProConnect le rattachera "
+        "de nouveau par son adresse vérifiée",
+        "Le compte n'est plus lié à une identité ProConnect.",
+    ),
     "reset_two_factor": (
         lifecycle.reset_second_factor,
         "Réinitialiser la double authentification",

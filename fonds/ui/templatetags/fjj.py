@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "account_roles_changed": "Rôles du compte modifiés",
     "proconnect_linked": "Compte lié à une identité ProConnect",
     "proconnect_sign_in": "Connexion avec ProConnect",
+    "proconnect_unlinked": "Compte délié de son identité ProConnect",
     "export_decisions": "Export des décisions",
     "export_audit": "Export de la piste d'audit",
     # committee
