@@ -11,7 +11,7 @@ from fonds.accounts.models import ProConnectDevice, User
 from fonds.audit.models import AuditEvent
 from tests.accounts.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.accounts.twofactor_helpers import device_for
-from tests.factories import make_commune, make_user
+from tests.factories import PASSWORD, make_commune, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.two_factor]
 
@@ -268,3 +268,20 @@ def test_locked_out_account_is_refused_through_proconnect_too(client, op, settin
     response = proconnect_flow(client, op)
     assert response.status_code == 429
     assert signed_in_as(client) is None
+
+
+def test_proconnect_callback_counts_in_the_sign_in_rate_limit(client, op, settings):
+    settings.FJJ_LOGIN_RATE = 1
+    mayor = make_user("porteur", commune=make_commune())
+    op.identity = identity(mayor)
+    assert proconnect_flow(client, op).status_code == 302
+    client.logout()
+    response = proconnect_flow(client, op)
+    assert response.status_code == 429
+    assert signed_in_as(client) is None
+
+
+def test_password_sign_in_still_works_when_proconnect_is_on(client, op):
+    mayor = make_user("porteur", commune=make_commune())
+    response = client.post("/connexion/", {"username": mayor.email, "password": PASSWORD})
+    assert response.status_code == 302 and signed_in_as(client) == mayor
