@@ -4,7 +4,7 @@ ProConnect never creates an account. A first sign-in links an existing, active a
 address is the identity's **verified** email (``email_verified`` true), by storing its ``sub``;
 afterwards the ``sub`` alone identifies the account, even if the email changes. The identity
 provider's multi-factor assertion (``acr``/``amr`` of the id_token) stands for the TOTP step
-when ``FJJ_PROCONNECT_MFA_REPLACES_TOTP``. The OIDC protocol itself: ``proconnect_views``.
+when ``FJJ_PROCONNECT_MFA_REPLACES_TOTP``. The OIDC protocol itself: ``proconnect_oidc``.
 """
 
 from __future__ import annotations
