@@ -82,15 +82,6 @@ def _page(request, message: str, *, status: int, title: str = "Connexion avec Pr
     return render(request, "accounts/proconnect_refused.html", context, status=status)
 
 
-def start(request):
-    """« S'identifier avec ProConnect »: to the provider's authorization endpoint."""
-    try:
-        return ProConnectStartView.as_view()(request)
-    except proconnect.ProConnectUnavailable as exc:
-        log.warning("proconnect unavailable: %s", exc)
-        return _page(request, UNAVAILABLE, status=503)
-
-
 class ProConnectCallbackView(OIDCAuthenticationCallbackView):
     get_settings = staticmethod(proconnect.oidc_setting)
 
@@ -135,9 +126,20 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
         return self.request.session.get("oidc_login_next") or settings.LOGIN_REDIRECT_URL
 
 
-def callback(request):
-    try:
-        return ProConnectCallbackView.as_view()(request)
-    except proconnect.ProConnectUnavailable as exc:
-        log.warning("proconnect unavailable: %s", exc)
-        return _page(request, UNAVAILABLE, status=503)
+def _unless_unavailable(view):
+    """The view, or the French 503 page when the provider's configuration cannot be read."""
+
+    def guarded(request):
+        try:
+            return view(request)
+        except proconnect.ProConnectUnavailable as exc:
+            log.warning("proconnect unavailable: %s", exc)
+            return _page(request, UNAVAILABLE, status=503)
+
+    return guarded
+
+
+#: « S'identifier avec ProConnect »: to the provider's authorization endpoint
+start = _unless_unavailable(ProConnectStartView.as_view())
+#: the provider's redirect back, with the code
+callback = _unless_unavailable(ProConnectCallbackView.as_view())
