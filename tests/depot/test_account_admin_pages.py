@@ -4,6 +4,7 @@ read, others are refused; confirmations before disruptive steps; the CSV import 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fonds.accounts.models import User
@@ -202,3 +203,13 @@ def test_unlink_proconnect_page(client, admin):
     assert client.post(url(agent, "proconnect/"), {"confirm": "on"}).status_code == 302
     agent.refresh_from_db()
     assert agent.proconnect_sub is None
+
+
+def test_deactivated_account_is_signed_out_of_its_open_session(client, admin):
+    agent = make_user("instructeur")
+    browser = Client()
+    browser.force_login(agent)
+    assert browser.get("/taches/").status_code == 200
+    client.post(url(agent, "desactiver/"), {"confirm": "on"})
+    response = browser.get("/taches/")
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")

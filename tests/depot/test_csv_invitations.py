@@ -131,3 +131,9 @@ def test_no_campaign_means_no_population_check():
     make_commune("01001", population=90_000)
     report = check(MAYORS, "01001;maire@commune.fr;A\n")
     assert report.campaign is None and len(report.accepted) == 1
+
+
+def test_file_over_the_line_limit_is_refused_whole(communes, monkeypatch):
+    monkeypatch.setattr(csv_import, "MAX_LINES", 2)
+    with pytest.raises(CsvUnreadable, match="dépasse 2 lignes"):
+        check(MAYORS, "01001;a@x.fr;A\n01001;b@x.fr;B\n01001;c@x.fr;C\n")
