@@ -51,6 +51,7 @@ def test_auditor_reads_accounts_but_changes_nothing(client):
     assert "Enregistrer les rôles" not in page and "Désactiver le compte" not in page
     assert client.post(url(agent, "desactiver/"), {"confirm": "on"}).status_code == 403
     assert client.post(url(agent), {"roles": ["admin"]}).status_code == 403
+    assert 'type="file"' not in client.get(f"{LIST}inviter/maires/").content.decode()
     upload = SimpleUploadedFile("m.csv", b"01001;m@x.fr;A\n")
     assert client.post(f"{LIST}inviter/maires/", {"file": upload}).status_code == 403
     agent.refresh_from_db()
