@@ -243,6 +243,28 @@ RATELIMIT_USE_CACHE = "limits"  # django-ratelimit: counters in the strict alias
 RATELIMIT_IP_META_KEY = "fonds.accounts.client_ip.client_ip"
 RATELIMIT_FAIL_OPEN = False
 
+# --- ProConnect (the State's OpenID Connect federation; fonds/accounts/proconnect.py) -----------
+# Off by default: no button, /compte/proconnect/… answer 404. Endpoints come from the discovery
+# document unless set one by one. Accounts are never created from ProConnect (docs/accounts.md).
+FJJ_PROCONNECT_ENABLED = env_bool("FJJ_PROCONNECT_ENABLED", False)
+FJJ_PROCONNECT_CLIENT_ID = os.environ.get("FJJ_PROCONNECT_CLIENT_ID", "")
+FJJ_PROCONNECT_CLIENT_SECRET = os.environ.get("FJJ_PROCONNECT_CLIENT_SECRET", "")
+FJJ_PROCONNECT_DISCOVERY_URL = os.environ.get("FJJ_PROCONNECT_DISCOVERY_URL", "")
+FJJ_PROCONNECT_ISSUER = os.environ.get("FJJ_PROCONNECT_ISSUER", "")
+FJJ_PROCONNECT_AUTHORIZATION_ENDPOINT = os.environ.get("FJJ_PROCONNECT_AUTHORIZATION_ENDPOINT", "")
+FJJ_PROCONNECT_TOKEN_ENDPOINT = os.environ.get("FJJ_PROCONNECT_TOKEN_ENDPOINT", "")
+FJJ_PROCONNECT_USERINFO_ENDPOINT = os.environ.get("FJJ_PROCONNECT_USERINFO_ENDPOINT", "")
+FJJ_PROCONNECT_JWKS_ENDPOINT = os.environ.get("FJJ_PROCONNECT_JWKS_ENDPOINT", "")
+FJJ_PROCONNECT_SCOPES = os.environ.get("FJJ_PROCONNECT_SCOPES", "openid email given_name usual_name")
+FJJ_PROCONNECT_SIGN_ALGO = os.environ.get("FJJ_PROCONNECT_SIGN_ALGO", "RS256")
+FJJ_PROCONNECT_ACR_VALUES = os.environ.get("FJJ_PROCONNECT_ACR_VALUES", "")  # e.g. "eidas2" to ask for MFA
+FJJ_PROCONNECT_USE_PKCE = env_bool("FJJ_PROCONNECT_USE_PKCE", True)
+FJJ_PROCONNECT_TIMEOUT = float(os.environ.get("FJJ_PROCONNECT_TIMEOUT", "10"))
+# the identity provider's multi-factor (acr in this list, or amr naming one of these) replaces TOTP
+FJJ_PROCONNECT_MFA_ACR = os.environ.get("FJJ_PROCONNECT_MFA_ACR", "eidas2,eidas3")
+FJJ_PROCONNECT_MFA_AMR = os.environ.get("FJJ_PROCONNECT_MFA_AMR", "mfa,otp")
+FJJ_PROCONNECT_MFA_REPLACES_TOTP = env_bool("FJJ_PROCONNECT_MFA_REPLACES_TOTP", True)
+
 # One cache shared by every process in production (rate limits, throttles, sessions): Redis, as two
 # aliases on the same server (fonds/accounts/cache.py): ``default`` reads a miss and skips writes when
 # Redis is down (sessions then come from the database), ``limits`` raises (sign-in refused, API

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("fonds.api.urls")),
     path("compte/", include("fonds.accounts.urls")),
+    path("administration/comptes/", include("fonds.depot.account_admin.urls")),
     path("depot/", include("fonds.depot.urls")),
     path("suivi/", include("fonds.suivi.urls")),
     path("messages/", include("fonds.conversation.urls")),

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django_otp.models import Device
 
 from .roles import Role, roles_of
 
@@ -40,6 +41,14 @@ class User(AbstractUser):
         related_name="porteurs",
         help_text="Obligatoire pour un porteur : il n'agit que pour cette commune.",
     )
+    proconnect_sub = models.CharField(
+        "identifiant ProConnect (sub)",
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Lié à la première connexion ProConnect (adresse vérifiée) ; ensuite, seul lui identifie.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -63,3 +72,15 @@ class User(AbstractUser):
             if role in self.roles:
                 return role
         return ""
+
+
+class ProConnectDevice(Device):
+    """A django-otp device standing for the multi-factor authentication that ProConnect's identity
+    provider asserted (``acr``/``amr``): signing in with it marks the session verified, as a TOTP
+    code would. It verifies no code itself (``verify_token`` is always false)."""
+
+    class Meta:
+        verbose_name = "second facteur ProConnect"
+
+    def verify_token(self, token):
+        return False

@@ -19,6 +19,7 @@ from .roles import Role, roles_of
 TWO_FACTOR_ROLES = frozenset({Role.INSTRUCTEUR, Role.COMITE, Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
 EXEMPT_PREFIXES = (
     "/compte/double-authentification/",
+    "/compte/proconnect/",  # the ProConnect door, which may stand for the code step
     "/deconnexion/",
     "/static/",
     "/sante/",

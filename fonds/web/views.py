@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from fonds.accounts import proconnect
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 from fonds.accounts.security import sign_in_refusal
 from fonds.audit.models import AuditEvent
@@ -32,6 +33,9 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
     extra_context = {"title": "Se connecter"}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "proconnect": proconnect.enabled()}
 
     def post(self, request, *args, **kwargs):
         refusal = sign_in_refusal(request)

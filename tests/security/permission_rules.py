@@ -130,6 +130,21 @@ RULES: dict[str, Rule] = {
     "api/v1/^communes/(?P<code>[0-9AB]{5})/$": r(AUTH, args={"code": "commune.code"}),
     # ---- accounts -------------------------------------------------------------------------------
     "compte/double-authentification/": r(AUTH, AUTH, own_account=True),
+    "compte/proconnect/": r(NOBODY, own_account=True, note="ProConnect off by default: 404"),
+    "compte/proconnect/retour/": r(NOBODY, own_account=True, note="ProConnect off by default: 404"),
+    # ---- accounts administration (fonds.depot.account_admin) ------------------------------------
+    "administration/comptes/": r(AUDIT_ADMIN),
+    "administration/comptes/<int:pk>/": r(
+        AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}, note="POST changes the roles (400 without)"
+    ),
+    "administration/comptes/<int:pk>/desactiver/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}),
+    "administration/comptes/<int:pk>/reactiver/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}),
+    "administration/comptes/<int:pk>/double-authentification/": r(
+        AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}
+    ),
+    "administration/comptes/<int:pk>/proconnect/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}),
+    "administration/comptes/inviter/<slug:kind>/": r(AUDIT_ADMIN, {ADMIN}, args={"kind": "=maires"}),
+    "administration/comptes/inviter/<slug:kind>/confirmer/": r(NOBODY, {ADMIN}, args={"kind": "=agents"}),
     "connexion/": r(ANYONE, ANYONE, own_account=True, note="a signed-in user is sent home"),
     "deconnexion/": r(NOBODY, AUTH, own_account=True, signs_out=True),
     "depot/compte/invitation/<uidb64>/<token>/": r(

@@ -41,6 +41,14 @@ EVENT_LABELS = {
     "two_factor_enrolled": "Double authentification activée",
     "two_factor_failed": "Code de double authentification refusé",
     "two_factor_reset": "Double authentification réinitialisée",
+    # accounts administration and ProConnect (fonds.accounts.lifecycle, proconnect)
+    "account_invited": "Compte créé et invité",
+    "account_deactivated": "Compte désactivé",
+    "account_reactivated": "Compte réactivé",
+    "account_roles_changed": "Rôles du compte modifiés",
+    "proconnect_linked": "Compte lié à une identité ProConnect",
+    "proconnect_sign_in": "Connexion avec ProConnect",
+    "proconnect_unlinked": "Compte délié de son identité ProConnect",
     "export_decisions": "Export des décisions",
     "export_audit": "Export de la piste d'audit",
     # committee

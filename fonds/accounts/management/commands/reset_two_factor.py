@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
+"""``manage.py reset_two_factor EMAIL --motif …``: the second-factor reset of the accounts
+administration (``fonds.accounts.lifecycle.reset_second_factor``) from the command line."""
 
+from django.core.management.base import BaseCommand, CommandError
+
+from fonds.accounts.lifecycle import reset_second_factor
 from fonds.accounts.models import User
-from fonds.audit import chain as audit
 
 
 class Command(BaseCommand):
@@ -24,23 +25,7 @@ class Command(BaseCommand):
             raise CommandError(f"Aucun compte {email}.")
         if not motif.strip():
             raise CommandError("Indiquez le motif (--motif).")
-        with transaction.atomic():
-            count, _ = TOTPDevice.objects.filter(user=user).delete()
-            audit.append_many(
-                [
-                    {
-                        "action": "two_factor_reset",
-                        "actor_label": "commande reset_two_factor",
-                        "role": "admin",
-                        "obj": user,
-                        "payload": {
-                            "email": user.email,
-                            "devices_removed": count,
-                            "motivation": motif.strip(),
-                        },
-                    }
-                ]
-            )
+        count = reset_second_factor(user, by="commande reset_two_factor", motivation=motif)
         self.stdout.write(
             f"{count} appareil(s) supprimé(s) pour {user.email} ; nouvel enrôlement à la prochaine connexion."
         )

@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+"""Benchmark: invite N mayors from a CSV file in one request (the accounts administration's import).
+
+    .venv/bin/python bench/bench_csv_invite.py --lines 500,2000              # SQLite (temp file)
+    .venv/bin/python bench/bench_csv_invite.py --lines 2000 --backend postgres
+
+Times ``csv_import.check`` (the report of step 1) and ``csv_import.invite`` (step 2: accounts,
+audit events, invitation outbox messages, in one transaction) on a fresh database with N communes.
+Step 2 includes the commit, hence the outbox publication (the embedded SQLite broker unless
+``FJJ_BROKER_URL`` says otherwise). ``MAX_LINES`` in
+``fonds/depot/account_admin/csv_import.py`` keeps step 2 well under a web worker's timeout.
+It prints figures; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_audit_verify import DEFAULT_PG_URL, machine, setup_database  # noqa: E402
+
+
+def run(sizes: list[int]) -> None:
+    import django  # noqa: PLC0415 — after the database settings are chosen
+
+    django.setup()
+    from django.core.management import call_command  # noqa: PLC0415 — Django set up first
+    from django.db import transaction  # noqa: PLC0415
+
+    from fonds.accounts.models import User  # noqa: PLC0415
+    from fonds.depot.account_admin import csv_import  # noqa: PLC0415
+    from fonds.referentiel.models import Commune  # noqa: PLC0415
+    from tests.factories import make_campaign, make_user  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    make_campaign()
+    admin = make_user("admin", email="bench-admin@fjj.fr")
+    offset = 0
+    for n in sizes:
+        codes = [f"{10000 + offset + i:05d}" for i in range(n)]
+        Commune.objects.bulk_create(
+            [Commune(code=c, name=f"Commune {c}", departement=c[:2], population=500) for c in codes]
+        )
+        text = "\n".join(f"{c};maire.{c}@bench.fjj.fr;Anne Martin" for c in codes)
+        started = time.perf_counter()
+        report = csv_import.check(csv_import.MAYORS, text)
+        checked = time.perf_counter() - started
+        started = time.perf_counter()
+        with transaction.atomic():  # timed with its commit (outbox publication)
+            invited = csv_import.invite(csv_import.MAYORS, text, by=admin)
+        elapsed = time.perf_counter() - started
+        assert len(report.accepted) == n and len(invited.accepted) == n
+        rate = n / elapsed
+        print(f"{n:>6} lines: check {checked:6.2f} s   invite {elapsed:6.2f} s   ({rate:,.0f} accounts/s)")
+        offset += n
+    print(f"accounts now: {User.objects.count()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--lines", default="500,2000")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    args = parser.parse_args()
+    where, cleanup = setup_database(args, db_name="fjj_bench_csv_invite")
+    print(f"{machine()} — {where}")
+    try:
+        run([int(n) for n in args.lines.split(",")])
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()

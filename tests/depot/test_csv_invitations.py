@@ -1,0 +1,139 @@
+"""Bulk invitations from a CSV file (fonds.depot.account_admin.csv_import), without HTTP: each
+refusal reason, nothing created for a refused line, the files Excel and LibreOffice write, the
+audit events and the invitation emails (through the outbox)."""
+
+import pytest
+from django.core import mail
+
+from fonds.accounts.models import User
+from fonds.accounts.roles import roles_of
+from fonds.audit.models import AuditEvent
+from fonds.depot.account_admin import csv_import
+from fonds.depot.account_admin.csv_import import AGENTS, MAYORS, CsvUnreadable, check, invite
+from fonds.referentiel.rules import default_rules
+from tests.factories import make_campaign, make_commune, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def communes():
+    make_campaign()
+    return make_commune("01001", population=800), make_commune("2A004", population=3000)
+
+
+def reasons(report):
+    return {line.number: " ".join(line.reasons) for line in report.refused}
+
+
+def test_mayors_file_with_header_semicolons_and_bom_is_read(communes):
+    data = "\ufeffcode_insee;email;nom\n01001;Maire@Commune.fr;Anne Martin\n2A004;maire@ajaccio-sud.fr;Paul\n"
+    report = check(MAYORS, csv_import.decode(data.encode("utf-8")))
+    assert [line.email for line in report.accepted] == ["maire@commune.fr", "maire@ajaccio-sud.fr"]
+    assert report.accepted[0].commune == communes[0] and not report.refused
+
+
+def test_commas_without_bom_and_insee_code_without_leading_zero(communes):
+    report = check(MAYORS, csv_import.decode(b"1001,maire@commune.fr,Anne Martin\n"))
+    (line,) = report.accepted
+    assert line.insee == "01001" and line.commune == communes[0]
+
+
+def test_windows_1252_file_is_read(communes):
+    data = "code insee;courriel;nom\n01001;maire@commune.fr;Hélène Lefèvre\n".encode("cp1252")
+    (line,) = check(MAYORS, csv_import.decode(data)).accepted
+    assert line.name == "Hélène Lefèvre"
+
+
+def test_unknown_insee_code_is_refused(communes):
+    report = check(MAYORS, "99999;maire@x.fr;A\n")
+    assert "code INSEE inconnu" in reasons(report)[1]
+
+
+def test_commune_over_the_campaign_population_threshold_is_refused(communes):
+    make_commune("75056", population=2_100_000)
+    report = check(MAYORS, "75056;maire@paris.fr;A\n01001;maire@commune.fr;B\n")
+    assert "au-delà du seuil" in reasons(report)[1] and "3\xa0500" in reasons(report)[1]
+    assert [line.number for line in report.accepted] == [2]
+
+
+def test_population_threshold_is_read_from_the_current_rules(communes):
+    campaign = csv_import.current_campaign()
+    params = default_rules()
+    params["eligibility"]["max_population"] = 500
+    campaign.rules.new_version(params, note="seuil abaissé")
+    report = check(MAYORS, "01001;maire@commune.fr;A\n")
+    assert report.max_population == 500 and "au-delà du seuil" in reasons(report)[1]
+
+
+def test_duplicate_in_the_file_is_refused(communes):
+    report = check(MAYORS, "01001;maire@commune.fr;A\n2A004;MAIRE@commune.fr;B\n")
+    assert [line.number for line in report.accepted] == [1]
+    assert "en double dans le fichier (déjà à la ligne 1)" in reasons(report)[2]
+
+
+def test_existing_account_is_refused(communes):
+    make_user("porteur", commune=communes[0], email="maire@commune.fr")
+    assert "un compte existe déjà" in reasons(check(MAYORS, "01001;maire@commune.fr;A\n"))[1]
+
+
+def test_invalid_email_is_refused(communes):
+    assert "adresse électronique invalide" in reasons(check(MAYORS, "01001;maire(at)commune;A\n"))[1]
+
+
+def test_empty_or_binary_file_is_unreadable():
+    with pytest.raises(CsvUnreadable):
+        check(MAYORS, "code_insee;email;nom\n\n")
+    with pytest.raises(CsvUnreadable):
+        csv_import.decode(b"\x81\x8d\x8f\x90\x9d")
+
+
+def test_invite_creates_accepted_lines_only_and_audits_each(communes, django_capture_on_commit_callbacks):
+    admin = make_user("admin")
+    text = "01001;maire@commune.fr;Anne Martin\n99999;inconnu@x.fr;B\n2A004;pas-une-adresse;C\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        report = invite(MAYORS, text, by=admin)
+    assert len(report.accepted) == 1 and len(report.refused) == 2
+    assert not User.objects.filter(email__in=["inconnu@x.fr", "pas-une-adresse"]).exists()
+    mayor = User.objects.get(email="maire@commune.fr")
+    assert (mayor.first_name, mayor.last_name, mayor.commune) == ("Anne", "Martin", communes[0])
+    assert roles_of(mayor) == {"porteur"} and not mayor.has_usable_password()
+    (created,) = AuditEvent.objects.filter(action="account_invited", object_id=str(mayor.pk))
+    assert created.data["payload"]["before"] is None
+    assert created.data["payload"]["after"]["roles"] == ["porteur"]
+    assert created.data["actor"]["id"] == admin.pk
+    assert AuditEvent.objects.filter(action="invitation_sent", object_id=str(mayor.pk)).count() == 1
+    assert [m.to for m in mail.outbox] == [["maire@commune.fr"]]
+
+
+def test_agents_file_with_role_column(django_capture_on_commit_callbacks):
+    admin = make_user("admin")
+    text = (
+        "email,nom,role\n"
+        "instr@fonds.fr,Ida Instructrice,instructeur\n"
+        "compta@fonds.fr,Carl Compta,Gestionnaire financier\n"
+        "jury@fonds.fr,Jean Jury,membre du comité+auditeur\n"
+        "maire@x.fr,Marc Maire,porteur\n"
+        "vide@fonds.fr,Sans Rôle,\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = invite(AGENTS, text, by=admin)
+    assert roles_of(User.objects.get(email="instr@fonds.fr")) == {"instructeur"}
+    assert roles_of(User.objects.get(email="compta@fonds.fr")) == {"finance"}
+    assert roles_of(User.objects.get(email="jury@fonds.fr")) == {"comite", "auditeur"}
+    refused = reasons(report)
+    assert "rôle inconnu « porteur »" in refused[5] and "rôle manquant" in refused[6]
+    assert not User.objects.filter(email__in=["maire@x.fr", "vide@fonds.fr"]).exists()
+    assert len(mail.outbox) == 3
+
+
+def test_no_campaign_means_no_population_check():
+    make_commune("01001", population=90_000)
+    report = check(MAYORS, "01001;maire@commune.fr;A\n")
+    assert report.campaign is None and len(report.accepted) == 1
+
+
+def test_file_over_the_line_limit_is_refused_whole(communes, monkeypatch):
+    monkeypatch.setattr(csv_import, "MAX_LINES", 2)
+    with pytest.raises(CsvUnreadable, match="dépasse 2 lignes"):
+        check(MAYORS, "01001;a@x.fr;A\n01001;b@x.fr;B\n01001;c@x.fr;C\n")
