@@ -85,4 +85,3 @@ def person(user) -> str:
 @register.filter
 def comite_event(action: str) -> str:
     return EVENT_LABELS.get(action, action)
-
