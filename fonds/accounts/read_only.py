@@ -1,8 +1,8 @@
 """Auditors read everything and change nothing (issue 7): a state-changing request of a read-only
 user (``roles.is_read_only``) is refused with 403 on every page, whatever the view does.
 
-Allowed anyway: the user's own session (sign in and out, second factor, password) and launching a
-decision export. The API applies the same rule (``fonds.ui.api.ReadOnlyForAuditors``).
+Allowed anyway: the user's own session (sign in and out, second factor, password), their own
+notices and notification preferences (``/notifications/``), and launching a decision export. The API applies the same rule (``fonds.ui.api.ReadOnlyForAuditors``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.shortcuts import render
 from .roles import is_read_only
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-ALLOWED_PREFIXES = ("/connexion/", "/deconnexion/", "/compte/", "/depot/compte/", "/api/")
+ALLOWED_PREFIXES = ("/connexion/", "/deconnexion/", "/compte/", "/depot/compte/", "/api/", "/notifications/")
 ALLOWED_PATHS = frozenset({"/controle/exports/"})
 
 

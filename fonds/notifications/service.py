@@ -25,8 +25,6 @@ from . import kinds as registry
 from .models import Notification
 from .preferences import modes_for
 
-EMAIL_TASK = "fonds.notifications.tasks.send_notification_emails"
-
 
 def dossier_line(dossier) -> str:
     """The dossier as the notifications name it: reference, commune, project title (no one's
@@ -118,5 +116,5 @@ def notify(kind: str, *, dossier=None, users=None, context: dict | None = None, 
         made = list(Notification.objects.filter(key__in=[keys[user.pk] for user in fresh]).order_by("pk"))
         immediate = [n.pk for n in made if n.delivery == Notification.Delivery.IMMEDIATE]
         if immediate:
-            outbox.enqueue(EMAIL_TASK, immediate)
+            outbox.enqueue("fonds.notifications.tasks.send_notification_emails", immediate)
     return made

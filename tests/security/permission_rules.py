@@ -173,6 +173,29 @@ RULES: dict[str, Rule] = {
     "depot/dossiers/<int:pk>/recepisse/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     # ---- front office after submission -------------------------------------------------------
     "suivi/<int:pk>/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
+    # administration of the fund (issue 17): administrators write, auditors read
+    "administration/": r(AUDIT_ADMIN),
+    "administration/campagnes/<int:pk>/": r(AUDIT_ADMIN, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/copier/": r({ADMIN}, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/modifier/": r({ADMIN}, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/ouvrir/": r(NOBODY, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/prolonger/": r(NOBODY, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/abonder/": r(NOBODY, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/regles/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/regles/v<int:version>/": r(
+        AUDIT_ADMIN, args={"pk": "campaign.pk", "version": "=1"}
+    ),
+    "administration/campagnes/<int:pk>/grille/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/campagnes/<int:pk>/textes/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "campaign.pk"}),
+    "administration/simulations/<int:pk>/": r(AUDIT_ADMIN, args={"pk": "=999999"}, absent_ok=True),
+    "administration/simulations/<int:pk>/etat/": r(AUDIT_ADMIN, args={"pk": "=999999"}, absent_ok=True),
+    # « Mes notifications »: one's own notices and preferences (marking read changes no fund data)
+    "notifications/": r(AUTH),
+    "notifications/<int:pk>/lue/": r(
+        NOBODY, AUTH, args={"pk": "=999999"}, absent_ok=True, read_like_post=True
+    ),
+    "notifications/tout-lire/": r(NOBODY, AUTH, read_like_post=True),
+    "notifications/preferences/": r(AUTH, AUTH, own_account=True),
     # the dossier's conversation: the commune and the fund write, auditors read; not the committee
     "messages/": r(AUTH),
     "messages/dossiers/<int:pk>/": r(
