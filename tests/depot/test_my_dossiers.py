@@ -134,3 +134,14 @@ def test_e7_gate_is_per_campaign(porteur_client, campaign, commune, porteur):
         reverse("depot:new", args=[campaign.pk]) in html and reverse("depot:new", args=[other.pk]) not in html
     )
     assert f'id="e7-{other.pk}"' in html and f'id="e7-{campaign.pk}"' not in html
+
+
+def test_dossier_awaiting_corrections_links_to_its_corrections_page(porteur_client, commune, porteur):
+    """The action « Répondre à la demande de corrections » opens the page showing the request and
+    the resend form, not the dossier's general page."""
+    dossier = corrections_requested(commune, porteur, make_user("instructeur"))
+    html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
+    corrections = reverse("suivi:corrections", args=[dossier.pk])
+    assert f'href="{corrections}">Répondre à la demande de corrections' in html
+    page = porteur_client.get(corrections)
+    assert page.status_code == 200 and "Joindre la délibération signée." in page.content.decode()
