@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from fonds.dossiers.models import Dossier
+from fonds.dossiers.models import Dossier, Message
 from fonds.dossiers.services import perform
 from fonds.dossiers.states import Status
 from tests.factories import PASSWORD, make_campaign, make_commune, make_dossier, make_user
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 REQUEST = "Merci de préciser les objectifs pédagogiques de la semaine."
 NEW_OBJECTIVES = "Trois ateliers de langue et un projet commun de court métrage."
 REPLY = "Objectifs précisés, voir l'étape du projet."
+BULK = "La date limite des conventions est avancée au 15 mars."
 
 
 def _login(page, base, user):
@@ -118,6 +119,17 @@ def test_corrections_through_the_conversation_in_the_browser(live_server, chromi
     staff.goto(base + reverse("conversation:inbox"))
     staff_axe.check("messagerie (instruction)")
     assert dossier.reference in staff.content()
+
+    # one message to the whole filtered selection: a bulk job, its progress and refusals
+    staff.goto(base + reverse("instruction:bulk") + f"?querystring=campaign%3D{dossier.campaign_id}")
+    staff_axe.check("action groupée : message")
+    staff.locator("input[name=action][value=message]").check(force=True)
+    staff.fill("textarea[name=message]", BULK)
+    staff.locator("input[name=confirm]").check(force=True)
+    staff.get_by_role("button", name=re.compile("Lancer l'action")).click()
+    staff.wait_for_url(re.compile(r"/actions-groupees/\d+/$"))
+    staff_axe.check("action groupée : suivi du lot")
+    assert BULK in "".join(Message.objects.filter(dossier=dossier).values_list("body", flat=True))
 
     # the instructor sees the reply beside the changed field, before → after
     staff.goto(base + reverse("instruction:dossier", args=[dossier.pk]))
