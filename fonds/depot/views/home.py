@@ -24,7 +24,11 @@ NEXT_ACTIONS = {
     Status.ADVANCE_PAID: "Déposer le rapport final",
 }
 #: the page where the porteur does it (the corrections page shows the request and resends)
-ACTION_PAGES = {Status.CORRECTIONS_REQUESTED: "suivi:corrections"}
+ACTION_PAGES = {
+    Status.CORRECTIONS_REQUESTED: "suivi:corrections",
+    Status.APPROVED: "suivi:convention",
+    Status.ADVANCE_PAID: "suivi:report",
+}
 WAITING = {
     Status.SUBMITTED: "Aucune : le dossier attend son instruction",
     Status.IN_INSTRUCTION: "Aucune : le dossier est en cours d'instruction",
