@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
+from fonds.conversation.items import correction_items
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.signals import dossier_transitioned
 from fonds.dossiers.states import Status
@@ -52,12 +53,22 @@ def _page(name: str, dossier) -> str:
     return reverse(name, args=[dossier.pk])
 
 
+def _named_items(dossier, request) -> list[str]:
+    """The fields and documents the request names, one line each with the step where they are
+    fixed (labels only: never a field's value)."""
+    fields, documents = correction_items(dossier, request)
+    lines = [f"- {f['label']}" + (f" (étape « {f['step']} »)" if f["step"] else "") for f in fields]
+    lines += [f"- {d['label']} (pièce à fournir)" for d in documents]
+    return ["Éléments à corriger :", *lines] if lines else []
+
+
 def _corrections(dossier, event: str) -> None:
     request = dossier.correction_requests.order_by("-created_at", "-pk").first()
     lines = [dossier_line(dossier), "Le fonds vous demande de corriger votre dossier."]
     if request is not None:
         lines.append(f"Message de l'instructeur : {request.message}")
         lines.append(f"À corriger avant le {long_date(request.deadline)}.")
+        lines.extend(_named_items(dossier, request))
     notify(
         "corrections_requested",
         dossier=dossier,

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from tests.workflows.conftest import cast, new_dossier  # noqa: F401 — fixtures (a dossier walked along its path)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.utils import timezone
 from fonds import clock
 from fonds.dossiers.services import perform
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
+from tests.workflows.conftest import walk
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,29 @@ def test_e7_gate_is_per_campaign(porteur_client, campaign, commune, porteur):
         reverse("depot:new", args=[campaign.pk]) in html and reverse("depot:new", args=[other.pk]) not in html
     )
     assert f'id="e7-{other.pk}"' in html and f'id="e7-{campaign.pk}"' not in html
+
+
+def test_dossier_awaiting_corrections_links_to_its_corrections_page(porteur_client, commune, porteur):
+    """The action « Répondre à la demande de corrections » opens the page showing the request and
+    the resend form, not the dossier's general page."""
+    dossier = corrections_requested(commune, porteur, make_user("instructeur"))
+    html = porteur_client.get(reverse("depot:my-dossiers")).content.decode()
+    corrections = reverse("suivi:corrections", args=[dossier.pk])
+    assert f'href="{corrections}">Répondre à la demande de corrections' in html
+    page = porteur_client.get(corrections)
+    assert page.status_code == 200 and "Joindre la délibération signée." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "until, action, page",
+    [
+        ("approve", "Accepter la convention", "suivi:convention"),
+        ("pay_advance", "Déposer le rapport final", "suivi:report"),
+    ],
+)
+def test_next_action_links_the_page_where_it_is_done(cast, new_dossier, client, until, action, page):
+    dossier = walk(cast, new_dossier(), until)
+    client.force_login(cast.porteur)
+    html = client.get(reverse("depot:my-dossiers")).content.decode()
+    assert f'href="{reverse(page, args=[dossier.pk])}">{action}' in html
+    assert client.get(reverse(page, args=[dossier.pk])).status_code == 200

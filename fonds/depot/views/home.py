@@ -23,6 +23,12 @@ NEXT_ACTIONS = {
     Status.APPROVED: "Accepter la convention",
     Status.ADVANCE_PAID: "Déposer le rapport final",
 }
+#: the page where the porteur does it (the corrections page shows the request and resends)
+ACTION_PAGES = {
+    Status.CORRECTIONS_REQUESTED: "suivi:corrections",
+    Status.APPROVED: "suivi:convention",
+    Status.ADVANCE_PAID: "suivi:report",
+}
 WAITING = {
     Status.SUBMITTED: "Aucune : le dossier attend son instruction",
     Status.IN_INSTRUCTION: "Aucune : le dossier est en cours d'instruction",
@@ -86,6 +92,8 @@ def my_dossiers(request):
             )
         elif d.pk in tasks:
             action = NEXT_ACTIONS.get(tasks[d.pk].flow_task.waits_in, "Agir sur le dossier")
+            if d.status in ACTION_PAGES:
+                url = reverse(ACTION_PAGES[d.status], args=[d.pk])
             deadline = {
                 Status.CORRECTIONS_REQUESTED: d.corrections_due,
                 Status.APPROVED: d.agreement_due,
