@@ -79,7 +79,7 @@ def test_account_list_query_count_does_not_grow_with_rows(client, admin, django_
         make_user(["instructeur", "auditeur"])
     for _ in range(5):
         make_user("porteur", commune=make_commune())
-    with django_assert_max_num_queries(6):  # session, user, DSFR config, count, page, groups
+    with django_assert_max_num_queries(7):  # session, user, DSFR config, unread notices, count, page, groups
         response = client.get(LIST, {"taille": "100"})
     page = response.content.decode()
     assert response.status_code == 200 and page.count("@test.fjj.fr</a>") == 66  # every account, one page
