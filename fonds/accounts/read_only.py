@@ -2,7 +2,8 @@
 user (``roles.is_read_only``) is refused with 403 on every page, whatever the view does.
 
 Allowed anyway: the user's own session (sign in and out, second factor, password), their own
-notices and notification preferences (``/notifications/``), and launching a decision export. The API applies the same rule (``fonds.ui.api.ReadOnlyForAuditors``).
+notices and notification preferences (``/notifications/``), and launching a decision export.
+The API applies the same rule (``fonds.ui.api.ReadOnlyForAuditors``).
 """
 
 from __future__ import annotations
