@@ -154,6 +154,20 @@ class Campaign(models.Model):
             self._current_rules = cached
         return cached
 
+    def rules_for(self, version: int | None) -> RuleSet:
+        """The rules a dossier recording ``version`` follows: that version when the campaign has it,
+        else the current one. Read once per instance (a version is immutable): the dossiers of a
+        list sharing this object cost one query per pinned version."""
+        current = self.rules
+        if not version or version == current.version:
+            return current
+        known = getattr(self, "_rules_by_version", None)
+        if known is None:
+            known = self._rules_by_version = {}
+        if version not in known:
+            known[version] = self.rulesets.filter(version=version).first()
+        return known[version] or current
+
 
 class RuleSet(models.Model):
     """One immutable version of a campaign's rules. Editing means adding a new version."""

@@ -47,7 +47,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def convention_context(dossier, *, at=None) -> dict:
-    rules = dossier.campaign.rules
+    rules = dossier.rules
     params = rules.params
     at = at or clock.now()
     approved = dec(dossier.approved_amount)
@@ -99,7 +99,7 @@ def ensure_convention(dossier) -> GeneratedDocument:
             "reference": dossier.reference,
             "key": convention_key(dossier),
             "approved_amount": dec(dossier.approved_amount),
-            "rules_version": dossier.campaign.rules.version,
+            "rules_version": dossier.rules.version,
         },
     )
     return document

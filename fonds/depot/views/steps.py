@@ -271,7 +271,7 @@ def _step_partnership(request, dossier, step):
 
 
 def _step_documents(request, dossier, step):
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     kinds = st.required_kinds(dossier)
     max_mb = int(params["uploads"]["max_file_mb"])
     form = f.DocumentsForm(request.POST or None, request.FILES or None, kinds=kinds, max_file_mb=max_mb)
