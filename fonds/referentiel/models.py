@@ -109,6 +109,10 @@ class Campaign(models.Model):
     activity_end = models.DateField("fin de la période d'activité")
     envelope = models.DecimalField("enveloppe (€)", max_digits=12, decimal_places=2)
     committee_dates = models.JSONField("dates de comité", default=list, blank=True)
+    # False on a campaign cloned by the administration until its checklist is complete and an
+    # administrator opens it (fonds.administration.campaigns.open_window): until then its dates
+    # alone do not open it to dossiers
+    ready_to_open = models.BooleanField("prête à recevoir des dossiers", default=True)
 
     class Meta:
         verbose_name = "campagne (appel à projets)"
@@ -140,8 +144,9 @@ class Campaign(models.Model):
             raise ValidationError(errors)
 
     def is_open(self, at=None) -> bool:
+        """Open to dossiers: inside its window, and ready (a clone's checklist complete)."""
         at = at or clock.now()
-        return self.opens_at <= at <= self.closes_at
+        return self.ready_to_open and self.opens_at <= at <= self.closes_at
 
     @property
     def rules(self) -> RuleSet:

@@ -54,7 +54,8 @@ def new_dossier(request, campaign_pk):
     if campaign is None:
         raise Http404("Appel à projets introuvable.")
     if not campaign.is_open():
-        messages.error(request, f"L'appel à projets « {campaign.name} » n'est pas ouvert aux dépôts.")
+        reason = "" if campaign.ready_to_open else " : sa préparation n'est pas terminée"
+        messages.error(request, f"L'appel à projets « {campaign.name} » n'est pas ouvert aux dépôts{reason}.")
         return redirect("depot:my-dossiers")
     gate = new_dossier_gate(request.user.commune_id, campaign)
     if not gate.allowed:  # E7: refused before any step is filled, nothing created
