@@ -44,6 +44,7 @@ def snapshot(campaign: Campaign) -> dict:
         elif isinstance(value, Decimal):
             value = str(value)
         out[name] = value
+    out["ready_to_open"] = campaign.ready_to_open
     return out
 
 
@@ -84,7 +85,8 @@ def clone_campaign(source: Campaign, *, by, fields: dict, motivation: str) -> Ca
     One ``campaign_cloned`` event on the new campaign (after: what it holds)."""
     require_admin(by)
     motivation = require_motivation(motivation)
-    campaign = Campaign(**{name: fields[name] for name in FIELDS})
+    # not open to dossiers, whatever its dates, until its checklist is complete and it is opened
+    campaign = Campaign(**{name: fields[name] for name in FIELDS}, ready_to_open=False)
     _validated(campaign)
     with transaction.atomic():
         source = lock_campaign(source)
@@ -127,8 +129,9 @@ def clone_campaign(source: Campaign, *, by, fields: dict, motivation: str) -> Ca
 
 
 def is_open(campaign: Campaign, at=None) -> bool:
-    """Once its window has opened, a campaign's window and envelope only move forward."""
-    return campaign.opens_at <= (at or clock.now())
+    """Once its window has opened, a campaign's window and envelope only move forward. A clone
+    not yet ready (``ready_to_open``) has not opened, whatever its dates."""
+    return campaign.ready_to_open and campaign.opens_at <= (at or clock.now())
 
 
 def _change(campaign, action: str, *, by, motivation: str, apply) -> Campaign:
@@ -246,16 +249,24 @@ def checklist(campaign: Campaign, at=None) -> list[Check]:
     ]
 
 
-def open_window(campaign, *, by, motivation: str) -> Campaign:
-    """Open the deposit window now (its opening moved to now), once the checklist is complete."""
+def open_window(campaign, *, by, motivation: str, at_planned_date: bool = False) -> Campaign:
+    """Open the deposit window now (its opening moved to now) or, ``at_planned_date``, on its
+    planned opening still to come, once the checklist is complete: either way the campaign is
+    then ``ready_to_open`` (a clone does not open by its dates before that)."""
 
     def apply(locked):
         now = clock.now()
         if is_open(locked, now):
             raise AdminRefused("status", "Les dépôts de cette campagne sont déjà ouverts.")
+        if at_planned_date and locked.opens_at <= now:
+            raise AdminRefused(
+                "condition", "La date d'ouverture prévue est passée : ouvrez les dépôts maintenant."
+            )
         missing = [c.label for c in checklist(locked, now) if not c.ok]
         if missing:
             raise AdminRefused("condition", "Il manque avant l'ouverture : " + ", ".join(missing) + ".")
-        locked.opens_at = now
+        if not at_planned_date:
+            locked.opens_at = now
+        locked.ready_to_open = True
 
     return _change(campaign, "campaign_window_opened", by=by, motivation=motivation, apply=apply)

@@ -1,7 +1,8 @@
 """Publishing a new rule version of a campaign (never editing one in place): the differences,
 a motivation, and the administrator's choice for the dossiers not yet instructed — they move to
 the new version, or stay pinned on the version they were filed under (``Dossier.rules_version``),
-one audit event per dossier. Decisions already taken keep the version recorded with them."""
+one audit event per dossier. Decisions already taken keep the version recorded with them.
+Every dossier-scoped rule reads the recorded version through ``Dossier.rules``."""
 
 from __future__ import annotations
 
@@ -23,15 +24,6 @@ MIGRATION_CHOICES = (
     (MOVE, "Les dossiers pas encore instruits passent à la nouvelle version"),
     (KEEP, "Les dossiers pas encore instruits restent sur la version sous laquelle ils ont été déposés"),
 )
-
-
-def ruleset_of(dossier) -> RuleSet:
-    """The rule version a dossier is pinned to (``rules_version``), else its campaign's current one."""
-    if dossier.rules_version:
-        pinned = dossier.campaign.rulesets.filter(version=dossier.rules_version).first()
-        if pinned is not None:
-            return pinned
-    return dossier.campaign.rules
 
 
 def publish_version(

@@ -34,7 +34,7 @@ def check_bounds(dossier, by, data):
         Decimal(str(amount))
     except (InvalidOperation, ValueError):
         return {}  # the core preparer refuses the invalid amount with its message
-    bounds = award_bounds(dossier, dossier.campaign.rules.params)
+    bounds = award_bounds(dossier, dossier.rules.params)
     check_award_amount(amount, bounds)  # TransitionRefused("condition", French, rules=["amount"])
     return {"award_bounds": bounds.as_dict()}
 

@@ -87,7 +87,7 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
                 "motivation": motivation,
                 "tally": item.tally,
                 "envelope_left": left,
-                "rules_version": session.campaign.rules.version,
+                "rules_version": dossier.rules.version,
             },
         )
     return item

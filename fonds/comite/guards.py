@@ -103,7 +103,7 @@ def require_status(session: Session, allowed, what: str) -> None:
 def check_amount(item: AgendaItem, amount: Decimal, what: str) -> None:
     """``amount`` lies within the award bounds of the item's dossier (1,000–15,000 € and the
     formula's caps, under the campaign's current rules), else ``ComiteRefused`` (400)."""
-    bounds = award_bounds(item.dossier, item.session.campaign.rules.params)
+    bounds = award_bounds(item.dossier, item.dossier.rules.params)
     refusal = award_refusal(amount, bounds)
     if refusal:
         raise ComiteRefused("condition", f"{what} : {refusal[:1].lower()}{refusal[1:]}", ["amount"])

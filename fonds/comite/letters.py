@@ -51,7 +51,7 @@ def sitting_date(item):
 def letter_context(item) -> dict:
     dossier = item.dossier
     session = item.session
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     outcome = item.outcome
     texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
     return {
@@ -79,7 +79,7 @@ def letter_context(item) -> dict:
         "agreement_due": dossier.agreement_due,
         "advance_pct": params["payment"]["advance_pct"],
         "site_url": settings.FJJ_SITE_URL,
-        "rules_version": dossier.campaign.rules.version,
+        "rules_version": dossier.rules.version,
         # the letter is dated the day of the sitting, and says the committee met that day
         "sitting_date": sitting_date(item),
     }

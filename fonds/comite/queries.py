@@ -351,7 +351,7 @@ def item_summary(item: AgendaItem) -> ItemSummary:
     instruction's own read helpers."""
 
     dossier = item.dossier
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     scores = {s.criterion: s for s in Score.objects.filter(dossier=dossier).order_by()}
     result = grid.evaluate({code: s.points for code, s in scores.items()}, params)
     return ItemSummary(

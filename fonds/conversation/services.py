@@ -101,7 +101,7 @@ def fingerprint(body: str, attachment_hashes: Iterable[str] = ()) -> str:
 def checked_uploads(dossier, files: Iterable[Upload]) -> list[tuple[Upload, object, str]]:
     """Each file through the dossier documents' own checks (``documents.check_file``, the campaign's
     limits): ``[(upload, sniffed, sha256)]``, or a French ``ValidationError`` naming the file."""
-    limits = dossier.campaign.rules.params["uploads"]
+    limits = dossier.rules.params["uploads"]
     out, total = [], 0
     for upload in files:
         try:

@@ -22,11 +22,15 @@ from fonds.audit.models import AuditEvent
 from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
+from fonds.documents.texts import campaign_texts
 from fonds.dossiers.models import Dossier
 from fonds.notifications.emails import text_as_html
 
 from .content import SCHEME
 from .notices import send_once
+
+#: the authority the receipt names when the campaign has no texts of its own
+FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères"
 
 
 def receipt_key(dossier_id: int) -> str:
@@ -63,8 +67,11 @@ def submission_record(dossier) -> SubmissionRecord | None:
 
 def receipt_context(dossier, record: SubmissionRecord) -> dict:
     submitted = timezone.localtime(dossier.submitted_at or record.at)
+    texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
     return {
         "fund_name": getattr(settings, "FJJ_FUND_NAME", "Fonds Jumelages Jeunesse"),
+        "authority": texts.get("authority") or FUND_AUTHORITY,
+        "texts": texts,
         "reference": dossier.reference,
         "title": dossier.title,
         "commune_name": dossier.commune.name,

@@ -50,7 +50,7 @@ def _budget(d) -> bool:
 
 
 def required_kinds(dossier) -> list[str]:
-    return list(dossier.campaign.rules.params["eligibility"]["required_documents"])
+    return list(dossier.rules.params["eligibility"]["required_documents"])
 
 
 def current_documents(dossier) -> dict[str, object]:

@@ -92,7 +92,7 @@ def add_document(dossier: Dossier, *, by, kind: str, name: str, data: bytes) -> 
     """Store one upload for ``dossier`` if ``by`` may edit it; raise ValidationError in French otherwise."""
     if kind not in Document.Kind.values:
         raise ValidationError("Type de pièce inconnu.")
-    limits = dossier.campaign.rules.params["uploads"]
+    limits = dossier.rules.params["uploads"]
     max_dossier = int(limits["max_dossier_mb"]) * 1024 * 1024
     kind_of_file = check_file(data, limits, bombs=limits_for(limits))
     digest = hashlib.sha256(data).hexdigest()

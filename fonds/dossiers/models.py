@@ -207,6 +207,13 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
             return super().save(update_fields=["reference"])
         return super().save(*args, **kwargs)
 
+    @property
+    def rules(self):
+        """The rule version every dossier-scoped rule reads: the one recorded in ``rules_version``
+        (set at submission; moved or kept by the administrator when a version is published) when
+        the campaign has it, else the campaign's current version."""
+        return self.campaign.rules_for(self.rules_version)
+
     def clean(self):
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
@@ -248,6 +255,8 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     )
     def submit(self, **data):
         self.submitted_at = clock.now()
+        if not self.rules_version:  # the version it is filed under (unless already pinned)
+            self.rules_version = self.campaign.rules.version
 
     @transition(
         status,

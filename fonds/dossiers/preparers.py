@@ -62,7 +62,7 @@ def _money(value, field_name: str, *, allow_negative: bool = False) -> Decimal:
 
 @preparer("request_corrections")
 def _prepare_corrections(dossier, by, data):
-    days = dossier.campaign.rules.params["deadlines"]["corrections_days"]
+    days = dossier.rules.params["deadlines"]["corrections_days"]
     deadline = data.get("deadline")
     if deadline:
         if isinstance(deadline, str):
@@ -100,7 +100,7 @@ def _prepare_complete(dossier, by, data):
 
 
 def _agreement_due(dossier):
-    return clock.now() + dt.timedelta(days=dossier.campaign.rules.params["deadlines"]["agreement_days"])
+    return clock.now() + dt.timedelta(days=dossier.rules.params["deadlines"]["agreement_days"])
 
 
 @preparer("approve")
@@ -116,7 +116,7 @@ def _prepare_approve(dossier, by, data):
 @preparer("pay_advance")
 def _prepare_pay_advance(dossier, by, data):
     end = dossier.end_date or clock.today()
-    months = dossier.campaign.rules.params["deadlines"]["report_months_after_end"]
+    months = dossier.rules.params["deadlines"]["report_months_after_end"]
     month = end.month - 1 + months
     year, month = end.year + month // 12, month % 12 + 1
     day = min(

@@ -133,7 +133,7 @@ def _audit_entry(
             "forum": str(forum),
             "motivation": motivation,
             "data": {k: v for k, v in kwargs.items()},
-            "rules_version": locked.campaign.rules.version,
+            "rules_version": locked.rules.version,
         },
     )
 

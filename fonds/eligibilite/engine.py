@@ -58,7 +58,7 @@ def _checked_event(run, outcomes, *, by, at) -> dict:
 def run_checks(dossier, *, moment: str, by=None, at=None, store: bool = True):
     """Evaluate every rule; store the run (and audit it) unless ``store`` is False (preview)."""
     at = _aware(at)
-    ruleset = dossier.campaign.rules
+    ruleset = dossier.rules
     outcomes = evaluate_all(dossier, ruleset, at=at)
     blocking_flags = ruleset.params["eligibility"].get("blocking", {})
     fields = dict(
@@ -96,7 +96,7 @@ def run_checks_many(dossiers, *, moment: str, by=None, at=None) -> dict:
     ran_by = by if getattr(by, "is_authenticated", False) else None
     runs, verdicts, outcomes_of = [], [], {}
     for dossier in dossiers:
-        ruleset = dossier.campaign.rules
+        ruleset = dossier.rules
         outcomes_of[dossier.pk] = (ruleset, evaluate_all(dossier, ruleset, at=at, context=context))
         runs.append(
             EligibilityRun(

@@ -257,7 +257,7 @@ def grant_for_dossier(dossier, params: dict | None = None, *, explain: bool = Tr
     campaign's current rules (or ``params`` when given, e.g. the rule version of a decision);
     ``explain=False``: the figures without the French lines (see ``compute_grant``).
     """
-    params = params if params is not None else dossier.campaign.rules.params
+    params = params if params is not None else dossier.rules.params
     distance, source = dossier_distance_km(dossier)
     breakdown = compute_grant(
         distance_km=distance,

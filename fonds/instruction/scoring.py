@@ -28,7 +28,7 @@ def stored_points(dossier) -> dict[str, int]:
 
 
 def grid_for(dossier, params: dict | None = None) -> grid.GridResult:
-    params = params or dossier.campaign.rules.params
+    params = params or dossier.rules.params
     return grid.evaluate(stored_points(dossier), params)
 
 
@@ -88,7 +88,7 @@ def record_scores(dossier, *, by, scores: dict) -> grid.GridResult:
     left out keeps its current value), recompute the automatic ones; one audit event."""
     with transaction.atomic():
         locked = lock_dossier(dossier, by, statuses=INSTRUCTING, action="La notation")
-        ruleset = locked.campaign.rules
+        ruleset = locked.rules
         crits = {c.code: c for c in grid.criteria(ruleset.params)}
         errors, clean = [], {}
         for code, entry in (scores or {}).items():
@@ -156,7 +156,7 @@ def record_scores(dossier, *, by, scores: dict) -> grid.GridResult:
 def ensure_automatic_scores(locked, by) -> dict:
     """Inside a caller's transaction (the complete_instruction preparer): store missing or stale
     automatic scores; returns what changed (written to the caller's audit payload)."""
-    ruleset = locked.campaign.rules
+    ruleset = locked.rules
     changed = _automatic_scores(locked, by, ruleset)
     if changed:
         _refresh_assessment(locked, ruleset.params)

@@ -86,7 +86,7 @@ def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountP
     motivation = (motivation or "").strip()
     with transaction.atomic():
         locked = lock_dossier(dossier, by, statuses=INSTRUCTING, action="La proposition de montant")
-        ruleset = locked.campaign.rules
+        ruleset = locked.rules
         breakdown = grant_for_dossier(locked, ruleset.params)
         bounds = award_bounds(breakdown)
         formula = breakdown.grant

@@ -27,7 +27,7 @@ def ready_for_completion(
             by=by,
             motivation=f"Dérogation pour les données de démonstration ({row.verdict.code}).",
         )
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     scores = {}
     for crit in grid.criteria(params):
         if crit.automatic:

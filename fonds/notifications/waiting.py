@@ -67,10 +67,10 @@ def flag_waiting(today: dt.date | None = None) -> int:
         dossier, people = row["dossier"], row["people"]
         if not people:
             continue
-        if dossier.campaign_id not in limits:  # the rules of each campaign read once
-            params = dossier.campaign.rules.params
-            limits[dossier.campaign_id] = int(setting(params, "notifications", "max_wait_working_days"))
-        limit = limits[dossier.campaign_id]
+        key = (dossier.campaign_id, dossier.rules_version)
+        if key not in limits:  # the rules each dossier follows (see Dossier.rules), read once
+            limits[key] = int(setting(dossier.rules.params, "notifications", "max_wait_working_days"))
+        limit = limits[key]
         since = timezone.localdate(row["since"])
         waited = working_days_between(since, today)
         if waited <= limit:

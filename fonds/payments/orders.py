@@ -50,7 +50,7 @@ def create_order(
     if state is None:
         bank = bank_details_for(dossier.commune_id)
         state = OrderState.READY if bank is not None and bank.is_certified else OrderState.TO_CERTIFY
-    rules = dossier.campaign.rules
+    rules = dossier.rules
     try:
         with transaction.atomic():
             order = PaymentOrder.objects.create(
@@ -94,7 +94,7 @@ def create_advance_order(dossier, *, by=None) -> PaymentOrder | None:
     )
     if existing is not None:
         return existing
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     pct = params["payment"]["advance_pct"]
     amount = advance_amount(dossier.approved_amount or 0, pct)
     if amount <= 0:

@@ -42,7 +42,7 @@ def recovery_answer_due(order) -> dt.datetime:
     ``recovery_answer_days`` when the notice was issued (recomputed the same way if missing)."""
     if order.answer_due is not None:
         return order.answer_due
-    days = int(order.dossier.campaign.rules.params["deadlines"]["recovery_answer_days"])
+    days = int(order.dossier.rules.params["deadlines"]["recovery_answer_days"])
     return order.created_at + dt.timedelta(days=days)
 
 

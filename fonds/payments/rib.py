@@ -48,7 +48,7 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
     target = rib_dossier_for(commune_id, dossier)
     if target is None:
         raise ValidationError("La commune n'a aucun dossier auquel joindre ce RIB.")
-    limits = target.campaign.rules.params["uploads"]
+    limits = target.rules.params["uploads"]
     data = data or b""
     sniffed = check_file(data, limits)
     return RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)

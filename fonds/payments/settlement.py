@@ -101,7 +101,7 @@ def accept_final_report(dossier, by) -> Settlement:
                 rules=["advance_pending"],
             )
         bd = dossier_balance(locked, report)
-        rules = locked.campaign.rules
+        rules = locked.rules
         settlement = Settlement.objects.create(
             dossier=locked,
             accepted_by=by,
@@ -133,7 +133,7 @@ def accept_final_report(dossier, by) -> Settlement:
             move_dossier(locked, "settle", by, data={"balance": "0.00"})
         else:
             move_dossier(locked, "settle", by, data={"balance": str(bd.balance)})
-            days = int(locked.campaign.rules.params["deadlines"]["recovery_answer_days"])
+            days = int(locked.rules.params["deadlines"]["recovery_answer_days"])
             notified = clock.now()  # the notice's date; the answer period runs from it
             order = create_order(
                 locked,

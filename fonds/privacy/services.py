@@ -59,7 +59,7 @@ def due_for_purge(now=None):
     for dossier in candidates.only("pk", "updated_at", "campaign").iterator(chunk_size=500):
         if dossier.campaign_id not in years_by_campaign:
             years_by_campaign[dossier.campaign_id] = int(
-                dossier.campaign.rules.params.get("retention", {}).get("minors_data_years", 5)
+                dossier.rules.params.get("retention", {}).get("minors_data_years", 5)
             )
         if (
             dossier.updated_at + dt.timedelta(days=round(365.25 * years_by_campaign[dossier.campaign_id]))
@@ -107,9 +107,7 @@ def purge(dossier_id: int, *, by=None) -> bool:
                 "report_youth_count": report_youth,
                 "participant_list_deleted": bool(list_path),
                 "key_destroyed": True,
-                "retention_years": dossier.campaign.rules.params.get("retention", {}).get(
-                    "minors_data_years"
-                ),
+                "retention_years": dossier.rules.params.get("retention", {}).get("minors_data_years"),
             },
         )
         if list_path:

@@ -109,6 +109,10 @@ class Campaign(models.Model):
     activity_end = models.DateField("fin de la période d'activité")
     envelope = models.DecimalField("enveloppe (€)", max_digits=12, decimal_places=2)
     committee_dates = models.JSONField("dates de comité", default=list, blank=True)
+    # False on a campaign cloned by the administration until its checklist is complete and an
+    # administrator opens it (fonds.administration.campaigns.open_window): until then its dates
+    # alone do not open it to dossiers
+    ready_to_open = models.BooleanField("prête à recevoir des dossiers", default=True)
 
     class Meta:
         verbose_name = "campagne (appel à projets)"
@@ -140,8 +144,9 @@ class Campaign(models.Model):
             raise ValidationError(errors)
 
     def is_open(self, at=None) -> bool:
+        """Open to dossiers: inside its window, and ready (a clone's checklist complete)."""
         at = at or clock.now()
-        return self.opens_at <= at <= self.closes_at
+        return self.ready_to_open and self.opens_at <= at <= self.closes_at
 
     @property
     def rules(self) -> RuleSet:
@@ -153,6 +158,20 @@ class Campaign(models.Model):
                 cached = self._first_rules()
             self._current_rules = cached
         return cached
+
+    def rules_for(self, version: int | None) -> RuleSet:
+        """The rules a dossier recording ``version`` follows: that version when the campaign has it,
+        else the current one. Read once per instance (a version is immutable): the dossiers of a
+        list sharing this object cost one query per pinned version."""
+        current = self.rules
+        if not version or version == current.version:
+            return current
+        known = getattr(self, "_rules_by_version", None)
+        if known is None:
+            known = self._rules_by_version = {}
+        if version not in known:
+            known[version] = self.rulesets.filter(version=version).first()
+        return known[version] or current
 
 
 class RuleSet(models.Model):

@@ -168,7 +168,7 @@ def balance_for_report(report, dossier=None, params: dict | None = None, *, adva
     ``advance``: the amount actually paid, when the caller knows it (else read from the status)."""
 
     dossier = dossier or report.dossier
-    params = params if params is not None else dossier.campaign.rules.params
+    params = params if params is not None else dossier.rules.params
     distance, _source = dossier_distance_km(dossier)
     if advance is not None:
         paid = advance > 0

@@ -20,6 +20,7 @@ from fonds import clock
 from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
+from fonds.documents.texts import campaign_texts
 from fonds.formats import dec, euros, pct
 
 from .balance import advance_amount
@@ -47,7 +48,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def convention_context(dossier, *, at=None) -> dict:
-    rules = dossier.campaign.rules
+    rules = dossier.rules
     params = rules.params
     at = at or clock.now()
     approved = dec(dossier.approved_amount)
@@ -56,9 +57,11 @@ def convention_context(dossier, *, at=None) -> dict:
     deadlines = params["deadlines"]
     report_months = int(deadlines["report_months_after_end"])
     partner = dossier.jumelage.partner if dossier.jumelage_id else None
+    texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
     return {
         "fund_name": settings.FJJ_FUND_NAME,
-        "authority": FUND_AUTHORITY,
+        "authority": texts.get("authority") or FUND_AUTHORITY,
+        "texts": texts,
         "dossier": dossier,
         "commune": dossier.commune,
         "campaign": dossier.campaign,
@@ -99,7 +102,7 @@ def ensure_convention(dossier) -> GeneratedDocument:
             "reference": dossier.reference,
             "key": convention_key(dossier),
             "approved_amount": dec(dossier.approved_amount),
-            "rules_version": dossier.campaign.rules.version,
+            "rules_version": dossier.rules.version,
         },
     )
     return document

@@ -23,7 +23,7 @@ from fonds.dossiers.states import Status
 from fonds.formats import long_date
 from fonds.notifications.service import dossier_line, notify
 from fonds.ops import outbox
-from fonds.referentiel.models import Campaign
+from fonds.referentiel.models import Campaign, RuleSet
 
 from .models import DeadlineNotice
 from .tasks import DEADLINE_PAGES
@@ -33,12 +33,21 @@ logger = logging.getLogger(__name__)
 CORRECTIONS, AGREEMENT, REPORT, REPORT_OVERDUE = "corrections", "agreement", "report", "report_overdue"
 
 
-def _days(campaign: Campaign, key: str) -> int:
-    return int(campaign.rules.params["deadlines"][key])
+def _days(rules: RuleSet, key: str) -> int:
+    return int(rules.params["deadlines"][key])
 
 
-def _campaigns(qs) -> list[Campaign]:
-    return list(Campaign.objects.filter(pk__in=qs.values("campaign_id").distinct()))
+def _by_rules(qs, prefix: str = ""):
+    """``qs`` split by the rules its dossiers follow (campaign and recorded version, see
+    ``Dossier.rules``): ``(rules, sub-queryset)`` pairs, one query per campaign and version."""
+    campaign_field, version_field = f"{prefix}campaign_id", f"{prefix}rules_version"
+    pairs = sorted(
+        set(qs.order_by().values_list(campaign_field, version_field)), key=lambda p: (p[0], p[1] or 0)
+    )
+    campaigns = Campaign.objects.in_bulk({c for c, _ in pairs})
+    for campaign_id, version in pairs:
+        rules = campaigns[campaign_id].rules_for(version)
+        yield rules, qs.filter(**{campaign_field: campaign_id, version_field: version})
 
 
 def _local_date(moment) -> dt.date:
@@ -87,13 +96,9 @@ def correction_reminders_due(now) -> list[int]:
         dossier__status=Status.CORRECTIONS_REQUESTED,
     )
     pks: list[int] = []
-    for campaign in Campaign.objects.filter(pk__in=open_requests.values("dossier__campaign_id").distinct()):
-        horizon = now + dt.timedelta(days=_days(campaign, "corrections_reminder_days"))
-        pks += (
-            open_requests.filter(dossier__campaign=campaign, deadline__lte=horizon)
-            .order_by("deadline", "pk")
-            .values_list("pk", flat=True)
-        )
+    for rules, requests in _by_rules(open_requests, "dossier__"):
+        horizon = now + dt.timedelta(days=_days(rules, "corrections_reminder_days"))
+        pks += requests.filter(deadline__lte=horizon).order_by("deadline", "pk").values_list("pk", flat=True)
     return pks
 
 
@@ -116,7 +121,7 @@ def send_correction_reminder(pk: int, now) -> bool:
         ):
             return False
         dossier = request.dossier
-        days = _days(dossier.campaign, "corrections_reminder_days")
+        days = _days(dossier.rules, "corrections_reminder_days")
         if dossier.status != Status.CORRECTIONS_REQUESTED or request.deadline > now + dt.timedelta(days=days):
             return False
         request.reminder_sent_at = now
@@ -131,7 +136,7 @@ def send_correction_reminder(pk: int, now) -> bool:
                 "correction_request": request.pk,
                 "deadline": request.deadline,
                 "days_before": days,
-                "rules_version": dossier.campaign.rules.version,
+                "rules_version": dossier.rules.version,
             },
             at=now,
         )
@@ -195,9 +200,8 @@ def notices_due(deadline: Deadline, now) -> list[int]:
     """Pks of the dossiers for which ``deadline``'s reminder (or flag) is due and not yet recorded."""
     waiting = Dossier.objects.filter(status=deadline.status, **{f"{deadline.field}__isnull": False})
     pks: list[int] = []
-    for campaign in _campaigns(waiting):
-        days = _days(campaign, deadline.days_key) if deadline.days_key else 0
-        qs = waiting.filter(campaign=campaign)
+    for rules, qs in _by_rules(waiting):
+        days = _days(rules, deadline.days_key) if deadline.days_key else 0
         if deadline.days_key is None:
             qs = qs.filter(**{f"{deadline.field}__lt": timezone.localdate(now)})
         elif deadline.field == "agreement_due":
@@ -222,7 +226,7 @@ def record_notice(deadline: Deadline, pk: int, now) -> bool:
         due = getattr(dossier, deadline.field)
         if due is None:
             return False
-        days = _days(dossier.campaign, deadline.days_key) if deadline.days_key else 0
+        days = _days(dossier.rules, deadline.days_key) if deadline.days_key else 0
         if not _is_due(deadline, due, now, days):
             return False
         notice, created = DeadlineNotice.objects.get_or_create(
@@ -230,7 +234,7 @@ def record_notice(deadline: Deadline, pk: int, now) -> bool:
         )
         if not created:
             return False
-        payload = {"kind": deadline.kind, "deadline": due, "rules_version": dossier.campaign.rules.version}
+        payload = {"kind": deadline.kind, "deadline": due, "rules_version": dossier.rules.version}
         if deadline.days_key:
             payload["days_before"] = days
         audit.append(deadline.action, actor=None, role="system", obj=dossier, payload=payload, at=now)

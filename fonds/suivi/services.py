@@ -175,7 +175,7 @@ def _validate(report: FinalReport, lines: list[dict] | None) -> None:
 def check_participant_list(dossier, name: str, data: bytes) -> str:
     """Refuse (French ValidationError) anything but a readable, unencrypted PDF within the size
     limit of the campaign; return its SHA-256. Same checks as every upload (by content)."""
-    limits = dossier.campaign.rules.params["uploads"]
+    limits = dossier.rules.params["uploads"]
     check_size(data, limits)
     kind = sniff(data[:16])
     if kind is None or kind.content_type != "application/pdf":

@@ -117,7 +117,7 @@ def test_keep_pins_dossiers_not_yet_instructed_on_their_version():
     )
     draft.refresh_from_db()
     assert draft.rules_version == 1
-    assert versions.ruleset_of(draft).version == 1
+    assert draft.rules.version == 1
     assert Dossier.objects.get(pk=draft.pk).campaign.rules.version == 2
 
 

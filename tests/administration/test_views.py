@@ -262,3 +262,27 @@ def test_grid_page_publishes_a_new_criterion(client):
     assert list(AuditEvent.objects.order_by("seq")[n:].values_list("action", flat=True)) == [
         "scoring_grid_changed"
     ]
+
+
+@pytest.mark.parametrize(
+    "role, sees",
+    [
+        ("admin", True),
+        ("auditeur", True),
+        ("instructeur", False),
+        ("comite", False),
+        ("finance", False),
+        ("porteur", False),
+    ],
+)
+def test_header_menu_shows_administration_to_admins_and_auditors_only(client, role, sees):
+    client.force_login(make_user(role))
+    response = client.get(reverse("task-list"))
+    assert response.status_code == 200
+    assert (f'href="{reverse("administration:index")}"' in response.content.decode()) is sees
+
+
+def test_header_menu_marks_administration_current_on_its_pages(client):
+    client.force_login(make_user("auditeur"))
+    html = client.get(reverse("administration:index")).content.decode()
+    assert 'href="/administration/" aria-current="page">Administration</a>' in html

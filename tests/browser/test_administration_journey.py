@@ -102,7 +102,7 @@ def test_admin_clones_raises_e1_replays_and_opens(live_server, page, axe):
     page.goto(base + reverse("administration:campaign", args=[new.pk]))
     page.get_by_label("Motivation (obligatoire)").fill("Ouverture anticipée")
     page.locator("label[for=id_confirm]").click()
-    page.get_by_role("button", name="Ouvrir les dépôts").click()
+    page.get_by_role("button", name="Ouvrir les dépôts maintenant").click()
     page.wait_for_load_state("load")
     assert "Les dépôts sont ouverts." in page.content()
     new.refresh_from_db()

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from fonds.administration import parameters
+from fonds.administration.versions import MOVE, publish_version
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.models import BudgetLine, Dossier
 from fonds.dossiers.services import TransitionRefused, perform
@@ -19,6 +21,7 @@ from fonds.instruction.amount import (
     grant_for_dossier,
 )
 from fonds.instruction.models import AmountProposal
+from tests.factories import make_user
 
 from .conftest import scores
 
@@ -209,16 +212,16 @@ def test_amount_complete_instruction_favourable_needs_an_award_zero_only_when_un
 
 
 def test_amount_complete_instruction_refuses_a_stored_proposal_outside_the_current_bounds(world):
-    """A proposal made under version 1 is checked again against the rules in force (cap 3,000 €)."""
-    import copy
-
+    """A proposal made under version 1 is checked again against the version the dossier follows
+    (moved to version 2 by its publication: cap 3,000 €)."""
     services.record_scores(world["dossier"], by=world["instructeur"], scores=scores())
     services.propose_amount(
         world["dossier"], by=world["instructeur"], amount="4000", motivation="Séjour raccourci."
     )
-    params = copy.deepcopy(world["campaign"].rules.params)
-    params["amount"]["cap"] = "3000"
-    world["campaign"].rules.new_version(params, note="Plafond abaissé")
+    params = parameters.apply(world["campaign"].rules.params, {"amount__cap": 3000})
+    publish_version(
+        world["campaign"], params, by=make_user("admin"), motivation="Plafond abaissé", migration=MOVE
+    )
     refused = _refused(world, {"opinion": "favourable"})
     assert refused.rules == ["amount"] and "la proposition de montant enregistrée" in refused.message
     assert "3\u00a0000\u00a0€" in refused.message

@@ -54,6 +54,7 @@ def _campaign_page(request, campaign, *, forms=None, status=200):
         checks=checks,
         committee_dates=[dt.date.fromisoformat(d) for d in campaign.committee_dates or []],
         ready=all(c.ok for c in checks),
+        planned=campaign.opens_at > clock.now(),
         versions=campaign.rulesets.select_related("created_by").order_by("-version"),
         grid_locked=scoring_grid.is_locked(campaign),
         jobs=WhatIfJob.objects.filter(campaign=campaign).select_related("created_by")[:10],
@@ -173,6 +174,11 @@ def open_window(request, pk):
         pk,
         OpenForm,
         "open",
-        lambda c, f: campaigns.open_window(c, by=request.user, motivation=f.cleaned_data["motivation"]),
-        lambda c: "Les dépôts sont ouverts.",
+        lambda c, f: campaigns.open_window(
+            c,
+            by=request.user,
+            motivation=f.cleaned_data["motivation"],
+            at_planned_date=request.POST.get("when") == "planned",
+        ),
+        lambda c: "Les dépôts sont ouverts." if c.is_open() else "Les dépôts ouvriront à la date prévue.",
     )

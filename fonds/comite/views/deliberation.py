@@ -139,7 +139,7 @@ def item_page(request, session, item, *, members: frozenset[int], status=200, op
         and item.vote_state != AgendaItem.VoteState.OPEN,
         "open_form": open_form or OpenVoteForm(initial={"amount": item.proposed_amount}),
         # the range of the motion, shown with the form that opens the vote (read only then)
-        "bounds": award_bounds(item.dossier, session.campaign.rules.params) if may_open else None,
+        "bounds": award_bounds(item.dossier, item.dossier.rules.params) if may_open else None,
         "envelope_left": envelope.left(session.campaign),
         "documents": list(
             item.dossier.documents.filter(replaced_by__isnull=True).order_by("kind", "-uploaded_at")

@@ -288,7 +288,7 @@ def decide(request, pk, item_pk):
         and not item.outcome
         and item.vote_state != AgendaItem.VoteState.OPEN,
         envelope_left=envelope.left(session.campaign),
-        bounds=None if defer_only else award_bounds(item.dossier, session.campaign.rules.params),
+        bounds=None if defer_only else award_bounds(item.dossier, item.dossier.rules.params),
         status=status,
     )
 

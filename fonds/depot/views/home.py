@@ -112,7 +112,11 @@ def my_dossiers(request):
                 "url": url,
             }
         )
-    campaigns = list(Campaign.objects.filter(opens_at__lte=now, closes_at__gte=now).order_by("closes_at"))
+    campaigns = list(
+        Campaign.objects.filter(ready_to_open=True, opens_at__lte=now, closes_at__gte=now).order_by(
+            "closes_at"
+        )
+    )
     gates = gates_for(request.user.commune_id, campaigns)  # E7 before any step: one query
     return render(
         request,

@@ -54,7 +54,8 @@ def new_dossier(request, campaign_pk):
     if campaign is None:
         raise Http404("Appel à projets introuvable.")
     if not campaign.is_open():
-        messages.error(request, f"L'appel à projets « {campaign.name} » n'est pas ouvert aux dépôts.")
+        reason = "" if campaign.ready_to_open else " : sa préparation n'est pas terminée"
+        messages.error(request, f"L'appel à projets « {campaign.name} » n'est pas ouvert aux dépôts{reason}.")
         return redirect("depot:my-dossiers")
     gate = new_dossier_gate(request.user.commune_id, campaign)
     if not gate.allowed:  # E7: refused before any step is filled, nothing created
@@ -271,7 +272,7 @@ def _step_partnership(request, dossier, step):
 
 
 def _step_documents(request, dossier, step):
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     kinds = st.required_kinds(dossier)
     max_mb = int(params["uploads"]["max_file_mb"])
     form = f.DocumentsForm(request.POST or None, request.FILES or None, kinds=kinds, max_file_mb=max_mb)

@@ -142,9 +142,10 @@ def e8_no_overdue_report(dossier, ruleset, *, at, context=None) -> Outcome:
 
 @rule("E9")
 def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
-    """E9: the submission moment lies inside ``campaign.opens_at``..``closes_at`` (both
-    inclusive). The submission moment is ``dossier.submitted_at`` once submitted, else ``at``
-    (now, for a draft being previewed or being submitted).
+    """E9: the campaign is ready to open (a clone's checklist complete) and the submission moment
+    lies inside ``campaign.opens_at``..``closes_at`` (both inclusive). The submission moment is
+    ``dossier.submitted_at`` once submitted, else ``at`` (now, for a draft being previewed or
+    being submitted).
     """
     campaign = dossier.campaign
     moment = submission_moment(dossier, at)
@@ -155,6 +156,14 @@ def e9_submission_window(dossier, ruleset, *, at, context=None) -> Outcome:
     }
     fmt = "%d/%m/%Y à %H:%M"
     opens, closes = timezone.localtime(campaign.opens_at), timezone.localtime(campaign.closes_at)
+    if not campaign.ready_to_open:  # a cloned campaign whose preparation is not finished
+        return Outcome(
+            "E9",
+            FAIL,
+            "L'appel à projets n'est pas encore ouvert aux dépôts : sa préparation n'est pas terminée.",
+            "Enregistrez votre brouillon ; vous pourrez le déposer dès l'ouverture de l'appel à projets.",
+            data,
+        )
     if moment < campaign.opens_at:
         return Outcome(
             "E9",

@@ -35,7 +35,7 @@ from .common import dossier_url, instruction_dossier, is_conflicted, staff_area
 
 def _page(request, dossier, *, status=200, **forms):
     user = request.user
-    ruleset = dossier.campaign.rules
+    ruleset = dossier.rules
     params = ruleset.params
     conflicted = is_conflicted(request, dossier)
     editable = request.can_instruct and not conflicted and dossier.status in services.INSTRUCTING
@@ -137,7 +137,7 @@ def _posted(request, dossier, form, act, *, form_name, success, anchor, invalid=
 @require_POST
 def record_scores(request, pk):
     dossier = instruction_dossier(request, pk)
-    form = ScoreGridForm(request.POST, params=dossier.campaign.rules.params)
+    form = ScoreGridForm(request.POST, params=dossier.rules.params)
 
     def said(result):
         suggestion = grid.OPINION_LABELS.get(result.suggestion, "")

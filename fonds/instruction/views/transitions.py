@@ -51,7 +51,7 @@ def _performed(request, dossier, form, name, motivation, *, success, data=None):
 def request_corrections(request, pk):
     dossier = instruction_dossier(request, pk)
     action = _allowed(request, dossier, "request_corrections")
-    days = dossier.campaign.rules.params["deadlines"]["corrections_days"]
+    days = dossier.rules.params["deadlines"]["corrections_days"]
     form = CorrectionsForm(request.POST or None, days=days)
     if action is None:
         messages.error(
@@ -96,7 +96,7 @@ def request_corrections(request, pk):
 def complete(request, pk):
     dossier = instruction_dossier(request, pk)
     action = _allowed(request, dossier, "complete_instruction")
-    params = dossier.campaign.rules.params
+    params = dossier.rules.params
     result = services.grid_for(dossier, params)
     view = services.eligibility_view(dossier)
     proposal = services.current_proposal(dossier)
