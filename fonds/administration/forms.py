@@ -10,7 +10,7 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds.referentiel.models import Campaign
 from fonds.ui.fields import AmountField
-from fonds.ui.forms import confirm_field, long_text_field
+from fonds.ui.forms import PageSharingForm, confirm_field, long_text_field
 
 from . import parameters, scoring_grid, texts
 from .versions import MIGRATION_CHOICES
@@ -128,16 +128,18 @@ class CampaignForm(DsfrBaseForm):
         return dates
 
 
-class ExtendForm(DsfrBaseForm):
+class ExtendForm(PageSharingForm):
     """Move the close of an open campaign's window later (an extension)."""
 
+    id_prefix = "extend"
     closes_at = forms.DateTimeField(label="Nouvelle clôture des dépôts (JJ/MM/AAAA HH:MM)")
     motivation = long_text_field("Motivation (obligatoire)", required=True)
 
 
-class TopUpForm(DsfrBaseForm):
+class TopUpForm(PageSharingForm):
     """Raise an open campaign's envelope (a top-up)."""
 
+    id_prefix = "top_up"
     envelope = AmountField(label="Nouvelle enveloppe (€)")
     motivation = long_text_field("Motivation (obligatoire)", required=True)
 

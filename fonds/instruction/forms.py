@@ -12,7 +12,7 @@ from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
 from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
-from fonds.ui.forms import long_text_field
+from fonds.ui.forms import PageSharingForm, long_text_field
 from fonds.ui.widgets import FastNumberInput, FastTextarea
 
 from . import grid
@@ -127,7 +127,9 @@ class OverrideForm(DsfrBaseForm):
     )
 
 
-class NoteForm(DsfrBaseForm):
+class NoteForm(PageSharingForm):
+    id_prefix = "note"  # beside the message to the commune on the instruction page
+
     body = forms.CharField(
         label="Nouvelle note interne",
         help_text="Visible des seuls agents du fonds, jamais de la commune.",
@@ -135,11 +137,6 @@ class NoteForm(DsfrBaseForm):
         widget=MOTIVATION_WIDGET,
         error_messages={"required": "La note est vide."},
     )
-
-    def __init__(self, *args, **kwargs):
-        # beside the message to the commune on the same page: ids of its own (« note_body »)
-        kwargs.setdefault("auto_id", "note_%s")
-        super().__init__(*args, **kwargs)
 
 
 class CorrectionsForm(DsfrBaseForm):

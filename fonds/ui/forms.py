@@ -22,6 +22,18 @@ def confirm_field(label: str) -> forms.BooleanField:
     return forms.BooleanField(label=label, error_messages=CONFIRM_ERRORS)
 
 
+class PageSharingForm(DsfrBaseForm):
+    """A form shown beside others on one page: its ids start with ``id_prefix`` (« note_body »),
+    so two forms with a field of the same name never share an id (RGAA: each label, its field)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        if self.id_prefix:
+            kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class TransitionForm(DsfrBaseForm):
     motivation = long_text_field("Motivation")
     confirm = forms.BooleanField(label="Je confirme cette action", required=True)
