@@ -113,8 +113,11 @@ def test_correction_reminder_not_sent_after_the_deadline(cast, new_dossier, run)
 
 
 def test_correction_reminder_days_come_from_the_campaign_rules(cast, new_dossier, run):
-    dossier = walk(cast, new_dossier(), "request_corrections")
-    new_rules(dossier.campaign, corrections_reminder_days=5)
+    """The days of the rule version the dossier is filed under (a version published later does not
+    move a dossier already in instruction: fonds.administration.versions)."""
+    draft = new_dossier()
+    new_rules(draft.campaign, corrections_reminder_days=5)
+    dossier = walk(cast, draft, "request_corrections")
     deadline = CorrectionRequest.objects.get(dossier=dossier).deadline
     assert run(deadline - dt.timedelta(days=5, minutes=1)) == ZERO
     assert run(deadline - dt.timedelta(days=5) + dt.timedelta(minutes=1)) == counts(corrections=1)
@@ -199,8 +202,9 @@ def test_agreement_reminder_sent_once_seven_days_before_the_deadline(cast, new_d
 
 
 def test_agreement_reminder_days_come_from_the_campaign_rules(cast, new_dossier, run):
-    dossier = walk(cast, new_dossier(), "approve")
-    new_rules(dossier.campaign, agreement_reminder_days=10)
+    draft = new_dossier()
+    new_rules(draft.campaign, agreement_reminder_days=10)
+    dossier = walk(cast, draft, "approve")
     assert run(dossier.agreement_due - dt.timedelta(days=10, minutes=1)) == ZERO
     assert run(dossier.agreement_due - dt.timedelta(days=9)) == counts(agreement=1)
 
