@@ -8,7 +8,7 @@ and administrators create jobs; auditors may read the job pages but never reach 
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import JsonResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,6 +17,7 @@ from fonds.dossiers.services import TransitionRefused
 from fonds.dossiers.states import Status
 from fonds.instruction.filters import filter_dossiers
 from fonds.instruction.views.common import staff_area
+from fonds.ui.progress import progress_response
 
 from . import services
 from .forms import BulkActionForm
@@ -113,19 +114,7 @@ def job_page(request, pk):
 @require_GET
 def job_status(request, pk):
     job = get_object_or_404(BulkJob, pk=pk)
-    return JsonResponse(
-        {
-            "id": job.pk,
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "total": job.total,
-            "done": job.done,
-            "succeeded": job.succeeded,
-            "failed": job.failed,
-            "percent": job.percent,
-            "over": job.is_over,
-        }
-    )
+    return progress_response(job, succeeded=job.succeeded, failed=job.failed)
 
 
 @staff_area

@@ -3,12 +3,12 @@ and, once over, what would change."""
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from fonds.eligibilite.rules import REGISTRY
+from fonds.ui.progress import progress_response
 
 from ..models import WhatIfJob
 from .common import area, page
@@ -43,14 +43,4 @@ def job_page(request, pk):
 @require_GET
 def job_status(request, pk):
     job = get_object_or_404(WhatIfJob, pk=pk)
-    return JsonResponse(
-        {
-            "id": job.pk,
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "total": job.total,
-            "done": job.done,
-            "percent": job.percent,
-            "over": job.is_over,
-        }
-    )
+    return progress_response(job)
