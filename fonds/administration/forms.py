@@ -36,6 +36,13 @@ def _field(param: parameters.Param) -> forms.Field:
     return _bounded(param.kind, param.label, param.low, param.high)
 
 
+def _adopt(form, params: dict, errors: dict[str, str]) -> None:
+    """The edited parameters become ``form.new_params``; each error goes on its field (or the form)."""
+    for name, text in errors.items():
+        form.add_error(name if name in form.fields else None, text)
+    form.new_params = params
+
+
 class RulesForm(DsfrBaseForm):
     """Every number of the règlement, initialised from the current version; its ``params()`` is
     the current params with the typed values written in (cross-field checks included)."""
@@ -84,9 +91,7 @@ class RulesForm(DsfrBaseForm):
         if self.errors:
             return cleaned
         params = parameters.apply(self.current, cleaned)
-        for name, text in parameters.consistency_errors(params).items():
-            self.add_error(name if name in self.fields else None, text)
-        self.new_params = params
+        _adopt(self, params, parameters.consistency_errors(params))
         return cleaned
 
 
@@ -208,9 +213,7 @@ class GridForm(DsfrBaseForm):
             self.add_error("new_max", "Indiquez les points du nouveau critère.")
             return cleaned
         params = scoring_grid.apply(self.current, cleaned)
-        for name, text in scoring_grid.grid_errors(params).items():
-            self.add_error(name if name in self.fields else None, text)
-        self.new_params = params
+        _adopt(self, params, scoring_grid.grid_errors(params))
         return cleaned
 
 

@@ -8,16 +8,11 @@ from django.db import models
 
 from fonds import clock
 from fonds.accounts.fields import user_fk
+from fonds.ui.progress import ProgressJob
 
 
-class WhatIfJob(models.Model):
+class WhatIfJob(ProgressJob):
     """A replay of draft rule parameters on the dossiers of a campaign; changes nothing else."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", "En attente"
-        RUNNING = "running", "En cours"
-        FINISHED = "finished", "Terminée"
-        FAILED = "failed", "Interrompue"
 
     campaign = models.ForeignKey(
         "referentiel.Campaign", verbose_name="campagne rejouée", on_delete=models.CASCADE, related_name="+"
@@ -26,24 +21,13 @@ class WhatIfJob(models.Model):
     params = models.JSONField("paramètres du brouillon")
     created_by = user_fk("lancée par", related_name="whatif_jobs")
     created_at = models.DateTimeField("lancée le", default=clock.now)
-    status = models.CharField("état", max_length=10, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField("dossiers à rejouer", default=0)
     done = models.PositiveIntegerField("dossiers rejoués", default=0)
     result = models.JSONField("résultat", default=dict, blank=True)
-    error = models.TextField("erreur", blank=True)
-    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "simulation de règles"
         ordering = ["-created_at", "-pk"]
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(self.done * 100 / self.total)
-
-    @property
-    def is_over(self) -> bool:
-        return self.status in (self.State.FINISHED, self.State.FAILED)
 
 
 class DocumentTexts(models.Model):

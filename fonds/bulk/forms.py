@@ -11,6 +11,7 @@ from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
 from fonds.instruction.filters import DsfrRadios
 from fonds.instruction.forms import correctable_fields, documents_field, fields_to_fix_field
+from fonds.ui.forms import long_text_field
 
 from .models import BulkJob
 
@@ -25,15 +26,12 @@ class BulkActionForm(DsfrBaseForm):
     instructor = forms.ModelChoiceField(
         label="Instructeur (attribution)", required=False, queryset=None, empty_label="Choisir un instructeur"
     )
-    message = forms.CharField(
-        label="Message aux communes",
+    message = long_text_field(
+        "Message aux communes",
         help_text=(
             "Il rejoint la conversation de chaque dossier ; avec une demande de corrections, il en est "
             "le motif."
         ),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )
     fields_to_fix = fields_to_fix_field()
     documents = documents_field()

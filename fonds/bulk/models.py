@@ -8,21 +8,16 @@ from __future__ import annotations
 from django.db import models
 
 from fonds.accounts.fields import user_fk
+from fonds.ui.progress import ProgressJob
 
 
-class BulkJob(models.Model):
+class BulkJob(ProgressJob):
     class Action(models.TextChoices):
         ASSIGN = "assign", "Attribuer à un instructeur"
         START_INSTRUCTION = "start_instruction", "Prendre en instruction"
         SCHEDULE = "schedule", "Inscrire à l'ordre du jour du comité"
         REQUEST_CORRECTIONS = "request_corrections", "Demander les mêmes corrections"
         MESSAGE = "message", "Envoyer le même message aux communes"
-
-    class State(models.TextChoices):
-        QUEUED = "queued", "En attente"
-        RUNNING = "running", "En cours"
-        FINISHED = "finished", "Terminée"
-        FAILED = "failed", "Interrompue"
 
     created_by = user_fk("lancée par", related_name="bulk_jobs")
     action = models.CharField("action", max_length=30, choices=Action.choices)
@@ -35,11 +30,8 @@ class BulkJob(models.Model):
     done = models.PositiveIntegerField("dossiers traités", default=0)
     succeeded = models.PositiveIntegerField("réussis", default=0)
     failed = models.PositiveIntegerField("refusés", default=0)
-    status = models.CharField("état", max_length=10, choices=State.choices, default=State.QUEUED)
-    error = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     started_at = models.DateTimeField("commencée le", null=True, blank=True)
-    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "action groupée"
@@ -48,14 +40,6 @@ class BulkJob(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} — {self.total} dossier(s)"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(self.done * 100 / self.total)
-
-    @property
-    def is_over(self) -> bool:
-        return self.status in (self.State.FINISHED, self.State.FAILED)
 
 
 class BulkFailure(models.Model):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fonds import clock
 from fonds.accounts.fields import user_fk
+from fonds.links import link
 
 
 class CommitteeMember(models.Model):
@@ -95,14 +96,7 @@ class Session(models.Model):
     convened_at = models.DateTimeField("convoquée le", null=True, blank=True)
     opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
     ended_at = models.DateTimeField("close ou ajournée le", null=True, blank=True)
-    minutes = models.ForeignKey(
-        "documents.GeneratedDocument",
-        verbose_name="procès-verbal",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    minutes = link("documents.GeneratedDocument", "procès-verbal", null=True)
     minutes_sha256 = models.CharField("empreinte SHA-256 du procès-verbal", max_length=64, blank=True)
     rules_version = models.PositiveIntegerField("version des règles", null=True, blank=True)
 
@@ -237,14 +231,7 @@ class Vote(models.Model):
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
     member = user_fk("votant")
-    cast_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="pour le compte de (procuration)",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    cast_for = user_fk("pour le compte de (procuration)", null=True)
     elector = user_fk("voix de")
     choice = models.CharField("vote", max_length=10, choices=Choice.choices)
     cast_at = models.DateTimeField(default=clock.now)

@@ -58,14 +58,15 @@ class _LineForm(DsfrBaseForm):
         }
 
 
+def _category_field(label: str, categories: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, required=False, choices=[("", "Choisissez"), *categories], widget=FastSelect
+    )
+
+
 class ExpenseLineForm(_LineForm):
     kind = BudgetLine.Kind.EXPENSE
-    category = forms.ChoiceField(
-        label="Catégorie de dépense",
-        required=False,
-        choices=[("", "Choisissez"), *EXPENSE_CATEGORIES],
-        widget=FastSelect,
-    )
+    category = _category_field("Catégorie de dépense", EXPENSE_CATEGORIES)
     eligible = forms.BooleanField(
         label="Dépense éligible",
         required=False,
@@ -77,12 +78,7 @@ class ExpenseLineForm(_LineForm):
 
 class IncomeLineForm(_LineForm):
     kind = BudgetLine.Kind.INCOME
-    category = forms.ChoiceField(
-        label="Origine de la recette",
-        required=False,
-        choices=[("", "Choisissez"), *INCOME_CATEGORIES],
-        widget=FastSelect,
-    )
+    category = _category_field("Origine de la recette", INCOME_CATEGORIES)
 
 
 class _BaseLineFormSet(forms.BaseFormSet):
@@ -96,24 +92,21 @@ class _BaseLineFormSet(forms.BaseFormSet):
         return [line for form in self.forms if (line := form.line()) is not None]
 
 
-ExpenseFormSet = formset_factory(
-    ExpenseLineForm,
-    formset=_BaseLineFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=60,
-    absolute_max=60,
-    validate_max=True,
-)
-IncomeFormSet = formset_factory(
-    IncomeLineForm,
-    formset=_BaseLineFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=30,
-    absolute_max=30,
-    validate_max=True,
-)
+def _line_formset(form: type[_LineForm], most: int):
+    """One blank line shown, each line deletable, ``most`` lines at most."""
+    return formset_factory(
+        form,
+        formset=_BaseLineFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=most,
+        absolute_max=most,
+        validate_max=True,
+    )
+
+
+ExpenseFormSet = _line_formset(ExpenseLineForm, 60)
+IncomeFormSet = _line_formset(IncomeLineForm, 30)
 
 
 class BudgetForm(DsfrBaseForm):

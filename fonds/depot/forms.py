@@ -34,6 +34,24 @@ def date_field(label: str, **kwargs) -> forms.DateField:
     )
 
 
+def count_field(
+    label: str, maximum: int, *, if_empty: str = "Indiquez un nombre (0 si aucun).", **kwargs
+) -> forms.IntegerField:
+    """A number of people or nights: required, 0 at first, never negative, ``maximum`` at most."""
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=maximum,
+        initial=0,
+        error_messages={
+            "required": if_empty,
+            "invalid": "Indiquez un nombre entier.",
+            "min_value": "Le nombre ne peut pas être négatif.",
+        },
+        **kwargs,
+    )
+
+
 class ProjectForm(DsfrBaseForm):
     title = forms.CharField(
         label="Intitulé du projet",
@@ -221,28 +239,13 @@ class ParticipantsForm(DsfrBaseForm):
         label="Âges des accompagnateurs",
         help_text="Un âge par accompagnateur, par exemple : 34, 52. Au moins un adulte pour 10 jeunes.",
     )
-    youth_fewer_opportunities = forms.IntegerField(
-        label="Parmi ces jeunes, combien ont moins d'opportunités ?",
-        min_value=0,
-        max_value=MAX_PARTICIPANTS,
-        initial=0,
+    youth_fewer_opportunities = count_field(
+        "Parmi ces jeunes, combien ont moins d'opportunités ?",
+        MAX_PARTICIPANTS,
         help_text="Difficultés sociales, économiques, géographiques, handicap…",
-        error_messages={
-            "required": "Indiquez un nombre (0 si aucun).",
-            "invalid": "Indiquez un nombre entier.",
-            "min_value": "Le nombre ne peut pas être négatif.",
-        },
     )
-    youth_first_travel = forms.IntegerField(
-        label="Parmi ces jeunes, combien voyagent à l'étranger pour la première fois ?",
-        min_value=0,
-        max_value=MAX_PARTICIPANTS,
-        initial=0,
-        error_messages={
-            "required": "Indiquez un nombre (0 si aucun).",
-            "invalid": "Indiquez un nombre entier.",
-            "min_value": "Le nombre ne peut pas être négatif.",
-        },
+    youth_first_travel = count_field(
+        "Parmi ces jeunes, combien voyagent à l'étranger pour la première fois ?", MAX_PARTICIPANTS
     )
 
     def clean(self):
@@ -279,27 +282,11 @@ class TravelForm(DsfrBaseForm):
             "max_value": "La distance ne peut dépasser 25 000 km.",
         },
     )
-    nights = forms.IntegerField(
-        label="Nombre de nuitées",
-        min_value=0,
-        max_value=365,
-        initial=0,
-        error_messages={
-            "required": "Indiquez le nombre de nuitées (0 si aucune).",
-            "invalid": "Indiquez un nombre entier.",
-            "min_value": "Le nombre ne peut pas être négatif.",
-        },
-    )
-    nights_hosted = forms.IntegerField(
-        label="Dont nuitées en familles d'accueil",
-        min_value=0,
-        max_value=365,
-        initial=0,
-        error_messages={
-            "required": "Indiquez le nombre de nuitées en familles (0 si aucune).",
-            "invalid": "Indiquez un nombre entier.",
-            "min_value": "Le nombre ne peut pas être négatif.",
-        },
+    nights = count_field("Nombre de nuitées", 365, if_empty="Indiquez le nombre de nuitées (0 si aucune).")
+    nights_hosted = count_field(
+        "Dont nuitées en familles d'accueil",
+        365,
+        if_empty="Indiquez le nombre de nuitées en familles (0 si aucune).",
     )
 
     def __init__(self, *args, computed_km=None, **kwargs):

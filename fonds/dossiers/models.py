@@ -17,6 +17,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from fonds import clock
 from fonds.accounts.fields import user_fk
 from fonds.accounts.roles import Role
+from fonds.links import link
 
 from .states import SYSTEM_ROLE, Forum, Status
 
@@ -81,14 +82,7 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     commune = models.ForeignKey(
         "referentiel.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="dossiers"
     )
-    jumelage = models.ForeignKey(
-        "referentiel.Jumelage",
-        verbose_name="jumelage",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="dossiers",
-    )
+    jumelage = link("referentiel.Jumelage", "jumelage", null=True, related_name="dossiers")
     status = FSMField("statut", default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
 
     # project

@@ -24,6 +24,7 @@ from fonds.formats import inhabitants, number
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 from fonds.ui.fields import AmountField
+from fonds.ui.forms import search_field
 from fonds.ui.selection import as_querydict, filter_by_fields
 from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
 
@@ -158,13 +159,7 @@ class DossierFilterForm(DsfrBaseForm):
     """Every field optional; an empty form selects every visible dossier."""
 
     # widgets rendered in Python (fonds.ui.widgets): the form is on every page of the list
-    q = forms.CharField(
-        label="Rechercher",
-        help_text="Nom ou code INSEE de la commune, intitulé ou numéro du dossier",
-        required=False,
-        max_length=100,
-        widget=FastTextInput,
-    )
+    q = search_field("Nom ou code INSEE de la commune, intitulé ou numéro du dossier", widget=FastTextInput)
     # the campaigns are read once (choices AND validation: one query, not one each); cleaned: an id
     campaign = forms.TypedChoiceField(
         label="Campagne", required=False, coerce=int, empty_value=None, widget=FastSelect

@@ -17,7 +17,7 @@ from fonds.instruction.filters import DsfrCheckboxes, DsfrRadios
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.siret import validate_siret
 from fonds.ui.fields import AmountField
-from fonds.ui.forms import confirm_field, long_text_field
+from fonds.ui.forms import confirm_field, long_text_field, search_field
 
 from .bank import validate_bank_details
 from .models import OrderKind, OrderState
@@ -46,12 +46,7 @@ SORT_CHOICES = [
 class OrderFilterForm(DsfrBaseForm):
     """Filters of the orders list; every field optional (an empty form selects every order)."""
 
-    q = forms.CharField(
-        label="Rechercher",
-        help_text="Référence de l'ordre ou du dossier, nom ou code INSEE de la commune",
-        required=False,
-        max_length=100,
-    )
+    q = search_field("Référence de l'ordre ou du dossier, nom ou code INSEE de la commune")
     state = forms.MultipleChoiceField(
         label="États", required=False, choices=OrderState.choices, widget=DsfrCheckboxes
     )

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from fonds import clock
 from fonds.accounts.fields import user_fk
 from fonds.formats import euros
+from fonds.links import link
 
 
 def iban_sha256(iban: str) -> str:
@@ -54,14 +55,7 @@ class BankDetails(models.Model):
     bic = models.CharField("BIC", max_length=11)
     holder = models.CharField("titulaire du compte", max_length=140)
     siret = models.CharField("SIRET de la mairie", max_length=14, blank=True, default="")
-    rib_document = models.ForeignKey(
-        "dossiers.Document",
-        verbose_name="RIB",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    rib_document = link("dossiers.Document", "RIB", null=True)
     updated_at = models.DateTimeField("modifié le", default=clock.now)
     updated_by = user_fk(null=True)
     version = models.PositiveIntegerField("version", default=1)

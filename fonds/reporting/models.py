@@ -4,6 +4,7 @@ from django.db import models
 
 from fonds import clock
 from fonds.accounts.fields import user_fk
+from fonds.links import link
 
 
 class ExportJob(models.Model):
@@ -22,22 +23,8 @@ class ExportJob(models.Model):
     user = user_fk("demandé par")
     format = models.CharField("format", max_length=5, choices=Format.choices)
     semicolon = models.BooleanField("séparateur point-virgule", default=False)
-    campaign = models.ForeignKey(
-        "referentiel.Campaign",
-        verbose_name="campagne",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    saved_filter = models.ForeignKey(
-        "instruction.SavedFilter",
-        verbose_name="filtre enregistré",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    campaign = link("referentiel.Campaign", "campagne", null=True)
+    saved_filter = link("instruction.SavedFilter", "filtre enregistré", null=True, on_delete=models.SET_NULL)
     querystring = models.CharField("filtres (figés à la demande)", max_length=2000, blank=True)
     filter_owner = user_fk(null=True)
     state = models.CharField("état", max_length=8, choices=State.choices, default=State.PENDING)

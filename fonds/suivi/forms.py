@@ -129,15 +129,14 @@ class FinalReportForm(DsfrBaseForm):
     nights_hosted = forms.IntegerField(
         label="Dont nuitées en familles d'accueil", min_value=0, max_value=366, required=False
     )
-    activity_report = forms.CharField(
-        label="Compte rendu d'activité",
+    activity_report = long_text_field(
+        "Compte rendu d'activité",
+        rows=8,
+        max_length=10000,
         help_text=(
             "Ce qui a été réalisé, les échanges entre jeunes, ce que le projet leur a apporté (10 000 "
             "caractères au plus)."
         ),
-        required=False,
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 8}),
     )
     participant_list = forms.FileField(
         label="Liste des participants signée (PDF)",

@@ -6,15 +6,23 @@ from dsfr.forms import DsfrBaseForm
 CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
 
 
-def long_text_field(label: str, *, rows: int = 4, required: bool = False, **kwargs) -> forms.CharField:
-    """A motivation, message or comment: 5,000 characters at most, in a textarea of ``rows`` lines."""
+def long_text_field(
+    label: str, *, rows: int = 4, required: bool = False, max_length: int = 5000, **kwargs
+) -> forms.CharField:
+    """A motivation, message, comment or report: ``max_length`` characters at most (5,000 unless
+    said), in a textarea of ``rows`` lines."""
     return forms.CharField(
         label=label,
         required=required,
-        max_length=5000,
+        max_length=max_length,
         widget=forms.Textarea(attrs={"rows": rows}),
         **kwargs,
     )
+
+
+def search_field(help_text: str, **kwargs) -> forms.CharField:
+    """The search box of a list: optional, 100 characters at most; ``help_text`` says what it finds."""
+    return forms.CharField(label="Rechercher", help_text=help_text, required=False, max_length=100, **kwargs)
 
 
 def confirm_field(label: str) -> forms.BooleanField:
