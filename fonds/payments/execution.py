@@ -21,6 +21,7 @@ from fonds.suivi.report_dates import TOO_EARLY
 from .batches import check_bank_unchanged
 from .common import (
     PaymentRefused,
+    audit_reference,
     fire_transition,
     lock_batch,
     lock_order,
@@ -88,12 +89,12 @@ def mark_batch_sent(batch, *, by) -> Batch:
         )
         if moved != len(ids):
             raise PaymentRefused("conflict", "L'état des ordres du lot a changé : rechargez la page.")
-        audit.append(
+        audit_reference(
             "batch_sent",
-            actor=by,
+            locked,
+            by=by,
             role=role,
-            obj=locked,
-            payload={"reference": locked.reference, "file_sha256": locked.file_sha256, "count": len(ids)},
+            payload={"file_sha256": locked.file_sha256, "count": len(ids)},
         )
         return refresh_caller(batch, locked)
 
@@ -216,13 +217,12 @@ def record_execution(batch, *, by) -> Batch:
             ) from exc
         locked.mark_executed()
         locked.save()
-        audit.append(
+        audit_reference(
             "batch_executed",
-            actor=by,
+            locked,
+            by=by,
             role=role,
-            obj=locked,
             payload={
-                "reference": locked.reference,
                 "execution_date": locked.execution_date.isoformat(),
                 "executed_at": locked.executed_at,
                 "paid": [o.reference for o in paid],
