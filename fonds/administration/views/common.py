@@ -26,6 +26,12 @@ def page(request, template: str, title: str, *, status: int = 200, **context):
     return render(request, template, {"title": title, "nav": "administration", **context}, status=status)
 
 
+def read_only(form) -> None:
+    """Show the form's fields without letting them be changed (an auditor, a locked grid)."""
+    for field in form.fields.values():
+        field.disabled = True
+
+
 def admin_only(request):
     """The « Lecture seule » page for a reader on a page that is only a form (None: an administrator)."""
     if request.is_admin:

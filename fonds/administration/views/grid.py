@@ -9,7 +9,7 @@ from fonds.ui.submit import submitted
 
 from .. import scoring_grid
 from ..forms import GridForm
-from .common import area, campaign_or_404, page
+from .common import area, campaign_or_404, page, read_only
 
 
 @area
@@ -33,8 +33,7 @@ def grid_page(request, pk):
         if answer:
             return answer
     if locked or not request.is_admin:
-        for field in form.fields.values():
-            field.disabled = True
+        read_only(form)
     return page(
         request,
         "administration/grid.html",

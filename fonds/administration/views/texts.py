@@ -10,7 +10,7 @@ from fonds.ui.submit import submitted
 
 from .. import texts
 from ..forms import TextsForm
-from .common import area, campaign_or_404, page
+from .common import area, campaign_or_404, page, read_only
 
 
 @area
@@ -42,8 +42,7 @@ def texts_page(request, pk):
     else:
         form = TextsForm(initial=texts.texts_for(campaign))
     if not request.is_admin:
-        for field in form.fields.values():
-            field.disabled = True
+        read_only(form)
     return page(
         request,
         "administration/texts.html",
