@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,11 +15,7 @@ from fonds.ui.submit import submitted
 from .. import campaigns, scoring_grid
 from ..forms import CampaignForm, ExtendForm, OpenForm, TopUpForm
 from ..models import WhatIfJob
-from .common import admin_only, area, campaign_or_404, page
-
-
-def _url(campaign) -> str:
-    return reverse("administration:campaign", args=[campaign.pk])
+from .common import admin_only, area, campaign_or_404, campaign_url, page
 
 
 @area
@@ -86,7 +81,7 @@ def _campaign_form(request, target, act, *, initial, title, success, **context):
             lambda: act(
                 target, by=request.user, fields=_fields(form), motivation=form.cleaned_data["motivation"]
             ),
-            then=_url,
+            then=campaign_url,
             success=success,
         )
         if answer:
@@ -138,7 +133,7 @@ def adjust(request, pk):
 def _forward(request, pk, form_class, key, act, success):
     campaign = campaign_or_404(pk)
     form = form_class(request.POST)
-    answer, status = submitted(request, form, lambda: act(campaign, form), then=_url, success=success)
+    answer, status = submitted(request, form, lambda: act(campaign, form), then=campaign_url, success=success)
     return answer or _campaign_page(request, campaign, forms={key: form}, status=status)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fonds.ui.submit import submitted
 
 from .. import scoring_grid
 from ..forms import GridForm
-from .common import area, campaign_or_404, page, read_only
+from .common import area, campaign_or_404, campaign_url, page, read_only
 
 
 @area
@@ -27,7 +26,7 @@ def grid_page(request, pk):
             lambda: scoring_grid.publish_grid(
                 campaign, form.new_params, by=request.user, motivation=form.cleaned_data["motivation"]
             ),
-            then=reverse("administration:campaign", args=[campaign.pk]),
+            then=campaign_url(campaign),
             success=lambda v: f"La grille de notation est publiée (version {v.version} du règlement).",
         )
         if answer:
