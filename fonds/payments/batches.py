@@ -25,6 +25,7 @@ from .common import (
     audit_reference,
     fire_transition,
     lock_batch,
+    move_orders,
     refresh_caller,
     require_role,
 )
@@ -206,12 +207,7 @@ def build_batch(
                 )
             )
         ids = [o.pk for o, _ in taken]
-        moved = 0
-        for start in range(0, len(ids), 900):
-            moved += PaymentOrder.objects.filter(
-                pk__in=ids[start : start + 900], state=OrderState.READY
-            ).update(state=OrderState.IN_BATCH)
-        if moved != len(ids):
+        if move_orders(ids, OrderState.READY, OrderState.IN_BATCH) != len(ids):
             raise PaymentRefused(
                 "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
             )
@@ -322,9 +318,6 @@ def cancel_batch(batch, *, by) -> Batch:
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
         locked.items.filter(live=True).update(live=False, outcome=ItemOutcome.REMOVED)
-        for s in range(0, len(ids), 900):
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
-                state=OrderState.READY
-            )
+        move_orders(ids, OrderState.IN_BATCH, OrderState.READY)
         audit_reference("batch_cancelled", locked, by=by, role=role, payload={"orders_released": len(ids)})
         return refresh_caller(batch, locked)

@@ -148,6 +148,15 @@ def lock_batch(batch, *, state=None, refusal: str = "") -> Batch:
     return locked
 
 
+def move_orders(ids: list, source: str, target: str) -> int:
+    """Move the orders ``ids`` still in state ``source`` to ``target``, 900 at a time (SQLite's
+    limit on query parameters); returns how many moved."""
+    return sum(
+        PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=source).update(state=target)
+        for s in range(0, len(ids), 900)
+    )
+
+
 def refresh_caller(obj, locked):
     if obj is not locked and hasattr(obj, "refresh_from_db"):
         obj.refresh_from_db()

@@ -26,6 +26,7 @@ from .common import (
     lock_batch,
     lock_order,
     move_dossier,
+    move_orders,
     order_payload,
     refresh_caller,
     require_role,
@@ -81,13 +82,7 @@ def mark_batch_sent(batch, *, by) -> Batch:
         locked.sent_by = by
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
-        moved = sum(
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
-                state=OrderState.SENT
-            )
-            for s in range(0, len(ids), 900)
-        )
-        if moved != len(ids):
+        if move_orders(ids, OrderState.IN_BATCH, OrderState.SENT) != len(ids):
             raise PaymentRefused("conflict", "L'état des ordres du lot a changé : rechargez la page.")
         audit_reference(
             "batch_sent",
