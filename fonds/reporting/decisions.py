@@ -200,11 +200,34 @@ def iter_rows(
         scores = _scores(ids)
         stages = _stage_dates(ids)
         extras = extra_columns.values(ids) if extra_keys else {}
-        # ident: reference, campaign, commune, code, population, département (shown as they are)
-        for pk, *ident, region, status, total, requested, proposed, approved in batch:
+        for (
+            pk,
+            reference,
+            campaign,
+            commune,
+            code,
+            population,
+            dep,
+            region,
+            status,
+            total,
+            requested,
+            proposed,
+            approved,
+        ) in batch:
             verdicts = elig.get(pk, {})
             points = scores.get(pk, {})
-            row = [*ident, REGION_NAMES.get(region, region), STATUS_LABELS.get(status, status), status]
+            row = [
+                reference,
+                campaign,
+                commune,
+                code,
+                population,
+                dep,
+                REGION_NAMES.get(region, region),
+                STATUS_LABELS.get(status, status),
+                status,
+            ]
             row += [verdicts.get(c) for c in elig_codes]
             row.append(overrides.get(pk))
             row += [points.get(c) for c in crit_codes]
