@@ -13,12 +13,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from fonds import clock
-from fonds.audit import chain as audit
 from fonds.comite.composition import appointed, composition
 from fonds.comite.models import CommitteeMember
 from fonds.referentiel.models import Campaign, RuleSet
 
-from .guards import AdminRefused, admin_role, lock_campaign, require_admin, require_motivation
+from .guards import AdminRefused, audit_change, lock_campaign, require_admin, require_motivation
 from .models import DocumentTexts
 
 #: the campaign's own fields an administrator sets (the form's fields, the audit's before/after)
@@ -107,23 +106,15 @@ def clone_campaign(source: Campaign, *, by, fields: dict, motivation: str) -> Ca
         if texts is not None:
             texts.pk, texts.campaign, texts.updated_at = None, campaign, clock.now()
             texts.save(force_insert=True)
-        audit.append(
-            "campaign_cloned",
-            actor=by,
-            role=admin_role(by),
-            obj=campaign,
-            payload={
-                "source": source.pk,
-                "before": None,
-                "after": {
-                    **snapshot(campaign),
-                    "rules_version": rules.version,
-                    "rules_from": {"campaign": source.pk, "version": source.rules.version},
-                    "committee_members": members,
-                    "document_texts": texts is not None,
-                },
-                "motivation": motivation,
-            },
+        after = {
+            **snapshot(campaign),
+            "rules_version": rules.version,
+            "rules_from": {"campaign": source.pk, "version": source.rules.version},
+            "committee_members": members,
+            "document_texts": texts is not None,
+        }
+        audit_change(
+            "campaign_cloned", campaign, by, before=None, after=after, motivation=motivation, source=source.pk
         )
     return campaign
 
@@ -147,13 +138,7 @@ def _change(campaign, action: str, *, by, motivation: str, apply) -> Campaign:
         if after == before:
             raise AdminRefused("condition", "Aucune valeur ne change.")
         locked.save()
-        audit.append(
-            action,
-            actor=by,
-            role=admin_role(by),
-            obj=locked,
-            payload={"before": before, "after": after, "motivation": motivation},
-        )
+        audit_change(action, locked, by, before=before, after=after, motivation=motivation)
     return locked
 
 

@@ -4,6 +4,7 @@ row locked; refusals in plain French (``AdminRefused``, a ``fonds.refusals.Refus
 from __future__ import annotations
 
 from fonds.accounts.roles import Role, has_role
+from fonds.audit import chain as audit
 from fonds.referentiel.models import Campaign
 from fonds.refusals import Refused
 
@@ -16,6 +17,12 @@ class AdminRefused(Refused):
 
 def admin_role(by) -> str:
     return Role.ADMIN.value
+
+
+def audit_change(action: str, obj, by, *, before, after, motivation: str, **extra):
+    """Audit an administrator's change to ``obj``: what it was, what it is, why (and ``extra``)."""
+    payload = {**extra, "before": before, "after": after, "motivation": motivation}
+    return audit.append(action, actor=by, role=admin_role(by), obj=obj, payload=payload)
 
 
 def require_admin(by) -> None:

@@ -10,10 +10,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from fonds import clock
-from fonds.audit import chain as audit
 from fonds.documents.pdf import write_pdf
 
-from .guards import admin_role, lock_campaign, require_admin, require_motivation
+from .guards import audit_change, lock_campaign, require_admin, require_motivation
 from .models import DocumentTexts
 
 FIELDS = ("authority", "fund_address", "signatory_name", "signatory_title", "legal_mentions")
@@ -66,15 +65,6 @@ def save_texts(campaign, values: dict, *, by, motivation: str) -> DocumentTexts:
             setattr(row, name, values[name])
         row.updated_at = clock.now()
         row.save()
-        audit.append(
-            "document_texts_changed",
-            actor=by,
-            role=admin_role(by),
-            obj=locked,
-            payload={
-                "before": before,
-                "after": {name: values[name] for name in FIELDS},
-                "motivation": motivation,
-            },
-        )
+        after = {name: values[name] for name in FIELDS}
+        audit_change("document_texts_changed", locked, by, before=before, after=after, motivation=motivation)
     return row

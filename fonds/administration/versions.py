@@ -14,7 +14,7 @@ from fonds.dossiers.states import Status
 from fonds.referentiel.models import Campaign, RuleSet
 
 from . import parameters
-from .guards import AdminRefused, admin_role, lock_campaign, require_admin, require_motivation
+from .guards import AdminRefused, admin_role, audit_change, lock_campaign, require_admin, require_motivation
 
 #: statuses of a dossier whose instruction is not finished: the version choice applies to them
 NOT_YET_INSTRUCTED = (Status.DRAFT, Status.SUBMITTED, Status.IN_INSTRUCTION, Status.CORRECTIONS_REQUESTED)
@@ -53,19 +53,16 @@ def publish_version(
         if not changes:
             raise AdminRefused("condition", "Aucune valeur ne change : la nouvelle version serait identique.")
         new = current.new_version(params, by=by, note=motivation[:300])
-        audit.append(
+        audit_change(
             action,
-            actor=by,
-            role=admin_role(by),
-            obj=locked,
-            payload={
-                "campaign": locked.pk,
-                "before": {"version": current.version, "params": current.params},
-                "after": {"version": new.version, "params": new.params},
-                "changes": changes,
-                "motivation": motivation,
-                "migration": migration,
-            },
+            locked,
+            by,
+            before={"version": current.version, "params": current.params},
+            after={"version": new.version, "params": new.params},
+            motivation=motivation,
+            campaign=locked.pk,
+            changes=changes,
+            migration=migration,
         )
         _migrate(locked, current.version, new.version, migration, by=by)
     campaign._current_rules = None  # the caller's instance reads the new version next time

@@ -9,8 +9,6 @@ from django.db import transaction
 from django.db.models import F
 
 from fonds import clock
-from fonds.accounts.roles import Role
-from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform_many
 from fonds.dossiers.states import Status
@@ -19,7 +17,7 @@ from fonds.ops import outbox
 from . import composition as composition_mod
 from .dates import convocation_refusal, min_days
 from .errors import ComiteRefused
-from .guards import from_transition, lock_session, require_admin, require_status
+from .guards import audit_session, from_transition, lock_session, require_admin, require_status
 from .models import AgendaItem, Session
 from .reading import pk_of
 
@@ -54,12 +52,11 @@ def build_agenda(session: Session, *, by) -> list[AgendaItem]:
             if result.refused:
                 raise from_transition(result.refused[0])
         created = list(session.items.filter(dossier_id__in=ids).select_related("dossier").order_by("rank"))
-        audit.append(
+        audit_session(
             "comite_agenda_built",
-            actor=by,
-            role=Role.ADMIN,
-            obj=session,
-            payload={
+            session,
+            by,
+            {
                 "added": [
                     {
                         "reference": i.dossier.reference,
@@ -111,12 +108,11 @@ def send_convocation(session: Session, *, by) -> ConvocationResult:
         session.status = Session.Status.CONVENED
         session.convened_at = now
         session.save(update_fields=["status", "convened_at"])
-        audit.append(
+        audit_session(
             "comite_convocation",
-            actor=by,
-            role=Role.ADMIN,
-            obj=session,
-            payload={
+            session,
+            by,
+            {
                 "starts_at": session.starts_at,
                 "days_before": delta.days,
                 "min_days": min_days(session),

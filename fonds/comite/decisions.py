@@ -29,7 +29,7 @@ from .guards import (
 )
 from .minutes import store_minutes
 from .models import AgendaItem, Session
-from .reading import item_payload, may_defer_unpresided
+from .reading import audit_presided, may_defer_unpresided
 
 OUTCOMES = ("approve", "reject", "defer")
 
@@ -75,13 +75,12 @@ def decide(item: AgendaItem, *, by, outcome: str, amount=None, motivation: str =
         item.decided_by = by
         item.save(update_fields=["outcome", "decided_amount", "motivation", "decided_at", "decided_by"])
         left = envelope.left(session.campaign)
-        audit.append(
+        audit_presided(
             "comite_outcome",
-            actor=by,
+            item,
+            by=by,
             role=role,
-            obj=item,
             payload={
-                **item_payload(item, presiding=by.pk),
                 "outcome": result,
                 "amount": decided_amount,
                 "motivation": motivation,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from fonds.accounts.roles import Role, has_role
+from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
 from fonds.formats import parse_amount as read_amount
 from fonds.instruction.amount import award_bounds, award_refusal
@@ -43,6 +44,11 @@ def lock_item(item) -> AgendaItem:
 def require_admin(by, what: str) -> None:
     if by is None or not has_role(by, Role.ADMIN):
         raise ComiteRefused("role", f"Seul un administrateur du fonds peut {what}.")
+
+
+def audit_session(action: str, session: Session, by, payload: dict):
+    """Audit an administrator's change to a session (planning, agenda, convocation)."""
+    return audit.append(action, actor=by, role=Role.ADMIN, obj=session, payload=payload)
 
 
 def require_chair(session: Session, by, what: str) -> None:

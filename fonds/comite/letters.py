@@ -14,13 +14,12 @@ from django.utils import timezone, translation
 
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
-from fonds.depot.notices import send_once
 from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
-from fonds.documents.texts import campaign_texts
+from fonds.documents.texts import letterhead
 from fonds.formats import euros
-from fonds.notifications.emails import text_as_html
+from fonds.notifications.emails import send_each
 
 from .models import AgendaItem
 
@@ -53,16 +52,10 @@ def letter_context(item) -> dict:
     session = item.session
     params = dossier.rules.params
     outcome = item.outcome
-    texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
     return {
-        "fund_name": settings.FJJ_FUND_NAME,
-        "authority": texts.get("authority") or FUND_AUTHORITY,
-        "texts": texts,
+        **letterhead(dossier, FUND_AUTHORITY),
         "item": item,
         "session": session,
-        "dossier": dossier,
-        "commune": dossier.commune,
-        "campaign": dossier.campaign,
         "outcome": outcome,
         "outcome_label": item.get_outcome_display(),
         "approved": outcome == AgendaItem.Outcome.APPROVED,
@@ -132,23 +125,18 @@ def send_decision_letter(item_or_pk, document: GeneratedDocument) -> int:
     subject = f"Décision du comité — dossier {dossier.reference} : {item.get_outcome_display().lower()}"
     with translation.override("fr"):
         body = render_to_string("comite/emails/decision_letter.txt", context)
-    html = text_as_html(subject, body)
-    sent = 0
-    for mayor in mayors(dossier):
-        sent += send_once(
-            f"decision-letter-{item.pk}-{mayor.pk}",
-            to=mayor.email,
-            subject=subject,
-            body=body,
-            html=html,
-            dossier=dossier,
-            audit_action="decision_letter_sent",
-            audit_payload={
-                "reference": dossier.reference,
-                "item": item.pk,
-                "outcome": item.outcome,
-                "document": document.pk,
-                "sha256": document.sha256,
-            },
-        )
-    return sent
+    return send_each(
+        mayors(dossier),
+        lambda mayor: f"decision-letter-{item.pk}-{mayor.pk}",
+        subject=subject,
+        body=body,
+        dossier=dossier,
+        audit_action="decision_letter_sent",
+        audit_payload={
+            "reference": dossier.reference,
+            "item": item.pk,
+            "outcome": item.outcome,
+            "document": document.pk,
+            "sha256": document.sha256,
+        },
+    )

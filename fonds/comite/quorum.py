@@ -18,6 +18,11 @@ POUR, CONTRE, ABSTENTION = "pour", "contre", "abstention"
 CHOICES = (POUR, CONTRE, ABSTENTION)
 
 
+def _attributes(obj, names) -> dict:
+    """``{name: obj.<name>}``: the figures of a result as its audit payload records them."""
+    return {name: getattr(obj, name) for name in names}
+
+
 @dataclass(frozen=True)
 class QuorumResult:
     members: int  # the session's members
@@ -39,16 +44,8 @@ class QuorumResult:
         return math.ceil(self.required) if self.eligible else 0
 
     def as_dict(self) -> dict:
-        return {
-            "members": self.members,
-            "recused": self.recused,
-            "eligible": self.eligible,
-            "present": self.present,
-            "represented": self.represented,
-            "required": str(self.required),
-            "needs_quorum": self.needs_quorum,
-            "reached": self.reached,
-        }
+        counts = ("members", "recused", "eligible", "present", "represented", "needs_quorum", "reached")
+        return {**_attributes(self, counts), "required": str(self.required)}
 
     def explanation(self) -> str:
         if not self.needs_quorum:
@@ -118,16 +115,9 @@ class TallyResult:
         return self.pour == self.contre and self.pour > 0
 
     def as_dict(self) -> dict:
-        return {
-            "pour": self.pour,
-            "contre": self.contre,
-            "abstention": self.abstention,
-            "cast": self.cast,
-            "chair_choice": self.chair_choice,
-            "tie": self.tie,
-            "casting_vote": self.casting_vote,
-            "adopted": self.adopted,
-        }
+        return _attributes(
+            self, ("pour", "contre", "abstention", "cast", "chair_choice", "tie", "casting_vote", "adopted")
+        )
 
     def explanation(self) -> str:
         text = f"{self.pour} pour, {self.contre} contre, {self.abstention} abstention(s)"

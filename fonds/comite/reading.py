@@ -57,6 +57,14 @@ def item_payload(item: AgendaItem, **extra) -> dict:
     return {"reference": item.dossier.reference, "session": item.session_id, **extra}
 
 
+def audit_presided(action: str, item: AgendaItem, *, by, role: str, payload: dict) -> None:
+    """Audit a step of the member presiding over the item (vote, decision): the item's payload with
+    the presiding member, then ``payload``."""
+    audit.append(
+        action, actor=by, role=role, obj=item, payload=item_payload(item, presiding=by.pk, **payload)
+    )
+
+
 def audit_refusal(action: str, *, by, session: Session, obj, payload: dict) -> None:
     """Record a refused attempt in its own transaction (the refusal itself changes nothing)."""
     with transaction.atomic():

@@ -9,14 +9,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from fonds.accounts.roles import Role
-from fonds.audit import chain as audit
 from fonds.dossiers.states import Status
 
 from . import composition as composition_mod
 from .dates import convocation_refusal
 from .errors import ComiteRefused
-from .guards import clean_text, lock_session, require_admin, require_status
+from .guards import audit_session, clean_text, lock_session, require_admin, require_status
 from .models import AgendaItem, ConflictDeclaration, Session
 from .reading import member_ids, person_label, pk_of
 
@@ -111,12 +109,11 @@ def create_session(
         carried = _carry_over(previous, session, people) if previous is not None else []
         session.rules_version = locked_campaign.rules.version
         session.save(update_fields=["rules_version"])
-        audit.append(
+        audit_session(
             "comite_session_created",
-            actor=by,
-            role=Role.ADMIN,
-            obj=session,
-            payload={
+            session,
+            by,
+            {
                 "campaign": session.campaign_id,
                 "starts_at": starts_at,
                 "place": place,
@@ -200,12 +197,11 @@ def reschedule_session(session: Session, *, by, starts_at) -> Session:
         previous = session.starts_at
         session.starts_at = starts_at
         session.save(update_fields=["starts_at"])
-        audit.append(
+        audit_session(
             "comite_session_rescheduled",
-            actor=by,
-            role=Role.ADMIN,
-            obj=session,
-            payload={"from": previous, "to": starts_at},
+            session,
+            by,
+            {"from": previous, "to": starts_at},
         )
     return session
 
@@ -247,12 +243,11 @@ def change_deputy_chair(session: Session, *, by, deputy_chair) -> Session:
         if convened and session.convened_at:
             sent = f"{timezone.localtime(session.convened_at):%d/%m/%Y}"
             note = f"Convocation déjà envoyée le {sent} : elle n'est pas renvoyée."
-        audit.append(
+        audit_session(
             "comite_deputy_chair_changed",
-            actor=by,
-            role=Role.ADMIN,
-            obj=session,
-            payload={
+            session,
+            by,
+            {
                 "from": pk_of(previous),
                 "from_email": previous.email if previous else None,
                 "to": pk_of(deputy_chair),

@@ -24,6 +24,7 @@ from .guards import (
 from .models import AgendaItem, Attendance, Proxy, Session, Vote
 from .quorum import TallyResult
 from .reading import (
+    audit_presided,
     audit_refusal,
     item_payload,
     member_ids,
@@ -81,13 +82,12 @@ def open_vote(item: AgendaItem, *, by, amount=None, motivation: str = "") -> Age
         item.vote_opened_at = clock.now()
         item.quorum = result.as_dict()
         item.save(update_fields=["amount", "amendment_motivation", "vote_state", "vote_opened_at", "quorum"])
-        audit.append(
+        audit_presided(
             "comite_vote_opened",
-            actor=by,
+            item,
+            by=by,
             role=role,
-            obj=item,
             payload={
-                **item_payload(item, presiding=by.pk),
                 "amount": motion,
                 "proposed_amount": proposed,
                 "amended": amended,
@@ -215,13 +215,7 @@ def close_vote(item: AgendaItem, *, by) -> TallyResult:
         item.vote_closed_at = clock.now()
         item.tally = result.as_dict()
         item.save(update_fields=["vote_state", "vote_closed_at", "tally"])
-        audit.append(
-            "comite_vote_closed",
-            actor=by,
-            role=role,
-            obj=item,
-            payload=item_payload(item, presiding=by.pk, tally=result.as_dict()),
-        )
+        audit_presided("comite_vote_closed", item, by=by, role=role, payload={"tally": result.as_dict()})
     return result
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+
 _provider: Callable | None = None
 
 
@@ -19,3 +21,17 @@ def register(provider: Callable) -> None:
 
 def campaign_texts(campaign) -> dict:
     return _provider(campaign) if _provider is not None and campaign is not None else {}
+
+
+def letterhead(dossier, authority: str) -> dict:
+    """The context every document about a dossier starts with: the fund's name, the campaign's texts
+    and authority (``authority`` where the administrator set none), the dossier, commune, campaign."""
+    texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
+    return {
+        "fund_name": settings.FJJ_FUND_NAME,
+        "authority": texts.get("authority") or authority,
+        "texts": texts,
+        "dossier": dossier,
+        "commune": dossier.commune,
+        "campaign": dossier.campaign,
+    }

@@ -140,24 +140,31 @@ def resync(connection) -> int:
         return cursor.rowcount
 
 
+#: per database: the query counting the triggers and how many there are when installed
+_TRIGGER_COUNT = {
+    "postgresql": (
+        "SELECT count(*) FROM pg_trigger WHERE tgname IN "
+        "('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') "
+        "AND NOT tgisinternal",
+        2,
+    ),
+    "sqlite": (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', "
+        "'referentiel_commune_copy_to_dossiers')",
+        3,
+    ),
+}
+
+
 def installed(connection) -> bool:
     """Whether the triggers are in place (used by the post-migrate hook and the tests)."""
+    if connection.vendor not in _TRIGGER_COUNT:
+        return True
+    query, expected = _TRIGGER_COUNT[connection.vendor]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM pg_trigger WHERE tgname IN "
-                "('dossiers_dossier_commune_copy', 'referentiel_commune_copy_to_dossiers') "
-                "AND NOT tgisinternal"
-            )
-            return cursor.fetchone()[0] == 2
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                "('dossiers_dossier_commune_copy_insert', 'dossiers_dossier_commune_copy_update', "
-                "'referentiel_commune_copy_to_dossiers')"
-            )
-            return cursor.fetchone()[0] == 3
-    return True
+        cursor.execute(query)
+        return cursor.fetchone()[0] == expected
 
 
 def ensure(connection) -> bool:

@@ -252,6 +252,17 @@ def dossier_distance_km(dossier) -> tuple[int | None, str]:
     return None, "unknown"
 
 
+def group_figures(source) -> dict:
+    """The group a dossier plans (or its final report reports), as ``compute_grant`` takes it:
+    young people, leaders, nights, nights hosted."""
+    return {
+        "youth": source.youth_count,
+        "leaders": source.leader_count,
+        "nights": source.nights,
+        "nights_hosted": source.nights_hosted,
+    }
+
+
 def grant_for_dossier(dossier, params: dict | None = None, *, explain: bool = True) -> GrantBreakdown:
     """The formula applied to a dossier's fields, its budget lines (eligible expenses) and its
     campaign's current rules (or ``params`` when given, e.g. the rule version of a decision);
@@ -262,10 +273,7 @@ def grant_for_dossier(dossier, params: dict | None = None, *, explain: bool = Tr
     breakdown = compute_grant(
         distance_km=distance,
         low_carbon=dossier.low_carbon,
-        youth=dossier.youth_count,
-        leaders=dossier.leader_count,
-        nights=dossier.nights,
-        nights_hosted=dossier.nights_hosted,
+        **group_figures(dossier),
         eligible_costs=budget_figures(dossier).eligible,
         requested=dossier.requested_amount,
         params=params,

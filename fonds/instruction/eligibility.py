@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
 from fonds.eligibilite.engine import run_checks
 from fonds.eligibilite.models import EligibilityRun, Verdict
@@ -15,7 +14,7 @@ from fonds.eligibilite.models import EligibilityRun, Verdict
 from .guards import (
     INSTRUCTING,
     S,
-    instructor_role,
+    audit_dossier,
     lock_dossier,
     required_text,
 )
@@ -115,13 +114,11 @@ def override_verdict(dossier, verdict_id, *, by, motivation: str) -> Eligibility
             rules_version=view.run.rules_version,
             by=by,
         )
-        audit.append(
+        audit_dossier(
             "eligibility_overridden",
-            actor=by,
-            role=instructor_role(by),
-            obj=locked,
-            payload={
-                "reference": locked.reference,
+            locked,
+            by,
+            {
                 "override": override.pk,
                 "run": view.run.pk,
                 "verdict": row.verdict.pk,

@@ -8,6 +8,7 @@ import hashlib
 from django.db.models import Exists, OuterRef
 
 from fonds.accounts.roles import Role, has_role
+from fonds.audit import chain as audit
 from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused
@@ -96,3 +97,15 @@ def fingerprint(text: str) -> str:
 
 def instructor_role(user) -> str:
     return Role.INSTRUCTEUR
+
+
+def audit_dossier(action: str, dossier, by, payload: dict):
+    """Audit an instructor's change to a (locked) dossier: the event is about the dossier and its
+    payload starts with the dossier's reference."""
+    return audit.append(
+        action,
+        actor=by,
+        role=instructor_role(by),
+        obj=dossier,
+        payload={"reference": dossier.reference, **payload},
+    )

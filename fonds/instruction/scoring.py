@@ -6,13 +6,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from fonds import clock
-from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
 
 from . import grid
 from .guards import (
     INSTRUCTING,
-    instructor_role,
+    audit_dossier,
     lock_dossier,
 )
 from .models import (
@@ -138,13 +137,11 @@ def record_scores(dossier, *, by, scores: dict) -> grid.GridResult:
             }
         result = _refresh_assessment(locked, ruleset.params)
         if changed:
-            audit.append(
+            audit_dossier(
                 "scores_recorded",
-                actor=by,
-                role=instructor_role(by),
-                obj=locked,
-                payload={
-                    "reference": locked.reference,
+                locked,
+                by,
+                {
                     "scores": changed,
                     "grid": result.as_dict(),
                     "rules_version": ruleset.version,

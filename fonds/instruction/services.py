@@ -25,6 +25,7 @@ from .guards import (
     CONFLICT_GUARDED,
     CORRESPONDENCE,
     INSTRUCTING,
+    audit_dossier,
     check_no_conflict,
     conflict_exists,
     conflict_message,
@@ -111,13 +112,11 @@ def propose_amount(dossier, *, by, amount=None, motivation: str = "") -> AmountP
             by=by,
         )
         Assessment.objects.update_or_create(dossier=locked, defaults={"amount_proposed": value})
-        audit.append(
+        audit_dossier(
             "amount_proposed",
-            actor=by,
-            role=instructor_role(by),
-            obj=locked,
-            payload={
-                "reference": locked.reference,
+            locked,
+            by,
+            {
                 "proposal": proposal.pk,
                 "formula_amount": formula,
                 "amount": value,

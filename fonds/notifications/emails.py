@@ -56,6 +56,15 @@ def text_as_html(subject: str, text: str) -> str:
         )
 
 
+def send_each(users, key, *, subject: str, body: str, **email) -> int:
+    """``send_once`` to each user the same text and its HTML alternative (``key(user)``: the notice
+    key); returns the number sent now."""
+    html = text_as_html(subject, body)
+    return sum(
+        send_once(key(user), to=user.email, subject=subject, body=body, html=html, **email) for user in users
+    )
+
+
 def send_notification(notification: Notification) -> bool:
     """Email one notification to its recipient, once; mark it emailed. True if sent now."""
     context = {

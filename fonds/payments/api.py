@@ -107,20 +107,20 @@ _REFUSALS = {
     ),
 }
 _READ_REFUSALS = {404: _REFUSALS[404]}
-_ORDER_ACTION = OpenApiParameter(
-    "name",
-    str,
-    OpenApiParameter.PATH,
-    enum=["answer", "make-final", "received", "write-off", "cancel", "reissue"],
-    description="Action sur l'ordre.",
-)
-_BATCH_ACTION = OpenApiParameter(
-    "name",
-    str,
-    OpenApiParameter.PATH,
-    enum=["sent", "execution", "returns", "cancel"],
-    description="Action sur le lot.",
-)
+
+
+def _action_schema(operation_id: str, actions: dict, about: str, request, serializer, body: str):
+    """The OpenAPI description of a ``POST …/<name>/`` view running one of ``actions`` (the body
+    depends on the action)."""
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(actions), description=about)
+        ],
+        request=request,
+        responses={200: serializer, **_REFUSALS},
+        description=f"Corps selon l'action : {body}.",
+    )
 
 
 # ---- views --------------------------------------------------------------------------------------
@@ -241,15 +241,13 @@ ORDER_ACTIONS = {
 
 
 class OrderActionView(_Base):
-    @extend_schema(
-        operation_id="payments_orders_action",
-        parameters=[_ORDER_ACTION],
-        request=MotivationBody,
-        responses={200: OrderSerializer, **_REFUSALS},
-        description=(
-            "Corps selon l'action : `answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, "
-            "`received` / `reissue` {}."
-        ),
+    @_action_schema(
+        "payments_orders_action",
+        ORDER_ACTIONS,
+        "Action sur l'ordre.",
+        MotivationBody,
+        OrderSerializer,
+        "`answer` {text}, `make-final` / `write-off` / `cancel` {motivation}, `received` / `reissue` {}",
     )
     def post(self, request, pk, name):
         _, order = _run_action(ORDER_ACTIONS, name, request, _order, pk)
@@ -333,14 +331,13 @@ BATCH_ACTIONS = {
 
 
 class BatchActionView(_Base):
-    @extend_schema(
-        operation_id="payments_batches_action",
-        parameters=[_BATCH_ACTION],
-        request=ReturnBody,
-        responses={200: BatchSerializer, **_REFUSALS},
-        description=(
-            "Corps selon l'action : `returns` {order, reason_code}, `sent` / `execution` / `cancel` {}."
-        ),
+    @_action_schema(
+        "payments_batches_action",
+        BATCH_ACTIONS,
+        "Action sur le lot.",
+        ReturnBody,
+        BatchSerializer,
+        "`returns` {order, reason_code}, `sent` / `execution` / `cancel` {}",
     )
     def post(self, request, pk, name):
         batch, _ = _run_action(BATCH_ACTIONS, name, request, _batch, pk)

@@ -16,15 +16,16 @@ from django.db import IntegrityError, connection, transaction
 
 from fonds import clock
 from fonds.accounts.roles import Role
-from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.ui.selection import filter_by_fields
 
 from .common import (
     PaymentRefused,
     acting_role,
+    audit_reference,
     fire_transition,
     lock_batch,
+    move_orders,
     refresh_caller,
     require_role,
 )
@@ -206,12 +207,7 @@ def build_batch(
                 )
             )
         ids = [o.pk for o, _ in taken]
-        moved = 0
-        for start in range(0, len(ids), 900):
-            moved += PaymentOrder.objects.filter(
-                pk__in=ids[start : start + 900], state=OrderState.READY
-            ).update(state=OrderState.IN_BATCH)
-        if moved != len(ids):
+        if move_orders(ids, OrderState.READY, OrderState.IN_BATCH) != len(ids):
             raise PaymentRefused(
                 "conflict", "Des ordres viennent d'être pris par un autre lot : recommencez."
             )
@@ -225,13 +221,12 @@ def build_batch(
         data = batch_xml(batch, items)
         batch.file_sha256 = hashlib.sha256(data).hexdigest()
         batch.save(update_fields=["file_sha256"])
-        audit.append(
+        audit_reference(
             "batch_built",
-            actor=by,
+            batch,
+            by=by,
             role=role,
-            obj=batch,
             payload={
-                "reference": batch.reference,
                 "message_id": batch.message_id,
                 "count": batch.count,
                 "total": batch.total,
@@ -296,17 +291,12 @@ def export_batch(batch, *, by=None) -> bytes:
                 "Le fichier regénéré ne correspond pas à l'empreinte enregistrée à la constitution du "
                 "lot : export bloqué.",
             )
-        audit.append(
+        audit_reference(
             "batch_exported",
-            actor=by,
+            locked,
+            by=by,
             role=acting_role(by),
-            obj=locked,
-            payload={
-                "reference": locked.reference,
-                "file_sha256": digest,
-                "count": locked.count,
-                "total": locked.total,
-            },
+            payload={"file_sha256": digest, "count": locked.count, "total": locked.total},
         )
     return data
 
@@ -328,15 +318,6 @@ def cancel_batch(batch, *, by) -> Batch:
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
         locked.items.filter(live=True).update(live=False, outcome=ItemOutcome.REMOVED)
-        for s in range(0, len(ids), 900):
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
-                state=OrderState.READY
-            )
-        audit.append(
-            "batch_cancelled",
-            actor=by,
-            role=role,
-            obj=locked,
-            payload={"reference": locked.reference, "orders_released": len(ids)},
-        )
+        move_orders(ids, OrderState.IN_BATCH, OrderState.READY)
+        audit_reference("batch_cancelled", locked, by=by, role=role, payload={"orders_released": len(ids)})
         return refresh_caller(batch, locked)

@@ -98,6 +98,11 @@ def parse_amount(value, label: str = "montant") -> Decimal:
     return amount.quantize(CENT)
 
 
+def audit_reference(action: str, obj, *, by, role: str, payload: dict):
+    """Audit a change to ``obj`` (a batch, an order, a dossier): its reference first in the payload."""
+    return audit.append(action, actor=by, role=role, obj=obj, payload={"reference": obj.reference, **payload})
+
+
 def order_payload(order: PaymentOrder, **extra) -> dict:
     return {
         "reference": order.reference,
@@ -143,6 +148,15 @@ def lock_batch(batch, *, state=None, refusal: str = "") -> Batch:
     return locked
 
 
+def move_orders(ids: list, source: str, target: str) -> int:
+    """Move the orders ``ids`` still in state ``source`` to ``target``, 900 at a time (SQLite's
+    limit on query parameters); returns how many moved."""
+    return sum(
+        PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=source).update(state=target)
+        for s in range(0, len(ids), 900)
+    )
+
+
 def refresh_caller(obj, locked):
     if obj is not locked and hasattr(obj, "refresh_from_db"):
         obj.refresh_from_db()
@@ -162,10 +176,14 @@ def fire_transition(order: PaymentOrder, name: str, *args, **kwargs) -> str:
 
 
 def transition_audited(
-    locked: PaymentOrder, name: str, action: str, *, by, role, payload=None, **kwargs
+    locked: PaymentOrder, name: str, action: str, *, by, role, payload=None, motivation=None, **kwargs
 ) -> str:
     """Fire the locked order's transition ``name``, save it and append ``action`` to the audit trail
-    (``order_payload`` with ``from``: the source state, and ``payload``); returns the source state."""
+    (``order_payload`` with ``from``: the source state, and ``payload``); a ``motivation`` goes to
+    the transition and into the payload. Returns the source state."""
+    payload = dict(payload or {})
+    if motivation is not None:
+        kwargs["motivation"] = payload["motivation"] = motivation
     source = fire_transition(locked, name, **kwargs)
     locked.save()
     audit.append(
@@ -173,7 +191,7 @@ def transition_audited(
         actor=by,
         role=role,
         obj=locked,
-        payload=order_payload(locked, **{"from": source, **(payload or {})}),
+        payload=order_payload(locked, **{"from": source, **payload}),
     )
     return source
 

@@ -21,10 +21,12 @@ from fonds.suivi.report_dates import TOO_EARLY
 from .batches import check_bank_unchanged
 from .common import (
     PaymentRefused,
+    audit_reference,
     fire_transition,
     lock_batch,
     lock_order,
     move_dossier,
+    move_orders,
     order_payload,
     refresh_caller,
     require_role,
@@ -80,20 +82,14 @@ def mark_batch_sent(batch, *, by) -> Batch:
         locked.sent_by = by
         locked.save()
         ids = list(locked.items.filter(live=True).values_list("order_id", flat=True))
-        moved = sum(
-            PaymentOrder.objects.filter(pk__in=ids[s : s + 900], state=OrderState.IN_BATCH).update(
-                state=OrderState.SENT
-            )
-            for s in range(0, len(ids), 900)
-        )
-        if moved != len(ids):
+        if move_orders(ids, OrderState.IN_BATCH, OrderState.SENT) != len(ids):
             raise PaymentRefused("conflict", "L'état des ordres du lot a changé : rechargez la page.")
-        audit.append(
+        audit_reference(
             "batch_sent",
-            actor=by,
+            locked,
+            by=by,
             role=role,
-            obj=locked,
-            payload={"reference": locked.reference, "file_sha256": locked.file_sha256, "count": len(ids)},
+            payload={"file_sha256": locked.file_sha256, "count": len(ids)},
         )
         return refresh_caller(batch, locked)
 
@@ -216,13 +212,12 @@ def record_execution(batch, *, by) -> Batch:
             ) from exc
         locked.mark_executed()
         locked.save()
-        audit.append(
+        audit_reference(
             "batch_executed",
-            actor=by,
+            locked,
+            by=by,
             role=role,
-            obj=locked,
             payload={
-                "reference": locked.reference,
                 "execution_date": locked.execution_date.isoformat(),
                 "executed_at": locked.executed_at,
                 "paid": [o.reference for o in paid],

@@ -11,6 +11,7 @@ from fonds.formats import euros
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
+from .common import order_payload
 from .models import BatchItem, OrderKind, OrderState, PaymentOrder
 from .orders import create_advance_order
 
@@ -95,16 +96,9 @@ def cancel_advance(dossier, by, kwargs, motivation):
         actor=by,
         role="porteur",
         obj=order,
-        payload={
-            "reference": order.reference,
-            "dossier": dossier.reference,
-            "kind": order.kind,
-            "amount": order.amount,
-            "state": order.state,
-            "from": source,
-            "motivation": text,
-            "renunciation": True,
-        },
+        payload=order_payload(
+            order, dossier=dossier.reference, motivation=text, renunciation=True, **{"from": source}
+        ),
     )
     kwargs["advance_cancelled"] = order.reference
 

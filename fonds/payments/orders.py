@@ -118,13 +118,7 @@ def cancel_order(order, *, by, motivation: str) -> PaymentOrder:
     with transaction.atomic():
         locked = lock_order(order)
         transition_audited(
-            locked,
-            "cancel",
-            "payment_order_cancelled",
-            by=by,
-            role=role,
-            payload={"motivation": motivation},
-            motivation=motivation,
+            locked, "cancel", "payment_order_cancelled", by=by, role=role, motivation=motivation
         )
         if locked.kind == OrderKind.RECOVERY:
             close_recovery(locked, by, f"Reversement {locked.reference} annulé : {motivation}")

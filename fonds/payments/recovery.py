@@ -200,13 +200,7 @@ def write_off_recovery(order, *, by, motivation: str) -> PaymentOrder:
         if locked.kind != OrderKind.RECOVERY:
             raise PaymentRefused("status", "Cet ordre n'est pas un reversement.")
         transition_audited(
-            locked,
-            "write_off",
-            "recovery_written_off",
-            by=by,
-            role=role,
-            payload={"motivation": motivation},
-            motivation=motivation,
+            locked, "write_off", "recovery_written_off", by=by, role=role, motivation=motivation
         )
         close_recovery(locked, by, f"Reversement {locked.reference} admis en non-valeur : {motivation}")
         return refresh_caller(order, locked)

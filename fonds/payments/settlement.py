@@ -16,7 +16,6 @@ from django.db.models import Sum
 
 from fonds import clock
 from fonds.accounts.roles import Role
-from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.ops import outbox
@@ -24,7 +23,15 @@ from fonds.suivi.balance import balance_for_report
 from fonds.suivi.models import FinalReport
 from fonds.suivi.report_dates import refuse_on_dates
 
-from .common import CENT, PaymentRefused, json_safe, move_dossier, require_role, required_motivation
+from .common import (
+    CENT,
+    PaymentRefused,
+    audit_reference,
+    json_safe,
+    move_dossier,
+    require_role,
+    required_motivation,
+)
 from .models import OrderKind, OrderState, PaymentOrder, Settlement
 from .orders import create_order
 
@@ -112,13 +119,12 @@ def accept_final_report(dossier, by) -> Settlement:
             lines=bd.lines,
             rules_version=rules.version,
         )
-        audit.append(
+        audit_reference(
             "final_report_accepted",
-            actor=by,
+            locked,
+            by=by,
             role=role,
-            obj=locked,
             payload={
-                "reference": locked.reference,
                 "report": report.pk,
                 "balance": bd.balance,
                 "breakdown": json_safe(bd.as_dict()),
@@ -192,13 +198,12 @@ def reissue_balance_order(dossier, *, by, motivation: str) -> PaymentOrder:
         order = create_order(
             locked, OrderKind.BALANCE, settlement.balance, by=by, role=role, breakdown=settlement.breakdown
         )
-        audit.append(
+        audit_reference(
             "balance_order_reissued",
-            actor=by,
+            locked,
+            by=by,
             role=role,
-            obj=locked,
             payload={
-                "reference": locked.reference,
                 "order": order.reference,
                 "amount": order.amount,
                 "cancelled_orders": [o.reference for o in orders],

@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from fonds.dossiers.states import Status
 from fonds.formats import dec, euros, pct
-from fonds.instruction.amount import GrantBreakdown, compute_grant, dossier_distance_km
+from fonds.instruction.amount import GrantBreakdown, compute_grant, dossier_distance_km, group_figures
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -60,32 +60,13 @@ def advance_amount(approved, advance_pct) -> Decimal:
 
 
 def compute_balance(
-    *,
-    approved,
-    distance_km,
-    low_carbon: bool,
-    youth: int,
-    leaders: int,
-    nights: int,
-    nights_hosted: int,
-    eligible_costs,
-    params: dict,
-    advance_paid: bool = True,
-    advance=None,
+    *, approved, params: dict, advance_paid: bool = True, advance=None, **actual
 ) -> BalanceBreakdown:
-    """The balance of a grant of ``approved`` euros on the actual figures given."""
+    """The balance of a grant of ``approved`` euros on the ``actual`` figures, given as
+    ``compute_grant`` takes them (distance_km, low_carbon, youth, leaders, nights, nights_hosted,
+    eligible_costs)."""
     approved = dec(approved)
-    recomputed = compute_grant(
-        distance_km=distance_km,
-        low_carbon=low_carbon,
-        youth=youth,
-        leaders=leaders,
-        nights=nights,
-        nights_hosted=nights_hosted,
-        eligible_costs=eligible_costs,
-        requested=None,
-        params=params,
-    )
+    recomputed = compute_grant(**actual, requested=None, params=params)
     formula_amount = recomputed.amount.quantize(CENT)
     final_grant = min(formula_amount, approved).quantize(CENT)
     capped = approved < formula_amount
@@ -183,10 +164,7 @@ def balance_for_report(report, dossier=None, params: dict | None = None, *, adva
         approved=dossier.approved_amount or ZERO,
         distance_km=distance,
         low_carbon=dossier.low_carbon,
-        youth=report.youth_count,
-        leaders=report.leader_count,
-        nights=report.nights,
-        nights_hosted=report.nights_hosted,
+        **group_figures(report),
         eligible_costs=actual_figures(report)["eligible_costs"],
         params=params,
         advance_paid=paid,

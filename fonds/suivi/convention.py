@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -20,7 +19,7 @@ from fonds import clock
 from fonds.documents.models import GeneratedDocument
 from fonds.documents.pdf import write_pdf
 from fonds.documents.store import store_once
-from fonds.documents.texts import campaign_texts
+from fonds.documents.texts import letterhead
 from fonds.formats import dec, euros, pct
 
 from .balance import advance_amount
@@ -57,14 +56,8 @@ def convention_context(dossier, *, at=None) -> dict:
     deadlines = params["deadlines"]
     report_months = int(deadlines["report_months_after_end"])
     partner = dossier.jumelage.partner if dossier.jumelage_id else None
-    texts = campaign_texts(dossier.campaign)  # set by an administrator per campaign
     return {
-        "fund_name": settings.FJJ_FUND_NAME,
-        "authority": texts.get("authority") or FUND_AUTHORITY,
-        "texts": texts,
-        "dossier": dossier,
-        "commune": dossier.commune,
-        "campaign": dossier.campaign,
+        **letterhead(dossier, FUND_AUTHORITY),
         "partner": partner,
         "approved": euros(approved),
         "advance_pct": pct(advance_pct),

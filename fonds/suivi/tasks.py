@@ -11,11 +11,10 @@ from django.utils import timezone
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
-from fonds.depot.notices import send_once
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
 from fonds.formats import euros
-from fonds.notifications.emails import text_as_html
+from fonds.notifications.emails import send_each
 
 from .convention import ensure_convention
 
@@ -30,19 +29,14 @@ def _send_to_porteurs(dossier, key: str, subject: str, body: str, audit_payload:
     )
     if not recipients and dossier.created_by.is_active:
         recipients = [dossier.created_by]
-    html = text_as_html(subject, body)
-    sent = 0
-    for user in recipients:
-        sent += send_once(
-            f"{key}-u{user.pk}",
-            to=user.email,
-            subject=subject,
-            body=body,
-            html=html,
-            dossier=dossier,
-            audit_payload=audit_payload,
-        )
-    return sent
+    return send_each(
+        recipients,
+        lambda user: f"{key}-u{user.pk}",
+        subject=subject,
+        body=body,
+        dossier=dossier,
+        audit_payload=audit_payload,
+    )
 
 
 @shared_task(name="fonds.suivi.tasks.generate_convention")

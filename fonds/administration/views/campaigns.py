@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,11 +15,7 @@ from fonds.ui.submit import submitted
 from .. import campaigns, scoring_grid
 from ..forms import CampaignForm, ExtendForm, OpenForm, TopUpForm
 from ..models import WhatIfJob
-from .common import admin_only, area, campaign_or_404, page
-
-
-def _url(campaign) -> str:
-    return reverse("administration:campaign", args=[campaign.pk])
+from .common import admin_only, area, campaign_or_404, campaign_url, page
 
 
 @area
@@ -73,10 +68,9 @@ def _fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in campaigns.FIELDS}
 
 
-@area
-@require_http_methods(["GET", "POST"])
-def clone(request, pk):
-    source = campaign_or_404(pk)
+def _campaign_form(request, target, act, *, initial, title, success, **context):
+    """The campaign form (clone, adjust) about ``target``: a valid POST runs ``act(target, by=…,
+    fields=…, motivation=…)`` and goes to the campaign it returns; ``initial(target)`` fills a new form."""
     if refused := admin_only(request):
         return refused
     if request.method == "POST":
@@ -84,86 +78,80 @@ def clone(request, pk):
         answer, status = submitted(
             request,
             form,
-            lambda: campaigns.clone_campaign(
-                source, by=request.user, fields=_fields(form), motivation=form.cleaned_data["motivation"]
+            lambda: act(
+                target, by=request.user, fields=_fields(form), motivation=form.cleaned_data["motivation"]
             ),
-            then=_url,
-            success=lambda c: f"La campagne « {c.name} » a été créée par copie de « {source.name} ».",
+            then=campaign_url,
+            success=success,
         )
         if answer:
             return answer
     else:
-        form, status = CampaignForm(initial=campaigns.clone_defaults(source)), 200
+        form, status = CampaignForm(initial=initial(target)), 200
+    return page(request, "administration/campaign_form.html", title, form=form, status=status, **context)
+
+
+@area
+@require_http_methods(["GET", "POST"])
+def clone(request, pk):
+    source = campaign_or_404(pk)
     title = f"Nouvelle campagne par copie de « {source.name} »"
-    return page(request, "administration/campaign_form.html", title, form=form, source=source, status=status)
+    return _campaign_form(
+        request,
+        source,
+        campaigns.clone_campaign,
+        initial=campaigns.clone_defaults,
+        title=title,
+        success=lambda c: f"La campagne « {c.name} » a été créée par copie de « {source.name} ».",
+        source=source,
+    )
+
+
+def _current_values(campaign) -> dict:
+    initial = {name: getattr(campaign, name) for name in campaigns.FIELDS}
+    initial["committee_dates"] = "\n".join(
+        "/".join(reversed(d.split("-"))) for d in campaign.committee_dates or []
+    )
+    return initial
 
 
 @area
 @require_http_methods(["GET", "POST"])
 def adjust(request, pk):
     campaign = campaign_or_404(pk)
-    if refused := admin_only(request):
-        return refused
-    if request.method == "POST":
-        form = CampaignForm(request.POST)
-        answer, status = submitted(
-            request,
-            form,
-            lambda: campaigns.adjust_campaign(
-                campaign, by=request.user, fields=_fields(form), motivation=form.cleaned_data["motivation"]
-            ),
-            then=_url,
-            success=lambda c: "La campagne a été modifiée.",
-        )
-        if answer:
-            return answer
-    else:
-        initial = {name: getattr(campaign, name) for name in campaigns.FIELDS}
-        initial["committee_dates"] = "\n".join(
-            "/".join(reversed(d.split("-"))) for d in campaign.committee_dates or []
-        )
-        form, status = CampaignForm(initial=initial), 200
-    title = f"Modifier « {campaign.name} »"
-    return page(
-        request, "administration/campaign_form.html", title, form=form, campaign=campaign, status=status
+    return _campaign_form(
+        request,
+        campaign,
+        campaigns.adjust_campaign,
+        initial=_current_values,
+        title=f"Modifier « {campaign.name} »",
+        success=lambda c: "La campagne a été modifiée.",
+        campaign=campaign,
     )
 
 
 def _forward(request, pk, form_class, key, act, success):
     campaign = campaign_or_404(pk)
     form = form_class(request.POST)
-    answer, status = submitted(request, form, lambda: act(campaign, form), then=_url, success=success)
+    answer, status = submitted(request, form, lambda: act(campaign, form), then=campaign_url, success=success)
     return answer or _campaign_page(request, campaign, forms={key: form}, status=status)
 
 
-@area
-@require_http_methods(["POST"])
-def extend(request, pk):
-    return _forward(
-        request,
-        pk,
-        ExtendForm,
-        "extend",
-        lambda c, f: campaigns.extend_window(
-            c, by=request.user, closes_at=f.cleaned_data["closes_at"], motivation=f.cleaned_data["motivation"]
-        ),
-        lambda c: "La clôture des dépôts a été repoussée.",
-    )
+def _form_view(form_class, key, act, success: str):
+    """A POST view for one of the campaign page's forms whose fields are the service's arguments:
+    ``act(campaign, by=user, **cleaned_data)``, then ``success`` shown on the campaign page."""
+
+    @area
+    @require_http_methods(["POST"])
+    def view(request, pk):
+        run = lambda c, f: act(c, by=request.user, **f.cleaned_data)  # noqa: E731
+        return _forward(request, pk, form_class, key, run, lambda c: success)
+
+    return view
 
 
-@area
-@require_http_methods(["POST"])
-def top_up(request, pk):
-    return _forward(
-        request,
-        pk,
-        TopUpForm,
-        "top_up",
-        lambda c, f: campaigns.top_up_envelope(
-            c, by=request.user, envelope=f.cleaned_data["envelope"], motivation=f.cleaned_data["motivation"]
-        ),
-        lambda c: "L'enveloppe a été augmentée.",
-    )
+extend = _form_view(ExtendForm, "extend", campaigns.extend_window, "La clôture des dépôts a été repoussée.")
+top_up = _form_view(TopUpForm, "top_up", campaigns.top_up_envelope, "L'enveloppe a été augmentée.")
 
 
 @area

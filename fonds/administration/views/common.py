@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from fonds.accounts.roles import Role
 from fonds.referentiel.models import Campaign
@@ -24,6 +25,17 @@ area = role_area(
 
 def page(request, template: str, title: str, *, status: int = 200, **context):
     return render(request, template, {"title": title, "nav": "administration", **context}, status=status)
+
+
+def campaign_url(campaign) -> str:
+    """The campaign's page, where its forms lead back to."""
+    return reverse("administration:campaign", args=[campaign.pk])
+
+
+def read_only(form) -> None:
+    """Show the form's fields without letting them be changed (an auditor, a locked grid)."""
+    for field in form.fields.values():
+        field.disabled = True
 
 
 def admin_only(request):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fonds.ui.submit import submitted
 
 from .. import scoring_grid
 from ..forms import GridForm
-from .common import area, campaign_or_404, page
+from .common import area, campaign_or_404, campaign_url, page, read_only
 
 
 @area
@@ -27,14 +26,13 @@ def grid_page(request, pk):
             lambda: scoring_grid.publish_grid(
                 campaign, form.new_params, by=request.user, motivation=form.cleaned_data["motivation"]
             ),
-            then=reverse("administration:campaign", args=[campaign.pk]),
+            then=campaign_url(campaign),
             success=lambda v: f"La grille de notation est publiée (version {v.version} du règlement).",
         )
         if answer:
             return answer
     if locked or not request.is_admin:
-        for field in form.fields.values():
-            field.disabled = True
+        read_only(form)
     return page(
         request,
         "administration/grid.html",

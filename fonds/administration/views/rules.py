@@ -17,7 +17,7 @@ from fonds.refusals import Refused
 
 from .. import parameters, versions, whatif
 from ..forms import RulesForm, WhatIfForm
-from .common import area, campaign_or_404, page
+from .common import area, campaign_or_404, page, read_only
 
 CONFIRM = "Cochez la case pour confirmer la publication."
 
@@ -29,8 +29,7 @@ def fingerprint(params: dict) -> str:
 
 def _render(request, campaign, form, wform, *, changes=None, status=200):
     if not request.is_admin:
-        for field in form.fields.values():
-            field.disabled = True
+        read_only(form)
     return page(
         request,
         "administration/rules.html",

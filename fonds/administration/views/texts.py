@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fonds.ui.submit import submitted
 
 from .. import texts
 from ..forms import TextsForm
-from .common import area, campaign_or_404, page
+from .common import area, campaign_or_404, campaign_url, page, read_only
 
 
 @area
@@ -34,7 +33,7 @@ def texts_page(request, pk):
                 lambda: texts.save_texts(
                     campaign, form.cleaned_data, by=request.user, motivation=form.cleaned_data["motivation"]
                 ),
-                then=reverse("administration:campaign", args=[campaign.pk]),
+                then=campaign_url(campaign),
                 success=lambda row: "Les textes des documents de la campagne sont enregistrés.",
             )
             if answer:
@@ -42,8 +41,7 @@ def texts_page(request, pk):
     else:
         form = TextsForm(initial=texts.texts_for(campaign))
     if not request.is_admin:
-        for field in form.fields.values():
-            field.disabled = True
+        read_only(form)
     return page(
         request,
         "administration/texts.html",
