@@ -1,15 +1,15 @@
 #!/usr/bin/env python
-"""Benchmark: invite N mayors from a CSV file in one request (the accounts administration's import).
+"""Benchmark: invite N mayors from a CSV file (the accounts administration's import).
 
     .venv/bin/python bench/bench_csv_invite.py --lines 500,2000              # SQLite (temp file)
     .venv/bin/python bench/bench_csv_invite.py --lines 2000 --backend postgres
 
-Times ``csv_import.check`` (the report of step 1) and ``csv_import.invite`` (step 2: accounts,
-audit events, invitation outbox messages, in one transaction) on a fresh database with N communes.
-Step 2 includes the commit, hence the outbox publication (the embedded SQLite broker unless
-``FJJ_BROKER_URL`` says otherwise). ``MAX_LINES`` in
-``fonds/depot/account_admin/csv_import.py`` keeps step 2 well under a web worker's timeout.
-It prints figures; it is not a test.
+Times ``import_jobs.create`` (step 1, in the request: the file checked and kept with its report)
+and ``import_jobs.run`` (step 2, the Celery task: accounts, audit events, invitation outbox
+messages, in chunks of ``import_jobs.CHUNK`` lines, each one transaction) on a fresh database
+with N communes. Step 2 includes each chunk's commit, hence the outbox publication of the
+invitation emails (the embedded SQLite broker unless ``FJJ_BROKER_URL`` says otherwise). Up to
+``csv_import.MAX_LINES`` lines (every commune of France). It prints figures; it is not a test.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ def run(sizes: list[int]) -> None:
 
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415 — Django set up first
-    from django.db import transaction  # noqa: PLC0415
 
     from fonds.accounts.models import User  # noqa: PLC0415
-    from fonds.depot.account_admin import csv_import  # noqa: PLC0415
+    from fonds.depot.account_admin import csv_import, import_jobs  # noqa: PLC0415
+    from fonds.depot.models import InvitationImport  # noqa: PLC0415
     from fonds.referentiel.models import Commune  # noqa: PLC0415
     from tests.factories import make_campaign, make_user  # noqa: PLC0415
 
@@ -49,15 +49,17 @@ def run(sizes: list[int]) -> None:
         )
         text = "\n".join(f"{c};maire.{c}@bench.fjj.fr;Anne Martin" for c in codes)
         started = time.perf_counter()
-        report = csv_import.check(csv_import.MAYORS, text)
+        job = import_jobs.create(csv_import.MAYORS, text, by=admin)
         checked = time.perf_counter() - started
+        InvitationImport.objects.filter(pk=job.pk).update(status=InvitationImport.State.QUEUED)
         started = time.perf_counter()
-        with transaction.atomic():  # timed with its commit (outbox publication)
-            invited = csv_import.invite(csv_import.MAYORS, text, by=admin)
+        job = import_jobs.run(job.pk)  # what the task does (the confirmation queues it)
         elapsed = time.perf_counter() - started
-        assert len(report.accepted) == n and len(invited.accepted) == n
+        assert job.total == n and job.invited == n and job.status == "finished"
         rate = n / elapsed
-        print(f"{n:>6} lines: check {checked:6.2f} s   invite {elapsed:6.2f} s   ({rate:,.0f} accounts/s)")
+        print(
+            f"{n:>6} lines: check {checked:6.2f} s   invite (task) {elapsed:7.2f} s  ({rate:,.0f} accounts/s)"
+        )
         offset += n
     print(f"accounts now: {User.objects.count()}")
 
