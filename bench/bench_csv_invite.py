@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench_csv_invite.py --lines 500,2000              # SQLite (temp file)
     .venv/bin/python bench/bench_csv_invite.py --lines 2000 --backend postgres
+    .venv/bin/python bench/bench_csv_invite.py --lines 31700 --check-only      # step 1, a whole country
 
 Times ``import_jobs.create`` (step 1, in the request: the file checked and kept with its report)
 and ``import_jobs.run`` (step 2, the Celery task: accounts, audit events, invitation outbox
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_audit_verify import DEFAULT_PG_URL, machine, setup_database  # noqa: E402
 
 
-def run(sizes: list[int]) -> None:
+def run(sizes: list[int], invite: bool = True) -> None:
     import django  # noqa: PLC0415 — after the database settings are chosen
 
     django.setup()
@@ -51,6 +52,10 @@ def run(sizes: list[int]) -> None:
         started = time.perf_counter()
         job = import_jobs.create(csv_import.MAYORS, text, by=admin)
         checked = time.perf_counter() - started
+        if not invite:
+            print(f"{n:>6} lines: check {checked:6.2f} s   ({job.total} accepted)")
+            offset += n
+            continue
         InvitationImport.objects.filter(pk=job.pk).update(status=InvitationImport.State.QUEUED)
         started = time.perf_counter()
         job = import_jobs.run(job.pk)  # what the task does (the confirmation queues it)
@@ -67,13 +72,14 @@ def run(sizes: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--lines", default="500,2000")
+    parser.add_argument("--check-only", action="store_true", help="time step 1 only (a whole country)")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     args = parser.parse_args()
     where, cleanup = setup_database(args, db_name="fjj_bench_csv_invite")
     print(f"{machine()} — {where}")
     try:
-        run([int(n) for n in args.lines.split(",")])
+        run([int(n) for n in args.lines.split(",")], invite=not args.check_only)
     finally:
         cleanup()
 

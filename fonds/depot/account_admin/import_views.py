@@ -73,14 +73,14 @@ def _job_page(request, job, *, form=None, status=200):
 def job_page(request, pk):
     """Before confirmation: the report and the confirmation; then the progress; then the report
     of what was done."""
-    return _job_page(request, get_object_or_404(InvitationImport, pk=pk))
+    return _job_page(request, get_object_or_404(InvitationImport.objects.defer("text"), pk=pk))
 
 
 @area
 @require_http_methods(["POST"])
 def confirm(request, pk):
     """Step 2: queue the invitations (a second confirmation of the same import does nothing)."""
-    job = get_object_or_404(InvitationImport, pk=pk)
+    job = get_object_or_404(InvitationImport.objects.defer("text"), pk=pk)
     form = InviteForm(request.POST)
     done, status = submitted(
         request,
@@ -94,5 +94,5 @@ def confirm(request, pk):
 @area
 @require_GET
 def job_status(request, pk):
-    job = get_object_or_404(InvitationImport, pk=pk)
+    job = get_object_or_404(InvitationImport.objects.defer("text", "accepted"), pk=pk)
     return progress_response(job, invited=job.invited, refused=len(job.refused))
