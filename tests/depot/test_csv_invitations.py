@@ -108,6 +108,7 @@ def test_invite_creates_accepted_lines_only_and_audits_each(communes, django_cap
     text = "01001;maire@commune.fr;Anne Martin\n99999;inconnu@x.fr;B\n2A004;pas-une-adresse;C\n"
     job = invite(MAYORS, text, by=admin, capture=django_capture_on_commit_callbacks)
     assert job.status == "finished" and (job.total, job.done, job.invited, len(job.refused)) == (1, 1, 1, 2)
+    assert job.text == "" and job.accepted == []  # the file is not kept once done
     assert not User.objects.filter(email__in=["inconnu@x.fr", "pas-une-adresse"]).exists()
     mayor = User.objects.get(email="maire@commune.fr")
     assert (mayor.first_name, mayor.last_name, mayor.commune) == ("Anne", "Martin", communes[0])
@@ -228,3 +229,23 @@ def test_a_file_of_every_commune_of_france_is_read_whole():
     )
     data = text.encode("utf-8")
     assert len(csv_import.rows(csv_import.decode(data))) == 35_000
+
+
+def test_import_that_fails_says_so_and_keeps_what_was_invited(communes, monkeypatch):
+    admin = make_user("admin")
+    job = import_jobs.create(MAYORS, "01001;a@commune.fr;A\n2A004;b@commune.fr;B\n", by=admin)
+    InvitationImport.objects.filter(pk=job.pk).update(status="queued")
+    real = csv_import.invite_line
+
+    def mail_server_down_on_b(line, **kwargs):
+        if line["email"] == "b@commune.fr":
+            raise OSError("serveur de courriel injoignable")
+        return real(line, **kwargs)
+
+    monkeypatch.setattr(import_jobs, "invite_line", mail_server_down_on_b)
+    with pytest.raises(OSError):
+        import_jobs.run(job.pk, chunk=1)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.invited) == ("failed", 1, 1) and "injoignable" in job.error
+    assert User.objects.filter(email="a@commune.fr").exists()
+    assert not User.objects.filter(email="b@commune.fr").exists()

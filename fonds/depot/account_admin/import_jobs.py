@@ -4,7 +4,8 @@
 queues the Celery task through the outbox. ``run`` (the task) checks the file again (accounts may
 have been created since) and invites the accepted lines in chunks of ``CHUNK``, each chunk ONE
 transaction that also advances ``done``: a retried task resumes after the last committed chunk,
-so no line is invited twice. Each invitation is audited as one ``account_invited`` event.
+so no line is invited twice. Each invitation is audited as one ``account_invited`` event. A
+finished import keeps its counts and refused lines, not the file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fonds.referentiel.models import Commune
 from fonds.refusals import Refused
 
 from ..models import InvitationImport
-from .csv_import import Report, check, invite_line, line_data
+from .csv_import import MAYORS, Report, check, invite_line, line_data
 
 #: lines invited per transaction: about 0.5 s of write lock on SQLite (bench/bench_csv_invite.py)
 CHUNK = 100
@@ -93,9 +94,9 @@ def _chunk(job: InvitationImport, size: int) -> bool:
         if status != InvitationImport.State.RUNNING:
             return False
         lines = job.accepted[done : done + size]
-        if not lines:
+        if not lines:  # done: the file and the lines to invite are no longer needed (personal data)
             InvitationImport.objects.filter(pk=job.pk).update(
-                status=InvitationImport.State.FINISHED, finished_at=clock.now()
+                status=InvitationImport.State.FINISHED, finished_at=clock.now(), text="", accepted=[]
             )
             return False
         taken = set(
@@ -108,7 +109,7 @@ def _chunk(job: InvitationImport, size: int) -> bool:
             if line["email"] in taken:  # an account created since the file was checked
                 late.append({**line, "reasons": [TAKEN]})
                 continue
-            commune = communes.get(line["insee"]) if job.kind == "maires" else None
+            commune = communes.get(line["insee"]) if job.kind == MAYORS else None
             invite_line(line, commune=commune, groups=groups, by=job.created_by, source=_source(job))
             invited += 1
         changes = {"done": done + len(lines), "invited": invited}
@@ -125,17 +126,17 @@ def _source(job: InvitationImport) -> str:
 
 def run(job_id: int, chunk: int = CHUNK) -> InvitationImport:
     """Run a confirmed import to its end (idempotent: resumes after the last committed chunk)."""
-    job = _begin(job_id)
-    if job.status == InvitationImport.State.RUNNING:
-        job = InvitationImport.objects.select_related("created_by").get(pk=job_id)
-        try:
+    try:
+        job = _begin(job_id)
+        if job.status == InvitationImport.State.RUNNING:
+            job = InvitationImport.objects.select_related("created_by").get(pk=job_id)
             while _chunk(job, chunk):
                 pass
-        except Exception as exc:  # the page says the import stopped; invited lines stay invited
-            InvitationImport.objects.filter(pk=job_id).update(
-                status=InvitationImport.State.FAILED,
-                error=f"{exc.__class__.__name__} : {exc}"[:2000],
-                finished_at=clock.now(),
-            )
-            raise
-    return InvitationImport.objects.get(pk=job_id)
+    except Exception as exc:  # the page says the import stopped; invited lines stay invited
+        InvitationImport.objects.filter(pk=job_id).exclude(status=InvitationImport.State.FINISHED).update(
+            status=InvitationImport.State.FAILED,
+            error=f"{exc.__class__.__name__} : {exc}"[:2000],
+            finished_at=clock.now(),
+        )
+        raise
+    return InvitationImport.objects.defer("text").get(pk=job_id)
