@@ -1,15 +1,16 @@
 #!/usr/bin/env python
-"""Benchmark: invite N mayors from a CSV file in one request (the accounts administration's import).
+"""Benchmark: invite N mayors from a CSV file (the accounts administration's import).
 
     .venv/bin/python bench/bench_csv_invite.py --lines 500,2000              # SQLite (temp file)
     .venv/bin/python bench/bench_csv_invite.py --lines 2000 --backend postgres
+    .venv/bin/python bench/bench_csv_invite.py --lines 31700 --check-only      # step 1, a whole country
 
-Times ``csv_import.check`` (the report of step 1) and ``csv_import.invite`` (step 2: accounts,
-audit events, invitation outbox messages, in one transaction) on a fresh database with N communes.
-Step 2 includes the commit, hence the outbox publication (the embedded SQLite broker unless
-``FJJ_BROKER_URL`` says otherwise). ``MAX_LINES`` in
-``fonds/depot/account_admin/csv_import.py`` keeps step 2 well under a web worker's timeout.
-It prints figures; it is not a test.
+Times ``import_jobs.create`` (step 1, in the request: the file checked and kept with its report)
+and ``import_jobs.run`` (step 2, the Celery task: accounts, audit events, invitation outbox
+messages, in chunks of ``import_jobs.CHUNK`` lines, each one transaction) on a fresh database
+with N communes. Step 2 includes each chunk's commit, hence the outbox publication of the
+invitation emails (the embedded SQLite broker unless ``FJJ_BROKER_URL`` says otherwise). Up to
+``csv_import.MAX_LINES`` lines (every commune of France). It prints figures; it is not a test.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_audit_verify import DEFAULT_PG_URL, machine, setup_database  # noqa: E402
 
 
-def run(sizes: list[int]) -> None:
+def run(sizes: list[int], invite: bool = True) -> None:
     import django  # noqa: PLC0415 — after the database settings are chosen
 
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415 — Django set up first
-    from django.db import transaction  # noqa: PLC0415
 
     from fonds.accounts.models import User  # noqa: PLC0415
-    from fonds.depot.account_admin import csv_import  # noqa: PLC0415
+    from fonds.depot.account_admin import csv_import, import_jobs  # noqa: PLC0415
+    from fonds.depot.models import InvitationImport  # noqa: PLC0415
     from fonds.referentiel.models import Commune  # noqa: PLC0415
     from tests.factories import make_campaign, make_user  # noqa: PLC0415
 
@@ -49,15 +50,21 @@ def run(sizes: list[int]) -> None:
         )
         text = "\n".join(f"{c};maire.{c}@bench.fjj.fr;Anne Martin" for c in codes)
         started = time.perf_counter()
-        report = csv_import.check(csv_import.MAYORS, text)
+        job = import_jobs.create(csv_import.MAYORS, text, by=admin)
         checked = time.perf_counter() - started
+        if not invite:
+            print(f"{n:>6} lines: check {checked:6.2f} s   ({job.total} accepted)")
+            offset += n
+            continue
+        InvitationImport.objects.filter(pk=job.pk).update(status=InvitationImport.State.QUEUED)
         started = time.perf_counter()
-        with transaction.atomic():  # timed with its commit (outbox publication)
-            invited = csv_import.invite(csv_import.MAYORS, text, by=admin)
+        job = import_jobs.run(job.pk)  # what the task does (the confirmation queues it)
         elapsed = time.perf_counter() - started
-        assert len(report.accepted) == n and len(invited.accepted) == n
+        assert job.total == n and job.invited == n and job.status == "finished"
         rate = n / elapsed
-        print(f"{n:>6} lines: check {checked:6.2f} s   invite {elapsed:6.2f} s   ({rate:,.0f} accounts/s)")
+        print(
+            f"{n:>6} lines: check {checked:6.2f} s   invite (task) {elapsed:7.2f} s  ({rate:,.0f} accounts/s)"
+        )
         offset += n
     print(f"accounts now: {User.objects.count()}")
 
@@ -65,13 +72,14 @@ def run(sizes: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--lines", default="500,2000")
+    parser.add_argument("--check-only", action="store_true", help="time step 1 only (a whole country)")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     args = parser.parse_args()
     where, cleanup = setup_database(args, db_name="fjj_bench_csv_invite")
     print(f"{machine()} — {where}")
     try:
-        run([int(n) for n in args.lines.split(",")])
+        run([int(n) for n in args.lines.split(",")], invite=not args.check_only)
     finally:
         cleanup()
 

@@ -1,8 +1,11 @@
 """ProConnect sign-in: configuration, the matching rules, and the audited completion of a sign-in.
 
 ProConnect never creates an account. A first sign-in links an existing, active account whose
-address is the identity's **verified** email (``email_verified`` true), by storing its ``sub``;
-afterwards the ``sub`` alone identifies the account, even if the email changes. The identity
+address is the identity's **verified** email, by storing its ``sub``; afterwards the ``sub`` alone
+identifies the account, even if the email changes. Verified means ``email_verified`` true in the
+userinfo (or, when the userinfo is silent, in the id_token); a claim false anywhere, or absent
+everywhere, refuses the match (strict: docs/accounts.md). Signing out of a session opened with
+ProConnect also ends the ProConnect session (``end_session_url``). The identity
 provider's multi-factor assertion (``acr``/``amr`` of the id_token) stands for the TOTP step
 when ``FJJ_PROCONNECT_MFA_REPLACES_TOTP``. The OIDC protocol itself: ``proconnect_oidc``.
 """
@@ -11,11 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.shortcuts import resolve_url
 from mozilla_django_oidc.utils import import_from_settings
 
 from fonds.audit import chain as audit
@@ -28,6 +34,8 @@ log = logging.getLogger("fonds.accounts")
 
 DISCOVERY_SECONDS = 3600
 CALLBACK_URL_NAME = "accounts:proconnect-callback"
+#: the session key of the id_token of a ProConnect sign-in (the ``id_token_hint`` of the sign-out)
+SESSION_ID_TOKEN = "proconnect_id_token"
 
 
 class ProConnectUnavailable(Exception):
@@ -133,19 +141,28 @@ def mfa_asserted(id_claims: dict) -> bool:
     )
 
 
-def _verified(claims: dict) -> bool:
-    value = claims.get("email_verified")
+def _asserted(value) -> bool | None:
+    """``email_verified`` as sent: True, False, or None when absent."""
+    if value is None:
+        return None
     return value is True or str(value).lower() == "true"
 
 
-def match_account(claims: dict) -> User:
+def email_verified(claims: dict, id_claims: dict | None = None) -> bool:
+    """The provider vouches for the email: ``email_verified`` true in the userinfo, or in the
+    id_token when the userinfo does not say; false in either, or said nowhere, is not verified."""
+    said = [_asserted(c.get("email_verified")) for c in (claims, id_claims or {})]
+    return said[0] is True and said[1] is not False if said[0] is not None else said[1] is True
+
+
+def match_account(claims: dict, id_claims: dict | None = None) -> User:
     """The account this identity signs in to, or ``ProConnectRefused``: the ``sub`` when linked,
     else the verified email of an active account not linked to another identity."""
     sub = str(claims.get("sub") or "")
     user = User.objects.filter(proconnect_sub=sub).first() if sub else None
     if user is None:
         email = str(claims.get("email") or "").strip().lower()
-        if not _verified(claims):
+        if not email_verified(claims, id_claims):
             raise ProConnectRefused("condition", UNVERIFIED, code="unverified_email")
         user = User.objects.filter(email__iexact=email).first() if email else None
         if user is None:
@@ -188,3 +205,24 @@ def complete_sign_in(user: User, claims: dict, id_claims: dict) -> ProConnectDev
         payload.update(mfa_asserted=mfa, second_factor=second)
         audit.append("proconnect_sign_in", actor=user, role=user.main_role, obj=user, payload=payload)
     return device
+
+
+def end_session_url(id_token: str) -> str | None:
+    """Where the sign-out sends a ProConnect session: the provider's ``end_session_endpoint``
+    with ``id_token_hint``, ``state`` and ``post_logout_redirect_uri`` (the sign-in page of
+    ``FJJ_SITE_URL``, to register with the provider); None when the provider names none or
+    cannot be read (the session then ends here only)."""
+    try:
+        endpoint = settings.FJJ_PROCONNECT_END_SESSION_ENDPOINT or discovery().get("end_session_endpoint")
+    except ProConnectUnavailable as exc:
+        log.warning("proconnect sign-out: %s", exc)
+        return None
+    if not endpoint:
+        return None
+    query = {
+        "id_token_hint": id_token,
+        "state": secrets.token_urlsafe(16),
+        "post_logout_redirect_uri": settings.FJJ_SITE_URL.rstrip("/")
+        + resolve_url(settings.LOGOUT_REDIRECT_URL),
+    }
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(query)}"

@@ -52,6 +52,12 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         super().__init__(*args, **kwargs)
         self.claims: dict = {}
         self.id_claims: dict = {}
+        self.id_token = ""
+
+    def store_tokens(self, access_token, id_token):
+        """Kept on the backend: the view puts the id_token in the session after ``login``
+        (which renews the session), for the sign-out's ``id_token_hint``."""
+        self.id_token = id_token
 
     def verify_token(self, token, **kwargs):
         payload = super().verify_token(token, **kwargs)
@@ -70,7 +76,7 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         if str(claims.get("sub") or "") != str(payload.get("sub") or "") or not payload.get("sub"):
             raise SuspiciousOperation("userinfo: sub différent de celui de l'id_token")
         self.claims, self.id_claims = claims, payload
-        return proconnect.match_account(claims)
+        return proconnect.match_account(claims, payload)
 
 
 class ProConnectStartView(OIDCAuthenticationRequestView):
@@ -116,6 +122,7 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
             return lockout_response(request)
         device = proconnect.complete_sign_in(user, backend.claims, backend.id_claims)
         login(request, user, backend=PASSWORD_BACKEND)
+        request.session[proconnect.SESSION_ID_TOKEN] = backend.id_token
         if device is not None:
             otp_login(request, device)
             sign_in_completed(request, user)

@@ -1,8 +1,10 @@
-"""What the front office records beyond the dossier: the emails it sent (each sent once)."""
+"""What the front office records beyond the dossier: the emails it sent (each sent once) and the
+CSV imports of accounts to invite (accounts administration)."""
 
 from django.db import models
 
 from fonds import clock
+from fonds.accounts.fields import user_fk
 
 
 class EmailNotice(models.Model):
@@ -30,3 +32,51 @@ class EmailNotice(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.to}"
+
+
+class InvitationImport(models.Model):
+    """A CSV file of mayors or agents to invite. Checked at upload (``checked``: nothing created),
+    confirmed by an administrator (``queued``), then run by a Celery task in chunks: ``done``
+    advances in each chunk's own transaction, so a retried task resumes after the last committed
+    chunk and never invites a line twice. ``accepted`` holds the lines to invite, ``refused`` the
+    refused lines with their French reasons (both rewritten when the task checks the file again)."""
+
+    class State(models.TextChoices):
+        CHECKED = "checked", "Contrôlé, à confirmer"
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        FINISHED = "finished", "Terminée"
+        FAILED = "failed", "Interrompue"
+
+    kind = models.CharField("type de comptes", max_length=10)
+    text = models.TextField("fichier lu (UTF-8)")
+    created_by = user_fk("importé par", related_name="invitation_imports")
+    created_at = models.DateTimeField("importé le", default=clock.now)
+    status = models.CharField("état", max_length=10, choices=State.choices, default=State.CHECKED)
+    lines = models.PositiveIntegerField("lignes lues", default=0)
+    campaign_name = models.CharField("campagne du seuil de population", max_length=200, blank=True)
+    max_population = models.PositiveIntegerField("seuil de population", null=True, blank=True)
+    accepted = models.JSONField("lignes à inviter", default=list, blank=True)
+    refused = models.JSONField("lignes refusées", default=list, blank=True)
+    total = models.PositiveIntegerField("comptes à inviter", default=0)
+    done = models.PositiveIntegerField("lignes traitées", default=0)
+    invited = models.PositiveIntegerField("comptes invités", default=0)
+    error = models.TextField("erreur", blank=True)
+    confirmed_at = models.DateTimeField("confirmé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import d'invitations"
+        verbose_name_plural = "imports d'invitations"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Import {self.kind} n° {self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.State.FINISHED, self.State.FAILED)

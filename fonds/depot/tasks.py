@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from fonds.accounts.models import User
 
+from .account_admin import import_jobs
 from .invitations import invitation_email
 from .notices import send_once
 from .receipts import ensure_receipt, send_receipt_email
@@ -84,3 +85,10 @@ def send_password_reset(
     body = render_to_string(email_template, context)
     key = message_key(self, "password-reset")
     return send_once(key, to=user.email, subject=subject, body=body, audit_action=None)
+
+
+@shared_task(name="fonds.depot.tasks.run_invitation_import", acks_late=True)
+def run_invitation_import(job_id: int) -> dict:
+    """Invite the accepted lines of a confirmed CSV import (resumes after the last chunk)."""
+    job = import_jobs.run(job_id)
+    return {"job": job.pk, "status": job.status, "done": job.done, "invited": job.invited}

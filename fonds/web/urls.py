@@ -1,12 +1,13 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from fonds.accounts.proconnect_views import SignOutView
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", SignOutView.as_view(), name="logout"),
     path("dossiers/", views.dossier_list, name="dossier-list"),
     path("dossiers/<int:pk>/", views.dossier_detail, name="dossier-detail"),
     path("dossiers/<int:pk>/actions/<slug:name>/", views.dossier_transition, name="dossier-transition"),

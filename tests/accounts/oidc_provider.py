@@ -1,8 +1,9 @@
 """A small OpenID Connect provider for the tests, served by ``http.server`` on 127.0.0.1 in a
 thread (no external network): discovery, authorization (redirect with a code), token (an RS256
-id_token signed with a key made here), userinfo (JSON, or a signed JWT as ProConnect sends it) and
-JWKS. The test sets ``provider.identity`` (the userinfo claims) and ``provider.id_extra`` (acr,
-amr…) before the flow; ``provider.tamper`` alters the next id_token (``nonce``, ``aud``, ``iss``).
+id_token signed with a key made here), userinfo (JSON, or a signed JWT as ProConnect sends it),
+JWKS and end of session (``/logout``: back to ``post_logout_redirect_uri`` with the ``state``).
+The test sets ``provider.identity`` (the userinfo claims) and ``provider.id_extra`` (acr, amr…)
+before the flow; ``provider.tamper`` alters the next id_token (``nonce``, ``aud``, ``iss``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Provider:
         self.userinfo_as_jwt = False
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
+        self.id_tokens: list[str] = []  # issued, in order
         self.requests: list[tuple[str, dict]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -49,6 +51,7 @@ class Provider:
         self.identity, self.id_extra, self.tamper = {}, {}, {}
         self.userinfo_as_jwt = False
         self.requests.clear()
+        self.id_tokens.clear()
 
     @property
     def discovery_url(self) -> str:
@@ -111,11 +114,12 @@ class Provider:
         }
         access = secrets.token_urlsafe(16)
         self.tokens[access] = grant["identity"]
+        self.id_tokens.append(self.sign(claims))
         body = {
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 60,
-            "id_token": self.sign(claims),
+            "id_token": self.id_tokens[-1],
         }
         return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
@@ -127,6 +131,12 @@ class Provider:
             claims = {**identity, "iss": self.base, "aud": CLIENT_ID}
             return 200, {"Content-Type": "application/jwt"}, self.sign(claims).encode()
         return 200, {"Content-Type": "application/json"}, json.dumps(identity).encode()
+
+    def logout(self, query: dict) -> tuple[int, dict, bytes]:
+        if query.get("id_token_hint") not in self.id_tokens or not query.get("post_logout_redirect_uri"):
+            return 400, {}, b"bad request"
+        location = f"{query['post_logout_redirect_uri']}?{urlencode({'state': query.get('state', '')})}"
+        return 302, {"Location": location}, b""
 
     def _handler(self):
         provider = self
@@ -156,6 +166,8 @@ class Provider:
                     )
                 if url.path == "/authorize":
                     return self._send(*provider.authorize(query))
+                if url.path == "/logout":
+                    return self._send(*provider.logout(query))
                 if url.path == "/userinfo":
                     return self._send(*provider.userinfo(self.headers.get("Authorization", "")))
                 return self._send(404, {}, b"")

@@ -2,7 +2,7 @@
 127.0.0.1: the test Client follows the whole redirect flow (authorization request with state and
 nonce, the provider's redirect with a code, the callback exchanging it and checking the id_token)."""
 
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import pytest
 import requests
@@ -114,6 +114,32 @@ def test_unverified_email_is_refused(client, op):
     assert signed_in_as(client) is None
     mayor.refresh_from_db()
     assert mayor.proconnect_sub is None and not events("proconnect_linked", mayor)
+
+
+def test_email_without_email_verified_claim_is_refused(client, op):
+    """Strict: a provider that does not say the email is verified links nothing."""
+    mayor = make_user("porteur", commune=make_commune())
+    op.identity = {"sub": "sub-silent", "email": mayor.email}
+    response = proconnect_flow(client, op)
+    assert response.status_code == 403 and "vérifiée" in response.content.decode()
+    mayor.refresh_from_db()
+    assert signed_in_as(client) is None and mayor.proconnect_sub is None
+
+
+def test_email_verified_false_in_the_id_token_is_refused(client, op):
+    mayor = make_user("porteur", commune=make_commune())
+    op.identity = identity(mayor)
+    op.id_extra = {"email_verified": False}
+    assert proconnect_flow(client, op).status_code == 403
+    assert signed_in_as(client) is None
+
+
+def test_email_verified_in_the_id_token_is_enough_when_userinfo_is_silent(client, op):
+    mayor = make_user("porteur", commune=make_commune())
+    op.identity = {"sub": "sub-id-token", "email": mayor.email}
+    op.id_extra = {"email_verified": True}
+    assert proconnect_flow(client, op).status_code == 302
+    assert signed_in_as(client) == mayor
 
 
 def test_unknown_email_is_refused_and_no_account_created(client, op):
@@ -285,3 +311,30 @@ def test_password_sign_in_still_works_when_proconnect_is_on(client, op):
     mayor = make_user("porteur", commune=make_commune())
     response = client.post("/connexion/", {"username": mayor.email, "password": PASSWORD})
     assert response.status_code == 302 and signed_in_as(client) == mayor
+
+
+# ---- sign-out ----------------------------------------------------------------------------------
+
+
+def test_sign_out_ends_the_proconnect_session_at_the_provider(client, op, settings):
+    settings.FJJ_SITE_URL = "https://fonds.example.fr"
+    mayor = make_user("porteur", commune=make_commune())
+    op.identity = identity(mayor)
+    assert proconnect_flow(client, op).status_code == 302
+    response = client.post("/deconnexion/")
+    assert response.status_code == 302 and signed_in_as(client) is None
+    location = urlparse(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{op.base}/logout"
+    query = dict(parse_qsl(location.query))
+    assert query["id_token_hint"] == op.id_tokens[-1] and query["state"]
+    assert query["post_logout_redirect_uri"] == "https://fonds.example.fr/connexion/"
+    back = requests.get(response["Location"], allow_redirects=False, timeout=5)
+    assert back.status_code == 302
+    assert back.headers["Location"] == f"https://fonds.example.fr/connexion/?state={query['state']}"
+
+
+def test_password_sign_out_stays_on_the_site_when_proconnect_is_on(client, op):
+    client.force_login(make_user("porteur", commune=make_commune()))
+    response = client.post("/deconnexion/")
+    assert response.status_code == 302 and response["Location"] == "/connexion/"
+    assert not [path for path, _ in op.requests if path == "/logout"]

@@ -152,40 +152,68 @@ def test_second_factor_reset_page(client, admin):
 # ---- CSV import --------------------------------------------------------------------------------
 
 
+def upload(client, kind, data):
+    return client.post(
+        f"{LIST}inviter/{kind}/", {"file": SimpleUploadedFile(f"{kind}.csv", data.encode("utf-8"))}
+    )
+
+
 def test_csv_upload_shows_the_report_and_creates_nothing(client, admin):
     make_campaign()
     make_commune("01001", population=800)
     make_commune("75056", population=2_100_000)
     data = "\ufeffcode_insee;email;nom\n01001;maire@commune.fr;Anne Martin\n75056;maire@paris.fr;B\n"
-    upload = SimpleUploadedFile("maires.csv", data.encode("utf-8"), content_type="text/csv")
-    response = client.post(f"{LIST}inviter/maires/", {"file": upload})
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "1 acceptée" in page and "1 refusée" in page and "au-delà du seuil" in page
+    response = upload(client, "maires", data)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "1 ligne acceptée" in page and "1 refusée" in page and "au-delà du seuil" in page
     assert "Inviter 1 compte" in page
     assert not User.objects.filter(email__in=["maire@commune.fr", "maire@paris.fr"]).exists()
 
 
-def test_csv_confirmation_invites_accepted_lines_once(client, admin, django_capture_on_commit_callbacks):
+def test_csv_confirmation_invites_in_the_background_then_shows_the_report(
+    client, admin, django_capture_on_commit_callbacks
+):
     make_commune("01001", population=800)
-    text = "01001;maire@commune.fr;Anne Martin\n99999;x@y.fr;B\n"
-    assert (
-        client.post(f"{LIST}inviter/maires/confirmer/", {"text": text, "kind": "maires"}).status_code == 400
-    )
+    page_url = upload(client, "maires", "01001;maire@commune.fr;Anne Martin\n99999;x@y.fr;B\n")["Location"]
+    assert client.post(f"{page_url}confirmer/").status_code == 400
     assert not User.objects.filter(email="maire@commune.fr").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"{LIST}inviter/maires/confirmer/", {"text": text, "kind": "maires", "confirm": "on"}
-        )
-    page = response.content.decode()
-    assert response.status_code == 200 and "1 compte créé et invité" in page and "code INSEE inconnu" in page
+        response = client.post(f"{page_url}confirmer/", {"confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == page_url
+    page = client.get(page_url).content.decode()
+    assert "1 compte créé et invité" in page and "code INSEE inconnu" in page and 'data-over="1"' in page
     assert User.objects.filter(email="maire@commune.fr").count() == 1
     assert [m.to for m in mail.outbox] == [["maire@commune.fr"]]
-    again = client.post(f"{LIST}inviter/maires/confirmer/", {"text": text, "kind": "maires", "confirm": "on"})
-    assert (
-        "0 comptes créés" in again.content.decode()
-        and User.objects.filter(email="maire@commune.fr").count() == 1
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{page_url}confirmer/", {"confirm": "on"})
+    assert User.objects.filter(email="maire@commune.fr").count() == 1 and len(mail.outbox) == 1
+
+
+def test_csv_import_progress_json(client, admin):
+    make_commune("01001", population=800)
+    page_url = upload(client, "maires", "01001;maire@commune.fr;A\n99999;x@y.fr;B\n")["Location"]
+    status = client.get(f"{page_url}etat.json").json()
+    assert (status["status"], status["total"], status["done"], status["refused"]) == ("checked", 1, 0, 1)
+    assert status["over"] is False and status["status_label"] == "Contrôlé, à confirmer"
+
+
+def test_csv_import_page_shows_progress_while_the_task_runs(client, admin):
+    make_commune("01001", population=800)
+    page_url = upload(client, "maires", "01001;maire@commune.fr;A\n")["Location"]
+    client.post(f"{page_url}confirmer/", {"confirm": "on"})  # the task waits for the commit
+    page = client.get(page_url).content.decode()
+    assert "<progress" in page and 'data-over="0"' in page and "bulk/progress.js" in page
+
+
+def test_auditor_reads_an_import_but_cannot_confirm_it(client, admin):
+    make_commune("01001", population=800)
+    page_url = upload(client, "maires", "01001;maire@commune.fr;A\n")["Location"]
+    auditor = Client()
+    auditor.force_login(make_user("auditeur"))
+    page = auditor.get(page_url)
+    assert page.status_code == 200 and "Inviter 1 compte" not in page.content.decode()
+    assert auditor.post(f"{page_url}confirmer/", {"confirm": "on"}).status_code == 403
 
 
 def test_unreadable_csv_keeps_the_form_with_a_french_error(client, admin):

@@ -144,7 +144,13 @@ RULES: dict[str, Rule] = {
     ),
     "administration/comptes/<int:pk>/proconnect/": r(AUDIT_ADMIN, {ADMIN}, args={"pk": "member3.pk"}),
     "administration/comptes/inviter/<slug:kind>/": r(AUDIT_ADMIN, {ADMIN}, args={"kind": "=maires"}),
-    "administration/comptes/inviter/<slug:kind>/confirmer/": r(NOBODY, {ADMIN}, args={"kind": "=agents"}),
+    "administration/comptes/inviter/import/<int:pk>/": r(AUDIT_ADMIN, args={"pk": "invitation_import.pk"}),
+    "administration/comptes/inviter/import/<int:pk>/confirmer/": r(
+        NOBODY, {ADMIN}, args={"pk": "invitation_import.pk"}, note="400 without the confirmation"
+    ),
+    "administration/comptes/inviter/import/<int:pk>/etat.json": r(
+        AUDIT_ADMIN, args={"pk": "invitation_import.pk"}
+    ),
     "connexion/": r(ANYONE, ANYONE, own_account=True, note="a signed-in user is sent home"),
     "deconnexion/": r(NOBODY, AUTH, own_account=True, signs_out=True),
     "depot/compte/invitation/<uidb64>/<token>/": r(

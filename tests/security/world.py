@@ -65,6 +65,7 @@ def build_world() -> World:
     from fonds.bulk import services as bulk
     from fonds.comite import composition, convocation, proxies, sessions
     from fonds.comite import sitting as comite_sitting
+    from fonds.depot.account_admin import import_jobs
     from fonds.instruction import services as instruction
     from fonds.instruction.testing import ready_for_completion
     from fonds.payments.bank import certify_bank_details, set_bank_details
@@ -246,6 +247,11 @@ def build_world() -> World:
     exports.build_job(job.pk)
     job.refresh_from_db()
     o["export_job"] = job
+
+    # -- accounts administration: a CSV import checked, not confirmed
+    o["invitation_import"] = import_jobs.create(
+        "agents", "nouvel.agent@fjj.fr;Ida Martin;instructeur\n", by=u["admin"]
+    )
 
     # -- account links for the porteur (invitation, password reset)
     o["uidb64"] = urlsafe_base64_encode(force_bytes(porteur.pk))

@@ -2,8 +2,9 @@
 agents (email, name, role). ``check`` reads the file and says, line by line, what would be
 invited and what is refused (unknown INSEE code, commune over the population threshold of the
 current campaign's rules, duplicate in the file or already an account, invalid email or role);
-``invite`` creates the accepted accounts only, each audited, and sends each its invitation through
-``fonds.depot.invitations`` (the email goes through the outbox).
+``invite_line`` creates one accepted account, audited, and sends its invitation through
+``fonds.depot.invitations`` (the email goes through the outbox); ``import_jobs`` runs them in a
+Celery task, in chunks, with a progress bar.
 
 Files as Excel or LibreOffice export them: UTF-8 with or without BOM (Windows-1252 read too),
 ``;`` or ``,`` between columns, an optional header line, INSEE codes that lost their leading zero.
@@ -15,24 +16,25 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 
 from fonds import clock
 from fonds.accounts.lifecycle import snapshot
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.audit import chain as audit
-from fonds.formats import inhabitants
+from fonds.formats import inhabitants, number
 from fonds.referentiel.models import Campaign, Commune
 from fonds.referentiel.rules import setting
 
 from ..invitations import send_invitation
 
 MAYORS, AGENTS = "maires", "agents"
-MAX_LINES = 1000  # invited in the request: about 6 s on SQLite (bench/bench_csv_invite.py)
+#: every commune of France (about 35,000) fits in one file; checked in the request (about 1 s per
+#: 10,000 lines on SQLite), invited by a Celery task (bench/bench_csv_invite.py)
+MAX_LINES = 40_000
+MAX_BYTES = 4_000_000
 HEADER_WORDS = {
     "insee",
     "code",
@@ -98,8 +100,10 @@ class Report:
 
 
 def decode(data: bytes) -> str:
-    if len(data) > 2_000_000:
-        raise CsvUnreadable("Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.")
+    if len(data) > MAX_BYTES:
+        raise CsvUnreadable(
+            f"Le fichier dépasse {MAX_BYTES // 1_000_000} Mo : découpez-le en plusieurs fichiers."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -124,7 +128,9 @@ def rows(text: str) -> list[tuple[int, list[str]]]:
     if not found:
         raise CsvUnreadable("Le fichier ne contient aucune ligne à importer.")
     if len(found) > MAX_LINES:
-        raise CsvUnreadable(f"Le fichier dépasse {MAX_LINES} lignes : découpez-le en plusieurs fichiers.")
+        raise CsvUnreadable(
+            f"Le fichier dépasse {number(MAX_LINES)} lignes : découpez-le en plusieurs fichiers."
+        )
     return found
 
 
@@ -207,23 +213,27 @@ def _names(name: str) -> tuple[str, str]:
     return (first, last.strip()) if last else ("", first)
 
 
-def invite(kind: str, text: str, *, by) -> Report:
-    """Check the file again (it may have changed since it was shown) and, in one transaction,
-    create and invite its accepted lines; refused lines create nothing. Returns the report."""
-    with transaction.atomic():
-        report = check(kind, text)
-        groups = {name: Group.objects.get_or_create(name=name)[0] for name in Role.values}
-        for line in report.accepted:
-            first, last = _names(line.name)
-            user = User.objects.create_user(
-                line.email, None, first_name=first, last_name=last, commune=line.commune
-            )
-            user.groups.set([groups[name] for name in (line.roles or [Role.PORTEUR])])
-            payload = {
-                "before": None,
-                "after": snapshot(user),
-                "source": f"import CSV ({kind}), ligne {line.number}",
-            }
-            audit.append("account_invited", actor=by, role=Role.ADMIN, obj=user, payload=payload)
-            send_invitation(user, by=by)
-    return report
+def invite_line(line: dict, *, commune, groups: dict, by, source: str) -> User:
+    """Create the account of one accepted line (``line_data``) and invite it: one
+    ``account_invited`` event (before/after) and the invitation (``invitation_sent``, email through
+    the outbox). Runs inside the caller's transaction."""
+    first, last = _names(line["name"])
+    user = User.objects.create_user(line["email"], None, first_name=first, last_name=last, commune=commune)
+    user.groups.set([groups[name] for name in (line["roles"] or [Role.PORTEUR])])
+    payload = {"before": None, "after": snapshot(user), "source": f"{source}, ligne {line['number']}"}
+    audit.append("account_invited", actor=by, role=Role.ADMIN, obj=user, payload=payload)
+    send_invitation(user, by=by)
+    return user
+
+
+def line_data(line: Line) -> dict:
+    """A line as a job keeps it (JSON)."""
+    return {
+        "number": line.number,
+        "email": line.email,
+        "name": line.name,
+        "insee": line.insee,
+        "roles": line.roles,
+        "commune": line.commune.name if line.commune else "",
+        "reasons": line.reasons,
+    }

@@ -9,8 +9,6 @@ from fonds.accounts.roles import Role
 from fonds.referentiel.models import Commune
 from fonds.ui.forms import confirm_field
 
-from .csv_import import AGENTS, MAYORS
-
 ROLE_CHOICES = [(value, label) for value, label in Role.choices]
 
 
@@ -72,8 +70,6 @@ class UploadForm(DsfrBaseForm):
 
 
 class InviteForm(DsfrBaseForm):
-    """The confirmation of an import: the file as read travels in a hidden field (re-checked)."""
+    """The confirmation of a checked import (the file is kept by the import itself)."""
 
-    text = forms.CharField(widget=forms.HiddenInput, max_length=2_000_000, strip=False)
-    kind = forms.ChoiceField(widget=forms.HiddenInput, choices=[(MAYORS, MAYORS), (AGENTS, AGENTS)])
     confirm = confirm_field("J'invite les comptes des lignes acceptées (un courriel part vers chacun)")

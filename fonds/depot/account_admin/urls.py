@@ -23,5 +23,7 @@ urlpatterns = [
         name="unlink-proconnect",
     ),
     path("inviter/<slug:kind>/", import_views.upload, name="import"),
-    path("inviter/<slug:kind>/confirmer/", import_views.confirm, name="import-confirm"),
+    path("inviter/import/<int:pk>/", import_views.job_page, name="import-job"),
+    path("inviter/import/<int:pk>/confirmer/", import_views.confirm, name="import-confirm"),
+    path("inviter/import/<int:pk>/etat.json", import_views.job_status, name="import-job-status"),
 ]
