@@ -5,6 +5,9 @@
     FJJ_VAR_DIR=/tmp/fjj-bench-whatif .venv/bin/python manage.py seed_bench --dossiers 20000
     FJJ_VAR_DIR=/tmp/fjj-bench-whatif .venv/bin/python bench/bench_whatif.py --enrich
 
+PostgreSQL: the same three commands with ``FJJ_DATABASE_URL=postgres://…/<own database>``
+(the bench uses the project's default database).
+
 Takes the campaign with the most submitted dossiers of the data set. ``--enrich`` (once, before
 the first run: it writes to the data set) gives each of its dossiers what ``seed_bench`` leaves
 out — a jumelage, 6 budget lines, project dates, the 4 documents, youth and leaders, nights and

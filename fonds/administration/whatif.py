@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Prefetch
 
 from fonds import clock
 from fonds.dossiers.models import BudgetLine, Document, Dossier
 from fonds.eligibilite.rules import REGISTRY, chunk_context
+from fonds.eligibilite.rules.base import LOADED
 from fonds.instruction.amount import grant_for_dossier
 from fonds.ops import outbox
 from fonds.referentiel.models import Campaign, RuleSet
@@ -56,21 +56,31 @@ DOSSIER_FIELDS = (
 )
 
 
-def _load(pks):
-    return list(
+#: what E3, E6 and the formula read of a dossier's budget lines and documents, loaded as named
+#: tuples (``rules.base.LOADED``): a model instance per row and Django's prefetch of them cost
+#: more than the rules themselves (docs/benchmarks.md, the what-if)
+RELATED_FIELDS = {
+    "budget_lines": (BudgetLine, ("kind", "category", "amount", "eligible")),
+    "documents": (Document, ("kind", "replaced_by_id")),
+}
+
+
+def _load(pks) -> list[Dossier]:
+    """The dossiers ``pks`` with what the rules and the formula read: three queries."""
+    dossiers = list(
         Dossier.objects.filter(pk__in=pks)
         .select_related("commune", "jumelage__partner")
         .only(*DOSSIER_FIELDS, "commune", "jumelage")
-        .prefetch_related(
-            # the fields E3, E6 and the formula read (a deferred field read would cost one query each)
-            Prefetch(
-                "budget_lines",
-                BudgetLine.objects.only("dossier_id", "kind", "category", "amount", "eligible"),
-            ),
-            Prefetch("documents", Document.objects.only("dossier_id", "kind", "replaced_by_id")),
-        )
         .order_by("pk")
     )
+    loaded = {dossier.pk: {name: [] for name in RELATED_FIELDS} for dossier in dossiers}
+    for name, (model, fields) in RELATED_FIELDS.items():
+        rows = model.objects.filter(dossier_id__in=pks).values_list("dossier_id", *fields, named=True)
+        for row in rows:
+            loaded[row.dossier_id][name].append(row)
+    for dossier in dossiers:
+        setattr(dossier, LOADED, loaded[dossier.pk])
+    return dossiers
 
 
 MISSING = object()

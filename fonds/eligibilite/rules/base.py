@@ -80,8 +80,18 @@ def _as_int(value):
     return int(number) if number == number.to_integral_value() else None
 
 
+#: attribute of a dossier holding reverse relations its caller loaded itself, ``{name: rows}``;
+#: a row is anything with the fields the rules read (the what-if loads named tuples:
+#: `fonds.administration.whatif`)
+LOADED = "loaded_relations"
+
+
 def _related(dossier, name: str) -> list:
-    """Rows of a reverse relation, from the prefetch cache when present (else one query)."""
+    """Rows of a reverse relation: those the caller loaded (``LOADED``), else the prefetch cache
+    when present (else one query)."""
+    loaded = getattr(dossier, LOADED, None)
+    if loaded is not None:
+        return loaded[name]
     return list(getattr(dossier, name).all())
 
 
