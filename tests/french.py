@@ -54,15 +54,27 @@ def text_problems(text: str) -> list[str]:
     return found
 
 
+#: elements without an end tag (never on the stack of open elements)
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+#: the DSFR's scrolling containers of a table: ``.fr-table > table`` (its classic markup, the table
+#: scrolls) and ``.fr-table__container > .fr-table__content > table`` (DSFR 1.12+)
+SCROLLING_PARENTS = frozenset({"fr-table", "fr-table__content"})
+
+
 class Page(HTMLParser):
-    """The ids, the labels' targets and the visible text of one page."""
+    """The ids, the labels' targets, the visible text of one page, and its tables outside a DSFR
+    scrolling container (on a narrow screen, their last columns would be cut off)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.ids: list[str] = []
         self.label_targets: list[str] = []
         self.text: list[str] = []
+        self.unscrollable_tables: list[str] = []
         self._hidden = 0
+        self._open: list[tuple[str, set]] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -72,10 +84,27 @@ class Page(HTMLParser):
             self.label_targets.append(attrs["for"])
         if tag in ("script", "style", "template"):
             self._hidden += 1
+        if tag == "table" and attrs.get("role") != "presentation":
+            parent = self._open[-1][1] if self._open else set()
+            if not parent & SCROLLING_PARENTS:
+                self.unscrollable_tables.append(
+                    attrs.get("id") or f"tableau n° {len(self.unscrollable_tables) + 1}"
+                )
+        if tag not in VOID:
+            self._open.append((tag, set((attrs.get("class") or "").split())))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID and self._open:
+            self._open.pop()
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template") and self._hidden:
             self._hidden -= 1
+        for depth in range(len(self._open) - 1, -1, -1):  # implicit ends (an unclosed <p>) close too
+            if self._open[depth][0] == tag:
+                del self._open[depth:]
+                break
 
     def handle_data(self, data):
         if not self._hidden:

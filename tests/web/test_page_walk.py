@@ -54,6 +54,23 @@ def test_every_page_of_every_role_speaks_french_with_unique_ids(route, world, ag
     assert not failures, f"/{route}\n" + "\n".join(dict.fromkeys(failures))
 
 
+@pytest.mark.parametrize("route", html_routes())
+def test_every_table_scrolls_inside_its_dsfr_container(route, world, agents):  # noqa: F811
+    """On a 375 px screen every column stays reachable: each data table sits in DSFR's scrolling
+    container (``.fr-table > table`` or ``.fr-table__content > table``), never bare in the page."""
+    rule = RULES[route]
+    url = fill(route, rule.args, world)
+    failures = []
+    for role in sorted(rule.read):
+        response = request(agents, world, role, "GET", url, api=False)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        page = Page()
+        page.feed(response.content.decode())
+        failures += [f"{role}: {table} hors d'un conteneur .fr-table" for table in page.unscrollable_tables]
+    assert not failures, f"/{route}\n" + "\n".join(dict.fromkeys(failures))
+
+
 def test_the_walk_sees_what_it_must_refuse():
     html = (
         '<label for="id_body">Message</label><textarea id="id_body"></textarea>'
@@ -68,5 +85,9 @@ def test_the_walk_sees_what_it_must_refuse():
     assert any(p.startswith("code identifier") and "president_suppleant" in p for p in found)
     assert any(p.startswith("raw JSON") for p in found)
     assert not any("not_shown_code" in p for p in found)
+    tables = '<div class="fr-table"><table id="ok"></table></div><div><table id="bare"></table></div>'
+    page = Page()
+    page.feed(tables + '<table role="presentation"></table>')
+    assert page.unscrollable_tables == ["bare"]
     files = "<p>Déposé : convention_signee.pdf, vérifiable avec scripts/verify_audit_export.py</p>"
     assert problems_of(files) == []
