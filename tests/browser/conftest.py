@@ -179,7 +179,7 @@ def axe_results():
 
 
 def write_results(records: dict[str, list[dict]], path: Path = RESULTS) -> None:
-    axe_version = AXE_JS.read_text(encoding="utf-8")[:200].split("axe v", 1)[-1].split(" ", 1)[0]
+    axe_version = AXE_JS.read_text(encoding="utf-8")[:200].split("axe v", 1)[-1].split()[0]
     checks = [dict(record, journey=journey) for journey, rows in sorted(records.items()) for record in rows]
     data = {
         "generated_on": dt.date.today().isoformat(),
@@ -197,7 +197,9 @@ def write_results(records: dict[str, list[dict]], path: Path = RESULTS) -> None:
 def axe(page, request, axe_results):
     checker = Axe(page)
     yield checker
-    axe_results.setdefault(request.node.name, []).extend(checker.records)
+    params = getattr(request.node, "callspec", None)
+    journey = params.params.get("role", request.node.name) if params else request.node.name
+    axe_results.setdefault(journey, []).extend(checker.records)
     assert not checker.csp, "violations de la politique de sécurité du contenu (CSP) :\n" + "\n".join(
         checker.csp
     )
