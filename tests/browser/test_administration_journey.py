@@ -1,7 +1,7 @@
 """Issue 17 in a real browser (Debian's Chromium through Playwright): the administrator clones the
 last campaign, raises the population threshold (E1) in a draft, replays it on the last campaign
 and sees the flipped E1 verdict, publishes it as a new version after the differences, then opens
-the new campaign's window. axe-core on every page: no serious or critical violation."""
+the new campaign's window. axe-core on every page: no violation of any impact (issue 18)."""
 
 import datetime as dt
 import re
@@ -111,4 +111,4 @@ def test_admin_clones_raises_e1_replays_and_opens(live_server, page, axe):
 
     print(axe.report())
     assert not axe.broken, axe.report()
-    assert not axe.blocking, axe.report()
+    assert not axe.violations, axe.report()
