@@ -15,10 +15,9 @@ from django.utils import timezone
 from fonds import clock
 from fonds.audit.queries import events_for
 from fonds.documents.pdf import write_pdf
+from fonds.ui.event_sentences import describe
 
 from . import audit_export
-
-PAYLOAD_PREVIEW = 400
 
 
 def history_context(dossier) -> dict:
@@ -26,15 +25,17 @@ def history_context(dossier) -> dict:
     events = []
     for event in events_for(dossier).filter(seq__lte=head_seq):
         data = json.loads(event.canonical)
-        payload = json.dumps(data["payload"], ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
         events.append(
             {
                 "seq": event.seq,
                 "at": timezone.localtime(event.created_at),
-                "actor": data["actor"]["label"],
+                # no actor: the fund's own scheduled work (reminders, emails), stored as « system »
+                "actor": data["actor"]["label"]
+                if data["actor"]["id"] is not None
+                else "Traitement automatique",
                 "role": event.actor_role,
                 "action": event.action,
-                "payload": payload if len(payload) <= PAYLOAD_PREVIEW else payload[:PAYLOAD_PREVIEW] + " …",
+                "sentence": describe(event.action, data["payload"]),
                 "hash": event.hash,
                 "prev_hash": event.prev_hash,
             }
@@ -52,6 +53,5 @@ def history_context(dossier) -> dict:
 
 
 def render_history_pdf(dossier) -> bytes:
-
     html = render_to_string("pdf/history.html", history_context(dossier))
     return write_pdf(html)  # fonds/documents/render.py: closed URL fetcher, shared fonts

@@ -13,4 +13,5 @@ urlpatterns = [
     path("dossiers/<int:pk>/actions/<slug:name>/", views.dossier_transition, name="dossier-transition"),
     path("dossiers/<int:pk>/pieces/<int:document_pk>/", views.dossier_document, name="dossier-document"),
     path("taches/", views.task_list, name="task-list"),
+    path("accessibilite/", views.accessibility_statement, name="accessibility"),
 ]

@@ -20,6 +20,7 @@ from fonds.suivi.links import action_url
 from fonds.ui import worklist
 from fonds.ui.forms import TransitionForm
 
+from . import accessibility
 from .forms import DossierFilterForm, LoginForm
 
 
@@ -174,3 +175,12 @@ def dossier_document(request, pk, document_pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+def accessibility_statement(request):
+    """The accessibility statement (RGAA 4.1 model), public: read from the browser suite's results."""
+    return render(
+        request,
+        "web/accessibility.html",
+        {"title": "Déclaration d'accessibilité", **accessibility.statement()},
+    )

@@ -3,8 +3,12 @@ pytest-django's live server, with axe-core injected in every front-office page v
 
 Skips with a reason when /usr/bin/chromium is absent (``make system-deps`` installs it)."""
 
+import datetime as dt
+import json
 import os
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,6 +23,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: the two widths of every role's journey: a desktop and a phone (RGAA: 320–375 px reflow)
+WIDTHS = (1280, 375)
+#: where ``FJJ_AXE_RESULTS=1`` makes the suite write its results (the accessibility statement
+#: reads them: docs/accessibilite/README.md); unset, nothing is written
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "accessibilite" / "axe-results.json"
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +84,7 @@ class Axe:
         self.other: list[str] = []
         self.broken: list[str] = []  # pages and static files answering 4xx/5xx, failed requests
         self.csp: list[str] = []  # Content Security Policy violations reported by the browser
+        self.records: list[dict] = []  # one per check: what the results file keeps
         page.on(
             "console",
             lambda m: "Content Security Policy" in m.text and self.csp.append(f"{page.url} : {m.text[:200]}"),
@@ -109,6 +119,18 @@ class Axe:
         assert result["passes"], f"axe-core n'a vérifié aucune règle sur {page.url}"
         where = f"{label or page.title()} ({page.url})"
         self.pages.append(where)
+        self.records.append(
+            {
+                "label": label or page.title(),
+                "path": urlsplit(page.url).path or "/",
+                "width": page.viewport_size["width"] if page.viewport_size else None,
+                "passes": len(result["passes"]),
+                "violations": [
+                    {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"])}
+                    for v in result["violations"]
+                ],
+            }
+        )
         for v in result["violations"]:
             targets = "; ".join(
                 " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
@@ -118,6 +140,18 @@ class Axe:
                 f"[{v['impact']}] {v['id']} — {v['help']} — {where} — {len(v['nodes'])} nœud(s) : {targets}"
             )
             (self.blocking if v["impact"] in ("serious", "critical") else self.other).append(line)
+
+    def check_widths(self, label: str, widths=WIDTHS):
+        """axe at each width (the page reloaded at each, as a phone would open it)."""
+        for width in widths:
+            self.page.set_viewport_size({"width": width, "height": 900 if width > 800 else 800})
+            self.page.reload()
+            self.check(f"{label} — {width} px")
+
+    @property
+    def violations(self) -> list[str]:
+        """Every violation, whatever its impact (issue 18: zero on every page of every journey)."""
+        return self.blocking + self.other
 
     def report(self) -> str:
         return "\n".join(
@@ -134,10 +168,38 @@ class Axe:
         )
 
 
+@pytest.fixture(scope="session")
+def axe_results():
+    """Every check of the session; written to ``RESULTS`` at the end when ``FJJ_AXE_RESULTS`` is
+    set (``make accessibility-results``), so that a plain test run leaves the tree clean."""
+    records: dict[str, list[dict]] = {}
+    yield records
+    if os.environ.get("FJJ_AXE_RESULTS") and records:
+        write_results(records)
+
+
+def write_results(records: dict[str, list[dict]], path: Path = RESULTS) -> None:
+    axe_version = AXE_JS.read_text(encoding="utf-8")[:200].split("axe v", 1)[-1].split()[0]
+    checks = [dict(record, journey=journey) for journey, rows in sorted(records.items()) for record in rows]
+    data = {
+        "generated_on": dt.date.today().isoformat(),
+        "tool": f"axe-core {axe_version}",
+        "browser": f"Chromium (Debian) piloté par Playwright {metadata.version('playwright')}",
+        "rules": AXE_TAGS,
+        "widths": list(WIDTHS),
+        "checks": checks,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 @pytest.fixture
-def axe(page):
+def axe(page, request, axe_results):
     checker = Axe(page)
     yield checker
+    params = getattr(request.node, "callspec", None)
+    journey = params.params.get("role", request.node.name) if params else request.node.name
+    axe_results.setdefault(journey, []).extend(checker.records)
     assert not checker.csp, "violations de la politique de sécurité du contenu (CSP) :\n" + "\n".join(
         checker.csp
     )

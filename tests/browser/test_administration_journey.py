@@ -3,7 +3,7 @@ last campaign, raises the population threshold (E1) in a draft, replays it on th
 and sees the flipped E1 verdict, publishes it as a new version after the differences, opens the
 new campaign's window, then invites three mayors from a CSV file (a background job, its report
 of refused lines); one of them follows the link of the invitation email, chooses a password,
-signs in and starts a dossier. axe-core on every page: no serious or critical violation."""
+signs in and starts a dossier. axe-core on every page: no violation of any impact (issue 18)."""
 
 import datetime as dt
 import re
@@ -183,4 +183,4 @@ def test_admin_clones_raises_e1_replays_and_opens(live_server, page, axe):
 
     print(axe.report())
     assert not axe.broken, axe.report()
-    assert not axe.blocking, axe.report()
+    assert not axe.violations, axe.report()

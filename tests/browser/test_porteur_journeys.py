@@ -1,5 +1,5 @@
 """Issue 3, journeys 1–9 walked in a real browser (Debian's Chromium through Playwright) by a demo
-porteur, with axe-core run on every front-office page: zero serious or critical violations.
+porteur, with axe-core run on every front-office page: zero violations of any impact (issue 18).
 
 Staff steps between the porteur's journeys (instruction, committee, payment) go through
 ``services.perform`` like the back office would; everything the mayor does is done in the page."""
@@ -276,7 +276,7 @@ def test_porteur_walks_journeys_1_to_9(live_server, page, axe, clock):
 
     print(axe.report())
     assert not axe.broken, axe.report()
-    assert not axe.blocking, axe.report()
+    assert not axe.violations, axe.report()
 
 
 def test_axe_flags_a_serious_violation(page, axe):

@@ -356,6 +356,7 @@ RULES: dict[str, Rule] = {
     "controle/tableau-de-bord/<slug:slug>/": r(AUDIT_ADMIN, args={"slug": "=statuts"}),
     # ---- site ----------------------------------------------------------------------------------
     "sante/": r(ANYONE),
+    "accessibilite/": r(ANYONE, note="the accessibility statement: public (RGAA)"),
     "": r(
         AUTH,
         AUTH - {AUDIT},

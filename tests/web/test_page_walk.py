@@ -5,11 +5,9 @@ English words a French page never holds)."""
 
 from __future__ import annotations
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 
+from tests.french import Page, text_problems
 from tests.security.permission_rules import RULES
 from tests.security.test_permission_matrix import (  # noqa: F401 — the matrix's fixtures, shared
     agents,
@@ -22,45 +20,6 @@ from tests.security.test_permission_matrix import (  # noqa: F401 — the matrix
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("page_walk")]
-
-#: English a French page never shows (whole words, case-sensitive where a French word could clash)
-ENGLISH = re.compile(
-    r"\b(?:the|and|of the|Ranking|committee|Submit|Cancel|Save|Delete|Page not found|Not Found|"
-    r"Server Error|Forbidden|Next|Previous|None|True|False|null|undefined|NaN)\b"
-)
-#: a code identifier: two lower-case words joined by an underscore (e.g. « president_suppleant »);
-#: not a file's name (« convention_signee.pdf » as the commune uploaded it, a script's path)
-SNAKE = re.compile(r"(?<![/.\w])[a-z]+(?:_[a-z0-9]+)+\b(?!\.[a-z]{2,4}\b)")
-#: raw JSON: a quoted key followed by a colon (« "content_type": »)
-RAW_JSON = re.compile(r"\"[A-Za-z_]+\"\s*:")
-
-
-class Page(HTMLParser):
-    """The ids, the labels' targets and the visible text of one page."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.ids: list[str] = []
-        self.label_targets: list[str] = []
-        self.text: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id"):
-            self.ids.append(attrs["id"])
-        if tag == "label" and attrs.get("for"):
-            self.label_targets.append(attrs["for"])
-        if tag in ("script", "style", "template"):
-            self._hidden += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "template") and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data):
-        if not self._hidden:
-            self.text.append(data)
 
 
 def problems_of(html: str) -> list[str]:
@@ -75,11 +34,7 @@ def problems_of(html: str) -> list[str]:
     for target in page.label_targets:
         if target not in seen:
             found.append(f"label for « {target} »: no such field")
-    text = " ".join(" ".join(page.text).split())
-    for pattern, what in ((ENGLISH, "English"), (SNAKE, "code identifier"), (RAW_JSON, "raw JSON")):
-        for match in pattern.finditer(text):
-            found.append(f"{what}: « …{text[max(0, match.start() - 30) : match.end() + 30]}… »")
-    return found
+    return found + text_problems(" ".join(page.text))
 
 
 def html_routes() -> list[str]:
@@ -99,6 +54,23 @@ def test_every_page_of_every_role_speaks_french_with_unique_ids(route, world, ag
     assert not failures, f"/{route}\n" + "\n".join(dict.fromkeys(failures))
 
 
+@pytest.mark.parametrize("route", html_routes())
+def test_every_table_scrolls_inside_its_dsfr_container(route, world, agents):  # noqa: F811
+    """On a 375 px screen every column stays reachable: each data table sits in DSFR's scrolling
+    container (``.fr-table > table`` or ``.fr-table__content > table``), never bare in the page."""
+    rule = RULES[route]
+    url = fill(route, rule.args, world)
+    failures = []
+    for role in sorted(rule.read):
+        response = request(agents, world, role, "GET", url, api=False)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        page = Page()
+        page.feed(response.content.decode())
+        failures += [f"{role}: {table} hors d'un conteneur .fr-table" for table in page.unscrollable_tables]
+    assert not failures, f"/{route}\n" + "\n".join(dict.fromkeys(failures))
+
+
 def test_the_walk_sees_what_it_must_refuse():
     html = (
         '<label for="id_body">Message</label><textarea id="id_body"></textarea>'
@@ -113,5 +85,9 @@ def test_the_walk_sees_what_it_must_refuse():
     assert any(p.startswith("code identifier") and "president_suppleant" in p for p in found)
     assert any(p.startswith("raw JSON") for p in found)
     assert not any("not_shown_code" in p for p in found)
+    tables = '<div class="fr-table"><table id="ok"></table></div><div><table id="bare"></table></div>'
+    page = Page()
+    page.feed(tables + '<table role="presentation"></table>')
+    assert page.unscrollable_tables == ["bare"]
     files = "<p>Déposé : convention_signee.pdf, vérifiable avec scripts/verify_audit_export.py</p>"
     assert problems_of(files) == []

@@ -15,6 +15,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.models import Document, Message
 from fonds.formats import euros
+from fonds.ui.event_sentences import describe
 
 from ..models import FinalReport
 from .common import dossier_of
@@ -26,8 +27,8 @@ from .report import may_read_participant_list
 def _euros(value) -> str:
     try:
         return euros(value)
-    except Exception:
-        return f"{value} €"
+    except (ArithmeticError, ValueError, TypeError):
+        return str(value)
 
 
 def _event_details(
@@ -77,8 +78,8 @@ def _event_details(
         if doc is not None:
             out["link"] = reverse("suivi:generated-document", args=[dossier_pk, doc.pk])
             out["link_text"] = "Télécharger le document"
-    elif motivation:
-        out["text"] = motivation
+    else:  # the other transitions and events: their payload told in a sentence, never raw
+        out["text"] = describe(action, payload)
     return out
 
 
