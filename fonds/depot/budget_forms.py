@@ -25,7 +25,6 @@ class _LineForm(DsfrBaseForm):
         required=False,
         max_digits=10,
         error_messages={
-            "invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).",
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
             "max_digits": "Montant trop élevé.",
@@ -123,7 +122,6 @@ class BudgetForm(DsfrBaseForm):
         max_digits=10,
         help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
         error_messages={
-            "invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).",
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
             "max_digits": "Montant trop élevé.",

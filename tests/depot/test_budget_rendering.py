@@ -112,7 +112,7 @@ def test_budget_step_bad_input_is_kept_and_explained(porteur_client, empty_draft
     html = porteur_client.post(
         step_url(empty_draft), budget_post([("travel", "12abc", True)], [("", "40")])
     ).content.decode()
-    assert 'value="12abc"' in html and "Indiquez un montant en euros" in html
+    assert 'value="12abc"' in html and "« 12abc » n&#x27;est pas un nombre d&#x27;euros" in html
     assert (
         "Choisissez la catégorie de cette ligne." in html
         and 'aria-describedby="id_recettes-0-category-desc-error"' in html
