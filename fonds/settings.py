@@ -450,6 +450,7 @@ LOGGING = {
         # library chatter (one INFO line per font or unsupported CSS property in every PDF)
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # three INFO lines per sign-in (lockouts are warnings)
     },
 }
 FJJ_MAX_REQUEST_MB = int(
