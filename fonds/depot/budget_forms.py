@@ -7,6 +7,7 @@ from django.forms import formset_factory
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine
+from fonds.formats import euros, pct
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
@@ -120,10 +121,20 @@ class BudgetForm(DsfrBaseForm):
         label="Montant demandé au fonds (€)",
         required=False,
         max_digits=10,
-        help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
         error_messages={
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
             "max_digits": "Montant trop élevé.",
         },
     )
+
+    def __init__(self, *args, params: dict, **kwargs):
+        """``params``: the rules the dossier follows (E6's bounds, said in the help text)."""
+        super().__init__(*args, **kwargs)
+        rule = params["eligibility"]
+        help_text = (
+            f"Entre {euros(rule['min_request'])} et {euros(rule['max_request'])}, et au plus "
+            f"{pct(rule['max_grant_pct_of_eligible'])} des dépenses éligibles."
+        )
+        # the bound field (made by DsfrBaseForm's __init__) keeps its own copy of the help text
+        self.fields["requested_amount"].help_text = self["requested_amount"].help_text = help_text
