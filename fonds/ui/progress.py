@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from celery.result import AsyncResult
 from django.conf import settings
 from django.http import JsonResponse
-from django.utils import timezone
 
+from fonds import clock
 from fonds.celery import app
 from fonds.documents.models import GeneratedDocument
 from fonds.ops.models import OutboxMessage
@@ -102,8 +102,7 @@ def document_progress(kind: str, key: str, *, task: str, args: list) -> Document
         return DocumentProgress(NONE)
     if task_state(str(message.pk)) == "FAILURE":
         return DocumentProgress(FAILED, since=message.created_at)
-    # the outbox stamps real time (auto_now_add), not the fund's clock: compare with real time
-    late = timezone.now() - message.created_at > dt.timedelta(minutes=settings.FJJ_DOCUMENT_LATE_MINUTES)
+    late = clock.now() - message.created_at > dt.timedelta(minutes=settings.FJJ_DOCUMENT_LATE_MINUTES)
     return DocumentProgress(LATE if late else PENDING, since=message.created_at)
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from fonds import clock
 from fonds.depot.receipts import receipt_progress
 from fonds.dossiers.services import perform
 from fonds.ops.models import OutboxMessage
@@ -91,9 +91,7 @@ def test_receipt_task_state_read_from_the_last_outbox_message(pending, monkeypat
 
 def test_receipt_late_says_so_and_keeps_polling(porteur_client, pending, settings):
     settings.FJJ_DOCUMENT_LATE_MINUTES = 10
-    OutboxMessage.objects.filter(args=[pending.pk]).update(
-        created_at=timezone.now() - dt.timedelta(minutes=11)
-    )
+    OutboxMessage.objects.filter(args=[pending.pk]).update(created_at=clock.now() - dt.timedelta(minutes=11))
     data = status(porteur_client, pending)
     assert data["state"] == "late" and data["over"] is False
     assert "plus de temps que prévu" in data["message"]
