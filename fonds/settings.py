@@ -315,6 +315,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A document still in preparation after this many minutes is said to be late (its page offers help).
+FJJ_DOCUMENT_LATE_MINUTES = float(os.environ.get("FJJ_DOCUMENT_LATE_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
@@ -450,6 +452,7 @@ LOGGING = {
         # library chatter (one INFO line per font or unsupported CSS property in every PDF)
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # three INFO lines per sign-in (lockouts are warnings)
     },
 }
 FJJ_MAX_REQUEST_MB = int(

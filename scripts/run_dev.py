@@ -44,15 +44,20 @@ def log(message: str) -> None:
     print(f"[run_dev] {message}", file=sys.stderr, flush=True)
 
 
+#: niveau de journal du worker et de beat : les avertissements et les erreurs, pas une ligne par tâche
+#: (``FJJ_CELERY_LOG_LEVEL=info`` pour tout voir)
+CELERY_LOG_LEVEL = os.environ.get("FJJ_CELERY_LOG_LEVEL", "warning")
+
+
 def default_children(addr: str, pool: str) -> list[tuple[str, list[str]]]:
+    """Le serveur web, le worker et beat ; Celery sans bannière (``-q``) et au niveau
+    ``CELERY_LOG_LEVEL`` : la console garde l'adresse, les comptes et ce qui mérite d'être lu."""
     py = sys.executable
+    celery = [py, "-m", "celery", "-A", "fonds", "-q"]
     return [
         ("web", [py, "manage.py", "runserver", addr, "--noreload"]),
-        (
-            "worker",
-            [py, "-m", "celery", "-A", "fonds", "worker", "-l", "info", f"--pool={pool}", "-n", "dev@%h"],
-        ),
-        ("beat", [py, "-m", "celery", "-A", "fonds", "beat", "-l", "info"]),
+        ("worker", [*celery, "worker", "-l", CELERY_LOG_LEVEL, f"--pool={pool}", "-n", "dev@%h"]),
+        ("beat", [*celery, "beat", "-l", CELERY_LOG_LEVEL]),
     ]
 
 

@@ -19,6 +19,17 @@ REQUIRED = {"required": "Indiquez une valeur.", "invalid": "Indiquez un nombre."
 
 
 def _bounded(kind: str, label: str, low, high, *, required: bool = True) -> forms.Field:
+    """A number between ``low`` and ``high``: ``int``, ``decimal`` or ``euros`` (an ``AmountField``,
+    whose messages quote what it refused and say its limits in euros)."""
+    if kind == "euros":
+        return AmountField(
+            label=label,
+            required=required,
+            min_value=low,
+            max_value=high,
+            max_digits=14,
+            error_messages={"required": REQUIRED["required"]},
+        )
     messages = dict(REQUIRED)
     if low is not None:
         messages["min_value"] = f"La valeur doit être au moins {low}."
@@ -27,13 +38,13 @@ def _bounded(kind: str, label: str, low, high, *, required: bool = True) -> form
     common = dict(label=label, required=required, min_value=low, max_value=high, error_messages=messages)
     if kind == "int":
         return forms.IntegerField(**common)
-    return forms.DecimalField(max_digits=14, decimal_places=4, **common)
+    return forms.DecimalField(max_digits=14, decimal_places=4, localize=True, **common)  # « 12,5 »
 
 
 def _field(param: parameters.Param) -> forms.Field:
     if param.kind == "bool":
         return forms.BooleanField(label=param.label, required=False)
-    return _bounded(param.kind, param.label, param.low, param.high)
+    return _bounded("euros" if param.money else param.kind, param.label, param.low, param.high)
 
 
 def _adopt(form, params: dict, errors: dict[str, str]) -> None:
@@ -67,7 +78,7 @@ class RulesForm(DsfrBaseForm):
             self.fields[param.name] = _field(param)
         for i in range(parameters.band_count(current)):
             for column, text in parameters.BAND_COLUMNS:
-                kind = "int" if column in ("min", "max") else "decimal"
+                kind = "int" if column in ("min", "max") else "euros"
                 self.fields[f"band_{i}_{column}"] = _bounded(
                     kind, f"Tranche {i + 1} — {text}", 0, 100_000, required=column != "max"
                 )

@@ -32,6 +32,11 @@ class Param:
     def name(self) -> str:
         return "__".join(str(p) for p in self.path)
 
+    @property
+    def money(self) -> bool:
+        """An amount in euros (its label says « (€) »): typed as a French person writes it."""
+        return self.kind == "decimal" and "(€)" in self.label
+
 
 def _p(group, path, label, kind="int", low=0, high=None) -> Param:
     return Param(tuple(path), label, kind, low, high, group)

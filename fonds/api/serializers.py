@@ -7,7 +7,7 @@ from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import BudgetLine, Dossier
 from fonds.privacy.access import redact_ages
 from fonds.referentiel.models import Campaign, Commune, Jumelage
-from fonds.ui.api import SafePrimaryKeyRelatedField, StrictSerializer
+from fonds.ui.api import AmountSerializerField, SafePrimaryKeyRelatedField, StrictSerializer
 
 
 class CommuneSerializer(serializers.ModelSerializer):
@@ -54,7 +54,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class BudgetLineSerializer(StrictSerializer, serializers.ModelSerializer):
-    amount = serializers.DecimalField(
+    amount = AmountSerializerField(
         max_digits=10, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("10000000")
     )
 
@@ -163,7 +163,7 @@ class DossierWriteSerializer(StrictSerializer):
     distance_km = serializers.IntegerField(min_value=0, max_value=20100, required=False, allow_null=True)
     nights = serializers.IntegerField(min_value=0, max_value=366, required=False)
     nights_hosted = serializers.IntegerField(min_value=0, max_value=366, required=False)
-    requested_amount = serializers.DecimalField(
+    requested_amount = AmountSerializerField(
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0"),
@@ -225,7 +225,7 @@ class TransitionRequestSerializer(StrictSerializer):
     opinion = serializers.ChoiceField(
         choices=["favourable", "unfavourable"], required=False, help_text="complete_instruction"
     )
-    proposed_amount = serializers.DecimalField(
+    proposed_amount = AmountSerializerField(
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0"),

@@ -270,7 +270,6 @@ def _amount_field(label: str, help_text: str) -> AmountField:
         required=False,
         help_text=help_text,
         error_messages={
-            "invalid": "Montant invalide : un nombre d'euros.",
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
         },

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from fonds.accounts.roles import Role, has_role
 from fonds.audit import chain as audit
 from fonds.dossiers.services import TransitionRefused
+from fonds.formats import AmountError
 from fonds.formats import parse_amount as read_amount
 from fonds.instruction.amount import award_bounds, award_refusal
 
@@ -125,6 +126,8 @@ def clean_text(value, name: str, *, max_length: int = 5000) -> str:
 def clean_money(value, name: str) -> Decimal:
     try:
         amount = read_amount(value)
+    except AmountError as error:  # quotes what was typed, with examples
+        raise ComiteRefused("condition", f"{name} : {error}") from None
     except (InvalidOperation, ValueError):
         raise ComiteRefused("condition", f"{name} : montant invalide.") from None
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:

@@ -20,6 +20,7 @@ from fonds.documents.store import store_once
 from fonds.documents.texts import letterhead
 from fonds.formats import euros
 from fonds.notifications.emails import send_each
+from fonds.ui.progress import NONE, READY, DocumentProgress, document_progress
 
 from .models import AgendaItem
 
@@ -29,6 +30,19 @@ FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères (MEAE)"
 
 def letter_key(item) -> str:
     return f"decision-letter-{item.pk}"
+
+
+def letters_in_progress(dossier) -> list[DocumentProgress]:
+    """The decision letters of the dossier's decided agenda items that are not stored yet: in
+    preparation, late or failed (their task queued at the decision), for the dossier's pages."""
+    out = []
+    for item in AgendaItem.objects.filter(dossier=dossier).exclude(outcome="").only("pk"):
+        progress = document_progress(
+            KIND, letter_key(item), task="fonds.comite.tasks.generate_decision_letter", args=[item.pk]
+        )
+        if progress.state not in (READY, NONE):
+            out.append(progress)
+    return out
 
 
 def mayors(dossier) -> list:

@@ -7,6 +7,7 @@ from django.forms import formset_factory
 from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import BudgetLine
+from fonds.formats import euros, pct
 from fonds.ui.fields import AmountField
 from fonds.ui.widgets import FastCheckboxInput, FastSelect, FastTextInput
 
@@ -25,7 +26,6 @@ class _LineForm(DsfrBaseForm):
         required=False,
         max_digits=10,
         error_messages={
-            "invalid": "Indiquez un montant en euros (par exemple 1 500 ou 1 500,50).",
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
             "max_digits": "Montant trop élevé.",
@@ -114,11 +114,20 @@ class BudgetForm(DsfrBaseForm):
         label="Montant demandé au fonds (€)",
         required=False,
         max_digits=10,
-        help_text="Entre 1 000 € et 15 000 €, et au plus 80 % des dépenses éligibles.",
         error_messages={
-            "invalid": "Indiquez un montant en euros (par exemple 6 000 ou 6 000,50).",
             "min_value": "Le montant ne peut pas être négatif.",
             "max_decimal_places": "Deux décimales au plus.",
             "max_digits": "Montant trop élevé.",
         },
     )
+
+    def __init__(self, *args, params: dict, **kwargs):
+        """``params``: the rules the dossier follows (E6's bounds, said in the help text)."""
+        super().__init__(*args, **kwargs)
+        rule = params["eligibility"]
+        help_text = (
+            f"Entre {euros(rule['min_request'])} et {euros(rule['max_request'])}, et au plus "
+            f"{pct(rule['max_grant_pct_of_eligible'])} des dépenses éligibles."
+        )
+        # the bound field (made by DsfrBaseForm's __init__) keeps its own copy of the help text
+        self.fields["requested_amount"].help_text = self["requested_amount"].help_text = help_text

@@ -25,6 +25,7 @@ from fonds.documents.store import store_once
 from fonds.documents.texts import campaign_texts
 from fonds.dossiers.models import Dossier
 from fonds.notifications.emails import text_as_html
+from fonds.ui.progress import DocumentProgress, document_progress
 
 from .content import SCHEME
 from .notices import send_once
@@ -35,6 +36,16 @@ FUND_AUTHORITY = "Ministère de l'Europe et des Affaires étrangères"
 
 def receipt_key(dossier_id: int) -> str:
     return f"receipt-{dossier_id}"
+
+
+def receipt_progress(dossier_id: int) -> DocumentProgress:
+    """Where the receipt stands: ready, in preparation (the submit hook queued its task), failed."""
+    return document_progress(
+        GeneratedDocument.Kind.RECEIPT,
+        receipt_key(dossier_id),
+        task="fonds.depot.tasks.generate_receipt",
+        args=[dossier_id],
+    )
 
 
 @dataclass

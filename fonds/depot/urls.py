@@ -15,6 +15,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/deposer/", submission.submit, name="submit"),
     path("dossiers/<int:pk>/depose/", submission.submitted, name="submitted"),
     path("dossiers/<int:pk>/recepisse/", submission.receipt, name="receipt"),
+    path("dossiers/<int:pk>/recepisse/etat/", submission.receipt_status, name="receipt-status"),
     # accounts
     path("compte/invitation/<uidb64>/<token>/", accounts_views.InvitationView.as_view(), name="invitation"),
     path("compte/mot-de-passe-oublie/", accounts_views.PasswordResetView.as_view(), name="password-reset"),

@@ -19,6 +19,7 @@ from fonds.audit import chain as audit
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum
+from fonds.formats import AmountError
 from fonds.formats import parse_amount as read_amount
 from fonds.suivi.report_dates import TOO_EARLY
 
@@ -73,6 +74,8 @@ def parse_amount(value, label: str = "montant") -> Decimal:
     """A strictly positive amount with at most two decimals, or ``PaymentRefused`` (French)."""
     try:
         amount = read_amount(value)
+    except AmountError as error:  # quotes what was typed, with examples
+        raise PaymentRefused("condition", str(error), rules=["amount"]) from None
     except (InvalidOperation, ValueError, TypeError):
         raise PaymentRefused(
             "condition",

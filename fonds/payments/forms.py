@@ -24,7 +24,6 @@ from .models import OrderKind, OrderState
 
 DEPARTEMENT_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
 MONEY_ERRORS = {
-    "invalid": "Indiquez un montant en euros, par exemple 1250,50.",
     "max_decimal_places": "Un montant s'exprime au centime près : deux décimales au plus.",
     "max_digits": "Montant trop grand.",
     "min_value": "Le montant ne peut pas être négatif.",

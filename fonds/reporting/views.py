@@ -173,8 +173,8 @@ def job_status(request, pk):
 @require_GET
 def job_download(request, pk):
     job = _own_job(request, pk)
-    if job.state != ExportJob.State.DONE or not job.file:
-        raise Http404("Export pas encore prêt.")
+    if job.state != ExportJob.State.DONE or not job.file:  # not ready (or failed): its progress page
+        return redirect("reporting:job", pk=job.pk)
     ext = exports.EXTENSIONS[job.format]
     return FileResponse(
         job.file.open("rb"),

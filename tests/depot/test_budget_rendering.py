@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from fonds.depot import budget_forms as f
 from fonds.depot.templatetags.depot_tags import budget_line, management_form
+from fonds.formats import euros, pct
 from fonds.ui.widgets import FastCheckboxInput, FastHiddenInput, FastTextInput, dsfr_field_group
 
 from .test_steps import budget_post
@@ -112,9 +113,18 @@ def test_budget_step_bad_input_is_kept_and_explained(porteur_client, empty_draft
     html = porteur_client.post(
         step_url(empty_draft), budget_post([("travel", "12abc", True)], [("", "40")])
     ).content.decode()
-    assert 'value="12abc"' in html and "Indiquez un montant en euros" in html
+    assert 'value="12abc"' in html and "« 12abc » n&#x27;est pas un nombre d&#x27;euros" in html
     assert (
         "Choisissez la catégorie de cette ligne." in html
         and 'aria-describedby="id_recettes-0-category-desc-error"' in html
     )
     assert 'href="#id_depenses-0-amount"' in html  # the error summary links to the field
+
+
+def test_requested_amount_help_says_the_bounds_of_the_dossier_rules(porteur_client, empty_draft):
+    rules = empty_draft.campaign.rules
+    params = rules.params
+    params["eligibility"].update(min_request="1500", max_request="12000", max_grant_pct_of_eligible="70")
+    rules.new_version(params, note="bornes E6")  # a draft follows the campaign's current version
+    html = porteur_client.get(step_url(empty_draft)).content.decode()
+    assert f"Entre {euros(1500)} et {euros(12000)}, et au plus {pct(70)} des dépenses éligibles." in html

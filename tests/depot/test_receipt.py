@@ -141,6 +141,6 @@ def test_receipt_download_checks_access(client, porteur_client, submitted):
     assert client.get(reverse("depot:receipt", args=[submitted.pk])).status_code == 302  # to the login page
 
 
-def test_receipt_not_ready_is_explained(porteur_client, draft):
+def test_receipt_of_a_dossier_not_submitted_is_explained(porteur_client, draft):
     response = porteur_client.get(reverse("depot:receipt", args=[draft.pk]))
-    assert response.status_code == 404 and "Récépissé en préparation" in response.content.decode()
+    assert response.status_code == 404 and "n'a pas encore été déposé" in response.content.decode()

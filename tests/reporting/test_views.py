@@ -11,6 +11,7 @@ from django.urls import reverse
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.reporting import exports
+from fonds.reporting.models import ExportJob
 from tests.factories import make_campaign, make_user
 
 from .helpers import dossier_in
@@ -185,3 +186,27 @@ def test_dossier_page_links_to_history_pdf(client, data):
     html = client.get(reverse("instruction:dossier", args=[a.pk])).content.decode()
     assert reverse("reporting:dossier-history", args=[a.pk]) in html
     assert reverse("reporting:dossier-audit", args=[a.pk]) in html
+
+
+def test_export_not_ready_download_leads_to_its_progress_page(client, data):
+    campaign, *_ = data
+    user = make_user("auditeur")
+    job = exports.create_job(user, "ods", campaign=campaign)  # queued: no commit in a test
+    client.force_login(user)
+    response = client.get(reverse("reporting:job-download", args=[job.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("reporting:job", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("reporting:job-status", args=[job.pk]) in page and 'aria-live="polite"' in page
+    assert "<progress" in page and "réessayez" not in page.lower()
+
+
+def test_export_failed_says_so_and_where_to_get_help(client, data):
+    campaign, *_ = data
+    user = make_user("auditeur")
+    job = exports.create_job(user, "ods", campaign=campaign)
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.FAILED, error="disque plein")
+    client.force_login(user)
+    assert client.get(reverse("reporting:job-download", args=[job.pk])).status_code == 302
+    page = client.get(reverse("reporting:job", args=[job.pk])).content.decode()
+    assert "L'export a échoué" in page and "disque plein" in page
+    assert "signalez-le à l'administrateur" in page and reverse("reporting:home") in page

@@ -177,6 +177,7 @@ RULES: dict[str, Rule] = {
     "depot/dossiers/<int:pk>/deposer/": r(NOBODY, OWN, args={"pk": "draft.pk"}, scoped=True),
     "depot/dossiers/<int:pk>/depose/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     "depot/dossiers/<int:pk>/recepisse/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
+    "depot/dossiers/<int:pk>/recepisse/etat/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     # ---- front office after submission -------------------------------------------------------
     "suivi/<int:pk>/": r(OWN_AND_STAFF, args={"pk": "submitted.pk"}, scoped=True),
     # administration of the fund (issue 17): administrators write, auditors read

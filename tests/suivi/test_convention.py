@@ -14,6 +14,7 @@ from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Status
 from fonds.suivi.convention import convention_key, ensure_convention
+from fonds.suivi.views import convention as convention_views
 
 from .conftest import at_status
 
@@ -196,3 +197,16 @@ def test_testing_helpers_walk_the_front_office_transitions(cast, approved, clock
     file_complete_report(approved, by=cast.porteur)
     perform(approved, "submit_report", by=cast.porteur)
     assert approved.status == Status.REPORT_SUBMITTED
+
+
+def test_convention_generation_failure_is_said_with_help_not_retry(client, cast, approved, monkeypatch):
+    def broken(dossier):
+        raise OSError("WeasyPrint indisponible")
+
+    monkeypatch.setattr(convention_views, "ensure_convention", broken)
+    client.force_login(cast.porteur)
+    response = client.get(reverse("suivi:convention", args=[approved.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "n&#x27;a pas pu être établie" in html
+    assert reverse("conversation:thread", args=[approved.pk]) in html and "Actualiser la page" in html
+    assert "réessayez" not in html.lower()

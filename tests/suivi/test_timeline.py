@@ -1,13 +1,21 @@
 """9. The timeline: the dossier's audit events in French, every letter and PDF downloadable
 through access-checked views, a query count that does not grow with the events."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
+from fonds import clock
+from fonds.comite.letters import ensure_decision_letter
+from fonds.comite.models import AgendaItem, Session
 from fonds.dossiers import editing
 from fonds.dossiers.services import perform
+from fonds.ops import outbox
 from fonds.suivi.convention import ensure_convention
 from fonds.suivi.services import save_report_draft
+from fonds.ui import progress as ui_progress
+from tests.factories import make_user
 
 from .conftest import at_status
 
@@ -69,8 +77,9 @@ def test_timeline_query_count_is_constant(client, cast, dossier, django_assert_m
     client.force_login(cast.porteur)
     url = reverse("suivi:timeline", args=[dossier.pk])
     client.get(url)  # warm caches (content types, sessions)
-    # 11: the header's unread notifications count (issue 16) is one query on every signed-in page
-    with django_assert_max_num_queries(11) as few:
+    # 11: the header's unread notifications count (issue 16) is one query on every signed-in page;
+    # 12: the decision letters in preparation (one query; two more per decided item without a letter)
+    with django_assert_max_num_queries(12) as few:
         assert client.get(url).status_code == 200
     for i in range(15):
         editing.update_content(dossier, by=cast.porteur, fields={"summary": f"Version {i}"})
@@ -132,3 +141,31 @@ def test_timeline_hides_the_funds_internal_events_from_the_porteur(client, cast,
     client.force_login(cast.instructeur)
     html = client.get(reverse("suivi:timeline", args=[dossier.pk])).content.decode()
     assert ("Note interne ajoutée" in html) or ("private_note_added" in html)
+
+
+def _decided_item(cast, dossier):
+    chair = make_user("comite")
+    session = Session.objects.create(
+        campaign=cast.campaign, starts_at=clock.now() - dt.timedelta(days=1), chair=chair, created_by=chair
+    )
+    item = AgendaItem.objects.create(session=session, dossier=dossier, rank=1, outcome="approved")
+    return item, outbox.enqueue("fonds.comite.tasks.generate_decision_letter", item.pk)  # not run: no commit
+
+
+def test_decision_letter_in_preparation_is_shown_on_the_timeline(client, cast, approved, monkeypatch):
+    item, message = _decided_item(cast, approved)
+    client.force_login(cast.porteur)
+    url = reverse("suivi:timeline", args=[approved.pk])
+    html = client.get(url).content.decode()
+    assert "Lettre de décision : <strong>en préparation</strong>" in html and "Actualiser la page" in html
+    assert "Aucun document pour le moment" not in html
+    monkeypatch.setattr(
+        ui_progress, "task_state", lambda task_id: "FAILURE" if task_id == str(message.pk) else ""
+    )
+    html = client.get(url).content.decode()
+    assert "La préparation a échoué" in html and reverse("conversation:thread", args=[approved.pk]) in html
+    monkeypatch.undo()
+    ensure_decision_letter(item)
+    html = client.get(url).content.decode()
+    assert "en préparation" not in html and "Lettre de décision</a>" not in html
+    assert "Lettre de décision <span" in html  # the stored letter, downloadable

@@ -63,7 +63,7 @@ def _cat(line):
 def budget_step(request, dossier, step):
     lines = list(dossier.budget_lines.all())
     if request.method == "POST":
-        form = budget_forms.BudgetForm(request.POST)
+        form = budget_forms.BudgetForm(request.POST, params=dossier.rules.params)
         expenses = budget_forms.ExpenseFormSet(request.POST, prefix="depenses")
         incomes = budget_forms.IncomeFormSet(request.POST, prefix="recettes")
         if form.is_valid() and expenses.is_valid() and incomes.is_valid():
@@ -109,7 +109,9 @@ def budget_step(request, dossier, step):
         expenses.extra = 2
     elif extra == "recettes":
         incomes.extra = 2
-    form = budget_forms.BudgetForm(initial={"requested_amount": dossier.requested_amount})
+    form = budget_forms.BudgetForm(
+        initial={"requested_amount": dossier.requested_amount}, params=dossier.rules.params
+    )
     return step_page(
         request,
         dossier,

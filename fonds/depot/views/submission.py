@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from fonds.conversation.corrections import open_request
 from fonds.conversation.forms import ResubmitForm
 from fonds.conversation.items import correction_items
-from fonds.documents.models import GeneratedDocument
+from fonds.conversation.services import may_read as may_read_conversation
 from fonds.dossiers import services as dossier_services
 from fonds.dossiers.access import can_edit, get_visible_or_404, visible_dossiers
 from fonds.dossiers.states import Status
@@ -19,10 +19,11 @@ from fonds.eligibilite.engine import run_checks
 from fonds.eligibilite.models import Verdict
 from fonds.instruction.amount import grant_for_dossier
 from fonds.ui.files import private_file
+from fonds.ui.progress import READY, document_progress_context, document_status_response
 
 from .. import forms as f
 from .. import steps as st
-from ..receipts import submission_record
+from ..receipts import receipt_progress, submission_record
 from .budget import budget_totals
 from .common import porteur_only
 
@@ -117,6 +118,24 @@ def submit(request, pk):
     return render(request, "depot/check.html", context, status=400 if form.errors else 409)
 
 
+def _receipt_context(request, dossier, progress) -> dict:
+    """The receipt's progress display; help through the dossier's conversation for who may write."""
+    help_link = {}
+    if may_read_conversation(request.user, dossier):
+        help_link = {
+            "help_url": reverse("conversation:thread", args=[dossier.pk]) + "#dernier",
+            "help_label": "Écrivez au fonds dans la conversation du dossier",
+        }
+    return document_progress_context(
+        progress,
+        what="le récépissé",
+        status_url=reverse("depot:receipt-status", args=[dossier.pk]),
+        download_url=reverse("depot:receipt", args=[dossier.pk]),
+        download_label="Télécharger le récépissé (PDF)",
+        **help_link,
+    )
+
+
 @login_required
 def submitted(request, pk):
     dossier = get_visible_or_404(
@@ -124,9 +143,7 @@ def submitted(request, pk):
     )
     if dossier.submitted_at is None:
         return redirect("depot:check", pk=dossier.pk)
-    receipt = GeneratedDocument.objects.filter(
-        kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}"
-    ).first()
+    progress = receipt_progress(dossier.pk)
     record = submission_record(dossier)
     return render(
         request,
@@ -135,30 +152,40 @@ def submitted(request, pk):
             "title": f"Dossier {dossier.reference} déposé",
             "nav": "dossiers",
             "dossier": dossier,
-            "receipt": receipt,
+            "receipt": progress.document,
             "record": record,
+            **_receipt_context(request, dossier, progress),
         },
     )
 
 
 @login_required
 def receipt(request, pk):
-    """The receipt PDF, only to whoever may see the dossier (never a public URL)."""
+    """The receipt PDF, only to whoever may see the dossier (never a public URL); while it is being
+    made, a page showing its progress (it offers the download once ready)."""
     dossier = get_visible_or_404(request.user, pk)
-    document = GeneratedDocument.objects.filter(
-        kind=GeneratedDocument.Kind.RECEIPT, key=f"receipt-{dossier.pk}"
-    ).first()
-    if document is None:
-        return render(
-            request,
-            "depot/receipt_pending.html",
-            {"title": "Récépissé en préparation", "dossier": dossier},
-            status=404,
-        )
+    context = {"title": f"Récépissé du dossier {dossier.reference}", "dossier": dossier}
+    if dossier.submitted_at is None:  # no receipt to wait for
+        return render(request, "depot/receipt_pending.html", context, status=404)
+    progress = receipt_progress(dossier.pk)
+    if progress.state != READY:
+        context |= _receipt_context(request, dossier, progress)
+        return render(request, "depot/receipt_pending.html", context)
     return private_file(
-        document.file,
+        progress.document.file,
         content_type="application/pdf",
         as_attachment=False,
-        filename=f"recepisse-{dossier.reference}.pdf",
+        filename=progress.document.download_name(dossier.reference),
         no_store=False,
+    )
+
+
+@login_required
+def receipt_status(request, pk):
+    """Where the receipt stands, as JSON (polled by the progress display)."""
+    dossier = get_visible_or_404(request.user, pk)
+    return document_status_response(
+        receipt_progress(dossier.pk),
+        what="le récépissé",
+        download_url=reverse("depot:receipt", args=[dossier.pk]),
     )

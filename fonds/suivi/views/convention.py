@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from fonds.audit.models import AuditEvent
+from fonds.conversation.services import may_read as may_read_conversation
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.states import Status
@@ -64,8 +66,8 @@ def convention(request, pk):
     except Exception:  # WeasyPrint or storage failure: say so, never a 500 for the mayor
         log.exception("convention du dossier %s : génération impossible", dossier.pk)
         failure = (
-            "La convention n'a pas pu être établie pour le moment. Réessayez dans quelques minutes ; si le "
-            "problème persiste, contactez le fonds."
+            "La convention n'a pas pu être établie : l'incident est enregistré, il n'y a rien à refaire "
+            "de votre côté."
         )
     initial = {"document_sha256": document.sha256 if document else ""}  # the name is typed, never prefilled
     form = f.AcceptAgreementForm(request.POST or None, initial=initial)
@@ -111,6 +113,9 @@ def convention(request, pk):
         "dossier": dossier,
         "document": document,
         "failure": failure,
+        "help_url": reverse("conversation:thread", args=[dossier.pk]) + "#dernier"
+        if failure and may_read_conversation(request.user, dossier)
+        else "",
         "form": form,
         "allowed": allowed and document is not None,
         "errors": errors,

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from fonds.accounts.roles import sees_all_dossiers
 from fonds.audit.models import AuditEvent
+from fonds.comite.letters import letters_in_progress
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.models import Document, Message
@@ -133,6 +134,7 @@ def timeline(request, pk):
         "rows": rows,
         "documents": list(documents.values()),
         "generated": list(generated.values()),
+        "letters_in_progress": letters_in_progress(dossier),
         "participant_list": report_
         if report_ is not None
         and report_.participant_list

@@ -120,13 +120,6 @@ EVENT_LABELS = {
     "recovery_written_off": "Reversement admis en non-valeur",
     "recovery_notice_sent": "Avis de reversement envoyé par courriel",
     "bank_rejection_notice_sent": "Refus des coordonnées bancaires envoyé par courriel",
-    "email_sent": "Courriel envoyé",
-    "campaign_cloned": "Campagne créée par copie",
-    "document_texts_changed": "Textes des documents modifiés",
-    "comite_agenda_repaired": "Ordre du jour corrigé",
-    "comite_promotion_refused": "Promotion refusée (liste complémentaire)",
-    "comite_session_members_updated": "Membres de la séance modifiés",
-    "comite_session_rescheduled": "Séance reportée à une autre date",
 }
 # past-tense labels of the transitions, as the timeline tells what happened
 TRANSITION_EVENTS = {

@@ -1,5 +1,5 @@
 // Progress of a background job (a bulk action, an export): polls its JSON status every 2 s and
-// updates the page in place. Without JavaScript the page refreshes itself (<noscript> refresh).
+// updates the page in place. Without JavaScript the page offers a link that reloads it.
 // Markup, inside <div data-progress data-status-url=… data-over="1|0" data-over-key="over">:
 //   [data-field="key"]                  text set to the status's key
 //   <progress data-bar-key="key" [data-valuetext="{done} sur {total}"]>   value (and ARIA) from it
@@ -28,7 +28,8 @@
   function show(s) {
     each("[data-field]", function (node) {
       var key = node.getAttribute("data-field");
-      if (key in s) node.textContent = s[key];
+      // same text kept as is: a live region re-announces any text it is given
+      if (key in s && node.textContent !== String(s[key])) node.textContent = s[key];
     });
     if (bar) {
       var value = s[bar.getAttribute("data-bar-key")];
