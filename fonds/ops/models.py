@@ -60,7 +60,11 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = "message en attente d'envoi"
         verbose_name_plural = "messages en attente d'envoi"
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="ops_outbox_pending")]
+        indexes = [
+            models.Index(fields=["sent_at", "created_at"], name="ops_outbox_pending"),
+            # where a document in preparation stands: its task's newest messages first
+            models.Index(fields=["task", "-created_at"], name="ops_outbox_task_newest"),
+        ]
 
     def __str__(self):
         return f"{self.task} {self.args} ({'envoyé' if self.sent_at else 'en attente'})"

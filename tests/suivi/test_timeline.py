@@ -169,3 +169,19 @@ def test_decision_letter_in_preparation_is_shown_on_the_timeline(client, cast, a
     html = client.get(url).content.decode()
     assert "en préparation" not in html and "Lettre de décision</a>" not in html
     assert "Lettre de décision <span" in html  # the stored letter, downloadable
+
+
+def test_committee_member_gets_no_link_to_a_conversation_it_cannot_read(client, cast, approved, monkeypatch):
+    """The committee does not read the conversation (404 there): no help link points to it."""
+    item, message = _decided_item(cast, approved)
+    monkeypatch.setattr(
+        ui_progress, "task_state", lambda task_id: "FAILURE" if task_id == str(message.pk) else ""
+    )
+    thread = reverse("conversation:thread", args=[approved.pk])
+    url = reverse("suivi:timeline", args=[approved.pk])
+    client.force_login(cast.comite)
+    html = client.get(url).content.decode()
+    assert "La préparation a échoué" in html and thread not in html
+    assert client.get(thread).status_code == 404
+    client.force_login(cast.instructeur)
+    assert thread in client.get(url).content.decode()

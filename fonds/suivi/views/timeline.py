@@ -12,6 +12,7 @@ from django.urls import reverse
 from fonds.accounts.roles import sees_all_dossiers
 from fonds.audit.models import AuditEvent
 from fonds.comite.letters import letters_in_progress
+from fonds.conversation.services import may_read as may_read_conversation
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.models import Document, Message
@@ -113,15 +114,14 @@ def timeline(request, pk):
         events = events.filter(
             Q(action__in=PORTEUR_EVENTS | set(services.TRANSITIONS)) | Q(action__endswith="_generated")
         )
+    may_read_messages = may_read_conversation(request.user, dossier)
     rows = []
     for event in events.order_by("seq").only("seq", "created_at", "action", "actor_role", "canonical"):
         payload = json.loads(event.canonical).get("payload", {})
-        rows.append(
-            {
-                "event": event,
-                **_event_details(event.action, payload, documents, generated, dossier.pk, messages),
-            }
-        )
+        details = _event_details(event.action, payload, documents, generated, dossier.pk, messages)
+        if not may_read_messages and event.action in MESSAGE_EVENTS:
+            details.pop("link", None)  # the committee does not read the conversation (404 there)
+        rows.append({"event": event, **details})
     report_ = (
         FinalReport.objects.filter(dossier=dossier)
         .only("pk", "participant_list", "participant_list_sha256", "updated_at", "dossier_id")
@@ -135,6 +135,7 @@ def timeline(request, pk):
         "documents": list(documents.values()),
         "generated": list(generated.values()),
         "letters_in_progress": letters_in_progress(dossier),
+        "may_read_messages": may_read_messages,
         "participant_list": report_
         if report_ is not None
         and report_.participant_list
