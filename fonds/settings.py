@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "fonds.accounts.read_only.ReadOnlyAuditorMiddleware",  # auditors change nothing, on every page (issue 7)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fonds.web.errors.FrenchNotFoundWhenDebug",  # the French 404 page in the embedded profile too
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into our 429 page
 ]
 

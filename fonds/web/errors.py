@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
@@ -87,6 +88,30 @@ def page_not_found(request, exception=None):
     if is_api(request):
         return _json("Ressource introuvable.", "not_found", 404)
     return _page(request, "404.html", 404, {"title": "Page introuvable"})
+
+
+class FrenchNotFoundWhenDebug:
+    """With DEBUG on (the embedded profile of ``make run``) Django answers a 404 with its English
+    technical page; a mayor or a recused member walking the demo gets the site's French page
+    instead. With DEBUG off, ``handler404`` already serves it and this does nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+        ):
+            return page_not_found(request)  # an address no route knows
+        return response
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)  # a view's 404: not found, or not yours
+        return None
 
 
 def csrf_failure(request, reason=""):

@@ -13,9 +13,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.urls import reverse
 
 from fonds.ops.staticfiles import FjjStaticFilesConfig
-from tests.factories import make_user
+from tests.factories import make_commune, make_dossier, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,19 @@ def test_error_pages_reference_only_collected_static_files(client, failing_site)
     } <= referenced
     missing = sorted(referenced - collected)
     assert not missing, f"referenced by an error page but not collected: {missing}"
+
+
+@pytest.mark.parametrize("where", ["unknown address", "another commune's dossier"])
+def test_404_is_the_french_page_in_the_embedded_profile_too(client, settings, where):
+    """DEBUG on (``make run``): no English technical 404, neither for an unknown address nor for a
+    dossier of another commune (a view's Http404)."""
+    settings.DEBUG = True
+    url = "/cette-page-n-existe-pas/"
+    if where != "unknown address":
+        client.force_login(make_user("porteur", commune=make_commune()))
+        url = reverse("suivi:timeline", args=[make_dossier(commune=make_commune()).pk])
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 404 and '<html lang="fr"' in html and "Page introuvable" in html
+    assert "Retour à l'accueil" in html and DSFR_CSS.search(html)
+    assert "Page not found" not in html and "Using the URLconf" not in html
