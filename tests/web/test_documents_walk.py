@@ -156,6 +156,10 @@ def walk(django_db_setup, django_db_blocker, tmp_path_factory):
                 w = build_world()
                 w.outcomes = committee_decides_four_ways(w)
                 everything_else(w)
+            # made on request, not stored: rendered here too, so the template check below does
+            # not depend on which process or order runs the tests that read them
+            render_history_pdf(Dossier.objects.order_by("pk").first())
+            preview_pdf(w.campaign, texts_for(w.campaign))
             w.rendered, w.emails, w.media = rendered, list(mail.outbox), media
             yield w
         finally:
