@@ -179,6 +179,26 @@ def _job_for(request, pk) -> ExportJob:
     return job
 
 
+def _not_ready(request, job: ExportJob) -> Response:
+    """409 for a file that is not there yet: where the export stands and where to follow it (a 404
+    would tell the client the export does not exist)."""
+    status_url = request.build_absolute_uri(reverse("api-export", args=[job.pk]))
+    if job.state == ExportJob.State.FAILED:
+        detail, code = (
+            "L'export a échoué : lancez-en un nouveau ; l'incident est enregistré.",
+            "export_failed",
+        )
+    else:
+        detail, code = f"L'export est en préparation ({job.percent} %) : suivez sa progression.", "not_ready"
+    response = Response(
+        {"detail": detail, "code": code, "status_url": status_url, "job": job_status_data(job)},
+        status=status.HTTP_409_CONFLICT,
+    )
+    if code == "not_ready":
+        response["Retry-After"] = "5"
+    return response
+
+
 class ExportDetailView(APIView):
     permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
 
@@ -194,13 +214,14 @@ class ExportDownloadView(APIView):
         summary="Fichier d'un export terminé",
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: OpenApiResponse(description="introuvable ou pas prêt"),
+            404: OpenApiResponse(description="introuvable"),
+            409: OpenApiResponse(description="en préparation (Retry-After, status_url) ou en échec"),
         },
     )
     def get(self, request, pk):
         job = _job_for(request, pk)
         if job.state != ExportJob.State.DONE or not job.file:
-            raise NotFound("Export pas encore prêt.")
+            return _not_ready(request, job)
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,

@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fonds.audit.models import AuditEvent
+from fonds.reporting.models import ExportJob
 from tests.factories import make_campaign, make_user
 
 from .helpers import dossier_in
@@ -76,6 +77,24 @@ def test_export_launch_status_and_download(data, django_capture_on_commit_callba
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == status["sha256"]
     other, _ = client_for("auditeur")
     assert other.get(f"/api/v1/exports/{job['id']}/").status_code == 404
+
+
+def test_export_download_before_it_is_ready_says_where_it_stands(data):
+    """Not ready is not « not found »: 409 with the progress, where to follow it and Retry-After;
+    a failed export says so."""
+    campaign, *_ = data
+    client, _ = client_for("auditeur")
+    job = client.post("/api/v1/exports/", {"format": "csv", "campaign": campaign.pk}, format="json").json()
+    response = client.get(f"/api/v1/exports/{job['id']}/download/")  # the task runs after commit: not yet
+    body = response.json()
+    assert response.status_code == 409 and body["code"] == "not_ready" and response["Retry-After"] == "5"
+    assert body["status_url"].endswith(f"/api/v1/exports/{job['id']}/") and body["job"]["state"] == "pending"
+    assert "en préparation (0 %)" in body["detail"]
+    ExportJob.objects.filter(pk=job["id"]).update(state=ExportJob.State.FAILED, error="disque plein")
+    response = client.get(f"/api/v1/exports/{job['id']}/download/")
+    assert response.status_code == 409 and response.json()["code"] == "export_failed"
+    assert not response.has_header("Retry-After")
+    assert client.get("/api/v1/exports/987654/download/").status_code == 404
 
 
 def test_export_launch_refuses_unknown_fields_and_formats():
