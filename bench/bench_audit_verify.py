@@ -80,9 +80,10 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
     reuse = getattr(args, "reuse", False)
     keep = getattr(args, "keep", False) or reuse
     name = getattr(args, "db_name", None) or (db_name if reuse else common.unique_name(db_name))
+    prefix = db_name.replace("_", "-")  # temp_dir adds the pid and a random part
     if args.backend == "sqlite":
         given = getattr(args, "tmp", None) or (str(Path(tempfile.gettempdir()) / db_name) if reuse else None)
-        folder = common.temp_dir(name.replace("_", "-"), path=given, keep=keep)
+        folder = common.temp_dir(prefix, path=given, keep=keep)
         path = folder / "bench.sqlite3"
         os.environ["FJJ_DATABASE_URL"] = f"sqlite:///{path}"
         os.environ["FJJ_VAR_DIR"] = str(folder)
@@ -92,7 +93,7 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
     os.environ["FJJ_CONN_MAX_AGE"] = "0"
     if getattr(args, "tmp", None) or "FJJ_VAR_DIR" not in os.environ:  # media of the run: not in var/
         given, kept = getattr(args, "tmp", None), getattr(args, "keep", False)
-        folder = common.temp_dir(name.replace("_", "-"), given, kept)
+        folder = common.temp_dir(prefix, given, kept)
         os.environ["FJJ_VAR_DIR"] = str(folder)
     common.report()
     return f"PostgreSQL database {name}", common.cleanup
