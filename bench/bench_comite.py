@@ -339,6 +339,7 @@ def main():
     parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
     parser.add_argument("--timeout", type=float, default=900)
     common.add_options(parser, db_name=True, redis_db=True, tmp=True)
+    parser.add_argument("--db", dest="db_name", help=argparse.SUPPRESS)  # its former name
     args = parser.parse_args()
 
     name = args.db_name or common.unique_name("bench_fjj_hd1")

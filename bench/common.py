@@ -45,6 +45,10 @@ _owner_pid: int | None = None
 
 
 def _on_signal(signum, frame):  # noqa: ARG001
+    if os.getpid() != _owner_pid:  # a forked child (multiprocessing): die as it would have
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise SystemExit(128 + signum)
 
 
@@ -297,3 +301,7 @@ def add_options(
         )
     if keep and not any(a.dest == "keep" for a in parser._actions):
         parser.add_argument("--keep", action="store_true", help="leave what the run created in place")
+
+
+if __name__ == "__main__":  # `make bench` runs bench/*.py: this module has nothing to measure
+    print("bench/common.py: shared helpers of the bench scripts (nothing to measure)")
