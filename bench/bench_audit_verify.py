@@ -92,8 +92,7 @@ def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
     os.environ["FJJ_DATABASE_URL"] = common.postgres_database(args.pg_url, name, keep=keep, reuse=reuse)
     os.environ["FJJ_CONN_MAX_AGE"] = "0"
     if getattr(args, "tmp", None) or "FJJ_VAR_DIR" not in os.environ:  # media of the run: not in var/
-        given, kept = getattr(args, "tmp", None), getattr(args, "keep", False)
-        folder = common.temp_dir(prefix, given, kept)
+        folder = common.temp_dir(prefix, getattr(args, "tmp", None))  # not needed by a next run
         os.environ["FJJ_VAR_DIR"] = str(folder)
     common.report()
     return f"PostgreSQL database {name}", common.cleanup

@@ -164,14 +164,17 @@ def drop_database(admin_url: str, name: str) -> None:
 
 
 def postgres_database(admin_url: str, name: str, keep: bool = False, reuse: bool = False) -> str:
-    """Create database ``name`` on the server of ``admin_url`` (recreated unless ``reuse`` and it exists);
-    drop it at exit unless ``keep`` or ``reuse``. Return its URL."""
+    """Create database ``name`` on the server of ``admin_url`` (``reuse``: an existing one is used as
+    is); drop it at exit unless ``keep`` or ``reuse``. Return its URL.
+
+    An existing database is never dropped to make room: somebody else's data set may bear that name."""
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not (exists and reuse):
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if exists and not reuse:
+            raise SystemExit(f"database {name} already exists: choose another --db-name, or drop it first")
+        if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
     if keep or reuse:
         used("PostgreSQL database (kept)", name)

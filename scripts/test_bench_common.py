@@ -156,16 +156,28 @@ print(json.dumps({"url": url}))
         first.stdout.close()
 
 
-@pytest.mark.postgres
-def test_postgres_database_is_dropped_on_sigterm():
-    import psycopg
+def _admin_url_or_skip() -> str:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
     if not db["ENGINE"].endswith("postgresql"):  # scripts/ has no conftest applying the marker
         pytest.skip("nécessite PostgreSQL (FJJ_DATABASE_URL=postgres://…)")
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    admin_url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
+
+
+@pytest.mark.postgres
+def test_postgres_database_never_drops_an_existing_one():
+    admin_url = _admin_url_or_skip()
+    with pytest.raises(SystemExit, match="already exists"):
+        common.postgres_database(admin_url, "postgres")
+
+
+@pytest.mark.postgres
+def test_postgres_database_is_dropped_on_sigterm():
+    import psycopg
+
+    admin_url = _admin_url_or_skip()
     result = _child(
         f"""
 name = common.unique_name("fjj_test_common")
