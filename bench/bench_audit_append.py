@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 from bench_audit_verify import machine, setup_database  # noqa: E402
 
 DEFAULT_PG_URL = (
@@ -149,6 +150,7 @@ def main() -> int:
         help="PostgreSQL: synchronous_commit for the bench database only (default on, the server default)",
     )
     parser.add_argument("--keep", action="store_true")
+    common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
 
     where, cleanup = setup_database(args, DB_NAME)
@@ -166,7 +168,8 @@ def main() -> int:
         print(f"database : {where} ({connection.vendor})")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"ALTER DATABASE {DB_NAME} SET synchronous_commit = {args.synchronous_commit}")
+                name = connection.settings_dict["NAME"]
+                cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = {args.synchronous_commit}")
             connection.close()
             with connection.cursor() as cursor:
                 settings = {}

@@ -3,8 +3,9 @@
 
     .venv/bin/python bench/bench_audit_verify.py --events 1000000                  # SQLite (temp file)
     .venv/bin/python bench/bench_audit_verify.py --events 1000000 --backend postgres
-        [--pg-url postgres://postgres@127.0.0.1:5432/postgres]   # database fjj_bench_audit_verify
-    options: --workers 1,2 (verify() processes to time), --runs 3, --reuse (keep the filled
+        [--pg-url postgres://postgres@127.0.0.1:5432/postgres]   # database fjj_bench_audit_verify_<pid>_<hex>
+    options: --workers 1,2 (verify() processes to time), --runs 3, --db-name / --tmp (default: a
+    unique database / temp folder, dropped / removed at exit), --keep, --reuse (keep the filled
     database and reuse it next time: /tmp/fjj_bench_audit_verify/ or database fjj_bench_audit_verify)
 
 The script uses a dedicated database (a temporary SQLite file, or a PostgreSQL database it creates
@@ -20,7 +21,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import shutil
 import statistics
 import sys
 import tempfile
@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402
 
 DEFAULT_PG_URL = (
     os.environ["FJJ_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
@@ -65,43 +68,34 @@ def machine() -> str:
 
 
 def setup_database(args, db_name: str = DB_NAME) -> tuple[str, callable]:
-    """Point Django at a dedicated database; return (description, cleanup)."""
+    """Point Django at a dedicated database; return (description, cleanup).
+
+    The database is a unique one (``common.unique_name``: ``<db_name>_<pid>_<random>``), or
+    ``args.db_name`` when given; on SQLite a SQLite file in a new temp folder (``args.tmp`` when
+    given). It is dropped / removed at exit, on an error or a signal too (``common.on_exit``), unless
+    ``args.keep``. With ``args.reuse`` the name is the fixed ``db_name`` (a data set kept on purpose
+    from one run to the next)."""
     os.environ["FJJ_DEBUG"] = "0"  # no query logging, as in production
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
+    reuse = getattr(args, "reuse", False)
+    keep = getattr(args, "keep", False) or reuse
+    name = getattr(args, "db_name", None) or (db_name if reuse else common.unique_name(db_name))
+    prefix = db_name.replace("_", "-")  # temp_dir adds the pid and a random part
     if args.backend == "sqlite":
-        folder = (
-            tempfile.mkdtemp(prefix="fjj-bench-audit-")
-            if not getattr(args, "reuse", False)
-            else str(Path(tempfile.gettempdir()) / f"{db_name}")
-        )
-        Path(folder).mkdir(exist_ok=True)
-        path = Path(folder) / "bench.sqlite3"
+        given = getattr(args, "tmp", None) or (str(Path(tempfile.gettempdir()) / db_name) if reuse else None)
+        folder = common.temp_dir(prefix, path=given, keep=keep)
+        path = folder / "bench.sqlite3"
         os.environ["FJJ_DATABASE_URL"] = f"sqlite:///{path}"
-        os.environ["FJJ_VAR_DIR"] = folder
-        return f"SQLite {path}", lambda: shutil.rmtree(folder, ignore_errors=True)
-    from urllib.parse import urlparse, urlunparse
-
-    import psycopg
-
-    admin_url = args.pg_url
-    parsed = urlparse(admin_url)
-    bench_url = urlunparse(parsed._replace(path=f"/{db_name}"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone()
-        if not (exists and getattr(args, "reuse", False)):
-            conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
-            conn.execute(f"CREATE DATABASE {db_name}")
-    os.environ["FJJ_DATABASE_URL"] = bench_url
+        os.environ["FJJ_VAR_DIR"] = str(folder)
+        common.report()
+        return f"SQLite {path}", common.cleanup
+    os.environ["FJJ_DATABASE_URL"] = common.postgres_database(args.pg_url, name, keep=keep, reuse=reuse)
     os.environ["FJJ_CONN_MAX_AGE"] = "0"
-
-    def drop():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db_name}")
-
-    return f"PostgreSQL database {db_name}", drop
+    if getattr(args, "tmp", None) or "FJJ_VAR_DIR" not in os.environ:  # media of the run: not in var/
+        folder = common.temp_dir(prefix, getattr(args, "tmp", None))  # not needed by a next run
+        os.environ["FJJ_VAR_DIR"] = str(folder)
+    common.report()
+    return f"PostgreSQL database {name}", common.cleanup
 
 
 def event_entries(n: int):
@@ -263,6 +257,7 @@ def main() -> int:
         action="store_true",
         help="keep the database and reuse it when it already holds --events events",
     )
+    common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
 
     where, cleanup = setup_database(args)

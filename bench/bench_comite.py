@@ -2,11 +2,12 @@
 """Benchmark of the comité (issue 5): a 500-dossier session, then 500 decision letters by real
 Celery workers (1 and 2 worker processes).
 
-    .venv/bin/python bench/bench_comite.py                       # PostgreSQL bench_fjj_hd1, Redis db 5
+    .venv/bin/python bench/bench_comite.py       # a new PostgreSQL database, an empty Redis database
     .venv/bin/python bench/bench_comite.py --dossiers 500 --members 7 --workers 1,2
 
-It (re)creates its own PostgreSQL database (``--db``, default ``bench_fjj_hd1`` on
-postgres://postgres@127.0.0.1:5432) and migrates it, seeds ``--dossiers`` instructed dossiers
+It creates its own PostgreSQL database (``--db-name``, default a unique ``bench_fjj_hd1_<pid>_<hex>``
+on ``--pg`` postgres://postgres@127.0.0.1:5432; dropped at exit unless ``--keep``) and migrates it,
+seeds ``--dossiers`` instructed dossiers
 (one commune and one mayor each, a score, a proposed amount) and ``--members`` committee members,
 then drives a session through the comité's services exactly as the chair's pages do: agenda
 (``schedule`` × N), convocation, sitting, attendance, and per dossier: open the vote, every
@@ -21,8 +22,9 @@ or reject). It prints wall and CPU time for:
   audit event (the decision-letter tasks are queued on commit, not run here);
 
 target: tally + close ≤ 2 s. Then, for each ``--workers`` value, it starts
-``celery -A fonds worker -c W`` (prefork) on ``--broker`` (Redis db 5 by default: nobody else's
-queue), waits until it answers a ping, queues the N ``generate_decision_letter`` tasks and waits
+``celery -A fonds worker -c W`` (prefork) on ``--broker`` (by default an empty Redis database
+not used by the settings, claimed for the run and flushed at exit: nobody else's queue; or
+``--redis-db N``), waits until it answers a ping, queues the N ``generate_decision_letter`` tasks and waits
 until the N letters exist: docs/s (wall, from the first task queued to the last letter stored),
 the workers' CPU seconds, and the speed-up of W workers over 1. Between runs the letters and their
 email notices are deleted (the task is idempotent: it would otherwise find them); emails go to
@@ -45,6 +47,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402
 
 
 def machine() -> str:
@@ -98,14 +103,6 @@ def tree_cpu_seconds(pid: int) -> float:
                 family.add(child)
                 frontier.append(child)
     return sum(stats.get(p, 0.0) for p in family)
-
-
-def recreate_database(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(n: int, members: int):
@@ -260,7 +257,7 @@ def bench_session(n: int, members: int):
     return session, items
 
 
-def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float, float]:
+def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) -> tuple[float, float]:
     from fonds.celery import app
     from fonds.comite.tasks import generate_decision_letter
     from fonds.depot.models import EmailNotice
@@ -270,7 +267,8 @@ def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float
     GeneratedDocument.objects.filter(kind="decision_letter", key__in=keys).delete()
     EmailNotice.objects.filter(key__startswith="decision-letter-").delete()
     app.control.purge()
-    log = open(f"/tmp/bench_comite_worker_{workers}.log", "w")
+    log_path = logs / f"worker_{workers}.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/celery"),
@@ -298,7 +296,7 @@ def bench_letters(items, workers: int, env: dict, timeout: float) -> tuple[float
         deadline = time.time() + 120
         while not app.control.ping(destination=[f"bench-hd1-{workers}@{platform.node()}"], timeout=1.0):
             if time.time() > deadline or proc.poll() is not None:
-                raise SystemExit(f"worker did not start (see /tmp/bench_comite_worker_{workers}.log)")
+                raise SystemExit(f"worker did not start (see {log_path}, kept with --keep)")
         cpu_before = tree_cpu_seconds(proc.pid)
         began = time.perf_counter()
         for item in items:
@@ -333,14 +331,23 @@ def main():
     parser.add_argument("--members", type=int, default=7)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--db", default="bench_fjj_hd1")
-    parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
+    parser.add_argument(
+        "--broker",
+        default=None,
+        help="Celery broker and results (default: an empty database of --redis-server, see --redis-db)",
+    )
+    parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
     parser.add_argument("--timeout", type=float, default=900)
+    common.add_options(parser, db_name=True, redis_db=True, tmp=True)
+    parser.add_argument("--db", dest="db_name", help=argparse.SUPPRESS)  # its former name
     args = parser.parse_args()
 
-    url = f"{args.pg}/{args.db}"
-    var = Path("/tmp/fjj-bench-comite-var")
-    var.mkdir(exist_ok=True)
+    name = args.db_name or common.unique_name("bench_fjj_hd1")
+    url = common.postgres_database(args.pg + "/postgres", name, keep=args.keep)
+    var = common.temp_dir("fjj-bench-comite", args.tmp, keep=args.keep)
+    if args.broker is None:
+        args.broker = common.free_redis_db(args.redis_server, args.redis_db, keep=args.keep)
+    common.report()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "fonds.settings",
@@ -352,8 +359,7 @@ def main():
         "FJJ_LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
-    print(f"Machine: {machine()}\nDatabase: {url} (recreated) · broker {args.broker} · {load()}", flush=True)
-    recreate_database(args.pg + "/postgres", args.db)
+    print(f"Machine: {machine()}\nDatabase: {url} (new) · broker {args.broker} · {load()}", flush=True)
 
     import django
 
@@ -368,7 +374,7 @@ def main():
     print(f"\n== {len(items)} decision letters by Celery workers ==", flush=True)
     rates = {}
     for workers in [int(w) for w in args.workers.split(",") if w]:
-        rates[workers], _ = bench_letters(items, workers, env, args.timeout)
+        rates[workers], _ = bench_letters(items, workers, env, args.timeout, var)
     if 1 in rates:
         for workers, rate in rates.items():
             if workers != 1:

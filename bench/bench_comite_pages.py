@@ -3,8 +3,9 @@
 
     .venv/bin/python bench/bench_comite_pages.py --dossiers 500 --runs 20
 
-It creates its own SQLite database in a temporary folder (``FJJ_VAR_DIR``; nothing else is
-touched), migrates it, seeds ``--dossiers`` instructed dossiers and 7 committee members, drives a
+It creates its own SQLite database in a temporary folder (``FJJ_VAR_DIR``, ``--tmp``; removed at
+exit unless ``--keep``; nothing else is touched), migrates it, seeds ``--dossiers`` instructed
+dossiers and 7 committee members, drives a
 session through the comité's services (agenda, convocation, sitting, attendance; the first
 tenth of the dossiers voted, closed and decided, one vote left open) and measures, with the Django
 test Client, the server time of the session page (ranked agenda + history), the chair's sitting
@@ -21,12 +22,15 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
 os.environ.setdefault("FJJ_REQUIRE_2FA", "0")  # the pages, not the sign-in, are measured
 
@@ -62,9 +66,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=500)
     parser.add_argument("--runs", type=int, default=20)
+    common.add_options(parser, tmp=True)
     args = parser.parse_args()
 
-    var = tempfile.mkdtemp(prefix="fjj-bench-comite-pages-")
+    var = str(common.temp_dir("fjj-bench-comite-pages", args.tmp, keep=args.keep))
+    common.report()
     os.environ["FJJ_VAR_DIR"] = var
     os.environ.pop("FJJ_DATABASE_URL", None)
 

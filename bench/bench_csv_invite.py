@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 from bench_audit_verify import DEFAULT_PG_URL, machine, setup_database  # noqa: E402
 
 
@@ -75,6 +76,7 @@ def main() -> None:
     parser.add_argument("--check-only", action="store_true", help="time step 1 only (a whole country)")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
     where, cleanup = setup_database(args, db_name="fjj_bench_csv_invite")
     print(f"{machine()} — {where}")

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 from bench_audit_verify import machine, setup_database  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -128,6 +129,7 @@ def main():
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--keep", action="store_true")
+    common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
 
     description, cleanup = setup_database(args, DB_NAME)

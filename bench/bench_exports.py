@@ -19,6 +19,8 @@ with ``fonds.reporting.audit_export`` (what ``manage.py export_audit`` runs), th
 checked by ``scripts/verify_audit_export.py`` in a separate process:
 
     .venv/bin/python bench/bench_exports.py --part audit --events 1000000 [--backend postgres]
+    # a unique database (or SQLite file) dropped at exit; --keep: fjj_bench_hf_audit, kept and
+    # reused next time; --db-name NAME: that database; --tmp: the folder of the decision files
 
 Each measured case runs in its own process: wall time, CPU time of the process
 (``time.process_time``, plus the database server's for PostgreSQL is not counted), and peak RSS
@@ -35,13 +37,14 @@ import platform
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402
 
 
 def _status(field: str) -> int:
@@ -314,7 +317,8 @@ def part_decisions(args) -> None:
     from django.db import connection
 
     print(f"Base : {connection.vendor} {connection.settings_dict['NAME']} — charge {load()}")
-    tmp = tempfile.mkdtemp(prefix="fjj-bench-exports-")
+    tmp = str(common.temp_dir("fjj-bench-exports", args.tmp))
+    common.report()
     results = {}
     for name in args.cases.split(","):
         results[name] = run_case(name, os.path.join(tmp, f"{name}.out"))
@@ -333,15 +337,21 @@ def part_decisions(args) -> None:
                 f"  ratio {other} / notre CSV complet ({ours.get('columns')} colonnes) : "
                 f"{r['wall_s'] / ours['wall_s']:.2f} (mur)"
             )
-    for path in Path(tmp).iterdir():
-        path.unlink()
-    os.rmdir(tmp)
+    common.cleanup()
 
 
 def part_audit(args) -> None:
     import bench_audit_verify as bav
 
-    ns = argparse.Namespace(backend=args.backend, pg_url=args.pg_url, reuse=True)
+    # --keep: the fixed fjj_bench_hf_audit, reused by the next --keep run; else a unique one, dropped
+    ns = argparse.Namespace(
+        backend=args.backend,
+        pg_url=args.pg_url,
+        reuse=args.keep,
+        keep=args.keep,
+        db_name=args.db_name,
+        tmp=None,
+    )
     where, cleanup = bav.setup_database(ns, db_name="fjj_bench_hf_audit")
     django_setup()
     from django.core.management import call_command
@@ -354,19 +364,20 @@ def part_audit(args) -> None:
     if head != args.events:
         if head:
             print(f"{where} : {head} événements au lieu de {args.events} — base recréée")
+            name = connection.settings_dict["NAME"]
             connection.close()
-            cleanup()
-            bav.setup_database(
-                argparse.Namespace(backend=args.backend, pg_url=args.pg_url, reuse=False),
-                db_name="fjj_bench_hf_audit",
-            )
+            if args.backend == "sqlite":
+                Path(name).unlink()
+            else:
+                common.drop_database(args.pg_url, name)
+                common.postgres_database(args.pg_url, name, reuse=True)  # created again, kept
             call_command("migrate", verbosity=0)
         t0 = time.perf_counter()
         bav.load(args.events)
         print(f"{where} : {args.events} événements chargés en {time.perf_counter() - t0:.1f} s")
     connection.close()
     env = os.environ.copy()
-    out = os.path.join(tempfile.gettempdir(), "fjj-bench-hf-audit.jsonl")
+    out = str(common.temp_file("fjj_bench_hf_audit", ".jsonl"))
     print(f"Base : {where} — charge {load()}")
     for run in range(args.runs):
         r = run_case("audit_export", out, env)
@@ -381,8 +392,7 @@ def part_audit(args) -> None:
             )
     print(f"  {r['output']}")
     os.unlink(out)
-    if not args.keep:
-        cleanup()
+    cleanup()  # what --keep keeps was never registered for removal
 
 
 def main() -> int:
@@ -398,8 +408,9 @@ def main() -> int:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="garder la base d'audit (fjj_bench_hf_audit) pour une autre mesure",
+        help="garder la base d'audit (fjj_bench_hf_audit) et la réutiliser à la mesure suivante",
     )
+    common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
     if args.case:
         django_setup()

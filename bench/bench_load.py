@@ -4,6 +4,9 @@ voting — against gunicorn on this machine, with the 100,000-dossier data set o
     pip install -e '.[bench]'                      # locust
     export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench   # seeded with seed_bench
     .venv/bin/python bench/bench_load.py --users 100 --duration 90 --workers 5
+    # defaults share the machine: a free port (--port), an empty Redis database flushed at the end
+    # (--redis-db / --cache-url), a temp folder removed at the end (--tmp); the data set is the
+    # database of FJJ_DATABASE_URL (a copy of it: setup() adds accounts and a committee session)
 
 Steps: (1) setup in the database: passwords and TOTP devices for the accounts used (bench
 accounts only, `@bench.fjj.fr`), a committee session of 10 members sitting with votes open on
@@ -29,13 +32,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402
+
 PASSWORD = "bench-load-2026"
 
 
@@ -178,21 +184,30 @@ def main():
     )
     parser.add_argument("--workers", type=int, default=5, help="workers gunicorn")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--port", type=int, default=8077)
     parser.add_argument(
         "--cache-url",
-        default=os.environ.get("FJJ_CACHE_URL", "redis://127.0.0.1:6379/3"),
-        help="cache et sessions partagés du profil production (FJJ_CACHE_URL) ; vide : sessions en base",
+        default=None,
+        help=(
+            "cache et sessions partagés du profil production (FJJ_CACHE_URL) ; par défaut une base Redis "
+            "libre de --redis-server (vide au départ, vidée à la fin) ; vide : sessions en base"
+        ),
     )
+    parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
     parser.add_argument("--porteurs", type=int, default=60)
     parser.add_argument("--instructors", type=int, default=20)
     parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--items", type=int, default=30)
+    common.add_options(parser, port=True, redis_db=True, tmp=True, keep=False)
     args = parser.parse_args()
     if shutil.which("locust", path=str(Path(sys.executable).parent)) is None:
         raise SystemExit("locust absent : pip install -e '.[bench]'")
 
-    work = Path(tempfile.mkdtemp(prefix="fjj-load-"))
+    work = common.temp_dir("fjj-load", args.tmp)
+    port = args.port or common.free_port()
+    common.used("port", str(port))
+    if args.cache_url is None:
+        args.cache_url = common.free_redis_db(args.redis_server, args.redis_db)
+    common.report()
     plan_path = work / "plan.json"
     print(f"== préparation ({os.environ.get('FJJ_DATABASE_URL', 'SQLite')})")
     started = time.perf_counter()
@@ -222,7 +237,7 @@ def main():
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    base = f"http://127.0.0.1:{args.port}"
+    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
             str(bindir / "gunicorn"),
@@ -232,7 +247,7 @@ def main():
             "--threads",
             str(args.threads),
             "-b",
-            f"127.0.0.1:{args.port}",
+            f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],

@@ -2,7 +2,7 @@
 """Server CPU per request of the pages of the load test (issue 8), in the production profile.
 
     createdb -h 127.0.0.1 -U postgres fjj_cpu -T fjj_bench_hb       # a copy of the seeded data set
-    export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_cpu FJJ_VAR_DIR=/tmp/fjj-cpu
+    export FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_cpu  # FJJ_VAR_DIR or --tmp: kept
     .venv/bin/python bench/bench_pages_cpu.py --runs 30 2>/dev/null  # JSON request logs on stderr
     .venv/bin/python bench/bench_pages_cpu.py --profile "GET agenda item" 2>/dev/null
     .venv/bin/python bench/bench_pages_cpu.py --only "agenda item" --sql  # FJJ_BENCH_FULL_SQL=1: untruncated
@@ -32,30 +32,34 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-VAR = Path(os.environ.get("FJJ_VAR_DIR", "/tmp/fjj-cpu"))
-# the production profile of bench_load.py's gunicorn (plain HTTP, generous rate limits)
-PROFILE_ENV = {
-    "FJJ_DEBUG": "0",
-    "FJJ_SECRET_KEY": secrets.token_urlsafe(50),
-    "FJJ_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    "FJJ_SSL_REDIRECT": "0",
-    "FJJ_SECURE_COOKIES": "0",
-    "FJJ_STATIC_ROOT": str(VAR / "static"),
-    "FJJ_VAR_DIR": str(VAR),
-    "FJJ_LOG_LEVEL": "WARNING",
-    "FJJ_LOGIN_RATE": "100000",
-    "FJJ_API_USER_RATE": "100000/minute",
-}
-for _key, _value in PROFILE_ENV.items():
-    os.environ.setdefault(_key, _value)
+
+import common  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
+
+
+def profile_env(var: Path) -> dict:
+    """The production profile of bench_load.py's gunicorn (plain HTTP, generous rate limits)."""
+    return {
+        "FJJ_DEBUG": "0",
+        "FJJ_SECRET_KEY": secrets.token_urlsafe(50),
+        "FJJ_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "FJJ_SSL_REDIRECT": "0",
+        "FJJ_SECURE_COOKIES": "0",
+        "FJJ_STATIC_ROOT": str(var / "static"),
+        "FJJ_VAR_DIR": str(var),
+        "FJJ_LOG_LEVEL": "WARNING",
+        "FJJ_LOGIN_RATE": "100000",
+        "FJJ_API_USER_RATE": "100000/minute",
+    }
+
+
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -109,7 +113,14 @@ def main():
         default="",
         help="afficher d'où viennent (pile, code du projet) les requêtes SQL qui contiennent ce texte",
     )
+    common.add_options(parser, tmp=True, keep=False)
     args = parser.parse_args()
+    # FJJ_VAR_DIR / --tmp: an existing folder is used and kept (its collected static files are
+    # reused); by default a new temp folder, removed at exit
+    var = common.temp_dir("fjj-cpu", args.tmp or os.environ.get("FJJ_VAR_DIR"))
+    for key, value in profile_env(var).items():
+        os.environ.setdefault(key, value)
+    common.report()
 
     static = Path(os.environ["FJJ_STATIC_ROOT"])
     if not (static / "staticfiles.json").exists():
@@ -130,7 +141,7 @@ def main():
 
     assert not settings.DEBUG
     plan = bench_load.setup(
-        Path(tempfile.mkdtemp(prefix="fjj-cpu-")) / "plan.json", porteurs=2, instructors=2, members=2, items=5
+        common.temp_dir("fjj-cpu-plan") / "plan.json", porteurs=2, instructors=2, members=2, items=5
     )
     password = plan["password"]
     porteur, instructor, member = plan["porteurs"][0], plan["instructors"][0], plan["members"][0]

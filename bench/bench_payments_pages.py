@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 from bench_audit_verify import DEFAULT_PG_URL, machine, setup_database  # noqa: E402
 
 DB_NAME = "fjj_bench_payments_pages"
@@ -85,6 +86,7 @@ def main():
             "with and without the (created_at, id) index"
         ),
     )
+    common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
 
     description, cleanup = setup_database(args, DB_NAME)

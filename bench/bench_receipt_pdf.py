@@ -39,12 +39,14 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common  # noqa: E402
 
 
 def dpkg_status(package: str) -> str:
@@ -102,7 +104,8 @@ def run_mode(mode: str, docs: int, warmup: int, cpu: int | None) -> dict:
     if cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {cpu})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
-    os.environ.setdefault("FJJ_VAR_DIR", tempfile.mkdtemp(prefix="fjj_bench_receipt_"))
+    if "FJJ_VAR_DIR" not in os.environ:  # removed when this child exits
+        os.environ["FJJ_VAR_DIR"] = str(common.temp_dir("fjj-bench-receipt"))
     import logging
     import warnings
 
@@ -209,7 +212,10 @@ def main() -> None:
         help="comma-separated among with, without, fresh-fonts (default with,without)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    common.add_options(parser, tmp=True, keep=False)
     args = parser.parse_args()
+    if args.tmp:  # the children's FJJ_VAR_DIR (default: one temp folder each, removed)
+        os.environ["FJJ_VAR_DIR"] = str(common.temp_dir("fjj-bench-receipt", args.tmp))
 
     if args.child:
         print(json.dumps(run_mode(args.child, args.docs, args.warmup, args.cpu)))
