@@ -18,7 +18,7 @@ PYTEST_ARGS ?= -n 2 --dist loadgroup
 # chemins de tests : la suite (tests/, cf. pyproject) et les tests des scripts de ce dépôt
 TEST_PATHS ?= tests scripts
 # bancs d'essai lancés par make bench, et leurs options (p. ex. BENCH_ARGS="--backend sqlite")
-BENCH ?= $(wildcard bench/*.py)
+BENCH ?= $(wildcard bench/bench_*.py)
 BENCH_ARGS ?=
 
 BIN := $(VENV)/bin
