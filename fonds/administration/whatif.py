@@ -1,8 +1,9 @@
 """What-if: replay draft rule parameters on the submitted dossiers of a campaign and compare with
-the campaign's current version — how many E1–E9 verdicts flip per rule, the formula's amount per
-dossier, the envelope consumed by the dossiers eligible under each — without writing anything
-but the job's progress and result. The real rule functions (``fonds.eligibilite.rules``) and the
-real formula (``fonds.instruction.amount``) run with the draft params: no second implementation."""
+the version each dossier follows (``Dossier.rules``: the one it was filed under, or moved to) —
+how many E1–E9 verdicts flip per rule, the formula's amount per dossier, the envelope consumed by
+the dossiers eligible under each — without writing anything but the job's progress and result.
+The real rule functions (``fonds.eligibilite.rules``) and the real formula
+(``fonds.instruction.amount``) run with the draft params: no second implementation."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ DOSSIER_FIELDS = (
     "nights",
     "nights_hosted",
     "requested_amount",
+    "rules_version",
 )
 
 
@@ -158,31 +160,34 @@ class Tally:
         self.changed: list[dict] = []
         self.changed_count = 0
         self.total = 0
+        self.base_versions: dict[int, int] = {}  # dossiers per version they follow
 
-    def _twice(self, func, dossier, **kwargs):
+    def _twice(self, func, dossier, base, **kwargs):
         """``func`` under the base params, and under the draft's unless its reads are the same."""
         log: list = []
-        old = func(dossier, Version(Reads(self.base.params, log), self.base.version), **kwargs)
+        old = func(dossier, Version(Reads(base.params, log), base.version), **kwargs)
         new = old if same_reads(log, self.draft.params) else func(dossier, self.draft, **kwargs)
         return old, new
 
-    def _grants(self, dossier):
+    def _grants(self, dossier, base):
         log: list = []
-        old = grant_for_dossier(dossier, Reads(self.base.params, log), explain=False).grant
+        old = grant_for_dossier(dossier, Reads(base.params, log), explain=False).grant
         if same_reads(log, self.draft.params):
             return old, old
         return old, grant_for_dossier(dossier, self.draft.params, explain=False).grant
 
     def add(self, dossier, at, context) -> None:
-        pairs = [self._twice(func, dossier, at=at, context=context) for func in REGISTRY.values()]
+        base = self.campaign.rules_for(dossier.rules_version)  # the version the dossier follows
+        self.base_versions[base.version] = self.base_versions.get(base.version, 0) + 1
+        pairs = [self._twice(func, dossier, base, at=at, context=context) for func in REGISTRY.values()]
         base_out, draft_out = [old for old, _ in pairs], [new for _, new in pairs]
         flipped = []
         for old, new in zip(base_out, draft_out):
             if old.result != new.result:
                 self.flips[old.code]["to_fail" if new.failed else "to_pass"] += 1
                 flipped.append(old.code)
-        old_grant, new_grant = self._grants(dossier)
-        was, will = _eligible(base_out, self.base.params), _eligible(draft_out, self.draft.params)
+        old_grant, new_grant = self._grants(dossier, base)
+        was, will = _eligible(base_out, base.params), _eligible(draft_out, self.draft.params)
         self.total += 1
         for key, ok, grant in (("base", was, old_grant), ("draft", will, new_grant)):
             if ok:
@@ -211,6 +216,7 @@ class Tally:
         return {
             "campaign": self.campaign.pk,
             "base_version": self.base.version,
+            "base_versions": {str(v): n for v, n in sorted(self.base_versions.items())},
             "total": self.total,
             "flips": self.flips,
             "flipped_total": {code: f["to_fail"] + f["to_pass"] for code, f in self.flips.items()},
@@ -231,7 +237,7 @@ def replay(
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
 ) -> dict:
-    """Replay ``params`` on ``campaign``'s submitted dossiers against its current version.
+    """Replay ``params`` on ``campaign``'s submitted dossiers against the version each follows.
     ``progress(done)`` is called after each chunk. Reads only."""
     at = at or clock.now()
     base = campaign.rules

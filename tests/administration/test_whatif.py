@@ -199,3 +199,26 @@ def test_whatif_predicts_what_the_real_run_gives_once_the_version_is_published(v
     assert result["changed_count"] == len(changed) == 8
     failing = {code: sum(old[code] == "fail" for old, _, _ in before.values()) for code in flips}
     assert {code: n for code, n in failing.items() if n} == {"E1": 1, "E3": 2, "E6": 2, "E7": 2}
+
+
+def test_whatif_compares_each_dossier_with_the_version_it_follows(campaign):
+    """A dossier kept on an older version (KEEP at publication) is compared with that version, not
+    with the campaign's current one: its « before » is the verdict it really has."""
+    v1 = campaign.rules
+    campaign.rules.new_version(
+        parameters.apply(v1.params, {"eligibility__max_population": 4500}), note="E1 relevé"
+    )
+    campaign = Campaign.objects.get(pk=campaign.pk)  # the current version is now v2
+    four_thousand = Dossier.objects.get(campaign=campaign, commune__population=4000)
+    Dossier.objects.filter(campaign=campaign, submitted_at__isnull=False).exclude(pk=four_thousand.pk).update(
+        rules_version=campaign.rules.version
+    )
+    Dossier.objects.filter(pk=four_thousand.pk).update(rules_version=v1.version)  # kept on v1
+
+    result = whatif.replay(campaign, _draft(campaign))  # draft: E1 ≤ 5,000
+
+    assert result["base_version"] == v1.version + 1
+    assert result["base_versions"] == {str(v1.version): 1, str(v1.version + 1): 2}
+    # under v1 (its own version) the 4,000 commune fails E1; under v2 it would already pass
+    assert result["flips"]["E1"] == {"to_fail": 0, "to_pass": 1}
+    assert result["eligible"] == {"base": 1, "draft": 2}

@@ -26,6 +26,7 @@ def job_page(request, pk):
         for code in REGISTRY
     ]
     changed = result.get("changed", [])
+    followed = result.get("base_versions") or {}
     return page(
         request,
         "administration/whatif.html",
@@ -35,6 +36,7 @@ def job_page(request, pk):
         flips=flips,
         changed=changed[:SHOWN],
         changed_more=max(0, result.get("changed_count", 0) - SHOWN),
+        older_count=sum(n for v, n in followed.items() if int(v) != job.base_version),
         status_url=reverse("administration:whatif-status", args=[job.pk]),
     )
 
