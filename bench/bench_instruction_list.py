@@ -9,8 +9,10 @@
 For each case (a filter and a sort) and page (1 and 500 by default, 50 rows a page), prints our
 list's server time p50/p95 (Django test client in-process, ``--runs`` requests after one
 warm-up), the CPU time of this process p95 (on PostgreSQL the database's own CPU is not in it),
-the number of queries, and the same for the Django admin changelist of the same model with the
-same filter and sort, with the ratio admin p95 / our p95 (> 1: ours is faster). Then the queue
+the number of queries, and the same for a Django admin changelist of the same model with the
+same filter, search and sort (``bench_admin``: the list's search fields and sort columns, served
+by this script at ``/bench-admin/``, not by the product), with the ratio admin p95 / our p95
+(> 1: ours is faster). A search case with fewer pages than asked is measured at its last page. Then the queue
 counters: ``fonds.instruction.queues.queue_counts`` (the instructors' four tabs) and
 ``workflows.queues.counts_for`` (open viewflow tasks per queue), and the queues page.
 
@@ -35,34 +37,80 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
 # the bench signs its user in with force_login: no second factor to present (server time only)
 os.environ.setdefault("FJJ_REQUIRE_2FA", "0")
 
-#: (label, our querystring, admin querystring) — same filter and same sort on both sides
+#: (label, our querystring, admin querystring) — same filter, search and sort on both sides; the
+#: admin is ``BenchDossierAdmin`` below, its ``o=`` numbers are positions in its ``list_display``
 CASES = {
     "default": (
         "sans filtre, tri par défaut (dépôt récent)",
         "",
-        "o=-5",
+        "o=-6",
     ),
     "status+commune": (
         "statuts déposé + en instruction, tri commune",
         "status=submitted&status=in_instruction&sort=commune",
-        "status__in=submitted,in_instruction&o=3",  # list_display[2] = commune (admin sorts on commune_id)
+        "status__in=submitted,in_instruction&o=3",
     ),
     "status+submitted": (
         "statuts déposé + en instruction, tri dépôt récent",
         "status=submitted&status=in_instruction&sort=-submitted",
-        "status__in=submitted,in_instruction&o=-5",
+        "status__in=submitted,in_instruction&o=-6",
     ),
     "campaign+amount": (
         "une campagne, tri montant demandé",
         "campaign={campaign}&sort=-amount",
-        "campaign__id__exact={campaign}&o=-6",
+        "campaign__id__exact={campaign}&o=-7",
     ),
     "all+population": (
         "sans filtre, tri population",
         "sort=population",
-        "o=3",
+        "o=4",
+    ),
+    "search": (
+        "recherche « saint », tri par défaut",
+        "q=saint",
+        "q=saint&o=-6",
+    ),
+    "search+status": (
+        "recherche « SAINT-ETIENNE » + statuts, tri commune",
+        "q=SAINT-ETIENNE&status=submitted&status=in_instruction&sort=commune",
+        "q=SAINT-ETIENNE&status__in=submitted,in_instruction&o=3",
     ),
 }
+
+
+def bench_admin():
+    """A Django admin of the dossiers with the list's filters, search fields and sort columns
+    (issue 19: like for like), served at ``/bench-admin/`` by a URLconf of this script only."""
+    import types
+
+    from django.conf import settings
+    from django.contrib import admin
+    from django.urls import include, path
+
+    from fonds.dossiers.models import Dossier
+
+    class BenchDossierAdmin(admin.ModelAdmin):
+        list_display = (
+            "reference",
+            "title",
+            "commune_name",
+            "commune_population",
+            "status",
+            "submitted_at",
+            "requested_amount",
+            "created_at",
+        )
+        list_filter = ("status", "campaign")
+        search_fields = ("reference", "title", "commune__name", "commune__code")
+        ordering = ("-submitted_at", "-pk")
+        list_per_page = 50
+
+    site = admin.AdminSite(name="bench_admin")
+    site.register(Dossier, BenchDossierAdmin)
+    urls = types.ModuleType("bench_instruction_list_urls")
+    urls.urlpatterns = [path("bench-admin/", site.urls), path("", include(settings.ROOT_URLCONF))]
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
 
 
 def machine() -> str:
@@ -128,16 +176,19 @@ def main():
     logging.disable(logging.WARNING)
     from django.conf import settings
     from django.contrib.auth.models import Group
+    from django.http import QueryDict
     from django.test import Client
 
     from fonds.accounts.models import User
     from fonds.accounts.roles import Role
     from fonds.dossiers.models import Dossier
+    from fonds.instruction.filters import filter_dossiers
     from fonds.instruction.queues import queue_counts
     from fonds.referentiel.models import Campaign
     from workflows.queues import counts_for
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    bench_admin()
     settings.DEBUG = False
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     total = Dossier.objects.count()
@@ -161,6 +212,9 @@ def main():
         label, ours_qs, admin_qs = CASES[key]
         ours_qs, admin_qs = (q.format(campaign=campaign.pk) for q in (ours_qs, admin_qs))
         for page in [int(p) for p in args.pages.split(",") if p]:
+            if "q=" in ours_qs:  # a search has fewer pages: its last one if it has no page ``page``
+                found = filter_dossiers(user, QueryDict(ours_qs))[0].count()
+                page = max(1, min(page, -(-found // args.size)))
             ours = timed_get(
                 client, f"/instruction/dossiers/?{ours_qs}&taille={args.size}&page={page}", args.runs
             )
@@ -170,7 +224,7 @@ def main():
                 admin_cells = "— | — | —"
             else:
                 admin = timed_get(
-                    client, f"/admin/dossiers/dossier/?{admin_qs}&p={page}", args.runs
+                    client, f"/bench-admin/dossiers/dossier/?{admin_qs}&p={page}", args.runs
                 )  # list_per_page = 50
                 admin_cells = f"{admin[0]:.1f} / {admin[1]:.1f} | {admin[3]} | {admin[1] / ours[1]:.1f}×"
             print(

@@ -19,6 +19,7 @@ from fonds.accounts.fields import user_fk
 from fonds.accounts.roles import Role
 from fonds.links import link
 
+from .search import SearchFold
 from .states import SYSTEM_ROLE, Forum, Status
 
 S = Status
@@ -151,6 +152,14 @@ class Dossier(ParticipantCounts, ConcurrentTransitionMixin, models.Model):
     )
     commune_population = models.PositiveIntegerField(
         "population de la commune (copie)", null=True, blank=True, editable=False
+    )
+    # what the instructors' search box reads (fonds/dossiers/search.py): reference, title, commune
+    # name and code folded (case, accents), computed by the database; trigram-indexed on PostgreSQL
+    search_text = models.GeneratedField(
+        expression=SearchFold("reference", "title", "commune_name", "commune_id"),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name="texte de recherche",
     )
 
     class Meta:

@@ -19,6 +19,7 @@ from fonds import clock
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.dossiers.access import visible_dossiers
+from fonds.dossiers.search import words
 from fonds.dossiers.states import Status
 from fonds.formats import inhabitants, number
 from fonds.referentiel.models import Campaign
@@ -159,7 +160,11 @@ class DossierFilterForm(DsfrBaseForm):
     """Every field optional; an empty form selects every visible dossier."""
 
     # widgets rendered in Python (fonds.ui.widgets): the form is on every page of the list
-    q = search_field("Nom ou code INSEE de la commune, intitulé ou numéro du dossier", widget=FastTextInput)
+    q = search_field(
+        "Nom ou code INSEE de la commune, intitulé ou numéro du dossier "
+        "(sans souci des majuscules ni des accents)",
+        widget=FastTextInput,
+    )
     # the campaigns are read once (choices AND validation: one query, not one each); cleaned: an id
     campaign = forms.TypedChoiceField(
         label="Campagne", required=False, coerce=int, empty_value=None, widget=FastSelect
@@ -318,12 +323,19 @@ def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
         )
     q = data.get("q")
     if q:
-        if COMMUNE_CODE_RE.match(q):
-            qs = qs.filter(Q(commune_id=q.upper()) | Q(title__icontains=q))
-        elif q.upper().startswith("FJJ-"):
-            qs = qs.filter(reference__istartswith=q)
-        else:
-            qs = qs.filter(Q(commune__name__icontains=q) | Q(title__icontains=q) | Q(reference__icontains=q))
+        qs = search(qs, q)
+    return qs
+
+
+def search(qs: QuerySet, q: str) -> QuerySet:
+    """Dossiers whose reference, title, commune name or INSEE code contain each word of ``q``,
+    whatever the case and accents (« saint etienne » finds « Saint-Étienne »): ``LIKE '%…%'`` on
+    the folded ``search_text`` (GIN trigram index on PostgreSQL). An INSEE code alone selects that
+    commune's dossiers (exactly: a reference's digits never match it by chance)."""
+    if COMMUNE_CODE_RE.match(q):
+        return qs.filter(commune_id=q.upper())
+    for word in words(q):
+        qs = qs.filter(search_text__contains=word)
     return qs
 
 

@@ -3,7 +3,8 @@ the page size and number (back-office lists, ``templates/web/_pagination.html``)
 
 ``Page(qs, request.GET)`` reads ``taille`` and ``page``; the rows are ``size + 1`` of them (picked
 by a pk-only indexed sub-query when ``load`` is given); the count is capped, skipped when known,
-or given by the caller (``count``). Subclass for other limits (``sizes``, ``count_cap``…).
+or given by the caller (``count``; ``at_least``: more rows than the cap, known without a count).
+Subclass for other limits (``sizes``, ``count_cap``…).
 """
 
 from __future__ import annotations
@@ -30,7 +31,16 @@ class Page:
     count_cap = 10_000
     max_page = 10_000
 
-    def __init__(self, qs, params, *, default_size: int | None = None, load=None, count: int | None = None):
+    def __init__(
+        self,
+        qs,
+        params,
+        *,
+        default_size: int | None = None,
+        load=None,
+        count: int | None = None,
+        at_least: int = 0,
+    ):
         default_size = default_size or self.default_size
         self.size = _int(params.get("taille"), default_size)
         if self.size not in self.sizes:
@@ -51,7 +61,8 @@ class Page:
         cap = max(self.count_cap, offset + self.size)
         if count is not None:  # already known: exact, no query
             cap, counted = max(cap, count), count
-        elif self.has_next and offset + self.size >= self.count_cap:
+        elif self.has_next and (offset + self.size >= self.count_cap or at_least > cap):
+            # a deep page, or more rows than the cap already known (``at_least``): no count query
             counted = cap + 1  # a deep page with a next one: "more than" this page's end, no count query
         elif self.has_next or (not rows and offset):
             counted = qs.order_by().values("pk")[: cap + 1].count()
