@@ -20,7 +20,7 @@ import yaml
 
 from fonds.ops.models import BeatLease
 from fonds.ops.queues import QUEUE_NAMES
-from tests.services.harness import free_port, wait
+from tests.services.harness import free_port, private_redis, wait  # noqa: F401, F811 — fixture
 from tests.services.processes import child_env, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,24 +63,31 @@ def test_compose_keeps_files_in_the_bucket_and_only_known_settings():
     assert not unknown, f"variables inconnues de fonds/settings.py : {sorted(unknown)}"
 
 
-def test_compose_file_validates_with_docker_compose():
+def compose_command() -> list[str] | None:
+    """``docker compose`` (plugin) or ``docker-compose`` (Debian's package), whichever is here."""
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode:
-        pytest.skip(
-            "le greffon Docker Compose n'est pas installé ici : vérifications structurelles seulement"
-        )
-    env = {"POSTGRES_PASSWORD": "x", "FJJ_S3_ACCESS_KEY_ID": "x", "FJJ_S3_SECRET_ACCESS_KEY": "x"}
-    (DEPLOY / "env").write_text("")
-    try:
-        result = subprocess.run(
-            [docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "-q"],
-            capture_output=True,
-            text=True,
-            env={**env, "PATH": "/usr/bin:/bin"},
-        )
-    finally:
-        (DEPLOY / "env").unlink()
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_compose_file_validates_with_docker_compose(tmp_path):
+    command = compose_command()
+    if command is None:
+        pytest.skip("ni docker compose ni docker-compose ici (make system-deps l'installe)")
+    env = {"PATH": "/usr/bin:/bin", "POSTGRES_PASSWORD": "x", "FJJ_S3_ACCESS_KEY_ID": "x"}
+    env["FJJ_S3_SECRET_ACCESS_KEY"] = "x"
+    folder = tmp_path / "deploy"
+    shutil.copytree(DEPLOY, folder)
+    (folder / "env").write_text("")  # the operator's secrets file, absent from the repository
+    validate = [*command, "-f", str(folder / "compose.yaml"), "config", "-q"]
+    result = subprocess.run(validate, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
+    broken = (folder / "compose.yaml").read_text().replace("services:", "servicez:", 1)
+    (folder / "compose.yaml").write_text(broken)
+    result = subprocess.run(validate, capture_output=True, text=True, env=env)
+    assert result.returncode != 0  # the validation can fail
 
 
 def unit_command(unit: str, instance: str = "") -> list[str]:
@@ -105,7 +112,7 @@ def test_units_start_the_documented_processes():
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_unit_commands_start_against_the_local_services(tmp_path, private_redis):
+def test_unit_commands_start_against_the_local_services(tmp_path, private_redis):  # noqa: F811
     """Each unit's ExecStart (paths of this checkout) starts: a worker per queue says ready, beat
     takes the lease, gunicorn answers the health page."""
     env = child_env(tmp_path, private_redis.url(0), FJJ_DEBUG="0", FJJ_SECRET_KEY="s" * 60)
