@@ -121,8 +121,14 @@ class Filters:
             qs = qs.filter(done_q(today))
         elif self.status == UPCOMING:
             qs = qs.exclude(done_q(today))
-        for word in words(self.q)[:8]:
-            qs = qs.filter(Q(search_text__contains=word) | Q(jumelage__partner__name__icontains=word))
+        # each word: in the dossier's folded search text (reference, title, commune name and code)
+        # or in the partner town's name (case-insensitive, accents as typed)
+        for typed in self.q.split()[:8]:
+            folded = words(typed)
+            if folded:
+                qs = qs.filter(
+                    Q(search_text__contains=folded[0]) | Q(jumelage__partner__name__icontains=typed)
+                )
         return qs
 
 
