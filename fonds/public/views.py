@@ -11,8 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from fonds.reporting import scdl
@@ -75,15 +77,12 @@ def _page_url(params: dict, number: int) -> str:
     )
 
 
-@public_page
-def project_list(request):
-    form, params = filtered(request)
-    number = page_number(request)
-    data = cache.cached("list", {**params, "page": number}, lambda: list_page(form.filters(), number))
+def _list_body(form, params: dict, number: int) -> str:
+    """The list page's body (filters, results, pagination) as HTML: it depends on the query string
+    only, so that it is cached whole with its data (the visitor's header is rendered per request)."""
+    data = list_page(form.filters(), number)
     number = data["number"]
     context = {
-        "title": "Projets soutenus",
-        "section": "list",
         "form": form,
         "filtered": bool(params),
         "query": urlencode(params),
@@ -94,6 +93,16 @@ def project_list(request):
         "end": (number - 1) * PER_PAGE + len(data["projects"]),
         "scdl": scdl_available(),
     }
+    return render_to_string("public/_list_body.html", context)
+
+
+@public_page
+def project_list(request):
+    form, params = filtered(request)
+    number = page_number(request)
+    body = cache.cached("list", {**params, "page": number}, lambda: _list_body(form, params, number))
+    # the body was rendered by the template engine (autoescaped): safe, also when read from a cache
+    context = {"title": "Projets soutenus", "section": "list", "body": mark_safe(body)}
     return render(request, "public/list.html", context)
 
 
