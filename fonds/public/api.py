@@ -58,7 +58,7 @@ class PublicProjectSerializer(serializers.Serializer):
     partner = PublicPartner()
     start_date = serializers.DateField(allow_null=True)
     end_date = serializers.DateField(allow_null=True)
-    status = serializers.ChoiceField(choices=[rules.UPCOMING, rules.DONE], help_text="à venir ou réalisé")
+    status = serializers.CharField(help_text="« a-venir » (à venir) ou « realise » (réalisé)")
     distance_km = serializers.IntegerField(allow_null=True, help_text="distance aller à vol d'oiseau")
     young_people = serializers.IntegerField(help_text="nombre de jeunes (aucun nom, aucun âge)")
     leaders = serializers.IntegerField(help_text="nombre d'accompagnateurs")

@@ -41,8 +41,10 @@ def bump() -> None:
     """Every cached public datum becomes stale (a publication changed)."""
     try:
         default_cache.incr(GENERATION_KEY)
-    except ValueError:
+    except ValueError:  # no generation yet
         default_cache.set(GENERATION_KEY, 1, None)
+    except CacheUnavailable:  # the cache is down: what it held comes back at most ttl() seconds old
+        pass
 
 
 def key(name: str, params: dict) -> str:
