@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "fonds.api",
     "fonds.ui",
     "fonds.web",
+    "fonds.public",  # the projects the fund supports, public pages (issue 22)
     "fonds.demo",  # seed_demo, demo_otp_code
     "workflows",
     "fonds.notifications",  # after workflows: its receiver reads the dossier's new queue
@@ -431,6 +432,11 @@ SPECTACULAR_SETTINGS = {
         "BatchStateEnum": "fonds.payments.models.BatchState",
     },
 }
+
+# --- Public pages (fonds/public, issue 22) -----------------------------------------------------
+FJJ_PUBLIC_CACHE_SECONDS = int(os.environ.get("FJJ_PUBLIC_CACHE_SECONDS", "60"))  # cached page data
+FJJ_PUBLIC_RATE = os.environ.get("FJJ_PUBLIC_RATE", "120/m")  # public pages, per client address
+FJJ_PUBLIC_API_RATE = os.environ.get("FJJ_PUBLIC_API_RATE", "120/minute")  # public JSON, per address
 
 # --- The fund ------------------------------------------------------------------------------
 FJJ_FUND_NAME = "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes"

@@ -15,6 +15,9 @@ register = template.Library()
 
 EVENT_LABELS = {
     "create_draft": "Création du brouillon",
+    "public_texts_saved": "Textes publics du projet enregistrés",
+    "public_texts_hidden": "Textes publics du projet masqués par le fonds",
+    "public_texts_shown": "Textes publics du projet rétablis par le fonds",
     "update_content": "Modification du dossier",
     "document_uploaded": "Dépôt d'une pièce",
     "dossier_rules_version_changed": "Version du règlement applicable au dossier changée",
