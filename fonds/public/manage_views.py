@@ -12,23 +12,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from fonds.dossiers.access import get_visible_or_404
+from fonds.ui.forms import errors_summary
 
 from . import publishing, rules
 from .forms import HideForm, TextsForm
 
 
 def _errors(form, refusal: str = "") -> list[dict]:
+    """The error summary's entries: the service's refusal, or the form's errors."""
     if refusal:
         return [{"id": "", "label": "", "message": refusal}]
-    return [
-        {
-            "id": form[name].auto_id if name in form.fields else "",
-            "label": form.fields[name].label if name in form.fields else "",
-            "message": error,
-        }
-        for name, errors in form.errors.items()
-        for error in errors
-    ]
+    return errors_summary(form)
 
 
 def _dossier(request, pk):
