@@ -8,7 +8,7 @@ import io
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from fonds.anchors import service
 from fonds.anchors.health import check_anchor
@@ -182,3 +182,16 @@ def test_without_an_authority_configured_nothing_is_anchored_and_health_says_so(
         "configured": False,
         "detail": "horodatage non configuré (FJJ_TSA_URL)",
     }
+
+
+def test_the_anchor_audit_command_time_stamps_now_and_says_when_it_cannot(tsa, settings, user):
+    make_events(2, actor=user)
+    out = io.StringIO()
+    call_command("anchor_audit", stdout=out)
+    assert out.getvalue().startswith("Tête n° 2 horodatée le ")
+    tsa.stop()
+    with pytest.raises(CommandError, match="n'a pas répondu"):
+        call_command("anchor_audit", stdout=io.StringIO())
+    settings.FJJ_TSA_URL = ""
+    with pytest.raises(CommandError, match="Aucune autorité"):
+        call_command("anchor_audit", stdout=io.StringIO())
