@@ -10,12 +10,16 @@ Two profiles, chosen by environment variables (see README "Profil de production"
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from celery.schedules import crontab
 
 from fonds.ops.queues import DEFAULT_QUEUE, declared_queues
+
+# pyHanko (issue 21) imports cryptography's DSA key types, never used here: no warning on the console
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FJJ_VAR_DIR", BASE_DIR / "var"))
@@ -92,6 +96,7 @@ INSTALLED_APPS = [
     "fonds.dossiers",
     "fonds.eligibilite",
     "fonds.documents",
+    "fonds.anchors",  # RFC 3161 time-stamps of the audit chain head (issue 21)
     "fonds.instruction",
     "fonds.depot",
     "fonds.suivi",
@@ -365,6 +370,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
     },
     "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": FJJ_OUTBOX_FLUSH_SECONDS},
+    # the chain head time-stamped by the TSA every day (and at every committee closing); a failed
+    # attempt is tried again through the outbox every 10 minutes until the authority answers
+    "anchor-audit-head-daily": {
+        "task": "fonds.anchors.tasks.anchor_head",
+        "schedule": crontab(hour=2, minute=15),
+        "args": ("daily",),
+    },
+    "retry-audit-anchor": {"task": "fonds.anchors.tasks.retry_failed_anchor", "schedule": 600},
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
     # the digest leaves at 7:00 (Paris), after the waiting-too-long check of 6:30 fed it
     "flag-waiting-too-long-daily": {
@@ -448,6 +461,27 @@ FJJ_SIRET = os.environ.get("FJJ_SIRET", "")
 FJJ_DEBTOR_NAME = os.environ.get("FJJ_DEBTOR_NAME", "Fonds Jumelages Jeunesse")
 FJJ_DEBTOR_IBAN = os.environ.get("FJJ_DEBTOR_IBAN", "FR7630001007941234567890185")
 FJJ_DEBTOR_BIC = os.environ.get("FJJ_DEBTOR_BIC", "BDFEFRPPCCT")
+
+# --- Proof (issue 21, docs/proof.md) ---------------------------------------------------------
+# RFC 3161 time-stamping authority that anchors the audit chain head outside the database.
+# No URL: no anchoring (the health page says « non configuré »).
+FJJ_TSA_URL = os.environ.get("FJJ_TSA_URL", "")
+# policy the fund asks for (reqPolicy) and requires in every token; empty: the TSA's default
+FJJ_TSA_POLICY_OID = os.environ.get("FJJ_TSA_POLICY_OID", "")
+# PEM files (separated by the OS path separator) of the certificates trusted for the TSA's tokens:
+# its root (or its own certificate); a token is valid only if its signer chains to one of them
+FJJ_TSA_CERTIFICATES = [p for p in os.environ.get("FJJ_TSA_CERTIFICATES", "").split(os.pathsep) if p]
+FJJ_TSA_TIMEOUT = float(os.environ.get("FJJ_TSA_TIMEOUT", "10"))
+# the health page degrades when the last anchor is older than this (a day and some slack)
+FJJ_ANCHOR_MAX_AGE_HOURS = float(os.environ.get("FJJ_ANCHOR_MAX_AGE_HOURS", "26"))
+# The fund's electronic seal (PAdES) on the PDFs it issues: one PEM file holding the private key
+# and the certificate (then its chain, if any). Embedded profile: a self-signed demonstration
+# certificate is made there on first use (``manage.py make_seal_certificate``); in production
+# the file must exist (a qualified seal certificate: docs/proof.md).
+FJJ_SEAL_DOCUMENTS = env_bool("FJJ_SEAL_DOCUMENTS", True)
+FJJ_SEAL_PEM = os.environ.get("FJJ_SEAL_PEM", str(VAR_DIR / "seal" / "sceau-fonds.pem"))
+FJJ_SEAL_PASSPHRASE = os.environ.get("FJJ_SEAL_PASSPHRASE", "")
+FJJ_SEAL_DEMO_CERTIFICATE = env_bool("FJJ_SEAL_DEMO_CERTIFICATE", not FJJ_PRODUCTION)
 
 DSFR_USE_INTEGRITY_CHECKSUMS = False
 DSFR_CONTENT_IS_SAFE = (

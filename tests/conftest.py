@@ -36,12 +36,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("services" if "services" in item.keywords else "browser"))
 
 
+@pytest.fixture(scope="session")
+def _seal_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("sceau")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_side_effects(request, settings, tmp_path):
+def _isolated_side_effects(request, settings, tmp_path, _seal_dir):
     """Files in a temporary folder, emails in memory, Celery tasks run eagerly (but for `services` tests)."""
     from fonds.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    # the fund's demonstration seal (made on the first sealed PDF), one per test session, not in var/
+    settings.FJJ_SEAL_PEM = str(_seal_dir / "sceau-fonds.pem")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Two-factor authentication is tested where it is the subject (tests/accounts/test_two_factor.py,

@@ -219,4 +219,6 @@ def _close_session(session, by, stored: list) -> Session:
         )
         for item_pk in session.items.order_by("rank").values_list("pk", flat=True):
             outbox.enqueue("fonds.comite.tasks.generate_decision_letter", item_pk)
+        # the head, closing event included, time-stamped outside the database (docs/proof.md)
+        outbox.enqueue("fonds.anchors.tasks.anchor_head", "comite_session_closed", session.pk)
     return session

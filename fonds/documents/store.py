@@ -1,8 +1,9 @@
-"""Store a generated PDF once per ``(kind, key)`` and audit its creation.
+"""Store a generated PDF once per ``(kind, key)``, sealed by the fund, and audit its creation.
 
 ``store_once`` is what makes PDF tasks idempotent: a retried task finds the document it already
 made (nothing rendered twice), and of two racing ones the loser drops its file and returns the
-winner's. A file written for a row that is not saved is deleted.
+winner's. A file written for a row that is not saved is deleted. Every document is sealed
+(``seal.py``, PAdES) before it is hashed: the SHA-256 in the trail is that of the sealed file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import IntegrityError, transaction
 from fonds.audit import chain
 
 from .models import GeneratedDocument
+from .seal import seal_pdf, sealing
 
 
 def store_once(
@@ -38,6 +40,8 @@ def store_once(
     if existing is not None:
         return existing, False
     data = render()
+    if sealing():
+        data = seal_pdf(data)
     document = GeneratedDocument(
         kind=kind, key=key, dossier=dossier, sha256=hashlib.sha256(data).hexdigest(), size=len(data)
     )

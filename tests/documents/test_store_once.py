@@ -16,6 +16,12 @@ PDF = b"%PDF-1.7 test"
 KIND = GeneratedDocument.Kind.OTHER
 
 
+@pytest.fixture(autouse=True)
+def _unsealed(settings):
+    """These bytes are no PDF a seal could be added to: storing is tested here, sealing in test_seal.py."""
+    settings.FJJ_SEAL_DOCUMENTS = False
+
+
 def stored_files(settings) -> list:
     return [p for p in (settings.MEDIA_ROOT / "generated").rglob("*") if p.is_file()]
 

@@ -31,7 +31,14 @@ def test_health_ok_in_the_embedded_profile(client):
     assert response.status_code == 200
     data = response.json()
     assert data["ok"] is True and data["status"] == "ok"
-    assert set(data["checks"]) == {"database", "broker", "workers", "audit_chain", "committee_agenda"}
+    assert set(data["checks"]) == {
+        "database",
+        "broker",
+        "workers",
+        "audit_chain",
+        "committee_agenda",
+        "audit_anchor",
+    }
     assert data["checks"]["audit_chain"]["head_matches_last_event"] is True
 
 

@@ -6,6 +6,7 @@ sequence number and the reason on standard error, exit status 1.
 
 import time
 
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from fonds.audit.chain import default_workers, describe, verify
@@ -39,3 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(describe(result))
             if options["verbosity"] >= 2:
                 self.stdout.write(f"Empreinte de tête : {result.last_hash} (vérifiée en {elapsed:.2f} s)")
+        if "verify_anchors" in get_commands():  # fonds.anchors (a higher layer): the time-stamped heads
+            call_command(
+                "verify_anchors", quiet=options["quiet"], stdout=self.stdout._out, stderr=self.stderr._out
+            )
