@@ -22,6 +22,7 @@ from fonds.dossiers.services import perform
 from fonds.instruction.testing import ready_for_completion
 from fonds.payments import bank, batches, execution, recovery, settlement
 from fonds.payments.models import BankDetails, Batch, OrderKind, PaymentOrder
+from fonds.public import publishing
 from fonds.referentiel.siret import demo_siret
 from fonds.suivi.services import planned_report, save_report_draft
 from fonds.suivi.testing import acceptance_data
@@ -127,12 +128,14 @@ class Acts:
         return f"{self.rng.choice(MAYOR_FIRST_NAMES)} {self.rng.choice(MAYOR_LAST_NAMES)}"
 
     def accept(self, case: Case) -> None:
-        """The mayor reads the convention, accepts it under their name, and gives the commune's bank
-        details (fictitious IBAN, demonstration SIRET) read from the dossier's RIB."""
+        """The mayor reads the convention, accepts it under their name, writes the public summary
+        (« Projets soutenus ») and gives the commune's bank details (fictitious IBAN, demonstration
+        SIRET) read from the dossier's RIB."""
         dossier = self.refresh(case)
         perform(
             dossier, "accept_agreement", by=case.porteur, data=acceptance_data(dossier, self.mayor_name())
         )
+        publishing.save_texts(dossier, by=case.porteur, summary=public_summary(dossier))
         commune = dossier.commune
         if not BankDetails.objects.filter(commune=commune).exists():
             rib = dossier.documents.filter(kind=Document.Kind.RIB, replaced_by__isnull=True).first()
@@ -256,3 +259,13 @@ class Acts:
 
     def recovery_received(self, case: Case) -> None:
         recovery.record_recovery_received(self.order(case, OrderKind.RECOVERY), by=self.finance)
+
+
+def public_summary(dossier: Dossier) -> str:
+    """The summary a mayor would publish: what the young people do, with whom, no names."""
+    partner = dossier.jumelage.partner if dossier.jumelage_id else None
+    town = f" avec {partner.name}" if partner else ""
+    return (
+        f"« {dossier.title} » : les jeunes de {dossier.commune.name} préparent ensemble un échange{town}, "
+        "avec des activités partagées, des visites et une restitution publique à leur retour."
+    )
