@@ -318,8 +318,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A document still in preparation after this many minutes is said to be late (its page offers help).
 FJJ_DOCUMENT_LATE_MINUTES = float(os.environ.get("FJJ_DOCUMENT_LATE_MINUTES", "10"))
+# Audit chaining (docs/audit.md): ``inline`` chains each event in its change's transaction under
+# one lock; ``deferred`` commits it pending and the ``audit_sequencer`` process chains it within a
+# second (the beat task below is its safety net). Deferred by default in production on PostgreSQL.
+FJJ_AUDIT_SEQUENCING = os.environ.get(
+    "FJJ_AUDIT_SEQUENCING", "deferred" if FJJ_PRODUCTION and IS_POSTGRES else "inline"
+)
+# ``verify_audit`` and ``/sante/`` fail when an event has waited longer than this to be chained.
+FJJ_AUDIT_MAX_LAG_SECONDS = float(os.environ.get("FJJ_AUDIT_MAX_LAG_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
+    "sequence-audit-events": {"task": "fonds.audit.tasks.sequence_events", "schedule": 15},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
     "send-reminders-hourly": {"task": "workflows.tasks.send_reminders", "schedule": 3600},
     "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
