@@ -300,11 +300,20 @@ def release_runner_lock(using: str | None = None) -> None:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [RUNNER_LOCK])
 
 
-def run(*, interval: float = 0.1, limit: int = BATCH, stop=None, using: str | None = None, log=None) -> int:
+def run(
+    *,
+    interval: float = 0.1,
+    limit: int = BATCH,
+    stop=None,
+    using: str | None = None,
+    log=None,
+    on_batch=None,
+) -> int:
     """The sequencer loop: chain pending events, then sleep ``interval`` when nothing is left.
 
-    ``stop()`` ends the loop (tests, signals). Holds the runner lock while running; waits for it
-    when another loop has it. Returns the number of events chained.
+    ``stop()`` ends the loop (tests, signals); ``on_batch(count)`` is called after each committed
+    batch (the benchmark's lag measure). Holds the runner lock while running; waits for it when
+    another loop has it. Returns the number of events chained.
     """
     stop = stop or (lambda: False)
     total = 0
@@ -318,6 +327,8 @@ def run(*, interval: float = 0.1, limit: int = BATCH, stop=None, using: str | No
         while not stop():
             done = sequence_pending(limit, using)
             total += done
+            if done and on_batch:
+                on_batch(done)
             if done < limit:
                 time.sleep(interval)
     finally:
