@@ -26,7 +26,7 @@ from .canonical import canonical, utc_iso
 from .checks import VerifyResult, head_problem, normalized, result, walk
 from .models import EVENT_COLUMNS, EVENT_TABLE, HEAD_TABLE, AuditEvent, ChainHead, PendingEvent
 from .scan import can_fork, verify_db, verify_parallel
-from .sequencer import AuditChainError
+from .sequencer import AuditChainError, catch_up
 
 __all__ = [  # EVENT_TABLE, HEAD_TABLE, INSERT_COLUMNS: for the benchmarks' bulk loaders
     "EVENT_TABLE",
@@ -36,6 +36,7 @@ __all__ = [  # EVENT_TABLE, HEAD_TABLE, INSERT_COLUMNS: for the benchmarks' bulk
     "AuditChainError",
     "append",
     "append_many",
+    "catch_up",
     "describe",
     "describe_lag",
     "describe_object",
