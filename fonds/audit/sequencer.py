@@ -223,6 +223,10 @@ def sequence_pending(limit: int = BATCH, using: str | None = None) -> int:
     conn = connections[using or DEFAULT_DB_ALIAS]
     if conn.in_atomic_block:
         raise AuditChainError("le séquenceur d'audit s'exécute dans sa propre transaction")
+    with conn.cursor() as cursor:  # idle: one read, no lock, no commit to flush
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {PENDING_TABLE})")
+        if not cursor.fetchone()[0]:
+            return 0
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         seq, prev, has_pending = lock_head(cursor)
         if not has_pending:

@@ -240,6 +240,21 @@ def test_verify_audit_fails_when_the_sequencer_lags_beyond_the_setting(deferred)
     assert "seuil 30 s" in err
 
 
+def test_health_page_reports_the_sequencer_lag(deferred):
+    from fonds.ops.health import check_audit_chain
+
+    stage(2)
+    fresh = check_audit_chain()
+    assert (fresh["ok"], fresh["pending_events"]) == (True, 2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sequencer.clock, "now", lambda: later)
+        late = check_audit_chain()
+    assert late["ok"] is False and late["oldest_pending_seconds"] > 60
+    sequencer.sequence_all()
+    assert check_audit_chain()["pending_events"] == 0
+
+
 # --- the export and its offline verifier do not change --------------------------------------------
 
 
