@@ -320,10 +320,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 FJJ_DOCUMENT_LATE_MINUTES = float(os.environ.get("FJJ_DOCUMENT_LATE_MINUTES", "10"))
 # Audit chaining (docs/audit.md): ``inline`` chains each event in its change's transaction under
 # one lock; ``deferred`` commits it pending and the ``audit_sequencer`` process chains it within a
-# second (the beat task below is its safety net). Deferred by default in production on PostgreSQL.
-FJJ_AUDIT_SEQUENCING = os.environ.get(
-    "FJJ_AUDIT_SEQUENCING", "deferred" if FJJ_PRODUCTION and IS_POSTGRES else "inline"
-)
+# second (the beat task below is its safety net). Production on PostgreSQL sets ``deferred`` and runs
+# that process (docs/runbook.md); the default stays ``inline`` because the scripts that start the
+# production profile without a sequencer (benches, smoke test) would otherwise leave events pending.
+FJJ_AUDIT_SEQUENCING = os.environ.get("FJJ_AUDIT_SEQUENCING", "inline")
 # ``verify_audit`` and ``/sante/`` fail when an event has waited longer than this to be chained.
 FJJ_AUDIT_MAX_LAG_SECONDS = float(os.environ.get("FJJ_AUDIT_MAX_LAG_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
