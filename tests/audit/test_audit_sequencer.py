@@ -379,3 +379,40 @@ def test_a_sequencer_killed_between_sequencing_and_commit_loses_nothing_doubles_
     assert PendingEvent.objects.count() == 0
     result = chain.verify()
     assert (result.ok, result.count) == (True, 9)
+
+
+def test_audit_sequencer_once_chains_what_is_pending(deferred):
+    stage(3)
+    out = io.StringIO()
+    call_command("audit_sequencer", "--once", stdout=out)
+    assert out.getvalue().strip() == "3 événement(s) chaîné(s)."
+    assert chain.verify().count == 3
+
+
+@pytest.mark.postgres
+def test_the_audit_sequencer_process_chains_within_seconds_and_stops_on_sigterm(deferred):
+    import signal
+    import time
+
+    env = {**os.environ, "FJJ_DATABASE_URL": database_url(), "FJJ_AUDIT_SEQUENCING": "deferred"}
+    child = subprocess.Popen(
+        [sys.executable, "manage.py", "audit_sequencer", "--interval", "0.05"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "Séquenceur d'audit démarré.", child.stderr.read()
+        stage(5)
+        deadline = time.monotonic() + 30
+        while PendingEvent.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert chain.verify().count == 5
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert "Séquenceur d'audit arrêté : 5 événement(s) chaîné(s)." in out

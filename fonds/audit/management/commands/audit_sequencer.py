@@ -43,6 +43,11 @@ class Command(BaseCommand):
             limit=batch,
             stop=lambda: bool(stopping),
             using=using,
-            log=self.stdout.write,
+            log=self.say,
         )
-        self.stdout.write(f"Séquenceur d'audit arrêté : {chained} événement(s) chaîné(s).")
+        self.say(f"Séquenceur d'audit arrêté : {chained} événement(s) chaîné(s).")
+
+    def say(self, line: str) -> None:
+        """A line on standard output, flushed at once (a service's journal, a pipe)."""
+        self.stdout.write(line)
+        self.stdout.flush()
