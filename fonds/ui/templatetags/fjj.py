@@ -1,5 +1,6 @@
-"""The site-wide filters: French labels for audit actions and roles, and the French display of
-amounts, numbers, distances, populations and dates (``fonds.formats``) for every template."""
+"""The site-wide filters: French labels for audit actions and roles, the French display of
+amounts, numbers, distances, populations and dates (``fonds.formats``) for every template, and the
+entries of a form's error summary (``web/_form_errors.html``)."""
 
 from decimal import InvalidOperation
 
@@ -8,6 +9,7 @@ from django import template
 from fonds import formats
 from fonds.accounts.roles import Role
 from fonds.dossiers.services import TRANSITIONS
+from fonds.ui.forms import errors_summary
 
 register = template.Library()
 
@@ -217,3 +219,10 @@ def inhabitants(value) -> str:
 def long_date(value) -> str:
     """``5 décembre 2026``, ``1er mars 2027``; ``—`` when empty."""
     return _shown(formats.long_date, value)
+
+
+@register.simple_tag
+def form_errors(*forms) -> list[dict]:
+    """The error summary's entries of ``forms`` (``fonds.ui.forms.errors_summary``); a name the page
+    does not define (no form) gives none."""
+    return errors_summary(*(form for form in forms if hasattr(form, "errors")))
