@@ -1,19 +1,26 @@
 #!/usr/bin/env python
-"""Benchmark: audit append throughput with concurrent writers (target: ≥ 2,000 events/s with 4
-writers on PostgreSQL, chain intact).
+"""Benchmark: audit append with concurrent writers, inline chaining vs deferred sequencing (issue 19).
 
-    .venv/bin/python bench/bench_audit_append.py --backend postgres               # 4 writers, 10 s per round
-    .venv/bin/python bench/bench_audit_append.py --backend postgres --batches 1,10,50 --baseline
+    .venv/bin/python bench/bench_audit_append.py --backend postgres        # both modes, one run
+    .venv/bin/python bench/bench_audit_append.py --backend postgres --modes deferred --seconds 20
     .venv/bin/python bench/bench_audit_append.py --backend postgres --synchronous-commit off
-    .venv/bin/python bench/bench_audit_append.py --backend sqlite                 # temp SQLite file
+    .venv/bin/python bench/bench_audit_append.py --backend sqlite          # temp SQLite file
 
-Each writer is a separate process with its own connection (as gunicorn or Celery workers are).
-A writer loops for ``--seconds``: one transaction (``transaction.atomic()``) appending ``batch``
-events — ``batch`` = 1 is the realistic case (one change, one event, one transaction), ``batch`` =
-10 an ``append_many`` of 10 events (e.g. a bulk action of an instructor). Each round reports
-events/s, transactions/s and transaction latency; at the end the whole chain is verified. The
-database (``fjj_bench_audit_append`` on PostgreSQL, a temp file for SQLite) is created and dropped.
-It prints figures; it is not a test.
+For each mode (``inline``: the head locked in every audited transaction until its commit;
+``deferred``: events committed pending, chained by one ``sequencer.run`` loop in its own process,
+as ``manage.py audit_sequencer`` does), in one run, alternating modes ``--repeat`` times:
+
+1. throughput — ``--writers`` processes (own connections, as gunicorn or Celery workers) loop for
+   ``--seconds``: one transaction appending one event (the realistic case); transactions/s, latency;
+2. interactive during a bulk job — one process appends ``--bulk`` events in transactions of 500
+   (a bulk job's chunks) while another makes one single-event transaction every 20 ms: the
+   interactive latency p50/p99 while the bulk runs;
+3. sequencing lag (deferred) — for every event, the commit of the sequencer batch that chained it
+   minus its timestamp (taken just before its own commit): p50/p99/max, in both phases.
+
+At the end everything pending is chained and the whole chain is verified. The database (a unique
+name on PostgreSQL, a temp file for SQLite) is created and dropped (``bench/common.py``). It prints
+figures; it is not a test.
 """
 
 from __future__ import annotations
@@ -47,80 +54,216 @@ DEFAULT_BACKEND = (
 DB_NAME = "fjj_bench_audit_append"
 
 
-def writer(number: int, batch: int, start_at: float, seconds: float, results) -> None:
-    from django.db import connections, transaction
+MODES = ("inline", "deferred")
+BULK_CHUNK = 500  # fonds.bulk.services.DEFAULT_CHUNK
 
-    from fonds.audit.chain import append, append_many
 
-    events = transactions = 0
-    latencies = []
-    dossier = number * 1_000_000
-    # connect before the start signal, as a pooled worker would be
+def _entry(number: int, dossier: int, k: int = 0) -> dict:
+    return {
+        "action": "approve",
+        "actor": f"instructeur{number}@fonds.example.fr",
+        "role": "instructeur",
+        "obj": ("dossiers.dossier", dossier),
+        "payload": {
+            "reference": f"FJJ-2030-{dossier:08d}",
+            "from": "in_committee",
+            "to": "approved",
+            "motivation": "Échanges réciproques, projet « exemplaire »",
+            "data": {"amount": Decimal("7345.00") + k},
+            "rules_version": 3,
+        },
+    }
+
+
+def _child(mode: str) -> None:
+    """In a forked child: the mode of this process, a connection of its own made now."""
+    from django.conf import settings
+    from django.db import connections
+
+    settings.FJJ_AUDIT_SEQUENCING = mode
     connections["default"].ensure_connection()
+
+
+def _wait(start_at: float) -> None:
     while time.time() < start_at:
         time.sleep(0.001)
+
+
+def writer(number: int, mode: str, start_at: float, seconds: float, results) -> None:
+    from django.db import connections, transaction
+
+    from fonds.audit.chain import append
+
+    _child(mode)
+    latencies = []
+    dossier = number * 10_000_000 + int(start_at * 1000) % 1_000_000 * 10
+    _wait(start_at)
     deadline = start_at + seconds
     while time.time() < deadline:
         dossier += 1
-        entries = [
-            {
-                "action": "approve",
-                "actor": f"instructeur{number}@fonds.example.fr",
-                "role": "instructeur",
-                "obj": ("dossiers.dossier", dossier),
-                "payload": {
-                    "reference": f"FJJ-2030-{dossier:08d}",
-                    "from": "in_committee",
-                    "to": "approved",
-                    "motivation": "Échanges réciproques, projet « exemplaire »",
-                    "data": {"amount": Decimal("7345.00") + k},
-                    "rules_version": 3,
-                },
-            }
-            for k in range(batch)
-        ]
         began = time.perf_counter()
         with transaction.atomic():
-            if batch == 1:
-                append(**entries[0])
-            else:
-                append_many(entries)
+            append(**_entry(number, dossier))
         latencies.append(time.perf_counter() - began)
-        events += batch
-        transactions += 1
     connections.close_all()
-    results.put((number, events, transactions, latencies))
+    results.put(("writer", number, latencies))
 
 
-def run_round(writers: int, batch: int, seconds: float) -> dict:
+def bulk_job(mode: str, start_at: float, total: int, results) -> None:
+    from django.db import connections, transaction
+
+    from fonds.audit.chain import append_many
+
+    _child(mode)
+    _wait(start_at)
+    began = time.time()
+    for start in range(0, total, BULK_CHUNK):
+        entries = [_entry(99, 50_000_000 + start + k, k) for k in range(min(BULK_CHUNK, total - start))]
+        with transaction.atomic():
+            append_many(entries)
+    results.put(("bulk", began, time.time()))
+    connections.close_all()
+
+
+def interactive(mode: str, start_at: float, stop, results) -> None:
+    from django.db import connections, transaction
+
+    from fonds.audit.chain import append
+
+    _child(mode)
+    _wait(start_at)
+    samples = []
+    dossier = 70_000_000 + int(start_at * 1000) % 1_000_000 * 10
+    while not stop.is_set():
+        dossier += 1
+        at = time.time()
+        began = time.perf_counter()
+        with transaction.atomic():
+            append(**_entry(7, dossier))
+        samples.append((at, time.perf_counter() - began))
+        time.sleep(0.02)
+    connections.close_all()
+    results.put(("interactive", samples))
+
+
+def sequencer_loop(stop, results) -> None:
+    """``sequencer.run`` (the ``audit_sequencer`` loop), noting when each batch committed."""
+    from django.db import connection, connections
+
+    from fonds.audit import sequencer
+
+    _child("deferred")
+    marks = []
+
+    def noted(count: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT last_seq FROM audit_chainhead WHERE id = 1")
+            marks.append((time.time(), cursor.fetchone()[0]))
+
+    sequencer.run(interval=0.1, stop=stop.is_set, on_batch=noted)
+    connections.close_all()
+    results.put(("sequencer", marks))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def lags(marks: list[tuple[float, int]], first_seq: int) -> list[float]:
+    """Seconds from each event's timestamp to the commit of the batch that chained it."""
+    from bisect import bisect_left
+
+    from fonds.audit.models import AuditEvent
+
+    if not marks:
+        return []
+    seqs = [seq for _t, seq in marks]
+    out = []
+    rows = AuditEvent.objects.filter(seq__gt=first_seq, seq__lte=seqs[-1]).values_list("seq", "created_at")
+    for seq, created in rows.iterator(chunk_size=10000):
+        out.append(marks[bisect_left(seqs, seq)][0] - created.timestamp())
+    return out
+
+
+def head_seq() -> int:
+    from fonds.audit.models import ChainHead
+
+    return ChainHead.objects.get(pk=1).last_seq
+
+
+def run_mode(mode: str, writers: int, seconds: float, bulk: int) -> dict:
+    """Phases 1 and 2 for one mode (with its sequencer process when deferred)."""
     from django.db import connections
+
+    from fonds.audit import sequencer
 
     connections.close_all()  # never share a connection with the children
     ctx = mp.get_context("fork")
     results = ctx.Queue()
+    stop_sequencer, stop_interactive = ctx.Event(), ctx.Event()
+    first = head_seq()
+    connections.close_all()
+    seq_proc = None
+    if mode == "deferred":
+        seq_proc = ctx.Process(target=sequencer_loop, args=(stop_sequencer, results))
+        seq_proc.start()
+    # phase 1: throughput
     start_at = time.time() + 1.0 + 0.2 * writers
-    procs = [ctx.Process(target=writer, args=(n, batch, start_at, seconds, results)) for n in range(writers)]
+    procs = [ctx.Process(target=writer, args=(n, mode, start_at, seconds, results)) for n in range(writers)]
     for proc in procs:
         proc.start()
-    collected = [results.get() for _ in procs]
+    latencies = []
+    for _ in procs:
+        _kind, _number, got = results.get()
+        latencies.extend(got)
     for proc in procs:
         proc.join()
-        if proc.exitcode:
-            raise SystemExit(f"writer failed with exit code {proc.exitcode}")
-    events = sum(c[1] for c in collected)
-    transactions = sum(c[2] for c in collected)
-    latencies = sorted(lat for c in collected for lat in c[3])
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0.0
+    # phase 2: an interactive user while a bulk job runs
+    start_at = time.time() + 1.5
+    inter = ctx.Process(target=interactive, args=(mode, start_at - 0.5, stop_interactive, results))
+    job = ctx.Process(target=bulk_job, args=(mode, start_at, bulk, results))
+    inter.start()
+    job.start()
+    bulk_msg = results.get()
+    while bulk_msg[0] != "bulk":  # pragma: no cover - only the bulk reports here
+        bulk_msg = results.get()
+    stop_interactive.set()
+    samples = results.get()[1]
+    job.join()
+    inter.join()
+    marks = []
+    if seq_proc is not None:
+        deadline = time.time() + 30
+        while time.time() < deadline:  # let the sequencer drain, then stop it
+            count, _age = sequencer.pending_status()
+            if not count:
+                break
+            time.sleep(0.05)
+        stop_sequencer.set()
+        marks = results.get()[1]
+        seq_proc.join()
+        connections.close_all()
+    _kind, bulk_began, bulk_ended = bulk_msg
+    during = [lat for at, lat in samples if bulk_began <= at <= bulk_ended]
+    all_lags = lags(marks, first) if marks else []
     return {
-        "writers": writers,
-        "batch": batch,
-        "events": events,
-        "transactions": transactions,
-        "events_per_s": events / seconds,
-        "tx_per_s": transactions / seconds,
+        "mode": mode,
+        "tx_per_s": len(latencies) / seconds,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p99_ms": p99 * 1000,
-        "per_writer": sorted((c[0], c[1]) for c in collected),
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "bulk_s": bulk_ended - bulk_began,
+        "bulk_events_per_s": bulk / (bulk_ended - bulk_began),
+        "interactive_n": len(during),
+        "interactive_p50_ms": statistics.median(during) * 1000 if during else 0.0,
+        "interactive_p99_ms": percentile(during, 0.99) * 1000,
+        "interactive_max_ms": max(during) * 1000 if during else 0.0,
+        "lag_p50_s": percentile(all_lags, 0.50),
+        "lag_p99_s": percentile(all_lags, 0.99),
+        "lag_max_s": max(all_lags) if all_lags else 0.0,
+        "batches": len(marks),
     }
 
 
@@ -138,11 +281,10 @@ def main() -> int:
         help="maintenance database of the server to create the bench database on",
     )
     parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument(
-        "--batches", default="1,10", help="events per transaction, comma-separated (default 1,10)"
-    )
-    parser.add_argument("--baseline", action="store_true", help="also run with a single writer")
+    parser.add_argument("--seconds", type=float, default=10.0, help="throughput phase per mode (10 s)")
+    parser.add_argument("--bulk", type=int, default=20000, help="events of the bulk job (20000)")
+    parser.add_argument("--modes", default="inline,deferred", help="comma-separated (inline,deferred)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of every mode, alternating (1)")
     parser.add_argument(
         "--synchronous-commit",
         choices=["on", "off"],
@@ -177,37 +319,45 @@ def main() -> int:
                     cursor.execute(f"SHOW {name}")
                     settings[name] = cursor.fetchone()[0]
             print("server   : " + ", ".join(f"{k}={v}" for k, v in settings.items()))
-        print(f"load avg : {os.getloadavg()[0]:.2f} (1 min) before the runs")
-        total = 0
+        print(f"load avg : {os.getloadavg()[0]:.2f} (1 min) before the runs", flush=True)
+        from fonds.audit import sequencer
+
+        modes = [m for m in args.modes.split(",") if m]
         rounds = []
-        writer_counts = ([1] if args.baseline else []) + [args.writers]
-        for batch in [int(b) for b in args.batches.split(",") if b]:
-            for writers in writer_counts:
-                r = run_round(writers, batch, args.seconds)
+        for _ in range(args.repeat):
+            for mode in modes:
+                r = run_mode(mode, args.writers, args.seconds, args.bulk)
                 rounds.append(r)
-                total += r["events"]
                 print(
-                    f"writers={r['writers']} batch={r['batch']:>3}: {r['events_per_s']:8,.0f} events/s "
-                    f"({r['tx_per_s']:,.0f} transactions/s), latency p50 {r['p50_ms']:.1f} ms p99 "
-                    f"{r['p99_ms']:.1f} ms, "
-                    f"per writer {[c for _, c in r['per_writer']]}",
+                    f"{mode:>8}: {args.writers} writers {r['tx_per_s']:7,.0f} tx/s "
+                    f"(p50 {r['p50_ms']:.1f} ms, "
+                    f"p99 {r['p99_ms']:.1f} ms) | bulk {args.bulk} events in {r['bulk_s']:.1f} s, "
+                    f"interactive n={r['interactive_n']} p50 {r['interactive_p50_ms']:.1f} ms "
+                    f"p99 {r['interactive_p99_ms']:.1f} ms max {r['interactive_max_ms']:.0f} ms | "
+                    f"lag p50 {r['lag_p50_s']:.2f} s p99 {r['lag_p99_s']:.2f} s max {r['lag_max_s']:.2f} s "
+                    f"({r['batches']} batches) | load {os.getloadavg()[0]:.2f}",
                     flush=True,
                 )
+        chained = sequencer.sequence_all()
+        count, _age = sequencer.pending_status()
         started = time.perf_counter()
         result = verify()
         elapsed = time.perf_counter() - started
-        intact = result.ok and result.count == total
+        intact = result.ok and count == 0
         print(
-            f"verify   : {result.count} events, {'intact' if intact else 'BROKEN: ' + repr(result)} "
-            f"({elapsed:.1f} s)"
+            f"verify   : {result.count} events ({chained} chained at the end), "
+            f"{'intact' if intact else 'BROKEN: ' + repr(result)} ({elapsed:.1f} s), {count} pending"
         )
         print(f"load avg : {os.getloadavg()[0]:.2f} (1 min) after the runs")
-        main_round = next((r for r in rounds if r["writers"] == args.writers and r["batch"] == 1), None)
-        if main_round:
-            verdict = "MET" if main_round["events_per_s"] >= 2000 and intact else "MISSED"
+        for mode in modes:
+            mine = [r for r in rounds if r["mode"] == mode]
+            tx = statistics.median(r["tx_per_s"] for r in mine)
+            p99 = statistics.median(r["interactive_p99_ms"] for r in mine)
+            lag = max(r["lag_p99_s"] for r in mine)
+            verdict = "MET" if tx >= 2000 and p99 <= 50 and lag <= 2 and intact else "MISSED"
             print(
-                f"result   : {args.writers} writers, one event per transaction: "
-                f"{main_round['events_per_s']:,.0f} events/s; target ≥ 2,000 events/s: {verdict}"
+                f"result   : {mode}: {tx:,.0f} tx/s with {args.writers} writers (≥ 2,000), interactive p99 "
+                f"{p99:.1f} ms during the bulk (≤ 50), lag p99 {lag:.2f} s (≤ 2): {verdict}"
             )
         if not intact:
             return 1

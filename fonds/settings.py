@@ -360,8 +360,17 @@ FJJ_DOCUMENT_LATE_MINUTES = float(os.environ.get("FJJ_DOCUMENT_LATE_MINUTES", "1
 # how often each worker reports alive, and the outbox is swept for messages a broker outage kept
 FJJ_HEARTBEAT_SECONDS = float(os.environ.get("FJJ_HEARTBEAT_SECONDS", "60"))
 FJJ_OUTBOX_FLUSH_SECONDS = float(os.environ.get("FJJ_OUTBOX_FLUSH_SECONDS", "60"))
+# Audit chaining (docs/audit.md): ``inline`` chains each event in its change's transaction under
+# one lock; ``deferred`` commits it pending and the ``audit_sequencer`` process chains it within a
+# second (the beat task below is its safety net). Production on PostgreSQL sets ``deferred`` and runs
+# that process (docs/runbook.md); the default stays ``inline`` because the scripts that start the
+# production profile without a sequencer (benches, smoke test) would otherwise leave events pending.
+FJJ_AUDIT_SEQUENCING = os.environ.get("FJJ_AUDIT_SEQUENCING", "inline")
+# ``verify_audit`` and ``/sante/`` fail when an event has waited longer than this to be chained.
+FJJ_AUDIT_MAX_LAG_SECONDS = float(os.environ.get("FJJ_AUDIT_MAX_LAG_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
+    "sequence-audit-events": {"task": "fonds.audit.tasks.sequence_events", "schedule": 15},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
     "send-reminders-hourly": {"task": "workflows.tasks.send_reminders", "schedule": 3600},
     "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": FJJ_HEARTBEAT_SECONDS},

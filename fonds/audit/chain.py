@@ -1,16 +1,18 @@
 """Append to the audit chain (inside the caller's transaction) and verify it.
 
-``append()`` / ``append_many()`` run inside the transaction of the change they record: they lock
-the single ``ChainHead`` row (``SELECT … FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` serializes
-writers), number and hash the events after the head and move it, so concurrent writers make one
-linear chain. Append as the *last* write of a transaction (the lock is held until its end).
+``append()`` / ``append_many()`` run inside the transaction of the change they record. Inline
+mode (embedded default): they lock the single ``ChainHead`` row (``SELECT … FOR UPDATE``;
+SQLite's ``BEGIN IMMEDIATE`` serializes writers), number and hash the events after the head and
+move it, so concurrent writers make one linear chain; append as the *last* write of a transaction
+(the lock is held until its end). Deferred mode (production): the events are committed with the
+change, content-hashed, and chained by the sequencer within a second (``sequencer.py``,
+``docs/audit.md``) — no writer waits for another.
 ``verify()`` checks every column of every event against its hashed text, and the head
 (``checks.py`` on rows, ``scan.py`` reading the database).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -19,10 +21,28 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from fonds import clock
 
-from .canonical import GENESIS_HASH, canonical, utc_iso
+from . import sequencer
+from .canonical import canonical, utc_iso
 from .checks import VerifyResult, head_problem, normalized, result, walk
-from .models import EVENT_COLUMNS, EVENT_TABLE, HEAD_TABLE, AuditEvent, ChainHead
+from .models import EVENT_COLUMNS, EVENT_TABLE, HEAD_TABLE, AuditEvent, ChainHead, PendingEvent
 from .scan import can_fork, verify_db, verify_parallel
+from .sequencer import AuditChainError, catch_up
+
+__all__ = [  # EVENT_TABLE, HEAD_TABLE, INSERT_COLUMNS: for the benchmarks' bulk loaders
+    "EVENT_TABLE",
+    "HEAD_TABLE",
+    "INSERT_COLUMNS",
+    "SYSTEM",
+    "AuditChainError",
+    "append",
+    "append_many",
+    "catch_up",
+    "describe",
+    "describe_lag",
+    "describe_object",
+    "event_payload",
+    "verify",
+]
 
 SYSTEM = "system"
 
@@ -32,12 +52,6 @@ _FIELD_MAX = {
 }
 
 VERIFY_COLUMNS = INSERT_COLUMNS = EVENT_COLUMNS
-_INSERT_BATCH = 500  # rows per INSERT statement (10 parameters each)
-_COPY_FROM = 20  # PostgreSQL: more events than this in one append go in with COPY
-
-
-class AuditChainError(RuntimeError):
-    """The chain cannot be appended to (no transaction, head missing…)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,40 +115,23 @@ def _prepare(entry: dict) -> tuple:
     return text[:-1], at, actor_id, role, action, object_type, object_id
 
 
-def _lock_head(cursor) -> tuple[int, str]:
-    """Lock the chain head and return ``(last_seq, last_hash)``; create it on an empty trail."""
-    lock = " FOR UPDATE" if cursor.db.features.has_select_for_update else ""
-    cursor.execute(f"SELECT last_seq, last_hash FROM {HEAD_TABLE} WHERE id = 1{lock}")
-    row = cursor.fetchone()
-    if row is not None:
-        return row[0], row[1]
-    cursor.execute(f"SELECT 1 FROM {EVENT_TABLE} LIMIT 1")
-    if cursor.fetchone() is not None:
-        raise AuditChainError(
-            "La tête de chaîne d'audit a disparu alors que la piste contient des événements : "
-            "rien n'est consigné tant que « manage.py verify_audit » n'a pas été examiné."
-        )
-    cursor.execute(
-        f"INSERT INTO {HEAD_TABLE} (id, last_seq, last_hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING",
-        [GENESIS_HASH],
-    )
-    cursor.execute(f"SELECT last_seq, last_hash FROM {HEAD_TABLE} WHERE id = 1{lock}")
-    row = cursor.fetchone()
-    return row[0], row[1]
-
-
 def append(
     action: str, *, actor=None, role: str = "", obj=None, payload: dict | None = None, at=None
-) -> AuditEvent:
+) -> AuditEvent | PendingEvent:
     """Append one event. Must run inside the transaction of the change it records."""
     return append_many([dict(action=action, actor=actor, role=role, obj=obj, payload=payload, at=at)])[0]
 
 
-def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
-    """Append several events, in order, under one lock (the caller's transaction).
+def append_many(entries: Iterable[dict]) -> list[AuditEvent] | list[PendingEvent]:
+    """Append several events, in order, inside the caller's transaction.
 
     Each entry is a dict with the keyword arguments of ``append`` (``action`` required; optional
     ``actor``, ``actor_label`` for a system actor, ``role``, ``obj``, ``payload``, ``at``).
+
+    Inline mode: numbered and chained under the head's lock (held until the caller's commit);
+    returns the ``AuditEvent`` rows. Deferred mode (``FJJ_AUDIT_SEQUENCING=deferred``): staged as
+    ``PendingEvent`` rows without any lock, chained by the sequencer after the commit; returns
+    them, unsaved copies without sequence number nor hash (no caller reads them: docs/audit.md).
     """
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
@@ -145,56 +142,29 @@ def append_many(entries: Iterable[dict]) -> list[AuditEvent]:
     if not prepared:
         return []
     adapt = conn.ops.adapt_datetimefield_value
-    sha256 = hashlib.sha256
-    events: list[AuditEvent] = []
-    rows: list[tuple] = []
+    rows = [(text, adapt(at), *columns, at) for text, at, *columns in prepared]
     with conn.cursor() as cursor:
-        seq, prev = _lock_head(cursor)
-        for text_without_seq, at, actor_id, role, action, object_type, object_id in prepared:
-            seq += 1
-            text = f'{text_without_seq},"seq":{seq}}}'
-            digest = sha256((prev + text).encode("utf-8")).hexdigest()
-            rows.append((seq, adapt(at), actor_id, role, action, object_type, object_id, text, prev, digest))
-            event = AuditEvent(
-                seq=seq,
-                created_at=at,
-                actor_id=actor_id,
-                actor_role=role,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                canonical=text,
-                prev_hash=prev,
-                hash=digest,
-            )
-            event._state.adding = False
-            event._state.db = conn.alias
-            events.append(event)
-            prev = digest
-        columns = ", ".join(INSERT_COLUMNS)
-        one = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
-        move_head = f"UPDATE {HEAD_TABLE} SET last_seq = %s, last_hash = %s WHERE id = 1"
-        if conn.vendor == "postgresql" and len(rows) > _COPY_FROM:
-            # a chunk of a bulk action: COPY (no placeholder parsing, the cheapest way in)
-            with cursor.cursor.copy(f"COPY {EVENT_TABLE} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(move_head, [seq, prev])
-            return events
-        # PostgreSQL (client-side binding): the last INSERT and the head update travel together,
-        # one round trip less while the head is locked. SQLite runs one statement per call.
-        together = conn.vendor == "postgresql"
-        for start in range(0, len(rows), _INSERT_BATCH):
-            batch = rows[start : start + _INSERT_BATCH]
-            sql = f"INSERT INTO {EVENT_TABLE} ({columns}) VALUES " + ", ".join([one] * len(batch))
-            params = [value for row in batch for value in row]
-            if together and start + _INSERT_BATCH >= len(rows):
-                cursor.execute(f"{sql}; {move_head}", params + [seq, prev])
-                break
-            cursor.execute(sql, params)
-        else:
-            cursor.execute(move_head, [seq, prev])
-    return events
+        if sequencer.mode() == sequencer.DEFERRED:
+            sequencer.stage(cursor, rows)
+            return [_pending(row) for row in rows]
+        seq, prev, has_pending = sequencer.lock_head(cursor)
+        if has_pending:  # left by deferred mode: they come first
+            seq, prev = sequencer.chain_pending_locked(cursor, seq, prev)
+        return sequencer.write_chained(cursor, rows, seq, prev, build=True)[2]
+
+
+def _pending(row: tuple) -> PendingEvent:
+    text, _at_db, actor_id, role, action, object_type, object_id, at = row
+    return PendingEvent(
+        created_at=at,
+        actor_id=actor_id,
+        actor_role=role,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        body=text,
+        digest=sequencer.content_digest(text),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +231,20 @@ def describe(outcome: VerifyResult) -> str:
         "Piste d'audit altérée : premier numéro de séquence en défaut "
         f"n° {outcome.first_bad_seq} — {outcome.reason}."
     )
+
+
+def describe_lag(pending: int, age: float | None) -> str:
+    """The one-line French report of the sequencer's lag (deferred mode)."""
+    if not pending:
+        return "Aucun événement en attente de chaînage."
+    noun = "événement en attente" if pending == 1 else "événements en attente"
+    line = f"{pending} {noun} de chaînage, le plus ancien depuis {age:.1f} s"
+    limit = sequencer.max_lag_seconds()
+    if age is not None and age > limit:
+        return (
+            f"Chaînage en retard : {line} (seuil {limit:.0f} s) — « manage.py audit_sequencer » tourne-t-il ?"
+        )
+    return line + "."
 
 
 def event_payload(event: AuditEvent) -> dict:

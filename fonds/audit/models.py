@@ -2,13 +2,15 @@
 
 Each row stores the canonical text exactly as hashed; the indexed columns are copies of its
 fields, checked against it by the verifier, so every column is covered by the hash. The single
-``ChainHead`` row (last sequence number and hash) serializes appends and reveals a deleted last
-event.
+``ChainHead`` row (last sequence number and hash) serializes the chaining and reveals a deleted
+last event. ``PendingEvent`` is the staging table of deferred sequencing (``docs/audit.md``): an
+event committed with its change, content-hashed but not yet numbered nor chained.
 """
 
 import json
 
 from django.db import models
+from django.db.models.functions import Now
 
 
 class AuditEvent(models.Model):
@@ -67,6 +69,40 @@ class ChainHead(models.Model):
         return f"tête n° {self.last_seq} ({self.last_hash[:12]}…)"
 
 
+class PendingEvent(models.Model):
+    """An event committed with the change it records, waiting for the sequencer (deferred mode).
+
+    ``body`` is the canonical text without its sequence number (``…,"payload":{…}``, no closing
+    brace); ``digest`` its SHA-256, checked by the sequencer before it numbers and chains the event
+    (``fonds.audit.sequencer``). ``staged_at`` (set by the database) measures the sequencing lag.
+    Rows are only inserted, then deleted by the sequencer in the transaction that chains them.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    staged_at = models.DateTimeField("mis en attente", db_default=Now())
+    created_at = models.DateTimeField("horodatage (UTC)")
+    actor_id = models.BigIntegerField("acteur (id)", null=True, blank=True)
+    actor_role = models.CharField("rôle", max_length=20, blank=True)
+    action = models.CharField("action", max_length=60)
+    object_type = models.CharField("type d'objet", max_length=40, blank=True)
+    object_id = models.CharField("objet", max_length=40, blank=True)
+    body = models.TextField("contenu canonique sans numéro")
+    digest = models.CharField("empreinte du contenu", max_length=64)
+
+    class Meta:
+        verbose_name = "événement d'audit en attente de chaînage"
+        verbose_name_plural = "événements d'audit en attente de chaînage"
+        ordering = ["id"]  # a queue drained within seconds: no index beyond its key
+
+    def __str__(self):
+        return f"en attente {self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def data(self) -> dict:
+        """The content as it will be hashed (without its sequence number)."""
+        return json.loads(self.body + "}")
+
+
 #: the columns of an event, in the order the chain writes and verifies them
 EVENT_COLUMNS = (
     "seq",
@@ -82,3 +118,16 @@ EVENT_COLUMNS = (
 )
 EVENT_TABLE = AuditEvent._meta.db_table
 HEAD_TABLE = ChainHead._meta.db_table
+PENDING_TABLE = PendingEvent._meta.db_table
+#: the columns of a pending event the sequencer reads, in order
+PENDING_COLUMNS = (
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "body",
+    "digest",
+)

@@ -1,4 +1,4 @@
-"""Daily verification of the audit chain (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+"""Daily verification of the audit chain, and the sequencer's safety net (settings.CELERY_BEAT_SCHEDULE)."""
 
 import logging
 import time
@@ -7,6 +7,7 @@ from celery import shared_task
 
 from fonds.ops.models import ChainCheck
 
+from . import sequencer
 from .chain import describe, verify
 
 logger = logging.getLogger("fonds.audit")
@@ -42,3 +43,15 @@ def verify_chain() -> dict:
         "last_hash": result.last_hash,
         "seconds": seconds,
     }
+
+
+@shared_task(name="fonds.audit.tasks.sequence_events")
+def sequence_events() -> dict:
+    """Chain whatever is pending (deferred mode), every few seconds: the safety net of the
+    ``audit_sequencer`` process, which normally leaves nothing. Several at once are harmless (the
+    head's lock serializes them). Logs a WARNING when the oldest pending event is late."""
+    chained = sequencer.sequence_all()
+    count, age = sequencer.pending_status()
+    if age is not None and age > sequencer.max_lag_seconds():
+        logger.warning("Chaînage d'audit en retard : %s événements en attente depuis %.0f s.", count, age)
+    return {"chained": chained, "pending": count, "oldest_pending_seconds": age}

@@ -1,9 +1,10 @@
 """The receipt (récépissé de dépôt): made once per submitted dossier, as a WeasyPrint PDF.
 
 ``submission_record`` reads the submission from the audit trail (time, person, the content hash
-the ``submit`` hook stored: the receipt prints that value); ``ensure_receipt`` stores the PDF once
-(a concurrent task loses on the unique key and returns the winner's), audited with its own
-SHA-256; ``send_receipt_email`` sends the download link once.
+the ``submit`` hook stored: the receipt prints that value and the event's sequence number — in
+deferred mode the task first chains what is pending, ``audit.catch_up``); ``ensure_receipt``
+stores the PDF once (a concurrent task loses on the unique key and returns the winner's), audited
+with its own SHA-256; ``send_receipt_email`` sends the download link once.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def render_receipt_pdf(context: dict) -> bytes:
 
 
 def ensure_receipt(dossier_id: int) -> GeneratedDocument:
+    audit.catch_up()  # deferred mode: the ``submit`` event may still wait for the sequencer
     dossier = Dossier.objects.select_related("commune", "campaign").get(pk=dossier_id)
     record = submission_record(dossier)
     if record is None:
@@ -127,6 +129,7 @@ def receipt_url(dossier_id: int) -> str:
 
 
 def send_receipt_email(dossier_id: int, document: GeneratedDocument) -> bool:
+    audit.catch_up()
     dossier = Dossier.objects.select_related("commune", "created_by").get(pk=dossier_id)
     record = submission_record(dossier)
     recipient = User.objects.filter(pk=record.actor_id).first() if record and record.actor_id else None

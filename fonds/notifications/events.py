@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from fonds.accounts.roles import Role
-from fonds.audit.models import AuditEvent
+from fonds.audit.queries import latest_position
 from fonds.conversation.items import correction_items
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.signals import dossier_transitioned
@@ -38,15 +38,10 @@ DECISIONS = {
 STAFF_SPECIFIC = {"resubmit": "correction_answered", "submit_report": "report_filed"}
 
 
-def last_event_seq(dossier) -> int:
-    """The audit sequence number of the dossier's latest event (the change being notified)."""
-    return (
-        AuditEvent.objects.filter(object_type="dossiers.dossier", object_id=str(dossier.pk))
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
-        or 0
-    )
+def last_event_seq(dossier) -> str:
+    """The audit position of the dossier's latest event (the change being notified): its sequence
+    number, or ``p<id>`` while the sequencer has not chained it yet (deferred mode, docs/audit.md)."""
+    return latest_position(dossier)
 
 
 def _page(name: str, dossier) -> str:

@@ -20,6 +20,7 @@ from django.db import connection
 from kombu import Connection
 
 from fonds import clock
+from fonds.audit import sequencer
 from fonds.audit.models import AuditEvent, ChainHead
 from fonds.celery import app
 
@@ -76,10 +77,14 @@ def check_audit_chain() -> dict:
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, None)
     head_ok = head is not None and (head[0] == last[0]) and (last[1] is None or head[1] == last[1])
     latest = ChainCheck.objects.order_by("-at", "-id").first()
+    pending, age = sequencer.pending_status()  # deferred sequencing: the sequencer's lag
+    late = age is not None and age > sequencer.max_lag_seconds()
     result = {
-        "ok": head_ok and (latest is None or latest.ok),
+        "ok": head_ok and not late and (latest is None or latest.ok),
         "head_seq": head[0] if head else None,
         "head_matches_last_event": head_ok,
+        "pending_events": pending,
+        "oldest_pending_seconds": round(age, 1) if age is not None else None,
     }
     if latest is not None:
         result["last_full_check"] = {

@@ -1,7 +1,9 @@
 """``python manage.py verify_audit``: check the whole audit chain.
 
 Exit status 0 and « Piste d'audit intègre : N événements. » when intact; otherwise the first bad
-sequence number and the reason on standard error, exit status 1.
+sequence number and the reason on standard error, exit status 1. It also covers the sequencer's
+lag (deferred mode): the events waiting to be chained are counted, and an event waiting longer
+than ``FJJ_AUDIT_MAX_LAG_SECONDS`` fails the check too (exit status 1).
 """
 
 import time
@@ -9,7 +11,8 @@ import time
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-from fonds.audit.chain import default_workers, describe, verify
+from fonds.audit import sequencer
+from fonds.audit.chain import default_workers, describe, describe_lag, verify
 
 
 class Command(BaseCommand):
@@ -33,11 +36,18 @@ class Command(BaseCommand):
         workers = options["workers"] or default_workers()
         result = verify(chunk_size=options["chunk_size"], using=options["database"], workers=workers)
         elapsed = time.perf_counter() - started
+        pending, age = sequencer.pending_status(options["database"])
+        late = age is not None and age > sequencer.max_lag_seconds()
         if not result.ok:
             self.stderr.write(describe(result))
+        if late:
+            self.stderr.write(describe_lag(pending, age))
+        if not result.ok or late:
             raise SystemExit(1)
         if not options["quiet"]:
             self.stdout.write(describe(result))
+            if pending:
+                self.stdout.write(describe_lag(pending, age))
             if options["verbosity"] >= 2:
                 self.stdout.write(f"Empreinte de tête : {result.last_hash} (vérifiée en {elapsed:.2f} s)")
         if "verify_anchors" in get_commands():  # fonds.anchors (a higher layer): the time-stamped heads
