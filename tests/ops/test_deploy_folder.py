@@ -17,11 +17,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.db import transaction
+from django.test import override_settings
 
+from fonds.audit import chain
+from fonds.audit.models import AuditEvent, PendingEvent
 from fonds.ops.models import BeatLease
 from fonds.ops.queues import QUEUE_NAMES
 from tests.services.harness import free_port, private_redis, wait  # noqa: F401, F811 — fixture
-from tests.services.processes import child_env, running
+from tests.services.processes import child_env, running, running_command
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -51,6 +55,15 @@ def test_compose_has_a_worker_per_queue_and_exactly_one_beat():
     assert queues == sorted(QUEUE_NAMES)
     beats = [name for name, cmd in celery.items() if cmd[3] == "beat"]
     assert beats == ["beat"] and "deploy" not in compose()["services"]["beat"]  # no replicas
+
+
+def test_compose_chains_the_trail_with_one_sequencer():
+    assert compose()["x-app"]["environment"]["FJJ_AUDIT_SEQUENCING"] == "deferred"
+    sequencers = [name for name, cmd in commands().items() if cmd[-1:] == ["audit_sequencer"]]
+    assert sequencers == ["sequencer"]
+    target = (DEPLOY / "systemd" / "fjj.target").read_text()
+    assert "fjj-audit-sequencer.service" in target
+    assert unit_command("fjj-audit-sequencer.service")[1:] == ["manage.py", "audit_sequencer"]
 
 
 def test_compose_keeps_files_in_the_bucket_and_only_known_settings():
@@ -122,6 +135,12 @@ def test_unit_commands_start_against_the_local_services(tmp_path, private_redis)
         log = tmp_path / f"worker-{queue}.log"
         with running(unit_command("fjj-worker@.service", queue)[3:], env, log):
             wait(lambda log=log: log.exists() and " ready." in log.read_text(), 120, f"le worker {queue}")
+    sequencer = unit_command("fjj-audit-sequencer.service")
+    with override_settings(FJJ_AUDIT_SEQUENCING="deferred"), transaction.atomic():
+        chain.append("deploy_check", payload={"unit": "fjj-audit-sequencer"})
+    assert PendingEvent.objects.count() == 1
+    with running_command(sequencer, {**env, "FJJ_AUDIT_SEQUENCING": "deferred"}, tmp_path / "seq.log"):
+        wait(lambda: AuditEvent.objects.filter(action="deploy_check").exists(), 60, "le séquenceur")
     beat = [arg.replace("{var}", str(tmp_path)) for arg in unit_command("fjj-beat.service")[3:]]
     with running(beat, env, tmp_path / "beat.log"):
         wait(lambda: BeatLease.objects.filter(pk=1).exists(), 60, "le bail pris par beat")

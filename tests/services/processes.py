@@ -71,7 +71,19 @@ def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
 
 @contextmanager
 def running(args: list[str], env: dict, log: Path):
-    proc = start(args, env, log)
+    """``celery -A fonds ARGS`` for the time of the block."""
+    with running_command(
+        [str(Path(sys.executable).with_name("celery")), "-A", "fonds", *args], env, log
+    ) as proc:
+        yield proc
+
+
+@contextmanager
+def running_command(argv: list[str], env: dict, log: Path):
+    """Any command of this checkout (cwd: the repository) for the time of the block."""
+    proc = subprocess.Popen(
+        argv, cwd=str(ROOT), env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         yield proc
     finally:
