@@ -2,7 +2,7 @@ from django.urls import path
 
 from fonds.bulk.urls import urlpatterns as bulk_urlpatterns
 
-from .views import conflicts, dossier, lists, transitions
+from .views import conflicts, dossier, labels, lists, transitions
 
 app_name = "instruction"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("filtres/", lists.save_filter, name="save-filter"),
     path("filtres/<int:pk>/supprimer/", lists.delete_filter, name="delete-filter"),
     path("liens/", conflicts.conflicts, name="conflicts"),
+    path("etiquettes/", labels.label_list, name="labels"),
+    path("dossiers/<int:pk>/etiquettes/", labels.dossier_labels, name="dossier-labels"),
     path("dossiers/<int:pk>/", dossier.dossier_page, name="dossier"),
     path("dossiers/<int:pk>/grille/", dossier.record_scores, name="scores"),
     path("dossiers/<int:pk>/montant/", dossier.propose_amount, name="amount"),

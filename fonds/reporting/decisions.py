@@ -16,6 +16,7 @@ from fonds.eligibilite.models import EligibilityRun, Verdict
 from fonds.eligibilite.rules import REGISTRY
 from fonds.instruction import grid
 from fonds.instruction.filters import REGION_NAMES
+from fonds.instruction.labels import labels_of
 from fonds.instruction.models import EligibilityOverride, Score
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
@@ -90,6 +91,7 @@ def columns(qs: QuerySet) -> list[Column]:
         Column("montant_accorde", "Montant accordé (€)", "decimal"),
     ]
     cols += [Column(key, label, kind) for key, label, kind in extra_columns.columns()]
+    cols.append(Column("etiquettes", "Étiquettes (instruction)", "text"))
     cols += [Column(key, label, "date") for key, label, _ in STAGES]
     cols += [Column(key, label, "decimal") for key, label in processing_columns()]
     return cols
@@ -218,6 +220,7 @@ def iter_rows(
         stages = _stage_dates(ids)
         extras = extra_columns.values(ids) if extra_keys else {}
         delays = processing_data.times_for(ids)
+        tags = labels_of(ids)
         for (
             pk,
             reference,
@@ -253,6 +256,7 @@ def iter_rows(
             if extra_keys:
                 extra = extras.get(pk, {})
                 row += [extra.get(k) for k in extra_keys]
+            row.append(" ; ".join(label.name for label in tags.get(pk, ())) or None)
             row += stages.get(pk, no_stages)
             days = delays[pk].days if pk in delays else {}
             row += [_days(days.get(key)) for key in measures]

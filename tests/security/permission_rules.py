@@ -248,6 +248,8 @@ RULES: dict[str, Rule] = {
     "instruction/filtres/": r(NOBODY, {INSTR, ADMIN}),
     "instruction/filtres/<int:pk>/supprimer/": r(NOBODY, {INSTR, ADMIN}, args={"pk": "saved_filter.pk"}),
     "instruction/liens/": r(INSTRUCTION, {INSTR}),
+    "instruction/etiquettes/": r(INSTRUCTION, {INSTR, ADMIN}),
+    "instruction/dossiers/<int:pk>/etiquettes/": r(NOBODY, {INSTR, ADMIN}, args={"pk": f"{D}.pk"}),
     "instruction/dossiers/<int:pk>/": r(INSTRUCTION, args={"pk": f"{D}.pk"}),
     "instruction/dossiers/<int:pk>/grille/": r(NOBODY, {INSTR}, args={"pk": f"{D}.pk"}),
     "instruction/dossiers/<int:pk>/montant/": r(NOBODY, {INSTR}, args={"pk": f"{D}.pk"}),
