@@ -118,6 +118,7 @@ RULES: dict[str, Rule] = {
     "api/v1/exports/<int:pk>/download/": r(AUDIT_ADMIN, args={"pk": "export_job.pk"}),
     "api/v1/audit-trail/": r(AUDIT_ADMIN),
     "api/v1/audit-trail/export/": r(AUDIT_ADMIN),
+    "api/v1/communes/<str:code>/history/": r(AUDIT_ADMIN, args={"code": "commune.code"}),
     "api/v1/^dossiers/$": r(AUTH, PORTEURS, note="POST creates a draft for the porteur's own commune"),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/audit/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
