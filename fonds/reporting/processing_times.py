@@ -159,7 +159,8 @@ def dossier_times(
 ) -> Times:
     """The fund's time per stage for one dossier whose status changes are ``history`` (any
     order; the draft before the first change). Only stages the dossier went through and left are
-    in ``days``; ``decision`` once both its stages are, ``total`` once the dossier is final."""
+    in ``days``; ``decision`` once the committee decided (or the dossier ended before it, e.g.
+    declared ineligible), ``total`` once the dossier is in a final status."""
     changes = sorted(history, key=lambda c: c.at)
     times = Times()
     if not changes:

@@ -211,7 +211,7 @@ def test_the_decision_export_gives_the_funds_time_without_the_correction_round(c
     qs = Dossier.objects.filter(pk=corrected.pk)
     cols = decisions.columns(qs)
     row = dict(zip([c.key for c in cols], next(decisions.iter_rows(qs, cols)), strict=True))
-    assert row["delai_instruction_jours"] == Decimal("10.0")  # 2 + 3 + 5 days; the 10 days waited, not
+    assert row["delai_instruction_jours"] == Decimal("10.0")  # 2 + 3 + 5: the 10 days waited are not
     assert row["delai_decision_jours"] is None  # the committee has not decided yet
 
 
@@ -247,4 +247,4 @@ def test_working_days_are_a_setting(corrected, settings):
     times = processing_data.times_for([corrected.pk])[corrected.pk]
     # Paris time: Mon 2 10:00 → Wed 4 10:00: 2; Wed 4 10:00 → Sat 7 10:00: 14 h + Thu + Fri;
     # (corrections) Tue 17 10:00 → Sun 22 10:00: 14 h + Wed + Thu + Fri — 10 calendar days
-    assert times.days["instruction"] == pytest.approx(2 + (14 / 24 + 2) + (14 / 24 + 3))
+    assert times.days["instruction"] == pytest.approx(2 + (14 / 24 + 2) + (14 / 24 + 3), abs=1e-3)
