@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlparse
 
 from celery.schedules import crontab
 
+from fonds.ops.queues import DEFAULT_QUEUE, declared_queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FJJ_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -104,6 +106,7 @@ INSTALLED_APPS = [
     "fonds.api",
     "fonds.ui",
     "fonds.web",
+    "fonds.public",  # the projects the fund supports, public pages (issue 22)
     "fonds.demo",  # seed_demo, demo_otp_code
     "workflows",
     "fonds.notifications",  # after workflows: its receiver reads the dossier's new queue
@@ -198,8 +201,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("FJJ_STATIC_ROOT", BASE_DIR / "staticfiles"))
 WHITENOISE_USE_FINDERS = DEBUG  # development: serve app static files without collectstatic
 MEDIA_ROOT = Path(os.environ.get("FJJ_MEDIA_ROOT", VAR_DIR / "media"))  # never served publicly
+# Files: the local disk (embedded default), or an S3-compatible bucket shared by every host when
+# FJJ_S3_BUCKET is set (issue 23). The bucket stays private: downloads stream through the
+# application, which checks access first; no public or pre-signed URL is ever handed out.
+FJJ_S3_BUCKET = os.environ.get("FJJ_S3_BUCKET", "")
+DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": FJJ_S3_BUCKET,
+            "endpoint_url": os.environ.get("FJJ_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("FJJ_S3_REGION") or None,
+            "access_key": os.environ.get("FJJ_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("FJJ_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("FJJ_S3_PREFIX", ""),
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,  # never an unsigned URL, should one be asked for
+            "querystring_expire": 60,
+            "file_overwrite": False,  # a name already taken gets a suffix, as on the local disk
+            "addressing_style": os.environ.get("FJJ_S3_ADDRESSING_STYLE") or None,
+        },
+    }
+    if FJJ_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "fonds.ops.storage.StaticStorage"
         if not DEBUG
@@ -315,19 +342,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One beat sends, however many run: the others wait for its lease to lapse (fonds/ops/beat.py).
+CELERY_BEAT_SCHEDULER = "fonds.ops.beat:LeasedScheduler"
+FJJ_BEAT_LEASE_SECONDS = float(os.environ.get("FJJ_BEAT_LEASE_SECONDS", "60"))
+# Four queues, so a receipt never waits behind a bulk job (fonds/ops/queues.py, docs/runbook.md).
+CELERY_TASK_QUEUES = declared_queues()
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_ROUTES = ("fonds.ops.queues.route_task",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A document still in preparation after this many minutes is said to be late (its page offers help).
 FJJ_DOCUMENT_LATE_MINUTES = float(os.environ.get("FJJ_DOCUMENT_LATE_MINUTES", "10"))
+# how often each worker reports alive, and the outbox is swept for messages a broker outage kept
+FJJ_HEARTBEAT_SECONDS = float(os.environ.get("FJJ_HEARTBEAT_SECONDS", "60"))
+FJJ_OUTBOX_FLUSH_SECONDS = float(os.environ.get("FJJ_OUTBOX_FLUSH_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-daily": {"task": "fonds.audit.tasks.verify_chain", "schedule": 24 * 3600},
     "expire-deadlines-hourly": {"task": "workflows.tasks.expire_deadlines", "schedule": 3600},
     "send-reminders-hourly": {"task": "workflows.tasks.send_reminders", "schedule": 3600},
-    "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": 60},
+    "worker-heartbeat": {"task": "fonds.ops.tasks.heartbeat", "schedule": FJJ_HEARTBEAT_SECONDS},
     "expire-recovery-answers-hourly": {
         "task": "fonds.payments.tasks.expire_recovery_answers",
         "schedule": 3600,
     },
-    "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": 60},
+    "flush-outbox": {"task": "fonds.ops.tasks.flush_outbox", "schedule": FJJ_OUTBOX_FLUSH_SECONDS},
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
     # the digest leaves at 7:00 (Paris), after the waiting-too-long check of 6:30 fed it
     "flag-waiting-too-long-daily": {
@@ -395,6 +432,11 @@ SPECTACULAR_SETTINGS = {
         "BatchStateEnum": "fonds.payments.models.BatchState",
     },
 }
+
+# --- Public pages (fonds/public, issue 22) -----------------------------------------------------
+FJJ_PUBLIC_CACHE_SECONDS = int(os.environ.get("FJJ_PUBLIC_CACHE_SECONDS", "60"))  # cached page data
+FJJ_PUBLIC_RATE = os.environ.get("FJJ_PUBLIC_RATE", "120/m")  # public pages, per client address
+FJJ_PUBLIC_API_RATE = os.environ.get("FJJ_PUBLIC_API_RATE", "120/minute")  # public JSON, per address
 
 # --- The fund ------------------------------------------------------------------------------
 #: processing times (dashboard, decision export) in working days (Monday to Friday) rather than

@@ -18,6 +18,8 @@ urlpatterns = [
     path("controle/", include("fonds.reporting.urls")),
     path("administration/", include("fonds.administration.urls")),
     path("notifications/", include("fonds.notifications.urls")),
+    path("projets/", include("fonds.public.urls")),  # issue 22: public, no sign-in
+    path("publication/", include("fonds.public.manage_urls")),
     path("", include("fonds.ops.urls")),
     path("", include("fonds.web.urls")),
 ]

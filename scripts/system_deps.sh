@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Bibliothèques système dont WeasyPrint a besoin (Pango, HarfBuzz) et une police.
 # chromium (Debian) : le navigateur de la suite tests/browser (Playwright, sans téléchargement de navigateur).
+# docker-compose (Debian) : valide deploy/compose.yaml (tests/ops/test_deploy_folder.py).
 # libharfbuzz-subset0 rend la génération des PDF environ deux fois plus rapide (sous-ensembles de polices).
 # N'agit que si apt-get existe et que l'on est root ; sinon, affiche ce qu'il faudrait installer.
 set -euo pipefail
 
-PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium)
+PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium docker-compose)
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps : pas d'apt-get ici, rien n'est installé. Installez l'équivalent de : ${PACKAGES[*]}"

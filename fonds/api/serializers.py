@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from fonds.administration.campaigns import FIELDS as CAMPAIGN_FIELDS
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import BudgetLine, Dossier
@@ -32,19 +33,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = [
-            "id",
-            "name",
-            "year",
-            "opens_at",
-            "closes_at",
-            "activity_start",
-            "activity_end",
-            "envelope",
-            "committee_dates",
-            "rules_version",
-            "rules",
-        ]
+        fields = ["id", *CAMPAIGN_FIELDS, "rules_version", "rules"]
 
     def get_rules_version(self, obj) -> int:
         return obj.rules.version
@@ -103,24 +92,12 @@ class DossierSerializer(DossierListSerializer):
     leader_count = serializers.IntegerField(read_only=True)
 
     class Meta(DossierListSerializer.Meta):
-        fields = DossierListSerializer.Meta.fields + [
-            "jumelage",
-            "summary",
-            "objectives",
-            "start_date",
-            "end_date",
-            "activity_days",
+        fields = [
+            *DossierListSerializer.Meta.fields,
+            # the content a porteur writes, then the counts and what the fund decides
+            *(name for name in EDITABLE_FIELDS if name not in DossierListSerializer.Meta.fields),
             "youth_count",
             "leader_count",
-            "youth_ages",
-            "leader_ages",
-            "youth_fewer_opportunities",
-            "youth_first_travel",
-            "travel_mode",
-            "low_carbon",
-            "distance_km",
-            "nights",
-            "nights_hosted",
             "opinion",
             "instructor",
             "decided_at",

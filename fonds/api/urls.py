@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("payments/", include("fonds.payments.api")),  # issue 6: finance endpoints
+    path("public/", include("fonds.public.api")),  # issue 22: open data, no token
     path(
         "dashboard/", include("fonds.reporting.dashboard_api")
     ),  # issue 7: dashboard figures (auditors, admins)

@@ -15,14 +15,10 @@ EXPENSE_CATEGORIES = [(c.value, c.label) for c in BudgetLine.EXPENSES]
 INCOME_CATEGORIES = [(c.value, c.label) for c in BudgetLine.INCOMES]
 
 
-class _LineForm(DsfrBaseForm):
-    kind = ""
-    category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
-    label = forms.CharField(
-        label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput
-    )
-    amount = AmountField(
-        label="Montant (€)",
+def amount_field(label: str) -> AmountField:
+    """An amount of the budget: optional while the draft is unfinished, ten digits at most."""
+    return AmountField(
+        label=label,
         required=False,
         max_digits=10,
         error_messages={
@@ -31,6 +27,15 @@ class _LineForm(DsfrBaseForm):
             "max_digits": "Montant trop élevé.",
         },
     )
+
+
+class _LineForm(DsfrBaseForm):
+    kind = ""
+    category = forms.ChoiceField(label="Catégorie", required=False, widget=FastSelect)
+    label = forms.CharField(
+        label="Libellé (facultatif)", required=False, max_length=200, widget=FastTextInput
+    )
+    amount = amount_field("Montant (€)")
 
     def clean(self):
         data = super().clean()
@@ -110,16 +115,7 @@ IncomeFormSet = _line_formset(IncomeLineForm, 30)
 
 
 class BudgetForm(DsfrBaseForm):
-    requested_amount = AmountField(
-        label="Montant demandé au fonds (€)",
-        required=False,
-        max_digits=10,
-        error_messages={
-            "min_value": "Le montant ne peut pas être négatif.",
-            "max_decimal_places": "Deux décimales au plus.",
-            "max_digits": "Montant trop élevé.",
-        },
-    )
+    requested_amount = amount_field("Montant demandé au fonds (€)")
 
     def __init__(self, *args, params: dict, **kwargs):
         """``params``: the rules the dossier follows (E6's bounds, said in the help text)."""

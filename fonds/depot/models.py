@@ -5,6 +5,7 @@ from django.db import models
 
 from fonds import clock
 from fonds.accounts.fields import user_fk
+from fonds.ui.progress import ProgressJob, job_states
 
 
 class EmailNotice(models.Model):
@@ -34,19 +35,14 @@ class EmailNotice(models.Model):
         return f"{self.key} → {self.to}"
 
 
-class InvitationImport(models.Model):
+class InvitationImport(ProgressJob):
     """A CSV file of mayors or agents to invite. Checked at upload (``checked``: nothing created),
     confirmed by an administrator (``queued``), then run by a Celery task in chunks: ``done``
     advances in each chunk's own transaction, so a retried task resumes after the last committed
     chunk and never invites a line twice. ``accepted`` holds the lines to invite, ``refused`` the
     refused lines with their French reasons (both rewritten when the task checks the file again)."""
 
-    class State(models.TextChoices):
-        CHECKED = "checked", "Contrôlé, à confirmer"
-        QUEUED = "queued", "En attente"
-        RUNNING = "running", "En cours"
-        FINISHED = "finished", "Terminée"
-        FAILED = "failed", "Interrompue"
+    State = job_states(("CHECKED", "checked", "Contrôlé, à confirmer"))
 
     kind = models.CharField("type de comptes", max_length=10)
     text = models.TextField("fichier lu (UTF-8)")
@@ -61,9 +57,7 @@ class InvitationImport(models.Model):
     total = models.PositiveIntegerField("comptes à inviter", default=0)
     done = models.PositiveIntegerField("lignes traitées", default=0)
     invited = models.PositiveIntegerField("comptes invités", default=0)
-    error = models.TextField("erreur", blank=True)
     confirmed_at = models.DateTimeField("confirmé le", null=True, blank=True)
-    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "import d'invitations"
@@ -72,11 +66,3 @@ class InvitationImport(models.Model):
 
     def __str__(self):
         return f"Import {self.kind} n° {self.pk}"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(self.done * 100 / self.total)
-
-    @property
-    def is_over(self) -> bool:
-        return self.status in (self.State.FINISHED, self.State.FAILED)

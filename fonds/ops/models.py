@@ -68,3 +68,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task} {self.args} ({'envoyé' if self.sent_at else 'en attente'})"
+
+
+class BeatLease(models.Model):
+    """Who may send the scheduled tasks: the one beat holding this row's unexpired lease.
+
+    A second beat started by mistake (or a standby on another host) finds the lease held and sends
+    nothing; it takes over once the holder stops renewing (``fonds.ops.beat``).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    holder = models.CharField("détenteur", max_length=200)
+    expires_at = models.DateTimeField("expire le")
+    acquired_at = models.DateTimeField("acquis le")
+
+    class Meta:
+        verbose_name = "bail de l'ordonnanceur (beat)"
+        verbose_name_plural = "bail de l'ordonnanceur (beat)"
+
+    def __str__(self):
+        return f"{self.holder} jusqu'au {self.expires_at:%Y-%m-%d %H:%M:%S}"

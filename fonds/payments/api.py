@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
 from fonds.dossiers.access import get_visible_or_404
+from fonds.links import under
 from fonds.ui.api import ReadOnlyForAuditors
 
 from .api_serializers import (
@@ -345,27 +346,28 @@ class BatchActionView(_Base):
 
 
 urlpatterns = [
-    path("bank-details/<str:commune>/", BankDetailsView.as_view(), name="api-payments-bank-details"),
-    path(
-        "bank-details/<str:commune>/certify/",
-        CertifyBankDetailsView.as_view(),
-        name="api-payments-bank-details-certify",
+    under(
+        "bank-details/<str:commune>/",
+        path("", BankDetailsView.as_view(), name="api-payments-bank-details"),
+        path("certify/", CertifyBankDetailsView.as_view(), name="api-payments-bank-details-certify"),
+        path("reject/", RejectBankDetailsView.as_view(), name="api-payments-bank-details-reject"),
     ),
-    path(
-        "bank-details/<str:commune>/reject/",
-        RejectBankDetailsView.as_view(),
-        name="api-payments-bank-details-reject",
+    under(
+        "orders/",
+        path("", OrderListView.as_view(), name="api-payments-orders"),
+        path("<str:pk>/", OrderView.as_view(), name="api-payments-order"),
+        path("<str:pk>/<str:name>/", OrderActionView.as_view(), name="api-payments-order-action"),
     ),
-    path("orders/", OrderListView.as_view(), name="api-payments-orders"),
-    path("orders/<str:pk>/", OrderView.as_view(), name="api-payments-order"),
-    path("orders/<str:pk>/<str:name>/", OrderActionView.as_view(), name="api-payments-order-action"),
     path(
         "final-reports/<str:dossier>/accept/",
         AcceptFinalReportView.as_view(),
         name="api-payments-accept-report",
     ),
-    path("batches/", BatchListView.as_view(), name="api-payments-batches"),
-    path("batches/<str:pk>/", BatchView.as_view(), name="api-payments-batch"),
-    path("batches/<str:pk>/file/", BatchFileView.as_view(), name="api-payments-batch-file"),
-    path("batches/<str:pk>/<str:name>/", BatchActionView.as_view(), name="api-payments-batch-action"),
+    under(
+        "batches/",
+        path("", BatchListView.as_view(), name="api-payments-batches"),
+        path("<str:pk>/", BatchView.as_view(), name="api-payments-batch"),
+        path("<str:pk>/file/", BatchFileView.as_view(), name="api-payments-batch-file"),
+        path("<str:pk>/<str:name>/", BatchActionView.as_view(), name="api-payments-batch-action"),
+    ),
 ]

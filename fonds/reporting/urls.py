@@ -1,5 +1,7 @@
 from django.urls import path
 
+from fonds.links import under
+
 from . import dashboard_views, views
 
 app_name = "reporting"
@@ -7,10 +9,13 @@ app_name = "reporting"
 urlpatterns = [
     path("", views.home, name="home"),
     path("exports/csv/", views.download_csv, name="csv"),
-    path("exports/", views.launch, name="launch"),
-    path("exports/<int:pk>/", views.job_detail, name="job"),
-    path("exports/<int:pk>/etat/", views.job_status, name="job-status"),
-    path("exports/<int:pk>/fichier/", views.job_download, name="job-download"),
+    under(
+        "exports/",
+        path("", views.launch, name="launch"),
+        path("<int:pk>/", views.job_detail, name="job"),
+        path("<int:pk>/etat/", views.job_status, name="job-status"),
+        path("<int:pk>/fichier/", views.job_download, name="job-download"),
+    ),
     path("piste-audit.jsonl", views.audit_trail, name="audit"),
     path("dossiers/<int:pk>/piste-audit.jsonl", views.dossier_audit, name="dossier-audit"),
     path("tableau-de-bord/", dashboard_views.dashboard_page, name="dashboard"),

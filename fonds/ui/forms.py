@@ -1,4 +1,4 @@
-"""Forms and form fields shared by the stages' screens."""
+"""Forms and form fields shared by the stages' screens, and the error summary above a form."""
 
 from django import forms
 from dsfr.forms import DsfrBaseForm
@@ -28,6 +28,33 @@ def search_field(help_text: str, **kwargs) -> forms.CharField:
 def confirm_field(label: str) -> forms.BooleanField:
     """The box ticked before an irreversible step; unticked, one plain French error."""
     return forms.BooleanField(label=label, error_messages=CONFIRM_ERRORS)
+
+
+def errors_summary(*forms_or_formsets) -> list[dict]:
+    """``[{"id", "label", "message"}]`` of every error, for the error summary at the top of a page."""
+    out = []
+
+    def of_form(form, prefix_label=""):
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else None
+            for error in errors:
+                label = f"{prefix_label}{field.label}" if field is not None else prefix_label.rstrip(" —")
+                out.append(
+                    {"id": field.auto_id if field is not None else "", "label": label, "message": error}
+                )
+
+    for item in forms_or_formsets:
+        if item is None:
+            continue
+        if hasattr(item, "forms"):
+            noun = getattr(item, "noun", "Ligne")
+            for i, form in enumerate(item.forms, start=1):
+                of_form(form, f"{noun} {i} — ")
+            for error in item.non_form_errors():
+                out.append({"id": "", "label": "", "message": error})
+        else:
+            of_form(item)
+    return out
 
 
 class PageSharingForm(DsfrBaseForm):

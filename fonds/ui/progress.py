@@ -1,7 +1,8 @@
 """Background jobs and documents a person waits for, and the JSON a progress display polls.
 
 ``ProgressJob``: the shared fields of a job queued, run by a task and finished or failed (bulk
-actions, what-if replays); ``progress_response`` the JSON that ``progress.js`` polls for it.
+actions, what-if replays, invitation imports); ``job_states`` its states preceded by a job's own
+(an import is checked before it is queued); ``progress_response`` the JSON ``progress.js`` polls.
 ``document_progress``: where a document made by a Celery task stands (ready, in preparation,
 late, failed), and ``document_status_response`` its JSON, so no page tells a person to
 « réessayer ».
@@ -47,6 +48,14 @@ class ProgressJob(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in (self.State.FINISHED, self.State.FAILED)
+
+
+def job_states(*first: tuple[str, str, str]) -> type[models.TextChoices]:
+    """``ProgressJob.State`` preceded by a job's own states, given as ``(NAME, value, label)``; the
+    job redeclares ``status`` with these choices and its own default."""
+    members = [(name, (value, label)) for name, value, label in first]
+    members += [(state.name, (state.value, state.label)) for state in ProgressJob.State]
+    return models.TextChoices("State", members)
 
 
 def progress_response(job, **extra) -> JsonResponse:

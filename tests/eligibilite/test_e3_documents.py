@@ -1,6 +1,9 @@
 """E3 — the required documents (a current one of each kind; replaced ones never count twice)."""
 
+import pytest
+
 from fonds.dossiers.models import Document
+from fonds.referentiel.rules import DEFAULT_RULES
 
 from .conftest import add_document, check, with_params
 
@@ -43,3 +46,16 @@ def test_e3_required_list_is_campaign_data(dossier):
         dossier, required_documents=["deliberation", "twinning_agreement", "partner_commitment"]
     )
     assert check("E3", dossier, ruleset=ruleset).result == "pass"
+
+
+def test_e3_default_list_is_the_four_documents_of_the_reglement():
+    """Règlement, E3: délibération, twinning agreement, partner's commitment, RIB of the commune."""
+    required = DEFAULT_RULES["eligibility"]["required_documents"]
+    assert sorted(required) == ["deliberation", "partner_commitment", "rib", "twinning_agreement"]
+
+
+@pytest.mark.parametrize("kind", ["deliberation", "twinning_agreement", "partner_commitment", "rib"])
+def test_e3_each_default_document_missing_fails(dossier, kind):
+    Document.objects.filter(dossier=dossier, kind=kind).delete()
+    outcome = check("E3", dossier)
+    assert outcome.result == "fail" and outcome.data["missing"] == [kind]

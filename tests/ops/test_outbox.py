@@ -28,7 +28,7 @@ def real_broker(tmp_path):
 def _queued_task_ids(url):
     ids = []
     with Connection(url) as conn:
-        queue = conn.SimpleQueue("celery")
+        queue = conn.SimpleQueue("interactive")  # heartbeat and the like: fonds.ops.queues
         while True:
             try:
                 message = queue.get(block=False)

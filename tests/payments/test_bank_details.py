@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from fonds.audit.models import AuditEvent
-from fonds.payments.bank import certify_bank_details, set_bank_details
+from fonds.payments.bank import certify_bank_details, set_bank_details, validate_bank_details
 from fonds.payments.batches import build_batch
 from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
@@ -37,6 +37,24 @@ def test_invalid_iban_or_bic_refused_in_french_nothing_saved(cast, iban, bic, fi
         not BankDetails.objects.exists()
         and not AuditEvent.objects.filter(action__startswith="bank_details").exists()
     )
+
+
+@pytest.mark.parametrize(
+    "iban,bic",
+    [
+        ("TR330006100519786457841326", "TGBATRIS"),  # Turkey: a valid IBAN, a Turkish BIC
+        ("TN5910006035183598478831", "BSTUTNTT"),  # Tunisia
+        ("BR1800360305000010009795493C1", "CEFXBRSP"),  # Brazil
+    ],
+)
+def test_iban_outside_the_sepa_zone_refused_even_with_a_bic_of_its_country(iban, bic):
+    """A SEPA credit transfer reaches only SEPA-zone accounts: a well-formed IBAN from elsewhere is
+    refused on the IBAN itself (its BIC matches its country, so the BIC check cannot catch it)."""
+    with pytest.raises(ValidationError) as refused:
+        validate_bank_details(iban, bic, "Commune de Test")
+    assert refused.value.message_dict == {
+        "iban": ["Cet IBAN n'appartient pas à la zone SEPA : un virement SEPA n'est pas possible."]
+    }
 
 
 def test_bank_details_need_the_rib_of_a_dossier_of_the_commune(cast):

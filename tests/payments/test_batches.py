@@ -107,6 +107,16 @@ def test_invalid_file_refused_by_the_xsd_check():
         )
 
 
+def test_batch_file_is_checked_against_the_xsd_when_built(cast, ready_orders):
+    """The file leaves only once valid: a BIC that breaks the pain.001 schema's pattern, written
+    straight into a batch line, makes the export refuse the file in French."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    item = batch.items.order_by("position").first()
+    type(item).objects.filter(pk=item.pk).update(creditor_bic="bic-nul")
+    with pytest.raises(PaymentRefused, match="pas conforme au schéma"):
+        export_batch(batch, by=cast.finance)
+
+
 def test_exporting_the_same_batch_twice_gives_the_same_bytes_and_its_hash_is_audited(cast, ready_orders):
     batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     first = export_batch(batch, by=cast.finance)

@@ -126,6 +126,8 @@ RULES: dict[str, Rule] = {
         NOBODY, {INSTR}, args={"pk": f"{D}.pk", "name": "=request_corrections"}, scoped=True
     ),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/transitions/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
+    "api/v1/public/projects/": r(ANYONE, note="open data (issue 22): no token"),
+    "api/v1/public/projects/<str:reference>/": r(ANYONE, args={"reference": "signed.reference"}),
     "api/v1/^campaigns/$": r(AUTH),
     "api/v1/^campaigns/(?P<pk>\\d{1,18})/$": r(AUTH, args={"pk": "campaign.pk"}),
     "api/v1/^communes/(?P<code>[0-9AB]{5})/$": r(AUTH, args={"code": "commune.code"}),
@@ -366,6 +368,19 @@ RULES: dict[str, Rule] = {
         AUTH - {AUDIT},
         note="sends each one to their home page, whatever the method (anonymous: the login page)",
     ),
+    # ---- the projects the fund supports: public, no sign-in (issue 22) ------------------------
+    "projets/": r(ANYONE),
+    "projets/chiffres/": r(ANYONE),
+    "projets/carte/": r(ANYONE),
+    "projets/donnees/": r(ANYONE),
+    "projets/donnees/subventions-scdl.csv": r(
+        ANYONE, absent_ok=True, note="404 while the fund's SIRET is not configured (FJJ_SIRET)"
+    ),
+    "projets/<str:reference>/": r(ANYONE, args={"reference": "signed.reference"}),
+    "publication/<int:pk>/": r(
+        OWN | {ADMIN}, OWN, args={"pk": "signed.pk"}, scoped=True, note="the mayor writes, the admin reads"
+    ),
+    "publication/<int:pk>/masquer/": r({ADMIN}, {ADMIN}, args={"pk": "signed.pk"}),
     "dossiers/": r(AUTH),
     "dossiers/<int:pk>/": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
     "dossiers/<int:pk>/actions/<slug:name>/": r(

@@ -33,6 +33,7 @@ from celery.signals import task_prerun
 from fonds.celery import app
 from fonds.ops import outbox
 from fonds.ops.models import Heartbeat, OutboxMessage
+from fonds.ops.queues import QUEUE_NAMES
 
 SETTLE_TIMEOUT = 120.0  # seconds for the work queued before the outage (PDFs, emails) to finish
 FOLLOW_UP_TIMEOUT = 90.0  # seconds for the worker to reconnect and run the follow-ups
@@ -49,6 +50,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def all_queues_empty(client) -> bool:
+    """No message waiting in any of the four queues, none held unacknowledged (kombu's Redis keys)."""
+    return sum(client.llen(name) for name in QUEUE_NAMES) == 0 and client.hlen("unacked") == 0
 
 
 def wait(condition, timeout: float, what: str):
@@ -215,7 +221,7 @@ class Outage:
 
     def queue_empty(self) -> bool:
         broker = self.server.client(0)
-        return broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+        return all_queues_empty(broker)
 
     def settle(self) -> None:
         """Everything queued so far (set-up steps' follow-ups) has left the outbox and has run."""

@@ -49,7 +49,7 @@ from fonds.ops import outbox
 from fonds.ops.models import Heartbeat, OutboxMessage
 from tests.factories import make_dossier
 
-from .harness import outage_worker, record, wait
+from .harness import all_queues_empty, outage_worker, record, wait
 
 #: the progress display keeps the download link in the page, hidden until the receipt is ready
 RECEIPT_HIDDEN = '<p data-show-when-over="state=ready" hidden>'
@@ -77,7 +77,7 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
         # (« Unrecoverable error » in kombu's reconnection), which is not the outage tested here
         broker = server.client(0)
         wait(
-            lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+            lambda: all_queues_empty(broker),
             30,
             "l'acquittement du battement par le worker",
         )
@@ -140,7 +140,7 @@ def test_broker_down_during_submission_commits_and_the_receipt_follows_when_it_r
         assert result["email_sent_now"] is True
         # nothing left in the broker: no second copy of the receipt task on its way
         broker = redis.Redis.from_url(server.url(0))
-        wait(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0, 30, "la file vide")
+        wait(lambda: all_queues_empty(broker), 30, "la file vide")
 
     print(
         f"dépôt broker coupé : {elapsed:.2f} s ; flush broker coupé : {flush_down:.2f} s ; récépissé "

@@ -65,10 +65,7 @@ PAYMENT_EVENTS = {
 @register.filter
 def event_label(action: str) -> str:
     """The French label of an audit event of the payment pages."""
-    if action in PAYMENT_EVENTS:
-        return PAYMENT_EVENTS[action]
-
-    return action_label(action)
+    return PAYMENT_EVENTS.get(action) or action_label(action)
 
 
 BREAKDOWN_LABELS = {

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from fonds import clock
 from fonds.accounts.roles import Role, roles_of
 from fonds.dossiers.access import get_visible_or_404, visible_dossiers
+from fonds.ui.forms import errors_summary
 
 from .. import queries
 from ..bank import bank_details_for, set_bank_details
@@ -137,7 +138,7 @@ def porteur_bank(request, pk=None):
             "form": form,
             "ribs": ribs,
             "certified": certified,
-            "errors": _errors_summary(form) if form.is_bound else [],
+            "errors": errors_summary(form) if form.is_bound else [],
             "back_url": _suivi_url(dossier) if dossier is not None else reverse("depot:my-dossiers"),
             "blocked": PaymentOrder.objects.filter(
                 dossier__commune_id=commune.pk, state=OrderState.TO_CERTIFY
@@ -223,23 +224,8 @@ def porteur_recovery(request, pk):
             "can_answer": can_answer,
             "settlement": settlement,
             "lines": (settlement.lines if settlement else []) or [],
-            "errors": _errors_summary(form) if form.is_bound else [],
+            "errors": errors_summary(form) if form.is_bound else [],
             "back_url": _suivi_url(dossier),
         },
         status=status,
     )
-
-
-def _errors_summary(form) -> list[dict]:
-    out = []
-    for name, errors in form.errors.items():
-        field = form[name] if name in form.fields else None
-        for error in errors:
-            out.append(
-                {
-                    "id": field.auto_id if field is not None else "",
-                    "label": field.label if field is not None else "",
-                    "message": error,
-                }
-            )
-    return out

@@ -14,10 +14,11 @@ from fonds.conversation.items import correction_items
 from fonds.dossiers import services
 from fonds.dossiers.states import Status
 from fonds.payments.hooks import renunciation_refusal
+from fonds.ui.forms import errors_summary
 from fonds.ui.submit import submitted
 
 from .. import forms as f
-from .common import allowed_actions, dossier_of, errors_summary
+from .common import allowed_actions, dossier_of
 
 # ---- 5. corrections -----------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """What the front-office pages after submission share: the dossier read, the allowed transitions,
-the draft builder's links, the error summary, a PDF answer."""
+the draft builder's links, a PDF answer."""
 
 from __future__ import annotations
 
@@ -21,33 +21,6 @@ def dossier_of(request, pk) -> Dossier:
 
 def allowed_actions(dossier, user) -> set[str]:
     return {a["name"] for a in services.available_transitions(dossier, user)}
-
-
-def errors_summary(*forms_or_formsets) -> list[dict]:
-    """``[{"id", "label", "message"}]`` of every error, for the error summary at the top of a page."""
-    out = []
-
-    def of_form(form, prefix_label=""):
-        for name, errors in form.errors.items():
-            field = form[name] if name in form.fields else None
-            for error in errors:
-                label = f"{prefix_label}{field.label}" if field is not None else prefix_label.rstrip(" —")
-                out.append(
-                    {"id": field.auto_id if field is not None else "", "label": label, "message": error}
-                )
-
-    for item in forms_or_formsets:
-        if item is None:
-            continue
-        if hasattr(item, "forms"):
-            noun = getattr(item, "noun", "Ligne")
-            for i, form in enumerate(item.forms, start=1):
-                of_form(form, f"{noun} {i} — ")
-            for error in item.non_form_errors():
-                out.append({"id": "", "label": "", "message": error})
-        else:
-            of_form(item)
-    return out
 
 
 def pdf_response(request, file, *, filename: str) -> FileResponse:

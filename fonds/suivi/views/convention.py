@@ -18,10 +18,11 @@ from fonds.conversation.services import may_read as may_read_conversation
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers import services
 from fonds.dossiers.states import Status
+from fonds.ui.forms import errors_summary
 
 from .. import forms as f
 from ..convention import current_convention, ensure_convention
-from .common import allowed_actions, dossier_of, errors_summary, pdf_response
+from .common import allowed_actions, dossier_of, pdf_response
 
 log = logging.getLogger(__name__)
 

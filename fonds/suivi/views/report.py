@@ -14,13 +14,14 @@ from fonds import clock
 from fonds.dossiers import services
 from fonds.privacy.access import may_see_minors_data
 from fonds.ui.files import private_file
+from fonds.ui.forms import errors_summary
 
 from .. import forms as f
 from ..balance import actual_figures, balance_for_report
 from ..models import FinalReport
 from ..report_dates import filing_opens, report_date_refusal
 from ..services import REPORT_FIELDS, can_file_report, planned_report, report_missing, save_report_draft
-from .common import allowed_actions, dossier_of, errors_summary
+from .common import allowed_actions, dossier_of
 
 # ---- 8. the final report -----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The site-wide filters: French labels for audit actions and roles, and the French display of
-amounts, numbers, distances, populations and dates (``fonds.formats``) for every template."""
+"""The site-wide filters: French labels for audit actions and roles, the French display of
+amounts, numbers, distances, populations and dates (``fonds.formats``) for every template, and the
+entries of a form's error summary (``web/_form_errors.html``)."""
 
 from decimal import InvalidOperation
 
@@ -8,11 +9,15 @@ from django import template
 from fonds import formats
 from fonds.accounts.roles import Role
 from fonds.dossiers.services import TRANSITIONS
+from fonds.ui.forms import errors_summary
 
 register = template.Library()
 
 EVENT_LABELS = {
     "create_draft": "Création du brouillon",
+    "public_texts_saved": "Textes publics du projet enregistrés",
+    "public_texts_hidden": "Textes publics du projet masqués par le fonds",
+    "public_texts_shown": "Textes publics du projet rétablis par le fonds",
     "update_content": "Modification du dossier",
     "document_uploaded": "Dépôt d'une pièce",
     "dossier_rules_version_changed": "Version du règlement applicable au dossier changée",
@@ -220,3 +225,10 @@ def inhabitants(value) -> str:
 def long_date(value) -> str:
     """``5 décembre 2026``, ``1er mars 2027``; ``—`` when empty."""
     return _shown(formats.long_date, value)
+
+
+@register.simple_tag
+def form_errors(*forms) -> list[dict]:
+    """The error summary's entries of ``forms`` (``fonds.ui.forms.errors_summary``); a name the page
+    does not define (no form) gives none."""
+    return errors_summary(*(form for form in forms if hasattr(form, "errors")))
