@@ -461,6 +461,9 @@ FJJ_PUBLIC_RATE = os.environ.get("FJJ_PUBLIC_RATE", "120/m")  # public pages, pe
 FJJ_PUBLIC_API_RATE = os.environ.get("FJJ_PUBLIC_API_RATE", "120/minute")  # public JSON, per address
 
 # --- The fund ------------------------------------------------------------------------------
+#: processing times (dashboard, decision export) in working days (Monday to Friday) rather than
+#: calendar days; public holidays count as working days (no holiday calendar is installed)
+FJJ_PROCESSING_WORKING_DAYS = env_bool("FJJ_PROCESSING_WORKING_DAYS", False)
 FJJ_FUND_NAME = "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes"
 FJJ_SITE_URL = os.environ.get("FJJ_SITE_URL", "http://127.0.0.1:8000")
 FJJ_INVITATION_DAYS = int(os.environ.get("FJJ_INVITATION_DAYS", "7"))

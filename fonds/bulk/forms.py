@@ -11,9 +11,12 @@ from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
 from fonds.instruction.filters import DsfrRadios
 from fonds.instruction.forms import correctable_fields, documents_field, fields_to_fix_field
+from fonds.instruction.models import Label
 from fonds.ui.forms import long_text_field
 
 from .models import BulkJob
+
+LABEL_ACTIONS = (BulkJob.Action.ADD_LABEL, BulkJob.Action.REMOVE_LABEL)
 
 
 class BulkActionForm(DsfrBaseForm):
@@ -49,6 +52,13 @@ class BulkActionForm(DsfrBaseForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Date invalide (JJ/MM/AAAA)."},
     )
+    label = forms.ModelChoiceField(
+        label="Étiquette (ajout ou retrait)",
+        required=False,
+        queryset=Label.objects.none(),
+        empty_label="Choisir une étiquette",
+        help_text="Une étiquette ne se pose que sur les dossiers de sa campagne.",
+    )
     confirm = forms.BooleanField(
         label="Je confirme l'action sur tous les dossiers de la sélection",
         error_messages={"required": "Cochez la case pour confirmer."},
@@ -67,6 +77,10 @@ class BulkActionForm(DsfrBaseForm):
             .order_by("starts_at", "pk")
         )
         self.fields["deadline"].initial = clock.today() + dt.timedelta(days=days)
+        self.fields["label"].queryset = Label.objects.select_related("campaign").order_by(
+            "-campaign__opens_at", "campaign_id", "name"
+        )
+        self.fields["label"].label_from_instance = lambda label: f"{label.campaign.name} — {label.name}"
 
     def clean(self):
         data = super().clean()
@@ -77,6 +91,8 @@ class BulkActionForm(DsfrBaseForm):
             self.add_error(
                 "session", "Choisissez la séance à l'ordre du jour de laquelle inscrire les dossiers."
             )
+        if action in LABEL_ACTIONS and not data.get("label"):
+            self.add_error("label", "Choisissez l'étiquette à ajouter ou à retirer.")
         if action == BulkJob.Action.MESSAGE and not (data.get("message") or "").strip():
             self.add_error("message", "Écrivez le message à envoyer aux communes.")
         if action == BulkJob.Action.REQUEST_CORRECTIONS:
@@ -106,4 +122,6 @@ class BulkActionForm(DsfrBaseForm):
             return {"session": data["session"].pk}
         if action == BulkJob.Action.MESSAGE:
             return {"body": data["message"].strip()}
+        if action in LABEL_ACTIONS:
+            return {"label": data["label"].pk, "label_name": data["label"].name}
         return {}

@@ -18,6 +18,8 @@ class BulkJob(ProgressJob):
         SCHEDULE = "schedule", "Inscrire à l'ordre du jour du comité"
         REQUEST_CORRECTIONS = "request_corrections", "Demander les mêmes corrections"
         MESSAGE = "message", "Envoyer le même message aux communes"
+        ADD_LABEL = "add_label", "Ajouter une étiquette"
+        REMOVE_LABEL = "remove_label", "Retirer une étiquette"
 
     created_by = user_fk("lancée par", related_name="bulk_jobs")
     action = models.CharField("action", max_length=30, choices=Action.choices)

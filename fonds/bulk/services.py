@@ -20,8 +20,9 @@ from fonds.dossiers.access import can_see
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TRANSITIONS, TransitionRefused
 from fonds.dossiers.states import Status
+from fonds.instruction import labels
 from fonds.instruction.guards import has_conflict
-from fonds.instruction.models import InstructorConflict
+from fonds.instruction.models import InstructorConflict, Label
 from fonds.ops import outbox
 from fonds.refusals import Refused
 
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 ASSIGNABLE = frozenset({Status.SUBMITTED, Status.IN_INSTRUCTION})
 WRITE_ROLES = (Role.INSTRUCTEUR, Role.ADMIN)
 DEFAULT_CHUNK = 500
+#: labels are put on / taken off a chunk at once (``fonds.instruction.labels.change_many``)
+LABEL_ACTIONS = (BulkJob.Action.ADD_LABEL, BulkJob.Action.REMOVE_LABEL)
 #: a chunk's transaction holds the write lock (SQLite) / the chain head (PostgreSQL): other users'
 #: changes wait for it, so a chunk of ``perform`` calls stops after this many seconds
 CHUNK_SECONDS = 1.0
@@ -228,8 +231,15 @@ def run_chunk(
         if job.action == BulkJob.Action.ASSIGN:
             instructor = User.objects.filter(pk=(job.params or {}).get("instructor")).first()
         succeeded, failures = 0, []
-        if job.action == BulkJob.Action.ASSIGN:
-            succeeded, refused = assign_many(ids, by=job.created_by, instructor=instructor, job_id=job.pk)
+        if job.action in (BulkJob.Action.ASSIGN, *LABEL_ACTIONS):
+            if job.action == BulkJob.Action.ASSIGN:
+                succeeded, refused = assign_many(ids, by=job.created_by, instructor=instructor, job_id=job.pk)
+            else:
+                label = Label.objects.filter(pk=(job.params or {}).get("label")).first()
+                attach_it = job.action == BulkJob.Action.ADD_LABEL
+                succeeded, refused = labels.change_many(
+                    ids, label, by=job.created_by, attach_it=attach_it, job_id=job.pk
+                )
             failures = [
                 BulkFailure(job=job, dossier_id=pk, kind=kind, reason=reason) for pk, kind, reason in refused
             ]

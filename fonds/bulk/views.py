@@ -31,6 +31,8 @@ SOURCES = {
     BulkJob.Action.SCHEDULE: {Status.INSTRUCTED},
     BulkJob.Action.REQUEST_CORRECTIONS: {Status.IN_INSTRUCTION},
     BulkJob.Action.MESSAGE: set(Status) - {Status.DRAFT},
+    BulkJob.Action.ADD_LABEL: set(Status) - {Status.DRAFT},
+    BulkJob.Action.REMOVE_LABEL: set(Status) - {Status.DRAFT},
 }
 
 

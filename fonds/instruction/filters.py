@@ -9,7 +9,7 @@ import re
 
 from django import forms
 from django.core.cache import cache
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -28,6 +28,8 @@ from fonds.ui.fields import AmountField
 from fonds.ui.forms import search_field
 from fonds.ui.selection import as_querydict, filter_by_fields
 from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
+
+from .models import DossierLabel
 
 
 class DsfrCheckboxes(forms.CheckboxSelectMultiple):
@@ -195,6 +197,7 @@ class DossierFilterForm(DsfrBaseForm):
     amount_min = AmountField(label="Montant demandé minimal (€)", required=False, max_digits=10)
     amount_max = AmountField(label="Montant demandé maximal (€)", required=False, max_digits=10)
     instructor = forms.CharField(label="Instructeur", required=False, max_length=20, widget=FastSelect)
+    label = forms.CharField(label="Étiquette", required=False, max_length=20, widget=FastSelect)
     deadline_passed = forms.BooleanField(
         label="Échéance dépassée (corrections, convention ou rapport final)",
         required=False,
@@ -208,10 +211,16 @@ class DossierFilterForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
 
         self.user = user
-        self.fields["campaign"].choices = [("", "Toutes les campagnes")] + [
-            (str(pk), name)
-            for pk, name in Campaign.objects.order_by("-opens_at", "-pk").values_list("pk", "name")
-        ]
+        # the campaigns and their labels in one query (a row per label, or one for a campaign without)
+        campaigns, labels = {}, []
+        rows = Campaign.objects.order_by("-opens_at", "-pk", "labels__name", "labels__pk").values_list(
+            "pk", "name", "labels__pk", "labels__name"
+        )
+        for pk, name, label_pk, label_name in rows:
+            campaigns.setdefault(str(pk), name)
+            if label_pk is not None:
+                labels.append((str(label_pk), f"{name} — {label_name}"))
+        self.fields["campaign"].choices = [("", "Toutes les campagnes"), *campaigns.items()]
         self.fields["population"].choices = [("", "Toutes les tailles")] + [
             (key, label) for key, label, _, _ in population_bands()
         ]
@@ -224,6 +233,17 @@ class DossierFilterForm(DsfrBaseForm):
                 + instructor_choices()
             )
         )
+
+        self.fields["label"].widget.attrs.pop("maxlength", None)  # a <select>
+        self.fields["label"].widget.choices = [("", "Toutes"), *labels]
+
+    def clean_label(self):
+        value = (self.cleaned_data.get("label") or "").strip()
+        if value == "":
+            return None
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise forms.ValidationError("Choisissez une étiquette dans la liste.")
+        return int(value)
 
     def clean_departement(self):
         value = (self.cleaned_data.get("departement") or "").strip().upper()
@@ -314,6 +334,8 @@ def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
         qs = qs.filter(instructor__isnull=True)
     elif instructor:
         qs = qs.filter(instructor_id=instructor)
+    if data.get("label"):
+        qs = qs.filter(Exists(DossierLabel.objects.filter(dossier_id=OuterRef("pk"), label_id=data["label"])))
     if data.get("deadline_passed"):
         now = clock.now()
         qs = qs.filter(

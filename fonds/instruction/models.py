@@ -152,3 +152,62 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class LabelColour(models.TextChoices):
+    """The DSFR illustrative colours of tags and badges (``fr-badge--<colour>``), a fixed list."""
+
+    GREEN_TILLEUL_VERVEINE = "green-tilleul-verveine", "Vert tilleul verveine"
+    GREEN_BOURGEON = "green-bourgeon", "Vert bourgeon"
+    GREEN_EMERAUDE = "green-emeraude", "Vert émeraude"
+    GREEN_MENTHE = "green-menthe", "Vert menthe"
+    GREEN_ARCHIPEL = "green-archipel", "Vert archipel"
+    BLUE_ECUME = "blue-ecume", "Bleu écume"
+    BLUE_CUMULUS = "blue-cumulus", "Bleu cumulus"
+    PURPLE_GLYCINE = "purple-glycine", "Violet glycine"
+    PINK_MACARON = "pink-macaron", "Rose macaron"
+    PINK_TUILE = "pink-tuile", "Rose tuile"
+    YELLOW_TOURNESOL = "yellow-tournesol", "Jaune tournesol"
+    YELLOW_MOUTARDE = "yellow-moutarde", "Jaune moutarde"
+    ORANGE_TERRE_BATTUE = "orange-terre-battue", "Orange terre battue"
+    BROWN_CAFE_CREME = "brown-cafe-creme", "Marron café crème"
+    BROWN_CARAMEL = "brown-caramel", "Marron caramel"
+    BROWN_OPERA = "brown-opera", "Marron opéra"
+    BEIGE_GRIS_GALET = "beige-gris-galet", "Beige gris galet"
+
+
+class Label(models.Model):
+    """A coloured label the instructors define for a campaign (« à revoir », « priorité
+    préfecture »): the fund's own sorting, never shown to the commune (``fonds.instruction.labels``)."""
+
+    campaign = models.ForeignKey(
+        "referentiel.Campaign", verbose_name="campagne", on_delete=models.PROTECT, related_name="labels"
+    )
+    name = models.CharField("nom", max_length=40)
+    colour = models.CharField("couleur", max_length=30, choices=LabelColour.choices)
+    created_by = user_fk("créée par")
+    created_at = models.DateTimeField("créée le", default=clock.now)
+
+    class Meta:
+        verbose_name = "étiquette"
+        ordering = ["campaign_id", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="uniq_label_campaign_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class DossierLabel(models.Model):
+    """A label put on a dossier (once); removing it deletes the row, the audit trail keeps both."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="label_links")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="links")
+    added_by = user_fk("posée par")
+    added_at = models.DateTimeField("posée le", default=clock.now)
+
+    class Meta:
+        verbose_name = "étiquette d'un dossier"
+        verbose_name_plural = "étiquettes des dossiers"
+        ordering = ["dossier_id", "label_id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "label"], name="uniq_dossier_label")]
+        indexes = [models.Index(fields=["label", "dossier"], name="dossier_label_by_label")]

@@ -3,7 +3,7 @@ from django.urls import path
 from fonds.bulk.urls import urlpatterns as bulk_urlpatterns
 from fonds.links import under
 
-from .views import conflicts, dossier, lists, transitions
+from .views import conflicts, dossier, labels, lists, transitions
 
 app_name = "instruction"
 urlpatterns = [
@@ -12,9 +12,11 @@ urlpatterns = [
     path("filtres/", lists.save_filter, name="save-filter"),
     path("filtres/<int:pk>/supprimer/", lists.delete_filter, name="delete-filter"),
     path("liens/", conflicts.conflicts, name="conflicts"),
+    path("etiquettes/", labels.label_list, name="labels"),
     under(
         "dossiers/<int:pk>/",
         path("", dossier.dossier_page, name="dossier"),
+        path("etiquettes/", labels.dossier_labels, name="dossier-labels"),
         path("grille/", dossier.record_scores, name="scores"),
         path("montant/", dossier.propose_amount, name="amount"),
         path("notes/", dossier.add_note, name="note"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, commune_history_api
 
 urlpatterns = [
     path("decisions/", api.DecisionsView.as_view(), name="api-decisions"),
@@ -11,4 +11,9 @@ urlpatterns = [
     path("exports/<int:pk>/download/", api.ExportDownloadView.as_view(), name="api-export-download"),
     path("audit-trail/", api.AuditTrailView.as_view(), name="api-audit-trail"),
     path("audit-trail/export/", api.AuditExportView.as_view(), name="api-audit-export"),
+    path(
+        "communes/<str:code>/history/",
+        commune_history_api.CommuneHistoryView.as_view(),
+        name="api-commune-history",
+    ),
 ]

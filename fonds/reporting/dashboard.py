@@ -1,7 +1,7 @@
-"""Figures of the « Contrôle » dashboard, plain functions: five blocks (``statuses``, ``amounts``,
-``rate``, ``stages``, ``envelopes``), each a few aggregate queries whatever the number of
-dossiers, cached ``CACHE_SECONDS`` per block and campaign. What each figure counts:
-docs/stages.md (Dashboard)."""
+"""Figures of the « Contrôle » dashboard, plain functions: six blocks (``statuses``, ``amounts``,
+``rate``, ``stages``, ``envelopes``, and ``processing`` from ``processing_data``), each a few
+queries whatever the number of dossiers, cached ``CACHE_SECONDS`` per block and campaign. What
+each figure counts: docs/stages.md (Dashboard)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from fonds.instruction.filters import REGION_NAMES
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder
 from fonds.referentiel.models import Campaign
 
+from . import processing_data
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 CACHE_SECONDS = getattr(settings, "FJJ_DASHBOARD_CACHE_SECONDS", 60)
@@ -33,6 +35,7 @@ BLOCKS = {
     "taux": "rate",
     "delais": "stages",
     "enveloppes": "envelopes",
+    "traitement": "processing",
 }
 BLOCK_TITLES = {
     "statuts": "Dossiers par statut",
@@ -40,6 +43,7 @@ BLOCK_TITLES = {
     "taux": "Taux d'approbation",
     "delais": "Durée médiane de chaque étape",
     "enveloppes": "Consommation de l'enveloppe par campagne",
+    "traitement": "Délais de traitement du fonds, hors attente de la commune",
 }
 
 #: approved by the committee (still holding money, or lapsed since: the decision was an approval)
@@ -301,6 +305,7 @@ _FUNCTIONS = {
     "rate": rate,
     "stages": stages,
     "envelopes": envelopes,
+    "processing": processing_data.processing,
 }
 
 

@@ -96,6 +96,37 @@ class DashboardEnvelopes(serializers.Serializer):
     rows = DashboardEnvelopeRow(many=True)
 
 
+def _days():
+    return serializers.DecimalField(max_digits=20, decimal_places=1, allow_null=True)
+
+
+class DashboardProcessingRow(serializers.Serializer):
+    measure = serializers.CharField(help_text="étape (instruction, comite, avance, solde) ou decision, total")
+    label = serializers.CharField()
+    dossiers = serializers.IntegerField(help_text="dossiers sortis de l'étape")
+    median = _days()
+    p90 = _days()
+
+
+class DashboardProcessingCampaign(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    name = serializers.CharField()
+    rows = DashboardProcessingRow(many=True)
+
+
+class DashboardProcessingTeam(serializers.Serializer):
+    team = serializers.CharField(help_text="département de la commune (le fonds n'a pas d'équipes)")
+    rows = DashboardProcessingRow(many=True)
+
+
+class DashboardProcessing(serializers.Serializer):
+    working_days = serializers.BooleanField()
+    unit = serializers.CharField()
+    overall = DashboardProcessingRow(many=True)
+    campaigns = DashboardProcessingCampaign(many=True)
+    teams = DashboardProcessingTeam(many=True)
+
+
 class Dashboard(serializers.Serializer):
     campaign = serializers.IntegerField(allow_null=True)
     statuses = DashboardStatuses()
@@ -103,6 +134,9 @@ class Dashboard(serializers.Serializer):
     rate = DashboardRate()
     stages = DashboardStages()
     envelopes = DashboardEnvelopes()
+    processing = DashboardProcessing(
+        help_text="délais du fonds hors attente de la commune : médianes et 90e centiles, en jours"
+    )
 
 
 class DashboardView(APIView):
@@ -111,7 +145,7 @@ class DashboardView(APIView):
     @extend_schema(
         summary=(
             "Tableau de bord : statuts, montants par région et département, taux d'approbation, "
-            "délais médians, enveloppes"
+            "délais médians, enveloppes, délais de traitement hors attente de la commune"
         ),
         parameters=[
             OpenApiParameter("campaign", int, description="identifiant de campagne (toutes par défaut)")

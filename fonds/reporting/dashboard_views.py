@@ -71,6 +71,12 @@ def block_context(slug: str, campaign) -> dict:
     elif key == "stages":
         top = max((r["median_days"] or 0 for r in data["rows"]), default=0)
         context["bars"] = [(r, dashboard.bar_class(r["median_days"] or 0, top)) for r in data["rows"]]
+    elif key == "processing":
+        top = max((r["p90"] or 0 for r in data["overall"]), default=0)
+        context["bars"] = [
+            (r, dashboard.bar_class(r["median"] or 0, top), dashboard.bar_class(r["p90"] or 0, top))
+            for r in data["overall"]
+        ]
     elif key == "envelopes":
         context["bars"] = [
             (r, dashboard.bar_class(min(r["committed"], r["envelope"]), r["envelope"])) for r in data["rows"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 
@@ -15,11 +16,13 @@ from fonds.eligibilite.models import EligibilityRun, Verdict
 from fonds.eligibilite.rules import REGISTRY
 from fonds.instruction import grid
 from fonds.instruction.filters import REGION_NAMES
+from fonds.instruction.labels import labels_of
 from fonds.instruction.models import EligibilityOverride, Score
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 
-from . import extra_columns, sql
+from . import extra_columns, processing_data, sql
+from .processing_times import MEASURES
 
 CHUNK = 2000
 STATUS_LABELS = dict(Status.choices)
@@ -88,8 +91,19 @@ def columns(qs: QuerySet) -> list[Column]:
         Column("montant_accorde", "Montant accordé (€)", "decimal"),
     ]
     cols += [Column(key, label, kind) for key, label, kind in extra_columns.columns()]
+    cols.append(Column("etiquettes", "Étiquettes (instruction)", "text"))
     cols += [Column(key, label, "date") for key, label, _ in STAGES]
+    cols += [Column(key, label, "decimal") for key, label in processing_columns()]
     return cols
+
+
+def processing_columns() -> list[tuple[str, str]]:
+    """The fund's processing time per stage and overall, without the commune's waits (issue 20)."""
+    unit = processing_data.unit()
+    return [
+        (f"delai_{key}_jours", f"Délai du fonds, {label[0].lower()}{label[1:]} ({unit})")
+        for key, label in MEASURES
+    ]
 
 
 _DOSSIER_FIELDS = (
@@ -178,6 +192,10 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     return {int(k): v for k, v in found.items()}
 
 
+def _days(value: float | None):
+    return None if value is None else Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def iter_rows(
     qs: QuerySet,
     cols: list[Column] | None = None,
@@ -192,6 +210,7 @@ def iter_rows(
     crit_codes = [k[len("note_") :] for k in keys if k.startswith("note_") and k != "note_totale"]
     extra_keys = [key for key, _, _ in extra_columns.columns()]
     no_stages = [None] * len(STAGES)
+    measures = [key for key, _ in MEASURES]
     done = 0
     for batch in sql.stream(qs, _DOSSIER_FIELDS, chunk_size):
         ids = [row[0] for row in batch]
@@ -200,6 +219,8 @@ def iter_rows(
         scores = _scores(ids)
         stages = _stage_dates(ids)
         extras = extra_columns.values(ids) if extra_keys else {}
+        delays = processing_data.times_for(ids)
+        tags = labels_of(ids)
         for (
             pk,
             reference,
@@ -235,7 +256,10 @@ def iter_rows(
             if extra_keys:
                 extra = extras.get(pk, {})
                 row += [extra.get(k) for k in extra_keys]
+            row.append(" ; ".join(label.name for label in tags.get(pk, ())) or None)
             row += stages.get(pk, no_stages)
+            days = delays[pk].days if pk in delays else {}
+            row += [_days(days.get(key)) for key in measures]
             yield row
         done += len(batch)
         if progress is not None:

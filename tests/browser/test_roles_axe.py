@@ -36,6 +36,7 @@ JOURNEYS = {
         "instruction/",
         "instruction/dossiers/",
         "instruction/dossiers/<int:pk>/",
+        "instruction/etiquettes/",
         "dossiers/",
         "taches/",
     ],

@@ -1,0 +1,103 @@
+"""Reads the dossiers' status histories from the audit trail for ``processing_times``: every
+transition is recorded by ``fonds.dossiers.services.perform`` as an event whose payload holds the
+status reached (``payload.to``), extracted by the database (no JSON decoding in Python).
+
+``times_for(ids)``: the figures of some dossiers (the decision export, a chunk at a time);
+``processing(campaign_id)``: the dashboard's block, medians and 90th percentiles per campaign and
+per team. The fund has no instructor teams of its own: a team is the département of the commune
+(each département's dossiers are instructed together), said on the dashboard.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+
+from fonds import clock
+from fonds.audit.models import AuditEvent
+from fonds.dossiers.models import Dossier
+from fonds.dossiers.services import TRANSITIONS
+
+from . import processing_times as pt
+
+OBJECT_TYPE = "dossiers.dossier"
+
+
+def working_days() -> bool:
+    return bool(getattr(settings, "FJJ_PROCESSING_WORKING_DAYS", False))
+
+
+def unit() -> str:
+    return (
+        "jours ouvrés (lundi au vendredi ; jours fériés comptés)" if working_days() else "jours calendaires"
+    )
+
+
+def _status_reached() -> RawSQL:
+    if connection.vendor == "postgresql":
+        return RawSQL("(canonical::jsonb #>> '{payload,to}')", [])
+    return RawSQL("json_extract(canonical, '$.payload.to')", [])
+
+
+def _events(object_ids):
+    return (
+        AuditEvent.objects.filter(
+            object_type=OBJECT_TYPE, action__in=list(TRANSITIONS), object_id__in=object_ids
+        )
+        .order_by()
+        .annotate(reached=_status_reached())
+        .values_list("object_id", "created_at", "reached")
+    )
+
+
+def histories(object_ids) -> dict[int, list[pt.Change]]:
+    """``{dossier id: [Change…]}`` for ``object_ids`` (a list of ids as text, or a sub-query)."""
+    found: dict[int, list[pt.Change]] = {}
+    for object_id, at, reached in _events(object_ids):
+        if reached:
+            found.setdefault(int(object_id), []).append(pt.Change(at, reached))
+    return found
+
+
+def _compute(history: dict[int, list[pt.Change]]) -> dict[int, pt.Times]:
+    now, work, tz = clock.now(), working_days(), settings.TIME_ZONE
+    return {pk: pt.dossier_times(changes, now, working_days=work, tz=tz) for pk, changes in history.items()}
+
+
+def times_for(ids: list[int]) -> dict[int, pt.Times]:
+    """The figures of the dossiers ``ids`` (one query)."""
+    return _compute(histories([str(i) for i in ids]))
+
+
+def processing(campaign_id: int | None = None) -> dict:
+    """The dashboard's block: per stage and overall, medians and 90th percentiles (days) for the
+    whole selection, per campaign and per team (département). Two queries."""
+    dossiers = Dossier.objects.order_by().exclude(status="draft")
+    if campaign_id:
+        dossiers = dossiers.filter(campaign_id=campaign_id)
+    meta = {
+        pk: (campaign, name, dep or "")
+        for pk, campaign, name, dep in dossiers.values_list(
+            "pk", "campaign_id", "campaign__name", "commune__departement"
+        )
+    }
+    ids_as_text = dossiers.annotate(text_id=Cast("pk", CharField())).values("text_id")
+    times = _compute(histories(ids_as_text))
+    known = [(pk, t) for pk, t in times.items() if pk in meta]
+    overall = pt.table(("all", t) for _, t in known).get("all") or pt.table([("all", pt.Times())])["all"]
+    per_campaign = pt.table(((meta[pk][0], meta[pk][1]), t) for pk, t in sorted(known))
+    per_team = pt.table((meta[pk][2], t) for pk, t in sorted(known, key=lambda kv: (meta[kv[0]][2], kv[0])))
+    return {
+        "working_days": working_days(),
+        "unit": unit(),
+        "measures": [{"measure": key, "label": label} for key, label in pt.MEASURES],
+        "overall": overall,
+        "campaigns": [
+            {"campaign": cid, "name": name, "rows": rows}
+            for (cid, name), rows in sorted(per_campaign.items(), key=lambda kv: -kv[0][0])
+        ],
+        "teams": [{"team": dep, "rows": rows} for dep, rows in sorted(per_team.items())],
+    }
