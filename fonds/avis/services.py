@@ -88,7 +88,7 @@ def expert_account(email: str, *, by, first_name: str = "", last_name: str = "")
     user = User.objects.create_user(email, None, first_name=first_name[:150], last_name=last_name[:150])
     user.groups.add(Group.objects.get_or_create(name=Role.EXPERT)[0])
     audit.append(
-        "account_invited",
+        "expert_account_created",
         actor=by,
         role=Role.INSTRUCTEUR,
         obj=user,
