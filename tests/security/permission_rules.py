@@ -133,6 +133,8 @@ RULES: dict[str, Rule] = {
         NOBODY, {INSTR}, args={"pk": f"{D}.pk", "name": "=request_corrections"}, scoped=True
     ),
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/transitions/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
+    "api/v1/^avis/$": r({EXPERT}, note="the expert's own requests, read only"),
+    "api/v1/^avis/(?P<pk>\\d{1,18})/$": r({EXPERT}, args={"pk": "avis.pk"}),
     "api/v1/^campaigns/$": r(AUTH),
     "api/v1/^campaigns/(?P<pk>\\d{1,18})/$": r(AUTH, args={"pk": "campaign.pk"}),
     "api/v1/^communes/(?P<code>[0-9AB]{5})/$": r(AUTH, args={"code": "commune.code"}),
