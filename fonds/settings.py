@@ -399,6 +399,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentOrderStateEnum": "fonds.payments.models.OrderState",
         "BatchStateEnum": "fonds.payments.models.BatchState",
+        "StatusEnum": "fonds.dossiers.states.Status",  # the dossier's, named as before issue 20
+        "AvisStatusEnum": "fonds.avis.models.AvisStatus",
     },
 }
 

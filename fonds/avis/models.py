@@ -70,3 +70,7 @@ class AvisRequest(models.Model):
     @property
     def shared_with_committee(self) -> bool:
         return self.visibility == self.Visibility.COMMITTEE
+
+
+#: the request's states by a module-level name (the API schema's enum, settings.SPECTACULAR_SETTINGS)
+AvisStatus = AvisRequest.Status
