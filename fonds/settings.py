@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "fonds.documents",
     "fonds.anchors",  # RFC 3161 time-stamps of the audit chain head (issue 21)
     "fonds.instruction",
+    "fonds.avis",
     "fonds.depot",
     "fonds.suivi",
     "fonds.conversation",
@@ -388,6 +389,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retry-audit-anchor": {"task": "fonds.anchors.tasks.retry_failed_anchor", "schedule": 600},
     "purge-minors-data-daily": {"task": "fonds.privacy.tasks.purge_minors_data", "schedule": 24 * 3600},
+    # expert opinions (fonds.avis): reminders before the deadline, expiry after it
+    "avis-remind-and-expire-daily": {
+        "task": "fonds.avis.tasks.remind_and_expire",
+        "schedule": crontab(hour=6, minute=45),
+    },
     # the digest leaves at 7:00 (Paris), after the waiting-too-long check of 6:30 fed it
     "flag-waiting-too-long-daily": {
         "task": "fonds.notifications.tasks.flag_waiting_too_long",
@@ -452,6 +458,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentOrderStateEnum": "fonds.payments.models.OrderState",
         "BatchStateEnum": "fonds.payments.models.BatchState",
+        "StatusEnum": "fonds.dossiers.states.Status",  # the dossier's, named as before issue 20
+        "AvisStatusEnum": "fonds.avis.models.AvisStatus",
     },
 }
 
@@ -467,6 +475,8 @@ FJJ_PROCESSING_WORKING_DAYS = env_bool("FJJ_PROCESSING_WORKING_DAYS", False)
 FJJ_FUND_NAME = "Fonds de soutien aux jumelages des petites communes — mobilité des jeunes"
 FJJ_SITE_URL = os.environ.get("FJJ_SITE_URL", "http://127.0.0.1:8000")
 FJJ_INVITATION_DAYS = int(os.environ.get("FJJ_INVITATION_DAYS", "7"))
+# an expert is reminded this many days before their opinion's deadline (0: no reminder)
+FJJ_AVIS_REMINDER_DAYS = int(os.environ.get("FJJ_AVIS_REMINDER_DAYS", "3"))
 # SIRET of the fund (attribuant of the SCDL open data export); no default: never publish a false one
 FJJ_SIRET = os.environ.get("FJJ_SIRET", "")
 # Payments (issue 6): the fund's account, debtor of every SEPA credit transfer (demo defaults)

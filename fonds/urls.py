@@ -14,6 +14,7 @@ urlpatterns = [
     path("messages/", include("fonds.conversation.urls")),
     path("instruction/", include("fonds.instruction.urls")),
     path("comite/", include("fonds.comite.urls")),
+    path("avis/", include("fonds.avis.urls")),
     path("paiements/", include("fonds.payments.urls")),
     path("controle/", include("fonds.reporting.urls")),
     path("administration/", include("fonds.administration.urls")),

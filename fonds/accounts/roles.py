@@ -10,6 +10,8 @@ class Role(models.TextChoices):
     FINANCE = "finance", "Gestionnaire financier"
     AUDITEUR = "auditeur", "Auditeur"
     ADMIN = "admin", "Administrateur"
+    #: an outside expert asked for an opinion (avis): reads only the dossiers they are invited on
+    EXPERT = "expert", "Expert (avis)"
 
 
 #: roles whose holders see every dossier of every commune
@@ -33,6 +35,11 @@ def has_role(user, *roles: str) -> bool:
 
 def sees_all_dossiers(user) -> bool:
     return bool(roles_of(user) & ALL_DOSSIERS_ROLES)
+
+
+def is_expert_only(user) -> bool:
+    """An outside expert with no other role: sees only the avis requests addressed to them."""
+    return roles_of(user) == {Role.EXPERT}
 
 
 def is_read_only(user) -> bool:

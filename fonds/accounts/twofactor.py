@@ -16,7 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .roles import Role, roles_of
 
-TWO_FACTOR_ROLES = frozenset({Role.INSTRUCTEUR, Role.COMITE, Role.FINANCE, Role.ADMIN, Role.AUDITEUR})
+TWO_FACTOR_ROLES = frozenset(
+    {Role.INSTRUCTEUR, Role.COMITE, Role.FINANCE, Role.ADMIN, Role.AUDITEUR, Role.EXPERT}
+)
 EXEMPT_PREFIXES = (
     "/compte/double-authentification/",
     "/compte/proconnect/",  # the ProConnect door, which may stand for the code step

@@ -2,12 +2,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import avis, views
 
 router = SimpleRouter()
 router.register("dossiers", views.DossierViewSet, basename="dossier")
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("communes", views.CommuneViewSet, basename="commune")
+router.register("avis", avis.ExpertAvisViewSet, basename="avis")  # issue 20: the expert's own requests
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -95,10 +95,11 @@ def invitation_email(user, *, issued: dt.datetime, expires: dt.datetime, site_ur
     return "Votre accès au Fonds Jumelages Jeunesse", render_to_string("depot/emails/invitation.txt", context)
 
 
-def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
+def send_invitation(user, *, by=None, site_url: str | None = None, role: str | None = None) -> str:
     """Audit the invitation and queue its email (outbox); returns the link (for the admin's screen).
 
-    The outbox message carries the issue time, not the link: the task derives the same token."""
+    The outbox message carries the issue time, not the link: the task derives the same token.
+    ``role``: the inviter's role in the audit event (an instructor inviting an expert, issue 20)."""
     days = invitation_days()
     site_url = site_url or settings.FJJ_SITE_URL
     issued = invitation_tokens.issued_now()
@@ -107,7 +108,7 @@ def send_invitation(user, *, by=None, site_url: str | None = None) -> str:
         audit.append(
             "invitation_sent",
             actor=by,
-            role="admin" if by is not None else "system",
+            role=role or ("admin" if by is not None else "system"),
             obj=user,
             payload={"email": user.email, "expires_at": expires, "days": days},
         )

@@ -19,6 +19,7 @@ from fonds import clock
 from fonds.accounts.models import User
 from fonds.accounts.roles import Role
 from fonds.dossiers.access import visible_dossiers
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.search import words
 from fonds.dossiers.states import Status
 from fonds.formats import inhabitants, number
@@ -158,6 +159,10 @@ def population_bands(params: dict | None = None) -> list[tuple[str, str, int | N
     return bands
 
 
+#: the avis filter (issue 20): dossiers with an expert opinion pending, or given
+AVIS_CHOICES = [("", "Tous"), ("pending", "Avis en attente"), ("answered", "Avis rendus")]
+
+
 class DossierFilterForm(DsfrBaseForm):
     """Every field optional; an empty form selects every visible dossier."""
 
@@ -203,6 +208,7 @@ class DossierFilterForm(DsfrBaseForm):
         required=False,
         widget=FastCheckboxInput,
     )
+    avis = forms.ChoiceField(label="Avis d'experts", required=False, choices=AVIS_CHOICES, widget=FastSelect)
     sort = forms.ChoiceField(
         label="Trier par", required=False, choices=[(k, v[0]) for k, v in SORTS.items()], widget=FastSelect
     )
@@ -343,6 +349,8 @@ def apply_filters(qs: QuerySet, data: dict, *, user=None) -> QuerySet:
             | Q(status=Status.APPROVED, agreement_due__lt=now)
             | Q(status=Status.ADVANCE_PAID, report_due__lt=clock.today())
         )
+    if data.get("avis"):  # a sub-query on the avis app's reverse relation: no join, no duplicates
+        qs = qs.filter(pk__in=Dossier.objects.filter(avis_requests__status=data["avis"]).values("pk"))
     q = data.get("q")
     if q:
         qs = search(qs, q)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from fonds.accounts import proconnect
-from fonds.accounts.roles import Role, roles_of, sees_all_dossiers
+from fonds.accounts.roles import Role, is_expert_only, roles_of, sees_all_dossiers
 from fonds.accounts.security import sign_in_refusal
 from fonds.audit.models import AuditEvent
 from fonds.dossiers import services
@@ -47,6 +47,8 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
+    if is_expert_only(request.user):
+        return redirect("avis:requests")
     if Role.PORTEUR in roles_of(request.user) and not sees_all_dossiers(request.user):
         return redirect("depot:my-dossiers")
     return redirect("dossier-list")

@@ -7,7 +7,8 @@ here fails ``tests/security/test_permission_matrix.py``: a new view must come wi
 Roles (``tests/security/world.py``): ``anonymous``; ``porteur`` of commune A, which holds every
 dossier of the world; ``other_porteur`` (commune B); ``instructeur``; ``comite`` (the session's
 chair); ``comite_recused`` (a member who declared a conflict on the agenda item); ``finance``;
-``auditeur``; ``admin``.
+``auditeur``; ``admin``; ``expert``, asked for an opinion on the dossier in instruction and the one in
+committee, never on the others (issue 20).
 
 How a refusal looks (checked by the test):
 * anonymous: HTML → 302 to the login page; API → 401 or 403;
@@ -34,12 +35,16 @@ RECUSED = "comite_recused"
 FINANCE = "finance"
 AUDIT = "auditeur"
 ADMIN = "admin"
+#: an outside expert asked for an opinion (issue 20): reads the requests addressed to them only
+EXPERT = "expert"
 
 NOBODY: frozenset = frozenset()
 OWN = frozenset({PORTEUR})
 PORTEURS = frozenset({PORTEUR, OTHER})
 STAFF = frozenset({INSTR, COMITE, RECUSED, FINANCE, AUDIT, ADMIN})
-AUTH = PORTEURS | STAFF
+#: any signed-in user; the expert too: their own account, and lists that are empty for them
+#: (``tests/avis/test_pages.py`` checks they list nothing)
+AUTH = PORTEURS | STAFF | {EXPERT}
 ANYONE = AUTH | {ANON}
 OWN_AND_STAFF = OWN | STAFF
 AUDIT_ADMIN = frozenset({AUDIT, ADMIN})
@@ -51,6 +56,9 @@ COMMITTEE_READ = COMMITTEE | AUDIT_ADMIN
 PAYMENTS_READ = frozenset({FINANCE, AUDIT, ADMIN})
 #: minors' data (the signed participant list): not the committee (issue 8, personal data)
 MINORS = OWN | {INSTR, FINANCE, AUDIT, ADMIN}
+#: the expert opinions: who asks (instructors, administrators), who reads an answer's attachment
+ASKERS = frozenset({INSTR, ADMIN})
+AVIS_ATTACHMENT = frozenset({EXPERT, INSTR, ADMIN, AUDIT, COMITE})
 #: the dossier's conversation between the commune and the fund (auditors read; not the committee)
 CONVERSATION = OWN | {INSTR, FINANCE, AUDIT, ADMIN}
 
@@ -128,6 +136,8 @@ RULES: dict[str, Rule] = {
     "api/v1/^dossiers/(?P<pk>\\d{1,18})/transitions/$": r(OWN_AND_STAFF, args={"pk": f"{D}.pk"}, scoped=True),
     "api/v1/public/projects/": r(ANYONE, note="open data (issue 22): no token"),
     "api/v1/public/projects/<str:reference>/": r(ANYONE, args={"reference": "signed.reference"}),
+    "api/v1/^avis/$": r({EXPERT}, note="the expert's own requests, read only"),
+    "api/v1/^avis/(?P<pk>\\d{1,18})/$": r({EXPERT}, args={"pk": "avis.pk"}),
     "api/v1/^campaigns/$": r(AUTH),
     "api/v1/^campaigns/(?P<pk>\\d{1,18})/$": r(AUTH, args={"pk": "campaign.pk"}),
     "api/v1/^communes/(?P<code>[0-9AB]{5})/$": r(AUTH, args={"code": "commune.code"}),
@@ -274,6 +284,22 @@ RULES: dict[str, Rule] = {
     "instruction/actions-groupees/confirmer/": r({INSTR, ADMIN}, {INSTR, ADMIN}),
     "instruction/actions-groupees/<int:pk>/": r(INSTRUCTION, args={"pk": "bulk_job.pk"}),
     "instruction/actions-groupees/<int:pk>/etat.json": r(INSTRUCTION, args={"pk": "bulk_job.pk"}),
+    # ---- expert opinions (issue 20): the expert reads their own requests only ---------------
+    "avis/": r({EXPERT}, note="« Mes demandes d'avis »"),
+    "avis/demandes/<int:pk>/": r(
+        {EXPERT}, {EXPERT}, args={"pk": "avis.pk"}, note="the invited expert only; POST answers (400 empty)"
+    ),
+    "avis/demandes/<int:pk>/pieces/<int:document_pk>/": r(
+        {EXPERT}, args={"pk": "avis.pk", "document_pk": "expert_document.pk"}
+    ),
+    "avis/demandes/<int:pk>/piece-jointe/": r(
+        AVIS_ATTACHMENT,
+        args={"pk": "answered_avis.pk"},
+        note="shared with the committee; the recused member reads nothing of the dossier",
+    ),
+    "avis/demandes/<int:pk>/annuler/": r(NOBODY, ASKERS, args={"pk": "avis.pk"}),
+    "avis/dossiers/<int:pk>/demander/": r(ASKERS, ASKERS, args={"pk": f"{D}.pk"}),
+    "avis/selection/": r(ASKERS, ASKERS, note="POST without a question shows the selection again"),
     # ---- committee (``comite`` is the chair) -------------------------------------------------
     "comite/": r(COMMITTEE_READ),
     "comite/enveloppes/": r(COMMITTEE_READ),

@@ -25,7 +25,7 @@ from tests.security.permission_rules import ANON, OTHER, RULES, Rule
 from tests.security.world import ROLES, build_world
 
 ADMIN_PREFIX = "admin/"
-AGENT_ROLES = ("instructeur", "comite", "finance", "auditeur", "admin")
+AGENT_ROLES = ("instructeur", "comite", "finance", "auditeur", "admin", "expert")
 
 
 def walk(resolver=None, prefix: str = ""):
@@ -126,6 +126,7 @@ MAIN_TABLES = (
     "instruction.PrivateNote",
     "instruction.InstructorConflict",
     "instruction.SavedFilter",
+    "avis.AvisRequest",
     "suivi.FinalReport",
     "bulk.BulkJob",
     "comite.Session",

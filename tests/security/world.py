@@ -32,6 +32,7 @@ ROLES = (
     "finance",
     "auditeur",
     "admin",
+    "expert",
 )
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 BIC = "AGRIFRPP"
@@ -252,6 +253,28 @@ def build_world() -> World:
     o["invitation_import"] = import_jobs.create(
         "agents", "nouvel.agent@fjj.fr;Ida Martin;instructeur\n", by=u["admin"]
     )
+
+    # -- expert opinions (issue 20): the expert is asked about the dossier in instruction (pending)
+    # and the one in committee (answered, shared, with an attachment); another expert about the
+    # submitted dossier — never readable by the first
+    from fonds.avis import services as avis
+    from fonds.avis.models import AvisRequest
+    from tests.factories import PDF_BYTES
+
+    deadline = clock.today() + dt.timedelta(days=15)
+    asked = dict(
+        by=instructeur, question="La commune est-elle en mesure de porter ce projet ?", deadline=deadline
+    )
+    o["avis"] = avis.request_avis(in_instr, email="expert@prefecture.gouv.fr", **asked)
+    u["expert"] = o["avis"].expert
+    answered = avis.request_avis(
+        in_committee, email="expert@prefecture.gouv.fr", visibility=AvisRequest.Visibility.COMMITTEE, **asked
+    )
+    o["answered_avis"] = avis.answer_avis(
+        answered, by=u["expert"], text="Avis favorable.", attachment=("avis.pdf", PDF_BYTES)
+    )
+    o["foreign_avis"] = avis.request_avis(submitted, email="ambassade@diplomatie.gouv.fr", **asked)
+    o["expert_document"] = in_instr.documents.exclude(kind="rib").order_by("pk").first()
 
     # -- account links for the porteur (invitation, password reset)
     o["uidb64"] = urlsafe_base64_encode(force_bytes(porteur.pk))

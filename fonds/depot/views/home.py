@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fonds import clock
+from fonds.accounts.roles import is_expert_only
 from fonds.dossiers.access import can_create, visible_dossiers
 from fonds.dossiers.states import Status
 from fonds.eligibilite.gate import gates_for
@@ -53,8 +54,8 @@ def my_dossiers(request):
     the commune from starting another one in them (E7, ``fonds.eligibilite.gate``): « Nouveau
     dossier » is offered only where none blocks; elsewhere the page says which dossier blocks.
     """
-    if not can_create(request.user):
-        return redirect("dossier-list")
+    if not can_create(request.user):  # an invited expert lands on their requests (issue 20)
+        return redirect("avis:requests" if is_expert_only(request.user) else "dossier-list")
 
     now = clock.now()
     dossiers = list(

@@ -58,6 +58,13 @@ EVENT_LABELS = {
     "proconnect_sign_in": "Connexion avec ProConnect",
     "proconnect_unlinked": "Compte délié de son identité ProConnect",
     "export_decisions": "Export des décisions",
+    # expert opinions (fonds.avis, issue 20)
+    "expert_account_created": "Compte d'expert créé pour une demande d'avis",
+    "avis_requested": "Avis demandé à un expert",
+    "avis_answered": "Avis rendu par l'expert",
+    "avis_reminded": "Expert relancé avant la date limite de son avis",
+    "avis_cancelled": "Demande d'avis annulée",
+    "avis_expired": "Demande d'avis close (date limite passée)",
     # administration (fonds.administration): campaigns, rules, grid, texts; data loaded by commands
     "campaign_cloned": "Campagne créée par copie d'une campagne précédente",
     "campaign_adjusted": "Campagne modifiée avant l'ouverture de son dépôt",
