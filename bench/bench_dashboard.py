@@ -9,7 +9,7 @@ query counts and the load average (the machine is shared).
     cp -r /tmp/fjj-bench-var /tmp/fjj-bench-hh
     FJJ_VAR_DIR=/tmp/fjj-bench-hh .venv/bin/python manage.py migrate
     FJJ_VAR_DIR=/tmp/fjj-bench-hh .venv/bin/python bench/bench_dashboard.py [--repeat 3]
-    # PostgreSQL (createdb fjj_bench_hh; migrate; seed_bench --dossiers 100000; VACUUM ANALYZE);
+    # PostgreSQL (createdb fjj_bench_hh; migrate; seed_bench --campaigns 5; VACUUM ANALYZE);
     # the CPU column is then this process's only, the server's is not counted
     FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench_hh .venv/bin/python bench/bench_dashboard.py
 """

@@ -5,13 +5,17 @@ Decision export (target: CSV of 100,000 dossiers ≤ 5 s and ≤ 50 MB of extra 
 side with django-import-export exporting the same rows (installed by the ``bench`` extra) and
 with PostgreSQL ``COPY`` (the floor):
 
-    # SQLite: a copy of the seed_bench database (never the shared one)
-    cp -r /tmp/fjj-bench-var /tmp/hf-bench-var
-    FJJ_VAR_DIR=/tmp/hf-bench-var .venv/bin/python manage.py migrate
-    FJJ_VAR_DIR=/tmp/hf-bench-var .venv/bin/python bench/bench_exports.py --part decisions
-    # PostgreSQL: a database seeded with `manage.py seed_bench --dossiers 100000`
-    FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fjj_bench_hf \
-        .venv/bin/python bench/bench_exports.py --part decisions
+    # PostgreSQL: an own database with the realistic set (issue 19: every side table filled,
+    # so all 46 columns have values): createdb; migrate; `manage.py seed_bench --campaigns 5`
+    FJJ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_seed19 \
+        .venv/bin/python bench/bench_exports.py --part decisions --dossiers 100000
+    # SQLite: the same on a copy of a seeded FJJ_VAR_DIR (the 46-column cases are PostgreSQL only)
+
+``--dossiers N``: every case exports the same first N exportable dossiers. The 46-column cases
+compare the full export with a ``COPY`` of one SQL query computing the same 46 columns and with
+django-import-export fed that query's rows (``bench/export_sql.py``); the 12-column cases
+(``ours_plain``, ``import_export``, ``copy``) compare writers on the dossier's own columns.
+django-import-export is in the ``bench`` extra, not in the product.
 
 Audit trail (target: export and offline verification of 1,000,000 events ≤ 15 s each): a
 dedicated database filled with 1,000,000 chained events (bench_audit_verify's loader), exported
@@ -39,6 +43,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -115,10 +120,24 @@ PLAIN_COLUMNS = (
 )
 
 
+def _max_id() -> int | None:
+    """The highest dossier id of the first ``FJJ_BENCH_EXPORT_DOSSIERS`` exported dossiers (the
+    ``--dossiers`` option): every case exports the same rows."""
+    limit = int(os.environ.get("FJJ_BENCH_EXPORT_DOSSIERS") or 0)
+    if not limit:
+        return None
+    from fonds.reporting import exports
+
+    ids = exports.selection()[0].order_by("pk").values_list("pk", flat=True)
+    return ids[limit - 1 : limit].get() if ids[limit - 1 : limit].exists() else None
+
+
 def _selection():
     from fonds.reporting import exports
 
-    return exports.selection()[0]
+    qs = exports.selection()[0]
+    max_id = _max_id()
+    return qs.filter(pk__lte=max_id) if max_id else qs
 
 
 # ---- cases (each in its own process) ---------------------------------------------------------
@@ -171,6 +190,58 @@ def case_import_export(out: str) -> dict:
     return m.as_dict(rows=len(dataset), bytes=os.path.getsize(out), columns=len(PLAIN_COLUMNS))
 
 
+def case_import_export_46(out: str) -> dict:
+    """django-import-export on the 46 columns, fed the rows of the one-query SQL of ``export_sql``
+    (the database computes every column, import-export reads and formats them)."""
+    from django.db import connection
+    from import_export import fields, resources
+
+    if connection.vendor != "postgresql":
+        return {"skipped": "SQL à une requête : PostgreSQL seulement"}
+    import export_sql
+
+    names = export_sql.columns()
+
+    class DecisionResource(resources.Resource):
+        class Meta:
+            export_order = names
+
+    for name in names:
+        DecisionResource.fields[name] = fields.Field(attribute=f"c_{name}", column_name=name)
+    sql = export_sql.query(_max_id(), with_id=True)
+    connection.ensure_connection()
+    with Measure() as m:
+        # one execution of the query, its rows as objects (a raw queryset runs it twice)
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            keys = [col.name for col in cursor.description]
+            rows = [SimpleNamespace(**dict(zip(keys, row, strict=True))) for row in cursor.fetchall()]
+        dataset = DecisionResource().export(queryset=rows)
+        data = dataset.csv
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(data)
+    return m.as_dict(rows=len(dataset), bytes=os.path.getsize(out), columns=len(names))
+
+
+def case_copy_46(out: str) -> dict:
+    """``COPY`` of the 46-column query of ``export_sql`` (the floor for the full export)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {"skipped": "COPY: PostgreSQL seulement"}
+    import export_sql
+
+    sql = f"COPY ({export_sql.query(_max_id())}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    connection.ensure_connection()
+    with Measure() as m, open(out, "wb") as fh:
+        with connection.connection.cursor() as cursor:
+            with cursor.copy(sql) as copy:
+                for block in copy:
+                    fh.write(block)
+    rows = sum(1 for _ in open(out, "rb")) - 1
+    return m.as_dict(rows=rows, bytes=os.path.getsize(out), columns=len(export_sql.columns()))
+
+
 def case_ours_plain(out: str) -> dict:
     """Our CSV writer on the same plain columns as import-export and COPY (for a like-for-like ratio)."""
     from fonds.reporting import formats
@@ -212,12 +283,15 @@ def case_copy(out: str) -> dict:
     if connection.vendor != "postgresql":
         return {"skipped": "COPY: PostgreSQL seulement"}
     d, c, cm, a = (model._meta.db_table for model in (Dossier, Campaign, Commune, Assessment))
+    max_id = _max_id()
+    limit = f" AND d.id <= {int(max_id)}" if max_id else ""
     sql = (
         "COPY (SELECT d.reference, c.name, cm.name, cm.code, cm.population, cm.departement, cm.region, "
         "d.status, "
         f"a.score_total, d.requested_amount, d.proposed_amount, d.approved_amount FROM {d} d "
         f"JOIN {c} c ON c.id = d.campaign_id JOIN {cm} cm ON cm.code = d.commune_id "
-        f"LEFT JOIN {a} a ON a.dossier_id = d.id WHERE d.status <> 'draft' ORDER BY d.id) TO STDOUT WITH "
+        f"LEFT JOIN {a} a ON a.dossier_id = d.id WHERE d.status <> 'draft'{limit} ORDER BY d.id) "
+        "TO STDOUT WITH "
         "(FORMAT csv, HEADER)"
     )
     connection.ensure_connection()
@@ -244,6 +318,8 @@ CASES = {
     "ours_plain": case_ours_plain,
     "import_export": case_import_export,
     "copy": case_copy,
+    "import_export_46": case_import_export_46,
+    "copy_46": case_copy_46,
     "ours_xlsx": lambda out: case_ours_file(out, "xlsx"),
     "ours_ods": lambda out: case_ours_file(out, "ods"),
     "audit_export": case_audit_export,
@@ -325,6 +401,13 @@ def part_decisions(args) -> None:
         print(fmt(name, results[name]) + f"   (charge {load()})", flush=True)
     ours = results.get("ours_csv", {})
     plain = results.get("ours_plain", {})
+    for other in ("import_export_46", "copy_46"):
+        r = results.get(other, {})
+        if "wall_s" in r and "wall_s" in ours:
+            print(
+                f"  ratio {other} / notre CSV (mêmes {r.get('columns')} colonnes, mêmes lignes) : "
+                f"{r['wall_s'] / ours['wall_s']:.2f} (mur)"
+            )
     for other in ("import_export", "copy"):
         r = results.get(other, {})
         if "wall_s" in r and "wall_s" in plain:
@@ -400,7 +483,16 @@ def main() -> int:
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--part", choices=["decisions", "audit"], default="decisions")
-    parser.add_argument("--cases", default="ours_csv,ours_plain,import_export,copy,ours_xlsx,ours_ods")
+    parser.add_argument(
+        "--cases",
+        default="ours_csv,copy_46,import_export_46,ours_plain,import_export,copy,ours_xlsx,ours_ods",
+    )
+    parser.add_argument(
+        "--dossiers",
+        type=int,
+        default=0,
+        help="exporter les N premiers dossiers exportables (0 : tous) — 100000 pour la cible",
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
@@ -412,6 +504,8 @@ def main() -> int:
     )
     common.add_options(parser, db_name=True, tmp=True)
     args = parser.parse_args()
+    if args.dossiers:
+        os.environ["FJJ_BENCH_EXPORT_DOSSIERS"] = str(args.dossiers)
     if args.case:
         django_setup()
         print(json.dumps(CASES[args.case](args.out)))

@@ -3,7 +3,7 @@
 
     FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py migrate
     FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py import_communes
-    FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py seed_bench --dossiers 100000
+    FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py seed_bench --campaigns 5
     FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python bench/bench_front_office.py --runs 50
 
 Creates (once) a porteur for a commune of the data set with a complete draft of the latest

@@ -2,7 +2,7 @@
 """Benchmark of the instruction back office on a large data set (issue 4).
 
     FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py migrate
-    FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py seed_bench --dossiers 100000
+    FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python manage.py seed_bench --campaigns 5
     FJJ_VAR_DIR=/tmp/fjj-bench-var .venv/bin/python bench/bench_instruction.py --runs 30 --bulk 20000
 
 Prints, for the dossier list with a filter and a sort (page 1 and page 500) and for the Django

@@ -2,7 +2,7 @@
 """What-if on a 20,000-dossier campaign (issue 17: ≤ 10 s, with a progress bar).
 
     FJJ_VAR_DIR=/tmp/fjj-bench-whatif .venv/bin/python manage.py migrate
-    FJJ_VAR_DIR=/tmp/fjj-bench-whatif .venv/bin/python manage.py seed_bench --dossiers 20000
+    FJJ_VAR_DIR=/tmp/fjj-bench-whatif .venv/bin/python manage.py seed_bench --campaigns 1 --scale 0.64
     FJJ_VAR_DIR=/tmp/fjj-bench-whatif .venv/bin/python bench/bench_whatif.py --enrich
 
 PostgreSQL: the same three commands with ``FJJ_DATABASE_URL=postgres://…/<own database>``

@@ -98,11 +98,22 @@ def render_letter_pdf(item) -> bytes:
     return write_pdf(html)  # fonds/documents/render.py: closed URL fetcher, shared fonts
 
 
+def _items():
+    """Agenda items with what their letter shows (session, campaign, dossier, commune)."""
+    return AgendaItem.objects.select_related("session__campaign", "dossier__commune", "dossier__campaign")
+
+
+def decided_item(pk: int) -> AgendaItem | None:
+    """The item if decided (else None: no letter), loaded for ``ensure``/``send_decision_letter``."""
+    return _items().filter(pk=pk).exclude(outcome="").first()
+
+
 def _load(item_or_pk) -> AgendaItem:
-    pk = item_or_pk if isinstance(item_or_pk, int) else item_or_pk.pk
-    return AgendaItem.objects.select_related(
-        "session__campaign", "dossier__commune", "dossier__campaign"
-    ).get(pk=pk)
+    """A pk is loaded; an item from ``decided_item`` is used as is (the task loads it once for
+    the letter and its email: four queries less per letter)."""
+    if isinstance(item_or_pk, AgendaItem) and "session" in item_or_pk._state.fields_cache:
+        return item_or_pk
+    return _items().get(pk=item_or_pk if isinstance(item_or_pk, int) else item_or_pk.pk)
 
 
 def ensure_decision_letter(item_or_pk) -> GeneratedDocument:

@@ -13,8 +13,8 @@ from fonds.depot.notices import send_once
 from fonds.dossiers.services import transition_meta
 from fonds.formats import euros
 
-from .letters import ensure_decision_letter, mayors, send_decision_letter
-from .models import AgendaItem, PromotionProposal, Session
+from .letters import decided_item, ensure_decision_letter, mayors, send_decision_letter
+from .models import PromotionProposal, Session
 
 
 @shared_task(
@@ -22,14 +22,19 @@ from .models import AgendaItem, PromotionProposal, Session
     autoretry_for=(OSError,),
     retry_backoff=True,
     max_retries=5,
+    # nobody reads a letter's success result (its page asks for the document itself); a failure is
+    # still stored, for that page's « La préparation a échoué » (fonds.ui.progress.task_state)
+    ignore_result=True,
+    store_errors_even_if_ignored=True,
 )
 def generate_decision_letter(item_pk: int) -> dict | None:
     """Make the decision letter of a decided agenda item (once) and email it to the mayor(s) (once each)."""
 
-    if not AgendaItem.objects.filter(pk=item_pk).exclude(outcome="").exists():
+    item = decided_item(item_pk)  # loaded once, for the letter and its email
+    if item is None:
         return None
-    document = ensure_decision_letter(item_pk)
-    sent = send_decision_letter(item_pk, document)
+    document = ensure_decision_letter(item)
+    sent = send_decision_letter(item, document)
     return {"document": document.pk, "sha256": document.sha256, "emails_sent_now": sent}
 
 

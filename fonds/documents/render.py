@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from celery.signals import worker_process_init
 from django.conf import settings
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -65,3 +66,11 @@ def write_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()).write_pdf(
         font_config=fonts()
     )
+
+
+@worker_process_init.connect(dispatch_uid="fonds.documents.warm_pdf_renderer")
+def warm_pdf_renderer(**kwargs) -> None:
+    """Each Celery worker process lays out one tiny PDF as it starts, so that its first real
+    document (receipt, decision letter) does not pay the font loading: with two processes, both
+    paid it within the first letters of a batch (docs/benchmarks.md, issue 19)."""
+    write_pdf("<p>Fonds Jumelages Jeunesse</p>")

@@ -127,25 +127,19 @@ _STAGE_ACTIONS = sorted(_STAGE_OF)
 
 
 def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
-    """The verdicts of each dossier's latest (non-preview) eligibility run."""
-    latest: dict[int, tuple] = {}
-    runs = sql.select_in(
-        f"SELECT dossier_id, ran_at, id FROM {EligibilityRun._meta.db_table} WHERE moment <> %s AND "
-        f"dossier_id IN ({{ids}})",
+    """The verdicts of each dossier's latest (non-preview) eligibility run, in one query (the
+    window picks the run in the database: no run rows nor time stamps to read back)."""
+    result: dict[int, dict[str, str]] = {}
+    verdicts = sql.select_in(
+        f"SELECT r.dossier_id, v.code, v.result FROM (SELECT id, dossier_id, ROW_NUMBER() OVER "
+        f"(PARTITION BY dossier_id ORDER BY ran_at DESC, id DESC) AS n FROM {EligibilityRun._meta.db_table} "
+        f"WHERE moment <> %s AND dossier_id IN ({{ids}})) r "
+        f"JOIN {Verdict._meta.db_table} v ON v.run_id = r.id WHERE r.n = 1",
         ids,
         [EligibilityRun.Moment.PREVIEW],
     )
-    for dossier_id, ran_at, run_id in runs:
-        if dossier_id not in latest or (ran_at, run_id) > latest[dossier_id]:
-            latest[dossier_id] = (ran_at, run_id)
-    dossier_of = {run_id: dossier_id for dossier_id, (_, run_id) in latest.items()}
-    result: dict[int, dict[str, str]] = {}
-    verdicts = sql.select_in(
-        f"SELECT run_id, code, result FROM {Verdict._meta.db_table} WHERE run_id IN ({{ids}})",
-        list(dossier_of),
-    )
-    for run_id, code, verdict in verdicts:
-        result.setdefault(dossier_of[run_id], {})[code] = RESULT_LABELS.get(verdict, verdict)
+    for dossier_id, code, verdict in verdicts:
+        result.setdefault(dossier_id, {})[code] = RESULT_LABELS.get(verdict, verdict)
     return result
 
 
