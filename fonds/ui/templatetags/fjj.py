@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "jumelage_saved": "Partenariat enregistré",
     "receipt_generated": "Récépissé de dépôt établi",
     "receipt_sent": "Récépissé envoyé par courriel",
+    "complete_dossier_generated": "Dossier complet établi (PDF scellé)",
     "invitation_sent": "Invitation envoyée",
     "invitation_accepted": "Invitation acceptée (mot de passe choisi)",
     "password_reset": "Mot de passe réinitialisé",
