@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import complete
+from . import archive, complete
 from .audiences import Audience
 
 
@@ -15,3 +15,10 @@ def build_dossier_pdf(dossier_id: int, audience: str, seq: int) -> dict:
     (it names the request); if the dossier moved on meanwhile, the current version is made."""
     document = complete.ensure(dossier_id, Audience(audience))
     return {"document": document.pk, "sha256": document.sha256, "asked_seq": seq}
+
+
+@shared_task(name="fonds.proof.tasks.build_campaign_archive", acks_late=True)
+def build_campaign_archive(archive_id: int) -> dict:
+    """Write a campaign's archive (ZIP on disk, entry by entry) and audit its SHA-256."""
+    job = archive.build(archive_id)
+    return {"archive": job.pk, "status": job.status, "sha256": job.sha256, "size": job.size}

@@ -3,7 +3,7 @@ complete dossier (its own route, so the permission matrix checks each version)."
 
 from django.urls import path
 
-from . import views
+from . import archive_views, views
 from .audiences import Audience
 
 app_name = "proof"
@@ -23,3 +23,10 @@ for _audience in Audience:
             name=f"complete-status-{_audience.value}",
         ),
     ]
+
+urlpatterns += [
+    path("archives/", archive_views.archives, name="archives"),
+    path("archives/<int:pk>/", archive_views.archive_detail, name="archive"),
+    path("archives/<int:pk>/etat/", archive_views.archive_status, name="archive-status"),
+    path("archives/<int:pk>/fichier/", archive_views.archive_file, name="archive-file"),
+]

@@ -368,6 +368,15 @@ RULES: dict[str, Rule] = {
         AUDIT_ADMIN, AUDIT_ADMIN, args={"pk": f"{D}.pk"}, read_like_post=True, note="everything"
     ),
     "preuves/dossiers/<int:pk>/complet/auditeur/etat/": r(AUDIT_ADMIN, args={"pk": f"{D}.pk"}),
+    # ---- proof: campaign archives, auditors only (issue 21, d) --------------------------------
+    "preuves/archives/": r(
+        {AUDIT}, {AUDIT}, read_like_post=True, note="asking for an archive changes no data"
+    ),
+    "preuves/archives/<int:pk>/": r({AUDIT}, args={"pk": "campaign_archive.pk"}),
+    "preuves/archives/<int:pk>/etat/": r({AUDIT}, args={"pk": "campaign_archive.pk"}),
+    "preuves/archives/<int:pk>/fichier/": r(
+        {AUDIT}, args={"pk": "campaign_archive.pk"}, note="queued in the world: leads to its progress page"
+    ),
     "controle/tableau-de-bord/": r(AUDIT_ADMIN),
     "controle/tableau-de-bord/<slug:slug>/": r(AUDIT_ADMIN, args={"slug": "=statuts"}),
     # ---- site ----------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "receipt_generated": "Récépissé de dépôt établi",
     "receipt_sent": "Récépissé envoyé par courriel",
     "complete_dossier_generated": "Dossier complet établi (PDF scellé)",
+    "campaign_archive_built": "Archive de campagne constituée",
     "invitation_sent": "Invitation envoyée",
     "invitation_accepted": "Invitation acceptée (mot de passe choisi)",
     "password_reset": "Mot de passe réinitialisé",
