@@ -41,7 +41,6 @@ from . import complete
 from .audiences import Audience
 from .models import CampaignArchive
 
-TASK = "fonds.proof.tasks.build_campaign_archive"
 VERIFIER = Path(settings.BASE_DIR) / "scripts" / "verify_audit_export.py"
 BLOCK = 1 << 20
 #: progress is written every this many dossiers (one UPDATE each)
@@ -52,7 +51,7 @@ def create(user, campaign) -> CampaignArchive:
     """Record the request and queue the build (outbox), in one transaction."""
     with transaction.atomic():
         job = CampaignArchive.objects.create(campaign=campaign, created_by=user)
-        outbox.enqueue(TASK, job.pk)
+        outbox.enqueue("fonds.proof.tasks.build_campaign_archive", job.pk)
     return job
 
 

@@ -44,7 +44,12 @@ def request(dossier, audience: Audience) -> DocumentProgress:
     current = progress(dossier.pk, audience)
     if current.state in (NONE, FAILED):
         with transaction.atomic():
-            outbox.enqueue(TASK, dossier.pk, audience.value, content.last_seq(dossier.pk, audience))
+            outbox.enqueue(
+                "fonds.proof.tasks.build_dossier_pdf",
+                dossier.pk,
+                audience.value,
+                content.last_seq(dossier.pk, audience),
+            )
         current = progress(dossier.pk, audience)
     return current
 
