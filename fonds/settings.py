@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "fonds.comite",
     "fonds.payments",
     "fonds.reporting",
+    "fonds.proof",  # the complete dossier PDF and the campaign archive (issue 21)
     "fonds.ops",
     "fonds.privacy",
     "fonds.administration",

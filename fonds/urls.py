@@ -17,6 +17,7 @@ urlpatterns = [
     path("avis/", include("fonds.avis.urls")),
     path("paiements/", include("fonds.payments.urls")),
     path("controle/", include("fonds.reporting.urls")),
+    path("preuves/", include("fonds.proof.urls")),
     path("administration/", include("fonds.administration.urls")),
     path("notifications/", include("fonds.notifications.urls")),
     path("projets/", include("fonds.public.urls")),  # issue 22: public, no sign-in

@@ -2,7 +2,8 @@
 user (``roles.is_read_only``) is refused with 403 on every page, whatever the view does.
 
 Allowed anyway: the user's own session (sign in and out, second factor, password), their own
-notices and notification preferences (``/notifications/``), and launching a decision export.
+notices and notification preferences (``/notifications/``), launching a decision export, and
+asking for a complete dossier PDF or a campaign archive (``/preuves/``: documents of what is).
 The API applies the same rule (``fonds.ui.api.ReadOnlyForAuditors``).
 """
 
@@ -13,7 +14,15 @@ from django.shortcuts import render
 from .roles import is_read_only
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-ALLOWED_PREFIXES = ("/connexion/", "/deconnexion/", "/compte/", "/depot/compte/", "/api/", "/notifications/")
+ALLOWED_PREFIXES = (
+    "/connexion/",
+    "/deconnexion/",
+    "/compte/",
+    "/depot/compte/",
+    "/api/",
+    "/notifications/",
+    "/preuves/",
+)
 ALLOWED_PATHS = frozenset({"/controle/exports/"})
 
 

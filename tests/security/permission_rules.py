@@ -384,6 +384,28 @@ RULES: dict[str, Rule] = {
     "controle/dossiers/<int:pk>/historique.pdf": r(
         STAFF, args={"pk": f"{D}.pk"}, note="every agent who sees the dossier"
     ),
+    # ---- proof: the complete dossier PDF per audience (issue 21); asking for it is read-like ------
+    "preuves/dossiers/<int:pk>/complet/instructeur/": r(
+        {INSTR, ADMIN}, {INSTR, ADMIN}, args={"pk": f"{D}.pk"}, note="the instruction's version"
+    ),
+    "preuves/dossiers/<int:pk>/complet/instructeur/etat/": r({INSTR, ADMIN}, args={"pk": f"{D}.pk"}),
+    "preuves/dossiers/<int:pk>/complet/comite/": r(
+        COMMITTEE | {ADMIN}, COMMITTEE | {ADMIN}, args={"pk": f"{D}.pk"}, note="no private notes"
+    ),
+    "preuves/dossiers/<int:pk>/complet/comite/etat/": r(COMMITTEE | {ADMIN}, args={"pk": f"{D}.pk"}),
+    "preuves/dossiers/<int:pk>/complet/auditeur/": r(
+        AUDIT_ADMIN, AUDIT_ADMIN, args={"pk": f"{D}.pk"}, read_like_post=True, note="everything"
+    ),
+    "preuves/dossiers/<int:pk>/complet/auditeur/etat/": r(AUDIT_ADMIN, args={"pk": f"{D}.pk"}),
+    # ---- proof: campaign archives, auditors only (issue 21, d) --------------------------------
+    "preuves/archives/": r(
+        {AUDIT}, {AUDIT}, read_like_post=True, note="asking for an archive changes no data"
+    ),
+    "preuves/archives/<int:pk>/": r({AUDIT}, args={"pk": "campaign_archive.pk"}),
+    "preuves/archives/<int:pk>/etat/": r({AUDIT}, args={"pk": "campaign_archive.pk"}),
+    "preuves/archives/<int:pk>/fichier/": r(
+        {AUDIT}, args={"pk": "campaign_archive.pk"}, note="queued in the world: leads to its progress page"
+    ),
     "controle/tableau-de-bord/": r(AUDIT_ADMIN),
     "controle/tableau-de-bord/<slug:slug>/": r(AUDIT_ADMIN, args={"slug": "=statuts"}),
     # ---- site ----------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ def build_world() -> World:
     from fonds.payments.batches import build_batch
     from fonds.payments.execution import mark_batch_sent, record_execution
     from fonds.payments.settlement import accept_final_report
+    from fonds.proof.models import CampaignArchive
     from fonds.reporting import exports
     from fonds.suivi.services import planned_report, save_report_draft
     from fonds.suivi.testing import SIGNED_LIST_PDF, acceptance_data
@@ -248,6 +249,8 @@ def build_world() -> World:
     exports.build_job(job.pk)
     job.refresh_from_db()
     o["export_job"] = job
+    # -- a campaign archive asked for, not built (building it makes every complete PDF: slow)
+    o["campaign_archive"] = CampaignArchive.objects.create(campaign=campaign, created_by=u["auditeur"])
 
     # -- accounts administration: a CSV import checked, not confirmed
     o["invitation_import"] = import_jobs.create(

@@ -39,6 +39,8 @@ EVENT_LABELS = {
     "jumelage_saved": "Partenariat enregistré",
     "receipt_generated": "Récépissé de dépôt établi",
     "receipt_sent": "Récépissé envoyé par courriel",
+    "complete_dossier_generated": "Dossier complet établi (PDF scellé)",
+    "campaign_archive_built": "Archive de campagne constituée",
     "invitation_sent": "Invitation envoyée",
     "invitation_accepted": "Invitation acceptée (mot de passe choisi)",
     "password_reset": "Mot de passe réinitialisé",
