@@ -24,6 +24,11 @@ class Audience(StrEnum):
         return self in (Audience.INSTRUCTEUR, Audience.AUDITEUR)
 
     @property
+    def confidential_opinions(self) -> bool:
+        """Expert opinions kept for the fund; the committee reads only those shared with it."""
+        return self in (Audience.INSTRUCTEUR, Audience.AUDITEUR)
+
+    @property
     def note_events(self) -> bool:
         """The audit events of the private notes (they are about the note, not the dossier)."""
         return self is Audience.AUDITEUR

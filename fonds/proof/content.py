@@ -1,6 +1,7 @@
 """What the complete dossier says, as template contexts: the front part (the submitted content,
-the list of attachments) and the back part (eligibility, grid, amount, decisions, payments, notes
-per audience, then the dossier's audit events with their hashes, ending with the last hash).
+the list of attachments) and the back part (eligibility, grid, amount, expert opinions and notes
+per audience, decisions, payments, then the dossier's audit events with their hashes, ending with
+the last hash).
 
 The events are capped at ``last_seq`` (the dossier's version, part of the stored document's
 key): the PDF is the dossier as of that event, whatever is appended while it is made.
@@ -17,6 +18,8 @@ from django.utils import timezone
 from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.audit.queries import events_for
+from fonds.avis import queries as avis_queries
+from fonds.avis.models import AvisRequest
 from fonds.comite.models import AgendaItem
 from fonds.depot.content import submitted_content_sha256
 from fonds.depot.receipts import submission_record
@@ -108,6 +111,15 @@ def front_context(dossier, audience: Audience, docs: list[Document]) -> dict:
     }
 
 
+def opinions(dossier, audience: Audience) -> list[AvisRequest]:
+    """The experts' answered opinions: all of them for the fund, the shared ones for the committee."""
+    if audience.confidential_opinions:
+        answered = avis_queries.for_fund(dossier).filter(status=AvisRequest.Status.ANSWERED)
+    else:
+        answered = avis_queries.for_committee(dossier)
+    return list(answered.order_by("answered_at", "pk"))
+
+
 def back_context(dossier, audience: Audience, upto: int) -> dict:
     """Everything after the attachments; audit events up to ``upto`` (the dossier's version)."""
     runs = (
@@ -146,6 +158,7 @@ def back_context(dossier, audience: Audience, upto: int) -> dict:
         .select_related("session")
         .order_by("session__starts_at"),
         "orders": PaymentOrder.objects.filter(dossier=dossier).order_by("created_at", "pk"),
+        "opinions": opinions(dossier, audience),
         "notes": notes,
         "note_events": note_events,
         "events": events,

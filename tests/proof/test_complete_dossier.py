@@ -11,8 +11,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from fonds import clock
 from fonds.audit import chain
 from fonds.audit.models import AuditEvent
+from fonds.avis.models import AvisRequest
 from fonds.documents.models import GeneratedDocument
 from fonds.dossiers.models import Document
 from fonds.instruction import services as instruction
@@ -199,3 +201,29 @@ def test_replaced_attachments_are_left_out(dossier):
     Document.objects.filter(pk=old.pk).update(replaced_by=new)
     names = [d.original_name for d in content.attachments(dossier)]
     assert "rib-2.pdf" in names and "rib.pdf" not in names
+
+
+def test_expert_opinions_the_committee_reads_only_those_shared_with_it(dossier):
+    expert, instructor = make_user("expert"), make_user("instructeur")
+    for visibility, answer in (
+        (AvisRequest.Visibility.COMMITTEE, "Avis partagé : le jumelage est actif depuis 1998."),
+        (AvisRequest.Visibility.CONFIDENTIAL, "Avis réservé : situation financière tendue."),
+    ):
+        AvisRequest.objects.create(
+            dossier=dossier,
+            expert=expert,
+            requested_by=instructor,
+            question="Le jumelage est-il actif ?",
+            deadline=clock.today(),
+            visibility=visibility,
+            status=AvisRequest.Status.ANSWERED,
+            answer=answer,
+            answered_at=clock.now(),
+        )
+    texts = {}
+    for audience in Audience:
+        with complete.ensure(dossier.pk, audience).file.open("rb") as fh:
+            texts[audience] = _text(fh.read()).replace("\n", " ")
+    assert "Avis partagé" in texts[Audience.COMITE] and "Avis réservé" not in texts[Audience.COMITE]
+    for audience in (Audience.INSTRUCTEUR, Audience.AUDITEUR):
+        assert "Avis partagé" in texts[audience] and "Avis réservé" in texts[audience]
