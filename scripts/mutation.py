@@ -316,6 +316,10 @@ def _replace_block(name: str, block: str) -> None:
     REPORT.write_text(text)
 
 
+def _pytest(tests) -> list:
+    return [BIN / "python", "-m", "pytest", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *tests]
+
+
 def named() -> int:
     """Apply each of ``NAMED_MUTANTS`` to a copy of the tree and run its tests: all must fail."""
     tree = WORK / "named" / "tree"
@@ -329,6 +333,13 @@ def named() -> int:
         "| hand-made mutant | tests | result |",
         "| --- | --- | --- |",
     ]
+    every_test = sorted({t for *_, tests in NAMED_MUTANTS for t in tests.split()})
+    control = subprocess.run(_pytest(every_test), cwd=tree, capture_output=True, text=True)
+    if control.returncode != 0:  # a mutant is killed only by tests that pass without it
+        print(control.stdout[-2000:])
+        raise SystemExit("the named tests fail on the unmutated tree")
+    lines.insert(-3, f"Control: the {len(every_test)} tests below pass on the unmutated tree.")
+    lines.insert(-3, "")
     survivors = 0
     for title, path, old, new, tests in NAMED_MUTANTS:
         target = tree / path
@@ -336,12 +347,7 @@ def named() -> int:
         assert original.count(old) == 1, f"{path}: {old!r} not found once"
         target.write_text(original.replace(old, new))
         try:
-            proc = subprocess.run(
-                [BIN / "python", "-m", "pytest", "-x", "-q", "-p", "no:randomly", *tests.split()],
-                cwd=tree,
-                capture_output=True,
-                text=True,
-            )
+            proc = subprocess.run(_pytest(tests.split()), cwd=tree, capture_output=True, text=True)
         finally:
             target.write_text(original)
         killed = proc.returncode == 1  # tests failed (2+ would be a collection or usage error)
