@@ -72,6 +72,21 @@ def test_tally_tie_chair_pour_decides_adoption():
     assert result.tie and result.casting_vote and result.adopted
 
 
+def test_tally_tie_chair_pour_read_back_from_the_database_decides_adoption():
+    """The chair's vote as stored (a string built at run time, not the module's constant)."""
+    stored = "".join(["po", "ur"])
+    assert tally(["pour", "contre"], stored).adopted
+
+
+def test_tally_tie_chair_casting_vote_is_written_in_the_explanation():
+    adopted = tally(["pour", "contre"], "pour").explanation()
+    assert adopted == (
+        "1 pour, 1 contre, 0 abstention(s) : partage des voix, la voix du président (pour) est "
+        "prépondérante : adopté."
+    )
+    assert tally(["pour", "contre"], "contre").explanation().endswith("est prépondérante : non adopté.")
+
+
 def test_tally_tie_chair_contre_decides_rejection():
     result = tally(["pour", "pour", "contre", "contre"], "contre")
     assert result.tie and result.casting_vote and not result.adopted

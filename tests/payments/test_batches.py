@@ -99,6 +99,19 @@ def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
     assert ready_orders[0].dossier.reference in txs[0].find("p:RmtInf/p:Ustrd", NS).text
 
 
+def test_sepa_file_identifiers_are_fixed_by_the_batch(cast, ready_orders):
+    """The header's creation time is the batch's, to the second, and the one PmtInf block is
+    ``<MsgId>-1``: nothing in the file depends on when it is exported, so a regenerated file is
+    byte-identical and the bank's report on the block points back at the batch."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    root = ET.fromstring(export_batch(batch, by=cast.finance))
+    created = root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CreDtTm", NS).text
+    local = timezone.localtime(batch.created_at)
+    assert created == f"{local:%Y-%m-%dT%H:%M:%S}"
+    ids = [node.text for node in root.findall("p:CstmrCdtTrfInitn/p:PmtInf/p:PmtInfId", NS)]
+    assert ids == [f"{batch.message_id}-1"]
+
+
 def test_invalid_file_refused_by_the_xsd_check():
     with pytest.raises(PaymentRefused, match="pas conforme"):
         sepa.validate(
