@@ -214,15 +214,15 @@ def run(module: Module) -> dict:
         subprocess.run([str(a) for a in args], cwd=tree, env=env, check=True)
 
     started = time.monotonic()
+    stamp = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n{commit()}\n"
+    (base / "run.txt").write_text(f"unfinished\n{stamp}")  # --report works on an interrupted run
     step(BIN / "cosmic-ray", "init", config, session)
     step(BIN / "cr-filter-operators", session, config)
     step(BIN / "cr-filter-pragma", session)
     step(BIN / "cosmic-ray", "baseline", config)
     step(BIN / "cosmic-ray", "exec", config, session)
     elapsed = time.monotonic() - started
-    (base / "run.txt").write_text(
-        f"{elapsed:.0f}\n{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n{commit()}\n"
-    )
+    (base / "run.txt").write_text(f"{elapsed:.0f}\n{stamp}")
     return summary(module)
 
 
@@ -265,7 +265,7 @@ def summary(module: Module) -> dict:
         "incompetent": incompetent,
         "pending": pending,
         "survivors": survivors,
-        "elapsed": int(elapsed),
+        "elapsed": None if elapsed == "unfinished" else int(elapsed),
         "when": when,
         "commit": where,
     }
@@ -286,7 +286,8 @@ def render(s: dict) -> str:
         "",
         f"- sources: {', '.join(f'`{p}`' for p in module.sources)}",
         f"- tests: {', '.join(f'`{p}`' for p in module.tests)}",
-        f"- run: {s['when']}, commit {s['commit']}, {s['elapsed'] // 60} min {s['elapsed'] % 60} s"
+        f"- run: started {s['when']}, commit {s['commit']}, "
+        + (f"{s['elapsed'] // 60} min {s['elapsed'] % 60} s" if s["elapsed"] is not None else "unfinished")
         + (f", **{s['pending']} mutants not run** (interrupted)" if s["pending"] else ""),
         f"- mutants: {tested} run, {s['killed']} killed, {s['survived']} survived "
         f"(raw score {score}); {s['skipped']} skipped by the operator filter",
