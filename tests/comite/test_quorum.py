@@ -87,7 +87,9 @@ def test_tally_majority_of_votes_cast_abstentions_excluded():
 
 
 def test_tally_more_contre_not_adopted():
-    assert not tally(["pour", "contre", "contre"], "pour").adopted
+    result = tally(["pour", "contre", "contre"], "pour")
+    assert not result.adopted and not result.tie and not result.casting_vote
+    assert result.explanation() == "1 pour, 2 contre, 0 abstention(s) : non adopté."
 
 
 def test_tally_tie_chair_pour_decides_adoption():

@@ -120,6 +120,11 @@ def test_invalid_file_refused_by_the_xsd_check():
         )
 
 
+def test_malformed_sepa_file_refused_as_not_well_formed_xml():
+    with pytest.raises(PaymentRefused, match="pas un XML bien formé"):
+        sepa.validate(b'<?xml version="1.0"?><Document><CstmrCdtTrfInitn>')
+
+
 def test_batch_file_is_checked_against_the_xsd_when_built(cast, ready_orders):
     """The file leaves only once valid: a BIC that breaks the pain.001 schema's pattern, written
     straight into a batch line, makes the export refuse the file in French."""
