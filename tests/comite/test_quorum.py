@@ -120,6 +120,10 @@ def test_tally_tie_chair_contre_decides_rejection():
 def test_tally_tie_chair_abstaining_gives_no_casting_vote():
     result = tally(["pour", "contre", "abstention"], "abstention")
     assert result.tie and not result.casting_vote and not result.adopted
+    assert result.explanation() == (
+        "1 pour, 1 contre, 1 abstention(s) : partage des voix sans voix prépondérante du président "
+        "(abstention ou absence de vote) : non adopté."
+    )
 
 
 def test_tally_all_abstentions_not_adopted():
