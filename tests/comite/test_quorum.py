@@ -84,6 +84,10 @@ def test_quorum_and_tally_results_cannot_be_altered_once_computed():
 def test_tally_majority_of_votes_cast_abstentions_excluded():
     result = tally(["pour", "pour", "contre", "abstention", "abstention", "abstention"])
     assert result.adopted and result.cast == 3 and result.abstention == 3
+    assert not result.tie and not result.casting_vote
+    assert result.explanation() == (
+        "2 pour, 1 contre, 3 abstention(s) : adopté à la majorité des suffrages exprimés."
+    )
 
 
 def test_tally_more_contre_not_adopted():

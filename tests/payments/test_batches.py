@@ -125,6 +125,25 @@ def test_malformed_sepa_file_refused_as_not_well_formed_xml():
         sepa.validate(b'<?xml version="1.0"?><Document><CstmrCdtTrfInitn>')
 
 
+@pytest.mark.parametrize("pinned", ["0" * 64, "f" * 64])  # below and above the real digest
+def test_sepa_check_uses_only_the_official_xsd(monkeypatch, pinned):
+    """The schema file is the one shipped with sepaxml, pinned by its SHA-256: another one (an
+    upgrade, a local edit) stops the check instead of validating against it."""
+    monkeypatch.setattr(sepa, "_schema", None)
+    monkeypatch.setattr(sepa, "XSD_SHA256", pinned)
+    with pytest.raises(RuntimeError, match="unexpected SHA-256"):
+        sepa.schema()
+
+
+def test_sepa_remittance_transliterated_to_the_sepa_character_set(cast, ready_orders):
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    item = batch.items.order_by("position").first()
+    type(item).objects.filter(pk=item.pk).update(remittance="Jumelage Été à Sainte-Hélène")
+    root = ET.fromstring(sepa.batch_xml(batch, list(batch.items.order_by("position"))))
+    first = root.find("p:CstmrCdtTrfInitn/p:PmtInf/p:CdtTrfTxInf", NS)
+    assert first.find("p:RmtInf/p:Ustrd", NS).text == "Jumelage Ete a Sainte-Helene"
+
+
 def test_batch_file_is_checked_against_the_xsd_when_built(cast, ready_orders):
     """The file leaves only once valid: a BIC that breaks the pain.001 schema's pattern, written
     straight into a batch line, makes the export refuse the file in French."""
