@@ -231,6 +231,21 @@ def run(module: Module) -> dict:
     return summary(module)
 
 
+def rerun_survivors(module: Module) -> None:
+    """Run the last session's survivors again against the tree as it is now (new tests included)."""
+    import sqlite3
+
+    base = WORK / module.name
+    copy_tree(base / "tree")
+    with sqlite3.connect(base / "session.sqlite") as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    subprocess.run(
+        [str(BIN / "cosmic-ray"), "exec", str(base / "config.toml"), str(base / "session.sqlite")],
+        cwd=base / "tree",
+        check=True,
+    )
+
+
 def summary(module: Module) -> dict:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
@@ -372,6 +387,9 @@ def main(argv=None) -> int:
     parser.add_argument("module", nargs="?", help="one module (default: all, smallest first)")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--named", action="store_true", help="check the three named survivors of issue 24")
+    parser.add_argument(
+        "--survivors", action="store_true", help="run the last survivors again (after new tests)"
+    )
     parser.add_argument("--report", action="store_true", help="rewrite the report from the last session")
     args = parser.parse_args(argv)
     if args.list:
@@ -382,6 +400,9 @@ def main(argv=None) -> int:
         return named()
     modules = [module_by_name(args.module)] if args.module else list(MODULES)
     for module in modules:
+        if args.survivors:
+            rerun_survivors(module)
+            continue
         write_report(summary(module) if args.report else run(module))
     return 0
 
