@@ -20,6 +20,8 @@ TEST_PATHS ?= tests scripts
 # bancs d'essai lancés par make bench, et leurs options (p. ex. BENCH_ARGS="--backend sqlite")
 BENCH ?= $(wildcard bench/bench_*.py)
 BENCH_ARGS ?=
+# make mutation : un seul module (p. ex. MODULE=quorum ; la liste : scripts/mutation.py --list)
+MODULE ?=
 
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -40,7 +42,7 @@ require_command = @$(MANAGE) help $(1) >/dev/null 2>&1 || { \
 
 .DEFAULT_GOAL := help
 .PHONY: help install venv system-deps check-pdf migrate demo run serve test test-services services \
-	smoke bench docs lint clean clean-data
+	smoke bench mutation docs lint clean clean-data
 
 help: ## affiche cette aide
 	@echo "Fonds Jumelages Jeunesse — cibles make :"
@@ -97,6 +99,9 @@ smoke: install services ## essai de fumée du profil de production : collectstat
 bench: install ## lance les bancs d'essai bench/*.py (un seul : BENCH=bench/x.py BENCH_ARGS="--events 10000")
 	@set -e; [ -n "$(strip $(BENCH))" ] || { echo "aucun banc d'essai dans bench/"; exit 0; }; \
 	for f in $(BENCH); do echo "== $$f $(BENCH_ARGS)"; $(PY) "$$f" $(BENCH_ARGS); done
+
+mutation: install ## score de mutation des modules de règles -> docs/testing.md (un seul : MODULE=quorum)
+	nice -n 10 $(PY) scripts/mutation.py $(MODULE)
 
 docs: install ## régénère docs/states.md, docs/flow.svg, docs/flow.md et docs/packages.md
 	$(call require_command,export_state_diagram,Elle doit régénérer docs/states.md.)

@@ -1,5 +1,6 @@
 """Quorum and tally as pure functions (règlement "Committee", CRPA R133-10 / R133-12)."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -55,21 +56,64 @@ def test_quorum_not_needed_for_session_after_adjournment():
 
 
 def test_quorum_nobody_eligible_is_not_reached():
-    assert not quorum(["a"], ["a"], recused=["a"]).reached
+    result = quorum(["a"], ["a"], recused=["a"])
+    assert not result.reached and result.required_members == 0
+
+
+def test_quorum_one_eligible_member_present_reaches_it():
+    assert quorum(M4, ["a"], recused=["b", "c", "d"]).reached  # 1 of 1 eligible
+
+
+def test_quorum_explanation_counts_present_and_represented_and_names_the_recused():
+    result = quorum(M5, ["a", "b"], {"c": "a"}, recused=["e"])
+    assert result.counted == 3
+    assert result.explanation() == (
+        "3 membre(s) présent(s) ou représenté(s) sur 4 membre(s) de la composition appelé(s) à "
+        "délibérer (1 déporté(s)) ; il en faut au moins 2 : quorum atteint."
+    )
+    assert "déporté" not in quorum(M5, ["a", "b", "c"]).explanation()
+
+
+def test_quorum_and_tally_results_cannot_be_altered_once_computed():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quorum(M4, ["a"]).reached = True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tally(["contre"]).adopted = True
 
 
 def test_tally_majority_of_votes_cast_abstentions_excluded():
     result = tally(["pour", "pour", "contre", "abstention", "abstention", "abstention"])
     assert result.adopted and result.cast == 3 and result.abstention == 3
+    assert not result.tie and not result.casting_vote
+    assert result.explanation() == (
+        "2 pour, 1 contre, 3 abstention(s) : adopté à la majorité des suffrages exprimés."
+    )
 
 
 def test_tally_more_contre_not_adopted():
-    assert not tally(["pour", "contre", "contre"], "pour").adopted
+    result = tally(["pour", "contre", "contre"], "pour")
+    assert not result.adopted and not result.tie and not result.casting_vote
+    assert result.explanation() == "1 pour, 2 contre, 0 abstention(s) : non adopté."
 
 
 def test_tally_tie_chair_pour_decides_adoption():
     result = tally(["pour", "pour", "contre", "contre"], "pour")
     assert result.tie and result.casting_vote and result.adopted
+
+
+def test_tally_tie_chair_pour_read_back_from_the_database_decides_adoption():
+    """The chair's vote as stored (a string built at run time, not the module's constant)."""
+    stored = "".join(["po", "ur"])
+    assert tally(["pour", "contre"], stored).adopted
+
+
+def test_tally_tie_chair_casting_vote_is_written_in_the_explanation():
+    adopted = tally(["pour", "contre"], "pour").explanation()
+    assert adopted == (
+        "1 pour, 1 contre, 0 abstention(s) : partage des voix, la voix du président (pour) est "
+        "prépondérante : adopté."
+    )
+    assert tally(["pour", "contre"], "contre").explanation().endswith("est prépondérante : non adopté.")
 
 
 def test_tally_tie_chair_contre_decides_rejection():
@@ -80,10 +124,21 @@ def test_tally_tie_chair_contre_decides_rejection():
 def test_tally_tie_chair_abstaining_gives_no_casting_vote():
     result = tally(["pour", "contre", "abstention"], "abstention")
     assert result.tie and not result.casting_vote and not result.adopted
+    assert result.explanation() == (
+        "1 pour, 1 contre, 1 abstention(s) : partage des voix sans voix prépondérante du président "
+        "(abstention ou absence de vote) : non adopté."
+    )
 
 
 def test_tally_all_abstentions_not_adopted():
-    assert not tally(["abstention", "abstention"], "abstention").adopted
+    result = tally(["abstention", "abstention"], "abstention")
+    assert not result.adopted and not result.tie  # no vote cast: no tie for a casting vote to break
+    assert result.explanation() == "0 pour, 0 contre, 2 abstention(s) : non adopté."
+
+
+def test_tally_tie_chair_not_voting_gives_no_casting_vote():
+    result = tally(["pour", "contre"], None)
+    assert result.tie and not result.casting_vote and not result.adopted
 
 
 def test_tally_unknown_choice_refused():

@@ -99,12 +99,49 @@ def test_generated_file_is_valid_against_the_official_xsd(cast, ready_orders):
     assert ready_orders[0].dossier.reference in txs[0].find("p:RmtInf/p:Ustrd", NS).text
 
 
+def test_sepa_file_identifiers_are_fixed_by_the_batch(cast, ready_orders):
+    """The header's creation time is the batch's, to the second, and the one PmtInf block is
+    ``<MsgId>-1``: nothing in the file depends on when it is exported, so a regenerated file is
+    byte-identical and the bank's report on the block points back at the batch."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    root = ET.fromstring(export_batch(batch, by=cast.finance))
+    created = root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CreDtTm", NS).text
+    local = timezone.localtime(batch.created_at)
+    assert created == f"{local:%Y-%m-%dT%H:%M:%S}"
+    ids = [node.text for node in root.findall("p:CstmrCdtTrfInitn/p:PmtInf/p:PmtInfId", NS)]
+    assert ids == [f"{batch.message_id}-1"]
+
+
 def test_invalid_file_refused_by_the_xsd_check():
     with pytest.raises(PaymentRefused, match="pas conforme"):
         sepa.validate(
             b'<?xml version="1.0"?><Document '
             b'xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>'
         )
+
+
+def test_malformed_sepa_file_refused_as_not_well_formed_xml():
+    with pytest.raises(PaymentRefused, match="pas un XML bien formé"):
+        sepa.validate(b'<?xml version="1.0"?><Document><CstmrCdtTrfInitn>')
+
+
+@pytest.mark.parametrize("pinned", ["0" * 64, "f" * 64])  # below and above the real digest
+def test_sepa_check_uses_only_the_official_xsd(monkeypatch, pinned):
+    """The schema file is the one shipped with sepaxml, pinned by its SHA-256: another one (an
+    upgrade, a local edit) stops the check instead of validating against it."""
+    monkeypatch.setattr(sepa, "_schema", None)
+    monkeypatch.setattr(sepa, "XSD_SHA256", pinned)
+    with pytest.raises(RuntimeError, match="unexpected SHA-256"):
+        sepa.schema()
+
+
+def test_sepa_remittance_transliterated_to_the_sepa_character_set(cast, ready_orders):
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    item = batch.items.order_by("position").first()
+    type(item).objects.filter(pk=item.pk).update(remittance="Jumelage Été à Sainte-Hélène")
+    root = ET.fromstring(sepa.batch_xml(batch, list(batch.items.order_by("position"))))
+    first = root.find("p:CstmrCdtTrfInitn/p:PmtInf/p:CdtTrfTxInf", NS)
+    assert first.find("p:RmtInf/p:Ustrd", NS).text == "Jumelage Ete a Sainte-Helene"
 
 
 def test_batch_file_is_checked_against_the_xsd_when_built(cast, ready_orders):
