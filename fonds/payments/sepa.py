@@ -49,7 +49,13 @@ def validate(data: bytes) -> None:
         raise PaymentRefused(
             "condition", f"Le fichier SEPA n'est pas un XML bien formé : {exc}", rules=["sepa_xsd"]
         ) from exc
-    if not checker.validate(document):
+    try:
+        valid = checker.validate(document)
+    except etree.XMLSchemaValidateError as exc:  # e.g. an entity left unresolved (never expanded: XXE)
+        raise PaymentRefused(
+            "condition", f"Le fichier SEPA n'est pas conforme au schéma {SCHEMA} : {exc}", rules=["sepa_xsd"]
+        ) from exc
+    if not valid:
         error = checker.error_log.last_error
         raise PaymentRefused(
             "condition",

@@ -284,3 +284,22 @@ def test_batch_execution_refused_before_requested_date(cast, ready_orders, clock
     }
     payload = AuditEvent.objects.get(action="batch_executed").data["payload"]
     assert payload["execution_date"] == requested.isoformat()
+
+
+def test_sepa_check_never_resolves_external_entities(cast, ready_orders, tmp_path):
+    """A file handed to the XSD check is read without resolving entities (no XXE): a debtor name
+    taken from a file on the server through an external entity is never filled in, so the
+    document is refused — were it resolved, the file would pass as valid."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    valid = export_batch(batch, by=cast.finance)
+    sepa.validate(valid)  # the file as generated passes
+    secret = tmp_path / "nom.txt"
+    secret.write_text("Fonds Jumelages Jeunesse")
+    doctype = f'<!DOCTYPE Document [<!ENTITY nom SYSTEM "file://{secret}">]>'.encode()
+    header, rest = valid.split(b"?>", 1)
+    hostile = (
+        header + b"?>" + doctype + rest.replace(b"<Nm>Fonds Jumelages Jeunesse</Nm>", b"<Nm>&nom;</Nm>", 1)
+    )
+    assert b"&nom;" in hostile
+    with pytest.raises(PaymentRefused):
+        sepa.validate(hostile)
