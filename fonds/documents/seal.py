@@ -11,11 +11,13 @@ pyHanko is imported on the first seal, not at start-up (as WeasyPrint, see ``pdf
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography import x509
@@ -159,13 +161,24 @@ def seal_pdf(data: bytes) -> bytes:
         new_field_spec=fields.SigFieldSpec(FIELD, on_page=last_page, box=BOX),
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(
-        writer,
-        output=out,
-        appearance_text_params={"date": clock.localnow().strftime("%d/%m/%Y à %H:%M")},
-        bytes_reserved=signer.reserved,
+    date = clock.localnow().strftime("%d/%m/%Y à %H:%M")
+    _outside_any_event_loop(
+        lambda: pdf_signer.sign_pdf(
+            writer, output=out, appearance_text_params={"date": date}, bytes_reserved=signer.reserved
+        )
     )
     return out.getvalue()
+
+
+def _outside_any_event_loop(work):
+    """pyHanko signs through ``asyncio.run()``, which refuses to start inside a running event loop
+    (an async caller; Playwright's loop in the browser tests): there, sign in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def sealing() -> bool:

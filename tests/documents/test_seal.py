@@ -4,6 +4,7 @@ it against the seal certificate; the SHA-256 in the audit trail is that of the s
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -188,3 +189,13 @@ def test_a_seal_certificate_issued_by_an_authority_with_its_chain_validates_agai
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
     assert status.bottom_line, status.pretty_print_details()
     assert status.signing_cert.subject.native["common_name"] == "Sceau du Fonds Jumelages Jeunesse"
+
+
+def test_sealing_works_inside_a_running_event_loop(settings):
+    """An async caller (or Playwright's loop in the browser tests) must not stop a document."""
+
+    async def called_from_a_coroutine() -> bytes:
+        return seal.seal_pdf(write_pdf("<p>Récépissé</p>"))
+
+    sealed = asyncio.run(called_from_a_coroutine())
+    assert seal_status(sealed, settings).intact
