@@ -83,6 +83,15 @@ def make_jumelage(
     return Jumelage.objects.create(commune=commune, partner=partner, agreement_date=dt.date(2015, 6, 1))
 
 
+#: the four required pieces with the names a mayor would give them (shown in documents)
+DOCUMENT_NAMES = {
+    "deliberation": "deliberation.pdf",
+    "twinning_agreement": "lettre-de-jumelage.pdf",
+    "partner_commitment": "engagement-du-partenaire.pdf",
+    "rib": "rib.pdf",
+}
+
+
 def make_dossier(
     *,
     campaign: Campaign | None = None,
@@ -133,12 +142,12 @@ def make_dossier(
             ("income", "participants", "2000"),
         ]:
             BudgetLine.objects.create(dossier=dossier, kind=kind, category=category, amount=Decimal(amount))
-        for kind in ("deliberation", "twinning_agreement", "partner_commitment", "rib"):
+        for kind, name in DOCUMENT_NAMES.items():
             Document.objects.create(
                 dossier=dossier,
                 kind=kind,
                 file=ContentFile(PDF_BYTES, name=f"{kind}.pdf"),
-                original_name=f"{kind}.pdf",
+                original_name=name,
                 content_type="application/pdf",
                 size=len(PDF_BYTES),
                 sha256="0" * 64,

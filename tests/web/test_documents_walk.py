@@ -43,11 +43,14 @@ from fonds.payments.batches import build_batch
 from fonds.payments.execution import mark_batch_sent, record_execution
 from fonds.payments.recovery import answer_recovery
 from fonds.payments.settlement import accept_final_report
+from fonds.proof import complete
+from fonds.proof.audiences import Audience
 from fonds.reporting.history import render_history_pdf
 from fonds.suivi import reminders
 from fonds.suivi.testing import acceptance_data
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 from tests.french import text_problems, visible_text
+from tests.proof.helpers import attach, image_bytes
 from tests.security.world import BIC, IBAN, after_trip, build_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("documents_walk")]
@@ -159,6 +162,9 @@ def walk(django_db_setup, django_db_blocker, tmp_path_factory):
             # made on request, not stored: rendered here too, so the template check below does
             # not depend on which process or order runs the tests that read them
             render_history_pdf(Dossier.objects.order_by("pk").first())
+            # the complete dossier (issue 21), with a photo among its attachments
+            attach(w.reported, "other", "photo-du-groupe.png", image_bytes("PNG"), "image/png")
+            complete.ensure(w.reported.pk, Audience.AUDITEUR)
             preview_pdf(w.campaign, texts_for(w.campaign))
             w.rendered, w.emails, w.media = rendered, list(mail.outbox), media
             yield w

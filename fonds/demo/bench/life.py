@@ -125,7 +125,7 @@ def _instruction(chunk: Chunk, ctx: Ctx, d: Dossier, instructor, at, complete: b
             )
         )
         chunk.event(
-            "scoring",
+            "scores_recorded",
             at,
             None if auto else instructor,
             "system" if auto else Role.INSTRUCTEUR,
@@ -150,20 +150,12 @@ def _instruction(chunk: Chunk, ctx: Ctx, d: Dossier, instructor, at, complete: b
             )
         )
         chunk.event(
-            "amount",
+            "amount_proposed",
             at,
             instructor,
             Role.INSTRUCTEUR,
             obj,
             {"reference": d.reference, "amount": str(d.proposed_amount)},
-        )
-        chunk.event(
-            "opinion",
-            at,
-            instructor,
-            Role.INSTRUCTEUR,
-            obj,
-            {"reference": d.reference, "opinion": "favorable"},
         )
     d._score_total = total if scored else None
     chunk.add(
@@ -292,7 +284,7 @@ def live(chunk: Chunk, ctx: Ctx, campaign, code: str) -> None:
                     )
                 )
                 chunk.event(
-                    "eligibility_override",
+                    "eligibility_overridden",
                     at,
                     instructor,
                     Role.INSTRUCTEUR,
