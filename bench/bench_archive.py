@@ -25,9 +25,7 @@ the machine is shared.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -37,40 +35,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import common  # noqa: E402
-
-
-def _status(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-class Measure:
-    def __enter__(self):
-        gc.collect()
-        self.reset = _reset_peak()
-        self.rss0 = _status("VmRSS")
-        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall = time.perf_counter() - self.wall0
-        self.cpu = time.process_time() - self.cpu0
-        peak = _status("VmHWM") if self.reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.peak = peak
-        self.extra = max(0, peak - self.rss0)
-        return False
 
 
 def seed(count: int):
@@ -109,7 +73,7 @@ def run(label: str, campaign, user) -> None:
     from fonds.proof.models import CampaignArchive
 
     job = CampaignArchive.objects.create(campaign=campaign, created_by=user)
-    with Measure() as m:
+    with common.Measure() as m:
         job = archive.build(job.pk)
     assert job.status == CampaignArchive.State.FINISHED, job.error
     per = m.wall / max(job.total, 1) * 1000

@@ -52,50 +52,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 import common  # noqa: E402
 
 
-def _status(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-class Measure:
-    def __enter__(self):
-        import gc
-
-        gc.collect()
-        self.reset = _reset_peak()
-        self.rss0 = _status("VmRSS")
-        self.maxrss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall = time.perf_counter() - self.wall0
-        self.cpu = time.process_time() - self.cpu0
-        peak = _status("VmHWM") if self.reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.extra = max(0, peak - self.rss0)
-        return False
-
-    def as_dict(self, **extra) -> dict:
-        return {
-            "wall_s": round(self.wall, 3),
-            "cpu_s": round(self.cpu, 3),
-            "extra_rss_mb": round(self.extra / 2**20, 1),
-            **extra,
-        }
-
-
 def django_setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
     os.environ["FJJ_DEBUG"] = "0"
@@ -148,7 +104,7 @@ def case_ours_csv(out: str) -> dict:
 
     qs = _selection()
     list(qs.values_list("pk")[:1])  # connection and first query outside the measure
-    with Measure() as m, open(out, "wb") as fh:
+    with common.Measure() as m, open(out, "wb") as fh:
         counter = exports._Counter(())
         for chunk in exports.csv_stream(qs, "csv", counter=counter):
             fh.write(chunk)
@@ -164,7 +120,7 @@ def case_ours_file(out: str, fmt: str) -> dict:
 
     qs = _selection()
     list(qs.values_list("pk")[:1])
-    with Measure() as m, open(out, "wb") as fh:
+    with common.Measure() as m, open(out, "wb") as fh:
         rows = exports.write_decisions(fh, qs, fmt)
     return m.as_dict(rows=rows, bytes=os.path.getsize(out))
 
@@ -182,7 +138,7 @@ def case_import_export(out: str) -> dict:
 
     qs = _selection().select_related("campaign", "commune", "assessment")
     list(qs.values_list("pk")[:1])
-    with Measure() as m:
+    with common.Measure() as m:
         dataset = DossierResource().export(queryset=qs)
         data = dataset.csv
         with open(out, "w", encoding="utf-8") as fh:
@@ -210,7 +166,7 @@ def case_import_export_46(out: str) -> dict:
         DecisionResource.fields[name] = fields.Field(attribute=f"c_{name}", column_name=name)
     sql = export_sql.query(_max_id(), with_id=True)
     connection.ensure_connection()
-    with Measure() as m:
+    with common.Measure() as m:
         # one execution of the query, its rows as objects (a raw queryset runs it twice)
         with connection.cursor() as cursor:
             cursor.execute(sql)
@@ -233,7 +189,7 @@ def case_copy_46(out: str) -> dict:
 
     sql = f"COPY ({export_sql.query(_max_id())}) TO STDOUT WITH (FORMAT csv, HEADER)"
     connection.ensure_connection()
-    with Measure() as m, open(out, "wb") as fh:
+    with common.Measure() as m, open(out, "wb") as fh:
         with connection.connection.cursor() as cursor:
             with cursor.copy(sql) as copy:
                 for block in copy:
@@ -264,7 +220,7 @@ def case_ours_plain(out: str) -> dict:
     ]
     cols = [Column(k, k, kind) for k, kind in zip(PLAIN_COLUMNS, kinds)]
     list(qs.values_list("pk")[:1])
-    with Measure() as m, open(out, "wb") as fh:
+    with common.Measure() as m, open(out, "wb") as fh:
         rows = 0
         it = (list(r) for r in qs.values_list(*PLAIN_COLUMNS).iterator(chunk_size=2000))
         for chunk in formats.csv_chunks(cols, it):
@@ -295,7 +251,7 @@ def case_copy(out: str) -> dict:
         "(FORMAT csv, HEADER)"
     )
     connection.ensure_connection()
-    with Measure() as m, open(out, "wb") as fh:
+    with common.Measure() as m, open(out, "wb") as fh:
         with connection.connection.cursor() as cursor:
             with cursor.copy(sql) as copy:
                 for block in copy:
@@ -308,7 +264,7 @@ def case_audit_export(out: str) -> dict:
     from fonds.reporting import audit_export
 
     audit_export.head()
-    with Measure() as m, open(out, "wb") as fh:
+    with common.Measure() as m, open(out, "wb") as fh:
         lines = audit_export.write_export(fh)
     return m.as_dict(rows=lines, bytes=os.path.getsize(out))
 

@@ -22,12 +22,15 @@ and on SIGINT / SIGTERM / SIGHUP (turned into ``SystemExit`` so that ``finally``
 from __future__ import annotations
 
 import atexit
+import gc
 import os
+import resource
 import secrets
 import shutil
 import signal
 import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -308,3 +311,56 @@ def add_options(
 
 if __name__ == "__main__":  # `make bench` runs bench/*.py: this module has nothing to measure
     print("bench/common.py: shared helpers of the bench scripts (nothing to measure)")
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring one step in this process
+# --------------------------------------------------------------------------------------------
+
+
+def _status(field: str) -> int:
+    """A ``/proc/self/status`` size field (``VmRSS``, ``VmHWM``) in bytes; 0 where absent."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak RSS (Linux ``clear_refs``); False where it cannot be."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class Measure:
+    """``with Measure() as m:`` — wall and CPU seconds of the block, its peak RSS and the peak
+    above the RSS at its start (``extra``; lifetime peak where the peak cannot be reset)."""
+
+    def __enter__(self):
+        gc.collect()
+        self.reset = _reset_peak()
+        self.rss0 = _status("VmRSS")
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+        self.peak = (
+            _status("VmHWM") if self.reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        )
+        self.extra = max(0, self.peak - self.rss0)
+        return False
+
+    def as_dict(self, **extra) -> dict:
+        return {
+            "wall_s": round(self.wall, 3),
+            "cpu_s": round(self.cpu, 3),
+            "extra_rss_mb": round(self.extra / 2**20, 1),
+            **extra,
+        }
