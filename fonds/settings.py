@@ -56,6 +56,13 @@ def database_from_url(url: str) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL;",
             },
+            # a test database in a file, kept between runs with pytest's --reuse-db: the mutation
+            # runs copy one migrated database in place of migrating it again for every mutant
+            **(
+                {"TEST": {"NAME": os.environ["FJJ_TEST_SQLITE_PATH"]}}
+                if os.environ.get("FJJ_TEST_SQLITE_PATH")
+                else {}
+            ),
         }
     raise ValueError(f"FJJ_DATABASE_URL non reconnue : {url!r}")
 
