@@ -4,8 +4,9 @@ Each rule module is mutated alone and checked against its own test files only (`
 one run fits a shared 2-core machine: one module at a time, one test process at a time. The run
 happens in a copy of the working tree under ``var/mutation/<module>/`` (cosmic-ray mutates files
 in place), so the tree you edit is never touched. Each mutant's tests start from a copy of one
-database migrated once per run (migrating is most of a small module's test time: ~3× faster). Results go to the generated block of
-``docs/testing.md`` for that module: score, survivors with their diff, run time, date and commit.
+database migrated once per run (migrating is most of a small module's test time: ~3× faster).
+Results go to the generated block of ``docs/testing.md`` for that module: score, survivors
+with their diff, run time, date and commit.
 
     python scripts/mutation.py --list              # modules, smallest first, and their tests
     python scripts/mutation.py quorum              # one module
@@ -18,6 +19,7 @@ import datetime
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -35,9 +37,6 @@ class Module:
     name: str
     sources: tuple[str, ...]
     tests: tuple[str, ...]
-    #: migrate a new test database for every mutant (not one migrated copy): where the module
-    #: itself writes the database at migration time (fonds/audit's post_migrate chain head)
-    fresh_db: bool = False
 
 
 #: each rule module with the test files that state its rules (nothing else runs against it);
@@ -104,7 +103,7 @@ MODULES = (
         ),
     ),
     Module("eligibilite", ("fonds/eligibilite",), ("tests/eligibilite",)),
-    Module("audit", ("fonds/audit",), ("tests/audit",), fresh_db=True),
+    Module("audit", ("fonds/audit",), ("tests/audit",)),
 )
 
 #: a selective operator set (Offutt et al.): each binary operator is swapped for its inverse or
@@ -161,13 +160,14 @@ def module_by_name(name: str) -> Module:
 
 
 def test_command(module: Module) -> str:
-    if module.fresh_db:
-        return f"{BIN / 'python'} -m pytest -x -q -p no:randomly -p no:cacheprovider {' '.join(module.tests)}"
     return f"{BIN / 'python'} scripts/mutation.py --pytest {' '.join(module.tests)}"
 
 
 #: one migrated SQLite database per module run (``tree/../pristine.sqlite3``), copied over the
-#: test database before each mutant's tests: migrating takes 10–20 s, the tests of a module a few
+#: test database before each mutant's tests: migrating takes 10–20 s, the tests of a module a few.
+#: The same as a new test database: migrations import nothing of the mutated modules, and with
+#: ``--reuse-db`` Django still runs ``migrate`` and its ``post_migrate`` handlers (the mutated
+#: ones included: fonds/audit's chain head) before the tests
 PRISTINE = "FJJ_MUTATION_PRISTINE"
 
 
@@ -178,8 +178,6 @@ def build_pristine(tree: Path, path: Path) -> None:
     env = {**os.environ, "FJJ_DATABASE_URL": f"sqlite:///{path}", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("FJJ_TEST_SQLITE_PATH", None)
     subprocess.run([BIN / "python", "manage.py", "migrate", "-v0"], cwd=tree, env=env, check=True)
-    import sqlite3
-
     with sqlite3.connect(path) as db:  # one self-contained file: no WAL beside it
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("PRAGMA journal_mode=DELETE")
@@ -195,22 +193,7 @@ def pytest_on_pristine(tests: list[str]) -> int:
     env = {**os.environ, "FJJ_TEST_SQLITE_PATH": str(target)}
     env.pop("FJJ_DATABASE_URL", None)
     try:
-        return subprocess.run(
-            [
-                BIN / "python",
-                "-m",
-                "pytest",
-                "-x",
-                "-q",
-                "-p",
-                "no:randomly",
-                "-p",
-                "no:cacheprovider",
-                "--reuse-db",
-                *tests,
-            ],
-            env=env,
-        ).returncode
+        return subprocess.run([*_pytest(tests), "--reuse-db"], env=env).returncode
     finally:
         for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
             stale.unlink(missing_ok=True)
@@ -270,9 +253,8 @@ def run(module: Module) -> dict:
     session = base / "session.sqlite"
     session.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    if not module.fresh_db:
-        env[PRISTINE] = str(base / "pristine.sqlite3")
-        build_pristine(tree, base / "pristine.sqlite3")
+    env[PRISTINE] = str(base / "pristine.sqlite3")
+    build_pristine(tree, base / "pristine.sqlite3")
 
     def step(*args):
         subprocess.run([str(a) for a in args], cwd=tree, env=env, check=True)
@@ -292,16 +274,13 @@ def run(module: Module) -> dict:
 
 def rerun_survivors(module: Module) -> None:
     """Run the last session's survivors again against the tree as it is now (new tests included)."""
-    import sqlite3
 
     base = WORK / module.name
     copy_tree(base / "tree")
     with sqlite3.connect(base / "session.sqlite") as db:
         db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
-    env = dict(os.environ)
-    if not module.fresh_db:
-        env[PRISTINE] = str(base / "pristine.sqlite3")
-        build_pristine(base / "tree", base / "pristine.sqlite3")
+    env = {**os.environ, PRISTINE: str(base / "pristine.sqlite3")}
+    build_pristine(base / "tree", base / "pristine.sqlite3")
     (base / "config.toml").write_text(config_text(module))
     subprocess.run(
         [str(BIN / "cosmic-ray"), "exec", str(base / "config.toml"), str(base / "session.sqlite")],
