@@ -318,7 +318,7 @@ if __name__ == "__main__":  # `make bench` runs bench/*.py: this module has noth
 # --------------------------------------------------------------------------------------------
 
 
-def _status(field: str) -> int:
+def proc_status(field: str) -> int:
     """A ``/proc/self/status`` size field (``VmRSS``, ``VmHWM``) in bytes; 0 where absent."""
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -344,7 +344,7 @@ class Measure:
     def __enter__(self):
         gc.collect()
         self.reset = _reset_peak()
-        self.rss0 = _status("VmRSS")
+        self.rss0 = proc_status("VmRSS")
         self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
         return self
 
@@ -352,7 +352,7 @@ class Measure:
         self.wall = time.perf_counter() - self.wall0
         self.cpu = time.process_time() - self.cpu0
         self.peak = (
-            _status("VmHWM") if self.reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            proc_status("VmHWM") if self.reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         )
         self.extra = max(0, self.peak - self.rss0)
         return False
