@@ -48,7 +48,11 @@ MODULES = (
         ("fonds/payments/sepa.py",),
         ("tests/payments/test_batches.py",),
     ),
-    Module("access", ("fonds/dossiers/access.py",), ("tests/comite/test_recused_reading.py",)),
+    Module(
+        "access",
+        ("fonds/dossiers/access.py",),
+        ("tests/dossiers/test_access.py", "tests/comite/test_recused_reading.py"),
+    ),
     Module("quorum", ("fonds/comite/quorum.py",), ("tests/comite/test_quorum.py",)),
     Module("envelope", ("fonds/comite/envelope.py",), ("tests/comite/test_envelope.py",)),
     Module(

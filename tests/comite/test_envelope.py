@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.db import connection, transaction
 from fonds import clock
 from fonds.audit.models import AuditEvent
 from fonds.comite import envelope
-from fonds.comite.models import EnvelopeRelease, PromotionProposal
+from fonds.comite.models import AgendaItem, EnvelopeRelease, PromotionProposal, Session
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform
 from fonds.dossiers.states import Forum, Status
@@ -58,6 +59,31 @@ def test_direct_approve_beyond_the_envelope_is_refused(small):
     assert exc.value.rules == ["envelope"] and "il reste 2\u00a0000\u00a0€" in exc.value.message
     b.refresh_from_db()
     assert b.status == Status.IN_COMMITTEE
+
+
+def test_direct_approve_of_a_decided_amount_beyond_the_envelope_is_refused(small):
+    campaign, member, _ = small
+    a = in_committee(campaign)
+    decide(a, member, "9000.00")
+    b = in_committee(campaign, proposed="1000.00")
+    data = {"item": b.item.pk, "amount": "1000.01"}
+    with pytest.raises(TransitionRefused) as exc:
+        perform(b, "approve", by=member, forum=Forum.COMMITTEE_SITTING, data=data)
+    assert exc.value.rules == ["envelope"] and "il reste 1\u00a0000\u00a0€" in exc.value.message
+    b.refresh_from_db()
+    assert b.status == Status.IN_COMMITTEE
+
+
+def test_direct_approve_of_an_amount_that_is_no_number_is_refused_as_invalid(small):
+    campaign, member, _ = small
+    d = in_committee(campaign)
+    for amount in ("beaucoup", "NaN"):
+        data = {"item": d.item.pk, "amount": amount}
+        with pytest.raises(TransitionRefused) as exc:
+            perform(d, "approve", by=member, forum=Forum.COMMITTEE_SITTING, data=data)
+        assert exc.value.kind == "condition" and "invalide" in exc.value.message, amount
+    d.refresh_from_db()
+    assert d.status == Status.IN_COMMITTEE
 
 
 def test_waiting_list_in_ranking_order(small):
@@ -236,3 +262,182 @@ def test_committed_sum_reads_the_partial_index_on_postgresql(small):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "comite_envelope_committed" in plan
+
+
+def test_committed_counts_every_cent(small):
+    campaign, member, _ = small
+    a, b = in_committee(campaign), in_committee(campaign)
+    decide(a, member, "2500.55")
+    decide(b, member, "4000.00")
+    assert envelope.committed(campaign) == Decimal("6500.55")
+    assert envelope.left(campaign.pk) == Decimal("3499.45")  # by id too (the services pass either)
+
+
+def test_waitlisted_amount_is_the_committee_decision_else_the_proposal(small):
+    campaign, member, _ = small
+    decide(in_committee(campaign), member, "10000.00")
+    w = in_committee(campaign, proposed="5000.00")
+    assert decide(w, member, "5000.00") == "waitlist"
+    assert envelope.waitlisted_amount(w) == Decimal("5000.00")  # nothing decided on record: the proposal
+    AgendaItem.objects.filter(pk=w.item.pk).update(
+        outcome=AgendaItem.Outcome.WAITLISTED, decided_amount=Decimal("2000.00"), decided_at=clock.now()
+    )  # the committee's record of its decision (fonds.comite.decisions)
+    assert envelope.waitlisted_amount(w) == Decimal("2000.00")
+
+
+def test_promotion_without_an_amount_takes_the_committee_decision_not_the_proposal(small):
+    campaign, member, _ = small
+    decide(in_committee(campaign, score=99), member, "8000.00")
+    w = in_committee(campaign, proposed="5000.00")
+    assert decide(w, member, "5000.00") == "waitlist"
+    AgendaItem.objects.filter(pk=w.item.pk).update(
+        outcome=AgendaItem.Outcome.WAITLISTED, decided_amount=Decimal("2000.00"), decided_at=clock.now()
+    )
+    perform(
+        w, "promote", by=None, forum=Forum.WAITING_LIST
+    )  # 2,000 € left: the decision fits, not the proposal
+    w.refresh_from_db()
+    assert w.status == Status.APPROVED and w.approved_amount == Decimal("2000.00")
+    assert envelope.left(campaign) == Decimal("0.00")
+
+
+def test_promotion_takes_a_waitlisted_dossier_that_fits_exactly(small):
+    campaign, member, _ = small
+    decide(in_committee(campaign, score=99), member, "10000.00")
+    w = in_committee(campaign, proposed="2500.00")
+    assert decide(w, member, "2500.00") == "waitlist"
+    Campaign.objects.filter(pk=campaign.pk).update(envelope=Decimal("12500.00"))  # 2,500 € free
+    assert envelope.promote_waiting_list(campaign, trigger="test") == [w]
+    assert envelope.left(campaign.pk) == Decimal("0.00")
+
+
+def test_waitlisted_dossier_that_does_not_fit_is_passed_over_not_recorded_as_refused(small):
+    """Only a promotion another rule refuses is written in the trail as refused; a dossier whose
+    amount is beyond what is left simply waits (before the first promotion, or after it)."""
+    campaign, member, _ = small
+    decide(in_committee(campaign, score=99), member, "10000.00")
+    big = in_committee(campaign, score=90, proposed="4000.00")
+    fits = in_committee(campaign, score=80, proposed="2000.00")
+    then_too_big = in_committee(campaign, score=70, proposed="2000.00")
+    for d in (big, fits, then_too_big):
+        assert decide(d, member, str(d.proposed_amount)) == "waitlist"
+    Campaign.objects.filter(pk=campaign.pk).update(envelope=Decimal("12500.00"))  # 2,500 € free
+    assert envelope.promote_waiting_list(campaign, trigger="test") == [fits]
+    assert not AuditEvent.objects.filter(action="comite_promotion_refused").exists()
+    assert [p.dossier for p in PromotionProposal.objects.all()] == [fits]
+
+
+def test_promotion_refused_by_another_rule_is_recorded_and_the_next_one_promoted(small):
+    campaign, member, _ = small
+    decide(in_committee(campaign, score=99), member, "10000.00")
+    legacy = in_committee(campaign, score=90)
+    fits = in_committee(campaign, score=80, proposed="3000.00")
+    for d in (legacy, fits):
+        assert decide(d, member, str(d.proposed_amount)) == "waitlist"
+    AgendaItem.objects.filter(pk=legacy.item.pk).update(
+        outcome=AgendaItem.Outcome.WAITLISTED, decided_amount=Decimal("20000.00"), decided_at=clock.now()
+    )  # waitlisted before the award bounds were enforced: beyond the fund's cap
+    Campaign.objects.filter(pk=campaign.pk).update(envelope=Decimal("40000.00"))
+    assert envelope.promote_waiting_list(campaign, trigger="test") == [fits]
+    legacy.refresh_from_db()
+    assert legacy.status == Status.WAITLISTED
+    refusal = AuditEvent.objects.get(action="comite_promotion_refused")
+    assert refusal.object_id == str(legacy.pk) and refusal.data["payload"]["rules"] == ["amount"]
+
+
+def test_approve_or_waitlist_of_an_unknown_dossier_is_refused(small):
+    campaign, member, _ = small
+    d = in_committee(campaign)
+    with pytest.raises(TransitionRefused) as exc:
+        envelope.approve_or_waitlist(d.pk + 1000, by=member, amount=Decimal("1000.00"))
+    assert exc.value.kind == "not_found"
+    assert envelope.approve_or_waitlist(
+        d.pk, by=member, amount=Decimal("1000.00"), data={"item": d.item.pk}
+    ) == ("approve")
+
+
+def _settle(campaign, member, finance, clock, *, approved: str, balance: str):
+    d = in_committee(campaign)
+    decide(d, member, approved)
+    Dossier.objects.filter(pk=d.pk).update(
+        status=Status.REPORT_SUBMITTED
+    )  # test setup: convention, advance, report elsewhere
+    travel_after_project(clock, d)
+    perform(d, "settle", by=finance, data={"balance": balance}, forum=Forum.PAYMENTS)
+    d.refresh_from_db()
+    return d
+
+
+def test_balance_paid_or_nil_returns_nothing_to_the_envelope(small, clock):
+    campaign, member, _ = small
+    finance = make_user("finance")
+    for balance in ("0.00", "350.00"):
+        d = _settle(campaign, member, finance, clock, approved="4000.00", balance=balance)
+        assert d.status == Status.CLOSED, balance
+    assert not EnvelopeRelease.objects.exists()
+    assert envelope.left(campaign) == Decimal("2000.00")
+
+
+def test_balance_owed_back_returns_to_the_envelope_once_recovered_to_the_cent(small, clock):
+    campaign, member, _ = small
+    finance = make_user("finance")
+    d = _settle(campaign, member, finance, clock, approved="10000.00", balance="-0.50")
+    assert d.status == Status.RECOVERY_PENDING
+    assert EnvelopeRelease.objects.get(dossier=d).amount == Decimal("0.50")
+    assert envelope.left(campaign) == Decimal("0.00")  # not yet recovered
+    perform(d, "recover", by=finance, forum=Forum.PAYMENTS)
+    assert envelope.left(campaign) == Decimal("0.50")
+    recover = AuditEvent.objects.get(action="recover", object_id=str(d.pk))
+    assert Decimal(recover.data["payload"]["data"]["envelope_released"]) == Decimal("0.50")
+
+
+def test_overview_per_campaign_with_sessions_envelope_and_ranked_waiting_list(small):
+    """The committee's page: per campaign with sessions, what is committed and left and the waiting
+    list in ranking order, each with the amount the committee decided last (else the proposal)
+    and its open promotion proposal."""
+    campaign, member, _ = small
+    make_campaign()  # no committee session: not shown
+    decide(in_committee(campaign, score=99), member, "9000.00")
+    first = in_committee(campaign, score=90, proposed="3000.00")
+    second = in_committee(campaign, score=80, proposed="4000.00")
+    for d in (first, second):
+        assert decide(d, member, str(d.proposed_amount)) == "waitlist"
+    now = clock.now()
+    AgendaItem.objects.filter(pk=first.item.pk).update(
+        outcome=AgendaItem.Outcome.WAITLISTED, decided_amount=Decimal("2500.00"), decided_at=now
+    )
+    later = Session.objects.create(
+        campaign=campaign, starts_at=now, chair=member, created_by=member, place="Salle du conseil"
+    )
+    AgendaItem.objects.create(
+        session=later,
+        dossier=first,
+        rank=99,
+        outcome=AgendaItem.Outcome.WAITLISTED,
+        decided_amount=Decimal("2000.00"),
+        decided_at=now + dt.timedelta(hours=1),
+    )  # decided again later: the later decision stands
+    AgendaItem.objects.filter(pk=second.item.pk).update(outcome=AgendaItem.Outcome.WAITLISTED)  # no amount
+    PromotionProposal.objects.create(
+        campaign=campaign, dossier=first, amount=1, available=1, trigger="test", resolved_at=now
+    )
+    proposal = PromotionProposal.objects.create(
+        campaign=campaign, dossier=second, amount=1, available=1, trigger="test"
+    )
+    [view] = envelope.overview()
+    assert (view.campaign, view.committed, view.left) == (campaign, Decimal("9000.00"), Decimal("1000.00"))
+    assert [(r.dossier, r.amount, r.proposal) for r in view.waiting] == [
+        (first, Decimal("2000.00"), None),
+        (second, Decimal("4000.00"), proposal),
+    ]
+
+
+def test_overview_shows_the_ten_newest_campaigns(db):
+    chair = make_user("comite")
+    campaigns = [make_campaign() for _ in range(11)]
+    for c in campaigns:
+        Session.objects.create(
+            campaign=c, starts_at=clock.now(), chair=chair, created_by=chair, place="Salle"
+        )
+    assert [v.campaign for v in envelope.overview()] == campaigns[:0:-1]
+    assert [v.campaign for v in envelope.overview(limit=2)] == campaigns[:8:-1]
