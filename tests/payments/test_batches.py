@@ -373,12 +373,23 @@ def test_export_refused_when_the_file_no_longer_matches_the_fingerprint_recorded
     cast, ready_orders
 ):
     """A batch line changed in the database after the batch was built (the amount of a transfer):
-    the regenerated file, valid as it is, differs from the SHA-256 recorded at building: no export."""
+    the regenerated file, valid as it is, differs from the SHA-256 recorded at building: no export,
+    whichever way the new SHA-256 compares with the recorded one (one change below it, one above)."""
     batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
-    BatchItem.objects.filter(batch=batch, position=1).update(amount=Decimal("4252.51"))
-    with pytest.raises(PaymentRefused, match="empreinte enregistrée") as refused:
-        export_batch(batch, by=cast.finance)
-    assert refused.value.kind == "conflict"
+    items = list(batch.items.order_by("position"))
+    tampered = {}
+    for cents in range(1, 65):
+        items[0].amount = Decimal("4252.50") + Decimal(cents) / 100
+        digest = hashlib.sha256(sepa.batch_xml(batch, items)).hexdigest()
+        tampered.setdefault(digest < batch.file_sha256, items[0].amount)
+        if len(tampered) == 2:
+            break
+    assert len(tampered) == 2
+    for amount in tampered.values():
+        BatchItem.objects.filter(pk=items[0].pk).update(amount=amount)
+        with pytest.raises(PaymentRefused, match="empreinte enregistrée") as refused:
+            export_batch(batch, by=cast.finance)
+        assert refused.value.kind == "conflict"
     assert not AuditEvent.objects.filter(action="batch_exported").exists()
 
 
@@ -443,8 +454,9 @@ def test_ready_order_of_a_commune_whose_bank_details_are_no_longer_certified_lef
 def test_batch_not_offered_nor_sent_once_the_certification_of_its_creditor_is_withdrawn(cast, ready_orders):
     batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
     BankDetails.objects.filter(commune=cast.commune).update(certified_at=None)  # the details as they were
-    with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
+    with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot") as refused:
         export_batch(batch)
+    assert f"pour 2 ordre(s) ({', '.join(o.reference for o in ready_orders)}) :" in refused.value.message
     with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
         mark_batch_sent(batch, by=cast.finance)
 
@@ -459,6 +471,8 @@ def test_batch_not_offered_after_any_recertified_change_of_its_creditor(cast, re
     for n in range(64):
         bank.holder = f"Commune de Saint-Exemple ({n})"
         holders.setdefault(bank.fingerprint() < recorded, bank.holder)
+        if len(holders) == 2:
+            break
     assert len(holders) == 2
     for holder in holders.values():
         bank_given(cast, ready_orders[0].dossier, holder=holder)
@@ -497,3 +511,27 @@ def test_order_held_by_a_live_line_of_another_batch_refuses_the_build(cast, read
     assert refused.value.kind == "conflict"
     assert list(Batch.objects.all()) == [first]
     assert PaymentOrder.objects.get(pk=ready_orders[1].pk).state == OS.READY
+
+
+def test_batch_of_more_than_256_orders_built_whole(cast, ready_orders):
+    """No size limit on a batch: 258 ready orders (two per dossier, set up straight in the
+    database) all go into one batch, every one counted as moved."""
+    dossiers = []
+    for n in range(127):
+        clone = Dossier.objects.get(pk=ready_orders[0].dossier_id)
+        clone.pk, clone.reference = None, f"FJJ-T-{n:06d}"
+        dossiers.append(clone)
+    dossiers = Dossier.objects.bulk_create(dossiers) + [o.dossier for o in ready_orders]
+    PaymentOrder.objects.bulk_create(
+        PaymentOrder(
+            reference=f"{d.reference}-{code}", dossier=d, kind=kind, amount=Decimal("10.00"), state=OS.READY
+        )
+        for d in dossiers
+        for kind, code in (("advance", "AV1"), ("balance", "SO1"))
+        if not (kind == "advance" and d in dossiers[-2:])
+    )
+    ids = list(PaymentOrder.objects.filter(state=OS.READY).values_list("pk", flat=True))
+    assert len(ids) == 258
+    batch = build_batch(by=cast.finance, order_ids=ids).batch
+    assert batch.count == 258 and batch.items.count() == 258
+    assert PaymentOrder.objects.filter(state=OS.IN_BATCH).count() == 258
