@@ -13,14 +13,16 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from fonds.audit.models import AuditEvent
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
-from fonds.payments import sepa
+from fonds.payments import batches, sepa
 from fonds.payments.bank import certify_bank_details
-from fonds.payments.batches import build_batch, cancel_batch, export_batch
+from fonds.payments.batches import build_batch, cancel_batch, export_batch, next_business_day, remittance_text
 from fonds.payments.common import PaymentRefused
 from fonds.payments.execution import mark_batch_sent, record_execution, record_return
-from fonds.payments.models import Batch, BatchItem, OrderState, PaymentOrder
+from fonds.payments.models import BankDetails, Batch, BatchItem, OrderState, PaymentOrder
 from fonds.payments.testing import travel_to_execution_date
+from tests.factories import make_dossier
 
 from .conftest import BIC_OTHER, IBAN_OTHER, bank_given, certified_bank, signed
 
@@ -303,3 +305,233 @@ def test_sepa_check_never_resolves_external_entities(cast, ready_orders, tmp_pat
     assert b"&nom;" in hostile
     with pytest.raises(PaymentRefused):
         sepa.validate(hostile)
+
+
+def test_default_execution_date_is_the_next_business_day():
+    """Without a requested date the bank executes the next business day: Monday to Thursday the
+    day after, Friday to Sunday the Monday after."""
+    monday = dt.date(2026, 12, 7)
+    days = {monday + dt.timedelta(days=n): n for n in range(7)}
+    expected = {0: 1, 1: 1, 2: 1, 3: 1, 4: 3, 5: 2, 6: 1}  # days to wait, by weekday
+    for day, weekday in days.items():
+        assert day.weekday() == weekday
+        assert next_business_day(day) == day + dt.timedelta(days=expected[weekday]), day
+
+
+def test_batch_execution_date_may_be_today_never_in_the_past(cast, ready_orders, clock):
+    with pytest.raises(PaymentRefused, match="dans le passé") as refused:
+        build_batch(
+            by=cast.finance,
+            order_ids=[ready_orders[0].pk],
+            execution_date=clock.today() - dt.timedelta(days=1),
+        )
+    assert refused.value.rules == ["execution_date"]
+    batch = build_batch(by=cast.finance, order_ids=[ready_orders[0].pk], execution_date=clock.today()).batch
+    assert batch.execution_date == clock.today()
+
+
+@pytest.mark.parametrize("bad", ["12a", None])
+def test_batch_with_a_selection_that_is_not_order_numbers_refused(cast, bad):
+    with pytest.raises(PaymentRefused, match="Sélection d'ordres invalide"):
+        build_batch(by=cast.finance, order_ids=[bad])
+    assert not Batch.objects.exists()
+
+
+def test_remittance_text_names_the_fund_the_dossier_the_kind_and_the_order(cast, ready_orders):
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    assert [i.remittance for i in batch.items.order_by("position")] == [
+        f"Fonds Jumelages Jeunesse dossier {o.dossier.reference} Avance {o.reference}" for o in ready_orders
+    ]
+
+
+def test_remittance_text_is_cut_to_the_140_characters_of_sepa():
+    order = PaymentOrder(kind="advance", reference="AV" + "9" * 33)
+    order.dossier = Dossier(reference="D" * 100)
+    text = remittance_text(order)
+    assert len(text) == 140
+    assert text == f"Fonds Jumelages Jeunesse dossier {'D' * 100} Avance {order.reference}"[:140]
+
+
+def test_batch_lines_numbered_from_one_in_the_order_of_the_orders(cast, ready_orders):
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in reversed(ready_orders)]).batch
+    items = list(batch.items.order_by("position"))
+    assert [(i.position, i.order_id) for i in items] == [(1, ready_orders[0].pk), (2, ready_orders[1].pk)]
+
+
+def test_batch_reference_and_message_id_carry_the_building_time_to_the_second(cast, ready_orders, clock):
+    built = dt.datetime(2026, 12, 7, 9, 15, 42, 654321, tzinfo=dt.UTC)
+    clock.travel_to(built, freeze=True)
+    batch = build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
+    batch.refresh_from_db()
+    assert batch.created_at == built.replace(microsecond=0)
+    token = batch.reference.removeprefix("LOT-20261207-091542-")
+    assert len(token) == 8 and int(token, 16) >= 0 and token == token.upper()
+    assert batch.message_id == f"FJJ20261207091542{token}"
+
+
+def test_export_refused_when_the_file_no_longer_matches_the_fingerprint_recorded_at_building(
+    cast, ready_orders
+):
+    """A batch line changed in the database after the batch was built (the amount of a transfer):
+    the regenerated file, valid as it is, differs from the SHA-256 recorded at building: no export,
+    whichever way the new SHA-256 compares with the recorded one (one change below it, one above)."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    items = list(batch.items.order_by("position"))
+    tampered = {}
+    for cents in range(1, 65):
+        items[0].amount = Decimal("4252.50") + Decimal(cents) / 100
+        digest = hashlib.sha256(sepa.batch_xml(batch, items)).hexdigest()
+        tampered.setdefault(digest < batch.file_sha256, items[0].amount)
+        if len(tampered) == 2:
+            break
+    assert len(tampered) == 2
+    for amount in tampered.values():
+        BatchItem.objects.filter(pk=items[0].pk).update(amount=amount)
+        with pytest.raises(PaymentRefused, match="empreinte enregistrée") as refused:
+            export_batch(batch, by=cast.finance)
+        assert refused.value.kind == "conflict"
+    assert not AuditEvent.objects.filter(action="batch_exported").exists()
+
+
+def test_sent_batch_file_still_downloadable_after_a_creditor_changed_its_bank_details(cast, ready_orders):
+    """Once transmitted, the file is what the bank received: it is downloaded again as it was,
+    whatever the commune changed since (the check on bank details guards the batches not yet sent)."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    data = export_batch(batch)
+    mark_batch_sent(batch, by=cast.finance)
+    bank_given(cast, ready_orders[0].dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
+    assert export_batch(batch) == data
+
+
+def test_changed_bank_details_refusal_names_at_most_five_orders(cast, ready_orders):
+    """The refusal counts every order whose creditor changed and names the first five (then « … »)."""
+    orders = list(ready_orders)
+    dossiers = [o.dossier for o in ready_orders] + [
+        make_dossier(commune=cast.commune, porteur=cast.porteur) for _ in range(2)
+    ]
+    for dossier in dossiers:  # test setup: ready orders straight in the database
+        for kind, code in (("advance", "AV1"), ("balance", "SO1")):
+            if not PaymentOrder.objects.filter(dossier=dossier, kind=kind).exists():
+                orders.append(
+                    PaymentOrder.objects.create(
+                        reference=f"{dossier.reference}-{code}",
+                        dossier=dossier,
+                        kind=kind,
+                        amount=Decimal("100.00"),
+                        state=OS.READY,
+                    )
+                )
+
+    def refusal(count):
+        batch = build_batch(by=cast.finance, order_ids=[o.pk for o in orders[:count]]).batch
+        refs = list(batch.items.order_by("position").values_list("end_to_end_id", flat=True))
+        bank_given(cast, dossiers[0], holder=f"Commune (changement {count})")
+        with pytest.raises(PaymentRefused, match="ont changé") as refused:
+            export_batch(batch)
+        cancel_batch(batch, by=cast.finance)
+        certify_bank_details(cast.commune, by=cast.finance)
+        return refs, refused.value.message
+
+    refs, message = refusal(5)
+    assert f"pour 5 ordre(s) ({', '.join(refs)}) :" in message
+    refs, message = refusal(6)
+    assert f"pour 6 ordre(s) ({', '.join(refs[:5])} …) :" in message
+
+
+def test_ready_order_of_a_commune_whose_bank_details_are_no_longer_certified_left_out(cast, ready_orders):
+    """The certification is checked again when the batch is built: orders still ready while their
+    commune's certification was withdrawn (outside the service) stay out, the others go in."""
+    other = PaymentOrder.objects.get(dossier=signed(cast, commune=cast.other_commune))
+    certified_bank(cast, commune=cast.other_commune)
+    BankDetails.objects.filter(commune=cast.commune).update(certified_at=None)
+    result = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders] + [other.pk])
+    assert list(result.batch.items.values_list("order_id", flat=True)) == [other.pk]
+    assert result.excluded == [
+        (o.pk, "coordonnées bancaires de la commune non certifiées") for o in ready_orders
+    ]
+
+
+def test_batch_not_offered_nor_sent_once_the_certification_of_its_creditor_is_withdrawn(cast, ready_orders):
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    BankDetails.objects.filter(commune=cast.commune).update(certified_at=None)  # the details as they were
+    with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot") as refused:
+        export_batch(batch)
+    assert f"pour 2 ordre(s) ({', '.join(o.reference for o in ready_orders)}) :" in refused.value.message
+    with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
+        mark_batch_sent(batch, by=cast.finance)
+
+
+def test_batch_not_offered_after_any_recertified_change_of_its_creditor(cast, ready_orders):
+    """Re-certified details that differ from the batch's stop it, whichever way their fingerprint
+    compares with the one recorded in the batch (one change below it, one above)."""
+    batch = build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders]).batch
+    recorded = batch.items.get(position=1).bank_fingerprint
+    bank = BankDetails.objects.get(commune=cast.commune)
+    holders = {}
+    for n in range(64):
+        bank.holder = f"Commune de Saint-Exemple ({n})"
+        holders.setdefault(bank.fingerprint() < recorded, bank.holder)
+        if len(holders) == 2:
+            break
+    assert len(holders) == 2
+    for holder in holders.values():
+        bank_given(cast, ready_orders[0].dossier, holder=holder)
+        certify_bank_details(cast.commune, by=cast.finance)
+        with pytest.raises(PaymentRefused, match="ont changé depuis la constitution du lot"):
+            export_batch(batch)
+
+
+def test_orders_taken_by_another_batch_meanwhile_refuse_the_build_whole(cast, ready_orders, monkeypatch):
+    """Another finance user's batch takes an order between the read of the ready orders and their
+    move (nothing locks rows on SQLite): fewer orders move than were read, the build is refused
+    and nothing of it is kept."""
+    move_orders = batches.move_orders
+
+    def taken_meanwhile(ids, source, target):
+        PaymentOrder.objects.filter(pk=ready_orders[0].pk).update(state=OS.IN_BATCH)
+        return move_orders(ids, source, target)
+
+    monkeypatch.setattr(batches, "move_orders", taken_meanwhile)
+    with pytest.raises(PaymentRefused, match="pris par un autre lot") as refused:
+        build_batch(by=cast.finance, order_ids=[o.pk for o in ready_orders])
+    assert refused.value.kind == "conflict"
+    assert not Batch.objects.exists() and not BatchItem.objects.exists()
+    assert set(
+        PaymentOrder.objects.filter(pk__in=[o.pk for o in ready_orders]).values_list("state", flat=True)
+    ) == {OS.READY}
+
+
+def test_order_held_by_a_live_line_of_another_batch_refuses_the_build(cast, ready_orders):
+    """The last guard, the unique index on live batch lines: an order read as ready while another
+    batch's line holds it (that batch committed in between) refuses the build as a conflict."""
+    first = build_batch(by=cast.finance, order_ids=[ready_orders[0].pk]).batch
+    PaymentOrder.objects.filter(pk=ready_orders[0].pk).update(state=OS.READY)
+    with pytest.raises(PaymentRefused, match="pris par un autre lot") as refused:
+        build_batch(by=cast.finance2, order_ids=[o.pk for o in ready_orders])
+    assert refused.value.kind == "conflict"
+    assert list(Batch.objects.all()) == [first]
+    assert PaymentOrder.objects.get(pk=ready_orders[1].pk).state == OS.READY
+
+
+def test_batch_of_more_than_256_orders_built_whole(cast, ready_orders):
+    """No size limit on a batch: 258 ready orders (two per dossier, set up straight in the
+    database) all go into one batch, every one counted as moved."""
+    dossiers = []
+    for n in range(127):
+        clone = Dossier.objects.get(pk=ready_orders[0].dossier_id)
+        clone.pk, clone.reference = None, f"FJJ-T-{n:06d}"
+        dossiers.append(clone)
+    dossiers = Dossier.objects.bulk_create(dossiers) + [o.dossier for o in ready_orders]
+    PaymentOrder.objects.bulk_create(
+        PaymentOrder(
+            reference=f"{d.reference}-{code}", dossier=d, kind=kind, amount=Decimal("10.00"), state=OS.READY
+        )
+        for d in dossiers
+        for kind, code in (("advance", "AV1"), ("balance", "SO1"))
+        if not (kind == "advance" and d in dossiers[-2:])
+    )
+    ids = list(PaymentOrder.objects.filter(state=OS.READY).values_list("pk", flat=True))
+    assert len(ids) == 258
+    batch = build_batch(by=cast.finance, order_ids=ids).batch
+    assert batch.count == 258 and batch.items.count() == 258
+    assert PaymentOrder.objects.filter(state=OS.IN_BATCH).count() == 258
