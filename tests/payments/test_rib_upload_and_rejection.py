@@ -15,6 +15,7 @@ from fonds.payments.batches import build_batch
 from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from fonds.suivi.testing import SIGNED_LIST_PDF
+from tests.dossiers.test_upload_bombs import png
 from tests.factories import make_dossier
 
 from .conftest import (
@@ -313,3 +314,17 @@ def test_rib_of_a_change_that_fails_leaves_no_file_behind(cast, settings, monkey
         upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB)
     files = [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
     assert files and not any(path.read_bytes() == NEW_RIB for path in files)
+
+
+def test_new_rib_checked_against_the_campaigns_decompression_limits_as_every_upload(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    rib = png(1500, 1000)  # 1.5 megapixels: within the default limit, beyond the campaign's
+    rules = dossier.campaign.rules
+    rules.new_version({**rules.params, "uploads": {**rules.params["uploads"], "max_image_megapixels": 1}})
+    dossier.rules_version = None  # the dossier follows the campaign's new version
+    dossier.save(update_fields=["rules_version"])
+    with pytest.raises(ValidationError) as refused:
+        upload_rib(cast.commune, by=cast.porteur, name="rib.png", data=rib)
+    assert "au-delà de 1 millions de pixels" in " ".join(refused.value.message_dict["rib_file"])
+    assert BankDetails.objects.get().is_certified
