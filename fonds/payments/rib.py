@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
 from fonds.dossiers.documents import check_file, file_document
+from fonds.dossiers.limits import limits_for
 from fonds.dossiers.models import Document, Dossier
 
 from .models import BankDetails
@@ -50,7 +51,7 @@ def checked_rib_upload(commune_id, dossier, name: str, data: bytes) -> RibUpload
         raise ValidationError("La commune n'a aucun dossier auquel joindre ce RIB.")
     limits = target.rules.params["uploads"]
     data = data or b""
-    sniffed = check_file(data, limits)
+    sniffed = check_file(data, limits, bombs=limits_for(limits))  # the campaign's limits
     return RibUpload(target, name or "rib", data, hashlib.sha256(data).hexdigest(), sniffed, limits)
 
 

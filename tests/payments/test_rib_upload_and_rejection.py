@@ -1,17 +1,22 @@
 """A new RIB after submission (same content checks as every upload), and finance's rejection of
 bank details that do not match the RIB."""
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.documents import add_document
 from fonds.dossiers.models import Document
+from fonds.payments import bank as bank_module
 from fonds.payments.bank import certify_bank_details, reject_bank_details, set_bank_details, upload_rib
 from fonds.payments.batches import build_batch
 from fonds.payments.common import PaymentRefused
 from fonds.payments.models import BankDetails, OrderState, PaymentOrder
 from fonds.suivi.testing import SIGNED_LIST_PDF
+from tests.dossiers.test_upload_bombs import png
+from tests.factories import make_dossier
 
 from .conftest import (
     BIC_OK,
@@ -216,3 +221,110 @@ def test_rejection_email_not_sent_when_the_details_changed_meanwhile(cast, mailo
     mailoutbox.clear()
     bank_given(cast, dossier, iban=IBAN_OTHER, bic=BIC_OTHER)
     assert notify_bank_rejected(bank.pk, bank.version) == 0 and mailoutbox == []
+
+
+def test_rejection_motivation_of_at_most_5000_characters(cast):
+    given_details(cast)
+    with pytest.raises(PaymentRefused) as exc:
+        reject_bank_details(cast.commune, by=cast.finance, motivation="x" * 5001)
+    assert exc.value.kind == "motivation" and not BankDetails.objects.get().is_rejected
+    bank = reject_bank_details(cast.commune, by=cast.finance, motivation="x" * 5000)
+    assert bank.is_rejected and bank.rejection_reason == "x" * 5000
+
+
+# ---- where a new RIB is filed, and what it may weigh ------------------------------------------
+
+
+def _two_dossiers(cast):
+    """Two dossiers of the commune, the older one first."""
+    return [make_dossier(campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur) for _ in "12"]
+
+
+def test_new_rib_filed_on_the_dossier_named_if_it_is_the_communes_else_beside_the_current_rib(cast):
+    older, newer = _two_dossiers(cast)
+    bank_given(cast, older)
+    foreign = make_dossier(commune=cast.other_commune, porteur=cast.other_porteur)
+    bank = upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB, dossier=foreign)
+    assert bank.rib_document.dossier_id == older.pk
+    bank = upload_rib(cast.commune, by=cast.porteur, name="rib.png", data=PNG_RIB, dossier=newer)
+    assert bank.rib_document.dossier_id == newer.pk
+
+
+def test_first_rib_given_without_a_dossier_filed_on_the_communes_latest_dossier(cast):
+    _older, newer = _two_dossiers(cast)
+    bank = set_bank_details(
+        cast.commune,
+        by=cast.porteur,
+        iban=IBAN_OK,
+        bic=BIC_OK,
+        holder="Commune",
+        rib_file=("rib.png", PNG_RIB),
+    )
+    assert bank.rib_document.dossier_id == newer.pk
+
+
+def test_new_rib_keeps_the_name_it_was_uploaded_under(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    bank = upload_rib(cast.commune, by=cast.porteur, name="RIB mairie 2026.pdf", data=NEW_RIB)
+    assert bank.rib_document.original_name == "RIB mairie 2026.pdf"
+
+
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize("replacing", [True, False], ids=["replacing-a-rib", "first-rib-of-the-dossier"])
+def test_new_rib_refused_beyond_the_dossier_size_limit_the_replaced_rib_not_counted(cast, replacing):
+    dossier = make_dossier(
+        campaign=cast.campaign, commune=cast.commune, porteur=cast.porteur, complete=replacing
+    )
+    rules = cast.campaign.rules
+    rules.new_version({**rules.params, "uploads": {**rules.params["uploads"], "max_dossier_mb": 1}})
+    current = Document.objects.filter(dossier=dossier, replaced_by__isnull=True)
+    assert current.filter(kind="rib").exists() is replacing
+    room = MB - sum(current.exclude(kind="rib").values_list("size", flat=True))
+
+    def give(size):
+        png = PNG_RIB[:8] + b"\x00" * (size - 8)
+        return set_bank_details(
+            cast.commune,
+            by=cast.porteur,
+            iban=IBAN_OK,
+            bic=BIC_OK,
+            holder="Commune",
+            rib_file=("rib.png", png),
+            dossier=dossier,
+        )
+
+    with pytest.raises(ValidationError) as refused:
+        give(room + 1)
+    assert refused.value.message_dict == {"rib_file": ["Le total des pièces du dossier dépasserait 1 Mo."]}
+    assert give(room).rib_document.size == room
+
+
+def test_rib_of_a_change_that_fails_leaves_no_file_behind(cast, settings, monkeypatch):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("panne pendant l'enregistrement")
+
+    monkeypatch.setattr(bank_module, "_apply_bank_details", failing)
+    with pytest.raises(RuntimeError):
+        upload_rib(cast.commune, by=cast.porteur, name="rib.pdf", data=NEW_RIB)
+    files = [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+    assert files and not any(path.read_bytes() == NEW_RIB for path in files)
+
+
+def test_new_rib_checked_against_the_campaigns_decompression_limits_as_every_upload(cast):
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    rib = png(1500, 1000)  # 1.5 megapixels: within the default limit, beyond the campaign's
+    rules = dossier.campaign.rules
+    rules.new_version({**rules.params, "uploads": {**rules.params["uploads"], "max_image_megapixels": 1}})
+    dossier.rules_version = None  # the dossier follows the campaign's new version
+    dossier.save(update_fields=["rules_version"])
+    with pytest.raises(ValidationError) as refused:
+        upload_rib(cast.commune, by=cast.porteur, name="rib.png", data=rib)
+    assert "au-delà de 1 millions de pixels" in " ".join(refused.value.message_dict["rib_file"])
+    assert BankDetails.objects.get().is_certified
