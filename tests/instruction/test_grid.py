@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import json
 
 import pytest
 from django.http import QueryDict
@@ -224,6 +225,7 @@ def test_grid_criterion_without_the_automatic_flag_is_scored_by_the_instructor(p
             del c["automatic"]
     budget = grid.criterion(params, "budget")
     assert budget.automatic is False and grid.min_points(budget, params) == 5
+    assert grid.min_points(grid.Criterion("budget", "Réalisme du budget", 10), params) == 5
     assert grid.evaluate({**FULL, "budget": 4}, params).below_minimum == ["budget"]
 
 
@@ -231,3 +233,15 @@ def test_grid_criteria_of_the_campaign_cannot_be_altered_once_read(params):
     budget = grid.criterion(params, "budget")
     with pytest.raises(dataclasses.FrozenInstanceError):
         budget.max = 20
+
+
+def test_grid_read_from_the_params_as_stored_in_the_database(params):
+    """The campaign's rules come back from a JSON column: its codes are equal strings, not the same
+    objects as the module's constants."""
+    stored = json.loads(json.dumps(params))
+    assert grid.criterion(stored, "budget").max == 10
+    assert grid.territorial_points(999, True, stored) == (
+        15,
+        "999\u00a0habitants (moins de 1\u00a0000) : 15 points. Commune d'outre-mer : +5 points. "
+        "Plafonné au maximum du critère (15).",
+    )
