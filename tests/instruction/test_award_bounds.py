@@ -264,3 +264,9 @@ def test_amount_refusal_offers_0_only_where_0_means_no_grant():
     assert award_refusal(Decimal("900"), BOUNDS).endswith(
         "le montant est entre 1\u00a0000\u00a0€ et 9\u00a0850\u00a0€."
     )
+
+
+def test_amount_only_zero_means_no_grant():
+    """0 € stands for « no grant » where allowed; a negative amount never does."""
+    assert award_refusal(Decimal("0"), BOUNDS, zero_allowed=True) == ""
+    assert "n'est pas attribuée" in award_refusal(Decimal("-1"), BOUNDS, zero_allowed=True)
