@@ -254,3 +254,37 @@ def test_formula_without_explanation_gives_the_same_figures():
     explained, silent = compute_grant(**inputs), compute_grant(**inputs, explain=False)
     assert explained.lines and not silent.lines
     assert {**explained.as_dict(), "lines": []} == silent.as_dict()
+
+
+# ---- rules the mutation run (issue 24) found unstated ------------------------------------------
+
+
+def test_amount_figures_not_given_count_as_zero(params):
+    """A group, nights or eligible costs not yet declared (None) count for nothing, never for one."""
+    result = compute_grant(
+        distance_km=812,
+        low_carbon=False,
+        youth=None,
+        leaders=None,
+        nights=None,
+        nights_hosted=None,
+        eligible_costs=None,
+        requested=None,
+        params=params,
+    )
+    assert (result.youth, result.leaders, result.travellers) == (0, 0, 0)
+    assert (result.nights, result.nights_hosted, result.nights_paid) == (0, 0, 0)
+    assert result.eligible_costs == 0 and result.eligible_limit == 0 and result.amount == 0
+
+
+def test_amount_whole_euros_are_not_said_rounded(params):
+    result = grant(params, nights=9, nights_hosted=4)  # 3,090 + 1,250 + 500 = 4,840 €
+    assert result.amount == result.before_rounding == Decimal("4840")
+    assert "arrondi" not in " ".join(result.lines)
+
+
+def test_amount_limit_equal_to_the_formula_total_is_no_cap(params):
+    """Only a limit below T + S + O caps the amount; on a tie the formula is named."""
+    result = grant(params, nights=9, nights_hosted=4, requested=Decimal("4840"))
+    assert result.amount == Decimal("4840")
+    assert result.limiting == "formula" and result.caps_applied == []

@@ -1,6 +1,7 @@
 """Grant amount: an award always lies within 1,000–15,000 € and the formula's caps (80 % of
 eligible costs, requested amount, T + S + O) — wherever the instructor sets an amount."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -225,3 +226,47 @@ def test_amount_complete_instruction_refuses_a_stored_proposal_outside_the_curre
     refused = _refused(world, {"opinion": "favourable"})
     assert refused.rules == ["amount"] and "la proposition de montant enregistrée" in refused.message
     assert "3\u00a0000\u00a0€" in refused.message
+
+
+# ---- rules the mutation run (issue 24) found unstated ------------------------------------------
+
+BOUNDS = AwardBounds(
+    Decimal("1000"), Decimal("9850"), {"cap": Decimal("15000"), "requested": Decimal("9850")}
+)
+
+
+def test_amount_caps_exactly_at_the_floor_still_allow_the_floor():
+    at_floor = AwardBounds(Decimal("1000"), Decimal("1000"), {"eligible": Decimal("1000.80")})
+    assert at_floor.possible and check_award_amount("1000", at_floor) == Decimal("1000")
+
+
+def test_amount_bounds_cannot_be_altered_once_computed():
+    bounds = AwardBounds(Decimal("1000"), Decimal("9850"), {"requested": Decimal("9850")})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bounds.maximum = Decimal("15000")
+
+
+def test_amount_in_euros_and_cents_at_most():
+    assert check_award_amount("5000,50", BOUNDS) == Decimal("5000.50")
+    for amount in ("5000,505", Decimal("-0.50"), Decimal("Infinity")):
+        with pytest.raises(TransitionRefused, match="au plus deux décimales"):
+            check_award_amount(amount, BOUNDS)
+
+
+def test_amount_refusal_offers_0_only_where_0_means_no_grant():
+    """Where 0 € is allowed (a proposal, an unfavourable opinion) the refusal says so; an award is
+    only told its range."""
+    impossible = AwardBounds(Decimal("1000"), Decimal("500"), {"formula": Decimal("500")})
+    assert award_refusal(Decimal("500"), impossible, zero_allowed=True).endswith("; proposez 0 €.")
+    assert award_refusal(Decimal("500"), impossible).endswith("à ce dossier.")
+    below = award_refusal(Decimal("900"), BOUNDS, zero_allowed=True)
+    assert "proposez 0 € ou un montant entre 1\u00a0000\u00a0€ et 9\u00a0850\u00a0€" in below
+    assert award_refusal(Decimal("900"), BOUNDS).endswith(
+        "le montant est entre 1\u00a0000\u00a0€ et 9\u00a0850\u00a0€."
+    )
+
+
+def test_amount_only_zero_means_no_grant():
+    """0 € stands for « no grant » where allowed; a negative amount never does."""
+    assert award_refusal(Decimal("0"), BOUNDS, zero_allowed=True) == ""
+    assert "n'est pas attribuée" in award_refusal(Decimal("-1"), BOUNDS, zero_allowed=True)

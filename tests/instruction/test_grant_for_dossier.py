@@ -58,3 +58,14 @@ def test_grant_for_dossier_reads_the_campaign_rules(db):
     rules.new_version(params, note="plafond abaissé")
     result = grant_for_dossier(Dossier.objects.get(pk=dossier.pk))
     assert result.amount == Decimal("5000") and result.limiting == "cap"
+
+
+def test_grant_for_dossier_unknown_distance_gives_no_travel_amount(db):
+    """No coordinates and no declared distance: T is 0 and the explanation says the distance is
+    unknown (no distance line before it)."""
+    dossier = make_dossier()
+    Commune.objects.filter(pk=dossier.commune_id).update(latitude=None, longitude=None)
+    Dossier.objects.filter(pk=dossier.pk).update(distance_km=None)
+    result = grant_for_dossier(Dossier.objects.get(pk=dossier.pk))
+    assert result.distance_km is None and result.band is None and result.travel == 0
+    assert result.lines[0].startswith("Voyage (T) : distance entre les deux mairies inconnue")

@@ -1,8 +1,11 @@
 """The scoring grid of the règlement (pure functions of the campaign's scoring params)."""
 
 import copy
+import dataclasses
+import json
 
 import pytest
+from django.http import QueryDict
 
 from fonds.instruction import grid
 from fonds.referentiel.rules import default_rules
@@ -162,9 +165,83 @@ def test_grid_below_threshold_opinion_refusal_names_the_criteria_and_the_total(p
     refusal = grid.opinion_refusal("favourable", low)
     assert "Réalisme du budget" in refusal and "Inclusion" in refusal and "défavorable" in refusal
     assert grid.opinion_refusal("unfavourable", low) == ""
+    # the opinion as a submitted form sends it (equal to the constant, not the same object)
+    assert grid.opinion_refusal(QueryDict("opinion=favourable")["opinion"], low) == refusal
     under_60 = grid.evaluate(
         {"participation": 13, "inclusion": 10, "quality": 10, "territorial": 5, "low_carbon": 5, "budget": 5},
         params,
     )
     assert under_60.total == 48 and "seuil de 60" in grid.opinion_refusal("favourable", under_60)
     assert grid.opinion_refusal("favourable", grid.evaluate(FULL, params)) == ""
+
+
+# ---- rules the mutation run (issue 24) found unstated ------------------------------------------
+
+
+def test_grid_incomplete_lists_every_criterion_without_points(params):
+    """Every unscored criterion is named (not only the first), and 0 points is a score."""
+    result = grid.evaluate({**FULL, "inclusion": None, "budget": None, "low_carbon": 0}, params)
+    assert result.missing == ["inclusion", "budget"]
+    assert [r.criterion.code for r in result.results if not r.scored] == ["inclusion", "budget"]
+    assert result.total == 25 + 20 + 15 + 0
+
+
+def test_grid_opinion_consistent_only_with_the_suggestion_of_a_complete_grid(params):
+    favourable = grid.evaluate(FULL, params)
+    assert grid.opinion_consistent("favourable", favourable)
+    assert not grid.opinion_consistent("unfavourable", favourable)
+    unfavourable = grid.evaluate({**FULL, "budget": 4}, params)
+    assert grid.opinion_consistent("unfavourable", unfavourable)
+    assert not grid.opinion_consistent("favourable", unfavourable)
+    # the opinion as a submitted form sends it: equal to the suggestion, not the same object
+    posted = QueryDict("opinion=favourable")["opinion"]
+    assert posted is not grid.FAVOURABLE and grid.opinion_consistent(posted, favourable)
+
+
+def test_grid_total_below_the_threshold_is_a_reason_only_once_complete(params):
+    """A partial total is no reason yet (the missing points may still come); a favourable grid has none."""
+    assert grid.evaluate(FULL, params).reasons == []
+    partial = {"participation": 13, "inclusion": 10, "quality": 10, "territorial": 5, "budget": 5}
+    incomplete = grid.evaluate(partial, params)
+    assert incomplete.total == 43 and incomplete.below_minimum == [] and incomplete.reasons == []
+    assert not incomplete.below_thresholds
+
+
+def test_grid_incomplete_refuses_no_opinion_yet(params):
+    """Only a complete grid below the thresholds makes a favourable opinion impossible."""
+    incomplete = grid.evaluate({"participation": 5, "budget": 1}, params)
+    assert grid.opinion_refusal("favourable", incomplete) == ""
+
+
+def test_territorial_overseas_bonus_is_zero_when_the_params_give_none(params):
+    del params["scoring"]["overseas_bonus"]
+    assert grid.territorial_points(2500, True, params)[0] == 5
+    assert grid.territorial_points(3501, True, params)[0] == 0
+
+
+def test_grid_criterion_without_the_automatic_flag_is_scored_by_the_instructor(params):
+    for c in params["scoring"]["criteria"]:
+        if c["code"] == "budget":
+            del c["automatic"]
+    budget = grid.criterion(params, "budget")
+    assert budget.automatic is False and grid.min_points(budget, params) == 5
+    assert grid.min_points(grid.Criterion("budget", "Réalisme du budget", 10), params) == 5
+    assert grid.evaluate({**FULL, "budget": 4}, params).below_minimum == ["budget"]
+
+
+def test_grid_criteria_of_the_campaign_cannot_be_altered_once_read(params):
+    budget = grid.criterion(params, "budget")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        budget.max = 20
+
+
+def test_grid_read_from_the_params_as_stored_in_the_database(params):
+    """The campaign's rules come back from a JSON column: its codes are equal strings, not the same
+    objects as the module's constants."""
+    stored = json.loads(json.dumps(params))
+    assert grid.criterion(stored, "budget").max == 10
+    assert grid.territorial_points(999, True, stored) == (
+        15,
+        "999\u00a0habitants (moins de 1\u00a0000) : 15 points. Commune d'outre-mer : +5 points. "
+        "Plafonné au maximum du critère (15).",
+    )
