@@ -79,10 +79,10 @@ def iter_export_bytes(dossier_id: int | None = None, *, chunk_size: int = CHUNK)
         yield text.encode("utf-8")
 
 
-def write_export(fileobj, dossier_id: int | None = None) -> int:
+def write_export(fileobj, dossier_id: int | None = None, *, chunk_size: int = CHUNK) -> int:
     """Write the export to a binary file object; return the number of event lines."""
     lines = -1
-    for chunk in iter_export_bytes(dossier_id):
+    for chunk in iter_export_bytes(dossier_id, chunk_size=chunk_size):
         fileobj.write(chunk)
         lines += chunk.count(b"\n")
     return lines

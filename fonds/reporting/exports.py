@@ -131,15 +131,22 @@ class HashingWriter:
 
 
 def csv_stream(
-    qs, fmt: str, *, semicolon: bool = False, counter: _Counter | None = None, stats: dict | None = None
+    qs,
+    fmt: str,
+    *,
+    semicolon: bool = False,
+    counter: _Counter | None = None,
+    stats: dict | None = None,
+    chunk_size: int = decisions.CHUNK,
 ) -> Iterator[bytes]:
     """The CSV or SCDL bytes, chunk by chunk (SCDL: ``stats`` gets the rows per source of
-    ``idBeneficiaire``, see ``scdl.csv_chunks``)."""
+    ``idBeneficiaire``, see ``scdl.csv_chunks``). ``chunk_size``: dossiers read at a time for the
+    CSV (memory grows with it: ≈ 8 KB a dossier)."""
     if fmt == FORMATS.SCDL:
         yield from scdl.csv_chunks(qs, counter=counter, stats=stats)
         return
     cols = decisions.columns(qs)
-    rows = decisions.iter_rows(qs, cols)
+    rows = decisions.iter_rows(qs, cols, chunk_size=chunk_size)
     if counter is not None:
         counter.rows = rows
         rows = counter
@@ -154,11 +161,14 @@ def write_decisions(
     semicolon: bool = False,
     progress: Callable[[int], None] | None = None,
     stats: dict | None = None,
+    chunk_size: int = decisions.CHUNK,
 ) -> int:
     """Write the export in ``fmt`` to ``out``; return the number of dossiers (rows)."""
     if fmt in (FORMATS.CSV, FORMATS.SCDL):
         counter = _Counter(())
-        for chunk in csv_stream(qs, fmt, semicolon=semicolon, counter=counter, stats=stats):
+        for chunk in csv_stream(
+            qs, fmt, semicolon=semicolon, counter=counter, stats=stats, chunk_size=chunk_size
+        ):
             out.write(chunk)
         return counter.count
     cols = decisions.columns(qs)
