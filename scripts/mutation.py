@@ -175,10 +175,15 @@ def test_command(module: Module) -> str:
 PRISTINE = "FJJ_MUTATION_PRISTINE"
 
 
-def build_pristine(tree: Path, path: Path) -> None:
-    """Migrate a SQLite database at ``path`` with the unmutated tree, as a test run would."""
+def _remove_sqlite(path: Path) -> None:
+    """A SQLite database file and its WAL companions, where they exist."""
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
+
+
+def build_pristine(tree: Path, path: Path) -> None:
+    """Migrate a SQLite database at ``path`` with the unmutated tree, as a test run would."""
+    _remove_sqlite(path)
     env = {**os.environ, "FJJ_DATABASE_URL": f"sqlite:///{path}", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("FJJ_TEST_SQLITE_PATH", None)
     subprocess.run([BIN / "python", "manage.py", "migrate", "-v0"], cwd=tree, env=env, check=True)
@@ -191,16 +196,14 @@ def pytest_on_pristine(tests: list[str]) -> int:
     """A mutant's test run: a fresh copy of the pristine database, then pytest with --reuse-db."""
     pristine = Path(os.environ[PRISTINE])
     target = pristine.with_name(f"test-{os.getpid()}.sqlite3")
-    for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-        stale.unlink(missing_ok=True)
+    _remove_sqlite(target)
     shutil.copyfile(pristine, target)
     env = {**os.environ, "FJJ_TEST_SQLITE_PATH": str(target)}
     env.pop("FJJ_DATABASE_URL", None)
     try:
         return subprocess.run([*_pytest(tests), "--reuse-db"], env=env).returncode
     finally:
-        for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-            stale.unlink(missing_ok=True)
+        _remove_sqlite(target)
 
 
 def config_text(module: Module) -> str:
