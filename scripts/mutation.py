@@ -15,7 +15,9 @@ with their diff, run time, date and commit.
 """
 
 import argparse
+import contextlib
 import datetime
+import json
 import os
 import re
 import shutil
@@ -25,6 +27,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import mutation_select
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "mutation"
@@ -192,18 +196,43 @@ def build_pristine(tree: Path, path: Path) -> None:
         db.execute("PRAGMA journal_mode=DELETE")
 
 
-def pytest_on_pristine(tests: list[str]) -> int:
-    """A mutant's test run: a fresh copy of the pristine database, then pytest with --reuse-db."""
-    pristine = Path(os.environ[PRISTINE])
+#: the map of which tests execute which statement (``mutation_select``), built once per run
+SELECTION = "FJJ_MUTATION_SELECTION"
+
+
+@contextlib.contextmanager
+def pristine_copy(pristine: Path):
+    """The environment of a test run on a fresh copy of the pristine database (then removed)."""
     target = pristine.with_name(f"test-{os.getpid()}.sqlite3")
     _remove_sqlite(target)
     shutil.copyfile(pristine, target)
     env = {**os.environ, "FJJ_TEST_SQLITE_PATH": str(target)}
     env.pop("FJJ_DATABASE_URL", None)
     try:
-        return subprocess.run([*_pytest(tests), "--reuse-db"], env=env).returncode
+        yield env
     finally:
         _remove_sqlite(target)
+
+
+def pytest_on_pristine(tests: list[str]) -> int:
+    """A mutant's test run on a fresh copy of the pristine database: the tests that execute the
+    mutated statements (``mutation_select``; every test without a map), none when no test does."""
+    if os.environ.get(SELECTION):
+        chosen = mutation_select.covering(Path.cwd(), json.loads(Path(os.environ[SELECTION]).read_text()))
+        if chosen == []:
+            print("no test executes the mutated statements: survived")
+            return 0
+        tests = chosen or tests
+    with pristine_copy(Path(os.environ[PRISTINE])) as env:
+        return subprocess.run([*_pytest(tests), "--reuse-db"], env=env).returncode
+
+
+def build_selection(module: Module, base: Path) -> Path:
+    """Which tests execute each statement of ``module``'s sources, from one coverage run."""
+    out = base / "tests-by-statement.json"
+    with pristine_copy(base / "pristine.sqlite3") as env:
+        mutation_select.build(base / "tree", module.sources, [*module.tests, "--reuse-db"], out, env)
+    return out
 
 
 def config_text(module: Module) -> str:
@@ -262,6 +291,7 @@ def run(module: Module) -> dict:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env[PRISTINE] = str(base / "pristine.sqlite3")
     build_pristine(tree, base / "pristine.sqlite3")
+    env[SELECTION] = str(build_selection(module, base))
 
     def step(*args):
         subprocess.run([str(a) for a in args], cwd=tree, env=env, check=True)
@@ -288,6 +318,7 @@ def rerun_survivors(module: Module) -> None:
         db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
     env = {**os.environ, PRISTINE: str(base / "pristine.sqlite3")}
     build_pristine(base / "tree", base / "pristine.sqlite3")
+    env[SELECTION] = str(build_selection(module, base))
     (base / "config.toml").write_text(config_text(module))
     subprocess.run(
         [str(BIN / "cosmic-ray"), "exec", str(base / "config.toml"), str(base / "session.sqlite")],
@@ -339,6 +370,7 @@ def summary(module: Module) -> dict:
         "elapsed": None if elapsed == "unfinished" else int(elapsed),
         "when": when,
         "commit": where,
+        "selected": (base / "tests-by-statement.json").exists(),
     }
 
 
@@ -362,6 +394,12 @@ def render(s: dict) -> str:
         + (f", **{s['pending']} mutants not run** (interrupted)" if s["pending"] else ""),
         f"- mutants: {tested} run, {s['killed']} killed, {s['survived']} survived "
         f"(raw score {score}); {s['skipped']} skipped by the operator filter",
+        "- each mutant ran "
+        + (
+            "the tests that execute its statements (coverage map; none: survived untested)"
+            if s.get("selected")
+            else "every test of the module"
+        ),
         "",
     ]
     if s["survivors"]:
