@@ -196,8 +196,9 @@ def build_pristine(tree: Path, path: Path) -> None:
         db.execute("PRAGMA journal_mode=DELETE")
 
 
-#: the map of which tests execute which statement (``mutation_select``), built once per run
-SELECTION = "FJJ_MUTATION_SELECTION"
+#: which tests execute which statement (``mutation_select``), built once per run beside the
+#: pristine database
+SELECTION = "tests-by-statement.json"
 
 
 @contextlib.contextmanager
@@ -217,22 +218,23 @@ def pristine_copy(pristine: Path):
 def pytest_on_pristine(tests: list[str]) -> int:
     """A mutant's test run on a fresh copy of the pristine database: the tests that execute the
     mutated statements (``mutation_select``; every test without a map), none when no test does."""
-    if os.environ.get(SELECTION):
-        chosen = mutation_select.covering(Path.cwd(), json.loads(Path(os.environ[SELECTION]).read_text()))
+    pristine = Path(os.environ[PRISTINE])
+    if pristine.with_name(SELECTION).exists():
+        chosen = mutation_select.covering(Path.cwd(), json.loads(pristine.with_name(SELECTION).read_text()))
         if chosen == []:
             print("no test executes the mutated statements: survived")
             return 0
         tests = chosen or tests
-    with pristine_copy(Path(os.environ[PRISTINE])) as env:
+    with pristine_copy(pristine) as env:
         return subprocess.run([*_pytest(tests), "--reuse-db"], env=env).returncode
 
 
-def build_selection(module: Module, base: Path) -> Path:
+def build_selection(module: Module, base: Path) -> None:
     """Which tests execute each statement of ``module``'s sources, from one coverage run."""
-    out = base / "tests-by-statement.json"
+    out = base / SELECTION
+    out.unlink(missing_ok=True)  # a mutant never runs with the map of another tree
     with pristine_copy(base / "pristine.sqlite3") as env:
         mutation_select.build(base / "tree", module.sources, [*module.tests, "--reuse-db"], out, env)
-    return out
 
 
 def config_text(module: Module) -> str:
@@ -291,7 +293,7 @@ def run(module: Module) -> dict:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env[PRISTINE] = str(base / "pristine.sqlite3")
     build_pristine(tree, base / "pristine.sqlite3")
-    env[SELECTION] = str(build_selection(module, base))
+    build_selection(module, base)
 
     def step(*args):
         subprocess.run([str(a) for a in args], cwd=tree, env=env, check=True)
@@ -318,7 +320,7 @@ def rerun_survivors(module: Module) -> None:
         db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
     env = {**os.environ, PRISTINE: str(base / "pristine.sqlite3")}
     build_pristine(base / "tree", base / "pristine.sqlite3")
-    env[SELECTION] = str(build_selection(module, base))
+    build_selection(module, base)
     (base / "config.toml").write_text(config_text(module))
     subprocess.run(
         [str(BIN / "cosmic-ray"), "exec", str(base / "config.toml"), str(base / "session.sqlite")],
@@ -370,7 +372,7 @@ def summary(module: Module) -> dict:
         "elapsed": None if elapsed == "unfinished" else int(elapsed),
         "when": when,
         "commit": where,
-        "selected": (base / "tests-by-statement.json").exists(),
+        "selected": (base / SELECTION).exists(),
     }
 
 
