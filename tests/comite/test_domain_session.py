@@ -265,6 +265,21 @@ def test_proxy_withdrawn_until_a_vote_is_cast_with_it_the_giver_then_absent(comm
     assert counting.presence_by_member(session)[a.pk] == "represented"
 
 
+def test_member_holds_at_most_one_proxy_whatever_the_campaign_rules_say(committee):
+    """Each member holds at most one proxy: the database holds one per member and session, so the
+    campaign's rules offer 0 or 1 (a larger limit would only make the second proxy fail)."""
+    from fonds.administration import forms as admin_forms
+    from fonds.administration import parameters
+
+    params = committee.campaign.rules.params
+    data = {name: "" if value is None else value for name, value in parameters.flatten(params).items()}
+    for limit, accepted in ((1, True), (2, False)):
+        typed = {**data, "committee__max_proxies_per_member": limit}
+        form = admin_forms.RulesForm(data=typed, current=params)
+        assert form.is_valid() is accepted, form.errors
+    assert "committee__max_proxies_per_member" in form.errors
+
+
 def test_proxies_between_distinct_members_are_no_chain_in_either_order(committee):
     """Two proxies between four distinct members are both accepted, whichever is given first: only
     a holder who gave a proxy, or a giver who holds one, makes a chain."""
