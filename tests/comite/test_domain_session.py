@@ -154,7 +154,8 @@ def test_member_holding_two_proxies_refused(committee):
     comite_proxies.give_proxy(session, giver=a, holder=b)
     with pytest.raises(ComiteRefused) as exc:
         comite_proxies.give_proxy(session, giver=d, holder=b)
-    assert exc.value.rules == ["proxy_held"] and "au plus" in exc.value.message
+    assert exc.value.rules == ["proxy_held"] and "détient déjà 1 procuration(s)" in exc.value.message
+    assert "en autorise 1 au plus" in exc.value.message
     assert Proxy.objects.filter(session=session, holder=b).count() == 1
     assert actions(session).count("comite_proxy_given") == 1
 
@@ -617,6 +618,20 @@ def test_vote_closed_only_while_open(committee):
     with pytest.raises(ComiteRefused, match="pas ouvert"):
         comite_votes.close_vote(item, by=c.chair)
     assert actions(item).count("comite_vote_closed") == 1
+
+
+def test_no_vote_cast_once_the_session_no_longer_sits(committee):
+    """Defence in depth: a vote left open in a session that no longer sits (closed or adjourned,
+    data repaired by hand) takes no vote."""
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    comite_votes.open_vote(item, by=c.chair)
+    for status in (Session.Status.CLOSED, Session.Status.ADJOURNED):
+        Session.objects.filter(pk=session.pk).update(status=status)
+        with pytest.raises(ComiteRefused, match="pas ouvert"):
+            comite_votes.cast_vote(item, by=c.others[0], choice="pour")
+    assert not Vote.objects.filter(item=item).exists()
 
 
 def test_only_members_of_the_session_vote(committee):
