@@ -685,6 +685,21 @@ def test_proxy_holder_does_not_vote_for_a_giver_who_came(committee):
     assert comite_votes.cast_vote(item, by=a, choice="pour").member == a
 
 
+def test_proxy_holder_does_not_vote_for_a_giver_noted_absent(committee):
+    """A giver the attendance notes absent (not represented) is not represented: his proxy counts
+    neither in the quorum nor in the vote."""
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
+    comite_sitting.record_attendance(item.session, by=c.chair, presence={a: "absent"})
+    comite_votes.open_vote(item, by=c.chair)
+    assert counting.item_quorum(item).represented == 0
+    with pytest.raises(ComiteRefused) as exc:
+        comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
+    assert exc.value.rules == ["proxy_absent"]
+    assert not Vote.objects.filter(item=item, elector=a).exists()
+
+
 def test_vote_cast_with_a_proxy_is_audited_as_such(committee):
     """The audit trail tells a vote cast with a proxy (for whom) from the holder's own vote."""
     c = committee
