@@ -283,6 +283,24 @@ def test_member_holds_at_most_one_proxy_whatever_the_campaign_rules_say(committe
     assert "committee__max_proxies_per_member" in form.errors
 
 
+def test_proxy_limit_is_the_one_of_the_campaign_rules_in_force(committee):
+    """The number of proxies a member may hold is read from the campaign's rules in force when the
+    proxy is given: rules that now allow none refuse a further proxy to a holder, naming the limit."""
+    import copy
+
+    c = committee
+    a, b, d = c.others[:3]
+    session = new_session(c)
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    rules = c.campaign.rules
+    params = copy.deepcopy(rules.params)
+    params["committee"]["max_proxies_per_member"] = 0
+    rules.new_version(params, by=c.admin, note="Plus de procuration")
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.give_proxy(session, giver=d, holder=b)
+    assert exc.value.rules == ["proxy_held"] and "en autorise 0 au plus" in exc.value.message
+
+
 def test_proxies_between_distinct_members_are_no_chain_in_either_order(committee):
     """Two proxies between four distinct members are both accepted, whichever is given first: only
     a holder who gave a proxy, or a giver who holds one, makes a chain."""
