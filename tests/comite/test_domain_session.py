@@ -889,3 +889,18 @@ def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
     assert actions(i2).count("comite_vote_closed") == 1
     with pytest.raises(ComiteRefused, match="clos"):
         comite_votes.cast_vote(i1, by=a, choice="pour")
+
+
+def test_deputy_chair_closes_at_once_only_the_votes_he_presides(committee):
+    """Closing every open vote at once, the deputy chair closes those he presides over (the chair
+    recused) and leaves the chair's open; the chair then closes his."""
+    c = committee
+    deputy = c.others[0]
+    session = sitting(c, 2, deputy_chair=deputy)
+    first, second = session.items.order_by("rank")
+    comite_proxies.declare_conflict(second, member=c.chair, reason="Élu de la commune")
+    comite_votes.open_vote(first, by=c.chair)
+    comite_votes.open_vote(second, by=deputy)
+    assert set(comite_votes.close_all_votes(session, by=deputy)) == {second.pk}
+    assert AgendaItem.objects.get(pk=first.pk).vote_state == AgendaItem.VoteState.OPEN
+    assert set(comite_votes.close_all_votes(session, by=c.chair)) == {first.pk}
