@@ -301,6 +301,25 @@ def test_proxy_limit_is_the_one_of_the_campaign_rules_in_force(committee):
     assert exc.value.rules == ["proxy_held"] and "en autorise 0 au plus" in exc.value.message
 
 
+def test_member_holds_one_proxy_even_where_stored_rules_say_more(committee):
+    """The database holds one proxy per member and session: rules stored with a larger limit (not
+    through the rules form, which offers 0 or 1) still see a second proxy to a holder refused,
+    never a server error."""
+    import copy
+
+    c = committee
+    a, b, d = c.others[:3]
+    session = new_session(c)
+    params = copy.deepcopy(c.campaign.rules.params)
+    params["committee"]["max_proxies_per_member"] = 2
+    c.campaign.rules.new_version(params, by=c.admin, note="Deux procurations")
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.give_proxy(session, giver=d, holder=b)
+    assert exc.value.rules == ["proxy_held"]
+    assert Proxy.objects.filter(session=session, holder=b).count() == 1
+
+
 def test_proxies_between_distinct_members_are_no_chain_in_either_order(committee):
     """Two proxies between four distinct members are both accepted, whichever is given first: only
     a holder who gave a proxy, or a giver who holds one, makes a chain."""
