@@ -108,7 +108,7 @@ PARAMS: list[Param] = [
         "Convocation du comité : jours avant la séance (au moins)",
         high=365,
     ),
-    _p(OTHER, ("committee", "max_proxies_per_member"), "Procurations par membre (au plus)", high=10),
+    _p(OTHER, ("committee", "max_proxies_per_member"), "Procurations par membre (au plus)", high=1),
     _p(OTHER, ("committee", "quorum_fraction"), "Quorum (fraction des membres, de 0 à 1)", "decimal", high=1),
     _p(
         OTHER,

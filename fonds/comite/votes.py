@@ -168,6 +168,13 @@ def cast_vote(item: AgendaItem, *, by, choice: str, for_member=None) -> Vote:
                         f"{person_label(for_member)} est présent : il vote lui-même.",
                         ["proxy_present"],
                     )
+                elif presence.get(for_member.pk) == Attendance.Presence.ABSENT:  # as the quorum reads it
+                    raise ComiteRefused(
+                        "condition",
+                        f"{person_label(for_member)} est noté absent : sa procuration ne compte pas "
+                        "(l'émargement le note représenté quand elle compte).",
+                        ["proxy_absent"],
+                    )
             vote = (
                 Vote.objects.select_for_update().filter(item=item, elector=elector).order_by().first()
             )  # (item, elector) is unique

@@ -76,6 +76,29 @@ def test_amendment_within_the_bounds_is_put_to_the_vote(committee):
     ).approved_amount == Decimal("15000.00")
 
 
+def test_any_amount_other_than_the_proposal_is_an_amendment_and_only_such(committee):
+    """An amount above or below the instructor's proposal is an amendment (motivated, its motivation
+    recorded); the proposal typed again is no amendment, and a motivation given with it is not
+    recorded as one."""
+    c = committee
+    from .conftest import instructed_dossier
+
+    instructed_dossier(c.campaign, score=90)
+    instructed_dossier(c.campaign, score=80)
+    above, same = sitting(c, []).items.order_by("rank")
+    with pytest.raises(ComiteRefused) as refused:
+        comite_votes.open_vote(above, by=c.chair, amount="6000")
+    assert refused.value.rules == ["amendment"]
+    comite_votes.open_vote(above, by=c.chair, amount="6000", motivation="Transport plus cher.")
+    comite_votes.open_vote(same, by=c.chair, amount="5000", motivation="Rien à changer.")
+    events = AuditEvent.objects.filter(action="comite_vote_opened")
+    opened = {e.object_id: e.data["payload"]["amended"] for e in events}
+    assert opened == {str(above.pk): True, str(same.pk): False}
+    above, same = AgendaItem.objects.get(pk=above.pk), AgendaItem.objects.get(pk=same.pk)
+    assert (above.amount, above.amendment_motivation) == (Decimal("6000.00"), "Transport plus cher.")
+    assert (same.amount, same.amendment_motivation) == (Decimal("5000.00"), "")
+
+
 def test_decision_amount_above_formula_cap_refused(committee):
     """Requested 9,850 €: the requested amount is one of the formula's caps."""
     c = committee

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -21,10 +22,30 @@ from fonds.comite import sitting as comite_sitting
 from fonds.comite import votes as comite_votes
 from fonds.comite.errors import ComiteRefused
 from fonds.comite.models import AgendaItem, ConflictDeclaration, Proxy, Session, Vote
+from fonds.dossiers.models import Dossier
 from fonds.dossiers.states import Status
-from tests.factories import make_user
+from tests.factories import make_campaign, make_user
 
 from .conftest import at_start, instructed_dossier, new_session, sitting, vote_all
+
+
+@pytest.fixture
+def committee(db):
+    """The committee of ``conftest`` (a campaign, an admin, a chair and four members, in this order
+    of creation), its accounts numbered above 256 as in production: CPython keeps one object per
+    int up to 256, so with small ids two reads of one id are one object and an identity test
+    (``is``) written in place of ``==`` would pass unseen."""
+    ids = iter(range(100_001, 100_100))
+    campaign = make_campaign(envelope=Decimal("20000.00"))
+    admin = make_user("admin", id=next(ids), first_name="Alice", last_name="Admin")
+    chair = make_user("comite", id=next(ids), first_name="Claire", last_name="Présidente")
+    others = [
+        make_user("comite", id=next(ids), first_name=name, last_name=f"Membre{i}")
+        for i, name in enumerate(["Bruno", "Chloé", "David", "Emma"], start=1)
+    ]
+    return SimpleNamespace(
+        campaign=campaign, admin=admin, chair=chair, members=[chair, *others], others=others
+    )
 
 
 def actions(obj=None, since: int = 0) -> list[str]:
@@ -133,7 +154,8 @@ def test_member_holding_two_proxies_refused(committee):
     comite_proxies.give_proxy(session, giver=a, holder=b)
     with pytest.raises(ComiteRefused) as exc:
         comite_proxies.give_proxy(session, giver=d, holder=b)
-    assert exc.value.rules == ["proxy_held"] and "au plus" in exc.value.message
+    assert exc.value.rules == ["proxy_held"] and "détient déjà 1 procuration(s)" in exc.value.message
+    assert "en autorise 1 au plus" in exc.value.message
     assert Proxy.objects.filter(session=session, holder=b).count() == 1
     assert actions(session).count("comite_proxy_given") == 1
 
@@ -162,6 +184,192 @@ def test_proxy_constraints_hold_in_the_database(committee):
         Proxy.objects.create(session=session, giver=a, holder=e)
     with pytest.raises(IntegrityError), transaction.atomic():
         Proxy.objects.create(session=session, giver=e, holder=e)
+
+
+def _chaired_by(c, chair):
+    """A planned session of the committee's campaign chaired by ``chair``, one of its members."""
+    return comite_sessions.create_session(
+        c.campaign,
+        by=c.admin,
+        starts_at=clock.now() + dt.timedelta(days=10),
+        chair=chair,
+        place="Salle du conseil, Paris",
+    )
+
+
+def test_proxy_recorded_by_the_giver_the_chair_or_an_administrator_only(committee):
+    """A proxy is recorded by the member who gives it, the chair of the session or an administrator;
+    any other member is refused, whether his account comes before or after the giver's and the
+    chair's."""
+    c = committee
+    a, b, d, e = c.others
+    session = _chaired_by(c, b)
+    for by, giver, holder in ((a, e, d), (d, a, e)):
+        with pytest.raises(ComiteRefused) as exc:
+            comite_proxies.give_proxy(session, giver=giver, holder=holder, by=by)
+        assert exc.value.kind == "role"
+    assert not Proxy.objects.filter(session=session).exists()
+    comite_proxies.give_proxy(session, giver=a, holder=d, by=b)
+    comite_proxies.give_proxy(session, giver=e, holder=c.chair, by=c.admin)
+    assert set(Proxy.objects.filter(session=session).values_list("giver", "holder")) == {
+        (a.pk, d.pk),
+        (e.pk, c.chair.pk),
+    }
+    himself = type(d).objects.get(pk=d.pk)  # the giver's account as a page reads it
+    assert comite_proxies.give_proxy(new_session(c), giver=d, holder=a, by=himself).giver == d
+
+
+def test_proxy_withdrawn_by_the_giver_the_chair_or_an_administrator_only(committee):
+    """A proxy is withdrawn by the member who gave it, the chair of the session or an
+    administrator; any other member is refused, whether his account comes before or after the
+    giver's and the chair's."""
+    c = committee
+    a, b, d, e = c.others
+    session = _chaired_by(c, b)
+    comite_proxies.give_proxy(session, giver=a, holder=d)
+    comite_proxies.give_proxy(session, giver=e, holder=c.chair)
+    for by, giver in ((a, e), (d, a)):
+        with pytest.raises(ComiteRefused) as exc:
+            comite_proxies.revoke_proxy(session, giver=giver, by=by)
+        assert exc.value.kind == "role"
+    assert Proxy.objects.filter(session=session).count() == 2
+    comite_proxies.revoke_proxy(session, giver=a, by=type(a).objects.get(pk=a.pk))  # a himself
+    comite_proxies.revoke_proxy(session, giver=e, by=b)
+    comite_proxies.give_proxy(session, giver=a, holder=d)
+    comite_proxies.revoke_proxy(session, giver=a, by=c.admin)
+    assert not Proxy.objects.filter(session=session).exists()
+    assert actions(session).count("comite_proxy_revoked") == 3
+
+
+def test_proxy_withdrawn_until_a_vote_is_cast_with_it_the_giver_then_absent(committee):
+    """A proxy may be withdrawn until a vote has been cast with it; the giver noted represented is
+    then noted absent (nobody represents him any more), a giver who came is still present."""
+    c = committee
+    a, b, d, e = c.others
+    item = _item_with_a_represented_by_b(c)  # a represented by b, e absent
+    session = item.session
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.revoke_proxy(session, giver=d)  # d gave none
+    assert exc.value.kind == "not_found"
+    comite_proxies.revoke_proxy(session, giver=a)
+    assert counting.presence_by_member(session)[a.pk] == "absent"
+    comite_proxies.give_proxy(session, giver=e, holder=d)
+    comite_sitting.record_attendance(session, by=c.chair, presence={e: "present"})  # e came after all
+    comite_proxies.revoke_proxy(session, giver=e)
+    assert counting.presence_by_member(session)[e.pk] == "present"
+    assert not Proxy.objects.filter(session=session).exists()
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    comite_sitting.record_attendance(session, by=c.chair, presence={a: "represented"})
+    comite_votes.open_vote(item, by=c.chair)
+    comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
+    with pytest.raises(ComiteRefused, match="ne peut plus être retirée"):
+        comite_proxies.revoke_proxy(session, giver=a)
+    assert Proxy.objects.filter(session=session, giver=a, holder=b).exists()
+    assert counting.presence_by_member(session)[a.pk] == "represented"
+
+
+def test_member_holds_at_most_one_proxy_whatever_the_campaign_rules_say(committee):
+    """Each member holds at most one proxy: the database holds one per member and session, so the
+    campaign's rules offer 0 or 1 (a larger limit would only make the second proxy fail)."""
+    from fonds.administration import forms as admin_forms
+    from fonds.administration import parameters
+
+    params = committee.campaign.rules.params
+    data = {name: "" if value is None else value for name, value in parameters.flatten(params).items()}
+    for limit, accepted in ((1, True), (2, False)):
+        typed = {**data, "committee__max_proxies_per_member": limit}
+        form = admin_forms.RulesForm(data=typed, current=params)
+        assert form.is_valid() is accepted, form.errors
+    assert "committee__max_proxies_per_member" in form.errors
+
+
+def test_proxy_limit_is_the_one_of_the_campaign_rules_in_force(committee):
+    """The number of proxies a member may hold is read from the campaign's rules in force when the
+    proxy is given: rules that now allow none refuse a further proxy to a holder, naming the limit."""
+    import copy
+
+    c = committee
+    a, b, d = c.others[:3]
+    session = new_session(c)
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    rules = c.campaign.rules
+    params = copy.deepcopy(rules.params)
+    params["committee"]["max_proxies_per_member"] = 0
+    rules.new_version(params, by=c.admin, note="Plus de procuration")
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.give_proxy(session, giver=d, holder=b)
+    assert exc.value.rules == ["proxy_held"] and "en autorise 0 au plus" in exc.value.message
+
+
+def test_member_holds_one_proxy_even_where_stored_rules_say_more(committee):
+    """The database holds one proxy per member and session: rules stored with a larger limit (not
+    through the rules form, which offers 0 or 1) still see a second proxy to a holder refused,
+    never a server error."""
+    import copy
+
+    c = committee
+    a, b, d = c.others[:3]
+    session = new_session(c)
+    params = copy.deepcopy(c.campaign.rules.params)
+    params["committee"]["max_proxies_per_member"] = 2
+    c.campaign.rules.new_version(params, by=c.admin, note="Deux procurations")
+    comite_proxies.give_proxy(session, giver=a, holder=b)
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.give_proxy(session, giver=d, holder=b)
+    assert exc.value.rules == ["proxy_held"]
+    assert Proxy.objects.filter(session=session, holder=b).count() == 1
+
+
+def test_proxies_between_distinct_members_are_no_chain_in_either_order(committee):
+    """Two proxies between four distinct members are both accepted, whichever is given first: only
+    a holder who gave a proxy, or a giver who holds one, makes a chain."""
+    c = committee
+    a, b, d, e = c.others
+    for order in ([(e, d), (a, b)], [(a, b), (e, d)]):
+        session = new_session(c)
+        for giver, holder in order:
+            comite_proxies.give_proxy(session, giver=giver, holder=holder)
+        assert set(Proxy.objects.filter(session=session).values_list("giver", "holder")) == {
+            (a.pk, b.pk),
+            (e.pk, d.pk),
+        }
+
+
+def test_proxy_given_between_members_of_the_session_only(committee):
+    """A proxy is given by a member of the session to a member of the session: neither an outsider's
+    proxy nor a proxy to an outsider."""
+    c = committee
+    session = new_session(c)
+    a = c.others[0]
+    outsider = make_user("instructeur")
+    for giver, holder in ((outsider, a), (a, outsider)):
+        with pytest.raises(ComiteRefused) as exc:
+            comite_proxies.give_proxy(session, giver=giver, holder=holder, by=c.admin)
+        assert exc.value.rules == ["proxy_members"]
+    assert not Proxy.objects.filter(session=session).exists()
+
+
+def test_member_gives_no_proxy_to_himself(committee):
+    """Nobody holds his own proxy (the member picked in the form is his own account read again)."""
+    c = committee
+    session = new_session(c)
+    a = c.others[0]
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.give_proxy(session, giver=a, holder=type(a).objects.get(pk=a.pk))
+    assert exc.value.rules == ["proxy_self"]
+
+
+def test_member_noted_present_gives_no_proxy(committee):
+    """A proxy is for an absent member: a member noted present votes himself, until the attendance
+    notes him absent."""
+    c = committee
+    a, b = c.others[:2]
+    session = sitting(c, 1)  # everyone present
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.give_proxy(session, giver=a, holder=b)
+    assert exc.value.rules == ["proxy_present"]
+    comite_sitting.record_attendance(session, by=c.chair, presence={a: "absent"})
+    assert comite_proxies.give_proxy(session, giver=a, holder=b).holder == b
 
 
 def test_represented_requires_a_proxy_to_a_present_member(committee):
@@ -261,7 +469,7 @@ def test_recused_member_voting_is_refused_and_audited(committee):
     before = last_seq()
     with pytest.raises(ComiteRefused) as exc:
         comite_votes.cast_vote(item, by=a, choice="pour")
-    assert exc.value.kind == "recused"
+    assert exc.value.kind == "recused" and exc.value.message.startswith("Vous êtes déporté")
     assert not Vote.objects.filter(item=item).exists()
     assert actions(item, since=before) == ["comite_vote_refused"]
 
@@ -318,7 +526,7 @@ def test_proxy_holder_cannot_vote_for_a_recused_giver(committee):
     comite_votes.open_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused) as exc:
         comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
-    assert exc.value.kind == "recused"
+    assert exc.value.kind == "recused" and exc.value.message.startswith("Bruno Membre1 est déporté")
     assert "comite_vote_refused" in actions(item)
 
 
@@ -329,6 +537,51 @@ def test_conflict_declared_after_vote_opened_refused(committee):
     comite_votes.open_vote(item, by=c.chair)
     with pytest.raises(ComiteRefused, match="précéder le vote"):
         comite_proxies.declare_conflict(item, member=c.others[0], reason="Élu de la commune")
+
+
+def test_conflict_declared_by_the_member_himself_or_an_administrator(committee):
+    """Each member declares his own links with a dossier; an administrator may record them for
+    him, another member may not (whether his account comes before or after)."""
+    c = committee
+    a, b, d, e = c.others
+    item = sitting(c, 1).items.get()
+    for by, member in ((b, a), (a, b)):
+        with pytest.raises(ComiteRefused) as exc:
+            comite_proxies.declare_conflict(item, member=member, reason="Élu de la commune", by=by)
+        assert exc.value.kind == "role"
+    assert not ConflictDeclaration.objects.filter(item=item).exists()
+    comite_proxies.declare_conflict(item, member=d, reason="Élu de la commune", by=c.admin)
+    himself = type(e).objects.get(pk=e.pk)  # the member's account as a page reads it
+    comite_proxies.declare_conflict(item, member=e, reason="Conjoint du maire", by=himself)
+    assert [m for m in c.others if comite_reading.is_recused(item, m)] == [d, e]
+
+
+def test_conflict_declared_twice_is_recorded_once(committee):
+    """A second declaration by the same member on the same dossier returns the first one: one
+    declaration, one audit event, the first reason kept."""
+    c = committee
+    a = c.others[0]
+    item = sitting(c, 1).items.get()
+    first = comite_proxies.declare_conflict(item, member=a, reason="Élu de la commune")
+    again = comite_proxies.declare_conflict(item, member=a, reason="Adjoint au maire")
+    assert again.pk == first.pk and again.reason == "Élu de la commune"
+    assert ConflictDeclaration.objects.filter(item=item, member=a).count() == 1
+    assert actions(item).count("comite_conflict_declared") == 1
+
+
+def test_conflict_declared_with_the_link_described_in_at_most_2000_characters(committee):
+    """The declaration describes the link with the dossier (e.g. elected in the commune): required,
+    2,000 characters at most."""
+    c = committee
+    a = c.others[0]
+    item = sitting(c, 1).items.get()
+    with pytest.raises(ComiteRefused) as exc:
+        comite_proxies.declare_conflict(item, member=a, reason="   ")
+    assert exc.value.rules == ["reason"]
+    with pytest.raises(ComiteRefused, match="2000 caractères au plus"):
+        comite_proxies.declare_conflict(item, member=a, reason="x" * 2001)
+    assert not ConflictDeclaration.objects.filter(item=item).exists()
+    assert comite_proxies.declare_conflict(item, member=a, reason="x" * 2000).reason == "x" * 2000
 
 
 # ---- votes and outcomes -------------------------------------------------------------------------
@@ -368,6 +621,135 @@ def test_proxy_holder_votes_once_for_the_giver(committee):
         comite_votes.cast_vote(item, by=e, choice="pour")  # absent
     with pytest.raises(IntegrityError), transaction.atomic():
         Vote.objects.create(item=item, member=b, cast_for=a, elector=a, choice="abstention")
+
+
+def test_vote_on_a_dossier_opened_once(committee):
+    """The vote on a dossier is opened once: not again while it is open, nor after it is closed."""
+    c = committee
+    item = sitting(c, 1).items.get()
+    comite_votes.open_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused, match="déjà été ouvert"):
+        comite_votes.open_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused, match="déjà été ouvert"):
+        comite_votes.open_vote(item, by=c.chair)
+    assert actions(item).count("comite_vote_opened") == 1
+
+
+def test_vote_opened_only_on_a_dossier_still_in_committee(committee):
+    """Defence in depth: a dossier whose status is no longer « en comité » while its agenda item is
+    undecided (data repaired by hand, whichever the status) is not put to the vote."""
+    c = committee
+    item = sitting(c, 1).items.get()
+    for status in (Status.INSTRUCTED, Status.APPROVED):
+        Dossier.objects.filter(pk=item.dossier_id).update(status=status)
+        with pytest.raises(ComiteRefused, match="plus « en comité »"):
+            comite_votes.open_vote(item, by=c.chair)
+    assert AgendaItem.objects.get(pk=item.pk).vote_state == AgendaItem.VoteState.PENDING
+
+
+def test_vote_closed_only_while_open(committee):
+    """The presiding member closes a vote that is open: not before it is opened, not twice."""
+    c = committee
+    item = sitting(c, 1).items.get()
+    with pytest.raises(ComiteRefused, match="pas ouvert"):
+        comite_votes.close_vote(item, by=c.chair)
+    comite_votes.open_vote(item, by=c.chair)
+    comite_votes.close_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused, match="pas ouvert"):
+        comite_votes.close_vote(item, by=c.chair)
+    assert actions(item).count("comite_vote_closed") == 1
+
+
+def test_no_vote_cast_once_the_session_no_longer_sits(committee):
+    """Defence in depth: a vote left open in a session that no longer sits (closed or adjourned,
+    data repaired by hand) takes no vote."""
+    c = committee
+    session = sitting(c, 1)
+    item = session.items.get()
+    comite_votes.open_vote(item, by=c.chair)
+    for status in (Session.Status.CLOSED, Session.Status.ADJOURNED):
+        Session.objects.filter(pk=session.pk).update(status=status)
+        with pytest.raises(ComiteRefused, match="pas ouvert"):
+            comite_votes.cast_vote(item, by=c.others[0], choice="pour")
+    assert not Vote.objects.filter(item=item).exists()
+
+
+def test_only_members_of_the_session_vote(committee):
+    """Only the members convened to the session vote; anyone else is refused for his role."""
+    c = committee
+    item = sitting(c, 1).items.get()
+    comite_votes.open_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused) as exc:
+        comite_votes.cast_vote(item, by=make_user("instructeur"), choice="pour")
+    assert exc.value.kind == "role"
+    assert not Vote.objects.filter(item=item).exists()
+
+
+def test_member_represented_votes_only_through_his_proxy_holder(committee):
+    """A member noted represented does not vote himself: his proxy holder votes for him."""
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
+    comite_votes.open_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused) as exc:
+        comite_votes.cast_vote(item, by=a, choice="pour")
+    assert exc.value.rules == ["attendance"]
+    assert comite_votes.cast_vote(item, by=b, choice="pour", for_member=a).elector == a
+
+
+def test_member_naming_himself_as_the_one_he_votes_for_casts_his_own_vote(committee):
+    """A member who votes « for » himself (his own account read again, as the vote form gives it)
+    casts his own vote, not a proxy vote."""
+    c = committee
+    d = c.others[2]
+    item = _item_with_a_represented_by_b(c)
+    comite_votes.open_vote(item, by=c.chair)
+    vote = comite_votes.cast_vote(item, by=d, choice="contre", for_member=type(d).objects.get(pk=d.pk))
+    assert (vote.elector_id, vote.member_id, vote.cast_for_id) == (d.pk, d.pk, None)
+
+
+def test_proxy_holder_does_not_vote_for_a_giver_who_came(committee):
+    """A giver noted present after all votes himself: his proxy holder may no longer vote for him."""
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
+    comite_sitting.record_attendance(item.session, by=c.chair, presence={a: "present"})
+    comite_votes.open_vote(item, by=c.chair)
+    with pytest.raises(ComiteRefused) as exc:
+        comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
+    assert exc.value.rules == ["proxy_present"]
+    assert comite_votes.cast_vote(item, by=a, choice="pour").member == a
+
+
+def test_proxy_holder_does_not_vote_for_a_giver_noted_absent(committee):
+    """A giver the attendance notes absent (not represented) is not represented: his proxy counts
+    neither in the quorum nor in the vote."""
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
+    comite_sitting.record_attendance(item.session, by=c.chair, presence={a: "absent"})
+    comite_votes.open_vote(item, by=c.chair)
+    assert counting.item_quorum(item).represented == 0
+    with pytest.raises(ComiteRefused) as exc:
+        comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
+    assert exc.value.rules == ["proxy_absent"]
+    assert not Vote.objects.filter(item=item, elector=a).exists()
+
+
+def test_vote_cast_with_a_proxy_is_audited_as_such(committee):
+    """The audit trail tells a vote cast with a proxy (for whom) from the holder's own vote."""
+    c = committee
+    a, b = c.others[:2]
+    item = _item_with_a_represented_by_b(c)
+    comite_votes.open_vote(item, by=c.chair)
+    comite_votes.cast_vote(item, by=b, choice="pour")
+    comite_votes.cast_vote(item, by=b, choice="contre", for_member=a)
+    cast = AuditEvent.objects.filter(action="comite_vote_cast").order_by("seq")
+    assert [(e.data["payload"]["elector"], e.data["payload"]["proxy"]) for e in cast] == [
+        (b.pk, False),
+        (a.pk, True),
+    ]
 
 
 def test_tie_broken_by_chair_casting_vote_then_approved(committee):
@@ -526,3 +908,18 @@ def test_close_all_votes_tallies_every_open_item_and_freezes_votes(committee):
     assert actions(i2).count("comite_vote_closed") == 1
     with pytest.raises(ComiteRefused, match="clos"):
         comite_votes.cast_vote(i1, by=a, choice="pour")
+
+
+def test_deputy_chair_closes_at_once_only_the_votes_he_presides(committee):
+    """Closing every open vote at once, the deputy chair closes those he presides over (the chair
+    recused) and leaves the chair's open; the chair then closes his."""
+    c = committee
+    deputy = c.others[0]
+    session = sitting(c, 2, deputy_chair=deputy)
+    first, second = session.items.order_by("rank")
+    comite_proxies.declare_conflict(second, member=c.chair, reason="Élu de la commune")
+    comite_votes.open_vote(first, by=c.chair)
+    comite_votes.open_vote(second, by=deputy)
+    assert set(comite_votes.close_all_votes(session, by=deputy)) == {second.pk}
+    assert AgendaItem.objects.get(pk=first.pk).vote_state == AgendaItem.VoteState.OPEN
+    assert set(comite_votes.close_all_votes(session, by=c.chair)) == {first.pk}
