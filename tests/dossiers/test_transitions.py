@@ -5,6 +5,7 @@ below, independently of the model's decorators), so a drifting decorator fails t
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -430,3 +431,26 @@ def test_porteur_acts_only_on_its_own_communes_dossiers_whatever_its_other_roles
             perform(dossier.pk, "submit", by=mayor_and_instructor)
         assert refused.value.kind == "role", commune.pk
     assert Dossier.objects.get(pk=dossier.pk).status == S.DRAFT
+
+
+@pytest.mark.django_db
+def test_submission_records_the_rule_version_the_dossier_is_filed_under(world):
+    """A decision records the rule version it was taken under: a dossier is filed, when submitted,
+    under the campaign's version then in force."""
+    dossier, actors = world
+    assert dossier.rules_version is None
+    perform(dossier.pk, "submit", by=actors["porteur"])
+    assert Dossier.objects.get(pk=dossier.pk).rules_version == dossier.campaign.rules.version
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,status", [("approve", S.IN_COMMITTEE), ("promote", S.WAITLISTED)])
+def test_award_is_the_proposed_amount_unless_another_is_decided(world, name, status):
+    """Approved (or promoted from the waiting list): the amount is the proposal unless the decision
+    gives another one (the transition method alone, as the committee and the waiting list fire it)."""
+    dossier, _actors = world
+    Dossier.objects.filter(pk=dossier.pk).update(status=status)
+    for amount, expected in ((None, Decimal("5000.00")), (Decimal("4200.00"), Decimal("4200.00"))):
+        awarded = Dossier.objects.get(pk=dossier.pk)
+        getattr(awarded, name)(amount=amount)  # not saved
+        assert awarded.approved_amount == expected, (name, amount)
