@@ -4,7 +4,11 @@ The expected outcome is computed from the contract table of the foundation issue
 below, independently of the model's decorators), so a drifting decorator fails the test.
 """
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from fonds.audit.models import AuditEvent
@@ -14,7 +18,7 @@ from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import TransitionRefused, perform, transition_meta, transition_names
 from fonds.dossiers.states import Forum, Status
 from fonds.suivi.testing import travel_after_project
-from tests.factories import make_commune, make_dossier, make_user
+from tests.factories import make_campaign, make_commune, make_dossier, make_jumelage, make_user
 
 S = Status
 F = Forum
@@ -288,3 +292,165 @@ def test_audit_event_records_from_to_motivation_and_rules_version(world):
         "role": "instructeur",
     }
     assert event.object_type == "dossiers.dossier" and event.object_id == str(dossier.pk)
+
+
+# ---- the dossier's own content rules (fonds/dossiers/models.py, mutated with the state machine) ----
+
+
+def _content_errors(dossier, **changes) -> set:
+    """The fields ``Dossier.clean`` refuses once ``changes`` are made (the dossier read afresh)."""
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    for name, value in changes.items():
+        setattr(dossier, name, value)
+    try:
+        dossier.clean()
+    except ValidationError as error:
+        return set(error.message_dict)
+    return set()
+
+
+@pytest.mark.django_db
+def test_last_day_never_before_the_first_day():
+    """E5: the project's last day is its first day or later (checked once both are given)."""
+    dossier = make_dossier()
+    first = dossier.start_date
+    assert _content_errors(dossier, end_date=first) == set()
+    assert _content_errors(dossier, end_date=first - dt.timedelta(days=1)) == {"end_date"}
+    assert _content_errors(dossier, start_date=None, end_date=first - dt.timedelta(days=1)) == set()
+
+
+@pytest.mark.django_db
+def test_nights_in_host_families_never_exceed_the_nights():
+    """The nights hosted by families are some of the project's nights, never more."""
+    dossier = make_dossier(nights=8, nights_hosted=0)
+    assert _content_errors(dossier, nights_hosted=8) == set()
+    assert _content_errors(dossier, nights_hosted=9) == {"nights_hosted"}
+    assert _content_errors(dossier, nights_hosted=None) == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["youth_ages", "leader_ages"])
+def test_ages_are_whole_years_from_0_to_120(field):
+    """Each participant's age is a whole number of years, 0 to 120 (E4 then reads them)."""
+    dossier = make_dossier(youth_fewer_opportunities=0, youth_first_travel=0)
+    assert field not in _content_errors(dossier, **{field: [0, 17, 120]})
+    for wrong in ([-1], [121], [17, True], [14.5], "14, 15"):
+        assert field in _content_errors(dossier, **{field: wrong}), wrong
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["youth_ages", "leader_ages"])
+def test_at_most_500_participants_of_each_kind(field):
+    """A dossier lists at most 500 young participants and at most 500 leaders."""
+    dossier = make_dossier()
+    assert field not in _content_errors(dossier, **{field: [18] * 500})
+    assert field in _content_errors(dossier, **{field: [18] * 501})
+
+
+@pytest.mark.django_db
+def test_jumelage_of_the_dossier_is_one_of_its_communes():
+    """E2: the twinning named on a dossier belongs to the dossier's commune, no other."""
+    before = make_commune()
+    dossier = make_dossier()
+    after = make_commune()
+    assert before.pk < dossier.commune_id < after.pk
+    assert _content_errors(dossier) == set()  # its own, read from the database
+    for other in (before, after):
+        assert _content_errors(dossier, jumelage=make_jumelage(other)) == {"jumelage"}, other.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["youth_fewer_opportunities", "youth_first_travel"])
+def test_youth_counts_never_exceed_the_young_participants(field):
+    """Young people with fewer opportunities, or travelling abroad for the first time, are some of
+    the young participants: never more than they (none when the ages are not a list)."""
+    dossier = make_dossier(youth_ages=[15] * 8, youth_fewer_opportunities=0, youth_first_travel=0)
+    assert _content_errors(dossier, **{field: 8}) == set()
+    assert _content_errors(dossier, **{field: 9}) == {field}
+    assert _content_errors(dossier, youth_ages=[], **{field: 0}) == set()
+    assert _content_errors(dossier, youth_ages=[], **{field: 1}) == {field}
+    assert _content_errors(dossier, youth_ages="huit", **{field: 0}) == {"youth_ages"}
+    assert _content_errors(dossier, youth_ages="huit", **{field: 1}) == {"youth_ages", field}
+
+
+@pytest.mark.django_db
+def test_travellers_are_the_young_participants_and_their_leaders():
+    """T = travellers × band amount: the travellers are the young participants plus the leaders."""
+    dossier = make_dossier(youth_ages=[15] * 9, leader_ages=[30, 40, 50], youth_fewer_opportunities=0)
+    assert (dossier.youth_count, dossier.leader_count, dossier.travellers) == (9, 3, 12)
+    dossier.youth_ages, dossier.leader_ages = None, None
+    assert (dossier.youth_count, dossier.leader_count, dossier.travellers) == (0, 0, 0)
+
+
+# ---- the transition table's own rules (fonds/dossiers/models.py, transitions.py) -----------
+
+
+@pytest.mark.django_db
+def test_dossier_number_is_fjj_its_campaign_year_and_six_digits():
+    """A dossier's number reads FJJ-<year of its campaign>-<six-digit sequence>, set when it is created."""
+    campaign = make_campaign(year=2031)
+    dossier = make_dossier(campaign=campaign)
+    assert dossier.reference == f"FJJ-{campaign.year}-{dossier.pk:06d}"
+    assert Dossier.objects.get(pk=dossier.pk).reference == dossier.reference
+
+
+@pytest.mark.django_db
+def test_balance_below_zero_by_a_cent_asks_for_recovery_a_zero_balance_closes(world, clock):
+    """Balance = recomputed grant − advance: when negative a recovery order follows (recovery
+    pending); zero or more, the dossier is closed (soldé)."""
+    dossier, actors = world
+    travel_after_project(clock, dossier)
+    for balance, target in (("-0.01", S.RECOVERY_PENDING), ("0.00", S.CLOSED), ("0.01", S.CLOSED)):
+        with transaction.atomic():
+            Dossier.objects.filter(pk=dossier.pk).update(status=S.REPORT_SUBMITTED)
+            done = perform(
+                dossier.pk, "settle", by=actors["finance"], data={"balance": balance}, forum=F.PAYMENTS
+            )
+            assert done.status == target, balance
+            transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_unknown_transition_is_refused_by_name(world):
+    """Only the transitions of the table exist: any other name is refused, and says which."""
+    dossier, actors = world
+    with pytest.raises(TransitionRefused) as refused:
+        perform(dossier.pk, "approve_everything", by=actors["admin"])
+    assert refused.value.kind == "unknown" and "approve_everything" in refused.value.message
+
+
+@pytest.mark.django_db
+def test_porteur_acts_only_on_its_own_communes_dossiers_whatever_its_other_roles(world):
+    """A porteur is bound to one commune: holding a role that sees every dossier does not let
+    them act as porteur on another commune's dossier, before or after theirs in the list."""
+    dossier, _actors = world
+    before, after = make_commune(code="00001"), make_commune(code="99999")
+    for commune in (before, after):
+        mayor_and_instructor = make_user(["porteur", "instructeur"], commune=commune)
+        with pytest.raises(TransitionRefused) as refused:
+            perform(dossier.pk, "submit", by=mayor_and_instructor)
+        assert refused.value.kind == "role", commune.pk
+    assert Dossier.objects.get(pk=dossier.pk).status == S.DRAFT
+
+
+@pytest.mark.django_db
+def test_submission_records_the_rule_version_the_dossier_is_filed_under(world):
+    """A decision records the rule version it was taken under: a dossier is filed, when submitted,
+    under the campaign's version then in force."""
+    dossier, actors = world
+    assert dossier.rules_version is None
+    perform(dossier.pk, "submit", by=actors["porteur"])
+    assert Dossier.objects.get(pk=dossier.pk).rules_version == dossier.campaign.rules.version
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,status", [("approve", S.IN_COMMITTEE), ("promote", S.WAITLISTED)])
+def test_award_is_the_proposed_amount_unless_another_is_decided(world, name, status):
+    """Approved (or promoted from the waiting list): the amount is the proposal unless the decision
+    gives another one (the transition method alone, as the committee and the waiting list fire it)."""
+    dossier, _actors = world
+    Dossier.objects.filter(pk=dossier.pk).update(status=status)
+    for amount, expected in ((None, Decimal("5000.00")), (Decimal("4200.00"), Decimal("4200.00"))):
+        awarded = Dossier.objects.get(pk=dossier.pk)
+        getattr(awarded, name)(amount=amount)  # not saved
+        assert awarded.approved_amount == expected, (name, amount)
