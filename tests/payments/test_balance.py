@@ -12,9 +12,10 @@ from fonds.dossiers.states import Forum, Status
 from fonds.payments.common import PaymentRefused
 from fonds.payments.models import OrderKind, OrderState, PaymentOrder, Settlement
 from fonds.payments.orders import cancel_order
-from fonds.payments.settlement import accept_final_report
+from fonds.payments.settlement import accept_final_report, can_reissue_balance, reissue_balance_order
+from tests.factories import make_dossier
 
-from .conftest import certified_bank, pay_through_batch, report_submitted, signed
+from .conftest import at_status, certified_bank, pay_through_batch, report_submitted, signed
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -129,6 +130,23 @@ def test_balance_zero_settles_the_dossier_at_once(cast):
     ).exists()
 
 
+def test_balance_of_a_single_euro_is_paid_by_a_balance_order_like_any_positive_balance(cast):
+    """Any positive balance, however small, is paid to the commune by a balance order (re-issued
+    if that order is cancelled); only a nil balance settles the dossier at once."""
+    dossier = advance_paid(cast, approved="4000.00")  # advance 3,000
+    dossier = report_submitted(cast, dossier, lines=lines("3751.25"))  # 80 % × 3,751.25 = 3,001
+    settlement = accept_final_report(dossier, cast.finance)
+    assert settlement.balance == D("1.00")
+    first = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.BALANCE)
+    assert first.amount == D("1.00") and not PaymentOrder.objects.filter(kind=OrderKind.RECOVERY).exists()
+    cancel_order(first, by=cast.finance, motivation="Virement groupé avec un autre dossier, à refaire.")
+    assert can_reissue_balance(dossier)
+    again = reissue_balance_order(dossier, by=cast.finance, motivation="Solde dû à la commune.")
+    assert again.amount == D("1.00") and again.reference.endswith("-SO2")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.REPORT_SUBMITTED  # settled when the balance is paid
+
+
 def test_balance_without_advance_pays_the_whole_final_grant(cast):
     dossier = signed(cast)
     advance = PaymentOrder.objects.get(dossier=dossier)
@@ -167,9 +185,17 @@ def test_final_report_refused_while_the_advance_is_being_paid(cast):
 
 
 def test_final_report_refused_before_it_is_submitted(cast):
+    """Finance accepts a final report only once the porteur has submitted it; the refusal names the
+    dossier's status (a dossier with its advance paid, one still on the waiting list)."""
     dossier = advance_paid(cast)
     with pytest.raises(PaymentRefused, match="Avance versée"):
         accept_final_report(dossier, cast.finance)
+    waiting = at_status(
+        make_dossier(campaign=dossier.campaign, commune=cast.other_commune), Status.WAITLISTED
+    )
+    with pytest.raises(PaymentRefused) as refused:
+        accept_final_report(waiting, cast.finance)
+    assert refused.value.kind == "status" and "« Liste complémentaire »" in refused.value.message
 
 
 def test_balance_refused_before_project_end(cast, clock):

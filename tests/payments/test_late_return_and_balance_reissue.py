@@ -208,3 +208,21 @@ def test_balance_reissue_refused_without_an_accepted_positive_balance(cast):
         reissue_balance_order(dossier, by=cast.finance, motivation="Essai.")
     assert not can_reissue_balance(dossier)
     assert PaymentOrder.objects.filter(kind=OrderKind.BALANCE).count() == 0
+
+
+def test_balance_not_reissued_once_the_dossier_is_closed(cast):
+    """A new balance order is issued only for a dossier still waiting for its balance (report
+    submitted): once the balance is paid and the dossier closed, a later return of that transfer
+    cancelled by finance is not re-issued as a new order, and no button offers it."""
+    dossier, _settlement, first = accepted_with_balance(cast)
+    batch = pay_through_batch(cast, first)
+    record_return(batch, first, by=cast.finance, reason_code="AC04")
+    cancel_order(first, by=cast.finance, motivation="Compte de la commune clôturé.")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED
+    assert not can_reissue_balance(dossier)
+    with pytest.raises(PaymentRefused) as refused:
+        reissue_balance_order(dossier, by=cast.finance, motivation="Solde à verser de nouveau.")
+    assert refused.value.kind == "status"
+    assert refused.value.message == "Aucun solde à réémettre : le dossier est « Soldé »."
+    assert PaymentOrder.objects.filter(dossier=dossier, kind=OrderKind.BALANCE).count() == 1

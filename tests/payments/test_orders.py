@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from fonds.accounts.roles import Role
 from fonds.audit.models import AuditEvent
 from fonds.dossiers.states import Status
 from fonds.payments.bank import certify_bank_details
@@ -12,10 +13,19 @@ from fonds.payments.batches import build_batch, cancel_batch
 from fonds.payments.common import PaymentRefused, parse_amount
 from fonds.payments.execution import mark_batch_sent, record_execution, record_return
 from fonds.payments.models import BatchItem, ItemOutcome, OrderKind, OrderState, PaymentOrder
-from fonds.payments.orders import cancel_order, create_advance_order, reissue_order
+from fonds.payments.orders import cancel_order, create_advance_order, create_order, reissue_order
+from fonds.payments.settlement import accept_final_report
 from fonds.payments.testing import travel_to_execution_date
 
-from .conftest import BIC_OTHER, IBAN_OTHER, bank_given, certified_bank, pay_through_batch, signed
+from .conftest import (
+    BIC_OTHER,
+    IBAN_OTHER,
+    bank_given,
+    certified_bank,
+    pay_through_batch,
+    report_submitted,
+    signed,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -30,7 +40,8 @@ def test_advance_order_75_pct_created_when_the_agreement_is_accepted(cast):
     assert order.rules_version == dossier.campaign.rules.version and order.breakdown["advance_pct"] == "75"
     event = AuditEvent.objects.get(action="accept_agreement", object_id=str(dossier.pk))
     assert event.data["payload"]["data"]["advance_order"] == order.reference
-    assert AuditEvent.objects.filter(action="payment_order_created", object_id=str(order.pk)).exists()
+    created = AuditEvent.objects.get(action="payment_order_created", object_id=str(order.pk)).data["payload"]
+    assert created["rules_version"] == order.rules_version and created["breakdown"]["advance_pct"] == "75"
 
 
 def test_advance_pct_read_from_the_campaign_rules(cast):
@@ -250,3 +261,121 @@ def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
         dossier.status == Status.AGREEMENT_SIGNED
         and not PaymentOrder.objects.filter(dossier=dossier).exists()
     )
+
+
+def test_advance_of_a_single_euro_is_still_ordered(cast):
+    """The advance is the campaign's rate of the approved amount: an order is issued for any amount
+    it gives above zero (here 0.1 % of 1,000 €: 1 €); only a nil advance means no order."""
+    from fonds.referentiel.models import RuleSet
+    from tests.factories import make_campaign
+
+    campaign = make_campaign()
+    rules = campaign.rules
+    RuleSet.objects.create(
+        campaign=campaign,
+        version=rules.version + 1,
+        params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": "0.1"}},
+        note="test",
+    )
+    dossier = signed(cast, approved="1000.00", campaign=campaign)
+    order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE)
+    assert order.amount == D("1.00") and order.reference == f"{dossier.reference}-AV1"
+
+
+def test_second_live_order_of_a_kind_refused_with_a_message(cast):
+    """One live order per kind and dossier: a second advance order is refused in French (a
+    conflict), not left to fail as a database error; the first order stays alone."""
+    dossier = signed(cast)
+    with pytest.raises(PaymentRefused) as refused:
+        create_order(dossier, OrderKind.ADVANCE, D("10.00"), by=cast.finance, role=Role.FINANCE)
+    assert refused.value.kind == "conflict"
+    assert refused.value.message == (f"Un ordre « Avance » existe déjà pour le dossier {dossier.reference}.")
+    assert PaymentOrder.objects.filter(dossier=dossier).count() == 1
+
+
+def test_only_a_returned_transfer_can_be_reissued(cast):
+    """Re-issuing is for a transfer the bank returned: an order ready to pay or already sent is
+    refused as such, and keeps its state."""
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    with pytest.raises(PaymentRefused, match="Seul un virement rejeté peut être réémis.*Prêt à payer"):
+        reissue_order(order, by=cast.finance)
+    mark_batch_sent(build_batch(by=cast.finance, order_ids=[order.pk]).batch, by=cast.finance)
+    order.refresh_from_db()
+    with pytest.raises(PaymentRefused, match="Seul un virement rejeté peut être réémis.*Virement envoyé"):
+        reissue_order(order, by=cast.finance)
+    order.refresh_from_db()
+    assert order.state == OS.SENT
+
+
+def test_returned_transfer_not_reissued_after_a_change_of_siret_alone(cast):
+    """A returned transfer is re-issued only once the account is corrected (IBAN, BIC or holder):
+    the same account certified again with the town hall's SIRET added is no correction."""
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier, siret="")  # no SIRET yet
+    order = PaymentOrder.objects.get(dossier=dossier)
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    mark_batch_sent(batch, by=cast.finance)
+    record_return(batch, order, by=cast.finance, reason_code="AC04")
+    certified_bank(cast, dossier=dossier)  # the same IBAN, BIC and holder, with a SIRET
+    with pytest.raises(PaymentRefused, match="n'ont pas changé"):
+        reissue_order(order, by=cast.finance)
+    order.refresh_from_db()
+    assert order.state == OS.RETURNED
+
+
+def test_returned_transfer_reissued_after_each_correction_of_the_account_holder(cast):
+    """A corrected holder is a corrected account (IBAN, BIC or holder): each return of the transfer
+    is re-issued once the corrected details are certified."""
+    dossier = signed(cast)
+    bank_given(cast, dossier, holder="Commune de Saint-Exemple")  # no SIRET: fixed fingerprints
+    certify_bank_details(cast.commune, by=cast.finance)
+    order = PaymentOrder.objects.get(dossier=dossier)
+    # two corrections: the first sorts after the account it corrects (by name and by fingerprint),
+    # the second before
+    for corrected in ("Mairie de Saint-Exemple", "Commune de Saint-Exemple-sur-Loire"):
+        batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+        mark_batch_sent(batch, by=cast.finance)
+        record_return(batch, order, by=cast.finance, reason_code="AC04")
+        bank_given(cast, dossier, holder=corrected)
+        certify_bank_details(cast.commune, by=cast.finance)
+        reissue_order(order, by=cast.finance)
+        order.refresh_from_db()
+        assert order.state == OS.READY
+    batch = build_batch(by=cast.finance, order_ids=[order.pk]).batch
+    assert batch.items.get().creditor_name == "Commune de Saint-Exemple-sur-Loire"
+
+
+def test_cancelled_recovery_order_ends_the_recovery(cast):
+    """Finance cancelling a recovery order (the mayor's answer accepted) leaves nothing to recover:
+    the dossier leaves « reversement demandé » and is closed."""
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    pay_through_batch(cast, PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE))
+    dossier.refresh_from_db()
+    report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])  # fewer youth
+    accept_final_report(dossier, cast.finance)
+    recovery = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECOVERY_PENDING
+    cancel_order(recovery, by=cast.finance, motivation="Réponse du maire recevable.")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED
+
+
+def test_cancelled_advance_never_ends_a_recovery(cast):
+    """A recovery ends only by a decision on its own order: an advance returned by the bank after
+    the final report's acceptance, then cancelled, leaves the dossier awaiting the recovery."""
+    dossier = signed(cast)
+    certified_bank(cast, dossier=dossier)
+    advance = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE)
+    batch = pay_through_batch(cast, advance)
+    report_submitted(cast, dossier, youth_ages=[14, 15, 16, 17], leader_ages=[40, 41])  # fewer youth
+    accept_final_report(dossier, cast.finance)
+    record_return(batch, advance, by=cast.finance, reason_code="AC04")
+    cancel_order(advance, by=cast.finance, motivation="Avance revenue, compte de la commune clos.")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECOVERY_PENDING
+    recovery = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.RECOVERY)
+    assert recovery.state == OS.CONTRADICTORY
