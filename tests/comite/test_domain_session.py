@@ -923,3 +923,18 @@ def test_deputy_chair_closes_at_once_only_the_votes_he_presides(committee):
     assert set(comite_votes.close_all_votes(session, by=deputy)) == {second.pk}
     assert AgendaItem.objects.get(pk=first.pk).vote_state == AgendaItem.VoteState.OPEN
     assert set(comite_votes.close_all_votes(session, by=c.chair)) == {first.pk}
+
+
+def test_chair_closes_at_once_only_the_votes_he_presides(committee):
+    """Closing every open vote at once, the chair leaves open the votes the deputy chair presides
+    over (the chair recused)."""
+    c = committee
+    deputy = c.others[0]
+    assert deputy.pk > c.chair.pk  # a later account: the votes are the chair's by identity, not by order
+    session = sitting(c, 2, deputy_chair=deputy)
+    first, second = session.items.order_by("rank")
+    comite_proxies.declare_conflict(second, member=c.chair, reason="Élu de la commune")
+    comite_votes.open_vote(first, by=c.chair)
+    comite_votes.open_vote(second, by=deputy)
+    assert set(comite_votes.close_all_votes(session, by=c.chair)) == {first.pk}
+    assert AgendaItem.objects.get(pk=second.pk).vote_state == AgendaItem.VoteState.OPEN
