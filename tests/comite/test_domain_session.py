@@ -737,6 +737,24 @@ def test_proxy_holder_does_not_vote_for_a_giver_noted_absent(committee):
     assert not Vote.objects.filter(item=item, elector=a).exists()
 
 
+def test_proxy_of_a_giver_the_attendance_does_not_name_counts_and_is_voted(committee):
+    """A giver the attendance does not name is not noted absent: as the quorum counts his proxy,
+    his proxy holder votes for him."""
+    c = committee
+    a, b, d, e = c.others
+    session = sitting(
+        c,
+        [instructed_dossier(c.campaign)],
+        proxies={a: b},
+        presence={c.chair: "present", b: "present", d: "present", e: "absent"},
+    )
+    item = session.items.get()
+    comite_votes.open_vote(item, by=c.chair)
+    assert counting.item_quorum(item).represented == 1
+    comite_votes.cast_vote(item, by=b, choice="pour", for_member=a)
+    assert Vote.objects.get(item=item, elector=a).choice == "pour"
+
+
 def test_vote_cast_with_a_proxy_is_audited_as_such(committee):
     """The audit trail tells a vote cast with a proxy (for whom) from the holder's own vote."""
     c = committee
