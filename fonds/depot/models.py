@@ -13,7 +13,9 @@ class EmailNotice(models.Model):
 
     ``key`` is unique: a retried Celery task finds the notice it already sent. A task *claims* the
     notice (``claimed_at``) before sending, so two workers never send it both; a claim older than
-    ``fonds.depot.notices.CLAIM_TIMEOUT`` (a worker died while sending) may be taken over.
+    ``fonds.depot.notices.CLAIM_TIMEOUT`` (a worker died while sending) may be taken over, and so may
+    a claim made by the same Celery task (``claimed_by``: its message, delivered again after its
+    worker died).
     """
 
     key = models.CharField("clé d'unicité", max_length=100, unique=True)
@@ -24,6 +26,7 @@ class EmailNotice(models.Model):
     subject = models.CharField("objet", max_length=200)
     created_at = models.DateTimeField(default=clock.now)
     claimed_at = models.DateTimeField("envoi commencé le", null=True, blank=True)
+    claimed_by = models.CharField("envoi commencé par la tâche", max_length=64, blank=True, default="")
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 
     class Meta:

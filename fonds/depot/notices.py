@@ -4,12 +4,17 @@
 UPDATE (one worker wins), sends, marks it sent and appends an audit event (none with
 ``audit_action=None``). A notice already sent returns False; a failed send releases the claim.
 ``html`` adds an HTML alternative to the text body (the notification emails).
+
+A claim names the Celery task that made it: the same task delivered again (its worker was killed
+between the claim and the mark) takes the claim over at once instead of finding it « being sent »
+and ending with nothing sent. Another task waits for ``CLAIM_TIMEOUT``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from celery import current_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -21,6 +26,12 @@ from fonds.audit import chain as audit
 from .models import EmailNotice
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+
+
+def task_id() -> str:
+    """The id of the Celery task running now ("" outside a task): the same across redeliveries."""
+    request = getattr(current_task, "request", None)
+    return str(getattr(request, "id", None) or "")
 
 
 def send_once(
@@ -44,17 +55,21 @@ def send_once(
     if notice.sent_at is not None:
         return False
     now = clock.now()
+    by = task_id()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    if by:
+        free |= Q(claimed_by=by)
     claimed = (
         EmailNotice.objects.filter(pk=notice.pk, sent_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(claimed_at=now)
+        .filter(free)
+        .update(claimed_at=now, claimed_by=by)
     )
     if not claimed:
         return False
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], html_message=html)
     except BaseException:
-        EmailNotice.objects.filter(pk=notice.pk).update(claimed_at=None)
+        EmailNotice.objects.filter(pk=notice.pk).update(claimed_at=None, claimed_by="")
         raise
     with transaction.atomic():
         sent_at = clock.now()

@@ -13,13 +13,11 @@ test database, a Redis database of their own (``FJJ_FAULT_BROKER_URL``, default
 ``redis://127.0.0.1:6379/7``, flushed before and after), emails written to files in a temporary
 folder. Run by ``make test-services``; skipped with a reason elsewhere.
 
-Known defect (not covered by any retry; seen once, in the CI run of 6 December 2026 at 12:20
-UTC): a worker killed between claiming an email notice and marking it sent leaves the notice
-claimed for ``fonds.depot.notices.CLAIM_TIMEOUT`` (10 min). The task delivered again meanwhile
-finds the claim, sends nothing and is acknowledged: that mayor's email is then never sent, and
-this test fails on « les 200 lettres et leurs courriels ». The kill lands in that window rarely
-(the PDF rendering is where the time goes). The fix to make: the redelivered task takes over a
-claim made by its own task id, or retries until the claim expires.
+A worker killed between claiming an email notice and marking it sent (seen once, in a CI run of
+6 December 2026): the claim names the task (``EmailNotice.claimed_by``), so the same task
+delivered again takes it over and sends the email; before that fix it found the claim « being
+sent », sent nothing and was acknowledged, and that mayor's email was lost
+(``tests/depot/test_notice_claims.py``).
 """
 
 from __future__ import annotations
