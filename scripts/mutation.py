@@ -219,8 +219,9 @@ def pytest_on_pristine(tests: list[str]) -> int:
     """A mutant's test run on a fresh copy of the pristine database: the tests that execute the
     mutated statements (``mutation_select``; every test without a map), none when no test does."""
     pristine = Path(os.environ[PRISTINE])
-    if pristine.with_name(SELECTION).exists():
-        chosen = mutation_select.covering(Path.cwd(), json.loads(pristine.with_name(SELECTION).read_text()))
+    selection = pristine.with_name(SELECTION)
+    if selection.exists():
+        chosen = mutation_select.covering(Path.cwd(), json.loads(selection.read_text()))
         if chosen == []:
             print("no test executes the mutated statements: survived")
             return 0

@@ -243,7 +243,8 @@ def test_in_one_live_batch_at_most_enforced_by_the_database(cast):
         )
 
 
-def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
+def campaign_with_advance(pct: str):
+    """A campaign whose rules in force pay ``pct`` % of the approved amount as the advance."""
     from fonds.referentiel.models import RuleSet
     from tests.factories import make_campaign
 
@@ -252,10 +253,14 @@ def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
     RuleSet.objects.create(
         campaign=campaign,
         version=rules.version + 1,
-        params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": "0"}},
+        params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": pct}},
         note="test",
     )
-    dossier = signed(cast, campaign=campaign)
+    return campaign
+
+
+def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
+    dossier = signed(cast, campaign=campaign_with_advance("0"))
     dossier.refresh_from_db()
     assert (
         dossier.status == Status.AGREEMENT_SIGNED
@@ -266,18 +271,7 @@ def test_no_advance_order_when_the_campaign_sets_no_advance(cast):
 def test_advance_of_a_single_euro_is_still_ordered(cast):
     """The advance is the campaign's rate of the approved amount: an order is issued for any amount
     it gives above zero (here 0.1 % of 1,000 €: 1 €); only a nil advance means no order."""
-    from fonds.referentiel.models import RuleSet
-    from tests.factories import make_campaign
-
-    campaign = make_campaign()
-    rules = campaign.rules
-    RuleSet.objects.create(
-        campaign=campaign,
-        version=rules.version + 1,
-        params={**rules.params, "payment": {**rules.params["payment"], "advance_pct": "0.1"}},
-        note="test",
-    )
-    dossier = signed(cast, approved="1000.00", campaign=campaign)
+    dossier = signed(cast, approved="1000.00", campaign=campaign_with_advance("0.1"))
     order = PaymentOrder.objects.get(dossier=dossier, kind=OrderKind.ADVANCE)
     assert order.amount == D("1.00") and order.reference == f"{dossier.reference}-AV1"
 
