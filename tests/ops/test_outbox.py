@@ -79,3 +79,62 @@ def test_eager_mode_runs_the_task_after_commit():
         assert Heartbeat.objects.count() == 0  # not before the commit
     assert Heartbeat.objects.count() == 1
     assert OutboxMessage.objects.get().sent_at is not None
+
+
+def test_a_transactions_messages_leave_together_over_one_broker_connection(real_broker, monkeypatch):
+    """A session closed with 500 decisions queues 500 letters: one connection, not 500."""
+    opened = []
+    connect = app.connection_for_write
+
+    def counting_connection(*args, **kwargs):
+        opened.append(1)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(app, "connection_for_write", counting_connection)
+    with transaction.atomic():
+        messages = [outbox.enqueue("fonds.ops.tasks.heartbeat") for _ in range(5)]
+    assert len(opened) == 1
+    assert _queued_task_ids(real_broker) == [str(message.pk) for message in messages]
+    assert OutboxMessage.objects.filter(sent_at__isnull=False, attempts=1).count() == 5
+
+
+def test_a_message_of_a_rolled_back_savepoint_never_leaves_and_holds_back_nothing(real_broker):
+    with transaction.atomic():
+        kept = outbox.enqueue("fonds.ops.tasks.heartbeat")
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                outbox.enqueue("fonds.ops.tasks.heartbeat")
+                raise RuntimeError("this part of the change fails")
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert _queued_task_ids(real_broker) == [str(kept.pk)]
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            outbox.enqueue("fonds.ops.tasks.heartbeat")
+            raise RuntimeError("the whole change fails")
+    with transaction.atomic():
+        later = outbox.enqueue("fonds.ops.tasks.heartbeat")  # the next change's message still leaves
+    assert _queued_task_ids(real_broker) == [str(later.pk)]
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_broker_down_midway_the_rest_wait_for_the_flush(real_broker, monkeypatch):
+    sent_once = []
+    send_task = app.send_task
+
+    def failing_after_two(*args, **kwargs):
+        if len(sent_once) == 2:
+            raise ConnectionError("broker gone")
+        sent_once.append(1)
+        return send_task(*args, **kwargs)
+
+    monkeypatch.setattr(app, "send_task", failing_after_two)
+    with transaction.atomic():
+        messages = [outbox.enqueue("fonds.ops.tasks.heartbeat") for _ in range(4)]
+    left = OutboxMessage.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)
+    assert set(left) == {messages[0].pk, messages[1].pk}
+    waiting = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert {m.pk for m in waiting} == {messages[2].pk, messages[3].pk}
+    assert all(m.attempts == 1 and m.last_error == "ConnectionError: broker gone" for m in waiting)
+    monkeypatch.setattr(app, "send_task", send_task)
+    assert outbox.flush() == {"sent": 2, "failed": False, "waiting": 0}
+    assert _queued_task_ids(real_broker) == [str(m.pk) for m in messages]
