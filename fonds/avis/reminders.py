@@ -38,6 +38,17 @@ def reminders_due(today: dt.date):
     )
 
 
+def _announce(avis: AvisRequest, action: str, email: str) -> None:
+    """The system's audit event ``action`` on the request's dossier, and its ``email`` queued."""
+    audit.append(
+        action,
+        role="system",
+        obj=avis.dossier,
+        payload={"avis": avis.pk, "deadline": avis.deadline.isoformat()},
+    )
+    outbox.enqueue("fonds.avis.tasks.send_avis_email", email, avis.pk)
+
+
 def remind(pk: int, today: dt.date) -> bool:
     with transaction.atomic():
         avis = reminders_due(today).select_for_update().select_related("dossier").filter(pk=pk).first()
@@ -45,13 +56,7 @@ def remind(pk: int, today: dt.date) -> bool:
             return False
         avis.reminded_on = today
         avis.save(update_fields=["reminded_on"])
-        audit.append(
-            "avis_reminded",
-            role="system",
-            obj=avis.dossier,
-            payload={"avis": avis.pk, "deadline": avis.deadline.isoformat()},
-        )
-        outbox.enqueue("fonds.avis.tasks.send_avis_email", "reminder", avis.pk)
+        _announce(avis, "avis_reminded", "reminder")
     return True
 
 
@@ -68,13 +73,7 @@ def expire(pk: int, today: dt.date) -> bool:
         avis.status = AvisRequest.Status.EXPIRED
         avis.closed_at = clock.now()
         avis.save(update_fields=["status", "closed_at"])
-        audit.append(
-            "avis_expired",
-            role="system",
-            obj=avis.dossier,
-            payload={"avis": avis.pk, "deadline": avis.deadline.isoformat()},
-        )
-        outbox.enqueue("fonds.avis.tasks.send_avis_email", "expired", avis.pk)
+        _announce(avis, "avis_expired", "expired")
     return True
 
 

@@ -15,7 +15,7 @@ from fonds.dossiers.access import get_visible_or_404
 from fonds.instruction.filters import filter_dossiers
 from fonds.instruction.views.common import staff_area
 from fonds.ui.areas import role_area
-from fonds.ui.files import private_file
+from fonds.ui.files import private_file, stored_name, uploaded_file
 
 from . import queries, services
 from .forms import AnswerForm, AvisRequestForm
@@ -95,14 +95,7 @@ def expert_document(request, pk, document_pk):
     document = avis.dossier.documents.filter(
         pk=document_pk, replaced_by__isnull=True, kind__in=queries.EXPERT_DOCUMENT_KINDS
     ).first()
-    if document is None:
-        raise Http404("Pièce introuvable.")
-    return private_file(
-        document.file,
-        content_type=document.content_type,
-        filename=document.file.name.rsplit("/", 1)[-1],
-        as_attachment=document.content_type != "application/pdf",
-    )
+    return uploaded_file(document, missing="Pièce introuvable.")
 
 
 # ---- the fund --------------------------------------------------------------------------------
@@ -211,6 +204,6 @@ def attachment(request, pk):
     return private_file(
         avis.attachment,
         content_type=avis.attachment_type,
-        filename=avis.attachment.name.rsplit("/", 1)[-1],
+        filename=stored_name(avis.attachment),
         as_attachment=True,
     )

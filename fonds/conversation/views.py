@@ -5,14 +5,13 @@ another commune's dossier is a 404); who writes: ``services.side_of``."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fonds.dossiers.access import get_visible_or_404
-from fonds.ui.files import private_file
+from fonds.ui.files import uploaded_file
 from fonds.ui.submit import submitted
 
 from . import services
@@ -76,11 +75,4 @@ def attachment(request, pk, attachment_pk):
     """An attachment, only to whoever may see the dossier (never a public URL)."""
     dossier = get_visible_or_404(request.user, pk, services.readable_dossiers(request.user))
     found = Attachment.objects.filter(pk=attachment_pk, message__dossier=dossier).first()
-    if found is None:
-        raise Http404("Pièce jointe introuvable.")
-    return private_file(
-        found.file,
-        content_type=found.content_type,
-        filename=found.file.name.rsplit("/", 1)[-1],
-        as_attachment=found.content_type != "application/pdf",
-    )
+    return uploaded_file(found, missing="Pièce jointe introuvable.")

@@ -49,6 +49,27 @@ def _label_event(action: str, label: Label, by, role: str, payload: dict) -> dic
     )
 
 
+def _dossier_event(action: str, label: Label, by, role: str, dossier, job_id: int | None) -> dict:
+    """The audit event of ``label`` put on or taken off ``dossier`` (by the bulk job ``job_id``, if any)."""
+    payload = {"dossier": dossier.pk, "reference": dossier.reference}
+    if job_id is not None:
+        payload["bulk_job"] = job_id
+    return _label_event(action, label, by, role, payload)
+
+
+# the refusals, the same for one dossier and for a chunk of a bulk job
+def _other_campaign(label: Label) -> str:
+    return f"L'étiquette « {label.name} » est celle d'une autre campagne que ce dossier."
+
+
+def _already_on(label: Label) -> str:
+    return f"Le dossier porte déjà l'étiquette « {label.name} »."
+
+
+def _not_on(label: Label) -> str:
+    return f"Le dossier ne porte pas l'étiquette « {label.name} »."
+
+
 # ---- the labels of a campaign ----------------------------------------------------------------
 
 
@@ -94,9 +115,7 @@ def _lock(dossier, by):
 
 def _check_campaign(dossier, label: Label) -> None:
     if label.campaign_id != dossier.campaign_id:
-        raise TransitionRefused(
-            "condition", f"L'étiquette « {label.name} » est celle d'une autre campagne que ce dossier."
-        )
+        raise TransitionRefused("condition", _other_campaign(label))
 
 
 def attach(dossier, label: Label, *, by, job_id: int | None = None) -> DossierLabel:
@@ -109,11 +128,8 @@ def attach(dossier, label: Label, *, by, job_id: int | None = None) -> DossierLa
             dossier=locked, label=label, defaults={"added_by": by}
         )
         if not created:
-            raise TransitionRefused("status", f"Le dossier porte déjà l'étiquette « {label.name} ».")
-        payload = {"dossier": locked.pk, "reference": locked.reference}
-        if job_id is not None:
-            payload["bulk_job"] = job_id
-        audit.append(**_label_event("label_attached", label, by, role, payload))
+            raise TransitionRefused("status", _already_on(label))
+        audit.append(**_dossier_event("label_attached", label, by, role, locked, job_id))
     return link
 
 
@@ -124,11 +140,8 @@ def detach(dossier, label: Label, *, by, job_id: int | None = None) -> None:
         locked = _lock(dossier, by)
         deleted, _ = DossierLabel.objects.filter(dossier=locked, label=label).delete()
         if not deleted:
-            raise TransitionRefused("status", f"Le dossier ne porte pas l'étiquette « {label.name} ».")
-        payload = {"dossier": locked.pk, "reference": locked.reference}
-        if job_id is not None:
-            payload["bulk_job"] = job_id
-        audit.append(**_label_event("label_detached", label, by, role, payload))
+            raise TransitionRefused("status", _not_on(label))
+        audit.append(**_dossier_event("label_detached", label, by, role, locked, job_id))
 
 
 # ---- on a selection (bulk actions) -----------------------------------------------------------
@@ -169,24 +182,15 @@ def change_many(
         elif d.commune_id in conflicts:
             failures.append((pk, "role", conflict_message(d)))
         elif attach_it and d.campaign_id != label.campaign_id:
-            failures.append(
-                (
-                    pk,
-                    "condition",
-                    f"L'étiquette « {label.name} » est celle d'une autre campagne que ce dossier.",
-                )
-            )
+            failures.append((pk, "condition", _other_campaign(label)))
         elif attach_it and pk in present:
-            failures.append((pk, "status", f"Le dossier porte déjà l'étiquette « {label.name} »."))
+            failures.append((pk, "status", _already_on(label)))
         elif not attach_it and pk not in present:
-            failures.append((pk, "status", f"Le dossier ne porte pas l'étiquette « {label.name} »."))
+            failures.append((pk, "status", _not_on(label)))
         else:
             ok.append(pk)
-            payload = {"dossier": pk, "reference": d.reference}
-            if job_id is not None:
-                payload["bulk_job"] = job_id
             action = "label_attached" if attach_it else "label_detached"
-            entries.append(_label_event(action, label, by, role, payload))
+            entries.append(_dossier_event(action, label, by, role, d, job_id))
     if ok:
         if attach_it:
             DossierLabel.objects.bulk_create(

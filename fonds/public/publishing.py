@@ -56,6 +56,21 @@ def may_hide(user) -> bool:
     return Role.ADMIN in roles_of(user)
 
 
+#: each text the mayor writes: who may write it and when, the refusal otherwise, its name in a refusal
+_WRITTEN = {
+    "summary": (
+        may_write_summary,
+        "Le résumé public s'écrit à l'étape de la convention, par la commune du dossier.",
+        "Résumé public",
+    ),
+    "report_paragraph": (
+        may_write_paragraph,
+        "Le paragraphe public du bilan s'écrit après le voyage, par la commune du dossier.",
+        "Paragraphe public du bilan",
+    ),
+}
+
+
 def publication_of(dossier) -> Publication:
     """The dossier's publication (unsaved and empty when nothing was written yet)."""
     return Publication.objects.filter(dossier=dossier).first() or Publication(dossier=dossier)
@@ -81,22 +96,16 @@ def save_texts(
     with transaction.atomic():
         locked, publication = _locked(dossier)
         changed = {}
-        if summary is not None:
-            if not may_write_summary(by, locked):
-                raise PublicationRefused(
-                    "Le résumé public s'écrit à l'étape de la convention, par la commune du dossier."
-                )
-            summary = _clean_text(summary, "Résumé public")
-            if summary != publication.summary:
-                publication.summary = changed["summary"] = summary
-        if report_paragraph is not None:
-            if not may_write_paragraph(by, locked):
-                raise PublicationRefused(
-                    "Le paragraphe public du bilan s'écrit après le voyage, par la commune du dossier."
-                )
-            report_paragraph = _clean_text(report_paragraph, "Paragraphe public du bilan")
-            if report_paragraph != publication.report_paragraph:
-                publication.report_paragraph = changed["report_paragraph"] = report_paragraph
+        for field, text in (("summary", summary), ("report_paragraph", report_paragraph)):
+            if text is None:
+                continue
+            may_write, refusal, label = _WRITTEN[field]
+            if not may_write(by, locked):
+                raise PublicationRefused(refusal)
+            text = _clean_text(text, label)
+            if text != getattr(publication, field):
+                setattr(publication, field, text)
+                changed[field] = text
         if not changed:
             return publication
         publication.updated_at, publication.updated_by = clock.now(), by
@@ -129,21 +138,12 @@ def set_hidden(dossier, *, by, hidden: bool, motivation: str) -> Publication:
         publication.hidden_motivation = motivation
         publication.hidden_at, publication.hidden_by = clock.now(), by
         publication.save()
-        if hidden:
-            chain.append(
-                "public_texts_hidden",
-                actor=by,
-                role=Role.ADMIN,
-                obj=locked,
-                payload={"motivation": motivation},
-            )
-        else:
-            chain.append(
-                "public_texts_shown",
-                actor=by,
-                role=Role.ADMIN,
-                obj=locked,
-                payload={"motivation": motivation},
-            )
+        chain.append(
+            "public_texts_hidden" if hidden else "public_texts_shown",
+            actor=by,
+            role=Role.ADMIN,
+            obj=locked,
+            payload={"motivation": motivation},
+        )
         transaction.on_commit(cache.bump)
     return publication

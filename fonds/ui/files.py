@@ -32,6 +32,26 @@ def private_file(
     return response
 
 
+def stored_name(file) -> str:
+    """The name a stored file is served under: its own name, without the storage folders."""
+    return file.name.rsplit("/", 1)[-1]
+
+
+def uploaded_file(upload, *, missing: str, no_store: bool = True) -> FileResponse:
+    """An uploaded piece (``file`` and ``content_type``: a dossier's document, a message's
+    attachment), sandboxed: a PDF opens in the browser, anything else is downloaded; a 404 saying
+    ``missing`` when there is none."""
+    if upload is None:
+        raise Http404(missing)
+    return private_file(
+        upload.file,
+        content_type=upload.content_type,
+        filename=stored_name(upload.file),
+        as_attachment=upload.content_type != "application/pdf",
+        no_store=no_store,
+    )
+
+
 def inline_document(document, *, missing: str) -> FileResponse:
     """A stored document (PDF or image) inline, framable by this site only, never cached; a 404
     saying ``missing`` when there is none or its type is not shown inline."""
@@ -40,7 +60,7 @@ def inline_document(document, *, missing: str) -> FileResponse:
     return private_file(
         document.file,
         content_type=document.content_type,
-        filename=document.file.name.rsplit("/", 1)[-1],
+        filename=stored_name(document.file),
         as_attachment=False,
         csp=FRAMED_BY_THIS_SITE,
     )

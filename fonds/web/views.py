@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +18,7 @@ from fonds.dossiers.access import can_edit, get_visible_or_404, visible_dossiers
 from fonds.dossiers.states import Forum
 from fonds.suivi.links import action_url
 from fonds.ui import worklist
+from fonds.ui.files import uploaded_file
 from fonds.ui.forms import TransitionForm
 
 from . import accessibility
@@ -166,17 +167,7 @@ def dossier_document(request, pk, document_pk):
     """Documents are never served from a public URL: only here, to whoever may see the dossier."""
     dossier = get_visible_or_404(request.user, pk)
     document = dossier.documents.filter(pk=document_pk).first()
-    if document is None:
-        raise Http404("Pièce introuvable.")
-    response = FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        as_attachment=document.content_type != "application/pdf",
-        filename=document.file.name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return uploaded_file(document, missing="Pièce introuvable.", no_store=False)
 
 
 def accessibility_statement(request):
