@@ -37,10 +37,10 @@ def stored_name(file) -> str:
     return file.name.rsplit("/", 1)[-1]
 
 
-def uploaded_file(upload, *, missing: str, no_store: bool = True) -> FileResponse:
+def uploaded_file(upload, *, missing: str) -> FileResponse:
     """An uploaded piece (``file`` and ``content_type``: a dossier's document, a message's
-    attachment), sandboxed: a PDF opens in the browser, anything else is downloaded; a 404 saying
-    ``missing`` when there is none."""
+    attachment), sandboxed and never cached: a PDF opens in the browser, anything else is
+    downloaded; a 404 saying ``missing`` when there is none."""
     if upload is None:
         raise Http404(missing)
     return private_file(
@@ -48,7 +48,6 @@ def uploaded_file(upload, *, missing: str, no_store: bool = True) -> FileRespons
         content_type=upload.content_type,
         filename=stored_name(upload.file),
         as_attachment=upload.content_type != "application/pdf",
-        no_store=no_store,
     )
 
 

@@ -167,7 +167,7 @@ def dossier_document(request, pk, document_pk):
     """Documents are never served from a public URL: only here, to whoever may see the dossier."""
     dossier = get_visible_or_404(request.user, pk)
     document = dossier.documents.filter(pk=document_pk).first()
-    return uploaded_file(document, missing="Pièce introuvable.", no_store=False)
+    return uploaded_file(document, missing="Pièce introuvable.")
 
 
 def accessibility_statement(request):

@@ -136,6 +136,7 @@ def test_task_retried_after_a_failed_email_sends_it_then_never_again(
 def test_receipt_download_checks_access(client, porteur_client, submitted):
     response = porteur_client.get(reverse("depot:receipt", args=[submitted.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"  # the commune's data, on a shared computer
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     client.logout()
     assert client.get(reverse("depot:receipt", args=[submitted.pk])).status_code == 302  # to the login page

@@ -133,6 +133,17 @@ def test_documents_are_served_only_to_who_may_see_the_dossier(client, world):
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
+def test_a_dossier_document_is_never_kept_in_a_browser_cache(client, world):
+    """A RIB or a délibération opened on a shared mairie computer stays out of its cache."""
+    document = world["mine"].documents.first()
+    client.force_login(world["porteur"])
+    response = client.get(reverse("dossier-document", args=[world["mine"].pk, document.pk]))
+    assert response["Cache-Control"] == "private, no-store"
+    assert (
+        response["X-Content-Type-Options"] == "nosniff" and response["Content-Security-Policy"] == "sandbox"
+    )
+
+
 def test_porteur_lands_on_mes_dossiers_of_the_front_office(client, world):
     client.force_login(world["porteur"])
     response = client.get(reverse("home"))

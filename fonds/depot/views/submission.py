@@ -176,7 +176,6 @@ def receipt(request, pk):
         content_type="application/pdf",
         as_attachment=False,
         filename=progress.document.download_name(dossier.reference),
-        no_store=False,
     )
 
 
