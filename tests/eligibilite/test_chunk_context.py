@@ -138,3 +138,18 @@ def test_evaluate_all_with_and_without_context_agree(mixed_chunk):
         assert evaluate_all(dossier, dossier.campaign.rules, at=AT, context=context) == evaluate_all(
             dossier, dossier.campaign.rules, at=AT
         )
+
+
+def test_run_checks_many_records_who_ran_the_checks(mixed_chunk):
+    """As ``run_checks``: the instructor who opened the dossiers is stored with each run (none
+    for the system)."""
+    from fonds.audit.models import AuditEvent
+    from tests.factories import make_user
+
+    instructor = make_user("instructeur")
+    runs = run_checks_many(_fresh(mixed_chunk[:2]), moment="start_instruction", by=instructor, at=AT)
+    assert {EligibilityRun.objects.get(pk=run.pk).ran_by for run in runs.values()} == {instructor}
+    events = AuditEvent.objects.filter(action="eligibility_checked")
+    assert {(e.actor_id, e.actor_role) for e in events} == {(instructor.pk, "instructeur")}
+    system = run_checks_many(_fresh(mixed_chunk[2:3]), moment="start_instruction", at=AT)
+    assert [EligibilityRun.objects.get(pk=run.pk).ran_by for run in system.values()] == [None]

@@ -103,3 +103,34 @@ def test_e6_own_share_percentage_is_data(dossier):
     outcome = check("E6", dossier, ruleset=ruleset)
     assert outcome.result == "fail"
     assert "12,5\u00a0%" in outcome.explanation
+
+
+def test_e6_own_share_percentage_of_the_total_budget_is_recorded(dossier):
+    set_budget(dossier, expenses=[("8000", True), ("2000", False)], own_share="1234.56", requested="5000")
+    outcome = check("E6", dossier)
+    assert outcome.result == "pass"
+    assert outcome.data["own_share_pct"] == "12.35"  # 1,234.56 of 10,000, to the hundredth
+    assert outcome.data["total_income"] == "1234.56"  # own share and other funders (0 here)
+
+
+def test_e6_budget_lines_loaded_by_the_caller_count_as_the_stored_ones(dossier):
+    """The what-if hands E6 the budget lines it loaded itself (``rules.base.LOADED``): every income
+    line counts, the own share among them, as with the lines read from the database."""
+    from decimal import Decimal
+
+    from fonds.dossiers.models import BudgetLine, Dossier
+    from fonds.eligibilite.rules import REGISTRY
+    from fonds.eligibilite.rules.base import LOADED
+
+    from .conftest import AT
+
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    lines = [
+        BudgetLine(kind="expense", category="travel", amount=Decimal("10000"), eligible=True),
+        BudgetLine(kind="income", category="own_share", amount=Decimal("1000")),
+        BudgetLine(kind="income", category="other_funder", amount=Decimal("500")),
+    ]
+    setattr(fresh, LOADED, {"budget_lines": lines, "documents": []})
+    outcome = REGISTRY["E6"](fresh, fresh.campaign.rules, at=AT)
+    assert outcome.result == "pass"
+    assert (outcome.data["own_share"], outcome.data["total_income"]) == ("1000", "1500")
