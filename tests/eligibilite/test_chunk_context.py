@@ -112,6 +112,20 @@ def test_chunk_context_of_another_day_or_dossier_is_not_used(mixed_chunk, django
     assert expected[0].result == "fail" and expected[1].result == "fail"
 
 
+def test_chunk_context_of_a_later_day_is_not_used_for_an_earlier_one(mixed_chunk, django_assert_num_queries):
+    """E8 re-checked at an earlier date than the chunk's: B's report due on AT is late 60 days
+    later, not on AT itself; the rule queries for its own date."""
+    b = _fresh(mixed_chunk)[3]
+    later = AT + dt.timedelta(days=60)
+    context = chunk_context([b], at=later)
+    expected = check("E8", b)
+    b.campaign.rules  # noqa: B018 — read before counting
+    with django_assert_num_queries(1):
+        got = REGISTRY["E8"](b, b.campaign.rules, at=AT, context=context)
+    assert got == expected
+    assert [o["report_due"] for o in got.data["overdue_reports"]] == ["2029-12-01", "2030-02-01"]
+
+
 def test_run_checks_many_stores_the_verdicts_run_checks_gives_on_a_mixed_chunk(mixed_chunk):
     dossiers = _fresh(mixed_chunk)
     runs = run_checks_many(dossiers, moment="start_instruction", at=AT)

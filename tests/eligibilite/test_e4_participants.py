@@ -88,12 +88,12 @@ def test_e4_non_integer_age_fails(dossier):
 
 
 def test_e4_ages_typed_as_text_count_when_whole_numbers(dossier):
-    """An age typed in the form (« 16 », « 17,0 » read as 17.0) is a whole number of years; 15.5 is
-    not an age in years; a yes/no answer is not an age."""
+    """An age typed in the form (« 16 », « 17.0 ») is a whole number of years; 15.5 or 16.25 is not
+    an age in years; a yes/no answer is not an age."""
     _people(dossier, ["15", " 16 ", "17.0", 15, 16], ["30"])
     outcome = check("E4", dossier)
     assert outcome.result == "pass" and outcome.data["invalid_ages"] == 0
-    _people(dossier, ["15.5", 15, 16, 16, 17], [30, True])
+    _people(dossier, ["15.5", "16.25", 16, 16, 17], [30, True])
     outcome = check("E4", dossier)
-    assert outcome.result == "fail" and outcome.data["invalid_ages"] == 2
+    assert outcome.result == "fail" and outcome.data["invalid_ages"] == 3
     assert outcome.data["youth_count"] == 5 and outcome.data["youth_out_of_range"] == []

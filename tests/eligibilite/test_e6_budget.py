@@ -9,6 +9,9 @@ def test_e6_default_budget_passes(dossier):
     assert outcome.data["total_budget"] == "10000.00"
     assert outcome.data["eligible_costs"] == "10000.00"
     assert outcome.data["own_share"] == "2000.00"
+    assert outcome.explanation == (
+        "Part de la commune 2\u00a0000\u00a0€ sur 10\u00a0000\u00a0€ ; montant demandé 6\u00a0000\u00a0€."
+    )
 
 
 def test_e6_own_share_exactly_10pct_passes(dossier):
@@ -77,7 +80,18 @@ def test_e6_request_15000_01_fails(dossier):
 
 def test_e6_no_expense_fails(dossier):
     set_budget(dossier, expenses=[], own_share="0", requested="5000")
-    assert check("E6", dossier).result == "fail"
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert "Le budget ne comporte aucune dépense." in outcome.explanation
+
+
+def test_e6_budget_of_one_euro_is_judged_on_its_own_share(dossier):
+    """A budget with expenses, however small, is not an empty budget: its own share is checked."""
+    set_budget(dossier, expenses=[("1", True)], own_share="0.09", requested="1000")
+    outcome = check("E6", dossier)
+    assert outcome.result == "fail"
+    assert "aucune dépense" not in outcome.explanation
+    assert "La part de la commune (0,09\u00a0€) est inférieure à 10\u00a0%" in outcome.explanation
 
 
 def test_e6_missing_request_fails(dossier):

@@ -224,3 +224,11 @@ def test_e7_new_dossier_gate_cannot_be_altered_once_computed(dossier):
         gate.blocking = ()
     with pytest.raises(dataclasses.FrozenInstanceError):
         gate.blocking[0].status = "withdrawn"
+
+
+def test_e7_a_status_added_later_blocks_and_is_named_by_its_code(dossier):
+    """E7 is written as an exclusion: a status unknown to this module blocks, shown as stored."""
+    set_status(_other(dossier), "renounced_later")
+    outcome = check("E7", dossier)
+    assert outcome.result == "fail"
+    assert "(renounced_later)" in outcome.explanation
