@@ -167,3 +167,14 @@ def test_run_checks_many_records_who_ran_the_checks(mixed_chunk):
     assert {(e.actor_id, e.actor_role) for e in events} == {(instructor.pk, "instructeur")}
     system = run_checks_many(_fresh(mixed_chunk[2:3]), moment="start_instruction", at=AT)
     assert [EligibilityRun.objects.get(pk=run.pk).ran_by for run in system.values()] == [None]
+
+
+def test_run_checks_many_returns_the_stored_runs_as_run_checks_does(mixed_chunk):
+    """The runs returned are the stored ones (as ``run_checks``'s): validating one does not take it
+    for a new run duplicating its own id."""
+    dossiers = _fresh(mixed_chunk[:2])
+    single = run_checks(dossiers[0], moment="on_demand", at=AT)
+    single.full_clean()
+    for run in run_checks_many(dossiers, moment="on_demand", at=AT).values():
+        run.full_clean()
+        assert run == EligibilityRun.objects.get(pk=run.pk)
