@@ -211,3 +211,16 @@ def test_e5_activity_period_month_end_is_clamped():
     assert add_months(dt.date(2030, 1, 31), 1) == dt.date(2030, 2, 28)
     assert add_months(dt.date(2032, 2, 29), 12) == dt.date(2033, 2, 28)
     assert add_months(dt.date(2031, 12, 15), 12) == dt.date(2032, 12, 15)
+
+
+def test_e5_committee_date_counts_by_its_day_and_entries_not_dates_are_ignored(dossier):
+    """A committee date stored with its time is read by its day; an entry that is not a date (a
+    typing error kept in the campaign) neither anchors the period nor stops the check."""
+    from fonds.referentiel.models import Campaign
+
+    Campaign.objects.filter(pk=dossier.campaign_id).update(
+        committee_dates=["à fixer", "2030-04-15T18:00:00+02:00", "2030-13-01"]
+    )
+    outcome = check("E5", dossier)
+    assert outcome.data["committee_date"] == "2030-04-15"
+    assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2030-04-16", "2031-04-15")
