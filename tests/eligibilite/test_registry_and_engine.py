@@ -103,6 +103,32 @@ def test_engine_advisory_rule_is_not_blocking(dossier):
     run = run_checks(Dossier.objects.get(pk=dossier.pk), moment="on_demand", at=AT)
     assert [v.code for v in run.failures()] == ["E1"]
     assert run.failures(blocking_only=True) == []
+    preview = run_checks(Dossier.objects.get(pk=dossier.pk), moment="preview", at=AT, store=False)
+    assert [v.code for v in preview.failures()] == ["E1"]
+    assert preview.failures(blocking_only=True) == []
+
+
+def test_engine_rule_missing_from_the_blocking_list_blocks(dossier):
+    """A rule is blocking unless the rule set says it is advisory: a code left out of
+    ``blocking`` (or no ``blocking`` at all) blocks, in every kind of run."""
+    from fonds.eligibilite.engine import run_checks_many
+
+    Commune.objects.filter(pk=dossier.commune_id).update(population=5000)
+    for blocking in ({"E2": True}, None):
+        ruleset = with_params(dossier, blocking=blocking)
+        if blocking is None:
+            params = dict(
+                ruleset.params,
+                eligibility={k: v for k, v in ruleset.params["eligibility"].items() if k != "blocking"},
+            )
+            ruleset = ruleset.new_version(params, note="test")
+        fresh = Dossier.objects.get(pk=dossier.pk)
+        assert fresh.rules.version == ruleset.version
+        stored = run_checks(fresh, moment="on_demand", at=AT)
+        preview = run_checks(fresh, moment="preview", at=AT, store=False)
+        many = run_checks_many([fresh], moment="on_demand", at=AT)[fresh.pk]
+        for run in (stored, preview, EligibilityRun.objects.get(pk=many.pk)):
+            assert [v.code for v in run.failures(blocking_only=True)] == ["E1"], (blocking, run.moment)
 
 
 def test_query_count_is_small(dossier, django_assert_max_num_queries):
