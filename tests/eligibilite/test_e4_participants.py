@@ -97,3 +97,12 @@ def test_e4_ages_typed_as_text_count_when_whole_numbers(dossier):
     outcome = check("E4", dossier)
     assert outcome.result == "fail" and outcome.data["invalid_ages"] == 3
     assert outcome.data["youth_count"] == 5 and outcome.data["youth_out_of_range"] == []
+
+
+def test_e4_leader_ratio_is_campaign_data_zero_means_no_ratio(dossier):
+    """``youth_per_leader`` 0: no minimum number of leaders; those declared are still adults."""
+    from .conftest import with_params
+
+    _people(dossier, [15] * 12, [])
+    outcome = check("E4", dossier, ruleset=with_params(dossier, youth_per_leader=0))
+    assert outcome.result == "pass" and outcome.data["required_leaders"] == 0

@@ -111,6 +111,14 @@ def test_e5_missing_dates_fail(dossier):
     assert check("E5", dossier).result == "fail"
 
 
+def test_e5_one_missing_day_fails_asking_for_both(dossier):
+    for missing in ("start_date", "end_date"):
+        _set(dossier, **{"start_date": dt.date(2030, 7, 6), "end_date": dt.date(2030, 7, 14), missing: None})
+        outcome = check("E5", dossier)
+        assert outcome.result == "fail", missing
+        assert outcome.explanation == "Les dates du projet (premier et dernier jour) ne sont pas indiquées."
+
+
 # ---- activity days against the calendar ---------------------------------------------------------
 
 
