@@ -71,6 +71,7 @@ def test_e4_11_youth_need_2_leaders(dossier):
     outcome = check("E4", dossier)
     assert outcome.result == "fail"
     assert outcome.data["required_leaders"] == 2
+    assert "Ajoutez 1 accompagnateur(s) adulte(s)." in outcome.how_to_fix
     _people(dossier, [15] * 11, [40, 25])
     assert check("E4", dossier).result == "pass"
 
@@ -106,3 +107,11 @@ def test_e4_leader_ratio_is_campaign_data_zero_means_no_ratio(dossier):
     _people(dossier, [15] * 12, [])
     outcome = check("E4", dossier, ruleset=with_params(dossier, youth_per_leader=0))
     assert outcome.result == "pass" and outcome.data["required_leaders"] == 0
+
+
+def test_e4_one_leader_per_young_person_when_the_campaign_says_so(dossier):
+    from .conftest import with_params
+
+    _people(dossier, [15] * 5, [30, 30, 30, 30])
+    outcome = check("E4", dossier, ruleset=with_params(dossier, youth_per_leader=1))
+    assert outcome.result == "fail" and outcome.data["required_leaders"] == 5

@@ -145,6 +145,14 @@ def test_e5_single_day_project_has_one_calendar_day(dossier):
     assert outcome.result == "fail" and outcome.data["calendar_days"] == 1
 
 
+def test_e5_single_day_project_passes_where_the_campaign_allows_one_activity_day(dossier):
+    """The last day may be the first day: it does not « precede » it."""
+    from .conftest import with_params
+
+    _set(dossier, start_date=dt.date(2030, 7, 6), end_date=dt.date(2030, 7, 6), activity_days=1)
+    assert check("E5", dossier, ruleset=with_params(dossier, min_activity_days=1)).result == "pass"
+
+
 # ---- the campaign's activity period: the 12 months after its committee date --------------------
 
 
