@@ -17,9 +17,12 @@ from tests.factories import make_campaign, make_commune, make_dossier
 from .conftest import AT, check, eligible_dossier, fixed_campaign, set_status
 
 
-def _extra(campaign, commune, status, **fields):
+def _extra(campaign, commune, status, id=None, **fields):
     """A dossier outside the chunk (setup: status and fields set by a queryset update)."""
-    return set_status(make_dossier(campaign=campaign, commune=commune, complete=False), status, **fields)
+    extra = {} if id is None else {"id": id}
+    return set_status(
+        make_dossier(campaign=campaign, commune=commune, complete=False, **extra), status, **fields
+    )
 
 
 @pytest.fixture
@@ -178,3 +181,21 @@ def test_run_checks_many_returns_the_stored_runs_as_run_checks_does(mixed_chunk)
     for run in run_checks_many(dossiers, moment="on_demand", at=AT).values():
         run.full_clean()
         assert run == EligibilityRun.objects.get(pk=run.pk)
+
+
+def test_chunk_context_leaves_out_the_dossier_itself_and_its_campaign_whatever_their_ids(db):
+    """Ids are compared by value: past 256 (the integers Python keeps one copy of) a dossier read
+    twice has two ids, equal but not the same object. E7 still leaves the dossier itself out, E8
+    its own campaign."""
+    campaign, commune = fixed_campaign(id=1000), make_commune()
+    dossier = set_status(
+        eligible_dossier(campaign, commune=commune, id=5000), Status.SUBMITTED, submitted_at=AT
+    )
+    other = _extra(campaign, commune, Status.ADVANCE_PAID, id=5001, report_due=dt.date(2029, 12, 1))
+    fresh = _fresh([dossier])
+    context = chunk_context(fresh, at=AT)
+    e7 = REGISTRY["E7"](fresh[0], campaign.rules, at=AT, context=context)
+    e8 = REGISTRY["E8"](fresh[0], campaign.rules, at=AT, context=context)
+    assert (e7, e8) == (check("E7", dossier), check("E8", dossier))
+    assert e7.data["other_live_dossiers"] == [{"reference": other.reference, "status": "advance_paid"}]
+    assert e8.result == "pass"  # the same campaign's report is E7's business
