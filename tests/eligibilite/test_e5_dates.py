@@ -240,3 +240,15 @@ def test_e5_committee_date_counts_by_its_day_and_entries_not_dates_are_ignored(d
     outcome = check("E5", dossier)
     assert outcome.data["committee_date"] == "2030-04-15"
     assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2030-04-16", "2031-04-15")
+
+
+def test_e5_activity_period_cannot_be_altered_once_computed(dossier):
+    import dataclasses
+
+    import pytest
+
+    from fonds.eligibilite.period import activity_period
+
+    period = activity_period(dossier.campaign, dossier.campaign.rules)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        period.last = period.first
