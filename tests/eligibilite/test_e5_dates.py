@@ -229,6 +229,12 @@ def test_e5_activity_period_month_end_is_clamped():
     assert add_months(dt.date(2031, 12, 15), 12) == dt.date(2032, 12, 15)
 
 
+def test_e5_committee_in_january_period_ends_the_next_january(dossier):
+    _with_committee(dossier, dt.date(2031, 1, 20))
+    outcome = check("E5", dossier)
+    assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2031-01-21", "2032-01-20")
+
+
 def test_e5_committee_date_counts_by_its_day_and_entries_not_dates_are_ignored(dossier):
     """A committee date stored with its time is read by its day; an entry that is not a date (a
     typing error kept in the campaign) neither anchors the period nor stops the check."""
