@@ -104,6 +104,7 @@ def test_e5_end_before_start_fails(dossier):
     outcome = check("E5", dossier)
     assert outcome.result == "fail"
     assert "précède" in outcome.explanation
+    assert outcome.data["calendar_days"] is None  # no calendar days from the 10th back to the 6th
 
 
 def test_e5_missing_dates_fail(dossier):
