@@ -17,9 +17,12 @@ from tests.factories import make_campaign, make_commune, make_dossier
 from .conftest import AT, check, eligible_dossier, fixed_campaign, set_status
 
 
-def _extra(campaign, commune, status, **fields):
+def _extra(campaign, commune, status, id=None, **fields):
     """A dossier outside the chunk (setup: status and fields set by a queryset update)."""
-    return set_status(make_dossier(campaign=campaign, commune=commune, complete=False), status, **fields)
+    extra = {} if id is None else {"id": id}
+    return set_status(
+        make_dossier(campaign=campaign, commune=commune, complete=False, **extra), status, **fields
+    )
 
 
 @pytest.fixture
@@ -112,6 +115,20 @@ def test_chunk_context_of_another_day_or_dossier_is_not_used(mixed_chunk, django
     assert expected[0].result == "fail" and expected[1].result == "fail"
 
 
+def test_chunk_context_of_a_later_day_is_not_used_for_an_earlier_one(mixed_chunk, django_assert_num_queries):
+    """E8 re-checked at an earlier date than the chunk's: B's report due on AT is late 60 days
+    later, not on AT itself; the rule queries for its own date."""
+    b = _fresh(mixed_chunk)[3]
+    later = AT + dt.timedelta(days=60)
+    context = chunk_context([b], at=later)
+    expected = check("E8", b)
+    b.campaign.rules  # noqa: B018 — read before counting
+    with django_assert_num_queries(1):
+        got = REGISTRY["E8"](b, b.campaign.rules, at=AT, context=context)
+    assert got == expected
+    assert [o["report_due"] for o in got.data["overdue_reports"]] == ["2029-12-01", "2030-02-01"]
+
+
 def test_run_checks_many_stores_the_verdicts_run_checks_gives_on_a_mixed_chunk(mixed_chunk):
     dossiers = _fresh(mixed_chunk)
     runs = run_checks_many(dossiers, moment="start_instruction", at=AT)
@@ -138,3 +155,47 @@ def test_evaluate_all_with_and_without_context_agree(mixed_chunk):
         assert evaluate_all(dossier, dossier.campaign.rules, at=AT, context=context) == evaluate_all(
             dossier, dossier.campaign.rules, at=AT
         )
+
+
+def test_run_checks_many_records_who_ran_the_checks(mixed_chunk):
+    """As ``run_checks``: the instructor who opened the dossiers is stored with each run (none
+    for the system)."""
+    from fonds.audit.models import AuditEvent
+    from tests.factories import make_user
+
+    instructor = make_user("instructeur")
+    runs = run_checks_many(_fresh(mixed_chunk[:2]), moment="start_instruction", by=instructor, at=AT)
+    assert {EligibilityRun.objects.get(pk=run.pk).ran_by for run in runs.values()} == {instructor}
+    events = AuditEvent.objects.filter(action="eligibility_checked")
+    assert {(e.actor_id, e.actor_role) for e in events} == {(instructor.pk, "instructeur")}
+    system = run_checks_many(_fresh(mixed_chunk[2:3]), moment="start_instruction", at=AT)
+    assert [EligibilityRun.objects.get(pk=run.pk).ran_by for run in system.values()] == [None]
+
+
+def test_run_checks_many_returns_the_stored_runs_as_run_checks_does(mixed_chunk):
+    """The runs returned are the stored ones (as ``run_checks``'s): validating one does not take it
+    for a new run duplicating its own id."""
+    dossiers = _fresh(mixed_chunk[:2])
+    single = run_checks(dossiers[0], moment="on_demand", at=AT)
+    single.full_clean()
+    for run in run_checks_many(dossiers, moment="on_demand", at=AT).values():
+        run.full_clean()
+        assert run == EligibilityRun.objects.get(pk=run.pk)
+
+
+def test_chunk_context_leaves_out_the_dossier_itself_and_its_campaign_whatever_their_ids(db):
+    """Ids are compared by value: past 256 (the integers Python keeps one copy of) a dossier read
+    twice has two ids, equal but not the same object. E7 still leaves the dossier itself out, E8
+    its own campaign."""
+    campaign, commune = fixed_campaign(id=1000), make_commune()
+    dossier = set_status(
+        eligible_dossier(campaign, commune=commune, id=5000), Status.SUBMITTED, submitted_at=AT
+    )
+    other = _extra(campaign, commune, Status.ADVANCE_PAID, id=5001, report_due=dt.date(2029, 12, 1))
+    fresh = _fresh([dossier])
+    context = chunk_context(fresh, at=AT)
+    e7 = REGISTRY["E7"](fresh[0], campaign.rules, at=AT, context=context)
+    e8 = REGISTRY["E8"](fresh[0], campaign.rules, at=AT, context=context)
+    assert (e7, e8) == (check("E7", dossier), check("E8", dossier))
+    assert e7.data["other_live_dossiers"] == [{"reference": other.reference, "status": "advance_paid"}]
+    assert e8.result == "pass"  # the same campaign's report is E7's business

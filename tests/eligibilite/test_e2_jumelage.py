@@ -26,6 +26,14 @@ def test_e2_partner_in_france_fails(dossier):
     outcome = check("E2", dossier)
     assert outcome.result == "fail"
     assert "hors de France" in outcome.explanation
+    assert "(pays indiqué : FR)" in outcome.explanation
+
+
+def test_e2_partner_without_country_fails(dossier):
+    PartnerTown.objects.filter(pk=dossier.jumelage.partner_id).update(country="  ")
+    outcome = check("E2", dossier)
+    assert outcome.result == "fail" and outcome.data["country"] == ""
+    assert "hors de France (pays indiqué : aucun)" in outcome.explanation
 
 
 def test_e2_letter_of_intent_without_agreement_date_passes(dossier):
@@ -43,6 +51,19 @@ def test_e2_neither_agreement_nor_letter_of_intent_fails(dossier):
 
 
 def test_e2_jumelage_of_another_commune_fails(dossier):
-    other = make_jumelage(make_commune())
-    Dossier.objects.filter(pk=dossier.pk).update(jumelage=other)
-    assert check("E2", dossier).result == "fail"
+    """Whichever commune it belongs to: one whose code sorts before the dossier's, or after."""
+    before, after = make_commune(code="00001"), make_commune(code="99999")
+    assert before.pk < dossier.commune_id < after.pk
+    for other in (before, after):
+        Dossier.objects.filter(pk=dossier.pk).update(jumelage=make_jumelage(other))
+        outcome = check("E2", dossier)
+        assert outcome.result == "fail", other.pk
+        assert "n'est pas celui de votre commune" in outcome.explanation
+
+
+def test_e2_partner_in_any_country_but_france_passes(dossier):
+    """Wherever abroad (ISO 3166-1 alpha-2 code), whether it sorts before or after FR."""
+    for typed, country in (("IT", "IT"), (" gb ", "GB"), ("be", "BE")):
+        PartnerTown.objects.filter(pk=dossier.jumelage.partner_id).update(country=typed)
+        outcome = check("E2", dossier)
+        assert (outcome.result, outcome.data["country"]) == ("pass", country), typed

@@ -104,11 +104,20 @@ def test_e5_end_before_start_fails(dossier):
     outcome = check("E5", dossier)
     assert outcome.result == "fail"
     assert "précède" in outcome.explanation
+    assert outcome.data["calendar_days"] is None  # no calendar days from the 10th back to the 6th
 
 
 def test_e5_missing_dates_fail(dossier):
     _set(dossier, start_date=None, end_date=None)
     assert check("E5", dossier).result == "fail"
+
+
+def test_e5_one_missing_day_fails_asking_for_both(dossier):
+    for missing in ("start_date", "end_date"):
+        _set(dossier, **{"start_date": dt.date(2030, 7, 6), "end_date": dt.date(2030, 7, 14), missing: None})
+        outcome = check("E5", dossier)
+        assert outcome.result == "fail", missing
+        assert outcome.explanation == "Les dates du projet (premier et dernier jour) ne sont pas indiquées."
 
 
 # ---- activity days against the calendar ---------------------------------------------------------
@@ -135,6 +144,14 @@ def test_e5_single_day_project_has_one_calendar_day(dossier):
     _set(dossier, start_date=dt.date(2030, 7, 6), end_date=dt.date(2030, 7, 6), activity_days=3)
     outcome = check("E5", dossier)
     assert outcome.result == "fail" and outcome.data["calendar_days"] == 1
+
+
+def test_e5_single_day_project_passes_where_the_campaign_allows_one_activity_day(dossier):
+    """The last day may be the first day: it does not « precede » it."""
+    from .conftest import with_params
+
+    _set(dossier, start_date=dt.date(2030, 7, 6), end_date=dt.date(2030, 7, 6), activity_days=1)
+    assert check("E5", dossier, ruleset=with_params(dossier, min_activity_days=1)).result == "pass"
 
 
 # ---- the campaign's activity period: the 12 months after its committee date --------------------
@@ -211,3 +228,34 @@ def test_e5_activity_period_month_end_is_clamped():
     assert add_months(dt.date(2030, 1, 31), 1) == dt.date(2030, 2, 28)
     assert add_months(dt.date(2032, 2, 29), 12) == dt.date(2033, 2, 28)
     assert add_months(dt.date(2031, 12, 15), 12) == dt.date(2032, 12, 15)
+
+
+def test_e5_committee_in_january_period_ends_the_next_january(dossier):
+    _with_committee(dossier, dt.date(2031, 1, 20))
+    outcome = check("E5", dossier)
+    assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2031-01-21", "2032-01-20")
+
+
+def test_e5_committee_date_counts_by_its_day_and_entries_not_dates_are_ignored(dossier):
+    """A committee date stored with its time is read by its day; an entry that is not a date (a
+    typing error kept in the campaign) neither anchors the period nor stops the check."""
+    from fonds.referentiel.models import Campaign
+
+    Campaign.objects.filter(pk=dossier.campaign_id).update(
+        committee_dates=["à fixer", "2030-04-15T18:00:00+02:00", "2030-13-01"]
+    )
+    outcome = check("E5", dossier)
+    assert outcome.data["committee_date"] == "2030-04-15"
+    assert (outcome.data["activity_start"], outcome.data["activity_end"]) == ("2030-04-16", "2031-04-15")
+
+
+def test_e5_activity_period_cannot_be_altered_once_computed(dossier):
+    import dataclasses
+
+    import pytest
+
+    from fonds.eligibilite.period import activity_period
+
+    period = activity_period(dossier.campaign, dossier.campaign.rules)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        period.last = period.first
