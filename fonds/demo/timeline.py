@@ -95,8 +95,7 @@ class Timeline:
             ]
             if not waiting:
                 return
-            for pk in waiting:
-                outbox.send(pk)
+            outbox.send_many(waiting)
 
     def beat(self, *, force: bool = False) -> None:
         now = clock.now()
