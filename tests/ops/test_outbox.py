@@ -1,5 +1,7 @@
 """Transactional outbox: a follow-up task is committed with its change and survives a broker outage."""
 
+import threading
+
 import pytest
 from django.db import transaction
 from kombu import Connection
@@ -87,13 +89,13 @@ def test_a_transactions_messages_leave_together_over_one_broker_connection(real_
     connect = app.connection_for_write
 
     def counting_connection(*args, **kwargs):
-        opened.append(1)
+        opened.append(threading.get_ident())  # this test's thread only: see the assertion
         return connect(*args, **kwargs)
 
     monkeypatch.setattr(app, "connection_for_write", counting_connection)
     with transaction.atomic():
         messages = [outbox.enqueue("fonds.ops.tasks.heartbeat") for _ in range(5)]
-    assert len(opened) == 1
+    assert opened.count(threading.get_ident()) == 1
     assert _queued_task_ids(real_broker) == [str(message.pk) for message in messages]
     assert OutboxMessage.objects.filter(sent_at__isnull=False, attempts=1).count() == 5
 
