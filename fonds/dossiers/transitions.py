@@ -20,8 +20,12 @@ class TransitionRefused(Refused):
 def _collect():
     table = {}
     for t in Dossier._meta.get_field("status").get_all_transitions(Dossier):
-        entry = table.setdefault(t.name, {"name": t.name, "sources": set(), "custom": t.custom})
+        entry = table.setdefault(
+            t.name, {"name": t.name, "sources": set(), "targets": set(), "custom": t.custom}
+        )
         entry["sources"].add(t.source)
+        # a status, or None when the transition decides it as it runs (``RETURN_VALUE``)
+        entry["targets"].add(t.target if isinstance(t.target, str) else None)
     return table
 
 
@@ -37,6 +41,13 @@ def transition_meta(name: str) -> dict:
         return TRANSITIONS[name]
     except KeyError:
         raise TransitionRefused("unknown", f"Transition inconnue : « {name} ».") from None
+
+
+def fixed_target(name: str) -> str | None:
+    """The status ``name`` always reaches, from any source; None when it decides as it runs
+    (``settle``: closed, or recovery pending when the balance is negative)."""
+    targets = transition_meta(name)["targets"]
+    return next(iter(targets)) if len(targets) == 1 else None
 
 
 def status_label(value: str) -> str:

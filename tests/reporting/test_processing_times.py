@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from fonds.dossiers.models import Dossier
 from fonds.dossiers.services import perform
+from fonds.dossiers.states import Forum, Status
 from fonds.instruction.testing import ready_for_completion
 from fonds.reporting import decisions, processing_data
 from fonds.reporting.processing_times import (
@@ -21,6 +22,7 @@ from fonds.reporting.processing_times import (
     summary,
     table,
 )
+from fonds.suivi.testing import travel_after_project
 from tests.factories import make_dossier, make_user
 
 UTC = dt.UTC
@@ -204,6 +206,27 @@ def test_the_audit_trail_gives_each_dossier_its_status_history(corrected):
         "in_instruction",
         "instructed",
     ]
+
+
+@pytest.mark.django_db
+def test_a_settlement_is_read_as_the_status_it_reached_recovery_or_closed(clock):
+    """``settle`` decides its status as it runs (a negative balance asks for a recovery): the
+    history reads it from the event, where every other transition's is the state machine's."""
+    finance = make_user("finance")
+    owing, even = make_dossier(), make_dossier()
+    travel_after_project(clock, owing)
+    travel_after_project(clock, even)
+    Dossier.objects.filter(pk__in=[owing.pk, even.pk]).update(status=Status.REPORT_SUBMITTED)  # set-up
+    perform(owing.pk, "settle", by=finance, data={"balance": "-320.50"}, forum=Forum.PAYMENTS)
+    clock.advance(days=3)
+    perform(owing.pk, "recover", by=finance, forum=Forum.PAYMENTS)
+    perform(even.pk, "settle", by=finance, data={"balance": "0.00"}, forum=Forum.PAYMENTS)
+    found = processing_data.histories([str(owing.pk), str(even.pk)])
+    assert [c.status for c in found[owing.pk]] == [
+        "recovery_pending",
+        "closed",
+    ]
+    assert [c.status for c in found[even.pk]] == ["closed"]
 
 
 @pytest.mark.django_db
