@@ -87,6 +87,15 @@ class Timer:
         print(f"  {self.label:<48} wall {self.wall:8.3f} s   CPU {self.cpu:8.3f} s   ({load()})", flush=True)
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (every core; ``/proc/stat``: all but idle and
+    iowait): what the workers used plus what PostgreSQL, Redis, the sequencer and this script
+    used for them."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """utime + stime of a process and all its descendants (from /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -303,7 +312,7 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
         while not app.control.ping(destination=[f"bench-hd1-{workers}@{platform.node()}"], timeout=1.0):
             if time.time() > deadline or proc.poll() is not None:
                 raise SystemExit(f"worker did not start (see {log_path}, kept with --keep)")
-        cpu_before = tree_cpu_seconds(proc.pid)
+        cpu_before, busy_before = tree_cpu_seconds(proc.pid), machine_busy_seconds()
         began = time.perf_counter()
         for item in items:
             generate_decision_letter.delay(item.pk)
@@ -315,13 +324,16 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
                 raise SystemExit(f"timeout: {done}/{len(items)} letters")
         wall = time.perf_counter() - began
         cpu = tree_cpu_seconds(proc.pid) - cpu_before
+        busy = machine_busy_seconds() - busy_before
     finally:
         stop(proc)
         log.close()
     rate = len(items) / wall
     print(
         f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; "
-        f"workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc)   ({load()})",
+        f"workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc); the rest of the machine "
+        f"(PostgreSQL, Redis, sequencer, this script) {(busy - cpu) / len(items) * 1000:.0f} ms/doc "
+        f"  ({load()})",
         flush=True,
     )
     return rate, wall
