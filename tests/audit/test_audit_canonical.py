@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import uuid
+from collections import OrderedDict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -61,3 +62,11 @@ def test_chain_hash_is_sha256_of_previous_then_text():
         chain_hash(GENESIS_HASH, text)
         == hashlib.sha256(GENESIS_HASH.encode("ascii") + text.encode("utf-8")).hexdigest()
     )
+
+
+def test_float_refused_inside_a_dict_subclass():
+    """An ordered or default dict is still a dict: its floats and non-string keys are refused too."""
+    with pytest.raises(TypeError, match="flottant"):
+        canonical({"lignes": OrderedDict(montant=0.1)})
+    with pytest.raises(TypeError, match="clés"):
+        canonical({"lignes": OrderedDict({1: "x"})})

@@ -166,3 +166,42 @@ def test_head_recreated_only_on_an_empty_trail():
         ChainHead.objects.all().delete()
     with pytest.raises(chain.AuditChainError, match="tête de chaîne"), transaction.atomic():
         chain.append("second")
+
+
+def test_verify_uses_one_process_per_core_at_most_four(monkeypatch):
+    """``verify_audit``'s default: one process per core available, never more than four."""
+    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert chain.default_workers() == 4
+    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert chain.default_workers() == 3
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_beyond_the_given_head_names_the_first_one_inserted(events):
+    """Rows checked against a head that stops earlier: the first row beyond it is named."""
+    result = chain.verify(chain.iter_rows(), head=(8, events[7].hash))
+    assert (result.ok, result.first_bad_seq) == (False, 9)
+    assert result.reason == "l'événement n° 9 est au-delà de la tête de chaîne (n° 8) : inséré"
+
+
+@pytest.mark.django_db
+def test_audit_tables_are_the_ones_the_models_declare():
+    """The trail's columns (lengths checked by ``append`` before writing) are those of the models:
+    no change to ``fonds/audit/models.py`` without its migration."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "audit", check=True, dry_run=True, stdout=out, verbosity=1)
+    except SystemExit:
+        pytest.fail(f"fonds/audit/models.py differs from its migrations:\n{out.getvalue()}")
+
+
+@pytest.mark.django_db
+def test_action_of_exactly_60_characters_is_accepted():
+    """The action column holds 60 characters: 60 are written, 61 refused (above)."""
+    with transaction.atomic():
+        event = chain.append("x" * 60)
+    assert AuditEvent.objects.get(seq=event.seq).action == "x" * 60

@@ -1,6 +1,7 @@
 """Concurrent writers on PostgreSQL: one linear chain."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, connections, transaction
@@ -149,3 +150,19 @@ def test_parallel_verification_detects_a_replaced_last_event_of_a_segment(parall
         )
     assert chain.verify(workers=2).first_bad_seq == 50
     assert chain.verify().first_bad_seq == 50
+
+
+def test_parallel_verification_never_forks_on_an_in_memory_sqlite_database():
+    """Forked workers would each see an empty in-memory database: one process then."""
+
+    def sqlite(in_memory):
+        return SimpleNamespace(vendor="sqlite", in_atomic_block=False, is_in_memory_db=lambda: in_memory)
+
+    def other(vendor, atomic=False):  # no is_in_memory_db: a PostgreSQL connection has none
+        return SimpleNamespace(vendor=vendor, in_atomic_block=atomic)
+
+    assert scan.can_fork(sqlite(in_memory=False))
+    assert not scan.can_fork(sqlite(in_memory=True))
+    assert scan.can_fork(other("postgresql"))
+    assert not scan.can_fork(other("postgresql", atomic=True))
+    assert not scan.can_fork(other("mysql"))

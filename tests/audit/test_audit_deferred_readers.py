@@ -87,3 +87,7 @@ def test_history_shows_an_event_chained_meanwhile_once(dossier, settings, monkey
     monkeypatch.setattr(history, "pending_for", read_then_chain)
     events = history_context(dossier)["events"][before:]
     assert len(events) == 1 and events[0]["seq"] is not None
+
+
+def test_latest_position_of_an_object_without_events_is_0(dossier):
+    assert latest_position(("dossiers.dossier", dossier.pk + 1000)) == "0"

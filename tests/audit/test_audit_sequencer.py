@@ -140,6 +140,22 @@ def test_inline_append_chains_events_left_pending_first(settings):
     assert chain.verify().ok
 
 
+def test_inline_append_on_an_empty_trail_without_head_chains_pending_events_from_1(settings):
+    """The head re-created on an empty trail starts at 0, pending events or not: they become 1..3."""
+    from fonds.audit.protection import protection_lifted
+
+    settings.FJJ_AUDIT_SEQUENCING = "deferred"
+    stage(3)
+    with protection_lifted(connection):
+        ChainHead.objects.all().delete()
+    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    with transaction.atomic():
+        event = chain.append("approve", payload={"i": 3})
+    assert event.seq == 4
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
+    assert chain.verify().ok
+
+
 def test_catch_up_chains_what_is_pending_in_deferred_mode_only(settings):
     settings.FJJ_AUDIT_SEQUENCING = "deferred"
     stage(2)
@@ -200,6 +216,17 @@ def test_the_sequencer_loop_stops_when_told(deferred):
     assert sequencer.run(interval=0, limit=3, stop=stop, on_batch=batches.append) == 4
     assert batches == [3, 1]
     assert chain.verify().ok
+
+
+def test_the_sequencer_loop_sleeps_only_when_it_has_caught_up(deferred, monkeypatch):
+    """A full batch is followed at once by the next one; the loop waits ``interval`` only when
+    less than a batch was left."""
+    stage(4)
+    sleeps = []
+    monkeypatch.setattr(sequencer.time, "sleep", sleeps.append)
+    calls = iter(range(3))
+    assert sequencer.run(interval=0.5, limit=3, stop=lambda: next(calls, None) is None) == 4
+    assert sleeps == [0.5, 0.5]  # after the batch of 1, and after finding nothing
 
 
 # --- verify_audit covers the lag ------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_canonical_rewritten_with_matching_hash_breaks_the_next_link(events):
         f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 4",
         [forged, chain_hash(events[3].prev_hash, forged)],
     )
-    assert_bad(4, "remplacé")
+    assert_bad(4, "l'événement n° 4 n'est pas celui que l'événement n° 5 a chaîné (remplacé ou forgé)")
 
 
 @pytest.mark.django_db
@@ -243,6 +243,26 @@ def test_head_hash_modified(events):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("head_hash", ["0" * 64, "f" * 64])
+def test_head_hash_below_or_above_the_last_hash_is_detected(events, head_hash):
+    """Any head hash but the last event's is named, whichever way it compares with it."""
+    tamper(f"UPDATE {H} SET last_hash = %s WHERE id = 1", [head_hash])
+    assert_bad(10, "la tête de chaîne ne porte pas l'empreinte de l'événement n° 10")
+
+
+@pytest.mark.django_db
+def test_hashed_text_not_ending_with_its_number_is_named_moved_or_renumbered(events):
+    """Event 5 rewritten (hash recomputed) with a text whose end is not ``,"seq":5}``: named, and
+    the reason says its hashed text is not the one of its position."""
+    forged = events[4].canonical[:-1] + "5"  # ``,"seq":55`` without its closing brace
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
+        [forged, chain_hash(events[4].prev_hash, forged)],
+    )
+    assert_bad(5, "(lignes déplacées ou renumérotées)")
+
+
+@pytest.mark.django_db
 def test_head_moved_forward(events):
     tamper(f"UPDATE {H} SET last_seq = 12 WHERE id = 1")
     assert_bad(11)
@@ -277,3 +297,24 @@ def _conn():
     from django.db import connection
 
     return connection
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["0" * 64, "f" * 64])
+def test_stored_hash_replaced_is_named_as_a_modified_row(events, stored):
+    """A hash column that is not sha256(prev_hash ‖ canonical): the row itself is named modified,
+    whichever way the forged value compares with the true one."""
+    tamper(f"UPDATE {E} SET hash = %s WHERE seq = 5", [stored])
+    assert_bad(5, "l'empreinte enregistrée ne correspond pas à l'empreinte précédente et au contenu haché")
+
+
+@pytest.mark.django_db
+def test_reorder_beyond_event_9_names_the_first_moved_position(events):
+    """Two-digit numbers: events 10 and 12 swapped, position 10 holds the text of event 12."""
+    from .conftest import make_events
+
+    make_events(2, start=10)
+    tamper(f"UPDATE {E} SET seq = 1010 WHERE seq = 10")
+    tamper(f"UPDATE {E} SET seq = 10 WHERE seq = 12")
+    tamper(f"UPDATE {E} SET seq = 12 WHERE seq = 1010")
+    assert_bad(10, "le contenu haché en position 10 est celui de l'événement n° 12 (lignes déplacées")

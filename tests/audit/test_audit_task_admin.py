@@ -35,6 +35,17 @@ def test_task_logs_info_when_intact(caplog):
 
 
 @pytest.mark.django_db
+def test_task_records_how_long_the_verification_took(monkeypatch):
+    from fonds.audit import tasks
+    from fonds.ops.models import ChainCheck
+
+    ticks = iter([1000.0, 1000.25])
+    monkeypatch.setattr(tasks.time, "perf_counter", lambda: next(ticks))
+    assert verify_chain()["seconds"] == 0.25
+    assert ChainCheck.objects.get().seconds == 0.25
+
+
+@pytest.mark.django_db
 def test_task_logs_error_naming_the_first_bad_seq(caplog):
     make_events(3)
     tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
@@ -67,3 +78,11 @@ def test_admin_pages_render(admin_client):
     assert admin_client.get("/admin/audit/auditevent/1/change/").status_code == 200
     assert admin_client.get("/admin/audit/auditevent/add/").status_code == 403
     assert admin_client.post("/admin/audit/auditevent/1/delete/").status_code == 403
+
+
+def test_admin_shows_a_canonical_text_that_is_not_json_as_it_is():
+    """The readable view of an altered event whose text no longer parses: the text itself."""
+    model_admin = admin.site._registry[AuditEvent]
+    assert model_admin.pretty_canonical(AuditEvent(canonical='{"action":<b>')) == (
+        "<pre>{&quot;action&quot;:&lt;b&gt;</pre>"
+    )
