@@ -1,6 +1,7 @@
 """Concurrent writers on PostgreSQL: one linear chain."""
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -166,3 +167,70 @@ def test_parallel_verification_never_forks_on_an_in_memory_sqlite_database():
     assert scan.can_fork(other("postgresql"))
     assert not scan.can_fork(other("postgresql", atomic=True))
     assert not scan.can_fork(other("mysql"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_of_an_empty_chain_is_intact():
+    """``verify_audit`` asks for several processes by default: an empty trail stays intact."""
+    result = chain.verify(workers=2)
+    assert (result.ok, result.count, result.first_bad_seq) == (True, 0, None)
+
+
+def test_read_ahead_stops_cleanly_while_the_database_is_still_fetching():
+    """The verification stops reading (first bad event found) while the read-ahead thread waits on
+    the database: closing waits for that thread, without raising."""
+
+    class SlowCursor:
+        calls = 0
+
+        def fetchmany(self, size):
+            self.calls += 1
+            if self.calls > 1:
+                time.sleep(0.3)
+            return [(self.calls,)] * size
+
+    rows = scan._prefetched(SlowCursor(), 2)
+    assert next(rows) == (1,)
+    rows.close()
+    assert not [t for t in threading.enumerate() if t.name == "audit-verify-fetch"]
+
+
+@pytest.mark.django_db
+def test_verification_stops_its_read_ahead_when_it_names_the_first_bad_event(monkeypatch):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(30)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
+    closed = []
+    prefetched = scan._prefetched
+
+    class Tracked:
+        def __init__(self, raw_cursor, chunk_size):
+            self.rows = prefetched(raw_cursor, chunk_size)
+
+        def __iter__(self):
+            return self.rows
+
+        def close(self):
+            closed.append(True)
+            self.rows.close()
+
+    monkeypatch.setattr(scan, "_prefetched", Tracked)
+    assert chain.verify(chunk_size=2).first_bad_seq == 2
+    assert closed == [True]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_says_the_deleted_last_event_of_a_segment_is_absent(parallel_threshold):
+    """A segment that ends early (its last event deleted) is reported as that event missing, as the
+    single-process verification says, not as a broken link from the next segment."""
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 50")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 50), result
+        assert "événement n° 50 absent" in result.reason, result

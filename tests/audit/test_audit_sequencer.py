@@ -140,6 +140,20 @@ def test_inline_append_chains_events_left_pending_first(settings):
     assert chain.verify().ok
 
 
+def test_inline_append_chains_every_pending_event_first_beyond_one_batch(settings):
+    """More than one sequencer batch left pending (2,001 events): all are chained before the
+    inline event."""
+    settings.FJJ_AUDIT_SEQUENCING = "deferred"
+    with transaction.atomic():
+        chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(sequencer.BATCH + 1)])
+    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    with transaction.atomic():
+        event = chain.append("approve")
+    assert event.seq == sequencer.BATCH + 2
+    assert PendingEvent.objects.count() == 0
+    assert chain.verify().ok
+
+
 def test_inline_append_on_an_empty_trail_without_head_chains_pending_events_from_1(settings):
     """The head re-created on an empty trail starts at 0, pending events or not: they become 1..3."""
     from fonds.audit.protection import protection_lifted

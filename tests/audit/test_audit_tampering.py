@@ -318,3 +318,22 @@ def test_reorder_beyond_event_9_names_the_first_moved_position(events):
     tamper(f"UPDATE {E} SET seq = 10 WHERE seq = 12")
     tamper(f"UPDATE {E} SET seq = 12 WHERE seq = 1010")
     assert_bad(10, "le contenu haché en position 10 est celui de l'événement n° 12 (lignes déplacées")
+
+
+@pytest.mark.django_db
+def test_gap_in_the_numbering_is_named_even_when_everything_after_it_is_rehashed(events):
+    """Events 5..10 renumbered 6..11, their texts and hashes recomputed and the head moved: the
+    chain links, but number 5 is missing and is named."""
+    prev, rewritten = events[3].hash, []
+    for event in events[4:]:
+        text = event.canonical.replace(f',"seq":{event.seq}}}', f',"seq":{event.seq + 1}}}')
+        digest = chain_hash(prev, text)
+        rewritten.append((event.seq, text, prev, digest))
+        prev = digest
+    for seq, text, prev_hash, digest in reversed(rewritten):
+        tamper(
+            f"UPDATE {E} SET seq = %s, canonical = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            [seq + 1, text, prev_hash, digest, seq],
+        )
+    tamper(f"UPDATE {H} SET last_seq = 11, last_hash = %s WHERE id = 1", [prev])
+    assert_bad(5, "événement n° 5 absent")

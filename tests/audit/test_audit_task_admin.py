@@ -86,3 +86,19 @@ def test_admin_shows_a_canonical_text_that_is_not_json_as_it_is():
     assert model_admin.pretty_canonical(AuditEvent(canonical='{"action":<b>')) == (
         "<pre>{&quot;action&quot;:&lt;b&gt;</pre>"
     )
+
+
+def test_admin_event_page_shows_every_column_and_the_readable_text():
+    assert AuditEventAdmin.fields == (
+        "seq",
+        "created_at",
+        "actor_id",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "pretty_canonical",
+        "canonical",
+        "prev_hash",
+        "hash",
+    )
