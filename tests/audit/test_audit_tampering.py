@@ -272,7 +272,7 @@ def test_head_moved_forward(events):
 def test_head_moved_back_consistently(events):
     """Head set to event 8 with its hash: events 9 and 10 are beyond the head."""
     tamper(f"UPDATE {H} SET last_seq = 8, last_hash = %s WHERE id = 1", [events[7].hash])
-    assert_bad(9, "au-delà")
+    assert_bad(9, "l'événement n° 9 est au-delà de la tête de chaîne : inséré")
 
 
 @pytest.mark.django_db
@@ -337,3 +337,14 @@ def test_gap_in_the_numbering_is_named_even_when_everything_after_it_is_rehashed
         )
     tamper(f"UPDATE {H} SET last_seq = 11, last_hash = %s WHERE id = 1", [prev])
     assert_bad(5, "événement n° 5 absent")
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_whose_text_is_not_valid_unicode_names_the_row(events):
+    """Rows handed to ``verify`` (an export read back, say) with a text that cannot be encoded in
+    UTF-8: the row is named as modified, the verification does not crash."""
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][7] = rows[4][7].replace("Échange", "\udcc9change")
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert "l'empreinte enregistrée ne correspond pas" in result.reason
