@@ -205,3 +205,22 @@ def test_action_of_exactly_60_characters_is_accepted():
     with transaction.atomic():
         event = chain.append("x" * 60)
     assert AuditEvent.objects.get(seq=event.seq).action == "x" * 60
+
+
+@pytest.mark.django_db
+def test_migration_creates_the_head_at_the_genesis_hash():
+    """Migration 0003 creates the head a new database starts from: number 0, the genesis hash."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from fonds.audit.protection import protection_lifted
+
+    migration = importlib.import_module("fonds.audit.migrations.0003_chain_head_row")
+    with protection_lifted(connection):
+        ChainHead.objects.all().delete()
+    migration.create_head(apps, SimpleNamespace(connection=connection))
+    head = ChainHead.objects.get()
+    assert (head.pk, head.last_seq, head.last_hash) == (1, 0, GENESIS_HASH)

@@ -348,3 +348,27 @@ def test_verify_of_rows_whose_text_is_not_valid_unicode_names_the_row(events):
     result = chain.verify([tuple(row) for row in rows])
     assert (result.ok, result.first_bad_seq) == (False, 5)
     assert "l'empreinte enregistrée ne correspond pas" in result.reason
+
+
+@pytest.mark.django_db
+def test_hashed_text_cut_inside_the_actor_label_is_named_a_modified_column(events):
+    """Event 5's text rewritten (hash recomputed) so that the actor's label never ends: the row is
+    named, its columns no longer match the hashed text."""
+    text = events[4].canonical
+    forged = text[: text.index('"label":"') + len('"label":"')] + "sans fin"
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
+        [forged, chain_hash(events[4].prev_hash, forged)],
+    )
+    assert_bad(5, "une colonne ne correspond plus au contenu haché (ligne modifiée)")
+
+
+@pytest.mark.django_db
+def test_verify_audit_verbose_prints_the_head_hash_and_the_time_taken(events, monkeypatch):
+    from fonds.audit.management.commands import verify_audit
+
+    ticks = iter([1000.0, 1000.25])
+    monkeypatch.setattr(verify_audit.time, "perf_counter", lambda: next(ticks))
+    out = io.StringIO()
+    call_command("verify_audit", "--workers", "1", verbosity=2, stdout=out)
+    assert f"Empreinte de tête : {events[-1].hash} (vérifiée en 0.25 s)" in out.getvalue()
