@@ -372,3 +372,12 @@ def test_verify_audit_verbose_prints_the_head_hash_and_the_time_taken(events, mo
     out = io.StringIO()
     call_command("verify_audit", "--workers", "1", verbosity=2, stdout=out)
     assert f"Empreinte de tête : {events[-1].hash} (vérifiée en 0.25 s)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_with_an_event_repeated_names_the_repeated_number(events):
+    """Rows handed to ``verify`` with event 3 twice: number 3 is named, unexpected where 4 should be."""
+    rows = list(chain.iter_rows())
+    result = chain.verify(rows[:3] + rows[2:])
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert result.reason.startswith("événement n° 3 inattendu à la place du n° 4")
