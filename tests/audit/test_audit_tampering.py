@@ -381,3 +381,14 @@ def test_verify_of_rows_with_an_event_repeated_names_the_repeated_number(events)
     result = chain.verify(rows[:3] + rows[2:])
     assert (result.ok, result.first_bad_seq) == (False, 3)
     assert result.reason.startswith("événement n° 3 inattendu à la place du n° 4")
+
+
+@pytest.mark.django_db
+def test_tampered_event_beyond_number_256_is_named_with_its_reason():
+    """Numbers past CPython's small integers: event 300 altered is named with what is wrong."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(300)])
+    tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 300")
+    assert_bad(300, "l'empreinte enregistrée ne correspond pas")
