@@ -234,3 +234,24 @@ def test_parallel_verification_says_the_deleted_last_event_of_a_segment_is_absen
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 50), result
         assert "événement n° 50 absent" in result.reason, result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_names_the_first_event_of_a_segment_deleted_whole(parallel_threshold):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq >= 51")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 51), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_checks_a_last_segment_of_one_event(parallel_threshold):
+    """10 events in 4 segments: 1–3, 4–6, 7–9 and 10 alone, checked too."""
+    events = _seed(10)
+    result = chain.verify(workers=4)
+    assert (result.ok, result.count, result.last_hash) == (True, 10, events[-1].hash)
