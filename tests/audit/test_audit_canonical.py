@@ -70,3 +70,17 @@ def test_float_refused_inside_a_dict_subclass():
         canonical({"lignes": OrderedDict(montant=0.1)})
     with pytest.raises(TypeError, match="clés"):
         canonical({"lignes": OrderedDict({1: "x"})})
+
+
+def test_datetime_whose_zone_gives_no_offset_is_refused():
+    """A zone that cannot say its offset makes a naive date-time: refused like one."""
+
+    class NoOffset(dt.tzinfo):
+        def utcoffset(self, value):
+            return None
+
+    moment = dt.datetime(2030, 7, 1, 12, 0, tzinfo=NoOffset())
+    with pytest.raises(ValueError, match="sans fuseau"):
+        utc_iso(moment)
+    with pytest.raises(TypeError, match="sans fuseau"):
+        canonical({"at": moment})
