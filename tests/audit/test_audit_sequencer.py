@@ -457,3 +457,9 @@ def test_the_audit_sequencer_process_chains_within_seconds_and_stops_on_sigterm(
         child.kill()
     assert child.returncode == 0, err
     assert "Séquenceur d'audit arrêté : 5 événement(s) chaîné(s)." in out
+
+
+def test_lag_of_exactly_the_threshold_is_not_late(settings):
+    settings.FJJ_AUDIT_MAX_LAG_SECONDS = 60
+    assert chain.describe_lag(1, 60.0) == "1 événement en attente de chaînage, le plus ancien depuis 60.0 s."
+    assert chain.describe_lag(2, 60.1).startswith("Chaînage en retard : 2 événements en attente")

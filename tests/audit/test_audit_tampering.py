@@ -392,3 +392,23 @@ def test_tampered_event_beyond_number_256_is_named_with_its_reason():
         chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(300)])
     tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 300")
     assert_bad(300, "l'empreinte enregistrée ne correspond pas")
+
+
+@pytest.mark.django_db
+def test_failed_verification_counts_the_events_checked_before_the_first_bad(events):
+    tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 5")
+    result = chain.verify()
+    assert (result.ok, result.first_bad_seq, result.count) == (False, 5, 4)
+
+
+@pytest.mark.django_db
+def test_verification_without_read_ahead_gives_the_same_result(events):
+    from django.db import connection
+
+    from fonds.audit import scan
+
+    intact = scan.verify_db(connection, 3, prefetch=False)
+    assert (intact.ok, intact.count, intact.last_hash) == (True, 10, events[-1].hash)
+    tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 5")
+    bad = scan.verify_db(connection, 3, prefetch=False)
+    assert (bad.ok, bad.first_bad_seq) == (False, 5)
