@@ -255,3 +255,26 @@ def test_parallel_verification_checks_a_last_segment_of_one_event(parallel_thres
     events = _seed(10)
     result = chain.verify(workers=4)
     assert (result.ok, result.count, result.last_hash) == (True, 10, events[-1].hash)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_checks_the_first_event_against_the_genesis_hash(parallel_threshold):
+    """The whole chain rehashed from another starting hash, head moved: event 1 is named."""
+    from fonds.audit.canonical import chain_hash
+    from fonds.audit.protection import protection_lifted
+
+    events = _seed(100)
+    prev = "f" * 64
+    with protection_lifted(connection), connection.cursor() as cursor:
+        for event in events:
+            digest = chain_hash(prev, event.canonical)
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [prev, digest, event.seq],
+            )
+            prev = digest
+        cursor.execute("UPDATE audit_chainhead SET last_hash = %s WHERE id = 1", [prev])
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 1), result
+        assert result.reason == "le premier événement ne part pas de l'empreinte initiale", result

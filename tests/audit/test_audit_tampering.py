@@ -412,3 +412,22 @@ def test_verification_without_read_ahead_gives_the_same_result(events):
     tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 5")
     bad = scan.verify_db(connection, 3, prefetch=False)
     assert (bad.ok, bad.first_bad_seq) == (False, 5)
+
+
+class _BadZone(dt.tzinfo):
+    def utcoffset(self, value):
+        return "pas un décalage"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "at",
+    [0, dt.datetime(2030, 2, 15, 9, 4), dt.datetime(2030, 2, 15, 9, 4, tzinfo=_BadZone())],
+    ids=["not-a-time", "naive", "zone-without-offset"],
+)
+def test_verify_of_rows_with_an_unreadable_time_names_the_row(events, at):
+    """Rows handed to ``verify`` whose time cannot be written as the hashed text's: named, no crash."""
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][1] = at
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq) == (False, 5)
