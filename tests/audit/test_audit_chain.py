@@ -174,6 +174,8 @@ def test_verify_uses_one_process_per_core_at_most_four(monkeypatch):
     assert chain.default_workers() == 4
     monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert chain.default_workers() == 3
+    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert chain.default_workers() == 1
 
 
 @pytest.mark.django_db

@@ -374,6 +374,21 @@ def test_only_one_sequencer_loop_holds_the_runner_lock(deferred):
         other.close()
 
 
+@pytest.mark.postgres
+def test_a_second_sequencer_loop_waits_a_second_between_tries_for_the_lock(deferred, monkeypatch):
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [sequencer.RUNNER_LOCK])
+        sleeps = []
+        monkeypatch.setattr(sequencer.time, "sleep", sleeps.append)
+        calls = iter(range(2))
+        assert sequencer.run(interval=0.1, stop=lambda: next(calls, None) is None) == 0
+        assert sleeps == [1.0, 1.0]
+    finally:
+        other.close()
+
+
 KILLED_SEQUENCER = """
 import sys, time
 import django
