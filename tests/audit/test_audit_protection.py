@@ -118,3 +118,17 @@ def test_flush_elsewhere_than_a_test_database_needs_purger_audit(monkeypatch):
     with pytest.raises(CommandError, match="--purger-audit"):
         call_command("flush", interactive=False, verbosity=0, stdout=io.StringIO())
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_flush_elsewhere_of_a_database_without_an_audit_trail_is_not_refused(monkeypatch):
+    import fonds.audit.management.commands.flush as flush_command
+
+    monkeypatch.setattr(flush_command, "is_test_database", lambda connection: False)
+    monkeypatch.setattr(flush_command.Command, "_audit_tables_exist", staticmethod(lambda connection: False))
+    flushed = []
+    monkeypatch.setattr(
+        flush_command.DjangoFlushCommand, "handle", lambda self, **options: flushed.append(True)
+    )
+    call_command("flush", interactive=False, verbosity=0, stdout=io.StringIO())
+    assert flushed == [True]

@@ -478,3 +478,15 @@ def test_lag_of_exactly_the_threshold_is_not_late(settings):
     settings.FJJ_AUDIT_MAX_LAG_SECONDS = 60
     assert chain.describe_lag(1, 60.0) == "1 événement en attente de chaînage, le plus ancien depuis 60.0 s."
     assert chain.describe_lag(2, 60.1).startswith("Chaînage en retard : 2 événements en attente")
+
+
+def test_the_beat_task_warns_only_beyond_the_lag_threshold(deferred, monkeypatch, caplog):
+    import logging
+
+    deferred.FJJ_AUDIT_MAX_LAG_SECONDS = 60
+    for age, warned in ((60.0, False), (60.5, True)):
+        monkeypatch.setattr(sequencer, "pending_status", lambda age=age: (1, age))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="fonds.audit"):
+            sequence_events()
+        assert any("en retard" in r.getMessage() for r in caplog.records) is warned, age
