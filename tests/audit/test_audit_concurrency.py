@@ -278,3 +278,22 @@ def test_parallel_verification_checks_the_first_event_against_the_genesis_hash(p
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 1), result
         assert result.reason == "le premier événement ne part pas de l'empreinte initiale", result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_names_the_first_of_two_alterations_in_different_segments(parallel_threshold):
+    """Three segments (1–34, 35–68, 69–100): event 34 replaced (rehashed) and event 80 altered: 34."""
+    from fonds.audit.canonical import chain_hash
+    from fonds.audit.protection import protection_lifted
+
+    events = _seed(100)
+    forged = events[33].canonical.replace('"i":33', '"i":3300')
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 34",
+            [forged, chain_hash(events[33].prev_hash, forged)],
+        )
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 80")
+    for result in (chain.verify(), chain.verify(workers=3)):
+        assert (result.ok, result.first_bad_seq) == (False, 34), result

@@ -99,3 +99,5 @@ def test_inline_mode_readers_add_no_query_for_pending_events(dossier, settings, 
     settings.FJJ_AUDIT_SEQUENCING = "".join(["in", "line"])
     with django_assert_num_queries(0):
         assert pending_for(dossier) == []
+    with django_assert_num_queries(1):  # the chained events only
+        assert not recorded_since("note", dossier, clock.now())

@@ -490,3 +490,18 @@ def test_the_beat_task_warns_only_beyond_the_lag_threshold(deferred, monkeypatch
         with caplog.at_level(logging.WARNING, logger="fonds.audit"):
             sequence_events()
         assert any("en retard" in r.getMessage() for r in caplog.records) is warned, age
+
+
+def test_pending_age_is_never_negative_when_the_clocks_differ(deferred, monkeypatch):
+    """The database stamps ``staged_at``; an application clock behind it gives an age of 0, not less."""
+    stage(1)
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    monkeypatch.setattr(sequencer.clock, "now", lambda: earlier)
+    assert sequencer.pending_status() == (1, 0.0)
+
+
+def test_audit_sequencer_polls_every_tenth_of_a_second_by_default():
+    from fonds.audit.management.commands.audit_sequencer import Command
+
+    options = Command().create_parser("manage.py", "audit_sequencer").parse_args([])
+    assert (options.interval, options.batch, options.once) == (0.1, sequencer.BATCH, False)

@@ -431,3 +431,12 @@ def test_verify_of_rows_with_an_unreadable_time_names_the_row(events, at):
     rows[4][1] = at
     result = chain.verify([tuple(row) for row in rows])
     assert (result.ok, result.first_bad_seq) == (False, 5)
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_without_hashed_text_names_the_row(events):
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][7] = None
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert "l'empreinte enregistrée ne correspond pas" in result.reason
