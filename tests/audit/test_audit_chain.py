@@ -176,6 +176,11 @@ def test_verify_uses_one_process_per_core_at_most_four(monkeypatch):
     assert chain.default_workers() == 3
     monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert chain.default_workers() == 1
+    monkeypatch.delattr(chain.os, "sched_getaffinity")  # not Linux: the number of cores
+    monkeypatch.setattr(chain.os, "cpu_count", lambda: 3)
+    assert chain.default_workers() == 3
+    monkeypatch.setattr(chain.os, "cpu_count", lambda: None)  # unknown
+    assert chain.default_workers() == 1
 
 
 @pytest.mark.django_db
@@ -226,3 +231,12 @@ def test_migration_creates_the_head_at_the_genesis_hash():
     migration.create_head(apps, SimpleNamespace(connection=connection))
     head = ChainHead.objects.get()
     assert (head.pk, head.last_seq, head.last_hash) == (1, 0, GENESIS_HASH)
+
+
+def test_head_handler_does_nothing_before_the_audit_tables_are_migrated():
+    """``post_migrate`` with a state that has no audit models yet (migrating back to zero)."""
+    from django.db.migrations.state import ProjectState
+
+    from fonds.audit.apps import ensure_chain_head
+
+    assert ensure_chain_head(sender=None, apps=ProjectState().apps) is None

@@ -297,3 +297,15 @@ def test_parallel_verification_names_the_first_of_two_alterations_in_different_s
         cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 80")
     for result in (chain.verify(), chain.verify(workers=3)):
         assert (result.ok, result.first_bad_seq) == (False, 34), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_compares_the_end_of_the_chain_with_the_head(parallel_threshold):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_chainhead SET last_hash = repeat('a', 64) WHERE id = 1")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 100), result

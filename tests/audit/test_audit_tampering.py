@@ -440,3 +440,11 @@ def test_verify_of_rows_without_hashed_text_names_the_row(events):
     result = chain.verify([tuple(row) for row in rows])
     assert (result.ok, result.first_bad_seq) == (False, 5)
     assert "l'empreinte enregistrée ne correspond pas" in result.reason
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["0" * 64, "f" * 64])
+def test_prev_hash_column_replaced_is_detected_whichever_way_it_sorts(events, stored):
+    """Only the ``prev_hash`` column changed (the hash still that of the true link): named."""
+    tamper(f"UPDATE {E} SET prev_hash = %s WHERE seq = 5", [stored])
+    assert_bad(5)

@@ -41,8 +41,11 @@ def test_task_records_how_long_the_verification_took(monkeypatch):
 
     ticks = iter([1000.0, 1000.12345])
     monkeypatch.setattr(tasks.time, "perf_counter", lambda: next(ticks))
-    assert verify_chain()["seconds"] == 0.123  # to the millisecond
-    assert ChainCheck.objects.get().seconds == 0.123
+    result = verify_chain()
+    assert result["seconds"] == 0.123  # to the millisecond
+    check = ChainCheck.objects.get()
+    assert (check.ok, check.count, check.seconds, check.last_hash) == (True, 0, 0.123, result["last_hash"])
+    assert check.last_hash == "0" * 64  # the genesis hash: an empty chain's
 
 
 @pytest.mark.django_db
