@@ -448,3 +448,15 @@ def test_prev_hash_column_replaced_is_detected_whichever_way_it_sorts(events, st
     """Only the ``prev_hash`` column changed (the hash still that of the true link): named."""
     tamper(f"UPDATE {E} SET prev_hash = %s WHERE seq = 5", [stored])
     assert_bad(5)
+
+
+@pytest.mark.django_db
+def test_head_deleted_after_a_single_event_is_detected_and_an_empty_trail_without_head_is_not():
+    from django.db import transaction
+
+    tamper(f"DELETE FROM {H}")
+    assert chain.verify().ok  # nothing was ever recorded: no head to lose
+    with transaction.atomic():
+        chain.append("submit")  # re-creates the head on the empty trail
+    tamper(f"DELETE FROM {H}")
+    assert_bad(1, "la tête de chaîne (dernier n° de séquence et empreinte) a disparu")
