@@ -460,3 +460,13 @@ def test_head_deleted_after_a_single_event_is_detected_and_an_empty_trail_withou
         chain.append("submit")  # re-creates the head on the empty trail
     tamper(f"DELETE FROM {H}")
     assert_bad(1, "la tête de chaîne (dernier n° de séquence et empreinte) a disparu")
+
+
+@pytest.mark.django_db
+def test_hashed_text_without_its_number_is_named_moved_or_renumbered(events):
+    forged = events[4].canonical.replace(',"seq":5}', "}")
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
+        [forged, chain_hash(events[4].prev_hash, forged)],
+    )
+    assert_bad(5, "est celui de l'événement n° None (lignes déplacées ou renumérotées)")
