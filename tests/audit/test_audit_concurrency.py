@@ -309,3 +309,16 @@ def test_parallel_verification_compares_the_end_of_the_chain_with_the_head(paral
         cursor.execute("UPDATE audit_chainhead SET last_hash = repeat('a', 64) WHERE id = 1")
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 100), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_reports_a_deleted_head(parallel_threshold):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainhead")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 100), result
+        assert "a disparu" in result.reason, result
