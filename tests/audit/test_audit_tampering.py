@@ -391,7 +391,7 @@ def test_tampered_event_beyond_number_256_is_named_with_its_reason():
     with transaction.atomic():
         chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(300)])
     tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 300")
-    assert_bad(300, "l'empreinte enregistrée ne correspond pas")
+    assert_bad(300, "une colonne ne correspond plus au contenu haché (ligne modifiée)")
 
 
 @pytest.mark.django_db
