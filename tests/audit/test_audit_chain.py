@@ -240,3 +240,7 @@ def test_head_handler_does_nothing_before_the_audit_tables_are_migrated():
     from fonds.audit.apps import ensure_chain_head
 
     assert ensure_chain_head(sender=None, apps=ProjectState().apps) is None
+
+
+def test_chain_head_reads_as_its_number_and_the_start_of_its_hash():
+    assert str(ChainHead(last_seq=7, last_hash="abcdef0123456789" * 4)) == "tête n° 7 (abcdef012345…)"

@@ -372,6 +372,10 @@ def test_verify_audit_verbose_prints_the_head_hash_and_the_time_taken(events, mo
     out = io.StringIO()
     call_command("verify_audit", "--workers", "1", verbosity=2, stdout=out)
     assert f"Empreinte de tête : {events[-1].hash} (vérifiée en 0.25 s)" in out.getvalue()
+    ticks = iter([1000.0, 1000.5])
+    louder = io.StringIO()
+    call_command("verify_audit", "--workers", "1", verbosity=3, stdout=louder)
+    assert "(vérifiée en 0.50 s)" in louder.getvalue()
 
 
 @pytest.mark.django_db
