@@ -244,3 +244,10 @@ def test_head_handler_does_nothing_before_the_audit_tables_are_migrated():
 
 def test_chain_head_reads_as_its_number_and_the_start_of_its_hash():
     assert str(ChainHead(last_seq=7, last_hash="abcdef0123456789" * 4)) == "tête n° 7 (abcdef012345…)"
+
+
+@pytest.mark.django_db
+def test_too_long_action_is_refused_quoting_its_first_80_characters():
+    with pytest.raises(ValueError) as refused, transaction.atomic():
+        chain.append("a" * 79 + "bc" * 10)
+    assert str(refused.value) == f"piste d'audit : « action » dépasse 60 caractères : {'a' * 79 + 'b'!r}"
