@@ -505,3 +505,9 @@ def test_audit_sequencer_polls_every_tenth_of_a_second_by_default():
 
     options = Command().create_parser("manage.py", "audit_sequencer").parse_args([])
     assert (options.interval, options.batch, options.once) == (0.1, sequencer.BATCH, False)
+
+
+def test_catch_up_in_inline_mode_chains_nothing_and_asks_nothing(settings, django_assert_num_queries):
+    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    with django_assert_num_queries(0):
+        assert sequencer.catch_up() == 0
