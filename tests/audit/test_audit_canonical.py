@@ -84,3 +84,9 @@ def test_datetime_whose_zone_gives_no_offset_is_refused():
         utc_iso(moment)
     with pytest.raises(TypeError, match="sans fuseau"):
         canonical({"at": moment})
+
+
+def test_float_refused_next_to_text_and_numbers():
+    """Every value is checked, whatever comes next to a float."""
+    with pytest.raises(TypeError, match="flottant"):
+        canonical({"a": 0.5, "b": "texte", "c": 1, "d": None, "e": True})
