@@ -169,6 +169,12 @@ def test_parallel_verification_never_forks_on_an_in_memory_sqlite_database():
     assert not scan.can_fork(other("mysql"))
 
 
+def test_parallel_verification_never_forks_from_a_daemon_process(monkeypatch):
+    """A daemon process (a Celery or multiprocessing worker) may not have children: one process."""
+    monkeypatch.setattr(scan.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    assert not scan.can_fork(SimpleNamespace(vendor="postgresql", in_atomic_block=False))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_of_an_empty_chain_is_intact():
     """``verify_audit`` asks for several processes by default: an empty trail stays intact."""

@@ -105,3 +105,11 @@ def test_admin_event_page_shows_every_column_and_the_readable_text():
         "prev_hash",
         "hash",
     )
+
+
+def test_admin_event_columns_are_labelled_in_french():
+    from django.contrib.admin.utils import label_for_field
+
+    model_admin = admin.site._registry[AuditEvent]
+    assert label_for_field("pretty_canonical", AuditEvent, model_admin) == "contenu (lisible)"
+    assert label_for_field("short_hash", AuditEvent, model_admin) == "empreinte"
