@@ -328,3 +328,24 @@ def test_parallel_verification_reports_a_deleted_head(parallel_threshold):
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 100), result
         assert "a disparu" in result.reason, result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_counts_like_the_single_one_when_a_row_breaks_the_walk(parallel_threshold):
+    """A NULL where the hashed text has a string (a DBA dropped NOT NULL) in segment 2: the same
+    first bad number and the same count of events checked before it."""
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN actor_role DROP NOT NULL")
+        cursor.execute("UPDATE audit_auditevent SET actor_role = NULL WHERE seq = 75")
+    try:
+        single, parallel = chain.verify(), chain.verify(workers=2)
+        assert (single.ok, single.first_bad_seq, single.count) == (False, 75, 74), single
+        assert (parallel.ok, parallel.first_bad_seq, parallel.count) == (False, 75, 74), parallel
+    finally:
+        with protection_lifted(connection), connection.cursor() as cursor:
+            cursor.execute("UPDATE audit_auditevent SET actor_role = '' WHERE seq = 75")
+            cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN actor_role SET NOT NULL")

@@ -196,6 +196,27 @@ def test_an_altered_pending_event_stops_the_sequencer(deferred):
     assert PendingEvent.objects.count() == 4
 
 
+def test_an_altered_pending_event_is_refused_whichever_way_its_digest_sorts(deferred):
+    """The forged body chosen so that its digest sorts before the stored one: still refused."""
+    with transaction.atomic():
+        staged = chain.append("approve", payload={"amount": "100"})
+    forged = next(
+        body
+        for k in range(1000)
+        if sequencer.content_digest(body := staged.body.replace('"100"', f'"{100000 + k}"')) < staged.digest
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_pendingevent (created_at, actor_id, actor_role, action, object_type, "
+            "object_id, body, digest) SELECT created_at, actor_id, actor_role, action, object_type, "
+            "object_id, %s, digest FROM audit_pendingevent",
+            [forged],
+        )
+    with pytest.raises(chain.AuditChainError, match="altéré"):
+        sequencer.sequence_all()
+    assert AuditEvent.objects.count() == 0
+
+
 def test_pending_events_are_never_updated(deferred):
     stage(1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:

@@ -474,3 +474,12 @@ def test_hashed_text_without_its_number_is_named_moved_or_renumbered(events):
         [forged, chain_hash(events[4].prev_hash, forged)],
     )
     assert_bad(5, "est celui de l'événement n° None (lignes déplacées ou renumérotées)")
+
+
+@pytest.mark.django_db
+def test_first_event_rehashed_from_another_start_is_named(events):
+    tamper(
+        f"UPDATE {E} SET prev_hash = %s, hash = %s WHERE seq = 1",
+        ["f" * 64, chain_hash("f" * 64, events[0].canonical)],
+    )
+    assert_bad(1, "le premier événement ne part pas de l'empreinte initiale")
