@@ -483,3 +483,18 @@ def test_first_event_rehashed_from_another_start_is_named(events):
         ["f" * 64, chain_hash("f" * 64, events[0].canonical)],
     )
     assert_bad(1, "le premier événement ne part pas de l'empreinte initiale")
+
+
+@pytest.mark.django_db
+def test_verify_audit_also_checks_the_time_stamped_anchors(events, monkeypatch):
+    from types import SimpleNamespace
+
+    from fonds.anchors.management.commands import verify_anchors as command
+
+    failing = SimpleNamespace(ok=False, first_bad_seq=7, reason="jeton invalide")
+    monkeypatch.setattr(command, "verify_anchors", lambda: failing)
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_audit", "--workers", "1", stdout=io.StringIO(), stderr=err)
+    assert exit_info.value.code == 1
+    assert "Ancrage en défaut au n° 7 — jeton invalide." in err.getvalue()
