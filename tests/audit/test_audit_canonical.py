@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import uuid
+from collections import OrderedDict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -61,3 +62,31 @@ def test_chain_hash_is_sha256_of_previous_then_text():
         chain_hash(GENESIS_HASH, text)
         == hashlib.sha256(GENESIS_HASH.encode("ascii") + text.encode("utf-8")).hexdigest()
     )
+
+
+def test_float_refused_inside_a_dict_subclass():
+    """An ordered or default dict is still a dict: its floats and non-string keys are refused too."""
+    with pytest.raises(TypeError, match="flottant"):
+        canonical({"lignes": OrderedDict(montant=0.1)})
+    with pytest.raises(TypeError, match="clés"):
+        canonical({"lignes": OrderedDict({1: "x"})})
+
+
+def test_datetime_whose_zone_gives_no_offset_is_refused():
+    """A zone that cannot say its offset makes a naive date-time: refused like one."""
+
+    class NoOffset(dt.tzinfo):
+        def utcoffset(self, value):
+            return None
+
+    moment = dt.datetime(2030, 7, 1, 12, 0, tzinfo=NoOffset())
+    with pytest.raises(ValueError, match="sans fuseau"):
+        utc_iso(moment)
+    with pytest.raises(TypeError, match="sans fuseau"):
+        canonical({"at": moment})
+
+
+def test_float_refused_next_to_text_and_numbers():
+    """Every value is checked, whatever comes next to a float."""
+    with pytest.raises(TypeError, match="flottant"):
+        canonical({"a": 0.5, "b": "texte", "c": 1, "d": None, "e": True})

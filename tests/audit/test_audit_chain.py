@@ -166,3 +166,88 @@ def test_head_recreated_only_on_an_empty_trail():
         ChainHead.objects.all().delete()
     with pytest.raises(chain.AuditChainError, match="tête de chaîne"), transaction.atomic():
         chain.append("second")
+
+
+def test_verify_uses_one_process_per_core_at_most_four(monkeypatch):
+    """``verify_audit``'s default: one process per core available, never more than four."""
+    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert chain.default_workers() == 4
+    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert chain.default_workers() == 3
+    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert chain.default_workers() == 1
+    monkeypatch.delattr(chain.os, "sched_getaffinity")  # not Linux: the number of cores
+    monkeypatch.setattr(chain.os, "cpu_count", lambda: 3)
+    assert chain.default_workers() == 3
+    monkeypatch.setattr(chain.os, "cpu_count", lambda: None)  # unknown
+    assert chain.default_workers() == 1
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_beyond_the_given_head_names_the_first_one_inserted(events):
+    """Rows checked against a head that stops earlier: the first row beyond it is named."""
+    result = chain.verify(chain.iter_rows(), head=(8, events[7].hash))
+    assert (result.ok, result.first_bad_seq) == (False, 9)
+    assert result.reason == "l'événement n° 9 est au-delà de la tête de chaîne (n° 8) : inséré"
+
+
+@pytest.mark.django_db
+def test_audit_tables_are_the_ones_the_models_declare():
+    """The trail's columns (lengths checked by ``append`` before writing) are those of the models:
+    no change to ``fonds/audit/models.py`` without its migration."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "audit", check=True, dry_run=True, stdout=out, verbosity=1)
+    except SystemExit:
+        pytest.fail(f"fonds/audit/models.py differs from its migrations:\n{out.getvalue()}")
+
+
+@pytest.mark.django_db
+def test_action_of_exactly_60_characters_is_accepted():
+    """The action column holds 60 characters: 60 are written, 61 refused (above)."""
+    with transaction.atomic():
+        event = chain.append("x" * 60)
+    assert AuditEvent.objects.get(seq=event.seq).action == "x" * 60
+
+
+@pytest.mark.django_db
+def test_migration_creates_the_head_at_the_genesis_hash():
+    """Migration 0003 creates the head a new database starts from: number 0, the genesis hash."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from fonds.audit.protection import protection_lifted
+
+    migration = importlib.import_module("fonds.audit.migrations.0003_chain_head_row")
+    with protection_lifted(connection):
+        ChainHead.objects.all().delete()
+    migration.create_head(apps, SimpleNamespace(connection=connection))
+    head = ChainHead.objects.get()
+    assert (head.pk, head.last_seq, head.last_hash) == (1, 0, GENESIS_HASH)
+
+
+def test_head_handler_does_nothing_before_the_audit_tables_are_migrated():
+    """``post_migrate`` with a state that has no audit models yet (migrating back to zero)."""
+    from django.db.migrations.state import ProjectState
+
+    from fonds.audit.apps import ensure_chain_head
+
+    assert ensure_chain_head(sender=None, apps=ProjectState().apps) is None
+
+
+def test_chain_head_reads_as_its_number_and_the_start_of_its_hash():
+    assert str(ChainHead(last_seq=7, last_hash="abcdef0123456789" * 4)) == "tête n° 7 (abcdef012345…)"
+
+
+@pytest.mark.django_db
+def test_too_long_action_is_refused_quoting_its_first_80_characters():
+    with pytest.raises(ValueError) as refused, transaction.atomic():
+        chain.append("a" * 79 + "bc" * 10)
+    assert str(refused.value) == f"piste d'audit : « action » dépasse 60 caractères : {'a' * 79 + 'b'!r}"

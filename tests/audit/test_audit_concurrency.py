@@ -1,6 +1,8 @@
 """Concurrent writers on PostgreSQL: one linear chain."""
 
 import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, connections, transaction
@@ -149,3 +151,201 @@ def test_parallel_verification_detects_a_replaced_last_event_of_a_segment(parall
         )
     assert chain.verify(workers=2).first_bad_seq == 50
     assert chain.verify().first_bad_seq == 50
+
+
+def test_parallel_verification_never_forks_on_an_in_memory_sqlite_database():
+    """Forked workers would each see an empty in-memory database: one process then."""
+
+    def sqlite(in_memory):
+        return SimpleNamespace(vendor="sqlite", in_atomic_block=False, is_in_memory_db=lambda: in_memory)
+
+    def other(vendor, atomic=False):  # no is_in_memory_db: a PostgreSQL connection has none
+        return SimpleNamespace(vendor=vendor, in_atomic_block=atomic)
+
+    assert scan.can_fork(sqlite(in_memory=False))
+    assert not scan.can_fork(sqlite(in_memory=True))
+    assert scan.can_fork(other("postgresql"))
+    assert not scan.can_fork(other("postgresql", atomic=True))
+    assert not scan.can_fork(other("mysql"))
+
+
+def test_parallel_verification_never_forks_from_a_daemon_process(monkeypatch):
+    """A daemon process (a Celery or multiprocessing worker) may not have children: one process."""
+    monkeypatch.setattr(scan.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    assert not scan.can_fork(SimpleNamespace(vendor="postgresql", in_atomic_block=False))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_of_an_empty_chain_is_intact():
+    """``verify_audit`` asks for several processes by default: an empty trail stays intact."""
+    result = chain.verify(workers=2)
+    assert (result.ok, result.count, result.first_bad_seq) == (True, 0, None)
+
+
+def test_read_ahead_stops_cleanly_while_the_database_is_still_fetching():
+    """The verification stops reading (first bad event found) while the read-ahead thread waits on
+    the database: closing waits for that thread, without raising."""
+
+    class SlowCursor:
+        calls = 0
+
+        def fetchmany(self, size):
+            self.calls += 1
+            if self.calls > 1:
+                time.sleep(0.3)
+            return [(self.calls,)] * size
+
+    rows = scan._prefetched(SlowCursor(), 2)
+    assert next(rows) == (1,)
+    rows.close()
+    assert not [t for t in threading.enumerate() if t.name == "audit-verify-fetch"]
+
+
+@pytest.mark.django_db
+def test_verification_stops_its_read_ahead_when_it_names_the_first_bad_event(monkeypatch):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(30)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
+    closed = []
+    prefetched = scan._prefetched
+
+    class Tracked:
+        def __init__(self, raw_cursor, chunk_size):
+            self.rows = prefetched(raw_cursor, chunk_size)
+
+        def __iter__(self):
+            return self.rows
+
+        def close(self):
+            closed.append(True)
+            self.rows.close()
+
+    monkeypatch.setattr(scan, "_prefetched", Tracked)
+    assert chain.verify(chunk_size=2).first_bad_seq == 2
+    assert closed == [True]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_says_the_deleted_last_event_of_a_segment_is_absent(parallel_threshold):
+    """A segment that ends early (its last event deleted) is reported as that event missing, as the
+    single-process verification says, not as a broken link from the next segment."""
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 50")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 50), result
+        assert "événement n° 50 absent" in result.reason, result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_names_the_first_event_of_a_segment_deleted_whole(parallel_threshold):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq >= 51")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 51), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_checks_a_last_segment_of_one_event(parallel_threshold):
+    """10 events in 4 segments: 1–3, 4–6, 7–9 and 10 alone, checked too."""
+    events = _seed(10)
+    result = chain.verify(workers=4)
+    assert (result.ok, result.count, result.last_hash) == (True, 10, events[-1].hash)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_checks_the_first_event_against_the_genesis_hash(parallel_threshold):
+    """The whole chain rehashed from another starting hash, head moved: event 1 is named."""
+    from fonds.audit.canonical import chain_hash
+    from fonds.audit.protection import protection_lifted
+
+    events = _seed(100)
+    prev = "f" * 64
+    with protection_lifted(connection), connection.cursor() as cursor:
+        for event in events:
+            digest = chain_hash(prev, event.canonical)
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [prev, digest, event.seq],
+            )
+            prev = digest
+        cursor.execute("UPDATE audit_chainhead SET last_hash = %s WHERE id = 1", [prev])
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 1), result
+        assert result.reason == "le premier événement ne part pas de l'empreinte initiale", result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_names_the_first_of_two_alterations_in_different_segments(parallel_threshold):
+    """Three segments (1–34, 35–68, 69–100): event 34 replaced (rehashed) and event 80 altered: 34."""
+    from fonds.audit.canonical import chain_hash
+    from fonds.audit.protection import protection_lifted
+
+    events = _seed(100)
+    forged = events[33].canonical.replace('"i":33', '"i":3300')
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 34",
+            [forged, chain_hash(events[33].prev_hash, forged)],
+        )
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 80")
+    for result in (chain.verify(), chain.verify(workers=3)):
+        assert (result.ok, result.first_bad_seq) == (False, 34), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_compares_the_end_of_the_chain_with_the_head(parallel_threshold):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_chainhead SET last_hash = repeat('a', 64) WHERE id = 1")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 100), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_reports_a_deleted_head(parallel_threshold):
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainhead")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 100), result
+        assert "a disparu" in result.reason, result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_counts_like_the_single_one_when_a_row_breaks_the_walk(parallel_threshold):
+    """A NULL where the hashed text has a string (a DBA dropped NOT NULL) in segment 2: the same
+    first bad number and the same count of events checked before it."""
+    from fonds.audit.protection import protection_lifted
+
+    _seed(100)
+    with protection_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN actor_role DROP NOT NULL")
+        cursor.execute("UPDATE audit_auditevent SET actor_role = NULL WHERE seq = 75")
+    try:
+        single, parallel = chain.verify(), chain.verify(workers=2)
+        assert (single.ok, single.first_bad_seq, single.count) == (False, 75, 74), single
+        assert (parallel.ok, parallel.first_bad_seq, parallel.count) == (False, 75, 74), parallel
+    finally:
+        with protection_lifted(connection), connection.cursor() as cursor:
+            cursor.execute("UPDATE audit_auditevent SET actor_role = '' WHERE seq = 75")
+            cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN actor_role SET NOT NULL")

@@ -87,3 +87,17 @@ def test_history_shows_an_event_chained_meanwhile_once(dossier, settings, monkey
     monkeypatch.setattr(history, "pending_for", read_then_chain)
     events = history_context(dossier)["events"][before:]
     assert len(events) == 1 and events[0]["seq"] is not None
+
+
+def test_latest_position_of_an_object_without_events_is_0(dossier):
+    assert latest_position(("dossiers.dossier", dossier.pk + 1000)) == "0"
+
+
+def test_inline_mode_readers_add_no_query_for_pending_events(dossier, settings, django_assert_num_queries):
+    """Inline mode however it is spelt in the settings (read from the environment: a string built at
+    run time): ``pending_for`` makes no query."""
+    settings.FJJ_AUDIT_SEQUENCING = "".join(["in", "line"])
+    with django_assert_num_queries(0):
+        assert pending_for(dossier) == []
+    with django_assert_num_queries(1):  # the chained events only
+        assert not recorded_since("note", dossier, clock.now())

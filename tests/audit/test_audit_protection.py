@@ -118,3 +118,69 @@ def test_flush_elsewhere_than_a_test_database_needs_purger_audit(monkeypatch):
     with pytest.raises(CommandError, match="--purger-audit"):
         call_command("flush", interactive=False, verbosity=0, stdout=io.StringIO())
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_flush_elsewhere_of_a_database_without_an_audit_trail_is_not_refused(monkeypatch):
+    import fonds.audit.management.commands.flush as flush_command
+
+    monkeypatch.setattr(flush_command, "is_test_database", lambda connection: False)
+    monkeypatch.setattr(flush_command.Command, "_audit_tables_exist", staticmethod(lambda connection: False))
+    flushed = []
+    monkeypatch.setattr(
+        flush_command.DjangoFlushCommand, "handle", lambda self, **options: flushed.append(True)
+    )
+    call_command("flush", interactive=False, verbosity=0, stdout=io.StringIO())
+    assert flushed == [True]
+
+
+@pytest.mark.django_db
+def test_migration_installs_the_pending_events_guard():
+    """Migration 0006's own code (the test database was migrated by it once): the guard of the
+    pending events is back after it runs."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import migrations
+
+    migration = importlib.import_module("fonds.audit.migrations.0006_pending_event").Migration
+    install = next(op for op in migration.operations if isinstance(op, migrations.RunPython)).code
+    pg = connection.vendor == "postgresql"
+    name = "audit_pendingevent_guard" if pg else "audit_pendingevent_no_update"
+
+    def pending_triggers():
+        with connection.cursor() as cursor:
+            if pg:
+                cursor.execute(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                    "AND tgrelid = 'audit_pendingevent'::regclass"
+                )
+            else:
+                cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'audit_pendingevent'"
+                )
+            return [row[0] for row in cursor.fetchall()]
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {name}" + (" ON audit_pendingevent" if pg else ""))
+    assert name not in pending_triggers()
+    install(apps, SimpleNamespace(connection=connection))
+    assert name in pending_triggers()
+
+
+def test_only_the_test_database_itself_counts_as_one():
+    """``flush`` lifts the protection only on the test database: no other name passes for it."""
+    from types import SimpleNamespace
+
+    from fonds.audit.protection import is_test_database
+
+    def database(name):
+        creation = SimpleNamespace(_get_test_db_name=lambda: "test_fjj")
+        return SimpleNamespace(creation=creation, settings_dict={"NAME": name})
+
+    assert is_test_database(database("test_fjj"))
+    assert not is_test_database(database("zfonds"))
+    assert not is_test_database(database("fonds"))
+    assert not is_test_database(database(""))

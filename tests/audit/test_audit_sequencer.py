@@ -140,6 +140,36 @@ def test_inline_append_chains_events_left_pending_first(settings):
     assert chain.verify().ok
 
 
+def test_inline_append_chains_every_pending_event_first_beyond_one_batch(settings):
+    """More than one sequencer batch left pending (2,001 events): all are chained before the
+    inline event."""
+    settings.FJJ_AUDIT_SEQUENCING = "deferred"
+    with transaction.atomic():
+        chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(sequencer.BATCH + 1)])
+    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    with transaction.atomic():
+        event = chain.append("approve")
+    assert event.seq == sequencer.BATCH + 2
+    assert PendingEvent.objects.count() == 0
+    assert chain.verify().ok
+
+
+def test_inline_append_on_an_empty_trail_without_head_chains_pending_events_from_1(settings):
+    """The head re-created on an empty trail starts at 0, pending events or not: they become 1..3."""
+    from fonds.audit.protection import protection_lifted
+
+    settings.FJJ_AUDIT_SEQUENCING = "deferred"
+    stage(3)
+    with protection_lifted(connection):
+        ChainHead.objects.all().delete()
+    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    with transaction.atomic():
+        event = chain.append("approve", payload={"i": 3})
+    assert event.seq == 4
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
+    assert chain.verify().ok
+
+
 def test_catch_up_chains_what_is_pending_in_deferred_mode_only(settings):
     settings.FJJ_AUDIT_SEQUENCING = "deferred"
     stage(2)
@@ -164,6 +194,27 @@ def test_an_altered_pending_event_stops_the_sequencer(deferred):
         sequencer.sequence_all()
     assert AuditEvent.objects.count() == 0  # the whole batch waits: nothing chained past it
     assert PendingEvent.objects.count() == 4
+
+
+def test_an_altered_pending_event_is_refused_whichever_way_its_digest_sorts(deferred):
+    """The forged body chosen so that its digest sorts before the stored one: still refused."""
+    with transaction.atomic():
+        staged = chain.append("approve", payload={"amount": "100"})
+    forged = next(
+        body
+        for k in range(1000)
+        if sequencer.content_digest(body := staged.body.replace('"100"', f'"{100000 + k}"')) < staged.digest
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_pendingevent (created_at, actor_id, actor_role, action, object_type, "
+            "object_id, body, digest) SELECT created_at, actor_id, actor_role, action, object_type, "
+            "object_id, %s, digest FROM audit_pendingevent",
+            [forged],
+        )
+    with pytest.raises(chain.AuditChainError, match="altéré"):
+        sequencer.sequence_all()
+    assert AuditEvent.objects.count() == 0
 
 
 def test_pending_events_are_never_updated(deferred):
@@ -200,6 +251,17 @@ def test_the_sequencer_loop_stops_when_told(deferred):
     assert sequencer.run(interval=0, limit=3, stop=stop, on_batch=batches.append) == 4
     assert batches == [3, 1]
     assert chain.verify().ok
+
+
+def test_the_sequencer_loop_sleeps_only_when_it_has_caught_up(deferred, monkeypatch):
+    """A full batch is followed at once by the next one; the loop waits ``interval`` only when
+    less than a batch was left."""
+    stage(4)
+    sleeps = []
+    monkeypatch.setattr(sequencer.time, "sleep", sleeps.append)
+    calls = iter(range(3))
+    assert sequencer.run(interval=0.5, limit=3, stop=lambda: next(calls, None) is None) == 4
+    assert sleeps == [0.5, 0.5]  # after the batch of 1, and after finding nothing
 
 
 # --- verify_audit covers the lag ------------------------------------------------------------------
@@ -333,6 +395,21 @@ def test_only_one_sequencer_loop_holds_the_runner_lock(deferred):
         other.close()
 
 
+@pytest.mark.postgres
+def test_a_second_sequencer_loop_waits_a_second_between_tries_for_the_lock(deferred, monkeypatch):
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [sequencer.RUNNER_LOCK])
+        sleeps = []
+        monkeypatch.setattr(sequencer.time, "sleep", sleeps.append)
+        calls = iter(range(2))
+        assert sequencer.run(interval=0.1, stop=lambda: next(calls, None) is None) == 0
+        assert sleeps == [1.0, 1.0]
+    finally:
+        other.close()
+
+
 KILLED_SEQUENCER = """
 import sys, time
 import django
@@ -416,3 +493,42 @@ def test_the_audit_sequencer_process_chains_within_seconds_and_stops_on_sigterm(
         child.kill()
     assert child.returncode == 0, err
     assert "Séquenceur d'audit arrêté : 5 événement(s) chaîné(s)." in out
+
+
+def test_lag_of_exactly_the_threshold_is_not_late(settings):
+    settings.FJJ_AUDIT_MAX_LAG_SECONDS = 60
+    assert chain.describe_lag(1, 60.0) == "1 événement en attente de chaînage, le plus ancien depuis 60.0 s."
+    assert chain.describe_lag(2, 60.1).startswith("Chaînage en retard : 2 événements en attente")
+
+
+def test_the_beat_task_warns_only_beyond_the_lag_threshold(deferred, monkeypatch, caplog):
+    import logging
+
+    deferred.FJJ_AUDIT_MAX_LAG_SECONDS = 60
+    for age, warned in ((60.0, False), (60.5, True)):
+        monkeypatch.setattr(sequencer, "pending_status", lambda age=age: (1, age))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="fonds.audit"):
+            sequence_events()
+        assert any("en retard" in r.getMessage() for r in caplog.records) is warned, age
+
+
+def test_pending_age_is_never_negative_when_the_clocks_differ(deferred, monkeypatch):
+    """The database stamps ``staged_at``; an application clock behind it gives an age of 0, not less."""
+    stage(1)
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    monkeypatch.setattr(sequencer.clock, "now", lambda: earlier)
+    assert sequencer.pending_status() == (1, 0.0)
+
+
+def test_audit_sequencer_polls_every_tenth_of_a_second_by_default():
+    from fonds.audit.management.commands.audit_sequencer import Command
+
+    options = Command().create_parser("manage.py", "audit_sequencer").parse_args([])
+    assert (options.interval, options.batch, options.once) == (0.1, sequencer.BATCH, False)
+
+
+def test_catch_up_in_inline_mode_chains_nothing_and_asks_nothing(settings, django_assert_num_queries):
+    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    with django_assert_num_queries(0):
+        assert sequencer.catch_up() == 0

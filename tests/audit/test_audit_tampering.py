@@ -103,7 +103,7 @@ def test_canonical_rewritten_with_matching_hash_breaks_the_next_link(events):
         f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 4",
         [forged, chain_hash(events[3].prev_hash, forged)],
     )
-    assert_bad(4, "remplacé")
+    assert_bad(4, "l'événement n° 4 n'est pas celui que l'événement n° 5 a chaîné (remplacé ou forgé)")
 
 
 @pytest.mark.django_db
@@ -243,6 +243,26 @@ def test_head_hash_modified(events):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("head_hash", ["0" * 64, "f" * 64])
+def test_head_hash_below_or_above_the_last_hash_is_detected(events, head_hash):
+    """Any head hash but the last event's is named, whichever way it compares with it."""
+    tamper(f"UPDATE {H} SET last_hash = %s WHERE id = 1", [head_hash])
+    assert_bad(10, "la tête de chaîne ne porte pas l'empreinte de l'événement n° 10")
+
+
+@pytest.mark.django_db
+def test_hashed_text_not_ending_with_its_number_is_named_moved_or_renumbered(events):
+    """Event 5 rewritten (hash recomputed) with a text whose end is not ``,"seq":5}``: named, and
+    the reason says its hashed text is not the one of its position."""
+    forged = events[4].canonical[:-1] + "5"  # ``,"seq":55`` without its closing brace
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
+        [forged, chain_hash(events[4].prev_hash, forged)],
+    )
+    assert_bad(5, "(lignes déplacées ou renumérotées)")
+
+
+@pytest.mark.django_db
 def test_head_moved_forward(events):
     tamper(f"UPDATE {H} SET last_seq = 12 WHERE id = 1")
     assert_bad(11)
@@ -252,7 +272,7 @@ def test_head_moved_forward(events):
 def test_head_moved_back_consistently(events):
     """Head set to event 8 with its hash: events 9 and 10 are beyond the head."""
     tamper(f"UPDATE {H} SET last_seq = 8, last_hash = %s WHERE id = 1", [events[7].hash])
-    assert_bad(9, "au-delà")
+    assert_bad(9, "l'événement n° 9 est au-delà de la tête de chaîne : inséré")
 
 
 @pytest.mark.django_db
@@ -277,3 +297,204 @@ def _conn():
     from django.db import connection
 
     return connection
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["0" * 64, "f" * 64])
+def test_stored_hash_replaced_is_named_as_a_modified_row(events, stored):
+    """A hash column that is not sha256(prev_hash ‖ canonical): the row itself is named modified,
+    whichever way the forged value compares with the true one."""
+    tamper(f"UPDATE {E} SET hash = %s WHERE seq = 5", [stored])
+    assert_bad(5, "l'empreinte enregistrée ne correspond pas à l'empreinte précédente et au contenu haché")
+
+
+@pytest.mark.django_db
+def test_reorder_beyond_event_9_names_the_first_moved_position(events):
+    """Two-digit numbers: events 10 and 12 swapped, position 10 holds the text of event 12."""
+    from .conftest import make_events
+
+    make_events(2, start=10)
+    tamper(f"UPDATE {E} SET seq = 1010 WHERE seq = 10")
+    tamper(f"UPDATE {E} SET seq = 10 WHERE seq = 12")
+    tamper(f"UPDATE {E} SET seq = 12 WHERE seq = 1010")
+    assert_bad(10, "le contenu haché en position 10 est celui de l'événement n° 12 (lignes déplacées")
+
+
+@pytest.mark.django_db
+def test_gap_in_the_numbering_is_named_even_when_everything_after_it_is_rehashed(events):
+    """Events 5..10 renumbered 6..11, their texts and hashes recomputed and the head moved: the
+    chain links, but number 5 is missing and is named."""
+    prev, rewritten = events[3].hash, []
+    for event in events[4:]:
+        text = event.canonical.replace(f',"seq":{event.seq}}}', f',"seq":{event.seq + 1}}}')
+        digest = chain_hash(prev, text)
+        rewritten.append((event.seq, text, prev, digest))
+        prev = digest
+    for seq, text, prev_hash, digest in reversed(rewritten):
+        tamper(
+            f"UPDATE {E} SET seq = %s, canonical = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            [seq + 1, text, prev_hash, digest, seq],
+        )
+    tamper(f"UPDATE {H} SET last_seq = 11, last_hash = %s WHERE id = 1", [prev])
+    assert_bad(5, "événement n° 5 absent")
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_whose_text_is_not_valid_unicode_names_the_row(events):
+    """Rows handed to ``verify`` (an export read back, say) with a text that cannot be encoded in
+    UTF-8: the row is named as modified, the verification does not crash."""
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][7] = rows[4][7].replace("Échange", "\udcc9change")
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert "l'empreinte enregistrée ne correspond pas" in result.reason
+
+
+@pytest.mark.django_db
+def test_hashed_text_cut_inside_the_actor_label_is_named_a_modified_column(events):
+    """Event 5's text rewritten (hash recomputed) so that the actor's label never ends: the row is
+    named, its columns no longer match the hashed text."""
+    text = events[4].canonical
+    forged = text[: text.index('"label":"') + len('"label":"')] + "sans fin"
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
+        [forged, chain_hash(events[4].prev_hash, forged)],
+    )
+    assert_bad(5, "une colonne ne correspond plus au contenu haché (ligne modifiée)")
+
+
+@pytest.mark.django_db
+def test_verify_audit_verbose_prints_the_head_hash_and_the_time_taken(events, monkeypatch):
+    from fonds.audit.management.commands import verify_audit
+
+    ticks = iter([1000.0, 1000.25])
+    monkeypatch.setattr(verify_audit.time, "perf_counter", lambda: next(ticks))
+    out = io.StringIO()
+    call_command("verify_audit", "--workers", "1", verbosity=2, stdout=out)
+    assert f"Empreinte de tête : {events[-1].hash} (vérifiée en 0.25 s)" in out.getvalue()
+    ticks = iter([1000.0, 1000.5])
+    louder = io.StringIO()
+    call_command("verify_audit", "--workers", "1", verbosity=3, stdout=louder)
+    assert "(vérifiée en 0.50 s)" in louder.getvalue()
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_with_an_event_repeated_names_the_repeated_number(events):
+    """Rows handed to ``verify`` with event 3 twice: number 3 is named, unexpected where 4 should be."""
+    rows = list(chain.iter_rows())
+    result = chain.verify(rows[:3] + rows[2:])
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert result.reason.startswith("événement n° 3 inattendu à la place du n° 4")
+
+
+@pytest.mark.django_db
+def test_tampered_event_beyond_number_256_is_named_with_its_reason():
+    """Numbers past CPython's small integers: event 300 altered is named with what is wrong."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(300)])
+    tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 300")
+    assert_bad(300, "une colonne ne correspond plus au contenu haché (ligne modifiée)")
+
+
+@pytest.mark.django_db
+def test_failed_verification_counts_the_events_checked_before_the_first_bad(events):
+    tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 5")
+    result = chain.verify()
+    assert (result.ok, result.first_bad_seq, result.count) == (False, 5, 4)
+
+
+@pytest.mark.django_db
+def test_verification_without_read_ahead_gives_the_same_result(events):
+    from django.db import connection
+
+    from fonds.audit import scan
+
+    intact = scan.verify_db(connection, 3, prefetch=False)
+    assert (intact.ok, intact.count, intact.last_hash) == (True, 10, events[-1].hash)
+    tamper(f"UPDATE {E} SET action = 'x' WHERE seq = 5")
+    bad = scan.verify_db(connection, 3, prefetch=False)
+    assert (bad.ok, bad.first_bad_seq) == (False, 5)
+
+
+class _BadZone(dt.tzinfo):
+    def utcoffset(self, value):
+        return "pas un décalage"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "at",
+    [0, dt.datetime(2030, 2, 15, 9, 4), dt.datetime(2030, 2, 15, 9, 4, tzinfo=_BadZone())],
+    ids=["not-a-time", "naive", "zone-without-offset"],
+)
+def test_verify_of_rows_with_an_unreadable_time_names_the_row(events, at):
+    """Rows handed to ``verify`` whose time cannot be written as the hashed text's: named, no crash."""
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][1] = at
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_without_hashed_text_names_the_row(events):
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][7] = None
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert "l'empreinte enregistrée ne correspond pas" in result.reason
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["0" * 64, "f" * 64])
+def test_prev_hash_column_replaced_is_detected_whichever_way_it_sorts(events, stored):
+    """Only the ``prev_hash`` column changed (the hash still that of the true link): named."""
+    tamper(f"UPDATE {E} SET prev_hash = %s WHERE seq = 5", [stored])
+    assert_bad(5)
+
+
+@pytest.mark.django_db
+def test_head_deleted_after_a_single_event_is_detected_and_an_empty_trail_without_head_is_not():
+    from django.db import transaction
+
+    tamper(f"DELETE FROM {H}")
+    assert chain.verify().ok  # nothing was ever recorded: no head to lose
+    with transaction.atomic():
+        chain.append("submit")  # re-creates the head on the empty trail
+    tamper(f"DELETE FROM {H}")
+    assert_bad(1, "la tête de chaîne (dernier n° de séquence et empreinte) a disparu")
+
+
+@pytest.mark.django_db
+def test_hashed_text_without_its_number_is_named_moved_or_renumbered(events):
+    forged = events[4].canonical.replace(',"seq":5}', "}")
+    tamper(
+        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
+        [forged, chain_hash(events[4].prev_hash, forged)],
+    )
+    assert_bad(5, "est celui de l'événement n° None (lignes déplacées ou renumérotées)")
+
+
+@pytest.mark.django_db
+def test_first_event_rehashed_from_another_start_is_named(events):
+    tamper(
+        f"UPDATE {E} SET prev_hash = %s, hash = %s WHERE seq = 1",
+        ["f" * 64, chain_hash("f" * 64, events[0].canonical)],
+    )
+    assert_bad(1, "le premier événement ne part pas de l'empreinte initiale")
+
+
+@pytest.mark.django_db
+def test_verify_audit_also_checks_the_time_stamped_anchors(events, monkeypatch):
+    from types import SimpleNamespace
+
+    from fonds.anchors.management.commands import verify_anchors as command
+
+    failing = SimpleNamespace(ok=False, first_bad_seq=7, reason="jeton invalide")
+    monkeypatch.setattr(command, "verify_anchors", lambda: failing)
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_audit", "--workers", "1", stdout=io.StringIO(), stderr=err)
+    assert exit_info.value.code == 1
+    assert "Ancrage en défaut au n° 7 — jeton invalide." in err.getvalue()

@@ -35,6 +35,20 @@ def test_task_logs_info_when_intact(caplog):
 
 
 @pytest.mark.django_db
+def test_task_records_how_long_the_verification_took(monkeypatch):
+    from fonds.audit import tasks
+    from fonds.ops.models import ChainCheck
+
+    ticks = iter([1000.0, 1000.12345])
+    monkeypatch.setattr(tasks.time, "perf_counter", lambda: next(ticks))
+    result = verify_chain()
+    assert result["seconds"] == 0.123  # to the millisecond
+    check = ChainCheck.objects.get()
+    assert (check.ok, check.count, check.seconds, check.last_hash) == (True, 0, 0.123, result["last_hash"])
+    assert check.last_hash == "0" * 64  # the genesis hash: an empty chain's
+
+
+@pytest.mark.django_db
 def test_task_logs_error_naming_the_first_bad_seq(caplog):
     make_events(3)
     tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
@@ -67,3 +81,35 @@ def test_admin_pages_render(admin_client):
     assert admin_client.get("/admin/audit/auditevent/1/change/").status_code == 200
     assert admin_client.get("/admin/audit/auditevent/add/").status_code == 403
     assert admin_client.post("/admin/audit/auditevent/1/delete/").status_code == 403
+
+
+def test_admin_shows_a_canonical_text_that_is_not_json_as_it_is():
+    """The readable view of an altered event whose text no longer parses: the text itself."""
+    model_admin = admin.site._registry[AuditEvent]
+    assert model_admin.pretty_canonical(AuditEvent(canonical='{"action":<b>')) == (
+        "<pre>{&quot;action&quot;:&lt;b&gt;</pre>"
+    )
+
+
+def test_admin_event_page_shows_every_column_and_the_readable_text():
+    assert AuditEventAdmin.fields == (
+        "seq",
+        "created_at",
+        "actor_id",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "pretty_canonical",
+        "canonical",
+        "prev_hash",
+        "hash",
+    )
+
+
+def test_admin_event_columns_are_labelled_in_french():
+    from django.contrib.admin.utils import label_for_field
+
+    model_admin = admin.site._registry[AuditEvent]
+    assert label_for_field("pretty_canonical", AuditEvent, model_admin) == "contenu (lisible)"
+    assert label_for_field("short_hash", AuditEvent, model_admin) == "empreinte"
