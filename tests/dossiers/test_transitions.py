@@ -15,7 +15,15 @@ from fonds.audit.models import AuditEvent
 from fonds.comite.models import AgendaItem, Session
 from fonds.comite.testing import Committee
 from fonds.dossiers.models import Dossier
-from fonds.dossiers.services import TransitionRefused, perform, transition_meta, transition_names
+from fonds.dossiers.services import (
+    TransitionRefused,
+    acting_role,
+    available_transitions,
+    perform,
+    status_label,
+    transition_meta,
+    transition_names,
+)
 from fonds.dossiers.states import Forum, Status
 from fonds.suivi.testing import travel_after_project
 from tests.factories import make_campaign, make_commune, make_dossier, make_jumelage, make_user
@@ -454,3 +462,100 @@ def test_award_is_the_proposed_amount_unless_another_is_decided(world, name, sta
         awarded = Dossier.objects.get(pk=dossier.pk)
         getattr(awarded, name)(amount=amount)  # not saved
         assert awarded.approved_amount == expected, (name, amount)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role,name,forum",
+    [
+        ("instructeur", "complete_instruction", F.DOSSIER),
+        ("admin", "schedule", F.DOSSIER),
+        ("finance", "pay_advance", F.PAYMENTS),
+        ("comite", "approve", F.COMMITTEE_SITTING),
+    ],
+)
+def test_only_the_committee_role_is_barred_from_the_dossier_its_holder_instructed(world, role, name, forum):
+    """Never instruct and vote on the same dossier: the dossier's instructor may not vote on it as a
+    committee member, and that is all — under any other role they hold (instructeur, admin, finance,
+    an instructor moved to another role since) they act on it as anyone holding that role."""
+    dossier, _actors = world
+    before = make_user(role)
+    instructor = make_user(role, id=5000)  # ids as a database has them after a while (not 1, 2, 3…)
+    after = make_user(role, id=6000)
+    Dossier.objects.filter(pk=dossier.pk).update(instructor=instructor)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert acting_role(instructor, name, dossier, forum) == (None if role == "comite" else role)
+    for other in (before, after):  # not the instructor: created before them, or after
+        assert acting_role(other, name, dossier, forum) == role, other.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "status,actor,expected",
+    [
+        (S.DRAFT, "porteur", ["submit", "withdraw"]),
+        (S.DRAFT, "instructeur", []),
+        (S.SUBMITTED, "instructeur", ["start_instruction", "declare_ineligible"]),
+        (S.SUBMITTED, "porteur", ["withdraw"]),
+        (S.IN_COMMITTEE, "admin", ["unschedule"]),
+        (S.IN_COMMITTEE, "comite", []),  # decided in a sitting, not from the dossier
+        (S.APPROVED, "porteur", ["renounce", "accept_agreement"]),
+    ],
+)
+def test_dossier_lists_only_what_its_status_lets_this_role_do_from_the_dossier(
+    world, status, actor, expected
+):
+    """The dossier's page and API offer exactly the transitions whose source is the dossier's
+    status and that the user's role may fire from the dossier (in the table's order), each with its
+    label, whether it needs a motivation, and the confirmation to show."""
+    dossier, actors = world
+    Dossier.objects.filter(pk=dossier.pk).update(status=status)
+    dossier.refresh_from_db()
+    offered = available_transitions(dossier, actors[actor])
+    assert [t["name"] for t in offered] == [n for n in transition_names() if n in expected]
+    assert {t["name"] for t in offered} == set(expected)
+    for entry in offered:
+        custom = transition_meta(entry["name"])["custom"]
+        assert entry == {
+            "name": entry["name"],
+            "label": custom["label"],
+            "needs_motivation": custom["needs_motivation"],
+            "confirm": custom["confirm"],
+        }
+
+
+def test_refusal_names_the_status_in_french_and_an_unknown_code_as_it_is():
+    """A refusal says which status the dossier is in, by its French label; a code that is not a
+    status (an old export, a typo) is shown as it is rather than failing."""
+    assert status_label("submitted") == "Déposé"
+    assert status_label(S.RECOVERY_PENDING) == "Reversement demandé"
+    assert status_label("archived") == "archived"
+
+
+@pytest.mark.django_db
+def test_instruction_completes_with_the_instructors_opinion_and_proposed_amount(world):
+    """Completing the instruction records the instructor's opinion and proposed amount when given,
+    and keeps those already recorded when not (the transition method alone, as ``perform`` fires it)."""
+    dossier, _actors = world
+    Dossier.objects.filter(pk=dossier.pk).update(status=S.IN_INSTRUCTION, opinion="unfavourable")
+    given = Dossier.objects.get(pk=dossier.pk)
+    given.complete_instruction(opinion="favourable", proposed_amount=Decimal("4200.00"))  # not saved
+    assert (given.status, given.opinion, given.proposed_amount) == (
+        S.INSTRUCTED,
+        "favourable",
+        Decimal("4200.00"),
+    )
+    kept = Dossier.objects.get(pk=dossier.pk)
+    kept.complete_instruction()
+    assert (kept.opinion, kept.proposed_amount) == ("unfavourable", Decimal("5000.00"))
+
+
+@pytest.mark.django_db
+def test_new_dossier_carries_its_communes_name_and_population_at_once():
+    """The commune's name and population are copied onto a new dossier (sort keys of the
+    instructors' list): the saved object has them, not only the row the database wrote."""
+    commune = make_commune(population=1234)
+    dossier = make_dossier(commune=commune)
+    assert (dossier.commune_name, dossier.commune_population) == (commune.name, 1234)
+    stored = Dossier.objects.values_list("commune_name", "commune_population").get(pk=dossier.pk)
+    assert stored == (commune.name, 1234)
