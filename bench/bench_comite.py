@@ -88,12 +88,37 @@ class Timer:
 
 
 def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (every core; ``/proc/stat``: all but idle and
-    iowait): what the workers used plus what PostgreSQL, Redis, the sequencer and this script
-    used for them."""
+    """CPU seconds the whole machine spent busy (every core; ``/proc/stat``: user, system and
+    interrupts): what the workers used plus what PostgreSQL, Redis, the sequencer, this script and
+    the kernel used for them."""
     with open("/proc/stat") as fh:
-        fields = [int(v) for v in fh.readline().split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+        user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fh.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")  # steal, guest left out
+
+
+def cpu_by_command() -> dict[str, float]:
+    """CPU seconds of every process on the machine, summed by command name (``/proc/*/stat``):
+    which of PostgreSQL, Redis, the sequencer or this script the rest of the machine is."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                head, tail = fh.read().rsplit(")", 1)
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except OSError:
+            continue
+        fields = tail.split()
+        name = head.split("(", 1)[1]
+        if b"audit_sequencer" in argv:
+            name = "audit_sequencer"
+        elif name.startswith("kworker"):  # a kernel worker's name changes with its work item
+            name = "kworker (kernel)"
+        found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return found
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -313,6 +338,7 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
             if time.time() > deadline or proc.poll() is not None:
                 raise SystemExit(f"worker did not start (see {log_path}, kept with --keep)")
         cpu_before, busy_before = tree_cpu_seconds(proc.pid), machine_busy_seconds()
+        by_command_before = cpu_by_command()
         began = time.perf_counter()
         for item in items:
             generate_decision_letter.delay(item.pk)
@@ -325,15 +351,25 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
         wall = time.perf_counter() - began
         cpu = tree_cpu_seconds(proc.pid) - cpu_before
         busy = machine_busy_seconds() - busy_before
+        by_command = cpu_by_command()
     finally:
         stop(proc)
         log.close()
     rate = len(items) / wall
+    others = sorted(
+        ((name, spent - by_command_before.get(name, 0.0)) for name, spent in by_command.items()),
+        key=lambda kv: -kv[1],
+    )
     print(
         f"  {workers} worker process(es): {len(items)} letters in {wall:.2f} s wall → {rate:.1f} docs/s; "
         f"workers' CPU {cpu:.1f} s ({cpu / len(items) * 1000:.0f} ms/doc); the rest of the machine "
         f"(PostgreSQL, Redis, sequencer, this script) {(busy - cpu) / len(items) * 1000:.0f} ms/doc "
         f"  ({load()})",
+        flush=True,
+    )
+    print(
+        "    by process (ms/doc): "
+        + ", ".join(f"{name} {spent / len(items) * 1000:.1f}" for name, spent in others[:6] if spent > 0),
         flush=True,
     )
     return rate, wall
