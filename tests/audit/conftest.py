@@ -14,6 +14,7 @@ import pytest
 from django.db import connection, transaction
 
 from fonds.audit import chain
+from fonds.audit.canonical import chain_hash
 from fonds.audit.protection import protection_lifted
 
 T0 = dt.datetime(2030, 2, 15, 9, 0, tzinfo=dt.UTC)
@@ -49,6 +50,15 @@ def tamper(sql: str, params=None) -> None:
     """Run raw SQL against the audit tables with the protection triggers lifted."""
     with protection_lifted(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def forge(event, text: str) -> None:
+    """Replace ``event``'s hashed text by ``text`` and recompute its own hash, as a forger who
+    knows the hashing would: only the next link (or the head) can tell."""
+    tamper(
+        "UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = %s",
+        [text, chain_hash(event.prev_hash, text), event.seq],
+    )
 
 
 @pytest.fixture

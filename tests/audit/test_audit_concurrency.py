@@ -8,7 +8,11 @@ import pytest
 from django.db import connection, connections, transaction
 
 from fonds.audit import chain, scan
+from fonds.audit.canonical import chain_hash
 from fonds.audit.models import AuditEvent
+from fonds.audit.protection import protection_lifted
+
+from .conftest import forge, tamper
 
 WRITERS = 4
 PER_WRITER = 60
@@ -125,11 +129,8 @@ def test_parallel_verification_of_an_intact_chain(parallel_threshold):
     ],
 )
 def test_parallel_verification_names_the_same_first_bad_seq(parallel_threshold, sql, expected):
-    from fonds.audit.protection import protection_lifted
-
     _seed(100)
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute(sql)
+    tamper(sql)
     single = chain.verify()
     parallel = chain.verify(workers=2)
     assert (single.ok, single.first_bad_seq) == (False, expected), single
@@ -139,16 +140,9 @@ def test_parallel_verification_names_the_same_first_bad_seq(parallel_threshold, 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_detects_a_replaced_last_event_of_a_segment(parallel_threshold):
-    from fonds.audit.canonical import chain_hash
-    from fonds.audit.protection import protection_lifted
-
     events = _seed(100)
     forged = events[49].canonical.replace('"i":49', '"i":4900')
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 50",
-            [forged, chain_hash(events[49].prev_hash, forged)],
-        )
+    forge(events[49], forged)
     assert chain.verify(workers=2).first_bad_seq == 50
     assert chain.verify().first_bad_seq == 50
 
@@ -203,11 +197,8 @@ def test_read_ahead_stops_cleanly_while_the_database_is_still_fetching():
 
 @pytest.mark.django_db
 def test_verification_stops_its_read_ahead_when_it_names_the_first_bad_event(monkeypatch):
-    from fonds.audit.protection import protection_lifted
-
     _seed(30)
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 2")
     closed = []
     prefetched = scan._prefetched
 
@@ -232,11 +223,8 @@ def test_verification_stops_its_read_ahead_when_it_names_the_first_bad_event(mon
 def test_parallel_verification_says_the_deleted_last_event_of_a_segment_is_absent(parallel_threshold):
     """A segment that ends early (its last event deleted) is reported as that event missing, as the
     single-process verification says, not as a broken link from the next segment."""
-    from fonds.audit.protection import protection_lifted
-
     _seed(100)
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 50")
+    tamper("DELETE FROM audit_auditevent WHERE seq = 50")
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 50), result
         assert "événement n° 50 absent" in result.reason, result
@@ -245,11 +233,8 @@ def test_parallel_verification_says_the_deleted_last_event_of_a_segment_is_absen
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_names_the_first_event_of_a_segment_deleted_whole(parallel_threshold):
-    from fonds.audit.protection import protection_lifted
-
     _seed(100)
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq >= 51")
+    tamper("DELETE FROM audit_auditevent WHERE seq >= 51")
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 51), result
 
@@ -267,9 +252,6 @@ def test_parallel_verification_checks_a_last_segment_of_one_event(parallel_thres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_checks_the_first_event_against_the_genesis_hash(parallel_threshold):
     """The whole chain rehashed from another starting hash, head moved: event 1 is named."""
-    from fonds.audit.canonical import chain_hash
-    from fonds.audit.protection import protection_lifted
-
     events = _seed(100)
     prev = "f" * 64
     with protection_lifted(connection), connection.cursor() as cursor:
@@ -290,17 +272,10 @@ def test_parallel_verification_checks_the_first_event_against_the_genesis_hash(p
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_names_the_first_of_two_alterations_in_different_segments(parallel_threshold):
     """Three segments (1–34, 35–68, 69–100): event 34 replaced (rehashed) and event 80 altered: 34."""
-    from fonds.audit.canonical import chain_hash
-    from fonds.audit.protection import protection_lifted
-
     events = _seed(100)
     forged = events[33].canonical.replace('"i":33', '"i":3300')
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditevent SET canonical = %s, hash = %s WHERE seq = 34",
-            [forged, chain_hash(events[33].prev_hash, forged)],
-        )
-        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE seq = 80")
+    forge(events[33], forged)
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 80")
     for result in (chain.verify(), chain.verify(workers=3)):
         assert (result.ok, result.first_bad_seq) == (False, 34), result
 
@@ -308,11 +283,8 @@ def test_parallel_verification_names_the_first_of_two_alterations_in_different_s
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_compares_the_end_of_the_chain_with_the_head(parallel_threshold):
-    from fonds.audit.protection import protection_lifted
-
     _seed(100)
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_chainhead SET last_hash = repeat('a', 64) WHERE id = 1")
+    tamper("UPDATE audit_chainhead SET last_hash = repeat('a', 64) WHERE id = 1")
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 100), result
 
@@ -320,11 +292,8 @@ def test_parallel_verification_compares_the_end_of_the_chain_with_the_head(paral
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_verification_reports_a_deleted_head(parallel_threshold):
-    from fonds.audit.protection import protection_lifted
-
     _seed(100)
-    with protection_lifted(connection), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_chainhead")
+    tamper("DELETE FROM audit_chainhead")
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 100), result
         assert "a disparu" in result.reason, result
@@ -335,8 +304,6 @@ def test_parallel_verification_reports_a_deleted_head(parallel_threshold):
 def test_parallel_verification_counts_like_the_single_one_when_a_row_breaks_the_walk(parallel_threshold):
     """A NULL where the hashed text has a string (a DBA dropped NOT NULL) in segment 2: the same
     first bad number and the same count of events checked before it."""
-    from fonds.audit.protection import protection_lifted
-
     _seed(100)
     with protection_lifted(connection), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN actor_role DROP NOT NULL")

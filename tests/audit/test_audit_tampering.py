@@ -14,7 +14,7 @@ from fonds.audit import chain
 from fonds.audit.canonical import chain_hash
 from fonds.audit.models import AuditEvent
 
-from .conftest import is_postgres, tamper
+from .conftest import forge, is_postgres, tamper
 
 E = "audit_auditevent"
 H = "audit_chainhead"
@@ -99,20 +99,14 @@ def test_created_at_in_another_textual_form_is_detected_on_sqlite(events):
 def test_canonical_rewritten_with_matching_hash_breaks_the_next_link(events):
     """Forger rewrites event 4 and recomputes its hash: event 5 no longer follows it."""
     forged = events[3].canonical.replace("Échange", "Echange")
-    tamper(
-        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 4",
-        [forged, chain_hash(events[3].prev_hash, forged)],
-    )
+    forge(events[3], forged)
     assert_bad(4, "l'événement n° 4 n'est pas celui que l'événement n° 5 a chaîné (remplacé ou forgé)")
 
 
 @pytest.mark.django_db
 def test_last_event_rewritten_with_matching_hash_is_caught_by_the_head(events):
     forged = events[9].canonical.replace("Échange", "Echange")
-    tamper(
-        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 10",
-        [forged, chain_hash(events[9].prev_hash, forged)],
-    )
+    forge(events[9], forged)
     assert_bad(10, "tête")
 
 
@@ -255,10 +249,7 @@ def test_hashed_text_not_ending_with_its_number_is_named_moved_or_renumbered(eve
     """Event 5 rewritten (hash recomputed) with a text whose end is not ``,"seq":5}``: named, and
     the reason says its hashed text is not the one of its position."""
     forged = events[4].canonical[:-1] + "5"  # ``,"seq":55`` without its closing brace
-    tamper(
-        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
-        [forged, chain_hash(events[4].prev_hash, forged)],
-    )
+    forge(events[4], forged)
     assert_bad(5, "(lignes déplacées ou renumérotées)")
 
 
@@ -356,10 +347,7 @@ def test_hashed_text_cut_inside_the_actor_label_is_named_a_modified_column(event
     named, its columns no longer match the hashed text."""
     text = events[4].canonical
     forged = text[: text.index('"label":"') + len('"label":"')] + "sans fin"
-    tamper(
-        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
-        [forged, chain_hash(events[4].prev_hash, forged)],
-    )
+    forge(events[4], forged)
     assert_bad(5, "une colonne ne correspond plus au contenu haché (ligne modifiée)")
 
 
@@ -469,10 +457,7 @@ def test_head_deleted_after_a_single_event_is_detected_and_an_empty_trail_withou
 @pytest.mark.django_db
 def test_hashed_text_without_its_number_is_named_moved_or_renumbered(events):
     forged = events[4].canonical.replace(',"seq":5}', "}")
-    tamper(
-        f"UPDATE {E} SET canonical = %s, hash = %s WHERE seq = 5",
-        [forged, chain_hash(events[4].prev_hash, forged)],
-    )
+    forge(events[4], forged)
     assert_bad(5, "est celui de l'événement n° None (lignes déplacées ou renumérotées)")
 
 
