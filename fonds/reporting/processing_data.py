@@ -47,7 +47,7 @@ def _status_reached() -> RawSQL:
 
 
 #: the status each transition reaches; the others (``DECIDED``) say it in their event's payload
-TARGETS = {name: fixed_target(name) for name in sorted(TRANSITIONS) if fixed_target(name)}
+TARGETS = {name: target for name in sorted(TRANSITIONS) if (target := fixed_target(name))}
 DECIDED = sorted(set(TRANSITIONS) - set(TARGETS))
 
 
@@ -61,11 +61,10 @@ def histories(object_ids) -> dict[int, list[pt.Change]]:
     """``{dossier id: [Change…]}`` in time order for ``object_ids`` (a list of ids as text, or a
     sub-query). Two queries: the transitions with a fixed target, then those that decide it."""
     found: dict[int, list[pt.Change]] = {}
-    targets = TARGETS
     for object_id, at, action in _events(object_ids, list(TARGETS)).values_list(
         "object_id", "created_at", "action"
     ):
-        found.setdefault(int(object_id), []).append(pt.Change(at, targets[action]))
+        found.setdefault(int(object_id), []).append(pt.Change(at, TARGETS[action]))
     decided = _events(object_ids, DECIDED).annotate(reached=_status_reached())
     for object_id, at, reached in decided.values_list("object_id", "created_at", "reached"):
         if reached:

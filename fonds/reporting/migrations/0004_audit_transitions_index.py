@@ -43,24 +43,20 @@ TRANSITIONS = [
 ]
 
 
-def _create(schema_editor, name, actions):
-    listed = ", ".join(f"'{action}'" for action in actions)
-    schema_editor.execute(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON audit_auditevent (object_id, action) "
-        f"INCLUDE (created_at) WHERE object_type = 'dossiers.dossier' AND action IN ({listed})"
-    )
-
-
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        _create(schema_editor, NAME, TRANSITIONS)
+        listed = ", ".join(f"'{action}'" for action in TRANSITIONS)
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {NAME} ON audit_auditevent (object_id, action) "
+            f"INCLUDE (created_at) WHERE object_type = 'dossiers.dossier' AND action IN ({listed})"
+        )
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}")
 
 
 def backwards(apps, schema_editor):
+    previous = importlib.import_module("fonds.reporting.migrations.0003_audit_stage_dates_index")
+    previous.create(apps, schema_editor)  # PostgreSQL only, as here
     if schema_editor.connection.vendor == "postgresql":
-        previous = importlib.import_module("fonds.reporting.migrations.0003_audit_stage_dates_index")
-        _create(schema_editor, OLD, previous.STAGE_ACTIONS)
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
 
 
