@@ -96,11 +96,12 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")  # steal, guest left out
 
 
-def cpu_by_command() -> dict[str, float]:
-    """CPU seconds of every process on the machine, summed by command name (``/proc/*/stat``):
-    which of PostgreSQL, Redis, the sequencer or this script the rest of the machine is."""
+def processes() -> list[tuple[int, int, str, float]]:
+    """Every process on the machine as ``(pid, parent pid, name, CPU seconds)`` (utime + stime,
+    ``/proc/*/stat``). The sequencer is named after its command (its process is ``python``); a
+    kernel worker's name, which changes with its work item, is ``kworker (kernel)``."""
     tick = os.sysconf("SC_CLK_TCK")
-    found: dict[str, float] = {}
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -115,26 +116,26 @@ def cpu_by_command() -> dict[str, float]:
         name = head.split("(", 1)[1]
         if b"audit_sequencer" in argv:
             name = "audit_sequencer"
-        elif name.startswith("kworker"):  # a kernel worker's name changes with its work item
+        elif name.startswith("kworker"):
             name = "kworker (kernel)"
-        found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        found.append((int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick))
+    return found
+
+
+def cpu_by_command() -> dict[str, float]:
+    """CPU seconds of every process on the machine, summed by name: which of PostgreSQL, Redis,
+    the sequencer or this script the rest of the machine is."""
+    found: dict[str, float] = {}
+    for _pid, _parent, name, cpu in processes():
+        found[name] = found.get(name, 0.0) + cpu
     return found
 
 
 def tree_cpu_seconds(pid: int) -> float:
     """utime + stime of a process and all its descendants (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
     parents, stats = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields[1])
-        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    for process, parent, _name, cpu in processes():
+        parents[process], stats[process] = parent, cpu
     family, frontier = {pid}, [pid]
     while frontier:
         current = frontier.pop()
