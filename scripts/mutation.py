@@ -12,6 +12,7 @@ with their diff, run time, date and commit.
     python scripts/mutation.py quorum              # one module
     python scripts/mutation.py                     # every module, smallest first (audit last)
     python scripts/mutation.py --report quorum     # rewrite the report from the last session
+    python scripts/mutation.py --workers 2 audit   # mutants two at a time (one core each)
 """
 
 import argparse
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,11 +38,15 @@ REPORT = ROOT / "docs" / "testing.md"
 BIN = Path(sys.executable).parent
 
 
+TIMEOUT = 300.0  # one mutant's test run (the unmutated run takes a few seconds to a minute)
+
+
 @dataclass(frozen=True)
 class Module:
     name: str
     sources: tuple[str, ...]
     tests: tuple[str, ...]
+    timeout: float = TIMEOUT
 
 
 #: each rule module with the test files that state its rules (nothing else runs against it);
@@ -113,7 +119,8 @@ MODULES = (
         ),
     ),
     Module("eligibilite", ("fonds/eligibilite",), ("tests/eligibilite",)),
-    Module("audit", ("fonds/audit",), ("tests/audit",)),
+    # its whole test set runs in ~30 s; a mutated sequencer loop never ends: 4× is enough
+    Module("audit", ("fonds/audit",), ("tests/audit",), timeout=120.0),
 )
 
 #: a selective operator set (Offutt et al.): each binary operator is swapped for its inverse or
@@ -159,7 +166,10 @@ NAMED_MUTANTS = tuple(
     ),
 )
 
-TIMEOUT = 300.0  # one mutant's test run (the unmutated run takes a few seconds to a minute)
+#: with several workers: cosmic-ray's http distributor asks each worker through aiohttp, whose
+#: client gives up after 300 s; a mutant's own limit stays under it (else an endless mutant would
+#: be recorded as an abnormal run, not as killed by its time-out)
+WORKER_TIMEOUT = 240.0
 
 
 def module_by_name(name: str) -> Module:
@@ -240,20 +250,74 @@ def build_selection(module: Module, base: Path) -> None:
         mutation_select.build(base / "tree", module.sources, [*module.tests, "--reuse-db"], out, env)
 
 
-def config_text(module: Module) -> str:
+def config_text(module: Module, worker_urls: list[str] | None = None) -> str:
+    """The session's configuration: one local process, or the http workers at ``worker_urls``."""
     paths = ", ".join(f'"{p}"' for p in module.sources)
     excluded = ", ".join(f"'{e}'" for e in EXCLUDED_OPERATORS)
+    distributor = 'name = "local"\n\n'
+    if worker_urls:
+        urls = ", ".join(f"'{url}'" for url in worker_urls)
+        distributor = f'name = "http"\n\n[cosmic-ray.distributor.http]\nworker-urls = [{urls}]\n\n'
     return (
         "[cosmic-ray]\n"
         f"module-path = [{paths}]\n"
-        f"timeout = {TIMEOUT}\n"
+        f"timeout = {min(module.timeout, WORKER_TIMEOUT) if worker_urls else module.timeout}\n"
         "excluded-modules = []\n"
         f'test-command = "{test_command(module)}"\n\n'
         "[cosmic-ray.distributor]\n"
-        'name = "local"\n\n'
+        f"{distributor}"
         "[cosmic-ray.filters.operators-filter]\n"
         f"exclude-operators = [{excluded}]\n"
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def http_workers(base: Path, count: int, env: dict):
+    """``count`` cosmic-ray http workers, each in its own copy of the tree (a worker mutates its
+    files in place while its tests run); yields their URLs, stops them on exit. One worker: none,
+    the local distributor runs the mutants in the session's own tree."""
+    if count < 2:
+        yield None
+        return
+    workers, urls = [], []
+    try:
+        for number in range(1, count + 1):
+            tree = base / f"worker-{number}"
+            copy_tree(tree)
+            port = _free_port()
+            log = open(base / f"worker-{number}.log", "w")  # noqa: SIM115 (closed with the worker)
+            worker = subprocess.Popen(
+                [str(BIN / "cosmic-ray"), "http-worker", "--port", str(port)],
+                cwd=tree,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            workers.append((worker, log))
+            urls.append(f"http://127.0.0.1:{port}")
+            _wait_for_port(port, worker)
+        yield urls
+    finally:
+        for worker, log in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+            log.close()
+
+
+def _wait_for_port(port: int, worker: subprocess.Popen) -> None:
+    for _ in range(300):
+        if worker.poll() is not None:
+            raise SystemExit(f"the cosmic-ray worker on port {port} exited ({worker.returncode})")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"the cosmic-ray worker on port {port} did not start in 30 s")
 
 
 def copy_tree(dest: Path) -> None:
@@ -284,7 +348,7 @@ def commit() -> str:
     return head.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
 
 
-def run(module: Module) -> dict:
+def run(module: Module, workers: int = 1) -> dict:
     """Init, filter, baseline and exec a cosmic-ray session for ``module``; returns its summary."""
     base = WORK / module.name
     tree = base / "tree"
@@ -308,29 +372,33 @@ def run(module: Module) -> dict:
     step(BIN / "cr-filter-operators", session, config)
     step(BIN / "cr-filter-pragma", session)
     step(BIN / "cosmic-ray", "baseline", config)
-    step(BIN / "cosmic-ray", "exec", config, session)
+    with http_workers(base, workers, env) as urls:
+        config.write_text(config_text(module, urls))
+        step(BIN / "cosmic-ray", "exec", config, session)
     elapsed = time.monotonic() - started
     (base / "run.txt").write_text(f"{elapsed:.0f}\n{stamp}")
     return summary(module)
 
 
-def rerun_survivors(module: Module) -> None:
-    """Run the last session's survivors again against the tree as it is now (new tests included)."""
+def rerun_survivors(module: Module, workers: int = 1) -> None:
+    """Run the last session's survivors again against the tree as it is now (new tests included),
+    and the mutants an interrupted run left pending."""
 
     base = WORK / module.name
     copy_tree(base / "tree")
     with sqlite3.connect(base / "session.sqlite") as db:
         db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
-    env = {**os.environ, PRISTINE: str(base / "pristine.sqlite3")}
+    env = {**os.environ, PRISTINE: str(base / "pristine.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1"}
     build_pristine(base / "tree", base / "pristine.sqlite3")
     build_selection(module, base)
-    (base / "config.toml").write_text(config_text(module))
-    subprocess.run(
-        [str(BIN / "cosmic-ray"), "exec", str(base / "config.toml"), str(base / "session.sqlite")],
-        cwd=base / "tree",
-        env=env,
-        check=True,
-    )
+    with http_workers(base, workers, env) as urls:
+        (base / "config.toml").write_text(config_text(module, urls))
+        subprocess.run(
+            [str(BIN / "cosmic-ray"), "exec", str(base / "config.toml"), str(base / "session.sqlite")],
+            cwd=base / "tree",
+            env=env,
+            check=True,
+        )
 
 
 def summary(module: Module) -> dict:
@@ -485,6 +553,9 @@ def main(argv=None) -> int:
         "--survivors", action="store_true", help="run the last survivors again (after new tests)"
     )
     parser.add_argument("--report", action="store_true", help="rewrite the report from the last session")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="mutants run at once, one tree copy each (default 1)"
+    )
     parser.add_argument("--pytest", nargs="+", metavar="TEST", help=argparse.SUPPRESS)  # a mutant's run
     args = parser.parse_args(argv)
     if args.pytest:
@@ -498,9 +569,9 @@ def main(argv=None) -> int:
     modules = [module_by_name(args.module)] if args.module else list(MODULES)
     for module in modules:
         if args.survivors:
-            rerun_survivors(module)
+            rerun_survivors(module, args.workers)
             continue
-        write_report(summary(module) if args.report else run(module))
+        write_report(summary(module) if args.report else run(module, args.workers))
     return 0
 
 
