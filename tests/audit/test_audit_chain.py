@@ -5,9 +5,10 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from fonds.audit import chain
+from fonds.audit import chain, checks, scan
 from fonds.audit.canonical import GENESIS_HASH, canonical, chain_hash
 from fonds.audit.models import AuditEvent, ChainHead
 from fonds.audit.queries import events_for
@@ -153,8 +154,6 @@ def test_model_refuses_save_and_delete_of_an_event(events):
 
 @pytest.mark.django_db
 def test_head_recreated_only_on_an_empty_trail():
-    from django.db import connection
-
     from fonds.audit.protection import protection_lifted
 
     with protection_lifted(connection):
@@ -170,7 +169,10 @@ def test_head_recreated_only_on_an_empty_trail():
 
 def test_verify_uses_one_process_per_core_at_most_four(monkeypatch):
     """``verify_audit``'s default: one process per core available, never more than four."""
-    monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    # the cores this process may run on (pid 0), not those of another process
+    monkeypatch.setattr(
+        chain.os, "sched_getaffinity", lambda pid: set(range(8)) if pid == 0 else {0}, raising=False
+    )
     assert chain.default_workers() == 4
     monkeypatch.setattr(chain.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert chain.default_workers() == 3
@@ -184,9 +186,82 @@ def test_verify_uses_one_process_per_core_at_most_four(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_a_segment_is_walked_from_its_own_first_link_and_an_empty_one_counts_nothing(events):
+    """A parallel worker's segment (``prev=None``) starts from its first row's ``prev_hash`` (the
+    caller checks that link against the segment before); an empty segment checks nothing."""
+    rows = list(chain.normalized(chain.iter_rows()))
+    assert checks.walk(rows[3:], start=3, prev=None) == (7, events[-1].hash, None)
+    assert checks.walk([], start=3, prev=None) == (0, "", None)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_user_is_recorded_by_id_and_email_not_by_display_name(user):
+    """The trail names a person by the address they sign in with; a name they can change is not it."""
+    user.first_name, user.last_name = "Inès", "Martin"
+    user.save()
+    with transaction.atomic():
+        event = chain.append("seed", actor=user, role="instructeur")
+    assert json.loads(event.canonical)["actor"] == {
+        "id": user.pk,
+        "label": "instructrice@example.fr",
+        "role": "instructeur",
+    }
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_is_recorded_as_the_system_not_as_a_user():
+    """Only an authenticated user is an actor with an id; an anonymous request's event is the
+    system's (or the label given)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    with transaction.atomic():
+        event = chain.append("seed", actor=AnonymousUser())
+    assert event.actor_id is None
+    assert json.loads(event.canonical)["actor"] == {"id": None, "label": "system", "role": ""}
+    with transaction.atomic():
+        event = chain.append("seed", actor=object())  # nothing that says it is a signed-in user
+    assert json.loads(event.canonical)["actor"] == {"id": None, "label": "system", "role": ""}
+
+
+@pytest.mark.django_db
+def test_an_intact_trail_is_told_in_the_singular_up_to_one_event():
+    make_events(1)
+    assert chain.describe(chain.verify()) == "Piste d'audit intègre : 1 événement."
+    make_events(1)
+    assert chain.describe(chain.verify()) == "Piste d'audit intègre : 2 événements."
+
+
+@pytest.mark.django_db
+def test_verification_asked_for_several_workers_inside_a_transaction_runs_in_one_process(monkeypatch):
+    """Forked workers would not see the transaction's events: inside one (or wherever a fork is
+    not possible) ``verify(workers=4)`` checks the chain in this process."""
+    make_events(30)
+    monkeypatch.setattr(scan, "PARALLEL_MIN_EVENTS", 10)
+
+    def no_fork(*args):
+        raise AssertionError("verify_parallel called where no fork is possible")
+
+    monkeypatch.setattr(chain, "verify_parallel", no_fork)
+    result = chain.verify(workers=4)
+    assert (result.ok, result.count) == (True, 30)
+
+
+@pytest.mark.django_db
+def test_an_inline_append_asks_for_pending_events_only_within_the_head_query():
+    """Whether events wait for the sequencer (a switch from deferred mode) travels with the
+    head's lock: an inline append on a trail without pending events makes no query of its own."""
+    with transaction.atomic():
+        chain.append("first")
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        chain.append("second")
+    pending = [q["sql"] for q in queries.captured_queries if "audit_pendingevent" in q["sql"]]
+    assert len(pending) == 1 and pending[0].startswith("SELECT last_seq, last_hash, EXISTS")
+
+
+@pytest.mark.django_db
 def test_verify_of_rows_beyond_the_given_head_names_the_first_one_inserted(events):
     """Rows checked against a head that stops earlier: the first row beyond it is named."""
-    result = chain.verify(chain.iter_rows(), head=(8, events[7].hash))
+    result = chain.verify(rows=chain.iter_rows(), head=(8, events[7].hash))  # by name, as pg_dump's check
     assert (result.ok, result.first_bad_seq) == (False, 9)
     assert result.reason == "l'événement n° 9 est au-delà de la tête de chaîne (n° 8) : inséré"
 
@@ -221,7 +296,6 @@ def test_migration_creates_the_head_at_the_genesis_hash():
     from types import SimpleNamespace
 
     from django.apps import apps
-    from django.db import connection
 
     from fonds.audit.protection import protection_lifted
 

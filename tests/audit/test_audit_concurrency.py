@@ -5,7 +5,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 from fonds.audit import chain, scan
 from fonds.audit.canonical import chain_hash
@@ -115,6 +115,45 @@ def test_parallel_verification_of_an_intact_chain(parallel_threshold):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
+    "count, segments_expected",
+    [
+        (30, [(1, 8), (9, 16), (17, 24), (25, 30)]),  # the last segment shorter
+        (32, [(1, 8), (9, 16), (17, 24), (25, 32)]),  # a multiple of the workers: no fifth, empty one
+    ],
+)
+def test_parallel_verification_gives_each_worker_one_segment_of_the_chain(
+    parallel_threshold, monkeypatch, count, segments_expected
+):
+    """``--workers N``: the chain is cut into N consecutive segments of equal length (the last one
+    shorter), one per forked process: every event checked once, the work shared."""
+    seeded = _seed(count)
+    real_get_context = scan.multiprocessing.get_context
+    segments = []
+
+    class Spy:
+        def __init__(self, context):
+            self.context = context
+
+        def Pool(self, processes):
+            pool = self.context.Pool(processes)
+            real_map = pool.map
+
+            def recording_map(function, tasks):
+                segments.append((processes, [(lo, hi) for _, lo, hi, _ in tasks]))
+                return real_map(function, tasks)
+
+            pool.map = recording_map
+            return pool
+
+    monkeypatch.setattr(scan.multiprocessing, "get_context", lambda kind: Spy(real_get_context(kind)))
+    result = chain.verify(workers=4)
+    assert (result.ok, result.count, result.last_hash) == (True, count, seeded[-1].hash)
+    assert segments == [(4, segments_expected)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
     "sql, expected",
     [
         ("UPDATE audit_auditevent SET action = 'x' WHERE seq = 10", 10),  # inside the first segment
@@ -193,6 +232,33 @@ def test_read_ahead_stops_cleanly_while_the_database_is_still_fetching():
     assert next(rows) == (1,)
     rows.close()
     assert not [t for t in threading.enumerate() if t.name == "audit-verify-fetch"]
+
+
+def test_a_database_error_while_reading_ahead_reaches_the_verification():
+    """The read-ahead thread's failure (connection lost mid-read) is raised where the rows are
+    checked: the verification fails loudly instead of waiting for rows that never come."""
+
+    class FailingCursor:
+        calls = 0
+
+        def fetchmany(self, size):
+            self.calls += 1
+            if self.calls > 1:
+                raise OperationalError("connexion perdue")
+            return [(1,)] * size
+
+    outcome = []
+
+    def consume():
+        try:
+            outcome.append(list(scan._prefetched(FailingCursor(), 2)))
+        except Exception as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=consume, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert len(outcome) == 1 and isinstance(outcome[0], OperationalError)
 
 
 @pytest.mark.django_db
@@ -316,3 +382,89 @@ def test_parallel_verification_counts_like_the_single_one_when_a_row_breaks_the_
         with protection_lifted(connection), connection.cursor() as cursor:
             cursor.execute("UPDATE audit_auditevent SET actor_role = '' WHERE seq = 75")
             cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN actor_role SET NOT NULL")
+
+
+@pytest.mark.django_db
+def test_events_appended_while_the_chain_is_read_raise_no_false_alarm(monkeypatch):
+    """Two events appended (the head moved with them) after the verification read the head: they
+    are beyond the head it read, but the head read again covers them: intact, not « inséré »."""
+    _seed(8)
+    real_head_problem = scan.head_problem
+
+    def appending_meanwhile(*args):
+        with transaction.atomic():
+            chain.append_many([{"action": "during_verify"}, {"action": "during_verify"}])
+        return real_head_problem(*args)
+
+    monkeypatch.setattr(scan, "head_problem", appending_meanwhile)
+    result = chain.verify()
+    assert (result.ok, result.count, result.reason) == (True, 8, ""), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_of_segments_longer_than_256_events_is_intact(parallel_threshold):
+    """Two segments of 300 events (counts past CPython's small integers): intact, all counted."""
+    events = _seed(600)
+    result = chain.verify(workers=2)
+    assert (result.ok, result.count, result.last_hash) == (True, 600, events[-1].hash)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("start", ["0" * 64, "f" * 64])
+def test_parallel_verification_checks_the_link_between_segments_whichever_way_it_sorts(
+    parallel_threshold, start
+):
+    """Events 51 to 100 (the second segment) rehashed from another hash than event 50's, head
+    moved: each segment is intact in itself, only the link between them tells; event 50 is named,
+    whichever way the forged link compares with the true one."""
+    events = _seed(100)
+    prev = start
+    with protection_lifted(connection), connection.cursor() as cursor:
+        for event in events[50:]:
+            digest = chain_hash(prev, event.canonical)
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [prev, digest, event.seq],
+            )
+            prev = digest
+        cursor.execute("UPDATE audit_chainhead SET last_hash = %s WHERE id = 1", [prev])
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq) == (False, 50), result
+        assert result.reason == (
+            "l'événement n° 50 n'est pas celui que l'événement n° 51 a chaîné (remplacé ou forgé)"
+        ), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_with_as_many_workers_as_events_checks_every_link(parallel_threshold):
+    """10 events, 10 workers: segments of one event each, the second one starting from event 1's
+    hash like every other: intact, all counted; event 2 rehashed from another hash is named as by
+    the single-process verification (event 1 is not the one it chained)."""
+    events = _seed(10)
+    result = chain.verify(workers=10)
+    assert (result.ok, result.count, result.last_hash) == (True, 10, events[-1].hash)
+    forged_prev = "f" * 64
+    tamper(
+        "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = 2",
+        [forged_prev, chain_hash(forged_prev, events[1].canonical)],
+    )
+    for result in (chain.verify(), chain.verify(workers=10)):
+        assert (result.ok, result.first_bad_seq) == (False, 1), result
+        assert result.reason == (
+            "l'événement n° 1 n'est pas celui que l'événement n° 2 a chaîné (remplacé ou forgé)"
+        ), result
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_ends_on_the_last_good_event_like_the_single_one(parallel_threshold):
+    """Event 75 altered (segment 2 of 51–100): both verifications count the 74 events before it
+    and give event 74's hash as the last one checked, not the end of segment 1."""
+    events = _seed(100)
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE seq = 75")
+    for result in (chain.verify(), chain.verify(workers=2)):
+        assert (result.ok, result.first_bad_seq, result.count) == (False, 75, 74), result
+        assert result.last_hash == events[73].hash, result

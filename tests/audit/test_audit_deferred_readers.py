@@ -45,6 +45,13 @@ def test_latest_position_moves_with_each_new_event_pending_or_chained(dossier, s
     assert latest_position(dossier) not in (first, chained)
 
 
+def test_latest_position_while_several_events_wait_is_the_last_one(dossier, settings):
+    settings.FJJ_AUDIT_SEQUENCING = "deferred"
+    append("note", dossier, n=1)
+    append("note", dossier, n=2)
+    assert latest_position(dossier) == f"p{PendingEvent.objects.order_by('id').last().pk}"
+
+
 def test_recorded_since_sees_a_pending_event(dossier, settings):
     settings.FJJ_AUDIT_SEQUENCING = "deferred"
     since = clock.now() - dt.timedelta(minutes=1)

@@ -181,6 +181,9 @@ def test_only_the_test_database_itself_counts_as_one():
         return SimpleNamespace(creation=creation, settings_dict={"NAME": name})
 
     assert is_test_database(database("test_fjj"))
+    assert is_test_database(
+        database("".join(["test_", "fjj"]))
+    )  # a name made at run time: equal, not the same
     assert not is_test_database(database("zfonds"))
     assert not is_test_database(database("fonds"))
     assert not is_test_database(database(""))

@@ -196,14 +196,16 @@ def test_an_altered_pending_event_stops_the_sequencer(deferred):
     assert PendingEvent.objects.count() == 4
 
 
-def test_an_altered_pending_event_is_refused_whichever_way_its_digest_sorts(deferred):
-    """The forged body chosen so that its digest sorts before the stored one: still refused."""
+@pytest.mark.parametrize("sorts", ["before", "after"])
+def test_an_altered_pending_event_is_refused_whichever_way_its_digest_sorts(deferred, sorts):
+    """The forged body chosen so that its digest sorts before, or after, the stored one: refused."""
     with transaction.atomic():
         staged = chain.append("approve", payload={"amount": "100"})
     forged = next(
         body
         for k in range(1000)
-        if sequencer.content_digest(body := staged.body.replace('"100"', f'"{100000 + k}"')) < staged.digest
+        if (sequencer.content_digest(body := staged.body.replace('"100"', f'"{100000 + k}"')) < staged.digest)
+        is (sorts == "before")
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -251,6 +253,76 @@ def test_the_sequencer_loop_stops_when_told(deferred):
     assert sequencer.run(interval=0, limit=3, stop=stop, on_batch=batches.append) == 4
     assert batches == [3, 1]
     assert chain.verify().ok
+
+
+def test_a_sequencer_that_finds_the_pending_events_gone_under_the_head_lock_chains_nothing(
+    deferred, monkeypatch
+):
+    """Two sequencers: both saw pending events, the first chained them while the second waited
+    for the head. Once the second holds it, nothing is pending: it reports 0 events chained."""
+    stage(1)
+    locked = sequencer.lock_head
+
+    def raced(cursor):
+        seq, prev, _pending = locked(cursor)
+        return seq, prev, False  # what the second sees after the first one's commit
+
+    monkeypatch.setattr(sequencer, "lock_head", raced)
+    assert sequencer.sequence_pending() == 0
+    assert (AuditEvent.objects.count(), PendingEvent.objects.count()) == (0, 1)
+
+
+def test_deferred_mode_set_from_the_environment_stages_the_events(settings):
+    """``FJJ_AUDIT_SEQUENCING`` comes from the environment: a string made at run time, not the
+    literal of the code. ``deferred`` read that way stages the event for the sequencer."""
+    settings.FJJ_AUDIT_SEQUENCING = "".join(["defer", "red"])
+    with transaction.atomic():
+        chain.append("submit", obj=("dossiers.dossier", 1))
+    assert (AuditEvent.objects.count(), PendingEvent.objects.count()) == (0, 1)
+
+
+def test_chaining_everything_pending_goes_on_past_full_batches_of_production_size(deferred):
+    """``sequence_all`` runs batch after batch until one is not full; with batches above 256
+    events (Python's shared small integers) as in production."""
+    stage(650, per_transaction=650)
+    assert sequencer.sequence_all(limit=300) == 650
+    assert (AuditEvent.objects.count(), PendingEvent.objects.count()) == (650, 0)
+
+
+def test_lag_threshold_is_a_minute_when_the_setting_is_absent(settings):
+    del settings.FJJ_AUDIT_MAX_LAG_SECONDS
+    assert sequencer.max_lag_seconds() == 60.0
+
+
+def test_the_sequencer_loop_without_a_stop_runs_until_its_process_is_interrupted(deferred, monkeypatch):
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(limit, using):
+        raise Interrupted
+
+    monkeypatch.setattr(sequencer, "sequence_pending", interrupted)
+    with pytest.raises(Interrupted):
+        sequencer.run()
+
+
+def test_the_sequencer_loop_waits_a_tenth_of_a_second_by_default_when_caught_up(deferred, monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(sequencer.time, "sleep", sleeps.append)
+    calls = iter(range(1))
+    assert sequencer.run(stop=lambda: next(calls, None) is None) == 0
+    assert sleeps == [0.1]
+
+
+def test_a_full_batch_beyond_the_small_integers_is_followed_at_once_by_the_next(deferred, monkeypatch):
+    """The same rule with a production-sized batch (a count above 256, which Python does not
+    share between objects): a full batch never waits."""
+    stage(600, per_transaction=600)
+    sleeps = []
+    monkeypatch.setattr(sequencer.time, "sleep", sleeps.append)
+    calls = iter(range(3))
+    assert sequencer.run(interval=0.5, limit=300, stop=lambda: next(calls, None) is None) == 600
+    assert sleeps == [0.5]  # only after finding nothing
 
 
 def test_the_sequencer_loop_sleeps_only_when_it_has_caught_up(deferred, monkeypatch):
@@ -302,6 +374,16 @@ def test_verify_audit_fails_when_the_sequencer_lags_beyond_the_setting(deferred)
     assert "seuil 30 s" in err
 
 
+def test_verify_audit_passes_at_exactly_the_lag_threshold_and_fails_just_beyond(deferred, monkeypatch):
+    """« Waiting longer than » the setting: an event exactly as old as the threshold is not late."""
+    deferred.FJJ_AUDIT_MAX_LAG_SECONDS = 30
+    for age, expected in ((30.0, 0), (30.1, 1)):
+        monkeypatch.setattr(sequencer, "pending_status", lambda using=None, age=age: (1, age))
+        code, _out, err = run_verify()
+        assert code == expected, age
+        assert ("Chaînage en retard" in err) is bool(expected)
+
+
 def test_health_page_reports_the_sequencer_lag(deferred):
     from fonds.ops.health import check_audit_chain
 
@@ -332,6 +414,46 @@ def test_deferred_events_export_and_verify_offline_as_before(deferred, tmp_path)
 
 
 # --- PostgreSQL: concurrency and a killed sequencer ------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_an_event_committed_while_the_sequencer_chains_a_later_one_is_not_lost(deferred, monkeypatch):
+    """PostgreSQL numbers a pending event when it is written, not when its transaction commits:
+    an event numbered before those the sequencer read, committed while it chains them, must stay
+    pending for the next batch (only the rows read are removed), never be deleted unchained."""
+    written, commit = threading.Event(), threading.Event()
+    errors = []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                chain.append("submit", obj=("dossiers.dossier", 1), payload={"i": 1})
+                written.set()
+                commit.wait(timeout=30)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert written.wait(timeout=30)
+    stage(1, start=2)  # a later pending number, committed first
+    real_write_chained = sequencer.write_chained
+
+    def write_chained_then_let_the_slow_writer_commit(*args, **kwargs):
+        outcome = real_write_chained(*args, **kwargs)
+        commit.set()
+        writer.join(timeout=30)
+        return outcome
+
+    monkeypatch.setattr(sequencer, "write_chained", write_chained_then_let_the_slow_writer_commit)
+    assert sequencer.sequence_pending() == 1
+    assert not errors, errors
+    assert PendingEvent.objects.count() == 1  # the slow writer's: still waiting, not deleted
+    monkeypatch.setattr(sequencer, "write_chained", real_write_chained)
+    assert sequencer.sequence_all() == 1
+    assert payload_order() == [2, 1]
 
 
 @pytest.mark.postgres
@@ -497,6 +619,7 @@ def test_the_audit_sequencer_process_chains_within_seconds_and_stops_on_sigterm(
 
 def test_lag_of_exactly_the_threshold_is_not_late(settings):
     settings.FJJ_AUDIT_MAX_LAG_SECONDS = 60
+    assert chain.describe_lag(1, 5.0) == "1 événement en attente de chaînage, le plus ancien depuis 5.0 s."
     assert chain.describe_lag(1, 60.0) == "1 événement en attente de chaînage, le plus ancien depuis 60.0 s."
     assert chain.describe_lag(2, 60.1).startswith("Chaînage en retard : 2 événements en attente")
 
@@ -505,7 +628,7 @@ def test_the_beat_task_warns_only_beyond_the_lag_threshold(deferred, monkeypatch
     import logging
 
     deferred.FJJ_AUDIT_MAX_LAG_SECONDS = 60
-    for age, warned in ((60.0, False), (60.5, True)):
+    for age, warned in ((5.0, False), (60.0, False), (60.5, True)):
         monkeypatch.setattr(sequencer, "pending_status", lambda age=age: (1, age))
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="fonds.audit"):
@@ -529,6 +652,6 @@ def test_audit_sequencer_polls_every_tenth_of_a_second_by_default():
 
 
 def test_catch_up_in_inline_mode_chains_nothing_and_asks_nothing(settings, django_assert_num_queries):
-    settings.FJJ_AUDIT_SEQUENCING = "inline"
+    settings.FJJ_AUDIT_SEQUENCING = "".join(["in", "line"])  # as read from the environment
     with django_assert_num_queries(0):
         assert sequencer.catch_up() == 0

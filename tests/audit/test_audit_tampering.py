@@ -483,3 +483,127 @@ def test_verify_audit_also_checks_the_time_stamped_anchors(events, monkeypatch):
         call_command("verify_audit", "--workers", "1", stdout=io.StringIO(), stderr=err)
     assert exit_info.value.code == 1
     assert "Ancrage en défaut au n° 7 — jeton invalide." in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_hashed_text_with_its_number_written_otherwise_names_that_event(events):
+    """Event 5 rewritten (hash recomputed) to end with ``,"seq":05}``: its number, written
+    otherwise, is not the one hashed at its place; event 5 is named, not the event before it."""
+    forged = events[4].canonical.replace(',"seq":5}', ',"seq":05}')
+    assert forged != events[4].canonical
+    forge(events[4], forged)
+    assert_bad(5)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", [7, 9], ids=["no-hashed-text", "no-hash"])
+def test_a_segment_stopped_at_its_first_row_ends_on_the_link_it_started_from(events, column):
+    """A parallel worker's segment (``prev=None``) whose first row has no hashed text or no hash:
+    nothing is counted, the row is named, and the last hash is the link the segment started from."""
+    from fonds.audit import checks
+
+    rows = list(chain.normalized(chain.iter_rows()))
+    rows[4] = (*rows[4][:column], None, *rows[4][column + 1 :])
+    assert checks.walk(rows[4:], start=4, prev=None) == (
+        0,
+        events[3].hash,
+        (
+            5,
+            "l'empreinte enregistrée ne correspond pas à l'empreinte précédente et au contenu haché "
+            "(ligne modifiée)",
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_verification_stopped_by_a_row_without_hashed_text_counts_the_events_before_it(events):
+    rows = [list(row) for row in chain.iter_rows()]
+    rows[4][7] = None
+    result = chain.verify([tuple(row) for row in rows])
+    assert (result.ok, result.first_bad_seq, result.count) == (False, 5, 4)
+
+
+@pytest.mark.django_db
+def test_head_hash_altered_with_no_event_or_a_single_one_names_event_1():
+    """The head's hash is not the genesis hash (no event yet) or event 1's: number 1 is named."""
+    from django.db import transaction
+
+    from fonds.audit.canonical import GENESIS_HASH
+
+    tamper(f"UPDATE {H} SET last_hash = %s WHERE id = 1", ["a" * 64])
+    assert_bad(1, "la tête de chaîne ne porte pas l'empreinte de l'événement n° 0")
+    tamper(f"UPDATE {H} SET last_hash = %s WHERE id = 1", [GENESIS_HASH])
+    with transaction.atomic():
+        chain.append("submit")
+    tamper(f"UPDATE {H} SET last_hash = %s WHERE id = 1", ["a" * 64])
+    assert_bad(1, "ne porte pas l'empreinte de l'événement n° 1 (tête ou dernier événement modifié)")
+
+
+@pytest.mark.django_db
+def test_head_deleted_and_the_last_event_renumbered_near_the_largest_number_is_still_read(events):
+    """Without a head every event is read, whatever its number: event 10 moved to 2⁶² − 1 is
+    found and number 10 is named absent."""
+    tamper(f"DELETE FROM {H}")
+    tamper(f"UPDATE {E} SET seq = %s WHERE seq = 10", [2**62 - 1])
+    assert_bad(10, f"événement n° 10 absent (le suivant trouvé est le n° {2**62 - 1})")
+
+
+@pytest.mark.django_db
+def test_a_segment_counts_only_its_own_events_checked_before_its_first_bad_one(events):
+    """A parallel worker's segment (events 4 to 10, ``start=3``) with event 7 altered: event 7 is
+    named and the segment counts the three events it checked before it (4, 5 and 6)."""
+    from fonds.audit import checks
+
+    rows = list(chain.normalized(chain.iter_rows()))
+    rows[6] = (*rows[6][:4], "x", *rows[6][5:])
+    assert checks.walk(rows[3:], start=3, prev=None) == (
+        3,
+        events[5].hash,
+        (7, "une colonne ne correspond plus au contenu haché (ligne modifiée)"),
+    )
+
+
+@pytest.mark.django_db
+def test_hashed_text_with_a_space_in_its_number_is_named_moved_or_renumbered(events):
+    """Event 5 rewritten (hash recomputed) to end with ``,"seq":5 }``: not the number of its
+    position as written at the end of every hashed text; named, with that reason."""
+    forged = events[4].canonical.replace(',"seq":5}', ',"seq":5 }')
+    assert forged != events[4].canonical
+    forge(events[4], forged)
+    assert_bad(5, "est celui de l'événement n° None (lignes déplacées ou renumérotées)")
+
+
+@pytest.mark.django_db
+def test_verify_of_rows_with_a_forged_event_0_before_the_first_names_it_inserted(events):
+    """Rows handed to ``verify`` (the table refuses a number below 1) starting with a
+    self-consistent event 0 chained from the genesis hash: number 0 is named, unexpected where
+    event 1 should be, and nothing is counted."""
+    rows = list(chain.iter_rows())
+    text = events[0].canonical.replace(',"seq":1}', ',"seq":0}')
+    assert text != events[0].canonical
+    genesis = events[0].prev_hash
+    forged = (0, *rows[0][1:7], text, genesis, chain_hash(genesis, text))
+    result = chain.verify([forged, *rows])
+    assert (result.ok, result.first_bad_seq, result.count) == (False, 0, 0)
+    assert result.reason == "événement n° 0 inattendu à la place du n° 1 : inséré ou renuméroté"
+
+
+@pytest.mark.django_db
+def test_delete_of_the_last_event_is_named_by_the_number_the_head_announces(events):
+    tamper(f"DELETE FROM {E} WHERE seq = 10")
+    result = assert_bad(10)
+    assert result.reason == (
+        "la tête de chaîne annonce 10 événements, la chaîne s'arrête au n° 9 : événement n° 10 supprimé"
+    )
+
+
+@pytest.mark.django_db
+def test_event_beyond_number_256_rewritten_with_its_hash_is_named_by_the_next_link():
+    """Numbers past CPython's small integers: event 300 rewritten and rehashed, event 301 intact in
+    itself no longer follows it: event 300 is named, replaced or forged."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        events = chain.append_many([{"action": "bulk", "payload": {"i": i}} for i in range(301)])
+    forge(events[299], events[299].canonical.replace('"i":299', '"i":2990'))
+    assert_bad(300, "l'événement n° 300 n'est pas celui que l'événement n° 301 a chaîné (remplacé ou forgé)")

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from fonds.audit.admin import AuditEventAdmin
 from fonds.audit.models import AuditEvent
 from fonds.audit.tasks import verify_chain
+from fonds.ops.models import ChainCheck
 
 from .conftest import make_events, tamper
 
@@ -37,7 +38,6 @@ def test_task_logs_info_when_intact(caplog):
 @pytest.mark.django_db
 def test_task_records_how_long_the_verification_took(monkeypatch):
     from fonds.audit import tasks
-    from fonds.ops.models import ChainCheck
 
     ticks = iter([1000.0, 1000.12345])
     monkeypatch.setattr(tasks.time, "perf_counter", lambda: next(ticks))
@@ -57,6 +57,7 @@ def test_task_logs_error_naming_the_first_bad_seq(caplog):
     assert result["ok"] is False and result["first_bad_seq"] == 2
     errors = [r for r in caplog.records if r.name == "fonds.audit" and r.levelno == logging.ERROR]
     assert len(errors) == 1 and "n° 2 " in errors[0].getMessage()
+    assert ChainCheck.objects.get().reason == result["reason"] != ""  # the health page shows it
 
 
 @pytest.mark.django_db
@@ -83,6 +84,15 @@ def test_admin_pages_render(admin_client):
     assert admin_client.post("/admin/audit/auditevent/1/delete/").status_code == 403
 
 
+def test_admin_search_never_counts_the_whole_trail(admin_client):
+    """A search shows « N résultats » for what it found, without a COUNT(*) of every event (millions
+    of rows) on each page."""
+    make_events(3)
+    response = admin_client.get("/admin/audit/auditevent/", {"q": "submit"})
+    assert response.status_code == 200
+    assert response.context["cl"].full_result_count is None
+
+
 def test_admin_shows_a_canonical_text_that_is_not_json_as_it_is():
     """The readable view of an altered event whose text no longer parses: the text itself."""
     model_admin = admin.site._registry[AuditEvent]
@@ -104,6 +114,19 @@ def test_admin_event_page_shows_every_column_and_the_readable_text():
         "canonical",
         "prev_hash",
         "hash",
+    )
+
+
+def test_admin_list_shows_the_first_twelve_characters_of_each_hash():
+    """The list's « empreinte » column: enough of the hash to tell events apart, then an ellipsis."""
+    model_admin = admin.site._registry[AuditEvent]
+    assert model_admin.short_hash(AuditEvent(hash="0123456789abcdef" * 4)) == "0123456789ab…"
+
+
+def test_admin_shows_the_canonical_text_indented_by_two_spaces_keys_sorted():
+    model_admin = admin.site._registry[AuditEvent]
+    assert model_admin.pretty_canonical(AuditEvent(canonical='{"b":{"c":"é"},"a":1}')) == (
+        "<pre>{\n  &quot;a&quot;: 1,\n  &quot;b&quot;: {\n    &quot;c&quot;: &quot;é&quot;\n  }\n}</pre>"
     )
 
 
