@@ -86,13 +86,15 @@ def test_eager_mode_runs_the_task_after_commit():
 def test_a_transactions_messages_leave_together_over_one_broker_connection(real_broker, monkeypatch):
     """A session closed with 500 decisions queues 500 letters: one connection, not 500."""
     opened = []
-    connect = app.connection_for_write
+    establish = Connection._establish_connection
 
-    def counting_connection(*args, **kwargs):
+    def counting_connection(self):
+        # a real connection, not ``connection_for_write()``: Celery also calls that once per
+        # process, lazily, to read the transport's name, without connecting
         opened.append(threading.get_ident())  # this test's thread only: see the assertion
-        return connect(*args, **kwargs)
+        return establish(self)
 
-    monkeypatch.setattr(app, "connection_for_write", counting_connection)
+    monkeypatch.setattr(Connection, "_establish_connection", counting_connection)
     with transaction.atomic():
         messages = [outbox.enqueue("fonds.ops.tasks.heartbeat") for _ in range(5)]
     assert opened.count(threading.get_ident()) == 1
