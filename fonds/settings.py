@@ -45,6 +45,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": int(os.environ.get("FJJ_CONN_MAX_AGE", "60")),
+            # a kept connection is checked before its first query of each request or task: a
+            # database restart costs a reconnection, not a failed page or task
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": os.environ.get("FJJ_TEST_DATABASE_NAME", "test_fjj")},
         }
     if parsed.scheme == "sqlite":
@@ -351,6 +354,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection around each task unless this is set: a
+# new PostgreSQL backend per task (≈ 10 ms of CPU, docs/benchmarks.md). Set, it closes them every
+# that many tasks; fonds/celery.py closes them as Django does around requests (old or broken).
+CELERY_DB_REUSE_MAX = 1000
 # A task running when the broker connection drops finishes its work (idempotent: if the broker hands
 # it out again, it finds it done); cancelling it would lose it when Redis restarts empty.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
