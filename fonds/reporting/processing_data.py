@@ -26,6 +26,7 @@ from fonds.dossiers.services import TRANSITIONS
 from fonds.dossiers.transitions import fixed_target
 
 from . import processing_times as pt
+from . import sql
 
 OBJECT_TYPE = "dossiers.dossier"
 
@@ -53,7 +54,7 @@ DECIDED = sorted(set(TRANSITIONS) - set(TARGETS))
 
 def _events(object_ids, actions):
     return AuditEvent.objects.filter(
-        object_type=OBJECT_TYPE, action__in=actions, object_id__in=object_ids
+        object_type=OBJECT_TYPE, action__in=actions, object_id__in=sql.in_ids(object_ids)
     ).order_by()
 
 
@@ -61,14 +62,14 @@ def histories(object_ids) -> dict[int, list[pt.Change]]:
     """``{dossier id: [Change…]}`` in time order for ``object_ids`` (a list of ids as text, or a
     sub-query). Two queries: the transitions with a fixed target, then those that decide it."""
     found: dict[int, list[pt.Change]] = {}
-    for object_id, at, action in _events(object_ids, list(TARGETS)).values_list(
-        "object_id", "created_at", "action"
-    ):
-        found.setdefault(int(object_id), []).append(pt.Change(at, TARGETS[action]))
+    at = sql.timestamp("created_at")
+    moment = sql.moment
+    for object_id, when, action in _events(object_ids, list(TARGETS)).values_list("object_id", at, "action"):
+        found.setdefault(int(object_id), []).append(pt.Change(moment(when), TARGETS[action]))
     decided = _events(object_ids, DECIDED).annotate(reached=_status_reached())
-    for object_id, at, reached in decided.values_list("object_id", "created_at", "reached"):
+    for object_id, when, reached in decided.values_list("object_id", at, "reached"):
         if reached:
-            found.setdefault(int(object_id), []).append(pt.Change(at, reached))
+            found.setdefault(int(object_id), []).append(pt.Change(moment(when), reached))
     for changes in found.values():
         changes.sort(key=lambda change: change.at)  # the index gives them by action
     return found

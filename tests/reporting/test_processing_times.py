@@ -209,6 +209,22 @@ def test_the_audit_trail_gives_each_dossier_its_status_history(corrected):
 
 
 @pytest.mark.django_db
+def test_each_change_is_dated_to_the_microsecond_of_its_event(clock):
+    """PostgreSQL reads the moments as seconds since 1970 (``sql.timestamp``): none may move."""
+    clock.travel_to(dt.datetime(2026, 3, 2, 9, 0, 0, 999_999, tzinfo=UTC), freeze=True)
+    instructor = make_user("instructeur")
+    dossier = make_dossier()
+    perform(dossier, "submit", by=dossier.created_by)
+    clock.advance(days=3, microseconds=123_457)
+    perform(dossier, "start_instruction", by=instructor)
+    history = processing_data.histories([str(dossier.pk)])[dossier.pk]
+    assert [c.at for c in history] == [
+        dt.datetime(2026, 3, 2, 9, 0, 0, 999_999, tzinfo=UTC),
+        dt.datetime(2026, 3, 5, 9, 0, 1, 123_456, tzinfo=UTC),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_settlement_is_read_as_the_status_it_reached_recovery_or_closed(clock):
     """``settle`` decides its status as it runs (a negative balance asks for a recovery): the
     history reads it from the event, where every other transition's is the state machine's."""
