@@ -5,6 +5,7 @@ import threading
 import time
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from celery.fixups.django import DjangoWorkerFixup
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -81,3 +82,23 @@ def test_a_pool_threads_connections_are_closed_after_its_task(monkeypatch):
     thread.start()
     thread.join()
     assert seen == ["closed"] and closed == []
+
+
+def test_a_connection_the_server_cut_is_replaced_before_the_next_tasks_first_query(monkeypatch):
+    """A database restart between two tasks: the next task reconnects instead of failing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: the production profile's connections")
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    with psycopg.connect(
+        **{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port")}
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    _close_old_connections(sender=_task(eager=False))  # the next task starts
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
