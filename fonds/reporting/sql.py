@@ -1,7 +1,8 @@
 """Raw reads for the exports (the ORM's per-value conversions cost more than the queries at
 100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
-from a streaming cursor, ``select_in(sql, ids)``, ``local_date(value)`` (a stored time stamp →
-the local date, memoised)."""
+from a streaming cursor, ``select_in(sql, ids)`` and ``in_ids(ids)`` (ids as one array on
+PostgreSQL), ``timestamp(column)`` and ``moment(value)`` (time stamps read as numbers),
+``local_date(value)`` (a stored time stamp → the local date, memoised)."""
 
 from __future__ import annotations
 
@@ -78,12 +79,16 @@ def select_in(sql: str, ids: list, extra_params: list | None = None) -> list[tup
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            array = "bigint[]" if isinstance(ids[0], int) else "text[]"
-            cursor.execute(sql.format(ids=f"SELECT unnest(%s::{array})"), [*(extra_params or []), list(ids)])
+            cursor.execute(sql.format(ids=_unnest(ids)), [*(extra_params or []), list(ids)])
         else:
             placeholders = ", ".join(["%s"] * len(ids))
             cursor.execute(sql.format(ids=placeholders), [*(extra_params or []), *ids])
         return cursor.fetchall()
+
+
+def _unnest(ids: list) -> str:
+    """PostgreSQL: the sub-query listing ``ids`` from one array parameter."""
+    return f"SELECT unnest(%s::{'bigint[]' if isinstance(ids[0], int) else 'text[]'})"
 
 
 def in_ids(ids):
@@ -91,8 +96,7 @@ def in_ids(ids):
     ``select_in`` (Django would compile and psycopg parse one placeholder per id: a fifth of the
     status histories' CPU, docs/benchmarks.md); elsewhere, or for a sub-query, ``ids`` itself."""
     if connection.vendor == "postgresql" and isinstance(ids, list) and ids:
-        array = "bigint[]" if isinstance(ids[0], int) else "text[]"
-        return RawSQL(f"SELECT unnest(%s::{array})", [ids])
+        return RawSQL(_unnest(ids), [ids])
     return ids
 
 
