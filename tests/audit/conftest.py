@@ -61,6 +61,20 @@ def forge(event, text: str) -> None:
     )
 
 
+def rehash(events, prev: str) -> None:
+    """Rehash ``events`` (the chain's tail, in order) from ``prev`` and move the head to the last,
+    as a forger who rewrites the rest of the chain would: only the first link can tell."""
+    with protection_lifted(connection), connection.cursor() as cursor:
+        for event in events:
+            digest = chain_hash(prev, event.canonical)
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [prev, digest, event.seq],
+            )
+            prev = digest
+        cursor.execute("UPDATE audit_chainhead SET last_hash = %s WHERE id = 1", [prev])
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(

@@ -12,7 +12,7 @@ from fonds.audit.canonical import chain_hash
 from fonds.audit.models import AuditEvent
 from fonds.audit.protection import protection_lifted
 
-from .conftest import forge, tamper
+from .conftest import forge, rehash, tamper
 
 WRITERS = 4
 PER_WRITER = 60
@@ -319,16 +319,7 @@ def test_parallel_verification_checks_a_last_segment_of_one_event(parallel_thres
 def test_parallel_verification_checks_the_first_event_against_the_genesis_hash(parallel_threshold):
     """The whole chain rehashed from another starting hash, head moved: event 1 is named."""
     events = _seed(100)
-    prev = "f" * 64
-    with protection_lifted(connection), connection.cursor() as cursor:
-        for event in events:
-            digest = chain_hash(prev, event.canonical)
-            cursor.execute(
-                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
-                [prev, digest, event.seq],
-            )
-            prev = digest
-        cursor.execute("UPDATE audit_chainhead SET last_hash = %s WHERE id = 1", [prev])
+    rehash(events, "f" * 64)
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 1), result
         assert result.reason == "le premier événement ne part pas de l'empreinte initiale", result
@@ -420,16 +411,7 @@ def test_parallel_verification_checks_the_link_between_segments_whichever_way_it
     moved: each segment is intact in itself, only the link between them tells; event 50 is named,
     whichever way the forged link compares with the true one."""
     events = _seed(100)
-    prev = start
-    with protection_lifted(connection), connection.cursor() as cursor:
-        for event in events[50:]:
-            digest = chain_hash(prev, event.canonical)
-            cursor.execute(
-                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
-                [prev, digest, event.seq],
-            )
-            prev = digest
-        cursor.execute("UPDATE audit_chainhead SET last_hash = %s WHERE id = 1", [prev])
+    rehash(events[50:], start)
     for result in (chain.verify(), chain.verify(workers=2)):
         assert (result.ok, result.first_bad_seq) == (False, 50), result
         assert result.reason == (
