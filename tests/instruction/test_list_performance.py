@@ -329,22 +329,25 @@ def test_list_rows_show_every_column_escaped(client, spread):
 
 
 def test_list_rows_title_cut_as_truncator_does(spread):
-    """The rows skip ``Truncator`` when nothing is cut; a decomposed (NFD) title is still composed
-    and a long one cut, as ``Truncator(title).chars(50)``."""
+    """The rows cut titles without ``Truncator`` when every character counts as one, exactly as
+    ``Truncator(title).chars(50)`` does (decomposed titles composed, combining marks not counted)."""
     import unicodedata
 
     from django.utils.text import Truncator
 
-    from fonds.instruction.templatetags.instruction_tags import dossier_rows
+    from fonds.instruction.templatetags.instruction_tags import ROW_FIELDS, dossier_rows
 
     for title in (
         "Court",
         unicodedata.normalize("NFD", "Échange été à Québec"),
         "é" * 50,
+        "é" * 51,
         "Échange " + "x" * 60,
+        "x" * 49 + "\u0301" + "y" * 10,  # a combining mark that does not compose: not counted
+        "Échange " + "q\u0307" * 60,
     ):
         dossier = make_dossier(title=title)
-        html = str(dossier_rows([Dossier.objects.select_related("commune", "instructor").get(pk=dossier.pk)]))
+        html = str(dossier_rows(Dossier.objects.filter(pk=dossier.pk).values_list(*ROW_FIELDS, named=True)))
         assert f"<td>{Truncator(title).chars(50)}</td>" in html and "Brouillon" in html
 
 
