@@ -1,18 +1,17 @@
 """Display helpers of the instruction pages."""
 
-import html
 import unicodedata
 
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from fonds.dossiers.models import Dossier
 from fonds.formats import euros, number, short_date
 from fonds.ui.templatetags.fjj import action_label
-from fonds.ui.widgets import dsfr_field_group
+from fonds.ui.widgets import dsfr_field_group, escaped
 
 register = template.Library()
 
@@ -57,7 +56,7 @@ def dossier_rows(rows):
     page of 50), from rows of ``ROW_FIELDS`` (``values_list(*ROW_FIELDS, named=True)``). Same
     cells as before: number (link), commune (code, population, overseas), title (50 characters),
     status badge, submission day, requested amount, score (partial or not), instructor, next
-    deadline (corrections, else agreement). Every cell is escaped (``_escaped``)."""
+    deadline (corrections, else agreement). Every cell is escaped (``escaped``)."""
     link = reverse("instruction:dossier", args=[987654321])
     status_labels = {
         value: str(label) for value, label in Dossier._meta.get_field("status").flatchoices
@@ -112,12 +111,7 @@ def dossier_rows(rows):
         '<td><p class="fr-badge fr-badge--sm fr-badge--no-icon fr-badge--info">{}</p></td>'
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
     )
-    return mark_safe("\n".join(row.format(*map(_escaped, cells)) for cells in out))
-
-
-def _escaped(value) -> str:
-    """``conditional_escape`` for the rows' cells (strings and safe strings)."""
-    return value if isinstance(value, SafeData) else html.escape(str(value))
+    return mark_safe("\n".join(row.format(*map(escaped, cells)) for cells in out))
 
 
 @register.filter
