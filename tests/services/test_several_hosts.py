@@ -115,7 +115,11 @@ def test_receipt_is_produced_while_the_bulk_queue_is_saturated(tmp_path, private
         wait(lambda: queued(client, BULK) == EXPORTS, 120, "les exports dans la file « bulk »")
         with running(worker_args(BULK, BULK), env, logs[BULK]):
             for log in logs.values():
-                wait(lambda log=log: log.exists() and " ready." in log.read_text(), 120, f"le worker {log.stem}")
+                wait(
+                    lambda log=log: log.exists() and " ready." in log.read_text(),
+                    120,
+                    f"le worker {log.stem}",
+                )
             wait(lambda: queued(client, BULK) < EXPORTS, 120, "le premier export pris par le worker du lot")
             dossier = make_dossier()
             t0 = time.monotonic()
