@@ -179,8 +179,8 @@ def test_page_rows_forwards_when_the_order_is_not_total(spread):
     assert from_the_end(Dossier, ["commune_name", F("pk").desc()], 20, 5, 24) == (0, 4)
     assert from_the_end(Dossier, ["commune_name", "-id"], 20, 5, 24) == (0, 4)
     assert from_the_end(Dossier, ["commune_name", "pk"], 20, 5, None) is None
-    qs = Dossier.objects.order_by("commune_name")
-    assert [d.pk for d in page_rows(qs, 20, 5, total=24)] == list(qs.values_list("pk", flat=True))[20:25]
+    qs = Dossier.objects.order_by("commune_name")  # ties in any order: the same query as without a total
+    assert str(page_rows(qs, 20, 5, total=24).query) == str(page_rows(qs, 20, 5).query)
 
 
 @pytest.mark.parametrize("sort", ["-submitted", "commune", "-score", "amount", "reference"])
