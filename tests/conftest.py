@@ -57,6 +57,9 @@ def _isolated_side_effects(request, settings, tmp_path, _seal_dir):
     from django.core.cache import cache
 
     cache.clear()  # rate-limit and throttle counters never leak from one test to the next
+    from fonds.web.context_processors import forget_site_config
+
+    forget_site_config()  # a site configuration a rolled-back test created is not kept by the process
     eager = "services" not in request.keywords
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager

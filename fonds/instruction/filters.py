@@ -11,7 +11,6 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.utils import flatatt
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
@@ -28,7 +27,7 @@ from fonds.referentiel.rules import default_rules
 from fonds.ui.fields import AmountField
 from fonds.ui.forms import search_field
 from fonds.ui.selection import as_querydict, filter_by_fields
-from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput
+from fonds.ui.widgets import FastCheckboxInput, FastNumberInput, FastSelect, FastTextInput, escaped
 
 from .models import DossierLabel
 
@@ -50,23 +49,15 @@ class FastDsfrCheckboxes(forms.CheckboxSelectMultiple):
         final.pop("dsfr", None)
         final.pop("class", None)
         selected = {str(v) for v in (value or [])}
-        return format_html_join(
-            "",
-            '<div class="fr-fieldset__element"><div class="fr-checkbox-group fr-checkbox-group--sm">'
-            '<input type="checkbox" name="{}" value="{}" id="{}"{}{}><label class="fr-label" '
-            'for="{}">{}</label></div></div>',
-            (
-                (
-                    name,
-                    key,
-                    f"{base_id}_{i}",
-                    mark_safe(" checked") if str(key) in selected else "",
-                    flatatt(final),
-                    f"{base_id}_{i}",
-                    label,
-                )
+        name, base_id, attrs = escaped(name), escaped(base_id), flatatt(final)
+        return mark_safe(
+            "".join(
+                '<div class="fr-fieldset__element"><div class="fr-checkbox-group fr-checkbox-group--sm">'
+                f'<input type="checkbox" name="{name}" value="{escaped(key)}" id="{base_id}_{i}"'
+                f'{" checked" if str(key) in selected else ""}{attrs}><label class="fr-label" '
+                f'for="{base_id}_{i}">{escaped(label)}</label></div></div>'
                 for i, (key, label) in enumerate(self.choices)
-            ),
+            )
         )
 
 

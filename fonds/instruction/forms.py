@@ -13,7 +13,7 @@ from fonds.dossiers.models import Document, Dossier
 from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
 from fonds.ui.forms import PageSharingForm, long_text_field
-from fonds.ui.widgets import FastNumberInput, FastTextarea
+from fonds.ui.widgets import FastHiddenInput, FastNumberInput, FastTextarea, FastTextInput
 
 from . import grid
 from .filters import DsfrCheckboxes, DsfrRadios
@@ -231,5 +231,6 @@ class ConflictForm(DsfrBaseForm):
 
 
 class SaveFilterForm(DsfrBaseForm):
-    name = forms.CharField(label="Nom du filtre", max_length=80)
-    querystring = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+    # on every page of the list: widgets rendered in Python (fonds.ui.widgets), same markup
+    name = forms.CharField(label="Nom du filtre", max_length=80, widget=FastTextInput)
+    querystring = forms.CharField(widget=FastHiddenInput, required=False, max_length=2000)

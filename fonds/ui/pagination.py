@@ -5,23 +5,55 @@ the page size and number (back-office lists, ``templates/web/_pagination.html``)
 by a pk-only indexed sub-query when ``load`` is given); the count is capped, skipped when known,
 or given by the caller (``count``; ``at_least``: more rows than the cap, known without a count).
 Subclass for other limits (``sizes``, ``count_cap``…).
+
+A page past the middle of a selection whose size is known is read from its end: the order
+reversed, a small offset from the last row (``page_rows(…, total=)``), so the last page of 20,000
+rows reads 50 rows, not 20,050. Both directions give the same rows only if the order is total:
+the order must end with the primary key (every list here does), else the page is read forwards.
 """
 
 from __future__ import annotations
 
+from django.db.models import F
+from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 
 
-def page_rows(qs, offset: int, limit: int, *, load=None):
+def page_rows(qs, offset: int, limit: int, *, load=None, total: int | None = None):
     """``qs[offset:offset + limit]`` as ONE query whose page of pks is chosen by a pk-only
     sub-query (an index-only scan), the outer query reading just those rows (``load(qs)`` adds
-    their joins) in the same order."""
+    their joins) in the same order. ``total``: the selection's exact size, when known; past its
+    middle, the sub-query reads the order reversed from the end (``from_the_end``)."""
     order = list(qs.query.order_by or qs.model._meta.ordering)
-    pks = qs.order_by(*order).values("pk")[offset : offset + limit]
+    ordered = qs.order_by(*order)
+    window = from_the_end(qs.model, order, offset, limit, total)
+    if window is None:
+        pks = ordered.values("pk")[offset : offset + limit]
+    else:
+        pks = ordered.reverse().values("pk")[window[0] : window[1]]
     outer = qs.model._default_manager.filter(pk__in=pks)
     if load is not None:
         outer = load(outer)
     return outer.order_by(*order)
+
+
+def from_the_end(model, order, offset: int, limit: int, total: int | None) -> tuple[int, int] | None:
+    """``(start, stop)`` in the REVERSED order of the rows ``offset`` to ``offset + limit`` when
+    they are past the middle of ``total`` rows and ``order`` is total (ends with the pk), else
+    ``None`` (read forwards). ``QuerySet.reverse()`` turns ASC NULLS LAST into DESC NULLS FIRST:
+    the exact mirror, on PostgreSQL and SQLite."""
+    if total is None or offset <= total - offset - limit or not _ends_with_pk(model, order):
+        return None
+    return max(0, total - offset - limit), max(0, total - offset)
+
+
+def _ends_with_pk(model, order) -> bool:
+    last = order[-1] if order else None
+    if isinstance(last, OrderBy):
+        last = last.expression
+    if isinstance(last, F):
+        last = last.name
+    return isinstance(last, str) and last.lstrip("-") in ("pk", model._meta.pk.name)
 
 
 class Page:
@@ -48,7 +80,7 @@ class Page:
         self.number = min(max(1, _int(params.get("page"), 1)), self.max_page)
         offset = (self.number - 1) * self.size
         window = (
-            page_rows(qs, offset, self.size + 1, load=load)
+            page_rows(qs, offset, self.size + 1, load=load, total=count)
             if load is not None
             else qs[offset : offset + self.size + 1]
         )

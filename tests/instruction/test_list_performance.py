@@ -144,6 +144,85 @@ def test_page_rows_are_the_offset_slice_of_the_ordered_selection(spread, sort):
         assert [d.pk for d in page_rows(qs, offset, 7)] == expected[offset : offset + 7]
 
 
+@pytest.fixture
+def scored(spread):
+    """``spread`` with equal, distinct and missing scores (the score sorts' three keys)."""
+    from fonds.instruction.models import Assessment
+
+    for i, dossier in enumerate(Dossier.objects.order_by("pk")):
+        if i % 4:
+            Assessment.objects.create(dossier=dossier, score_total=(40, 55, 40)[i % 3], complete=True)
+    return spread
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_page_rows_read_from_the_end_are_the_forward_slice(scored, sort, django_assert_num_queries):
+    """Past the middle of a known total, the page is read in the reversed order from the end: the
+    same rows in the same order as the forward offset, for every sort (NULLs, ties, pk last)."""
+    from fonds.ui.pagination import from_the_end
+
+    qs, _ = filter_dossiers(scored, {"sort": sort})
+    expected = list(qs.values_list("pk", flat=True))
+    total = len(expected)
+    for offset in (0, 5, 9, 12, 13, 17, 20, 23, 24, 30):
+        backwards = from_the_end(Dossier, qs.query.order_by, offset, 7, total) is not None
+        assert backwards == (offset > total - offset - 7), offset
+        with django_assert_num_queries(0 if offset >= total else 1):
+            rows = [d.pk for d in page_rows(qs, offset, 7, total=total)]
+        assert rows == expected[offset : offset + 7], (sort, offset)
+
+
+def test_page_rows_forwards_when_the_order_is_not_total(spread):
+    from fonds.ui.pagination import from_the_end
+
+    assert from_the_end(Dossier, ["commune_name"], 20, 5, 24) is None
+    assert from_the_end(Dossier, ["commune_name", F("pk").desc()], 20, 5, 24) == (0, 4)
+    assert from_the_end(Dossier, ["commune_name", "-id"], 20, 5, 24) == (0, 4)
+    assert from_the_end(Dossier, ["commune_name", "pk"], 20, 5, None) is None
+    qs = Dossier.objects.order_by("commune_name")  # ties in any order: the same query as without a total
+    assert str(page_rows(qs, 20, 5, total=24).query) == str(page_rows(qs, 20, 5).query)
+
+
+@pytest.mark.parametrize("sort", ["-submitted", "commune", "-score", "amount", "reference"])
+def test_search_pages_read_backwards_equal_the_pages_read_forwards(
+    client, scored, sort, monkeypatch, django_assert_max_num_queries
+):
+    """Every page of a search (its count known: ``narrowed``) through the view: the pages past the
+    middle, read from the end, continue the first ones exactly."""
+    from fonds.instruction.views.lists import SearchPage
+
+    monkeypatch.setattr(SearchPage, "sizes", (5, 25))
+    client.force_login(scored)
+    qs, _ = filter_dossiers(scored, {"q": "projet", "sort": sort})
+    expected = list(qs.values_list("pk", flat=True))
+    assert len(expected) == 24
+    seen = []
+    for number in range(1, 6):
+        with django_assert_max_num_queries(10):
+            response = client.get(
+                reverse("instruction:list"), {"q": "projet", "sort": sort, "taille": "5", "page": number}
+            )
+        page = response.context["page"]
+        assert (page.count, page.has_next, page.num_pages) == (24, number < 5, 5)
+        seen += [d.pk for d in page.rows]
+    assert seen == expected
+
+
+def test_queue_pages_read_backwards_equal_the_pages_read_forwards(client, scored, monkeypatch):
+    from fonds.instruction.views.lists import Page as ListPage
+
+    Dossier.objects.update(status="submitted")
+    monkeypatch.setattr(ListPage, "sizes", (5, 25))
+    client.force_login(scored)
+    seen = []
+    for number in range(1, 6):
+        response = client.get(
+            reverse("instruction:queues"), {"file": "a-prendre", "taille": "5", "page": number}
+        )
+        seen += [d.pk for d in response.context["page"].rows]
+    assert seen == list(Dossier.objects.order_by("submitted_at", "pk").values_list("pk", flat=True))
+
+
 def test_page_count_capped_and_never_below_the_current_page(spread, monkeypatch, django_assert_num_queries):
     monkeypatch.setattr(Page, "count_cap", 10)
     qs, _ = filter_dossiers(spread, {"sort": "reference"})
@@ -250,22 +329,25 @@ def test_list_rows_show_every_column_escaped(client, spread):
 
 
 def test_list_rows_title_cut_as_truncator_does(spread):
-    """The rows skip ``Truncator`` when nothing is cut; a decomposed (NFD) title is still composed
-    and a long one cut, as ``Truncator(title).chars(50)``."""
+    """The rows cut titles without ``Truncator`` when every character counts as one, exactly as
+    ``Truncator(title).chars(50)`` does (decomposed titles composed, combining marks not counted)."""
     import unicodedata
 
     from django.utils.text import Truncator
 
-    from fonds.instruction.templatetags.instruction_tags import dossier_rows
+    from fonds.instruction.templatetags.instruction_tags import ROW_FIELDS, dossier_rows
 
     for title in (
         "Court",
         unicodedata.normalize("NFD", "Échange été à Québec"),
         "é" * 50,
+        "é" * 51,
         "Échange " + "x" * 60,
+        "x" * 49 + "\u0301" + "y" * 10,  # a combining mark that does not compose: not counted
+        "Échange " + "q\u0307" * 60,
     ):
         dossier = make_dossier(title=title)
-        html = str(dossier_rows([Dossier.objects.select_related("commune", "instructor").get(pk=dossier.pk)]))
+        html = str(dossier_rows(Dossier.objects.filter(pk=dossier.pk).values_list(*ROW_FIELDS, named=True)))
         assert f"<td>{Truncator(title).chars(50)}</td>" in html and "Brouillon" in html
 
 

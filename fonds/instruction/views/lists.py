@@ -71,12 +71,9 @@ def narrowed(qs) -> tuple:
 
 
 def _list_rows(qs):
-    """The rows of the dossiers table: its columns only (``instruction_tags.ROW_FIELDS``), not
-    the texts and JSON lists of the dossier."""
-
-    return qs.select_related("commune", "instructor", "assessment").only(
-        *ROW_FIELDS, "commune_id", "instructor_id"
-    )
+    """The rows of the dossiers table: its columns only (``instruction_tags.ROW_FIELDS``), as
+    named tuples, not models (not the texts and JSON lists of the dossier either)."""
+    return qs.values_list(*ROW_FIELDS, named=True)
 
 
 def _querystring(params, drop=("page",)) -> str:
