@@ -7,7 +7,7 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds import clock
 from fonds.conversation.forms import ACCEPT
-from fonds.ui.forms import confirm_field, long_text_field
+from fonds.ui.forms import confirm_field, date_field, long_text_field
 
 from .models import AvisRequest
 
@@ -30,11 +30,10 @@ class AvisRequestForm(DsfrBaseForm):
         required=True,
         error_messages={"required": "Écrivez la question posée à l'expert."},
     )
-    deadline = forms.DateField(
-        label="Date limite de réponse",
+    deadline = date_field(
+        "Date limite de réponse",
+        required=True,
         help_text="Au format JJ/MM/AAAA, postérieure à aujourd'hui.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={
             "required": "Indiquez la date limite de réponse.",
             "invalid": "Indiquez une date valide, par exemple 31/01/2027.",
