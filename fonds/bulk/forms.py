@@ -12,7 +12,7 @@ from fonds.comite.models import Session
 from fonds.instruction.filters import DsfrRadios
 from fonds.instruction.forms import correctable_fields, documents_field, fields_to_fix_field
 from fonds.instruction.models import Label
-from fonds.ui.forms import long_text_field
+from fonds.ui.forms import confirm_field, long_text_field
 
 from .models import BulkJob
 
@@ -59,10 +59,7 @@ class BulkActionForm(DsfrBaseForm):
         empty_label="Choisir une étiquette",
         help_text="Une étiquette ne se pose que sur les dossiers de sa campagne.",
     )
-    confirm = forms.BooleanField(
-        label="Je confirme l'action sur tous les dossiers de la sélection",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirm = confirm_field("Je confirme l'action sur tous les dossiers de la sélection")
 
     def __init__(self, *args, days: int = 15, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
 from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
-from fonds.ui.forms import PageSharingForm, long_text_field
+from fonds.ui.forms import PageSharingForm, confirm_field, long_text_field
 from fonds.ui.widgets import FastNumberInput, FastTextarea
 
 from . import grid
@@ -122,9 +122,7 @@ class OverrideForm(DsfrBaseForm):
         help_text="Elle est conservée dans la piste d'audit et affichée avec le verdict.",
         error_messages={"required": "La dérogation exige une motivation écrite."},
     )
-    confirm = forms.BooleanField(
-        label="Je confirme écarter ce verdict", error_messages={"required": "Cochez la case pour confirmer."}
-    )
+    confirm = confirm_field("Je confirme écarter ce verdict")
 
 
 class NoteForm(PageSharingForm):
@@ -154,10 +152,7 @@ class CorrectionsForm(DsfrBaseForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."},
     )
-    confirm = forms.BooleanField(
-        label="Je confirme la demande de corrections",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirm = confirm_field("Je confirme la demande de corrections")
 
     def __init__(self, *args, days: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,10 +186,7 @@ class CompleteForm(DsfrBaseForm):
     motivation = long_text_field(
         "Motivation de l'avis", help_text="Obligatoire si l'avis diffère de celui que suggère la grille."
     )
-    confirm = forms.BooleanField(
-        label="Je confirme terminer l'instruction",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirm = confirm_field("Je confirme terminer l'instruction")
 
     def __init__(self, *args, favourable_refusal: str = "", **kwargs):
         super().__init__(*args, **kwargs)
