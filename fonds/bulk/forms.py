@@ -10,7 +10,7 @@ from fonds.comite.agenda import AGENDA_OPEN
 from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
 from fonds.instruction.filters import DsfrRadios
-from fonds.instruction.forms import correctable_fields, documents_field, fields_to_fix_field
+from fonds.instruction.forms import correctable_fields, deadline_field, documents_field, fields_to_fix_field
 from fonds.instruction.models import Label
 from fonds.ui.forms import confirm_field, long_text_field
 
@@ -45,13 +45,7 @@ class BulkActionForm(DsfrBaseForm):
         empty_label="Choisir une séance",
         error_messages={"invalid_choice": "Cette séance ne peut plus recevoir de dossier."},
     )
-    deadline = forms.DateField(
-        label="Échéance des corrections",
-        required=False,
-        help_text="Au-delà, le dossier est classé sans suite.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Date invalide (JJ/MM/AAAA)."},
-    )
+    deadline = deadline_field("Échéance des corrections", required=False)
     label = forms.ModelChoiceField(
         label="Étiquette (ajout ou retrait)",
         required=False,

@@ -44,6 +44,17 @@ def documents_field():
     )
 
 
+def deadline_field(label: str, **kwargs) -> forms.DateField:
+    """The deadline of a request for corrections (the dossier is closed without follow-up after it)."""
+    return forms.DateField(
+        label=label,
+        help_text="Au-delà, le dossier est classé sans suite.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."},
+        **kwargs,
+    )
+
+
 class ScoreGridForm(DsfrBaseForm):
     """One points field and one comment per criterion the instructor scores."""
 
@@ -146,12 +157,7 @@ class CorrectionsForm(DsfrBaseForm):
         required=True,
         error_messages={"required": "Expliquez à la commune ce qu'elle doit corriger."},
     )
-    deadline = forms.DateField(
-        label="Échéance",
-        help_text="Au-delà, le dossier est classé sans suite.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."},
-    )
+    deadline = deadline_field("Échéance")
     confirm = confirm_field("Je confirme la demande de corrections")
 
     def __init__(self, *args, days: int, **kwargs):
