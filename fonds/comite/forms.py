@@ -319,7 +319,7 @@ class AttendanceForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.members = list(members)
         for member in self.members:
-            name = member.get_full_name() or member.email
+            name = member.display_name
             self.fields[f"m{member.pk}"] = forms.ChoiceField(
                 label=name,
                 choices=Attendance.Presence.choices,
