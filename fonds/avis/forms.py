@@ -10,6 +10,7 @@ from fonds.conversation.forms import ACCEPT
 from fonds.ui.forms import confirm_field, date_field, long_text_field
 
 from .models import AvisRequest
+from .services import DEADLINE_PAST
 
 
 class AvisRequestForm(DsfrBaseForm):
@@ -50,7 +51,7 @@ class AvisRequestForm(DsfrBaseForm):
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
         if deadline <= clock.today():
-            raise forms.ValidationError("La date limite doit être postérieure à aujourd'hui.")
+            raise forms.ValidationError(DEADLINE_PAST)
         return deadline
 
 

@@ -10,7 +10,14 @@ from fonds.comite.agenda import AGENDA_OPEN
 from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
 from fonds.instruction.filters import DsfrRadios
-from fonds.instruction.forms import correctable_fields, deadline_field, documents_field, fields_to_fix_field
+from fonds.instruction.forms import (
+    DEADLINE_MISSING,
+    DEADLINE_PAST,
+    correctable_fields,
+    deadline_field,
+    documents_field,
+    fields_to_fix_field,
+)
 from fonds.instruction.models import Label
 from fonds.ui.forms import confirm_field, long_text_field
 
@@ -92,9 +99,9 @@ class BulkActionForm(DsfrBaseForm):
             if not data.get("fields_to_fix") and not data.get("documents"):
                 self.add_error("fields_to_fix", "Cochez au moins un champ ou une pièce.")
             if not data.get("deadline"):
-                self.add_error("deadline", "Indiquez une échéance.")
+                self.add_error("deadline", DEADLINE_MISSING)
             elif data["deadline"] <= clock.today():
-                self.add_error("deadline", "L'échéance doit être postérieure à aujourd'hui.")
+                self.add_error("deadline", DEADLINE_PAST)
         return data
 
     def job_params(self) -> dict:

@@ -44,13 +44,17 @@ def documents_field():
     )
 
 
+DEADLINE_MISSING = "Indiquez une échéance."
+DEADLINE_PAST = "L'échéance doit être postérieure à aujourd'hui."
+
+
 def deadline_field(label: str, **kwargs) -> forms.DateField:
     """The deadline of a request for corrections (the dossier is closed without follow-up after it)."""
     return forms.DateField(
         label=label,
         help_text="Au-delà, le dossier est classé sans suite.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."},
+        error_messages={"required": DEADLINE_MISSING, "invalid": "Date invalide (JJ/MM/AAAA)."},
         **kwargs,
     )
 
@@ -168,7 +172,7 @@ class CorrectionsForm(DsfrBaseForm):
     def clean_deadline(self):
         value = self.cleaned_data["deadline"]
         if value <= clock.today():
-            raise forms.ValidationError("L'échéance doit être postérieure à aujourd'hui.")
+            raise forms.ValidationError(DEADLINE_PAST)
         return value
 
     def clean(self):
