@@ -37,6 +37,8 @@ WORK = ROOT / "var" / "mutation"
 REPORT = ROOT / "docs" / "testing.md"
 BIN = Path(sys.executable).parent
 
+sys.path.insert(0, str(ROOT / "bench"))
+from common import free_port  # noqa: E402 (bench/common.py: what scripts sharing a machine use)
 
 TIMEOUT = 300.0  # one mutant's test run (the unmutated run takes a few seconds to a minute)
 
@@ -271,12 +273,6 @@ def config_text(module: Module, worker_urls: list[str] | None = None) -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def http_workers(base: Path, count: int, env: dict):
     """``count`` cosmic-ray http workers, each in its own copy of the tree (a worker mutates its
@@ -290,7 +286,7 @@ def http_workers(base: Path, count: int, env: dict):
         for number in range(1, count + 1):
             tree = base / f"worker-{number}"
             copy_tree(tree)
-            port = _free_port()
+            port = free_port()
             log = open(base / f"worker-{number}.log", "w")  # noqa: SIM115 (closed with the worker)
             worker = subprocess.Popen(
                 [str(BIN / "cosmic-ray"), "http-worker", "--port", str(port)],

@@ -63,6 +63,12 @@ class User(AbstractUser):
         return f"{full} <{self.email}>" if full else self.email
 
     @property
+    def display_name(self) -> str:
+        """How pages, messages and documents name the person: « Prénom Nom », or the email address
+        of an account without a name."""
+        return self.get_full_name() or self.email
+
+    @property
     def roles(self) -> frozenset[str]:
         return roles_of(self)
 

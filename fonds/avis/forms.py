@@ -7,9 +7,10 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds import clock
 from fonds.conversation.forms import ACCEPT
-from fonds.ui.forms import confirm_field, long_text_field
+from fonds.ui.forms import confirm_field, date_field, long_text_field
 
 from .models import AvisRequest
+from .services import DEADLINE_PAST
 
 
 class AvisRequestForm(DsfrBaseForm):
@@ -30,11 +31,10 @@ class AvisRequestForm(DsfrBaseForm):
         required=True,
         error_messages={"required": "Écrivez la question posée à l'expert."},
     )
-    deadline = forms.DateField(
-        label="Date limite de réponse",
+    deadline = date_field(
+        "Date limite de réponse",
+        required=True,
         help_text="Au format JJ/MM/AAAA, postérieure à aujourd'hui.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={
             "required": "Indiquez la date limite de réponse.",
             "invalid": "Indiquez une date valide, par exemple 31/01/2027.",
@@ -51,7 +51,7 @@ class AvisRequestForm(DsfrBaseForm):
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
         if deadline <= clock.today():
-            raise forms.ValidationError("La date limite doit être postérieure à aujourd'hui.")
+            raise forms.ValidationError(DEADLINE_PAST)
         return deadline
 
 

@@ -10,9 +10,16 @@ from fonds.comite.agenda import AGENDA_OPEN
 from fonds.comite.forms import SessionChoice
 from fonds.comite.models import Session
 from fonds.instruction.filters import DsfrRadios
-from fonds.instruction.forms import correctable_fields, documents_field, fields_to_fix_field
+from fonds.instruction.forms import (
+    DEADLINE_MISSING,
+    DEADLINE_PAST,
+    correctable_fields,
+    deadline_field,
+    documents_field,
+    fields_to_fix_field,
+)
 from fonds.instruction.models import Label
-from fonds.ui.forms import long_text_field
+from fonds.ui.forms import confirm_field, long_text_field
 
 from .models import BulkJob
 
@@ -45,13 +52,7 @@ class BulkActionForm(DsfrBaseForm):
         empty_label="Choisir une séance",
         error_messages={"invalid_choice": "Cette séance ne peut plus recevoir de dossier."},
     )
-    deadline = forms.DateField(
-        label="Échéance des corrections",
-        required=False,
-        help_text="Au-delà, le dossier est classé sans suite.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Date invalide (JJ/MM/AAAA)."},
-    )
+    deadline = deadline_field("Échéance des corrections", required=False)
     label = forms.ModelChoiceField(
         label="Étiquette (ajout ou retrait)",
         required=False,
@@ -59,10 +60,7 @@ class BulkActionForm(DsfrBaseForm):
         empty_label="Choisir une étiquette",
         help_text="Une étiquette ne se pose que sur les dossiers de sa campagne.",
     )
-    confirm = forms.BooleanField(
-        label="Je confirme l'action sur tous les dossiers de la sélection",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirm = confirm_field("Je confirme l'action sur tous les dossiers de la sélection")
 
     def __init__(self, *args, days: int = 15, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,9 +99,9 @@ class BulkActionForm(DsfrBaseForm):
             if not data.get("fields_to_fix") and not data.get("documents"):
                 self.add_error("fields_to_fix", "Cochez au moins un champ ou une pièce.")
             if not data.get("deadline"):
-                self.add_error("deadline", "Indiquez une échéance.")
+                self.add_error("deadline", DEADLINE_MISSING)
             elif data["deadline"] <= clock.today():
-                self.add_error("deadline", "L'échéance doit être postérieure à aujourd'hui.")
+                self.add_error("deadline", DEADLINE_PAST)
         return data
 
     def job_params(self) -> dict:

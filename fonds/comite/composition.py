@@ -24,10 +24,6 @@ BY_NAME = ("last_name", "first_name", "email")
 AUTOMATIC_RECUSAL = "Instructeur du dossier : déport d'office."
 
 
-def _label(user) -> str:
-    return (user.get_full_name() or user.email) if user is not None else ""
-
-
 def _campaign_id(campaign) -> int:
     return campaign if isinstance(campaign, int) else campaign.pk
 
@@ -94,7 +90,7 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
         raise ComiteRefused(
             "condition",
             "Seuls les comptes actifs ayant le rôle « membre du comité » peuvent être nommés : "
-            + ", ".join(_label(u) for u in not_comite)
+            + ", ".join(u.display_name for u in not_comite)
             + ".",
             ["members"],
         )
@@ -103,7 +99,7 @@ def appoint(campaign, *, by, members) -> list[CommitteeMember]:
         was_default = is_default(locked)
         already = set(appointed(locked).filter(member__in=members).values_list("member_id", flat=True))
         if already:
-            names = ", ".join(_label(u) for u in members if u.pk in already)
+            names = ", ".join(u.display_name for u in members if u.pk in already)
             raise ComiteRefused("condition", f"Déjà membre(s) de la composition : {names}.", ["members"])
         now = clock.now()
         rows = CommitteeMember.objects.bulk_create(
@@ -190,7 +186,7 @@ def sync_session_members(session: Session, *, by, reason: str) -> dict:
             user = User.objects.get(pk=user_id)
             raise ComiteRefused(
                 "condition",
-                f"{_label(user)} {role} la séance du {_when(session)}, qui n'est pas encore convoquée : "
+                f"{user.display_name} {role} la séance du {_when(session)}, qui n'est pas encore convoquée : "
                 "ce membre doit rester dans la composition du comité (pour un suppléant, désignez-en "
                 "d'abord un autre).",
                 ["composition"],

@@ -19,16 +19,20 @@ from .composition import appointed, committee_accounts, composition
 from .models import Attendance, Session, Vote
 
 
-class UserChoice(forms.ModelChoiceField):
+class _PersonLabel:
+    """Offers an account as « Prénom Nom (email) », or its email alone."""
+
     def label_from_instance(self, user):
         name = user.get_full_name()
         return f"{name} ({user.email})" if name else user.email
 
 
-class UserMultipleChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, user):
-        name = user.get_full_name()
-        return f"{name} ({user.email})" if name else user.email
+class UserChoice(_PersonLabel, forms.ModelChoiceField):
+    pass
+
+
+class UserMultipleChoice(_PersonLabel, forms.ModelMultipleChoiceField):
+    pass
 
 
 STARTS_AT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
@@ -319,7 +323,7 @@ class AttendanceForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.members = list(members)
         for member in self.members:
-            name = member.get_full_name() or member.email
+            name = member.display_name
             self.fields[f"m{member.pk}"] = forms.ChoiceField(
                 label=name,
                 choices=Attendance.Presence.choices,

@@ -24,6 +24,7 @@ from fonds.formats import euros
 
 from . import envelope
 from .models import AgendaItem, Attendance, ConflictDeclaration, Proxy
+from .reading import person_label
 
 KIND = GeneratedDocument.Kind.MINUTES
 
@@ -32,15 +33,11 @@ def minutes_key(session) -> str:
     return f"minutes-session-{session.pk}"
 
 
-def _name(user) -> str:
-    return (user.get_full_name() or user.email) if user is not None else ""
-
-
 def minutes_context(session, *, at=None) -> dict:
     at = at or clock.now()
     campaign = session.campaign
     members = sorted(session.members.all(), key=lambda u: (u.last_name.lower(), u.email))
-    names = {u.pk: _name(u) for u in members}
+    names = {u.pk: u.display_name for u in members}
     presence = dict(Attendance.objects.filter(session=session).values_list("member_id", "presence"))
     labels = dict(Attendance.Presence.choices)
     proxies = list(Proxy.objects.filter(session=session).order_by("id"))
@@ -80,7 +77,7 @@ def minutes_context(session, *, at=None) -> dict:
         "texts": campaign_texts(campaign),  # set by an administrator per campaign
         "session": session,
         "campaign": campaign,
-        "chair": _name(session.chair),
+        "chair": person_label(session.chair),
         "attendance": [
             {
                 "name": names[u.pk],

@@ -22,10 +22,7 @@ def pk_of(obj) -> int | None:
 
 
 def person_label(user) -> str:
-    if user is None:
-        return ""
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return full or user.email
+    return user.display_name if user is not None else ""
 
 
 def member_ids(session: Session) -> set[int]:

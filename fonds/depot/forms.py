@@ -15,23 +15,12 @@ from dsfr.forms import DsfrBaseForm
 
 from fonds.dossiers.models import Document, TravelMode
 from fonds.referentiel.models import Jumelage
+from fonds.ui.forms import date_field
 from fonds.ui.widgets import FastSelect
 
 from .countries import partner_country_choices
 
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 MAX_PARTICIPANTS = 500
-
-
-def date_field(label: str, **kwargs) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Saisissez une date valide (JJ/MM/AAAA)."},
-        **kwargs,
-    )
 
 
 def count_field(

@@ -12,7 +12,7 @@ from fonds.dossiers.editing import EDITABLE_FIELDS
 from fonds.dossiers.models import Document, Dossier
 from fonds.referentiel.models import Commune
 from fonds.ui.fields import AmountField
-from fonds.ui.forms import PageSharingForm, long_text_field
+from fonds.ui.forms import PageSharingForm, confirm_field, long_text_field
 from fonds.ui.widgets import FastHiddenInput, FastNumberInput, FastTextarea, FastTextInput
 
 from . import grid
@@ -41,6 +41,21 @@ def documents_field():
         required=False,
         choices=Document.Kind.choices,
         widget=DsfrCheckboxes,
+    )
+
+
+DEADLINE_MISSING = "Indiquez une échéance."
+DEADLINE_PAST = "L'échéance doit être postérieure à aujourd'hui."
+
+
+def deadline_field(label: str, **kwargs) -> forms.DateField:
+    """The deadline of a request for corrections (the dossier is closed without follow-up after it)."""
+    return forms.DateField(
+        label=label,
+        help_text="Au-delà, le dossier est classé sans suite.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": DEADLINE_MISSING, "invalid": "Date invalide (JJ/MM/AAAA)."},
+        **kwargs,
     )
 
 
@@ -122,9 +137,7 @@ class OverrideForm(DsfrBaseForm):
         help_text="Elle est conservée dans la piste d'audit et affichée avec le verdict.",
         error_messages={"required": "La dérogation exige une motivation écrite."},
     )
-    confirm = forms.BooleanField(
-        label="Je confirme écarter ce verdict", error_messages={"required": "Cochez la case pour confirmer."}
-    )
+    confirm = confirm_field("Je confirme écarter ce verdict")
 
 
 class NoteForm(PageSharingForm):
@@ -148,16 +161,8 @@ class CorrectionsForm(DsfrBaseForm):
         required=True,
         error_messages={"required": "Expliquez à la commune ce qu'elle doit corriger."},
     )
-    deadline = forms.DateField(
-        label="Échéance",
-        help_text="Au-delà, le dossier est classé sans suite.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Indiquez une échéance.", "invalid": "Date invalide (JJ/MM/AAAA)."},
-    )
-    confirm = forms.BooleanField(
-        label="Je confirme la demande de corrections",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    deadline = deadline_field("Échéance")
+    confirm = confirm_field("Je confirme la demande de corrections")
 
     def __init__(self, *args, days: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,7 +172,7 @@ class CorrectionsForm(DsfrBaseForm):
     def clean_deadline(self):
         value = self.cleaned_data["deadline"]
         if value <= clock.today():
-            raise forms.ValidationError("L'échéance doit être postérieure à aujourd'hui.")
+            raise forms.ValidationError(DEADLINE_PAST)
         return value
 
     def clean(self):
@@ -191,10 +196,7 @@ class CompleteForm(DsfrBaseForm):
     motivation = long_text_field(
         "Motivation de l'avis", help_text="Obligatoire si l'avis diffère de celui que suggère la grille."
     )
-    confirm = forms.BooleanField(
-        label="Je confirme terminer l'instruction",
-        error_messages={"required": "Cochez la case pour confirmer."},
-    )
+    confirm = confirm_field("Je confirme terminer l'instruction")
 
     def __init__(self, *args, favourable_refusal: str = "", **kwargs):
         super().__init__(*args, **kwargs)

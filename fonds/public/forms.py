@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from fonds.ui.forms import long_text_field
+from fonds.ui.forms import long_text_field, search_field
 
 from .models import PUBLIC_TEXT_MAX
 from .rules import DISTANCE_BANDS, DONE, STATUS_LABELS, UPCOMING, Filters
@@ -17,12 +17,7 @@ class FilterForm(DsfrBaseForm):
     """The list's filters, read from the query string; a value that is not among the choices is
     ignored (a public page answers, whatever is typed in its address)."""
 
-    q = forms.CharField(
-        label="Rechercher",
-        required=False,
-        max_length=100,
-        help_text="Commune, intitulé du projet, ville partenaire ou numéro de dossier.",
-    )
+    q = search_field("Commune, intitulé du projet, ville partenaire ou numéro de dossier.")
     campagne = forms.ChoiceField(label="Appel à projets", required=False)
     region = forms.ChoiceField(label="Région", required=False)
     departement = forms.ChoiceField(label="Département", required=False)

@@ -4,6 +4,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 CONFIRM_ERRORS = {"required": "Cochez la case pour confirmer."}
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 def long_text_field(
@@ -16,6 +17,21 @@ def long_text_field(
         required=required,
         max_length=max_length,
         widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+def date_field(
+    label: str, *, required: bool = False, error_messages: dict | None = None, **kwargs
+) -> forms.DateField:
+    """A date in the browser's date picker (which sends AAAA-MM-JJ), or typed JJ/MM/AAAA without
+    one; optional unless said. ``error_messages`` add to, or replace, the French « date invalide »."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide (JJ/MM/AAAA).", **(error_messages or {})},
         **kwargs,
     )
 

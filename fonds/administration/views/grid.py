@@ -18,19 +18,17 @@ def grid_page(request, pk):
     params = campaign.rules.params
     locked = scoring_grid.is_locked(campaign)
     form = GridForm(request.POST or None, current=params)
-    status = 200
-    if request.method == "POST":
-        answer, status = submitted(
-            request,
-            form,
-            lambda: scoring_grid.publish_grid(
-                campaign, form.new_params, by=request.user, motivation=form.cleaned_data["motivation"]
-            ),
-            then=campaign_url(campaign),
-            success=lambda v: f"La grille de notation est publiée (version {v.version} du règlement).",
-        )
-        if answer:
-            return answer
+    answer, status = submitted(
+        request,
+        form,
+        lambda: scoring_grid.publish_grid(
+            campaign, form.new_params, by=request.user, motivation=form.cleaned_data["motivation"]
+        ),
+        then=campaign_url(campaign),
+        success=lambda v: f"La grille de notation est publiée (version {v.version} du règlement).",
+    )
+    if answer:
+        return answer
     if locked or not request.is_admin:
         read_only(form)
     return page(

@@ -79,7 +79,7 @@ def person(user) -> str:
     """« Prénom Nom » or the email address."""
     if user is None:
         return "—"
-    return user.get_full_name() or user.email
+    return user.display_name
 
 
 @register.filter

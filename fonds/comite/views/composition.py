@@ -93,7 +93,7 @@ def composition_page(request, campaign_pk):
 
 
 def _removed(campaign, member) -> str:
-    name = member.get_full_name() or member.email
+    name = member.display_name
     back = (
         " Plus aucun membre n'est nommé : la composition redevient celle par défaut "
         "(tous les comptes membres du comité)."

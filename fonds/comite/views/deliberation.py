@@ -68,7 +68,7 @@ def _vote_forms(request, session, item, page, data=None):
             and page.presence.get(p.giver_id) != Attendance.Presence.PRESENT
             and p.giver_id not in page.recused
         ):
-            name = p.giver.get_full_name() or p.giver.email
+            name = p.giver.display_name
             prefix = f"p{p.giver_id}"
             forms.append(
                 VoteForm(

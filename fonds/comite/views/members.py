@@ -32,9 +32,7 @@ def proxy(request, pk):
         lambda: comite_proxies.give_proxy(
             session, giver=request.user, holder=form.cleaned_data["holder"], by=request.user
         ),
-        success=lambda given: (
-            f"Procuration donnée à {given.holder.get_full_name() or given.holder.email} pour cette séance."
-        ),
+        success=lambda given: f"Procuration donnée à {given.holder.display_name} pour cette séance.",
         then=lambda _: session_url(session, "procurations"),
     )
     if done:
@@ -156,7 +154,7 @@ def vote(request, pk, item_pk):
             request, session, item_pk, status=refused.http_status, vote_data=request.POST
         )
     label = cast.get_choice_display()
-    whom = f" pour le compte de {for_member.get_full_name() or for_member.email}" if for_member else ""
+    whom = f" pour le compte de {for_member.display_name}" if for_member else ""
     messages.success(
         request,
         f"Vote « {label.lower()} » enregistré{whom}. Vous pouvez le modifier tant que le vote est ouvert.",

@@ -263,7 +263,7 @@ def convocation(request, session):
 def _deputy_changed(session) -> str:
     deputy = session.deputy_chair
     text = (
-        f"Président de séance suppléant : {deputy.get_full_name() or deputy.email}."
+        f"Président de séance suppléant : {deputy.display_name}."
         if deputy
         else "La séance n'a plus de président de séance suppléant."
     )

@@ -21,22 +21,20 @@ from .common import dossier_url, staff_area
 @require_http_methods(["GET", "POST"])
 def label_list(request):
     form = LabelForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        done, status = submitted(
-            request,
-            form,
-            lambda: labels.create_label(
-                form.cleaned_data["campaign"],
-                by=request.user,
-                name=form.cleaned_data["name"],
-                colour=form.cleaned_data["colour"],
-            ),
-            success=lambda label: f"Étiquette « {label.name} » créée pour {label.campaign.name}.",
-            then="instruction:labels",
-        )
-        if done:
-            return done
+    done, status = submitted(
+        request,
+        form,
+        lambda: labels.create_label(
+            form.cleaned_data["campaign"],
+            by=request.user,
+            name=form.cleaned_data["name"],
+            colour=form.cleaned_data["colour"],
+        ),
+        success=lambda label: f"Étiquette « {label.name} » créée pour {label.campaign.name}.",
+        then="instruction:labels",
+    )
+    if done:
+        return done
     rows = Label.objects.select_related("campaign").order_by("-campaign__opens_at", "campaign_id", "name")
     return render(
         request,
