@@ -17,8 +17,7 @@ from fonds.eligibilite.models import EligibilityRun, Verdict
 from fonds.eligibilite.rules import REGISTRY
 from fonds.instruction import grid
 from fonds.instruction.filters import REGION_NAMES
-from fonds.instruction.labels import labels_of
-from fonds.instruction.models import EligibilityOverride, Score
+from fonds.instruction.models import DossierLabel, EligibilityOverride, Label, Score
 from fonds.referentiel.models import Campaign
 from fonds.referentiel.rules import default_rules
 
@@ -187,6 +186,19 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
     return {int(k): v for k, v in found.items()}
 
 
+def _labels(ids: list[int]) -> dict[int, str]:
+    """The names of each dossier's labels, by name, as one cell (``labels_of``'s order: name,
+    then id). Raw: ``labels_of`` builds two model instances a link, half the CPU of this column."""
+    found: dict[int, list[str]] = {}
+    for dossier_id, name in sql.select_in(
+        f"SELECT dl.dossier_id, l.name FROM {DossierLabel._meta.db_table} dl JOIN {Label._meta.db_table} l "
+        f"ON l.id = dl.label_id WHERE dl.dossier_id IN ({{ids}}) ORDER BY l.name, l.id",
+        ids,
+    ):
+        found.setdefault(dossier_id, []).append(name)
+    return {k: " ; ".join(v) or None for k, v in found.items()}
+
+
 def _days(value: float | None):
     return None if value is None else Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
@@ -204,7 +216,7 @@ def _chunks(qs: QuerySet, chunk_size: int, with_extras: bool) -> Iterator[tuple]
             _stage_dates(ids),
             extra_columns.values(ids) if with_extras else {},
             processing_data.times_for(ids),
-            labels_of(ids),
+            _labels(ids),
         )
 
 
@@ -266,7 +278,7 @@ def iter_rows(
             if extra_keys:
                 extra = extras.get(pk, {})
                 row += [extra.get(k) for k in extra_keys]
-            row.append(" ; ".join(label.name for label in tags.get(pk, ())) or None)
+            row.append(tags.get(pk))
             row += stages.get(pk, no_stages)
             days = delays[pk].days if pk in delays else {}
             row += [_days(days.get(key)) for key in measures]
