@@ -203,9 +203,12 @@ def _days(value: float | None):
     return None if value is None else Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _chunks(qs: QuerySet, chunk_size: int, with_extras: bool) -> Iterator[tuple]:
+def _chunks(qs: QuerySet, chunk_size: int, keys: set[str]) -> Iterator[tuple]:
     """The dossiers by chunks, each with what its rows need from the other tables: ``(batch,
-    verdicts, overrides, scores, stage dates, extra columns, processing times, labels)``."""
+    verdicts, overrides, scores, stage dates, extra columns, processing times, labels)`` (the last
+    three empty when ``keys`` has none of their columns)."""
+    extras = any(key in keys for key, _, _ in extra_columns.columns())
+    delays = any(key.startswith("delai_") for key in keys)
     for batch in sql.stream(qs, _DOSSIER_FIELDS, chunk_size):
         ids = [row[0] for row in batch]
         yield (
@@ -214,9 +217,9 @@ def _chunks(qs: QuerySet, chunk_size: int, with_extras: bool) -> Iterator[tuple]
             _overrides(ids),
             _scores(ids),
             _stage_dates(ids),
-            extra_columns.values(ids) if with_extras else {},
-            processing_data.times_for(ids),
-            _labels(ids),
+            extra_columns.values(ids) if extras else {},
+            processing_data.times_for(ids) if delays else {},
+            _labels(ids) if "etiquettes" in keys else {},
         )
 
 
@@ -228,18 +231,20 @@ def iter_rows(
     progress: Callable[[int], None] | None = None,
     read_ahead: bool = False,
 ) -> Iterator[list]:
-    """Typed rows in the selection's order (no header). ``read_ahead``: the next chunk is read
+    """Typed rows in the selection's order (no header). ``cols``: ``columns(qs)``, or those less
+    the extra columns, the labels or the processing times. ``read_ahead``: the next chunk is read
     by a second connection while this one is formatted (``sql.read_ahead``, PostgreSQL outside a
     transaction; a whole export gains, a page of the API would only pay for the connection)."""
     cols = cols or columns(qs)
     keys = [c.key for c in cols]
     elig_codes = [k[len("eligibilite_") :] for k in keys if k.startswith("eligibilite_")]
     crit_codes = [k[len("note_") :] for k in keys if k.startswith("note_") and k != "note_totale"]
-    extra_keys = [key for key, _, _ in extra_columns.columns()]
+    extra_keys = [key for key, _, _ in extra_columns.columns() if key in keys]
+    with_labels = "etiquettes" in keys
     no_stages = [None] * len(STAGES)
-    measures = [key for key, _ in MEASURES]
+    measures = [key for key, _ in MEASURES if f"delai_{key}_jours" in keys]
     done = 0
-    chunks = partial(_chunks, qs, chunk_size, bool(extra_keys))
+    chunks = partial(_chunks, qs, chunk_size, set(keys))
     for batch, elig, overrides, scores, stages, extras, delays, tags in (
         sql.read_ahead(chunks) if read_ahead else chunks()
     ):
@@ -278,10 +283,12 @@ def iter_rows(
             if extra_keys:
                 extra = extras.get(pk, {})
                 row += [extra.get(k) for k in extra_keys]
-            row.append(tags.get(pk))
+            if with_labels:
+                row.append(tags.get(pk))
             row += stages.get(pk, no_stages)
-            days = delays[pk].days if pk in delays else {}
-            row += [_days(days.get(key)) for key in measures]
+            if measures:
+                days = delays[pk].days if pk in delays else {}
+                row += [_days(days.get(key)) for key in measures]
             yield row
         done += len(batch)
         if progress is not None:
