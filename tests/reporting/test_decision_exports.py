@@ -22,7 +22,7 @@ from fonds.audit.models import AuditEvent
 from fonds.eligibilite.models import EligibilityRun, Verdict
 from fonds.instruction.models import Assessment, EligibilityOverride, SavedFilter, Score
 from fonds.referentiel.siret import demo_siret
-from fonds.reporting import exports, formats, scdl
+from fonds.reporting import decisions, exports, formats, scdl
 from fonds.reporting.models import ExportJob
 from tests.factories import make_campaign, make_commune, make_dossier, make_user
 
@@ -506,3 +506,14 @@ def test_xlsx_bytes_do_not_depend_on_the_second_of_saving(monkeypatch):
         formats.write_xlsx(out, cols, [["x"]])
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1]
+
+
+def test_rows_without_the_labels_and_processing_times_are_the_rows_less_those_cells(campaign_data):
+    campaign, *_ = campaign_data
+    qs, _ = exports.selection(campaign=campaign)
+    cols = decisions.columns(qs)
+    kept = [i for i, c in enumerate(cols) if c.key != "etiquettes" and not c.key.startswith("delai_")]
+    assert len(cols) - len(kept) == 7
+    full = list(decisions.iter_rows(qs, cols))
+    fewer = list(decisions.iter_rows(qs, [cols[i] for i in kept]))
+    assert fewer == [[row[i] for i in kept] for row in full]

@@ -1,0 +1,31 @@
+"""``fonds.reporting.sql``: the ids of ``select_in`` / ``in_ids`` as one array parameter."""
+
+from __future__ import annotations
+
+import pytest
+
+from fonds.dossiers.models import Dossier
+from fonds.reporting import sql
+from tests.factories import make_dossier
+
+
+def test_ids_of_digits_go_as_the_arrays_literal_others_as_a_list():
+    assert sql._array([3, 1, -2]) == "{3,1,-2}"
+    assert sql._array(["12", "7"]) == "{12,7}"
+    assert sql._array(["1,2", "3"]) == ["1,2", "3"]  # a comma would split the literal
+    assert sql._array(["", "3"]) == ["", "3"]
+    assert sql._array([True, 2]) == [True, 2]
+
+
+@pytest.mark.django_db
+def test_select_in_and_in_ids_find_the_same_rows_by_number_and_by_text():
+    first, second, _ = make_dossier(), make_dossier(), make_dossier()
+    table = Dossier._meta.db_table
+    by_number = sql.select_in(
+        f"SELECT id FROM {table} WHERE id IN ({{ids}}) ORDER BY id", [second.pk, first.pk]
+    )
+    assert by_number == [(first.pk,), (second.pk,)]
+    as_text = f"SELECT id FROM {table} WHERE CAST(id AS TEXT) IN ({{ids}}) ORDER BY id"
+    assert sql.select_in(as_text, [str(second.pk), "x,y"]) == [(second.pk,)]
+    found = Dossier.objects.filter(pk__in=sql.in_ids([first.pk, second.pk])).order_by("pk")
+    assert list(found.values_list("pk", flat=True)) == [first.pk, second.pk]
