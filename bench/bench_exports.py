@@ -120,7 +120,7 @@ def case_ours_csv(out: str) -> dict:
 def case_ours_csv_46(out: str) -> dict:
     """Our CSV on the 46 columns that ``copy_46`` and ``import_export_46`` compute: the export's
     columns less the labels and the processing times (not in ``export_sql``), same rows, same
-    writer and read-ahead as ``csv_stream``."""
+    writer as ``csv_stream``."""
     import export_sql
 
     from fonds.reporting import decisions, formats
@@ -131,7 +131,7 @@ def case_ours_csv_46(out: str) -> dict:
     list(qs.values_list("pk")[:1])
     with common.Measure() as m, open(out, "wb") as fh:
         counter = 0
-        for chunk in formats.csv_chunks(cols, decisions.iter_rows(qs, cols, read_ahead=True)):
+        for chunk in formats.csv_chunks(cols, decisions.iter_rows(qs, cols)):
             fh.write(chunk)
             counter += chunk.count(b"\r\n")
     return m.as_dict(rows=counter - 1, bytes=os.path.getsize(out), columns=len(cols))

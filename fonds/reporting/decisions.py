@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 
 from django.db.models import QuerySet
 
@@ -229,12 +228,9 @@ def iter_rows(
     *,
     chunk_size: int = CHUNK,
     progress: Callable[[int], None] | None = None,
-    read_ahead: bool = False,
 ) -> Iterator[list]:
     """Typed rows in the selection's order (no header). ``cols``: ``columns(qs)``, or those less
-    the extra columns, the labels or the processing times. ``read_ahead``: the next chunk is read
-    by a second connection while this one is formatted (``sql.read_ahead``, PostgreSQL outside a
-    transaction; a whole export gains, a page of the API would only pay for the connection)."""
+    the extra columns, the labels or the processing times."""
     cols = cols or columns(qs)
     keys = [c.key for c in cols]
     elig_codes = [k[len("eligibilite_") :] for k in keys if k.startswith("eligibilite_")]
@@ -244,10 +240,7 @@ def iter_rows(
     no_stages = [None] * len(STAGES)
     measures = [key for key, _ in MEASURES if f"delai_{key}_jours" in keys]
     done = 0
-    chunks = partial(_chunks, qs, chunk_size, set(keys))
-    for batch, elig, overrides, scores, stages, extras, delays, tags in (
-        sql.read_ahead(chunks) if read_ahead else chunks()
-    ):
+    for batch, elig, overrides, scores, stages, extras, delays, tags in _chunks(qs, chunk_size, set(keys)):
         for (
             pk,
             reference,

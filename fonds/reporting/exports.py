@@ -146,7 +146,7 @@ def csv_stream(
         yield from scdl.csv_chunks(qs, counter=counter, stats=stats)
         return
     cols = decisions.columns(qs)
-    rows = decisions.iter_rows(qs, cols, chunk_size=chunk_size, read_ahead=True)
+    rows = decisions.iter_rows(qs, cols, chunk_size=chunk_size)
     if counter is not None:
         counter.rows = rows
         rows = counter
@@ -172,7 +172,7 @@ def write_decisions(
             out.write(chunk)
         return counter.count
     cols = decisions.columns(qs)
-    counter = _Counter(decisions.iter_rows(qs, cols, progress=progress, read_ahead=True))
+    counter = _Counter(decisions.iter_rows(qs, cols, progress=progress))
     if fmt == FORMATS.XLSX:
         formats.write_xlsx(out, cols, counter)
     elif fmt == FORMATS.ODS:

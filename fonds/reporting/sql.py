@@ -2,15 +2,12 @@
 100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
 from a streaming cursor, ``select_in(sql, ids)`` and ``in_ids(ids)`` (ids as one array on
 PostgreSQL), ``timestamp(column)`` and ``moment(value)`` (time stamps read as numbers),
-``local_date(value)`` (a stored time stamp → the local date, memoised), ``read_ahead(produce)``
-(PostgreSQL's work on the next chunk overlapped with Python's on this one)."""
+``local_date(value)`` (a stored time stamp → the local date, memoised)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import nullcontext
 from decimal import Decimal
 from functools import lru_cache
@@ -69,71 +66,6 @@ def raw_chunks(sql: str, params, chunk_size: int) -> Iterator[list[tuple]]:
                 yield chunk
         finally:
             cursor.close()
-
-
-_NEXT = object()
-
-
-def can_read_ahead() -> bool:
-    """True when ``read_ahead`` uses its thread: PostgreSQL, outside any transaction of the
-    caller (a second connection would not see what an open transaction wrote: tests, or a caller
-    in ``atomic``)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def read_ahead(produce: Callable[[], Iterator]) -> Iterator:
-    """The items of ``produce()``, computed one ahead in a thread on its own connection.
-
-    The export's single thread waited for PostgreSQL a third of its time (docs/benchmarks.md,
-    issue 19); here the next chunk's queries run while the caller formats this one. One item
-    ahead at most: the thread starts item k+1 once the caller has taken item k (memory: two
-    chunks). The thread reads in one ``REPEATABLE READ, READ ONLY`` transaction: every query of
-    the export sees the same snapshot (sequentially, each side query saw its own moment). Falls
-    back to ``produce()`` in the caller's thread where ``can_read_ahead()`` is false.
-    """
-    if not can_read_ahead():
-        yield from produce()
-        return
-    results: queue.SimpleQueue = queue.SimpleQueue()
-    wanted: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
-
-    def work() -> None:
-        items = None
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                items = produce()
-                for item in items:
-                    results.put((item, None))
-                    item = None  # noqa: PLW2901 — not kept alive while the next one is read
-                    wanted.get()
-                    if stop.is_set():
-                        break
-                items.close()  # its server-side cursor closed here, in this thread
-                results.put((_NEXT, None))
-        except BaseException as exc:  # noqa: BLE001 — handed to the caller, raised there
-            results.put((None, exc))
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work, name="fjj-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = results.get()
-            if error is not None:
-                raise error
-            if item is _NEXT:
-                return
-            wanted.put(True)
-            yield item
-            item = None
-    finally:
-        stop.set()
-        wanted.put(False)
-        thread.join()
 
 
 def select_in(sql: str, ids: list, extra_params: list | None = None) -> list[tuple]:
