@@ -125,21 +125,24 @@ _DOSSIER_FIELDS = (
 _STAGE_ACTIONS = sorted(_STAGE_OF)
 
 
-def _eligibility(ids: list[int]) -> dict[int, dict[str, str]]:
-    """The verdicts of each dossier's latest (non-preview) eligibility run, in one query (the
-    window picks the run in the database: no run rows nor time stamps to read back)."""
-    result: dict[int, dict[str, str]] = {}
+def _eligibility(ids: list[int], codes: list[str]) -> dict[int, list]:
+    """The verdicts ``codes`` of each dossier's latest (non-preview) eligibility run, as labels in
+    the order of ``codes``, in one query: the window picks the run and the verdicts are pivoted
+    in the database, one row a dossier (nine rows a dossier read into dicts were a sixth of the
+    export's CPU, docs/benchmarks.md)."""
+    if not codes:
+        return {}
+    pivot = ", ".join(["MAX(CASE WHEN v.code = %s THEN v.result END)"] * len(codes))
     verdicts = sql.select_in(
-        f"SELECT r.dossier_id, v.code, v.result FROM (SELECT id, dossier_id, ROW_NUMBER() OVER "
+        f"SELECT r.dossier_id, {pivot} FROM (SELECT id, dossier_id, ROW_NUMBER() OVER "
         f"(PARTITION BY dossier_id ORDER BY ran_at DESC, id DESC) AS n FROM {EligibilityRun._meta.db_table} "
         f"WHERE moment <> %s AND dossier_id IN ({{ids}})) r "
-        f"JOIN {Verdict._meta.db_table} v ON v.run_id = r.id WHERE r.n = 1",
+        f"JOIN {Verdict._meta.db_table} v ON v.run_id = r.id WHERE r.n = 1 GROUP BY r.dossier_id",
         ids,
-        [EligibilityRun.Moment.PREVIEW],
+        [*codes, EligibilityRun.Moment.PREVIEW],
     )
-    for dossier_id, code, verdict in verdicts:
-        result.setdefault(dossier_id, {})[code] = RESULT_LABELS.get(verdict, verdict)
-    return result
+    label = RESULT_LABELS.get
+    return {row[0]: [None if v is None else label(v, v) for v in row[1:]] for row in verdicts}
 
 
 def _overrides(ids: list[int]) -> dict[int, str]:
@@ -202,17 +205,17 @@ def _days(value: float | None):
     return None if value is None else Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _chunks(qs: QuerySet, chunk_size: int, keys: set[str]) -> Iterator[tuple]:
+def _chunks(qs: QuerySet, chunk_size: int, keys: set[str], elig_codes: list[str]) -> Iterator[tuple]:
     """The dossiers by chunks, each with what its rows need from the other tables: ``(batch,
     verdicts, overrides, scores, stage dates, extra columns, processing times, labels)`` (the last
-    three empty when ``keys`` has none of their columns)."""
+    three empty when ``keys`` has none of their columns; verdicts: those of ``elig_codes``)."""
     extras = any(key in keys for key, _, _ in extra_columns.columns())
     delays = any(key.startswith("delai_") for key in keys)
     for batch in sql.stream(qs, _DOSSIER_FIELDS, chunk_size):
         ids = [row[0] for row in batch]
         yield (
             batch,
-            _eligibility(ids),
+            _eligibility(ids, elig_codes),
             _overrides(ids),
             _scores(ids),
             _stage_dates(ids),
@@ -238,9 +241,11 @@ def iter_rows(
     extra_keys = [key for key, _, _ in extra_columns.columns() if key in keys]
     with_labels = "etiquettes" in keys
     no_stages = [None] * len(STAGES)
+    no_verdicts = [None] * len(elig_codes)
     measures = [key for key, _ in MEASURES if f"delai_{key}_jours" in keys]
     done = 0
-    for batch, elig, overrides, scores, stages, extras, delays, tags in _chunks(qs, chunk_size, set(keys)):
+    chunks = _chunks(qs, chunk_size, set(keys), elig_codes)
+    for batch, elig, overrides, scores, stages, extras, delays, tags in chunks:
         for (
             pk,
             reference,
@@ -256,7 +261,6 @@ def iter_rows(
             proposed,
             approved,
         ) in batch:
-            verdicts = elig.get(pk, {})
             points = scores.get(pk, {})
             row = [
                 reference,
@@ -269,7 +273,7 @@ def iter_rows(
                 STATUS_LABELS.get(status, status),
                 status,
             ]
-            row += [verdicts.get(c) for c in elig_codes]
+            row += elig.get(pk, no_verdicts)
             row.append(overrides.get(pk))
             row += [points.get(c) for c in crit_codes]
             row += [total, requested, proposed, approved]

@@ -99,6 +99,26 @@ def test_row_holds_commune_verdicts_overrides_scores_amounts_and_stage_dates(cam
     assert row["Date du reversement"] == ""
 
 
+def test_verdicts_are_those_of_the_latest_run_previews_aside(campaign_data):
+    campaign, approved, *_ = campaign_data
+    later = clock.now() + dt.timedelta(days=1)
+    run = EligibilityRun.objects.create(dossier=approved, moment="on_demand", rules_version=1, ran_at=later)
+    Verdict.objects.create(run=run, code="E5", result="pass", explanation="dates corrigées")
+    Verdict.objects.create(run=run, code="E9", result="fail", explanation="non")
+    preview = EligibilityRun.objects.create(
+        dossier=approved, moment="preview", rules_version=1, ran_at=later + dt.timedelta(hours=1)
+    )
+    Verdict.objects.create(run=preview, code="E5", result="fail", explanation="aperçu")
+    qs, _ = exports.selection(campaign=campaign)
+    header, first = read_csv(csv_bytes(qs))[:2]
+    row = dict(zip(header, first))
+    assert (row["Éligibilité E1"], row["Éligibilité E5"], row["Éligibilité E9"]) == (
+        "",
+        "Conforme",
+        "Non conforme",
+    )
+
+
 def test_semicolon_option_uses_decimal_comma_and_bom(campaign_data):
     campaign, *_ = campaign_data
     qs, _ = exports.selection(campaign=campaign)
