@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from fonds.audit.models import AuditEvent
@@ -42,7 +43,7 @@ STAGES = [
     ("date_reversement", "Date du reversement", ("recover",)),
     ("date_fin", "Date de fin (retrait, caducité, classement)", ("withdraw", "lapse", "expire_corrections")),
 ]
-_STAGE_OF = {action: index for index, (_, _, actions) in enumerate(STAGES) for action in actions}
+_STAGE_ACTIONS = sorted(action for _, _, actions in STAGES for action in actions)
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,6 @@ _DOSSIER_FIELDS = (
 )
 
 
-_STAGE_ACTIONS = sorted(_STAGE_OF)
-
-
 def _eligibility(ids: list[int], codes: list[str]) -> dict[int, list]:
     """The verdicts ``codes`` of each dossier's latest (non-preview) eligibility run, as labels in
     the order of ``codes``, in one query: the window picks the run and the verdicts are pivoted
@@ -155,37 +153,39 @@ def _overrides(ids: list[int]) -> dict[int, str]:
     return {k: " ".join(sorted(v)) for k, v in found.items()}
 
 
-def _scores(ids: list[int]) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = {}
-    for dossier_id, criterion, points in sql.select_in(
-        f"SELECT dossier_id, criterion, points FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}})", ids
-    ):
-        found.setdefault(dossier_id, {})[criterion] = points
-    return found
+def _scores(ids: list[int], codes: list[str]) -> dict[int, list]:
+    """The points of each dossier for the criteria ``codes``, in their order, pivoted in the
+    database like the verdicts (one row a dossier; a score is unique per criterion)."""
+    if not codes:
+        return {}
+    pivot = ", ".join(["MAX(CASE WHEN criterion = %s THEN points END)"] * len(codes))
+    rows = sql.select_in(
+        f"SELECT dossier_id, {pivot} FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}}) "
+        "GROUP BY dossier_id",
+        ids,
+        codes,
+    )
+    return {row[0]: list(row[1:]) for row in rows}
 
 
 def _stage_dates(ids: list[int]) -> dict[int, list]:
-    """Latest date of each stage, from the dossiers' audit events (indexed columns, no decoding)."""
-    found: dict[int, list] = {}
-    actions = ", ".join(["%s"] * len(_STAGE_ACTIONS))
-    rows = sql.select_in(
-        f"SELECT object_id, action, {sql.max_local_date('created_at')} FROM {AuditEvent._meta.db_table} "
-        f"WHERE object_type = %s AND action IN ({actions}) AND object_id IN ({{ids}}) GROUP BY object_id, "
-        "action",
-        [str(i) for i in ids],
-        ["dossiers.dossier", *_STAGE_ACTIONS],
+    """Latest date of each stage, from the dossiers' audit events (indexed columns, no decoding),
+    one row a dossier: the latest time stamp of each stage's actions, as a local date."""
+    stages = ", ".join(
+        sql.max_local_date(f"CASE WHEN action IN ({', '.join(['%s'] * len(actions))}) THEN created_at END")
+        for _, _, actions in STAGES
     )
+    every = ", ".join(["%s"] * len(_STAGE_ACTIONS))
+    rows = sql.select_in(
+        f"SELECT object_id, {stages} FROM {AuditEvent._meta.db_table} WHERE object_type = %s "
+        f"AND action IN ({every}) AND object_id IN ({{ids}}) GROUP BY object_id",
+        [str(i) for i in ids],
+        [*(action for _, _, actions in STAGES for action in actions), "dossiers.dossier", *_STAGE_ACTIONS],
+    )
+    if connection.vendor == "postgresql":  # dates already (``max_local_date``)
+        return {int(row[0]): list(row[1:]) for row in rows}
     local_date = sql.local_date
-    width = len(STAGES)
-    for object_id, action, last in rows:
-        dates = found.get(object_id)
-        if dates is None:
-            dates = found[object_id] = [None] * width
-        index = _STAGE_OF[action]
-        day = local_date(last)
-        if dates[index] is None or day > dates[index]:
-            dates[index] = day
-    return {int(k): v for k, v in found.items()}
+    return {int(row[0]): [local_date(value) for value in row[1:]] for row in rows}
 
 
 def _labels(ids: list[int]) -> dict[int, str]:
@@ -205,10 +205,13 @@ def _days(value: float | None):
     return None if value is None else Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _chunks(qs: QuerySet, chunk_size: int, keys: set[str], elig_codes: list[str]) -> Iterator[tuple]:
+def _chunks(
+    qs: QuerySet, chunk_size: int, keys: set[str], elig_codes: list[str], crit_codes: list[str]
+) -> Iterator[tuple]:
     """The dossiers by chunks, each with what its rows need from the other tables: ``(batch,
     verdicts, overrides, scores, stage dates, extra columns, processing times, labels)`` (the last
-    three empty when ``keys`` has none of their columns; verdicts: those of ``elig_codes``)."""
+    three empty when ``keys`` has none of their columns; verdicts and scores: those of ``elig_codes``
+    and ``crit_codes``)."""
     extras = any(key in keys for key, _, _ in extra_columns.columns())
     delays = any(key.startswith("delai_") for key in keys)
     for batch in sql.stream(qs, _DOSSIER_FIELDS, chunk_size):
@@ -217,7 +220,7 @@ def _chunks(qs: QuerySet, chunk_size: int, keys: set[str], elig_codes: list[str]
             batch,
             _eligibility(ids, elig_codes),
             _overrides(ids),
-            _scores(ids),
+            _scores(ids, crit_codes),
             _stage_dates(ids),
             extra_columns.values(ids) if extras else {},
             processing_data.times_for(ids) if delays else {},
@@ -242,9 +245,10 @@ def iter_rows(
     with_labels = "etiquettes" in keys
     no_stages = [None] * len(STAGES)
     no_verdicts = [None] * len(elig_codes)
+    no_points = [None] * len(crit_codes)
     measures = [key for key, _ in MEASURES if f"delai_{key}_jours" in keys]
     done = 0
-    chunks = _chunks(qs, chunk_size, set(keys), elig_codes)
+    chunks = _chunks(qs, chunk_size, set(keys), elig_codes, crit_codes)
     for batch, elig, overrides, scores, stages, extras, delays, tags in chunks:
         for (
             pk,
@@ -261,7 +265,6 @@ def iter_rows(
             proposed,
             approved,
         ) in batch:
-            points = scores.get(pk, {})
             row = [
                 reference,
                 campaign,
@@ -275,7 +278,7 @@ def iter_rows(
             ]
             row += elig.get(pk, no_verdicts)
             row.append(overrides.get(pk))
-            row += [points.get(c) for c in crit_codes]
+            row += scores.get(pk, no_points)
             row += [total, requested, proposed, approved]
             if extra_keys:
                 extra = extras.get(pk, {})
