@@ -60,6 +60,9 @@ def django_setup():
     import django
 
     django.setup()
+    from fonds.ops.memory import freeze_startup
+
+    freeze_startup()  # as the web and worker processes that run the exports do
 
 
 PLAIN_COLUMNS = (

@@ -192,6 +192,9 @@ def main():
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     bench_admin()
+    from fonds.ops.memory import freeze_startup
+
+    freeze_startup()  # as the web processes do (fonds.wsgi): for our list and the admin alike
     settings.DEBUG = False
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     total = Dossier.objects.count()
