@@ -477,9 +477,9 @@ def rounds(counts: list[int], n: int) -> list[int]:
 
 
 def wait_idle(pid: int, quiet: float = 0.5, limit: float = 60) -> float:
-    """Wait until the worker's processes stop using CPU (its pool processes have finished their
-    ``worker_process_init``: a ping is answered by the parent before that): the timer then
-    measures letters, not start-up. Returns the CPU seconds the start-up took."""
+    """Wait until the worker's processes stop using CPU: the ping is answered by the parent, and
+    its pool processes may still be in their ``worker_process_init``. The timer then measures
+    letters, not start-up. Returns the CPU seconds spent after the ping."""
 
     first = before = tree_cpu_seconds(pid)
     deadline = time.time() + limit

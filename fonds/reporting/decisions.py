@@ -126,8 +126,8 @@ _DOSSIER_FIELDS = (
 def _eligibility(ids: list[int], codes: list[str]) -> dict[int, list]:
     """The verdicts ``codes`` of each dossier's latest (non-preview) eligibility run, as labels in
     the order of ``codes``, in one query: the window picks the run and the verdicts are pivoted
-    in the database, one row a dossier (nine rows a dossier read into dicts were a sixth of the
-    export's CPU, docs/benchmarks.md)."""
+    in the database, one row a dossier (read as nine rows a dossier into dicts, they were about a
+    fifth of the export's CPU: docs/benchmarks.md, issue 19)."""
     if not codes:
         return {}
     pivot = ", ".join(["MAX(CASE WHEN v.code = %s THEN v.result END)"] * len(codes))
