@@ -60,7 +60,7 @@ def django_setup():
     import django
 
     django.setup()
-    from fonds.ops.memory import freeze_startup
+    from fonds.startup import freeze_startup
 
     freeze_startup()  # as the web and worker processes that run the exports do
 

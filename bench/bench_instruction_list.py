@@ -192,7 +192,7 @@ def main():
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     bench_admin()
-    from fonds.ops.memory import freeze_startup
+    from fonds.startup import freeze_startup
 
     freeze_startup()  # as the web processes do (fonds.wsgi): for our list and the admin alike
     settings.DEBUG = False

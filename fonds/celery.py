@@ -6,7 +6,7 @@ import threading
 from celery import Celery, signals
 from django.db import close_old_connections, connections
 
-from fonds.ops.memory import freeze_startup
+from fonds.startup import freeze_startup
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
 
@@ -32,9 +32,9 @@ def _close_old_connections(sender=None, **kwargs):
         connections.close_all()
 
 
-@signals.worker_process_init.connect(dispatch_uid="fonds.ops.memory.freeze_child")
-@signals.worker_ready.connect(dispatch_uid="fonds.ops.memory.freeze_worker")
+@signals.worker_process_init.connect(dispatch_uid="fonds.startup.freeze_child")
+@signals.worker_ready.connect(dispatch_uid="fonds.startup.freeze_worker")
 def _freeze_startup(**kwargs):
-    """Each pool process (and a solo worker) freezes its start-up objects (``fonds.ops.memory``).
+    """Each pool process (and a solo worker) freezes its start-up objects (``fonds.startup``).
     Not the URLconf: a pool process that is not up within 4 s is killed by Celery."""
     freeze_startup(load_urls=False)

@@ -1,4 +1,4 @@
-"""Web and worker processes freeze their start-up objects (``fonds.ops.memory``): a full garbage
+"""Web and worker processes freeze their start-up objects (``fonds.startup``): a full garbage
 collection then walks only what requests and tasks create."""
 
 import os
