@@ -140,7 +140,7 @@ def _eligibility(ids: list[int], codes: list[str]) -> dict[int, list]:
         [*codes, EligibilityRun.Moment.PREVIEW],
     )
     label = RESULT_LABELS.get
-    return {row[0]: [None if v is None else label(v, v) for v in row[1:]] for row in verdicts}
+    return {row[0]: [label(v, v) for v in row[1:]] for row in verdicts}  # None stays None
 
 
 def _overrides(ids: list[int]) -> dict[int, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(code: str, tmp_path) -> str:
+def _run(code: str, tmp_path) -> list[str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fonds.settings", "FJJ_VAR_DIR": str(tmp_path)}
     env.pop("PYTEST_XDIST_WORKER", None)
     done = subprocess.run(
