@@ -123,15 +123,19 @@ _DOSSIER_FIELDS = (
 )
 
 
-def _eligibility(ids: list[int], codes: list[str]) -> dict[int, list]:
+#: each side read below sends its query and returns the function that reads its rows into a dict
+Read = Callable[[], dict]
+
+
+def _eligibility(ids: list[int], codes: list[str]) -> Read:
     """The verdicts ``codes`` of each dossier's latest (non-preview) eligibility run, as labels in
     the order of ``codes``, in one query: the window picks the run and the verdicts are pivoted
     in the database, one row a dossier (read as nine rows a dossier into dicts, they were about a
     fifth of the export's CPU: docs/benchmarks.md, issue 19)."""
     if not codes:
-        return {}
+        return dict
     pivot = ", ".join(["MAX(CASE WHEN v.code = %s THEN v.result END)"] * len(codes))
-    verdicts = sql.select_in(
+    verdicts = sql.send_in(
         f"SELECT r.dossier_id, {pivot} FROM (SELECT id, dossier_id, ROW_NUMBER() OVER "
         f"(PARTITION BY dossier_id ORDER BY ran_at DESC, id DESC) AS n FROM {EligibilityRun._meta.db_table} "
         f"WHERE moment <> %s AND dossier_id IN ({{ids}})) r "
@@ -140,35 +144,40 @@ def _eligibility(ids: list[int], codes: list[str]) -> dict[int, list]:
         [*codes, EligibilityRun.Moment.PREVIEW],
     )
     label = RESULT_LABELS.get
-    return {row[0]: [label(v, v) for v in row[1:]] for row in verdicts}  # None stays None
+    return lambda: {row[0]: [label(v, v) for v in row[1:]] for row in verdicts()}  # None stays None
 
 
-def _overrides(ids: list[int]) -> dict[int, str]:
-    found: dict[int, set] = {}
-    for dossier_id, code in sql.select_in(
+def _overrides(ids: list[int]) -> Read:
+    rows = sql.send_in(
         f"SELECT dossier_id, code FROM {EligibilityOverride._meta.db_table} WHERE dossier_id IN ({{ids}})",
         ids,
-    ):
-        found.setdefault(dossier_id, set()).add(code)
-    return {k: " ".join(sorted(v)) for k, v in found.items()}
+    )
+
+    def read() -> dict[int, str]:
+        found: dict[int, set] = {}
+        for dossier_id, code in rows():
+            found.setdefault(dossier_id, set()).add(code)
+        return {k: " ".join(sorted(v)) for k, v in found.items()}
+
+    return read
 
 
-def _scores(ids: list[int], codes: list[str]) -> dict[int, list]:
+def _scores(ids: list[int], codes: list[str]) -> Read:
     """The points of each dossier for the criteria ``codes``, in their order, pivoted in the
     database like the verdicts (one row a dossier; a score is unique per criterion)."""
     if not codes:
-        return {}
+        return dict
     pivot = ", ".join(["MAX(CASE WHEN criterion = %s THEN points END)"] * len(codes))
-    rows = sql.select_in(
+    rows = sql.send_in(
         f"SELECT dossier_id, {pivot} FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}}) "
         "GROUP BY dossier_id",
         ids,
         codes,
     )
-    return {row[0]: list(row[1:]) for row in rows}
+    return lambda: {row[0]: list(row[1:]) for row in rows()}
 
 
-def _stage_dates(ids: list[int]) -> dict[int, list]:
+def _stage_dates(ids: list[int]) -> Read:
     """Latest date of each stage, from the dossiers' audit events (indexed columns, no decoding),
     one row a dossier: the latest time stamp of each stage's actions, as a local date."""
     stages = ", ".join(
@@ -176,29 +185,34 @@ def _stage_dates(ids: list[int]) -> dict[int, list]:
         for _, _, actions in STAGES
     )
     every = ", ".join(["%s"] * len(_STAGE_ACTIONS))
-    rows = sql.select_in(
+    rows = sql.send_in(
         f"SELECT object_id, {stages} FROM {AuditEvent._meta.db_table} WHERE object_type = %s "
         f"AND action IN ({every}) AND object_id IN ({{ids}}) GROUP BY object_id",
         [str(i) for i in ids],
         [*(action for _, _, actions in STAGES for action in actions), "dossiers.dossier", *_STAGE_ACTIONS],
     )
     if connection.vendor == "postgresql":  # dates already (``max_local_date``)
-        return {int(row[0]): list(row[1:]) for row in rows}
+        return lambda: {int(row[0]): list(row[1:]) for row in rows()}
     local_date = sql.local_date
-    return {int(row[0]): [local_date(value) for value in row[1:]] for row in rows}
+    return lambda: {int(row[0]): [local_date(value) for value in row[1:]] for row in rows()}
 
 
-def _labels(ids: list[int]) -> dict[int, str]:
+def _labels(ids: list[int]) -> Read:
     """The names of each dossier's labels, by name, as one cell (``labels_of``'s order: name,
     then id). Raw: ``labels_of`` builds two model instances a link, half the CPU of this column."""
-    found: dict[int, list[str]] = {}
-    for dossier_id, name in sql.select_in(
+    rows = sql.send_in(
         f"SELECT dl.dossier_id, l.name FROM {DossierLabel._meta.db_table} dl JOIN {Label._meta.db_table} l "
         f"ON l.id = dl.label_id WHERE dl.dossier_id IN ({{ids}}) ORDER BY l.name, l.id",
         ids,
-    ):
-        found.setdefault(dossier_id, []).append(name)
-    return {k: " ; ".join(v) or None for k, v in found.items()}
+    )
+
+    def read() -> dict[int, str]:
+        found: dict[int, list[str]] = {}
+        for dossier_id, name in rows():
+            found.setdefault(dossier_id, []).append(name)
+        return {k: " ; ".join(v) or None for k, v in found.items()}
+
+    return read
 
 
 def _days(value: float | None):
@@ -209,23 +223,37 @@ def _chunks(
     qs: QuerySet, chunk_size: int, keys: set[str], elig_codes: list[str], crit_codes: list[str]
 ) -> Iterator[tuple]:
     """The dossiers by chunks, each with what its rows need from the other tables: ``(batch,
-    verdicts, overrides, scores, stage dates, extra columns, processing times, labels)`` (the last
+    verdicts, overrides, scores, stage dates, labels, extra columns, processing times)`` (the last
     three empty when ``keys`` has none of their columns; verdicts and scores: those of ``elig_codes``
-    and ``crit_codes``)."""
+    and ``crit_codes``).
+
+    One chunk ahead: a chunk's side queries are sent in a ``sql.pipeline()`` and the previous chunk
+    is yielded inside it, so PostgreSQL runs them while the caller writes that chunk's rows (the
+    export's time was the sum of the two: docs/benchmarks.md, issue 19). The caller's own queries
+    meanwhile run in the pipeline too (``build_job``'s progress)."""
     extras = any(key in keys for key, _, _ in extra_columns.columns())
     delays = any(key.startswith("delai_") for key in keys)
+    ahead = None
     for batch in sql.stream(qs, _DOSSIER_FIELDS, chunk_size):
         ids = [row[0] for row in batch]
-        yield (
+        with sql.pipeline():
+            reads = (
+                _eligibility(ids, elig_codes),
+                _overrides(ids),
+                _scores(ids, crit_codes),
+                _stage_dates(ids),
+                _labels(ids) if "etiquettes" in keys else dict,
+                extra_columns.values(ids) if extras else dict,
+            )
+            if ahead is not None:
+                yield ahead
+        ahead = (
             batch,
-            _eligibility(ids, elig_codes),
-            _overrides(ids),
-            _scores(ids, crit_codes),
-            _stage_dates(ids),
-            extra_columns.values(ids) if extras else {},
+            *(read() for read in reads),
             processing_data.times_for(ids) if delays else {},
-            _labels(ids) if "etiquettes" in keys else {},
         )
+    if ahead is not None:
+        yield ahead
 
 
 def iter_rows(
@@ -249,7 +277,7 @@ def iter_rows(
     measures = [key for key, _ in MEASURES if f"delai_{key}_jours" in keys]
     done = 0
     chunks = _chunks(qs, chunk_size, set(keys), elig_codes, crit_codes)
-    for batch, elig, overrides, scores, stages, extras, delays, tags in chunks:
+    for batch, elig, overrides, scores, stages, tags, extras, delays in chunks:
         for (
             pk,
             reference,

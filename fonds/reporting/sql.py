@@ -1,14 +1,15 @@
 """Raw reads for the exports (the ORM's per-value conversions cost more than the queries at
 100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
 from a streaming cursor, ``select_in(sql, ids)`` and ``in_ids(ids)`` (ids as one array on
-PostgreSQL), ``timestamp(column)`` and ``moment(value)`` (time stamps read as numbers),
+PostgreSQL), ``send_in`` and ``pipeline()`` (queries run by the server while Python goes on),
+``timestamp(column)`` and ``moment(value)`` (time stamps read as numbers),
 ``local_date(value)`` (a stored time stamp → the local date, memoised)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -75,15 +76,40 @@ def select_in(sql: str, ids: list, extra_params: list | None = None) -> list[tup
     placeholders the statement was too long for psycopg's query cache, and parsing it again for
     each of the export's queries was a quarter of its client CPU (docs/benchmarks.md, issue 19).
     """
+    return send_in(sql, ids, extra_params)()
+
+
+def send_in(sql: str, ids: list, extra_params: list | None = None) -> Callable[[], list[tuple]]:
+    """``select_in``'s query executed now, its rows read by the function returned: inside
+    ``pipeline()`` the server runs it while this process goes on."""
     if not ids:
-        return []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(sql.format(ids=_unnest(ids)), [*(extra_params or []), _array(ids)])
-        else:
-            placeholders = ", ".join(["%s"] * len(ids))
-            cursor.execute(sql.format(ids=placeholders), [*(extra_params or []), *ids])
-        return cursor.fetchall()
+        return list
+    cursor = connection.cursor()
+    if connection.vendor == "postgresql":
+        cursor.execute(sql.format(ids=_unnest(ids)), [*(extra_params or []), _array(ids)])
+    else:
+        placeholders = ", ".join(["%s"] * len(ids))
+        cursor.execute(sql.format(ids=placeholders), [*(extra_params or []), *ids])
+
+    def rows() -> list[tuple]:
+        with cursor:
+            return cursor.fetchall()
+
+    return rows
+
+
+@contextmanager
+def pipeline():
+    """PostgreSQL: the queries executed in this block are sent without waiting for their results
+    (psycopg's pipeline mode), so the server runs them while this process does other work; the
+    block's end waits for them. No server-side cursor inside; an ``UPDATE``'s row count is not
+    known there. Elsewhere: each query runs when executed."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
 
 
 def _unnest(ids: list) -> str:

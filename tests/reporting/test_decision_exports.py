@@ -20,7 +20,14 @@ from fonds import clock
 from fonds.audit import chain as audit
 from fonds.audit.models import AuditEvent
 from fonds.eligibilite.models import EligibilityRun, Verdict
-from fonds.instruction.models import Assessment, EligibilityOverride, SavedFilter, Score
+from fonds.instruction.models import (
+    Assessment,
+    DossierLabel,
+    EligibilityOverride,
+    Label,
+    SavedFilter,
+    Score,
+)
 from fonds.referentiel.siret import demo_siret
 from fonds.reporting import decisions, exports, formats, scdl
 from fonds.reporting.models import ExportJob
@@ -537,3 +544,25 @@ def test_rows_without_the_labels_and_processing_times_are_the_rows_less_those_ce
     full = list(decisions.iter_rows(qs, cols))
     fewer = list(decisions.iter_rows(qs, [cols[i] for i in kept]))
     assert fewer == [[row[i] for i in kept] for row in full]
+
+
+def test_rows_read_chunk_by_chunk_are_the_rows_read_at_once(campaign_data):
+    """The side reads of a chunk run while the previous chunk is written (``decisions._chunks``):
+    chunks of one dossier give the rows of one chunk, and the caller's progress (a query of its
+    own between chunks) sees each chunk."""
+    campaign, approved, rejected, *_ = campaign_data
+    user = make_user("instructeur")
+    label = Label.objects.create(campaign=campaign, name="Prioritaire", colour="blue-ecume", created_by=user)
+    DossierLabel.objects.create(dossier=rejected, label=label, added_by=user)
+    qs, _ = exports.selection(campaign=campaign)
+    cols = decisions.columns(qs)
+    done = []
+
+    def progress(n):
+        done.append((n, ExportJob.objects.filter(rows_done__gte=0).count()))
+
+    once = list(decisions.iter_rows(qs, cols, chunk_size=1000))
+    by_one = list(decisions.iter_rows(qs, cols, chunk_size=1, progress=progress))
+    assert by_one == once and len(once) == 2
+    assert once[1][[c.key for c in cols].index("etiquettes")] == "Prioritaire"
+    assert done == [(1, 0), (2, 0)]
