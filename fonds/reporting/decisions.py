@@ -227,10 +227,11 @@ def _chunks(
     three empty when ``keys`` has none of their columns; verdicts and scores: those of ``elig_codes``
     and ``crit_codes``).
 
-    One chunk ahead: a chunk's side queries are sent in a ``sql.pipeline()`` and the previous chunk
-    is yielded inside it, so PostgreSQL runs them while the caller writes that chunk's rows (the
-    export's time was the sum of the two: docs/benchmarks.md, issue 19). The caller's own queries
-    meanwhile run in the pipeline too (``build_job``'s progress)."""
+    One chunk ahead: a chunk's side queries are sent in a ``sql.pipeline()``, and the previous
+    chunk's rows are read and yielded inside it, so PostgreSQL runs them while this process reads
+    and the caller writes that chunk (the export's time was the sum of the two:
+    docs/benchmarks.md, issue 19). The caller's own queries meanwhile run in the pipeline too
+    (``build_job``'s progress)."""
     extras = any(key in keys for key, _, _ in extra_columns.columns())
     delays = any(key.startswith("delai_") for key in keys)
     ahead = None
@@ -246,14 +247,14 @@ def _chunks(
                 extra_columns.values(ids) if extras else dict,
             )
             if ahead is not None:
-                yield ahead
-        ahead = (
-            batch,
-            *(read() for read in reads),
-            processing_data.times_for(ids) if delays else {},
-        )
+                yield _read(*ahead)
+        ahead = (batch, reads, processing_data.times_for(ids) if delays else {})
     if ahead is not None:
-        yield ahead
+        yield _read(*ahead)
+
+
+def _read(batch: list[tuple], reads: tuple[Read, ...], delays: dict) -> tuple:
+    return (batch, *(read() for read in reads), delays)
 
 
 def iter_rows(
