@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import DecimalField, QuerySet
 from django.db.models.expressions import RawSQL
+from psycopg import Pipeline
 
 _TZ = ZoneInfo(settings.TIME_ZONE)
 _UTC = dt.UTC
@@ -103,8 +104,8 @@ def pipeline():
     """PostgreSQL: the queries executed in this block are sent without waiting for their results
     (psycopg's pipeline mode), so the server runs them while this process does other work; the
     block's end waits for them. No server-side cursor inside; an ``UPDATE``'s row count is not
-    known there. Elsewhere: each query runs when executed."""
-    if connection.vendor != "postgresql":
+    known there. Elsewhere (or with a libpq older than 14): each query runs when executed."""
+    if connection.vendor != "postgresql" or not Pipeline.is_supported():
         yield
         return
     connection.ensure_connection()

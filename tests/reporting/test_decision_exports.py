@@ -558,11 +558,14 @@ def test_rows_read_chunk_by_chunk_are_the_rows_read_at_once(campaign_data):
     cols = decisions.columns(qs)
     done = []
 
-    def progress(n):
-        done.append((n, ExportJob.objects.filter(rows_done__gte=0).count()))
+    job = ExportJob.objects.create(user=make_user("instructeur"), format="xlsx")
+
+    def progress(n):  # as build_job's: an UPDATE, here read back
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=n)
+        done.append((n, ExportJob.objects.get(pk=job.pk).rows_done))
 
     once = list(decisions.iter_rows(qs, cols, chunk_size=1000))
     by_one = list(decisions.iter_rows(qs, cols, chunk_size=1, progress=progress))
     assert by_one == once and len(once) == 2
     assert once[1][[c.key for c in cols].index("etiquettes")] == "Prioritaire"
-    assert done == [(1, 0), (2, 0)]
+    assert done == [(1, 1), (2, 2)]

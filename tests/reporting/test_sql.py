@@ -29,3 +29,23 @@ def test_select_in_and_in_ids_find_the_same_rows_by_number_and_by_text():
     assert sql.select_in(as_text, [str(second.pk), "x,y"]) == [(second.pk,)]
     found = Dossier.objects.filter(pk__in=sql.in_ids([first.pk, second.pk])).order_by("pk")
     assert list(found.values_list("pk", flat=True)) == [first.pk, second.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pipelined", [True, False], ids=["pipeline", "no-pipeline"])
+def test_queries_sent_in_a_pipeline_are_read_after_it_in_their_order(pipelined, monkeypatch):
+    """``send_in`` inside ``pipeline()``: each query's rows, read after the block or inside the
+    next one; a libpq without pipeline mode (or SQLite) runs each query when sent."""
+    if not pipelined:
+        monkeypatch.setattr(sql.Pipeline, "is_supported", classmethod(lambda cls: False))
+    first, second = make_dossier(), make_dossier()
+    table = Dossier._meta.db_table
+    query = f"SELECT id FROM {table} WHERE id IN ({{ids}}) ORDER BY id"
+    with sql.pipeline():
+        both = sql.send_in(query, [second.pk, first.pk])
+        one = sql.send_in(query, [second.pk])
+        none = sql.send_in(query, [])
+    with sql.pipeline():
+        later = sql.send_in(query, [first.pk])
+        assert (both(), one(), none()) == ([(first.pk,), (second.pk,)], [(second.pk,)], [])
+    assert later() == [(first.pk,)]
