@@ -569,3 +569,19 @@ def test_rows_read_chunk_by_chunk_are_the_rows_read_at_once(campaign_data):
     assert by_one == once and len(once) == 2
     assert once[1][[c.key for c in cols].index("etiquettes")] == "Prioritaire"
     assert done == [(1, 1), (2, 2)]
+
+
+def test_an_export_left_midway_leaves_the_connection_usable(campaign_data):
+    """A download cut off (the client gone: the generator closed inside a chunk's pipeline) or a
+    writer failing midway: the next queries of the process still run."""
+    campaign, approved, *_ = campaign_data
+    qs, _ = exports.selection(campaign=campaign)
+    rows = decisions.iter_rows(qs, chunk_size=1)
+    assert next(rows)[0] == approved.reference
+    rows.close()
+    assert ExportJob.objects.count() == 0
+    rows = decisions.iter_rows(qs, chunk_size=1)
+    next(rows)
+    with pytest.raises(RuntimeError):
+        rows.throw(RuntimeError("disque plein"))
+    assert ExportJob.objects.count() == 0
