@@ -1,7 +1,7 @@
 """Raw reads for the exports (the ORM's per-value conversions cost more than the queries at
 100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
-from a streaming cursor, ``select_in(sql, ids)`` and ``in_ids(ids)`` (ids as one array on
-PostgreSQL), ``send_in`` and ``pipeline()`` (queries run by the server while Python goes on),
+from a streaming cursor, ``send_in(sql, ids)`` and ``in_ids(ids)`` (ids as one array on
+PostgreSQL), ``pipeline()`` (queries run by the server while Python goes on),
 ``timestamp(column)`` and ``moment(value)`` (time stamps read as numbers),
 ``local_date(value)`` (a stored time stamp → the local date, memoised)."""
 
@@ -70,19 +70,14 @@ def raw_chunks(sql: str, params, chunk_size: int) -> Iterator[list[tuple]]:
             cursor.close()
 
 
-def select_in(sql: str, ids: list, extra_params: list | None = None) -> list[tuple]:
-    """Run ``sql`` where ``{ids}`` (in ``x IN ({ids})``) stands for ``ids``.
+def send_in(sql: str, ids: list, extra_params: list | None = None) -> Callable[[], list[tuple]]:
+    """Execute ``sql`` where ``{ids}`` (in ``x IN ({ids})``) stands for ``ids``; its rows are read
+    by the function returned (inside ``pipeline()`` the server runs it meanwhile).
 
     PostgreSQL: one array parameter (``SELECT unnest(%s)``: the same index scans). With 2,000
     placeholders the statement was too long for psycopg's query cache, and parsing it again for
     each of the export's queries was a quarter of its client CPU (docs/benchmarks.md, issue 19).
     """
-    return send_in(sql, ids, extra_params)()
-
-
-def send_in(sql: str, ids: list, extra_params: list | None = None) -> Callable[[], list[tuple]]:
-    """``select_in``'s query executed now, its rows read by the function returned: inside
-    ``pipeline()`` the server runs it while this process goes on."""
     if not ids:
         return list
     cursor = connection.cursor()
@@ -129,7 +124,7 @@ def _array(ids: list):
 
 def in_ids(ids):
     """``ids`` for an ORM ``field__in=`` filter: on PostgreSQL one array parameter, as in
-    ``select_in`` (Django would compile and psycopg parse one placeholder per id: a fifth of the
+    ``send_in`` (Django would compile and psycopg parse one placeholder per id: a fifth of the
     status histories' CPU, docs/benchmarks.md); elsewhere, or for a sub-query, ``ids`` itself."""
     if connection.vendor == "postgresql" and isinstance(ids, list) and ids:
         return RawSQL(_unnest(ids), [_array(ids)])

@@ -1,4 +1,4 @@
-"""``fonds.reporting.sql``: the ids of ``select_in`` / ``in_ids`` as one array parameter."""
+"""``fonds.reporting.sql``: the ids of ``send_in`` / ``in_ids`` as one array parameter."""
 
 from __future__ import annotations
 
@@ -18,15 +18,15 @@ def test_ids_of_digits_go_as_the_arrays_literal_others_as_a_list():
 
 
 @pytest.mark.django_db
-def test_select_in_and_in_ids_find_the_same_rows_by_number_and_by_text():
+def test_send_in_and_in_ids_find_the_same_rows_by_number_and_by_text():
     first, second, _ = make_dossier(), make_dossier(), make_dossier()
     table = Dossier._meta.db_table
-    by_number = sql.select_in(
+    by_number = sql.send_in(
         f"SELECT id FROM {table} WHERE id IN ({{ids}}) ORDER BY id", [second.pk, first.pk]
-    )
+    )()
     assert by_number == [(first.pk,), (second.pk,)]
     as_text = f"SELECT id FROM {table} WHERE CAST(id AS TEXT) IN ({{ids}}) ORDER BY id"
-    assert sql.select_in(as_text, [str(second.pk), "x,y"]) == [(second.pk,)]
+    assert sql.send_in(as_text, [str(second.pk), "x,y"])() == [(second.pk,)]
     found = Dossier.objects.filter(pk__in=sql.in_ids([first.pk, second.pk])).order_by("pk")
     assert list(found.values_list("pk", flat=True)) == [first.pk, second.pk]
 
