@@ -138,7 +138,7 @@ def _eligibility(ids: list[int], codes: list[str]) -> Read:
     verdicts = sql.send_in(
         f"SELECT r.dossier_id, {pivot} FROM (SELECT id, dossier_id, ROW_NUMBER() OVER "
         f"(PARTITION BY dossier_id ORDER BY ran_at DESC, id DESC) AS n FROM {EligibilityRun._meta.db_table} "
-        f"WHERE moment <> %s AND dossier_id IN ({{ids}})) r "
+        f"WHERE moment <> %s AND dossier_id {{in_ids}}) r "
         f"JOIN {Verdict._meta.db_table} v ON v.run_id = r.id WHERE r.n = 1 GROUP BY r.dossier_id",
         ids,
         [*codes, EligibilityRun.Moment.PREVIEW],
@@ -149,7 +149,7 @@ def _eligibility(ids: list[int], codes: list[str]) -> Read:
 
 def _overrides(ids: list[int]) -> Read:
     rows = sql.send_in(
-        f"SELECT dossier_id, code FROM {EligibilityOverride._meta.db_table} WHERE dossier_id IN ({{ids}})",
+        f"SELECT dossier_id, code FROM {EligibilityOverride._meta.db_table} WHERE dossier_id {{in_ids}}",
         ids,
     )
 
@@ -169,7 +169,7 @@ def _scores(ids: list[int], codes: list[str]) -> Read:
         return dict
     pivot = ", ".join(["MAX(CASE WHEN criterion = %s THEN points END)"] * len(codes))
     rows = sql.send_in(
-        f"SELECT dossier_id, {pivot} FROM {Score._meta.db_table} WHERE dossier_id IN ({{ids}}) "
+        f"SELECT dossier_id, {pivot} FROM {Score._meta.db_table} WHERE dossier_id {{in_ids}} "
         "GROUP BY dossier_id",
         ids,
         codes,
@@ -187,7 +187,7 @@ def _stage_dates(ids: list[int]) -> Read:
     every = ", ".join(["%s"] * len(_STAGE_ACTIONS))
     rows = sql.send_in(
         f"SELECT object_id, {stages} FROM {AuditEvent._meta.db_table} WHERE object_type = %s "
-        f"AND action IN ({every}) AND object_id IN ({{ids}}) GROUP BY object_id",
+        f"AND action IN ({every}) AND object_id {{in_ids}} GROUP BY object_id",
         [str(i) for i in ids],
         [*(action for _, _, actions in STAGES for action in actions), "dossiers.dossier", *_STAGE_ACTIONS],
     )
@@ -202,7 +202,7 @@ def _labels(ids: list[int]) -> Read:
     then id). Raw: ``labels_of`` builds two model instances a link, half the CPU of this column."""
     rows = sql.send_in(
         f"SELECT dl.dossier_id, l.name FROM {DossierLabel._meta.db_table} dl JOIN {Label._meta.db_table} l "
-        f"ON l.id = dl.label_id WHERE dl.dossier_id IN ({{ids}}) ORDER BY l.name, l.id",
+        f"ON l.id = dl.label_id WHERE dl.dossier_id {{in_ids}} ORDER BY l.name, l.id",
         ids,
     )
 

@@ -45,13 +45,13 @@ def values(ids: list[int]) -> Callable[[], dict[int, dict]]:
     ``sql.pipeline()``, run by the server meanwhile), read by the function returned."""
     paid_rows = send_in(
         f"SELECT dossier_id, kind, SUM(amount) FROM {PaymentOrder._meta.db_table} WHERE state = %s AND "
-        f"dossier_id IN ({{ids}}) GROUP BY dossier_id, kind",
+        f"dossier_id {{in_ids}} GROUP BY dossier_id, kind",
         ids,
         [OrderState.PAID],
     )
     item_rows = send_in(
         f"SELECT i.dossier_id, s.starts_at, i.id, i.outcome, i.tally FROM {AgendaItem._meta.db_table} i "
-        f"JOIN {Session._meta.db_table} s ON s.id = i.session_id WHERE i.dossier_id IN ({{ids}})",
+        f"JOIN {Session._meta.db_table} s ON s.id = i.session_id WHERE i.dossier_id {{in_ids}}",
         ids,
     )
 

@@ -22,10 +22,10 @@ def test_send_in_and_in_ids_find_the_same_rows_by_number_and_by_text():
     first, second, _ = make_dossier(), make_dossier(), make_dossier()
     table = Dossier._meta.db_table
     by_number = sql.send_in(
-        f"SELECT id FROM {table} WHERE id IN ({{ids}}) ORDER BY id", [second.pk, first.pk]
+        f"SELECT id FROM {table} WHERE id {{in_ids}} ORDER BY id", [second.pk, first.pk]
     )()
     assert by_number == [(first.pk,), (second.pk,)]
-    as_text = f"SELECT id FROM {table} WHERE CAST(id AS TEXT) IN ({{ids}}) ORDER BY id"
+    as_text = f"SELECT id FROM {table} WHERE CAST(id AS TEXT) {{in_ids}} ORDER BY id"
     assert sql.send_in(as_text, [str(second.pk), "x,y"])() == [(second.pk,)]
     found = Dossier.objects.filter(pk__in=sql.in_ids([first.pk, second.pk])).order_by("pk")
     assert list(found.values_list("pk", flat=True)) == [first.pk, second.pk]
@@ -40,7 +40,7 @@ def test_queries_sent_in_a_pipeline_are_read_after_it_in_their_order(pipelined, 
         monkeypatch.setattr(sql.Pipeline, "is_supported", classmethod(lambda cls: False))
     first, second = make_dossier(), make_dossier()
     table = Dossier._meta.db_table
-    query = f"SELECT id FROM {table} WHERE id IN ({{ids}}) ORDER BY id"
+    query = f"SELECT id FROM {table} WHERE id {{in_ids}} ORDER BY id"
     with sql.pipeline():
         both = sql.send_in(query, [second.pk, first.pk])
         one = sql.send_in(query, [second.pk])
