@@ -245,16 +245,17 @@ def _chunks(
                 _stage_dates(ids),
                 _labels(ids) if "etiquettes" in keys else dict,
                 extra_columns.values(ids) if extras else dict,
+                processing_data.send_times(ids) if delays else dict,
             )
             if ahead is not None:
                 yield _read(*ahead)
-        ahead = (batch, reads, processing_data.times_for(ids) if delays else {})
+        ahead = (batch, reads)
     if ahead is not None:
         yield _read(*ahead)
 
 
-def _read(batch: list[tuple], reads: tuple[Read, ...], delays: dict) -> tuple:
-    return (batch, *(read() for read in reads), delays)
+def _read(batch: list[tuple], reads: tuple[Read, ...]) -> tuple:
+    return (batch, *(read() for read in reads))
 
 
 def iter_rows(

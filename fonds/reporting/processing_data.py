@@ -5,13 +5,16 @@ from the indexed columns alone (``reporting_audit_transitions``, PostgreSQL: an 
 only a transition that decides its target as it runs (``settle``) is read from its event's
 payload (``payload.to``), extracted by the database.
 
-``times_for(ids)``: the figures of some dossiers (the decision export, a chunk at a time);
+``times_for(ids)`` (or ``send_times``, its queries sent in the export's pipeline): the figures of
+some dossiers (the decision export, a chunk at a time);
 ``processing(campaign_id)``: the dashboard's block, medians and 90th percentiles per campaign and
 per team. The fund has no instructor teams of its own: a team is the département of the commune
 (each département's dossiers are instructed together), said on the dashboard.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
@@ -61,13 +64,25 @@ def _events(object_ids, actions):
 def histories(object_ids) -> dict[int, list[pt.Change]]:
     """``{dossier id: [Change…]}`` in time order for ``object_ids`` (a list of ids as text, or a
     sub-query). Two queries: the transitions with a fixed target, then those that decide it."""
-    found: dict[int, list[pt.Change]] = {}
+    fixed, decided = _history_queries(object_ids)
+    return _merge(fixed, decided)
+
+
+def _history_queries(object_ids):
+    """The two ``values_list`` queries of ``histories``: ``(object_id, at, action)`` of the
+    transitions with a fixed target, ``(object_id, at, status reached)`` of the others."""
     at = sql.timestamp("created_at")
-    moment = sql.moment
-    for object_id, when, action in _events(object_ids, list(TARGETS)).values_list("object_id", at, "action"):
-        found.setdefault(int(object_id), []).append(pt.Change(moment(when), TARGETS[action]))
+    fixed = _events(object_ids, list(TARGETS)).values_list("object_id", at, "action")
     decided = _events(object_ids, DECIDED).annotate(reached=_status_reached())
-    for object_id, when, reached in decided.values_list("object_id", at, "reached"):
+    return fixed, decided.values_list("object_id", at, "reached")
+
+
+def _merge(fixed, decided) -> dict[int, list[pt.Change]]:
+    found: dict[int, list[pt.Change]] = {}
+    moment = sql.moment
+    for object_id, when, action in fixed:
+        found.setdefault(int(object_id), []).append(pt.Change(moment(when), TARGETS[action]))
+    for object_id, when, reached in decided:
         if reached:
             found.setdefault(int(object_id), []).append(pt.Change(moment(when), reached))
     for changes in found.values():
@@ -82,7 +97,15 @@ def _compute(history: dict[int, list[pt.Change]]) -> dict[int, pt.Times]:
 
 def times_for(ids: list[int]) -> dict[int, pt.Times]:
     """The figures of the dossiers ``ids`` (two queries)."""
-    return _compute(histories([str(i) for i in ids]))
+    return send_times(ids)()
+
+
+def send_times(ids: list[int]) -> Callable[[], dict[int, pt.Times]]:
+    """``times_for(ids)``, its two queries sent now (``sql.send_values``: inside ``sql.pipeline()``
+    the server runs them while the decision export writes the previous chunk), read and computed
+    by the function returned."""
+    fixed, decided = (sql.send_values(values) for values in _history_queries([str(i) for i in ids]))
+    return lambda: _compute(_merge(fixed(), decided()))
 
 
 def processing(campaign_id: int | None = None) -> dict:

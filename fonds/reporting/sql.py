@@ -1,7 +1,7 @@
 """Raw reads for the exports (the ORM's per-value conversions cost more than the queries at
 100,000 dossiers, docs/benchmarks.md): ``stream(qs, fields)`` and ``raw_chunks(sql, params, n)``
-from a streaming cursor, ``send_in(sql, ids)`` and ``in_ids(ids)`` (ids as one array on
-PostgreSQL), ``pipeline()`` (queries run by the server while Python goes on),
+from a streaming cursor, ``send_in(sql, ids)``, ``send_values(qs)`` and ``in_ids(ids)`` (ids as
+one array on PostgreSQL), ``pipeline()`` (queries run by the server while Python goes on),
 ``timestamp(column)`` and ``moment(value)`` (time stamps read as numbers),
 ``local_date(value)`` (a stored time stamp → the local date, memoised)."""
 
@@ -90,6 +90,25 @@ def send_in(sql: str, ids: list, extra_params: list | None = None) -> Callable[[
     else:
         placeholders = ", ".join(["%s"] * len(ids))
         cursor.execute(sql.format(in_ids=f"IN ({placeholders})"), [*(extra_params or []), *ids])
+
+    def rows() -> list[tuple]:
+        with cursor:
+            return cursor.fetchall()
+
+    return rows
+
+
+def send_values(values: QuerySet) -> Callable[[], list[tuple]]:
+    """Execute the ``values_list`` query ``values`` now and return the function that reads its
+    rows, like ``send_in``. PostgreSQL: its SQL on a cursor (inside ``pipeline()`` the server runs
+    it meanwhile), for columns that need no conversion (text, numbers, ``timestamp()``); elsewhere
+    the queryset is read at once."""
+    if connection.vendor != "postgresql":
+        rows = list(values)
+        return lambda: rows
+    query, params = values.query.sql_with_params()
+    cursor = connection.cursor()
+    cursor.execute(query, params)
 
     def rows() -> list[tuple]:
         with cursor:

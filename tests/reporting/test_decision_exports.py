@@ -568,6 +568,8 @@ def test_rows_read_chunk_by_chunk_are_the_rows_read_at_once(campaign_data):
     by_one = list(decisions.iter_rows(qs, cols, chunk_size=1, progress=progress))
     assert by_one == once and len(once) == 2
     assert once[1][[c.key for c in cols].index("etiquettes")] == "Prioritaire"
+    delays = [i for i, c in enumerate(cols) if c.key.startswith("delai_")]
+    assert delays and all(any(row[i] is not None for i in delays) for row in once)  # read in the pipeline
     assert done == [(1, 1), (2, 2)]
 
 
