@@ -15,6 +15,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import DecimalField, QuerySet
 from django.db.models.expressions import RawSQL
@@ -106,7 +107,10 @@ def send_values(values: QuerySet) -> Callable[[], list[tuple]]:
     if connection.vendor != "postgresql":
         rows = list(values)
         return lambda: rows
-    query, params = values.query.sql_with_params()
+    try:
+        query, params = values.query.sql_with_params()
+    except EmptyResultSet:  # e.g. ``pk__in=[]``: no rows, no query (as the ORM does)
+        return list
     cursor = connection.cursor()
     cursor.execute(query, params)
 

@@ -49,3 +49,14 @@ def test_queries_sent_in_a_pipeline_are_read_after_it_in_their_order(pipelined, 
         later = sql.send_in(query, [first.pk])
         assert (both(), one(), none()) == ([(first.pk,), (second.pk,)], [(second.pk,)], [])
     assert later() == [(first.pk,)]
+
+
+@pytest.mark.django_db
+def test_send_values_reads_a_values_query_later_and_an_empty_one_as_no_rows():
+    first, second = make_dossier(), make_dossier()
+    with sql.pipeline():
+        both = sql.send_values(
+            Dossier.objects.filter(pk__in=sql.in_ids([second.pk, first.pk])).values_list("pk")
+        )
+        none = sql.send_values(Dossier.objects.filter(pk__in=[]).values_list("pk"))
+    assert sorted(both()) == [(first.pk,), (second.pk,)] and none() == []
