@@ -5,8 +5,8 @@ from the indexed columns alone (``reporting_audit_transitions``, PostgreSQL: an 
 only a transition that decides its target as it runs (``settle``) is read from its event's
 payload (``payload.to``), extracted by the database.
 
-``times_for(ids)`` (or ``send_times``, its queries sent in the export's pipeline): the figures of
-some dossiers (the decision export, a chunk at a time);
+``send_times(ids)()``: the figures of some dossiers (the decision export, a chunk at a time, its
+queries sent in the export's pipeline);
 ``processing(campaign_id)``: the dashboard's block, medians and 90th percentiles per campaign and
 per team. The fund has no instructor teams of its own: a team is the département of the commune
 (each département's dossiers are instructed together), said on the dashboard.
@@ -95,15 +95,10 @@ def _compute(history: dict[int, list[pt.Change]]) -> dict[int, pt.Times]:
     return {pk: pt.dossier_times(changes, now, working_days=work, tz=tz) for pk, changes in history.items()}
 
 
-def times_for(ids: list[int]) -> dict[int, pt.Times]:
-    """The figures of the dossiers ``ids`` (two queries)."""
-    return send_times(ids)()
-
-
 def send_times(ids: list[int]) -> Callable[[], dict[int, pt.Times]]:
-    """``times_for(ids)``, its two queries sent now (``sql.send_values``: inside ``sql.pipeline()``
-    the server runs them while the decision export writes the previous chunk), read and computed
-    by the function returned."""
+    """The figures of the dossiers ``ids``: two queries sent now (``sql.send_values``: inside
+    ``sql.pipeline()`` the server runs them while the decision export writes the previous chunk),
+    read and computed by the function returned."""
     fixed, decided = (sql.send_values(values) for values in _history_queries([str(i) for i in ids]))
     return lambda: _compute(_merge(fixed(), decided()))
 

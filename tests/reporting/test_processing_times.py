@@ -283,7 +283,7 @@ def test_the_dashboard_block_shows_the_processing_times_with_their_data_table(co
 @pytest.mark.django_db
 def test_working_days_are_a_setting(corrected, settings):
     settings.FJJ_PROCESSING_WORKING_DAYS = True
-    times = processing_data.times_for([corrected.pk])[corrected.pk]
+    times = processing_data.send_times([corrected.pk])()[corrected.pk]
     # Paris time: Mon 2 10:00 → Wed 4 10:00: 2; Wed 4 10:00 → Sat 7 10:00: 14 h + Thu + Fri;
     # (corrections) Tue 17 10:00 → Sun 22 10:00: 14 h + Wed + Thu + Fri — 10 calendar days
     assert times.days["instruction"] == pytest.approx(2 + (14 / 24 + 2) + (14 / 24 + 3), abs=1e-3)
