@@ -83,20 +83,12 @@ def send_in(sql: str, ids: list, extra_params: list | None = None) -> Callable[[
     """
     if not ids:
         return list
-    cursor = connection.cursor()
     if connection.vendor == "postgresql":
-        cursor.execute(
+        return _send(
             sql.format(in_ids=f"= ANY(%s::{_array_type(ids)})"), [*(extra_params or []), _array(ids)]
         )
-    else:
-        placeholders = ", ".join(["%s"] * len(ids))
-        cursor.execute(sql.format(in_ids=f"IN ({placeholders})"), [*(extra_params or []), *ids])
-
-    def rows() -> list[tuple]:
-        with cursor:
-            return cursor.fetchall()
-
-    return rows
+    placeholders = ", ".join(["%s"] * len(ids))
+    return _send(sql.format(in_ids=f"IN ({placeholders})"), [*(extra_params or []), *ids])
 
 
 def send_values(values: QuerySet) -> Callable[[], list[tuple]]:
@@ -111,6 +103,11 @@ def send_values(values: QuerySet) -> Callable[[], list[tuple]]:
         query, params = values.query.sql_with_params()
     except EmptyResultSet:  # e.g. ``pk__in=[]``: no rows, no query (as the ORM does)
         return list
+    return _send(query, params)
+
+
+def _send(query: str, params: list) -> Callable[[], list[tuple]]:
+    """Execute ``query`` now; the function returned reads its rows and closes the cursor."""
     cursor = connection.cursor()
     cursor.execute(query, params)
 
