@@ -19,6 +19,11 @@ by this script at ``/bench-admin/``, not by the product), with the ratio admin p
 counters: ``fonds.instruction.queues.queue_counts`` (the instructors' four tabs) and
 ``workflows.queues.counts_for`` (open viewflow tasks per queue), and the queues page.
 
+Sessions and the shared cache as in the production profile: in Redis (``--cache-url``, by default
+an empty Redis database claimed for the run and flushed at exit; ``--cache-url ''``: sessions in
+the database, as the embedded profile keeps them — one query more on every page, ours and the
+admin's).
+
 Read-only on the data set except for the bench user (created once) and its sessions. It prints
 figures; it asserts nothing (the query-count rules are tests: tests/instruction).
 """
@@ -36,9 +41,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fonds.settings")
 # the bench signs its user in with force_login: no second factor to present (server time only)
 os.environ.setdefault("FJJ_REQUIRE_2FA", "0")
+
+import common  # noqa: E402
 
 #: (label, our querystring, admin querystring) — same filter, search and sort on both sides; the
 #: admin is ``BenchDossierAdmin`` below, its ``o=`` numbers are positions in its ``list_display``
@@ -171,7 +179,21 @@ def main():
     parser.add_argument("--size", type=int, default=50, help="rows a page (ours: 25/50/100/200)")
     parser.add_argument("--cases", default=",".join(CASES), help=f"among {', '.join(CASES)}")
     parser.add_argument("--no-admin", action="store_true")
+    parser.add_argument(
+        "--cache-url",
+        default=None,
+        help=(
+            "shared cache and sessions of the production profile (FJJ_CACHE_URL); default: an empty "
+            "Redis database of --redis-server, flushed at exit; empty: sessions in the database"
+        ),
+    )
+    parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
+    common.add_options(parser, redis_db=True, keep=False)
     args = parser.parse_args()
+    if args.cache_url is None:  # as production runs: sessions read from Redis (settings.SESSION_ENGINE)
+        args.cache_url = common.free_redis_db(args.redis_server, args.redis_db)
+    os.environ["FJJ_CACHE_URL"] = args.cache_url
+    common.report()
 
     import django
 
@@ -199,6 +221,7 @@ def main():
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     total = Dossier.objects.count()
     print(f"# bench_instruction_list — {total} dossiers — {vendor} — {machine()} — load {load()}")
+    print(f"# cache and sessions: {args.cache_url or 'none (sessions in the database)'}")
     user, _ = User.objects.get_or_create(
         email="bench-runner@bench.fjj.fr",
         defaults={"username": "bench-runner@bench.fjj.fr", "is_staff": True, "is_superuser": True},
