@@ -191,7 +191,13 @@ def main():
     common.add_options(parser, redis_db=True, keep=False)
     args = parser.parse_args()
     if args.cache_url is None:  # as production runs: sessions read from Redis (settings.SESSION_ENGINE)
-        args.cache_url = common.free_redis_db(args.redis_server, args.redis_db)
+        import redis
+
+        try:
+            args.cache_url = common.free_redis_db(args.redis_server, args.redis_db)
+        except redis.exceptions.ConnectionError as error:  # a laptop without Redis: the embedded profile
+            print(f"# no Redis at {args.redis_server} ({error}): sessions in the database")
+            args.cache_url = ""
     os.environ["FJJ_CACHE_URL"] = args.cache_url
     common.report()
 
