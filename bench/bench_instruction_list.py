@@ -179,25 +179,10 @@ def main():
     parser.add_argument("--size", type=int, default=50, help="rows a page (ours: 25/50/100/200)")
     parser.add_argument("--cases", default=",".join(CASES), help=f"among {', '.join(CASES)}")
     parser.add_argument("--no-admin", action="store_true")
-    parser.add_argument(
-        "--cache-url",
-        default=None,
-        help=(
-            "shared cache and sessions of the production profile (FJJ_CACHE_URL); default: an empty "
-            "Redis database of --redis-server, flushed at exit; empty: sessions in the database"
-        ),
-    )
-    parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
-    common.add_options(parser, redis_db=True, keep=False)
+    common.add_options(parser, redis_db=True, cache_url=True, keep=False)
     args = parser.parse_args()
-    if args.cache_url is None:  # as production runs: sessions read from Redis (settings.SESSION_ENGINE)
-        import redis
-
-        try:
-            args.cache_url = common.free_redis_db(args.redis_server, args.redis_db)
-        except redis.exceptions.ConnectionError as error:  # a laptop without Redis: the embedded profile
-            print(f"# no Redis at {args.redis_server} ({error}): sessions in the database")
-            args.cache_url = ""
+    # as production runs: sessions read from Redis (settings.SESSION_ENGINE); none on a laptop
+    args.cache_url = common.shared_cache_url(args, optional=True)
     os.environ["FJJ_CACHE_URL"] = args.cache_url
     common.report()
 

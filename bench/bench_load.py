@@ -184,20 +184,11 @@ def main():
     )
     parser.add_argument("--workers", type=int, default=5, help="workers gunicorn")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument(
-        "--cache-url",
-        default=None,
-        help=(
-            "cache et sessions partagés du profil production (FJJ_CACHE_URL) ; par défaut une base Redis "
-            "libre de --redis-server (vide au départ, vidée à la fin) ; vide : sessions en base"
-        ),
-    )
-    parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
     parser.add_argument("--porteurs", type=int, default=60)
     parser.add_argument("--instructors", type=int, default=20)
     parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--items", type=int, default=30)
-    common.add_options(parser, port=True, redis_db=True, tmp=True, keep=False)
+    common.add_options(parser, port=True, redis_db=True, cache_url=True, tmp=True, keep=False)
     args = parser.parse_args()
     if shutil.which("locust", path=str(Path(sys.executable).parent)) is None:
         raise SystemExit("locust absent : pip install -e '.[bench]'")
@@ -205,8 +196,7 @@ def main():
     work = common.temp_dir("fjj-load", args.tmp)
     port = args.port or common.free_port()
     common.used("port", str(port))
-    if args.cache_url is None:
-        args.cache_url = common.free_redis_db(args.redis_server, args.redis_db)
+    args.cache_url = common.shared_cache_url(args)
     common.report()
     plan_path = work / "plan.json"
     print(f"== préparation ({os.environ.get('FJJ_DATABASE_URL', 'SQLite')})")

@@ -16,7 +16,7 @@ Cleanup runs once, in the process that registered it, at normal exit (``atexit``
 and on SIGINT / SIGTERM / SIGHUP (turned into ``SystemExit`` so that ``finally`` blocks run too).
 ``keep=True`` leaves a resource in place on purpose (``--keep``): the script says so.
 ``add_options(parser, …)`` gives every bench the same options (``--port``, ``--db-name``,
-``--redis-db``, ``--tmp``, ``--keep``) and ``report()`` prints what a run used.
+``--redis-db``, ``--cache-url``, ``--tmp``, ``--keep``) and ``report()`` prints what a run used.
 """
 
 from __future__ import annotations
@@ -265,6 +265,24 @@ def free_redis_db(
     raise SystemExit(f"no empty Redis database on {server[0]}: pass --redis-db")
 
 
+def shared_cache_url(args, *, optional: bool = False) -> str:
+    """``FJJ_CACHE_URL`` of a run as the production profile has it (shared cache and sessions in
+    Redis): ``--cache-url`` as given (``''``: sessions in the database), else an empty database of
+    ``--redis-server`` claimed with ``free_redis_db``. ``optional``: where Redis does not answer,
+    ``''`` and a line saying so, instead of the error."""
+    import redis
+
+    if args.cache_url is not None:
+        return args.cache_url
+    try:
+        return free_redis_db(args.redis_server, args.redis_db)
+    except redis.exceptions.ConnectionError as error:
+        if not optional:
+            raise
+        print(f"# no Redis at {args.redis_server} ({error}): sessions in the database")
+        return ""
+
+
 def _flush(url: str) -> None:
     import redis
 
@@ -284,10 +302,12 @@ def add_options(
     port: bool = False,
     db_name: bool = False,
     redis_db: bool = False,
+    cache_url: bool = False,
     tmp: bool = False,
     keep: bool = True,
 ) -> None:
-    """``--port``, ``--db-name``, ``--redis-db``, ``--tmp``, ``--keep`` with free defaults."""
+    """``--port``, ``--db-name``, ``--redis-db``, ``--cache-url`` (with ``--redis-server``; read by
+    ``shared_cache_url``), ``--tmp``, ``--keep`` with free defaults."""
     if port:
         parser.add_argument("--port", type=int, default=None, help="TCP port (default: a free one)")
     if db_name:
@@ -301,6 +321,16 @@ def add_options(
             default=None,
             help="Redis database number (default: an empty one not used by the settings, flushed at exit)",
         )
+    if cache_url:
+        parser.add_argument(
+            "--cache-url",
+            default=None,
+            help=(
+                "shared cache and sessions of the production profile (FJJ_CACHE_URL); default: an "
+                "empty Redis database of --redis-server, flushed at exit; empty: sessions in the database"
+            ),
+        )
+        parser.add_argument("--redis-server", default="redis://127.0.0.1:6379")
     if tmp:
         parser.add_argument(
             "--tmp", default=None, help="working folder (default: a new temp folder removed at exit)"

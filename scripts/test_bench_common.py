@@ -202,3 +202,16 @@ print(json.dumps({{"name": name}}))
                 break
             time.sleep(0.2)
     assert not found, f"database {name} left behind"
+
+
+def test_shared_cache_url_keeps_a_given_url_and_falls_back_only_when_optional():
+    import argparse
+
+    import redis
+
+    given = argparse.Namespace(cache_url="", redis_server="redis://127.0.0.1:1", redis_db=None)
+    assert common.shared_cache_url(given) == ""  # '' given: sessions in the database, no Redis asked
+    absent = argparse.Namespace(cache_url=None, redis_server="redis://127.0.0.1:1", redis_db=None)
+    assert common.shared_cache_url(absent, optional=True) == ""
+    with pytest.raises(redis.exceptions.ConnectionError):
+        common.shared_cache_url(absent)
