@@ -15,7 +15,8 @@ warm-up), the CPU time of this process p95 (on PostgreSQL the database's own CPU
 the number of queries, and the same for a Django admin changelist of the same model with the
 same filter, search and sort (``bench_admin``: the list's search fields and sort columns, served
 by this script at ``/bench-admin/``, not by the product), with the ratio admin p95 / our p95
-(> 1: ours is faster). A search case with fewer pages than asked is measured at its last page. Then the queue
+(> 1: ours is faster). A search case with fewer pages than asked is measured at its last page
+served (a search shows its first ``SearchPage.row_cap`` matches; the admin, all). Then the queue
 counters: ``fonds.instruction.queues.queue_counts`` (the instructors' four tabs) and
 ``workflows.queues.counts_for`` (open viewflow tasks per queue), and the queues page.
 
@@ -200,6 +201,7 @@ def main():
     from fonds.dossiers.models import Dossier
     from fonds.instruction.filters import filter_dossiers
     from fonds.instruction.queues import queue_counts
+    from fonds.instruction.views.lists import SearchPage
     from fonds.referentiel.models import Campaign
     from workflows.queues import counts_for
 
@@ -232,9 +234,9 @@ def main():
         label, ours_qs, admin_qs = CASES[key]
         ours_qs, admin_qs = (q.format(campaign=campaign.pk) for q in (ours_qs, admin_qs))
         for page in [int(p) for p in args.pages.split(",") if p]:
-            if "q=" in ours_qs:  # a search has fewer pages: its last one if it has no page ``page``
+            if "q=" in ours_qs:  # a search has fewer pages: its last one served if it has no page ``page``
                 found = filter_dossiers(user, QueryDict(ours_qs))[0].count()
-                page = max(1, min(page, -(-found // args.size)))
+                page = max(1, min(page, -(-min(found, SearchPage.row_cap) // args.size)))
             ours = timed_get(
                 client, f"/instruction/dossiers/?{ours_qs}&taille={args.size}&page={page}", args.runs
             )

@@ -4,7 +4,8 @@ the page size and number (back-office lists, ``templates/web/_pagination.html``)
 ``Page(qs, request.GET)`` reads ``taille`` and ``page``; the rows are ``size + 1`` of them (picked
 by a pk-only indexed sub-query when ``load`` is given); the count is capped, skipped when known,
 or given by the caller (``count``; ``at_least``: more rows than the cap, known without a count).
-Subclass for other limits (``sizes``, ``count_cap``…).
+Subclass for other limits (``sizes``, ``count_cap``, ``row_cap``: a search serves its first rows
+only…).
 
 A page past the middle of a selection whose size is known is read from its end: the order
 reversed, a small offset from the last row (``page_rows(…, total=)``), so the last page of 20,000
@@ -62,6 +63,8 @@ class Page:
     #: rows are counted up to this number, then the list says "more than"
     count_cap = 10_000
     max_page = 10_000
+    #: rows past this one are not served (None: every row); pages stop where it falls
+    row_cap: int | None = None
 
     def __init__(
         self,
@@ -77,7 +80,8 @@ class Page:
         self.size = _int(params.get("taille"), default_size)
         if self.size not in self.sizes:
             self.size = default_size
-        self.number = min(max(1, _int(params.get("page"), 1)), self.max_page)
+        last = self.max_page if self.row_cap is None else max(1, -(-self.row_cap // self.size))
+        self.number = min(max(1, _int(params.get("page"), 1)), last, self.max_page)
         offset = (self.number - 1) * self.size
         window = (
             page_rows(qs, offset, self.size + 1, load=load, total=count)
@@ -85,24 +89,31 @@ class Page:
             else qs[offset : offset + self.size + 1]
         )
         rows = list(window)
-        self.has_next = len(rows) > self.size
-        self.rows = rows[: self.size]
+        served = self.size if self.row_cap is None else min(self.size, self.row_cap - offset)
+        more = len(rows) > served  # rows past this page, served or not
+        self.has_next = more and served == self.size and offset + served != self.row_cap
+        self.rows = rows[:served]
         self.has_previous = self.number > 1
         self.start = offset + 1 if self.rows else 0
         self.end = offset + len(self.rows)
-        cap = max(self.count_cap, offset + self.size)
+        cap = max(self.count_cap, offset + served)
         if count is not None:  # already known: exact, no query
             cap, counted = max(cap, count), count
-        elif self.has_next and (offset + self.size >= self.count_cap or at_least > cap):
+        elif more and (offset + self.size >= self.count_cap or at_least > cap):
             # a deep page, or more rows than the cap already known (``at_least``): no count query
             counted = cap + 1  # a deep page with a next one: "more than" this page's end, no count query
-        elif self.has_next or (not rows and offset):
+        elif more or (not rows and offset):
             counted = qs.order_by().values("pk")[: cap + 1].count()
         else:
             counted = offset + len(rows)  # the last page: no count query
         self.capped = counted > cap
         self.count = min(counted, cap)
-        self.num_pages = None if self.capped else max(1, -(-self.count // self.size))
+        #: more rows match than the pages serve (``row_cap``): the list says so
+        self.cut = self.row_cap is not None and (
+            self.count > self.row_cap or (self.capped and self.count >= self.row_cap)
+        )
+        served_rows = min(self.count, self.row_cap) if self.cut else self.count
+        self.num_pages = None if self.capped and not self.cut else max(1, -(-served_rows // self.size))
 
     def __iter__(self):
         return iter(self.rows)

@@ -153,11 +153,37 @@ def test_list_search_counts_up_to_its_own_cap(client, towns, monkeypatch, django
     monkeypatch.setattr(lists.SearchPage, "sizes", (1, 25))
     client.force_login(towns["me"])
     searched = client.get(reverse("instruction:list"), {"q": "saint", "taille": "1"}).context["page"]
-    assert searched.capped and searched.count == 1 and searched.has_next
+    assert searched.capped and searched.count == 1 and searched.has_next and not searched.cut
     last = client.get(reverse("instruction:list"), {"q": "saint", "taille": "1", "page": "2"}).context["page"]
     assert not last.capped and last.count == 2 and not last.has_next
     listed = client.get(reverse("instruction:list"), {"taille": "25"}).context["page"]
     assert not listed.capped and listed.count == 3
+
+
+@pytest.mark.parametrize("size", ["1", "25"])
+def test_list_search_shows_its_first_matches_only(client, towns, monkeypatch, size):
+    """Past ``SEARCH_COUNT_CAP`` matches a search serves no more pages (each would re-read every
+    match): the list says how many it shows and asks for a narrower search; a page number past
+    them gives the last page served."""
+    from fonds.instruction.views import lists
+
+    monkeypatch.setattr(lists, "SEARCH_COUNT_CAP", 1)
+    monkeypatch.setattr(lists.SearchPage, "count_cap", 1)
+    monkeypatch.setattr(lists.SearchPage, "row_cap", 1)
+    monkeypatch.setattr(lists.SearchPage, "sizes", (1, 25))
+    client.force_login(towns["me"])
+    expected, _ = filter_dossiers(towns["me"], {"q": "saint"})
+    first = expected.values_list("pk", flat=True)[0]
+    for number in ("1", "2", "405"):
+        response = client.get(reverse("instruction:list"), {"q": "saint", "taille": size, "page": number})
+        page = response.context["page"]
+        assert [d.pk for d in page.rows] == [first]
+        assert (page.number, page.num_pages, page.has_next, page.cut) == (1, 1, False, True)
+        html = response.content.decode()
+        assert "Plus de 1 dossiers" in html and 'id="search-cut"' in html
+        assert "Seuls les 1 premiers sont affichés" in html
+    unsearched = client.get(reverse("instruction:list"), {"taille": "1", "page": "3"}).context["page"]
+    assert unsearched.number == 3 and not unsearched.cut  # the list without a search: every page
 
 
 @pytest.mark.parametrize("cap", [1, 1000])

@@ -26,8 +26,9 @@ PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 #: the list counts matching dossiers up to this number, then says "more than"
 COUNT_CAP = 10_000
-#: a search counts up to this number: each match is re-read to check its text (the trigram index
-#: only narrows the candidates), ≈ 1.5 ms a thousand at 160,000 dossiers (docs/benchmarks.md)
+#: a search counts and shows its first matches up to this number, in the order chosen: each match is
+#: re-read to check its text (the trigram index only narrows the candidates), so a page past them
+#: would re-read them all, ≈ 1.5 ms a thousand at 160,000 dossiers (docs/benchmarks.md)
 SEARCH_COUNT_CAP = 1_000
 MAX_PAGE = 100_000
 #: the bulk-action endpoint (another module); the list shows its form only once the URL exists
@@ -52,9 +53,11 @@ class Page(pagination.Page):
 
 
 class SearchPage(Page):
-    """The list's pages when the search box is filled: counted up to ``SEARCH_COUNT_CAP``."""
+    """The list's pages when the search box is filled: its first ``SEARCH_COUNT_CAP`` matches,
+    counted and shown; past them the list asks for a narrower search or a filter."""
 
     count_cap = SEARCH_COUNT_CAP
+    row_cap = SEARCH_COUNT_CAP
 
 
 def narrowed(qs) -> tuple:
