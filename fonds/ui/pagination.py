@@ -80,8 +80,8 @@ class Page:
         self.size = _int(params.get("taille"), default_size)
         if self.size not in self.sizes:
             self.size = default_size
-        last = self.max_page if self.row_cap is None else max(1, -(-self.row_cap // self.size))
-        self.number = min(max(1, _int(params.get("page"), 1)), last, self.max_page)
+        last = self.max_page if self.row_cap is None else min(self.max_page, -(-self.row_cap // self.size))
+        self.number = min(max(1, _int(params.get("page"), 1)), last)
         offset = (self.number - 1) * self.size
         window = (
             page_rows(qs, offset, self.size + 1, load=load, total=count)
@@ -91,7 +91,7 @@ class Page:
         rows = list(window)
         served = self.size if self.row_cap is None else min(self.size, self.row_cap - offset)
         more = len(rows) > served  # rows past this page, served or not
-        self.has_next = more and served == self.size and offset + served != self.row_cap
+        self.has_next = more and (self.row_cap is None or offset + served < self.row_cap)
         self.rows = rows[:served]
         self.has_previous = self.number > 1
         self.start = offset + 1 if self.rows else 0
@@ -109,10 +109,8 @@ class Page:
         self.capped = counted > cap
         self.count = min(counted, cap)
         #: more rows match than the pages serve (``row_cap``): the list says so
-        self.cut = self.row_cap is not None and (
-            self.count > self.row_cap or (self.capped and self.count >= self.row_cap)
-        )
-        served_rows = min(self.count, self.row_cap) if self.cut else self.count
+        self.cut = self.row_cap is not None and counted > self.row_cap
+        served_rows = self.row_cap if self.cut else self.count
         self.num_pages = None if self.capped and not self.cut else max(1, -(-served_rows // self.size))
 
     def __iter__(self):
