@@ -11,6 +11,7 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import mark_safe
 from dsfr.forms import DsfrBaseForm
 
@@ -221,15 +222,10 @@ class DossierFilterForm(DsfrBaseForm):
         self.fields["population"].choices = [("", "Toutes les tailles")] + [
             (key, label) for key, label, _, _ in population_bands()
         ]
-        # lazy and cached for a minute: the list of instructors is only for display (any user id
-        # validates), so the list page does not pay a query for it on every request
+        # only for display (any user id validates): read when the select is drawn, not when the
+        # form only selects (the bulk actions); cached for a minute
         self.fields["instructor"].widget.attrs.pop("maxlength", None)  # a <select>
-        self.fields["instructor"].widget.choices = _LazyChoices(
-            lambda: (
-                [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué")]
-                + instructor_choices()
-            )
-        )
+        self.fields["instructor"].widget.choices = _LazyChoices(instructor_select_choices)
 
         self.fields["label"].widget.attrs.pop("maxlength", None)  # a <select>
         self.fields["label"].widget.choices = [("", "Toutes"), *labels]
@@ -284,8 +280,15 @@ def instructor_choices() -> list[tuple[str, str]]:
     return cache.get_or_set(INSTRUCTORS_CACHE_KEY, build, 60)
 
 
-class _LazyChoices:
-    """Choices computed on first iteration (ChoiceField accepts any iterable)."""
+def instructor_select_choices() -> list[tuple[str, str]]:
+    """The instructor filter's options: everybody, me, nobody, then each instructor."""
+    return [("", "Tous"), (INSTRUCTOR_ME, "Moi"), (INSTRUCTOR_NONE, "Non attribué"), *instructor_choices()]
+
+
+class _LazyChoices(BaseChoiceIterator):
+    """Choices built on first iteration, then kept. A ``BaseChoiceIterator``, which Django keeps
+    lazy (a plain iterable is read when assigned); built once, where a callable would be read
+    twice by a drawn select (its options, then ``use_required_attribute``)."""
 
     def __init__(self, build):
         self.build, self.value = build, None

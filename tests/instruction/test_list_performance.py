@@ -402,3 +402,20 @@ def test_queue_page_takes_its_count_from_the_counters(client, spread, django_ass
     assert not any(
         "COUNT(*) FROM (SELECT" in q["sql"] and "LIMIT" in q["sql"] for q in captured.captured_queries
     )  # no capped count
+
+
+def test_list_instructor_filter_read_when_drawn_not_when_selecting(client, spread, monkeypatch):
+    """The instructors' options (cached a minute) are read by the page that draws the select,
+    once, and not by a selection alone (the bulk actions call ``filter_dossiers`` too)."""
+    from fonds.instruction import filters
+
+    reads = []
+    real = filters.instructor_choices
+    monkeypatch.setattr(filters, "instructor_choices", lambda: reads.append(1) or real())
+    qs, form = filter_dossiers(spread, {"instructor": "me", "sort": "commune"})
+    assert form.is_valid() and qs.count() == 0 and reads == []
+    client.force_login(spread)
+    html = client.get(reverse("instruction:list"), {"instructor": "none"}).content.decode()
+    assert len(reads) == 1
+    assert '<option value="none" selected>Non attribué</option>' in html
+    assert f'<option value="{spread.pk}">{spread.email}</option>' in html
