@@ -37,6 +37,10 @@ whole run appends audit events pending and one ``manage.py audit_sequencer`` pro
 as in production; ``inline`` chains each event under the head lock inside its transaction (the
 default of the embedded profile: the two workers then queue on that lock). At the end the chain is
 verified with nothing left pending.
+
+``--trace``: the same runs, with the machine's idle share over each timed window and, per pool
+process, its time inside and between tasks (``bench/letters_trace.py``): where the second
+worker's speed goes.
 """
 
 from __future__ import annotations
@@ -118,6 +122,8 @@ def processes() -> list[tuple[int, int, str, float]]:
         name = head.split("(", 1)[1]
         if b"audit_sequencer" in argv:
             name = "audit_sequencer"
+        elif any(arg.endswith(b"letters_trace.py") for arg in argv):
+            name = "celery"  # the worker under --trace
         elif name.startswith("kworker"):
             name = "kworker (kernel)"
         found.append((int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick))
@@ -300,7 +306,9 @@ def bench_session(n: int, members: int):
     return session, items
 
 
-def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) -> tuple[float, float]:
+def bench_letters(
+    items, workers: int, env: dict, timeout: float, logs: Path, trace: bool = False
+) -> tuple[float, float]:
     from django.db.models import Max
 
     from fonds.celery import app
@@ -314,12 +322,17 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
     app.control.purge()
     log_path = logs / f"worker_{workers}.log"
     log = open(log_path, "w")
+    if trace:  # the same worker, its pool processes time-stamping each task (bench/letters_trace.py)
+        import letters_trace
+
+        trace_dir = common.temp_dir(f"fjj-bench-trace{workers}")
+        env = {**env, "FJJ_BENCH_TRACE": str(trace_dir)}
+        command = [sys.executable, str(ROOT / "bench" / "letters_trace.py")]
+    else:
+        command = [str(ROOT / ".venv/bin/celery"), "-A", "fonds", "worker"]
     proc = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/celery"),
-            "-A",
-            "fonds",
-            "worker",
+            *command,
             "-c",
             str(workers),
             "--pool",
@@ -345,6 +358,7 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
         started = wait_idle(proc.pid)
         cpu_before, busy_before = tree_cpu_seconds(proc.pid), machine_busy_seconds()
         by_command_before = cpu_by_command()
+        sampler = letters_trace.IdleSampler().__enter__() if trace else None
         began = time.time()
         for item in items:
             generate_decision_letter.delay(item.pk)
@@ -361,6 +375,9 @@ def bench_letters(items, workers: int, env: dict, timeout: float, logs: Path) ->
         cpu = tree_cpu_seconds(proc.pid) - cpu_before
         busy = machine_busy_seconds() - busy_before
         by_command = cpu_by_command()
+        if sampler is not None:
+            sampler.__exit__()
+            letters_trace.report(trace_dir, sampler, began, wall)
     finally:
         stop(proc)
         log.close()
@@ -416,6 +433,12 @@ def main():
         default="deferred",
         help="FJJ_AUDIT_SEQUENCING of the run (deferred: with an audit_sequencer process, as in production)",
     )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="where a letter's time goes: machine idle share, and per pool process its time inside "
+        "and between tasks (bench/letters_trace.py; its sampler costs CPU: speed-ups from runs without)",
+    )
     common.add_options(parser, db_name=True, redis_db=True, tmp=True)
     parser.add_argument("--db", dest="db_name", help=argparse.SUPPRESS)  # its former name
     args = parser.parse_args()
@@ -456,7 +479,9 @@ def main():
         print(f"\n== {len(items)} decision letters by Celery workers ==", flush=True)
         walls: dict[int, list[float]] = {}
         for workers in rounds([int(w) for w in args.workers.split(",") if w], args.rounds):
-            walls.setdefault(workers, []).append(bench_letters(items, workers, env, args.timeout, var)[1])
+            walls.setdefault(workers, []).append(
+                bench_letters(items, workers, env, args.timeout, var, trace=args.trace)[1]
+            )
         if 1 in walls:
             for workers, times in walls.items():
                 if workers != 1:
