@@ -358,7 +358,7 @@ def bench_letters(
         started = wait_idle(proc.pid)
         cpu_before, busy_before = tree_cpu_seconds(proc.pid), machine_busy_seconds()
         by_command_before = cpu_by_command()
-        sampler = letters_trace.IdleSampler().__enter__() if trace else None
+        sampler = letters_trace.IdleSampler().start() if trace else None
         began = time.time()
         for item in items:
             generate_decision_letter.delay(item.pk)
@@ -376,7 +376,7 @@ def bench_letters(
         busy = machine_busy_seconds() - busy_before
         by_command = cpu_by_command()
         if sampler is not None:
-            sampler.__exit__()
+            sampler.stop()
             letters_trace.report(trace_dir, sampler, began, wall)
     finally:
         stop(proc)

@@ -35,11 +35,11 @@ class IdleSampler:
             self.samples.append((time.time(), ticks[3] + ticks[4], sum(ticks)))
             time.sleep(self.period)
 
-    def __enter__(self):
+    def start(self) -> IdleSampler:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
